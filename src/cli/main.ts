@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// The `samsa` command. Subcommands are added as the broker and tools grow;
+// each lives in its own module and is loaded only when asked for.
+import { readFileSync } from 'node:fs';
+
+interface Subcommand {
+  summary: string;
+  run(args: string[]): Promise<number>;
+}
+
+const subcommands: Record<string, Subcommand> = {
+  version: {
+    summary: 'print the samsa version',
+    async run() {
+      console.log(packageVersion());
+      return 0;
+    },
+  },
+  help: {
+    summary: 'list the subcommands',
+    async run() {
+      console.log(usage());
+      return 0;
+    },
+  },
+};
+
+function packageVersion(): string {
+  // dist/src/cli/main.js and src/cli/main.ts both sit three levels below the package root.
+  const url = new URL('../../package.json', import.meta.url);
+  let text: string;
+  try {
+    text = readFileSync(url, 'utf8');
+  } catch {
+    text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
+  }
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+function usage(): string {
+  const lines = Object.entries(subcommands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
+  return ['usage: samsa <command> [options]', '', 'commands:', ...lines].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') return subcommands.version!.run(rest);
+  const command = subcommands[name];
+  if (!command) {
+    console.error(`samsa: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+process.exitCode = await main(process.argv.slice(2));
