@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { ApiVersionsRequest, ApiVersionsResponse, RequestHeader } from '../../src/protocol/messages/index.js';
+import { ProtocolError } from '../../src/protocol/protocol-error.js';
+import { ProtocolReader } from '../../src/protocol/reader.js';
+import { compileMessage } from '../../src/protocol/schema/compile.js';
+import { field, message } from '../../src/protocol/schema/schema.js';
+import { ProtocolWriter } from '../../src/protocol/writer.js';
+
+const header = compileMessage(RequestHeader);
+const request = compileMessage(ApiVersionsRequest);
+const response = compileMessage(ApiVersionsResponse);
+
+function encode(codec: { encode(w: ProtocolWriter, v: unknown): void }, value: unknown): Buffer {
+  const w = new ProtocolWriter();
+  codec.encode(w, value);
+  return w.toBuffer();
+}
+
+describe('compiled message codecs', () => {
+  it('compiles every valid version', () => {
+    expect([...response.keys()]).toEqual([0, 1, 2, 3, 4]);
+    expect(response.get(2)!.flexible).toBe(false);
+    expect(response.get(3)!.flexible).toBe(true);
+  });
+
+  it('writes a v2 request header with a classic client id and a tagged section', () => {
+    const bytes = encode(header.get(2)!, { requestApiKey: 18, requestApiVersion: 3, correlationId: 7, clientId: 'ab' });
+    expect([...bytes]).toEqual([0, 18, 0, 3, 0, 0, 0, 7, 0, 2, 0x61, 0x62, 0]);
+  });
+
+  it('lays out a flexible ApiVersions response byte for byte', () => {
+    const value = {
+      errorCode: 0,
+      apiKeys: [{ apiKey: 0, minVersion: 3, maxVersion: 11 }],
+      throttleTimeMs: 0,
+      finalizedFeaturesEpoch: 5,
+    };
+    const bytes = encode(response.get(3)!, value);
+    expect([...bytes]).toEqual([
+      0, 0, // error code
+      2, // compact array of 1
+      0, 0, 0, 3, 0, 11, 0, // api key 0: 3..11, empty tagged section
+      0, 0, 0, 0, // throttle
+      1, // one tagged field (epoch differs from its default -1)
+      1, 8, 0, 0, 0, 0, 0, 0, 0, 5,
+    ]);
+    const decoded = response.get(3)!.decode(new ProtocolReader(bytes));
+    expect(decoded).toEqual({ ...value, supportedFeatures: [], finalizedFeatures: [], zkMigrationReady: false });
+  });
+
+  it('fills fields a version lacks with their defaults', () => {
+    const bytes = encode(response.get(0)!, { errorCode: 35, apiKeys: [] });
+    expect(bytes.length).toBe(6);
+    const decoded = response.get(0)!.decode(new ProtocolReader(bytes));
+    expect(decoded.throttleTimeMs).toBe(0);
+    expect(decoded.finalizedFeaturesEpoch).toBe(-1);
+  });
+
+  it('round-trips the flexible request with software name and version', () => {
+    const value = { clientSoftwareName: 'samsa', clientSoftwareVersion: '0.1.0' };
+    const bytes = encode(request.get(3)!, value);
+    expect(request.get(3)!.decode(new ProtocolReader(bytes))).toEqual(value);
+    // v0 has no fields: the ignorable software fields are dropped.
+    expect(encode(request.get(0)!, value).length).toBe(0);
+  });
+
+  it('skips tagged fields it does not know', () => {
+    // ClientSoftwareName "abcd", ClientSoftwareVersion "1", then one tagged field, tag 42, 1 byte.
+    const bytes = Buffer.from([0x05, 0x61, 0x62, 0x63, 0x64, 0x02, 0x31, 0x01, 0x2a, 0x01, 0xff]);
+    expect(request.get(3)!.decode(new ProtocolReader(bytes))).toEqual({ clientSoftwareName: 'abcd', clientSoftwareVersion: '1' });
+    expect(() => request.get(3)!.decode(new ProtocolReader(bytes.subarray(0, bytes.length - 1)))).toThrow(ProtocolError);
+  });
+
+  it('refuses a non-ignorable value a version cannot carry, drops an ignorable one', () => {
+    const schema = compileMessage(
+      message('TestRequest', 1000, 'request', '0-1', 'none', [
+        field('Kept', 'int32', '1+'),
+        field('Dropped', 'int32', '1+', { ignorable: true }),
+      ]),
+    );
+    expect(() => encode(schema.get(0)!, { kept: 5 })).toThrow(/TestRequest.Kept cannot be sent in TestRequest v0/);
+    expect(encode(schema.get(0)!, { kept: 0, dropped: 9 }).length).toBe(0);
+    expect([...encode(schema.get(1)!, { kept: 5, dropped: 9 })]).toEqual([0, 0, 0, 5, 0, 0, 0, 9]);
+  });
+});
