@@ -81,6 +81,48 @@ export function frameContentSize(input: Uint8Array): number | undefined {
   }
 }
 
+/**
+ * Walks the frames' block headers to check every frame is whole. zstd's
+ * streaming decoder returns what it could decode from a cut-off frame without
+ * complaint, so a truncation is caught here, before decoding.
+ */
+function checkFramesComplete(input: Buffer): void {
+  let at = 0;
+  while (at < input.length) {
+    if (input.length - at < 8 && input.length - at >= 4 && (input.readUInt32LE(at) & 0xfffffff0) === 0x184d2a50) {
+      throw new CorruptRecordError('zstd skippable frame is truncated');
+    }
+    if (input.length - at < 5) throw new CorruptRecordError('zstd frame header is truncated');
+    const magic = input.readUInt32LE(at);
+    if ((magic & 0xfffffff0) === 0x184d2a50) {
+      // A skippable frame: its own length follows the magic.
+      at += 8 + input.readUInt32LE(at + 4);
+      if (at > input.length) throw new CorruptRecordError('zstd skippable frame is truncated');
+      continue;
+    }
+    if (magic !== FRAME_MAGIC) throw new CorruptRecordError(`zstd frame magic expected at byte ${at}`);
+    const descriptor = input[at + 4]!;
+    const singleSegment = (descriptor & 0x20) !== 0;
+    const hasChecksum = (descriptor & 0x04) !== 0;
+    const dictIdBytes = [0, 1, 2, 4][descriptor & 0x03]!;
+    const sizeBytes = [singleSegment ? 1 : 0, 2, 4, 8][descriptor >> 6]!;
+    at += 5 + (singleSegment ? 0 : 1) + dictIdBytes + sizeBytes;
+    for (;;) {
+      if (input.length - at < 3) throw new CorruptRecordError('zstd data is truncated inside a frame');
+      const blockHeader = input[at]! | (input[at + 1]! << 8) | (input[at + 2]! << 16);
+      const last = (blockHeader & 1) === 1;
+      const type = (blockHeader >> 1) & 3;
+      const size = blockHeader >>> 3;
+      if (type === 3) throw new CorruptRecordError('zstd block of reserved type');
+      at += 3 + (type === 1 ? 1 : size); // an RLE block stores one byte
+      if (at > input.length) throw new CorruptRecordError('zstd data is truncated inside a block');
+      if (last) break;
+    }
+    if (hasChecksum) at += 4;
+    if (at > input.length) throw new CorruptRecordError('zstd frame checksum is truncated');
+  }
+}
+
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
@@ -125,6 +167,7 @@ export const zstdCodec: Codec = {
   },
   decompress(input, maxOutputBytes = DEFAULT_MAX_DECOMPRESSED_BYTES) {
     const declared = frameContentSize(input);
+    checkFramesComplete(asBuffer(input));
     if (declared !== undefined) {
       if (declared > maxOutputBytes) {
         throw new CorruptRecordError(`zstd frame declares ${declared} bytes, beyond the ${maxOutputBytes}-byte limit`);
