@@ -65,6 +65,12 @@ function normalizeDefault(value: unknown): string | undefined {
   return String(value);
 }
 
+/** Spec defaults are strings; hex ones ("0x7fffffff") are compared as numbers. */
+function specDefault(value: string | number | boolean): string {
+  const text = String(value);
+  return /^-?0x[0-9a-f]+$/i.test(text) ? String(Number(text)) : text;
+}
+
 function compareFields(ours: readonly FieldSchema[], spec: SpecField[], window: VersionRange, path: string, common: Map<string, SpecField[]>): string[] {
   const problems: string[] = [];
   const byName = new Map(ours.map((f) => [f.name, f]));
@@ -90,7 +96,7 @@ function compareFields(ours: readonly FieldSchema[], spec: SpecField[], window: 
     expect('taggedVersions', clip(mine.taggedVersions, window), clip(parseVersions(s.taggedVersions ?? 'none'), window));
     expect('tag', mine.tag, s.tag);
     expect('flexibleVersions none', mine.neverFlexible, s.flexibleVersions === 'none');
-    if (s.default !== undefined) expect('default', normalizeDefault(mine.defaultValue), String(s.default));
+    if (s.default !== undefined) expect('default', normalizeDefault(mine.defaultValue), specDefault(s.default));
     const specChildren = s.fields ?? common.get(s.type.replace(/^\[\]/, ''));
     const myChildren = structFields(mine.type);
     if (specChildren && myChildren) problems.push(...compareFields(myChildren, specChildren, window, where, common));

@@ -1,9 +1,30 @@
 import type { MessageSchema } from '../schema/schema.js';
 import { ApiVersionsRequest, ApiVersionsResponse } from './api-versions.js';
+import { FetchRequest, FetchResponse } from './fetch.js';
 import { RequestHeader, ResponseHeader } from './headers.js';
+import { ListOffsetsRequest, ListOffsetsResponse } from './list-offsets.js';
+import { MetadataRequest, MetadataResponse } from './metadata.js';
+import { ProduceRequest, ProduceResponse } from './produce.js';
 
 export * from './api-versions.js';
+export * from './fetch.js';
 export * from './headers.js';
+export * from './list-offsets.js';
+export * from './metadata.js';
+export * from './produce.js';
 
 /** Every message samsa defines; the spec cross-check test walks this list. */
-export const ALL_MESSAGES: readonly MessageSchema[] = [RequestHeader, ResponseHeader, ApiVersionsRequest, ApiVersionsResponse];
+export const ALL_MESSAGES: readonly MessageSchema[] = [
+  RequestHeader,
+  ResponseHeader,
+  ApiVersionsRequest,
+  ApiVersionsResponse,
+  MetadataRequest,
+  MetadataResponse,
+  ProduceRequest,
+  ProduceResponse,
+  FetchRequest,
+  FetchResponse,
+  ListOffsetsRequest,
+  ListOffsetsResponse,
+];

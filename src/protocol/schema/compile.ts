@@ -124,6 +124,11 @@ function structDefaults(type: StructType): Record<string, unknown> {
 
 function isDefault(value: unknown, field: FieldSchema): boolean {
   const d = field.defaultValue;
+  if (typeof field.type === 'object' && field.type.kind === 'struct' && value !== null && typeof value === 'object') {
+    // A struct is at its default when every field is (tagged structs are then left out).
+    const record = value as Record<string, unknown>;
+    return field.type.fields.every((f) => record[f.property] === undefined || isDefault(record[f.property], f));
+  }
   if (Array.isArray(value)) return value.length === 0 && Array.isArray(d);
   if (Buffer.isBuffer(value) && Buffer.isBuffer(d)) return value.equals(d);
   return value === d;

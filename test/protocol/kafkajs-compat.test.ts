@@ -1,0 +1,117 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import {
+  FetchRequest,
+  FetchResponse,
+  ListOffsetsRequest,
+  MetadataRequest,
+  MetadataResponse,
+  ProduceRequest,
+  ProduceResponse,
+} from '../../src/protocol/messages/index.js';
+import { ProtocolReader } from '../../src/protocol/reader.js';
+import { compileMessage } from '../../src/protocol/schema/compile.js';
+import type { MessageSchema } from '../../src/protocol/schema/schema.js';
+import { ProtocolWriter } from '../../src/protocol/writer.js';
+
+// KafkaJS is a real client: bodies its request encoders write must decode with our
+// definitions and re-encode to the same bytes; bodies our response encoders write
+// must decode with its response decoders.
+const require = createRequire(import.meta.url);
+const requests = (api: string, v: number) => require(`kafkajs/src/protocol/requests/${api}/v${v}/request.js`);
+const responses = (api: string, v: number) => require(`kafkajs/src/protocol/requests/${api}/v${v}/response.js`);
+
+async function kafkajsBody(request: { encode(): Promise<{ buffer: Buffer }> }): Promise<Buffer> {
+  return Buffer.from((await request.encode()).buffer);
+}
+
+function roundTrip(schema: MessageSchema, version: number, bytes: Buffer): Record<string, any> {
+  const codec = compileMessage(schema).get(version)!;
+  const reader = new ProtocolReader(bytes);
+  const value = codec.decode(reader);
+  expect(reader.remaining).toBe(0);
+  const w = new ProtocolWriter();
+  codec.encode(w, value);
+  expect(w.toBuffer().equals(bytes)).toBe(true);
+  return value;
+}
+
+function encode(schema: MessageSchema, version: number, value: unknown): Buffer {
+  const w = new ProtocolWriter();
+  compileMessage(schema).get(version)!.encode(w, value);
+  return w.toBuffer();
+}
+
+describe('request bodies written by KafkaJS', () => {
+  it.each([3, 4, 5, 6, 7])('Produce v%i', async (v) => {
+    const topicData = [{ topic: 'orders', partitions: [{ partition: 2, messages: [{ key: 'k', value: 'hello', timestamp: 1700000000000 }] }] }];
+    const body = await kafkajsBody(requests('produce', v)({ acks: -1, timeout: 30000, transactionalId: null, topicData }));
+    const value = roundTrip(ProduceRequest, v, body);
+    expect(value.acks).toBe(-1);
+    expect(value.timeoutMs).toBe(30000);
+    expect(value.topicData[0].name).toBe('orders');
+    expect(value.topicData[0].partitionData[0].index).toBe(2);
+    expect(value.topicData[0].partitionData[0].records.length).toBeGreaterThan(61);
+  });
+
+  it.each([4, 5, 6, 7, 8, 9, 10, 11])('Fetch v%i', async (v) => {
+    const topics = [{ topic: 'orders', partitions: [{ partition: 0, fetchOffset: '42', maxBytes: 1048576 }] }];
+    const body = await kafkajsBody(requests('fetch', v)({ replicaId: -1, maxWaitTime: 500, minBytes: 1, maxBytes: 10485760, topics, isolationLevel: 1 }));
+    const value = roundTrip(FetchRequest, v, body);
+    expect(value.maxWaitMs).toBe(500);
+    expect(value.topics[0].topic).toBe('orders');
+    expect(value.topics[0].partitions[0].fetchOffset).toBe(42);
+  });
+
+  it.each([0, 1, 2, 3, 4, 5, 6])('Metadata v%i', async (v) => {
+    const body = await kafkajsBody(requests('metadata', v)({ topics: ['a', 'b'], allowAutoTopicCreation: false }));
+    const value = roundTrip(MetadataRequest, v, body);
+    expect(value.topics.map((t: { name: string }) => t.name)).toEqual(['a', 'b']);
+    expect(value.allowAutoTopicCreation).toBe(v < 4 ? true : false);
+  });
+
+  it.each([1, 2, 3])('ListOffsets v%i', async (v) => {
+    const topics = [{ topic: 'orders', partitions: [{ partition: 1, timestamp: -2 }] }];
+    const body = await kafkajsBody(requests('listOffsets', v)({ replicaId: -1, isolationLevel: 1, topics }));
+    const value = roundTrip(ListOffsetsRequest, v, body);
+    expect(value.topics[0].partitions[0].timestamp).toBe(-2);
+  });
+});
+
+describe('response bodies KafkaJS reads', () => {
+  it.each([3, 5, 7])('Produce v%i', async (v) => {
+    const body = encode(ProduceResponse, v, {
+      responses: [{ name: 'orders', partitionResponses: [{ index: 2, errorCode: 0, baseOffset: 1234, logAppendTimeMs: -1, logStartOffset: 0 }] }],
+      throttleTimeMs: 0,
+    });
+    const decoded = await responses('produce', v).decode(body);
+    expect(decoded.topics[0].topicName).toBe('orders');
+    expect(decoded.topics[0].partitions[0].baseOffset).toBe('1234');
+  });
+
+  it.each([4, 7, 11])('Fetch v%i carrying record bytes', async (v) => {
+    const records = Buffer.alloc(0);
+    const body = encode(FetchResponse, v, {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      sessionId: 0,
+      responses: [{ topic: 'orders', partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 10, lastStableOffset: 10, logStartOffset: 0, abortedTransactions: [], records }] }],
+    });
+    const decoded = await responses('fetch', v).decode(body);
+    const partition = (decoded.responses[0].partitions[0]) as { highWatermark: string };
+    expect(partition.highWatermark).toBe('10');
+  });
+
+  it.each([0, 1, 5, 6])('Metadata v%i', async (v) => {
+    const body = encode(MetadataResponse, v, {
+      brokers: [{ nodeId: 1, host: 'localhost', port: 9092, rack: null }],
+      clusterId: 'samsa',
+      controllerId: 1,
+      topics: [{ errorCode: 0, name: 'orders', isInternal: false, partitions: [{ errorCode: 0, partitionIndex: 0, leaderId: 1, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] }] }],
+    });
+    const decoded = await responses('metadata', v).decode(body);
+    expect(decoded.brokers[0]).toMatchObject({ nodeId: 1, host: 'localhost', port: 9092 });
+    expect(decoded.topicMetadata[0].topic).toBe('orders');
+    expect(decoded.topicMetadata[0].partitionMetadata[0].leader).toBe(1);
+  });
+});
