@@ -1,6 +1,10 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
+  CreateTopicsRequest,
+  CreateTopicsResponse,
+  DeleteTopicsRequest,
+  DeleteTopicsResponse,
   FetchRequest,
   FetchResponse,
   ListOffsetsRequest,
@@ -78,7 +82,38 @@ describe('request bodies written by KafkaJS', () => {
   });
 });
 
+describe('admin request bodies written by KafkaJS', () => {
+  it.each([2, 3])('CreateTopics v%i', async (v) => {
+    const topics = [
+      { topic: 'orders', numPartitions: 4, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+      { topic: 'placed', replicaAssignment: [{ partition: 0, replicas: [1, 2] }] },
+    ];
+    const value = roundTrip(CreateTopicsRequest, v, await kafkajsBody(requests('createTopics', v)({ topics, timeout: 1000, validateOnly: true })));
+    expect(value.validateOnly).toBe(true);
+    expect(value.topics[0].configs).toEqual([{ name: 'cleanup.policy', value: 'compact' }]);
+    expect(value.topics[1].assignments).toEqual([{ partitionIndex: 0, brokerIds: [1, 2] }]);
+  });
+
+  it('DeleteTopics v1', async () => {
+    const value = roundTrip(DeleteTopicsRequest, 1, await kafkajsBody(requests('deleteTopics', 1)({ topics: ['a', 'b'], timeout: 1000 })));
+    expect(value.topicNames).toEqual(['a', 'b']);
+  });
+});
+
 describe('response bodies KafkaJS reads', () => {
+  it.each([2, 3])('CreateTopics v%i with a per-topic error', async (v) => {
+    const body = encode(CreateTopicsResponse, v, { throttleTimeMs: 0, topics: [{ name: 'orders', errorCode: 36, errorMessage: 'Topic already exists' }] });
+    const decoded = await responses('createTopics', v).decode(body);
+    expect(decoded.topicErrors).toEqual([expect.objectContaining({ topic: 'orders', errorCode: 36, errorMessage: 'Topic already exists' })]);
+    await expect(responses('createTopics', v).parse(decoded)).rejects.toThrow(/Topic creation errors/);
+  });
+
+  it('DeleteTopics v1', async () => {
+    const body = encode(DeleteTopicsResponse, 1, { throttleTimeMs: 0, responses: [{ name: 'a', errorCode: 0 }] });
+    const decoded = await responses('deleteTopics', 1).decode(body);
+    expect(decoded.topicErrors).toEqual([{ topic: 'a', errorCode: 0 }]);
+  });
+
   it.each([3, 5, 7])('Produce v%i', async (v) => {
     const body = encode(ProduceResponse, v, {
       responses: [{ name: 'orders', partitionResponses: [{ index: 2, errorCode: 0, baseOffset: 1234, logAppendTimeMs: -1, logStartOffset: 0 }] }],

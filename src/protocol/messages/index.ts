@@ -1,5 +1,7 @@
 import type { MessageSchema } from '../schema/schema.js';
 import { ApiVersionsRequest, ApiVersionsResponse } from './api-versions.js';
+import { CreateTopicsRequest, CreateTopicsResponse } from './create-topics.js';
+import { DeleteTopicsRequest, DeleteTopicsResponse } from './delete-topics.js';
 import { FetchRequest, FetchResponse } from './fetch.js';
 import { RequestHeader, ResponseHeader } from './headers.js';
 import { ListOffsetsRequest, ListOffsetsResponse } from './list-offsets.js';
@@ -7,6 +9,8 @@ import { MetadataRequest, MetadataResponse } from './metadata.js';
 import { ProduceRequest, ProduceResponse } from './produce.js';
 
 export * from './api-versions.js';
+export * from './create-topics.js';
+export * from './delete-topics.js';
 export * from './fetch.js';
 export * from './headers.js';
 export * from './list-offsets.js';
@@ -27,4 +31,8 @@ export const ALL_MESSAGES: readonly MessageSchema[] = [
   FetchResponse,
   ListOffsetsRequest,
   ListOffsetsResponse,
+  CreateTopicsRequest,
+  CreateTopicsResponse,
+  DeleteTopicsRequest,
+  DeleteTopicsResponse,
 ];
