@@ -1,0 +1,221 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { lockDirectory, LOCK_FILE } from './directory-lock.js';
+import type { LogDirectory, OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
+import { StorageError } from './storage-error.js';
+
+/** A fixed-size name check: objects are flat names inside their directory. */
+export function checkObjectName(dir: string, name: string): string {
+  if (name.length === 0 || name.includes('/') || name.includes('\0') || name === '.' || name === '..' || name === LOCK_FILE) {
+    throw new StorageError('BAD_NAME', join(dir, name), `'${name}' is not a valid object name`);
+  }
+  return join(dir, name);
+}
+
+/** Objects as plain files: positional reads and writes on descriptors, fdatasync to flush. */
+export class FileObject implements StorageObject {
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    readonly path: string,
+    private readonly fd: number,
+    public size: number,
+  ) {}
+
+  private check(): void {
+    if (this.closed) throw new StorageError('CLOSED', this.path, 'object used after close');
+  }
+
+  async append(bytes: Uint8Array): Promise<number> {
+    this.check();
+    const position = this.size;
+    this.writeFully(position, bytes, 'append');
+    this.size = position + bytes.length;
+    return position;
+  }
+
+  async write(position: number, bytes: Uint8Array): Promise<void> {
+    this.check();
+    if (position < 0 || position > this.size) throw new StorageError('RANGE', this.path, `write at ${position} is outside 0..${this.size}`);
+    this.writeFully(position, bytes, 'write');
+    this.size = Math.max(this.size, position + bytes.length);
+  }
+
+  private writeFully(position: number, bytes: Uint8Array, action: string): void {
+    let done = 0;
+    try {
+      while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, position + done);
+    } catch (error) {
+      throw StorageError.from(error, this.path, action);
+    }
+  }
+
+  async read(position: number, length: number): Promise<Buffer> {
+    this.check();
+    const available = Math.max(0, Math.min(length, this.size - position));
+    const target = Buffer.allocUnsafe(available);
+    this.readIntoSync(position, target, 0, available);
+    return target;
+  }
+
+  async readInto(position: number, target: Uint8Array, offset = 0, length = target.length - offset): Promise<number> {
+    return this.readIntoSync(position, target, offset, length);
+  }
+
+  private readIntoSync(position: number, target: Uint8Array, offset: number, length: number): number {
+    this.check();
+    const wanted = Math.max(0, Math.min(length, this.size - position));
+    let done = 0;
+    try {
+      while (done < wanted) {
+        const n = fs.readSync(this.fd, target, offset + done, wanted - done, position + done);
+        if (n === 0) throw new StorageError('CORRUPT', this.path, `file ends at ${position + done}, expected ${this.size} bytes`);
+        done += n;
+      }
+    } catch (error) {
+      throw StorageError.from(error, this.path, 'read');
+    }
+    return done;
+  }
+
+  async truncate(size: number): Promise<void> {
+    this.check();
+    try {
+      fs.ftruncateSync(this.fd, size);
+    } catch (error) {
+      throw StorageError.from(error, this.path, 'truncate');
+    }
+    this.size = size;
+  }
+
+  async flush(): Promise<void> {
+    this.check();
+    try {
+      fs.fdatasyncSync(this.fd);
+    } catch (error) {
+      throw StorageError.from(error, this.path, 'flush');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    fs.closeSync(this.fd);
+  }
+}
+
+export class FileDirectory implements LogDirectory {
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly unlock: () => void,
+  ) {}
+
+  protected check(): void {
+    if (this.closed) throw new StorageError('CLOSED', this.path, 'log directory used after close');
+  }
+
+  protected objectPath(name: string): string {
+    this.check();
+    return checkObjectName(this.path, name);
+  }
+
+  async list(): Promise<string[]> {
+    this.check();
+    try {
+      return fs
+        .readdirSync(this.path, { withFileTypes: true })
+        .filter((e) => e.isFile() && e.name !== LOCK_FILE)
+        .map((e) => e.name)
+        .sort();
+    } catch (error) {
+      throw StorageError.from(error, this.path, 'listing');
+    }
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return fs.existsSync(this.objectPath(name));
+  }
+
+  async open(name: string, options: OpenOptions = {}): Promise<StorageObject> {
+    const path = this.objectPath(name);
+    let fd: number;
+    try {
+      fd = fs.openSync(path, options.create ? fs.constants.O_RDWR | fs.constants.O_CREAT : fs.constants.O_RDWR);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new StorageError('NOT_FOUND', path, `object '${name}' does not exist`);
+      throw StorageError.from(error, path, 'open');
+    }
+    return new FileObject(name, path, fd, fs.fstatSync(fd).size);
+  }
+
+  async delete(name: string): Promise<void> {
+    const path = this.objectPath(name);
+    try {
+      fs.unlinkSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new StorageError('NOT_FOUND', path, `object '${name}' does not exist`);
+      throw StorageError.from(error, path, 'delete');
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const source = this.objectPath(from);
+    try {
+      fs.renameSync(source, this.objectPath(to));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new StorageError('NOT_FOUND', source, `object '${from}' does not exist`);
+      throw StorageError.from(error, source, 'rename');
+    }
+  }
+
+  async writeAtomically(name: string, bytes: Uint8Array): Promise<void> {
+    // Write a temporary file, sync it, rename it over the old one, sync the directory.
+    const path = this.objectPath(name);
+    const temp = `${path}.tmp`;
+    try {
+      const fd = fs.openSync(temp, 'w');
+      try {
+        fs.writeSync(fd, bytes);
+        fs.fdatasyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(temp, path);
+      const dirFd = fs.openSync(this.path, 'r');
+      try {
+        fs.fsyncSync(dirFd);
+      } finally {
+        fs.closeSync(dirFd);
+      }
+    } catch (error) {
+      throw StorageError.from(error, path, 'atomic write');
+    }
+  }
+
+  async readAll(name: string): Promise<Buffer> {
+    const path = this.objectPath(name);
+    try {
+      return fs.readFileSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new StorageError('NOT_FOUND', path, `object '${name}' does not exist`);
+      throw StorageError.from(error, path, 'read');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unlock();
+  }
+}
+
+export const fileBackend: StorageBackend = {
+  name: 'file',
+  async openDirectory(path) {
+    return new FileDirectory(path, lockDirectory(path));
+  },
+};

@@ -1,0 +1,289 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BACKEND_NAMES, createBackend, StorageError, type LogDirectory } from '../../storage/backend/index.js';
+import { pattern } from './pattern.js';
+
+// One suite, run for every backend (as abstract-level's suite is run by each level implementation).
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function errorOf(run: () => unknown): Promise<unknown> {
+  return Promise.resolve()
+    .then(run)
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+}
+
+describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
+  const backend = createBackend(name);
+  let path: string;
+  let dir: LogDirectory;
+
+  beforeEach(async () => {
+    path = mkdtempSync(join(tmpdir(), `samsa-${name}-`));
+    dir = await backend.openDirectory(path);
+  });
+  afterEach(async () => {
+    await dir.close();
+    rmSync(path, { recursive: true, force: true });
+  });
+
+  it('appends and reads back at random sizes and positions', async () => {
+    const object = await dir.open('00000000000000000000.log', { create: true });
+    let size = 0;
+    for (let i = 0; i < 200; i++) {
+      const length = Math.floor(Math.random() * 5000);
+      expect(await object.append(pattern(size, length))).toBe(size);
+      size += length;
+    }
+    expect(object.size).toBe(size);
+    for (let i = 0; i < 200; i++) {
+      const position = Math.floor(Math.random() * size);
+      const length = Math.floor(Math.random() * 20000);
+      const got = await object.read(position, length);
+      expect(got.equals(pattern(position, Math.min(length, size - position)))).toBe(true);
+    }
+    await object.close();
+  });
+
+  it('reads into a reused buffer', async () => {
+    const object = await dir.open('r', { create: true });
+    await object.append(pattern(0, 50000));
+    const target = Buffer.alloc(4096);
+    expect(await object.readInto(1000, target)).toBe(4096);
+    expect(target.equals(pattern(1000, 4096))).toBe(true);
+    expect(await object.readInto(49000, target, 96, 2000)).toBe(1000);
+    expect(target.subarray(96, 1096).equals(pattern(49000, 1000))).toBe(true);
+    await object.close();
+  });
+
+  it('reads past the end return only what exists', async () => {
+    const object = await dir.open('a', { create: true });
+    await object.append(pattern(0, 100));
+    expect((await object.read(90, 50)).length).toBe(10);
+    expect((await object.read(100, 50)).length).toBe(0);
+    expect((await object.read(5000, 50)).length).toBe(0);
+    await object.close();
+  });
+
+  it('truncates, and appends continue from the cut', async () => {
+    const object = await dir.open('a', { create: true });
+    await object.append(pattern(0, 10000));
+    await object.truncate(4321);
+    expect(object.size).toBe(4321);
+    expect((await object.read(4000, 1000)).equals(pattern(4000, 321))).toBe(true);
+    expect(await object.append(pattern(4321, 100))).toBe(4321);
+    await object.flush();
+    await object.close();
+    const again = await dir.open('a');
+    expect(again.size).toBe(4421);
+    expect((await again.read(0, 5000)).equals(pattern(0, 4421))).toBe(true);
+    await again.close();
+  });
+
+  it('after close and reopen, holds exactly the flushed bytes', async () => {
+    const object = await dir.open('b', { create: true, preallocate: 1024 * 1024 });
+    await object.append(pattern(0, 70000));
+    await object.flush();
+    await object.close();
+    await dir.close();
+    dir = await backend.openDirectory(path);
+    const reopened = await dir.open('b');
+    expect(reopened.size).toBe(70000);
+    expect((await reopened.read(0, 100000)).equals(pattern(0, 70000))).toBe(true);
+    await reopened.close();
+  });
+
+  it('overwrites inside an object', async () => {
+    const object = await dir.open('idx', { create: true });
+    await object.append(Buffer.alloc(64));
+    await object.write(8, Buffer.from([1, 2, 3, 4]));
+    const got = await object.read(0, 64);
+    expect([...got.subarray(6, 14)]).toEqual([0, 0, 1, 2, 3, 4, 0, 0]);
+    expect(object.size).toBe(64);
+    await object.close();
+  });
+
+  it('keeps many objects apart, lists, renames and deletes them', async () => {
+    const names = Array.from({ length: 50 }, (_, i) => `${String(i * 1000).padStart(20, '0')}.log`);
+    for (const [i, n] of names.entries()) {
+      const o = await dir.open(n, { create: true });
+      await o.append(pattern(i, 100 + i));
+      await o.close();
+    }
+    expect(await dir.list()).toEqual([...names].sort());
+    await dir.rename(names[0]!, `${names[0]}.deleted`);
+    expect(await dir.exists(names[0]!)).toBe(false);
+    expect((await dir.readAll(`${names[0]}.deleted`)).equals(pattern(0, 100))).toBe(true);
+    await dir.delete(`${names[0]}.deleted`);
+    await dir.delete(names[1]!);
+    expect((await dir.list()).length).toBe(48);
+    for (const [i, n] of names.entries()) {
+      if (i < 2) continue;
+      expect((await dir.readAll(n)).equals(pattern(i, 100 + i))).toBe(true);
+    }
+  });
+
+  it('replaces checkpoint files atomically', async () => {
+    await dir.writeAtomically('recovery-point-offset-checkpoint', Buffer.from('0\n1\nt 0 5\n'));
+    await dir.writeAtomically('recovery-point-offset-checkpoint', Buffer.from('0\n1\nt 0 9\n'));
+    expect((await dir.readAll('recovery-point-offset-checkpoint')).toString()).toBe('0\n1\nt 0 9\n');
+    expect(await dir.list()).toEqual(['recovery-point-offset-checkpoint']);
+  });
+
+  it('serves concurrent readers while one appender writes', async () => {
+    const object = await dir.open('c', { create: true });
+    let stop = false;
+    const writer = (async () => {
+      for (let i = 0; i < 300; i++) await object.append(pattern(object.size, 1000 + (i % 7) * 333));
+      stop = true;
+    })();
+    const readers = Array.from({ length: 4 }, async () => {
+      let checks = 0;
+      while (!stop) {
+        const size = object.size;
+        if (size > 0) {
+          const position = Math.floor(Math.random() * size);
+          const got = await object.read(position, 4096);
+          expect(got.equals(pattern(position, got.length))).toBe(true);
+          expect(got.length).toBeGreaterThan(0);
+          checks++;
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+      return checks;
+    });
+    await writer;
+    const counts = await Promise.all(readers);
+    expect(counts.reduce((a, b) => a + b)).toBeGreaterThan(0);
+    await object.close();
+  });
+
+  it('refuses use after close with a typed error', async () => {
+    const object = await dir.open('d', { create: true });
+    await object.close();
+    const error = await errorOf(() => object.append(Buffer.from('x')));
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).code).toBe('CLOSED');
+  });
+
+  it('names the path of a missing object', async () => {
+    const error = await errorOf(() => dir.open('missing.log'));
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).code).toBe('NOT_FOUND');
+    expect((error as Error).message).toContain(join(path, 'missing.log'));
+    expect(await errorOf(() => dir.open('../escape', { create: true }))).toBeInstanceOf(StorageError);
+  });
+
+  it('refuses a second opener of a locked directory, in this process and in another', async () => {
+    const error = await errorOf(() => backend.openDirectory(path));
+    expect((error as StorageError).code).toBe('LOCKED');
+    const child = spawnSync(process.execPath, ['dist/test/backend/lock-child.js', name, path], { cwd: root, encoding: 'utf8' });
+    expect(child.stdout).toMatch(/^LOCKED: log directory is locked by process \d+/);
+  });
+
+  it('keeps everything flushed when the writer is killed mid-append (SIGKILL)', async () => {
+    await dir.close();
+    const child = spawn(process.execPath, ['dist/test/backend/append-child.js', name, path], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let flushed = 0;
+    let lines = 0;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('child never flushed')), 20_000);
+      child.stdout!.on('data', (data: Buffer) => {
+        for (const m of data.toString().matchAll(/flushed (\d+)/g)) {
+          flushed = Number(m[1]);
+          if (++lines === 20) {
+            clearTimeout(timer);
+            child.kill('SIGKILL');
+            resolve();
+          }
+        }
+      });
+    });
+    await new Promise((r) => child.once('exit', r));
+    dir = await backend.openDirectory(path); // the dead child's lock is stale and taken over
+    const object = await dir.open('data');
+    expect(object.size).toBeGreaterThanOrEqual(flushed);
+    const all = await object.read(0, object.size);
+    expect(all.subarray(0, flushed).equals(pattern(0, flushed))).toBe(true);
+    // Past the last flush: written bytes where the kill let them land, zeros (mmap's
+    // preallocated tail, or a copy cut short) elsewhere — never foreign bytes.
+    const tail = all.subarray(flushed);
+    const expected = pattern(flushed, tail.length);
+    const foreign = tail.findIndex((b, i) => b !== expected[i] && b !== 0);
+    expect(foreign).toBe(-1);
+    await object.close();
+  });
+});
+
+describe('choosing a backend', () => {
+  it('lists the valid names for an unknown one', () => {
+    expect(() => createBackend('tape')).toThrow(/unknown storage backend 'tape'; valid backends are file, mmap, level/);
+  });
+});
+
+describe('faults', () => {
+  it('a corrupt LevelDB is a typed error naming its path', async () => {
+    const path = mkdtempSync(join(tmpdir(), 'samsa-corrupt-'));
+    try {
+      const dir = await createBackend('level').openDirectory(path);
+      const o = await dir.open('x', { create: true });
+      await o.append(Buffer.alloc(1000, 1));
+      await dir.close();
+      const db = join(path, 'samsa.leveldb');
+      for (const f of readdirSync(db)) if (f.startsWith('MANIFEST') || f === 'CURRENT') writeFileSync(join(db, f), 'garbage');
+      const error = await errorOf(() => createBackend('level').openDirectory(path));
+      expect(error).toBeInstanceOf(StorageError);
+      expect((error as Error).message).toContain(db);
+    } finally {
+      rmSync(path, { recursive: true, force: true });
+    }
+  });
+
+  const mountPoint = join(tmpdir(), `samsa-tmpfs-${process.pid}`);
+  mkdirSync(mountPoint, { recursive: true });
+  const canMount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]).status === 0;
+  if (canMount) spawnSync('umount', ['-l', mountPoint]);
+  else rmSync(mountPoint, { recursive: true, force: true });
+
+  describe.skipIf(!canMount)('on a 1 MiB tmpfs', () => {
+    beforeEach(() => {
+      expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]).status).toBe(0);
+    });
+    afterEach(() => {
+      // Lazy: a mapping not yet collected by GC would keep a plain umount busy.
+      expect(spawnSync('umount', ['-l', mountPoint]).status).toBe(0);
+    });
+    afterAll(() => rmSync(mountPoint, { recursive: true, force: true }));
+
+    it.each(BACKEND_NAMES.filter((n) => n !== 'level').map((n) => [n] as const))('%s: a full disk is ENOSPC, and what fit stays readable', async (name) => {
+      const dir = await createBackend(name).openDirectory(join(mountPoint, 'log'));
+      const object = await dir.open('full.log', { create: true });
+      let error: unknown;
+      let written = 0;
+      for (let i = 0; i < 64 && !error; i++) {
+        error = await errorOf(() => object.append(pattern(object.size, 64 * 1024)));
+        if (!error) written = object.size;
+      }
+      expect(error).toBeInstanceOf(StorageError);
+      expect((error as StorageError).code).toBe('ENOSPC');
+      expect((error as Error).message).toContain('full.log');
+      expect((await object.read(0, written)).equals(pattern(0, written))).toBe(true);
+      await object.close().catch(() => undefined);
+      await dir.close();
+    });
+
+    it('a read-only file system is EROFS on create', async () => {
+      mkdirSync(join(mountPoint, 'log'), { recursive: true });
+      expect(spawnSync('mount', ['-o', 'remount,ro', mountPoint]).status).toBe(0);
+      const error = await errorOf(() => createBackend('file').openDirectory(join(mountPoint, 'log')));
+      expect(error).toBeInstanceOf(StorageError);
+      expect((error as StorageError).code).toBe('EROFS');
+    });
+  });
+});
