@@ -10,6 +10,9 @@ import { StorageError } from './storage-error.js';
 const mmap = mmapModule as unknown as typeof mmapModule.default;
 
 const MIN_CAPACITY = 64 * 1024;
+// Each growth maps the file anew and the old mapping lives until GC: grow in
+// large steps so a segment is remapped a handful of times, not once per doubling.
+const MIN_GROWTH = 16 * 1024 * 1024;
 const PAGE = mmap.PAGESIZE;
 // Growth writes real zeros rather than extending the file sparsely: on a full
 // disk a write fails with ENOSPC, while touching a sparse mapped page would
@@ -72,7 +75,7 @@ export class MmapObject implements StorageObject {
 
   private ensureCapacity(end: number): void {
     if (end <= this.capacity) return;
-    const next = roundToPage(Math.max(end, this.capacity * 2));
+    const next = roundToPage(Math.max(end, this.capacity * 2, this.capacity + MIN_GROWTH));
     this.extendFile(this.capacity, next);
     this.capacity = next;
     // The old mapping stays valid for slices still held by readers; GC unmaps it.
