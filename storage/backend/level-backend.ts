@@ -94,9 +94,9 @@ class LevelObject implements StorageObject {
       const [first] = await this.db.keys({ lte: chunkKey(this.name, position), gte: range.gte, reverse: true, limit: 1 }).all();
       const start = first === undefined ? 0 : positionOf(first);
       let filled = 0;
-      for await (const [key, value] of this.db.iterator({ gte: chunkKey(this.name, start), lt: range.lt })) {
+      // Bounded by `end` so the iterator does not prefetch chunks past the read.
+      for await (const [key, value] of this.db.iterator({ gte: chunkKey(this.name, start), lt: chunkKey(this.name, end) })) {
         const chunkStart = positionOf(key);
-        if (chunkStart >= end) break;
         const from = Math.max(position, chunkStart);
         const to = Math.min(end, chunkStart + value.length);
         if (to > from) {
