@@ -104,7 +104,9 @@ try {
     f.flushMs.toFixed(2),
   ];
   rows.push(row('raw fs', raw));
-  for (const name of BACKEND_NAMES) {
+  // SAMSA_BENCH_BACKENDS=file,mmap measures only those.
+  const chosen = process.env.SAMSA_BENCH_BACKENDS?.split(',') ?? BACKEND_NAMES;
+  for (const name of BACKEND_NAMES.filter((n) => chosen.includes(n))) {
     // Write back what earlier cases left dirty, so it does not throttle this one.
     spawnSync('sync');
     process.stdout.write(`measuring ${name}…\n`);
