@@ -1,0 +1,208 @@
+import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
+import type { LogDirectory, StorageObject } from '../backend/storage-backend.js';
+import type { LogConfig } from '../config/log-config.js';
+import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../record/record-batch-layout.js';
+import { RecordBatchView } from '../record/record-batch-view.js';
+import { indexFileName, logFileName, timeIndexFileName } from './log-file-names.js';
+import { OffsetIndex } from './offset-index.js';
+import { TimeIndex } from './time-index.js';
+
+/** The bytes a read returns: whole batches as stored, plus where they are. */
+export interface SegmentRead {
+  bytes: Buffer;
+  firstOffset: number;
+}
+
+/**
+ * One segment: a `.log` of record batches exactly as Kafka stores them, its
+ * sparse `.index` and its `.timeindex`. Appends write batches as given; reads
+ * return stored bytes without decoding records.
+ */
+export class LogSegment {
+  private bytesSinceLastIndexEntry = 0;
+  /** Largest timestamp in the segment and the offset that holds it (-1 when empty). */
+  maxTimestamp = -1;
+  offsetOfMaxTimestamp = -1;
+  /** The offset after the last batch (the base offset while empty). */
+  nextOffset: number;
+  /** When the first batch was appended, for segment.ms rolling. */
+  firstAppendMs = -1;
+  private readonly header = Buffer.alloc(RECORD_BATCH_OVERHEAD);
+
+  private constructor(
+    readonly baseOffset: number,
+    readonly log: StorageObject,
+    readonly offsetIndex: OffsetIndex,
+    readonly timeIndex: TimeIndex,
+    private readonly config: LogConfig,
+  ) {
+    this.nextOffset = baseOffset;
+  }
+
+  static async open(dir: LogDirectory, baseOffset: number, config: LogConfig, create: boolean): Promise<LogSegment> {
+    const log = await dir.open(logFileName(baseOffset), { create });
+    const offsetIndex = await OffsetIndex.open(await dir.open(indexFileName(baseOffset), { create: true, preallocate: config.segmentIndexBytes }), baseOffset, config.segmentIndexBytes);
+    const timeIndex = await TimeIndex.open(await dir.open(timeIndexFileName(baseOffset), { create: true, preallocate: config.segmentIndexBytes }), baseOffset, config.segmentIndexBytes);
+    return new LogSegment(baseOffset, log, offsetIndex, timeIndex, config);
+  }
+
+  get size(): number {
+    return this.log.size;
+  }
+
+  /**
+   * Appends validated batches that already carry their offsets, as one write.
+   * Index entries are added every index.interval.bytes, per batch.
+   */
+  async append(bytes: Buffer, batches: readonly RecordBatchView[], nowMs: number): Promise<void> {
+    const start = await this.log.append(bytes);
+    if (this.firstAppendMs < 0) this.firstAppendMs = nowMs;
+    for (const batch of batches) await this.track(batch, start + batch.start);
+  }
+
+  /** Reads the batch header at `position` into a reused buffer; undefined past the end. */
+  private async headerAt(position: number): Promise<RecordBatchView | undefined> {
+    if (this.log.size - position < RECORD_BATCH_OVERHEAD) return undefined;
+    await this.log.readInto(position, this.header);
+    return new RecordBatchView(this.header);
+  }
+
+  /** Byte position of the first batch whose last offset is ≥ `offset`, or -1. */
+  async positionOf(offset: number): Promise<number> {
+    let position = this.offsetIndex.lookup(offset).position;
+    for (;;) {
+      const header = await this.headerAt(position);
+      if (!header) return -1;
+      if (header.lastOffset >= offset) return position;
+      position += header.sizeInBytes;
+    }
+  }
+
+  /**
+   * Batches from the one holding `offset`, up to `maxBytes` — except that the
+   * first batch is returned whole even when larger, so a consumer never stalls.
+   */
+  async read(offset: number, maxBytes: number, maxPosition = this.log.size): Promise<SegmentRead | undefined> {
+    const position = await this.positionOf(offset);
+    if (position < 0 || position >= maxPosition) return undefined;
+    const first = (await this.headerAt(position))!;
+    const firstOffset = first.baseOffset; // the header buffer is reused below
+    let end = position + first.sizeInBytes;
+    let next = end;
+    while (next < maxPosition) {
+      const header = await this.headerAt(next);
+      if (!header || next + header.sizeInBytes > maxPosition || next + header.sizeInBytes - position > maxBytes) break;
+      next += header.sizeInBytes;
+      end = next;
+    }
+    return { bytes: await this.log.read(position, end - position), firstOffset };
+  }
+
+  /** Earliest batch whose max timestamp is ≥ `timestamp`: its position, via the time index. */
+  async findByTimestamp(timestamp: number): Promise<RecordBatchView | undefined> {
+    const entry = this.timeIndex.lookup(timestamp);
+    let position = entry ? this.offsetIndex.lookup(entry.offset).position : 0;
+    for (;;) {
+      const header = await this.headerAt(position);
+      if (!header) return undefined;
+      if (header.maxTimestamp >= timestamp) {
+        return new RecordBatchView(await this.log.read(position, header.sizeInBytes));
+      }
+      position += header.sizeInBytes;
+    }
+  }
+
+  /**
+   * Re-reads the whole segment, validating every batch and rebuilding the
+   * indexes; cuts the segment at the first invalid or partial batch. Returns
+   * the bytes cut (0 when the segment was whole).
+   */
+  async recover(): Promise<number> {
+    await this.offsetIndex.truncateTo(this.baseOffset);
+    await this.timeIndex.truncateTo(this.baseOffset);
+    this.bytesSinceLastIndexEntry = 0;
+    this.maxTimestamp = -1;
+    this.offsetOfMaxTimestamp = -1;
+    this.nextOffset = this.baseOffset;
+    let position = 0;
+    const size = this.log.size;
+    while (position < size) {
+      const header = await this.headerAt(position);
+      if (!header || header.batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || position + header.sizeInBytes > size) break;
+      const batch = new RecordBatchView(await this.log.read(position, header.sizeInBytes));
+      try {
+        batch.validate();
+      } catch (error) {
+        if (error instanceof CorruptRecordError) break;
+        throw error;
+      }
+      if (batch.baseOffset < this.nextOffset) break; // offsets must grow
+      await this.track(batch, position);
+      position += batch.sizeInBytes;
+    }
+    const cut = size - position;
+    if (cut > 0) await this.log.truncate(position);
+    return cut;
+  }
+
+  /** Index bookkeeping for a batch now in the log at `position`. */
+  private async track(batch: RecordBatchView, position: number): Promise<void> {
+    if (batch.maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = batch.maxTimestamp;
+      this.offsetOfMaxTimestamp = batch.lastOffset;
+    }
+    if (this.bytesSinceLastIndexEntry > this.config.indexIntervalBytes) {
+      await this.offsetIndex.append(batch.lastOffset, position);
+      await this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += batch.sizeInBytes;
+    this.nextOffset = batch.nextOffset;
+  }
+
+  /** Removes every batch at or after `offset`. */
+  async truncateTo(offset: number): Promise<void> {
+    const position = await this.positionOf(offset);
+    if (position < 0) return;
+    const header = (await this.headerAt(position))!;
+    // A batch straddling `offset` goes whole: batches are never split.
+    await this.log.truncate(position);
+    await this.offsetIndex.truncateTo(header.baseOffset);
+    await this.timeIndex.truncateTo(header.baseOffset);
+    await this.loadTailState();
+  }
+
+  /**
+   * Finds the next offset and the largest timestamp of a segment opened from
+   * disk: from the last index entries, walking only the batches after them.
+   */
+  async loadTailState(): Promise<void> {
+    const last = this.offsetIndex.lookup(Number.MAX_SAFE_INTEGER);
+    const lastTime = this.timeIndex.lookup(Number.MAX_SAFE_INTEGER);
+    this.nextOffset = this.baseOffset;
+    this.maxTimestamp = lastTime?.timestamp ?? -1;
+    this.offsetOfMaxTimestamp = lastTime?.offset ?? -1;
+    for (let position = last.position; ; ) {
+      const header = await this.headerAt(position);
+      if (!header) break;
+      if (header.maxTimestamp > this.maxTimestamp) {
+        this.maxTimestamp = header.maxTimestamp;
+        this.offsetOfMaxTimestamp = header.lastOffset;
+      }
+      this.nextOffset = header.nextOffset;
+      position += header.sizeInBytes;
+    }
+  }
+
+  async flush(): Promise<void> {
+    await this.log.flush();
+    await this.offsetIndex.flush();
+    await this.timeIndex.flush();
+  }
+
+  async close(): Promise<void> {
+    await this.log.close();
+    await this.offsetIndex.close();
+    await this.timeIndex.close();
+  }
+}

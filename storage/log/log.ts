@@ -1,0 +1,252 @@
+import type { LogDirectory } from '../backend/storage-backend.js';
+import type { LogConfig } from '../config/log-config.js';
+import { TimestampType } from '../record/record-batch-layout.js';
+import { validateBatches } from '../record/record-batch-scan.js';
+import { decodeRecords } from '../record/record.js';
+import { baseName, DELETED_SUFFIX, INDEX_SUFFIX, parseLogFileName, TIME_INDEX_SUFFIX } from './log-file-names.js';
+import { OffsetOutOfRangeError, RecordTooLargeError } from './log-errors.js';
+import { LogSegment } from './log-segment.js';
+
+export interface AppendInfo {
+  baseOffset: number;
+  lastOffset: number;
+  /** The time stamped on the batches under LogAppendTime, else -1. */
+  logAppendTimeMs: number;
+}
+
+export interface FetchData {
+  /** Whole stored batches (no re-encoding); empty at the log end. */
+  bytes: Buffer;
+  /** Base offset of the first batch returned (may precede the offset asked for). */
+  firstOffset: number;
+}
+
+export interface OpenLogOptions {
+  /** The offset up to which the log is known flushed (recovery-point-offset-checkpoint). */
+  recoveryPoint?: number;
+  logStartOffset?: number;
+  /** False after a crash: segments past the recovery point are re-validated. */
+  cleanShutdown?: boolean;
+  /** Where warnings go (truncations, foreign files); console.warn by default. */
+  warn?: (message: string) => void;
+  now?: () => number;
+}
+
+const MAX_RELATIVE_OFFSET = 2 ** 31 - 1;
+
+/**
+ * One partition's log: segments in order, the last one active. Appends
+ * validate batches through their headers, write offsets in place and store
+ * the bytes; reads return stored bytes. It runs on any StorageBackend.
+ */
+export class Log {
+  /** Moved by the broker as replicas acknowledge; readers of committed data stop here. */
+  highWatermark = 0;
+  private unflushedMessages = 0;
+  private lastFlushMs: number;
+
+  private constructor(
+    readonly dir: LogDirectory,
+    public config: LogConfig,
+    private segments: LogSegment[],
+    public logStartOffset: number,
+    public recoveryPoint: number,
+    private readonly now: () => number,
+  ) {
+    this.lastFlushMs = now();
+  }
+
+  static async open(dir: LogDirectory, config: LogConfig, options: OpenLogOptions = {}): Promise<Log> {
+    const warn = options.warn ?? ((m: string) => console.warn(m));
+    const now = options.now ?? Date.now;
+    const names = await dir.list();
+    const bases: number[] = [];
+    for (const name of names) {
+      const base = parseLogFileName(name);
+      if (base !== undefined) bases.push(base);
+      else if (name.endsWith(DELETED_SUFFIX)) await dir.delete(name); // a deletion a crash interrupted
+      else if (!name.endsWith(INDEX_SUFFIX) && !name.endsWith(TIME_INDEX_SUFFIX) && !/checkpoint$/.test(name)) {
+        warn(`${dir.path}: ignoring unexpected file ${name}`);
+      }
+    }
+    bases.sort((a, b) => a - b);
+    const recoveryPoint = options.recoveryPoint ?? 0;
+    const segments: LogSegment[] = [];
+    for (const [i, base] of bases.entries()) {
+      const segment = await LogSegment.open(dir, base, config, false);
+      const nextBase = bases[i + 1] ?? Number.MAX_SAFE_INTEGER;
+      if (options.cleanShutdown === false && nextBase > recoveryPoint) {
+        const cut = await segment.recover();
+        if (cut > 0) warn(`${dir.path}: recovery truncated ${cut} bytes of torn or corrupt data from segment ${base} at offset ${segment.nextOffset}`);
+      } else {
+        await segment.loadTailState();
+      }
+      segments.push(segment);
+    }
+    const logStartOffset = options.logStartOffset ?? bases[0] ?? 0;
+    if (segments.length === 0) segments.push(await LogSegment.open(dir, logStartOffset, config, true));
+    const log = new Log(dir, config, segments, logStartOffset, recoveryPoint, now);
+    log.recoveryPoint = Math.min(recoveryPoint, log.logEndOffset);
+    log.highWatermark = log.logEndOffset;
+    return log;
+  }
+
+  private get active(): LogSegment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  /** The offset the next appended record gets. */
+  get logEndOffset(): number {
+    return this.active.nextOffset;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  get sizeInBytes(): number {
+    return this.segments.reduce((sum, s) => sum + s.size, 0);
+  }
+
+  /**
+   * Appends the batches of one produce request. They are validated whole
+   * first (CRC and lengths, no record decoding): a bad one rejects all and
+   * nothing is written. Offsets, the leader epoch and LogAppendTime are
+   * written into the caller's buffer in place.
+   */
+  async append(records: Buffer, options: { leaderEpoch?: number } = {}): Promise<AppendInfo> {
+    const batches = validateBatches(records);
+    for (const batch of batches) {
+      if (batch.sizeInBytes > this.config.maxMessageBytes) throw new RecordTooLargeError(batch.sizeInBytes, this.config.maxMessageBytes);
+    }
+    const now = this.now();
+    const baseOffset = this.logEndOffset;
+    let next = baseOffset;
+    for (const batch of batches) {
+      batch.setBaseOffset(next);
+      next = batch.nextOffset;
+      if (options.leaderEpoch !== undefined) batch.setPartitionLeaderEpoch(options.leaderEpoch);
+      if (this.config.logAppendTime) batch.setMaxTimestamp(TimestampType.LogAppendTime, now);
+    }
+    await this.maybeRoll(records.length, next - 1, now);
+    await this.active.append(records, batches, now);
+    for (const batch of batches) this.unflushedMessages += batch.recordCount;
+    if (this.unflushedMessages >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs) await this.flush();
+    return { baseOffset, lastOffset: next - 1, logAppendTimeMs: this.config.logAppendTime ? now : -1 };
+  }
+
+  private async maybeRoll(incomingBytes: number, lastOffset: number, now: number): Promise<void> {
+    const active = this.active;
+    if (active.size === 0) return;
+    const jitter = this.config.segmentJitterMs;
+    const full = active.size + incomingBytes > this.config.segmentBytes;
+    const old = active.firstAppendMs >= 0 && now - active.firstAppendMs > this.config.segmentMs - jitter;
+    const indexFull = active.offsetIndex.isFull || active.timeIndex.isFull;
+    const overflow = lastOffset - active.baseOffset > MAX_RELATIVE_OFFSET;
+    if (full || old || indexFull || overflow) await this.roll();
+  }
+
+  /** Starts a new active segment at the log end offset. */
+  async roll(): Promise<void> {
+    const base = this.logEndOffset;
+    if (this.active.baseOffset === base) return;
+    this.segments.push(await LogSegment.open(this.dir, base, this.config, true));
+  }
+
+  /**
+   * Whole batches from the one holding `offset`, at most `maxBytes` unless the
+   * first batch alone is larger, and not past `upToOffset` (the high watermark
+   * for consumers) when given.
+   */
+  async read(offset: number, maxBytes: number, upToOffset = this.logEndOffset): Promise<FetchData> {
+    if (offset < this.logStartOffset || offset > this.logEndOffset) {
+      throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
+    }
+    if (offset >= upToOffset) return { bytes: Buffer.alloc(0), firstOffset: offset };
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
+      const segment = this.segments[i]!;
+      const maxPosition = upToOffset < segment.nextOffset ? await segment.positionOf(upToOffset) : segment.size;
+      const got = await segment.read(offset, maxBytes, maxPosition < 0 ? segment.size : maxPosition);
+      if (got) return got;
+    }
+    return { bytes: Buffer.alloc(0), firstOffset: offset };
+  }
+
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** The earliest offset whose record timestamp is ≥ `timestamp`, with that timestamp; undefined if none. */
+  async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | undefined> {
+    for (const segment of this.segments) {
+      if (segment.maxTimestamp < timestamp) continue;
+      const batch = await segment.findByTimestamp(timestamp);
+      if (!batch) continue;
+      for (const record of decodeRecords(batch)) {
+        if (record.timestamp >= timestamp && record.offset >= this.logStartOffset) return { offset: record.offset, timestamp: record.timestamp };
+      }
+    }
+    return undefined;
+  }
+
+  /** The offset holding the largest timestamp (ListOffsets' MAX_TIMESTAMP). */
+  maxTimestampOffset(): { offset: number; timestamp: number } | undefined {
+    let best: { offset: number; timestamp: number } | undefined;
+    for (const s of this.segments) if (s.maxTimestamp >= 0 && (!best || s.maxTimestamp > best.timestamp)) best = { offset: s.offsetOfMaxTimestamp, timestamp: s.maxTimestamp };
+    return best;
+  }
+
+  /** Removes everything at or after `offset` (a follower diverging from its leader). */
+  async truncateTo(offset: number): Promise<void> {
+    if (offset < this.logStartOffset || offset > this.logEndOffset) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
+    while (this.segments.length > 1 && this.active.baseOffset >= offset) await this.deleteSegment(this.segments.pop()!);
+    await this.active.truncateTo(offset);
+    this.highWatermark = Math.min(this.highWatermark, this.logEndOffset);
+    this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
+  }
+
+  /** Empties the log and restarts it at `offset`. */
+  async truncateFullyAndStartAt(offset: number): Promise<void> {
+    for (const segment of this.segments.splice(0)) await this.deleteSegment(segment);
+    this.segments.push(await LogSegment.open(this.dir, offset, this.config, true));
+    this.logStartOffset = offset;
+    this.highWatermark = offset;
+    this.recoveryPoint = offset;
+  }
+
+  /** Moves the log start offset forward (DeleteRecords); whole segments below it are removed. */
+  async deleteRecordsBefore(offset: number): Promise<number> {
+    if (offset > this.highWatermark) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.highWatermark);
+    if (offset <= this.logStartOffset) return this.logStartOffset;
+    this.logStartOffset = offset;
+    while (this.segments.length > 1 && this.segments[1]!.baseOffset <= offset) await this.deleteSegment(this.segments.shift()!);
+    return this.logStartOffset;
+  }
+
+  private async deleteSegment(segment: LogSegment): Promise<void> {
+    await segment.close();
+    for (const name of await this.dir.list()) {
+      if (name.startsWith(baseName(segment.baseOffset))) await this.dir.delete(name);
+    }
+  }
+
+  async flush(): Promise<void> {
+    for (const segment of this.segments) if (segment.nextOffset > this.recoveryPoint) await segment.flush();
+    this.recoveryPoint = this.logEndOffset;
+    this.unflushedMessages = 0;
+    this.lastFlushMs = this.now();
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    for (const segment of this.segments) await segment.close();
+  }
+}
+

@@ -1,0 +1,54 @@
+import type { StorageObject } from '../backend/storage-backend.js';
+import { IndexFile } from './index-file.js';
+
+const ENTRY = 8; // relative offset int32 + position int32
+
+export interface OffsetPosition {
+  offset: number;
+  position: number;
+}
+
+/**
+ * The sparse offset index of one segment (`.index`): every index.interval.bytes
+ * of log, an entry mapping a batch's last offset (relative to the segment's
+ * base offset) to the batch's byte position in the `.log`.
+ */
+export class OffsetIndex extends IndexFile {
+  private readonly scratch = Buffer.alloc(ENTRY);
+
+  static async open(object: StorageObject, baseOffset: number, maxBytes: number): Promise<OffsetIndex> {
+    const index = new OffsetIndex(object, baseOffset, ENTRY, maxBytes);
+    await index.load();
+    return index;
+  }
+
+  protected keyAt(i: number): number {
+    return this.entries.readInt32BE(i * ENTRY);
+  }
+
+  get lastOffset(): number {
+    return this.count === 0 ? this.baseOffset : this.baseOffset + this.keyAt(this.count - 1);
+  }
+
+  async append(offset: number, position: number): Promise<void> {
+    const relative = offset - this.baseOffset;
+    if (this.count > 0 && relative <= this.keyAt(this.count - 1)) {
+      throw new RangeError(`offset ${offset} is not after the index's last offset ${this.lastOffset}`);
+    }
+    this.scratch.writeInt32BE(relative, 0);
+    this.scratch.writeInt32BE(position, 4);
+    await this.appendEntry(this.scratch);
+  }
+
+  /** The last entry at or before `offset`; the segment start when there is none. */
+  lookup(offset: number): OffsetPosition {
+    const i = this.floor(offset - this.baseOffset);
+    if (i < 0) return { offset: this.baseOffset, position: 0 };
+    return { offset: this.baseOffset + this.keyAt(i), position: this.entries.readInt32BE(i * ENTRY + 4) };
+  }
+
+  /** Drops entries for offsets ≥ `offset`. */
+  async truncateTo(offset: number): Promise<void> {
+    await this.keep(this.floor(offset - this.baseOffset - 1) + 1);
+  }
+}
