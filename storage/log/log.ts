@@ -43,6 +43,7 @@ export class Log {
   /** Moved by the broker as replicas acknowledge; readers of committed data stop here. */
   highWatermark = 0;
   private unflushedMessages = 0;
+  private readonly pendingDeletes: NodeJS.Timeout[] = [];
   private lastFlushMs: number;
 
   private constructor(
@@ -230,6 +231,48 @@ export class Log {
     return this.logStartOffset;
   }
 
+  /**
+   * Retention under cleanup.policy=delete: removes the oldest segments whose
+   * largest timestamp is older than retention.ms, then while the log exceeds
+   * retention.bytes by a whole segment. The active segment always stays.
+   * Files are renamed to `.deleted` now and removed after file.delete.delay.ms.
+   * Returns how many segments went.
+   */
+  async deleteRetainedSegments(): Promise<number> {
+    if (!this.config.delete) return 0;
+    const now = this.now();
+    const { retentionMs, retentionBytes } = this.config;
+    let size = this.sizeInBytes;
+    let deleted = 0;
+    while (this.segments.length > 1) {
+      const oldest = this.segments[0]!;
+      // Only data below the high watermark may go: consumers may not have it yet otherwise.
+      if (this.segments[1]!.baseOffset > this.highWatermark) break;
+      const expired = retentionMs >= 0 && oldest.maxTimestamp >= 0 && now - oldest.maxTimestamp > retentionMs;
+      const tooBig = retentionBytes >= 0 && size - oldest.size >= retentionBytes;
+      if (!expired && !tooBig) break;
+      this.segments.shift();
+      size -= oldest.size;
+      this.logStartOffset = Math.max(this.logStartOffset, this.segments[0]!.baseOffset);
+      await this.retireSegment(oldest);
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /** Renames a segment's files to `.deleted` and removes them after file.delete.delay.ms. */
+  private async retireSegment(segment: LogSegment): Promise<void> {
+    await segment.close();
+    const prefix = baseName(segment.baseOffset);
+    const names = (await this.dir.list()).filter((n) => n.startsWith(prefix) && !n.endsWith(DELETED_SUFFIX));
+    for (const name of names) await this.dir.rename(name, name + DELETED_SUFFIX);
+    const remove = async () => {
+      for (const name of names) await this.dir.delete(name + DELETED_SUFFIX).catch(() => undefined);
+    };
+    if (this.config.fileDeleteDelayMs === 0) await remove();
+    else this.pendingDeletes.push(setTimeout(() => void remove(), this.config.fileDeleteDelayMs));
+  }
+
   private async deleteSegment(segment: LogSegment): Promise<void> {
     await segment.close();
     for (const name of await this.dir.list()) {
@@ -245,6 +288,11 @@ export class Log {
   }
 
   async close(): Promise<void> {
+    // Files waiting for file.delete.delay.ms go now; on a crash, open() removes them.
+    for (const timer of this.pendingDeletes.splice(0)) {
+      clearTimeout(timer);
+    }
+    for (const name of await this.dir.list()) if (name.endsWith(DELETED_SUFFIX)) await this.dir.delete(name);
     await this.flush();
     for (const segment of this.segments) await segment.close();
   }

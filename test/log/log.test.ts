@@ -204,3 +204,52 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('Log on the %s backend', (
     await log.close();
   });
 });
+
+describe('retention', () => {
+  let path: string;
+  let dir: LogDirectory;
+  beforeEach(async () => {
+    path = mkdtempSync(join(tmpdir(), 'samsa-retention-'));
+    dir = await createBackend('file').openDirectory(path);
+  });
+  afterEach(async () => {
+    await dir.close();
+    rmSync(path, { recursive: true, force: true });
+  });
+
+  it('deletes segments older than retention.ms, never the active one, via .deleted files', async () => {
+    let now = 10_000_000;
+    const log = await Log.open(dir, LogConfig.from({ 'segment.bytes': 1000, 'retention.ms': 60_000, 'file.delete.delay.ms': 60_000 }), { now: () => now });
+    for (let i = 0; i < 30; i++) await log.append(batch(i, 1, now - 120_000 + i, 50));
+    const segments = log.segmentCount;
+    log.highWatermark = log.logEndOffset;
+    now += 1000;
+    expect(await log.deleteRetainedSegments()).toBe(segments - 1);
+    expect(log.segmentCount).toBe(1);
+    expect(log.logStartOffset).toBeGreaterThan(0);
+    const names = await dir.list();
+    expect(names.some((n) => n.endsWith('.log.deleted'))).toBe(true);
+    await expect(log.read(0, 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+    await log.close();
+    expect((await dir.list()).some((n) => n.endsWith('.deleted'))).toBe(false);
+  });
+
+  it('keeps the log within retention.bytes, whole segments at a time', async () => {
+    const log = await Log.open(dir, LogConfig.from({ 'segment.bytes': 1000, 'retention.bytes': 2500, 'retention.ms': -1, 'file.delete.delay.ms': 0 }));
+    for (let i = 0; i < 40; i++) await log.append(batch(i, 1, undefined, 50));
+    log.highWatermark = log.logEndOffset;
+    await log.deleteRetainedSegments();
+    expect(log.sizeInBytes).toBeLessThan(2500 + 1000);
+    expect(log.sizeInBytes).toBeGreaterThanOrEqual(2500 - 1000);
+    expect((await dir.list()).some((n) => n.endsWith('.deleted'))).toBe(false);
+    await log.close();
+  });
+
+  it('keeps everything under cleanup.policy=compact', async () => {
+    const log = await Log.open(dir, LogConfig.from({ 'segment.bytes': 1000, 'retention.bytes': 10, 'cleanup.policy': 'compact' }));
+    for (let i = 0; i < 20; i++) await log.append(batch(i, 1, undefined, 50));
+    log.highWatermark = log.logEndOffset;
+    expect(await log.deleteRetainedSegments()).toBe(0);
+    await log.close();
+  });
+});
