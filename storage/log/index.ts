@@ -4,3 +4,4 @@ export * from './log-file-names.js';
 export { LogSegment } from './log-segment.js';
 export { OffsetIndex } from './offset-index.js';
 export { TimeIndex } from './time-index.js';
+export * from './log-manager.js';

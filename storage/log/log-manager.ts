@@ -1,0 +1,166 @@
+import { existsSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LogDirectory, StorageBackend } from '../backend/storage-backend.js';
+import { createBackend } from '../backend/index.js';
+import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, formatOffsetCheckpoint, parseOffsetCheckpoint, type TopicPartitionOffset } from '../checkpoint/offset-checkpoint.js';
+import { LogConfig } from '../config/log-config.js';
+import { Log } from './log.js';
+
+/** Kafka's marker, written at a clean shutdown and removed at start, so a crash is noticed. */
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+
+export interface LogManagerOptions {
+  /** log.dirs: one or more directories; new partitions go to the one holding fewest. */
+  logDirs: string[];
+  /** Broker-wide log defaults with topic-level names (segment.bytes, retention.ms, storage.backend…). */
+  defaults?: Record<string, unknown>;
+  /** log.retention.check.interval.ms (default 300000, as Kafka); 0 disables the background check. */
+  retentionCheckIntervalMs?: number;
+  warn?: (message: string) => void;
+}
+
+interface Root {
+  path: string;
+  dir: LogDirectory;
+  logs: Set<string>;
+}
+
+const PARTITION_DIR = /^(.+)-(\d+)$/;
+
+/**
+ * All the logs of one process: one directory per partition, `<topic>-<partition>`,
+ * under the log.dirs roots. It locks each root, notices unclean shutdowns,
+ * keeps Kafka's checkpoint files, and runs retention in the background.
+ * Usable without a broker: `await LogManager.open({ logDirs: ['./data'] })`.
+ */
+export class LogManager {
+  private readonly logs = new Map<string, { log: Log; dir: LogDirectory; root: Root }>();
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly backend: StorageBackend,
+    private readonly roots: Root[],
+    private readonly defaults: Record<string, unknown>,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  static async open(options: LogManagerOptions): Promise<LogManager> {
+    const defaults = options.defaults ?? {};
+    const base = LogConfig.from({}, defaults);
+    const backend = createBackend(base.storageBackend);
+    const warn = options.warn ?? ((m: string) => console.warn(m));
+    const roots: Root[] = [];
+    for (const path of options.logDirs) roots.push({ path, dir: await backend.openDirectory(path), logs: new Set() });
+    const manager = new LogManager(backend, roots, defaults, warn);
+    for (const root of roots) await manager.loadRoot(root);
+    const interval = options.retentionCheckIntervalMs ?? 300_000;
+    if (interval > 0) {
+      manager.timer = setInterval(() => void manager.runRetention().catch((e: unknown) => warn(`retention failed: ${(e as Error).message}`)), interval);
+      manager.timer.unref();
+    }
+    return manager;
+  }
+
+  private async readCheckpoint(root: Root, name: string): Promise<Map<string, number>> {
+    const map = new Map<string, number>();
+    if (!(await root.dir.exists(name))) return map;
+    for (const e of parseOffsetCheckpoint((await root.dir.readAll(name)).toString('utf8'), join(root.path, name))) map.set(`${e.topic}-${e.partition}`, e.offset);
+    return map;
+  }
+
+  private async loadRoot(root: Root): Promise<void> {
+    const marker = join(root.path, CLEAN_SHUTDOWN_FILE);
+    const cleanShutdown = existsSync(marker);
+    const recoveryPoints = await this.readCheckpoint(root, RECOVERY_POINT_CHECKPOINT);
+    const startOffsets = await this.readCheckpoint(root, LOG_START_OFFSET_CHECKPOINT);
+    for (const entry of readdirSync(root.path)) {
+      if (!statSync(join(root.path, entry)).isDirectory()) continue;
+      if (!PARTITION_DIR.test(entry)) {
+        if (entry !== 'samsa.leveldb') this.warn(`${root.path}: ignoring unexpected directory ${entry}`);
+        continue;
+      }
+      const dir = await this.backend.openDirectory(join(root.path, entry));
+      const log = await Log.open(dir, this.configFor(), {
+        cleanShutdown,
+        recoveryPoint: recoveryPoints.get(entry) ?? 0,
+        logStartOffset: startOffsets.get(entry),
+        warn: this.warn,
+      });
+      this.logs.set(entry, { log, dir, root });
+      root.logs.add(entry);
+    }
+    // From here on a crash must be noticed at the next start.
+    if (cleanShutdown) unlinkSync(marker);
+  }
+
+  private configFor(overrides: Record<string, unknown> = {}): LogConfig {
+    return LogConfig.from(overrides, this.defaults);
+  }
+
+  getLog(topic: string, partition: number): Log | undefined {
+    return this.logs.get(`${topic}-${partition}`)?.log;
+  }
+
+  /** The partition's log, created in the root holding the fewest partitions if new. */
+  async getOrCreateLog(topic: string, partition: number, topicConfig: Record<string, unknown> = {}): Promise<Log> {
+    const key = `${topic}-${partition}`;
+    const existing = this.logs.get(key);
+    if (existing) return existing.log;
+    if (!/^[a-zA-Z0-9._-]{1,249}$/.test(topic)) throw new RangeError(`invalid topic name '${topic}'`);
+    const root = this.roots.reduce((a, b) => (b.logs.size < a.logs.size ? b : a));
+    const dir = await this.backend.openDirectory(join(root.path, key));
+    const log = await Log.open(dir, this.configFor(topicConfig), { warn: this.warn });
+    this.logs.set(key, { log, dir, root });
+    root.logs.add(key);
+    return log;
+  }
+
+  async deleteLog(topic: string, partition: number): Promise<void> {
+    const key = `${topic}-${partition}`;
+    const entry = this.logs.get(key);
+    if (!entry) return;
+    this.logs.delete(key);
+    entry.root.logs.delete(key);
+    await entry.log.close();
+    await entry.dir.close();
+    rmSync(join(entry.root.path, key), { recursive: true, force: true });
+  }
+
+  /** Runs retention on every log now (the background timer calls this). */
+  async runRetention(): Promise<number> {
+    let deleted = 0;
+    for (const { log } of this.logs.values()) deleted += await log.deleteRetainedSegments();
+    return deleted;
+  }
+
+  /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint in every root. */
+  async checkpoint(): Promise<void> {
+    for (const root of this.roots) {
+      const points: TopicPartitionOffset[] = [];
+      const starts: TopicPartitionOffset[] = [];
+      for (const key of [...root.logs].sort()) {
+        const { log } = this.logs.get(key)!;
+        const [, topic, partition] = PARTITION_DIR.exec(key)!;
+        points.push({ topic: topic!, partition: Number(partition), offset: log.recoveryPoint });
+        starts.push({ topic: topic!, partition: Number(partition), offset: log.logStartOffset });
+      }
+      await root.dir.writeAtomically(RECOVERY_POINT_CHECKPOINT, Buffer.from(formatOffsetCheckpoint(points)));
+      await root.dir.writeAtomically(LOG_START_OFFSET_CHECKPOINT, Buffer.from(formatOffsetCheckpoint(starts)));
+    }
+  }
+
+  /** Flushes and closes every log, checkpoints, and marks the shutdown clean. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (const { log } of this.logs.values()) await log.flush();
+    await this.checkpoint();
+    for (const { log, dir } of this.logs.values()) {
+      await log.close();
+      await dir.close();
+    }
+    for (const root of this.roots) {
+      writeFileSync(join(root.path, CLEAN_SHUTDOWN_FILE), '');
+      await root.dir.close();
+    }
+  }
+}
