@@ -16,6 +16,13 @@ const subcommands: Record<string, Subcommand> = {
       return 0;
     },
   },
+  'dump-log': {
+    summary: 'print the batches and records of log segments, like kafka-dump-log.sh',
+    async run(args) {
+      const { dumpLog } = await import('./dump-log.js');
+      return dumpLog(args);
+    },
+  },
   help: {
     summary: 'list the subcommands',
     async run() {

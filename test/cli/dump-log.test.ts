@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LogManager } from '../../storage/log/index.js';
+import { buildRecordBatch, CompressionType } from '../../src/index.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const base = mkdtempSync(join(tmpdir(), 'samsa-dump-'));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+function samsa(...args: string[]) {
+  return spawnSync(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, encoding: 'utf8' });
+}
+
+describe('samsa dump-log', () => {
+  it('prints batches and, with --print-data-log, records of a real segment', async () => {
+    const logs = await LogManager.open({ logDirs: [base], retentionCheckIntervalMs: 0 });
+    const log = await logs.getOrCreateLog('orders', 0);
+    await log.append(buildRecordBatch([{ key: 'k1', value: 'first', timestamp: 1000, headers: [{ key: 'trace', value: 'x' }] }, { key: null, value: 'second', timestamp: 1001 }]));
+    await log.append(buildRecordBatch([{ key: 'k3', value: 'third', timestamp: 1002 }], { compression: CompressionType.Lz4 }));
+    await logs.close();
+    const segment = join(base, 'orders-0', '00000000000000000000.log');
+
+    const batches = samsa('dump-log', segment);
+    expect(batches.status).toBe(0);
+    expect(batches.stdout).toContain('Dumping 00000000000000000000.log');
+    expect(batches.stdout).toMatch(/baseOffset: 0 lastOffset: 1 count: 2 .* position: 0 CreateTime: 1001 .* compresscodec: none .* isvalid: true/);
+    expect(batches.stdout).toMatch(/baseOffset: 2 lastOffset: 2 count: 1 .* compresscodec: lz4 .* isvalid: true/);
+    expect(batches.stdout).not.toContain('| offset');
+
+    const records = samsa('dump-log', join(base, 'orders-0'), '--print-data-log');
+    expect(records.stdout).toContain('| offset: 0 CreateTime: 1000 keySize: 2 valueSize: 5 headerKeys: [trace] key: k1 payload: first');
+    expect(records.stdout).toContain('| offset: 1 CreateTime: 1001 keySize: -1 valueSize: 6 headerKeys: [] key: null payload: second');
+    expect(records.stdout).toContain('| offset: 2 CreateTime: 1002 keySize: 2 valueSize: 5 headerKeys: [] key: k3 payload: third');
+
+    // Damage the second batch: it is reported invalid, the first still prints.
+    const bytes = readFileSync(segment);
+    bytes[bytes.length - 2] ^= 0xff;
+    writeFileSync(segment, bytes);
+    const damaged = samsa('dump-log', segment, '--print-data-log');
+    expect(damaged.stdout).toMatch(/baseOffset: 2 .* isvalid: false/);
+    expect(damaged.stdout).toContain('payload: second');
+  });
+
+  it('names a missing path', () => {
+    const run = samsa('dump-log', join(base, 'nope.log'));
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('nope.log does not exist');
+  });
+});
