@@ -5,3 +5,4 @@ export { LogSegment } from './log-segment.js';
 export { OffsetIndex } from './offset-index.js';
 export { TimeIndex } from './time-index.js';
 export * from './log-manager.js';
+export { LeaderEpochCache } from './leader-epoch-cache.js';

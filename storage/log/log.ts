@@ -5,6 +5,7 @@ import { validateBatches } from '../record/record-batch-scan.js';
 import { decodeRecords } from '../record/record.js';
 import { baseName, DELETED_SUFFIX, INDEX_SUFFIX, parseLogFileName, TIME_INDEX_SUFFIX } from './log-file-names.js';
 import { OffsetOutOfRangeError, RecordTooLargeError } from './log-errors.js';
+import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LogSegment } from './log-segment.js';
 
 export interface AppendInfo {
@@ -53,6 +54,8 @@ export class Log {
     public logStartOffset: number,
     public recoveryPoint: number,
     private readonly now: () => number,
+    /** Leader epochs and the offsets they started at (leader-epoch-checkpoint). */
+    readonly leaderEpochs: LeaderEpochCache,
   ) {
     this.lastFlushMs = now();
   }
@@ -86,7 +89,9 @@ export class Log {
     }
     const logStartOffset = options.logStartOffset ?? bases[0] ?? 0;
     if (segments.length === 0) segments.push(await LogSegment.open(dir, logStartOffset, config, true));
-    const log = new Log(dir, config, segments, logStartOffset, recoveryPoint, now);
+    const epochs = await LeaderEpochCache.load(dir);
+    const log = new Log(dir, config, segments, logStartOffset, recoveryPoint, now, epochs);
+    await epochs.truncateFromEnd(log.logEndOffset); // epochs whose data recovery cut
     log.recoveryPoint = Math.min(recoveryPoint, log.logEndOffset);
     log.highWatermark = log.logEndOffset;
     return log;
@@ -130,6 +135,7 @@ export class Log {
       if (this.config.logAppendTime) batch.setMaxTimestamp(TimestampType.LogAppendTime, now);
     }
     await this.maybeRoll(records.length, next - 1, now);
+    if (options.leaderEpoch !== undefined) await this.leaderEpochs.assign(options.leaderEpoch, baseOffset);
     await this.active.append(records, batches, now);
     for (const batch of batches) this.unflushedMessages += batch.recordCount;
     if (this.unflushedMessages >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs) await this.flush();
@@ -209,6 +215,7 @@ export class Log {
     if (offset < this.logStartOffset || offset > this.logEndOffset) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
     while (this.segments.length > 1 && this.active.baseOffset >= offset) await this.deleteSegment(this.segments.pop()!);
     await this.active.truncateTo(offset);
+    await this.leaderEpochs.truncateFromEnd(this.logEndOffset);
     this.highWatermark = Math.min(this.highWatermark, this.logEndOffset);
     this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
   }
@@ -220,6 +227,7 @@ export class Log {
     this.logStartOffset = offset;
     this.highWatermark = offset;
     this.recoveryPoint = offset;
+    await this.leaderEpochs.clear();
   }
 
   /** Moves the log start offset forward (DeleteRecords); whole segments below it are removed. */
@@ -228,6 +236,7 @@ export class Log {
     if (offset <= this.logStartOffset) return this.logStartOffset;
     this.logStartOffset = offset;
     while (this.segments.length > 1 && this.segments[1]!.baseOffset <= offset) await this.deleteSegment(this.segments.shift()!);
+    await this.leaderEpochs.truncateFromStart(offset);
     return this.logStartOffset;
   }
 

@@ -253,3 +253,31 @@ describe('retention', () => {
     await log.close();
   });
 });
+
+describe('leader epochs', () => {
+  it('records where each leader epoch starts, survives restarts and follows truncation', async () => {
+    const path = mkdtempSync(join(tmpdir(), 'samsa-epochs-'));
+    const dir = await createBackend('file').openDirectory(path);
+    try {
+      let log = await Log.open(dir, LogConfig.from());
+      await log.append(batch(0, 3), { leaderEpoch: 0 });
+      await log.append(batch(3, 2), { leaderEpoch: 0 });
+      await log.append(batch(5, 4), { leaderEpoch: 2 });
+      expect(log.leaderEpochs.all).toEqual([{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 5 }]);
+      expect(log.leaderEpochs.endOffsetFor(1, log.logEndOffset)).toEqual({ epoch: 0, endOffset: 5 });
+      expect(log.leaderEpochs.endOffsetFor(2, log.logEndOffset)).toEqual({ epoch: 2, endOffset: 9 });
+      const [stored] = scanBatches((await log.read(5, 1000)).bytes).batches;
+      expect(stored!.partitionLeaderEpoch).toBe(2);
+      await log.close();
+      expect((await dir.readAll('leader-epoch-checkpoint')).toString()).toBe('0\n2\n0 0\n2 5\n');
+      log = await Log.open(dir, LogConfig.from());
+      expect(log.leaderEpochs.latestEpoch).toBe(2);
+      await log.truncateTo(5);
+      expect(log.leaderEpochs.all).toEqual([{ epoch: 0, startOffset: 0 }]);
+      await log.close();
+    } finally {
+      await dir.close();
+      rmSync(path, { recursive: true, force: true });
+    }
+  });
+});
