@@ -1,0 +1,161 @@
+// npm run bench:storage — the log engine on each backend, beside raw node:fs
+// writes measured in the same run: append throughput for 100 B and 1 KiB
+// records in batches of 1, 100 and 1000 (uncompressed and per codec),
+// sequential reads, offset and timestamp lookups, and recovery of one large
+// segment. Prints a progress line per case, then a table; writes the figures
+// to bench-storage.json (or the path in SAMSA_BENCH_OUT).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { COMPRESSION_NAMES, codecFor } from '../codecs/index.js';
+import { BACKEND_NAMES, createBackend } from '../storage/backend/index.js';
+import { LogConfig } from '../storage/config/log-config.js';
+import { Log } from '../storage/log/index.js';
+import { buildRecordBatch } from '../storage/record/index.js';
+import { printTable, realisticPayload } from './measure.js';
+
+const APPEND_BYTES = Number(process.env.SAMSA_BENCH_APPEND_MB ?? 32) * 1024 * 1024;
+const RECOVERY_BYTES = Number(process.env.SAMSA_BENCH_RECOVERY_MB ?? 1024) * 1024 * 1024;
+const backends = process.env.SAMSA_BENCH_BACKENDS?.split(',') ?? BACKEND_NAMES;
+const results: Array<Record<string, string | number>> = [];
+const work = fs.mkdtempSync(join(tmpdir(), 'samsa-bench-storage-'));
+
+function elapsed(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function progress(line: string): void {
+  process.stdout.write(`  ${line}\n`);
+}
+
+/** Raw fs.writeSync of the same bytes in the same write sizes: the limit. */
+function rawWrite(chunk: Buffer, total: number): number {
+  const path = join(work, 'raw');
+  const fd = fs.openSync(path, 'w');
+  const start = process.hrtime.bigint();
+  for (let written = 0; written < total; written += chunk.length) fs.writeSync(fd, chunk);
+  const mbps = total / elapsed(start) / 1e6;
+  fs.closeSync(fd);
+  fs.rmSync(path);
+  return mbps;
+}
+
+function makeBatch(recordSize: number, count: number, compression: string): Buffer {
+  const payload = realisticPayload(recordSize * count);
+  return buildRecordBatch(
+    Array.from({ length: count }, (_, i) => ({ key: `key-${i % 100}`, value: payload.subarray(i * recordSize, (i + 1) * recordSize), timestamp: 1_700_000_000_000 + i })),
+    { compression: codecFor(compression).type },
+  );
+}
+
+async function openLog(backend: string, name: string, overrides: Record<string, unknown> = {}) {
+  const dir = await createBackend(backend).openDirectory(join(work, `${backend}-${name}`));
+  const log = await Log.open(dir, LogConfig.from({ 'segment.bytes': 256 * 1024 * 1024, ...overrides }), { warn: () => undefined });
+  return { dir, log };
+}
+
+async function appendCases(backend: string): Promise<void> {
+  for (const recordSize of [100, 1024]) {
+    for (const count of [1, 100, 1000]) {
+      for (const compression of COMPRESSION_NAMES) {
+        const template = makeBatch(recordSize, count, compression);
+        const records = APPEND_BYTES / (recordSize * count) > 200_000 ? 200_000 * count : Math.ceil(APPEND_BYTES / recordSize);
+        const batches = Math.ceil(records / count);
+        const { dir, log } = await openLog(backend, `append-${recordSize}-${count}-${compression}`);
+        const copy = Buffer.allocUnsafe(template.length);
+        const start = process.hrtime.bigint();
+        for (let i = 0; i < batches; i++) {
+          template.copy(copy); // the log writes offsets into the buffer it is given, as a broker's request buffer
+          await log.append(copy);
+        }
+        const seconds = elapsed(start);
+        const mbps = (batches * template.length) / seconds / 1e6;
+        const limit = rawWrite(template, batches * template.length);
+        const row = { backend, case: `append ${recordSize} B x ${count} ${compression}`, 'records/s': Math.round((batches * count) / seconds), 'MB/s': Math.round(mbps), 'raw fs MB/s': Math.round(limit), ratio: +(mbps / limit).toFixed(2) };
+        results.push(row);
+        progress(`${backend}: ${row.case}: ${row['records/s']} records/s, ${row['MB/s']} MB/s (${Math.round(row.ratio * 100)}% of raw fs)`);
+        await log.close();
+        await dir.close();
+      }
+    }
+  }
+}
+
+async function readAndLookupCases(backend: string): Promise<void> {
+  const { dir, log } = await openLog(backend, 'read', { 'index.interval.bytes': 4096 });
+  const template = makeBatch(1024, 16, 'none');
+  const copy = Buffer.allocUnsafe(template.length);
+  for (let written = 0; written < APPEND_BYTES; written += template.length) {
+    template.copy(copy);
+    await log.append(copy);
+  }
+  let start = process.hrtime.bigint();
+  let bytes = 0;
+  for (let offset = 0; offset < log.logEndOffset; ) {
+    const read = await log.read(offset, 1024 * 1024);
+    bytes += read.bytes.length;
+    offset = read.firstOffset + Math.max(1, Math.floor(read.bytes.length / template.length) * 16);
+  }
+  const readMbps = bytes / elapsed(start) / 1e6;
+  results.push({ backend, case: 'sequential read, 1 MiB fetches', 'MB/s': Math.round(readMbps) });
+  progress(`${backend}: sequential read ${Math.round(readMbps)} MB/s`);
+
+  const segment = (log as unknown as { segments: Array<{ offsetIndex: { lookup(o: number): unknown }; timeIndex: { lookup(t: number): unknown } }> }).segments[0]!;
+  const end = log.logEndOffset;
+  const lookups = 2_000_000;
+  start = process.hrtime.bigint();
+  for (let i = 0; i < lookups; i++) segment.offsetIndex.lookup((i * 7919) % end);
+  const offsetLookups = Math.round(lookups / elapsed(start));
+  start = process.hrtime.bigint();
+  for (let i = 0; i < lookups; i++) segment.timeIndex.lookup(1_700_000_000_000 + (i % 16));
+  const timeLookups = Math.round(lookups / elapsed(start));
+  start = process.hrtime.bigint();
+  const fullLookups = 20_000;
+  for (let i = 0; i < fullLookups; i++) await log.read((i * 7919) % end, 1);
+  const fetchLookups = Math.round(fullLookups / elapsed(start));
+  results.push({ backend, case: 'offset index lookups', 'lookups/s': offsetLookups });
+  results.push({ backend, case: 'time index lookups', 'lookups/s': timeLookups });
+  results.push({ backend, case: 'offset → first batch (index + header scan)', 'lookups/s': fetchLookups });
+  progress(`${backend}: ${offsetLookups} offset index lookups/s, ${timeLookups} time index lookups/s, ${fetchLookups} positioned fetches/s`);
+  await log.close();
+  await dir.close();
+}
+
+async function recoveryCase(backend: string): Promise<void> {
+  const total = backend === 'level' ? RECOVERY_BYTES / 8 : RECOVERY_BYTES;
+  const { dir, log } = await openLog(backend, 'recovery', { 'segment.bytes': 2 * 1024 * 1024 * 1024 - 1 });
+  const template = makeBatch(1024, 16, 'none');
+  const copy = Buffer.allocUnsafe(template.length);
+  for (let written = 0; written < total; written += template.length) {
+    template.copy(copy);
+    await log.append(copy);
+  }
+  await log.close();
+  spawnSync('sync');
+  const start = process.hrtime.bigint();
+  const recovered = await Log.open(dir, LogConfig.from({ 'segment.bytes': 2 * 1024 * 1024 * 1024 - 1 }), { cleanShutdown: false, warn: () => undefined });
+  const seconds = elapsed(start);
+  results.push({ backend, case: `recovery of a ${Math.round(total / 1024 / 1024)} MiB segment`, seconds: +seconds.toFixed(2), 'MB/s': Math.round(total / seconds / 1e6) });
+  progress(`${backend}: recovered ${Math.round(total / 1024 / 1024)} MiB in ${seconds.toFixed(2)} s (${recovered.logEndOffset} offsets)`);
+  await recovered.close();
+  await dir.close();
+  fs.rmSync(join(work, `${backend}-recovery`), { recursive: true, force: true });
+}
+
+try {
+  for (const backend of BACKEND_NAMES.filter((b) => backends.includes(b))) {
+    console.log(`${backend} backend`);
+    await appendCases(backend);
+    await readAndLookupCases(backend);
+    await recoveryCase(backend);
+  }
+  console.log('');
+  const columns = ['backend', 'case', 'records/s', 'MB/s', 'raw fs MB/s', 'ratio', 'lookups/s', 'seconds'];
+  printTable(columns, results.map((r) => columns.map((c) => (r[c] === undefined ? '' : String(r[c])))));
+  const out = process.env.SAMSA_BENCH_OUT ?? 'bench-storage.json';
+  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), appendBytes: APPEND_BYTES, recoveryBytes: RECOVERY_BYTES, results }, null, 2) + '\n');
+  console.log(`\nresults written to ${out}`);
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}
