@@ -149,7 +149,17 @@ export class FileDirectory implements LogDirectory {
       if (code === 'ENOENT') throw new StorageError('NOT_FOUND', path, `object '${name}' does not exist`);
       throw StorageError.from(error, path, 'open');
     }
-    return new FileObject(name, path, fd, fs.fstatSync(fd).size);
+    try {
+      return this.wrap(name, path, fd, fs.fstatSync(fd).size, options);
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
+    }
+  }
+
+  /** Builds the object over an open descriptor; the mmap backend maps it instead. */
+  protected wrap(name: string, path: string, fd: number, size: number, _options: OpenOptions): StorageObject {
+    return new FileObject(name, path, fd, size);
   }
 
   async delete(name: string): Promise<void> {

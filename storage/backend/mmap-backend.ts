@@ -141,21 +141,8 @@ export class MmapObject implements StorageObject {
 }
 
 class MmapDirectory extends FileDirectory {
-  override async open(name: string, options: OpenOptions = {}): Promise<StorageObject> {
-    const path = this.objectPath(name);
-    let fd: number;
-    try {
-      fd = fs.openSync(path, options.create ? fs.constants.O_RDWR | fs.constants.O_CREAT : fs.constants.O_RDWR);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new StorageError('NOT_FOUND', path, `object '${name}' does not exist`);
-      throw StorageError.from(error, path, 'open');
-    }
-    try {
-      return new MmapObject(name, path, fd, fs.fstatSync(fd).size, options.preallocate ?? 0);
-    } catch (error) {
-      fs.closeSync(fd);
-      throw error;
-    }
+  protected override wrap(name: string, path: string, fd: number, size: number, options: OpenOptions): StorageObject {
+    return new MmapObject(name, path, fd, size, options.preallocate ?? 0);
   }
 }
 
