@@ -16,6 +16,8 @@ export interface LogManagerOptions {
   defaults?: Record<string, unknown>;
   /** log.retention.check.interval.ms (default 300000, as Kafka); 0 disables the background check. */
   retentionCheckIntervalMs?: number;
+  /** log.flush.scheduler.interval.ms: how often logs past their flush.ms are flushed; off by default, as in Kafka. */
+  flushSchedulerIntervalMs?: number;
   warn?: (message: string) => void;
 }
 
@@ -36,6 +38,7 @@ const PARTITION_DIR = /^(.+)-(\d+)$/;
 export class LogManager {
   private readonly logs = new Map<string, { log: Log; dir: LogDirectory; root: Root }>();
   private timer: NodeJS.Timeout | undefined;
+  private flusher: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly backend: StorageBackend,
@@ -58,7 +61,17 @@ export class LogManager {
       manager.timer = setInterval(() => void manager.runRetention().catch((e: unknown) => warn(`retention failed: ${(e as Error).message}`)), interval);
       manager.timer.unref();
     }
+    const flushEvery = options.flushSchedulerIntervalMs ?? 0;
+    if (flushEvery > 0) {
+      manager.flusher = setInterval(() => void manager.flushDue().catch((e: unknown) => warn(`flush failed: ${(e as Error).message}`)), flushEvery);
+      manager.flusher.unref();
+    }
     return manager;
+  }
+
+  /** Flushes every log whose flush.ms has passed. */
+  async flushDue(): Promise<void> {
+    for (const { log } of this.logs.values()) await log.flushIfDue();
   }
 
   private async readCheckpoint(root: Root, name: string): Promise<Map<string, number>> {
@@ -152,6 +165,7 @@ export class LogManager {
   /** Flushes and closes every log, checkpoints, and marks the shutdown clean. */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.flusher) clearInterval(this.flusher);
     for (const { log } of this.logs.values()) await log.flush();
     await this.checkpoint();
     for (const { log, dir } of this.logs.values()) {

@@ -45,6 +45,10 @@ export class Log {
   highWatermark = 0;
   private unflushedMessages = 0;
   private readonly pendingDeletes: NodeJS.Timeout[] = [];
+  private flushing: Promise<void> | undefined;
+  private appendTail: Promise<unknown> = Promise.resolve();
+  /** How many flushes ran (group commit makes this far fewer than durable appends). */
+  flushCount = 0;
   private lastFlushMs: number;
 
   private constructor(
@@ -120,7 +124,15 @@ export class Log {
    * nothing is written. Offsets, the leader epoch and LogAppendTime are
    * written into the caller's buffer in place.
    */
-  async append(records: Buffer, options: { leaderEpoch?: number } = {}): Promise<AppendInfo> {
+  append(records: Buffer, options: { leaderEpoch?: number } = {}): Promise<AppendInfo> {
+    // Appends run one at a time: offsets are assigned from the log end, which
+    // only the previous append's write moves.
+    const run = this.appendTail.then(() => this.appendNow(records, options));
+    this.appendTail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendNow(records: Buffer, options: { leaderEpoch?: number }): Promise<AppendInfo> {
     const batches = validateBatches(records);
     for (const batch of batches) {
       if (batch.sizeInBytes > this.config.maxMessageBytes) throw new RecordTooLargeError(batch.sizeInBytes, this.config.maxMessageBytes);
@@ -138,7 +150,7 @@ export class Log {
     if (options.leaderEpoch !== undefined) await this.leaderEpochs.assign(options.leaderEpoch, baseOffset);
     await this.active.append(records, batches, now);
     for (const batch of batches) this.unflushedMessages += batch.recordCount;
-    if (this.unflushedMessages >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs) await this.flush();
+    if (this.unflushedMessages >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs) await this.syncTo();
     return { baseOffset, lastOffset: next - 1, logAppendTimeMs: this.config.logAppendTime ? now : -1 };
   }
 
@@ -289,11 +301,31 @@ export class Log {
     }
   }
 
+  /** Makes everything appended so far durable (fsync / msync / synced LevelDB write). */
   async flush(): Promise<void> {
-    for (const segment of this.segments) if (segment.nextOffset > this.recoveryPoint) await segment.flush();
-    this.recoveryPoint = this.logEndOffset;
+    const end = this.logEndOffset; // appends made while flushing wait for the next flush
     this.unflushedMessages = 0;
     this.lastFlushMs = this.now();
+    for (const segment of this.segments) if (segment.nextOffset > this.recoveryPoint) await segment.flush();
+    this.recoveryPoint = Math.max(this.recoveryPoint, end);
+    this.flushCount++;
+  }
+
+  /**
+   * Resolves once every offset below `offset` is durable. Callers waiting at
+   * the same time share flushes (group commit): while one flush runs, everyone
+   * who arrives waits for it and then for at most one more.
+   */
+  async syncTo(offset = this.logEndOffset): Promise<void> {
+    while (this.recoveryPoint < offset) {
+      if (!this.flushing) this.flushing = this.flush().finally(() => (this.flushing = undefined));
+      await this.flushing;
+    }
+  }
+
+  /** Flushes if flush.ms has passed since the last one (the LogManager's flusher calls this). */
+  async flushIfDue(): Promise<void> {
+    if (this.recoveryPoint < this.logEndOffset && this.now() - this.lastFlushMs >= this.config.flushMs) await this.syncTo();
   }
 
   async close(): Promise<void> {
@@ -302,7 +334,8 @@ export class Log {
       clearTimeout(timer);
     }
     for (const name of await this.dir.list()) if (name.endsWith(DELETED_SUFFIX)) await this.dir.delete(name);
-    await this.flush();
+    await this.syncTo();
+    await this.flushing;
     for (const segment of this.segments) await segment.close();
   }
 }

@@ -281,3 +281,51 @@ describe('leader epochs', () => {
     }
   });
 });
+
+describe('durability', () => {
+  it('group-commits: many concurrent durable appends share a few flushes', async () => {
+    const path = mkdtempSync(join(tmpdir(), 'samsa-group-commit-'));
+    const dir = await createBackend('file').openDirectory(path);
+    try {
+      const log = await Log.open(dir, LogConfig.from());
+      const writers = Array.from({ length: 50 }, async (_, i) => {
+        const { lastOffset } = await log.append(batch(i, 1));
+        await log.syncTo(lastOffset + 1);
+        expect(log.recoveryPoint).toBeGreaterThan(lastOffset);
+      });
+      await Promise.all(writers);
+      expect(log.recoveryPoint).toBe(50);
+      expect(log.flushCount).toBeGreaterThan(0);
+      expect(log.flushCount).toBeLessThanOrEqual(3);
+      await log.close();
+    } finally {
+      await dir.close();
+      rmSync(path, { recursive: true, force: true });
+    }
+  });
+
+  it('flushes by flush.messages and by flush.ms', async () => {
+    const path = mkdtempSync(join(tmpdir(), 'samsa-flush-'));
+    const dir = await createBackend('file').openDirectory(path);
+    try {
+      let now = 1000;
+      const log = await Log.open(dir, LogConfig.from({ 'flush.messages': 5, 'flush.ms': 10_000 }), { now: () => now });
+      for (let i = 0; i < 4; i++) await log.append(batch(i, 1));
+      expect(log.flushCount).toBe(0);
+      await log.append(batch(4, 1));
+      expect(log.flushCount).toBe(1);
+      expect(log.recoveryPoint).toBe(5);
+      await log.append(batch(5, 1));
+      await log.flushIfDue();
+      expect(log.flushCount).toBe(1);
+      now += 10_000;
+      await log.flushIfDue();
+      expect(log.flushCount).toBe(2);
+      expect(log.recoveryPoint).toBe(6);
+      await log.close();
+    } finally {
+      await dir.close();
+      rmSync(path, { recursive: true, force: true });
+    }
+  });
+});
