@@ -1,6 +1,10 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
+  CreatePartitionsRequest,
+  DeleteRecordsRequest,
+  DescribeConfigsRequest,
+  DescribeConfigsResponse,
   CreateTopicsRequest,
   CreateTopicsResponse,
   DeleteTopicsRequest,
@@ -94,6 +98,25 @@ describe('admin request bodies written by KafkaJS', () => {
     expect(value.topics[1].assignments).toEqual([{ partitionIndex: 0, brokerIds: [1, 2] }]);
   });
 
+  it.each([1, 2])('DescribeConfigs v%i', async (v) => {
+    const resources = [{ type: 2, name: 'orders', configNames: ['retention.ms'] }, { type: 4, name: '1' }];
+    const value = roundTrip(DescribeConfigsRequest, v, await kafkajsBody(requests('describeConfigs', v)({ resources, includeSynonyms: true })));
+    expect(value.resources[0]).toEqual({ resourceType: 2, resourceName: 'orders', configurationKeys: ['retention.ms'] });
+    expect(value.includeSynonyms).toBe(true);
+  });
+
+  it.each([0, 1])('CreatePartitions v%i', async (v) => {
+    const topicPartitions = [{ topic: 'orders', count: 8, assignments: [[1], [2]] }];
+    const value = roundTrip(CreatePartitionsRequest, v, await kafkajsBody(requests('createPartitions', v)({ topicPartitions, validateOnly: true, timeout: 100 })));
+    expect(value.topics[0]).toEqual({ name: 'orders', count: 8, assignments: [{ brokerIds: [1] }, { brokerIds: [2] }] });
+  });
+
+  it.each([0, 1])('DeleteRecords v%i', async (v) => {
+    const topics = [{ topic: 'orders', partitions: [{ partition: 0, offset: '17' }] }];
+    const value = roundTrip(DeleteRecordsRequest, v, await kafkajsBody(requests('deleteRecords', v)({ topics, timeout: 100 })));
+    expect(value.topics[0].partitions[0]).toEqual({ partitionIndex: 0, offset: 17 });
+  });
+
   it('DeleteTopics v1', async () => {
     const value = roundTrip(DeleteTopicsRequest, 1, await kafkajsBody(requests('deleteTopics', 1)({ topics: ['a', 'b'], timeout: 1000 })));
     expect(value.topicNames).toEqual(['a', 'b']);
@@ -106,6 +129,20 @@ describe('response bodies KafkaJS reads', () => {
     const decoded = await responses('createTopics', v).decode(body);
     expect(decoded.topicErrors).toEqual([expect.objectContaining({ topic: 'orders', errorCode: 36, errorMessage: 'Topic already exists' })]);
     await expect(responses('createTopics', v).parse(decoded)).rejects.toThrow(/Topic creation errors/);
+  });
+
+  it('DescribeConfigs v1 with synonyms and sources', async () => {
+    const body = encode(DescribeConfigsResponse, 1, {
+      throttleTimeMs: 0,
+      results: [{
+        errorCode: 0, errorMessage: null, resourceType: 2, resourceName: 'orders',
+        configs: [{ name: 'retention.ms', value: '1000', readOnly: false, configSource: 1, isSensitive: false, synonyms: [{ name: 'retention.ms', value: '1000', source: 1 }, { name: 'log.retention.ms', value: '604800000', source: 5 }] }],
+      }],
+    });
+    const decoded = await responses('describeConfigs', 1).decode(body);
+    const entry = decoded.resources[0].configEntries[0];
+    expect(entry).toMatchObject({ configName: 'retention.ms', configValue: '1000', configSource: 1, isDefault: false });
+    expect(entry.configSynonyms.map((s: { configName: string }) => s.configName)).toEqual(['retention.ms', 'log.retention.ms']);
   });
 
   it('DeleteTopics v1', async () => {

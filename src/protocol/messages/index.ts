@@ -1,6 +1,9 @@
 import type { MessageSchema } from '../schema/schema.js';
 import { ApiVersionsRequest, ApiVersionsResponse } from './api-versions.js';
+import { CreatePartitionsRequest, CreatePartitionsResponse } from './create-partitions.js';
 import { CreateTopicsRequest, CreateTopicsResponse } from './create-topics.js';
+import { DeleteRecordsRequest, DeleteRecordsResponse } from './delete-records.js';
+import { DescribeConfigsRequest, DescribeConfigsResponse } from './describe-configs.js';
 import { DeleteTopicsRequest, DeleteTopicsResponse } from './delete-topics.js';
 import { FetchRequest, FetchResponse } from './fetch.js';
 import { RequestHeader, ResponseHeader } from './headers.js';
@@ -9,7 +12,10 @@ import { MetadataRequest, MetadataResponse } from './metadata.js';
 import { ProduceRequest, ProduceResponse } from './produce.js';
 
 export * from './api-versions.js';
+export * from './create-partitions.js';
 export * from './create-topics.js';
+export * from './delete-records.js';
+export * from './describe-configs.js';
 export * from './delete-topics.js';
 export * from './fetch.js';
 export * from './headers.js';
@@ -35,4 +41,10 @@ export const ALL_MESSAGES: readonly MessageSchema[] = [
   CreateTopicsResponse,
   DeleteTopicsRequest,
   DeleteTopicsResponse,
+  CreatePartitionsRequest,
+  CreatePartitionsResponse,
+  DeleteRecordsRequest,
+  DeleteRecordsResponse,
+  DescribeConfigsRequest,
+  DescribeConfigsResponse,
 ];
