@@ -2,6 +2,7 @@ import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import type { LogDirectory, StorageObject } from '../backend/storage-backend.js';
 import type { LogConfig } from '../config/log-config.js';
 import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../record/record-batch-layout.js';
+import { sizeOfBatchAt } from '../record/record-batch-scan.js';
 import { RecordBatchView } from '../record/record-batch-view.js';
 import { indexFileName, logFileName, timeIndexFileName } from './log-file-names.js';
 import { OffsetIndex } from './offset-index.js';
@@ -86,16 +87,17 @@ export class LogSegment {
     const position = await this.positionOf(offset);
     if (position < 0 || position >= maxPosition) return undefined;
     const first = (await this.headerAt(position))!;
-    const firstOffset = first.baseOffset; // the header buffer is reused below
-    let end = position + first.sizeInBytes;
-    let next = end;
-    while (next < maxPosition) {
-      const header = await this.headerAt(next);
-      if (!header || next + header.sizeInBytes > maxPosition || next + header.sizeInBytes - position > maxBytes) break;
-      next += header.sizeInBytes;
-      end = next;
+    const firstOffset = first.baseOffset;
+    // One read of the whole window, then cut it after the last whole batch that fits.
+    const window = Math.max(first.sizeInBytes, Math.min(maxBytes, maxPosition - position));
+    const bytes = await this.log.read(position, window);
+    let end = first.sizeInBytes;
+    for (;;) {
+      const size = sizeOfBatchAt(bytes, end);
+      if (size < 0) break;
+      end += size;
     }
-    return { bytes: await this.log.read(position, end - position), firstOffset };
+    return { bytes: bytes.subarray(0, end), firstOffset };
   }
 
   /** Earliest batch whose max timestamp is ≥ `timestamp`: its position, via the time index. */
