@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
+import { BackendObject } from './backend-object.js';
 import { lockDirectory, LOCK_FILE } from './directory-lock.js';
 import type { LogDirectory, OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
 import { StorageError } from './storage-error.js';
@@ -13,18 +14,14 @@ export function checkObjectName(dir: string, name: string): string {
 }
 
 /** Objects as plain files: positional reads and writes on descriptors, fdatasync to flush. */
-export class FileObject implements StorageObject {
-  private closed = false;
-
+export class FileObject extends BackendObject implements StorageObject {
   constructor(
-    readonly name: string,
-    readonly path: string,
+    name: string,
+    path: string,
     private readonly fd: number,
-    public size: number,
-  ) {}
-
-  private check(): void {
-    if (this.closed) throw new StorageError('CLOSED', this.path, 'object used after close');
+    size: number,
+  ) {
+    super(name, path, size);
   }
 
   async append(bytes: Uint8Array): Promise<number> {
@@ -36,8 +33,7 @@ export class FileObject implements StorageObject {
   }
 
   async write(position: number, bytes: Uint8Array): Promise<void> {
-    this.check();
-    if (position < 0 || position > this.size) throw new StorageError('RANGE', this.path, `write at ${position} is outside 0..${this.size}`);
+    this.checkWrite(position);
     this.writeFully(position, bytes, 'write');
     this.size = Math.max(this.size, position + bytes.length);
   }

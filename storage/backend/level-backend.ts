@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Level } from 'level';
+import { BackendObject } from './backend-object.js';
 import { lockDirectory } from './directory-lock.js';
 import { checkObjectName } from './file-backend.js';
 import type { LogDirectory, OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
@@ -41,18 +42,14 @@ function positionOf(key: Buffer): number {
   return Number(key.readBigUInt64BE(key.length - 8));
 }
 
-class LevelObject implements StorageObject {
-  private closed = false;
-
+class LevelObject extends BackendObject implements StorageObject {
   constructor(
-    readonly name: string,
-    readonly path: string,
+    name: string,
+    path: string,
     private readonly db: Db,
-    public size: number,
-  ) {}
-
-  private check(): void {
-    if (this.closed) throw new StorageError('CLOSED', this.path, 'object used after close');
+    size: number,
+  ) {
+    super(name, path, size);
   }
 
   async append(bytes: Uint8Array): Promise<number> {
@@ -73,8 +70,7 @@ class LevelObject implements StorageObject {
 
   /** Rare (index rebuilds): rewrites the tail from `position` as one chunk. */
   async write(position: number, bytes: Uint8Array): Promise<void> {
-    this.check();
-    if (position < 0 || position > this.size) throw new StorageError('RANGE', this.path, `write at ${position} is outside 0..${this.size}`);
+    this.checkWrite(position);
     const tail = await this.read(position, this.size - position);
     const merged = Buffer.alloc(Math.max(tail.length, bytes.length));
     tail.copy(merged);

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import mmapModule from 'mmap-io';
+import { BackendObject } from './backend-object.js';
 import { lockDirectory } from './directory-lock.js';
 import { FileDirectory } from './file-backend.js';
 import type { OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
@@ -30,18 +31,18 @@ function roundToPage(n: number): number {
  * real bytes, as Kafka trims its mmapped indexes. After a crash the tail is
  * zeros, which the log engine's recovery recognises as the end of the data.
  */
-export class MmapObject implements StorageObject {
+export class MmapObject extends BackendObject implements StorageObject {
   private map: Buffer;
   private capacity: number;
-  private closed = false;
 
   constructor(
-    readonly name: string,
-    readonly path: string,
+    name: string,
+    path: string,
     private readonly fd: number,
-    public size: number,
+    size: number,
     preallocate: number,
   ) {
+    super(name, path, size);
     this.capacity = roundToPage(Math.max(size, preallocate, MIN_CAPACITY));
     this.extendFile(size, this.capacity);
     this.map = this.mapFile();
@@ -69,10 +70,6 @@ export class MmapObject implements StorageObject {
     }
   }
 
-  private check(): void {
-    if (this.closed) throw new StorageError('CLOSED', this.path, 'object used after close');
-  }
-
   private ensureCapacity(end: number): void {
     if (end <= this.capacity) return;
     const next = roundToPage(Math.max(end, this.capacity * 2, this.capacity + MIN_GROWTH));
@@ -92,8 +89,7 @@ export class MmapObject implements StorageObject {
   }
 
   async write(position: number, bytes: Uint8Array): Promise<void> {
-    this.check();
-    if (position < 0 || position > this.size) throw new StorageError('RANGE', this.path, `write at ${position} is outside 0..${this.size}`);
+    this.checkWrite(position);
     this.ensureCapacity(position + bytes.length);
     this.map.set(bytes, position);
     this.size = Math.max(this.size, position + bytes.length);
