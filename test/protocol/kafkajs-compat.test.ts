@@ -1,6 +1,9 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
+  AlterConfigsRequest,
+  InitProducerIdRequest,
+  InitProducerIdResponse,
   CreatePartitionsRequest,
   DeleteRecordsRequest,
   DescribeConfigsRequest,
@@ -117,6 +120,19 @@ describe('admin request bodies written by KafkaJS', () => {
     expect(value.topics[0].partitions[0]).toEqual({ partitionIndex: 0, offset: 17 });
   });
 
+  it.each([0, 1])('AlterConfigs v%i', async (v) => {
+    const resources = [{ type: 2, name: 'orders', configEntries: [{ name: 'retention.ms', value: '1000' }] }];
+    const value = roundTrip(AlterConfigsRequest, v, await kafkajsBody(requests('alterConfigs', v)({ resources, validateOnly: false })));
+    expect(value.resources[0].configs).toEqual([{ name: 'retention.ms', value: '1000' }]);
+  });
+
+  it.each([0, 1])('InitProducerId v%i (idempotent and transactional)', async (v) => {
+    for (const transactionalId of [null, 'tx-1']) {
+      const value = roundTrip(InitProducerIdRequest, v, await kafkajsBody(requests('initProducerId', v)({ transactionalId, transactionTimeout: 30000 })));
+      expect(value).toMatchObject({ transactionalId, transactionTimeoutMs: 30000 });
+    }
+  });
+
   it('DeleteTopics v1', async () => {
     const value = roundTrip(DeleteTopicsRequest, 1, await kafkajsBody(requests('deleteTopics', 1)({ topics: ['a', 'b'], timeout: 1000 })));
     expect(value.topicNames).toEqual(['a', 'b']);
@@ -143,6 +159,12 @@ describe('response bodies KafkaJS reads', () => {
     const entry = decoded.resources[0].configEntries[0];
     expect(entry).toMatchObject({ configName: 'retention.ms', configValue: '1000', configSource: 1, isDefault: false });
     expect(entry.configSynonyms.map((s: { configName: string }) => s.configName)).toEqual(['retention.ms', 'log.retention.ms']);
+  });
+
+  it('InitProducerId v1', async () => {
+    const body = encode(InitProducerIdResponse, 1, { throttleTimeMs: 0, errorCode: 0, producerId: 4000, producerEpoch: 3 });
+    const decoded = await responses('initProducerId', 1).decode(body);
+    expect(decoded).toMatchObject({ producerId: '4000', producerEpoch: 3 });
   });
 
   it('DeleteTopics v1', async () => {

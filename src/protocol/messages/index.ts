@@ -1,24 +1,30 @@
 import type { MessageSchema } from '../schema/schema.js';
 import { ApiVersionsRequest, ApiVersionsResponse } from './api-versions.js';
+import { AlterConfigsRequest, AlterConfigsResponse, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from './alter-configs.js';
 import { CreatePartitionsRequest, CreatePartitionsResponse } from './create-partitions.js';
 import { CreateTopicsRequest, CreateTopicsResponse } from './create-topics.js';
 import { DeleteRecordsRequest, DeleteRecordsResponse } from './delete-records.js';
+import { DescribeClusterRequest, DescribeClusterResponse } from './describe-cluster.js';
 import { DescribeConfigsRequest, DescribeConfigsResponse } from './describe-configs.js';
 import { DeleteTopicsRequest, DeleteTopicsResponse } from './delete-topics.js';
 import { FetchRequest, FetchResponse } from './fetch.js';
 import { RequestHeader, ResponseHeader } from './headers.js';
+import { InitProducerIdRequest, InitProducerIdResponse } from './init-producer-id.js';
 import { ListOffsetsRequest, ListOffsetsResponse } from './list-offsets.js';
 import { MetadataRequest, MetadataResponse } from './metadata.js';
 import { ProduceRequest, ProduceResponse } from './produce.js';
 
+export * from './alter-configs.js';
 export * from './api-versions.js';
 export * from './create-partitions.js';
 export * from './create-topics.js';
 export * from './delete-records.js';
+export * from './describe-cluster.js';
 export * from './describe-configs.js';
 export * from './delete-topics.js';
 export * from './fetch.js';
 export * from './headers.js';
+export * from './init-producer-id.js';
 export * from './list-offsets.js';
 export * from './metadata.js';
 export * from './produce.js';
@@ -47,4 +53,12 @@ export const ALL_MESSAGES: readonly MessageSchema[] = [
   DeleteRecordsResponse,
   DescribeConfigsRequest,
   DescribeConfigsResponse,
+  AlterConfigsRequest,
+  AlterConfigsResponse,
+  IncrementalAlterConfigsRequest,
+  IncrementalAlterConfigsResponse,
+  DescribeClusterRequest,
+  DescribeClusterResponse,
+  InitProducerIdRequest,
+  InitProducerIdResponse,
 ];
