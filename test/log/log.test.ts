@@ -329,3 +329,51 @@ describe('durability', () => {
     }
   });
 });
+
+describe('rolling', () => {
+  let path: string;
+  let dir: LogDirectory;
+  beforeEach(async () => {
+    path = mkdtempSync(join(tmpdir(), 'samsa-roll-'));
+    dir = await createBackend('file').openDirectory(path);
+  });
+  afterEach(async () => {
+    await dir.close();
+    rmSync(path, { recursive: true, force: true });
+  });
+
+  it('rolls when an index is full', async () => {
+    // 24 bytes = 3 offset-index entries (and 2 time-index entries); an entry per batch.
+    const log = await Log.open(dir, LogConfig.from({ 'segment.index.bytes': 24, 'index.interval.bytes': 0 }));
+    for (let i = 0; i < 12; i++) await log.append(batch(i, 1, 1000 + i));
+    expect(log.segmentCount).toBeGreaterThanOrEqual(4);
+    expect(valuesOf((await log.read(0, 1 << 20)).bytes)[0]).toBe('v0');
+    await log.close();
+  });
+
+  it('rolls when segment.ms has passed since the segment began', async () => {
+    let now = 1_000_000;
+    const log = await Log.open(dir, LogConfig.from({ 'segment.ms': 60_000 }), { now: () => now });
+    await log.append(batch(0, 1));
+    now += 30_000;
+    await log.append(batch(1, 1));
+    expect(log.segmentCount).toBe(1);
+    now += 31_000;
+    await log.append(batch(2, 1));
+    expect(log.segmentCount).toBe(2);
+    expect((await dir.list()).filter((n) => n.endsWith('.log'))).toEqual(['00000000000000000000.log', '00000000000000000002.log']);
+    await log.close();
+  });
+
+  it('rolls before a relative offset would overflow 32 bits', async () => {
+    const log = await Log.open(dir, LogConfig.from());
+    await log.truncateFullyAndStartAt(0);
+    await log.append(batch(0, 1));
+    // A batch claiming 2^31 offsets (lastOffsetDelta) cannot share a segment with offset 0's base.
+    const huge = buildRecordBatch([{ value: 'x', timestamp: 1 }], { lastOffsetDelta: 2 ** 31 - 1 });
+    await log.append(huge);
+    expect(log.segmentCount).toBe(2);
+    expect(log.logEndOffset).toBe(1 + 2 ** 31);
+    await log.close();
+  });
+});
