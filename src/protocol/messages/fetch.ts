@@ -1,8 +1,9 @@
 import { array, field, message, struct } from '../schema/schema.js';
 import { leaderIdAndEpoch, nodeEndpoint } from './common.js';
 
-// Versions 0-3 were removed by Kafka 4.0 (KIP-896).
-export const FetchRequest = message('FetchRequest', 1, 'request', '4-17', '12+', [
+// Kafka 4.0 dropped v0-3 (KIP-896); they are defined because librdkafka checks that
+// Fetch is listed from v0 before it enables compression.
+export const FetchRequest = message('FetchRequest', 1, 'request', '0-17', '12+', [
   field('ClusterId', 'string', '12+', { nullable: '12+', default: null, tag: 0, tagged: '12+', ignorable: true }),
   field('ReplicaId', 'int32', '0-14', { default: -1 }),
   field('ReplicaState', struct('ReplicaState', [
@@ -36,7 +37,7 @@ export const FetchRequest = message('FetchRequest', 1, 'request', '4-17', '12+',
   field('RackId', 'string', '11+', { default: '', ignorable: true }),
 ]);
 
-export const FetchResponse = message('FetchResponse', 1, 'response', '4-17', '12+', [
+export const FetchResponse = message('FetchResponse', 1, 'response', '0-17', '12+', [
   field('ThrottleTimeMs', 'int32', '1+', { ignorable: true }),
   field('ErrorCode', 'int16', '7+', { ignorable: true }),
   field('SessionId', 'int32', '7+', { default: 0 }),

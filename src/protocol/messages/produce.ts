@@ -1,8 +1,10 @@
 import { array, field, message, struct } from '../schema/schema.js';
 import { leaderIdAndEpoch, nodeEndpoint } from './common.js';
 
-// Versions 0-2 were removed by Kafka 4.0 (KIP-896); v3 is the first with v2 record batches.
-export const ProduceRequest = message('ProduceRequest', 0, 'request', '3-11', '9+', [
+// Kafka 4.0 dropped v0-2 (KIP-896), but librdkafka only enables compression when the
+// broker lists Produce from v0, so the whole range is defined. v3 is the first version
+// whose records are v2 batches; older record formats are refused by the broker.
+export const ProduceRequest = message('ProduceRequest', 0, 'request', '0-11', '9+', [
   field('TransactionalId', 'string', '3+', { nullable: '3+', default: null }),
   field('Acks', 'int16', '0+'),
   field('TimeoutMs', 'int32', '0+'),
@@ -15,7 +17,7 @@ export const ProduceRequest = message('ProduceRequest', 0, 'request', '3-11', '9
   ])), '0+'),
 ]);
 
-export const ProduceResponse = message('ProduceResponse', 0, 'response', '3-11', '9+', [
+export const ProduceResponse = message('ProduceResponse', 0, 'response', '0-11', '9+', [
   field('Responses', array(struct('TopicProduceResponse', [
     field('Name', 'string', '0+'),
     field('PartitionResponses', array(struct('PartitionProduceResponse', [
