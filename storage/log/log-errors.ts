@@ -24,3 +24,16 @@ export class RecordTooLargeError extends Error {
     this.name = 'RecordTooLargeError';
   }
 }
+
+/** A CreateTime timestamp outside message.timestamp.before/after.max.ms of the broker's clock (Kafka's INVALID_TIMESTAMP, 32). */
+export class InvalidTimestampError extends Error {
+  readonly errorCode = 32;
+
+  constructor(
+    readonly timestamp: number,
+    readonly now: number,
+  ) {
+    super(`timestamp ${timestamp} is out of the range the topic accepts around the broker time ${now} (message.timestamp.before.max.ms / message.timestamp.after.max.ms)`);
+    this.name = 'InvalidTimestampError';
+  }
+}

@@ -3,8 +3,9 @@ import type { LogConfig } from '../config/log-config.js';
 import { TimestampType } from '../record/record-batch-layout.js';
 import { validateBatches } from '../record/record-batch-scan.js';
 import { decodeRecords } from '../record/record.js';
+import type { RecordBatchView } from '../record/record-batch-view.js';
 import { baseName, DELETED_SUFFIX, INDEX_SUFFIX, parseLogFileName, TIME_INDEX_SUFFIX } from './log-file-names.js';
-import { OffsetOutOfRangeError, RecordTooLargeError } from './log-errors.js';
+import { InvalidTimestampError, OffsetOutOfRangeError, RecordTooLargeError } from './log-errors.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LogSegment } from './log-segment.js';
 
@@ -138,6 +139,7 @@ export class Log {
       if (batch.sizeInBytes > this.config.maxMessageBytes) throw new RecordTooLargeError(batch.sizeInBytes, this.config.maxMessageBytes);
     }
     const now = this.now();
+    if (!this.config.logAppendTime) this.checkTimestamps(batches, now);
     const baseOffset = this.logEndOffset;
     let next = baseOffset;
     for (const batch of batches) {
@@ -152,6 +154,18 @@ export class Log {
     for (const batch of batches) this.unflushedMessages += batch.recordCount;
     if (this.unflushedMessages >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs) await this.syncTo();
     return { baseOffset, lastOffset: next - 1, logAppendTimeMs: this.config.logAppendTime ? now : -1 };
+  }
+
+  /** CreateTime bounds, checked on each batch's first and largest timestamp (no record decoding). */
+  private checkTimestamps(batches: readonly RecordBatchView[], now: number): void {
+    const before = this.config.timestampBeforeMaxMs;
+    const after = this.config.timestampAfterMaxMs;
+    for (const batch of batches) {
+      for (const t of [batch.baseTimestamp, batch.maxTimestamp]) {
+        if (t < 0) continue; // -1: the producer sent no timestamp
+        if (now - t > before || t - now > after) throw new InvalidTimestampError(t, now);
+      }
+    }
   }
 
   private async maybeRoll(incomingBytes: number, lastOffset: number, now: number): Promise<void> {
