@@ -13,6 +13,17 @@ import { InitProducerIdRequest, InitProducerIdResponse } from './init-producer-i
 import { ListOffsetsRequest, ListOffsetsResponse } from './list-offsets.js';
 import { MetadataRequest, MetadataResponse } from './metadata.js';
 import { ProduceRequest, ProduceResponse } from './produce.js';
+import { FindCoordinatorRequest, FindCoordinatorResponse } from './find-coordinator.js';
+import { JoinGroupRequest, JoinGroupResponse } from './join-group.js';
+import { HeartbeatRequest, HeartbeatResponse } from './heartbeat.js';
+import { LeaveGroupRequest, LeaveGroupResponse } from './leave-group.js';
+import { SyncGroupRequest, SyncGroupResponse } from './sync-group.js';
+import { DescribeGroupsRequest, DescribeGroupsResponse } from './describe-groups.js';
+import { ListGroupsRequest, ListGroupsResponse } from './list-groups.js';
+import { OffsetCommitRequest, OffsetCommitResponse } from './offset-commit.js';
+import { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.js';
+import { DeleteGroupsRequest, DeleteGroupsResponse } from './delete-groups.js';
+import { OffsetDeleteRequest, OffsetDeleteResponse } from './offset-delete.js';
 
 export * from './alter-configs.js';
 export * from './api-versions.js';
@@ -28,6 +39,17 @@ export * from './init-producer-id.js';
 export * from './list-offsets.js';
 export * from './metadata.js';
 export * from './produce.js';
+export * from './find-coordinator.js';
+export * from './join-group.js';
+export * from './heartbeat.js';
+export * from './leave-group.js';
+export * from './sync-group.js';
+export * from './describe-groups.js';
+export * from './list-groups.js';
+export * from './offset-commit.js';
+export * from './offset-fetch.js';
+export * from './delete-groups.js';
+export * from './offset-delete.js';
 
 /** Every message samsa defines; the spec cross-check test walks this list. */
 export const ALL_MESSAGES: readonly MessageSchema[] = [
@@ -61,4 +83,26 @@ export const ALL_MESSAGES: readonly MessageSchema[] = [
   DescribeClusterResponse,
   InitProducerIdRequest,
   InitProducerIdResponse,
+  FindCoordinatorRequest,
+  FindCoordinatorResponse,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  LeaveGroupRequest,
+  LeaveGroupResponse,
+  SyncGroupRequest,
+  SyncGroupResponse,
+  DescribeGroupsRequest,
+  DescribeGroupsResponse,
+  ListGroupsRequest,
+  ListGroupsResponse,
+  OffsetCommitRequest,
+  OffsetCommitResponse,
+  OffsetFetchRequest,
+  OffsetFetchResponse,
+  DeleteGroupsRequest,
+  DeleteGroupsResponse,
+  OffsetDeleteRequest,
+  OffsetDeleteResponse,
 ];
