@@ -1,10 +1,16 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
+  AddOffsetsToTxnRequest,
+  AddOffsetsToTxnResponse,
+  AddPartitionsToTxnRequest,
+  AddPartitionsToTxnResponse,
   DeleteGroupsRequest,
   DeleteGroupsResponse,
   DescribeGroupsRequest,
   DescribeGroupsResponse,
+  EndTxnRequest,
+  EndTxnResponse,
   FindCoordinatorRequest,
   FindCoordinatorResponse,
   HeartbeatRequest,
@@ -19,8 +25,12 @@ import {
   OffsetCommitResponse,
   OffsetFetchRequest,
   OffsetFetchResponse,
+  SaslHandshakeRequest,
+  SaslHandshakeResponse,
   SyncGroupRequest,
   SyncGroupResponse,
+  TxnOffsetCommitRequest,
+  TxnOffsetCommitResponse,
 } from '../../src/protocol/messages/index.js';
 import { ProtocolReader } from '../../src/protocol/reader.js';
 import { compileMessage } from '../../src/protocol/schema/compile.js';
@@ -330,5 +340,107 @@ describe('consumer-group response bodies KafkaJS reads', () => {
     expect(decoded.throttleTimeMs).toBe(3);
     expect(decoded.results.map((r: { groupId: string; errorCode: number }) => [r.groupId, r.errorCode])).toEqual([['payments', 0], ['audit', 68]]);
     expect(decoded.results[1].error.type).toBe('NON_EMPTY_GROUP');
+  });
+});
+
+describe('SASL handshake bodies', () => {
+  it.each([0, 1])('SaslHandshake v%i request written by KafkaJS', async (v) => {
+    const value = roundTrip(SaslHandshakeRequest, v, await kafkajsBody(requests('saslHandshake', v)({ mechanism: 'SCRAM-SHA-256' })));
+    expect(value).toEqual({ mechanism: 'SCRAM-SHA-256' });
+  });
+
+  it.each([0, 1])('SaslHandshake v%i response KafkaJS reads', async (v) => {
+    const decoded = await responses('saslHandshake', v).decode(encode(SaslHandshakeResponse, v, { errorCode: 0, mechanisms: ['PLAIN', 'SCRAM-SHA-512'] }));
+    expect(decoded).toEqual({ errorCode: 0, enabledMechanisms: ['PLAIN', 'SCRAM-SHA-512'] });
+  });
+
+  it.each([0, 1])('SaslHandshake v%i refusing a mechanism (UNSUPPORTED_SASL_MECHANISM)', async (v) => {
+    const response = responses('saslHandshake', v);
+    const decoded = await response.decode(encode(SaslHandshakeResponse, v, { errorCode: 33, mechanisms: ['PLAIN'] }));
+    expect(decoded.enabledMechanisms).toEqual(['PLAIN']);
+    await expect(response.parse(decoded)).rejects.toMatchObject({ type: 'UNSUPPORTED_SASL_MECHANISM' });
+  });
+});
+
+describe('transaction request bodies written by KafkaJS', () => {
+  it.each([0, 1])('AddPartitionsToTxn v%i', async (v) => {
+    const topics = [{ topic: 'orders', partitions: [0, 2] }, { topic: 'refunds', partitions: [1] }];
+    const body = await kafkajsBody(requests('addPartitionsToTxn', v)({ transactionalId: 'tx-1', producerId: '4000', producerEpoch: 3, topics }));
+    const value = roundTrip(AddPartitionsToTxnRequest, v, body);
+    expect(value).toEqual({
+      transactions: [],
+      v3AndBelowTransactionalId: 'tx-1',
+      v3AndBelowProducerId: 4000,
+      v3AndBelowProducerEpoch: 3,
+      v3AndBelowTopics: [{ name: 'orders', partitions: [0, 2] }, { name: 'refunds', partitions: [1] }],
+    });
+  });
+
+  it.each([0, 1])('AddOffsetsToTxn v%i', async (v) => {
+    const body = await kafkajsBody(requests('addOffsetsToTxn', v)({ transactionalId: 'tx-1', producerId: '4000', producerEpoch: 3, groupId: 'payments' }));
+    expect(roundTrip(AddOffsetsToTxnRequest, v, body)).toEqual({ transactionalId: 'tx-1', producerId: 4000, producerEpoch: 3, groupId: 'payments' });
+  });
+
+  it.each([0, 1])('EndTxn v%i (commit and abort)', async (v) => {
+    for (const transactionResult of [true, false]) {
+      const body = await kafkajsBody(requests('endTxn', v)({ transactionalId: 'tx-1', producerId: '4000', producerEpoch: 3, transactionResult }));
+      expect(roundTrip(EndTxnRequest, v, body)).toEqual({ transactionalId: 'tx-1', producerId: 4000, producerEpoch: 3, committed: transactionResult });
+    }
+  });
+
+  it.each([0, 1])('TxnOffsetCommit v%i', async (v) => {
+    const topics = [{ topic: 'orders', partitions: [{ partition: 0, offset: '42', metadata: 'checkpoint' }, { partition: 2, offset: '7', metadata: null }] }];
+    const body = await kafkajsBody(requests('txnOffsetCommit', v)({ transactionalId: 'tx-1', groupId: 'payments', producerId: '4000', producerEpoch: 3, topics }));
+    const value = roundTrip(TxnOffsetCommitRequest, v, body);
+    expect(value).toMatchObject({ transactionalId: 'tx-1', groupId: 'payments', producerId: 4000, producerEpoch: 3 });
+    // v0-2 carry no group membership: the defaults stand in for it.
+    expect(value).toMatchObject({ generationId: -1, memberId: '', groupInstanceId: null });
+    expect(value.topics).toEqual([{ name: 'orders', partitions: [
+      { partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: -1, committedMetadata: 'checkpoint' },
+      { partitionIndex: 2, committedOffset: 7, committedLeaderEpoch: -1, committedMetadata: null },
+    ] }]);
+  });
+});
+
+describe('transaction response bodies KafkaJS reads', () => {
+  it.each([0, 1])('AddPartitionsToTxn v%i with a partition error', async (v) => {
+    const body = encode(AddPartitionsToTxnResponse, v, {
+      throttleTimeMs: 9,
+      resultsByTopicV3AndBelow: [
+        { name: 'orders', resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }, { partitionIndex: 2, partitionErrorCode: 0 }] },
+        { name: 'refunds', resultsByPartition: [{ partitionIndex: 1, partitionErrorCode: 53 }] },
+      ],
+    });
+    const response = responses('addPartitionsToTxn', v);
+    const decoded = await response.decode(body);
+    expect(decoded.errors).toEqual([
+      { topic: 'orders', partitionErrors: [{ partition: 0, errorCode: 0 }, { partition: 2, errorCode: 0 }] },
+      { topic: 'refunds', partitionErrors: [{ partition: 1, errorCode: 53 }] },
+    ]);
+    expect(v === 0 ? decoded.throttleTime : decoded.clientSideThrottleTime).toBe(9);
+    await expect(response.parse(decoded)).rejects.toMatchObject({ type: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED' });
+  });
+
+  it.each([0, 1])('AddOffsetsToTxn v%i', async (v) => {
+    const decoded = await responses('addOffsetsToTxn', v).decode(encode(AddOffsetsToTxnResponse, v, { throttleTimeMs: 4, errorCode: 0 }));
+    expect(decoded.errorCode).toBe(0);
+    expect(v === 0 ? decoded.throttleTime : decoded.clientSideThrottleTime).toBe(4);
+  });
+
+  it.each([0, 1])('EndTxn v%i fenced (INVALID_PRODUCER_EPOCH)', async (v) => {
+    const response = responses('endTxn', v);
+    const decoded = await response.decode(encode(EndTxnResponse, v, { throttleTimeMs: 0, errorCode: 47 }));
+    expect(decoded.errorCode).toBe(47);
+    await expect(response.parse(decoded)).rejects.toMatchObject({ type: 'INVALID_PRODUCER_EPOCH' });
+  });
+
+  it.each([0, 1])('TxnOffsetCommit v%i', async (v) => {
+    const body = encode(TxnOffsetCommitResponse, v, {
+      throttleTimeMs: 0,
+      topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, errorCode: 0 }, { partitionIndex: 2, errorCode: 0 }] }],
+    });
+    const decoded = await responses('txnOffsetCommit', v).decode(body);
+    expect(decoded.topics).toEqual([{ topic: 'orders', partitions: [{ partition: 0, errorCode: 0 }, { partition: 2, errorCode: 0 }] }]);
+    await expect(responses('txnOffsetCommit', v).parse(decoded)).resolves.toBe(decoded);
   });
 });

@@ -24,6 +24,17 @@ import { OffsetCommitRequest, OffsetCommitResponse } from './offset-commit.js';
 import { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.js';
 import { DeleteGroupsRequest, DeleteGroupsResponse } from './delete-groups.js';
 import { OffsetDeleteRequest, OffsetDeleteResponse } from './offset-delete.js';
+import { DescribeLogDirsRequest, DescribeLogDirsResponse } from './describe-log-dirs.js';
+import { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from './offset-for-leader-epoch.js';
+import { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse } from './describe-topic-partitions.js';
+import { SaslHandshakeRequest, SaslHandshakeResponse } from './sasl-handshake.js';
+import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from './add-partitions-to-txn.js';
+import { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from './add-offsets-to-txn.js';
+import { EndTxnRequest, EndTxnResponse } from './end-txn.js';
+import { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from './txn-offset-commit.js';
+import { DescribeProducersRequest, DescribeProducersResponse } from './describe-producers.js';
+import { ListTransactionsRequest, ListTransactionsResponse } from './list-transactions.js';
+import { DescribeTransactionsRequest, DescribeTransactionsResponse } from './describe-transactions.js';
 
 export * from './alter-configs.js';
 export * from './api-versions.js';
@@ -50,6 +61,17 @@ export * from './offset-commit.js';
 export * from './offset-fetch.js';
 export * from './delete-groups.js';
 export * from './offset-delete.js';
+export * from './describe-log-dirs.js';
+export * from './offset-for-leader-epoch.js';
+export * from './describe-topic-partitions.js';
+export * from './sasl-handshake.js';
+export * from './add-partitions-to-txn.js';
+export * from './add-offsets-to-txn.js';
+export * from './end-txn.js';
+export * from './txn-offset-commit.js';
+export * from './describe-producers.js';
+export * from './list-transactions.js';
+export * from './describe-transactions.js';
 
 /** Every message samsa defines; the spec cross-check test walks this list. */
 export const ALL_MESSAGES: readonly MessageSchema[] = [
@@ -105,4 +127,26 @@ export const ALL_MESSAGES: readonly MessageSchema[] = [
   DeleteGroupsResponse,
   OffsetDeleteRequest,
   OffsetDeleteResponse,
+  DescribeLogDirsRequest,
+  DescribeLogDirsResponse,
+  OffsetForLeaderEpochRequest,
+  OffsetForLeaderEpochResponse,
+  DescribeTopicPartitionsRequest,
+  DescribeTopicPartitionsResponse,
+  SaslHandshakeRequest,
+  SaslHandshakeResponse,
+  AddPartitionsToTxnRequest,
+  AddPartitionsToTxnResponse,
+  AddOffsetsToTxnRequest,
+  AddOffsetsToTxnResponse,
+  EndTxnRequest,
+  EndTxnResponse,
+  TxnOffsetCommitRequest,
+  TxnOffsetCommitResponse,
+  DescribeProducersRequest,
+  DescribeProducersResponse,
+  ListTransactionsRequest,
+  ListTransactionsResponse,
+  DescribeTransactionsRequest,
+  DescribeTransactionsResponse,
 ];

@@ -19,8 +19,8 @@ export const JoinGroupResponse = message('JoinGroupResponse', 11, 'response', '0
   field('ErrorCode', 'int16', '0+'),
   field('GenerationId', 'int32', '0+', { default: -1 }),
   field('ProtocolType', 'string', '7+', { nullable: '7+', default: null, ignorable: true }),
-  // Carried by every version, but null only from v7.
-  field('ProtocolName', 'string', '0+', { nullable: '7+' }),
+  // Carried by every version but null only from v7, so the default is Kafka's implicit "" rather than null.
+  field('ProtocolName', 'string', '0+', { nullable: '7+', default: '' }),
   field('Leader', 'string', '0+'),
   field('SkipAssignment', 'bool', '9+', { default: false }),
   field('MemberId', 'string', '0+'),
