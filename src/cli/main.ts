@@ -16,6 +16,13 @@ const subcommands: Record<string, Subcommand> = {
       return 0;
     },
   },
+  broker: {
+    summary: 'start a broker (server.properties, --override key=value), like kafka-server-start.sh',
+    async run(args) {
+      const { brokerCommand } = await import('./broker-command.js');
+      return brokerCommand(args);
+    },
+  },
   'dump-log': {
     summary: 'print the batches and records of log segments, like kafka-dump-log.sh',
     async run(args) {

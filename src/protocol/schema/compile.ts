@@ -16,6 +16,8 @@ type Read = (r: ProtocolReader) => unknown;
 type Write = (w: ProtocolWriter, value: any) => void;
 
 interface Context {
+  /** Refuse values a version cannot carry (Kafka's rule); off for responses a broker builds once for all versions. */
+  readonly strict: boolean;
   readonly version: number;
   readonly flexible: boolean;
   readonly messageName: string;
@@ -26,10 +28,10 @@ interface Context {
  * resolved once here, so decoding runs a flat list of closures with no
  * version checks left in it.
  */
-export function compileMessage(schema: MessageSchema): Map<number, VersionCodec> {
+export function compileMessage(schema: MessageSchema, options: { strict?: boolean } = {}): Map<number, VersionCodec> {
   const codecs = new Map<number, VersionCodec>();
   for (let v = schema.validVersions.min; v <= schema.validVersions.max; v++) {
-    const ctx: Context = { version: v, flexible: inRange(schema.flexibleVersions, v), messageName: schema.name };
+    const ctx: Context = { strict: options.strict ?? true, version: v, flexible: inRange(schema.flexibleVersions, v), messageName: schema.name };
     const { read, write } = compileStruct(schema.fields, ctx, schema.name);
     codecs.set(v, { version: v, flexible: ctx.flexible, decode: read as (r: ProtocolReader) => any, encode: write });
   }
@@ -81,7 +83,7 @@ function compileStruct(fields: readonly FieldSchema[], ctx: Context, path: strin
     }
     for (const a of absent) {
       const v = value[a.property];
-      if (v !== undefined && !a.field.ignorable && !isDefault(v, a.field)) {
+      if (ctx.strict && v !== undefined && !a.field.ignorable && !isDefault(v, a.field)) {
         throw new ProtocolError(`${path}.${a.field.name} cannot be sent in ${ctx.messageName} v${ctx.version}`);
       }
     }

@@ -1,0 +1,204 @@
+import { readFileSync } from 'node:fs';
+import { LONG_MAX, parseConfigValue, type ConfigKey, type ConfigValue } from '../../storage/config/config-def.js';
+import { ConfigError } from '../../storage/config/config-error.js';
+import { LOG_CONFIG_KEYS } from '../../storage/config/log-config.js';
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/**
+ * The broker's own settings (server.properties), with Kafka's names and defaults.
+ * Settings that are topic defaults (log.segment.bytes, message.max.bytes…) are
+ * listed in TOPIC_DEFAULT_SYNONYMS and passed to the log engine under their topic names.
+ */
+export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
+  { name: 'broker.id', type: 'int', defaultValue: '0', min: 0, doc: 'this broker\'s id in the cluster' },
+  { name: 'listeners', type: 'list', defaultValue: 'PLAINTEXT://:9092', doc: 'addresses to listen on' },
+  { name: 'advertised.listeners', type: 'list', defaultValue: '', doc: 'addresses given to clients; the listeners when empty' },
+  { name: 'log.dirs', type: 'list', defaultValue: '/tmp/kafka-logs', doc: 'directories holding the partitions' },
+  { name: 'num.partitions', type: 'int', defaultValue: '1', min: 1, doc: 'partitions of an auto-created topic' },
+  { name: 'default.replication.factor', type: 'int', defaultValue: '1', min: 1, doc: 'replication factor of an auto-created topic' },
+  { name: 'auto.create.topics.enable', type: 'boolean', defaultValue: 'true', doc: 'create a topic when a client asks for metadata of an unknown one' },
+  { name: 'delete.topic.enable', type: 'boolean', defaultValue: 'true', doc: 'allow DeleteTopics' },
+  { name: 'socket.request.max.bytes', type: 'int', defaultValue: '104857600', min: 1, doc: 'largest request frame accepted' },
+  { name: 'connections.max.idle.ms', type: 'long', defaultValue: '600000', doc: 'idle connections are closed after this' },
+  { name: 'queued.max.requests', type: 'int', defaultValue: '500', min: 1, doc: 'requests a connection may have in flight before reading from it pauses' },
+  { name: 'fetch.max.bytes', type: 'int', defaultValue: '57671680', min: 1024, doc: 'most bytes one fetch response carries' },
+  { name: 'max.incremental.fetch.session.cache.slots', type: 'int', defaultValue: '1000', min: 0, doc: 'incremental fetch sessions kept (KIP-227)' },
+  { name: 'log.retention.check.interval.ms', type: 'long', defaultValue: '300000', min: 1, doc: 'how often retention runs' },
+  { name: 'log.flush.scheduler.interval.ms', type: 'long', defaultValue: LONG_MAX, doc: 'how often logs past flush.ms are flushed' },
+  { name: 'log.flush.offset.checkpoint.interval.ms', type: 'int', defaultValue: '60000', min: 0, doc: 'how often recovery points are checkpointed' },
+  { name: 'log.retention.hours', type: 'int', defaultValue: '168', doc: 'retention in hours when log.retention.ms and .minutes are unset' },
+  { name: 'log.retention.minutes', type: 'int', defaultValue: '-1', doc: 'retention in minutes when log.retention.ms is unset' },
+  { name: 'log.roll.hours', type: 'int', defaultValue: '168', min: 1, doc: 'segment age in hours when log.roll.ms is unset' },
+  { name: 'cluster.id', type: 'string', defaultValue: '', doc: "samsa's own: the cluster id to use when the log dirs hold none" },
+  { name: 'zookeeper.connect', type: 'string', defaultValue: '', doc: 'ZooKeeper for a cluster; empty for a single broker' },
+];
+
+/** Broker setting → the topic config it is the default of (Kafka's synonyms). */
+export const TOPIC_DEFAULT_SYNONYMS: Readonly<Record<string, string>> = {
+  'log.segment.bytes': 'segment.bytes',
+  'log.roll.ms': 'segment.ms',
+  'log.roll.jitter.ms': 'segment.jitter.ms',
+  'log.index.size.max.bytes': 'segment.index.bytes',
+  'log.index.interval.bytes': 'index.interval.bytes',
+  'log.flush.interval.messages': 'flush.messages',
+  'log.flush.interval.ms': 'flush.ms',
+  'log.retention.ms': 'retention.ms',
+  'log.retention.bytes': 'retention.bytes',
+  'log.cleanup.policy': 'cleanup.policy',
+  'log.cleaner.delete.retention.ms': 'delete.retention.ms',
+  'log.cleaner.min.compaction.lag.ms': 'min.compaction.lag.ms',
+  'log.cleaner.max.compaction.lag.ms': 'max.compaction.lag.ms',
+  'log.cleaner.min.cleanable.ratio': 'min.cleanable.dirty.ratio',
+  'log.segment.delete.delay.ms': 'file.delete.delay.ms',
+  'message.max.bytes': 'max.message.bytes',
+  'log.message.timestamp.type': 'message.timestamp.type',
+  'log.message.timestamp.before.max.ms': 'message.timestamp.before.max.ms',
+  'log.message.timestamp.after.max.ms': 'message.timestamp.after.max.ms',
+  'compression.type': 'compression.type',
+  'log.preallocate': 'preallocate',
+  'min.insync.replicas': 'min.insync.replicas',
+  'unclean.leader.election.enable': 'unclean.leader.election.enable',
+  'storage.backend': 'storage.backend',
+};
+
+const BROKER_KEYS = new Map(BROKER_CONFIG_KEYS.map((k) => [k.name, k]));
+const TOPIC_KEYS = new Map(LOG_CONFIG_KEYS.map((k) => [k.name, k]));
+/** Topic config → the broker setting that supplies its default. */
+export const BROKER_SYNONYM_OF: ReadonlyMap<string, string> = new Map(Object.entries(TOPIC_DEFAULT_SYNONYMS).map(([b, t]) => [t, b]));
+
+export interface Listener {
+  name: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * Validated broker settings. Unknown keys are kept and reported (Kafka warns
+ * about them rather than refusing to start); bad values raise ConfigError.
+ */
+export class BrokerConfig {
+  readonly unknownKeys: string[] = [];
+  private readonly values = new Map<string, ConfigValue>();
+  /** Topic-level defaults set on this broker, under topic names. */
+  readonly topicDefaults: Record<string, ConfigValue> = {};
+  /** What was set explicitly (DescribeConfigs reports these as STATIC_BROKER_CONFIG). */
+  readonly explicit = new Map<string, string>();
+
+  constructor(settings: Readonly<Record<string, unknown>> = {}) {
+    for (const key of BROKER_CONFIG_KEYS) this.values.set(key.name, parseConfigValue(key, key.defaultValue));
+    for (const [name, raw] of Object.entries(settings)) {
+      if (raw === undefined) continue;
+      const brokerKey = BROKER_KEYS.get(name);
+      const topicName = TOPIC_DEFAULT_SYNONYMS[name];
+      if (brokerKey) this.values.set(name, parseConfigValue(brokerKey, raw));
+      else if (topicName) this.topicDefaults[topicName] = parseConfigValue(TOPIC_KEYS.get(topicName)!, raw);
+      else {
+        this.unknownKeys.push(name);
+        continue;
+      }
+      this.explicit.set(name, String(raw));
+    }
+    // Kafka's fallbacks: log.retention.ms ← .minutes ← .hours, log.roll.ms ← log.roll.hours.
+    if (this.topicDefaults['retention.ms'] === undefined) {
+      const minutes = this.int('log.retention.minutes');
+      const hours = this.int('log.retention.hours');
+      if (settings['log.retention.minutes'] !== undefined) this.topicDefaults['retention.ms'] = minutes < 0 ? -1 : minutes * 60_000;
+      else if (settings['log.retention.hours'] !== undefined) this.topicDefaults['retention.ms'] = hours < 0 ? -1 : hours * HOUR_MS;
+    }
+    if (this.topicDefaults['segment.ms'] === undefined && settings['log.roll.hours'] !== undefined) {
+      this.topicDefaults['segment.ms'] = this.int('log.roll.hours') * HOUR_MS;
+    }
+    for (const listener of this.listeners) {
+      if (listener.port < 0 || listener.port > 65535) throw new ConfigError('listeners', `port ${listener.port} is out of range`);
+    }
+    if (this.list('log.dirs').length === 0) throw new ConfigError('log.dirs', 'at least one directory is needed');
+  }
+
+  /** Reads a Java properties file (key=value or key: value, # and ! comments, \ continuations). */
+  static fromFile(path: string, overrides: Readonly<Record<string, unknown>> = {}): BrokerConfig {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new ConfigError(path, `cannot read the properties file: ${(e as Error).message}`);
+    }
+    return new BrokerConfig({ ...parseProperties(text), ...overrides });
+  }
+
+  int(name: string): number {
+    return this.get(name) as number;
+  }
+
+  bool(name: string): boolean {
+    return this.get(name) as boolean;
+  }
+
+  string(name: string): string {
+    return this.get(name) as string;
+  }
+
+  list(name: string): string[] {
+    return this.get(name) as string[];
+  }
+
+  get(name: string): ConfigValue {
+    const v = this.values.get(name);
+    if (v === undefined) throw new ConfigError(name, 'unknown broker config');
+    return v;
+  }
+
+  get brokerId(): number {
+    return this.int('broker.id');
+  }
+
+  get logDirs(): string[] {
+    return this.list('log.dirs');
+  }
+
+  get listeners(): Listener[] {
+    return this.list('listeners').map((l) => parseListener(l, 'listeners'));
+  }
+
+  get advertisedListeners(): Listener[] {
+    const advertised = this.list('advertised.listeners');
+    return advertised.length > 0 ? advertised.map((l) => parseListener(l, 'advertised.listeners')) : this.listeners;
+  }
+
+  /** Every broker-level setting with its value, for DescribeConfigs on the broker resource. */
+  entries(): Array<{ name: string; value: string; isDefault: boolean }> {
+    const out: Array<{ name: string; value: string; isDefault: boolean }> = [];
+    for (const key of BROKER_CONFIG_KEYS) out.push({ name: key.name, value: formatValue(this.values.get(key.name)!), isDefault: !this.explicit.has(key.name) });
+    for (const [broker, topic] of Object.entries(TOPIC_DEFAULT_SYNONYMS)) {
+      const key = TOPIC_KEYS.get(topic)!;
+      const set = this.topicDefaults[topic];
+      out.push({ name: broker, value: set !== undefined ? formatValue(set) : key.defaultValue, isDefault: set === undefined });
+    }
+    return out;
+  }
+}
+
+export function formatValue(v: ConfigValue): string {
+  return Array.isArray(v) ? v.join(',') : String(v);
+}
+
+/** `PLAINTEXT://host:port`; an empty host means every interface (advertised as localhost). */
+export function parseListener(text: string, key: string): Listener {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(text.trim());
+  if (!m) throw new ConfigError(key, `'${text}' is not a listener like PLAINTEXT://host:9092`);
+  return { name: m[1]!, host: m[2]!.replace(/^\[|\]$/g, ''), port: Number(m[3]) };
+}
+
+export function parseProperties(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    while (line.endsWith('\\') && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i]!.trim();
+    const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
+    if (m) out[m[1]!] = m[2]!;
+    else out[line] = '';
+  }
+  return out;
+}

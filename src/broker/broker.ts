@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { LogManager } from '../../storage/log/log-manager.js';
+import { BrokerConfig } from './broker-config.js';
+import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
+import { apiVersionsHandler } from './handlers/api-versions.js';
+import { API_HANDLERS } from './handlers/index.js';
+import { KafkaApis } from './kafka-apis.js';
+import { ensureMetaProperties } from './meta-properties.js';
+import { TopicManager } from './metadata/topic-manager.js';
+import { TopicStore } from './metadata/topic-store.js';
+import { SocketServer } from './network/socket-server.js';
+import { FetchSessionCache } from './replica/fetch-session-cache.js';
+import { ReplicaManager } from './replica/replica-manager.js';
+
+export interface BrokerOptions {
+  /** Where log lines go; stderr by default. */
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+/**
+ * A samsa broker: the log manager, the partitions it leads, the topic
+ * metadata and a socket server answering the Kafka protocol.
+ * `await Broker.start({ 'log.dirs': './data', listeners: 'PLAINTEXT://127.0.0.1:9092' })`.
+ */
+export class Broker {
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly config: BrokerConfig,
+    readonly logManager: LogManager,
+    readonly context: BrokerContext,
+    private readonly server: SocketServer,
+    /** The port actually bound (the configured one, or the kernel's choice for port 0). */
+    readonly port: number,
+  ) {}
+
+  static async start(settings: BrokerConfig | Readonly<Record<string, unknown>> = {}, options: BrokerOptions = {}): Promise<Broker> {
+    const config = settings instanceof BrokerConfig ? settings : new BrokerConfig(settings);
+    const log = options.log ?? ((level, message) => process.stderr.write(`[samsa ${level}] ${message}\n`));
+    for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config`);
+    for (const dir of config.logDirs) mkdirSync(dir, { recursive: true });
+    const clusterId = ensureMetaProperties(config.logDirs, config.brokerId, config.string('cluster.id'));
+    const logManager = await LogManager.open({
+      logDirs: config.logDirs,
+      defaults: config.topicDefaults,
+      retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
+      flushSchedulerIntervalMs: config.int('log.flush.scheduler.interval.ms') >= Number.MAX_SAFE_INTEGER ? 0 : config.int('log.flush.scheduler.interval.ms'),
+      warn: (m) => log('warn', m),
+    });
+    try {
+      const listener = config.listeners[0]!;
+      const advertised = config.advertisedListeners[0]!;
+      const replicas = new ReplicaManager(logManager, config.brokerId);
+      const endpoint: BrokerEndpoint = { nodeId: config.brokerId, host: '', port: 0, rack: null };
+      const topics = new TopicManager(TopicStore.open(config.logDirs[0]!), replicas, config.topicDefaults, () => [config.brokerId], {
+        numPartitions: config.int('num.partitions'),
+        replicationFactor: config.int('default.replication.factor'),
+        deleteTopicEnable: config.bool('delete.topic.enable'),
+      });
+      await topics.load();
+      let producerIds = Date.now() * 1000; // unique across restarts without a coordinator to ask
+      const context: BrokerContext = {
+        config,
+        brokerId: config.brokerId,
+        clusterId,
+        topics,
+        replicas,
+        fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots')),
+        liveBrokers: () => [endpoint],
+        controllerId: () => config.brokerId,
+        nextProducerId: () => producerIds++,
+        log,
+      };
+      let apis: KafkaApis | undefined;
+      const handlers = [apiVersionsHandler(() => apis!.supportedVersions()), ...API_HANDLERS];
+      apis = new KafkaApis(handlers, context);
+      const server = new SocketServer({
+        host: listener.host,
+        port: listener.port,
+        maxRequestBytes: config.int('socket.request.max.bytes'),
+        maxInFlight: config.int('queued.max.requests'),
+        connectionsMaxIdleMs: config.int('connections.max.idle.ms'),
+        handle: (frame) => apis!.handle(frame),
+        log,
+      });
+      const port = await server.listen();
+      endpoint.host = advertised.host === '' || advertised.host === '0.0.0.0' || advertised.host === '::' ? hostname() : advertised.host;
+      endpoint.port = advertised.port === 0 || advertised.port === listener.port ? port : advertised.port;
+      const broker = new Broker(config, logManager, context, server, port);
+      const every = config.int('log.flush.offset.checkpoint.interval.ms');
+      if (every > 0) {
+        broker.checkpointTimer = setInterval(() => void logManager.checkpoint().catch((e: unknown) => log('warn', `checkpoint failed: ${(e as Error).message}`)), every);
+        broker.checkpointTimer.unref();
+      }
+      log('info', `broker ${config.brokerId} of cluster ${clusterId} listening on ${listener.host || '*'}:${port} (log.dirs ${config.logDirs.join(',')}, storage.backend ${String(config.topicDefaults['storage.backend'] ?? 'file')})`);
+      return broker;
+    } catch (e) {
+      await logManager.close();
+      throw e;
+    }
+  }
+
+  /** Graceful shutdown: stop accepting, answer what is in flight (waiting fetches return now), flush and close the logs. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+      const closing = this.server.close();
+      this.context.replicas.wakeAll();
+      await closing;
+      await this.logManager.close();
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,153 @@
+import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
+import { FetchRequest, FetchResponse } from '../../protocol/messages/fetch.js';
+import type { BrokerContext } from '../broker-context.js';
+import { FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } from '../replica/fetch-session-cache.js';
+import type { Partition } from '../replica/partition.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+
+const ZERO_UUID = Buffer.alloc(16);
+const EMPTY: Buffer = Buffer.alloc(0);
+const READ_COMMITTED = 1;
+
+interface PartitionRead {
+  wanted: SessionPartition;
+  partition: Partition | undefined;
+  errorCode: number;
+  records: Buffer;
+}
+
+/**
+ * Fetch: returns stored batches as they are (slices of the log, never
+ * re-encoded), up to the high watermark. Fewer than min_bytes waits in the
+ * replica manager until appends arrive or max_wait_ms passes. Incremental
+ * fetch sessions (KIP-227) let clients send and hear only what changed.
+ */
+export const fetchHandler: ApiHandler = {
+  request: FetchRequest,
+  response: FetchResponse,
+  async handle(request: any, ctx: RequestContext) {
+    const broker = ctx.broker;
+    const byId = ctx.apiVersion >= 13;
+    let session: FetchSession | undefined;
+    let wanted: Map<string, SessionPartition>;
+    const requested = requestedPartitions(request, byId, broker);
+    const sessionId: number = request.sessionId;
+    const epoch: number = request.sessionEpoch;
+    try {
+      if (sessionId === 0 && epoch > 0) throw new KafkaError(ErrorCode.INVALID_FETCH_SESSION_EPOCH, 'an incremental fetch needs a session id');
+      if (epoch === INITIAL_EPOCH || epoch === FINAL_EPOCH) {
+        if (sessionId !== 0) broker.fetchSessions.remove(sessionId);
+        wanted = requested;
+        if (epoch === INITIAL_EPOCH && ctx.apiVersion >= 7) session = broker.fetchSessions.create(requested);
+      } else {
+        session = broker.fetchSessions.get(sessionId, epoch);
+        for (const [key, p] of requested) session.partitions.set(key, { ...p, lastHighWatermark: session.partitions.get(key)?.lastHighWatermark ?? -1, lastLogStartOffset: session.partitions.get(key)?.lastLogStartOffset ?? -1 });
+        for (const forgotten of request.forgottenTopicsData as any[]) {
+          const name = byId ? broker.topics.getById(forgotten.topicId)?.name ?? `id:${(forgotten.topicId as Buffer).toString('hex')}` : forgotten.topic;
+          for (const p of forgotten.partitions as number[]) session.partitions.delete(`${name}-${p}`);
+        }
+        session.epoch++;
+        wanted = session.partitions;
+      }
+    } catch (e) {
+      return { throttleTimeMs: 0, errorCode: errorCodeOf(e), sessionId: 0, responses: [] };
+    }
+
+    const maxBytes = Math.min(request.maxBytes as number, broker.config.int('fetch.max.bytes'));
+    const readCommitted = request.isolationLevel === READ_COMMITTED;
+    let reads = await readAll([...wanted.values()], maxBytes, broker);
+    let bytes = reads.reduce((n, r) => n + r.records.length, 0);
+    const minBytes: number = request.minBytes;
+    const maxWaitMs: number = request.maxWaitMs;
+    if (bytes < minBytes && maxWaitMs > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
+      const partitions = reads.map((r) => r.partition).filter((p): p is Partition => p !== undefined);
+      const seen = await broker.replicas.waitForAppends(partitions, minBytes - bytes, maxWaitMs);
+      if (seen > 0) {
+        reads = await readAll([...wanted.values()], maxBytes, broker);
+        bytes = reads.reduce((n, r) => n + r.records.length, 0);
+      }
+    }
+
+    // Responses group partitions by topic, in the order the partitions were asked for.
+    const topics = new Map<string, { topic: string; topicId: Buffer; partitions: any[] }>();
+    for (const read of reads) {
+      const { wanted: w, partition } = read;
+      const highWatermark = partition?.highWatermark ?? -1;
+      const logStartOffset = partition?.logStartOffset ?? -1;
+      if (session && epoch > 0 && read.errorCode === ErrorCode.NONE && read.records.length === 0 && w.lastHighWatermark === highWatermark && w.lastLogStartOffset === logStartOffset) {
+        continue; // nothing new for this partition: an incremental response leaves it out
+      }
+      w.lastHighWatermark = highWatermark;
+      w.lastLogStartOffset = logStartOffset;
+      const key = byId ? w.topicId.toString('hex') : w.topic;
+      let topic = topics.get(key);
+      if (!topic) topics.set(key, (topic = { topic: w.topic, topicId: w.topicId, partitions: [] }));
+      topic.partitions.push({
+        partitionIndex: w.partition,
+        errorCode: read.errorCode,
+        highWatermark,
+        lastStableOffset: partition?.lastStableOffset ?? -1,
+        logStartOffset,
+        abortedTransactions: readCommitted ? [] : null,
+        preferredReadReplica: -1,
+        records: read.records,
+      });
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: [...topics.values()] };
+  },
+};
+
+function requestedPartitions(request: any, byId: boolean, broker: BrokerContext): Map<string, SessionPartition> {
+  const out = new Map<string, SessionPartition>();
+  for (const t of request.topics as any[]) {
+    const info = byId ? broker.topics.getById(t.topicId) : broker.topics.get(t.topic);
+    const name: string = byId ? info?.name ?? `id:${(t.topicId as Buffer).toString('hex')}` : t.topic;
+    const topicId: Buffer = byId ? t.topicId : info?.id ?? ZERO_UUID;
+    for (const p of t.partitions as any[]) {
+      out.set(`${name}-${p.partition}`, {
+        topic: name,
+        topicId,
+        partition: p.partition,
+        fetchOffset: p.fetchOffset,
+        maxBytes: p.partitionMaxBytes,
+        currentLeaderEpoch: p.currentLeaderEpoch,
+        lastHighWatermark: -1,
+        lastLogStartOffset: -1,
+      });
+    }
+  }
+  return out;
+}
+
+/** Reads every partition within the response budget; only the first non-empty one may exceed it (so a large batch never stalls a consumer). */
+async function readAll(wanted: SessionPartition[], maxBytes: number, broker: BrokerContext): Promise<PartitionRead[]> {
+  const reads: PartitionRead[] = [];
+  let budget = maxBytes;
+  let total = 0;
+  for (const w of wanted) {
+    const partition = broker.topics.partition(w.topic, w.partition);
+    if (!partition) {
+      const unknownId = w.topic.startsWith('id:');
+      reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: EMPTY });
+      continue;
+    }
+    try {
+      partition.checkLeaderEpoch(w.currentLeaderEpoch);
+      let records: Buffer = EMPTY;
+      const limit = Math.min(w.maxBytes, budget);
+      if (limit > 0 || total === 0) {
+        const got = await partition.read(w.fetchOffset, Math.max(limit, 1), partition.highWatermark);
+        records = got.bytes;
+        if (total > 0 && records.length > limit) records = EMPTY; // only the first partition may overshoot
+      }
+      total += records.length;
+      budget = Math.max(0, budget - records.length);
+      reads.push({ wanted: w, partition, errorCode: ErrorCode.NONE, records });
+    } catch (e) {
+      const code = errorCodeOf(e);
+      if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log('error', `fetch from ${w.topic}-${w.partition} failed: ${(e as Error).stack ?? e}`);
+      reads.push({ wanted: w, partition, errorCode: code, records: EMPTY });
+    }
+  }
+  return reads;
+}

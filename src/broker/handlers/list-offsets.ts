@@ -1,0 +1,64 @@
+import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
+import { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/messages/list-offsets.js';
+import type { Partition } from '../replica/partition.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+
+// Kafka's special timestamps.
+const LATEST = -1;
+const EARLIEST = -2;
+const MAX_TIMESTAMP = -3;
+const EARLIEST_LOCAL = -4;
+const LATEST_TIERED = -5;
+
+/** ListOffsets: earliest, latest (the high watermark), the offset holding the largest timestamp, or the first offset at or after a time. */
+export const listOffsetsHandler: ApiHandler = {
+  request: ListOffsetsRequest,
+  response: ListOffsetsResponse,
+  async handle(request: any, ctx: RequestContext) {
+    const topics = [];
+    for (const topic of request.topics as any[]) {
+      const partitions = [];
+      for (const p of topic.partitions as any[]) partitions.push(await lookup(ctx, topic.name, p));
+      topics.push({ name: topic.name, partitions });
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+};
+
+async function lookup(ctx: RequestContext, topic: string, p: any): Promise<any> {
+  const result = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [] as number[], timestamp: -1, offset: -1, leaderEpoch: -1 };
+  const partition = ctx.broker.topics.partition(topic, p.partitionIndex);
+  if (!partition) return { ...result, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  try {
+    partition.checkLeaderEpoch(p.currentLeaderEpoch);
+    const found = await offsetFor(partition, p.timestamp);
+    if (!found) return result;
+    return { ...result, offset: found.offset, timestamp: found.timestamp, leaderEpoch: epochOf(partition, found.offset) };
+  } catch (e) {
+    return { ...result, errorCode: errorCodeOf(e) };
+  }
+}
+
+async function offsetFor(partition: Partition, timestamp: number): Promise<{ offset: number; timestamp: number } | undefined> {
+  switch (timestamp) {
+    case LATEST:
+    case LATEST_TIERED:
+      return { offset: partition.lastStableOffset, timestamp: -1 };
+    case EARLIEST:
+    case EARLIEST_LOCAL:
+      return { offset: partition.logStartOffset, timestamp: -1 };
+    case MAX_TIMESTAMP:
+      return partition.log.maxTimestampOffset();
+    default: {
+      const found = await partition.log.offsetForTimestamp(timestamp);
+      return found && found.offset < partition.highWatermark ? found : undefined;
+    }
+  }
+}
+
+/** The leader epoch that wrote `offset` (the latest epoch starting at or before it). */
+function epochOf(partition: Partition, offset: number): number {
+  let epoch = -1;
+  for (const e of partition.log.leaderEpochs.all) if (e.startOffset <= offset) epoch = e.epoch;
+  return epoch < 0 ? partition.leaderEpoch : epoch;
+}

@@ -1,0 +1,97 @@
+import { ErrorCode } from '../protocol/error-codes.js';
+import { ApiVersionsResponse } from '../protocol/messages/api-versions.js';
+import { RequestHeader } from '../protocol/messages/headers.js';
+import { ProtocolError } from '../protocol/protocol-error.js';
+import { ProtocolReader } from '../protocol/reader.js';
+import { compileMessage, type VersionCodec } from '../protocol/schema/compile.js';
+import { ProtocolWriter } from '../protocol/writer.js';
+import type { BrokerContext } from './broker-context.js';
+import type { ApiHandler } from './handlers/api-handler.js';
+
+const API_VERSIONS_KEY = 18;
+
+interface CompiledApi {
+  handler: ApiHandler;
+  min: number;
+  max: number;
+  requests: Map<number, VersionCodec>;
+  responses: Map<number, VersionCodec>;
+}
+
+/** A request the broker cannot even parse far enough to answer; the connection is closed, as Kafka does. */
+export class InvalidRequestError extends ProtocolError {}
+
+/**
+ * Routes request frames to API handlers (Kafka's KafkaApis): reads the
+ * header, checks the API and version, decodes the body with the compiled
+ * definition, runs the handler and encodes the response frame.
+ */
+export class KafkaApis {
+  private readonly apis = new Map<number, CompiledApi>();
+  private readonly headerV1 = compileMessage(RequestHeader).get(1)!;
+  private readonly headerV2 = compileMessage(RequestHeader).get(2)!;
+  private readonly apiVersionsV0 = compileMessage(ApiVersionsResponse).get(0)!;
+
+  constructor(
+    handlers: readonly ApiHandler[],
+    private readonly context: BrokerContext,
+  ) {
+    for (const handler of handlers) {
+      const min = handler.minVersion ?? handler.request.validVersions.min;
+      const max = handler.maxVersion ?? handler.request.validVersions.max;
+      // Handlers build one response shape for every version; fields a version lacks are left out.
+      this.apis.set(handler.request.apiKey, { handler, min, max, requests: compileMessage(handler.request), responses: compileMessage(handler.response, { strict: false }) });
+    }
+  }
+
+  /** The ApiVersions list: every API with the versions this broker answers. */
+  supportedVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }> {
+    return [...this.apis.entries()].sort(([a], [b]) => a - b).map(([apiKey, api]) => ({ apiKey, minVersion: api.min, maxVersion: api.max }));
+  }
+
+  /** Answers one request frame (without its length prefix). Resolves to the response frame's chunks, or null for no response. */
+  async handle(frame: Buffer): Promise<Buffer[] | null> {
+    if (frame.length < 8) throw new InvalidRequestError(`request of ${frame.length} bytes is shorter than a request header`);
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const correlationId = frame.readInt32BE(4);
+    const api = this.apis.get(apiKey);
+    if (!api) throw new InvalidRequestError(`unsupported API key ${apiKey}`);
+    if (apiVersion < api.min || apiVersion > api.max) {
+      // A client asking a newer ApiVersions than we know gets our list in a v0 body (KIP-511), so it can fall back.
+      if (apiKey === API_VERSIONS_KEY) return this.unsupportedApiVersions(correlationId);
+      throw new InvalidRequestError(`unsupported version ${apiVersion} of API ${api.handler.request.name.replace(/Request$/, '')} (key ${apiKey}); this broker supports ${api.min}-${api.max}`);
+    }
+    const codec = api.requests.get(apiVersion)!;
+    const reader = new ProtocolReader(frame);
+    const header = (codec.flexible ? this.headerV2 : this.headerV1).decode(reader) as { clientId: string | null };
+    const body = codec.decode(reader);
+    const response = await api.handler.handle(body, { apiVersion, correlationId, clientId: header.clientId, broker: this.context });
+    if (response === null) return null;
+    const responseCodec = api.responses.get(apiVersion)!;
+    // ApiVersions always answers with response header v0, so any client can read it (librdkafka relies on this).
+    const flexibleHeader = responseCodec.flexible && apiKey !== API_VERSIONS_KEY;
+    return frameOf((w) => {
+      w.int32(correlationId);
+      if (flexibleHeader) w.taggedFields();
+      responseCodec.encode(w, response);
+    });
+  }
+
+  private unsupportedApiVersions(correlationId: number): Buffer[] {
+    return frameOf((w) => {
+      w.int32(correlationId);
+      this.apiVersionsV0.encode(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.supportedVersions() });
+    });
+  }
+}
+
+/** A response frame: the 4-byte size, then what `write` writes, as chunks for a vectored socket write. */
+function frameOf(write: (w: ProtocolWriter) => void): Buffer[] {
+  const w = new ProtocolWriter(256);
+  write(w);
+  const chunks = w.chunks();
+  const size = Buffer.allocUnsafe(4);
+  size.writeInt32BE(w.length, 0);
+  return [size, ...chunks];
+}

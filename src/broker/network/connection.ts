@@ -1,0 +1,170 @@
+import type { Socket } from 'node:net';
+
+export interface ConnectionOptions {
+  /** socket.request.max.bytes: a larger frame closes the connection. */
+  maxRequestBytes: number;
+  /** Requests in flight on one connection before reading from it pauses (backpressure). */
+  maxInFlight: number;
+  /** Bytes queued in the socket's write buffer before reading pauses until it drains. */
+  maxPendingWriteBytes: number;
+  /** Answers one frame; null means no response (acks=0). A rejection closes the connection. */
+  handle(frame: Buffer): Promise<Buffer[] | null>;
+  onError(connection: Connection, error: Error): void;
+  onClose(connection: Connection): void;
+}
+
+interface Slot {
+  done: boolean;
+  response: Buffer[] | null;
+}
+
+/**
+ * One client connection: splits the byte stream into 4-byte length-prefixed
+ * frames, runs requests as they arrive (pipelining), and writes responses in
+ * request order. Small frames are slices of the received chunk; only a frame
+ * split across chunks is copied once into its own buffer.
+ */
+export class Connection {
+  lastActiveMs = Date.now();
+  private readonly received: Buffer[] = [];
+  private receivedBytes = 0;
+  private frameSize = -1;
+  private readonly inFlight: Slot[] = [];
+  private paused = false;
+  private closed = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly options: ConnectionOptions,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', (e) => this.fail(e));
+    socket.on('close', () => {
+      this.closed = true;
+      options.onClose(this);
+    });
+  }
+
+  get idle(): boolean {
+    return this.inFlight.length === 0;
+  }
+
+  get pendingRequests(): number {
+    return this.inFlight.length;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastActiveMs = Date.now();
+    this.received.push(chunk);
+    this.receivedBytes += chunk.length;
+    while (!this.closed) {
+      if (this.frameSize < 0) {
+        if (this.receivedBytes < 4) return;
+        const size = this.take(4).readInt32BE(0);
+        if (size < 0 || size > this.options.maxRequestBytes) {
+          this.fail(new Error(`request size ${size} is outside 0..socket.request.max.bytes (${this.options.maxRequestBytes}); closing the connection`));
+          return;
+        }
+        this.frameSize = size;
+      }
+      if (this.receivedBytes < this.frameSize) return;
+      const frame = this.take(this.frameSize);
+      this.frameSize = -1;
+      this.dispatch(frame);
+    }
+  }
+
+  /** The next `n` received bytes: a slice when one chunk holds them, else one copy. */
+  private take(n: number): Buffer {
+    const first = this.received[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.received.shift();
+      else this.received[0] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let filled = 0;
+      while (filled < n) {
+        const head = this.received[0]!;
+        const part = Math.min(head.length, n - filled);
+        head.copy(out, filled, 0, part);
+        filled += part;
+        if (part === head.length) this.received.shift();
+        else this.received[0] = head.subarray(part);
+      }
+    }
+    this.receivedBytes -= n;
+    return out;
+  }
+
+  private dispatch(frame: Buffer): void {
+    const slot: Slot = { done: false, response: null };
+    this.inFlight.push(slot);
+    this.maybePause();
+    this.options.handle(frame).then(
+      (response) => {
+        slot.done = true;
+        slot.response = response;
+        this.flush();
+      },
+      (e: unknown) => this.fail(e as Error),
+    );
+  }
+
+  /** Writes every finished response at the head of the queue, in request order. */
+  private flush(): void {
+    if (this.closed) return;
+    let wrote = false;
+    while (this.inFlight.length > 0 && this.inFlight[0]!.done) {
+      const { response } = this.inFlight.shift()!;
+      if (!response) continue;
+      if (!wrote) this.socket.cork();
+      wrote = true;
+      for (const chunk of response) this.socket.write(chunk);
+    }
+    if (wrote) process.nextTick(() => this.socket.uncork());
+    this.lastActiveMs = Date.now();
+    this.maybeResume();
+  }
+
+  private maybePause(): void {
+    if (!this.paused && (this.inFlight.length >= this.options.maxInFlight || this.socket.writableLength > this.options.maxPendingWriteBytes)) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private maybeResume(): void {
+    if (this.paused && this.inFlight.length < this.options.maxInFlight && this.socket.writableLength <= this.options.maxPendingWriteBytes) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.closed) return;
+    this.options.onError(this, error);
+    this.close();
+  }
+
+  /** Resolves once every request already received has been answered (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (!this.closed && this.inFlight.length > 0) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  /** Closes after writing what is queued. */
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+  }
+}
