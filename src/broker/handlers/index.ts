@@ -1,5 +1,6 @@
 import type { ApiHandler } from './api-handler.js';
 import { fetchHandler } from './fetch.js';
+import { findCoordinatorHandler } from './find-coordinator.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
@@ -10,4 +11,5 @@ export const API_HANDLERS: readonly ApiHandler[] = [
   fetchHandler,
   listOffsetsHandler,
   metadataHandler,
+  findCoordinatorHandler,
 ];

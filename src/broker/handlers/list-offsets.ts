@@ -1,5 +1,7 @@
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/messages/list-offsets.js';
+import { validateBatches } from '../../../storage/record/record-batch-scan.js';
+import { decodeRecords } from '../../../storage/record/record.js';
 import type { Partition } from '../replica/partition.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
@@ -48,7 +50,7 @@ async function offsetFor(partition: Partition, timestamp: number): Promise<{ off
     case EARLIEST_LOCAL:
       return { offset: partition.logStartOffset, timestamp: -1 };
     case MAX_TIMESTAMP:
-      return partition.log.maxTimestampOffset();
+      return exactMaxTimestamp(partition);
     default: {
       const found = await partition.log.offsetForTimestamp(timestamp);
       return found && found.offset < partition.highWatermark ? found : undefined;
@@ -61,4 +63,19 @@ function epochOf(partition: Partition, offset: number): number {
   let epoch = -1;
   for (const e of partition.log.leaderEpochs.all) if (e.startOffset <= offset) epoch = e.epoch;
   return epoch < 0 ? partition.leaderEpoch : epoch;
+}
+
+/**
+ * The offset of the record holding the largest timestamp (KIP-734). Segments
+ * know the batch; the record inside it is found by decoding that one batch.
+ */
+async function exactMaxTimestamp(partition: Partition): Promise<{ offset: number; timestamp: number } | undefined> {
+  const best = partition.log.maxTimestampOffset();
+  if (!best) return undefined;
+  const { bytes } = await partition.log.read(best.offset, 1);
+  for (const batch of validateBatches(bytes)) {
+    if (batch.baseOffset > best.offset || batch.lastOffset < best.offset) continue;
+    for (const record of decodeRecords(batch)) if (record.timestamp === best.timestamp) return { offset: record.offset, timestamp: best.timestamp };
+  }
+  return best;
 }

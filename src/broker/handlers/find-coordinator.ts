@@ -1,0 +1,25 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/messages/find-coordinator.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+
+const GROUP = 0;
+
+/**
+ * FindCoordinator: which broker coordinates a group. On a single broker it is
+ * always this one; transaction coordinators do not exist yet, so transactional
+ * keys get COORDINATOR_NOT_AVAILABLE.
+ */
+export const findCoordinatorHandler: ApiHandler = {
+  request: FindCoordinatorRequest,
+  response: FindCoordinatorResponse,
+  handle(request: any, ctx: RequestContext) {
+    const self = ctx.broker.liveBrokers().find((b) => b.nodeId === ctx.broker.brokerId)!;
+    const answer = (key: string) =>
+      request.keyType === GROUP
+        ? { key, nodeId: self.nodeId, host: self.host, port: self.port, errorCode: ErrorCode.NONE, errorMessage: null }
+        : { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'this broker has no transaction coordinator yet' };
+    if (ctx.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: (request.coordinatorKeys as string[]).map(answer) };
+    const one = answer(request.key);
+    return { throttleTimeMs: 0, errorCode: one.errorCode, errorMessage: one.errorMessage, nodeId: one.nodeId, host: one.host, port: one.port };
+  },
+};
