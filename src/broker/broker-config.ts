@@ -11,10 +11,14 @@ const HOUR_MS = 60 * 60 * 1000;
  * listed in TOPIC_DEFAULT_SYNONYMS and passed to the log engine under their topic names.
  */
 export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
-  { name: 'broker.id', type: 'int', defaultValue: '0', min: 0, doc: 'this broker\'s id in the cluster' },
+  { name: 'broker.id', type: 'int', defaultValue: '-1', min: -1, doc: 'this broker\'s id in the cluster; -1 generates one (from 1001) and keeps it in meta.properties' },
+  { name: 'reserved.broker.max.id', type: 'int', defaultValue: '1000', min: 0, doc: 'configured broker ids stay at or below this; generated ones start above it' },
   { name: 'listeners', type: 'list', defaultValue: 'PLAINTEXT://:9092', doc: 'addresses to listen on' },
   { name: 'advertised.listeners', type: 'list', defaultValue: '', doc: 'addresses given to clients; the listeners when empty' },
-  { name: 'log.dirs', type: 'list', defaultValue: '/tmp/kafka-logs', doc: 'directories holding the partitions' },
+  { name: 'log.dir', type: 'string', defaultValue: '/tmp/kafka-logs', doc: 'the log directory when log.dirs is not set' },
+  { name: 'log.dirs', type: 'list', defaultValue: '', doc: 'directories holding the partitions (log.dir when empty)' },
+  { name: 'num.io.threads', type: 'int', defaultValue: '8', min: 1, doc: 'accepted for compatibility: requests run on the event loop, disk I/O on libuv\'s pool' },
+  { name: 'num.network.threads', type: 'int', defaultValue: '3', min: 1, doc: 'accepted for compatibility: one event loop serves every connection' },
   { name: 'num.partitions', type: 'int', defaultValue: '1', min: 1, doc: 'partitions of an auto-created topic' },
   { name: 'default.replication.factor', type: 'int', defaultValue: '1', min: 1, doc: 'replication factor of an auto-created topic' },
   { name: 'auto.create.topics.enable', type: 'boolean', defaultValue: 'true', doc: 'create a topic when a client asks for metadata of an unknown one' },
@@ -112,7 +116,10 @@ export class BrokerConfig {
     for (const listener of this.listeners) {
       if (listener.port < 0 || listener.port > 65535) throw new ConfigError('listeners', `port ${listener.port} is out of range`);
     }
-    if (this.list('log.dirs').length === 0) throw new ConfigError('log.dirs', 'at least one directory is needed');
+    if (this.logDirs.length === 0) throw new ConfigError('log.dirs', 'at least one directory is needed');
+    if (this.brokerId > this.int('reserved.broker.max.id')) {
+      throw new ConfigError('broker.id', `${this.brokerId} is above reserved.broker.max.id (${this.int('reserved.broker.max.id')}); use -1 to have one generated`);
+    }
   }
 
   /** Reads a Java properties file (key=value or key: value, # and ! comments, \ continuations). */
@@ -153,7 +160,8 @@ export class BrokerConfig {
   }
 
   get logDirs(): string[] {
-    return this.list('log.dirs');
+    const dirs = this.list('log.dirs');
+    return dirs.length > 0 ? dirs : [this.string('log.dir')].filter((d) => d !== '');
   }
 
   get listeners(): Listener[] {

@@ -41,7 +41,7 @@ export class Broker {
     const log = options.log ?? ((level, message) => process.stderr.write(`[samsa ${level}] ${message}\n`));
     for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config`);
     for (const dir of config.logDirs) mkdirSync(dir, { recursive: true });
-    const clusterId = ensureMetaProperties(config.logDirs, config.brokerId, config.string('cluster.id'));
+    const { brokerId, clusterId } = ensureMetaProperties(config.logDirs, config.brokerId, config.string('cluster.id'), config.int('reserved.broker.max.id'));
     const logManager = await LogManager.open({
       logDirs: config.logDirs,
       defaults: config.topicDefaults,
@@ -52,9 +52,9 @@ export class Broker {
     try {
       const listener = config.listeners[0]!;
       const advertised = config.advertisedListeners[0]!;
-      const replicas = new ReplicaManager(logManager, config.brokerId);
-      const endpoint: BrokerEndpoint = { nodeId: config.brokerId, host: '', port: 0, rack: null };
-      const topics = new TopicManager(TopicStore.open(config.logDirs[0]!), replicas, config.topicDefaults, () => [config.brokerId], {
+      const replicas = new ReplicaManager(logManager, brokerId);
+      const endpoint: BrokerEndpoint = { nodeId: brokerId, host: '', port: 0, rack: null };
+      const topics = new TopicManager(TopicStore.open(config.logDirs[0]!), replicas, config.topicDefaults, () => [brokerId], {
         numPartitions: config.int('num.partitions'),
         replicationFactor: config.int('default.replication.factor'),
         deleteTopicEnable: config.bool('delete.topic.enable'),
@@ -63,13 +63,13 @@ export class Broker {
       let producerIds = Date.now() * 1000; // unique across restarts without a coordinator to ask
       const context: BrokerContext = {
         config,
-        brokerId: config.brokerId,
+        brokerId,
         clusterId,
         topics,
         replicas,
         fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots')),
         liveBrokers: () => [endpoint],
-        controllerId: () => config.brokerId,
+        controllerId: () => brokerId,
         nextProducerId: () => producerIds++,
         log,
       };
@@ -94,7 +94,7 @@ export class Broker {
         broker.checkpointTimer = setInterval(() => void logManager.checkpoint().catch((e: unknown) => log('warn', `checkpoint failed: ${(e as Error).message}`)), every);
         broker.checkpointTimer.unref();
       }
-      log('info', `broker ${config.brokerId} of cluster ${clusterId} listening on ${listener.host || '*'}:${port} (log.dirs ${config.logDirs.join(',')}, storage.backend ${String(config.topicDefaults['storage.backend'] ?? 'file')})`);
+      log('info', `broker ${brokerId} of cluster ${clusterId} listening on ${listener.host || '*'}:${port} (log.dirs ${config.logDirs.join(',')}, storage.backend ${String(config.topicDefaults['storage.backend'] ?? 'file')})`);
       return broker;
     } catch (e) {
       await logManager.close();

@@ -6,19 +6,29 @@ import { parseProperties } from './broker-config.js';
 /** Kafka's per-log-dir identity file. */
 export const META_PROPERTIES = 'meta.properties';
 
+/** Ids generated for broker.id=-1 start above reserved.broker.max.id, as Kafka's do. */
+export interface BrokerIdentity {
+  brokerId: number;
+  clusterId: string;
+}
+
 /**
- * Reads meta.properties in every log dir, checks they all belong to this
- * broker and one cluster, and writes it where missing. Returns the cluster id
- * (the one found, else `preferred`, else a new random one).
+ * Reads meta.properties in every log dir, checks they all belong to one
+ * broker and one cluster, and writes it where missing. broker.id -1 takes the
+ * stored id, or generates one above reserved.broker.max.id. The cluster id is
+ * the stored one, else `preferred`, else a new random one.
  */
-export function ensureMetaProperties(logDirs: readonly string[], brokerId: number, preferred: string): string {
+export function ensureMetaProperties(logDirs: readonly string[], configuredId: number, preferred: string, reservedMaxId = 1000): BrokerIdentity {
   let clusterId = '';
+  let brokerId = configuredId;
   for (const dir of logDirs) {
     const path = join(dir, META_PROPERTIES);
     if (!existsSync(path)) continue;
     const props = parseProperties(readFileSync(path, 'utf8'));
-    if (props['broker.id'] !== undefined && Number(props['broker.id']) !== brokerId) {
-      throw new Error(`${path}: configured broker.id ${brokerId} doesn't match stored broker.id ${props['broker.id']}; this log dir belongs to another broker`);
+    if (props['broker.id'] !== undefined) {
+      const stored = Number(props['broker.id']);
+      if (brokerId < 0) brokerId = stored;
+      else if (stored !== brokerId) throw new Error(`${path}: configured broker.id ${brokerId} doesn't match stored broker.id ${stored}; this log dir belongs to another broker`);
     }
     const stored = props['cluster.id'] ?? '';
     if (clusterId && stored && stored !== clusterId) throw new Error(`${path}: cluster.id ${stored} differs from ${clusterId} in another log dir`);
@@ -26,9 +36,10 @@ export function ensureMetaProperties(logDirs: readonly string[], brokerId: numbe
   }
   if (preferred && clusterId && preferred !== clusterId) throw new Error(`cluster.id ${preferred} differs from the stored cluster.id ${clusterId}`);
   clusterId = clusterId || preferred || randomBytes(16).toString('base64url');
+  if (brokerId < 0) brokerId = reservedMaxId + 1;
   for (const dir of logDirs) {
     const path = join(dir, META_PROPERTIES);
     if (!existsSync(path)) writeFileSync(path, `#\n#${new Date().toUTCString()}\nversion=0\nbroker.id=${brokerId}\ncluster.id=${clusterId}\n`);
   }
-  return clusterId;
+  return { brokerId, clusterId };
 }

@@ -17,7 +17,7 @@ export interface TestBroker {
 /** A real broker on a free loopback port with a fresh log dir, quiet unless SAMSA_TEST_LOG is set. */
 export async function startBroker(settings: Record<string, unknown> = {}, dir = mkdtempSync(join(tmpdir(), 'samsa-broker-'))): Promise<TestBroker> {
   const log = process.env.SAMSA_TEST_LOG ? (level: string, m: string) => process.stderr.write(`[${level}] ${m}\n`) : () => {};
-  const broker = await Broker.start({ listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir, 'log.flush.offset.checkpoint.interval.ms': 0, ...settings }, { log });
+  const broker = await Broker.start({ 'broker.id': 0, listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir, 'log.flush.offset.checkpoint.interval.ms': 0, ...settings }, { log });
   const handle: TestBroker = {
     broker,
     port: broker.port,
