@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
-import { startBroker, type TestBroker } from './harness.js';
+import { BACKENDS } from './backends.js';
+import { startBroker, type TestBroker } from '../broker/harness.js';
 
 const KCAT = '/usr/bin/kcat';
 
@@ -17,11 +18,11 @@ function kcat(args: string[], input = ''): Promise<string> {
   });
 }
 
-describe.skipIf(!existsSync(KCAT))('kcat (librdkafka) against samsa', () => {
+describe.skipIf(!existsSync(KCAT)).each(BACKENDS)('kcat (librdkafka) against samsa on the %s backend', (backend) => {
   let b: TestBroker;
 
   beforeAll(async () => {
-    b = await startBroker({ 'num.partitions': 3 });
+    b = await startBroker({ 'num.partitions': 3, 'storage.backend': backend });
   });
 
   afterAll(async () => {
@@ -65,7 +66,7 @@ describe.skipIf(!existsSync(KCAT))('kcat (librdkafka) against samsa', () => {
     expect(lastTwo.trim().split('\n')).toEqual(['m8', 'm9']);
   });
 
-  it('looks up offsets by timestamp (-Q)', async () => {
+  it('looks up offsets by timestamp (-Q) and consumes from a timestamp (-o s@)', async () => {
     const topic = 'kcat-times';
     const t0 = Date.now() - 60_000;
     // Two produce runs at different times: each batch carries its producer's CreateTime.
@@ -77,5 +78,7 @@ describe.skipIf(!existsSync(KCAT))('kcat (librdkafka) against samsa', () => {
     expect(out).toMatch(/offset 1\b/);
     const old = await kcat(['-b', b.bootstrap, '-Q', '-t', `${topic}:0:${t0}`]);
     expect(old).toMatch(/offset 0\b/);
+    const fromTime = await kcat(['-b', b.bootstrap, '-C', '-t', topic, '-p', '0', '-o', `s@${between}`, '-e', '-q', '-f', '%s\n']);
+    expect(fromTime.trim().split('\n')).toEqual(['late']);
   });
 });
