@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { BrokerConfig, parseProperties } from '../../src/broker/broker-config.js';
+import { ensureMetaProperties } from '../../src/broker/meta-properties.js';
+import { ConfigError } from '../../storage/config/config-error.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+describe('server.properties', () => {
+  it('parses Java properties: comments, separators, continuations', () => {
+    expect(parseProperties('# comment\n! also\nbroker.id=3\nlog.dirs : /a,\\\n  /b\nnum.partitions 4\n')).toEqual({ 'broker.id': '3', 'log.dirs': '/a,/b', 'num.partitions': '4' });
+  });
+
+  it('has Kafka defaults and maps log.* settings to topic defaults', () => {
+    const c = new BrokerConfig({ 'log.segment.bytes': '1048576', 'log.retention.hours': '1', 'message.max.bytes': '2000000', 'storage.backend': 'mmap' });
+    expect(c.brokerId).toBe(-1);
+    expect(c.logDirs).toEqual(['/tmp/kafka-logs']);
+    expect(c.listeners).toEqual([{ name: 'PLAINTEXT', host: '', port: 9092 }]);
+    expect(c.int('num.partitions')).toBe(1);
+    expect(c.bool('auto.create.topics.enable')).toBe(true);
+    expect(c.topicDefaults).toMatchObject({ 'segment.bytes': 1048576, 'retention.ms': 3_600_000, 'max.message.bytes': 2000000, 'storage.backend': 'mmap' });
+  });
+
+  it('prefers log.retention.ms over .minutes over .hours, and log.dirs over log.dir', () => {
+    expect(new BrokerConfig({ 'log.retention.ms': '5', 'log.retention.minutes': '1', 'log.retention.hours': '1' }).topicDefaults['retention.ms']).toBe(5);
+    expect(new BrokerConfig({ 'log.retention.minutes': '2', 'log.retention.hours': '1' }).topicDefaults['retention.ms']).toBe(120_000);
+    expect(new BrokerConfig({ 'log.dir': '/x' }).logDirs).toEqual(['/x']);
+    expect(new BrokerConfig({ 'log.dir': '/x', 'log.dirs': '/y,/z' }).logDirs).toEqual(['/y', '/z']);
+  });
+
+  it('refuses bad values naming the key and the value, and reports unknown keys', () => {
+    expect(() => new BrokerConfig({ 'num.partitions': 'many' })).toThrow(/num.partitions: expected an integer, got 'many'/);
+    expect(() => new BrokerConfig({ 'storage.backend': 'tape' })).toThrow(/storage.backend: 'tape' is not one of file, mmap, level/);
+    expect(() => new BrokerConfig({ listeners: 'localhost:9092' })).toThrow(ConfigError);
+    expect(() => new BrokerConfig({ 'broker.id': '5000' })).toThrow(/reserved.broker.max.id/);
+    expect(new BrokerConfig({ 'no.such.key': '1' }).unknownKeys).toEqual(['no.such.key']);
+  });
+});
+
+describe('meta.properties', () => {
+  it('generates a broker id above reserved.broker.max.id for -1, keeps it, and refuses another broker\'s dir', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-meta-'));
+    try {
+      const first = ensureMetaProperties([dir], -1, '');
+      expect(first.brokerId).toBe(1001);
+      expect(readFileSync(join(dir, 'meta.properties'), 'utf8')).toContain(`cluster.id=${first.clusterId}`);
+      expect(ensureMetaProperties([dir], -1, '')).toEqual(first);
+      expect(() => ensureMetaProperties([dir], 7, '')).toThrow(/doesn't match stored broker.id 1001/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('samsa broker', () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [MAIN, 'broker', ...args], { timeout: 20_000 }, (error, _stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stderr }));
+    });
+
+  it('exits 1 at start on an invalid value, naming the key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-cli-'));
+    const file = join(dir, 'server.properties');
+    writeFileSync(file, `listeners=PLAINTEXT://127.0.0.1:0\nlog.dirs=${dir}/logs\nlog.segment.bytes=tiny\n`);
+    try {
+      const bad = await run([file]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/segment.bytes: expected an integer, got 'tiny'/);
+      const missing = await run([join(dir, 'nope.properties')]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/cannot read the properties file/);
+      const usage = await run(['--override', 'novalue']);
+      expect(usage.code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
