@@ -1,4 +1,16 @@
 import type { ApiHandler } from './api-handler.js';
+import { alterConfigsHandler } from './alter-configs.js';
+import { createPartitionsHandler } from './create-partitions.js';
+import { createTopicsHandler } from './create-topics.js';
+import { deleteRecordsHandler } from './delete-records.js';
+import { deleteTopicsHandler } from './delete-topics.js';
+import { describeClusterHandler } from './describe-cluster.js';
+import { describeConfigsHandler } from './describe-configs.js';
+import { describeLogDirsHandler } from './describe-log-dirs.js';
+import { describeTopicPartitionsHandler } from './describe-topic-partitions.js';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
+import { initProducerIdHandler } from './init-producer-id.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { fetchHandler } from './fetch.js';
 import { findCoordinatorHandler } from './find-coordinator.js';
 import { listOffsetsHandler } from './list-offsets.js';
@@ -12,4 +24,16 @@ export const API_HANDLERS: readonly ApiHandler[] = [
   listOffsetsHandler,
   metadataHandler,
   findCoordinatorHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  createPartitionsHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  incrementalAlterConfigsHandler,
+  deleteRecordsHandler,
+  describeClusterHandler,
+  initProducerIdHandler,
+  describeLogDirsHandler,
+  offsetForLeaderEpochHandler,
+  describeTopicPartitionsHandler,
 ];

@@ -1,0 +1,65 @@
+import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
+import { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages/alter-configs.js';
+import type { BrokerContext } from '../broker-context.js';
+import type { TopicInfo } from '../metadata/topic-store.js';
+import { validateTopicName } from '../metadata/topic-manager.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+import { ResourceType, checkBrokerResource } from './describe-configs.js';
+
+interface AlterResource {
+  resourceType: number;
+  resourceName: string;
+  configs: Array<{ name: string; value: string | null }>;
+}
+
+/**
+ * AlterConfigs: replaces a topic's config overrides with the given set (keys
+ * left out return to the broker's or Kafka's default), validated first and
+ * applied to the topic's open logs. Broker settings are static here.
+ */
+export const alterConfigsHandler: ApiHandler = {
+  request: AlterConfigsRequest,
+  response: AlterConfigsResponse,
+  handle(request: any, ctx: RequestContext) {
+    const validateOnly = request.validateOnly === true;
+    const responses = (request.resources as AlterResource[]).map((resource) => {
+      const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+      try {
+        const topic = alterableTopic(resource.resourceType, resource.resourceName, ctx.broker);
+        checkDuplicateKeys(resource.configs.map((c) => c.name));
+        const nulls = resource.configs.filter((c) => c.value === null).map((c) => c.name);
+        if (nulls.length > 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${nulls.join(',')}`);
+        const configs: Record<string, string> = {};
+        for (const c of resource.configs) configs[c.name] = c.value!;
+        ctx.broker.topics.alterConfigs(topic, configs, validateOnly);
+        if (!validateOnly) ctx.broker.log('info', `topic ${topic.name} configs set to ${JSON.stringify(configs)}`);
+        return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
+      } catch (e) {
+        return { ...base, errorCode: errorCodeOf(e), errorMessage: (e as Error).message };
+      }
+    });
+    return { throttleTimeMs: 0, responses };
+  },
+};
+
+/** The topic an alteration targets; broker resources and other types are refused with INVALID_REQUEST. */
+export function alterableTopic(resourceType: number, resourceName: string, broker: BrokerContext): TopicInfo {
+  if (resourceType === ResourceType.BROKER) {
+    checkBrokerResource(resourceName, broker.brokerId);
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, 'dynamic broker configs are not supported: set broker configs in server.properties and restart');
+  }
+  if (resourceType !== ResourceType.TOPIC) {
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resourceType} for resource '${resourceName}'; only topic configs (2) can be altered`);
+  }
+  validateTopicName(resourceName);
+  const topic = broker.topics.get(resourceName);
+  if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${resourceName}' does not exist.`);
+  return topic;
+}
+
+export function checkDuplicateKeys(names: readonly string[]): void {
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  for (const name of names) (seen.has(name) ? duplicates : seen).add(name);
+  if (duplicates.size > 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${[...duplicates].join(',')}`);
+}

@@ -1,0 +1,83 @@
+import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
+import { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js';
+import type { CreateTopicRequest } from '../metadata/topic-manager.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+import { describeTopicConfigs } from './config-describe.js';
+
+const ZERO_UUID = Buffer.alloc(16);
+
+interface CreatableTopic {
+  name: string;
+  numPartitions: number;
+  replicationFactor: number;
+  assignments: Array<{ partitionIndex: number; brokerIds: number[] }>;
+  configs: Array<{ name: string; value: string | null }>;
+}
+
+/**
+ * CreateTopics: creates each topic (or only checks it, with validateOnly).
+ * -1 partitions / replication factor take the broker's num.partitions and
+ * default.replication.factor. From v5 the answer carries the resolved
+ * partition count, replication factor and every config of the topic; v7 adds its id.
+ */
+export const createTopicsHandler: ApiHandler = {
+  request: CreateTopicsRequest,
+  response: CreateTopicsResponse,
+  async handle(request: any, ctx: RequestContext) {
+    const topics = request.topics as CreatableTopic[];
+    const counts = new Map<string, number>();
+    for (const t of topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const duplicates = [...counts].filter(([, n]) => n > 1).map(([name]) => name);
+    const results = [];
+    for (const topic of topics) {
+      if (duplicates.includes(topic.name)) {
+        results.push(failed(topic.name, ErrorCode.INVALID_REQUEST, `Create topics request from client \`${ctx.clientId ?? ''}\` contains multiple entries for the following topics: ${duplicates.join(',')}`));
+        continue;
+      }
+      results.push(await createOne(topic, request.validateOnly === true, ctx));
+    }
+    return { throttleTimeMs: 0, topics: results };
+  },
+};
+
+function failed(name: string, errorCode: number, errorMessage: string | null): any {
+  return { name, topicId: ZERO_UUID, errorCode, errorMessage, topicConfigErrorCode: ErrorCode.NONE, numPartitions: -1, replicationFactor: -1, configs: null };
+}
+
+async function createOne(topic: CreatableTopic, validateOnly: boolean, ctx: RequestContext): Promise<any> {
+  const broker = ctx.broker;
+  const nulls = topic.configs.filter((c) => c.value === null).map((c) => c.name);
+  if (nulls.length > 0) return failed(topic.name, ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${nulls.join(',')}`);
+  const configs: Record<string, string> = {};
+  for (const c of topic.configs) configs[c.name] = c.value!;
+  const req: CreateTopicRequest = { name: topic.name, numPartitions: topic.numPartitions, replicationFactor: topic.replicationFactor, assignments: topic.assignments, configs };
+  try {
+    const { replicas, config } = broker.topics.validateCreate(req);
+    let topicId: Buffer = ZERO_UUID;
+    if (!validateOnly) {
+      const created = await broker.topics.create(req);
+      topicId = created.id;
+      broker.log('info', `created topic ${topic.name} with ${replicas.length} partition(s)${Object.keys(configs).length > 0 ? ` and configs ${JSON.stringify(configs)}` : ''}`);
+    }
+    return {
+      name: topic.name,
+      topicId,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      topicConfigErrorCode: ErrorCode.NONE,
+      numPartitions: replicas.length,
+      replicationFactor: replicas[0]?.length ?? -1,
+      configs: describeTopicConfigs(configs, config, broker.config).map((c) => ({
+        name: c.name,
+        value: c.value,
+        readOnly: c.readOnly,
+        configSource: c.configSource,
+        isSensitive: c.isSensitive,
+      })),
+    };
+  } catch (e) {
+    const code = errorCodeOf(e);
+    if (!(e instanceof KafkaError) && code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log('error', `creating topic ${topic.name} failed: ${(e as Error).stack ?? e}`);
+    return failed(topic.name, code, (e as Error).message);
+  }
+}

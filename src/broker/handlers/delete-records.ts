@@ -1,0 +1,43 @@
+import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
+import { DeleteRecordsRequest, DeleteRecordsResponse } from '../../protocol/messages/delete-records.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+
+/** The offset meaning "up to the high watermark". */
+const HIGH_WATERMARK = -1;
+
+/**
+ * DeleteRecords: moves each partition's log start offset forward to the given
+ * offset (-1: the high watermark); whole segments below it are removed. The
+ * answer's low watermark is the new log start offset.
+ */
+export const deleteRecordsHandler: ApiHandler = {
+  request: DeleteRecordsRequest,
+  response: DeleteRecordsResponse,
+  async handle(request: any, ctx: RequestContext) {
+    const topics = [];
+    for (const topic of request.topics as Array<{ name: string; partitions: Array<{ partitionIndex: number; offset: number }> }>) {
+      const partitions = [];
+      for (const p of topic.partitions) partitions.push({ partitionIndex: p.partitionIndex, ...(await deleteBefore(ctx, topic.name, p.partitionIndex, p.offset)) });
+      topics.push({ name: topic.name, partitions });
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+};
+
+async function deleteBefore(ctx: RequestContext, topic: string, index: number, requested: number): Promise<{ lowWatermark: number; errorCode: number }> {
+  const partition = ctx.broker.topics.partition(topic, index);
+  if (!partition) return { lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  const config = partition.log.config;
+  // Kafka refuses DeleteRecords on a compacted-only topic: the cleaner, not the client, decides what goes.
+  if (config.compact && !config.delete) return { lowWatermark: -1, errorCode: ErrorCode.POLICY_VIOLATION };
+  const offset = requested === HIGH_WATERMARK ? partition.highWatermark : requested;
+  if (offset < 0) return { lowWatermark: -1, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+  try {
+    const lowWatermark = await partition.log.deleteRecordsBefore(offset);
+    return { lowWatermark, errorCode: ErrorCode.NONE };
+  } catch (e) {
+    const code = errorCodeOf(e);
+    if (code === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.broker.log('error', `DeleteRecords on ${topic}-${index} failed: ${(e as Error).stack ?? e}`);
+    return { lowWatermark: -1, errorCode: code };
+  }
+}

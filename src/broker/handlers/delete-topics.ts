@@ -1,0 +1,71 @@
+import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
+import { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messages/delete-topics.js';
+import type { TopicInfo } from '../metadata/topic-store.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+
+const ZERO_UUID = Buffer.alloc(16);
+
+interface Wanted {
+  name: string | null;
+  topicId: Buffer;
+}
+
+/**
+ * DeleteTopics: removes topics with their partitions' logs. v1-5 name topics;
+ * v6 names them or gives their ids (one or the other). delete.topic.enable=false
+ * refuses every deletion (TOPIC_DELETION_DISABLED; INVALID_REQUEST before v3, as Kafka).
+ */
+export const deleteTopicsHandler: ApiHandler = {
+  request: DeleteTopicsRequest,
+  response: DeleteTopicsResponse,
+  async handle(request: any, ctx: RequestContext) {
+    const wanted: Wanted[] = ctx.apiVersion >= 6 ? (request.topics as Wanted[]) : (request.topicNames as string[]).map((name) => ({ name, topicId: ZERO_UUID }));
+    const broker = ctx.broker;
+    const enabled = broker.config.bool('delete.topic.enable');
+    const seen = new Set<string>();
+    const responses = [];
+    for (const w of wanted) {
+      const byId = w.topicId !== undefined && w.topicId !== null && !w.topicId.equals(ZERO_UUID);
+      const result = { name: w.name, topicId: byId ? w.topicId : ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null as string | null };
+      const fail = (errorCode: number, errorMessage: string) => responses.push({ ...result, errorCode, errorMessage });
+      if (w.name !== null && byId) {
+        fail(ErrorCode.INVALID_REQUEST, 'You may not specify both topic name and topic id.');
+        continue;
+      }
+      if (w.name === null && !byId) {
+        fail(ErrorCode.INVALID_REQUEST, 'Neither topic name nor id were specified.');
+        continue;
+      }
+      const key = byId ? `id:${w.topicId.toString('hex')}` : `name:${w.name}`;
+      if (seen.has(key)) {
+        fail(ErrorCode.INVALID_REQUEST, byId ? 'Duplicate topic id.' : 'Duplicate topic name.');
+        continue;
+      }
+      seen.add(key);
+      if (!enabled) {
+        fail(ctx.apiVersion < 3 ? ErrorCode.INVALID_REQUEST : ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+        continue;
+      }
+      const topic: TopicInfo | undefined = byId ? broker.topics.getById(w.topicId) : broker.topics.get(w.name!);
+      if (!topic) {
+        if (byId) fail(ErrorCode.UNKNOWN_TOPIC_ID, `Topic id ${w.topicId.toString('base64url')} does not exist.`);
+        else fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+        continue;
+      }
+      result.name = topic.name;
+      result.topicId = topic.id;
+      if (topic.internal) {
+        fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic ${topic.name} is a kafka internal topic and is not allowed to be marked for deletion.`);
+        continue;
+      }
+      try {
+        await broker.topics.delete(topic);
+        broker.log('info', `deleted topic ${topic.name} (${topic.replicas.length} partition(s))`);
+        responses.push(result);
+      } catch (e) {
+        fail(errorCodeOf(e), (e as Error).message);
+      }
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+};

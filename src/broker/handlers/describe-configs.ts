@@ -1,0 +1,68 @@
+import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
+import { DescribeConfigsRequest, DescribeConfigsResponse } from '../../protocol/messages/describe-configs.js';
+import type { BrokerContext } from '../broker-context.js';
+import { validateTopicName } from '../metadata/topic-manager.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+import { describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from './config-describe.js';
+
+/** Kafka's ConfigResource.Type ids. */
+export const ResourceType = {
+  UNKNOWN: 0,
+  TOPIC: 2,
+  BROKER: 4,
+  BROKER_LOGGER: 8,
+} as const;
+
+interface Resource {
+  resourceType: number;
+  resourceName: string;
+  configurationKeys: string[] | null;
+}
+
+/**
+ * DescribeConfigs: a topic's configs (its overrides, the broker's topic
+ * defaults, Kafka's defaults) or the broker's own settings, with their sources,
+ * synonyms, types and documentation as asked.
+ */
+export const describeConfigsHandler: ApiHandler = {
+  request: DescribeConfigsRequest,
+  response: DescribeConfigsResponse,
+  handle(request: any, ctx: RequestContext) {
+    const options = { includeSynonyms: request.includeSynonyms === true, includeDocumentation: request.includeDocumentation === true };
+    const results = (request.resources as Resource[]).map((resource) => {
+      const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+      try {
+        const configs = describe(resource, ctx.broker, { ...options, keys: resource.configurationKeys });
+        return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
+      } catch (e) {
+        return { ...base, errorCode: errorCodeOf(e), errorMessage: (e as Error).message, configs: [] };
+      }
+    });
+    return { throttleTimeMs: 0, results };
+  },
+};
+
+function describe(resource: Resource, broker: BrokerContext, options: { keys: string[] | null; includeSynonyms: boolean; includeDocumentation: boolean }): DescribedConfig[] {
+  switch (resource.resourceType) {
+    case ResourceType.TOPIC: {
+      validateTopicName(resource.resourceName);
+      const topic = broker.topics.get(resource.resourceName);
+      if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${resource.resourceName}' does not exist.`);
+      return describeTopicConfigs(topic.configs, broker.topics.logConfig(topic), broker.config, options);
+    }
+    case ResourceType.BROKER:
+      checkBrokerResource(resource.resourceName, broker.brokerId);
+      // "" is the cluster-wide default resource, which holds only dynamic defaults: there are none.
+      if (resource.resourceName === '') return [];
+      return describeBrokerConfigs(broker.config, broker.brokerId, options);
+    default:
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resource.resourceType} for resource '${resource.resourceName}'; this broker describes topics (2) and brokers (4)`);
+  }
+}
+
+/** A broker resource names this broker's id, or is "" for the cluster-wide default. */
+export function checkBrokerResource(name: string, brokerId: number): void {
+  if (name === '') return;
+  if (!/^-?\d+$/.test(name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Broker id must be an integer, but it is: ${name}`);
+  if (Number(name) !== brokerId) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${brokerId} or empty string, but received ${name}`);
+}

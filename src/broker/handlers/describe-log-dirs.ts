@@ -1,0 +1,61 @@
+import { statfsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { DescribeLogDirsRequest, DescribeLogDirsResponse } from '../../protocol/messages/describe-log-dirs.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+
+interface PartitionEntry {
+  partitionIndex: number;
+  partitionSize: number;
+  offsetLag: number;
+  isFutureKey: boolean;
+}
+
+/**
+ * DescribeLogDirs: each directory of log.dirs with the partitions it holds
+ * and their sizes (all of them, or those asked for), and from v4 the disk's
+ * total and usable bytes. A directory that cannot be read reports KAFKA_STORAGE_ERROR.
+ */
+export const describeLogDirsHandler: ApiHandler = {
+  request: DescribeLogDirsRequest,
+  response: DescribeLogDirsResponse,
+  handle(request: any, ctx: RequestContext) {
+    const broker = ctx.broker;
+    const asked = request.topics as Array<{ topic: string; partitions: number[] }> | null;
+    // topic → partitions wanted (null: all of them).
+    const wanted = new Map<string, Set<number> | null>();
+    if (asked === null) for (const t of broker.topics.all()) wanted.set(t.name, null);
+    else for (const t of asked) {
+      const set = wanted.get(t.topic) ?? new Set<number>();
+      for (const p of t.partitions) set.add(p);
+      wanted.set(t.topic, set);
+    }
+    // log dir → topic → partitions.
+    const byDir = new Map<string, Map<string, PartitionEntry[]>>();
+    for (const dir of broker.config.logDirs) byDir.set(resolve(dir), new Map());
+    for (const [name, partitions] of wanted) {
+      const topic = broker.topics.get(name);
+      if (!topic) continue;
+      const indexes = partitions === null ? topic.replicas.map((_, i) => i) : [...partitions].sort((a, b) => a - b);
+      for (const index of indexes) {
+        const partition = broker.topics.partition(name, index);
+        if (!partition) continue;
+        const topics = byDir.get(resolve(dirname(partition.log.dir.path)));
+        if (!topics) continue;
+        const list = topics.get(name) ?? [];
+        list.push({ partitionIndex: index, partitionSize: partition.log.sizeInBytes, offsetLag: 0, isFutureKey: false });
+        topics.set(name, list);
+      }
+    }
+    const results = broker.config.logDirs.map((dir) => {
+      const topics = [...byDir.get(resolve(dir))!].map(([name, partitions]) => ({ name, partitions }));
+      try {
+        const fs = statfsSync(dir);
+        return { errorCode: ErrorCode.NONE, logDir: dir, topics, totalBytes: fs.blocks * fs.bsize, usableBytes: fs.bavail * fs.bsize };
+      } catch {
+        return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logDir: dir, topics: [], totalBytes: -1, usableBytes: -1 };
+      }
+    });
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results };
+  },
+};

@@ -1,0 +1,93 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse } from '../../protocol/messages/describe-topic-partitions.js';
+import type { BrokerContext } from '../broker-context.js';
+import type { TopicInfo } from '../metadata/topic-store.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+
+const ZERO_UUID = Buffer.alloc(16);
+/** Kafka's max.request.partition.size.limit default: the most partitions one answer carries. */
+const MAX_PARTITIONS_PER_RESPONSE = 2000;
+/** AclOperation codes a TOPIC resource supports: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
+const TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0);
+
+interface Cursor {
+  topicName: string;
+  partitionIndex: number;
+}
+
+/**
+ * DescribeTopicPartitions (KIP-966): topics (those named, or all) sorted by
+ * name with their partitions, leaders and ISR, paged: at most
+ * responsePartitionLimit partitions per answer, and a cursor to the next.
+ */
+export const describeTopicPartitionsHandler: ApiHandler = {
+  request: DescribeTopicPartitionsRequest,
+  response: DescribeTopicPartitionsResponse,
+  handle(request: any, ctx: RequestContext) {
+    const broker = ctx.broker;
+    const cursor = request.cursor as Cursor | null;
+    const asked = (request.topics as Array<{ name: string }>).map((t) => t.name);
+    const all = asked.length === 0;
+    const names = [...new Set(all ? broker.topics.all().map((t) => t.name) : asked)].sort(compareNames);
+    if (cursor && !all && !names.includes(cursor.topicName)) {
+      return {
+        throttleTimeMs: 0,
+        topics: names.map((name) => errorTopic(name, ErrorCode.INVALID_REQUEST)),
+        nextCursor: null,
+      };
+    }
+    let remaining = Math.min(Math.max(1, request.responsePartitionLimit as number), MAX_PARTITIONS_PER_RESPONSE);
+    let nextCursor: Cursor | null = null;
+    const topics = [];
+    for (const name of names) {
+      if (cursor && compareNames(name, cursor.topicName) < 0) continue;
+      if (remaining === 0) {
+        nextCursor = { topicName: name, partitionIndex: 0 };
+        break;
+      }
+      const topic = broker.topics.get(name);
+      if (!topic) {
+        topics.push(errorTopic(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        continue;
+      }
+      const start = cursor && name === cursor.topicName ? Math.max(0, cursor.partitionIndex) : 0;
+      const end = Math.min(topic.replicas.length, start + remaining);
+      topics.push(describeTopic(topic, start, end, broker));
+      remaining -= end - start;
+      if (end < topic.replicas.length) {
+        nextCursor = { topicName: name, partitionIndex: end };
+        break;
+      }
+    }
+    return { throttleTimeMs: 0, topics, nextCursor };
+  },
+};
+
+/** Topic names in Java's String order (UTF-16 code units), as Kafka sorts them. */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function errorTopic(name: string, errorCode: number): any {
+  return { errorCode, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
+}
+
+function describeTopic(topic: TopicInfo, start: number, end: number, broker: BrokerContext): any {
+  const partitions = [];
+  for (let index = start; index < end; index++) {
+    const replicas = topic.replicas[index]!;
+    const partition = broker.topics.partition(topic.name, index);
+    partitions.push({
+      errorCode: partition ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+      partitionIndex: index,
+      leaderId: partition ? partition.leaderId : -1,
+      leaderEpoch: partition ? partition.leaderEpoch : -1,
+      replicaNodes: replicas,
+      isrNodes: partition ? partition.isr : [],
+      eligibleLeaderReplicas: [],
+      lastKnownElr: [],
+      offlineReplicas: [],
+    });
+  }
+  return { errorCode: ErrorCode.NONE, name: topic.name, topicId: topic.id, isInternal: topic.internal, partitions, topicAuthorizedOperations: TOPIC_OPERATIONS };
+}

@@ -1,0 +1,19 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { InitProducerIdRequest, InitProducerIdResponse } from '../../protocol/messages/init-producer-id.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+
+/**
+ * InitProducerId: a fresh producer id, epoch 0, for an idempotent producer.
+ * Transactional producers need a transaction coordinator, which this broker
+ * does not run yet: they get COORDINATOR_NOT_AVAILABLE.
+ */
+export const initProducerIdHandler: ApiHandler = {
+  request: InitProducerIdRequest,
+  response: InitProducerIdResponse,
+  handle(request: any, ctx: RequestContext) {
+    const transactionalId = request.transactionalId as string | null;
+    if (transactionalId === null) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: ctx.broker.nextProducerId(), producerEpoch: 0 };
+    const errorCode = transactionalId === '' ? ErrorCode.INVALID_REQUEST : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 };
+  },
+};

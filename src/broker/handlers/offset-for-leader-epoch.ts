@@ -1,0 +1,56 @@
+import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
+import { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../../protocol/messages/offset-for-leader-epoch.js';
+import type { Partition } from '../replica/partition.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+
+const UNDEFINED = { leaderEpoch: -1, endOffset: -1 };
+
+/**
+ * OffsetForLeaderEpoch (KIP-101, KIP-320): the end offset of a leader epoch
+ * in the leader's log, so a follower can truncate, or a consumer detect
+ * truncation, after a leader change.
+ */
+export const offsetForLeaderEpochHandler: ApiHandler = {
+  request: OffsetForLeaderEpochRequest,
+  response: OffsetForLeaderEpochResponse,
+  handle(request: any, ctx: RequestContext) {
+    const topics = (request.topics as Array<{ topic: string; partitions: Array<{ partition: number; currentLeaderEpoch: number; leaderEpoch: number }> }>).map((t) => ({
+      topic: t.topic,
+      partitions: t.partitions.map((p) => {
+        const partition = ctx.broker.topics.partition(t.topic, p.partition);
+        if (!partition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, ...UNDEFINED };
+        try {
+          partition.checkLeaderEpoch(p.currentLeaderEpoch);
+          return { errorCode: ErrorCode.NONE, partition: p.partition, ...endOffsetForEpoch(partition, p.leaderEpoch) };
+        } catch (e) {
+          return { errorCode: errorCodeOf(e), partition: p.partition, ...UNDEFINED };
+        }
+      }),
+    }));
+    return { throttleTimeMs: 0, topics };
+  },
+};
+
+/**
+ * Kafka's LeaderEpochFileCache.endOffsetFor, with the partition's current
+ * epoch counted as the latest even before anything was appended in it (Kafka
+ * writes it to the cache on becoming leader): the current epoch ends at the
+ * log end; an older epoch at the start of the next one; an epoch older than
+ * any known answers with the first known start offset; an unknown newer one,
+ * or -1, is undefined.
+ */
+export function endOffsetForEpoch(partition: Partition, requested: number): { leaderEpoch: number; endOffset: number } {
+  if (requested < 0) return UNDEFINED;
+  const epochs = partition.log.leaderEpochs;
+  const current = Math.max(partition.leaderEpoch, epochs.latestEpoch);
+  if (requested === current) return { leaderEpoch: requested, endOffset: partition.logEndOffset };
+  if (requested > current) return UNDEFINED;
+  const first = epochs.all[0];
+  if (first === undefined) {
+    // No epoch was recorded: the whole log belongs to the current one.
+    return { leaderEpoch: requested, endOffset: partition.logStartOffset };
+  }
+  if (requested < first.epoch) return { leaderEpoch: requested, endOffset: first.startOffset };
+  const found = epochs.endOffsetFor(requested, partition.logEndOffset);
+  return { leaderEpoch: found.epoch, endOffset: found.endOffset };
+}
