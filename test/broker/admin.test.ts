@@ -193,6 +193,23 @@ out(res)`);
       });
       const e = await rejectionOf(plat.createTopics({ topics: ['v7-topic'], partitions: 1, replicas: 1 }));
       expect(platformaticErrors(e).map((x) => x.apiId)).toEqual(['TOPIC_ALREADY_EXISTS']);
+
+      // What no client here sends: validateOnly at v7 (resolved values, no id), duplicates in one request, null config values.
+      const topic = (name: string, configs: any[] = []) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs });
+      const res = await raw.request('CreateTopics', 7, {
+        topics: [topic('v7-dry', [{ name: 'retention.ms', value: '1000' }]), topic('twice'), topic('twice'), topic('null-config', [{ name: 'retention.ms', value: null }])],
+        timeoutMs: 5000,
+        validateOnly: true,
+      });
+      const [dry, twice1, twice2, nullConfig] = res.topics;
+      expect(dry).toMatchObject({ name: 'v7-dry', errorCode: 0, errorMessage: null, numPartitions: 1, replicationFactor: 1 });
+      expect(dry.topicId.equals(Buffer.alloc(16))).toBe(true);
+      expect(dry.configs.find((c: any) => c.name === 'retention.ms')).toEqual({ name: 'retention.ms', value: '1000', readOnly: false, configSource: 1, isSensitive: false });
+      expect(dry.configs.find((c: any) => c.name === 'segment.bytes')).toEqual({ name: 'segment.bytes', value: '1048576', readOnly: false, configSource: 4, isSensitive: false });
+      expect([twice1.errorCode, twice2.errorCode]).toEqual([42, 42]);
+      expect(twice1.errorMessage).toContain('contains multiple entries for the following topics: twice');
+      expect(nullConfig).toMatchObject({ errorCode: 40, errorMessage: 'Null value not supported for topic configs: retention.ms', numPartitions: -1, configs: null });
+      expect(b.broker.context.topics.get('v7-dry')).toBeUndefined();
     });
   });
 

@@ -60,6 +60,7 @@ describe('topic and broker config descriptions', () => {
     expect(by.get('cleanup.policy')).toMatchObject({ value: 'delete', configSource: 5, isDefault: true, configType: 7 });
     const filtered = describeTopicConfigs({}, LogConfig.from({}), new BrokerConfig(), { keys: ['preallocate', 'nope'] });
     expect(filtered).toEqual([{ name: 'preallocate', value: 'false', readOnly: false, isDefault: true, configSource: 5, isSensitive: false, synonyms: [], configType: 1, documentation: null }]);
+    expect(describeTopicConfigs({}, LogConfig.from({}), new BrokerConfig(), { keys: [] })).toHaveLength(LOG_CONFIG_KEYS.length); // empty: all, as null
   });
 
   it('describes broker settings read-only, STATIC_BROKER_CONFIG only for what was set', () => {

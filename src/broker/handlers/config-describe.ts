@@ -126,7 +126,8 @@ export function describeTopicConfigs(
   broker: BrokerConfig,
   options: { keys?: readonly string[] | null; includeSynonyms?: boolean; includeDocumentation?: boolean } = {},
 ): DescribedConfig[] {
-  const wanted = options.keys ? new Set(options.keys) : null;
+  // Null or empty: every config, as Kafka does.
+  const wanted = options.keys && options.keys.length > 0 ? new Set(options.keys) : null;
   const out: DescribedConfig[] = [];
   for (const key of LOG_CONFIG_KEYS) {
     if (wanted && !wanted.has(key.name)) continue;
@@ -174,7 +175,8 @@ export function describeBrokerConfigs(
   brokerId: number,
   options: { keys?: readonly string[] | null; includeSynonyms?: boolean; includeDocumentation?: boolean } = {},
 ): DescribedConfig[] {
-  const wanted = options.keys ? new Set(options.keys) : null;
+  // Null or empty: every config, as Kafka does.
+  const wanted = options.keys && options.keys.length > 0 ? new Set(options.keys) : null;
   const out: DescribedConfig[] = [];
   for (const entry of broker.entries()) {
     if (wanted && !wanted.has(entry.name)) continue;
