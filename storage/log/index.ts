@@ -6,3 +6,4 @@ export { OffsetIndex } from './offset-index.js';
 export { TimeIndex } from './time-index.js';
 export * from './log-manager.js';
 export { LeaderEpochCache } from './leader-epoch-cache.js';
+export * from './cleaner/index.js';

@@ -37,3 +37,11 @@ export class InvalidTimestampError extends Error {
     this.name = 'InvalidTimestampError';
   }
 }
+
+/** A cleaning stopped because the log was truncated, had records deleted or was closed (Kafka's LogCleaningAbortedException). */
+export class LogCleaningAbortedError extends Error {
+  constructor(readonly path: string) {
+    super(`${path}: log cleaning aborted`);
+    this.name = 'LogCleaningAbortedError';
+  }
+}

@@ -3,7 +3,9 @@ export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
 export const DELETED_SUFFIX = '.deleted';
+/** A segment the cleaner is writing; deleted on open (the cleaning did not finish). */
 export const CLEANED_SUFFIX = '.cleaned';
+/** A cleaned segment ready to replace the ones it was cleaned from; the replacement is completed on open. */
 export const SWAP_SUFFIX = '.swap';
 
 export function baseName(baseOffset: number): string {
@@ -20,6 +22,26 @@ export function indexFileName(baseOffset: number): string {
 
 export function timeIndexFileName(baseOffset: number): string {
   return baseName(baseOffset) + TIME_INDEX_SUFFIX;
+}
+
+/** A segment's three files (`.log`, `.index`, `.timeindex`), with an optional temporary suffix. */
+export function segmentFileNames(baseOffset: number, suffix = ''): [string, string, string] {
+  const base = baseName(baseOffset);
+  return [base + LOG_SUFFIX + suffix, base + INDEX_SUFFIX + suffix, base + TIME_INDEX_SUFFIX + suffix];
+}
+
+export interface SegmentFileName {
+  baseOffset: number;
+  /** '.log', '.index' or '.timeindex'. */
+  kind: string;
+  /** '' for a live file, else '.cleaned', '.swap' or '.deleted'. */
+  suffix: string;
+}
+
+/** Parses any segment file name, temporary suffixes included; undefined for other files. */
+export function parseSegmentFileName(name: string): SegmentFileName | undefined {
+  const m = /^(\d{20})(\.log|\.index|\.timeindex)(\.cleaned|\.swap|\.deleted)?$/.exec(name);
+  return m ? { baseOffset: Number(m[1]), kind: m[2]!, suffix: m[3] ?? '' } : undefined;
 }
 
 /** The base offset a segment's `.log` file is named for, or undefined for other files. */

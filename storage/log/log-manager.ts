@@ -4,6 +4,8 @@ import type { LogDirectory, StorageBackend } from '../backend/storage-backend.js
 import { createBackend } from '../backend/index.js';
 import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, formatOffsetCheckpoint, parseOffsetCheckpoint, type TopicPartitionOffset } from '../checkpoint/offset-checkpoint.js';
 import { LogConfig } from '../config/log-config.js';
+import { readCleanerCheckpoint, writeCleanerCheckpoint, type CleanerCheckpoints } from './cleaner/cleaner-checkpoint.js';
+import { LogCleaner } from './cleaner/log-cleaner.js';
 import { Log } from './log.js';
 
 /** Kafka's marker, written at a clean shutdown and removed at start, so a crash is noticed. */
@@ -18,6 +20,16 @@ export interface LogManagerOptions {
   retentionCheckIntervalMs?: number;
   /** log.flush.scheduler.interval.ms: how often logs past their flush.ms are flushed; off by default, as in Kafka. */
   flushSchedulerIntervalMs?: number;
+  /** log.cleaner.enable: run compaction in the background (default true, as Kafka). `cleaner.cleanNow()` works either way. */
+  cleanerEnable?: boolean;
+  /** log.cleaner.backoff.ms: the cleaner's pause when nothing needed cleaning (default 15000). */
+  cleanerBackoffMs?: number;
+  /** log.cleaner.dedupe.buffer.size: the most memory the cleaner's offset map takes (default 128 MiB). */
+  cleanerDedupeBufferSize?: number;
+  /** log.cleaner.io.buffer.size: the cleaner's read and write chunk (default 512 KiB). */
+  cleanerIoBufferSize?: number;
+  /** The clock of the logs and the cleaner (tests move it). */
+  now?: () => number;
   warn?: (message: string) => void;
 }
 
@@ -32,20 +44,54 @@ const PARTITION_DIR = /^(.+)-(\d+)$/;
 /**
  * All the logs of one process: one directory per partition, `<topic>-<partition>`,
  * under the log.dirs roots. It locks each root, notices unclean shutdowns,
- * keeps Kafka's checkpoint files, and runs retention in the background.
+ * keeps Kafka's checkpoint files, and runs retention and compaction (`cleaner`) in the background.
  * Usable without a broker: `await LogManager.open({ logDirs: ['./data'] })`.
  */
 export class LogManager {
   private readonly logs = new Map<string, { log: Log; dir: LogDirectory; root: Root }>();
   private timer: NodeJS.Timeout | undefined;
   private flusher: NodeJS.Timeout | undefined;
+  /** Each log's clean offset, from and to the cleaner-offset-checkpoint of its log dir. */
+  private readonly cleanerOffsets = new Map<string, number>();
+  /** Compaction of the logs whose cleanup.policy includes compact; `cleaner.cleanNow()` runs one pass. */
+  readonly cleaner: LogCleaner;
 
   private constructor(
     private readonly backend: StorageBackend,
     private readonly roots: Root[],
     private readonly defaults: Record<string, unknown>,
     private readonly warn: (message: string) => void,
-  ) {}
+    private readonly options: LogManagerOptions,
+  ) {
+    const checkpoints: CleanerCheckpoints = {
+      get: (key) => this.cleanerOffsets.get(key),
+      set: async (key, offset) => {
+        this.cleanerOffsets.set(key, offset);
+        const entry = this.logs.get(key);
+        if (entry) await this.writeCleanerCheckpoint(entry.root);
+      },
+    };
+    this.cleaner = new LogCleaner(() => this.allLogs(), checkpoints, {
+      backoffMs: options.cleanerBackoffMs,
+      dedupeBufferSize: options.cleanerDedupeBufferSize,
+      ioBufferSize: options.cleanerIoBufferSize,
+      now: options.now,
+      warn,
+    });
+  }
+
+  private *allLogs(): Iterable<readonly [string, Log]> {
+    for (const [key, { log }] of this.logs) yield [key, log];
+  }
+
+  private async writeCleanerCheckpoint(root: Root): Promise<void> {
+    const entries: [string, number][] = [];
+    for (const key of root.logs) {
+      const offset = this.cleanerOffsets.get(key);
+      if (offset !== undefined) entries.push([key, offset]);
+    }
+    await writeCleanerCheckpoint(root.dir, entries);
+  }
 
   static async open(options: LogManagerOptions): Promise<LogManager> {
     const defaults = options.defaults ?? {};
@@ -54,8 +100,9 @@ export class LogManager {
     const warn = options.warn ?? ((m: string) => console.warn(m));
     const roots: Root[] = [];
     for (const path of options.logDirs) roots.push({ path, dir: await backend.openDirectory(path), logs: new Set() });
-    const manager = new LogManager(backend, roots, defaults, warn);
+    const manager = new LogManager(backend, roots, defaults, warn, options);
     for (const root of roots) await manager.loadRoot(root);
+    if (options.cleanerEnable ?? true) manager.cleaner.start();
     const interval = options.retentionCheckIntervalMs ?? 300_000;
     if (interval > 0) {
       manager.timer = setInterval(() => void manager.runRetention().catch((e: unknown) => warn(`retention failed: ${(e as Error).message}`)), interval);
@@ -86,6 +133,7 @@ export class LogManager {
     const cleanShutdown = existsSync(marker);
     const recoveryPoints = await this.readCheckpoint(root, RECOVERY_POINT_CHECKPOINT);
     const startOffsets = await this.readCheckpoint(root, LOG_START_OFFSET_CHECKPOINT);
+    for (const [key, offset] of await readCleanerCheckpoint(root.dir)) this.cleanerOffsets.set(key, offset);
     for (const entry of readdirSync(root.path)) {
       if (!statSync(join(root.path, entry)).isDirectory()) continue;
       if (!PARTITION_DIR.test(entry)) {
@@ -98,6 +146,7 @@ export class LogManager {
         recoveryPoint: recoveryPoints.get(entry) ?? 0,
         logStartOffset: startOffsets.get(entry),
         warn: this.warn,
+        now: this.options.now,
       });
       this.logs.set(entry, { log, dir, root });
       root.logs.add(entry);
@@ -122,7 +171,7 @@ export class LogManager {
     if (!/^[a-zA-Z0-9._-]{1,249}$/.test(topic)) throw new RangeError(`invalid topic name '${topic}'`);
     const root = this.roots.reduce((a, b) => (b.logs.size < a.logs.size ? b : a));
     const dir = await this.backend.openDirectory(join(root.path, key));
-    const log = await Log.open(dir, this.configFor(topicConfig), { warn: this.warn });
+    const log = await Log.open(dir, this.configFor(topicConfig), { warn: this.warn, now: this.options.now });
     this.logs.set(key, { log, dir, root });
     root.logs.add(key);
     return log;
@@ -134,9 +183,10 @@ export class LogManager {
     if (!entry) return;
     this.logs.delete(key);
     entry.root.logs.delete(key);
-    await entry.log.close();
+    await entry.log.close(); // aborts a cleaning of it
     await entry.dir.close();
     rmSync(join(entry.root.path, key), { recursive: true, force: true });
+    if (this.cleanerOffsets.delete(key)) await this.writeCleanerCheckpoint(entry.root);
   }
 
   /** Runs retention on every log now (the background timer calls this). */
@@ -164,6 +214,7 @@ export class LogManager {
 
   /** Flushes and closes every log, checkpoints, and marks the shutdown clean. */
   async close(): Promise<void> {
+    await this.cleaner.stop();
     if (this.timer) clearInterval(this.timer);
     if (this.flusher) clearInterval(this.flusher);
     for (const { log } of this.logs.values()) await log.flush();

@@ -4,7 +4,7 @@ import type { LogConfig } from '../config/log-config.js';
 import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../record/record-batch-layout.js';
 import { sizeOfBatchAt } from '../record/record-batch-scan.js';
 import { RecordBatchView } from '../record/record-batch-view.js';
-import { indexFileName, logFileName, timeIndexFileName } from './log-file-names.js';
+import { segmentFileNames } from './log-file-names.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
 
@@ -40,10 +40,12 @@ export class LogSegment {
     this.nextOffset = baseOffset;
   }
 
-  static async open(dir: LogDirectory, baseOffset: number, config: LogConfig, create: boolean): Promise<LogSegment> {
-    const log = await dir.open(logFileName(baseOffset), { create });
-    const offsetIndex = await OffsetIndex.open(await dir.open(indexFileName(baseOffset), { create: true, preallocate: config.segmentIndexBytes }), baseOffset, config.segmentIndexBytes);
-    const timeIndex = await TimeIndex.open(await dir.open(timeIndexFileName(baseOffset), { create: true, preallocate: config.segmentIndexBytes }), baseOffset, config.segmentIndexBytes);
+  /** `suffix` opens the files under a temporary name: the cleaner writes `.cleaned` segments, recovery reads `.swap` ones. */
+  static async open(dir: LogDirectory, baseOffset: number, config: LogConfig, create: boolean, suffix = ''): Promise<LogSegment> {
+    const [logName, indexName, timeIndexName] = segmentFileNames(baseOffset, suffix);
+    const log = await dir.open(logName, { create });
+    const offsetIndex = await OffsetIndex.open(await dir.open(indexName, { create: true, preallocate: config.segmentIndexBytes }), baseOffset, config.segmentIndexBytes);
+    const timeIndex = await TimeIndex.open(await dir.open(timeIndexName, { create: true, preallocate: config.segmentIndexBytes }), baseOffset, config.segmentIndexBytes);
     return new LogSegment(baseOffset, log, offsetIndex, timeIndex, config);
   }
 

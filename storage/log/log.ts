@@ -4,7 +4,9 @@ import { TimestampType } from '../record/record-batch-layout.js';
 import { validateBatches } from '../record/record-batch-scan.js';
 import { decodeRecords } from '../record/record.js';
 import type { RecordBatchView } from '../record/record-batch-view.js';
-import { baseName, DELETED_SUFFIX, INDEX_SUFFIX, parseLogFileName, TIME_INDEX_SUFFIX } from './log-file-names.js';
+import { recoverInterruptedSwaps } from './cleaner/swap-recovery.js';
+import { LogCleaningAbortedError } from './log-errors.js';
+import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, logFileName, parseLogFileName, parseSegmentFileName, segmentFileNames, SWAP_SUFFIX, TIME_INDEX_SUFFIX } from './log-file-names.js';
 import { InvalidTimestampError, OffsetOutOfRangeError, RecordTooLargeError } from './log-errors.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LogSegment } from './log-segment.js';
@@ -51,6 +53,22 @@ export class Log {
   /** How many flushes ran (group commit makes this far fewer than durable appends). */
   flushCount = 0;
   private lastFlushMs: number;
+  private closed = false;
+
+  // Log compaction (storage/log/cleaner/) rewrites inactive segments while the
+  // log is in use; the active segment, and so appends, are never touched.
+  // - Maintenance (a cleaning, retention, truncation, DeleteRecords, close)
+  //   runs one operation at a time through `maintenanceTail`; truncation,
+  //   DeleteRecords and close first abort a cleaning in progress (`cleaning`),
+  //   retention waits for it.
+  // - Reads (and flushes) count themselves in `readsInFlight`; swapping cleaned
+  //   segments in waits for those running and holds new ones on `swapping`
+  //   for its few renames, so no read meets a closed or renamed segment.
+  private maintenanceTail: Promise<unknown> = Promise.resolve();
+  private cleaning: AbortController | undefined;
+  private readsInFlight = 0;
+  private readsDrained: (() => void) | undefined;
+  private swapping: Promise<void> | undefined;
 
   private constructor(
     readonly dir: LogDirectory,
@@ -68,13 +86,22 @@ export class Log {
   static async open(dir: LogDirectory, config: LogConfig, options: OpenLogOptions = {}): Promise<Log> {
     const warn = options.warn ?? ((m: string) => console.warn(m));
     const now = options.now ?? Date.now;
+    await recoverInterruptedSwaps(dir, config, warn); // .cleaned/.swap files of a compaction a crash interrupted
     const names = await dir.list();
+    const present = new Set(names);
     const bases: number[] = [];
     for (const name of names) {
       const base = parseLogFileName(name);
       if (base !== undefined) bases.push(base);
       else if (name.endsWith(DELETED_SUFFIX)) await dir.delete(name); // a deletion a crash interrupted
-      else if (!name.endsWith(INDEX_SUFFIX) && !name.endsWith(TIME_INDEX_SUFFIX) && !/checkpoint$/.test(name)) {
+      else if (name.endsWith(INDEX_SUFFIX) || name.endsWith(TIME_INDEX_SUFFIX)) {
+        const file = parseSegmentFileName(name);
+        if (file && !present.has(logFileName(file.baseOffset))) {
+          // Kafka deletes these too: an index whose segment is gone would be reused by a new segment at that base.
+          warn(`${dir.path}: deleting orphaned index file ${name}, which has no log file`);
+          await dir.delete(name);
+        }
+      } else if (!/checkpoint$/.test(name)) {
         warn(`${dir.path}: ignoring unexpected file ${name}`);
       }
     }
@@ -104,6 +131,11 @@ export class Log {
 
   private get active(): LogSegment {
     return this.segments[this.segments.length - 1]!;
+  }
+
+  /** The segments, oldest first, the active one last: a live view for the cleaner, not to be changed. */
+  get allSegments(): readonly LogSegment[] {
+    return this.segments;
   }
 
   /** The offset the next appended record gets. */
@@ -196,6 +228,10 @@ export class Log {
       throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
     }
     if (offset >= upToOffset) return { bytes: Buffer.alloc(0), firstOffset: offset };
+    return this.reading(() => this.readSegments(offset, maxBytes, upToOffset));
+  }
+
+  private async readSegments(offset: number, maxBytes: number, upToOffset: number): Promise<FetchData> {
     for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
       const segment = this.segments[i]!;
       const maxPosition = upToOffset < segment.nextOffset ? await segment.positionOf(upToOffset) : segment.size;
@@ -217,7 +253,11 @@ export class Log {
   }
 
   /** The earliest offset whose record timestamp is ≥ `timestamp`, with that timestamp; undefined if none. */
-  async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | undefined> {
+  offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | undefined> {
+    return this.reading(() => this.findOffsetForTimestamp(timestamp));
+  }
+
+  private async findOffsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | undefined> {
     for (const segment of this.segments) {
       if (segment.maxTimestamp < timestamp) continue;
       const batch = await segment.findByTimestamp(timestamp);
@@ -237,7 +277,11 @@ export class Log {
   }
 
   /** Removes everything at or after `offset` (a follower diverging from its leader). */
-  async truncateTo(offset: number): Promise<void> {
+  truncateTo(offset: number): Promise<void> {
+    return this.maintain(() => this.truncateNow(offset), true);
+  }
+
+  private async truncateNow(offset: number): Promise<void> {
     if (offset < this.logStartOffset || offset > this.logEndOffset) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
     while (this.segments.length > 1 && this.active.baseOffset >= offset) await this.deleteSegment(this.segments.pop()!);
     await this.active.truncateTo(offset);
@@ -247,7 +291,11 @@ export class Log {
   }
 
   /** Empties the log and restarts it at `offset`. */
-  async truncateFullyAndStartAt(offset: number): Promise<void> {
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    return this.maintain(() => this.truncateFullyNow(offset), true);
+  }
+
+  private async truncateFullyNow(offset: number): Promise<void> {
     for (const segment of this.segments.splice(0)) await this.deleteSegment(segment);
     this.segments.push(await LogSegment.open(this.dir, offset, this.config, true));
     this.logStartOffset = offset;
@@ -257,7 +305,11 @@ export class Log {
   }
 
   /** Moves the log start offset forward (DeleteRecords); whole segments below it are removed. */
-  async deleteRecordsBefore(offset: number): Promise<number> {
+  deleteRecordsBefore(offset: number): Promise<number> {
+    return this.maintain(() => this.deleteRecordsNow(offset), true);
+  }
+
+  private async deleteRecordsNow(offset: number): Promise<number> {
     if (offset > this.highWatermark) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.highWatermark);
     if (offset <= this.logStartOffset) return this.logStartOffset;
     this.logStartOffset = offset;
@@ -271,10 +323,14 @@ export class Log {
    * largest timestamp is older than retention.ms, then while the log exceeds
    * retention.bytes by a whole segment. The active segment always stays.
    * Files are renamed to `.deleted` now and removed after file.delete.delay.ms.
-   * Returns how many segments went.
+   * Returns how many segments went. A cleaning in progress finishes first.
    */
-  async deleteRetainedSegments(): Promise<number> {
-    if (!this.config.delete) return 0;
+  deleteRetainedSegments(): Promise<number> {
+    return this.maintain(() => this.deleteRetainedNow(), false);
+  }
+
+  private async deleteRetainedNow(): Promise<number> {
+    if (!this.config.delete || this.closed) return 0;
     const now = this.now();
     const { retentionMs, retentionBytes } = this.config;
     let size = this.sizeInBytes;
@@ -298,8 +354,9 @@ export class Log {
   /** Renames a segment's files to `.deleted` and removes them after file.delete.delay.ms. */
   private async retireSegment(segment: LogSegment): Promise<void> {
     await segment.close();
-    const prefix = baseName(segment.baseOffset);
-    const names = (await this.dir.list()).filter((n) => n.startsWith(prefix) && !n.endsWith(DELETED_SUFFIX));
+    // Exactly the segment's files: a cleaned segment replacing it may have `.swap` files of the same base name.
+    const present = new Set(await this.dir.list());
+    const names = segmentFileNames(segment.baseOffset).filter((n) => present.has(n));
     for (const name of names) await this.dir.rename(name, name + DELETED_SUFFIX);
     const remove = async () => {
       for (const name of names) await this.dir.delete(name + DELETED_SUFFIX).catch(() => undefined);
@@ -310,13 +367,16 @@ export class Log {
 
   private async deleteSegment(segment: LogSegment): Promise<void> {
     await segment.close();
-    for (const name of await this.dir.list()) {
-      if (name.startsWith(baseName(segment.baseOffset))) await this.dir.delete(name);
-    }
+    const present = new Set(await this.dir.list());
+    for (const name of segmentFileNames(segment.baseOffset)) if (present.has(name)) await this.dir.delete(name);
   }
 
   /** Makes everything appended so far durable (fsync / msync / synced LevelDB write). */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    return this.reading(() => this.flushNow());
+  }
+
+  private async flushNow(): Promise<void> {
     const end = this.logEndOffset; // appends made while flushing wait for the next flush
     this.unflushedMessages = 0;
     this.lastFlushMs = this.now();
@@ -342,7 +402,13 @@ export class Log {
     if (this.recoveryPoint < this.logEndOffset && this.now() - this.lastFlushMs >= this.config.flushMs) await this.syncTo();
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    return this.maintain(() => this.closeNow(), true);
+  }
+
+  private async closeNow(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     // Files waiting for file.delete.delay.ms go now; on a crash, open() removes them.
     for (const timer of this.pendingDeletes.splice(0)) {
       clearTimeout(timer);
@@ -351,6 +417,81 @@ export class Log {
     await this.syncTo();
     await this.flushing;
     for (const segment of this.segments) await segment.close();
+  }
+
+  // ---- Log compaction support (storage/log/cleaner/) ----
+
+  /** Runs `operation` after the maintenance before it; `abortCleaning` first stops a cleaning in progress. */
+  private maintain<T>(operation: () => Promise<T>, abortCleaning: boolean): Promise<T> {
+    if (abortCleaning) this.cleaning?.abort(new LogCleaningAbortedError(this.dir.path));
+    const run = this.maintenanceTail.then(operation);
+    this.maintenanceTail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Runs a read of segments, unless a swap of cleaned segments is under way: then after it. */
+  private async reading<T>(read: () => Promise<T>): Promise<T> {
+    while (this.swapping) await this.swapping;
+    this.readsInFlight++;
+    try {
+      return await read();
+    } finally {
+      if (--this.readsInFlight === 0) this.readsDrained?.();
+    }
+  }
+
+  /**
+   * Runs one cleaning (the LogCleaner's): no other maintenance runs
+   * meanwhile. `clean` must check `signal` between steps: truncation,
+   * DeleteRecords and close abort it (with LogCleaningAbortedError) and wait
+   * for it to stop.
+   */
+  runCleaning<T>(clean: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.maintain(async () => {
+      if (this.closed) throw new LogCleaningAbortedError(this.dir.path);
+      const controller = new AbortController();
+      this.cleaning = controller;
+      try {
+        return await clean(controller.signal);
+      } finally {
+        this.cleaning = undefined;
+      }
+    }, false);
+  }
+
+  /**
+   * Swaps a cleaned segment in for `replaced` (consecutive, inactive segments),
+   * from inside runCleaning. The cleaned segment's files, written and flushed
+   * as `<base>.log.cleaned` and indexes (base = the first replaced segment's),
+   * are renamed `.swap`; the replaced segments' files are renamed `.deleted`
+   * (removed after file.delete.delay.ms); the `.swap` files take their final
+   * names. A crash at any point is finished or undone by the next open (see
+   * cleaner/swap-recovery.ts). Reads wait while the files are renamed.
+   */
+  async replaceSegments(replaced: readonly LogSegment[], cleanedBaseOffset: number): Promise<void> {
+    if (!this.cleaning) throw new Error('replaceSegments runs inside runCleaning');
+    const first = this.segments.indexOf(replaced[0]!);
+    if (first < 0 || first + replaced.length >= this.segments.length || replaced.some((s, i) => this.segments[first + i] !== s)) {
+      throw new Error(`${this.dir.path}: the segments to replace are not consecutive inactive segments of the log`);
+    }
+    if (cleanedBaseOffset !== replaced[0]!.baseOffset) throw new Error(`cleaned segment ${cleanedBaseOffset} does not start where segment ${replaced[0]!.baseOffset} does`);
+    for (const name of segmentFileNames(cleanedBaseOffset, CLEANED_SUFFIX)) await this.dir.rename(name, name.slice(0, -CLEANED_SUFFIX.length) + SWAP_SUFFIX);
+    let release!: () => void;
+    this.swapping = new Promise<void>((resolve) => (release = resolve));
+    try {
+      while (this.readsInFlight > 0) await new Promise<void>((resolve) => (this.readsDrained = resolve));
+      this.readsDrained = undefined;
+      for (const segment of replaced) await this.retireSegment(segment);
+      // The .log last: while `.log.swap` exists, recovery knows the swap is unfinished.
+      const [logName, ...indexNames] = segmentFileNames(cleanedBaseOffset);
+      for (const name of [...indexNames, logName!]) await this.dir.rename(name + SWAP_SUFFIX, name);
+      const cleaned = await LogSegment.open(this.dir, cleanedBaseOffset, this.config, false);
+      await cleaned.loadTailState();
+      this.segments.splice(this.segments.indexOf(replaced[0]!), replaced.length, cleaned);
+    } finally {
+      this.swapping = undefined;
+      release();
+    }
   }
 }
 

@@ -1,0 +1,222 @@
+import { CompressionType } from '../../../codecs/codec.js';
+import { ControlRecordType } from '../../record/control-record.js';
+import { buildRecordBatch, type RecordInput } from '../../record/record-batch-builder.js';
+import { TimestampType } from '../../record/record-batch-layout.js';
+import { RecordBatchView } from '../../record/record-batch-view.js';
+import { decodeRecords, type LogRecord, type RecordHeader } from '../../record/record.js';
+import type { CleanerStats } from './cleaner-stats.js';
+import { controlTypeOf, type TransactionMarkers } from './cleaner-transactions.js';
+import type { OffsetMap } from './offset-map.js';
+
+/** What deciding a batch's fate needs to know, for one cleaning round. */
+export interface FilterContext {
+  readonly map: OffsetMap;
+  /** The cleaning's clock, fixed for the round (tombstone and marker horizons are compared to it). */
+  readonly now: number;
+  /** delete.retention.ms: how long tombstones and empty-transaction markers outlive their first cleaning. */
+  readonly deleteRetentionMs: number;
+  readonly markers: TransactionMarkers;
+  /** For each producer id, the last offset of its last batch in the cleaned range: that batch stays, even emptied. */
+  readonly lastBatchOfProducer: ReadonlyMap<number, number>;
+  /** The end of the cleaning round: the batch ending there stays, even emptied, so the log's last offset survives. */
+  readonly upperBoundOffset: number;
+  readonly stats: CleanerStats;
+}
+
+/**
+ * The cleaned bytes of one chunk of a segment: retained batches, copied into
+ * one buffer reused from chunk to chunk, and appended to the cleaned segment
+ * in one write.
+ */
+export class BatchOutput {
+  private buffer: Buffer;
+  private length = 0;
+  private readonly starts: number[] = [];
+
+  constructor(initialSize: number) {
+    this.buffer = Buffer.allocUnsafe(initialSize);
+  }
+
+  get isEmpty(): boolean {
+    return this.length === 0;
+  }
+
+  add(batch: Buffer): void {
+    if (this.length + batch.length > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + batch.length));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    this.starts.push(this.length);
+    this.length += batch.copy(this.buffer, this.length);
+  }
+
+  /** The bytes written, and a view of each batch in them (valid until reset). */
+  take(): { bytes: Buffer; batches: RecordBatchView[] } {
+    const bytes = this.buffer.subarray(0, this.length);
+    return { bytes, batches: this.starts.map((start) => new RecordBatchView(bytes, start)) };
+  }
+
+  reset(): void {
+    this.length = 0;
+    this.starts.length = 0;
+  }
+}
+
+// A record kept by the filter, as the builder takes it. Objects are pooled and
+// reused from batch to batch: a cleaning allocates none per record.
+interface KeptRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: readonly RecordHeader[];
+  timestamp: number;
+  offsetDelta: number;
+}
+const pool: KeptRecord[] = [];
+const kept: RecordInput[] = [];
+
+function keep(record: LogRecord, baseOffset: number): void {
+  const i = kept.length;
+  const k = pool[i] ?? (pool[i] = { key: null, value: null, headers: [], timestamp: 0, offsetDelta: 0 });
+  k.key = record.key;
+  k.value = record.value;
+  k.headers = record.headers;
+  k.timestamp = record.timestamp;
+  k.offsetDelta = record.offset - baseOffset;
+  kept.push(k);
+}
+
+/**
+ * Decides what of one batch survives a cleaning and writes that to `out`, as
+ * Kafka's cleaner filter does:
+ *
+ * - A data record stays if it is the latest for its key in the offset map (or
+ *   newer than anything mapped), unless it is a tombstone (null value) whose
+ *   batch's delete horizon has passed. Records without a key are dropped.
+ * - A control batch stays whole, except that the marker of a transaction with
+ *   no data left goes once its delete horizon has passed; an empty control
+ *   batch (cleaned before) goes.
+ * - A batch left with records is copied as stored when nothing was dropped
+ *   and no delete horizon needs setting, else re-encoded: same base and last
+ *   offset, leader epoch, producer id, epoch and sequence, attributes and
+ *   compression codec; records keep their offsets, timestamps and headers.
+ * - The first cleaning that keeps a tombstone (or an empty-transaction
+ *   marker) stamps its batch with deleteHorizonMs = now + delete.retention.ms
+ *   (KIP-534); a later cleaning after that time removes it.
+ * - A batch left with no records goes, unless it is its producer's last
+ *   (producer id, epoch and sequence must survive for idempotence) or the last
+ *   batch of the cleaning round: those stay as a header without records.
+ */
+export function filterBatch(batch: RecordBatchView, ctx: FilterContext, out: BatchOutput): void {
+  const { stats, map, now } = ctx;
+  const count = batch.recordCount;
+  stats.bytesRead += batch.sizeInBytes;
+  stats.recordsRead += count;
+  const producerId = batch.producerId;
+  const isControl = batch.isControl;
+  const hasHorizon = batch.hasDeleteHorizonMs;
+  const horizon = batch.deleteHorizonMs;
+
+  // Whether the batch as a whole may go (Kafka's checkBatchRetention).
+  let canDiscard = false;
+  if (isControl) {
+    const type = controlTypeOf(batch);
+    if (count === 0) canDiscard = true;
+    else if (type === ControlRecordType.Commit || type === ControlRecordType.Abort) canDiscard = ctx.markers.onMarker(producerId);
+  } else if (batch.isTransactional) {
+    ctx.markers.onData(producerId);
+  }
+  const discardRecords = isControl && canDiscard && hasHorizon && horizon <= now;
+  const retainEmpty = (producerId >= 0 && ctx.lastBatchOfProducer.get(producerId) === batch.lastOffset) || batch.nextOffset === ctx.upperBoundOffset;
+  if (discardRecords && !retainEmpty) {
+    stats.deletesRemoved += count;
+    return;
+  }
+
+  kept.length = 0;
+  let dropped = 0;
+  let tombstones = false;
+  if (discardRecords) {
+    dropped = count;
+    stats.deletesRemoved += count;
+  } else {
+    const baseOffset = batch.baseOffset;
+    const latestMapped = map.latestOffset;
+    const retainDeletes = !hasHorizon || now < horizon;
+    for (const record of decodeRecords(batch, { verifyCrc: false })) {
+      let retain: boolean;
+      if (isControl || record.offset > latestMapped) {
+        retain = true;
+      } else if (record.key === null) {
+        stats.invalidRecords++;
+        retain = false;
+      } else if (record.offset < map.get(record.key)) {
+        retain = false; // a later record has the key
+      } else if (record.value !== null || retainDeletes) {
+        retain = true;
+      } else {
+        retain = false; // a tombstone past its delete horizon
+        stats.deletesRemoved++;
+      }
+      if (retain) {
+        keep(record, baseOffset);
+        if (record.value === null) tombstones = true;
+      } else {
+        dropped++;
+      }
+    }
+  }
+
+  if (kept.length > 0) {
+    const needHorizon = (tombstones || (isControl && canDiscard)) && !hasHorizon;
+    stats.recordsWritten += kept.length;
+    if (dropped === 0 && !needHorizon) {
+      out.add(batch.bytes);
+      stats.bytesWritten += batch.sizeInBytes;
+      stats.batchesCopied++;
+    } else {
+      const rebuilt = buildRecordBatch(kept, {
+        baseOffset: batch.baseOffset,
+        lastOffsetDelta: batch.lastOffsetDelta,
+        partitionLeaderEpoch: batch.partitionLeaderEpoch,
+        compression: batch.compression,
+        producerId,
+        producerEpoch: batch.producerEpoch,
+        baseSequence: batch.baseSequence,
+        isTransactional: batch.isTransactional,
+        isControl,
+        logAppendTime: batch.timestampType === TimestampType.LogAppendTime ? batch.maxTimestamp : undefined,
+        deleteHorizonMs: needHorizon ? now + ctx.deleteRetentionMs : hasHorizon ? horizon : undefined,
+      });
+      out.add(rebuilt);
+      stats.bytesWritten += rebuilt.length;
+      stats.batchesRewritten++;
+    }
+  } else if (retainEmpty) {
+    const empty = emptyBatchLike(batch);
+    out.add(empty);
+    stats.bytesWritten += empty.length;
+    stats.batchesRewritten++;
+  }
+  kept.length = 0;
+}
+
+/**
+ * A batch header with no records standing for `batch`: its offsets, producer
+ * fields, flags, timestamp type and max timestamp (Kafka's writeEmptyHeader).
+ */
+function emptyBatchLike(batch: RecordBatchView): Buffer {
+  const empty = buildRecordBatch([], {
+    baseOffset: batch.baseOffset,
+    lastOffsetDelta: batch.lastOffsetDelta,
+    partitionLeaderEpoch: batch.partitionLeaderEpoch,
+    compression: CompressionType.None,
+    producerId: batch.producerId,
+    producerEpoch: batch.producerEpoch,
+    baseSequence: batch.baseSequence,
+    isTransactional: batch.isTransactional,
+    isControl: batch.isControl,
+  });
+  new RecordBatchView(empty).setMaxTimestamp(batch.timestampType, batch.maxTimestamp);
+  return empty;
+}

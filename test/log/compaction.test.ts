@@ -1,0 +1,650 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CompressionType } from '../../codecs/index.js';
+import { BACKEND_NAMES, createBackend, type BackendName, type LogDirectory } from '../../storage/backend/index.js';
+import { CLEANER_OFFSET_CHECKPOINT } from '../../storage/checkpoint/offset-checkpoint.js';
+import { LogConfig } from '../../storage/config/log-config.js';
+import { hashKey, Log, LogCleaner, LogManager, OffsetMap } from '../../storage/log/index.js';
+import {
+  buildEndTransactionMarkerBatch,
+  buildRecordBatch,
+  ControlRecordType,
+  decodeRecords,
+  RecordBatchView,
+  scanBatches,
+  type RecordBatchOptions,
+} from '../../storage/record/index.js';
+
+const T0 = 1_700_000_000_000;
+
+interface Rec {
+  key: string | null;
+  value: string | null;
+  ts?: number;
+  headers?: { key: string; value: string | null }[];
+}
+
+function batchOf(records: Rec[], options: RecordBatchOptions = {}): Buffer {
+  return buildRecordBatch(
+    records.map((r) => ({ key: r.key, value: r.value, timestamp: r.ts ?? T0, headers: r.headers })),
+    options,
+  );
+}
+
+interface Stored {
+  offset: number;
+  key: string | null;
+  value: string | null;
+  timestamp: number;
+}
+
+/** Every batch and record of the log, read the way a consumer would, from the log start to its end. */
+async function readLog(log: Log): Promise<{ batches: RecordBatchView[]; records: Stored[] }> {
+  const batches: RecordBatchView[] = [];
+  const records: Stored[] = [];
+  let offset = log.logStartOffset;
+  while (offset < log.logEndOffset) {
+    const { bytes } = await log.read(offset, 1 << 20);
+    const scan = scanBatches(Buffer.from(bytes));
+    if (scan.batches.length === 0) break;
+    for (const batch of scan.batches) {
+      batch.validate(); // the CRC of every rewritten batch is right
+      batches.push(batch);
+      for (const r of decodeRecords(batch)) {
+        if (batch.isControl) continue;
+        records.push({ offset: r.offset, key: r.key?.toString() ?? null, value: r.value?.toString() ?? null, timestamp: r.timestamp });
+      }
+    }
+    offset = scan.batches[scan.batches.length - 1]!.nextOffset;
+  }
+  return { batches, records };
+}
+
+const pairs = (records: Stored[]) => records.map((r) => [r.offset, r.key, r.value]);
+
+async function objectNames(dir: LogDirectory, suffix: string): Promise<string[]> {
+  return (await dir.list()).filter((n) => n.endsWith(suffix));
+}
+
+/** Copies an object between two directories (any backend). */
+async function copyObject(from: LogDirectory, to: LogDirectory, name: string, toName: string): Promise<void> {
+  const bytes = await from.readAll(name);
+  const target = await to.open(toName, { create: true });
+  await target.truncate(0);
+  await target.append(bytes);
+  await target.flush();
+  await target.close();
+}
+
+describe('OffsetMap and its key hash', () => {
+  it('hashes keys as the reference MurmurHash3 x86 128-bit does', () => {
+    const out = new Int32Array(4);
+    const vectors: [string, number[]][] = [
+      ['', [0, 0, 0, 0]],
+      ['a', [-1483435204, 1431744539, 1431744539, 1431744539]],
+      ['hello', [723797152, -611197193, -1696910922, -1696910922]],
+      ['hello world!!!!!', [-1566454608, -1567335636, 1792834005, -1342537581]],
+      ['The quick brown fox jumps over the lazy dog', [789939139, -319935385, 1568405100, -437707476]],
+    ];
+    for (const [text, expected] of vectors) {
+      hashKey(Buffer.from(text), out);
+      expect([...out]).toEqual(expected);
+    }
+    hashKey(Buffer.from(Array.from({ length: 37 }, (_, i) => i)), out);
+    expect([...out]).toEqual([561981582, -869414210, -1113918013, -1562548544]);
+  });
+
+  it('keeps the latest offset per key, grows as keys arrive and says when it is full', () => {
+    const map = new OffsetMap(24 * 16384, 0.5); // 16384 slots: full at 8192 keys
+    expect(map.capacity).toBe(8192);
+    for (let i = 0; i < 8000; i++) map.put(Buffer.from(`key-${i}`), i);
+    map.put(Buffer.from('key-7'), 9000);
+    map.put(Buffer.from('key-8'), 3); // an older offset does not replace a newer one
+    expect(map.size).toBe(8000);
+    expect(map.get(Buffer.from('key-7'))).toBe(9000);
+    expect(map.get(Buffer.from('key-8'))).toBe(8);
+    expect(map.get(Buffer.from('key-7999'))).toBe(7999);
+    expect(map.get(Buffer.from('absent'))).toBe(-1);
+    expect(map.isFull).toBe(false);
+    for (let i = 8000; i < 8192; i++) map.put(Buffer.from(`key-${i}`), i);
+    expect(map.isFull).toBe(true);
+    map.clear();
+    expect([map.size, map.get(Buffer.from('key-1')), map.latestOffset]).toEqual([0, -1, -1]);
+  });
+});
+
+// Compaction runs on every backend: the same tests, once per backend.
+describe.each(BACKEND_NAMES.map((n) => [n] as const))('log compaction on the %s backend', (name: BackendName) => {
+  let path: string;
+  let dir: LogDirectory;
+  let now: number;
+  const warnings: string[] = [];
+  const clock = () => now;
+  const compactConfig = (overrides: Record<string, unknown> = {}) =>
+    LogConfig.from({ 'storage.backend': name, 'cleanup.policy': 'compact', 'segment.bytes': 1 << 20, 'file.delete.delay.ms': 0, ...overrides });
+  const open = (config: LogConfig, options = {}) => Log.open(dir, config, { warn: (m) => warnings.push(m), now: clock, ...options });
+  const clean = (log: Log, checkpoint?: number) => LogCleaner.cleanLog(log, { checkpoint, now: clock, ioBufferSize: 4096 });
+  /** Rolls so everything written is in inactive segments, and lets the cleaner see all of it. */
+  const settle = async (log: Log) => {
+    await log.roll();
+    log.highWatermark = log.logEndOffset;
+  };
+
+  beforeEach(async () => {
+    path = mkdtempSync(join(tmpdir(), `samsa-compact-${name}-`));
+    dir = await createBackend(name).openDirectory(path);
+    warnings.length = 0;
+    now = T0 + 3_600_000;
+  });
+  afterEach(async () => {
+    await dir.close();
+    rmSync(path, { recursive: true, force: true });
+  });
+
+  it('keeps the latest value of each key at its original offset, and reads across the cleaned segments', async () => {
+    const log = await open(compactConfig({ 'segment.bytes': 700, 'index.interval.bytes': 100 }));
+    // Six rounds over ten keys, two keys per batch: key i of round r is offset 10r + i.
+    for (let round = 0; round < 6; round++) {
+      for (let j = 0; j < 5; j++) {
+        await log.append(batchOf([0, 1].map((d) => ({ key: `k${2 * j + d}`, value: `r${round}-k${2 * j + d}`.padEnd(30, '.') }))));
+      }
+    }
+    await settle(log);
+    const segmentsBefore = log.segmentCount;
+    const sizeBefore = log.sizeInBytes;
+    expect(segmentsBefore).toBe(7); // six full segments and the active one
+
+    const result = await clean(log);
+    expect(result.firstDirtyOffset).toBe(0);
+    expect(result.endOffset).toBe(60);
+    expect(result.stats.recordsRead).toBe(60);
+    expect(result.stats.recordsWritten).toBe(10);
+    const expected = Array.from({ length: 10 }, (_, i) => [50 + i, `k${i}`, `r5-k${i}`.padEnd(30, '.')]);
+    expect(pairs((await readLog(log)).records)).toEqual(expected);
+    expect(log.sizeInBytes).toBeLessThan(sizeBefore / 4);
+    expect(log.logEndOffset).toBe(60);
+    expect(log.logStartOffset).toBe(0);
+
+    // Reads that land in a gap get the next batch; reads inside a kept batch get that batch.
+    expect((await log.read(0, 1 << 20)).firstOffset).toBe(50);
+    expect((await log.read(25, 1 << 20)).firstOffset).toBe(50);
+    expect((await log.read(53, 1 << 20)).firstOffset).toBe(52);
+    expect(await log.offsetForTimestamp(0)).toEqual({ offset: 50, timestamp: T0 });
+    expect(await objectNames(dir, '.cleaned')).toEqual([]);
+    expect(await objectNames(dir, '.swap')).toEqual([]);
+    expect(await objectNames(dir, '.deleted')).toEqual([]);
+
+    // Appends go on at the same offsets; a second cleaning merges the shrunken segments.
+    expect(await log.append(batchOf([{ key: 'k0', value: 'r6-k0' }]))).toMatchObject({ baseOffset: 60 });
+    await settle(log);
+    const second = await clean(log, result.endOffset);
+    expect(second.firstDirtyOffset).toBe(60);
+    expect(second.endOffset).toBe(61);
+    // Five 139-byte batches filled each 700-byte segment, one per round. Groups stay within segment.bytes:
+    // the emptied segments 0–40 with segment 50 (656 bytes once k0 left it), then segment 60 alone.
+    expect(log.allSegments.map((s) => [s.baseOffset, s.size])).toEqual([
+      [0, 656],
+      [60, 75],
+      [61, 0],
+    ]);
+    expect(log.segmentCount).toBeLessThan(segmentsBefore);
+    expect(pairs((await readLog(log)).records)).toEqual([...expected.slice(1), [60, 'k0', 'r6-k0']]);
+
+    // The cleaned log reopens as it was.
+    await log.close();
+    const reopened = await open(compactConfig({ 'segment.bytes': 700, 'index.interval.bytes': 100 }));
+    expect(reopened.logEndOffset).toBe(61);
+    expect(pairs((await readLog(reopened)).records)).toEqual([...expected.slice(1), [60, 'k0', 'r6-k0']]);
+    await reopened.close();
+    expect(warnings).toEqual([]);
+  });
+
+  it('rewrites a batch keeping offsets, timestamps, headers, producer fields and leader epoch; drops keyless records', async () => {
+    const log = await open(compactConfig());
+    const producer = { producerId: 7, producerEpoch: 3, baseSequence: 10 };
+    await log.append(
+      batchOf(
+        [
+          { key: 'a', value: 'a1', ts: T0 + 1, headers: [{ key: 'h', value: 'x' }] },
+          { key: 'b', value: 'b1', ts: T0 + 2 },
+          { key: null, value: 'no key', ts: T0 + 3 },
+          { key: 'c', value: 'c1', ts: T0 + 4, headers: [{ key: 'trace', value: null }] },
+          { key: 'b', value: 'b2', ts: T0 + 5 },
+        ],
+        producer,
+      ),
+      { leaderEpoch: 4 },
+    );
+    await log.append(batchOf([{ key: 'c', value: 'c2', ts: T0 + 6 }]), { leaderEpoch: 5 });
+    await settle(log);
+    const result = await clean(log);
+    expect(result.stats.invalidRecords).toBe(1);
+
+    const { batches } = await readLog(log);
+    expect(batches.map((b) => [b.baseOffset, b.lastOffset, b.recordCount])).toEqual([
+      [0, 4, 2],
+      [5, 5, 1],
+    ]);
+    const rewritten = batches[0]!;
+    expect([rewritten.producerId, rewritten.producerEpoch, rewritten.baseSequence, rewritten.partitionLeaderEpoch]).toEqual([7, 3, 10, 4]);
+    expect(rewritten.hasDeleteHorizonMs).toBe(false);
+    const kept = [...decodeRecords(rewritten)].map((r) => [r.offset, r.key!.toString(), r.value!.toString(), r.timestamp, r.headers.map((h) => [h.key, h.value?.toString() ?? null])]);
+    expect(kept).toEqual([
+      [0, 'a', 'a1', T0 + 1, [['h', 'x']]],
+      [4, 'b', 'b2', T0 + 5, []],
+    ]);
+    expect(rewritten.maxTimestamp).toBe(T0 + 5);
+    await log.close();
+  });
+
+  for (const codec of [CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd]) {
+    it(`keeps ${CompressionType[codec]} batches compressed with the same codec`, async () => {
+      const log = await open(compactConfig());
+      const first = batchOf(
+        Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `first-${i}-`.repeat(8) })),
+        { compression: codec },
+      );
+      await log.append(first);
+      await log.append(batchOf([{ key: 'k3', value: 'second-3' }, { key: 'k11', value: 'second-11' }], { compression: codec }));
+      await log.append(batchOf([{ key: 'z', value: 'untouched' }], { compression: codec }));
+      await settle(log);
+      const result = await clean(log);
+      expect(result.stats.batchesRewritten).toBe(1);
+      expect(result.stats.batchesCopied).toBe(2);
+
+      const { batches, records } = await readLog(log);
+      expect(batches.map((b) => b.compression)).toEqual([codec, codec, codec]);
+      expect(batches[0]!.recordCount).toBe(18);
+      expect(batches[0]!.sizeInBytes).toBeLessThan(first.length);
+      expect(records.map((r) => r.offset)).toEqual([...Array.from({ length: 20 }, (_, i) => i).filter((i) => i !== 3 && i !== 11), 20, 21, 22]);
+      expect(records.find((r) => r.key === 'k3')!.value).toBe('second-3');
+      expect(records.find((r) => r.key === 'k4')!.value).toBe('first-4-'.repeat(8));
+      await log.close();
+    });
+  }
+
+  it('keeps tombstones until delete.retention.ms after their first cleaning, then removes them', async () => {
+    const log = await open(compactConfig({ 'delete.retention.ms': 10_000 }));
+    await log.append(batchOf([{ key: 'gone', value: 'v1' }, { key: 'stays', value: 's1' }]));
+    await log.append(batchOf([{ key: 'gone', value: null }]));
+    await settle(log);
+    const cleanedAt = now;
+    let result = await clean(log);
+    let { batches, records } = await readLog(log);
+    expect(pairs(records)).toEqual([
+      [1, 'stays', 's1'],
+      [2, 'gone', null],
+    ]);
+    // The batch holding the tombstone now carries its delete horizon (KIP-534).
+    expect(batches[1]!.hasDeleteHorizonMs).toBe(true);
+    expect(batches[1]!.deleteHorizonMs).toBe(cleanedAt + 10_000);
+    expect(batches[0]!.hasDeleteHorizonMs).toBe(false);
+
+    // Before the horizon, a later cleaning keeps it.
+    now = cleanedAt + 9_999;
+    await log.append(batchOf([{ key: 'other', value: 'o1' }]));
+    await settle(log);
+    result = await clean(log, result.endOffset);
+    expect(pairs((await readLog(log)).records)).toEqual([
+      [1, 'stays', 's1'],
+      [2, 'gone', null],
+      [3, 'other', 'o1'],
+    ]);
+
+    // From the horizon on, the next cleaning removes it.
+    now = cleanedAt + 10_000;
+    await log.append(batchOf([{ key: 'other', value: 'o2' }]));
+    await settle(log);
+    result = await clean(log, result.endOffset);
+    expect(result.stats.deletesRemoved).toBe(1);
+    ({ batches, records } = await readLog(log));
+    expect(pairs(records)).toEqual([
+      [1, 'stays', 's1'],
+      [4, 'other', 'o2'],
+    ]);
+    await log.close();
+  });
+
+  it('leaves records younger than min.compaction.lag.ms uncleaned', async () => {
+    const log = await open(compactConfig({ 'min.compaction.lag.ms': 60_000 }));
+    await log.append(batchOf([{ key: 'k', value: 'old', ts: now - 120_000 }, { key: 'j', value: 'j-old', ts: now - 120_000 }]));
+    await log.roll();
+    await log.append(batchOf([{ key: 'k', value: 'young', ts: now - 1_000 }]));
+    await log.append(batchOf([{ key: 'j', value: 'j-young', ts: now - 1_000 }]));
+    await settle(log);
+    let result = await clean(log);
+    // Only the old segment was cleanable: the young one's newer values could not yet replace the old ones.
+    expect(result.endOffset).toBe(2);
+    expect(pairs((await readLog(log)).records)).toEqual([
+      [0, 'k', 'old'],
+      [1, 'j', 'j-old'],
+      [2, 'k', 'young'],
+      [3, 'j', 'j-young'],
+    ]);
+    now += 60_000;
+    result = await clean(log, result.endOffset);
+    expect(result.endOffset).toBe(4);
+    expect(pairs((await readLog(log)).records)).toEqual([
+      [2, 'k', 'young'],
+      [3, 'j', 'j-young'],
+    ]);
+    await log.close();
+  });
+
+  it('never touches the active segment', async () => {
+    const log = await open(compactConfig());
+    await log.append(batchOf([{ key: 'k', value: '1' }]));
+    await log.roll();
+    await log.append(batchOf([{ key: 'k', value: '2' }]));
+    await log.append(batchOf([{ key: 'k', value: '3' }]));
+    log.highWatermark = log.logEndOffset;
+    const active = log.allSegments[log.allSegments.length - 1]!;
+    const activeSize = active.size;
+    const result = await clean(log);
+    expect(result.endOffset).toBe(1); // the active segment's base
+    expect(log.allSegments[log.allSegments.length - 1]).toBe(active);
+    expect(active.size).toBe(activeSize);
+    // The cleaned range kept offset 0: nothing newer for 'k' lies in it.
+    expect(pairs((await readLog(log)).records)).toEqual([
+      [0, 'k', '1'],
+      [1, 'k', '2'],
+      [2, 'k', '3'],
+    ]);
+    await log.close();
+  });
+
+  it('does not clean past the high watermark', async () => {
+    const log = await open(compactConfig());
+    await log.append(batchOf([{ key: 'k', value: '1' }]));
+    await log.roll();
+    await log.append(batchOf([{ key: 'k', value: '2' }]));
+    await log.roll();
+    log.highWatermark = 1; // offset 1 is not yet replicated
+    const result = await clean(log);
+    expect(result.endOffset).toBe(1);
+    expect(pairs((await readLog(log)).records).map((p) => p[2])).toEqual(['1', '2']);
+    await log.close();
+  });
+
+  it("keeps an emptied batch as a header when it is its producer's last, so its sequence survives", async () => {
+    const log = await open(compactConfig());
+    await log.append(batchOf([{ key: 'k', value: 'from producer 5' }], { producerId: 5, producerEpoch: 2, baseSequence: 41 }));
+    await log.append(batchOf([{ key: 'k', value: 'from another' }]));
+    await log.append(batchOf([{ key: 'j', value: 'last of the round' }]));
+    await settle(log);
+    await clean(log);
+    const { batches, records } = await readLog(log);
+    expect(pairs(records)).toEqual([
+      [1, 'k', 'from another'],
+      [2, 'j', 'last of the round'],
+    ]);
+    expect(batches.map((b) => [b.baseOffset, b.recordCount, b.producerId, b.producerEpoch, b.baseSequence])).toEqual([
+      [0, 0, 5, 2, 41],
+      [1, 1, -1, -1, -1],
+      [2, 1, -1, -1, -1],
+    ]);
+    expect(batches[0]!.maxTimestamp).toBe(T0);
+    await log.close();
+  });
+
+  it('keeps aborted transactional records out of the offset map and stops before an undecided transaction', async () => {
+    const log = await open(compactConfig());
+    const txn = (producerId: number) => ({ producerId, producerEpoch: 0, baseSequence: 0, isTransactional: true });
+    const marker = (type: ControlRecordType, producerId: number) => buildEndTransactionMarkerBatch({ type, coordinatorEpoch: 0 }, { producerId, producerEpoch: 0, timestamp: T0 });
+    await log.append(batchOf([{ key: 'k1', value: 'a' }])); // 0
+    await log.append(batchOf([{ key: 'k1', value: 'aborted' }], txn(9))); // 1
+    await log.append(marker(ControlRecordType.Abort, 9)); // 2
+    await log.append(batchOf([{ key: 'k2', value: 'c' }])); // 3
+    await log.append(batchOf([{ key: 'k2', value: 'committed' }], txn(10))); // 4
+    await log.append(marker(ControlRecordType.Commit, 10)); // 5
+    await log.append(batchOf([{ key: 'k3', value: 'e' }])); // 6
+    await settle(log);
+    let result = await clean(log);
+    expect(result.endOffset).toBe(7);
+    let { batches, records } = await readLog(log);
+    // 'a' survives: the aborted write does not count as newer. The committed one replaced 'c'.
+    expect(pairs(records)).toEqual([
+      [0, 'k1', 'a'],
+      [1, 'k1', 'aborted'],
+      [4, 'k2', 'committed'],
+      [6, 'k3', 'e'],
+    ]);
+    expect(batches.filter((b) => b.isControl).map((b) => b.baseOffset)).toEqual([2, 5]);
+
+    await log.append(batchOf([{ key: 'k1', value: 'pending' }], txn(11))); // 7
+    await log.append(batchOf([{ key: 'k1', value: 'g' }])); // 8
+    await settle(log);
+    result = await clean(log, result.endOffset);
+    expect(result.endOffset).toBe(7); // producer 11's transaction is undecided: nothing past it is cleaned
+    expect((await readLog(log)).records.length).toBe(6);
+
+    await log.append(marker(ControlRecordType.Commit, 11)); // 9
+    await settle(log);
+    result = await clean(log, result.endOffset);
+    expect(result.endOffset).toBe(10);
+    ({ batches, records } = await readLog(log));
+    expect(pairs(records)).toEqual([
+      [4, 'k2', 'committed'],
+      [6, 'k3', 'e'],
+      [8, 'k1', 'g'],
+    ]);
+    expect(batches.filter((b) => b.isControl).map((b) => [b.baseOffset, b.producerId])).toEqual([
+      [2, 9],
+      [5, 10],
+      [9, 11],
+    ]);
+    await log.close();
+  });
+
+  describe('crash recovery', () => {
+    // Two logs written alike: the twin is cleaned for real, and its cleaned
+    // segment planted in the first log's directory under a temporary suffix,
+    // as a crash would leave it.
+    let twinPath: string;
+    let twin: LogDirectory;
+    const config = () => compactConfig({ 'index.interval.bytes': 50 });
+    const write = async (log: Log) => {
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 4; i++) await log.append(batchOf([{ key: `k${i}`, value: `r${round}-${i}` }]));
+        await log.roll();
+      }
+      log.highWatermark = log.logEndOffset;
+    };
+    const compacted = [
+      [8, 'k0', 'r2-0'],
+      [9, 'k1', 'r2-1'],
+      [10, 'k2', 'r2-2'],
+      [11, 'k3', 'r2-3'],
+    ];
+    const uncompacted = Array.from({ length: 12 }, (_, o) => [o, `k${o % 4}`, `r${Math.floor(o / 4)}-${o % 4}`]);
+
+    beforeEach(async () => {
+      twinPath = mkdtempSync(join(tmpdir(), `samsa-compact-twin-${name}-`));
+      twin = await createBackend(name).openDirectory(twinPath);
+      const twinLog = await Log.open(twin, config(), { now: clock });
+      await write(twinLog);
+      await LogCleaner.cleanLog(twinLog, { now: clock });
+      await twinLog.close();
+      const log = await open(config());
+      await write(log);
+      await log.close();
+      expect((await objectNames(dir, '.log')).length).toBe(4);
+    });
+    afterEach(async () => {
+      await twin.close();
+      rmSync(twinPath, { recursive: true, force: true });
+    });
+
+    const plant = async (suffixes: { log: string; index: string; timeindex: string }) => {
+      const base = '00000000000000000000';
+      await copyObject(twin, dir, `${base}.log`, `${base}.log${suffixes.log}`);
+      await copyObject(twin, dir, `${base}.index`, `${base}.index${suffixes.index}`);
+      await copyObject(twin, dir, `${base}.timeindex`, `${base}.timeindex${suffixes.timeindex}`);
+    };
+
+    it('deletes a .cleaned segment left by a crash before the swap; the log keeps its old segments', async () => {
+      await plant({ log: '.cleaned', index: '.cleaned', timeindex: '.cleaned' });
+      const log = await open(config());
+      expect(await objectNames(dir, '.cleaned')).toEqual([]);
+      expect(pairs((await readLog(log)).records)).toEqual(uncompacted);
+      expect(log.segmentCount).toBe(4);
+      // And it can be cleaned again.
+      log.highWatermark = log.logEndOffset;
+      await clean(log);
+      expect(pairs((await readLog(log)).records)).toEqual(compacted);
+      await log.close();
+      expect(warnings).toEqual([]);
+    });
+
+    it('undoes a swap whose .cleaned → .swap renames a crash cut short', async () => {
+      await plant({ log: '.swap', index: '.cleaned', timeindex: '.cleaned' });
+      const log = await open(config());
+      expect([...(await objectNames(dir, '.cleaned')), ...(await objectNames(dir, '.swap'))]).toEqual([]);
+      expect(pairs((await readLog(log)).records)).toEqual(uncompacted);
+      await log.close();
+    });
+
+    it('completes a swap interrupted before the replaced segments were removed', async () => {
+      await plant({ log: '.swap', index: '.swap', timeindex: '.swap' });
+      const log = await open(config());
+      expect(await objectNames(dir, '.swap')).toEqual([]);
+      expect(pairs((await readLog(log)).records)).toEqual(compacted);
+      expect(log.segmentCount).toBe(2);
+      expect(warnings).toEqual([`${path}: completing the replacement of cleaned segment 0 that a crash interrupted`]);
+      expect(await log.append(batchOf([{ key: 'k0', value: 'after' }]))).toMatchObject({ baseOffset: 12 });
+      await log.close();
+    });
+
+    it('completes a swap interrupted halfway through its final renames', async () => {
+      // Crash state: replaced segments already renamed .deleted, the indexes renamed final, the .log still .swap.
+      for (const n of await dir.list()) if (/^\d{20}\.(log|index|timeindex)$/.test(n) && !n.startsWith('00000000000000000012')) await dir.rename(n, `${n}.deleted`);
+      await plant({ log: '.swap', index: '', timeindex: '' });
+      const log = await open(config());
+      expect([...(await objectNames(dir, '.swap')), ...(await objectNames(dir, '.deleted'))]).toEqual([]);
+      expect(pairs((await readLog(log)).records)).toEqual(compacted);
+      expect(await log.offsetForTimestamp(0)).toEqual({ offset: 8, timestamp: T0 });
+      await log.close();
+    });
+  });
+
+  describe('through the LogManager', () => {
+    let manager: LogManager;
+    const openManager = (defaults: Record<string, unknown> = {}) =>
+      LogManager.open({
+        logDirs: [path],
+        defaults: { 'storage.backend': name, 'cleanup.policy': 'compact', 'file.delete.delay.ms': 0, ...defaults },
+        retentionCheckIntervalMs: 0,
+        cleanerEnable: false,
+        now: clock,
+        warn: (m) => warnings.push(m),
+      });
+    const fill = async (log: Log, rounds: number, keys = 4, ts = T0) => {
+      for (let round = 0; round < rounds; round++) {
+        for (let i = 0; i < keys; i++) await log.append(batchOf([{ key: `k${i}`, value: `value-${round}-${i}`, ts }]));
+      }
+      await settle(log);
+    };
+
+    beforeEach(async () => {
+      // The manager opens the log dir itself.
+      await dir.close();
+    });
+    afterEach(async () => {
+      await manager.close();
+      dir = await createBackend(name).openDirectory(path);
+    });
+
+    it('cleans only logs whose dirty ratio exceeds min.cleanable.dirty.ratio, the dirtiest first', async () => {
+      manager = await openManager();
+      const a = await manager.getOrCreateLog('a', 0);
+      await fill(a, 2);
+      expect((await manager.cleaner.cleanNow())?.key).toBe('a-0');
+      expect((await readLog(a)).records.length).toBe(4);
+
+      // A small dirty section: a third of the log, below the 0.5 ratio.
+      await fill(a, 1, 2);
+      const small = (await manager.cleaner.measure()).get('a-0')!;
+      expect(small.cleanableRatio).toBeCloseTo(1 / 3, 5);
+      expect(await manager.cleaner.cleanNow()).toBeUndefined();
+      expect((await readLog(a)).records.length).toBe(6);
+
+      // Past the ratio; a fresh log b is dirtier still (ratio 1) and goes first.
+      await fill(a, 2);
+      const b = await manager.getOrCreateLog('b', 0);
+      await fill(b, 3);
+      const ratios = await manager.cleaner.measure();
+      expect(ratios.get('a-0')!.cleanableRatio).toBeGreaterThan(0.5);
+      expect(ratios.get('b-0')!.cleanableRatio).toBe(1);
+      expect((await manager.cleaner.cleanNow())?.key).toBe('b-0');
+      expect((await manager.cleaner.cleanNow())?.key).toBe('a-0');
+      expect(await manager.cleaner.cleanNow()).toBeUndefined();
+      expect(pairs((await readLog(a)).records).map((p) => p[2])).toEqual(['value-1-0', 'value-1-1', 'value-1-2', 'value-1-3']);
+      expect(pairs((await readLog(b)).records).map((p) => p[2])).toEqual(['value-2-0', 'value-2-1', 'value-2-2', 'value-2-3']);
+    });
+
+    it('cleans a log below the ratio once its oldest dirty record passes max.compaction.lag.ms', async () => {
+      // A ratio of 1 is never exceeded: only max.compaction.lag.ms can make this log cleanable.
+      manager = await openManager({ 'min.cleanable.dirty.ratio': 1, 'max.compaction.lag.ms': 60_000 });
+      const log = await manager.getOrCreateLog('lagged', 0);
+      await fill(log, 2, 4, now);
+      now += 60_000;
+      expect((await manager.cleaner.measure()).get('lagged-0')!.compactionDelayMs).toBe(0);
+      expect(await manager.cleaner.cleanNow()).toBeUndefined();
+      now += 1;
+      expect((await manager.cleaner.measure()).get('lagged-0')!.compactionDelayMs).toBe(1);
+      const outcome = await manager.cleaner.cleanNow();
+      expect(outcome?.key).toBe('lagged-0');
+      expect((await readLog(log)).records.map((r) => r.value)).toEqual(['value-1-0', 'value-1-1', 'value-1-2', 'value-1-3']);
+    });
+
+    it('writes cleaner-offset-checkpoint and starts from it after a restart', async () => {
+      manager = await openManager();
+      let log = await manager.getOrCreateLog('orders', 0);
+      await fill(log, 3);
+      const outcome = await manager.cleaner.cleanNow();
+      expect(outcome).toMatchObject({ key: 'orders-0', firstDirtyOffset: 0, endOffset: 12 });
+      await manager.close();
+
+      const root = await createBackend(name).openDirectory(path);
+      expect((await root.readAll(CLEANER_OFFSET_CHECKPOINT)).toString()).toBe('0\n1\norders 0 12\n');
+      await root.close();
+
+      manager = await openManager();
+      log = manager.getLog('orders', 0)!;
+      log.highWatermark = log.logEndOffset;
+      const range = (await manager.cleaner.measure()).get('orders-0')!;
+      expect(range.firstDirtyOffset).toBe(12);
+      expect(range.cleanableBytes).toBe(0);
+      expect(await manager.cleaner.cleanNow()).toBeUndefined(); // without the checkpoint the whole log would be dirty
+
+      await fill(log, 2);
+      const next = await manager.cleaner.cleanNow();
+      expect(next).toMatchObject({ key: 'orders-0', firstDirtyOffset: 12, endOffset: 20 });
+      expect(pairs((await readLog(log)).records).map((p) => p[0])).toEqual([16, 17, 18, 19]);
+    });
+
+    it('applies retention and compaction under cleanup.policy=compact,delete', async () => {
+      // Segments too big to merge, so the expired one stays on its own.
+      manager = await openManager({ 'cleanup.policy': 'compact,delete', 'retention.ms': 600_000, 'segment.bytes': 150 });
+      const log = await manager.getOrCreateLog('both', 0);
+      // An expired segment, then two live ones holding duplicates.
+      await log.append(batchOf([{ key: 'old', value: 'expired', ts: now - 900_000 }]));
+      await log.roll();
+      for (let i = 0; i < 2; i++) {
+        await log.append(batchOf([{ key: 'k', value: `v${i}`, ts: now - 1000 }, { key: 'j', value: `j${i}`, ts: now - 1000 }]));
+        await log.roll();
+      }
+      log.highWatermark = log.logEndOffset;
+      const outcome = await manager.cleaner.cleanNow();
+      expect(outcome?.key).toBe('both-0');
+      expect(log.logStartOffset).toBe(1);
+      expect(pairs((await readLog(log)).records)).toEqual([
+        [3, 'k', 'v1'],
+        [4, 'j', 'j1'],
+      ]);
+      expect(warnings).toEqual([]);
+    });
+  });
+});
