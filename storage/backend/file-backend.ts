@@ -4,6 +4,7 @@ import { BackendObject } from './backend-object.js';
 import { lockDirectory, LOCK_FILE } from './directory-lock.js';
 import type { LogDirectory, OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
 import { StorageError } from './storage-error.js';
+import { sharedBufferPool } from './buffer-pool.js';
 
 /** A fixed-size name check: objects are flat names inside their directory. */
 export function checkObjectName(dir: string, name: string): string {
@@ -50,7 +51,8 @@ export class FileObject extends BackendObject implements StorageObject {
   async read(position: number, length: number): Promise<Buffer> {
     this.check();
     const available = Math.max(0, Math.min(length, this.size - position));
-    const target = Buffer.allocUnsafe(available);
+    // Large reads are fetch responses on their way to a socket, which recycles them once written.
+    const target = sharedBufferPool.acquire(available);
     this.readIntoSync(position, target, 0, available);
     return target;
   }

@@ -31,9 +31,11 @@ describe.each(BACKENDS)('Python clients against samsa on the %s backend', (backe
     await b.stop();
   });
 
+  /** The codecs of the stored batches; librdkafka sends a batch uncompressed when compression would not shrink it. */
   async function storedCodecs(topic: string): Promise<number[]> {
     const { bytes } = await b.broker.context.replicas.getPartition(topic, 0)!.log.read(0, 1 << 22);
-    return [...new Set(validateBatches(bytes).map((batch) => batch.compression))];
+    const codecs = validateBatches(bytes).map((batch) => batch.compression);
+    return [...new Set(codecs.filter((c, i) => i === 0 || c !== 0))];
   }
 
   const expected = (n: number) => Array.from({ length: n }, (_, i) => ({ offset: i, key: `k${i}`, value: `value ${i}`, headers: [['n', String(i)]] }));

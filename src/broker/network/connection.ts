@@ -1,4 +1,8 @@
 import type { Socket } from 'node:net';
+import type { BufferPool } from '../../../storage/backend/buffer-pool.js';
+
+/** Produce (API key 0) is the one request whose handler keeps nothing of its frame: its frames are pooled. */
+const PRODUCE_API_KEY = 0;
 
 export interface ConnectionOptions {
   /** socket.request.max.bytes: a larger frame closes the connection. */
@@ -11,6 +15,8 @@ export interface ConnectionOptions {
   handle(frame: Buffer): Promise<Buffer[] | null>;
   onError(connection: Connection, error: Error): void;
   onClose(connection: Connection): void;
+  /** Recycles Produce frames after their handler and response chunks after they are written. */
+  bufferPool?: BufferPool;
 }
 
 interface Slot {
@@ -70,22 +76,30 @@ export class Connection {
         this.frameSize = size;
       }
       if (this.receivedBytes < this.frameSize) return;
-      const frame = this.take(this.frameSize);
+      const pooled = this.pooledFrame(this.frameSize);
+      const frame = this.take(this.frameSize, pooled);
       this.frameSize = -1;
-      this.dispatch(frame);
+      this.dispatch(frame, pooled !== undefined);
     }
   }
 
-  /** The next `n` received bytes: a slice when one chunk holds them, else one copy. */
-  private take(n: number): Buffer {
+  /** A pooled buffer for a Produce frame that spans several chunks (the hot path of producers). */
+  private pooledFrame(size: number): Buffer | undefined {
+    const first = this.received[0]!;
+    if (!this.options.bufferPool || first.length >= size || first.length < 2 || first.readInt16BE(0) !== PRODUCE_API_KEY) return undefined;
+    return this.options.bufferPool.acquire(size);
+  }
+
+  /** The next `n` received bytes: a slice when one chunk holds them, else one copy (into `into` when given). */
+  private take(n: number, into?: Buffer): Buffer {
     const first = this.received[0]!;
     let out: Buffer;
-    if (first.length >= n) {
+    if (first.length >= n && !into) {
       out = first.subarray(0, n);
       if (first.length === n) this.received.shift();
       else this.received[0] = first.subarray(n);
     } else {
-      out = Buffer.allocUnsafe(n);
+      out = into ?? Buffer.allocUnsafe(n);
       let filled = 0;
       while (filled < n) {
         const head = this.received[0]!;
@@ -100,17 +114,21 @@ export class Connection {
     return out;
   }
 
-  private dispatch(frame: Buffer): void {
+  private dispatch(frame: Buffer, pooled: boolean): void {
     const slot: Slot = { done: false, response: null };
     this.inFlight.push(slot);
     this.maybePause();
     this.options.handle(frame).then(
       (response) => {
+        if (pooled) this.options.bufferPool!.recycle(frame);
         slot.done = true;
         slot.response = response;
         this.flush();
       },
-      (e: unknown) => this.fail(e as Error),
+      (e: unknown) => {
+        if (pooled) this.options.bufferPool!.recycle(frame);
+        this.fail(e as Error);
+      },
     );
   }
 
@@ -123,7 +141,11 @@ export class Connection {
       if (!response) continue;
       if (!wrote) this.socket.cork();
       wrote = true;
-      for (const chunk of response) this.socket.write(chunk);
+      const last = response.length - 1;
+      for (let i = 0; i < last; i++) this.socket.write(response[i]!);
+      // Once the last chunk is handed to the kernel, the log buffers the response carried can be reused.
+      const pool = this.options.bufferPool;
+      this.socket.write(response[last]!, pool ? () => { for (const chunk of response) pool.recycle(chunk); } : undefined);
     }
     if (wrote) process.nextTick(() => this.socket.uncork());
     this.lastActiveMs = Date.now();

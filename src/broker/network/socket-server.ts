@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Connection } from './connection.js';
+import { sharedBufferPool } from '../../../storage/backend/buffer-pool.js';
 
 export interface SocketServerOptions {
   host: string;
@@ -53,6 +54,7 @@ export class SocketServer {
       handle: this.options.handle,
       onError: (c, e) => this.options.log('warn', `closing connection from ${c.socket.remoteAddress}:${c.socket.remotePort}: ${e.message}`),
       onClose: (c) => this.connections.delete(c),
+      bufferPool: sharedBufferPool,
     });
     this.connections.add(connection);
   }
