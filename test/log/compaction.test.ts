@@ -6,7 +6,7 @@ import { CompressionType } from '../../codecs/index.js';
 import { BACKEND_NAMES, createBackend, type BackendName, type LogDirectory } from '../../storage/backend/index.js';
 import { CLEANER_OFFSET_CHECKPOINT } from '../../storage/checkpoint/offset-checkpoint.js';
 import { LogConfig } from '../../storage/config/log-config.js';
-import { hashKey, Log, LogCleaner, LogManager, OffsetMap } from '../../storage/log/index.js';
+import { cleanableRange, Cleaner, hashKey, Log, LogCleaner, LogCleaningAbortedError, LogManager, OffsetMap } from '../../storage/log/index.js';
 import {
   buildEndTransactionMarkerBatch,
   buildRecordBatch,
@@ -438,6 +438,71 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('log compaction on the %s 
     await log.close();
   });
 
+  it('serves reads running during a cleaning: every record at its offset, from the old or the cleaned segments', async () => {
+    const log = await open(compactConfig({ 'segment.bytes': 1500 }));
+    for (let round = 0; round < 8; round++) {
+      for (let i = 0; i < 6; i++) await log.append(batchOf([{ key: `k${i}`, value: `r${round}-${i}`.padEnd(40, '.') }]));
+    }
+    await settle(log);
+    const original = new Map((await readLog(log)).records.map((r) => [r.offset, r.value]));
+    const readers = Array.from({ length: 8 }, async () => {
+      const seen: Stored[][] = [];
+      for (let i = 0; i < 6; i++) seen.push((await readLog(log)).records);
+      return seen;
+    });
+    const [result, ...views] = await Promise.all([clean(log), ...readers]);
+    expect(result.stats.groupsCleaned).toBeGreaterThan(2); // several swaps happened under the readers
+    const latest = Array.from({ length: 6 }, (_, i) => 42 + i);
+    for (const records of views.flat()) {
+      const offsets = records.map((r) => r.offset);
+      expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+      expect(new Set(offsets).size).toBe(offsets.length);
+      for (const r of records) expect(r.value).toBe(original.get(r.offset));
+      expect(offsets.slice(-6)).toEqual(latest);
+    }
+    expect((await readLog(log)).records.map((r) => r.offset)).toEqual(latest);
+    await log.close();
+  });
+
+  it('lets truncation and close abort a cleaning, which leaves no .cleaned files and the data whole', async () => {
+    const log = await open(compactConfig());
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 5; i++) await log.append(batchOf([{ key: `k${i}`, value: `r${round}-${i}`.padEnd(50, '.') }]));
+    }
+    await settle(log);
+    const before = pairs((await readLog(log)).records);
+    const events: string[] = [];
+    const cleanAndThen = (interrupt: () => Promise<void>) => {
+      let checks = 0;
+      let interruption: Promise<void> | undefined;
+      const cleaning = log.runCleaning(async (signal) => {
+        const range = await cleanableRange(log, undefined, now);
+        return new Cleaner({ ioBufferSize: 256 }).clean(log, range, now, () => {
+          if (++checks === 4) interruption = interrupt().then(() => void events.push('interrupted'));
+          signal.throwIfAborted();
+        });
+      });
+      return { cleaning: cleaning.catch((e: unknown) => (events.push('cleaning stopped'), e)), interruption: () => interruption };
+    };
+
+    const first = cleanAndThen(() => log.truncateTo(24));
+    expect(await first.cleaning).toBeInstanceOf(LogCleaningAbortedError);
+    await first.interruption();
+    expect(events).toEqual(['cleaning stopped', 'interrupted']);
+    expect(await objectNames(dir, '.cleaned')).toEqual([]);
+    expect(pairs((await readLog(log)).records)).toEqual(before.slice(0, 24));
+
+    await settle(log); // truncation made segment 0 active again
+    const second = cleanAndThen(() => log.close());
+    expect(await second.cleaning).toBeInstanceOf(LogCleaningAbortedError);
+    await second.interruption();
+    expect(await objectNames(dir, '.cleaned')).toEqual([]);
+    const reopened = await open(compactConfig());
+    expect(pairs((await readLog(reopened)).records)).toEqual(before.slice(0, 24));
+    await reopened.close();
+    expect(warnings).toEqual([]);
+  });
+
   describe('crash recovery', () => {
     // Two logs written alike: the twin is cleaned for real, and its cleaned
     // segment planted in the first log's directory under a temporary suffix,
@@ -623,6 +688,31 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('log compaction on the %s 
       const next = await manager.cleaner.cleanNow();
       expect(next).toMatchObject({ key: 'orders-0', firstDirtyOffset: 12, endOffset: 20 });
       expect(pairs((await readLog(log)).records).map((p) => p[0])).toEqual([16, 17, 18, 19]);
+
+      // A deleted partition leaves the checkpoint, so a new one of the same name starts dirty.
+      await fill(await manager.getOrCreateLog('audit', 3), 1);
+      expect(await manager.cleaner.cleanNow()).toMatchObject({ key: 'audit-3', endOffset: 4 });
+      await manager.deleteLog('orders', 0);
+      await manager.close();
+      const root2 = await createBackend(name).openDirectory(path);
+      expect((await root2.readAll(CLEANER_OFFSET_CHECKPOINT)).toString()).toBe('0\n1\naudit 3 4\n');
+      await root2.close();
+      manager = await openManager();
+    });
+
+    it('cleans in the background when log.cleaner.enable is on', async () => {
+      manager = await LogManager.open({
+        logDirs: [path],
+        defaults: { 'storage.backend': name, 'cleanup.policy': 'compact' },
+        retentionCheckIntervalMs: 0,
+        cleanerBackoffMs: 5,
+        now: clock,
+      });
+      const log = await manager.getOrCreateLog('background', 0);
+      await fill(log, 3);
+      for (let waited = 0; manager.cleaner.checkpoints.get('background-0') !== 12 && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      expect(manager.cleaner.checkpoints.get('background-0')).toBe(12);
+      expect(pairs((await readLog(log)).records).map((p) => p[2])).toEqual(['value-2-0', 'value-2-1', 'value-2-2', 'value-2-3']);
     });
 
     it('applies retention and compaction under cleanup.policy=compact,delete', async () => {
