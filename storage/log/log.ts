@@ -5,9 +5,8 @@ import { validateBatches } from '../record/record-batch-scan.js';
 import { decodeRecords } from '../record/record.js';
 import type { RecordBatchView } from '../record/record-batch-view.js';
 import { recoverInterruptedSwaps } from './cleaner/swap-recovery.js';
-import { LogCleaningAbortedError } from './log-errors.js';
 import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, logFileName, parseLogFileName, parseSegmentFileName, segmentFileNames, SWAP_SUFFIX, TIME_INDEX_SUFFIX } from './log-file-names.js';
-import { InvalidTimestampError, OffsetOutOfRangeError, RecordTooLargeError } from './log-errors.js';
+import { InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError } from './log-errors.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LogSegment } from './log-segment.js';
 

@@ -117,8 +117,11 @@ export class LogCleaner {
   cleanNow(): Promise<LogCleaningOutcome | undefined> {
     return this.serialize(async () => {
       const now = this.now();
+      const logs = [...this.logs()];
+      // Forget failures of logs that are gone (Kafka's maintainUncleanablePartitions).
+      for (const key of this.uncleanable) if (!logs.some(([k]) => k === key)) this.uncleanable.delete(key);
       let dirtiest: { key: string; log: Log; ratio: number } | undefined;
-      for (const [key, log] of this.logs()) {
+      for (const [key, log] of logs) {
         if (!log.config.compact || this.uncleanable.has(key)) continue;
         let range: CleanableRange;
         try {
@@ -132,7 +135,7 @@ export class LogCleaner {
         if (!dirtiest || range.cleanableRatio > dirtiest.ratio) dirtiest = { key, log, ratio: range.cleanableRatio };
       }
       const outcome = dirtiest ? await this.cleanOne(dirtiest.key, dirtiest.log, now) : undefined;
-      for (const [key, log] of this.logs()) {
+      for (const [key, log] of logs) {
         if (this.stopped || !log.config.compact || !log.config.delete || this.uncleanable.has(key)) continue;
         try {
           await log.deleteRetainedSegments();
