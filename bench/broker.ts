@@ -1,0 +1,248 @@
+// npm run bench:broker — the broker end to end, driven by real clients:
+// librdkafka (a small C client in bench/librdkafka, compiled here with gcc)
+// and KafkaJS. Produce and consume of 100 B and 1 KiB records, acks=1 and
+// acks=all, into one and eight partitions; produce latency at a fixed rate.
+// In the same run: raw loopback TCP and raw fs write MB/s, the limits every
+// figure is printed beside. Writes bench-broker.json (or SAMSA_BENCH_OUT).
+//
+// Needs gcc and librdkafka's headers (Debian: `apt-get install librdkafka-dev`)
+// for the librdkafka cases; without them only KafkaJS runs.
+// SAMSA_BENCH_SCALE (default 1) scales the record counts; SAMSA_BENCH_ROUNDS
+// (default 3) repeats each librdkafka case and reports the median.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { printTable } from './measure.js';
+
+const SCALE = Number(process.env.SAMSA_BENCH_SCALE ?? 1);
+const ROUNDS = Number(process.env.SAMSA_BENCH_ROUNDS ?? 3);
+const work = fs.mkdtempSync(join(tmpdir(), 'samsa-bench-broker-'));
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = join(here, '..', '..');
+
+interface Row {
+  client: string;
+  case: string;
+  recordSize: number;
+  acks: string;
+  partitions: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  limit: string;
+  ratio: number;
+  p50Ms?: number;
+  p99Ms?: number;
+}
+const rows: Row[] = [];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Loopback TCP between two threads, 4 MiB writes for one second: the network limit. */
+async function loopbackTcp(): Promise<number> {
+  let received = 0;
+  const server = createServer((s) => s.on('data', (d: Buffer) => (received += d.length)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  const writer = new Worker(
+    `const { connect } = require('node:net'); const { workerData } = require('node:worker_threads');
+     const buf = Buffer.alloc(4 << 20, 7); const s = connect(workerData, '127.0.0.1', () => {
+       const end = Date.now() + 1500; const pump = () => { while (Date.now() < end) { if (!s.write(buf)) return s.once('drain', pump); } s.end(); }; pump(); });`,
+    { eval: true, workerData: port },
+  );
+  await new Promise((r) => setTimeout(r, 500)); // warm up
+  const start = received;
+  const t0 = process.hrtime.bigint();
+  await new Promise((r) => setTimeout(r, 800));
+  const mbps = (received - start) / (Number(process.hrtime.bigint() - t0) / 1e9) / 1e6;
+  await new Promise((r) => writer.once('exit', r));
+  server.close();
+  return mbps;
+}
+
+/** fs.writeSync of 256 MiB in 1 MiB writes from one reused buffer, into the page cache as Kafka writes: the disk limit. */
+function rawFsWrite(): number {
+  const path = join(work, 'raw');
+  const chunk = Buffer.alloc(1 << 20, 3);
+  const fd = fs.openSync(path, 'w');
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < 256; i++) fs.writeSync(fd, chunk);
+  const mbps = (256 << 20) / (Number(process.hrtime.bigint() - t0) / 1e9) / 1e6;
+  fs.closeSync(fd);
+  fs.rmSync(path);
+  return mbps;
+}
+
+function compileRdkafkaBench(): string | undefined {
+  const out = join(work, 'rdkafka-bench');
+  const res = spawnSync('gcc', ['-O2', '-o', out, join(root, 'bench', 'librdkafka', 'rdkafka-bench.c'), '-lrdkafka'], { encoding: 'utf8' });
+  if (res.status !== 0) {
+    console.log(`  (librdkafka cases skipped: gcc could not build bench/librdkafka/rdkafka-bench.c — apt-get install librdkafka-dev)\n${res.stderr ?? ''}`);
+    return undefined;
+  }
+  return out;
+}
+
+async function startBroker(): Promise<{ child: ChildProcess; bootstrap: string }> {
+  const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'broker', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${join(work, 'logs')}`, '--override', 'broker.id=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      output += d.toString();
+      const m = /listening on [^:]+:(\d+)/.exec(output);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`broker exited ${code}: ${output}`)));
+  });
+  return { child, bootstrap: `127.0.0.1:${port}` };
+}
+
+function rdkafka(bin: string, args: string[]): Record<string, number> {
+  const out = execFileSync(bin, args, { encoding: 'utf8', timeout: 300_000 });
+  return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
+}
+
+async function main(): Promise<void> {
+  console.log('measuring the limits…');
+  const tcp = await loopbackTcp();
+  const disk = rawFsWrite();
+  console.log(`  loopback TCP ${tcp.toFixed(0)} MB/s, raw fs write ${disk.toFixed(0)} MB/s`);
+  const bin = compileRdkafkaBench();
+  const { child, bootstrap } = await startBroker();
+  const kafka = new Kafka({ clientId: 'samsa-bench', brokers: [bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  let topicNumber = 0;
+  const newTopic = async (partitions: number): Promise<string> => {
+    const topic = `bench-${++topicNumber}`;
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] });
+    return topic;
+  };
+  const add = (row: Omit<Row, 'ratio' | 'mbPerSec'> & { bytesPerSec: number }) => {
+    const limit = row.limit === 'fs' ? disk : tcp;
+    const { bytesPerSec, ...rest } = row;
+    const r: Row = { ...rest, mbPerSec: bytesPerSec / 1e6, ratio: bytesPerSec / 1e6 / limit };
+    rows.push(r);
+    console.log(`  ${r.client} ${r.case} ${r.recordSize} B acks=${r.acks} ${r.partitions}p: ${Math.round(r.recordsPerSec)} records/s, ${r.mbPerSec.toFixed(1)} MB/s (${(r.ratio * 100).toFixed(0)}% of ${row.limit === 'fs' ? 'raw fs write' : 'loopback TCP'})${r.p99Ms !== undefined ? `, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms` : ''}`);
+  };
+
+  try {
+    if (bin) {
+      for (const size of [100, 1024]) {
+        const count = Math.round((size === 100 ? 2_000_000 : 400_000) * SCALE);
+        for (const acks of ['1', 'all']) {
+          for (const partitions of [1, 8]) {
+            const produced: number[] = [];
+            const consumed: number[] = [];
+            for (let round = 0; round < ROUNDS; round++) {
+              const topic = await newTopic(partitions);
+              const p = rdkafka(bin, ['produce', bootstrap, topic, String(partitions), String(count), String(size), acks]);
+              if (p.failed) throw new Error(`${p.failed} records failed`);
+              produced.push(p.records! / p.seconds!);
+              const c = rdkafka(bin, ['consume', bootstrap, topic, String(partitions), String(count)]);
+              consumed.push(c.records! / c.seconds!);
+              await admin.deleteTopics({ topics: [topic] });
+            }
+            const rate = median(produced);
+            add({ client: 'librdkafka', case: 'produce', recordSize: size, acks, partitions, recordsPerSec: rate, bytesPerSec: rate * size, limit: 'fs' });
+            if (acks === '1') {
+              const c = median(consumed);
+              add({ client: 'librdkafka', case: 'consume', recordSize: size, acks: '-', partitions, recordsPerSec: c, bytesPerSec: c * size, limit: 'tcp' });
+            }
+          }
+        }
+      }
+      for (const acks of ['1', 'all']) {
+        const topic = await newTopic(1);
+        const l = rdkafka(bin, ['latency', bootstrap, topic, '10000', String(5 * SCALE), '100', acks]);
+        add({ client: 'librdkafka', case: 'latency@10k/s', recordSize: 100, acks, partitions: 1, recordsPerSec: l.records! / l.seconds!, bytesPerSec: (l.records! / l.seconds!) * 100, limit: 'fs', p50Ms: l.p50, p99Ms: l.p99 });
+      }
+    }
+
+    // KafkaJS: batches of 1000 messages, eight sends in flight.
+    const producer = kafka.producer();
+    await producer.connect();
+    for (const size of [100, 1024]) {
+      const value = Buffer.alloc(size, 'k');
+      const count = Math.round((size === 100 ? 200_000 : 100_000) * SCALE);
+      for (const acks of [1, -1]) {
+        for (const partitions of [1, 8]) {
+          const topic = await newTopic(partitions);
+          const messages = Array.from({ length: 1000 }, () => ({ value }));
+          const t0 = process.hrtime.bigint();
+          let next = 0;
+          const lane = async () => {
+            while (next < count / 1000) {
+              const i = next++;
+              await producer.send({ topic, acks, compression: CompressionTypes.None, messages: messages.map((m) => ({ ...m, partition: i % partitions })) });
+            }
+          };
+          await Promise.all(Array.from({ length: 8 }, lane));
+          const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+          add({ client: 'kafkajs', case: 'produce', recordSize: size, acks: acks === -1 ? 'all' : '1', partitions, recordsPerSec: count / seconds, bytesPerSec: (count * size) / seconds, limit: 'fs' });
+          if (acks === 1) await kafkajsConsume(kafka, topic, count, size, partitions, add);
+          await admin.deleteTopics({ topics: [topic] });
+        }
+      }
+    }
+    await producer.disconnect();
+  } finally {
+    await admin.disconnect();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+
+  console.log();
+  printTable(
+    ['client', 'case', 'size', 'acks', 'parts', 'records/s', 'MB/s', 'limit', 'ratio', 'p50 ms', 'p99 ms'],
+    rows.map((r) => [r.client, r.case, `${r.recordSize}`, r.acks, `${r.partitions}`, `${Math.round(r.recordsPerSec)}`, r.mbPerSec.toFixed(1), r.limit === 'fs' ? `fs ${disk.toFixed(0)}` : `tcp ${tcp.toFixed(0)}`, `${(r.ratio * 100).toFixed(1)}%`, r.p50Ms?.toFixed(2) ?? '', r.p99Ms?.toFixed(2) ?? '']),
+  );
+  const out = process.env.SAMSA_BENCH_OUT ?? 'bench-broker.json';
+  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), limits: { loopbackTcpMBps: tcp, rawFsWriteMBps: disk }, rows }, null, 2));
+  console.log(`\nwrote ${out}`);
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+/** A KafkaJS group consumer reading the whole topic; skipped (with a note) if the broker refuses groups. */
+async function kafkajsConsume(kafka: Kafka, topic: string, count: number, size: number, partitions: number, add: (row: any) => void): Promise<void> {
+  const consumer = kafka.consumer({ groupId: `bench-${topic}`, maxWaitTimeInMs: 100 });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    // Timed from the arrival of the first batch, whose records are not counted (joining the group is not consuming).
+    let got = 0;
+    let timed = 0;
+    let t0 = 0n;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`KafkaJS consumed ${got} of ${count} in 120 s`)), 120_000);
+      void consumer
+        .run({
+          eachBatch: async ({ batch }) => {
+            if (got === 0) t0 = process.hrtime.bigint();
+            else timed += batch.messages.length;
+            got += batch.messages.length;
+            if (got >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    add({ client: 'kafkajs', case: 'consume', recordSize: size, acks: '-', partitions, recordsPerSec: timed / seconds, bytesPerSec: (timed * size) / seconds, limit: 'tcp' });
+  } catch (e) {
+    console.log(`  kafkajs consume skipped: ${(e as Error).message}`);
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
+}
+
+await main();
