@@ -503,6 +503,44 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('log compaction on the %s 
     expect(warnings).toEqual([]);
   });
 
+  it('removes the marker of a transaction whose records are all gone, delete.retention.ms after it was first found empty', async () => {
+    const log = await open(compactConfig({ 'delete.retention.ms': 5_000 }));
+    const txn = { producerId: 20, producerEpoch: 1, baseSequence: 0, isTransactional: true };
+    const commit = () => buildEndTransactionMarkerBatch({ type: ControlRecordType.Commit, coordinatorEpoch: 0 }, { producerId: 20, producerEpoch: 1, timestamp: T0 });
+    await log.append(batchOf([{ key: 'k', value: 'in txn' }], txn)); // 0
+    await log.append(commit()); // 1
+    await log.append(batchOf([{ key: 'k', value: 'plain' }])); // 2
+    await log.append(batchOf([{ key: 'j', value: 'later txn' }], { ...txn, baseSequence: 1 })); // 3
+    await log.append(commit()); // 4: producer 20's last batch, which always stays
+    const controls = async () => (await readLog(log)).batches.filter((b) => b.isControl).map((b) => [b.baseOffset, b.hasDeleteHorizonMs ? b.deleteHorizonMs : null]);
+    const pass = async (checkpoint: number | undefined, key: string) => {
+      await log.append(batchOf([{ key, value: 'dirt' }]));
+      await settle(log);
+      return (await clean(log, checkpoint)).endOffset;
+    };
+
+    // First cleaning: the transaction's record goes, its marker stays (its data was still read).
+    let checkpoint = await pass(undefined, 'x');
+    expect(pairs((await readLog(log)).records).map((p) => p[0])).toEqual([2, 3, 5]);
+    expect(await controls()).toEqual([
+      [1, null],
+      [4, null],
+    ]);
+    // Second: the marker closes an empty transaction, so it gets its delete horizon.
+    const second = now;
+    checkpoint = await pass(checkpoint, 'y');
+    expect(await controls()).toEqual([
+      [1, second + 5_000],
+      [4, null],
+    ]);
+    // Past the horizon it goes; the producer's last marker stays.
+    now = second + 5_000;
+    await pass(checkpoint, 'z');
+    expect(await controls()).toEqual([[4, null]]);
+    expect(pairs((await readLog(log)).records).map((p) => p[0])).toEqual([2, 3, 5, 6, 7]);
+    await log.close();
+  });
+
   describe('crash recovery', () => {
     // Two logs written alike: the twin is cleaned for real, and its cleaned
     // segment planted in the first log's directory under a temporary suffix,

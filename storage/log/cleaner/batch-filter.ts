@@ -133,6 +133,15 @@ export function filterBatch(batch: RecordBatchView, ctx: FilterContext, out: Bat
     return;
   }
 
+  // A control batch kept whole needs no decoding unless its delete horizon must be set.
+  if (isControl && !discardRecords && !(canDiscard && !hasHorizon) && count > 0) {
+    out.add(batch.bytes);
+    stats.recordsWritten += count;
+    stats.bytesWritten += batch.sizeInBytes;
+    stats.batchesCopied++;
+    return;
+  }
+
   kept.length = 0;
   let dropped = 0;
   let tombstones = false;
