@@ -36,6 +36,19 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'log.roll.hours', type: 'int', defaultValue: '168', min: 1, doc: 'segment age in hours when log.roll.ms is unset' },
   { name: 'cluster.id', type: 'string', defaultValue: '', doc: "samsa's own: the cluster id to use when the log dirs hold none" },
   { name: 'zookeeper.connect', type: 'string', defaultValue: '', doc: 'ZooKeeper for a cluster; empty for a single broker' },
+  { name: 'group.min.session.timeout.ms', type: 'int', defaultValue: '6000', doc: 'shortest session timeout a group member may ask for' },
+  { name: 'group.max.session.timeout.ms', type: 'int', defaultValue: '1800000', doc: 'longest session timeout a group member may ask for' },
+  { name: 'group.initial.rebalance.delay.ms', type: 'int', defaultValue: '3000', min: 0, doc: 'how long the first rebalance of an empty group waits for more members to join' },
+  { name: 'group.max.size', type: 'int', defaultValue: '2147483647', min: 1, doc: 'most members a group may have' },
+  { name: 'offsets.topic.num.partitions', type: 'int', defaultValue: '50', min: 1, doc: 'partitions of __consumer_offsets (fixed once it exists)' },
+  { name: 'offsets.topic.replication.factor', type: 'int', defaultValue: '1', min: 1, doc: 'replication factor of __consumer_offsets, at most the live brokers' },
+  { name: 'offsets.topic.segment.bytes', type: 'int', defaultValue: '104857600', min: 1, doc: 'segment size of __consumer_offsets' },
+  { name: 'offsets.topic.compression.codec', type: 'int', defaultValue: '0', min: 0, max: 4, doc: 'compression of the records the coordinator writes (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd)' },
+  { name: 'offsets.load.buffer.size', type: 'int', defaultValue: '5242880', min: 1, doc: 'bytes read at a time when loading __consumer_offsets' },
+  { name: 'offsets.retention.minutes', type: 'int', defaultValue: '10080', min: 1, doc: 'how long the offsets of an empty group are kept' },
+  { name: 'offsets.retention.check.interval.ms', type: 'long', defaultValue: '600000', min: 1, doc: 'how often expired offsets are removed' },
+  { name: 'offset.metadata.max.bytes', type: 'int', defaultValue: '4096', doc: 'largest metadata string a committed offset may carry' },
+  { name: 'offsets.commit.timeout.ms', type: 'int', defaultValue: '5000', min: 1, doc: 'accepted for compatibility: commits wait for the local log append' },
 ];
 
 /** Broker setting → the topic config it is the default of (Kafka's synonyms). */

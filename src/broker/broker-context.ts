@@ -1,4 +1,5 @@
 import type { BrokerConfig } from './broker-config.js';
+import type { GroupCoordinator } from './group/group-coordinator.js';
 import type { FetchSessionCache } from './replica/fetch-session-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
 import type { TopicManager } from './metadata/topic-manager.js';
@@ -24,4 +25,6 @@ export interface BrokerContext {
   /** Producer ids for idempotent producers. */
   nextProducerId(): number;
   log(level: 'info' | 'warn' | 'error', message: string): void;
+  /** The group coordinator (consumer groups and committed offsets). */
+  readonly groups?: GroupCoordinator;
 }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { LogManager } from '../../storage/log/log-manager.js';
 import { BrokerConfig } from './broker-config.js';
 import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
+import { GroupCoordinator } from './group/group-coordinator.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
 import { API_HANDLERS } from './handlers/index.js';
 import { KafkaApis } from './kafka-apis.js';
@@ -49,6 +50,7 @@ export class Broker {
       flushSchedulerIntervalMs: config.int('log.flush.scheduler.interval.ms') >= Number.MAX_SAFE_INTEGER ? 0 : config.int('log.flush.scheduler.interval.ms'),
       warn: (m) => log('warn', m),
     });
+    let groups: GroupCoordinator | undefined;
     try {
       const listener = config.listeners[0]!;
       const advertised = config.advertisedListeners[0]!;
@@ -60,6 +62,7 @@ export class Broker {
         deleteTopicEnable: config.bool('delete.topic.enable'),
       });
       await topics.load();
+      groups = GroupCoordinator.forBroker(config, topics, () => context.liveBrokers().length, log);
       let producerIds = Date.now() * 1000; // unique across restarts without a coordinator to ask
       const context: BrokerContext = {
         config,
@@ -72,7 +75,10 @@ export class Broker {
         controllerId: () => brokerId,
         nextProducerId: () => producerIds++,
         log,
+        groups,
       };
+      // __consumer_offsets loads in the background; its groups answer COORDINATOR_LOAD_IN_PROGRESS until then.
+      void groups.startup();
       let apis: KafkaApis | undefined;
       const handlers = [apiVersionsHandler(() => apis!.supportedVersions()), ...API_HANDLERS];
       apis = new KafkaApis(handlers, context);
@@ -97,6 +103,7 @@ export class Broker {
       log('info', `broker ${brokerId} of cluster ${clusterId} listening on ${listener.host || '*'}:${port} (log.dirs ${config.logDirs.join(',')}, storage.backend ${String(config.topicDefaults['storage.backend'] ?? 'file')})`);
       return broker;
     } catch (e) {
+      await groups?.shutdown();
       await logManager.close();
       throw e;
     }
@@ -108,7 +115,9 @@ export class Broker {
       if (this.checkpointTimer) clearInterval(this.checkpointTimer);
       const closing = this.server.close();
       this.context.replicas.wakeAll();
+      const groupsStopped = this.context.groups?.shutdown();
       await closing;
+      await groupsStopped;
       await this.logManager.close();
     })();
     return this.stopping;

@@ -6,17 +6,22 @@ const GROUP = 0;
 
 /**
  * FindCoordinator: which broker coordinates a group. On a single broker it is
- * always this one; transaction coordinators do not exist yet, so transactional
- * keys get COORDINATOR_NOT_AVAILABLE.
+ * always this one, once its __consumer_offsets partitions are loaded
+ * (COORDINATOR_NOT_AVAILABLE until then); transaction coordinators do not
+ * exist yet, so transactional keys get COORDINATOR_NOT_AVAILABLE.
  */
 export const findCoordinatorHandler: ApiHandler = {
   request: FindCoordinatorRequest,
   response: FindCoordinatorResponse,
   handle(request: any, ctx: RequestContext) {
     const self = ctx.broker.liveBrokers().find((b) => b.nodeId === ctx.broker.brokerId)!;
+    // While __consumer_offsets loads (or after shutdown began) the group coordinator is not available yet.
+    const groupAvailable = (key: string) => ctx.broker.groups?.coordinatorError(key) == null;
     const answer = (key: string) =>
       request.keyType === GROUP
-        ? { key, nodeId: self.nodeId, host: self.host, port: self.port, errorCode: ErrorCode.NONE, errorMessage: null }
+        ? groupAvailable(key)
+          ? { key, nodeId: self.nodeId, host: self.host, port: self.port, errorCode: ErrorCode.NONE, errorMessage: null }
+          : { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'the group coordinator is loading __consumer_offsets' }
         : { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'this broker has no transaction coordinator yet' };
     if (ctx.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: (request.coordinatorKeys as string[]).map(answer) };
     const one = answer(request.key);

@@ -1,0 +1,14 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { HeartbeatRequest, HeartbeatResponse } from '../../protocol/messages/heartbeat.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+
+/** Heartbeat: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin. */
+export const heartbeatHandler: ApiHandler = {
+  request: HeartbeatRequest,
+  response: HeartbeatResponse,
+  handle(request: any, ctx: RequestContext) {
+    const groups = ctx.broker.groups;
+    const errorCode = groups ? groups.heartbeat(request.groupId, request.memberId, request.groupInstanceId ?? null, request.generationId) : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return { throttleTimeMs: 0, errorCode };
+  },
+};

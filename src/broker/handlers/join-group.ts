@@ -1,0 +1,46 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { JoinGroupRequest, JoinGroupResponse } from '../../protocol/messages/join-group.js';
+import { joinError } from '../group/member-metadata.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+
+/**
+ * JoinGroup: a member joins (or rejoins) a group. The response waits until
+ * the rebalance completes — every known member rejoined, or the rebalance
+ * timeout passed — and gives the leader every member's metadata to assign from.
+ */
+export const joinGroupHandler: ApiHandler = {
+  request: JoinGroupRequest,
+  response: JoinGroupResponse,
+  async handle(request: any, ctx: RequestContext) {
+    const v = ctx.apiVersion;
+    const groups = ctx.broker.groups;
+    const result = groups
+      ? await groups.joinGroup({
+          groupId: request.groupId,
+          memberId: request.memberId,
+          groupInstanceId: request.groupInstanceId ?? null,
+          requireKnownMemberId: v >= 4 && (request.groupInstanceId ?? null) === null,
+          supportSkippingAssignment: v >= 9,
+          clientId: ctx.clientId ?? '',
+          clientHost: '',
+          // v0 has no rebalance timeout: the session timeout bounds the rebalance too.
+          rebalanceTimeoutMs: v === 0 || request.rebalanceTimeoutMs < 0 ? request.sessionTimeoutMs : request.rebalanceTimeoutMs,
+          sessionTimeoutMs: request.sessionTimeoutMs,
+          protocolType: request.protocolType,
+          protocols: (request.protocols as Array<{ name: string; metadata: Buffer }>).map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
+        })
+      : joinError(request.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    return {
+      throttleTimeMs: 0,
+      errorCode: result.errorCode,
+      generationId: result.generationId,
+      protocolType: result.protocolType,
+      // Null only from v7; older versions carry "" for "no protocol".
+      protocolName: v >= 7 ? result.protocolName : (result.protocolName ?? ''),
+      leader: result.leader,
+      skipAssignment: result.skipAssignment,
+      memberId: result.memberId,
+      members: result.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadata })),
+    };
+  },
+};

@@ -1,0 +1,45 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { OffsetFetchRequest, OffsetFetchResponse } from '../../protocol/messages/offset-fetch.js';
+import type { FetchResult } from '../group/group-coordinator.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+
+type Topics = Array<{ name: string; partitionIndexes: number[] }> | null;
+
+/**
+ * OffsetFetch: a group's committed offsets. v0-7 ask for one group, v8+
+ * (KIP-709) for several; a null topic list asks for every offset the group
+ * has; a partition without a commit gets offset -1.
+ */
+export const offsetFetchHandler: ApiHandler = {
+  request: OffsetFetchRequest,
+  response: OffsetFetchResponse,
+  handle(request: any, ctx: RequestContext) {
+    const v = ctx.apiVersion;
+    const fetch = (groupId: string, topics: Topics): FetchResult => {
+      const groups = ctx.broker.groups;
+      return groups ? groups.fetchOffsets(groupId, topics) : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+    };
+    if (v >= 8) {
+      return {
+        throttleTimeMs: 0,
+        groups: (request.groups as any[]).map((g) => {
+          const result = fetch(g.groupId, g.topics);
+          return { groupId: g.groupId, topics: result.topics, errorCode: result.errorCode };
+        }),
+      };
+    }
+    const topics: Topics = request.topics;
+    const result = fetch(request.groupId, topics);
+    if (result.errorCode !== ErrorCode.NONE && v < 2) {
+      // v0-1 have no group-level error: each partition asked for carries it.
+      return {
+        throttleTimeMs: 0,
+        topics: (topics ?? []).map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: result.errorCode })),
+        })),
+      };
+    }
+    return { throttleTimeMs: 0, topics: result.topics, errorCode: result.errorCode };
+  },
+};

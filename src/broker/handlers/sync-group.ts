@@ -1,0 +1,29 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/sync-group.js';
+import { syncError } from '../group/member-metadata.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+
+/**
+ * SyncGroup: the leader sends the assignment it computed, every member gets
+ * its own part. Followers wait until the leader's assignment is stored. The
+ * assignments are the clients' bytes, passed through untouched.
+ */
+export const syncGroupHandler: ApiHandler = {
+  request: SyncGroupRequest,
+  response: SyncGroupResponse,
+  async handle(request: any, ctx: RequestContext) {
+    const groups = ctx.broker.groups;
+    const result = groups
+      ? await groups.syncGroup({
+          groupId: request.groupId,
+          generationId: request.generationId,
+          memberId: request.memberId,
+          groupInstanceId: request.groupInstanceId ?? null,
+          protocolType: request.protocolType ?? null,
+          protocolName: request.protocolName ?? null,
+          assignments: (request.assignments as Array<{ memberId: string; assignment: Buffer }>).map((a) => ({ memberId: a.memberId, assignment: Buffer.from(a.assignment) })),
+        })
+      : syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    return { throttleTimeMs: 0, errorCode: result.errorCode, protocolType: result.protocolType, protocolName: result.protocolName, assignment: result.assignment };
+  },
+};
