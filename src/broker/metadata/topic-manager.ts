@@ -5,6 +5,8 @@ import type { Partition } from '../replica/partition.js';
 import type { TopicInfo, TopicStore } from './topic-store.js';
 
 const LEGAL_NAME = /^[a-zA-Z0-9._-]+$/;
+/** Partitions one request may create: a larger count is refused rather than allowed to exhaust the broker (Kafka's controller caps records per operation at 10000 too). */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
 const MAX_NAME_LENGTH = 249;
 
 /** Kafka's topic name rules, with Kafka's messages (INVALID_TOPIC_EXCEPTION). */
@@ -81,6 +83,7 @@ export class TopicManager {
       if (req.numPartitions !== -1 || req.replicationFactor !== -1) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
       }
+      if (req.assignments.length > MAX_PARTITIONS_PER_REQUEST) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `${req.assignments.length} partition assignments exceed the ${MAX_PARTITIONS_PER_REQUEST} one request may create.`);
       const sorted = [...req.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
       sorted.forEach((a, i) => {
         if (a.partitionIndex !== i) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
@@ -90,6 +93,7 @@ export class TopicManager {
       const count = req.numPartitions === -1 ? this.defaults.numPartitions : req.numPartitions;
       const factor = req.replicationFactor === -1 ? this.defaults.replicationFactor : req.replicationFactor;
       if (count <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+      if (count > MAX_PARTITIONS_PER_REQUEST) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Number of partitions ${count} exceeds the ${MAX_PARTITIONS_PER_REQUEST} one request may create.`);
       if (factor <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
       if (factor > live.length) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${factor} larger than available brokers: ${live.length}.`);
       replicas = this.assign(count, factor, live, 0);
@@ -146,6 +150,7 @@ export class TopicManager {
     const current = topic.replicas.length;
     if (count < current) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${count}.`);
     if (count === current) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
+    if (count - current > MAX_PARTITIONS_PER_REQUEST) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Adding ${count - current} partitions exceeds the ${MAX_PARTITIONS_PER_REQUEST} one request may create.`);
     const live = this.liveBrokers();
     let added: number[][];
     if (assignments) {
