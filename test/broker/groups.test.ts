@@ -355,4 +355,304 @@ describe('group coordinator (raw protocol)', () => {
     expect((await c.request('LeaveGroup', 0, { groupId: 'leaving-v0', memberId: jd.memberId })).errorCode).toBe(0);
     expect((await describeGroup(c, 'leaving-v0')).groupState).toBe('Empty');
   });
+
+  it('commits and fetches offsets with every OffsetCommit and OffsetFetch version, keeping metadata strings', async () => {
+    const c = await connect();
+    for (let v = 0; v <= 9; v++) {
+      const body = commitBody('simple', 'other', { 0: 100 + v, 1: 200 + v }, { metadata: `committed by v${v}` });
+      expect(await commitCodes(c, body, v)).toEqual([0, 0]);
+      const fetched = await fetchOffsets(c, 'simple', [{ name: 'other', partitionIndexes: [0, 1] }], 1);
+      expect(fetched.topics[0].partitions.map((p: any) => [p.partitionIndex, p.committedOffset, p.metadata, p.errorCode])).toEqual([
+        [0, 100 + v, `committed by v${v}`, 0],
+        [1, 200 + v, `committed by v${v}`, 0],
+      ]);
+    }
+    // Null metadata is stored as "", as Kafka does.
+    expect(await commitCodes(c, commitBody('simple', 'other', { 1: 300 }, { metadata: null }))).toEqual([0]);
+    for (const v of [0, 1, 2, 3, 4, 5, 6, 7]) {
+      const res = await fetchOffsets(c, 'simple', [{ name: 'other', partitionIndexes: [0, 1, 7] }, { name: 't', partitionIndexes: [2] }], v);
+      const got = res.topics.map((t: any) => [t.name, t.partitions.map((p: any) => [p.partitionIndex, p.committedOffset, p.metadata])]);
+      expect(got).toEqual([
+        ['other', [[0, 109, 'committed by v9'], [1, 300, ''], [7, -1, '']]],
+        ['t', [[2, -1, '']]],
+      ]);
+      if (v >= 2) expect(res.errorCode).toBe(0);
+    }
+    // v2+: a null topic list means every committed offset of the group.
+    const all = await fetchOffsets(c, 'simple', null, 7);
+    expect(all.topics.map((t: any) => [t.name, t.partitions.map((p: any) => [p.partitionIndex, p.committedOffset])])).toEqual([['other', [[0, 109], [1, 300]]]]);
+    // v8+: several groups in one request; an unknown group has no offsets.
+    for (const v of [8, 9]) {
+      const multi = await c.request('OffsetFetch', v, {
+        groups: [
+          { groupId: 'simple', memberId: null, memberEpoch: -1, topics: null },
+          { groupId: 'nobody-here', memberId: null, memberEpoch: -1, topics: [{ name: 'other', partitionIndexes: [0] }] },
+        ],
+        requireStable: true,
+      });
+      expect(multi.groups.map((g: any) => [g.groupId, g.errorCode, g.topics.map((t: any) => [t.name, t.partitions.map((p: any) => [p.partitionIndex, p.committedOffset])])])).toEqual([
+        ['simple', 0, [['other', [[0, 109], [1, 300]]]]],
+        ['nobody-here', 0, [['other', [[0, -1]]]]],
+      ]);
+    }
+  });
+
+  it('refuses commits to unknown partitions, oversized metadata, unknown members, stale or foreign generations', async () => {
+    const c = await connect();
+    const body = {
+      ...commitBody('refusals', 'other', { 0: 1 }),
+      topics: [
+        { name: 'other', partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: 3, commitTimestamp: -1, committedMetadata: 'ok' }, { partitionIndex: 9, committedOffset: 5, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: '' }] },
+        { name: 'no-such-topic', partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: '' }] },
+        { name: 'other', partitions: [{ partitionIndex: 1, committedOffset: 5, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: 'x'.repeat(4097) }] },
+      ],
+    };
+    expect(await commitCodes(c, body)).toEqual([0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.OFFSET_METADATA_TOO_LARGE]);
+    const fetched = await fetchOffsets(c, 'refusals', [{ name: 'other', partitionIndexes: [0, 1] }], 7);
+    expect(fetched.topics[0].partitions.map((p: any) => [p.committedOffset, p.committedLeaderEpoch])).toEqual([[5, 3], [-1, -1]]);
+    // A generation for a group that does not exist is refused (only generation -1 may create one).
+    expect(await commitCodes(c, commitBody('no-group', 'other', { 0: 1 }, { generationId: 5, memberId: 'm' }))).toEqual([ErrorCode.ILLEGAL_GENERATION]);
+    expect((await fetchOffsets(c, 'no-group', null, 7)).topics).toEqual([]);
+    // A group with members: strangers, simple commits and members of the rebalance in progress are refused.
+    const ja = await joinWithId(c, 'members-only');
+    expect(await commitCodes(c, commitBody('members-only', 'other', { 0: 1 }, { generationId: 1, memberId: ja.memberId }))).toEqual([ErrorCode.REBALANCE_IN_PROGRESS]);
+    await sync(c, 'members-only', 1, ja.memberId);
+    expect(await commitCodes(c, commitBody('members-only', 'other', { 0: 1 }, { generationId: 1, memberId: 'stranger' }))).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
+    expect(await commitCodes(c, commitBody('members-only', 'other', { 0: 1 }))).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
+    expect(await commitCodes(c, commitBody('members-only', 'other', { 0: 1 }, { generationId: 2, memberId: ja.memberId }))).toEqual([ErrorCode.ILLEGAL_GENERATION]);
+    expect(await commitCodes(c, commitBody('members-only', 'other', { 0: 42 }, { generationId: 1, memberId: ja.memberId }))).toEqual([0]);
+    expect((await fetchOffsets(c, 'members-only', null, 7)).topics[0].partitions[0].committedOffset).toBe(42);
+  });
+
+  it('lists groups with state and type filters and describes unknown groups as Dead', async () => {
+    const c = await connect();
+    const v0 = await c.request('ListGroups', 0, {});
+    expect(v0.errorCode).toBe(0);
+    const byId = new Map(v0.groups.map((g: any) => [g.groupId, g.protocolType]));
+    expect(byId.get('simple')).toBe('');
+    expect(byId.get('members-only')).toBe('consumer');
+    const states = await c.request('ListGroups', 4, { statesFilter: ['stable'] });
+    expect(states.groups.length).toBeGreaterThan(0);
+    expect(states.groups.every((g: any) => g.groupState === 'Stable')).toBe(true);
+    expect(states.groups.map((g: any) => g.groupId)).toContain('members-only');
+    const empty = await c.request('ListGroups', 4, { statesFilter: ['Empty'] });
+    expect(empty.groups.map((g: any) => g.groupId)).toContain('simple');
+    expect(empty.groups.map((g: any) => g.groupId)).not.toContain('members-only');
+    expect((await c.request('ListGroups', 5, { statesFilter: [], typesFilter: ['consumer'] })).groups).toEqual([]);
+    const classic = await c.request('ListGroups', 5, { statesFilter: ['Stable'], typesFilter: ['Classic'] });
+    expect(classic.groups.find((g: any) => g.groupId === 'members-only')).toEqual({ groupId: 'members-only', protocolType: 'consumer', groupState: 'Stable', groupType: 'classic' });
+    const unknown = await c.request('DescribeGroups', 5, { groups: ['never-seen', 'simple'], includeAuthorizedOperations: true });
+    expect(unknown.groups.map((g: any) => [g.groupId, g.errorCode, g.groupState, g.members.length, g.authorizedOperations])).toEqual([
+      ['never-seen', 0, 'Dead', 0, 328],
+      ['simple', 0, 'Empty', 0, 328],
+    ]);
+  });
+
+  it('deletes empty groups with their offsets (tombstones), refuses non-empty and unknown ones', async () => {
+    const c = await connect();
+    const res = await c.request('DeleteGroups', 2, { groupsNames: ['simple', 'members-only', 'never-seen'] });
+    expect(res.results.map((r: any) => [r.groupId, r.errorCode])).toEqual([
+      ['simple', 0],
+      ['members-only', ErrorCode.NON_EMPTY_GROUP],
+      ['never-seen', ErrorCode.GROUP_ID_NOT_FOUND],
+    ]);
+    expect((await fetchOffsets(c, 'simple', null, 7)).topics).toEqual([]);
+    expect((await describeGroup(c, 'simple')).groupState).toBe('Dead');
+    expect((await c.request('DeleteGroups', 0, { groupsNames: ['simple'] })).results[0].errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    // The log holds a tombstone for each offset and for the group.
+    const records = await offsetsRecords(b, offsetsPartitionFor('simple', 50));
+    const last = new Map<string, Buffer | null>();
+    for (const r of records) last.set(r.key.toString('hex'), r.value);
+    const keysOfSimple = [...last.keys()].filter((k) => Buffer.from(k, 'hex').includes(Buffer.from('simple')));
+    expect(keysOfSimple.length).toBe(3); // two offsets and the group
+    expect(keysOfSimple.every((k) => last.get(k) === null)).toBe(true);
+  });
+
+  it('OffsetDelete keeps offsets of subscribed topics (GROUP_SUBSCRIBED_TO_TOPIC) and deletes the rest', async () => {
+    const c = await connect();
+    const j = await joinWithId(c, 'od', { protocols: [{ name: 'range', metadata: subscription(['t']) }] });
+    await sync(c, 'od', 1, j.memberId);
+    const both = { ...commitBody('od', 't', { 0: 7 }, { generationId: 1, memberId: j.memberId }) };
+    both.topics.push({ name: 'other', partitions: [{ partitionIndex: 1, committedOffset: 8, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: '' }] });
+    expect(await commitCodes(c, both)).toEqual([0, 0]);
+    const res = await c.request('OffsetDelete', 0, { groupId: 'od', topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }, { name: 'other', partitions: [{ partitionIndex: 1 }] }, { name: 'gone', partitions: [{ partitionIndex: 0 }] }] });
+    expect(res.errorCode).toBe(0);
+    expect(res.topics.map((t: any) => [t.name, t.partitions.map((p: any) => p.errorCode)])).toEqual([
+      ['t', [ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC]],
+      ['other', [0]],
+      ['gone', [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]],
+    ]);
+    const left = await fetchOffsets(c, 'od', null, 7);
+    expect(left.topics.map((t: any) => [t.name, t.partitions.map((p: any) => [p.partitionIndex, p.committedOffset])])).toEqual([['t', [[0, 7]]]]);
+    expect((await c.request('OffsetDelete', 0, { groupId: 'never-seen', topics: [] })).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    // A non-consumer group with members cannot lose offsets; an empty group loses what is asked.
+    const other = await joinWithId(c, 'od-connect', { protocolType: 'connect', protocols: [{ name: 'default', metadata: Buffer.from('x') }] });
+    expect(other.errorCode).toBe(0);
+    expect((await c.request('OffsetDelete', 0, { groupId: 'od-connect', topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }] })).errorCode).toBe(ErrorCode.NON_EMPTY_GROUP);
+    const leave = await c.request('LeaveGroup', 4, { groupId: 'od', members: [{ memberId: j.memberId, groupInstanceId: null }] });
+    expect(leave.members[0].errorCode).toBe(0);
+    const emptied = await c.request('OffsetDelete', 0, { groupId: 'od', topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }] });
+    expect(emptied.topics[0].partitions[0].errorCode).toBe(0);
+    expect((await fetchOffsets(c, 'od', null, 7)).topics).toEqual([]);
+    // An empty group without offsets is gone.
+    expect((await describeGroup(c, 'od')).groupState).toBe('Dead');
+  });
+
+  it('writes Kafka\'s record layouts to the group\'s __consumer_offsets partition (Java String.hashCode)', async () => {
+    expect(javaStringHashCode('hello')).toBe(99162322);
+    expect(javaStringHashCode('polygenelubricants')).toBe(-2147483648);
+    expect(offsetsPartitionFor('hello', 50)).toBe(22);
+    expect(offsetsPartitionFor('polygenelubricants', 50)).toBe(0);
+    expect(offsetsPartitionFor('ABCDEFGHIJ', 50)).toBe(Math.abs(javaStringHashCode('ABCDEFGHIJ')) % 50);
+    const topic = b.broker.context.topics.get('__consumer_offsets')!;
+    expect(topic.internal).toBe(true);
+    expect(topic.replicas).toHaveLength(50);
+    expect(topic.configs['cleanup.policy']).toBe('compact');
+
+    const c = await connect();
+    const before = Date.now();
+    expect(await commitCodes(c, commitBody('hello', 'other', { 1: 77 }, { metadata: 'm' }))).toEqual([0]);
+    const [record] = (await offsetsRecords(b, 22)).slice(-1);
+    const key = new ProtocolReader(record!.key);
+    expect([key.int16(), key.string(), key.string(), key.int32(), key.remaining]).toEqual([1, 'hello', 'other', 1, 0]);
+    const value = new ProtocolReader(record!.value!);
+    expect([value.int16(), value.int64(), value.int32(), value.string()]).toEqual([3, 77, -1, 'm']);
+    const commitTimestamp = value.int64();
+    expect(commitTimestamp).toBeGreaterThanOrEqual(before);
+    expect(value.remaining).toBe(0);
+
+    // Group metadata (key version 2, value version 3) is written when the leader's assignment arrives.
+    const j = await joinWithId(c, 'polygenelubricants', { instanceId: null, protocols: [{ name: 'range', metadata: subscription(['t'], 'ud') }] });
+    await sync(c, 'polygenelubricants', 1, j.memberId, [{ memberId: j.memberId, assignment: Buffer.from('assigned') }]);
+    const groupRecords = (await offsetsRecords(b, 0)).filter((r) => r.key.readInt16BE(0) === 2);
+    const last = groupRecords[groupRecords.length - 1]!;
+    const gk = new ProtocolReader(last.key);
+    expect([gk.int16(), gk.string(), gk.remaining]).toEqual([2, 'polygenelubricants', 0]);
+    const gv = new ProtocolReader(last.value!);
+    expect([gv.int16(), gv.string(), gv.int32(), gv.nullableString(), gv.nullableString()]).toEqual([3, 'consumer', 1, 'range', j.memberId]);
+    expect(gv.int64()).toBeGreaterThanOrEqual(before); // currentStateTimestamp
+    expect(gv.int32()).toBe(1); // members
+    expect([gv.string(), gv.nullableString(), gv.string(), gv.string(), gv.int32(), gv.int32()]).toEqual([j.memberId, null, 'samsa-test', '', 5000, 10_000]);
+    expect(gv.bytes()).toEqual(subscription(['t'], 'ud'));
+    expect(gv.bytes().toString()).toBe('assigned');
+    expect(gv.remaining).toBe(0);
+  });
+
+  it('answers COORDINATOR_LOAD_IN_PROGRESS while __consumer_offsets loads, NOT_COORDINATOR to joins it dropped, then serves the loaded state', async () => {
+    const [a, b2, c] = [await connect(), await connect(), await connect()];
+    const ja = await joinWithId(a, 'reload');
+    await sync(a, 'reload', 1, ja.memberId, [{ memberId: ja.memberId, assignment: Buffer.from('before reload') }]);
+    expect(await commitCodes(a, commitBody('reload', 't', { 3: 33 }, { generationId: 1, memberId: ja.memberId }))).toEqual([0]);
+    const fb = await join(b2, 'reload');
+    const bJoin = join(b2, 'reload', { memberId: fb.memberId });
+    await waitFor(async () => (await describeGroup(c, 'reload')).groupState === 'PreparingRebalance', 5000, 'PreparingRebalance');
+
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const groups = b.broker.context.groups!;
+    const loaded = groups.load(gate);
+    // The join waiting in the dropped rebalance is told to find the coordinator again.
+    expect((await bJoin).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect((await join(c, 'reload')).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    expect(await heartbeat(a, 'reload', 1, ja.memberId)).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    expect((await sync(a, 'reload', 1, ja.memberId)).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(await commitCodes(a, commitBody('reload', 't', { 3: 34 }, { generationId: 1, memberId: ja.memberId }))).toEqual([ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);
+    expect((await fetchOffsets(c, 'reload', null, 7)).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    const v1 = await fetchOffsets(c, 'reload', [{ name: 't', partitionIndexes: [3] }], 1);
+    expect(v1.topics[0].partitions[0].errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    expect((await describeGroup(c, 'reload')).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    expect((await c.request('ListGroups', 4, { statesFilter: [] })).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    const fc3 = await c.request('FindCoordinator', 3, { key: 'reload', keyType: 0 });
+    expect(fc3.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const fc4 = await c.request('FindCoordinator', 4, { keyType: 0, coordinatorKeys: ['reload', 'other-group'] });
+    expect(fc4.coordinators.map((x: any) => x.errorCode)).toEqual([ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_NOT_AVAILABLE]);
+
+    release();
+    await loaded;
+    const found = await c.request('FindCoordinator', 4, { keyType: 0, coordinatorKeys: ['reload'] });
+    expect(found.coordinators[0]).toMatchObject({ errorCode: 0, nodeId: b.broker.context.brokerId, port: b.port });
+    // The group comes back from the log as it was stored: Stable, generation 1, a's assignment, the offset.
+    const described = await describeGroup(c, 'reload');
+    expect(described.groupState).toBe('Stable');
+    expect(described.members.map((m: any) => [m.memberId, m.memberAssignment.toString()])).toEqual([[ja.memberId, 'before reload']]);
+    expect(await heartbeat(a, 'reload', 1, ja.memberId)).toBe(0);
+    expect((await fetchOffsets(c, 'reload', [{ name: 't', partitionIndexes: [3] }], 7)).topics[0].partitions[0].committedOffset).toBe(33);
+    // Offsets of groups without metadata come back too.
+    expect((await fetchOffsets(c, 'hello', null, 7)).topics).toEqual([{ name: 'other', partitions: [{ partitionIndex: 1, committedOffset: 77, committedLeaderEpoch: -1, metadata: 'm', errorCode: 0 }] }]);
+    expect((await describeGroup(c, 'simple')).groupState).toBe('Dead');
+  });
+});
+
+describe('group state across broker restarts and offset expiry', () => {
+  it('loads groups and offsets back after a restart; members that do not come back are expired', async () => {
+    let b = await startBroker({ 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 500 });
+    try {
+      await createTopic(b, 'durable', 2);
+      let c = await RawClient.connect(b.port);
+      const j = await joinWithId(c, 'survivors', { sessionTimeoutMs: 1500, protocols: [{ name: 'range', metadata: subscription(['durable']) }] });
+      await sync(c, 'survivors', 1, j.memberId, [{ memberId: j.memberId, assignment: Buffer.from('durable:0,1') }]);
+      expect(await commitCodes(c, commitBody('survivors', 'durable', { 0: 10, 1: 20 }, { generationId: 1, memberId: j.memberId, metadata: 'kept' }))).toEqual([0, 0]);
+      expect(await commitCodes(c, commitBody('offsets-only', 'durable', { 1: 5 }))).toEqual([0]);
+      c.close();
+      await b.stop(true);
+
+      b = await startBroker({ 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 500 }, b.dir);
+      c = await RawClient.connect(b.port);
+      await waitFor(async () => (await c.request('FindCoordinator', 3, { key: 'survivors', keyType: 0 })).errorCode === 0, 10_000, 'coordinator loaded');
+      const fetched = await fetchOffsets(c, 'survivors', null, 7);
+      expect(fetched.topics[0].partitions.map((p: any) => [p.partitionIndex, p.committedOffset, p.metadata])).toEqual([[0, 10, 'kept'], [1, 20, 'kept']]);
+      expect((await fetchOffsets(c, 'offsets-only', [{ name: 'durable', partitionIndexes: [1] }], 5)).topics[0].partitions[0].committedOffset).toBe(5);
+      const described = await describeGroup(c, 'survivors');
+      expect(described).toMatchObject({ groupState: 'Stable', protocolType: 'consumer', protocolData: 'range' });
+      expect(described.members.map((m: any) => [m.memberId, m.memberAssignment.toString(), m.memberMetadata])).toEqual([[j.memberId, 'durable:0,1', subscription(['durable'])]]);
+      // The member never heartbeats again: its session (1.5 s, stored with it) ends and the group empties.
+      await waitFor(async () => (await describeGroup(c, 'survivors')).groupState === 'Empty', 10_000, 'Empty after the session');
+      expect(b.broker.context.groups!.group('survivors')!.generationId).toBe(2);
+      c.close();
+      await b.stop(true);
+
+      // The empty generation was stored too.
+      b = await startBroker({ 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 500 }, b.dir);
+      c = await RawClient.connect(b.port);
+      await waitFor(async () => (await c.request('FindCoordinator', 3, { key: 'survivors', keyType: 0 })).errorCode === 0, 10_000, 'coordinator loaded');
+      expect((await describeGroup(c, 'survivors')).groupState).toBe('Empty');
+      expect(b.broker.context.groups!.group('survivors')!.generationId).toBe(2);
+      expect((await fetchOffsets(c, 'survivors', null, 7)).topics[0].partitions.map((p: any) => p.committedOffset)).toEqual([10, 20]);
+      // A new member continues the generations.
+      const again = await joinWithId(c, 'survivors');
+      expect(again.generationId).toBe(3);
+      c.close();
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('expires offsets after offsets.retention.minutes: empty groups entirely, stable groups only for topics nobody subscribes to', async () => {
+    const b = await startBroker({ 'group.initial.rebalance.delay.ms': 0, 'offsets.retention.minutes': 1 });
+    try {
+      await createTopic(b, 'kept', 1);
+      await createTopic(b, 'dropped', 1);
+      const c = await RawClient.connect(b.port);
+      expect(await commitCodes(c, commitBody('lapsed', 'kept', { 0: 1 }))).toEqual([0]);
+      const j = await joinWithId(c, 'active', { protocols: [{ name: 'range', metadata: subscription(['kept']) }] });
+      await sync(c, 'active', 1, j.memberId);
+      const body = commitBody('active', 'kept', { 0: 2 }, { generationId: 1, memberId: j.memberId });
+      body.topics.push({ name: 'dropped', partitions: [{ partitionIndex: 0, committedOffset: 3, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: '' }] });
+      expect(await commitCodes(c, body)).toEqual([0, 0]);
+      const groups = b.broker.context.groups!;
+      // Nothing is old enough yet.
+      expect(await groups.cleanupExpiredOffsets(Date.now() + 30_000)).toBe(0);
+      expect(await groups.cleanupExpiredOffsets(Date.now() + 61_000)).toBe(2);
+      expect((await fetchOffsets(c, 'lapsed', null, 7)).topics).toEqual([]);
+      expect((await describeGroup(c, 'lapsed')).groupState).toBe('Dead');
+      const active = await fetchOffsets(c, 'active', null, 7);
+      expect(active.topics.map((t: any) => t.name)).toEqual(['kept']);
+      // Tombstones made it to the log.
+      const records = await offsetsRecords(b, offsetsPartitionFor('lapsed', 50));
+      expect(records.filter((r) => r.value === null && r.key.includes(Buffer.from('lapsed'))).length).toBe(2);
+      c.close();
+    } finally {
+      await b.stop();
+    }
+  });
 });
