@@ -47,6 +47,10 @@ export class Broker {
       logDirs: config.logDirs,
       defaults: config.topicDefaults,
       retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
+      cleanerEnable: config.bool('log.cleaner.enable'),
+      cleanerBackoffMs: config.int('log.cleaner.backoff.ms'),
+      cleanerDedupeBufferSize: config.int('log.cleaner.dedupe.buffer.size'),
+      cleanerIoBufferSize: config.int('log.cleaner.io.buffer.size'),
       flushSchedulerIntervalMs: config.int('log.flush.scheduler.interval.ms') >= Number.MAX_SAFE_INTEGER ? 0 : config.int('log.flush.scheduler.interval.ms'),
       warn: (m) => log('warn', m),
     });
