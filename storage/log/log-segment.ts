@@ -26,8 +26,14 @@ export class LogSegment {
   offsetOfMaxTimestamp = -1;
   /** The offset after the last batch (the base offset while empty). */
   nextOffset: number;
-  /** When the first batch was appended, for segment.ms rolling. */
-  firstAppendMs = -1;
+  /**
+   * segment.ms counts from the largest timestamp of the segment's first batch
+   * (Kafka's rollingBasedTimestamp), so rolling follows record time and
+   * survives restarts; -1 while the segment is empty or that batch has none.
+   */
+  rollingBasedTimestamp = -1;
+  /** When this segment object was created or opened: the clock for segment.ms when records carry no timestamps. */
+  readonly createdMs = Date.now();
   private readonly header = Buffer.alloc(RECORD_BATCH_OVERHEAD);
 
   private constructor(
@@ -57,9 +63,9 @@ export class LogSegment {
    * Appends validated batches that already carry their offsets, as one write.
    * Index entries are added every index.interval.bytes, per batch.
    */
-  async append(bytes: Buffer, batches: readonly RecordBatchView[], nowMs: number): Promise<void> {
+  async append(bytes: Buffer, batches: readonly RecordBatchView[]): Promise<void> {
     const start = await this.log.append(bytes);
-    if (this.firstAppendMs < 0) this.firstAppendMs = nowMs;
+    if (start === 0) this.rollingBasedTimestamp = batches[0]?.maxTimestamp ?? -1;
     for (const batch of batches) await this.track(batch, start + batch.start);
   }
 
@@ -184,6 +190,7 @@ export class LogSegment {
     const last = this.offsetIndex.lookup(Number.MAX_SAFE_INTEGER);
     const lastTime = this.timeIndex.lookup(Number.MAX_SAFE_INTEGER);
     this.nextOffset = this.baseOffset;
+    this.rollingBasedTimestamp = (await this.headerAt(0))?.maxTimestamp ?? -1;
     this.maxTimestamp = lastTime?.timestamp ?? -1;
     this.offsetOfMaxTimestamp = lastTime?.offset ?? -1;
     for (let position = last.position; ; ) {

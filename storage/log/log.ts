@@ -179,9 +179,11 @@ export class Log {
       if (options.leaderEpoch !== undefined) batch.setPartitionLeaderEpoch(options.leaderEpoch);
       if (this.config.logAppendTime) batch.setMaxTimestamp(TimestampType.LogAppendTime, now);
     }
-    await this.maybeRoll(records.length, next - 1, now);
+    let incomingMaxTimestamp = -1;
+    for (const batch of batches) incomingMaxTimestamp = Math.max(incomingMaxTimestamp, batch.maxTimestamp);
+    await this.maybeRoll(records.length, next - 1, incomingMaxTimestamp, now);
     if (options.leaderEpoch !== undefined) await this.leaderEpochs.assign(options.leaderEpoch, baseOffset);
-    await this.active.append(records, batches, now);
+    await this.active.append(records, batches);
     for (const batch of batches) this.unflushedMessages += batch.recordCount;
     if (this.unflushedMessages >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs) await this.syncTo();
     return { baseOffset, lastOffset: next - 1, logAppendTimeMs: this.config.logAppendTime ? now : -1 };
@@ -199,12 +201,14 @@ export class Log {
     }
   }
 
-  private async maybeRoll(incomingBytes: number, lastOffset: number, now: number): Promise<void> {
+  private async maybeRoll(incomingBytes: number, lastOffset: number, incomingMaxTimestamp: number, now: number): Promise<void> {
     const active = this.active;
     if (active.size === 0) return;
     const jitter = this.config.segmentJitterMs;
     const full = active.size + incomingBytes > this.config.segmentBytes;
-    const old = active.firstAppendMs >= 0 && now - active.firstAppendMs > this.config.segmentMs - jitter;
+    // As Kafka: the time between the first batch's timestamp and the incoming one's; wall-clock age when records carry none.
+    const waited = active.rollingBasedTimestamp >= 0 && incomingMaxTimestamp >= 0 ? incomingMaxTimestamp - active.rollingBasedTimestamp : now - active.createdMs;
+    const old = waited > this.config.segmentMs - jitter;
     const indexFull = active.offsetIndex.isFull || active.timeIndex.isFull;
     const overflow = lastOffset - active.baseOffset > MAX_RELATIVE_OFFSET;
     if (full || old || indexFull || overflow) await this.roll();

@@ -351,17 +351,33 @@ describe('rolling', () => {
     await log.close();
   });
 
-  it('rolls when segment.ms has passed since the segment began', async () => {
-    let now = 1_000_000;
+  it('rolls when segment.ms has passed between the first batch\'s timestamp and the incoming one\'s, also after a restart', async () => {
+    const t0 = 1_700_000_000_000;
+    let log = await Log.open(dir, LogConfig.from({ 'segment.ms': 60_000 }));
+    await log.append(batch(0, 1, t0));
+    await log.append(batch(1, 1, t0 + 30_000));
+    expect(log.segmentCount).toBe(1);
+    await log.close();
+    // Reopened: the segment's clock is its first batch, not the time it was opened.
+    log = await Log.open(dir, LogConfig.from({ 'segment.ms': 60_000 }));
+    await log.append(batch(2, 1, t0 + 59_000));
+    expect(log.segmentCount).toBe(1);
+    await log.append(batch(3, 1, t0 + 61_000));
+    expect(log.segmentCount).toBe(2);
+    expect((await dir.list()).filter((n) => n.endsWith('.log'))).toEqual(['00000000000000000000.log', '00000000000000000003.log']);
+    await log.close();
+  });
+
+  it('rolls by wall-clock age when records carry no timestamps', async () => {
+    let now = Date.now();
     const log = await Log.open(dir, LogConfig.from({ 'segment.ms': 60_000 }), { now: () => now });
-    await log.append(batch(0, 1));
+    await log.append(batch(0, 1, -1));
     now += 30_000;
-    await log.append(batch(1, 1));
+    await log.append(batch(1, 1, -1));
     expect(log.segmentCount).toBe(1);
     now += 31_000;
-    await log.append(batch(2, 1));
+    await log.append(batch(2, 1, -1));
     expect(log.segmentCount).toBe(2);
-    expect((await dir.list()).filter((n) => n.endsWith('.log'))).toEqual(['00000000000000000000.log', '00000000000000000002.log']);
     await log.close();
   });
 

@@ -189,7 +189,7 @@ export class Cleaner {
           for (const batch of batches) filterBatch(batch, context, this.output);
           if (this.output.isEmpty) return;
           const { bytes, batches: written } = this.output.take();
-          await cleaned.append(bytes, written, context.now);
+          await cleaned.append(bytes, written);
           this.output.reset();
         });
       }
