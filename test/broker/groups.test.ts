@@ -656,3 +656,339 @@ describe('group state across broker restarts and offset expiry', () => {
     }
   });
 });
+
+// --- real clients ---------------------------------------------------------------
+
+interface Seen {
+  consumer: string;
+  partition: number;
+  offset: number;
+  value: string;
+}
+
+/** Assignments (partition lists) that split `partitions` among members without overlap. */
+function partitionsSplit(assignments: Iterable<number[]>, partitions: number): boolean {
+  const all = [...assignments].flat();
+  return all.length === partitions && new Set(all).size === partitions;
+}
+
+describe('KafkaJS consumer groups', () => {
+  let b: TestBroker;
+  let kafka: Kafka;
+
+  beforeAll(async () => {
+    b = await startBroker({ 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 1000 });
+    kafka = new Kafka({ clientId: 'samsa-groups', brokers: [b.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
+  });
+
+  afterAll(async () => {
+    await b.stop();
+  });
+
+  async function produce(topic: string, from: number, count: number, partitions: number): Promise<void> {
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ partition: (from + i) % partitions, value: `m${from + i}` })) });
+    await producer.disconnect();
+  }
+
+  async function startConsumer(name: string, groupId: string, topic: string, seen: Seen[], assignments: Map<string, number[]>): Promise<Consumer> {
+    const consumer = kafka.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 500, rebalanceTimeout: 10_000, maxWaitTimeInMs: 200 });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => assignments.set(name, [...(e.payload.memberAssignment[topic] ?? [])].sort()));
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        seen.push({ consumer: name, partition, offset: Number(message.offset), value: message.value!.toString() });
+      },
+    });
+    return consumer;
+  }
+
+  it('three members share a 4-partition topic; one leaves, the others take over; every message is consumed once and committed', async () => {
+    await createTopic(b, 'kjs', 4);
+    const seen: Seen[] = [];
+    const assignments = new Map<string, number[]>();
+    const consumers = new Map<string, Consumer>();
+    try {
+      for (const name of ['c1', 'c2', 'c3']) consumers.set(name, await startConsumer(name, 'kjs-group', 'kjs', seen, assignments));
+      await waitFor(() => assignments.size === 3 && partitionsSplit(assignments.values(), 4) && [...assignments.values()].every((a) => a.length > 0), 30_000, 'three members sharing the partitions');
+      const admin = kafka.admin();
+      await admin.connect();
+      const [described] = (await admin.describeGroups(['kjs-group'])).groups;
+      expect(described!.state).toBe('Stable');
+      expect(described!.protocolType).toBe('consumer');
+      expect(described!.members).toHaveLength(3);
+
+      await produce('kjs', 0, 40, 4);
+      await waitFor(() => new Set(seen.map((s) => s.value)).size === 40, 30_000, '40 messages');
+      expect(seen).toHaveLength(40);
+      // Each partition went to the one member assigned it.
+      const owner = new Map<number, string>();
+      for (const [name, parts] of assignments) for (const p of parts) owner.set(p, name);
+      for (const s of seen) expect(s.consumer).toBe(owner.get(s.partition));
+
+      await consumers.get('c3')!.disconnect();
+      consumers.delete('c3');
+      assignments.delete('c3');
+      await waitFor(() => partitionsSplit([assignments.get('c1') ?? [], assignments.get('c2') ?? []], 4), 30_000, 'c1 and c2 taking over');
+      await produce('kjs', 40, 40, 4);
+      await waitFor(() => new Set(seen.map((s) => s.value)).size === 80, 30_000, '80 messages');
+      await sleep(500);
+      // Nothing was consumed twice: c3's commits covered what it had read.
+      expect(seen).toHaveLength(80);
+      expect(seen.slice(40).every((s) => s.consumer !== 'c3')).toBe(true);
+      expect(seen.map((s) => s.value).sort()).toEqual(Array.from({ length: 80 }, (_, i) => `m${i}`).sort());
+      await waitFor(async () => {
+        const [offsets] = await admin.fetchOffsets({ groupId: 'kjs-group', topics: ['kjs'] });
+        return offsets!.partitions.every((p) => p.offset === '20');
+      }, 15_000, 'committed offsets');
+      const [offsets] = await admin.fetchOffsets({ groupId: 'kjs-group', topics: ['kjs'] });
+      expect(offsets!.partitions.map((p) => [p.partition, p.offset]).sort()).toEqual([[0, '20'], [1, '20'], [2, '20'], [3, '20']]);
+      for (const c of consumers.values()) await c.disconnect();
+      consumers.clear();
+      const [after] = (await admin.describeGroups(['kjs-group'])).groups;
+      expect(after!.state).toBe('Empty');
+      await admin.disconnect();
+    } finally {
+      for (const c of consumers.values()) await c.disconnect().catch(() => {});
+    }
+  }, 120_000);
+
+  it('a SIGKILLed member\'s partitions move to the survivor when its session times out, resuming from its commits', async () => {
+    await createTopic(b, 'kjs-kill', 4);
+    const seen: Seen[] = [];
+    const assignments = new Map<string, number[]>();
+    const script = `
+      import { Kafka, logLevel } from 'kafkajs';
+      const kafka = new Kafka({ clientId: 'doomed', brokers: [${JSON.stringify(b.bootstrap)}], logLevel: logLevel.NOTHING });
+      const consumer = kafka.consumer({ groupId: 'kjs-kill-group', sessionTimeout: 3000, heartbeatInterval: 300, maxWaitTimeInMs: 200 });
+      consumer.on(consumer.events.GROUP_JOIN, (e) => console.log(JSON.stringify({ assigned: e.payload.memberAssignment['kjs-kill'] ?? [] })));
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'kjs-kill', fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ partition, message }) => console.log(JSON.stringify({ partition, offset: Number(message.offset), value: message.value.toString() })) });
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let childAssigned: number[] = [];
+    let buffered = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        const msg = JSON.parse(line);
+        if (msg.assigned) childAssigned = [...msg.assigned].sort();
+        else seen.push({ consumer: 'doomed', ...msg });
+      }
+    });
+    const consumer = kafka.consumer({ groupId: 'kjs-kill-group', sessionTimeout: 3000, heartbeatInterval: 300, maxWaitTimeInMs: 200 });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => assignments.set('survivor', [...(e.payload.memberAssignment['kjs-kill'] ?? [])].sort()));
+    try {
+      await waitFor(() => childAssigned.length === 4, 30_000, 'the child consumer joining');
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'kjs-kill', fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ partition, message }) => void seen.push({ consumer: 'survivor', partition, offset: Number(message.offset), value: message.value!.toString() }) });
+      await waitFor(() => partitionsSplit([childAssigned, assignments.get('survivor') ?? []], 4) && childAssigned.length > 0, 30_000, 'two members');
+      await produce('kjs-kill', 0, 40, 4);
+      await waitFor(() => new Set(seen.map((s) => s.value)).size === 40, 30_000, '40 messages');
+      const admin = kafka.admin();
+      await admin.connect();
+      await waitFor(async () => (await admin.fetchOffsets({ groupId: 'kjs-kill-group', topics: ['kjs-kill'] }))[0]!.partitions.every((p) => p.offset === '10'), 15_000, 'commits');
+
+      child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await waitFor(() => (assignments.get('survivor') ?? []).length === 4, 30_000, 'the survivor taking every partition');
+      // The dead member's session (3 s) ends, the survivor learns of the rebalance from a heartbeat and rejoins.
+      expect(Date.now() - killedAt).toBeLessThan(3000 + 2500);
+      await produce('kjs-kill', 40, 40, 4);
+      await waitFor(() => new Set(seen.map((s) => s.value)).size === 80, 30_000, '80 messages');
+      await sleep(300);
+      expect(seen).toHaveLength(80);
+      expect(seen.slice(40).every((s) => s.consumer === 'survivor')).toBe(true);
+      await admin.disconnect();
+    } finally {
+      child.kill('SIGKILL');
+      await consumer.disconnect().catch(() => {});
+    }
+  }, 120_000);
+});
+
+const KCAT = '/usr/bin/kcat';
+
+/** A long-running `kcat -G` member: its output lines as they come, and how it exited. */
+function kcatMember(bootstrap: string, group: string, topic: string, extra: string[] = []) {
+  // No -o: `-o beginning` would restart every assigned partition from 0 on each rebalance, ignoring commits.
+  const child = spawn(KCAT, ['-b', bootstrap, '-G', group, topic, '-u', '-q', '-f', '%p %o %s\n', '-X', 'auto.offset.reset=earliest', '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=300', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let partial = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    const parts = (partial + d.toString()).split('\n');
+    partial = parts.pop()!;
+    lines.push(...parts);
+  });
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, lines, exited, stderr: () => stderr };
+}
+
+describe.skipIf(!existsSync(KCAT))('kcat -G (librdkafka balanced consumer)', () => {
+  let b: TestBroker;
+
+  beforeAll(async () => {
+    b = await startBroker({ 'group.initial.rebalance.delay.ms': 0 });
+    await createTopic(b, 'kcat-g', 4);
+  });
+
+  afterAll(async () => {
+    await b.stop();
+  });
+
+  async function produce(from: number, count: number): Promise<void> {
+    const c = await RawClient.connect(b.port);
+    for (let p = 0; p < 4; p++) {
+      const values = Array.from({ length: count }, (_, i) => from + i).filter((i) => i % 4 === p).map((i) => ({ value: `k${i}` }));
+      const res = await c.request('Produce', 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'kcat-g', partitionData: [{ index: p, records: buildRecordBatch(values) }] }] });
+      expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
+    }
+    c.close();
+  }
+
+  const groupOf = () => b.broker.context.groups!.group('kcat-members');
+
+  it('two members split the partitions; when one leaves the other takes all; nothing is consumed twice after commits', async () => {
+    const one = kcatMember(b.bootstrap, 'kcat-members', 'kcat-g');
+    const two = kcatMember(b.bootstrap, 'kcat-members', 'kcat-g');
+    try {
+      await waitFor(() => {
+        const g = groupOf();
+        return g?.state === 'Stable' && g.size === 2 && [...g.members.values()].every((m) => m.assignment.length > 0);
+      }, 30_000, 'two kcat members in a Stable group');
+      await produce(0, 40);
+      await waitFor(() => one.lines.length + two.lines.length >= 40, 30_000, '40 messages through kcat');
+      const parse = (l: string) => ({ partition: Number(l.split(' ')[0]), offset: Number(l.split(' ')[1]), value: l.split(' ')[2]! });
+      const p1 = new Set(one.lines.map((l) => parse(l).partition));
+      const p2 = new Set(two.lines.map((l) => parse(l).partition));
+      // Each partition was read by exactly one member (librdkafka's range assignor: two each).
+      expect([...p1].filter((p) => p2.has(p))).toEqual([]);
+      expect([...p1, ...p2].sort()).toEqual([0, 1, 2, 3]);
+      expect([p1.size, p2.size]).toEqual([2, 2]);
+      expect([...one.lines, ...two.lines].map((l) => parse(l).value).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `k${i}`).sort());
+
+      // One member stops (SIGTERM: kcat commits and leaves the group); the other gets every partition.
+      one.child.kill('SIGTERM');
+      expect(await one.exited).toBe(0);
+      await waitFor(() => {
+        const g = groupOf();
+        return g?.state === 'Stable' && g.size === 1 && [...g.members.values()][0]!.assignment.length > 0;
+      }, 30_000, 'the remaining member alone');
+      const before = two.lines.length;
+      await produce(40, 40);
+      await waitFor(() => two.lines.length - before >= 40, 30_000, '40 more messages through the remaining member');
+      await sleep(300);
+      const later = two.lines.slice(before).map(parse);
+      expect(new Set(later.map((m) => m.partition))).toEqual(new Set([0, 1, 2, 3]));
+      expect(later.map((m) => m.value).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `k${40 + i}`).sort());
+      // Nothing was read twice in all.
+      const everything = [...one.lines, ...two.lines].map((l) => parse(l).value);
+      expect(everything).toHaveLength(80);
+      expect(new Set(everything).size).toBe(80);
+
+      two.child.kill('SIGTERM');
+      expect(await two.exited).toBe(0);
+      const c = await RawClient.connect(b.port);
+      const committed = await fetchOffsets(c, 'kcat-members', [{ name: 'kcat-g', partitionIndexes: [0, 1, 2, 3] }], 7);
+      expect(committed.topics[0].partitions.map((p: any) => p.committedOffset)).toEqual([20, 20, 20, 20]);
+      c.close();
+      // A member started now (-e: exit at the end of its partitions) finds nothing left to read.
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(KCAT, ['-b', b.bootstrap, '-G', 'kcat-members', 'kcat-g', '-e', '-q', '-f', '%p %o %s\n', '-X', 'auto.offset.reset=earliest'], { timeout: 30_000 }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout))),
+      );
+      expect(out).toBe('');
+    } finally {
+      one.child.kill('SIGKILL');
+      two.child.kill('SIGKILL');
+    }
+  }, 120_000);
+});
+
+// Debian's interpreter: its dist-packages hold python3-kafka and python3-confluent-kafka.
+const PYTHON = '/usr/bin/python3';
+
+/** Consumes `count` records as a member of `group`, commits synchronously, closes; prints what it read and committed. */
+const PY_GROUP_CONSUMER = String.raw`
+import json, sys, time
+client, bootstrap, topic, group, count = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+out = []
+if client == 'kafka-python':
+    from kafka import KafkaConsumer, TopicPartition
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+                             auto_offset_reset='earliest', consumer_timeout_ms=20000, session_timeout_ms=6000,
+                             heartbeat_interval_ms=1000)
+    for m in consumer:
+        out.append({'offset': m.offset, 'value': m.value.decode()})
+        if len(out) >= count:
+            break
+    consumer.commit()
+    committed = consumer.committed(TopicPartition(topic, 0))
+    consumer.close()
+else:
+    from confluent_kafka import Consumer, TopicPartition
+    consumer = Consumer({'bootstrap.servers': bootstrap, 'group.id': group, 'enable.auto.commit': False,
+                         'auto.offset.reset': 'earliest', 'session.timeout.ms': 6000})
+    consumer.subscribe([topic])
+    deadline = time.time() + 30
+    while len(out) < count and time.time() < deadline:
+        m = consumer.poll(0.5)
+        if m is None or m.error():
+            continue
+        out.append({'offset': m.offset(), 'value': m.value().decode()})
+    consumer.commit(asynchronous=False)
+    committed = consumer.committed([TopicPartition(topic, 0)], timeout=10)[0].offset
+    consumer.close()
+print(json.dumps({'records': out, 'committed': committed}))
+`;
+
+function pyGroupConsume(client: string, bootstrap: string, topic: string, group: string, count: number): Promise<{ records: Array<{ offset: number; value: string }>; committed: number }> {
+  return new Promise((resolve, reject) => {
+    execFile(PYTHON, ['-c', PY_GROUP_CONSUMER, client, bootstrap, topic, group, String(count)], { timeout: 90_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${client} failed: ${error.message}\n${stderr}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').pop()!));
+    });
+  });
+}
+
+describe.skipIf(!existsSync(PYTHON))('Python group consumers resume from their commits across a broker restart', () => {
+  it.each(['kafka-python', 'confluent-kafka'])('%s: commit, close, restart the broker, reopen', async (client) => {
+    const settings = { 'group.initial.rebalance.delay.ms': 0 };
+    let b = await startBroker(settings);
+    try {
+      const topic = `py-${client}`;
+      await createTopic(b, topic, 1);
+      const c = await RawClient.connect(b.port);
+      const res = await c.request('Produce', 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records: buildRecordBatch(Array.from({ length: 10 }, (_, i) => ({ value: `v${i}` }))) }] }] });
+      expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
+      c.close();
+
+      const first = await pyGroupConsume(client, b.bootstrap, topic, `${client}-group`, 4);
+      expect(first.records).toEqual([0, 1, 2, 3].map((i) => ({ offset: i, value: `v${i}` })));
+      expect(first.committed).toBe(4);
+
+      await b.stop(true);
+      b = await startBroker(settings, b.dir);
+      const second = await pyGroupConsume(client, b.bootstrap, topic, `${client}-group`, 3);
+      expect(second.records).toEqual([4, 5, 6].map((i) => ({ offset: i, value: `v${i}` })));
+      expect(second.committed).toBe(7);
+      const raw = await RawClient.connect(b.port);
+      const fetched = await fetchOffsets(raw, `${client}-group`, [{ name: topic, partitionIndexes: [0] }], 5);
+      expect(fetched.topics[0].partitions[0].committedOffset).toBe(7);
+      // Both runs were group members (JoinGroup/SyncGroup), not offset-only commits: each joined a generation and left it empty.
+      const described = await describeGroup(raw, `${client}-group`);
+      expect([described.groupState, described.protocolType]).toEqual(['Empty', 'consumer']);
+      expect(b.broker.context.groups!.group(`${client}-group`)!.generationId).toBe(4);
+      raw.close();
+    } finally {
+      await b.stop();
+    }
+  }, 180_000);
+});
