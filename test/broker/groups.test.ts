@@ -844,7 +844,16 @@ describe.skipIf(!existsSync(KCAT))('kcat -G (librdkafka balanced consumer)', () 
     await b.stop();
   });
 
-  async function produce(from: number, count: number): Promise<void> {
+  /** Commits the log end of every partition for a group (as a simple consumer) so its members start there. */
+  async function commitAtEnd(group: string): Promise<void> {
+    const c = await RawClient.connect(b.port);
+    const ends: Record<number, number> = {};
+    for (let p = 0; p < 4; p++) ends[p] = b.broker.context.topics.partition('kcat-g', p)!.logEndOffset;
+    expect(await commitCodes(c, commitBody(group, 'kcat-g', ends))).toEqual([0, 0, 0, 0]);
+    c.close();
+  }
+
+  async function produceTo(from: number, count: number): Promise<void> {
     const c = await RawClient.connect(b.port);
     for (let p = 0; p < 4; p++) {
       const values = Array.from({ length: count }, (_, i) => from + i).filter((i) => i % 4 === p).map((i) => ({ value: `k${i}` }));
@@ -854,16 +863,39 @@ describe.skipIf(!existsSync(KCAT))('kcat -G (librdkafka balanced consumer)', () 
     c.close();
   }
 
-  const groupOf = () => b.broker.context.groups!.group('kcat-members');
+  /** The partitions of a ConsumerProtocolAssignment (int16 version, then topics with their partitions). */
+  function assignedPartitions(assignment: Buffer): number[] {
+    if (assignment.length === 0) return [];
+    const r = new ProtocolReader(assignment);
+    r.int16();
+    const out: number[] = [];
+    for (let t = r.arrayLength(); t > 0; t--) {
+      r.string();
+      for (let p = r.arrayLength(); p > 0; p--) out.push(r.int32());
+    }
+    return out;
+  }
 
-  it('two members split the partitions; when one leaves the other takes all; nothing is consumed twice after commits', async () => {
-    const one = kcatMember(b.bootstrap, 'kcat-members', 'kcat-g');
-    const two = kcatMember(b.bootstrap, 'kcat-members', 'kcat-g');
+  // Eager (range) and cooperative (KIP-429, two rebalances to move a partition) clients both just work: the coordinator carries their bytes.
+  it.each(['range', 'cooperative-sticky'])('%s: two members split the partitions; when one leaves the other takes all; nothing is consumed twice after commits', async (strategy) => {
+    const group = `kcat-${strategy}`;
+    const groupOf = () => b.broker.context.groups!.group(group);
+    const offset = strategy === 'range' ? 0 : 80;
+    const produce = (from: number, count: number) => produceTo(offset + from, count);
+    const settled = (members: number) => {
+      const g = groupOf();
+      if (g?.state !== 'Stable' || g.size !== members) return false;
+      const parts = [...g.members.values()].map((m) => assignedPartitions(m.assignment));
+      return parts.every((p) => p.length > 0) && partitionsSplit(parts, 4);
+    };
+    const extra = ['-X', `partition.assignment.strategy=${strategy}`];
+    // The second run starts where the first test's records end.
+    if (offset > 0) await commitAtEnd(group);
+    const one = kcatMember(b.bootstrap, group, 'kcat-g', extra);
+    const two = kcatMember(b.bootstrap, group, 'kcat-g', extra);
     try {
-      await waitFor(() => {
-        const g = groupOf();
-        return g?.state === 'Stable' && g.size === 2 && [...g.members.values()].every((m) => m.assignment.length > 0);
-      }, 30_000, 'two kcat members in a Stable group');
+      await waitFor(() => settled(2), 30_000, 'two kcat members in a Stable group');
+      expect(groupOf()!.protocolName).toBe(strategy);
       await produce(0, 40);
       await waitFor(() => one.lines.length + two.lines.length >= 40, 30_000, '40 messages through kcat');
       const parse = (l: string) => ({ partition: Number(l.split(' ')[0]), offset: Number(l.split(' ')[1]), value: l.split(' ')[2]! });
@@ -873,22 +905,19 @@ describe.skipIf(!existsSync(KCAT))('kcat -G (librdkafka balanced consumer)', () 
       expect([...p1].filter((p) => p2.has(p))).toEqual([]);
       expect([...p1, ...p2].sort()).toEqual([0, 1, 2, 3]);
       expect([p1.size, p2.size]).toEqual([2, 2]);
-      expect([...one.lines, ...two.lines].map((l) => parse(l).value).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `k${i}`).sort());
+      expect([...one.lines, ...two.lines].map((l) => parse(l).value).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `k${offset + i}`).sort());
 
       // One member stops (SIGTERM: kcat commits and leaves the group); the other gets every partition.
       one.child.kill('SIGTERM');
       expect(await one.exited).toBe(0);
-      await waitFor(() => {
-        const g = groupOf();
-        return g?.state === 'Stable' && g.size === 1 && [...g.members.values()][0]!.assignment.length > 0;
-      }, 30_000, 'the remaining member alone');
+      await waitFor(() => settled(1), 30_000, 'the remaining member alone');
       const before = two.lines.length;
       await produce(40, 40);
       await waitFor(() => two.lines.length - before >= 40, 30_000, '40 more messages through the remaining member');
       await sleep(300);
       const later = two.lines.slice(before).map(parse);
       expect(new Set(later.map((m) => m.partition))).toEqual(new Set([0, 1, 2, 3]));
-      expect(later.map((m) => m.value).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `k${40 + i}`).sort());
+      expect(later.map((m) => m.value).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `k${offset + 40 + i}`).sort());
       // Nothing was read twice in all.
       const everything = [...one.lines, ...two.lines].map((l) => parse(l).value);
       expect(everything).toHaveLength(80);
@@ -897,12 +926,12 @@ describe.skipIf(!existsSync(KCAT))('kcat -G (librdkafka balanced consumer)', () 
       two.child.kill('SIGTERM');
       expect(await two.exited).toBe(0);
       const c = await RawClient.connect(b.port);
-      const committed = await fetchOffsets(c, 'kcat-members', [{ name: 'kcat-g', partitionIndexes: [0, 1, 2, 3] }], 7);
-      expect(committed.topics[0].partitions.map((p: any) => p.committedOffset)).toEqual([20, 20, 20, 20]);
+      const committed = await fetchOffsets(c, group, [{ name: 'kcat-g', partitionIndexes: [0, 1, 2, 3] }], 7);
+      expect(committed.topics[0].partitions.map((p: any) => p.committedOffset)).toEqual([20, 20, 20, 20].map((n) => n + offset / 4));
       c.close();
       // A member started now (-e: exit at the end of its partitions) finds nothing left to read.
       const out = await new Promise<string>((resolve, reject) =>
-        execFile(KCAT, ['-b', b.bootstrap, '-G', 'kcat-members', 'kcat-g', '-e', '-q', '-f', '%p %o %s\n', '-X', 'auto.offset.reset=earliest'], { timeout: 30_000 }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout))),
+        execFile(KCAT, ['-b', b.bootstrap, '-G', group, 'kcat-g', '-e', '-q', '-f', '%p %o %s\n', '-X', 'auto.offset.reset=earliest', ...extra], { timeout: 30_000 }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout))),
       );
       expect(out).toBe('');
     } finally {
