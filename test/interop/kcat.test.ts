@@ -57,7 +57,7 @@ describe.skipIf(!existsSync(KCAT)).each(BACKENDS)('kcat (librdkafka) against sam
     const id = ['none', 'gzip', 'snappy', 'lz4', 'zstd'].indexOf(codec);
     const codecs = validateBatches(bytes).map((batch) => batch.compression);
     expect(codecs.filter((c) => c !== id && c !== 0)).toEqual([]);
-    expect(codecs[0]).toBe(id);
+    expect(codecs).toContain(id);
   });
 
   it('consumes from an offset, a count, and the end', async () => {

@@ -34,8 +34,9 @@ describe.each(BACKENDS)('Python clients against samsa on the %s backend', (backe
   /** The codecs of the stored batches; librdkafka sends a batch uncompressed when compression would not shrink it. */
   async function storedCodecs(topic: string): Promise<number[]> {
     const { bytes } = await b.broker.context.replicas.getPartition(topic, 0)!.log.read(0, 1 << 22);
-    const codecs = validateBatches(bytes).map((batch) => batch.compression);
-    return [...new Set(codecs.filter((c, i) => i === 0 || c !== 0))];
+    const codecs = new Set(validateBatches(bytes).map((batch) => batch.compression));
+    if (codecs.size > 1) codecs.delete(0);
+    return [...codecs];
   }
 
   const expected = (n: number) => Array.from({ length: n }, (_, i) => ({ offset: i, key: `k${i}`, value: `value ${i}`, headers: [['n', String(i)]] }));
