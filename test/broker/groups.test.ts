@@ -296,6 +296,25 @@ describe('group coordinator (raw protocol)', () => {
     expect(await heartbeat(a, 'slow', 2, j1.memberId)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
+
+  it('removes members that never send SyncGroup within the rebalance timeout; followers waiting are told to rejoin', async () => {
+    const [a, b2] = [await connect(), await connect()];
+    const ja = await joinWithId(a, 'no-sync', { rebalanceTimeoutMs: 800 });
+    await sync(a, 'no-sync', 1, ja.memberId);
+    const fb = await join(b2, 'no-sync', { rebalanceTimeoutMs: 800 });
+    const [ra, rb] = await Promise.all([join(a, 'no-sync', { memberId: ja.memberId, rebalanceTimeoutMs: 800 }), join(b2, 'no-sync', { memberId: fb.memberId, rebalanceTimeoutMs: 800 })]);
+    expect([ra.generationId, rb.generationId, ra.leader]).toEqual([2, 2, ja.memberId]);
+    // b syncs and waits for the leader's assignment, which never comes.
+    const started = Date.now();
+    const waiting = await sync(b2, 'no-sync', 2, fb.memberId);
+    expect(waiting.errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    expect(await heartbeat(a, 'no-sync', 2, ja.memberId)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    // b rejoins alone and leads generation 3.
+    const rejoined = await join(b2, 'no-sync', { memberId: fb.memberId, rebalanceTimeoutMs: 800 });
+    expect(rejoined).toMatchObject({ errorCode: 0, generationId: 3, leader: fb.memberId });
+  });
+
   it('KIP-345: a static member rejoining gets a new member id without a rebalance, and its old id is fenced', async () => {
     const [a, b2] = [await connect(), await connect()];
     const j1 = await join(a, 'static', { instanceId: 'instance-1', version: 5 });
@@ -538,6 +557,35 @@ describe('group coordinator (raw protocol)', () => {
     expect(gv.remaining).toBe(0);
   });
 
+
+  it('bad input: unreadable member metadata, an assignment or commit too large for __consumer_offsets, and no state corrupted', async () => {
+    const c = await connect();
+    // Consumer metadata the coordinator cannot read is carried anyway; its subscriptions count as "everything".
+    const garbage = Buffer.from([0xff, 0x01, 0x02]);
+    const j = await joinWithId(c, 'garbled', { protocols: [{ name: 'range', metadata: garbage }] });
+    expect(j.errorCode).toBe(0);
+    expect(j.members[0].metadata).toEqual(garbage);
+    // An assignment larger than max.message.bytes cannot be stored: the members are told, the group rebalances.
+    const huge = await sync(c, 'garbled', 1, j.memberId, [{ memberId: j.memberId, assignment: Buffer.alloc(1_100_000, 7) }]);
+    expect(huge.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+    expect(huge.assignment.length).toBe(0);
+    expect((await describeGroup(c, 'garbled')).groupState).not.toBe('Stable');
+    const again = await join(c, 'garbled', { memberId: j.memberId, protocols: [{ name: 'range', metadata: garbage }] });
+    expect(again).toMatchObject({ errorCode: 0, generationId: 2 });
+    expect((await sync(c, 'garbled', 2, j.memberId, [{ memberId: j.memberId, assignment: Buffer.from('small') }])).assignment.toString()).toBe('small');
+    expect(await heartbeat(c, 'garbled', 2, j.memberId)).toBe(0);
+    expect(await commitCodes(c, commitBody('garbled', 'other', { 0: 11 }, { generationId: 2, memberId: j.memberId }))).toEqual([0]);
+    const od = await c.request('OffsetDelete', 0, { groupId: 'garbled', topics: [{ name: 'other', partitions: [{ partitionIndex: 0 }] }] });
+    expect(od.topics[0].partitions[0].errorCode).toBe(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
+    // A commit whose records exceed max.message.bytes is refused whole, and the committed offset stays.
+    const big = commitBody('garbled', 'other', {}, { generationId: 2, memberId: j.memberId });
+    big.topics[0]!.partitions = Array.from({ length: 300 }, () => ({ partitionIndex: 0, committedOffset: 99, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: 'm'.repeat(4000) }));
+    const codes = await commitCodes(c, big);
+    expect(codes).toHaveLength(300);
+    expect(new Set(codes)).toEqual(new Set([ErrorCode.INVALID_COMMIT_OFFSET_SIZE]));
+    expect((await fetchOffsets(c, 'garbled', null, 7)).topics[0].partitions[0].committedOffset).toBe(11);
+  });
+
   it('answers COORDINATOR_LOAD_IN_PROGRESS while __consumer_offsets loads, NOT_COORDINATOR to joins it dropped, then serves the loaded state', async () => {
     const [a, b2, c] = [await connect(), await connect(), await connect()];
     const ja = await joinWithId(a, 'reload');
@@ -593,8 +641,15 @@ describe('group state across broker restarts and offset expiry', () => {
       await sync(c, 'survivors', 1, j.memberId, [{ memberId: j.memberId, assignment: Buffer.from('durable:0,1') }]);
       expect(await commitCodes(c, commitBody('survivors', 'durable', { 0: 10, 1: 20 }, { generationId: 1, memberId: j.memberId, metadata: 'kept' }))).toEqual([0, 0]);
       expect(await commitCodes(c, commitBody('offsets-only', 'durable', { 1: 5 }))).toEqual([0]);
+      // A join waiting in a rebalance when the broker stops is answered (NOT_COORDINATOR), so the shutdown does not hang on it.
+      const late = await RawClient.connect(b.port);
+      const lateJoin = joinWithId(late, 'survivors', { sessionTimeoutMs: 1500 });
+      await waitFor(() => b.broker.context.groups!.group('survivors')!.state === 'PreparingRebalance', 5000, 'PreparingRebalance');
+      const stopping = b.stop(true);
+      expect((await lateJoin).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      await stopping;
+      late.close();
       c.close();
-      await b.stop(true);
 
       b = await startBroker({ 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 500 }, b.dir);
       c = await RawClient.connect(b.port);
