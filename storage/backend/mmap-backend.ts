@@ -15,21 +15,21 @@ const MIN_CAPACITY = 64 * 1024;
 // large steps so a segment is remapped a handful of times, not once per doubling.
 const MIN_GROWTH = 16 * 1024 * 1024;
 const PAGE = mmap.PAGESIZE;
-// Growth writes real zeros rather than extending the file sparsely: on a full
-// disk a write fails with ENOSPC, while touching a sparse mapped page would
-// kill the process with SIGBUS.
-const ZEROS = Buffer.alloc(1024 * 1024);
 
 function roundToPage(n: number): number {
   return Math.ceil(n / PAGE) * PAGE;
 }
 
 /**
- * An object as a memory-mapped file: the file is preallocated and mapped,
- * appends copy into the mapping, reads are slices of it (no copy), flush is
- * msync. On close the preallocated tail is trimmed so the file holds only
- * real bytes, as Kafka trims its mmapped indexes. After a crash the tail is
- * zeros, which the log engine's recovery recognises as the end of the data.
+ * An object as a memory-mapped file. The mapping reserves room ahead of the
+ * data (the `preallocate` hint, then growth in large steps) and reads are
+ * slices of it: no copy, no system call. Bytes reach the file through
+ * pwrite at its end, into the same page cache the mapping shows, so the file
+ * never extends past its real data: a full disk is an ENOSPC from the write,
+ * never a SIGBUS from touching a hole, nothing is written twice (once as
+ * zeros to preallocate, once as data) and nothing needs trimming at close.
+ * Pages past the end of the file are mapped but never touched. Flush is msync
+ * over the data, which on Linux writes back the range however it was dirtied.
  */
 export class MmapObject extends BackendObject implements StorageObject {
   private map: Buffer;
@@ -44,55 +44,47 @@ export class MmapObject extends BackendObject implements StorageObject {
   ) {
     super(name, path, size);
     this.capacity = roundToPage(Math.max(size, preallocate, MIN_CAPACITY));
-    this.extendFile(size, this.capacity);
     this.map = this.mapFile();
   }
 
   private mapFile(): Buffer {
     try {
-      return mmap.map(this.capacity, 3 /* PROT_READ | PROT_WRITE */, mmap.MAP_SHARED, this.fd, 0, mmap.MADV_NORMAL);
+      return mmap.map(this.capacity, 1 /* PROT_READ */, mmap.MAP_SHARED | mmap.MAP_POPULATE, this.fd, 0, mmap.MADV_NORMAL);
     } catch (error) {
       throw StorageError.from(error, this.path, 'mmap');
     }
   }
 
-  private extendFile(from: number, to: number): void {
-    try {
-      // A nearly full disk gives short writes before ENOSPC: the file must really
-      // reach `to` before it is mapped, or touching its end would raise SIGBUS.
-      for (let at = from; at < to; ) {
-        const n = fs.writeSync(this.fd, ZEROS, 0, Math.min(ZEROS.length, to - at), at);
-        if (n === 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-        at += n;
-      }
-    } catch (error) {
-      throw StorageError.from(error, this.path, 'preallocate');
-    }
+  /** Maps at least `end` bytes; the old mapping stays valid for slices still held by readers, GC unmaps it. */
+  private ensureMapped(end: number): void {
+    if (end <= this.capacity) return;
+    this.capacity = roundToPage(Math.max(end, this.capacity * 2, this.capacity + MIN_GROWTH));
+    this.map = this.mapFile();
   }
 
-  private ensureCapacity(end: number): void {
-    if (end <= this.capacity) return;
-    const next = roundToPage(Math.max(end, this.capacity * 2, this.capacity + MIN_GROWTH));
-    this.extendFile(this.capacity, next);
-    this.capacity = next;
-    // The old mapping stays valid for slices still held by readers; GC unmaps it.
-    this.map = this.mapFile();
+  private writeFully(position: number, bytes: Uint8Array, action: string): void {
+    let done = 0;
+    try {
+      while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, position + done);
+    } catch (error) {
+      throw StorageError.from(error, this.path, action);
+    }
   }
 
   async append(bytes: Uint8Array): Promise<number> {
     this.check();
     const position = this.size;
-    this.ensureCapacity(position + bytes.length);
-    this.map.set(bytes, position);
+    this.writeFully(position, bytes, 'append');
     this.size = position + bytes.length;
+    this.ensureMapped(this.size);
     return position;
   }
 
   async write(position: number, bytes: Uint8Array): Promise<void> {
     this.checkWrite(position);
-    this.ensureCapacity(position + bytes.length);
-    this.map.set(bytes, position);
+    this.writeFully(position, bytes, 'write');
     this.size = Math.max(this.size, position + bytes.length);
+    this.ensureMapped(this.size);
   }
 
   async read(position: number, length: number): Promise<Buffer> {
@@ -110,15 +102,20 @@ export class MmapObject extends BackendObject implements StorageObject {
 
   async truncate(size: number): Promise<void> {
     this.check();
-    if (size < this.size) this.map.fill(0, size, this.size); // a crash must not resurrect cut bytes
-    this.ensureCapacity(size);
+    try {
+      fs.ftruncateSync(this.fd, size);
+    } catch (error) {
+      throw StorageError.from(error, this.path, 'truncate');
+    }
     this.size = size;
+    this.ensureMapped(size);
   }
 
   async flush(): Promise<void> {
     this.check();
+    if (this.size === 0) return;
     try {
-      mmap.sync(this.map, 0, roundToPage(Math.max(this.size, 1)), true, false);
+      mmap.sync(this.map, 0, roundToPage(this.size), true, false);
     } catch (error) {
       throw StorageError.from(error, this.path, 'msync');
     }
@@ -128,11 +125,7 @@ export class MmapObject extends BackendObject implements StorageObject {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
-    try {
-      fs.ftruncateSync(this.fd, this.size);
-    } finally {
-      fs.closeSync(this.fd);
-    }
+    fs.closeSync(this.fd);
   }
 }
 
