@@ -631,6 +631,31 @@ describe('group coordinator (raw protocol)', () => {
   });
 });
 
+describe('group.initial.rebalance.delay.ms', () => {
+  it('holds the first rebalance of an empty group, extending it while members keep arriving', async () => {
+    const b = await startBroker({ 'group.initial.rebalance.delay.ms': 600 });
+    const [a, c] = [await RawClient.connect(b.port), await RawClient.connect(b.port)];
+    try {
+      const started = Date.now();
+      // JoinGroup v3: member ids come at once, no MEMBER_ID_REQUIRED round trip.
+      const first = join(a, 'delayed', { version: 3 });
+      await sleep(300);
+      const second = join(c, 'delayed', { version: 3 });
+      const [ja, jc] = await Promise.all([first, second]);
+      const elapsed = Date.now() - started;
+      // The 600 ms delay ran out with a member added during it, so a second delay followed.
+      expect(elapsed).toBeGreaterThanOrEqual(1100);
+      expect([ja.errorCode, jc.errorCode, ja.generationId, jc.generationId]).toEqual([0, 0, 1, 1]);
+      const leader = [ja, jc].find((j) => j.members.length > 0)!;
+      expect(leader.members).toHaveLength(2);
+    } finally {
+      a.close();
+      c.close();
+      await b.stop();
+    }
+  });
+});
+
 describe('group state across broker restarts and offset expiry', () => {
   it('loads groups and offsets back after a restart; members that do not come back are expired', async () => {
     let b = await startBroker({ 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 500 });
