@@ -42,6 +42,13 @@ describe.each(BACKENDS)('Python clients against samsa on the %s backend', (backe
   const expected = (n: number) => Array.from({ length: n }, (_, i) => ({ offset: i, key: `k${i}`, value: `value ${i}`, headers: [['n', String(i)]] }));
 
   describe.each(['kafka-python', 'confluent-kafka'])('%s', (client) => {
+    it('creates a topic with the admin client', async () => {
+      const created = await py(client, 'create', b.bootstrap, `${client}-admin`, '3');
+      expect(created.partitions).toEqual([0, 1, 2]);
+      if (client === 'confluent-kafka') expect(created.retention).toBe('3600000');
+      expect(b.broker.context.topics.get(`${client}-admin`)?.configs).toEqual({ 'retention.ms': '3600000' });
+    });
+
     it.each(['none', 'gzip', 'snappy', 'lz4', 'zstd'])('produces %s batches with acks=all and consumes them back', async (codec) => {
       const topic = `${client}-${codec}`;
       const produced = await py(client, 'produce', b.bootstrap, topic, codec, '100');

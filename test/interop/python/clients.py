@@ -8,6 +8,16 @@ import sys
 def kafka_python(action, bootstrap, topic, args):
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+    if action == "create":
+        from kafka.admin import KafkaAdminClient, NewTopic
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+        admin.create_topics([NewTopic(topic, num_partitions=int(args[0]), replication_factor=1,
+                                      topic_configs={"retention.ms": "3600000"})])
+        admin.close()
+        consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+        partitions = sorted(consumer.partitions_for_topic(topic) or [])
+        consumer.close()
+        return {"partitions": partitions}
     if action == "produce":
         codec, count = args[0], int(args[1])
         producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all",
@@ -42,6 +52,16 @@ def kafka_python(action, bootstrap, topic, args):
 def confluent(action, bootstrap, topic, args):
     from confluent_kafka import Consumer, Producer, TopicPartition
 
+    if action == "create":
+        from confluent_kafka.admin import AdminClient, NewTopic, ConfigResource
+        admin = AdminClient({"bootstrap.servers": bootstrap})
+        futures = admin.create_topics([NewTopic(topic, num_partitions=int(args[0]), replication_factor=1,
+                                                config={"retention.ms": "3600000"})])
+        futures[topic].result(30)
+        metadata = admin.list_topics(topic, timeout=10)
+        config = admin.describe_configs([ConfigResource("topic", topic)])
+        retention = list(config.values())[0].result(30)["retention.ms"].value
+        return {"partitions": sorted(metadata.topics[topic].partitions.keys()), "retention": retention}
     if action == "produce":
         codec, count = args[0], int(args[1])
         producer = Producer({"bootstrap.servers": bootstrap, "compression.type": codec, "acks": "all",
