@@ -45,3 +45,31 @@ export class LogCleaningAbortedError extends Error {
     this.name = 'LogCleaningAbortedError';
   }
 }
+
+/** An idempotent batch whose sequence does not follow the producer's last one (Kafka's OUT_OF_ORDER_SEQUENCE_NUMBER, 45). */
+export class OutOfOrderSequenceError extends Error {
+  readonly errorCode = 45;
+
+  constructor(
+    readonly producerId: number,
+    readonly sequence: number,
+    readonly expected: number,
+  ) {
+    super(`producer ${producerId} sent sequence ${sequence}, expected ${expected}`);
+    this.name = 'OutOfOrderSequenceError';
+  }
+}
+
+/** A batch from a producer epoch older than the latest seen (Kafka's INVALID_PRODUCER_EPOCH, 47). */
+export class InvalidProducerEpochError extends Error {
+  readonly errorCode = 47;
+
+  constructor(
+    readonly producerId: number,
+    readonly epoch: number,
+    readonly currentEpoch: number,
+  ) {
+    super(`producer ${producerId} epoch ${epoch} is older than the current epoch ${currentEpoch}`);
+    this.name = 'InvalidProducerEpochError';
+  }
+}

@@ -8,6 +8,7 @@ import { recoverInterruptedSwaps } from './cleaner/swap-recovery.js';
 import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, logFileName, parseLogFileName, parseSegmentFileName, segmentFileNames, SWAP_SUFFIX, TIME_INDEX_SUFFIX } from './log-file-names.js';
 import { InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError } from './log-errors.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
+import { ProducerStateManager } from './producer-state.js';
 import { LogSegment } from './log-segment.js';
 
 export interface AppendInfo {
@@ -49,6 +50,8 @@ export class Log {
   private readonly pendingDeletes: NodeJS.Timeout[] = [];
   private flushing: Promise<void> | undefined;
   private appendTail: Promise<unknown> = Promise.resolve();
+  /** Idempotent producers' epochs and recent sequence numbers. */
+  readonly producerState = new ProducerStateManager();
   /** How many flushes ran (group commit makes this far fewer than durable appends). */
   flushCount = 0;
   private lastFlushMs: number;
@@ -171,6 +174,13 @@ export class Log {
     }
     const now = this.now();
     if (!this.config.logAppendTime) this.checkTimestamps(batches, now);
+    // An idempotent producer's retry of a batch already written is answered with its first offsets, not written again.
+    if (batches.length === 1) {
+      const duplicate = this.producerState.check(batches[0]!);
+      if (duplicate) return { ...duplicate, logAppendTimeMs: -1 };
+    } else {
+      for (const batch of batches) this.producerState.check(batch);
+    }
     const baseOffset = this.logEndOffset;
     let next = baseOffset;
     for (const batch of batches) {
@@ -184,7 +194,10 @@ export class Log {
     await this.maybeRoll(records.length, next - 1, incomingMaxTimestamp, now);
     if (options.leaderEpoch !== undefined) await this.leaderEpochs.assign(options.leaderEpoch, baseOffset);
     await this.active.append(records, batches);
-    for (const batch of batches) this.unflushedMessages += batch.recordCount;
+    for (const batch of batches) {
+      this.unflushedMessages += batch.recordCount;
+      this.producerState.update(batch);
+    }
     if (this.unflushedMessages >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs) await this.syncTo();
     return { baseOffset, lastOffset: next - 1, logAppendTimeMs: this.config.logAppendTime ? now : -1 };
   }
@@ -288,6 +301,7 @@ export class Log {
     if (offset < this.logStartOffset || offset > this.logEndOffset) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
     while (this.segments.length > 1 && this.active.baseOffset >= offset) await this.deleteSegment(this.segments.pop()!);
     await this.active.truncateTo(offset);
+    this.producerState.clear();
     await this.leaderEpochs.truncateFromEnd(this.logEndOffset);
     this.highWatermark = Math.min(this.highWatermark, this.logEndOffset);
     this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
@@ -304,6 +318,7 @@ export class Log {
     this.logStartOffset = offset;
     this.highWatermark = offset;
     this.recoveryPoint = offset;
+    this.producerState.clear();
     await this.leaderEpochs.clear();
   }
 
