@@ -92,7 +92,7 @@ export class Broker {
         maxRequestBytes: config.int('socket.request.max.bytes'),
         maxInFlight: config.int('queued.max.requests'),
         connectionsMaxIdleMs: config.int('connections.max.idle.ms'),
-        handle: (frame) => apis!.handle(frame),
+        handle: (frame, clientAddress) => apis!.handle(frame, clientAddress),
         log,
       });
       const port = await server.listen();

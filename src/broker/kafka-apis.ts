@@ -50,7 +50,7 @@ export class KafkaApis {
   }
 
   /** Answers one request frame (without its length prefix). Resolves to the response frame's chunks, or null for no response. */
-  async handle(frame: Buffer): Promise<Buffer[] | null> {
+  async handle(frame: Buffer, clientAddress = ''): Promise<Buffer[] | null> {
     if (frame.length < 8) throw new InvalidRequestError(`request of ${frame.length} bytes is shorter than a request header`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
@@ -66,7 +66,7 @@ export class KafkaApis {
     const reader = new ProtocolReader(frame);
     const header = (codec.flexible ? this.headerV2 : this.headerV1).decode(reader) as { clientId: string | null };
     const body = codec.decode(reader);
-    const response = await api.handler.handle(body, { apiVersion, correlationId, clientId: header.clientId, broker: this.context });
+    const response = await api.handler.handle(body, { apiVersion, correlationId, clientId: header.clientId, clientHost: `/${clientAddress}`, broker: this.context });
     if (response === null) return null;
     const responseCodec = api.responses.get(apiVersion)!;
     // ApiVersions always answers with response header v0, so any client can read it (librdkafka relies on this).

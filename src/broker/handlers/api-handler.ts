@@ -6,6 +6,8 @@ export interface RequestContext {
   readonly apiVersion: number;
   readonly correlationId: number;
   readonly clientId: string | null;
+  /** The client's address as Kafka reports it ("/127.0.0.1"), for group member descriptions. */
+  readonly clientHost: string;
   readonly broker: BrokerContext;
 }
 

@@ -22,7 +22,7 @@ export const joinGroupHandler: ApiHandler = {
           requireKnownMemberId: v >= 4 && (request.groupInstanceId ?? null) === null,
           supportSkippingAssignment: v >= 9,
           clientId: ctx.clientId ?? '',
-          clientHost: '',
+          clientHost: ctx.clientHost,
           // v0 has no rebalance timeout: the session timeout bounds the rebalance too.
           rebalanceTimeoutMs: v === 0 || request.rebalanceTimeoutMs < 0 ? request.sessionTimeoutMs : request.rebalanceTimeoutMs,
           sessionTimeoutMs: request.sessionTimeoutMs,

@@ -11,8 +11,8 @@ export interface ConnectionOptions {
   maxInFlight: number;
   /** Bytes queued in the socket's write buffer before reading pauses until it drains. */
   maxPendingWriteBytes: number;
-  /** Answers one frame; null means no response (acks=0). A rejection closes the connection. */
-  handle(frame: Buffer): Promise<Buffer[] | null>;
+  /** Answers one frame from the client at `clientAddress`; null means no response (acks=0). A rejection closes the connection. */
+  handle(frame: Buffer, clientAddress: string): Promise<Buffer[] | null>;
   onError(connection: Connection, error: Error): void;
   onClose(connection: Connection): void;
   /** Recycles Produce frames after their handler and response chunks after they are written. */
@@ -118,7 +118,7 @@ export class Connection {
     const slot: Slot = { done: false, response: null };
     this.inFlight.push(slot);
     this.maybePause();
-    this.options.handle(frame).then(
+    this.options.handle(frame, this.socket.remoteAddress ?? '').then(
       (response) => {
         if (pooled) this.options.bufferPool!.recycle(frame);
         slot.done = true;

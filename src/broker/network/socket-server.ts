@@ -9,7 +9,7 @@ export interface SocketServerOptions {
   maxInFlight: number;
   /** connections.max.idle.ms: connections with nothing in flight for this long are closed. */
   connectionsMaxIdleMs: number;
-  handle(frame: Buffer): Promise<Buffer[] | null>;
+  handle(frame: Buffer, clientAddress: string): Promise<Buffer[] | null>;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
