@@ -1,0 +1,93 @@
+import * as M from '../../protocol/messages/index.js';
+import { compileMessage, type VersionCodec } from '../../protocol/schema/compile.js';
+import type { MessageSchema } from '../../protocol/schema/schema.js';
+
+/**
+ * The APIs a client can call, each a request/response pair of samsa's
+ * message definitions, compiled into encoders and decoders once, on first use.
+ */
+export class ApiDef {
+  private compiled?: { requests: Map<number, VersionCodec>; responses: Map<number, VersionCodec> };
+
+  constructor(
+    readonly name: string,
+    readonly request: MessageSchema,
+    readonly response: MessageSchema,
+    /** The lowest version a client may use (older ones carry record formats before v2). */
+    readonly clientMinVersion = request.validVersions.min,
+  ) {}
+
+  get key(): number {
+    return this.request.apiKey;
+  }
+
+  get minVersion(): number {
+    return Math.max(this.clientMinVersion, this.request.validVersions.min);
+  }
+
+  get maxVersion(): number {
+    return this.request.validVersions.max;
+  }
+
+  private codecs() {
+    this.compiled ??= { requests: compileMessage(this.request), responses: compileMessage(this.response, { strict: false }) };
+    return this.compiled;
+  }
+
+  requestCodec(version: number): VersionCodec {
+    return this.codecs().requests.get(version)!;
+  }
+
+  responseCodec(version: number): VersionCodec {
+    return this.codecs().responses.get(version)!;
+  }
+}
+
+export const Api = {
+  Produce: new ApiDef('Produce', M.ProduceRequest, M.ProduceResponse, 3),
+  Fetch: new ApiDef('Fetch', M.FetchRequest, M.FetchResponse, 4),
+  ListOffsets: new ApiDef('ListOffsets', M.ListOffsetsRequest, M.ListOffsetsResponse),
+  Metadata: new ApiDef('Metadata', M.MetadataRequest, M.MetadataResponse),
+  OffsetCommit: new ApiDef('OffsetCommit', M.OffsetCommitRequest, M.OffsetCommitResponse),
+  OffsetFetch: new ApiDef('OffsetFetch', M.OffsetFetchRequest, M.OffsetFetchResponse),
+  FindCoordinator: new ApiDef('FindCoordinator', M.FindCoordinatorRequest, M.FindCoordinatorResponse),
+  JoinGroup: new ApiDef('JoinGroup', M.JoinGroupRequest, M.JoinGroupResponse),
+  Heartbeat: new ApiDef('Heartbeat', M.HeartbeatRequest, M.HeartbeatResponse),
+  LeaveGroup: new ApiDef('LeaveGroup', M.LeaveGroupRequest, M.LeaveGroupResponse),
+  SyncGroup: new ApiDef('SyncGroup', M.SyncGroupRequest, M.SyncGroupResponse),
+  DescribeGroups: new ApiDef('DescribeGroups', M.DescribeGroupsRequest, M.DescribeGroupsResponse),
+  ListGroups: new ApiDef('ListGroups', M.ListGroupsRequest, M.ListGroupsResponse),
+  ApiVersions: new ApiDef('ApiVersions', M.ApiVersionsRequest, M.ApiVersionsResponse),
+  CreateTopics: new ApiDef('CreateTopics', M.CreateTopicsRequest, M.CreateTopicsResponse),
+  DeleteTopics: new ApiDef('DeleteTopics', M.DeleteTopicsRequest, M.DeleteTopicsResponse),
+  DeleteRecords: new ApiDef('DeleteRecords', M.DeleteRecordsRequest, M.DeleteRecordsResponse),
+  InitProducerId: new ApiDef('InitProducerId', M.InitProducerIdRequest, M.InitProducerIdResponse),
+  OffsetForLeaderEpoch: new ApiDef('OffsetForLeaderEpoch', M.OffsetForLeaderEpochRequest, M.OffsetForLeaderEpochResponse),
+  DescribeConfigs: new ApiDef('DescribeConfigs', M.DescribeConfigsRequest, M.DescribeConfigsResponse),
+  AlterConfigs: new ApiDef('AlterConfigs', M.AlterConfigsRequest, M.AlterConfigsResponse),
+  DescribeLogDirs: new ApiDef('DescribeLogDirs', M.DescribeLogDirsRequest, M.DescribeLogDirsResponse),
+  CreatePartitions: new ApiDef('CreatePartitions', M.CreatePartitionsRequest, M.CreatePartitionsResponse),
+  DeleteGroups: new ApiDef('DeleteGroups', M.DeleteGroupsRequest, M.DeleteGroupsResponse),
+  IncrementalAlterConfigs: new ApiDef('IncrementalAlterConfigs', M.IncrementalAlterConfigsRequest, M.IncrementalAlterConfigsResponse),
+  OffsetDelete: new ApiDef('OffsetDelete', M.OffsetDeleteRequest, M.OffsetDeleteResponse),
+  DescribeCluster: new ApiDef('DescribeCluster', M.DescribeClusterRequest, M.DescribeClusterResponse),
+  DescribeTopicPartitions: new ApiDef('DescribeTopicPartitions', M.DescribeTopicPartitionsRequest, M.DescribeTopicPartitionsResponse),
+} as const;
+
+export type ApiName = keyof typeof Api;
+
+/** The versions of each API (by key) a broker answered ApiVersions with. */
+export type BrokerApiVersions = ReadonlyMap<number, { readonly minVersion: number; readonly maxVersion: number }>;
+
+/**
+ * The highest version of `api` both sides support (optionally capped by
+ * `range`), or -1 when there is none: the broker does not list the API, or
+ * its range and ours do not overlap.
+ */
+export function pickVersion(api: ApiDef, broker: BrokerApiVersions, range: { min?: number; max?: number } = {}): number {
+  const theirs = broker.get(api.key);
+  if (!theirs) return -1;
+  const min = Math.max(api.minVersion, theirs.minVersion, range.min ?? 0);
+  const max = Math.min(api.maxVersion, theirs.maxVersion, range.max ?? Number.MAX_SAFE_INTEGER);
+  return max >= min ? max : -1;
+}

@@ -1,0 +1,325 @@
+import { Socket } from 'node:net';
+import { ProtocolReader } from '../../protocol/reader.js';
+import { ProtocolWriter } from '../../protocol/writer.js';
+import { Api, pickVersion, type ApiDef, type BrokerApiVersions } from './apis.js';
+import { kafkaErrorFor, NetworkError, UnsupportedVersionError } from './errors.js';
+import { FrameReader } from './frame-reader.js';
+import { InFlightRequests, type InFlightRequest } from './in-flight-requests.js';
+
+export const CLIENT_SOFTWARE_NAME = 'samsa';
+export const CLIENT_SOFTWARE_VERSION = '0.1.0';
+
+const UNSUPPORTED_VERSION = 35;
+const MAX_RESPONSE_BYTES = 0x7fffffff;
+
+export interface ConnectionOptions {
+  readonly clientId: string;
+  /** request.timeout.ms: a request without a response by then closes the connection, as Kafka's NetworkClient does. */
+  readonly requestTimeoutMs: number;
+  /** socket.connection.setup.timeout.ms */
+  readonly connectTimeoutMs: number;
+  /** max.in.flight.requests.per.connection; further requests wait in a queue. */
+  readonly maxInFlight: number;
+  /** send.buffer.bytes / receive.buffer.bytes (-1: the defaults): the socket stream's write and read high-water marks. */
+  readonly sendBufferBytes: number;
+  readonly receiveBufferBytes: number;
+  /** Waited before connecting (reconnect backoff). */
+  readonly connectDelayMs?: number;
+}
+
+export interface RequestOptions {
+  /** Overrides request.timeout.ms for this request (a long-polling fetch, a JoinGroup). */
+  readonly timeoutMs?: number;
+  /** false for Produce with acks=0: the request completes once written. */
+  readonly expectResponse?: boolean;
+  /** Restricts the version range (e.g. an API whose layout changed). */
+  readonly minVersion?: number;
+  readonly maxVersion?: number;
+}
+
+/** A body, or a function building it for the version the connection negotiated. */
+export type RequestBody = unknown | ((version: number) => unknown);
+
+interface QueuedRequest {
+  api: ApiDef;
+  body: RequestBody;
+  options: RequestOptions;
+  resolve(value: any): void;
+  reject(error: Error): void;
+}
+
+export type ConnectionState = 'new' | 'connecting' | 'ready' | 'closed';
+
+/**
+ * One TCP connection to a broker: 4-byte framing, correlation ids, up to
+ * max.in.flight requests pipelined and answered in order, request timeouts,
+ * and the ApiVersions handshake that fixes which version of each API it
+ * speaks (the highest both sides know). Requests made before the handshake
+ * ends, or beyond the in-flight cap, wait in order.
+ */
+export class BrokerConnection {
+  state: ConnectionState = 'new';
+  /** What the broker listed in ApiVersions. */
+  apiVersions: BrokerApiVersions = new Map();
+  lastActiveMs = Date.now();
+  readonly inFlight: InFlightRequests;
+  /** Called once when the connection closes, with the error that closed it (undefined for close()). */
+  onClose?: (error: Error | undefined) => void;
+
+  private socket?: Socket;
+  private readonly frames = new FrameReader(MAX_RESPONSE_BYTES);
+  private readonly waiting: QueuedRequest[] = [];
+  private correlationId = 0;
+  private connecting?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private timerAt = Infinity;
+  private corked = false;
+
+  constructor(
+    readonly nodeId: number,
+    readonly host: string,
+    readonly port: number,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.inFlight = new InFlightRequests(options.maxInFlight);
+  }
+
+  get isReady(): boolean {
+    return this.state === 'ready';
+  }
+
+  /** Ready, nothing queued, and below the in-flight cap: a request sent now goes out at once. */
+  canSendMore(): boolean {
+    return this.state === 'ready' && this.waiting.length === 0 && this.inFlight.canSendMore();
+  }
+
+  /** Requests written or waiting to be. */
+  get load(): number {
+    return this.inFlight.count + this.waiting.length;
+  }
+
+  /** Connects and negotiates API versions; resolves when ready (shared by concurrent callers). */
+  connect(): Promise<void> {
+    if (this.state === 'ready') return Promise.resolve();
+    if (this.state === 'closed') return Promise.reject(new NetworkError(`connection to node ${this.nodeId} (${this.address}) is closed`));
+    this.connecting ??= this.open();
+    return this.connecting;
+  }
+
+  get address(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  /** The version of `api` this connection uses (after the handshake), or -1 when the broker has none we know. */
+  versionOf(api: ApiDef, range: { min?: number; max?: number } = {}): number {
+    return pickVersion(api, this.apiVersions, range);
+  }
+
+  /** Sends a request and resolves to its decoded response body. */
+  request<T = any>(api: ApiDef, body: RequestBody, options: RequestOptions = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.state === 'closed') {
+        reject(new NetworkError(`connection to node ${this.nodeId} (${this.address}) is closed`));
+        return;
+      }
+      const queued: QueuedRequest = { api, body, options, resolve, reject };
+      if (this.canSendMore()) this.write(queued);
+      else {
+        this.waiting.push(queued);
+        if (this.state === 'new') this.connect().catch(() => undefined);
+      }
+    });
+  }
+
+  private async open(): Promise<void> {
+    this.state = 'connecting';
+    if (this.options.connectDelayMs) await new Promise((r) => setTimeout(r, this.options.connectDelayMs));
+    if (this.isClosed()) throw new NetworkError(`connection to node ${this.nodeId} (${this.address}) was closed while connecting`);
+    const streamOptions: Record<string, number> = {};
+    if (this.options.sendBufferBytes > 0) streamOptions.writableHighWaterMark = this.options.sendBufferBytes;
+    if (this.options.receiveBufferBytes > 0) streamOptions.readableHighWaterMark = this.options.receiveBufferBytes;
+    const socket = new Socket(streamOptions);
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (e) => this.close(new NetworkError(`connection to node ${this.nodeId} (${this.address}) failed: ${e.message}`, { cause: e })));
+    socket.on('close', () => this.close(new NetworkError(`connection to node ${this.nodeId} (${this.address}) was closed by the broker`)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new NetworkError(`connection to node ${this.nodeId} (${this.address}) timed out after ${this.options.connectTimeoutMs} ms`)), this.options.connectTimeoutMs);
+        socket.once('connect', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        socket.once('close', () => {
+          clearTimeout(timer);
+          reject(new NetworkError(`could not connect to node ${this.nodeId} (${this.address})`));
+        });
+        socket.connect(this.port, this.host);
+      });
+      await this.handshake();
+    } catch (e) {
+      this.close(e as Error);
+      throw e;
+    }
+    this.state = 'ready';
+    this.drainWaiting();
+  }
+
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /**
+   * ApiVersions at the highest version we know; a broker that does not know it
+   * answers UNSUPPORTED_VERSION with its list in a v0 body, and we ask again (KIP-511).
+   */
+  private async handshake(): Promise<void> {
+    let version = Api.ApiVersions.maxVersion;
+    for (let attempt = 0; ; attempt++) {
+      const body = { clientSoftwareName: CLIENT_SOFTWARE_NAME, clientSoftwareVersion: CLIENT_SOFTWARE_VERSION };
+      const response: any = await new Promise((resolve, reject) => this.write({ api: Api.ApiVersions, body, options: { minVersion: version, maxVersion: version }, resolve, reject }, version));
+      if (response.errorCode === UNSUPPORTED_VERSION && attempt === 0) {
+        const theirs = (response.apiKeys as any[]).find((k) => k.apiKey === Api.ApiVersions.key);
+        version = Math.min(theirs?.maxVersion ?? 0, Api.ApiVersions.maxVersion);
+        continue;
+      }
+      if (response.errorCode !== 0) throw kafkaErrorFor(response.errorCode, `ApiVersions v${version} refused by node ${this.nodeId}`);
+      this.apiVersions = new Map((response.apiKeys as any[]).map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }]));
+      return;
+    }
+  }
+
+  /** Encodes and writes one request (the handshake passes its version; others use the negotiated one). */
+  private write(queued: QueuedRequest, fixedVersion?: number): void {
+    const { api, options } = queued;
+    const version = fixedVersion ?? this.versionOf(api, { min: options.minVersion, max: options.maxVersion });
+    if (version < 0) {
+      const theirs = this.apiVersions.get(api.key);
+      queued.reject(new UnsupportedVersionError(`node ${this.nodeId} supports ${api.name} ${theirs ? `v${theirs.minVersion}-${theirs.maxVersion}` : 'in no version'}; this client needs v${Math.max(api.minVersion, options.minVersion ?? 0)}-${Math.min(api.maxVersion, options.maxVersion ?? Infinity)}`));
+      return;
+    }
+    const codec = api.requestCodec(version);
+    const correlationId = (this.correlationId = (this.correlationId + 1) & 0x7fffffff);
+    let chunks: Buffer[];
+    let size: number;
+    try {
+      const body = typeof queued.body === 'function' ? (queued.body as (v: number) => unknown)(version) : queued.body;
+      // Request header v1, or v2 (a tagged-field section after it) for flexible versions.
+      const w = new ProtocolWriter(256);
+      w.int16(api.key).int16(version).int32(correlationId).nullableString(this.options.clientId);
+      if (codec.flexible) w.uvarint(0);
+      codec.encode(w, body);
+      size = w.length;
+      chunks = w.chunks();
+    } catch (e) {
+      queued.reject(e as Error);
+      return;
+    }
+    const now = Date.now();
+    this.lastActiveMs = now;
+    const socket = this.socket!;
+    if (!this.corked) {
+      // Requests written in the same tick leave in one vectored write.
+      this.corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        socket.uncork();
+      });
+    }
+    const prefix = Buffer.allocUnsafe(4);
+    prefix.writeInt32BE(size, 0);
+    socket.write(prefix);
+    const last = chunks.length - 1;
+    for (let i = 0; i < last; i++) socket.write(chunks[i]!);
+    if (options.expectResponse === false) {
+      socket.write(chunks[last]!, (e) => (e ? queued.reject(new NetworkError(`write to node ${this.nodeId} failed: ${e.message}`)) : queued.resolve(undefined)));
+      return;
+    }
+    socket.write(chunks[last]!);
+    const request: InFlightRequest = {
+      correlationId,
+      api,
+      version,
+      sentAtMs: now,
+      deadlineMs: now + (options.timeoutMs ?? this.options.requestTimeoutMs),
+      resolve: queued.resolve,
+      reject: queued.reject,
+    };
+    this.inFlight.add(request);
+    this.armTimer(request.deadlineMs);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastActiveMs = Date.now();
+    try {
+      this.frames.push(chunk, (frame) => this.onFrame(frame));
+    } catch (e) {
+      this.close(new NetworkError(`bad response from node ${this.nodeId}: ${(e as Error).message}`, { cause: e }));
+      return;
+    }
+    this.drainWaiting();
+  }
+
+  private onFrame(frame: Buffer): void {
+    const request = this.inFlight.completeNext();
+    const correlationId = frame.length >= 4 ? frame.readInt32BE(0) : -1;
+    if (!request || request.correlationId !== correlationId) {
+      request?.reject(new NetworkError(`response with correlation id ${correlationId} from node ${this.nodeId} does not answer request ${request.correlationId}`));
+      throw new Error(`correlation id ${correlationId} does not match the oldest request's ${request?.correlationId ?? '(none)'}`);
+    }
+    let body: unknown;
+    try {
+      const reader = new ProtocolReader(frame, 4);
+      const isApiVersions = request.api === Api.ApiVersions;
+      // ApiVersions answers in response header v0 always; a refused version is answered with a v0 body.
+      let codec = request.api.responseCodec(request.version);
+      if (isApiVersions && frame.length >= 6 && frame.readInt16BE(4) === UNSUPPORTED_VERSION) codec = request.api.responseCodec(0);
+      if (codec.flexible && !isApiVersions) reader.taggedFields();
+      body = codec.decode(reader);
+    } catch (e) {
+      request.reject(new NetworkError(`could not decode the ${request.api.name} v${request.version} response from node ${this.nodeId}: ${(e as Error).message}`, { cause: e }));
+      throw e;
+    }
+    request.resolve(body);
+  }
+
+  private drainWaiting(): void {
+    while (this.state === 'ready' && this.waiting.length > 0 && this.inFlight.canSendMore()) this.write(this.waiting.shift()!);
+  }
+
+  /** One timer per connection, set for the earliest deadline of what is in flight. */
+  private armTimer(deadlineMs: number): void {
+    if (deadlineMs >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = deadlineMs;
+    this.timer = setTimeout(() => this.checkTimeouts(), Math.max(0, deadlineMs - Date.now()));
+  }
+
+  private checkTimeouts(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = Date.now();
+    const earliest = this.inFlight.earliestDeadline();
+    if (earliest === Infinity) return;
+    if (earliest > now) {
+      this.armTimer(earliest);
+      return;
+    }
+    const oldest = this.inFlight.oldest()!;
+    this.close(new NetworkError(`${oldest.api.name} request to node ${this.nodeId} (${this.address}) timed out after ${now - oldest.sentAtMs} ms; disconnecting`));
+  }
+
+  /** Closes the connection; requests in flight or waiting fail with `error` (or a NetworkError). */
+  close(error?: Error): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.timer) clearTimeout(this.timer);
+    this.socket?.destroy();
+    const failure = error ?? new NetworkError(`connection to node ${this.nodeId} (${this.address}) was closed`);
+    for (const r of this.inFlight.clear()) r.reject(failure);
+    for (const r of this.waiting.splice(0)) r.reject(failure);
+    this.onClose?.(error);
+  }
+}
