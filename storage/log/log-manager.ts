@@ -28,6 +28,12 @@ export interface LogManagerOptions {
   cleanerDedupeBufferSize?: number;
   /** log.cleaner.io.buffer.size: the cleaner's read and write chunk (default 512 KiB). */
   cleanerIoBufferSize?: number;
+  /**
+   * log.cleaner.threads: 0 runs the cleaner's record work (decoding, offset map,
+   * filtering, re-encoding) on the main thread; 1 or more (default 1) in the
+   * process's cleaner worker thread. Storage I/O stays on the main thread.
+   */
+  cleanerThreads?: number;
   /** The clock of the logs and the cleaner (tests move it). */
   now?: () => number;
   warn?: (message: string) => void;
@@ -75,6 +81,7 @@ export class LogManager {
       backoffMs: options.cleanerBackoffMs,
       dedupeBufferSize: options.cleanerDedupeBufferSize,
       ioBufferSize: options.cleanerIoBufferSize,
+      threads: options.cleanerThreads,
       now: options.now,
       warn,
     });

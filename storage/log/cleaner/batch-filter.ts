@@ -23,27 +23,41 @@ export interface FilterContext {
   readonly stats: CleanerStats;
 }
 
+/** Output buffers kept for reuse: as many as can be in flight between the threads. */
+const MAX_SPARE_OUTPUTS = 4;
+
 /**
- * The cleaned bytes of one chunk of a segment: retained batches, copied into
- * one buffer reused from chunk to chunk, and appended to the cleaned segment
- * in one write.
+ * The cleaned bytes of one chunk of a segment: retained batches, copied one
+ * after another into one buffer, which `take` hands over whole (to be
+ * transferred to the main thread and appended to the cleaned segment in one
+ * write). Buffers come back through `recycle` and are filled again, so a
+ * cleaning allocates a few, not one per chunk. They are plain ArrayBuffers,
+ * never slices of Node's shared Buffer pool, so they can be transferred.
  */
 export class BatchOutput {
-  private buffer: Buffer;
+  private buffer: Buffer | undefined;
   private length = 0;
-  private readonly starts: number[] = [];
+  private starts: number[] = [];
+  private readonly spares: ArrayBuffer[] = [];
 
-  constructor(initialSize: number) {
-    this.buffer = Buffer.allocUnsafe(initialSize);
-  }
+  constructor(private readonly initialSize: number) {}
 
   get isEmpty(): boolean {
     return this.length === 0;
   }
 
+  /** Takes back buffers handed out by `take`. */
+  recycle(buffers: Iterable<ArrayBuffer>): void {
+    for (const buffer of buffers) if (this.spares.length < MAX_SPARE_OUTPUTS && buffer.byteLength > 0) this.spares.push(buffer);
+  }
+
   add(batch: Buffer): void {
-    if (this.length + batch.length > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + batch.length));
+    const needed = this.length + batch.length;
+    if (!this.buffer) {
+      const spare = this.spares.pop();
+      this.buffer = Buffer.from(spare && spare.byteLength >= needed ? spare : new ArrayBuffer(Math.max(this.initialSize, needed)));
+    } else if (needed > this.buffer.length) {
+      const grown = Buffer.from(new ArrayBuffer(Math.max(this.buffer.length * 2, needed)));
       this.buffer.copy(grown, 0, 0, this.length);
       this.buffer = grown;
     }
@@ -51,15 +65,20 @@ export class BatchOutput {
     this.length += batch.copy(this.buffer, this.length);
   }
 
-  /** The bytes written, and a view of each batch in them (valid until reset). */
-  take(): { bytes: Buffer; batches: RecordBatchView[] } {
-    const bytes = this.buffer.subarray(0, this.length);
-    return { bytes, batches: this.starts.map((start) => new RecordBatchView(bytes, start)) };
+  /** Hands over the bytes written and where each batch starts in them; the output is then empty. */
+  take(): { buffer: ArrayBuffer; length: number; starts: number[] } | undefined {
+    if (!this.buffer || this.length === 0) return undefined;
+    const taken = { buffer: this.buffer.buffer as ArrayBuffer, length: this.length, starts: this.starts };
+    this.buffer = undefined;
+    this.length = 0;
+    this.starts = [];
+    return taken;
   }
 
+  /** Drops what was written (the buffer stays for the next chunk). */
   reset(): void {
     this.length = 0;
-    this.starts.length = 0;
+    this.starts = [];
   }
 }
 

@@ -1,20 +1,20 @@
-import { ControlRecordType } from '../../record/control-record.js';
-import { decodeRecords } from '../../record/record.js';
+import { RECORD_BATCH_OVERHEAD } from '../../record/record-batch-layout.js';
+import { RecordBatchView } from '../../record/record-batch-view.js';
 import type { Log } from '../log.js';
 import { CLEANED_SUFFIX, segmentFileNames } from '../log-file-names.js';
 import { LogSegment } from '../log-segment.js';
-import { BatchOutput, filterBatch, type FilterContext } from './batch-filter.js';
 import { emptyCleanerStats, type CleanerStats } from './cleaner-stats.js';
-import { controlTypeOf, PendingTransactions, TransactionMarkers } from './cleaner-transactions.js';
-import { hashKey } from './key-hash.js';
-import { OffsetMap } from './offset-map.js';
+import { CleanerThread, defaultWorkerScript, InThreadCore, type CoreHandle } from './cleaner-thread.js';
 import { groupSegmentsBySize } from './segment-groups.js';
-import { SegmentReader } from './segment-reader.js';
+import { SegmentReader, type SegmentChunk } from './segment-reader.js';
 
 /** Kafka's defaults for the cleaner's buffers. */
 export const DEFAULT_DEDUPE_BUFFER_SIZE = 128 * 1024 * 1024; // log.cleaner.dedupe.buffer.size
 export const DEFAULT_DEDUPE_BUFFER_LOAD_FACTOR = 0.9; // log.cleaner.io.buffer.load.factor
 export const DEFAULT_IO_BUFFER_SIZE = 512 * 1024; // log.cleaner.io.buffer.size
+
+/** Chunks on their way to or in the core at once: one worked on while the next is read. */
+const CHUNKS_IN_FLIGHT = 2;
 
 export interface CleanerOptions {
   /** log.cleaner.dedupe.buffer.size: the most memory the offset map may take (it grows to it as needed). */
@@ -23,6 +23,17 @@ export interface CleanerOptions {
   dedupeBufferLoadFactor?: number;
   /** log.cleaner.io.buffer.size: the read and write chunk size. */
   ioBufferSize?: number;
+  /**
+   * log.cleaner.threads: 0 does the record work (decoding, the offset map,
+   * filtering, re-encoding) on the calling thread; 1 or more (the default, 1)
+   * in the cleaner's worker thread, one per process, shared by every Cleaner.
+   * Storage I/O stays on the calling thread either way.
+   */
+  threads?: number;
+  /** Where a worker that cannot start is reported (console.warn by default); the cleaner then works on the calling thread. */
+  warn?: (message: string) => void;
+  /** The worker's compiled script; by default cleaner-worker.js beside this module (see cleaner-thread.ts). */
+  workerScript?: URL;
 }
 
 /** The offsets a cleaning covers: the dirty section [firstDirtyOffset, firstUncleanableOffset). */
@@ -38,6 +49,9 @@ export interface CleaningResult {
   readonly stats: CleanerStats;
 }
 
+// Frees the core of a Cleaner dropped without close().
+const orphans = new FinalizationRegistry<CoreHandle>((core) => core.dispose());
+
 /**
  * Cleans one log (Kafka's Cleaner): builds the offset map of key → latest
  * offset from the dirty section, then rewrites every segment from the log
@@ -45,165 +59,238 @@ export interface CleaningResult {
  * the map says is latest (see batch-filter.ts), and swaps each cleaned group
  * in for the segments it came from. The active segment is never touched.
  *
- * One Cleaner cleans one log at a time: its map and buffers are reused.
+ * The work is split between threads. This class, on the caller's thread,
+ * does the storage I/O: it reads segments in chunks through the backend,
+ * writes the `.cleaned` segment and swaps it in. The record work — the
+ * offset map, decoding, deciding what to keep, rebuilding and compressing
+ * batches — is the CleanerCore's (cleaner-core.ts), in the cleaner's worker
+ * thread. Chunks go to the core and come back (cleaner-protocol.ts), two in
+ * flight so reading overlaps the core's work; between chunks the caller's
+ * event loop runs, so a long cleaning never holds it for more than a chunk's
+ * read or write. When no worker can start, or with `threads: 0`, the core
+ * runs on the caller's thread, still one chunk per turn of the event loop.
+ *
+ * One Cleaner cleans one log at a time: its core and buffers are reused.
+ * `close()` frees its core.
  */
 export class Cleaner {
-  readonly map: OffsetMap;
   private readonly reader: SegmentReader;
-  private readonly output: BatchOutput;
-  private readonly hash = new Int32Array(4);
+  private readonly coreOptions: { dedupeBufferSize: number; dedupeBufferLoadFactor: number; ioBufferSize: number };
+  private readonly threads: number;
+  private readonly warn: (message: string) => void;
+  private readonly workerScript: URL;
+  private core: CoreHandle | undefined;
+  private workerUnavailable = false;
+  /** Cleaned-output buffers given back to the core with its next chunk. */
+  private readonly spareOutputs: ArrayBuffer[] = [];
 
   constructor(options: CleanerOptions = {}) {
     const io = options.ioBufferSize ?? DEFAULT_IO_BUFFER_SIZE;
-    this.map = new OffsetMap(options.dedupeBufferSize ?? DEFAULT_DEDUPE_BUFFER_SIZE, options.dedupeBufferLoadFactor ?? DEFAULT_DEDUPE_BUFFER_LOAD_FACTOR);
     this.reader = new SegmentReader(io);
-    this.output = new BatchOutput(io);
+    this.coreOptions = {
+      dedupeBufferSize: options.dedupeBufferSize ?? DEFAULT_DEDUPE_BUFFER_SIZE,
+      dedupeBufferLoadFactor: options.dedupeBufferLoadFactor ?? DEFAULT_DEDUPE_BUFFER_LOAD_FACTOR,
+      ioBufferSize: io,
+    };
+    this.threads = options.threads ?? 1;
+    this.warn = options.warn ?? ((m: string) => console.warn(m));
+    this.workerScript = options.workerScript ?? defaultWorkerScript();
+  }
+
+  /** Whether the last cleaning's record work ran in the worker thread (false before any). */
+  get usesWorker(): boolean {
+    return this.core?.inWorker ?? false;
+  }
+
+  /** Frees the core (its offset map); a later cleaning makes a new one. */
+  close(): void {
+    this.core?.dispose();
+    if (this.core) orphans.unregister(this);
+    this.core = undefined;
+  }
+
+  /** The core for a cleaning: in the worker thread, started if need be, else in-thread. */
+  private async acquireCore(): Promise<CoreHandle> {
+    if (this.core?.usable) return this.core;
+    this.close();
+    let core: CoreHandle | undefined;
+    if (this.threads > 0 && !this.workerUnavailable) {
+      try {
+        core = (await CleanerThread.get(this.workerScript)).attach();
+      } catch (error) {
+        this.workerUnavailable = true;
+        this.warn(`the log cleaner's worker thread could not start (${(error as Error).message}); cleaning on the main thread`);
+      }
+    }
+    this.core = core ?? new InThreadCore();
+    orphans.register(this, this.core, this);
+    return this.core;
   }
 
   /**
    * Cleans `log`'s `dirty` section as of `now`. Runs inside `log.runCleaning`
    * (LogCleaner.cleanLog does this); `checkDone` throws to abort, and is
-   * called between chunks. On an abort or error the cleaned segment being
-   * written is deleted and the log keeps the segments not yet swapped.
+   * called before each chunk read. On an abort or error the cleaned segment
+   * being written is deleted and the log keeps the segments not yet swapped.
    */
   async clean(log: Log, dirty: DirtySection, now: number, checkDone: () => void = () => undefined): Promise<CleaningResult> {
     const started = performance.now();
-    const stats = emptyCleanerStats();
     const start = dirty.firstDirtyOffset;
     const end = dirty.firstUncleanableOffset;
-    if (end <= start) return { firstDirtyOffset: start, endOffset: start, stats };
+    if (end <= start) return { firstDirtyOffset: start, endOffset: start, stats: emptyCleanerStats() };
 
-    const lastBatchOfProducer = new Map<number, number>();
+    const core = await this.acquireCore();
+    await core.call({ op: 'beginMap', options: this.coreOptions, start, end });
     const mapReadBefore = this.reader.bytesRead;
-    const firstUndecided = await this.buildOffsetMap(log, start, end, lastBatchOfProducer, stats, checkDone);
-    stats.mapBytesRead = this.reader.bytesRead - mapReadBefore;
-    // Stop before a transaction whose outcome is unknown (Kafka stops at the last stable offset).
-    const endOffset = Math.min(this.map.latestOffset + 1, firstUndecided);
-    stats.mapEntries = this.map.size;
-    stats.bufferUtilization = this.map.utilization;
-    if (endOffset <= start) return { firstDirtyOffset: start, endOffset: start, stats };
-    this.map.latestOffset = endOffset - 1;
+    await this.buildOffsetMap(core, log, start, end, checkDone);
+    const { endOffset } = await core.call({ op: 'finishMap' });
+    const mapBytesRead = this.reader.bytesRead - mapReadBefore;
+    if (endOffset <= start) return { firstDirtyOffset: start, endOffset: start, stats: { ...(await core.call({ op: 'stats' })), mapBytesRead } };
 
     const segments = log.allSegments.filter((s) => s.baseOffset < endOffset);
-    await this.findProducersLastBatches(segments, start, lastBatchOfProducer, checkDone);
-
-    const context: FilterContext = {
-      map: this.map,
-      now,
-      deleteRetentionMs: log.config.deleteRetentionMs,
-      markers: new TransactionMarkers(),
-      lastBatchOfProducer,
-      upperBoundOffset: end,
-      stats,
-    };
+    await this.findProducersLastBatches(core, segments, start, checkDone);
+    await core.call({ op: 'beginFilter', now, deleteRetentionMs: log.config.deleteRetentionMs, upperBoundOffset: end });
+    let segmentsCleaned = 0;
+    let groupsCleaned = 0;
     for (const group of groupSegmentsBySize(segments, log.config.segmentBytes, log.config.segmentIndexBytes, end)) {
-      await this.cleanGroup(log, group, context, checkDone);
+      await this.cleanGroup(core, log, group, checkDone);
+      segmentsCleaned += group.length;
+      groupsCleaned++;
     }
-    stats.elapsedMs = performance.now() - started;
+    const stats = { ...(await core.call({ op: 'stats' })), mapBytesRead, segmentsCleaned, groupsCleaned, elapsedMs: performance.now() - started };
     return { firstDirtyOffset: start, endOffset, stats };
   }
 
   /**
-   * Maps each key of [start, end) to its latest offset (Kafka's
-   * buildOffsetMap), and notes each producer's last batch. Stops early when
-   * the map is full; `map.latestOffset` then says how far it got. Returns the
-   * first offset of a transaction still undecided at the end (or Infinity).
+   * Has the core map each key of [start, end) to its latest offset (Kafka's
+   * buildOffsetMap) and note each producer's last batch, reading each dirty
+   * segment from its start. Stops early when the map is full; the core then
+   * says how far it got.
    */
-  private async buildOffsetMap(log: Log, start: number, end: number, lastBatchOfProducer: Map<number, number>, stats: CleanerStats, checkDone: () => void): Promise<number> {
-    const map = this.map;
-    map.clear();
-    const pending = new PendingTransactions();
+  private async buildOffsetMap(core: CoreHandle, log: Log, start: number, end: number, checkDone: () => void): Promise<void> {
     const all = log.allSegments;
     const dirty = all.filter((s, i) => s.baseOffset < end && (all[i + 1]?.baseOffset ?? Infinity) > start);
-    let full = false;
-    for (let i = 0; i < dirty.length && !full; i++) {
-      const segment = dirty[i]!;
-      const nextStart = dirty[i + 1]?.baseOffset ?? end;
-      // From the segment's start even when the dirty section begins inside it, so
-      // every batch of the first dirty segment is seen for the producers' last batches.
-      await this.reader.forEachChunk(segment, 0, checkDone, (batches) => {
-        for (const batch of batches) {
-          if (batch.baseOffset >= end) {
-            return false;
-          }
-          const producerId = batch.producerId;
-          if (producerId >= 0) lastBatchOfProducer.set(producerId, Math.max(lastBatchOfProducer.get(producerId) ?? -1, batch.lastOffset));
-          if (batch.lastOffset < start) continue;
-          if (batch.isControl) {
-            const type = controlTypeOf(batch);
-            if (type === ControlRecordType.Commit) pending.commit(producerId, map);
-            else if (type === ControlRecordType.Abort) pending.abort(producerId);
-          } else {
-            const transactional = batch.isTransactional;
-            if (transactional) pending.begin(producerId, batch.baseOffset);
-            for (const record of decodeRecords(batch, { verifyCrc: false })) {
-              stats.mapRecordsRead++;
-              if (record.key === null || record.offset < start) continue;
-              if (map.size + pending.size >= map.capacity) {
-                full = true;
-                return false;
-              }
-              if (transactional) {
-                hashKey(record.key, this.hash);
-                pending.add(producerId, this.hash, record.offset);
-              } else {
-                map.put(record.key, record.offset);
-              }
-            }
-          }
-          map.latestOffset = Math.max(map.latestOffset, batch.lastOffset);
-        }
-        return true;
-      });
-      // Offsets missing at a segment's end (compacted away earlier) are covered too.
-      if (!full) map.latestOffset = Math.max(map.latestOffset, nextStart - 1);
+    for (let i = 0; i < dirty.length; i++) {
+      let full = false;
+      await this.pump(
+        dirty[i]!,
+        'batches',
+        checkDone,
+        (chunk, length) => core.call({ op: 'mapChunk', chunk, length }, [chunk]),
+        (reply) => {
+          full = reply.full;
+          return reply.more;
+        },
+      );
+      // Offsets missing at a segment's end (compacted away earlier) are covered too, unless the map filled up.
+      await core.call({ op: 'endMapSegment', nextStart: dirty[i + 1]?.baseOffset ?? end });
+      if (full) break;
     }
-    return pending.firstUndecidedOffset();
   }
 
   /**
    * Completes the producers' last batches over the segments before the dirty
-   * section, reading batch headers only. (Kafka asks its producer state;
-   * samsa keeps none, so the cleaner looks at the log itself.)
+   * section, from batch headers only. (Kafka asks its producer state; samsa
+   * keeps none, so the cleaner looks at the log itself.)
    */
-  private async findProducersLastBatches(segments: readonly LogSegment[], start: number, last: Map<number, number>, checkDone: () => void): Promise<void> {
+  private async findProducersLastBatches(core: CoreHandle, segments: readonly LogSegment[], start: number, checkDone: () => void): Promise<void> {
     for (let i = 0; i < segments.length; i++) {
       const next = segments[i + 1];
       if (!next || next.baseOffset > start) break; // from here on the offset map's scan saw every batch
-      await this.reader.forEachHeader(segments[i]!, checkDone, (header) => {
-        const producerId = header.producerId;
-        if (producerId >= 0 && (last.get(producerId) ?? -1) < header.lastOffset) last.set(producerId, header.lastOffset);
-      });
+      await this.pump(
+        segments[i]!,
+        'headers',
+        checkDone,
+        (chunk, length) => core.call({ op: 'producerHeaders', chunk, length }, [chunk]),
+        () => true,
+      );
     }
   }
 
   /** Rewrites one group into a `.cleaned` segment and swaps it in (Kafka's cleanSegments). */
-  private async cleanGroup(log: Log, group: readonly LogSegment[], context: FilterContext, checkDone: () => void): Promise<void> {
+  private async cleanGroup(core: CoreHandle, log: Log, group: readonly LogSegment[], checkDone: () => void): Promise<void> {
     const base = group[0]!.baseOffset;
     const present = new Set(await log.dir.list());
     for (const name of segmentFileNames(base, CLEANED_SUFFIX)) if (present.has(name)) await log.dir.delete(name); // left by an aborted cleaning
     const cleaned = await LogSegment.open(log.dir, base, log.config, true, CLEANED_SUFFIX);
     try {
       for (const segment of group) {
-        await this.reader.forEachChunk(segment, 0, checkDone, async (batches) => {
-          for (const batch of batches) filterBatch(batch, context, this.output);
-          if (this.output.isEmpty) return;
-          const { bytes, batches: written } = this.output.take();
-          await cleaned.append(bytes, written);
-          this.output.reset();
-        });
+        await this.pump(
+          segment,
+          'batches',
+          checkDone,
+          (chunk, length) => {
+            const spareOutputs = this.spareOutputs.splice(0);
+            return core.call({ op: 'filterChunk', chunk, length, spareOutputs }, [chunk, ...spareOutputs]);
+          },
+          async (reply) => {
+            if (!reply.output) return;
+            // The batches kept, written in one append; then their buffer goes back to the core.
+            const bytes = Buffer.from(reply.output, 0, reply.outputLength);
+            await cleaned.append(
+              bytes,
+              reply.starts.map((at) => new RecordBatchView(bytes, at)),
+            );
+            this.spareOutputs.push(reply.output);
+          },
+        );
       }
       await cleaned.flush();
       await cleaned.close();
       checkDone();
     } catch (error) {
-      this.output.reset();
       await cleaned.close().catch(() => undefined);
       for (const name of segmentFileNames(base, CLEANED_SUFFIX)) await log.dir.delete(name).catch(() => undefined);
       throw error;
     }
     await log.replaceSegments(group, base);
-    context.stats.segmentsCleaned += group.length;
-    context.stats.groupsCleaned++;
+  }
+
+  /**
+   * Walks `segment` chunk by chunk from its start: reads a chunk (`checkDone`
+   * first), hands it to the core with `send`, and reads the next while the
+   * core works, with at most CHUNKS_IN_FLIGHT chunks out; replies go to
+   * `onReply` in order, and its false stops the walk. Waiting for a reply is
+   * where the event loop runs other work. On an error the chunks out are
+   * waited for, so the core is idle when this returns.
+   */
+  private async pump<Reply extends { chunk: ArrayBuffer }>(
+    segment: LogSegment,
+    mode: 'batches' | 'headers',
+    checkDone: () => void,
+    send: (chunk: ArrayBuffer, length: number) => Promise<Reply>,
+    onReply: (reply: Reply) => Promise<boolean | void> | boolean | void,
+  ): Promise<void> {
+    const size = segment.size;
+    const inFlight: Promise<Reply>[] = [];
+    let position = 0;
+    let stopped = false;
+    const settleOldest = async () => {
+      const reply = await inFlight.shift()!;
+      this.reader.release(reply.chunk);
+      if (!stopped && (await onReply(reply)) === false) stopped = true;
+    };
+    try {
+      while (!stopped && (mode === 'batches' ? position < size : size - position >= RECORD_BATCH_OVERHEAD)) {
+        if (inFlight.length >= CHUNKS_IN_FLIGHT) {
+          await settleOldest();
+          continue;
+        }
+        checkDone();
+        const buffer = this.reader.take();
+        const chunk: SegmentChunk = mode === 'batches' ? await this.reader.readBatches(segment, position, buffer) : await this.reader.readHeaders(segment, position, buffer);
+        position = chunk.next;
+        const reply = send(chunk.buffer, chunk.length);
+        reply.catch(() => undefined); // awaited in turn below; not an unhandled rejection meanwhile
+        inFlight.push(reply);
+      }
+      while (inFlight.length > 0) await settleOldest();
+    } finally {
+      stopped = true;
+      for (const pending of inFlight.splice(0)) {
+        const reply = await pending.catch(() => undefined);
+        if (reply) this.reader.release(reply.chunk);
+      }
+    }
   }
 }

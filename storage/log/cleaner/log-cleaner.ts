@@ -51,20 +51,24 @@ export class LogCleaner {
     readonly checkpoints: CleanerCheckpoints = new InMemoryCleanerCheckpoints(),
     options: LogCleanerOptions = {},
   ) {
-    this.cleaner = new Cleaner(options);
+    this.warn = options.warn ?? ((m: string) => console.warn(m));
+    this.cleaner = new Cleaner({ ...options, warn: this.warn });
     this.backoffMs = options.backoffMs ?? DEFAULT_CLEANER_BACKOFF_MS;
     this.now = options.now ?? Date.now;
-    this.warn = options.warn ?? ((m: string) => console.warn(m));
   }
 
   /** Cleans a lone log once, from `checkpoint` (default: its start), whatever its dirty ratio. */
   static async cleanLog(log: Log, options: LogCleanerOptions & { checkpoint?: number } = {}): Promise<CleaningResult> {
     const now = (options.now ?? Date.now)();
     const cleaner = new Cleaner(options);
-    return log.runCleaning(async (signal) => {
-      const range = await cleanableRange(log, options.checkpoint, now, options.warn);
-      return cleaner.clean(log, range, now, () => signal.throwIfAborted());
-    });
+    try {
+      return await log.runCleaning(async (signal) => {
+        const range = await cleanableRange(log, options.checkpoint, now, options.warn);
+        return cleaner.clean(log, range, now, () => signal.throwIfAborted());
+      });
+    } finally {
+      cleaner.close();
+    }
   }
 
   /** Logs an unexpected error made uncleanable until restart (Kafka's uncleanable partitions). */
@@ -99,6 +103,7 @@ export class LogCleaner {
     this.timer = undefined;
     this.shutdown.abort(new LogCleaningAbortedError('log cleaner shut down'));
     await this.tail.catch(() => undefined);
+    this.cleaner.close();
   }
 
   /** How every compacted log measures now: its dirty section and ratio (what a pass chooses from). */

@@ -1,87 +1,91 @@
 import { CorruptRecordError } from '../../../codecs/corrupt-record-error.js';
 import { BATCH_LENGTH, LOG_OVERHEAD, MIN_BATCH_LENGTH, RECORD_BATCH_OVERHEAD } from '../../record/record-batch-layout.js';
-import { scanBatches } from '../../record/record-batch-scan.js';
-import { RecordBatchView } from '../../record/record-batch-view.js';
+import { sizeOfBatchAt } from '../../record/record-batch-scan.js';
 import type { LogSegment } from '../log-segment.js';
 
+/** Bytes of a segment read into a buffer, for the cleaner's core. */
+export interface SegmentChunk {
+  /** The buffer read into (a larger one than asked for when one batch did not fit). */
+  readonly buffer: ArrayBuffer;
+  /** Bytes of the chunk in `buffer`, from its start. */
+  readonly length: number;
+  /** Where the next chunk starts in the segment. */
+  readonly next: number;
+}
+
+/** Buffers kept for reuse: as many as the cleaner keeps in flight. */
+const MAX_SPARE_BUFFERS = 2;
+
 /**
- * How the cleaner reads segments: whole batches, in chunks of
- * log.cleaner.io.buffer.size read into one buffer it reuses (grown for a
- * batch larger than it, then shrunk back, as Kafka's cleaner does). Views
- * handed out see that buffer and are valid only until the next chunk.
+ * How the cleaner reads segments on the main thread (the backends' files,
+ * mappings and LevelDB handles belong to it): chunks of log.cleaner.io.buffer.size
+ * read into plain ArrayBuffers, which travel to the cleaner's worker thread
+ * and back (transferred, not copied) and are then read into again. A batch
+ * larger than the buffer gets a buffer of its own, let go afterwards (Kafka
+ * grows its buffer and shrinks it back). Only length fields are looked at
+ * here; the records are the worker's business.
  */
 export class SegmentReader {
-  private buffer: Buffer;
   /** Bytes read since construction (statistics). */
   bytesRead = 0;
-
-  private readonly ioBufferSize: number;
+  readonly ioBufferSize: number;
+  private readonly spares: ArrayBuffer[] = [];
 
   constructor(ioBufferSize: number) {
     this.ioBufferSize = Math.max(ioBufferSize, RECORD_BATCH_OVERHEAD); // a header must fit
-    this.buffer = Buffer.allocUnsafe(this.ioBufferSize);
   }
 
-  /**
-   * Hands `onChunk` the batches of `segment` from byte `position` to its end,
-   * one chunk at a time. `checkDone` runs before each read (it throws when
-   * the cleaning is aborted); `onChunk` returning false stops the walk.
-   */
-  async forEachChunk(
-    segment: LogSegment,
-    position: number,
-    checkDone: () => void,
-    onChunk: (batches: RecordBatchView[]) => Promise<boolean | void> | boolean | void,
-  ): Promise<void> {
-    const size = segment.size;
-    try {
-      while (position < size) {
-        checkDone();
-        const want = Math.min(this.buffer.length, size - position);
-        await segment.log.readInto(position, this.buffer, 0, want);
-        this.bytesRead += want;
-        const scan = scanBatches(this.buffer, 0, want);
-        if (scan.batches.length === 0) {
-          // One batch larger than the buffer: grow to fit it, and read again.
-          const needed = want >= LOG_OVERHEAD ? LOG_OVERHEAD + this.buffer.readInt32BE(BATCH_LENGTH) : 0;
-          if (needed <= want || position + needed > size) {
-            throw new CorruptRecordError(`segment ${segment.baseOffset}: ${size - position} bytes at byte ${position} do not form a whole record batch`);
-          }
-          this.buffer = Buffer.allocUnsafe(needed);
-          continue;
-        }
-        position += scan.end;
-        if ((await onChunk(scan.batches)) === false) break;
-      }
-    } finally {
-      if (this.buffer.length > this.ioBufferSize) this.buffer = Buffer.allocUnsafe(this.ioBufferSize);
-    }
+  /** A buffer to read a chunk into. */
+  take(): ArrayBuffer {
+    return this.spares.pop() ?? new ArrayBuffer(this.ioBufferSize);
   }
 
-  /**
-   * Hands `onHeader` a view of each batch's header in `segment`, in order,
-   * without decoding records. Chunks are read whole (one read per chunk is
-   * far cheaper than one per header, on LevelDB above all); a batch longer
-   * than what is left of a chunk is skipped without reading its records.
-   */
-  async forEachHeader(segment: LogSegment, checkDone: () => void, onHeader: (header: RecordBatchView) => void): Promise<void> {
+  /** Gives back a buffer once its chunk is done with. */
+  release(buffer: ArrayBuffer): void {
+    if (buffer.byteLength === this.ioBufferSize && this.spares.length < MAX_SPARE_BUFFERS) this.spares.push(buffer);
+  }
+
+  /** Reads the whole batches of `segment` from byte `position` that fit in `buffer` (or the one batch there, however large). */
+  async readBatches(segment: LogSegment, position: number, buffer: ArrayBuffer): Promise<SegmentChunk> {
     const size = segment.size;
-    let position = 0;
-    while (size - position >= RECORD_BATCH_OVERHEAD) {
-      checkDone();
-      const want = Math.min(this.buffer.length, size - position);
-      await segment.log.readInto(position, this.buffer, 0, want);
+    for (;;) {
+      const view = Buffer.from(buffer);
+      const want = Math.min(view.length, size - position);
+      await segment.log.readInto(position, view, 0, want);
       this.bytesRead += want;
-      let at = 0;
-      while (want - at >= RECORD_BATCH_OVERHEAD) {
-        const header = new RecordBatchView(this.buffer, at);
-        if (header.batchLength < MIN_BATCH_LENGTH) {
-          throw new CorruptRecordError(`segment ${segment.baseOffset}: batchLength ${header.batchLength} at byte ${position + at} is smaller than the ${MIN_BATCH_LENGTH}-byte minimum`);
-        }
-        onHeader(header);
-        at += header.sizeInBytes;
+      let end = 0;
+      for (let batch = sizeOfBatchAt(view, 0, want); batch > 0; batch = sizeOfBatchAt(view, end, want)) end += batch;
+      if (end > 0) return { buffer, length: end, next: position + end };
+      // One batch larger than the buffer: read it again into one that fits.
+      const needed = want >= LOG_OVERHEAD ? LOG_OVERHEAD + view.readInt32BE(BATCH_LENGTH) : 0;
+      if (needed <= want || position + needed > size) {
+        throw new CorruptRecordError(`segment ${segment.baseOffset}: ${size - position} bytes at byte ${position} do not form a whole record batch`);
       }
-      position += at; // the next header, possibly past this chunk
+      this.release(buffer);
+      buffer = new ArrayBuffer(needed);
     }
+  }
+
+  /**
+   * Reads a chunk of `segment` from `position` for a walk over its batch
+   * headers: the chunk holds every header that fits whole in it, and `next`
+   * is the header after the last of them, possibly past the chunk (the
+   * records of a batch running past it are skipped, never read). One read
+   * per chunk is far cheaper than one per header, on LevelDB above all.
+   */
+  async readHeaders(segment: LogSegment, position: number, buffer: ArrayBuffer): Promise<SegmentChunk> {
+    const view = Buffer.from(buffer);
+    const want = Math.min(view.length, segment.size - position);
+    await segment.log.readInto(position, view, 0, want);
+    this.bytesRead += want;
+    let at = 0;
+    while (want - at >= RECORD_BATCH_OVERHEAD) {
+      const batchLength = view.readInt32BE(at + BATCH_LENGTH);
+      if (batchLength < MIN_BATCH_LENGTH) {
+        throw new CorruptRecordError(`segment ${segment.baseOffset}: batchLength ${batchLength} at byte ${position + at} is smaller than the ${MIN_BATCH_LENGTH}-byte minimum`);
+      }
+      at += LOG_OVERHEAD + batchLength;
+    }
+    return { buffer, length: want, next: position + at };
   }
 }
