@@ -551,7 +551,7 @@ describe('group coordinator (raw protocol)', () => {
     expect([gv.int16(), gv.string(), gv.int32(), gv.nullableString(), gv.nullableString()]).toEqual([3, 'consumer', 1, 'range', j.memberId]);
     expect(gv.int64()).toBeGreaterThanOrEqual(before); // currentStateTimestamp
     expect(gv.int32()).toBe(1); // members
-    expect([gv.string(), gv.nullableString(), gv.string(), gv.string(), gv.int32(), gv.int32()]).toEqual([j.memberId, null, 'samsa-test', '', 5000, 10_000]);
+    expect([gv.string(), gv.nullableString(), gv.string(), gv.string(), gv.int32(), gv.int32()]).toEqual([j.memberId, null, 'samsa-test', '/127.0.0.1', 5000, 10_000]);
     expect(gv.bytes()).toEqual(subscription(['t'], 'ud'));
     expect(gv.bytes().toString()).toBe('assigned');
     expect(gv.remaining).toBe(0);
