@@ -51,3 +51,10 @@ export function groupByTopic(partitions: Iterable<TopicPartition>): Map<string, 
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** A partition with an offset: what commits take and committed() returns. */
+export interface TopicPartitionOffset extends TopicPartition {
+  readonly offset: number;
+  readonly metadata?: string | null;
+  readonly leaderEpoch?: number;
+}

@@ -1,0 +1,343 @@
+import { Api } from '../network/apis.js';
+import { isRetriableCode, kafkaErrorFor, KafkaApiError, TimeoutError } from '../network/errors.js';
+import type { NetworkClient } from '../network/network-client.js';
+import { CompletedFetch } from './completed-fetch.js';
+import type { ConsumerConfig } from './consumer-config.js';
+import { ConsumerRecords, type ConsumerRecord } from './consumer-records.js';
+import type { Deserializer } from './deserializers.js';
+import { OffsetOutOfRangeConsumerError } from './errors.js';
+import type { PartitionState, SubscriptionState } from './subscription-state.js';
+import { tpKey, type TopicPartition } from './types.js';
+
+/** Fetch v13+ names topics by id; v12 is the newest that names them, which is all this client needs. */
+const FETCH_MAX_VERSION = 12;
+const EARLIEST_TIMESTAMP = -2;
+const LATEST_TIMESTAMP = -1;
+
+/** Codes that mean the leader moved or the topic is not (yet) known: refresh metadata and fetch again. */
+const STALE_METADATA = new Set([3, 5, 6, 56, 74, 75, 100, 103]);
+
+export interface FetcherContext {
+  readonly config: ConsumerConfig;
+  readonly client: NetworkClient;
+  readonly subscriptions: SubscriptionState;
+  /** Wakes a waiting poll(): data arrived. */
+  wake(): void;
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+}
+
+export interface ListedOffset {
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly leaderEpoch: number | undefined;
+}
+
+/**
+ * Fetches records for the assigned partitions (Kafka's Fetcher): one Fetch
+ * in flight per leader at a time, for the fetchable partitions with nothing
+ * buffered; responses are kept as CompletedFetches and handed out by poll()
+ * up to max.poll.records. Also resolves positions through ListOffsets
+ * (auto.offset.reset, seekToBeginning/End) and answers offsetsForTimes.
+ */
+export class Fetcher {
+  private readonly completed: CompletedFetch[] = [];
+  private nextInLine: CompletedFetch | null = null;
+  private readonly inFlight = new Set<number>();
+  /** An error a fetch response raised, thrown by the next poll(). */
+  private pendingError: Error | null = null;
+
+  constructor(private readonly ctx: FetcherContext) {}
+
+  /** Whether records wait to be handed out. */
+  hasBuffered(): boolean {
+    return (this.nextInLine !== null && !this.nextInLine.consumed) || this.completed.length > 0;
+  }
+
+  private bufferedPartitions(): Set<string> {
+    const keys = new Set<string>();
+    if (this.nextInLine && !this.nextInLine.consumed) keys.add(tpKey(this.nextInLine.topic, this.nextInLine.partition));
+    for (const c of this.completed) keys.add(tpKey(c.topic, c.partition));
+    return keys;
+  }
+
+  /** Drops buffered records of partitions that are no longer fetchable (revoked, paused). */
+  dropUnfetchable(): void {
+    const subs = this.ctx.subscriptions;
+    const keep = (c: CompletedFetch) => subs.state(c)?.isFetchable === true;
+    if (this.nextInLine && !keep(this.nextInLine)) this.nextInLine = null;
+    for (let i = this.completed.length - 1; i >= 0; i--) if (!keep(this.completed[i]!)) this.completed.splice(i, 1);
+  }
+
+  /** Sends a Fetch to every leader that has fetchable partitions and no fetch in flight. */
+  sendFetches(): void {
+    const { client, config, subscriptions } = this.ctx;
+    const cluster = client.metadata.cluster;
+    const buffered = this.bufferedPartitions();
+    const byNode = new Map<number, PartitionState[]>();
+    let missingLeader = false;
+    for (const state of subscriptions.fetchablePartitions()) {
+      if (buffered.has(tpKey(state.topic, state.partition))) continue;
+      const leader = cluster.leaderFor(state.topic, state.partition);
+      if (leader < 0) {
+        missingLeader = true;
+        continue;
+      }
+      if (this.inFlight.has(leader)) continue;
+      let list = byNode.get(leader);
+      if (!list) byNode.set(leader, (list = []));
+      list.push(state);
+    }
+    if (missingLeader) {
+      client.metadata.add(...new Set(subscriptions.partitions.map((s) => s.topic)));
+      client.metadata.requestUpdate();
+      client.metadata.maybeUpdate();
+    }
+    const readCommitted = config['isolation.level'] === 'read_committed';
+    for (const [node, states] of byNode) {
+      const sent = states.map((s) => ({ state: s, offset: s.position!, epoch: s.epoch }));
+      const byTopic = new Map<string, typeof sent>();
+      for (const entry of sent) {
+        let list = byTopic.get(entry.state.topic);
+        if (!list) byTopic.set(entry.state.topic, (list = []));
+        list.push(entry);
+      }
+      const body = {
+        replicaId: -1,
+        maxWaitMs: config['fetch.max.wait.ms'],
+        minBytes: config['fetch.min.bytes'],
+        maxBytes: config['fetch.max.bytes'],
+        isolationLevel: readCommitted ? 1 : 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [...byTopic].map(([topic, list]) => ({
+          topic,
+          partitions: list.map((e) => ({
+            partition: e.state.partition,
+            currentLeaderEpoch: -1,
+            fetchOffset: e.offset,
+            lastFetchedEpoch: -1,
+            logStartOffset: -1,
+            partitionMaxBytes: config['max.partition.fetch.bytes'],
+          })),
+        })),
+        forgottenTopicsData: [],
+        rackId: config['client.rack'],
+      };
+      this.inFlight.add(node);
+      client
+        .send(node, Api.Fetch, body, { maxVersion: FETCH_MAX_VERSION, timeoutMs: config['request.timeout.ms'] + config['fetch.max.wait.ms'] })
+        .then(
+          (response: any) => this.onFetchResponse(response, sent, readCommitted),
+          (error: Error) => {
+            this.ctx.log('debug', `fetch from node ${node} failed: ${error.message}`);
+            client.metadata.requestUpdate();
+          },
+        )
+        .finally(() => {
+          this.inFlight.delete(node);
+          this.ctx.wake();
+        });
+    }
+  }
+
+  private onFetchResponse(response: any, sent: Array<{ state: PartitionState; offset: number; epoch: number }>, readCommitted: boolean): void {
+    const { subscriptions, client, config } = this.ctx;
+    const requested = new Map(sent.map((e) => [tpKey(e.state.topic, e.state.partition), e]));
+    for (const topic of response.responses) {
+      for (const p of topic.partitions) {
+        const key = tpKey(topic.topic, p.partitionIndex);
+        const request = requested.get(key);
+        if (!request) continue;
+        const state = subscriptions.state(request.state);
+        // Revoked, paused or moved by a seek since the fetch was sent: the data is stale.
+        if (!state || state !== request.state || state.epoch !== request.epoch || state.position !== request.offset || !state.isFetchable) continue;
+        const code = p.errorCode;
+        if (code === 0) {
+          if (p.highWatermark >= 0) state.highWatermark = p.highWatermark;
+          if (p.logStartOffset >= 0) state.logStartOffset = p.logStartOffset;
+          if (p.lastStableOffset >= 0) state.lastStableOffset = p.lastStableOffset;
+          const records: Buffer | null = p.records;
+          if (records === null || records.length === 0) continue;
+          const fetch = new CompletedFetch(state.topic, state.partition, request.offset, request.epoch, records, {
+            readCommitted,
+            checkCrcs: config['check.crcs'],
+            abortedTransactions: p.abortedTransactions ?? null,
+          });
+          if (fetch.hasBatches) this.completed.push(fetch);
+        } else if (code === 1) {
+          // OFFSET_OUT_OF_RANGE: reset by auto.offset.reset, or report it.
+          const strategy = subscriptions.defaultResetStrategy;
+          if (strategy === 'none') this.pendingError ??= new OffsetOutOfRangeConsumerError([{ topic: state.topic, partition: state.partition, offset: request.offset }]);
+          else {
+            this.ctx.log('info', `fetch position ${request.offset} is out of range for ${key}; resetting to ${strategy}`);
+            state.requestReset(strategy);
+          }
+        } else if (STALE_METADATA.has(code)) {
+          client.metadata.requestUpdate();
+        } else if (code === 29) {
+          this.pendingError ??= kafkaErrorFor(code, `not authorized to read topic ${state.topic}`);
+        } else {
+          this.ctx.log('warn', `fetch of ${key} answered ${kafkaErrorFor(code).message}`);
+        }
+      }
+    }
+  }
+
+  /**
+   * Hands out up to `max` buffered records, moving each partition's position
+   * past what it returns. A record that cannot be read is thrown only when
+   * nothing was collected before it (the next fetch meets it again).
+   */
+  collect<K, V>(max: number, keys: Deserializer<K>, values: Deserializer<V>): ConsumerRecords<K, V> {
+    if (this.pendingError) {
+      const e = this.pendingError;
+      this.pendingError = null;
+      throw e;
+    }
+    const subs = this.ctx.subscriptions;
+    const out = new Map<string, ConsumerRecord<K, V>[]>();
+    let remaining = max;
+    let collected = 0;
+    while (remaining > 0) {
+      let fetch = this.nextInLine;
+      if (fetch === null || fetch.consumed) {
+        fetch = this.completed.shift() ?? null;
+        this.nextInLine = fetch;
+        if (fetch === null) break;
+      }
+      const state = subs.state(fetch);
+      if (!state || !state.isFetchable || state.epoch !== fetch.stateEpoch || state.position !== fetch.nextFetchOffset) {
+        this.nextInLine = null;
+        continue;
+      }
+      const key = tpKey(fetch.topic, fetch.partition);
+      let list = out.get(key);
+      const fresh = list === undefined;
+      if (!list) list = [];
+      let taken: number;
+      try {
+        taken = fetch.take(remaining, keys, values, list);
+      } catch (e) {
+        this.nextInLine = null;
+        if (collected > 0) break;
+        throw e;
+      }
+      if (fresh && list.length > 0) out.set(key, list);
+      state.position = fetch.nextFetchOffset;
+      if (taken > 0) state.positionEpoch = fetch.lastEpoch;
+      remaining -= taken;
+      collected += taken;
+    }
+    return new ConsumerRecords(out);
+  }
+
+  /** Resolves pending resets (auto.offset.reset, seekToBeginning/End) with ListOffsets. */
+  async resetPositions(deadline: number): Promise<void> {
+    const pending = this.ctx.subscriptions.partitionsNeedingReset();
+    if (pending.length === 0) return;
+    const queries = pending.map((s) => ({ state: s, epoch: s.epoch, timestamp: s.pendingReset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP }));
+    const found = await this.listOffsets(
+      queries.map((q) => ({ topic: q.state.topic, partition: q.state.partition, timestamp: q.timestamp })),
+      deadline,
+    );
+    for (const q of queries) {
+      const r = found.get(tpKey(q.state.topic, q.state.partition));
+      // A seek since the request was sent wins.
+      if (!r || q.state.epoch !== q.epoch || q.state.pendingReset === null) continue;
+      q.state.seek(r.offset, r.leaderEpoch);
+    }
+  }
+
+  /**
+   * ListOffsets for each partition at a timestamp (-2 earliest, -1 latest),
+   * sent to the partitions' leaders and retried on retriable errors until the
+   * deadline. The offset is -1 when no record has a timestamp at or after the
+   * one asked for.
+   */
+  async listOffsets(queries: ReadonlyArray<TopicPartition & { timestamp: number }>, deadline: number): Promise<Map<string, ListedOffset>> {
+    const { client, config } = this.ctx;
+    const metadata = client.metadata;
+    const result = new Map<string, ListedOffset>();
+    let remaining = [...queries];
+    const isolationLevel = config['isolation.level'] === 'read_committed' ? 1 : 0;
+    for (let attempt = 0; ; attempt++) {
+      const topics = [...new Set(remaining.map((q) => q.topic))];
+      for (const topic of topics) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new TimeoutError(`Failed to get offsets by times in ${Math.max(0, deadline - Date.now())} ms`);
+        await metadata.waitForTopic(topic, left);
+      }
+      const cluster = metadata.cluster;
+      const byNode = new Map<number, Array<TopicPartition & { timestamp: number }>>();
+      let retry: Error | null = null;
+      for (const q of remaining) {
+        const leader = cluster.leaderFor(q.topic, q.partition);
+        if (leader < 0) {
+          const known = cluster.partitionsFor(q.topic);
+          if (known && q.partition >= known.length) throw kafkaErrorFor(3, `partition ${q.topic}-${q.partition} does not exist`);
+          retry = kafkaErrorFor(5, `no leader for ${q.topic}-${q.partition}`);
+          continue;
+        }
+        let list = byNode.get(leader);
+        if (!list) byNode.set(leader, (list = []));
+        list.push(q);
+      }
+      const failed: Array<TopicPartition & { timestamp: number }> = [];
+      await Promise.all(
+        [...byNode].map(async ([node, list]) => {
+          const byTopic = new Map<string, Array<TopicPartition & { timestamp: number }>>();
+          for (const q of list) {
+            let l = byTopic.get(q.topic);
+            if (!l) byTopic.set(q.topic, (l = []));
+            l.push(q);
+          }
+          const body = {
+            replicaId: -1,
+            isolationLevel,
+            topics: [...byTopic].map(([name, l]) => ({
+              name,
+              partitions: l.map((q) => ({ partitionIndex: q.partition, currentLeaderEpoch: -1, timestamp: q.timestamp, maxNumOffsets: 1 })),
+            })),
+            timeoutMs: config['request.timeout.ms'],
+          };
+          let response: any;
+          try {
+            response = await client.send(node, Api.ListOffsets, body);
+          } catch (e) {
+            retry = e as Error;
+            failed.push(...list);
+            return;
+          }
+          const asked = new Map(list.map((q) => [tpKey(q.topic, q.partition), q]));
+          for (const t of response.topics) {
+            for (const p of t.partitions) {
+              const key = tpKey(t.name, p.partitionIndex);
+              const q = asked.get(key);
+              if (!q) continue;
+              asked.delete(key);
+              if (p.errorCode === 0) {
+                result.set(key, { offset: p.offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch >= 0 ? p.leaderEpoch : undefined });
+              } else if (isRetriableCode(p.errorCode)) {
+                retry = kafkaErrorFor(p.errorCode, `ListOffsets of ${key}`);
+                if (STALE_METADATA.has(p.errorCode)) metadata.requestUpdate();
+                failed.push(q);
+              } else {
+                throw kafkaErrorFor(p.errorCode, `ListOffsets of ${key}`);
+              }
+            }
+          }
+          failed.push(...asked.values());
+        }),
+      );
+      remaining = [...failed, ...remaining.filter((q) => cluster.leaderFor(q.topic, q.partition) < 0)];
+      if (remaining.length === 0) return result;
+      if (Date.now() >= deadline) {
+        throw new TimeoutError(`Failed to get offsets in time${retry ? `: ${(retry as Error).message}` : ''}`);
+      }
+      if (retry instanceof KafkaApiError && !retry.retriable) throw retry;
+      metadata.requestUpdate();
+      await new Promise((r) => setTimeout(r, Math.min(config['retry.backoff.ms'], Math.max(0, deadline - Date.now()))));
+      await metadata.update().catch(() => undefined);
+    }
+  }
+}
