@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
   AddOffsetsToTxnRequest,
@@ -32,38 +31,11 @@ import {
   TxnOffsetCommitRequest,
   TxnOffsetCommitResponse,
 } from '../../src/protocol/messages/index.js';
-import { ProtocolReader } from '../../src/protocol/reader.js';
-import { compileMessage } from '../../src/protocol/schema/compile.js';
-import type { MessageSchema } from '../../src/protocol/schema/schema.js';
-import { ProtocolWriter } from '../../src/protocol/writer.js';
 
 // The consumer-group and transaction APIs against KafkaJS, a real client: bodies its
 // request encoders write must decode with our definitions and re-encode to the same
 // bytes; bodies our response encoders write must decode with its response decoders.
-const require = createRequire(import.meta.url);
-const requests = (api: string, v: number) => require(`kafkajs/src/protocol/requests/${api}/v${v}/request.js`);
-const responses = (api: string, v: number) => require(`kafkajs/src/protocol/requests/${api}/v${v}/response.js`);
-
-async function kafkajsBody(request: { encode(): Promise<{ buffer: Buffer }> }): Promise<Buffer> {
-  return Buffer.from((await request.encode()).buffer);
-}
-
-function roundTrip(schema: MessageSchema, version: number, bytes: Buffer): Record<string, any> {
-  const codec = compileMessage(schema).get(version)!;
-  const reader = new ProtocolReader(bytes);
-  const value = codec.decode(reader);
-  expect(reader.remaining).toBe(0);
-  const w = new ProtocolWriter();
-  codec.encode(w, value);
-  expect(w.toBuffer().equals(bytes)).toBe(true);
-  return value;
-}
-
-function encode(schema: MessageSchema, version: number, value: unknown): Buffer {
-  const w = new ProtocolWriter();
-  compileMessage(schema).get(version)!.encode(w, value);
-  return w.toBuffer();
-}
+import { encode, kafkajsBody, requests, responses, roundTrip } from './kafkajs-wire.js';
 
 /** What a consumer puts in JoinGroup's protocol metadata and SyncGroup's assignment: opaque bytes to the broker. */
 const subscription = Buffer.from([0, 1, 0, 0, 0, 1, 0, 6, 0x6f, 0x72, 0x64, 0x65, 0x72, 0x73, 0xff, 0xff, 0xff, 0xff]);
