@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CompressionType } from '../../codecs/index.js';
+import { CompressionType, CorruptRecordError } from '../../codecs/index.js';
 import { BACKEND_NAMES, createBackend, type BackendName, type LogDirectory } from '../../storage/backend/index.js';
 import { CLEANER_OFFSET_CHECKPOINT } from '../../storage/checkpoint/offset-checkpoint.js';
 import { LogConfig } from '../../storage/config/log-config.js';
@@ -115,8 +117,12 @@ describe('OffsetMap and its key hash', () => {
   });
 });
 
-// Compaction runs on every backend: the same tests, once per backend.
-describe.each(BACKEND_NAMES.map((n) => [n] as const))('log compaction on the %s backend', (name: BackendName) => {
+// Compaction runs on every backend: the same tests, once per backend, with the
+// record work in the cleaner's worker thread; and once more on the file
+// backend with it on the main thread (threads: 0, the fallback).
+const MODES: [BackendName, 'worker thread' | 'main thread'][] = [...BACKEND_NAMES.map((n) => [n, 'worker thread'] as [BackendName, 'worker thread']), ['file', 'main thread']];
+describe.each(MODES)('log compaction on the %s backend, record work in the %s', (name: BackendName, mode) => {
+  const threads = mode === 'worker thread' ? 1 : 0;
   let path: string;
   let dir: LogDirectory;
   let now: number;
@@ -125,7 +131,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('log compaction on the %s 
   const compactConfig = (overrides: Record<string, unknown> = {}) =>
     LogConfig.from({ 'storage.backend': name, 'cleanup.policy': 'compact', 'segment.bytes': 1 << 20, 'file.delete.delay.ms': 0, ...overrides });
   const open = (config: LogConfig, options = {}) => Log.open(dir, config, { warn: (m) => warnings.push(m), now: clock, ...options });
-  const clean = (log: Log, checkpoint?: number) => LogCleaner.cleanLog(log, { checkpoint, now: clock, ioBufferSize: 4096 });
+  const clean = (log: Log, checkpoint?: number) => LogCleaner.cleanLog(log, { checkpoint, now: clock, ioBufferSize: 4096, threads });
   /** Rolls so everything written is in inactive segments, and lets the cleaner see all of it. */
   const settle = async (log: Log) => {
     await log.roll();
@@ -477,7 +483,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('log compaction on the %s 
       let interruption: Promise<void> | undefined;
       const cleaning = log.runCleaning(async (signal) => {
         const range = await cleanableRange(log, undefined, now);
-        return new Cleaner({ ioBufferSize: 256 }).clean(log, range, now, () => {
+        return new Cleaner({ ioBufferSize: 256, threads }).clean(log, range, now, () => {
           if (++checks === 4) interruption = interrupt().then(() => void events.push('interrupted'));
           signal.throwIfAborted();
         });
@@ -568,7 +574,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('log compaction on the %s 
       twin = await createBackend(name).openDirectory(twinPath);
       const twinLog = await Log.open(twin, config(), { now: clock });
       await write(twinLog);
-      await LogCleaner.cleanLog(twinLog, { now: clock });
+      await LogCleaner.cleanLog(twinLog, { now: clock, threads });
       await twinLog.close();
       const log = await open(config());
       await write(log);
@@ -640,6 +646,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('log compaction on the %s 
         defaults: { 'storage.backend': name, 'cleanup.policy': 'compact', 'file.delete.delay.ms': 0, ...defaults },
         retentionCheckIntervalMs: 0,
         cleanerEnable: false,
+        cleanerThreads: threads,
         now: clock,
         warn: (m) => warnings.push(m),
       });
@@ -744,6 +751,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('log compaction on the %s 
         defaults: { 'storage.backend': name, 'cleanup.policy': 'compact' },
         retentionCheckIntervalMs: 0,
         cleanerBackoffMs: 5,
+        cleanerThreads: threads,
         now: clock,
       });
       const log = await manager.getOrCreateLog('background', 0);
@@ -774,5 +782,186 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('log compaction on the %s 
       ]);
       expect(warnings).toEqual([]);
     });
+  });
+});
+
+// Where the record work runs: the cleaner's worker thread, or the main thread
+// (threads: 0, or when the worker cannot start). Both must clean alike.
+describe("the cleaner's worker thread", () => {
+  const paths: string[] = [];
+  const dirs: LogDirectory[] = [];
+  const now = T0 + 3_600_000;
+  afterEach(async () => {
+    for (const d of dirs.splice(0)) await d.close();
+    for (const p of paths.splice(0)) rmSync(p, { recursive: true, force: true });
+  });
+
+  /** A log of plain, compressed, tombstoned and transactional records over several segments, all cleanable. */
+  const writeLog = async () => {
+    const path = mkdtempSync(join(tmpdir(), 'samsa-cleaner-thread-'));
+    paths.push(path);
+    const dir = await createBackend('file').openDirectory(path);
+    dirs.push(dir);
+    const log = await Log.open(dir, LogConfig.from({ 'cleanup.policy': 'compact', 'segment.bytes': 2000, 'delete.retention.ms': 0 }), { now: () => now });
+    const txn = { producerId: 3, producerEpoch: 0, isTransactional: true };
+    for (let round = 0; round < 6; round++) {
+      const compression = [CompressionType.None, CompressionType.Gzip, CompressionType.Lz4][round % 3]!;
+      await log.append(batchOf(Array.from({ length: 8 }, (_, i) => ({ key: `k${i}`, value: `r${round}-${i}`.repeat(3) })), { compression }));
+      await log.append(batchOf([{ key: `k${round}`, value: null }, { key: null, value: 'keyless' }]));
+      await log.append(batchOf([{ key: `t${round % 2}`, value: `txn-${round}` }], { ...txn, baseSequence: round }));
+      const type = round % 2 === 0 ? ControlRecordType.Commit : ControlRecordType.Abort;
+      await log.append(buildEndTransactionMarkerBatch({ type, coordinatorEpoch: 0 }, { producerId: 3, producerEpoch: 0, timestamp: T0 }));
+    }
+    await log.roll();
+    log.highWatermark = log.logEndOffset;
+    return { log, dir };
+  };
+
+  const cleanWith = async (log: Log, cleaner: Cleaner) => {
+    try {
+      return await log.runCleaning(async (signal) => cleaner.clean(log, await cleanableRange(log, undefined, now), now, () => signal.throwIfAborted()));
+    } finally {
+      cleaner.close();
+    }
+  };
+
+  const segmentBytes = async (dir: LogDirectory) => {
+    const names = (await dir.list()).filter((n) => n.endsWith('.log')).sort();
+    return Promise.all(names.map(async (n) => [n, (await dir.readAll(n)).toString('hex')]));
+  };
+
+  it('cleans in the worker thread byte for byte as on the main thread', async () => {
+    const inWorker = await writeLog();
+    const inMain = await writeLog();
+    const worker = new Cleaner({ ioBufferSize: 1024 });
+    const main = new Cleaner({ ioBufferSize: 1024, threads: 0 });
+    const [a, b] = [await cleanWith(inWorker.log, worker), await cleanWith(inMain.log, main)];
+    expect([worker.usesWorker, main.usesWorker]).toEqual([true, false]);
+    const { elapsedMs: _a, ...statsA } = a.stats;
+    const { elapsedMs: _b, ...statsB } = b.stats;
+    expect(statsA).toEqual(statsB);
+    expect(a.endOffset).toBe(b.endOffset);
+    expect(statsA.recordsWritten).toBeLessThan(statsA.recordsRead);
+    expect(statsA.batchesRewritten).toBeGreaterThan(0);
+    expect(await segmentBytes(inWorker.dir)).toEqual(await segmentBytes(inMain.dir));
+    const records = pairs((await readLog(inWorker.log)).records);
+    expect(records).toEqual(pairs((await readLog(inMain.log)).records));
+    // The last round's values of k0–k7, but k5's tombstone written after it (kept by this first cleaning).
+    expect(records.filter((r) => String(r[1]).startsWith('k')).map((r) => [r[1], r[2]])).toEqual([
+      ...[0, 1, 2, 3, 4].map((i) => [`k${i}`, `r5-${i}`.repeat(3)]),
+      ['k6', 'r5-6'.repeat(3)],
+      ['k7', 'r5-7'.repeat(3)],
+      ['k5', null],
+    ]);
+    await inWorker.log.close();
+    await inMain.log.close();
+  });
+
+  it('says where it ran: the worker by default, the main thread with threads: 0', async () => {
+    const { log } = await writeLog();
+    const worker = new Cleaner();
+    await log.runCleaning(async () => worker.clean(log, await cleanableRange(log, undefined, now), now));
+    expect(worker.usesWorker).toBe(true);
+    worker.close();
+    const main = new Cleaner({ threads: 0 });
+    await log.append(batchOf([{ key: 'k1', value: 'again' }]));
+    await log.roll();
+    log.highWatermark = log.logEndOffset;
+    await log.runCleaning(async () => main.clean(log, await cleanableRange(log, undefined, now), now));
+    expect(main.usesWorker).toBe(false);
+    main.close();
+    await log.close();
+  });
+
+  it('cleans on the main thread, with a warning, when the worker cannot start', async () => {
+    const { log } = await writeLog();
+    const warnings: string[] = [];
+    const missing = new URL('./no-such-cleaner-worker.js', import.meta.url);
+    const cleaner = new Cleaner({ workerScript: missing, warn: (m) => warnings.push(m) });
+    const result = await cleanWith(log, cleaner);
+    expect(cleaner.usesWorker).toBe(false);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/worker thread could not start .*no-such-cleaner-worker\.js does not exist.*; cleaning on the main thread/);
+    expect(result.stats.recordsWritten).toBeLessThan(result.stats.recordsRead);
+    expect((await readLog(log)).records.filter((r) => r.key === 'k7').map((r) => r.value)).toEqual(['r5-7'.repeat(3)]);
+    await log.close();
+  });
+
+  for (const threads of [1, 0]) {
+    it(`fails a cleaning over a corrupt batch with a CorruptRecordError (threads: ${threads}); the log keeps its segments`, async () => {
+      const { log, dir } = await writeLog();
+      // A batch whose header claims two records where it holds one, with a matching CRC: appends accept it, decoding does not.
+      const bad = batchOf([{ key: 'k0', value: 'x'.repeat(100) }]);
+      bad.writeInt32BE(1, 23); // lastOffsetDelta
+      bad.writeInt32BE(2, 57); // recordCount
+      new RecordBatchView(bad).updateCrc();
+      await log.append(bad);
+      await log.roll();
+      log.highWatermark = log.logEndOffset;
+      const before = await segmentBytes(dir);
+      const error = await LogCleaner.cleanLog(log, { now: () => now, threads }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CorruptRecordError);
+      expect((error as Error).message).toMatch(/recordCount is 2 but the records end after 1/);
+      expect(await segmentBytes(dir)).toEqual(before);
+      expect(await objectNames(dir, '.cleaned')).toEqual([]);
+      await log.close();
+    });
+  }
+
+  it('survives its worker dying mid-cleaning: that cleaning fails, the log stays whole and cleanable, and the next starts a new worker', async () => {
+    const { log, dir } = await writeLog();
+    const before = pairs((await readLog(log)).records);
+    const marker = join(paths[0]!, 'crashed');
+    process.env.SAMSA_TEST_CLEANER_CRASH_MARKER = marker;
+    const warnings: string[] = [];
+    const cleaner = new LogCleaner(() => [['t-0', log] as const], undefined, {
+      now: () => now,
+      warn: (m) => warnings.push(m),
+      workerScript: new URL('./fixtures/crashing-cleaner-worker.mjs', import.meta.url),
+    });
+    try {
+      expect(await cleaner.cleanLog('t-0')).toBeUndefined();
+      expect(existsSync(marker)).toBe(true);
+      expect(warnings).toEqual(["cleaning log t-0 failed: the log cleaner's worker thread exited with code 3"]);
+      expect(cleaner.uncleanablePartitions.size).toBe(0);
+      expect(await objectNames(dir, '.cleaned')).toEqual([]);
+      expect(pairs((await readLog(log)).records)).toEqual(before);
+
+      const outcome = await cleaner.cleanLog('t-0');
+      expect(outcome).toMatchObject({ key: 't-0', endOffset: log.logEndOffset });
+      expect(outcome!.stats.recordsWritten).toBeLessThan(outcome!.stats.recordsRead);
+      expect((await readLog(log)).records.filter((r) => r.key === 'k7').map((r) => r.value)).toEqual(['r5-7'.repeat(3)]);
+      expect(warnings).toHaveLength(1);
+    } finally {
+      delete process.env.SAMSA_TEST_CLEANER_CRASH_MARKER;
+      await cleaner.stop();
+      await log.close();
+    }
+  });
+
+  it('runs from the compiled dist/ output, its worker found beside the cleaner, and lets the process exit', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const path = mkdtempSync(join(tmpdir(), 'samsa-cleaner-dist-'));
+    paths.push(path);
+    const script = `
+      import { createBackend, LogConfig, Log, Cleaner, cleanableRange, buildRecordBatch } from ${JSON.stringify(pathToFileURL(join(root, 'dist/storage/index.js')).href)};
+      const dir = await createBackend('file').openDirectory(${JSON.stringify(path)});
+      const log = await Log.open(dir, LogConfig.from({ 'cleanup.policy': 'compact' }), {});
+      for (let i = 0; i < 100; i++) await log.append(buildRecordBatch([{ key: 'k' + (i % 10), value: 'v' + i }]));
+      await log.roll();
+      log.highWatermark = log.logEndOffset;
+      const cleaner = new Cleaner();
+      const result = await log.runCleaning(async () => cleaner.clean(log, await cleanableRange(log, undefined, Date.now()), Date.now()));
+      console.log(JSON.stringify({ usesWorker: cleaner.usesWorker, written: result.stats.recordsWritten, endOffset: result.endOffset }));
+      await log.close();
+      await dir.close();
+      // No close() of the cleaner and no process.exit(): an idle worker must not hold the process.
+    `;
+    const started = Date.now();
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ usesWorker: true, written: 10, endOffset: 100 });
+    expect(Date.now() - started).toBeLessThan(8_000); // well before the idle worker's own 10 s stop
   });
 });

@@ -20,6 +20,14 @@ export function defaultWorkerScript(): URL {
   return here.endsWith('.ts') ? new URL('../../../dist/storage/log/cleaner/cleaner-worker.js', here) : new URL('./cleaner-worker.js', here);
 }
 
+/** The cleaner's worker thread stopped (crashed, or was ended) with requests outstanding: the cleaning fails, not the log. */
+export class CleanerWorkerError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CleanerWorkerError';
+  }
+}
+
 /** A CleanerCore as the main thread sees it: requests in, replies out, in order. */
 export interface CoreHandle {
   /** True when the core runs in the worker thread. */
@@ -83,7 +91,7 @@ export class CleanerThread {
   private readonly calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private readonly cores = new Set<number>();
   private idleTimer: NodeJS.Timeout | undefined;
-  private failure: Error | undefined;
+  private failure: CleanerWorkerError | undefined;
 
   private constructor(
     private readonly worker: Worker,
@@ -91,8 +99,8 @@ export class CleanerThread {
   ) {
     worker.unref();
     worker.on('message', (reply: WorkerReply) => this.onReply(reply));
-    worker.on('error', (error: Error) => this.fail(error));
-    worker.on('exit', (code) => this.fail(new Error(`the log cleaner's worker thread exited with code ${code}`)));
+    worker.on('error', (error: Error) => this.fail(new CleanerWorkerError(`the log cleaner's worker thread failed: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => this.fail(new CleanerWorkerError(`the log cleaner's worker thread exited with code ${code}`)));
   }
 
   /** The process's worker running `script`, started (and awaited until ready) if there is none. Rejects when it cannot start. */
@@ -112,7 +120,9 @@ export class CleanerThread {
     const path = fileURLToPath(script);
     if (!existsSync(path)) return Promise.reject(new Error(`${path} does not exist (is the project compiled?)`));
     return new Promise((resolve, reject) => {
-      const worker = new Worker(script, { name: 'samsa-log-cleaner' });
+      // No inherited execArgv: the worker needs none of the process's flags, and some
+      // are refused in a worker (`node --input-type=module -e …` would fail it).
+      const worker = new Worker(script, { name: 'samsa-log-cleaner', execArgv: [] });
       const settle = (error?: Error) => {
         worker.off('message', onMessage).off('error', settle).off('exit', onExit);
         if (error) {
@@ -187,7 +197,7 @@ export class CleanerThread {
     else call.resolve(reply.value);
   }
 
-  private fail(error: Error): void {
+  private fail(error: CleanerWorkerError): void {
     this.failure ??= error;
     if (live.get(this.key) === this) live.delete(this.key);
     clearTimeout(this.idleTimer);
@@ -197,7 +207,7 @@ export class CleanerThread {
 
   /** Ends the worker (no Cleaner is attached). */
   private stop(): void {
-    this.fail(new Error("the log cleaner's worker thread was stopped"));
+    this.fail(new CleanerWorkerError("the log cleaner's worker thread was stopped"));
     void this.worker.terminate();
   }
 }

@@ -81,6 +81,7 @@ export class Cleaner {
   private readonly workerScript: URL;
   private core: CoreHandle | undefined;
   private workerUnavailable = false;
+  private lastInWorker = false;
   /** Cleaned-output buffers given back to the core with its next chunk. */
   private readonly spareOutputs: ArrayBuffer[] = [];
 
@@ -99,7 +100,7 @@ export class Cleaner {
 
   /** Whether the last cleaning's record work ran in the worker thread (false before any). */
   get usesWorker(): boolean {
-    return this.core?.inWorker ?? false;
+    return this.lastInWorker;
   }
 
   /** Frees the core (its offset map); a later cleaning makes a new one. */
@@ -140,6 +141,7 @@ export class Cleaner {
     if (end <= start) return { firstDirtyOffset: start, endOffset: start, stats: emptyCleanerStats() };
 
     const core = await this.acquireCore();
+    this.lastInWorker = core.inWorker;
     await core.call({ op: 'beginMap', options: this.coreOptions, start, end });
     const mapReadBefore = this.reader.bytesRead;
     await this.buildOffsetMap(core, log, start, end, checkDone);

@@ -3,6 +3,7 @@ import { LogCleaningAbortedError } from '../log-errors.js';
 import { cleanableRange, isCleanable, type CleanableRange } from './cleanable-range.js';
 import { Cleaner, type CleanerOptions, type CleaningResult } from './cleaner.js';
 import { InMemoryCleanerCheckpoints, type CleanerCheckpoints } from './cleaner-checkpoint.js';
+import { CleanerWorkerError } from './cleaner-thread.js';
 
 /** log.cleaner.backoff.ms: Kafka's pause after a pass that found nothing to clean. */
 export const DEFAULT_CLEANER_BACKOFF_MS = 15_000;
@@ -181,6 +182,11 @@ export class LogCleaner {
       return { key, ...result };
     } catch (error) {
       if (error instanceof LogCleaningAbortedError) return undefined; // truncated, deleted or closed meanwhile
+      if (error instanceof CleanerWorkerError) {
+        // Not the log's fault: the next pass starts another worker and cleans it again.
+        this.warn(`cleaning log ${key} failed: ${error.message}`);
+        return undefined;
+      }
       this.uncleanable.add(key);
       this.warn(`cleaning log ${key} failed; it is not cleaned again until restart: ${(error as Error).message}`);
       return undefined;
