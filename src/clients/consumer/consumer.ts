@@ -442,7 +442,13 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
    */
   async offsetsForTimes(query: ReadonlyArray<TopicPartition & { timestamp: number }>, timeoutMs = this.config['default.api.timeout.ms']): Promise<OffsetForTime[]> {
     this.checkOpen();
-    for (const q of query) if (!Number.isSafeInteger(q.timestamp) || q.timestamp < 0) throw new RangeError(`The target time for partition ${q.topic}-${q.partition} is ${q.timestamp}. The target time cannot be negative.`);
+    const seen = new Set<string>();
+    for (const q of query) {
+      if (!Number.isSafeInteger(q.timestamp) || q.timestamp < 0) throw new RangeError(`The target time for partition ${q.topic}-${q.partition} is ${q.timestamp}. The target time cannot be negative.`);
+      const key = tpKey(q.topic, q.partition);
+      if (seen.has(key)) throw new RangeError(`partition ${q.topic}-${q.partition} is asked for more than once`);
+      seen.add(key);
+    }
     const found = await this.fetcher.listOffsets(query, Date.now() + timeoutMs);
     return query.map((q) => {
       const r = found.get(tpKey(q.topic, q.partition));
