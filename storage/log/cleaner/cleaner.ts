@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { RECORD_BATCH_OVERHEAD } from '../../record/record-batch-layout.js';
 import { RecordBatchView } from '../../record/record-batch-view.js';
 import type { Log } from '../log.js';
@@ -15,6 +16,13 @@ export const DEFAULT_IO_BUFFER_SIZE = 512 * 1024; // log.cleaner.io.buffer.size
 
 /** Chunks on their way to or in the core at once: one worked on while the next is read. */
 const CHUNKS_IN_FLIGHT = 2;
+/**
+ * The most the main thread reads (and writes) per turn of its event loop,
+ * whatever log.cleaner.io.buffer.size says: larger chunks would hold the loop
+ * longer on backends whose I/O is synchronous. A single larger batch is
+ * still read whole.
+ */
+export const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
 
 export interface CleanerOptions {
   /** log.cleaner.dedupe.buffer.size: the most memory the offset map may take (it grows to it as needed). */
@@ -86,7 +94,7 @@ export class Cleaner {
   private readonly spareOutputs: ArrayBuffer[] = [];
 
   constructor(options: CleanerOptions = {}) {
-    const io = options.ioBufferSize ?? DEFAULT_IO_BUFFER_SIZE;
+    const io = Math.min(options.ioBufferSize ?? DEFAULT_IO_BUFFER_SIZE, MAX_CHUNK_BYTES);
     this.reader = new SegmentReader(io);
     this.coreOptions = {
       dedupeBufferSize: options.dedupeBufferSize ?? DEFAULT_DEDUPE_BUFFER_SIZE,
@@ -285,6 +293,8 @@ export class Cleaner {
         const reply = send(chunk.buffer, chunk.length);
         reply.catch(() => undefined); // awaited in turn below; not an unhandled rejection meanwhile
         inFlight.push(reply);
+        // Reading the next chunk at once (the first of a segment) waits a turn first: one read per turn.
+        if (inFlight.length < CHUNKS_IN_FLIGHT) await nextTurn();
       }
       while (inFlight.length > 0) await settleOldest();
     } finally {
