@@ -450,6 +450,51 @@ describe('read_committed decoding (CompletedFetch)', () => {
   });
 });
 
+describe('record decoding (CompletedFetch)', () => {
+  const plain = { readCommitted: false, checkCrcs: true, abortedTransactions: null };
+  const bytesDe = { deserialize: (_t: string, d: Buffer | null) => d };
+  const takeAll = (fetch: CompletedFetch) => {
+    const out: ConsumerRecord<Buffer | null, Buffer | null>[] = [];
+    while (!fetch.consumed) fetch.take(1000, bytesDe, bytesDe, out);
+    return out;
+  };
+
+  it('reads compressed batches with headers, and LogAppendTime timestamps', () => {
+    const records = Array.from({ length: 50 }, (_, i) => ({
+      key: i % 3 ? `k${i}` : null,
+      value: i % 4 ? Buffer.alloc(i * 3, i) : null,
+      timestamp: 1_000_000 + i,
+      headers: i % 2 ? [{ key: 'h', value: `v${i}` }, { key: 'ünï', value: null }] : [],
+    }));
+    for (const compression of [1, 2, 3, 4]) {
+      const bytes = Buffer.concat([
+        buildRecordBatch(records.slice(0, 25), { baseOffset: 10, compression, partitionLeaderEpoch: 3 }),
+        buildRecordBatch(records.slice(25), { baseOffset: 35, compression, logAppendTime: 2_000_000 }),
+      ]);
+      const got = takeAll(new CompletedFetch('t', 0, 10, 0, bytes, plain));
+      expect(got.map((r) => [r.offset, r.key?.toString() ?? null, r.value, r.timestamp, r.timestampType, r.leaderEpoch])).toEqual(
+        records.map((x, i) => [10 + i, x.key, x.value, i < 25 ? x.timestamp : 2_000_000, i < 25 ? 'CreateTime' : 'LogAppendTime', i < 25 ? 3 : undefined]),
+      );
+      expect(got.map((r) => r.headers.map((h) => [h.key, h.value?.toString() ?? null]))).toEqual(records.map((x) => x.headers.map((h) => [h.key, h.value])));
+    }
+  });
+
+  it('refuses a batch whose CRC does not match (unless check.crcs is false), after handing out what came before', () => {
+    const good = buildRecordBatch([{ value: 'a' }, { value: 'b' }], { baseOffset: 0 });
+    const bad = buildRecordBatch([{ value: 'c' }], { baseOffset: 2 });
+    bad[bad.length - 2] ^= 0x20; // the value 'c' becomes 'C'
+    const bytes = Buffer.concat([good, bad]);
+    const fetch = new CompletedFetch('t', 0, 0, 0, bytes, plain);
+    const out: ConsumerRecord<Buffer | null, Buffer | null>[] = [];
+    expect(fetch.take(10, bytesDe, bytesDe, out)).toBe(2);
+    expect(fetch.nextFetchOffset).toBe(2);
+    expect(() => fetch.take(10, bytesDe, bytesDe, out)).toThrow(/t-0 at offset 2: crc/);
+    expect(fetch.consumed).toBe(true);
+    const unchecked = takeAll(new CompletedFetch('t', 0, 0, 0, bytes, { ...plain, checkCrcs: false }));
+    expect(unchecked.map((r) => `${r.offset}:${r.value}`)).toEqual(['0:a', '1:b', '2:C']);
+  });
+});
+
 // --- groups: commits ---------------------------------------------------------------
 
 describe('commits', () => {

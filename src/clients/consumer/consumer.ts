@@ -540,6 +540,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.signal();
     const deadline = Date.now() + timeoutMs;
     try {
+      this.fetcher.close();
       if (this.polling) await raceDeadline(this.polling, deadline);
       if (this.positionsTask) await raceDeadline(this.positionsTask, Math.min(deadline, Date.now() + 1000));
       if (this.coordinator) await this.coordinator.close(deadline);

@@ -14,6 +14,9 @@ const FETCH_MAX_VERSION = 12;
 const EARLIEST_TIMESTAMP = -2;
 const LATEST_TIMESTAMP = -1;
 
+/** Responses buffered per partition before it is fetched no further (the one being read and one ahead). */
+const MAX_BUFFERED_FETCHES = 2;
+
 /** Codes that mean the leader moved or the topic is not (yet) known: refresh metadata and fetch again. */
 const STALE_METADATA = new Set([3, 5, 6, 56, 74, 75, 100, 103]);
 
@@ -45,6 +48,12 @@ export class Fetcher {
   private readonly inFlight = new Set<number>();
   /** An error a fetch response raised, thrown by the next poll(). */
   private pendingError: Error | null = null;
+  private closed = false;
+
+  /** Stops fetching (the consumer is closing). */
+  close(): void {
+    this.closed = true;
+  }
 
   constructor(private readonly ctx: FetcherContext) {}
 
@@ -53,11 +62,20 @@ export class Fetcher {
     return (this.nextInLine !== null && !this.nextInLine.consumed) || this.completed.length > 0;
   }
 
-  private bufferedPartitions(): Set<string> {
-    const keys = new Set<string>();
-    if (this.nextInLine && !this.nextInLine.consumed) keys.add(tpKey(this.nextInLine.topic, this.nextInLine.partition));
-    for (const c of this.completed) keys.add(tpKey(c.topic, c.partition));
-    return keys;
+  /** Per partition with buffered records: how many fetches wait and where the last one ends. */
+  private bufferedPartitions(): Map<string, { count: number; endOffset: number }> {
+    const out = new Map<string, { count: number; endOffset: number }>();
+    const add = (c: CompletedFetch) => {
+      const key = tpKey(c.topic, c.partition);
+      const known = out.get(key);
+      if (known) {
+        known.count++;
+        known.endOffset = c.endOffset;
+      } else out.set(key, { count: 1, endOffset: c.endOffset });
+    };
+    if (this.nextInLine && !this.nextInLine.consumed) add(this.nextInLine);
+    for (const c of this.completed) add(c);
+    return out;
   }
 
   /** Drops buffered records of partitions that are no longer fetchable (revoked, paused). */
@@ -68,15 +86,23 @@ export class Fetcher {
     for (let i = this.completed.length - 1; i >= 0; i--) if (!keep(this.completed[i]!)) this.completed.splice(i, 1);
   }
 
-  /** Sends a Fetch to every leader that has fetchable partitions and no fetch in flight. */
+  /**
+   * Sends a Fetch to every leader that has fetchable partitions and no fetch
+   * in flight. A partition with one response still buffered is fetched from
+   * where that response ends (prefetch: the broker reads the next records
+   * while the application works on these); with two it waits.
+   */
   sendFetches(): void {
+    if (this.closed) return;
     const { client, config, subscriptions } = this.ctx;
     const cluster = client.metadata.cluster;
     const buffered = this.bufferedPartitions();
-    const byNode = new Map<number, PartitionState[]>();
+    const byNode = new Map<number, Array<{ state: PartitionState; offset: number }>>();
     let missingLeader = false;
     for (const state of subscriptions.fetchablePartitions()) {
-      if (buffered.has(tpKey(state.topic, state.partition))) continue;
+      const pending = buffered.get(tpKey(state.topic, state.partition));
+      if (pending && pending.count >= MAX_BUFFERED_FETCHES) continue;
+      const offset = pending ? pending.endOffset : state.position!;
       const leader = cluster.leaderFor(state.topic, state.partition);
       if (leader < 0) {
         missingLeader = true;
@@ -85,7 +111,7 @@ export class Fetcher {
       if (this.inFlight.has(leader)) continue;
       let list = byNode.get(leader);
       if (!list) byNode.set(leader, (list = []));
-      list.push(state);
+      list.push({ state, offset });
     }
     if (missingLeader) {
       client.metadata.add(...new Set(subscriptions.partitions.map((s) => s.topic)));
@@ -93,8 +119,8 @@ export class Fetcher {
       client.metadata.maybeUpdate();
     }
     const readCommitted = config['isolation.level'] === 'read_committed';
-    for (const [node, states] of byNode) {
-      const sent = states.map((s) => ({ state: s, offset: s.position!, epoch: s.epoch }));
+    for (const [node, wanted] of byNode) {
+      const sent = wanted.map((w) => ({ state: w.state, offset: w.offset, epoch: w.state.epoch }));
       const byTopic = new Map<string, typeof sent>();
       for (const entry of sent) {
         let list = byTopic.get(entry.state.topic);
@@ -124,10 +150,11 @@ export class Fetcher {
         rackId: config['client.rack'],
       };
       this.inFlight.add(node);
+      let healthy = false;
       client
         .send(node, Api.Fetch, body, { maxVersion: FETCH_MAX_VERSION, timeoutMs: config['request.timeout.ms'] + config['fetch.max.wait.ms'] })
         .then(
-          (response: any) => this.onFetchResponse(response, sent, readCommitted),
+          (response: any) => (healthy = this.onFetchResponse(response, sent, readCommitted)),
           (error: Error) => {
             this.ctx.log('debug', `fetch from node ${node} failed: ${error.message}`);
             client.metadata.requestUpdate();
@@ -135,12 +162,18 @@ export class Fetcher {
         )
         .finally(() => {
           this.inFlight.delete(node);
+          // Keep the pipeline full: ask again at once (bounded by MAX_BUFFERED_FETCHES per partition),
+          // or after retry.backoff.ms when the broker answered with an error.
+          if (healthy) this.sendFetches();
+          else setTimeout(() => this.sendFetches(), config['retry.backoff.ms']).unref();
           this.ctx.wake();
         });
     }
   }
 
-  private onFetchResponse(response: any, sent: Array<{ state: PartitionState; offset: number; epoch: number }>, readCommitted: boolean): void {
+  /** Buffers the records of a response; false when some partition answered with an error. */
+  private onFetchResponse(response: any, sent: Array<{ state: PartitionState; offset: number; epoch: number }>, readCommitted: boolean): boolean {
+    let healthy = response.errorCode === 0 || response.errorCode === undefined;
     const { subscriptions, client, config } = this.ctx;
     const requested = new Map(sent.map((e) => [tpKey(e.state.topic, e.state.partition), e]));
     for (const topic of response.responses) {
@@ -149,9 +182,11 @@ export class Fetcher {
         const request = requested.get(key);
         if (!request) continue;
         const state = subscriptions.state(request.state);
-        // Revoked, paused or moved by a seek since the fetch was sent: the data is stale.
-        if (!state || state !== request.state || state.epoch !== request.epoch || state.position !== request.offset || !state.isFetchable) continue;
+        // Revoked, paused or moved by a seek since the fetch was sent: the data is stale. (Whether it
+        // follows on from the position is checked when poll() reaches it: it may be a prefetch.)
+        if (!state || state !== request.state || state.epoch !== request.epoch || !state.isFetchable) continue;
         const code = p.errorCode;
+        if (code !== 0) healthy = false;
         if (code === 0) {
           if (p.highWatermark >= 0) state.highWatermark = p.highWatermark;
           if (p.logStartOffset >= 0) state.logStartOffset = p.logStartOffset;
@@ -165,7 +200,8 @@ export class Fetcher {
           });
           if (fetch.hasBatches) this.completed.push(fetch);
         } else if (code === 1) {
-          // OFFSET_OUT_OF_RANGE: reset by auto.offset.reset, or report it.
+          // OFFSET_OUT_OF_RANGE (of the position itself, not of a prefetch): reset by auto.offset.reset, or report it.
+          if (state.position !== request.offset) continue;
           const strategy = subscriptions.defaultResetStrategy;
           if (strategy === 'none') this.pendingError ??= new OffsetOutOfRangeConsumerError([{ topic: state.topic, partition: state.partition, offset: request.offset }]);
           else {
@@ -181,6 +217,7 @@ export class Fetcher {
         }
       }
     }
+    return healthy;
   }
 
   /**
