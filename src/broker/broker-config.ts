@@ -32,6 +32,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'log.flush.scheduler.interval.ms', type: 'long', defaultValue: LONG_MAX, doc: 'how often logs past flush.ms are flushed' },
   { name: 'log.flush.offset.checkpoint.interval.ms', type: 'int', defaultValue: '60000', min: 0, doc: 'how often recovery points are checkpointed' },
   { name: 'log.cleaner.enable', type: 'boolean', defaultValue: 'true', doc: 'run log compaction for topics with cleanup.policy=compact' },
+  { name: 'log.cleaner.threads', type: 'int', defaultValue: '1', min: 0, doc: 'cleaner threads; 0 cleans on the main thread (samsa runs one worker thread however many are asked for)' },
   { name: 'log.cleaner.backoff.ms', type: 'long', defaultValue: '15000', min: 0, doc: 'the cleaner\'s pause when no log needs cleaning' },
   { name: 'log.cleaner.dedupe.buffer.size', type: 'long', defaultValue: '134217728', min: 1024, doc: 'memory for the cleaner\'s offset map' },
   { name: 'log.cleaner.io.buffer.size', type: 'int', defaultValue: '524288', min: 1024, doc: 'the cleaner\'s read and write chunk' },

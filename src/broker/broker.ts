@@ -49,6 +49,7 @@ export class Broker {
       retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
       cleanerEnable: config.bool('log.cleaner.enable'),
       cleanerBackoffMs: config.int('log.cleaner.backoff.ms'),
+      cleanerThreads: config.int('log.cleaner.threads'),
       cleanerDedupeBufferSize: config.int('log.cleaner.dedupe.buffer.size'),
       cleanerIoBufferSize: config.int('log.cleaner.io.buffer.size'),
       flushSchedulerIntervalMs: config.int('log.flush.scheduler.interval.ms') >= Number.MAX_SAFE_INTEGER ? 0 : config.int('log.flush.scheduler.interval.ms'),
