@@ -44,3 +44,5 @@ export type {
   Assignment as ConsumerAssignment,
   TopicPartitionOffset,
 } from './clients/consumer/index.js';
+export { Producer, DefaultPartitioner, RoundRobinPartitioner, UniformStickyPartitioner, StickyPartitionCache, StringSerializer, BytesSerializer, JsonSerializer, murmur2, toPositive, partitionForKey, PRODUCER_CONFIG } from './clients/producer/index.js';
+export type { ProducerRecord, RecordMetadata, SendCallback, RecordHeaders, ProducerConfig, ProducerConfigInput, ProducerInterceptor, Partitioner, PartitionerClass, Serializer, SerializerFunction, SerializerSetting, Serialized } from './clients/producer/index.js';

@@ -1,0 +1,59 @@
+import { COMPRESSION_NAMES, type CompressionName } from '../../../codecs/index.js';
+import { ClientConfigError } from '../network/errors.js';
+import { commonClientConfig, int, object, oneOf, parseConfig, type ConfigDef, type ConfigInput, type ParsedConfig } from '../network/config.js';
+import type { ProducerInterceptor } from './interceptors.js';
+import type { Partitioner, PartitionerClass } from './partitioner.js';
+import type { SerializerSetting } from './serializers.js';
+
+/** acks as Kafka takes it: 0, 1, -1 or "all" (stored as -1). */
+function acks(defaultValue: number): ConfigDef<number> {
+  return {
+    defaultValue,
+    parse: (value, name) => {
+      const v = typeof value === 'string' ? value.trim().toLowerCase() : value;
+      if (v === 'all' || v === -1 || v === '-1') return -1;
+      if (v === 0 || v === '0') return 0;
+      if (v === 1 || v === '1') return 1;
+      throw new ClientConfigError(`invalid value ${JSON.stringify(value)} for configuration '${name}': expected one of all, -1, 0, 1`);
+    },
+  };
+}
+
+const isSerializer = (v: unknown) => typeof v === 'function' || (typeof v === 'string' && ['string', 'bytes', 'json'].includes(v)) || (typeof v === 'object' && v !== null && typeof (v as { serialize?: unknown }).serialize === 'function');
+const isPartitioner = (v: unknown) => typeof v === 'function' || (typeof v === 'object' && v !== null && typeof (v as { partition?: unknown }).partition === 'function');
+const isInterceptorList = (v: unknown) => Array.isArray(v) && v.every((i) => typeof i === 'object' && i !== null);
+
+/** The producer's settings, with the Java producer's names and (Kafka 4.0) defaults. */
+export const PRODUCER_CONFIG = {
+  ...commonClientConfig({ receiveBufferBytes: 32_768, connectionsMaxIdleMs: 540_000 }),
+  acks: acks(-1),
+  retries: int(2_147_483_647, { min: 0 }),
+  'delivery.timeout.ms': int(120_000, { min: 0 }),
+  'max.request.size': int(1_048_576, { min: 0 }),
+  'compression.type': oneOf<CompressionName>('none', COMPRESSION_NAMES),
+  'linger.ms': int(5, { min: 0 }),
+  'batch.size': int(16_384, { min: 0 }),
+  'buffer.memory': int(33_554_432, { min: 0 }),
+  'max.block.ms': int(60_000, { min: 0 }),
+  'max.in.flight.requests.per.connection': int(5, { min: 1 }),
+  /** 'string', 'bytes', 'json', a function (topic, data, headers) => bytes, or an object with serialize(). The default takes strings and bytes as they are. */
+  'key.serializer': object<SerializerSetting | null>(null, isSerializer, "expected 'string', 'bytes', 'json', a function or a Serializer"),
+  'value.serializer': object<SerializerSetting | null>(null, isSerializer, "expected 'string', 'bytes', 'json', a function or a Serializer"),
+  /** A Partitioner object or class; null uses the built-in one (murmur2 for keys, sticky for null keys). */
+  'partitioner.class': object<Partitioner | PartitionerClass | null>(null, isPartitioner, 'expected a Partitioner object or class'),
+  'interceptor.classes': object<readonly ProducerInterceptor[]>([], isInterceptorList, 'expected an array of interceptor objects'),
+} as const;
+
+export type ProducerConfig = ParsedConfig<typeof PRODUCER_CONFIG>;
+
+/** What `new Producer(…)` accepts: Kafka's names, values typed or as strings. */
+export type ProducerConfigInput = ConfigInput<typeof PRODUCER_CONFIG> & { readonly 'bootstrap.servers': string | readonly string[] };
+
+export function parseProducerConfig(input: ProducerConfigInput): ProducerConfig {
+  const config = parseConfig(PRODUCER_CONFIG, input as Record<string, unknown>, 'producer');
+  // As the Java producer: a batch must be able to wait out linger.ms and one request timeout.
+  if (config['delivery.timeout.ms'] < config['linger.ms'] + config['request.timeout.ms']) {
+    throw new ClientConfigError(`delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms (${config['delivery.timeout.ms']} < ${config['linger.ms']} + ${config['request.timeout.ms']})`);
+  }
+  return config;
+}

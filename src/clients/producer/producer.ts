@@ -1,0 +1,326 @@
+import { codecFor } from '../../../codecs/index.js';
+import type { RecordInput } from '../../../storage/record/record-batch-builder.js';
+import { sizeOfVarint } from '../../../storage/record/varint.js';
+import type { PartitionMetadata } from '../network/cluster.js';
+import { ClientClosedError, KafkaClientError, RecordTooLargeError, TimeoutError } from '../network/errors.js';
+import { NetworkClient } from '../network/network-client.js';
+import { ProducerInterceptors } from './interceptors.js';
+import { MemoryPool } from './memory-pool.js';
+import { resolvePartitioner, type Partitioner } from './partitioner.js';
+import { parseProducerConfig, type ProducerConfig, type ProducerConfigInput } from './producer-config.js';
+import { toHeaderList, type ProducerRecord, type RecordMetadata, type SendCallback } from './producer-record.js';
+import { AppendResult, RecordAccumulator } from './record-accumulator.js';
+import { RecordFuture } from './record-future.js';
+import { Sender } from './sender.js';
+import { resolveSerializer, serializedSize, type Serialized, type Serializer } from './serializers.js';
+
+/** A send waiting for metadata or memory; later sends queue behind it so send order is kept. */
+interface PendingSend {
+  readonly record: ProducerRecord;
+  readonly future: RecordFuture;
+  readonly deadline: number;
+}
+
+let producerCount = 0;
+
+/**
+ * samsa's producer, built as Kafka's (chapter 2 of 深入理解Kafka): send() runs
+ * the interceptors, waits for the topic's metadata, serializes, partitions and
+ * appends to the RecordAccumulator; the Sender drains ready batches to the
+ * partition leaders; each record's callback and promise complete in send
+ * order per partition.
+ *
+ * send() returns at once. It resolves (when awaited) to the record's
+ * metadata; a callback, if given, runs first. When the topic's metadata is
+ * not known yet, or buffer.memory is used up, the record waits up to
+ * max.block.ms, and sends after it wait behind it.
+ */
+export class Producer<K = any, V = any> {
+  readonly config: ProducerConfig;
+  private readonly client: NetworkClient;
+  private readonly memory: MemoryPool;
+  private readonly accumulator: RecordAccumulator;
+  private readonly sender: Sender;
+  private readonly partitioner: Partitioner;
+  private readonly interceptors: ProducerInterceptors;
+  private readonly keySerializer: Serializer;
+  private readonly valueSerializer: Serializer;
+  private readonly pending: PendingSend[] = [];
+  private draining: Promise<void> | null = null;
+  private blockedOn: Promise<void> | null = null;
+  private state: 'open' | 'closing' | 'closed' = 'open';
+  private closing: Promise<void> | null = null;
+
+  constructor(config: ProducerConfigInput) {
+    const parsed = parseProducerConfig(config);
+    this.config = parsed['client.id'] === '' ? { ...parsed, 'client.id': `producer-${++producerCount}` } : parsed;
+    const c = this.config;
+    this.client = new NetworkClient(c, { maxInFlight: c['max.in.flight.requests.per.connection'], allowAutoTopicCreation: true });
+    this.memory = new MemoryPool(c['buffer.memory']);
+    this.interceptors = new ProducerInterceptors(c['interceptor.classes']);
+    this.accumulator = new RecordAccumulator(
+      {
+        batchSize: c['batch.size'],
+        lingerMs: c['linger.ms'],
+        retryBackoffMs: c['retry.backoff.ms'],
+        retryBackoffMaxMs: c['retry.backoff.max.ms'],
+        deliveryTimeoutMs: c['delivery.timeout.ms'],
+        maxInFlight: c['max.in.flight.requests.per.connection'],
+      },
+      this.memory,
+      this.interceptors,
+    );
+    this.sender = new Sender(this.client, this.accumulator, {
+      acks: c.acks,
+      retries: c.retries,
+      requestTimeoutMs: c['request.timeout.ms'],
+      maxRequestSize: c['max.request.size'],
+      deliveryTimeoutMs: c['delivery.timeout.ms'],
+      compression: codecFor(c['compression.type']).type,
+    });
+    this.partitioner = resolvePartitioner(c['partitioner.class']);
+    this.keySerializer = resolveSerializer(c['key.serializer']);
+    this.valueSerializer = resolveSerializer(c['value.serializer']);
+  }
+
+  /**
+   * Sends a record. Use it three ways: ignore the result (fire-and-forget),
+   * `await` it, or pass a callback `(error, metadata)`. Errors never throw
+   * here: they reject the promise and reach the callback.
+   */
+  send(record: ProducerRecord<K, V>, callback?: SendCallback): Promise<RecordMetadata> {
+    const future = new RecordFuture(callback);
+    if (this.state !== 'open') {
+      this.failEarly(future, record, new ClientClosedError('Cannot perform operation after producer has been closed'));
+      return future;
+    }
+    const r = this.interceptors.empty ? record : this.interceptors.onSend(record);
+    if (this.draining === null && this.blockedOn === null && this.hasMetadataFor(r)) {
+      const wait = this.append(r, future, Date.now() + this.config['max.block.ms']);
+      if (wait !== undefined) this.block(wait);
+    } else {
+      this.pending.push({ record: r, future, deadline: Date.now() + this.config['max.block.ms'] });
+      this.drainPending();
+    }
+    return future;
+  }
+
+  private hasMetadataFor(record: ProducerRecord): boolean {
+    const partitions = this.client.metadata.cluster.partitionsFor(record.topic);
+    return partitions !== undefined && (record.partition === undefined || record.partition < partitions.length);
+  }
+
+  /** Sends made while one waits for memory queue behind it. */
+  private block(wait: Promise<void>): void {
+    this.blockedOn = wait.then(() => {
+      this.blockedOn = null;
+      if (this.pending.length > 0) this.drainPending();
+    });
+  }
+
+  /** Works through queued sends in order, each waiting for metadata and memory up to its max.block.ms. */
+  private drainPending(): void {
+    if (this.draining !== null) return;
+    this.draining = (async () => {
+      while (this.pending.length > 0) {
+        if (this.blockedOn !== null) await this.blockedOn;
+        const p = this.pending.shift()!;
+        try {
+          await this.waitOnMetadata(p.record, p.deadline);
+          await this.append(p.record, p.future, p.deadline);
+        } catch (e) {
+          this.failEarly(p.future, p.record, e as Error);
+        }
+      }
+      this.draining = null;
+    })();
+  }
+
+  /** Kafka's waitOnMetadata: the topic, and the record's partition if it names one, must be known. */
+  private async waitOnMetadata(record: ProducerRecord, deadline: number): Promise<void> {
+    const metadata = this.client.metadata;
+    const maxBlockMs = this.config['max.block.ms'];
+    const topic = await metadata.waitForTopic(record.topic, Math.max(0, deadline - Date.now()));
+    let count = topic.partitions.length;
+    while (record.partition !== undefined && record.partition >= count) {
+      if (Date.now() >= deadline) {
+        throw new TimeoutError(`Partition ${record.partition} of topic ${record.topic} with partition count ${count} is not present in metadata after ${maxBlockMs} ms.`);
+      }
+      metadata.requestUpdate();
+      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(metadata.timeToNextUpdate(), deadline - Date.now()))));
+      await metadata.update().catch(() => undefined);
+      count = metadata.cluster.partitionsFor(record.topic)?.length ?? count;
+    }
+  }
+
+  /**
+   * Serializes, partitions and appends a record whose topic metadata is known.
+   * Returns undefined when done (appended, or failed), or a promise when the
+   * record waits for buffer.memory.
+   */
+  private append(record: ProducerRecord, future: RecordFuture, deadline: number): Promise<void> | undefined {
+    if (this.accumulator.aborted) {
+      this.failEarly(future, record, this.accumulator.aborted);
+      return undefined;
+    }
+    const topic = record.topic;
+    const now = Date.now();
+    let key: Serialized;
+    let value: Serialized;
+    try {
+      key = this.keySerializer.serialize(topic, record.key, record.headers);
+      value = this.valueSerializer.serialize(topic, record.value, record.headers);
+    } catch (e) {
+      this.failEarly(future, record, e instanceof KafkaClientError ? e : new KafkaClientError(`serialization failed for topic ${topic}: ${(e as Error).message}`, { cause: e }));
+      return undefined;
+    }
+    const headers = toHeaderList(record.headers);
+    const size = recordSize(key, value, headers);
+    const tooLarge = this.checkSize(size);
+    if (tooLarge) {
+      this.failEarly(future, record, tooLarge);
+      return undefined;
+    }
+    const input: RecordInput = { key, value, headers, timestamp: record.timestamp ?? now };
+    const cluster = this.client.metadata.cluster;
+    const explicit = record.partition;
+    let partition = explicit ?? -1;
+    let result: AppendResult;
+    try {
+      if (explicit === undefined) partition = this.partition(record, key, value);
+      // Only a partitioner that wants to hear of new batches gets asked twice (asking a round-robin one twice would skip partitions).
+      result = this.accumulator.append(topic, partition, input, future, size, now, explicit === undefined && this.partitioner.onNewBatch !== undefined);
+      if (result === AppendResult.AbortForNewBatch) {
+        // KIP-480: a new batch is the moment the sticky partition moves on.
+        this.partitioner.onNewBatch?.(topic, cluster, partition);
+        partition = this.partition(record, key, value);
+        result = this.accumulator.append(topic, partition, input, future, size, now, false);
+      }
+    } catch (e) {
+      this.failEarly(future, record, e instanceof KafkaClientError ? e : new KafkaClientError(`partitioning failed for topic ${topic}: ${(e as Error).message}`, { cause: e }), partition);
+      return undefined;
+    }
+    if (result === AppendResult.NeedsMemory) return this.appendAfterMemory(record, input, future, partition, size, deadline);
+    if (result !== AppendResult.Appended) this.sender.wakeup();
+    return undefined;
+  }
+
+  private async appendAfterMemory(record: ProducerRecord, input: RecordInput, future: RecordFuture, partition: number, size: number, deadline: number): Promise<void> {
+    const allocation = this.accumulator.allocationFor(size);
+    this.sender.wakeup();
+    try {
+      await this.memory.allocate(allocation, deadline - Date.now());
+    } catch (e) {
+      this.failEarly(future, record, e as Error, partition);
+      return;
+    }
+    if (this.accumulator.aborted) {
+      this.memory.deallocate(allocation);
+      this.failEarly(future, record, this.accumulator.aborted, partition);
+      return;
+    }
+    this.accumulator.appendWithMemory(record.topic, partition, input, future, size, Date.now(), allocation);
+    this.sender.wakeup();
+  }
+
+  private partition(record: ProducerRecord, key: Serialized, value: Serialized): number {
+    const keyBytes = key === null ? null : typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+    const cluster = this.client.metadata.cluster;
+    const p = this.partitioner.partition(record.topic, record.key, keyBytes, record.value, value, cluster);
+    const count = cluster.partitionsFor(record.topic)!.length;
+    if (!Number.isInteger(p) || p < 0 || p >= count) throw new KafkaClientError(`the partitioner chose partition ${p} of topic ${record.topic}, which has partitions 0-${count - 1}`);
+    return p;
+  }
+
+  /** Kafka's ensureValidRecordSize. */
+  private checkSize(recordBytes: number): Error | undefined {
+    const size = recordBytes + 61;
+    if (size > this.config['max.request.size']) {
+      return new RecordTooLargeError(`The message is ${size} bytes when serialized which is larger than ${this.config['max.request.size']}, which is the value of the max.request.size configuration.`);
+    }
+    if (size > this.config['buffer.memory']) {
+      return new RecordTooLargeError(`The message is ${size} bytes when serialized which is larger than the total memory buffer you have configured with the buffer.memory configuration.`);
+    }
+    return undefined;
+  }
+
+  private failEarly(future: RecordFuture, record: ProducerRecord, error: Error, partition = record.partition ?? -1): void {
+    const metadata: RecordMetadata = { topic: record.topic, partition, offset: -1, timestamp: -1 };
+    if (!this.interceptors.empty) this.interceptors.onAcknowledgement(metadata, error);
+    future.failEarly(error, metadata);
+  }
+
+  /** Sends everything sent before this call at once (ignoring linger.ms) and resolves when all of it has completed. */
+  async flush(): Promise<void> {
+    await this.settlePending();
+    const sequence = this.accumulator.beginFlush();
+    this.sender.wakeup();
+    try {
+      await this.accumulator.awaitCompletion(sequence);
+    } finally {
+      this.accumulator.endFlush();
+    }
+  }
+
+  private async settlePending(): Promise<void> {
+    while (this.draining !== null || this.blockedOn !== null) await (this.draining ?? this.blockedOn);
+  }
+
+  /** The partitions of a topic (fetching its metadata if needed, up to max.block.ms). */
+  async partitionsFor(topic: string): Promise<readonly PartitionMetadata[]> {
+    return (await this.client.metadata.waitForTopic(topic, this.config['max.block.ms'])).partitions;
+  }
+
+  /**
+   * Sends everything pending and closes. Resolves once every record has been
+   * acknowledged or has failed; when `timeoutMs` passes first, the records
+   * still pending fail with a ClientClosedError saying so.
+   */
+  close(timeoutMs = Infinity): Promise<void> {
+    this.closing ??= this.shutdown(timeoutMs);
+    return this.closing;
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
+    this.state = 'closing';
+    this.accumulator.closing = true;
+    this.sender.wakeup();
+    const everything = (async () => {
+      await this.settlePending();
+      await this.accumulator.awaitCompletion(Infinity);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([everything.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.min(timeoutMs, 2 ** 31 - 1))))]);
+    clearTimeout(timer);
+    if (!inTime) {
+      const error = new ClientClosedError(`Producer is closed forcefully: the record was still pending when close(${timeoutMs} ms) timed out`);
+      this.accumulator.abortIncompleteBatches(error);
+      this.memory.abortWaiters(error);
+      for (const p of this.pending.splice(0)) this.failEarly(p.future, p.record, error);
+    }
+    this.sender.close();
+    this.client.close();
+    this.interceptors.close();
+    this.partitioner.close?.();
+    this.keySerializer.close?.();
+    this.valueSerializer.close?.();
+    this.state = 'closed';
+  }
+}
+
+/** A record's size in a v2 batch, close enough to fill batches as the Java client does (timestamp delta counted as 3 bytes). */
+function recordSize(key: Serialized, value: Serialized, headers: RecordInput['headers']): number {
+  const keyLength = key === null ? -1 : serializedSize(key);
+  const valueLength = value === null ? -1 : serializedSize(value);
+  let body = 1 + 3 + 3 + sizeOfVarint(keyLength) + Math.max(0, keyLength) + sizeOfVarint(valueLength) + Math.max(0, valueLength);
+  if (headers === undefined) body += 1;
+  else {
+    body += sizeOfVarint(headers.length);
+    for (const h of headers) {
+      const k = Buffer.byteLength(h.key, 'utf8');
+      const v = h.value === null ? -1 : serializedSize(h.value);
+      body += sizeOfVarint(k) + k + sizeOfVarint(v) + Math.max(0, v);
+    }
+  }
+  return sizeOfVarint(body) + body;
+}

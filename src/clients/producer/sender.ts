@@ -1,0 +1,182 @@
+import type { CompressionType } from '../../../codecs/index.js';
+import { Api } from '../network/apis.js';
+import { KafkaApiError, KafkaClientError, kafkaErrorFor, NetworkError, TimeoutError } from '../network/errors.js';
+import type { NetworkClient } from '../network/network-client.js';
+import type { ProducerBatch } from './producer-batch.js';
+import type { RecordAccumulator } from './record-accumulator.js';
+
+const MESSAGE_TOO_LARGE = 10;
+
+export interface SenderConfig {
+  readonly acks: number;
+  readonly retries: number;
+  readonly requestTimeoutMs: number;
+  readonly maxRequestSize: number;
+  readonly deliveryTimeoutMs: number;
+  readonly compression: CompressionType;
+}
+
+/**
+ * Kafka's Sender, driven by events instead of a thread: whenever something
+ * changes (a batch filled or started, a response, a connection, new
+ * metadata, a linger or backoff timer) it asks the accumulator which leaders
+ * have sendable batches, drains them, and sends one ProduceRequest per node.
+ * Responses complete batches, or put them back for a retry with backoff while
+ * delivery.timeout.ms allows and the error is retriable.
+ */
+export class Sender {
+  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private running = true;
+  private readonly unsubscribe: Array<() => void>;
+
+  constructor(
+    private readonly client: NetworkClient,
+    private readonly accumulator: RecordAccumulator,
+    private readonly config: SenderConfig,
+  ) {
+    this.unsubscribe = [client.onStateChange(() => this.wakeup()), client.metadata.onUpdate(() => this.wakeup())];
+  }
+
+  /** Runs the send loop soon (once per turn of the event loop however often it is called). */
+  wakeup(): void {
+    if (this.scheduled || !this.running) return;
+    this.scheduled = true;
+    setImmediate(this.run);
+  }
+
+  private readonly run = (): void => {
+    this.scheduled = false;
+    if (this.running) this.runOnce(Date.now());
+  };
+
+  private schedule(delayMs: number, now: number): void {
+    if (delayMs === Infinity) return;
+    const at = now + delayMs;
+    if (this.timer !== undefined && this.timerAt <= at) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.wakeup();
+    }, Math.max(1, delayMs));
+  }
+
+  private runOnce(now: number): void {
+    const metadata = this.client.metadata;
+    const cluster = metadata.cluster;
+    const { readyNodes, nextReadyCheckDelayMs, unknownLeaderTopics } = this.accumulator.ready(cluster, now);
+    if (unknownLeaderTopics.size > 0) {
+      metadata.add(...unknownLeaderTopics);
+      metadata.requestUpdate();
+    }
+    let delay = nextReadyCheckDelayMs;
+    for (const node of readyNodes) {
+      if (this.client.isReady(node)) continue;
+      readyNodes.delete(node);
+      // Connect (a ready or closed connection wakes us); a node in reconnect backoff is tried when it ends.
+      if (this.client.canConnect(node, now)) this.client.connection(node);
+      else delay = Math.min(delay, this.config.requestTimeoutMs, 50);
+    }
+    if (metadata.updateRequested) {
+      metadata.maybeUpdate();
+      delay = Math.min(delay, Math.max(1, metadata.timeToNextUpdate(now)));
+    }
+    const drained = this.accumulator.drain(cluster, readyNodes, this.config.maxRequestSize, now);
+    for (const batch of this.accumulator.expiredBatches(now)) {
+      this.accumulator.complete(batch, -1, -1, expiredError(batch, now), false);
+    }
+    for (const [node, batches] of drained) this.sendProduceRequest(node, batches, now);
+    // Sent something: look again at once, there may be more for nodes below their in-flight cap (Kafka polls with timeout 0).
+    if (drained.size > 0) this.wakeup();
+    else this.schedule(delay, now);
+  }
+
+  private sendProduceRequest(node: number, batches: ProducerBatch[], now: number): void {
+    const topicData: Array<{ name: string; partitionData: Array<{ index: number; records: Buffer }> }> = [];
+    let byTopic: Map<string, Array<{ index: number; records: Buffer }>> | undefined;
+    try {
+      for (const batch of batches) {
+        const records = batch.build(this.config.compression, now);
+        // One topic (the common case) needs no map.
+        const last = topicData[topicData.length - 1];
+        if (last !== undefined && last.name === batch.topic) {
+          last.partitionData.push({ index: batch.partition, records });
+          continue;
+        }
+        byTopic ??= new Map();
+        let list = byTopic.get(batch.topic);
+        if (!list) {
+          list = [];
+          byTopic.set(batch.topic, list);
+          topicData.push({ name: batch.topic, partitionData: list });
+        }
+        list.push({ index: batch.partition, records });
+      }
+    } catch (e) {
+      for (const batch of batches) this.accumulator.complete(batch, -1, -1, e as Error);
+      return;
+    }
+    const acks = this.config.acks;
+    const body = { transactionalId: null, acks, timeoutMs: this.config.requestTimeoutMs, topicData };
+    this.client.send(node, Api.Produce, body, { expectResponse: acks !== 0 }).then(
+      (response: any) => this.onResponse(batches, response),
+      (error: Error) => {
+        const now = Date.now();
+        for (const batch of batches) this.onBatchError(batch, error, now);
+        this.wakeup();
+      },
+    );
+  }
+
+  private onResponse(batches: ProducerBatch[], response: any): void {
+    if (response === undefined) {
+      // acks=0: done once written; the broker tells nothing, not even the offset.
+      for (const batch of batches) this.accumulator.complete(batch, -1, -1, null);
+      this.wakeup();
+      return;
+    }
+    const results = new Map<string, any>();
+    for (const topic of response.responses) {
+      for (const p of topic.partitionResponses) results.set(`${topic.name}\u0000${p.index}`, p);
+    }
+    const now = Date.now();
+    for (const batch of batches) {
+      const p = results.get(`${batch.topic}\u0000${batch.partition}`);
+      if (p === undefined) this.onBatchError(batch, new KafkaClientError(`the Produce response has no result for ${batch}`), now);
+      else if (p.errorCode === 0) this.accumulator.complete(batch, p.baseOffset, p.logAppendTimeMs, null);
+      else this.onBatchError(batch, kafkaErrorFor(p.errorCode, p.errorMessage ?? p.recordErrors?.[0]?.batchIndexErrorMessage ?? `producing to ${batch}`), now);
+    }
+    this.wakeup();
+  }
+
+  /** A retriable error is retried while retries and delivery.timeout.ms allow; anything else fails the batch at once. */
+  private onBatchError(batch: ProducerBatch, error: Error, now: number): void {
+    if (batch.finished) return;
+    if (error instanceof KafkaApiError && error.errorCode === MESSAGE_TOO_LARGE && batch.recordCount > 1) {
+      // Several records together are too large: try them in halves (Kafka's splitAndReenqueue).
+      this.accumulator.splitAndReenqueue(batch, now);
+      return;
+    }
+    const retriable = error instanceof KafkaClientError && error.retriable;
+    if (retriable && (error instanceof NetworkError || (error instanceof KafkaApiError && error.invalidMetadata))) this.client.metadata.requestUpdate();
+    const expired = now - batch.createdMs >= this.config.deliveryTimeoutMs;
+    if (retriable && !expired && batch.attempts < this.config.retries) {
+      this.accumulator.reenqueue(batch, now);
+      return;
+    }
+    this.accumulator.complete(batch, -1, -1, retriable && expired ? expiredError(batch, now, error) : error);
+  }
+
+  close(): void {
+    this.running = false;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    for (const u of this.unsubscribe) u();
+  }
+}
+
+function expiredError(batch: ProducerBatch, now: number, last?: Error): TimeoutError {
+  return new TimeoutError(`Expiring ${batch.recordCount} record(s) for ${batch}: ${now - batch.createdMs} ms has passed since batch creation${last ? ` (last error: ${last.message})` : ''}`);
+}
