@@ -652,6 +652,53 @@ describe('group membership', () => {
     await a.close();
   });
 
+  it('lets the listener commit in onPartitionsRevoked, and a member taking over resumes from that commit', async () => {
+    await createTopic('revoke-commit', 2);
+    await producer.send({ topic: 'revoke-commit', messages: Array.from({ length: 8 }, (_, i) => ({ partition: i % 2, value: `r${i}` })) });
+    const c = consumer({ 'group.id': 'revoke-commit-group', 'enable.auto.commit': false });
+    const committedInCallback: string[] = [];
+    c.subscribe(['revoke-commit'], {
+      async onPartitionsRevoked(partitions) {
+        await c.commitSync();
+        committedInCallback.push(...names(partitions));
+      },
+    });
+    expect((await pollUntil(c, 8)).length).toBe(8);
+    const other = new Member('other', 'revoke-commit-group', ['revoke-commit']);
+    // Keep polling: the rebalance runs inside poll(), and with it the callback.
+    await waitFor(async () => (await c.poll(100), c.assignment().length === 1 && other.assignment().length === 1), 20_000, 'the split');
+    expect(committedInCallback).toEqual(['revoke-commit-0', 'revoke-commit-1']);
+    const check = consumer({ 'group.id': 'revoke-commit-group', 'enable.auto.commit': false });
+    expect((await check.committed([tp('revoke-commit', 0), tp('revoke-commit', 1)])).map((o) => o.offset)).toEqual([4, 4]);
+    await producer.send({ topic: 'revoke-commit', messages: [{ partition: 0, value: 'after-0' }, { partition: 1, value: 'after-1' }] });
+    await waitFor(() => other.records.length === 1, 10_000, 'the new record at the other member');
+    // The other member started from the committed offset: it read only the new record of its partition.
+    expect(other.records.map((r) => r.value)).toEqual([`after-${other.assignment()[0]!.slice(-1)}`]);
+    await other.close();
+  });
+
+  it('keeps the partitions of a static member (group.instance.id) that restarts, without a rebalance', async () => {
+    await createTopic('static-t', 4);
+    const config = (id: string) => ({ 'group.instance.id': id, 'partition.assignment.strategy': 'range' });
+    const a = new Member('a', 'static-group', ['static-t'], config('instance-a'));
+    const b2 = new Member('b', 'static-group', ['static-t'], config('instance-b'));
+    const before = await waitForCoverage([a, b2], partitionsOf('static-t', 4), (s) => s.every((n) => n === 2));
+    // Range orders static members by instance id: instance-a takes 0 and 1.
+    expect(before.get('a')).toEqual(['static-t-0', 'static-t-1']);
+    const generation = a.consumer.groupMetadata().generationId;
+    await b2.close();
+    // A static member sends no LeaveGroup: a keeps its two partitions.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(a.assignment()).toEqual(['static-t-0', 'static-t-1']);
+    const back = new Member('b2', 'static-group', ['static-t'], config('instance-b'));
+    await waitForCoverage([a, back], partitionsOf('static-t', 4), (s) => s.every((n) => n === 2));
+    expect(back.assignment()).toEqual(['static-t-2', 'static-t-3']);
+    expect(a.consumer.groupMetadata().generationId).toBe(generation);
+    expect(a.events.filter((e) => e.type === 'revoked')).toEqual([]);
+    await a.close();
+    await back.close();
+  });
+
   it('close() leaves the group: another member takes over at once, long before the session timeout', async () => {
     await createTopic('leave-t', 2);
     const a = new Member('a', 'leave-group', ['leave-t'], { 'session.timeout.ms': 30_000 });

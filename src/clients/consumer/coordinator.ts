@@ -514,6 +514,8 @@ export class ConsumerCoordinator {
   private startHeartbeat(): void {
     this.stopHeartbeat();
     this.heartbeatTimer = setTimeout(() => this.heartbeat(), this.config['heartbeat.interval.ms']);
+    // Heartbeats alone never keep the process alive (the connections and a running poll do).
+    this.heartbeatTimer.unref();
   }
 
   private stopHeartbeat(): void {
@@ -543,6 +545,7 @@ export class ConsumerCoordinator {
         this.ensureCoordinatorReady(now + config['session.timeout.ms']).catch(() => undefined);
       }
       this.heartbeatTimer = setTimeout(() => this.heartbeat(), Math.min(config['heartbeat.interval.ms'], config['retry.backoff.ms']));
+      this.heartbeatTimer.unref();
       return;
     }
     this.heartbeatInFlight = true;
@@ -560,6 +563,7 @@ export class ConsumerCoordinator {
         this.heartbeatInFlight = false;
         if (this.state === 'STABLE' && !this.closed && this.heartbeatTimer === null) {
           this.heartbeatTimer = setTimeout(() => this.heartbeat(), config['heartbeat.interval.ms']);
+          this.heartbeatTimer.unref();
         }
       });
   }
