@@ -30,6 +30,13 @@ const subcommands: Record<string, Subcommand> = {
       return dumpLog(args);
     },
   },
+  'consumer-groups': {
+    summary: 'list, describe and delete consumer groups and reset their offsets, like kafka-consumer-groups.sh',
+    async run(args) {
+      const { consumerGroups } = await import('./consumer-groups.js');
+      return consumerGroups(args);
+    },
+  },
   help: {
     summary: 'list the subcommands',
     async run() {
