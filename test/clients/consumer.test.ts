@@ -18,6 +18,7 @@ import {
   type TopicPartition,
 } from '../../src/clients/consumer/index.js';
 import { stringDeserializer } from '../../src/clients/consumer/deserializers.js';
+import { Producer as SamsaProducer } from '../../src/clients/producer/index.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
 import { registerSamsaCodecs } from '../interop/kafkajs-codecs.js';
 
@@ -785,6 +786,32 @@ describe('records produced by other clients', () => {
     const got = await pollUntil(c, 150);
     expect(got.map((r) => [r.offset, r.key, r.value, r.timestamp, r.timestampType])).toEqual(messages.map((m, i) => [i, m.key, m.value, t0 + i * 17, 'CreateTime']));
     expect(got.map((r) => r.headers.map((h) => [h.key, h.value]))).toEqual(messages.map((m) => [['a', m.headers.a], ['b-header', Buffer.from(m.headers['b-header'])]]));
+  });
+
+  it.each(['none', 'gzip', 'snappy', 'lz4', 'zstd'])("reads samsa's own producer's %s records: keys, values, headers, timestamps, JSON both ways", async (codec) => {
+    const topic = `samsa-${codec}`;
+    await createTopic(topic, 3);
+    const p = new SamsaProducer({ 'bootstrap.servers': b.bootstrap, 'compression.type': codec, 'key.serializer': 'string', 'value.serializer': 'json', 'linger.ms': 10 });
+    const t0 = 1_650_000_000_000;
+    const sent = await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        p.send({ topic, key: `user-${i % 10}`, value: { n: i, tags: ['a', i % 2 ? 'odd' : 'even'] }, timestamp: t0 + i, headers: { trace: `t${i}`, empty: null } }),
+      ),
+    );
+    await p.close();
+    const c = consumer<string, { n: number; tags: string[] }>({ 'key.deserializer': 'string', 'value.deserializer': 'json' });
+    c.assign([tp(topic, 0), tp(topic, 1), tp(topic, 2)]);
+    const got = await pollUntil(c, 120);
+    const byN = new Map(got.map((r) => [r.value.n, r]));
+    expect(byN.size).toBe(120);
+    for (let i = 0; i < 120; i++) {
+      const r = byN.get(i)!;
+      expect([r.partition, r.offset]).toEqual([sent[i]!.partition, sent[i]!.offset]);
+      expect([r.key, r.value, r.timestamp]).toEqual([`user-${i % 10}`, { n: i, tags: ['a', i % 2 ? 'odd' : 'even'] }, t0 + i]);
+      expect(r.headers.map((h) => [h.key, h.value?.toString() ?? null])).toEqual([['trace', `t${i}`], ['empty', null]]);
+    }
+    // Same key, same partition.
+    for (const key of new Set(got.map((r) => r.key))) expect(new Set(got.filter((r) => r.key === key).map((r) => r.partition)).size).toBe(1);
   });
 
   it('reads what KafkaJS consumers read, as a group sharing offsets with a KafkaJS consumer', async () => {

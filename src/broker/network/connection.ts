@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { BufferPool } from '../../../storage/backend/buffer-pool.js';
+import { FrameReader } from '../../protocol/frame-reader.js';
 
-/** Produce (API key 0) is the one request whose handler keeps nothing of its frame: its frames are pooled. */
 const PRODUCE_API_KEY = 0;
 
 export interface ConnectionOptions {
@@ -32,9 +32,7 @@ interface Slot {
  */
 export class Connection {
   lastActiveMs = Date.now();
-  private readonly received: Buffer[] = [];
-  private receivedBytes = 0;
-  private frameSize = -1;
+  private readonly frames: FrameReader;
   private readonly inFlight: Slot[] = [];
   private paused = false;
   private closed = false;
@@ -43,6 +41,9 @@ export class Connection {
     readonly socket: Socket,
     private readonly options: ConnectionOptions,
   ) {
+    // Produce frames are the one kind whose handler keeps nothing of them: those split across reads go into pooled buffers.
+    const pool = options.bufferPool;
+    this.frames = new FrameReader(options.maxRequestBytes, pool ? (size, head) => (head.readInt16BE(0) === PRODUCE_API_KEY ? pool.acquire(size) : undefined) : undefined);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.maybeResume());
@@ -63,55 +64,14 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.lastActiveMs = Date.now();
-    this.received.push(chunk);
-    this.receivedBytes += chunk.length;
-    while (!this.closed) {
-      if (this.frameSize < 0) {
-        if (this.receivedBytes < 4) return;
-        const size = this.take(4).readInt32BE(0);
-        if (size < 0 || size > this.options.maxRequestBytes) {
-          this.fail(new Error(`request size ${size} is outside 0..socket.request.max.bytes (${this.options.maxRequestBytes}); closing the connection`));
-          return;
-        }
-        this.frameSize = size;
-      }
-      if (this.receivedBytes < this.frameSize) return;
-      const pooled = this.pooledFrame(this.frameSize);
-      const frame = this.take(this.frameSize, pooled);
-      this.frameSize = -1;
-      this.dispatch(frame, pooled !== undefined);
+    try {
+      this.frames.push(chunk, (frame, pooled) => {
+        this.dispatch(frame, pooled);
+        return !this.closed;
+      });
+    } catch (e) {
+      this.fail(new Error(`${(e as Error).message} (socket.request.max.bytes); closing the connection`));
     }
-  }
-
-  /** A pooled buffer for a Produce frame that spans several chunks (the hot path of producers). */
-  private pooledFrame(size: number): Buffer | undefined {
-    const first = this.received[0]!;
-    if (!this.options.bufferPool || first.length >= size || first.length < 2 || first.readInt16BE(0) !== PRODUCE_API_KEY) return undefined;
-    return this.options.bufferPool.acquire(size);
-  }
-
-  /** The next `n` received bytes: a slice when one chunk holds them, else one copy (into `into` when given). */
-  private take(n: number, into?: Buffer): Buffer {
-    const first = this.received[0]!;
-    let out: Buffer;
-    if (first.length >= n && !into) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.received.shift();
-      else this.received[0] = first.subarray(n);
-    } else {
-      out = into ?? Buffer.allocUnsafe(n);
-      let filled = 0;
-      while (filled < n) {
-        const head = this.received[0]!;
-        const part = Math.min(head.length, n - filled);
-        head.copy(out, filled, 0, part);
-        filled += part;
-        if (part === head.length) this.received.shift();
-        else this.received[0] = head.subarray(part);
-      }
-    }
-    this.receivedBytes -= n;
-    return out;
   }
 
   private dispatch(frame: Buffer, pooled: boolean): void {
