@@ -46,3 +46,36 @@ export type {
 } from './clients/consumer/index.js';
 export { Producer, DefaultPartitioner, RoundRobinPartitioner, UniformStickyPartitioner, StickyPartitionCache, StringSerializer, BytesSerializer, JsonSerializer, murmur2, toPositive, partitionForKey, PRODUCER_CONFIG } from './clients/producer/index.js';
 export type { ProducerRecord, RecordMetadata, SendCallback, RecordHeaders, ProducerConfig, ProducerConfigInput, ProducerInterceptor, Partitioner, PartitionerClass, Serializer, SerializerFunction, SerializerSetting, Serialized } from './clients/producer/index.js';
+export { Admin, ADMIN_CONFIG } from './clients/admin/index.js';
+export type {
+  AdminConfig,
+  AdminConfigInput,
+  AdminCallOptions,
+  NewTopic,
+  CreateTopicsOptions,
+  CreatedTopic,
+  TopicDescription,
+  TopicPartitionInfo,
+  NewPartitions,
+  ConfigResource,
+  ConfigResourceType,
+  ConfigSource,
+  ConfigEntry,
+  DescribedConfigs,
+  DescribeConfigsOptions,
+  AlterConfigsOptions,
+  AlterConfigOp,
+  AlterConfigOpType,
+  OffsetSpec,
+  ListOffsetsOptions,
+  TopicPartition,
+  ListedOffset,
+  DeletedRecords,
+  ClusterDescription,
+  ListGroupsOptions,
+  GroupListing,
+  GroupDescription,
+  MemberDescription,
+  CommittedOffset as GroupCommittedOffset,
+  OffsetToCommit,
+} from './clients/admin/index.js';

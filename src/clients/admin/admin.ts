@@ -1,0 +1,593 @@
+import { decodeAssignment } from '../consumer/consumer-protocol.js';
+import { Api, type ApiDef } from '../network/apis.js';
+import type { BrokerNode } from '../network/cluster.js';
+import { isRetriable, KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError, TimeoutError } from '../network/errors.js';
+import { NetworkClient } from '../network/network-client.js';
+import { parseAdminConfig, type AdminConfig, type AdminConfigInput } from './admin-config.js';
+import type * as T from './types.js';
+
+const ZERO_UUID = Buffer.alloc(16);
+const NONE = 0;
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+
+/** Kafka's ConfigResource.Type ids. */
+const RESOURCE_TYPE: Record<T.ConfigResourceType, number> = { topic: 2, broker: 4, 'broker-logger': 8 };
+const CONFIG_SOURCES: readonly T.ConfigSource[] = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'CLIENT_METRICS_CONFIG', 'GROUP_CONFIG'];
+const CONFIG_TYPES = ['UNKNOWN', 'BOOLEAN', 'STRING', 'INT', 'SHORT', 'LONG', 'DOUBLE', 'LIST', 'CLASS', 'PASSWORD'];
+const OPS: Record<T.AlterConfigOpType, number> = { set: 0, delete: 1, append: 2, subtract: 3 };
+const OFFSET_SPEC = { earliest: -2, latest: -1, 'max-timestamp': -3 } as const;
+
+/** Errors the call must not retry even though the Java client marks them retriable (a topic that does not exist). */
+const FINAL = new WeakSet<Error>();
+function final(error: Error): Error {
+  FINAL.add(error);
+  return error;
+}
+
+/** An item's outcome: its result, or the error it failed with. */
+type Outcome<R> = R | Error;
+
+let adminCount = 0;
+
+/**
+ * samsa's admin client (Kafka's Admin): topics, partitions, configs, offsets,
+ * records, the cluster and consumer groups. Each call is sent to the broker
+ * that must answer it (the controller, a partition's leader, a group's
+ * coordinator) and retries what a retriable error refused, with
+ * retry.backoff.ms between attempts, until default.api.timeout.ms (or the
+ * call's timeoutMs). A call fails with the first item's typed error
+ * (TopicAlreadyExistsError, UnknownTopicOrPartitionError, …).
+ */
+export class Admin {
+  readonly config: AdminConfig;
+  private readonly client: NetworkClient;
+
+  constructor(config: AdminConfigInput) {
+    const parsed = parseAdminConfig(config);
+    this.config = parsed['client.id'] === '' ? { ...parsed, 'client.id': `adminclient-${++adminCount}` } : parsed;
+    this.client = new NetworkClient(this.config, { allowAutoTopicCreation: false });
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+
+  // ---- plumbing ----------------------------------------------------------------
+
+  /**
+   * Runs `attempt` for the items still pending; items that failed with a
+   * retriable error are tried again after retry.backoff.ms until the deadline.
+   * Resolves to the results in item order, or rejects with the first error.
+   */
+  private async perItem<I, R>(name: string, items: readonly I[], options: T.AdminCallOptions | undefined, attempt: (pending: I[], deadline: number) => Promise<Array<Outcome<R>>>): Promise<R[]> {
+    const timeoutMs = options?.timeoutMs ?? this.config['default.api.timeout.ms'];
+    const deadline = Date.now() + timeoutMs;
+    const results: Array<Outcome<R> | undefined> = new Array(items.length);
+    let pending = items.map((_, i) => i);
+    for (let tries = 0; pending.length > 0; tries++) {
+      let outcomes: Array<Outcome<R>>;
+      try {
+        outcomes = await withDeadline(attempt(pending.map((i) => items[i]!), deadline), deadline);
+      } catch (e) {
+        outcomes = pending.map(() => e as Error);
+      }
+      const retry: number[] = [];
+      pending.forEach((index, k) => {
+        const outcome = outcomes[k]!;
+        results[index] = outcome;
+        if (outcome instanceof Error && isRetriable(outcome) && !FINAL.has(outcome) && tries < this.config.retries) retry.push(index);
+      });
+      if (retry.length === 0) break;
+      const last = results[retry[0]!] as Error;
+      if (last instanceof NetworkError || (last instanceof KafkaApiError && (last.invalidMetadata || last.errorCode === 41))) this.client.metadata.requestUpdate();
+      const backoff = Math.min(this.config['retry.backoff.ms'] * 2 ** Math.min(tries, 10), Math.max(this.config['retry.backoff.ms'], this.config['retry.backoff.max.ms']));
+      if (Date.now() + backoff >= deadline) {
+        for (const index of retry) results[index] = new TimeoutError(`${name} timed out after ${timeoutMs} ms (last error: ${(results[index] as Error).message})`);
+        break;
+      }
+      await sleep(backoff);
+      pending = retry;
+    }
+    const failed = results.find((r) => r instanceof Error);
+    if (failed) throw failed;
+    return results as R[];
+  }
+
+  /** One request, retried as a whole on retriable errors. */
+  private call<R>(name: string, options: T.AdminCallOptions | undefined, attempt: (deadline: number) => Promise<R>): Promise<R> {
+    return this.perItem(name, [null], options, async (_, deadline) => [await attempt(deadline)]).then((r) => r[0]!);
+  }
+
+  private async send<R = any>(node: number, api: ApiDef, body: unknown, deadline: number): Promise<R> {
+    const timeoutMs = Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now()));
+    return this.client.send<R>(node, api, body, { timeoutMs });
+  }
+
+  /** Brokers known from metadata (refreshed when stale). */
+  private async cluster() {
+    const metadata = this.client.metadata;
+    if (metadata.cluster.nodes.size === 0 || metadata.updateRequested) await metadata.update();
+    return metadata.cluster;
+  }
+
+  private async anyNode(): Promise<number> {
+    await this.cluster();
+    const node = this.client.leastLoadedNode();
+    if (node === undefined) throw new NetworkError('no broker is reachable');
+    return node;
+  }
+
+  /** The controller (where topic changes go), or any broker when the cluster names none. */
+  private async controller(): Promise<number> {
+    const cluster = await this.cluster();
+    return cluster.controllerId >= 0 && cluster.nodes.has(cluster.controllerId) ? cluster.controllerId : this.anyNode();
+  }
+
+  /** A node by id, known from metadata (refreshed once if not). */
+  private async node(id: number): Promise<BrokerNode> {
+    let cluster = await this.cluster();
+    if (!cluster.nodes.has(id)) cluster = await this.client.metadata.update();
+    const node = cluster.node(id);
+    if (!node) throw new LeaderNotAvailableError(`broker ${id} is not in the cluster metadata`);
+    return node;
+  }
+
+  /** Topic metadata for the topics named (no auto-creation), straight from a broker. */
+  private async topicMetadata(topics: readonly string[] | null, deadline: number): Promise<any> {
+    return this.send(await this.anyNode(), Api.Metadata, (version: number) => ({
+      topics: topics === null ? (version === 0 ? [] : null) : topics.map((name) => ({ topicId: ZERO_UUID, name })),
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    }), deadline);
+  }
+
+  /** Each partition's leader; partitions of unknown topics get a final error, those without a leader a retriable one. */
+  private async leaders(partitions: readonly T.TopicPartition[], deadline: number): Promise<Array<number | Error>> {
+    const topics = [...new Set(partitions.map((p) => p.topic))];
+    const response = await this.topicMetadata(topics, deadline);
+    const byName = new Map<string, any>((response.topics as any[]).map((t) => [t.name, t]));
+    return partitions.map(({ topic, partition }) => {
+      const t = byName.get(topic);
+      if (!t || t.errorCode !== NONE) return final(kafkaErrorFor(t?.errorCode ?? UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic}`));
+      const p = (t.partitions as any[]).find((x) => x.partitionIndex === partition);
+      if (!p) return final(kafkaErrorFor(UNKNOWN_TOPIC_OR_PARTITION, `partition ${topic}-${partition} does not exist`));
+      if (p.leaderId < 0) return new LeaderNotAvailableError(`partition ${topic}-${partition} has no leader`);
+      return p.leaderId;
+    });
+  }
+
+  /** Sends per-leader requests for partitions; `request` builds one node's request, `read` maps its response to per-partition outcomes. */
+  private async byLeader<I extends T.TopicPartition, R>(items: I[], deadline: number, request: (node: number, items: I[]) => Promise<Map<string, Outcome<R>>>): Promise<Array<Outcome<R>>> {
+    const leaders = await this.leaders(items, deadline);
+    const outcomes: Array<Outcome<R>> = new Array(items.length);
+    // One request per leader, and per repetition of a partition (a partition appears once in a request).
+    const groups = new Map<string, { node: number; indexes: number[] }>();
+    const seen = new Map<string, number>();
+    leaders.forEach((leader, i) => {
+      if (leader instanceof Error) {
+        outcomes[i] = leader;
+        return;
+      }
+      const round = seen.get(key(items[i]!)) ?? 0;
+      seen.set(key(items[i]!), round + 1);
+      const group = `${leader}/${round}`;
+      if (!groups.has(group)) groups.set(group, { node: leader, indexes: [] });
+      groups.get(group)!.indexes.push(i);
+    });
+    await Promise.all(
+      [...groups.values()].map(async ({ node, indexes }) => {
+        try {
+          const answered = await request(node, indexes.map((i) => items[i]!));
+          for (const i of indexes) outcomes[i] = answered.get(key(items[i]!)) ?? new KafkaClientError(`no result for ${key(items[i]!)}`);
+        } catch (e) {
+          for (const i of indexes) outcomes[i] = e as Error;
+        }
+      }),
+    );
+    return outcomes;
+  }
+
+  /** The coordinator of a group (FindCoordinator). */
+  private async coordinator(groupId: string, deadline: number): Promise<BrokerNode> {
+    const response: any = await this.send(await this.anyNode(), Api.FindCoordinator, (version: number) => (version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 }), deadline);
+    const c = response.coordinators?.length ? response.coordinators[0] : response;
+    if (c.errorCode !== NONE) throw kafkaErrorFor(c.errorCode, c.errorMessage ?? `FindCoordinator for group ${groupId}`);
+    return this.node(c.nodeId);
+  }
+
+  // ---- topics ------------------------------------------------------------------
+
+  /** Creates topics (on the controller); resolves to what the broker created. */
+  createTopics(topics: readonly T.NewTopic[], options?: T.CreateTopicsOptions): Promise<T.CreatedTopic[]> {
+    return this.perItem('createTopics', topics, options, async (pending, deadline) => {
+      const response: any = await this.send(await this.controller(), Api.CreateTopics, {
+        topics: pending.map((t) => ({
+          name: t.name,
+          numPartitions: t.replicasAssignments ? -1 : (t.numPartitions ?? -1),
+          replicationFactor: t.replicasAssignments ? -1 : (t.replicationFactor ?? -1),
+          assignments: Object.entries(t.replicasAssignments ?? {}).map(([partition, brokerIds]) => ({ partitionIndex: Number(partition), brokerIds })),
+          configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+        timeoutMs: Math.max(0, deadline - Date.now()),
+        validateOnly: options?.validateOnly ?? false,
+      }, deadline);
+      const byName = new Map<string, any>((response.topics as any[]).map((t) => [t.name, t]));
+      return pending.map((t): Outcome<T.CreatedTopic> => {
+        const r = byName.get(t.name);
+        if (!r) return new KafkaClientError(`no CreateTopics result for ${t.name}`);
+        if (r.errorCode !== NONE) return kafkaErrorFor(r.errorCode, r.errorMessage ?? `topic ${t.name}`);
+        const configs: Record<string, string | null> = {};
+        for (const c of r.configs ?? []) configs[c.name] = c.value;
+        return { name: r.name, topicId: r.topicId ?? ZERO_UUID, numPartitions: r.numPartitions ?? -1, replicationFactor: r.replicationFactor ?? -1, configs };
+      });
+    });
+  }
+
+  async deleteTopics(names: readonly string[], options?: T.AdminCallOptions): Promise<void> {
+    await this.perItem('deleteTopics', names, options, async (pending, deadline) => {
+      const timeoutMs = Math.max(0, deadline - Date.now());
+      const response: any = await this.send(await this.controller(), Api.DeleteTopics, (version: number) =>
+        version >= 6 ? { topics: pending.map((name) => ({ name, topicId: ZERO_UUID })), timeoutMs } : { topicNames: pending, timeoutMs },
+      deadline);
+      const byName = new Map<string, any>((response.responses as any[]).map((r) => [r.name, r]));
+      return pending.map((name) => {
+        const r = byName.get(name);
+        if (!r) return new KafkaClientError(`no DeleteTopics result for ${name}`);
+        return r.errorCode === NONE ? null : final(kafkaErrorFor(r.errorCode, r.errorMessage ?? `topic ${name}`));
+      });
+    });
+  }
+
+  /** Topic names, sorted; internal topics (__consumer_offsets) only when asked. */
+  listTopics(options?: T.AdminCallOptions & { readonly listInternal?: boolean }): Promise<string[]> {
+    return this.call('listTopics', options, async (deadline) => {
+      const response = await this.topicMetadata(null, deadline);
+      return (response.topics as any[]).filter((t) => t.errorCode === NONE && (options?.listInternal || !t.isInternal)).map((t) => t.name as string).sort();
+    });
+  }
+
+  describeTopics(names: readonly string[], options?: T.AdminCallOptions): Promise<T.TopicDescription[]> {
+    return this.perItem('describeTopics', names, options, async (pending, deadline) => {
+      const response = await this.topicMetadata(pending, deadline);
+      const nodes = new Map<number, BrokerNode>((response.brokers as any[]).map((b) => [b.nodeId, { id: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null }]));
+      const byName = new Map<string, any>((response.topics as any[]).map((t) => [t.name, t]));
+      return pending.map((name): Outcome<T.TopicDescription> => {
+        const t = byName.get(name);
+        if (!t || t.errorCode !== NONE) return final(kafkaErrorFor(t?.errorCode ?? UNKNOWN_TOPIC_OR_PARTITION, `topic ${name}`));
+        return {
+          name,
+          topicId: t.topicId ?? ZERO_UUID,
+          isInternal: t.isInternal ?? false,
+          partitions: (t.partitions as any[])
+            .map((p) => ({ partition: p.partitionIndex, leader: nodes.get(p.leaderId) ?? null, leaderEpoch: p.leaderEpoch, replicas: p.replicaNodes, isr: p.isrNodes }))
+            .sort((a, b) => a.partition - b.partition),
+        };
+      });
+    });
+  }
+
+  /** Raises topics' partition counts: { topic: totalCount } or { topic: { totalCount, assignments } }. */
+  async createPartitions(newPartitions: Readonly<Record<string, number | T.NewPartitions>>, options?: T.AlterConfigsOptions): Promise<void> {
+    const entries = Object.entries(newPartitions).map(([name, v]) => ({ name, ...(typeof v === 'number' ? { totalCount: v } : v) }));
+    await this.perItem('createPartitions', entries, options, async (pending, deadline) => {
+      const response: any = await this.send(await this.controller(), Api.CreatePartitions, {
+        topics: pending.map((t) => ({ name: t.name, count: t.totalCount, assignments: t.assignments ? t.assignments.map((brokerIds) => ({ brokerIds })) : null })),
+        timeoutMs: Math.max(0, deadline - Date.now()),
+        validateOnly: options?.validateOnly ?? false,
+      }, deadline);
+      const byName = new Map<string, any>((response.results as any[]).map((r) => [r.name, r]));
+      return pending.map((t) => {
+        const r = byName.get(t.name);
+        if (!r) return new KafkaClientError(`no CreatePartitions result for ${t.name}`);
+        return r.errorCode === NONE ? null : final(kafkaErrorFor(r.errorCode, r.errorMessage ?? `topic ${t.name}`));
+      });
+    });
+  }
+
+  // ---- configs -----------------------------------------------------------------
+
+  /** Broker resources go to that broker; the rest to any broker. */
+  private async nodeFor(resource: T.ConfigResource): Promise<number> {
+    if (resource.type !== 'topic' && resource.name !== '' && /^\d+$/.test(resource.name)) {
+      return (await this.node(Number(resource.name))).id;
+    }
+    return this.anyNode();
+  }
+
+  /** Sends resources grouped by the node that must answer them; maps each to its outcome by (type, name). */
+  private async byResource<I extends { resource: T.ConfigResource }, R>(items: I[], request: (node: number, items: I[]) => Promise<any[]>, read: (result: any, item: I) => Outcome<R>): Promise<Array<Outcome<R>>> {
+    const groups = new Map<number, number[]>();
+    for (let i = 0; i < items.length; i++) {
+      const node = await this.nodeFor(items[i]!.resource);
+      groups.set(node, [...(groups.get(node) ?? []), i]);
+    }
+    const outcomes: Array<Outcome<R>> = new Array(items.length);
+    await Promise.all(
+      [...groups].map(async ([node, indexes]) => {
+        try {
+          const results = await request(node, indexes.map((i) => items[i]!));
+          for (const i of indexes) {
+            const { type, name } = items[i]!.resource;
+            const r = results.find((x) => x.resourceType === RESOURCE_TYPE[type] && x.resourceName === name);
+            outcomes[i] = !r ? new KafkaClientError(`no result for ${type} ${name}`) : r.errorCode !== NONE ? final(kafkaErrorFor(r.errorCode, r.errorMessage ?? `${type} ${name}`)) : read(r, items[i]!);
+          }
+        } catch (e) {
+          for (const i of indexes) outcomes[i] = e as Error;
+        }
+      }),
+    );
+    return outcomes;
+  }
+
+  describeConfigs(resources: readonly T.ConfigResource[], options?: T.DescribeConfigsOptions): Promise<T.DescribedConfigs[]> {
+    const items = resources.map((resource) => ({ resource }));
+    return this.perItem('describeConfigs', items, options, (pending, deadline) =>
+      this.byResource(
+        pending,
+        async (node, group) =>
+          (
+            await this.send<any>(node, Api.DescribeConfigs, {
+              resources: group.map(({ resource }) => ({ resourceType: RESOURCE_TYPE[resource.type], resourceName: resource.name, configurationKeys: options?.configNames ?? null })),
+              includeSynonyms: options?.includeSynonyms ?? false,
+              includeDocumentation: options?.includeDocumentation ?? false,
+            }, deadline)
+          ).results,
+        (r, { resource }): T.DescribedConfigs => ({
+          resource,
+          entries: (r.configs as any[]).map((c) => ({
+            name: c.name,
+            value: c.value,
+            source: CONFIG_SOURCES[c.configSource] ?? 'UNKNOWN',
+            isDefault: c.configSource === 5 || c.isDefault === true,
+            isReadOnly: c.readOnly,
+            isSensitive: c.isSensitive,
+            synonyms: (c.synonyms ?? []).map((s: any) => ({ name: s.name, value: s.value, source: CONFIG_SOURCES[s.source] ?? 'UNKNOWN' })),
+            type: CONFIG_TYPES[c.configType] ?? 'UNKNOWN',
+            documentation: c.documentation ?? null,
+          })),
+        }),
+      ),
+    );
+  }
+
+  /** Replaces each resource's dynamic configs with the ones given (Kafka's legacy AlterConfigs: configs left out are reset). */
+  async alterConfigs(configs: ReadonlyArray<{ readonly resource: T.ConfigResource; readonly entries: Readonly<Record<string, string | null>> }>, options?: T.AlterConfigsOptions): Promise<void> {
+    await this.perItem('alterConfigs', [...configs], options, (pending, deadline) =>
+      this.byResource(
+        pending,
+        async (node, group) =>
+          (
+            await this.send<any>(node, Api.AlterConfigs, {
+              resources: group.map(({ resource, entries }) => ({ resourceType: RESOURCE_TYPE[resource.type], resourceName: resource.name, configs: Object.entries(entries).map(([name, value]) => ({ name, value })) })),
+              validateOnly: options?.validateOnly ?? false,
+            }, deadline)
+          ).responses,
+        () => null,
+      ),
+    );
+  }
+
+  /** Sets, deletes, appends to or subtracts from individual configs. */
+  async incrementalAlterConfigs(configs: ReadonlyArray<{ readonly resource: T.ConfigResource; readonly ops: readonly T.AlterConfigOp[] }>, options?: T.AlterConfigsOptions): Promise<void> {
+    await this.perItem('incrementalAlterConfigs', [...configs], options, (pending, deadline) =>
+      this.byResource(
+        pending,
+        async (node, group) =>
+          (
+            await this.send<any>(node, Api.IncrementalAlterConfigs, {
+              resources: group.map(({ resource, ops }) => ({
+                resourceType: RESOURCE_TYPE[resource.type],
+                resourceName: resource.name,
+                configs: ops.map((o) => ({ name: o.name, configOperation: OPS[o.op], value: o.value ?? null })),
+              })),
+              validateOnly: options?.validateOnly ?? false,
+            }, deadline)
+          ).responses,
+        () => null,
+      ),
+    );
+  }
+
+  // ---- offsets and records -----------------------------------------------------
+
+  /** Offsets by OffsetSpec, asked of each partition's leader. */
+  listOffsets(request: ReadonlyArray<T.TopicPartition & { readonly spec: T.OffsetSpec }>, options?: T.ListOffsetsOptions): Promise<T.ListedOffset[]> {
+    const isolationLevel = options?.isolationLevel === 'read_committed' ? 1 : 0;
+    return this.perItem('listOffsets', [...request], options, (pending, deadline) =>
+      this.byLeader(pending, deadline, async (node, items) => {
+        const needsMaxTimestamp = items.some((i) => i.spec === 'max-timestamp');
+        const response: any = await this.client.send(node, Api.ListOffsets, {
+          replicaId: -1,
+          isolationLevel,
+          topics: groupByTopic(items).map(([name, ps]) => ({
+            name,
+            partitions: ps.map((p) => ({ partitionIndex: p.partition, currentLeaderEpoch: -1, timestamp: typeof p.spec === 'object' ? p.spec.timestamp : OFFSET_SPEC[p.spec], maxNumOffsets: 1 })),
+          })),
+          timeoutMs: Math.max(0, deadline - Date.now()),
+        }, { minVersion: needsMaxTimestamp ? 7 : undefined, timeoutMs: Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now())) });
+        return perPartition(response.topics, (topic, p): Outcome<T.ListedOffset> =>
+          p.errorCode !== NONE ? kafkaErrorFor(p.errorCode, `${topic}-${p.partitionIndex}`) : { topic, partition: p.partitionIndex, offset: p.offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch },
+        );
+      }),
+    );
+  }
+
+  /** Deletes every record before each offset (-1: the high watermark); resolves to the new low watermarks. */
+  deleteRecords(request: ReadonlyArray<T.TopicPartition & { readonly beforeOffset: number }>, options?: T.AdminCallOptions): Promise<T.DeletedRecords[]> {
+    return this.perItem('deleteRecords', [...request], options, (pending, deadline) =>
+      this.byLeader(pending, deadline, async (node, items) => {
+        const response: any = await this.send(node, Api.DeleteRecords, {
+          topics: groupByTopic(items).map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, offset: p.beforeOffset })) })),
+          timeoutMs: Math.max(0, deadline - Date.now()),
+        }, deadline);
+        return perPartition(response.topics, (topic, p): Outcome<T.DeletedRecords> =>
+          p.errorCode !== NONE ? kafkaErrorFor(p.errorCode, `${topic}-${p.partitionIndex}`) : { topic, partition: p.partitionIndex, lowWatermark: p.lowWatermark },
+        );
+      }),
+    );
+  }
+
+  // ---- cluster -----------------------------------------------------------------
+
+  describeCluster(options?: T.AdminCallOptions): Promise<T.ClusterDescription> {
+    return this.call('describeCluster', options, async (deadline) => {
+      const r: any = await this.send(await this.anyNode(), Api.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 }, deadline);
+      if (r.errorCode !== NONE) throw kafkaErrorFor(r.errorCode, r.errorMessage);
+      const nodes: BrokerNode[] = (r.brokers as any[]).map((b) => ({ id: b.brokerId, host: b.host, port: b.port, rack: b.rack ?? null }));
+      return { clusterId: r.clusterId, controller: nodes.find((n) => n.id === r.controllerId) ?? null, nodes };
+    });
+  }
+
+  // ---- groups ------------------------------------------------------------------
+
+  /** Every group of every broker (ListGroups), optionally filtered by state or type. */
+  listGroups(options?: T.ListGroupsOptions): Promise<T.GroupListing[]> {
+    return this.call('listGroups', options, async (deadline) => {
+      const cluster = await this.cluster();
+      const lists = await Promise.all(
+        [...cluster.nodes.keys()].map(async (node) => {
+          const r: any = await this.client.send(node, Api.ListGroups, { statesFilter: options?.states ?? [], typesFilter: options?.types ?? [] }, {
+            minVersion: options?.types?.length ? 5 : options?.states?.length ? 4 : undefined,
+            timeoutMs: Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now())),
+          });
+          if (r.errorCode !== NONE) throw kafkaErrorFor(r.errorCode, `ListGroups on broker ${node}`);
+          return (r.groups as any[]).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState ?? '', type: g.groupType ?? '' }));
+        }),
+      );
+      return lists.flat().sort((a, b) => a.groupId.localeCompare(b.groupId));
+    });
+  }
+
+  describeGroups(groupIds: readonly string[], options?: T.AdminCallOptions): Promise<T.GroupDescription[]> {
+    return this.perItem('describeGroups', groupIds, options, (pending, deadline) =>
+      Promise.all(
+        pending.map(async (groupId): Promise<Outcome<T.GroupDescription>> => {
+          try {
+            const coordinator = await this.coordinator(groupId, deadline);
+            const r: any = await this.send(coordinator.id, Api.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false }, deadline);
+            const g = r.groups[0];
+            if (g.errorCode !== NONE) return kafkaErrorFor(g.errorCode, `group ${groupId}`);
+            const consumer = g.protocolType === 'consumer';
+            return {
+              groupId: g.groupId,
+              state: g.groupState,
+              protocolType: g.protocolType,
+              protocol: g.protocolData,
+              coordinator,
+              members: (g.members as any[]).map((m) => ({
+                memberId: m.memberId,
+                groupInstanceId: m.groupInstanceId ?? null,
+                clientId: m.clientId,
+                host: m.clientHost,
+                memberMetadata: m.memberMetadata,
+                memberAssignment: m.memberAssignment,
+                assignment: consumer && m.memberAssignment.length > 0 ? decodeAssignment(m.memberAssignment).partitions.map((tp: any) => ({ topic: tp.topic, partition: tp.partition })) : [],
+              })),
+            };
+          } catch (e) {
+            return e as Error;
+          }
+        }),
+      ),
+    );
+  }
+
+  /** A group's committed offsets: of every partition it committed, or of the partitions named (-1 where none). */
+  listConsumerGroupOffsets(groupId: string, options?: T.AdminCallOptions & { readonly partitions?: readonly T.TopicPartition[] }): Promise<T.CommittedOffset[]> {
+    const wanted = options?.partitions;
+    return this.call('listConsumerGroupOffsets', options, async (deadline) => {
+      const coordinator = await this.coordinator(groupId, deadline);
+      const topics = wanted ? groupByTopic(wanted).map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) })) : null;
+      const r: any = await this.send(coordinator.id, Api.OffsetFetch, (version: number) =>
+        version >= 8 ? { groups: [{ groupId, topics }], requireStable: false } : { groupId, topics, requireStable: false },
+      deadline);
+      const group = r.groups?.length ? r.groups[0] : r;
+      if (group.errorCode !== NONE) throw kafkaErrorFor(group.errorCode, `group ${groupId}`);
+      const offsets: T.CommittedOffset[] = [];
+      for (const t of group.topics) {
+        for (const p of t.partitions) {
+          if (p.errorCode !== NONE) throw kafkaErrorFor(p.errorCode, `group ${groupId}, ${t.name}-${p.partitionIndex}`);
+          if (p.committedOffset < 0 && !wanted) continue;
+          offsets.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.metadata ?? null });
+        }
+      }
+      return offsets.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    });
+  }
+
+  /** Commits offsets for a group with no active members (as Kafka's admin does, outside any generation). */
+  async alterConsumerGroupOffsets(groupId: string, offsets: readonly T.OffsetToCommit[], options?: T.AdminCallOptions): Promise<void> {
+    await this.call('alterConsumerGroupOffsets', options, async (deadline) => {
+      const coordinator = await this.coordinator(groupId, deadline);
+      const r: any = await this.send(coordinator.id, Api.OffsetCommit, {
+        groupId,
+        generationIdOrMemberEpoch: -1,
+        memberId: '',
+        groupInstanceId: null,
+        topics: groupByTopic(offsets).map(([name, ps]) => ({
+          name,
+          partitions: ps.map((p) => ({ partitionIndex: p.partition, committedOffset: p.offset, committedLeaderEpoch: p.leaderEpoch ?? -1, commitTimestamp: -1, committedMetadata: p.metadata ?? null })),
+        })),
+      }, deadline);
+      for (const t of r.topics) {
+        for (const p of t.partitions) if (p.errorCode !== NONE) throw kafkaErrorFor(p.errorCode, `group ${groupId}, ${t.name}-${p.partitionIndex}`);
+      }
+    });
+  }
+
+  /** Deletes groups that have no members (NON_EMPTY_GROUP otherwise). */
+  async deleteConsumerGroups(groupIds: readonly string[], options?: T.AdminCallOptions): Promise<void> {
+    await this.perItem('deleteConsumerGroups', groupIds, options, (pending, deadline) =>
+      Promise.all(
+        pending.map(async (groupId): Promise<Outcome<null>> => {
+          try {
+            const coordinator = await this.coordinator(groupId, deadline);
+            const r: any = await this.send(coordinator.id, Api.DeleteGroups, { groupsNames: [groupId] }, deadline);
+            const result = (r.results as any[]).find((x) => x.groupId === groupId);
+            if (!result) return new KafkaClientError(`no DeleteGroups result for ${groupId}`);
+            return result.errorCode === NONE ? null : kafkaErrorFor(result.errorCode, `group ${groupId}`);
+          } catch (e) {
+            return e as Error;
+          }
+        }),
+      ),
+    );
+  }
+}
+
+function key(tp: T.TopicPartition): string {
+  return `${tp.topic}\u0000${tp.partition}`;
+}
+
+function groupByTopic<P extends T.TopicPartition>(partitions: readonly P[]): Array<[string, P[]]> {
+  const byTopic = new Map<string, P[]>();
+  for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+  return [...byTopic];
+}
+
+function perPartition<R>(topics: any[], read: (topic: string, partition: any) => Outcome<R>): Map<string, Outcome<R>> {
+  const out = new Map<string, Outcome<R>>();
+  for (const t of topics) for (const p of t.partitions) out.set(key({ topic: t.name, partition: p.partitionIndex }), read(t.name, p));
+  return out;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function withDeadline<R>(promise: Promise<R>, deadline: number): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TimeoutError(`the call ran past its deadline`)), Math.max(0, deadline - Date.now()));
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}

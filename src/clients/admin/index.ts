@@ -1,0 +1,3 @@
+export * from './admin.js';
+export * from './admin-config.js';
+export * from './types.js';

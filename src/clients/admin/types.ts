@@ -1,0 +1,185 @@
+import type { BrokerNode } from '../network/cluster.js';
+
+/** Options every admin call takes. */
+export interface AdminCallOptions {
+  /** How long the call may take, retries included (default.api.timeout.ms). */
+  readonly timeoutMs?: number;
+}
+
+export interface NewTopic {
+  readonly name: string;
+  /** -1 (the default): the broker's num.partitions. */
+  readonly numPartitions?: number;
+  /** -1 (the default): the broker's default.replication.factor. */
+  readonly replicationFactor?: number;
+  /** Broker ids of each partition's replicas, by partition (instead of a count and a factor). */
+  readonly replicasAssignments?: Readonly<Record<number, readonly number[]>>;
+  readonly configs?: Readonly<Record<string, string>>;
+}
+
+export interface CreateTopicsOptions extends AdminCallOptions {
+  readonly validateOnly?: boolean;
+}
+
+export interface CreatedTopic {
+  readonly name: string;
+  readonly topicId: Buffer;
+  readonly numPartitions: number;
+  readonly replicationFactor: number;
+  /** The topic's configs as the broker resolved them (CreateTopics v5+). */
+  readonly configs: Readonly<Record<string, string | null>>;
+}
+
+export interface TopicPartitionInfo {
+  readonly partition: number;
+  readonly leader: BrokerNode | null;
+  readonly leaderEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+}
+
+export interface TopicDescription {
+  readonly name: string;
+  readonly topicId: Buffer;
+  readonly isInternal: boolean;
+  readonly partitions: readonly TopicPartitionInfo[];
+}
+
+export interface NewPartitions {
+  /** The partition count the topic should have. */
+  readonly totalCount: number;
+  /** Replica broker ids of each new partition. */
+  readonly assignments?: ReadonlyArray<readonly number[]>;
+}
+
+export type ConfigResourceType = 'topic' | 'broker' | 'broker-logger';
+
+export interface ConfigResource {
+  readonly type: ConfigResourceType;
+  readonly name: string;
+}
+
+/** Kafka's ConfigEntry.ConfigSource names. */
+export type ConfigSource =
+  | 'UNKNOWN'
+  | 'DYNAMIC_TOPIC_CONFIG'
+  | 'DYNAMIC_BROKER_CONFIG'
+  | 'DYNAMIC_DEFAULT_BROKER_CONFIG'
+  | 'STATIC_BROKER_CONFIG'
+  | 'DEFAULT_CONFIG'
+  | 'DYNAMIC_BROKER_LOGGER_CONFIG'
+  | 'CLIENT_METRICS_CONFIG'
+  | 'GROUP_CONFIG';
+
+export interface ConfigEntry {
+  readonly name: string;
+  readonly value: string | null;
+  readonly source: ConfigSource;
+  readonly isDefault: boolean;
+  readonly isReadOnly: boolean;
+  readonly isSensitive: boolean;
+  readonly synonyms: ReadonlyArray<{ readonly name: string; readonly value: string | null; readonly source: ConfigSource }>;
+  /** Kafka's ConfigType name (BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD, UNKNOWN). */
+  readonly type: string;
+  readonly documentation: string | null;
+}
+
+export interface DescribedConfigs {
+  readonly resource: ConfigResource;
+  readonly entries: readonly ConfigEntry[];
+}
+
+export interface DescribeConfigsOptions extends AdminCallOptions {
+  readonly includeSynonyms?: boolean;
+  readonly includeDocumentation?: boolean;
+  /** Only these config names (default: all). */
+  readonly configNames?: readonly string[];
+}
+
+export interface AlterConfigsOptions extends AdminCallOptions {
+  readonly validateOnly?: boolean;
+}
+
+export type AlterConfigOpType = 'set' | 'delete' | 'append' | 'subtract';
+
+export interface AlterConfigOp {
+  readonly name: string;
+  readonly value?: string | null;
+  readonly op: AlterConfigOpType;
+}
+
+/** Kafka's OffsetSpec: the earliest or latest offset, the one with the largest timestamp, or the first at or after a time. */
+export type OffsetSpec = 'earliest' | 'latest' | 'max-timestamp' | { readonly timestamp: number };
+
+export interface ListOffsetsOptions extends AdminCallOptions {
+  readonly isolationLevel?: 'read_uncommitted' | 'read_committed';
+}
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface ListedOffset extends TopicPartition {
+  /** -1 when no record is at or after the timestamp asked for. */
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly leaderEpoch: number;
+}
+
+export interface DeletedRecords extends TopicPartition {
+  readonly lowWatermark: number;
+}
+
+export interface ClusterDescription {
+  readonly clusterId: string;
+  readonly controller: BrokerNode | null;
+  readonly nodes: readonly BrokerNode[];
+}
+
+export interface ListGroupsOptions extends AdminCallOptions {
+  /** Only groups in these states (ListGroups v4+), e.g. ['Stable', 'Empty']. */
+  readonly states?: readonly string[];
+  /** Only groups of these types (v5+): 'classic', 'consumer'. */
+  readonly types?: readonly string[];
+}
+
+export interface GroupListing {
+  readonly groupId: string;
+  readonly protocolType: string;
+  readonly state: string;
+  readonly type: string;
+}
+
+export interface MemberDescription {
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly clientId: string;
+  readonly host: string;
+  /** The partitions assigned (decoded for consumer groups; empty otherwise). */
+  readonly assignment: readonly TopicPartition[];
+  readonly memberMetadata: Buffer;
+  readonly memberAssignment: Buffer;
+}
+
+export interface GroupDescription {
+  readonly groupId: string;
+  readonly state: string;
+  readonly protocolType: string;
+  /** The assignor, for consumer groups ("range", …). */
+  readonly protocol: string;
+  readonly members: readonly MemberDescription[];
+  readonly coordinator: BrokerNode;
+}
+
+export interface CommittedOffset extends TopicPartition {
+  readonly offset: number;
+  readonly leaderEpoch: number;
+  readonly metadata: string | null;
+}
+
+export interface OffsetToCommit extends TopicPartition {
+  readonly offset: number;
+  readonly leaderEpoch?: number;
+  readonly metadata?: string | null;
+}

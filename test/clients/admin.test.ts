@@ -1,0 +1,234 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Admin } from '../../src/clients/admin/admin.js';
+import {
+  InvalidConfigError,
+  InvalidPartitionsError,
+  InvalidRequestError,
+  InvalidTopicError,
+  NonEmptyGroupError,
+  OffsetOutOfRangeError,
+  TimeoutError,
+  TopicAlreadyExistsError,
+  UnknownTopicOrPartitionError,
+} from '../../src/clients/network/errors.js';
+import { Producer } from '../../src/clients/producer/producer.js';
+import { startBroker, type TestBroker } from '../broker/harness.js';
+
+let b: TestBroker;
+let admin: Admin;
+
+beforeAll(async () => {
+  b = await startBroker({ 'num.partitions': 2, 'offsets.topic.num.partitions': 3, 'group.initial.rebalance.delay.ms': 0 });
+  admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+});
+afterAll(async () => {
+  await admin.close();
+  await b.stop();
+});
+
+describe('Admin: topics', () => {
+  it('createTopics: counts, assignments, configs, validateOnly and refusals', async () => {
+    const created = await admin.createTopics([
+      { name: 'adm-a', numPartitions: 3, configs: { 'retention.ms': '3600000' } },
+      { name: 'adm-b', replicasAssignments: { 0: [0], 1: [0] } },
+      { name: 'adm-default' },
+    ]);
+    expect(created.map((t) => [t.name, t.numPartitions, t.replicationFactor])).toEqual([
+      ['adm-a', 3, 1],
+      ['adm-b', 2, 1],
+      ['adm-default', 2, 1],
+    ]);
+    expect(created[0]!.configs['retention.ms']).toBe('3600000');
+    expect(created[0]!.topicId.equals(b.broker.context.topics.get('adm-a')!.id)).toBe(true);
+    expect(b.broker.context.topics.get('adm-b')!.replicas.length).toBe(2);
+
+    const checked = await admin.createTopics([{ name: 'adm-validate-only', numPartitions: 4 }], { validateOnly: true });
+    expect(checked[0]!.numPartitions).toBe(4);
+    expect(b.broker.context.topics.get('adm-validate-only')).toBeUndefined();
+
+    const exists = await admin.createTopics([{ name: 'adm-a', numPartitions: 1 }]).catch((e) => e);
+    expect(exists).toBeInstanceOf(TopicAlreadyExistsError);
+    expect(exists.message).toMatch(/^TOPIC_ALREADY_EXISTS: .*adm-a/);
+    await expect(admin.createTopics([{ name: 'bad name!' }])).rejects.toBeInstanceOf(InvalidTopicError);
+    await expect(admin.createTopics([{ name: 'adm-zero', numPartitions: 0 }])).rejects.toBeInstanceOf(InvalidPartitionsError);
+    await expect(admin.createTopics([{ name: 'adm-badcfg', configs: { 'retention.ms': 'soon' } }])).rejects.toBeInstanceOf(InvalidConfigError);
+  });
+
+  it('listTopics and describeTopics', async () => {
+    const names = await admin.listTopics();
+    expect(names).toEqual(expect.arrayContaining(['adm-a', 'adm-b', 'adm-default']));
+    expect(names).toEqual([...names].sort());
+    expect(names).not.toContain('__consumer_offsets');
+    const [a] = await admin.describeTopics(['adm-a']);
+    expect(a!.name).toBe('adm-a');
+    expect(a!.isInternal).toBe(false);
+    expect(a!.partitions.map((p) => [p.partition, p.leader?.id, p.leader?.port, p.replicas, p.isr])).toEqual([
+      [0, 0, b.port, [0], [0]],
+      [1, 0, b.port, [0], [0]],
+      [2, 0, b.port, [0], [0]],
+    ]);
+    const started = Date.now();
+    await expect(admin.describeTopics(['adm-missing'])).rejects.toBeInstanceOf(UnknownTopicOrPartitionError);
+    expect(Date.now() - started).toBeLessThan(2000); // not retried until the timeout
+  });
+
+  it('createPartitions raises counts and refuses to lower them', async () => {
+    await admin.createPartitions({ 'adm-default': 5 });
+    expect((await admin.describeTopics(['adm-default']))[0]!.partitions.length).toBe(5);
+    await admin.createPartitions({ 'adm-default': { totalCount: 6, assignments: [[0]] } });
+    expect(b.broker.context.topics.get('adm-default')!.replicas.length).toBe(6);
+    const lower = await admin.createPartitions({ 'adm-default': 2 }).catch((e) => e);
+    expect(lower).toBeInstanceOf(InvalidPartitionsError);
+    await expect(admin.createPartitions({ 'adm-nope': 3 })).rejects.toBeInstanceOf(UnknownTopicOrPartitionError);
+  });
+
+  it('deleteTopics', async () => {
+    await admin.createTopics([{ name: 'adm-doomed', numPartitions: 1 }]);
+    await admin.deleteTopics(['adm-doomed']);
+    expect(await admin.listTopics()).not.toContain('adm-doomed');
+    expect(b.broker.context.topics.get('adm-doomed')).toBeUndefined();
+    await expect(admin.deleteTopics(['adm-doomed'])).rejects.toBeInstanceOf(UnknownTopicOrPartitionError);
+  });
+});
+
+describe('Admin: configs', () => {
+  it('describeConfigs: topic overrides and defaults with their sources, broker configs, errors', async () => {
+    const [topic] = await admin.describeConfigs([{ type: 'topic', name: 'adm-a' }], { includeSynonyms: true, includeDocumentation: true });
+    const retention = topic!.entries.find((e) => e.name === 'retention.ms')!;
+    expect(retention).toMatchObject({ value: '3600000', source: 'DYNAMIC_TOPIC_CONFIG', isDefault: false, isReadOnly: false, isSensitive: false, type: 'LONG' });
+    expect(retention.synonyms[0]).toEqual({ name: 'retention.ms', value: '3600000', source: 'DYNAMIC_TOPIC_CONFIG' });
+    expect(retention.documentation).toMatch(/\w+/);
+    const cleanup = topic!.entries.find((e) => e.name === 'cleanup.policy')!;
+    expect(cleanup).toMatchObject({ value: 'delete', source: 'DEFAULT_CONFIG', isDefault: true, type: 'LIST' });
+    const only = await admin.describeConfigs([{ type: 'topic', name: 'adm-a' }], { configNames: ['segment.bytes'] });
+    expect(only[0]!.entries.map((e) => e.name)).toEqual(['segment.bytes']);
+    const [brokerConfigs] = await admin.describeConfigs([{ type: 'broker', name: '0' }]);
+    expect(brokerConfigs!.entries.find((e) => e.name === 'num.partitions')).toMatchObject({ value: '2', source: 'STATIC_BROKER_CONFIG' });
+    await expect(admin.describeConfigs([{ type: 'topic', name: 'adm-missing' }])).rejects.toBeInstanceOf(UnknownTopicOrPartitionError);
+    await expect(admin.describeConfigs([{ type: 'broker-logger', name: '0' }])).rejects.toBeInstanceOf(InvalidRequestError);
+  });
+
+  it('alterConfigs replaces the overrides; incrementalAlterConfigs sets, deletes, appends and subtracts', async () => {
+    const topic = { type: 'topic', name: 'adm-b' } as const;
+    const value = async (name: string) => (await admin.describeConfigs([topic], { configNames: [name] }))[0]!.entries[0]!;
+    await admin.alterConfigs([{ resource: topic, entries: { 'retention.ms': '1000', 'segment.ms': '60000' } }]);
+    expect((await value('retention.ms')).value).toBe('1000');
+    await admin.alterConfigs([{ resource: topic, entries: { 'segment.ms': '70000' } }]);
+    expect(await value('retention.ms')).toMatchObject({ value: '604800000', source: 'DEFAULT_CONFIG' });
+    expect((await value('segment.ms')).value).toBe('70000');
+    await admin.alterConfigs([{ resource: topic, entries: { 'retention.ms': '5' } }], { validateOnly: true });
+    expect((await value('retention.ms')).value).toBe('604800000');
+
+    await admin.incrementalAlterConfigs([{ resource: topic, ops: [{ name: 'max.message.bytes', value: '5000', op: 'set' }, { name: 'cleanup.policy', value: 'compact', op: 'append' }] }]);
+    expect((await value('max.message.bytes')).value).toBe('5000');
+    expect((await value('cleanup.policy')).value).toBe('delete,compact');
+    await admin.incrementalAlterConfigs([{ resource: topic, ops: [{ name: 'cleanup.policy', value: 'delete', op: 'subtract' }, { name: 'max.message.bytes', op: 'delete' }] }]);
+    expect((await value('cleanup.policy')).value).toBe('compact');
+    expect((await value('max.message.bytes')).source).toBe('DEFAULT_CONFIG');
+    expect((await value('segment.ms')).value).toBe('70000');
+    await expect(admin.incrementalAlterConfigs([{ resource: topic, ops: [{ name: 'retention.ms', value: 'never', op: 'set' }] }])).rejects.toBeInstanceOf(InvalidConfigError);
+    await expect(admin.alterConfigs([{ resource: { type: 'topic', name: 'adm-missing' }, entries: {} }])).rejects.toBeInstanceOf(UnknownTopicOrPartitionError);
+  });
+});
+
+describe('Admin: offsets, records and the cluster', () => {
+  it('listOffsets: earliest, latest, max-timestamp and by time; deleteRecords moves the low watermark', async () => {
+    await admin.createTopics([{ name: 'adm-offsets', numPartitions: 2 }]);
+    const producer = new Producer({ 'bootstrap.servers': b.bootstrap });
+    const base = 1_700_000_000_000;
+    const stamps = [5, 1, 9, 3, 7, 2, 8, 4, 6, 0];
+    await Promise.all(stamps.map((s, i) => producer.send({ topic: 'adm-offsets', partition: 0, value: `r${i}`, timestamp: base + s * 1000 })));
+    await producer.close();
+    const listed = await admin.listOffsets([
+      { topic: 'adm-offsets', partition: 0, spec: 'earliest' },
+      { topic: 'adm-offsets', partition: 0, spec: 'latest' },
+      { topic: 'adm-offsets', partition: 0, spec: 'max-timestamp' },
+      { topic: 'adm-offsets', partition: 0, spec: { timestamp: base + 6500 } },
+      { topic: 'adm-offsets', partition: 1, spec: 'latest' },
+      { topic: 'adm-offsets', partition: 0, spec: { timestamp: base + 60_000 } },
+    ]);
+    expect(listed.map((l) => [l.partition, l.offset, l.timestamp])).toEqual([
+      [0, 0, -1],
+      [0, 10, -1],
+      [0, 2, base + 9000],
+      [0, 2, base + 9000], // the first record at or after 6.5 s is the one at 9 s
+      [1, 0, -1],
+      [0, -1, -1],
+    ]);
+    await expect(admin.listOffsets([{ topic: 'adm-offsets', partition: 7, spec: 'latest' }])).rejects.toBeInstanceOf(UnknownTopicOrPartitionError);
+
+    const deleted = await admin.deleteRecords([{ topic: 'adm-offsets', partition: 0, beforeOffset: 4 }]);
+    expect(deleted).toEqual([{ topic: 'adm-offsets', partition: 0, lowWatermark: 4 }]);
+    expect((await admin.listOffsets([{ topic: 'adm-offsets', partition: 0, spec: 'earliest' }]))[0]!.offset).toBe(4);
+    expect(b.broker.context.replicas.getPartition('adm-offsets', 0)!.logStartOffset).toBe(4);
+    await expect(admin.deleteRecords([{ topic: 'adm-offsets', partition: 0, beforeOffset: 11 }])).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+    expect(await admin.deleteRecords([{ topic: 'adm-offsets', partition: 0, beforeOffset: -1 }])).toEqual([{ topic: 'adm-offsets', partition: 0, lowWatermark: 10 }]);
+  });
+
+  it('describeCluster', async () => {
+    const cluster = await admin.describeCluster();
+    expect(cluster.clusterId).toBe(b.broker.context.clusterId);
+    expect(cluster.nodes).toEqual([{ id: 0, host: '127.0.0.1', port: b.port, rack: null }]);
+    expect(cluster.controller).toEqual(cluster.nodes[0]);
+  });
+
+  it('a call that cannot reach a broker fails with a TimeoutError after its timeout', async () => {
+    const lonely = new Admin({ 'bootstrap.servers': '127.0.0.1:1', 'reconnect.backoff.max.ms': 50 });
+    const started = Date.now();
+    const error = await lonely.listTopics({ timeoutMs: 500 }).catch((e) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error.message).toMatch(/^listTopics timed out after 500 ms \(last error: .*127\.0\.0\.1:1/);
+    expect(Date.now() - started).toBeLessThan(2000);
+    await lonely.close();
+  });
+});
+
+describe('Admin: consumer groups', () => {
+  it('lists, describes, reads, alters and deletes groups', async () => {
+    await admin.createTopics([{ name: 'adm-group-topic', numPartitions: 3 }]);
+    // A group made only of committed offsets (no members): Empty.
+    await admin.alterConsumerGroupOffsets('adm-offsets-only', [
+      { topic: 'adm-group-topic', partition: 0, offset: 5, metadata: 'five' },
+      { topic: 'adm-group-topic', partition: 2, offset: 7 },
+    ]);
+    expect(await admin.listConsumerGroupOffsets('adm-offsets-only')).toEqual([
+      { topic: 'adm-group-topic', partition: 0, offset: 5, leaderEpoch: -1, metadata: 'five' },
+      { topic: 'adm-group-topic', partition: 2, offset: 7, leaderEpoch: -1, metadata: '' },
+    ]);
+    expect(await admin.listConsumerGroupOffsets('adm-offsets-only', { partitions: [{ topic: 'adm-group-topic', partition: 1 }] })).toEqual([
+      { topic: 'adm-group-topic', partition: 1, offset: -1, leaderEpoch: -1, metadata: expect.anything() },
+    ]);
+
+    // A live group: one KafkaJS member holding all three partitions.
+    const kafka = new Kafka({ clientId: 'adm-kjs', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: 'adm-live', sessionTimeout: 10_000, heartbeatInterval: 500 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'adm-group-topic', fromBeginning: true });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    void consumer.run({ eachMessage: async () => undefined });
+    await joined;
+
+    const groups = await admin.listGroups();
+    expect(groups.filter((g) => g.groupId.startsWith('adm-'))).toEqual([
+      { groupId: 'adm-live', protocolType: 'consumer', state: 'Stable', type: 'classic' },
+      { groupId: 'adm-offsets-only', protocolType: '', state: 'Empty', type: 'classic' },
+    ]);
+    expect((await admin.listGroups({ states: ['Empty'] })).map((g) => g.groupId)).toContain('adm-offsets-only');
+    expect((await admin.listGroups({ states: ['Empty'] })).map((g) => g.groupId)).not.toContain('adm-live');
+
+    const [live, dead] = await admin.describeGroups(['adm-live', 'adm-never-existed']);
+    expect(live).toMatchObject({ groupId: 'adm-live', state: 'Stable', protocolType: 'consumer', protocol: 'RoundRobinAssigner', coordinator: { id: 0, port: b.port } });
+    expect(live!.members.length).toBe(1);
+    expect(live!.members[0]!.clientId).toBe('adm-kjs');
+    expect(live!.members[0]!.assignment.map((a) => `${a.topic}-${a.partition}`).sort()).toEqual(['adm-group-topic-0', 'adm-group-topic-1', 'adm-group-topic-2']);
+    expect(dead!.state).toBe('Dead');
+    expect(dead!.members).toEqual([]);
+
+    await expect(admin.deleteConsumerGroups(['adm-live'])).rejects.toBeInstanceOf(NonEmptyGroupError);
+    await consumer.disconnect();
+    await admin.deleteConsumerGroups(['adm-live', 'adm-offsets-only']);
+    expect((await admin.listGroups()).filter((g) => g.groupId.startsWith('adm-'))).toEqual([]);
+    expect(await admin.listConsumerGroupOffsets('adm-offsets-only')).toEqual([]);
+  }, 60_000);
+});
