@@ -1,5 +1,5 @@
 import type { CompressionType } from '../../../codecs/index.js';
-import { buildRecordBatch, type RecordInput } from '../../../storage/record/record-batch-builder.js';
+import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
 import { RECORD_BATCH_OVERHEAD } from '../../../storage/record/record-batch-layout.js';
 import type { ProducerInterceptors } from './interceptors.js';
 import type { RecordMetadata } from './producer-record.js';
@@ -7,13 +7,12 @@ import type { RecordFuture } from './record-future.js';
 
 /**
  * The records bound for one partition that travel together (Kafka's
- * ProducerBatch). Records are kept as the batch builder reads them and
- * encoded once, into one v2 record batch, when the batch is first sent;
- * a retry sends the same bytes.
+ * ProducerBatch). Each record is its RecordFuture, which holds what the batch
+ * builder reads; they are encoded once, into one v2 record batch, when the
+ * batch is first sent; a retry sends the same bytes.
  */
 export class ProducerBatch {
-  readonly records: RecordInput[] = [];
-  readonly futures: RecordFuture[] = [];
+  readonly records: RecordFuture[] = [];
   /** Estimated encoded size: the batch header plus each record's size. */
   sizeInBytes = RECORD_BATCH_OVERHEAD;
   /** Retries so far. */
@@ -49,12 +48,11 @@ export class ProducerBatch {
   }
 
   /** Appends when the record fits (an empty batch takes any record). */
-  tryAppend(record: RecordInput, future: RecordFuture, size: number): boolean {
+  tryAppend(record: RecordFuture, size: number): boolean {
     if (this.closed || (this.records.length > 0 && this.sizeInBytes + size > this.capacity)) return false;
-    future.batch = this;
-    future.index = this.records.length;
+    record.batch = this;
+    record.index = this.records.length;
     this.records.push(record);
-    this.futures.push(future);
     this.sizeInBytes += size;
     return true;
   }
@@ -80,7 +78,7 @@ export class ProducerBatch {
     const make = (from: number, to: number, allocated: number) => {
       const b = new ProducerBatch(this.topic, this.partition, from === 0 ? this.sequence : this.sequence + span, this.createdMs, this.capacity, allocated);
       b.sequenceSpan = span;
-      for (let i = from; i < to; i++) b.tryAppend(this.records[i]!, this.futures[i]!, 0);
+      for (let i = from; i < to; i++) b.tryAppend(this.records[i]!, 0);
       b.sizeInBytes = RECORD_BATCH_OVERHEAD + Math.round(((this.sizeInBytes - RECORD_BATCH_OVERHEAD) * (to - from)) / this.records.length);
       b.attempts = this.attempts;
       b.closed = true;
@@ -105,7 +103,7 @@ export class ProducerBatch {
       topic: this.topic,
       partition: this.partition,
       offset: failed || this.baseOffset < 0 ? -1 : this.baseOffset + index,
-      timestamp: failed ? -1 : this.logAppendTime >= 0 ? this.logAppendTime : this.records[index]!.timestamp!,
+      timestamp: failed ? -1 : this.logAppendTime >= 0 ? this.logAppendTime : this.records[index]!.timestamp,
     };
   }
 
@@ -114,8 +112,8 @@ export class ProducerBatch {
     const error = this.error;
     const failed = error !== null;
     const intercept = !interceptors.empty;
-    for (let i = 0; i < this.futures.length; i++) {
-      const future = this.futures[i]!;
+    for (let i = 0; i < this.records.length; i++) {
+      const future = this.records[i]!;
       if (!intercept && !future.observed) {
         future.settle(error);
         continue;

@@ -49,6 +49,10 @@ export class Producer<K = any, V = any> {
   private draining: Promise<void> | null = null;
   private blockedOn: Promise<void> | null = null;
   private state: 'open' | 'closing' | 'closed' = 'open';
+  // Read on every send.
+  private readonly maxBlockMs: number;
+  private readonly maxRequestSize: number;
+  private readonly bufferMemory: number;
   private closing: Promise<void> | null = null;
 
   constructor(config: ProducerConfigInput) {
@@ -78,6 +82,9 @@ export class Producer<K = any, V = any> {
       deliveryTimeoutMs: c['delivery.timeout.ms'],
       compression: codecFor(c['compression.type']).type,
     });
+    this.maxBlockMs = c['max.block.ms'];
+    this.maxRequestSize = c['max.request.size'];
+    this.bufferMemory = c['buffer.memory'];
     this.partitioner = resolvePartitioner(c['partitioner.class']);
     this.keySerializer = resolveSerializer(c['key.serializer']);
     this.valueSerializer = resolveSerializer(c['value.serializer']);
@@ -96,10 +103,11 @@ export class Producer<K = any, V = any> {
     }
     const r = this.interceptors.empty ? record : this.interceptors.onSend(record);
     if (this.draining === null && this.blockedOn === null && this.hasMetadataFor(r)) {
-      const wait = this.append(r, future, Date.now() + this.config['max.block.ms']);
+      const now = Date.now();
+      const wait = this.append(r, future, now, now + this.maxBlockMs);
       if (wait !== undefined) this.block(wait);
     } else {
-      this.pending.push({ record: r, future, deadline: Date.now() + this.config['max.block.ms'] });
+      this.pending.push({ record: r, future, deadline: Date.now() + this.maxBlockMs });
       this.drainPending();
     }
     return future;
@@ -127,7 +135,7 @@ export class Producer<K = any, V = any> {
         const p = this.pending.shift()!;
         try {
           await this.waitOnMetadata(p.record, p.deadline);
-          await this.append(p.record, p.future, p.deadline);
+          await this.append(p.record, p.future, Date.now(), p.deadline);
         } catch (e) {
           this.failEarly(p.future, p.record, e as Error);
         }
@@ -158,13 +166,12 @@ export class Producer<K = any, V = any> {
    * Returns undefined when done (appended, or failed), or a promise when the
    * record waits for buffer.memory.
    */
-  private append(record: ProducerRecord, future: RecordFuture, deadline: number): Promise<void> | undefined {
+  private append(record: ProducerRecord, future: RecordFuture, now: number, deadline: number): Promise<void> | undefined {
     if (this.accumulator.aborted) {
       this.failEarly(future, record, this.accumulator.aborted);
       return undefined;
     }
     const topic = record.topic;
-    const now = Date.now();
     let key: Serialized;
     let value: Serialized;
     try {
@@ -181,7 +188,10 @@ export class Producer<K = any, V = any> {
       this.failEarly(future, record, tooLarge);
       return undefined;
     }
-    const input: RecordInput = { key, value, headers, timestamp: record.timestamp ?? now };
+    future.key = key;
+    future.value = value;
+    future.headers = headers;
+    future.timestamp = record.timestamp ?? now;
     const cluster = this.client.metadata.cluster;
     const explicit = record.partition;
     let partition = explicit ?? -1;
@@ -189,23 +199,23 @@ export class Producer<K = any, V = any> {
     try {
       if (explicit === undefined) partition = this.partition(record, key, value);
       // Only a partitioner that wants to hear of new batches gets asked twice (asking a round-robin one twice would skip partitions).
-      result = this.accumulator.append(topic, partition, input, future, size, now, explicit === undefined && this.partitioner.onNewBatch !== undefined);
+      result = this.accumulator.append(topic, partition, future, size, now, explicit === undefined && this.partitioner.onNewBatch !== undefined);
       if (result === AppendResult.AbortForNewBatch) {
         // KIP-480: a new batch is the moment the sticky partition moves on.
         this.partitioner.onNewBatch?.(topic, cluster, partition);
         partition = this.partition(record, key, value);
-        result = this.accumulator.append(topic, partition, input, future, size, now, false);
+        result = this.accumulator.append(topic, partition, future, size, now, false);
       }
     } catch (e) {
       this.failEarly(future, record, e instanceof KafkaClientError ? e : new KafkaClientError(`partitioning failed for topic ${topic}: ${(e as Error).message}`, { cause: e }), partition);
       return undefined;
     }
-    if (result === AppendResult.NeedsMemory) return this.appendAfterMemory(record, input, future, partition, size, deadline);
+    if (result === AppendResult.NeedsMemory) return this.appendAfterMemory(record, future, partition, size, deadline);
     if (result !== AppendResult.Appended) this.sender.wakeup();
     return undefined;
   }
 
-  private async appendAfterMemory(record: ProducerRecord, input: RecordInput, future: RecordFuture, partition: number, size: number, deadline: number): Promise<void> {
+  private async appendAfterMemory(record: ProducerRecord, future: RecordFuture, partition: number, size: number, deadline: number): Promise<void> {
     const allocation = this.accumulator.allocationFor(size);
     this.sender.wakeup();
     try {
@@ -219,7 +229,7 @@ export class Producer<K = any, V = any> {
       this.failEarly(future, record, this.accumulator.aborted, partition);
       return;
     }
-    this.accumulator.appendWithMemory(record.topic, partition, input, future, size, Date.now(), allocation);
+    this.accumulator.appendWithMemory(record.topic, partition, future, size, Date.now(), allocation);
     this.sender.wakeup();
   }
 
@@ -235,10 +245,10 @@ export class Producer<K = any, V = any> {
   /** Kafka's ensureValidRecordSize. */
   private checkSize(recordBytes: number): Error | undefined {
     const size = recordBytes + 61;
-    if (size > this.config['max.request.size']) {
-      return new RecordTooLargeError(`The message is ${size} bytes when serialized which is larger than ${this.config['max.request.size']}, which is the value of the max.request.size configuration.`);
+    if (size > this.maxRequestSize) {
+      return new RecordTooLargeError(`The message is ${size} bytes when serialized which is larger than ${this.maxRequestSize}, which is the value of the max.request.size configuration.`);
     }
-    if (size > this.config['buffer.memory']) {
+    if (size > this.bufferMemory) {
       return new RecordTooLargeError(`The message is ${size} bytes when serialized which is larger than the total memory buffer you have configured with the buffer.memory configuration.`);
     }
     return undefined;

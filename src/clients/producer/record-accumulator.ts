@@ -1,4 +1,3 @@
-import type { RecordInput } from '../../../storage/record/record-batch-builder.js';
 import type { Cluster } from '../network/cluster.js';
 import type { ProducerInterceptors } from './interceptors.js';
 import type { MemoryPool } from './memory-pool.js';
@@ -86,26 +85,26 @@ export class RecordAccumulator {
   }
 
   /** Appends to the partition's open batch, or to a new one if buffer.memory has room now. */
-  append(topic: string, partition: number, record: RecordInput, future: RecordFuture, size: number, now: number, abortOnNewBatch: boolean): AppendResult {
+  append(topic: string, partition: number, record: RecordFuture, size: number, now: number, abortOnNewBatch: boolean): AppendResult {
     const q = this.queue(topic, partition);
     const last = q.deque[q.deque.length - 1];
-    if (last !== undefined && last.tryAppend(record, future, size)) return last.isFull ? AppendResult.AppendedFull : AppendResult.Appended;
+    if (last !== undefined && last.tryAppend(record, size)) return last.isFull ? AppendResult.AppendedFull : AppendResult.Appended;
     if (abortOnNewBatch) return AppendResult.AbortForNewBatch;
     const allocation = this.allocationFor(size);
     if (!this.memory.tryAllocate(allocation)) return AppendResult.NeedsMemory;
-    this.newBatch(q, record, future, size, now, allocation);
+    this.newBatch(q, record, size, now, allocation);
     return AppendResult.AppendedNewBatch;
   }
 
   /** Appends with `allocated` bytes already reserved (after waiting for memory); returns them if an open batch had room after all. */
-  appendWithMemory(topic: string, partition: number, record: RecordInput, future: RecordFuture, size: number, now: number, allocated: number): AppendResult {
+  appendWithMemory(topic: string, partition: number, record: RecordFuture, size: number, now: number, allocated: number): AppendResult {
     const q = this.queue(topic, partition);
     const last = q.deque[q.deque.length - 1];
-    if (last !== undefined && last.tryAppend(record, future, size)) {
+    if (last !== undefined && last.tryAppend(record, size)) {
       this.memory.deallocate(allocated);
       return last.isFull ? AppendResult.AppendedFull : AppendResult.Appended;
     }
-    this.newBatch(q, record, future, size, now, allocated);
+    this.newBatch(q, record, size, now, allocated);
     return AppendResult.AppendedNewBatch;
   }
 
@@ -114,9 +113,9 @@ export class RecordAccumulator {
     return Math.max(this.config.batchSize, recordSize + ProducerBatchOverhead);
   }
 
-  private newBatch(q: PartitionQueue, record: RecordInput, future: RecordFuture, size: number, now: number, allocated: number): void {
+  private newBatch(q: PartitionQueue, record: RecordFuture, size: number, now: number, allocated: number): void {
     const batch = new ProducerBatch(q.topic, q.partition, this.nextSequence++, now, Math.max(this.config.batchSize, allocated), allocated);
-    batch.tryAppend(record, future, size);
+    batch.tryAppend(record, size);
     q.deque.push(batch);
     q.incomplete.push(batch);
     this.incompleteCount++;

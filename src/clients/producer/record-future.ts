@@ -1,27 +1,38 @@
+import type { RecordHeaderInput, RecordInput } from '../../../storage/record/record-batch-builder.js';
 import type { ProducerBatch } from './producer-batch.js';
 import type { RecordMetadata, SendCallback } from './producer-record.js';
+import type { Serialized } from './serializers.js';
 
-const PENDING = 0;
-const SUCCEEDED = 1;
-const FAILED = 2;
+/** What only some futures need: an awaited promise, or the metadata of a record that never reached a batch. */
+interface Extra {
+  promise?: Promise<RecordMetadata>;
+  resolve?: (m: RecordMetadata) => void;
+  reject?: (e: Error) => void;
+  early?: RecordMetadata;
+}
 
 /**
- * What send() returns (Kafka's FutureRecordMetadata): a promise of the
- * record's metadata that is created only when someone awaits it. A
- * fire-and-forget send therefore costs no Promise, and a failed one left
- * unawaited is no unhandled rejection. The metadata itself is computed from
+ * One sent record: what send() returns (Kafka's FutureRecordMetadata) and,
+ * once appended, the record's place in its batch — its serialized key, value,
+ * headers and timestamp are what the batch builder reads, so a record costs
+ * one object from send() to acknowledgement.
+ *
+ * It is a promise of the record's metadata, but the Promise itself is created
+ * only when someone awaits it: a fire-and-forget send costs none, and a failed
+ * one left unawaited is no unhandled rejection. The metadata is computed from
  * the batch on demand, as the Java client does.
  */
-export class RecordFuture implements Promise<RecordMetadata> {
+export class RecordFuture implements RecordInput, Promise<RecordMetadata> {
+  key: Serialized = null;
+  value: Serialized = null;
+  headers: readonly RecordHeaderInput[] | undefined = undefined;
+  timestamp = 0;
   /** The batch holding the record and its index in it, once appended. */
   batch: ProducerBatch | null = null;
   index = 0;
-  private state = PENDING;
-  private error: Error | null = null;
-  private early: RecordMetadata | null = null;
-  private promise: Promise<RecordMetadata> | null = null;
-  private resolveFn: ((m: RecordMetadata) => void) | null = null;
-  private rejectFn: ((e: Error) => void) | null = null;
+  /** undefined while pending, null on success, the error on failure. */
+  private outcome: Error | null | undefined = undefined;
+  private extra: Extra | null = null;
 
   constructor(readonly callback: SendCallback | undefined) {}
 
@@ -30,24 +41,23 @@ export class RecordFuture implements Promise<RecordMetadata> {
   }
 
   get isDone(): boolean {
-    return this.state !== PENDING;
+    return this.outcome !== undefined;
   }
 
   /** Someone will look at the outcome: a callback or an awaited promise. */
   get observed(): boolean {
-    return this.callback !== undefined || this.resolveFn !== null;
+    return this.callback !== undefined || this.extra?.resolve !== undefined;
   }
 
   /** The metadata (offset -1 when the send failed). */
   metadata(): RecordMetadata {
-    return this.early ?? this.batch!.metadataFor(this.index, this.state === FAILED);
+    return this.extra?.early ?? this.batch!.metadataFor(this.index, this.outcome instanceof Error);
   }
 
-  /** Records the outcome and notifies the callback and any awaiting promise; `metadata` is computed by the caller only when observed. */
+  /** Records the outcome and notifies the callback and any awaiting promise; `metadata` is passed when the caller computed it already. */
   settle(error: Error | null, metadata?: RecordMetadata): void {
-    if (this.state !== PENDING) return;
-    this.state = error ? FAILED : SUCCEEDED;
-    this.error = error;
+    if (this.outcome !== undefined) return;
+    this.outcome = error;
     if (!this.observed) return;
     const m = metadata ?? this.metadata();
     if (this.callback) {
@@ -57,30 +67,32 @@ export class RecordFuture implements Promise<RecordMetadata> {
         process.emitWarning(`producer send callback threw: ${(e as Error)?.message ?? e}`, { code: 'SAMSA_CALLBACK' });
       }
     }
-    if (this.resolveFn) {
-      if (error) this.rejectFn!(error);
-      else this.resolveFn(m);
+    const extra = this.extra;
+    if (extra?.resolve) {
+      if (error) extra.reject!(error);
+      else extra.resolve(m);
     }
   }
 
   /** Fails a record that never reached a batch (metadata, serialization, size, memory, close). */
   failEarly(error: Error, metadata: RecordMetadata): void {
-    this.early = metadata;
+    (this.extra ??= {}).early = metadata;
     this.settle(error, metadata);
   }
 
   private asPromise(): Promise<RecordMetadata> {
-    if (this.promise === null) {
-      if (this.state === SUCCEEDED) this.promise = Promise.resolve(this.metadata());
-      else if (this.state === FAILED) this.promise = Promise.reject(this.error);
+    const extra = (this.extra ??= {});
+    if (extra.promise === undefined) {
+      if (this.outcome === null) extra.promise = Promise.resolve(this.metadata());
+      else if (this.outcome !== undefined) extra.promise = Promise.reject(this.outcome);
       else {
-        this.promise = new Promise<RecordMetadata>((resolve, reject) => {
-          this.resolveFn = resolve;
-          this.rejectFn = reject;
+        extra.promise = new Promise<RecordMetadata>((resolve, reject) => {
+          extra.resolve = resolve;
+          extra.reject = reject;
         });
       }
     }
-    return this.promise;
+    return extra.promise;
   }
 
   then<A = RecordMetadata, B = never>(onFulfilled?: ((value: RecordMetadata) => A | PromiseLike<A>) | null, onRejected?: ((reason: any) => B | PromiseLike<B>) | null): Promise<A | B> {

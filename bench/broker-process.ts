@@ -1,0 +1,54 @@
+// Helpers for benchmarks that drive a broker in a child process (as bench/broker.ts
+// does): start it on a free port, and build and run the small librdkafka client
+// in bench/librdkafka.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+
+/** `node dist/src/cli/main.js broker` on a free loopback port with its logs in `logDir`; resolves once it listens. */
+export async function startBrokerProcess(logDir: string, overrides: Record<string, string> = {}): Promise<{ child: ChildProcess; bootstrap: string; stop(): Promise<void> }> {
+  const settings = { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': logDir, 'broker.id': '0', ...overrides };
+  const args = [join(root, 'dist', 'src', 'cli', 'main.js'), 'broker', ...Object.entries(settings).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      output += d.toString();
+      const m = /listening on [^:]+:(\d+)/.exec(output);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`broker exited ${code}: ${output}`)));
+  });
+  return {
+    child,
+    bootstrap: `127.0.0.1:${port}`,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** Compiles bench/librdkafka/rdkafka-bench.c into `outDir`; undefined (with a note) without gcc or librdkafka's headers. */
+export function compileRdkafkaBench(outDir: string): string | undefined {
+  const out = join(outDir, 'rdkafka-bench');
+  const res = spawnSync('gcc', ['-O2', '-o', out, join(root, 'bench', 'librdkafka', 'rdkafka-bench.c'), '-lrdkafka'], { encoding: 'utf8' });
+  if (res.status !== 0) {
+    console.log(`  (librdkafka skipped: gcc could not build bench/librdkafka/rdkafka-bench.c — apt-get install librdkafka-dev)\n${res.stderr ?? ''}`);
+    return undefined;
+  }
+  return out;
+}
+
+/** Runs the librdkafka client; its last output line is a JSON object of figures. */
+export function runRdkafka(bin: string, args: string[]): Record<string, number> {
+  const out = execFileSync(bin, args, { encoding: 'utf8', timeout: 300_000 });
+  return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
