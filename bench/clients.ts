@@ -144,6 +144,12 @@ async function main(): Promise<void> {
   const broker = await startBrokerProcess(join(work, 'logs'));
   const kafka = new Kafka({ clientId: 'samsa-bench-clients', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   const admin = new Admin({ 'bootstrap.servers': broker.bootstrap });
+  /** Every record produced must be in the log: the end offsets of the topic's partitions add up to `count`. */
+  const check = async (client: string, topic: string, partitions: number, count: number) => {
+    const ends = await admin.listOffsets(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, spec: 'latest' as const })));
+    const stored = ends.reduce((n, e) => n + e.offset, 0);
+    if (stored !== count) throw new Error(`${client} produced ${count} records but ${topic} holds ${stored}`);
+  };
   let topicNumber = 0;
   const newTopic = async (partitions: number): Promise<string> => {
     const name = `bench-clients-${++topicNumber}`;
@@ -165,16 +171,19 @@ async function main(): Promise<void> {
         for (let round = 0; round < ROUNDS; round++) {
           const topic = await newTopic(partitions);
           samsa.push(await samsaProduce(broker.bootstrap, topic, samsaCount, partitions, acks, fast));
+          await check('samsa', topic, partitions, samsaCount);
           if (round === 0) consumeTopic = topic;
           else await admin.deleteTopics([topic]);
           const kTopic = await newTopic(partitions);
           kjs.push(await kafkajsProduce(kafka, kTopic, kafkajsCount, partitions, acks));
+          await check('kafkajs', kTopic, partitions, kafkajsCount);
           await admin.deleteTopics([kTopic]);
           if (bin) {
             const rTopic = await newTopic(partitions);
             const r = runRdkafka(bin, ['produce', broker.bootstrap, rTopic, String(partitions), String(samsaCount), String(SIZE), acks]);
             if (r.failed) throw new Error(`librdkafka: ${r.failed} records failed`);
             rd.push(r.records! / r.seconds!);
+            await check('librdkafka', rTopic, partitions, samsaCount);
             await admin.deleteTopics([rTopic]);
           }
         }
