@@ -330,6 +330,58 @@ describe('Producer: errors, limits and close', () => {
     await own.stop();
   });
 
+  it('connections dropped under requests in flight: the batches are retried and every callback still runs in send order', async () => {
+    // The broker advertises a proxy, so every connection of the producer goes through it and can be cut.
+    const proxyPort = await freePort();
+    const own = await startBroker({ listeners: 'PLAINTEXT://127.0.0.1:0', 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxyPort}` });
+    const sockets = new Set<import('node:net').Socket>();
+    const { connect } = await import('node:net');
+    let accepted = 0;
+    const proxy = createServer((client) => {
+      accepted++;
+      const upstream = connect(own.port, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(proxyPort, '127.0.0.1', () => r()));
+    const topic = await newTopic(2, {}, own);
+    const producer = new Producer({ 'bootstrap.servers': `127.0.0.1:${proxyPort}`, 'batch.size': 1500, 'linger.ms': 1, 'retry.backoff.ms': 20, 'reconnect.backoff.ms': 10 });
+    await producer.partitionsFor(topic);
+    const order: number[][] = [[], []];
+    const futures: Array<Promise<RecordMetadata>> = [];
+    let drops = 0;
+    for (let i = 0; i < 3000; i++) {
+      futures.push(producer.send({ topic, partition: i % 2, value: `v${i}` }, (error) => (error ? undefined : order[i % 2]!.push(i))));
+      if (i % 300 === 299) {
+        // Let the sender write its requests, cut them off, then give the producer time to reconnect.
+        await new Promise((r) => setImmediate(r));
+        for (const s of sockets) s.destroy();
+        drops++;
+        await new Promise((r) => setTimeout(r, 40));
+      }
+    }
+    await Promise.all(futures);
+    await producer.close();
+    expect(drops).toBe(10);
+    expect(accepted).toBeGreaterThanOrEqual(10); // the producer reconnected after the drops
+    for (const p of [0, 1]) {
+      const sent = Array.from({ length: 1500 }, (_, k) => k * 2 + p);
+      expect(order[p]).toEqual(sent);
+      // At least once: a batch the broker appended before its connection dropped is appended again by the retry.
+      const { records } = await stored(topic, p, own);
+      const firstSeen = [...new Set(records.map((r) => r.value!.toString()))];
+      expect(firstSeen).toEqual(sent.map((i) => `v${i}`));
+    }
+    proxy.close();
+    await own.stop();
+  });
+
   it('buffer.memory: send() waits for memory up to max.block.ms, then fails with a TimeoutError', async () => {
     const topic = await newTopic(4);
     // Room for two 16 KiB batches: sends wait for memory while batches are sent, and all get through.
