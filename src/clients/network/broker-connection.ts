@@ -3,7 +3,7 @@ import { ProtocolReader } from '../../protocol/reader.js';
 import { ProtocolWriter } from '../../protocol/writer.js';
 import { Api, pickVersion, type ApiDef, type BrokerApiVersions } from './apis.js';
 import { kafkaErrorFor, NetworkError, UnsupportedVersionError } from './errors.js';
-import { FrameReader } from './frame-reader.js';
+import { FrameReader } from '../../protocol/frame-reader.js';
 import { InFlightRequests, type InFlightRequest } from './in-flight-requests.js';
 
 export const CLIENT_SOFTWARE_NAME = 'samsa';
