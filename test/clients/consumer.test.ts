@@ -401,6 +401,23 @@ describe('assign and poll', () => {
     expect(got.map((r) => r.value!.length)).toEqual([200_000, 200_000]);
   });
 
+  it('lets the broker hold a fetch for fetch.min.bytes up to fetch.max.wait.ms', async () => {
+    await createTopic('assign-minbytes', 1);
+    await producer.send({ topic: 'assign-minbytes', messages: [{ value: 'small' }] });
+    const timeToFirstRecord = async (config: Record<string, unknown>) => {
+      const c = consumer(config);
+      const started = Date.now();
+      c.assign([tp('assign-minbytes', 0)]);
+      const got = await pollUntil(c, 1, 10_000);
+      expect(got.map((r) => r.value)).toEqual(['small']);
+      return Date.now() - started;
+    };
+    // One small record never makes 1 MB: the broker answers when fetch.max.wait.ms ends.
+    expect(await timeToFirstRecord({ 'fetch.min.bytes': 1_000_000, 'fetch.max.wait.ms': 1500 })).toBeGreaterThanOrEqual(1400);
+    // With fetch.min.bytes=1 it answers at once.
+    expect(await timeToFirstRecord({ 'fetch.min.bytes': 1, 'fetch.max.wait.ms': 1500 })).toBeLessThan(1000);
+  });
+
   it('wakeup() makes a waiting poll throw WakeupError', async () => {
     await createTopic('assign-wakeup', 1);
     const c = consumer();
