@@ -279,3 +279,18 @@ describe('broker lifecycle', () => {
     await b.stop();
   });
 });
+
+describe('broker shutdown with busy clients', () => {
+  it('stops even when a client keeps sending while the broker stops', async () => {
+    const b = await startBroker();
+    const c = await RawClient.connect(b.port);
+    await c.request('ApiVersions', 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+    const stopping = b.broker.stop();
+    // Requests sent after the stop began are dropped, not answered, and do not hold the stop.
+    for (let i = 0; i < 20; i++) c.write(requestFrame('ApiVersions', 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' }, 100 + i));
+    await stopping;
+    expect(await c.waitClosed(10_000)).toBe(true);
+    c.close();
+    await b.stop();
+  });
+});

@@ -63,6 +63,7 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.closed) return; // closing: bytes still arriving are read only to be dropped
     this.lastActiveMs = Date.now();
     try {
       this.frames.push(chunk, (frame, pooled) => {
@@ -138,10 +139,17 @@ export class Connection {
   }
 
   /** Closes after writing what is queued. */
-  end(): void {
+  /**
+   * Closes after writing what is queued. Reading resumes so the peer's own
+   * close is seen (requests it sends meanwhile are dropped); a peer that
+   * never closes its side is cut off after a grace period.
+   */
+  end(graceMs = 5_000): void {
     if (this.closed) return;
     this.closed = true;
     this.socket.end();
+    this.socket.resume();
+    setTimeout(() => this.socket.destroy(), graceMs).unref();
   }
 
   close(): void {
