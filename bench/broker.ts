@@ -9,21 +9,18 @@
 // for the librdkafka cases; without them only KafkaJS runs.
 // SAMSA_BENCH_SCALE (default 1) scales the record counts; SAMSA_BENCH_ROUNDS
 // (default 3) repeats each librdkafka case and reports the median.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { compileRdkafkaBench, median, runRdkafka as rdkafka, startBrokerProcess } from './broker-process.js';
 import { printTable } from './measure.js';
 
 const SCALE = Number(process.env.SAMSA_BENCH_SCALE ?? 1);
 const ROUNDS = Number(process.env.SAMSA_BENCH_ROUNDS ?? 3);
 const work = fs.mkdtempSync(join(tmpdir(), 'samsa-bench-broker-'));
-const here = fileURLToPath(new URL('.', import.meta.url));
-const root = join(here, '..', '..');
 
 interface Row {
   client: string;
@@ -39,11 +36,6 @@ interface Row {
   p99Ms?: number;
 }
 const rows: Row[] = [];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** Loopback TCP between two threads, 4 MiB writes for one second: the network limit. */
 async function loopbackTcp(): Promise<number> {
@@ -80,42 +72,14 @@ function rawFsWrite(): number {
   return mbps;
 }
 
-function compileRdkafkaBench(): string | undefined {
-  const out = join(work, 'rdkafka-bench');
-  const res = spawnSync('gcc', ['-O2', '-o', out, join(root, 'bench', 'librdkafka', 'rdkafka-bench.c'), '-lrdkafka'], { encoding: 'utf8' });
-  if (res.status !== 0) {
-    console.log(`  (librdkafka cases skipped: gcc could not build bench/librdkafka/rdkafka-bench.c — apt-get install librdkafka-dev)\n${res.stderr ?? ''}`);
-    return undefined;
-  }
-  return out;
-}
-
-async function startBroker(): Promise<{ child: ChildProcess; bootstrap: string }> {
-  const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'broker', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${join(work, 'logs')}`, '--override', 'broker.id=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let output = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      output += d.toString();
-      const m = /listening on [^:]+:(\d+)/.exec(output);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`broker exited ${code}: ${output}`)));
-  });
-  return { child, bootstrap: `127.0.0.1:${port}` };
-}
-
-function rdkafka(bin: string, args: string[]): Record<string, number> {
-  const out = execFileSync(bin, args, { encoding: 'utf8', timeout: 300_000 });
-  return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
-}
-
 async function main(): Promise<void> {
   console.log('measuring the limits…');
   const tcp = await loopbackTcp();
   const disk = rawFsWrite();
   console.log(`  loopback TCP ${tcp.toFixed(0)} MB/s, raw fs write ${disk.toFixed(0)} MB/s`);
-  const bin = compileRdkafkaBench();
-  const { child, bootstrap } = await startBroker();
+  const bin = compileRdkafkaBench(work);
+  const broker = await startBrokerProcess(join(work, 'logs'));
+  const { bootstrap } = broker;
   const kafka = new Kafka({ clientId: 'samsa-bench', brokers: [bootstrap], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -195,8 +159,7 @@ async function main(): Promise<void> {
     await producer.disconnect();
   } finally {
     await admin.disconnect();
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await broker.stop();
   }
 
   console.log();
