@@ -4,6 +4,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Kafka } from 'kafkajs';
 
 export const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
@@ -51,4 +52,39 @@ export function runRdkafka(bin: string, args: string[]): Record<string, number> 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/**
+ * Records/s of a KafkaJS group consumer reading `count` records of `topic`,
+ * timed from the arrival of the first batch, whose records are not counted
+ * (joining the group is not consuming).
+ */
+export async function kafkajsConsumeRate(kafka: Kafka, topic: string, count: number): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `bench-${topic}`, maxWaitTimeInMs: 100 });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let got = 0;
+    let timed = 0;
+    let t0 = 0n;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`KafkaJS consumed ${got} of ${count} in 120 s`)), 120_000);
+      void consumer
+        .run({
+          eachBatch: async ({ batch }) => {
+            if (got === 0) t0 = process.hrtime.bigint();
+            else timed += batch.messages.length;
+            got += batch.messages.length;
+            if (got >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+    return timed / (Number(process.hrtime.bigint() - t0) / 1e9);
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
 }

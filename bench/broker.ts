@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
-import { compileRdkafkaBench, median, runRdkafka as rdkafka, startBrokerProcess } from './broker-process.js';
+import { compileRdkafkaBench, kafkajsConsumeRate, median, runRdkafka as rdkafka, startBrokerProcess } from './broker-process.js';
 import { printTable } from './measure.js';
 
 const SCALE = Number(process.env.SAMSA_BENCH_SCALE ?? 1);
@@ -151,7 +151,14 @@ async function main(): Promise<void> {
           await Promise.all(Array.from({ length: 8 }, lane));
           const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
           add({ client: 'kafkajs', case: 'produce', recordSize: size, acks: acks === -1 ? 'all' : '1', partitions, recordsPerSec: count / seconds, bytesPerSec: (count * size) / seconds, limit: 'fs' });
-          if (acks === 1) await kafkajsConsume(kafka, topic, count, size, partitions, add);
+          if (acks === 1) {
+            try {
+              const rate = await kafkajsConsumeRate(kafka, topic, count);
+              add({ client: 'kafkajs', case: 'consume', recordSize: size, acks: '-', partitions, recordsPerSec: rate, bytesPerSec: rate * size, limit: 'tcp' });
+            } catch (e) {
+              console.log(`  kafkajs consume skipped: ${(e as Error).message}`);
+            }
+          }
           await admin.deleteTopics({ topics: [topic] });
         }
       }
@@ -171,41 +178,6 @@ async function main(): Promise<void> {
   fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), limits: { loopbackTcpMBps: tcp, rawFsWriteMBps: disk }, rows }, null, 2));
   console.log(`\nwrote ${out}`);
   fs.rmSync(work, { recursive: true, force: true });
-}
-
-/** A KafkaJS group consumer reading the whole topic; skipped (with a note) if the broker refuses groups. */
-async function kafkajsConsume(kafka: Kafka, topic: string, count: number, size: number, partitions: number, add: (row: any) => void): Promise<void> {
-  const consumer = kafka.consumer({ groupId: `bench-${topic}`, maxWaitTimeInMs: 100 });
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    // Timed from the arrival of the first batch, whose records are not counted (joining the group is not consuming).
-    let got = 0;
-    let timed = 0;
-    let t0 = 0n;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`KafkaJS consumed ${got} of ${count} in 120 s`)), 120_000);
-      void consumer
-        .run({
-          eachBatch: async ({ batch }) => {
-            if (got === 0) t0 = process.hrtime.bigint();
-            else timed += batch.messages.length;
-            got += batch.messages.length;
-            if (got >= count) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    add({ client: 'kafkajs', case: 'consume', recordSize: size, acks: '-', partitions, recordsPerSec: timed / seconds, bytesPerSec: (timed * size) / seconds, limit: 'tcp' });
-  } catch (e) {
-    console.log(`  kafkajs consume skipped: ${(e as Error).message}`);
-  } finally {
-    await consumer.disconnect().catch(() => undefined);
-  }
 }
 
 await main();

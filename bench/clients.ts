@@ -19,7 +19,7 @@ import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { Admin } from '../src/clients/admin/admin.js';
 import { Consumer } from '../src/clients/consumer/consumer.js';
 import { Producer } from '../src/clients/producer/producer.js';
-import { compileRdkafkaBench, median, runRdkafka, startBrokerProcess } from './broker-process.js';
+import { compileRdkafkaBench, kafkajsConsumeRate, median, runRdkafka, startBrokerProcess } from './broker-process.js';
 import { printTable } from './measure.js';
 
 const SCALE = Number(process.env.SAMSA_BENCH_SCALE ?? 1);
@@ -112,32 +112,6 @@ async function samsaConsume(bootstrap: string, topic: string, count: number, par
   return got / seconds;
 }
 
-/** KafkaJS: a group consumer, timed from the first batch to the last (joining the group is not consuming). */
-async function kafkajsConsume(kafka: Kafka, topic: string, count: number): Promise<number> {
-  const consumer = kafka.consumer({ groupId: `bench-${topic}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let got = 0;
-  let t0 = 0n;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`KafkaJS consumed ${got} of ${count} in 120 s`)), 120_000);
-    void consumer
-      .run({
-        eachBatch: async ({ batch }) => {
-          if (t0 === 0n) t0 = process.hrtime.bigint();
-          got += batch.messages.length;
-          if (got >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      })
-      .catch(reject);
-  });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  await consumer.disconnect();
-  return got / seconds;
-}
 
 async function main(): Promise<void> {
   const bin = compileRdkafkaBench(work);
@@ -202,7 +176,7 @@ async function main(): Promise<void> {
         if (acks === '1') {
           console.log(`consume, ${partitions} partition(s) of ${samsaCount} records:`);
           add({ client: 'samsa', case: 'consume', acks: '-', partitions, records: samsaCount, recordsPerSec: await samsaConsume(broker.bootstrap, consumeTopic, samsaCount, partitions) });
-          add({ client: 'kafkajs', case: 'consume', acks: '-', partitions, records: samsaCount, recordsPerSec: await kafkajsConsume(kafka, consumeTopic, samsaCount) });
+          add({ client: 'kafkajs', case: 'consume', acks: '-', partitions, records: samsaCount, recordsPerSec: await kafkajsConsumeRate(kafka, consumeTopic, samsaCount) });
           if (bin) {
             const c = runRdkafka(bin, ['consume', broker.bootstrap, consumeTopic, String(partitions), String(samsaCount)]);
             add({ client: 'librdkafka', case: 'consume', acks: '-', partitions, records: samsaCount, recordsPerSec: c.records! / c.seconds! });

@@ -3,6 +3,7 @@ import { Api, type ApiDef } from '../network/apis.js';
 import type { BrokerNode } from '../network/cluster.js';
 import { isRetriable, KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError, TimeoutError } from '../network/errors.js';
 import { NetworkClient } from '../network/network-client.js';
+import { sleep, withTimeout } from '../network/timing.js';
 import { parseAdminConfig, type AdminConfig, type AdminConfigInput } from './admin-config.js';
 import type * as T from './types.js';
 
@@ -67,7 +68,7 @@ export class Admin {
     for (let tries = 0; pending.length > 0; tries++) {
       let outcomes: Array<Outcome<R>>;
       try {
-        outcomes = await withDeadline(attempt(pending.map((i) => items[i]!), deadline), deadline);
+        outcomes = await withTimeout(attempt(pending.map((i) => items[i]!), deadline), deadline - Date.now(), 'the call ran past its deadline');
       } catch (e) {
         outcomes = pending.map(() => e as Error);
       }
@@ -570,24 +571,4 @@ function perPartition<R>(topics: any[], read: (topic: string, partition: any) =>
   const out = new Map<string, Outcome<R>>();
   for (const t of topics) for (const p of t.partitions) out.set(key({ topic: t.name, partition: p.partitionIndex }), read(t.name, p));
   return out;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function withDeadline<R>(promise: Promise<R>, deadline: number): Promise<R> {
-  return new Promise<R>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutError(`the call ran past its deadline`)), Math.max(0, deadline - Date.now()));
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }

@@ -2,6 +2,7 @@ import { Api } from './apis.js';
 import { Cluster, type BrokerNode, type PartitionMetadata, type TopicMetadata } from './cluster.js';
 import { kafkaErrorFor, KafkaApiError, NetworkError, TimeoutError } from './errors.js';
 import type { NetworkClient } from './network-client.js';
+import { sleep, withTimeout } from './timing.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 
@@ -170,7 +171,7 @@ export class Metadata {
       if (wait > 0) await sleep(Math.min(wait, deadline - now));
       else {
         try {
-          await withTimeout(this.update(), deadline - now);
+          await withTimeout(this.update(), deadline - now, `no metadata in ${deadline - now} ms`);
         } catch (e) {
           if (e instanceof KafkaApiError && !e.retriable) throw e;
           lastError = e as Error;
@@ -206,24 +207,4 @@ function toCluster(response: any): Cluster {
     topics.set(t.name, { name: t.name, topicId: t.topicId ?? ZERO_UUID, errorCode: t.errorCode, isInternal: t.isInternal ?? false, partitions });
   }
   return new Cluster(response.clusterId ?? null, response.controllerId ?? -1, nodes, topics);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutError(`no metadata in ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }
