@@ -43,7 +43,9 @@ export class Broker {
     for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config`);
     for (const dir of config.logDirs) mkdirSync(dir, { recursive: true });
     const { brokerId, clusterId } = ensureMetaProperties(config.logDirs, config.brokerId, config.string('cluster.id'), config.int('reserved.broker.max.id'));
+    const topicStore = TopicStore.open(config.logDirs[0]!);
     const logManager = await LogManager.open({
+      topicConfigs: (topic) => topicStore.get(topic)?.configs,
       logDirs: config.logDirs,
       defaults: config.topicDefaults,
       retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
@@ -61,7 +63,7 @@ export class Broker {
       const advertised = config.advertisedListeners[0]!;
       const replicas = new ReplicaManager(logManager, brokerId);
       const endpoint: BrokerEndpoint = { nodeId: brokerId, host: '', port: 0, rack: null };
-      const topics = new TopicManager(TopicStore.open(config.logDirs[0]!), replicas, config.topicDefaults, () => [brokerId], {
+      const topics = new TopicManager(topicStore, replicas, config.topicDefaults, () => [brokerId], {
         numPartitions: config.int('num.partitions'),
         replicationFactor: config.int('default.replication.factor'),
         deleteTopicEnable: config.bool('delete.topic.enable'),

@@ -10,7 +10,7 @@ import { StorageError } from './storage-error.js';
 // declare an ES default export; at run time the default import is the API.
 const mmap = mmapModule as unknown as typeof mmapModule.default;
 
-const MIN_CAPACITY = 64 * 1024;
+const MIN_CAPACITY = 64 * 1024 * 1024;
 // Each growth maps the file anew and the old mapping lives until GC: grow in
 // large steps so a segment is remapped a handful of times, not once per doubling.
 const MIN_GROWTH = 16 * 1024 * 1024;
@@ -49,7 +49,7 @@ export class MmapObject extends BackendObject implements StorageObject {
 
   private mapFile(): Buffer {
     try {
-      return mmap.map(this.capacity, 1 /* PROT_READ */, mmap.MAP_SHARED | mmap.MAP_POPULATE, this.fd, 0, mmap.MADV_NORMAL);
+      return mmap.map(this.capacity, 1 /* PROT_READ */, mmap.MAP_SHARED, this.fd, 0, mmap.MADV_NORMAL);
     } catch (error) {
       throw StorageError.from(error, this.path, 'mmap');
     }

@@ -34,6 +34,12 @@ export interface LogManagerOptions {
    * process's cleaner worker thread. Storage I/O stays on the main thread.
    */
   cleanerThreads?: number;
+  /**
+   * The config overrides of a topic whose logs are found on disk at open, as
+   * Kafka takes them from its metadata (a broker passes its topic store; an
+   * embedder its own record). Without it, found logs use the defaults.
+   */
+  topicConfigs?: (topic: string) => Record<string, unknown> | undefined;
   /** The clock of the logs and the cleaner (tests move it). */
   now?: () => number;
   warn?: (message: string) => void;
@@ -148,7 +154,8 @@ export class LogManager {
         continue;
       }
       const dir = await this.backend.openDirectory(join(root.path, entry));
-      const log = await Log.open(dir, this.configFor(), {
+      const topic = PARTITION_DIR.exec(entry)![1]!;
+      const log = await Log.open(dir, this.configFor(this.options.topicConfigs?.(topic)), {
         cleanShutdown,
         recoveryPoint: recoveryPoints.get(entry) ?? 0,
         logStartOffset: startOffsets.get(entry),
@@ -170,7 +177,13 @@ export class LogManager {
     return this.logs.get(`${topic}-${partition}`)?.log;
   }
 
-  /** The partition's log, created in the root holding the fewest partitions if new. */
+  /** Applies a topic's config overrides (Kafka's names) to every open log of it, as AlterConfigs does. */
+  setTopicConfig(topic: string, overrides: Record<string, unknown>): void {
+    const config = this.configFor(overrides);
+    for (const [key, { log }] of this.logs) if (PARTITION_DIR.exec(key)![1] === topic) log.config = config;
+  }
+
+  /** The partition's log, created in the root holding the fewest partitions if new; `topicConfig` applies to a new log (see setTopicConfig to change it). */
   async getOrCreateLog(topic: string, partition: number, topicConfig: Record<string, unknown> = {}): Promise<Log> {
     const key = `${topic}-${partition}`;
     const existing = this.logs.get(key);

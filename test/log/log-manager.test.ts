@@ -77,3 +77,25 @@ describe('LogManager', () => {
     expect(existsSync(join(cwd, 'data', 'orders-0', '00000000000000000000.log'))).toBe(true);
   });
 });
+
+describe('LogManager topic configs', () => {
+  it('opens found logs with the configs the embedder keeps, and applies new ones to every partition', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-topic-configs-'));
+    try {
+      let manager = await LogManager.open({ logDirs: [dir], retentionCheckIntervalMs: 0, cleanerEnable: false });
+      await manager.getOrCreateLog('orders', 0, { 'retention.ms': 1000 });
+      await manager.getOrCreateLog('orders', 1, { 'retention.ms': 1000 });
+      await manager.close();
+      manager = await LogManager.open({ logDirs: [dir], retentionCheckIntervalMs: 0, cleanerEnable: false, topicConfigs: (topic) => (topic === 'orders' ? { 'retention.ms': 1000 } : undefined) });
+      expect(manager.getLog('orders', 0)!.config.retentionMs).toBe(1000);
+      manager.setTopicConfig('orders', { 'retention.ms': 5000, 'cleanup.policy': 'compact' });
+      expect([0, 1].map((p) => [manager.getLog('orders', p)!.config.retentionMs, manager.getLog('orders', p)!.config.compact])).toEqual([
+        [5000, true],
+        [5000, true],
+      ]);
+      await manager.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
