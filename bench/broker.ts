@@ -9,6 +9,7 @@
 // for the librdkafka cases; without them only KafkaJS runs.
 // SAMSA_BENCH_SCALE (default 1) scales the record counts; SAMSA_BENCH_ROUNDS
 // (default 3) repeats each librdkafka case and reports the median.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -123,6 +124,8 @@ async function main(): Promise<void> {
           }
         }
       }
+      // Latency at a steady rate, not under the write-back of the gigabytes just produced: flush the page cache first.
+      spawnSync('sync');
       for (const acks of ['1', 'all']) {
         const topic = await newTopic(1);
         const l = rdkafka(bin, ['latency', bootstrap, topic, '10000', String(5 * SCALE), '100', acks]);
