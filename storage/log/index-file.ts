@@ -1,15 +1,23 @@
 import type { StorageObject } from '../backend/storage-backend.js';
 
+/** Entries are written to the backend a block at a time, not one system call each. */
+const WRITE_BLOCK_BYTES = 4096;
+
 /**
  * What the offset and time indexes share: fixed-size entries kept in memory
- * (for binary search) and appended to a backend object. Entries must grow
- * strictly by their search key. On open, entries past the first one that
- * does not grow are a preallocated or torn tail (zeros after a crash) and
- * are dropped, as Kafka's sanity check does.
+ * (for binary search) and appended to a backend object in blocks, and on
+ * flush and close. Entries not yet written are only lost in a crash, after
+ * which recovery rebuilds the indexes of every segment past the recovery
+ * point (as Kafka, whose mmapped indexes are not synced either). Entries
+ * must grow strictly by their search key. On open, entries past the first
+ * one that does not grow are a preallocated or torn tail (zeros after a
+ * crash) and are dropped, as Kafka's sanity check does.
  */
 export abstract class IndexFile {
   protected entries: Buffer;
   protected count = 0;
+  /** Entries already written to the backend object. */
+  private persisted = 0;
 
   constructor(
     protected readonly object: StorageObject,
@@ -36,6 +44,7 @@ export abstract class IndexFile {
     // (Were it real, dropping it costs nothing: a lookup then starts at position 0.)
     if (this.count === 1 && this.isZeroEntry(0) && whole > 1) this.count = 0;
     if (this.object.size !== this.count * this.entrySize) await this.object.truncate(this.count * this.entrySize);
+    this.persisted = this.count;
   }
 
   private isZeroEntry(index: number): boolean {
@@ -67,7 +76,15 @@ export abstract class IndexFile {
     this.reserve(this.count + 1);
     entry.copy(this.entries, this.count * this.entrySize);
     this.count++;
-    await this.object.append(entry);
+    if ((this.count - this.persisted) * this.entrySize >= WRITE_BLOCK_BYTES) await this.persist();
+  }
+
+  /** Writes the entries not yet written, as one append. */
+  private async persist(): Promise<void> {
+    if (this.persisted >= this.count) return;
+    const upTo = this.count;
+    await this.object.append(this.entries.subarray(this.persisted * this.entrySize, upTo * this.entrySize));
+    this.persisted = upTo;
   }
 
   /** Index of the last entry whose key is ≤ `key`, or -1. */
@@ -91,14 +108,19 @@ export abstract class IndexFile {
   protected async keep(entries: number): Promise<void> {
     if (entries >= this.count) return;
     this.count = entries;
-    await this.object.truncate(entries * this.entrySize);
+    if (this.persisted > entries) {
+      this.persisted = entries;
+      await this.object.truncate(entries * this.entrySize);
+    }
   }
 
   async flush(): Promise<void> {
+    await this.persist();
     await this.object.flush();
   }
 
   async close(): Promise<void> {
+    await this.persist();
     await this.object.close();
   }
 }
