@@ -49,6 +49,11 @@ export function runRdkafka(bin: string, args: string[]): Record<string, number> 
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
 }
 
+/** librdkafka's max.partition.fetch.bytes for the benches: about 10 MiB per fetch whatever the partition count (larger per-partition fetches cost librdkafka more than they save), at least Kafka's 1 MiB default. */
+export function partitionFetchBytes(partitions: number): number {
+  return Math.max(1 << 20, Math.floor((10 << 20) / partitions));
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;

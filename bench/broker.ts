@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
-import { compileRdkafkaBench, kafkajsConsumeRate, median, runRdkafka as rdkafka, startBrokerProcess } from './broker-process.js';
+import { compileRdkafkaBench, kafkajsConsumeRate, median, partitionFetchBytes, runRdkafka as rdkafka, startBrokerProcess } from './broker-process.js';
 import { printTable } from './measure.js';
 
 const SCALE = Number(process.env.SAMSA_BENCH_SCALE ?? 1);
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
               const p = rdkafka(bin, ['produce', bootstrap, topic, String(partitions), String(count), String(size), acks]);
               if (p.failed) throw new Error(`${p.failed} records failed`);
               produced.push(p.records! / p.seconds!);
-              const c = rdkafka(bin, ['consume', bootstrap, topic, String(partitions), String(count)]);
+              const c = rdkafka(bin, ['consume', bootstrap, topic, String(partitions), String(count), String(partitionFetchBytes(partitions))]);
               consumed.push(c.records! / c.seconds!);
               await admin.deleteTopics({ topics: [topic] });
             }

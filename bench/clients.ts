@@ -19,7 +19,7 @@ import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { Admin } from '../src/clients/admin/admin.js';
 import { Consumer } from '../src/clients/consumer/consumer.js';
 import { Producer } from '../src/clients/producer/producer.js';
-import { compileRdkafkaBench, kafkajsConsumeRate, median, runRdkafka, startBrokerProcess } from './broker-process.js';
+import { compileRdkafkaBench, kafkajsConsumeRate, median, partitionFetchBytes, runRdkafka, startBrokerProcess } from './broker-process.js';
 import { printTable } from './measure.js';
 
 const SCALE = Number(process.env.SAMSA_BENCH_SCALE ?? 1);
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
           add({ client: 'samsa', case: 'consume', acks: '-', partitions, records: samsaCount, recordsPerSec: await samsaConsume(broker.bootstrap, consumeTopic, samsaCount, partitions) });
           add({ client: 'kafkajs', case: 'consume', acks: '-', partitions, records: samsaCount, recordsPerSec: await kafkajsConsumeRate(kafka, consumeTopic, samsaCount) });
           if (bin) {
-            const c = runRdkafka(bin, ['consume', broker.bootstrap, consumeTopic, String(partitions), String(samsaCount)]);
+            const c = runRdkafka(bin, ['consume', broker.bootstrap, consumeTopic, String(partitions), String(samsaCount), String(partitionFetchBytes(partitions))]);
             add({ client: 'librdkafka', case: 'consume', acks: '-', partitions, records: samsaCount, recordsPerSec: c.records! / c.seconds! });
           }
         }

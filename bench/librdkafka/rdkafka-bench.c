@@ -5,7 +5,7 @@
  *
  *   rdkafka-bench produce <brokers> <topic> <partitions> <count> <size> <acks>
  *   rdkafka-bench latency <brokers> <topic> <rate/s> <seconds> <size> <acks>
- *   rdkafka-bench consume <brokers> <topic> <partitions> <count>
+ *   rdkafka-bench consume <brokers> <topic> <partitions> <count> [max.partition.fetch.bytes]
  *
  * Prints one JSON line: records, seconds (and latency percentiles in ms).
  */
@@ -136,7 +136,7 @@ static int consume(char **argv) {
   set(conf, "group.id", "rdkafka-bench");
   set(conf, "enable.auto.commit", "false");
   set(conf, "fetch.max.bytes", "52428800");
-  set(conf, "max.partition.fetch.bytes", "10485760");
+  set(conf, "max.partition.fetch.bytes", argv[6] ? argv[6] : "1048576");
   set(conf, "queued.min.messages", "1000000");
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (!rk) {
