@@ -79,3 +79,6 @@ export type {
   CommittedOffset as GroupCommittedOffset,
   OffsetToCommit,
 } from './clients/admin/index.js';
+// The broker, for programs that run one in-process (tests, embedded use).
+export { Broker, type BrokerOptions } from './broker/broker.js';
+export { BrokerConfig, BROKER_CONFIG_KEYS } from './broker/broker-config.js';

@@ -80,3 +80,18 @@ describe('samsa broker', () => {
     }
   });
 });
+
+describe('the package entry', () => {
+  it('exports the broker for in-process use', async () => {
+    const samsa = await import('../../src/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-entry-'));
+    const broker = await samsa.Broker.start(new samsa.BrokerConfig({ 'broker.id': 3, listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir }), { log: () => {} });
+    try {
+      expect(broker.port).toBeGreaterThan(0);
+      expect(broker.context.brokerId).toBe(3);
+    } finally {
+      await broker.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
