@@ -237,7 +237,10 @@ export class Log {
   /**
    * Whole batches from the one holding `offset`, at most `maxBytes` unless the
    * first batch alone is larger, and not past `upToOffset` (the high watermark
-   * for consumers) when given.
+   * for consumers) when given. On the file backend the bytes are read into a
+   * buffer of `sharedBufferPool`: a reader done with them may hand them back
+   * with `sharedBufferPool.recycle(bytes)` (the broker does, once written to
+   * the socket), which spares the next read fresh memory.
    */
   async read(offset: number, maxBytes: number, upToOffset = this.logEndOffset): Promise<FetchData> {
     if (offset < this.logStartOffset || offset > this.logEndOffset) {
