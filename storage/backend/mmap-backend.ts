@@ -16,6 +16,10 @@ const MIN_CAPACITY = 64 * 1024 * 1024;
 const MIN_GROWTH = 16 * 1024 * 1024;
 const PAGE = mmap.PAGESIZE;
 
+// mmap-io takes the mapping's length as a signed 32-bit int: one mapping stays below 2 GiB,
+// which covers a segment of any size Kafka allows (segment.bytes ≤ 2^31 - 1) but the last page.
+const MAX_MAPPING = 2 ** 31 - PAGE;
+
 function roundToPage(n: number): number {
   return Math.ceil(n / PAGE) * PAGE;
 }
@@ -43,7 +47,7 @@ export class MmapObject extends BackendObject implements StorageObject {
     preallocate: number,
   ) {
     super(name, path, size);
-    this.capacity = roundToPage(Math.max(size, preallocate, MIN_CAPACITY));
+    this.capacity = Math.min(MAX_MAPPING, roundToPage(Math.max(size, preallocate, MIN_CAPACITY)));
     this.map = this.mapFile();
   }
 
@@ -58,7 +62,8 @@ export class MmapObject extends BackendObject implements StorageObject {
   /** Maps at least `end` bytes; the old mapping stays valid for slices still held by readers, GC unmaps it. */
   private ensureMapped(end: number): void {
     if (end <= this.capacity) return;
-    this.capacity = roundToPage(Math.max(end, this.capacity * 2, this.capacity + MIN_GROWTH));
+    if (end > MAX_MAPPING) throw new StorageError('RANGE', this.path, `an mmap object holds at most ${MAX_MAPPING} bytes; ${end} asked`);
+    this.capacity = Math.min(MAX_MAPPING, roundToPage(Math.max(end, this.capacity * 2, this.capacity + MIN_GROWTH)));
     this.map = this.mapFile();
   }
 
