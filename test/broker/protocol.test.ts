@@ -294,3 +294,25 @@ describe('broker shutdown with busy clients', () => {
     await b.stop();
   });
 });
+
+describe('topic configs reach new logs', () => {
+  it('creates a topic\'s first segment with its own segment.index.bytes', async () => {
+    const b = await startBroker({ 'num.partitions': 1 });
+    try {
+      const c = await RawClient.connect(b.port);
+      const res = await c.request('CreateTopics', 5, { topics: [{ name: 'small-index', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'segment.index.bytes', value: '4096' }] }], timeoutMs: 5000, validateOnly: false });
+      expect(res.topics[0].errorCode).toBe(0);
+      const log = b.broker.context.replicas.getPartition('small-index', 0)!.log;
+      expect(log.config.segmentIndexBytes).toBe(4096);
+      // 4096 bytes hold 512 offset index entries: the 513th rolls the segment.
+      for (let i = 0; i < 520; i++) {
+        const big = buildRecordBatch([{ value: Buffer.alloc(4100, 1) }]);
+        expect((await c.request('Produce', 9, produce('small-index', 0, big))).responses[0].partitionResponses[0].errorCode).toBe(0);
+      }
+      expect(log.segmentCount).toBeGreaterThan(1);
+      c.close();
+    } finally {
+      await b.stop();
+    }
+  });
+});

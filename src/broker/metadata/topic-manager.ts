@@ -70,7 +70,7 @@ export class TopicManager {
 
   private async openPartitions(topic: TopicInfo, from: number): Promise<void> {
     const config = this.logConfig(topic);
-    for (let p = from; p < topic.replicas.length; p++) await this.replicas.becomeLeader(topic.name, p, topic.replicas[p]!, config);
+    for (let p = from; p < topic.replicas.length; p++) await this.replicas.becomeLeader(topic.name, p, topic.replicas[p]!, config, topic.configs);
   }
 
   /** Checks a creation and returns the resolved partition count, replication factor and log config; throws KafkaError. */

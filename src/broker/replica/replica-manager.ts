@@ -21,12 +21,16 @@ export class ReplicaManager {
     return this.partitions.get(`${topic}-${index}`);
   }
 
-  /** Opens (creating if new) the partition's log and makes this broker its leader. */
-  async becomeLeader(topic: string, index: number, replicas: number[], config: LogConfig): Promise<Partition> {
+  /**
+   * Opens (creating if new) the partition's log and makes this broker its
+   * leader. `overrides` are the topic's own configs, so a new log's first
+   * segment is created with them; `config` is what they resolve to.
+   */
+  async becomeLeader(topic: string, index: number, replicas: number[], config: LogConfig, overrides: Record<string, unknown> = {}): Promise<Partition> {
     const key = `${topic}-${index}`;
     const existing = this.partitions.get(key);
     if (existing) return existing;
-    const log = await this.logManager.getOrCreateLog(topic, index);
+    const log = await this.logManager.getOrCreateLog(topic, index, overrides);
     log.config = config;
     const partition = new Partition(topic, index, log, replicas, this.brokerId);
     this.partitions.set(key, partition);
