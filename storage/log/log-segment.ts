@@ -34,7 +34,6 @@ export class LogSegment {
   rollingBasedTimestamp = -1;
   /** When this segment object was created or opened: the clock for segment.ms when records carry no timestamps. */
   readonly createdMs = Date.now();
-  private readonly header = Buffer.alloc(RECORD_BATCH_OVERHEAD);
 
   private constructor(
     readonly baseOffset: number,
@@ -69,11 +68,14 @@ export class LogSegment {
     for (const batch of batches) await this.track(batch, start + batch.start);
   }
 
-  /** Reads the batch header at `position` into a reused buffer; undefined past the end. */
+  /** Reads the batch header at `position`; undefined past the end. */
   private async headerAt(position: number): Promise<RecordBatchView | undefined> {
     if (this.log.size - position < RECORD_BATCH_OVERHEAD) return undefined;
-    await this.log.readInto(position, this.header);
-    return new RecordBatchView(this.header);
+    // A buffer per call: reads of one segment run concurrently (fetches, the cleaner, the coordinator's
+    // loads) and interleave at every await, so a shared one would be overwritten under a caller's view.
+    const header = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD);
+    await this.log.readInto(position, header);
+    return new RecordBatchView(header);
   }
 
   /** Byte position of the first batch whose last offset is ≥ `offset`, or -1. */
