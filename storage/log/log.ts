@@ -183,14 +183,14 @@ export class Log {
     }
     const baseOffset = this.logEndOffset;
     let next = baseOffset;
+    let incomingMaxTimestamp = -1;
     for (const batch of batches) {
       batch.setBaseOffset(next);
       next = batch.nextOffset;
       if (options.leaderEpoch !== undefined) batch.setPartitionLeaderEpoch(options.leaderEpoch);
       if (this.config.logAppendTime) batch.setMaxTimestamp(TimestampType.LogAppendTime, now);
+      incomingMaxTimestamp = Math.max(incomingMaxTimestamp, batch.maxTimestamp);
     }
-    let incomingMaxTimestamp = -1;
-    for (const batch of batches) incomingMaxTimestamp = Math.max(incomingMaxTimestamp, batch.maxTimestamp);
     await this.maybeRoll(records.length, next - 1, incomingMaxTimestamp, now);
     if (options.leaderEpoch !== undefined) await this.leaderEpochs.assign(options.leaderEpoch, baseOffset);
     await this.active.append(records, batches);
@@ -206,11 +206,10 @@ export class Log {
   private checkTimestamps(batches: readonly RecordBatchView[], now: number): void {
     const before = this.config.timestampBeforeMaxMs;
     const after = this.config.timestampAfterMaxMs;
+    const outside = (t: number) => t >= 0 && (now - t > before || t - now > after); // -1: no timestamp sent
     for (const batch of batches) {
-      for (const t of [batch.baseTimestamp, batch.maxTimestamp]) {
-        if (t < 0) continue; // -1: the producer sent no timestamp
-        if (now - t > before || t - now > after) throw new InvalidTimestampError(t, now);
-      }
+      if (outside(batch.baseTimestamp)) throw new InvalidTimestampError(batch.baseTimestamp, now);
+      if (outside(batch.maxTimestamp)) throw new InvalidTimestampError(batch.maxTimestamp, now);
     }
   }
 

@@ -21,29 +21,14 @@ interface Run {
   stderr: string;
 }
 
-function runOnce(args: string[], env: Record<string, string>): Promise<Run> {
+/** Runs `samsa consumer-groups …` as a child process, asynchronously: the broker it talks to runs in this process. */
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['dist/src/cli/main.js', 'consumer-groups', ...args], { cwd: root, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       const status = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       resolve({ status, stdout, stderr });
     });
   });
-}
-
-/** Node failing to load dist/ (another test run recompiling it at that moment) rather than the command failing. */
-const LOAD_FAILURE = /^file:\/\/\/.*\.js:\d+$|ERR_MODULE_NOT_FOUND|^SyntaxError: /m;
-
-/**
- * Runs `samsa consumer-groups …` as a child process. Asynchronously: the
- * broker it talks to runs in this process. Nothing runs before every module
- * has loaded, so a run that failed to load is simply run again.
- */
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  for (let attempt = 1; ; attempt++) {
-    const run = await runOnce(args, env);
-    if (run.status === 0 || run.stdout !== '' || !LOAD_FAILURE.test(run.stderr) || attempt === 10) return run;
-    await sleep(500);
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
