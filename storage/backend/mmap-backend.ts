@@ -77,6 +77,10 @@ export class MmapObject extends BackendObject implements StorageObject {
   }
 
   async append(bytes: Uint8Array): Promise<number> {
+    return this.appendSync(bytes);
+  }
+
+  appendSync(bytes: Uint8Array): number {
     this.check();
     const position = this.size;
     this.writeFully(position, bytes, 'append');

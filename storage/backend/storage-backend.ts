@@ -46,6 +46,12 @@ export interface StorageObject {
   readonly size: number;
   /** Appends bytes; resolves with the position they start at. */
   append(bytes: Uint8Array): Promise<number>;
+  /**
+   * The same, returning at once: offered by backends whose writes are plain
+   * system calls (file, mmap), so the log's hot path need not wait a
+   * microtask per object it writes. Absent on LevelDB.
+   */
+  appendSync?(bytes: Uint8Array): number;
   /** Overwrites bytes at a position inside the object (index entries, in-place fixes). */
   write(position: number, bytes: Uint8Array): Promise<void>;
   /**

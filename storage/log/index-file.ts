@@ -72,18 +72,38 @@ export abstract class IndexFile {
     this.entries = grown;
   }
 
-  protected async appendEntry(entry: Buffer): Promise<void> {
+  /**
+   * Adds an entry in memory. A full block is written at once where the
+   * backend writes synchronously; elsewhere `writeFullBlock` writes it.
+   */
+  protected addEntry(entry: Buffer): void {
     this.reserve(this.count + 1);
     entry.copy(this.entries, this.count * this.entrySize);
     this.count++;
-    if ((this.count - this.persisted) * this.entrySize >= WRITE_BLOCK_BYTES) await this.persist();
+    if (this.blockDue && this.object.appendSync) {
+      this.object.appendSync(this.unpersisted());
+      this.persisted = this.count;
+    }
+  }
+
+  private get blockDue(): boolean {
+    return (this.count - this.persisted) * this.entrySize >= WRITE_BLOCK_BYTES;
+  }
+
+  private unpersisted(): Buffer {
+    return this.entries.subarray(this.persisted * this.entrySize, this.count * this.entrySize);
+  }
+
+  /** Writes a block of added entries if one is due (only ever on backends without synchronous appends). */
+  async writeFullBlock(): Promise<void> {
+    if (this.blockDue) await this.persist();
   }
 
   /** Writes the entries not yet written, as one append. */
   private async persist(): Promise<void> {
     if (this.persisted >= this.count) return;
     const upTo = this.count;
-    await this.object.append(this.entries.subarray(this.persisted * this.entrySize, upTo * this.entrySize));
+    await this.object.append(this.unpersisted());
     this.persisted = upTo;
   }
 

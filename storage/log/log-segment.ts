@@ -63,9 +63,24 @@ export class LogSegment {
    * Index entries are added every index.interval.bytes, per batch.
    */
   async append(bytes: Buffer, batches: readonly RecordBatchView[]): Promise<void> {
-    const start = await this.log.append(bytes);
+    this.appended(await this.log.append(bytes), batches);
+    await this.offsetIndex.writeFullBlock();
+    await this.timeIndex.writeFullBlock();
+  }
+
+  /** Whether `appendSync` is available: the backend writes with plain system calls (file, mmap). */
+  get canAppendSync(): boolean {
+    return this.log.appendSync !== undefined;
+  }
+
+  /** `append` completed before returning, on backends that can (`canAppendSync`). */
+  appendSync(bytes: Buffer, batches: readonly RecordBatchView[]): void {
+    this.appended(this.log.appendSync!(bytes), batches);
+  }
+
+  private appended(start: number, batches: readonly RecordBatchView[]): void {
     if (start === 0) this.rollingBasedTimestamp = batches[0]?.maxTimestamp ?? -1;
-    for (const batch of batches) await this.track(batch, start + batch.start);
+    for (const batch of batches) this.track(batch, start + batch.start);
   }
 
   /** Reads the batch header at `position`; undefined past the end. */
@@ -149,23 +164,25 @@ export class LogSegment {
         throw error;
       }
       if (batch.baseOffset < this.nextOffset) break; // offsets must grow
-      await this.track(batch, position);
+      this.track(batch, position);
       position += batch.sizeInBytes;
     }
+    await this.offsetIndex.writeFullBlock();
+    await this.timeIndex.writeFullBlock();
     const cut = size - position;
     if (cut > 0) await this.log.truncate(position);
     return cut;
   }
 
   /** Index bookkeeping for a batch now in the log at `position`. */
-  private async track(batch: RecordBatchView, position: number): Promise<void> {
+  private track(batch: RecordBatchView, position: number): void {
     if (batch.maxTimestamp > this.maxTimestamp) {
       this.maxTimestamp = batch.maxTimestamp;
       this.offsetOfMaxTimestamp = batch.lastOffset;
     }
     if (this.bytesSinceLastIndexEntry > this.config.indexIntervalBytes) {
-      await this.offsetIndex.append(batch.lastOffset, position);
-      await this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      this.offsetIndex.add(batch.lastOffset, position);
+      this.timeIndex.maybeAdd(this.maxTimestamp, this.offsetOfMaxTimestamp);
       this.bytesSinceLastIndexEntry = 0;
     }
     this.bytesSinceLastIndexEntry += batch.sizeInBytes;

@@ -50,6 +50,8 @@ export class Log {
   private readonly pendingDeletes: NodeJS.Timeout[] = [];
   private flushing: Promise<void> | undefined;
   private appendTail: Promise<unknown> = Promise.resolve();
+  /** Appends started on the asynchronous path and not yet settled: while any is, the next one queues behind. */
+  private appendsInFlight = 0;
   /** Idempotent producers' epochs and recent sequence numbers. */
   readonly producerState = new ProducerStateManager();
   /** How many flushes ran (group commit makes this far fewer than durable appends). */
@@ -161,13 +163,30 @@ export class Log {
    */
   append(records: Buffer, options: { leaderEpoch?: number } = {}): Promise<AppendInfo> {
     // Appends run one at a time: offsets are assigned from the log end, which
-    // only the previous append's write moves.
-    const run = this.appendTail.then(() => this.appendNow(records, options));
-    this.appendTail = run.catch(() => undefined);
+    // only the previous append's write moves. With none in flight the append
+    // runs at once, and on the file and mmap backends it usually completes
+    // before returning (no roll, no new leader epoch, no flush due).
+    if (this.appendsInFlight > 0) return this.inFlight(this.appendTail.then(() => this.appendNow(records, options)));
+    let done: AppendInfo | Promise<AppendInfo>;
+    try {
+      done = this.appendNow(records, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return done instanceof Promise ? this.inFlight(done) : Promise.resolve(done);
+  }
+
+  private inFlight(run: Promise<AppendInfo>): Promise<AppendInfo> {
+    this.appendsInFlight++;
+    const settled = () => {
+      this.appendsInFlight--;
+    };
+    this.appendTail = run.then(settled, settled);
     return run;
   }
 
-  private async appendNow(records: Buffer, options: { leaderEpoch?: number }): Promise<AppendInfo> {
+  /** Validates, assigns offsets and writes: synchronously when the active segment can, else asynchronously. */
+  private appendNow(records: Buffer, options: { leaderEpoch?: number }): AppendInfo | Promise<AppendInfo> {
     const batches = validateBatches(records);
     for (const batch of batches) {
       if (batch.sizeInBytes > this.config.maxMessageBytes) throw new RecordTooLargeError(batch.sizeInBytes, this.config.maxMessageBytes);
@@ -191,15 +210,34 @@ export class Log {
       if (this.config.logAppendTime) batch.setMaxTimestamp(TimestampType.LogAppendTime, now);
       incomingMaxTimestamp = Math.max(incomingMaxTimestamp, batch.maxTimestamp);
     }
-    await this.maybeRoll(records.length, next - 1, incomingMaxTimestamp, now);
-    if (options.leaderEpoch !== undefined) await this.leaderEpochs.assign(options.leaderEpoch, baseOffset);
+    const info: AppendInfo = { baseOffset, lastOffset: next - 1, logAppendTimeMs: this.config.logAppendTime ? now : -1 };
+    const roll = this.rollDue(records.length, next - 1, incomingMaxTimestamp, now);
+    const newEpoch = options.leaderEpoch !== undefined && options.leaderEpoch > this.leaderEpochs.latestEpoch;
+    if (roll || newEpoch || !this.active.canAppendSync) return this.appendAsync(records, batches, info, roll, options.leaderEpoch, now);
+    this.active.appendSync(records, batches);
+    this.appended(batches);
+    return this.flushDue(now) ? this.syncTo().then(() => info) : info;
+  }
+
+  private async appendAsync(records: Buffer, batches: readonly RecordBatchView[], info: AppendInfo, roll: boolean, leaderEpoch: number | undefined, now: number): Promise<AppendInfo> {
+    if (roll) await this.roll();
+    if (leaderEpoch !== undefined) await this.leaderEpochs.assign(leaderEpoch, info.baseOffset);
     await this.active.append(records, batches);
+    this.appended(batches);
+    if (this.flushDue(now)) await this.syncTo();
+    return info;
+  }
+
+  private appended(batches: readonly RecordBatchView[]): void {
     for (const batch of batches) {
       this.unflushedMessages += batch.recordCount;
       this.producerState.update(batch);
     }
-    if (this.unflushedMessages >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs) await this.syncTo();
-    return { baseOffset, lastOffset: next - 1, logAppendTimeMs: this.config.logAppendTime ? now : -1 };
+  }
+
+  /** flush.messages or flush.ms reached (by default neither ever is: the page cache is trusted, as Kafka does). */
+  private flushDue(now: number): boolean {
+    return this.unflushedMessages >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs;
   }
 
   /** CreateTime bounds, checked on each batch's first and largest timestamp (no record decoding). */
@@ -213,9 +251,10 @@ export class Log {
     }
   }
 
-  private async maybeRoll(incomingBytes: number, lastOffset: number, incomingMaxTimestamp: number, now: number): Promise<void> {
+  /** Whether the incoming batches need a new segment: size, age, a full index or relative offsets that would overflow. */
+  private rollDue(incomingBytes: number, lastOffset: number, incomingMaxTimestamp: number, now: number): boolean {
     const active = this.active;
-    if (active.size === 0) return;
+    if (active.size === 0) return false;
     const jitter = this.config.segmentJitterMs;
     const full = active.size + incomingBytes > this.config.segmentBytes;
     // As Kafka: the time between the first batch's timestamp and the incoming one's; wall-clock age when records carry none.
@@ -223,7 +262,7 @@ export class Log {
     const old = waited > this.config.segmentMs - jitter;
     const indexFull = active.offsetIndex.isFull || active.timeIndex.isFull;
     const overflow = lastOffset - active.baseOffset > MAX_RELATIVE_OFFSET;
-    if (full || old || indexFull || overflow) await this.roll();
+    return full || old || indexFull || overflow;
   }
 
   /** Starts a new active segment at the log end offset. */

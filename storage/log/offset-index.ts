@@ -30,14 +30,15 @@ export class OffsetIndex extends IndexFile {
     return this.count === 0 ? this.baseOffset : this.baseOffset + this.keyAt(this.count - 1);
   }
 
-  async append(offset: number, position: number): Promise<void> {
+  /** Adds an entry (written to the backend a block at a time: see IndexFile). */
+  add(offset: number, position: number): void {
     const relative = offset - this.baseOffset;
     if (this.count > 0 && relative <= this.keyAt(this.count - 1)) {
       throw new RangeError(`offset ${offset} is not after the index's last offset ${this.lastOffset}`);
     }
     this.scratch.writeInt32BE(relative, 0);
     this.scratch.writeInt32BE(position, 4);
-    await this.appendEntry(this.scratch);
+    this.addEntry(this.scratch);
   }
 
   /** The last entry at or before `offset`; the segment start when there is none. */

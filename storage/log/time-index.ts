@@ -32,11 +32,11 @@ export class TimeIndex extends IndexFile {
   }
 
   /** Adds an entry only when the timestamp grows past the last one, as Kafka does. */
-  async maybeAppend(timestamp: number, offset: number): Promise<void> {
+  maybeAdd(timestamp: number, offset: number): void {
     if (this.count > 0 && timestamp <= this.lastTimestamp) return;
     writeInt64(this.scratch, 0, timestamp);
     this.scratch.writeInt32BE(offset - this.baseOffset, 8);
-    await this.appendEntry(this.scratch);
+    this.addEntry(this.scratch);
   }
 
   /** The last entry whose timestamp is ≤ `timestamp`; undefined when none is. */
