@@ -5,6 +5,7 @@ import { lockDirectory, LOCK_FILE } from './directory-lock.js';
 import type { LogDirectory, OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
 import { StorageError } from './storage-error.js';
 import { sharedBufferPool } from './buffer-pool.js';
+import { readFully, writeFully } from './fd-io.js';
 
 /** A fixed-size name check: objects are flat names inside their directory. */
 export function checkObjectName(dir: string, name: string): string {
@@ -32,24 +33,15 @@ export class FileObject extends BackendObject implements StorageObject {
   appendSync(bytes: Uint8Array): number {
     this.check();
     const position = this.size;
-    this.writeFully(position, bytes, 'append');
+    writeFully(this.fd, this.path, position, bytes, 'append');
     this.size = position + bytes.length;
     return position;
   }
 
   async write(position: number, bytes: Uint8Array): Promise<void> {
     this.checkWrite(position);
-    this.writeFully(position, bytes, 'write');
+    writeFully(this.fd, this.path, position, bytes, 'write');
     this.size = Math.max(this.size, position + bytes.length);
-  }
-
-  private writeFully(position: number, bytes: Uint8Array, action: string): void {
-    let done = 0;
-    try {
-      while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, position + done);
-    } catch (error) {
-      throw StorageError.from(error, this.path, action);
-    }
   }
 
   async read(position: number, length: number): Promise<Buffer> {
@@ -68,17 +60,8 @@ export class FileObject extends BackendObject implements StorageObject {
   private readIntoSync(position: number, target: Uint8Array, offset: number, length: number): number {
     this.check();
     const wanted = Math.max(0, Math.min(length, this.size - position));
-    let done = 0;
-    try {
-      while (done < wanted) {
-        const n = fs.readSync(this.fd, target, offset + done, wanted - done, position + done);
-        if (n === 0) throw new StorageError('CORRUPT', this.path, `file ends at ${position + done}, expected ${this.size} bytes`);
-        done += n;
-      }
-    } catch (error) {
-      throw StorageError.from(error, this.path, 'read');
-    }
-    return done;
+    readFully(this.fd, this.path, position, target, offset, wanted, this.size);
+    return wanted;
   }
 
   async truncate(size: number): Promise<void> {

@@ -1,0 +1,29 @@
+import * as fs from 'node:fs';
+import { StorageError } from './storage-error.js';
+
+/** pwrite until every byte is written (a short write is retried from where it stopped). */
+export function writeFully(fd: number, path: string, position: number, bytes: Uint8Array, action: string): void {
+  let done = 0;
+  try {
+    while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
+  } catch (error) {
+    throw StorageError.from(error, path, action);
+  }
+}
+
+/**
+ * pread of exactly `length` bytes, which the caller knows the file holds: an
+ * early end of file means the file shrank under us, a CORRUPT StorageError.
+ */
+export function readFully(fd: number, path: string, position: number, target: Uint8Array, offset: number, length: number, expectedSize: number): void {
+  let done = 0;
+  try {
+    while (done < length) {
+      const n = fs.readSync(fd, target, offset + done, length - done, position + done);
+      if (n === 0) throw new StorageError('CORRUPT', path, `file ends at ${position + done}, expected ${expectedSize} bytes`);
+      done += n;
+    }
+  } catch (error) {
+    throw StorageError.from(error, path, 'read');
+  }
+}
