@@ -62,6 +62,19 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
     await object.close();
   });
 
+  it('reads large ranges into a buffer, at offsets and past the end (mmap copies these by pread)', async () => {
+    const object = await dir.open('big', { create: true });
+    const size = 300_000;
+    for (let at = 0; at < size; at += 16384) await object.append(pattern(at, Math.min(16384, size - at)));
+    const target = Buffer.alloc(200_000);
+    expect(await object.readInto(12345, target)).toBe(200_000);
+    expect(target.equals(pattern(12345, 200_000))).toBe(true);
+    expect(await object.readInto(250_000, target, 1000, 100_000)).toBe(50_000);
+    expect(target.subarray(1000, 51_000).equals(pattern(250_000, 50_000))).toBe(true);
+    expect(await object.readInto(size, target)).toBe(0);
+    await object.close();
+  });
+
   it('reads past the end return only what exists', async () => {
     const object = await dir.open('a', { create: true });
     await object.append(pattern(0, 100));
