@@ -51,8 +51,8 @@ const ROUND_BYTES = 4 * 1024 * 1024;
 
 /**
  * Appends of one batch shape beside raw fs.writeSync of the same bytes in the
- * same write sizes (the limit), measured in alternating rounds of 4 MiB so
- * that page-cache write-back, which swings this machine's write speed several
+ * same write sizes (the limit), measured in alternating rounds of 4 MiB, each
+ * side going first in turn, so that page-cache write-back, which swings this machine's write speed several
  * fold within minutes, weighs on both alike. Both are warmed up first.
  */
 async function appendCase(backend: string, recordSize: number, count: number, compression: string): Promise<void> {
@@ -71,14 +71,19 @@ async function appendCase(backend: string, recordSize: number, count: number, co
   }
   let logNs = 0n;
   let rawNs = 0n;
-  for (let done = 0; done < batches; done += perRound) {
-    const n = Math.min(perRound, batches - done);
-    let start = process.hrtime.bigint();
+  const raw = (n: number) => {
+    const start = process.hrtime.bigint();
     for (let i = 0; i < n; i++) fs.writeSync(fd, template);
     rawNs += process.hrtime.bigint() - start;
-    start = process.hrtime.bigint();
+  };
+  for (let done = 0, round = 0; done < batches; done += perRound, round++) {
+    const n = Math.min(perRound, batches - done);
+    // Which side goes first alternates, so neither always meets the other's write-back.
+    if (round % 2 === 0) raw(n);
+    const start = process.hrtime.bigint();
     for (let i = 0; i < n; i++) await log.append(template);
     logNs += process.hrtime.bigint() - start;
+    if (round % 2 === 1) raw(n);
   }
   fs.closeSync(fd);
   fs.rmSync(rawPath);
