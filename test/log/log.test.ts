@@ -100,6 +100,35 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('Log on the %s backend', (
     await log.close();
   });
 
+  it('keeps appends in call order when they are not awaited, across rolls, new leader epochs and rejected batches', async () => {
+    // On file and mmap most of these complete synchronously; a roll or a new epoch sends one down the
+    // asynchronous path, and the appends called meanwhile must queue behind it, not overtake it.
+    const log = await open(LogConfig.from({ 'storage.backend': name, 'segment.bytes': 3000, 'index.interval.bytes': 100 }));
+    const calls: Array<Promise<unknown>> = [];
+    const expected: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const corrupt = i % 17 === 5;
+      const bytes = batch(i, 1, undefined, 50 + (i % 7) * 40);
+      if (corrupt) bytes[bytes.length - 1] ^= 0xff; // the CRC no longer matches: rejected, nothing written
+      else expected.push(`v${i}`);
+      calls.push(log.append(bytes, { leaderEpoch: Math.floor(i / 30) }).then((info) => info.baseOffset, (error: Error) => error));
+    }
+    const results = await Promise.all(calls);
+    const offsets = results.filter((r): r is number => typeof r === 'number');
+    expect(offsets).toEqual(Array.from({ length: expected.length }, (_, i) => i));
+    expect(results.filter((r) => r instanceof CorruptRecordError).length).toBe(120 - expected.length);
+    expect(log.segmentCount).toBeGreaterThan(3);
+    const values: string[] = [];
+    for (let offset = 0; offset < log.logEndOffset; ) {
+      const read = await log.read(offset, 1 << 20);
+      values.push(...valuesOf(read.bytes));
+      offset = scanBatches(read.bytes).batches.at(-1)!.nextOffset;
+    }
+    expect(values).toEqual(expected);
+    expect(log.leaderEpochs.latestEpoch).toBe(3);
+    await log.close();
+  });
+
   it('finds offsets by timestamp through the time index', async () => {
     const log = await open(LogConfig.from({ 'segment.bytes': 3000, 'index.interval.bytes': 50 }));
     for (let i = 0; i < 60; i++) await log.append(batch(i, 2, 1000 + i * 10));
