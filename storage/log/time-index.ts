@@ -1,5 +1,5 @@
 import type { StorageObject } from '../backend/storage-backend.js';
-import { readInt64, writeInt64 } from '../record/int64.js';
+import { readInt64, writeInt64 } from '../record/big-endian.js';
 import { IndexFile } from './index-file.js';
 
 const ENTRY = 12; // timestamp int64 + relative offset int32

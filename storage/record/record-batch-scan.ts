@@ -1,4 +1,5 @@
 import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
+import { readInt32 } from './big-endian.js';
 import { BATCH_LENGTH, LOG_OVERHEAD, MIN_BATCH_LENGTH } from './record-batch-layout.js';
 import { RecordBatchView } from './record-batch-view.js';
 
@@ -10,7 +11,7 @@ import { RecordBatchView } from './record-batch-view.js';
  */
 export function sizeOfBatchAt(buffer: Buffer, position: number, end = buffer.length): number {
   if (end - position < LOG_OVERHEAD) return -1;
-  const batchLength = buffer.readInt32BE(position + BATCH_LENGTH);
+  const batchLength = readInt32(buffer, position + BATCH_LENGTH);
   if (batchLength < MIN_BATCH_LENGTH) {
     throw new CorruptRecordError(`batchLength ${batchLength} at byte ${position} is smaller than the ${MIN_BATCH_LENGTH}-byte minimum`);
   }

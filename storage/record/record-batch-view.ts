@@ -1,7 +1,7 @@
 import { CompressionType } from '../../codecs/codec.js';
 import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import { crc32c } from './crc32c.js';
-import { readInt64, writeInt64 } from './int64.js';
+import { readInt16, readInt32, readInt64, readUInt32, writeInt64 } from './big-endian.js';
 import * as L from './record-batch-layout.js';
 
 /**
@@ -22,23 +22,23 @@ export class RecordBatchView {
   }
   /** Bytes after the batchLength field. */
   get batchLength(): number {
-    return this.buffer.readInt32BE(this.start + L.BATCH_LENGTH);
+    return readInt32(this.buffer, this.start + L.BATCH_LENGTH);
   }
   /** The whole batch's size on the wire and on disk. */
   get sizeInBytes(): number {
     return L.LOG_OVERHEAD + this.batchLength;
   }
   get partitionLeaderEpoch(): number {
-    return this.buffer.readInt32BE(this.start + L.PARTITION_LEADER_EPOCH);
+    return readInt32(this.buffer, this.start + L.PARTITION_LEADER_EPOCH);
   }
   get magic(): number {
-    return this.buffer.readInt8(this.start + L.MAGIC);
+    return (this.buffer[this.start + L.MAGIC]! << 24) >> 24;
   }
   get crc(): number {
-    return this.buffer.readUInt32BE(this.start + L.CRC);
+    return readUInt32(this.buffer, this.start + L.CRC);
   }
   get attributes(): number {
-    return this.buffer.readInt16BE(this.start + L.ATTRIBUTES);
+    return readInt16(this.buffer, this.start + L.ATTRIBUTES);
   }
   get compression(): CompressionType {
     return this.attributes & L.COMPRESSION_MASK;
@@ -60,7 +60,7 @@ export class RecordBatchView {
     return this.hasDeleteHorizonMs ? this.baseTimestamp : L.NO_TIMESTAMP;
   }
   get lastOffsetDelta(): number {
-    return this.buffer.readInt32BE(this.start + L.LAST_OFFSET_DELTA);
+    return readInt32(this.buffer, this.start + L.LAST_OFFSET_DELTA);
   }
   get lastOffset(): number {
     return this.baseOffset + this.lastOffsetDelta;
@@ -78,13 +78,13 @@ export class RecordBatchView {
     return readInt64(this.buffer, this.start + L.PRODUCER_ID);
   }
   get producerEpoch(): number {
-    return this.buffer.readInt16BE(this.start + L.PRODUCER_EPOCH);
+    return readInt16(this.buffer, this.start + L.PRODUCER_EPOCH);
   }
   get baseSequence(): number {
-    return this.buffer.readInt32BE(this.start + L.BASE_SEQUENCE);
+    return readInt32(this.buffer, this.start + L.BASE_SEQUENCE);
   }
   get recordCount(): number {
-    return this.buffer.readInt32BE(this.start + L.RECORD_COUNT);
+    return readInt32(this.buffer, this.start + L.RECORD_COUNT);
   }
   /** The batch's bytes (a slice, no copy). */
   get bytes(): Buffer {

@@ -114,29 +114,31 @@ static napi_value throw_type_error(napi_env env, const char *message) {
   return NULL;
 }
 
-static bool is_undefined(napi_env env, napi_value value) {
+/* An optional index argument: when absent or undefined, *value keeps its default. */
+static bool optional_index(napi_env env, size_t argc, napi_value *argv, size_t at, uint32_t *value) {
+  if (argc <= at) return true;
+  if (napi_get_value_uint32(env, argv[at], value) == napi_ok) return true;
   napi_valuetype type;
-  return napi_typeof(env, value, &type) == napi_ok && type == napi_undefined;
+  return napi_typeof(env, argv[at], &type) == napi_ok && type == napi_undefined;
 }
 
-/* crc32c(bytes: Uint8Array, start?: number, end?: number): number — the checksum of bytes.subarray(start, end). */
+/*
+ * crc32c(bytes: Uint8Array, start?: number, end?: number): number — the
+ * checksum of bytes.subarray(start, end). Called once per batch on append and
+ * fetch paths, so it makes as few Node-API calls as it can.
+ */
 static napi_value crc32c(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return throw_type_error(env, "crc32c: bytes expected");
-  bool is_typed_array = false;
-  napi_is_typedarray(env, argv[0], &is_typed_array);
-  if (!is_typed_array) return throw_type_error(env, "crc32c: bytes must be a Uint8Array");
   napi_typedarray_type type;
   size_t length;
   void *data;
   if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_uint8_array)
     return throw_type_error(env, "crc32c: bytes must be a Uint8Array");
   uint32_t start = 0, end = (uint32_t)length;
-  if (argc >= 2 && !is_undefined(env, argv[1]) && napi_get_value_uint32(env, argv[1], &start) != napi_ok)
-    return throw_type_error(env, "crc32c: start must be a number");
-  if (argc >= 3 && !is_undefined(env, argv[2]) && napi_get_value_uint32(env, argv[2], &end) != napi_ok)
-    return throw_type_error(env, "crc32c: end must be a number");
+  if (!optional_index(env, argc, argv, 1, &start)) return throw_type_error(env, "crc32c: start must be a number");
+  if (!optional_index(env, argc, argv, 2, &end)) return throw_type_error(env, "crc32c: end must be a number");
   /* As Uint8Array.subarray does: the range is clamped to the bytes. */
   if (end > length) end = (uint32_t)length;
   if (start > end) start = end;
