@@ -1,4 +1,5 @@
 import type { StorageObject } from '../backend/storage-backend.js';
+import { readInt32 } from '../record/big-endian.js';
 import { IndexFile } from './index-file.js';
 
 const ENTRY = 8; // relative offset int32 + position int32
@@ -23,7 +24,7 @@ export class OffsetIndex extends IndexFile {
   }
 
   protected keyAt(i: number): number {
-    return this.entries.readInt32BE(i * ENTRY);
+    return readInt32(this.entries, i * ENTRY);
   }
 
   get lastOffset(): number {
@@ -45,7 +46,7 @@ export class OffsetIndex extends IndexFile {
   lookup(offset: number): OffsetPosition {
     const i = this.floor(offset - this.baseOffset);
     if (i < 0) return { offset: this.baseOffset, position: 0 };
-    return { offset: this.baseOffset + this.keyAt(i), position: this.entries.readInt32BE(i * ENTRY + 4) };
+    return { offset: this.baseOffset + this.keyAt(i), position: readInt32(this.entries, i * ENTRY + 4) };
   }
 
   /** Drops entries for offsets ≥ `offset`. */

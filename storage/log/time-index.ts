@@ -1,5 +1,5 @@
 import type { StorageObject } from '../backend/storage-backend.js';
-import { readInt64, writeInt64 } from '../record/big-endian.js';
+import { readInt32, readInt64, writeInt64 } from '../record/big-endian.js';
 import { IndexFile } from './index-file.js';
 
 const ENTRY = 12; // timestamp int64 + relative offset int32
@@ -43,13 +43,13 @@ export class TimeIndex extends IndexFile {
   lookup(timestamp: number): TimestampOffset | undefined {
     const i = this.floor(timestamp);
     if (i < 0) return undefined;
-    return { timestamp: this.keyAt(i), offset: this.baseOffset + this.entries.readInt32BE(i * ENTRY + 8) };
+    return { timestamp: this.keyAt(i), offset: this.baseOffset + readInt32(this.entries, i * ENTRY + 8) };
   }
 
   /** Drops entries that point at offsets ≥ `offset`. */
   async truncateTo(offset: number): Promise<void> {
     let keep = this.count;
-    while (keep > 0 && this.baseOffset + this.entries.readInt32BE((keep - 1) * ENTRY + 8) >= offset) keep--;
+    while (keep > 0 && this.baseOffset + readInt32(this.entries, (keep - 1) * ENTRY + 8) >= offset) keep--;
     await this.keep(keep);
   }
 }
