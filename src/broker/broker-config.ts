@@ -29,6 +29,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'fetch.max.bytes', type: 'int', defaultValue: '57671680', min: 1024, doc: 'most bytes one fetch response carries' },
   { name: 'max.incremental.fetch.session.cache.slots', type: 'int', defaultValue: '1000', min: 0, doc: 'incremental fetch sessions kept (KIP-227)' },
   { name: 'log.retention.check.interval.ms', type: 'long', defaultValue: '300000', min: 1, doc: 'how often retention runs' },
+  { name: 'producer.id.expiration.ms', type: 'int', defaultValue: '86400000', min: 1, doc: 'how long a partition remembers an idle idempotent producer (checked with retention)' },
   { name: 'log.flush.scheduler.interval.ms', type: 'long', defaultValue: LONG_MAX, doc: 'how often logs past flush.ms are flushed' },
   { name: 'log.flush.offset.checkpoint.interval.ms', type: 'int', defaultValue: '60000', min: 0, doc: 'how often recovery points are checkpointed' },
   { name: 'log.cleaner.enable', type: 'boolean', defaultValue: 'true', doc: 'run log compaction for topics with cleanup.policy=compact' },

@@ -49,6 +49,7 @@ export class Broker {
       logDirs: config.logDirs,
       defaults: config.topicDefaults,
       retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
+      producerIdExpirationMs: config.int('producer.id.expiration.ms'),
       cleanerEnable: config.bool('log.cleaner.enable'),
       cleanerBackoffMs: config.int('log.cleaner.backoff.ms'),
       cleanerThreads: config.int('log.cleaner.threads'),

@@ -1,12 +1,14 @@
-// `samsa dump-log <segment.log | partition dir> [--print-data-log]`: prints a
-// segment's batches (and with --print-data-log its records) the way Kafka's
-// kafka-dump-log.sh does, for looking at what is on disk.
+// `samsa dump-log <segment.log | .snapshot | partition dir> [--print-data-log]`:
+// prints a segment's batches (and with --print-data-log its records), or a
+// producer snapshot's entries, the way Kafka's kafka-dump-log.sh does, for
+// looking at what is on disk.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { codecFor } from '../../codecs/index.js';
 import { createBackend } from '../../storage/backend/index.js';
 import { LEVEL_DATABASE } from '../../storage/backend/level-backend.js';
-import { parseLogFileName } from '../../storage/log/log-file-names.js';
+import { parseLogFileName, parseSnapshotFileName } from '../../storage/log/log-file-names.js';
+import { decodeProducerSnapshot } from '../../storage/log/producer-snapshot.js';
 import { TimestampType } from '../../storage/record/record-batch-layout.js';
 import { scanBatches } from '../../storage/record/record-batch-scan.js';
 import type { RecordBatchView } from '../../storage/record/record-batch-view.js';
@@ -48,6 +50,32 @@ export function describeSegment(name: string, bytes: Buffer, printData: boolean,
   if (scan.partialBytes > 0) print(`Found ${scan.partialBytes} bytes of a partial batch at position ${scan.end}`);
 }
 
+/** A `.snapshot` file: one line per producer, its epoch and last batch. */
+export function describeSnapshot(name: string, bytes: Buffer, print: (line: string) => void): void {
+  print(`Dumping ${name}`);
+  let entries;
+  try {
+    entries = decodeProducerSnapshot(bytes, name);
+  } catch (error) {
+    print(`Found corrupt data: ${(error as Error).message}`);
+    return;
+  }
+  for (const e of entries) {
+    print(
+      `producerId: ${e.producerId} producerEpoch: ${e.epoch} coordinatorEpoch: ${e.coordinatorEpoch} ` +
+        `currentTxnFirstOffset: ${e.currentTxnFirstOffset < 0 ? 'None' : e.currentTxnFirstOffset} lastTimestamp: ${e.timestamp} ` +
+        `firstSequence: ${e.lastSequence - e.offsetDelta} lastSequence: ${e.lastSequence} lastOffset: ${e.lastOffset} offsetDelta: ${e.offsetDelta}`,
+    );
+  }
+}
+
+function describeFile(name: string, bytes: Buffer, printData: boolean, print: (line: string) => void): void {
+  if (parseSnapshotFileName(name) !== undefined) describeSnapshot(name, bytes, print);
+  else describeSegment(name, bytes, printData, print);
+}
+
+const dumped = (name: string) => parseLogFileName(name) !== undefined || parseSnapshotFileName(name) !== undefined;
+
 function timestampLabel(batch: RecordBatchView): string {
   return batch.timestampType === TimestampType.LogAppendTime ? 'LogAppendTime' : 'CreateTime';
 }
@@ -56,7 +84,7 @@ export async function dumpLog(args: string[], print: (line: string) => void = co
   const printData = args.includes('--print-data-log');
   const paths = args.filter((a) => !a.startsWith('--'));
   if (paths.length === 0) {
-    console.error('usage: samsa dump-log <segment.log | partition directory> … [--print-data-log]');
+    console.error('usage: samsa dump-log <segment.log | .snapshot | partition directory> … [--print-data-log]');
     return 2;
   }
   for (const path of paths) {
@@ -65,18 +93,16 @@ export async function dumpLog(args: string[], print: (line: string) => void = co
       return 1;
     }
     if (statSync(path).isFile()) {
-      describeSegment(basename(path), readFileSync(path), printData, print);
+      describeFile(basename(path), readFileSync(path), printData, print);
     } else if (existsSync(join(path, LEVEL_DATABASE))) {
       const dir = await createBackend('level').openDirectory(path);
       try {
-        for (const name of (await dir.list()).filter((n) => parseLogFileName(n) !== undefined)) describeSegment(name, await dir.readAll(name), printData, print);
+        for (const name of (await dir.list()).filter(dumped)) describeFile(name, await dir.readAll(name), printData, print);
       } finally {
         await dir.close();
       }
     } else {
-      for (const name of readdirSync(path).filter((n) => parseLogFileName(n) !== undefined).sort()) {
-        describeSegment(name, readFileSync(join(path, name)), printData, print);
-      }
+      for (const name of readdirSync(path).filter(dumped).sort()) describeFile(name, readFileSync(join(path, name)), printData, print);
     }
   }
   return 0;

@@ -6,4 +6,5 @@ export { OffsetIndex } from './offset-index.js';
 export { TimeIndex } from './time-index.js';
 export * from './log-manager.js';
 export { LeaderEpochCache } from './leader-epoch-cache.js';
+export { decodeProducerSnapshot, encodeProducerSnapshot, ProducerSnapshots, type ProducerSnapshotEntry } from './producer-snapshot.js';
 export * from './cleaner/index.js';

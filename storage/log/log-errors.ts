@@ -73,3 +73,14 @@ export class InvalidProducerEpochError extends Error {
     this.name = 'InvalidProducerEpochError';
   }
 }
+
+/** A producer state snapshot that cannot be read (Kafka's CorruptSnapshotException): it is deleted and state rebuilt from the log. */
+export class CorruptSnapshotError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path}: corrupt producer snapshot: ${reason}`);
+    this.name = 'CorruptSnapshotError';
+  }
+}

@@ -49,3 +49,16 @@ export function parseLogFileName(name: string): number | undefined {
   const m = /^(\d{20})\.log$/.exec(name);
   return m ? Number(m[1]) : undefined;
 }
+
+/** Producer state snapshots: `<offset>.snapshot`, the producers' state as of that offset. */
+export const SNAPSHOT_SUFFIX = '.snapshot';
+
+export function snapshotFileName(offset: number): string {
+  return baseName(offset) + SNAPSHOT_SUFFIX;
+}
+
+/** The offset a `.snapshot` file is named for, or undefined for other files. */
+export function parseSnapshotFileName(name: string): number | undefined {
+  const m = /^(\d{20})\.snapshot$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}

@@ -40,6 +40,8 @@ export interface LogManagerOptions {
    * embedder its own record). Without it, found logs use the defaults.
    */
   topicConfigs?: (topic: string) => Record<string, unknown> | undefined;
+  /** producer.id.expiration.ms: idempotent producers idle this long are forgotten, checked with retention (default 86400000, as Kafka). */
+  producerIdExpirationMs?: number;
   /** The clock of the logs and the cleaner (tests move it). */
   now?: () => number;
   warn?: (message: string) => void;
@@ -161,6 +163,7 @@ export class LogManager {
         logStartOffset: startOffsets.get(entry),
         warn: this.warn,
         now: this.options.now,
+        producerIdExpirationMs: this.options.producerIdExpirationMs,
       });
       this.logs.set(entry, { log, dir, root });
       root.logs.add(entry);
@@ -191,7 +194,7 @@ export class LogManager {
     if (!/^[a-zA-Z0-9._-]{1,249}$/.test(topic)) throw new RangeError(`invalid topic name '${topic}'`);
     const root = this.roots.reduce((a, b) => (b.logs.size < a.logs.size ? b : a));
     const dir = await this.backend.openDirectory(join(root.path, key));
-    const log = await Log.open(dir, this.configFor(topicConfig), { warn: this.warn, now: this.options.now });
+    const log = await Log.open(dir, this.configFor(topicConfig), { warn: this.warn, now: this.options.now, producerIdExpirationMs: this.options.producerIdExpirationMs });
     this.logs.set(key, { log, dir, root });
     root.logs.add(key);
     return log;
@@ -209,10 +212,13 @@ export class LogManager {
     if (this.cleanerOffsets.delete(key)) await this.writeCleanerCheckpoint(entry.root);
   }
 
-  /** Runs retention on every log now (the background timer calls this). */
+  /** Runs retention on every log now, and forgets expired idempotent producers (the background timer calls this). */
   async runRetention(): Promise<number> {
     let deleted = 0;
-    for (const { log } of this.logs.values()) deleted += await log.deleteRetainedSegments();
+    for (const { log } of this.logs.values()) {
+      deleted += await log.deleteRetainedSegments();
+      log.removeExpiredProducers();
+    }
     return deleted;
   }
 

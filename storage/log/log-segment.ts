@@ -125,6 +125,16 @@ export class LogSegment {
     return { bytes: bytes.subarray(0, end), firstOffset };
   }
 
+  /** The headers of the batches from the one holding `offset` to the segment's end (nothing else is read). */
+  async *headersFrom(offset: number): AsyncGenerator<RecordBatchView> {
+    let position = await this.positionOf(offset);
+    if (position < 0) return;
+    for (let header = await this.headerAt(position); header; header = await this.headerAt(position)) {
+      yield header;
+      position += header.sizeInBytes;
+    }
+  }
+
   /** Earliest batch whose max timestamp is ≥ `timestamp`: its position, via the time index. */
   async findByTimestamp(timestamp: number): Promise<RecordBatchView | undefined> {
     const entry = this.timeIndex.lookup(timestamp);

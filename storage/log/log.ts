@@ -5,8 +5,9 @@ import { validateBatches } from '../record/record-batch-scan.js';
 import { decodeRecords } from '../record/record.js';
 import type { RecordBatchView } from '../record/record-batch-view.js';
 import { recoverInterruptedSwaps } from './cleaner/swap-recovery.js';
-import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, logFileName, parseLogFileName, parseSegmentFileName, segmentFileNames, SWAP_SUFFIX, TIME_INDEX_SUFFIX } from './log-file-names.js';
-import { InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError } from './log-errors.js';
+import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, logFileName, parseLogFileName, parseSegmentFileName, parseSnapshotFileName, segmentFileNames, SWAP_SUFFIX, TIME_INDEX_SUFFIX } from './log-file-names.js';
+import { CorruptSnapshotError, InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError } from './log-errors.js';
+import { ProducerSnapshots } from './producer-snapshot.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { ProducerStateManager } from './producer-state.js';
 import { LogSegment } from './log-segment.js';
@@ -34,7 +35,11 @@ export interface OpenLogOptions {
   /** Where warnings go (truncations, foreign files); console.warn by default. */
   warn?: (message: string) => void;
   now?: () => number;
+  /** producer.id.expiration.ms: idempotent producers idle this long are forgotten (default one day, as Kafka). */
+  producerIdExpirationMs?: number;
 }
+
+const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
 
 const MAX_RELATIVE_OFFSET = 2 ** 31 - 1;
 
@@ -52,8 +57,9 @@ export class Log {
   private appendTail: Promise<unknown> = Promise.resolve();
   /** Appends started on the asynchronous path and not yet settled: while any is, the next one queues behind. */
   private appendsInFlight = 0;
-  /** Idempotent producers' epochs and recent sequence numbers. */
+  /** Idempotent producers' epochs and recent sequence numbers, persisted in `.snapshot` files. */
   readonly producerState = new ProducerStateManager();
+  private readonly snapshots: ProducerSnapshots;
   /** How many flushes ran (group commit makes this far fewer than durable appends). */
   flushCount = 0;
   private lastFlushMs: number;
@@ -83,8 +89,11 @@ export class Log {
     private readonly now: () => number,
     /** Leader epochs and the offsets they started at (leader-epoch-checkpoint). */
     readonly leaderEpochs: LeaderEpochCache,
+    private readonly warn: (message: string) => void,
+    readonly producerIdExpirationMs: number,
   ) {
     this.lastFlushMs = now();
+    this.snapshots = new ProducerSnapshots(dir);
   }
 
   static async open(dir: LogDirectory, config: LogConfig, options: OpenLogOptions = {}): Promise<Log> {
@@ -105,7 +114,7 @@ export class Log {
           warn(`${dir.path}: deleting orphaned index file ${name}, which has no log file`);
           await dir.delete(name);
         }
-      } else if (!/checkpoint$/.test(name)) {
+      } else if (!/checkpoint$/.test(name) && parseSnapshotFileName(name) === undefined) {
         warn(`${dir.path}: ignoring unexpected file ${name}`);
       }
     }
@@ -126,11 +135,45 @@ export class Log {
     const logStartOffset = options.logStartOffset ?? bases[0] ?? 0;
     if (segments.length === 0) segments.push(await LogSegment.open(dir, logStartOffset, config, true));
     const epochs = await LeaderEpochCache.load(dir);
-    const log = new Log(dir, config, segments, logStartOffset, recoveryPoint, now, epochs);
+    const log = new Log(dir, config, segments, logStartOffset, recoveryPoint, now, epochs, warn, options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS);
     await epochs.truncateFromEnd(log.logEndOffset); // epochs whose data recovery cut
     log.recoveryPoint = Math.min(recoveryPoint, log.logEndOffset);
     log.highWatermark = log.logEndOffset;
+    await log.rebuildProducerState(options.cleanShutdown !== false);
     return log;
+  }
+
+  /**
+   * Loads the newest producer snapshot at or below the log end offset and
+   * replays the batch headers after it. Snapshots past the end (data a
+   * recovery or truncation cut) and corrupt ones (with a warning) are deleted.
+   * Without a snapshot, a clean shutdown replays the last two segments (as
+   * Kafka does, not to scan a whole log written before snapshots existed),
+   * anything else the whole log.
+   */
+  private async rebuildProducerState(cleanShutdown: boolean): Promise<void> {
+    const end = this.logEndOffset;
+    await this.snapshots.deleteWhere((offset) => offset > end);
+    this.producerState.clear();
+    let from: number | undefined;
+    for (const offset of (await this.snapshots.offsets()).reverse()) {
+      try {
+        this.producerState.load(await this.snapshots.read(offset), this.now(), this.producerIdExpirationMs);
+        from = offset;
+        break;
+      } catch (error) {
+        if (!(error instanceof CorruptSnapshotError)) throw error;
+        this.warn(`${error.message}; deleting it and rebuilding producer state from the log`);
+        await this.snapshots.delete(offset);
+      }
+    }
+    from ??= cleanShutdown ? this.segments[Math.max(0, this.segments.length - 2)]!.baseOffset : this.segments[0]!.baseOffset;
+    for (const segment of this.segments) {
+      if (segment.nextOffset <= from) continue;
+      for await (const header of segment.headersFrom(Math.max(from, segment.baseOffset))) {
+        if (header.baseOffset >= from) this.producerState.update(header);
+      }
+    }
   }
 
   private get active(): LogSegment {
@@ -270,6 +313,8 @@ export class Log {
     const base = this.logEndOffset;
     if (this.active.baseOffset === base) return;
     this.segments.push(await LogSegment.open(this.dir, base, this.config, true));
+    // The producers as of the new segment's start: a restart replays only the batches after it.
+    await this.snapshots.write(base, this.producerState.snapshotEntries(), false);
   }
 
   /**
@@ -342,7 +387,7 @@ export class Log {
     if (offset < this.logStartOffset || offset > this.logEndOffset) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
     while (this.segments.length > 1 && this.active.baseOffset >= offset) await this.deleteSegment(this.segments.pop()!);
     await this.active.truncateTo(offset);
-    this.producerState.clear();
+    await this.rebuildProducerState(false);
     await this.leaderEpochs.truncateFromEnd(this.logEndOffset);
     this.highWatermark = Math.min(this.highWatermark, this.logEndOffset);
     this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
@@ -360,6 +405,7 @@ export class Log {
     this.highWatermark = offset;
     this.recoveryPoint = offset;
     this.producerState.clear();
+    await this.snapshots.deleteWhere(() => true);
     await this.leaderEpochs.clear();
   }
 
@@ -374,6 +420,7 @@ export class Log {
     this.logStartOffset = offset;
     while (this.segments.length > 1 && this.segments[1]!.baseOffset <= offset) await this.deleteSegment(this.segments.shift()!);
     await this.leaderEpochs.truncateFromStart(offset);
+    await this.forgetProducersBeforeStart();
     return this.logStartOffset;
   }
 
@@ -407,7 +454,20 @@ export class Log {
       await this.retireSegment(oldest);
       deleted++;
     }
+    if (deleted > 0) await this.forgetProducersBeforeStart();
     return deleted;
+  }
+
+  /** Producers whose last batch is gone, and the snapshots of deleted segments, go once the log start moves. */
+  private async forgetProducersBeforeStart(): Promise<void> {
+    this.producerState.removeBefore(this.logStartOffset);
+    const firstBase = this.segments[0]!.baseOffset;
+    await this.snapshots.deleteWhere((offset) => offset < firstBase);
+  }
+
+  /** Forgets idempotent producers idle past producer.id.expiration.ms (the LogManager calls this periodically). */
+  removeExpiredProducers(): void {
+    this.producerState.removeExpired(this.now(), this.producerIdExpirationMs);
   }
 
   /** Renames a segment's files to `.deleted` and removes them after file.delete.delay.ms. */
@@ -475,6 +535,8 @@ export class Log {
     for (const name of await this.dir.list()) if (name.endsWith(DELETED_SUFFIX)) await this.dir.delete(name);
     await this.syncTo();
     await this.flushing;
+    // The producers as of the log end, durably: the next open replays nothing.
+    await this.snapshots.write(this.logEndOffset, this.producerState.snapshotEntries(), true);
     for (const segment of this.segments) await segment.close();
   }
 

@@ -1,5 +1,6 @@
 import type { RecordBatchView } from '../record/record-batch-view.js';
 import { InvalidProducerEpochError, OutOfOrderSequenceError } from './log-errors.js';
+import type { ProducerSnapshotEntry } from './producer-snapshot.js';
 
 /** How many recent batches per producer are remembered to recognise a retried one (Kafka keeps 5, the most a producer has in flight). */
 const RETAINED_BATCHES = 5;
@@ -15,6 +16,8 @@ interface BatchMetadata {
 interface ProducerEntry {
   epoch: number;
   batches: BatchMetadata[];
+  /** Max timestamp of the last batch: the producer's age for producer.id.expiration.ms. */
+  lastTimestamp: number;
 }
 
 /** A retried batch the log already holds: the append answers with where it went the first time. */
@@ -28,11 +31,11 @@ function nextSequence(sequence: number): number {
 }
 
 /**
- * Idempotent producers (Kafka's ProducerStateManager, in memory): per
- * producer id, the epoch and the sequence numbers of its last batches, so a
- * retried batch is not written twice and a gap in sequences is refused.
- * State is not persisted (no .snapshot files yet): after a restart a known
- * producer is accepted from whatever sequence it continues with.
+ * Idempotent producers (Kafka's ProducerStateManager): per producer id, the
+ * epoch and the sequence numbers of its last batches, so a retried batch is
+ * not written twice and a gap in sequences is refused. The log persists it in
+ * `.snapshot` files (producer-snapshot.ts), which keep each producer's last
+ * batch, as Kafka's do, and rebuilds the rest from the batches after them.
  */
 export class ProducerStateManager {
   private readonly producers = new Map<number, ProducerEntry>();
@@ -69,9 +72,10 @@ export class ProducerStateManager {
     if (producerId < 0 || batch.isControl) return;
     let entry = this.producers.get(producerId);
     if (!entry || batch.producerEpoch > entry.epoch) {
-      entry = { epoch: batch.producerEpoch, batches: [] };
+      entry = { epoch: batch.producerEpoch, batches: [], lastTimestamp: -1 };
       this.producers.set(producerId, entry);
     }
+    entry.lastTimestamp = batch.maxTimestamp;
     entry.batches.push({ firstSequence: batch.baseSequence, lastSequence: batch.baseSequence + batch.lastOffsetDelta, baseOffset: batch.baseOffset, lastOffset: batch.lastOffset });
     if (entry.batches.length > RETAINED_BATCHES) entry.batches.shift();
   }
@@ -79,6 +83,48 @@ export class ProducerStateManager {
   /** Forgets everything (after a truncation the remembered offsets may no longer exist). */
   clear(): void {
     this.producers.clear();
+  }
+
+  /** Each producer's epoch and last batch, for a snapshot file. */
+  snapshotEntries(): ProducerSnapshotEntry[] {
+    const entries: ProducerSnapshotEntry[] = [];
+    for (const [producerId, entry] of this.producers) {
+      const last = entry.batches[entry.batches.length - 1];
+      if (!last) continue;
+      entries.push({
+        producerId,
+        epoch: entry.epoch,
+        lastSequence: last.lastSequence,
+        lastOffset: last.lastOffset,
+        offsetDelta: last.lastSequence - last.firstSequence,
+        timestamp: entry.lastTimestamp,
+        coordinatorEpoch: -1,
+        currentTxnFirstOffset: -1,
+      });
+    }
+    return entries;
+  }
+
+  /** Replaces the state with a snapshot's, leaving out producers idle for `expirationMs` or more. */
+  load(entries: readonly ProducerSnapshotEntry[], now: number, expirationMs: number): void {
+    this.producers.clear();
+    for (const e of entries) {
+      if (now - e.timestamp >= expirationMs) continue;
+      const batch = { firstSequence: e.lastSequence - e.offsetDelta, lastSequence: e.lastSequence, baseOffset: e.lastOffset - e.offsetDelta, lastOffset: e.lastOffset };
+      this.producers.set(e.producerId, { epoch: e.epoch, batches: [batch], lastTimestamp: e.timestamp });
+    }
+  }
+
+  /** Forgets producers whose last batch is older than producer.id.expiration.ms (Kafka's removeExpiredProducers). */
+  removeExpired(now: number, expirationMs: number): void {
+    for (const [producerId, entry] of this.producers) if (now - entry.lastTimestamp >= expirationMs) this.producers.delete(producerId);
+  }
+
+  /** Forgets producers whose last batch is below the log start offset: their data is gone, as Kafka does on DeleteRecords and retention. */
+  removeBefore(logStartOffset: number): void {
+    for (const [producerId, entry] of this.producers) {
+      if ((entry.batches[entry.batches.length - 1]?.lastOffset ?? -1) < logStartOffset) this.producers.delete(producerId);
+    }
   }
 
   get producerCount(): number {

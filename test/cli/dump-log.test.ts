@@ -45,6 +45,29 @@ describe('samsa dump-log', () => {
     expect(damaged.stdout).toContain('payload: second');
   });
 
+  it('prints the producers of a .snapshot file, as kafka-dump-log does', async () => {
+    const dir = join(base, 'snapshots');
+    const logs = await LogManager.open({ logDirs: [dir], retentionCheckIntervalMs: 0 });
+    const log = await logs.getOrCreateLog('payments', 0);
+    const now = Date.now();
+    await log.append(buildRecordBatch([{ value: 'a', timestamp: now }, { value: 'b', timestamp: now }], { producerId: 5001, producerEpoch: 2, baseSequence: 0 }));
+    await log.append(buildRecordBatch([{ value: 'c', timestamp: now + 1 }], { producerId: 5001, producerEpoch: 2, baseSequence: 2 }));
+    await log.append(buildRecordBatch([{ value: 'd', timestamp: now + 2 }]));
+    await logs.close(); // a clean shutdown writes the snapshot at the log end, 4
+    const snapshot = join(dir, 'payments-0', '00000000000000000004.snapshot');
+
+    const run = samsa('dump-log', snapshot);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Dumping 00000000000000000004.snapshot');
+    expect(run.stdout).toContain(
+      `producerId: 5001 producerEpoch: 2 coordinatorEpoch: -1 currentTxnFirstOffset: None lastTimestamp: ${now + 1} firstSequence: 2 lastSequence: 2 lastOffset: 2 offsetDelta: 0`,
+    );
+    expect(samsa('dump-log', join(dir, 'payments-0')).stdout).toContain('producerId: 5001 producerEpoch: 2');
+
+    writeFileSync(snapshot, Buffer.from('garbage'));
+    expect(samsa('dump-log', snapshot).stdout).toMatch(/Found corrupt data: .*corrupt producer snapshot/);
+  });
+
   it('names a missing path', () => {
     const run = samsa('dump-log', join(base, 'nope.log'));
     expect(run.status).toBe(1);
