@@ -32,6 +32,8 @@ let kafka: Kafka;
 let admin: Admin;
 let producer: Producer;
 const open: Consumer<any, any>[] = [];
+/** Members' poll loops still running when a test ends (it failed midway): stopped before their consumers close. */
+const members: Array<{ stop(): void }> = [];
 
 beforeAll(async () => {
   b = await startBroker({ 'group.initial.rebalance.delay.ms': 0, 'auto.create.topics.enable': false });
@@ -49,6 +51,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
+  for (const m of members.splice(0)) m.stop();
   await Promise.all(open.splice(0).map((c) => c.close(5000).catch(() => undefined)));
 });
 
@@ -135,6 +138,7 @@ class Member {
       onPartitionsLost: (p) => void this.events.push({ type: 'lost', partitions: names(p) }),
     };
     c.subscribe(topics, listener);
+    members.push(this);
     this.loop = (async () => {
       while (this.running) {
         try {
@@ -149,6 +153,10 @@ class Member {
 
   assignment(): string[] {
     return names(this.consumer.assignment());
+  }
+
+  stop(): void {
+    this.running = false;
   }
 
   async close(): Promise<void> {
@@ -732,6 +740,35 @@ describe('group membership', () => {
     await producer.send({ topic: 'leave-t', messages: [{ partition: 0, value: 'p0' }, { partition: 1, value: 'p1' }] });
     await waitFor(() => a.records.filter((r) => r.value === 'p0' || r.value === 'p1').length === 2, 10_000, 'a to read both partitions');
     await a.close();
+  });
+
+  it('a poll made while close() runs waits for the close, so a polling loop cannot starve it', async () => {
+    await createTopic('close-poll-t', 1);
+    const c = consumer({ 'group.id': 'close-poll-group' });
+    c.subscribe(['close-poll-t']);
+    await waitFor(async () => (await c.poll(100), c.assignment().length === 1), 10_000, 'the assignment');
+    // An application's loop that keeps polling, unaware of the close: before the fix each poll during
+    // the close resolved at once, the loop ran on promises alone and the close's LeaveGroup never got
+    // its response (the event loop never turned). The cap keeps that failure a failure, not a hang.
+    let polls = 0;
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped && polls < 20_000) {
+        try {
+          await c.poll(100);
+        } catch {
+          break; // closed: ClientClosedError
+        }
+        polls++;
+      }
+    })();
+    const started = Date.now();
+    await c.close();
+    stopped = true;
+    await loop;
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(polls).toBeLessThan(100);
+    expect(() => c.poll(0)).toThrow(/already been closed/);
   });
 
   it('reports partitions as lost when the member was dropped for not polling', async () => {

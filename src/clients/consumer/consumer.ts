@@ -77,6 +77,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   private signaled = false;
   private wakeupRequested = false;
   private closing = false;
+  /** The close in progress (or done): polls made meanwhile wait for it. */
+  private closeDone: Promise<void> | null = null;
   private closed = false;
   private positionsTask: Promise<void> | null = null;
   private patternMetadataVersion = -1;
@@ -201,9 +203,21 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.checkOpen();
     if (this.polling) throw new IllegalStateError('poll() is already running: a consumer is not safe for concurrent polls');
     if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new RangeError(`Timeout must not be negative, got ${timeoutMs}`);
+    if (this.closing) return this.pollWhileClosing(Date.now() + timeoutMs);
     const run = this.pollOnce(Date.now() + timeoutMs).finally(() => (this.polling = null));
     this.polling = run;
     return run;
+  }
+
+  /**
+   * A poll while close() runs waits for the close (up to its timeout, and at
+   * least one turn of the event loop) rather than returning at once: a loop
+   * of polls would otherwise run on promises alone and starve the very I/O
+   * the close waits for (LeaveGroup, the last commit), forever.
+   */
+  private async pollWhileClosing(deadline: number): Promise<ConsumerRecords<K, V>> {
+    await raceDeadline(this.closeDone!, deadline);
+    return ConsumerRecords.empty();
   }
 
   private async pollOnce(deadline: number): Promise<ConsumerRecords<K, V>> {
@@ -534,8 +548,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
    * rebalance listener, leaves the group (another member takes over at once)
    * and closes the connections. A running poll() returns empty first.
    */
-  async close(timeoutMs = 30_000): Promise<void> {
-    if (this.closed || this.closing) return;
+  close(timeoutMs = 30_000): Promise<void> {
+    return (this.closeDone ??= this.closeNow(timeoutMs));
+  }
+
+  private async closeNow(timeoutMs: number): Promise<void> {
     this.closing = true;
     this.signal();
     const deadline = Date.now() + timeoutMs;
