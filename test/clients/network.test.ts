@@ -167,6 +167,23 @@ describe('client network layer', () => {
     client.close();
   });
 
+  it('keeps refreshing every metadata.max.age.ms when its timer fires before Date.now() says the refresh is due', async () => {
+    const client = new NetworkClient(clientConfig(b.bootstrap, { 'metadata.max.age.ms': 100 }));
+    await client.metadata.update();
+    const first = client.metadata.updateVersion;
+    // Make Date.now() run 40 ms behind the timers' clock, as the event loop's cached time can be
+    // ahead of it under load: every timer then fires before its refresh is due by Date.now().
+    const realNow = Date.now;
+    Date.now = () => realNow() - 40;
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      Date.now = realNow;
+    }
+    expect(client.metadata.updateVersion - first).toBeGreaterThanOrEqual(3);
+    client.close();
+  });
+
   it('waitForTopic: auto-created topics appear; a bad name fails at once; a missing topic times out', async () => {
     const client = new NetworkClient(clientConfig(b.bootstrap));
     const topic = await client.metadata.waitForTopic('net-auto-created', 5000);

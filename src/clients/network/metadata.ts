@@ -99,7 +99,11 @@ export class Metadata {
 
   /** Starts a refresh if one is due and none is running (errors are kept for the next check). */
   maybeUpdate(): void {
-    if (this.closed || this.inFlight || this.timeToNextUpdate() > 0) return;
+    if (this.closed || this.inFlight) return;
+    // The timer can fire a little before Date.now() says the refresh is due (timers run on the
+    // event loop's cached clock, which lags under load): then it must be re-armed, or the
+    // periodic refresh stops for good and a pattern subscription never sees new topics.
+    if (this.timeToNextUpdate() > 0) return this.schedule();
     this.update().catch(() => undefined);
   }
 
