@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BACKEND_NAMES, createBackend, sharedBufferPool } from '../storage/backend/index.js';
 import type { LogDirectory, StorageObject } from '../storage/backend/index.js';
-import { mbps, printTable, ratio } from './measure.js';
+import { mbps, printTable, ratio, Split } from './measure.js';
 
 const TOTAL = 64 * 1024 * 1024;
 const ROUND = 4 * 1024 * 1024;
@@ -25,27 +25,6 @@ const READ_FILE_SIZE = 16 * 1024;
 const RANDOM_READ_SIZE = 4096;
 const RANDOM_READS_PER_ROUND = 1000;
 
-/** Nanoseconds spent by each side. */
-class Split {
-  raw = 0n;
-  backend = 0n;
-  static async time(body: () => unknown): Promise<bigint> {
-    const start = process.hrtime.bigint();
-    await body();
-    return process.hrtime.bigint() - start;
-  }
-  /** One round of each; which goes first alternates by round, so neither always meets the other's write-back. */
-  async round(index: number, raw: () => unknown, backend: () => unknown): Promise<void> {
-    if (index % 2 === 0) this.raw += await Split.time(raw);
-    this.backend += await Split.time(backend);
-    if (index % 2 === 1) this.raw += await Split.time(raw);
-  }
-  /** backend and raw throughput in bytes/s for `bytes` done by each. */
-  rates(bytes: number): [backend: number, raw: number] {
-    return [bytes / (Number(this.backend) / 1e9), bytes / (Number(this.raw) / 1e9)];
-  }
-}
-
 interface Figures {
   append: Array<[number, number]>;
   seqRead: [number, number];
@@ -54,26 +33,32 @@ interface Figures {
   flushMs: [number, number];
 }
 
+/** Raw fs and the backend over bytes [0, total) in alternating rounds of ROUND bytes; each body does its side of [at, end). */
+async function overRounds(total: number, raw: (at: number, end: number) => void, backend: (at: number, end: number) => unknown): Promise<Split> {
+  const split = new Split();
+  for (let at = 0, round = 0; at < total; at += ROUND, round++) {
+    const end = Math.min(total, at + ROUND);
+    await split.round(round, () => raw(at, end), () => backend(at, end));
+  }
+  return split;
+}
+
 async function appendCase(directory: LogDirectory, dir: string, size: number, total: number): Promise<{ rates: [number, number]; object: StorageObject; fd: number }> {
   spawnSync('sync');
   const chunk = Buffer.alloc(size, 7);
   const object = await directory.open(`append-${size}`, { create: true });
   const fd = fs.openSync(join(dir, `raw-${size}`), 'w+');
-  const split = new Split();
-  for (let at = 0, round = 0; at < total; at += ROUND, round++) {
-    const end = Math.min(total, at + ROUND);
-    await split.round(
-      round,
-      () => {
-        for (let p = at; p < end; p += size) fs.writeSync(fd, chunk, 0, size, p);
-      },
-      // The log appends through appendSync where a backend offers it (file, mmap), so that is what is measured.
-      async () => {
-        if (object.appendSync) for (let p = at; p < end; p += size) object.appendSync(chunk);
-        else for (let p = at; p < end; p += size) await object.append(chunk);
-      },
-    );
-  }
+  const split = await overRounds(
+    total,
+    (at, end) => {
+      for (let p = at; p < end; p += size) fs.writeSync(fd, chunk, 0, size, p);
+    },
+    // The log appends through appendSync where a backend offers it (file, mmap), so that is what is measured.
+    async (at, end) => {
+      if (object.appendSync) for (let p = at; p < end; p += size) object.appendSync(chunk);
+      else for (let p = at; p < end; p += size) await object.append(chunk);
+    },
+  );
   return { rates: split.rates(total), object, fd };
 }
 
@@ -101,40 +86,22 @@ async function measure(name: string, dir: string): Promise<Figures> {
   const object = source!;
   const target = Buffer.allocUnsafe(READ_SIZE);
 
+  const rawRead = (at: number, end: number) => {
+    for (let p = at; p < end; p += READ_SIZE) fs.readSync(fd, target, 0, READ_SIZE, p);
+  };
   // Copying reads into the caller's buffer, against readSync into one buffer.
-  const seq = new Split();
-  for (let at = 0, round = 0; at < total; at += ROUND, round++) {
-    const end = Math.min(total, at + ROUND);
-    await seq.round(
-      round,
-      () => {
-        for (let p = at; p < end; p += READ_SIZE) fs.readSync(fd, target, 0, READ_SIZE, p);
-      },
-      async () => {
-        for (let p = at; p < end; p += READ_SIZE) await object.readInto(p, target);
-      },
-    );
-  }
-
+  const seq = await overRounds(total, rawRead, async (at, end) => {
+    for (let p = at; p < end; p += READ_SIZE) await object.readInto(p, target);
+  });
   // `read`, as the log's fetches use it: a slice of the mapping on mmap, a pooled buffer on file;
   // the bytes are copied out once, as a socket write would, so every page is touched.
-  const slice = new Split();
-  for (let at = 0, round = 0; at < total; at += ROUND, round++) {
-    const end = Math.min(total, at + ROUND);
-    await slice.round(
-      round,
-      () => {
-        for (let p = at; p < end; p += READ_SIZE) fs.readSync(fd, target, 0, READ_SIZE, p);
-      },
-      async () => {
-        for (let p = at; p < end; p += READ_SIZE) {
-          const bytes = await object.read(p, READ_SIZE);
-          target.set(bytes);
-          sharedBufferPool.recycle(bytes);
-        }
-      },
-    );
-  }
+  const slice = await overRounds(total, rawRead, async (at, end) => {
+    for (let p = at; p < end; p += READ_SIZE) {
+      const bytes = await object.read(p, READ_SIZE);
+      target.set(bytes);
+      sharedBufferPool.recycle(bytes);
+    }
+  });
 
   const random = new Split();
   const small = Buffer.allocUnsafe(RANDOM_READ_SIZE);

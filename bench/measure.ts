@@ -45,3 +45,28 @@ export function realisticPayload(size: number): Buffer {
   }
   return Buffer.from(parts.join('\n')).subarray(0, size);
 }
+
+/**
+ * Nanoseconds spent by samsa and by the raw-fs limit, measured in alternating
+ * rounds: this machine's write speed swings several fold within minutes as the
+ * page cache writes back, and alternating makes both sides meet it alike.
+ */
+export class Split {
+  raw = 0n;
+  backend = 0n;
+  static async time(body: () => unknown): Promise<bigint> {
+    const start = process.hrtime.bigint();
+    await body();
+    return process.hrtime.bigint() - start;
+  }
+  /** One round of each; which goes first alternates by round, so neither always meets the other's write-back. */
+  async round(index: number, raw: () => unknown, backend: () => unknown): Promise<void> {
+    if (index % 2 === 0) this.raw += await Split.time(raw);
+    this.backend += await Split.time(backend);
+    if (index % 2 === 1) this.raw += await Split.time(raw);
+  }
+  /** backend and raw throughput in bytes/s for `bytes` done by each. */
+  rates(bytes: number): [backend: number, raw: number] {
+    return [bytes / (Number(this.backend) / 1e9), bytes / (Number(this.raw) / 1e9)];
+  }
+}

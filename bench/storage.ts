@@ -14,7 +14,7 @@ import { BACKEND_NAMES, createBackend, sharedBufferPool } from '../storage/backe
 import { LogConfig } from '../storage/config/log-config.js';
 import { Log } from '../storage/log/index.js';
 import { buildRecordBatch } from '../storage/record/index.js';
-import { printTable, realisticPayload } from './measure.js';
+import { printTable, realisticPayload, Split } from './measure.js';
 
 const APPEND_BYTES = Number(process.env.SAMSA_BENCH_APPEND_MB ?? 32) * 1024 * 1024;
 const RECOVERY_BYTES = Number(process.env.SAMSA_BENCH_RECOVERY_MB ?? 1024) * 1024 * 1024;
@@ -69,27 +69,25 @@ async function appendCase(backend: string, recordSize: number, count: number, co
     await log.append(template);
     fs.writeSync(fd, template);
   }
-  let logNs = 0n;
-  let rawNs = 0n;
-  const raw = (n: number) => {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) fs.writeSync(fd, template);
-    rawNs += process.hrtime.bigint() - start;
-  };
+  const split = new Split();
   for (let done = 0, round = 0; done < batches; done += perRound, round++) {
     const n = Math.min(perRound, batches - done);
-    // Which side goes first alternates, so neither always meets the other's write-back.
-    if (round % 2 === 0) raw(n);
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) await log.append(template);
-    logNs += process.hrtime.bigint() - start;
-    if (round % 2 === 1) raw(n);
+    await split.round(
+      round,
+      () => {
+        for (let i = 0; i < n; i++) fs.writeSync(fd, template);
+      },
+      async () => {
+        for (let i = 0; i < n; i++) await log.append(template);
+      },
+    );
   }
+  const [, limitBytesPerSecond] = split.rates(batches * template.length);
   fs.closeSync(fd);
   fs.rmSync(rawPath);
-  const seconds = Number(logNs) / 1e9;
+  const seconds = Number(split.backend) / 1e9;
   const mbps = (batches * template.length) / seconds / 1e6;
-  const limit = (batches * template.length) / (Number(rawNs) / 1e9) / 1e6;
+  const limit = limitBytesPerSecond / 1e6;
   const row = { backend, case: `append ${recordSize} B x ${count} ${compression} (${formatSize(template.length)} batches)`, 'records/s': Math.round((batches * count) / seconds), 'MB/s': Math.round(mbps), 'raw fs MB/s': Math.round(limit), ratio: +(mbps / limit).toFixed(2) };
   results.push(row);
   progress(`${backend}: ${row.case}: ${row['records/s']} records/s, ${row['MB/s']} MB/s (${Math.round(row.ratio * 100)}% of raw fs)`);
