@@ -104,9 +104,9 @@ export class ProducerSnapshots {
     const name = snapshotFileName(offset);
     const bytes = encodeProducerSnapshot(entries);
     if (durable) return this.dir.writeAtomically(name, bytes);
-    if (await this.dir.exists(name)) await this.dir.delete(name);
     const object = await this.dir.open(name, { create: true });
     try {
+      await object.truncate(0); // a snapshot left at this offset by an earlier life of the log
       await object.append(bytes);
     } finally {
       await object.close();

@@ -109,10 +109,10 @@ export class ProducerStateManager {
   load(entries: readonly ProducerSnapshotEntry[], now: number, expirationMs: number): void {
     this.producers.clear();
     for (const e of entries) {
-      if (now - e.timestamp >= expirationMs) continue;
       const batch = { firstSequence: e.lastSequence - e.offsetDelta, lastSequence: e.lastSequence, baseOffset: e.lastOffset - e.offsetDelta, lastOffset: e.lastOffset };
       this.producers.set(e.producerId, { epoch: e.epoch, batches: [batch], lastTimestamp: e.timestamp });
     }
+    this.removeExpired(now, expirationMs);
   }
 
   /** Forgets producers whose last batch is older than producer.id.expiration.ms (Kafka's removeExpiredProducers). */

@@ -40,4 +40,4 @@ export const nativeCrc32c: Checksum | undefined = native?.crc32c;
  * checksum of v2 record batches. Falls back to crc-32 where the addon was not
  * built (e.g. an install with --ignore-scripts).
  */
-export const crc32c: (bytes: Uint8Array, start?: number, end?: number) => number = nativeCrc32c ?? portableCrc32c;
+export const crc32c: Checksum = nativeCrc32c ?? portableCrc32c;
