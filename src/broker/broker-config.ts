@@ -26,6 +26,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'socket.request.max.bytes', type: 'int', defaultValue: '104857600', min: 1, doc: 'largest request frame accepted' },
   { name: 'connections.max.idle.ms', type: 'long', defaultValue: '600000', doc: 'idle connections are closed after this' },
   { name: 'queued.max.requests', type: 'int', defaultValue: '500', min: 1, doc: 'requests a connection may have in flight before reading from it pauses' },
+  { name: 'queued.max.response.bytes', type: 'int', defaultValue: '536870912', min: 1, doc: "samsa's own: bytes of fetched data all connections together may hold in built responses not yet written to their sockets (fetches wait for room, then answer empty at max.wait.ms)" },
   { name: 'fetch.max.bytes', type: 'int', defaultValue: '57671680', min: 1024, doc: 'most bytes one fetch response carries' },
   { name: 'max.incremental.fetch.session.cache.slots', type: 'int', defaultValue: '1000', min: 0, doc: 'incremental fetch sessions kept (KIP-227)' },
   { name: 'log.retention.check.interval.ms', type: 'long', defaultValue: '300000', min: 1, doc: 'how often retention runs' },

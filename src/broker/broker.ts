@@ -96,7 +96,8 @@ export class Broker {
         maxRequestBytes: config.int('socket.request.max.bytes'),
         maxInFlight: config.int('queued.max.requests'),
         connectionsMaxIdleMs: config.int('connections.max.idle.ms'),
-        handle: (frame, clientAddress) => apis!.handle(frame, clientAddress),
+        maxResponseBytes: config.int('queued.max.response.bytes'),
+        handle: (frame, clientAddress, allowance) => apis!.handle(frame, clientAddress, allowance),
         log,
       });
       const port = await server.listen();

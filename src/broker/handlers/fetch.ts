@@ -4,6 +4,7 @@ import type { BrokerContext } from '../broker-context.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } from '../replica/fetch-session-cache.js';
 import type { Partition } from '../replica/partition.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
+import { sharedBufferPool } from '../../../storage/backend/buffer-pool.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -55,15 +56,23 @@ export const fetchHandler: ApiHandler = {
 
     const maxBytes = Math.min(request.maxBytes as number, broker.config.int('fetch.max.bytes'));
     const readCommitted = request.isolationLevel === READ_COMMITTED;
-    let reads = await readAll([...wanted.values()], maxBytes, broker);
-    let bytes = reads.reduce((n, r) => n + r.records.length, 0);
     const minBytes: number = request.minBytes;
     const maxWaitMs: number = request.maxWaitMs;
-    if (bytes < minBytes && maxWaitMs > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
-      const partitions = reads.map((r) => r.partition).filter((p): p is Partition => p !== undefined);
-      const seen = await broker.replicas.waitForAppends(partitions, minBytes - bytes, maxWaitMs);
+    const deadline = Date.now() + maxWaitMs;
+    const partitions = [...wanted.values()];
+    // A long poll with nothing to read waits holding no response memory; reading reserves the response's bytes first.
+    if (minBytes > 0 && maxWaitMs > 0 && nothingToRead(partitions, broker)) {
+      await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes, maxWaitMs);
+    }
+    const reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
+    let reads = await readAll(partitions, reserved ? maxBytes : 0, broker);
+    let bytes = reads.reduce((n, r) => n + r.records.length, 0);
+    const waitLeft = deadline - Date.now();
+    if (reserved && bytes < minBytes && waitLeft > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
+      const seen = await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft);
       if (seen > 0) {
-        reads = await readAll([...wanted.values()], maxBytes, broker);
+        for (const r of reads) if (r.records.length > 0) sharedBufferPool.recycle(r.records);
+        reads = await readAll(partitions, maxBytes, broker);
         bytes = reads.reduce((n, r) => n + r.records.length, 0);
       }
     }
@@ -119,7 +128,24 @@ function requestedPartitions(request: any, byId: boolean, broker: BrokerContext)
   return out;
 }
 
-/** Reads every partition within the response budget; only the first non-empty one may exceed it (so a large batch never stalls a consumer). */
+function hosted(wanted: readonly SessionPartition[], broker: BrokerContext): Partition[] {
+  return wanted.map((w) => broker.topics.partition(w.topic, w.partition)).filter((p): p is Partition => p !== undefined);
+}
+
+/** Whether every partition asked for is hosted here and already read to its end (a fetch that must wait, not read). */
+function nothingToRead(wanted: readonly SessionPartition[], broker: BrokerContext): boolean {
+  return wanted.every((w) => {
+    const partition = broker.topics.partition(w.topic, w.partition);
+    return partition !== undefined && w.fetchOffset === partition.highWatermark && (w.currentLeaderEpoch < 0 || w.currentLeaderEpoch === partition.leaderEpoch);
+  });
+}
+
+/**
+ * Reads every partition within the response budget; only the first non-empty
+ * one may exceed it (so a large batch never stalls a consumer). With no
+ * budget (no response memory could be reserved) nothing is read: partitions
+ * answer with their offsets and no records.
+ */
 async function readAll(wanted: SessionPartition[], maxBytes: number, broker: BrokerContext): Promise<PartitionRead[]> {
   const reads: PartitionRead[] = [];
   let budget = maxBytes;
@@ -135,7 +161,7 @@ async function readAll(wanted: SessionPartition[], maxBytes: number, broker: Bro
       partition.checkLeaderEpoch(w.currentLeaderEpoch);
       let records: Buffer = EMPTY;
       const limit = Math.min(w.maxBytes, budget);
-      if (limit > 0 || total === 0) {
+      if (limit > 0 || (total === 0 && maxBytes > 0)) {
         const got = await partition.read(w.fetchOffset, Math.max(limit, 1), partition.highWatermark);
         records = got.bytes;
         if (total > 0 && records.length > limit) records = EMPTY; // only the first partition may overshoot
