@@ -1,34 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ControllerMovedError, KafkaZkClient } from '../../src/zk/kafka-zk-client.js';
 import { ZkError } from '../../src/zk/zk-error.js';
 import { PERSISTENT_ZK_PATHS, type BrokerInfo, type LeaderIsrAndControllerEpoch } from '../../src/zk/zk-data.js';
-import { startZooKeeper, type ZooKeeperServer } from '../cluster/zookeeper-server.js';
 import { EventLog } from './event-log.js';
+import { useZooKeeper } from './fixture.js';
 
-let server: ZooKeeperServer;
-const clients: KafkaZkClient[] = [];
-let chrootSeq = 0;
+const zookeeper = useZooKeeper();
 
-beforeAll(async () => {
-  server = await startZooKeeper();
-});
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-
-afterAll(async () => {
-  await server?.close();
-});
-
-/** Clients sharing one fresh chroot, as the brokers of one cluster. */
+/** Clients sharing one fresh chroot, as the brokers of one cluster; closed when the test ends. */
 async function cluster(count: number): Promise<KafkaZkClient[]> {
-  const chroot = `/kafka-${++chrootSeq}`;
+  const connect = `${zookeeper.server.connectString}${zookeeper.chroot()}`;
   const made: KafkaZkClient[] = [];
   for (let i = 0; i < count; i++) {
-    const client = await KafkaZkClient.connect({ 'zookeeper.connect': `${server.connectString}${chroot}`, 'zookeeper.session.timeout.ms': 6000 });
-    clients.push(client);
-    made.push(client);
+    made.push(zookeeper.track(await KafkaZkClient.connect({ 'zookeeper.connect': connect, 'zookeeper.session.timeout.ms': 6000 })));
   }
   await made[0].createTopLevelPaths();
   return made;
@@ -110,8 +94,7 @@ describe('KafkaZkClient', () => {
     expect(brokers[0].endpoints[1]).toEqual({ listenerName: 'REPLICATION', securityProtocol: 'PLAINTEXT', host: '::1', port: 9093 });
     expect(brokers[1].rack).toBe('rack-b');
 
-    clients.splice(clients.indexOf(other), 1);
-    await other.close();
+    await zookeeper.close(other);
     expect(await zk.getSortedBrokerList()).toEqual([1]);
     expect(await zk.getBroker(2)).toBeUndefined();
   });
@@ -141,8 +124,7 @@ describe('KafkaZkClient', () => {
         reelected = loserClient.registerController(loserId);
       },
     })).toBe(true);
-    clients.splice(clients.indexOf(winnerClient), 1);
-    await winnerClient.close();
+    await zookeeper.close(winnerClient);
     await events.waitFor('deleted');
     expect(await reelected).toEqual({ epoch: 2, zkVersion: 2 });
     expect(await observer.getControllerId()).toBe(loserId);

@@ -32,6 +32,19 @@ async function rejection(promise: Promise<unknown>): Promise<ZkError> {
   return error as ZkError;
 }
 
+/** Records the client's state changes as connected, disconnected and expired; `onNewSession` is the broker's own. */
+function recordStates(client: KafkaZkClient, onNewSession?: () => Promise<void>): EventLog {
+  const events = new EventLog();
+  client.zk.registerStateChangeHandler({
+    name: 'broker',
+    onConnected: events.recorder('connected'),
+    onDisconnected: events.recorder('disconnected'),
+    onSessionExpired: events.recorder('expired'),
+    onNewSession,
+  });
+  return events;
+}
+
 const brokerInfo: BrokerInfo = {
   id: 1,
   endpoints: [{ listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }],
@@ -50,17 +63,10 @@ describe('ZooKeeper sessions', () => {
     const observer = await connect(`${server.connectString}/cluster`);
     await broker.createTopLevelPaths();
 
-    const events = new EventLog();
-    broker.zk.registerStateChangeHandler({
-      name: 'broker',
-      onConnected: events.recorder('connected'),
-      onDisconnected: events.recorder('disconnected'),
-      onSessionExpired: events.recorder('expired'),
-      onNewSession: async () => {
-        events.push('new-session');
-        await broker.registerBroker(brokerInfo);
-        events.push('registered');
-      },
+    const events = recordStates(broker, async () => {
+      events.push('new-session');
+      await broker.registerBroker(brokerInfo);
+      events.push('registered');
     });
     const firstEpoch = await broker.registerBroker(brokerInfo);
     const firstSession = broker.zk.sessionId;
@@ -105,13 +111,7 @@ describe('ZooKeeper sessions', () => {
     await broker.createTopLevelPaths();
     const epoch = await broker.registerBroker(brokerInfo);
     const session = broker.zk.sessionId;
-    const events = new EventLog();
-    broker.zk.registerStateChangeHandler({
-      name: 'broker',
-      onConnected: events.recorder('connected'),
-      onDisconnected: events.recorder('disconnected'),
-      onSessionExpired: events.recorder('expired'),
-    });
+    const events = recordStates(broker);
     const children = new EventLog();
     await broker.zk.registerZNodeChildChangeHandler({ path: '/brokers/ids', handleChildChange: children.recorder('ids') });
 

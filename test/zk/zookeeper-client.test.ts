@@ -1,39 +1,21 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ZooKeeperClient, isCode } from '../../src/zk/zookeeper-client.js';
 import { ZkError, ZkMultiError } from '../../src/zk/zk-error.js';
-import { startZooKeeper, type ZooKeeperServer } from '../cluster/zookeeper-server.js';
 import { EventLog } from './event-log.js';
+import { useZooKeeper } from './fixture.js';
 
-let server: ZooKeeperServer;
-const clients: ZooKeeperClient[] = [];
-let chrootSeq = 0;
+const zookeeper = useZooKeeper();
 
-beforeAll(async () => {
-  server = await startZooKeeper();
-});
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-
-afterAll(async () => {
-  await server?.close();
-});
-
-/** A client in a chroot of its own test (created on connect), or at the root. */
+/** A client in a chroot (created on connect), or at the root; closed when the test ends. */
 async function connect(chroot: string | null, settings: Record<string, unknown> = {}): Promise<ZooKeeperClient> {
-  const client = await ZooKeeperClient.connect({
-    'zookeeper.connect': `${server.connectString}${chroot ?? ''}`,
+  return zookeeper.track(await ZooKeeperClient.connect({
+    'zookeeper.connect': `${zookeeper.server.connectString}${chroot ?? ''}`,
     'zookeeper.session.timeout.ms': 6000,
     ...settings,
-  });
-  clients.push(client);
-  return client;
+  }));
 }
 
-function freshChroot(): string {
-  return `/test-${++chrootSeq}`;
-}
+const freshChroot = (): string => zookeeper.chroot();
 
 async function expectZkError(promise: Promise<unknown>, code: ZkError['code']): Promise<ZkError> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
@@ -63,11 +45,10 @@ describe('ZooKeeperClient', () => {
   });
 
   it('connects to a list of hosts, skipping one that does not answer', async () => {
-    const client = await ZooKeeperClient.connect({
-      'zookeeper.connect': `127.0.0.1:1,${server.connectString}${freshChroot()}`,
+    const client = zookeeper.track(await ZooKeeperClient.connect({
+      'zookeeper.connect': `127.0.0.1:1,${zookeeper.server.connectString}${freshChroot()}`,
       'zookeeper.session.timeout.ms': 6000,
-    });
-    clients.push(client);
+    }));
     expect(client.isConnected).toBe(true);
     expect(await client.exists('/')).not.toBeNull();
   });
@@ -141,8 +122,7 @@ describe('ZooKeeperClient', () => {
 
     const events = new EventLog();
     expect(await watcher.registerZNodeChangeHandler({ path: '/e', handleDeletion: events.recorder('deleted') })).toBe(true);
-    clients.splice(clients.indexOf(owner), 1);
-    await owner.close();
+    await zookeeper.close(owner);
     // the server has closed the session when close() returns
     expect(await watcher.exists('/e')).toBeNull();
     expect(await watcher.exists(seq)).toBeNull();
@@ -242,8 +222,7 @@ describe('ZooKeeperClient', () => {
 
   it('fails everything after close with SESSIONEXPIRED', async () => {
     const zk = await connect(freshChroot());
-    clients.splice(clients.indexOf(zk), 1);
-    await zk.close();
+    await zookeeper.close(zk);
     const error = await expectZkError(zk.create('/after'), 'SESSIONEXPIRED');
     expect(isCode(error, 'SESSIONEXPIRED')).toBe(true);
     await zk.close(); // twice is fine
