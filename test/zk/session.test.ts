@@ -59,7 +59,7 @@ describe('ZooKeeper sessions', () => {
     const proxy: TcpProxy = await startTcpProxy(server.port);
     cleanups.push(() => proxy.close());
     // the broker reaches ZooKeeper through the proxy; the observer directly
-    const broker = await connect(`127.0.0.1:${proxy.port}/cluster`, { 'zookeeper.session.timeout.ms': 2000, 'zookeeper.connection.timeout.ms': 10_000 });
+    const broker = await connect(`127.0.0.1:${proxy.port}/cluster`, { 'zookeeper.session.timeout.ms': 4000, 'zookeeper.connection.timeout.ms': 20_000 });
     const observer = await connect(`${server.connectString}/cluster`);
     await broker.createTopLevelPaths();
 
@@ -75,8 +75,11 @@ describe('ZooKeeper sessions', () => {
     const seen = new EventLog();
     await observer.zk.registerZNodeChangeHandler({ path: '/brokers/ids/1', handleDeletion: seen.recorder('deleted'), handleCreation: seen.recorder('created') });
 
+    const atPause = events.seen.length;
     proxy.pause();
-    // a request sent into the partition fails once the connection is given up (read timeout)
+    // a request sent into the partition fails once the connection is given up (read timeout);
+    // KafkaZkClient's requests are retried after that, but only in the session they began in
+    const retried = broker.getBroker(1);
     const lost = await rejection(broker.zk.getData('/brokers/ids/1'));
     expect(lost.code).toBe('CONNECTIONLOSS');
     await events.waitFor('disconnected');
@@ -88,8 +91,9 @@ describe('ZooKeeper sessions', () => {
 
     proxy.resume();
     expect((await rejection(stale)).code).toBe('SESSIONEXPIRED');
+    expect((await rejection(retried)).code).toBe('SESSIONEXPIRED');
     await events.waitFor('registered');
-    expect(events.seen.slice(events.seen.indexOf('disconnected'))).toEqual(['disconnected', 'expired', 'connected', 'new-session', 'registered']);
+    expect(events.seen.slice(atPause)).toEqual(['disconnected', 'expired', 'connected', 'new-session', 'registered']);
     await seen.waitFor('created');
     const secondSession = broker.zk.sessionId;
     expect(secondSession).not.toBe(firstSession);
@@ -104,9 +108,35 @@ describe('ZooKeeper sessions', () => {
     expect(events.count('expired')).toBe(1);
   }, 60_000);
 
+  it('retries a KafkaZkClient request after a connection loss in the same session', async () => {
+    const server = await zookeeper();
+    const proxy = await startTcpProxy(server.port);
+    cleanups.push(() => proxy.close());
+    const broker = await connect(`127.0.0.1:${proxy.port}/cluster`, { 'zookeeper.session.timeout.ms': 6000 });
+    await broker.createTopLevelPaths();
+    await broker.registerBroker(brokerInfo);
+    const session = broker.zk.sessionId;
+    const events = recordStates(broker);
+
+    const atPause = events.seen.length;
+    proxy.pause();
+    const raw = broker.zk.getData('/brokers/ids/1');
+    const retried = broker.getBroker(1);
+    await new Promise(setImmediate); // both requests are written (into the partition)
+    proxy.resume(); // the connection they went out on is reset
+    expect((await rejection(raw)).code).toBe('CONNECTIONLOSS');
+    expect((await retried)?.endpoints).toEqual(brokerInfo.endpoints);
+    await events.waitFor('connected');
+    expect(events.seen.slice(atPause)).toEqual(['disconnected', 'connected']);
+    expect(broker.zk.sessionId).toBe(session);
+  }, 60_000);
+
   it('reconnects in the same session after ZooKeeper is stopped and started again; its ephemeral nodes remain', async () => {
     const server = await zookeeper();
-    const broker = await connect(`${server.connectString}/cluster`, { 'zookeeper.connection.timeout.ms': 6000 });
+    // the broker's requests wait long for a connection (a JVM may start slowly on a loaded machine);
+    // the probe's give up after 3 s, to show how long ZooKeeper stayed down
+    const broker = await connect(`${server.connectString}/cluster`, { 'zookeeper.connection.timeout.ms': 30_000 });
+    const probe = await connect(`${server.connectString}/cluster`, { 'zookeeper.connection.timeout.ms': 3000 });
     expect(broker.zk.sessionTimeoutMs).toBe(18_000); // Kafka's default, within the server's bounds
     await broker.createTopLevelPaths();
     const epoch = await broker.registerBroker(brokerInfo);
@@ -115,22 +145,22 @@ describe('ZooKeeper sessions', () => {
     const children = new EventLog();
     await broker.zk.registerZNodeChildChangeHandler({ path: '/brokers/ids', handleChildChange: children.recorder('ids') });
 
+    const atStop = events.seen.length;
     await server.stop();
     await events.waitFor('disconnected');
-    // ZooKeeper stays down at least the connection timeout: a request waits that long, then fails
-    const timedOut = await rejection(broker.zk.getData('/brokers/ids/1'));
-    expect(timedOut).toBeInstanceOf(ZooKeeperClientTimeoutError);
-    expect(timedOut.code).toBe('CONNECTIONLOSS');
-
     // a request issued while ZooKeeper is down waits for the reconnect
     const waiting = broker.zk.getData('/brokers/ids/1');
+    // ZooKeeper stays down at least the probe's connection timeout: its request waits that long, then fails
+    const timedOut = await rejection(probe.zk.getData('/brokers/ids/1'));
+    expect(timedOut).toBeInstanceOf(ZooKeeperClientTimeoutError);
+    expect(timedOut.code).toBe('CONNECTIONLOSS');
     await server.start();
     const registration = await waiting;
     expect(registration.stat.ephemeralOwner).toBe(session);
     expect(registration.stat.czxid).toBe(epoch);
     await events.waitFor('connected');
     expect(broker.zk.sessionId).toBe(session);
-    expect(events.seen).toEqual(['disconnected', 'connected']);
+    expect(events.seen.slice(atStop)).toEqual(['disconnected', 'connected']);
 
     // the watches set before the outage are still there
     await broker.zk.create('/brokers/ids/2', undefined, 'EPHEMERAL');
