@@ -6,7 +6,7 @@ import { decodeRecords } from '../record/record.js';
 import type { RecordBatchView } from '../record/record-batch-view.js';
 import { recoverInterruptedSwaps } from './cleaner/swap-recovery.js';
 import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, logFileName, parseLogFileName, parseSegmentFileName, parseSnapshotFileName, segmentFileNames, SWAP_SUFFIX, TIME_INDEX_SUFFIX } from './log-file-names.js';
-import { CorruptSnapshotError, InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError } from './log-errors.js';
+import { CorruptSnapshotError, InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError, UnexpectedAppendOffsetError } from './log-errors.js';
 import { ProducerSnapshots } from './producer-snapshot.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { ProducerStateManager } from './producer-state.js';
@@ -269,6 +269,40 @@ export class Log {
     this.appended(batches);
     if (this.flushDue(now)) await this.syncTo();
     return info;
+  }
+
+  /**
+   * Appends a leader's batches as a follower: offsets, leader epochs and
+   * timestamps stay as the leader wrote them (nothing is rewritten), and each
+   * new leader epoch met is recorded in the leader-epoch cache. Batches must
+   * start at or after the log end (a compacted leader's log may skip offsets)
+   * and follow one another.
+   */
+  appendAsFollower(records: Buffer): Promise<AppendInfo> {
+    const run = this.appendsInFlight > 0 ? this.appendTail.then(() => this.appendAsFollowerNow(records)) : this.appendAsFollowerNow(records);
+    return this.inFlight(run);
+  }
+
+  private async appendAsFollowerNow(records: Buffer): Promise<AppendInfo> {
+    const batches = validateBatches(records);
+    const end = this.logEndOffset;
+    if (batches.length === 0) return { baseOffset: end, lastOffset: end - 1, logAppendTimeMs: -1 };
+    let next = end;
+    let maxTimestamp = -1;
+    for (const batch of batches) {
+      if (batch.baseOffset < next) throw new UnexpectedAppendOffsetError(batch.baseOffset, next);
+      next = batch.nextOffset;
+      maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp);
+    }
+    const now = this.now();
+    if (this.rollDue(records.length, next - 1, maxTimestamp, now)) await this.roll();
+    for (const batch of batches) {
+      if (batch.partitionLeaderEpoch > this.leaderEpochs.latestEpoch) await this.leaderEpochs.assign(batch.partitionLeaderEpoch, batch.baseOffset);
+    }
+    await this.active.append(records, batches);
+    this.appended(batches);
+    if (this.flushDue(now)) await this.syncTo();
+    return { baseOffset: batches[0]!.baseOffset, lastOffset: next - 1, logAppendTimeMs: -1 };
   }
 
   private appended(batches: readonly RecordBatchView[]): void {
