@@ -1,8 +1,11 @@
 import type { LogDirectory } from '../backend/storage-backend.js';
 import type { LogConfig } from '../config/log-config.js';
 import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, logFileName, parseLogFileName, parseSegmentFileName, parseSnapshotFileName, SWAP_SUFFIX, TIME_INDEX_SUFFIX } from './log-file-names.js';
+import { CorruptSnapshotError } from './log-errors.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LogSegment } from './log-segment.js';
+import { ProducerSnapshots } from './producer-snapshot.js';
+import { ProducerStateManager } from './producer-state.js';
 
 export interface OpenLogOptions {
   /** The offset up to which the log is known flushed (recovery-point-offset-checkpoint). */
@@ -48,14 +51,17 @@ export interface LoadedLog {
   /** At most the log end offset. */
   recoveryPoint: number;
   leaderEpochs: LeaderEpochCache;
+  producerState: ProducerStateManager;
+  snapshots: ProducerSnapshots;
 }
 
 /**
  * Opens a log directory, as Kafka's LogLoader does: finishes or undoes a
  * compaction swap a crash interrupted, removes leftover files, opens the
  * segments (re-validating those past the recovery point after an unclean
- * shutdown, cut at the first bad batch) and drops leader epochs whose data
- * is gone.
+ * shutdown, cut at the first bad batch), drops leader epochs whose data is
+ * gone and rebuilds the producer state from `.snapshot` files and the batches
+ * after them.
  */
 export class LogLoader {
   constructor(
@@ -74,7 +80,10 @@ export class LogLoader {
     const logEndOffset = segments[segments.length - 1]!.nextOffset;
     const leaderEpochs = await LeaderEpochCache.load(dir);
     await leaderEpochs.truncateFromEnd(logEndOffset); // epochs whose data recovery cut
-    return { segments, logStartOffset, recoveryPoint: Math.min(settings.recoveryPoint, logEndOffset), leaderEpochs };
+    const producerState = new ProducerStateManager();
+    const snapshots = new ProducerSnapshots(dir);
+    await rebuildProducerState(producerState, snapshots, segments, settings.cleanShutdown, settings);
+    return { segments, logStartOffset, recoveryPoint: Math.min(settings.recoveryPoint, logEndOffset), leaderEpochs, producerState, snapshots };
   }
 
   /**
@@ -173,5 +182,44 @@ export class LogLoader {
       segments.push(segment);
     }
     return segments;
+  }
+}
+
+/**
+ * Loads the newest producer snapshot at or below the log end offset and
+ * replays the batch headers after it (on open, and after a truncation).
+ * Snapshots past the end (data a recovery or truncation cut) and corrupt ones
+ * (with a warning) are deleted. Without a snapshot, a clean shutdown replays
+ * the last two segments (as Kafka does, not to scan a whole log written before
+ * snapshots existed), anything else the whole log.
+ */
+export async function rebuildProducerState(
+  producerState: ProducerStateManager,
+  snapshots: ProducerSnapshots,
+  segments: readonly LogSegment[],
+  cleanShutdown: boolean,
+  settings: Pick<LogLoadSettings, 'now' | 'producerIdExpirationMs' | 'warn'>,
+): Promise<void> {
+  const end = segments[segments.length - 1]!.nextOffset;
+  await snapshots.deleteWhere((offset) => offset > end);
+  producerState.clear();
+  let from: number | undefined;
+  for (const offset of (await snapshots.offsets()).reverse()) {
+    try {
+      producerState.load(await snapshots.read(offset), settings.now(), settings.producerIdExpirationMs);
+      from = offset;
+      break;
+    } catch (error) {
+      if (!(error instanceof CorruptSnapshotError)) throw error;
+      settings.warn(`${error.message}; deleting it and rebuilding producer state from the log`);
+      await snapshots.delete(offset);
+    }
+  }
+  from ??= cleanShutdown ? segments[Math.max(0, segments.length - 2)]!.baseOffset : segments[0]!.baseOffset;
+  for (const segment of segments) {
+    if (segment.nextOffset <= from) continue;
+    for await (const header of segment.headersFrom(Math.max(from, segment.baseOffset))) {
+      if (header.baseOffset >= from) producerState.update(header);
+    }
   }
 }

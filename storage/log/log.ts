@@ -5,12 +5,12 @@ import { validateBatches } from '../record/record-batch-scan.js';
 import { decodeRecords } from '../record/record.js';
 import type { RecordBatchView } from '../record/record-batch-view.js';
 import { CLEANED_SUFFIX, DELETED_SUFFIX, segmentFileNames, SWAP_SUFFIX } from './log-file-names.js';
-import { CorruptSnapshotError, InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError } from './log-errors.js';
+import { InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError } from './log-errors.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
-import { type LoadedLog, type LogLoadSettings, logLoadSettings, LogLoader, type OpenLogOptions } from './log-loader.js';
+import { type LoadedLog, type LogLoadSettings, logLoadSettings, LogLoader, type OpenLogOptions, rebuildProducerState } from './log-loader.js';
 import { LogSegment } from './log-segment.js';
-import { ProducerSnapshots } from './producer-snapshot.js';
-import { ProducerStateManager } from './producer-state.js';
+import type { ProducerSnapshots } from './producer-snapshot.js';
+import type { ProducerStateManager } from './producer-state.js';
 
 export interface AppendInfo {
   baseOffset: number;
@@ -72,7 +72,7 @@ export class Log {
   /** Leader epochs and the offsets they started at (leader-epoch-checkpoint). */
   readonly leaderEpochs: LeaderEpochCache;
   /** Idempotent producers' epochs and recent sequence numbers, persisted in `.snapshot` files. */
-  readonly producerState = new ProducerStateManager();
+  readonly producerState: ProducerStateManager;
   private readonly snapshots: ProducerSnapshots;
   private readonly now: () => number;
   readonly producerIdExpirationMs: number;
@@ -84,7 +84,8 @@ export class Log {
     this.logStartOffset = loaded.logStartOffset;
     this.recoveryPoint = loaded.recoveryPoint;
     this.leaderEpochs = loaded.leaderEpochs;
-    this.snapshots = new ProducerSnapshots(dir);
+    this.producerState = loaded.producerState;
+    this.snapshots = loaded.snapshots;
     this.now = settings.now;
     this.producerIdExpirationMs = settings.producerIdExpirationMs;
     this.lastFlushMs = this.now();
@@ -94,42 +95,7 @@ export class Log {
   /** Opens a log directory: LogLoader recovers it as its files left it, then the Log runs it. */
   static async open(dir: LogDirectory, config: LogConfig, options: OpenLogOptions = {}): Promise<Log> {
     const settings = logLoadSettings(options);
-    const log = new Log(dir, config, await new LogLoader(dir, config, settings).load(), settings);
-    await log.rebuildProducerState(settings.cleanShutdown);
-    return log;
-  }
-
-  /**
-   * Loads the newest producer snapshot at or below the log end offset and
-   * replays the batch headers after it. Snapshots past the end (data a
-   * recovery or truncation cut) and corrupt ones (with a warning) are deleted.
-   * Without a snapshot, a clean shutdown replays the last two segments (as
-   * Kafka does, not to scan a whole log written before snapshots existed),
-   * anything else the whole log.
-   */
-  private async rebuildProducerState(cleanShutdown: boolean): Promise<void> {
-    const end = this.logEndOffset;
-    await this.snapshots.deleteWhere((offset) => offset > end);
-    this.producerState.clear();
-    let from: number | undefined;
-    for (const offset of (await this.snapshots.offsets()).reverse()) {
-      try {
-        this.producerState.load(await this.snapshots.read(offset), this.now(), this.producerIdExpirationMs);
-        from = offset;
-        break;
-      } catch (error) {
-        if (!(error instanceof CorruptSnapshotError)) throw error;
-        this.settings.warn(`${error.message}; deleting it and rebuilding producer state from the log`);
-        await this.snapshots.delete(offset);
-      }
-    }
-    from ??= cleanShutdown ? this.segments[Math.max(0, this.segments.length - 2)]!.baseOffset : this.segments[0]!.baseOffset;
-    for (const segment of this.segments) {
-      if (segment.nextOffset <= from) continue;
-      for await (const header of segment.headersFrom(Math.max(from, segment.baseOffset))) {
-        if (header.baseOffset >= from) this.producerState.update(header);
-      }
-    }
+    return new Log(dir, config, await new LogLoader(dir, config, settings).load(), settings);
   }
 
   private get active(): LogSegment {
@@ -343,7 +309,7 @@ export class Log {
     if (offset < this.logStartOffset || offset > this.logEndOffset) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
     while (this.segments.length > 1 && this.active.baseOffset >= offset) await this.deleteSegment(this.segments.pop()!);
     await this.active.truncateTo(offset);
-    await this.rebuildProducerState(false);
+    await rebuildProducerState(this.producerState, this.snapshots, this.segments, false, this.settings);
     await this.leaderEpochs.truncateFromEnd(this.logEndOffset);
     this.highWatermark = Math.min(this.highWatermark, this.logEndOffset);
     this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
