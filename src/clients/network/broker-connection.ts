@@ -209,7 +209,7 @@ export class BrokerConnection {
       const w = new ProtocolWriter(256);
       w.int16(api.key).int16(version).int32(correlationId).nullableString(this.options.clientId);
       if (codec.flexible) w.uvarint(0);
-      codec.encode(w, body);
+      codec.encode(w, body as Record<string, unknown>);
       size = w.length;
       chunks = w.chunks();
     } catch (e) {
