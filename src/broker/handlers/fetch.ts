@@ -1,5 +1,6 @@
 import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
 import { FetchRequest, FetchResponse } from '../../protocol/messages/fetch.js';
+import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } from '../replica/fetch-session-cache.js';
 import type { Partition } from '../replica/partition.js';
@@ -8,6 +9,8 @@ import type { ApiHandler, RequestContext } from './api-handler.js';
 const ZERO_UUID = Buffer.alloc(16);
 const EMPTY: Buffer = Buffer.alloc(0);
 const READ_COMMITTED = 1;
+
+type FetchedPartition = Item<Item<MessageInput<typeof FetchResponse>['responses']>['partitions']>;
 
 interface PartitionRead {
   wanted: SessionPartition;
@@ -22,17 +25,17 @@ interface PartitionRead {
  * replica manager until appends arrive or max_wait_ms passes. Incremental
  * fetch sessions (KIP-227) let clients send and hear only what changed.
  */
-export const fetchHandler: ApiHandler = {
+export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse> = {
   request: FetchRequest,
   response: FetchResponse,
-  async handle(request: any, ctx: RequestContext) {
+  async handle(request, ctx) {
     const broker = ctx.broker;
     const byId = ctx.apiVersion >= 13;
     let session: FetchSession | undefined;
     let wanted: Map<string, SessionPartition>;
     const requested = requestedPartitions(request, byId, broker);
-    const sessionId: number = request.sessionId;
-    const epoch: number = request.sessionEpoch;
+    const sessionId = request.sessionId;
+    const epoch = request.sessionEpoch;
     try {
       if (sessionId === 0 && epoch > 0) throw new KafkaError(ErrorCode.INVALID_FETCH_SESSION_EPOCH, 'an incremental fetch needs a session id');
       if (epoch === INITIAL_EPOCH || epoch === FINAL_EPOCH) {
@@ -42,9 +45,9 @@ export const fetchHandler: ApiHandler = {
       } else {
         session = broker.fetchSessions.get(sessionId, epoch);
         for (const [key, p] of requested) session.partitions.set(key, { ...p, lastHighWatermark: session.partitions.get(key)?.lastHighWatermark ?? -1, lastLogStartOffset: session.partitions.get(key)?.lastLogStartOffset ?? -1 });
-        for (const forgotten of request.forgottenTopicsData as any[]) {
-          const name = byId ? broker.topics.getById(forgotten.topicId)?.name ?? `id:${(forgotten.topicId as Buffer).toString('hex')}` : forgotten.topic;
-          for (const p of forgotten.partitions as number[]) session.partitions.delete(`${name}-${p}`);
+        for (const forgotten of request.forgottenTopicsData) {
+          const name = byId ? broker.topics.getById(forgotten.topicId)?.name ?? `id:${forgotten.topicId.toString('hex')}` : forgotten.topic;
+          for (const p of forgotten.partitions) session.partitions.delete(`${name}-${p}`);
         }
         session.epoch++;
         wanted = session.partitions;
@@ -53,12 +56,12 @@ export const fetchHandler: ApiHandler = {
       return { throttleTimeMs: 0, errorCode: errorCodeOf(e), sessionId: 0, responses: [] };
     }
 
-    const maxBytes = Math.min(request.maxBytes as number, broker.config.int('fetch.max.bytes'));
+    const maxBytes = Math.min(request.maxBytes, broker.config.int('fetch.max.bytes'));
     const readCommitted = request.isolationLevel === READ_COMMITTED;
     let reads = await readAll([...wanted.values()], maxBytes, broker);
     let bytes = reads.reduce((n, r) => n + r.records.length, 0);
-    const minBytes: number = request.minBytes;
-    const maxWaitMs: number = request.maxWaitMs;
+    const minBytes = request.minBytes;
+    const maxWaitMs = request.maxWaitMs;
     if (bytes < minBytes && maxWaitMs > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
       const partitions = reads.map((r) => r.partition).filter((p): p is Partition => p !== undefined);
       const seen = await broker.replicas.waitForAppends(partitions, minBytes - bytes, maxWaitMs);
@@ -69,7 +72,7 @@ export const fetchHandler: ApiHandler = {
     }
 
     // Responses group partitions by topic, in the order the partitions were asked for.
-    const topics = new Map<string, { topic: string; topicId: Buffer; partitions: any[] }>();
+    const topics = new Map<string, { topic: string; topicId: Buffer; partitions: FetchedPartition[] }>();
     for (const read of reads) {
       const { wanted: w, partition } = read;
       const highWatermark = partition?.highWatermark ?? -1;
@@ -97,13 +100,13 @@ export const fetchHandler: ApiHandler = {
   },
 };
 
-function requestedPartitions(request: any, byId: boolean, broker: BrokerContext): Map<string, SessionPartition> {
+function requestedPartitions(request: MessageData<typeof FetchRequest>, byId: boolean, broker: BrokerContext): Map<string, SessionPartition> {
   const out = new Map<string, SessionPartition>();
-  for (const t of request.topics as any[]) {
+  for (const t of request.topics) {
     const info = byId ? broker.topics.getById(t.topicId) : broker.topics.get(t.topic);
-    const name: string = byId ? info?.name ?? `id:${(t.topicId as Buffer).toString('hex')}` : t.topic;
-    const topicId: Buffer = byId ? t.topicId : info?.id ?? ZERO_UUID;
-    for (const p of t.partitions as any[]) {
+    const name = byId ? info?.name ?? `id:${t.topicId.toString('hex')}` : t.topic;
+    const topicId = byId ? t.topicId : info?.id ?? ZERO_UUID;
+    for (const p of t.partitions) {
       out.set(`${name}-${p.partition}`, {
         topic: name,
         topicId,

@@ -61,3 +61,6 @@ type TypeInput<T extends FieldType> = T extends PrimitiveType
     : T extends ArrayType<infer I>
       ? readonly TypeInput<I>[]
       : never;
+
+/** The element type of an array field (`Item<MessageInput<typeof MetadataResponse>['topics']>`). */
+export type Item<T> = NonNullable<T> extends readonly (infer I)[] ? I : never;
