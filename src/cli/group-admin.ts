@@ -4,7 +4,9 @@
 // offsets. Retriable answers (a coordinator still loading, a moved
 // coordinator, a broken connection) are retried until the command's timeout.
 import { decodeAssignment } from '../clients/consumer/consumer-protocol.js';
-import { Api, type ApiDef } from '../clients/network/apis.js';
+import { Api, type ApiDef, type RequestBody } from '../clients/network/apis.js';
+import type { MessageData } from '../protocol/schema/message-types.js';
+import type { MessageSchema } from '../protocol/schema/schema.js';
 import type { BrokerNode, Cluster } from '../clients/network/cluster.js';
 import { commonClientConfig, parseConfig } from '../clients/network/config.js';
 import { isRetriable, kafkaErrorFor, KafkaClientError, TimeoutError } from '../clients/network/errors.js';
@@ -165,8 +167,8 @@ export class GroupAdmin {
     }
   }
 
-  private send<T = any>(nodeId: number, api: ApiDef, body: unknown): Promise<T> {
-    return this.client.send<T>(nodeId, api, body);
+  private send<Req extends MessageSchema, Res extends MessageSchema>(nodeId: number, api: ApiDef<Req, Res>, body: RequestBody<Req>): Promise<MessageData<Res>> {
+    return this.client.send(nodeId, api, body);
   }
 
   /** Fresh cluster metadata: brokers and every topic. */
@@ -185,7 +187,7 @@ export class GroupAdmin {
   async coordinator(groupId: string): Promise<BrokerNode> {
     return this.retrying(`Finding the coordinator of group '${groupId}'`, async () => {
       const node = await this.anyNode();
-      const response: any = await this.send(node, Api.FindCoordinator, (version: number) =>
+      const response = await this.send(node, Api.FindCoordinator, (version: number) =>
         version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 },
       );
       const answer = response.coordinators?.length ? response.coordinators[0] : response;
@@ -201,7 +203,7 @@ export class GroupAdmin {
     const all: ListedGroup[] = [];
     for (const nodeId of cluster.nodes.keys()) {
       const groups = await this.retrying('Listing groups', async () => {
-        const response: any = await this.send(nodeId, Api.ListGroups, (version: number) => ({
+        const response = await this.send(nodeId, Api.ListGroups, (version: number) => ({
           ...(version >= 4 ? { statesFilter: [...states] } : {}),
           ...(version >= 5 ? { typesFilter: [...types] } : {}),
         }));
@@ -221,7 +223,7 @@ export class GroupAdmin {
   async describeGroup(groupId: string): Promise<GroupDescription> {
     return this.retrying(`Describing group '${groupId}'`, async () => {
       const coordinator = await this.coordinator(groupId);
-      const response: any = await this.send(coordinator.id, Api.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
+      const response = await this.send(coordinator.id, Api.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
       const group = (response.groups as any[]).find((g) => g.groupId === groupId) ?? response.groups[0];
       if (group.errorCode === 69) return { groupId, state: 'Dead', protocolType: '', assignor: '', members: [], coordinator };
       if (group.errorCode !== 0) throw kafkaErrorFor(group.errorCode, `group ${groupId}`);
@@ -243,7 +245,7 @@ export class GroupAdmin {
   async committedOffsets(groupId: string): Promise<PartitionMap<CommittedOffset>> {
     return this.retrying(`Fetching the offsets of group '${groupId}'`, async () => {
       const coordinator = await this.coordinator(groupId);
-      const response: any = await this.send(coordinator.id, Api.OffsetFetch, (version: number) =>
+      const response = await this.send(coordinator.id, Api.OffsetFetch, (version: number) =>
         version >= 8
           ? { groups: [{ groupId, memberId: null, memberEpoch: -1, topics: null }], requireStable: true }
           : { groupId, topics: null, ...(version >= 7 ? { requireStable: true } : {}) },
@@ -284,7 +286,7 @@ export class GroupAdmin {
     }
     return this.retrying(`Committing the offsets of group '${groupId}'`, async () => {
       const coordinator = await this.coordinator(groupId);
-      const response: any = await this.send(coordinator.id, Api.OffsetCommit, {
+      const response = await this.send(coordinator.id, Api.OffsetCommit, {
         groupId,
         generationIdOrMemberEpoch: -1,
         memberId: '',
@@ -308,7 +310,7 @@ export class GroupAdmin {
     for (const groupId of groupIds) {
       const code = await this.retrying(`Deleting group '${groupId}'`, async () => {
         const coordinator = await this.coordinator(groupId);
-        const response: any = await this.send(coordinator.id, Api.DeleteGroups, { groupsNames: [groupId] });
+        const response = await this.send(coordinator.id, Api.DeleteGroups, { groupsNames: [groupId] });
         const result = (response.results as any[]).find((r) => r.groupId === groupId);
         const errorCode: number = result?.errorCode ?? -1;
         if (errorCode === 14 || errorCode === 15 || errorCode === 16) throw kafkaErrorFor(errorCode, `group ${groupId}`);
@@ -329,7 +331,7 @@ export class GroupAdmin {
     }
     return this.retrying(`Deleting offsets of group '${groupId}'`, async () => {
       const coordinator = await this.coordinator(groupId);
-      const response: any = await this.send(coordinator.id, Api.OffsetDelete, { groupId, topics: [...byTopic].map(([name, parts]) => ({ name, partitions: parts })) });
+      const response = await this.send(coordinator.id, Api.OffsetDelete, { groupId, topics: [...byTopic].map(([name, parts]) => ({ name, partitions: parts })) });
       if (response.errorCode === 14 || response.errorCode === 15 || response.errorCode === 16) throw kafkaErrorFor(response.errorCode, `group ${groupId}`);
       const codes = new PartitionMap<number>();
       for (const t of response.topics) for (const p of t.partitions) codes.set({ topic: t.name, partition: p.partitionIndex }, p.errorCode);
@@ -370,7 +372,7 @@ export class GroupAdmin {
         if (!list) topics.set(tp.topic, (list = []));
         list.push({ partitionIndex: tp.partition, currentLeaderEpoch: -1, timestamp });
       }
-      const response: any = await this.retrying('Listing offsets', () =>
+      const response = await this.retrying('Listing offsets', () =>
         this.send(leader, Api.ListOffsets, (version: number) => ({
           replicaId: -1,
           isolationLevel: 0,

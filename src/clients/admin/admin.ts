@@ -1,5 +1,7 @@
 import { decodeAssignment } from '../consumer/consumer-protocol.js';
-import { Api, type ApiDef } from '../network/apis.js';
+import type { MessageData } from '../../protocol/schema/message-types.js';
+import type { MessageSchema } from '../../protocol/schema/schema.js';
+import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerNode } from '../network/cluster.js';
 import { isRetriable, KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError, TimeoutError } from '../network/errors.js';
 import { NetworkClient } from '../network/network-client.js';
@@ -99,9 +101,9 @@ export class Admin {
     return this.perItem(name, [null], options, async (_, deadline) => [await attempt(deadline)]).then((r) => r[0]!);
   }
 
-  private async send<R = any>(node: number, api: ApiDef, body: unknown, deadline: number): Promise<R> {
+  private async send<Req extends MessageSchema, Res extends MessageSchema>(node: number, api: ApiDef<Req, Res>, body: RequestBody<Req>, deadline: number): Promise<MessageData<Res>> {
     const timeoutMs = Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now()));
-    return this.client.send<R>(node, api, body, { timeoutMs });
+    return this.client.send(node, api, body, { timeoutMs });
   }
 
   /** Brokers known from metadata (refreshed when stale). */
@@ -191,7 +193,7 @@ export class Admin {
 
   /** The coordinator of a group (FindCoordinator). */
   private async coordinator(groupId: string, deadline: number): Promise<BrokerNode> {
-    const response: any = await this.send(await this.anyNode(), Api.FindCoordinator, (version: number) => (version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 }), deadline);
+    const response = await this.send(await this.anyNode(), Api.FindCoordinator, (version: number) => (version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 }), deadline);
     const c = response.coordinators?.length ? response.coordinators[0] : response;
     if (c.errorCode !== NONE) throw kafkaErrorFor(c.errorCode, c.errorMessage ?? `FindCoordinator for group ${groupId}`);
     return this.node(c.nodeId);
@@ -202,7 +204,7 @@ export class Admin {
   /** Creates topics (on the controller); resolves to what the broker created. */
   createTopics(topics: readonly T.NewTopic[], options?: T.CreateTopicsOptions): Promise<T.CreatedTopic[]> {
     return this.perItem('createTopics', topics, options, async (pending, deadline) => {
-      const response: any = await this.send(await this.controller(), Api.CreateTopics, {
+      const response = await this.send(await this.controller(), Api.CreateTopics, {
         topics: pending.map((t) => ({
           name: t.name,
           numPartitions: t.replicasAssignments ? -1 : (t.numPartitions ?? -1),
@@ -228,7 +230,7 @@ export class Admin {
   async deleteTopics(names: readonly string[], options?: T.AdminCallOptions): Promise<void> {
     await this.perItem('deleteTopics', names, options, async (pending, deadline) => {
       const timeoutMs = Math.max(0, deadline - Date.now());
-      const response: any = await this.send(await this.controller(), Api.DeleteTopics, (version: number) =>
+      const response = await this.send(await this.controller(), Api.DeleteTopics, (version: number) =>
         version >= 6 ? { topics: pending.map((name) => ({ name, topicId: ZERO_UUID })), timeoutMs } : { topicNames: pending, timeoutMs },
       deadline);
       const byName = new Map<string, any>((response.responses as any[]).map((r) => [r.name, r]));
@@ -272,7 +274,7 @@ export class Admin {
   async createPartitions(newPartitions: Readonly<Record<string, number | T.NewPartitions>>, options?: T.AlterConfigsOptions): Promise<void> {
     const entries = Object.entries(newPartitions).map(([name, v]) => ({ name, ...(typeof v === 'number' ? { totalCount: v } : v) }));
     await this.perItem('createPartitions', entries, options, async (pending, deadline) => {
-      const response: any = await this.send(await this.controller(), Api.CreatePartitions, {
+      const response = await this.send(await this.controller(), Api.CreatePartitions, {
         topics: pending.map((t) => ({ name: t.name, count: t.totalCount, assignments: t.assignments ? t.assignments.map((brokerIds) => ({ brokerIds })) : null })),
         timeoutMs: Math.max(0, deadline - Date.now()),
         validateOnly: options?.validateOnly ?? false,
@@ -328,7 +330,7 @@ export class Admin {
         pending,
         async (node, group) =>
           (
-            await this.send<any>(node, Api.DescribeConfigs, {
+            await this.send(node, Api.DescribeConfigs, {
               resources: group.map(({ resource }) => ({ resourceType: RESOURCE_TYPE[resource.type], resourceName: resource.name, configurationKeys: options?.configNames ?? null })),
               includeSynonyms: options?.includeSynonyms ?? false,
               includeDocumentation: options?.includeDocumentation ?? false,
@@ -359,7 +361,7 @@ export class Admin {
         pending,
         async (node, group) =>
           (
-            await this.send<any>(node, Api.AlterConfigs, {
+            await this.send(node, Api.AlterConfigs, {
               resources: group.map(({ resource, entries }) => ({ resourceType: RESOURCE_TYPE[resource.type], resourceName: resource.name, configs: Object.entries(entries).map(([name, value]) => ({ name, value })) })),
               validateOnly: options?.validateOnly ?? false,
             }, deadline)
@@ -376,7 +378,7 @@ export class Admin {
         pending,
         async (node, group) =>
           (
-            await this.send<any>(node, Api.IncrementalAlterConfigs, {
+            await this.send(node, Api.IncrementalAlterConfigs, {
               resources: group.map(({ resource, ops }) => ({
                 resourceType: RESOURCE_TYPE[resource.type],
                 resourceName: resource.name,
@@ -398,7 +400,7 @@ export class Admin {
     return this.perItem('listOffsets', [...request], options, (pending, deadline) =>
       this.byLeader(pending, deadline, async (node, items) => {
         const needsMaxTimestamp = items.some((i) => i.spec === 'max-timestamp');
-        const response: any = await this.client.send(node, Api.ListOffsets, {
+        const response = await this.client.send(node, Api.ListOffsets, {
           replicaId: -1,
           isolationLevel,
           topics: groupByTopic(items).map(([name, ps]) => ({
@@ -418,7 +420,7 @@ export class Admin {
   deleteRecords(request: ReadonlyArray<T.TopicPartition & { readonly beforeOffset: number }>, options?: T.AdminCallOptions): Promise<T.DeletedRecords[]> {
     return this.perItem('deleteRecords', [...request], options, (pending, deadline) =>
       this.byLeader(pending, deadline, async (node, items) => {
-        const response: any = await this.send(node, Api.DeleteRecords, {
+        const response = await this.send(node, Api.DeleteRecords, {
           topics: groupByTopic(items).map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, offset: p.beforeOffset })) })),
           timeoutMs: Math.max(0, deadline - Date.now()),
         }, deadline);
@@ -433,7 +435,7 @@ export class Admin {
 
   describeCluster(options?: T.AdminCallOptions): Promise<T.ClusterDescription> {
     return this.call('describeCluster', options, async (deadline) => {
-      const r: any = await this.send(await this.anyNode(), Api.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 }, deadline);
+      const r = await this.send(await this.anyNode(), Api.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 }, deadline);
       if (r.errorCode !== NONE) throw kafkaErrorFor(r.errorCode, r.errorMessage);
       const nodes: BrokerNode[] = (r.brokers as any[]).map((b) => ({ id: b.brokerId, host: b.host, port: b.port, rack: b.rack ?? null }));
       return { clusterId: r.clusterId, controller: nodes.find((n) => n.id === r.controllerId) ?? null, nodes };
@@ -448,7 +450,7 @@ export class Admin {
       const cluster = await this.cluster();
       const lists = await Promise.all(
         [...cluster.nodes.keys()].map(async (node) => {
-          const r: any = await this.client.send(node, Api.ListGroups, { statesFilter: options?.states ?? [], typesFilter: options?.types ?? [] }, {
+          const r = await this.client.send(node, Api.ListGroups, { statesFilter: options?.states ?? [], typesFilter: options?.types ?? [] }, {
             minVersion: options?.types?.length ? 5 : options?.states?.length ? 4 : undefined,
             timeoutMs: Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now())),
           });
@@ -466,7 +468,7 @@ export class Admin {
         pending.map(async (groupId): Promise<Outcome<T.GroupDescription>> => {
           try {
             const coordinator = await this.coordinator(groupId, deadline);
-            const r: any = await this.send(coordinator.id, Api.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false }, deadline);
+            const r = await this.send(coordinator.id, Api.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false }, deadline);
             const g = r.groups[0];
             if (g.errorCode !== NONE) return kafkaErrorFor(g.errorCode, `group ${groupId}`);
             const consumer = g.protocolType === 'consumer';
@@ -500,7 +502,7 @@ export class Admin {
     return this.call('listConsumerGroupOffsets', options, async (deadline) => {
       const coordinator = await this.coordinator(groupId, deadline);
       const topics = wanted ? groupByTopic(wanted).map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) })) : null;
-      const r: any = await this.send(coordinator.id, Api.OffsetFetch, (version: number) =>
+      const r = await this.send(coordinator.id, Api.OffsetFetch, (version: number) =>
         version >= 8 ? { groups: [{ groupId, topics }], requireStable: false } : { groupId, topics, requireStable: false },
       deadline);
       const group = r.groups?.length ? r.groups[0] : r;
@@ -521,7 +523,7 @@ export class Admin {
   async alterConsumerGroupOffsets(groupId: string, offsets: readonly T.OffsetToCommit[], options?: T.AdminCallOptions): Promise<void> {
     await this.call('alterConsumerGroupOffsets', options, async (deadline) => {
       const coordinator = await this.coordinator(groupId, deadline);
-      const r: any = await this.send(coordinator.id, Api.OffsetCommit, {
+      const r = await this.send(coordinator.id, Api.OffsetCommit, {
         groupId,
         generationIdOrMemberEpoch: -1,
         memberId: '',
@@ -544,7 +546,7 @@ export class Admin {
         pending.map(async (groupId): Promise<Outcome<null>> => {
           try {
             const coordinator = await this.coordinator(groupId, deadline);
-            const r: any = await this.send(coordinator.id, Api.DeleteGroups, { groupsNames: [groupId] }, deadline);
+            const r = await this.send(coordinator.id, Api.DeleteGroups, { groupsNames: [groupId] }, deadline);
             const result = (r.results as any[]).find((x) => x.groupId === groupId);
             if (!result) return new KafkaClientError(`no DeleteGroups result for ${groupId}`);
             return result.errorCode === NONE ? null : kafkaErrorFor(result.errorCode, `group ${groupId}`);
