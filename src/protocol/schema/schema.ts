@@ -82,15 +82,15 @@ type NoOptions = Record<never, never>;
 
 /**
  * Whether the encoder's default serves every version when a field is left out:
- * arrays default to [], tagged fields are skipped, and other defaults are
- * non-null unless the field is nullable. A nullable field's null default is
+ * tagged fields are skipped, arrays default to [] unless told null, and other
+ * defaults are non-null unless the field is nullable. A null default is
  * accepted only where the field is nullable, so it may be left out when its
  * nullable versions are its versions (or all versions).
  */
 type OptionalInEncoder<T extends FieldType, V extends string, O extends FieldOptions> =
-  T extends ArrayType ? true
-  : O extends { readonly tag: number } ? true
+  O extends { readonly tag: number } ? true
   : O extends { readonly default: null } ? CoversVersions<O['nullable'], V>
+  : T extends ArrayType ? true
   : O extends { readonly default: NonNullable<unknown> } ? true
   : O extends { readonly nullable: string } ? CoversVersions<O['nullable'], V>
   : true;
