@@ -4,7 +4,9 @@
 // results) lives in admin-call.ts.
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment } from '../consumer/consumer-protocol.js';
-import { Api, type ApiDef } from '../network/apis.js';
+import type { MessageData } from '../../protocol/schema/message-types.js';
+import type { MessageSchema } from '../../protocol/schema/schema.js';
+import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerNode } from '../network/cluster.js';
 import { KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError } from '../network/errors.js';
 import { NetworkClient } from '../network/network-client.js';
@@ -77,9 +79,9 @@ export class Admin {
     return this.settle(name, [null], options, async (_, deadline) => [await attempt(deadline)]).then((outcomes) => allOf(outcomes)[0]!);
   }
 
-  private async send<R = any>(node: number, api: ApiDef, body: unknown, deadline: number): Promise<R> {
+  private async send<Req extends MessageSchema, Res extends MessageSchema>(node: number, api: ApiDef<Req, Res>, body: RequestBody<Req>, deadline: number): Promise<MessageData<Res>> {
     const timeoutMs = Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now()));
-    return this.client.send<R>(node, api, body, { timeoutMs });
+    return this.client.send(node, api, body, { timeoutMs });
   }
 
   /** Brokers known from metadata (refreshed when stale). */
@@ -169,7 +171,7 @@ export class Admin {
 
   /** The coordinator of a group (FindCoordinator). */
   private async coordinator(groupId: string, deadline: number): Promise<BrokerNode> {
-    const response: any = await this.send(await this.anyNode(), Api.FindCoordinator, (version: number) => (version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 }), deadline);
+    const response = await this.send(await this.anyNode(), Api.FindCoordinator, (version: number) => (version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 }), deadline);
     const c = response.coordinators?.length ? response.coordinators[0] : response;
     if (c.errorCode !== NONE) throw kafkaErrorFor(c.errorCode, c.errorMessage ?? `FindCoordinator for group ${groupId}`);
     return this.node(c.nodeId);
@@ -180,7 +182,7 @@ export class Admin {
   /** Creates topics (on the controller); resolves to what the broker created. */
   createTopics(topics: readonly T.NewTopic[], options?: T.CreateTopicsOptions): T.ItemResults<T.CreatedTopic> {
     return this.perItem('createTopics', topics, options, async (pending, deadline) => {
-      const response: any = await this.send(await this.controller(), Api.CreateTopics, {
+      const response = await this.send(await this.controller(), Api.CreateTopics, {
         topics: pending.map((t) => ({
           name: t.name,
           numPartitions: t.replicasAssignments ? -1 : (t.numPartitions ?? -1),
@@ -206,7 +208,7 @@ export class Admin {
   deleteTopics(names: readonly string[], options?: T.AdminCallOptions): T.ItemResults<void> {
     return this.perItem('deleteTopics', names, options, async (pending, deadline) => {
       const timeoutMs = Math.max(0, deadline - Date.now());
-      const response: any = await this.send(await this.controller(), Api.DeleteTopics, (version: number) =>
+      const response = await this.send(await this.controller(), Api.DeleteTopics, (version: number) =>
         version >= 6 ? { topics: pending.map((name) => ({ name, topicId: ZERO_UUID })), timeoutMs } : { topicNames: pending, timeoutMs },
       deadline);
       const byName = new Map<string, any>((response.responses as any[]).map((r) => [r.name, r]));
@@ -306,7 +308,7 @@ export class Admin {
         pending,
         async (node, group) =>
           (
-            await this.send<any>(node, Api.DescribeConfigs, {
+            await this.send(node, Api.DescribeConfigs, {
               resources: group.map(({ resource }) => ({ resourceType: RESOURCE_TYPE[resource.type], resourceName: resource.name, configurationKeys: options?.configNames ?? null })),
               includeSynonyms: options?.includeSynonyms ?? false,
               includeDocumentation: options?.includeDocumentation ?? false,
@@ -337,7 +339,7 @@ export class Admin {
         pending,
         async (node, group) =>
           (
-            await this.send<any>(node, Api.AlterConfigs, {
+            await this.send(node, Api.AlterConfigs, {
               resources: group.map(({ resource, entries }) => ({ resourceType: RESOURCE_TYPE[resource.type], resourceName: resource.name, configs: Object.entries(entries).map(([name, value]) => ({ name, value })) })),
               validateOnly: options?.validateOnly ?? false,
             }, deadline)
@@ -354,7 +356,7 @@ export class Admin {
         pending,
         async (node, group) =>
           (
-            await this.send<any>(node, Api.IncrementalAlterConfigs, {
+            await this.send(node, Api.IncrementalAlterConfigs, {
               resources: group.map(({ resource, ops }) => ({
                 resourceType: RESOURCE_TYPE[resource.type],
                 resourceName: resource.name,
@@ -376,7 +378,7 @@ export class Admin {
     return this.perItem('listOffsets', [...request], options, (pending, deadline) =>
       this.byLeader(pending, deadline, async (node, items) => {
         const needsMaxTimestamp = items.some((i) => i.spec === 'max-timestamp');
-        const response: any = await this.client.send(node, Api.ListOffsets, {
+        const response = await this.client.send(node, Api.ListOffsets, {
           replicaId: -1,
           isolationLevel,
           topics: groupByTopic(items).map(([name, ps]) => ({
@@ -396,7 +398,7 @@ export class Admin {
   deleteRecords(request: ReadonlyArray<T.TopicPartition & { readonly beforeOffset: number }>, options?: T.AdminCallOptions): T.ItemResults<T.DeletedRecords> {
     return this.perItem('deleteRecords', [...request], options, (pending, deadline) =>
       this.byLeader(pending, deadline, async (node, items) => {
-        const response: any = await this.send(node, Api.DeleteRecords, {
+        const response = await this.send(node, Api.DeleteRecords, {
           topics: groupByTopic(items).map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, offset: p.beforeOffset })) })),
           timeoutMs: Math.max(0, deadline - Date.now()),
         }, deadline);
@@ -411,7 +413,7 @@ export class Admin {
 
   describeCluster(options?: T.AdminCallOptions): Promise<T.ClusterDescription> {
     return this.call('describeCluster', options, async (deadline) => {
-      const r: any = await this.send(await this.anyNode(), Api.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 }, deadline);
+      const r = await this.send(await this.anyNode(), Api.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 }, deadline);
       if (r.errorCode !== NONE) throw kafkaErrorFor(r.errorCode, r.errorMessage);
       const nodes: BrokerNode[] = (r.brokers as any[]).map((b) => ({ id: b.brokerId, host: b.host, port: b.port, rack: b.rack ?? null }));
       return { clusterId: r.clusterId, controller: nodes.find((n) => n.id === r.controllerId) ?? null, nodes };
@@ -436,7 +438,7 @@ export class Admin {
       const cluster = await this.cluster();
       const lists = await Promise.all(
         [...cluster.nodes.keys()].map(async (node) => {
-          const r: any = await this.client.send(node, Api.ListGroups, { statesFilter: options?.states ?? [], typesFilter: options?.types ?? [] }, {
+          const r = await this.client.send(node, Api.ListGroups, { statesFilter: options?.states ?? [], typesFilter: options?.types ?? [] }, {
             minVersion: options?.types?.length ? 5 : options?.states?.length ? 4 : undefined,
             timeoutMs: Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now())),
           });
