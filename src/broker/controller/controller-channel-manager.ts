@@ -1,5 +1,6 @@
 import { ApiDef, type RequestBody } from '../../clients/network/apis.js';
 import { BrokerConnection } from '../../clients/network/broker-connection.js';
+import { UnsupportedVersionError } from '../../clients/network/errors.js';
 import { LeaderAndIsrRequest, LeaderAndIsrResponse } from '../../protocol/messages/leader-and-isr.js';
 import { StopReplicaRequest, StopReplicaResponse } from '../../protocol/messages/stop-replica.js';
 import { UpdateMetadataRequest, UpdateMetadataResponse } from '../../protocol/messages/update-metadata.js';
@@ -43,7 +44,8 @@ interface QueuedRequest {
 /**
  * The controller's line to one broker (Kafka's RequestSendThread): its requests go out one
  * at a time in the order queued, each sent again (on a new connection, after a backoff)
- * until the broker answers it, and dropped only when the broker leaves.
+ * until the broker answers it, and dropped only when the broker leaves (or shares no
+ * version of its API with the controller).
  */
 class BrokerChannel {
   private readonly queue: QueuedRequest[] = [];
@@ -85,6 +87,12 @@ class BrokerChannel {
           response = (await this.connected().request(request.api, request.body)) as Record<string, unknown>;
         } catch (error) {
           if (this.stopped) return;
+          if (error instanceof UnsupportedVersionError) {
+            // no version both sides know: sending it again cannot help
+            this.options.log('error', `Controller ${this.options.controllerId}: ${request.api.name} to broker ${this.broker.id} dropped: ${error.message}`);
+            this.queue.shift();
+            continue;
+          }
           this.options.log('warn', `Controller ${this.options.controllerId}: ${request.api.name} to broker ${this.broker.id} (${this.endpoint.host}:${this.endpoint.port}) failed, sending it again: ${(error as Error).message}`);
           this.connection?.close();
           this.connection = undefined;

@@ -1,5 +1,5 @@
 import type { KafkaZkClient } from '../../zk/kafka-zk-client.js';
-import type { LeaderAndIsr, LeaderIsrAndControllerEpoch, TopicPartition } from '../../zk/zk-data.js';
+import { ZkDataError, type LeaderAndIsr, type LeaderIsrAndControllerEpoch, type TopicPartition } from '../../zk/zk-data.js';
 import { isCode } from '../../zk/zookeeper-client.js';
 import type { ControllerLog } from './controller-channel-manager.js';
 import { tpKey, type ControllerContext } from './controller-context.js';
@@ -76,9 +76,16 @@ export class PartitionStateMachine {
         failed.push({ tp: result.tp, reason: `creating the state of ${tpKey(result.tp)} failed: ${result.error.message}` });
       }
     }
-    for (const { tp, state } of await this.zk.getTopicPartitionStates(existing)) {
-      this.context.setPartitionState(tp, state);
-      batch.addLeaderAndIsr(this.liveReplicas(tp), tp);
+    for (const tp of existing) {
+      try {
+        const state = await this.zk.getTopicPartitionState(tp);
+        if (state === undefined) continue;
+        this.context.setPartitionState(tp, state);
+        batch.addLeaderAndIsr(this.liveReplicas(tp), tp);
+      } catch (error) {
+        if (!(error instanceof ZkDataError)) throw error;
+        failed.push({ tp, reason: error.message });
+      }
     }
     return failed;
   }

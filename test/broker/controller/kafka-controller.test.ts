@@ -266,3 +266,58 @@ describe('KafkaController', () => {
     await eventually('broker 2 told it leads again', () => leaderAndIsrFor(b2, 'pref').filter((s) => s.leader === 2 && s.leaderEpoch === 2).length === 2);
   });
 });
+
+describe('KafkaController under faults', () => {
+  it('sends a request again, in order, to a broker that dropped the connection instead of answering', async () => {
+    const cluster = await TestCluster.create(fx);
+    await cluster.start(1, { controller: true });
+    const b2 = await cluster.start(2, { dropRequests: 2 });
+    // the UpdateMetadata telling broker 2 of the cluster was dropped twice, then answered, and nothing overtook it
+    const first = await b2.waitFor('UpdateMetadata', (r) => r.body.liveBrokers.some((b) => b.id === 2));
+    expect(b2.dropped).toBe(2);
+    expect(b2.received[0]).toBe(first);
+    await cluster.createTopic('retried', { 0: [2, 1] });
+    await eventually('broker 2 told of its partition', () => leaderAndIsrFor(b2, 'retried').length === 1);
+    const update = await b2.waitFor('UpdateMetadata', (r) => updateMetadataStates(r).some((s) => s.topicName === 'retried'));
+    // an event's LeaderAndIsr goes before its UpdateMetadata
+    expect(b2.received.indexOf(update)).toBeGreaterThan(b2.received.findIndex((r) => r.api === 'LeaderAndIsr'));
+  });
+
+  it('resigns when another broker takes /controller, and becomes the controller again with a later epoch when it goes', async () => {
+    const cluster = await TestCluster.create(fx);
+    const b1 = await cluster.start(1, { controller: true });
+    const first = b1.controller!.epoch;
+    // another "broker" takes the role: /controller replaced, the epoch moved on
+    await cluster.observer.zk.delete('/controller');
+    const taken = await cluster.observer.registerController(9);
+    expect(taken.epoch).toBeGreaterThan(first);
+    await eventually('broker 1 resigned', () => !b1.controller!.isActive && b1.controller!.activeController === 9);
+    const from = b1.received.length;
+    await cluster.observer.deleteController(taken.zkVersion);
+    await eventually('broker 1 the controller again', () => b1.controller!.isActive);
+    expect(b1.controller!.epoch).toBe(taken.epoch + 1);
+    await b1.waitFor('UpdateMetadata', (r) => r.body.controllerEpoch === taken.epoch + 1, from);
+  });
+
+  it('elects an out-of-sync replica when the topic allows unclean leader election and no in-sync replica is left', async () => {
+    const cluster = await TestCluster.create(fx);
+    await cluster.start(1, { controller: true });
+    const b2 = await cluster.start(2);
+    const b3 = await cluster.start(3);
+    await cluster.createTopic('unclean', { 0: [2, 3] });
+    const state = await cluster.waitForState('unclean', 0, () => true);
+    // the leader drops broker 3 from the ISR, then fails: nobody in sync is left
+    const tp = { topic: 'unclean', partition: 0 };
+    await cluster.observer.zk.setData(topicPartitionStatePath(tp), encodePartitionState({ ...state, leaderAndIsr: { ...state.leaderAndIsr, isr: [2] } }), state.leaderAndIsr.partitionEpoch);
+    const from = b3.received.length;
+    await b2.stop();
+    expect((await cluster.waitForState('unclean', 0, (s) => s.leaderAndIsr.leader === -1)).leaderAndIsr).toMatchObject({ leaderEpoch: 1, isr: [2] });
+    await eventually('broker 3 told there is no leader', () => leaderAndIsrFor(b3, 'unclean', from).some((s) => s.leader === -1 && s.leaderEpoch === 1));
+
+    await cluster.observer.setTopicConfig('unclean', { 'unclean.leader.election.enable': 'true' });
+    // the next election (a broker joining) may take broker 3
+    await cluster.start(4);
+    expect((await cluster.waitForState('unclean', 0, (s) => s.leaderAndIsr.leader === 3)).leaderAndIsr).toMatchObject({ leaderEpoch: 2, isr: [3] });
+    await eventually('broker 3 told it leads', () => leaderAndIsrFor(b3, 'unclean', from).some((s) => s.leader === 3 && s.leaderEpoch === 2));
+  });
+});
