@@ -89,11 +89,11 @@ class BrokerChannel {
           if (this.stopped) return;
           if (error instanceof UnsupportedVersionError) {
             // no version both sides know: sending it again cannot help
-            this.options.log('error', `Controller ${this.options.controllerId}: ${request.api.name} to broker ${this.broker.id} dropped: ${error.message}`);
+            this.options.log('error', `${request.api.name} to broker ${this.broker.id} dropped: ${error.message}`);
             this.queue.shift();
             continue;
           }
-          this.options.log('warn', `Controller ${this.options.controllerId}: ${request.api.name} to broker ${this.broker.id} (${this.endpoint.host}:${this.endpoint.port}) failed, sending it again: ${(error as Error).message}`);
+          this.options.log('warn', `${request.api.name} to broker ${this.broker.id} (${this.endpoint.host}:${this.endpoint.port}) failed, sending it again: ${(error as Error).message}`);
           this.connection?.close();
           this.connection = undefined;
           await this.backoff();
@@ -104,7 +104,7 @@ class BrokerChannel {
         try {
           request.callback?.(response);
         } catch (error) {
-          this.options.log('error', `Controller ${this.options.controllerId}: handling the ${request.api.name} response of broker ${this.broker.id} failed: ${(error as Error).stack}`);
+          this.options.log('error', `handling the ${request.api.name} response of broker ${this.broker.id} failed: ${(error as Error).stack}`);
         }
       }
     } finally {
@@ -155,7 +155,7 @@ export class ControllerChannelManager {
     this.removeBroker(broker.id);
     const endpoint = interBrokerEndpoint(broker, this.options.interBrokerListenerName);
     if (endpoint === undefined) {
-      this.options.log('error', `Controller ${this.options.controllerId}: broker ${broker.id} has no endpoint for listener ${this.options.interBrokerListenerName}; it gets no requests`);
+      this.options.log('error', `broker ${broker.id} has no endpoint for listener ${this.options.interBrokerListenerName}; it gets no requests`);
       return;
     }
     this.channels.set(broker.id, new BrokerChannel(broker, endpoint, this.options));
@@ -174,7 +174,7 @@ export class ControllerChannelManager {
   send<Req extends MessageSchema, Res extends MessageSchema>(brokerId: number, api: ApiDef<Req, Res>, body: RequestBody<Req>, callback?: (response: MessageData<Res>) => void): void {
     const channel = this.channels.get(brokerId);
     if (channel === undefined) {
-      this.options.log('warn', `Controller ${this.options.controllerId}: no channel to broker ${brokerId}; ${api.name} dropped`);
+      this.options.log('warn', `no channel to broker ${brokerId}; ${api.name} dropped`);
       return;
     }
     channel.enqueue({

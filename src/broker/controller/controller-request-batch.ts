@@ -133,7 +133,7 @@ export class ControllerRequestBatch {
   send(callbacks: BatchCallbacks = {}): void {
     try {
       if (!this.sendable()) {
-        if (!this.isEmpty) this.log('warn', `Controller ${this.controllerId}: not the active controller any more; requests of this event not sent`);
+        if (!this.isEmpty) this.log('warn', `not the active controller any more; requests of this event not sent`);
         return;
       }
       this.sendLeaderAndIsr();
@@ -184,7 +184,7 @@ export class ControllerRequestBatch {
         topicStates: version < 5 ? [] : topicStates,
         liveBrokers,
       }), (response) => {
-        if (response.errorCode !== 0) this.log('warn', `Controller ${this.controllerId}: broker ${brokerId} answered UpdateMetadata with ${errorName(response.errorCode)}`);
+        if (response.errorCode !== 0) this.log('warn', `broker ${brokerId} answered UpdateMetadata with ${errorName(response.errorCode)}`);
       });
     }
   }
@@ -207,7 +207,7 @@ export class ControllerRequestBatch {
             : [],
         }), (response) => {
           if (response.errorCode !== 0 || response.partitionErrors.some((e) => e.errorCode !== 0)) {
-            this.log('warn', `Controller ${this.controllerId}: broker ${brokerId} answered StopReplica with ${errorName(response.errorCode)} ${response.partitionErrors.filter((e) => e.errorCode !== 0).map((e) => `${e.topicName}-${e.partitionIndex}: ${errorName(e.errorCode)}`).join(', ')}`);
+            this.log('warn', `broker ${brokerId} answered StopReplica with ${errorName(response.errorCode)} ${response.partitionErrors.filter((e) => e.errorCode !== 0).map((e) => `${e.topicName}-${e.partitionIndex}: ${errorName(e.errorCode)}`).join(', ')}`);
           }
           if (deletePartitions) callbacks.onStopReplicaDeleteResponse?.(brokerId, group.map((e) => e.tp), response);
         });
@@ -238,7 +238,7 @@ export class ControllerRequestBatch {
       ...response.topics.flatMap((t) => t.partitionErrors.filter((e) => e.errorCode !== 0).map((e) => `${t.topicId.toString('hex')}/${e.partitionIndex}: ${errorName(e.errorCode)}`)),
     ];
     if (response.errorCode !== 0 || failed.length > 0) {
-      this.log('warn', `Controller ${this.controllerId}: broker ${brokerId} answered LeaderAndIsr with ${errorName(response.errorCode)} ${failed.join(', ')}`);
+      this.log('warn', `broker ${brokerId} answered LeaderAndIsr with ${errorName(response.errorCode)} ${failed.join(', ')}`);
     }
   }
 }

@@ -8,7 +8,6 @@ import type { PartitionStateMachine } from './partition-state-machine.js';
 import type { TopicDeletionManager } from './topic-deletion-manager.js';
 
 export interface ControllerTopicsOptions {
-  brokerId: number;
   /** delete.topic.enable */
   deleteTopicEnable: boolean;
   /** A watched topic's znode changed (its partitions may have grown). */
@@ -159,6 +158,6 @@ export class ControllerTopics {
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string): void {
-    this.options.log(level, `Controller ${this.options.brokerId}: ${message}`);
+    this.options.log(level, message);
   }
 }

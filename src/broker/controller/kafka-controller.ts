@@ -11,6 +11,7 @@ import type { ControlledShutdown, KafkaControllerEvent } from './controller-even
 import { ControllerRequestBatch } from './controller-request-batch.js';
 import { ControllerTopics } from './controller-topics.js';
 import { partitionsToRebalance } from './leader-election.js';
+import { PartitionReassignments } from './partition-reassignment.js';
 import { PartitionStateMachine, type StateChangeFailure } from './partition-state-machine.js';
 import { TopicDeletionManager } from './topic-deletion-manager.js';
 
@@ -68,6 +69,7 @@ export class KafkaController {
   private readonly partitions: PartitionStateMachine;
   private readonly deletions: TopicDeletionManager;
   private readonly topics: ControllerTopics;
+  private readonly reassignments: PartitionReassignments;
   private channels: ControllerChannelManager | undefined;
   private batch: ControllerRequestBatch | undefined;
   /** The controller's id as this broker last read /controller (-1: none). */
@@ -84,12 +86,18 @@ export class KafkaController {
     this.brokerId = options.brokerId;
     this.config = { deleteTopicEnable: true, controllerSocketTimeoutMs: 30_000, ...options.config };
     this.interBrokerListenerName = options.interBrokerListenerName ?? 'PLAINTEXT';
-    this.log = options.log ?? (() => {});
+    const log = options.log ?? (() => {});
+    this.log = (level, message) => log(level, `Controller ${this.brokerId}: ${message}`);
     this.events = new ControllerEventManager((event) => this.process(event), this.log);
     this.partitions = new PartitionStateMachine(this.context, this.zk, (topic) => this.uncleanLeaderElectionEnable(topic), this.log);
-    this.deletions = new TopicDeletionManager(this.context, this.zk, (topic) => this.topics.unwatch(topic), this.log);
+    this.reassignments = new PartitionReassignments(this.context, this.zk, this.partitions, this.log);
+    this.deletions = new TopicDeletionManager(this.context, this.zk, {
+      forgetTopic: (topic) => this.topics.unwatch(topic),
+      // a topic waits for its reassignments before it is deleted
+      mayDelete: (topic) => !this.reassignments.isReassigning(topic),
+      log: this.log,
+    });
     this.topics = new ControllerTopics(this.context, this.zk, this.partitions, this.deletions, {
-      brokerId: this.brokerId,
       deleteTopicEnable: this.config.deleteTopicEnable,
       onTopicChanged: (topic) => this.events.put({ name: 'PartitionModifications', topic }),
       log: this.log,
@@ -146,7 +154,7 @@ export class KafkaController {
       try {
         await this.zk.deleteController(epochZkVersion);
       } catch (error) {
-        this.log('warn', `Controller ${this.brokerId}: could not remove /controller at shutdown: ${(error as Error).message}`);
+        this.log('warn', `could not remove /controller at shutdown: ${(error as Error).message}`);
       }
     }
   }
@@ -180,7 +188,7 @@ export class KafkaController {
     } catch (error) {
       if (event.name === 'ControlledShutdown') event.reject(error instanceof ControllerMovedError ? notController(this.brokerId) : (error as Error));
       if (error instanceof ControllerMovedError) {
-        this.log('warn', `Controller ${this.brokerId}: ${event.name}: ${error.message}; resigning`);
+        this.log('warn', `${event.name}: ${error.message}; resigning`);
         await this.maybeResign(true);
         return;
       }
@@ -228,7 +236,8 @@ export class KafkaController {
       case 'IsrChangeNotification':
         return this.processIsrChangeNotification();
       case 'ZkPartitionReassignment':
-        return this.log('warn', `Controller ${this.brokerId}: partition reassignment through ${REASSIGN_PARTITIONS_PATH} is not supported yet; left as it is`);
+        await this.reassignments.onZkReassignment(this.requests());
+        return this.deletions.tryDeletion(this.requests());
       case 'TopicDeletionStopReplicaResponseReceived':
         if (event.controllerEpoch !== this.context.epoch) return;
         this.deletions.onStopReplicaResponse(event.brokerId, event.partitions, event.response);
@@ -253,7 +262,7 @@ export class KafkaController {
     if (this.stopped) return;
     this.activeControllerId = (await this.zk.getControllerId()) ?? -1;
     if (this.activeControllerId !== -1) {
-      this.log('info', `Controller ${this.brokerId}: broker ${this.activeControllerId} is the controller`);
+      this.log('info', `broker ${this.activeControllerId} is the controller`);
       return;
     }
     let won = false;
@@ -263,17 +272,17 @@ export class KafkaController {
       this.context.epoch = epoch;
       this.context.epochZkVersion = zkVersion;
       this.activeControllerId = this.brokerId;
-      this.log('info', `Controller ${this.brokerId}: became the controller with epoch ${epoch} (broker epoch ${this.options.brokerEpoch()})`);
+      this.log('info', `became the controller with epoch ${epoch} (broker epoch ${this.options.brokerEpoch()})`);
       await this.onControllerFailover();
     } catch (error) {
       if (error instanceof ControllerMovedError) {
-        this.log('info', `Controller ${this.brokerId}: ${error.message}`);
+        this.log('info', `${error.message}`);
         await this.maybeResign(true);
         return;
       }
       if (!won) throw error;
       // a failover that failed halfway: give the role up so that a broker (maybe this one) starts over
-      this.log('error', `Controller ${this.brokerId}: failover failed, resigning: ${(error as Error).stack}`);
+      this.log('error', `failover failed, resigning: ${(error as Error).stack}`);
       const epochZkVersion = this.context.epochZkVersion;
       this.activeControllerId = -1;
       this.resign();
@@ -291,7 +300,7 @@ export class KafkaController {
     try {
       this.activeControllerId = (await this.zk.getControllerId()) ?? -1;
     } catch (error) {
-      this.log('warn', `Controller ${this.brokerId}: could not read ${CONTROLLER_PATH}: ${(error as Error).message}`);
+      this.log('warn', `could not read ${CONTROLLER_PATH}: ${(error as Error).message}`);
       this.activeControllerId = -1;
     }
     if (!wasActive || (!force && this.activeControllerId === this.brokerId)) return;
@@ -310,13 +319,14 @@ export class KafkaController {
     if (this.rebalanceTimer) clearTimeout(this.rebalanceTimer);
     this.rebalanceTimer = undefined;
     this.deletions.reset();
+    this.reassignments.reset();
     this.channels?.shutdown();
     this.channels = undefined;
     this.batch = undefined;
     const epoch = this.context.epoch;
     this.context.reset();
     this.fenced = false;
-    if (wasActing) this.log('info', `Controller ${this.brokerId}: resigned as the controller of epoch ${epoch}`);
+    if (wasActing) this.log('info', `resigned as the controller of epoch ${epoch}`);
   }
 
   /**
@@ -360,10 +370,11 @@ export class KafkaController {
       batch.addLeaderAndIsr(p.assignment.replicas, p.tp);
     }
     this.logFailures('electing leaders at failover', (await this.partitions.electOfflinePartitions(batch)).failed);
+    await this.reassignments.resume(batch);
     await this.deletions.tryDeletion(batch);
     this.sendRequests();
     this.scheduleAutoLeaderRebalance();
-    this.log('info', `Controller ${this.brokerId}: ready as the controller of epoch ${this.context.epoch}: brokers ${this.context.liveOrShuttingDownBrokerIds().join(',')}, ${all.length} partitions`);
+    this.log('info', `ready as the controller of epoch ${this.context.epoch}: brokers ${this.context.liveOrShuttingDownBrokerIds().join(',')}, ${all.length} partitions`);
   }
 
   // ---- brokers
@@ -386,7 +397,7 @@ export class KafkaController {
       this.channels!.addBroker(live);
     }
     if (added.length + dead.length + bounced.length === 0) return;
-    this.log('info', `Controller ${this.brokerId}: brokers started ${added.join(',') || '-'}, failed ${dead.join(',') || '-'}, restarted ${bounced.join(',') || '-'}`);
+    this.log('info', `brokers started ${added.join(',') || '-'}, failed ${dead.join(',') || '-'}, restarted ${bounced.join(',') || '-'}`);
     if (added.length > 0) await this.onBrokerStartup(added);
     if (bounced.length > 0) {
       await this.onBrokerFailure(bounced);
@@ -411,6 +422,7 @@ export class KafkaController {
       }
     }
     this.logFailures('electing leaders after brokers started', (await this.partitions.electOfflinePartitions(batch)).failed);
+    await this.reassignments.onBrokersStarted(ids, batch);
     this.deletions.onBrokersStarted(ids);
     await this.deletions.tryDeletion(batch);
     this.sendRequests();
@@ -448,7 +460,7 @@ export class KafkaController {
       throw new KafkaError(ErrorCode.STALE_BROKER_EPOCH, `broker ${id}'s epoch ${brokerEpoch} is older than its registration's (${registered.epoch})`);
     }
     this.context.shuttingDownBrokerIds.add(id);
-    this.log('info', `Controller ${this.brokerId}: controlled shutdown of broker ${id}; shutting down: ${[...this.context.shuttingDownBrokerIds].join(',')}`);
+    this.log('info', `controlled shutdown of broker ${id}; shutting down: ${[...this.context.shuttingDownBrokerIds].join(',')}`);
     const toActOn = [...this.context.allPartitions()].filter((p) =>
       p.assignment.replicas.includes(id) && p.assignment.replicas.length > 1 && p.state !== undefined && !this.context.isTopicQueuedForDeletion(p.tp.topic));
     const led = toActOn.filter((p) => p.state!.leaderAndIsr.leader === id).map((p) => p.tp);
@@ -472,6 +484,9 @@ export class KafkaController {
       for (const { tp, state } of await this.zk.getTopicPartitionStates(partitions)) this.context.setPartitionState(tp, state);
       const batch = this.requests();
       batch.addUpdateMetadata(this.context.liveOrShuttingDownBrokerIds(), partitions);
+      // reassignments whose new replicas caught up complete, and deletions they held move on
+      await this.reassignments.onIsrChange(partitions, batch);
+      await this.deletions.tryDeletion(batch);
       this.sendRequests();
     } finally {
       await this.zk.deleteIsrChangeNotifications(sequenceNumbers, this.context.epochZkVersion);
@@ -495,12 +510,12 @@ export class KafkaController {
 
   private async processAutoPreferredReplicaLeaderElection(): Promise<void> {
     const candidates = [...this.context.allPartitions()].flatMap((p) =>
-      p.state === undefined || this.context.isTopicQueuedForDeletion(p.tp.topic)
+      p.state === undefined || this.context.isTopicQueuedForDeletion(p.tp.topic) || this.reassignments.isReassigning(p.tp.topic)
         ? []
         : [{ tp: p.tp, replicas: p.assignment.replicas, leader: p.state.leaderAndIsr.leader, isr: p.state.leaderAndIsr.isr }]);
     const partitions = partitionsToRebalance(candidates, this.context.liveBrokerIds(), this.config.leaderImbalancePerBrokerPercentage);
     if (partitions.length === 0) return;
-    this.log('info', `Controller ${this.brokerId}: moving ${partitions.length} partitions back to their preferred leaders`);
+    this.log('info', `moving ${partitions.length} partitions back to their preferred leaders`);
     const batch = this.requests();
     this.logFailures('preferred leader election', (await this.partitions.electLeaders(partitions, { kind: 'preferred' }, batch)).failed);
     this.sendRequests();
@@ -529,7 +544,7 @@ export class KafkaController {
 
   private logFailures(what: string, failures: readonly StateChangeFailure[]): void {
     if (failures.length === 0) return;
-    this.log('warn', `Controller ${this.brokerId}: ${what}: ${failures.map((f) => f.reason).join('; ')}`);
+    this.log('warn', `${what}: ${failures.map((f) => f.reason).join('; ')}`);
   }
 }
 

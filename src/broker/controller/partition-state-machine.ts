@@ -4,7 +4,7 @@ import { isCode } from '../../zk/zookeeper-client.js';
 import type { ControllerLog } from './controller-channel-manager.js';
 import { tpKey, type ControllerContext } from './controller-context.js';
 import type { ControllerRequestBatch } from './controller-request-batch.js';
-import { electControlledShutdownLeader, electOfflineLeader, electPreferredLeader, electReassignedLeader, withoutReplicaInIsr } from './leader-election.js';
+import { electControlledShutdownLeader, electOfflineLeader, electPreferredLeader, electReassignedLeader, withNewLeader, withoutReplicaInIsr } from './leader-election.js';
 
 /** Which election to run (Kafka's PartitionLeaderElectionStrategy). */
 export type ElectionStrategy =
@@ -129,6 +129,16 @@ export class PartitionStateMachine {
   }
 
   /**
+   * Moves the partitions' leader epochs on with leader and ISR unchanged (a reassignment
+   * changing the replicas), telling every live replica.
+   */
+  async bumpLeaderEpoch(partitions: readonly TopicPartition[], batch: ControllerRequestBatch): Promise<StateChangeFailure[]> {
+    const failed: StateChangeFailure[] = [];
+    await this.updateStates(partitions, failed, async (_tp, current) => withNewLeader(current, current.leader, current.isr), (tp) => batch.addLeaderAndIsr(this.liveReplicas(tp), tp));
+    return failed;
+  }
+
+  /**
    * Takes `replica` out of the partitions' ISRs (Kafka's OfflineReplica transition): the
    * leader epoch moves on, a leader leaving makes the partition leaderless; LeaderAndIsr to
    * the other replicas. Partitions it is not in are left as they are.
@@ -192,7 +202,7 @@ export class PartitionStateMachine {
         // only now, as Kafka, is the topic's own setting read
         if (!(await this.uncleanLeaderElectionEnable(tp.topic))) return undefined;
         const unclean = electOfflineLeader(current, replicas, live, true);
-        if (unclean !== undefined) this.log('warn', `Controller: unclean leader election for ${tpKey(tp)}: broker ${unclean.leader} leads without having been in the ISR (${current.isr.join(',')}); records may be lost`);
+        if (unclean !== undefined) this.log('warn', `unclean leader election for ${tpKey(tp)}: broker ${unclean.leader} leads without having been in the ISR (${current.isr.join(',')}); records may be lost`);
         return unclean;
       }
       case 'preferred':

@@ -265,6 +265,50 @@ describe('KafkaController', () => {
     }
     await eventually('broker 2 told it leads again', () => leaderAndIsrFor(b2, 'pref').filter((s) => s.leader === 2 && s.leaderEpoch === 2).length === 2);
   });
+  it('reassigns a partition through /admin/reassign_partitions: new replicas follow, and once in sync they take over and the old ones are deleted', async () => {
+    const cluster = await TestCluster.create(fx);
+    const b1 = await cluster.start(1, { controller: true });
+    const b2 = await cluster.start(2);
+    const b3 = await cluster.start(3);
+    const b4 = await cluster.start(4);
+    const topicId = await cluster.createTopic('moving', { 0: [1, 2], 1: [2, 1] });
+    await cluster.waitForState('moving', 1, () => true);
+    const tp = { topic: 'moving', partition: 0 };
+    const from = cluster.marks();
+
+    await cluster.observer.createPartitionReassignment([{ tp, replicas: [3, 4] }, { tp: { topic: 'nonexistent', partition: 0 }, replicas: [1] }]);
+    // phase A: both sets of replicas in the znode, a new leader epoch, the new replicas told to follow
+    await eventually('the reassignment in the topic znode', async () => (await cluster.observer.getTopicAssignment('moving'))?.partitions.get(0)?.addingReplicas.length === 2);
+    expect((await cluster.observer.getTopicAssignment('moving'))!.partitions.get(0)).toEqual({ replicas: [3, 4, 1, 2], addingReplicas: [3, 4], removingReplicas: [1, 2] });
+    const started = await cluster.waitForState('moving', 0, (s) => s.leaderAndIsr.leaderEpoch === 1);
+    expect(started.leaderAndIsr).toMatchObject({ leader: 1, isr: [1, 2] });
+    for (const broker of [b3, b4]) {
+      await eventually(`broker ${broker.id} told to follow`, () => leaderAndIsrFor(broker, 'moving', from.get(broker.id)).some((s) =>
+        s.partitionIndex === 0 && s.isNew && s.leader === 1 && s.leaderEpoch === 1 && s.addingReplicas.join() === '3,4' && s.removingReplicas.join() === '1,2'));
+    }
+    // the request for an unknown partition is taken out of /admin/reassign_partitions
+    await eventually('the refused request removed', async () => (await cluster.observer.getPartitionReassignment()).length === 1);
+
+    // the leader takes the new replicas into the ISR once they caught up
+    await cluster.observer.zk.setData(topicPartitionStatePath(tp), encodePartitionState({ ...started, leaderAndIsr: { ...started.leaderAndIsr, isr: [1, 2, 3, 4] } }), started.leaderAndIsr.partitionEpoch);
+    await cluster.observer.propagateIsrChanges([tp]);
+
+    // phase B: a target replica leads, the old ones leave the ISR and are deleted
+    const done = await cluster.waitForState('moving', 0, (s) => s.leaderAndIsr.leader === 3 && s.leaderAndIsr.isr.length === 2);
+    expect(done.leaderAndIsr).toMatchObject({ isr: [3, 4], leaderEpoch: 4 });
+    await eventually('the reassignment finished in ZooKeeper', async () => !(await cluster.observer.reassignPartitionsInProgress()));
+    expect(await cluster.observer.getTopicAssignment('moving')).toEqual({
+      topic: 'moving',
+      topicId,
+      partitions: new Map([[0, { replicas: [3, 4], addingReplicas: [], removingReplicas: [] }], [1, { replicas: [2, 1], addingReplicas: [], removingReplicas: [] }]]),
+    });
+    for (const broker of [b1, b2]) {
+      await broker.waitFor('StopReplica', (r) => stoppedPartitions(r.version, r.body).some((s) => s.topic === 'moving' && s.partition === 0 && s.deletePartition), from.get(broker.id));
+    }
+    await eventually('broker 3 told it leads', () => leaderAndIsrFor(b3, 'moving', from.get(3)).some((s) => s.leader === 3 && s.replicas.join() === '3,4'));
+    const update = await b1.waitFor('UpdateMetadata', (r) => updateMetadataStates(r).some((s) => s.topicName === 'moving' && s.partitionIndex === 0 && s.leader === 3 && s.replicas.join() === '3,4'), from.get(1));
+    expect(update.body.controllerId).toBe(1);
+  });
 });
 
 describe('KafkaController under faults', () => {
