@@ -1,5 +1,6 @@
 import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
 import { FetchRequest, FetchResponse } from '../../protocol/messages/fetch.js';
+import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } from '../replica/fetch-session-cache.js';
 import type { Partition } from '../replica/partition.js';
@@ -9,6 +10,8 @@ import { sharedBufferPool } from '../../../storage/backend/buffer-pool.js';
 const ZERO_UUID = Buffer.alloc(16);
 const EMPTY: Buffer = Buffer.alloc(0);
 const READ_COMMITTED = 1;
+
+type FetchedPartition = Item<Item<MessageInput<typeof FetchResponse>['responses']>['partitions']>;
 
 interface PartitionRead {
   wanted: SessionPartition;
@@ -23,17 +26,17 @@ interface PartitionRead {
  * replica manager until appends arrive or max_wait_ms passes. Incremental
  * fetch sessions (KIP-227) let clients send and hear only what changed.
  */
-export const fetchHandler: ApiHandler = {
+export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse> = {
   request: FetchRequest,
   response: FetchResponse,
-  async handle(request: any, ctx: RequestContext) {
+  async handle(request, ctx) {
     const broker = ctx.broker;
     const byId = ctx.apiVersion >= 13;
     let session: FetchSession | undefined;
     let wanted: Map<string, SessionPartition>;
     const requested = requestedPartitions(request, byId, broker);
-    const sessionId: number = request.sessionId;
-    const epoch: number = request.sessionEpoch;
+    const sessionId = request.sessionId;
+    const epoch = request.sessionEpoch;
     try {
       if (sessionId === 0 && epoch > 0) throw new KafkaError(ErrorCode.INVALID_FETCH_SESSION_EPOCH, 'an incremental fetch needs a session id');
       if (epoch === INITIAL_EPOCH || epoch === FINAL_EPOCH) {
@@ -43,9 +46,9 @@ export const fetchHandler: ApiHandler = {
       } else {
         session = broker.fetchSessions.get(sessionId, epoch);
         for (const [key, p] of requested) session.partitions.set(key, { ...p, lastHighWatermark: session.partitions.get(key)?.lastHighWatermark ?? -1, lastLogStartOffset: session.partitions.get(key)?.lastLogStartOffset ?? -1 });
-        for (const forgotten of request.forgottenTopicsData as any[]) {
-          const name = byId ? broker.replicas.topicName(forgotten.topicId) ?? `id:${(forgotten.topicId as Buffer).toString('hex')}` : forgotten.topic;
-          for (const p of forgotten.partitions as number[]) session.partitions.delete(`${name}-${p}`);
+        for (const forgotten of request.forgottenTopicsData) {
+          const name = byId ? broker.replicas.topicName(forgotten.topicId) ?? `id:${forgotten.topicId.toString('hex')}` : forgotten.topic;
+          for (const p of forgotten.partitions) session.partitions.delete(`${name}-${p}`);
         }
         session.epoch++;
         wanted = session.partitions;
@@ -55,11 +58,11 @@ export const fetchHandler: ApiHandler = {
     }
 
     // A follower's fetch carries its broker id (ReplicaState from v15): it reads to the log end, not the high watermark.
-    const replicaId: number = ctx.apiVersion >= 15 ? (request.replicaState?.replicaId ?? -1) : request.replicaId;
-    const maxBytes = Math.min(request.maxBytes as number, broker.config.int('fetch.max.bytes'));
+    const replicaId = ctx.apiVersion >= 15 ? (request.replicaState?.replicaId ?? -1) : request.replicaId;
+    const maxBytes = Math.min(request.maxBytes, broker.config.int('fetch.max.bytes'));
     const readCommitted = request.isolationLevel === READ_COMMITTED;
-    const minBytes: number = request.minBytes;
-    const maxWaitMs: number = request.maxWaitMs;
+    const minBytes = request.minBytes;
+    const maxWaitMs = request.maxWaitMs;
     const deadline = Date.now() + maxWaitMs;
     const partitions = [...wanted.values()];
     // A long poll with nothing to read waits holding no response memory; reading reserves the response's bytes first.
@@ -81,7 +84,7 @@ export const fetchHandler: ApiHandler = {
     }
 
     // Responses group partitions by topic, in the order the partitions were asked for.
-    const topics = new Map<string, { topic: string; topicId: Buffer; partitions: any[] }>();
+    const topics = new Map<string, { topic: string; topicId: Buffer; partitions: FetchedPartition[] }>();
     for (const read of reads) {
       const { wanted: w, partition } = read;
       const highWatermark = partition?.highWatermark ?? -1;
@@ -109,11 +112,11 @@ export const fetchHandler: ApiHandler = {
   },
 };
 
-function requestedPartitions(request: any, byId: boolean, broker: BrokerContext): Map<string, SessionPartition> {
+function requestedPartitions(request: MessageData<typeof FetchRequest>, byId: boolean, broker: BrokerContext): Map<string, SessionPartition> {
   const out = new Map<string, SessionPartition>();
-  for (const t of request.topics as any[]) {
-    const name: string = byId ? broker.replicas.topicName(t.topicId) ?? `id:${(t.topicId as Buffer).toString('hex')}` : t.topic;
-    for (const p of t.partitions as any[]) {
+  for (const t of request.topics) {
+    const name = byId ? broker.replicas.topicName(t.topicId) ?? `id:${t.topicId.toString('hex')}` : t.topic;
+    for (const p of t.partitions) {
       out.set(`${name}-${p.partition}`, {
         topic: name,
         topicId: byId ? t.topicId : broker.replicas.getPartition(name, p.partition)?.topicId ?? ZERO_UUID,

@@ -1,33 +1,27 @@
 import { ErrorCode, errorCodeOf, errorName } from '../../protocol/error-codes.js';
 import { ProduceRequest, ProduceResponse } from '../../protocol/messages/produce.js';
+import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
-interface PartitionResult {
-  index: number;
-  errorCode: number;
-  baseOffset: number;
-  logAppendTimeMs: number;
-  logStartOffset: number;
-  recordErrors: never[];
-  errorMessage: string | null;
-}
+type TopicResult = Item<MessageInput<typeof ProduceResponse>['responses']>;
+type PartitionResult = Item<TopicResult['partitionResponses']>;
 
 /**
  * Produce: appends each partition's batches to its leader log. The batches
  * are validated through their headers only and stored as received, with
  * offsets written in place. acks=0 gets no response at all, as in Kafka.
  */
-export const produceHandler: ApiHandler = {
+export const produceHandler: ApiHandler<typeof ProduceRequest, typeof ProduceResponse> = {
   request: ProduceRequest,
   response: ProduceResponse,
-  async handle(request: any, ctx: RequestContext) {
-    const acks: number = request.acks;
+  async handle(request, ctx) {
+    const acks = request.acks;
     const validAcks = acks === 0 || acks === 1 || acks === -1;
     const responses = await Promise.all(
-      (request.topicData as any[]).map(async (topic) => ({
+      request.topicData.map(async (topic): Promise<TopicResult> => ({
         name: topic.name,
         partitionResponses: await Promise.all(
-          (topic.partitionData as any[]).map((p) =>
+          topic.partitionData.map((p) =>
             validAcks ? appendPartition(ctx, topic.name, p.index, p.records, acks, request.timeoutMs) : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`),
           ),
         ),

@@ -3,7 +3,11 @@ import { UnexpectedAppendOffsetError } from '../../../storage/log/log-errors.js'
 import { Api } from '../../clients/network/apis.js';
 import { BrokerConnection } from '../../clients/network/broker-connection.js';
 import { ErrorCode, errorName } from '../../protocol/error-codes.js';
+import type { FetchRequest } from '../../protocol/messages/fetch.js';
+import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { Partition } from './partition.js';
+
+type FetchTopic = Item<MessageInput<typeof FetchRequest>['topics']>;
 
 /** The replica.* settings a fetcher follows (Kafka's names and defaults in broker-config.ts). */
 export interface ReplicaFetcherConfig {
@@ -214,7 +218,7 @@ export class ReplicaFetcher {
     const now = Date.now();
     const ready = [...this.states.values()].filter((s) => !s.truncating && s.delayedUntil <= now);
     if (ready.length === 0) return false;
-    const byTopic = new Map<string, { topic: string; topicId: Buffer; partitions: unknown[] }>();
+    const byTopic = new Map<string, { topic: string; topicId: Buffer; partitions: Array<Item<FetchTopic['partitions']>> }>();
     for (const s of ready) {
       const { partition } = s;
       let entry = byTopic.get(partition.topic);
