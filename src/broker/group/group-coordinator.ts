@@ -4,7 +4,24 @@ import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import type { BrokerConfig } from '../broker-config.js';
 import type { TopicManager } from '../metadata/topic-manager.js';
 import { GroupMetadata, type CommittedOffset } from './group-metadata.js';
-import { MemberMetadata, joinError, syncError, type JoinGroupResult, type MemberProtocol, type SyncGroupResult } from './member-metadata.js';
+import {
+  joinError,
+  syncError,
+  type CommitInput,
+  type CommitPartition,
+  type CommitResult,
+  type DescribedGroup,
+  type FetchedPartition,
+  type FetchResult,
+  type JoinGroupInput,
+  type JoinGroupResult,
+  type LeaveResult,
+  type ListedGroup,
+  type OffsetDeleteResult,
+  type SyncGroupInput,
+  type SyncGroupResult,
+} from './group-requests.js';
+import { MemberMetadata } from './member-metadata.js';
 import {
   decodeGroupMetadataValue,
   decodeKey,
@@ -34,92 +51,6 @@ export interface GroupCoordinatorConfig {
 
 type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
 type Api = 'join' | 'sync' | 'heartbeat' | 'leave' | 'commit' | 'fetch' | 'describe' | 'delete' | 'offset-delete';
-
-export interface JoinGroupInput {
-  groupId: string;
-  memberId: string;
-  groupInstanceId: string | null;
-  /** JoinGroup v4+ without an instance id: a first join gets MEMBER_ID_REQUIRED (KIP-394). */
-  requireKnownMemberId: boolean;
-  /** JoinGroup v9+ (KIP-814). */
-  supportSkippingAssignment: boolean;
-  clientId: string;
-  clientHost: string;
-  rebalanceTimeoutMs: number;
-  sessionTimeoutMs: number;
-  protocolType: string;
-  protocols: MemberProtocol[];
-}
-
-export interface SyncGroupInput {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  groupInstanceId: string | null;
-  protocolType: string | null;
-  protocolName: string | null;
-  assignments: Array<{ memberId: string; assignment: Buffer }>;
-}
-
-export interface LeaveResult {
-  errorCode: number;
-  members: Array<{ memberId: string; groupInstanceId: string | null; errorCode: number }>;
-}
-
-export interface CommitPartition {
-  partitionIndex: number;
-  committedOffset: number;
-  committedLeaderEpoch: number;
-  /** OffsetCommit v1 only; -1: now. */
-  commitTimestamp: number;
-  committedMetadata: string | null;
-}
-
-export interface CommitInput {
-  groupId: string;
-  memberId: string;
-  groupInstanceId: string | null;
-  generationId: number;
-  /** OffsetCommit v2-v4; -1: offsets.retention.minutes. */
-  retentionTimeMs: number;
-  topics: Array<{ name: string; partitions: CommitPartition[] }>;
-}
-
-export type CommitResult = Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>;
-
-export interface FetchedPartition {
-  partitionIndex: number;
-  committedOffset: number;
-  committedLeaderEpoch: number;
-  metadata: string;
-  errorCode: number;
-}
-
-export interface FetchResult {
-  errorCode: number;
-  topics: Array<{ name: string; partitions: FetchedPartition[] }>;
-}
-
-export interface DescribedGroup {
-  errorCode: number;
-  groupId: string;
-  groupState: string;
-  protocolType: string;
-  protocolData: string;
-  members: Array<{ memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; memberMetadata: Buffer; memberAssignment: Buffer }>;
-}
-
-export interface ListedGroup {
-  groupId: string;
-  protocolType: string;
-  groupState: string;
-  groupType: string;
-}
-
-export interface OffsetDeleteResult {
-  errorCode: number;
-  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>;
-}
 
 /** A log append failure as the client of a group write should see it (Kafka's storeGroup mapping). */
 function groupStoreError(code: number): number {

@@ -1,6 +1,7 @@
 import { CONSUMER_PROTOCOL_TYPE, subscribedTopics } from './consumer-protocol.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { joinError, type JoinGroupResult, type MemberMetadata, type MemberProtocol, type SyncGroupResult } from './member-metadata.js';
+import { joinError, type JoinGroupResult, type MemberProtocol, type SyncGroupResult } from './group-requests.js';
+import type { MemberMetadata } from './member-metadata.js';
 
 /** Kafka's classic group states, by Kafka's names (DescribeGroups and ListGroups report them). */
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { JoinGroupRequest, JoinGroupResponse } from '../../protocol/messages/join-group.js';
-import { joinError } from '../group/member-metadata.js';
+import { joinError } from '../group/group-requests.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 /**

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetFetchRequest, OffsetFetchResponse } from '../../protocol/messages/offset-fetch.js';
-import type { FetchResult } from '../group/group-coordinator.js';
+import type { FetchResult } from '../group/group-requests.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 type Topics = Array<{ name: string; partitionIndexes: number[] }> | null;
