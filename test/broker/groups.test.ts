@@ -598,7 +598,10 @@ describe('group coordinator (raw protocol)', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const groups = b.broker.context.groups!;
-    const loaded = groups.load(gate);
+    // Every __consumer_offsets partition is resigned and elected again: its groups are dropped and read back.
+    const partitions = b.broker.context.topics.get('__consumer_offsets')!.replicas.length;
+    for (let p = 0; p < partitions; p++) groups.onResignation(p);
+    const loaded = Promise.all(Array.from({ length: partitions }, (_, p) => groups.onElection(p, gate)));
     // The join waiting in the dropped rebalance is told to find the coordinator again.
     expect((await bJoin).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
     expect((await join(c, 'reload')).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);

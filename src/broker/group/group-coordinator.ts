@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { RecordInput } from '../../../storage/record/record-batch-builder.js';
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import type { BrokerConfig } from '../broker-config.js';
 import type { TopicManager } from '../metadata/topic-manager.js';
-import { GroupMetadata, type CommittedOffset } from './group-metadata.js';
+import type { CommittedOffset, GroupMetadata } from './group-metadata.js';
 import {
   joinError,
   syncError,
@@ -22,17 +21,8 @@ import {
   type SyncGroupResult,
 } from './group-requests.js';
 import { MemberMetadata } from './member-metadata.js';
-import {
-  decodeGroupMetadataValue,
-  decodeKey,
-  decodeOffsetCommitValue,
-  groupMetadataKey,
-  groupMetadataValue,
-  offsetCommitKey,
-  offsetCommitValue,
-  type GroupMetadataRecord,
-  type OffsetCommitRecord,
-} from './offsets-records.js';
+import { GroupMetadataManager, groupStoreError, offsetStoreError } from './group-metadata-manager.js';
+import type { OffsetCommitRecord } from './offsets-records.js';
 import { OffsetsTopic } from './offsets-topic.js';
 
 /** How long a new member's JoinGroup may wait in a rebalance before it is dropped (Kafka's NewMemberJoinTimeoutMs). */
@@ -52,41 +42,6 @@ export interface GroupCoordinatorConfig {
 type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
 type Api = 'join' | 'sync' | 'heartbeat' | 'leave' | 'commit' | 'fetch' | 'describe' | 'delete' | 'offset-delete';
 
-/** A log append failure as the client of a group write should see it (Kafka's storeGroup mapping). */
-function groupStoreError(code: number): number {
-  switch (code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.REQUEST_TIMED_OUT:
-      return ErrorCode.REBALANCE_IN_PROGRESS;
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.UNKNOWN_SERVER_ERROR;
-    default:
-      return code;
-  }
-}
-
-/** The same for offset commits (Kafka's storeOffsets mapping). */
-function offsetStoreError(code: number): number {
-  switch (code) {
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
-    case ErrorCode.REQUEST_TIMED_OUT:
-      return ErrorCode.REQUEST_TIMED_OUT;
-    default:
-      return groupStoreError(code);
-  }
-}
-
 /**
  * Kafka's classic group coordinator: the group state machine (Empty,
  * PreparingRebalance, CompletingRebalance, Stable, Dead), JoinGroup and
@@ -99,11 +54,8 @@ function offsetStoreError(code: number): number {
  * their continuations recheck the group's state and generation as Kafka's do.
  */
 export class GroupCoordinator {
-  private readonly groups = new Map<string, GroupMetadata>();
-  /** __consumer_offsets partitions being loaded: their groups answer COORDINATOR_LOAD_IN_PROGRESS. */
-  private readonly loading = new Set<number>();
+  private readonly groups: GroupMetadataManager;
   private active = true;
-  private loadTask: Promise<void> | undefined;
   private cleanupTimer: NodeJS.Timeout | undefined;
   private readonly background = new Set<Promise<unknown>>();
 
@@ -113,7 +65,9 @@ export class GroupCoordinator {
     private readonly topicPartitionExists: (topic: string, partition: number) => boolean,
     private readonly log: Log,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.groups = new GroupMetadataManager(offsetsTopic, log, now);
+  }
 
   /** The coordinator a broker runs, configured by its group.* and offsets.* settings. */
   static forBroker(config: BrokerConfig, topics: TopicManager, liveBrokerCount: () => number, log: Log): GroupCoordinator {
@@ -144,26 +98,45 @@ export class GroupCoordinator {
   }
 
   /** Starts loading every __consumer_offsets partition (requests wait with COORDINATOR_LOAD_IN_PROGRESS) and the expiry timer. */
-  startup(): Promise<void> {
-    const loaded = this.load();
+  async startup(): Promise<void> {
     const every = this.config.offsetsRetentionCheckIntervalMs;
     if (every > 0 && every < 2 ** 31) {
       this.cleanupTimer = setInterval(() => this.track(this.cleanupExpiredOffsets()), every);
       this.cleanupTimer.unref();
     }
-    return loaded;
+    const started = this.now();
+    const loads: Array<Promise<number>> = [];
+    for (let p = 0; p < this.offsetsTopic.partitionCount; p++) loads.push(this.onElection(p));
+    const groups = (await Promise.all(loads)).reduce((a, b) => a + b, 0);
+    if (this.offsetsTopic.exists) this.log('info', `loaded ${groups} groups from __consumer_offsets in ${this.now() - started} ms`);
   }
 
   /** Answers everything waiting with NOT_COORDINATOR, stops the timers and waits for loads and writes under way. */
   async shutdown(): Promise<void> {
     this.active = false;
     if (this.cleanupTimer) clearInterval(this.cleanupTimer);
-    for (const group of [...this.groups.values()]) this.unloadGroup(group);
-    this.groups.clear();
-    await Promise.allSettled([this.loadTask, ...this.background]);
-    // A partition that was loading when the shutdown began may have added groups since.
-    for (const group of [...this.groups.values()]) this.unloadGroup(group);
-    this.groups.clear();
+    for (let p = 0; p < this.offsetsTopic.partitionCount; p++) this.onResignation(p);
+    await Promise.allSettled([this.groups.idle(), ...this.background]);
+  }
+
+  /**
+   * This broker became the leader of __consumer_offsets-`partition` (Kafka's
+   * onElection): its groups and offsets are read from the log; until then they
+   * answer COORDINATOR_LOAD_IN_PROGRESS. `gate`, if given, holds the reading
+   * back (tests use it to observe the loading state). Resolves with how many
+   * groups were loaded.
+   */
+  onElection(partition: number, gate?: Promise<unknown>): Promise<number> {
+    return this.groups.loadPartition(partition, (group) => this.onGroupLoaded(group), gate);
+  }
+
+  /**
+   * This broker is no longer the leader of __consumer_offsets-`partition`
+   * (Kafka's onResignation): its groups leave memory and members waiting in
+   * them are answered NOT_COORDINATOR, to find the new coordinator.
+   */
+  onResignation(partition: number): void {
+    this.groups.unloadPartition(partition, (group) => this.unloadGroup(group));
   }
 
   get isActive(): boolean {
@@ -172,18 +145,18 @@ export class GroupCoordinator {
 
   /** True while any __consumer_offsets partition is still loading. */
   get isLoading(): boolean {
-    return this.loading.size > 0;
+    return this.groups.isLoading;
   }
 
   isGroupLoading(groupId: string): boolean {
-    return this.loading.has(this.offsetsTopic.partitionFor(groupId));
+    return this.groups.isGroupLoading(groupId);
   }
 
   /** FindCoordinator's answer for a group key: null when this broker coordinates it now, else the error. */
   coordinatorError(groupId: string): number | null {
     if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (this.isGroupLoading(groupId)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (!this.isCoordinatorFor(groupId)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (!this.groups.isGroupLocal(groupId)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     return null;
   }
 
@@ -199,17 +172,12 @@ export class GroupCoordinator {
     return p;
   }
 
-  private isCoordinatorFor(groupId: string): boolean {
-    // Before the topic exists its partitions will be created here, on first write.
-    return !this.offsetsTopic.exists || this.offsetsTopic.partition(this.offsetsTopic.partitionFor(groupId)) !== undefined;
-  }
-
   private validateGroupStatus(groupId: string | null, api: Api): number | null {
     const emptyAllowed = api === 'commit' || api === 'fetch' || api === 'describe' || api === 'delete';
     if (groupId === null || (!emptyAllowed && groupId === '')) return ErrorCode.INVALID_GROUP_ID;
     if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (this.isGroupLoading(groupId)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-    if (!this.isCoordinatorFor(groupId)) return ErrorCode.NOT_COORDINATOR;
+    if (!this.groups.isGroupLocal(groupId)) return ErrorCode.NOT_COORDINATOR;
     return null;
   }
 
@@ -230,8 +198,7 @@ export class GroupCoordinator {
     let group = this.groups.get(req.groupId);
     if (!group) {
       if (!isUnknownMember) return respond(joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
-      group = new GroupMetadata(req.groupId, 'Empty', this.now);
-      this.groups.set(req.groupId, group);
+      group = this.groups.create(req.groupId);
     }
     if (!this.acceptJoiningMember(group, req.memberId)) {
       const member = group.members.get(req.memberId);
@@ -364,7 +331,7 @@ export class GroupCoordinator {
         const generation = group.generationId;
         const assignment = new Map([...group.members.values()].map((m) => [m.memberId, m.assignment]));
         const skip = req.supportSkippingAssignment && group.isLeader(newMemberId);
-        this.storeGroup(group, assignment).then(
+        this.groups.storeGroup(group, assignment).then(
           () => {
             if (group.generationId !== generation) return;
             group.maybeInvokeJoinCallback(member, {
@@ -474,7 +441,7 @@ export class GroupCoordinator {
     group.initNextGeneration();
     if (group.is('Empty')) {
       this.log('info', `group ${group.groupId} with generation ${group.generationId} is now empty`);
-      this.track(this.storeGroup(group, new Map())).catch((e: unknown) => this.log('warn', `group ${group.groupId}: storing the empty generation ${group.generationId} failed: ${(e as Error).message}`));
+      this.track(this.groups.storeGroup(group, new Map())).catch((e: unknown) => this.log('warn', `group ${group.groupId}: storing the empty generation ${group.generationId} failed: ${(e as Error).message}`));
       return;
     }
     this.log('info', `stabilized group ${group.groupId} generation ${group.generationId} with ${group.size} members (protocol ${group.protocolName})`);
@@ -524,7 +491,7 @@ export class GroupCoordinator {
         if (missing.length > 0) this.log('warn', `group ${group.groupId} generation ${group.generationId}: the leader assigned nothing to ${missing.join(', ')}`);
         for (const id of missing) assignment.set(id, EMPTY);
         const generation = group.generationId;
-        this.storeGroup(group, assignment).then(
+        this.groups.storeGroup(group, assignment).then(
           () => {
             // Another member may have joined meanwhile; then this generation is over.
             if (!group.is('CompletingRebalance') || group.generationId !== generation) return;
@@ -738,8 +705,7 @@ export class GroupCoordinator {
     if (!group) {
       // Without the group only an offset-only ("simple") consumer, generation -1, may commit; it creates the group.
       if (req.generationId >= 0) return setAll(ErrorCode.ILLEGAL_GENERATION);
-      group = new GroupMetadata(req.groupId, 'Empty', this.now);
-      this.groups.set(req.groupId, group);
+      group = this.groups.create(req.groupId);
     } else if (group.is('Dead')) {
       return setAll(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     } else if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) {
@@ -769,9 +735,9 @@ export class GroupCoordinator {
       } satisfies OffsetCommitRecord,
     }));
     try {
-      await this.offsetsTopic.append(
+      await this.groups.storeOffsets(
         req.groupId,
-        stored.map((s) => ({ key: offsetCommitKey(req.groupId, s.topic, s.p.partitionIndex), value: offsetCommitValue(s.value) })),
+        stored.map((s) => ({ topic: s.topic, partition: s.p.partitionIndex, value: s.value })),
       );
     } catch (e) {
       this.log('warn', `group ${req.groupId}: storing ${stored.length} offsets failed: ${(e as Error).message}`);
@@ -840,7 +806,7 @@ export class GroupCoordinator {
     const states = new Set(statesFilter.map((s) => s.toLowerCase()));
     const types = new Set(typesFilter.map((s) => s.toLowerCase()));
     const groups: ListedGroup[] = [];
-    for (const group of this.groups.values()) {
+    for (const group of this.groups.all()) {
       if (group.is('Dead')) continue;
       if (states.size > 0 && !states.has(group.state.toLowerCase())) continue;
       if (types.size > 0 && !types.has('classic')) continue;
@@ -910,15 +876,14 @@ export class GroupCoordinator {
     if (deleteGroup && group.is('Empty')) {
       for (const o of group.allOffsets()) group.removeOffset(o.topic, o.partition);
     }
-    const records: RecordInput[] = removed.map(({ topic, partition }) => ({ key: offsetCommitKey(group.groupId, topic, partition), value: null }));
-    if (group.is('Empty') && !group.hasOffsets) {
+    const dead = group.is('Empty') && !group.hasOffsets;
+    if (dead) {
       group.transitionTo('Dead');
       this.unloadGroup(group);
-      if (this.groups.get(group.groupId) === group) this.groups.delete(group.groupId);
+      this.groups.remove(group);
       this.log('info', `group ${group.groupId} transitioned to Dead in generation ${group.generationId}`);
-      records.push({ key: groupMetadataKey(group.groupId), value: null });
     }
-    await this.track(this.offsetsTopic.append(group.groupId, records));
+    await this.groups.storeTombstones(group.groupId, removed, dead);
     return removed.length;
   }
 
@@ -926,7 +891,7 @@ export class GroupCoordinator {
   async cleanupExpiredOffsets(nowMs = this.now()): Promise<number> {
     if (!this.active) return 0;
     let total = 0;
-    for (const group of [...this.groups.values()]) {
+    for (const group of this.groups.all()) {
       if (this.isGroupLoading(group.groupId) || group.is('Dead') || group.pendingMembers.size > 0) continue;
       const expired = group.expiredOffsets(nowMs, this.config.offsetsRetentionMs);
       if (expired.length === 0 && !(group.is('Empty') && !group.hasOffsets)) continue;
@@ -940,112 +905,11 @@ export class GroupCoordinator {
     return total;
   }
 
-  // --- persistence ---------------------------------------------------------
+  // --- loading -------------------------------------------------------------
 
-  /** Writes the group's metadata (members with their assignments) to __consumer_offsets. */
-  private storeGroup(group: GroupMetadata, assignment: ReadonlyMap<string, Buffer>): Promise<void> {
-    const record: GroupMetadataRecord = {
-      protocolType: group.protocolType ?? '',
-      generation: group.generationId,
-      protocol: group.protocolName,
-      leader: group.leaderId,
-      currentStateTimestamp: group.currentStateTimestamp ?? this.now(),
-      members: [...group.members.values()].map((m) => ({
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
-        sessionTimeoutMs: m.sessionTimeoutMs,
-        subscription: group.protocolName !== null ? (m.protocols.find((p) => p.name === group.protocolName)?.metadata ?? EMPTY) : EMPTY,
-        assignment: assignment.get(m.memberId) ?? EMPTY,
-      })),
-    };
-    return this.offsetsTopic.append(group.groupId, [{ key: groupMetadataKey(group.groupId), value: groupMetadataValue(record) }]);
-  }
-
-  /**
-   * (Re)loads every __consumer_offsets partition: groups of a partition answer
-   * COORDINATOR_LOAD_IN_PROGRESS until it is read; whatever was in memory for
-   * them is dropped first (waiting members get NOT_COORDINATOR). `gate`, if
-   * given, holds the reading back (tests use it to observe the loading state).
-   */
-  load(gate?: Promise<unknown>): Promise<void> {
-    const count = this.offsetsTopic.partitionCount;
-    for (let p = 0; p < count; p++) this.loading.add(p);
-    for (const group of [...this.groups.values()]) {
-      this.unloadGroup(group);
-      this.groups.delete(group.groupId);
-    }
-    const task = (async () => {
-      if (gate) await gate;
-      const started = this.now();
-      let groups = 0;
-      for (let p = 0; p < count; p++) {
-        try {
-          if (this.active) groups += await this.loadPartition(p);
-        } catch (e) {
-          this.log('error', `loading __consumer_offsets-${p} failed: ${(e as Error).stack ?? e}`);
-        } finally {
-          this.loading.delete(p);
-        }
-      }
-      if (this.offsetsTopic.exists) this.log('info', `loaded ${groups} groups from __consumer_offsets in ${this.now() - started} ms`);
-    })();
-    this.loadTask = task;
-    return task;
-  }
-
-  private async loadPartition(index: number): Promise<number> {
-    const offsets = new Map<string, Map<string, { topic: string; partition: number; value: OffsetCommitRecord }>>();
-    const metadata = new Map<string, GroupMetadataRecord>();
-    for await (const record of this.offsetsTopic.read(index)) {
-      if (record.key === null) continue;
-      try {
-        const key = decodeKey(record.key);
-        if (key.kind === 'offset') {
-          let byGroup = offsets.get(key.group);
-          if (!byGroup) offsets.set(key.group, (byGroup = new Map()));
-          const k = `${key.topic}\u0000${key.partition}`;
-          if (record.value === null) byGroup.delete(k);
-          else byGroup.set(k, { topic: key.topic, partition: key.partition, value: decodeOffsetCommitValue(record.value) });
-        } else if (key.kind === 'group') {
-          if (record.value === null) metadata.delete(key.group);
-          else metadata.set(key.group, decodeGroupMetadataValue(record.value));
-        }
-      } catch (e) {
-        this.log('warn', `__consumer_offsets-${index} offset ${record.offset}: unreadable record skipped (${(e as Error).message})`);
-      }
-    }
-    const ids = new Set([...metadata.keys(), ...[...offsets.entries()].filter(([, o]) => o.size > 0).map(([g]) => g)]);
-    for (const groupId of ids) {
-      const group = this.groupFromRecord(groupId, metadata.get(groupId));
-      for (const { topic, partition, value } of offsets.get(groupId)?.values() ?? []) group.putOffset(topic, partition, value);
-      this.groups.set(groupId, group);
-      for (const member of group.members.values()) this.scheduleHeartbeat(group, member);
-    }
-    return ids.size;
-  }
-
-  private groupFromRecord(groupId: string, record: GroupMetadataRecord | undefined): GroupMetadata {
-    if (!record) return new GroupMetadata(groupId, 'Empty', this.now);
-    const members = record.protocol !== null ? record.members : [];
-    const group = new GroupMetadata(groupId, members.length === 0 ? 'Empty' : 'Stable', this.now);
-    group.generationId = record.generation;
-    group.protocolType = record.protocolType === '' ? null : record.protocolType;
-    group.protocolName = members.length === 0 ? null : record.protocol;
-    group.leaderId = members.length === 0 ? null : record.leader;
-    group.currentStateTimestamp = record.currentStateTimestamp >= 0 ? record.currentStateTimestamp : null;
-    for (const m of members) {
-      const member = new MemberMetadata(m.memberId, m.groupInstanceId, m.clientId, m.clientHost, m.rebalanceTimeoutMs, m.sessionTimeoutMs, record.protocolType, [
-        { name: record.protocol!, metadata: m.subscription },
-      ]);
-      member.assignment = m.assignment;
-      group.add(member, null);
-      if (m.groupInstanceId !== null) group.addStaticMember(m.groupInstanceId, m.memberId);
-    }
-    group.subscribedTopics = group.computeSubscribedTopics();
-    return group;
+  /** A group read from __consumer_offsets: its members' sessions start now. */
+  private onGroupLoaded(group: GroupMetadata): void {
+    for (const member of group.members.values()) this.scheduleHeartbeat(group, member);
   }
 
   /** Stops a group's timers and answers its waiting members with NOT_COORDINATOR (Kafka's onGroupUnloaded). */
