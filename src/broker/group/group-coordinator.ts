@@ -2,27 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import type { BrokerConfig } from '../broker-config.js';
 import type { TopicManager } from '../metadata/topic-manager.js';
-import type { CommittedOffset, GroupMetadata } from './group-metadata.js';
+import type { GroupMetadata } from './group-metadata.js';
 import {
+  commitError,
   joinError,
   syncError,
   type CommitInput,
-  type CommitPartition,
   type CommitResult,
   type DescribedGroup,
-  type FetchedPartition,
   type FetchResult,
+  type FetchTopics,
   type JoinGroupInput,
   type JoinGroupResult,
   type LeaveResult,
   type ListedGroup,
   type OffsetDeleteResult,
+  type OffsetDeleteTopics,
   type SyncGroupInput,
   type SyncGroupResult,
 } from './group-requests.js';
 import { MemberMetadata } from './member-metadata.js';
-import { GroupMetadataManager, groupStoreError, offsetStoreError } from './group-metadata-manager.js';
-import type { OffsetCommitRecord } from './offsets-records.js';
+import { GroupMetadataManager, groupStoreError } from './group-metadata-manager.js';
+import { OffsetMetadataManager } from './offset-metadata-manager.js';
 import { OffsetsTopic } from './offsets-topic.js';
 
 /** How long a new member's JoinGroup may wait in a rebalance before it is dropped (Kafka's NewMemberJoinTimeoutMs). */
@@ -56,17 +57,17 @@ type Api = 'join' | 'sync' | 'heartbeat' | 'leave' | 'commit' | 'fetch' | 'descr
 export class GroupCoordinator {
   private readonly groups: GroupMetadataManager;
   private active = true;
-  private cleanupTimer: NodeJS.Timeout | undefined;
-  private readonly background = new Set<Promise<unknown>>();
+  private readonly offsets: OffsetMetadataManager;
 
   constructor(
     readonly offsetsTopic: OffsetsTopic,
     readonly config: GroupCoordinatorConfig,
-    private readonly topicPartitionExists: (topic: string, partition: number) => boolean,
+    topicPartitionExists: (topic: string, partition: number) => boolean,
     private readonly log: Log,
     private readonly now: () => number = Date.now,
   ) {
     this.groups = new GroupMetadataManager(offsetsTopic, log, now);
+    this.offsets = new OffsetMetadataManager(this.groups, config, topicPartitionExists, (group) => this.unloadGroup(group), log, now);
   }
 
   /** The coordinator a broker runs, configured by its group.* and offsets.* settings. */
@@ -99,11 +100,7 @@ export class GroupCoordinator {
 
   /** Starts loading every __consumer_offsets partition (requests wait with COORDINATOR_LOAD_IN_PROGRESS) and the expiry timer. */
   async startup(): Promise<void> {
-    const every = this.config.offsetsRetentionCheckIntervalMs;
-    if (every > 0 && every < 2 ** 31) {
-      this.cleanupTimer = setInterval(() => this.track(this.cleanupExpiredOffsets()), every);
-      this.cleanupTimer.unref();
-    }
+    this.offsets.startExpiry();
     const started = this.now();
     const loads: Array<Promise<number>> = [];
     for (let p = 0; p < this.offsetsTopic.partitionCount; p++) loads.push(this.onElection(p));
@@ -114,9 +111,9 @@ export class GroupCoordinator {
   /** Answers everything waiting with NOT_COORDINATOR, stops the timers and waits for loads and writes under way. */
   async shutdown(): Promise<void> {
     this.active = false;
-    if (this.cleanupTimer) clearInterval(this.cleanupTimer);
+    const expiryStopped = this.offsets.stopExpiry();
     for (let p = 0; p < this.offsetsTopic.partitionCount; p++) this.onResignation(p);
-    await Promise.allSettled([this.groups.idle(), ...this.background]);
+    await Promise.allSettled([expiryStopped, this.groups.idle()]);
   }
 
   /**
@@ -163,13 +160,6 @@ export class GroupCoordinator {
   /** The group, if it exists (for tests and tools). */
   group(groupId: string): GroupMetadata | undefined {
     return this.groups.get(groupId);
-  }
-
-  private track<T>(p: Promise<T>): Promise<T> {
-    this.background.add(p);
-    const done = () => this.background.delete(p);
-    p.then(done, done);
-    return p;
   }
 
   private validateGroupStatus(groupId: string | null, api: Api): number | null {
@@ -441,7 +431,7 @@ export class GroupCoordinator {
     group.initNextGeneration();
     if (group.is('Empty')) {
       this.log('info', `group ${group.groupId} with generation ${group.generationId} is now empty`);
-      this.track(this.groups.storeGroup(group, new Map())).catch((e: unknown) => this.log('warn', `group ${group.groupId}: storing the empty generation ${group.generationId} failed: ${(e as Error).message}`));
+      this.groups.storeGroup(group, new Map()).catch((e: unknown) => this.log('warn', `group ${group.groupId}: storing the empty generation ${group.generationId} failed: ${(e as Error).message}`));
       return;
     }
     this.log('info', `stabilized group ${group.groupId} generation ${group.generationId} with ${group.size} members (protocol ${group.protocolName})`);
@@ -676,102 +666,40 @@ export class GroupCoordinator {
     return { errorCode: ErrorCode.NONE, members };
   }
 
-  // --- Offsets -------------------------------------------------------------
+  // --- OffsetCommit, OffsetFetch ------------------------------------------
 
-  async commitOffsets(req: CommitInput): Promise<CommitResult> {
-    const codes = req.topics.map((t) => t.partitions.map(() => ErrorCode.NONE as number));
-    const result = (): CommitResult => req.topics.map((t, i) => ({ name: t.name, partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i]![j]! })) }));
-    const fail = (code: number) => {
-      for (const list of codes) list.fill(code);
-      return result();
-    };
-    const groupError = this.validateGroupStatus(req.groupId, 'commit');
-    if (groupError !== null) return fail(groupError);
-    // Partition checks first (Kafka's KafkaApis does these before the coordinator sees the commit).
-    const valid: Array<{ i: number; j: number; topic: string; p: CommitPartition }> = [];
-    req.topics.forEach((t, i) =>
-      t.partitions.forEach((p, j) => {
-        if (!this.topicPartitionExists(t.name, p.partitionIndex)) codes[i]![j] = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata, 'utf8') > this.config.offsetMetadataMaxBytes) codes[i]![j] = ErrorCode.OFFSET_METADATA_TOO_LARGE;
-        else valid.push({ i, j, topic: t.name, p });
-      }),
-    );
-    if (valid.length === 0) return result();
-    let group = this.groups.get(req.groupId);
-    const setAll = (code: number) => {
-      for (const v of valid) codes[v.i]![v.j] = code;
-      return result();
-    };
+  commitOffsets(req: CommitInput): Promise<CommitResult> {
+    const error = this.validateGroupStatus(req.groupId, 'commit');
+    if (error !== null) return Promise.resolve(commitError(req.topics, error));
+    return this.offsets.commit(req, () => this.admitCommit(req));
+  }
+
+  /** Whether the committer may commit now (Kafka's handleCommitOffsets): the group (created for an offset-only committer) or the error. */
+  private admitCommit(req: CommitInput): GroupMetadata | number {
+    const group = this.groups.get(req.groupId);
     if (!group) {
       // Without the group only an offset-only ("simple") consumer, generation -1, may commit; it creates the group.
-      if (req.generationId >= 0) return setAll(ErrorCode.ILLEGAL_GENERATION);
-      group = this.groups.create(req.groupId);
-    } else if (group.is('Dead')) {
-      return setAll(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    } else if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) {
-      return setAll(ErrorCode.FENCED_INSTANCE_ID);
-    } else if (req.generationId < 0 && group.is('Empty')) {
-      // The group only stores offsets.
-    } else if (group.is('CompletingRebalance')) {
-      // The member knows the new generation but has no assignment yet.
-      return setAll(ErrorCode.REBALANCE_IN_PROGRESS);
-    } else if (!group.has(req.memberId)) {
-      return setAll(ErrorCode.UNKNOWN_MEMBER_ID);
-    } else if (req.generationId !== group.generationId) {
-      return setAll(ErrorCode.ILLEGAL_GENERATION);
-    } else {
-      // Stable, or PreparingRebalance (the heartbeat tells the member about the rebalance): the commit counts as a sign of life.
-      this.scheduleHeartbeat(group, group.get(req.memberId));
+      if (req.generationId >= 0) return ErrorCode.ILLEGAL_GENERATION;
+      return this.groups.create(req.groupId);
     }
-    const now = this.now();
-    const stored = valid.map((v) => ({
-      ...v,
-      value: {
-        offset: v.p.committedOffset,
-        leaderEpoch: v.p.committedLeaderEpoch,
-        metadata: v.p.committedMetadata ?? '',
-        commitTimestamp: v.p.commitTimestamp >= 0 ? v.p.commitTimestamp : now,
-        expireTimestamp: req.retentionTimeMs >= 0 ? now + req.retentionTimeMs : -1,
-      } satisfies OffsetCommitRecord,
-    }));
-    try {
-      await this.groups.storeOffsets(
-        req.groupId,
-        stored.map((s) => ({ topic: s.topic, partition: s.p.partitionIndex, value: s.value })),
-      );
-    } catch (e) {
-      this.log('warn', `group ${req.groupId}: storing ${stored.length} offsets failed: ${(e as Error).message}`);
-      return setAll(offsetStoreError(errorCodeOf(e)));
-    }
-    if (!group.is('Dead') && this.groups.get(req.groupId) === group) {
-      for (const s of stored) group.putOffset(s.topic, s.p.partitionIndex, s.value);
-    }
-    return result();
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (group.isStaticMemberFenced(req.groupInstanceId, req.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
+    // The group only stores offsets.
+    if (req.generationId < 0 && group.is('Empty')) return group;
+    // The member knows the new generation but has no assignment yet.
+    if (group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
+    if (!group.has(req.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    // Stable, or PreparingRebalance (the heartbeat tells the member about the rebalance): the commit counts as a sign of life.
+    this.scheduleHeartbeat(group, group.get(req.memberId));
+    return group;
   }
 
   /** Committed offsets of a group; `topics` null means every offset it has. Partitions without a commit get offset -1. */
-  fetchOffsets(groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null): FetchResult {
+  fetchOffsets(groupId: string, topics: FetchTopics): FetchResult {
     const error = this.validateGroupStatus(groupId, 'fetch');
     if (error !== null) return { errorCode: error, topics: [] };
-    const group = this.groups.get(groupId);
-    const entry = (partitionIndex: number, o: CommittedOffset | undefined): FetchedPartition =>
-      o
-        ? { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE }
-        : { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
-    if (topics === null) {
-      if (!group) return { errorCode: ErrorCode.NONE, topics: [] };
-      return {
-        errorCode: ErrorCode.NONE,
-        topics: [...group.offsets.entries()].map(([name, byPartition]) => ({
-          name,
-          partitions: [...byPartition.entries()].sort(([a], [b]) => a - b).map(([p, o]) => entry(p, o)),
-        })),
-      };
-    }
-    return {
-      errorCode: ErrorCode.NONE,
-      topics: topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => entry(p, group?.offset(t.name, p))) })),
-    };
+    return this.offsets.fetch(groupId, topics);
   }
 
   // --- DescribeGroups, ListGroups ------------------------------------------
@@ -831,78 +759,20 @@ export class GroupCoordinator {
       }
       results.push({ groupId, errorCode: code });
     }
-    await Promise.all(deleted.map((g) => this.cleanupGroup(g, () => g.allOffsets(), true)));
+    await Promise.all(deleted.map((g) => this.offsets.deleteGroup(g)));
     return results;
   }
 
-  async deleteOffsets(groupId: string, topics: Array<{ name: string; partitions: Array<{ partitionIndex: number }> }>): Promise<OffsetDeleteResult> {
+  async deleteOffsets(groupId: string, topics: OffsetDeleteTopics): Promise<OffsetDeleteResult> {
     const error = this.validateGroupStatus(groupId, 'offset-delete');
     if (error !== null) return { errorCode: error, topics: [] };
-    const group = this.groups.get(groupId);
-    if (!group || group.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
-    const codes = topics.map((t) => t.partitions.map(() => ErrorCode.NONE as number));
-    const deletable: Array<{ topic: string; partition: number }> = [];
-    let subscribedCheck: ((topic: string) => boolean) | null;
-    if (group.is('Empty')) subscribedCheck = () => false;
-    else if (group.isConsumerGroup) subscribedCheck = (topic) => group.isSubscribedToTopic(topic);
-    else return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
-    topics.forEach((t, i) =>
-      t.partitions.forEach((p, j) => {
-        if (!this.topicPartitionExists(t.name, p.partitionIndex)) codes[i]![j] = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        else if (subscribedCheck!(t.name)) codes[i]![j] = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
-        else deletable.push({ topic: t.name, partition: p.partitionIndex });
-      }),
-    );
-    if (deletable.length > 0) {
-      try {
-        await this.cleanupGroup(group, () => deletable, false);
-      } catch (e) {
-        return { errorCode: groupStoreError(errorCodeOf(e)), topics: [] };
-      }
-    }
-    return {
-      errorCode: ErrorCode.NONE,
-      topics: topics.map((t, i) => ({ name: t.name, partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i]![j]! })) })),
-    };
-  }
-
-  /**
-   * Removes the selected offsets from a group and writes their tombstones. An
-   * Empty group left without offsets (or one being deleted) becomes Dead and
-   * its metadata gets a tombstone too (Kafka's cleanupGroupMetadata).
-   */
-  private async cleanupGroup(group: GroupMetadata, select: () => Array<{ topic: string; partition: number }>, deleteGroup: boolean): Promise<number> {
-    const removed = select().filter(({ topic, partition }) => group.removeOffset(topic, partition));
-    if (deleteGroup && group.is('Empty')) {
-      for (const o of group.allOffsets()) group.removeOffset(o.topic, o.partition);
-    }
-    const dead = group.is('Empty') && !group.hasOffsets;
-    if (dead) {
-      group.transitionTo('Dead');
-      this.unloadGroup(group);
-      this.groups.remove(group);
-      this.log('info', `group ${group.groupId} transitioned to Dead in generation ${group.generationId}`);
-    }
-    await this.groups.storeTombstones(group.groupId, removed, dead);
-    return removed.length;
+    return this.offsets.delete(groupId, topics);
   }
 
   /** offsets.retention.minutes: drops expired offsets (and Empty groups left with none); returns how many offsets went. */
-  async cleanupExpiredOffsets(nowMs = this.now()): Promise<number> {
-    if (!this.active) return 0;
-    let total = 0;
-    for (const group of this.groups.all()) {
-      if (this.isGroupLoading(group.groupId) || group.is('Dead') || group.pendingMembers.size > 0) continue;
-      const expired = group.expiredOffsets(nowMs, this.config.offsetsRetentionMs);
-      if (expired.length === 0 && !(group.is('Empty') && !group.hasOffsets)) continue;
-      try {
-        total += await this.cleanupGroup(group, () => expired, false);
-      } catch (e) {
-        this.log('warn', `group ${group.groupId}: writing tombstones for expired offsets failed: ${(e as Error).message}`);
-      }
-    }
-    if (total > 0) this.log('info', `removed ${total} expired offsets`);
-    return total;
+  cleanupExpiredOffsets(nowMs = this.now()): Promise<number> {
+    if (!this.active) return Promise.resolve(0);
+    return this.offsets.cleanupExpiredOffsets(nowMs);
   }
 
   // --- loading -------------------------------------------------------------

@@ -361,28 +361,4 @@ export class GroupMetadata {
     for (const [topic, byPartition] of this.offsets) for (const [partition, offset] of byPartition) out.push({ topic, partition, offset });
     return out;
   }
-
-  /**
-   * Offsets past their retention (Kafka's removeExpiredOffsets): for an Empty
-   * group counted from when it became Empty; for a Stable consumer group only
-   * topics nobody subscribes to any more; for offset-only groups from the commit.
-   */
-  expiredOffsets(nowMs: number, retentionMs: number): Array<{ topic: string; partition: number }> {
-    let base: ((o: CommittedOffset) => number) | null = null;
-    let keep: ReadonlySet<string> = new Set();
-    if (this.protocolType === null) base = (o) => o.commitTimestamp;
-    else if (this.is('Empty')) base = (o) => this.currentStateTimestamp ?? o.commitTimestamp;
-    else if (this.isConsumerGroup && this.subscribedTopics !== null && this.is('Stable')) {
-      base = (o) => o.commitTimestamp;
-      keep = this.subscribedTopics;
-    }
-    if (base === null) return [];
-    const out: Array<{ topic: string; partition: number }> = [];
-    for (const { topic, partition, offset } of this.allOffsets()) {
-      if (keep.has(topic)) continue;
-      const expired = offset.expireTimestamp >= 0 ? nowMs >= offset.expireTimestamp : nowMs - base(offset) >= retentionMs;
-      if (expired) out.push({ topic, partition });
-    }
-    return out;
-  }
 }

@@ -96,6 +96,11 @@ export interface CommitInput {
 
 export type CommitResult = Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>;
 
+/** Every partition of a commit refused with the same error. */
+export function commitError(topics: CommitInput['topics'], errorCode: number): CommitResult {
+  return topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) }));
+}
+
 /** OffsetFetch's topics: null asks for every offset the group has. */
 export type FetchTopics = Array<{ name: string; partitionIndexes: number[] }> | null;
 
