@@ -15,7 +15,8 @@ import {
 } from './offsets-records.js';
 import type { OffsetsTopic } from './offsets-topic.js';
 
-type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
+/** Where the coordinator's parts write their log lines (the broker's log). */
+export type GroupLog = (level: 'info' | 'warn' | 'error', message: string) => void;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -80,7 +81,7 @@ export class GroupMetadataManager {
 
   constructor(
     readonly offsetsTopic: OffsetsTopic,
-    private readonly log: Log,
+    private readonly log: GroupLog,
     private readonly now: () => number,
   ) {}
 
@@ -122,7 +123,7 @@ export class GroupMetadataManager {
     return !this.offsetsTopic.exists || this.offsetsTopic.partition(this.offsetsTopic.partitionFor(groupId)) !== undefined;
   }
 
-  // --- loading and unloading a partition ------------------------------------
+  // --- loading and unloading a partition -----------------------------------
 
   /**
    * Reads one __consumer_offsets partition's groups and offsets into memory
@@ -229,7 +230,7 @@ export class GroupMetadataManager {
     return group;
   }
 
-  // --- writing records ---------------------------------------------------------
+  // --- writing records -----------------------------------------------------
 
   /** Writes the group's metadata: its generation and members, each with its assignment here (Kafka's storeGroup). */
   storeGroup(group: GroupMetadata, assignment: ReadonlyMap<string, Buffer>): Promise<void> {

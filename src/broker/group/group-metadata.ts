@@ -27,14 +27,6 @@ export interface CommittedOffset {
   expireTimestamp: number;
 }
 
-/** How the rebalance under way completes: by the initial delay (Empty groups) or when everyone rejoined. */
-export interface PendingJoin {
-  timer: NodeJS.Timeout;
-  initial: boolean;
-  /** InitialDelayedJoin: what is left of the rebalance timeout after this delay. */
-  remainingMs: number;
-}
-
 /**
  * One classic group (Kafka's GroupMetadata): state, generation, protocol,
  * leader, members (dynamic, pending and static), the rebalance in progress
@@ -49,17 +41,15 @@ export class GroupMetadata {
   currentStateTimestamp: number | null = null;
   readonly members = new Map<string, MemberMetadata>();
   /** Member ids handed out by MEMBER_ID_REQUIRED that have not joined with them yet (KIP-394). */
-  readonly pendingMembers = new Map<string, NodeJS.Timeout>();
+  readonly pendingMembers = new Set<string>();
   /** group.instance.id → member id (KIP-345). */
   readonly staticMembers = new Map<string, string>();
   /** Members that got their JoinGroup response but have not sent SyncGroup yet. */
   readonly pendingSyncMembers = new Set<string>();
-  pendingSyncTimer: NodeJS.Timeout | undefined;
   numMembersAwaitingJoin = 0;
   private readonly supportedProtocols = new Map<string, number>();
   /** A member joined during the initial rebalance delay, which then extends. */
   newMemberAdded = false;
-  pendingJoin: PendingJoin | undefined;
   /** Topics the members subscribe to (consumer groups); null when unknown. */
   subscribedTopics: Set<string> | null = null;
   /** topic → partition → offset. */
@@ -163,8 +153,8 @@ export class GroupMetadata {
     return true;
   }
 
-  addPendingMember(memberId: string, timer: NodeJS.Timeout): void {
-    this.pendingMembers.set(memberId, timer);
+  addPendingMember(memberId: string): void {
+    this.pendingMembers.add(memberId);
   }
 
   isPendingMember(memberId: string): boolean {
@@ -172,8 +162,6 @@ export class GroupMetadata {
   }
 
   removePendingMember(memberId: string): void {
-    const timer = this.pendingMembers.get(memberId);
-    if (timer) clearTimeout(timer);
     this.pendingMembers.delete(memberId);
   }
 

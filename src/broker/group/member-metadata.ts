@@ -13,7 +13,6 @@ export class MemberMetadata {
   isNew = false;
   /** Set while a heartbeat (or join/sync) arrived since the session timer was armed. */
   heartbeatSatisfied = false;
-  heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(
     public memberId: string,

@@ -1,9 +1,7 @@
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import type { CommittedOffset, GroupMetadata } from './group-metadata.js';
-import { groupStoreError, offsetStoreError, type GroupMetadataManager, type StoredOffset } from './group-metadata-manager.js';
+import { groupStoreError, offsetStoreError, type GroupLog, type GroupMetadataManager, type StoredOffset } from './group-metadata-manager.js';
 import type { CommitInput, CommitPartition, CommitResult, FetchedPartition, FetchResult, FetchTopics, OffsetDeleteResult, OffsetDeleteTopics } from './group-requests.js';
-
-type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
 
 export interface OffsetsConfig {
   /** offsets.retention.minutes, in ms. */
@@ -41,7 +39,7 @@ export class OffsetMetadataManager {
     private readonly topicPartitionExists: (topic: string, partition: number) => boolean,
     /** Stops the timers of a group that goes Dead here (Empty, its last offset removed). */
     private readonly onGroupRemoved: (group: GroupMetadata) => void,
-    private readonly log: Log,
+    private readonly log: GroupLog,
     private readonly now: () => number,
   ) {}
 
@@ -66,7 +64,7 @@ export class OffsetMetadataManager {
     await this.expiring;
   }
 
-  // --- OffsetCommit ----------------------------------------------------------
+  // --- OffsetCommit --------------------------------------------------------
 
   /**
    * OffsetCommit: partitions that do not exist or carry too much metadata are
@@ -125,7 +123,7 @@ export class OffsetMetadataManager {
     for (const o of offsets) group.putOffset(o.topic, o.partition, o.value);
   }
 
-  // --- OffsetFetch -------------------------------------------------------------
+  // --- OffsetFetch ---------------------------------------------------------
 
   /** A group's committed offsets; `topics` null means every offset it has. Partitions without a commit get offset -1. */
   fetch(groupId: string, topics: FetchTopics): FetchResult {
@@ -150,7 +148,7 @@ export class OffsetMetadataManager {
     };
   }
 
-  // --- OffsetDelete, DeleteGroups ------------------------------------------------
+  // --- OffsetDelete, DeleteGroups ------------------------------------------
 
   /** OffsetDelete: removes offsets of topics the group does not subscribe to (all of them once it is Empty). */
   async delete(groupId: string, topics: OffsetDeleteTopics): Promise<OffsetDeleteResult> {
@@ -208,7 +206,7 @@ export class OffsetMetadataManager {
     return removed.length;
   }
 
-  // --- expiry ----------------------------------------------------------------------
+  // --- expiry --------------------------------------------------------------
 
   /** offsets.retention.minutes: drops expired offsets (and Empty groups left with none); returns how many offsets went. */
   async cleanupExpiredOffsets(nowMs = this.now()): Promise<number> {
