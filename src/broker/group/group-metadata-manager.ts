@@ -73,7 +73,7 @@ export class GroupMetadataManager {
   private readonly groups = new Map<string, GroupMetadata>();
   /** Partitions whose groups are being read: they answer COORDINATOR_LOAD_IN_PROGRESS. */
   private readonly loading = new Set<number>();
-  /** The load each owned partition's groups come from: an unload (or a newer load) makes an older one install nothing. */
+  /** The partitions this broker coordinates, each with the load its groups come from: an unload (or a newer load) makes an older one install nothing. */
   private readonly owned = new Map<number, object>();
   /** Loads run one at a time, in the order asked (Kafka reads them on one thread). */
   private loads: Promise<unknown> = Promise.resolve();
@@ -117,10 +117,12 @@ export class GroupMetadataManager {
     return this.loading.has(this.offsetsTopic.partitionFor(groupId));
   }
 
-  /** Whether this broker coordinates the group: it hosts the group's __consumer_offsets partition. */
+  /** Whether this broker coordinates the group: it was elected for the group's __consumer_offsets partition and hosts it. */
   isGroupLocal(groupId: string): boolean {
+    const partition = this.offsetsTopic.partitionFor(groupId);
+    if (!this.owned.has(partition)) return false;
     // Before the topic exists its partitions will be created here, on first write.
-    return !this.offsetsTopic.exists || this.offsetsTopic.partition(this.offsetsTopic.partitionFor(groupId)) !== undefined;
+    return !this.offsetsTopic.exists || this.offsetsTopic.partition(partition) !== undefined;
   }
 
   // --- loading and unloading a partition -----------------------------------
