@@ -1,10 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
 import { ProtocolReader } from '../../../src/protocol/reader.js';
-import { commitBody, commitCodes, createTopic, describeGroup, fetchOffsets, startGroupBroker, waitFor, type GroupBroker } from './group-harness.js';
+import { commitBody, commitCodes, createTopic, describeGroup, fetchOffsets, groupSuite, startGroupBroker, waitFor } from './group-harness.js';
 
 // Real clients as members of samsa's groups: KafkaJS, kcat -G (librdkafka), kafka-python and confluent-kafka.
 
@@ -36,16 +36,11 @@ function partitionsSplit(assignments: Iterable<number[]>, partitions: number): b
 }
 
 describe('KafkaJS consumer groups', () => {
-  let gb: GroupBroker;
+  const gb = groupSuite({ 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 1000 });
   let kafka: Kafka;
 
-  beforeAll(async () => {
-    gb = await startGroupBroker({ 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 1000 });
+  beforeAll(() => {
     kafka = new Kafka({ clientId: 'samsa-groups', brokers: [gb.b.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
-  });
-
-  afterAll(async () => {
-    await gb.stop();
   });
 
   async function produce(topic: string, from: number, count: number, partitions: number): Promise<void> {
@@ -242,18 +237,7 @@ function assignedPartitions(assignment: Buffer): number[] {
 }
 
 describe.skipIf(!existsSync(KCAT))('kcat -G (librdkafka balanced consumer)', () => {
-  let gb: GroupBroker;
-
-  beforeAll(async () => {
-    gb = await startGroupBroker({ 'group.initial.rebalance.delay.ms': 0 });
-    await createTopic(gb.b, 'kcat-g', 4);
-  });
-
-  afterEach(() => gb.closeClients());
-
-  afterAll(async () => {
-    await gb.stop();
-  });
+  const gb = groupSuite({ 'group.initial.rebalance.delay.ms': 0 }, { 'kcat-g': 4 });
 
   /** Commits the log end of every partition for a group (as a simple consumer) so its members start there. */
   async function commitAtEnd(group: string): Promise<void> {

@@ -1,24 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { offsetsPartitionFor } from '../../../src/broker/group/java-hash.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import type { RawClient } from '../raw-client.js';
-import { commitBody, commitCodes, createTopic, describeGroup, fetchOffsets, joinWithId, offsetsRecords, startGroupBroker, sync, type GroupBroker } from './group-harness.js';
+import { commitBody, commitCodes, describeGroup, fetchOffsets, groupSuite, joinWithId, offsetsRecords, sync } from './group-harness.js';
 
 // DescribeGroups, ListGroups and DeleteGroups over the wire.
 describe('describing, listing and deleting groups (raw protocol)', () => {
-  let gb: GroupBroker;
+  const gb = groupSuite({ 'group.initial.rebalance.delay.ms': 0 }, { other: 2 });
   const connect = () => gb.connect();
-
-  beforeAll(async () => {
-    gb = await startGroupBroker({ 'group.initial.rebalance.delay.ms': 0 });
-    await createTopic(gb.b, 'other', 2);
-  });
-
-  afterEach(() => gb.closeClients());
-
-  afterAll(async () => {
-    await gb.stop();
-  });
 
   /** An offset-only group (Empty, no protocol type) with two offsets, and a Stable consumer group with one member. */
   async function twoGroups(c: RawClient, simple: string, stable: string): Promise<void> {

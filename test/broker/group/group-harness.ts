@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { validateBatches } from '../../../storage/record/record-batch-scan.js';
 import { readAllRecords } from '../../../storage/record/record.js';
 import type { GroupCoordinator } from '../../../src/broker/group/group-coordinator.js';
@@ -53,6 +54,39 @@ export function groupBroker(b: TestBroker): GroupBroker {
         for (const c of clients.splice(0)) c.close();
       }
     },
+  };
+}
+
+/**
+ * The broker of a describe block: started before its tests with these topics
+ * (name → partitions), the connections a test opened closed after it, stopped
+ * after them all. Its members are read once the block's tests run.
+ */
+export function groupSuite(settings: Record<string, unknown>, topics: Record<string, number> = {}): GroupBroker {
+  let started: GroupBroker | undefined;
+  const current = () => {
+    if (!started) throw new Error('the suite broker has not started');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startGroupBroker(settings);
+    for (const [name, partitions] of Object.entries(topics)) await createTopic(started.b, name, partitions);
+  });
+  afterEach(() => started?.closeClients());
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return {
+    get b() {
+      return current().b;
+    },
+    get coordinator() {
+      return current().coordinator;
+    },
+    group: (groupId) => current().group(groupId),
+    connect: () => current().connect(),
+    closeClients: () => current().closeClients(),
+    stop: (keepData) => current().stop(keepData),
   };
 }
 

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { javaStringHashCode, offsetsPartitionFor } from '../../../src/broker/group/java-hash.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ProtocolReader } from '../../../src/protocol/reader.js';
@@ -8,6 +8,7 @@ import {
   createTopic,
   describeGroup,
   fetchOffsets,
+  groupSuite,
   heartbeat,
   join,
   joinWithId,
@@ -16,25 +17,12 @@ import {
   subscription,
   sync,
   waitFor,
-  type GroupBroker,
 } from './group-harness.js';
 
 // Groups and offsets in __consumer_offsets: the records written, a partition's groups loaded and unloaded, restarts.
 describe('__consumer_offsets records and loading (raw protocol)', () => {
-  let gb: GroupBroker;
+  const gb = groupSuite({ 'group.initial.rebalance.delay.ms': 0 }, { t: 4, other: 2 });
   const connect = () => gb.connect();
-
-  beforeAll(async () => {
-    gb = await startGroupBroker({ 'group.initial.rebalance.delay.ms': 0 });
-    await createTopic(gb.b, 't', 4);
-    await createTopic(gb.b, 'other', 2);
-  });
-
-  afterEach(() => gb.closeClients());
-
-  afterAll(async () => {
-    await gb.stop();
-  });
 
   it("writes Kafka's record layouts to the group's __consumer_offsets partition (Java String.hashCode)", async () => {
     expect(javaStringHashCode('hello')).toBe(99162322);

@@ -1,28 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
-import { commitBody, commitCodes, createTopic, describeGroup, heartbeat, join, joinWithId, startGroupBroker, subscription, sync, track, waitFor, type GroupBroker } from './group-harness.js';
+import { commitBody, commitCodes, describeGroup, groupSuite, heartbeat, join, joinWithId, subscription, sync, track, waitFor } from './group-harness.js';
 
 // JoinGroup, SyncGroup, Heartbeat and LeaveGroup over the wire: members, generations, protocols, static members.
 describe('group membership (raw protocol)', () => {
-  let gb: GroupBroker;
+  const gb = groupSuite(
+    { 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 500, 'group.max.session.timeout.ms': 60_000, 'group.max.size': 4 },
+    { t: 4, other: 2 },
+  );
   const connect = () => gb.connect();
-
-  beforeAll(async () => {
-    gb = await startGroupBroker({
-      'group.initial.rebalance.delay.ms': 0,
-      'group.min.session.timeout.ms': 500,
-      'group.max.session.timeout.ms': 60_000,
-      'group.max.size': 4,
-    });
-    await createTopic(gb.b, 't', 4);
-    await createTopic(gb.b, 'other', 2);
-  });
-
-  afterEach(() => gb.closeClients());
-
-  afterAll(async () => {
-    await gb.stop();
-  });
 
   it('KIP-394: a first JoinGroup v4+ gets MEMBER_ID_REQUIRED with the member id to use; a lone member then leads generation 1', async () => {
     const c = await connect();

@@ -1,24 +1,24 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { offsetsPartitionFor } from '../../../src/broker/group/java-hash.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
-import { commitBody, commitCodes, createTopic, describeGroup, fetchOffsets, joinWithId, offsetsRecords, startGroupBroker, subscription, sync, type GroupBroker } from './group-harness.js';
+import {
+  commitBody,
+  commitCodes,
+  createTopic,
+  describeGroup,
+  fetchOffsets,
+  groupSuite,
+  joinWithId,
+  offsetsRecords,
+  startGroupBroker,
+  subscription,
+  sync,
+} from './group-harness.js';
 
 // OffsetCommit, OffsetFetch and OffsetDelete over the wire, and the expiry of offsets.
 describe('committed offsets (raw protocol)', () => {
-  let gb: GroupBroker;
+  const gb = groupSuite({ 'group.initial.rebalance.delay.ms': 0 }, { t: 4, other: 2 });
   const connect = () => gb.connect();
-
-  beforeAll(async () => {
-    gb = await startGroupBroker({ 'group.initial.rebalance.delay.ms': 0 });
-    await createTopic(gb.b, 't', 4);
-    await createTopic(gb.b, 'other', 2);
-  });
-
-  afterEach(() => gb.closeClients());
-
-  afterAll(async () => {
-    await gb.stop();
-  });
 
   it('commits and fetches offsets with every OffsetCommit and OffsetFetch version, keeping metadata strings', async () => {
     const c = await connect();

@@ -1,22 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
-import { describeGroup, heartbeat, join, joinWithId, startGroupBroker, sync, track, waitFor, type GroupBroker } from './group-harness.js';
+import { describeGroup, groupSuite, heartbeat, join, joinWithId, startGroupBroker, sync, track, waitFor } from './group-harness.js';
 
 // The timers of the rebalance protocol: sessions, the rebalance timeout, the SyncGroup deadline, the initial delay.
 // Each test checks what a timer firing does, never how long it took.
 describe('rebalance timeouts (raw protocol)', () => {
-  let gb: GroupBroker;
+  const gb = groupSuite({ 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 500, 'group.max.session.timeout.ms': 60_000 });
   const connect = () => gb.connect();
-
-  beforeAll(async () => {
-    gb = await startGroupBroker({ 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 500, 'group.max.session.timeout.ms': 60_000 });
-  });
-
-  afterEach(() => gb.closeClients());
-
-  afterAll(async () => {
-    await gb.stop();
-  });
 
   it('removes a member whose session expires', async () => {
     const a = await connect();
