@@ -25,9 +25,9 @@ interface CommitEntry {
  * __consumer_offsets and the end of Empty groups left with none.
  *
  * A commit is checked, written, and only then applied to the group's
- * offsets. A transactional commit (TxnOffsetCommit) will be checked and
- * written the same way but kept pending per producer until its transaction's
- * marker commits (apply) or aborts it (drop).
+ * offsets (`apply`). A transactional commit (TxnOffsetCommit) is to be
+ * checked and written the same way, then kept pending per producer until
+ * its transaction's marker either applies it or drops it.
  */
 export class OffsetMetadataManager {
   private expiryTimer: NodeJS.Timeout | undefined;

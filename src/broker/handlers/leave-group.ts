@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { LeaveGroupRequest, LeaveGroupResponse } from '../../protocol/messages/leave-group.js';
+import type { LeavingMember } from '../group/group-requests.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 /**
@@ -12,7 +13,7 @@ export const leaveGroupHandler: ApiHandler = {
   response: LeaveGroupResponse,
   handle(request: any, ctx: RequestContext) {
     const batched = ctx.apiVersion >= 3;
-    const leaving: Array<{ memberId: string; groupInstanceId: string | null; reason?: string | null }> = batched
+    const leaving: LeavingMember[] = batched
       ? (request.members as any[]).map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, reason: m.reason ?? null }))
       : [{ memberId: request.memberId, groupInstanceId: null }];
     const groups = ctx.broker.groups;

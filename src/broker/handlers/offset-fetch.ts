@@ -1,9 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetFetchRequest, OffsetFetchResponse } from '../../protocol/messages/offset-fetch.js';
-import type { FetchResult } from '../group/group-requests.js';
+import type { FetchResult, FetchTopics } from '../group/group-requests.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
-
-type Topics = Array<{ name: string; partitionIndexes: number[] }> | null;
 
 /**
  * OffsetFetch: a group's committed offsets. v0-7 ask for one group, v8+
@@ -15,7 +13,7 @@ export const offsetFetchHandler: ApiHandler = {
   response: OffsetFetchResponse,
   handle(request: any, ctx: RequestContext) {
     const v = ctx.apiVersion;
-    const fetch = (groupId: string, topics: Topics): FetchResult => {
+    const fetch = (groupId: string, topics: FetchTopics): FetchResult => {
       const groups = ctx.broker.groups;
       return groups ? groups.fetchOffsets(groupId, topics) : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
     };
@@ -28,7 +26,7 @@ export const offsetFetchHandler: ApiHandler = {
         }),
       };
     }
-    const topics: Topics = request.topics;
+    const topics: FetchTopics = request.topics;
     const result = fetch(request.groupId, topics);
     if (result.errorCode !== ErrorCode.NONE && v < 2) {
       // v0-1 have no group-level error: each partition asked for carries it.
