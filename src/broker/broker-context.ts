@@ -2,7 +2,7 @@ import type { BrokerConfig } from './broker-config.js';
 import type { GroupCoordinator } from './group/group-coordinator.js';
 import type { FetchSessionCache } from './replica/fetch-session-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
-import type { TopicManager } from './metadata/topic-manager.js';
+import type { Topics } from './metadata/topics.js';
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -16,7 +16,8 @@ export interface BrokerContext {
   readonly config: BrokerConfig;
   readonly brokerId: number;
   readonly clusterId: string;
-  readonly topics: TopicManager;
+  /** Topic metadata and administration: a single broker's own TopicManager, or ZooKeeper and the controller's metadata in a cluster. */
+  readonly topics: Topics;
   readonly replicas: ReplicaManager;
   readonly fetchSessions: FetchSessionCache;
   /** The brokers clients should know about (this one alone until clusters arrive). */

@@ -71,7 +71,7 @@ export class Broker {
         deleteTopicEnable: config.bool('delete.topic.enable'),
       });
       await topics.load();
-      groups = GroupCoordinator.forBroker(config, topics, () => context.liveBrokers().length, log);
+      groups = GroupCoordinator.forBroker(config, topics, replicas, () => context.liveBrokers().length, log);
       let producerIds = Date.now() * 1000; // unique across restarts without a coordinator to ask
       const context: BrokerContext = {
         config,

@@ -12,6 +12,19 @@ export interface BrokerIdentity {
   clusterId: string;
 }
 
+/** What meta.properties in the log dirs hold, if anything (the first that says). */
+export function readMetaProperties(logDirs: readonly string[]): { brokerId?: number; clusterId?: string } {
+  const found: { brokerId?: number; clusterId?: string } = {};
+  for (const dir of logDirs) {
+    const path = join(dir, META_PROPERTIES);
+    if (!existsSync(path)) continue;
+    const props = parseProperties(readFileSync(path, 'utf8'));
+    if (found.brokerId === undefined && props['broker.id'] !== undefined) found.brokerId = Number(props['broker.id']);
+    if (found.clusterId === undefined && props['cluster.id']) found.clusterId = props['cluster.id'];
+  }
+  return found;
+}
+
 /**
  * Reads meta.properties in every log dir, checks they all belong to one
  * broker and one cluster, and writes it where missing. broker.id -1 takes the

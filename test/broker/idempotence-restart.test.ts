@@ -41,7 +41,7 @@ describe('idempotent producers across a broker restart', () => {
     b = await b.restart(); // the partition's producer state comes back from its .snapshot file
     clients.push(await RawClient.connect(b.port));
     expect(await send(batch(producerId, 2))).toMatchObject({ errorCode: 0, baseOffset: 2 });
-    expect(b.broker.context.topics.partition('payments', 0)!.log.logEndOffset).toBe(4);
+    expect(b.broker.context.replicas.getPartition('payments', 0)!.log.logEndOffset).toBe(4);
     expect(await send(batch(producerId, 9))).toMatchObject({ errorCode: 45 }); // OUT_OF_ORDER_SEQUENCE_NUMBER
     expect(await send(batch(producerId, 4))).toMatchObject({ errorCode: 0, baseOffset: 4 });
   });

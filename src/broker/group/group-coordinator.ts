@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { BrokerConfig } from '../broker-config.js';
-import type { TopicManager } from '../metadata/topic-manager.js';
+import type { Topics } from '../metadata/topics.js';
+import type { ReplicaManager } from '../replica/replica-manager.js';
 import type { GroupMetadata } from './group-metadata.js';
 import { GroupMetadataManager, type GroupLog } from './group-metadata-manager.js';
 import {
@@ -60,13 +61,14 @@ export class GroupCoordinator {
   }
 
   /** The coordinator a broker runs, configured by its group.* and offsets.* settings. */
-  static forBroker(config: BrokerConfig, topics: TopicManager, liveBrokerCount: () => number, log: GroupLog): GroupCoordinator {
-    const offsetsTopic = new OffsetsTopic(topics, liveBrokerCount, {
+  static forBroker(config: BrokerConfig, topics: Topics, replicas: ReplicaManager, liveBrokerCount: () => number, log: GroupLog): GroupCoordinator {
+    const offsetsTopic = new OffsetsTopic(topics, replicas, liveBrokerCount, {
       partitions: config.int('offsets.topic.num.partitions'),
       replicationFactor: config.int('offsets.topic.replication.factor'),
       segmentBytes: config.int('offsets.topic.segment.bytes'),
       compressionCodec: config.int('offsets.topic.compression.codec'),
       loadBufferSize: config.int('offsets.load.buffer.size'),
+      commitTimeoutMs: config.int('offsets.commit.timeout.ms'),
     });
     return new GroupCoordinator(
       offsetsTopic,

@@ -243,7 +243,7 @@ describe.skipIf(!existsSync(KCAT))('kcat -G (librdkafka balanced consumer)', () 
   async function commitAtEnd(group: string): Promise<void> {
     const c = await gb.connect();
     const ends: Record<number, number> = {};
-    for (let p = 0; p < 4; p++) ends[p] = gb.b.broker.context.topics.partition('kcat-g', p)!.logEndOffset;
+    for (let p = 0; p < 4; p++) ends[p] = gb.b.broker.context.replicas.getPartition('kcat-g', p)!.logEndOffset;
     expect(await commitCodes(c, commitBody(group, 'kcat-g', ends))).toEqual([0, 0, 0, 0]);
   }
 

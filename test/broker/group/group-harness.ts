@@ -192,7 +192,7 @@ export function fetchOffsets(client: RawClient, groupId: string, topics: Array<{
 
 /** Every record of a __consumer_offsets partition, as stored. */
 export async function offsetsRecords(b: TestBroker, partition: number): Promise<Array<{ key: Buffer; value: Buffer | null }>> {
-  const p = b.broker.context.topics.partition('__consumer_offsets', partition)!;
+  const p = b.broker.context.replicas.getPartition('__consumer_offsets', partition)!;
   const { bytes } = await p.log.read(p.logStartOffset, 1 << 24);
   return validateBatches(Buffer.from(bytes)).flatMap((batch) => readAllRecords(batch).map((r) => ({ key: Buffer.from(r.key!), value: r.value && Buffer.from(r.value) })));
 }
