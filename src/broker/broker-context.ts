@@ -1,4 +1,5 @@
 import type { BrokerConfig } from './broker-config.js';
+import type { ClusterContext } from './cluster/cluster-context.js';
 import type { GroupCoordinator } from './group/group-coordinator.js';
 import type { FetchSessionCache } from './replica/fetch-session-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
@@ -20,12 +21,14 @@ export interface BrokerContext {
   readonly topics: Topics;
   readonly replicas: ReplicaManager;
   readonly fetchSessions: FetchSessionCache;
-  /** The brokers clients should know about (this one alone until clusters arrive). */
+  /** The brokers clients should know about: this one alone, or the live brokers of the cluster. */
   liveBrokers(): BrokerEndpoint[];
   controllerId(): number;
   /** Producer ids for idempotent producers. */
-  nextProducerId(): number;
+  nextProducerId(): number | Promise<number>;
   log(level: 'info' | 'warn' | 'error', message: string): void;
   /** The group coordinator (consumer groups and committed offsets). */
   readonly groups?: GroupCoordinator;
+  /** ZooKeeper, the controller's metadata and this broker's registration, in a cluster. */
+  readonly cluster?: ClusterContext;
 }
