@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { LogManager } from '../../storage/log/log-manager.js';
 import { BrokerConfig } from './broker-config.js';
@@ -7,6 +6,7 @@ import { GroupCoordinator } from './group/group-coordinator.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
 import { API_HANDLERS } from './handlers/index.js';
 import { KafkaApis } from './kafka-apis.js';
+import { prepareLogDirs } from './log-dirs.js';
 import { ensureMetaProperties } from './meta-properties.js';
 import { TopicManager } from './metadata/topic-manager.js';
 import { TopicStore } from './metadata/topic-store.js';
@@ -41,7 +41,8 @@ export class Broker {
     const config = settings instanceof BrokerConfig ? settings : new BrokerConfig(settings);
     const log = options.log ?? ((level, message) => process.stderr.write(`[samsa ${level}] ${message}\n`));
     for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config`);
-    for (const dir of config.logDirs) mkdirSync(dir, { recursive: true });
+    for (const warning of config.deprecationWarnings()) log('warn', warning);
+    prepareLogDirs(config.logDirs, config.logDirsKey);
     const { brokerId, clusterId } = ensureMetaProperties(config.logDirs, config.brokerId, config.string('cluster.id'), config.int('reserved.broker.max.id'));
     const topicStore = TopicStore.open(config.logDirs[0]!);
     const logManager = await LogManager.open({
@@ -68,6 +69,7 @@ export class Broker {
         numPartitions: config.int('num.partitions'),
         replicationFactor: config.int('default.replication.factor'),
         deleteTopicEnable: config.bool('delete.topic.enable'),
+        warn: (m) => log('warn', m),
       });
       await topics.load();
       groups = GroupCoordinator.forBroker(config, topics, () => context.liveBrokers().length, log);
