@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { LogManager } from '../../storage/log/log-manager.js';
 import { BrokerConfig } from './broker-config.js';
+import { oneLineLog, type LogFunction } from './broker-log.js';
 import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
@@ -15,8 +16,8 @@ import { FetchSessionCache } from './replica/fetch-session-cache.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 
 export interface BrokerOptions {
-  /** Where log lines go; stderr by default. */
-  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Where log lines go (each message one line, control characters escaped); stderr by default. */
+  log?: LogFunction;
 }
 
 /**
@@ -39,7 +40,7 @@ export class Broker {
 
   static async start(settings: BrokerConfig | Readonly<Record<string, unknown>> = {}, options: BrokerOptions = {}): Promise<Broker> {
     const config = settings instanceof BrokerConfig ? settings : new BrokerConfig(settings);
-    const log = options.log ?? ((level, message) => process.stderr.write(`[samsa ${level}] ${message}\n`));
+    const log = oneLineLog(options.log);
     for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config`);
     for (const warning of config.deprecationWarnings()) log('warn', warning);
     prepareLogDirs(config.logDirs, config.logDirsKey);
