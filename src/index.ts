@@ -51,6 +51,8 @@ export type {
   AdminConfig,
   AdminConfigInput,
   AdminCallOptions,
+  ItemResults,
+  Settled,
   NewTopic,
   CreateTopicsOptions,
   CreatedTopic,
@@ -77,6 +79,7 @@ export type {
   GroupDescription,
   MemberDescription,
   CommittedOffset as GroupCommittedOffset,
+  ListConsumerGroupOffsetsOptions,
   OffsetToCommit,
 } from './clients/admin/index.js';
 // The broker, for programs that run one in-process (tests, embedded use).

@@ -7,6 +7,7 @@ import { compileMessage, type VersionCodec } from '../protocol/schema/compile.js
 import { ProtocolWriter } from '../protocol/writer.js';
 import type { BrokerContext } from './broker-context.js';
 import type { ApiHandler } from './handlers/api-handler.js';
+import { ResponseAllowance, ResponseMemory } from './network/response-memory.js';
 
 const API_VERSIONS_KEY = 18;
 
@@ -50,7 +51,7 @@ export class KafkaApis {
   }
 
   /** Answers one request frame (without its length prefix). Resolves to the response frame's chunks, or null for no response. */
-  async handle(frame: Buffer, clientAddress = ''): Promise<Buffer[] | null> {
+  async handle(frame: Buffer, clientAddress = '', allowance = unlimitedAllowance()): Promise<Buffer[] | null> {
     if (frame.length < 8) throw new InvalidRequestError(`request of ${frame.length} bytes is shorter than a request header`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
@@ -66,7 +67,7 @@ export class KafkaApis {
     const reader = new ProtocolReader(frame);
     const header = (codec.flexible ? this.headerV2 : this.headerV1).decode(reader) as { clientId: string | null };
     const body = codec.decode(reader);
-    const response = await api.handler.handle(body, { apiVersion, correlationId, clientId: header.clientId, clientHost: `/${clientAddress}`, broker: this.context });
+    const response = await api.handler.handle(body, { apiVersion, correlationId, clientId: header.clientId, clientHost: `/${clientAddress}`, broker: this.context, responseMemory: allowance });
     if (response === null) return null;
     const responseCodec = api.responses.get(apiVersion)!;
     // ApiVersions always answers with response header v0, so any client can read it (librdkafka relies on this).
@@ -84,6 +85,11 @@ export class KafkaApis {
       this.apiVersionsV0.encode(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.supportedVersions() });
     });
   }
+}
+
+/** For frames answered outside a connection (tests, tools): no budget to respect. */
+function unlimitedAllowance(): ResponseAllowance {
+  return new ResponseAllowance(new ResponseMemory(Number.MAX_SAFE_INTEGER), new ResponseMemory(Number.MAX_SAFE_INTEGER));
 }
 
 /** A response frame: the 4-byte size, then what `write` writes, as chunks for a vectored socket write. */

@@ -3,22 +3,16 @@
 // and state, delete groups or their offsets, and reset the offsets of an
 // inactive group (a dry run unless --execute).
 import { readFileSync } from 'node:fs';
-import { kafkaErrorName } from '../clients/network/errors.js';
+import { Admin } from '../clients/admin/admin.js';
+import type { CommittedOffset, GroupDescription, MemberDescription } from '../clients/admin/types.js';
+import type { BrokerNode } from '../clients/network/cluster.js';
+import { GroupIdNotFoundError, kafkaErrorName } from '../clients/network/errors.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 import { checkArgs, HelpRequested, parseArgs, usage, UsageError, type ParsedOptions } from './consumer-groups-options.js';
-import {
-  GroupAdmin,
-  LATEST_TIMESTAMP,
-  compareTopicPartitions,
-  errorMessage,
-  PartitionMap,
-  type CommittedOffset,
-  type GroupDescription,
-  type GroupMember,
-  type ListedGroup,
-  type TopicPartition,
-} from './group-admin.js';
+import { answeredCode, brokerErrorCode, describeErrorCode, errorMessage } from './kafka-errors.js';
 import { parseIsoDuration, parseKafkaDateTime, TimeArgumentError } from './kafka-time.js';
-import { exportPlan, parseResetPlan, partitionsOfTopicArgs, parseTopicWithPartitions, planReset, type ResetScenario } from './offset-reset.js';
+import { exportPlan, logOffsets, parseResetPlan, partitionsOfTopicArgs, parseTopicWithPartitions, planReset, type ResetScenario } from './offset-reset.js';
+import { compareTopicPartitions, PartitionMap, type TopicPartition } from './partition-map.js';
 
 export interface CommandOutput {
   out(text: string): void;
@@ -45,6 +39,25 @@ function pad(value: string, width: number): string {
 /** An error Kafka's tool reports with "Error: …" on stdout; the command then exits 1. */
 class CommandFailure extends Error {}
 
+/** A group as the command shows it: Admin's description, or a group its coordinator does not know (no coordinator then). */
+type ShownGroup = Omit<GroupDescription, 'coordinator'> & { readonly coordinator: BrokerNode | null };
+
+/** Kafka's tool shows a group the coordinator does not know as Dead. */
+function deadGroup(groupId: string): ShownGroup {
+  return { groupId, state: 'Dead', protocolType: '', protocol: '', members: [], coordinator: null };
+}
+
+/** The admin client of one command: --bootstrap-server, and --timeout for each call, retries included. */
+function adminFor(options: ParsedOptions): Admin {
+  const timeoutMs = Math.max(0, options.longValueOf('timeout') ?? 5000);
+  return new Admin({
+    'bootstrap.servers': options.valueOf('bootstrap-server')!,
+    'client.id': 'samsa-consumer-groups',
+    'default.api.timeout.ms': timeoutMs,
+    'request.timeout.ms': Math.max(1, timeoutMs),
+  });
+}
+
 export async function consumerGroups(args: string[], output: CommandOutput = stdio): Promise<number> {
   let options: ParsedOptions;
   try {
@@ -57,9 +70,9 @@ export async function consumerGroups(args: string[], output: CommandOutput = std
     }
     throw error;
   }
-  let admin: GroupAdmin | undefined;
+  let admin: Admin | undefined;
   try {
-    admin = new GroupAdmin(options.valueOf('bootstrap-server')!, options.longValueOf('timeout') ?? 5000);
+    admin = adminFor(options);
     return await new ConsumerGroupService(options, admin, output).run();
   } catch (error) {
     if (error instanceof UsageError && !(error instanceof HelpRequested)) {
@@ -70,7 +83,7 @@ export async function consumerGroups(args: string[], output: CommandOutput = std
     output.out(`\nError: Executing consumer group command failed due to ${message}\n`);
     return 1;
   } finally {
-    admin?.close();
+    await admin?.close();
   }
 }
 
@@ -114,7 +127,7 @@ class ConsumerGroupService {
 
   constructor(
     private readonly options: ParsedOptions,
-    private readonly admin: GroupAdmin,
+    private readonly admin: Admin,
     private readonly output: CommandOutput,
   ) {}
 
@@ -135,13 +148,9 @@ class ConsumerGroupService {
 
   // --- --list ------------------------------------------------------------------
 
-  private static isConsumerGroup(g: ListedGroup): boolean {
-    return g.protocolType === 'consumer' || g.protocolType === '';
-  }
-
   private async consumerGroupIds(): Promise<string[]> {
-    const groups = await this.admin.listGroups();
-    return groups.filter(ConsumerGroupService.isConsumerGroup).map((g) => g.groupId).sort();
+    const groups = await this.admin.listConsumerGroups();
+    return groups.map((g) => g.groupId).sort();
   }
 
   private async listGroups(): Promise<void> {
@@ -153,8 +162,7 @@ class ConsumerGroupService {
     }
     const states = parseList(this.options.valueOf('state'), CONSUMER_GROUP_STATES, 'state');
     const types = parseList(this.options.valueOf('type'), CONSUMER_GROUP_TYPES, 'types');
-    const listed = (await this.admin.listGroups(states, types.map((t) => t.toLowerCase())))
-      .filter(ConsumerGroupService.isConsumerGroup)
+    const listed = (await this.admin.listConsumerGroups({ states, types: types.map((t) => t.toLowerCase()) }))
       .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
     const groupWidth = Math.max(15, ...listed.map((g) => g.groupId.length)) + 10;
     const line = (cells: string[]) => {
@@ -208,11 +216,27 @@ class ConsumerGroupService {
     return state !== 'Dead' && rows > 0;
   }
 
+  /** Each group's description, in order; the first group that cannot be described fails the command. */
+  private async describe(groupIds: readonly string[]): Promise<ShownGroup[]> {
+    const settled = await this.admin.describeConsumerGroups(groupIds).settled();
+    return settled.map((outcome, i) => {
+      if (outcome.ok) return outcome.value;
+      if (outcome.error instanceof GroupIdNotFoundError) return deadGroup(groupIds[i]!);
+      throw outcome.error;
+    });
+  }
+
+  /** The group's committed offsets; partitions without one are left out. */
+  private async committedOffsets(groupId: string): Promise<PartitionMap<CommittedOffset>> {
+    const offsets = new PartitionMap<CommittedOffset>();
+    for (const c of await this.admin.listConsumerGroupOffsets(groupId, { requireStable: true })) offsets.set(c, c);
+    return offsets;
+  }
+
   private async describeGroups(): Promise<void> {
     const groupIds = await this.groupIds();
     const verbose = this.options.has('verbose');
-    const descriptions: GroupDescription[] = [];
-    for (const id of groupIds) descriptions.push(await this.admin.describeGroup(id));
+    const descriptions = await this.describe(groupIds);
     if (this.options.has('members')) {
       for (const d of descriptions) this.printMembers(d, verbose);
     } else if (this.options.has('state')) {
@@ -223,24 +247,23 @@ class ConsumerGroupService {
   }
 
   /** Kafka's collectGroupsOffsets: a row per assigned partition (members with most partitions first), then per committed but unassigned partition. */
-  private async collectOffsets(group: GroupDescription): Promise<PartitionRow[]> {
-    const committed = await this.admin.committedOffsets(group.groupId);
-    const assigned = new PartitionMap<GroupMember>();
+  private async collectOffsets(group: ShownGroup): Promise<PartitionRow[]> {
+    const committed = await this.committedOffsets(group.groupId);
+    const assigned = new PartitionMap<MemberDescription>();
     const members = group.members.filter((m) => m.assignment.length > 0).sort((a, b) => b.assignment.length - a.assignment.length);
     for (const m of members) for (const tp of m.assignment) assigned.set(tp, m);
     const unassigned = committed.keys().filter((tp) => !assigned.has(tp));
     const all = [...assigned.keys(), ...unassigned];
-    const ends = await this.admin.listOffsets(all, LATEST_TIMESTAMP);
+    const ends = await logOffsets(this.admin, all, 'latest');
     const row = (tp: TopicPartition, consumerId: string, host: string, clientId: string): PartitionRow => {
-      const c: CommittedOffset | undefined = committed.get(tp);
-      const end = ends.get(tp);
+      const c = committed.get(tp);
       return {
         group: group.groupId,
         topic: tp.topic,
         partition: tp.partition,
         offset: c?.offset,
         leaderEpoch: c && c.leaderEpoch >= 0 ? c.leaderEpoch : undefined,
-        logEndOffset: end && 'offset' in end ? end.offset : undefined,
+        logEndOffset: ends.get(tp),
         consumerId,
         host,
         clientId,
@@ -254,7 +277,7 @@ class ConsumerGroupService {
     return rows;
   }
 
-  private printOffsets(group: GroupDescription, rows: PartitionRow[], verbose: boolean): void {
+  private printOffsets(group: ShownGroup, rows: PartitionRow[], verbose: boolean): void {
     if (!this.shouldPrint(group.groupId, group.state, rows.length)) return;
     const groupWidth = Math.max(15, ...rows.map((r) => r.group.length));
     const topicWidth = Math.max(15, ...rows.map((r) => (r.topic ?? MISSING).length));
@@ -280,7 +303,7 @@ class ConsumerGroupService {
     this.output.out(`${text}\n`);
   }
 
-  private printMembers(group: GroupDescription, verbose: boolean): void {
+  private printMembers(group: ShownGroup, verbose: boolean): void {
     if (!this.shouldPrint(group.groupId, group.state, group.members.length)) return;
     const members = group.members;
     const withInstanceId = members.some((m) => (m.groupInstanceId ?? '') !== '');
@@ -311,12 +334,13 @@ class ConsumerGroupService {
     this.output.out(text);
   }
 
-  private printState(group: GroupDescription, verbose: boolean): void {
-    if (!this.shouldPrint(group.groupId, group.state, 1)) return;
+  private printState(group: ShownGroup, verbose: boolean): void {
+    // A group without a coordinator is Dead, and has nothing to show.
+    if (!this.shouldPrint(group.groupId, group.state, 1) || group.coordinator === null) return;
     const coordinator = `${group.coordinator.host}:${group.coordinator.port}  (${group.coordinator.id})`;
     const coordinatorWidth = Math.max(25, coordinator.length);
     const groupWidth = Math.max(15, group.groupId.length);
-    const strategy = group.assignor === '' ? MISSING : group.assignor;
+    const strategy = group.protocol === '' ? MISSING : group.protocol;
     const line = (c: string[]) =>
       verbose
         ? `\n${pad(c[0]!, groupWidth)} ${pad(c[1]!, coordinatorWidth)} ${pad(c[2]!, 20)} ${pad(c[3]!, 20)} ${pad(c[4]!, 15)} ${pad(c[5]!, 25)} ${c[6]}`
@@ -333,9 +357,10 @@ class ConsumerGroupService {
 
   private async deleteGroups(): Promise<void> {
     const groupIds = this.options.has('all-groups') ? await this.consumerGroupIds() : [...new Set(this.options.valuesOf('group'))];
-    const results = await this.admin.deleteGroups(groupIds);
-    const succeeded = groupIds.filter((g) => results.get(g) === 0);
-    const failed = groupIds.filter((g) => results.get(g) !== 0);
+    const settled = await this.admin.deleteConsumerGroups(groupIds).settled();
+    const results = new Map(groupIds.map((g, i) => [g, answeredCode(settled[i]!)]));
+    const succeeded = groupIds.filter((g) => results.get(g) === null);
+    const failed = groupIds.filter((g) => results.get(g) !== null);
     const quoted = (ids: string[]) => ids.map((g) => `'${g}'`).join(', ');
     if (failed.length === 0) {
       this.output.out(`Deletion of requested consumer groups (${quoted(succeeded)}) was successful.\n`);
@@ -344,8 +369,8 @@ class ConsumerGroupService {
     this.printError('Deletion of some consumer groups failed:');
     for (const g of failed) {
       const code = results.get(g)!;
-      const why = code === 68 ? `${errorMessage(code)} It still has active members; stop its consumers before deleting it.` : errorMessage(code);
-      this.output.out(`* Group '${g}' could not be deleted due to: ${kafkaErrorName(code)}: ${why}\n`);
+      const hint = code === ErrorCode.NON_EMPTY_GROUP ? ' It still has active members; stop its consumers before deleting it.' : '';
+      this.output.out(`* Group '${g}' could not be deleted due to: ${describeErrorCode(code)}${hint}\n`);
     }
     if (succeeded.length > 0) this.output.out(`\nThese consumer groups were deleted successfully: ${quoted(succeeded)}\n`);
   }
@@ -368,26 +393,29 @@ class ConsumerGroupService {
         results.set({ topic: arg, partition: -1 }, (error as Error).message);
       }
     }
-    const { errorCode, partitions: codes } = await this.admin.deleteOffsets(groupId, partitions.keys());
-    let topLevel = errorCode;
-    for (const [tp] of partitions.sorted()) {
-      const code = errorCode !== 0 ? errorCode : (codes.get(tp) ?? 0);
-      if (topLevel === 0 && code !== 0) topLevel = code;
-      results.set(tp, code === 0 ? null : `${kafkaErrorName(code)}: ${errorMessage(code)}`);
-    }
+    const deleting = partitions.keys();
+    const deletion = this.admin.deleteConsumerGroupOffsets(groupId, deleting);
+    const settled = await deletion.settled();
+    // The call's own error (Java's all()): the group's, or else the first partition's.
+    let topLevel: number = ErrorCode.NONE;
+    await deletion.catch((error: unknown) => (topLevel = brokerErrorCode(error)));
+    deleting.forEach((tp, i) => {
+      const code = answeredCode(settled[i]!);
+      results.set(tp, code === null ? null : describeErrorCode(code));
+    });
     switch (topLevel) {
-      case 0:
+      case ErrorCode.NONE:
         this.output.out(`Request succeeded for deleting offsets from group ${groupId}.\n`);
         break;
-      case 24:
-      case 69:
-      case 30:
-      case 68:
+      case ErrorCode.INVALID_GROUP_ID:
+      case ErrorCode.GROUP_ID_NOT_FOUND:
+      case ErrorCode.GROUP_AUTHORIZATION_FAILED:
+      case ErrorCode.NON_EMPTY_GROUP:
         this.printError(errorMessage(topLevel));
         break;
-      case 86:
-      case 29:
-      case 3:
+      case ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC:
+      case ErrorCode.TOPIC_AUTHORIZATION_FAILED:
+      case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
         this.printError('Encountered some partition-level error, see the follow-up details.');
         break;
       default:
@@ -434,24 +462,25 @@ class ConsumerGroupService {
     const execute = o.has('execute');
     const plans: Array<[string, PartitionMap<number>]> = [];
     for (const groupId of groupIds) {
-      const group = await this.admin.describeGroup(groupId);
-      if (group.state !== 'Empty' && group.state !== 'Dead') {
-        this.printError(`Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${group.state}.`);
+      const [{ state }] = (await this.describe([groupId])) as [ShownGroup];
+      if (state !== 'Empty' && state !== 'Dead') {
+        this.printError(`Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${state}.`);
         plans.push([groupId, new PartitionMap<number>()]);
         continue;
       }
       let committed: PartitionMap<CommittedOffset> | undefined;
-      const committedOffsets = async () => (committed ??= await this.admin.committedOffsets(groupId));
+      const committedOffsets = async () => (committed ??= await this.committedOffsets(groupId));
       let partitions: TopicPartition[] = [];
       if (o.has('all-topics')) partitions = (await committedOffsets()).keys();
       else if (o.has('topic')) partitions = await partitionsOfTopicArgs(this.admin, o.valuesOf('topic'));
       const plan = await planReset(this.admin, groupId, partitions, scenario, committedOffsets, this.output);
       if (execute && plan.size > 0) {
-        const codes = await this.admin.commitOffsets(groupId, plan);
-        const errors = codes.sorted().filter(([, code]) => code !== 0);
-        if (errors.length > 0) {
-          const [tp, code] = errors[0]!;
-          throw new CommandFailure(`${kafkaErrorName(code)}: ${errorMessage(code)} (committing ${tp.topic}-${tp.partition} for group '${groupId}')`);
+        const offsets = plan.sorted().map(([tp, offset]) => ({ topic: tp.topic, partition: tp.partition, offset }));
+        const settled = await this.admin.alterConsumerGroupOffsets(groupId, offsets).settled();
+        const failed = settled.findIndex((outcome) => answeredCode(outcome) !== null);
+        if (failed >= 0) {
+          const { topic, partition } = offsets[failed]!;
+          throw new CommandFailure(`${describeErrorCode(answeredCode(settled[failed]!)!)} (committing ${topic}-${partition} for group '${groupId}')`);
         }
       }
       plans.push([groupId, plan]);

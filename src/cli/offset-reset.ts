@@ -1,18 +1,13 @@
 // How `samsa consumer-groups --reset-offsets` finds the new offsets, as
 // Kafka's GroupOffsetsResetter does: the partitions in scope, the offset each
 // scenario gives them, and the clamping of explicit offsets into the log.
+import type { Admin } from '../clients/admin/admin.js';
+import type { CommittedOffset, OffsetSpec, TopicDescription } from '../clients/admin/types.js';
 import { KafkaClientError } from '../clients/network/errors.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 import { UsageError } from './consumer-groups-options.js';
-import {
-  EARLIEST_TIMESTAMP,
-  LATEST_TIMESTAMP,
-  partitionName,
-  PartitionMap,
-  type CommittedOffset,
-  type GroupAdmin,
-  type OffsetLookup,
-  type TopicPartition,
-} from './group-admin.js';
+import { answeredValue, errorMessage } from './kafka-errors.js';
+import { partitionName, PartitionMap, type TopicPartition } from './partition-map.js';
 
 export type ResetScenario =
   | { readonly kind: 'to-offset'; readonly offset: number }
@@ -31,11 +26,23 @@ export interface ResetOutput {
   err(text: string): void;
 }
 
+/** The topics a broker described, by name; topics it answered an error for are left out. */
+async function describedTopics(admin: Admin, topics: readonly string[]): Promise<Map<string, TopicDescription>> {
+  const unique = [...new Set(topics)];
+  const settled = await admin.describeTopics(unique).settled();
+  const described = new Map<string, TopicDescription>();
+  settled.forEach((outcome, i) => {
+    const description = answeredValue(outcome);
+    if (description) described.set(unique[i]!, description);
+  });
+  return described;
+}
+
 /**
  * The partitions `--topic` values name: `topic` is every partition of the
  * topic, `topic:0,2` those partitions (Kafka's parseTopicPartitionsToReset).
  */
-export async function partitionsOfTopicArgs(admin: GroupAdmin, topicArgs: readonly string[]): Promise<TopicPartition[]> {
+export async function partitionsOfTopicArgs(admin: Admin, topicArgs: readonly string[]): Promise<TopicPartition[]> {
   const explicit: TopicPartition[] = [];
   const whole: string[] = [];
   for (const arg of topicArgs) {
@@ -43,11 +50,11 @@ export async function partitionsOfTopicArgs(admin: GroupAdmin, topicArgs: readon
     else whole.push(arg);
   }
   if (whole.length > 0) {
-    const cluster = await admin.cluster();
+    const described = await describedTopics(admin, whole);
     for (const topic of whole) {
-      const metadata = cluster.topic(topic);
-      if (!metadata || metadata.errorCode !== 0) throw new KafkaClientError(`This server does not host this topic-partition. (topic '${topic}')`);
-      for (const p of metadata.partitions) explicit.push({ topic, partition: p.partition });
+      const description = described.get(topic);
+      if (!description) throw new KafkaClientError(`${errorMessage(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)} (topic '${topic}')`);
+      for (const p of description.partitions) explicit.push({ topic, partition: p.partition });
     }
   }
   const unique = new PartitionMap<true>();
@@ -70,34 +77,41 @@ export function parseTopicWithPartitions(arg: string): TopicPartition[] {
 }
 
 /** Refuses partitions that do not exist or have no leader, as Kafka's checkAllTopicPartitionsValid. */
-export async function checkPartitionsValid(admin: GroupAdmin, partitions: readonly TopicPartition[]): Promise<void> {
+export async function checkPartitionsValid(admin: Admin, partitions: readonly TopicPartition[]): Promise<void> {
   if (partitions.length === 0) return;
-  const cluster = await admin.cluster();
-  const missing = partitions.filter((tp) => {
-    const t = cluster.topic(tp.topic);
-    return !t || t.errorCode !== 0 || !t.partitions.some((p) => p.partition === tp.partition);
-  });
+  const described = await describedTopics(admin, partitions.map((tp) => tp.topic));
+  const info = (tp: TopicPartition) => described.get(tp.topic)?.partitions.find((p) => p.partition === tp.partition);
+  const missing = partitions.filter((tp) => !info(tp));
   if (missing.length > 0) throw new KafkaClientError(`The partitions "${missing.map(partitionName).join(',')}" do not exist`);
-  const leaderless = partitions.filter((tp) => cluster.leaderFor(tp.topic, tp.partition) < 0);
+  const leaderless = partitions.filter((tp) => info(tp)!.leader === null);
   if (leaderless.length > 0) throw new KafkaClientError(`The partitions "${leaderless.map(partitionName).join(',')}" have no leader`);
 }
 
-function offsetOf(lookup: OffsetLookup | undefined): number | undefined {
-  return lookup && 'offset' in lookup ? lookup.offset : undefined;
+/**
+ * Each partition's offset under `spec` (ListOffsets); partitions a broker
+ * answered an error for are left out, as Kafka's tool leaves them unknown.
+ */
+export async function logOffsets(admin: Admin, partitions: readonly TopicPartition[], spec: OffsetSpec): Promise<PartitionMap<number>> {
+  const settled = await admin.listOffsets(partitions.map((tp) => ({ topic: tp.topic, partition: tp.partition, spec }))).settled();
+  const found = new PartitionMap<number>();
+  settled.forEach((outcome, i) => {
+    const listed = answeredValue(outcome);
+    if (listed) found.set(partitions[i]!, listed.offset);
+  });
+  return found;
 }
 
 /**
  * Requested offsets moved into [log start, log end], each move logged as
  * Kafka's checkOffsetsRange logs it.
  */
-export async function clampToLog(admin: GroupAdmin, requested: PartitionMap<number>, output: ResetOutput): Promise<PartitionMap<number>> {
+export async function clampToLog(admin: Admin, requested: PartitionMap<number>, output: ResetOutput): Promise<PartitionMap<number>> {
   const partitions = requested.keys();
-  const starts = await admin.listOffsets(partitions, EARLIEST_TIMESTAMP);
-  const ends = await admin.listOffsets(partitions, LATEST_TIMESTAMP);
+  const [starts, ends] = await Promise.all([logOffsets(admin, partitions, 'earliest'), logOffsets(admin, partitions, 'latest')]);
   const result = new PartitionMap<number>();
   for (const [tp, offset] of requested.sorted()) {
-    const end = offsetOf(ends.get(tp));
-    const start = offsetOf(starts.get(tp));
+    const end = ends.get(tp);
+    const start = starts.get(tp);
     if (end !== undefined && offset > end) {
       output.err(`WARN New offset (${offset}) is higher than latest offset for topic partition ${partitionName(tp)}. Value will be set to ${end}\n`);
       result.set(tp, end);
@@ -111,31 +125,29 @@ export async function clampToLog(admin: GroupAdmin, requested: PartitionMap<numb
   return result;
 }
 
-async function logOffsets(admin: GroupAdmin, partitions: readonly TopicPartition[], timestamp: number, what: string): Promise<PartitionMap<number>> {
-  const found = await admin.listOffsets(partitions, timestamp);
-  const result = new PartitionMap<number>();
+/** Every partition's offset under `spec`; one the log could not give fails the reset. */
+async function requiredLogOffsets(admin: Admin, partitions: readonly TopicPartition[], spec: 'earliest' | 'latest', what: string): Promise<PartitionMap<number>> {
+  const found = await logOffsets(admin, partitions, spec);
   for (const tp of partitions) {
-    const offset = offsetOf(found.get(tp));
-    if (offset === undefined) throw new UsageError(`Error getting ${what} offset of topic partition: ${partitionName(tp)}`);
-    result.set(tp, offset);
+    if (!found.has(tp)) throw new UsageError(`Error getting ${what} offset of topic partition: ${partitionName(tp)}`);
   }
-  return result;
+  return found;
 }
 
 /** The first offset at or after `timestamp`; a partition with none falls back to its log end, with Kafka's warning. */
-async function offsetsForTime(admin: GroupAdmin, partitions: readonly TopicPartition[], timestamp: number, output: ResetOutput): Promise<PartitionMap<number>> {
-  const found = await admin.listOffsets(partitions, timestamp);
+async function offsetsForTime(admin: Admin, partitions: readonly TopicPartition[], timestamp: number, output: ResetOutput): Promise<PartitionMap<number>> {
+  const found = await logOffsets(admin, partitions, { timestamp });
   const result = new PartitionMap<number>();
   const empty: TopicPartition[] = [];
   for (const tp of partitions) {
-    const offset = offsetOf(found.get(tp));
+    const offset = found.get(tp);
     if (offset !== undefined && offset >= 0) result.set(tp, offset);
     else empty.push(tp);
   }
   for (const tp of empty) output.out(`\nWarn: Partition ${tp.partition} from topic ${tp.topic} is empty. Falling back to latest known offset.\n`);
-  const ends = await admin.listOffsets(empty, LATEST_TIMESTAMP);
+  const ends = await logOffsets(admin, empty, 'latest');
   for (const tp of empty) {
-    const end = offsetOf(ends.get(tp));
+    const end = ends.get(tp);
     if (end === undefined) throw new UsageError(`Error getting offset by timestamp of topic partition: ${partitionName(tp)}`);
     result.set(tp, end);
   }
@@ -144,7 +156,7 @@ async function offsetsForTime(admin: GroupAdmin, partitions: readonly TopicParti
 
 /** The new offset of each partition in scope under `scenario` (Kafka's prepareOffsetsToReset). */
 export async function planReset(
-  admin: GroupAdmin,
+  admin: Admin,
   groupId: string,
   partitions: readonly TopicPartition[],
   scenario: ResetScenario,
@@ -169,9 +181,9 @@ export async function planReset(
       return clampToLog(admin, requested, output);
     }
     case 'to-earliest':
-      return logOffsets(admin, partitions, EARLIEST_TIMESTAMP, 'starting');
+      return requiredLogOffsets(admin, partitions, 'earliest', 'starting');
     case 'to-latest':
-      return logOffsets(admin, partitions, LATEST_TIMESTAMP, 'ending');
+      return requiredLogOffsets(admin, partitions, 'latest', 'ending');
     case 'to-datetime':
     case 'by-duration':
       return offsetsForTime(admin, partitions, scenario.timestamp, output);
@@ -180,7 +192,7 @@ export async function planReset(
       const result = new PartitionMap<number>();
       const without = partitions.filter((tp) => !current.has(tp));
       for (const tp of partitions) if (current.has(tp)) result.set(tp, current.get(tp)!.offset);
-      const ends = await logOffsets(admin, without, LATEST_TIMESTAMP, 'ending');
+      const ends = await requiredLogOffsets(admin, without, 'latest', 'ending');
       for (const [tp, end] of ends.sorted()) result.set(tp, end);
       return result;
     }

@@ -459,6 +459,33 @@ describe('samsa consumer-groups', () => {
     });
   });
 
+  it('--execute fails with the broker\'s error for a partition it refuses to commit, naming the partition', async () => {
+    const group = 'reset-refused-commit';
+    await commit(group, { 0: 5, 1: 5 });
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-cg-'));
+    try {
+      const file = join(dir, 'plan.csv');
+      writeFileSync(file, 'orders,9,3\n');
+      const run = await cli(['--bootstrap-server', bootstrap, '--reset-offsets', '--group', group, '--from-file', file, '--execute']);
+      expect(run.status).toBe(1);
+      expect(run.stdout).toBe(`\nError: Executing consumer group command failed due to UNKNOWN_TOPIC_OR_PARTITION: This server does not host this topic-partition. (committing orders-9 for group '${group}')\n`);
+      expect(await committed(group)).toEqual({ 0: 5, 1: 5 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--delete-offsets of a group that does not exist: the group\'s error, and on each partition', async () => {
+    const run = await cli(['--bootstrap-server', bootstrap, '--delete-offsets', '--group', 'offsets-no-group', '--topic', `${TOPIC}:0,1`]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe(
+      '\nError: The group id does not exist.\n' +
+        `\n${pad('TOPIC', 15)} ${pad('PARTITION', 10)} ${pad('STATUS', 15)}` +
+        `\n${pad(TOPIC, 15)} ${pad('0', 10)} ${pad('Error: GROUP_ID_NOT_FOUND: The group id does not exist.', 15)}` +
+        `\n${pad(TOPIC, 15)} ${pad('1', 10)} ${pad('Error: GROUP_ID_NOT_FOUND: The group id does not exist.', 15)}\n`,
+    );
+  });
+
   it('--delete-offsets removes an inactive group\'s offsets of the named partitions', async () => {
     const group = 'offsets-delete';
     await commit(group, { 0: 3, 1: 4, 2: 2 });

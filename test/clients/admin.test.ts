@@ -1,22 +1,36 @@
+import { createServer, type Server, type Socket } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
+import type { Settled } from '../../src/clients/admin/types.js';
 import {
+  GroupIdNotFoundError,
   InvalidConfigError,
   InvalidPartitionsError,
   InvalidRequestError,
   InvalidTopicError,
+  KafkaApiError,
+  KafkaClientError,
   NonEmptyGroupError,
   OffsetOutOfRangeError,
   TimeoutError,
   TopicAlreadyExistsError,
+  UnknownMemberIdError,
   UnknownTopicOrPartitionError,
 } from '../../src/clients/network/errors.js';
 import { Producer } from '../../src/clients/producer/producer.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
+import { RawClient } from '../broker/raw-client.js';
 
 let b: TestBroker;
 let admin: Admin;
+
+/** The error of a failed item (the test fails if the item succeeded). */
+function errorOf(outcome: Settled<unknown> | undefined): Error {
+  if (!outcome || outcome.ok) throw new Error(`expected a failed item, got ${JSON.stringify(outcome)}`);
+  return outcome.error;
+}
 
 beforeAll(async () => {
   b = await startBroker({ 'num.partitions': 2, 'offsets.topic.num.partitions': 3, 'group.initial.rebalance.delay.ms': 0 });
@@ -68,9 +82,20 @@ describe('Admin: topics', () => {
       [1, 0, b.port, [0], [0]],
       [2, 0, b.port, [0], [0]],
     ]);
-    const started = Date.now();
+    // Not retried until the timeout (that would be a TimeoutError), though the Java client marks it retriable.
     await expect(admin.describeTopics(['adm-missing'])).rejects.toBeInstanceOf(UnknownTopicOrPartitionError);
-    expect(Date.now() - started).toBeLessThan(2000); // not retried until the timeout
+  });
+
+  it('a call over several items settles each: awaited, the first error; settled(), every outcome in item order', async () => {
+    const call = admin.describeTopics(['adm-a', 'adm-missing', 'adm-b']);
+    const settled = await call.settled();
+    expect(settled.map((s) => s.ok)).toEqual([true, false, true]);
+    expect(settled[0]!.ok && settled[0]!.value.partitions.length).toBe(3);
+    expect(errorOf(settled[1])).toBeInstanceOf(UnknownTopicOrPartitionError);
+    expect(settled[2]!.ok && settled[2]!.value.name).toBe('adm-b');
+    await expect(call).rejects.toBe(errorOf(settled[1]));
+    // Read only through settled(), a failed call leaves no unhandled rejection behind (vitest would report one).
+    expect((await admin.deleteTopics(['adm-missing']).settled()).map((s) => s.ok)).toEqual([false]);
   });
 
   it('createPartitions raises counts and refuses to lower them', async () => {
@@ -173,14 +198,27 @@ describe('Admin: offsets, records and the cluster', () => {
     expect(cluster.controller).toEqual(cluster.nodes[0]);
   });
 
-  it('a call that cannot reach a broker fails with a TimeoutError after its timeout', async () => {
+  it('a call that cannot reach a broker fails with a retriable TimeoutError after its timeout, each item of it too', async () => {
     const lonely = new Admin({ 'bootstrap.servers': '127.0.0.1:1', 'reconnect.backoff.max.ms': 50 });
-    const started = Date.now();
-    const error = await lonely.listTopics({ timeoutMs: 500 }).catch((e) => e);
-    expect(error).toBeInstanceOf(TimeoutError);
-    expect(error.message).toMatch(/^listTopics timed out after 500 ms \(last error: .*127\.0\.0\.1:1/);
-    expect(Date.now() - started).toBeLessThan(2000);
-    await lonely.close();
+    try {
+      const error = await lonely.listTopics({ timeoutMs: 500 }).catch((e) => e);
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(error.retriable).toBe(true);
+      expect(error.message).toMatch(/^listTopics timed out after 500 ms \(last error: .*127\.0\.0\.1:1/);
+
+      const offsets = lonely.deleteConsumerGroupOffsets('adm-lonely', [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }], { timeoutMs: 300 });
+      const settled = await offsets.settled();
+      for (const outcome of settled) {
+        expect(errorOf(outcome)).toBeInstanceOf(TimeoutError);
+        expect((errorOf(outcome) as TimeoutError).retriable).toBe(true);
+        expect(errorOf(outcome).message).toMatch(/^deleteConsumerGroupOffsets timed out after 300 ms/);
+      }
+      await expect(offsets).rejects.toBeInstanceOf(TimeoutError);
+      const groups = await lonely.describeConsumerGroups(['adm-lonely-a', 'adm-lonely-b'], { timeoutMs: 300 }).settled();
+      expect(groups.map((g) => errorOf(g) instanceof TimeoutError)).toEqual([true, true]);
+    } finally {
+      await lonely.close();
+    }
   });
 });
 
@@ -224,11 +262,165 @@ describe('Admin: consumer groups', () => {
     expect(live!.members[0]!.assignment.map((a) => `${a.topic}-${a.partition}`).sort()).toEqual(['adm-group-topic-0', 'adm-group-topic-1', 'adm-group-topic-2']);
     expect(dead!.state).toBe('Dead');
     expect(dead!.members).toEqual([]);
+    // As Java's describeConsumerGroups: the same, each member's assignment sorted.
+    const [consumerLive, consumerDead] = await admin.describeConsumerGroups(['adm-live', 'adm-never-existed']);
+    expect(consumerLive).toMatchObject({ groupId: 'adm-live', state: 'Stable', protocol: 'RoundRobinAssigner' });
+    expect(consumerLive!.members[0]!.assignment).toEqual([0, 1, 2].map((partition) => ({ topic: 'adm-group-topic', partition })));
+    expect(consumerDead).toMatchObject({ state: 'Dead', members: [] });
+
+    // A group with members takes no commits from outside its generation, and keeps the offsets of topics it subscribes to.
+    await expect(admin.alterConsumerGroupOffsets('adm-live', [{ topic: 'adm-group-topic', partition: 0, offset: 1 }])).rejects.toBeInstanceOf(UnknownMemberIdError);
+    const subscribed = await admin.deleteConsumerGroupOffsets('adm-live', [{ topic: 'adm-group-topic', partition: 1 }]).settled();
+    expect((errorOf(subscribed[0]) as KafkaApiError).errorCode).toBe(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
 
     await expect(admin.deleteConsumerGroups(['adm-live'])).rejects.toBeInstanceOf(NonEmptyGroupError);
+    const deletions = await admin.deleteConsumerGroups(['adm-never-existed', 'adm-live']).settled();
+    expect(deletions.map((d) => (errorOf(d) as KafkaApiError).errorCode)).toEqual([ErrorCode.GROUP_ID_NOT_FOUND, ErrorCode.NON_EMPTY_GROUP]);
     await consumer.disconnect();
     await admin.deleteConsumerGroups(['adm-live', 'adm-offsets-only']);
     expect((await admin.listGroups()).filter((g) => g.groupId.startsWith('adm-'))).toEqual([]);
     expect(await admin.listConsumerGroupOffsets('adm-offsets-only')).toEqual([]);
+  }, 60_000);
+});
+
+describe('Admin: consumer group offsets, item by item', () => {
+  const topic = 'cgo-offsets';
+  const tp = (partition: number, t = topic) => ({ topic: t, partition });
+
+  beforeAll(async () => {
+    await admin.createTopics([{ name: topic, numPartitions: 3 }]);
+  });
+
+  it('alterConsumerGroupOffsets: one result per partition; the ones a broker refuses are not retried', async () => {
+    const group = 'cgo-alter';
+    const call = admin.alterConsumerGroupOffsets(group, [
+      { ...tp(0), offset: 4 },
+      { ...tp(0, 'cgo-no-such-topic'), offset: 1 },
+      { ...tp(1), offset: 2, metadata: 'x'.repeat(5000) }, // above offset.metadata.max.bytes
+      { ...tp(2), offset: 6, leaderEpoch: 3, metadata: 'six' },
+    ]);
+    const settled = await call.settled();
+    expect(settled.map((s) => s.ok)).toEqual([true, false, false, true]);
+    // UNKNOWN_TOPIC_OR_PARTITION is retriable in Java's table, but final for a commit: not a TimeoutError.
+    expect(errorOf(settled[1])).toBeInstanceOf(UnknownTopicOrPartitionError);
+    expect((errorOf(settled[2]) as KafkaApiError).errorCode).toBe(ErrorCode.OFFSET_METADATA_TOO_LARGE);
+    await expect(call).rejects.toBe(errorOf(settled[1]));
+    expect(await admin.listConsumerGroupOffsets(group)).toEqual([
+      { ...tp(0), offset: 4, leaderEpoch: -1, metadata: '' },
+      { ...tp(2), offset: 6, leaderEpoch: 3, metadata: 'six' },
+    ]);
+  });
+
+  it('listConsumerGroupOffsets: several partitions at once, -1 where none is committed; requireStable', async () => {
+    const group = 'cgo-list';
+    await admin.alterConsumerGroupOffsets(group, [{ ...tp(0), offset: 3 }, { ...tp(2), offset: 9 }]);
+    const wanted = [tp(2), tp(1), tp(0)];
+    const listed = await admin.listConsumerGroupOffsets(group, { partitions: wanted });
+    expect(listed.map((o) => [o.partition, o.offset])).toEqual([
+      [0, 3],
+      [1, -1],
+      [2, 9],
+    ]);
+    expect(await admin.listConsumerGroupOffsets(group, { partitions: wanted, requireStable: true })).toEqual(listed);
+    expect((await admin.listConsumerGroupOffsets(group, { requireStable: true })).map((o) => o.partition)).toEqual([0, 2]);
+  });
+
+  it('deleteConsumerGroupOffsets: per partition; the group\'s own error fails every partition and the call, even one of no partitions', async () => {
+    const group = 'cgo-delete';
+    await admin.alterConsumerGroupOffsets(group, [0, 1, 2].map((p) => ({ ...tp(p), offset: 5 })));
+    const call = admin.deleteConsumerGroupOffsets(group, [tp(0), tp(7), tp(2)]);
+    const settled = await call.settled();
+    expect(settled.map((s) => s.ok)).toEqual([true, false, true]);
+    expect(errorOf(settled[1])).toBeInstanceOf(UnknownTopicOrPartitionError);
+    await expect(call).rejects.toBeInstanceOf(UnknownTopicOrPartitionError);
+    expect((await admin.listConsumerGroupOffsets(group)).map((o) => o.partition)).toEqual([1]);
+
+    const unknown = admin.deleteConsumerGroupOffsets('cgo-never-existed', [tp(0), tp(1)]);
+    const each = await unknown.settled();
+    expect(each.map((s) => errorOf(s) instanceof GroupIdNotFoundError)).toEqual([true, true]);
+    await expect(unknown).rejects.toBeInstanceOf(GroupIdNotFoundError);
+    await expect(admin.deleteConsumerGroupOffsets('cgo-never-existed', [])).rejects.toBeInstanceOf(GroupIdNotFoundError);
+    expect(await admin.deleteConsumerGroupOffsets(group, [])).toEqual([]);
+  });
+
+  describe('beside a group of another protocol type', () => {
+    let raw: RawClient;
+    const connectGroup = 'cgo-connect';
+
+    beforeAll(async () => {
+      // A Kafka Connect-style group: one member, joined and synced over the raw protocol.
+      raw = await RawClient.connect(b.port);
+      const body = { groupId: connectGroup, sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 5_000, memberId: '', groupInstanceId: null, protocolType: 'connect', protocols: [{ name: 'sessioned', metadata: Buffer.from('worker') }], reason: null };
+      let joined = await raw.request('JoinGroup', 9, body);
+      if (joined.errorCode === ErrorCode.MEMBER_ID_REQUIRED) joined = await raw.request('JoinGroup', 9, { ...body, memberId: joined.memberId });
+      expect(joined.errorCode).toBe(ErrorCode.NONE);
+      const synced = await raw.request('SyncGroup', 5, { groupId: connectGroup, generationId: joined.generationId, memberId: joined.memberId, groupInstanceId: null, protocolType: 'connect', protocolName: 'sessioned', assignments: [{ memberId: joined.memberId, assignment: Buffer.from('tasks') }] });
+      expect(synced.errorCode).toBe(ErrorCode.NONE);
+      await admin.alterConsumerGroupOffsets('cgo-simple', [{ ...tp(0), offset: 1 }]);
+    });
+    afterAll(() => raw?.close());
+
+    it('listConsumerGroups leaves it out; describeConsumerGroups refuses it, item by item; describeGroups shows it', async () => {
+      const all = (await admin.listGroups()).map((g) => g.groupId);
+      expect(all).toEqual(expect.arrayContaining([connectGroup, 'cgo-simple']));
+      const consumerGroups = await admin.listConsumerGroups();
+      expect(consumerGroups.map((g) => g.groupId)).toContain('cgo-simple');
+      expect(consumerGroups.map((g) => g.groupId)).not.toContain(connectGroup);
+      expect(consumerGroups.every((g) => g.protocolType === 'consumer' || g.protocolType === '')).toBe(true);
+      expect((await admin.listConsumerGroups({ states: ['Stable'] })).map((g) => g.groupId)).not.toContain('cgo-simple');
+
+      const call = admin.describeConsumerGroups(['cgo-simple', connectGroup, 'cgo-unknown']);
+      const [simple, connect, unknown] = await call.settled();
+      expect(simple!.ok && simple!.value).toMatchObject({ groupId: 'cgo-simple', state: 'Empty', protocolType: '', members: [] });
+      const refused = errorOf(connect);
+      expect(refused).toBeInstanceOf(KafkaClientError);
+      expect(refused).not.toBeInstanceOf(KafkaApiError);
+      expect((refused as KafkaClientError).retriable).toBe(false);
+      expect(refused.message).toBe(`GroupId ${connectGroup} is not a consumer group (connect).`);
+      expect(unknown!.ok && unknown!.value).toMatchObject({ groupId: 'cgo-unknown', state: 'Dead', members: [] });
+      await expect(call).rejects.toBe(refused);
+
+      const [described] = await admin.describeGroups([connectGroup]);
+      expect(described).toMatchObject({ groupId: connectGroup, state: 'Stable', protocolType: 'connect', protocol: 'sessioned' });
+      expect(described!.members.map((m) => [m.memberAssignment.toString(), m.assignment])).toEqual([['tasks', []]]);
+    });
+
+    it('deleteConsumerGroupOffsets: a group with members that is not a consumer group is NON_EMPTY_GROUP for every partition', async () => {
+      const call = admin.deleteConsumerGroupOffsets(connectGroup, [tp(0), tp(1)]);
+      const settled = await call.settled();
+      expect(settled.map((s) => errorOf(s) instanceof NonEmptyGroupError)).toEqual([true, true]);
+      await expect(call).rejects.toBeInstanceOf(NonEmptyGroupError);
+    });
+  });
+
+  it('a group call refused by a retriable error (a broken connection) is retried until the broker answers', async () => {
+    // A port whose listener drops every connection, until it counts two attempts: then a broker takes the port.
+    let attempts = 0;
+    const sockets = new Set<Socket>();
+    const dropper: Server = createServer((socket) => {
+      attempts++;
+      socket.destroy();
+    });
+    dropper.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+    const port = (dropper.address() as { port: number }).port;
+    const retrying = new Admin({ 'bootstrap.servers': `127.0.0.1:${port}`, 'reconnect.backoff.max.ms': 50 });
+    let late: TestBroker | undefined;
+    try {
+      const described = retrying.describeConsumerGroups(['cgo-late']);
+      const offsets = retrying.listConsumerGroupOffsets('cgo-late');
+      while (attempts < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise<void>((resolve) => dropper.close(() => resolve()));
+      late = await startBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` });
+      const [group] = await described;
+      expect(group).toMatchObject({ groupId: 'cgo-late', state: 'Dead', coordinator: { id: 0, port } });
+      expect(await offsets).toEqual([]);
+      expect(attempts).toBeGreaterThanOrEqual(2);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      if (dropper.listening) dropper.close();
+      await retrying.close();
+      await late?.stop();
+    }
   }, 60_000);
 });

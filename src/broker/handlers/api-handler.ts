@@ -1,5 +1,6 @@
 import type { MessageSchema } from '../../protocol/schema/schema.js';
 import type { BrokerContext } from '../broker-context.js';
+import type { ResponseAllowance } from '../network/response-memory.js';
 
 /** What a handler knows about the request it answers. */
 export interface RequestContext {
@@ -9,6 +10,8 @@ export interface RequestContext {
   /** The client's address as Kafka reports it ("/127.0.0.1"), for group member descriptions. */
   readonly clientHost: string;
   readonly broker: BrokerContext;
+  /** The response bytes this request may hold: a handler that reads data into memory reserves it here first. */
+  readonly responseMemory: ResponseAllowance;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { BrokerContext } from '../broker-context.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } from '../replica/fetch-session-cache.js';
 import type { Partition } from '../replica/partition.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
+import { sharedBufferPool } from '../../../storage/backend/buffer-pool.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -43,7 +44,7 @@ export const fetchHandler: ApiHandler = {
         session = broker.fetchSessions.get(sessionId, epoch);
         for (const [key, p] of requested) session.partitions.set(key, { ...p, lastHighWatermark: session.partitions.get(key)?.lastHighWatermark ?? -1, lastLogStartOffset: session.partitions.get(key)?.lastLogStartOffset ?? -1 });
         for (const forgotten of request.forgottenTopicsData as any[]) {
-          const name = byId ? broker.topics.getById(forgotten.topicId)?.name ?? `id:${(forgotten.topicId as Buffer).toString('hex')}` : forgotten.topic;
+          const name = byId ? broker.replicas.topicName(forgotten.topicId) ?? `id:${(forgotten.topicId as Buffer).toString('hex')}` : forgotten.topic;
           for (const p of forgotten.partitions as number[]) session.partitions.delete(`${name}-${p}`);
         }
         session.epoch++;
@@ -53,17 +54,28 @@ export const fetchHandler: ApiHandler = {
       return { throttleTimeMs: 0, errorCode: errorCodeOf(e), sessionId: 0, responses: [] };
     }
 
+    // A follower's fetch carries its broker id (ReplicaState from v15): it reads to the log end, not the high watermark.
+    const replicaId: number = ctx.apiVersion >= 15 ? (request.replicaState?.replicaId ?? -1) : request.replicaId;
     const maxBytes = Math.min(request.maxBytes as number, broker.config.int('fetch.max.bytes'));
     const readCommitted = request.isolationLevel === READ_COMMITTED;
-    let reads = await readAll([...wanted.values()], maxBytes, broker);
-    let bytes = reads.reduce((n, r) => n + r.records.length, 0);
     const minBytes: number = request.minBytes;
     const maxWaitMs: number = request.maxWaitMs;
-    if (bytes < minBytes && maxWaitMs > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
-      const partitions = reads.map((r) => r.partition).filter((p): p is Partition => p !== undefined);
-      const seen = await broker.replicas.waitForAppends(partitions, minBytes - bytes, maxWaitMs);
+    const deadline = Date.now() + maxWaitMs;
+    const partitions = [...wanted.values()];
+    // A long poll with nothing to read waits holding no response memory; reading reserves the response's bytes first.
+    if (minBytes > 0 && maxWaitMs > 0 && nothingToRead(partitions, replicaId, broker)) {
+      if (replicaId >= 0) recordFollowerPositions(partitions, replicaId, broker); // the follower's position counts now, not after the wait
+      await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes, maxWaitMs, replicaId >= 0);
+    }
+    const reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
+    let reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, broker);
+    let bytes = reads.reduce((n, r) => n + r.records.length, 0);
+    const waitLeft = deadline - Date.now();
+    if (reserved && bytes < minBytes && waitLeft > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
+      const seen = await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft, replicaId >= 0);
       if (seen > 0) {
-        reads = await readAll([...wanted.values()], maxBytes, broker);
+        for (const r of reads) if (r.records.length > 0) sharedBufferPool.recycle(r.records);
+        reads = await readAll(partitions, maxBytes, replicaId, broker);
         bytes = reads.reduce((n, r) => n + r.records.length, 0);
       }
     }
@@ -100,13 +112,11 @@ export const fetchHandler: ApiHandler = {
 function requestedPartitions(request: any, byId: boolean, broker: BrokerContext): Map<string, SessionPartition> {
   const out = new Map<string, SessionPartition>();
   for (const t of request.topics as any[]) {
-    const info = byId ? broker.topics.getById(t.topicId) : broker.topics.get(t.topic);
-    const name: string = byId ? info?.name ?? `id:${(t.topicId as Buffer).toString('hex')}` : t.topic;
-    const topicId: Buffer = byId ? t.topicId : info?.id ?? ZERO_UUID;
+    const name: string = byId ? broker.replicas.topicName(t.topicId) ?? `id:${(t.topicId as Buffer).toString('hex')}` : t.topic;
     for (const p of t.partitions as any[]) {
       out.set(`${name}-${p.partition}`, {
         topic: name,
-        topicId,
+        topicId: byId ? t.topicId : broker.replicas.getPartition(name, p.partition)?.topicId ?? ZERO_UUID,
         partition: p.partition,
         fetchOffset: p.fetchOffset,
         maxBytes: p.partitionMaxBytes,
@@ -119,13 +129,40 @@ function requestedPartitions(request: any, byId: boolean, broker: BrokerContext)
   return out;
 }
 
-/** Reads every partition within the response budget; only the first non-empty one may exceed it (so a large batch never stalls a consumer). */
-async function readAll(wanted: SessionPartition[], maxBytes: number, broker: BrokerContext): Promise<PartitionRead[]> {
+function hosted(wanted: readonly SessionPartition[], broker: BrokerContext): Partition[] {
+  return wanted.map((w) => broker.replicas.getPartition(w.topic, w.partition)).filter((p): p is Partition => p !== undefined);
+}
+
+/** A follower's fetch offsets are its log ends: the leader learns from them how far it got (and may grow the ISR or the high watermark). */
+function recordFollowerPositions(wanted: readonly SessionPartition[], replicaId: number, broker: BrokerContext): void {
+  for (const w of wanted) {
+    const partition = broker.replicas.getPartition(w.topic, w.partition);
+    if (partition?.isLeader) partition.updateFollowerFetchState(replicaId, w.fetchOffset, -1);
+  }
+}
+
+/** Whether every partition asked for is led here and already read to its end (a fetch that must wait, not read). */
+function nothingToRead(wanted: readonly SessionPartition[], replicaId: number, broker: BrokerContext): boolean {
+  return wanted.every((w) => {
+    const partition = broker.replicas.getPartition(w.topic, w.partition);
+    if (!partition?.isLeader) return false;
+    const end = replicaId >= 0 ? partition.logEndOffset : partition.highWatermark;
+    return w.fetchOffset === end && (w.currentLeaderEpoch < 0 || w.currentLeaderEpoch === partition.leaderEpoch);
+  });
+}
+
+/**
+ * Reads every partition within the response budget; only the first non-empty
+ * one may exceed it (so a large batch never stalls a consumer). With no
+ * budget (no response memory could be reserved) nothing is read: partitions
+ * answer with their offsets and no records.
+ */
+async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: number, broker: BrokerContext): Promise<PartitionRead[]> {
   const reads: PartitionRead[] = [];
   let budget = maxBytes;
   let total = 0;
   for (const w of wanted) {
-    const partition = broker.topics.partition(w.topic, w.partition);
+    const partition = broker.replicas.getPartition(w.topic, w.partition);
     if (!partition) {
       const unknownId = w.topic.startsWith('id:');
       reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: EMPTY });
@@ -133,10 +170,12 @@ async function readAll(wanted: SessionPartition[], maxBytes: number, broker: Bro
     }
     try {
       partition.checkLeaderEpoch(w.currentLeaderEpoch);
+      if (!partition.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This server is not the leader for ${w.topic}-${w.partition}`);
+      if (replicaId >= 0) partition.updateFollowerFetchState(replicaId, w.fetchOffset, -1);
       let records: Buffer = EMPTY;
       const limit = Math.min(w.maxBytes, budget);
-      if (limit > 0 || total === 0) {
-        const got = await partition.read(w.fetchOffset, Math.max(limit, 1), partition.highWatermark);
+      if (limit > 0 || (total === 0 && maxBytes > 0)) {
+        const got = await partition.read(w.fetchOffset, Math.max(limit, 1), replicaId >= 0 ? partition.logEndOffset : partition.highWatermark);
         records = got.bytes;
         if (total > 0 && records.length > limit) records = EMPTY; // only the first partition may overshoot
       }

@@ -1,4 +1,4 @@
-import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
+import { ErrorCode, errorCodeOf, errorName } from '../../protocol/error-codes.js';
 import { ProduceRequest, ProduceResponse } from '../../protocol/messages/produce.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
@@ -28,7 +28,7 @@ export const produceHandler: ApiHandler = {
         name: topic.name,
         partitionResponses: await Promise.all(
           (topic.partitionData as any[]).map((p) =>
-            validAcks ? appendPartition(ctx, topic.name, p.index, p.records, acks) : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`),
+            validAcks ? appendPartition(ctx, topic.name, p.index, p.records, acks, request.timeoutMs) : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`),
           ),
         ),
       })),
@@ -42,16 +42,18 @@ function failed(index: number, errorCode: number, errorMessage: string | null): 
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
 }
 
-async function appendPartition(ctx: RequestContext, topic: string, index: number, records: Buffer | null, acks: number): Promise<PartitionResult> {
-  const partition = ctx.broker.topics.partition(topic, index);
-  if (!partition) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${index}`);
-  if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no record batches in the request');
-  if (records.length > partition.log.config.segmentBytes) {
-    return failed(index, ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes of records exceed segment.bytes ${partition.log.config.segmentBytes}`);
-  }
+async function appendPartition(ctx: RequestContext, topic: string, index: number, records: Buffer | null, acks: number, timeoutMs: number): Promise<PartitionResult> {
   try {
+    const partition = ctx.broker.replicas.leaderPartition(topic, index);
+    if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no record batches in the request');
+    if (records.length > partition.log.config.segmentBytes) {
+      return failed(index, ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes of records exceed segment.bytes ${partition.log.config.segmentBytes}`);
+    }
     const info = await partition.appendAsLeader(records, acks);
-    return { index, errorCode: ErrorCode.NONE, baseOffset: info.baseOffset, logAppendTimeMs: info.logAppendTimeMs, logStartOffset: partition.logStartOffset, recordErrors: [], errorMessage: null };
+    // acks=all: answered once every in-sync replica has the batches (Kafka's delayed produce).
+    const errorCode = acks === -1 ? await partition.waitForReplication(info.lastOffset + 1, timeoutMs) : ErrorCode.NONE;
+    const errorMessage = errorCode === ErrorCode.NONE ? null : `${errorName(errorCode)} while waiting for the in-sync replicas of ${topic}-${index}`;
+    return { index, errorCode, baseOffset: info.baseOffset, logAppendTimeMs: info.logAppendTimeMs, logStartOffset: partition.logStartOffset, recordErrors: [], errorMessage };
   } catch (e) {
     const code = errorCodeOf(e);
     if (code === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.broker.log('error', `append to ${topic}-${index} failed: ${(e as Error).stack ?? e}`);

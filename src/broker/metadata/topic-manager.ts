@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { deprecationOf, LogConfig } from '../../../storage/config/log-config.js';
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
@@ -8,6 +9,8 @@ const LEGAL_NAME = /^[a-zA-Z0-9._-]+$/;
 /** Partitions one request may create: a larger count is refused rather than allowed to exhaust the broker (Kafka's controller caps records per operation at 10000 too). */
 export const MAX_PARTITIONS_PER_REQUEST = 10_000;
 const MAX_NAME_LENGTH = 249;
+/** Opening or deleting many partitions gives the event loop a turn this often, so other clients are served meanwhile. */
+const YIELD_EVERY_MS = 5;
 
 /** Kafka's topic name rules, with Kafka's messages (INVALID_TOPIC_EXCEPTION). */
 export function validateTopicName(name: string): void {
@@ -70,7 +73,11 @@ export class TopicManager {
 
   private async openPartitions(topic: TopicInfo, from: number): Promise<void> {
     const config = this.logConfig(topic);
-    for (let p = from; p < topic.replicas.length; p++) await this.replicas.becomeLeader(topic.name, p, topic.replicas[p]!, config, topic.configs);
+    const turns = new TurnTaker();
+    for (let p = from; p < topic.replicas.length; p++) {
+      await this.replicas.becomeLeader(topic.name, topic.id, p, topic.replicas[p]!, config, topic.configs);
+      await turns.maybeYield();
+    }
   }
 
   /** Checks a creation and returns the resolved partition count, replication factor and log config; throws KafkaError. */
@@ -151,7 +158,11 @@ export class TopicManager {
   async delete(topic: TopicInfo): Promise<void> {
     if (!this.defaults.deleteTopicEnable) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
     this.store.remove(topic.name);
-    for (let p = 0; p < topic.replicas.length; p++) await this.replicas.deletePartition(topic.name, p);
+    const turns = new TurnTaker();
+    for (let p = 0; p < topic.replicas.length; p++) {
+      await this.replicas.deletePartition(topic.name, p);
+      await turns.maybeYield();
+    }
   }
 
   /** CreatePartitions: grows a topic to `count` partitions. */
@@ -187,5 +198,20 @@ export class TopicManager {
       const partition = this.replicas.getPartition(topic.name, p);
       if (partition) partition.log.config = config;
     }
+  }
+}
+
+/**
+ * Log creation and deletion run on synchronous file calls (a partition costs
+ * about a millisecond), so a loop over thousands would hold the event loop
+ * for seconds: every YIELD_EVERY_MS it waits for the next turn instead.
+ */
+class TurnTaker {
+  private since = performance.now();
+
+  async maybeYield(): Promise<void> {
+    if (performance.now() - this.since < YIELD_EVERY_MS) return;
+    await nextTurn();
+    this.since = performance.now();
   }
 }

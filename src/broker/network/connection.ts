@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { BufferPool } from '../../../storage/backend/buffer-pool.js';
 import { FrameReader } from '../../protocol/frame-reader.js';
+import { ResponseAllowance, ResponseMemory } from './response-memory.js';
 
 const PRODUCE_API_KEY = 0;
 
@@ -9,10 +10,12 @@ export interface ConnectionOptions {
   maxRequestBytes: number;
   /** Requests in flight on one connection before reading from it pauses (backpressure). */
   maxInFlight: number;
-  /** Bytes queued in the socket's write buffer before reading pauses until it drains. */
+  /** Bytes of responses this connection may hold unwritten (reserved by handlers, queued in the socket) before reading pauses. */
   maxPendingWriteBytes: number;
+  /** The broker-wide budget of response bytes every connection reserves from too. */
+  brokerResponseMemory: ResponseMemory;
   /** Answers one frame from the client at `clientAddress`; null means no response (acks=0). A rejection closes the connection. */
-  handle(frame: Buffer, clientAddress: string): Promise<Buffer[] | null>;
+  handle(frame: Buffer, clientAddress: string, allowance: ResponseAllowance): Promise<Buffer[] | null>;
   onError(connection: Connection, error: Error): void;
   onClose(connection: Connection): void;
   /** Recycles Produce frames after their handler and response chunks after they are written. */
@@ -22,6 +25,8 @@ export interface ConnectionOptions {
 interface Slot {
   done: boolean;
   response: Buffer[] | null;
+  /** The response bytes its handler reserved, given back once the response is written or dropped. */
+  allowance: ResponseAllowance;
 }
 
 /**
@@ -34,6 +39,9 @@ export class Connection {
   lastActiveMs = Date.now();
   private readonly frames: FrameReader;
   private readonly inFlight: Slot[] = [];
+  /** Responses handed to the socket whose last chunk the kernel has not yet taken. */
+  private readonly writing = new Set<ResponseAllowance>();
+  private readonly responseMemory: ResponseMemory;
   private paused = false;
   private closed = false;
 
@@ -42,6 +50,7 @@ export class Connection {
     private readonly options: ConnectionOptions,
   ) {
     // Produce frames are the one kind whose handler keeps nothing of them: those split across reads go into pooled buffers.
+    this.responseMemory = new ResponseMemory(options.maxPendingWriteBytes);
     const pool = options.bufferPool;
     this.frames = new FrameReader(options.maxRequestBytes, pool ? (size, head) => (head.readInt16BE(0) === PRODUCE_API_KEY ? pool.acquire(size) : undefined) : undefined);
     socket.setNoDelay(true);
@@ -50,12 +59,22 @@ export class Connection {
     socket.on('error', (e) => this.fail(e));
     socket.on('close', () => {
       this.closed = true;
+      this.releaseAll();
       options.onClose(this);
     });
   }
 
   get idle(): boolean {
     return this.inFlight.length === 0;
+  }
+
+  /**
+   * Kafka's idle connection: nothing read from it or written to it since
+   * `cutoffMs`, and nothing in flight but responses the client does not take
+   * (a client that stopped reading holds response memory until it is closed).
+   */
+  idleSince(cutoffMs: number): boolean {
+    return this.lastActiveMs < cutoffMs && (this.inFlight.length === 0 || this.writing.size > 0);
   }
 
   get pendingRequests(): number {
@@ -76,18 +95,20 @@ export class Connection {
   }
 
   private dispatch(frame: Buffer, pooled: boolean): void {
-    const slot: Slot = { done: false, response: null };
+    const slot: Slot = { done: false, response: null, allowance: new ResponseAllowance(this.responseMemory, this.options.brokerResponseMemory) };
     this.inFlight.push(slot);
     this.maybePause();
-    this.options.handle(frame, this.socket.remoteAddress ?? '').then(
+    this.options.handle(frame, this.socket.remoteAddress ?? '', slot.allowance).then(
       (response) => {
         if (pooled) this.options.bufferPool!.recycle(frame);
         slot.done = true;
         slot.response = response;
+        if (this.closed) slot.allowance.release();
         this.flush();
       },
       (e: unknown) => {
         if (pooled) this.options.bufferPool!.recycle(frame);
+        slot.allowance.release();
         this.fail(e as Error);
       },
     );
@@ -98,30 +119,40 @@ export class Connection {
     if (this.closed) return;
     let wrote = false;
     while (this.inFlight.length > 0 && this.inFlight[0]!.done) {
-      const { response } = this.inFlight.shift()!;
-      if (!response) continue;
+      const { response, allowance } = this.inFlight.shift()!;
+      if (!response) {
+        allowance.release();
+        continue;
+      }
       if (!wrote) this.socket.cork();
       wrote = true;
       const last = response.length - 1;
       for (let i = 0; i < last; i++) this.socket.write(response[i]!);
-      // Once the last chunk is handed to the kernel, the log buffers the response carried can be reused.
+      // Once the last chunk is handed to the kernel, the log buffers the response carried can be reused and its reservation ends.
       const pool = this.options.bufferPool;
-      this.socket.write(response[last]!, pool ? () => { for (const chunk of response) pool.recycle(chunk); } : undefined);
+      this.writing.add(allowance);
+      this.socket.write(response[last]!, () => {
+        if (pool) for (const chunk of response) pool.recycle(chunk);
+        this.writing.delete(allowance);
+        allowance.release();
+        this.lastActiveMs = Date.now();
+        this.maybeResume();
+      });
     }
     if (wrote) process.nextTick(() => this.socket.uncork());
-    this.lastActiveMs = Date.now();
     this.maybeResume();
   }
 
+  /** Reading pauses while too many requests are in flight or their responses fill the connection's budget (Kafka mutes the channel). */
   private maybePause(): void {
-    if (!this.paused && (this.inFlight.length >= this.options.maxInFlight || this.socket.writableLength > this.options.maxPendingWriteBytes)) {
+    if (!this.paused && (this.inFlight.length >= this.options.maxInFlight || this.socket.writableLength > this.options.maxPendingWriteBytes || this.responseMemory.full)) {
       this.paused = true;
       this.socket.pause();
     }
   }
 
   private maybeResume(): void {
-    if (this.paused && this.inFlight.length < this.options.maxInFlight && this.socket.writableLength <= this.options.maxPendingWriteBytes) {
+    if (this.paused && !this.closed && this.inFlight.length < this.options.maxInFlight && this.socket.writableLength <= this.options.maxPendingWriteBytes && !this.responseMemory.full) {
       this.paused = false;
       this.socket.resume();
     }
@@ -156,5 +187,13 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.socket.destroy();
+    this.releaseAll();
+  }
+
+  /** A closed connection holds no response memory: responses that will never be written, writes the kernel will never take, reservations still waiting. */
+  private releaseAll(): void {
+    for (const slot of this.inFlight) slot.allowance.release();
+    for (const allowance of this.writing) allowance.release();
+    this.writing.clear();
   }
 }

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Connection } from './connection.js';
+import { ResponseMemory, type ResponseAllowance } from './response-memory.js';
 import { sharedBufferPool } from '../../../storage/backend/buffer-pool.js';
 
 export interface SocketServerOptions {
@@ -7,9 +8,11 @@ export interface SocketServerOptions {
   port: number;
   maxRequestBytes: number;
   maxInFlight: number;
-  /** connections.max.idle.ms: connections with nothing in flight for this long are closed. */
+  /** connections.max.idle.ms: connections with no reads or writes for this long are closed (unless a request is still being answered). */
   connectionsMaxIdleMs: number;
-  handle(frame: Buffer, clientAddress: string): Promise<Buffer[] | null>;
+  /** queued.max.response.bytes: response bytes held in memory by all connections together. */
+  maxResponseBytes: number;
+  handle(frame: Buffer, clientAddress: string, allowance: ResponseAllowance): Promise<Buffer[] | null>;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
@@ -19,9 +22,11 @@ const MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
 export class SocketServer {
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
+  private readonly responseMemory: ResponseMemory;
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SocketServerOptions) {
+    this.responseMemory = new ResponseMemory(options.maxResponseBytes);
     this.server = createServer((socket) => this.accept(socket));
   }
 
@@ -51,6 +56,7 @@ export class SocketServer {
       maxRequestBytes: this.options.maxRequestBytes,
       maxInFlight: this.options.maxInFlight,
       maxPendingWriteBytes: MAX_PENDING_WRITE_BYTES,
+      brokerResponseMemory: this.responseMemory,
       handle: this.options.handle,
       onError: (c, e) => this.options.log('warn', `closing connection from ${c.socket.remoteAddress}:${c.socket.remotePort}: ${e.message}`),
       onClose: (c) => this.connections.delete(c),
@@ -61,7 +67,7 @@ export class SocketServer {
 
   private closeIdle(): void {
     const cutoff = Date.now() - this.options.connectionsMaxIdleMs;
-    for (const c of this.connections) if (c.idle && c.lastActiveMs < cutoff) c.close();
+    for (const c of this.connections) if (c.idleSince(cutoff)) c.close();
   }
 
   /** Stops accepting, lets every connection finish the requests it has, then closes them. */

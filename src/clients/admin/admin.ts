@@ -1,15 +1,21 @@
-import { decodeAssignment } from '../consumer/consumer-protocol.js';
+// samsa's Admin, shaped after Kafka's: one method per Java AdminClient call.
+// Longer than ~600 lines because Java's Admin is one interface and samsa keeps
+// its calls on one class; how a call runs (per-item retries, the deadline,
+// results) lives in admin-call.ts.
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { CONSUMER_PROTOCOL_TYPE, decodeAssignment } from '../consumer/consumer-protocol.js';
 import { Api, type ApiDef } from '../network/apis.js';
 import type { BrokerNode } from '../network/cluster.js';
-import { isRetriable, KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError, TimeoutError } from '../network/errors.js';
+import { KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError } from '../network/errors.js';
 import { NetworkClient } from '../network/network-client.js';
-import { sleep, withTimeout } from '../network/timing.js';
+import { allOf, final, itemResults, settleItems, type Outcome } from './admin-call.js';
 import { parseAdminConfig, type AdminConfig, type AdminConfigInput } from './admin-config.js';
 import type * as T from './types.js';
 
 const ZERO_UUID = Buffer.alloc(16);
-const NONE = 0;
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
+const { NONE, UNKNOWN_TOPIC_OR_PARTITION } = ErrorCode;
+/** A group's coordinator is loading, moved or down: the request goes again, to the coordinator found anew. */
+const COORDINATOR_ERRORS = new Set<number>([ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR]);
 
 /** Kafka's ConfigResource.Type ids. */
 const RESOURCE_TYPE: Record<T.ConfigResourceType, number> = { topic: 2, broker: 4, 'broker-logger': 8 };
@@ -17,16 +23,6 @@ const CONFIG_SOURCES: readonly T.ConfigSource[] = ['UNKNOWN', 'DYNAMIC_TOPIC_CON
 const CONFIG_TYPES = ['UNKNOWN', 'BOOLEAN', 'STRING', 'INT', 'SHORT', 'LONG', 'DOUBLE', 'LIST', 'CLASS', 'PASSWORD'];
 const OPS: Record<T.AlterConfigOpType, number> = { set: 0, delete: 1, append: 2, subtract: 3 };
 const OFFSET_SPEC = { earliest: -2, latest: -1, 'max-timestamp': -3 } as const;
-
-/** Errors the call must not retry even though the Java client marks them retriable (a topic that does not exist). */
-const FINAL = new WeakSet<Error>();
-function final(error: Error): Error {
-  FINAL.add(error);
-  return error;
-}
-
-/** An item's outcome: its result, or the error it failed with. */
-type Outcome<R> = R | Error;
 
 let adminCount = 0;
 
@@ -36,8 +32,11 @@ let adminCount = 0;
  * that must answer it (the controller, a partition's leader, a group's
  * coordinator) and retries what a retriable error refused, with
  * retry.backoff.ms between attempts, until default.api.timeout.ms (or the
- * call's timeoutMs). A call fails with the first item's typed error
- * (TopicAlreadyExistsError, UnknownTopicOrPartitionError, …).
+ * call's timeoutMs). A call over several items (topics, partitions, groups)
+ * retries each item on its own and returns ItemResults: awaited, it fails
+ * with the first failed item's typed error (TopicAlreadyExistsError,
+ * UnknownTopicOrPartitionError, …); settled() gives every item's outcome,
+ * as Java's per-item futures do.
  */
 export class Admin {
   readonly config: AdminConfig;
@@ -55,48 +54,27 @@ export class Admin {
 
   // ---- plumbing ----------------------------------------------------------------
 
-  /**
-   * Runs `attempt` for the items still pending; items that failed with a
-   * retriable error are tried again after retry.backoff.ms until the deadline.
-   * Resolves to the results in item order, or rejects with the first error.
-   */
-  private async perItem<I, R>(name: string, items: readonly I[], options: T.AdminCallOptions | undefined, attempt: (pending: I[], deadline: number) => Promise<Array<Outcome<R>>>): Promise<R[]> {
-    const timeoutMs = options?.timeoutMs ?? this.config['default.api.timeout.ms'];
-    const deadline = Date.now() + timeoutMs;
-    const results: Array<Outcome<R> | undefined> = new Array(items.length);
-    let pending = items.map((_, i) => i);
-    for (let tries = 0; pending.length > 0; tries++) {
-      let outcomes: Array<Outcome<R>>;
-      try {
-        outcomes = await withTimeout(attempt(pending.map((i) => items[i]!), deadline), deadline - Date.now(), 'the call ran past its deadline');
-      } catch (e) {
-        outcomes = pending.map(() => e as Error);
-      }
-      const retry: number[] = [];
-      pending.forEach((index, k) => {
-        const outcome = outcomes[k]!;
-        results[index] = outcome;
-        if (outcome instanceof Error && isRetriable(outcome) && !FINAL.has(outcome) && tries < this.config.retries) retry.push(index);
-      });
-      if (retry.length === 0) break;
-      const last = results[retry[0]!] as Error;
-      if (last instanceof NetworkError || (last instanceof KafkaApiError && (last.invalidMetadata || last.errorCode === 41))) this.client.metadata.requestUpdate();
-      const backoff = Math.min(this.config['retry.backoff.ms'] * 2 ** Math.min(tries, 10), Math.max(this.config['retry.backoff.ms'], this.config['retry.backoff.max.ms']));
-      if (Date.now() + backoff >= deadline) {
-        for (const index of retry) results[index] = new TimeoutError(`${name} timed out after ${timeoutMs} ms (last error: ${(results[index] as Error).message})`);
-        break;
-      }
-      await sleep(backoff);
-      pending = retry;
-    }
-    const failed = results.find((r) => r instanceof Error);
-    if (failed) throw failed;
-    return results as R[];
+  /** Runs `attempt` for the items still pending, retrying per item until the deadline; resolves to every item's outcome. */
+  private settle<I, R>(name: string, items: readonly I[], options: T.AdminCallOptions | undefined, attempt: (pending: I[], deadline: number) => Promise<Array<Outcome<R>>>): Promise<Array<Outcome<R>>> {
+    return settleItems(name, items, {
+      timeoutMs: options?.timeoutMs ?? this.config['default.api.timeout.ms'],
+      retries: this.config.retries,
+      backoffMs: this.config['retry.backoff.ms'],
+      backoffMaxMs: this.config['retry.backoff.max.ms'],
+      beforeRetry: (error) => {
+        if (error instanceof NetworkError || (error instanceof KafkaApiError && (error.invalidMetadata || error.errorCode === ErrorCode.NOT_CONTROLLER))) this.client.metadata.requestUpdate();
+      },
+    }, attempt);
+  }
+
+  /** A call over several items: each item's outcome, or (awaited) every result or the first error. */
+  private perItem<I, R>(name: string, items: readonly I[], options: T.AdminCallOptions | undefined, attempt: (pending: I[], deadline: number) => Promise<Array<Outcome<R>>>): T.ItemResults<R> {
+    return itemResults(this.settle(name, items, options, attempt));
   }
 
   /** One request, retried as a whole on retriable errors. */
   private call<R>(name: string, options: T.AdminCallOptions | undefined, attempt: (deadline: number) => Promise<R>): Promise<R> {
-    return this.perItem(name, [null], options, async (_, deadline) => [await attempt(deadline)]).then((r) => r[0]!);
+    return this.settle(name, [null], options, async (_, deadline) => [await attempt(deadline)]).then((outcomes) => allOf(outcomes)[0]!);
   }
 
   private async send<R = any>(node: number, api: ApiDef, body: unknown, deadline: number): Promise<R> {
@@ -200,7 +178,7 @@ export class Admin {
   // ---- topics ------------------------------------------------------------------
 
   /** Creates topics (on the controller); resolves to what the broker created. */
-  createTopics(topics: readonly T.NewTopic[], options?: T.CreateTopicsOptions): Promise<T.CreatedTopic[]> {
+  createTopics(topics: readonly T.NewTopic[], options?: T.CreateTopicsOptions): T.ItemResults<T.CreatedTopic> {
     return this.perItem('createTopics', topics, options, async (pending, deadline) => {
       const response: any = await this.send(await this.controller(), Api.CreateTopics, {
         topics: pending.map((t) => ({
@@ -225,8 +203,8 @@ export class Admin {
     });
   }
 
-  async deleteTopics(names: readonly string[], options?: T.AdminCallOptions): Promise<void> {
-    await this.perItem('deleteTopics', names, options, async (pending, deadline) => {
+  deleteTopics(names: readonly string[], options?: T.AdminCallOptions): T.ItemResults<void> {
+    return this.perItem('deleteTopics', names, options, async (pending, deadline) => {
       const timeoutMs = Math.max(0, deadline - Date.now());
       const response: any = await this.send(await this.controller(), Api.DeleteTopics, (version: number) =>
         version >= 6 ? { topics: pending.map((name) => ({ name, topicId: ZERO_UUID })), timeoutMs } : { topicNames: pending, timeoutMs },
@@ -235,7 +213,7 @@ export class Admin {
       return pending.map((name) => {
         const r = byName.get(name);
         if (!r) return new KafkaClientError(`no DeleteTopics result for ${name}`);
-        return r.errorCode === NONE ? null : final(kafkaErrorFor(r.errorCode, r.errorMessage ?? `topic ${name}`));
+        return r.errorCode === NONE ? undefined : final(kafkaErrorFor(r.errorCode, r.errorMessage ?? `topic ${name}`));
       });
     });
   }
@@ -248,7 +226,7 @@ export class Admin {
     });
   }
 
-  describeTopics(names: readonly string[], options?: T.AdminCallOptions): Promise<T.TopicDescription[]> {
+  describeTopics(names: readonly string[], options?: T.AdminCallOptions): T.ItemResults<T.TopicDescription> {
     return this.perItem('describeTopics', names, options, async (pending, deadline) => {
       const response = await this.topicMetadata(pending, deadline);
       const nodes = new Map<number, BrokerNode>((response.brokers as any[]).map((b) => [b.nodeId, { id: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null }]));
@@ -269,9 +247,9 @@ export class Admin {
   }
 
   /** Raises topics' partition counts: { topic: totalCount } or { topic: { totalCount, assignments } }. */
-  async createPartitions(newPartitions: Readonly<Record<string, number | T.NewPartitions>>, options?: T.AlterConfigsOptions): Promise<void> {
+  createPartitions(newPartitions: Readonly<Record<string, number | T.NewPartitions>>, options?: T.AlterConfigsOptions): T.ItemResults<void> {
     const entries = Object.entries(newPartitions).map(([name, v]) => ({ name, ...(typeof v === 'number' ? { totalCount: v } : v) }));
-    await this.perItem('createPartitions', entries, options, async (pending, deadline) => {
+    return this.perItem('createPartitions', entries, options, async (pending, deadline) => {
       const response: any = await this.send(await this.controller(), Api.CreatePartitions, {
         topics: pending.map((t) => ({ name: t.name, count: t.totalCount, assignments: t.assignments ? t.assignments.map((brokerIds) => ({ brokerIds })) : null })),
         timeoutMs: Math.max(0, deadline - Date.now()),
@@ -281,7 +259,7 @@ export class Admin {
       return pending.map((t) => {
         const r = byName.get(t.name);
         if (!r) return new KafkaClientError(`no CreatePartitions result for ${t.name}`);
-        return r.errorCode === NONE ? null : final(kafkaErrorFor(r.errorCode, r.errorMessage ?? `topic ${t.name}`));
+        return r.errorCode === NONE ? undefined : final(kafkaErrorFor(r.errorCode, r.errorMessage ?? `topic ${t.name}`));
       });
     });
   }
@@ -321,7 +299,7 @@ export class Admin {
     return outcomes;
   }
 
-  describeConfigs(resources: readonly T.ConfigResource[], options?: T.DescribeConfigsOptions): Promise<T.DescribedConfigs[]> {
+  describeConfigs(resources: readonly T.ConfigResource[], options?: T.DescribeConfigsOptions): T.ItemResults<T.DescribedConfigs> {
     const items = resources.map((resource) => ({ resource }));
     return this.perItem('describeConfigs', items, options, (pending, deadline) =>
       this.byResource(
@@ -353,8 +331,8 @@ export class Admin {
   }
 
   /** Replaces each resource's dynamic configs with the ones given (Kafka's legacy AlterConfigs: configs left out are reset). */
-  async alterConfigs(configs: ReadonlyArray<{ readonly resource: T.ConfigResource; readonly entries: Readonly<Record<string, string | null>> }>, options?: T.AlterConfigsOptions): Promise<void> {
-    await this.perItem('alterConfigs', [...configs], options, (pending, deadline) =>
+  alterConfigs(configs: ReadonlyArray<{ readonly resource: T.ConfigResource; readonly entries: Readonly<Record<string, string | null>> }>, options?: T.AlterConfigsOptions): T.ItemResults<void> {
+    return this.perItem('alterConfigs', [...configs], options, (pending, deadline) =>
       this.byResource(
         pending,
         async (node, group) =>
@@ -364,14 +342,14 @@ export class Admin {
               validateOnly: options?.validateOnly ?? false,
             }, deadline)
           ).responses,
-        () => null,
+        () => undefined,
       ),
     );
   }
 
   /** Sets, deletes, appends to or subtracts from individual configs. */
-  async incrementalAlterConfigs(configs: ReadonlyArray<{ readonly resource: T.ConfigResource; readonly ops: readonly T.AlterConfigOp[] }>, options?: T.AlterConfigsOptions): Promise<void> {
-    await this.perItem('incrementalAlterConfigs', [...configs], options, (pending, deadline) =>
+  incrementalAlterConfigs(configs: ReadonlyArray<{ readonly resource: T.ConfigResource; readonly ops: readonly T.AlterConfigOp[] }>, options?: T.AlterConfigsOptions): T.ItemResults<void> {
+    return this.perItem('incrementalAlterConfigs', [...configs], options, (pending, deadline) =>
       this.byResource(
         pending,
         async (node, group) =>
@@ -385,7 +363,7 @@ export class Admin {
               validateOnly: options?.validateOnly ?? false,
             }, deadline)
           ).responses,
-        () => null,
+        () => undefined,
       ),
     );
   }
@@ -393,7 +371,7 @@ export class Admin {
   // ---- offsets and records -----------------------------------------------------
 
   /** Offsets by OffsetSpec, asked of each partition's leader. */
-  listOffsets(request: ReadonlyArray<T.TopicPartition & { readonly spec: T.OffsetSpec }>, options?: T.ListOffsetsOptions): Promise<T.ListedOffset[]> {
+  listOffsets(request: ReadonlyArray<T.TopicPartition & { readonly spec: T.OffsetSpec }>, options?: T.ListOffsetsOptions): T.ItemResults<T.ListedOffset> {
     const isolationLevel = options?.isolationLevel === 'read_committed' ? 1 : 0;
     return this.perItem('listOffsets', [...request], options, (pending, deadline) =>
       this.byLeader(pending, deadline, async (node, items) => {
@@ -415,7 +393,7 @@ export class Admin {
   }
 
   /** Deletes every record before each offset (-1: the high watermark); resolves to the new low watermarks. */
-  deleteRecords(request: ReadonlyArray<T.TopicPartition & { readonly beforeOffset: number }>, options?: T.AdminCallOptions): Promise<T.DeletedRecords[]> {
+  deleteRecords(request: ReadonlyArray<T.TopicPartition & { readonly beforeOffset: number }>, options?: T.AdminCallOptions): T.ItemResults<T.DeletedRecords> {
     return this.perItem('deleteRecords', [...request], options, (pending, deadline) =>
       this.byLeader(pending, deadline, async (node, items) => {
         const response: any = await this.send(node, Api.DeleteRecords, {
@@ -444,7 +422,17 @@ export class Admin {
 
   /** Every group of every broker (ListGroups), optionally filtered by state or type. */
   listGroups(options?: T.ListGroupsOptions): Promise<T.GroupListing[]> {
-    return this.call('listGroups', options, async (deadline) => {
+    return this.groupListings('listGroups', options);
+  }
+
+  /** The consumer groups among them, as Java's listConsumerGroups: protocol type "consumer", or "" (groups made only of committed offsets). */
+  async listConsumerGroups(options?: T.ListGroupsOptions): Promise<T.GroupListing[]> {
+    const groups = await this.groupListings('listConsumerGroups', options);
+    return groups.filter((g) => g.protocolType === CONSUMER_PROTOCOL_TYPE || g.protocolType === '');
+  }
+
+  private groupListings(name: string, options: T.ListGroupsOptions | undefined): Promise<T.GroupListing[]> {
+    return this.call(name, options, async (deadline) => {
       const cluster = await this.cluster();
       const lists = await Promise.all(
         [...cluster.nodes.keys()].map(async (node) => {
@@ -460,32 +448,13 @@ export class Admin {
     });
   }
 
-  describeGroups(groupIds: readonly string[], options?: T.AdminCallOptions): Promise<T.GroupDescription[]> {
-    return this.perItem('describeGroups', groupIds, options, (pending, deadline) =>
+  /** A request to each group's coordinator, the group being the item retried. */
+  private perGroup<R>(name: string, groupIds: readonly string[], options: T.AdminCallOptions | undefined, request: (groupId: string, coordinator: BrokerNode, deadline: number) => Promise<Outcome<R>>): T.ItemResults<R> {
+    return this.perItem(name, groupIds, options, (pending, deadline) =>
       Promise.all(
-        pending.map(async (groupId): Promise<Outcome<T.GroupDescription>> => {
+        pending.map(async (groupId) => {
           try {
-            const coordinator = await this.coordinator(groupId, deadline);
-            const r: any = await this.send(coordinator.id, Api.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false }, deadline);
-            const g = r.groups[0];
-            if (g.errorCode !== NONE) return kafkaErrorFor(g.errorCode, `group ${groupId}`);
-            const consumer = g.protocolType === 'consumer';
-            return {
-              groupId: g.groupId,
-              state: g.groupState,
-              protocolType: g.protocolType,
-              protocol: g.protocolData,
-              coordinator,
-              members: (g.members as any[]).map((m) => ({
-                memberId: m.memberId,
-                groupInstanceId: m.groupInstanceId ?? null,
-                clientId: m.clientId,
-                host: m.clientHost,
-                memberMetadata: m.memberMetadata,
-                memberAssignment: m.memberAssignment,
-                assignment: consumer && m.memberAssignment.length > 0 ? decodeAssignment(m.memberAssignment).partitions.map((tp: any) => ({ topic: tp.topic, partition: tp.partition })) : [],
-              })),
-            };
+            return await request(groupId, await this.coordinator(groupId, deadline), deadline);
           } catch (e) {
             return e as Error;
           }
@@ -494,14 +463,57 @@ export class Admin {
     );
   }
 
+  /** Groups of any protocol type. A group its coordinator does not know is Dead, with no members. */
+  describeGroups(groupIds: readonly string[], options?: T.AdminCallOptions): T.ItemResults<T.GroupDescription> {
+    return this.perGroup('describeGroups', groupIds, options, (groupId, coordinator, deadline) => this.describeGroup(groupId, coordinator, deadline));
+  }
+
+  /**
+   * Consumer groups, as Java's describeConsumerGroups: a group of another
+   * protocol type is refused. A group the coordinator does not know is Dead
+   * (samsa's answer, and Kafka's before DescribeGroups v6), or
+   * GroupIdNotFoundError from brokers that answer GROUP_ID_NOT_FOUND.
+   */
+  describeConsumerGroups(groupIds: readonly string[], options?: T.AdminCallOptions): T.ItemResults<T.GroupDescription> {
+    return this.perGroup('describeConsumerGroups', groupIds, options, async (groupId, coordinator, deadline) => {
+      const described = await this.describeGroup(groupId, coordinator, deadline);
+      if (described instanceof Error || described.protocolType === '' || described.protocolType === CONSUMER_PROTOCOL_TYPE) return described;
+      return new KafkaClientError(`GroupId ${groupId} is not a consumer group (${described.protocolType}).`);
+    });
+  }
+
+  private async describeGroup(groupId: string, coordinator: BrokerNode, deadline: number): Promise<Outcome<T.GroupDescription>> {
+    const r: any = await this.send(coordinator.id, Api.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false }, deadline);
+    const g = r.groups[0];
+    if (g.errorCode !== NONE) return kafkaErrorFor(g.errorCode, `group ${groupId}`);
+    const consumer = g.protocolType === CONSUMER_PROTOCOL_TYPE;
+    return {
+      groupId: g.groupId,
+      state: g.groupState,
+      protocolType: g.protocolType,
+      protocol: g.protocolData,
+      coordinator,
+      members: (g.members as any[]).map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId ?? null,
+        clientId: m.clientId,
+        host: m.clientHost,
+        memberMetadata: m.memberMetadata,
+        memberAssignment: m.memberAssignment,
+        assignment: consumer ? consumerAssignment(m.memberAssignment) : [],
+      })),
+    };
+  }
+
   /** A group's committed offsets: of every partition it committed, or of the partitions named (-1 where none). */
-  listConsumerGroupOffsets(groupId: string, options?: T.AdminCallOptions & { readonly partitions?: readonly T.TopicPartition[] }): Promise<T.CommittedOffset[]> {
+  listConsumerGroupOffsets(groupId: string, options?: T.ListConsumerGroupOffsetsOptions): Promise<T.CommittedOffset[]> {
     const wanted = options?.partitions;
+    const requireStable = options?.requireStable ?? false;
     return this.call('listConsumerGroupOffsets', options, async (deadline) => {
       const coordinator = await this.coordinator(groupId, deadline);
       const topics = wanted ? groupByTopic(wanted).map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) })) : null;
       const r: any = await this.send(coordinator.id, Api.OffsetFetch, (version: number) =>
-        version >= 8 ? { groups: [{ groupId, topics }], requireStable: false } : { groupId, topics, requireStable: false },
+        version >= 8 ? { groups: [{ groupId, topics }], requireStable } : { groupId, topics, requireStable },
       deadline);
       const group = r.groups?.length ? r.groups[0] : r;
       if (group.errorCode !== NONE) throw kafkaErrorFor(group.errorCode, `group ${groupId}`);
@@ -517,43 +529,96 @@ export class Admin {
     });
   }
 
-  /** Commits offsets for a group with no active members (as Kafka's admin does, outside any generation). */
-  async alterConsumerGroupOffsets(groupId: string, offsets: readonly T.OffsetToCommit[], options?: T.AdminCallOptions): Promise<void> {
-    await this.call('alterConsumerGroupOffsets', options, async (deadline) => {
-      const coordinator = await this.coordinator(groupId, deadline);
-      const r: any = await this.send(coordinator.id, Api.OffsetCommit, {
+  /**
+   * Commits offsets for a group with no active members, as Kafka's admin
+   * does: outside any generation, one result per offset.
+   */
+  alterConsumerGroupOffsets(groupId: string, offsets: readonly T.OffsetToCommit[], options?: T.AdminCallOptions): T.ItemResults<void> {
+    return this.groupPartitions('alterConsumerGroupOffsets', groupId, offsets, options, async (coordinator, deadline) => {
+      const r: any = await this.send(coordinator, Api.OffsetCommit, {
         groupId,
         generationIdOrMemberEpoch: -1,
         memberId: '',
         groupInstanceId: null,
         topics: groupByTopic(offsets).map(([name, ps]) => ({
           name,
-          partitions: ps.map((p) => ({ partitionIndex: p.partition, committedOffset: p.offset, committedLeaderEpoch: p.leaderEpoch ?? -1, commitTimestamp: -1, committedMetadata: p.metadata ?? null })),
+          partitions: ps.map((p) => ({ partitionIndex: p.partition, committedOffset: p.offset, committedLeaderEpoch: p.leaderEpoch ?? -1, commitTimestamp: -1, committedMetadata: p.metadata ?? '' })),
         })),
       }, deadline);
-      for (const t of r.topics) {
-        for (const p of t.partitions) if (p.errorCode !== NONE) throw kafkaErrorFor(p.errorCode, `group ${groupId}, ${t.name}-${p.partitionIndex}`);
-      }
+      return { errorCode: NONE, topics: r.topics };
     });
   }
 
-  /** Deletes groups that have no members (NON_EMPTY_GROUP otherwise). */
-  async deleteConsumerGroups(groupIds: readonly string[], options?: T.AdminCallOptions): Promise<void> {
-    await this.perItem('deleteConsumerGroups', groupIds, options, (pending, deadline) =>
-      Promise.all(
-        pending.map(async (groupId): Promise<Outcome<null>> => {
-          try {
-            const coordinator = await this.coordinator(groupId, deadline);
-            const r: any = await this.send(coordinator.id, Api.DeleteGroups, { groupsNames: [groupId] }, deadline);
-            const result = (r.results as any[]).find((x) => x.groupId === groupId);
-            if (!result) return new KafkaClientError(`no DeleteGroups result for ${groupId}`);
-            return result.errorCode === NONE ? null : kafkaErrorFor(result.errorCode, `group ${groupId}`);
-          } catch (e) {
-            return e as Error;
-          }
-        }),
-      ),
+  /**
+   * Deletes a group's committed offsets of some partitions (OffsetDelete),
+   * one result per partition; the group's own error (GROUP_ID_NOT_FOUND,
+   * NON_EMPTY_GROUP, …) fails every partition, and awaited, the call, even
+   * with no partitions.
+   */
+  deleteConsumerGroupOffsets(groupId: string, partitions: readonly T.TopicPartition[], options?: T.AdminCallOptions): T.ItemResults<void> {
+    return this.groupPartitions('deleteConsumerGroupOffsets', groupId, partitions, options, (coordinator, deadline) =>
+      this.send(coordinator, Api.OffsetDelete, { groupId, topics: groupByTopic(partitions).map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition })) })) }, deadline),
     );
+  }
+
+  /**
+   * One request about some partitions of a group, sent to its coordinator as
+   * Java's admin sends it: the group is the item retried, while its
+   * coordinator is loading, moved or down (answered for the group or for any
+   * partition); any other error is final. Each partition's outcome is its own
+   * error code, or the group's error.
+   */
+  private groupPartitions(
+    name: string,
+    groupId: string,
+    partitions: readonly T.TopicPartition[],
+    options: T.AdminCallOptions | undefined,
+    request: (coordinator: number, deadline: number) => Promise<{ errorCode: number; topics: any[] }>,
+  ): T.ItemResults<void> {
+    const groupError = (code: number) => {
+      const error = kafkaErrorFor(code, `group ${groupId}`);
+      return COORDINATOR_ERRORS.has(code) ? error : final(error);
+    };
+    const answer = this.settle(name, [groupId], options, async (_, deadline) => {
+      const r = await request((await this.coordinator(groupId, deadline)).id, deadline);
+      if (r.errorCode !== NONE) return [groupError(r.errorCode)];
+      const codes = new Map<string, number>();
+      for (const t of r.topics) for (const p of t.partitions) codes.set(key({ topic: t.name, partition: p.partitionIndex }), p.errorCode);
+      const moved = [...codes.values()].find((code) => COORDINATOR_ERRORS.has(code));
+      return [moved === undefined ? codes : groupError(moved)];
+    }).then(([outcome]) => outcome!);
+    const outcomes = answer.then((codes) =>
+      partitions.map((tp): Outcome<void> => {
+        if (codes instanceof Error) return codes;
+        const code = codes.get(key(tp));
+        if (code === undefined) return new KafkaClientError(`no ${name} result for ${tp.topic}-${tp.partition}`);
+        return code === NONE ? undefined : final(kafkaErrorFor(code, `group ${groupId}, ${tp.topic}-${tp.partition}`));
+      }),
+    );
+    // Awaited: the group's error, else the first partition's.
+    const all = answer.then((codes) => (codes instanceof Error ? Promise.reject(codes) : outcomes.then(allOf)));
+    return itemResults(outcomes, all);
+  }
+
+  /** Deletes groups that have no members (NON_EMPTY_GROUP otherwise). */
+  deleteConsumerGroups(groupIds: readonly string[], options?: T.AdminCallOptions): T.ItemResults<void> {
+    return this.perGroup('deleteConsumerGroups', groupIds, options, async (groupId, coordinator, deadline): Promise<Outcome<void>> => {
+      const r: any = await this.send(coordinator.id, Api.DeleteGroups, { groupsNames: [groupId] }, deadline);
+      const result = (r.results as any[]).find((x) => x.groupId === groupId);
+      if (!result) return new KafkaClientError(`no DeleteGroups result for ${groupId}`);
+      return result.errorCode === NONE ? undefined : kafkaErrorFor(result.errorCode, `group ${groupId}`);
+    });
+  }
+}
+
+/** A member's assignment in the consumer protocol, sorted; bytes that are not one are no assignment. */
+function consumerAssignment(bytes: Buffer | null): T.TopicPartition[] {
+  if (!bytes || bytes.length === 0) return [];
+  try {
+    const partitions: T.TopicPartition[] = decodeAssignment(bytes).partitions.map((tp: T.TopicPartition) => ({ topic: tp.topic, partition: tp.partition }));
+    return partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  } catch {
+    return [];
   }
 }
 

@@ -6,6 +6,20 @@ export interface AdminCallOptions {
   readonly timeoutMs?: number;
 }
 
+/** One item's outcome in a call over several items: its result, or the error it failed with (Java's per-item KafkaFuture, completed). */
+export type Settled<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: Error };
+
+/**
+ * What a call over several items (topics, partitions, groups) returns, as
+ * Java's *Result classes do. Awaited, it is every item's result in item
+ * order, or the error of the first item that failed (Java's all());
+ * settled() gives each item's own outcome, for callers that report items
+ * one by one.
+ */
+export interface ItemResults<R> extends Promise<R[]> {
+  settled(): Promise<Array<Settled<R>>>;
+}
+
 export interface NewTopic {
   readonly name: string;
   /** -1 (the default): the broker's num.partitions. */
@@ -156,7 +170,7 @@ export interface MemberDescription {
   readonly groupInstanceId: string | null;
   readonly clientId: string;
   readonly host: string;
-  /** The partitions assigned (decoded for consumer groups; empty otherwise). */
+  /** The partitions assigned, sorted (decoded for consumer groups; empty otherwise, and when the bytes are not the consumer protocol's). */
   readonly assignment: readonly TopicPartition[];
   readonly memberMetadata: Buffer;
   readonly memberAssignment: Buffer;
@@ -172,6 +186,13 @@ export interface GroupDescription {
   readonly coordinator: BrokerNode;
 }
 
+export interface ListConsumerGroupOffsetsOptions extends AdminCallOptions {
+  /** Only these partitions, each answered (offset -1 where none is committed); by default every partition the group committed. */
+  readonly partitions?: readonly TopicPartition[];
+  /** Wait out pending transactional commits (UNSTABLE_OFFSET_COMMIT, retried) instead of reading past them (Java's requireStable). */
+  readonly requireStable?: boolean;
+}
+
 export interface CommittedOffset extends TopicPartition {
   readonly offset: number;
   readonly leaderEpoch: number;
@@ -181,5 +202,6 @@ export interface CommittedOffset extends TopicPartition {
 export interface OffsetToCommit extends TopicPartition {
   readonly offset: number;
   readonly leaderEpoch?: number;
+  /** "" when left out, as Java's OffsetAndMetadata. */
   readonly metadata?: string | null;
 }

@@ -1,0 +1,116 @@
+/**
+ * A budget of response bytes: what responses may hold in memory between
+ * being built and being handed to the kernel. Kafka mutes a connection while
+ * its one response is sent and serves fetches from the page cache; samsa
+ * pipelines requests and reads fetched batches into memory, so it bounds
+ * those bytes instead, per connection and broker-wide. Waiters are served in
+ * arrival order; a reservation larger than the whole budget is granted when
+ * nothing else is held, so one large fetch can always proceed.
+ */
+export class ResponseMemory {
+  private used = 0;
+  private readonly waiters: Array<{ bytes: number; grant: () => void }> = [];
+
+  constructor(readonly limit: number) {}
+
+  get usedBytes(): number {
+    return this.used;
+  }
+
+  get full(): boolean {
+    return this.used >= this.limit;
+  }
+
+  /** Takes `bytes` now if they fit and nobody is waiting ahead. */
+  tryTake(bytes: number): boolean {
+    if (this.waiters.length > 0 || !this.fits(bytes)) return false;
+    this.used += bytes;
+    return true;
+  }
+
+  /** Takes `bytes` once they fit; resolves false (nothing taken) if that has not happened within `timeoutMs` or `signal` aborts first. */
+  take(bytes: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return Promise.resolve(false);
+    if (this.tryTake(bytes)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const giveUp = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', giveUp);
+        const at = this.waiters.indexOf(waiter);
+        if (at >= 0) this.waiters.splice(at, 1);
+        resolve(false);
+        this.grantWaiters(); // the head may have been what blocked the others
+      };
+      const waiter = {
+        bytes,
+        grant: () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', giveUp);
+          resolve(true);
+        },
+      };
+      const timer = setTimeout(giveUp, Math.max(0, timeoutMs));
+      signal?.addEventListener('abort', giveUp);
+      this.waiters.push(waiter);
+    });
+  }
+
+  release(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes);
+    this.grantWaiters();
+  }
+
+  private fits(bytes: number): boolean {
+    return this.used === 0 || this.used + bytes <= this.limit;
+  }
+
+  private grantWaiters(): void {
+    while (this.waiters.length > 0 && this.fits(this.waiters[0]!.bytes)) {
+      const waiter = this.waiters.shift()!;
+      this.used += waiter.bytes;
+      waiter.grant();
+    }
+  }
+}
+
+/**
+ * What one request's response holds of its connection's and the broker's
+ * budgets. The handler reserves before reading data into memory; the
+ * connection releases everything once the response is written (or dropped).
+ */
+export class ResponseAllowance {
+  private held = 0;
+  private readonly done = new AbortController();
+
+  constructor(
+    private readonly connection: ResponseMemory,
+    private readonly broker: ResponseMemory,
+  ) {}
+
+  /**
+   * Reserves `bytes` of both budgets, the connection's first (a client that
+   * does not read its responses holds up only itself). Resolves false, holding
+   * nothing more, if they are not available within `timeoutMs` or the
+   * allowance is released meanwhile (its connection closed).
+   */
+  async reserve(bytes: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    if (!(await this.connection.take(bytes, timeoutMs, this.done.signal))) return false;
+    if (!(await this.broker.take(bytes, Math.max(0, deadline - Date.now()), this.done.signal))) {
+      this.connection.release(bytes);
+      return false;
+    }
+    this.held += bytes;
+    return true;
+  }
+
+  /** Gives back everything held and ends waits in progress; later reservations fail. */
+  release(): void {
+    if (this.done.signal.aborted) return;
+    this.done.abort();
+    if (this.held === 0) return;
+    this.connection.release(this.held);
+    this.broker.release(this.held);
+    this.held = 0;
+  }
+}
