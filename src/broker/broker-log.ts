@@ -1,6 +1,6 @@
 /** How the broker logs: a level and a message, one line each. */
 export type LogLevel = 'info' | 'warn' | 'error';
-export type LogFunction = (level: LogLevel, message: string) => void;
+export type BrokerLog = (level: LogLevel, message: string) => void;
 
 // C0 controls, DEL, C1 controls and Unicode's line and paragraph separators.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
@@ -17,7 +17,7 @@ export function escapeControlCharacters(text: string): string {
 }
 
 /** Writes `[samsa <level>] <message>` lines to stderr. */
-export const stderrLog: LogFunction = (level, message) => process.stderr.write(`[samsa ${level}] ${message}\n`);
+export const stderrLog: BrokerLog = (level, message) => process.stderr.write(`[samsa ${level}] ${message}\n`);
 
 /**
  * The broker's log: every message reaches `sink` as one line, its control
@@ -26,6 +26,6 @@ export const stderrLog: LogFunction = (level, message) => process.stderr.write(`
  * would otherwise start a line that reads like the broker's own. Stack traces
  * come out on one line too, their line breaks written as \n.
  */
-export function oneLineLog(sink: LogFunction = stderrLog): LogFunction {
+export function oneLineLog(sink: BrokerLog = stderrLog): BrokerLog {
   return (level, message) => sink(level, escapeControlCharacters(message));
 }

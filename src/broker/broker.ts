@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { LogManager } from '../../storage/log/log-manager.js';
 import { BrokerConfig } from './broker-config.js';
-import { oneLineLog, type LogFunction } from './broker-log.js';
+import { oneLineLog, type BrokerLog } from './broker-log.js';
 import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
@@ -13,11 +13,11 @@ import { TopicManager } from './metadata/topic-manager.js';
 import { TopicStore } from './metadata/topic-store.js';
 import { SocketServer } from './network/socket-server.js';
 import { FetchSessionCache } from './replica/fetch-session-cache.js';
-import { ReplicaManager, type BrokerLog, type ReplicaManagerOptions } from './replica/replica-manager.js';
+import { ReplicaManager, type ReplicaManagerOptions } from './replica/replica-manager.js';
 
 export interface BrokerOptions {
   /** Where log lines go (each message one line, control characters escaped); stderr by default. */
-  log?: LogFunction;
+  log?: BrokerLog;
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   type OffsetCommitRecord,
 } from './offsets-records.js';
 import { OffsetsTopic } from './offsets-topic.js';
+import type { BrokerLog } from '../broker-log.js';
 
 /** How long a new member's JoinGroup may wait in a rebalance before it is dropped (Kafka's NewMemberJoinTimeoutMs). */
 const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;
@@ -32,7 +33,6 @@ export interface GroupCoordinatorConfig {
   offsetMetadataMaxBytes: number;
 }
 
-type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
 type Api = 'join' | 'sync' | 'heartbeat' | 'leave' | 'commit' | 'fetch' | 'describe' | 'delete' | 'offset-delete';
 
 export interface JoinGroupInput {
@@ -180,12 +180,12 @@ export class GroupCoordinator {
     readonly offsetsTopic: OffsetsTopic,
     readonly config: GroupCoordinatorConfig,
     private readonly topicPartitionExists: (topic: string, partition: number) => boolean,
-    private readonly log: Log,
+    private readonly log: BrokerLog,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** The coordinator a broker runs, configured by its group.* and offsets.* settings. */
-  static forBroker(config: BrokerConfig, topics: TopicManager, liveBrokerCount: () => number, log: Log): GroupCoordinator {
+  static forBroker(config: BrokerConfig, topics: TopicManager, liveBrokerCount: () => number, log: BrokerLog): GroupCoordinator {
     const offsetsTopic = new OffsetsTopic(topics, liveBrokerCount, {
       partitions: config.int('offsets.topic.num.partitions'),
       replicationFactor: config.int('offsets.topic.replication.factor'),

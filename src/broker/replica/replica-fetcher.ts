@@ -4,6 +4,7 @@ import { Api } from '../../clients/network/apis.js';
 import { BrokerConnection } from '../../clients/network/broker-connection.js';
 import { ErrorCode, errorName } from '../../protocol/error-codes.js';
 import type { Partition } from './partition.js';
+import type { BrokerLog } from '../broker-log.js';
 
 /** The replica.* settings a fetcher follows (Kafka's names and defaults in broker-config.ts). */
 export interface ReplicaFetcherConfig {
@@ -61,7 +62,7 @@ export class ReplicaFetcher {
     readonly leader: LeaderEndpoint,
     readonly fetcherId: number,
     private readonly config: ReplicaFetcherConfig,
-    private readonly log: (level: 'info' | 'warn' | 'error', message: string) => void,
+    private readonly log: BrokerLog,
   ) {
     this.loop = this.run();
   }
