@@ -3,6 +3,7 @@ import type { GroupCoordinator } from './group/group-coordinator.js';
 import type { FetchSessionCache } from './replica/fetch-session-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
 import type { TopicManager } from './metadata/topic-manager.js';
+import type { BrokerLog } from './broker-log.js';
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -24,7 +25,7 @@ export interface BrokerContext {
   controllerId(): number;
   /** Producer ids for idempotent producers. */
   nextProducerId(): number;
-  log(level: 'info' | 'warn' | 'error', message: string): void;
+  log: BrokerLog;
   /** The group coordinator (consumer groups and committed offsets). */
   readonly groups?: GroupCoordinator;
 }

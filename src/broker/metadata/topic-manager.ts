@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { LogConfig } from '../../../storage/config/log-config.js';
+import { deprecationOf, LogConfig } from '../../../storage/config/log-config.js';
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import type { Partition } from '../replica/partition.js';
@@ -43,7 +43,7 @@ export class TopicManager {
     private readonly replicas: ReplicaManager,
     private readonly brokerDefaults: Readonly<Record<string, unknown>>,
     private readonly liveBrokers: () => number[],
-    private readonly defaults: { numPartitions: number; replicationFactor: number; deleteTopicEnable: boolean },
+    private readonly defaults: { numPartitions: number; replicationFactor: number; deleteTopicEnable: boolean; warn?: (message: string) => void },
   ) {}
 
   get(name: string): TopicInfo | undefined {
@@ -117,6 +117,14 @@ export class TopicManager {
     }
   }
 
+  /** Deprecated configs are taken, as Kafka 3.x takes them, with a warning. */
+  private warnDeprecated(topic: string, configs: Readonly<Record<string, string>>): void {
+    for (const [name, value] of Object.entries(configs)) {
+      const why = deprecationOf(name);
+      if (why !== undefined) this.defaults.warn?.(`topic ${topic}: the config ${name}=${value} ${why}`);
+    }
+  }
+
   private checkAssignment(brokerIds: number[], live: number[]): number[] {
     if (brokerIds.length === 0) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Replica assignment must name at least one broker');
     if (new Set(brokerIds).size !== brokerIds.length) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate brokers not allowed in replica assignment: ${brokerIds.join(', ')}`);
@@ -140,6 +148,7 @@ export class TopicManager {
   async create(req: CreateTopicRequest, internal = false): Promise<TopicInfo> {
     const { replicas } = this.validateCreate(req);
     const topic = this.store.add(req.name, replicas, { ...req.configs }, internal);
+    this.warnDeprecated(topic.name, req.configs);
     // A log left by an earlier topic of the same name (a crash mid-delete) must not leak into this one.
     for (let p = 0; p < replicas.length; p++) if (this.replicas.getPartition(req.name, p) === undefined) await this.replicas.deletePartition(req.name, p);
     await this.openPartitions(topic, 0);
@@ -184,6 +193,7 @@ export class TopicManager {
     if (validateOnly) return;
     topic.configs = { ...configs };
     this.store.update(topic);
+    this.warnDeprecated(topic.name, configs);
     for (let p = 0; p < topic.replicas.length; p++) {
       const partition = this.replicas.getPartition(topic.name, p);
       if (partition) partition.log.config = config;
