@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LONG_MAX, parseConfigValue, type ConfigKey, type ConfigValue } from '../../storage/config/config-def.js';
 import { ConfigError } from '../../storage/config/config-error.js';
-import { LOG_CONFIG_KEYS } from '../../storage/config/log-config.js';
+import { deprecationOf, LOG_CONFIG_KEYS } from '../../storage/config/log-config.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -98,6 +98,9 @@ export const TOPIC_DEFAULT_SYNONYMS: Readonly<Record<string, string>> = {
   'log.message.timestamp.type': 'message.timestamp.type',
   'log.message.timestamp.before.max.ms': 'message.timestamp.before.max.ms',
   'log.message.timestamp.after.max.ms': 'message.timestamp.after.max.ms',
+  'log.message.timestamp.difference.max.ms': 'message.timestamp.difference.max.ms',
+  'log.message.format.version': 'message.format.version',
+  'log.message.downconversion.enable': 'message.downconversion.enable',
   'compression.type': 'compression.type',
   'log.preallocate': 'preallocate',
   'min.insync.replicas': 'min.insync.replicas',
@@ -127,6 +130,9 @@ export class BrokerConfig {
   readonly topicDefaults: Record<string, ConfigValue> = {};
   /** What was set explicitly (DescribeConfigs reports these as STATIC_BROKER_CONFIG). */
   readonly explicit = new Map<string, string>();
+  readonly listeners: readonly Listener[];
+  /** Given to clients: advertised.listeners, or the listeners when that is empty. */
+  readonly advertisedListeners: readonly Listener[];
 
   constructor(settings: Readonly<Record<string, unknown>> = {}) {
     for (const key of BROKER_CONFIG_KEYS) this.values.set(key.name, parseConfigValue(key, key.defaultValue));
@@ -135,7 +141,8 @@ export class BrokerConfig {
       const brokerKey = BROKER_KEYS.get(name);
       const topicName = TOPIC_DEFAULT_SYNONYMS[name];
       if (brokerKey) this.values.set(name, parseConfigValue(brokerKey, raw));
-      else if (topicName) this.topicDefaults[topicName] = parseConfigValue(TOPIC_KEYS.get(topicName)!, raw);
+      // Parsed under the name it was given, so an error names log.segment.bytes rather than segment.bytes.
+      else if (topicName) this.topicDefaults[topicName] = parseConfigValue({ ...TOPIC_KEYS.get(topicName)!, name }, raw);
       else {
         this.unknownKeys.push(name);
         continue;
@@ -152,10 +159,13 @@ export class BrokerConfig {
     if (this.topicDefaults['segment.ms'] === undefined && settings['log.roll.hours'] !== undefined) {
       this.topicDefaults['segment.ms'] = this.int('log.roll.hours') * HOUR_MS;
     }
-    for (const listener of this.listeners) {
-      if (listener.port < 0 || listener.port > 65535) throw new ConfigError('listeners', `port ${listener.port} is out of range`);
+    if (this.list('listeners').length === 0) {
+      throw new ConfigError('listeners', `'${String(settings['listeners'] ?? '').trim()}' names no listener; at least one is needed, like PLAINTEXT://:9092 or PLAINTEXT://127.0.0.1:9092`);
     }
-    if (this.logDirs.length === 0) throw new ConfigError('log.dirs', 'at least one directory is needed');
+    this.listeners = this.list('listeners').map((l) => parseListener(l, 'listeners'));
+    const advertised = this.list('advertised.listeners');
+    this.advertisedListeners = advertised.length > 0 ? advertised.map((l) => parseListener(l, 'advertised.listeners')) : this.listeners;
+    if (this.logDirs.length === 0) throw new ConfigError('log.dirs', `'${String(settings['log.dirs'] ?? '').trim()}' names no directory, and log.dir is empty too; at least one is needed, like /var/lib/samsa`);
     if (this.brokerId > this.int('reserved.broker.max.id')) {
       throw new ConfigError('broker.id', `${this.brokerId} is above reserved.broker.max.id (${this.int('reserved.broker.max.id')}); use -1 to have one generated`);
     }
@@ -203,13 +213,19 @@ export class BrokerConfig {
     return dirs.length > 0 ? dirs : [this.string('log.dir')].filter((d) => d !== '');
   }
 
-  get listeners(): Listener[] {
-    return this.list('listeners').map((l) => parseListener(l, 'listeners'));
+  /** Warnings for deprecated settings that were set (log.message.format.version…). */
+  deprecationWarnings(): string[] {
+    const warnings: string[] = [];
+    for (const [name, raw] of this.explicit) {
+      const why = deprecationOf(TOPIC_DEFAULT_SYNONYMS[name] ?? '');
+      if (why !== undefined) warnings.push(`the configuration ${name}=${raw.trim()} ${why}`);
+    }
+    return warnings;
   }
 
-  get advertisedListeners(): Listener[] {
-    const advertised = this.list('advertised.listeners');
-    return advertised.length > 0 ? advertised.map((l) => parseListener(l, 'advertised.listeners')) : this.listeners;
+  /** The setting logDirs comes from, for messages about them. */
+  get logDirsKey(): 'log.dirs' | 'log.dir' {
+    return this.list('log.dirs').length > 0 ? 'log.dirs' : 'log.dir';
   }
 
   /** Every broker-level setting with its value, for DescribeConfigs on the broker resource. */
@@ -233,7 +249,9 @@ export function formatValue(v: ConfigValue): string {
 export function parseListener(text: string, key: string): Listener {
   const m = /^([A-Za-z_][A-Za-z0-9_]*):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(text.trim());
   if (!m) throw new ConfigError(key, `'${text}' is not a listener like PLAINTEXT://host:9092`);
-  return { name: m[1]!, host: m[2]!.replace(/^\[|\]$/g, ''), port: Number(m[3]) };
+  const port = Number(m[3]);
+  if (port > 65535) throw new ConfigError(key, `'${text}' has port ${port}, outside 0-65535`);
+  return { name: m[1]!, host: m[2]!.replace(/^\[|\]$/g, ''), port };
 }
 
 export function parseProperties(text: string): Record<string, string> {

@@ -4,6 +4,7 @@ import type { GroupCoordinator } from './group/group-coordinator.js';
 import type { FetchSessionCache } from './replica/fetch-session-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
 import type { Topics } from './metadata/topics.js';
+import type { BrokerLog } from './broker-log.js';
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -26,7 +27,7 @@ export interface BrokerContext {
   controllerId(): number;
   /** Producer ids for idempotent producers. */
   nextProducerId(): number | Promise<number>;
-  log(level: 'info' | 'warn' | 'error', message: string): void;
+  log: BrokerLog;
   /** The group coordinator (consumer groups and committed offsets). */
   readonly groups?: GroupCoordinator;
   /** ZooKeeper, the controller's metadata and this broker's registration, in a cluster. */

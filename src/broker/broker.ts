@@ -1,22 +1,23 @@
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { LogManager } from '../../storage/log/log-manager.js';
 import { BrokerConfig } from './broker-config.js';
+import { oneLineLog, type BrokerLog } from './broker-log.js';
 import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
 import { API_HANDLERS } from './handlers/index.js';
 import { KafkaApis } from './kafka-apis.js';
+import { prepareLogDirs } from './log-dirs.js';
 import { ensureMetaProperties } from './meta-properties.js';
 import { TopicManager } from './metadata/topic-manager.js';
 import { TopicStore } from './metadata/topic-store.js';
 import { SocketServer } from './network/socket-server.js';
 import { FetchSessionCache } from './replica/fetch-session-cache.js';
-import { ReplicaManager, type BrokerLog, type ReplicaManagerOptions } from './replica/replica-manager.js';
+import { ReplicaManager, type ReplicaManagerOptions } from './replica/replica-manager.js';
 
 export interface BrokerOptions {
-  /** Where log lines go; stderr by default. */
-  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Where log lines go (each message one line, control characters escaped); stderr by default. */
+  log?: BrokerLog;
 }
 
 /**
@@ -39,9 +40,10 @@ export class Broker {
 
   static async start(settings: BrokerConfig | Readonly<Record<string, unknown>> = {}, options: BrokerOptions = {}): Promise<Broker> {
     const config = settings instanceof BrokerConfig ? settings : new BrokerConfig(settings);
-    const log = options.log ?? ((level, message) => process.stderr.write(`[samsa ${level}] ${message}\n`));
+    const log = oneLineLog(options.log);
     for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config`);
-    for (const dir of config.logDirs) mkdirSync(dir, { recursive: true });
+    for (const warning of config.deprecationWarnings()) log('warn', warning);
+    prepareLogDirs(config.logDirs, config.logDirsKey);
     const { brokerId, clusterId } = ensureMetaProperties(config.logDirs, config.brokerId, config.string('cluster.id'), config.int('reserved.broker.max.id'));
     const topicStore = TopicStore.open(config.logDirs[0]!);
     const logManager = await LogManager.open({
@@ -69,6 +71,7 @@ export class Broker {
         numPartitions: config.int('num.partitions'),
         replicationFactor: config.int('default.replication.factor'),
         deleteTopicEnable: config.bool('delete.topic.enable'),
+        warn: (m) => log('warn', m),
       });
       await topics.load();
       groups = GroupCoordinator.forBroker(config, topics, replicas, () => context.liveBrokers().length, log);

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { BackendObject } from './backend-object.js';
@@ -253,7 +252,6 @@ export const levelBackend: StorageBackend = {
     const location = join(path, LEVEL_DATABASE);
     const db: Db = new Level<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     try {
-      mkdirSync(path, { recursive: true });
       await db.open();
     } catch (error) {
       unlock();

@@ -158,6 +158,23 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('producer state across res
     await log.close();
   });
 
+  it('sequences wrap from 2^31-1 to 0 as in Kafka: the snapshot holds them, the roll and the close succeed, the next sequence is 1', async () => {
+    let log = await open();
+    const wrapped = await log.append(idempotent(7, 0x7fffffff, 2)); // sequences 2147483647 and 0
+    await expect(log.append(idempotent(7, 0x7fffffff, 2))).resolves.toMatchObject({ baseOffset: wrapped.baseOffset });
+    await log.roll();
+    const rolled = decodeProducerSnapshot(await dir.readAll(`${String(log.logEndOffset).padStart(20, '0')}.snapshot`), 'rolled');
+    expect(rolled).toEqual([expect.objectContaining({ producerId: 7, lastSequence: 0, lastOffset: wrapped.lastOffset, offsetDelta: 1 })]);
+    await log.close();
+
+    log = await open();
+    // The batch that wrapped is still recognised when retried (its first sequence comes back from the snapshot's last sequence and delta).
+    expect(await log.append(idempotent(7, 0x7fffffff, 2))).toMatchObject({ baseOffset: wrapped.baseOffset, lastOffset: wrapped.lastOffset });
+    await expect(log.append(idempotent(7, 0, 2))).rejects.toBeInstanceOf(OutOfOrderSequenceError); // 0 is taken; 1 comes next
+    expect(await log.append(idempotent(7, 1, 2))).toMatchObject({ baseOffset: wrapped.lastOffset + 1 });
+    await log.close();
+  });
+
   it('forgets producers idle past producer.id.expiration.ms, at once and when loading a snapshot', async () => {
     let log = await open({ producerIdExpirationMs: 60_000 });
     await log.append(idempotent(7, 0));

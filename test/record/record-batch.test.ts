@@ -13,6 +13,9 @@ import {
   type LogRecord,
   type RecordBatchOptions,
   type RecordInput,
+  decrementSequence,
+  incrementSequence,
+  NO_SEQUENCE,
 } from '../../storage/record/index.js';
 import { Random } from './random.js';
 
@@ -107,6 +110,7 @@ describe('record batch round trip', () => {
       expect(view.producerId).toBe(123_456_789_012);
       expect(view.producerEpoch).toBe(4);
       expect(view.baseSequence).toBe(1000);
+      expect(view.lastSequence).toBe(1010);
       expect(view.isTransactional).toBe(true);
       expect(view.isControl).toBe(false);
       expect(view.timestampType).toBe(TimestampType.CreateTime);
@@ -269,5 +273,20 @@ describe('crc32c', () => {
     expect(() => new RecordBatchView(batch).validate()).toThrow(CorruptRecordError);
     expect(() => new RecordBatchView(batch).validate()).toThrow(/crc 0x[0-9a-f]{8} does not match the computed 0x[0-9a-f]{8}/);
     expect(new RecordBatchView(batch).isValidCrc()).toBe(false);
+  });
+});
+
+describe('producer sequence numbers', () => {
+  it('wrap from 2^31-1 to 0 and back, as Kafka\'s DefaultRecordBatch.incrementSequence/decrementSequence', () => {
+    expect(incrementSequence(0x7fffffff, 1)).toBe(0);
+    expect(incrementSequence(0x7ffffffe, 5)).toBe(3);
+    expect(incrementSequence(41, 9)).toBe(50);
+    expect(decrementSequence(0, 1)).toBe(0x7fffffff);
+    expect(decrementSequence(3, 5)).toBe(0x7ffffffe);
+    expect(decrementSequence(50, 9)).toBe(41);
+    const view = (baseSequence: number) => new RecordBatchView(buildRecordBatch([{ value: 'a' }, { value: 'b' }, { value: 'c' }], { producerId: 1, producerEpoch: 0, baseSequence }));
+    expect(view(0x7ffffffe).lastSequence).toBe(0); // 2147483646, 2147483647, 0
+    expect(view(0x7fffffff).lastSequence).toBe(1);
+    expect(view(NO_SEQUENCE).lastSequence).toBe(NO_SEQUENCE);
   });
 });

@@ -3,7 +3,7 @@ import type { BrokerConfig } from '../broker-config.js';
 import type { Topics } from '../metadata/topics.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import type { GroupMetadata } from './group-metadata.js';
-import { GroupMetadataManager, type GroupLog } from './group-metadata-manager.js';
+import { GroupMetadataManager } from './group-metadata-manager.js';
 import {
   commitError,
   joinError,
@@ -26,6 +26,7 @@ import {
 import { GroupStateMachine, type MembershipConfig } from './group-state-machine.js';
 import { OffsetMetadataManager, type OffsetsConfig } from './offset-metadata-manager.js';
 import { OffsetsTopic } from './offsets-topic.js';
+import type { BrokerLog } from '../broker-log.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -52,7 +53,7 @@ export class GroupCoordinator {
     readonly offsetsTopic: OffsetsTopic,
     readonly config: GroupCoordinatorConfig,
     topicPartitionExists: (topic: string, partition: number) => boolean,
-    private readonly log: GroupLog,
+    private readonly log: BrokerLog,
     private readonly now: () => number = Date.now,
   ) {
     this.groups = new GroupMetadataManager(offsetsTopic, log, now);
@@ -61,7 +62,7 @@ export class GroupCoordinator {
   }
 
   /** The coordinator a broker runs, configured by its group.* and offsets.* settings. */
-  static forBroker(config: BrokerConfig, topics: Topics, replicas: ReplicaManager, liveBrokerCount: () => number, log: GroupLog): GroupCoordinator {
+  static forBroker(config: BrokerConfig, topics: Topics, replicas: ReplicaManager, liveBrokerCount: () => number, log: BrokerLog): GroupCoordinator {
     const offsetsTopic = new OffsetsTopic(topics, replicas, liveBrokerCount, {
       partitions: config.int('offsets.topic.num.partitions'),
       replicationFactor: config.int('offsets.topic.replication.factor'),

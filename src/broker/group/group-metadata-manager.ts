@@ -1,4 +1,5 @@
 import type { RecordInput } from '../../../storage/record/record-batch-builder.js';
+import type { BrokerLog } from '../broker-log.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { GroupMetadata } from './group-metadata.js';
 import { MemberMetadata } from './member-metadata.js';
@@ -16,7 +17,6 @@ import {
 import type { OffsetsTopic } from './offsets-topic.js';
 
 /** Where the coordinator's parts write their log lines (the broker's log). */
-export type GroupLog = (level: 'info' | 'warn' | 'error', message: string) => void;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -81,7 +81,7 @@ export class GroupMetadataManager {
 
   constructor(
     readonly offsetsTopic: OffsetsTopic,
-    private readonly log: GroupLog,
+    private readonly log: BrokerLog,
     private readonly now: () => number,
   ) {}
 

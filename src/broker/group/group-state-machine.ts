@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { BrokerLog } from '../broker-log.js';
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import type { GroupMetadata } from './group-metadata.js';
-import { groupStoreError, type GroupLog, type GroupMetadataManager } from './group-metadata-manager.js';
+import { groupStoreError, type GroupMetadataManager } from './group-metadata-manager.js';
 import {
   joinError,
   syncError,
@@ -47,7 +48,7 @@ export class GroupStateMachine {
   constructor(
     private readonly groups: GroupMetadataManager,
     private readonly config: MembershipConfig,
-    private readonly log: GroupLog,
+    private readonly log: BrokerLog,
   ) {}
 
   // --- JoinGroup -----------------------------------------------------------

@@ -1,6 +1,7 @@
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
+import type { BrokerLog } from '../broker-log.js';
 import type { CommittedOffset, GroupMetadata } from './group-metadata.js';
-import { groupStoreError, offsetStoreError, type GroupLog, type GroupMetadataManager, type StoredOffset } from './group-metadata-manager.js';
+import { groupStoreError, offsetStoreError, type GroupMetadataManager, type StoredOffset } from './group-metadata-manager.js';
 import type { CommitInput, CommitPartition, CommitResult, FetchedPartition, FetchResult, FetchTopics, OffsetDeleteResult, OffsetDeleteTopics } from './group-requests.js';
 
 export interface OffsetsConfig {
@@ -39,7 +40,7 @@ export class OffsetMetadataManager {
     private readonly topicPartitionExists: (topic: string, partition: number) => boolean,
     /** Stops the timers of a group that goes Dead here (Empty, its last offset removed). */
     private readonly onGroupRemoved: (group: GroupMetadata) => void,
-    private readonly log: GroupLog,
+    private readonly log: BrokerLog,
     private readonly now: () => number,
   ) {}
 

@@ -79,6 +79,7 @@ export class ClusterTopics implements Topics {
       throw error;
     }
     await this.configs.fetch(req.name);
+    this.planner.warnDeprecated(req.name, req.configs);
     await this.waitFor(() => this.led(req.name, replicas.length), req.timeoutMs, `the controller to elect leaders for ${req.name}`);
     return this.info(req.name)!;
   }
@@ -103,6 +104,7 @@ export class ClusterTopics implements Topics {
     if (validateOnly) return;
     await this.zk.setTopicConfig(topic.name, configs);
     await this.configs.fetch(topic.name);
+    this.planner.warnDeprecated(topic.name, configs);
   }
 
   /** Whether the metadata shows `count` partitions of the topic, each with a leader. */

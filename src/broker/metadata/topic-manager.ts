@@ -26,9 +26,9 @@ export class TopicManager implements Topics {
     private readonly replicas: ReplicaManager,
     private readonly brokerDefaults: Readonly<Record<string, unknown>>,
     liveBrokers: () => number[],
-    private readonly defaults: { numPartitions: number; replicationFactor: number; deleteTopicEnable: boolean },
+    private readonly defaults: { numPartitions: number; replicationFactor: number; deleteTopicEnable: boolean; warn?: (message: string) => void },
   ) {
-    this.planner = new TopicPlanner(brokerDefaults, defaults, () => liveBrokers().map((id) => ({ id, rack: null })), roundRobinPlacement);
+    this.planner = new TopicPlanner(brokerDefaults, defaults, () => liveBrokers().map((id) => ({ id, rack: null })), roundRobinPlacement, defaults.warn);
   }
 
   get(name: string): TopicInfo | undefined {
@@ -78,6 +78,7 @@ export class TopicManager implements Topics {
   async create(req: CreateTopicRequest, internal = false): Promise<TopicInfo> {
     const { replicas } = this.validateCreate(req);
     const topic = this.store.add(req.name, replicas, { ...req.configs }, internal);
+    this.planner.warnDeprecated(topic.name, req.configs);
     // A log left by an earlier topic of the same name (a crash mid-delete) must not leak into this one.
     for (let p = 0; p < replicas.length; p++) if (this.replicas.getPartition(req.name, p) === undefined) await this.replicas.deletePartition(req.name, p);
     await this.openPartitions(topic, 0);
@@ -110,6 +111,7 @@ export class TopicManager implements Topics {
     if (validateOnly) return;
     topic.configs = { ...configs };
     this.store.update(topic);
+    this.planner.warnDeprecated(topic.name, configs);
     for (let p = 0; p < topic.replicas.length; p++) {
       const partition = this.replicas.getPartition(topic.name, p);
       if (partition) partition.log.config = config;

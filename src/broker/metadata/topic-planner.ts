@@ -1,4 +1,4 @@
-import { LogConfig } from '../../../storage/config/log-config.js';
+import { deprecationOf, LogConfig } from '../../../storage/config/log-config.js';
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import type { TopicInfo } from './topic-store.js';
 import type { CreateTopicRequest } from './topics.js';
@@ -49,7 +49,16 @@ export class TopicPlanner {
     private readonly defaults: { numPartitions: number; replicationFactor: number },
     private readonly liveBrokers: () => readonly PlacementBroker[],
     private readonly placement: ReplicaPlacement,
+    private readonly warn?: (message: string) => void,
   ) {}
+
+  /** Deprecated configs are taken, as Kafka 3.x takes them, with a warning. */
+  warnDeprecated(topic: string, configs: Readonly<Record<string, string>>): void {
+    for (const [name, value] of Object.entries(configs)) {
+      const why = deprecationOf(name);
+      if (why !== undefined) this.warn?.(`topic ${topic}: the config ${name}=${value} ${why}`);
+    }
+  }
 
   /** The replica assignment and log config a creation would get; throws KafkaError. */
   planCreate(req: CreateTopicRequest): { replicas: number[][]; config: LogConfig } {

@@ -6,6 +6,7 @@ import { ErrorCode, errorName } from '../../protocol/error-codes.js';
 import type { FetchRequest } from '../../protocol/messages/fetch.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { Partition } from './partition.js';
+import type { BrokerLog } from '../broker-log.js';
 
 type FetchTopic = Item<MessageInput<typeof FetchRequest>['topics']>;
 
@@ -65,7 +66,7 @@ export class ReplicaFetcher {
     readonly leader: LeaderEndpoint,
     readonly fetcherId: number,
     private readonly config: ReplicaFetcherConfig,
-    private readonly log: (level: 'info' | 'warn' | 'error', message: string) => void,
+    private readonly log: BrokerLog,
   ) {
     this.loop = this.run();
   }

@@ -4,8 +4,7 @@ import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import { javaStringHashCode, kafkaAbs } from '../group/java-hash.js';
 import { Partition, type IsrWriter, type PartitionState } from './partition.js';
 import { ReplicaFetcher, type LeaderEndpoint, type ReplicaFetcherConfig } from './replica-fetcher.js';
-
-export type BrokerLog = (level: 'info' | 'warn' | 'error', message: string) => void;
+import type { BrokerLog } from '../broker-log.js';
 
 export interface ReplicaManagerOptions {
   brokerId: number;
