@@ -67,7 +67,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'group.initial.rebalance.delay.ms', type: 'int', defaultValue: '3000', min: 0, doc: 'how long the first rebalance of an empty group waits for more members to join' },
   { name: 'group.max.size', type: 'int', defaultValue: '2147483647', min: 1, doc: 'most members a group may have' },
   { name: 'offsets.topic.num.partitions', type: 'int', defaultValue: '50', min: 1, doc: 'partitions of __consumer_offsets (fixed once it exists)' },
-  { name: 'offsets.topic.replication.factor', type: 'int', defaultValue: '1', min: 1, doc: 'replication factor of __consumer_offsets, at most the live brokers' },
+  { name: 'offsets.topic.replication.factor', type: 'int', defaultValue: '3', min: 1, doc: 'replication factor of __consumer_offsets, at most the live brokers' },
   { name: 'offsets.topic.segment.bytes', type: 'int', defaultValue: '104857600', min: 1, doc: 'segment size of __consumer_offsets' },
   { name: 'offsets.topic.compression.codec', type: 'int', defaultValue: '0', min: 0, max: 4, doc: 'compression of the records the coordinator writes (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd)' },
   { name: 'offsets.load.buffer.size', type: 'int', defaultValue: '5242880', min: 1, doc: 'bytes read at a time when loading __consumer_offsets' },

@@ -93,11 +93,13 @@ export class GroupCoordinator {
   // --- lifecycle -----------------------------------------------------------
 
   /**
-   * Starts the expiry timer and loads every __consumer_offsets partition, as
-   * a single broker leads them all (requests wait with COORDINATOR_LOAD_IN_PROGRESS).
+   * Starts the expiry timer and, on a single broker, which leads them all,
+   * loads every __consumer_offsets partition (requests wait with
+   * COORDINATOR_LOAD_IN_PROGRESS).
    */
-  async startup(): Promise<void> {
+  async startup(leadsEveryPartition = true): Promise<void> {
     this.offsets.startExpiry();
+    if (!leadsEveryPartition) return; // in a cluster, onElection follows the controller's LeaderAndIsr
     const started = this.now();
     const loads: Array<Promise<number>> = [];
     for (let p = 0; p < this.offsetsTopic.partitionCount; p++) loads.push(this.onElection(p));

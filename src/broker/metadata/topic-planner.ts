@@ -22,8 +22,8 @@ export interface PlacementBroker {
   rack: string | null;
 }
 
-/** Places `count` new partitions' replicas, numbered from `firstPartition`, on the live brokers. */
-export type ReplicaPlacement = (count: number, factor: number, brokers: readonly PlacementBroker[], firstPartition: number) => number[][];
+/** Places `count` new partitions' replicas, numbered from `firstPartition`, on the live brokers (`partition0`: the first partition's replicas when the topic exists). */
+export type ReplicaPlacement = (count: number, factor: number, brokers: readonly PlacementBroker[], firstPartition: number, partition0?: readonly number[]) => number[][];
 
 /** Round-robin placement starting after the partitions that exist (Kafka's rack-unaware assignment, without its random start): a single broker's. */
 export const roundRobinPlacement: ReplicaPlacement = (count, factor, brokers, firstPartition) => {
@@ -94,7 +94,7 @@ export class TopicPlanner {
     if (count === current) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
     if (count - current > MAX_PARTITIONS_PER_REQUEST) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Adding ${count - current} partitions exceeds the ${MAX_PARTITIONS_PER_REQUEST} one request may create.`);
     const live = this.liveBrokers();
-    if (!assignments) return this.placement(count - current, topic.replicas[0]!.length, live, current);
+    if (!assignments) return this.placement(count - current, topic.replicas[0]!.length, live, current, topic.replicas[0]);
     if (assignments.length !== count - current) {
       throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${count - current} but ${assignments.length} assignments provided.`);
     }
