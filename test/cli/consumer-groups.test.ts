@@ -496,11 +496,9 @@ describe('samsa consumer-groups', () => {
   });
 
   it('cannot reach a broker: an error after --timeout, exit 1', async () => {
-    const started = Date.now();
     const run = await cli(['--bootstrap-server', '127.0.0.1:1', '--list', '--timeout', '1000']);
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/^\nError: Executing consumer group command failed due to .*timed out after 1000 ms/);
-    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   describe('bad command lines print the usage on stderr and exit 1', () => {

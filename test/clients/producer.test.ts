@@ -46,13 +46,17 @@ describe('Producer: sending', () => {
     const topic = await newTopic();
     const producer = new Producer({ 'bootstrap.servers': b.bootstrap });
     producer.send({ topic, value: 'fire-and-forget' });
+    const beforeSend = Date.now();
     const awaited = await producer.send({ topic, key: 'k', value: 'awaited' });
+    const afterAck = Date.now();
     const viaCallback = await new Promise<RecordMetadata>((resolve, reject) =>
       producer.send({ topic, value: Buffer.from('callback') }, (error, metadata) => (error ? reject(error) : resolve(metadata!))),
     );
     expect(awaited).toMatchObject({ topic, partition: 0, offset: 1 });
     expect(viaCallback).toMatchObject({ topic, partition: 0, offset: 2 });
-    expect(Math.abs(awaited.timestamp - Date.now())).toBeLessThan(5000);
+    // CreateTime, taken by send() from the clock.
+    expect(awaited.timestamp).toBeGreaterThanOrEqual(beforeSend);
+    expect(awaited.timestamp).toBeLessThanOrEqual(afterAck);
     // A future awaited after it completed still resolves to its metadata.
     const late = producer.send({ topic, value: 'late', timestamp: 1_700_000_000_000 });
     await producer.flush();
@@ -221,21 +225,20 @@ describe('Producer: sending', () => {
 describe('Producer: errors, limits and close', () => {
   it('fails non-retriable errors at once: a record above the topic max.message.bytes, an invalid topic, above max.request.size', async () => {
     const topic = await newTopic(1, { 'max.message.bytes': '1000' });
+    // At once, not retried: a retried error would fail only when delivery.timeout.ms (120 s) expired,
+    // as a TimeoutError, long after this test's own timeout.
     const producer = new Producer({ 'bootstrap.servers': b.bootstrap, 'max.request.size': 100_000 });
     await producer.send({ topic, value: 'small' });
-    let started = Date.now();
     const tooLarge = await producer.send({ topic, value: 'x'.repeat(2000) }).catch((e) => e);
     expect(tooLarge).toBeInstanceOf(RecordTooLargeError);
     expect(tooLarge.code).toBe('MESSAGE_TOO_LARGE');
     expect(tooLarge.retriable).toBe(false);
-    expect(Date.now() - started).toBeLessThan(2000);
     // Many small records together above the limit are split and retried in halves until they fit.
     const small = await Promise.all(Array.from({ length: 40 }, (_, i) => producer.send({ topic, value: `${i}`.padStart(60, '0') })));
     expect(small.map((m) => m.offset)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-    started = Date.now();
     const invalid = await producer.send({ topic: 'not a valid topic!', value: 'x' }).catch((e) => e);
     expect(invalid).toBeInstanceOf(InvalidTopicError);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(invalid.retriable).toBe(false);
     const local = await producer.send({ topic, value: 'y'.repeat(200_000) }).catch((e) => e);
     expect(local).toBeInstanceOf(RecordTooLargeError);
     expect(local.message).toMatch(/The message is 2000\d\d bytes when serialized which is larger than 100000, which is the value of the max.request.size configuration/);
@@ -259,10 +262,8 @@ describe('Producer: errors, limits and close', () => {
     for (let i = 0; i < 100; i++) producer.send({ topic, value: `f${i}` }, () => acked++);
     await new Promise((r) => setTimeout(r, 200));
     expect(acked).toBe(0);
-    const started = Date.now();
-    await producer.flush();
+    await producer.flush(); // without it the records would wait out linger.ms (60 s), past this test's timeout
     expect(acked).toBe(100);
-    expect(Date.now() - started).toBeLessThan(2000);
     for (let i = 0; i < 50; i++) producer.send({ topic, value: `c${i}` }, () => acked++);
     await producer.close();
     expect(acked).toBe(150);
@@ -281,10 +282,8 @@ describe('Producer: errors, limits and close', () => {
     const errors: Error[] = [];
     const pending = Array.from({ length: 10 }, (_, i) => producer.send({ topic, value: `lost ${i}` }, (e) => errors.push(e!)));
     await new Promise((r) => setTimeout(r, 200));
-    const started = Date.now();
     await producer.close(500);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(490);
-    expect(Date.now() - started).toBeLessThan(3000);
+    // The timeout fired: what was pending failed with the error saying so.
     const results = await Promise.allSettled(pending);
     expect(results.every((r) => r.status === 'rejected' && r.reason instanceof ClientClosedError)).toBe(true);
     expect((results[0] as PromiseRejectedResult).reason.message).toBe('Producer is closed forcefully: the record was still pending when close(500 ms) timed out');
@@ -303,19 +302,19 @@ describe('Producer: errors, limits and close', () => {
     // (with backoff) until it is back on the same port and log dir.
     const dir = own.dir;
     await own.stop(true);
-    const ackedAt: number[] = [];
+    let restarting = false;
+    const ackedWhileRestarting: boolean[] = [];
     for (let i = 0; i < 60; i++) {
-      results.push(producer.send({ topic, partition: i % 2, value: `during ${i}` }, () => ackedAt.push(Date.now())));
+      results.push(producer.send({ topic, partition: i % 2, value: `during ${i}` }, () => ackedWhileRestarting.push(restarting)));
       if (i % 10 === 0) await new Promise((r) => setTimeout(r, 30));
     }
+    restarting = true;
     own = await startBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` }, dir);
-    const restartedAt = Date.now();
     for (let i = 0; i < 200; i++) results.push(producer.send({ topic, partition: i % 2, value: `after ${i}` }));
     const metadata = await Promise.all(results);
     await producer.close();
     // Every record sent while the broker was down was acknowledged by the restarted one.
-    expect(ackedAt.length).toBe(60);
-    expect(ackedAt.every((t) => t >= restartedAt)).toBe(true);
+    expect(ackedWhileRestarting).toEqual(Array(60).fill(true));
     for (const p of [0, 1]) {
       const offsets = metadata.filter((m) => m.partition === p).map((m) => m.offset);
       expect(offsets).toEqual(Array.from({ length: 230 }, (_, i) => i));
@@ -399,11 +398,10 @@ describe('Producer: errors, limits and close', () => {
     await own.stop();
     const first = blocked.send({ topic: t, partition: 0, value: 'a' });
     const second = blocked.send({ topic: t, partition: 1, value: 'b' });
-    const started = Date.now();
     const third = await blocked.send({ topic: t, partition: 2, value: 'c' }).catch((e) => e);
     expect(third).toBeInstanceOf(TimeoutError);
+    expect(third.retriable).toBe(true);
     expect(third.message).toMatch(/^Failed to allocate 16384 bytes within the configured max blocking time 300 ms\. Total memory: 40000 bytes\. Available memory: 7232 bytes\.$/);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     await blocked.close(0);
     await expect(first).rejects.toBeInstanceOf(ClientClosedError);
     await expect(second).rejects.toBeInstanceOf(ClientClosedError);
@@ -416,12 +414,12 @@ describe('Producer: errors, limits and close', () => {
     const producer = new Producer({ 'bootstrap.servers': own.bootstrap, 'linger.ms': 0, 'request.timeout.ms': 500, 'delivery.timeout.ms': 1500, 'retry.backoff.ms': 50 });
     await producer.send({ topic, value: 'ok' });
     await own.stop();
-    const started = Date.now();
     const error = await producer.send({ topic, value: 'expires' }).catch((e) => e);
     expect(error).toBeInstanceOf(TimeoutError);
-    expect(error.message).toMatch(new RegExp(`^Expiring 1 record\\(s\\) for ${topic}-0: \\d+ ms has passed since batch creation`));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
-    expect(Date.now() - started).toBeLessThan(5000);
+    const expiry = new RegExp(`^Expiring 1 record\\(s\\) for ${topic}-0: (\\d+) ms has passed since batch creation`).exec(error.message);
+    expect(expiry, error.message).not.toBeNull();
+    // Expired by the producer's own clock once delivery.timeout.ms had passed, not before.
+    expect(Number(expiry![1])).toBeGreaterThanOrEqual(1500);
     await producer.close(0);
   });
 
