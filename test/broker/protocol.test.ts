@@ -3,6 +3,7 @@ import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { readAllRecords } from '../../storage/record/record.js';
+import { waitFor } from '../wait-for.js';
 import { startBroker, type TestBroker } from './harness.js';
 import { RawClient, decodeResponse, requestFrame } from './raw-client.js';
 
@@ -147,7 +148,7 @@ describe('broker wire protocol', () => {
     const pending = waiting.request('Fetch', 11, fetchBody('delayed', 0, { maxWaitMs: 30_000, minBytes: 1 }));
     let answered = false;
     void pending.then(() => (answered = true));
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => b.broker.context.replicas.fetchPurgatorySize === 1, 'the fetch to wait in the purgatory');
     expect(answered).toBe(false);
     await client.request('Produce', 9, produce('delayed', 0, buildRecordBatch([{ value: 'wake up' }])));
     const res = await pending;
@@ -263,7 +264,7 @@ describe('broker lifecycle', () => {
     await createTopic(c, 'durable');
     await c.request('Produce', 9, produce('durable', 0, buildRecordBatch([{ value: 'kept' }])));
     const pending = c.request('Fetch', 11, fetchBody('durable', 1, { maxWaitMs: 60_000, minBytes: 1 }));
-    await new Promise((r) => setTimeout(r, 200)); // let the broker receive it and start waiting
+    await waitFor(() => b.broker.context.replicas.fetchPurgatorySize === 1, 'the fetch to wait in the purgatory');
     const stopped = b.broker.stop();
     const res = await pending;
     expect(res.responses[0].partitions[0]).toMatchObject({ errorCode: 0, highWatermark: 1 });

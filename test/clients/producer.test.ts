@@ -9,6 +9,7 @@ import { RoundRobinPartitioner } from '../../src/clients/producer/partitioner.js
 import { Producer } from '../../src/clients/producer/producer.js';
 import type { ProducerRecord, RecordMetadata } from '../../src/clients/producer/producer-record.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
+import { waitFor } from '../wait-for.js';
 
 let b: TestBroker;
 let topicNumber = 0;
@@ -112,11 +113,8 @@ describe('Producer: sending', () => {
     expect(metadata.map((m) => m.offset)).toEqual(firstOffset < 0 ? Array(50).fill(-1) : Array.from({ length: 50 }, (_, i) => i));
     await producer.close();
     // With acks=0 the broker does not answer; the records are stored all the same (soon after they were written).
-    let records = (await stored(topic)).records;
-    for (let i = 0; i < 100 && records.length < 50; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      records = (await stored(topic)).records;
-    }
+    await waitFor(async () => (await stored(topic)).records.length >= 50, 'the broker to store the 50 records');
+    const { records } = await stored(topic);
     expect(records.map((r) => r.value!.toString())).toEqual(Array.from({ length: 50 }, (_, i) => `r${i}`));
   });
 
@@ -260,8 +258,10 @@ describe('Producer: errors, limits and close', () => {
     await producer.partitionsFor(topic);
     let acked = 0;
     for (let i = 0; i < 100; i++) producer.send({ topic, value: `f${i}` }, () => acked++);
+    // Not a synchronisation: a window in which a producer ignoring linger.ms would have sent them.
     await new Promise((r) => setTimeout(r, 200));
     expect(acked).toBe(0);
+    expect(b.broker.context.replicas.getPartition(topic, 0)!.log.logEndOffset).toBe(0);
     await producer.flush(); // without it the records would wait out linger.ms (60 s), past this test's timeout
     expect(acked).toBe(100);
     for (let i = 0; i < 50; i++) producer.send({ topic, value: `c${i}` }, () => acked++);
@@ -281,7 +281,6 @@ describe('Producer: errors, limits and close', () => {
     await own.stop();
     const errors: Error[] = [];
     const pending = Array.from({ length: 10 }, (_, i) => producer.send({ topic, value: `lost ${i}` }, (e) => errors.push(e!)));
-    await new Promise((r) => setTimeout(r, 200));
     await producer.close(500);
     // The timeout fired: what was pending failed with the error saying so.
     const results = await Promise.allSettled(pending);
@@ -355,14 +354,16 @@ describe('Producer: errors, limits and close', () => {
     const order: number[][] = [[], []];
     const futures: Array<Promise<RecordMetadata>> = [];
     let drops = 0;
+    let acceptedAtDrop = 0;
     for (let i = 0; i < 3000; i++) {
       futures.push(producer.send({ topic, partition: i % 2, value: `v${i}` }, (error) => (error ? undefined : order[i % 2]!.push(i))));
       if (i % 300 === 299) {
-        // Let the sender write its requests, cut them off, then give the producer time to reconnect.
+        // Once the producer has connected since the last drop, let the sender write its requests, then cut them off.
+        await waitFor(() => accepted > acceptedAtDrop, 'the producer to connect (again) through the proxy');
         await new Promise((r) => setImmediate(r));
         for (const s of sockets) s.destroy();
+        acceptedAtDrop = accepted;
         drops++;
-        await new Promise((r) => setTimeout(r, 40));
       }
     }
     await Promise.all(futures);

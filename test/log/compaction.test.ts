@@ -18,6 +18,7 @@ import {
   scanBatches,
   type RecordBatchOptions,
 } from '../../storage/record/index.js';
+import { waitFor } from '../wait-for.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -756,7 +757,7 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
       });
       const log = await manager.getOrCreateLog('background', 0);
       await fill(log, 3);
-      for (let waited = 0; manager.cleaner.checkpoints.get('background-0') !== 12 && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      await waitFor(() => manager.cleaner.checkpoints.get('background-0') === 12, 'the background cleaner to checkpoint offset 12');
       expect(manager.cleaner.checkpoints.get('background-0')).toBe(12);
       expect(pairs((await readLog(log)).records).map((p) => p[2])).toEqual(['value-2-0', 'value-2-1', 'value-2-2', 'value-2-3']);
     });
