@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKEND_NAMES, createBackend, StorageError, type LogDirectory } from '../../storage/backend/index.js';
+import { Cleanup, stopChild } from '../cleanup.js';
 import { pattern } from './pattern.js';
 
 // One suite, run for every backend (as abstract-level's suite is run by each level implementation).
@@ -24,11 +25,14 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
   let path: string;
   let dir: LogDirectory;
 
+  const cleanup = new Cleanup();
+
   beforeEach(async () => {
     path = mkdtempSync(join(tmpdir(), `samsa-${name}-`));
     dir = await backend.openDirectory(path);
   });
   afterEach(async () => {
+    await cleanup.stopAll();
     await dir.close();
     rmSync(path, { recursive: true, force: true });
   });
@@ -203,22 +207,19 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
   it('keeps everything flushed when the writer is killed mid-append (SIGKILL)', async () => {
     await dir.close();
     const child = spawn(process.execPath, ['dist/test/backend/append-child.js', name, path], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanup.add(child, stopChild);
     let flushed = 0;
     let lines = 0;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('child never flushed')), 20_000);
+      child.once('exit', (code, signal) => reject(new Error(`the append child exited (${code ?? signal}) after ${lines} flushes`)));
       child.stdout!.on('data', (data: Buffer) => {
         for (const m of data.toString().matchAll(/flushed (\d+)/g)) {
           flushed = Number(m[1]);
-          if (++lines === 20) {
-            clearTimeout(timer);
-            child.kill('SIGKILL');
-            resolve();
-          }
+          if (++lines === 20) resolve();
         }
       });
     });
-    await new Promise((r) => child.once('exit', r));
+    await stopChild(child); // SIGKILL, mid-append
     dir = await backend.openDirectory(path); // the dead child's lock is stale and taken over
     const object = await dir.open('data');
     expect(object.size).toBeGreaterThanOrEqual(flushed);

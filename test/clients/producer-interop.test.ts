@@ -104,22 +104,25 @@ describe.skipIf(!existsSync(KCAT))('samsa producer with kcat (librdkafka) and Ka
     await producer.close();
     const kafka = new Kafka({ clientId: 'samsa-producer-interop', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: `samsa-producer-${codec}`, sessionTimeout: 10_000, heartbeatInterval: 500 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
     const got = new Map<string, { value: Buffer; header: Buffer; timestamp: string; partition: number; offset: string }>();
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`consumed ${got.size} of 300`)), 30_000);
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          got.set(message.key!.toString(), { value: message.value!, header: message.headers!.h as Buffer, timestamp: message.timestamp, partition, offset: message.offset });
-          if (got.size === 300) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`consumed ${got.size} of 300`)), 30_000);
+        void consumer.run({
+          eachMessage: async ({ partition, message }) => {
+            got.set(message.key!.toString(), { value: message.value!, header: message.headers!.h as Buffer, timestamp: message.timestamp, partition, offset: message.offset });
+            if (got.size === 300) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        });
       });
-    });
-    await consumer.disconnect();
+    } finally {
+      await consumer.disconnect(); // also when the wait fails, so no consumer outlives the test
+    }
     records.forEach((r, i) => {
       const m = got.get(r.key)!;
       expect(m.value.equals(r.value)).toBe(true);

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CompressionType } from '../../codecs/index.js';
 import { readAllRecords } from '../../storage/record/record.js';
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
@@ -9,6 +9,7 @@ import { RoundRobinPartitioner } from '../../src/clients/producer/partitioner.js
 import { Producer } from '../../src/clients/producer/producer.js';
 import type { ProducerRecord, RecordMetadata } from '../../src/clients/producer/producer-record.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
+import { Cleanup } from '../cleanup.js';
 import { waitFor } from '../wait-for.js';
 
 let b: TestBroker;
@@ -42,10 +43,16 @@ afterAll(async () => {
   await b.stop();
 });
 
+// A test's own brokers, producers and proxy are stopped when it ends, whatever happened.
+const cleanup = new Cleanup();
+afterEach(() => cleanup.stopAll());
+const ownBroker = async (...args: Parameters<typeof startBroker>) => cleanup.add(await startBroker(...args), (broker) => broker.stop());
+const closedAfter = <P extends { close(timeoutMs?: number): Promise<void> }>(producer: P) => cleanup.add(producer, (p) => p.close(0));
+
 describe('Producer: sending', () => {
   it('sends fire-and-forget, awaited and with a callback', async () => {
     const topic = await newTopic();
-    const producer = new Producer({ 'bootstrap.servers': b.bootstrap });
+    const producer = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap }));
     producer.send({ topic, value: 'fire-and-forget' });
     const beforeSend = Date.now();
     const awaited = await producer.send({ topic, key: 'k', value: 'awaited' });
@@ -74,7 +81,7 @@ describe('Producer: sending', () => {
 
   it('runs the callbacks of each partition in send order, across many batches', async () => {
     const topic = await newTopic(3);
-    const producer = new Producer({ 'bootstrap.servers': b.bootstrap, 'batch.size': 1024, 'linger.ms': 2 });
+    const producer = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'batch.size': 1024, 'linger.ms': 2 }));
     const order = new Map<number, number[]>([[0, []], [1, []], [2, []]]);
     const offsets = new Map<number, number[]>([[0, []], [1, []], [2, []]]);
     const futures: Array<Promise<RecordMetadata>> = [];
@@ -107,7 +114,7 @@ describe('Producer: sending', () => {
     [-1, 0],
   ])('acks=%s', async (acks, firstOffset) => {
     const topic = await newTopic();
-    const producer = new Producer({ 'bootstrap.servers': b.bootstrap, acks: acks as any });
+    const producer = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, acks: acks as any }));
     const metadata = await Promise.all(Array.from({ length: 50 }, (_, i) => producer.send({ topic, value: `r${i}` })));
     expect(metadata[0]!.offset).toBe(firstOffset);
     expect(metadata.map((m) => m.offset)).toEqual(firstOffset < 0 ? Array(50).fill(-1) : Array.from({ length: 50 }, (_, i) => i));
@@ -120,7 +127,7 @@ describe('Producer: sending', () => {
 
   it.each(['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const)('compression.type=%s: stored batches carry the codec and decode to the records sent', async (codec) => {
     const topic = await newTopic();
-    const producer = new Producer({ 'bootstrap.servers': b.bootstrap, 'compression.type': codec, 'linger.ms': 20 });
+    const producer = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'compression.type': codec, 'linger.ms': 20 }));
     const values = Array.from({ length: 500 }, (_, i) => JSON.stringify({ i, text: 'the quick brown fox '.repeat(1 + (i % 5)) }));
     const sent = values.map((value, i) => producer.send({ topic, key: `key-${i}`, value, headers: { n: String(i), bin: Buffer.from([i & 0xff, 0]) } }));
     await Promise.all(sent);
@@ -136,17 +143,17 @@ describe('Producer: sending', () => {
 
   it('serializers: string, bytes, json and functions; a bad value fails with SerializationError', async () => {
     const topic = await newTopic();
-    const json = new Producer({ 'bootstrap.servers': b.bootstrap, 'key.serializer': 'string', 'value.serializer': 'json' });
+    const json = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'key.serializer': 'string', 'value.serializer': 'json' }));
     await json.send({ topic, key: 'a', value: { x: [1, 2], y: 'é' } });
     await json.send({ topic, key: 'tombstone', value: null });
     const error = await json.send({ topic, key: 42 as any, value: 1 }).catch((e) => e);
     expect(error).toBeInstanceOf(SerializationError);
     expect(error.message).toMatch(/StringSerializer: expected a string for topic producer-\d+, got number/);
     await json.close();
-    const fn = new Producer<number, number>({ 'bootstrap.servers': b.bootstrap, 'key.serializer': (_t, n: number) => Buffer.from([n]), 'value.serializer': { serialize: (_t: string, n: number) => `n=${n}` } });
+    const fn = closedAfter(new Producer<number, number>({ 'bootstrap.servers': b.bootstrap, 'key.serializer': (_t, n: number) => Buffer.from([n]), 'value.serializer': { serialize: (_t: string, n: number) => `n=${n}` } }));
     await fn.send({ topic, key: 7, value: 8 });
     await fn.close();
-    const bytes = new Producer({ 'bootstrap.servers': b.bootstrap, 'value.serializer': 'bytes' });
+    const bytes = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'value.serializer': 'bytes' }));
     await expect(bytes.send({ topic, value: 'a string' })).rejects.toThrow(/BytesSerializer: expected a Buffer or Uint8Array/);
     await bytes.close();
     const { records } = await stored(topic);
@@ -167,7 +174,7 @@ describe('Producer: sending', () => {
     expect(murmur2(Buffer.from('abc'))).toBe(479470107);
     expect(murmur2(Buffer.from([]))).toBe(275646681);
     const topic = await newTopic(4);
-    const producer = new Producer({ 'bootstrap.servers': b.bootstrap, 'batch.size': 2000, 'linger.ms': 50 });
+    const producer = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'batch.size': 2000, 'linger.ms': 50 }));
     const keyed = await Promise.all(Array.from({ length: 40 }, (_, i) => producer.send({ topic, key: `user-${i}`, value: 'v' })));
     expect(keyed.map((m) => m.partition)).toEqual(Array.from({ length: 40 }, (_, i) => partitionForKey(Buffer.from(`user-${i}`), 4)));
     // 2000-byte batches of ~115-byte records: 17 records per batch, each batch one partition.
@@ -179,7 +186,7 @@ describe('Producer: sending', () => {
     expect(runs.length).toBeLessThanOrEqual(12);
     expect(new Set(unkeyed.map((m) => m.partition)).size).toBeGreaterThan(1);
     // An explicit partition wins over the key.
-    const explicit = new Producer({ 'bootstrap.servers': b.bootstrap, 'partitioner.class': RoundRobinPartitioner });
+    const explicit = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'partitioner.class': RoundRobinPartitioner }));
     expect((await explicit.send({ topic, partition: 3, key: 'user-0', value: 'x' })).partition).toBe(3);
     const rr = await Promise.all(Array.from({ length: 8 }, () => explicit.send({ topic, value: 'rr' })));
     expect(rr.map((m) => m.partition)).toEqual([0, 1, 2, 3, 0, 1, 2, 3]);
@@ -189,7 +196,7 @@ describe('Producer: sending', () => {
   it('interceptors see every record before serialization and every acknowledgement before the callback', async () => {
     const topic = await newTopic();
     const events: string[] = [];
-    const producer = new Producer({
+    const producer = closedAfter(new Producer({
       'bootstrap.servers': b.bootstrap,
       'max.request.size': 2000,
       'interceptor.classes': [
@@ -206,7 +213,7 @@ describe('Producer: sending', () => {
           },
         },
       ],
-    });
+    }));
     await producer.send({ topic, value: 'a' }, () => events.push('callback a'));
     await producer.send({ topic, value: 'b' }, () => events.push('callback b'));
     await producer.send({ topic, value: 'x'.repeat(3000) }, () => events.push('callback big')).catch(() => undefined);
@@ -225,7 +232,7 @@ describe('Producer: errors, limits and close', () => {
     const topic = await newTopic(1, { 'max.message.bytes': '1000' });
     // At once, not retried: a retried error would fail only when delivery.timeout.ms (120 s) expired,
     // as a TimeoutError, long after this test's own timeout.
-    const producer = new Producer({ 'bootstrap.servers': b.bootstrap, 'max.request.size': 100_000 });
+    const producer = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'max.request.size': 100_000 }));
     await producer.send({ topic, value: 'small' });
     const tooLarge = await producer.send({ topic, value: 'x'.repeat(2000) }).catch((e) => e);
     expect(tooLarge).toBeInstanceOf(RecordTooLargeError);
@@ -254,7 +261,7 @@ describe('Producer: errors, limits and close', () => {
 
   it('flush() sends at once what linger.ms would hold; close() sends everything pending first', async () => {
     const topic = await newTopic();
-    const producer = new Producer({ 'bootstrap.servers': b.bootstrap, 'linger.ms': 60_000, 'delivery.timeout.ms': 200_000 });
+    const producer = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'linger.ms': 60_000, 'delivery.timeout.ms': 200_000 }));
     await producer.partitionsFor(topic);
     let acked = 0;
     for (let i = 0; i < 100; i++) producer.send({ topic, value: `f${i}` }, () => acked++);
@@ -274,9 +281,9 @@ describe('Producer: errors, limits and close', () => {
 
   it('close(timeout) fails what is still pending with a clear error once the timeout passes', async () => {
     const port = await freePort();
-    const own = await startBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` });
+    const own = await ownBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` });
     const topic = await newTopic(1, {}, own);
-    const producer = new Producer({ 'bootstrap.servers': own.bootstrap, 'linger.ms': 0 });
+    const producer = closedAfter(new Producer({ 'bootstrap.servers': own.bootstrap, 'linger.ms': 0 }));
     await producer.send({ topic, value: 'before' });
     await own.stop();
     const errors: Error[] = [];
@@ -291,9 +298,9 @@ describe('Producer: errors, limits and close', () => {
 
   it('retries across a broker restart: every record is acknowledged once, in order', async () => {
     const port = await freePort();
-    let own = await startBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` });
+    let own = await ownBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` });
     const topic = await newTopic(2, {}, own);
-    const producer = new Producer({ 'bootstrap.servers': own.bootstrap, 'linger.ms': 1, 'retry.backoff.ms': 50, 'reconnect.backoff.ms': 20, 'reconnect.backoff.max.ms': 200, 'request.timeout.ms': 5000, 'delivery.timeout.ms': 30_000 });
+    const producer = closedAfter(new Producer({ 'bootstrap.servers': own.bootstrap, 'linger.ms': 1, 'retry.backoff.ms': 50, 'reconnect.backoff.ms': 20, 'reconnect.backoff.max.ms': 200, 'request.timeout.ms': 5000, 'delivery.timeout.ms': 30_000 }));
     const results: Array<Promise<RecordMetadata>> = [];
     for (let i = 0; i < 200; i++) results.push(producer.send({ topic, partition: i % 2, value: `before ${i}` }));
     await Promise.all(results);
@@ -308,7 +315,7 @@ describe('Producer: errors, limits and close', () => {
       if (i % 10 === 0) await new Promise((r) => setTimeout(r, 30));
     }
     restarting = true;
-    own = await startBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` }, dir);
+    own = await ownBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` }, dir);
     for (let i = 0; i < 200; i++) results.push(producer.send({ topic, partition: i % 2, value: `after ${i}` }));
     const metadata = await Promise.all(results);
     await producer.close();
@@ -331,7 +338,7 @@ describe('Producer: errors, limits and close', () => {
   it('connections dropped under requests in flight: the batches are retried and every callback still runs in send order', async () => {
     // The broker advertises a proxy, so every connection of the producer goes through it and can be cut.
     const proxyPort = await freePort();
-    const own = await startBroker({ listeners: 'PLAINTEXT://127.0.0.1:0', 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxyPort}` });
+    const own = await ownBroker({ listeners: 'PLAINTEXT://127.0.0.1:0', 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxyPort}` });
     const sockets = new Set<import('node:net').Socket>();
     const { connect } = await import('node:net');
     let accepted = 0;
@@ -347,9 +354,13 @@ describe('Producer: errors, limits and close', () => {
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
+    cleanup.add(proxy, (server) => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    });
     await new Promise<void>((r) => proxy.listen(proxyPort, '127.0.0.1', () => r()));
     const topic = await newTopic(2, {}, own);
-    const producer = new Producer({ 'bootstrap.servers': `127.0.0.1:${proxyPort}`, 'batch.size': 1500, 'linger.ms': 1, 'retry.backoff.ms': 20, 'reconnect.backoff.ms': 10 });
+    const producer = closedAfter(new Producer({ 'bootstrap.servers': `127.0.0.1:${proxyPort}`, 'batch.size': 1500, 'linger.ms': 1, 'retry.backoff.ms': 20, 'reconnect.backoff.ms': 10 }));
     await producer.partitionsFor(topic);
     const order: number[][] = [[], []];
     const futures: Array<Promise<RecordMetadata>> = [];
@@ -385,16 +396,16 @@ describe('Producer: errors, limits and close', () => {
   it('buffer.memory: send() waits for memory up to max.block.ms, then fails with a TimeoutError', async () => {
     const topic = await newTopic(4);
     // Room for two 16 KiB batches: sends wait for memory while batches are sent, and all get through.
-    const producer = new Producer({ 'bootstrap.servers': b.bootstrap, 'buffer.memory': 40_000, 'batch.size': 16_384, 'linger.ms': 100, 'max.block.ms': 5000 });
+    const producer = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'buffer.memory': 40_000, 'batch.size': 16_384, 'linger.ms': 100, 'max.block.ms': 5000 }));
     const all = await Promise.all(Array.from({ length: 2000 }, (_, i) => producer.send({ topic, partition: i % 4, value: 'm'.repeat(100) })));
     expect(all.filter((m) => m.offset >= 0).length).toBe(2000);
     await producer.close();
 
     // With the broker gone, memory is never given back: the third partition's batch waits max.block.ms.
     const port = await freePort();
-    const own = await startBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` });
+    const own = await ownBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` });
     const t = await newTopic(3, {}, own);
-    const blocked = new Producer({ 'bootstrap.servers': own.bootstrap, 'buffer.memory': 40_000, 'batch.size': 16_384, 'max.block.ms': 300, 'linger.ms': 0, 'delivery.timeout.ms': 31_000 });
+    const blocked = closedAfter(new Producer({ 'bootstrap.servers': own.bootstrap, 'buffer.memory': 40_000, 'batch.size': 16_384, 'max.block.ms': 300, 'linger.ms': 0, 'delivery.timeout.ms': 31_000 }));
     await blocked.send({ topic: t, partition: 0, value: 'warm' });
     await own.stop();
     const first = blocked.send({ topic: t, partition: 0, value: 'a' });
@@ -410,9 +421,9 @@ describe('Producer: errors, limits and close', () => {
 
   it('delivery.timeout.ms bounds retries: records to an unreachable broker expire with a TimeoutError', async () => {
     const port = await freePort();
-    const own = await startBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` });
+    const own = await ownBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` });
     const topic = await newTopic(1, {}, own);
-    const producer = new Producer({ 'bootstrap.servers': own.bootstrap, 'linger.ms': 0, 'request.timeout.ms': 500, 'delivery.timeout.ms': 1500, 'retry.backoff.ms': 50 });
+    const producer = closedAfter(new Producer({ 'bootstrap.servers': own.bootstrap, 'linger.ms': 0, 'request.timeout.ms': 500, 'delivery.timeout.ms': 1500, 'retry.backoff.ms': 50 }));
     await producer.send({ topic, value: 'ok' });
     await own.stop();
     const error = await producer.send({ topic, value: 'expires' }).catch((e) => e);
@@ -425,8 +436,8 @@ describe('Producer: errors, limits and close', () => {
   });
 
   it('waits max.block.ms for a topic that does not appear', async () => {
-    const own = await startBroker({ 'auto.create.topics.enable': false });
-    const producer = new Producer({ 'bootstrap.servers': own.bootstrap, 'max.block.ms': 300 });
+    const own = await ownBroker({ 'auto.create.topics.enable': false });
+    const producer = closedAfter(new Producer({ 'bootstrap.servers': own.bootstrap, 'max.block.ms': 300 }));
     const error = await producer.send({ topic: 'never-there', value: 'x' }).catch((e) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error.message).toMatch(/^Topic never-there not present in metadata after 300 ms/);

@@ -91,22 +91,25 @@ describe.each(BACKENDS)('KafkaJS against samsa on the %s backend', (backend) => 
     const messages = Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: randomBytes(1 + (i % 200)), partition: i % 2 }));
     await producer.send({ topic, compression: CompressionTypes.GZIP, messages });
     const consumer = kafka.consumer({ groupId: `kjs-group-${backend}`, sessionTimeout: 10_000, heartbeatInterval: 500 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
     const got = new Map<string, Buffer>();
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`consumed ${got.size} of 200`)), 30_000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          got.set(message.key!.toString(), message.value!);
-          if (got.size === 200) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`consumed ${got.size} of 200`)), 30_000);
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            got.set(message.key!.toString(), message.value!);
+            if (got.size === 200) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        });
       });
-    });
-    await consumer.disconnect();
+    } finally {
+      await consumer.disconnect(); // also when the wait fails, so no consumer outlives the test
+    }
     for (const m of messages) expect(got.get(m.key)).toEqual(m.value);
   }, 60_000);
 });
