@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKEND_NAMES, createBackend, StorageError, type LogDirectory } from '../../storage/backend/index.js';
 import { Cleanup, stopChild } from '../cleanup.js';
+import { seededRandom } from '../record/random.js';
 import { pattern } from './pattern.js';
 
 // One suite, run for every backend (as abstract-level's suite is run by each level implementation).
@@ -39,16 +40,17 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
 
   it('appends and reads back at random sizes and positions', async () => {
     const object = await dir.open('00000000000000000000.log', { create: true });
+    const random = seededRandom(36);
     let size = 0;
     for (let i = 0; i < 200; i++) {
-      const length = Math.floor(Math.random() * 5000);
+      const length = random.int(0, 4999);
       expect(await object.append(pattern(size, length))).toBe(size);
       size += length;
     }
     expect(object.size).toBe(size);
     for (let i = 0; i < 200; i++) {
-      const position = Math.floor(Math.random() * size);
-      const length = Math.floor(Math.random() * 20000);
+      const position = random.int(0, size - 1);
+      const length = random.int(0, 19_999);
       const got = await object.read(position, length);
       expect(got.equals(pattern(position, Math.min(length, size - position)))).toBe(true);
     }
@@ -155,6 +157,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
 
   it('serves concurrent readers while one appender writes', async () => {
     const object = await dir.open('c', { create: true });
+    const random = seededRandom(164);
     let stop = false;
     const writer = (async () => {
       for (let i = 0; i < 300; i++) await object.append(pattern(object.size, 1000 + (i % 7) * 333));
@@ -165,7 +168,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
       while (!stop) {
         const size = object.size;
         if (size > 0) {
-          const position = Math.floor(Math.random() * size);
+          const position = random.int(0, size - 1);
           const got = await object.read(position, 4096);
           expect(got.equals(pattern(position, got.length))).toBe(true);
           expect(got.length).toBeGreaterThan(0);

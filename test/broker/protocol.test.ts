@@ -4,6 +4,7 @@ import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { readAllRecords } from '../../storage/record/record.js';
 import { Cleanup } from '../cleanup.js';
+import { seededRandom } from '../record/random.js';
 import { waitFor } from '../wait-for.js';
 import { startBroker, type TestBroker } from './harness.js';
 import { RawClient, decodeResponse, requestFrame } from './raw-client.js';
@@ -226,12 +227,12 @@ describe('broker wire protocol', () => {
   });
 
   it('closes a connection that sends garbage or an oversized frame, and keeps serving the others', async () => {
-    const rng = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(Math.random() * 256)));
+    const random = seededRandom(221);
     for (let i = 0; i < 30; i++) {
       const raw = await connect(b.port);
       // A valid Produce v9 header followed by random body bytes.
       const frame = requestFrame('Produce', 9, produce('fuzz', 0, null), 1);
-      const body = Buffer.concat([frame.subarray(4, 4 + 18), rng(1 + (i * 7) % 60)]);
+      const body = Buffer.concat([frame.subarray(4, 4 + 18), random.bytes(1 + ((i * 7) % 60))]);
       const size = Buffer.alloc(4);
       size.writeInt32BE(body.length);
       raw.write(Buffer.concat([size, body]));
