@@ -8,6 +8,8 @@ import { BACKEND_NAMES, createBackend, StorageError, type LogDirectory } from '.
 import { Cleanup, stopChild } from '../cleanup.js';
 import { seededRandom } from '../record/random.js';
 import { pattern } from './pattern.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { expectThrown } from '../errors.js';
 
 // One suite, run for every backend (as abstract-level's suite is run by each level implementation).
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -240,7 +242,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
 
 describe('choosing a backend', () => {
   it('lists the valid names for an unknown one', () => {
-    expect(() => createBackend('tape')).toThrow(/unknown storage backend 'tape'; valid backends are file, mmap, level/);
+    expectThrown(() => createBackend('tape'), StorageError, { code: 'BAD_CONFIG', errorCode: ErrorCode.KAFKA_STORAGE_ERROR }, /unknown storage backend 'tape'; valid backends are file, mmap, level/);
   });
 });
 

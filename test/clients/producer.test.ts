@@ -10,6 +10,7 @@ import { Producer } from '../../src/clients/producer/producer.js';
 import type { ProducerRecord, RecordMetadata } from '../../src/clients/producer/producer-record.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
 import { Cleanup } from '../cleanup.js';
+import { expectRejected, expectThrown } from '../errors.js';
 import { waitFor } from '../wait-for.js';
 
 let b: TestBroker;
@@ -154,7 +155,7 @@ describe('Producer: sending', () => {
     await fn.send({ topic, key: 7, value: 8 });
     await fn.close();
     const bytes = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'value.serializer': 'bytes' }));
-    await expect(bytes.send({ topic, value: 'a string' })).rejects.toThrow(/BytesSerializer: expected a Buffer or Uint8Array/);
+    await expectRejected(bytes.send({ topic, value: 'a string' }), SerializationError, { retriable: false }, /BytesSerializer: expected a Buffer or Uint8Array/);
     await bytes.close();
     const { records } = await stored(topic);
     expect(records.map((r) => [r.key?.toString('hex'), r.value?.toString() ?? null])).toEqual([
@@ -253,10 +254,10 @@ describe('Producer: errors, limits and close', () => {
   });
 
   it('refuses bad configuration', () => {
-    expect(() => new Producer({ 'bootstrap.servers': b.bootstrap, acks: '2' as any })).toThrow(/expected one of all, -1, 0, 1/);
+    expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, acks: '2' as any }), ClientConfigError, {}, /expected one of all, -1, 0, 1/);
     expect(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'compression.type': 'brotli' as any })).toThrow(ClientConfigError);
-    expect(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotence': true } as any)).toThrow(/unknown producer configuration 'enable.idempotence'/);
-    expect(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'delivery.timeout.ms': 1000 })).toThrow(/delivery.timeout.ms should be equal to or larger than linger.ms \+ request.timeout.ms/);
+    expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotence': true } as any), ClientConfigError, {}, /unknown producer configuration 'enable.idempotence'/);
+    expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'delivery.timeout.ms': 1000 }), ClientConfigError, {}, /delivery.timeout.ms should be equal to or larger than linger.ms \+ request.timeout.ms/);
   });
 
   it('flush() sends at once what linger.ms would hold; close() sends everything pending first', async () => {
@@ -443,6 +444,7 @@ describe('Producer: errors, limits and close', () => {
     expect(error.message).toMatch(/^Topic never-there not present in metadata after 300 ms/);
     const topic = await newTopic(2, {}, own);
     const beyond = await producer.send({ topic, partition: 5, value: 'x' }).catch((e) => e);
+    expect(beyond).toBeInstanceOf(TimeoutError);
     expect(beyond.message).toBe(`Partition 5 of topic ${topic} with partition count 2 is not present in metadata after 300 ms.`);
     await producer.close();
     await own.stop();

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CompressionType, CorruptRecordError, codecFor, COMPRESSION_NAMES, type Codec } from '../../codecs/index.js';
 import { seededRandom } from '../record/random.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { expectThrown } from '../errors.js';
 
 const CODECS: Codec[] = COMPRESSION_NAMES.map((name) => codecFor(name));
 const COMPRESSED = CODECS.filter((c) => c.type !== CompressionType.None);
@@ -95,8 +97,8 @@ describe.each(COMPRESSED.map((c) => [c.name, c] as const))('%s codec with bad in
 
 describe('codecFor', () => {
   it('lists the valid names for an unknown one', () => {
-    expect(() => codecFor('brotli')).toThrow(/valid names are none, gzip, snappy, lz4, zstd/);
-    expect(() => codecFor(7)).toThrow(/valid types are 0-4/);
+    expectThrown(() => codecFor('brotli'), RangeError, {}, /valid names are none, gzip, snappy, lz4, zstd/);
+    expectThrown(() => codecFor(7), RangeError, {}, /valid types are 0-4/);
   });
 });
 
@@ -125,12 +127,12 @@ describe.skipIf(!havePython)('frames from other implementations', () => {
   it('lz4 frame with a corrupted content checksum is refused', () => {
     const frame = py('import sys, lz4.frame; sys.stdout.buffer.write(lz4.frame.compress(sys.stdin.buffer.read(), block_linked=False, content_checksum=True))', input)!;
     frame[frame.length - 1] ^= 0xff;
-    expect(() => codecFor('lz4').decompress(frame)).toThrow(/content checksum mismatch/);
+    expectThrown(() => codecFor('lz4').decompress(frame), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /content checksum mismatch/);
   });
 
   it('a frame of linked blocks gets a clear error (Kafka clients never write one)', () => {
     const frame = py('import sys, lz4.frame; sys.stdout.buffer.write(lz4.frame.compress(sys.stdin.buffer.read(), block_linked=True))', input)!;
-    expect(() => codecFor('lz4').decompress(frame)).toThrow(/linked \(dependent\) blocks are not supported/);
+    expectThrown(() => codecFor('lz4').decompress(frame), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /linked \(dependent\) blocks are not supported/);
   });
 
   it('raw snappy (librdkafka) and xerial-framed snappy (the Java client)', () => {

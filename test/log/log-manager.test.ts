@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { CLEAN_SHUTDOWN_FILE, LogManager } from '../../storage/log/index.js';
 import { buildRecordBatch } from '../../storage/record/index.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { StorageError } from '../../storage/backend/index.js';
+import { expectRejected } from '../errors.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const batch = (n: number) => buildRecordBatch(Array.from({ length: n }, (_, i) => ({ value: `value-${i}` })));
@@ -58,7 +61,7 @@ describe('LogManager', () => {
   it('refuses a log dir another process holds', async () => {
     const dirs = [join(base, 'a')];
     const manager = await open(dirs);
-    await expect(open(dirs)).rejects.toThrow(/locked by process/);
+    await expectRejected(open(dirs), StorageError, { code: 'LOCKED', errorCode: ErrorCode.KAFKA_STORAGE_ERROR }, /locked by process/);
     await manager.close();
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { crc32c, crc32cInHardware, nativeCrc32c, portableCrc32c } from '../../storage/record/crc32c.js';
 import { seededRandom } from './random.js';
+import { expectThrown } from '../errors.js';
 
 describe('crc32c', () => {
   it('matches the CRC-32C check value', () => {
@@ -35,8 +36,8 @@ describe('crc32c', () => {
   });
 
   it('refuses what is not bytes, and clamps a range to the bytes as subarray does', () => {
-    expect(() => nativeCrc32c!('abc' as unknown as Uint8Array)).toThrow(/must be a Uint8Array/);
-    expect(() => nativeCrc32c!(new Uint16Array(4) as unknown as Uint8Array)).toThrow(/must be a Uint8Array/);
+    expectThrown(() => nativeCrc32c!('abc' as unknown as Uint8Array), TypeError, {}, /must be a Uint8Array/);
+    expectThrown(() => nativeCrc32c!(new Uint16Array(4) as unknown as Uint8Array), TypeError, {}, /must be a Uint8Array/);
     const bytes = seededRandom(36).bytes(10);
     expect(nativeCrc32c!(bytes, 5, 2)).toBe(portableCrc32c(bytes, 5, 2));
     expect(nativeCrc32c!(bytes, 3, 11)).toBe(portableCrc32c(bytes.subarray(3)));

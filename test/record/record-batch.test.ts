@@ -15,6 +15,8 @@ import {
   type RecordInput,
 } from '../../storage/record/index.js';
 import { Random, seededRandom } from './random.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { expectThrown } from '../errors.js';
 
 const kafkaJsCrc32c: (b: Buffer) => number = createRequire(import.meta.url)('kafkajs/src/protocol/recordBatch/crc32C/index.js');
 
@@ -190,7 +192,7 @@ describe('record batch round trip', () => {
     view.updateCrc();
     const iterator = decodeRecords(view);
     expect(iterator.next().value).toMatchObject({ offset: 0, value: Buffer.from('one') });
-    expect(() => iterator.next()).toThrow(/record 1 of the batch at offset 0: length: varint overflows 32 bits/);
+    expectThrown(() => iterator.next(), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /record 1 of the batch at offset 0: length: varint overflows 32 bits/);
   });
 });
 
@@ -267,7 +269,7 @@ describe('crc32c', () => {
     const batch = buildRecordBatch([{ value: 'abc', timestamp: T0 }]);
     batch[batch.length - 1]! ^= 0x01;
     expect(() => new RecordBatchView(batch).validate()).toThrow(CorruptRecordError);
-    expect(() => new RecordBatchView(batch).validate()).toThrow(/crc 0x[0-9a-f]{8} does not match the computed 0x[0-9a-f]{8}/);
+    expectThrown(() => new RecordBatchView(batch).validate(), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /crc 0x[0-9a-f]{8} does not match the computed 0x[0-9a-f]{8}/);
     expect(new RecordBatchView(batch).isValidCrc()).toBe(false);
   });
 });
