@@ -205,7 +205,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
   it('refuses a second opener of a locked directory, in this process and in another', async () => {
     const error = await errorOf(() => backend.openDirectory(path));
     expect((error as StorageError).code).toBe('LOCKED');
-    const child = spawnSync(process.execPath, ['dist/test/backend/lock-child.js', name, path], { cwd: root, encoding: 'utf8' });
+    const child = spawnSync(process.execPath, ['dist/test/backend/lock-child.js', name, path], { cwd: root, encoding: 'utf8', timeout: 20_000 });
     expect(child.stdout).toMatch(/^LOCKED: log directory is locked by process \d+/);
   });
 

@@ -313,7 +313,7 @@ describe('Producer: errors, limits and close', () => {
     const ackedWhileRestarting: boolean[] = [];
     for (let i = 0; i < 60; i++) {
       results.push(producer.send({ topic, partition: i % 2, value: `during ${i}` }, () => ackedWhileRestarting.push(restarting)));
-      if (i % 10 === 0) await new Promise((r) => setTimeout(r, 30));
+      if (i % 10 === 0) await new Promise((r) => setTimeout(r, 30)); // pacing: later sends meet retries already backing off
     }
     restarting = true;
     own = await ownBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` }, dir);

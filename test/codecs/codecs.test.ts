@@ -105,7 +105,7 @@ describe('codecFor', () => {
 // Frames made by independent implementations, not by our own encoder.
 const python = '/usr/bin/python3';
 function py(script: string, input: Buffer): Buffer | undefined {
-  const run = spawnSync(python, ['-c', script], { input, maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(python, ['-c', script], { input, maxBuffer: 64 * 1024 * 1024, timeout: 30_000 });
   return run.status === 0 ? run.stdout : undefined;
 }
 const havePython = existsSync(python) && spawnSync(python, ['-c', 'import lz4.frame, snappy, zstandard']).status === 0;

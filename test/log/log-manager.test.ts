@@ -73,7 +73,7 @@ describe('LogManager', () => {
     const cwd = mkdtempSync(join(root, 'dist', 'readme-example-'));
     onTestFinished(() => rmSync(cwd, { recursive: true, force: true }));
     writeFileSync(join(cwd, 'example.mjs'), code!);
-    const run = spawnSync(process.execPath, ['example.mjs'], { cwd, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['example.mjs'], { cwd, encoding: 'utf8', timeout: 30_000 });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toBe('0 order-1 {"total":42}\n1 order-2 {"total":7}\nappended offsets 0..1; log end offset 2\n');
