@@ -6,6 +6,7 @@ import { createBackend, type BackendName, type LogDirectory } from '../../storag
 import { LogConfig } from '../../storage/config/log-config.js';
 import { Cleaner, cleanableRange, Log } from '../../storage/log/index.js';
 import { buildRecordBatch, decodeRecords, scanBatches } from '../../storage/record/index.js';
+import { seededRandom } from '../record/random.js';
 
 // A cleaning does its record work in the cleaner's worker thread (or, with
 // threads: 0, on the main thread a request per turn) and gives the main
@@ -22,17 +23,6 @@ const PER_BATCH = 250;
 const IO_BUFFER = 64 * 1024;
 /** Chunks the cleaner has out at once (cleaner.ts): the most it reads before it must wait for a reply. */
 const CHUNKS_IN_FLIGHT = 2;
-
-/** Key of the record at offset n: a fixed pseudo-random sequence, so every key recurs about ten times, anywhere. */
-function keysOf(count: number): Uint32Array {
-  const keys = new Uint32Array(count);
-  let state = 12345;
-  for (let n = 0; n < count; n++) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    keys[n] = (state >>> 8) % KEYS;
-  }
-  return keys;
-}
 
 const valueOf = (n: number) => `value-${n}`;
 
@@ -99,7 +89,9 @@ describe.each(['file', 'mmap'] as BackendName[])('a cleaning on the %s backend',
       path = mkdtempSync(join(tmpdir(), `samsa-cleaner-loop-${name}-`));
       dir = await createBackend(name).openDirectory(path);
       const log = await openLog(dir, LogConfig.from({ 'storage.backend': name, 'cleanup.policy': 'compact', 'segment.bytes': 1 << 20 }), {});
-      const keys = keysOf(RECORDS);
+      // Every key recurs about ten times, anywhere.
+      const random = seededRandom(12345);
+      const keys = Uint32Array.from({ length: RECORDS }, () => random.int(0, KEYS - 1));
       const keyBytes = Array.from({ length: KEYS }, (_, k) => Buffer.from(`key-${k}`));
       for (let n = 0; n < RECORDS; n += PER_BATCH) {
         const records = [];
