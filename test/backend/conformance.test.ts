@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKEND_NAMES, createBackend, StorageError, type LogDirectory } from '../../storage/backend/index.js';
+import { Cleanup, stopChild } from '../cleanup.js';
+import { seededRandom } from '../record/random.js';
 import { pattern } from './pattern.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { expectThrown } from '../errors.js';
 
 // One suite, run for every backend (as abstract-level's suite is run by each level implementation).
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,27 +28,31 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
   let path: string;
   let dir: LogDirectory;
 
+  const cleanup = new Cleanup();
+
   beforeEach(async () => {
     path = mkdtempSync(join(tmpdir(), `samsa-${name}-`));
     dir = await backend.openDirectory(path);
   });
   afterEach(async () => {
+    await cleanup.stopAll();
     await dir.close();
     rmSync(path, { recursive: true, force: true });
   });
 
   it('appends and reads back at random sizes and positions', async () => {
     const object = await dir.open('00000000000000000000.log', { create: true });
+    const random = seededRandom(36);
     let size = 0;
     for (let i = 0; i < 200; i++) {
-      const length = Math.floor(Math.random() * 5000);
+      const length = random.int(0, 4999);
       expect(await object.append(pattern(size, length))).toBe(size);
       size += length;
     }
     expect(object.size).toBe(size);
     for (let i = 0; i < 200; i++) {
-      const position = Math.floor(Math.random() * size);
-      const length = Math.floor(Math.random() * 20000);
+      const position = random.int(0, size - 1);
+      const length = random.int(0, 19_999);
       const got = await object.read(position, length);
       expect(got.equals(pattern(position, Math.min(length, size - position)))).toBe(true);
     }
@@ -151,6 +159,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
 
   it('serves concurrent readers while one appender writes', async () => {
     const object = await dir.open('c', { create: true });
+    const random = seededRandom(164);
     let stop = false;
     const writer = (async () => {
       for (let i = 0; i < 300; i++) await object.append(pattern(object.size, 1000 + (i % 7) * 333));
@@ -161,7 +170,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
       while (!stop) {
         const size = object.size;
         if (size > 0) {
-          const position = Math.floor(Math.random() * size);
+          const position = random.int(0, size - 1);
           const got = await object.read(position, 4096);
           expect(got.equals(pattern(position, got.length))).toBe(true);
           expect(got.length).toBeGreaterThan(0);
@@ -196,29 +205,26 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
   it('refuses a second opener of a locked directory, in this process and in another', async () => {
     const error = await errorOf(() => backend.openDirectory(path));
     expect((error as StorageError).code).toBe('LOCKED');
-    const child = spawnSync(process.execPath, ['dist/test/backend/lock-child.js', name, path], { cwd: root, encoding: 'utf8' });
+    const child = spawnSync(process.execPath, ['dist/test/backend/lock-child.js', name, path], { cwd: root, encoding: 'utf8', timeout: 20_000 });
     expect(child.stdout).toMatch(/^LOCKED: log directory is locked by process \d+/);
   });
 
   it('keeps everything flushed when the writer is killed mid-append (SIGKILL)', async () => {
     await dir.close();
     const child = spawn(process.execPath, ['dist/test/backend/append-child.js', name, path], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanup.add(child, stopChild);
     let flushed = 0;
     let lines = 0;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('child never flushed')), 20_000);
+      child.once('exit', (code, signal) => reject(new Error(`the append child exited (${code ?? signal}) after ${lines} flushes`)));
       child.stdout!.on('data', (data: Buffer) => {
         for (const m of data.toString().matchAll(/flushed (\d+)/g)) {
           flushed = Number(m[1]);
-          if (++lines === 20) {
-            clearTimeout(timer);
-            child.kill('SIGKILL');
-            resolve();
-          }
+          if (++lines === 20) resolve();
         }
       });
     });
-    await new Promise((r) => child.once('exit', r));
+    await stopChild(child); // SIGKILL, mid-append
     dir = await backend.openDirectory(path); // the dead child's lock is stale and taken over
     const object = await dir.open('data');
     expect(object.size).toBeGreaterThanOrEqual(flushed);
@@ -236,7 +242,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
 
 describe('choosing a backend', () => {
   it('lists the valid names for an unknown one', () => {
-    expect(() => createBackend('tape')).toThrow(/unknown storage backend 'tape'; valid backends are file, mmap, level/);
+    expectThrown(() => createBackend('tape'), StorageError, { code: 'BAD_CONFIG', errorCode: ErrorCode.KAFKA_STORAGE_ERROR }, /unknown storage backend 'tape'; valid backends are file, mmap, level/);
   });
 });
 

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BrokerConfig, parseProperties } from '../../src/broker/broker-config.js';
-import { ensureMetaProperties } from '../../src/broker/meta-properties.js';
+import { ensureMetaProperties, InconsistentBrokerIdError } from '../../src/broker/meta-properties.js';
 import { ConfigError } from '../../storage/config/config-error.js';
 import { overrideArgs, runBrokerCommand } from './broker-process.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { expectThrown } from '../errors.js';
 
 describe('server.properties', () => {
   it('parses Java properties: comments, separators, continuations', () => {
@@ -30,10 +32,10 @@ describe('server.properties', () => {
   });
 
   it('refuses bad values naming the key and the value, and reports unknown keys', () => {
-    expect(() => new BrokerConfig({ 'num.partitions': 'many' })).toThrow(/num.partitions: expected an integer, got 'many'/);
-    expect(() => new BrokerConfig({ 'storage.backend': 'tape' })).toThrow(/storage.backend: 'tape' is not one of file, mmap, level/);
+    expectThrown(() => new BrokerConfig({ 'num.partitions': 'many' }), ConfigError, { key: 'num.partitions', errorCode: ErrorCode.INVALID_CONFIG }, /num.partitions: expected an integer, got 'many'/);
+    expectThrown(() => new BrokerConfig({ 'storage.backend': 'tape' }), ConfigError, { key: 'storage.backend', errorCode: ErrorCode.INVALID_CONFIG }, /storage.backend: 'tape' is not one of file, mmap, level/);
     expect(() => new BrokerConfig({ listeners: 'localhost:9092' })).toThrow(ConfigError);
-    expect(() => new BrokerConfig({ 'broker.id': '5000' })).toThrow(/reserved.broker.max.id/);
+    expectThrown(() => new BrokerConfig({ 'broker.id': '5000' }), ConfigError, { key: 'broker.id', errorCode: ErrorCode.INVALID_CONFIG }, /reserved.broker.max.id/);
     expect(new BrokerConfig({ 'no.such.key': '1' }).unknownKeys).toEqual(['no.such.key']);
   });
 
@@ -54,7 +56,7 @@ describe('meta.properties', () => {
       expect(first.brokerId).toBe(1001);
       expect(readFileSync(join(dir, 'meta.properties'), 'utf8')).toContain(`cluster.id=${first.clusterId}`);
       expect(ensureMetaProperties([dir], -1, '')).toEqual(first);
-      expect(() => ensureMetaProperties([dir], 7, '')).toThrow(/doesn't match stored broker.id 1001/);
+      expectThrown(() => ensureMetaProperties([dir], 7, ''), InconsistentBrokerIdError, {}, /doesn't match stored broker.id 1001/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

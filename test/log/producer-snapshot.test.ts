@@ -14,6 +14,7 @@ import {
 } from '../../storage/log/index.js';
 import { crc32c } from '../../storage/record/crc32c.js';
 import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
+import { expectThrown } from '../errors.js';
 
 let clock = Date.now();
 const idempotent = (producerId: number, sequence: number, count = 2, epoch = 0) =>
@@ -56,12 +57,12 @@ describe('producer snapshot files (Kafka format, version 1)', () => {
     const bytes = encodeProducerSnapshot([entry]);
     const flipped = Buffer.from(bytes);
     flipped[30] ^= 1;
-    expect(() => decodeProducerSnapshot(flipped, '/d/00000000000000000007.snapshot')).toThrow(/\/d\/00000000000000000007.snapshot: corrupt producer snapshot: crc/);
+    expectThrown(() => decodeProducerSnapshot(flipped, '/d/00000000000000000007.snapshot'), CorruptSnapshotError, { path: '/d/00000000000000000007.snapshot' }, /\/d\/00000000000000000007.snapshot: corrupt producer snapshot: crc/);
     expect(() => decodeProducerSnapshot(bytes.subarray(0, 40), 'p')).toThrow(CorruptSnapshotError);
-    expect(() => decodeProducerSnapshot(bytes.subarray(0, 3), 'p')).toThrow(/shorter than a snapshot header/);
+    expectThrown(() => decodeProducerSnapshot(bytes.subarray(0, 3), 'p'), CorruptSnapshotError, { path: 'p' }, /shorter than a snapshot header/);
     const version = Buffer.from(bytes);
     version.writeInt16BE(2, 0);
-    expect(() => decodeProducerSnapshot(version, 'p')).toThrow(/version 2 is not supported/);
+    expectThrown(() => decodeProducerSnapshot(version, 'p'), CorruptSnapshotError, { path: 'p' }, /version 2 is not supported/);
   });
 });
 

@@ -275,6 +275,11 @@ export class ReplicaManager {
     });
   }
 
+  /** Fetches waiting for appends now (Kafka's fetch PurgatorySize). */
+  get fetchPurgatorySize(): number {
+    return this.waiters.size;
+  }
+
   /** Completes every waiting fetch now and stops fetches from waiting (shutdown finishes in-flight requests instead of dropping them). */
   wakeAll(): void {
     this.shuttingDown = true;
