@@ -62,7 +62,7 @@ export class Broker {
     try {
       const listener = config.listeners[0]!;
       const advertised = config.advertisedListeners[0]!;
-      const replicas = new ReplicaManager(logManager, brokerId);
+      const replicas = new ReplicaManager(logManager, brokerId, log);
       const endpoint: BrokerEndpoint = { nodeId: brokerId, host: '', port: 0, rack: null };
       const topics = new TopicManager(topicStore, replicas, config.topicDefaults, () => [brokerId], {
         numPartitions: config.int('num.partitions'),

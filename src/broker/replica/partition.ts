@@ -1,5 +1,7 @@
 import type { AppendInfo, FetchData, Log } from '../../../storage/log/log.js';
-import { KafkaError, ErrorCode } from '../../protocol/error-codes.js';
+import { KafkaError, ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
+
+export type BrokerLog = (level: 'info' | 'warn' | 'error', message: string) => void;
 
 /**
  * One partition as this broker sees it: its log, its replicas, the in-sync
@@ -12,6 +14,8 @@ export class Partition {
   leaderEpoch = 0;
   isr: number[];
   private readonly appendListeners = new Set<(bytes: number) => void>();
+  /** Appends are failing on the storage (a full disk): reported when they start to and when they stop. */
+  private storageFailing = false;
 
   constructor(
     readonly topic: string,
@@ -19,6 +23,7 @@ export class Partition {
     readonly log: Log,
     public replicas: number[],
     readonly localBrokerId: number,
+    private readonly report: BrokerLog = () => {},
   ) {
     this.isr = [...replicas];
     this.log.highWatermark = this.log.logEndOffset;
@@ -53,7 +58,20 @@ export class Partition {
     if (requiredAcks === -1 && this.isr.length < this.log.config.minInSyncReplicas) {
       throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, `${this.topic}-${this.index}: ${this.isr.length} in-sync replicas, min.insync.replicas is ${this.log.config.minInSyncReplicas}`);
     }
-    const info = await this.log.append(records, { leaderEpoch: this.leaderEpoch });
+    let info: AppendInfo;
+    try {
+      info = await this.log.append(records, { leaderEpoch: this.leaderEpoch });
+    } catch (error) {
+      if (errorCodeOf(error) === ErrorCode.KAFKA_STORAGE_ERROR && !this.storageFailing) {
+        this.storageFailing = true;
+        this.report('error', `appends to ${this.topic}-${this.index} fail in ${this.log.dir.path}, answered KAFKA_STORAGE_ERROR until one succeeds: ${(error as Error).message}`);
+      }
+      throw error;
+    }
+    if (this.storageFailing) {
+      this.storageFailing = false;
+      this.report('info', `appends to ${this.topic}-${this.index} succeed again`);
+    }
     this.maybeIncrementHighWatermark();
     for (const listener of this.appendListeners) listener(records.length);
     return info;

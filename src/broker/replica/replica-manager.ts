@@ -1,6 +1,6 @@
 import type { LogManager } from '../../../storage/log/log-manager.js';
 import type { LogConfig } from '../../../storage/config/log-config.js';
-import { Partition } from './partition.js';
+import { Partition, type BrokerLog } from './partition.js';
 
 /**
  * The partitions this broker hosts, and the place fetches wait for data
@@ -15,6 +15,7 @@ export class ReplicaManager {
   constructor(
     private readonly logManager: LogManager,
     readonly brokerId: number,
+    private readonly log: BrokerLog = () => {},
   ) {}
 
   getPartition(topic: string, index: number): Partition | undefined {
@@ -32,7 +33,7 @@ export class ReplicaManager {
     if (existing) return existing;
     const log = await this.logManager.getOrCreateLog(topic, index, overrides);
     log.config = config;
-    const partition = new Partition(topic, index, log, replicas, this.brokerId);
+    const partition = new Partition(topic, index, log, replicas, this.brokerId, this.log);
     this.partitions.set(key, partition);
     return partition;
   }
