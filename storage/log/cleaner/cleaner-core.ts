@@ -10,6 +10,7 @@ import { emptyCleanerStats, type CleanerStats } from './cleaner-stats.js';
 import { controlTypeOf, PendingTransactions, TransactionMarkers } from './cleaner-transactions.js';
 import { hashKey } from './key-hash.js';
 import { OffsetMap } from './offset-map.js';
+import { UncleanableBatches, type UncleanableBatch } from './uncleanable-batches.js';
 
 /** A reply and the buffers it moves to the other thread. */
 export interface Handled {
@@ -39,6 +40,12 @@ export class CleanerCore {
   /** The current segment's walk stopped (a batch at or past the end): its remaining chunks are ignored. */
   private segmentDone = false;
   private filter: FilterContext | undefined;
+  private uncleanable = new UncleanableBatches();
+  // A batch's keys, hashed, wait here until all its records have been read:
+  // a batch that cannot be read to its end puts none of them in the map.
+  private stagedHashes = new Int32Array(4 * 256);
+  private stagedOffsets = new Float64Array(256);
+  private staged = 0;
 
   constructor(options: CoreOptions) {
     this.map = new OffsetMap(options.dedupeBufferSize, options.dedupeBufferLoadFactor);
@@ -48,7 +55,7 @@ export class CleanerCore {
   handle(request: CleanerRequest): Handled {
     switch (request.op) {
       case 'beginMap':
-        this.beginMap(request.start, request.end);
+        this.beginMap(request.start, request.end, request.uncleanable);
         return { value: undefined, transfer: [] };
       case 'mapChunk': {
         const value: MapChunkReply = { chunk: request.chunk, ...this.mapChunk(Buffer.from(request.chunk, 0, request.length)) };
@@ -71,6 +78,7 @@ export class CleanerCore {
           markers: new TransactionMarkers(),
           lastBatchOfProducer: this.lastBatchOfProducer,
           upperBoundOffset: request.upperBoundOffset,
+          uncleanable: this.uncleanable,
           stats: this.stats,
         };
         return { value: undefined, transfer: [] };
@@ -82,13 +90,16 @@ export class CleanerCore {
       }
       case 'stats':
         return { value: { ...this.stats }, transfer: [] };
+      case 'uncleanableFound':
+        return { value: [...this.uncleanable.found], transfer: [] };
       case 'dispose':
         return { value: undefined, transfer: [] };
     }
   }
 
-  private beginMap(start: number, end: number): void {
+  private beginMap(start: number, end: number, uncleanable: readonly UncleanableBatch[]): void {
     this.map.clear();
+    this.uncleanable = new UncleanableBatches(uncleanable);
     this.pending = new PendingTransactions();
     this.lastBatchOfProducer = new Map();
     this.stats = emptyCleanerStats();
@@ -105,7 +116,8 @@ export class CleanerCore {
    * buildOffsetMap), and notes each producer's last batch. Dirty segments are
    * read from their start, so every batch of the first one is seen for the
    * producers' last batches. Stops when the map is full (`map.latestOffset`
-   * then says how far it got) or at a batch at or past the end.
+   * then says how far it got) or at a batch at or past the end. A batch whose
+   * records cannot be read maps no keys: it will be kept whole.
    */
   private mapChunk(chunk: Buffer): { more: boolean; full: boolean } {
     if (this.full || this.segmentDone) return { more: false, full: this.full };
@@ -125,24 +137,55 @@ export class CleanerCore {
       } else {
         const transactional = batch.isTransactional;
         if (transactional) pending.begin(producerId, batch.baseOffset);
-        for (const record of decodeRecords(batch, { verifyCrc: false })) {
-          stats.mapRecordsRead++;
-          if (record.key === null || record.offset < start) continue;
-          if (map.size + pending.size >= map.capacity) {
-            this.full = true;
-            return { more: false, full: true };
-          }
-          if (transactional) {
-            hashKey(record.key, this.hash);
-            pending.add(producerId, this.hash, record.offset);
-          } else {
-            map.put(record.key, record.offset);
+        if (this.stageKeys(batch)) {
+          const { stagedHashes, stagedOffsets } = this;
+          for (let i = 0; i < this.staged; i++) {
+            if (map.size + pending.size >= map.capacity) {
+              this.full = true;
+              return { more: false, full: true };
+            }
+            if (transactional) pending.add(producerId, stagedHashes, i * 4, stagedOffsets[i]!);
+            else map.putHash(stagedHashes, i * 4, stagedOffsets[i]!);
           }
         }
       }
       map.latestOffset = Math.max(map.latestOffset, batch.lastOffset);
     }
     return { more: true, full: false };
+  }
+
+  /**
+   * Hashes the keys of the batch's records from `start` on into the staging
+   * arrays; false, staging nothing, when its records cannot be read (or it is
+   * known not to be readable).
+   */
+  private stageKeys(batch: RecordBatchView): boolean {
+    this.staged = 0;
+    if (this.uncleanable.has(batch)) return false;
+    try {
+      for (const record of decodeRecords(batch, { verifyCrc: false })) {
+        this.stats.mapRecordsRead++;
+        if (record.key === null || record.offset < this.start) continue;
+        if (this.staged === this.stagedOffsets.length) this.growStaging();
+        hashKey(record.key, this.hash);
+        this.stagedHashes.set(this.hash, this.staged * 4);
+        this.stagedOffsets[this.staged++] = record.offset;
+      }
+      return true;
+    } catch (error) {
+      if (!this.uncleanable.noteUnreadable(batch, error)) throw error;
+      this.staged = 0;
+      return false;
+    }
+  }
+
+  private growStaging(): void {
+    const hashes = new Int32Array(this.stagedHashes.length * 2);
+    hashes.set(this.stagedHashes);
+    const offsets = new Float64Array(this.stagedOffsets.length * 2);
+    offsets.set(this.stagedOffsets);
+    this.stagedHashes = hashes;
+    this.stagedOffsets = offsets;
   }
 
   /** Where the cleaning ends: the mapped offsets, stopped before a transaction whose outcome is unknown (Kafka stops at the last stable offset). */

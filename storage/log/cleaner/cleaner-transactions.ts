@@ -52,8 +52,8 @@ export class PendingTransactions {
     }
   }
 
-  /** A key (hashed into `hash[0..3]`) written at `offset` by the producer's open transaction. */
-  add(producerId: number, hash: Int32Array, offset: number): void {
+  /** A key (hashed into `hashes[at..at+3]`) written at `offset` by the producer's open transaction. */
+  add(producerId: number, hashes: Int32Array, at: number, offset: number): void {
     const p = this.pending.get(producerId)!;
     if (p.count === p.offsets.length) {
       const hashes = new Int32Array(p.hashes.length * 2);
@@ -63,7 +63,8 @@ export class PendingTransactions {
       p.hashes = hashes;
       p.offsets = offsets;
     }
-    p.hashes.set(hash.subarray(0, 4), p.count * 4);
+    const to = p.count * 4;
+    for (let i = 0; i < 4; i++) p.hashes[to + i] = hashes[at + i]!;
     p.offsets[p.count++] = offset;
     this.entries++;
   }
