@@ -76,20 +76,14 @@ export class LevelStore {
   private async use<T>(writes: boolean, path: string, action: string, run: (db: Db) => Promise<T>): Promise<T> {
     for (;;) {
       if (this.closed) throw new StorageError('CLOSED', path, 'log directory used after close');
-      if (this.reopening) {
-        await this.reopening.catch(() => undefined);
-        continue;
+      if (!this.reopening && !this.needsReopen(writes)) break;
+      this.reopening ??= this.reopen().finally(() => (this.reopening = undefined));
+      try {
+        await this.reopening;
+      } catch (error) {
+        // The reopen this waited for failed: an operation that needed it fails with it, not tries again.
+        if (this.needsReopen(writes)) throw levelStorageError(error, path, action);
       }
-      if (!this.open || (writes && this.failure)) {
-        this.reopening = this.reopen().finally(() => (this.reopening = undefined));
-        try {
-          await this.reopening;
-        } catch (error) {
-          throw levelStorageError(error, path, action);
-        }
-        continue;
-      }
-      break;
     }
     const failuresBefore = this.failures;
     this.inFlight++;
@@ -108,6 +102,11 @@ export class LevelStore {
     } finally {
       if (--this.inFlight === 0) this.drained?.();
     }
+  }
+
+  /** Closed by a reopen that failed, or a write failed since the last open. */
+  private needsReopen(writes: boolean): boolean {
+    return !this.open || (writes && this.failure !== undefined);
   }
 
   private failed(error: StorageError): void {
