@@ -8,6 +8,7 @@ import { BatchOutput, filterBatch, type FilterContext } from './batch-filter.js'
 import type { CleanerRequest, CoreOptions, FilterChunkReply, FinishMapReply, MapChunkReply, SerializedError } from './cleaner-protocol.js';
 import { emptyCleanerStats, type CleanerStats } from './cleaner-stats.js';
 import { controlTypeOf, PendingTransactions, TransactionMarkers } from './cleaner-transactions.js';
+import { HashedOffsets } from './hashed-offsets.js';
 import { hashKey } from './key-hash.js';
 import { OffsetMap } from './offset-map.js';
 import { UncleanableBatches, type UncleanableBatch } from './uncleanable-batches.js';
@@ -41,11 +42,8 @@ export class CleanerCore {
   private segmentDone = false;
   private filter: FilterContext | undefined;
   private uncleanable = new UncleanableBatches();
-  // A batch's keys, hashed, wait here until all its records have been read:
-  // a batch that cannot be read to its end puts none of them in the map.
-  private stagedHashes = new Int32Array(4 * 256);
-  private stagedOffsets = new Float64Array(256);
-  private staged = 0;
+  /** A batch's keys wait here until all its records have been read: a batch that cannot be read to its end maps none. */
+  private readonly staged = new HashedOffsets(256);
 
   constructor(options: CoreOptions) {
     this.map = new OffsetMap(options.dedupeBufferSize, options.dedupeBufferLoadFactor);
@@ -138,14 +136,14 @@ export class CleanerCore {
         const transactional = batch.isTransactional;
         if (transactional) pending.begin(producerId, batch.baseOffset);
         if (this.stageKeys(batch)) {
-          const { stagedHashes, stagedOffsets } = this;
-          for (let i = 0; i < this.staged; i++) {
+          const { hashes, offsets, count } = this.staged;
+          for (let i = 0; i < count; i++) {
             if (map.size + pending.size >= map.capacity) {
               this.full = true;
               return { more: false, full: true };
             }
-            if (transactional) pending.add(producerId, stagedHashes, i * 4, stagedOffsets[i]!);
-            else map.putHash(stagedHashes, i * 4, stagedOffsets[i]!);
+            if (transactional) pending.add(producerId, hashes, i * 4, offsets[i]!);
+            else map.putHash(hashes, i * 4, offsets[i]!);
           }
         }
       }
@@ -160,32 +158,21 @@ export class CleanerCore {
    * known not to be readable).
    */
   private stageKeys(batch: RecordBatchView): boolean {
-    this.staged = 0;
+    this.staged.clear();
     if (this.uncleanable.has(batch)) return false;
     try {
       for (const record of decodeRecords(batch, { verifyCrc: false })) {
         this.stats.mapRecordsRead++;
         if (record.key === null || record.offset < this.start) continue;
-        if (this.staged === this.stagedOffsets.length) this.growStaging();
         hashKey(record.key, this.hash);
-        this.stagedHashes.set(this.hash, this.staged * 4);
-        this.stagedOffsets[this.staged++] = record.offset;
+        this.staged.add(this.hash, 0, record.offset);
       }
       return true;
     } catch (error) {
       if (!this.uncleanable.noteUnreadable(batch, error)) throw error;
-      this.staged = 0;
+      this.staged.clear();
       return false;
     }
-  }
-
-  private growStaging(): void {
-    const hashes = new Int32Array(this.stagedHashes.length * 2);
-    hashes.set(this.stagedHashes);
-    const offsets = new Float64Array(this.stagedOffsets.length * 2);
-    offsets.set(this.stagedOffsets);
-    this.stagedHashes = hashes;
-    this.stagedOffsets = offsets;
   }
 
   /** Where the cleaning ends: the mapped offsets, stopped before a transaction whose outcome is unknown (Kafka stops at the last stable offset). */
