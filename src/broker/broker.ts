@@ -12,7 +12,7 @@ import { TopicManager } from './metadata/topic-manager.js';
 import { TopicStore } from './metadata/topic-store.js';
 import { SocketServer } from './network/socket-server.js';
 import { FetchSessionCache } from './replica/fetch-session-cache.js';
-import { ReplicaManager } from './replica/replica-manager.js';
+import { ReplicaManager, type BrokerLog, type ReplicaManagerOptions } from './replica/replica-manager.js';
 
 export interface BrokerOptions {
   /** Where log lines go; stderr by default. */
@@ -62,7 +62,8 @@ export class Broker {
     try {
       const listener = config.listeners[0]!;
       const advertised = config.advertisedListeners[0]!;
-      const replicas = new ReplicaManager(logManager, brokerId, log);
+      const replicas = new ReplicaManager(logManager, replicaManagerOptions(config, brokerId, log));
+      replicas.startIsrExpiration();
       const endpoint: BrokerEndpoint = { nodeId: brokerId, host: '', port: 0, rack: null };
       const topics = new TopicManager(topicStore, replicas, config.topicDefaults, () => [brokerId], {
         numPartitions: config.int('num.partitions'),
@@ -123,12 +124,30 @@ export class Broker {
     this.stopping ??= (async () => {
       if (this.checkpointTimer) clearInterval(this.checkpointTimer);
       const closing = this.server.close();
-      this.context.replicas.wakeAll();
+      const replicasStopped = this.context.replicas.shutdown();
       const groupsStopped = this.context.groups?.shutdown();
       await closing;
+      await replicasStopped;
       await groupsStopped;
       await this.logManager.close();
     })();
     return this.stopping;
   }
+}
+
+function replicaManagerOptions(config: BrokerConfig, brokerId: number, log: BrokerLog): ReplicaManagerOptions {
+  return {
+    brokerId,
+    replicaLagTimeMaxMs: config.int('replica.lag.time.max.ms'),
+    numReplicaFetchers: config.int('num.replica.fetchers'),
+    fetcher: {
+      fetchMaxBytes: config.int('replica.fetch.max.bytes'),
+      responseMaxBytes: config.int('replica.fetch.response.max.bytes'),
+      maxWaitMs: config.int('replica.fetch.wait.max.ms'),
+      minBytes: config.int('replica.fetch.min.bytes'),
+      backoffMs: config.int('replica.fetch.backoff.ms'),
+      socketTimeoutMs: config.int('replica.socket.timeout.ms'),
+    },
+    log,
+  };
 }

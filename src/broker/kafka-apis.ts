@@ -6,13 +6,13 @@ import { ProtocolReader } from '../protocol/reader.js';
 import { compileMessage, type VersionCodec } from '../protocol/schema/compile.js';
 import { ProtocolWriter } from '../protocol/writer.js';
 import type { BrokerContext } from './broker-context.js';
-import type { ApiHandler } from './handlers/api-handler.js';
+import type { AnyApiHandler } from './handlers/api-handler.js';
 import { ResponseAllowance, ResponseMemory } from './network/response-memory.js';
 
 const API_VERSIONS_KEY = 18;
 
 interface CompiledApi {
-  handler: ApiHandler;
+  handler: AnyApiHandler;
   min: number;
   max: number;
   requests: Map<number, VersionCodec>;
@@ -34,7 +34,7 @@ export class KafkaApis {
   private readonly apiVersionsV0 = compileMessage(ApiVersionsResponse).get(0)!;
 
   constructor(
-    handlers: readonly ApiHandler[],
+    handlers: readonly AnyApiHandler[],
     private readonly context: BrokerContext,
   ) {
     for (const handler of handlers) {
@@ -65,7 +65,7 @@ export class KafkaApis {
     }
     const codec = api.requests.get(apiVersion)!;
     const reader = new ProtocolReader(frame);
-    const header = (codec.flexible ? this.headerV2 : this.headerV1).decode(reader) as { clientId: string | null };
+    const header = (codec.flexible ? this.headerV2 : this.headerV1).decode(reader);
     const body = codec.decode(reader);
     const response = await api.handler.handle(body, { apiVersion, correlationId, clientId: header.clientId, clientHost: `/${clientAddress}`, broker: this.context, responseMemory: allowance });
     if (response === null) return null;

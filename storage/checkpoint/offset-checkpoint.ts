@@ -1,9 +1,11 @@
 import { formatCheckpoint, parseCheckpoint, parseDecimal } from './checkpoint-format.js';
 
-/** The per-log-dir checkpoints keyed by partition: recovery point, log start offset, cleaner offset. */
+/** The per-log-dir checkpoints keyed by partition: recovery point, log start offset, cleaner offset, high watermark. */
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
 export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
+/** Each partition's high watermark, so a restarted replica never exposes more than was committed. */
+export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';
 
 const VERSION = 0;
 

@@ -84,3 +84,14 @@ export class CorruptSnapshotError extends Error {
     this.name = 'CorruptSnapshotError';
   }
 }
+
+/** A follower's append whose first batch starts below the log end (Kafka's UnexpectedAppendOffsetException): the replica must truncate first. */
+export class UnexpectedAppendOffsetError extends Error {
+  constructor(
+    readonly firstOffset: number,
+    readonly logEndOffset: number,
+  ) {
+    super(`a follower append starts at offset ${firstOffset}, below the log end offset ${logEndOffset}`);
+    this.name = 'UnexpectedAppendOffsetError';
+  }
+}

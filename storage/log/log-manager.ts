@@ -2,7 +2,7 @@ import { existsSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } 
 import { join } from 'node:path';
 import type { LogDirectory, StorageBackend } from '../backend/storage-backend.js';
 import { createBackend } from '../backend/index.js';
-import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, formatOffsetCheckpoint, parseOffsetCheckpoint, type TopicPartitionOffset } from '../checkpoint/offset-checkpoint.js';
+import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, REPLICATION_OFFSET_CHECKPOINT, formatOffsetCheckpoint, parseOffsetCheckpoint, type TopicPartitionOffset } from '../checkpoint/offset-checkpoint.js';
 import { LogConfig } from '../config/log-config.js';
 import { readCleanerCheckpoint, writeCleanerCheckpoint, type CleanerCheckpoints } from './cleaner/cleaner-checkpoint.js';
 import { LogCleaner } from './cleaner/log-cleaner.js';
@@ -67,6 +67,8 @@ export class LogManager {
   private flusher: NodeJS.Timeout | undefined;
   /** Each log's clean offset, from and to the cleaner-offset-checkpoint of its log dir. */
   private readonly cleanerOffsets = new Map<string, number>();
+  /** High watermarks from replication-offset-checkpoint, read at start. */
+  private readonly highWatermarks = new Map<string, number>();
   /** Compaction of the logs whose cleanup.policy includes compact; `cleaner.cleanNow()` runs one pass. */
   readonly cleaner: LogCleaner;
 
@@ -148,6 +150,7 @@ export class LogManager {
     const cleanShutdown = existsSync(marker);
     const recoveryPoints = await this.readCheckpoint(root, RECOVERY_POINT_CHECKPOINT);
     const startOffsets = await this.readCheckpoint(root, LOG_START_OFFSET_CHECKPOINT);
+    for (const [key, offset] of await this.readCheckpoint(root, REPLICATION_OFFSET_CHECKPOINT)) this.highWatermarks.set(key, offset);
     for (const [key, offset] of await readCleanerCheckpoint(root.dir)) this.cleanerOffsets.set(key, offset);
     for (const entry of readdirSync(root.path)) {
       if (!statSync(join(root.path, entry)).isDirectory()) continue;
@@ -174,6 +177,11 @@ export class LogManager {
 
   private configFor(overrides: Record<string, unknown> = {}): LogConfig {
     return LogConfig.from(overrides, this.defaults);
+  }
+
+  /** The high watermark replication-offset-checkpoint held for a log at start, if any (a replica restarts from it, not from its log end). */
+  checkpointedHighWatermark(topic: string, partition: number): number | undefined {
+    return this.highWatermarks.get(`${topic}-${partition}`);
   }
 
   getLog(topic: string, partition: number): Log | undefined {
@@ -222,7 +230,7 @@ export class LogManager {
     return deleted;
   }
 
-  /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint in every root. */
+  /** Writes recovery-point-offset-checkpoint, log-start-offset-checkpoint and replication-offset-checkpoint in every root. */
   async checkpoint(): Promise<void> {
     for (const root of this.roots) await this.checkpointRoot(root);
   }
@@ -230,14 +238,17 @@ export class LogManager {
   private async checkpointRoot(root: Root): Promise<void> {
     const points: TopicPartitionOffset[] = [];
     const starts: TopicPartitionOffset[] = [];
+    const highWatermarks: TopicPartitionOffset[] = [];
     for (const key of [...root.logs].sort()) {
       const { log } = this.logs.get(key)!;
       const [, topic, partition] = PARTITION_DIR.exec(key)!;
       points.push({ topic: topic!, partition: Number(partition), offset: log.recoveryPoint });
       starts.push({ topic: topic!, partition: Number(partition), offset: log.logStartOffset });
+      highWatermarks.push({ topic: topic!, partition: Number(partition), offset: log.highWatermark });
     }
     await root.dir.writeAtomically(RECOVERY_POINT_CHECKPOINT, Buffer.from(formatOffsetCheckpoint(points)));
     await root.dir.writeAtomically(LOG_START_OFFSET_CHECKPOINT, Buffer.from(formatOffsetCheckpoint(starts)));
+    await root.dir.writeAtomically(REPLICATION_OFFSET_CHECKPOINT, Buffer.from(formatOffsetCheckpoint(highWatermarks)));
   }
 
   /**

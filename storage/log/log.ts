@@ -4,13 +4,13 @@ import { TimestampType } from '../record/record-batch-layout.js';
 import { validateBatches } from '../record/record-batch-scan.js';
 import { decodeRecords } from '../record/record.js';
 import type { RecordBatchView } from '../record/record-batch-view.js';
-import { recoverInterruptedSwaps } from './cleaner/swap-recovery.js';
-import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, logFileName, parseLogFileName, parseSegmentFileName, parseSnapshotFileName, segmentFileNames, SWAP_SUFFIX, TIME_INDEX_SUFFIX } from './log-file-names.js';
-import { CorruptSnapshotError, InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError } from './log-errors.js';
-import { ProducerSnapshots } from './producer-snapshot.js';
-import { LeaderEpochCache } from './leader-epoch-cache.js';
-import { ProducerStateManager } from './producer-state.js';
+import { CLEANED_SUFFIX, DELETED_SUFFIX, segmentFileNames, SWAP_SUFFIX } from './log-file-names.js';
+import { InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError, UnexpectedAppendOffsetError } from './log-errors.js';
+import type { LeaderEpochCache } from './leader-epoch-cache.js';
+import { type LoadedLog, type LogLoadSettings, logLoadSettings, LogLoader, type OpenLogOptions, rebuildProducerState } from './log-loader.js';
 import { LogSegment } from './log-segment.js';
+import type { ProducerSnapshots } from './producer-snapshot.js';
+import type { ProducerStateManager } from './producer-state.js';
 
 export interface AppendInfo {
   baseOffset: number;
@@ -26,20 +26,7 @@ export interface FetchData {
   firstOffset: number;
 }
 
-export interface OpenLogOptions {
-  /** The offset up to which the log is known flushed (recovery-point-offset-checkpoint). */
-  recoveryPoint?: number;
-  logStartOffset?: number;
-  /** False after a crash: segments past the recovery point are re-validated. */
-  cleanShutdown?: boolean;
-  /** Where warnings go (truncations, foreign files); console.warn by default. */
-  warn?: (message: string) => void;
-  now?: () => number;
-  /** producer.id.expiration.ms: idempotent producers idle this long are forgotten (default one day, as Kafka). */
-  producerIdExpirationMs?: number;
-}
-
-const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
+export type { OpenLogOptions } from './log-loader.js';
 
 const MAX_RELATIVE_OFFSET = 2 ** 31 - 1;
 
@@ -57,9 +44,6 @@ export class Log {
   private appendTail: Promise<unknown> = Promise.resolve();
   /** Appends started on the asynchronous path and not yet settled: while any is, the next one queues behind. */
   private appendsInFlight = 0;
-  /** Idempotent producers' epochs and recent sequence numbers, persisted in `.snapshot` files. */
-  readonly producerState = new ProducerStateManager();
-  private readonly snapshots: ProducerSnapshots;
   /** How many flushes ran (group commit makes this far fewer than durable appends). */
   flushCount = 0;
   private lastFlushMs: number;
@@ -80,100 +64,38 @@ export class Log {
   private readsDrained: (() => void) | undefined;
   private swapping: Promise<void> | undefined;
 
-  private constructor(
-    readonly dir: LogDirectory,
-    public config: LogConfig,
-    private segments: LogSegment[],
-    public logStartOffset: number,
-    public recoveryPoint: number,
-    private readonly now: () => number,
-    /** Leader epochs and the offsets they started at (leader-epoch-checkpoint). */
-    readonly leaderEpochs: LeaderEpochCache,
-    private readonly warn: (message: string) => void,
-    readonly producerIdExpirationMs: number,
-  ) {
-    this.lastFlushMs = now();
-    this.snapshots = new ProducerSnapshots(dir);
+  readonly dir: LogDirectory;
+  config: LogConfig;
+  private readonly segments: LogSegment[];
+  logStartOffset: number;
+  recoveryPoint: number;
+  /** Leader epochs and the offsets they started at (leader-epoch-checkpoint). */
+  readonly leaderEpochs: LeaderEpochCache;
+  /** Idempotent producers' epochs and recent sequence numbers, persisted in `.snapshot` files. */
+  readonly producerState: ProducerStateManager;
+  private readonly snapshots: ProducerSnapshots;
+  private readonly now: () => number;
+  readonly producerIdExpirationMs: number;
+
+  private constructor(dir: LogDirectory, config: LogConfig, loaded: LoadedLog, private readonly settings: LogLoadSettings) {
+    this.dir = dir;
+    this.config = config;
+    this.segments = loaded.segments;
+    this.logStartOffset = loaded.logStartOffset;
+    this.recoveryPoint = loaded.recoveryPoint;
+    this.leaderEpochs = loaded.leaderEpochs;
+    this.producerState = loaded.producerState;
+    this.snapshots = loaded.snapshots;
+    this.now = settings.now;
+    this.producerIdExpirationMs = settings.producerIdExpirationMs;
+    this.lastFlushMs = this.now();
+    this.highWatermark = this.logEndOffset;
   }
 
+  /** Opens a log directory: LogLoader recovers it as its files left it, then the Log runs it. */
   static async open(dir: LogDirectory, config: LogConfig, options: OpenLogOptions = {}): Promise<Log> {
-    const warn = options.warn ?? ((m: string) => console.warn(m));
-    const now = options.now ?? Date.now;
-    await recoverInterruptedSwaps(dir, config, warn); // .cleaned/.swap files of a compaction a crash interrupted
-    const names = await dir.list();
-    const present = new Set(names);
-    const bases: number[] = [];
-    for (const name of names) {
-      const base = parseLogFileName(name);
-      if (base !== undefined) bases.push(base);
-      else if (name.endsWith(DELETED_SUFFIX)) await dir.delete(name); // a deletion a crash interrupted
-      else if (name.endsWith(INDEX_SUFFIX) || name.endsWith(TIME_INDEX_SUFFIX)) {
-        const file = parseSegmentFileName(name);
-        if (file && !present.has(logFileName(file.baseOffset))) {
-          // Kafka deletes these too: an index whose segment is gone would be reused by a new segment at that base.
-          warn(`${dir.path}: deleting orphaned index file ${name}, which has no log file`);
-          await dir.delete(name);
-        }
-      } else if (!/checkpoint$/.test(name) && parseSnapshotFileName(name) === undefined) {
-        warn(`${dir.path}: ignoring unexpected file ${name}`);
-      }
-    }
-    bases.sort((a, b) => a - b);
-    const recoveryPoint = options.recoveryPoint ?? 0;
-    const segments: LogSegment[] = [];
-    for (const [i, base] of bases.entries()) {
-      const segment = await LogSegment.open(dir, base, config, false);
-      const nextBase = bases[i + 1] ?? Number.MAX_SAFE_INTEGER;
-      if (options.cleanShutdown === false && nextBase > recoveryPoint) {
-        const cut = await segment.recover();
-        if (cut > 0) warn(`${dir.path}: recovery truncated ${cut} bytes of torn or corrupt data from segment ${base} at offset ${segment.nextOffset}`);
-      } else {
-        await segment.loadTailState();
-      }
-      segments.push(segment);
-    }
-    const logStartOffset = options.logStartOffset ?? bases[0] ?? 0;
-    if (segments.length === 0) segments.push(await LogSegment.open(dir, logStartOffset, config, true));
-    const epochs = await LeaderEpochCache.load(dir);
-    const log = new Log(dir, config, segments, logStartOffset, recoveryPoint, now, epochs, warn, options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS);
-    await epochs.truncateFromEnd(log.logEndOffset); // epochs whose data recovery cut
-    log.recoveryPoint = Math.min(recoveryPoint, log.logEndOffset);
-    log.highWatermark = log.logEndOffset;
-    await log.rebuildProducerState(options.cleanShutdown !== false);
-    return log;
-  }
-
-  /**
-   * Loads the newest producer snapshot at or below the log end offset and
-   * replays the batch headers after it. Snapshots past the end (data a
-   * recovery or truncation cut) and corrupt ones (with a warning) are deleted.
-   * Without a snapshot, a clean shutdown replays the last two segments (as
-   * Kafka does, not to scan a whole log written before snapshots existed),
-   * anything else the whole log.
-   */
-  private async rebuildProducerState(cleanShutdown: boolean): Promise<void> {
-    const end = this.logEndOffset;
-    await this.snapshots.deleteWhere((offset) => offset > end);
-    this.producerState.clear();
-    let from: number | undefined;
-    for (const offset of (await this.snapshots.offsets()).reverse()) {
-      try {
-        this.producerState.load(await this.snapshots.read(offset), this.now(), this.producerIdExpirationMs);
-        from = offset;
-        break;
-      } catch (error) {
-        if (!(error instanceof CorruptSnapshotError)) throw error;
-        this.warn(`${error.message}; deleting it and rebuilding producer state from the log`);
-        await this.snapshots.delete(offset);
-      }
-    }
-    from ??= cleanShutdown ? this.segments[Math.max(0, this.segments.length - 2)]!.baseOffset : this.segments[0]!.baseOffset;
-    for (const segment of this.segments) {
-      if (segment.nextOffset <= from) continue;
-      for await (const header of segment.headersFrom(Math.max(from, segment.baseOffset))) {
-        if (header.baseOffset >= from) this.producerState.update(header);
-      }
-    }
+    const settings = logLoadSettings(options);
+    return new Log(dir, config, await new LogLoader(dir, config, settings).load(), settings);
   }
 
   private get active(): LogSegment {
@@ -269,6 +191,40 @@ export class Log {
     this.appended(batches);
     if (this.flushDue(now)) await this.syncTo();
     return info;
+  }
+
+  /**
+   * Appends a leader's batches as a follower: offsets, leader epochs and
+   * timestamps stay as the leader wrote them (nothing is rewritten), and each
+   * new leader epoch met is recorded in the leader-epoch cache. Batches must
+   * start at or after the log end (a compacted leader's log may skip offsets)
+   * and follow one another.
+   */
+  appendAsFollower(records: Buffer): Promise<AppendInfo> {
+    const run = this.appendsInFlight > 0 ? this.appendTail.then(() => this.appendAsFollowerNow(records)) : this.appendAsFollowerNow(records);
+    return this.inFlight(run);
+  }
+
+  private async appendAsFollowerNow(records: Buffer): Promise<AppendInfo> {
+    const batches = validateBatches(records);
+    const end = this.logEndOffset;
+    if (batches.length === 0) return { baseOffset: end, lastOffset: end - 1, logAppendTimeMs: -1 };
+    let next = end;
+    let maxTimestamp = -1;
+    for (const batch of batches) {
+      if (batch.baseOffset < next) throw new UnexpectedAppendOffsetError(batch.baseOffset, next);
+      next = batch.nextOffset;
+      maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp);
+    }
+    const now = this.now();
+    if (this.rollDue(records.length, next - 1, maxTimestamp, now)) await this.roll();
+    for (const batch of batches) {
+      if (batch.partitionLeaderEpoch > this.leaderEpochs.latestEpoch) await this.leaderEpochs.assign(batch.partitionLeaderEpoch, batch.baseOffset);
+    }
+    await this.active.append(records, batches);
+    this.appended(batches);
+    if (this.flushDue(now)) await this.syncTo();
+    return { baseOffset: batches[0]!.baseOffset, lastOffset: next - 1, logAppendTimeMs: -1 };
   }
 
   private appended(batches: readonly RecordBatchView[]): void {
@@ -387,7 +343,7 @@ export class Log {
     if (offset < this.logStartOffset || offset > this.logEndOffset) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
     while (this.segments.length > 1 && this.active.baseOffset >= offset) await this.deleteSegment(this.segments.pop()!);
     await this.active.truncateTo(offset);
-    await this.rebuildProducerState(false);
+    await rebuildProducerState(this.producerState, this.snapshots, this.segments, false, this.settings);
     await this.leaderEpochs.truncateFromEnd(this.logEndOffset);
     this.highWatermark = Math.min(this.highWatermark, this.logEndOffset);
     this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
@@ -587,7 +543,7 @@ export class Log {
    * are renamed `.swap`; the replaced segments' files are renamed `.deleted`
    * (removed after file.delete.delay.ms); the `.swap` files take their final
    * names. A crash at any point is finished or undone by the next open (see
-   * cleaner/swap-recovery.ts). Reads wait while the files are renamed.
+   * LogLoader, log-loader.ts). Reads wait while the files are renamed.
    */
   async replaceSegments(replaced: readonly LogSegment[], cleanedBaseOffset: number): Promise<void> {
     if (!this.cleaning) throw new Error('replaceSegments runs inside runCleaning');

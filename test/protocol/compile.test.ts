@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { ApiVersionsRequest, ApiVersionsResponse, RequestHeader } from '../../src/protocol/messages/index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { ApiVersionsRequest, ApiVersionsResponse, MetadataResponse, ProduceRequest, ProduceResponse, RequestHeader } from '../../src/protocol/messages/index.js';
 import { ProtocolError } from '../../src/protocol/protocol-error.js';
 import { ProtocolReader } from '../../src/protocol/reader.js';
 import { compileMessage } from '../../src/protocol/schema/compile.js';
+import type { MessageData, MessageInput } from '../../src/protocol/schema/message-types.js';
 import { field, message } from '../../src/protocol/schema/schema.js';
 import { ProtocolWriter } from '../../src/protocol/writer.js';
 
@@ -81,5 +82,49 @@ describe('compiled message codecs', () => {
     expect(() => encode(schema.get(0)!, { kept: 5 })).toThrow(/TestRequest.Kept cannot be sent in TestRequest v0/);
     expect(encode(schema.get(0)!, { kept: 0, dropped: 9 }).length).toBe(0);
     expect([...encode(schema.get(1)!, { kept: 5, dropped: 9 })]).toEqual([0, 0, 0, 5, 0, 0, 0, 9]);
+  });
+});
+
+// The value types come from the definitions; these checks fail the type-check (npm test runs
+// tsc first) as well as the run.
+describe('message types derived from definitions', () => {
+  it('types a decoded request with every field, null where some version allows it', () => {
+    const codec = compileMessage(ProduceRequest).get(9)!;
+    const records = Buffer.from([1, 2, 3]);
+    const w = new ProtocolWriter();
+    codec.encode(w, { transactionalId: null, acks: -1, timeoutMs: 30_000, topicData: [{ name: 't', partitionData: [{ index: 0, records }] }] });
+    const decoded = codec.decode(new ProtocolReader(w.toBuffer()));
+    expectTypeOf(decoded).toEqualTypeOf<{
+      transactionalId: string | null;
+      acks: number;
+      timeoutMs: number;
+      topicData: Array<{ name: string; partitionData: Array<{ index: number; records: Buffer | null }> }>;
+    }>();
+    expectTypeOf<MessageData<typeof ProduceRequest>>().toEqualTypeOf(decoded);
+    expect(decoded.topicData[0]!.partitionData[0]!.records).toEqual(records);
+  });
+
+  it('lets an encoder input leave out what the encoder defaults, and refuses unknown names', () => {
+    const codec = compileMessage(ProduceResponse, { strict: false }).get(11)!;
+    const partition = { index: 0, errorCode: 0, baseOffset: 5 };
+    const input: MessageInput<typeof ProduceResponse> = { responses: [{ name: 't', partitionResponses: [partition] }] };
+    const w = new ProtocolWriter();
+    codec.encode(w, input);
+    const decoded = compileMessage(ProduceResponse).get(11)!.decode(new ProtocolReader(w.toBuffer()));
+    expect(decoded.responses[0]!.partitionResponses[0]).toMatchObject({ ...partition, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: null });
+    expect(decoded.throttleTimeMs).toBe(0);
+
+    const misspelled = new ProtocolWriter();
+    // @ts-expect-error throttleTime is not a field of ProduceResponse
+    codec.encode(misspelled, { responses: [], throttleTime: 9 });
+    expect(compileMessage(ProduceResponse).get(11)!.decode(new ProtocolReader(misspelled.toBuffer())).throttleTimeMs).toBe(0);
+  });
+
+  it('requires a nullable field whose null default some version refuses', () => {
+    const codec = compileMessage(MetadataResponse, { strict: false }).get(9)!;
+    // Topic names are nullable only from v12, so leaving one out fails before it.
+    // @ts-expect-error name is required
+    expect(() => codec.encode(new ProtocolWriter(), { brokers: [], topics: [{ errorCode: 0, partitions: [] }] })).toThrow(ProtocolError);
+    expect(encode(codec, { brokers: [], topics: [{ errorCode: 0, name: 't', partitions: [] }] }).length).toBeGreaterThan(0);
   });
 });

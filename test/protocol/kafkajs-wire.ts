@@ -31,7 +31,7 @@ export function roundTrip(schema: MessageSchema, version: number, bytes: Buffer)
   return value;
 }
 
-export function encode(schema: MessageSchema, version: number, value: unknown): Buffer {
+export function encode(schema: MessageSchema, version: number, value: Record<string, unknown>): Buffer {
   const w = new ProtocolWriter();
   compileMessage(schema).get(version)!.encode(w, value);
   return w.toBuffer();

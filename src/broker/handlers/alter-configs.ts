@@ -1,28 +1,23 @@
 import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
 import { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages/alter-configs.js';
+import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
 import { validateTopicName } from '../metadata/topic-manager.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 import { ResourceType, checkBrokerResource } from './describe-configs.js';
 
-interface AlterResource {
-  resourceType: number;
-  resourceName: string;
-  configs: Array<{ name: string; value: string | null }>;
-}
-
 /**
  * AlterConfigs: replaces a topic's config overrides with the given set (keys
  * left out return to the broker's or Kafka's default), validated first and
  * applied to the topic's open logs. Broker settings are static here.
  */
-export const alterConfigsHandler: ApiHandler = {
+export const alterConfigsHandler: ApiHandler<typeof AlterConfigsRequest, typeof AlterConfigsResponse> = {
   request: AlterConfigsRequest,
   response: AlterConfigsResponse,
-  handle(request: any, ctx: RequestContext) {
-    const validateOnly = request.validateOnly === true;
-    const responses = (request.resources as AlterResource[]).map((resource) => {
+  handle(request, ctx) {
+    const validateOnly = request.validateOnly;
+    const responses = request.resources.map((resource): Item<MessageInput<typeof AlterConfigsResponse>['responses']> => {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
       try {
         const topic = alterableTopic(resource.resourceType, resource.resourceName, ctx.broker);

@@ -1,3 +1,4 @@
+import type { MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { MessageSchema } from '../../protocol/schema/schema.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { ResponseAllowance } from '../network/response-memory.js';
@@ -16,14 +17,30 @@ export interface RequestContext {
 
 /**
  * One Kafka API: its request and response definitions and the function that
- * answers a decoded request with a response body. Returning `null` sends no
+ * answers a decoded request with a response body, both typed by the
+ * definitions. The response is encoded leniently (fields a version lacks are
+ * left out), so one body serves every version. Returning `null` sends no
  * response (Produce with acks=0).
  */
-export interface ApiHandler<Req = any, Res = any> {
+export interface ApiHandler<Req extends MessageSchema, Res extends MessageSchema> extends HandlerVersions {
+  readonly request: Req;
+  readonly response: Res;
+  handle(request: MessageData<Req>, context: RequestContext): Promise<MessageInput<Res> | null> | MessageInput<Res> | null;
+}
+
+/**
+ * Any handler, as the broker's list holds them. KafkaApis decodes each request
+ * with the handler's own definition, so what it passes is what the handler's
+ * types say, though the list cannot show it.
+ */
+export interface AnyApiHandler extends HandlerVersions {
   readonly request: MessageSchema;
   readonly response: MessageSchema;
+  handle(request: Record<string, unknown>, context: RequestContext): Promise<Record<string, unknown> | null> | Record<string, unknown> | null;
+}
+
+interface HandlerVersions {
   /** Versions advertised by ApiVersions; the definitions' range unless narrowed. */
   readonly minVersion?: number;
   readonly maxVersion?: number;
-  handle(request: Req, context: RequestContext): Promise<Res | null> | Res | null;
 }

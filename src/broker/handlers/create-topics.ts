@@ -1,18 +1,14 @@
 import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
 import { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js';
+import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { CreateTopicRequest } from '../metadata/topic-manager.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 import { describeTopicConfigs } from './config-describe.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 
-interface CreatableTopic {
-  name: string;
-  numPartitions: number;
-  replicationFactor: number;
-  assignments: Array<{ partitionIndex: number; brokerIds: number[] }>;
-  configs: Array<{ name: string; value: string | null }>;
-}
+type CreatableTopic = Item<MessageData<typeof CreateTopicsRequest>['topics']>;
+type CreatableTopicResult = Item<MessageInput<typeof CreateTopicsResponse>['topics']>;
 
 /**
  * CreateTopics: creates each topic (or only checks it, with validateOnly).
@@ -20,31 +16,31 @@ interface CreatableTopic {
  * default.replication.factor. From v5 the answer carries the resolved
  * partition count, replication factor and every config of the topic; v7 adds its id.
  */
-export const createTopicsHandler: ApiHandler = {
+export const createTopicsHandler: ApiHandler<typeof CreateTopicsRequest, typeof CreateTopicsResponse> = {
   request: CreateTopicsRequest,
   response: CreateTopicsResponse,
-  async handle(request: any, ctx: RequestContext) {
-    const topics = request.topics as CreatableTopic[];
+  async handle(request, ctx) {
+    const topics = request.topics;
     const counts = new Map<string, number>();
     for (const t of topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const duplicates = [...counts].filter(([, n]) => n > 1).map(([name]) => name);
-    const results = [];
+    const results: CreatableTopicResult[] = [];
     for (const topic of topics) {
       if (duplicates.includes(topic.name)) {
         results.push(failed(topic.name, ErrorCode.INVALID_REQUEST, `Create topics request from client \`${ctx.clientId ?? ''}\` contains multiple entries for the following topics: ${duplicates.join(',')}`));
         continue;
       }
-      results.push(await createOne(topic, request.validateOnly === true, ctx));
+      results.push(await createOne(topic, request.validateOnly, ctx));
     }
     return { throttleTimeMs: 0, topics: results };
   },
 };
 
-function failed(name: string, errorCode: number, errorMessage: string | null): any {
+function failed(name: string, errorCode: number, errorMessage: string | null): CreatableTopicResult {
   return { name, topicId: ZERO_UUID, errorCode, errorMessage, topicConfigErrorCode: ErrorCode.NONE, numPartitions: -1, replicationFactor: -1, configs: null };
 }
 
-async function createOne(topic: CreatableTopic, validateOnly: boolean, ctx: RequestContext): Promise<any> {
+async function createOne(topic: CreatableTopic, validateOnly: boolean, ctx: RequestContext): Promise<CreatableTopicResult> {
   const broker = ctx.broker;
   const nulls = topic.configs.filter((c) => c.value === null).map((c) => c.name);
   if (nulls.length > 0) return failed(topic.name, ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${nulls.join(',')}`);
@@ -67,7 +63,7 @@ async function createOne(topic: CreatableTopic, validateOnly: boolean, ctx: Requ
       topicConfigErrorCode: ErrorCode.NONE,
       numPartitions: replicas.length,
       replicationFactor: replicas[0]?.length ?? -1,
-      configs: describeTopicConfigs(configs, config, broker.config).map((c) => ({
+      configs: describeTopicConfigs(configs, config, broker.config).map((c): Item<CreatableTopicResult['configs']> => ({
         name: c.name,
         value: c.value,
         readOnly: c.readOnly,

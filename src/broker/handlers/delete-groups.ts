@@ -1,15 +1,16 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DeleteGroupsRequest, DeleteGroupsResponse } from '../../protocol/messages/delete-groups.js';
+import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 /** DeleteGroups: removes empty groups and their offsets (NON_EMPTY_GROUP while members remain). */
-export const deleteGroupsHandler: ApiHandler = {
+export const deleteGroupsHandler: ApiHandler<typeof DeleteGroupsRequest, typeof DeleteGroupsResponse> = {
   request: DeleteGroupsRequest,
   response: DeleteGroupsResponse,
-  async handle(request: any, ctx: RequestContext) {
-    const names = request.groupsNames as string[];
+  async handle(request, ctx) {
+    const names = request.groupsNames;
     const groups = ctx.broker.groups;
-    const results = groups ? await groups.deleteGroups(names) : names.map((groupId) => ({ groupId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }));
+    const results = groups ? await groups.deleteGroups(names) : names.map((groupId): Item<MessageInput<typeof DeleteGroupsResponse>['results']> => ({ groupId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }));
     return { throttleTimeMs: 0, results };
   },
 };

@@ -1,6 +1,9 @@
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { DeleteRecordsRequest, DeleteRecordsResponse } from '../../protocol/messages/delete-records.js';
+import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
+
+type TopicResult = Item<MessageInput<typeof DeleteRecordsResponse>['topics']>;
 
 /** The offset meaning "up to the high watermark". */
 const HIGH_WATERMARK = -1;
@@ -10,13 +13,13 @@ const HIGH_WATERMARK = -1;
  * offset (-1: the high watermark); whole segments below it are removed. The
  * answer's low watermark is the new log start offset.
  */
-export const deleteRecordsHandler: ApiHandler = {
+export const deleteRecordsHandler: ApiHandler<typeof DeleteRecordsRequest, typeof DeleteRecordsResponse> = {
   request: DeleteRecordsRequest,
   response: DeleteRecordsResponse,
-  async handle(request: any, ctx: RequestContext) {
-    const topics = [];
-    for (const topic of request.topics as Array<{ name: string; partitions: Array<{ partitionIndex: number; offset: number }> }>) {
-      const partitions = [];
+  async handle(request, ctx) {
+    const topics: TopicResult[] = [];
+    for (const topic of request.topics) {
+      const partitions: Item<TopicResult['partitions']>[] = [];
       for (const p of topic.partitions) partitions.push({ partitionIndex: p.partitionIndex, ...(await deleteBefore(ctx, topic.name, p.partitionIndex, p.offset)) });
       topics.push({ name: topic.name, partitions });
     }

@@ -1,32 +1,31 @@
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messages/delete-topics.js';
+import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 
-interface Wanted {
-  name: string | null;
-  topicId: Buffer;
-}
+type Wanted = Item<MessageData<typeof DeleteTopicsRequest>['topics']>;
+type TopicResult = Item<MessageInput<typeof DeleteTopicsResponse>['responses']>;
 
 /**
  * DeleteTopics: removes topics with their partitions' logs. v1-5 name topics;
  * v6 names them or gives their ids (one or the other). delete.topic.enable=false
  * refuses every deletion (TOPIC_DELETION_DISABLED; INVALID_REQUEST before v3, as Kafka).
  */
-export const deleteTopicsHandler: ApiHandler = {
+export const deleteTopicsHandler: ApiHandler<typeof DeleteTopicsRequest, typeof DeleteTopicsResponse> = {
   request: DeleteTopicsRequest,
   response: DeleteTopicsResponse,
-  async handle(request: any, ctx: RequestContext) {
-    const wanted: Wanted[] = ctx.apiVersion >= 6 ? (request.topics as Wanted[]) : (request.topicNames as string[]).map((name) => ({ name, topicId: ZERO_UUID }));
+  async handle(request, ctx) {
+    const wanted: Wanted[] = ctx.apiVersion >= 6 ? request.topics : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
     const broker = ctx.broker;
     const enabled = broker.config.bool('delete.topic.enable');
     const seen = new Set<string>();
-    const responses = [];
+    const responses: TopicResult[] = [];
     for (const w of wanted) {
       const byId = w.topicId !== undefined && w.topicId !== null && !w.topicId.equals(ZERO_UUID);
-      const result = { name: w.name, topicId: byId ? w.topicId : ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null as string | null };
+      const result: TopicResult = { name: w.name, topicId: byId ? w.topicId : ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null };
       const fail = (errorCode: number, errorMessage: string) => responses.push({ ...result, errorCode, errorMessage });
       if (w.name !== null && byId) {
         fail(ErrorCode.INVALID_REQUEST, 'You may not specify both topic name and topic id.');

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/messages/describe-cluster.js';
+import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 const BROKERS = 1;
@@ -11,12 +12,12 @@ const NO_AUTHORIZED_OPERATIONS = -2147483648;
 const CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12];
 
 /** DescribeCluster (KIP-700): the cluster id, the controller and the live brokers. */
-export const describeClusterHandler: ApiHandler = {
+export const describeClusterHandler: ApiHandler<typeof DescribeClusterRequest, typeof DescribeClusterResponse> = {
   request: DescribeClusterRequest,
   response: DescribeClusterResponse,
-  handle(request: any, ctx: RequestContext) {
+  handle(request, ctx) {
     const broker = ctx.broker;
-    const endpointType = ctx.apiVersion >= 1 ? (request.endpointType as number) : BROKERS;
+    const endpointType = ctx.apiVersion >= 1 ? request.endpointType : BROKERS;
     const base = { throttleTimeMs: 0, endpointType, clusterId: broker.clusterId, clusterAuthorizedOperations: NO_AUTHORIZED_OPERATIONS };
     if (endpointType !== BROKERS) {
       return { ...base, errorCode: UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `The broker does not support endpoint type ${endpointType}; ask a controller for controllers`, controllerId: -1, brokers: [] };
@@ -26,7 +27,7 @@ export const describeClusterHandler: ApiHandler = {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       controllerId: broker.controllerId(),
-      brokers: broker.liveBrokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: broker.liveBrokers().map((b): Item<MessageInput<typeof DescribeClusterResponse>['brokers']> => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       // Without an authorizer every operation is allowed, and Kafka reports them all.
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS.reduce((bits, op) => bits | (1 << op), 0) : NO_AUTHORIZED_OPERATIONS,
     };

@@ -1,5 +1,6 @@
 import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
 import { DescribeConfigsRequest, DescribeConfigsResponse } from '../../protocol/messages/describe-configs.js';
+import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import { validateTopicName } from '../metadata/topic-manager.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
@@ -13,23 +14,20 @@ export const ResourceType = {
   BROKER_LOGGER: 8,
 } as const;
 
-interface Resource {
-  resourceType: number;
-  resourceName: string;
-  configurationKeys: string[] | null;
-}
+type Resource = Item<MessageData<typeof DescribeConfigsRequest>['resources']>;
+type ResourceResult = Item<MessageInput<typeof DescribeConfigsResponse>['results']>;
 
 /**
  * DescribeConfigs: a topic's configs (its overrides, the broker's topic
  * defaults, Kafka's defaults) or the broker's own settings, with their sources,
  * synonyms, types and documentation as asked.
  */
-export const describeConfigsHandler: ApiHandler = {
+export const describeConfigsHandler: ApiHandler<typeof DescribeConfigsRequest, typeof DescribeConfigsResponse> = {
   request: DescribeConfigsRequest,
   response: DescribeConfigsResponse,
-  handle(request: any, ctx: RequestContext) {
-    const options = { includeSynonyms: request.includeSynonyms === true, includeDocumentation: request.includeDocumentation === true };
-    const results = (request.resources as Resource[]).map((resource) => {
+  handle(request, ctx) {
+    const options = { includeSynonyms: request.includeSynonyms, includeDocumentation: request.includeDocumentation };
+    const results = request.resources.map((resource): ResourceResult => {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
       try {
         const configs = describe(resource, ctx.broker, { ...options, keys: resource.configurationKeys });

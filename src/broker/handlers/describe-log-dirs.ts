@@ -2,26 +2,23 @@ import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeLogDirsRequest, DescribeLogDirsResponse } from '../../protocol/messages/describe-log-dirs.js';
+import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
-interface PartitionEntry {
-  partitionIndex: number;
-  partitionSize: number;
-  offsetLag: number;
-  isFutureKey: boolean;
-}
+type LogDirResult = Item<MessageInput<typeof DescribeLogDirsResponse>['results']>;
+type PartitionEntry = Item<Item<LogDirResult['topics']>['partitions']>;
 
 /**
  * DescribeLogDirs: each directory of log.dirs with the partitions it holds
  * and their sizes (all of them, or those asked for), and from v4 the disk's
  * total and usable bytes. A directory that cannot be read reports KAFKA_STORAGE_ERROR.
  */
-export const describeLogDirsHandler: ApiHandler = {
+export const describeLogDirsHandler: ApiHandler<typeof DescribeLogDirsRequest, typeof DescribeLogDirsResponse> = {
   request: DescribeLogDirsRequest,
   response: DescribeLogDirsResponse,
-  handle(request: any, ctx: RequestContext) {
+  handle(request, ctx) {
     const broker = ctx.broker;
-    const asked = request.topics as Array<{ topic: string; partitions: number[] }> | null;
+    const asked = request.topics;
     // topic → partitions wanted (null: all of them).
     const wanted = new Map<string, Set<number> | null>();
     if (asked === null) for (const t of broker.topics.all()) wanted.set(t.name, null);
@@ -47,7 +44,7 @@ export const describeLogDirsHandler: ApiHandler = {
         topics.set(name, list);
       }
     }
-    const results = broker.config.logDirs.map((dir) => {
+    const results = broker.config.logDirs.map((dir): LogDirResult => {
       const topics = [...byDir.get(resolve(dir))!].map(([name, partitions]) => ({ name, partitions }));
       try {
         const fs = statfsSync(dir);

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse } from '../../protocol/messages/describe-topic-partitions.js';
+import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
@@ -10,23 +11,21 @@ const MAX_PARTITIONS_PER_RESPONSE = 2000;
 /** AclOperation codes a TOPIC resource supports: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
 const TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0);
 
-interface Cursor {
-  topicName: string;
-  partitionIndex: number;
-}
+type Cursor = NonNullable<MessageData<typeof DescribeTopicPartitionsRequest>['cursor']>;
+type ResponseTopic = Item<MessageInput<typeof DescribeTopicPartitionsResponse>['topics']>;
 
 /**
  * DescribeTopicPartitions (KIP-966): topics (those named, or all) sorted by
  * name with their partitions, leaders and ISR, paged: at most
  * responsePartitionLimit partitions per answer, and a cursor to the next.
  */
-export const describeTopicPartitionsHandler: ApiHandler = {
+export const describeTopicPartitionsHandler: ApiHandler<typeof DescribeTopicPartitionsRequest, typeof DescribeTopicPartitionsResponse> = {
   request: DescribeTopicPartitionsRequest,
   response: DescribeTopicPartitionsResponse,
-  handle(request: any, ctx: RequestContext) {
+  handle(request, ctx) {
     const broker = ctx.broker;
-    const cursor = request.cursor as Cursor | null;
-    const asked = (request.topics as Array<{ name: string }>).map((t) => t.name);
+    const cursor = request.cursor;
+    const asked = request.topics.map((t) => t.name);
     const all = asked.length === 0;
     const names = [...new Set(all ? broker.topics.all().map((t) => t.name) : asked)].sort(compareNames);
     if (cursor && !all && !names.includes(cursor.topicName)) {
@@ -36,9 +35,9 @@ export const describeTopicPartitionsHandler: ApiHandler = {
         nextCursor: null,
       };
     }
-    let remaining = Math.min(Math.max(1, request.responsePartitionLimit as number), MAX_PARTITIONS_PER_RESPONSE);
+    let remaining = Math.min(Math.max(1, request.responsePartitionLimit), MAX_PARTITIONS_PER_RESPONSE);
     let nextCursor: Cursor | null = null;
-    const topics = [];
+    const topics: ResponseTopic[] = [];
     for (const name of names) {
       if (cursor && compareNames(name, cursor.topicName) < 0) continue;
       if (remaining === 0) {
@@ -68,12 +67,12 @@ function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function errorTopic(name: string, errorCode: number): any {
+function errorTopic(name: string, errorCode: number): ResponseTopic {
   return { errorCode, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
 }
 
-function describeTopic(topic: TopicInfo, start: number, end: number, broker: BrokerContext): any {
-  const partitions = [];
+function describeTopic(topic: TopicInfo, start: number, end: number, broker: BrokerContext): ResponseTopic {
+  const partitions: Item<ResponseTopic['partitions']>[] = [];
   for (let index = start; index < end; index++) {
     const replicas = topic.replicas[index]!;
     const partition = broker.topics.partition(topic.name, index);

@@ -1,5 +1,6 @@
 import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
 import { FetchRequest, FetchResponse } from '../../protocol/messages/fetch.js';
+import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } from '../replica/fetch-session-cache.js';
 import type { Partition } from '../replica/partition.js';
@@ -9,6 +10,8 @@ import { sharedBufferPool } from '../../../storage/backend/buffer-pool.js';
 const ZERO_UUID = Buffer.alloc(16);
 const EMPTY: Buffer = Buffer.alloc(0);
 const READ_COMMITTED = 1;
+
+type FetchedPartition = Item<Item<MessageInput<typeof FetchResponse>['responses']>['partitions']>;
 
 interface PartitionRead {
   wanted: SessionPartition;
@@ -23,17 +26,17 @@ interface PartitionRead {
  * replica manager until appends arrive or max_wait_ms passes. Incremental
  * fetch sessions (KIP-227) let clients send and hear only what changed.
  */
-export const fetchHandler: ApiHandler = {
+export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse> = {
   request: FetchRequest,
   response: FetchResponse,
-  async handle(request: any, ctx: RequestContext) {
+  async handle(request, ctx) {
     const broker = ctx.broker;
     const byId = ctx.apiVersion >= 13;
     let session: FetchSession | undefined;
     let wanted: Map<string, SessionPartition>;
     const requested = requestedPartitions(request, byId, broker);
-    const sessionId: number = request.sessionId;
-    const epoch: number = request.sessionEpoch;
+    const sessionId = request.sessionId;
+    const epoch = request.sessionEpoch;
     try {
       if (sessionId === 0 && epoch > 0) throw new KafkaError(ErrorCode.INVALID_FETCH_SESSION_EPOCH, 'an incremental fetch needs a session id');
       if (epoch === INITIAL_EPOCH || epoch === FINAL_EPOCH) {
@@ -43,9 +46,9 @@ export const fetchHandler: ApiHandler = {
       } else {
         session = broker.fetchSessions.get(sessionId, epoch);
         for (const [key, p] of requested) session.partitions.set(key, { ...p, lastHighWatermark: session.partitions.get(key)?.lastHighWatermark ?? -1, lastLogStartOffset: session.partitions.get(key)?.lastLogStartOffset ?? -1 });
-        for (const forgotten of request.forgottenTopicsData as any[]) {
-          const name = byId ? broker.topics.getById(forgotten.topicId)?.name ?? `id:${(forgotten.topicId as Buffer).toString('hex')}` : forgotten.topic;
-          for (const p of forgotten.partitions as number[]) session.partitions.delete(`${name}-${p}`);
+        for (const forgotten of request.forgottenTopicsData) {
+          const name = byId ? broker.replicas.topicName(forgotten.topicId) ?? `id:${forgotten.topicId.toString('hex')}` : forgotten.topic;
+          for (const p of forgotten.partitions) session.partitions.delete(`${name}-${p}`);
         }
         session.epoch++;
         wanted = session.partitions;
@@ -54,31 +57,34 @@ export const fetchHandler: ApiHandler = {
       return { throttleTimeMs: 0, errorCode: errorCodeOf(e), sessionId: 0, responses: [] };
     }
 
-    const maxBytes = Math.min(request.maxBytes as number, broker.config.int('fetch.max.bytes'));
+    // A follower's fetch carries its broker id (ReplicaState from v15): it reads to the log end, not the high watermark.
+    const replicaId = ctx.apiVersion >= 15 ? (request.replicaState?.replicaId ?? -1) : request.replicaId;
+    const maxBytes = Math.min(request.maxBytes, broker.config.int('fetch.max.bytes'));
     const readCommitted = request.isolationLevel === READ_COMMITTED;
-    const minBytes: number = request.minBytes;
-    const maxWaitMs: number = request.maxWaitMs;
+    const minBytes = request.minBytes;
+    const maxWaitMs = request.maxWaitMs;
     const deadline = Date.now() + maxWaitMs;
     const partitions = [...wanted.values()];
     // A long poll with nothing to read waits holding no response memory; reading reserves the response's bytes first.
-    if (minBytes > 0 && maxWaitMs > 0 && nothingToRead(partitions, broker)) {
-      await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes, maxWaitMs);
+    if (minBytes > 0 && maxWaitMs > 0 && nothingToRead(partitions, replicaId, broker)) {
+      if (replicaId >= 0) recordFollowerPositions(partitions, replicaId, broker); // the follower's position counts now, not after the wait
+      await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes, maxWaitMs, replicaId >= 0);
     }
     const reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
-    let reads = await readAll(partitions, reserved ? maxBytes : 0, broker);
+    let reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, broker);
     let bytes = reads.reduce((n, r) => n + r.records.length, 0);
     const waitLeft = deadline - Date.now();
     if (reserved && bytes < minBytes && waitLeft > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
-      const seen = await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft);
+      const seen = await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft, replicaId >= 0);
       if (seen > 0) {
         for (const r of reads) if (r.records.length > 0) sharedBufferPool.recycle(r.records);
-        reads = await readAll(partitions, maxBytes, broker);
+        reads = await readAll(partitions, maxBytes, replicaId, broker);
         bytes = reads.reduce((n, r) => n + r.records.length, 0);
       }
     }
 
     // Responses group partitions by topic, in the order the partitions were asked for.
-    const topics = new Map<string, { topic: string; topicId: Buffer; partitions: any[] }>();
+    const topics = new Map<string, { topic: string; topicId: Buffer; partitions: FetchedPartition[] }>();
     for (const read of reads) {
       const { wanted: w, partition } = read;
       const highWatermark = partition?.highWatermark ?? -1;
@@ -106,16 +112,14 @@ export const fetchHandler: ApiHandler = {
   },
 };
 
-function requestedPartitions(request: any, byId: boolean, broker: BrokerContext): Map<string, SessionPartition> {
+function requestedPartitions(request: MessageData<typeof FetchRequest>, byId: boolean, broker: BrokerContext): Map<string, SessionPartition> {
   const out = new Map<string, SessionPartition>();
-  for (const t of request.topics as any[]) {
-    const info = byId ? broker.topics.getById(t.topicId) : broker.topics.get(t.topic);
-    const name: string = byId ? info?.name ?? `id:${(t.topicId as Buffer).toString('hex')}` : t.topic;
-    const topicId: Buffer = byId ? t.topicId : info?.id ?? ZERO_UUID;
-    for (const p of t.partitions as any[]) {
+  for (const t of request.topics) {
+    const name = byId ? broker.replicas.topicName(t.topicId) ?? `id:${t.topicId.toString('hex')}` : t.topic;
+    for (const p of t.partitions) {
       out.set(`${name}-${p.partition}`, {
         topic: name,
-        topicId,
+        topicId: byId ? t.topicId : broker.replicas.getPartition(name, p.partition)?.topicId ?? ZERO_UUID,
         partition: p.partition,
         fetchOffset: p.fetchOffset,
         maxBytes: p.partitionMaxBytes,
@@ -129,14 +133,24 @@ function requestedPartitions(request: any, byId: boolean, broker: BrokerContext)
 }
 
 function hosted(wanted: readonly SessionPartition[], broker: BrokerContext): Partition[] {
-  return wanted.map((w) => broker.topics.partition(w.topic, w.partition)).filter((p): p is Partition => p !== undefined);
+  return wanted.map((w) => broker.replicas.getPartition(w.topic, w.partition)).filter((p): p is Partition => p !== undefined);
 }
 
-/** Whether every partition asked for is hosted here and already read to its end (a fetch that must wait, not read). */
-function nothingToRead(wanted: readonly SessionPartition[], broker: BrokerContext): boolean {
+/** A follower's fetch offsets are its log ends: the leader learns from them how far it got (and may grow the ISR or the high watermark). */
+function recordFollowerPositions(wanted: readonly SessionPartition[], replicaId: number, broker: BrokerContext): void {
+  for (const w of wanted) {
+    const partition = broker.replicas.getPartition(w.topic, w.partition);
+    if (partition?.isLeader) partition.updateFollowerFetchState(replicaId, w.fetchOffset, -1);
+  }
+}
+
+/** Whether every partition asked for is led here and already read to its end (a fetch that must wait, not read). */
+function nothingToRead(wanted: readonly SessionPartition[], replicaId: number, broker: BrokerContext): boolean {
   return wanted.every((w) => {
-    const partition = broker.topics.partition(w.topic, w.partition);
-    return partition !== undefined && w.fetchOffset === partition.highWatermark && (w.currentLeaderEpoch < 0 || w.currentLeaderEpoch === partition.leaderEpoch);
+    const partition = broker.replicas.getPartition(w.topic, w.partition);
+    if (!partition?.isLeader) return false;
+    const end = replicaId >= 0 ? partition.logEndOffset : partition.highWatermark;
+    return w.fetchOffset === end && (w.currentLeaderEpoch < 0 || w.currentLeaderEpoch === partition.leaderEpoch);
   });
 }
 
@@ -146,12 +160,12 @@ function nothingToRead(wanted: readonly SessionPartition[], broker: BrokerContex
  * budget (no response memory could be reserved) nothing is read: partitions
  * answer with their offsets and no records.
  */
-async function readAll(wanted: SessionPartition[], maxBytes: number, broker: BrokerContext): Promise<PartitionRead[]> {
+async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: number, broker: BrokerContext): Promise<PartitionRead[]> {
   const reads: PartitionRead[] = [];
   let budget = maxBytes;
   let total = 0;
   for (const w of wanted) {
-    const partition = broker.topics.partition(w.topic, w.partition);
+    const partition = broker.replicas.getPartition(w.topic, w.partition);
     if (!partition) {
       const unknownId = w.topic.startsWith('id:');
       reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: EMPTY });
@@ -159,10 +173,12 @@ async function readAll(wanted: SessionPartition[], maxBytes: number, broker: Bro
     }
     try {
       partition.checkLeaderEpoch(w.currentLeaderEpoch);
+      if (!partition.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This server is not the leader for ${w.topic}-${w.partition}`);
+      if (replicaId >= 0) partition.updateFollowerFetchState(replicaId, w.fetchOffset, -1);
       let records: Buffer = EMPTY;
       const limit = Math.min(w.maxBytes, budget);
       if (limit > 0 || (total === 0 && maxBytes > 0)) {
-        const got = await partition.read(w.fetchOffset, Math.max(limit, 1), partition.highWatermark);
+        const got = await partition.read(w.fetchOffset, Math.max(limit, 1), replicaId >= 0 ? partition.logEndOffset : partition.highWatermark);
         records = got.bytes;
         if (total > 0 && records.length > limit) records = EMPTY; // only the first partition may overshoot
       }

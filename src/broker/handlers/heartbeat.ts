@@ -3,12 +3,12 @@ import { HeartbeatRequest, HeartbeatResponse } from '../../protocol/messages/hea
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 /** Heartbeat: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin. */
-export const heartbeatHandler: ApiHandler = {
+export const heartbeatHandler: ApiHandler<typeof HeartbeatRequest, typeof HeartbeatResponse> = {
   request: HeartbeatRequest,
   response: HeartbeatResponse,
-  handle(request: any, ctx: RequestContext) {
+  handle(request, ctx) {
     const groups = ctx.broker.groups;
-    const errorCode = groups ? groups.heartbeat(request.groupId, request.memberId, request.groupInstanceId ?? null, request.generationId) : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const errorCode = groups ? groups.heartbeat(request.groupId, request.memberId, request.groupInstanceId, request.generationId) : ErrorCode.COORDINATOR_NOT_AVAILABLE;
     return { throttleTimeMs: 0, errorCode };
   },
 };

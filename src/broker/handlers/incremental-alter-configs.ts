@@ -1,15 +1,10 @@
 import { LOG_CONFIG_KEYS } from '../../../storage/config/log-config.js';
 import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
 import { ConfigOperation, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../protocol/messages/alter-configs.js';
+import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 import { alterableTopic, checkDuplicateKeys } from './alter-configs.js';
 import { formatConfigValue } from './config-describe.js';
-
-interface IncrementalResource {
-  resourceType: number;
-  resourceName: string;
-  configs: Array<{ name: string; configOperation: number; value: string | null }>;
-}
 
 const KEYS = new Map(LOG_CONFIG_KEYS.map((k) => [k.name, k]));
 
@@ -18,12 +13,12 @@ const KEYS = new Map(LOG_CONFIG_KEYS.map((k) => [k.name, k]));
  * to a topic's current overrides; APPEND and SUBTRACT only on list configs,
  * starting from the effective value when the topic has no override.
  */
-export const incrementalAlterConfigsHandler: ApiHandler = {
+export const incrementalAlterConfigsHandler: ApiHandler<typeof IncrementalAlterConfigsRequest, typeof IncrementalAlterConfigsResponse> = {
   request: IncrementalAlterConfigsRequest,
   response: IncrementalAlterConfigsResponse,
-  handle(request: any, ctx: RequestContext) {
-    const validateOnly = request.validateOnly === true;
-    const responses = (request.resources as IncrementalResource[]).map((resource) => {
+  handle(request, ctx) {
+    const validateOnly = request.validateOnly;
+    const responses = request.resources.map((resource): Item<MessageInput<typeof IncrementalAlterConfigsResponse>['responses']> => {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
       try {
         const topic = alterableTopic(resource.resourceType, resource.resourceName, ctx.broker);

@@ -1,4 +1,4 @@
-import type { ApiHandler } from './api-handler.js';
+import type { AnyApiHandler } from './api-handler.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
@@ -28,7 +28,7 @@ import { deleteGroupsHandler } from './delete-groups.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 
 /** Every API the broker answers, except ApiVersions (built by the broker from this list). */
-export const API_HANDLERS: readonly ApiHandler[] = [
+export const API_HANDLERS: readonly AnyApiHandler[] = [
   produceHandler,
   fetchHandler,
   listOffsetsHandler,

@@ -7,11 +7,11 @@ import type { ApiHandler, RequestContext } from './api-handler.js';
  * Transactional producers need a transaction coordinator, which this broker
  * does not run yet: they get COORDINATOR_NOT_AVAILABLE.
  */
-export const initProducerIdHandler: ApiHandler = {
+export const initProducerIdHandler: ApiHandler<typeof InitProducerIdRequest, typeof InitProducerIdResponse> = {
   request: InitProducerIdRequest,
   response: InitProducerIdResponse,
-  handle(request: any, ctx: RequestContext) {
-    const transactionalId = request.transactionalId as string | null;
+  handle(request, ctx) {
+    const transactionalId = request.transactionalId;
     if (transactionalId === null) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: ctx.broker.nextProducerId(), producerEpoch: 0 };
     const errorCode = transactionalId === '' ? ErrorCode.INVALID_REQUEST : ErrorCode.COORDINATOR_NOT_AVAILABLE;
     return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 };

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { JoinGroupRequest, JoinGroupResponse } from '../../protocol/messages/join-group.js';
-import { joinError } from '../group/member-metadata.js';
+import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
+import { joinError } from '../group/group-requests.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 /**
@@ -8,18 +9,18 @@ import type { ApiHandler, RequestContext } from './api-handler.js';
  * the rebalance completes — every known member rejoined, or the rebalance
  * timeout passed — and gives the leader every member's metadata to assign from.
  */
-export const joinGroupHandler: ApiHandler = {
+export const joinGroupHandler: ApiHandler<typeof JoinGroupRequest, typeof JoinGroupResponse> = {
   request: JoinGroupRequest,
   response: JoinGroupResponse,
-  async handle(request: any, ctx: RequestContext) {
+  async handle(request, ctx) {
     const v = ctx.apiVersion;
     const groups = ctx.broker.groups;
     const result = groups
       ? await groups.joinGroup({
           groupId: request.groupId,
           memberId: request.memberId,
-          groupInstanceId: request.groupInstanceId ?? null,
-          requireKnownMemberId: v >= 4 && (request.groupInstanceId ?? null) === null,
+          groupInstanceId: request.groupInstanceId,
+          requireKnownMemberId: v >= 4 && request.groupInstanceId === null,
           supportSkippingAssignment: v >= 9,
           clientId: ctx.clientId ?? '',
           clientHost: ctx.clientHost,
@@ -27,7 +28,7 @@ export const joinGroupHandler: ApiHandler = {
           rebalanceTimeoutMs: v === 0 || request.rebalanceTimeoutMs < 0 ? request.sessionTimeoutMs : request.rebalanceTimeoutMs,
           sessionTimeoutMs: request.sessionTimeoutMs,
           protocolType: request.protocolType,
-          protocols: (request.protocols as Array<{ name: string; metadata: Buffer }>).map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
+          protocols: request.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
         })
       : joinError(request.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE);
     return {
@@ -40,7 +41,7 @@ export const joinGroupHandler: ApiHandler = {
       leader: result.leader,
       skipAssignment: result.skipAssignment,
       memberId: result.memberId,
-      members: result.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadata })),
+      members: result.members.map((m): Item<MessageInput<typeof JoinGroupResponse>['members']> => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadata })),
     };
   },
 };

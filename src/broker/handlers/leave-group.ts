@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { LeaveGroupRequest, LeaveGroupResponse } from '../../protocol/messages/leave-group.js';
+import type { LeavingMember } from '../group/group-requests.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 /**
@@ -7,13 +8,13 @@ import type { ApiHandler, RequestContext } from './api-handler.js';
  * v0-2 name one member; v3+ (KIP-345) a batch, static members possibly by
  * instance id alone, each answered on its own.
  */
-export const leaveGroupHandler: ApiHandler = {
+export const leaveGroupHandler: ApiHandler<typeof LeaveGroupRequest, typeof LeaveGroupResponse> = {
   request: LeaveGroupRequest,
   response: LeaveGroupResponse,
-  handle(request: any, ctx: RequestContext) {
+  handle(request, ctx) {
     const batched = ctx.apiVersion >= 3;
-    const leaving: Array<{ memberId: string; groupInstanceId: string | null; reason?: string | null }> = batched
-      ? (request.members as any[]).map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, reason: m.reason ?? null }))
+    const leaving: LeavingMember[] = batched
+      ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: m.reason }))
       : [{ memberId: request.memberId, groupInstanceId: null }];
     const groups = ctx.broker.groups;
     const result = groups ? groups.leaveGroup(request.groupId, leaving) : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };

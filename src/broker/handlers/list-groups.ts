@@ -3,13 +3,13 @@ import { ListGroupsRequest, ListGroupsResponse } from '../../protocol/messages/l
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 /** ListGroups: the groups this coordinator has, filtered by state (v4+) and type (v5+). */
-export const listGroupsHandler: ApiHandler = {
+export const listGroupsHandler: ApiHandler<typeof ListGroupsRequest, typeof ListGroupsResponse> = {
   request: ListGroupsRequest,
   response: ListGroupsResponse,
-  handle(request: any, ctx: RequestContext) {
+  handle(request, ctx) {
     const groups = ctx.broker.groups;
     const result = groups
-      ? groups.listGroups(ctx.apiVersion >= 4 ? (request.statesFilter ?? []) : [], ctx.apiVersion >= 5 ? (request.typesFilter ?? []) : [])
+      ? groups.listGroups(ctx.apiVersion >= 4 ? request.statesFilter : [], ctx.apiVersion >= 5 ? request.typesFilter : [])
       : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
     return { throttleTimeMs: 0, errorCode: result.errorCode, groups: result.groups };
   },

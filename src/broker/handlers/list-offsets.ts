@@ -2,8 +2,11 @@ import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/messages/list-offsets.js';
 import { validateBatches } from '../../../storage/record/record-batch-scan.js';
 import { decodeRecords } from '../../../storage/record/record.js';
+import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { Partition } from '../replica/partition.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
+
+type PartitionResult = Item<Item<MessageInput<typeof ListOffsetsResponse>['topics']>['partitions']>;
 
 // Kafka's special timestamps.
 const LATEST = -1;
@@ -13,21 +16,21 @@ const EARLIEST_LOCAL = -4;
 const LATEST_TIERED = -5;
 
 /** ListOffsets: earliest, latest (the high watermark), the offset holding the largest timestamp, or the first offset at or after a time. */
-export const listOffsetsHandler: ApiHandler = {
+export const listOffsetsHandler: ApiHandler<typeof ListOffsetsRequest, typeof ListOffsetsResponse> = {
   request: ListOffsetsRequest,
   response: ListOffsetsResponse,
-  async handle(request: any, ctx: RequestContext) {
-    const topics = [];
-    for (const topic of request.topics as any[]) {
-      const partitions = [];
-      for (const p of topic.partitions as any[]) partitions.push(await lookup(ctx, topic.name, p));
+  async handle(request, ctx) {
+    const topics: Item<MessageInput<typeof ListOffsetsResponse>['topics']>[] = [];
+    for (const topic of request.topics) {
+      const partitions: PartitionResult[] = [];
+      for (const p of topic.partitions) partitions.push(await lookup(ctx, topic.name, p));
       topics.push({ name: topic.name, partitions });
     }
     return { throttleTimeMs: 0, topics };
   },
 };
 
-async function lookup(ctx: RequestContext, topic: string, p: any): Promise<any> {
+async function lookup(ctx: RequestContext, topic: string, p: Item<Item<MessageData<typeof ListOffsetsRequest>['topics']>['partitions']>): Promise<PartitionResult> {
   const result = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [] as number[], timestamp: -1, offset: -1, leaderEpoch: -1 };
   const partition = ctx.broker.topics.partition(topic, p.partitionIndex);
   if (!partition) return { ...result, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };

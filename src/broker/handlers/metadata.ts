@@ -1,5 +1,6 @@
 import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
 import { MetadataRequest, MetadataResponse } from '../../protocol/messages/metadata.js';
+import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
 import { validateTopicName } from '../metadata/topic-manager.js';
@@ -7,26 +8,29 @@ import type { ApiHandler, RequestContext } from './api-handler.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 
+type WantedTopic = Item<MessageData<typeof MetadataRequest>['topics']>;
+type ResponseTopic = Item<MessageInput<typeof MetadataResponse>['topics']>;
+
 /** Metadata: brokers, the controller and topics with their partitions, leaders and ISR; creates unknown topics when allowed. */
-export const metadataHandler: ApiHandler = {
+export const metadataHandler: ApiHandler<typeof MetadataRequest, typeof MetadataResponse> = {
   request: MetadataRequest,
   response: MetadataResponse,
-  async handle(request: any, ctx: RequestContext) {
+  async handle(request, ctx) {
     const broker = ctx.broker;
-    const topics: any[] = [];
+    const topics: ResponseTopic[] = [];
     // v0: an empty list means all topics; v1+: null means all, empty means none.
-    const all = request.topics === null || (ctx.apiVersion === 0 && request.topics.length === 0);
-    if (all) {
+    const asked = request.topics;
+    if (asked === null || (ctx.apiVersion === 0 && asked.length === 0)) {
       for (const t of broker.topics.all()) topics.push(describeTopic(t, broker));
     } else {
-      const autoCreate = broker.config.bool('auto.create.topics.enable') && request.allowAutoTopicCreation !== false;
-      for (const wanted of request.topics as Array<{ name: string | null; topicId: Buffer }>) {
+      const autoCreate = broker.config.bool('auto.create.topics.enable') && request.allowAutoTopicCreation;
+      for (const wanted of asked) {
         topics.push(await lookup(wanted, autoCreate, broker));
       }
     }
     return {
       throttleTimeMs: 0,
-      brokers: broker.liveBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: broker.liveBrokers().map((b): Item<MessageInput<typeof MetadataResponse>['brokers']> => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterId: broker.clusterId,
       controllerId: broker.controllerId(),
       topics,
@@ -34,11 +38,11 @@ export const metadataHandler: ApiHandler = {
   },
 };
 
-async function lookup(wanted: { name: string | null; topicId: Buffer }, autoCreate: boolean, broker: BrokerContext): Promise<any> {
+async function lookup(wanted: WantedTopic, autoCreate: boolean, broker: BrokerContext): Promise<ResponseTopic> {
   if (wanted.name === null) {
-    const byId = wanted.topicId && !wanted.topicId.equals(ZERO_UUID) ? broker.topics.getById(wanted.topicId) : undefined;
+    const byId = wanted.topicId.equals(ZERO_UUID) ? undefined : broker.topics.getById(wanted.topicId);
     if (byId) return describeTopic(byId, broker);
-    return errorTopic(null, wanted.topicId ?? ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_ID);
+    return errorTopic(null, wanted.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
   }
   const known = broker.topics.get(wanted.name);
   if (known) return describeTopic(known, broker);
@@ -61,17 +65,17 @@ async function lookup(wanted: { name: string | null; topicId: Buffer }, autoCrea
   }
 }
 
-function errorTopic(name: string | null, topicId: Buffer, errorCode: number): any {
+function errorTopic(name: string | null, topicId: Buffer, errorCode: number): ResponseTopic {
   return { errorCode, name, topicId, isInternal: false, partitions: [] };
 }
 
-function describeTopic(topic: TopicInfo, broker: BrokerContext): any {
+function describeTopic(topic: TopicInfo, broker: BrokerContext): ResponseTopic {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
     topicId: topic.id,
     isInternal: topic.internal,
-    partitions: topic.replicas.map((replicas, index) => {
+    partitions: topic.replicas.map((replicas, index): Item<ResponseTopic['partitions']> => {
       const partition = broker.topics.partition(topic.name, index);
       if (!partition) {
         return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, partitionIndex: index, leaderId: -1, leaderEpoch: -1, replicaNodes: replicas, isrNodes: [], offlineReplicas: [] };

@@ -1,42 +1,44 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetFetchRequest, OffsetFetchResponse } from '../../protocol/messages/offset-fetch.js';
-import type { FetchResult } from '../group/group-coordinator.js';
+import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
+import type { FetchResult, FetchTopics } from '../group/group-requests.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
-type Topics = Array<{ name: string; partitionIndexes: number[] }> | null;
+type Response = MessageInput<typeof OffsetFetchResponse>;
+type TopicResult = Item<Response['topics']>;
 
 /**
  * OffsetFetch: a group's committed offsets. v0-7 ask for one group, v8+
  * (KIP-709) for several; a null topic list asks for every offset the group
  * has; a partition without a commit gets offset -1.
  */
-export const offsetFetchHandler: ApiHandler = {
+export const offsetFetchHandler: ApiHandler<typeof OffsetFetchRequest, typeof OffsetFetchResponse> = {
   request: OffsetFetchRequest,
   response: OffsetFetchResponse,
-  handle(request: any, ctx: RequestContext) {
+  handle(request, ctx) {
     const v = ctx.apiVersion;
-    const fetch = (groupId: string, topics: Topics): FetchResult => {
+    const fetch = (groupId: string, topics: FetchTopics): FetchResult => {
       const groups = ctx.broker.groups;
       return groups ? groups.fetchOffsets(groupId, topics) : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
     };
     if (v >= 8) {
       return {
         throttleTimeMs: 0,
-        groups: (request.groups as any[]).map((g) => {
+        groups: request.groups.map((g): Item<Response['groups']> => {
           const result = fetch(g.groupId, g.topics);
           return { groupId: g.groupId, topics: result.topics, errorCode: result.errorCode };
         }),
       };
     }
-    const topics: Topics = request.topics;
+    const topics: FetchTopics = request.topics;
     const result = fetch(request.groupId, topics);
     if (result.errorCode !== ErrorCode.NONE && v < 2) {
       // v0-1 have no group-level error: each partition asked for carries it.
       return {
         throttleTimeMs: 0,
-        topics: (topics ?? []).map((t) => ({
+        topics: (topics ?? []).map((t): TopicResult => ({
           name: t.name,
-          partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: result.errorCode })),
+          partitions: t.partitionIndexes.map((p): Item<TopicResult['partitions']> => ({ partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: result.errorCode })),
         })),
       };
     }

@@ -1,7 +1,10 @@
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../../protocol/messages/offset-for-leader-epoch.js';
+import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { Partition } from '../replica/partition.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
+
+type TopicResult = Item<MessageInput<typeof OffsetForLeaderEpochResponse>['topics']>;
 
 const UNDEFINED = { leaderEpoch: -1, endOffset: -1 };
 
@@ -10,13 +13,13 @@ const UNDEFINED = { leaderEpoch: -1, endOffset: -1 };
  * in the leader's log, so a follower can truncate, or a consumer detect
  * truncation, after a leader change.
  */
-export const offsetForLeaderEpochHandler: ApiHandler = {
+export const offsetForLeaderEpochHandler: ApiHandler<typeof OffsetForLeaderEpochRequest, typeof OffsetForLeaderEpochResponse> = {
   request: OffsetForLeaderEpochRequest,
   response: OffsetForLeaderEpochResponse,
-  handle(request: any, ctx: RequestContext) {
-    const topics = (request.topics as Array<{ topic: string; partitions: Array<{ partition: number; currentLeaderEpoch: number; leaderEpoch: number }> }>).map((t) => ({
+  handle(request, ctx) {
+    const topics = request.topics.map((t): TopicResult => ({
       topic: t.topic,
-      partitions: t.partitions.map((p) => {
+      partitions: t.partitions.map((p): Item<TopicResult['partitions']> => {
         const partition = ctx.broker.topics.partition(t.topic, p.partition);
         if (!partition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, ...UNDEFINED };
         try {

@@ -1,34 +1,28 @@
-import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
+import { ErrorCode, errorCodeOf, errorName } from '../../protocol/error-codes.js';
 import { ProduceRequest, ProduceResponse } from '../../protocol/messages/produce.js';
+import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
-interface PartitionResult {
-  index: number;
-  errorCode: number;
-  baseOffset: number;
-  logAppendTimeMs: number;
-  logStartOffset: number;
-  recordErrors: never[];
-  errorMessage: string | null;
-}
+type TopicResult = Item<MessageInput<typeof ProduceResponse>['responses']>;
+type PartitionResult = Item<TopicResult['partitionResponses']>;
 
 /**
  * Produce: appends each partition's batches to its leader log. The batches
  * are validated through their headers only and stored as received, with
  * offsets written in place. acks=0 gets no response at all, as in Kafka.
  */
-export const produceHandler: ApiHandler = {
+export const produceHandler: ApiHandler<typeof ProduceRequest, typeof ProduceResponse> = {
   request: ProduceRequest,
   response: ProduceResponse,
-  async handle(request: any, ctx: RequestContext) {
-    const acks: number = request.acks;
+  async handle(request, ctx) {
+    const acks = request.acks;
     const validAcks = acks === 0 || acks === 1 || acks === -1;
     const responses = await Promise.all(
-      (request.topicData as any[]).map(async (topic) => ({
+      request.topicData.map(async (topic): Promise<TopicResult> => ({
         name: topic.name,
         partitionResponses: await Promise.all(
-          (topic.partitionData as any[]).map((p) =>
-            validAcks ? appendPartition(ctx, topic.name, p.index, p.records, acks) : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`),
+          topic.partitionData.map((p) =>
+            validAcks ? appendPartition(ctx, topic.name, p.index, p.records, acks, request.timeoutMs) : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`),
           ),
         ),
       })),
@@ -42,16 +36,18 @@ function failed(index: number, errorCode: number, errorMessage: string | null): 
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
 }
 
-async function appendPartition(ctx: RequestContext, topic: string, index: number, records: Buffer | null, acks: number): Promise<PartitionResult> {
-  const partition = ctx.broker.topics.partition(topic, index);
-  if (!partition) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${index}`);
-  if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no record batches in the request');
-  if (records.length > partition.log.config.segmentBytes) {
-    return failed(index, ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes of records exceed segment.bytes ${partition.log.config.segmentBytes}`);
-  }
+async function appendPartition(ctx: RequestContext, topic: string, index: number, records: Buffer | null, acks: number, timeoutMs: number): Promise<PartitionResult> {
   try {
+    const partition = ctx.broker.replicas.leaderPartition(topic, index);
+    if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no record batches in the request');
+    if (records.length > partition.log.config.segmentBytes) {
+      return failed(index, ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes of records exceed segment.bytes ${partition.log.config.segmentBytes}`);
+    }
     const info = await partition.appendAsLeader(records, acks);
-    return { index, errorCode: ErrorCode.NONE, baseOffset: info.baseOffset, logAppendTimeMs: info.logAppendTimeMs, logStartOffset: partition.logStartOffset, recordErrors: [], errorMessage: null };
+    // acks=all: answered once every in-sync replica has the batches (Kafka's delayed produce).
+    const errorCode = acks === -1 ? await partition.waitForReplication(info.lastOffset + 1, timeoutMs) : ErrorCode.NONE;
+    const errorMessage = errorCode === ErrorCode.NONE ? null : `${errorName(errorCode)} while waiting for the in-sync replicas of ${topic}-${index}`;
+    return { index, errorCode, baseOffset: info.baseOffset, logAppendTimeMs: info.logAppendTimeMs, logStartOffset: partition.logStartOffset, recordErrors: [], errorMessage };
   } catch (e) {
     const code = errorCodeOf(e);
     if (code === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.broker.log('error', `append to ${topic}-${index} failed: ${(e as Error).stack ?? e}`);

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/sync-group.js';
-import { syncError } from '../group/member-metadata.js';
+import { syncError } from '../group/group-requests.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 /**
@@ -8,20 +8,20 @@ import type { ApiHandler, RequestContext } from './api-handler.js';
  * its own part. Followers wait until the leader's assignment is stored. The
  * assignments are the clients' bytes, passed through untouched.
  */
-export const syncGroupHandler: ApiHandler = {
+export const syncGroupHandler: ApiHandler<typeof SyncGroupRequest, typeof SyncGroupResponse> = {
   request: SyncGroupRequest,
   response: SyncGroupResponse,
-  async handle(request: any, ctx: RequestContext) {
+  async handle(request, ctx) {
     const groups = ctx.broker.groups;
     const result = groups
       ? await groups.syncGroup({
           groupId: request.groupId,
           generationId: request.generationId,
           memberId: request.memberId,
-          groupInstanceId: request.groupInstanceId ?? null,
-          protocolType: request.protocolType ?? null,
-          protocolName: request.protocolName ?? null,
-          assignments: (request.assignments as Array<{ memberId: string; assignment: Buffer }>).map((a) => ({ memberId: a.memberId, assignment: Buffer.from(a.assignment) })),
+          groupInstanceId: request.groupInstanceId,
+          protocolType: request.protocolType,
+          protocolName: request.protocolName,
+          assignments: request.assignments.map((a) => ({ memberId: a.memberId, assignment: Buffer.from(a.assignment) })),
         })
       : syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     return { throttleTimeMs: 0, errorCode: result.errorCode, protocolType: result.protocolType, protocolName: result.protocolName, assignment: result.assignment };

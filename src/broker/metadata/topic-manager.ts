@@ -75,7 +75,7 @@ export class TopicManager {
     const config = this.logConfig(topic);
     const turns = new TurnTaker();
     for (let p = from; p < topic.replicas.length; p++) {
-      await this.replicas.becomeLeader(topic.name, p, topic.replicas[p]!, config, topic.configs);
+      await this.replicas.becomeLeader(topic.name, topic.id, p, topic.replicas[p]!, config, topic.configs);
       await turns.maybeYield();
     }
   }

@@ -4,7 +4,9 @@
 // results) lives in admin-call.ts.
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment } from '../consumer/consumer-protocol.js';
-import { Api, type ApiDef } from '../network/apis.js';
+import type { MessageData } from '../../protocol/schema/message-types.js';
+import type { MessageSchema } from '../../protocol/schema/schema.js';
+import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerNode } from '../network/cluster.js';
 import { KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError } from '../network/errors.js';
 import { NetworkClient } from '../network/network-client.js';
@@ -77,9 +79,9 @@ export class Admin {
     return this.settle(name, [null], options, async (_, deadline) => [await attempt(deadline)]).then((outcomes) => allOf(outcomes)[0]!);
   }
 
-  private async send<R = any>(node: number, api: ApiDef, body: unknown, deadline: number): Promise<R> {
+  private async send<Req extends MessageSchema, Res extends MessageSchema>(node: number, api: ApiDef<Req, Res>, body: RequestBody<Req>, deadline: number): Promise<MessageData<Res>> {
     const timeoutMs = Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now()));
-    return this.client.send<R>(node, api, body, { timeoutMs });
+    return this.client.send(node, api, body, { timeoutMs });
   }
 
   /** Brokers known from metadata (refreshed when stale). */
@@ -306,7 +308,7 @@ export class Admin {
         pending,
         async (node, group) =>
           (
-            await this.send<any>(node, Api.DescribeConfigs, {
+            await this.send(node, Api.DescribeConfigs, {
               resources: group.map(({ resource }) => ({ resourceType: RESOURCE_TYPE[resource.type], resourceName: resource.name, configurationKeys: options?.configNames ?? null })),
               includeSynonyms: options?.includeSynonyms ?? false,
               includeDocumentation: options?.includeDocumentation ?? false,
@@ -337,7 +339,7 @@ export class Admin {
         pending,
         async (node, group) =>
           (
-            await this.send<any>(node, Api.AlterConfigs, {
+            await this.send(node, Api.AlterConfigs, {
               resources: group.map(({ resource, entries }) => ({ resourceType: RESOURCE_TYPE[resource.type], resourceName: resource.name, configs: Object.entries(entries).map(([name, value]) => ({ name, value })) })),
               validateOnly: options?.validateOnly ?? false,
             }, deadline)
@@ -354,7 +356,7 @@ export class Admin {
         pending,
         async (node, group) =>
           (
-            await this.send<any>(node, Api.IncrementalAlterConfigs, {
+            await this.send(node, Api.IncrementalAlterConfigs, {
               resources: group.map(({ resource, ops }) => ({
                 resourceType: RESOURCE_TYPE[resource.type],
                 resourceName: resource.name,

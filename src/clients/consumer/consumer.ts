@@ -522,14 +522,15 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.checkOpen();
     const node = this.client.leastLoadedNode();
     if (node === undefined) throw new TimeoutError('no broker available to list topics');
-    const response: any = await Promise.race([
+    const response = await Promise.race([
       this.client.send(node, Api.Metadata, (version: number) => ({ topics: version === 0 ? [] : null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })),
-      new Promise((_, reject) => setTimeout(() => reject(new TimeoutError(`Timeout of ${timeoutMs}ms expired listing topics`)), timeoutMs).unref()),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new TimeoutError(`Timeout of ${timeoutMs}ms expired listing topics`)), timeoutMs).unref()),
     ]);
     const out = new Map<string, number>();
     for (const t of response.topics) {
       if (t.errorCode !== 0) throw kafkaErrorFor(t.errorCode, `listing topic ${t.name}`);
-      if (this.config['exclude.internal.topics'] && t.isInternal) continue;
+      // Names are null only for topics asked for by id, which this request does not do.
+      if (t.name === null || (this.config['exclude.internal.topics'] && t.isInternal)) continue;
       out.set(t.name, t.partitions.length);
     }
     return new Map([...out].sort(([a], [b]) => compareStrings(a, b)));

@@ -1,4 +1,6 @@
-import { Api } from '../network/apis.js';
+import type { MessageData } from '../../protocol/schema/message-types.js';
+import type { MessageSchema } from '../../protocol/schema/schema.js';
+import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerConnection } from '../network/broker-connection.js';
 import { openCoordinatorConnection } from '../network/coordinator-connection.js';
 import { isRetriableCode, kafkaErrorFor, KafkaClientError, NetworkError, TimeoutError } from '../network/errors.js';
@@ -161,7 +163,7 @@ export class ConsumerCoordinator {
       if (node === undefined) throw new NetworkError('no broker available to find the group coordinator');
     }
     const groupId = this.groupId;
-    const response: any = await client.send(node, Api.FindCoordinator, (version: number) =>
+    const response = await client.send(node, Api.FindCoordinator, (version: number) =>
       version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 },
     );
     const c = response.coordinators?.length ? response.coordinators[0] : response;
@@ -184,9 +186,9 @@ export class ConsumerCoordinator {
     known.connection.close();
   }
 
-  private async request<T = any>(api: (typeof Api)[keyof typeof Api], body: unknown, deadline: number, timeoutMs?: number): Promise<T> {
+  private async request<Req extends MessageSchema, Res extends MessageSchema>(api: ApiDef<Req, Res>, body: RequestBody<Req>, deadline: number, timeoutMs?: number): Promise<MessageData<Res>> {
     const connection = await this.ensureCoordinatorReady(deadline);
-    return connection.request<T>(api, body, timeoutMs === undefined ? {} : { timeoutMs });
+    return connection.request(api, body, timeoutMs === undefined ? {} : { timeoutMs });
   }
 
   // --- poll: joining and staying in the group --------------------------------------
@@ -351,7 +353,7 @@ export class ConsumerCoordinator {
     const members = joined.members;
     let assignments: Array<{ memberId: string; assignment: Buffer }> = [];
     if (members) assignments = await this.performAssignment(joined.protocolName, members);
-    const response: any = await this.request(
+    const response = await this.request(
       Api.SyncGroup,
       {
         groupId: this.groupId,
@@ -553,7 +555,7 @@ export class ConsumerCoordinator {
     connection
       .request(Api.Heartbeat, { groupId: this.groupId, generationId, memberId: this.memberId, groupInstanceId: config['group.instance.id'] })
       .then(
-        (response: any) => this.onHeartbeatResponse(response.errorCode, generationId),
+        (response) => this.onHeartbeatResponse(response.errorCode, generationId),
         (error: Error) => {
           this.ctx.log('debug', `group ${this.groupId}: heartbeat failed: ${error.message}`);
           this.markCoordinatorUnknown(error.message);
@@ -608,7 +610,7 @@ export class ConsumerCoordinator {
     const connection = this.coordinator?.connection;
     if (!connection || connection.state === 'closed') return;
     try {
-      const response: any = await connection.request(Api.LeaveGroup, (version: number) =>
+      const response = await connection.request(Api.LeaveGroup, (version: number) =>
         version >= 3 ? { groupId: this.groupId, members: [{ memberId, groupInstanceId: null, reason }] } : { groupId: this.groupId, memberId },
       );
       if (response.errorCode !== 0) this.ctx.log('info', `group ${this.groupId}: LeaveGroup answered ${response.errorCode}`);
@@ -694,7 +696,7 @@ export class ConsumerCoordinator {
         })),
       })),
     };
-    let response: any;
+    let response: MessageData<typeof Api.OffsetCommit.response>;
     try {
       response = await this.request(Api.OffsetCommit, body, deadline);
     } catch (e) {
@@ -742,7 +744,7 @@ export class ConsumerCoordinator {
     for (;;) {
       let retry: Error | null = null;
       try {
-        const response: any = await this.request(
+        const response = await this.request(
           Api.OffsetFetch,
           (version: number) =>
             version >= 8 ? { groups: [{ groupId, memberId: null, memberEpoch: -1, topics }], requireStable: true } : { groupId, topics, requireStable: true },

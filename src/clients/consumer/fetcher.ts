@@ -1,3 +1,4 @@
+import type { MessageData } from '../../protocol/schema/message-types.js';
 import { Api } from '../network/apis.js';
 import { isRetriableCode, kafkaErrorFor, KafkaApiError, TimeoutError } from '../network/errors.js';
 import type { NetworkClient } from '../network/network-client.js';
@@ -154,7 +155,7 @@ export class Fetcher {
       client
         .send(node, Api.Fetch, body, { maxVersion: FETCH_MAX_VERSION, timeoutMs: config['request.timeout.ms'] + config['fetch.max.wait.ms'] })
         .then(
-          (response: any) => (healthy = this.onFetchResponse(response, sent, readCommitted)),
+          (response) => (healthy = this.onFetchResponse(response, sent, readCommitted)),
           (error: Error) => {
             this.ctx.log('debug', `fetch from node ${node} failed: ${error.message}`);
             client.metadata.requestUpdate();
@@ -172,8 +173,8 @@ export class Fetcher {
   }
 
   /** Buffers the records of a response; false when some partition answered with an error. */
-  private onFetchResponse(response: any, sent: Array<{ state: PartitionState; offset: number; epoch: number }>, readCommitted: boolean): boolean {
-    let healthy = response.errorCode === 0 || response.errorCode === undefined;
+  private onFetchResponse(response: MessageData<typeof Api.Fetch.response>, sent: Array<{ state: PartitionState; offset: number; epoch: number }>, readCommitted: boolean): boolean {
+    let healthy = response.errorCode === 0;
     const { subscriptions, client, config } = this.ctx;
     const requested = new Map(sent.map((e) => [tpKey(e.state.topic, e.state.partition), e]));
     for (const topic of response.responses) {
@@ -191,12 +192,12 @@ export class Fetcher {
           if (p.highWatermark >= 0) state.highWatermark = p.highWatermark;
           if (p.logStartOffset >= 0) state.logStartOffset = p.logStartOffset;
           if (p.lastStableOffset >= 0) state.lastStableOffset = p.lastStableOffset;
-          const records: Buffer | null = p.records;
+          const records = p.records;
           if (records === null || records.length === 0) continue;
           const fetch = new CompletedFetch(state.topic, state.partition, request.offset, request.epoch, records, {
             readCommitted,
             checkCrcs: config['check.crcs'],
-            abortedTransactions: p.abortedTransactions ?? null,
+            abortedTransactions: p.abortedTransactions,
           });
           if (fetch.hasBatches) this.completed.push(fetch);
         } else if (code === 1) {
@@ -337,7 +338,7 @@ export class Fetcher {
             })),
             timeoutMs: config['request.timeout.ms'],
           };
-          let response: any;
+          let response: MessageData<typeof Api.ListOffsets.response>;
           try {
             response = await client.send(node, Api.ListOffsets, body);
           } catch (e) {

@@ -1,18 +1,22 @@
 import * as M from '../../protocol/messages/index.js';
 import { compileMessage, type VersionCodec } from '../../protocol/schema/compile.js';
+import type { ProtocolReader } from '../../protocol/reader.js';
+import type { MessageInput } from '../../protocol/schema/message-types.js';
 import type { MessageSchema } from '../../protocol/schema/schema.js';
+import type { ProtocolWriter } from '../../protocol/writer.js';
 
 /**
  * The APIs a client can call, each a request/response pair of samsa's
  * message definitions, compiled into encoders and decoders once, on first use.
+ * The definitions type what is sent and what comes back.
  */
-export class ApiDef {
-  private compiled?: { requests: Map<number, VersionCodec>; responses: Map<number, VersionCodec> };
+export class ApiDef<Req extends MessageSchema = MessageSchema, Res extends MessageSchema = MessageSchema> {
+  private compiled?: { requests: Map<number, VersionCodec<Req>>; responses: Map<number, VersionCodec<Res>> };
 
   constructor(
     readonly name: string,
-    readonly request: MessageSchema,
-    readonly response: MessageSchema,
+    readonly request: Req,
+    readonly response: Res,
     /** The lowest version a client may use (older ones carry record formats before v2). */
     readonly clientMinVersion = request.validVersions.min,
   ) {}
@@ -34,13 +38,35 @@ export class ApiDef {
     return this.compiled;
   }
 
-  requestCodec(version: number): VersionCodec {
+  requestCodec(version: number): VersionCodec<Req> {
     return this.codecs().requests.get(version)!;
   }
 
-  responseCodec(version: number): VersionCodec {
+  responseCodec(version: number): VersionCodec<Res> {
     return this.codecs().responses.get(version)!;
   }
+}
+
+/** A request body, or a function building it for the version the connection negotiated. */
+export type RequestBody<Req extends MessageSchema> = MessageInput<Req> | ((version: number) => MessageInput<Req>);
+
+/**
+ * Any API, as a connection's queues hold them: what it needs to encode a
+ * request and decode its response, whatever their types.
+ */
+export interface AnyApiDef {
+  readonly name: string;
+  readonly key: number;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  requestCodec(version: number): AnyVersionCodec;
+  responseCodec(version: number): AnyVersionCodec;
+}
+
+interface AnyVersionCodec {
+  readonly flexible: boolean;
+  decode(reader: ProtocolReader): Record<string, unknown>;
+  encode(writer: ProtocolWriter, value: Record<string, unknown>): void;
 }
 
 export const Api = {
@@ -84,7 +110,7 @@ export type BrokerApiVersions = ReadonlyMap<number, { readonly minVersion: numbe
  * `range`), or -1 when there is none: the broker does not list the API, or
  * its range and ours do not overlap.
  */
-export function pickVersion(api: ApiDef, broker: BrokerApiVersions, range: { min?: number; max?: number } = {}): number {
+export function pickVersion(api: AnyApiDef, broker: BrokerApiVersions, range: { min?: number; max?: number } = {}): number {
   const theirs = broker.get(api.key);
   if (!theirs) return -1;
   const min = Math.max(api.minVersion, theirs.minVersion, range.min ?? 0);

@@ -1,7 +1,9 @@
 import { Socket } from 'node:net';
 import { ProtocolReader } from '../../protocol/reader.js';
+import type { MessageData } from '../../protocol/schema/message-types.js';
+import type { MessageSchema } from '../../protocol/schema/schema.js';
 import { ProtocolWriter } from '../../protocol/writer.js';
-import { Api, pickVersion, type ApiDef, type BrokerApiVersions } from './apis.js';
+import { Api, pickVersion, type AnyApiDef, type ApiDef, type BrokerApiVersions, type RequestBody } from './apis.js';
 import { kafkaErrorFor, NetworkError, UnsupportedVersionError } from './errors.js';
 import { FrameReader } from '../../protocol/frame-reader.js';
 import { InFlightRequests, type InFlightRequest } from './in-flight-requests.js';
@@ -37,14 +39,25 @@ export interface RequestOptions {
   readonly maxVersion?: number;
 }
 
-/** A body, or a function building it for the version the connection negotiated. */
-export type RequestBody = unknown | ((version: number) => unknown);
+/**
+ * What a request resolves to: its decoded response, or undefined when it
+ * expects none (Produce with acks=0, which `expectResponse: false` says).
+ */
+export type ResponseOf<Res extends MessageSchema, O extends RequestOptions> = O extends { readonly expectResponse: false }
+  ? undefined
+  : O extends { readonly expectResponse: true }
+    ? MessageData<Res>
+    : 'expectResponse' extends keyof O
+      ? MessageData<Res> | undefined
+      : MessageData<Res>;
+
+type NoOptions = Record<never, never>;
 
 interface QueuedRequest {
-  api: ApiDef;
-  body: RequestBody;
+  api: AnyApiDef;
+  body: Record<string, unknown> | ((version: number) => Record<string, unknown>);
   options: RequestOptions;
-  resolve(value: any): void;
+  resolve(value: unknown): void;
   reject(error: Error): void;
 }
 
@@ -111,18 +124,22 @@ export class BrokerConnection {
   }
 
   /** The version of `api` this connection uses (after the handshake), or -1 when the broker has none we know. */
-  versionOf(api: ApiDef, range: { min?: number; max?: number } = {}): number {
+  versionOf(api: AnyApiDef, range: { min?: number; max?: number } = {}): number {
     return pickVersion(api, this.apiVersions, range);
   }
 
   /** Sends a request and resolves to its decoded response body. */
-  request<T = any>(api: ApiDef, body: RequestBody, options: RequestOptions = {}): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+  request<Req extends MessageSchema, Res extends MessageSchema, O extends RequestOptions = NoOptions>(
+    api: ApiDef<Req, Res>,
+    body: RequestBody<Req>,
+    options?: O,
+  ): Promise<NoInfer<ResponseOf<Res, O>>> {
+    return new Promise((resolve, reject) => {
       if (this.state === 'closed') {
         reject(new NetworkError(`connection to node ${this.nodeId} (${this.address}) is closed`));
         return;
       }
-      const queued: QueuedRequest = { api, body, options, resolve, reject };
+      const queued: QueuedRequest = { api, body, options: options ?? {}, resolve, reject };
       if (this.canSendMore()) this.write(queued);
       else {
         this.waiting.push(queued);
@@ -178,14 +195,16 @@ export class BrokerConnection {
     let version = Api.ApiVersions.maxVersion;
     for (let attempt = 0; ; attempt++) {
       const body = { clientSoftwareName: CLIENT_SOFTWARE_NAME, clientSoftwareVersion: CLIENT_SOFTWARE_VERSION };
-      const response: any = await new Promise((resolve, reject) => this.write({ api: Api.ApiVersions, body, options: { minVersion: version, maxVersion: version }, resolve, reject }, version));
+      const response = await new Promise<MessageData<typeof Api.ApiVersions.response>>((resolve, reject) =>
+        this.write({ api: Api.ApiVersions, body, options: { minVersion: version, maxVersion: version }, resolve, reject }, version),
+      );
       if (response.errorCode === UNSUPPORTED_VERSION && attempt === 0) {
-        const theirs = (response.apiKeys as any[]).find((k) => k.apiKey === Api.ApiVersions.key);
+        const theirs = response.apiKeys.find((k) => k.apiKey === Api.ApiVersions.key);
         version = Math.min(theirs?.maxVersion ?? 0, Api.ApiVersions.maxVersion);
         continue;
       }
       if (response.errorCode !== 0) throw kafkaErrorFor(response.errorCode, `ApiVersions v${version} refused by node ${this.nodeId}`);
-      this.apiVersions = new Map((response.apiKeys as any[]).map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }]));
+      this.apiVersions = new Map(response.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }]));
       return;
     }
   }
@@ -204,7 +223,7 @@ export class BrokerConnection {
     let chunks: Buffer[];
     let size: number;
     try {
-      const body = typeof queued.body === 'function' ? (queued.body as (v: number) => unknown)(version) : queued.body;
+      const body = typeof queued.body === 'function' ? queued.body(version) : queued.body;
       // Request header v1, or v2 (a tagged-field section after it) for flexible versions.
       const w = new ProtocolWriter(256);
       w.int16(api.key).int16(version).int32(correlationId).nullableString(this.options.clientId);

@@ -1,9 +1,9 @@
-import type { ApiDef } from './apis.js';
+import type { AnyApiDef } from './apis.js';
 
 /** A request written to a connection whose response has not come yet. */
 export interface InFlightRequest {
   readonly correlationId: number;
-  readonly api: ApiDef;
+  readonly api: AnyApiDef;
   readonly version: number;
   readonly sentAtMs: number;
   /** When the request fails with a timeout if no response came (request.timeout.ms). */

@@ -1,3 +1,4 @@
+import type { MessageData } from '../../protocol/schema/message-types.js';
 import { Api } from './apis.js';
 import { Cluster, type BrokerNode, type PartitionMetadata, type TopicMetadata } from './cluster.js';
 import { kafkaErrorFor, KafkaApiError, NetworkError, TimeoutError } from './errors.js';
@@ -126,7 +127,7 @@ export class Metadata {
     }
     const topics = [...this.topics];
     try {
-      const response: any = await this.client.send(node, Api.Metadata, (version: number) => ({
+      const response = await this.client.send(node, Api.Metadata, (version: number) => ({
         topics: this.allTopics ? (version === 0 ? [] : null) : topics.map((name) => ({ topicId: ZERO_UUID, name })),
         allowAutoTopicCreation: this.options.allowAutoTopicCreation,
         includeClusterAuthorizedOperations: false,
@@ -190,25 +191,26 @@ export class Metadata {
   }
 }
 
-function toCluster(response: any): Cluster {
+function toCluster(response: MessageData<typeof Api.Metadata.response>): Cluster {
   const nodes = new Map<number, BrokerNode>();
-  for (const b of response.brokers) nodes.set(b.nodeId, { id: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null });
+  for (const b of response.brokers) nodes.set(b.nodeId, { id: b.nodeId, host: b.host, port: b.port, rack: b.rack });
   const topics = new Map<string, TopicMetadata>();
   for (const t of response.topics) {
-    if (t.name === null) continue;
-    const partitions: PartitionMetadata[] = (t.partitions as any[])
+    const name = t.name;
+    if (name === null) continue;
+    const partitions: PartitionMetadata[] = t.partitions
       .map((p) => ({
-        topic: t.name,
+        topic: name,
         partition: p.partitionIndex,
         errorCode: p.errorCode,
         leader: p.leaderId,
         leaderEpoch: p.leaderEpoch,
         replicas: p.replicaNodes,
         isr: p.isrNodes,
-        offlineReplicas: p.offlineReplicas ?? [],
+        offlineReplicas: p.offlineReplicas,
       }))
       .sort((a, b) => a.partition - b.partition);
-    topics.set(t.name, { name: t.name, topicId: t.topicId ?? ZERO_UUID, errorCode: t.errorCode, isInternal: t.isInternal ?? false, partitions });
+    topics.set(name, { name, topicId: t.topicId, errorCode: t.errorCode, isInternal: t.isInternal, partitions });
   }
-  return new Cluster(response.clusterId ?? null, response.controllerId ?? -1, nodes, topics);
+  return new Cluster(response.clusterId, response.controllerId, nodes, topics);
 }

@@ -1,5 +1,6 @@
-import type { ApiDef } from './apis.js';
-import { BrokerConnection, type RequestBody, type RequestOptions } from './broker-connection.js';
+import type { MessageSchema } from '../../protocol/schema/schema.js';
+import type { ApiDef, RequestBody } from './apis.js';
+import { BrokerConnection, type RequestOptions, type ResponseOf } from './broker-connection.js';
 import { parseAddress, type CommonClientConfig } from './config.js';
 import { NetworkError } from './errors.js';
 import { Metadata } from './metadata.js';
@@ -132,14 +133,19 @@ export class NetworkClient {
   }
 
   /** Sends a request to a node (connecting first if needed) and resolves to the response body. */
-  send<T = any>(nodeId: number, api: ApiDef, body: RequestBody, options?: RequestOptions): Promise<T> {
+  send<Req extends MessageSchema, Res extends MessageSchema, O extends RequestOptions = Record<never, never>>(
+    nodeId: number,
+    api: ApiDef<Req, Res>,
+    body: RequestBody<Req>,
+    options?: O,
+  ): Promise<NoInfer<ResponseOf<Res, O>>> {
     let connection: BrokerConnection;
     try {
       connection = this.connection(nodeId);
     } catch (e) {
       return Promise.reject(e);
     }
-    return connection.request<T>(api, body, options);
+    return connection.request(api, body, options);
   }
 
   /** Requests in flight or queued on a node's connection. */

@@ -1,4 +1,5 @@
 import type { CompressionType } from '../../../codecs/index.js';
+import type { Item, MessageData } from '../../protocol/schema/message-types.js';
 import { Api } from '../network/apis.js';
 import { KafkaApiError, KafkaClientError, kafkaErrorFor, NetworkError, TimeoutError } from '../network/errors.js';
 import type { NetworkClient } from '../network/network-client.js';
@@ -122,7 +123,7 @@ export class Sender {
     const acks = this.config.acks;
     const body = { transactionalId: null, acks, timeoutMs: this.config.requestTimeoutMs, topicData };
     this.client.send(node, Api.Produce, body, { expectResponse: acks !== 0 }).then(
-      (response: any) => this.onResponse(batches, response),
+      (response) => this.onResponse(batches, response),
       (error: Error) => {
         const now = Date.now();
         for (const batch of batches) this.onBatchError(batch, error, now);
@@ -131,14 +132,14 @@ export class Sender {
     );
   }
 
-  private onResponse(batches: ProducerBatch[], response: any): void {
+  private onResponse(batches: ProducerBatch[], response: MessageData<typeof Api.Produce.response> | undefined): void {
     if (response === undefined) {
       // acks=0: done once written; the broker tells nothing, not even the offset.
       for (const batch of batches) this.accumulator.complete(batch, -1, -1, null);
       this.wakeup();
       return;
     }
-    const results = new Map<string, any>();
+    const results = new Map<string, Item<Item<typeof response.responses>['partitionResponses']>>();
     for (const topic of response.responses) {
       for (const p of topic.partitionResponses) results.set(`${topic.name}\u0000${p.index}`, p);
     }
@@ -147,7 +148,7 @@ export class Sender {
       const p = results.get(`${batch.topic}\u0000${batch.partition}`);
       if (p === undefined) this.onBatchError(batch, new KafkaClientError(`the Produce response has no result for ${batch}`), now);
       else if (p.errorCode === 0) this.accumulator.complete(batch, p.baseOffset, p.logAppendTimeMs, null);
-      else this.onBatchError(batch, kafkaErrorFor(p.errorCode, p.errorMessage ?? p.recordErrors?.[0]?.batchIndexErrorMessage ?? `producing to ${batch}`), now);
+      else this.onBatchError(batch, kafkaErrorFor(p.errorCode, p.errorMessage ?? p.recordErrors[0]?.batchIndexErrorMessage ?? `producing to ${batch}`), now);
     }
     this.wakeup();
   }

@@ -1,8 +1,8 @@
-import { array, field, message, struct, type StructType } from '../schema/schema.js';
+import { array, field, message, struct } from '../schema/schema.js';
 
 // Up to v3 a request adds partitions to one transaction (the "V3AndBelow" fields);
 // from v4 (KIP-890, broker to broker) it carries a batch of transactions.
-const topic = (): StructType => struct('AddPartitionsToTxnTopic', [
+const topic = () => struct('AddPartitionsToTxnTopic', [
   field('Name', 'string', '0+'),
   field('Partitions', array('int32'), '0+'),
 ]);
@@ -21,7 +21,7 @@ export const AddPartitionsToTxnRequest = message('AddPartitionsToTxnRequest', 24
   field('V3AndBelowTopics', array(topic()), '0-3'),
 ]);
 
-const topicResult = (): StructType => struct('AddPartitionsToTxnTopicResult', [
+const topicResult = () => struct('AddPartitionsToTxnTopicResult', [
   field('Name', 'string', '0+'),
   field('ResultsByPartition', array(struct('AddPartitionsToTxnPartitionResult', [
     field('PartitionIndex', 'int32', '0+'),

@@ -1,7 +1,7 @@
-import { array, field, message, struct, type FieldSchema } from '../schema/schema.js';
+import { array, field, message, struct } from '../schema/schema.js';
 
 /** The per-resource result both AlterConfigs and IncrementalAlterConfigs answer with. */
-function resourceResponse(): FieldSchema {
+function resourceResponse() {
   return field('Responses', array(struct('AlterConfigsResourceResponse', [
     field('ErrorCode', 'int16', '0+'),
     field('ErrorMessage', 'string', '0+', { nullable: '0+' }),

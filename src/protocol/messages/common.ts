@@ -1,15 +1,15 @@
-import { field, struct, type StructType } from '../schema/schema.js';
+import { field, struct } from '../schema/schema.js';
 
 // Structs that several messages share (Kafka's specs repeat them per message).
 
-export function leaderIdAndEpoch(versions: string): StructType {
+export function leaderIdAndEpoch<const V extends string>(versions: V) {
   return struct('LeaderIdAndEpoch', [
     field('LeaderId', 'int32', versions, { default: -1 }),
     field('LeaderEpoch', 'int32', versions, { default: -1 }),
   ]);
 }
 
-export function nodeEndpoint(versions: string): StructType {
+export function nodeEndpoint<const V extends string>(versions: V) {
   return struct('NodeEndpoint', [
     field('NodeId', 'int32', versions),
     field('Host', 'string', versions),

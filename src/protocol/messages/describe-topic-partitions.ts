@@ -1,9 +1,9 @@
-import { array, field, message, struct, type StructType } from '../schema/schema.js';
+import { array, field, message, struct } from '../schema/schema.js';
 
 const NO_AUTHORIZED_OPERATIONS = -2147483648;
 
 // Where a paged listing resumes; the request's Cursor and the response's NextCursor share the shape.
-const cursor = (): StructType => struct('Cursor', [
+const cursor = () => struct('Cursor', [
   field('TopicName', 'string', '0+'),
   field('PartitionIndex', 'int32', '0+'),
 ]);

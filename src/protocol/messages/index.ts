@@ -35,6 +35,16 @@ import { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from './txn-offset-co
 import { DescribeProducersRequest, DescribeProducersResponse } from './describe-producers.js';
 import { ListTransactionsRequest, ListTransactionsResponse } from './list-transactions.js';
 import { DescribeTransactionsRequest, DescribeTransactionsResponse } from './describe-transactions.js';
+// Inter-broker and controller APIs, defined for the cluster work; not served yet.
+import { LeaderAndIsrRequest, LeaderAndIsrResponse } from './leader-and-isr.js';
+import { UpdateMetadataRequest, UpdateMetadataResponse } from './update-metadata.js';
+import { StopReplicaRequest, StopReplicaResponse } from './stop-replica.js';
+import { ControlledShutdownRequest, ControlledShutdownResponse } from './controlled-shutdown.js';
+import { AlterPartitionRequest, AlterPartitionResponse } from './alter-partition.js';
+import { ElectLeadersRequest, ElectLeadersResponse } from './elect-leaders.js';
+import { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from './alter-partition-reassignments.js';
+import { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from './list-partition-reassignments.js';
+import { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from './write-txn-markers.js';
 
 export * from './alter-configs.js';
 export * from './api-versions.js';
@@ -72,6 +82,15 @@ export * from './txn-offset-commit.js';
 export * from './describe-producers.js';
 export * from './list-transactions.js';
 export * from './describe-transactions.js';
+export * from './leader-and-isr.js';
+export * from './update-metadata.js';
+export * from './stop-replica.js';
+export * from './controlled-shutdown.js';
+export * from './alter-partition.js';
+export * from './elect-leaders.js';
+export * from './alter-partition-reassignments.js';
+export * from './list-partition-reassignments.js';
+export * from './write-txn-markers.js';
 
 /** Every message samsa defines; the spec cross-check test walks this list. */
 export const ALL_MESSAGES: readonly MessageSchema[] = [
@@ -149,4 +168,22 @@ export const ALL_MESSAGES: readonly MessageSchema[] = [
   ListTransactionsResponse,
   DescribeTransactionsRequest,
   DescribeTransactionsResponse,
+  LeaderAndIsrRequest,
+  LeaderAndIsrResponse,
+  UpdateMetadataRequest,
+  UpdateMetadataResponse,
+  StopReplicaRequest,
+  StopReplicaResponse,
+  ControlledShutdownRequest,
+  ControlledShutdownResponse,
+  AlterPartitionRequest,
+  AlterPartitionResponse,
+  ElectLeadersRequest,
+  ElectLeadersResponse,
+  AlterPartitionReassignmentsRequest,
+  AlterPartitionReassignmentsResponse,
+  ListPartitionReassignmentsRequest,
+  ListPartitionReassignmentsResponse,
+  WriteTxnMarkersRequest,
+  WriteTxnMarkersResponse,
 ];

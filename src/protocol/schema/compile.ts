@@ -1,19 +1,22 @@
 import { ProtocolError } from '../protocol-error.js';
 import { ProtocolReader } from '../reader.js';
 import { ProtocolWriter } from '../writer.js';
+import type { MessageData, MessageInput } from './message-types.js';
 import type { FieldSchema, FieldType, MessageSchema, PrimitiveType, StructType } from './schema.js';
 import { inRange } from './versions.js';
 
 /** One version of one message, compiled into a decoder and an encoder. */
-export interface VersionCodec<T = any> {
+export interface VersionCodec<M extends MessageSchema = MessageSchema> {
   readonly version: number;
   readonly flexible: boolean;
-  decode(reader: ProtocolReader): T;
-  encode(writer: ProtocolWriter, value: T): void;
+  decode(reader: ProtocolReader): MessageData<M>;
+  encode(writer: ProtocolWriter, value: MessageInput<M>): void;
 }
 
 type Read = (r: ProtocolReader) => unknown;
-type Write = (w: ProtocolWriter, value: any) => void;
+// Values reach the writers typed by MessageInput; inside, they are checked only as far
+// as the writers themselves check them (a hot path: no per-field type tests).
+type Write = (w: ProtocolWriter, value: unknown) => void;
 
 interface Context {
   /** Refuse values a version cannot carry (Kafka's rule); off for responses a broker builds once for all versions. */
@@ -28,12 +31,12 @@ interface Context {
  * resolved once here, so decoding runs a flat list of closures with no
  * version checks left in it.
  */
-export function compileMessage(schema: MessageSchema, options: { strict?: boolean } = {}): Map<number, VersionCodec> {
-  const codecs = new Map<number, VersionCodec>();
+export function compileMessage<M extends MessageSchema>(schema: M, options: { strict?: boolean } = {}): Map<number, VersionCodec<M>> {
+  const codecs = new Map<number, VersionCodec<M>>();
   for (let v = schema.validVersions.min; v <= schema.validVersions.max; v++) {
     const ctx: Context = { strict: options.strict ?? true, version: v, flexible: inRange(schema.flexibleVersions, v), messageName: schema.name };
     const { read, write } = compileStruct(schema.fields, ctx, schema.name);
-    codecs.set(v, { version: v, flexible: ctx.flexible, decode: read as (r: ProtocolReader) => any, encode: write });
+    codecs.set(v, { version: v, flexible: ctx.flexible, decode: read as (r: ProtocolReader) => MessageData<M>, encode: write });
   }
   return codecs;
 }
@@ -75,8 +78,9 @@ function compileStruct(fields: readonly FieldSchema[], ctx: Context, path: strin
     return value;
   };
 
-  const write: Write = (w, value) => {
-    if (value === null || typeof value !== 'object') throw new ProtocolError(`${path}: expected an object, got ${value}`);
+  const write: Write = (w, input) => {
+    if (input === null || typeof input !== 'object') throw new ProtocolError(`${path}: expected an object, got ${input}`);
+    const value = input as Record<string, unknown>;
     for (const f of plain) {
       const v = value[f.property];
       f.write(w, v === undefined ? defaultOf(fields, f.property) : v);
@@ -180,42 +184,42 @@ function compileType(type: FieldType, nullable: boolean, flexible: boolean, ctx:
 function compilePrimitive(type: PrimitiveType, nullable: boolean, flexible: boolean, path: string): { read: Read; write: Write } {
   switch (type) {
     case 'int8':
-      return { read: (r) => r.int8(), write: (w, v) => w.int8(v) };
+      return { read: (r) => r.int8(), write: (w, v) => w.int8(v as number) };
     case 'int16':
-      return { read: (r) => r.int16(), write: (w, v) => w.int16(v) };
+      return { read: (r) => r.int16(), write: (w, v) => w.int16(v as number) };
     case 'int32':
-      return { read: (r) => r.int32(), write: (w, v) => w.int32(v) };
+      return { read: (r) => r.int32(), write: (w, v) => w.int32(v as number) };
     case 'int64':
-      return { read: (r) => r.int64(), write: (w, v) => w.int64(v) };
+      return { read: (r) => r.int64(), write: (w, v) => w.int64(v as number | bigint) };
     case 'uint16':
-      return { read: (r) => r.uint16(), write: (w, v) => w.uint16(v) };
+      return { read: (r) => r.uint16(), write: (w, v) => w.uint16(v as number) };
     case 'uint32':
-      return { read: (r) => r.uint32(), write: (w, v) => w.uint32(v) };
+      return { read: (r) => r.uint32(), write: (w, v) => w.uint32(v as number) };
     case 'float64':
-      return { read: (r) => r.float64(), write: (w, v) => w.float64(v) };
+      return { read: (r) => r.float64(), write: (w, v) => w.float64(v as number) };
     case 'bool':
-      return { read: (r) => r.bool(), write: (w, v) => w.bool(v) };
+      return { read: (r) => r.bool(), write: (w, v) => w.bool(v as boolean) };
     case 'uuid':
-      return { read: (r) => r.uuid(), write: (w, v) => w.uuid(v) };
+      return { read: (r) => r.uuid(), write: (w, v) => w.uuid(v as Uint8Array) };
     case 'string':
       if (flexible) {
         return nullable
-          ? { read: (r) => r.compactNullableString(), write: (w, v) => w.compactNullableString(v) }
-          : { read: (r) => r.compactString(), write: (w, v) => w.compactString(requireValue(v, path)) };
+          ? { read: (r) => r.compactNullableString(), write: (w, v) => w.compactNullableString(v as string | null) }
+          : { read: (r) => r.compactString(), write: (w, v) => w.compactString(requireValue(v as string | null, path)) };
       }
       return nullable
-        ? { read: (r) => r.nullableString(), write: (w, v) => w.nullableString(v) }
-        : { read: (r) => r.string(), write: (w, v) => w.string(requireValue(v, path)) };
+        ? { read: (r) => r.nullableString(), write: (w, v) => w.nullableString(v as string | null) }
+        : { read: (r) => r.string(), write: (w, v) => w.string(requireValue(v as string | null, path)) };
     case 'bytes':
     case 'records':
       if (flexible) {
         return nullable
-          ? { read: (r) => r.compactNullableBytes(), write: (w, v) => w.compactNullableBytes(v) }
-          : { read: (r) => r.compactBytes(), write: (w, v) => w.compactBytes(requireValue(v, path)) };
+          ? { read: (r) => r.compactNullableBytes(), write: (w, v) => w.compactNullableBytes(v as Uint8Array | null) }
+          : { read: (r) => r.compactBytes(), write: (w, v) => w.compactBytes(requireValue(v as Uint8Array | null, path)) };
       }
       return nullable
-        ? { read: (r) => r.nullableBytes(), write: (w, v) => w.nullableBytes(v) }
-        : { read: (r) => r.bytes(), write: (w, v) => w.bytes(requireValue(v, path)) };
+        ? { read: (r) => r.nullableBytes(), write: (w, v) => w.nullableBytes(v as Uint8Array | null) }
+        : { read: (r) => r.bytes(), write: (w, v) => w.bytes(requireValue(v as Uint8Array | null, path)) };
   }
 }
 

@@ -1,0 +1,225 @@
+import type { LogDirectory } from '../backend/storage-backend.js';
+import type { LogConfig } from '../config/log-config.js';
+import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, logFileName, parseLogFileName, parseSegmentFileName, parseSnapshotFileName, SWAP_SUFFIX, TIME_INDEX_SUFFIX } from './log-file-names.js';
+import { CorruptSnapshotError } from './log-errors.js';
+import { LeaderEpochCache } from './leader-epoch-cache.js';
+import { LogSegment } from './log-segment.js';
+import { ProducerSnapshots } from './producer-snapshot.js';
+import { ProducerStateManager } from './producer-state.js';
+
+export interface OpenLogOptions {
+  /** The offset up to which the log is known flushed (recovery-point-offset-checkpoint). */
+  recoveryPoint?: number;
+  logStartOffset?: number;
+  /** False after a crash: segments past the recovery point are re-validated. */
+  cleanShutdown?: boolean;
+  /** Where warnings go (truncations, foreign files); console.warn by default. */
+  warn?: (message: string) => void;
+  now?: () => number;
+  /** producer.id.expiration.ms: idempotent producers idle this long are forgotten (default one day, as Kafka). */
+  producerIdExpirationMs?: number;
+}
+
+const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
+
+/** OpenLogOptions with the defaults filled in. */
+export interface LogLoadSettings {
+  recoveryPoint: number;
+  logStartOffset: number | undefined;
+  cleanShutdown: boolean;
+  warn: (message: string) => void;
+  now: () => number;
+  producerIdExpirationMs: number;
+}
+
+export function logLoadSettings(options: OpenLogOptions): LogLoadSettings {
+  return {
+    recoveryPoint: options.recoveryPoint ?? 0,
+    logStartOffset: options.logStartOffset,
+    cleanShutdown: options.cleanShutdown !== false,
+    warn: options.warn ?? ((m: string) => console.warn(m)),
+    now: options.now ?? Date.now,
+    producerIdExpirationMs: options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS,
+  };
+}
+
+/** A log as its files left it, recovered and ready for a Log to run. */
+export interface LoadedLog {
+  /** Oldest first; never empty, the last one active. */
+  segments: LogSegment[];
+  logStartOffset: number;
+  /** At most the log end offset. */
+  recoveryPoint: number;
+  leaderEpochs: LeaderEpochCache;
+  producerState: ProducerStateManager;
+  snapshots: ProducerSnapshots;
+}
+
+/**
+ * Opens a log directory, as Kafka's LogLoader does: finishes or undoes a
+ * compaction swap a crash interrupted, removes leftover files, opens the
+ * segments (re-validating those past the recovery point after an unclean
+ * shutdown, cut at the first bad batch), drops leader epochs whose data is
+ * gone and rebuilds the producer state from `.snapshot` files and the batches
+ * after them.
+ */
+export class LogLoader {
+  constructor(
+    private readonly dir: LogDirectory,
+    private readonly config: LogConfig,
+    private readonly settings: LogLoadSettings,
+  ) {}
+
+  async load(): Promise<LoadedLog> {
+    const { dir, settings } = this;
+    await this.completeInterruptedSwaps();
+    const bases = await this.removeLeftoversAndListSegments();
+    const segments = await this.loadSegments(bases);
+    const logStartOffset = settings.logStartOffset ?? bases[0] ?? 0;
+    if (segments.length === 0) segments.push(await LogSegment.open(dir, logStartOffset, this.config, true));
+    const logEndOffset = segments[segments.length - 1]!.nextOffset;
+    const leaderEpochs = await LeaderEpochCache.load(dir);
+    await leaderEpochs.truncateFromEnd(logEndOffset); // epochs whose data recovery cut
+    const producerState = new ProducerStateManager();
+    const snapshots = new ProducerSnapshots(dir);
+    await rebuildProducerState(producerState, snapshots, segments, settings.cleanShutdown, settings);
+    return { segments, logStartOffset, recoveryPoint: Math.min(settings.recoveryPoint, logEndOffset), leaderEpochs, producerState, snapshots };
+  }
+
+  /**
+   * Finishes or undoes a segment replacement a crash interrupted, by Kafka's
+   * rules. A replacement (the cleaner's, then Log.replaceSegments) goes:
+   *
+   *   1. the cleaner writes `<base>.log.cleaned` and its indexes, flushed;
+   *   2. they are renamed to `.swap`;
+   *   3. the replaced segments' files are renamed to `.deleted`;
+   *   4. the `.swap` files are renamed to their final names.
+   *
+   * So `.cleaned` files are an unfinished step 1 or 2 and are deleted,
+   * together with any `.swap` file at or after the lowest `.cleaned` base
+   * offset (a step 2 cut short). The remaining `.swap` segments are complete:
+   * every live segment file whose base offset lies in the offsets they cover is
+   * one they replace and is deleted (step 3), then they take their final names
+   * (step 4). A swapped-in segment's indexes are rebuilt from its data, as
+   * Kafka does. (`.deleted` files go with the other leftovers.)
+   */
+  private async completeInterruptedSwaps(): Promise<void> {
+    const { dir } = this;
+    const parsed = (await dir.list()).map((name) => ({ name, file: parseSegmentFileName(name) }));
+    const cleaned = parsed.filter((p) => p.file?.suffix === CLEANED_SUFFIX);
+    if (cleaned.length === 0 && !parsed.some((p) => p.file?.suffix === SWAP_SUFFIX)) return;
+
+    const minCleaned = Math.min(...cleaned.map((p) => p.file!.baseOffset));
+    for (const p of parsed) {
+      if (p.file?.suffix === SWAP_SUFFIX && p.file.baseOffset >= minCleaned) await dir.delete(p.name);
+    }
+    for (const p of cleaned) await dir.delete(p.name);
+
+    const swaps = parsed.filter((p) => p.file?.suffix === SWAP_SUFFIX && p.file.baseOffset < minCleaned);
+    let from = Infinity;
+    let to = -Infinity;
+    for (const swap of swaps) {
+      if (swap.file!.kind !== LOG_SUFFIX) continue;
+      const base = swap.file!.baseOffset;
+      const segment = await LogSegment.open(dir, base, this.config, false, SWAP_SUFFIX);
+      try {
+        await segment.recover(); // rebuilds the swap's indexes (they may be missing) and finds where it ends
+        await segment.flush();
+        from = Math.min(from, base);
+        to = Math.max(to, segment.nextOffset);
+      } finally {
+        await segment.close();
+      }
+      this.settings.warn(`${dir.path}: completing the replacement of cleaned segment ${base} that a crash interrupted`);
+    }
+    for (const p of parsed) {
+      const file = p.file;
+      if (file && file.suffix === '' && file.baseOffset >= from && file.baseOffset < to) await dir.delete(p.name);
+    }
+    // Renamed after the deletions: the swap's final names may be those of a replaced segment.
+    for (const name of await dir.list()) {
+      if (parseSegmentFileName(name)?.suffix === SWAP_SUFFIX) await dir.rename(name, name.slice(0, -SWAP_SUFFIX.length));
+    }
+  }
+
+  /** Deletes `.deleted` files and orphaned indexes, warns of foreign files; returns the segments' base offsets, ascending. */
+  private async removeLeftoversAndListSegments(): Promise<number[]> {
+    const { dir, settings } = this;
+    const names = await dir.list();
+    const present = new Set(names);
+    const bases: number[] = [];
+    for (const name of names) {
+      const base = parseLogFileName(name);
+      if (base !== undefined) bases.push(base);
+      else if (name.endsWith(DELETED_SUFFIX)) await dir.delete(name); // a deletion a crash interrupted
+      else if (name.endsWith(INDEX_SUFFIX) || name.endsWith(TIME_INDEX_SUFFIX)) {
+        const file = parseSegmentFileName(name);
+        if (file && !present.has(logFileName(file.baseOffset))) {
+          // Kafka deletes these too: an index whose segment is gone would be reused by a new segment at that base.
+          settings.warn(`${dir.path}: deleting orphaned index file ${name}, which has no log file`);
+          await dir.delete(name);
+        }
+      } else if (!/checkpoint$/.test(name) && parseSnapshotFileName(name) === undefined) {
+        settings.warn(`${dir.path}: ignoring unexpected file ${name}`);
+      }
+    }
+    return bases.sort((a, b) => a - b);
+  }
+
+  /** Opens the segments; after an unclean shutdown, those holding offsets past the recovery point are re-validated. */
+  private async loadSegments(bases: readonly number[]): Promise<LogSegment[]> {
+    const { dir, settings } = this;
+    const segments: LogSegment[] = [];
+    for (const [i, base] of bases.entries()) {
+      const segment = await LogSegment.open(dir, base, this.config, false);
+      const nextBase = bases[i + 1] ?? Number.MAX_SAFE_INTEGER;
+      if (!settings.cleanShutdown && nextBase > settings.recoveryPoint) {
+        const cut = await segment.recover();
+        if (cut > 0) settings.warn(`${dir.path}: recovery truncated ${cut} bytes of torn or corrupt data from segment ${base} at offset ${segment.nextOffset}`);
+      } else {
+        await segment.loadTailState();
+      }
+      segments.push(segment);
+    }
+    return segments;
+  }
+}
+
+/**
+ * Loads the newest producer snapshot at or below the log end offset and
+ * replays the batch headers after it (on open, and after a truncation).
+ * Snapshots past the end (data a recovery or truncation cut) and corrupt ones
+ * (with a warning) are deleted. Without a snapshot, a clean shutdown replays
+ * the last two segments (as Kafka does, not to scan a whole log written before
+ * snapshots existed), anything else the whole log.
+ */
+export async function rebuildProducerState(
+  producerState: ProducerStateManager,
+  snapshots: ProducerSnapshots,
+  segments: readonly LogSegment[],
+  cleanShutdown: boolean,
+  settings: Pick<LogLoadSettings, 'now' | 'producerIdExpirationMs' | 'warn'>,
+): Promise<void> {
+  const end = segments[segments.length - 1]!.nextOffset;
+  await snapshots.deleteWhere((offset) => offset > end);
+  producerState.clear();
+  let from: number | undefined;
+  for (const offset of (await snapshots.offsets()).reverse()) {
+    try {
+      producerState.load(await snapshots.read(offset), settings.now(), settings.producerIdExpirationMs);
+      from = offset;
+      break;
+    } catch (error) {
+      if (!(error instanceof CorruptSnapshotError)) throw error;
+      settings.warn(`${error.message}; deleting it and rebuilding producer state from the log`);
+      await snapshots.delete(offset);
+    }
+  }
+  from ??= cleanShutdown ? segments[Math.max(0, segments.length - 2)]!.baseOffset : segments[0]!.baseOffset;
+  for (const segment of segments) {
+    if (segment.nextOffset <= from) continue;
+    for await (const header of segment.headersFrom(Math.max(from, segment.baseOffset))) {
+      if (header.baseOffset >= from) producerState.update(header);
+    }
+  }
+}
