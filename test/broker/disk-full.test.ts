@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
@@ -69,6 +69,19 @@ async function consumeAll(client: RawClient): Promise<string[]> {
 }
 
 describe.skipIf(!canMount())('a full disk', () => {
+  // Stopped in afterEach, which runs even after a test timed out.
+  const brokers: BrokerProcess[] = [];
+  const clients: RawClient[] = [];
+  const mounts: string[] = [];
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+    for (const broker of brokers.splice(0)) broker.kill();
+    for (const mount of mounts.splice(0)) {
+      expect(spawnSync('umount', ['-l', mount]).status).toBe(0);
+      rmSync(mount, { recursive: true, force: true });
+    }
+  });
+
   // free: the bytes left for the broker when the filler is written. LevelDB fails
   // differently by how much that is: with less than its 4 MiB write buffer, a
   // write to its log fails; with more, the flush of its memtable to a table
@@ -84,9 +97,8 @@ describe.skipIf(!canMount())('a full disk', () => {
   ])('$backend backend, $free bytes free of $size: KAFKA_STORAGE_ERROR while full, reads go on, writes resume once space is freed, nothing acknowledged lost, SIGTERM exits 0', async ({ backend, size, free }) => {
     const mount = mkdtempSync(join(tmpdir(), `samsa-full-${backend}-`));
     expect(spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mount]).status).toBe(0);
+    mounts.push(mount);
     const filler = join(mount, 'filler');
-    const brokers: BrokerProcess[] = [];
-    const clients: RawClient[] = [];
     const acknowledged: string[] = [];
     let next = 0;
     const start = async () => {
@@ -121,41 +133,34 @@ describe.skipIf(!canMount())('a full disk', () => {
       expect(code).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
       expect(await produce(client)).toBe(ErrorCode.KAFKA_STORAGE_ERROR); // still full
     };
-    try {
-      mkdirSync(join(mount, 'logs'));
-      let { broker, client } = await start();
-      const md = await client.request('Metadata', 9, { topics: [{ name: TOPIC }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
-      expect(md.topics[0].errorCode).toBe(ErrorCode.NONE);
+    mkdirSync(join(mount, 'logs'));
+    let { broker, client } = await start();
+    const md = await client.request('Metadata', 9, { topics: [{ name: TOPIC }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+    expect(md.topics[0].errorCode).toBe(ErrorCode.NONE);
 
-      await fillUp(client);
-      expect(await consumeAll(client)).toEqual(acknowledged); // reads go on, and no failed write shows
+    await fillUp(client);
+    expect(await consumeAll(client)).toEqual(acknowledged); // reads go on, and no failed write shows
 
-      rmSync(filler);
-      expect(await produce(client)).toBe(ErrorCode.NONE);
-      for (let i = 0; i < 20; i++) expect(await produce(client)).toBe(ErrorCode.NONE);
-      expect(await consumeAll(client)).toEqual(acknowledged);
-      expect(broker.output()).toMatch(new RegExp(`appends to ${TOPIC}-0 fail in .*${TOPIC}-0, answered KAFKA_STORAGE_ERROR`));
-      expect(broker.output()).toMatch(new RegExp(`appends to ${TOPIC}-0 succeed again`));
-      await stop(broker, client);
+    rmSync(filler);
+    expect(await produce(client)).toBe(ErrorCode.NONE);
+    for (let i = 0; i < 20; i++) expect(await produce(client)).toBe(ErrorCode.NONE);
+    expect(await consumeAll(client)).toEqual(acknowledged);
+    expect(broker.output()).toMatch(new RegExp(`appends to ${TOPIC}-0 fail in .*${TOPIC}-0, answered KAFKA_STORAGE_ERROR`));
+    expect(broker.output()).toMatch(new RegExp(`appends to ${TOPIC}-0 succeed again`));
+    await stop(broker, client);
 
-      // What was acknowledged survives a restart, and nothing else appears.
-      ({ broker, client } = await start());
-      expect(await consumeAll(client)).toEqual(acknowledged);
+    // What was acknowledged survives a restart, and nothing else appears.
+    ({ broker, client } = await start());
+    expect(await consumeAll(client)).toEqual(acknowledged);
 
-      // A broker stopped while the disk is full still exits 0, and the next start has everything acknowledged.
-      await fillUp(client);
-      await stop(broker, client);
-      rmSync(filler);
-      ({ broker, client } = await start());
-      expect(await consumeAll(client)).toEqual(acknowledged);
-      expect(await produce(client)).toBe(ErrorCode.NONE);
-      expect(await consumeAll(client)).toEqual(acknowledged);
-      await stop(broker, client);
-    } finally {
-      for (const client of clients) client.close();
-      for (const broker of brokers) broker.kill();
-      expect(spawnSync('umount', ['-l', mount]).status).toBe(0);
-      rmSync(mount, { recursive: true, force: true });
-    }
+    // A broker stopped while the disk is full still exits 0, and the next start has everything acknowledged.
+    await fillUp(client);
+    await stop(broker, client);
+    rmSync(filler);
+    ({ broker, client } = await start());
+    expect(await consumeAll(client)).toEqual(acknowledged);
+    expect(await produce(client)).toBe(ErrorCode.NONE);
+    expect(await consumeAll(client)).toEqual(acknowledged);
+    await stop(broker, client);
   }, 120_000);
 });
