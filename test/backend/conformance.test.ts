@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readdirSync, mkdirSync, statfsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -269,19 +269,80 @@ describe('faults', () => {
   const canMount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]).status === 0;
   if (canMount) spawnSync('umount', ['-l', mountPoint]);
   else rmSync(mountPoint, { recursive: true, force: true });
+  afterAll(() => rmSync(mountPoint, { recursive: true, force: true }));
 
-  describe.skipIf(!canMount)('on a 1 MiB tmpfs', () => {
+  /** A tmpfs of `size` at mountPoint around each test of the block. */
+  function onTmpfs(size: string): void {
     beforeEach(() => {
-      expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]).status).toBe(0);
+      expect(spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mountPoint]).status).toBe(0);
     });
     afterEach(() => {
       // Lazy: a mapping not yet collected by GC would keep a plain umount busy.
       expect(spawnSync('umount', ['-l', mountPoint]).status).toBe(0);
     });
-    afterAll(() => rmSync(mountPoint, { recursive: true, force: true }));
+  }
 
-    it.each(BACKEND_NAMES.filter((n) => n !== 'level').map((n) => [n] as const))('%s: a full disk is ENOSPC, and what fit stays readable', async (name) => {
-      const dir = await createBackend(name).openDirectory(join(mountPoint, 'log'));
+  describe.skipIf(!canMount)('on a 4 MiB tmpfs', () => {
+    onTmpfs('4m');
+
+    it.each(BACKEND_NAMES.map((n) => [n] as const))('%s: appends resume once space is freed, with appends and reads in flight, and what was written survives a reopen', async (name) => {
+      const path = join(mountPoint, 'log');
+      const dir = await createBackend(name).openDirectory(path, { warn: () => {} });
+      const objects = await Promise.all(['a', 'b', 'c'].map((n) => dir.open(`${n}.log`, { create: true })));
+      const filler = join(mountPoint, 'filler');
+      const fs = statfsSync(mountPoint);
+      writeFileSync(filler, Buffer.alloc(fs.bavail * fs.bsize - 512 * 1024));
+      let error: unknown;
+      for (let i = 0; i < 100 && !error; i++) {
+        const object = objects[i % objects.length]!;
+        error = await errorOf(() => object.append(pattern(object.size, 32 * 1024)));
+      }
+      expect(error).toBeInstanceOf(StorageError);
+      expect((error as StorageError).code).toBe('ENOSPC');
+      // Still full: appends at once on every object all fail (LevelDB has no room to reopen), reads beside them go on.
+      const whileFull = await Promise.all(objects.map((o) => Promise.all([errorOf(() => o.append(pattern(o.size, 64 * 1024))), o.read(0, o.size)])));
+      for (const [i, [failed, read]] of whileFull.entries()) {
+        expect((failed as StorageError).code).toBe('ENOSPC');
+        expect(read.equals(pattern(0, objects[i]!.size))).toBe(true);
+      }
+
+      rmSync(filler);
+      // Each object appends one chunk after another, read back beside each append (LevelDB reopens under them).
+      await Promise.all(
+        objects.map(async (object) => {
+          for (let round = 0; round < 4; round++) {
+            const size = object.size;
+            const [, read] = await Promise.all([object.append(pattern(size, 16 * 1024)), object.read(0, size)]);
+            expect(read.equals(pattern(0, size))).toBe(true);
+          }
+        }),
+      );
+      const sizes = objects.map((o) => o.size);
+      for (const object of objects) {
+        await object.flush();
+        await object.close();
+      }
+      await dir.close();
+
+      const reopened = await createBackend(name).openDirectory(path);
+      try {
+        for (const [i, n] of ['a', 'b', 'c'].entries()) {
+          const object = await reopened.open(`${n}.log`);
+          expect(object.size).toBe(sizes[i]);
+          expect((await object.read(0, object.size)).equals(pattern(0, object.size))).toBe(true);
+          await object.close();
+        }
+      } finally {
+        await reopened.close();
+      }
+    });
+  });
+
+  describe.skipIf(!canMount)('on a 1 MiB tmpfs', () => {
+    onTmpfs('1m');
+
+    it.each(BACKEND_NAMES.map((n) => [n] as const))('%s: a full disk is ENOSPC, and what fit stays readable', async (name) => {
+      const dir = await createBackend(name).openDirectory(join(mountPoint, 'log'), { warn: () => {} });
       const object = await dir.open('full.log', { create: true });
       let error: unknown;
       let written = 0;
@@ -293,6 +354,18 @@ describe('faults', () => {
       expect((error as StorageError).code).toBe('ENOSPC');
       expect((error as Error).message).toContain('full.log');
       expect((await object.read(0, written)).equals(pattern(0, written))).toBe(true);
+      await object.close().catch(() => undefined);
+      await dir.close();
+    });
+
+    it.each(BACKEND_NAMES.filter((n) => n !== 'level').map((n) => [n] as const))('%s: an append cut short by a full disk leaves the file as it was', async (name) => {
+      const dir = await createBackend(name).openDirectory(join(mountPoint, 'log'));
+      const object = await dir.open('full.log', { create: true });
+      let error: unknown;
+      for (let i = 0; i < 64 && !error; i++) error = await errorOf(() => object.append(pattern(object.size, 48 * 1024)));
+      expect((error as StorageError).code).toBe('ENOSPC');
+      // Else a restart would take the part that fit for data.
+      expect(statSync(join(mountPoint, 'log', 'full.log')).size).toBe(object.size);
       await object.close().catch(() => undefined);
       await dir.close();
     });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CompressionType, CorruptRecordError } from '../../codecs/index.js';
+import { CompressionType } from '../../codecs/index.js';
 import { BACKEND_NAMES, createBackend, type BackendName, type LogDirectory } from '../../storage/backend/index.js';
 import { CLEANER_OFFSET_CHECKPOINT } from '../../storage/checkpoint/offset-checkpoint.js';
 import { LogConfig } from '../../storage/config/log-config.js';
@@ -889,21 +889,36 @@ describe("the cleaner's worker thread", () => {
   });
 
   for (const threads of [1, 0]) {
-    it(`fails a cleaning over a corrupt batch with a CorruptRecordError (threads: ${threads}); the log keeps its segments`, async () => {
+    it(`keeps a batch whose records do not match its header as it is, maps none of its keys, and cleans the rest (threads: ${threads})`, async () => {
       const { log, dir } = await writeLog();
       // A batch whose header claims two records where it holds one, with a matching CRC: appends accept it, decoding does not.
       const bad = batchOf([{ key: 'k0', value: 'x'.repeat(100) }]);
       bad.writeInt32BE(1, 23); // lastOffsetDelta
       bad.writeInt32BE(2, 57); // recordCount
       new RecordBatchView(bad).updateCrc();
-      await log.append(bad);
+      const { baseOffset } = await log.append(bad);
       await log.roll();
       log.highWatermark = log.logEndOffset;
-      const before = await segmentBytes(dir);
-      const error = await LogCleaner.cleanLog(log, { now: () => now, threads }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(CorruptRecordError);
-      expect((error as Error).message).toMatch(/recordCount is 2 but the records end after 1/);
-      expect(await segmentBytes(dir)).toEqual(before);
+      const warnings: string[] = [];
+      const result = await LogCleaner.cleanLog(log, { now: () => now, threads, warn: (m) => warnings.push(m) });
+      expect(result.stats.uncleanableBatches).toBe(1);
+      expect(result.stats.recordsWritten).toBeLessThan(result.stats.recordsRead);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(new RegExp(`^${dir.path}: the batch at offsets ${baseOffset}\\.\\.${baseOffset + 1} cannot be cleaned \\(.*recordCount is 2 but the records end after 1\\); it is kept as it is`));
+
+      const k0: (string | null)[] = [];
+      let kept: Buffer | undefined;
+      for (let offset = log.logStartOffset; offset < log.logEndOffset; ) {
+        const batches = scanBatches(Buffer.from((await log.read(offset, 1 << 20)).bytes)).batches;
+        for (const batch of batches) {
+          if (batch.baseOffset === baseOffset) kept = Buffer.from(batch.bytes);
+          else if (!batch.isControl) for (const r of decodeRecords(batch)) if (r.key?.toString() === 'k0') k0.push(r.value?.toString() ?? null);
+          offset = batch.nextOffset;
+        }
+      }
+      expect(kept!.equals(bad)).toBe(true);
+      // Its k0 was never mapped, so the readable k0 before it stays.
+      expect(k0).toEqual(['r5-0'.repeat(3)]);
       expect(await objectNames(dir, '.cleaned')).toEqual([]);
       await log.close();
     });

@@ -113,6 +113,7 @@ export class ReplicaManager {
       replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs,
       isrWriter: this.options.isrWriter,
       warn: (m) => this.options.log('info', m),
+      error: (m) => this.options.log('error', m),
     });
     this.partitions.set(key(topic, index), partition);
     return partition;
