@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LONG_MAX, parseConfigValue, type ConfigKey, type ConfigValue } from '../../storage/config/config-def.js';
 import { ConfigError } from '../../storage/config/config-error.js';
-import { LOG_CONFIG_KEYS } from '../../storage/config/log-config.js';
+import { deprecationOf, LOG_CONFIG_KEYS } from '../../storage/config/log-config.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -43,6 +43,16 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'log.roll.hours', type: 'int', defaultValue: '168', min: 1, doc: 'segment age in hours when log.roll.ms is unset' },
   { name: 'cluster.id', type: 'string', defaultValue: '', doc: "samsa's own: the cluster id to use when the log dirs hold none" },
   { name: 'zookeeper.connect', type: 'string', defaultValue: '', doc: 'ZooKeeper for a cluster; empty for a single broker' },
+  { name: 'zookeeper.session.timeout.ms', type: 'int', defaultValue: '18000', min: 1, doc: 'the ZooKeeper session timeout' },
+  { name: 'zookeeper.connection.timeout.ms', type: 'string', defaultValue: '', doc: 'how long to wait for a ZooKeeper connection (the session timeout when unset)' },
+  { name: 'broker.rack', type: 'string', defaultValue: '', doc: 'the rack of this broker, for rack-aware replica placement' },
+  { name: 'inter.broker.listener.name', type: 'string', defaultValue: '', doc: 'the listener brokers and the controller use to talk to each other (the first listener when unset)' },
+  { name: 'controlled.shutdown.enable', type: 'boolean', defaultValue: 'true', doc: 'a broker stopping asks the controller to move its leaderships away first' },
+  { name: 'controlled.shutdown.max.retries', type: 'int', defaultValue: '3', min: 0, doc: 'controlled shutdown attempts before the broker stops anyway' },
+  { name: 'controlled.shutdown.retry.backoff.ms', type: 'long', defaultValue: '5000', min: 0, doc: 'pause between controlled shutdown attempts' },
+  { name: 'auto.leader.rebalance.enable', type: 'boolean', defaultValue: 'true', doc: 'the controller moves leaderships back to preferred replicas' },
+  { name: 'leader.imbalance.check.interval.seconds', type: 'long', defaultValue: '300', min: 1, doc: 'how often the controller checks leader imbalance' },
+  { name: 'leader.imbalance.per.broker.percentage', type: 'int', defaultValue: '10', min: 0, doc: 'the imbalance per broker that triggers a preferred leader election' },
   { name: 'replica.lag.time.max.ms', type: 'long', defaultValue: '30000', min: 1, doc: 'a follower not caught up with the leader for this long leaves the ISR' },
   { name: 'num.replica.fetchers', type: 'int', defaultValue: '1', min: 1, doc: 'fetchers per leader broker that replicate its partitions' },
   { name: 'replica.fetch.max.bytes', type: 'int', defaultValue: '1048576', min: 0, doc: 'bytes a follower fetches per partition per request' },
@@ -57,7 +67,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'group.initial.rebalance.delay.ms', type: 'int', defaultValue: '3000', min: 0, doc: 'how long the first rebalance of an empty group waits for more members to join' },
   { name: 'group.max.size', type: 'int', defaultValue: '2147483647', min: 1, doc: 'most members a group may have' },
   { name: 'offsets.topic.num.partitions', type: 'int', defaultValue: '50', min: 1, doc: 'partitions of __consumer_offsets (fixed once it exists)' },
-  { name: 'offsets.topic.replication.factor', type: 'int', defaultValue: '1', min: 1, doc: 'replication factor of __consumer_offsets, at most the live brokers' },
+  { name: 'offsets.topic.replication.factor', type: 'int', defaultValue: '3', min: 1, doc: 'replication factor of __consumer_offsets, at most the live brokers' },
   { name: 'offsets.topic.segment.bytes', type: 'int', defaultValue: '104857600', min: 1, doc: 'segment size of __consumer_offsets' },
   { name: 'offsets.topic.compression.codec', type: 'int', defaultValue: '0', min: 0, max: 4, doc: 'compression of the records the coordinator writes (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd)' },
   { name: 'offsets.load.buffer.size', type: 'int', defaultValue: '5242880', min: 1, doc: 'bytes read at a time when loading __consumer_offsets' },
@@ -88,6 +98,9 @@ export const TOPIC_DEFAULT_SYNONYMS: Readonly<Record<string, string>> = {
   'log.message.timestamp.type': 'message.timestamp.type',
   'log.message.timestamp.before.max.ms': 'message.timestamp.before.max.ms',
   'log.message.timestamp.after.max.ms': 'message.timestamp.after.max.ms',
+  'log.message.timestamp.difference.max.ms': 'message.timestamp.difference.max.ms',
+  'log.message.format.version': 'message.format.version',
+  'log.message.downconversion.enable': 'message.downconversion.enable',
   'compression.type': 'compression.type',
   'log.preallocate': 'preallocate',
   'min.insync.replicas': 'min.insync.replicas',
@@ -117,6 +130,9 @@ export class BrokerConfig {
   readonly topicDefaults: Record<string, ConfigValue> = {};
   /** What was set explicitly (DescribeConfigs reports these as STATIC_BROKER_CONFIG). */
   readonly explicit = new Map<string, string>();
+  readonly listeners: readonly Listener[];
+  /** Given to clients: advertised.listeners, or the listeners when that is empty. */
+  readonly advertisedListeners: readonly Listener[];
 
   constructor(settings: Readonly<Record<string, unknown>> = {}) {
     for (const key of BROKER_CONFIG_KEYS) this.values.set(key.name, parseConfigValue(key, key.defaultValue));
@@ -125,7 +141,8 @@ export class BrokerConfig {
       const brokerKey = BROKER_KEYS.get(name);
       const topicName = TOPIC_DEFAULT_SYNONYMS[name];
       if (brokerKey) this.values.set(name, parseConfigValue(brokerKey, raw));
-      else if (topicName) this.topicDefaults[topicName] = parseConfigValue(TOPIC_KEYS.get(topicName)!, raw);
+      // Parsed under the name it was given, so an error names log.segment.bytes rather than segment.bytes.
+      else if (topicName) this.topicDefaults[topicName] = parseConfigValue({ ...TOPIC_KEYS.get(topicName)!, name }, raw);
       else {
         this.unknownKeys.push(name);
         continue;
@@ -142,10 +159,13 @@ export class BrokerConfig {
     if (this.topicDefaults['segment.ms'] === undefined && settings['log.roll.hours'] !== undefined) {
       this.topicDefaults['segment.ms'] = this.int('log.roll.hours') * HOUR_MS;
     }
-    for (const listener of this.listeners) {
-      if (listener.port < 0 || listener.port > 65535) throw new ConfigError('listeners', `port ${listener.port} is out of range`);
+    if (this.list('listeners').length === 0) {
+      throw new ConfigError('listeners', `'${String(settings['listeners'] ?? '').trim()}' names no listener; at least one is needed, like PLAINTEXT://:9092 or PLAINTEXT://127.0.0.1:9092`);
     }
-    if (this.logDirs.length === 0) throw new ConfigError('log.dirs', 'at least one directory is needed');
+    this.listeners = this.list('listeners').map((l) => parseListener(l, 'listeners'));
+    const advertised = this.list('advertised.listeners');
+    this.advertisedListeners = advertised.length > 0 ? advertised.map((l) => parseListener(l, 'advertised.listeners')) : this.listeners;
+    if (this.logDirs.length === 0) throw new ConfigError('log.dirs', `'${String(settings['log.dirs'] ?? '').trim()}' names no directory, and log.dir is empty too; at least one is needed, like /var/lib/samsa`);
     if (this.brokerId > this.int('reserved.broker.max.id')) {
       throw new ConfigError('broker.id', `${this.brokerId} is above reserved.broker.max.id (${this.int('reserved.broker.max.id')}); use -1 to have one generated`);
     }
@@ -193,13 +213,19 @@ export class BrokerConfig {
     return dirs.length > 0 ? dirs : [this.string('log.dir')].filter((d) => d !== '');
   }
 
-  get listeners(): Listener[] {
-    return this.list('listeners').map((l) => parseListener(l, 'listeners'));
+  /** Warnings for deprecated settings that were set (log.message.format.version…). */
+  deprecationWarnings(): string[] {
+    const warnings: string[] = [];
+    for (const [name, raw] of this.explicit) {
+      const why = deprecationOf(TOPIC_DEFAULT_SYNONYMS[name] ?? '');
+      if (why !== undefined) warnings.push(`the configuration ${name}=${raw.trim()} ${why}`);
+    }
+    return warnings;
   }
 
-  get advertisedListeners(): Listener[] {
-    const advertised = this.list('advertised.listeners');
-    return advertised.length > 0 ? advertised.map((l) => parseListener(l, 'advertised.listeners')) : this.listeners;
+  /** The setting logDirs comes from, for messages about them. */
+  get logDirsKey(): 'log.dirs' | 'log.dir' {
+    return this.list('log.dirs').length > 0 ? 'log.dirs' : 'log.dir';
   }
 
   /** Every broker-level setting with its value, for DescribeConfigs on the broker resource. */
@@ -223,7 +249,9 @@ export function formatValue(v: ConfigValue): string {
 export function parseListener(text: string, key: string): Listener {
   const m = /^([A-Za-z_][A-Za-z0-9_]*):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(text.trim());
   if (!m) throw new ConfigError(key, `'${text}' is not a listener like PLAINTEXT://host:9092`);
-  return { name: m[1]!, host: m[2]!.replace(/^\[|\]$/g, ''), port: Number(m[3]) };
+  const port = Number(m[3]);
+  if (port > 65535) throw new ConfigError(key, `'${text}' has port ${port}, outside 0-65535`);
+  return { name: m[1]!, host: m[2]!.replace(/^\[|\]$/g, ''), port };
 }
 
 export function parseProperties(text: string): Record<string, string> {

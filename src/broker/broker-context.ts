@@ -1,8 +1,10 @@
 import type { BrokerConfig } from './broker-config.js';
+import type { ClusterContext } from './cluster/cluster-context.js';
 import type { GroupCoordinator } from './group/group-coordinator.js';
 import type { FetchSessionCache } from './replica/fetch-session-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
-import type { TopicManager } from './metadata/topic-manager.js';
+import type { Topics } from './metadata/topics.js';
+import type { BrokerLog } from './broker-log.js';
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -16,15 +18,18 @@ export interface BrokerContext {
   readonly config: BrokerConfig;
   readonly brokerId: number;
   readonly clusterId: string;
-  readonly topics: TopicManager;
+  /** Topic metadata and administration: a single broker's own TopicManager, or ZooKeeper and the controller's metadata in a cluster. */
+  readonly topics: Topics;
   readonly replicas: ReplicaManager;
   readonly fetchSessions: FetchSessionCache;
-  /** The brokers clients should know about (this one alone until clusters arrive). */
+  /** The brokers clients should know about: this one alone, or the live brokers of the cluster. */
   liveBrokers(): BrokerEndpoint[];
   controllerId(): number;
   /** Producer ids for idempotent producers. */
-  nextProducerId(): number;
-  log(level: 'info' | 'warn' | 'error', message: string): void;
+  nextProducerId(): number | Promise<number>;
+  log: BrokerLog;
   /** The group coordinator (consumer groups and committed offsets). */
   readonly groups?: GroupCoordinator;
+  /** ZooKeeper, the controller's metadata and this broker's registration, in a cluster. */
+  readonly cluster?: ClusterContext;
 }

@@ -1,22 +1,29 @@
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { LogManager } from '../../storage/log/log-manager.js';
 import { BrokerConfig } from './broker-config.js';
+import { oneLineLog, type BrokerLog } from './broker-log.js';
 import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
-import { API_HANDLERS } from './handlers/index.js';
+import { API_HANDLERS, CLUSTER_API_HANDLERS } from './handlers/index.js';
 import { KafkaApis } from './kafka-apis.js';
+import { prepareLogDirs } from './log-dirs.js';
 import { ensureMetaProperties } from './meta-properties.js';
+import { ClusterMember } from './cluster/cluster-member.js';
+import { KafkaController, type KafkaControllerConfig } from './controller/kafka-controller.js';
+import { assignReplicasToBrokers, startIndexForNewPartitions } from './controller/replica-assignment.js';
+import { OFFSETS_TOPIC } from './group/offsets-topic.js';
 import { TopicManager } from './metadata/topic-manager.js';
+import { TopicPlanner, type ReplicaPlacement } from './metadata/topic-planner.js';
+import type { Topics } from './metadata/topics.js';
 import { TopicStore } from './metadata/topic-store.js';
 import { SocketServer } from './network/socket-server.js';
 import { FetchSessionCache } from './replica/fetch-session-cache.js';
-import { ReplicaManager, type BrokerLog, type ReplicaManagerOptions } from './replica/replica-manager.js';
+import { ReplicaManager, type ReplicaManagerOptions } from './replica/replica-manager.js';
 
 export interface BrokerOptions {
-  /** Where log lines go; stderr by default. */
-  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Where log lines go (each message one line, control characters escaped); stderr by default. */
+  log?: BrokerLog;
 }
 
 /**
@@ -33,45 +40,63 @@ export class Broker {
     readonly logManager: LogManager,
     readonly context: BrokerContext,
     private readonly server: SocketServer,
+    /** This broker's part in a cluster; undefined for a single broker. */
+    private readonly cluster: ClusterMember | undefined,
     /** The port actually bound (the configured one, or the kernel's choice for port 0). */
     readonly port: number,
   ) {}
 
   static async start(settings: BrokerConfig | Readonly<Record<string, unknown>> = {}, options: BrokerOptions = {}): Promise<Broker> {
     const config = settings instanceof BrokerConfig ? settings : new BrokerConfig(settings);
-    const log = options.log ?? ((level, message) => process.stderr.write(`[samsa ${level}] ${message}\n`));
+    const log = oneLineLog(options.log);
     for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config`);
-    for (const dir of config.logDirs) mkdirSync(dir, { recursive: true });
-    const { brokerId, clusterId } = ensureMetaProperties(config.logDirs, config.brokerId, config.string('cluster.id'), config.int('reserved.broker.max.id'));
-    const topicStore = TopicStore.open(config.logDirs[0]!);
-    const logManager = await LogManager.open({
-      topicConfigs: (topic) => topicStore.get(topic)?.configs,
-      logDirs: config.logDirs,
-      defaults: config.topicDefaults,
-      retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
-      producerIdExpirationMs: config.int('producer.id.expiration.ms'),
-      cleanerEnable: config.bool('log.cleaner.enable'),
-      cleanerBackoffMs: config.int('log.cleaner.backoff.ms'),
-      cleanerThreads: config.int('log.cleaner.threads'),
-      cleanerDedupeBufferSize: config.int('log.cleaner.dedupe.buffer.size'),
-      cleanerIoBufferSize: config.int('log.cleaner.io.buffer.size'),
-      flushSchedulerIntervalMs: config.int('log.flush.scheduler.interval.ms') >= Number.MAX_SAFE_INTEGER ? 0 : config.int('log.flush.scheduler.interval.ms'),
-      warn: (m) => log('warn', m),
-    });
+    for (const warning of config.deprecationWarnings()) log('warn', warning);
+    prepareLogDirs(config.logDirs, config.logDirsKey);
+    // With zookeeper.connect the broker is one of a cluster; without it, a single broker keeping its topics in a file.
+    const cluster = config.string('zookeeper.connect') ? await ClusterMember.join(config, log) : undefined;
+    const { brokerId, clusterId } = cluster?.identity ?? ensureMetaProperties(config.logDirs, config.brokerId, config.string('cluster.id'), config.int('reserved.broker.max.id'));
+    const topicStore = cluster ? undefined : TopicStore.open(config.logDirs[0]!);
+    let logManager: LogManager;
+    try {
+      logManager = await LogManager.open({
+        topicConfigs: (topic) => (cluster ? cluster.topicConfigs.get(topic) : topicStore!.get(topic)?.configs),
+        logDirs: config.logDirs,
+        defaults: config.topicDefaults,
+        retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
+        producerIdExpirationMs: config.int('producer.id.expiration.ms'),
+        cleanerEnable: config.bool('log.cleaner.enable'),
+        cleanerBackoffMs: config.int('log.cleaner.backoff.ms'),
+        cleanerThreads: config.int('log.cleaner.threads'),
+        cleanerDedupeBufferSize: config.int('log.cleaner.dedupe.buffer.size'),
+        cleanerIoBufferSize: config.int('log.cleaner.io.buffer.size'),
+        flushSchedulerIntervalMs: config.int('log.flush.scheduler.interval.ms') >= Number.MAX_SAFE_INTEGER ? 0 : config.int('log.flush.scheduler.interval.ms'),
+        warn: (m) => log('warn', m),
+      });
+    } catch (e) {
+      await cluster?.leave();
+      throw e;
+    }
     let groups: GroupCoordinator | undefined;
+    let replicas: ReplicaManager | undefined;
     try {
       const listener = config.listeners[0]!;
       const advertised = config.advertisedListeners[0]!;
-      const replicas = new ReplicaManager(logManager, replicaManagerOptions(config, brokerId, log));
+      replicas = new ReplicaManager(logManager, { ...replicaManagerOptions(config, brokerId, log), isrWriter: cluster?.isrWriter });
       replicas.startIsrExpiration();
       const endpoint: BrokerEndpoint = { nodeId: brokerId, host: '', port: 0, rack: null };
-      const topics = new TopicManager(topicStore, replicas, config.topicDefaults, () => [brokerId], {
-        numPartitions: config.int('num.partitions'),
-        replicationFactor: config.int('default.replication.factor'),
-        deleteTopicEnable: config.bool('delete.topic.enable'),
-      });
-      await topics.load();
-      groups = GroupCoordinator.forBroker(config, topics, () => context.liveBrokers().length, log);
+      const planDefaults = { numPartitions: config.int('num.partitions'), replicationFactor: config.int('default.replication.factor') };
+      const warn = (m: string) => log('warn', m);
+      let topics: Topics;
+      if (cluster) {
+        cluster.onTopicConfigChange((topic, configs) => logManager.setTopicConfig(topic, configs));
+        topics = cluster.topics(new TopicPlanner(config.topicDefaults, planDefaults, () => cluster.metadata.aliveBrokers(), kafkaPlacement, warn));
+      } else {
+        const local = new TopicManager(topicStore!, replicas, config.topicDefaults, () => [brokerId], { ...planDefaults, deleteTopicEnable: config.bool('delete.topic.enable'), warn });
+        await local.load();
+        topics = local;
+      }
+      groups = GroupCoordinator.forBroker(config, topics, replicas, () => context.liveBrokers().length, log);
+      if (cluster) followOffsetsLeadership(replicas, groups);
       let producerIds = Date.now() * 1000; // unique across restarts without a coordinator to ask
       const context: BrokerContext = {
         config,
@@ -80,16 +105,18 @@ export class Broker {
         topics,
         replicas,
         fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots')),
-        liveBrokers: () => [endpoint],
-        controllerId: () => brokerId,
-        nextProducerId: () => producerIds++,
+        liveBrokers: cluster ? () => cluster.liveBrokers(advertised.name) : () => [endpoint],
+        controllerId: cluster ? () => cluster.metadata.controllerId : () => brokerId,
+        nextProducerId: cluster ? () => cluster.producerIds.nextProducerId() : () => producerIds++,
         log,
         groups,
+        cluster,
       };
       // __consumer_offsets loads in the background; its groups answer COORDINATOR_LOAD_IN_PROGRESS until then.
-      void groups.startup();
+      // A single broker leads every partition of it; in a cluster the controller says which (followOffsetsLeadership).
+      void groups.startup(!cluster);
       let apis: KafkaApis | undefined;
-      const handlers = [apiVersionsHandler(() => apis!.supportedVersions()), ...API_HANDLERS];
+      const handlers = [apiVersionsHandler(() => apis!.supportedVersions()), ...API_HANDLERS, ...(cluster ? CLUSTER_API_HANDLERS : [])];
       apis = new KafkaApis(handlers, context);
       const server = new SocketServer({
         host: listener.host,
@@ -104,24 +131,39 @@ export class Broker {
       const port = await server.listen();
       endpoint.host = advertised.host === '' || advertised.host === '0.0.0.0' || advertised.host === '::' ? hostname() : advertised.host;
       endpoint.port = advertised.port === 0 || advertised.port === listener.port ? port : advertised.port;
-      const broker = new Broker(config, logManager, context, server, port);
-      const every = config.int('log.flush.offset.checkpoint.interval.ms');
+      const broker = new Broker(config, logManager, context, server, cluster, port);
+      if (cluster) {
+        // Listening first: the controller may send LeaderAndIsr as soon as the registration appears.
+        await cluster.register([{ name: advertised.name, host: endpoint.host, port: endpoint.port }]);
+        await cluster.startController(new KafkaController({ zk: cluster.zk, brokerId, brokerEpoch: () => cluster.registration.epoch, config: controllerConfig(config), interBrokerListenerName: interBrokerListener(config), log }));
+      }
+      // High watermarks are checkpointed every replica.high.watermark.checkpoint.interval.ms in a cluster; the other checkpoints ride along.
+      const every = cluster ? config.int('replica.high.watermark.checkpoint.interval.ms') : config.int('log.flush.offset.checkpoint.interval.ms');
       if (every > 0) {
         broker.checkpointTimer = setInterval(() => void logManager.checkpoint().catch((e: unknown) => log('warn', `checkpoint failed: ${(e as Error).message}`)), every);
         broker.checkpointTimer.unref();
       }
-      log('info', `broker ${brokerId} of cluster ${clusterId} listening on ${listener.host || '*'}:${port} (log.dirs ${config.logDirs.join(',')}, storage.backend ${String(config.topicDefaults['storage.backend'] ?? 'file')})`);
+      log('info', `broker ${brokerId} of cluster ${clusterId} listening on ${listener.host || '*'}:${port} (log.dirs ${config.logDirs.join(',')}, storage.backend ${String(config.topicDefaults['storage.backend'] ?? 'file')}${cluster ? `, zookeeper.connect ${config.string('zookeeper.connect')}` : ''})`);
       return broker;
     } catch (e) {
       await groups?.shutdown();
+      await replicas?.shutdown();
+      await cluster?.leave();
       await logManager.close();
       throw e;
     }
   }
 
-  /** Graceful shutdown: stop accepting, answer what is in flight (waiting fetches return now), flush and close the logs. */
+  /**
+   * Graceful shutdown: in a cluster, a controlled shutdown first (the
+   * controller moves this broker's leaderships away); then stop accepting,
+   * answer what is in flight (waiting fetches return now), stop replicating,
+   * leave ZooKeeper, flush and close the logs.
+   */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      const cluster = this.cluster;
+      if (cluster && this.config.bool('controlled.shutdown.enable')) await cluster.controlledShutdown(interBrokerListener(this.config));
       if (this.checkpointTimer) clearInterval(this.checkpointTimer);
       const closing = this.server.close();
       const replicasStopped = this.context.replicas.shutdown();
@@ -129,11 +171,42 @@ export class Broker {
       await closing;
       await replicasStopped;
       await groupsStopped;
+      await cluster?.leave();
       await this.logManager.close();
     })();
     return this.stopping;
   }
 }
+
+/** inter.broker.listener.name, else the first listener's name. */
+function interBrokerListener(config: BrokerConfig): string {
+  return config.string('inter.broker.listener.name') || config.listeners[0]!.name;
+}
+
+function controllerConfig(config: BrokerConfig): KafkaControllerConfig {
+  return {
+    uncleanLeaderElectionEnable: config.topicDefaults['unclean.leader.election.enable'] === true || config.topicDefaults['unclean.leader.election.enable'] === 'true',
+    autoLeaderRebalanceEnable: config.bool('auto.leader.rebalance.enable'),
+    leaderImbalanceCheckIntervalSeconds: config.int('leader.imbalance.check.interval.seconds'),
+    leaderImbalancePerBrokerPercentage: config.int('leader.imbalance.per.broker.percentage'),
+    deleteTopicEnable: config.bool('delete.topic.enable'),
+  };
+}
+
+/** The group coordinator follows the leadership of __consumer_offsets' partitions: it loads a partition's groups when this broker starts leading it, unloads them when it stops. */
+function followOffsetsLeadership(replicas: ReplicaManager, groups: GroupCoordinator): void {
+  replicas.onLeadershipChange((led, followed) => {
+    for (const p of led) if (p.topic === OFFSETS_TOPIC) void groups.onElection(p.index);
+    for (const p of followed) if (p.topic === OFFSETS_TOPIC) groups.onResignation(p.index);
+  });
+}
+
+/** Kafka's replica placement (AdminUtils): a random start, shifting followers, alternating racks when brokers have them. */
+const kafkaPlacement: ReplicaPlacement = (count, factor, brokers, firstPartition, partition0) => {
+  const start = partition0 ? startIndexForNewPartitions(brokers, partition0) : undefined;
+  const assignment = assignReplicasToBrokers(brokers, count, factor, { startPartitionId: firstPartition, fixedStartIndex: start });
+  return [...assignment.keys()].sort((a, b) => a - b).map((p) => assignment.get(p)!);
+};
 
 function replicaManagerOptions(config: BrokerConfig, brokerId: number, log: BrokerLog): ReplicaManagerOptions {
   return {

@@ -13,6 +13,7 @@ import { TimestampType } from '../../storage/record/record-batch-layout.js';
 import { scanBatches } from '../../storage/record/record-batch-scan.js';
 import type { RecordBatchView } from '../../storage/record/record-batch-view.js';
 import { decodeRecords } from '../../storage/record/record.js';
+import { decrementSequence } from '../../storage/record/sequence.js';
 
 export function describeSegment(name: string, bytes: Buffer, printData: boolean, print: (line: string) => void): void {
   print(`Dumping ${name}`);
@@ -28,7 +29,7 @@ export function describeSegment(name: string, bytes: Buffer, printData: boolean,
     const valid = batch.isValidCrc();
     print(
       `baseOffset: ${batch.baseOffset} lastOffset: ${batch.lastOffset} count: ${batch.recordCount} ` +
-        `baseSequence: ${batch.baseSequence} lastSequence: ${batch.baseSequence < 0 ? -1 : batch.baseSequence + batch.lastOffsetDelta} ` +
+        `baseSequence: ${batch.baseSequence} lastSequence: ${batch.lastSequence} ` +
         `producerId: ${batch.producerId} producerEpoch: ${batch.producerEpoch} partitionLeaderEpoch: ${batch.partitionLeaderEpoch} ` +
         `isTransactional: ${batch.isTransactional} isControl: ${batch.isControl} position: ${batch.start} ` +
         `${timestampLabel(batch)}: ${batch.maxTimestamp} size: ${batch.sizeInBytes} magic: ${batch.magic} ` +
@@ -64,7 +65,7 @@ export function describeSnapshot(name: string, bytes: Buffer, print: (line: stri
     print(
       `producerId: ${e.producerId} producerEpoch: ${e.epoch} coordinatorEpoch: ${e.coordinatorEpoch} ` +
         `currentTxnFirstOffset: ${e.currentTxnFirstOffset < 0 ? 'None' : e.currentTxnFirstOffset} lastTimestamp: ${e.timestamp} ` +
-        `firstSequence: ${e.lastSequence - e.offsetDelta} lastSequence: ${e.lastSequence} lastOffset: ${e.lastOffset} offsetDelta: ${e.offsetDelta}`,
+        `firstSequence: ${decrementSequence(e.lastSequence, e.offsetDelta)} lastSequence: ${e.lastSequence} lastOffset: ${e.lastOffset} offsetDelta: ${e.offsetDelta}`,
     );
   }
 }

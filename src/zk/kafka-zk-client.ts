@@ -273,6 +273,21 @@ export class KafkaZkClient {
   }
 
   /**
+   * A partition leader's ISR change: the state written conditional on the znode version the
+   * leader knows, without the controller's fencing (Kafka's conditionalUpdatePath, used by
+   * leaders before AlterPartition existed). Returns the new version, or null when the state
+   * moved on (BADVERSION) or is gone (NONODE).
+   */
+  async conditionalUpdatePartitionState(tp: TopicPartition, state: LeaderIsrAndControllerEpoch, expectedVersion: number): Promise<number | null> {
+    try {
+      return (await this.retry(() => this.zk.setData(topicPartitionStatePath(tp), encodePartitionState(state), expectedVersion))).version;
+    } catch (error) {
+      if (isCode(error, 'BADVERSION') || isCode(error, 'NONODE')) return null;
+      throw error;
+    }
+  }
+
+  /**
    * Writes new leaders and ISRs, each conditional on the state znode's version it was read at
    * (its partitionEpoch), fenced by the controller epoch's znode version (Kafka's
    * updateLeaderAndIsr). `finished` has the written states with their new versions, or errors;

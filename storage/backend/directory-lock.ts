@@ -1,5 +1,6 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirectory } from './make-directory.js';
 import { StorageError } from './storage-error.js';
 
 /** Kafka's name for the lock file in each log directory. */
@@ -21,7 +22,7 @@ function alive(pid: number): boolean {
  */
 export function lockDirectory(dir: string): () => void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
   } catch (error) {
     throw StorageError.from(error, dir, 'creating the log directory');
   }

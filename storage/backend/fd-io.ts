@@ -1,12 +1,23 @@
 import * as fs from 'node:fs';
 import { StorageError } from './storage-error.js';
 
-/** pwrite until every byte is written (a short write is retried from where it stopped). */
-export function writeFully(fd: number, path: string, position: number, bytes: Uint8Array, action: string): void {
+/**
+ * pwrite until every byte is written (a short write is retried from where it
+ * stopped). A write that fails part way (a full disk) cuts the file back to
+ * `sizeBefore`, so the part that fit is not taken for data after a restart.
+ */
+export function writeFully(fd: number, path: string, position: number, bytes: Uint8Array, action: string, sizeBefore: number): void {
   let done = 0;
   try {
     while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
   } catch (error) {
+    if (position + done > sizeBefore) {
+      try {
+        fs.ftruncateSync(fd, sizeBefore);
+      } catch {
+        // the failure reported is the write's
+      }
+    }
     throw StorageError.from(error, path, action);
   }
 }

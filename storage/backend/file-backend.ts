@@ -33,14 +33,14 @@ export class FileObject extends BackendObject implements StorageObject {
   appendSync(bytes: Uint8Array): number {
     this.check();
     const position = this.size;
-    writeFully(this.fd, this.path, position, bytes, 'append');
+    writeFully(this.fd, this.path, position, bytes, 'append', position);
     this.size = position + bytes.length;
     return position;
   }
 
   async write(position: number, bytes: Uint8Array): Promise<void> {
     this.checkWrite(position);
-    writeFully(this.fd, this.path, position, bytes, 'write');
+    writeFully(this.fd, this.path, position, bytes, 'write', this.size);
     this.size = Math.max(this.size, position + bytes.length);
   }
 

@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { BackendObject } from './backend-object.js';
 import { lockDirectory } from './directory-lock.js';
 import { checkObjectName } from './file-backend.js';
-import type { LogDirectory, OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
+import { LevelStore, levelStorageError, type Db } from './level-store.js';
+import type { DirectoryOptions, LogDirectory, OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
 import { StorageError } from './storage-error.js';
 
 /** The LevelDB database inside each log directory. */
@@ -14,7 +14,7 @@ export const LEVEL_DATABASE = 'samsa.leveldb';
 //       "m" name → the object's size (8 bytes). Positions sort numerically, so the
 // chunk covering a position is one reverse seek away, and an object's chunks are
 // one key range, so deleting it is a single range delete.
-type Db = Level<Buffer, Buffer>;
+type Operation = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
 function chunkKey(name: string, position: number): Buffer {
   const prefix = Buffer.from(`d${name}\0`, 'utf8');
@@ -42,11 +42,55 @@ function positionOf(key: Buffer): number {
   return Number(key.readBigUInt64BE(key.length - 8));
 }
 
+/** The size recorded for an object; undefined if there is none. */
+async function storedSize(db: Db, name: string): Promise<number | undefined> {
+  const value = await db.get(metaKey(name));
+  return value === undefined ? undefined : Number(value.readBigUInt64BE(0));
+}
+
+/** The bytes [position, end) of an object, assembled from its chunks. */
+async function readChunks(db: Db, name: string, path: string, position: number, end: number): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(end - position);
+  const range = chunkRange(name);
+  // Seek back to the chunk that covers `position`, then walk forward.
+  const [first] = await db.keys({ lte: chunkKey(name, position), gte: range.gte, reverse: true, limit: 1 }).all();
+  const start = first === undefined ? 0 : positionOf(first);
+  let filled = 0;
+  // Bounded by `end` so the iterator does not prefetch chunks past the read.
+  for await (const [key, value] of db.iterator({ gte: chunkKey(name, start), lt: chunkKey(name, end) })) {
+    const chunkStart = positionOf(key);
+    const from = Math.max(position, chunkStart);
+    const to = Math.min(end, chunkStart + value.length);
+    if (to > from) {
+      value.copy(out, from - position, from - chunkStart, to - chunkStart);
+      filled += to - from;
+    }
+  }
+  if (filled !== out.length) throw new StorageError('CORRUPT', path, `chunks of '${name}' cover ${filled} of ${out.length} bytes at ${position}`);
+  return out;
+}
+
+/** The writes that cut an object to `size` bytes: chunks past it deleted, the one across it shortened, the size recorded. */
+async function truncation(db: Db, name: string, size: number): Promise<Operation[]> {
+  const range = chunkRange(name);
+  const [covering] = await db.iterator({ lt: chunkKey(name, size), gte: range.gte, reverse: true, limit: 1 }).all();
+  const ops: Operation[] = [];
+  for await (const key of db.keys({ gte: chunkKey(name, size), lt: range.lt })) ops.push({ type: 'del', key });
+  if (covering) {
+    const [key, value] = covering;
+    const start = positionOf(key);
+    if (start + value.length > size) ops.push({ type: 'put', key, value: value.subarray(0, size - start) });
+  }
+  ops.push({ type: 'put', key: metaKey(name), value: encodeSize(size) });
+  return ops;
+}
+
 class LevelObject extends BackendObject implements StorageObject {
   constructor(
     name: string,
     path: string,
-    private readonly db: Db,
+    private readonly store: LevelStore,
+    private readonly openObjects: Set<LevelObject>,
     size: number,
   ) {
     super(name, path, size);
@@ -56,14 +100,12 @@ class LevelObject extends BackendObject implements StorageObject {
     this.check();
     const position = this.size;
     if (bytes.length === 0) return position;
-    try {
-      await this.db.batch([
+    await this.store.write(this.path, 'append', (db) =>
+      db.batch([
         { type: 'put', key: chunkKey(this.name, position), value: Buffer.from(bytes) },
         { type: 'put', key: metaKey(this.name), value: encodeSize(position + bytes.length) },
-      ]);
-    } catch (error) {
-      throw StorageError.from(error, this.path, 'append');
-    }
+      ]),
+    );
     this.size = position + bytes.length;
     return position;
   }
@@ -83,30 +125,7 @@ class LevelObject extends BackendObject implements StorageObject {
     this.check();
     const end = Math.min(this.size, position + length);
     if (end <= position) return Buffer.alloc(0);
-    const out = Buffer.allocUnsafe(end - position);
-    const range = chunkRange(this.name);
-    try {
-      // Seek back to the chunk that covers `position`, then walk forward.
-      const [first] = await this.db.keys({ lte: chunkKey(this.name, position), gte: range.gte, reverse: true, limit: 1 }).all();
-      const start = first === undefined ? 0 : positionOf(first);
-      let filled = 0;
-      // Bounded by `end` so the iterator does not prefetch chunks past the read.
-      for await (const [key, value] of this.db.iterator({ gte: chunkKey(this.name, start), lt: chunkKey(this.name, end) })) {
-        const chunkStart = positionOf(key);
-        const from = Math.max(position, chunkStart);
-        const to = Math.min(end, chunkStart + value.length);
-        if (to > from) {
-          value.copy(out, from - position, from - chunkStart, to - chunkStart);
-          filled += to - from;
-        }
-      }
-      if (filled !== out.length) {
-        throw new StorageError('CORRUPT', this.path, `chunks of '${this.name}' cover ${filled} of ${out.length} bytes at ${position}`);
-      }
-    } catch (error) {
-      throw StorageError.from(error, this.path, 'read');
-    }
-    return out;
+    return this.store.read(this.path, 'read', (db) => readChunks(db, this.name, this.path, position, end));
   }
 
   async readInto(position: number, target: Uint8Array, offset = 0, length = target.length - offset): Promise<number> {
@@ -121,125 +140,138 @@ class LevelObject extends BackendObject implements StorageObject {
       if (size > this.size) await this.append(Buffer.alloc(size - this.size));
       return;
     }
-    const range = chunkRange(this.name);
-    try {
-      const [covering] = await this.db.iterator({ lt: chunkKey(this.name, size), gte: range.gte, reverse: true, limit: 1 }).all();
-      const ops: Array<{ type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer }> = [];
-      for await (const key of this.db.keys({ gte: chunkKey(this.name, size), lt: range.lt })) ops.push({ type: 'del', key });
-      if (covering) {
-        const [key, value] = covering;
-        const start = positionOf(key);
-        if (start + value.length > size) ops.push({ type: 'put', key, value: value.subarray(0, size - start) });
-      }
-      ops.push({ type: 'put', key: metaKey(this.name), value: encodeSize(size) });
-      await this.db.batch(ops);
-    } catch (error) {
-      throw StorageError.from(error, this.path, 'truncate');
-    }
+    await this.store.write(this.path, 'truncate', async (db) => db.batch(await truncation(db, this.name, size)));
     this.size = size;
   }
 
   async flush(): Promise<void> {
     this.check();
     // LevelDB's log is sequential: one synced write makes every earlier write durable.
-    try {
-      await this.db.put(metaKey(this.name), encodeSize(this.size), { sync: true });
-    } catch (error) {
-      throw StorageError.from(error, this.path, 'flush');
-    }
+    await this.store.write(this.path, 'flush', (db) => db.put(metaKey(this.name), encodeSize(this.size), { sync: true }));
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.openObjects.delete(this);
   }
 }
 
 class LevelDirectory implements LogDirectory {
   private closed = false;
+  private readonly store: LevelStore;
+  /** The objects open now: their sizes are what a reopened database must agree with. */
+  private readonly openObjects = new Set<LevelObject>();
 
   constructor(
     readonly path: string,
-    private readonly db: Db,
+    db: Db,
     private readonly unlock: () => void,
-  ) {}
+    private readonly warn: (message: string) => void,
+  ) {
+    this.store = new LevelStore(db, join(path, LEVEL_DATABASE), warn, (reopened) => this.agreeOnSizes(reopened));
+  }
+
+  /**
+   * After a reopen: a write reported as failed may have reached LevelDB's log
+   * all the same and been replayed, so objects whose stored size is larger than
+   * the size they were left at are cut back to it.
+   */
+  private async agreeOnSizes(db: Db): Promise<void> {
+    const sizes = new Map<string, number>();
+    for (const object of this.openObjects) sizes.set(object.name, Math.max(object.size, sizes.get(object.name) ?? 0));
+    for (const [name, size] of sizes) {
+      const stored = await storedSize(db, name);
+      if (stored === undefined || stored < size) {
+        this.warn(`${join(this.path, name)}: the reopened database holds ${stored ?? 'no'} bytes of it, ${size} were written`);
+      } else if (stored > size) {
+        await db.batch(await truncation(db, name, size));
+      }
+    }
+  }
 
   private objectPath(name: string): string {
     if (this.closed) throw new StorageError('CLOSED', this.path, 'log directory used after close');
     return checkObjectName(this.path, name);
   }
 
-  private async sizeOf(name: string): Promise<number | undefined> {
-    const value = await this.db.get(metaKey(name));
-    return value === undefined ? undefined : Number(value.readBigUInt64BE(0));
-  }
-
   async list(): Promise<string[]> {
     if (this.closed) throw new StorageError('CLOSED', this.path, 'log directory used after close');
-    const keys = await this.db.keys({ gte: Buffer.from('m'), lt: Buffer.from('n') }).all();
+    const keys = await this.store.read(this.path, 'listing', (db) => db.keys({ gte: Buffer.from('m'), lt: Buffer.from('n') }).all());
     return keys.map((k) => k.subarray(1).toString('utf8')).sort();
   }
 
   async exists(name: string): Promise<boolean> {
-    this.objectPath(name);
-    return (await this.sizeOf(name)) !== undefined;
+    const path = this.objectPath(name);
+    return (await this.store.read(path, 'exists', (db) => storedSize(db, name))) !== undefined;
   }
 
   async open(name: string, options: OpenOptions = {}): Promise<StorageObject> {
     const path = this.objectPath(name);
-    let size = await this.sizeOf(name);
+    let size = await this.store.read(path, 'open', (db) => storedSize(db, name));
     if (size === undefined) {
       if (!options.create) throw new StorageError('NOT_FOUND', path, `object '${name}' does not exist`);
-      await this.db.put(metaKey(name), encodeSize(0));
-      size = 0;
+      size = await this.store.write(path, 'create', async (db) => {
+        const found = await storedSize(db, name);
+        if (found === undefined) await db.put(metaKey(name), encodeSize(0));
+        return found ?? 0;
+      });
     }
-    return new LevelObject(name, path, this.db, size);
+    const object = new LevelObject(name, path, this.store, this.openObjects, size);
+    this.openObjects.add(object);
+    return object;
   }
 
   async delete(name: string): Promise<void> {
     const path = this.objectPath(name);
-    if ((await this.sizeOf(name)) === undefined) throw new StorageError('NOT_FOUND', path, `object '${name}' does not exist`);
-    await this.db.clear(chunkRange(name));
-    await this.db.del(metaKey(name));
+    if ((await this.store.read(path, 'delete', (db) => storedSize(db, name))) === undefined) throw new StorageError('NOT_FOUND', path, `object '${name}' does not exist`);
+    await this.store.write(path, 'delete', async (db) => {
+      await db.clear(chunkRange(name));
+      await db.del(metaKey(name));
+    });
   }
 
   async rename(from: string, to: string): Promise<void> {
     const path = this.objectPath(from);
     this.objectPath(to);
-    const size = await this.sizeOf(from);
+    const size = await this.store.read(path, 'rename', (db) => storedSize(db, from));
     if (size === undefined) throw new StorageError('NOT_FOUND', path, `object '${from}' does not exist`);
-    // One batch: LevelDB applies it atomically, so a crash leaves either name, never both or neither.
-    const ops: Array<{ type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer }> = [];
-    for await (const key of this.db.keys(chunkRange(to))) ops.push({ type: 'del', key });
-    for await (const [key, value] of this.db.iterator(chunkRange(from))) {
-      ops.push({ type: 'del', key }, { type: 'put', key: chunkKey(to, positionOf(key)), value });
-    }
-    ops.push({ type: 'del', key: metaKey(from) }, { type: 'put', key: metaKey(to), value: encodeSize(size) });
-    await this.db.batch(ops, { sync: true });
+    await this.store.write(path, 'rename', async (db) => {
+      // One batch: LevelDB applies it atomically, so a crash leaves either name, never both or neither.
+      const ops: Operation[] = [];
+      for await (const key of db.keys(chunkRange(to))) ops.push({ type: 'del', key });
+      for await (const [key, value] of db.iterator(chunkRange(from))) {
+        ops.push({ type: 'del', key }, { type: 'put', key: chunkKey(to, positionOf(key)), value });
+      }
+      ops.push({ type: 'del', key: metaKey(from) }, { type: 'put', key: metaKey(to), value: encodeSize(size) });
+      await db.batch(ops, { sync: true });
+    });
   }
 
   async writeAtomically(name: string, bytes: Uint8Array): Promise<void> {
-    this.objectPath(name);
-    const ops: Array<{ type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer }> = [];
-    for await (const key of this.db.keys(chunkRange(name))) ops.push({ type: 'del', key });
-    if (bytes.length > 0) ops.push({ type: 'put', key: chunkKey(name, 0), value: Buffer.from(bytes) });
-    ops.push({ type: 'put', key: metaKey(name), value: encodeSize(bytes.length) });
-    await this.db.batch(ops, { sync: true });
+    const path = this.objectPath(name);
+    await this.store.write(path, 'atomic write', async (db) => {
+      const ops: Operation[] = [];
+      for await (const key of db.keys(chunkRange(name))) ops.push({ type: 'del', key });
+      if (bytes.length > 0) ops.push({ type: 'put', key: chunkKey(name, 0), value: Buffer.from(bytes) });
+      ops.push({ type: 'put', key: metaKey(name), value: encodeSize(bytes.length) });
+      await db.batch(ops, { sync: true });
+    });
   }
 
   async readAll(name: string): Promise<Buffer> {
-    const object = await this.open(name);
-    try {
-      return await object.read(0, object.size);
-    } finally {
-      await object.close();
-    }
+    const path = this.objectPath(name);
+    return this.store.read(path, 'read', async (db) => {
+      const size = await storedSize(db, name);
+      if (size === undefined) throw new StorageError('NOT_FOUND', path, `object '${name}' does not exist`);
+      return size === 0 ? Buffer.alloc(0) : readChunks(db, name, path, 0, size);
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     try {
-      await this.db.close();
+      await this.store.close();
     } finally {
       this.unlock();
     }
@@ -248,19 +280,16 @@ class LevelDirectory implements LogDirectory {
 
 export const levelBackend: StorageBackend = {
   name: 'level',
-  async openDirectory(path) {
+  async openDirectory(path, options: DirectoryOptions = {}) {
     const unlock = lockDirectory(path);
     const location = join(path, LEVEL_DATABASE);
     const db: Db = new Level<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     try {
-      mkdirSync(path, { recursive: true });
       await db.open();
     } catch (error) {
       unlock();
-      const cause = (error as { cause?: { code?: string } }).cause;
-      const code = cause?.code === 'LEVEL_CORRUPTION' || (error as { code?: string }).code === 'LEVEL_CORRUPTION' ? 'CORRUPT' : 'EIO';
-      throw new StorageError(code, location, `cannot open the LevelDB database: ${(cause as Error | undefined)?.message ?? (error as Error).message}`, { cause: error });
+      throw levelStorageError(error, location, 'opening the LevelDB database');
     }
-    return new LevelDirectory(path, db, unlock);
+    return new LevelDirectory(path, db, unlock, options.warn ?? ((m) => console.warn(m)));
   },
 };

@@ -82,7 +82,7 @@ export class MmapObject extends BackendObject implements StorageObject {
   appendSync(bytes: Uint8Array): number {
     this.check();
     const position = this.size;
-    writeFully(this.fd, this.path, position, bytes, 'append');
+    writeFully(this.fd, this.path, position, bytes, 'append', position);
     this.size = position + bytes.length;
     this.ensureMapped(this.size);
     return position;
@@ -90,7 +90,7 @@ export class MmapObject extends BackendObject implements StorageObject {
 
   async write(position: number, bytes: Uint8Array): Promise<void> {
     this.checkWrite(position);
-    writeFully(this.fd, this.path, position, bytes, 'write');
+    writeFully(this.fd, this.path, position, bytes, 'write', this.size);
     this.size = Math.max(this.size, position + bytes.length);
     this.ensureMapped(this.size);
   }

@@ -10,7 +10,12 @@
 export interface StorageBackend {
   readonly name: BackendName;
   /** Opens (creating if needed) and locks a log directory; a second opener is refused. */
-  openDirectory(path: string): Promise<LogDirectory>;
+  openDirectory(path: string, options?: DirectoryOptions): Promise<LogDirectory>;
+}
+
+export interface DirectoryOptions {
+  /** Where a directory reports failing and recovering (LevelDB's reopen after a failed write); console.warn by default. */
+  warn?: (message: string) => void;
 }
 
 export type BackendName = 'file' | 'mmap' | 'level';

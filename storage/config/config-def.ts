@@ -16,6 +16,10 @@ export interface ConfigKey {
   readonly max?: number;
   /** For strings and lists: the only values accepted. */
   readonly oneOf?: readonly string[];
+  /** A further check: what is wrong with the value (saying what is allowed), or undefined when it is fine. */
+  readonly check?: (value: ConfigValue) => string | undefined;
+  /** Why the config is deprecated or has no effect; setting it is accepted with this as a warning. */
+  readonly deprecated?: string;
   readonly doc: string;
 }
 
@@ -88,6 +92,8 @@ function checkRange(key: ConfigKey, value: ConfigValue): void {
       if (!key.oneOf.includes(item)) throw new ConfigError(key.name, `'${item}' is not one of ${key.oneOf.join(', ')}`);
     }
   }
+  const problem = key.check?.(value);
+  if (problem !== undefined) throw new ConfigError(key.name, problem);
 }
 
 function describe(raw: unknown): string {

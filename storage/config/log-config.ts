@@ -1,5 +1,6 @@
 import { LONG_MAX, parseConfigValue, type ConfigKey, type ConfigValue } from './config-def.js';
 import { ConfigError } from './config-error.js';
+import { isKafkaVersion } from './kafka-versions.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -31,6 +32,29 @@ export const LOG_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'message.timestamp.type', type: 'string', defaultValue: 'CreateTime', oneOf: ['CreateTime', 'LogAppendTime'], doc: 'keep the producer timestamp or stamp the append time' },
   { name: 'message.timestamp.before.max.ms', type: 'long', defaultValue: LONG_MAX, min: 0, doc: 'how far in the past a CreateTime timestamp may be' },
   { name: 'message.timestamp.after.max.ms', type: 'long', defaultValue: LONG_MAX, min: 0, doc: 'how far in the future a CreateTime timestamp may be' },
+  {
+    name: 'message.timestamp.difference.max.ms',
+    type: 'long',
+    defaultValue: LONG_MAX,
+    min: 0,
+    deprecated: 'is deprecated since Kafka 3.6: use message.timestamp.before.max.ms and message.timestamp.after.max.ms (it bounds both while they are left at their defaults)',
+    doc: '[DEPRECATED] how far a CreateTime timestamp may be from the broker\'s clock, where message.timestamp.before/after.max.ms are not set',
+  },
+  {
+    name: 'message.format.version',
+    type: 'string',
+    defaultValue: '3.0-IV1',
+    check: (v) => (isKafkaVersion(String(v)) ? undefined : `'${String(v)}' is not a Kafka version; use a release or IV name from 0.8.0 to 3.9, such as 0.10.2, 2.8 or 3.0-IV1`),
+    deprecated: 'is deprecated since Kafka 3.0 and ignored: samsa stores record batch v2 (the 0.11+ message format) whatever it says',
+    doc: '[DEPRECATED] the message format version of appended batches; ignored, as by Kafka 3.x brokers',
+  },
+  {
+    name: 'message.downconversion.enable',
+    type: 'boolean',
+    defaultValue: 'true',
+    deprecated: 'has no effect: samsa never converts batches to an older message format (a no-op in Kafka 4.0 too)',
+    doc: 'whether fetches from old clients may down-convert messages; samsa never down-converts',
+  },
   { name: 'compression.type', type: 'string', defaultValue: 'producer', oneOf: ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'], doc: 'keep the producer compression or recompress' },
   { name: 'preallocate', type: 'boolean', defaultValue: 'false', doc: 'preallocate segment files' },
   { name: 'min.insync.replicas', type: 'int', defaultValue: '1', min: 1, doc: 'replicas that must acknowledge an acks=all write' },
@@ -39,6 +63,13 @@ export const LOG_CONFIG_KEYS: readonly ConfigKey[] = [
 ];
 
 const KEYS_BY_NAME = new Map(LOG_CONFIG_KEYS.map((k) => [k.name, k]));
+/** Long.MAX_VALUE as the parser keeps it (clamped to 2^53-1): the "never" default of the timestamp bounds. */
+const LONG_MAX_PARSED = parseConfigValue(KEYS_BY_NAME.get('message.timestamp.before.max.ms')!, LONG_MAX);
+
+/** Why a topic config is deprecated (a sentence that follows "<name>=<value>"), or undefined when it is not. */
+export function deprecationOf(name: string): string | undefined {
+  return KEYS_BY_NAME.get(name)?.deprecated;
+}
 
 /** An immutable, validated set of log settings. */
 export class LogConfig {
@@ -91,8 +122,12 @@ export class LogConfig {
     this.fileDeleteDelayMs = v('file.delete.delay.ms');
     this.maxMessageBytes = v('max.message.bytes');
     this.logAppendTime = v('message.timestamp.type') === 'LogAppendTime';
-    this.timestampBeforeMaxMs = v('message.timestamp.before.max.ms');
-    this.timestampAfterMaxMs = v('message.timestamp.after.max.ms');
+    // Kafka 3.x: the deprecated difference bound stands in for either bound left at its default.
+    const difference = v<number>('message.timestamp.difference.max.ms');
+    const before = v<number>('message.timestamp.before.max.ms');
+    const after = v<number>('message.timestamp.after.max.ms');
+    this.timestampBeforeMaxMs = before === LONG_MAX_PARSED ? difference : before;
+    this.timestampAfterMaxMs = after === LONG_MAX_PARSED ? difference : after;
     this.compressionType = v('compression.type');
     this.preallocate = v('preallocate');
     this.minInSyncReplicas = v('min.insync.replicas');

@@ -116,7 +116,7 @@ export class LogManager {
     const backend = createBackend(base.storageBackend);
     const warn = options.warn ?? ((m: string) => console.warn(m));
     const roots: Root[] = [];
-    for (const path of options.logDirs) roots.push({ path, dir: await backend.openDirectory(path), logs: new Set() });
+    for (const path of options.logDirs) roots.push({ path, dir: await backend.openDirectory(path, { warn }), logs: new Set() });
     const manager = new LogManager(backend, roots, defaults, warn, options);
     for (const root of roots) await manager.loadRoot(root);
     if (options.cleanerEnable ?? true) manager.cleaner.start();
@@ -158,7 +158,7 @@ export class LogManager {
         if (entry !== 'samsa.leveldb') this.warn(`${root.path}: ignoring unexpected directory ${entry}`);
         continue;
       }
-      const dir = await this.backend.openDirectory(join(root.path, entry));
+      const dir = await this.backend.openDirectory(join(root.path, entry), { warn: this.warn });
       const topic = PARTITION_DIR.exec(entry)![1]!;
       const log = await Log.open(dir, this.configFor(this.options.topicConfigs?.(topic)), {
         cleanShutdown,
@@ -201,7 +201,7 @@ export class LogManager {
     if (existing) return existing.log;
     if (!/^[a-zA-Z0-9._-]{1,249}$/.test(topic)) throw new RangeError(`invalid topic name '${topic}'`);
     const root = this.roots.reduce((a, b) => (b.logs.size < a.logs.size ? b : a));
-    const dir = await this.backend.openDirectory(join(root.path, key));
+    const dir = await this.backend.openDirectory(join(root.path, key), { warn: this.warn });
     const log = await Log.open(dir, this.configFor(topicConfig), { warn: this.warn, now: this.options.now, producerIdExpirationMs: this.options.producerIdExpirationMs });
     this.logs.set(key, { log, dir, root });
     root.logs.add(key);
@@ -230,39 +230,55 @@ export class LogManager {
     return deleted;
   }
 
-  /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint in every root. */
+  /** Writes recovery-point-offset-checkpoint, log-start-offset-checkpoint and replication-offset-checkpoint in every root. */
   async checkpoint(): Promise<void> {
-    for (const root of this.roots) {
-      const points: TopicPartitionOffset[] = [];
-      const starts: TopicPartitionOffset[] = [];
-      const highWatermarks: TopicPartitionOffset[] = [];
-      for (const key of [...root.logs].sort()) {
-        const { log } = this.logs.get(key)!;
-        const [, topic, partition] = PARTITION_DIR.exec(key)!;
-        points.push({ topic: topic!, partition: Number(partition), offset: log.recoveryPoint });
-        starts.push({ topic: topic!, partition: Number(partition), offset: log.logStartOffset });
-        highWatermarks.push({ topic: topic!, partition: Number(partition), offset: log.highWatermark });
-      }
-      await root.dir.writeAtomically(RECOVERY_POINT_CHECKPOINT, Buffer.from(formatOffsetCheckpoint(points)));
-      await root.dir.writeAtomically(LOG_START_OFFSET_CHECKPOINT, Buffer.from(formatOffsetCheckpoint(starts)));
-      await root.dir.writeAtomically(REPLICATION_OFFSET_CHECKPOINT, Buffer.from(formatOffsetCheckpoint(highWatermarks)));
-    }
+    for (const root of this.roots) await this.checkpointRoot(root);
   }
 
-  /** Flushes and closes every log, checkpoints, and marks the shutdown clean. */
+  private async checkpointRoot(root: Root): Promise<void> {
+    const points: TopicPartitionOffset[] = [];
+    const starts: TopicPartitionOffset[] = [];
+    const highWatermarks: TopicPartitionOffset[] = [];
+    for (const key of [...root.logs].sort()) {
+      const { log } = this.logs.get(key)!;
+      const [, topic, partition] = PARTITION_DIR.exec(key)!;
+      points.push({ topic: topic!, partition: Number(partition), offset: log.recoveryPoint });
+      starts.push({ topic: topic!, partition: Number(partition), offset: log.logStartOffset });
+      highWatermarks.push({ topic: topic!, partition: Number(partition), offset: log.highWatermark });
+    }
+    await root.dir.writeAtomically(RECOVERY_POINT_CHECKPOINT, Buffer.from(formatOffsetCheckpoint(points)));
+    await root.dir.writeAtomically(LOG_START_OFFSET_CHECKPOINT, Buffer.from(formatOffsetCheckpoint(starts)));
+    await root.dir.writeAtomically(REPLICATION_OFFSET_CHECKPOINT, Buffer.from(formatOffsetCheckpoint(highWatermarks)));
+  }
+
+  /**
+   * Flushes and closes every log, checkpoints, and marks the shutdown clean.
+   * A step that fails (a full disk) is warned about and the rest go on, so
+   * closing always completes; a root where anything failed gets no
+   * clean-shutdown marker, and the next open recovers its logs.
+   */
   async close(): Promise<void> {
     await this.cleaner.stop();
     if (this.timer) clearInterval(this.timer);
     if (this.flusher) clearInterval(this.flusher);
-    for (const { log } of this.logs.values()) await log.flush();
-    await this.checkpoint();
-    for (const { log, dir } of this.logs.values()) {
-      await log.close();
-      await dir.close();
+    const failed = new Set<Root>();
+    const attempt = async (root: Root, what: string, step: () => Promise<void>) => {
+      try {
+        await step();
+      } catch (error) {
+        failed.add(root);
+        this.warn(`${what} failed at shutdown, so ${root.path} will be recovered at the next start: ${(error as Error).message}`);
+      }
+    };
+    for (const [key, { log, root }] of this.logs) await attempt(root, `flushing ${key}`, () => log.flush());
+    for (const root of this.roots) await attempt(root, `checkpointing ${root.path}`, () => this.checkpointRoot(root));
+    for (const [key, { log, dir, root }] of this.logs) {
+      await attempt(root, `closing ${key}`, () => log.close());
+      await attempt(root, `closing ${key}'s directory`, () => dir.close());
     }
     for (const root of this.roots) {
-      writeFileSync(join(root.path, CLEAN_SHUTDOWN_FILE), '');
-      await root.dir.close();
+      if (!failed.has(root)) await attempt(root, 'writing the clean-shutdown marker', async () => writeFileSync(join(root.path, CLEAN_SHUTDOWN_FILE), ''));
+      await attempt(root, `closing ${root.path}`, () => root.dir.close());
     }
   }
 }

@@ -11,7 +11,7 @@ export interface ProducerSnapshotEntry {
   lastSequence: number;
   /** Offset of the last record of the producer's last batch. */
   lastOffset: number;
-  /** lastSequence minus the batch's first sequence (its lastOffsetDelta). */
+  /** lastOffset minus the batch's base offset (its lastOffsetDelta); the first sequence is lastSequence moved back by it, wrapping below 0. */
   offsetDelta: number;
   /** The last batch's max timestamp: producers idle past producer.id.expiration.ms are forgotten. */
   timestamp: number;

@@ -1,10 +1,10 @@
 import type { RecordBatchView } from '../record/record-batch-view.js';
+import { decrementSequence, incrementSequence } from '../record/sequence.js';
 import { InvalidProducerEpochError, OutOfOrderSequenceError } from './log-errors.js';
 import type { ProducerSnapshotEntry } from './producer-snapshot.js';
 
 /** How many recent batches per producer are remembered to recognise a retried one (Kafka keeps 5, the most a producer has in flight). */
 const RETAINED_BATCHES = 5;
-const INT32_MAX = 2 ** 31 - 1;
 
 interface BatchMetadata {
   firstSequence: number;
@@ -24,10 +24,6 @@ interface ProducerEntry {
 export interface DuplicateBatch {
   baseOffset: number;
   lastOffset: number;
-}
-
-function nextSequence(sequence: number): number {
-  return sequence === INT32_MAX ? 0 : sequence + 1;
 }
 
 /**
@@ -57,12 +53,15 @@ export class ProducerStateManager {
       if (first !== 0) throw new OutOfOrderSequenceError(producerId, first, 0);
       return undefined;
     }
-    const last = first + batch.lastOffsetDelta;
+    const last = batch.lastSequence;
     for (const seen of entry.batches) {
       if (seen.firstSequence === first && seen.lastSequence === last) return { baseOffset: seen.baseOffset, lastOffset: seen.lastOffset };
     }
-    const expected = nextSequence(entry.batches[entry.batches.length - 1]?.lastSequence ?? -1);
-    if (entry.batches.length > 0 && first !== expected) throw new OutOfOrderSequenceError(producerId, first, expected);
+    const previous = entry.batches[entry.batches.length - 1];
+    if (!previous) return undefined;
+    // After 2^31-1 comes 0 (Kafka's ProducerAppendInfo.inSequence).
+    const expected = incrementSequence(previous.lastSequence, 1);
+    if (first !== expected) throw new OutOfOrderSequenceError(producerId, first, expected);
     return undefined;
   }
 
@@ -76,7 +75,7 @@ export class ProducerStateManager {
       this.producers.set(producerId, entry);
     }
     entry.lastTimestamp = batch.maxTimestamp;
-    entry.batches.push({ firstSequence: batch.baseSequence, lastSequence: batch.baseSequence + batch.lastOffsetDelta, baseOffset: batch.baseOffset, lastOffset: batch.lastOffset });
+    entry.batches.push({ firstSequence: batch.baseSequence, lastSequence: batch.lastSequence, baseOffset: batch.baseOffset, lastOffset: batch.lastOffset });
     if (entry.batches.length > RETAINED_BATCHES) entry.batches.shift();
   }
 
@@ -96,7 +95,7 @@ export class ProducerStateManager {
         epoch: entry.epoch,
         lastSequence: last.lastSequence,
         lastOffset: last.lastOffset,
-        offsetDelta: last.lastSequence - last.firstSequence,
+        offsetDelta: last.lastOffset - last.baseOffset, // Kafka's: offsets, not sequences, which may have wrapped
         timestamp: entry.lastTimestamp,
         coordinatorEpoch: -1,
         currentTxnFirstOffset: -1,
@@ -109,7 +108,7 @@ export class ProducerStateManager {
   load(entries: readonly ProducerSnapshotEntry[], now: number, expirationMs: number): void {
     this.producers.clear();
     for (const e of entries) {
-      const batch = { firstSequence: e.lastSequence - e.offsetDelta, lastSequence: e.lastSequence, baseOffset: e.lastOffset - e.offsetDelta, lastOffset: e.lastOffset };
+      const batch = { firstSequence: decrementSequence(e.lastSequence, e.offsetDelta), lastSequence: e.lastSequence, baseOffset: e.lastOffset - e.offsetDelta, lastOffset: e.lastOffset };
       this.producers.set(e.producerId, { epoch: e.epoch, batches: [batch], lastTimestamp: e.timestamp });
     }
     this.removeExpired(now, expirationMs);

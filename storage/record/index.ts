@@ -15,4 +15,5 @@ export {
 } from './record-batch-layout.js';
 export * from './record-batch-scan.js';
 export * from './record-batch-view.js';
+export * from './sequence.js';
 export * from './varint.js';

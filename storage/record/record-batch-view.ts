@@ -3,6 +3,7 @@ import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import { crc32c } from './crc32c.js';
 import { readInt16, readInt32, readInt64, readUInt32, writeInt64 } from './big-endian.js';
 import * as L from './record-batch-layout.js';
+import { lastSequenceOf } from './sequence.js';
 
 /**
  * A header-only view of one v2 record batch inside a buffer. Reading a field
@@ -82,6 +83,10 @@ export class RecordBatchView {
   }
   get baseSequence(): number {
     return readInt32(this.buffer, this.start + L.BASE_SEQUENCE);
+  }
+  /** The sequence of the last record, wrapped past 2^31-1 as Kafka's; NO_SEQUENCE when the batch has none. */
+  get lastSequence(): number {
+    return lastSequenceOf(this.baseSequence, this.lastOffsetDelta);
   }
   get recordCount(): number {
     return readInt32(this.buffer, this.start + L.RECORD_COUNT);

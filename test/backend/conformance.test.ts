@@ -1,11 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readdirSync, mkdirSync, statfsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKEND_NAMES, createBackend, StorageError, type LogDirectory } from '../../storage/backend/index.js';
+import { Cleanup, stopChild } from '../cleanup.js';
+import { seededRandom } from '../record/random.js';
 import { pattern } from './pattern.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { expectThrown } from '../errors.js';
 
 // One suite, run for every backend (as abstract-level's suite is run by each level implementation).
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,27 +28,31 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
   let path: string;
   let dir: LogDirectory;
 
+  const cleanup = new Cleanup();
+
   beforeEach(async () => {
     path = mkdtempSync(join(tmpdir(), `samsa-${name}-`));
     dir = await backend.openDirectory(path);
   });
   afterEach(async () => {
+    await cleanup.stopAll();
     await dir.close();
     rmSync(path, { recursive: true, force: true });
   });
 
   it('appends and reads back at random sizes and positions', async () => {
     const object = await dir.open('00000000000000000000.log', { create: true });
+    const random = seededRandom(36);
     let size = 0;
     for (let i = 0; i < 200; i++) {
-      const length = Math.floor(Math.random() * 5000);
+      const length = random.int(0, 4999);
       expect(await object.append(pattern(size, length))).toBe(size);
       size += length;
     }
     expect(object.size).toBe(size);
     for (let i = 0; i < 200; i++) {
-      const position = Math.floor(Math.random() * size);
-      const length = Math.floor(Math.random() * 20000);
+      const position = random.int(0, size - 1);
+      const length = random.int(0, 19_999);
       const got = await object.read(position, length);
       expect(got.equals(pattern(position, Math.min(length, size - position)))).toBe(true);
     }
@@ -151,6 +159,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
 
   it('serves concurrent readers while one appender writes', async () => {
     const object = await dir.open('c', { create: true });
+    const random = seededRandom(164);
     let stop = false;
     const writer = (async () => {
       for (let i = 0; i < 300; i++) await object.append(pattern(object.size, 1000 + (i % 7) * 333));
@@ -161,7 +170,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
       while (!stop) {
         const size = object.size;
         if (size > 0) {
-          const position = Math.floor(Math.random() * size);
+          const position = random.int(0, size - 1);
           const got = await object.read(position, 4096);
           expect(got.equals(pattern(position, got.length))).toBe(true);
           expect(got.length).toBeGreaterThan(0);
@@ -196,29 +205,26 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
   it('refuses a second opener of a locked directory, in this process and in another', async () => {
     const error = await errorOf(() => backend.openDirectory(path));
     expect((error as StorageError).code).toBe('LOCKED');
-    const child = spawnSync(process.execPath, ['dist/test/backend/lock-child.js', name, path], { cwd: root, encoding: 'utf8' });
+    const child = spawnSync(process.execPath, ['dist/test/backend/lock-child.js', name, path], { cwd: root, encoding: 'utf8', timeout: 20_000 });
     expect(child.stdout).toMatch(/^LOCKED: log directory is locked by process \d+/);
   });
 
   it('keeps everything flushed when the writer is killed mid-append (SIGKILL)', async () => {
     await dir.close();
     const child = spawn(process.execPath, ['dist/test/backend/append-child.js', name, path], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanup.add(child, stopChild);
     let flushed = 0;
     let lines = 0;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('child never flushed')), 20_000);
+      child.once('exit', (code, signal) => reject(new Error(`the append child exited (${code ?? signal}) after ${lines} flushes`)));
       child.stdout!.on('data', (data: Buffer) => {
         for (const m of data.toString().matchAll(/flushed (\d+)/g)) {
           flushed = Number(m[1]);
-          if (++lines === 20) {
-            clearTimeout(timer);
-            child.kill('SIGKILL');
-            resolve();
-          }
+          if (++lines === 20) resolve();
         }
       });
     });
-    await new Promise((r) => child.once('exit', r));
+    await stopChild(child); // SIGKILL, mid-append
     dir = await backend.openDirectory(path); // the dead child's lock is stale and taken over
     const object = await dir.open('data');
     expect(object.size).toBeGreaterThanOrEqual(flushed);
@@ -236,7 +242,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
 
 describe('choosing a backend', () => {
   it('lists the valid names for an unknown one', () => {
-    expect(() => createBackend('tape')).toThrow(/unknown storage backend 'tape'; valid backends are file, mmap, level/);
+    expectThrown(() => createBackend('tape'), StorageError, { code: 'BAD_CONFIG', errorCode: ErrorCode.KAFKA_STORAGE_ERROR }, /unknown storage backend 'tape'; valid backends are file, mmap, level/);
   });
 });
 
@@ -263,19 +269,80 @@ describe('faults', () => {
   const canMount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]).status === 0;
   if (canMount) spawnSync('umount', ['-l', mountPoint]);
   else rmSync(mountPoint, { recursive: true, force: true });
+  afterAll(() => rmSync(mountPoint, { recursive: true, force: true }));
 
-  describe.skipIf(!canMount)('on a 1 MiB tmpfs', () => {
+  /** A tmpfs of `size` at mountPoint around each test of the block. */
+  function onTmpfs(size: string): void {
     beforeEach(() => {
-      expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]).status).toBe(0);
+      expect(spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mountPoint]).status).toBe(0);
     });
     afterEach(() => {
       // Lazy: a mapping not yet collected by GC would keep a plain umount busy.
       expect(spawnSync('umount', ['-l', mountPoint]).status).toBe(0);
     });
-    afterAll(() => rmSync(mountPoint, { recursive: true, force: true }));
+  }
 
-    it.each(BACKEND_NAMES.filter((n) => n !== 'level').map((n) => [n] as const))('%s: a full disk is ENOSPC, and what fit stays readable', async (name) => {
-      const dir = await createBackend(name).openDirectory(join(mountPoint, 'log'));
+  describe.skipIf(!canMount)('on a 4 MiB tmpfs', () => {
+    onTmpfs('4m');
+
+    it.each(BACKEND_NAMES.map((n) => [n] as const))('%s: appends resume once space is freed, with appends and reads in flight, and what was written survives a reopen', async (name) => {
+      const path = join(mountPoint, 'log');
+      const dir = await createBackend(name).openDirectory(path, { warn: () => {} });
+      const objects = await Promise.all(['a', 'b', 'c'].map((n) => dir.open(`${n}.log`, { create: true })));
+      const filler = join(mountPoint, 'filler');
+      const fs = statfsSync(mountPoint);
+      writeFileSync(filler, Buffer.alloc(fs.bavail * fs.bsize - 512 * 1024));
+      let error: unknown;
+      for (let i = 0; i < 100 && !error; i++) {
+        const object = objects[i % objects.length]!;
+        error = await errorOf(() => object.append(pattern(object.size, 32 * 1024)));
+      }
+      expect(error).toBeInstanceOf(StorageError);
+      expect((error as StorageError).code).toBe('ENOSPC');
+      // Still full: appends at once on every object all fail (LevelDB has no room to reopen), reads beside them go on.
+      const whileFull = await Promise.all(objects.map((o) => Promise.all([errorOf(() => o.append(pattern(o.size, 64 * 1024))), o.read(0, o.size)])));
+      for (const [i, [failed, read]] of whileFull.entries()) {
+        expect((failed as StorageError).code).toBe('ENOSPC');
+        expect(read.equals(pattern(0, objects[i]!.size))).toBe(true);
+      }
+
+      rmSync(filler);
+      // Each object appends one chunk after another, read back beside each append (LevelDB reopens under them).
+      await Promise.all(
+        objects.map(async (object) => {
+          for (let round = 0; round < 4; round++) {
+            const size = object.size;
+            const [, read] = await Promise.all([object.append(pattern(size, 16 * 1024)), object.read(0, size)]);
+            expect(read.equals(pattern(0, size))).toBe(true);
+          }
+        }),
+      );
+      const sizes = objects.map((o) => o.size);
+      for (const object of objects) {
+        await object.flush();
+        await object.close();
+      }
+      await dir.close();
+
+      const reopened = await createBackend(name).openDirectory(path);
+      try {
+        for (const [i, n] of ['a', 'b', 'c'].entries()) {
+          const object = await reopened.open(`${n}.log`);
+          expect(object.size).toBe(sizes[i]);
+          expect((await object.read(0, object.size)).equals(pattern(0, object.size))).toBe(true);
+          await object.close();
+        }
+      } finally {
+        await reopened.close();
+      }
+    });
+  });
+
+  describe.skipIf(!canMount)('on a 1 MiB tmpfs', () => {
+    onTmpfs('1m');
+
+    it.each(BACKEND_NAMES.map((n) => [n] as const))('%s: a full disk is ENOSPC, and what fit stays readable', async (name) => {
+      const dir = await createBackend(name).openDirectory(join(mountPoint, 'log'), { warn: () => {} });
       const object = await dir.open('full.log', { create: true });
       let error: unknown;
       let written = 0;
@@ -287,6 +354,18 @@ describe('faults', () => {
       expect((error as StorageError).code).toBe('ENOSPC');
       expect((error as Error).message).toContain('full.log');
       expect((await object.read(0, written)).equals(pattern(0, written))).toBe(true);
+      await object.close().catch(() => undefined);
+      await dir.close();
+    });
+
+    it.each(BACKEND_NAMES.filter((n) => n !== 'level').map((n) => [n] as const))('%s: an append cut short by a full disk leaves the file as it was', async (name) => {
+      const dir = await createBackend(name).openDirectory(join(mountPoint, 'log'));
+      const object = await dir.open('full.log', { create: true });
+      let error: unknown;
+      for (let i = 0; i < 64 && !error; i++) error = await errorOf(() => object.append(pattern(object.size, 48 * 1024)));
+      expect((error as StorageError).code).toBe('ENOSPC');
+      // Else a restart would take the part that fit for data.
+      expect(statSync(join(mountPoint, 'log', 'full.log')).size).toBe(object.size);
       await object.close().catch(() => undefined);
       await dir.close();
     });

@@ -117,7 +117,7 @@ describe('admin APIs against a real broker', () => {
       expect(topics.find((t) => t.name === 'plain')!.partitions).toHaveLength(1);
       const kcat = await kcatMetadata(b.bootstrap);
       expect(kcat.topics.find((t: any) => t.topic === 'orders').partitions.map((p: any) => [p.partition, p.leader])).toEqual([[0, 0], [1, 0], [2, 0]]);
-      const log = b.broker.context.topics.partition('orders', 2)!.log;
+      const log = b.broker.context.replicas.getPartition('orders', 2)!.log;
       expect(log.config.retentionMs).toBe(3_600_000);
       expect(log.config.compact && log.config.delete).toBe(true);
       expect(log.config.segmentBytes).toBe(1_048_576); // the broker's log.segment.bytes
@@ -221,7 +221,7 @@ out(res)`);
       expect(topics[0]!.partitions.map((p) => p.partitionId).sort()).toEqual([0, 1, 2, 3, 4]);
       expect(existsSync(join(b.dir, 'growing-4'))).toBe(true);
       await produce('growing', 3, 4); // the new partitions take writes
-      expect(b.broker.context.topics.partition('growing', 4)!.logEndOffset).toBe(3);
+      expect(b.broker.context.replicas.getPartition('growing', 4)!.logEndOffset).toBe(3);
 
       const shrink = await rejectionOf(admin.createPartitions({ topicPartitions: [{ topic: 'growing', count: 3 }] }));
       expect(shrink.type).toBe('INVALID_PARTITIONS');
@@ -344,7 +344,7 @@ out({'error': r[0], 'message': r[1], 'configs': {e[0]: [e[1], e[2], e[3], [list(
     it('replaces a topic\'s overrides and applies them to its logs (KafkaJS, kafka-python)', async () => {
       await admin.createTopics({ topics: [{ topic: 'altered', numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '1000' }] }] });
       await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'altered', configEntries: [{ name: 'segment.bytes', value: '200000' }, { name: 'message.timestamp.type', value: 'LogAppendTime' }] }] });
-      const log = b.broker.context.topics.partition('altered', 1)!.log;
+      const log = b.broker.context.replicas.getPartition('altered', 1)!.log;
       expect(log.config.segmentBytes).toBe(200_000);
       expect(log.config.logAppendTime).toBe(true);
       expect(log.config.retentionMs).toBe(48 * 3_600_000); // the override left out is gone: back to the broker's
@@ -362,7 +362,7 @@ out({e[0]: [e[1], e[3]] for e in r[4]})`);
 
     it('validateOnly changes nothing; bad values, unknown topics and broker resources are refused', async () => {
       await admin.alterConfigs({ validateOnly: true, resources: [{ type: 2, name: 'altered', configEntries: [{ name: 'segment.bytes', value: '999999' }] }] });
-      expect(b.broker.context.topics.partition('altered', 0)!.log.config.segmentBytes).toBe(300_000);
+      expect(b.broker.context.replicas.getPartition('altered', 0)!.log.config.segmentBytes).toBe(300_000);
       const bad = await rejectionOf(admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'altered', configEntries: [{ name: 'segment.bytes', value: '-5' }] }] }));
       expect(bad.type).toBe('INVALID_CONFIG');
       const unknown = await rejectionOf(admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'nowhere', configEntries: [{ name: 'segment.bytes', value: '100000' }] }] }));
@@ -392,7 +392,7 @@ out(res)`);
       ]);
       // segment.bytes and flush.messages were kept: incremental changes only what it names.
       expect(b.broker.context.topics.get('altered')!.configs).toEqual({ 'segment.bytes': '300000', 'flush.messages': '9223372036854775807', 'retention.bytes': '5000000', 'cleanup.policy': 'delete,compact' });
-      const log = b.broker.context.topics.partition('altered', 0)!.log;
+      const log = b.broker.context.replicas.getPartition('altered', 0)!.log;
       expect(log.config.retentionBytes).toBe(5_000_000);
       expect(log.config.compact && log.config.delete).toBe(true);
       await alter([{ name: 'cleanup.policy', configOperation: op.SUBTRACT, value: 'delete' }]);
@@ -420,7 +420,7 @@ out(res)`);
       await admin.deleteTopicRecords({ topic: 'trimmed', partitions: [{ partition: 0, offset: '-1' }] });
       offsets = await admin.fetchTopicOffsets('trimmed');
       expect(offsets.find((o) => o.partition === 0)).toMatchObject({ low: '10', high: '10' });
-      expect(b.broker.context.topics.partition('trimmed', 0)!.logStartOffset).toBe(10);
+      expect(b.broker.context.replicas.getPartition('trimmed', 0)!.logStartOffset).toBe(10);
       const past = await rejectionOf(admin.deleteTopicRecords({ topic: 'trimmed', partitions: [{ partition: 1, offset: '5' }] }));
       expect((past.cause ?? past).partitions.map((p: any) => [p.partition, p.error.type])).toEqual([[1, 'OFFSET_OUT_OF_RANGE']]);
     });
@@ -459,7 +459,7 @@ out(res)`);
       expect((again.cause ?? again).type).toBe('UNKNOWN_TOPIC_OR_PARTITION'); // KafkaJS retries it, then gives up
       // Re-created, the topic starts empty rather than finding the old data.
       await admin.createTopics({ topics: [{ topic: 'doomed', numPartitions: 2 }] });
-      expect(b.broker.context.topics.partition('doomed', 1)!.logEndOffset).toBe(0);
+      expect(b.broker.context.replicas.getPartition('doomed', 1)!.logEndOffset).toBe(0);
     });
 
     it('deletes by name (@platformatic/kafka, v6) and by topic id (v6), UNKNOWN_TOPIC_ID for an id it does not know', async () => {
@@ -503,7 +503,7 @@ out(res)`);
       await producer.send({ topic: 'idempotent', acks: -1, messages: [{ value: 'a' }, { value: 'b' }] });
       await producer.send({ topic: 'idempotent', acks: -1, messages: [{ value: 'c' }] });
       await producer.disconnect();
-      const { bytes } = await b.broker.context.topics.partition('idempotent', 0)!.log.read(0, 1 << 20);
+      const { bytes } = await b.broker.context.replicas.getPartition('idempotent', 0)!.log.read(0, 1 << 20);
       const batches = validateBatches(bytes);
       expect(batches.map((x) => [x.producerEpoch, x.baseSequence, x.recordCount])).toEqual([[0, 0, 2], [0, 2, 1]]);
       expect(batches[0]!.producerId).toBeGreaterThan(second.producerId);
@@ -523,7 +523,7 @@ out(res)`);
           name: 'sized',
           partitions: [
             { partitionIndex: 0, partitionSize: 0n, offsetLag: 0n, isFutureKey: false },
-            { partitionIndex: 1, partitionSize: BigInt(b.broker.context.topics.partition('sized', 1)!.log.sizeInBytes), offsetLag: 0n, isFutureKey: false },
+            { partitionIndex: 1, partitionSize: BigInt(b.broker.context.replicas.getPartition('sized', 1)!.log.sizeInBytes), offsetLag: 0n, isFutureKey: false },
           ],
         },
       ]);
@@ -624,7 +624,7 @@ describe('topic admin across restarts and broker settings', () => {
       const { topics } = await admin.fetchTopicMetadata({ topics: ['durable'] });
       expect(topics[0]!.partitions).toHaveLength(3);
       expect(b.broker.context.topics.get('durable')!.id.equals(before)).toBe(true);
-      expect(b.broker.context.topics.partition('durable', 2)!.log.config.compact).toBe(true);
+      expect(b.broker.context.replicas.getPartition('durable', 2)!.log.config.compact).toBe(true);
       const offsets = await admin.fetchTopicOffsets('durable');
       expect(offsets.find((o) => o.partition === 2)).toMatchObject({ low: '1', high: '1' });
       await admin.disconnect();

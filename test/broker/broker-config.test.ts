@@ -1,14 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BrokerConfig, parseProperties } from '../../src/broker/broker-config.js';
-import { ensureMetaProperties } from '../../src/broker/meta-properties.js';
+import { ensureMetaProperties, InconsistentBrokerIdError } from '../../src/broker/meta-properties.js';
 import { ConfigError } from '../../storage/config/config-error.js';
-
-const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+import { overrideArgs, runBrokerCommand } from './broker-process.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { expectThrown } from '../errors.js';
 
 describe('server.properties', () => {
   it('parses Java properties: comments, separators, continuations', () => {
@@ -33,11 +32,19 @@ describe('server.properties', () => {
   });
 
   it('refuses bad values naming the key and the value, and reports unknown keys', () => {
-    expect(() => new BrokerConfig({ 'num.partitions': 'many' })).toThrow(/num.partitions: expected an integer, got 'many'/);
-    expect(() => new BrokerConfig({ 'storage.backend': 'tape' })).toThrow(/storage.backend: 'tape' is not one of file, mmap, level/);
+    expectThrown(() => new BrokerConfig({ 'num.partitions': 'many' }), ConfigError, { key: 'num.partitions', errorCode: ErrorCode.INVALID_CONFIG }, /num.partitions: expected an integer, got 'many'/);
+    expectThrown(() => new BrokerConfig({ 'storage.backend': 'tape' }), ConfigError, { key: 'storage.backend', errorCode: ErrorCode.INVALID_CONFIG }, /storage.backend: 'tape' is not one of file, mmap, level/);
     expect(() => new BrokerConfig({ listeners: 'localhost:9092' })).toThrow(ConfigError);
-    expect(() => new BrokerConfig({ 'broker.id': '5000' })).toThrow(/reserved.broker.max.id/);
+    expectThrown(() => new BrokerConfig({ 'broker.id': '5000' }), ConfigError, { key: 'broker.id', errorCode: ErrorCode.INVALID_CONFIG }, /reserved.broker.max.id/);
     expect(new BrokerConfig({ 'no.such.key': '1' }).unknownKeys).toEqual(['no.such.key']);
+  });
+
+  it('names the key that was set, not its topic-level synonym, and refuses an empty listeners', () => {
+    expect(() => new BrokerConfig({ 'log.segment.bytes': '10' })).toThrow(expect.objectContaining({ key: 'log.segment.bytes', message: 'log.segment.bytes: 10 is below the minimum 14' }));
+    expect(() => new BrokerConfig({ 'log.cleanup.policy': 'shred' })).toThrow(expect.objectContaining({ key: 'log.cleanup.policy', errorCode: 40 }));
+    expect(() => new BrokerConfig({ listeners: '' })).toThrow(expect.objectContaining({ key: 'listeners', errorCode: 40 }));
+    expect(() => new BrokerConfig({ listeners: ' , ' })).toThrow(/listeners: ',' names no listener/);
+    expect(() => new BrokerConfig({ 'advertised.listeners': 'nohost' })).toThrow(/advertised.listeners: 'nohost' is not a listener like PLAINTEXT:\/\/host:9092/);
   });
 });
 
@@ -49,7 +56,7 @@ describe('meta.properties', () => {
       expect(first.brokerId).toBe(1001);
       expect(readFileSync(join(dir, 'meta.properties'), 'utf8')).toContain(`cluster.id=${first.clusterId}`);
       expect(ensureMetaProperties([dir], -1, '')).toEqual(first);
-      expect(() => ensureMetaProperties([dir], 7, '')).toThrow(/doesn't match stored broker.id 1001/);
+      expectThrown(() => ensureMetaProperties([dir], 7, ''), InconsistentBrokerIdError, {}, /doesn't match stored broker.id 1001/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -57,10 +64,7 @@ describe('meta.properties', () => {
 });
 
 describe('samsa broker', () => {
-  const run = (args: string[]) =>
-    new Promise<{ code: number; stderr: string }>((resolve) => {
-      execFile(process.execPath, [MAIN, 'broker', ...args], { timeout: 20_000 }, (error, _stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stderr }));
-    });
+  const run = runBrokerCommand;
 
   it('exits 1 at start on an invalid value, naming the key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'samsa-cli-'));
@@ -69,12 +73,52 @@ describe('samsa broker', () => {
     try {
       const bad = await run([file]);
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toMatch(/segment.bytes: expected an integer, got 'tiny'/);
+      expect(bad.stderr).toMatch(/log\.segment\.bytes: expected an integer, got 'tiny'/);
       const missing = await run([join(dir, 'nope.properties')]);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toMatch(/cannot read the properties file/);
       const usage = await run(['--override', 'novalue']);
       expect(usage.code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('samsa broker refuses settings it cannot use, naming the key, the value and what is allowed', () => {
+  /** Runs `samsa broker` with these overrides (on a free port) until it exits, at most 15 s. */
+  async function refused(settings: Record<string, string>) {
+    const run = await runBrokerCommand(overrideArgs({ listeners: 'PLAINTEXT://127.0.0.1:0', ...settings }), 15_000);
+    expect(run.timedOut, `still running after 15 s:\n${run.stderr}`).toBe(false);
+    expect(run.code).toBe(1);
+    expect(run.stderr).not.toMatch(/Cannot read properties|TypeError|RangeError/);
+    return run.stderr;
+  }
+
+  it('an empty listeners', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-cli-'));
+    try {
+      expect(await refused({ listeners: '', 'log.dirs': dir })).toMatch(/^samsa broker: listeners: '' names no listener; at least one is needed, like PLAINTEXT:\/\/:9092/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a log dir that cannot be created (under /proc: Node\'s recursive mkdir spins there)', async () => {
+    expect(await refused({ 'log.dirs': '/proc/samsa-logs' })).toMatch(/^samsa broker: log\.dirs: '\/proc\/samsa-logs' cannot be used as a log directory: ENOENT.*; log\.dirs takes directories this broker can create, read and write/m);
+    expect(await refused({ 'log.dir': '/proc/samsa-logs/deeper' })).toMatch(/^samsa broker: log\.dir: '\/proc\/samsa-logs\/deeper' cannot be used as a log directory/m);
+  });
+
+  it('a log dir in which no file can be created', async () => {
+    // /proc/1 exists and is a directory, but takes no new files, for root too (a chmod would not stop root).
+    expect(await refused({ 'log.dirs': '/proc/1' })).toMatch(/^samsa broker: log\.dirs: '\/proc\/1' cannot be used as a log directory: E[A-Z]+.*; log\.dirs takes directories/m);
+  });
+
+  it('a bad value of a broker setting that is a topic default, named as typed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-cli-'));
+    try {
+      expect(await refused({ 'log.dirs': dir, 'log.segment.bytes': '10' })).toMatch(/^samsa broker: log\.segment\.bytes: 10 is below the minimum 14$/m);
+      expect(await refused({ 'log.dirs': dir, 'log.message.timestamp.type': 'Whenever' })).toMatch(/^samsa broker: log\.message\.timestamp\.type: 'Whenever' is not one of CreateTime, LogAppendTime$/m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

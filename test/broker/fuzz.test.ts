@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_MESSAGES } from '../../src/protocol/messages/index.js';
 import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
-import { Random } from '../record/random.js';
+import { seededRandom } from '../record/random.js';
 import { startBroker, type TestBroker } from './harness.js';
 import { RawClient, requestFrame } from './raw-client.js';
 
@@ -26,7 +26,7 @@ describe('a running broker under fuzzed requests', () => {
   });
 
   it('answers or closes every fuzzed connection, keeps serving others, and stays bounded in memory', async () => {
-    const random = new Random(20261128);
+    const random = seededRandom(20261128);
     const apis = (await healthy.request('ApiVersions', 3, { clientSoftwareName: 'fuzz', clientSoftwareVersion: '1' })).apiKeys as Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
     const requests = new Map(ALL_MESSAGES.filter((m) => m.type === 'request').map((m) => [m.apiKey, m]));
     global.gc?.();

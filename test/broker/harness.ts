@@ -14,9 +14,11 @@ export interface TestBroker {
   restart(): Promise<TestBroker>;
 }
 
-/** A real broker on a free loopback port with a fresh log dir, quiet unless SAMSA_TEST_LOG is set. */
-export async function startBroker(settings: Record<string, unknown> = {}, dir = mkdtempSync(join(tmpdir(), 'samsa-broker-'))): Promise<TestBroker> {
-  const log = process.env.SAMSA_TEST_LOG ? (level: string, m: string) => process.stderr.write(`[${level}] ${m}\n`) : () => {};
+/** Where a test broker's log lines go. */
+export type TestLog = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+/** A real broker on a free loopback port with a fresh log dir; its log goes to `log`, and is quiet without one unless SAMSA_TEST_LOG is set. */
+export async function startBroker(settings: Record<string, unknown> = {}, dir = mkdtempSync(join(tmpdir(), 'samsa-broker-')), log: TestLog = quiet()): Promise<TestBroker> {
   const broker = await Broker.start({ 'broker.id': 0, listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir, 'log.flush.offset.checkpoint.interval.ms': 0, ...settings }, { log });
   const handle: TestBroker = {
     broker,
@@ -29,8 +31,12 @@ export async function startBroker(settings: Record<string, unknown> = {}, dir = 
     },
     async restart() {
       await broker.stop();
-      return startBroker(settings, dir);
+      return startBroker(settings, dir, log);
     },
   };
   return handle;
+}
+
+function quiet(): TestLog {
+  return process.env.SAMSA_TEST_LOG ? (level, m) => process.stderr.write(`[${level}] ${m}\n`) : () => {};
 }

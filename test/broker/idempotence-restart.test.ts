@@ -1,13 +1,18 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
+import { startBrokerProcess, type BrokerProcess } from './broker-process.js';
 import { startBroker, type TestBroker } from './harness.js';
 import { RawClient } from './raw-client.js';
 
-const produce = (records: Buffer) => ({
+const produce = (records: Buffer, topic = 'payments') => ({
   transactionalId: null,
   acks: -1,
   timeoutMs: 5000,
-  topicData: [{ name: 'payments', partitionData: [{ index: 0, records }] }],
+  topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
 });
 
 const batch = (producerId: number, sequence: number, count = 2) =>
@@ -41,8 +46,45 @@ describe('idempotent producers across a broker restart', () => {
     b = await b.restart(); // the partition's producer state comes back from its .snapshot file
     clients.push(await RawClient.connect(b.port));
     expect(await send(batch(producerId, 2))).toMatchObject({ errorCode: 0, baseOffset: 2 });
-    expect(b.broker.context.topics.partition('payments', 0)!.log.logEndOffset).toBe(4);
+    expect(b.broker.context.replicas.getPartition('payments', 0)!.log.logEndOffset).toBe(4);
     expect(await send(batch(producerId, 9))).toMatchObject({ errorCode: 45 }); // OUT_OF_ORDER_SEQUENCE_NUMBER
     expect(await send(batch(producerId, 4))).toMatchObject({ errorCode: 0, baseOffset: 4 });
+  });
+
+  it('a sequence that wraps past 2^31-1 is taken, rolled, snapshotted and continued at 1 across a SIGTERM (exit 0) and a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-wrap-'));
+    let broker: BrokerProcess | undefined;
+    try {
+      broker = await startBrokerProcess(dir);
+      let client = await RawClient.connect(broker.port);
+      clients.push(client);
+      const send = async (records: Buffer) => (await client.request('Produce', 9, produce(records, 'wrapping'))).responses[0].partitionResponses[0];
+      // segment.bytes=150: every batch after the first rolls the segment, and a roll writes a producer snapshot.
+      const created = await client.request('CreateTopics', 7, {
+        topics: [{ name: 'wrapping', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'segment.bytes', value: '150' }] }],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
+      expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
+      const { producerId } = await client.request('InitProducerId', 4, { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
+      expect(await send(batch(producerId, 0x7fffffff))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0 }); // sequences 2147483647, 0
+      expect(await send(batch(producerId, 0x7fffffff))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0 }); // its retry
+      expect(await send(buildRecordBatch([{ value: 'plain' }]))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 2 }); // rolls
+      expect(await send(batch(producerId, 1))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 3 }); // rolls
+      expect(await send(batch(producerId, 5))).toMatchObject({ errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+      expect(await broker.stop()).toBe(0);
+      expect(broker.output()).toMatch(/shut down cleanly/);
+
+      broker = await startBrokerProcess(dir);
+      client = await RawClient.connect(broker.port);
+      clients.push(client);
+      expect(await send(batch(producerId, 1))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 3 }); // a retry after the restart
+      expect(await send(batch(producerId, 3))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 5 });
+      expect(await broker.stop()).toBe(0);
+      expect(broker.output()).not.toMatch(/samsa error/);
+    } finally {
+      broker?.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

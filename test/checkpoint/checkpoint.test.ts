@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CorruptCheckpointError } from '../../storage/checkpoint/checkpoint-format.js';
 import { formatLeaderEpochCheckpoint, parseLeaderEpochCheckpoint } from '../../storage/checkpoint/leader-epoch-checkpoint.js';
 import { formatOffsetCheckpoint, parseOffsetCheckpoint } from '../../storage/checkpoint/offset-checkpoint.js';
+import { expectThrown } from '../errors.js';
 
 describe('offset checkpoints', () => {
   it("writes Kafka's layout: version, count, 'topic partition offset' lines", () => {
@@ -54,6 +55,6 @@ describe('leader epoch checkpoint', () => {
   });
 
   it('rejects a negative epoch', () => {
-    expect(() => parseLeaderEpochCheckpoint('0\n1\n-2 5\n', 'p')).toThrow(/bad epoch/);
+    expectThrown(() => parseLeaderEpochCheckpoint('0\n1\n-2 5\n', 'p'), CorruptCheckpointError, { path: 'p', line: 3 }, /bad epoch/);
   });
 });

@@ -7,6 +7,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIsoDuration, parseKafkaDateTime, TimeArgumentError } from '../../src/cli/kafka-time.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
+import { waitFor } from '../wait-for.js';
 import { RawClient } from '../broker/raw-client.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -29,16 +30,6 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
       resolve({ status, stdout, stderr });
     });
   });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 /** Java's `%-Ns`. */
@@ -146,17 +137,17 @@ describe('samsa consumer-groups', () => {
 
     beforeAll(async () => {
       await startMember('cg-client-a');
-      await waitFor(() => members.size === 1, 30_000, 'the first member');
+      await waitFor(() => members.size === 1, 'the first member', 30_000);
       await startMember('cg-client-b');
       await waitFor(() => {
         const all = [...members.values()].flatMap((m) => m.partitions);
         return members.size === 2 && all.length === 3 && new Set(all).size === 3 && [...members.values()].every((m) => m.partitions.length > 0);
-      }, 30_000, 'two members sharing the partitions');
+      }, 'two members sharing the partitions', 30_000);
       await waitFor(async () => {
         const c = await committed(group);
         return c[0] === 5 && c[1] === 5;
-      }, 30_000, 'the commits');
-      await waitFor(async () => (await raw.request('DescribeGroups', 5, { groups: [group], includeAuthorizedOperations: false })).groups[0].groupState === 'Stable', 30_000, 'a stable group');
+      }, 'the commits', 30_000);
+      await waitFor(async () => (await raw.request('DescribeGroups', 5, { groups: [group], includeAuthorizedOperations: false })).groups[0].groupState === 'Stable', 'a stable group', 30_000);
     }, 90_000);
 
     afterAll(async () => {
@@ -264,7 +255,7 @@ describe('samsa consumer-groups', () => {
     describe('once its members have left', () => {
       beforeAll(async () => {
         for (const c of consumers.splice(0)) await c.disconnect();
-        await waitFor(async () => (await raw.request('DescribeGroups', 5, { groups: [group], includeAuthorizedOperations: false })).groups[0].groupState === 'Empty', 15_000, 'an empty group');
+        await waitFor(async () => (await raw.request('DescribeGroups', 5, { groups: [group], includeAuthorizedOperations: false })).groups[0].groupState === 'Empty', 'an empty group', 15_000);
       });
 
       it('--describe says it has no active members and shows the committed partitions without owners', async () => {
@@ -523,11 +514,9 @@ describe('samsa consumer-groups', () => {
   });
 
   it('cannot reach a broker: an error after --timeout, exit 1', async () => {
-    const started = Date.now();
     const run = await cli(['--bootstrap-server', '127.0.0.1:1', '--list', '--timeout', '1000']);
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/^\nError: Executing consumer group command failed due to .*timed out after 1000 ms/);
-    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   describe('bad command lines print the usage on stderr and exit 1', () => {

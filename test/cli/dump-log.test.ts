@@ -12,7 +12,7 @@ const base = mkdtempSync(join(tmpdir(), 'samsa-dump-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 function samsa(...args: string[]) {
-  return spawnSync(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, encoding: 'utf8' });
+  return spawnSync(process.execPath, ['dist/src/cli/main.js', ...args], { cwd: root, encoding: 'utf8', timeout: 20_000 });
 }
 
 describe('samsa dump-log', () => {

@@ -15,6 +15,9 @@ import {
 } from '../../src/clients/consumer/assignors/index.js';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type Subscription } from '../../src/clients/consumer/consumer-protocol.js';
 import type { TopicPartition } from '../../src/clients/consumer/types.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { ProtocolError } from '../../src/protocol/protocol-error.js';
+import { expectThrown } from '../errors.js';
 
 // --- helpers -----------------------------------------------------------------
 
@@ -114,7 +117,7 @@ describe('ConsumerProtocolSubscription / Assignment codec', () => {
     expect(decoded.topics).toEqual(['t1', 't2']);
     expect(decoded.generationId).toBe(2);
     expect(subscribedTopics(v3)).toEqual(['t1', 't2']);
-    expect(() => decodeSubscription(Buffer.from([0xff, 0xff]))).toThrow(/negative/);
+    expectThrown(() => decodeSubscription(Buffer.from([0xff, 0xff])), ProtocolError, { errorCode: ErrorCode.INVALID_REQUEST }, /negative/);
   });
 
   it('assignments round-trip; an empty buffer is an empty assignment', () => {
@@ -397,7 +400,7 @@ describe('createAssignor', () => {
     const names = ['range', 'roundrobin', 'sticky', 'cooperative-sticky', 'org.apache.kafka.clients.consumer.CooperativeStickyAssignor'].map((n) => createAssignor(n).name);
     expect(names).toEqual(['range', 'roundrobin', 'sticky', 'cooperative-sticky', 'cooperative-sticky']);
     expect(createAssignor('cooperative-sticky').supportedProtocols).toEqual(['COOPERATIVE', 'EAGER']);
-    expect(() => createAssignor('fair')).toThrow(/unknown partition.assignment.strategy 'fair'/);
+    expectThrown(() => createAssignor('fair'), RangeError, {}, /unknown partition.assignment.strategy 'fair'/);
     const custom: ConsumerPartitionAssignor = { name: 'mine', supportedProtocols: ['EAGER'], assign: () => new Map() };
     expect(createAssignor(custom)).toBe(custom);
   });

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../src/clients/producer/murmur2.js';
 import { Producer } from '../../src/clients/producer/producer.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
+import { seededRandom } from '../record/random.js';
 import { registerSamsaCodecs } from '../interop/kafkajs-codecs.js';
 
 const KCAT = '/usr/bin/kcat';
@@ -76,10 +76,11 @@ describe.skipIf(!existsSync(KCAT))('samsa producer with kcat (librdkafka) and Ka
   it.each(CODECS)('kcat reads samsa’s %s records byte-exact (binary keys and values, nulls, headers)', async (codec) => {
     const topic = `exact-kcat-${codec}`;
     await b.broker.context.topics.create({ name: topic, numPartitions: 2, replicationFactor: 1, assignments: [], configs: {} });
+    const random = seededRandom(77);
     const records = Array.from({ length: 400 }, (_, i) => ({
       partition: i % 2,
-      key: i % 10 === 0 ? null : randomBytes(1 + (i % 17)),
-      value: i % 25 === 0 ? null : randomBytes(i % 300),
+      key: i % 10 === 0 ? null : random.bytes(1 + (i % 17)),
+      value: i % 25 === 0 ? null : random.bytes(i % 300),
       headers: { seq: String(i) },
     }));
     const producer = new Producer({ 'bootstrap.servers': b.bootstrap, 'compression.type': codec, 'linger.ms': 10 });
@@ -98,28 +99,32 @@ describe.skipIf(!existsSync(KCAT))('samsa producer with kcat (librdkafka) and Ka
   it.each(CODECS)('a KafkaJS group consumer reads samsa’s %s records byte-exact', async (codec) => {
     const topic = `exact-kafkajs-${codec}`;
     await b.broker.context.topics.create({ name: topic, numPartitions: 3, replicationFactor: 1, assignments: [], configs: {} });
-    const records = Array.from({ length: 300 }, (_, i) => ({ key: `k${i}`, value: randomBytes(1 + ((i * 37) % 500)), headers: { h: Buffer.from([i & 0xff, 0xff, 0]) }, timestamp: 1_700_000_000_000 + i }));
+    const random = seededRandom(101);
+    const records = Array.from({ length: 300 }, (_, i) => ({ key: `k${i}`, value: random.bytes(1 + ((i * 37) % 500)), headers: { h: Buffer.from([i & 0xff, 0xff, 0]) }, timestamp: 1_700_000_000_000 + i }));
     const producer = new Producer({ 'bootstrap.servers': b.bootstrap, 'compression.type': codec });
     const metadata = await Promise.all(records.map((r) => producer.send({ topic, ...r })));
     await producer.close();
     const kafka = new Kafka({ clientId: 'samsa-producer-interop', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: `samsa-producer-${codec}`, sessionTimeout: 10_000, heartbeatInterval: 500 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
     const got = new Map<string, { value: Buffer; header: Buffer; timestamp: string; partition: number; offset: string }>();
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`consumed ${got.size} of 300`)), 30_000);
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          got.set(message.key!.toString(), { value: message.value!, header: message.headers!.h as Buffer, timestamp: message.timestamp, partition, offset: message.offset });
-          if (got.size === 300) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`consumed ${got.size} of 300`)), 30_000);
+        void consumer.run({
+          eachMessage: async ({ partition, message }) => {
+            got.set(message.key!.toString(), { value: message.value!, header: message.headers!.h as Buffer, timestamp: message.timestamp, partition, offset: message.offset });
+            if (got.size === 300) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        });
       });
-    });
-    await consumer.disconnect();
+    } finally {
+      await consumer.disconnect(); // also when the wait fails, so no consumer outlives the test
+    }
     records.forEach((r, i) => {
       const m = got.get(r.key)!;
       expect(m.value.equals(r.value)).toBe(true);

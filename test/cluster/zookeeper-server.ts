@@ -155,7 +155,7 @@ export async function startZooKeeper(options: ZooKeeperServerOptions = {}): Prom
 }
 
 /** A port free on 127.0.0.1 right now. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

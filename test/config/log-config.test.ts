@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../storage/config/config-error.js';
-import { LogConfig } from '../../storage/config/log-config.js';
+import { isKafkaVersion } from '../../storage/config/kafka-versions.js';
+import { deprecationOf, LogConfig } from '../../storage/config/log-config.js';
 
 describe('LogConfig', () => {
   it("has Kafka's defaults", () => {
@@ -58,5 +59,30 @@ describe('LogConfig', () => {
     expect((error as ConfigError).key).toBe(name);
     expect((error as ConfigError).errorCode).toBe(40);
     expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe('deprecated topic configs', () => {
+  it('message.format.version takes the names Kafka 3.9 takes', () => {
+    for (const v of ['0.8.0', '0.9.0.1', '0.10.0', '0.10.0.0', '0.10.0-IV1', '0.11.0.2', '1.0', '2.8.1', '2.8-IV1', '3.0-IV1', '3.7-IV4', '3.9', '4.0-IV1']) expect(isKafkaVersion(v), v).toBe(true);
+    for (const v of ['', 'abc', '0.10', '0.10.x', '0.12.0', '2.9', '3.0-IV2', '3.10', '4.0', '3']) expect(isKafkaVersion(v), v).toBe(false);
+    expect(() => LogConfig.from({ 'message.format.version': '2.9' })).toThrow(expect.objectContaining({ key: 'message.format.version', errorCode: 40 }));
+    expect(LogConfig.from({ 'message.format.version': '0.10.2' }).get('message.format.version')).toBe('0.10.2');
+  });
+
+  it('message.timestamp.difference.max.ms bounds only the sides left at their defaults, as in Kafka 3.x', () => {
+    const only = LogConfig.from({ 'message.timestamp.difference.max.ms': '1000' });
+    expect([only.timestampBeforeMaxMs, only.timestampAfterMaxMs]).toEqual([1000, 1000]);
+    const mixed = LogConfig.from({ 'message.timestamp.difference.max.ms': '1000', 'message.timestamp.after.max.ms': '50' });
+    expect([mixed.timestampBeforeMaxMs, mixed.timestampAfterMaxMs]).toEqual([1000, 50]);
+    const none = LogConfig.from();
+    expect([none.timestampBeforeMaxMs, none.timestampAfterMaxMs]).toEqual([Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER]);
+  });
+
+  it('says why a deprecated config is deprecated, and nothing for the others', () => {
+    expect(deprecationOf('message.format.version')).toMatch(/deprecated since Kafka 3.0/);
+    expect(deprecationOf('message.downconversion.enable')).toMatch(/no effect/);
+    expect(deprecationOf('message.timestamp.difference.max.ms')).toMatch(/message.timestamp.before.max.ms/);
+    expect(deprecationOf('retention.ms')).toBeUndefined();
   });
 });

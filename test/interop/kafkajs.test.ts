@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { CompressionTypes, Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { readAllRecords } from '../../storage/record/record.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
+import { seededRandom } from '../record/random.js';
 import { BACKENDS } from './backends.js';
 import { registerSamsaCodecs } from './kafkajs-codecs.js';
 
@@ -61,7 +61,8 @@ describe.each(BACKENDS)('KafkaJS against samsa on the %s backend', (backend) => 
   it.each(CODECS)('produces %s batches byte-exact (binary keys, values, headers), read back by kcat and the log', async (name, type) => {
     const topic = `kjs-${name}`;
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
-    const messages = Array.from({ length: 300 }, (_, i) => ({ key: randomBytes(8), value: Buffer.concat([Buffer.from(`v${i}:`), randomBytes(i % 97)]), headers: { h: randomBytes(4) } }));
+    const random = seededRandom(type);
+    const messages = Array.from({ length: 300 }, (_, i) => ({ key: random.bytes(8), value: Buffer.concat([Buffer.from(`v${i}:`), random.bytes(i % 97)]), headers: { h: random.bytes(4) } }));
     const acks = await producer.send({ topic, acks: -1, compression: type, messages });
     expect(acks[0]).toMatchObject({ topicName: topic, partition: 0, errorCode: 0, baseOffset: '0' });
     const { bytes } = await b.broker.context.replicas.getPartition(topic, 0)!.log.read(0, 1 << 22);
@@ -88,25 +89,29 @@ describe.each(BACKENDS)('KafkaJS against samsa on the %s backend', (backend) => 
   it('consumes byte-exact with a group consumer', async () => {
     const topic = 'kjs-consume';
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
-    const messages = Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: randomBytes(1 + (i % 200)), partition: i % 2 }));
+    const random = seededRandom(91);
+    const messages = Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: random.bytes(1 + (i % 200)), partition: i % 2 }));
     await producer.send({ topic, compression: CompressionTypes.GZIP, messages });
     const consumer = kafka.consumer({ groupId: `kjs-group-${backend}`, sessionTimeout: 10_000, heartbeatInterval: 500 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
     const got = new Map<string, Buffer>();
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`consumed ${got.size} of 200`)), 30_000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          got.set(message.key!.toString(), message.value!);
-          if (got.size === 200) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`consumed ${got.size} of 200`)), 30_000);
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            got.set(message.key!.toString(), message.value!);
+            if (got.size === 200) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        });
       });
-    });
-    await consumer.disconnect();
+    } finally {
+      await consumer.disconnect(); // also when the wait fails, so no consumer outlives the test
+    }
     for (const m of messages) expect(got.get(m.key)).toEqual(m.value);
   }, 60_000);
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { BACKENDS } from './backends.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
+import { waitFor } from '../wait-for.js';
 
 const KCAT = '/usr/bin/kcat';
 
@@ -75,7 +76,7 @@ describe.skipIf(!existsSync(KCAT)).each(BACKENDS)('kcat (librdkafka) against sam
     // Two produce runs at different times: each batch carries its producer's CreateTime.
     await kcat(['-b', b.bootstrap, '-P', '-t', topic, '-p', '0'], 'early\n');
     const between = Date.now() + 1;
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => Date.now() > between, 'the clock to pass the first run'); // the second run's CreateTime is then at least `between`
     await kcat(['-b', b.bootstrap, '-P', '-t', topic, '-p', '0'], 'late\n');
     const out = await kcat(['-b', b.bootstrap, '-Q', '-t', `${topic}:0:${between}`]);
     expect(out).toMatch(/offset 1\b/);

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { Admin, Consumer, Producer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { readAllRecords } from '../../storage/record/record.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
+import { seededRandom } from '../record/random.js';
 import { BACKENDS } from './backends.js';
 
 // zstd is left out: @platformatic/kafka compresses zstd with node:zlib, which has it from Node 22 only.
@@ -37,7 +37,8 @@ describe.each(BACKENDS)('@platformatic/kafka against samsa on the %s backend', (
   it.each(CODECS)('produces %s batches byte-exact', async (name, id) => {
     const topic = `plt-${name}`;
     await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 });
-    const messages = Array.from({ length: 100 }, (_, i) => ({ topic, partition: 0, key: randomBytes(6), value: Buffer.concat([Buffer.from(`v${i}`), randomBytes(i)]), headers: new Map([[Buffer.from('h'), randomBytes(3)]]) }));
+    const random = seededRandom(id);
+    const messages = Array.from({ length: 100 }, (_, i) => ({ topic, partition: 0, key: random.bytes(6), value: Buffer.concat([Buffer.from(`v${i}`), random.bytes(i)]), headers: new Map([[Buffer.from('h'), random.bytes(3)]]) }));
     const result = await producer.send({ messages, compression: name as any });
     expect(result.offsets?.[0]).toMatchObject({ topic, partition: 0, offset: 0n });
     const { bytes } = await b.broker.context.replicas.getPartition(topic, 0)!.log.read(0, 1 << 22);
@@ -66,7 +67,8 @@ describe.each(BACKENDS)('@platformatic/kafka against samsa on the %s backend', (
   it('consumes byte-exact with a group consumer', async () => {
     const topic = 'plt-consume';
     await admin.createTopics({ topics: [topic], partitions: 2, replicas: 1 });
-    const messages = Array.from({ length: 100 }, (_, i) => ({ topic, partition: i % 2, key: Buffer.from(`k${i}`), value: randomBytes(1 + i) }));
+    const random = seededRandom(69);
+    const messages = Array.from({ length: 100 }, (_, i) => ({ topic, partition: i % 2, key: Buffer.from(`k${i}`), value: random.bytes(1 + i) }));
     await producer.send({ messages, compression: 'gzip' as any });
     const consumer = new Consumer({ clientId: 'samsa-interop', groupId: `plt-group-${backend}`, bootstrapBrokers: [b.bootstrap], sessionTimeout: 10_000, heartbeatInterval: 500 });
     const got = new Map<string, Buffer>();

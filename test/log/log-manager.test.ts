@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { CLEAN_SHUTDOWN_FILE, LogManager } from '../../storage/log/index.js';
 import { buildRecordBatch } from '../../storage/record/index.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { StorageError } from '../../storage/backend/index.js';
+import { expectRejected } from '../errors.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const batch = (n: number) => buildRecordBatch(Array.from({ length: n }, (_, i) => ({ value: `value-${i}` })));
@@ -58,7 +61,7 @@ describe('LogManager', () => {
   it('refuses a log dir another process holds', async () => {
     const dirs = [join(base, 'a')];
     const manager = await open(dirs);
-    await expect(open(dirs)).rejects.toThrow(/locked by process/);
+    await expectRejected(open(dirs), StorageError, { code: 'LOCKED', errorCode: ErrorCode.KAFKA_STORAGE_ERROR }, /locked by process/);
     await manager.close();
   });
 
@@ -70,7 +73,7 @@ describe('LogManager', () => {
     const cwd = mkdtempSync(join(root, 'dist', 'readme-example-'));
     onTestFinished(() => rmSync(cwd, { recursive: true, force: true }));
     writeFileSync(join(cwd, 'example.mjs'), code!);
-    const run = spawnSync(process.execPath, ['example.mjs'], { cwd, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['example.mjs'], { cwd, encoding: 'utf8', timeout: 30_000 });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toBe('0 order-1 {"total":42}\n1 order-2 {"total":7}\nappended offsets 0..1; log end offset 2\n');

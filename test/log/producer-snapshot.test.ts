@@ -14,6 +14,7 @@ import {
 } from '../../storage/log/index.js';
 import { crc32c } from '../../storage/record/crc32c.js';
 import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
+import { expectThrown } from '../errors.js';
 
 let clock = Date.now();
 const idempotent = (producerId: number, sequence: number, count = 2, epoch = 0) =>
@@ -56,12 +57,12 @@ describe('producer snapshot files (Kafka format, version 1)', () => {
     const bytes = encodeProducerSnapshot([entry]);
     const flipped = Buffer.from(bytes);
     flipped[30] ^= 1;
-    expect(() => decodeProducerSnapshot(flipped, '/d/00000000000000000007.snapshot')).toThrow(/\/d\/00000000000000000007.snapshot: corrupt producer snapshot: crc/);
+    expectThrown(() => decodeProducerSnapshot(flipped, '/d/00000000000000000007.snapshot'), CorruptSnapshotError, { path: '/d/00000000000000000007.snapshot' }, /\/d\/00000000000000000007.snapshot: corrupt producer snapshot: crc/);
     expect(() => decodeProducerSnapshot(bytes.subarray(0, 40), 'p')).toThrow(CorruptSnapshotError);
-    expect(() => decodeProducerSnapshot(bytes.subarray(0, 3), 'p')).toThrow(/shorter than a snapshot header/);
+    expectThrown(() => decodeProducerSnapshot(bytes.subarray(0, 3), 'p'), CorruptSnapshotError, { path: 'p' }, /shorter than a snapshot header/);
     const version = Buffer.from(bytes);
     version.writeInt16BE(2, 0);
-    expect(() => decodeProducerSnapshot(version, 'p')).toThrow(/version 2 is not supported/);
+    expectThrown(() => decodeProducerSnapshot(version, 'p'), CorruptSnapshotError, { path: 'p' }, /version 2 is not supported/);
   });
 });
 
@@ -155,6 +156,23 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('producer state across res
     expect((await snapshotNames()).every((n) => Number(n.slice(0, 20)) <= cut)).toBe(true);
     await expect(log.append(idempotent(7, 6))).rejects.toBeInstanceOf(OutOfOrderSequenceError);
     expect(await log.append(idempotent(7, 4))).toMatchObject({ baseOffset: cut });
+    await log.close();
+  });
+
+  it('sequences wrap from 2^31-1 to 0 as in Kafka: the snapshot holds them, the roll and the close succeed, the next sequence is 1', async () => {
+    let log = await open();
+    const wrapped = await log.append(idempotent(7, 0x7fffffff, 2)); // sequences 2147483647 and 0
+    await expect(log.append(idempotent(7, 0x7fffffff, 2))).resolves.toMatchObject({ baseOffset: wrapped.baseOffset });
+    await log.roll();
+    const rolled = decodeProducerSnapshot(await dir.readAll(`${String(log.logEndOffset).padStart(20, '0')}.snapshot`), 'rolled');
+    expect(rolled).toEqual([expect.objectContaining({ producerId: 7, lastSequence: 0, lastOffset: wrapped.lastOffset, offsetDelta: 1 })]);
+    await log.close();
+
+    log = await open();
+    // The batch that wrapped is still recognised when retried (its first sequence comes back from the snapshot's last sequence and delta).
+    expect(await log.append(idempotent(7, 0x7fffffff, 2))).toMatchObject({ baseOffset: wrapped.baseOffset, lastOffset: wrapped.lastOffset });
+    await expect(log.append(idempotent(7, 0, 2))).rejects.toBeInstanceOf(OutOfOrderSequenceError); // 0 is taken; 1 comes next
+    expect(await log.append(idempotent(7, 1, 2))).toMatchObject({ baseOffset: wrapped.lastOffset + 1 });
     await log.close();
   });
 

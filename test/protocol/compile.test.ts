@@ -6,6 +6,8 @@ import { compileMessage } from '../../src/protocol/schema/compile.js';
 import type { MessageData, MessageInput } from '../../src/protocol/schema/message-types.js';
 import { field, message } from '../../src/protocol/schema/schema.js';
 import { ProtocolWriter } from '../../src/protocol/writer.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { expectThrown } from '../errors.js';
 
 const header = compileMessage(RequestHeader);
 const request = compileMessage(ApiVersionsRequest);
@@ -79,7 +81,7 @@ describe('compiled message codecs', () => {
         field('Dropped', 'int32', '1+', { ignorable: true }),
       ]),
     );
-    expect(() => encode(schema.get(0)!, { kept: 5 })).toThrow(/TestRequest.Kept cannot be sent in TestRequest v0/);
+    expectThrown(() => encode(schema.get(0)!, { kept: 5 }), ProtocolError, { errorCode: ErrorCode.INVALID_REQUEST }, /TestRequest.Kept cannot be sent in TestRequest v0/);
     expect(encode(schema.get(0)!, { kept: 0, dropped: 9 }).length).toBe(0);
     expect([...encode(schema.get(1)!, { kept: 5, dropped: 9 })]).toEqual([0, 0, 0, 5, 0, 0, 0, 9]);
   });

@@ -24,6 +24,9 @@ import {
 // definitions and re-encode to the same bytes; bodies our response encoders write
 // must decode with its response decoders.
 import { encode, kafkajsBody, requests, responses, roundTrip } from './kafkajs-wire.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { KafkaJSAggregateError } from 'kafkajs';
+import { expectRejected } from '../errors.js';
 
 describe('request bodies written by KafkaJS', () => {
   it.each([3, 4, 5, 6, 7])('Produce v%i', async (v) => {
@@ -116,7 +119,8 @@ describe('response bodies KafkaJS reads', () => {
     const body = encode(CreateTopicsResponse, v, { throttleTimeMs: 0, topics: [{ name: 'orders', errorCode: 36, errorMessage: 'Topic already exists' }] });
     const decoded = await responses('createTopics', v).decode(body);
     expect(decoded.topicErrors).toEqual([expect.objectContaining({ topic: 'orders', errorCode: 36, errorMessage: 'Topic already exists' })]);
-    await expect(responses('createTopics', v).parse(decoded)).rejects.toThrow(/Topic creation errors/);
+    const error = await expectRejected(responses('createTopics', v).parse(decoded), KafkaJSAggregateError, {}, /Topic creation errors/);
+    expect(error.errors).toEqual([expect.objectContaining({ name: 'KafkaJSCreateTopicError', topic: 'orders', type: 'TOPIC_ALREADY_EXISTS', code: ErrorCode.TOPIC_ALREADY_EXISTS })]);
   });
 
   it('DescribeConfigs v1 with synonyms and sources', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../src/protocol/protocol-error.js';
 import { ProtocolReader } from '../../src/protocol/reader.js';
 import { ProtocolWriter } from '../../src/protocol/writer.js';
+import { seededRandom } from '../record/random.js';
 
 function readerOf(w: ProtocolWriter): ProtocolReader {
   return new ProtocolReader(w.toBuffer());
@@ -34,9 +35,10 @@ describe('protocol primitives', () => {
   it('round-trips random varints and varlongs', () => {
     const values = [0, 1, -1, 2147483647, -2147483648];
     const longs = [0, -1, 1, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1700000000000];
+    const random = seededRandom(34);
     for (let i = 0; i < 500; i++) {
-      values.push((Math.random() * 2 ** 32 - 2 ** 31) | 0);
-      longs.push(Math.round((Math.random() - 0.5) * 2 ** 52));
+      values.push((random.next() * 2 ** 32 - 2 ** 31) | 0);
+      longs.push(Math.round((random.next() - 0.5) * 2 ** 52));
     }
     const w = new ProtocolWriter();
     values.forEach((v) => w.varint(v));

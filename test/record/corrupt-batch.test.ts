@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { CompressionType } from '../../codecs/codec.js';
 import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import { buildRecordBatch, readAllRecords, RecordBatchView, writeVarint } from '../../storage/record/index.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { expectThrown } from '../errors.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -80,7 +82,7 @@ describe('corrupt batch headers', () => {
     const badCrc = tampered((b) => b.writeUInt32BE(1, 17));
     expect(readAllRecords(new RecordBatchView(badCrc), { verifyCrc: false }).map((r) => r.value!.toString())).toEqual(['value', 'second']);
     const badMagic = tampered((b) => b.writeInt8(0, 16));
-    expect(() => readAllRecords(new RecordBatchView(badMagic), { verifyCrc: false })).toThrow(/magic 0/);
+    expectThrown(() => readAllRecords(new RecordBatchView(badMagic), { verifyCrc: false }), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /magic 0/);
   });
 
   it('catches a record count that disagrees with the records', () => {

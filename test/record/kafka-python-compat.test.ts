@@ -70,6 +70,7 @@ describe.skipIf(!hasKafkaPython)('compatibility with kafka-python 2.0.2', () => 
     input: JSON.stringify({ build: sets, read: ours.map((b) => b.toString('hex')) }),
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
+    timeout: 60_000,
   });
   const result = run.status === 0 ? (JSON.parse(run.stdout) as { built: string[]; read: Array<{ crc_ok: boolean; compression: number; records: unknown[] }> }) : null;
 

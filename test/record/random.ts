@@ -1,3 +1,5 @@
+import { onTestFailed } from 'vitest';
+
 /** A small seeded PRNG (mulberry32) so failures reproduce. */
 export class Random {
   private state: number;
@@ -36,4 +38,15 @@ export class Random {
   pick<T>(items: readonly T[]): T {
     return items[this.int(0, items.length - 1)]!;
   }
+}
+
+/**
+ * The Random for one test's inputs, seeded with `seed`, or with SAMSA_TEST_SEED
+ * when set (to replay a failure, or to try other inputs); a failing test
+ * prints the seed it ran with. Call it inside the test.
+ */
+export function seededRandom(seed: number): Random {
+  const chosen = process.env.SAMSA_TEST_SEED === undefined ? seed : Number(process.env.SAMSA_TEST_SEED);
+  onTestFailed(() => console.error(`random inputs from seed ${chosen}; SAMSA_TEST_SEED=${chosen} replays them`));
+  return new Random(chosen);
 }

@@ -3,6 +3,8 @@ import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import { CompressionType } from '../../codecs/codec.js';
 import { buildRecordBatch, scanBatches, sizeOfBatchAt, validateBatches } from '../../storage/record/index.js';
 import { Random } from './random.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { expectThrown } from '../errors.js';
 
 const r = new Random(9);
 const parts = [
@@ -56,15 +58,15 @@ describe('scanning concatenated batches', () => {
     const bad = Buffer.from(all);
     bad.writeInt32BE(48, starts[1]! + 8);
     expect(() => scanBatches(bad)).toThrow(CorruptRecordError);
-    expect(() => scanBatches(bad)).toThrow(/batchLength 48 at byte \d+ is smaller than the 49-byte minimum/);
+    expectThrown(() => scanBatches(bad), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /batchLength 48 at byte \d+ is smaller than the 49-byte minimum/);
     bad.writeInt32BE(-5, starts[1]! + 8);
-    expect(() => sizeOfBatchAt(bad, starts[1]!)).toThrow(/batchLength -5/);
+    expectThrown(() => sizeOfBatchAt(bad, starts[1]!), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /batchLength -5/);
   });
 
   it('validates every batch of a produce request', () => {
     expect(validateBatches(all).map((v) => v.lastOffset)).toEqual([0, 1, 21]);
     const bad = Buffer.from(all);
     bad[starts[2]! + 70]! ^= 0x10;
-    expect(() => validateBatches(bad)).toThrow(/crc .* does not match/);
+    expectThrown(() => validateBatches(bad), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /crc .* does not match/);
   });
 });

@@ -13,8 +13,13 @@ import {
   type LogRecord,
   type RecordBatchOptions,
   type RecordInput,
+  decrementSequence,
+  incrementSequence,
+  NO_SEQUENCE,
 } from '../../storage/record/index.js';
-import { Random } from './random.js';
+import { Random, seededRandom } from './random.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { expectThrown } from '../errors.js';
 
 const kafkaJsCrc32c: (b: Buffer) => number = createRequire(import.meta.url)('kafkajs/src/protocol/recordBatch/crc32C/index.js');
 
@@ -81,7 +86,7 @@ function variedRecords(r: Random): RecordInput[] {
 describe('record batch round trip', () => {
   for (const compression of COMPRESSIONS) {
     it(`keeps every field with compression ${CompressionType[compression]}`, () => {
-      const inputs = variedRecords(new Random(7 + compression));
+      const inputs = variedRecords(seededRandom(7 + compression));
       const options: RecordBatchOptions = {
         baseOffset: 2 ** 40 + 3,
         partitionLeaderEpoch: 17,
@@ -107,6 +112,7 @@ describe('record batch round trip', () => {
       expect(view.producerId).toBe(123_456_789_012);
       expect(view.producerEpoch).toBe(4);
       expect(view.baseSequence).toBe(1000);
+      expect(view.lastSequence).toBe(1010);
       expect(view.isTransactional).toBe(true);
       expect(view.isControl).toBe(false);
       expect(view.timestampType).toBe(TimestampType.CreateTime);
@@ -190,7 +196,7 @@ describe('record batch round trip', () => {
     view.updateCrc();
     const iterator = decodeRecords(view);
     expect(iterator.next().value).toMatchObject({ offset: 0, value: Buffer.from('one') });
-    expect(() => iterator.next()).toThrow(/record 1 of the batch at offset 0: length: varint overflows 32 bits/);
+    expectThrown(() => iterator.next(), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /record 1 of the batch at offset 0: length: varint overflows 32 bits/);
   });
 });
 
@@ -254,7 +260,7 @@ describe('in-place rewrites', () => {
 describe('crc32c', () => {
   it('gives the standard check value and agrees with an independent implementation on ranges', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
-    const r = new Random(3);
+    const r = seededRandom(3);
     for (let i = 0; i < 50; i++) {
       const bytes = r.bytes(r.int(0, 3000));
       const start = r.int(0, bytes.length);
@@ -267,7 +273,22 @@ describe('crc32c', () => {
     const batch = buildRecordBatch([{ value: 'abc', timestamp: T0 }]);
     batch[batch.length - 1]! ^= 0x01;
     expect(() => new RecordBatchView(batch).validate()).toThrow(CorruptRecordError);
-    expect(() => new RecordBatchView(batch).validate()).toThrow(/crc 0x[0-9a-f]{8} does not match the computed 0x[0-9a-f]{8}/);
+    expectThrown(() => new RecordBatchView(batch).validate(), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /crc 0x[0-9a-f]{8} does not match the computed 0x[0-9a-f]{8}/);
     expect(new RecordBatchView(batch).isValidCrc()).toBe(false);
+  });
+});
+
+describe('producer sequence numbers', () => {
+  it('wrap from 2^31-1 to 0 and back, as Kafka\'s DefaultRecordBatch.incrementSequence/decrementSequence', () => {
+    expect(incrementSequence(0x7fffffff, 1)).toBe(0);
+    expect(incrementSequence(0x7ffffffe, 5)).toBe(3);
+    expect(incrementSequence(41, 9)).toBe(50);
+    expect(decrementSequence(0, 1)).toBe(0x7fffffff);
+    expect(decrementSequence(3, 5)).toBe(0x7ffffffe);
+    expect(decrementSequence(50, 9)).toBe(41);
+    const view = (baseSequence: number) => new RecordBatchView(buildRecordBatch([{ value: 'a' }, { value: 'b' }, { value: 'c' }], { producerId: 1, producerEpoch: 0, baseSequence }));
+    expect(view(0x7ffffffe).lastSequence).toBe(0); // 2147483646, 2147483647, 0
+    expect(view(0x7fffffff).lastSequence).toBe(1);
+    expect(view(NO_SEQUENCE).lastSequence).toBe(NO_SEQUENCE);
   });
 });

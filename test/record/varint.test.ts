@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from '../../storage/record/varint.js';
 import { Random } from './random.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { expectThrown } from '../errors.js';
 
 // Reference encoding written from Kafka's definition with BigInt, independent of the code under test.
 function referenceZigzag(value: bigint, bits: 32n | 64n): Buffer {
@@ -73,12 +75,12 @@ describe('zigzag varint', () => {
   });
 
   it('reports truncation and overflow as CorruptRecordError naming the field', () => {
-    expect(() => readVarint(cursorOf(Buffer.from([0x80, 0x80])), 'offsetDelta')).toThrow(/offsetDelta: varint runs past/);
+    expectThrown(() => readVarint(cursorOf(Buffer.from([0x80, 0x80])), 'offsetDelta'), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /offsetDelta: varint runs past/);
     // A fifth byte above 0x0f sets bits beyond 32, as does a sixth byte.
-    expect(() => readVarint(cursorOf(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x1f])), 'keyLength')).toThrow(/keyLength: varint overflows 32 bits/);
+    expectThrown(() => readVarint(cursorOf(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x1f])), 'keyLength'), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /keyLength: varint overflows 32 bits/);
     expect(() => readVarint(cursorOf(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x00])), 'x')).toThrow(CorruptRecordError);
     // The cursor's end bounds reads even when the buffer goes on.
-    expect(() => readVarint({ buffer: Buffer.from([0x80, 0x01]), position: 0, end: 1 }, 'x')).toThrow(/runs past/);
+    expectThrown(() => readVarint({ buffer: Buffer.from([0x80, 0x01]), position: 0, end: 1 }, 'x'), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /runs past/);
   });
 });
 
@@ -113,10 +115,10 @@ describe('zigzag varlong', () => {
 
   it('reports truncation and overflow past 64 bits', () => {
     const ten = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]);
-    expect(() => readVarlong(cursorOf(ten), 'timestampDelta')).toThrow(/timestampDelta: varlong overflows 64 bits/);
+    expectThrown(() => readVarlong(cursorOf(ten), 'timestampDelta'), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /timestampDelta: varlong overflows 64 bits/);
     const eleven = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x81, 0x00]);
-    expect(() => readVarlong(cursorOf(eleven), 'v')).toThrow(/overflows 64 bits/);
-    expect(() => readVarlong(cursorOf(Buffer.from([0xff, 0xff])), 'v')).toThrow(/runs past/);
+    expectThrown(() => readVarlong(cursorOf(eleven), 'v'), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /overflows 64 bits/);
+    expectThrown(() => readVarlong(cursorOf(Buffer.from([0xff, 0xff])), 'v'), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /runs past/);
   });
 
   it('refuses to encode what is not a safe integer', () => {

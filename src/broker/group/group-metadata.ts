@@ -1,6 +1,7 @@
 import { CONSUMER_PROTOCOL_TYPE, subscribedTopics } from './consumer-protocol.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { joinError, type JoinGroupResult, type MemberMetadata, type MemberProtocol, type SyncGroupResult } from './member-metadata.js';
+import { joinError, type JoinGroupResult, type MemberProtocol, type SyncGroupResult } from './group-requests.js';
+import type { MemberMetadata } from './member-metadata.js';
 
 /** Kafka's classic group states, by Kafka's names (DescribeGroups and ListGroups report them). */
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
@@ -26,14 +27,6 @@ export interface CommittedOffset {
   expireTimestamp: number;
 }
 
-/** How the rebalance under way completes: by the initial delay (Empty groups) or when everyone rejoined. */
-export interface PendingJoin {
-  timer: NodeJS.Timeout;
-  initial: boolean;
-  /** InitialDelayedJoin: what is left of the rebalance timeout after this delay. */
-  remainingMs: number;
-}
-
 /**
  * One classic group (Kafka's GroupMetadata): state, generation, protocol,
  * leader, members (dynamic, pending and static), the rebalance in progress
@@ -48,17 +41,15 @@ export class GroupMetadata {
   currentStateTimestamp: number | null = null;
   readonly members = new Map<string, MemberMetadata>();
   /** Member ids handed out by MEMBER_ID_REQUIRED that have not joined with them yet (KIP-394). */
-  readonly pendingMembers = new Map<string, NodeJS.Timeout>();
+  readonly pendingMembers = new Set<string>();
   /** group.instance.id → member id (KIP-345). */
   readonly staticMembers = new Map<string, string>();
   /** Members that got their JoinGroup response but have not sent SyncGroup yet. */
   readonly pendingSyncMembers = new Set<string>();
-  pendingSyncTimer: NodeJS.Timeout | undefined;
   numMembersAwaitingJoin = 0;
   private readonly supportedProtocols = new Map<string, number>();
   /** A member joined during the initial rebalance delay, which then extends. */
   newMemberAdded = false;
-  pendingJoin: PendingJoin | undefined;
   /** Topics the members subscribe to (consumer groups); null when unknown. */
   subscribedTopics: Set<string> | null = null;
   /** topic → partition → offset. */
@@ -162,8 +153,8 @@ export class GroupMetadata {
     return true;
   }
 
-  addPendingMember(memberId: string, timer: NodeJS.Timeout): void {
-    this.pendingMembers.set(memberId, timer);
+  addPendingMember(memberId: string): void {
+    this.pendingMembers.add(memberId);
   }
 
   isPendingMember(memberId: string): boolean {
@@ -171,8 +162,6 @@ export class GroupMetadata {
   }
 
   removePendingMember(memberId: string): void {
-    const timer = this.pendingMembers.get(memberId);
-    if (timer) clearTimeout(timer);
     this.pendingMembers.delete(memberId);
   }
 
@@ -358,30 +347,6 @@ export class GroupMetadata {
   allOffsets(): Array<{ topic: string; partition: number; offset: CommittedOffset }> {
     const out: Array<{ topic: string; partition: number; offset: CommittedOffset }> = [];
     for (const [topic, byPartition] of this.offsets) for (const [partition, offset] of byPartition) out.push({ topic, partition, offset });
-    return out;
-  }
-
-  /**
-   * Offsets past their retention (Kafka's removeExpiredOffsets): for an Empty
-   * group counted from when it became Empty; for a Stable consumer group only
-   * topics nobody subscribes to any more; for offset-only groups from the commit.
-   */
-  expiredOffsets(nowMs: number, retentionMs: number): Array<{ topic: string; partition: number }> {
-    let base: ((o: CommittedOffset) => number) | null = null;
-    let keep: ReadonlySet<string> = new Set();
-    if (this.protocolType === null) base = (o) => o.commitTimestamp;
-    else if (this.is('Empty')) base = (o) => this.currentStateTimestamp ?? o.commitTimestamp;
-    else if (this.isConsumerGroup && this.subscribedTopics !== null && this.is('Stable')) {
-      base = (o) => o.commitTimestamp;
-      keep = this.subscribedTopics;
-    }
-    if (base === null) return [];
-    const out: Array<{ topic: string; partition: number }> = [];
-    for (const { topic, partition, offset } of this.allOffsets()) {
-      if (keep.has(topic)) continue;
-      const expired = offset.expireTimestamp >= 0 ? nowMs >= offset.expireTimestamp : nowMs - base(offset) >= retentionMs;
-      if (expired) out.push({ topic, partition });
-    }
     return out;
   }
 }

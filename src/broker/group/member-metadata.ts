@@ -1,36 +1,4 @@
-/** One protocol a member supports, with its metadata (for consumers: a ConsumerProtocolSubscription). */
-export interface MemberProtocol {
-  name: string;
-  metadata: Buffer;
-}
-
-/** What a JoinGroup is answered with. */
-export interface JoinGroupResult {
-  errorCode: number;
-  generationId: number;
-  protocolType: string | null;
-  protocolName: string | null;
-  leader: string;
-  skipAssignment: boolean;
-  memberId: string;
-  members: Array<{ memberId: string; groupInstanceId: string | null; metadata: Buffer }>;
-}
-
-/** What a SyncGroup is answered with. */
-export interface SyncGroupResult {
-  errorCode: number;
-  protocolType: string | null;
-  protocolName: string | null;
-  assignment: Buffer;
-}
-
-export function joinError(memberId: string, errorCode: number): JoinGroupResult {
-  return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] };
-}
-
-export function syncError(errorCode: number): SyncGroupResult {
-  return { errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
-}
+import type { JoinGroupResult, MemberProtocol, SyncGroupResult } from './group-requests.js';
 
 /**
  * A member of a classic group (Kafka's MemberMetadata): its identity, timeouts,
@@ -45,7 +13,6 @@ export class MemberMetadata {
   isNew = false;
   /** Set while a heartbeat (or join/sync) arrived since the session timer was armed. */
   heartbeatSatisfied = false;
-  heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(
     public memberId: string,

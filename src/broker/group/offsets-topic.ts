@@ -1,8 +1,9 @@
 import { validateBatches } from '../../../storage/record/record-batch-scan.js';
 import { buildRecordBatch, type RecordInput } from '../../../storage/record/record-batch-builder.js';
 import { decodeRecords, type LogRecord } from '../../../storage/record/record.js';
-import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
-import type { TopicManager } from '../metadata/topic-manager.js';
+import { ErrorCode, errorName, KafkaError } from '../../protocol/error-codes.js';
+import type { Topics } from '../metadata/topics.js';
+import type { ReplicaManager } from '../replica/replica-manager.js';
 import type { Partition } from '../replica/partition.js';
 import { offsetsPartitionFor } from './java-hash.js';
 
@@ -15,6 +16,8 @@ export interface OffsetsTopicSettings {
   /** offsets.topic.compression.codec: Kafka's codec id (0 none … 4 zstd). */
   compressionCodec: number;
   loadBufferSize: number;
+  /** offsets.commit.timeout.ms: how long a write waits for the in-sync replicas. */
+  commitTimeoutMs: number;
 }
 
 /** How much of each index a __consumer_offsets segment can fill (segment.bytes / index.interval.bytes entries); more would only be preallocated. */
@@ -29,7 +32,8 @@ export class OffsetsTopic {
   private creating: Promise<void> | undefined;
 
   constructor(
-    private readonly topics: TopicManager,
+    private readonly topics: Topics,
+    private readonly replicas: ReplicaManager,
     private readonly liveBrokerCount: () => number,
     readonly settings: OffsetsTopicSettings,
   ) {}
@@ -49,7 +53,7 @@ export class OffsetsTopic {
 
   /** The log partition of a group, if this broker hosts it. */
   partition(index: number): Partition | undefined {
-    return this.topics.partition(OFFSETS_TOPIC, index);
+    return this.replicas.getPartition(OFFSETS_TOPIC, index);
   }
 
   /** Creates the topic unless it exists (once, however many callers ask at the same time). */
@@ -88,7 +92,10 @@ export class OffsetsTopic {
     const partition = this.partition(index);
     if (!partition) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${OFFSETS_TOPIC}-${index} is not hosted by this broker`);
     const now = Date.now();
-    await partition.appendAsLeader(buildRecordBatch(records, { now, compression: this.settings.compressionCodec }), -1);
+    const info = await partition.appendAsLeader(buildRecordBatch(records, { now, compression: this.settings.compressionCodec }), -1);
+    // As Kafka's offsets.commit.required.acks=-1: a write counts once every in-sync replica has it.
+    const code = await partition.waitForReplication(info.lastOffset + 1, this.settings.commitTimeoutMs);
+    if (code !== ErrorCode.NONE) throw new KafkaError(code, `${OFFSETS_TOPIC}-${index}: ${errorName(code)} while waiting for the in-sync replicas`);
   }
 
   /** Every record of one partition up to its high watermark, in offset order (control batches skipped). */
@@ -111,3 +118,4 @@ export class OffsetsTopic {
     }
   }
 }
+

@@ -3,7 +3,7 @@ import { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messag
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
-import { validateTopicName } from '../metadata/topic-manager.js';
+import { validateTopicName } from '../metadata/topic-planner.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 import { ResourceType, checkBrokerResource } from './describe-configs.js';
 
@@ -15,9 +15,9 @@ import { ResourceType, checkBrokerResource } from './describe-configs.js';
 export const alterConfigsHandler: ApiHandler<typeof AlterConfigsRequest, typeof AlterConfigsResponse> = {
   request: AlterConfigsRequest,
   response: AlterConfigsResponse,
-  handle(request, ctx) {
+  async handle(request, ctx) {
     const validateOnly = request.validateOnly;
-    const responses = request.resources.map((resource): Item<MessageInput<typeof AlterConfigsResponse>['responses']> => {
+    const responses = await Promise.all(request.resources.map(async (resource): Promise<Item<MessageInput<typeof AlterConfigsResponse>['responses']>> => {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
       try {
         const topic = alterableTopic(resource.resourceType, resource.resourceName, ctx.broker);
@@ -26,13 +26,13 @@ export const alterConfigsHandler: ApiHandler<typeof AlterConfigsRequest, typeof 
         if (nulls.length > 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${nulls.join(',')}`);
         const configs: Record<string, string> = {};
         for (const c of resource.configs) configs[c.name] = c.value!;
-        ctx.broker.topics.alterConfigs(topic, configs, validateOnly);
+        await ctx.broker.topics.alterConfigs(topic, configs, validateOnly);
         if (!validateOnly) ctx.broker.log('info', `topic ${topic.name} configs set to ${JSON.stringify(configs)}`);
         return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
       } catch (e) {
         return { ...base, errorCode: errorCodeOf(e), errorMessage: (e as Error).message };
       }
-    });
+    }));
     return { throttleTimeMs: 0, responses };
   },
 };

@@ -30,7 +30,7 @@ export const createTopicsHandler: ApiHandler<typeof CreateTopicsRequest, typeof 
         results.push(failed(topic.name, ErrorCode.INVALID_REQUEST, `Create topics request from client \`${ctx.clientId ?? ''}\` contains multiple entries for the following topics: ${duplicates.join(',')}`));
         continue;
       }
-      results.push(await createOne(topic, request.validateOnly, ctx));
+      results.push(await createOne(topic, request.validateOnly, request.timeoutMs, ctx));
     }
     return { throttleTimeMs: 0, topics: results };
   },
@@ -40,13 +40,13 @@ function failed(name: string, errorCode: number, errorMessage: string | null): C
   return { name, topicId: ZERO_UUID, errorCode, errorMessage, topicConfigErrorCode: ErrorCode.NONE, numPartitions: -1, replicationFactor: -1, configs: null };
 }
 
-async function createOne(topic: CreatableTopic, validateOnly: boolean, ctx: RequestContext): Promise<CreatableTopicResult> {
+async function createOne(topic: CreatableTopic, validateOnly: boolean, timeoutMs: number, ctx: RequestContext): Promise<CreatableTopicResult> {
   const broker = ctx.broker;
   const nulls = topic.configs.filter((c) => c.value === null).map((c) => c.name);
   if (nulls.length > 0) return failed(topic.name, ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${nulls.join(',')}`);
   const configs: Record<string, string> = {};
   for (const c of topic.configs) configs[c.name] = c.value!;
-  const req: CreateTopicRequest = { name: topic.name, numPartitions: topic.numPartitions, replicationFactor: topic.replicationFactor, assignments: topic.assignments, configs };
+  const req: CreateTopicRequest = { name: topic.name, numPartitions: topic.numPartitions, replicationFactor: topic.replicationFactor, assignments: topic.assignments, configs, timeoutMs };
   try {
     const { replicas, config } = broker.topics.validateCreate(req);
     let topicId: Buffer = ZERO_UUID;

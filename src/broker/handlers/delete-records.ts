@@ -28,8 +28,9 @@ export const deleteRecordsHandler: ApiHandler<typeof DeleteRecordsRequest, typeo
 };
 
 async function deleteBefore(ctx: RequestContext, topic: string, index: number, requested: number): Promise<{ lowWatermark: number; errorCode: number }> {
-  const partition = ctx.broker.topics.partition(topic, index);
+  const partition = ctx.broker.replicas.getPartition(topic, index);
   if (!partition) return { lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  if (!partition.isLeader) return { lowWatermark: -1, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
   const config = partition.log.config;
   // Kafka refuses DeleteRecords on a compacted-only topic: the cleaner, not the client, decides what goes.
   if (config.compact && !config.delete) return { lowWatermark: -1, errorCode: ErrorCode.POLICY_VIOLATION };

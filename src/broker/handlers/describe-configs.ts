@@ -2,7 +2,7 @@ import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.j
 import { DescribeConfigsRequest, DescribeConfigsResponse } from '../../protocol/messages/describe-configs.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
-import { validateTopicName } from '../metadata/topic-manager.js';
+import { validateTopicName } from '../metadata/topic-planner.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 import { describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from './config-describe.js';
 

@@ -35,7 +35,7 @@ export const describeLogDirsHandler: ApiHandler<typeof DescribeLogDirsRequest, t
       if (!topic) continue;
       const indexes = partitions === null ? topic.replicas.map((_, i) => i) : [...partitions].sort((a, b) => a - b);
       for (const index of indexes) {
-        const partition = broker.topics.partition(name, index);
+        const partition = broker.replicas.getPartition(name, index);
         if (!partition) continue;
         const topics = byDir.get(resolve(dirname(partition.log.dir.path)));
         if (!topics) continue;

@@ -75,17 +75,18 @@ function describeTopic(topic: TopicInfo, start: number, end: number, broker: Bro
   const partitions: Item<ResponseTopic['partitions']>[] = [];
   for (let index = start; index < end; index++) {
     const replicas = topic.replicas[index]!;
-    const partition = broker.topics.partition(topic.name, index);
+    const state = broker.topics.partitionMetadata(topic.name, index);
+    const led = state !== undefined && state.leader >= 0;
     partitions.push({
-      errorCode: partition ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+      errorCode: led ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
       partitionIndex: index,
-      leaderId: partition ? partition.leaderId : -1,
-      leaderEpoch: partition ? partition.leaderEpoch : -1,
+      leaderId: led ? state.leader : -1,
+      leaderEpoch: state?.leaderEpoch ?? -1,
       replicaNodes: replicas,
-      isrNodes: partition ? partition.isr : [],
+      isrNodes: state?.isr ?? [],
       eligibleLeaderReplicas: [],
       lastKnownElr: [],
-      offlineReplicas: [],
+      offlineReplicas: state?.offlineReplicas ?? [],
     });
   }
   return { errorCode: ErrorCode.NONE, name: topic.name, topicId: topic.id, isInternal: topic.internal, partitions, topicAuthorizedOperations: TOPIC_OPERATIONS };

@@ -16,9 +16,9 @@ const KEYS = new Map(LOG_CONFIG_KEYS.map((k) => [k.name, k]));
 export const incrementalAlterConfigsHandler: ApiHandler<typeof IncrementalAlterConfigsRequest, typeof IncrementalAlterConfigsResponse> = {
   request: IncrementalAlterConfigsRequest,
   response: IncrementalAlterConfigsResponse,
-  handle(request, ctx) {
+  async handle(request, ctx) {
     const validateOnly = request.validateOnly;
-    const responses = request.resources.map((resource): Item<MessageInput<typeof IncrementalAlterConfigsResponse>['responses']> => {
+    const responses = await Promise.all(request.resources.map(async (resource): Promise<Item<MessageInput<typeof IncrementalAlterConfigsResponse>['responses']>> => {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
       try {
         const topic = alterableTopic(resource.resourceType, resource.resourceName, ctx.broker);
@@ -50,13 +50,13 @@ export const incrementalAlterConfigsHandler: ApiHandler<typeof IncrementalAlterC
               throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown config operation ${op.configOperation} for config key: ${op.name}`);
           }
         }
-        ctx.broker.topics.alterConfigs(topic, next, validateOnly);
+        await ctx.broker.topics.alterConfigs(topic, next, validateOnly);
         if (!validateOnly) ctx.broker.log('info', `topic ${topic.name} configs set to ${JSON.stringify(next)}`);
         return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
       } catch (e) {
         return { ...base, errorCode: errorCodeOf(e), errorMessage: (e as Error).message };
       }
-    });
+    }));
     return { throttleTimeMs: 0, responses };
   },
 };

@@ -1,4 +1,8 @@
 import type { AnyApiHandler } from './api-handler.js';
+import { controlledShutdownHandler } from './controlled-shutdown.js';
+import { leaderAndIsrHandler } from './leader-and-isr.js';
+import { stopReplicaHandler } from './stop-replica.js';
+import { updateMetadataHandler } from './update-metadata.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
@@ -57,3 +61,6 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   deleteGroupsHandler,
   offsetDeleteHandler,
 ];
+
+/** The inter-broker APIs a broker of a cluster answers as well (the controller's requests, and ControlledShutdown on the controller). */
+export const CLUSTER_API_HANDLERS: readonly AnyApiHandler[] = [leaderAndIsrHandler, stopReplicaHandler, updateMetadataHandler, controlledShutdownHandler];

@@ -10,9 +10,9 @@ import type { ApiHandler, RequestContext } from './api-handler.js';
 export const initProducerIdHandler: ApiHandler<typeof InitProducerIdRequest, typeof InitProducerIdResponse> = {
   request: InitProducerIdRequest,
   response: InitProducerIdResponse,
-  handle(request, ctx) {
+  async handle(request, ctx) {
     const transactionalId = request.transactionalId;
-    if (transactionalId === null) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: ctx.broker.nextProducerId(), producerEpoch: 0 };
+    if (transactionalId === null) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: await ctx.broker.nextProducerId(), producerEpoch: 0 };
     const errorCode = transactionalId === '' ? ErrorCode.INVALID_REQUEST : ErrorCode.COORDINATOR_NOT_AVAILABLE;
     return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 };
   },

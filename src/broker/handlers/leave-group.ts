@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { LeaveGroupRequest, LeaveGroupResponse } from '../../protocol/messages/leave-group.js';
+import type { LeavingMember } from '../group/group-requests.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 /**
@@ -12,7 +13,7 @@ export const leaveGroupHandler: ApiHandler<typeof LeaveGroupRequest, typeof Leav
   response: LeaveGroupResponse,
   handle(request, ctx) {
     const batched = ctx.apiVersion >= 3;
-    const leaving: Array<{ memberId: string; groupInstanceId: string | null; reason?: string | null }> = batched
+    const leaving: LeavingMember[] = batched
       ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: m.reason }))
       : [{ memberId: request.memberId, groupInstanceId: null }];
     const groups = ctx.broker.groups;

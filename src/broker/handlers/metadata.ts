@@ -3,7 +3,7 @@ import { MetadataRequest, MetadataResponse } from '../../protocol/messages/metad
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
-import { validateTopicName } from '../metadata/topic-manager.js';
+import { validateTopicName } from '../metadata/topic-planner.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 const ZERO_UUID = Buffer.alloc(16);
@@ -76,18 +76,18 @@ function describeTopic(topic: TopicInfo, broker: BrokerContext): ResponseTopic {
     topicId: topic.id,
     isInternal: topic.internal,
     partitions: topic.replicas.map((replicas, index): Item<ResponseTopic['partitions']> => {
-      const partition = broker.topics.partition(topic.name, index);
-      if (!partition) {
-        return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, partitionIndex: index, leaderId: -1, leaderEpoch: -1, replicaNodes: replicas, isrNodes: [], offlineReplicas: [] };
+      const state = broker.topics.partitionMetadata(topic.name, index);
+      if (!state || state.leader < 0) {
+        return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, partitionIndex: index, leaderId: -1, leaderEpoch: state?.leaderEpoch ?? -1, replicaNodes: replicas, isrNodes: state?.isr ?? [], offlineReplicas: state?.offlineReplicas ?? [] };
       }
       return {
         errorCode: ErrorCode.NONE,
         partitionIndex: index,
-        leaderId: partition.leaderId,
-        leaderEpoch: partition.leaderEpoch,
+        leaderId: state.leader,
+        leaderEpoch: state.leaderEpoch,
         replicaNodes: replicas,
-        isrNodes: partition.isr,
-        offlineReplicas: [],
+        isrNodes: state.isr,
+        offlineReplicas: state.offlineReplicas,
       };
     }),
   };

@@ -1,10 +1,9 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetFetchRequest, OffsetFetchResponse } from '../../protocol/messages/offset-fetch.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
-import type { FetchResult } from '../group/group-coordinator.js';
+import type { FetchResult, FetchTopics } from '../group/group-requests.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
-type Topics = Array<{ name: string; partitionIndexes: number[] }> | null;
 type Response = MessageInput<typeof OffsetFetchResponse>;
 type TopicResult = Item<Response['topics']>;
 
@@ -18,7 +17,7 @@ export const offsetFetchHandler: ApiHandler<typeof OffsetFetchRequest, typeof Of
   response: OffsetFetchResponse,
   handle(request, ctx) {
     const v = ctx.apiVersion;
-    const fetch = (groupId: string, topics: Topics): FetchResult => {
+    const fetch = (groupId: string, topics: FetchTopics): FetchResult => {
       const groups = ctx.broker.groups;
       return groups ? groups.fetchOffsets(groupId, topics) : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
     };
@@ -31,7 +30,7 @@ export const offsetFetchHandler: ApiHandler<typeof OffsetFetchRequest, typeof Of
         }),
       };
     }
-    const topics: Topics = request.topics;
+    const topics: FetchTopics = request.topics;
     const result = fetch(request.groupId, topics);
     if (result.errorCode !== ErrorCode.NONE && v < 2) {
       // v0-1 have no group-level error: each partition asked for carries it.

@@ -20,8 +20,9 @@ export const offsetForLeaderEpochHandler: ApiHandler<typeof OffsetForLeaderEpoch
     const topics = request.topics.map((t): TopicResult => ({
       topic: t.topic,
       partitions: t.partitions.map((p): Item<TopicResult['partitions']> => {
-        const partition = ctx.broker.topics.partition(t.topic, p.partition);
+        const partition = ctx.broker.replicas.getPartition(t.topic, p.partition);
         if (!partition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, ...UNDEFINED };
+        if (!partition.isLeader) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, partition: p.partition, ...UNDEFINED };
         try {
           partition.checkLeaderEpoch(p.currentLeaderEpoch);
           return { errorCode: ErrorCode.NONE, partition: p.partition, ...endOffsetForEpoch(partition, p.leaderEpoch) };

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/sync-group.js';
-import { syncError } from '../group/member-metadata.js';
+import { syncError } from '../group/group-requests.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 /**

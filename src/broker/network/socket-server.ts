@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Connection } from './connection.js';
 import { ResponseMemory, type ResponseAllowance } from './response-memory.js';
 import { sharedBufferPool } from '../../../storage/backend/buffer-pool.js';
+import type { BrokerLog } from '../broker-log.js';
 
 export interface SocketServerOptions {
   host: string;
@@ -13,7 +14,7 @@ export interface SocketServerOptions {
   /** queued.max.response.bytes: response bytes held in memory by all connections together. */
   maxResponseBytes: number;
   handle(frame: Buffer, clientAddress: string, allowance: ResponseAllowance): Promise<Buffer[] | null>;
-  log(level: 'info' | 'warn' | 'error', message: string): void;
+  log: BrokerLog;
 }
 
 const MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import type { AppendInfo, FetchData, Log } from '../../../storage/log/log.js';
-import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
+import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js';
 import { FollowerState } from './follower-state.js';
 
 /** A partition's state as the controller decides it (LeaderAndIsr's partition state). */
@@ -46,6 +46,8 @@ export interface PartitionOptions {
   isrWriter?: IsrWriter;
   now?: () => number;
   warn?: (message: string) => void;
+  /** Where appends failing on the storage (KAFKA_STORAGE_ERROR: a full disk) are reported; `warn` by default. */
+  error?: (message: string) => void;
 }
 
 /**
@@ -81,6 +83,8 @@ export class Partition {
   /** Appends above the high watermark as [end offset, bytes], so consumers waiting for bytes learn how many became visible. */
   private readonly invisible: Array<[number, number]> = [];
   private readonly now: () => number;
+  /** Appends are failing on the storage: reported when they start to and when they stop. */
+  private storageFailing = false;
 
   constructor(
     readonly topic: string,
@@ -193,7 +197,7 @@ export class Partition {
     if (requiredAcks === -1 && this.isr.length < minIsr) {
       throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, `${this.topic}-${this.index}: ${this.isr.length} in-sync replicas, min.insync.replicas is ${minIsr}`);
     }
-    const info = await this.log.append(records, { leaderEpoch: this.leaderEpoch });
+    const info = await this.reportingStorage(this.log.append(records, { leaderEpoch: this.leaderEpoch }));
     this.appended(records.length, info.lastOffset + 1);
     return info;
   }
@@ -201,8 +205,27 @@ export class Partition {
   /** Appends the leader's batches as they are (same offsets and epochs), as a follower. */
   async appendAsFollower(records: Buffer): Promise<AppendInfo> {
     if (this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.index}: this broker is the leader`);
-    const info = await this.log.appendAsFollower(records);
+    const info = await this.reportingStorage(this.log.appendAsFollower(records));
     this.appended(records.length, info.lastOffset + 1);
+    return info;
+  }
+
+  /** An append, reporting when appends start failing on the storage and when they succeed again (not every failure). */
+  private async reportingStorage(append: Promise<AppendInfo>): Promise<AppendInfo> {
+    let info: AppendInfo;
+    try {
+      info = await append;
+    } catch (error) {
+      if (errorCodeOf(error) === ErrorCode.KAFKA_STORAGE_ERROR && !this.storageFailing) {
+        this.storageFailing = true;
+        (this.options.error ?? this.options.warn)?.(`appends to ${this.topic}-${this.index} fail in ${this.log.dir.path}, answered KAFKA_STORAGE_ERROR until one succeeds: ${(error as Error).message}`);
+      }
+      throw error;
+    }
+    if (this.storageFailing) {
+      this.storageFailing = false;
+      this.options.warn?.(`appends to ${this.topic}-${this.index} succeed again`);
+    }
     return info;
   }
 

@@ -6,6 +6,9 @@ import { ErrorCode, errorName } from '../../protocol/error-codes.js';
 import type { FetchRequest } from '../../protocol/messages/fetch.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { Partition } from './partition.js';
+import type { BrokerLog } from '../broker-log.js';
+
+type FetchTopic = Item<MessageInput<typeof FetchRequest>['topics']>;
 
 /** The replica.* settings a fetcher follows (Kafka's names and defaults in broker-config.ts). */
 export interface ReplicaFetcherConfig {
@@ -63,7 +66,7 @@ export class ReplicaFetcher {
     readonly leader: LeaderEndpoint,
     readonly fetcherId: number,
     private readonly config: ReplicaFetcherConfig,
-    private readonly log: (level: 'info' | 'warn' | 'error', message: string) => void,
+    private readonly log: BrokerLog,
   ) {
     this.loop = this.run();
   }
@@ -216,7 +219,7 @@ export class ReplicaFetcher {
     const now = Date.now();
     const ready = [...this.states.values()].filter((s) => !s.truncating && s.delayedUntil <= now);
     if (ready.length === 0) return false;
-    const byTopic = new Map<string, { topic: string; topicId: Buffer; partitions: Array<Item<Item<MessageInput<typeof FetchRequest>['topics']>['partitions']>> }>();
+    const byTopic = new Map<string, { topic: string; topicId: Buffer; partitions: Array<Item<FetchTopic['partitions']>> }>();
     for (const s of ready) {
       const { partition } = s;
       let entry = byTopic.get(partition.topic);

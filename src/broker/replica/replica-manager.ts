@@ -4,8 +4,7 @@ import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import { javaStringHashCode, kafkaAbs } from '../group/java-hash.js';
 import { Partition, type IsrWriter, type PartitionState } from './partition.js';
 import { ReplicaFetcher, type LeaderEndpoint, type ReplicaFetcherConfig } from './replica-fetcher.js';
-
-export type BrokerLog = (level: 'info' | 'warn' | 'error', message: string) => void;
+import type { BrokerLog } from '../broker-log.js';
 
 export interface ReplicaManagerOptions {
   brokerId: number;
@@ -114,6 +113,7 @@ export class ReplicaManager {
       replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs,
       isrWriter: this.options.isrWriter,
       warn: (m) => this.options.log('info', m),
+      error: (m) => this.options.log('error', m),
     });
     this.partitions.set(key(topic, index), partition);
     return partition;
@@ -274,6 +274,11 @@ export class ReplicaManager {
       for (const p of partitions) unsubscribes.push(replica ? p.onAppend(onBytes) : p.onVisible(onBytes));
       this.waiters.add(finish);
     });
+  }
+
+  /** Fetches waiting for appends now (Kafka's fetch PurgatorySize). */
+  get fetchPurgatorySize(): number {
+    return this.waiters.size;
   }
 
   /** Completes every waiting fetch now and stops fetches from waiting (shutdown finishes in-flight requests instead of dropping them). */

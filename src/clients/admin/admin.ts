@@ -171,7 +171,7 @@ export class Admin {
 
   /** The coordinator of a group (FindCoordinator). */
   private async coordinator(groupId: string, deadline: number): Promise<BrokerNode> {
-    const response = await this.send(await this.anyNode(), Api.FindCoordinator, (version: number) => (version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 }), deadline);
+    const response: any = await this.send(await this.anyNode(), Api.FindCoordinator, (version: number) => (version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 }), deadline);
     const c = response.coordinators?.length ? response.coordinators[0] : response;
     if (c.errorCode !== NONE) throw kafkaErrorFor(c.errorCode, c.errorMessage ?? `FindCoordinator for group ${groupId}`);
     return this.node(c.nodeId);
@@ -182,7 +182,7 @@ export class Admin {
   /** Creates topics (on the controller); resolves to what the broker created. */
   createTopics(topics: readonly T.NewTopic[], options?: T.CreateTopicsOptions): T.ItemResults<T.CreatedTopic> {
     return this.perItem('createTopics', topics, options, async (pending, deadline) => {
-      const response = await this.send(await this.controller(), Api.CreateTopics, {
+      const response: any = await this.send(await this.controller(), Api.CreateTopics, {
         topics: pending.map((t) => ({
           name: t.name,
           numPartitions: t.replicasAssignments ? -1 : (t.numPartitions ?? -1),
@@ -208,7 +208,7 @@ export class Admin {
   deleteTopics(names: readonly string[], options?: T.AdminCallOptions): T.ItemResults<void> {
     return this.perItem('deleteTopics', names, options, async (pending, deadline) => {
       const timeoutMs = Math.max(0, deadline - Date.now());
-      const response = await this.send(await this.controller(), Api.DeleteTopics, (version: number) =>
+      const response: any = await this.send(await this.controller(), Api.DeleteTopics, (version: number) =>
         version >= 6 ? { topics: pending.map((name) => ({ name, topicId: ZERO_UUID })), timeoutMs } : { topicNames: pending, timeoutMs },
       deadline);
       const byName = new Map<string, any>((response.responses as any[]).map((r) => [r.name, r]));
@@ -378,7 +378,7 @@ export class Admin {
     return this.perItem('listOffsets', [...request], options, (pending, deadline) =>
       this.byLeader(pending, deadline, async (node, items) => {
         const needsMaxTimestamp = items.some((i) => i.spec === 'max-timestamp');
-        const response = await this.client.send(node, Api.ListOffsets, {
+        const response: any = await this.client.send(node, Api.ListOffsets, {
           replicaId: -1,
           isolationLevel,
           topics: groupByTopic(items).map(([name, ps]) => ({
@@ -398,7 +398,7 @@ export class Admin {
   deleteRecords(request: ReadonlyArray<T.TopicPartition & { readonly beforeOffset: number }>, options?: T.AdminCallOptions): T.ItemResults<T.DeletedRecords> {
     return this.perItem('deleteRecords', [...request], options, (pending, deadline) =>
       this.byLeader(pending, deadline, async (node, items) => {
-        const response = await this.send(node, Api.DeleteRecords, {
+        const response: any = await this.send(node, Api.DeleteRecords, {
           topics: groupByTopic(items).map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, offset: p.beforeOffset })) })),
           timeoutMs: Math.max(0, deadline - Date.now()),
         }, deadline);
@@ -413,7 +413,7 @@ export class Admin {
 
   describeCluster(options?: T.AdminCallOptions): Promise<T.ClusterDescription> {
     return this.call('describeCluster', options, async (deadline) => {
-      const r = await this.send(await this.anyNode(), Api.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 }, deadline);
+      const r: any = await this.send(await this.anyNode(), Api.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 }, deadline);
       if (r.errorCode !== NONE) throw kafkaErrorFor(r.errorCode, r.errorMessage);
       const nodes: BrokerNode[] = (r.brokers as any[]).map((b) => ({ id: b.brokerId, host: b.host, port: b.port, rack: b.rack ?? null }));
       return { clusterId: r.clusterId, controller: nodes.find((n) => n.id === r.controllerId) ?? null, nodes };
@@ -438,7 +438,7 @@ export class Admin {
       const cluster = await this.cluster();
       const lists = await Promise.all(
         [...cluster.nodes.keys()].map(async (node) => {
-          const r = await this.client.send(node, Api.ListGroups, { statesFilter: options?.states ?? [], typesFilter: options?.types ?? [] }, {
+          const r: any = await this.client.send(node, Api.ListGroups, { statesFilter: options?.states ?? [], typesFilter: options?.types ?? [] }, {
             minVersion: options?.types?.length ? 5 : options?.states?.length ? 4 : undefined,
             timeoutMs: Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now())),
           });

@@ -98,6 +98,7 @@ export const Api = {
   OffsetDelete: new ApiDef('OffsetDelete', M.OffsetDeleteRequest, M.OffsetDeleteResponse),
   DescribeCluster: new ApiDef('DescribeCluster', M.DescribeClusterRequest, M.DescribeClusterResponse),
   DescribeTopicPartitions: new ApiDef('DescribeTopicPartitions', M.DescribeTopicPartitionsRequest, M.DescribeTopicPartitionsResponse),
+  ControlledShutdown: new ApiDef('ControlledShutdown', M.ControlledShutdownRequest, M.ControlledShutdownResponse, 1),
 } as const;
 
 export type ApiName = keyof typeof Api;

@@ -7,6 +7,7 @@ import { decodeRecords, type LogRecord, type RecordHeader } from '../../record/r
 import type { CleanerStats } from './cleaner-stats.js';
 import { controlTypeOf, type TransactionMarkers } from './cleaner-transactions.js';
 import type { OffsetMap } from './offset-map.js';
+import type { UncleanableBatches } from './uncleanable-batches.js';
 
 /** What deciding a batch's fate needs to know, for one cleaning round. */
 export interface FilterContext {
@@ -20,6 +21,8 @@ export interface FilterContext {
   readonly lastBatchOfProducer: ReadonlyMap<number, number>;
   /** The end of the cleaning round: the batch ending there stays, even emptied, so the log's last offset survives. */
   readonly upperBoundOffset: number;
+  /** Batches whose records cannot be read: copied as stored. */
+  readonly uncleanable: UncleanableBatches;
   readonly stats: CleanerStats;
 }
 
@@ -125,6 +128,8 @@ function keep(record: LogRecord, baseOffset: number): void {
  * - A batch left with no records goes, unless it is its producer's last
  *   (producer id, epoch and sequence must survive for idempotence) or the last
  *   batch of the cleaning round: those stay as a header without records.
+ * - A batch whose records cannot be read (uncleanable-batches.ts) is copied
+ *   as stored.
  */
 export function filterBatch(batch: RecordBatchView, ctx: FilterContext, out: BatchOutput): void {
   const { stats, map, now } = ctx;
@@ -154,10 +159,11 @@ export function filterBatch(batch: RecordBatchView, ctx: FilterContext, out: Bat
 
   // A control batch kept whole needs no decoding unless its delete horizon must be set.
   if (isControl && !discardRecords && !(canDiscard && !hasHorizon) && count > 0) {
-    out.add(batch.bytes);
-    stats.recordsWritten += count;
-    stats.bytesWritten += batch.sizeInBytes;
-    stats.batchesCopied++;
+    copyAsStored(batch, stats, out);
+    return;
+  }
+  if (ctx.uncleanable.has(batch)) {
+    copyUncleanable(batch, stats, out);
     return;
   }
 
@@ -171,27 +177,34 @@ export function filterBatch(batch: RecordBatchView, ctx: FilterContext, out: Bat
     const baseOffset = batch.baseOffset;
     const latestMapped = map.latestOffset;
     const retainDeletes = !hasHorizon || now < horizon;
-    for (const record of decodeRecords(batch, { verifyCrc: false })) {
-      let retain: boolean;
-      if (isControl || record.offset > latestMapped) {
-        retain = true;
-      } else if (record.key === null) {
-        stats.invalidRecords++;
-        retain = false;
-      } else if (record.offset < map.get(record.key)) {
-        retain = false; // a later record has the key
-      } else if (record.value !== null || retainDeletes) {
-        retain = true;
-      } else {
-        retain = false; // a tombstone past its delete horizon
-        stats.deletesRemoved++;
+    try {
+      for (const record of decodeRecords(batch, { verifyCrc: false })) {
+        let retain: boolean;
+        if (isControl || record.offset > latestMapped) {
+          retain = true;
+        } else if (record.key === null) {
+          stats.invalidRecords++;
+          retain = false;
+        } else if (record.offset < map.get(record.key)) {
+          retain = false; // a later record has the key
+        } else if (record.value !== null || retainDeletes) {
+          retain = true;
+        } else {
+          retain = false; // a tombstone past its delete horizon
+          stats.deletesRemoved++;
+        }
+        if (retain) {
+          keep(record, baseOffset);
+          if (record.value === null) tombstones = true;
+        } else {
+          dropped++;
+        }
       }
-      if (retain) {
-        keep(record, baseOffset);
-        if (record.value === null) tombstones = true;
-      } else {
-        dropped++;
-      }
+    } catch (error) {
+      if (!ctx.uncleanable.noteUnreadable(batch, error)) throw error;
+      kept.length = 0;
+      copyUncleanable(batch, stats, out);
+      return;
     }
   }
 
@@ -227,6 +240,18 @@ export function filterBatch(batch: RecordBatchView, ctx: FilterContext, out: Bat
     stats.batchesRewritten++;
   }
   kept.length = 0;
+}
+
+function copyAsStored(batch: RecordBatchView, stats: CleanerStats, out: BatchOutput): void {
+  out.add(batch.bytes);
+  stats.recordsWritten += batch.recordCount;
+  stats.bytesWritten += batch.sizeInBytes;
+  stats.batchesCopied++;
+}
+
+function copyUncleanable(batch: RecordBatchView, stats: CleanerStats, out: BatchOutput): void {
+  copyAsStored(batch, stats, out);
+  stats.uncleanableBatches++;
 }
 
 /**

@@ -8,8 +8,10 @@ import { BatchOutput, filterBatch, type FilterContext } from './batch-filter.js'
 import type { CleanerRequest, CoreOptions, FilterChunkReply, FinishMapReply, MapChunkReply, SerializedError } from './cleaner-protocol.js';
 import { emptyCleanerStats, type CleanerStats } from './cleaner-stats.js';
 import { controlTypeOf, PendingTransactions, TransactionMarkers } from './cleaner-transactions.js';
+import { HashedOffsets } from './hashed-offsets.js';
 import { hashKey } from './key-hash.js';
 import { OffsetMap } from './offset-map.js';
+import { UncleanableBatches, type UncleanableBatch } from './uncleanable-batches.js';
 
 /** A reply and the buffers it moves to the other thread. */
 export interface Handled {
@@ -39,6 +41,9 @@ export class CleanerCore {
   /** The current segment's walk stopped (a batch at or past the end): its remaining chunks are ignored. */
   private segmentDone = false;
   private filter: FilterContext | undefined;
+  private uncleanable = new UncleanableBatches();
+  /** A batch's keys wait here until all its records have been read: a batch that cannot be read to its end maps none. */
+  private readonly staged = new HashedOffsets(256);
 
   constructor(options: CoreOptions) {
     this.map = new OffsetMap(options.dedupeBufferSize, options.dedupeBufferLoadFactor);
@@ -48,7 +53,7 @@ export class CleanerCore {
   handle(request: CleanerRequest): Handled {
     switch (request.op) {
       case 'beginMap':
-        this.beginMap(request.start, request.end);
+        this.beginMap(request.start, request.end, request.uncleanable);
         return { value: undefined, transfer: [] };
       case 'mapChunk': {
         const value: MapChunkReply = { chunk: request.chunk, ...this.mapChunk(Buffer.from(request.chunk, 0, request.length)) };
@@ -71,6 +76,7 @@ export class CleanerCore {
           markers: new TransactionMarkers(),
           lastBatchOfProducer: this.lastBatchOfProducer,
           upperBoundOffset: request.upperBoundOffset,
+          uncleanable: this.uncleanable,
           stats: this.stats,
         };
         return { value: undefined, transfer: [] };
@@ -82,13 +88,16 @@ export class CleanerCore {
       }
       case 'stats':
         return { value: { ...this.stats }, transfer: [] };
+      case 'uncleanableFound':
+        return { value: [...this.uncleanable.found], transfer: [] };
       case 'dispose':
         return { value: undefined, transfer: [] };
     }
   }
 
-  private beginMap(start: number, end: number): void {
+  private beginMap(start: number, end: number, uncleanable: readonly UncleanableBatch[]): void {
     this.map.clear();
+    this.uncleanable = new UncleanableBatches(uncleanable);
     this.pending = new PendingTransactions();
     this.lastBatchOfProducer = new Map();
     this.stats = emptyCleanerStats();
@@ -105,7 +114,8 @@ export class CleanerCore {
    * buildOffsetMap), and notes each producer's last batch. Dirty segments are
    * read from their start, so every batch of the first one is seen for the
    * producers' last batches. Stops when the map is full (`map.latestOffset`
-   * then says how far it got) or at a batch at or past the end.
+   * then says how far it got) or at a batch at or past the end. A batch whose
+   * records cannot be read maps no keys: it will be kept whole.
    */
   private mapChunk(chunk: Buffer): { more: boolean; full: boolean } {
     if (this.full || this.segmentDone) return { more: false, full: this.full };
@@ -125,24 +135,44 @@ export class CleanerCore {
       } else {
         const transactional = batch.isTransactional;
         if (transactional) pending.begin(producerId, batch.baseOffset);
-        for (const record of decodeRecords(batch, { verifyCrc: false })) {
-          stats.mapRecordsRead++;
-          if (record.key === null || record.offset < start) continue;
-          if (map.size + pending.size >= map.capacity) {
-            this.full = true;
-            return { more: false, full: true };
-          }
-          if (transactional) {
-            hashKey(record.key, this.hash);
-            pending.add(producerId, this.hash, record.offset);
-          } else {
-            map.put(record.key, record.offset);
+        if (this.stageKeys(batch)) {
+          const { hashes, offsets, count } = this.staged;
+          for (let i = 0; i < count; i++) {
+            if (map.size + pending.size >= map.capacity) {
+              this.full = true;
+              return { more: false, full: true };
+            }
+            if (transactional) pending.add(producerId, hashes, i * 4, offsets[i]!);
+            else map.putHash(hashes, i * 4, offsets[i]!);
           }
         }
       }
       map.latestOffset = Math.max(map.latestOffset, batch.lastOffset);
     }
     return { more: true, full: false };
+  }
+
+  /**
+   * Hashes the keys of the batch's records from `start` on into the staging
+   * arrays; false, staging nothing, when its records cannot be read (or it is
+   * known not to be readable).
+   */
+  private stageKeys(batch: RecordBatchView): boolean {
+    this.staged.clear();
+    if (this.uncleanable.has(batch)) return false;
+    try {
+      for (const record of decodeRecords(batch, { verifyCrc: false })) {
+        this.stats.mapRecordsRead++;
+        if (record.key === null || record.offset < this.start) continue;
+        hashKey(record.key, this.hash);
+        this.staged.add(this.hash, 0, record.offset);
+      }
+      return true;
+    } catch (error) {
+      if (!this.uncleanable.noteUnreadable(batch, error)) throw error;
+      this.staged.clear();
+      return false;
+    }
   }
 
   /** Where the cleaning ends: the mapped offsets, stopped before a transaction whose outcome is unknown (Kafka stops at the last stable offset). */

@@ -1,4 +1,5 @@
 import type { CleanerStats } from './cleaner-stats.js';
+import type { UncleanableBatch } from './uncleanable-batches.js';
 
 /**
  * The messages between a Cleaner (main thread: storage I/O, segment files,
@@ -23,8 +24,12 @@ export interface CoreOptions {
 }
 
 export type CleanerRequest =
-  /** Starts a cleaning: clears the offset map, the producers' last batches and the statistics. */
-  | { readonly op: 'beginMap'; readonly options: CoreOptions; readonly start: number; readonly end: number }
+  /**
+   * Starts a cleaning: clears the offset map, the producers' last batches and
+   * the statistics. `uncleanable`: the log's batches earlier cleanings found
+   * unreadable, kept without being read again.
+   */
+  | { readonly op: 'beginMap'; readonly options: CoreOptions; readonly start: number; readonly end: number; readonly uncleanable: readonly UncleanableBatch[] }
   /** Maps the keys of a chunk of a dirty segment read from its start. */
   | { readonly op: 'mapChunk'; readonly chunk: ArrayBuffer; readonly length: number }
   /** A dirty segment's chunks are all sent; the next segment starts at `nextStart`. */
@@ -39,6 +44,8 @@ export type CleanerRequest =
   | { readonly op: 'filterChunk'; readonly chunk: ArrayBuffer; readonly length: number; readonly spareOutputs: ArrayBuffer[] }
   /** The cleaning's statistics so far. */
   | { readonly op: 'stats' }
+  /** The batches this cleaning found it could not read (kept as they are). */
+  | { readonly op: 'uncleanableFound' }
   /** Frees the core (its offset map). */
   | { readonly op: 'dispose' };
 
@@ -79,6 +86,7 @@ export interface CleanerReplies {
   beginFilter: undefined;
   filterChunk: FilterChunkReply;
   stats: CleanerStats;
+  uncleanableFound: UncleanableBatch[];
   dispose: undefined;
 }
 

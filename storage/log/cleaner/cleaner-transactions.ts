@@ -1,6 +1,7 @@
 import { readControlRecordType } from '../../record/control-record.js';
 import { decodeRecords } from '../../record/record.js';
 import type { RecordBatchView } from '../../record/record-batch-view.js';
+import { HashedOffsets } from './hashed-offsets.js';
 import type { OffsetMap } from './offset-map.js';
 
 /**
@@ -21,9 +22,7 @@ export function controlTypeOf(batch: RecordBatchView): number {
 interface Pending {
   /** Base offset of the transaction's first batch seen. */
   firstOffset: number;
-  hashes: Int32Array;
-  offsets: Float64Array;
-  count: number;
+  keys: HashedOffsets;
 }
 
 /**
@@ -48,23 +47,13 @@ export class PendingTransactions {
   /** Notes a transactional data batch: its producer now has an open transaction. */
   begin(producerId: number, baseOffset: number): void {
     if (!this.pending.has(producerId)) {
-      this.pending.set(producerId, { firstOffset: baseOffset, hashes: new Int32Array(64), offsets: new Float64Array(16), count: 0 });
+      this.pending.set(producerId, { firstOffset: baseOffset, keys: new HashedOffsets() });
     }
   }
 
-  /** A key (hashed into `hash[0..3]`) written at `offset` by the producer's open transaction. */
-  add(producerId: number, hash: Int32Array, offset: number): void {
-    const p = this.pending.get(producerId)!;
-    if (p.count === p.offsets.length) {
-      const hashes = new Int32Array(p.hashes.length * 2);
-      hashes.set(p.hashes);
-      const offsets = new Float64Array(p.offsets.length * 2);
-      offsets.set(p.offsets);
-      p.hashes = hashes;
-      p.offsets = offsets;
-    }
-    p.hashes.set(hash.subarray(0, 4), p.count * 4);
-    p.offsets[p.count++] = offset;
+  /** A key (hashed into `hashes[at..at+3]`) written at `offset` by the producer's open transaction. */
+  add(producerId: number, hashes: Int32Array, at: number, offset: number): void {
+    this.pending.get(producerId)!.keys.add(hashes, at, offset);
     this.entries++;
   }
 
@@ -72,7 +61,8 @@ export class PendingTransactions {
   commit(producerId: number, map: OffsetMap): void {
     const p = this.pending.get(producerId);
     if (!p) return;
-    for (let i = 0; i < p.count; i++) map.putHash(p.hashes, i * 4, p.offsets[i]!);
+    const { hashes, offsets, count } = p.keys;
+    for (let i = 0; i < count; i++) map.putHash(hashes, i * 4, offsets[i]!);
     this.drop(producerId, p);
   }
 
@@ -83,7 +73,7 @@ export class PendingTransactions {
   }
 
   private drop(producerId: number, p: Pending): void {
-    this.entries -= p.count;
+    this.entries -= p.keys.count;
     this.pending.delete(producerId);
   }
 

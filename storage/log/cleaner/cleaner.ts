@@ -8,6 +8,7 @@ import { emptyCleanerStats, type CleanerStats } from './cleaner-stats.js';
 import { CleanerThread, defaultWorkerScript, InThreadCore, type CoreHandle } from './cleaner-thread.js';
 import { groupSegmentsBySize } from './segment-groups.js';
 import { SegmentReader, type SegmentChunk } from './segment-reader.js';
+import type { UncleanableBatch } from './uncleanable-batches.js';
 
 /** Kafka's defaults for the cleaner's buffers. */
 export const DEFAULT_DEDUPE_BUFFER_SIZE = 128 * 1024 * 1024; // log.cleaner.dedupe.buffer.size
@@ -92,6 +93,8 @@ export class Cleaner {
   private lastInWorker = false;
   /** Cleaned-output buffers given back to the core with its next chunk. */
   private readonly spareOutputs: ArrayBuffer[] = [];
+  /** Each log's batches found unreadable, so later cleanings keep them without reading (or warning about) them again. */
+  private readonly uncleanable = new WeakMap<Log, UncleanableBatch[]>();
 
   constructor(options: CleanerOptions = {}) {
     const io = Math.min(options.ioBufferSize ?? DEFAULT_IO_BUFFER_SIZE, MAX_CHUNK_BYTES);
@@ -150,12 +153,16 @@ export class Cleaner {
 
     const core = await this.acquireCore();
     this.lastInWorker = core.inWorker;
-    await core.call({ op: 'beginMap', options: this.coreOptions, start, end });
+    const uncleanable = (this.uncleanable.get(log) ?? []).filter((b) => b.lastOffset >= log.logStartOffset);
+    await core.call({ op: 'beginMap', options: this.coreOptions, start, end, uncleanable });
     const mapReadBefore = this.reader.bytesRead;
     await this.buildOffsetMap(core, log, start, end, checkDone);
     const { endOffset } = await core.call({ op: 'finishMap' });
     const mapBytesRead = this.reader.bytesRead - mapReadBefore;
-    if (endOffset <= start) return { firstDirtyOffset: start, endOffset: start, stats: { ...(await core.call({ op: 'stats' })), mapBytesRead } };
+    if (endOffset <= start) {
+      await this.noteUncleanable(core, log, uncleanable);
+      return { firstDirtyOffset: start, endOffset: start, stats: { ...(await core.call({ op: 'stats' })), mapBytesRead } };
+    }
 
     const segments = log.allSegments.filter((s) => s.baseOffset < endOffset);
     await this.findProducersLastBatches(core, segments, start, checkDone);
@@ -167,8 +174,18 @@ export class Cleaner {
       segmentsCleaned += group.length;
       groupsCleaned++;
     }
+    await this.noteUncleanable(core, log, uncleanable);
     const stats = { ...(await core.call({ op: 'stats' })), mapBytesRead, segmentsCleaned, groupsCleaned, elapsedMs: performance.now() - started };
     return { firstDirtyOffset: start, endOffset, stats };
+  }
+
+  /** Warns about the batches the cleaning found it could not read, once each, and remembers them for the log's next cleanings. */
+  private async noteUncleanable(core: CoreHandle, log: Log, known: readonly UncleanableBatch[]): Promise<void> {
+    const found = await core.call({ op: 'uncleanableFound' });
+    for (const batch of found) {
+      this.warn(`${log.dir.path}: the batch at offsets ${batch.baseOffset}..${batch.lastOffset} cannot be cleaned (${batch.reason}); it is kept as it is and the rest of the log is cleaned`);
+    }
+    this.uncleanable.set(log, [...known, ...found]);
   }
 
   /**

@@ -1,0 +1,63 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KafkaZkClient } from '../../zk/kafka-zk-client.js';
+import type { BrokerInfo } from '../../zk/zk-data.js';
+import { isCode } from '../../zk/zookeeper-client.js';
+
+type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+/**
+ * This broker's ephemeral /brokers/ids/<id>: what makes it live to the
+ * controller. Its czxid is the broker epoch, which the controller's requests
+ * carry. A registration left by this broker's previous process (killed
+ * before its session ended) is waited out, up to the session timeout; each
+ * new ZooKeeper session registers again (Kafka's re-registration on a new
+ * session), with a new epoch.
+ */
+export class BrokerRegistration {
+  private current = -1n;
+  private readonly epochListeners = new Set<(epoch: bigint) => void>();
+
+  constructor(
+    private readonly zk: KafkaZkClient,
+    private readonly info: BrokerInfo,
+    private readonly sessionTimeoutMs: number,
+    private readonly log: Log,
+  ) {
+    zk.zk.registerStateChangeHandler({
+      name: `broker-registration-${info.id}`,
+      onNewSession: async () => {
+        try {
+          await this.register();
+          this.log('info', `broker ${info.id} registered again in a new ZooKeeper session (broker epoch ${this.current})`);
+        } catch (e) {
+          this.log('error', `broker ${info.id} could not register again after its ZooKeeper session expired: ${(e as Error).message}`);
+        }
+      },
+    });
+  }
+
+  /** The broker epoch: the registration znode's czxid (-1 before registering). */
+  get epoch(): bigint {
+    return this.current;
+  }
+
+  onEpochChange(listener: (epoch: bigint) => void): void {
+    this.epochListeners.add(listener);
+  }
+
+  async register(): Promise<bigint> {
+    const deadline = Date.now() + this.sessionTimeoutMs * 2 + 5_000;
+    for (;;) {
+      try {
+        this.current = await this.zk.registerBroker(this.info);
+        for (const listener of this.epochListeners) listener(this.current);
+        return this.current;
+      } catch (error) {
+        if (!isCode(error, 'NODEEXISTS') || Date.now() > deadline) throw error;
+        // Most likely our own previous process, whose session has not expired yet.
+        this.log('info', `broker id ${this.info.id} is still registered by an earlier session; waiting for it to expire`);
+        await sleep(Math.min(1_000, Math.max(100, this.sessionTimeoutMs / 10)));
+      }
+    }
+  }
+}

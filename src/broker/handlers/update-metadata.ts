@@ -1,0 +1,16 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { UpdateMetadataRequest, UpdateMetadataResponse } from '../../protocol/messages/update-metadata.js';
+import type { ApiHandler } from './api-handler.js';
+import { staleBrokerEpoch } from './controller-request.js';
+
+/** UpdateMetadata: the controller's view of the cluster (live brokers, every partition's leader and ISR), kept in the metadata cache every client request is answered from. */
+export const updateMetadataHandler: ApiHandler<typeof UpdateMetadataRequest, typeof UpdateMetadataResponse> = {
+  request: UpdateMetadataRequest,
+  response: UpdateMetadataResponse,
+  handle(request, ctx) {
+    const stale = staleBrokerEpoch(ctx, ctx.apiVersion >= 5 ? request.brokerEpoch : -1);
+    if (stale !== null) return { errorCode: stale };
+    const applied = ctx.broker.cluster!.metadata.update(request, ctx.apiVersion);
+    return { errorCode: applied ? ErrorCode.NONE : ErrorCode.STALE_CONTROLLER_EPOCH };
+  },
+};

@@ -1,0 +1,67 @@
+import type { KafkaZkClient } from '../../zk/kafka-zk-client.js';
+import { CONFIG_CHANGES_PATH } from '../../zk/zk-data.js';
+
+type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+/**
+ * Topic config overrides in a cluster (Kafka's ZkConfigManager for topics):
+ * each topic's /config/topics/<topic>, read at start and kept current by
+ * watching /config/changes, whose sequential notifications name the topic
+ * whose configs an AlterConfigs on any broker changed. `apply` is told of
+ * every change so open logs take the new configs.
+ */
+export class TopicConfigCache {
+  private readonly configs = new Map<string, Record<string, string>>();
+  /** The last notification handled (names sort by their sequence number). */
+  private lastNotification = '';
+  private processing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly zk: KafkaZkClient,
+    private readonly apply: (topic: string, configs: Readonly<Record<string, string>>) => void,
+    private readonly log: Log,
+  ) {}
+
+  /** Reads every topic's configs and starts following the change notifications. */
+  async start(): Promise<void> {
+    const existing = await this.zk.getConfigChangeNotifications();
+    // Changes announced before this broker started are already in the configs read below.
+    this.lastNotification = existing[existing.length - 1]?.name ?? '';
+    for (const topic of await this.zk.getAllEntitiesWithConfig('topics')) this.configs.set(topic, await this.zk.getTopicConfig(topic));
+    await this.zk.zk.registerZNodeChildChangeHandler({ path: CONFIG_CHANGES_PATH, handleChildChange: () => this.onNotification() });
+  }
+
+  /** A topic's overrides as last read (none for a topic without any). */
+  get(topic: string): Readonly<Record<string, string>> {
+    return this.configs.get(topic) ?? {};
+  }
+
+  /** Reads a topic's overrides from ZooKeeper now (a topic this broker has not seen yet). */
+  async fetch(topic: string): Promise<Readonly<Record<string, string>>> {
+    const configs = await this.zk.getTopicConfig(topic);
+    this.configs.set(topic, configs);
+    return configs;
+  }
+
+  forget(topic: string): void {
+    this.configs.delete(topic);
+  }
+
+  private onNotification(): void {
+    this.processing = this.processing.then(async () => {
+      try {
+        for (const change of await this.zk.getConfigChangeNotifications()) {
+          if (change.name <= this.lastNotification) continue;
+          this.lastNotification = change.name;
+          const [type, name] = change.entityPath.split('/');
+          if (type !== 'topics' || !name) continue;
+          const configs = await this.fetch(name);
+          this.apply(name, configs);
+          this.log('info', `configs of topic ${name} changed: ${JSON.stringify(configs)}`);
+        }
+      } catch (e) {
+        this.log('warn', `reading config change notifications failed: ${(e as Error).message}`);
+      }
+    });
+  }
+}

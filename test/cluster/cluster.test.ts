@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Admin } from '../../src/clients/admin/admin.js';
+import { TestCluster, waitUntil } from './cluster-harness.js';
+
+const KCAT = '/usr/bin/kcat';
+
+function kcat(args: string[], input = ''): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(KCAT, args, { timeout: 60_000 }, (error, stdout, stderr) => (error ? reject(new Error(`kcat ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout)));
+    child.stdin!.on('error', () => {}); // kcat -C may exit before reading its (empty) stdin
+    child.stdin!.end(input);
+  });
+}
+
+interface KcatMetadata {
+  brokers: Array<{ id: number; name: string }>;
+  topics: Array<{ topic: string; partitions: Array<{ partition: number; leader: number; replicas: Array<{ id: number }>; isrs: Array<{ id: number }> }> }>;
+}
+
+async function metadata(cluster: TestCluster, topic: string): Promise<KcatMetadata> {
+  return JSON.parse(await kcat(['-b', cluster.bootstrap, '-L', '-J', '-t', topic])) as KcatMetadata;
+}
+
+describe('a three-broker cluster', () => {
+  let cluster: TestCluster;
+  let admin: Admin;
+
+  beforeAll(async () => {
+    cluster = await TestCluster.start({ brokers: 3 });
+    admin = new Admin({ 'bootstrap.servers': cluster.bootstrap });
+  }, 120_000);
+
+  afterAll(async () => {
+    await admin?.close();
+    await cluster?.close();
+  });
+
+  it('creates a replicated topic whose replicas and ISR every client sees', { timeout: 120_000 }, async () => {
+    await admin.createTopics([{ name: 'replicated', numPartitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
+    await waitUntil(async () => (await metadata(cluster, 'replicated')).topics[0]!.partitions.every((p) => p.isrs.length === 3), 'every partition with three in-sync replicas');
+    const md = await metadata(cluster, 'replicated');
+    expect(md.brokers.map((b) => b.id).sort()).toEqual([1, 2, 3]);
+    const partitions = md.topics[0]!.partitions;
+    expect(partitions).toHaveLength(3);
+    for (const p of partitions) {
+      expect(p.replicas.map((r) => r.id).sort()).toEqual([1, 2, 3]);
+      expect(p.replicas[0]!.id).toBe(p.leader);
+    }
+    // Leaders spread over the brokers.
+    expect(new Set(partitions.map((p) => p.leader)).size).toBe(3);
+  });
+
+  it('keeps every acks=all record when the leader is killed, and the old leader catches up', { timeout: 180_000 }, async () => {
+    const lines = Array.from({ length: 500 }, (_, i) => `before-${i}`);
+    await kcat(['-b', cluster.bootstrap, '-P', '-t', 'replicated', '-p', '0', '-X', 'acks=all'], `${lines.join('\n')}\n`);
+    const leader = (await metadata(cluster, 'replicated')).topics[0]!.partitions.find((p) => p.partition === 0)!.leader;
+    await cluster.kill(leader);
+    await waitUntil(async () => {
+      const p = (await metadata(cluster, 'replicated')).topics[0]!.partitions.find((x) => x.partition === 0)!;
+      return p.leader !== leader && p.leader >= 0;
+    }, 'a new leader for partition 0');
+    const more = Array.from({ length: 500 }, (_, i) => `after-${i}`);
+    await kcat(['-b', cluster.bootstrap, '-P', '-t', 'replicated', '-p', '0', '-X', 'acks=all'], `${more.join('\n')}\n`);
+    const out = await kcat(['-b', cluster.bootstrap, '-C', '-t', 'replicated', '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\n']);
+    expect(out.trim().split('\n')).toEqual([...lines, ...more]);
+    await cluster.startBroker(leader);
+    await waitUntil(async () => (await metadata(cluster, 'replicated')).topics[0]!.partitions.find((p) => p.partition === 0)!.isrs.length === 3, 'the restarted broker back in the ISR');
+  });
+});
