@@ -190,6 +190,11 @@ describe('KafkaController', () => {
     const b2 = await cluster.start(2);
     await cluster.createTopic('isr', { 0: [1, 2] });
     const state = await cluster.waitForState('isr', 0, () => true);
+    // what the creation sends is in before what follows is looked at
+    for (const broker of [b1, b2]) {
+      await eventually(`broker ${broker.id} told of the topic`, () => leaderAndIsrFor(broker, 'isr').length === 1);
+      await broker.waitFor('UpdateMetadata', (r) => updateMetadataStates(r).some((s) => s.topicName === 'isr'));
+    }
     const from = cluster.marks();
 
     // the leader (broker 1) shrinks the ISR as a leader does: a conditional write, then a notification
