@@ -3,14 +3,16 @@ import type { MessageSchema } from '../../protocol/schema/schema.js';
 import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerConnection } from '../network/broker-connection.js';
 import { openCoordinatorConnection } from '../network/coordinator-connection.js';
-import { isRetriableCode, kafkaErrorFor, KafkaClientError, NetworkError, TimeoutError } from '../network/errors.js';
+import { isRetriable, isRetriableCode, kafkaErrorFor, KafkaClientError, NetworkError, TimeoutError } from '../network/errors.js';
 import type { NetworkClient } from '../network/network-client.js';
+import { raceDeadline, sleep, sleepWithin, TIMED_OUT, withDeadline } from '../network/timing.js';
 import { createAssignor, type ConsumerPartitionAssignor, type GroupMember, type RebalanceProtocol } from './assignors/index.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.js';
 import type { ConsumerConfig } from './consumer-config.js';
 import { CommitFailedError, ListenerError, RebalanceInProgressCommitError } from './errors.js';
 import type { SubscriptionState } from './subscription-state.js';
-import { compareStrings, compareTopicPartitions, groupByTopic, tpKey, type TopicPartition, type TopicPartitionOffset } from './types.js';
+import { compareStrings, compareTopicPartitions, groupByTopic, tpKey, type TopicPartition } from '../network/topic-partition.js';
+import type { TopicPartitionOffset } from './types.js';
 
 /**
  * Called around rebalances (Kafka's ConsumerRebalanceListener). Callbacks run
@@ -147,9 +149,9 @@ export class ConsumerCoordinator {
       try {
         return await withDeadline(this.finding, deadline, 'the group coordinator');
       } catch (e) {
-        if (!isRetriableError(e) || Date.now() >= deadline) throw e;
+        if (!isRetriable(e) || Date.now() >= deadline) throw e;
         this.ctx.log('debug', `FindCoordinator for group ${this.groupId} failed: ${(e as Error).message}`);
-        await sleep(Math.min(this.config['retry.backoff.ms'], Math.max(0, deadline - Date.now())));
+        await sleepWithin(this.config['retry.backoff.ms'], deadline);
       }
     }
   }
@@ -283,7 +285,7 @@ export class ConsumerCoordinator {
         return { generationId: joined.generationId, memberId: joined.memberId, protocolName: joined.protocolName, assignment };
       } catch (e) {
         if (this.closed) throw e;
-        if (!isRetriableError(e)) throw e;
+        if (!isRetriable(e)) throw e;
         this.ctx.log('debug', `group ${this.groupId}: join failed (${(e as Error).message}); retrying`);
         if (e instanceof KafkaClientError && e.errorCode !== undefined && COORDINATOR_MOVED.has(e.errorCode)) this.markCoordinatorUnknown((e as Error).message);
         this.state = 'PREPARING_REBALANCE';
@@ -631,7 +633,7 @@ export class ConsumerCoordinator {
     this.autoCommitInFlight = this.commitOnce(offsets, now + this.config['default.api.timeout.ms'])
       .catch((e) => {
         this.ctx.log('warn', `group ${this.groupId}: auto-commit of offsets failed: ${(e as Error).message}`);
-        if (isRetriableError(e)) this.nextAutoCommitMs = Date.now() + this.config['retry.backoff.ms'];
+        if (isRetriable(e)) this.nextAutoCommitMs = Date.now() + this.config['retry.backoff.ms'];
       })
       .finally(() => (this.autoCommitInFlight = null));
   }
@@ -649,9 +651,9 @@ export class ConsumerCoordinator {
         await this.commitOnce(offsets, deadline);
         return;
       } catch (e) {
-        if (!isRetriableError(e)) throw e;
+        if (!isRetriable(e)) throw e;
         if (Date.now() >= deadline) throw new TimeoutError(`Timeout of committing offsets for group ${this.groupId}: ${(e as Error).message}`);
-        await sleep(Math.min(this.config['retry.backoff.ms'], Math.max(0, deadline - Date.now())));
+        await sleepWithin(this.config['retry.backoff.ms'], deadline);
       }
     }
   }
@@ -775,14 +777,14 @@ export class ConsumerCoordinator {
           }
         }
       } catch (e) {
-        if (!isRetriableError(e)) throw e;
+        if (!isRetriable(e)) throw e;
         if (e instanceof NetworkError) this.markCoordinatorUnknown(e.message);
         retry = e as Error;
       }
       if (!retry) return out;
       out.clear();
       if (Date.now() >= deadline) throw new TimeoutError(`Timeout fetching committed offsets of group ${groupId}: ${retry.message}`);
-      await sleep(Math.min(this.config['retry.backoff.ms'], Math.max(0, deadline - Date.now())));
+      await sleepWithin(this.config['retry.backoff.ms'], deadline);
     }
   }
 
@@ -835,44 +837,3 @@ function commonProtocol(assignors: readonly ConsumerPartitionAssignor[]): Rebala
   if (all.every((s) => s.has('EAGER'))) return 'EAGER';
   throw new KafkaClientError(`the assignors ${assignors.map((a) => a.name).join(', ')} support no common rebalance protocol`);
 }
-
-export function isRetriableError(e: unknown): boolean {
-  return e instanceof KafkaClientError && e.retriable;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-const TIMED_OUT = Symbol('timed out');
-
-/** Waits for a promise until a deadline; the promise keeps running if the deadline comes first. */
-async function raceDeadline<T>(promise: Promise<T>, deadline: number): Promise<{ value: T; error?: undefined } | { value?: undefined; error: Error } | typeof TIMED_OUT> {
-  let settled: { value: T; error?: undefined } | { value?: undefined; error: Error } | undefined;
-  const wrapped = promise.then(
-    (value) => (settled = { value }),
-    (error: Error) => (settled = { error }),
-  );
-  const ms = deadline - Date.now();
-  if (ms <= 0) {
-    // Give a promise that is already settled (or settles within this turn) its chance.
-    await new Promise((r) => setImmediate(r));
-    return settled ?? TIMED_OUT;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((r) => (timer = setTimeout(() => r(TIMED_OUT), ms)));
-  try {
-    return await Promise.race([wrapped, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function withDeadline<T>(promise: Promise<T>, deadline: number, what: string): Promise<T> {
-  const r = await raceDeadline(promise, deadline);
-  if (r === TIMED_OUT) throw new TimeoutError(`Timed out waiting for ${what}`);
-  if (r.error) throw r.error;
-  return r.value as T;
-}
-
-export { raceDeadline, TIMED_OUT, sleep, withDeadline };

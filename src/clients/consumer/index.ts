@@ -8,4 +8,5 @@ export * from './deserializers.js';
 export * from './errors.js';
 export type { ConsumerInterceptor } from './interceptors.js';
 export { IllegalStateError, type OffsetResetStrategy } from './subscription-state.js';
-export type { OffsetAndMetadata, OffsetAndTimestamp, TopicPartition, TopicPartitionOffset } from './types.js';
+export type { TopicPartition } from '../network/topic-partition.js';
+export type { OffsetAndMetadata, OffsetAndTimestamp, TopicPartitionOffset } from './types.js';
