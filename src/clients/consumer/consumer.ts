@@ -5,7 +5,7 @@ import { raceDeadline, TIMED_OUT, withTimeout } from '../network/timing.js';
 import { compareStrings, tpKey, type TopicPartition } from '../network/topic-partition.js';
 import { parseConsumerConfig, type ConsumerConfig, type ConsumerConfigInput } from './consumer-config.js';
 import { ConsumerRecords, type ConsumerRecord } from './consumer-records.js';
-import { ConsumerCoordinator, type ConsumerRebalanceListener } from './coordinator.js';
+import { ConsumerCoordinator, type ConsumerRebalanceListener } from './consumer-coordinator.js';
 import { toDeserializer, type Deserializer } from './deserializers.js';
 import { NoOffsetForPartitionError, WakeupError } from './errors.js';
 import { Fetcher } from './fetcher.js';

@@ -3,7 +3,7 @@ export * from './consumer.js';
 export { CONSUMER_CONFIG, type ConsumerConfig, type ConsumerConfigInput } from './consumer-config.js';
 export * from './consumer-protocol.js';
 export * from './consumer-records.js';
-export type { ConsumerRebalanceListener } from './coordinator.js';
+export type { ConsumerRebalanceListener } from './consumer-coordinator.js';
 export * from './deserializers.js';
 export * from './errors.js';
 export type { ConsumerInterceptor } from './interceptors.js';
