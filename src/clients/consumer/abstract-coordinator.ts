@@ -284,10 +284,8 @@ export abstract class AbstractCoordinator<C extends GroupContext = GroupContext>
         this.memberId = response.memberId;
         return null;
       case ErrorCode.UNKNOWN_MEMBER_ID:
-        this.resetGeneration(true);
-        return null;
       case ErrorCode.ILLEGAL_GENERATION:
-        this.resetGeneration(false);
+        this.resetGeneration(code === ErrorCode.UNKNOWN_MEMBER_ID);
         return null;
       case ErrorCode.REBALANCE_IN_PROGRESS:
         await sleep(config['retry.backoff.ms']);
@@ -328,10 +326,8 @@ export abstract class AbstractCoordinator<C extends GroupContext = GroupContext>
       case ErrorCode.REBALANCE_IN_PROGRESS: // the group moved on; join again
         return null;
       case ErrorCode.UNKNOWN_MEMBER_ID:
-        this.resetGeneration(true);
-        return null;
       case ErrorCode.ILLEGAL_GENERATION:
-        this.resetGeneration(false);
+        this.resetGeneration(response.errorCode === ErrorCode.UNKNOWN_MEMBER_ID);
         return null;
       default:
         throw kafkaErrorFor(response.errorCode, `SyncGroup of group ${this.groupId}`);
