@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIsoDuration, parseKafkaDateTime, TimeArgumentError } from '../../src/cli/kafka-time.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
 import { RawClient } from '../broker/raw-client.js';
+import { waitFor } from '../wait-for.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const TOPIC = 'orders';
@@ -29,16 +30,6 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
       resolve({ status, stdout, stderr });
     });
   });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 /** Java's `%-Ns`. */
