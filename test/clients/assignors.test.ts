@@ -14,7 +14,7 @@ import {
   type MemberAssignment,
 } from '../../src/clients/consumer/assignors/index.js';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type Subscription } from '../../src/clients/consumer/consumer-protocol.js';
-import type { TopicPartition } from '../../src/clients/consumer/types.js';
+import type { TopicPartition } from '../../src/clients/network/topic-partition.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ProtocolError } from '../../src/protocol/protocol-error.js';
 import { expectThrown } from '../errors.js';

@@ -1,7 +1,7 @@
 import { ProtocolError } from '../../protocol/protocol-error.js';
 import { ProtocolReader } from '../../protocol/reader.js';
 import { ProtocolWriter } from '../../protocol/writer.js';
-import { groupByTopic, type TopicPartition } from './types.js';
+import { groupByTopic, type TopicPartition } from '../network/topic-partition.js';
 
 /**
  * The consumer protocol: what a consumer puts in JoinGroup's member metadata

@@ -2,13 +2,14 @@ import type { MessageData } from '../../protocol/schema/message-types.js';
 import { Api } from '../network/apis.js';
 import { isRetriableCode, kafkaErrorFor, KafkaApiError, TimeoutError } from '../network/errors.js';
 import type { NetworkClient } from '../network/network-client.js';
+import { sleepWithin } from '../network/timing.js';
+import { tpKey, type TopicPartition } from '../network/topic-partition.js';
 import { CompletedFetch } from './completed-fetch.js';
 import type { ConsumerConfig } from './consumer-config.js';
 import { ConsumerRecords, type ConsumerRecord } from './consumer-records.js';
 import type { Deserializer } from './deserializers.js';
 import { OffsetOutOfRangeConsumerError } from './errors.js';
 import type { PartitionState, SubscriptionState } from './subscription-state.js';
-import { tpKey, type TopicPartition } from './types.js';
 
 /** Fetch v13+ names topics by id; v12 is the newest that names them, which is all this client needs. */
 const FETCH_MAX_VERSION = 12;
@@ -374,7 +375,7 @@ export class Fetcher {
       }
       if (retry instanceof KafkaApiError && !retry.retriable) throw retry;
       metadata.requestUpdate();
-      await new Promise((r) => setTimeout(r, Math.min(config['retry.backoff.ms'], Math.max(0, deadline - Date.now()))));
+      await sleepWithin(config['retry.backoff.ms'], deadline);
       await metadata.update().catch(() => undefined);
     }
   }

@@ -1,4 +1,4 @@
-import { compareTopicPartitions, tpKey, type TopicPartition } from './types.js';
+import { compareTopicPartitions, tpKey, type TopicPartition } from '../network/topic-partition.js';
 
 export type OffsetResetStrategy = 'earliest' | 'latest' | 'none';
 

@@ -7,6 +7,7 @@ import { Api, pickVersion, type AnyApiDef, type ApiDef, type BrokerApiVersions, 
 import { kafkaErrorFor, NetworkError, UnsupportedVersionError } from './errors.js';
 import { FrameReader } from '../../protocol/frame-reader.js';
 import { InFlightRequests, type InFlightRequest } from './in-flight-requests.js';
+import { sleep } from './timing.js';
 
 export const CLIENT_SOFTWARE_NAME = 'samsa';
 export const CLIENT_SOFTWARE_VERSION = '0.1.0';
@@ -150,7 +151,7 @@ export class BrokerConnection {
 
   private async open(): Promise<void> {
     this.state = 'connecting';
-    if (this.options.connectDelayMs) await new Promise((r) => setTimeout(r, this.options.connectDelayMs));
+    if (this.options.connectDelayMs) await sleep(this.options.connectDelayMs);
     if (this.isClosed()) throw new NetworkError(`connection to node ${this.nodeId} (${this.address}) was closed while connecting`);
     const streamOptions: Record<string, number> = {};
     if (this.options.sendBufferBytes > 0) streamOptions.writableHighWaterMark = this.options.sendBufferBytes;

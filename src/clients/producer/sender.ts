@@ -3,6 +3,7 @@ import type { Item, MessageData } from '../../protocol/schema/message-types.js';
 import { Api } from '../network/apis.js';
 import { KafkaApiError, KafkaClientError, kafkaErrorFor, NetworkError, TimeoutError } from '../network/errors.js';
 import type { NetworkClient } from '../network/network-client.js';
+import { tpKey } from '../network/topic-partition.js';
 import type { ProducerBatch } from './producer-batch.js';
 import type { RecordAccumulator } from './record-accumulator.js';
 
@@ -141,11 +142,11 @@ export class Sender {
     }
     const results = new Map<string, Item<Item<typeof response.responses>['partitionResponses']>>();
     for (const topic of response.responses) {
-      for (const p of topic.partitionResponses) results.set(`${topic.name}\u0000${p.index}`, p);
+      for (const p of topic.partitionResponses) results.set(tpKey(topic.name, p.index), p);
     }
     const now = Date.now();
     for (const batch of batches) {
-      const p = results.get(`${batch.topic}\u0000${batch.partition}`);
+      const p = results.get(tpKey(batch.topic, batch.partition));
       if (p === undefined) this.onBatchError(batch, new KafkaClientError(`the Produce response has no result for ${batch}`), now);
       else if (p.errorCode === 0) this.accumulator.complete(batch, p.baseOffset, p.logAppendTimeMs, null);
       else this.onBatchError(batch, kafkaErrorFor(p.errorCode, p.errorMessage ?? p.recordErrors[0]?.batchIndexErrorMessage ?? `producing to ${batch}`), now);
