@@ -7,7 +7,7 @@ import { Admin } from '../clients/admin/admin.js';
 import type { CommittedOffset, GroupDescription, MemberDescription } from '../clients/admin/types.js';
 import type { BrokerNode } from '../clients/network/cluster.js';
 import { GroupIdNotFoundError, kafkaErrorName } from '../clients/network/errors.js';
-import { compareTopicPartitions, type TopicPartition } from '../clients/network/topic-partition.js';
+import { compareTopicPartitions, type TopicPartition } from '../protocol/topic-partition.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { checkArgs, HelpRequested, parseArgs, usage, UsageError, type ParsedOptions } from './consumer-groups-options.js';
 import { answeredCode, brokerErrorCode, describeErrorCode, errorMessage } from './kafka-errors.js';

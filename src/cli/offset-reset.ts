@@ -4,7 +4,7 @@
 import type { Admin } from '../clients/admin/admin.js';
 import type { CommittedOffset, OffsetSpec, TopicDescription } from '../clients/admin/types.js';
 import { KafkaClientError } from '../clients/network/errors.js';
-import { partitionName, type TopicPartition } from '../clients/network/topic-partition.js';
+import { partitionName, type TopicPartition } from '../protocol/topic-partition.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { UsageError } from './consumer-groups-options.js';
 import { answeredValue, errorMessage } from './kafka-errors.js';

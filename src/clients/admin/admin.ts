@@ -3,14 +3,14 @@
 // its calls on one class; how a call runs (per-item retries, the deadline,
 // results) lives in admin-call.ts.
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { CONSUMER_PROTOCOL_TYPE, decodeAssignment } from '../consumer/consumer-protocol.js';
+import { CONSUMER_PROTOCOL_TYPE, decodeAssignment } from '../../protocol/consumer-protocol.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import type { MessageSchema } from '../../protocol/schema/schema.js';
 import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerNode } from '../network/cluster.js';
 import { KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError } from '../network/errors.js';
 import { NetworkClient } from '../network/network-client.js';
-import { partitionName, tpKey } from '../network/topic-partition.js';
+import { partitionName, tpKey } from '../../protocol/topic-partition.js';
 import { allOf, final, itemResults, settleItems, type Outcome } from './admin-call.js';
 import { parseAdminConfig, type AdminConfig, type AdminConfigInput } from './admin-config.js';
 import type * as T from './types.js';

@@ -1,8 +1,9 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { Api } from '../network/apis.js';
 import { ClientClosedError, KafkaClientError, kafkaErrorFor, TimeoutError } from '../network/errors.js';
 import { NetworkClient } from '../network/network-client.js';
 import { raceDeadline, TIMED_OUT, withTimeout } from '../network/timing.js';
-import { compareStrings, tpKey, type TopicPartition } from '../network/topic-partition.js';
+import { compareStrings, tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
 import { parseConsumerConfig, type ConsumerConfig, type ConsumerConfigInput } from './consumer-config.js';
 import { ConsumerRecords, type ConsumerRecord } from './consumer-records.js';
 import { ConsumerCoordinator, type ConsumerRebalanceListener } from './consumer-coordinator.js';
@@ -355,7 +356,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.patternMetadataVersion = this.client.metadata.updateVersion;
     const matching = new Set<string>();
     for (const t of cluster.topics.values()) {
-      if (t.errorCode !== 0) continue;
+      if (t.errorCode !== ErrorCode.NONE) continue;
       if (this.config['exclude.internal.topics'] && t.isInternal) continue;
       if (subs.matches(t.name)) matching.add(t.name);
     }
@@ -531,7 +532,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     );
     const out = new Map<string, number>();
     for (const t of response.topics) {
-      if (t.errorCode !== 0) throw kafkaErrorFor(t.errorCode, `listing topic ${t.name}`);
+      if (t.errorCode !== ErrorCode.NONE) throw kafkaErrorFor(t.errorCode, `listing topic ${t.name}`);
       // Names are null only for topics asked for by id, which this request does not do.
       if (t.name === null || (this.config['exclude.internal.topics'] && t.isInternal)) continue;
       out.set(t.name, t.partitions.length);

@@ -1,4 +1,4 @@
-import type { TopicPartition } from '../network/topic-partition.js';
+import type { TopicPartition } from '../../protocol/topic-partition.js';
 
 /** A committed offset with its optional metadata string (Kafka's OffsetAndMetadata). */
 export interface OffsetAndMetadata {
