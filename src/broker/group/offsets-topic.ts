@@ -98,12 +98,17 @@ export class OffsetsTopic {
     if (code !== ErrorCode.NONE) throw new KafkaError(code, `${OFFSETS_TOPIC}-${index}: ${errorName(code)} while waiting for the in-sync replicas`);
   }
 
-  /** Every record of one partition up to its high watermark, in offset order (control batches skipped). */
+  /**
+   * Every record of one partition up to its log end, in offset order (control batches skipped).
+   * To the log end, not the high watermark, as Kafka loads: a new leader's high watermark can lag
+   * what the old one acknowledged (it learns the high watermark a fetch later), and everything
+   * in a new leader's log stays there (the followers truncate to it), commits acknowledged included.
+   */
   async *read(index: number): AsyncGenerator<LogRecord> {
     const partition = this.partition(index);
     if (!partition) return;
     let offset = partition.logStartOffset;
-    const end = partition.highWatermark;
+    const end = partition.logEndOffset;
     while (offset < end) {
       const { bytes } = await partition.read(offset, this.settings.loadBufferSize, end);
       if (bytes.length === 0) break;
