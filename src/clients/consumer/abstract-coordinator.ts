@@ -4,7 +4,7 @@ import type { MessageSchema } from '../../protocol/schema/schema.js';
 import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerConnection } from '../network/broker-connection.js';
 import { openCoordinatorConnection } from '../network/coordinator-connection.js';
-import { isRetriable, kafkaErrorFor, KafkaClientError, NetworkError } from '../network/errors.js';
+import { isRetriable, kafkaErrorFor, KafkaClientError, NetworkError, TimeoutError } from '../network/errors.js';
 import type { NetworkClient } from '../network/network-client.js';
 import { raceDeadline, sleep, sleepWithin, TIMED_OUT, withDeadline } from '../network/timing.js';
 
@@ -132,7 +132,10 @@ export abstract class AbstractCoordinator<C extends GroupContext = GroupContext>
       try {
         return await withDeadline(this.finding, deadline, 'the group coordinator');
       } catch (e) {
-        if (!isRetriable(e) || Date.now() >= deadline) throw e;
+        if (!isRetriable(e)) throw e;
+        // Java's ensureCoordinatorReady: a retriable failure is retried until the deadline, which then
+        // is a timeout (poll() returns empty and tries again), never the coordinator's error itself.
+        if (Date.now() >= deadline) throw e instanceof TimeoutError ? e : new TimeoutError(`Timed out finding the coordinator of group ${this.groupId}: ${(e as Error).message}`);
         this.ctx.log('debug', `FindCoordinator for group ${this.groupId} failed: ${(e as Error).message}`);
         await sleepWithin(this.config['retry.backoff.ms'], deadline);
       }
