@@ -256,7 +256,12 @@ describe('Producer: errors, limits and close', () => {
   it('refuses bad configuration', () => {
     expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, acks: '2' as any }), ClientConfigError, {}, /expected one of all, -1, 0, 1/);
     expect(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'compression.type': 'brotli' as any })).toThrow(ClientConfigError);
-    expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotence': true } as any), ClientConfigError, {}, /unknown producer configuration 'enable.idempotence'/);
+    // Idempotence asked for explicitly refuses what would break it; left at its default it gives way.
+    expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotence': true, acks: 1 }), ClientConfigError, {}, /Must set acks to all in order to use the idempotent producer/);
+    expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotence': 'true', retries: 0 }), ClientConfigError, {}, /Must set retries to non-zero when using the idempotent producer/);
+    expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotence': true, 'max.in.flight.requests.per.connection': 6 }), ClientConfigError, {}, /Must set max.in.flight.requests.per.connection to at most 5/);
+    expect(closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, acks: 1 })).config['enable.idempotence']).toBe(false);
+    expect(closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap })).config['enable.idempotence']).toBe(true);
     expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'delivery.timeout.ms': 1000 }), ClientConfigError, {}, /delivery.timeout.ms should be equal to or larger than linger.ms \+ request.timeout.ms/);
   });
 
@@ -336,7 +341,7 @@ describe('Producer: errors, limits and close', () => {
     await own.stop();
   });
 
-  it('connections dropped under requests in flight: the batches are retried and every callback still runs in send order', async () => {
+  it('connections dropped under requests in flight: the batches are retried, written once (idempotence), and every callback still runs in send order', async () => {
     // The broker advertises a proxy, so every connection of the producer goes through it and can be cut.
     const proxyPort = await freePort();
     const own = await ownBroker({ listeners: 'PLAINTEXT://127.0.0.1:0', 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxyPort}` });
@@ -378,17 +383,21 @@ describe('Producer: errors, limits and close', () => {
         drops++;
       }
     }
-    await Promise.all(futures);
+    const acked = await Promise.all(futures);
     await producer.close();
     expect(drops).toBe(10);
     expect(accepted).toBeGreaterThanOrEqual(10); // the producer reconnected after the drops
     for (const p of [0, 1]) {
       const sent = Array.from({ length: 1500 }, (_, k) => k * 2 + p);
       expect(order[p]).toEqual(sent);
-      // At least once: a batch the broker appended before its connection dropped is appended again by the retry.
-      const { records } = await stored(topic, p, own);
-      const firstSeen = [...new Set(records.map((r) => r.value!.toString()))];
-      expect(firstSeen).toEqual(sent.map((i) => `v${i}`));
+      // Exactly once: a batch the broker appended before its connection dropped is recognised by its
+      // producer id and sequence when retried, and answered with the offsets it got the first time.
+      const { batches, records } = await stored(topic, p, own);
+      expect(records.map((r) => r.value!.toString())).toEqual(sent.map((i) => `v${i}`));
+      expect(sent.map((i) => acked[i]!.offset)).toEqual(sent.map((_, k) => k));
+      expect(new Set(batches.map((batch) => batch.producerId)).size).toBe(1);
+      expect(batches[0]!.producerId).toBeGreaterThanOrEqual(0);
+      expect(batches.map((batch) => batch.baseSequence)).toEqual(batches.map((batch) => batch.baseOffset));
     }
     proxy.close();
     await own.stop();

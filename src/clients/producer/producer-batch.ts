@@ -27,6 +27,10 @@ export class ProducerBatch {
   error: Error | null = null;
   /** The room in the creation order this batch owns (halved by each split). */
   sequenceSpan = 1;
+  /** An idempotent producer's id, epoch and the batch's first sequence number (-1: none). */
+  producerId = -1;
+  producerEpoch = -1;
+  baseSequence = -1;
   private encoded: Buffer | null = null;
 
   constructor(
@@ -63,8 +67,16 @@ export class ProducerBatch {
 
   /** The batch's bytes, built on first use. */
   build(compression: CompressionType, now: number): Buffer {
-    this.encoded ??= buildRecordBatch(this.records, { compression, now });
+    this.encoded ??= buildRecordBatch(this.records, { compression, now, producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence: this.baseSequence });
     return this.encoded;
+  }
+
+  /** Numbers the batch for an idempotent producer; bytes built before are built again. */
+  setProducerState(producerId: number, producerEpoch: number, baseSequence: number): void {
+    this.producerId = producerId;
+    this.producerEpoch = producerEpoch;
+    this.baseSequence = baseSequence;
+    this.encoded = null;
   }
 
   /**

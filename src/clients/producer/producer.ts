@@ -7,6 +7,7 @@ import { NetworkClient } from '../network/network-client.js';
 import { sleep } from '../network/timing.js';
 import { ProducerInterceptors } from './interceptors.js';
 import { MemoryPool } from './memory-pool.js';
+import { IdempotenceManager } from './idempotence.js';
 import { resolvePartitioner, type Partitioner } from './partitioner.js';
 import { parseProducerConfig, type ProducerConfig, type ProducerConfigInput } from './producer-config.js';
 import { toHeaderList, type ProducerRecord, type RecordMetadata, type SendCallback } from './producer-record.js';
@@ -29,7 +30,8 @@ let producerCount = 0;
  * the interceptors, waits for the topic's metadata, serializes, partitions and
  * appends to the RecordAccumulator; the Sender drains ready batches to the
  * partition leaders; each record's callback and promise complete in send
- * order per partition.
+ * order per partition. Idempotent by default (enable.idempotence, as Java's):
+ * a batch retried after a lost response or a leader change is written once.
  *
  * send() returns at once. It resolves (when awaited) to the record's
  * metadata; a callback, if given, runs first. When the topic's metadata is
@@ -71,6 +73,7 @@ export class Producer<K = any, V = any> {
         retryBackoffMaxMs: c['retry.backoff.max.ms'],
         deliveryTimeoutMs: c['delivery.timeout.ms'],
         maxInFlight: c['max.in.flight.requests.per.connection'],
+        idempotent: c['enable.idempotence'],
       },
       this.memory,
       this.interceptors,
@@ -82,7 +85,7 @@ export class Producer<K = any, V = any> {
       maxRequestSize: c['max.request.size'],
       deliveryTimeoutMs: c['delivery.timeout.ms'],
       compression: codecFor(c['compression.type']).type,
-    });
+    }, c['enable.idempotence'] ? new IdempotenceManager(this.client, c['retry.backoff.ms']) : null);
     this.maxBlockMs = c['max.block.ms'];
     this.maxRequestSize = c['max.request.size'];
     this.bufferMemory = c['buffer.memory'];

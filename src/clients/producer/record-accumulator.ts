@@ -26,6 +26,8 @@ export interface PartitionQueue {
   readonly incomplete: ProducerBatch[];
   /** Batches of this partition in requests without a response yet. */
   inFlight: number;
+  /** The node those requests went to. */
+  inFlightNode: number;
 }
 
 export interface AccumulatorConfig {
@@ -36,6 +38,8 @@ export interface AccumulatorConfig {
   readonly deliveryTimeoutMs: number;
   /** With max.in.flight = 1 a partition never has two batches in flight (ordering guaranteed even across retries). */
   readonly maxInFlight: number;
+  /** enable.idempotence: a partition's batches never go to a new leader while some are in flight to the old one. */
+  readonly idempotent?: boolean;
 }
 
 export interface ReadyCheck {
@@ -77,7 +81,7 @@ export class RecordAccumulator {
     if (!list) this.topics.set(topic, (list = []));
     let q = list[partition];
     if (!q) {
-      q = { topic, partition, deque: [], incomplete: [], inFlight: 0 };
+      q = { topic, partition, deque: [], incomplete: [], inFlight: 0, inFlightNode: -1 };
       list[partition] = q;
       this.queues.push(q);
     }
@@ -126,9 +130,14 @@ export class RecordAccumulator {
     return Math.min(this.config.retryBackoffMs * 2 ** (batch.attempts - 1), Math.max(this.config.retryBackoffMs, this.config.retryBackoffMaxMs));
   }
 
-  /** A partition whose batches must go one at a time: max.in.flight 1, or a retry at its head (keeps order across retries). */
-  private isMuted(q: PartitionQueue, head: ProducerBatch): boolean {
-    return q.inFlight > 0 && (this.config.maxInFlight === 1 || head.attempts > 0);
+  /**
+   * A partition whose batches must wait for those in flight: max.in.flight 1, or a retry at its head
+   * (keeps order across retries), or — idempotent — a new leader while batches are in flight to the
+   * old one (the new leader would take a later sequence first, and refuse the earlier ones after it).
+   */
+  private isMuted(q: PartitionQueue, head: ProducerBatch, leader?: number): boolean {
+    if (q.inFlight === 0) return false;
+    return this.config.maxInFlight === 1 || head.attempts > 0 || (this.config.idempotent === true && leader !== undefined && leader !== q.inFlightNode);
   }
 
   /** The nodes that lead a partition with a sendable batch (Kafka's ready()). */
@@ -146,7 +155,7 @@ export class RecordAccumulator {
         unknownLeaderTopics.add(q.topic);
         continue;
       }
-      if (readyNodes.has(leader) || this.isMuted(q, batch)) continue;
+      if (readyNodes.has(leader) || this.isMuted(q, batch, leader)) continue;
       const waited = now - batch.lastAttemptMs;
       const backoff = this.backoffMs(batch);
       const timeToWait = batch.attempts > 0 ? backoff : this.config.lingerMs;
@@ -183,12 +192,13 @@ export class RecordAccumulator {
       for (; i < list.length; i++) {
         const q = list[(start + i) % list.length]!;
         const batch = q.deque[0]!;
-        if (this.isMuted(q, batch)) continue;
+        if (this.isMuted(q, batch, node)) continue;
         if (batch.attempts > 0 && now - batch.lastAttemptMs < this.backoffMs(batch)) continue;
         if (ready.length > 0 && size + batch.sizeInBytes > maxRequestSize) break;
         q.deque.shift();
         batch.closed = true;
         q.inFlight++;
+        q.inFlightNode = node;
         ready.push(batch);
         size += batch.sizeInBytes;
       }

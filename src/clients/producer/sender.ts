@@ -5,6 +5,7 @@ import { Api } from '../network/apis.js';
 import { KafkaApiError, KafkaClientError, kafkaErrorFor, NetworkError, TimeoutError } from '../network/errors.js';
 import type { NetworkClient } from '../network/network-client.js';
 import { tpKey } from '../../protocol/topic-partition.js';
+import { SequenceVerdict, type IdempotenceManager } from './idempotence.js';
 import type { ProducerBatch } from './producer-batch.js';
 import type { RecordAccumulator } from './record-accumulator.js';
 
@@ -37,6 +38,8 @@ export class Sender {
     private readonly client: NetworkClient,
     private readonly accumulator: RecordAccumulator,
     private readonly config: SenderConfig,
+    /** enable.idempotence: producer id and sequence numbers; null for a producer without. */
+    private readonly idempotence: IdempotenceManager | null = null,
   ) {
     this.unsubscribe = [client.onStateChange(() => this.wakeup()), client.metadata.onUpdate(() => this.wakeup())];
   }
@@ -86,8 +89,16 @@ export class Sender {
       metadata.maybeUpdate();
       delay = Math.min(delay, Math.max(1, metadata.timeToNextUpdate(now)));
     }
+    // An idempotent producer sends nothing before it has a producer id.
+    const idempotence = this.idempotence;
+    if (idempotence !== null && !idempotence.hasProducerId) {
+      readyNodes.clear();
+      delay = Math.min(delay, idempotence.ensureProducerId(() => this.wakeup(), now));
+    }
     const drained = this.accumulator.drain(cluster, readyNodes, this.config.maxRequestSize, now);
+    if (idempotence !== null) for (const batches of drained.values()) for (const batch of batches) idempotence.assign(batch);
     for (const batch of this.accumulator.expiredBatches(now)) {
+      idempotence?.abandoned(batch, 'expired');
       this.accumulator.complete(batch, -1, -1, expiredError(batch, now), false);
     }
     for (const [node, batches] of drained) this.sendProduceRequest(node, batches, now);
@@ -147,9 +158,24 @@ export class Sender {
     const now = Date.now();
     for (const batch of batches) {
       const p = results.get(tpKey(batch.topic, batch.partition));
-      if (p === undefined) this.onBatchError(batch, new KafkaClientError(`the Produce response has no result for ${batch}`), now);
-      else if (p.errorCode === ErrorCode.NONE) this.accumulator.complete(batch, p.baseOffset, p.logAppendTimeMs, null);
-      else this.onBatchError(batch, kafkaErrorFor(p.errorCode, p.errorMessage ?? p.recordErrors[0]?.batchIndexErrorMessage ?? `producing to ${batch}`), now);
+      if (p === undefined) {
+        this.onBatchError(batch, new KafkaClientError(`the Produce response has no result for ${batch}`), now);
+        continue;
+      }
+      const verdict = p.errorCode === ErrorCode.NONE || this.idempotence === null ? SequenceVerdict.Usual : this.idempotence.verdict(batch, p.errorCode);
+      const error = () => kafkaErrorFor(p.errorCode, p.errorMessage ?? p.recordErrors[0]?.batchIndexErrorMessage ?? `producing to ${batch}`);
+      if (p.errorCode === ErrorCode.NONE || verdict === SequenceVerdict.Duplicate) {
+        this.idempotence?.acknowledged(batch);
+        this.accumulator.complete(batch, p.baseOffset, p.logAppendTimeMs, null);
+      } else if (verdict === SequenceVerdict.Retry && now - batch.createdMs < this.config.deliveryTimeoutMs) {
+        this.accumulator.reenqueue(batch, now);
+      } else if (verdict === SequenceVerdict.Retry) {
+        this.failBatch(batch, expiredError(batch, now, error()));
+      } else if (verdict === SequenceVerdict.Fail) {
+        this.failBatch(batch, error());
+      } else {
+        this.onBatchError(batch, error(), now);
+      }
     }
     this.wakeup();
   }
@@ -158,7 +184,8 @@ export class Sender {
   private onBatchError(batch: ProducerBatch, error: Error, now: number): void {
     if (batch.finished) return;
     if (error instanceof KafkaApiError && error.errorCode === ErrorCode.MESSAGE_TOO_LARGE && batch.recordCount > 1) {
-      // Several records together are too large: try them in halves (Kafka's splitAndReenqueue).
+      // Several records together are too large: try them in halves (Kafka's splitAndReenqueue), numbered anew.
+      this.idempotence?.abandoned(batch, 'split');
       this.accumulator.splitAndReenqueue(batch, now);
       return;
     }
@@ -169,7 +196,12 @@ export class Sender {
       this.accumulator.reenqueue(batch, now);
       return;
     }
-    this.accumulator.complete(batch, -1, -1, retriable && expired ? expiredError(batch, now, error) : error);
+    this.failBatch(batch, retriable && expired ? expiredError(batch, now, error) : error);
+  }
+
+  private failBatch(batch: ProducerBatch, error: Error): void {
+    this.idempotence?.abandoned(batch, error.message);
+    this.accumulator.complete(batch, -1, -1, error);
   }
 
   close(): void {
