@@ -122,21 +122,23 @@ export abstract class AbstractCoordinator<C extends GroupContext = GroupContext>
   async ensureCoordinatorReady(deadline: number): Promise<BrokerConnection> {
     for (;;) {
       this.checkClosed();
-      const known = this.coordinator;
-      if (known && known.connection.state !== 'closed') {
-        await withDeadline(known.connection.connect(), deadline, 'the group coordinator connection');
-        return known.connection;
-      }
-      if (known) this.coordinator = null;
-      this.finding ??= this.findCoordinator().finally(() => (this.finding = null));
       try {
+        const known = this.coordinator;
+        if (known && known.connection.state !== 'closed') {
+          await withDeadline(known.connection.connect(), deadline, 'the group coordinator connection');
+          return known.connection;
+        }
+        if (known) this.coordinator = null;
+        this.finding ??= this.findCoordinator().finally(() => (this.finding = null));
         return await withDeadline(this.finding, deadline, 'the group coordinator');
       } catch (e) {
         if (!isRetriable(e)) throw e;
+        // A coordinator that cannot be reached (it died) is looked up again.
+        if (e instanceof NetworkError) this.markCoordinatorUnknown(e.message);
         // Java's ensureCoordinatorReady: a retriable failure is retried until the deadline, which then
         // is a timeout (poll() returns empty and tries again), never the coordinator's error itself.
         if (Date.now() >= deadline) throw e instanceof TimeoutError ? e : new TimeoutError(`Timed out finding the coordinator of group ${this.groupId}: ${(e as Error).message}`);
-        this.ctx.log('debug', `FindCoordinator for group ${this.groupId} failed: ${(e as Error).message}`);
+        this.ctx.log('debug', `the coordinator of group ${this.groupId} is not available: ${(e as Error).message}`);
         await sleepWithin(this.config['retry.backoff.ms'], deadline);
       }
     }
