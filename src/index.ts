@@ -13,6 +13,7 @@ export {
   RebalanceInProgressCommitError,
   NoOffsetForPartitionError,
   OffsetOutOfRangeConsumerError,
+  LogTruncationError,
   RecordDeserializationError,
   WakeupError,
   IllegalStateError,
@@ -43,6 +44,7 @@ export type {
   Subscription as ConsumerSubscription,
   Assignment as ConsumerAssignment,
   TopicPartitionOffset,
+  DivergentOffset,
 } from './clients/consumer/index.js';
 export { Producer, DefaultPartitioner, RoundRobinPartitioner, UniformStickyPartitioner, StickyPartitionCache, StringSerializer, BytesSerializer, JsonSerializer, murmur2, toPositive, partitionForKey, PRODUCER_CONFIG } from './clients/producer/index.js';
 export type { ProducerRecord, RecordMetadata, SendCallback, RecordHeaders, ProducerConfig, ProducerConfigInput, ProducerInterceptor, Partitioner, PartitionerClass, Serializer, SerializerFunction, SerializerSetting, Serialized } from './clients/producer/index.js';

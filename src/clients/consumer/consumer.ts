@@ -10,6 +10,7 @@ import { ConsumerCoordinator, type ConsumerRebalanceListener } from './consumer-
 import { toDeserializer, type Deserializer } from './deserializers.js';
 import { NoOffsetForPartitionError, WakeupError } from './errors.js';
 import { Fetcher } from './fetcher.js';
+import { PositionValidator } from './position-validator.js';
 import type { ConsumerInterceptor } from './interceptors.js';
 import { IllegalStateError, SubscriptionState } from './subscription-state.js';
 import type { TopicPartitionOffset } from './types.js';
@@ -70,6 +71,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   private readonly subscriptions: SubscriptionState;
   private readonly coordinator: ConsumerCoordinator | null;
   private readonly fetcher: Fetcher;
+  private readonly validator: PositionValidator;
   private readonly keyDeserializer: Deserializer<K>;
   private readonly valueDeserializer: Deserializer<V>;
   private readonly interceptors: readonly ConsumerInterceptor<K, V>[];
@@ -114,7 +116,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         log,
       });
     }
-    this.fetcher = new Fetcher({ config: this.config, client: this.client, subscriptions: this.subscriptions, wake, log });
+    const fetcherContext = { config: this.config, client: this.client, subscriptions: this.subscriptions, wake, log };
+    this.fetcher = new Fetcher(fetcherContext);
+    this.validator = new PositionValidator(fetcherContext);
     this.removeMetadataListener = this.client.metadata.onUpdate(() => {
       this.onMetadataUpdate();
       this.signal();
@@ -237,6 +241,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       }
       if (this.coordinator) await this.coordinator.poll(deadline);
       await this.updateFetchPositions(deadline);
+      this.validator.throwIfFailed();
       const records = this.fetcher.collect(this.config['max.poll.records'], this.keyDeserializer, this.valueDeserializer);
       // Send the next fetches before the application works on these (pipelining).
       this.fetcher.sendFetches();
@@ -293,6 +298,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
 
   /** Positions for partitions that have none: committed offsets, else auto.offset.reset (in the background, bounded by the poll). */
   private async updateFetchPositions(deadline: number): Promise<void> {
+    // Positions under a leader that changed, or that came with an epoch, are checked first (KIP-320).
+    this.validator.validatePositionsIfNeeded();
     const subs = this.subscriptions;
     if (subs.partitionsNeedingPosition().length === 0 && subs.partitionsNeedingReset().length === 0) return;
     this.positionsTask ??= this.resolvePositions(Math.max(deadline, Date.now() + this.config['default.api.timeout.ms'])).finally(() => {
@@ -313,7 +320,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       for (const s of missing) {
         if (epochs.get(s) !== s.epoch || s.position !== null) continue; // sought meanwhile
         const c = committed.get(tpKey(s.topic, s.partition));
-        if (c) s.seek(c.offset, c.leaderEpoch);
+        if (c) s.seekUnvalidated(c.offset, c.leaderEpoch);
         else if (subs.defaultResetStrategy === 'none') noOffset.push(s);
         else s.requestReset(subs.defaultResetStrategy);
       }
@@ -420,12 +427,16 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     });
   }
 
-  /** Moves the position of an assigned partition: the next poll returns records from `offset` on. */
+  /**
+   * Moves the position of an assigned partition: the next poll returns records from `offset` on.
+   * With the leader epoch of the record before it (a committed offset's), the position is first
+   * checked against the leader's log, which may have been truncated below it (KIP-320).
+   */
   seek(partition: TopicPartition, offset: number | { offset: number; leaderEpoch?: number }): void {
     this.checkOpen();
     const o = typeof offset === 'number' ? { offset } : offset;
     if (!Number.isSafeInteger(o.offset) || o.offset < 0) throw new RangeError(`seek offset must not be a negative number, got ${o.offset}`);
-    this.subscriptions.assignedState(partition).seek(o.offset, o.leaderEpoch);
+    this.subscriptions.assignedState(partition).seekUnvalidated(o.offset, o.leaderEpoch);
   }
 
   /** The next poll starts at each partition's first offset (all assigned partitions by default); evaluated lazily. */
@@ -563,6 +574,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const deadline = Date.now() + timeoutMs;
     try {
       this.fetcher.close();
+      this.validator.close();
       if (this.polling) await raceDeadline(this.polling, deadline);
       if (this.positionsTask) await raceDeadline(this.positionsTask, Math.min(deadline, Date.now() + 1000));
       if (this.coordinator) await this.coordinator.close(deadline);

@@ -55,3 +55,30 @@ export class RecordDeserializationError extends KafkaClientError {
 
 /** A listener or interceptor failed; its error is the cause. */
 export class ListenerError extends KafkaClientError {}
+
+/** Where a partition's log diverged from the consumer's position: the first offset known to differ, with its leader epoch. */
+export interface DivergentOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** undefined when the leader could not say (it knows no epoch as old as the position's). */
+  readonly offset: number | undefined;
+  readonly leaderEpoch: number | undefined;
+}
+
+/**
+ * The log was truncated below the consumer's position after a leader change (an unclean
+ * leader election), found by validating the position with OffsetForLeaderEpoch (KIP-320), and
+ * auto.offset.reset is none (Java's LogTruncationException): seek to the divergent offset, or
+ * elsewhere, to go on.
+ */
+export class LogTruncationError extends OffsetOutOfRangeConsumerError {
+  constructor(
+    offsets: ReadonlyArray<{ topic: string; partition: number; offset: number }>,
+    readonly divergentOffsets: readonly DivergentOffset[],
+  ) {
+    super(offsets);
+    this.message = `Truncation detected for partitions ${divergentOffsets.map((d) => `${d.topic}-${d.partition}`).join(', ')}: ${divergentOffsets
+      .map((d, i) => `position ${offsets[i]?.offset}, ${d.offset === undefined ? 'divergence unknown' : `log diverges at ${d.offset} (leader epoch ${d.leaderEpoch})`}`)
+      .join('; ')}`;
+  }
+}

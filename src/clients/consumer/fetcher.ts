@@ -20,8 +20,14 @@ const LATEST_TIMESTAMP = -1;
 /** Responses buffered per partition before it is fetched no further (the one being read and one ahead). */
 const MAX_BUFFERED_FETCHES = 2;
 
-/** Codes that mean the leader moved or the topic is not (yet) known: refresh metadata and fetch again. */
-const STALE_METADATA = new Set([3, 5, 6, 56, 74, 75, 100, 103]);
+/**
+ * Codes that mean the leader moved or the topic is not (yet) known: refresh metadata and fetch
+ * again (Java's Fetcher). FENCED_LEADER_EPOCH: the broker knows a newer leader epoch than ours.
+ */
+const STALE_METADATA = new Set<number>([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.REPLICA_NOT_AVAILABLE,
+  ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.FENCED_LEADER_EPOCH, ErrorCode.OFFSET_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_ID, ErrorCode.INCONSISTENT_TOPIC_ID,
+]);
 
 export interface FetcherContext {
   readonly config: ConsumerConfig;
@@ -142,7 +148,8 @@ export class Fetcher {
           topic,
           partitions: list.map((e) => ({
             partition: e.state.partition,
-            currentLeaderEpoch: -1,
+            // KIP-320: a broker that knows a newer epoch answers FENCED_LEADER_EPOCH, one behind us UNKNOWN_LEADER_EPOCH.
+            currentLeaderEpoch: e.state.currentLeaderEpoch ?? -1,
             fetchOffset: e.offset,
             lastFetchedEpoch: -1,
             logStartOffset: -1,
@@ -213,6 +220,9 @@ export class Fetcher {
           }
         } else if (STALE_METADATA.has(code)) {
           client.metadata.requestUpdate();
+        } else if (code === ErrorCode.UNKNOWN_LEADER_EPOCH) {
+          // Our metadata is ahead of the broker's: it will catch up; fetch again after the backoff.
+          this.ctx.log('debug', `fetch of ${key}: the broker does not know leader epoch ${state.currentLeaderEpoch} yet`);
         } else if (code === ErrorCode.TOPIC_AUTHORIZATION_FAILED) {
           this.pendingError ??= kafkaErrorFor(code, `not authorized to read topic ${state.topic}`);
         } else {
@@ -284,7 +294,7 @@ export class Fetcher {
       const r = found.get(tpKey(q.state.topic, q.state.partition));
       // A seek since the request was sent wins.
       if (!r || q.state.epoch !== q.epoch || q.state.pendingReset === null) continue;
-      q.state.seek(r.offset, r.leaderEpoch);
+      q.state.seekUnvalidated(r.offset, r.leaderEpoch);
     }
   }
 
@@ -314,8 +324,8 @@ export class Fetcher {
         const leader = cluster.leaderFor(q.topic, q.partition);
         if (leader < 0) {
           const known = cluster.partitionsFor(q.topic);
-          if (known && q.partition >= known.length) throw kafkaErrorFor(3, `partition ${q.topic}-${q.partition} does not exist`);
-          retry = kafkaErrorFor(5, `no leader for ${q.topic}-${q.partition}`);
+          if (known && q.partition >= known.length) throw kafkaErrorFor(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${q.topic}-${q.partition} does not exist`);
+          retry = kafkaErrorFor(ErrorCode.LEADER_NOT_AVAILABLE, `no leader for ${q.topic}-${q.partition}`);
           continue;
         }
         let list = byNode.get(leader);
@@ -336,7 +346,7 @@ export class Fetcher {
             isolationLevel,
             topics: [...byTopic].map(([name, l]) => ({
               name,
-              partitions: l.map((q) => ({ partitionIndex: q.partition, currentLeaderEpoch: -1, timestamp: q.timestamp, maxNumOffsets: 1 })),
+              partitions: l.map((q) => ({ partitionIndex: q.partition, currentLeaderEpoch: cluster.topic(q.topic)?.partitions[q.partition]?.leaderEpoch ?? -1, timestamp: q.timestamp, maxNumOffsets: 1 })),
             })),
             timeoutMs: config['request.timeout.ms'],
           };

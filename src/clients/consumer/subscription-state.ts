@@ -19,6 +19,14 @@ export class PartitionState implements TopicPartition {
   lastStableOffset = -1;
   /** Bumped on every seek, so fetches and offset look-ups sent before it are ignored. */
   epoch = 0;
+  /**
+   * The leader epoch the position is known to be good under (KIP-320): the metadata's when the
+   * position was set or last validated. Fetches carry it, so a broker that has moved on answers
+   * FENCED_LEADER_EPOCH rather than serving a stale view.
+   */
+  currentLeaderEpoch: number | undefined = undefined;
+  /** The position must be checked with OffsetForLeaderEpoch before fetching on (Java's AWAIT_VALIDATION). */
+  awaitingValidation = false;
 
   constructor(
     readonly topic: string,
@@ -30,18 +38,44 @@ export class PartitionState implements TopicPartition {
   }
 
   get isFetchable(): boolean {
-    return !this.paused && this.hasValidPosition;
+    return !this.paused && this.hasValidPosition && !this.awaitingValidation;
   }
 
+  /** A position to fetch from as it is (Java's seekValidated): the application's seek, a divergence found. */
   seek(offset: number, leaderEpoch?: number): void {
     this.position = offset;
     this.positionEpoch = leaderEpoch;
     this.pendingReset = null;
+    this.awaitingValidation = false;
     this.epoch++;
+  }
+
+  /**
+   * A position from elsewhere — a commit, a reset, a seek with a leader epoch — that is validated
+   * against the leader first when its epoch is known (Java's seekUnvalidated): the log may have
+   * been truncated below it since.
+   */
+  seekUnvalidated(offset: number, leaderEpoch: number | undefined): void {
+    this.seek(offset, leaderEpoch);
+    this.awaitingValidation = leaderEpoch !== undefined;
+  }
+
+  /**
+   * The metadata names the partition's leader epoch: a newer one than the position was
+   * known under means a new leader, whose log may have diverged, so the position is
+   * validated when it has an epoch (Java's maybeValidatePositionForCurrentLeader). An
+   * older one (stale metadata) is ignored.
+   */
+  leaderEpochSeen(leaderEpoch: number): void {
+    if (this.currentLeaderEpoch !== undefined && leaderEpoch <= this.currentLeaderEpoch) return;
+    const moved = this.currentLeaderEpoch !== undefined;
+    this.currentLeaderEpoch = leaderEpoch;
+    if (moved && this.hasValidPosition && this.positionEpoch !== undefined) this.awaitingValidation = true;
   }
 
   requestReset(strategy: 'earliest' | 'latest'): void {
     this.pendingReset = strategy;
+    this.awaitingValidation = false;
     this.epoch++;
   }
 }
