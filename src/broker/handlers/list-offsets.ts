@@ -34,9 +34,10 @@ async function lookup(ctx: RequestContext, topic: string, p: Item<Item<MessageDa
   const result = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [] as number[], timestamp: -1, offset: -1, leaderEpoch: -1 };
   const partition = ctx.broker.replicas.getPartition(topic, p.partitionIndex);
   if (!partition) return { ...result, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-  if (!partition.isLeader) return { ...result, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
   try {
+    // The client's leader epoch first, as Kafka's: a follower that knows a newer one answers FENCED_LEADER_EPOCH.
     partition.checkLeaderEpoch(p.currentLeaderEpoch);
+    if (!partition.isLeader) return { ...result, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
     const found = await offsetFor(partition, p.timestamp);
     if (!found) return result;
     return { ...result, offset: found.offset, timestamp: found.timestamp, leaderEpoch: epochOf(partition, found.offset) };

@@ -22,9 +22,10 @@ export const offsetForLeaderEpochHandler: ApiHandler<typeof OffsetForLeaderEpoch
       partitions: t.partitions.map((p): Item<TopicResult['partitions']> => {
         const partition = ctx.broker.replicas.getPartition(t.topic, p.partition);
         if (!partition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, ...UNDEFINED };
-        if (!partition.isLeader) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, partition: p.partition, ...UNDEFINED };
         try {
+          // The client's leader epoch first, as Kafka's: a follower that knows a newer one answers FENCED_LEADER_EPOCH.
           partition.checkLeaderEpoch(p.currentLeaderEpoch);
+          if (!partition.isLeader) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, partition: p.partition, ...UNDEFINED };
           return { errorCode: ErrorCode.NONE, partition: p.partition, ...endOffsetForEpoch(partition, p.leaderEpoch) };
         } catch (e) {
           return { errorCode: errorCodeOf(e), partition: p.partition, ...UNDEFINED };
