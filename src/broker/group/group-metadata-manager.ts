@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RecordInput } from '../../../storage/record/record-batch-builder.js';
 import type { BrokerLog } from '../broker-log.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -61,6 +62,9 @@ export interface StoredOffset {
   partition: number;
   value: OffsetCommitRecord;
 }
+
+/** Records read from __consumer_offsets between two turns of the event loop while a partition loads. */
+const RECORDS_PER_TURN = 1000;
 
 /**
  * Kafka's GroupMetadataManager: the groups this broker coordinates, kept by
@@ -185,7 +189,12 @@ export class GroupMetadataManager {
   private async readPartition(index: number): Promise<GroupMetadata[]> {
     const offsets = new Map<string, Map<string, StoredOffset>>();
     const metadata = new Map<string, GroupMetadataRecord>();
+    let read = 0;
     for await (const record of this.offsetsTopic.read(index)) {
+      // Kafka loads on a thread of its own; here the event loop goes on between slices of the load, so
+      // the broker answers meanwhile (this partition's groups with COORDINATOR_LOAD_IN_PROGRESS) rather
+      // than not at all until a large partition is read.
+      if (++read % RECORDS_PER_TURN === 0) await nextTurn();
       if (record.key === null) continue;
       try {
         const key = decodeKey(record.key);
