@@ -1,4 +1,4 @@
-import { ErrorCode } from '../../protocol/error-codes.js';
+import { ErrorCode, errorName } from '../../protocol/error-codes.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import { Api } from '../network/apis.js';
 import { isRetriableCode, kafkaErrorFor, KafkaApiError, TimeoutError } from '../network/errors.js';
@@ -219,6 +219,7 @@ export class Fetcher {
             state.requestReset(strategy);
           }
         } else if (STALE_METADATA.has(code)) {
+          this.ctx.log('debug', `fetch of ${key} answered ${errorName(code)}: refreshing metadata`);
           client.metadata.requestUpdate();
         } else if (code === ErrorCode.UNKNOWN_LEADER_EPOCH) {
           // Our metadata is ahead of the broker's: it will catch up; fetch again after the backoff.

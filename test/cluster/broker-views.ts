@@ -1,0 +1,31 @@
+// What each broker of a test cluster tells a client, asked of that broker alone (a raw Metadata
+// request): the cluster is ready for a test once every broker knows every other one, which comes
+// a little after each listens (the controller's UpdateMetadata).
+import { RawClient } from '../broker/raw-client.js';
+import { waitUntil, type TestCluster } from './cluster-harness.js';
+
+/** The broker ids the broker listening on `port` answers Metadata with. */
+export async function brokersSeenBy(port: number): Promise<number[]> {
+  const client = await RawClient.connect(port);
+  try {
+    const metadata = await client.request('Metadata', 1, { topics: [] });
+    return (metadata.brokers as Array<{ nodeId: number }>).map((b) => b.nodeId).sort((a, b) => a - b);
+  } finally {
+    client.close();
+  }
+}
+
+/** Waits until every running broker names every running broker in its Metadata. */
+export async function waitForFullView(cluster: TestCluster): Promise<void> {
+  const running = cluster.brokerIds.filter((id) => cluster.isRunning(id));
+  await waitUntil(async () => {
+    for (const id of running) if ((await brokersSeenBy(cluster.port(id))).join() !== running.join()) return false;
+    return true;
+  }, `brokers ${running.join(', ')} to see each other`);
+}
+
+/** Starts every broker a test left stopped (one that failed halfway), then waits for the full view: the next test starts whole. */
+export async function restartStopped(cluster: TestCluster): Promise<void> {
+  for (const id of cluster.brokerIds) if (!cluster.isRunning(id)) await cluster.startBroker(id);
+  await waitForFullView(cluster);
+}
