@@ -1,3 +1,4 @@
+import type { PooledBytes } from '../../storage/backend/buffer-pool.js';
 import { ProtocolError } from './protocol-error.js';
 
 /**
@@ -5,7 +6,7 @@ import { ProtocolError } from './protocol-error.js';
  * `head` is the frame's first received bytes (at least its first two, the API
  * key of a request). Returning undefined means a plain allocation.
  */
-export type FrameAllocator = (size: number, head: Buffer) => Buffer | undefined;
+export type FrameAllocator = (size: number, head: Buffer) => PooledBytes | undefined;
 
 /**
  * Splits a socket's byte stream into Kafka's 4-byte size-prefixed frames, for
@@ -24,11 +25,13 @@ export class FrameReader {
   ) {}
 
   /**
-   * Adds received bytes and calls `onFrame` for every whole frame, in order.
-   * `onFrame` returning false stops (the connection is closing). A size
-   * prefix outside 0..maxFrameBytes throws ProtocolError.
+   * Adds received bytes and calls `onFrame` for every whole frame, in order;
+   * a frame copied into what the allocator gave comes with it (`owned`, whose
+   * bytes are the frame), and `onFrame` owns it from then on. `onFrame`
+   * returning false stops (the connection is closing). A size prefix outside
+   * 0..maxFrameBytes throws ProtocolError.
    */
-  push(chunk: Buffer, onFrame: (frame: Buffer, allocated: boolean) => boolean | void): void {
+  push(chunk: Buffer, onFrame: (frame: Buffer, owned: PooledBytes | undefined) => boolean | void): void {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     for (;;) {
@@ -42,9 +45,9 @@ export class FrameReader {
       const size = this.frameSize;
       const first = this.chunks[0]!;
       const into = first.length < size && first.length >= 2 ? this.allocate?.(size, first) : undefined;
-      const frame = this.take(size, into);
+      const frame = this.take(size, into?.bytes);
       this.frameSize = -1;
-      if (onFrame(frame, into !== undefined) === false) return;
+      if (onFrame(frame, into) === false) return;
     }
   }
 

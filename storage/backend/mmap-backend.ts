@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import mmapModule from 'mmap-io';
 import { BackendObject } from './backend-object.js';
+import { unpooled, type PooledBytes } from './buffer-pool.js';
 import { lockDirectory } from './directory-lock.js';
 import { FileDirectory } from './file-backend.js';
 import type { OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
@@ -95,10 +96,10 @@ export class MmapObject extends BackendObject implements StorageObject {
     this.ensureMapped(this.size);
   }
 
-  async read(position: number, length: number): Promise<Buffer> {
+  async read(position: number, length: number): Promise<PooledBytes> {
     this.check();
     const end = Math.min(this.size, position + length);
-    return this.map.subarray(position, Math.max(position, end));
+    return unpooled(this.map.subarray(position, Math.max(position, end)));
   }
 
   async readInto(position: number, target: Uint8Array, offset = 0, length = target.length - offset): Promise<number> {

@@ -34,7 +34,7 @@ export abstract class IndexFile {
 
   protected async load(): Promise<void> {
     const whole = Math.floor(this.object.size / this.entrySize);
-    const bytes = await this.object.read(0, whole * this.entrySize);
+    const { bytes } = await this.object.read(0, whole * this.entrySize);
     this.reserve(whole);
     bytes.copy(this.entries);
     let valid = 0;

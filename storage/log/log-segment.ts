@@ -4,15 +4,10 @@ import type { LogConfig } from '../config/log-config.js';
 import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../record/record-batch-layout.js';
 import { sizeOfBatchAt } from '../record/record-batch-scan.js';
 import { RecordBatchView } from '../record/record-batch-view.js';
+import { SegmentRead } from './fetch-data.js';
 import { segmentFileNames } from './log-file-names.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
-
-/** The bytes a read returns: whole batches as stored, plus where they are. */
-export interface SegmentRead {
-  bytes: Buffer;
-  firstOffset: number;
-}
 
 /**
  * One segment: a `.log` of record batches exactly as Kafka stores them, its
@@ -107,6 +102,7 @@ export class LogSegment {
   /**
    * Batches from the one holding `offset`, up to `maxBytes` — except that the
    * first batch is returned whole even when larger, so a consumer never stalls.
+   * The caller owns the bytes (see FetchData).
    */
   async read(offset: number, maxBytes: number, maxPosition = this.log.size): Promise<SegmentRead | undefined> {
     const position = await this.positionOf(offset);
@@ -115,14 +111,15 @@ export class LogSegment {
     const firstOffset = first.baseOffset;
     // One read of the whole window, then cut it after the last whole batch that fits.
     const window = Math.max(first.sizeInBytes, Math.min(maxBytes, maxPosition - position));
-    const bytes = await this.log.read(position, window);
+    const read = await this.log.read(position, window);
+    const bytes = read.bytes;
     let end = first.sizeInBytes;
     for (;;) {
       const size = sizeOfBatchAt(bytes, end);
       if (size < 0) break;
       end += size;
     }
-    return { bytes: bytes.subarray(0, end), firstOffset };
+    return new SegmentRead(bytes.subarray(0, end), firstOffset, read);
   }
 
   /** The headers of the batches from the one holding `offset` to the segment's end (nothing else is read). */
@@ -143,7 +140,7 @@ export class LogSegment {
       const header = await this.headerAt(position);
       if (!header) return undefined;
       if (header.maxTimestamp >= timestamp) {
-        return new RecordBatchView(await this.log.read(position, header.sizeInBytes));
+        return new RecordBatchView((await this.log.read(position, header.sizeInBytes)).bytes);
       }
       position += header.sizeInBytes;
     }
@@ -166,7 +163,7 @@ export class LogSegment {
     while (position < size) {
       const header = await this.headerAt(position);
       if (!header || header.batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || position + header.sizeInBytes > size) break;
-      const batch = new RecordBatchView(await this.log.read(position, header.sizeInBytes));
+      const batch = new RecordBatchView((await this.log.read(position, header.sizeInBytes)).bytes);
       try {
         batch.validate();
       } catch (error) {

@@ -8,6 +8,7 @@ import { CLEANED_SUFFIX, DELETED_SUFFIX, segmentFileNames, SWAP_SUFFIX } from '.
 import { InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError, UnexpectedAppendOffsetError } from './log-errors.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { type LoadedLog, type LogLoadSettings, logLoadSettings, LogLoader, type OpenLogOptions, rebuildProducerState } from './log-loader.js';
+import { emptyRead, type FetchData } from './fetch-data.js';
 import { LogSegment } from './log-segment.js';
 import type { ProducerSnapshots } from './producer-snapshot.js';
 import type { ProducerStateManager } from './producer-state.js';
@@ -19,12 +20,7 @@ export interface AppendInfo {
   logAppendTimeMs: number;
 }
 
-export interface FetchData {
-  /** Whole stored batches (no re-encoding); empty at the log end. */
-  bytes: Buffer;
-  /** Base offset of the first batch returned (may precede the offset asked for). */
-  firstOffset: number;
-}
+export type { FetchData } from './fetch-data.js';
 
 export type { OpenLogOptions } from './log-loader.js';
 
@@ -276,16 +272,14 @@ export class Log {
   /**
    * Whole batches from the one holding `offset`, at most `maxBytes` unless the
    * first batch alone is larger, and not past `upToOffset` (the high watermark
-   * for consumers) when given. On the file backend the bytes are read into a
-   * buffer of `sharedBufferPool`: a reader done with them may hand them back
-   * with `sharedBufferPool.recycle(bytes)` (the broker does, once written to
-   * the socket), which spares the next read fresh memory.
+   * for consumers) when given. The caller owns them: `release()` gives a
+   * pooled buffer back once nothing reads the bytes (see FetchData).
    */
   async read(offset: number, maxBytes: number, upToOffset = this.logEndOffset): Promise<FetchData> {
     if (offset < this.logStartOffset || offset > this.logEndOffset) {
       throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
     }
-    if (offset >= upToOffset) return { bytes: Buffer.alloc(0), firstOffset: offset };
+    if (offset >= upToOffset) return emptyRead(offset);
     return this.reading(() => this.readSegments(offset, maxBytes, upToOffset));
   }
 
@@ -296,7 +290,7 @@ export class Log {
       const got = await segment.read(offset, maxBytes, maxPosition < 0 ? segment.size : maxPosition);
       if (got) return got;
     }
-    return { bytes: Buffer.alloc(0), firstOffset: offset };
+    return emptyRead(offset);
   }
 
   private segmentIndexFor(offset: number): number {

@@ -105,6 +105,7 @@ export class OffsetsTopic {
     let offset = partition.logStartOffset;
     const end = partition.highWatermark;
     while (offset < end) {
+      // Never released: the records yielded are slices of these bytes, and the groups loaded from them may keep some.
       const { bytes } = await partition.read(offset, this.settings.loadBufferSize, end);
       if (bytes.length === 0) break;
       const batches = validateBatches(bytes);

@@ -1,3 +1,5 @@
+import type { PooledBytes } from '../../../storage/backend/buffer-pool.js';
+
 /**
  * A budget of response bytes: what responses may hold in memory between
  * being built and being handed to the kernel. Kafka mutes a connection while
@@ -74,13 +76,16 @@ export class ResponseMemory {
 }
 
 /**
- * What one request's response holds of its connection's and the broker's
- * budgets. The handler reserves before reading data into memory; the
- * connection releases everything once the response is written (or dropped).
+ * What one request's response holds: its share of its connection's and the
+ * broker's budgets, and the pooled bytes it carries to the socket. The handler
+ * reserves before reading data into memory and hands the connection what it
+ * read (`carry`); the connection releases both once the response is written
+ * (or dropped).
  */
 export class ResponseAllowance {
   private held = 0;
   private readonly done = new AbortController();
+  private carried: PooledBytes[] | undefined;
 
   constructor(
     private readonly connection: ResponseMemory,
@@ -104,7 +109,24 @@ export class ResponseAllowance {
     return true;
   }
 
-  /** Gives back everything held and ends waits in progress; later reservations fail. */
+  /**
+   * Takes ownership of bytes the response's body refers to (fetched records):
+   * they are released by `releaseCarried`, once the socket has taken the
+   * response or it will never be written.
+   */
+  carry(bytes: PooledBytes): void {
+    (this.carried ??= []).push(bytes);
+  }
+
+  /** Releases the bytes carried so far: the connection calls it once nothing will read them. */
+  releaseCarried(): void {
+    const carried = this.carried;
+    if (carried === undefined) return;
+    this.carried = undefined;
+    for (const bytes of carried) bytes.release();
+  }
+
+  /** Gives back the reserved bytes and ends waits in progress; later reservations fail. Carried bytes are not touched. */
   release(): void {
     if (this.done.signal.aborted) return;
     this.done.abort();
