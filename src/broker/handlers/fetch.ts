@@ -75,14 +75,14 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
     }
     const reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
     let reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, broker);
-    let bytes = readBytes(reads);
+    let bytes = bytesRead(reads);
     const waitLeft = deadline - Date.now();
     if (reserved && bytes < minBytes && waitLeft > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
       const seen = await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft, replicaId >= 0);
       if (seen > 0) {
         for (const r of reads) r.records.release(); // read again below: nothing refers to these bytes
         reads = await readAll(partitions, maxBytes, replicaId, broker);
-        bytes = readBytes(reads);
+        bytes = bytesRead(reads);
       }
     }
 
@@ -138,7 +138,8 @@ function requestedPartitions(request: MessageData<typeof FetchRequest>, byId: bo
   return out;
 }
 
-function readBytes(reads: readonly PartitionRead[]): number {
+/** The records bytes the reads hold together. */
+function bytesRead(reads: readonly PartitionRead[]): number {
   return reads.reduce((n, r) => n + r.records.bytes.length, 0);
 }
 
