@@ -1,7 +1,7 @@
-import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from '../../protocol/messages/alter-partition-reassignments.js';
 import type { ApiHandler } from './api-handler.js';
-import { byTopic, controllerOf } from './controller-admin.js';
+import { byTopic, controllerOf, requestError } from './controller-admin.js';
 
 /**
  * AlterPartitionReassignments (KIP-455), answered by the controller (NOT_CONTROLLER
@@ -23,9 +23,7 @@ export const alterPartitionReassignmentsHandler: ApiHandler<typeof AlterPartitio
         responses: byTopic(results).map(([name, rs]) => ({ name, partitions: rs.map((r) => ({ partitionIndex: r.tp.partition, errorCode: r.errorCode, errorMessage: r.errorMessage })) })),
       };
     } catch (e) {
-      const errorCode = errorCodeOf(e);
-      if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.broker.log('error', `AlterPartitionReassignments failed: ${(e as Error).stack ?? e}`);
-      return { throttleTimeMs: 0, errorCode, errorMessage: (e as Error).message, responses: [] };
+      return { throttleTimeMs: 0, ...requestError(ctx, 'AlterPartitionReassignments', e), responses: [] };
     }
   },
 };

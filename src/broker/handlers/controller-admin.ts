@@ -1,3 +1,4 @@
+import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import type { TopicPartition } from '../../zk/zk-data.js';
 import type { ControllerAdminApi } from '../controller/controller-admin.js';
 import { SingleBrokerController } from '../controller/single-broker-controller.js';
@@ -20,4 +21,11 @@ export function byTopic<T extends { tp: TopicPartition }>(items: readonly T[]): 
     else topics.set(item.tp.topic, [item]);
   }
   return [...topics];
+}
+
+/** The code and message a request that failed as a whole is answered with (NOT_CONTROLLER mostly); an unexpected failure is logged. */
+export function requestError(ctx: RequestContext, api: string, error: unknown): { errorCode: number; errorMessage: string } {
+  const errorCode = errorCodeOf(error);
+  if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.broker.log('error', `${api} failed: ${(error as Error).stack ?? error}`);
+  return { errorCode, errorMessage: (error as Error).message };
 }

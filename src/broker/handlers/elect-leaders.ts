@@ -1,9 +1,9 @@
-import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
+import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import { ElectLeadersRequest, ElectLeadersResponse, ElectionType } from '../../protocol/messages/elect-leaders.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { ElectionResult } from '../controller/controller-admin.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
-import { byTopic, controllerOf } from './controller-admin.js';
+import { byTopic, controllerOf, requestError } from './controller-admin.js';
 
 type ReplicaElectionResult = Item<MessageInput<typeof ElectLeadersResponse>['replicaElectionResults']>;
 
@@ -27,10 +27,9 @@ export const electLeadersHandler: ApiHandler<typeof ElectLeadersRequest, typeof 
       if (electionType !== ElectionType.Preferred && electionType !== ElectionType.Unclean) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown election type ${electionType}`);
       results = await controllerOf(ctx).electLeaders(electionType, partitions);
     } catch (e) {
-      const errorCode = errorCodeOf(e);
-      if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.broker.log('error', `ElectLeaders failed: ${(e as Error).stack ?? e}`);
+      const { errorCode, errorMessage } = requestError(ctx, 'ElectLeaders', e);
       // v0 has no top-level error: each partition named carries it
-      return answer(errorCode, (partitions ?? []).map((tp) => ({ tp, errorCode, errorMessage: (e as Error).message, leader: -1 })));
+      return answer(errorCode, (partitions ?? []).map((tp) => ({ tp, errorCode, errorMessage, leader: -1 })));
     }
     results = await awaitNewLeaders(ctx, results, deadline);
     return answer(ErrorCode.NONE, partitions === null ? results.filter((r) => r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED) : results);

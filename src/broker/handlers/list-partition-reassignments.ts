@@ -1,7 +1,7 @@
-import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../protocol/messages/list-partition-reassignments.js';
 import type { ApiHandler } from './api-handler.js';
-import { byTopic, controllerOf } from './controller-admin.js';
+import { byTopic, controllerOf, requestError } from './controller-admin.js';
 
 /**
  * ListPartitionReassignments (KIP-455), answered by the controller (NOT_CONTROLLER
@@ -26,9 +26,7 @@ export const listPartitionReassignmentsHandler: ApiHandler<typeof ListPartitionR
         })),
       };
     } catch (e) {
-      const errorCode = errorCodeOf(e);
-      if (errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.broker.log('error', `ListPartitionReassignments failed: ${(e as Error).stack ?? e}`);
-      return { throttleTimeMs: 0, errorCode, errorMessage: (e as Error).message, topics: [] };
+      return { throttleTimeMs: 0, ...requestError(ctx, 'ListPartitionReassignments', e), topics: [] };
     }
   },
 };

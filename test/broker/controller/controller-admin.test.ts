@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, KafkaError } from '../../../src/protocol/error-codes.js';
+import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ElectionType } from '../../../src/protocol/messages/elect-leaders.js';
 import { encodePartitionState, topicPartitionStatePath, type LeaderIsrAndControllerEpoch, type TopicPartition } from '../../../src/zk/zk-data.js';
 import { useZooKeeper } from '../../zk/fixture.js';
-import { TestCluster, eventually } from './cluster-fixture.js';
-import { leaderAndIsrStates, stoppedPartitions, updateMetadataStates, type FakeBroker } from './fake-broker.js';
+import { TestCluster, eventually, kafkaErrorOf, leaderAndIsrFor } from './cluster-fixture.js';
+import { stoppedPartitions, updateMetadataStates, type FakeBroker } from './fake-broker.js';
 
 // The admin requests the controller answers (ElectLeaders, AlterPartitionReassignments,
 // ListPartitionReassignments), against a real ZooKeeper and fake brokers that record what
@@ -12,11 +12,6 @@ import { leaderAndIsrStates, stoppedPartitions, updateMetadataStates, type FakeB
 const fx = useZooKeeper();
 
 const tp = (topic: string, partition: number): TopicPartition => ({ topic, partition });
-
-/** The LeaderAndIsr states for `topic` a broker received after `from`. */
-function leaderAndIsrFor(broker: FakeBroker, topic: string, from = 0) {
-  return broker.received.slice(from).flatMap((r) => (r.api === 'LeaderAndIsr' ? leaderAndIsrStates(r).filter((s) => s.topicName === topic) : []));
-}
 
 /** Whether the broker was asked, after `from`, to stop its replica of the partition and delete it. */
 function deleted(broker: FakeBroker, partition: TopicPartition, from = 0): boolean {
@@ -28,12 +23,6 @@ async function leaderSetsIsr(cluster: TestCluster, partition: TopicPartition, is
   const state = (await cluster.state(partition.topic, partition.partition))!;
   await cluster.observer.zk.setData(topicPartitionStatePath(partition), encodePartitionState({ ...state, leaderAndIsr: { ...state.leaderAndIsr, isr } }), state.leaderAndIsr.partitionEpoch);
   await cluster.observer.propagateIsrChanges([partition]);
-}
-
-async function kafkaErrorOf(promise: Promise<unknown>): Promise<KafkaError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(KafkaError);
-  return error as KafkaError;
 }
 
 const codes = (results: ReadonlyArray<{ tp: TopicPartition; errorCode: number }>) => results.map((r) => [`${r.tp.topic}-${r.tp.partition}`, r.errorCode]);
