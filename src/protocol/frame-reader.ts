@@ -1,12 +1,16 @@
-import type { PooledBytes } from '../../storage/backend/buffer-pool.js';
 import { ProtocolError } from './protocol-error.js';
+
+/** A buffer an allocator supplies, with whatever its owner needs to give it back (the broker's are PooledBytes). */
+export interface FrameBuffer {
+  readonly bytes: Buffer;
+}
 
 /**
  * Chooses the buffer a frame split across received chunks is copied into;
  * `head` is the frame's first received bytes (at least its first two, the API
  * key of a request). Returning undefined means a plain allocation.
  */
-export type FrameAllocator = (size: number, head: Buffer) => PooledBytes | undefined;
+export type FrameAllocator<B extends FrameBuffer> = (size: number, head: Buffer) => B | undefined;
 
 /**
  * Splits a socket's byte stream into Kafka's 4-byte size-prefixed frames, for
@@ -14,14 +18,14 @@ export type FrameAllocator = (size: number, head: Buffer) => PooledBytes | undef
  * chunk is a slice of it; only a frame split across chunks is copied, once,
  * into its own buffer (or one the allocator supplies).
  */
-export class FrameReader {
+export class FrameReader<B extends FrameBuffer = FrameBuffer> {
   private readonly chunks: Buffer[] = [];
   private buffered = 0;
   private frameSize = -1;
 
   constructor(
     private readonly maxFrameBytes: number,
-    private readonly allocate?: FrameAllocator,
+    private readonly allocate?: FrameAllocator<B>,
   ) {}
 
   /**
@@ -31,7 +35,7 @@ export class FrameReader {
    * returning false stops (the connection is closing). A size prefix outside
    * 0..maxFrameBytes throws ProtocolError.
    */
-  push(chunk: Buffer, onFrame: (frame: Buffer, owned: PooledBytes | undefined) => boolean | void): void {
+  push(chunk: Buffer, onFrame: (frame: Buffer, owned: B | undefined) => boolean | void): void {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     for (;;) {

@@ -37,7 +37,7 @@ interface Slot {
  */
 export class Connection {
   lastActiveMs = Date.now();
-  private readonly frames: FrameReader;
+  private readonly frames: FrameReader<PooledBytes>;
   private readonly inFlight: Slot[] = [];
   /** Responses handed to the socket whose last chunk the kernel has not yet taken. */
   private readonly writing = new Set<ResponseAllowance>();
