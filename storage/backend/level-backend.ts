@@ -122,7 +122,7 @@ class LevelObject extends BackendObject implements StorageObject {
   }
 
   async read(position: number, length: number): Promise<Buffer> {
-    this.check();
+    this.checkRead(position);
     const end = Math.min(this.size, position + length);
     if (end <= position) return Buffer.alloc(0);
     return this.store.read(this.path, 'read', (db) => readChunks(db, this.name, this.path, position, end));
