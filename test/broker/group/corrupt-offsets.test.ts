@@ -13,7 +13,8 @@ import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { Cleanup } from '../../cleanup.js';
 import { startBroker, type TestBroker } from '../harness.js';
 import { RawClient } from '../raw-client.js';
-import { commitBody, commitCodes, createTopic, fetchOffsets, waitFor } from './group-harness.js';
+import { waitFor } from '../../wait-for.js';
+import { commitBody, commitCodes, createTopic, fetchOffsets } from './group-harness.js';
 
 // __consumer_offsets is the coordinator's alone: clients cannot write it, and a record there that cannot be read costs only itself at load.
 
@@ -107,7 +108,7 @@ describe('__consumer_offsets against bad records', () => {
 
     b = cleanup.add(await startBroker({}, dir, log), (t) => t.stop());
     c = cleanup.add(await RawClient.connect(b.port), (x) => x.close());
-    await waitFor(() => !b.broker.context.groups!.isLoading, 10_000, '__consumer_offsets loaded');
+    await waitFor(() => !b.broker.context.groups!.isLoading, '__consumer_offsets loaded');
     expect(await committed(c, before, 'orders', 0)).toBe(10);
     expect(await committed(c, after, 'orders', 0)).toBe(20);
     expect(await committed(c, after, 'orders', 1)).toBe(21);
