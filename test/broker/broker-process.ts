@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 
-/** The compiled CLI (test/global-setup.ts builds dist/ before the tests run). */
-export const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+/** The compiled CLI (test/global-setup.ts builds dist/ before the tests run; bench/fuzz.ts runs this file from dist/ itself). */
+export const MAIN = join(packageRoot(import.meta.url), 'dist', 'src', 'cli', 'main.js');
 
 /** `--override key=value` arguments for `samsa broker`. */
 export function overrideArgs(settings: Readonly<Record<string, string>>): string[] {

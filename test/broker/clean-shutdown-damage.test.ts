@@ -8,24 +8,12 @@ import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { Cleanup } from '../cleanup.js';
 import { startBroker, type TestBroker } from './harness.js';
-import { RawClient } from './raw-client.js';
+import { fetchBody, RawClient } from './raw-client.js';
 
 // A broker stopped cleanly whose index then points a few bytes off: it starts, serves every
 // record as produced, and appends after them (before, its log end became garbage).
 
 const produce = (records: Buffer) => ({ transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'ledger', partitionData: [{ index: 0, records }] }] });
-const fetch = (offset: number) => ({
-  replicaId: -1,
-  maxWaitMs: 0,
-  minBytes: 0,
-  maxBytes: 1 << 20,
-  isolationLevel: 0,
-  sessionId: 0,
-  sessionEpoch: -1,
-  topics: [{ topic: 'ledger', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
-  forgottenTopicsData: [],
-  rackId: '',
-});
 const listLatest = { replicaId: -1, isolationLevel: 0, topics: [{ name: 'ledger', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }] };
 
 /** Moves the last entry of a segment's offset index 9 bytes into the batch it points at (file backend: plain files). */
@@ -71,7 +59,7 @@ describe('a broker restarted on a damaged index after a clean shutdown', () => {
     client = cleanup.add(await RawClient.connect(b.port), (c) => c.close());
     const latest = await client.request('ListOffsets', 7, listLatest);
     expect(latest.topics[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, offset: 30 });
-    const fetched = await client.request('Fetch', 11, fetch(0));
+    const fetched = await client.request('Fetch', 11, fetchBody('ledger', 0));
     const batches = validateBatches(Buffer.from(fetched.responses[0].partitions[0].records));
     expect(batches.map((v) => v.baseOffset)).toEqual(sent.map((_, i) => i));
     expect(batches.map((v) => Buffer.from(v.bytes.subarray(16)))).toEqual(sent);
