@@ -53,8 +53,17 @@ async function stop({ target, dir }: { target: FuzzTarget; dir: string }): Promi
   rmSync(dir, { recursive: true, force: true });
 }
 
+let current: { target: FuzzTarget; dir: string } | undefined;
+// Stopped early (Ctrl-C, a timeout), the run takes its broker with it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    current?.target.broker.kill();
+    process.exit(130);
+  });
+}
+
 console.log(`fuzzing samsa broker (${backend} backend): seed ${seed}, cases ${from}..${from + count - 1}, ${corpus.length} seed frames, groups of ${group}, ${concurrency} connections at a time, ${waitMs} ms per case`);
-let current = await start();
+current = await start();
 const firstRss = (await current.target.check()).rssBytes;
 let maxRss = firstRss;
 let lastRss = firstRss;

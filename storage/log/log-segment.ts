@@ -295,10 +295,13 @@ export class LogSegment {
    * can be wrong. Everything this reads is then checked, as Kafka's index
    * sanity check and more: both indexes' entries in order and inside the
    * log, the last offset index entry pointing at a batch that ends by its
-   * offset, the batches after it whole (bounds, CRC), their offsets growing
-   * and ending the log exactly, and the last entries of both indexes naming
-   * batches the log holds. A check that fails throws CorruptIndexError or
-   * CorruptRecordError; the loader then recovers the segment.
+   * offset, the batches after it whole, their offsets growing and ending
+   * the log exactly, the last batch valid (its CRC: a torn write), and the
+   * last entries of both indexes naming batches the log holds. A check that
+   * fails throws CorruptIndexError or CorruptRecordError; the loader then
+   * recovers the segment. (Only the last batch's CRC is read: recovery cuts
+   * at the first bad batch, and a flipped bit inside the log would cost
+   * every good batch after it; consumers meet such a batch as Kafka's do.)
    */
   async loadTailState(verify = false): Promise<void> {
     if (verify) {
@@ -334,12 +337,13 @@ export class LogSegment {
     }
   }
 
-  /** One batch of a verified tail walk: after the batches before it in offsets, within the offsets a segment can index, whole and valid (CRC). */
+  /** One batch of a verified tail walk: after the batches before it in offsets, within the offsets a segment can index; the last one valid (CRC). */
   private async checkTailBatch(header: RecordBatchView, position: number): Promise<void> {
     const floor = position === 0 ? this.baseOffset : this.nextOffset;
     if (header.baseOffset < floor || header.lastOffset - this.baseOffset > MAX_RELATIVE_OFFSET) {
       throw new CorruptRecordError(`${this.log.path}: the batch at position ${position} holds offsets ${header.baseOffset} to ${header.lastOffset}, outside what can follow offset ${floor - 1} in segment ${this.baseOffset}`);
     }
+    if (position + header.sizeInBytes < this.log.size) return;
     const batch = new RecordBatchView(await this.log.read(position, header.sizeInBytes));
     try {
       batch.validate();
