@@ -106,3 +106,20 @@ export class UnexpectedAppendOffsetError extends Error {
     this.name = 'UnexpectedAppendOffsetError';
   }
 }
+
+/**
+ * A transactional batch from a producer with no transaction in progress on
+ * this partition (Kafka's INVALID_TXN_STATE, 48): KIP-890's check that the
+ * transaction coordinator added the partition before the producer wrote to it.
+ */
+export class InvalidTxnStateError extends Error {
+  readonly errorCode = 48;
+
+  constructor(
+    readonly producerId: number,
+    readonly producerEpoch: number,
+  ) {
+    super(`producer ${producerId} (epoch ${producerEpoch}) wrote a transactional batch, but no transaction of it is in progress on this partition`);
+    this.name = 'InvalidTxnStateError';
+  }
+}

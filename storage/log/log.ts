@@ -4,6 +4,7 @@ import { TimestampType } from '../record/record-batch-layout.js';
 import { validateBatches } from '../record/record-batch-scan.js';
 import { decodeRecords } from '../record/record.js';
 import type { RecordBatchView } from '../record/record-batch-view.js';
+import type { AppendOrigin } from './append-origin.js';
 import { CLEANED_SUFFIX, DELETED_SUFFIX, segmentFileNames, SWAP_SUFFIX } from './log-file-names.js';
 import { InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError, UnexpectedAppendOffsetError } from './log-errors.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
@@ -12,12 +13,20 @@ import { LogSegment } from './log-segment.js';
 import { MAX_RELATIVE_OFFSET } from './offset-index.js';
 import type { ProducerSnapshots } from './producer-snapshot.js';
 import type { ProducerStateManager } from './producer-state.js';
+import { validateForAppend } from './log-validator.js';
 
 export interface AppendInfo {
   baseOffset: number;
   lastOffset: number;
   /** The time stamped on the batches under LogAppendTime, else -1. */
   logAppendTimeMs: number;
+}
+
+export interface AppendOptions {
+  /** The leader epoch written into the batches (and recorded when it is new). */
+  leaderEpoch?: number;
+  /** Who sends the batches, deciding what is checked (append-origin.ts); without one, headers and CRCs only. */
+  origin?: AppendOrigin;
 }
 
 export interface FetchData {
@@ -121,11 +130,12 @@ export class Log {
 
   /**
    * Appends the batches of one produce request. They are validated whole
-   * first (CRC and lengths, no record decoding): a bad one rejects all and
-   * nothing is written. Offsets, the leader epoch and LogAppendTime are
-   * written into the caller's buffer in place.
+   * first (CRC and lengths; with an origin, the records walked, not
+   * decoded): a bad one rejects all and nothing is written.
+   * Offsets, the leader epoch and LogAppendTime are written into the
+   * caller's buffer in place.
    */
-  append(records: Buffer, options: { leaderEpoch?: number } = {}): Promise<AppendInfo> {
+  append(records: Buffer, options: AppendOptions = {}): Promise<AppendInfo> {
     // Appends run one at a time: offsets are assigned from the log end, which
     // only the previous append's write moves. With none in flight the append
     // runs at once, and on the file and mmap backends it usually completes
@@ -150,11 +160,12 @@ export class Log {
   }
 
   /** Validates, assigns offsets and writes: synchronously when the active segment can, else asynchronously. */
-  private appendNow(records: Buffer, options: { leaderEpoch?: number }): AppendInfo | Promise<AppendInfo> {
+  private appendNow(records: Buffer, options: AppendOptions): AppendInfo | Promise<AppendInfo> {
     const batches = validateBatches(records);
     for (const batch of batches) {
       if (batch.sizeInBytes > this.config.maxMessageBytes) throw new RecordTooLargeError(batch.sizeInBytes, this.config.maxMessageBytes);
     }
+    validateForAppend(batches, options.origin, this.config, this.producerState);
     const now = this.now();
     if (!this.config.logAppendTime) this.checkTimestamps(batches, now);
     // An idempotent producer's retry of a batch already written is answered with its first offsets, not written again.

@@ -1,4 +1,5 @@
 import { CorruptRecordError } from '../../../codecs/corrupt-record-error.js';
+import { AppendOrigin } from '../../../storage/log/append-origin.js';
 import { scanBatches } from '../../../storage/record/record-batch-scan.js';
 import type { RecordBatchView } from '../../../storage/record/record-batch-view.js';
 import { buildRecordBatch, type RecordInput } from '../../../storage/record/record-batch-builder.js';
@@ -94,7 +95,7 @@ export class OffsetsTopic {
     const partition = this.partition(index);
     if (!partition) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${OFFSETS_TOPIC}-${index} is not hosted by this broker`);
     const now = Date.now();
-    const info = await partition.appendAsLeader(buildRecordBatch(records, { now, compression: this.settings.compressionCodec }), -1);
+    const info = await partition.appendAsLeader(buildRecordBatch(records, { now, compression: this.settings.compressionCodec }), -1, AppendOrigin.Coordinator);
     // As Kafka's offsets.commit.required.acks=-1: a write counts once every in-sync replica has it.
     const code = await partition.waitForReplication(info.lastOffset + 1, this.settings.commitTimeoutMs);
     if (code !== ErrorCode.NONE) throw new KafkaError(code, `${OFFSETS_TOPIC}-${index}: ${errorName(code)} while waiting for the in-sync replicas`);
