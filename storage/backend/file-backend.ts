@@ -45,7 +45,7 @@ export class FileObject extends BackendObject implements StorageObject {
   }
 
   async read(position: number, length: number): Promise<PooledBytes> {
-    this.check();
+    this.checkRead(position);
     const available = Math.max(0, Math.min(length, this.size - position));
     // Large reads are fetches on their way to a socket, whose connection releases them once written.
     const target = sharedBufferPool.acquire(available);
@@ -58,7 +58,7 @@ export class FileObject extends BackendObject implements StorageObject {
   }
 
   private readIntoSync(position: number, target: Uint8Array, offset: number, length: number): number {
-    this.check();
+    this.checkRead(position);
     const wanted = Math.max(0, Math.min(length, this.size - position));
     readFully(this.fd, this.path, position, target, offset, wanted, this.size);
     return wanted;

@@ -128,7 +128,7 @@ class LevelObject extends BackendObject implements StorageObject {
 
   /** The bytes at `position`, gathered from their chunks into a new buffer. */
   private async readBytes(position: number, length: number): Promise<Buffer> {
-    this.check();
+    this.checkRead(position);
     const end = Math.min(this.size, position + length);
     if (end <= position) return Buffer.alloc(0);
     return this.store.read(this.path, 'read', (db) => readChunks(db, this.name, this.path, position, end));

@@ -97,13 +97,13 @@ export class MmapObject extends BackendObject implements StorageObject {
   }
 
   async read(position: number, length: number): Promise<PooledBytes> {
-    this.check();
+    this.checkRead(position);
     const end = Math.min(this.size, position + length);
     return unpooled(this.map.subarray(position, Math.max(position, end)));
   }
 
   async readInto(position: number, target: Uint8Array, offset = 0, length = target.length - offset): Promise<number> {
-    this.check();
+    this.checkRead(position);
     const n = Math.max(0, Math.min(length, this.size - position));
     if (n >= PREAD_MIN_BYTES) readFully(this.fd, this.path, position, target, offset, n, this.size);
     else target.set(this.map.subarray(position, position + n), offset);

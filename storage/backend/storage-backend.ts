@@ -49,6 +49,8 @@ export interface LogDirectory {
 
 export interface StorageObject {
   readonly name: string;
+  /** Where it is (the directory's path and its name), for messages. */
+  readonly path: string;
   /** Bytes written so far (appended and not truncated). */
   readonly size: number;
   /** Appends bytes; resolves with the position they start at. */

@@ -53,6 +53,11 @@ export abstract class IndexFile {
     return true;
   }
 
+  /** The index file's path, for messages. */
+  get path(): string {
+    return this.object.path;
+  }
+
   get entryCount(): number {
     return this.count;
   }

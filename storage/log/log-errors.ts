@@ -85,6 +85,17 @@ export class CorruptSnapshotError extends Error {
   }
 }
 
+/** An index file whose entries do not hold together or do not match its log (Kafka's CorruptIndexException): the segment is recovered, which rebuilds it. */
+export class CorruptIndexError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path}: corrupt index: ${reason}`);
+    this.name = 'CorruptIndexError';
+  }
+}
+
 /** A follower's append whose first batch starts below the log end (Kafka's UnexpectedAppendOffsetException): the replica must truncate first. */
 export class UnexpectedAppendOffsetError extends Error {
   constructor(

@@ -11,6 +11,7 @@ import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { type LoadedLog, type LogLoadSettings, logLoadSettings, LogLoader, type OpenLogOptions, rebuildProducerState } from './log-loader.js';
 import { emptyRead, type FetchData } from './fetch-data.js';
 import { LogSegment } from './log-segment.js';
+import { MAX_RELATIVE_OFFSET } from './offset-index.js';
 import type { ProducerSnapshots } from './producer-snapshot.js';
 import type { ProducerStateManager } from './producer-state.js';
 import { validateForAppend } from './log-validator.js';
@@ -32,8 +33,6 @@ export interface AppendOptions {
 export type { FetchData } from './fetch-data.js';
 
 export type { OpenLogOptions } from './log-loader.js';
-
-const MAX_RELATIVE_OFFSET = 2 ** 31 - 1;
 
 /**
  * One partition's log: segments in order, the last one active. Appends
@@ -275,7 +274,7 @@ export class Log {
   async roll(): Promise<void> {
     const base = this.logEndOffset;
     if (this.active.baseOffset === base) return;
-    this.segments.push(await LogSegment.open(this.dir, base, this.config, true));
+    this.segments.push(await LogSegment.open(this.dir, base, this.config, true, '', this.settings.warn));
     // The producers as of the new segment's start: a restart replays only the batches after it.
     await this.snapshots.write(base, this.producerState.snapshotEntries(), false);
   }
@@ -361,7 +360,7 @@ export class Log {
 
   private async truncateFullyNow(offset: number): Promise<void> {
     for (const segment of this.segments.splice(0)) await this.deleteSegment(segment);
-    this.segments.push(await LogSegment.open(this.dir, offset, this.config, true));
+    this.segments.push(await LogSegment.open(this.dir, offset, this.config, true, '', this.settings.warn));
     this.logStartOffset = offset;
     this.highWatermark = offset;
     this.recoveryPoint = offset;
@@ -567,7 +566,7 @@ export class Log {
       // The .log last: while `.log.swap` exists, recovery knows the swap is unfinished.
       const [logName, ...indexNames] = segmentFileNames(cleanedBaseOffset);
       for (const name of [...indexNames, logName!]) await this.dir.rename(name + SWAP_SUFFIX, name);
-      const cleaned = await LogSegment.open(this.dir, cleanedBaseOffset, this.config, false);
+      const cleaned = await LogSegment.open(this.dir, cleanedBaseOffset, this.config, false, '', this.settings.warn);
       await cleaned.loadTailState();
       this.segments.splice(this.segments.indexOf(replaced[0]!), replaced.length, cleaned);
     } finally {

@@ -75,15 +75,16 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
     }
     const reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
     let reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, broker);
-    let bytes = bytesRead(reads);
+    const bytes = bytesRead(reads);
     const waitLeft = deadline - Date.now();
     if (reserved && bytes < minBytes && waitLeft > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
-      const seen = await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft, replicaId >= 0);
-      if (seen > 0) {
-        for (const r of reads) r.records.release(); // read again below: nothing refers to these bytes
-        reads = await readAll(partitions, maxBytes, replicaId, broker);
-        bytes = bytesRead(reads);
-      }
+      // As Kafka's delayed fetch, the wait holds nothing: what was read goes back and is read again at its end.
+      // (Holding max_bytes of the broker's budget for max_wait_ms let a few long polls starve every other fetch.)
+      for (const r of reads) r.records.release(); // read again below: nothing refers to these bytes
+      ctx.responseMemory.giveBack();
+      await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft, replicaId >= 0);
+      const again = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
+      reads = await readAll(partitions, again ? maxBytes : 0, replicaId, broker);
     }
 
     // Responses group partitions by topic, in the order the partitions were asked for.

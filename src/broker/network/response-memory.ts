@@ -101,8 +101,15 @@ export class ResponseAllowance {
   async reserve(bytes: number, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     if (!(await this.connection.take(bytes, timeoutMs, this.done.signal))) return false;
-    if (!(await this.broker.take(bytes, Math.max(0, deadline - Date.now()), this.done.signal))) {
+    // A grant resolves a promise: the allowance may have been released before this resumes
+    // (a closing connection releases its requests in turn, the first one's bytes granted to the next).
+    if (this.done.signal.aborted || !(await this.broker.take(bytes, Math.max(0, deadline - Date.now()), this.done.signal))) {
       this.connection.release(bytes);
+      return false;
+    }
+    if (this.done.signal.aborted) {
+      this.connection.release(bytes);
+      this.broker.release(bytes);
       return false;
     }
     this.held += bytes;
@@ -124,6 +131,14 @@ export class ResponseAllowance {
     if (carried === undefined) return;
     this.carried = undefined;
     for (const bytes of carried) bytes.release();
+  }
+
+  /** Gives back what is held, keeping the allowance: a fetch waiting for more data holds nothing meanwhile. */
+  giveBack(): void {
+    if (this.held === 0) return;
+    this.connection.release(this.held);
+    this.broker.release(this.held);
+    this.held = 0;
   }
 
   /** Gives back the reserved bytes and ends waits in progress; later reservations fail. Carried bytes are not touched. */
