@@ -91,6 +91,23 @@ export class TestCluster {
     return this.member(id).process?.output() ?? '';
   }
 
+  /** The running broker's process id. */
+  pid(id: number): number {
+    const pid = this.member(id).process?.child.pid;
+    if (pid === undefined) throw new Error(`broker ${id} is not running`);
+    return pid;
+  }
+
+  /** SIGSTOP: the broker freezes (no timers, no sockets answered) until resume(). */
+  pause(id: number): void {
+    process.kill(this.pid(id), 'SIGSTOP');
+  }
+
+  /** SIGCONT after pause(). */
+  resume(id: number): void {
+    process.kill(this.pid(id), 'SIGCONT');
+  }
+
   private member(id: number): Member {
     const m = this.members.get(id);
     if (!m) throw new Error(`no broker ${id} in this cluster`);
