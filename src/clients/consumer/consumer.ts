@@ -211,7 +211,12 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (this.polling) throw new IllegalStateError('poll() is already running: a consumer is not safe for concurrent polls');
     if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new RangeError(`Timeout must not be negative, got ${timeoutMs}`);
     if (this.closing) return this.pollWhileClosing(Date.now() + timeoutMs);
-    const run = this.pollOnce(Date.now() + timeoutMs).finally(() => (this.polling = null));
+    // An error reaches the application after a turn of the event loop: one thrown again on every poll
+    // (a position with no offset and auto.offset.reset=none) must not make a loop of polls run on
+    // promises alone, starving the I/O and timers of the whole process.
+    const run = this.pollOnce(Date.now() + timeoutMs)
+      .catch((e: unknown) => new Promise<never>((_, reject) => setImmediate(() => reject(e))))
+      .finally(() => (this.polling = null));
     this.polling = run;
     return run;
   }
@@ -283,7 +288,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   private waitForSignal(deadline: number): Promise<void> {
-    if (this.signaled) return Promise.resolve();
+    // Signalled already: go round again, but after the event loop's I/O (a signal raised on every
+    // turn, by a request that fails at once, must not keep poll() running on promises alone).
+    if (this.signaled) return new Promise<void>((resolve) => setImmediate(resolve));
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.waiter = null;

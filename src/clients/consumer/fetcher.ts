@@ -171,11 +171,21 @@ export class Fetcher {
           },
         )
         .finally(() => {
-          this.inFlight.delete(node);
           // Keep the pipeline full: ask again at once (bounded by MAX_BUFFERED_FETCHES per partition),
-          // or after retry.backoff.ms when the broker answered with an error.
-          if (healthy) this.sendFetches();
-          else setTimeout(() => this.sendFetches(), config['retry.backoff.ms']).unref();
+          // or after retry.backoff.ms when the broker answered with an error or could not be asked. The
+          // node counts as busy until then: a fetch that fails at once (a leader missing from the
+          // metadata) would otherwise be sent again by every turn of poll(), never leaving the event
+          // loop a turn for the metadata that would fix it.
+          if (healthy) {
+            this.inFlight.delete(node);
+            this.sendFetches();
+          } else {
+            setTimeout(() => {
+              this.inFlight.delete(node);
+              this.sendFetches();
+              this.ctx.wake();
+            }, config['retry.backoff.ms']).unref();
+          }
           this.ctx.wake();
         });
     }
@@ -189,6 +199,7 @@ export class Fetcher {
     for (const topic of response.responses) {
       for (const p of topic.partitions) {
         const key = tpKey(topic.topic, p.partitionIndex);
+        const name = `${topic.topic}-${p.partitionIndex}`; // as Java's TopicPartition prints
         const request = requested.get(key);
         if (!request) continue;
         const state = subscriptions.state(request.state);
@@ -215,19 +226,19 @@ export class Fetcher {
           const strategy = subscriptions.defaultResetStrategy;
           if (strategy === 'none') this.pendingError ??= new OffsetOutOfRangeConsumerError([{ topic: state.topic, partition: state.partition, offset: request.offset }]);
           else {
-            this.ctx.log('info', `fetch position ${request.offset} is out of range for ${key}; resetting to ${strategy}`);
+            this.ctx.log('info', `fetch position ${request.offset} is out of range for ${name}; resetting to ${strategy}`);
             state.requestReset(strategy);
           }
         } else if (STALE_METADATA.has(code)) {
-          this.ctx.log('debug', `fetch of ${key} answered ${errorName(code)}: refreshing metadata`);
+          this.ctx.log('debug', `fetch of ${name} answered ${errorName(code)}: refreshing metadata`);
           client.metadata.requestUpdate();
         } else if (code === ErrorCode.UNKNOWN_LEADER_EPOCH) {
           // Our metadata is ahead of the broker's: it will catch up; fetch again after the backoff.
-          this.ctx.log('debug', `fetch of ${key}: the broker does not know leader epoch ${state.currentLeaderEpoch} yet`);
+          this.ctx.log('debug', `fetch of ${name}: the broker does not know leader epoch ${state.currentLeaderEpoch} yet`);
         } else if (code === ErrorCode.TOPIC_AUTHORIZATION_FAILED) {
           this.pendingError ??= kafkaErrorFor(code, `not authorized to read topic ${state.topic}`);
         } else {
-          this.ctx.log('warn', `fetch of ${key} answered ${kafkaErrorFor(code).message}`);
+          this.ctx.log('warn', `fetch of ${name} answered ${kafkaErrorFor(code).message}`);
         }
       }
     }
