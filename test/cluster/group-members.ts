@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Consumer as KafkaJsConsumer } from 'kafkajs';
 import { Consumer } from '../../src/clients/consumer/consumer.js';
 import { stopChild } from '../cleanup.js';
+import { waitFor } from '../wait-for.js';
 
 // Debian's interpreter: its dist-packages hold python3-kafka.
 const PYTHON = '/usr/bin/python3';
@@ -16,6 +17,8 @@ const PYTHON_MEMBERS = fileURLToPath(new URL('./python/group_members.py', import
 /** Session settings every member uses: a dead coordinator or member is noticed in seconds. */
 const SESSION_TIMEOUT_MS = 10_000;
 const HEARTBEAT_INTERVAL_MS = 1000;
+/** A bound on a group's first rebalance, there only so a hung one fails with a name. */
+const READY_TIMEOUT_MS = 120_000;
 
 type GroupEvent =
   | { readonly kind: 'record'; readonly member: string; readonly partition: number; readonly offset: number }
@@ -152,9 +155,7 @@ export function samsaGroup(bootstrap: string, topic: string, groupId: string, me
       }
     }
   });
-  const ready = (async () => {
-    while (running && consumers.some((c) => c.assignment().length === 0)) await new Promise((r) => setTimeout(r, 20));
-  })();
+  const ready = waitFor(() => !running || consumers.every((c) => c.assignment().length > 0), `every member of ${groupId} to have partitions`, READY_TIMEOUT_MS);
   return {
     groupId,
     client: 'samsa',
@@ -206,10 +207,7 @@ export function kafkajsGroup(bootstrap: string, topic: string, groupId: string, 
       });
     }),
   );
-  const ready = (async () => {
-    await started;
-    while (assigned.size < members) await new Promise((r) => setTimeout(r, 20));
-  })();
+  const ready = started.then(() => waitFor(() => assigned.size === members, `every member of ${groupId} to have partitions`, READY_TIMEOUT_MS));
   return {
     groupId,
     client: 'kafkajs',
