@@ -1,16 +1,18 @@
 // Consumer groups of the three kinds of client the cluster tests drive (samsa's Consumer,
-// KafkaJS, kafka-python), each member consuming and committing what it consumed after every
+// confluent-kafka, kafka-python), each member consuming and committing what it consumed after every
 // poll, every delivery and every acknowledged commit written in one log per group in the order
 // they happened — and the check that the log is what Kafka's at-least-once delivery allows.
+// (Not KafkaJS: when a broker leaves while a member restarts after a crash, KafkaJS 2.2's fetch
+// manager can start new fetchers after the runner stopped, and they loop on empty fetches without
+// ever yielding, freezing the process: tulios/kafkajs#1384, #1387.)
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Consumer as KafkaJsConsumer } from 'kafkajs';
 import { Consumer } from '../../src/clients/consumer/consumer.js';
 import { stopChild } from '../cleanup.js';
 import { waitFor } from '../wait-for.js';
 
-// Debian's interpreter: its dist-packages hold python3-kafka.
+// Debian's interpreter: its dist-packages hold python3-kafka and python3-confluent-kafka.
 const PYTHON = '/usr/bin/python3';
 const PYTHON_MEMBERS = fileURLToPath(new URL('./python/group_members.py', import.meta.url));
 
@@ -169,61 +171,13 @@ export function samsaGroup(bootstrap: string, topic: string, groupId: string, me
   };
 }
 
-/** KafkaJS consumers: eachBatch, then commitOffsets of the batch's end (KafkaJS keeps the coordinator it joined at for its commits: a failed one restarts the consumer). */
-export function kafkajsGroup(bootstrap: string, topic: string, groupId: string, members: number): RunningGroup {
+/**
+ * Consumers of a Python client in one Python process (python/group_members.py): kafka-python's
+ * KafkaConsumer, or confluent-kafka's Consumer (librdkafka's consumer, as most non-Java clients run it).
+ */
+export function pythonGroup(client: 'kafka-python' | 'confluent-kafka', bootstrap: string, topic: string, groupId: string, members: number): RunningGroup {
   const log = new GroupLog();
-  const kafka = new Kafka({ clientId: groupId, brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
-  const consumers: KafkaJsConsumer[] = [];
-  const assigned = new Set<number>();
-  const started = Promise.all(
-    Array.from({ length: members }, async (_, m) => {
-      const consumer = kafka.consumer({ groupId, sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: HEARTBEAT_INTERVAL_MS, metadataMaxAge: 2000 });
-      consumers.push(consumer);
-      // A crash KafkaJS restarts from (it rejoins, finding the coordinator again) is its way of recovering; one it does not is an error.
-      consumer.on(consumer.events.CRASH, (e) => {
-        if (!e.payload.restart) log.errors.push(`kafkajs-${m} crashed: ${String(e.payload.error)}`);
-      });
-      consumer.on(consumer.events.GROUP_JOIN, (e) => {
-        if (Object.values(e.payload.memberAssignment).some((ps) => ps.length > 0)) assigned.add(m);
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          for (const message of batch.messages) log.delivered(`kafkajs-${m}`, batch.partition, Number(message.offset));
-          if (batch.messages.length === 0) return;
-          const offset = Number(batch.lastOffset()) + 1;
-          try {
-            await consumer.commitOffsets([{ topic, partition: batch.partition, offset: String(offset) }]);
-            log.committed(`kafkajs-${m}`, batch.partition, offset);
-          } catch (e) {
-            // Thrown on, as KafkaJS's own auto-commit does: the consumer restarts, rejoins at the
-            // coordinator found anew and resumes from the group's committed offsets.
-            log.commitFailures.push(`kafkajs-${m}: ${String(e)}`);
-            throw e;
-          }
-        },
-      });
-    }),
-  );
-  const ready = started.then(() => waitFor(() => assigned.size === members, `every member of ${groupId} to have partitions`, READY_TIMEOUT_MS));
-  return {
-    groupId,
-    client: 'kafkajs',
-    log,
-    ready,
-    async stop() {
-      await started.catch(() => undefined);
-      await Promise.all(consumers.map((c) => c.disconnect()));
-    },
-  };
-}
-
-/** kafka-python's KafkaConsumers in one Python process (python/group_members.py). */
-export function kafkaPythonGroup(bootstrap: string, topic: string, groupId: string, members: number): RunningGroup {
-  const log = new GroupLog();
-  const child = spawn(PYTHON, [PYTHON_MEMBERS, bootstrap, topic, groupId, String(members)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(PYTHON, [PYTHON_MEMBERS, client, bootstrap, topic, groupId, String(members)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   let onReady: () => void = () => {};
@@ -235,12 +189,12 @@ export function kafkaPythonGroup(bootstrap: string, topic: string, groupId: stri
   let stopping = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', (code) => {
-    onExit(new Error(`kafka-python members exited with ${code} before every member had partitions:\n${stderr}`));
-    if (!stopping) log.errors.push(`kafka-python members exited with ${code}:\n${stderr}`);
+    onExit(new Error(`${client} members exited with ${code} before every member had partitions:\n${stderr}`));
+    if (!stopping) log.errors.push(`${client} members exited with ${code}:\n${stderr}`);
   });
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const e = JSON.parse(line) as { member?: number; partition?: number; offset?: number; committed?: Record<string, number>; commitFailed?: string; error?: string; ready?: boolean };
-    const member = `kafka-python-${e.member}`;
+    const member = `${client}-${e.member}`;
     if (e.ready) onReady();
     else if (e.offset !== undefined) log.delivered(member, e.partition!, e.offset);
     else if (e.committed) for (const [p, o] of Object.entries(e.committed)) log.committed(member, Number(p), o);
@@ -249,7 +203,7 @@ export function kafkaPythonGroup(bootstrap: string, topic: string, groupId: stri
   });
   return {
     groupId,
-    client: 'kafka-python',
+    client,
     log,
     ready,
     async stop() {

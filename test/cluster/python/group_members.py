@@ -1,9 +1,10 @@
-"""Members of one consumer group as kafka-python (Debian's python3-kafka) runs them, for
-test/cluster/consumer-groups.test.ts. Usage: group_members.py <bootstrap> <topic> <group> <members>.
+"""Members of one consumer group as a Python client runs them, for test/cluster/consumer-groups.test.ts.
+Usage: group_members.py <client> <bootstrap> <topic> <group> <members>, where <client> is
+kafka-python (Debian's python3-kafka) or confluent-kafka (python3-confluent-kafka, librdkafka).
 
 Each member polls in a thread of its own (a member blocked in a rebalance must not hold up the
 others, which the rebalance waits for) and commits its positions after every poll that returned
-records (commitSync), until stdin closes. One JSON line per event, in the order they happened:
+records (a synchronous commit), until stdin closes. One JSON line per event, in the order they happened:
   {"member": m, "partition": p, "offset": o}     a record delivered
   {"member": m, "committed": {p: offset, ...}}    a commit the coordinator acknowledged
   {"member": m, "commitFailed": "..."}            a commit that failed (the next one covers it)
@@ -18,6 +19,10 @@ import threading
 lock = threading.Lock()
 stopping = threading.Event()
 
+SESSION_TIMEOUT_MS = 10000
+HEARTBEAT_INTERVAL_MS = 1000
+METADATA_MAX_AGE_MS = 2000
+
 
 def emit(obj):
     with lock:
@@ -25,41 +30,93 @@ def emit(obj):
         sys.stdout.flush()
 
 
-def member(m, consumer, assigned):
-    from kafka import OffsetAndMetadata
+class KafkaPythonMember:
+    def __init__(self, bootstrap, topic, group, client_id):
+        from kafka import KafkaConsumer
+        self.consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, client_id=client_id,
+                                      enable_auto_commit=False, auto_offset_reset="earliest",
+                                      session_timeout_ms=SESSION_TIMEOUT_MS, heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
+                                      metadata_max_age_ms=METADATA_MAX_AGE_MS, retry_backoff_ms=100)
+
+    def poll(self):
+        """(partition, offset) of each record a poll returned."""
+        polled = self.consumer.poll(timeout_ms=100)
+        return [(tp.partition, r.offset) for tp, records in polled.items() for r in records]
+
+    def assigned(self):
+        return bool(self.consumer.assignment())
+
+    def commit(self, topic, positions):
+        from kafka import OffsetAndMetadata
+        from kafka.structs import TopicPartition
+        self.consumer.commit({TopicPartition(topic, p): OffsetAndMetadata(o, "") for p, o in positions.items()})
+
+    def close(self):
+        self.consumer.close(autocommit=False)
+
+
+class ConfluentMember:
+    def __init__(self, bootstrap, topic, group, client_id):
+        from confluent_kafka import Consumer
+        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "client.id": client_id,
+                                  "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                                  "session.timeout.ms": SESSION_TIMEOUT_MS, "heartbeat.interval.ms": HEARTBEAT_INTERVAL_MS,
+                                  "topic.metadata.refresh.interval.ms": METADATA_MAX_AGE_MS, "retry.backoff.ms": 100})
+        self.consumer.subscribe([topic])
+
+    def poll(self):
+        out = []
+        for message in self.consumer.consume(num_messages=500, timeout=0.1):
+            if message.error():  # an event, such as the end of a partition: no record
+                continue
+            out.append((message.partition(), message.offset()))
+        return out
+
+    def assigned(self):
+        return bool(self.consumer.assignment())
+
+    def commit(self, topic, positions):
+        from confluent_kafka import KafkaException, TopicPartition
+        results = self.consumer.commit(offsets=[TopicPartition(topic, p, o) for p, o in positions.items()], asynchronous=False)
+        failed = [tp for tp in results or [] if tp.error]
+        if failed:
+            raise KafkaException(failed[0].error)
+
+    def close(self):
+        self.consumer.close()
+
+
+CLIENTS = {"kafka-python": KafkaPythonMember, "confluent-kafka": ConfluentMember}
+
+
+def run_member(m, member, topic, assigned):
     while not stopping.is_set():
         try:
-            polled = consumer.poll(timeout_ms=100)
+            polled = member.poll()
         except Exception as e:
             emit({"member": m, "error": repr(e)})
             continue
-        if consumer.assignment():
+        if member.assigned():
             assigned[m] = True
         positions = {}
-        for tp, records in polled.items():
-            for record in records:
-                emit({"member": m, "partition": tp.partition, "offset": record.offset})
-                positions[tp] = record.offset + 1
+        for partition, offset in polled:
+            emit({"member": m, "partition": partition, "offset": offset})
+            positions[partition] = offset + 1
         if positions:
             try:
-                consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in positions.items()})
-                emit({"member": m, "committed": {tp.partition: offset for tp, offset in positions.items()}})
+                member.commit(topic, positions)
+                emit({"member": m, "committed": positions})
             except Exception as e:  # the coordinator moved or the group rebalanced: the next commit covers it
                 emit({"member": m, "commitFailed": repr(e)})
-    consumer.close(autocommit=False)
+    member.close()
 
 
-def main(bootstrap, topic, group, count):
-    from kafka import KafkaConsumer
-
+def main(client, bootstrap, topic, group, count):
     assigned = [False] * count
     threads = []
     for m in range(count):
-        consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, client_id="%s-%d" % (group, m),
-                                 enable_auto_commit=False, auto_offset_reset="earliest",
-                                 session_timeout_ms=10000, heartbeat_interval_ms=1000,
-                                 metadata_max_age_ms=2000, retry_backoff_ms=100)
-        thread = threading.Thread(target=member, args=(m, consumer, assigned))
+        member = CLIENTS[client](bootstrap, topic, group, "%s-%d" % (group, m))
+        thread = threading.Thread(target=run_member, args=(m, member, topic, assigned))
         thread.start()
         threads.append(thread)
     # stdin closing is the test's way of saying stop.
@@ -75,4 +132,4 @@ def main(bootstrap, topic, group, count):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
