@@ -1,13 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { offsetsPartitionFor } from '../../src/broker/group/java-hash.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import { commitBody, commitCodes, describeGroup, fetchOffsets, heartbeat, join, sync } from '../broker/group/group-harness.js';
 import { RawClient } from '../broker/raw-client.js';
 import { Cleanup } from '../cleanup.js';
-import { restartStopped, waitForFullView } from './broker-views.js';
 import { waitFor } from '../wait-for.js';
-import { TestCluster } from './cluster-harness.js';
+import type { TestCluster } from './cluster-harness.js';
+import { shareCluster } from './shared-cluster.js';
 
 // The errors a client gets from each broker of a cluster, asked with raw requests, as Kafka's
 // brokers answer them: leadership (NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH,
@@ -21,23 +21,11 @@ const TOPIC = 'errors';
 const { NONE, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS } = ErrorCode;
 
 describe('the errors each broker of a three-broker cluster answers', () => {
-  let cluster: TestCluster;
   const cleanup = new Cleanup();
-
-  beforeAll(async () => {
-    // One replica per __consumer_offsets partition: a broker's death leaves its groups with no coordinator at all.
-    cluster = await TestCluster.start({ brokers: 3, settings: { 'offsets.topic.num.partitions': String(OFFSETS_PARTITIONS), 'offsets.topic.replication.factor': '1' } });
-    await waitForFullView(cluster);
-  }, 120_000);
-
-  afterEach(async () => {
-    await cleanup.stopAll();
-    await restartStopped(cluster);
-  });
-
-  afterAll(async () => {
-    await cluster?.close();
-  });
+  // One replica per __consumer_offsets partition: a broker's death leaves its groups with no coordinator at all.
+  const shared = shareCluster(cleanup, { 'offsets.topic.num.partitions': String(OFFSETS_PARTITIONS), 'offsets.topic.replication.factor': '1' });
+  let cluster: TestCluster;
+  beforeAll(() => ({ cluster } = shared));
 
   const connect = async (id: number) => cleanup.add(await RawClient.connect(cluster.port(id)), (c) => c.close());
 

@@ -1,13 +1,14 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { offsetsPartitionFor } from '../../src/broker/group/java-hash.js';
-import { Admin } from '../../src/clients/admin/admin.js';
+import type { Admin } from '../../src/clients/admin/admin.js';
 import { Producer } from '../../src/clients/producer/producer.js';
 import { Cleanup } from '../cleanup.js';
-import { notYet, restartStopped, waitForFullView } from './broker-views.js';
+import { notYet } from './broker-views.js';
 import { waitFor } from '../wait-for.js';
-import { TestCluster } from './cluster-harness.js';
+import type { TestCluster } from './cluster-harness.js';
+import { shareCluster } from './shared-cluster.js';
 import { checkDeliveries, pythonGroup, samsaGroup, type RunningGroup } from './group-members.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -38,25 +39,11 @@ function groupIdsSharingACoordinator(prefix: string, count: number, partition?: 
 }
 
 describe('consumer groups on a three-broker cluster', () => {
+  const cleanup = new Cleanup();
+  const shared = shareCluster(cleanup);
   let cluster: TestCluster;
   let admin: Admin;
-  const cleanup = new Cleanup();
-
-  beforeAll(async () => {
-    cluster = await TestCluster.start({ brokers: 3 });
-    await waitForFullView(cluster);
-    admin = new Admin({ 'bootstrap.servers': cluster.bootstrap, 'default.api.timeout.ms': 60_000 });
-  }, 120_000);
-
-  afterEach(async () => {
-    await cleanup.stopAll();
-    await restartStopped(cluster);
-  });
-
-  afterAll(async () => {
-    await admin?.close();
-    await cluster?.close();
-  });
+  beforeAll(() => ({ cluster, admin } = shared));
 
   async function coordinatorOf(groupId: string): Promise<number> {
     return (await admin.describeConsumerGroups([groupId]))[0]!.coordinator.id;

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { Consumer } from '../../src/clients/consumer/consumer.js';
 import { LogTruncationError } from '../../src/clients/consumer/errors.js';
@@ -7,9 +7,10 @@ import { Producer } from '../../src/clients/producer/producer.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { Cleanup } from '../cleanup.js';
 import { expectError } from '../errors.js';
-import { notYet, restartStopped, waitForFullView } from './broker-views.js';
+import { notYet } from './broker-views.js';
 import { waitFor } from '../wait-for.js';
-import { TestCluster } from './cluster-harness.js';
+import type { TestCluster } from './cluster-harness.js';
+import { shareCluster } from './shared-cluster.js';
 
 // samsa's own clients against a three-broker cluster whose brokers die and shut down under them:
 // the producer's acknowledged records are stored once, the consumer follows leaders and detects
@@ -18,25 +19,11 @@ import { TestCluster } from './cluster-harness.js';
 type Acked = { partition: number; offset: number };
 
 describe("samsa's clients on a three-broker cluster", () => {
+  const cleanup = new Cleanup();
+  const shared = shareCluster(cleanup);
   let cluster: TestCluster;
   let admin: Admin;
-  const cleanup = new Cleanup();
-
-  beforeAll(async () => {
-    cluster = await TestCluster.start({ brokers: 3 });
-    await waitForFullView(cluster);
-    admin = new Admin({ 'bootstrap.servers': cluster.bootstrap, 'default.api.timeout.ms': 60_000 });
-  }, 120_000);
-
-  afterEach(async () => {
-    await cleanup.stopAll();
-    await restartStopped(cluster);
-  });
-
-  afterAll(async () => {
-    await admin?.close();
-    await cluster?.close();
-  });
+  beforeAll(() => ({ cluster, admin } = shared));
 
   async function leaderOf(topic: string, partition: number): Promise<number> {
     const [described] = await admin.describeTopics([topic]);
