@@ -34,7 +34,7 @@ describe('the errors each broker of a three-broker cluster answers', () => {
     const c = await RawClient.connect(cluster.port(asked));
     try {
       const md = await c.request('Metadata', 9, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
-      const p = md.topics[0].partitions.find((x: any) => x.partitionIndex === partition);
+      const p = md.topics[0].partitions.find((x: { partitionIndex: number }) => x.partitionIndex === partition);
       return { leader: p?.leaderId ?? -1, epoch: p?.leaderEpoch ?? -1, isr: p?.isrNodes ?? [] };
     } finally {
       c.close();
@@ -161,6 +161,6 @@ describe('the errors each broker of a three-broker cluster answers', () => {
     expect(seen).toEqual([NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, NONE]);
     expect(await heartbeat(back!, groupId, joined.generationId, joined.memberId)).toBe(NONE);
     const offsets = await fetchOffsets(back!, groupId, null, 7);
-    expect(offsets.topics[0].partitions.map((p: any) => p.committedOffset)).toEqual(Array.from({ length: 200 }, () => ROUNDS));
+    expect(offsets.topics[0].partitions.map((p: { committedOffset: number }) => p.committedOffset)).toEqual(Array.from({ length: 200 }, () => ROUNDS));
   });
 });

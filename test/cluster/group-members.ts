@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Consumer } from '../../src/clients/consumer/consumer.js';
+import type { ConsumerRecords } from '../../src/clients/consumer/consumer-records.js';
 import { stopChild } from '../cleanup.js';
 import { waitFor } from '../wait-for.js';
 
@@ -135,7 +136,7 @@ export function samsaGroup(bootstrap: string, topic: string, groupId: string, me
   const loops = consumers.map(async (consumer, m) => {
     consumer.subscribe([topic]);
     while (running) {
-      let records;
+      let records: ConsumerRecords;
       try {
         records = await consumer.poll(100);
       } catch (e) {
