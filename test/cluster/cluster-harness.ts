@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBrokerProcess, type BrokerProcess } from '../broker/broker-process.js';
 import { freePort, startZooKeeper, type ZooKeeperServer } from './zookeeper-server.js';
@@ -30,6 +30,8 @@ interface Member {
   port: number;
   dir: string;
   process: BrokerProcess | undefined;
+  /** The output of the broker's earlier processes (restarts). */
+  earlier: string;
 }
 
 /**
@@ -53,7 +55,7 @@ export class TestCluster {
     const cluster = new TestCluster(zk, root, { ...FAST_CLUSTER, 'storage.backend': options.backend ?? 'file', ...options.settings });
     try {
       const ids = Array.from({ length: options.brokers ?? 3 }, (_, i) => i + 1);
-      for (const id of ids) cluster.members.set(id, { id, port: await freePort(), dir: join(root, `broker-${id}`), process: undefined });
+      for (const id of ids) cluster.members.set(id, { id, port: await freePort(), dir: join(root, `broker-${id}`), process: undefined, earlier: '' });
       await Promise.all(ids.map((id) => cluster.startBroker(id)));
       return cluster;
     } catch (e) {
@@ -87,8 +89,37 @@ export class TestCluster {
     return this.member(id).process !== undefined;
   }
 
+  /** What the running broker process has written to stderr. */
   output(id: number): string {
     return this.member(id).process?.output() ?? '';
+  }
+
+  /** What every process of the broker has written, its earlier ones too. */
+  history(id: number): string {
+    const m = this.member(id);
+    return m.earlier + (m.process?.output() ?? '');
+  }
+
+  private retire(m: Member): void {
+    m.earlier += `${m.process?.output() ?? ''}--- process ended ---\n`;
+    m.process = undefined;
+  }
+
+  /** The running broker's process id. */
+  pid(id: number): number {
+    const pid = this.member(id).process?.child.pid;
+    if (pid === undefined) throw new Error(`broker ${id} is not running`);
+    return pid;
+  }
+
+  /** SIGSTOP: the broker freezes (no timers, no sockets answered) until resume(). */
+  pause(id: number): void {
+    process.kill(this.pid(id), 'SIGSTOP');
+  }
+
+  /** SIGCONT after pause(). */
+  resume(id: number): void {
+    process.kill(this.pid(id), 'SIGCONT');
   }
 
   private member(id: number): Member {
@@ -113,15 +144,16 @@ export class TestCluster {
     const m = this.member(id);
     if (!m.process) return;
     await m.process.stop('SIGKILL');
-    m.process = undefined;
+    this.retire(m);
   }
 
   /** SIGTERM (controlled shutdown); resolves with the exit code. */
   async stop(id: number): Promise<number | null> {
     const m = this.member(id);
     if (!m.process) return null;
+    process.kill(m.process.child.pid!, 'SIGCONT'); // a paused broker cannot act on SIGTERM
     const code = await m.process.stop('SIGTERM');
-    m.process = undefined;
+    this.retire(m);
     return code;
   }
 
@@ -131,9 +163,17 @@ export class TestCluster {
   }
 
   async close(): Promise<void> {
-    for (const m of this.members.values()) {
-      m.process?.kill();
-      m.process = undefined;
+    // SIGKILL ends a paused (SIGSTOPped) process too; waited for, so no broker writes into the dirs removed below.
+    await Promise.all([...this.members.values()].map(async (m) => {
+      if (!m.process) return;
+      await m.process.stop('SIGKILL');
+      this.retire(m);
+    }));
+    // SAMSA_CLUSTER_LOGS=<dir> keeps every broker's output there, for a test that failed.
+    const keep = process.env.SAMSA_CLUSTER_LOGS;
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      for (const m of this.members.values()) writeFileSync(join(keep, `${basename(this.root)}-broker-${m.id}.log`), m.earlier);
     }
     await this.zk.close();
     rmSync(this.root, { recursive: true, force: true });
