@@ -81,7 +81,11 @@ export class Broker {
     try {
       const listener = config.listeners[0]!;
       const advertised = config.advertisedListeners[0]!;
-      replicas = new ReplicaManager(logManager, { ...replicaManagerOptions(config, brokerId, log), isrWriter: cluster?.isrWriter });
+      replicas = new ReplicaManager(logManager, {
+        ...replicaManagerOptions(config, brokerId, log),
+        isrWriter: cluster?.isrWriter,
+        knowsPartition: cluster ? (topic, index) => cluster.metadata.partition(topic, index) !== undefined : undefined,
+      });
       replicas.startIsrExpiration();
       const endpoint: BrokerEndpoint = { nodeId: brokerId, host: '', port: 0, rack: null };
       const planDefaults = { numPartitions: config.int('num.partitions'), replicationFactor: config.int('default.replication.factor') };

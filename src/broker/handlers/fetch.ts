@@ -168,7 +168,7 @@ async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: 
     const partition = broker.replicas.getPartition(w.topic, w.partition);
     if (!partition) {
       const unknownId = w.topic.startsWith('id:');
-      reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: EMPTY });
+      reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : broker.replicas.notHostedError(w.topic, w.partition), records: EMPTY });
       continue;
     }
     try {
