@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import { Admin } from '../../src/clients/admin/admin.js';
+import { Api } from '../../src/clients/network/apis.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
+import { brokerRequest } from './cluster-probe.js';
 
 const KCAT = '/usr/bin/kcat';
 
@@ -66,5 +70,26 @@ describe('a three-broker cluster', () => {
     expect(out.trim().split('\n')).toEqual([...lines, ...more]);
     await cluster.startBroker(leader);
     await waitUntil(async () => (await metadata(cluster, 'replicated')).topics[0]!.partitions.find((p) => p.partition === 0)!.isrs.length === 3, 'the restarted broker back in the ISR');
+  });
+
+  it('sends a client asking a broker that does not host a partition to refresh its metadata (NOT_LEADER_OR_FOLLOWER), and one asking for a partition nobody has away (UNKNOWN_TOPIC_OR_PARTITION)', { timeout: 60_000 }, async () => {
+    await admin.createTopics([{ name: 'single', numPartitions: 1, replicationFactor: 1 }]);
+    let leader = -1;
+    await waitUntil(async () => {
+      leader = (await metadata(cluster, 'single')).topics[0]!.partitions[0]?.leader ?? -1;
+      return leader >= 0;
+    }, 'a leader for the single-replica topic');
+    const elsewhere = cluster.brokerIds.find((id) => id !== leader && cluster.isRunning(id))!;
+    const produce = (partition: number) => brokerRequest(cluster, elsewhere, (c) => c.request(Api.Produce, {
+      transactionalId: null, acks: 1, timeoutMs: 10_000,
+      topicData: [{ name: 'single', partitionData: [{ index: partition, records: buildRecordBatch([{ key: null, value: Buffer.from('v') }]) }] }],
+    }));
+    // The broker's metadata has partition 0 (the controller told every broker): the client must look for its leader.
+    await waitUntil(async () => {
+      const md = await brokerRequest(cluster, elsewhere, (c) => c.request(Api.Metadata, { topics: [{ name: 'single' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+      return md.topics[0]?.partitions[0]?.leaderId === leader;
+    }, `broker ${elsewhere} to learn of the topic`);
+    expect((await produce(0)).responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect((await produce(1)).responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 });
