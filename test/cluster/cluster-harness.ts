@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Api } from '../../src/clients/network/apis.js';
+import { BrokerConnection } from '../../src/clients/network/broker-connection.js';
 import { startBrokerProcess, type BrokerProcess } from '../broker/broker-process.js';
 import { freePort, startZooKeeper, type ZooKeeperServer } from './zookeeper-server.js';
 
@@ -57,11 +59,33 @@ export class TestCluster {
       const ids = Array.from({ length: options.brokers ?? 3 }, (_, i) => i + 1);
       for (const id of ids) cluster.members.set(id, { id, port: await freePort(), dir: join(root, `broker-${id}`), process: undefined, earlier: '' });
       await Promise.all(ids.map((id) => cluster.startBroker(id)));
+      await cluster.waitForMembership();
       return cluster;
     } catch (e) {
       await cluster.close();
       throw e;
     }
+  }
+
+  /**
+   * Waits until every running broker's metadata lists exactly the running brokers: the
+   * controller has told each of them (a broker whose metadata lacks one refuses, as Kafka
+   * does, a replication factor above the brokers it knows).
+   */
+  async waitForMembership(timeoutMs = 60_000): Promise<void> {
+    const running = this.brokerIds.filter((id) => this.isRunning(id));
+    await waitUntil(async () => {
+      for (const id of running) {
+        const connection = new BrokerConnection(id, '127.0.0.1', this.port(id), { clientId: 'samsa-cluster-harness', requestTimeoutMs: 10_000, connectTimeoutMs: 10_000, maxInFlight: 1, sendBufferBytes: -1, receiveBufferBytes: -1 });
+        try {
+          const md = await connection.request(Api.Metadata, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+          if (md.brokers.map((b) => b.nodeId).sort((a, b) => a - b).join() !== running.join()) return false;
+        } finally {
+          connection.close();
+        }
+      }
+      return true;
+    }, `every broker's metadata to list brokers ${running.join(',')}`, timeoutMs);
   }
 
   get connectString(): string {

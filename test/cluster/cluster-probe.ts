@@ -255,8 +255,8 @@ export async function readAll(bootstrap: string, topic: string, partitions: numb
     const text = await kcat(['-b', bootstrap, '-C', '-t', topic, '-p', String(p), '-o', 'beginning', '-e', '-q', '-f', '%p %o %k %s\n']);
     for (const line of text.split('\n')) {
       if (line === '') continue;
-      const [partition, offset, key, value] = line.split(' ');
-      out.push({ partition: Number(partition), offset: Number(offset), key: key!, value: value! });
+      const [partition, offset, key, ...value] = line.split(' ');
+      out.push({ partition: Number(partition), offset: Number(offset), key: key!, value: value.join(' ') });
     }
   }
   return out;
