@@ -3,6 +3,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBackend } from '../../storage/backend/index.js';
+import { LEADER_EPOCH_CHECKPOINT, parseLeaderEpochCheckpoint, type EpochEntry } from '../../storage/checkpoint/leader-epoch-checkpoint.js';
+import { scanBatches } from '../../storage/record/record-batch-scan.js';
 import { Api } from '../../src/clients/network/apis.js';
 import { BrokerConnection } from '../../src/clients/network/broker-connection.js';
 import { KafkaZkClient } from '../../src/zk/kafka-zk-client.js';
@@ -205,25 +207,31 @@ export async function waitForEqualReplicaSizes(cluster: TestCluster, ids: readon
 }
 
 /**
- * The `.log` segments of a partition as broker `id` stored them (name → bytes), read with
- * the broker stopped: on file and mmap the files themselves, on level through the backend
- * (one LevelDB per partition directory, which only one process may open at a time).
+ * The objects of a partition directory as broker `id` stored them (name → bytes) whose names
+ * `wanted` accepts, read with the broker stopped: on file and mmap the files themselves, on
+ * level through the backend (one LevelDB per partition directory, which only one process
+ * may open at a time).
  */
-export async function storedSegments(cluster: TestCluster, id: number, backend: string, topic: string, partition: number): Promise<Map<string, Buffer>> {
+async function storedObjects(cluster: TestCluster, id: number, backend: string, topic: string, partition: number, wanted: (name: string) => boolean): Promise<Map<string, Buffer>> {
   const path = join(cluster.dir(id), `${topic}-${partition}`);
-  const segments = new Map<string, Buffer>();
-  if (!existsSync(path)) return segments;
+  const objects = new Map<string, Buffer>();
+  if (!existsSync(path)) return objects;
   if (backend !== 'level') {
-    for (const name of readdirSync(path).filter((n) => n.endsWith('.log')).sort()) segments.set(name, readFileSync(join(path, name)));
-    return segments;
+    for (const name of readdirSync(path).filter(wanted).sort()) objects.set(name, readFileSync(join(path, name)));
+    return objects;
   }
   const dir = await createBackend('level').openDirectory(path);
   try {
-    for (const name of (await dir.list()).filter((n) => n.endsWith('.log')).sort()) segments.set(name, await dir.readAll(name));
+    for (const name of (await dir.list()).filter(wanted).sort()) objects.set(name, await dir.readAll(name));
   } finally {
     await dir.close();
   }
-  return segments;
+  return objects;
+}
+
+/** The `.log` segments of a partition as broker `id` stored them (name → bytes), the broker stopped. */
+export function storedSegments(cluster: TestCluster, id: number, backend: string, topic: string, partition: number): Promise<Map<string, Buffer>> {
+  return storedObjects(cluster, id, backend, topic, partition, (name) => name.endsWith('.log'));
 }
 
 /** Differences between the replicas' segments of a partition (empty when they are byte-identical). */
@@ -240,6 +248,38 @@ export async function segmentDifferences(cluster: TestCluster, ids: readonly num
     }
   });
   return differences;
+}
+
+/**
+ * Where broker `id`'s leader-epoch-checkpoint for the partition disagrees with its batches
+ * (empty when it agrees): each epoch the batches carry must start in the checkpoint at the
+ * base offset of its first batch. Entries no batch follows (an epoch that appended nothing
+ * before the next one, or the current one at the log end) say nothing and are skipped.
+ * Replicas truncate by these entries: a wrong one makes a follower keep or drop the wrong records.
+ */
+export async function epochInconsistencies(cluster: TestCluster, id: number, backend: string, topic: string, partition: number): Promise<string[]> {
+  const objects = await storedObjects(cluster, id, backend, topic, partition, (name) => name.endsWith('.log') || name === LEADER_EPOCH_CHECKPOINT);
+  const checkpoint = objects.get(LEADER_EPOCH_CHECKPOINT);
+  const entries = checkpoint ? parseLeaderEpochCheckpoint(checkpoint.toString('utf8'), LEADER_EPOCH_CHECKPOINT) : [];
+  const starts: EpochEntry[] = [];
+  const problems: string[] = [];
+  let logEnd = -1;
+  for (const [name, bytes] of objects) {
+    if (!name.endsWith('.log')) continue;
+    const scan = scanBatches(bytes);
+    if (scan.partialBytes > 0) problems.push(`broker ${id} ${topic}-${partition}/${name}: ${scan.partialBytes} bytes of a partial batch at its end`);
+    for (const batch of scan.batches) {
+      if (starts[starts.length - 1]?.epoch !== batch.partitionLeaderEpoch) starts.push({ epoch: batch.partitionLeaderEpoch, startOffset: batch.baseOffset });
+      logEnd = batch.lastOffset + 1;
+    }
+  }
+  const meaningful = entries.filter((e, i) => e.startOffset < logEnd && entries[i + 1]?.startOffset !== e.startOffset);
+  const show = (list: readonly EpochEntry[]) => list.map((e) => `${e.epoch}@${e.startOffset}`).join(' ');
+  // The first entry may start below the log start (the segment holding it was partly removed), so it is compared by epoch only.
+  const same = meaningful.length === starts.length && meaningful.every((e, i) => e.epoch === starts[i]!.epoch && (i === 0 || e.startOffset === starts[i]!.startOffset));
+  if (process.env.SHOW_EPOCHS) console.log(`EPOCHS broker ${id} ${topic}-${partition}: ${show(entries)} / batches ${show(starts)}`);
+  if (!same) problems.push(`broker ${id} ${topic}-${partition}: leader-epoch-checkpoint ${show(meaningful)}, batches ${show(starts)}`);
+  return problems;
 }
 
 function firstDifference(a: Buffer, b: Buffer): number {
@@ -260,4 +300,17 @@ export async function readAll(bootstrap: string, topic: string, partitions: numb
     }
   }
   return out;
+}
+
+/**
+ * With the brokers stopped: every partition of `topic` byte-identical on every broker, and
+ * each broker's leader-epoch-checkpoint in line with its batches (empty when so).
+ */
+export async function replicaProblems(cluster: TestCluster, ids: readonly number[], backend: string, topic: string, partitions: number): Promise<string[]> {
+  const problems: string[] = [];
+  for (let p = 0; p < partitions; p++) {
+    problems.push(...(await segmentDifferences(cluster, ids, backend, topic, p)));
+    for (const id of ids) problems.push(...(await epochInconsistencies(cluster, id, backend, topic, p)));
+  }
+  return problems;
 }

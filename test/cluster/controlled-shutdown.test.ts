@@ -9,7 +9,7 @@ import type { KafkaZkClient } from '../../src/zk/kafka-zk-client.js';
 import { BROKER_IDS_PATH, topicPartitionStatePath } from '../../src/zk/zk-data.js';
 import { Cleanup } from '../cleanup.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
-import { controllerId, partitionState, PythonStream, readAll, waitForIsr, zkReader } from './cluster-probe.js';
+import { controllerId, partitionState, PythonStream, readAll, replicaProblems, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
 
 const TOPIC = 'handover';
 const PARTITIONS = 3;
@@ -167,5 +167,10 @@ describe('controlled shutdown', () => {
     expect(producer.records.filter((r) => stored.get(`${r.partition}@${r.offset}`) !== r.value)).toEqual([]);
     const values = log.filter((r) => r.key !== 'probe').map((r) => r.value);
     expect(values.length - new Set(values).size).toBe(0);
+
+    // Every replica holds the same bytes, and its leader epochs start where its batches say.
+    await waitForEqualReplicaSizes(cluster, BROKERS, TOPIC, PARTITIONS);
+    for (const id of BROKERS) expect(await cluster.stop(id)).toBe(0);
+    expect(await replicaProblems(cluster, BROKERS, 'file', TOPIC, PARTITIONS)).toEqual([]);
   });
 });

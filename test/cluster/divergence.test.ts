@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { Cleanup } from '../cleanup.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
-import { kcat, partitionState, PythonStream, readAll, replicaSizes, segmentDifferences, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
+import { kcat, partitionState, PythonStream, readAll, replicaSizes, replicaProblems, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
 
 const TOPIC = 'diverge';
 const BROKERS = [1, 2, 3];
@@ -72,11 +72,11 @@ describe('replicas whose logs diverged from the new leader', () => {
     const kept = log1.length - committed.length - after.length;
     expect(log1.map((r) => r.value)).toEqual([...committed, ...['in-flight-1'].slice(0, kept), ...after]);
     const divergence = committed.length + kept;
-    await waitUntil(() => new RegExp(`${TOPIC}-0: truncating from \\d+ to ${divergence} `).test(cluster.output(other)), `broker ${other} to truncate to ${divergence}`);
+    await waitUntil(() => new RegExp(`${TOPIC}-0: truncated from \\d+ to ${divergence} `).test(cluster.output(other)), `broker ${other} to truncate to ${divergence}`);
 
     await cluster.startBroker(oldLeader);
     await waitForIsr(zk, TOPIC, 1, BROKERS, 'the old leader back in the ISR');
-    expect(cluster.output(oldLeader)).toContain(`${TOPIC}-0: truncating from ${committed.length + 1 + partial.length + 1 + lost.length} to ${divergence} `);
+    expect(cluster.output(oldLeader)).toContain(`${TOPIC}-0: truncated from ${committed.length + 1 + partial.length + 1 + lost.length} to ${divergence} `);
     const more = lines('more', 50);
     await produce(cluster.bootstrap, 'all', more);
 
@@ -90,6 +90,6 @@ describe('replicas whose logs diverged from the new leader', () => {
 
     await waitForEqualReplicaSizes(cluster, BROKERS, TOPIC, 1);
     for (const id of BROKERS) expect(await cluster.stop(id)).toBe(0);
-    expect(await segmentDifferences(cluster, BROKERS, 'file', TOPIC, 0)).toEqual([]);
+    expect(await replicaProblems(cluster, BROKERS, 'file', TOPIC, 1)).toEqual([]);
   });
 });

@@ -131,7 +131,7 @@ export class Partition {
 
   /**
    * Becomes (or stays) leader with the controller's state: records where the
-   * epoch starts in the log, forgets what it knew of followers (they count as
+   * epoch starts in the log (once appends and truncations under way are done), forgets what it knew of followers (they count as
    * caught up now if in the ISR, so none is dropped before it can fetch) and
    * moves the high watermark if it can. Returns whether the leadership is new.
    */
@@ -140,6 +140,8 @@ export class Partition {
     this.applyState(state);
     this.leaderId = this.localBrokerId;
     if (isNew) {
+      // The epoch starts after what is still being written: the last fetch of the fetcher this partition left, a truncation.
+      await this.log.settled();
       this.leaderEpochStartOffset = this.log.logEndOffset;
       await this.log.leaderEpochs.assign(state.leaderEpoch, this.leaderEpochStartOffset);
       // What was appended above the high watermark under an earlier leader is counted again as it becomes visible.
