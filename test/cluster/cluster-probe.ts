@@ -277,7 +277,6 @@ export async function epochInconsistencies(cluster: TestCluster, id: number, bac
   const show = (list: readonly EpochEntry[]) => list.map((e) => `${e.epoch}@${e.startOffset}`).join(' ');
   // The first entry may start below the log start (the segment holding it was partly removed), so it is compared by epoch only.
   const same = meaningful.length === starts.length && meaningful.every((e, i) => e.epoch === starts[i]!.epoch && (i === 0 || e.startOffset === starts[i]!.startOffset));
-  if (process.env.SHOW_EPOCHS) console.log(`EPOCHS broker ${id} ${topic}-${partition}: ${show(entries)} / batches ${show(starts)}`);
   if (!same) problems.push(`broker ${id} ${topic}-${partition}: leader-epoch-checkpoint ${show(meaningful)}, batches ${show(starts)}`);
   return problems;
 }
