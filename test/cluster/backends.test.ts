@@ -7,7 +7,7 @@ import type { KafkaZkClient } from '../../src/zk/kafka-zk-client.js';
 import { BACKENDS } from '../interop/backends.js';
 import { Cleanup } from '../cleanup.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
-import { kcat, kcatMetadata, partitionState, python, readAll, waitForEqualReplicaSizes, waitForIsr, zkReader, type SeenMetadata } from './cluster-probe.js';
+import { kcat, kcatMetadata, numbered, partitionState, python, readAll, type SeenMetadata, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
 
 const BROKERS = [1, 2, 3];
 const PARTITIONS = 3;
@@ -25,8 +25,6 @@ function interopPython(client: string, action: string, bootstrap: string, topic:
     });
   });
 }
-
-const values = (client: string, n: number) => Array.from({ length: n }, (_, i) => `${client}-${i}`);
 
 describe.each(BACKENDS)('a three-broker cluster on the %s backend', (backend) => {
   const cleanup = new Cleanup();
@@ -81,7 +79,7 @@ describe.each(BACKENDS)('a three-broker cluster on the %s backend', (backend) =>
 
   it.each(CLIENTS)('%s produces with acks=all and consumes back through the leaders', { timeout: 90_000 }, async (client) => {
     const topic = client;
-    const expected = values(client, 100);
+    const expected = numbered(client, 100);
     if (client === 'kcat') {
       await kcat(['-b', cluster.bootstrap, '-P', '-t', topic, '-p', '0', '-X', 'acks=all'], `${expected.join('\n')}\n`);
       const read = await kcat(['-b', cluster.bootstrap, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\n']);

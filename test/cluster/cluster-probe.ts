@@ -69,6 +69,9 @@ export function python(action: string, bootstrap: string, topic: string, ...args
   });
 }
 
+/** `prefix-0` … `prefix-(n-1)`: values a test produces and finds again. */
+export const numbered = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
 /** A record as the load producer acknowledged it or the load consumer read it. */
 export interface LoadRecord {
   partition: number;

@@ -2,12 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { Cleanup } from '../cleanup.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
-import { kcat, partitionState, PythonStream, readAll, replicaSizes, replicaProblems, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
+import { kcat, numbered, partitionState, PythonStream, readAll, replicaProblems, replicaSizes, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
 
 const TOPIC = 'diverge';
 const BROKERS = [1, 2, 3];
-
-const lines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
 describe('replicas whose logs diverged from the new leader', () => {
   const cleanup = new Cleanup();
@@ -25,7 +23,7 @@ describe('replicas whose logs diverged from the new leader', () => {
     const produce = (bootstrap: string, acks: string, values: readonly string[]) =>
       kcat(['-b', bootstrap, '-P', '-t', TOPIC, '-p', '0', '-k', 'k', '-K', ':', '-X', `acks=${acks}`], values.map((v) => `k:${v}\n`).join(''));
 
-    const committed = lines('committed', 200);
+    const committed = numbered('committed', 200);
     await produce(cluster.bootstrap, 'all', committed);
     await waitUntil(() => consumer.records.length >= committed.length, 'the consumer to read the committed records');
 
@@ -38,8 +36,8 @@ describe('replicas whose logs diverged from the new leader', () => {
     const assignment = (await zk.getTopicAssignment(TOPIC))!.partitions.get(0)!.replicas;
     const [nextLeader, other] = assignment.filter((b) => b !== oldLeader) as [number, number];
     const leaderAddress = `127.0.0.1:${cluster.port(oldLeader)}`;
-    const partial = lines('partial', 40);
-    const lost = lines('lost', 50);
+    const partial = numbered('partial', 40);
+    const lost = numbered('lost', 50);
     cluster.pause(nextLeader);
     const paused = [nextLeader];
     try {
@@ -65,7 +63,7 @@ describe('replicas whose logs diverged from the new leader', () => {
       return now.leader >= 0 && now.leaderEpoch > before.leaderEpoch;
     }, 'a new leader');
     expect((await partitionState(zk, TOPIC, 0)).leader).toBe(nextLeader);
-    const after = lines('after', 100);
+    const after = numbered('after', 100);
     await produce(cluster.bootstrap, 'all', after);
     const log1 = await readAll(cluster.bootstrap, TOPIC, 1);
     // What the new leader had when it took over: the committed records, and the first in-flight record if its waiting fetch got it.
@@ -77,7 +75,7 @@ describe('replicas whose logs diverged from the new leader', () => {
     await cluster.startBroker(oldLeader);
     await waitForIsr(zk, TOPIC, 1, BROKERS, 'the old leader back in the ISR');
     expect(cluster.output(oldLeader)).toContain(`${TOPIC}-0: truncated from ${committed.length + 1 + partial.length + 1 + lost.length} to ${divergence} `);
-    const more = lines('more', 50);
+    const more = numbered('more', 50);
     await produce(cluster.bootstrap, 'all', more);
 
     const log = await readAll(cluster.bootstrap, TOPIC, 1);

@@ -5,14 +5,12 @@ import { ControllerApi } from '../../src/broker/controller/controller-channel-ma
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { Cleanup } from '../cleanup.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
-import { brokerEpoch, brokerRequest, controllerId, kcat, partitionState, readAll, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
+import { brokerEpoch, brokerRequest, controllerId, kcat, numbered, partitionState, readAll, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
 
 const TOPIC = 'expiry';
 const PARTITIONS = 3;
 const BROKERS = [1, 2, 3];
 const SESSION_TIMEOUT_MS = 6_000;
-
-const lines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
 describe("a broker whose ZooKeeper session expires", () => {
   const cleanup = new Cleanup();
@@ -24,7 +22,7 @@ describe("a broker whose ZooKeeper session expires", () => {
     const admin = cleanup.add(new Admin({ 'bootstrap.servers': cluster.bootstrap }), (a) => a.close());
     await admin.createTopics([{ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
     await waitForIsr(zk, TOPIC, PARTITIONS, BROKERS, 'three in-sync replicas');
-    const before = lines('before', 100);
+    const before = numbered('before', 100);
     for (let p = 0; p < PARTITIONS; p++) await kcat(['-b', cluster.bootstrap, '-P', '-t', TOPIC, '-p', String(p), '-X', 'acks=all'], `${before.join('\n')}\n`);
 
     const expected = Array.from({ length: PARTITIONS }, () => [...before]);
@@ -47,7 +45,7 @@ describe("a broker whose ZooKeeper session expires", () => {
           if (now === undefined || now === victim) return false;
           return (await states()).every((s) => s.leader !== victim && s.leader >= 0 && !s.isr.includes(victim));
         }, `broker ${victim} out of every leadership and ISR`);
-        const during = lines(`during-broker-${victim}`, 100);
+        const during = numbered(`during-broker-${victim}`, 100);
         for (const p of led) {
           await kcat(['-b', cluster.bootstrap, '-P', '-t', TOPIC, '-p', String(p), '-X', 'acks=all'], `${during.join('\n')}\n`);
           expected[p]!.push(...during);

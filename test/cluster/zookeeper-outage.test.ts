@@ -2,13 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { Cleanup } from '../cleanup.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
-import { kcat, partitionState, readAll, waitForIsr, zkReader } from './cluster-probe.js';
+import { kcat, numbered, partitionState, readAll, waitForIsr, zkReader } from './cluster-probe.js';
 
 const TOPIC = 'outage';
 const BROKERS = [1, 2, 3];
 const OUTAGE_MS = 10_000;
-
-const lines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
 describe('ZooKeeper stopped for ten seconds', () => {
   const cleanup = new Cleanup();
@@ -20,7 +18,7 @@ describe('ZooKeeper stopped for ten seconds', () => {
     const admin = cleanup.add(new Admin({ 'bootstrap.servers': cluster.bootstrap }), (a) => a.close());
     await admin.createTopics([{ name: TOPIC, numPartitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
     await waitForIsr(zk, TOPIC, 3, BROKERS, 'three in-sync replicas');
-    const before = lines('before', 100);
+    const before = numbered('before', 100);
     await kcat(['-b', cluster.bootstrap, '-P', '-t', TOPIC, '-p', '0', '-X', 'acks=all'], `${before.join('\n')}\n`);
     const leader = (await partitionState(zk, TOPIC, 0)).leader;
     await zk.close();
@@ -31,7 +29,7 @@ describe('ZooKeeper stopped for ten seconds', () => {
     try {
       // The leaders keep taking acks=1 records and serving them, round after round, until the outage ends.
       for (let round = 0; round === 0 || Date.now() < outageEnds; round++) {
-        const batch = lines(`during-${round}`, 20);
+        const batch = numbered(`during-${round}`, 20);
         await kcat(['-b', `127.0.0.1:${cluster.port(leader)}`, '-P', '-t', TOPIC, '-p', '0', '-X', 'acks=1'], `${batch.join('\n')}\n`);
         during.push(...batch);
         // Followers go on fetching, so the high watermark moves and a consumer of the leader sees each round.
@@ -61,7 +59,7 @@ describe('ZooKeeper stopped for ten seconds', () => {
       const state = await partitionState(zk, TOPIC, 0);
       return state.leader >= 0 && state.leader !== killed;
     }, 'a new leader for the killed one');
-    const after = lines('after', 100);
+    const after = numbered('after', 100);
     await kcat(['-b', cluster.bootstrap, '-P', '-t', TOPIC, '-p', '0', '-X', 'acks=all'], `${after.join('\n')}\n`);
     expect((await readAll(cluster.bootstrap, TOPIC, 1)).map((r) => r.value)).toEqual([...before, ...during, ...after]);
   });
