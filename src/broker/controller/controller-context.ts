@@ -117,6 +117,16 @@ export class ControllerContext {
     return this.topics.get(tp.topic)?.partitions.get(tp.partition)?.assignment;
   }
 
+  setAssignment(tp: TopicPartition, assignment: ReplicaAssignment): void {
+    const partition = this.topics.get(tp.topic)?.partitions.get(tp.partition);
+    if (partition) partition.assignment = assignment;
+  }
+
+  /** A topic's partitions and their assignments, as its znode holds them. */
+  topicAssignment(topic: string): Map<number, ReplicaAssignment> {
+    return new Map([...(this.topics.get(topic)?.partitions ?? [])].map(([p, info]) => [p, info.assignment]));
+  }
+
   partitionState(tp: TopicPartition): LeaderIsrAndControllerEpoch | undefined {
     return this.topics.get(tp.topic)?.partitions.get(tp.partition)?.state;
   }

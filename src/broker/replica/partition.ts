@@ -392,6 +392,11 @@ export class Partition {
     return () => this.visibleListeners.delete(listener);
   }
 
+  /** Fetches the purgatory holds on this partition: followers' waiting for appends, consumers' for the high watermark. */
+  get waitingFetches(): number {
+    return this.appendListeners.size + this.visibleListeners.size;
+  }
+
   /** KIP-320: a client's view of the leader epoch must match ours. */
   checkLeaderEpoch(currentLeaderEpoch: number): void {
     if (currentLeaderEpoch < 0 || currentLeaderEpoch === this.leaderEpoch) return;

@@ -3,13 +3,14 @@
 // its calls on one class; how a call runs (per-item retries, the deadline,
 // results) lives in admin-call.ts.
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { CONSUMER_PROTOCOL_TYPE, decodeAssignment } from '../consumer/consumer-protocol.js';
+import { CONSUMER_PROTOCOL_TYPE, decodeAssignment } from '../../protocol/consumer-protocol.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import type { MessageSchema } from '../../protocol/schema/schema.js';
 import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerNode } from '../network/cluster.js';
 import { KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError } from '../network/errors.js';
 import { NetworkClient } from '../network/network-client.js';
+import { partitionName, tpKey } from '../../protocol/topic-partition.js';
 import { allOf, final, itemResults, settleItems, type Outcome } from './admin-call.js';
 import { parseAdminConfig, type AdminConfig, type AdminConfigInput } from './admin-config.js';
 import type * as T from './types.js';
@@ -160,7 +161,7 @@ export class Admin {
       [...groups.values()].map(async ({ node, indexes }) => {
         try {
           const answered = await request(node, indexes.map((i) => items[i]!));
-          for (const i of indexes) outcomes[i] = answered.get(key(items[i]!)) ?? new KafkaClientError(`no result for ${key(items[i]!)}`);
+          for (const i of indexes) outcomes[i] = answered.get(key(items[i]!)) ?? new KafkaClientError(`no result for ${partitionName(items[i]!)}`);
         } catch (e) {
           for (const i of indexes) outcomes[i] = e as Error;
         }
@@ -625,7 +626,7 @@ function consumerAssignment(bytes: Buffer | null): T.TopicPartition[] {
 }
 
 function key(tp: T.TopicPartition): string {
-  return `${tp.topic}\u0000${tp.partition}`;
+  return tpKey(tp.topic, tp.partition);
 }
 
 function groupByTopic<P extends T.TopicPartition>(partitions: readonly P[]): Array<[string, P[]]> {

@@ -1,4 +1,7 @@
 import type { BrokerNode } from '../network/cluster.js';
+import type { TopicPartition } from '../../protocol/topic-partition.js';
+
+export type { TopicPartition };
 
 /** Options every admin call takes. */
 export interface AdminCallOptions {
@@ -127,11 +130,6 @@ export type OffsetSpec = 'earliest' | 'latest' | 'max-timestamp' | { readonly ti
 
 export interface ListOffsetsOptions extends AdminCallOptions {
   readonly isolationLevel?: 'read_uncommitted' | 'read_committed';
-}
-
-export interface TopicPartition {
-  readonly topic: string;
-  readonly partition: number;
 }
 
 export interface ListedOffset extends TopicPartition {
