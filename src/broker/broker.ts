@@ -167,6 +167,10 @@ export class Broker {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       const cluster = this.cluster;
+      // A leaving broker follows nothing, from now on: fetching on, it would be taken back into
+      // the ISRs the controlled shutdown takes it out of, and a fetcher the controller's
+      // LeaderAndIsr started while the server closes would keep the process alive.
+      await this.context.replicas.stopFetchers();
       if (cluster && this.config.bool('controlled.shutdown.enable')) await cluster.controlledShutdown(interBrokerListener(this.config));
       if (this.checkpointTimer) clearInterval(this.checkpointTimer);
       const closing = this.server.close();

@@ -171,12 +171,25 @@ export class TestCluster {
     this.retire(m);
   }
 
-  /** SIGTERM (controlled shutdown); resolves with the exit code. */
-  async stop(id: number): Promise<number | null> {
+  /**
+   * SIGTERM (controlled shutdown); resolves with the exit code. A broker still running
+   * `exitWithinMs` later is killed and the call fails: a broker that does not stop is a bug
+   * to report, not a test to hang.
+   */
+  async stop(id: number, exitWithinMs = 120_000): Promise<number | null> {
     const m = this.member(id);
     if (!m.process) return null;
-    process.kill(m.process.child.pid!, 'SIGCONT'); // a paused broker cannot act on SIGTERM
-    const code = await m.process.stop('SIGTERM');
+    const running = m.process;
+    process.kill(running.child.pid!, 'SIGCONT'); // a paused broker cannot act on SIGTERM
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), exitWithinMs)));
+    const code = await Promise.race([running.stop('SIGTERM'), late]);
+    clearTimeout(timer);
+    if (code === 'late') {
+      await running.stop('SIGKILL');
+      this.retire(m);
+      throw new Error(`broker ${id} did not exit within ${exitWithinMs} ms of SIGTERM; its output ends:\n${m.earlier.slice(-2000)}`);
+    }
     this.retire(m);
     return code;
   }

@@ -145,7 +145,7 @@ describe('controlled shutdown', () => {
       const registrationGone = (await zk.zk.getChildren(BROKER_IDS_PATH)).stat.pzxid;
       for (const p of led) {
         expect((await partitionState(zk, TOPIC, p)).leader).not.toBe(target);
-        expect(await stateWrittenAt(zk, p)).toBeLessThan(registrationGone);
+        expect(await stateWrittenAt(zk, p), `${role}: ${TOPIC}-${p} ${JSON.stringify(await partitionState(zk, TOPIC, p))}`).toBeLessThan(registrationGone);
       }
       // Clients only ever failed once ZooKeeper named another leader: the old one refused (or went) after handing over.
       for (const f of prober.failures.slice(failuresBefore)) expect(f.zkLeader, JSON.stringify(f)).not.toBe(target);

@@ -51,6 +51,8 @@ export class ReplicaManager {
   private readonly leadershipListeners = new Set<LeadershipListener>();
   private controllerEpoch = -1;
   private shuttingDown = false;
+  /** Set once the fetchers are stopped for good (the broker is shutting down). */
+  private stopped = false;
   private isrTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -179,7 +181,8 @@ export class ReplicaManager {
     const endpoints = new Map(leaders.map((l) => [l.brokerId, l]));
     for (const { partition, state } of followed) {
       const leader = endpoints.get(state.leader);
-      if (leader) this.fetcherFor(leader, partition).addPartitions([{ partition, topicId: state.topicId }]);
+      // A broker that has stopped its fetchers starts none: nothing would stop it.
+      if (leader && !this.stopped) this.fetcherFor(leader, partition).addPartitions([{ partition, topicId: state.topicId }]);
     }
     if (becameLeader.length > 0 || becameFollower.length > 0) for (const listener of this.leadershipListeners) listener(becameLeader, becameFollower);
     return { errorCode: ErrorCode.NONE, partitions: errors };
@@ -299,12 +302,23 @@ export class ReplicaManager {
     for (const finish of [...this.waiters]) finish();
   }
 
+  /** Replica fetchers running (one per leader broker and fetcher id). */
+  get fetcherCount(): number {
+    return this.fetchers.size;
+  }
+
+  /** Stops the replica fetchers, and starts none after (a broker shutting down follows nothing). */
+  async stopFetchers(): Promise<void> {
+    this.stopped = true;
+    const fetchers = [...this.fetchers.values()];
+    this.fetchers.clear();
+    await Promise.all(fetchers.map((f) => f.shutdown()));
+  }
+
   /** Stops the fetchers and the ISR check (before the logs close). */
   async shutdown(): Promise<void> {
     this.wakeAll();
     if (this.isrTimer) clearInterval(this.isrTimer);
-    const fetchers = [...this.fetchers.values()];
-    this.fetchers.clear();
-    await Promise.all(fetchers.map((f) => f.shutdown()));
+    await this.stopFetchers();
   }
 }

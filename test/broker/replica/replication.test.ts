@@ -164,4 +164,17 @@ describe('replication', () => {
     // And the old leader is back in the ISR once caught up.
     await waitFor(() => store.isr.includes(1));
   });
+
+  it('starts no replica fetcher once a broker shutting down has stopped its fetchers (it would rejoin ISRs, and keep the process alive)', async () => {
+    await start([1, 2]);
+    await decide([1, 2], 1, 1, [1, 2], [1, 2]);
+    const replicas = brokers.get(2)!.broker.context.replicas;
+    expect(replicas.fetcherCount).toBe(1);
+    // A broker stopping stops its fetchers first; the controlled shutdown's LeaderAndIsr (follow the new leader) comes after.
+    await replicas.stopFetchers();
+    expect(replicas.fetcherCount).toBe(0);
+    await decide([2], 1, 2, [1, 2], [1, 2]);
+    expect(replicas.getPartition(TOPIC, 0)!.leaderEpoch).toBe(2);
+    expect(replicas.fetcherCount).toBe(0);
+  });
 });
