@@ -4,7 +4,7 @@ import { Admin } from '../../src/clients/admin/admin.js';
 import { Api } from '../../src/clients/network/apis.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
-import { brokerRequest, kcat, kcatMetadata } from './cluster-probe.js';
+import { brokerRequest, controllerId, kcat, kcatMetadata, zkReader } from './cluster-probe.js';
 
 const metadata = (cluster: TestCluster, topic: string) => kcatMetadata(cluster.bootstrap, topic);
 
@@ -73,5 +73,31 @@ describe('a three-broker cluster', () => {
     }, `broker ${elsewhere} to learn of the topic`);
     expect((await produce(0)).responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     expect((await produce(1)).responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
+  it("keeps a topic's configs when a broker whose metadata does not show it yet is asked to create it: Metadata's auto-creation answers LEADER_NOT_AVAILABLE, CreateTopics TOPIC_ALREADY_EXISTS", { timeout: 60_000 }, async () => {
+    const zk = await zkReader(cluster);
+    try {
+      // The controller paused: no broker hears of the topic another broker's admin creates now.
+      const controller = (await controllerId(zk))!;
+      const lagging = cluster.brokerIds.find((id) => id !== controller && cluster.isRunning(id))!;
+      cluster.pause(controller);
+      try {
+        await zk.setOrCreateEntityConfigs('topics', 'lagging', { 'min.insync.replicas': '2' });
+        await zk.createTopicAssignment('lagging', null, new Map([[0, cluster.brokerIds]]));
+        const md = await brokerRequest(cluster, lagging, (c) => c.request(Api.Metadata, { topics: [{ name: 'lagging' }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false }));
+        expect(md.topics[0]!.errorCode).toBe(ErrorCode.LEADER_NOT_AVAILABLE);
+        const created = await brokerRequest(cluster, lagging, (c) => c.request(Api.CreateTopics, { topics: [{ name: 'lagging', numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 5_000, validateOnly: false }));
+        expect(created.topics[0]!.errorCode).toBe(ErrorCode.TOPIC_ALREADY_EXISTS);
+        expect(await zk.getEntityConfigs('topics', 'lagging')).toEqual({ 'min.insync.replicas': '2' });
+      } finally {
+        cluster.resume(controller);
+      }
+      // The controller takes the topic on.
+      await waitUntil(async () => ((await metadata(cluster, 'lagging')).partitions[0]?.leader ?? -1) >= 0, 'a leader for the topic');
+      expect(await zk.getEntityConfigs('topics', 'lagging')).toEqual({ 'min.insync.replicas': '2' });
+    } finally {
+      await zk.close();
+    }
   });
 });
