@@ -53,4 +53,17 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('a partition changing role
     const epochs = scanBatches((await log.read(0, 1 << 20)).bytes).batches.map((b) => [b.baseOffset, b.partitionLeaderEpoch]);
     expect(epochs).toEqual([[0, 1], [5, 2]]);
   });
+
+  it("takes a follower's fetch that comes while the epoch it leads is being recorded", async () => {
+    const p = await partition();
+    p.makeFollower(state(OTHER, 1));
+    const fetched = p.appendAsFollower(leaderBatch(0, 5, 1));
+    const leading = p.makeLeader(state(LOCAL, 2));
+    // The follower fetches before the new epoch's start is written: it is a follower of this leader already.
+    expect(() => p.updateFollowerFetchState(OTHER, 0, 0)).not.toThrow();
+    await leading;
+    await fetched;
+    p.updateFollowerFetchState(OTHER, 5, 0);
+    expect(p.highWatermark).toBe(5);
+  });
 });
