@@ -89,6 +89,8 @@ export class PythonStream {
   readonly records: LoadRecord[] = [];
   readonly errors: string[] = [];
   done: Record<string, unknown> | undefined;
+  /** The client's last statistics (the load producer's: what it waits on per broker and partition). */
+  lastStats: unknown;
   private stderr = '';
   private readonly child: ChildProcess;
   private readonly exited: Promise<void>;
@@ -107,7 +109,8 @@ export class PythonStream {
   }
 
   private take(line: Record<string, unknown>): void {
-    if (line.done) this.done = line;
+    if (line.stats) this.lastStats = line.stats;
+    else if (line.done) this.done = line;
     else if (typeof line.fatal === 'string') this.errors.push(`fatal: ${line.fatal}`);
     else if (typeof line.error === 'string') this.errors.push(`${line.error}${line.value ? ` (${String(line.value)})` : ''}`);
     else this.records.push(line as unknown as LoadRecord);
@@ -120,10 +123,10 @@ export class PythonStream {
   /** Waits until `count` more records have come than when it was called (progress under load). */
   async progress(count: number, what: string, timeoutMs = 90_000): Promise<void> {
     const target = this.records.length + count;
-    await waitUntil(() => {
-      if (!this.running) throw new Error(`the client exited: ${this.stderr}`);
-      return this.records.length >= target;
-    }, `${count} more records (${what}); errors so far: ${this.errors.slice(-3).join('; ')}`, timeoutMs);
+    await waitUntil(() => !this.running || this.records.length >= target, `${count} more records (${what})`, timeoutMs).catch((e: Error) => {
+      throw new Error(`${e.message}; errors so far: ${this.errors.slice(-3).join('; ')}; last statistics: ${JSON.stringify(this.lastStats)}`);
+    });
+    if (this.records.length < target) throw new Error(`the client exited: ${this.stderr}`);
   }
 
   async finish(timeoutMs = 150_000): Promise<Record<string, unknown>> {

@@ -5,7 +5,8 @@ python3-kafka), for test/cluster/. Usage: cluster_clients.py <action> <bootstrap
                       as the client (confluent-kafka or kafka-python) sees them
   produce-load        an idempotent acks=all confluent-kafka producer sending keyed records to
                       every partition until stdin closes; one JSON line per acknowledged record
-                      (partition, offset, key, value), one per failed one, a last {"done"} line
+                      (partition, offset, key, value), one per failed one, a {"stats"} line
+                      every 5 s (what it waits on), a last {"done"} line
   consume-load <n>    a confluent-kafka consumer assigned partitions 0..n-1 from offset 0 until
                       stdin closes; one JSON line per record read, a last {"done"} line
 """
@@ -58,9 +59,18 @@ def produce_load(bootstrap, topic):
             fatal.append(str(err))
             emit({"fatal": str(err)})
 
+    def on_stats(text):
+        # What the producer waits on, per broker and partition: a test that sees no progress says where it is stuck.
+        stats = json.loads(text)
+        brokers = {name: {k: b.get(k) for k in ("state", "outbuf_cnt", "waitresp_cnt", "txerrs", "txretries", "req_timeouts")}
+                   for name, b in stats.get("brokers", {}).items()}
+        partitions = {p: {k: v.get(k) for k in ("leader", "msgq_cnt", "xmit_msgq_cnt", "msgs_inflight", "next_ack_seq", "next_err_seq")}
+                      for p, v in stats.get("topics", {}).get(topic, {}).get("partitions", {}).items() if p != "-1"}
+        emit({"stats": {"brokers": brokers, "partitions": partitions, "eos": stats.get("eos")}})
+
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
                          "linger.ms": 5, "message.timeout.ms": 120000, "topic.metadata.refresh.interval.ms": 1000,
-                         "error_cb": on_error})
+                         "statistics.interval.ms": 5000, "stats_cb": on_stats, "error_cb": on_error})
     pending = [0]
 
     def delivered(err, msg):
