@@ -5,7 +5,9 @@ import { createConnection, createServer, type Socket } from 'node:net';
  * pause() is a network partition (bytes and closes stop in both directions, new connections
  * are accepted and go nowhere), loseReplies() lets the client's requests through and loses
  * the server's replies on the connections open now, resume() ends either (the connections
- * they broke are dropped, new ones go through again).
+ * they broke are dropped, new ones go through again). `record` hears every chunk a client
+ * sends, with a number for its connection (test/fixtures/capture-client-frames.ts records
+ * clients' frames).
  */
 export interface TcpProxy {
   readonly port: number;
@@ -25,9 +27,10 @@ interface Link {
   deaf: boolean;
 }
 
-export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1', record?: (connection: number, chunk: Buffer) => void): Promise<TcpProxy> {
   const links = new Set<Link>();
   let paused = false;
+  let connections = 0;
 
   const drop = (link: Link): void => {
     links.delete(link);
@@ -43,7 +46,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     const server = createConnection({ host: targetHost, port: targetPort });
     link.server = server;
     server.on('error', () => {});
-    client.on('data', (chunk) => { if (!link.cut) server.write(chunk); });
+    const connection = connections++;
+    client.on('data', (chunk) => {
+      if (link.cut) return;
+      record?.(connection, chunk);
+      server.write(chunk);
+    });
     server.on('data', (chunk) => { if (!link.cut && !link.deaf) client.write(chunk); });
     client.on('close', () => { if (!link.cut) drop(link); });
     server.on('close', () => { if (!link.cut) drop(link); });

@@ -179,3 +179,6 @@ export class ControllerContext {
 
 /** topic-partition, for maps and logs (the partition number after the last dash keeps it unambiguous). */
 export const tpKey = (tp: TopicPartition): string => `${tp.topic}-${tp.partition}`;
+
+/** The partitions without repeats, each where it first appears. */
+export const distinctPartitions = (partitions: readonly TopicPartition[]): TopicPartition[] => [...new Map(partitions.map((tp) => [tpKey(tp), tp])).values()];

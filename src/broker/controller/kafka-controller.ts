@@ -1,18 +1,21 @@
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
+import type { ElectionType } from '../../protocol/messages/elect-leaders.js';
 import { ControllerMovedError, type KafkaZkClient } from '../../zk/kafka-zk-client.js';
 import {
   BROKER_IDS_PATH, CONTROLLER_PATH, DELETE_TOPICS_PATH, ISR_CHANGE_NOTIFICATION_PATH, REASSIGN_PARTITIONS_PATH, TOPICS_PATH,
   type TopicPartition,
 } from '../../zk/zk-data.js';
+import type { ControllerAdminApi, ElectionResult, OngoingReassignment, ReassignmentRequest, ReassignmentResult } from './controller-admin.js';
 import { ControllerChannelManager, type ControllerLog } from './controller-channel-manager.js';
 import { ControllerContext, tpKey } from './controller-context.js';
 import { ControllerEventManager } from './controller-event-manager.js';
-import type { ControlledShutdown, KafkaControllerEvent } from './controller-events.js';
+import type { ApiCallbacks, KafkaControllerEvent } from './controller-events.js';
 import { ControllerRequestBatch } from './controller-request-batch.js';
 import { ControllerTopics } from './controller-topics.js';
 import { partitionsToRebalance } from './leader-election.js';
 import { PartitionReassignments } from './partition-reassignment.js';
 import { PartitionStateMachine, type StateChangeFailure } from './partition-state-machine.js';
+import { electLeadersForAdmin } from './replica-leader-election.js';
 import { TopicDeletionManager } from './topic-deletion-manager.js';
 
 /** The broker settings the controller reads, by Kafka's names in camelCase, with Kafka's defaults where optional. */
@@ -54,11 +57,12 @@ const ELECTION_RETRY_BACKOFF_MS = 1000;
  * leaders, and tells brokers what to lead and follow (LeaderAndIsr), what the cluster looks
  * like (UpdateMetadata) and what to stop (StopReplica). Everything it does happens in events
  * processed one at a time (controller-events.ts); ZooKeeper watches, timers, broker answers
- * and controlledShutdown() only queue them. A controller whose ZooKeeper session expires stops
- * at once and resigns before trying again in the new session, so nothing is decided on a
- * stale session; its ZooKeeper writes are fenced by the controller epoch's znode version.
+ * and the API calls (controlled shutdown, elections, reassignments) only queue them. A
+ * controller whose ZooKeeper session expires stops at once and resigns before trying again
+ * in the new session, so nothing is decided on a stale session; its ZooKeeper writes are
+ * fenced by the controller epoch's znode version.
  */
-export class KafkaController {
+export class KafkaController implements ControllerAdminApi {
   private readonly zk: KafkaZkClient;
   private readonly brokerId: number;
   private readonly config: Required<KafkaControllerConfig>;
@@ -167,17 +171,30 @@ export class KafkaController {
    * from an earlier registration, BROKER_NOT_AVAILABLE for a broker not registered.
    */
   controlledShutdown(brokerId: number, brokerEpoch: bigint): Promise<TopicPartition[]> {
-    return new Promise((resolve, reject) => {
-      const event: ControlledShutdown = {
-        name: 'ControlledShutdown',
-        brokerId,
-        brokerEpoch,
-        resolve,
-        reject,
-        preempt: () => reject(notController(this.brokerId)),
-      };
-      this.events.put(event);
-    });
+    return this.call((call) => ({ name: 'ControlledShutdown', brokerId, brokerEpoch, ...call }));
+  }
+
+  /**
+   * The ElectLeaders API (replica-leader-election.ts): resolves once the elections are
+   * decided, each partition with its new leader or why it got none.
+   */
+  electLeaders(electionType: ElectionType, partitions: readonly TopicPartition[] | null): Promise<ElectionResult[]> {
+    return this.call((call) => ({ name: 'ReplicaLeaderElection', electionType, partitions, ...call }));
+  }
+
+  /** The AlterPartitionReassignments API: resolves once each reassignment has started (or been cancelled) or was refused. */
+  alterPartitionReassignments(reassignments: readonly ReassignmentRequest[]): Promise<ReassignmentResult[]> {
+    return this.call((call) => ({ name: 'ApiPartitionReassignment', reassignments, ...call }));
+  }
+
+  /** The ListPartitionReassignments API: the reassignments in progress. */
+  listPartitionReassignments(partitions: readonly TopicPartition[] | null): Promise<OngoingReassignment[]> {
+    return this.call((call) => ({ name: 'ListPartitionReassignments', partitions, ...call }));
+  }
+
+  /** Queues an API request's event; the answer is NOT_CONTROLLER off the controller, or when the queue drops it (resignation). */
+  private call<T>(event: (callbacks: ApiCallbacks<T>) => KafkaControllerEvent): Promise<T> {
+    return new Promise((resolve, reject) => this.events.put(event({ resolve, reject, preempt: () => reject(notController(this.brokerId)) })));
   }
 
   // ---- event processing
@@ -186,7 +203,7 @@ export class KafkaController {
     try {
       await this.dispatch(event);
     } catch (error) {
-      if (event.name === 'ControlledShutdown') event.reject(error instanceof ControllerMovedError ? notController(this.brokerId) : (error as Error));
+      if ('reject' in event) event.reject(error instanceof ControllerMovedError ? notController(this.brokerId) : (error as Error));
       if (error instanceof ControllerMovedError) {
         this.log('warn', `${event.name}: ${error.message}; resigning`);
         await this.maybeResign(true);
@@ -222,6 +239,13 @@ export class KafkaController {
         return;
       case 'ControlledShutdown':
         return event.resolve(await this.processControlledShutdown(event.brokerId, event.brokerEpoch));
+      case 'ReplicaLeaderElection':
+        return event.resolve(await this.processReplicaLeaderElection(event.electionType, event.partitions));
+      case 'ApiPartitionReassignment':
+        return event.resolve(await this.processApiPartitionReassignment(event.reassignments));
+      case 'ListPartitionReassignments':
+        if (!this.isActive) throw notController(this.brokerId);
+        return event.resolve(this.reassignments.ongoing(event.partitions));
     }
     if (!this.isActive) return;
     switch (event.name) {
@@ -471,6 +495,22 @@ export class KafkaController {
     if (followed.length > 0) this.logFailures(`removing broker ${id} from ISRs`, await this.partitions.removeReplicaFromIsr(followed, id, batch));
     this.sendRequests();
     return this.context.partitionsLedBy(id).filter((tp) => this.context.replicas(tp).length > 1);
+  }
+
+  private async processReplicaLeaderElection(electionType: ElectionType, partitions: readonly TopicPartition[] | null): Promise<ElectionResult[]> {
+    if (!this.isActive) throw notController(this.brokerId);
+    const results = await electLeadersForAdmin(this.context, this.partitions, electionType, partitions, this.requests());
+    const elected = results.filter((r) => r.errorCode === ErrorCode.NONE);
+    if (elected.length > 0) this.log('info', `elected leaders on request: ${elected.map((r) => `${tpKey(r.tp)} -> ${r.leader}`).join(', ')}`);
+    return results;
+  }
+
+  private async processApiPartitionReassignment(reassignments: readonly ReassignmentRequest[]): Promise<ReassignmentResult[]> {
+    if (!this.isActive) throw notController(this.brokerId);
+    const results = await this.reassignments.onApiReassignment(reassignments, this.requests());
+    // a cancellation completes at once: a deletion waiting for it moves on
+    await this.deletions.tryDeletion(this.requests());
+    return results;
   }
 
   // ---- ISR changes

@@ -8,8 +8,12 @@ import { electControlledShutdownLeader, electOfflineLeader, electPreferredLeader
 
 /** Which election to run (Kafka's PartitionLeaderElectionStrategy). */
 export type ElectionStrategy =
-  /** `excluding`: brokers that may not lead although registered (they restarted and lost their state). */
-  | { kind: 'offline'; excluding?: ReadonlySet<number> }
+  /**
+   * `excluding`: brokers that may not lead although registered (they restarted and lost their
+   * state). `allowUnclean`: an out-of-sync replica may lead whatever unclean.leader.election.enable
+   * says (an unclean election an admin asked for).
+   */
+  | { kind: 'offline'; excluding?: ReadonlySet<number>; allowUnclean?: boolean }
   | { kind: 'preferred' }
   | { kind: 'controlledShutdown' }
   /** Leader from the reassignment's target replicas. */
@@ -200,7 +204,7 @@ export class PartitionStateMachine {
         const clean = electOfflineLeader(current, replicas, live, false);
         if (clean !== undefined) return clean;
         // only now, as Kafka, is the topic's own setting read
-        if (!(await this.uncleanLeaderElectionEnable(tp.topic))) return undefined;
+        if (!strategy.allowUnclean && !(await this.uncleanLeaderElectionEnable(tp.topic))) return undefined;
         const unclean = electOfflineLeader(current, replicas, live, true);
         if (unclean !== undefined) this.log('warn', `unclean leader election for ${tpKey(tp)}: broker ${unclean.leader} leads without having been in the ISR (${current.isr.join(',')}); records may be lost`);
         return unclean;

@@ -203,3 +203,18 @@ export interface OffsetToCommit extends TopicPartition {
   /** "" when left out, as Java's OffsetAndMetadata. */
   readonly metadata?: string | null;
 }
+
+/** Kafka's ElectionType: the preferred (first) replica if in sync, or (unclean) any live replica of a partition whose leader is down. */
+export type ElectionType = 'preferred' | 'unclean';
+
+/** Where a partition should move (Java's NewPartitionReassignment). */
+export interface NewPartitionReassignment {
+  readonly targetReplicas: readonly number[];
+}
+
+/** A reassignment in progress (Java's PartitionReassignment): every replica, and those being added and removed. */
+export interface PartitionReassignment extends TopicPartition {
+  readonly replicas: readonly number[];
+  readonly addingReplicas: readonly number[];
+  readonly removingReplicas: readonly number[];
+}

@@ -117,6 +117,11 @@ export class FencedInstanceIdError extends KafkaApiError { constructor(message?:
 export class InvalidRecordError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.INVALID_RECORD, message); } }
 export class ResourceNotFoundError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.RESOURCE_NOT_FOUND, message); } }
 export class UnknownTopicIdError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.UNKNOWN_TOPIC_ID, message); } }
+export class InvalidReplicaAssignmentError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.INVALID_REPLICA_ASSIGNMENT, message); } }
+export class PreferredLeaderNotAvailableError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, message); } }
+export class EligibleLeadersNotAvailableError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, message); } }
+export class ElectionNotNeededError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.ELECTION_NOT_NEEDED, message); } }
+export class NoReassignmentInProgressError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, message); } }
 
 const BY_CODE = new Map<number, new (message?: string | null) => KafkaApiError>([
   [ErrorCode.UNKNOWN_SERVER_ERROR, UnknownServerError], [ErrorCode.OFFSET_OUT_OF_RANGE, OffsetOutOfRangeError], [ErrorCode.CORRUPT_MESSAGE, CorruptMessageError], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, UnknownTopicOrPartitionError],
@@ -128,7 +133,9 @@ const BY_CODE = new Map<number, new (message?: string | null) => KafkaApiError>(
   [ErrorCode.INVALID_PARTITIONS, InvalidPartitionsError], [ErrorCode.INVALID_REPLICATION_FACTOR, InvalidReplicationFactorError], [ErrorCode.INVALID_CONFIG, InvalidConfigError], [ErrorCode.NOT_CONTROLLER, NotControllerError],
   [ErrorCode.INVALID_REQUEST, InvalidRequestError], [ErrorCode.POLICY_VIOLATION, PolicyViolationError], [ErrorCode.KAFKA_STORAGE_ERROR, KafkaStorageError], [ErrorCode.NON_EMPTY_GROUP, NonEmptyGroupError], [ErrorCode.GROUP_ID_NOT_FOUND, GroupIdNotFoundError],
   [ErrorCode.TOPIC_DELETION_DISABLED, TopicDeletionDisabledError], [ErrorCode.MEMBER_ID_REQUIRED, MemberIdRequiredError], [ErrorCode.FENCED_INSTANCE_ID, FencedInstanceIdError], [ErrorCode.INVALID_RECORD, InvalidRecordError],
-  [ErrorCode.RESOURCE_NOT_FOUND, ResourceNotFoundError], [ErrorCode.UNKNOWN_TOPIC_ID, UnknownTopicIdError],
+  [ErrorCode.RESOURCE_NOT_FOUND, ResourceNotFoundError], [ErrorCode.UNKNOWN_TOPIC_ID, UnknownTopicIdError], [ErrorCode.INVALID_REPLICA_ASSIGNMENT, InvalidReplicaAssignmentError],
+  [ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, PreferredLeaderNotAvailableError], [ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, EligibleLeadersNotAvailableError], [ErrorCode.ELECTION_NOT_NEEDED, ElectionNotNeededError],
+  [ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, NoReassignmentInProgressError],
 ]);
 
 /** The typed error for a code a broker answered with (a plain KafkaApiError for codes without a class). */

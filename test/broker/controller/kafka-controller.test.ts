@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, KafkaError } from '../../../src/protocol/error-codes.js';
+import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ControllerMovedError } from '../../../src/zk/kafka-zk-client.js';
 import { encodePartitionState, topicPartitionStatePath } from '../../../src/zk/zk-data.js';
 import { useZooKeeper } from '../../zk/fixture.js';
-import { TestCluster, eventually } from './cluster-fixture.js';
-import { leaderAndIsrStates, stoppedPartitions, updateMetadataStates, type FakeBroker } from './fake-broker.js';
+import { TestCluster, eventually, kafkaErrorOf, leaderAndIsrFor } from './cluster-fixture.js';
+import { stoppedPartitions, updateMetadataStates } from './fake-broker.js';
 
 // The controller against a real ZooKeeper and fake brokers (TCP servers speaking the
 // inter-broker APIs) that record what the controller sends them.
 const fx = useZooKeeper();
-
-/** The LeaderAndIsr states for `topic` a broker received after `from`. */
-function leaderAndIsrFor(broker: FakeBroker, topic: string, from = 0) {
-  return broker.received.slice(from).flatMap((r) => (r.api === 'LeaderAndIsr' ? leaderAndIsrStates(r).filter((s) => s.topicName === topic).map((s) => ({ ...s, request: r })) : []));
-}
-
-async function kafkaErrorOf(promise: Promise<unknown>): Promise<KafkaError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(KafkaError);
-  return error as KafkaError;
-}
 
 describe('KafkaController', () => {
   it('one of two brokers becomes the controller; the other takes over with the next epoch when its session closes, and the old epoch is fenced', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKEND_NAMES, createBackend, type LogDirectory } from '../../../storage/backend/index.js';
 import { LogConfig } from '../../../storage/config/log-config.js';
-import { Log } from '../../../storage/log/index.js';
+import { AppendOrigin, Log } from '../../../storage/log/index.js';
 import { buildRecordBatch, RecordBatchView, scanBatches } from '../../../storage/record/index.js';
 import { Partition, type PartitionState } from '../../../src/broker/replica/partition.js';
 
@@ -49,7 +49,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('a partition changing role
     await p.makeLeader(state(LOCAL, 2));
     await fetched;
     expect(log.leaderEpochs.all).toEqual([{ epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: 5 }]);
-    expect(await p.appendAsLeader(buildRecordBatch([{ key: null, value: Buffer.from('led') }]), 1)).toMatchObject({ baseOffset: 5 });
+    expect(await p.appendAsLeader(buildRecordBatch([{ key: null, value: Buffer.from('led') }]), 1, AppendOrigin.Client)).toMatchObject({ baseOffset: 5 });
     const epochs = scanBatches((await log.read(0, 1 << 20)).bytes).batches.map((b) => [b.baseOffset, b.partitionLeaderEpoch]);
     expect(epochs).toEqual([[0, 1], [5, 2]]);
   });
