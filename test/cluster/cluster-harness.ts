@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Api } from '../../src/clients/network/apis.js';
 import { BrokerConnection } from '../../src/clients/network/broker-connection.js';
 import { startBrokerProcess, type BrokerProcess } from '../broker/broker-process.js';
+import { waitFor } from '../wait-for.js';
 import { freePort, startZooKeeper, type ZooKeeperServer } from './zookeeper-server.js';
 
 /** Settings that make a test cluster react in seconds rather than Kafka's production tens of seconds. */
@@ -217,16 +217,17 @@ export class TestCluster {
   }
 }
 
-/** Polls `condition` (sync or async) until it holds; throws with `what` after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/**
+ * waitFor (test/wait-for.ts) for conditions that ask the cluster: a condition that throws (a
+ * broker restarting, a connection refused) has not held yet. Sixty seconds by default, as
+ * failovers take a session timeout and more on a loaded machine.
+ */
+export function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  return waitFor(async () => {
     try {
-      if (await condition()) return;
+      return await condition();
     } catch {
-      // not yet: a broker may be restarting
+      return false;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
+  }, what, timeoutMs);
 }
