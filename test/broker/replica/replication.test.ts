@@ -6,7 +6,7 @@ import type { IsrChange, IsrWriter } from '../../../src/broker/replica/partition
 import type { LeaderAndIsrPartition } from '../../../src/broker/replica/replica-manager.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { startBroker, type TestBroker } from '../harness.js';
-import { RawClient } from '../raw-client.js';
+import { fetchBody, RawClient } from '../raw-client.js';
 import { waitFor } from '../../wait-for.js';
 
 /**
@@ -105,12 +105,21 @@ describe('replication', () => {
     expect((await produce(2, ['x'])).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     const client = await RawClient.connect(brokers.get(2)!.port);
     clients.push(client);
-    const res = await client.request('Fetch', 11, {
-      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-      topics: [{ topic: TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
-      forgottenTopicsData: [], rackId: '',
-    });
+    const res = await client.request('Fetch', 11, fetchBody(TOPIC, 0));
     expect(res.responses[0].partitions[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  });
+
+  it('answers a follower fetch from a broker that is not a replica per partition (NOT_LEADER_OR_FOLLOWER) and keeps its connection', async () => {
+    await start([1, 2]);
+    await decide([1, 2], 1, 1, [1, 2], [1, 2]);
+    expect((await produce(1, ['x'])).errorCode).toBe(ErrorCode.NONE);
+    const client = await RawClient.connect(brokers.get(1)!.port);
+    clients.push(client);
+    // At the log end with min_bytes 1: the leader records the fetcher's position before it waits, and broker 3 has none.
+    const res = await client.request('Fetch', 11, fetchBody(TOPIC, 1, { replicaId: 3, maxWaitMs: 200, minBytes: 1 }));
+    expect(res.responses[0].partitions[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const again = await client.request('Fetch', 11, fetchBody(TOPIC, 0));
+    expect(again.responses[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, highWatermark: 1 });
   });
 
   it('shrinks the ISR when a follower stops, so acks=all completes; refuses acks=all below min.insync.replicas', async () => {
