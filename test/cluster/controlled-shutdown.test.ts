@@ -8,7 +8,7 @@ import { ErrorCode, errorName } from '../../src/protocol/error-codes.js';
 import type { KafkaZkClient } from '../../src/zk/kafka-zk-client.js';
 import { BROKER_IDS_PATH, topicPartitionStatePath } from '../../src/zk/zk-data.js';
 import { Cleanup } from '../cleanup.js';
-import { TestCluster, waitUntil } from './cluster-harness.js';
+import { TestCluster } from './cluster-harness.js';
 import { controllerId, partitionState, PythonStream, readAll, replicaProblems, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
 
 const TOPIC = 'handover';
