@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
-import { compileRdkafkaBench, kafkajsConsumeRate, median, partitionFetchBytes, runRdkafka as rdkafka, startBrokerProcess } from './broker-process.js';
+import { compileRdkafkaBench, kafkajsConsumeRate, median, partitionFetchBytes, runRdkafka as rdkafka } from './bench-clients.js';
+import { startBrokerProcess } from './broker-process.js';
 import { printTable } from './measure.js';
 
 const SCALE = Number(process.env.SAMSA_BENCH_SCALE ?? 1);

@@ -1,0 +1,174 @@
+// A samsa cluster on loopback: one ZooKeeper and brokers as child processes.
+// The cluster tests (test/cluster/cluster-harness.ts), the chaos run and
+// bench:broker's cluster section all start it from here.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startBrokerProcess, type BrokerProcess } from './broker-process.js';
+import { freePort, startZooKeeper, type ZooKeeperServer } from './zookeeper-server.js';
+
+/** Settings that make a local cluster react in seconds rather than Kafka's production tens of seconds. */
+export const FAST_CLUSTER: Readonly<Record<string, string>> = {
+  'zookeeper.session.timeout.ms': '6000',
+  'replica.lag.time.max.ms': '4000',
+  'replica.fetch.wait.max.ms': '100',
+  'replica.fetch.backoff.ms': '200',
+  'controlled.shutdown.retry.backoff.ms': '500',
+  'replica.high.watermark.checkpoint.interval.ms': '1000',
+  'group.initial.rebalance.delay.ms': '0',
+  'offsets.topic.num.partitions': '5',
+  'auto.leader.rebalance.enable': 'false',
+};
+
+export interface ClusterOptions {
+  brokers?: number;
+  backend?: string;
+  /** Broker settings on top of FAST_CLUSTER. */
+  settings?: Record<string, string>;
+  /** Node options for every broker process (e.g. --cpu-prof). */
+  execArgv?: readonly string[];
+  /** Appends each broker's stderr to broker-<id>.log in the cluster's folder. */
+  keepLogs?: boolean;
+}
+
+interface Member {
+  id: number;
+  port: number;
+  dir: string;
+  process: BrokerProcess | undefined;
+}
+
+/**
+ * A real cluster on loopback: one ZooKeeper and brokers as child processes
+ * (`samsa broker` with zookeeper.connect and a chroot), each on a fixed free
+ * port with its own log dir, which SIGKILL, SIGTERM and restart leave in
+ * place. close() stops everything by PID and removes the dirs.
+ */
+export class LocalCluster {
+  private readonly members = new Map<number, Member>();
+
+  private constructor(
+    readonly zk: ZooKeeperServer,
+    /** The folder holding every broker's log dir (and logs, with keepLogs). */
+    readonly root: string,
+    private readonly settings: Record<string, string>,
+    private readonly options: ClusterOptions,
+  ) {}
+
+  static async start(options: ClusterOptions = {}): Promise<LocalCluster> {
+    const zk = await startZooKeeper();
+    const root = mkdtempSync(join(tmpdir(), 'samsa-cluster-'));
+    const cluster = new LocalCluster(zk, root, { ...FAST_CLUSTER, 'storage.backend': options.backend ?? 'file', ...options.settings }, options);
+    try {
+      const ids = Array.from({ length: options.brokers ?? 3 }, (_, i) => i + 1);
+      for (const id of ids) cluster.members.set(id, { id, port: await freePort(), dir: join(root, `broker-${id}`), process: undefined });
+      await Promise.all(ids.map((id) => cluster.startBroker(id)));
+      return cluster;
+    } catch (e) {
+      await cluster.close();
+      throw e;
+    }
+  }
+
+  get connectString(): string {
+    return `${this.zk.connectString}/samsa`;
+  }
+
+  get brokerIds(): number[] {
+    return [...this.members.keys()];
+  }
+
+  /** Every broker's address, running or not (clients find the live ones). */
+  get bootstrap(): string {
+    return [...this.members.values()].map((m) => `127.0.0.1:${m.port}`).join(',');
+  }
+
+  port(id: number): number {
+    return this.member(id).port;
+  }
+
+  dir(id: number): string {
+    return this.member(id).dir;
+  }
+
+  isRunning(id: number): boolean {
+    return this.member(id).process !== undefined;
+  }
+
+  /** The running broker process's PID (undefined while stopped). */
+  pid(id: number): number | undefined {
+    return this.member(id).process?.child.pid;
+  }
+
+  output(id: number): string {
+    return this.member(id).process?.output() ?? '';
+  }
+
+  private member(id: number): Member {
+    const m = this.members.get(id);
+    if (!m) throw new Error(`no broker ${id} in this cluster`);
+    return m;
+  }
+
+  async startBroker(id: number): Promise<void> {
+    const m = this.member(id);
+    if (m.process) throw new Error(`broker ${id} is running`);
+    const settings = {
+      ...this.settings,
+      'broker.id': String(id),
+      listeners: `PLAINTEXT://127.0.0.1:${m.port}`,
+      'zookeeper.connect': this.connectString,
+    };
+    m.process = await startBrokerProcess(m.dir, settings, {
+      startMs: 60_000,
+      execArgv: this.options.execArgv,
+      logFile: this.options.keepLogs ? join(this.root, `broker-${id}.log`) : undefined,
+    });
+  }
+
+  /** SIGKILL: a crash. */
+  async kill(id: number): Promise<void> {
+    const m = this.member(id);
+    if (!m.process) return;
+    await m.process.stop('SIGKILL');
+    m.process = undefined;
+  }
+
+  /** SIGTERM (controlled shutdown); resolves with the exit code. */
+  async stop(id: number): Promise<number | null> {
+    const m = this.member(id);
+    if (!m.process) return null;
+    const code = await m.process.stop('SIGTERM');
+    m.process = undefined;
+    return code;
+  }
+
+  async restart(id: number): Promise<void> {
+    await this.kill(id);
+    await this.startBroker(id);
+  }
+
+  /** Kills what still runs, by PID, and stops ZooKeeper; removes the cluster's folder unless `keepFiles`. */
+  async close(keepFiles = false): Promise<void> {
+    const running = [...this.members.values()].map((m) => m.process);
+    for (const m of this.members.values()) m.process = undefined;
+    await Promise.all(running.map((p) => p?.stop('SIGKILL')));
+    await this.zk.close();
+    if (!keepFiles) rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** Polls `condition` (sync or async) until it holds; throws with `what` after `timeoutMs`. */
+export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await condition()) return;
+    } catch {
+      // not yet: a broker may be restarting
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
