@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { root } from './broker-process.js';
 
-/** Compiles bench/librdkafka/rdkafka-bench.c into `outDir`; undefined (with a note) without gcc or librdkafka's headers. */
-export function compileRdkafkaBench(outDir: string): string | undefined {
-  const out = join(outDir, 'rdkafka-bench');
-  const res = spawnSync('gcc', ['-O2', '-o', out, join(root, 'bench', 'librdkafka', 'rdkafka-bench.c'), '-lrdkafka'], { encoding: 'utf8' });
+/** Compiles bench/librdkafka/<name>.c (rdkafka-bench by default) into `outDir`; undefined (with a note) without gcc or librdkafka's headers. */
+export function compileRdkafkaBench(outDir: string, name = 'rdkafka-bench'): string | undefined {
+  const out = join(outDir, name);
+  const res = spawnSync('gcc', ['-O2', '-Wall', '-o', out, join(root, 'bench', 'librdkafka', `${name}.c`), '-lrdkafka'], { encoding: 'utf8' });
   if (res.status !== 0) {
-    console.log(`  (librdkafka skipped: gcc could not build bench/librdkafka/rdkafka-bench.c — apt-get install librdkafka-dev)\n${res.stderr ?? ''}`);
+    console.log(`  (librdkafka skipped: gcc could not build bench/librdkafka/${name}.c — apt-get install librdkafka-dev)\n${res.stderr ?? ''}`);
     return undefined;
   }
   return out;

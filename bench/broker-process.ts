@@ -80,8 +80,14 @@ export function startBrokerProcess(logDir: string, settings: Readonly<Record<str
     const timer = setTimeout(() => fail(`did not listen within ${startMs} ms`), startMs);
     child.once('exit', (code) => fail(`exited with ${code}`));
     child.stderr!.on('data', (d: Buffer) => {
-      output += d.toString();
-      log?.write(d);
+      const text = d.toString();
+      output += text;
+      if (log) {
+        // Each line stamped with the time it arrived, so the logs of several brokers can be merged.
+        const lines = text.split('\n');
+        const stamp = new Date().toISOString().slice(11, 23);
+        log.write(lines.map((line, i) => (i === lines.length - 1 ? line : `${stamp} ${line}\n`)).join(''));
+      }
       if (listened) return;
       const listening = /listening on [^:]+:(\d+)/.exec(output);
       if (!listening) return;

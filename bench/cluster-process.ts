@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Admin } from '../src/clients/admin/admin.js';
 import { startBrokerProcess, type BrokerProcess } from './broker-process.js';
 import { freePort, startZooKeeper, type ZooKeeperServer } from './zookeeper-server.js';
 
@@ -101,6 +102,15 @@ export class LocalCluster {
     return this.member(id).process?.child.pid;
   }
 
+  /** Whether the broker's process ended without being told to (a crash); it counts as stopped from then on. */
+  exitedByItself(id: number): boolean {
+    const m = this.member(id);
+    const child = m.process?.child;
+    if (!child || (child.exitCode === null && child.signalCode === null)) return false;
+    m.process = undefined;
+    return true;
+  }
+
   output(id: number): string {
     return this.member(id).process?.output() ?? '';
   }
@@ -125,6 +135,19 @@ export class LocalCluster {
       execArgv: this.options.execArgv,
       logFile: this.options.keepLogs ? join(this.root, `broker-${id}.log`) : undefined,
     });
+  }
+
+  /** Waits until the brokers `ids` (all by default) are live in the controller's metadata, as a client sees it (a broker listens before it registers). */
+  async waitUntilRegistered(ids: readonly number[] = this.brokerIds, timeoutMs = 60_000): Promise<void> {
+    const admin = new Admin({ 'bootstrap.servers': this.bootstrap });
+    try {
+      await waitUntil(async () => {
+        const { nodes } = await admin.describeCluster({ timeoutMs: 5_000 });
+        return ids.every((id) => nodes.some((n) => n.id === id));
+      }, `brokers ${ids.join(',')} registered`, timeoutMs);
+    } finally {
+      await admin.close();
+    }
   }
 
   /** SIGKILL: a crash. */
