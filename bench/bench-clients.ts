@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { root } from './broker-process.js';
 
-/** Compiles bench/librdkafka/<name>.c (rdkafka-bench by default) into `outDir`; undefined (with a note) without gcc or librdkafka's headers. */
-export function compileRdkafkaBench(outDir: string, name = 'rdkafka-bench'): string | undefined {
+/** Compiles bench/librdkafka/rdkafka-bench.c into `outDir`; undefined (with a note) without gcc or librdkafka's headers. */
+export function compileRdkafkaBench(outDir: string): string | undefined {
+  const name = 'rdkafka-bench';
   const out = join(outDir, name);
   const res = spawnSync('gcc', ['-O2', '-Wall', '-o', out, join(root, 'bench', 'librdkafka', `${name}.c`), '-lrdkafka'], { encoding: 'utf8' });
   if (res.status !== 0) {

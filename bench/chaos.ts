@@ -4,7 +4,7 @@
 // A cluster under crashes (issue 14): ZooKeeper and three brokers on loopback,
 // a topic with replication factor 3 and min.insync.replicas=2, librdkafka's
 // idempotent acks=all producer and read_committed consumer
-// (bench/librdkafka/rdkafka-chaos.c) running while a random broker is
+// (chaos-produce and chaos-consume of bench/librdkafka/rdkafka-bench.c) running while a random broker is
 // SIGKILLed and restarted every interval, for `cycles` cycles. Then, once
 // every replica is back in sync, the brokers are stopped and their logs read
 // from disk: every acknowledged record must be there once at its acknowledged
@@ -120,7 +120,7 @@ async function main(): Promise<number> {
   console.log(`chaos: ${CYCLES} cycles, backend ${BACKEND}, a kill every ${INTERVAL_MS} ms, seed ${SEED} (--seed ${SEED} replays the choices), ${RATE} records/s of ${SIZE} B over ${PARTITIONS} partitions`);
   const random = new Random(SEED);
   const work = mkdtempSync(join(tmpdir(), 'samsa-chaos-'));
-  const bin = compileRdkafkaBench(work, 'rdkafka-chaos');
+  const bin = compileRdkafkaBench(work);
   if (!bin) return 2;
   const cluster = await LocalCluster.start({ brokers: BROKERS, backend: BACKEND, keepLogs: true });
   console.log(`cluster in ${cluster.root} (broker logs there), ZooKeeper at ${cluster.connectString}`);
@@ -136,11 +136,11 @@ async function main(): Promise<number> {
     await admin.createTopics([{ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: BROKERS, configs: { 'min.insync.replicas': '2' } }]);
     await waitUntil(async () => (await describe(admin)).every((p) => p.isr.length === BROKERS), 'every replica of the new topic in sync');
 
-    producer = new ClientProcess(bin, ['produce', cluster.bootstrap, TOPIC, String(PARTITIONS), String(RATE), String(SIZE)], join(cluster.root, 'producer.err'), (f) => {
+    producer = new ClientProcess(bin, ['chaos-produce', cluster.bootstrap, TOPIC, String(PARTITIONS), String(RATE), String(SIZE)], join(cluster.root, 'producer.err'), (f) => {
       if (f[0] === 'A') acks.push({ partition: Number(f[1]), seq: Number(f[2]), offset: Number(f[3]), sentMs: Number(f[4]), ackedMs: Number(f[5]) });
       else if (f[0] === 'F') failedSends.set(f[3]!, (failedSends.get(f[3]!) ?? 0) + 1);
     });
-    consumer = new ClientProcess(bin, ['consume', cluster.bootstrap, TOPIC, String(PARTITIONS)], join(cluster.root, 'consumer.err'), (f) => {
+    consumer = new ClientProcess(bin, ['chaos-consume', cluster.bootstrap, TOPIC, String(PARTITIONS)], join(cluster.root, 'consumer.err'), (f) => {
       if (f[0] === 'C') consumed.push({ partition: Number(f[1]), offset: Number(f[2]), value: f[3] ?? '' });
     });
     await waitUntil(() => new Set(acks.map((a) => a.partition)).size === PARTITIONS, 'the first acknowledgement from every partition');
