@@ -54,6 +54,8 @@ const TOPIC = 'chaos';
 const BROKERS = 3;
 /** How long the cluster may take to have every replica back in sync after the last cycle. */
 const RECOVERY_MS = 180_000;
+/** How long a restarted broker may take to listen: it recovers its logs first, the whole of them past the last flush. */
+const RESTART_MS = 300_000;
 
 /** A librdkafka client process whose stdout lines are handed to `onLine` as they come. */
 class ClientProcess {
@@ -122,7 +124,7 @@ async function main(): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), 'samsa-chaos-'));
   const bin = compileRdkafkaBench(work);
   if (!bin) return 2;
-  const cluster = await LocalCluster.start({ brokers: BROKERS, backend: BACKEND, keepLogs: true });
+  const cluster = await LocalCluster.start({ brokers: BROKERS, backend: BACKEND, keepLogs: true, startMs: RESTART_MS });
   console.log(`cluster in ${cluster.root} (broker logs there), ZooKeeper at ${cluster.connectString}`);
   const admin = new Admin({ 'bootstrap.servers': cluster.bootstrap });
   const acks: Acked[] = [];

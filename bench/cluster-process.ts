@@ -31,6 +31,8 @@ export interface ClusterOptions {
   execArgv?: readonly string[];
   /** Appends each broker's stderr to broker-<id>.log in the cluster's folder. */
   keepLogs?: boolean;
+  /** How long a broker may take to start listening (60 s): its logs' recovery after a crash comes first. */
+  startMs?: number;
 }
 
 interface Member {
@@ -131,7 +133,7 @@ export class LocalCluster {
       'zookeeper.connect': this.connectString,
     };
     m.process = await startBrokerProcess(m.dir, settings, {
-      startMs: 60_000,
+      startMs: this.options.startMs ?? 60_000,
       execArgv: this.options.execArgv,
       logFile: this.options.keepLogs ? join(this.root, `broker-${id}.log`) : undefined,
     });
