@@ -1,5 +1,5 @@
 // npm run chaos -- [--cycles 100] [--backend file|mmap|level] [--interval-ms 3000] [--seed N]
-//                  [--rate 1000] [--partitions 3] [--size 100] [--keep]
+//                  [--rate 1000] [--partitions 3] [--size 100] [--topic-config k=v]… [--keep]
 //
 // A cluster under crashes (issue 14): ZooKeeper and three brokers on loopback,
 // a topic with replication factor 3 and min.insync.replicas=2, librdkafka's
@@ -40,6 +40,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '1000' },
     partitions: { type: 'string', default: '3' },
     size: { type: 'string', default: '100' },
+    'topic-config': { type: 'string', multiple: true, default: [] },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -50,6 +51,8 @@ const SEED = args.seed !== undefined ? Number(args.seed) : Math.floor(Math.rando
 const RATE = Number(args.rate);
 const PARTITIONS = Number(args.partitions);
 const SIZE = Number(args.size);
+/** The topic's configs besides min.insync.replicas=2 (e.g. flush.ms=1000: on the level backend a restart recovers everything past the last flush, batch by batch). */
+const TOPIC_CONFIGS = Object.fromEntries(args['topic-config']!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const TOPIC = 'chaos';
 const BROKERS = 3;
 /** How long the cluster may take to have every replica back in sync after the last cycle. */
@@ -119,7 +122,7 @@ async function describe(admin: Admin): Promise<Array<{ partition: number; leader
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main(): Promise<number> {
-  console.log(`chaos: ${CYCLES} cycles, backend ${BACKEND}, a kill every ${INTERVAL_MS} ms, seed ${SEED} (--seed ${SEED} replays the choices), ${RATE} records/s of ${SIZE} B over ${PARTITIONS} partitions`);
+  console.log(`chaos: ${CYCLES} cycles, backend ${BACKEND}, a kill every ${INTERVAL_MS} ms, seed ${SEED} (--seed ${SEED} replays the choices), ${RATE} records/s of ${SIZE} B over ${PARTITIONS} partitions${Object.keys(TOPIC_CONFIGS).length ? `, topic configs ${JSON.stringify(TOPIC_CONFIGS)}` : ''}`);
   const random = new Random(SEED);
   const work = mkdtempSync(join(tmpdir(), 'samsa-chaos-'));
   const bin = compileRdkafkaBench(work);
@@ -133,9 +136,19 @@ async function main(): Promise<number> {
   let producer: ClientProcess | undefined;
   let consumer: ClientProcess | undefined;
   let keep = false;
+  // Interrupted: what was started is stopped by PID, and the folder kept.
+  const interrupted = () => {
+    producer?.kill();
+    consumer?.kill();
+    void cluster.close(true).finally(() => {
+      console.log(`interrupted; the cluster's folder is kept: ${cluster.root}`);
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     await cluster.waitUntilRegistered();
-    await admin.createTopics([{ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: BROKERS, configs: { 'min.insync.replicas': '2' } }]);
+    await admin.createTopics([{ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: BROKERS, configs: { ...TOPIC_CONFIGS, 'min.insync.replicas': '2' } }]);
     await waitUntil(async () => (await describe(admin)).every((p) => p.isr.length === BROKERS), 'every replica of the new topic in sync');
 
     producer = new ClientProcess(bin, ['chaos-produce', cluster.bootstrap, TOPIC, String(PARTITIONS), String(RATE), String(SIZE)], join(cluster.root, 'producer.err'), (f) => {
