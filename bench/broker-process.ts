@@ -2,20 +2,15 @@
 // tests (test/broker/broker-process.ts re-exports it): one copy of how a
 // broker process is started, waited for and stopped.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../test/package-root.js';
 
-/** The repository root: the nearest folder above this module with a package.json (this file runs from bench/ under vitest and from dist/bench/ compiled). */
-export const root = ((): string => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-  return dir;
-})();
+/** The repository root (this file runs from bench/ under vitest and from dist/bench/ compiled). */
+export const root = packageRoot(import.meta.url);
+
+/** How much of a broker's stderr `output()` keeps: the last MiB. */
+const OUTPUT_KEPT = 1024 * 1024;
 
 /** The compiled CLI (`npx tsc -p .` builds it; test/global-setup.ts does before the tests run). */
 export const MAIN = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -40,7 +35,7 @@ export interface BrokerProcess {
   readonly port: number;
   /** 127.0.0.1:port */
   readonly bootstrap: string;
-  /** Everything the broker has written to stderr so far. */
+  /** What the broker has written to stderr so far (its last MiB or two). */
   output(): string;
   /** Sends `signal` (SIGTERM by default) and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -82,6 +77,8 @@ export function startBrokerProcess(logDir: string, settings: Readonly<Record<str
     child.stderr!.on('data', (d: Buffer) => {
       const text = d.toString();
       output += text;
+      // A broker logging for long (a fuzz or chaos run) keeps its last MiB; searching all of it per chunk cost the caller more than the broker.
+      if (output.length > OUTPUT_KEPT * 2) output = output.slice(-OUTPUT_KEPT);
       if (log) {
         // Each line stamped with the time it arrived, so the logs of several brokers can be merged.
         const lines = text.split('\n');

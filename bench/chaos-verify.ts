@@ -47,11 +47,15 @@ export async function readReplicaLogs(brokerId: number, logDir: string, backend:
       const chunks: Buffer[] = [];
       let offset = log.logStartOffset;
       while (offset < log.logEndOffset) {
-        const { bytes } = await log.read(offset, 1 << 20);
-        const scan = scanBatches(bytes);
-        if (scan.batches.length === 0) throw new Error(`broker ${brokerId}: ${topic}-${p} has no whole batch at offset ${offset} (log end ${log.logEndOffset})`);
-        chunks.push(Buffer.from(bytes.subarray(0, scan.end))); // a copy: read buffers come from a pool
-        offset = scan.batches[scan.batches.length - 1]!.lastOffset + 1;
+        const read = await log.read(offset, 1 << 20);
+        try {
+          const scan = scanBatches(read.bytes);
+          if (scan.batches.length === 0) throw new Error(`broker ${brokerId}: ${topic}-${p} has no whole batch at offset ${offset} (log end ${log.logEndOffset})`);
+          chunks.push(Buffer.from(read.bytes.subarray(0, scan.end))); // a copy: the read's bytes go back to the pool
+          offset = scan.batches[scan.batches.length - 1]!.lastOffset + 1;
+        } finally {
+          read.release();
+        }
       }
       out.push({ brokerId, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, bytes: Buffer.concat(chunks) });
     }

@@ -29,7 +29,7 @@ import { Producer } from '../src/clients/producer/producer.js';
 import { compileRdkafkaBench } from './bench-clients.js';
 import { firstDifference, longestUnavailability, readReplicaLogs, recordsByOffset, verify, type Acked, type Consumed, type ReplicaLog } from './chaos-verify.js';
 import { LocalCluster, waitUntil } from './cluster-process.js';
-import { Random } from './random.js';
+import { Random } from '../test/record/prng.js';
 
 const { values: args } = parseArgs({
   options: {

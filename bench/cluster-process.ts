@@ -117,6 +117,22 @@ export class LocalCluster {
     return this.member(id).process?.output() ?? '';
   }
 
+  /** SIGSTOP: the broker freezes (no timers, no sockets answered) until resume(). */
+  pause(id: number): void {
+    process.kill(this.runningPid(id), 'SIGSTOP');
+  }
+
+  /** SIGCONT after pause(). */
+  resume(id: number): void {
+    process.kill(this.runningPid(id), 'SIGCONT');
+  }
+
+  private runningPid(id: number): number {
+    const pid = this.pid(id);
+    if (pid === undefined) throw new Error(`broker ${id} is not running`);
+    return pid;
+  }
+
   private member(id: number): Member {
     const m = this.members.get(id);
     if (!m) throw new Error(`no broker ${id} in this cluster`);

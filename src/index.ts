@@ -2,6 +2,8 @@
 export * from '../codecs/index.js';
 export * from '../storage/record/index.js';
 export * from './clients/network/errors.js';
+// The clients' INVALID_RECORD (a broker's answer), not the log's of the same name (samsa/storage has that one).
+export { InvalidRecordError } from './clients/network/errors.js';
 export {
   Consumer,
   ConsumerRecords,

@@ -7,12 +7,13 @@ import { Admin } from '../clients/admin/admin.js';
 import type { CommittedOffset, GroupDescription, MemberDescription } from '../clients/admin/types.js';
 import type { BrokerNode } from '../clients/network/cluster.js';
 import { GroupIdNotFoundError, kafkaErrorName } from '../clients/network/errors.js';
+import { compareTopicPartitions, type TopicPartition } from '../protocol/topic-partition.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { checkArgs, HelpRequested, parseArgs, usage, UsageError, type ParsedOptions } from './consumer-groups-options.js';
 import { answeredCode, brokerErrorCode, describeErrorCode, errorMessage } from './kafka-errors.js';
 import { parseIsoDuration, parseKafkaDateTime, TimeArgumentError } from './kafka-time.js';
 import { exportPlan, logOffsets, parseResetPlan, partitionsOfTopicArgs, parseTopicWithPartitions, planReset, type ResetScenario } from './offset-reset.js';
-import { compareTopicPartitions, PartitionMap, type TopicPartition } from './partition-map.js';
+import { PartitionMap } from './partition-map.js';
 
 export interface CommandOutput {
   out(text: string): void;

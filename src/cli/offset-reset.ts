@@ -4,10 +4,11 @@
 import type { Admin } from '../clients/admin/admin.js';
 import type { CommittedOffset, OffsetSpec, TopicDescription } from '../clients/admin/types.js';
 import { KafkaClientError } from '../clients/network/errors.js';
+import { partitionName, type TopicPartition } from '../protocol/topic-partition.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { UsageError } from './consumer-groups-options.js';
 import { answeredValue, errorMessage } from './kafka-errors.js';
-import { partitionName, PartitionMap, type TopicPartition } from './partition-map.js';
+import { PartitionMap } from './partition-map.js';
 
 export type ResetScenario =
   | { readonly kind: 'to-offset'; readonly offset: number }

@@ -1,37 +1,21 @@
-// Topic partitions as Kafka's tools print and sort them, and a map keyed by them.
-import type { TopicPartition } from '../clients/admin/types.js';
-
-export type { TopicPartition };
-
-/** `topic-partition`, as Kafka's TopicPartition prints itself. */
-export function partitionName(tp: TopicPartition): string {
-  return `${tp.topic}-${tp.partition}`;
-}
-
-export function compareTopicPartitions(a: TopicPartition, b: TopicPartition): number {
-  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
-  return a.partition - b.partition;
-}
-
-function tpKey(tp: TopicPartition): string {
-  return `${tp.topic}\u0000${tp.partition}`;
-}
+// A map keyed by topic partition, as Kafka's tools keep their per-partition results.
+import { compareTopicPartitions, tpKey, type TopicPartition } from '../protocol/topic-partition.js';
 
 /** A map keyed by topic partition. */
 export class PartitionMap<V> {
   private readonly entries = new Map<string, { tp: TopicPartition; value: V }>();
 
   set(tp: TopicPartition, value: V): this {
-    this.entries.set(tpKey(tp), { tp: { topic: tp.topic, partition: tp.partition }, value });
+    this.entries.set(tpKey(tp.topic, tp.partition), { tp: { topic: tp.topic, partition: tp.partition }, value });
     return this;
   }
 
   get(tp: TopicPartition): V | undefined {
-    return this.entries.get(tpKey(tp))?.value;
+    return this.entries.get(tpKey(tp.topic, tp.partition))?.value;
   }
 
   has(tp: TopicPartition): boolean {
-    return this.entries.has(tpKey(tp));
+    return this.entries.has(tpKey(tp.topic, tp.partition));
   }
 
   get size(): number {

@@ -412,6 +412,11 @@ export class KafkaZkClient {
     await this.retry(() => this.zk.createRecursive(REASSIGN_PARTITIONS_PATH, encodeReassignment(reassignment)));
   }
 
+  /** Rewrites the reassignments still asked for (the controller removing finished ones), fenced; NONODE when there is none. */
+  async setPartitionReassignment(reassignment: ReadonlyArray<{ tp: TopicPartition; replicas: number[] }>, expectedControllerEpochZkVersion: number): Promise<void> {
+    await this.fenced({ op: 'setData', path: REASSIGN_PARTITIONS_PATH, data: encodeReassignment(reassignment) }, expectedControllerEpochZkVersion);
+  }
+
   async reassignPartitionsInProgress(): Promise<boolean> {
     return (await this.retry(() => this.zk.exists(REASSIGN_PARTITIONS_PATH))) !== null;
   }

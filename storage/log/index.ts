@@ -1,4 +1,6 @@
 export * from './log.js';
+export { AppendOrigin } from './append-origin.js';
+export { validateForAppend } from './log-validator.js';
 export * from './log-errors.js';
 export * from './log-file-names.js';
 export { LogSegment } from './log-segment.js';

@@ -85,6 +85,17 @@ export class CorruptSnapshotError extends Error {
   }
 }
 
+/** An index file whose entries do not hold together or do not match its log (Kafka's CorruptIndexException): the segment is recovered, which rebuilds it. */
+export class CorruptIndexError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path}: corrupt index: ${reason}`);
+    this.name = 'CorruptIndexError';
+  }
+}
+
 /** A follower's append whose first batch starts below the log end (Kafka's UnexpectedAppendOffsetException): the replica must truncate first. */
 export class UnexpectedAppendOffsetError extends Error {
   constructor(
@@ -93,5 +104,22 @@ export class UnexpectedAppendOffsetError extends Error {
   ) {
     super(`a follower append starts at offset ${firstOffset}, below the log end offset ${logEndOffset}`);
     this.name = 'UnexpectedAppendOffsetError';
+  }
+}
+
+/**
+ * A transactional batch from a producer with no transaction in progress on
+ * this partition (Kafka's INVALID_TXN_STATE, 48): KIP-890's check that the
+ * transaction coordinator added the partition before the producer wrote to it.
+ */
+export class InvalidTxnStateError extends Error {
+  readonly errorCode = 48;
+
+  constructor(
+    readonly producerId: number,
+    readonly producerEpoch: number,
+  ) {
+    super(`producer ${producerId} (epoch ${producerEpoch}) wrote a transactional batch, but no transaction of it is in progress on this partition`);
+    this.name = 'InvalidTxnStateError';
   }
 }

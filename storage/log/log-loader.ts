@@ -1,7 +1,9 @@
+import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import type { LogDirectory } from '../backend/storage-backend.js';
+import { StorageError } from '../backend/storage-error.js';
 import type { LogConfig } from '../config/log-config.js';
 import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, logFileName, parseLogFileName, parseSegmentFileName, parseSnapshotFileName, SWAP_SUFFIX, TIME_INDEX_SUFFIX } from './log-file-names.js';
-import { CorruptSnapshotError } from './log-errors.js';
+import { CorruptIndexError, CorruptSnapshotError } from './log-errors.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LogSegment } from './log-segment.js';
 import { ProducerSnapshots } from './producer-snapshot.js';
@@ -76,7 +78,7 @@ export class LogLoader {
     const bases = await this.removeLeftoversAndListSegments();
     const segments = await this.loadSegments(bases);
     const logStartOffset = settings.logStartOffset ?? bases[0] ?? 0;
-    if (segments.length === 0) segments.push(await LogSegment.open(dir, logStartOffset, this.config, true));
+    if (segments.length === 0) segments.push(await LogSegment.open(dir, logStartOffset, this.config, true, '', settings.warn));
     const logEndOffset = segments[segments.length - 1]!.nextOffset;
     const leaderEpochs = await LeaderEpochCache.load(dir);
     await leaderEpochs.truncateFromEnd(logEndOffset); // epochs whose data recovery cut
@@ -121,7 +123,7 @@ export class LogLoader {
     for (const swap of swaps) {
       if (swap.file!.kind !== LOG_SUFFIX) continue;
       const base = swap.file!.baseOffset;
-      const segment = await LogSegment.open(dir, base, this.config, false, SWAP_SUFFIX);
+      const segment = await LogSegment.open(dir, base, this.config, false, SWAP_SUFFIX, this.settings.warn);
       try {
         await segment.recover(); // rebuilds the swap's indexes (they may be missing) and finds where it ends
         await segment.flush();
@@ -171,17 +173,29 @@ export class LogLoader {
     const { dir, settings } = this;
     const segments: LogSegment[] = [];
     for (const [i, base] of bases.entries()) {
-      const segment = await LogSegment.open(dir, base, this.config, false);
+      const segment = await LogSegment.open(dir, base, this.config, false, '', settings.warn);
       const nextBase = bases[i + 1] ?? Number.MAX_SAFE_INTEGER;
       if (!settings.cleanShutdown && nextBase > settings.recoveryPoint) {
-        const cut = await segment.recover();
-        if (cut > 0) settings.warn(`${dir.path}: recovery truncated ${cut} bytes of torn or corrupt data from segment ${base} at offset ${segment.nextOffset}`);
+        await this.recover(segment);
       } else {
-        await segment.loadTailState();
+        try {
+          await segment.loadTailState(true);
+          if (segment.nextOffset > nextBase) throw new CorruptRecordError(`its batches run to offset ${segment.nextOffset - 1}, into segment ${nextBase}`);
+        } catch (error) {
+          if (!(error instanceof CorruptIndexError || error instanceof CorruptRecordError || error instanceof StorageError)) throw error;
+          settings.warn(`${dir.path}: segment ${base} fails its checks after a clean shutdown, so it is recovered: ${error.message}`);
+          await this.recover(segment);
+        }
       }
       segments.push(segment);
     }
     return segments;
+  }
+
+  /** Re-validates a segment's batches and rebuilds its indexes, cutting it at the first bad batch. */
+  private async recover(segment: LogSegment): Promise<void> {
+    const cut = await segment.recover();
+    if (cut > 0) this.settings.warn(`${this.dir.path}: recovery truncated ${cut} bytes of torn or corrupt data from segment ${segment.baseOffset} at offset ${segment.nextOffset}`);
   }
 }
 

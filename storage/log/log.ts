@@ -4,13 +4,17 @@ import { TimestampType } from '../record/record-batch-layout.js';
 import { validateBatches } from '../record/record-batch-scan.js';
 import { decodeRecords } from '../record/record.js';
 import type { RecordBatchView } from '../record/record-batch-view.js';
+import type { AppendOrigin } from './append-origin.js';
 import { CLEANED_SUFFIX, DELETED_SUFFIX, segmentFileNames, SWAP_SUFFIX } from './log-file-names.js';
 import { InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError, UnexpectedAppendOffsetError } from './log-errors.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { type LoadedLog, type LogLoadSettings, logLoadSettings, LogLoader, type OpenLogOptions, rebuildProducerState } from './log-loader.js';
+import { emptyRead, type FetchData } from './fetch-data.js';
 import { LogSegment } from './log-segment.js';
+import { MAX_RELATIVE_OFFSET } from './offset-index.js';
 import type { ProducerSnapshots } from './producer-snapshot.js';
 import type { ProducerStateManager } from './producer-state.js';
+import { validateForAppend } from './log-validator.js';
 
 export interface AppendInfo {
   baseOffset: number;
@@ -19,16 +23,16 @@ export interface AppendInfo {
   logAppendTimeMs: number;
 }
 
-export interface FetchData {
-  /** Whole stored batches (no re-encoding); empty at the log end. */
-  bytes: Buffer;
-  /** Base offset of the first batch returned (may precede the offset asked for). */
-  firstOffset: number;
+export interface AppendOptions {
+  /** The leader epoch written into the batches (and recorded when it is new). */
+  leaderEpoch?: number;
+  /** Who sends the batches, deciding what is checked (append-origin.ts); without one, headers and CRCs only. */
+  origin?: AppendOrigin;
 }
 
-export type { OpenLogOptions } from './log-loader.js';
+export type { FetchData } from './fetch-data.js';
 
-const MAX_RELATIVE_OFFSET = 2 ** 31 - 1;
+export type { OpenLogOptions } from './log-loader.js';
 
 /**
  * One partition's log: segments in order, the last one active. Appends
@@ -122,11 +126,12 @@ export class Log {
 
   /**
    * Appends the batches of one produce request. They are validated whole
-   * first (CRC and lengths, no record decoding): a bad one rejects all and
-   * nothing is written. Offsets, the leader epoch and LogAppendTime are
-   * written into the caller's buffer in place.
+   * first (CRC and lengths; with an origin, the records walked, not
+   * decoded): a bad one rejects all and nothing is written.
+   * Offsets, the leader epoch and LogAppendTime are written into the
+   * caller's buffer in place.
    */
-  append(records: Buffer, options: { leaderEpoch?: number } = {}): Promise<AppendInfo> {
+  append(records: Buffer, options: AppendOptions = {}): Promise<AppendInfo> {
     // Appends run one at a time: offsets are assigned from the log end, which
     // only the previous append's write moves. With none in flight the append
     // runs at once, and on the file and mmap backends it usually completes
@@ -151,11 +156,12 @@ export class Log {
   }
 
   /** Validates, assigns offsets and writes: synchronously when the active segment can, else asynchronously. */
-  private appendNow(records: Buffer, options: { leaderEpoch?: number }): AppendInfo | Promise<AppendInfo> {
+  private appendNow(records: Buffer, options: AppendOptions): AppendInfo | Promise<AppendInfo> {
     const batches = validateBatches(records);
     for (const batch of batches) {
       if (batch.sizeInBytes > this.config.maxMessageBytes) throw new RecordTooLargeError(batch.sizeInBytes, this.config.maxMessageBytes);
     }
+    validateForAppend(batches, options.origin, this.config, this.producerState);
     const now = this.now();
     if (!this.config.logAppendTime) this.checkTimestamps(batches, now);
     // An idempotent producer's retry of a batch already written is answered with its first offsets, not written again.
@@ -268,7 +274,7 @@ export class Log {
   async roll(): Promise<void> {
     const base = this.logEndOffset;
     if (this.active.baseOffset === base) return;
-    this.segments.push(await LogSegment.open(this.dir, base, this.config, true));
+    this.segments.push(await LogSegment.open(this.dir, base, this.config, true, '', this.settings.warn));
     // The producers as of the new segment's start: a restart replays only the batches after it.
     await this.snapshots.write(base, this.producerState.snapshotEntries(), false);
   }
@@ -276,16 +282,14 @@ export class Log {
   /**
    * Whole batches from the one holding `offset`, at most `maxBytes` unless the
    * first batch alone is larger, and not past `upToOffset` (the high watermark
-   * for consumers) when given. On the file backend the bytes are read into a
-   * buffer of `sharedBufferPool`: a reader done with them may hand them back
-   * with `sharedBufferPool.recycle(bytes)` (the broker does, once written to
-   * the socket), which spares the next read fresh memory.
+   * for consumers) when given. The caller owns them: `release()` gives a
+   * pooled buffer back once nothing reads the bytes (see FetchData).
    */
   async read(offset: number, maxBytes: number, upToOffset = this.logEndOffset): Promise<FetchData> {
     if (offset < this.logStartOffset || offset > this.logEndOffset) {
       throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
     }
-    if (offset >= upToOffset) return { bytes: Buffer.alloc(0), firstOffset: offset };
+    if (offset >= upToOffset) return emptyRead(offset);
     return this.reading(() => this.readSegments(offset, maxBytes, upToOffset));
   }
 
@@ -296,7 +300,7 @@ export class Log {
       const got = await segment.read(offset, maxBytes, maxPosition < 0 ? segment.size : maxPosition);
       if (got) return got;
     }
-    return { bytes: Buffer.alloc(0), firstOffset: offset };
+    return emptyRead(offset);
   }
 
   private segmentIndexFor(offset: number): number {
@@ -356,7 +360,7 @@ export class Log {
 
   private async truncateFullyNow(offset: number): Promise<void> {
     for (const segment of this.segments.splice(0)) await this.deleteSegment(segment);
-    this.segments.push(await LogSegment.open(this.dir, offset, this.config, true));
+    this.segments.push(await LogSegment.open(this.dir, offset, this.config, true, '', this.settings.warn));
     this.logStartOffset = offset;
     this.highWatermark = offset;
     this.recoveryPoint = offset;
@@ -562,7 +566,7 @@ export class Log {
       // The .log last: while `.log.swap` exists, recovery knows the swap is unfinished.
       const [logName, ...indexNames] = segmentFileNames(cleanedBaseOffset);
       for (const name of [...indexNames, logName!]) await this.dir.rename(name + SWAP_SUFFIX, name);
-      const cleaned = await LogSegment.open(this.dir, cleanedBaseOffset, this.config, false);
+      const cleaned = await LogSegment.open(this.dir, cleanedBaseOffset, this.config, false, '', this.settings.warn);
       await cleaned.loadTailState();
       this.segments.splice(this.segments.indexOf(replaced[0]!), replaced.length, cleaned);
     } finally {

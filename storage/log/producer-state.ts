@@ -79,6 +79,16 @@ export class ProducerStateManager {
     if (entry.batches.length > RETAINED_BATCHES) entry.batches.shift();
   }
 
+  /**
+   * Whether the producer has a transaction in progress that this partition
+   * is part of, verified by the transaction coordinator (KIP-890): only then
+   * may it write transactional batches here. Transactions are not
+   * implemented yet, so no producer ever has one; they plug in here.
+   */
+  hasOngoingTransaction(_producerId: number, _producerEpoch: number): boolean {
+    return false;
+  }
+
   /** Forgets everything (after a truncation the remembered offsets may no longer exist). */
   clear(): void {
     this.producers.clear();

@@ -1,5 +1,6 @@
 export * from './control-record.js';
 export * from './crc32c.js';
+export * from './invalid-record-error.js';
 export * from './record.js';
 export * from './record-batch-builder.js';
 export {
@@ -15,5 +16,6 @@ export {
 } from './record-batch-layout.js';
 export * from './record-batch-scan.js';
 export * from './record-batch-view.js';
+export * from './record-walk.js';
 export * from './sequence.js';
 export * from './varint.js';

@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -484,7 +485,7 @@ out(res)`);
       const v0 = await raw.request('DescribeCluster', 0, { includeClusterAuthorizedOperations: true });
       expect(v0.clusterAuthorizedOperations).toBe((1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12));
       const controllers = await raw.request('DescribeCluster', 1, { includeClusterAuthorizedOperations: false, endpointType: 2 });
-      expect(controllers.errorCode).toBe(119); // UNSUPPORTED_ENDPOINT_TYPE
+      expect(controllers.errorCode).toBe(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE);
       // KafkaJS's describeCluster (Metadata) agrees.
       expect(await admin.describeCluster()).toMatchObject({ clusterId: b.broker.context.clusterId, controller: 0, brokers: [{ nodeId: 0, host: '127.0.0.1', port: b.port }] });
     });

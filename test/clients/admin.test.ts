@@ -4,13 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import type { Settled } from '../../src/clients/admin/types.js';
 import {
+  ElectionNotNeededError,
   GroupIdNotFoundError,
   InvalidConfigError,
   InvalidPartitionsError,
+  InvalidReplicaAssignmentError,
   InvalidRequestError,
   InvalidTopicError,
   KafkaApiError,
   KafkaClientError,
+  NoReassignmentInProgressError,
   NonEmptyGroupError,
   OffsetOutOfRangeError,
   TimeoutError,
@@ -219,6 +222,73 @@ describe('Admin: offsets, records and the cluster', () => {
     } finally {
       await lonely.close();
     }
+  });
+});
+
+describe('Admin: leaders and reassignments, as a one-broker Kafka answers them', () => {
+  const part = (partition: number) => ({ topic: 'adm-leaders', partition });
+  beforeAll(async () => {
+    await admin.createTopics([{ name: 'adm-leaders', numPartitions: 2 }]);
+  });
+
+  it('electLeaders: no election is needed for any partition; one that does not exist is unknown', async () => {
+    for (const type of ['preferred', 'unclean'] as const) {
+      const call = admin.electLeaders(type, [part(0), part(1), part(9)]);
+      const [p0, p1, p9] = await call.settled();
+      expect(errorOf(p0)).toBeInstanceOf(ElectionNotNeededError);
+      expect(errorOf(p0).message).toContain('adm-leaders-0');
+      expect(errorOf(p1)).toBeInstanceOf(ElectionNotNeededError);
+      expect(errorOf(p9)).toBeInstanceOf(UnknownTopicOrPartitionError);
+      await expect(call).rejects.toBeInstanceOf(ElectionNotNeededError);
+    }
+    // every partition: those that needed no election are left out
+    expect(await admin.electLeaders('preferred', null)).toEqual([]);
+  });
+
+  it('ElectLeaders v0 (no top-level error, always preferred) answers per partition', async () => {
+    const raw = await RawClient.connect(b.port);
+    try {
+      const response = await raw.request('ElectLeaders', 0, { topicPartitions: [{ topic: 'adm-leaders', partitions: [0, 5] }], timeoutMs: 1000 });
+      expect(response.replicaElectionResults).toEqual([{
+        topic: 'adm-leaders',
+        partitionResult: [
+          { partitionId: 0, errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: null },
+          { partitionId: 5, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'The partition does not exist.' },
+        ],
+      }]);
+      const unknownType = await raw.request('ElectLeaders', 2, { electionType: 7, topicPartitions: [{ topic: 'adm-leaders', partitions: [0] }], timeoutMs: 1000 });
+      expect(unknownType.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('alterPartitionReassignments: only this broker is a valid target (nothing moves); nothing is ever in progress', async () => {
+    const call = admin.alterPartitionReassignments(new Map([
+      [part(0), { targetReplicas: [0] }],
+      [part(1), null],
+      [part(2), { targetReplicas: [0] }],
+      [part(3), { targetReplicas: [] }],
+      [part(4), { targetReplicas: [0, 0] }],
+      [part(5), { targetReplicas: [0, 1] }],
+    ]));
+    const outcomes = await call.settled();
+    expect(outcomes[0]).toEqual({ ok: true, value: undefined });
+    expect(outcomes.slice(1).map((o) => (errorOf(o) as KafkaApiError).errorCode)).toEqual([
+      ErrorCode.NO_REASSIGNMENT_IN_PROGRESS,
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+      ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+      // broker 1 does not exist: refused before the partition is looked up, as in Kafka
+      ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+    ]);
+    expect(errorOf(outcomes[1])).toBeInstanceOf(NoReassignmentInProgressError);
+    await expect(call).rejects.toBeInstanceOf(NoReassignmentInProgressError);
+    const [twoBrokers] = await admin.alterPartitionReassignments(new Map([[part(1), { targetReplicas: [0, 1] }]])).settled();
+    expect(errorOf(twoBrokers)).toBeInstanceOf(InvalidReplicaAssignmentError);
+    expect((await admin.describeTopics(['adm-leaders']))[0]!.partitions.map((p) => p.replicas)).toEqual([[0], [0]]);
+    expect(await admin.listPartitionReassignments()).toEqual([]);
+    expect(await admin.listPartitionReassignments([part(0)])).toEqual([]);
   });
 });
 

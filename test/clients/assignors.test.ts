@@ -1,6 +1,5 @@
 import { AssignerProtocol } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { subscribedTopics } from '../../src/broker/group/consumer-protocol.js';
 import {
   CooperativeStickyAssignor,
   createAssignor,
@@ -13,8 +12,8 @@ import {
   type GroupMember,
   type MemberAssignment,
 } from '../../src/clients/consumer/assignors/index.js';
-import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, type Subscription } from '../../src/clients/consumer/consumer-protocol.js';
-import type { TopicPartition } from '../../src/clients/consumer/types.js';
+import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, subscribedTopics, type Subscription } from '../../src/protocol/consumer-protocol.js';
+import type { TopicPartition } from '../../src/protocol/topic-partition.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ProtocolError } from '../../src/protocol/protocol-error.js';
 import { expectThrown } from '../errors.js';

@@ -1,23 +1,10 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { BACKENDS } from './backends.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
 import { waitFor } from '../wait-for.js';
-
-const KCAT = '/usr/bin/kcat';
-
-/** Runs kcat with `input` on stdin; resolves with stdout. */
-function kcat(args: string[], input = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(KCAT, args, { timeout: 30_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`kcat ${args.join(' ')} failed: ${error.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-    child.stdin!.end(input);
-  });
-}
+import { kcat, KCAT } from './kcat.js';
 
 describe.skipIf(!existsSync(KCAT)).each(BACKENDS)('kcat (librdkafka) against samsa on the %s backend', (backend) => {
   let b: TestBroker;

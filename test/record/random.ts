@@ -1,6 +1,7 @@
 import { onTestFailed } from 'vitest';
-import { Random } from '../../bench/random.js';
+import { Random } from './prng.js';
 
+// The generator itself is vitest-free, for programs outside tests (bench/fuzz.ts).
 export { Random };
 
 /**

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Api } from '../../clients/network/apis.js';
 import { BrokerConnection } from '../../clients/network/broker-connection.js';
-import { ErrorCode, errorName } from '../../protocol/error-codes.js';
+import { ErrorCode, KafkaError, errorName } from '../../protocol/error-codes.js';
 import { KafkaZkClient } from '../../zk/kafka-zk-client.js';
 import type { BrokerEndpoint as ZkEndpoint } from '../../zk/zk-data.js';
 import type { BrokerConfig } from '../broker-config.js';
@@ -86,7 +86,8 @@ export class ClusterMember implements ClusterContext {
   }
 
   get controller(): ControllerApi {
-    if (!this.running) throw new Error('the controller is not running yet');
+    // a request that arrives while the broker starts finds no controller here yet
+    if (!this.running) throw new KafkaError(ErrorCode.NOT_CONTROLLER, `broker ${this.identity.brokerId} is not the controller (it is starting)`);
     return this.running;
   }
 

@@ -1,5 +1,6 @@
 import { ApiDef, type RequestBody } from '../../clients/network/apis.js';
 import { BrokerConnection } from '../../clients/network/broker-connection.js';
+import { UnsupportedVersionError } from '../../clients/network/errors.js';
 import { LeaderAndIsrRequest, LeaderAndIsrResponse } from '../../protocol/messages/leader-and-isr.js';
 import { StopReplicaRequest, StopReplicaResponse } from '../../protocol/messages/stop-replica.js';
 import { UpdateMetadataRequest, UpdateMetadataResponse } from '../../protocol/messages/update-metadata.js';
@@ -43,7 +44,8 @@ interface QueuedRequest {
 /**
  * The controller's line to one broker (Kafka's RequestSendThread): its requests go out one
  * at a time in the order queued, each sent again (on a new connection, after a backoff)
- * until the broker answers it, and dropped only when the broker leaves.
+ * until the broker answers it, and dropped only when the broker leaves (or shares no
+ * version of its API with the controller).
  */
 class BrokerChannel {
   private readonly queue: QueuedRequest[] = [];
@@ -85,7 +87,13 @@ class BrokerChannel {
           response = (await this.connected().request(request.api, request.body)) as Record<string, unknown>;
         } catch (error) {
           if (this.stopped) return;
-          this.options.log('warn', `Controller ${this.options.controllerId}: ${request.api.name} to broker ${this.broker.id} (${this.endpoint.host}:${this.endpoint.port}) failed, sending it again: ${(error as Error).message}`);
+          if (error instanceof UnsupportedVersionError) {
+            // no version both sides know: sending it again cannot help
+            this.options.log('error', `${request.api.name} to broker ${this.broker.id} dropped: ${error.message}`);
+            this.queue.shift();
+            continue;
+          }
+          this.options.log('warn', `${request.api.name} to broker ${this.broker.id} (${this.endpoint.host}:${this.endpoint.port}) failed, sending it again: ${(error as Error).message}`);
           this.connection?.close();
           this.connection = undefined;
           await this.backoff();
@@ -96,7 +104,7 @@ class BrokerChannel {
         try {
           request.callback?.(response);
         } catch (error) {
-          this.options.log('error', `Controller ${this.options.controllerId}: handling the ${request.api.name} response of broker ${this.broker.id} failed: ${(error as Error).stack}`);
+          this.options.log('error', `handling the ${request.api.name} response of broker ${this.broker.id} failed: ${(error as Error).stack}`);
         }
       }
     } finally {
@@ -147,7 +155,7 @@ export class ControllerChannelManager {
     this.removeBroker(broker.id);
     const endpoint = interBrokerEndpoint(broker, this.options.interBrokerListenerName);
     if (endpoint === undefined) {
-      this.options.log('error', `Controller ${this.options.controllerId}: broker ${broker.id} has no endpoint for listener ${this.options.interBrokerListenerName}; it gets no requests`);
+      this.options.log('error', `broker ${broker.id} has no endpoint for listener ${this.options.interBrokerListenerName}; it gets no requests`);
       return;
     }
     this.channels.set(broker.id, new BrokerChannel(broker, endpoint, this.options));
@@ -166,7 +174,7 @@ export class ControllerChannelManager {
   send<Req extends MessageSchema, Res extends MessageSchema>(brokerId: number, api: ApiDef<Req, Res>, body: RequestBody<Req>, callback?: (response: MessageData<Res>) => void): void {
     const channel = this.channels.get(brokerId);
     if (channel === undefined) {
-      this.options.log('warn', `Controller ${this.options.controllerId}: no channel to broker ${brokerId}; ${api.name} dropped`);
+      this.options.log('warn', `no channel to broker ${brokerId}; ${api.name} dropped`);
       return;
     }
     channel.enqueue({

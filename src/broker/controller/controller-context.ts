@@ -117,6 +117,16 @@ export class ControllerContext {
     return this.topics.get(tp.topic)?.partitions.get(tp.partition)?.assignment;
   }
 
+  setAssignment(tp: TopicPartition, assignment: ReplicaAssignment): void {
+    const partition = this.topics.get(tp.topic)?.partitions.get(tp.partition);
+    if (partition) partition.assignment = assignment;
+  }
+
+  /** A topic's partitions and their assignments, as its znode holds them. */
+  topicAssignment(topic: string): Map<number, ReplicaAssignment> {
+    return new Map([...(this.topics.get(topic)?.partitions ?? [])].map(([p, info]) => [p, info.assignment]));
+  }
+
   partitionState(tp: TopicPartition): LeaderIsrAndControllerEpoch | undefined {
     return this.topics.get(tp.topic)?.partitions.get(tp.partition)?.state;
   }
@@ -169,3 +179,6 @@ export class ControllerContext {
 
 /** topic-partition, for maps and logs (the partition number after the last dash keeps it unambiguous). */
 export const tpKey = (tp: TopicPartition): string => `${tp.topic}-${tp.partition}`;
+
+/** The partitions without repeats, each where it first appears. */
+export const distinctPartitions = (partitions: readonly TopicPartition[]): TopicPartition[] => [...new Map(partitions.map((tp) => [tpKey(tp), tp])).values()];

@@ -75,7 +75,7 @@ export class ControllerEventManager<E extends ControllerEvent> {
       try {
         event.preempt?.();
       } catch (error) {
-        this.log('error', `Controller: preempting ${event.name} failed: ${describe(error)}`);
+        this.log('error', `preempting ${event.name} failed: ${describe(error)}`);
       }
       done?.();
     }
@@ -94,7 +94,7 @@ export class ControllerEventManager<E extends ControllerEvent> {
         try {
           await this.process(event);
         } catch (error) {
-          this.log('error', `Controller: ${event.name} failed: ${describe(error)}`);
+          this.log('error', `${event.name} failed: ${describe(error)}`);
         } finally {
           done?.();
         }

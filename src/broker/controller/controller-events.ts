@@ -1,4 +1,6 @@
+import type { ElectionType } from '../../protocol/messages/elect-leaders.js';
 import type { TopicPartition } from '../../zk/zk-data.js';
+import type { ElectionResult, OngoingReassignment, ReassignmentRequest, ReassignmentResult } from './controller-admin.js';
 import type { ControllerEvent } from './controller-event-manager.js';
 import type { StopReplicaResponseData } from './controller-request-batch.js';
 
@@ -34,13 +36,34 @@ export interface TopicDeletionStopReplicaResponseReceived extends ControllerEven
   readonly partitions: readonly TopicPartition[];
   readonly response: StopReplicaResponseData;
 }
+/** Whoever waits for an API request the controller answers: its answer, or the error it failed with (preempted: NOT_CONTROLLER). */
+export interface ApiCallbacks<T> {
+  resolve(answer: T): void;
+  reject(error: Error): void;
+  preempt?(): void;
+}
+export interface ApiCall<T> extends ControllerEvent, ApiCallbacks<T> {}
 /** The ControlledShutdown API: a broker asks to have its leaderships moved away. */
-export interface ControlledShutdown extends ControllerEvent {
+export interface ControlledShutdown extends ApiCall<TopicPartition[]> {
   readonly name: 'ControlledShutdown';
   readonly brokerId: number;
   readonly brokerEpoch: bigint;
-  resolve(remaining: TopicPartition[]): void;
-  reject(error: Error): void;
+}
+/** The ElectLeaders API: preferred or unclean elections an admin asked for (null: every partition). */
+export interface ReplicaLeaderElection extends ApiCall<ElectionResult[]> {
+  readonly name: 'ReplicaLeaderElection';
+  readonly electionType: ElectionType;
+  readonly partitions: readonly TopicPartition[] | null;
+}
+/** The AlterPartitionReassignments API: reassignments to start or cancel. */
+export interface ApiPartitionReassignment extends ApiCall<ReassignmentResult[]> {
+  readonly name: 'ApiPartitionReassignment';
+  readonly reassignments: readonly ReassignmentRequest[];
+}
+/** The ListPartitionReassignments API (null: every partition). */
+export interface ListPartitionReassignments extends ApiCall<OngoingReassignment[]> {
+  readonly name: 'ListPartitionReassignments';
+  readonly partitions: readonly TopicPartition[] | null;
 }
 /** The leader.imbalance.check.interval.seconds timer fired. */
 export interface AutoPreferredReplicaLeaderElection extends ControllerEvent { readonly name: 'AutoPreferredReplicaLeaderElection' }
@@ -58,4 +81,7 @@ export type KafkaControllerEvent =
   | ZkPartitionReassignment
   | TopicDeletionStopReplicaResponseReceived
   | ControlledShutdown
+  | ReplicaLeaderElection
+  | ApiPartitionReassignment
+  | ListPartitionReassignments
   | AutoPreferredReplicaLeaderElection;

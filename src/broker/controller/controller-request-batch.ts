@@ -6,7 +6,7 @@ import { ControllerApi, interBrokerEndpoint, type ControllerChannelManager, type
 import { tpKey, type ControllerContext } from './controller-context.js';
 import { EPOCH_DURING_DELETE, LEADER_DURING_DELETE } from './leader-election.js';
 import type { TopicPartition } from '../../zk/zk-data.js';
-import { errorName } from '../../protocol/error-codes.js';
+import { ErrorCode, errorName } from '../../protocol/error-codes.js';
 
 type LeaderAndIsrInput = MessageInput<typeof LeaderAndIsrRequest>;
 type LeaderAndIsrPartitionState = Item<LeaderAndIsrInput['ungroupedPartitionStates']> & { topicName: string };
@@ -133,7 +133,7 @@ export class ControllerRequestBatch {
   send(callbacks: BatchCallbacks = {}): void {
     try {
       if (!this.sendable()) {
-        if (!this.isEmpty) this.log('warn', `Controller ${this.controllerId}: not the active controller any more; requests of this event not sent`);
+        if (!this.isEmpty) this.log('warn', `not the active controller any more; requests of this event not sent`);
         return;
       }
       this.sendLeaderAndIsr();
@@ -184,7 +184,7 @@ export class ControllerRequestBatch {
         topicStates: version < 5 ? [] : topicStates,
         liveBrokers,
       }), (response) => {
-        if (response.errorCode !== 0) this.log('warn', `Controller ${this.controllerId}: broker ${brokerId} answered UpdateMetadata with ${errorName(response.errorCode)}`);
+        if (response.errorCode !== ErrorCode.NONE) this.log('warn', `broker ${brokerId} answered UpdateMetadata with ${errorName(response.errorCode)}`);
       });
     }
   }
@@ -206,8 +206,8 @@ export class ControllerRequestBatch {
             ? byTopic.map(([topicName, ps]) => ({ topicName, partitionStates: ps.map((p) => ({ partitionIndex: p.tp.partition, leaderEpoch: p.leaderEpoch, deletePartition: p.deletePartition })) }))
             : [],
         }), (response) => {
-          if (response.errorCode !== 0 || response.partitionErrors.some((e) => e.errorCode !== 0)) {
-            this.log('warn', `Controller ${this.controllerId}: broker ${brokerId} answered StopReplica with ${errorName(response.errorCode)} ${response.partitionErrors.filter((e) => e.errorCode !== 0).map((e) => `${e.topicName}-${e.partitionIndex}: ${errorName(e.errorCode)}`).join(', ')}`);
+          if (response.errorCode !== ErrorCode.NONE || response.partitionErrors.some((e) => e.errorCode !== ErrorCode.NONE)) {
+            this.log('warn', `broker ${brokerId} answered StopReplica with ${errorName(response.errorCode)} ${response.partitionErrors.filter((e) => e.errorCode !== ErrorCode.NONE).map((e) => `${e.topicName}-${e.partitionIndex}: ${errorName(e.errorCode)}`).join(', ')}`);
           }
           if (deletePartitions) callbacks.onStopReplicaDeleteResponse?.(brokerId, group.map((e) => e.tp), response);
         });
@@ -234,11 +234,11 @@ export class ControllerRequestBatch {
 
   private logLeaderAndIsrErrors(brokerId: number, response: LeaderAndIsrResponseData): void {
     const failed = [
-      ...response.partitionErrors.filter((e) => e.errorCode !== 0).map((e) => `${e.topicName}-${e.partitionIndex}: ${errorName(e.errorCode)}`),
-      ...response.topics.flatMap((t) => t.partitionErrors.filter((e) => e.errorCode !== 0).map((e) => `${t.topicId.toString('hex')}/${e.partitionIndex}: ${errorName(e.errorCode)}`)),
+      ...response.partitionErrors.filter((e) => e.errorCode !== ErrorCode.NONE).map((e) => `${e.topicName}-${e.partitionIndex}: ${errorName(e.errorCode)}`),
+      ...response.topics.flatMap((t) => t.partitionErrors.filter((e) => e.errorCode !== ErrorCode.NONE).map((e) => `${t.topicId.toString('hex')}/${e.partitionIndex}: ${errorName(e.errorCode)}`)),
     ];
-    if (response.errorCode !== 0 || failed.length > 0) {
-      this.log('warn', `Controller ${this.controllerId}: broker ${brokerId} answered LeaderAndIsr with ${errorName(response.errorCode)} ${failed.join(', ')}`);
+    if (response.errorCode !== ErrorCode.NONE || failed.length > 0) {
+      this.log('warn', `broker ${brokerId} answered LeaderAndIsr with ${errorName(response.errorCode)} ${failed.join(', ')}`);
     }
   }
 }

@@ -1,17 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
+import type { ElectionType } from '../../protocol/messages/elect-leaders.js';
 import { ControllerMovedError, type KafkaZkClient } from '../../zk/kafka-zk-client.js';
 import {
-  BROKER_IDS_PATH, CONTROLLER_PATH, DELETE_TOPICS_PATH, ISR_CHANGE_NOTIFICATION_PATH, REASSIGN_PARTITIONS_PATH, TOPICS_PATH, topicPath,
+  BROKER_IDS_PATH, CONTROLLER_PATH, DELETE_TOPICS_PATH, ISR_CHANGE_NOTIFICATION_PATH, REASSIGN_PARTITIONS_PATH, TOPICS_PATH,
   type TopicPartition,
 } from '../../zk/zk-data.js';
+import type { ControllerAdminApi, ElectionResult, OngoingReassignment, ReassignmentRequest, ReassignmentResult } from './controller-admin.js';
 import { ControllerChannelManager, type ControllerLog } from './controller-channel-manager.js';
 import { ControllerContext, tpKey } from './controller-context.js';
 import { ControllerEventManager } from './controller-event-manager.js';
-import type { ControlledShutdown, KafkaControllerEvent } from './controller-events.js';
+import type { ApiCallbacks, KafkaControllerEvent } from './controller-events.js';
 import { ControllerRequestBatch } from './controller-request-batch.js';
+import { ControllerTopics } from './controller-topics.js';
 import { partitionsToRebalance } from './leader-election.js';
+import { PartitionReassignments } from './partition-reassignment.js';
 import { PartitionStateMachine, type StateChangeFailure } from './partition-state-machine.js';
+import { electLeadersForAdmin } from './replica-leader-election.js';
 import { TopicDeletionManager } from './topic-deletion-manager.js';
 
 /** The broker settings the controller reads, by Kafka's names in camelCase, with Kafka's defaults where optional. */
@@ -44,6 +48,8 @@ export interface KafkaControllerOptions {
 /** Kafka's controller waits this long before reconnecting to a broker. */
 const CHANNEL_RETRY_BACKOFF_MS = 100;
 const STATE_CHANGE_HANDLER = 'controller';
+/** The pause before an election that failed on ZooKeeper is tried again. */
+const ELECTION_RETRY_BACKOFF_MS = 1000;
 
 /**
  * The controller (Kafka's KafkaController in ZooKeeper mode). Every broker runs one; the one
@@ -51,11 +57,12 @@ const STATE_CHANGE_HANDLER = 'controller';
  * leaders, and tells brokers what to lead and follow (LeaderAndIsr), what the cluster looks
  * like (UpdateMetadata) and what to stop (StopReplica). Everything it does happens in events
  * processed one at a time (controller-events.ts); ZooKeeper watches, timers, broker answers
- * and controlledShutdown() only queue them. A controller whose ZooKeeper session expires stops
- * at once and resigns before trying again in the new session, so nothing is decided on a
- * stale session; its ZooKeeper writes are fenced by the controller epoch's znode version.
+ * and the API calls (controlled shutdown, elections, reassignments) only queue them. A
+ * controller whose ZooKeeper session expires stops at once and resigns before trying again
+ * in the new session, so nothing is decided on a stale session; its ZooKeeper writes are
+ * fenced by the controller epoch's znode version.
  */
-export class KafkaController {
+export class KafkaController implements ControllerAdminApi {
   private readonly zk: KafkaZkClient;
   private readonly brokerId: number;
   private readonly config: Required<KafkaControllerConfig>;
@@ -65,6 +72,8 @@ export class KafkaController {
   private readonly events: ControllerEventManager<KafkaControllerEvent>;
   private readonly partitions: PartitionStateMachine;
   private readonly deletions: TopicDeletionManager;
+  private readonly topics: ControllerTopics;
+  private readonly reassignments: PartitionReassignments;
   private channels: ControllerChannelManager | undefined;
   private batch: ControllerRequestBatch | undefined;
   /** The controller's id as this broker last read /controller (-1: none). */
@@ -74,17 +83,29 @@ export class KafkaController {
   private started = false;
   private stopped = false;
   private rebalanceTimer: NodeJS.Timeout | undefined;
-  private readonly watchedTopics = new Set<string>();
+  private electionRetryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: KafkaControllerOptions) {
     this.zk = options.zk;
     this.brokerId = options.brokerId;
     this.config = { deleteTopicEnable: true, controllerSocketTimeoutMs: 30_000, ...options.config };
     this.interBrokerListenerName = options.interBrokerListenerName ?? 'PLAINTEXT';
-    this.log = options.log ?? (() => {});
+    const log = options.log ?? (() => {});
+    this.log = (level, message) => log(level, `Controller ${this.brokerId}: ${message}`);
     this.events = new ControllerEventManager((event) => this.process(event), this.log);
     this.partitions = new PartitionStateMachine(this.context, this.zk, (topic) => this.uncleanLeaderElectionEnable(topic), this.log);
-    this.deletions = new TopicDeletionManager(this.context, this.zk, (topic) => this.unwatchTopic(topic), this.log);
+    this.reassignments = new PartitionReassignments(this.context, this.zk, this.partitions, this.log);
+    this.deletions = new TopicDeletionManager(this.context, this.zk, {
+      forgetTopic: (topic) => this.topics.unwatch(topic),
+      // a topic waits for its reassignments before it is deleted
+      mayDelete: (topic) => !this.reassignments.isReassigning(topic),
+      log: this.log,
+    });
+    this.topics = new ControllerTopics(this.context, this.zk, this.partitions, this.deletions, {
+      deleteTopicEnable: this.config.deleteTopicEnable,
+      onTopicChanged: (topic) => this.events.put({ name: 'PartitionModifications', topic }),
+      log: this.log,
+    });
   }
 
   /** Whether this broker is the controller now. */
@@ -127,6 +148,7 @@ export class KafkaController {
     this.stopped = true;
     this.zk.zk.unregisterStateChangeHandler(STATE_CHANGE_HANDLER);
     this.zk.zk.unregisterZNodeChangeHandler(CONTROLLER_PATH);
+    if (this.electionRetryTimer) clearTimeout(this.electionRetryTimer);
     await this.events.close();
     const wasActive = this.isActive;
     const epochZkVersion = this.context.epochZkVersion;
@@ -136,7 +158,7 @@ export class KafkaController {
       try {
         await this.zk.deleteController(epochZkVersion);
       } catch (error) {
-        this.log('warn', `Controller ${this.brokerId}: could not remove /controller at shutdown: ${(error as Error).message}`);
+        this.log('warn', `could not remove /controller at shutdown: ${(error as Error).message}`);
       }
     }
   }
@@ -149,75 +171,113 @@ export class KafkaController {
    * from an earlier registration, BROKER_NOT_AVAILABLE for a broker not registered.
    */
   controlledShutdown(brokerId: number, brokerEpoch: bigint): Promise<TopicPartition[]> {
-    return new Promise((resolve, reject) => {
-      const event: ControlledShutdown = {
-        name: 'ControlledShutdown',
-        brokerId,
-        brokerEpoch,
-        resolve,
-        reject,
-        preempt: () => reject(notController(this.brokerId)),
-      };
-      this.events.put(event);
-    });
+    return this.call((call) => ({ name: 'ControlledShutdown', brokerId, brokerEpoch, ...call }));
+  }
+
+  /**
+   * The ElectLeaders API (replica-leader-election.ts): resolves once the elections are
+   * decided, each partition with its new leader or why it got none.
+   */
+  electLeaders(electionType: ElectionType, partitions: readonly TopicPartition[] | null): Promise<ElectionResult[]> {
+    return this.call((call) => ({ name: 'ReplicaLeaderElection', electionType, partitions, ...call }));
+  }
+
+  /** The AlterPartitionReassignments API: resolves once each reassignment has started (or been cancelled) or was refused. */
+  alterPartitionReassignments(reassignments: readonly ReassignmentRequest[]): Promise<ReassignmentResult[]> {
+    return this.call((call) => ({ name: 'ApiPartitionReassignment', reassignments, ...call }));
+  }
+
+  /** The ListPartitionReassignments API: the reassignments in progress. */
+  listPartitionReassignments(partitions: readonly TopicPartition[] | null): Promise<OngoingReassignment[]> {
+    return this.call((call) => ({ name: 'ListPartitionReassignments', partitions, ...call }));
+  }
+
+  /** Queues an API request's event; the answer is NOT_CONTROLLER off the controller, or when the queue drops it (resignation). */
+  private call<T>(event: (callbacks: ApiCallbacks<T>) => KafkaControllerEvent): Promise<T> {
+    return new Promise((resolve, reject) => this.events.put(event({ resolve, reject, preempt: () => reject(notController(this.brokerId)) })));
   }
 
   // ---- event processing
 
   private async process(event: KafkaControllerEvent): Promise<void> {
     try {
-      switch (event.name) {
-        case 'Startup':
-          await this.zk.zk.registerZNodeChangeHandler({
-            path: CONTROLLER_PATH,
-            handleCreation: () => this.events.put({ name: 'ControllerChange' }),
-            handleDataChange: () => this.events.put({ name: 'ControllerChange' }),
-            handleDeletion: () => this.events.put({ name: 'Reelect' }),
-          });
-          return await this.elect();
-        case 'Reelect':
-          await this.maybeResign();
-          return await this.elect();
-        case 'ControllerChange':
-          return await this.maybeResign();
-        case 'Expire':
-          this.activeControllerId = -1;
-          this.resign();
-          return;
-        case 'ControlledShutdown':
-          return event.resolve(await this.processControlledShutdown(event.brokerId, event.brokerEpoch));
-      }
-      if (!this.isActive) return;
-      switch (event.name) {
-        case 'BrokerChange':
-          return await this.processBrokerChange();
-        case 'TopicChange':
-          return await this.processTopicChange();
-        case 'PartitionModifications':
-          return await this.processPartitionModifications(event.topic);
-        case 'TopicDeletion':
-          return await this.processTopicDeletion();
-        case 'IsrChangeNotification':
-          return await this.processIsrChangeNotification();
-        case 'ZkPartitionReassignment':
-          return this.log('warn', `Controller ${this.brokerId}: partition reassignment through ${REASSIGN_PARTITIONS_PATH} is not supported yet; left as it is`);
-        case 'TopicDeletionStopReplicaResponseReceived':
-          if (event.controllerEpoch !== this.context.epoch) return;
-          this.deletions.onStopReplicaResponse(event.brokerId, event.partitions, event.response);
-          await this.deletions.tryDeletion(this.requests());
-          return this.sendRequests();
-        case 'AutoPreferredReplicaLeaderElection':
-          return await this.processAutoPreferredReplicaLeaderElection();
-      }
+      await this.dispatch(event);
     } catch (error) {
-      if (event.name === 'ControlledShutdown') event.reject(error instanceof ControllerMovedError ? notController(this.brokerId) : error as Error);
+      if ('reject' in event) event.reject(error instanceof ControllerMovedError ? notController(this.brokerId) : (error as Error));
       if (error instanceof ControllerMovedError) {
-        this.log('warn', `Controller ${this.brokerId}: ${event.name}: ${error.message}; resigning`);
+        this.log('warn', `${event.name}: ${error.message}; resigning`);
         await this.maybeResign(true);
         return;
       }
+      // an election that could not run (ZooKeeper unreachable for a while) is tried again
+      if ((event.name === 'Startup' || event.name === 'Reelect') && !this.isActive) this.retryElectionLater();
       throw error;
+    } finally {
+      // what an event decided before failing still goes out: ZooKeeper has it
+      if (this.isActive) this.sendRequests();
     }
+  }
+
+  private async dispatch(event: KafkaControllerEvent): Promise<void> {
+    switch (event.name) {
+      case 'Startup':
+        await this.zk.zk.registerZNodeChangeHandler({
+          path: CONTROLLER_PATH,
+          handleCreation: () => this.events.put({ name: 'ControllerChange' }),
+          handleDataChange: () => this.events.put({ name: 'ControllerChange' }),
+          handleDeletion: () => this.events.put({ name: 'Reelect' }),
+        });
+        return this.elect();
+      case 'Reelect':
+        await this.maybeResign();
+        return this.elect();
+      case 'ControllerChange':
+        return this.maybeResign();
+      case 'Expire':
+        this.activeControllerId = -1;
+        this.resign();
+        return;
+      case 'ControlledShutdown':
+        return event.resolve(await this.processControlledShutdown(event.brokerId, event.brokerEpoch));
+      case 'ReplicaLeaderElection':
+        return event.resolve(await this.processReplicaLeaderElection(event.electionType, event.partitions));
+      case 'ApiPartitionReassignment':
+        return event.resolve(await this.processApiPartitionReassignment(event.reassignments));
+      case 'ListPartitionReassignments':
+        if (!this.isActive) throw notController(this.brokerId);
+        return event.resolve(this.reassignments.ongoing(event.partitions));
+    }
+    if (!this.isActive) return;
+    switch (event.name) {
+      case 'BrokerChange':
+        return this.processBrokerChange();
+      case 'TopicChange':
+        return this.topics.onTopicChange(this.requests());
+      case 'PartitionModifications':
+        return this.topics.onPartitionModifications(event.topic, this.requests());
+      case 'TopicDeletion':
+        return this.topics.onTopicDeletion(this.requests());
+      case 'IsrChangeNotification':
+        return this.processIsrChangeNotification();
+      case 'ZkPartitionReassignment':
+        await this.reassignments.onZkReassignment(this.requests());
+        return this.deletions.tryDeletion(this.requests());
+      case 'TopicDeletionStopReplicaResponseReceived':
+        if (event.controllerEpoch !== this.context.epoch) return;
+        this.deletions.onStopReplicaResponse(event.brokerId, event.partitions, event.response);
+        return this.deletions.tryDeletion(this.requests());
+      case 'AutoPreferredReplicaLeaderElection':
+        return this.processAutoPreferredReplicaLeaderElection();
+    }
+  }
+
+  private retryElectionLater(): void {
+    if (this.stopped || this.electionRetryTimer) return;
+    this.electionRetryTimer = setTimeout(() => {
+      this.electionRetryTimer = undefined;
+      this.events.put({ name: 'Reelect' });
+    }, ELECTION_RETRY_BACKOFF_MS);
+    this.electionRetryTimer.unref();
   }
 
   // ---- election and failover
@@ -226,7 +286,7 @@ export class KafkaController {
     if (this.stopped) return;
     this.activeControllerId = (await this.zk.getControllerId()) ?? -1;
     if (this.activeControllerId !== -1) {
-      this.log('info', `Controller ${this.brokerId}: broker ${this.activeControllerId} is the controller`);
+      this.log('info', `broker ${this.activeControllerId} is the controller`);
       return;
     }
     let won = false;
@@ -236,17 +296,17 @@ export class KafkaController {
       this.context.epoch = epoch;
       this.context.epochZkVersion = zkVersion;
       this.activeControllerId = this.brokerId;
-      this.log('info', `Controller ${this.brokerId}: became the controller with epoch ${epoch} (broker epoch ${this.options.brokerEpoch()})`);
+      this.log('info', `became the controller with epoch ${epoch} (broker epoch ${this.options.brokerEpoch()})`);
       await this.onControllerFailover();
     } catch (error) {
       if (error instanceof ControllerMovedError) {
-        this.log('info', `Controller ${this.brokerId}: ${error.message}`);
+        this.log('info', `${error.message}`);
         await this.maybeResign(true);
         return;
       }
       if (!won) throw error;
       // a failover that failed halfway: give the role up so that a broker (maybe this one) starts over
-      this.log('error', `Controller ${this.brokerId}: failover failed, resigning: ${(error as Error).stack}`);
+      this.log('error', `failover failed, resigning: ${(error as Error).stack}`);
       const epochZkVersion = this.context.epochZkVersion;
       this.activeControllerId = -1;
       this.resign();
@@ -254,19 +314,24 @@ export class KafkaController {
     }
   }
 
-  /** Resigns when /controller names another broker now (or, with `force`, whatever it says). */
+  /**
+   * Resigns when /controller names another broker now. With `force` (a write found the
+   * controller epoch moved on) it resigns whatever /controller says, and gives up a
+   * /controller still naming it, so that a new election settles who leads.
+   */
   private async maybeResign(force = false): Promise<void> {
     const wasActive = this.activeControllerId === this.brokerId;
     try {
       this.activeControllerId = (await this.zk.getControllerId()) ?? -1;
     } catch (error) {
-      this.log('warn', `Controller ${this.brokerId}: could not read ${CONTROLLER_PATH}: ${(error as Error).message}`);
+      this.log('warn', `could not read ${CONTROLLER_PATH}: ${(error as Error).message}`);
       this.activeControllerId = -1;
     }
-    if (wasActive && (force || this.activeControllerId !== this.brokerId)) {
-      if (this.activeControllerId === this.brokerId) this.activeControllerId = -1;
-      this.resign();
-    }
+    if (!wasActive || (!force && this.activeControllerId === this.brokerId)) return;
+    const stillNamed = this.activeControllerId === this.brokerId;
+    this.activeControllerId = -1;
+    this.resign();
+    if (stillNamed) await this.zk.zk.delete(CONTROLLER_PATH).catch(() => undefined);
   }
 
   /** Stops acting (Kafka's onControllerResignation): watches, timer, deletions, channels and the context go. */
@@ -274,17 +339,18 @@ export class KafkaController {
     const wasActing = this.channels !== undefined;
     for (const path of [BROKER_IDS_PATH, TOPICS_PATH, DELETE_TOPICS_PATH, ISR_CHANGE_NOTIFICATION_PATH]) this.zk.zk.unregisterZNodeChildChangeHandler(path);
     this.zk.zk.unregisterZNodeChangeHandler(REASSIGN_PARTITIONS_PATH);
-    for (const topic of [...this.watchedTopics]) this.unwatchTopic(topic);
+    this.topics.unwatchAll();
     if (this.rebalanceTimer) clearTimeout(this.rebalanceTimer);
     this.rebalanceTimer = undefined;
     this.deletions.reset();
+    this.reassignments.reset();
     this.channels?.shutdown();
     this.channels = undefined;
     this.batch = undefined;
     const epoch = this.context.epoch;
     this.context.reset();
     this.fenced = false;
-    if (wasActing) this.log('info', `Controller ${this.brokerId}: resigned as the controller of epoch ${epoch}`);
+    if (wasActing) this.log('info', `resigned as the controller of epoch ${epoch}`);
   }
 
   /**
@@ -317,8 +383,8 @@ export class KafkaController {
       this.context.addLiveBroker(live);
       this.channels.addBroker(live);
     }
-    await this.addTopics(await this.zk.getAllTopicsInCluster());
-    await this.startDeletions(await this.zk.getTopicDeletions());
+    await this.topics.load(await this.zk.getAllTopicsInCluster());
+    await this.topics.startDeletions(await this.zk.getTopicDeletions());
 
     const batch = this.requests();
     const all = [...this.context.allPartitions()];
@@ -328,10 +394,11 @@ export class KafkaController {
       batch.addLeaderAndIsr(p.assignment.replicas, p.tp);
     }
     this.logFailures('electing leaders at failover', (await this.partitions.electOfflinePartitions(batch)).failed);
+    await this.reassignments.resume(batch);
     await this.deletions.tryDeletion(batch);
     this.sendRequests();
     this.scheduleAutoLeaderRebalance();
-    this.log('info', `Controller ${this.brokerId}: ready as the controller of epoch ${this.context.epoch}: brokers ${this.context.liveOrShuttingDownBrokerIds().join(',')}, ${all.length} partitions`);
+    this.log('info', `ready as the controller of epoch ${this.context.epoch}: brokers ${this.context.liveOrShuttingDownBrokerIds().join(',')}, ${all.length} partitions`);
   }
 
   // ---- brokers
@@ -354,7 +421,7 @@ export class KafkaController {
       this.channels!.addBroker(live);
     }
     if (added.length + dead.length + bounced.length === 0) return;
-    this.log('info', `Controller ${this.brokerId}: brokers started ${added.join(',') || '-'}, failed ${dead.join(',') || '-'}, restarted ${bounced.join(',') || '-'}`);
+    this.log('info', `brokers started ${added.join(',') || '-'}, failed ${dead.join(',') || '-'}, restarted ${bounced.join(',') || '-'}`);
     if (added.length > 0) await this.onBrokerStartup(added);
     if (bounced.length > 0) {
       await this.onBrokerFailure(bounced);
@@ -379,6 +446,7 @@ export class KafkaController {
       }
     }
     this.logFailures('electing leaders after brokers started', (await this.partitions.electOfflinePartitions(batch)).failed);
+    await this.reassignments.onBrokersStarted(ids, batch);
     this.deletions.onBrokersStarted(ids);
     await this.deletions.tryDeletion(batch);
     this.sendRequests();
@@ -416,7 +484,7 @@ export class KafkaController {
       throw new KafkaError(ErrorCode.STALE_BROKER_EPOCH, `broker ${id}'s epoch ${brokerEpoch} is older than its registration's (${registered.epoch})`);
     }
     this.context.shuttingDownBrokerIds.add(id);
-    this.log('info', `Controller ${this.brokerId}: controlled shutdown of broker ${id}; shutting down: ${[...this.context.shuttingDownBrokerIds].join(',')}`);
+    this.log('info', `controlled shutdown of broker ${id}; shutting down: ${[...this.context.shuttingDownBrokerIds].join(',')}`);
     const toActOn = [...this.context.allPartitions()].filter((p) =>
       p.assignment.replicas.includes(id) && p.assignment.replicas.length > 1 && p.state !== undefined && !this.context.isTopicQueuedForDeletion(p.tp.topic));
     const led = toActOn.filter((p) => p.state!.leaderAndIsr.leader === id).map((p) => p.tp);
@@ -429,99 +497,23 @@ export class KafkaController {
     return this.context.partitionsLedBy(id).filter((tp) => this.context.replicas(tp).length > 1);
   }
 
-  // ---- topics
-
-  private async processTopicChange(): Promise<void> {
-    const topics = new Set(await this.zk.getAllTopicsInCluster());
-    const added = [...topics].filter((t) => !this.context.hasTopic(t));
-    for (const topic of this.context.allTopics()) {
-      if (topics.has(topic)) continue;
-      // removed without the deletion protocol: forget it
-      this.unwatchTopic(topic);
-      this.context.removeTopic(topic);
-    }
-    if (added.length === 0) return;
-    this.log('info', `Controller ${this.brokerId}: new topics ${added.join(',')}`);
-    const partitions = await this.addTopics(added);
-    const batch = this.requests();
-    this.logFailures('creating partitions', await this.partitions.initializeNewPartitions(partitions, batch));
-    this.sendRequests();
+  private async processReplicaLeaderElection(electionType: ElectionType, partitions: readonly TopicPartition[] | null): Promise<ElectionResult[]> {
+    if (!this.isActive) throw notController(this.brokerId);
+    const results = await electLeadersForAdmin(this.context, this.partitions, electionType, partitions, this.requests());
+    const elected = results.filter((r) => r.errorCode === ErrorCode.NONE);
+    if (elected.length > 0) this.log('info', `elected leaders on request: ${elected.map((r) => `${tpKey(r.tp)} -> ${r.leader}`).join(', ')}`);
+    return results;
   }
 
-  private async processPartitionModifications(topic: string): Promise<void> {
-    if (!this.context.hasTopic(topic)) return;
-    if (this.context.isTopicQueuedForDeletion(topic)) {
-      this.log('info', `Controller ${this.brokerId}: topic ${topic} changed while being deleted; ignored`);
-      return;
-    }
-    const assignment = await this.zk.getTopicAssignment(topic);
-    if (assignment === undefined) return;
-    const known = new Set(this.context.partitionIds(topic));
-    const added = new Map([...assignment.partitions].filter(([p]) => !known.has(p)));
-    const missing = [...known].filter((p) => !assignment.partitions.has(p));
-    if (missing.length > 0) this.log('error', `Controller ${this.brokerId}: partitions ${missing.join(',')} of topic ${topic} left its znode; they are kept`);
-    if (added.size === 0) return;
-    this.context.addTopic(topic, assignment.topicId ?? this.context.topicId(topic)!, added);
-    const tps = [...added.keys()].sort((a, b) => a - b).map((partition) => ({ topic, partition }));
-    this.log('info', `Controller ${this.brokerId}: new partitions ${tps.map(tpKey).join(',')}`);
-    const batch = this.requests();
-    this.logFailures('creating partitions', await this.partitions.initializeNewPartitions(tps, batch));
-    this.sendRequests();
+  private async processApiPartitionReassignment(reassignments: readonly ReassignmentRequest[]): Promise<ReassignmentResult[]> {
+    if (!this.isActive) throw notController(this.brokerId);
+    const results = await this.reassignments.onApiReassignment(reassignments, this.requests());
+    // a cancellation completes at once: a deletion waiting for it moves on
+    await this.deletions.tryDeletion(this.requests());
+    return results;
   }
 
-  /**
-   * Reads the topics' assignments into the context (giving an id to a topic written without
-   * one, as Kafka 2.8+ does), reads their partitions' states and watches each topic's znode.
-   * Returns the partitions.
-   */
-  private async addTopics(topics: readonly string[]): Promise<TopicPartition[]> {
-    const partitions: TopicPartition[] = [];
-    for (const topic of topics) {
-      this.watchTopic(topic);
-      const assignment = await this.zk.getTopicAssignment(topic);
-      if (assignment === undefined) {
-        this.unwatchTopic(topic);
-        continue;
-      }
-      let topicId = assignment.topicId;
-      if (topicId === null) {
-        topicId = Buffer.from(randomUUID().replaceAll('-', ''), 'hex');
-        await this.zk.setTopicAssignment(topic, topicId, assignment.partitions, this.context.epochZkVersion);
-      }
-      this.context.addTopic(topic, topicId, assignment.partitions);
-      partitions.push(...this.context.partitionsOfTopic(topic));
-    }
-    for (const { tp, state } of await this.zk.getTopicPartitionStates(partitions)) this.context.setPartitionState(tp, state);
-    return partitions;
-  }
-
-  private watchTopic(topic: string): void {
-    this.watchedTopics.add(topic);
-    void this.zk.zk.registerZNodeChangeHandler({ path: topicPath(topic), handleDataChange: () => this.events.put({ name: 'PartitionModifications', topic }) })
-      .catch((error: unknown) => this.log('warn', `Controller ${this.brokerId}: could not watch topic ${topic}: ${(error as Error).message}`));
-  }
-
-  private unwatchTopic(topic: string): void {
-    this.watchedTopics.delete(topic);
-    this.zk.zk.unregisterZNodeChangeHandler(topicPath(topic));
-  }
-
-  private async processTopicDeletion(): Promise<void> {
-    await this.startDeletions(await this.zk.getTopicDeletions());
-    const batch = this.requests();
-    await this.deletions.tryDeletion(batch);
-    this.sendRequests();
-  }
-
-  /** Queues the topics named in /admin/delete_topics; requests for unknown topics (or with delete.topic.enable=false) are removed. */
-  private async startDeletions(topics: readonly string[]): Promise<void> {
-    const unknown = topics.filter((t) => !this.context.hasTopic(t));
-    const refused = this.config.deleteTopicEnable ? [] : topics;
-    if (refused.length > 0) this.log('warn', `Controller ${this.brokerId}: delete.topic.enable is false; removing the deletion requests of ${refused.join(',')}`);
-    const remove = [...new Set([...unknown, ...refused])];
-    if (remove.length > 0) await this.zk.deleteTopicDeletions(remove, this.context.epochZkVersion);
-    if (this.config.deleteTopicEnable) this.deletions.enqueue(topics.filter((t) => this.context.hasTopic(t)));
-  }
+  // ---- ISR changes
 
   private async processIsrChangeNotification(): Promise<void> {
     const sequenceNumbers = await this.zk.getAllIsrChangeNotifications();
@@ -532,6 +524,9 @@ export class KafkaController {
       for (const { tp, state } of await this.zk.getTopicPartitionStates(partitions)) this.context.setPartitionState(tp, state);
       const batch = this.requests();
       batch.addUpdateMetadata(this.context.liveOrShuttingDownBrokerIds(), partitions);
+      // reassignments whose new replicas caught up complete, and deletions they held move on
+      await this.reassignments.onIsrChange(partitions, batch);
+      await this.deletions.tryDeletion(batch);
       this.sendRequests();
     } finally {
       await this.zk.deleteIsrChangeNotifications(sequenceNumbers, this.context.epochZkVersion);
@@ -555,12 +550,12 @@ export class KafkaController {
 
   private async processAutoPreferredReplicaLeaderElection(): Promise<void> {
     const candidates = [...this.context.allPartitions()].flatMap((p) =>
-      p.state === undefined || this.context.isTopicQueuedForDeletion(p.tp.topic)
+      p.state === undefined || this.context.isTopicQueuedForDeletion(p.tp.topic) || this.reassignments.isReassigning(p.tp.topic)
         ? []
         : [{ tp: p.tp, replicas: p.assignment.replicas, leader: p.state.leaderAndIsr.leader, isr: p.state.leaderAndIsr.isr }]);
     const partitions = partitionsToRebalance(candidates, this.context.liveBrokerIds(), this.config.leaderImbalancePerBrokerPercentage);
     if (partitions.length === 0) return;
-    this.log('info', `Controller ${this.brokerId}: moving ${partitions.length} partitions back to their preferred leaders`);
+    this.log('info', `moving ${partitions.length} partitions back to their preferred leaders`);
     const batch = this.requests();
     this.logFailures('preferred leader election', (await this.partitions.electLeaders(partitions, { kind: 'preferred' }, batch)).failed);
     this.sendRequests();
@@ -589,7 +584,7 @@ export class KafkaController {
 
   private logFailures(what: string, failures: readonly StateChangeFailure[]): void {
     if (failures.length === 0) return;
-    this.log('warn', `Controller ${this.brokerId}: ${what}: ${failures.map((f) => f.reason).join('; ')}`);
+    this.log('warn', `${what}: ${failures.map((f) => f.reason).join('; ')}`);
   }
 }
 

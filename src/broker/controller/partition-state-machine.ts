@@ -1,15 +1,19 @@
 import type { KafkaZkClient } from '../../zk/kafka-zk-client.js';
-import type { LeaderAndIsr, LeaderIsrAndControllerEpoch, TopicPartition } from '../../zk/zk-data.js';
+import { ZkDataError, type LeaderAndIsr, type LeaderIsrAndControllerEpoch, type TopicPartition } from '../../zk/zk-data.js';
 import { isCode } from '../../zk/zookeeper-client.js';
 import type { ControllerLog } from './controller-channel-manager.js';
 import { tpKey, type ControllerContext } from './controller-context.js';
 import type { ControllerRequestBatch } from './controller-request-batch.js';
-import { electControlledShutdownLeader, electOfflineLeader, electPreferredLeader, electReassignedLeader, withoutReplicaInIsr } from './leader-election.js';
+import { electControlledShutdownLeader, electOfflineLeader, electPreferredLeader, electReassignedLeader, withNewLeader, withoutReplicaInIsr } from './leader-election.js';
 
 /** Which election to run (Kafka's PartitionLeaderElectionStrategy). */
 export type ElectionStrategy =
-  /** `excluding`: brokers that may not lead although registered (they restarted and lost their state). */
-  | { kind: 'offline'; excluding?: ReadonlySet<number> }
+  /**
+   * `excluding`: brokers that may not lead although registered (they restarted and lost their
+   * state). `allowUnclean`: an out-of-sync replica may lead whatever unclean.leader.election.enable
+   * says (an unclean election an admin asked for).
+   */
+  | { kind: 'offline'; excluding?: ReadonlySet<number>; allowUnclean?: boolean }
   | { kind: 'preferred' }
   | { kind: 'controlledShutdown' }
   /** Leader from the reassignment's target replicas. */
@@ -76,9 +80,16 @@ export class PartitionStateMachine {
         failed.push({ tp: result.tp, reason: `creating the state of ${tpKey(result.tp)} failed: ${result.error.message}` });
       }
     }
-    for (const { tp, state } of await this.zk.getTopicPartitionStates(existing)) {
-      this.context.setPartitionState(tp, state);
-      batch.addLeaderAndIsr(this.liveReplicas(tp), tp);
+    for (const tp of existing) {
+      try {
+        const state = await this.zk.getTopicPartitionState(tp);
+        if (state === undefined) continue;
+        this.context.setPartitionState(tp, state);
+        batch.addLeaderAndIsr(this.liveReplicas(tp), tp);
+      } catch (error) {
+        if (!(error instanceof ZkDataError)) throw error;
+        failed.push({ tp, reason: error.message });
+      }
     }
     return failed;
   }
@@ -119,6 +130,16 @@ export class PartitionStateMachine {
       batch.addLeaderAndIsr(this.liveReplicas(tp, strategy.kind === 'controlledShutdown'), tp);
     });
     return { elected, failed };
+  }
+
+  /**
+   * Moves the partitions' leader epochs on with leader and ISR unchanged (a reassignment
+   * changing the replicas), telling every live replica.
+   */
+  async bumpLeaderEpoch(partitions: readonly TopicPartition[], batch: ControllerRequestBatch): Promise<StateChangeFailure[]> {
+    const failed: StateChangeFailure[] = [];
+    await this.updateStates(partitions, failed, async (_tp, current) => withNewLeader(current, current.leader, current.isr), (tp) => batch.addLeaderAndIsr(this.liveReplicas(tp), tp));
+    return failed;
   }
 
   /**
@@ -183,9 +204,9 @@ export class PartitionStateMachine {
         const clean = electOfflineLeader(current, replicas, live, false);
         if (clean !== undefined) return clean;
         // only now, as Kafka, is the topic's own setting read
-        if (!(await this.uncleanLeaderElectionEnable(tp.topic))) return undefined;
+        if (!strategy.allowUnclean && !(await this.uncleanLeaderElectionEnable(tp.topic))) return undefined;
         const unclean = electOfflineLeader(current, replicas, live, true);
-        if (unclean !== undefined) this.log('warn', `Controller: unclean leader election for ${tpKey(tp)}: broker ${unclean.leader} leads without having been in the ISR (${current.isr.join(',')}); records may be lost`);
+        if (unclean !== undefined) this.log('warn', `unclean leader election for ${tpKey(tp)}: broker ${unclean.leader} leads without having been in the ISR (${current.isr.join(',')}); records may be lost`);
         return unclean;
       }
       case 'preferred':

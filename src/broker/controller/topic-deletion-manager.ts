@@ -29,14 +29,21 @@ interface ReplicaDeletion {
 export class TopicDeletionManager {
   private readonly replicas = new Map<string, Map<string, ReplicaDeletion>>();
   private readonly announced = new Set<string>();
+  private readonly log: ControllerLog;
 
   constructor(
     private readonly context: ControllerContext,
     private readonly zk: KafkaZkClient,
-    /** Stops watching a topic whose znodes are about to go. */
-    private readonly forgetTopic: (topic: string) => void,
-    private readonly log: ControllerLog,
-  ) {}
+    private readonly options: {
+      /** Stops watching a topic whose znodes are about to go. */
+      forgetTopic(topic: string): void;
+      /** Whether the topic's deletion may proceed now (not while its partitions are being reassigned). */
+      mayDelete(topic: string): boolean;
+      log: ControllerLog;
+    },
+  ) {
+    this.log = options.log;
+  }
 
   /** Queues topics the context knows for deletion. */
   enqueue(topics: Iterable<string>): void {
@@ -48,7 +55,7 @@ export class TopicDeletionManager {
         for (const broker of this.context.replicas(tp)) replicas.set(`${tpKey(tp)}@${broker}`, { tp, broker, state: 'pending' });
       }
       this.replicas.set(topic, replicas);
-      this.log('info', `Controller: topic ${topic} queued for deletion (${replicas.size} replicas)`);
+      this.log('info', `topic ${topic} queued for deletion (${replicas.size} replicas)`);
     }
   }
 
@@ -80,6 +87,7 @@ export class TopicDeletionManager {
    */
   async tryDeletion(batch: ControllerRequestBatch): Promise<void> {
     for (const [topic, replicas] of [...this.replicas]) {
+      if (!this.options.mayDelete(topic)) continue;
       const all = [...replicas.values()];
       if (all.every((r) => r.state === 'successful')) {
         await this.complete(topic);
@@ -99,7 +107,7 @@ export class TopicDeletionManager {
         }
       }
       const waiting = [...new Set(all.filter((r) => r.state === 'ineligible').map((r) => r.broker))];
-      if (waiting.length > 0) this.log('info', `Controller: deletion of topic ${topic} waits for brokers ${waiting.join(',')}`);
+      if (waiting.length > 0) this.log('info', `deletion of topic ${topic} waits for brokers ${waiting.join(',')}`);
     }
   }
 
@@ -114,7 +122,7 @@ export class TopicDeletionManager {
   }
 
   private async complete(topic: string): Promise<void> {
-    this.forgetTopic(topic);
+    this.options.forgetTopic(topic);
     const version = this.context.epochZkVersion;
     await this.zk.deleteTopicZNode(topic, version);
     await this.zk.deleteTopicConfigs([topic], version);
@@ -122,7 +130,7 @@ export class TopicDeletionManager {
     this.context.removeTopic(topic);
     this.replicas.delete(topic);
     this.announced.delete(topic);
-    this.log('info', `Controller: topic ${topic} deleted`);
+    this.log('info', `topic ${topic} deleted`);
   }
 
   private *allReplicas(): IterableIterator<ReplicaDeletion> {

@@ -1,4 +1,4 @@
-import { CONSUMER_PROTOCOL_TYPE, subscribedTopics } from './consumer-protocol.js';
+import { CONSUMER_PROTOCOL_TYPE, subscribedTopics } from '../../protocol/consumer-protocol.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { joinError, type JoinGroupResult, type MemberProtocol, type SyncGroupResult } from './group-requests.js';
 import type { MemberMetadata } from './member-metadata.js';

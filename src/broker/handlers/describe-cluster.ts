@@ -4,8 +4,6 @@ import type { Item, MessageInput } from '../../protocol/schema/message-types.js'
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 const BROKERS = 1;
-/** Kafka's UNSUPPORTED_ENDPOINT_TYPE: a broker does not list controllers (KIP-919). */
-const UNSUPPORTED_ENDPOINT_TYPE = 119;
 const NO_AUTHORIZED_OPERATIONS = -2147483648;
 
 /** AclOperation codes a CLUSTER resource supports: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE. */
@@ -19,8 +17,9 @@ export const describeClusterHandler: ApiHandler<typeof DescribeClusterRequest, t
     const broker = ctx.broker;
     const endpointType = ctx.apiVersion >= 1 ? request.endpointType : BROKERS;
     const base = { throttleTimeMs: 0, endpointType, clusterId: broker.clusterId, clusterAuthorizedOperations: NO_AUTHORIZED_OPERATIONS };
+    // A broker does not list controllers (KIP-919).
     if (endpointType !== BROKERS) {
-      return { ...base, errorCode: UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `The broker does not support endpoint type ${endpointType}; ask a controller for controllers`, controllerId: -1, brokers: [] };
+      return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `The broker does not support endpoint type ${endpointType}; ask a controller for controllers`, controllerId: -1, brokers: [] };
     }
     return {
       ...base,

@@ -5,10 +5,10 @@ import type { BrokerContext } from '../broker-context.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } from '../replica/fetch-session-cache.js';
 import type { Partition } from '../replica/partition.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
-import { sharedBufferPool } from '../../../storage/backend/buffer-pool.js';
+import { unpooled, type PooledBytes } from '../../../storage/backend/buffer-pool.js';
 
 const ZERO_UUID = Buffer.alloc(16);
-const EMPTY: Buffer = Buffer.alloc(0);
+const NO_RECORDS = unpooled(Buffer.alloc(0));
 const READ_COMMITTED = 1;
 
 type FetchedPartition = Item<Item<MessageInput<typeof FetchResponse>['responses']>['partitions']>;
@@ -17,14 +17,17 @@ interface PartitionRead {
   wanted: SessionPartition;
   partition: Partition | undefined;
   errorCode: number;
-  records: Buffer;
+  /** What was read, owned by the handler until it hands it to the response (or releases a read it redoes). */
+  records: PooledBytes;
 }
 
 /**
  * Fetch: returns stored batches as they are (slices of the log, never
  * re-encoded), up to the high watermark. Fewer than min_bytes waits in the
  * replica manager until appends arrive or max_wait_ms passes. Incremental
- * fetch sessions (KIP-227) let clients send and hear only what changed.
+ * fetch sessions (KIP-227) let clients send and hear only what changed. The
+ * bytes read go to the response's allowance (`carry`), so the connection
+ * releases them once the socket has taken the response.
  */
 export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse> = {
   request: FetchRequest,
@@ -72,24 +75,27 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
     }
     const reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
     let reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, broker);
-    let bytes = reads.reduce((n, r) => n + r.records.length, 0);
+    const bytes = bytesRead(reads);
     const waitLeft = deadline - Date.now();
     if (reserved && bytes < minBytes && waitLeft > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
-      const seen = await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft, replicaId >= 0);
-      if (seen > 0) {
-        for (const r of reads) if (r.records.length > 0) sharedBufferPool.recycle(r.records);
-        reads = await readAll(partitions, maxBytes, replicaId, broker);
-        bytes = reads.reduce((n, r) => n + r.records.length, 0);
-      }
+      // As Kafka's delayed fetch, the wait holds nothing: what was read goes back and is read again at its end.
+      // (Holding max_bytes of the broker's budget for max_wait_ms let a few long polls starve every other fetch.)
+      for (const r of reads) r.records.release(); // read again below: nothing refers to these bytes
+      ctx.responseMemory.giveBack();
+      await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft, replicaId >= 0);
+      const again = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
+      reads = await readAll(partitions, again ? maxBytes : 0, replicaId, broker);
     }
 
     // Responses group partitions by topic, in the order the partitions were asked for.
     const topics = new Map<string, { topic: string; topicId: Buffer; partitions: FetchedPartition[] }>();
     for (const read of reads) {
       const { wanted: w, partition } = read;
+      const records = read.records.bytes;
       const highWatermark = partition?.highWatermark ?? -1;
       const logStartOffset = partition?.logStartOffset ?? -1;
-      if (session && epoch > 0 && read.errorCode === ErrorCode.NONE && read.records.length === 0 && w.lastHighWatermark === highWatermark && w.lastLogStartOffset === logStartOffset) {
+      if (session && epoch > 0 && read.errorCode === ErrorCode.NONE && records.length === 0 && w.lastHighWatermark === highWatermark && w.lastLogStartOffset === logStartOffset) {
+        read.records.release();
         continue; // nothing new for this partition: an incremental response leaves it out
       }
       w.lastHighWatermark = highWatermark;
@@ -105,8 +111,9 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
         logStartOffset,
         abortedTransactions: readCommitted ? [] : null,
         preferredReadReplica: -1,
-        records: read.records,
+        records,
       });
+      ctx.responseMemory.carry(read.records); // the connection releases it once the socket has taken the response
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: [...topics.values()] };
   },
@@ -130,6 +137,11 @@ function requestedPartitions(request: MessageData<typeof FetchRequest>, byId: bo
     }
   }
   return out;
+}
+
+/** The records bytes the reads hold together. */
+function bytesRead(reads: readonly PartitionRead[]): number {
+  return reads.reduce((n, r) => n + r.records.bytes.length, 0);
 }
 
 function hosted(wanted: readonly SessionPartition[], broker: BrokerContext): Partition[] {
@@ -168,27 +180,30 @@ async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: 
     const partition = broker.replicas.getPartition(w.topic, w.partition);
     if (!partition) {
       const unknownId = w.topic.startsWith('id:');
-      reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: EMPTY });
+      reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: NO_RECORDS });
       continue;
     }
     try {
       partition.checkLeaderEpoch(w.currentLeaderEpoch);
       if (!partition.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This server is not the leader for ${w.topic}-${w.partition}`);
       if (replicaId >= 0) partition.updateFollowerFetchState(replicaId, w.fetchOffset, -1);
-      let records: Buffer = EMPTY;
+      let records = NO_RECORDS;
       const limit = Math.min(w.maxBytes, budget);
       if (limit > 0 || (total === 0 && maxBytes > 0)) {
-        const got = await partition.read(w.fetchOffset, Math.max(limit, 1), replicaId >= 0 ? partition.logEndOffset : partition.highWatermark);
-        records = got.bytes;
-        if (total > 0 && records.length > limit) records = EMPTY; // only the first partition may overshoot
+        records = await partition.read(w.fetchOffset, Math.max(limit, 1), replicaId >= 0 ? partition.logEndOffset : partition.highWatermark);
+        if (total > 0 && records.bytes.length > limit) {
+          records.release(); // only the first partition may overshoot
+          records = NO_RECORDS;
+        }
       }
-      total += records.length;
-      budget = Math.max(0, budget - records.length);
+      const length = records.bytes.length;
+      total += length;
+      budget = Math.max(0, budget - length);
       reads.push({ wanted: w, partition, errorCode: ErrorCode.NONE, records });
     } catch (e) {
       const code = errorCodeOf(e);
       if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log('error', `fetch from ${w.topic}-${w.partition} failed: ${(e as Error).stack ?? e}`);
-      reads.push({ wanted: w, partition, errorCode: code, records: EMPTY });
+      reads.push({ wanted: w, partition, errorCode: code, records: NO_RECORDS });
     }
   }
   return reads;

@@ -30,6 +30,9 @@ import { describeGroupsHandler } from './describe-groups.js';
 import { listGroupsHandler } from './list-groups.js';
 import { deleteGroupsHandler } from './delete-groups.js';
 import { offsetDeleteHandler } from './offset-delete.js';
+import { electLeadersHandler } from './elect-leaders.js';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js';
 
 /** Every API the broker answers, except ApiVersions (built by the broker from this list). */
 export const API_HANDLERS: readonly AnyApiHandler[] = [
@@ -60,6 +63,10 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   listGroupsHandler,
   deleteGroupsHandler,
   offsetDeleteHandler,
+  // answered by the controller in a cluster, by this broker alone otherwise
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
 ];
 
 /** The inter-broker APIs a broker of a cluster answers as well (the controller's requests, and ControlledShutdown on the controller). */

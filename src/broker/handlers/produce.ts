@@ -1,6 +1,9 @@
+import { AppendOrigin } from '../../../storage/log/append-origin.js';
+import { InvalidRecordError } from '../../../storage/record/invalid-record-error.js';
 import { ErrorCode, errorCodeOf, errorName } from '../../protocol/error-codes.js';
 import { ProduceRequest, ProduceResponse } from '../../protocol/messages/produce.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
+import { INTERNAL_TOPICS } from '../metadata/metadata-cache.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 type TopicResult = Item<MessageInput<typeof ProduceResponse>['responses']>;
@@ -8,8 +11,8 @@ type PartitionResult = Item<TopicResult['partitionResponses']>;
 
 /**
  * Produce: appends each partition's batches to its leader log. The batches
- * are validated through their headers only and stored as received, with
- * offsets written in place. acks=0 gets no response at all, as in Kafka.
+ * are validated (headers, CRCs, a walk of the records) and stored as
+ * received, with offsets written in place. acks=0 gets no response at all, as in Kafka.
  */
 export const produceHandler: ApiHandler<typeof ProduceRequest, typeof ProduceResponse> = {
   request: ProduceRequest,
@@ -32,18 +35,20 @@ export const produceHandler: ApiHandler<typeof ProduceRequest, typeof ProduceRes
   },
 };
 
-function failed(index: number, errorCode: number, errorMessage: string | null): PartitionResult {
-  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
+function failed(index: number, errorCode: number, errorMessage: string | null, recordErrors: PartitionResult['recordErrors'] = []): PartitionResult {
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors, errorMessage };
 }
 
 async function appendPartition(ctx: RequestContext, topic: string, index: number, records: Buffer | null, acks: number, timeoutMs: number): Promise<PartitionResult> {
+  // Only the broker writes its internal topics (the group coordinator appends to the partition directly).
+  if (INTERNAL_TOPICS.has(topic)) return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   try {
     const partition = ctx.broker.replicas.leaderPartition(topic, index);
     if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no record batches in the request');
     if (records.length > partition.log.config.segmentBytes) {
       return failed(index, ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes of records exceed segment.bytes ${partition.log.config.segmentBytes}`);
     }
-    const info = await partition.appendAsLeader(records, acks);
+    const info = await partition.appendAsLeader(records, acks, AppendOrigin.Client);
     // acks=all: answered once every in-sync replica has the batches (Kafka's delayed produce).
     const errorCode = acks === -1 ? await partition.waitForReplication(info.lastOffset + 1, timeoutMs) : ErrorCode.NONE;
     const errorMessage = errorCode === ErrorCode.NONE ? null : `${errorName(errorCode)} while waiting for the in-sync replicas of ${topic}-${index}`;
@@ -51,6 +56,8 @@ async function appendPartition(ctx: RequestContext, topic: string, index: number
   } catch (e) {
     const code = errorCodeOf(e);
     if (code === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.broker.log('error', `append to ${topic}-${index} failed: ${(e as Error).stack ?? e}`);
-    return failed(index, code, (e as Error).message);
+    // The records at fault, by index in the batch (ProduceResponse v8+; older versions drop the field).
+    const recordErrors = e instanceof InvalidRecordError ? e.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message })) : [];
+    return failed(index, code, (e as Error).message, recordErrors);
   }
 }

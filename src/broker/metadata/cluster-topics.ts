@@ -118,20 +118,9 @@ export class ClusterTopics implements Topics {
   }
 
   /** Resolves once `done()` holds after a metadata update; REQUEST_TIMED_OUT after `timeoutMs` (the change itself goes on, as in Kafka). */
-  private waitFor(done: () => boolean, timeoutMs = DEFAULT_WAIT_MS, what: string): Promise<void> {
+  private async waitFor(done: () => boolean, timeoutMs = DEFAULT_WAIT_MS, what: string): Promise<void> {
     // A timeout of 0 or less asks not to wait (Kafka's CreateTopics with timeoutMs <= 0).
-    if (done() || timeoutMs <= 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const stop = this.metadata.onUpdate(() => {
-        if (!done()) return;
-        clearTimeout(timer);
-        stop();
-        resolve();
-      });
-      const timer = setTimeout(() => {
-        stop();
-        reject(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-    });
+    if (timeoutMs <= 0 || (await this.metadata.waitFor(done, timeoutMs))) return;
+    throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `timed out after ${timeoutMs} ms waiting for ${what}`);
   }
 }

@@ -68,6 +68,24 @@ export class MetadataCache {
     return () => this.listeners.delete(listener);
   }
 
+  /** Resolves true once `done()` holds (checked now and after every update), false after `timeoutMs`. */
+  waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (done()) return Promise.resolve(true);
+    if (timeoutMs <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const stop = this.onUpdate(() => {
+        if (!done()) return;
+        clearTimeout(timer);
+        stop();
+        resolve(true);
+      });
+      const timer = setTimeout(() => {
+        stop();
+        resolve(false);
+      }, timeoutMs);
+    });
+  }
+
   aliveBrokers(): CachedBroker[] {
     return [...this.brokers.values()].sort((a, b) => a.id - b.id);
   }

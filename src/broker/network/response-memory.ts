@@ -1,3 +1,5 @@
+import type { PooledBytes } from '../../../storage/backend/buffer-pool.js';
+
 /**
  * A budget of response bytes: what responses may hold in memory between
  * being built and being handed to the kernel. Kafka mutes a connection while
@@ -77,9 +79,11 @@ export class ResponseMemory {
 const RELEASED = new Error('the response allowance was released');
 
 /**
- * What one request's response holds of its connection's and the broker's
- * budgets. The handler reserves before reading data into memory; the
- * connection releases everything once the response is written (or dropped).
+ * What one request's response holds: its share of its connection's and the
+ * broker's budgets, and the pooled bytes it carries to the socket. The handler
+ * reserves before reading data into memory and hands the connection what it
+ * read (`carry`); the connection releases both once the response is written
+ * (or dropped).
  */
 export class ResponseAllowance {
   private held = 0;
@@ -91,6 +95,7 @@ export class ResponseAllowance {
    * was over a tenth of a replicating leader's time.
    */
   private done: AbortController | undefined;
+  private carried: PooledBytes[] | undefined;
 
   constructor(
     private readonly connection: ResponseMemory,
@@ -115,15 +120,47 @@ export class ResponseAllowance {
     const deadline = Date.now() + timeoutMs;
     const signal = (this.done ??= new AbortController()).signal;
     if (!(await this.connection.take(bytes, timeoutMs, signal))) return false;
-    if (!(await this.broker.take(bytes, Math.max(0, deadline - Date.now()), signal))) {
+    // A grant resolves a promise: the allowance may have been released before this resumes
+    // (a closing connection releases its requests in turn, the first one's bytes granted to the next).
+    if (this.released || !(await this.broker.take(bytes, Math.max(0, deadline - Date.now()), signal))) {
       this.connection.release(bytes);
+      return false;
+    }
+    if (this.released) {
+      this.connection.release(bytes);
+      this.broker.release(bytes);
       return false;
     }
     this.held += bytes;
     return true;
   }
 
-  /** Gives back everything held and ends waits in progress; later reservations fail. */
+  /**
+   * Takes ownership of bytes the response's body refers to (fetched records):
+   * they are released by `releaseCarried`, once the socket has taken the
+   * response or it will never be written.
+   */
+  carry(bytes: PooledBytes): void {
+    (this.carried ??= []).push(bytes);
+  }
+
+  /** Releases the bytes carried so far: the connection calls it once nothing will read them. */
+  releaseCarried(): void {
+    const carried = this.carried;
+    if (carried === undefined) return;
+    this.carried = undefined;
+    for (const bytes of carried) bytes.release();
+  }
+
+  /** Gives back what is held, keeping the allowance: a fetch waiting for more data holds nothing meanwhile. */
+  giveBack(): void {
+    if (this.held === 0) return;
+    this.connection.release(this.held);
+    this.broker.release(this.held);
+    this.held = 0;
+  }
+
+  /** Gives back the reserved bytes and ends waits in progress; later reservations fail. Carried bytes are not touched. */
   release(): void {
     if (this.released) return;
     this.released = true;

@@ -1,3 +1,4 @@
+import type { AppendOrigin } from '../../../storage/log/append-origin.js';
 import type { AppendInfo, FetchData, Log } from '../../../storage/log/log.js';
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js';
 import { FollowerState } from './follower-state.js';
@@ -187,17 +188,18 @@ export class Partition {
   }
 
   /**
-   * Appends a produce request's batches as leader. acks=all needs
-   * min.insync.replicas in the ISR, checked before writing (Kafka's
+   * Appends batches as leader: a producer's (AppendOrigin.Client: every
+   * record walked, producers' rules applied) or a coordinator's. acks=all
+   * needs min.insync.replicas in the ISR, checked before writing (Kafka's
    * NOT_ENOUGH_REPLICAS); waiting for the followers is `waitForReplication`.
    */
-  async appendAsLeader(records: Buffer, requiredAcks: number): Promise<AppendInfo> {
+  async appendAsLeader(records: Buffer, requiredAcks: number, origin: AppendOrigin): Promise<AppendInfo> {
     this.checkLeader();
     const minIsr = this.log.config.minInSyncReplicas;
     if (requiredAcks === -1 && this.isr.length < minIsr) {
       throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, `${this.topic}-${this.index}: ${this.isr.length} in-sync replicas, min.insync.replicas is ${minIsr}`);
     }
-    const info = await this.reportingStorage(this.log.append(records, { leaderEpoch: this.leaderEpoch }));
+    const info = await this.reportingStorage(this.log.append(records, { leaderEpoch: this.leaderEpoch, origin }));
     this.appended(records.length, info.lastOffset + 1);
     return info;
   }
@@ -373,7 +375,7 @@ export class Partition {
     if (!this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This server is not the leader for ${this.topic}-${this.index} (leader ${this.leaderId})`);
   }
 
-  /** Reads stored batches: consumers up to the high watermark, followers up to the log end. */
+  /** Reads stored batches: consumers up to the high watermark, followers up to the log end. The caller owns the bytes (see FetchData). */
   read(offset: number, maxBytes: number, upToOffset: number): Promise<FetchData> {
     return this.log.read(offset, maxBytes, upToOffset);
   }
@@ -388,6 +390,11 @@ export class Partition {
   onVisible(listener: (bytes: number) => void): () => void {
     this.visibleListeners.add(listener);
     return () => this.visibleListeners.delete(listener);
+  }
+
+  /** Fetches the purgatory holds on this partition: followers' waiting for appends, consumers' for the high watermark. */
+  get waitingFetches(): number {
+    return this.appendListeners.size + this.visibleListeners.size;
   }
 
   /** KIP-320: a client's view of the leader epoch must match ours. */

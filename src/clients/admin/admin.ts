@@ -3,13 +3,14 @@
 // its calls on one class; how a call runs (per-item retries, the deadline,
 // results) lives in admin-call.ts.
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { CONSUMER_PROTOCOL_TYPE, decodeAssignment } from '../consumer/consumer-protocol.js';
+import { CONSUMER_PROTOCOL_TYPE, decodeAssignment } from '../../protocol/consumer-protocol.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import type { MessageSchema } from '../../protocol/schema/schema.js';
 import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerNode } from '../network/cluster.js';
 import { KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError } from '../network/errors.js';
 import { NetworkClient } from '../network/network-client.js';
+import { compareTopicPartitions, partitionName, tpKey } from '../../protocol/topic-partition.js';
 import { allOf, final, itemResults, settleItems, type Outcome } from './admin-call.js';
 import { parseAdminConfig, type AdminConfig, type AdminConfigInput } from './admin-config.js';
 import type * as T from './types.js';
@@ -25,6 +26,8 @@ const CONFIG_SOURCES: readonly T.ConfigSource[] = ['UNKNOWN', 'DYNAMIC_TOPIC_CON
 const CONFIG_TYPES = ['UNKNOWN', 'BOOLEAN', 'STRING', 'INT', 'SHORT', 'LONG', 'DOUBLE', 'LIST', 'CLASS', 'PASSWORD'];
 const OPS: Record<T.AlterConfigOpType, number> = { set: 0, delete: 1, append: 2, subtract: 3 };
 const OFFSET_SPEC = { earliest: -2, latest: -1, 'max-timestamp': -3 } as const;
+/** Kafka's ElectionType ids (ElectLeaders v1+; v0 elects the preferred replica). */
+const ELECTION_TYPE: Record<T.ElectionType, number> = { preferred: 0, unclean: 1 };
 
 let adminCount = 0;
 
@@ -160,7 +163,7 @@ export class Admin {
       [...groups.values()].map(async ({ node, indexes }) => {
         try {
           const answered = await request(node, indexes.map((i) => items[i]!));
-          for (const i of indexes) outcomes[i] = answered.get(key(items[i]!)) ?? new KafkaClientError(`no result for ${key(items[i]!)}`);
+          for (const i of indexes) outcomes[i] = answered.get(key(items[i]!)) ?? new KafkaClientError(`no result for ${partitionName(items[i]!)}`);
         } catch (e) {
           for (const i of indexes) outcomes[i] = e as Error;
         }
@@ -409,6 +412,85 @@ export class Admin {
     );
   }
 
+  // ---- leaders and replicas ----------------------------------------------------
+
+  /**
+   * Elects leaders on the controller: 'preferred' moves each partition's leadership to its
+   * first replica when that one is in sync; 'unclean' gives a partition whose leader is down
+   * the first live in-sync replica, else any live replica (records may be lost). Each
+   * partition named resolves to itself once the controller's metadata shows its new leader,
+   * or fails with ElectionNotNeededError, PreferredLeaderNotAvailableError,
+   * EligibleLeadersNotAvailableError or UnknownTopicOrPartitionError, which are final, as in
+   * Java's admin; only NOT_CONTROLLER and lost connections are retried. With null, every
+   * partition is considered and the items are those the controller elected or could not
+   * (not those that needed no election), in topic and partition order.
+   */
+  electLeaders(electionType: T.ElectionType, partitions: readonly T.TopicPartition[] | null, options?: T.AdminCallOptions): T.ItemResults<T.TopicPartition> {
+    if (partitions !== null) {
+      return this.perItem('electLeaders', partitions, options, async (pending, deadline) => {
+        const answered = await this.sendElectLeaders(electionType, pending, deadline);
+        return pending.map((tp) => answered.get(key(tp)) ?? new KafkaClientError(`no ElectLeaders result for ${partitionName(tp)}`));
+      });
+    }
+    const answered = this.call('electLeaders', options, (deadline) => this.sendElectLeaders(electionType, null, deadline));
+    return itemResults(answered.then((outcomes) => [...outcomes.values()]));
+  }
+
+  /** One ElectLeaders to the controller: each partition answered, by key, in topic and partition order. */
+  private async sendElectLeaders(electionType: T.ElectionType, partitions: readonly T.TopicPartition[] | null, deadline: number): Promise<Map<string, Outcome<T.TopicPartition>>> {
+    const response = await this.client.send(await this.controller(), Api.ElectLeaders, {
+      electionType: ELECTION_TYPE[electionType],
+      topicPartitions: partitions === null ? null : groupByTopic(partitions).map(([topic, ps]) => ({ topic, partitions: ps.map((p) => p.partition) })),
+      timeoutMs: Math.max(0, deadline - Date.now()),
+    }, { minVersion: electionType === 'unclean' ? 1 : undefined, timeoutMs: Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now())) });
+    if (response.errorCode !== NONE) throw kafkaErrorFor(response.errorCode, 'ElectLeaders');
+    const results = response.replicaElectionResults
+      .flatMap((t) => t.partitionResult.map((p) => ({ tp: { topic: t.topic, partition: p.partitionId }, errorCode: p.errorCode, errorMessage: p.errorMessage })))
+      .sort((a, b) => compareTopicPartitions(a.tp, b.tp));
+    return new Map(results.map(({ tp, errorCode, errorMessage }): [string, Outcome<T.TopicPartition>] => {
+      if (errorCode === NONE) return [key(tp), tp];
+      const error = kafkaErrorFor(errorCode, `${partitionName(tp)}${errorMessage ? `: ${errorMessage}` : ''}`);
+      return [key(tp), errorCode === ErrorCode.NOT_CONTROLLER ? error : final(error)];
+    }));
+  }
+
+  /**
+   * Moves partitions to new replicas, or (null) cancels their reassignment in progress,
+   * which puts the original replicas back; on the controller, which answers once each
+   * reassignment has started. One result per partition: InvalidReplicaAssignmentError,
+   * NoReassignmentInProgressError and UnknownTopicOrPartitionError are final.
+   */
+  alterPartitionReassignments(reassignments: ReadonlyMap<T.TopicPartition, T.NewPartitionReassignment | null>, options?: T.AdminCallOptions): T.ItemResults<void> {
+    const items = [...reassignments].map(([tp, r]) => ({ topic: tp.topic, partition: tp.partition, replicas: r === null ? null : [...r.targetReplicas] }));
+    return this.perItem('alterPartitionReassignments', items, options, async (pending, deadline) => {
+      const response = await this.send(await this.controller(), Api.AlterPartitionReassignments, {
+        timeoutMs: Math.max(0, deadline - Date.now()),
+        topics: groupByTopic(pending).map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, replicas: p.replicas })) })),
+      }, deadline);
+      if (response.errorCode !== NONE) throw kafkaErrorFor(response.errorCode, response.errorMessage ?? 'AlterPartitionReassignments');
+      const answered = new Map(response.responses.flatMap((t) => t.partitions.map((p) => [key({ topic: t.name, partition: p.partitionIndex }), p] as const)));
+      return pending.map((tp) => {
+        const r = answered.get(key(tp));
+        if (!r) return new KafkaClientError(`no AlterPartitionReassignments result for ${partitionName(tp)}`);
+        return r.errorCode === NONE ? undefined : final(kafkaErrorFor(r.errorCode, r.errorMessage ?? partitionName(tp)));
+      });
+    });
+  }
+
+  /** The reassignments in progress, of the partitions named or of all, sorted; partitions that are not moving are left out. */
+  listPartitionReassignments(partitions?: readonly T.TopicPartition[], options?: T.AdminCallOptions): Promise<T.PartitionReassignment[]> {
+    return this.call('listPartitionReassignments', options, async (deadline) => {
+      const response = await this.send(await this.controller(), Api.ListPartitionReassignments, {
+        timeoutMs: Math.max(0, deadline - Date.now()),
+        topics: partitions === undefined ? null : groupByTopic(partitions).map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) })),
+      }, deadline);
+      if (response.errorCode !== NONE) throw kafkaErrorFor(response.errorCode, response.errorMessage ?? 'ListPartitionReassignments');
+      return response.topics
+        .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })))
+        .sort(compareTopicPartitions);
+    });
+  }
+
   // ---- cluster -----------------------------------------------------------------
 
   describeCluster(options?: T.AdminCallOptions): Promise<T.ClusterDescription> {
@@ -625,7 +707,7 @@ function consumerAssignment(bytes: Buffer | null): T.TopicPartition[] {
 }
 
 function key(tp: T.TopicPartition): string {
-  return `${tp.topic}\u0000${tp.partition}`;
+  return tpKey(tp.topic, tp.partition);
 }
 
 function groupByTopic<P extends T.TopicPartition>(partitions: readonly P[]): Array<[string, P[]]> {

@@ -1,4 +1,7 @@
 import type { BrokerNode } from '../network/cluster.js';
+import type { TopicPartition } from '../../protocol/topic-partition.js';
+
+export type { TopicPartition };
 
 /** Options every admin call takes. */
 export interface AdminCallOptions {
@@ -129,11 +132,6 @@ export interface ListOffsetsOptions extends AdminCallOptions {
   readonly isolationLevel?: 'read_uncommitted' | 'read_committed';
 }
 
-export interface TopicPartition {
-  readonly topic: string;
-  readonly partition: number;
-}
-
 export interface ListedOffset extends TopicPartition {
   /** -1 when no record is at or after the timestamp asked for. */
   readonly offset: number;
@@ -204,4 +202,19 @@ export interface OffsetToCommit extends TopicPartition {
   readonly leaderEpoch?: number;
   /** "" when left out, as Java's OffsetAndMetadata. */
   readonly metadata?: string | null;
+}
+
+/** Kafka's ElectionType: the preferred (first) replica if in sync, or (unclean) any live replica of a partition whose leader is down. */
+export type ElectionType = 'preferred' | 'unclean';
+
+/** Where a partition should move (Java's NewPartitionReassignment). */
+export interface NewPartitionReassignment {
+  readonly targetReplicas: readonly number[];
+}
+
+/** A reassignment in progress (Java's PartitionReassignment): every replica, and those being added and removed. */
+export interface PartitionReassignment extends TopicPartition {
+  readonly replicas: readonly number[];
+  readonly addingReplicas: readonly number[];
+  readonly removingReplicas: readonly number[];
 }

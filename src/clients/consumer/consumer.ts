@@ -1,15 +1,18 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { Api } from '../network/apis.js';
 import { ClientClosedError, KafkaClientError, kafkaErrorFor, TimeoutError } from '../network/errors.js';
 import { NetworkClient } from '../network/network-client.js';
+import { raceDeadline, TIMED_OUT, withTimeout } from '../network/timing.js';
+import { compareStrings, tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
 import { parseConsumerConfig, type ConsumerConfig, type ConsumerConfigInput } from './consumer-config.js';
 import { ConsumerRecords, type ConsumerRecord } from './consumer-records.js';
-import { ConsumerCoordinator, raceDeadline, TIMED_OUT, type ConsumerRebalanceListener } from './coordinator.js';
+import { ConsumerCoordinator, type ConsumerRebalanceListener } from './consumer-coordinator.js';
 import { toDeserializer, type Deserializer } from './deserializers.js';
 import { NoOffsetForPartitionError, WakeupError } from './errors.js';
 import { Fetcher } from './fetcher.js';
 import type { ConsumerInterceptor } from './interceptors.js';
 import { IllegalStateError, SubscriptionState } from './subscription-state.js';
-import { compareStrings, tpKey, type TopicPartition, type TopicPartitionOffset } from './types.js';
+import type { TopicPartitionOffset } from './types.js';
 
 export type ConsumerLogger = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 
@@ -353,7 +356,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.patternMetadataVersion = this.client.metadata.updateVersion;
     const matching = new Set<string>();
     for (const t of cluster.topics.values()) {
-      if (t.errorCode !== 0) continue;
+      if (t.errorCode !== ErrorCode.NONE) continue;
       if (this.config['exclude.internal.topics'] && t.isInternal) continue;
       if (subs.matches(t.name)) matching.add(t.name);
     }
@@ -522,13 +525,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.checkOpen();
     const node = this.client.leastLoadedNode();
     if (node === undefined) throw new TimeoutError('no broker available to list topics');
-    const response = await Promise.race([
+    const response = await withTimeout(
       this.client.send(node, Api.Metadata, (version: number) => ({ topics: version === 0 ? [] : null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new TimeoutError(`Timeout of ${timeoutMs}ms expired listing topics`)), timeoutMs).unref()),
-    ]);
+      timeoutMs,
+      `Timeout of ${timeoutMs}ms expired listing topics`,
+    );
     const out = new Map<string, number>();
     for (const t of response.topics) {
-      if (t.errorCode !== 0) throw kafkaErrorFor(t.errorCode, `listing topic ${t.name}`);
+      if (t.errorCode !== ErrorCode.NONE) throw kafkaErrorFor(t.errorCode, `listing topic ${t.name}`);
       // Names are null only for topics asked for by id, which this request does not do.
       if (t.name === null || (this.config['exclude.internal.topics'] && t.isInternal)) continue;
       out.set(t.name, t.partitions.length);

@@ -1,14 +1,16 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import { Api } from '../network/apis.js';
 import { isRetriableCode, kafkaErrorFor, KafkaApiError, TimeoutError } from '../network/errors.js';
 import type { NetworkClient } from '../network/network-client.js';
+import { sleepWithin } from '../network/timing.js';
+import { tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
 import { CompletedFetch } from './completed-fetch.js';
 import type { ConsumerConfig } from './consumer-config.js';
 import { ConsumerRecords, type ConsumerRecord } from './consumer-records.js';
 import type { Deserializer } from './deserializers.js';
 import { OffsetOutOfRangeConsumerError } from './errors.js';
 import type { PartitionState, SubscriptionState } from './subscription-state.js';
-import { tpKey, type TopicPartition } from './types.js';
 
 /** Fetch v13+ names topics by id; v12 is the newest that names them, which is all this client needs. */
 const FETCH_MAX_VERSION = 12;
@@ -174,7 +176,7 @@ export class Fetcher {
 
   /** Buffers the records of a response; false when some partition answered with an error. */
   private onFetchResponse(response: MessageData<typeof Api.Fetch.response>, sent: Array<{ state: PartitionState; offset: number; epoch: number }>, readCommitted: boolean): boolean {
-    let healthy = response.errorCode === 0;
+    let healthy = response.errorCode === ErrorCode.NONE;
     const { subscriptions, client, config } = this.ctx;
     const requested = new Map(sent.map((e) => [tpKey(e.state.topic, e.state.partition), e]));
     for (const topic of response.responses) {
@@ -188,7 +190,7 @@ export class Fetcher {
         if (!state || state !== request.state || state.epoch !== request.epoch || !state.isFetchable) continue;
         const code = p.errorCode;
         if (code !== 0) healthy = false;
-        if (code === 0) {
+        if (code === ErrorCode.NONE) {
           if (p.highWatermark >= 0) state.highWatermark = p.highWatermark;
           if (p.logStartOffset >= 0) state.logStartOffset = p.logStartOffset;
           if (p.lastStableOffset >= 0) state.lastStableOffset = p.lastStableOffset;
@@ -200,7 +202,7 @@ export class Fetcher {
             abortedTransactions: p.abortedTransactions,
           });
           if (fetch.hasBatches) this.completed.push(fetch);
-        } else if (code === 1) {
+        } else if (code === ErrorCode.OFFSET_OUT_OF_RANGE) {
           // OFFSET_OUT_OF_RANGE (of the position itself, not of a prefetch): reset by auto.offset.reset, or report it.
           if (state.position !== request.offset) continue;
           const strategy = subscriptions.defaultResetStrategy;
@@ -211,7 +213,7 @@ export class Fetcher {
           }
         } else if (STALE_METADATA.has(code)) {
           client.metadata.requestUpdate();
-        } else if (code === 29) {
+        } else if (code === ErrorCode.TOPIC_AUTHORIZATION_FAILED) {
           this.pendingError ??= kafkaErrorFor(code, `not authorized to read topic ${state.topic}`);
         } else {
           this.ctx.log('warn', `fetch of ${key} answered ${kafkaErrorFor(code).message}`);
@@ -353,7 +355,7 @@ export class Fetcher {
               const q = asked.get(key);
               if (!q) continue;
               asked.delete(key);
-              if (p.errorCode === 0) {
+              if (p.errorCode === ErrorCode.NONE) {
                 result.set(key, { offset: p.offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch >= 0 ? p.leaderEpoch : undefined });
               } else if (isRetriableCode(p.errorCode)) {
                 retry = kafkaErrorFor(p.errorCode, `ListOffsets of ${key}`);
@@ -374,7 +376,7 @@ export class Fetcher {
       }
       if (retry instanceof KafkaApiError && !retry.retriable) throw retry;
       metadata.requestUpdate();
-      await new Promise((r) => setTimeout(r, Math.min(config['retry.backoff.ms'], Math.max(0, deadline - Date.now()))));
+      await sleepWithin(config['retry.backoff.ms'], deadline);
       await metadata.update().catch(() => undefined);
     }
   }

@@ -1,4 +1,4 @@
-import { compareTopicPartitions, tpKey, type TopicPartition } from './types.js';
+import { compareTopicPartitions, tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
 
 export type OffsetResetStrategy = 'earliest' | 'latest' | 'none';
 

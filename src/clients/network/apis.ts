@@ -99,6 +99,9 @@ export const Api = {
   DescribeCluster: new ApiDef('DescribeCluster', M.DescribeClusterRequest, M.DescribeClusterResponse),
   DescribeTopicPartitions: new ApiDef('DescribeTopicPartitions', M.DescribeTopicPartitionsRequest, M.DescribeTopicPartitionsResponse),
   ControlledShutdown: new ApiDef('ControlledShutdown', M.ControlledShutdownRequest, M.ControlledShutdownResponse, 1),
+  ElectLeaders: new ApiDef('ElectLeaders', M.ElectLeadersRequest, M.ElectLeadersResponse),
+  AlterPartitionReassignments: new ApiDef('AlterPartitionReassignments', M.AlterPartitionReassignmentsRequest, M.AlterPartitionReassignmentsResponse),
+  ListPartitionReassignments: new ApiDef('ListPartitionReassignments', M.ListPartitionReassignmentsRequest, M.ListPartitionReassignmentsResponse),
 } as const;
 
 export type ApiName = keyof typeof Api;

@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { Socket } from 'node:net';
 import { ProtocolReader } from '../../protocol/reader.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
@@ -7,11 +8,11 @@ import { Api, pickVersion, type AnyApiDef, type ApiDef, type BrokerApiVersions, 
 import { kafkaErrorFor, NetworkError, UnsupportedVersionError } from './errors.js';
 import { FrameReader } from '../../protocol/frame-reader.js';
 import { InFlightRequests, type InFlightRequest } from './in-flight-requests.js';
+import { sleep } from './timing.js';
 
 export const CLIENT_SOFTWARE_NAME = 'samsa';
 export const CLIENT_SOFTWARE_VERSION = '0.1.0';
 
-const UNSUPPORTED_VERSION = 35;
 const MAX_RESPONSE_BYTES = 0x7fffffff;
 
 export interface ConnectionOptions {
@@ -150,7 +151,7 @@ export class BrokerConnection {
 
   private async open(): Promise<void> {
     this.state = 'connecting';
-    if (this.options.connectDelayMs) await new Promise((r) => setTimeout(r, this.options.connectDelayMs));
+    if (this.options.connectDelayMs) await sleep(this.options.connectDelayMs);
     if (this.isClosed()) throw new NetworkError(`connection to node ${this.nodeId} (${this.address}) was closed while connecting`);
     const streamOptions: Record<string, number> = {};
     if (this.options.sendBufferBytes > 0) streamOptions.writableHighWaterMark = this.options.sendBufferBytes;
@@ -198,12 +199,12 @@ export class BrokerConnection {
       const response = await new Promise<MessageData<typeof Api.ApiVersions.response>>((resolve, reject) =>
         this.write({ api: Api.ApiVersions, body, options: { minVersion: version, maxVersion: version }, resolve, reject }, version),
       );
-      if (response.errorCode === UNSUPPORTED_VERSION && attempt === 0) {
+      if (response.errorCode === ErrorCode.UNSUPPORTED_VERSION && attempt === 0) {
         const theirs = response.apiKeys.find((k) => k.apiKey === Api.ApiVersions.key);
         version = Math.min(theirs?.maxVersion ?? 0, Api.ApiVersions.maxVersion);
         continue;
       }
-      if (response.errorCode !== 0) throw kafkaErrorFor(response.errorCode, `ApiVersions v${version} refused by node ${this.nodeId}`);
+      if (response.errorCode !== ErrorCode.NONE) throw kafkaErrorFor(response.errorCode, `ApiVersions v${version} refused by node ${this.nodeId}`);
       this.apiVersions = new Map(response.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }]));
       return;
     }
@@ -294,7 +295,7 @@ export class BrokerConnection {
       const isApiVersions = request.api === Api.ApiVersions;
       // ApiVersions answers in response header v0 always; a refused version is answered with a v0 body.
       let codec = request.api.responseCodec(request.version);
-      if (isApiVersions && frame.length >= 6 && frame.readInt16BE(4) === UNSUPPORTED_VERSION) codec = request.api.responseCodec(0);
+      if (isApiVersions && frame.length >= 6 && frame.readInt16BE(4) === ErrorCode.UNSUPPORTED_VERSION) codec = request.api.responseCodec(0);
       if (codec.flexible && !isApiVersions) reader.taggedFields();
       body = codec.decode(reader);
     } catch (e) {

@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
 /** A broker as Metadata describes it. */
 export interface BrokerNode {
   readonly id: number;
@@ -57,7 +58,7 @@ export class Cluster {
   /** The topic's partitions, or undefined when the topic is unknown or has an error. */
   partitionsFor(topic: string): readonly PartitionMetadata[] | undefined {
     const t = this.topics.get(topic);
-    return t && t.errorCode === 0 && t.partitions.length > 0 ? t.partitions : undefined;
+    return t && t.errorCode === ErrorCode.NONE && t.partitions.length > 0 ? t.partitions : undefined;
   }
 
   /** Partitions with a live leader. */

@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import { Api } from './apis.js';
 import { Cluster, type BrokerNode, type PartitionMetadata, type TopicMetadata } from './cluster.js';
@@ -139,7 +140,7 @@ export class Metadata {
       this.lastSuccessfulRefreshMs = Date.now();
       // A topic without a leader yet (just created) is asked about again soon.
       for (const t of cluster.topics.values()) {
-        if (t.errorCode === 5 || t.errorCode === 3 || t.partitions.some((p) => p.leader < 0)) this.needUpdate = true;
+        if (t.errorCode === ErrorCode.LEADER_NOT_AVAILABLE || t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || t.partitions.some((p) => p.leader < 0)) this.needUpdate = true;
       }
       for (const listener of this.listeners) listener(cluster);
       return cluster;
@@ -161,8 +162,8 @@ export class Metadata {
     let lastError: Error | undefined;
     for (;;) {
       const known = this.cluster.topic(topic);
-      if (known && known.errorCode === 0 && known.partitions.length > 0) return known;
-      if (known && known.errorCode !== 0) {
+      if (known && known.errorCode === ErrorCode.NONE && known.partitions.length > 0) return known;
+      if (known && known.errorCode !== ErrorCode.NONE) {
         const error = kafkaErrorFor(known.errorCode, `topic ${topic}`);
         if (!error.retriable) throw error;
         lastError = error;

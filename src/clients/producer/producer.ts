@@ -4,6 +4,7 @@ import { sizeOfVarint } from '../../../storage/record/varint.js';
 import type { PartitionMetadata } from '../network/cluster.js';
 import { ClientClosedError, KafkaClientError, RecordTooLargeError, TimeoutError } from '../network/errors.js';
 import { NetworkClient } from '../network/network-client.js';
+import { sleep } from '../network/timing.js';
 import { ProducerInterceptors } from './interceptors.js';
 import { MemoryPool } from './memory-pool.js';
 import { resolvePartitioner, type Partitioner } from './partitioner.js';
@@ -155,7 +156,7 @@ export class Producer<K = any, V = any> {
         throw new TimeoutError(`Partition ${record.partition} of topic ${record.topic} with partition count ${count} is not present in metadata after ${maxBlockMs} ms.`);
       }
       metadata.requestUpdate();
-      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(metadata.timeToNextUpdate(), deadline - Date.now()))));
+      await sleep(Math.max(1, Math.min(metadata.timeToNextUpdate(), deadline - Date.now())));
       await metadata.update().catch(() => undefined);
       count = metadata.cluster.partitionsFor(record.topic)?.length ?? count;
     }

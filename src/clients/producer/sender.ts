@@ -1,12 +1,13 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
 import type { CompressionType } from '../../../codecs/index.js';
 import type { Item, MessageData } from '../../protocol/schema/message-types.js';
 import { Api } from '../network/apis.js';
 import { KafkaApiError, KafkaClientError, kafkaErrorFor, NetworkError, TimeoutError } from '../network/errors.js';
 import type { NetworkClient } from '../network/network-client.js';
+import { tpKey } from '../../protocol/topic-partition.js';
 import type { ProducerBatch } from './producer-batch.js';
 import type { RecordAccumulator } from './record-accumulator.js';
 
-const MESSAGE_TOO_LARGE = 10;
 
 export interface SenderConfig {
   readonly acks: number;
@@ -141,13 +142,13 @@ export class Sender {
     }
     const results = new Map<string, Item<Item<typeof response.responses>['partitionResponses']>>();
     for (const topic of response.responses) {
-      for (const p of topic.partitionResponses) results.set(`${topic.name}\u0000${p.index}`, p);
+      for (const p of topic.partitionResponses) results.set(tpKey(topic.name, p.index), p);
     }
     const now = Date.now();
     for (const batch of batches) {
-      const p = results.get(`${batch.topic}\u0000${batch.partition}`);
+      const p = results.get(tpKey(batch.topic, batch.partition));
       if (p === undefined) this.onBatchError(batch, new KafkaClientError(`the Produce response has no result for ${batch}`), now);
-      else if (p.errorCode === 0) this.accumulator.complete(batch, p.baseOffset, p.logAppendTimeMs, null);
+      else if (p.errorCode === ErrorCode.NONE) this.accumulator.complete(batch, p.baseOffset, p.logAppendTimeMs, null);
       else this.onBatchError(batch, kafkaErrorFor(p.errorCode, p.errorMessage ?? p.recordErrors[0]?.batchIndexErrorMessage ?? `producing to ${batch}`), now);
     }
     this.wakeup();
@@ -156,7 +157,7 @@ export class Sender {
   /** A retriable error is retried while retries and delivery.timeout.ms allow; anything else fails the batch at once. */
   private onBatchError(batch: ProducerBatch, error: Error, now: number): void {
     if (batch.finished) return;
-    if (error instanceof KafkaApiError && error.errorCode === MESSAGE_TOO_LARGE && batch.recordCount > 1) {
+    if (error instanceof KafkaApiError && error.errorCode === ErrorCode.MESSAGE_TOO_LARGE && batch.recordCount > 1) {
       // Several records together are too large: try them in halves (Kafka's splitAndReenqueue).
       this.accumulator.splitAndReenqueue(batch, now);
       return;

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
+import { KafkaError } from '../../../src/protocol/error-codes.js';
 import { KafkaZkClient } from '../../../src/zk/kafka-zk-client.js';
 import type { LeaderIsrAndControllerEpoch } from '../../../src/zk/zk-data.js';
 import type { ZooKeeperFixture } from '../../zk/fixture.js';
-import { FakeBroker, type FakeBrokerOptions } from './fake-broker.js';
+import { FakeBroker, leaderAndIsrStates, type FakeBrokerOptions } from './fake-broker.js';
 
 /** Polls `check` until it returns something other than undefined/false (state, not time: each poll reads it again). */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
@@ -76,4 +78,16 @@ export class TestCluster {
   marks(): Map<number, number> {
     return new Map([...this.brokers].map(([id, b]) => [id, b.received.length]));
   }
+}
+
+/** The LeaderAndIsr states for `topic` a broker received after `from`, each with its request. */
+export function leaderAndIsrFor(broker: FakeBroker, topic: string, from = 0) {
+  return broker.received.slice(from).flatMap((r) => (r.api === 'LeaderAndIsr' ? leaderAndIsrStates(r).filter((s) => s.topicName === topic).map((s) => ({ ...s, request: r })) : []));
+}
+
+/** The KafkaError a call failed with (the test fails if it did not fail so). */
+export async function kafkaErrorOf(promise: Promise<unknown>): Promise<KafkaError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(KafkaError);
+  return error as KafkaError;
 }

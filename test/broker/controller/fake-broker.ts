@@ -41,6 +41,8 @@ export interface FakeBrokerOptions {
   controller?: boolean;
   controllerConfig?: Partial<KafkaControllerConfig>;
   maxVersions?: Partial<ApiMaxVersions>;
+  /** The first this many inter-broker requests are not answered: their connection is closed instead (a broker that fails mid-request). */
+  dropRequests?: number;
   zkSettings?: Record<string, unknown>;
 }
 
@@ -88,6 +90,8 @@ export class FakeBroker {
   private readonly waiters = new Set<() => void>();
   port = 0;
   private running = false;
+  /** Requests dropped so far (see dropRequests). */
+  dropped = 0;
 
   private constructor(readonly options: FakeBrokerOptions) {}
 
@@ -205,6 +209,11 @@ export class FakeBroker {
     const frames = new FrameReader(100 * 1024 * 1024);
     socket.on('data', (chunk: Buffer) => {
       frames.push(chunk, (frame) => {
+        if (frame.readInt16BE(0) !== API_VERSIONS && this.dropped < (this.options.dropRequests ?? 0)) {
+          this.dropped++;
+          socket.destroy();
+          return false;
+        }
         const response = this.answer(frame);
         const size = Buffer.alloc(4);
         size.writeInt32BE(response.length);

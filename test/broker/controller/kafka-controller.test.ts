@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, KafkaError } from '../../../src/protocol/error-codes.js';
+import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ControllerMovedError } from '../../../src/zk/kafka-zk-client.js';
 import { encodePartitionState, topicPartitionStatePath } from '../../../src/zk/zk-data.js';
 import { useZooKeeper } from '../../zk/fixture.js';
-import { TestCluster, eventually } from './cluster-fixture.js';
-import { leaderAndIsrStates, stoppedPartitions, updateMetadataStates, type FakeBroker } from './fake-broker.js';
+import { TestCluster, eventually, kafkaErrorOf, leaderAndIsrFor } from './cluster-fixture.js';
+import { stoppedPartitions, updateMetadataStates } from './fake-broker.js';
 
 // The controller against a real ZooKeeper and fake brokers (TCP servers speaking the
 // inter-broker APIs) that record what the controller sends them.
 const fx = useZooKeeper();
-
-/** The LeaderAndIsr states for `topic` a broker received after `from`. */
-function leaderAndIsrFor(broker: FakeBroker, topic: string, from = 0) {
-  return broker.received.slice(from).flatMap((r) => (r.api === 'LeaderAndIsr' ? leaderAndIsrStates(r).filter((s) => s.topicName === topic).map((s) => ({ ...s, request: r })) : []));
-}
-
-async function kafkaErrorOf(promise: Promise<unknown>): Promise<KafkaError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(KafkaError);
-  return error as KafkaError;
-}
 
 describe('KafkaController', () => {
   it('one of two brokers becomes the controller; the other takes over with the next epoch when its session closes, and the old epoch is fenced', async () => {
@@ -190,6 +179,11 @@ describe('KafkaController', () => {
     const b2 = await cluster.start(2);
     await cluster.createTopic('isr', { 0: [1, 2] });
     const state = await cluster.waitForState('isr', 0, () => true);
+    // what the creation sends is in before what follows is looked at
+    for (const broker of [b1, b2]) {
+      await eventually(`broker ${broker.id} told of the topic`, () => leaderAndIsrFor(broker, 'isr').length === 1);
+      await broker.waitFor('UpdateMetadata', (r) => updateMetadataStates(r).some((s) => s.topicName === 'isr'));
+    }
     const from = cluster.marks();
 
     // the leader (broker 1) shrinks the ISR as a leader does: a conditional write, then a notification
@@ -264,5 +258,104 @@ describe('KafkaController', () => {
       expect(state.leaderAndIsr).toMatchObject({ leaderEpoch: 2, isr: [1, 2] });
     }
     await eventually('broker 2 told it leads again', () => leaderAndIsrFor(b2, 'pref').filter((s) => s.leader === 2 && s.leaderEpoch === 2).length === 2);
+  });
+  it('reassigns a partition through /admin/reassign_partitions: new replicas follow, and once in sync they take over and the old ones are deleted', async () => {
+    const cluster = await TestCluster.create(fx);
+    const b1 = await cluster.start(1, { controller: true });
+    const b2 = await cluster.start(2);
+    const b3 = await cluster.start(3);
+    const b4 = await cluster.start(4);
+    const topicId = await cluster.createTopic('moving', { 0: [1, 2], 1: [2, 1] });
+    await cluster.waitForState('moving', 1, () => true);
+    const tp = { topic: 'moving', partition: 0 };
+    const from = cluster.marks();
+
+    await cluster.observer.createPartitionReassignment([{ tp, replicas: [3, 4] }, { tp: { topic: 'nonexistent', partition: 0 }, replicas: [1] }]);
+    // phase A: both sets of replicas in the znode, a new leader epoch, the new replicas told to follow
+    await eventually('the reassignment in the topic znode', async () => (await cluster.observer.getTopicAssignment('moving'))?.partitions.get(0)?.addingReplicas.length === 2);
+    expect((await cluster.observer.getTopicAssignment('moving'))!.partitions.get(0)).toEqual({ replicas: [3, 4, 1, 2], addingReplicas: [3, 4], removingReplicas: [1, 2] });
+    const started = await cluster.waitForState('moving', 0, (s) => s.leaderAndIsr.leaderEpoch === 1);
+    expect(started.leaderAndIsr).toMatchObject({ leader: 1, isr: [1, 2] });
+    for (const broker of [b3, b4]) {
+      await eventually(`broker ${broker.id} told to follow`, () => leaderAndIsrFor(broker, 'moving', from.get(broker.id)).some((s) =>
+        s.partitionIndex === 0 && s.isNew && s.leader === 1 && s.leaderEpoch === 1 && s.addingReplicas.join() === '3,4' && s.removingReplicas.join() === '1,2'));
+    }
+    // the request for an unknown partition is taken out of /admin/reassign_partitions
+    await eventually('the refused request removed', async () => (await cluster.observer.getPartitionReassignment()).length === 1);
+
+    // the leader takes the new replicas into the ISR once they caught up
+    await cluster.observer.zk.setData(topicPartitionStatePath(tp), encodePartitionState({ ...started, leaderAndIsr: { ...started.leaderAndIsr, isr: [1, 2, 3, 4] } }), started.leaderAndIsr.partitionEpoch);
+    await cluster.observer.propagateIsrChanges([tp]);
+
+    // phase B: a target replica leads, the old ones leave the ISR and are deleted
+    const done = await cluster.waitForState('moving', 0, (s) => s.leaderAndIsr.leader === 3 && s.leaderAndIsr.isr.length === 2);
+    expect(done.leaderAndIsr).toMatchObject({ isr: [3, 4], leaderEpoch: 4 });
+    await eventually('the reassignment finished in ZooKeeper', async () => !(await cluster.observer.reassignPartitionsInProgress()));
+    expect(await cluster.observer.getTopicAssignment('moving')).toEqual({
+      topic: 'moving',
+      topicId,
+      partitions: new Map([[0, { replicas: [3, 4], addingReplicas: [], removingReplicas: [] }], [1, { replicas: [2, 1], addingReplicas: [], removingReplicas: [] }]]),
+    });
+    for (const broker of [b1, b2]) {
+      await broker.waitFor('StopReplica', (r) => stoppedPartitions(r.version, r.body).some((s) => s.topic === 'moving' && s.partition === 0 && s.deletePartition), from.get(broker.id));
+    }
+    await eventually('broker 3 told it leads', () => leaderAndIsrFor(b3, 'moving', from.get(3)).some((s) => s.leader === 3 && s.replicas.join() === '3,4'));
+    const update = await b1.waitFor('UpdateMetadata', (r) => updateMetadataStates(r).some((s) => s.topicName === 'moving' && s.partitionIndex === 0 && s.leader === 3 && s.replicas.join() === '3,4'), from.get(1));
+    expect(update.body.controllerId).toBe(1);
+  });
+});
+
+describe('KafkaController under faults', () => {
+  it('sends a request again, in order, to a broker that dropped the connection instead of answering', async () => {
+    const cluster = await TestCluster.create(fx);
+    await cluster.start(1, { controller: true });
+    const b2 = await cluster.start(2, { dropRequests: 2 });
+    // the UpdateMetadata telling broker 2 of the cluster was dropped twice, then answered, and nothing overtook it
+    const first = await b2.waitFor('UpdateMetadata', (r) => r.body.liveBrokers.some((b) => b.id === 2));
+    expect(b2.dropped).toBe(2);
+    expect(b2.received[0]).toBe(first);
+    await cluster.createTopic('retried', { 0: [2, 1] });
+    await eventually('broker 2 told of its partition', () => leaderAndIsrFor(b2, 'retried').length === 1);
+    const update = await b2.waitFor('UpdateMetadata', (r) => updateMetadataStates(r).some((s) => s.topicName === 'retried'));
+    // an event's LeaderAndIsr goes before its UpdateMetadata
+    expect(b2.received.indexOf(update)).toBeGreaterThan(b2.received.findIndex((r) => r.api === 'LeaderAndIsr'));
+  });
+
+  it('resigns when another broker takes /controller, and becomes the controller again with a later epoch when it goes', async () => {
+    const cluster = await TestCluster.create(fx);
+    const b1 = await cluster.start(1, { controller: true });
+    const first = b1.controller!.epoch;
+    // another "broker" takes the role: /controller replaced, the epoch moved on
+    await cluster.observer.zk.delete('/controller');
+    const taken = await cluster.observer.registerController(9);
+    expect(taken.epoch).toBeGreaterThan(first);
+    await eventually('broker 1 resigned', () => !b1.controller!.isActive && b1.controller!.activeController === 9);
+    const from = b1.received.length;
+    await cluster.observer.deleteController(taken.zkVersion);
+    await eventually('broker 1 the controller again', () => b1.controller!.isActive);
+    expect(b1.controller!.epoch).toBe(taken.epoch + 1);
+    await b1.waitFor('UpdateMetadata', (r) => r.body.controllerEpoch === taken.epoch + 1, from);
+  });
+
+  it('elects an out-of-sync replica when the topic allows unclean leader election and no in-sync replica is left', async () => {
+    const cluster = await TestCluster.create(fx);
+    await cluster.start(1, { controller: true });
+    const b2 = await cluster.start(2);
+    const b3 = await cluster.start(3);
+    await cluster.createTopic('unclean', { 0: [2, 3] });
+    const state = await cluster.waitForState('unclean', 0, () => true);
+    // the leader drops broker 3 from the ISR, then fails: nobody in sync is left
+    const tp = { topic: 'unclean', partition: 0 };
+    await cluster.observer.zk.setData(topicPartitionStatePath(tp), encodePartitionState({ ...state, leaderAndIsr: { ...state.leaderAndIsr, isr: [2] } }), state.leaderAndIsr.partitionEpoch);
+    const from = b3.received.length;
+    await b2.stop();
+    expect((await cluster.waitForState('unclean', 0, (s) => s.leaderAndIsr.leader === -1)).leaderAndIsr).toMatchObject({ leaderEpoch: 1, isr: [2] });
+    await eventually('broker 3 told there is no leader', () => leaderAndIsrFor(b3, 'unclean', from).some((s) => s.leader === -1 && s.leaderEpoch === 1));
+
+    await cluster.observer.setTopicConfig('unclean', { 'unclean.leader.election.enable': 'true' });
+    // the next election (a broker joining) may take broker 3
+    await cluster.start(4);
+    expect((await cluster.waitForState('unclean', 0, (s) => s.leaderAndIsr.leader === 3)).leaderAndIsr).toMatchObject({ leaderEpoch: 2, isr: [3] });
+    await eventually('broker 3 told it leads', () => leaderAndIsrFor(b3, 'unclean', from).some((s) => s.leader === 3 && s.leaderEpoch === 2));
   });
 });

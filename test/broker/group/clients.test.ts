@@ -68,7 +68,7 @@ describe('KafkaJS consumer groups', () => {
 
   /** Waits until the group's committed offset on every partition of `topic` is `offset`. */
   async function committedEverywhere(admin: Admin, groupId: string, topic: string, offset: string): Promise<void> {
-    await waitFor(async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.every((p) => p.offset === offset), 15_000, `commits at ${offset}`);
+    await waitFor(async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.every((p) => p.offset === offset), `commits at ${offset}`, 15_000);
   }
 
   it('three members share a 4-partition topic; one leaves, the others take over; every message is consumed once and committed', async () => {
@@ -79,7 +79,7 @@ describe('KafkaJS consumer groups', () => {
     const admin = kafka.admin();
     try {
       for (const name of ['c1', 'c2', 'c3']) await startConsumer(name, 'kjs-group', 'kjs', seen, assignments, consumers);
-      await waitFor(() => assignments.size === 3 && partitionsSplit(assignments.values(), 4) && [...assignments.values()].every((a) => a.length > 0), 30_000, 'three members sharing the partitions');
+      await waitFor(() => assignments.size === 3 && partitionsSplit(assignments.values(), 4) && [...assignments.values()].every((a) => a.length > 0), 'three members sharing the partitions', 30_000);
       await admin.connect();
       const [described] = (await admin.describeGroups(['kjs-group'])).groups;
       expect(described!.state).toBe('Stable');
@@ -87,7 +87,7 @@ describe('KafkaJS consumer groups', () => {
       expect(described!.members).toHaveLength(3);
 
       await produce('kjs', 0, 40, 4);
-      await waitFor(() => new Set(seen.map((s) => s.value)).size === 40, 30_000, '40 messages');
+      await waitFor(() => new Set(seen.map((s) => s.value)).size === 40, '40 messages', 30_000);
       expect(seen).toHaveLength(40);
       // Each partition went to the one member assigned it.
       const owner = new Map<number, string>();
@@ -97,9 +97,9 @@ describe('KafkaJS consumer groups', () => {
       await consumers.get('c3')!.disconnect();
       consumers.delete('c3');
       assignments.delete('c3');
-      await waitFor(() => partitionsSplit([assignments.get('c1') ?? [], assignments.get('c2') ?? []], 4), 30_000, 'c1 and c2 taking over');
+      await waitFor(() => partitionsSplit([assignments.get('c1') ?? [], assignments.get('c2') ?? []], 4), 'c1 and c2 taking over', 30_000);
       await produce('kjs', 40, 40, 4);
-      await waitFor(() => new Set(seen.map((s) => s.value)).size === 80, 30_000, '80 messages');
+      await waitFor(() => new Set(seen.map((s) => s.value)).size === 80, '80 messages', 30_000);
       // Once everything is committed, nothing is left to be delivered again.
       await committedEverywhere(admin, 'kjs-group', 'kjs', '20');
       // Nothing was consumed twice: c3's commits covered what it had read.
@@ -148,22 +148,22 @@ describe('KafkaJS consumer groups', () => {
     consumer.on(consumer.events.GROUP_JOIN, (e) => assignments.set('survivor', [...(e.payload.memberAssignment['kjs-kill'] ?? [])].sort()));
     const admin = kafka.admin();
     try {
-      await waitFor(() => childAssigned.length === 4, 30_000, 'the child consumer joining');
+      await waitFor(() => childAssigned.length === 4, 'the child consumer joining', 30_000);
       await consumer.connect();
       await consumer.subscribe({ topic: 'kjs-kill', fromBeginning: true });
       await consumer.run({ eachMessage: async ({ partition, message }) => void seen.push({ consumer: 'survivor', partition, offset: Number(message.offset), value: message.value!.toString() }) });
-      await waitFor(() => partitionsSplit([childAssigned, assignments.get('survivor') ?? []], 4) && childAssigned.length > 0, 30_000, 'two members');
+      await waitFor(() => partitionsSplit([childAssigned, assignments.get('survivor') ?? []], 4) && childAssigned.length > 0, 'two members', 30_000);
       await produce('kjs-kill', 0, 40, 4);
-      await waitFor(() => new Set(seen.map((s) => s.value)).size === 40, 30_000, '40 messages');
+      await waitFor(() => new Set(seen.map((s) => s.value)).size === 40, '40 messages', 30_000);
       await admin.connect();
       await committedEverywhere(admin, 'kjs-kill-group', 'kjs-kill', '10');
 
       // Killed, the member sends no LeaveGroup: only its session timer ends its membership.
       child.kill('SIGKILL');
-      await waitFor(() => (assignments.get('survivor') ?? []).length === 4, 30_000, 'the survivor taking every partition');
+      await waitFor(() => (assignments.get('survivor') ?? []).length === 4, 'the survivor taking every partition', 30_000);
       expect(gb.group('kjs-kill-group')!.size).toBe(1);
       await produce('kjs-kill', 40, 40, 4);
-      await waitFor(() => new Set(seen.map((s) => s.value)).size === 80, 30_000, '80 messages');
+      await waitFor(() => new Set(seen.map((s) => s.value)).size === 80, '80 messages', 30_000);
       await committedEverywhere(admin, 'kjs-kill-group', 'kjs-kill', '20');
       expect(seen).toHaveLength(80);
       expect(seen.slice(40).every((s) => s.consumer === 'survivor')).toBe(true);
@@ -285,10 +285,10 @@ describe.skipIf(!existsSync(KCAT))('kcat -G (librdkafka balanced consumer)', () 
     if (offset > 0) await commitAtEnd(group);
     const one = kcatMember(gb.b.bootstrap, group, 'kcat-g', extra);
     const two = kcatMember(gb.b.bootstrap, group, 'kcat-g', extra);
-    await waitFor(() => settled(2) && takenUp([one, two]), 30_000, 'two kcat members in a Stable group, each reading what it was assigned');
+    await waitFor(() => settled(2) && takenUp([one, two]), 'two kcat members in a Stable group, each reading what it was assigned', 30_000);
     expect(groupOf()!.protocolName).toBe(strategy);
     await produce(0, 40);
-    await waitFor(() => one.lines.length + two.lines.length >= 40, 30_000, '40 messages through kcat');
+    await waitFor(() => one.lines.length + two.lines.length >= 40, '40 messages through kcat', 30_000);
     const parse = (l: string) => ({ partition: Number(l.split(' ')[0]), offset: Number(l.split(' ')[1]), value: l.split(' ')[2]! });
     const p1 = new Set(one.lines.map((l) => parse(l).partition));
     const p2 = new Set(two.lines.map((l) => parse(l).partition));
@@ -301,10 +301,10 @@ describe.skipIf(!existsSync(KCAT))('kcat -G (librdkafka balanced consumer)', () 
     // One member stops (SIGTERM: kcat commits and leaves the group); the other gets every partition.
     one.child.kill('SIGTERM');
     expect(await one.exited).toBe(0);
-    await waitFor(() => settled(1) && takenUp([two]), 30_000, 'the remaining member alone');
+    await waitFor(() => settled(1) && takenUp([two]), 'the remaining member alone', 30_000);
     const before = two.lines.length;
     await produce(40, 40);
-    await waitFor(() => two.lines.length - before >= 40, 30_000, '40 more messages through the remaining member');
+    await waitFor(() => two.lines.length - before >= 40, '40 more messages through the remaining member', 30_000);
     // It stops too (and commits): its output is now complete.
     two.child.kill('SIGTERM');
     expect(await two.exited).toBe(0);

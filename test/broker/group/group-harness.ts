@@ -94,14 +94,7 @@ export async function createTopic(b: TestBroker, name: string, partitions: numbe
   await b.broker.context.topics.create({ name, numPartitions: partitions, replicationFactor: -1, assignments: [], configs: {} });
 }
 
-/** Polls `condition` (state the broker or a client exposes) until it holds. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { waitFor } from '../../wait-for.js';
 
 /** A promise and whether it has settled yet (a request the broker holds has not). */
 export function track<T>(promise: Promise<T>): { promise: Promise<T>; settled: () => boolean } {

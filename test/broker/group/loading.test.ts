@@ -76,7 +76,7 @@ describe('__consumer_offsets records and loading (raw protocol)', () => {
     expect(await commitCodes(a, commitBody('reload', 't', { 3: 33 }, { generationId: 1, memberId: ja.memberId }))).toEqual([0]);
     const fb = await join(b2, 'reload');
     const bJoin = join(b2, 'reload', { memberId: fb.memberId });
-    await waitFor(async () => (await describeGroup(c, 'reload')).groupState === 'PreparingRebalance', 5000, 'PreparingRebalance');
+    await waitFor(async () => (await describeGroup(c, 'reload')).groupState === 'PreparingRebalance', 'PreparingRebalance', 5000);
 
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -125,7 +125,7 @@ describe('__consumer_offsets records and loading (raw protocol)', () => {
     expect(await commitCodes(c, commitBody('kept', 't', { 1: 6 }))).toEqual([0]);
     const fb = await join(b2, 'resigned');
     const bJoin = join(b2, 'resigned', { memberId: fb.memberId });
-    await waitFor(() => gb.group('resigned')?.state === 'PreparingRebalance', 5000, 'PreparingRebalance');
+    await waitFor(() => gb.group('resigned')?.state === 'PreparingRebalance', 'PreparingRebalance', 5000);
 
     gb.coordinator.onResignation(resigned);
     expect((await bJoin).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
@@ -180,14 +180,14 @@ describe('group state across broker restarts', () => {
       // A join waiting in a rebalance when the broker stops is answered (NOT_COORDINATOR), so the shutdown does not hang on it.
       const late = await gb.connect();
       const lateJoin = joinWithId(late, 'survivors', { sessionTimeoutMs: 1500 });
-      await waitFor(() => gb.group('survivors')!.state === 'PreparingRebalance', 5000, 'PreparingRebalance');
+      await waitFor(() => gb.group('survivors')!.state === 'PreparingRebalance', 'PreparingRebalance', 5000);
       const stopping = gb.stop(true);
       expect((await lateJoin).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
       await stopping;
 
       gb = await startGroupBroker(settings, gb.b.dir);
       c = await gb.connect();
-      await waitFor(async () => (await c.request('FindCoordinator', 3, { key: 'survivors', keyType: 0 })).errorCode === 0, 10_000, 'coordinator loaded');
+      await waitFor(async () => (await c.request('FindCoordinator', 3, { key: 'survivors', keyType: 0 })).errorCode === 0, 'coordinator loaded', 10_000);
       const fetched = await fetchOffsets(c, 'survivors', null, 7);
       expect(fetched.topics[0].partitions.map((p: any) => [p.partitionIndex, p.committedOffset, p.metadata])).toEqual([[0, 10, 'kept'], [1, 20, 'kept']]);
       expect((await fetchOffsets(c, 'offsets-only', [{ name: 'durable', partitionIndexes: [1] }], 5)).topics[0].partitions[0].committedOffset).toBe(5);
@@ -195,14 +195,14 @@ describe('group state across broker restarts', () => {
       expect(described).toMatchObject({ groupState: 'Stable', protocolType: 'consumer', protocolData: 'range' });
       expect(described.members.map((m: any) => [m.memberId, m.memberAssignment.toString(), m.memberMetadata])).toEqual([[j.memberId, 'durable:0,1', subscription(['durable'])]]);
       // The member never heartbeats again: its session (1.5 s, stored with it) ends and the group empties.
-      await waitFor(async () => (await describeGroup(c, 'survivors')).groupState === 'Empty', 10_000, 'Empty after the session');
+      await waitFor(async () => (await describeGroup(c, 'survivors')).groupState === 'Empty', 'Empty after the session', 10_000);
       expect(gb.group('survivors')!.generationId).toBe(2);
       await gb.stop(true);
 
       // The empty generation was stored too.
       gb = await startGroupBroker(settings, gb.b.dir);
       c = await gb.connect();
-      await waitFor(async () => (await c.request('FindCoordinator', 3, { key: 'survivors', keyType: 0 })).errorCode === 0, 10_000, 'coordinator loaded');
+      await waitFor(async () => (await c.request('FindCoordinator', 3, { key: 'survivors', keyType: 0 })).errorCode === 0, 'coordinator loaded', 10_000);
       expect((await describeGroup(c, 'survivors')).groupState).toBe('Empty');
       expect(gb.group('survivors')!.generationId).toBe(2);
       expect((await fetchOffsets(c, 'survivors', null, 7)).topics[0].partitions.map((p: any) => p.committedOffset)).toEqual([10, 20]);

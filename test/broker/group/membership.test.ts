@@ -42,7 +42,7 @@ describe('group membership (raw protocol)', () => {
     expect(jb.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
     const bJoin = track(join(b2, 'pair', { memberId: jb.memberId }));
     // b's join waits until a rejoins; a learns of the rebalance from its heartbeat.
-    await waitFor(() => gb.group('pair')?.state === 'PreparingRebalance' && gb.group('pair')!.members.get(jb.memberId)?.isAwaitingJoin === true, 5000, 'b waiting in PreparingRebalance');
+    await waitFor(() => gb.group('pair')?.state === 'PreparingRebalance' && gb.group('pair')!.members.get(jb.memberId)?.isAwaitingJoin === true, 'b waiting in PreparingRebalance', 5000);
     expect(gb.group('pair')!.get(ja.memberId).isAwaitingJoin).toBe(false);
     expect(bJoin.settled()).toBe(false);
     expect((await describeGroup(a, 'pair')).groupState).toBe('PreparingRebalance');
@@ -57,7 +57,7 @@ describe('group membership (raw protocol)', () => {
 
     // The follower's SyncGroup waits for the leader's assignment.
     const bSync = track(sync(b2, 'pair', 2, jb.memberId));
-    await waitFor(() => gb.group('pair')!.get(jb.memberId).isAwaitingSync, 5000, "b's SyncGroup held");
+    await waitFor(() => gb.group('pair')!.get(jb.memberId).isAwaitingSync, "b's SyncGroup held", 5000);
     expect(bSync.settled()).toBe(false);
     expect(await heartbeat(a, 'pair', 2, ja.memberId)).toBe(0); // CompletingRebalance: a normal heartbeat
     const aSync = await sync(a, 'pair', 2, ja.memberId, [
@@ -167,10 +167,10 @@ describe('group membership (raw protocol)', () => {
     expect(fa.generationId).toBe(1);
     await sync(a, 'leaving', 1, fa.memberId, [], { groupInstanceId: 'ia' });
     const bJoin = join(b2, 'leaving', { instanceId: 'ib', version: 5 });
-    await waitFor(async () => (await describeGroup(c, 'leaving')).groupState === 'PreparingRebalance', 5000, 'PreparingRebalance');
+    await waitFor(async () => (await describeGroup(c, 'leaving')).groupState === 'PreparingRebalance', 'PreparingRebalance', 5000);
     const [ra, fb] = await Promise.all([join(a, 'leaving', { memberId: fa.memberId, instanceId: 'ia', version: 5 }), bJoin]);
     expect([ra.generationId, fb.generationId]).toEqual([2, 2]);
-    await waitFor(async () => (await describeGroup(c, 'leaving')).members.length === 2, 5000, 'two members');
+    await waitFor(async () => (await describeGroup(c, 'leaving')).members.length === 2, 'two members', 5000);
     const res = await c.request('LeaveGroup', 5, {
       groupId: 'leaving',
       members: [
@@ -185,7 +185,7 @@ describe('group membership (raw protocol)', () => {
       [fb.memberId, 'ib', 0],
       ['nobody', null, ErrorCode.UNKNOWN_MEMBER_ID],
     ]);
-    await waitFor(async () => (await describeGroup(c, 'leaving')).groupState === 'Empty', 5000, 'Empty');
+    await waitFor(async () => (await describeGroup(c, 'leaving')).groupState === 'Empty', 'Empty', 5000);
     // v0: one member, its error is the response's.
     const v0 = await c.request('LeaveGroup', 0, { groupId: 'leaving', memberId: 'nobody' });
     expect(v0.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);

@@ -13,7 +13,7 @@ describe('rebalance timeouts (raw protocol)', () => {
     const ja = await joinWithId(a, 'expiry', { sessionTimeoutMs: 700 });
     await sync(a, 'expiry', 1, ja.memberId, [{ memberId: ja.memberId, assignment: Buffer.from('x') }]);
     // No heartbeats: the session ends, the group rebalances to nobody and is Empty in generation 2.
-    await waitFor(async () => (await describeGroup(a, 'expiry')).groupState === 'Empty', 10_000, 'Empty after session timeout');
+    await waitFor(async () => (await describeGroup(a, 'expiry')).groupState === 'Empty', 'Empty after session timeout', 10_000);
     expect(await heartbeat(a, 'expiry', 1, ja.memberId)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(gb.group('expiry')!.generationId).toBe(2);
   });
@@ -29,7 +29,7 @@ describe('rebalance timeouts (raw protocol)', () => {
       expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
       const bJoin = track(join(b2, 'slow', { memberId: first.memberId, sessionTimeoutMs: 5000, rebalanceTimeoutMs: 800 }));
       // While the rebalance waits for a, b's join is held.
-      await waitFor(() => gb.group('slow')?.members.get(first.memberId)?.isAwaitingJoin === true, 5000, "b's join held");
+      await waitFor(() => gb.group('slow')?.members.get(first.memberId)?.isAwaitingJoin === true, "b's join held", 5000);
       expect(gb.group('slow')!.state).toBe('PreparingRebalance');
       expect(bJoin.settled()).toBe(false);
       // Only the rebalance timer can end this: a never rejoins and its session is kept alive.
@@ -67,12 +67,12 @@ describe('group.initial.rebalance.delay.ms', () => {
       // JoinGroup v3: member ids come at once, no MEMBER_ID_REQUIRED round trip. A rebalance timeout of
       // 1.5 s leaves 0.5 s after the first delay: a second, shorter delay.
       const first = track(join(a, 'delayed', { version: 3, rebalanceTimeoutMs: 1500 }));
-      await waitFor(() => gb.group('delayed')?.state === 'PreparingRebalance', 5000, 'the first member waiting');
+      await waitFor(() => gb.group('delayed')?.state === 'PreparingRebalance', 'the first member waiting', 5000);
       const second = track(join(c, 'delayed', { version: 3, rebalanceTimeoutMs: 1500 }));
-      await waitFor(() => gb.group('delayed')!.size === 2, 5000, 'the second member waiting');
+      await waitFor(() => gb.group('delayed')!.size === 2, 'the second member waiting', 5000);
       expect(gb.group('delayed')!.newMemberAdded).toBe(true);
       // The first delay runs out with a member added during it: a second delay follows instead of the join completing.
-      await waitFor(() => !gb.group('delayed')!.newMemberAdded, 5000, 'the first delay to run out');
+      await waitFor(() => !gb.group('delayed')!.newMemberAdded, 'the first delay to run out', 5000);
       expect(gb.group('delayed')!.state).toBe('PreparingRebalance');
       expect([first.settled(), second.settled()]).toEqual([false, false]);
       const [ja, jc] = await Promise.all([first.promise, second.promise]);

@@ -1,4 +1,4 @@
-import { compareStrings } from '../types.js';
+import { compareStrings } from '../../../protocol/topic-partition.js';
 import { compareMembers, emptyAssignment, type ConsumerPartitionAssignor, type GroupMember, type MemberAssignment, type RebalanceProtocol } from './assignor.js';
 
 /**

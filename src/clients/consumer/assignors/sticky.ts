@@ -1,7 +1,7 @@
 import { ProtocolReader } from '../../../protocol/reader.js';
 import { ProtocolWriter } from '../../../protocol/writer.js';
-import { DEFAULT_GENERATION, readTopicPartitions, writeTopicPartitions, type Assignment } from '../consumer-protocol.js';
-import { compareStrings, type TopicPartition } from '../types.js';
+import { compareStrings, type TopicPartition } from '../../../protocol/topic-partition.js';
+import { DEFAULT_GENERATION, readTopicPartitions, writeTopicPartitions, type Assignment } from '../../../protocol/consumer-protocol.js';
 import type { ConsumerPartitionAssignor, GroupMember, MemberAssignment, RebalanceProtocol } from './assignor.js';
 
 /** What a member owned before this rebalance, and in which generation. */

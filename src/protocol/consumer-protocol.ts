@@ -1,7 +1,7 @@
-import { ProtocolError } from '../../protocol/protocol-error.js';
-import { ProtocolReader } from '../../protocol/reader.js';
-import { ProtocolWriter } from '../../protocol/writer.js';
-import { groupByTopic, type TopicPartition } from './types.js';
+import { ProtocolError } from './protocol-error.js';
+import { ProtocolReader } from './reader.js';
+import { ProtocolWriter } from './writer.js';
+import { groupByTopic, type TopicPartition } from './topic-partition.js';
 
 /**
  * The consumer protocol: what a consumer puts in JoinGroup's member metadata
@@ -71,6 +71,25 @@ export function decodeSubscription(bytes: Buffer): Subscription & { readonly ver
   if (version >= 2 && r.remaining > 0) generationId = r.int32();
   if (version >= 3 && r.remaining > 0) rackId = r.nullableString();
   return { version, topics, userData, ownedPartitions, generationId, rackId };
+}
+
+/**
+ * Just the topics of a subscription, for the group coordinator (which needs
+ * no more, and must not refuse a member whose later fields it cannot read):
+ * null when the bytes do not start like a subscription.
+ */
+export function subscribedTopics(bytes: Buffer): string[] | null {
+  try {
+    const r = new ProtocolReader(bytes);
+    if (r.int16() < 0) return null;
+    const count = r.arrayLength();
+    if (count < 0) return null;
+    const topics: string[] = new Array(count);
+    for (let i = 0; i < count; i++) topics[i] = r.string();
+    return topics;
+  } catch {
+    return null;
+  }
 }
 
 export function encodeAssignment(assignment: Partial<Assignment> & { partitions: readonly TopicPartition[] }, version = CONSUMER_PROTOCOL_LATEST_VERSION): Buffer {

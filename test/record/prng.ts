@@ -1,5 +1,3 @@
-// Seeded random inputs, for the chaos run's choices and the tests' inputs (test/record/random.ts).
-
 /** A small seeded PRNG (mulberry32) so failures reproduce. */
 export class Random {
   private state: number;
