@@ -50,6 +50,8 @@ export interface BrokerProcessOptions {
   execArgv?: readonly string[];
   /** Where the broker's stderr is also appended (the chaos run keeps every broker's log). */
   logFile?: string;
+  /** Hears of the child as soon as it is spawned, before it listens: whoever must stop it meanwhile kills it by its PID. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /**
@@ -58,9 +60,10 @@ export interface BrokerProcessOptions {
  * has not listened within `startMs`.
  */
 export function startBrokerProcess(logDir: string, settings: Readonly<Record<string, string>> = {}, options: BrokerProcessOptions | number = {}): Promise<BrokerProcess> {
-  const { startMs = 20_000, execArgv = [], logFile } = typeof options === 'number' ? { startMs: options } : options;
+  const { startMs = 20_000, execArgv = [], logFile, onSpawn } = typeof options === 'number' ? { startMs: options } : options;
   const args = overrideArgs({ listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': logDir, 'broker.id': '0', ...settings });
   const child = spawn(process.execPath, [...execArgv, MAIN, 'broker', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  onSpawn?.(child);
   const exited = closed(child);
   const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
   if (log) void exited.then(() => log.end());

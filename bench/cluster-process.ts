@@ -1,12 +1,13 @@
 // A samsa cluster on loopback: one ZooKeeper and brokers as child processes.
 // The cluster tests (test/cluster/cluster-harness.ts), the chaos run and
 // bench:broker's cluster section all start it from here.
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '../src/clients/admin/admin.js';
-import { startBrokerProcess, type BrokerProcess } from './broker-process.js';
+import { killIfRunning, startBrokerProcess, type BrokerProcess } from './broker-process.js';
 import { freePort, startZooKeeper, type ZooKeeperServer } from './zookeeper-server.js';
 
 /** Settings that make a local cluster react in seconds rather than Kafka's production tens of seconds. */
@@ -40,6 +41,8 @@ interface Member {
   port: number;
   dir: string;
   process: BrokerProcess | undefined;
+  /** The child of a start in progress, not yet listening (a restart on the level backend recovers for minutes). */
+  starting: ChildProcess | undefined;
 }
 
 /**
@@ -65,7 +68,7 @@ export class LocalCluster {
     const cluster = new LocalCluster(zk, root, { ...FAST_CLUSTER, 'storage.backend': options.backend ?? 'file', ...options.settings }, options);
     try {
       const ids = Array.from({ length: options.brokers ?? 3 }, (_, i) => i + 1);
-      for (const id of ids) cluster.members.set(id, { id, port: await freePort(), dir: join(root, `broker-${id}`), process: undefined });
+      for (const id of ids) cluster.members.set(id, { id, port: await freePort(), dir: join(root, `broker-${id}`), process: undefined, starting: undefined });
       await Promise.all(ids.map((id) => cluster.startBroker(id)));
       return cluster;
     } catch (e) {
@@ -148,11 +151,16 @@ export class LocalCluster {
       listeners: `PLAINTEXT://127.0.0.1:${m.port}`,
       'zookeeper.connect': this.connectString,
     };
-    m.process = await startBrokerProcess(m.dir, settings, {
-      startMs: this.options.startMs ?? 60_000,
-      execArgv: this.options.execArgv,
-      logFile: this.options.keepLogs ? join(this.root, `broker-${id}.log`) : undefined,
-    });
+    try {
+      m.process = await startBrokerProcess(m.dir, settings, {
+        startMs: this.options.startMs ?? 60_000,
+        execArgv: this.options.execArgv,
+        logFile: this.options.keepLogs ? join(this.root, `broker-${id}.log`) : undefined,
+        onSpawn: (child) => (m.starting = child),
+      });
+    } finally {
+      m.starting = undefined;
+    }
   }
 
   /** Waits until the brokers `ids` (all by default) are live in the controller's metadata, as a client sees it (a broker listens before it registers). */
@@ -193,7 +201,10 @@ export class LocalCluster {
   /** Kills what still runs, by PID, and stops ZooKeeper; removes the cluster's folder unless `keepFiles`. */
   async close(keepFiles = false): Promise<void> {
     const running = [...this.members.values()].map((m) => m.process);
-    for (const m of this.members.values()) m.process = undefined;
+    for (const m of this.members.values()) {
+      if (m.starting) killIfRunning(m.starting);
+      m.process = undefined;
+    }
     await Promise.all(running.map((p) => p?.stop('SIGKILL')));
     await this.zk.close();
     if (!keepFiles) rmSync(this.root, { recursive: true, force: true });
