@@ -489,7 +489,10 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
           signal.throwIfAborted();
         });
       });
-      return { cleaning: cleaning.catch((e: unknown) => (events.push('cleaning stopped'), e)), interruption: () => interruption };
+      return { cleaning: cleaning.catch((e: unknown) => {
+        events.push('cleaning stopped');
+        return e;
+      }), interruption: () => interruption };
     };
 
     const first = cleanAndThen(() => log.truncateTo(24));

@@ -4,7 +4,7 @@ import type { Item, MessageData, MessageInput } from '../../protocol/schema/mess
 import type { BrokerContext } from '../broker-context.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } from '../replica/fetch-session-cache.js';
 import type { Partition } from '../replica/partition.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 import { unpooled, type PooledBytes } from '../../../storage/backend/buffer-pool.js';
 
 const ZERO_UUID = Buffer.alloc(16);

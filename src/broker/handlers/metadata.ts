@@ -4,7 +4,7 @@ import type { Item, MessageData, MessageInput } from '../../protocol/schema/mess
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
 import { validateTopicName } from '../metadata/topic-planner.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 

@@ -2,7 +2,7 @@ import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../../protocol/messages/offset-for-leader-epoch.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { Partition } from '../replica/partition.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 
 type TopicResult = Item<MessageInput<typeof OffsetForLeaderEpochResponse>['topics']>;
 

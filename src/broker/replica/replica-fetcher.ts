@@ -170,7 +170,7 @@ export class ReplicaFetcher {
       for (const topic of response.topics as Array<{ topic: string; partitions: Array<{ errorCode: number; partition: number; leaderEpoch: number; endOffset: number }> }>) {
         for (const p of topic.partitions) {
           const state = this.states.get(key(topic.topic, p.partition));
-          if (!state || !state.truncating) continue;
+          if (!state?.truncating) continue;
           if (p.errorCode !== ErrorCode.NONE) this.partitionError(state, p.errorCode, 'OffsetForLeaderEpoch');
           else await this.truncateTo(state, p.leaderEpoch, p.endOffset);
         }

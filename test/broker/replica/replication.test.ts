@@ -42,7 +42,7 @@ describe('replication', () => {
   const brokers = new Map<number, TestBroker>();
   const clients: RawClient[] = [];
   let store: PartitionStateStore;
-  let controllerEpoch = 1;
+  const controllerEpoch = 1;
 
   afterEach(async () => {
     for (const c of clients.splice(0)) c.close();
