@@ -19,7 +19,7 @@
 // (samsa's producer has none yet), and C leaves the 2 cores to the brokers.
 // This is a program, not a test: it runs for minutes and measures time.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -125,6 +125,8 @@ async function main(): Promise<number> {
   console.log(`chaos: ${CYCLES} cycles, backend ${BACKEND}, a kill every ${INTERVAL_MS} ms, seed ${SEED} (--seed ${SEED} replays the choices), ${RATE} records/s of ${SIZE} B over ${PARTITIONS} partitions${Object.keys(TOPIC_CONFIGS).length ? `, topic configs ${JSON.stringify(TOPIC_CONFIGS)}` : ''}`);
   const random = new Random(SEED);
   const work = mkdtempSync(join(tmpdir(), 'samsa-chaos-'));
+  // The clients' binary goes with the run; the cluster's folder is kept or not by its own rule.
+  process.once('exit', () => rmSync(work, { recursive: true, force: true }));
   const bin = compileRdkafkaBench(work);
   if (!bin) return 2;
   const cluster = await LocalCluster.start({ brokers: BROKERS, backend: BACKEND, keepLogs: true, startMs: RESTART_MS });
