@@ -19,7 +19,8 @@ import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { Admin } from '../src/clients/admin/admin.js';
 import { Consumer } from '../src/clients/consumer/consumer.js';
 import { Producer } from '../src/clients/producer/producer.js';
-import { compileRdkafkaBench, kafkajsConsumeRate, median, partitionFetchBytes, runRdkafka, startBrokerProcess } from './broker-process.js';
+import { compileRdkafkaBench, kafkajsConsumeRate, median, partitionFetchBytes, runRdkafka } from './bench-clients.js';
+import { startBrokerProcess } from './broker-process.js';
 import { printTable } from './measure.js';
 
 const SCALE = Number(process.env.SAMSA_BENCH_SCALE ?? 1);

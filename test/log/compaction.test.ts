@@ -479,7 +479,7 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
     await settle(log);
     const before = pairs((await readLog(log)).records);
     const events: string[] = [];
-    const cleanAndThen = (interrupt: () => Promise<void>) => {
+    const cleanAndThen = (interrupt: () => Promise<unknown>) => {
       let checks = 0;
       let interruption: Promise<void> | undefined;
       const cleaning = log.runCleaning(async (signal) => {

@@ -21,7 +21,7 @@ export const offsetForLeaderEpochHandler: ApiHandler<typeof OffsetForLeaderEpoch
       topic: t.topic,
       partitions: t.partitions.map((p): Item<TopicResult['partitions']> => {
         const partition = ctx.broker.replicas.getPartition(t.topic, p.partition);
-        if (!partition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, ...UNDEFINED };
+        if (!partition) return { errorCode: ctx.broker.replicas.notHostedError(t.topic, p.partition), partition: p.partition, ...UNDEFINED };
         try {
           // The client's leader epoch first, as Kafka's: a follower that knows a newer one answers FENCED_LEADER_EPOCH.
           partition.checkLeaderEpoch(p.currentLeaderEpoch);

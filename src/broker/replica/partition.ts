@@ -132,7 +132,7 @@ export class Partition {
 
   /**
    * Becomes (or stays) leader with the controller's state: records where the
-   * epoch starts in the log, forgets what it knew of followers (they count as
+   * epoch starts in the log (once appends and truncations under way are done), forgets what it knew of followers (they count as
    * caught up now if in the ISR, so none is dropped before it can fetch) and
    * moves the high watermark if it can. Returns whether the leadership is new.
    */
@@ -140,18 +140,24 @@ export class Partition {
     const isNew = !this.isLeader || state.leaderEpoch !== this.leaderEpoch;
     this.applyState(state);
     this.leaderId = this.localBrokerId;
-    if (isNew) {
-      this.leaderEpochStartOffset = this.log.logEndOffset;
-      await this.log.leaderEpochs.assign(state.leaderEpoch, this.leaderEpochStartOffset);
-      // What was appended above the high watermark under an earlier leader is counted again as it becomes visible.
-      this.invisible.length = 0;
-      if (this.log.highWatermark < this.log.logEndOffset) this.invisible.push([this.log.logEndOffset, 0]);
-    }
+    // All of the leader's state but the epoch's start is set at once: followers fetch, and
+    // producers append in the new epoch, while that start is being recorded below.
     const now = this.now();
     for (const id of [...this.followers.keys()]) if (!this.replicas.includes(id)) this.followers.delete(id);
     for (const id of this.replicas) {
       if (id === this.localBrokerId) continue;
       if (isNew || !this.followers.has(id)) this.followers.set(id, new FollowerState(id, this.isr.includes(id) ? now : 0));
+    }
+    if (isNew) {
+      // What was appended above the high watermark under an earlier leader is counted again as it becomes visible.
+      this.invisible.length = 0;
+      if (this.log.highWatermark < this.log.logEndOffset) this.invisible.push([this.log.logEndOffset, 0]);
+      this.leaderEpochStartOffset = this.log.logEndOffset;
+      // The epoch starts after what is still being written: the last fetch of the fetcher this
+      // partition left, a truncation. (An append in the new epoch meanwhile records it itself.)
+      await this.log.settled();
+      await this.log.leaderEpochs.assign(state.leaderEpoch, this.log.logEndOffset);
+      this.leaderEpochStartOffset = [...this.log.leaderEpochs.all].reverse().find((e) => e.epoch === state.leaderEpoch)?.startOffset ?? this.log.logEndOffset;
     }
     this.maybeIncrementHighWatermark();
     return isNew;
@@ -340,7 +346,10 @@ export class Partition {
           resolve(ErrorCode.REQUEST_TIMED_OUT);
         }, Math.max(0, timeoutMs)),
       };
-      this.waiters.push(waiter);
+      // Kept in order of requiredOffset (appends finish in offset order, so this is almost always the end): completion takes a prefix.
+      let at = this.waiters.length;
+      while (at > 0 && this.waiters[at - 1]!.requiredOffset > requiredOffset) at--;
+      this.waiters.splice(at, 0, waiter);
     });
   }
 
@@ -350,17 +359,14 @@ export class Partition {
     return this.isr.length < this.log.config.minInSyncReplicas ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND : ErrorCode.NONE;
   }
 
+  /** Answers the waiters the high watermark has passed: a prefix of the list, taken in one splice (one at a time was quadratic in the waiters, which grow under load). */
   private completeWaiters(): void {
-    for (let i = 0; i < this.waiters.length; ) {
-      const waiter = this.waiters[i]!;
-      const decided = this.decide(waiter.requiredOffset);
-      if (decided === undefined) {
-        i++;
-        continue;
-      }
+    let done = 0;
+    while (done < this.waiters.length && this.decide(this.waiters[done]!.requiredOffset) !== undefined) done++;
+    if (done === 0) return;
+    for (const waiter of this.waiters.splice(0, done)) {
       clearTimeout(waiter.timer);
-      this.waiters.splice(i, 1);
-      waiter.resolve(decided);
+      waiter.resolve(this.decide(waiter.requiredOffset)!);
     }
   }
 
