@@ -5,8 +5,7 @@ import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import { commitBody, commitCodes, describeGroup, fetchOffsets, heartbeat, join, sync } from '../broker/group/group-harness.js';
 import { RawClient } from '../broker/raw-client.js';
 import { Cleanup } from '../cleanup.js';
-import { waitFor } from '../wait-for.js';
-import type { TestCluster } from './cluster-harness.js';
+import { waitUntil, type TestCluster } from './cluster-harness.js';
 import { shareCluster } from './shared-cluster.js';
 
 // The errors a client gets from each broker of a cluster, asked with raw requests, as Kafka's
@@ -45,17 +44,17 @@ describe('the errors each broker of a three-broker cluster answers', () => {
     const admin = await connect(1);
     const created = await admin.request('CreateTopics', 5, { topics: [{ name: TOPIC, numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2, 3] }], configs: [] }], timeoutMs: 30_000, validateOnly: false });
     expect(created.topics[0].errorCode).toBe(NONE);
-    await waitFor(async () => (await partitionState(1, TOPIC, 0)).isr.length === 3, 'three replicas in sync', 60_000);
+    await waitUntil(async () => (await partitionState(1, TOPIC, 0)).isr.length === 3, 'three replicas in sync', 60_000);
     // A leader that dies makes the next one's epoch 1 or more: an older epoch exists to be fenced.
     await cluster.kill(1);
-    await waitFor(async () => (await partitionState(2, TOPIC, 0)).leader === 2, 'broker 2 to lead', 60_000);
+    await waitUntil(async () => (await partitionState(2, TOPIC, 0)).leader === 2, 'broker 2 to lead', 60_000);
     await cluster.startBroker(1);
-    await waitFor(async () => (await partitionState(1, TOPIC, 0)).isr.length === 3, 'broker 1 back in the ISR', 60_000);
+    await waitUntil(async () => (await partitionState(1, TOPIC, 0)).isr.length === 3, 'broker 1 back in the ISR', 60_000);
     const { leader, epoch } = await partitionState(3, TOPIC, 0);
     expect(leader).toBe(2);
     expect(epoch).toBeGreaterThanOrEqual(1);
     // Every broker knows the same leader and epoch (the followers from LeaderAndIsr).
-    for (const id of cluster.brokerIds) await waitFor(async () => (await partitionState(id, TOPIC, 0)).epoch === epoch, `broker ${id} to know leader epoch ${epoch}`, 60_000);
+    for (const id of cluster.brokerIds) await waitUntil(async () => (await partitionState(id, TOPIC, 0)).epoch === epoch, `broker ${id} to know leader epoch ${epoch}`, 60_000);
 
     const fetch = async (c: RawClient, currentLeaderEpoch: number): Promise<number> => {
       const r = await c.request('Fetch', 12, {
@@ -97,7 +96,7 @@ describe('the errors each broker of a three-broker cluster answers', () => {
     // FindCoordinator creates __consumer_offsets (COORDINATOR_NOT_AVAILABLE meanwhile), then names each group's coordinator.
     const probe = await first.request('FindCoordinator', 3, { key: 'probe', keyType: 0 });
     expect([NONE, COORDINATOR_NOT_AVAILABLE]).toContain(probe.errorCode);
-    await waitFor(async () => (await first.request('FindCoordinator', 3, { key: 'probe', keyType: 0 })).errorCode === NONE, 'a coordinator for the first group', 60_000);
+    await waitUntil(async () => (await first.request('FindCoordinator', 3, { key: 'probe', keyType: 0 })).errorCode === NONE, 'a coordinator for the first group', 60_000);
     // A group of broker 3's: the first group id whose __consumer_offsets partition it leads.
     const leaders = await Promise.all(Array.from({ length: OFFSETS_PARTITIONS }, async (_, p) => (await partitionState(1, '__consumer_offsets', p)).leader));
     const coordinator = 3;
@@ -109,7 +108,7 @@ describe('the errors each broker of a three-broker cluster answers', () => {
     for (const id of cluster.brokerIds) {
       const c = await connect(id);
       const find = async () => (await c.request('FindCoordinator', 4, { keyType: 0, coordinatorKeys: [groupId] })).coordinators[0];
-      await waitFor(async () => (await find()).errorCode === NONE, `broker ${id} to name the coordinator of ${groupId}`, 60_000);
+      await waitUntil(async () => (await find()).errorCode === NONE, `broker ${id} to name the coordinator of ${groupId}`, 60_000);
       expect(await find()).toMatchObject({ errorCode: NONE, nodeId: coordinator, host: '127.0.0.1', port: cluster.port(coordinator) });
     }
     const atCoordinator = await connect(coordinator);
@@ -136,7 +135,7 @@ describe('the errors each broker of a three-broker cluster answers', () => {
     await cluster.stop(coordinator);
     for (const id of others) {
       const c = await connect(id);
-      await waitFor(async () => (await c.request('FindCoordinator', 4, { keyType: 0, coordinatorKeys: [groupId] })).coordinators[0].errorCode !== NONE, `broker ${id} to lose the coordinator`, 60_000);
+      await waitUntil(async () => (await c.request('FindCoordinator', 4, { keyType: 0, coordinatorKeys: [groupId] })).coordinators[0].errorCode !== NONE, `broker ${id} to lose the coordinator`, 60_000);
       const found = await c.request('FindCoordinator', 4, { keyType: 0, coordinatorKeys: [groupId] });
       expect(found.coordinators[0]).toMatchObject({ errorCode: COORDINATOR_NOT_AVAILABLE, nodeId: -1 });
       expect((await c.request('FindCoordinator', 3, { key: groupId, keyType: 0 })).errorCode).toBe(COORDINATOR_NOT_AVAILABLE);
@@ -147,11 +146,10 @@ describe('the errors each broker of a three-broker cluster answers', () => {
     // Asked from the moment it accepts connections, which is before it registers and the controller makes it leader.
     const starting = cluster.startBroker(coordinator);
     let back: RawClient | undefined;
-    // Refused until it listens.
-    await waitFor(async () => (back = await RawClient.connect(cluster.port(coordinator)).catch(() => undefined)) !== undefined, 'the restarted coordinator to accept connections', 60_000);
+    await waitUntil(async () => (back = await RawClient.connect(cluster.port(coordinator))) !== undefined, 'the restarted coordinator to accept connections', 60_000);
     cleanup.add(back!, (c) => c.close());
     const seen: number[] = [];
-    await waitFor(async () => {
+    await waitUntil(async () => {
       const code = (await fetchOffsets(back!, groupId, null, 7)).errorCode as number;
       if (seen[seen.length - 1] !== code) seen.push(code);
       return code === NONE;

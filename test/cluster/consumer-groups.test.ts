@@ -5,9 +5,8 @@ import { offsetsPartitionFor } from '../../src/broker/group/java-hash.js';
 import type { Admin } from '../../src/clients/admin/admin.js';
 import { Producer } from '../../src/clients/producer/producer.js';
 import { Cleanup } from '../cleanup.js';
-import { notYet } from './broker-views.js';
 import { waitFor } from '../wait-for.js';
-import type { TestCluster } from './cluster-harness.js';
+import { waitUntil, type TestCluster } from './cluster-harness.js';
 import { shareCluster } from './shared-cluster.js';
 import { checkDeliveries, pythonGroup, samsaGroup, type RunningGroup } from './group-members.js';
 
@@ -59,10 +58,9 @@ describe('consumer groups on a three-broker cluster', () => {
     return PARTITIONS.map((p) => offsets.find((o) => o.partition === p)?.offset ?? -1);
   }
 
-  /** Asked while a broker restarts: one that has not heard from the controller yet knows no topics. */
   async function everyReplicaInSync(topics: string[]): Promise<boolean> {
-    const described = await admin.describeTopics(topics).catch(notYet);
-    return described !== false && described.every((t) => t.partitions.every((p) => p.isr.length === 3 && p.leader !== null));
+    const described = await admin.describeTopics(topics);
+    return described.every((t) => t.partitions.every((p) => p.isr.length === 3 && p.leader !== null));
   }
 
   it('members of confluent-kafka, kafka-python and samsa groups follow their coordinator to another broker when it is killed, and resume from their commits', { timeout: 300_000 }, async () => {
@@ -100,8 +98,11 @@ describe('consumer groups on a three-broker cluster', () => {
     ends = await endOffsets(topic);
     expect(ends.reduce((a, b) => a + b, 0)).toBe(1200);
 
+    // Every record delivered, its commit acknowledged to the member after the kill (a Python member's
+    // acknowledgement reaches the log a pipe's delay after the coordinator has it), and the coordinator's.
+    const acknowledgedToEnds = (g: RunningGroup, i: number) => ends.every((end, p) => g.log.committedSince(marks[i]!).get(p) === end);
     await waitFor(async () => {
-      for (const g of groups) if (!g.log.covers(ends) || (await committedOffsets(g.groupId)).some((o, p) => o !== ends[p])) return false;
+      for (const [i, g] of groups.entries()) if (!g.log.covers(ends) || !acknowledgedToEnds(g, i) || (await committedOffsets(g.groupId)).some((o, p) => o !== ends[p])) return false;
       return true;
     }, 'every group to consume and commit every record at the new coordinator', 180_000);
     const newCoordinator = await coordinatorOf(samsaId!);
@@ -129,7 +130,7 @@ describe('consumer groups on a three-broker cluster', () => {
 
     await cleanup.stopAll();
     await cluster.startBroker(coordinator);
-    await waitFor(() => everyReplicaInSync([topic, '__consumer_offsets']), 'the restarted broker back in every ISR', 120_000);
+    await waitUntil(() => everyReplicaInSync([topic, '__consumer_offsets']), 'the restarted broker back in every ISR', 120_000);
   });
 
   it('keeps committed offsets through the loss of each broker in turn', { timeout: 300_000 }, async () => {
@@ -138,9 +139,15 @@ describe('consumer groups on a three-broker cluster', () => {
     await coordinatorOf('ledger'); // __consumer_offsets exists from here on
     const committed = new Map<string, Array<{ partition: number; offset: number; metadata: string }>>();
     for (const target of cluster.brokerIds) {
-      // A group this broker coordinates: one whose __consumer_offsets partition it leads.
-      const [offsetsTopic] = await admin.describeTopics(['__consumer_offsets']);
-      const led = offsetsTopic!.partitions.find((p) => p.leader?.id === target)!.partition;
+      // A group this broker coordinates: one whose __consumer_offsets partition it leads. A broker
+      // restarted earlier leads none until the preferred leaders are elected again.
+      await admin.electLeaders('preferred', null).settled();
+      let led: number | undefined;
+      await waitUntil(async () => {
+        const [offsetsTopic] = await admin.describeTopics(['__consumer_offsets']);
+        led = offsetsTopic!.partitions.find((p) => p.leader?.id === target)?.partition;
+        return led !== undefined;
+      }, `broker ${target} to lead a __consumer_offsets partition`);
       const groupId = groupIdsSharingACoordinator(`ledger-${target}`, 1, led)[0]!;
       expect(await coordinatorOf(groupId)).toBe(target);
       const offsets = PARTITIONS.map((partition) => ({ partition, offset: target * 100 + partition, metadata: `broker ${target}` }));
@@ -153,7 +160,7 @@ describe('consumer groups on a three-broker cluster', () => {
       expect(fetched.map((o) => ({ partition: o.partition, offset: o.offset, metadata: o.metadata }))).toEqual(offsets);
       await cluster.startBroker(target);
       // The next broker is killed only once the restarted one holds every __consumer_offsets partition again.
-      await waitFor(() => everyReplicaInSync(['__consumer_offsets']), 'every __consumer_offsets replica back in sync', 120_000);
+      await waitUntil(() => everyReplicaInSync(['__consumer_offsets']), 'every __consumer_offsets replica back in sync', 120_000);
     }
     for (const [groupId, offsets] of committed) {
       const fetched = await admin.listConsumerGroupOffsets(groupId);

@@ -7,9 +7,8 @@ import { Producer } from '../../src/clients/producer/producer.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { Cleanup } from '../cleanup.js';
 import { expectError } from '../errors.js';
-import { notYet } from './broker-views.js';
 import { waitFor } from '../wait-for.js';
-import type { TestCluster } from './cluster-harness.js';
+import { waitUntil, type TestCluster } from './cluster-harness.js';
 import { shareCluster } from './shared-cluster.js';
 
 // samsa's own clients against a three-broker cluster whose brokers die and shut down under them:
@@ -35,8 +34,6 @@ describe("samsa's clients on a three-broker cluster", () => {
     return described!.partitions.every((p) => p.leader !== null && p.isr.length === replicas);
   }
 
-  /** A condition waited for while brokers restart. */
-  const settled = (condition: () => Promise<boolean>) => () => condition().catch(notYet);
 
   /** Every record of a topic's partitions, read from the start with a consumer of no group. */
   async function readAll(topic: string, partitions: number): Promise<Array<ConsumerRecord<string, string>>> {
@@ -77,7 +74,7 @@ describe("samsa's clients on a three-broker cluster", () => {
     await cluster.kill(killed);
     await progress('records acknowledged after the leader of partition 0 was killed');
     await cluster.startBroker(killed);
-    await waitFor(settled(() => inSync(topic, 3)), 'the killed broker back in every ISR', 120_000);
+    await waitUntil(() => inSync(topic, 3), 'the killed broker back in every ISR', 120_000);
 
     const stopped = await leaderOf(topic, 1);
     expect(await cluster.stop(stopped)).toBe(0);
@@ -95,7 +92,7 @@ describe("samsa's clients on a three-broker cluster", () => {
     expect([...acked].filter(([value, place]) => stored.get(value)?.[0]?.offset !== place.offset || stored.get(value)?.[0]?.partition !== place.partition)).toEqual([]);
 
     await cluster.startBroker(stopped);
-    await waitFor(settled(() => inSync(topic, 3)), 'the stopped broker back in every ISR', 120_000);
+    await waitUntil(() => inSync(topic, 3), 'the stopped broker back in every ISR', 120_000);
   });
 
   it('the consumer follows the leader through a controlled shutdown (FENCED_LEADER_EPOCH from the old leader) and a SIGKILL, every record once and in order', { timeout: 300_000 }, async () => {
@@ -156,7 +153,7 @@ describe("samsa's clients on a three-broker cluster", () => {
     await consumedAll();
     expect(await leaderOf(topic, 0)).not.toBe(first);
     await cluster.startBroker(first);
-    await waitFor(settled(() => inSync(topic, 3)), 'the stopped broker back in the ISR', 120_000);
+    await waitUntil(() => inSync(topic, 3), 'the stopped broker back in the ISR', 120_000);
     await staleReads(1000);
     expect(staleOffsets).toEqual(Array.from({ length: 1000 }, (_, i) => i));
     expect(logged).toContain(`fetch of ${topic}-0 answered FENCED_LEADER_EPOCH: refreshing metadata`);
@@ -170,14 +167,14 @@ describe("samsa's clients on a three-broker cluster", () => {
     expect(errors).toEqual([]);
     expect(offsets).toEqual(Array.from({ length: total }, (_, i) => i));
     await cluster.startBroker(second);
-    await waitFor(settled(() => inSync(topic, 3)), 'the killed broker back in the ISR', 120_000);
+    await waitUntil(() => inSync(topic, 3), 'the killed broker back in the ISR', 120_000);
   });
 
   it('the consumer detects a log truncated by an unclean leader election (KIP-320): an error without a reset policy, the divergent offset with one, and from a committed offset', { timeout: 300_000 }, async () => {
     const topic = 'truncated';
     const [a, b] = cluster.brokerIds;
     await admin.createTopics([{ name: topic, replicasAssignments: { 0: [a!, b!] }, configs: { 'unclean.leader.election.enable': 'true', 'min.insync.replicas': '1' } }]);
-    await waitFor(settled(() => inSync(topic, 2)), 'both replicas in sync', 60_000);
+    await waitUntil(() => inSync(topic, 2), 'both replicas in sync', 60_000);
     const producer = cleanup.add(new Producer<string, string>({ 'bootstrap.servers': cluster.bootstrap, 'linger.ms': 0 }), (p) => p.close());
     const produce = (from: number, count: number, prefix: string) => Promise.all(Array.from({ length: count }, (_, i) => producer.send({ topic, partition: 0, value: `${prefix}${from + i}` })));
     const tp = { topic, partition: 0 };
@@ -202,7 +199,7 @@ describe("samsa's clients on a three-broker cluster", () => {
     await produce(0, 10, 'kept-');
     // b dies: a leads alone, and takes ten records b never sees.
     await cluster.kill(b!);
-    await waitFor(settled(async () => (await admin.describeTopics([topic]))[0]!.partitions[0]!.isr.join() === String(a)), 'the ISR to shrink to the leader', 60_000);
+    await waitUntil(async () => (await admin.describeTopics([topic]))[0]!.partitions[0]!.isr.join() === String(a), 'the ISR to shrink to the leader', 60_000);
     await produce(10, 10, 'lost-');
     const read = await readTo(strict, 20);
     await readTo(lenient, 20);
@@ -215,7 +212,7 @@ describe("samsa's clients on a three-broker cluster", () => {
     // a dies too; b comes back, out of sync, and is elected all the same (unclean.leader.election.enable).
     await cluster.kill(a!);
     await cluster.startBroker(b!);
-    await waitFor(settled(async () => (await leaderOf(topic, 0)) === b), 'b to lead after an unclean election', 120_000);
+    await waitUntil(async () => (await leaderOf(topic, 0)) === b, 'b to lead after an unclean election', 120_000);
 
     // Without a reset policy: LogTruncationError, naming where the log diverges; no record of the new leader is returned.
     let truncation: unknown;
@@ -253,7 +250,7 @@ describe("samsa's clients on a three-broker cluster", () => {
     expect(expectError(fromCommit, LogTruncationError, {}, /truncated-0/).divergentOffsets).toEqual([{ topic, partition: 0, offset: 10, leaderEpoch: keptEpoch }]);
 
     await cluster.startBroker(a!);
-    await waitFor(settled(() => inSync(topic, 2)), 'a back in the ISR, its log truncated to the new leader', 120_000);
+    await waitUntil(() => inSync(topic, 2), 'a back in the ISR, its log truncated to the new leader', 120_000);
   });
 
   it('the admin client works from any broker alone, and routes topic changes to the controller wherever it moves', { timeout: 300_000 }, async () => {
@@ -284,6 +281,6 @@ describe("samsa's clients on a three-broker cluster", () => {
     expect(after.nodes.map((n) => n.id)).not.toContain(controller);
     await admin.deleteTopics(['after-controller-died']);
     await cluster.startBroker(controller);
-    await waitFor(settled(async () => (await admin.describeCluster()).nodes.length === 3), 'the killed broker back in the cluster', 120_000);
+    await waitUntil(async () => (await admin.describeCluster()).nodes.length === 3, 'the killed broker back in the cluster', 120_000);
   });
 });
