@@ -6,7 +6,7 @@ import type { BrokerConfig, Listener } from '../broker-config.js';
 import type { BrokerLog } from '../broker-log.js';
 import type { FrameHandler, HandlerReply } from '../network/connection.js';
 import type { ResponseAllowance } from '../network/response-memory.js';
-import { parseJaasConfig } from './jaas-config.js';
+import { parseJaasConfig, type JaasLoginModule } from '../../protocol/sasl/jaas-config.js';
 import { ANONYMOUS, userPrincipal, type ConnectionSession, type KafkaPrincipal } from './kafka-principal.js';
 import { SaslServerAuthenticator, type SaslListener } from './sasl-authenticator.js';
 import { PlainServer, plainUsers } from './sasl/plain-server.js';
@@ -124,7 +124,13 @@ function plainLoginOptions(config: BrokerConfig, listenerName: string): Readonly
   if (!jaas || String(jaas.value).trim() === '') {
     throw new ConfigError(key, `listener ${listenerName} enables PLAIN, whose users come from its JAAS config: set ${key}=${PLAIN_LOGIN_MODULE} required user_alice="…";`);
   }
-  const module = parseJaasConfig(String(jaas.value), key).find((m) => m.loginModule === PLAIN_LOGIN_MODULE);
+  let modules: JaasLoginModule[];
+  try {
+    modules = parseJaasConfig(String(jaas.value));
+  } catch (e) {
+    throw new ConfigError(key, (e as Error).message);
+  }
+  const module = modules.find((m) => m.loginModule === PLAIN_LOGIN_MODULE);
   if (!module) throw new ConfigError(key, `holds no ${PLAIN_LOGIN_MODULE}`);
   return module.options;
 }

@@ -1,3 +1,4 @@
+import { clientSecurityConfig } from './client-security.js';
 import { ClientConfigError } from './errors.js';
 
 /**
@@ -136,6 +137,7 @@ export function commonClientConfig(defaults: { receiveBufferBytes: number; conne
     'send.buffer.bytes': int(131_072, { min: -1 }),
     'receive.buffer.bytes': int(defaults.receiveBufferBytes, { min: -1 }),
     'metadata.max.age.ms': int(300_000, { min: 0 }),
+    ...clientSecurityConfig(),
   } as const;
 }
 
