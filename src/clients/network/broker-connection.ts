@@ -177,6 +177,11 @@ export class BrokerConnection {
           clearTimeout(timer);
           resolve();
         });
+        // A TLS handshake the client refuses (a certificate it does not trust) says why in its error.
+        socket.once('error', (e) => {
+          clearTimeout(timer);
+          reject(new NetworkError(`could not connect to node ${this.nodeId} (${this.address}): ${e.message}`, { cause: e }));
+        });
         socket.once('close', () => {
           clearTimeout(timer);
           reject(new NetworkError(`could not connect to node ${this.nodeId} (${this.address})`));

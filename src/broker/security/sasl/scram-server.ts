@@ -73,7 +73,8 @@ export class ScramServer implements SaslServer {
     this.state = 'done';
     const final = parseClientFinal(text);
     const first = this.clientFirst!;
-    if (!final || final.nonce !== this.nonce || final.channelBinding !== Buffer.from(first.gs2Header, 'utf8').toString('base64')) throw this.failed();
+    // Ending with the server's nonce is enough, as in Kafka: librdkafka before 2.2 sends its own nonce again in front of it.
+    if (!final || !final.nonce.endsWith(this.nonce) || final.channelBinding !== Buffer.from(first.gs2Header, 'utf8').toString('base64')) throw this.failed();
     const credential = this.credential!;
     const authMessage = `${first.bare},${this.serverFirst},${final.withoutProof}`;
     const clientSignature = hmac(this.scram, credential.storedKey, authMessage);
