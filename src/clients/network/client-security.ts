@@ -1,46 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { parseJaasConfig } from '../../protocol/sasl/jaas-config.js';
-import { string, type ConfigDef } from './config.js';
+import type { ClientSecuritySettings } from './config.js';
 import { ClientConfigError } from './errors.js';
-
-const PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
-type SecurityProtocol = (typeof PROTOCOLS)[number];
-
-function upperOneOf<T extends string>(defaultValue: T, values: readonly T[]): ConfigDef<T> {
-  return {
-    defaultValue,
-    parse: (value, name) => {
-      const v = typeof value === 'string' ? value.trim().toUpperCase() : value;
-      if (!values.includes(v as T)) throw new ClientConfigError(`invalid value ${JSON.stringify(value)} for configuration '${name}': expected one of ${values.join(', ')}`);
-      return v as T;
-    },
-  };
-}
-
-/** The Java client's security settings (and librdkafka's sasl.username / sasl.password), shared by every samsa client. */
-export function clientSecurityConfig() {
-  return {
-    'security.protocol': upperOneOf<SecurityProtocol>('PLAINTEXT', PROTOCOLS),
-    'sasl.mechanism': string('GSSAPI'),
-    'sasl.jaas.config': string(''),
-    'sasl.username': string(''),
-    'sasl.password': string(''),
-    'ssl.truststore.type': string('JKS'),
-    'ssl.truststore.location': string(''),
-    'ssl.truststore.password': string(''),
-    'ssl.truststore.certificates': string(''),
-    'ssl.keystore.type': string('JKS'),
-    'ssl.keystore.location': string(''),
-    'ssl.keystore.password': string(''),
-    'ssl.keystore.key': string(''),
-    'ssl.keystore.certificate.chain': string(''),
-    'ssl.key.password': string(''),
-    'ssl.endpoint.identification.algorithm': string('https'),
-  } as const;
-}
-
-type SecuritySettings = { readonly [K in keyof ReturnType<typeof clientSecurityConfig>]: ReturnType<typeof clientSecurityConfig>[K] extends ConfigDef<infer T> ? T : never };
 
 export interface SaslCredentials {
   readonly mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
@@ -55,7 +17,7 @@ export interface ClientSecurity {
 }
 
 /** Reads the key material and credentials the settings name, once per client; a problem is a ClientConfigError naming the setting. */
-export function resolveClientSecurity(c: SecuritySettings): ClientSecurity {
+export function resolveClientSecurity(c: ClientSecuritySettings): ClientSecurity {
   const protocol = c['security.protocol'];
   const out: { tls?: TlsConnectionOptions; sasl?: SaslCredentials } = {};
   if (protocol === 'SSL' || protocol === 'SASL_SSL') out.tls = tlsOptions(c);
@@ -63,7 +25,7 @@ export function resolveClientSecurity(c: SecuritySettings): ClientSecurity {
   return out;
 }
 
-function tlsOptions(c: SecuritySettings): TlsConnectionOptions {
+function tlsOptions(c: ClientSecuritySettings): TlsConnectionOptions {
   const options: TlsConnectionOptions = {};
   if (c['ssl.truststore.certificates']) options.ca = c['ssl.truststore.certificates'];
   else if (c['ssl.truststore.location']) {
@@ -88,7 +50,7 @@ function tlsOptions(c: SecuritySettings): TlsConnectionOptions {
   return options;
 }
 
-function readSetting(c: SecuritySettings, key: 'ssl.truststore.location' | 'ssl.keystore.location'): string {
+function readSetting(c: ClientSecuritySettings, key: 'ssl.truststore.location' | 'ssl.keystore.location'): string {
   try {
     return readFileSync(c[key], 'utf8');
   } catch (e) {
@@ -96,7 +58,7 @@ function readSetting(c: SecuritySettings, key: 'ssl.truststore.location' | 'ssl.
   }
 }
 
-function saslCredentials(c: SecuritySettings): SaslCredentials {
+function saslCredentials(c: ClientSecuritySettings): SaslCredentials {
   const mechanism = c['sasl.mechanism'];
   if (mechanism !== 'PLAIN' && mechanism !== 'SCRAM-SHA-256' && mechanism !== 'SCRAM-SHA-512') {
     throw new ClientConfigError(`sasl.mechanism ${mechanism} is not supported by samsa's clients; use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`);

@@ -1,4 +1,3 @@
-import { clientSecurityConfig } from './client-security.js';
 import { ClientConfigError } from './errors.js';
 
 /**
@@ -118,6 +117,45 @@ export function parseConfig<D extends ConfigDefs>(defs: D, input: Record<string,
   }
   return out as ParsedConfig<D>;
 }
+
+const PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+type SecurityProtocol = (typeof PROTOCOLS)[number];
+
+function upperOneOf<T extends string>(defaultValue: T, values: readonly T[]): ConfigDef<T> {
+  return {
+    defaultValue,
+    parse: (value, name) => {
+      const v = typeof value === 'string' ? value.trim().toUpperCase() : value;
+      if (!values.includes(v as T)) bad(name, value, `expected one of ${values.join(', ')}`);
+      return v as T;
+    },
+  };
+}
+
+/** The Java client's security settings (and librdkafka's sasl.username / sasl.password), shared by every samsa client. */
+export function clientSecurityConfig() {
+  return {
+    'security.protocol': upperOneOf<SecurityProtocol>('PLAINTEXT', PROTOCOLS),
+    'sasl.mechanism': string('GSSAPI'),
+    'sasl.jaas.config': string(''),
+    'sasl.username': string(''),
+    'sasl.password': string(''),
+    'ssl.truststore.type': string('JKS'),
+    'ssl.truststore.location': string(''),
+    'ssl.truststore.password': string(''),
+    'ssl.truststore.certificates': string(''),
+    'ssl.keystore.type': string('JKS'),
+    'ssl.keystore.location': string(''),
+    'ssl.keystore.password': string(''),
+    'ssl.keystore.key': string(''),
+    'ssl.keystore.certificate.chain': string(''),
+    'ssl.key.password': string(''),
+    'ssl.endpoint.identification.algorithm': string('https'),
+  } as const;
+}
+
+/** The parsed security settings of any client. */
+export type ClientSecuritySettings = ParsedConfig<ReturnType<typeof clientSecurityConfig>>;
 
 /**
  * Settings every client shares (Java's CommonClientConfigs) with the Java
