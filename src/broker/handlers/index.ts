@@ -33,8 +33,10 @@ import { offsetDeleteHandler } from './offset-delete.js';
 import { electLeadersHandler } from './elect-leaders.js';
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js';
-import { saslAuthenticateHandler, saslHandshakeHandler } from './sasl-handshake.js';
-import { alterUserScramCredentialsHandler, describeUserScramCredentialsHandler } from './user-scram-credentials.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
+import { saslAuthenticateHandler } from './sasl-authenticate.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
 
 /** Every API the broker answers, except ApiVersions (built by the broker from this list). */
 export const API_HANDLERS: readonly AnyApiHandler[] = [

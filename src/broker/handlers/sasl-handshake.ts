@@ -1,5 +1,4 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { SaslAuthenticateRequest, SaslAuthenticateResponse } from '../../protocol/messages/sasl-authenticate.js';
 import { SaslHandshakeRequest, SaslHandshakeResponse } from '../../protocol/messages/sasl-handshake.js';
 import type { ApiHandler } from './api-handler.js';
 
@@ -11,16 +10,4 @@ export const saslHandshakeHandler: ApiHandler<typeof SaslHandshakeRequest, typeo
   request: SaslHandshakeRequest,
   response: SaslHandshakeResponse,
   handle: () => ({ errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] }),
-};
-
-/** SaslAuthenticate outside authentication: ILLEGAL_SASL_STATE. */
-export const saslAuthenticateHandler: ApiHandler<typeof SaslAuthenticateRequest, typeof SaslAuthenticateResponse> = {
-  request: SaslAuthenticateRequest,
-  response: SaslAuthenticateResponse,
-  handle: (_request, ctx) => ({
-    errorCode: ErrorCode.ILLEGAL_SASL_STATE,
-    errorMessage: ctx.session.securityProtocol.startsWith('SASL') ? 'SaslAuthenticate request received after successful authentication' : `SaslAuthenticate request received on a ${ctx.session.securityProtocol} listener`,
-    authBytes: Buffer.alloc(0),
-    sessionLifetimeMs: 0,
-  }),
 };

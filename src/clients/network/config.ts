@@ -70,12 +70,12 @@ export function string(defaultValue: string | undefined): ConfigDef<string> {
   return { defaultValue, parse: (value, name) => (typeof value === 'string' ? value : bad(name, value, 'expected a string')) };
 }
 
-/** One of a fixed set of strings (case-insensitive, stored lower-case). */
-export function oneOf<T extends string>(defaultValue: T | undefined, values: readonly T[]): ConfigDef<T> {
+/** One of a fixed set of strings (case-insensitive, stored lower-case, or upper-case for Kafka's upper-case enums like security.protocol). */
+export function oneOf<T extends string>(defaultValue: T | undefined, values: readonly T[], stored: 'lower' | 'upper' = 'lower'): ConfigDef<T> {
   return {
     defaultValue,
     parse: (value, name) => {
-      const v = typeof value === 'string' ? value.trim().toLowerCase() : value;
+      const v = typeof value === 'string' ? (stored === 'upper' ? value.trim().toUpperCase() : value.trim().toLowerCase()) : value;
       if (!values.includes(v as T)) bad(name, value, `expected one of ${values.join(', ')}`);
       return v as T;
     },
@@ -121,21 +121,10 @@ export function parseConfig<D extends ConfigDefs>(defs: D, input: Record<string,
 const PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 type SecurityProtocol = (typeof PROTOCOLS)[number];
 
-function upperOneOf<T extends string>(defaultValue: T, values: readonly T[]): ConfigDef<T> {
-  return {
-    defaultValue,
-    parse: (value, name) => {
-      const v = typeof value === 'string' ? value.trim().toUpperCase() : value;
-      if (!values.includes(v as T)) bad(name, value, `expected one of ${values.join(', ')}`);
-      return v as T;
-    },
-  };
-}
-
 /** The Java client's security settings (and librdkafka's sasl.username / sasl.password), shared by every samsa client. */
 export function clientSecurityConfig() {
   return {
-    'security.protocol': upperOneOf<SecurityProtocol>('PLAINTEXT', PROTOCOLS),
+    'security.protocol': oneOf<SecurityProtocol>('PLAINTEXT', PROTOCOLS, 'upper'),
     'sasl.mechanism': string('GSSAPI'),
     'sasl.jaas.config': string(''),
     'sasl.username': string(''),
