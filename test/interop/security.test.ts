@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { Producer } from '../../src/clients/producer/producer.js';
 import { makeCertificates, type TestCertificates } from '../broker/security/certificates.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
 import { expectRejected } from '../errors.js';
+import { MAIN } from '../broker/broker-process.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./python/secure_clients.py', import.meta.url));
@@ -238,5 +240,23 @@ describe('real clients over TLS and SASL', () => {
     } finally {
       await consumer.close();
     }
+  });
+
+  it('samsa consumer-groups reaches a SASL_SSL listener with --command-config, and is refused without it', async () => {
+    const file = join(certs.dir, 'client.properties');
+    writeFileSync(file, [
+      'security.protocol=SASL_SSL',
+      'sasl.mechanism=SCRAM-SHA-512',
+      `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${scram.username}" password="${scram.password}";`,
+      'ssl.truststore.type=PEM',
+      `ssl.truststore.location=${certs.caPem}`,
+    ].join('\n'));
+    const bootstrap = `127.0.0.1:${settingsFor('SASL_SSL SCRAM-SHA-512').port}`;
+    const listed = await run(process.execPath, [MAIN, 'consumer-groups', '--bootstrap-server', bootstrap, '--command-config', file, '--list']);
+    expect(listed.stderr).toBe('');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')).toContain('sec-samsa-group');
+    const refused = await run(process.execPath, [MAIN, 'consumer-groups', '--bootstrap-server', bootstrap, '--list', '--timeout', '3000']);
+    expect(refused.code).toBe(1);
   });
 });
