@@ -9,7 +9,7 @@ import type { Kafka } from 'kafkajs';
 export const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
 /** `node dist/src/cli/main.js broker` on a free loopback port with its logs in `logDir`; resolves once it listens. */
-export async function startBrokerProcess(logDir: string, overrides: Record<string, string> = {}): Promise<{ child: ChildProcess; bootstrap: string; stop(): Promise<void> }> {
+export async function startBrokerProcess(logDir: string, overrides: Record<string, string> = {}): Promise<{ child: ChildProcess; bootstrap: string; ports: ReadonlyMap<string, number>; stop(): Promise<void> }> {
   const settings = { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': logDir, 'broker.id': '0', ...overrides };
   const args = [join(root, 'dist', 'src', 'cli', 'main.js'), 'broker', ...Object.entries(settings).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -22,9 +22,13 @@ export async function startBrokerProcess(logDir: string, overrides: Record<strin
     });
     child.once('exit', (code) => reject(new Error(`broker exited ${code}: ${output}`)));
   });
+  // Every listener's bound port, from the start line: `listening on NAME (PROTOCOL) host:port, …`.
+  const line = /listening on (.*)/.exec(output)![1]!;
+  const ports = new Map([...line.matchAll(/([A-Z0-9_-]+) \([A-Z_]+\) [^ ,]*:(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
   return {
     child,
     bootstrap: `127.0.0.1:${port}`,
+    ports,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -43,9 +47,10 @@ export function compileRdkafkaBench(outDir: string): string | undefined {
   return out;
 }
 
-/** Runs the librdkafka client; its last output line is a JSON object of figures. */
-export function runRdkafka(bin: string, args: string[]): Record<string, number> {
-  const out = execFileSync(bin, args, { encoding: 'utf8', timeout: 300_000 });
+/** Runs the librdkafka client (with `conf` as more librdkafka settings); its last output line is a JSON object of figures. */
+export function runRdkafka(bin: string, args: string[], conf: Readonly<Record<string, string>> = {}): Record<string, number> {
+  const extra = Object.entries(conf).map(([k, v]) => `${k}=${v}`).join('\n');
+  const out = execFileSync(bin, args, { encoding: 'utf8', timeout: 300_000, env: extra ? { ...process.env, RDKAFKA_BENCH_CONF: extra } : process.env });
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
 }
 

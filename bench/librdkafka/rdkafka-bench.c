@@ -8,6 +8,8 @@
  *   rdkafka-bench consume <brokers> <topic> <partitions> <count> [max.partition.fetch.bytes]
  *
  * Prints one JSON line: records, seconds (and latency percentiles in ms).
+ * RDKAFKA_BENCH_CONF, if set, holds more settings, one key=value a line
+ * (security.protocol, ssl.ca.location, sasl.* for the SSL and SASL_SSL rows).
  */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -42,6 +44,20 @@ static void set(rd_kafka_conf_t *conf, const char *k, const char *v) {
   }
 }
 
+/* The settings of RDKAFKA_BENCH_CONF, one key=value a line. */
+static void set_extra(rd_kafka_conf_t *conf) {
+  const char *env = getenv("RDKAFKA_BENCH_CONF");
+  if (!env) return;
+  char *copy = strdup(env), *save = NULL;
+  for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *eq = strchr(line, '=');
+    if (!eq) continue;
+    *eq = '\0';
+    set(conf, line, eq + 1);
+  }
+  free(copy);
+}
+
 static int cmp(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
@@ -57,6 +73,7 @@ static rd_kafka_t *producer(const char *brokers, const char *acks, int low_laten
   set(conf, "batch.size", "1000000");
   set(conf, "queue.buffering.max.messages", "2000000");
   set(conf, "queue.buffering.max.kbytes", "2097151");
+  set_extra(conf);
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   if (!rk) {
@@ -138,6 +155,7 @@ static int consume(char **argv) {
   set(conf, "fetch.max.bytes", "52428800");
   set(conf, "max.partition.fetch.bytes", argv[6] ? argv[6] : "1048576");
   set(conf, "queued.min.messages", "1000000");
+  set_extra(conf);
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (!rk) {
     fprintf(stderr, "%s\n", err);
