@@ -8,11 +8,12 @@ import { ScramCredentialStore } from '../../../src/broker/security/scram-credent
 import { makeCertificates, type TestCertificates } from './certificates.js';
 
 /**
- * The principal a TLS connection gets, through the listener's own TLS options
- * and openConnection, with real sockets: the certificate's DN as Kafka names
- * it, mapped by ssl.principal.mapping.rules; ANONYMOUS without a certificate.
+ * TLS connections through a listener's own TLS options and openConnection,
+ * with real sockets: the principal a connection gets (the certificate's DN as
+ * Kafka names it, mapped by ssl.principal.mapping.rules; ANONYMOUS without a
+ * certificate), and the protocols and cipher suites it is held to.
  */
-describe('principals of TLS connections', () => {
+describe('TLS connections of a listener', () => {
   let certs: TestCertificates;
 
   beforeAll(() => {
@@ -75,5 +76,33 @@ describe('principals of TLS connections', () => {
     const refused = await sessionOf({ 'ssl.client.auth': 'required' }, {});
     expect(refused).toBeInstanceOf(Error);
     expect((refused as Error).message).toMatch(/certificate/i);
+  });
+
+  /** The TLS version and cipher a client offering `client` gets from a listener with `settings`, or the error that refused it. */
+  async function negotiated(settings: Record<string, unknown>, client: { maxVersion?: 'TLSv1.2' | 'TLSv1.3'; ciphers?: string }): Promise<{ version: string | null; cipher: string } | Error> {
+    const config = new BrokerConfig({ listeners: 'SSL://127.0.0.1:0', 'log.dirs': certs.dir, 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': certs.brokerKeystore, ...settings });
+    const security = new ListenerSecurity(config, config.listeners[0]!, ScramCredentialStore.open(certs.dir), () => {});
+    const server = createServer(security.tls!, (socket) => socket.end());
+    server.on('tlsClientError', () => {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      return await new Promise((resolve) => {
+        const socket = connect({ port, host: '127.0.0.1', ca: readFileSync(certs.caPem), ...client }, () => {
+          resolve({ version: socket.getProtocol(), cipher: socket.getCipher().name });
+          socket.destroy();
+        });
+        socket.on('error', (e) => resolve(e));
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  it('offers only ssl.enabled.protocols and ssl.cipher.suites', async () => {
+    expect(await negotiated({ 'ssl.enabled.protocols': 'TLSv1.2', 'ssl.cipher.suites': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384' }, {})).toEqual({ version: 'TLSv1.2', cipher: 'ECDHE-RSA-AES256-GCM-SHA384' });
+    expect(await negotiated({}, {})).toMatchObject({ version: 'TLSv1.3' });
+    expect(await negotiated({ 'ssl.enabled.protocols': 'TLSv1.3' }, { maxVersion: 'TLSv1.2' })).toBeInstanceOf(Error);
+    expect(await negotiated({ 'ssl.enabled.protocols': 'TLSv1.2', 'ssl.cipher.suites': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384' }, { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' })).toBeInstanceOf(Error);
   });
 });
