@@ -94,7 +94,11 @@ export class Broker {
     const servers: SocketServer[] = [];
     try {
       const advertised = config.advertisedListeners[0]!;
-      replicas = new ReplicaManager(logManager, { ...replicaManagerOptions(config, brokerId, log), isrWriter: cluster?.isrWriter });
+      replicas = new ReplicaManager(logManager, {
+        ...replicaManagerOptions(config, brokerId, log),
+        isrWriter: cluster?.isrWriter,
+        knowsPartition: cluster ? (topic, index) => cluster.metadata.partition(topic, index) !== undefined : undefined,
+      });
       replicas.startIsrExpiration();
       // This broker's endpoint on each advertised listener, filled in once the listeners are bound.
       const endpoints = new Map<string, BrokerEndpoint>(config.advertisedListeners.map((l) => [l.name, { nodeId: brokerId, host: '', port: 0, rack: null }]));
@@ -193,6 +197,10 @@ export class Broker {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       const cluster = this.cluster;
+      // A leaving broker follows nothing, from now on: fetching on, it would be taken back into
+      // the ISRs the controlled shutdown takes it out of, and a fetcher the controller's
+      // LeaderAndIsr started while the server closes would keep the process alive.
+      await this.context.replicas.stopFetchers();
       if (cluster && this.config.bool('controlled.shutdown.enable')) await cluster.controlledShutdown(interBrokerListener(this.config));
       if (this.checkpointTimer) clearInterval(this.checkpointTimer);
       const closing = Promise.all(this.servers.map((server) => server.close()));

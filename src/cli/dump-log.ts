@@ -8,9 +8,9 @@ import { codecFor } from '../../codecs/index.js';
 import { createBackend } from '../../storage/backend/index.js';
 import { LEVEL_DATABASE } from '../../storage/backend/level-backend.js';
 import { parseLogFileName, parseSnapshotFileName } from '../../storage/log/log-file-names.js';
-import { decodeProducerSnapshot } from '../../storage/log/producer-snapshot.js';
+import { decodeProducerSnapshot, type ProducerSnapshotEntry } from '../../storage/log/producer-snapshot.js';
 import { TimestampType } from '../../storage/record/record-batch-layout.js';
-import { scanBatches } from '../../storage/record/record-batch-scan.js';
+import { scanBatches, type BatchScan } from '../../storage/record/record-batch-scan.js';
 import type { RecordBatchView } from '../../storage/record/record-batch-view.js';
 import { decodeRecords } from '../../storage/record/record.js';
 import { decrementSequence } from '../../storage/record/sequence.js';
@@ -18,7 +18,7 @@ import { decrementSequence } from '../../storage/record/sequence.js';
 export function describeSegment(name: string, bytes: Buffer, printData: boolean, print: (line: string) => void): void {
   print(`Dumping ${name}`);
   print(`Log starting offset: ${parseLogFileName(name) ?? 'unknown'}`);
-  let scan;
+  let scan: BatchScan;
   try {
     scan = scanBatches(bytes);
   } catch (error) {
@@ -54,7 +54,7 @@ export function describeSegment(name: string, bytes: Buffer, printData: boolean,
 /** A `.snapshot` file: one line per producer, its epoch and last batch. */
 export function describeSnapshot(name: string, bytes: Buffer, print: (line: string) => void): void {
   print(`Dumping ${name}`);
-  let entries;
+  let entries: ProducerSnapshotEntry[];
   try {
     entries = decodeProducerSnapshot(bytes, name);
   } catch (error) {

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { InitProducerIdRequest, InitProducerIdResponse } from '../../protocol/messages/init-producer-id.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 
 /**
  * InitProducerId: a fresh producer id, epoch 0, for an idempotent producer.

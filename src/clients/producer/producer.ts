@@ -36,6 +36,7 @@ let producerCount = 0;
  * not known yet, or buffer.memory is used up, the record waits up to
  * max.block.ms, and sends after it wait behind it.
  */
+// biome-ignore lint/suspicious/noExplicitAny: unparameterised, a producer takes whatever its serializers take
 export class Producer<K = any, V = any> {
   readonly config: ProducerConfig;
   private readonly client: NetworkClient;

@@ -43,7 +43,6 @@ import { LeaderAndIsrRequest, LeaderAndIsrResponse } from './leader-and-isr.js';
 import { UpdateMetadataRequest, UpdateMetadataResponse } from './update-metadata.js';
 import { StopReplicaRequest, StopReplicaResponse } from './stop-replica.js';
 import { ControlledShutdownRequest, ControlledShutdownResponse } from './controlled-shutdown.js';
-import { AlterPartitionRequest, AlterPartitionResponse } from './alter-partition.js';
 import { ElectLeadersRequest, ElectLeadersResponse } from './elect-leaders.js';
 import { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from './alter-partition-reassignments.js';
 import { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from './list-partition-reassignments.js';
@@ -92,7 +91,6 @@ export * from './leader-and-isr.js';
 export * from './update-metadata.js';
 export * from './stop-replica.js';
 export * from './controlled-shutdown.js';
-export * from './alter-partition.js';
 export * from './elect-leaders.js';
 export * from './alter-partition-reassignments.js';
 export * from './list-partition-reassignments.js';
@@ -188,8 +186,6 @@ export const ALL_MESSAGES: readonly MessageSchema[] = [
   StopReplicaResponse,
   ControlledShutdownRequest,
   ControlledShutdownResponse,
-  AlterPartitionRequest,
-  AlterPartitionResponse,
   ElectLeadersRequest,
   ElectLeadersResponse,
   AlterPartitionReassignmentsRequest,

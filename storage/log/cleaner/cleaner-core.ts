@@ -119,7 +119,7 @@ export class CleanerCore {
    */
   private mapChunk(chunk: Buffer): { more: boolean; full: boolean } {
     if (this.full || this.segmentDone) return { more: false, full: this.full };
-    const { map, pending, stats, start, end } = this;
+    const { map, pending, start, end } = this;
     for (const batch of scanBatches(chunk).batches) {
       if (batch.baseOffset >= end) {
         this.segmentDone = true;
