@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../package-root.js';
 
@@ -17,10 +17,15 @@ interface Run {
   stderr: string;
 }
 
-/** The environment without what `npm test` adds (npm_config_*, npm_package_*, …): a user's shell has none of it. */
+/**
+ * The environment without what `npm test` adds, which a user's shell has none of: npm_config_*,
+ * npm_package_* and the like, and on PATH this repo's node_modules/.bin (whose tsc or node-gyp
+ * would hide a script that needs a dev dependency) and npm's node-gyp-bin.
+ */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
-  return { ...env, ...extra };
+  const path = (env.PATH ?? '').split(delimiter).filter((dir) => !dir.startsWith(root) && !dir.includes('node-gyp-bin'));
+  return { ...env, PATH: path.join(delimiter), ...extra };
 }
 
 function run(command: string, args: string[], cwd: string, env = userEnv(), timeout = 4 * MINUTES): Promise<Run> {
@@ -147,5 +152,11 @@ describe('the packed package in a fresh project', () => {
     expect(mmap.error).toContain(join(native, 'build-failure.log'));
     expect(mmap.error).toContain('build-essential python3');
     expect(mmap.error).toContain('npm rebuild samsa');
+    // The broker chosen with it stops at start with that message, and exit 1.
+    const samsa = join(project, 'node_modules', '.bin', 'samsa');
+    const broker = await run(samsa, ['broker', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${join(project, 'broker-logs')}`, '--override', 'storage.backend=mmap'], project, userEnv(), MINUTES);
+    expect(broker.stderr).toContain('storage.backend=mmap cannot be used');
+    expect(broker.stderr).toContain('build-essential python3');
+    expect(broker.status).toBe(1);
   });
 });
