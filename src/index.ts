@@ -38,6 +38,8 @@ export type {
   CommitCallback,
   Deserializer,
   DeserializerSpec,
+  Deserialized,
+  ConsumerConstructor,
   ConsumerPartitionAssignor,
   GroupMember,
   MemberAssignment,

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
-import { Consumer } from '../../src/clients/consumer/consumer.js';
+import { Consumer } from '../../src/clients/consumer/index.js';
 import { BrokerConnection } from '../../src/clients/network/broker-connection.js';
 import { NetworkError } from '../../src/clients/network/errors.js';
 import { Producer } from '../../src/clients/producer/producer.js';
