@@ -33,6 +33,8 @@ export function killIfRunning(child: ChildProcess): void {
 export interface BrokerProcess {
   readonly child: ChildProcess;
   readonly port: number;
+  /** Every listener's bound port by listener name (the start line's `NAME (PROTOCOL) host:port, …`). */
+  readonly ports: ReadonlyMap<string, number>;
   /** 127.0.0.1:port */
   readonly bootstrap: string;
   /** What the broker has written to stderr so far (its last MiB or two). */
@@ -89,15 +91,18 @@ export function startBrokerProcess(logDir: string, settings: Readonly<Record<str
         log.write(lines.map((line, i) => (i === lines.length - 1 ? line : `${stamp} ${line}\n`)).join(''));
       }
       if (listened) return;
-      const listening = /listening on [^:]+:(\d+)/.exec(output);
+      // The whole start line (a chunk may end inside it): `listening on NAME (PROTOCOL) host:port, …`.
+      const listening = /listening on ([^\n]*?:(\d+)[^\n]*)\n/.exec(output);
       if (!listening) return;
       listened = true;
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      const port = Number(listening[1]);
+      const port = Number(listening[2]);
+      const ports = new Map([...listening[1]!.matchAll(/([A-Z0-9_-]+) \([A-Z_]+\) [^ ,]*:(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
       resolve({
         child,
         port,
+        ports,
         bootstrap: `127.0.0.1:${port}`,
         output: () => output,
         stop: (signal = 'SIGTERM') => {

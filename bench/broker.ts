@@ -25,6 +25,7 @@ import { compileRdkafkaBench, kafkajsConsumeRate, median, partitionFetchBytes, r
 import { measureCluster } from './broker-cluster.js';
 import { startBrokerProcess } from './broker-process.js';
 import { printTable } from './measure.js';
+import { makeCertificates } from '../test/broker/security/certificates.js';
 
 const SCALE = Number(process.env.SAMSA_BENCH_SCALE ?? 1);
 const ROUNDS = Number(process.env.SAMSA_BENCH_ROUNDS ?? 3);
@@ -88,7 +89,14 @@ async function main(): Promise<void> {
   const disk = rawFsWrite();
   console.log(`  loopback TCP ${tcp.toFixed(0)} MB/s, raw fs write ${disk.toFixed(0)} MB/s`);
   const bin = compileRdkafkaBench(work);
-  const broker = await startBrokerProcess(join(work, 'logs'));
+  const certs = makeCertificates();
+  const broker = await startBrokerProcess(join(work, 'logs'), {
+    listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0',
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': certs.brokerKeystore,
+    'sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_bench="bench-secret";',
+  });
   const { bootstrap } = broker;
   const kafka = new Kafka({ clientId: 'samsa-bench', brokers: [bootstrap], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
@@ -133,6 +141,38 @@ async function main(): Promise<void> {
           }
         }
       }
+      // The same 1 KiB acks=1 case over each security protocol, in turns, so each pays the same for the machine's state.
+      const security: Record<string, { port: number; conf: Record<string, string> }> = {
+        PLAINTEXT: { port: broker.ports.get('PLAINTEXT')!, conf: {} },
+        SSL: { port: broker.ports.get('SSL')!, conf: { 'security.protocol': 'SSL', 'ssl.ca.location': certs.caPem } },
+        SASL_SSL: { port: broker.ports.get('SASL_SSL')!, conf: { 'security.protocol': 'SASL_SSL', 'ssl.ca.location': certs.caPem, 'sasl.mechanism': 'PLAIN', 'sasl.username': 'bench', 'sasl.password': 'bench-secret' } },
+      };
+      const secured: Record<string, { produced: number[]; consumed: number[] }> = {};
+      const count = Math.round(400_000 * SCALE);
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [protocol, { port, conf }] of Object.entries(security)) {
+          const topic = await newTopic(1);
+          const at = `127.0.0.1:${port}`;
+          const p = rdkafka(bin, ['produce', at, topic, '1', String(count), '1024', '1'], conf);
+          if (p.failed) throw new Error(`${p.failed} records failed over ${protocol}`);
+          const c = rdkafka(bin, ['consume', at, topic, '1', String(count), String(partitionFetchBytes(1))], conf);
+          (secured[protocol] ??= { produced: [], consumed: [] }).produced.push(p.records! / p.seconds!);
+          secured[protocol]!.consumed.push(c.records! / c.seconds!);
+          await admin.deleteTopics({ topics: [topic] });
+        }
+      }
+      for (const [protocol, { produced, consumed }] of Object.entries(secured)) {
+        const p = median(produced);
+        const c = median(consumed);
+        add({ client: `librdkafka ${protocol}`, case: 'produce', recordSize: 1024, acks: '1', partitions: 1, recordsPerSec: p, bytesPerSec: p * 1024, limit: 'fs' });
+        add({ client: `librdkafka ${protocol}`, case: 'consume', recordSize: 1024, acks: '-', partitions: 1, recordsPerSec: c, bytesPerSec: c * 1024, limit: 'tcp' });
+      }
+      const plain = secured.PLAINTEXT!;
+      for (const protocol of ['SSL', 'SASL_SSL']) {
+        const s = secured[protocol]!;
+        console.log(`  ${protocol}: produce ${((median(s.produced) / median(plain.produced)) * 100).toFixed(0)}%, consume ${((median(s.consumed) / median(plain.consumed)) * 100).toFixed(0)}% of PLAINTEXT (target: at least 60%)`);
+      }
+
       // Latency at a steady rate, not under the write-back of the gigabytes just produced: flush the page cache first.
       spawnSync('sync');
       for (const size of [100, 1024]) {
@@ -187,6 +227,7 @@ async function main(): Promise<void> {
   } finally {
     await admin.disconnect();
     await broker.stop();
+    certs.remove();
   }
 
   console.log();

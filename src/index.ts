@@ -39,6 +39,8 @@ export type {
   CommitCallback,
   Deserializer,
   DeserializerSpec,
+  Deserialized,
+  ConsumerConstructor,
   ConsumerPartitionAssignor,
   GroupMember,
   MemberAssignment,
@@ -85,6 +87,9 @@ export type {
   CommittedOffset as GroupCommittedOffset,
   ListConsumerGroupOffsetsOptions,
   OffsetToCommit,
+  UserScramCredentialAlteration,
+  ScramCredentialInfo,
+  UserScramCredentialsDescription,
 } from './clients/admin/index.js';
 // The broker, for programs that run one in-process (tests, embedded use).
 export { Broker, type BrokerOptions } from './broker/broker.js';

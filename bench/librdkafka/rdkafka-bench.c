@@ -69,6 +69,20 @@ static void set(rd_kafka_conf_t *conf, const char *k, const char *v) {
   }
 }
 
+/* The settings of RDKAFKA_BENCH_CONF, one key=value a line (security.protocol, ssl.ca.location, sasl.* for the SSL and SASL_SSL rows). */
+static void set_extra(rd_kafka_conf_t *conf) {
+  const char *env = getenv("RDKAFKA_BENCH_CONF");
+  if (!env) return;
+  char *copy = strdup(env), *save = NULL;
+  for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *eq = strchr(line, '=');
+    if (!eq) continue;
+    *eq = '\0';
+    set(conf, line, eq + 1);
+  }
+  free(copy);
+}
+
 static int cmp(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
@@ -77,6 +91,7 @@ static int cmp(const void *a, const void *b) {
 /* A client from `conf`, or exit 2 with librdkafka's reason. */
 static rd_kafka_t *new_client(rd_kafka_type_t type, rd_kafka_conf_t *conf) {
   char err[512];
+  set_extra(conf);
   rd_kafka_t *rk = rd_kafka_new(type, conf, err, sizeof err);
   if (!rk) {
     fprintf(stderr, "%s\n", err);

@@ -46,7 +46,7 @@ function groupCoordinator(key: string, ctx: RequestContext): Coordinator {
     return unavailable(key, `${OFFSETS_TOPIC} is being created`);
   }
   const leader = offsets ? (broker.topics.partitionMetadata(OFFSETS_TOPIC, groups.offsetsTopic.partitionFor(key))?.leader ?? -1) : broker.brokerId;
-  const node = broker.liveBrokers().find((b) => b.nodeId === leader);
+  const node = broker.liveBrokers(ctx.session.listenerName).find((b) => b.nodeId === leader);
   if (!node) return unavailable(key, `the leader of the group's ${OFFSETS_TOPIC} partition is not available`);
   if (leader === broker.brokerId && groups.coordinatorError(key) != null) return unavailable(key, `the group coordinator is loading ${OFFSETS_TOPIC}`);
   return { key, nodeId: node.nodeId, host: node.host, port: node.port, errorCode: ErrorCode.NONE, errorMessage: null };

@@ -30,7 +30,7 @@ export const metadataHandler: ApiHandler<typeof MetadataRequest, typeof Metadata
     }
     return {
       throttleTimeMs: 0,
-      brokers: broker.liveBrokers().map((b): Item<MessageInput<typeof MetadataResponse>['brokers']> => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: broker.liveBrokers(ctx.session.listenerName).map((b): Item<MessageInput<typeof MetadataResponse>['brokers']> => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterId: broker.clusterId,
       controllerId: broker.controllerId(),
       topics,
