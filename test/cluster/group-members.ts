@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Consumer } from '../../src/clients/consumer/consumer.js';
+import { Consumer } from '../../src/clients/consumer/consumer-constructor.js';
 import type { ConsumerRecords } from '../../src/clients/consumer/consumer-records.js';
 import { stopChild } from '../cleanup.js';
 import { waitFor } from '../wait-for.js';

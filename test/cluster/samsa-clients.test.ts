@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
-import { Consumer } from '../../src/clients/consumer/consumer.js';
+import { Consumer } from '../../src/clients/consumer/consumer-constructor.js';
 import { LogTruncationError } from '../../src/clients/consumer/errors.js';
 import type { ConsumerRecord } from '../../src/clients/consumer/consumer-records.js';
 import { Producer } from '../../src/clients/producer/producer.js';
@@ -255,7 +255,12 @@ describe("samsa's clients on a three-broker cluster", () => {
 
   it('the admin client works from any broker alone, and routes topic changes to the controller wherever it moves', { timeout: 300_000 }, async () => {
     await admin.createTopics([{ name: 'admin-offsets', numPartitions: 1, replicationFactor: 3 }]);
-    await admin.alterConsumerGroupOffsets('admin-listed', [{ topic: 'admin-offsets', partition: 0, offset: 0 }]);
+    // The group's coordinator refuses the commit (UNKNOWN_TOPIC_OR_PARTITION, as Kafka's) until the controller's
+    // UpdateMetadata has told it of the topic: createTopics returns once the controller's own metadata shows it.
+    await waitUntil(async () => {
+      await admin.alterConsumerGroupOffsets('admin-listed', [{ topic: 'admin-offsets', partition: 0, offset: 0 }]);
+      return true;
+    }, 'a commit of admin-offsets-0 at the coordinator');
     for (const id of cluster.brokerIds) {
       const only = cleanup.add(new Admin({ 'bootstrap.servers': `127.0.0.1:${cluster.port(id)}`, 'default.api.timeout.ms': 60_000 }), (c) => c.close());
       const topic = `admin-via-${id}`;
