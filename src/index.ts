@@ -17,7 +17,6 @@ export {
   OffsetOutOfRangeConsumerError,
   RecordDeserializationError,
   WakeupError,
-  IllegalStateError,
   stringDeserializer,
   bytesDeserializer,
   jsonDeserializer,
