@@ -1,6 +1,6 @@
 import { COMPRESSION_NAMES, type CompressionName } from '../../../codecs/index.js';
 import { ClientConfigError } from '../network/errors.js';
-import { commonClientConfig, int, object, oneOf, parseConfig, type ConfigDef, type ConfigInput, type ParsedConfig } from '../network/config.js';
+import { bool, commonClientConfig, int, nullableString, object, oneOf, parseConfig, type ConfigDef, type ConfigInput, type ParsedConfig } from '../network/config.js';
 import type { ProducerInterceptor } from './interceptors.js';
 import type { Partitioner, PartitionerClass } from './partitioner.js';
 import type { SerializerSetting } from './serializers.js';
@@ -36,6 +36,11 @@ export const PRODUCER_CONFIG = {
   'buffer.memory': int(33_554_432, { min: 0 }),
   'max.block.ms': int(60_000, { min: 0 }),
   'max.in.flight.requests.per.connection': int(5, { min: 1 }),
+  /** On by default since Kafka 3.0: sequence numbers make retries write each batch once, in order. */
+  'enable.idempotence': bool(true),
+  /** Set to use transactions (initTransactions() and the rest); needs idempotence. */
+  'transactional.id': nullableString(),
+  'transaction.timeout.ms': int(60_000),
   /** 'string', 'bytes', 'json', a function (topic, data, headers) => bytes, or an object with serialize(). The default takes strings and bytes as they are. */
   'key.serializer': object<SerializerSetting | null>(null, isSerializer, "expected 'string', 'bytes', 'json', a function or a Serializer"),
   'value.serializer': object<SerializerSetting | null>(null, isSerializer, "expected 'string', 'bytes', 'json', a function or a Serializer"),
@@ -55,5 +60,33 @@ export function parseProducerConfig(input: ProducerConfigInput): ProducerConfig 
   if (config['delivery.timeout.ms'] < config['linger.ms'] + config['request.timeout.ms']) {
     throw new ClientConfigError(`delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms (${config['delivery.timeout.ms']} < ${config['linger.ms']} + ${config['request.timeout.ms']})`);
   }
-  return config;
+  return checkIdempotence(config, input as Record<string, unknown>);
+}
+
+/** The most requests in flight per connection idempotence can keep in order (the broker remembers five batches per producer). */
+const MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5;
+
+/**
+ * Kafka 3.x's rules (ProducerConfig.postProcessAndValidateIdempotenceConfigs):
+ * idempotence needs acks=all, retries and at most five requests in flight.
+ * Asked for explicitly, a conflicting setting is an error; left at its
+ * default, idempotence is turned off instead. A transactional.id needs
+ * idempotence.
+ */
+function checkIdempotence(config: ProducerConfig, input: Record<string, unknown>): ProducerConfig {
+  const explicit = input['enable.idempotence'] !== undefined && input['enable.idempotence'] !== null;
+  let enabled = config['enable.idempotence'];
+  if (enabled) {
+    const conflicts: string[] = [];
+    if (config.retries === 0) conflicts.push('Must set retries to non-zero when using the idempotent producer.');
+    if (config.acks !== -1) conflicts.push('Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.');
+    if (config['max.in.flight.requests.per.connection'] > MAX_IN_FLIGHT_FOR_IDEMPOTENCE) {
+      conflicts.push(`Must set max.in.flight.requests.per.connection to at most ${MAX_IN_FLIGHT_FOR_IDEMPOTENCE} to use the idempotent producer.`);
+    }
+    if (conflicts.length > 0 && explicit) throw new ClientConfigError(conflicts[0]!);
+    if (conflicts.length > 0) enabled = false;
+  }
+  if (config['transactional.id'] === '') throw new ClientConfigError("invalid value \"\" for configuration 'transactional.id': String must be non-empty");
+  if (!enabled && config['transactional.id'] !== null) throw new ClientConfigError('Cannot set a transactional.id without also enabling idempotence.');
+  return enabled === config['enable.idempotence'] ? config : { ...config, 'enable.idempotence': enabled };
 }

@@ -14,6 +14,7 @@ import { AppendResult, RecordAccumulator } from './record-accumulator.js';
 import { RecordFuture } from './record-future.js';
 import { Sender } from './sender.js';
 import { resolveSerializer, serializedSize, type Serialized, type Serializer } from './serializers.js';
+import { TransactionManager } from './transaction-manager.js';
 
 /** A send waiting for metadata or memory; later sends queue behind it so send order is kept. */
 interface PendingSend {
@@ -35,6 +36,10 @@ let producerCount = 0;
  * metadata; a callback, if given, runs first. When the topic's metadata is
  * not known yet, or buffer.memory is used up, the record waits up to
  * max.block.ms, and sends after it wait behind it.
+ *
+ * Idempotence is on by default (enable.idempotence, as Kafka 3.x): batches
+ * carry a producer id and sequence numbers, so retries never write a record
+ * twice or out of order.
  */
 export class Producer<K = any, V = any> {
   readonly config: ProducerConfig;
@@ -42,6 +47,8 @@ export class Producer<K = any, V = any> {
   private readonly memory: MemoryPool;
   private readonly accumulator: RecordAccumulator;
   private readonly sender: Sender;
+  /** Idempotence and transactions; null when enable.idempotence is off. */
+  private readonly transactionManager: TransactionManager | null;
   private readonly partitioner: Partitioner;
   private readonly interceptors: ProducerInterceptors;
   private readonly keySerializer: Serializer;
@@ -58,9 +65,14 @@ export class Producer<K = any, V = any> {
 
   constructor(config: ProducerConfigInput) {
     const parsed = parseProducerConfig(config);
-    this.config = parsed['client.id'] === '' ? { ...parsed, 'client.id': `producer-${++producerCount}` } : parsed;
+    // As Java: a transactional producer is named after its transactional.id.
+    const transactionalId = parsed['transactional.id'];
+    this.config = parsed['client.id'] === '' ? { ...parsed, 'client.id': transactionalId !== null ? `producer-${transactionalId}` : `producer-${++producerCount}` } : parsed;
     const c = this.config;
     this.client = new NetworkClient(c, { maxInFlight: c['max.in.flight.requests.per.connection'], allowAutoTopicCreation: true });
+    this.transactionManager = c['enable.idempotence']
+      ? new TransactionManager({ transactionalId, transactionTimeoutMs: c['transaction.timeout.ms'], retryBackoffMs: c['retry.backoff.ms'] }, this.client)
+      : null;
     this.memory = new MemoryPool(c['buffer.memory']);
     this.interceptors = new ProducerInterceptors(c['interceptor.classes']);
     this.accumulator = new RecordAccumulator(
@@ -74,15 +86,22 @@ export class Producer<K = any, V = any> {
       },
       this.memory,
       this.interceptors,
+      this.transactionManager,
     );
-    this.sender = new Sender(this.client, this.accumulator, {
-      acks: c.acks,
-      retries: c.retries,
-      requestTimeoutMs: c['request.timeout.ms'],
-      maxRequestSize: c['max.request.size'],
-      deliveryTimeoutMs: c['delivery.timeout.ms'],
-      compression: codecFor(c['compression.type']).type,
-    });
+    this.sender = new Sender(
+      this.client,
+      this.accumulator,
+      {
+        acks: c.acks,
+        retries: c.retries,
+        requestTimeoutMs: c['request.timeout.ms'],
+        maxRequestSize: c['max.request.size'],
+        deliveryTimeoutMs: c['delivery.timeout.ms'],
+        compression: codecFor(c['compression.type']).type,
+        retryBackoffMs: c['retry.backoff.ms'],
+      },
+      this.transactionManager,
+    );
     this.maxBlockMs = c['max.block.ms'];
     this.maxRequestSize = c['max.request.size'];
     this.bufferMemory = c['buffer.memory'];
@@ -199,6 +218,8 @@ export class Producer<K = any, V = any> {
     let result: AppendResult;
     try {
       if (explicit === undefined) partition = this.partition(record, key, value);
+      // A fatal error, or (transactional) no transaction begun: the record fails.
+      this.transactionManager?.checkSend(topic, partition);
       // Only a partitioner that wants to hear of new batches gets asked twice (asking a round-robin one twice would skip partitions).
       result = this.accumulator.append(topic, partition, future, size, now, explicit === undefined && this.partitioner.onNewBatch !== undefined);
       if (result === AppendResult.AbortForNewBatch) {
@@ -212,6 +233,7 @@ export class Producer<K = any, V = any> {
       return undefined;
     }
     if (result === AppendResult.NeedsMemory) return this.appendAfterMemory(record, future, partition, size, deadline);
+    this.transactionManager?.addPartition(topic, partition);
     if (result !== AppendResult.Appended) this.sender.wakeup();
     return undefined;
   }
@@ -225,12 +247,22 @@ export class Producer<K = any, V = any> {
       this.failEarly(future, record, e as Error, partition);
       return;
     }
-    if (this.accumulator.aborted) {
+    let refused = this.accumulator.aborted;
+    if (refused === null) {
+      // The transaction may have moved on while the record waited.
+      try {
+        this.transactionManager?.checkSend(record.topic, partition);
+      } catch (e) {
+        refused = e as Error;
+      }
+    }
+    if (refused !== null) {
       this.memory.deallocate(allocation);
-      this.failEarly(future, record, this.accumulator.aborted, partition);
+      this.failEarly(future, record, refused, partition);
       return;
     }
     this.accumulator.appendWithMemory(record.topic, partition, future, size, Date.now(), allocation);
+    this.transactionManager?.addPartition(record.topic, partition);
     this.sender.wakeup();
   }
 
@@ -298,7 +330,11 @@ export class Producer<K = any, V = any> {
     this.sender.wakeup();
     const everything = (async () => {
       await this.settlePending();
+      // A transaction still open is aborted, as Java's Sender does when it shuts down.
+      const ending = this.transactionManager?.abortOnClose();
+      this.sender.wakeup();
       await this.accumulator.awaitCompletion(Infinity);
+      await ending?.await(Infinity).catch(() => undefined);
     })();
     let timer: NodeJS.Timeout | undefined;
     const inTime = await Promise.race([everything.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.min(timeoutMs, 2 ** 31 - 1))))]);
@@ -310,6 +346,7 @@ export class Producer<K = any, V = any> {
       for (const p of this.pending.splice(0)) this.failEarly(p.future, p.record, error);
     }
     this.sender.close();
+    this.transactionManager?.close();
     this.client.close();
     this.interceptors.close();
     this.partitioner.close?.();
