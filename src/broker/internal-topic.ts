@@ -14,8 +14,8 @@ export interface InternalTopicSettings {
   partitions: number;
   /** Capped by the live brokers when the topic is created. */
   replicationFactor: number;
-  /** The topic's configs beyond cleanup.policy=compact (segment.bytes, …). */
-  configs: Record<string, string>;
+  /** The topic's configs beyond cleanup.policy=compact (segment.bytes, …), for the replication factor it is created with. */
+  configs: (replicationFactor: number) => Record<string, string>;
   /** Kafka's codec id (0 none … 4 zstd) of the batches written. */
   compressionCodec: number;
   /** Bytes read at a time when a coordinator loads a partition. */
@@ -81,13 +81,14 @@ export class InternalTopic {
     this.creating ??= (async () => {
       try {
         if (this.exists) return;
+        const replicationFactor = this.effectiveReplicationFactor;
         await this.topics.create(
           {
             name: this.name,
             numPartitions: this.settings.partitions,
-            replicationFactor: this.effectiveReplicationFactor,
+            replicationFactor,
             assignments: [],
-            configs: { 'cleanup.policy': 'compact', ...this.settings.configs },
+            configs: { 'cleanup.policy': 'compact', ...this.settings.configs(replicationFactor) },
           },
           true,
         );

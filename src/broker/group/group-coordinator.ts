@@ -212,12 +212,19 @@ export class GroupCoordinator {
   /**
    * TxnOffsetCommit (KIP-98): a transactional producer commits a group's
    * offsets inside its transaction; they become the group's only when the
-   * transaction commits. A producer without the consumer's membership (before
-   * TxnOffsetCommit v3, KIP-447) commits as a non-member may.
+   * transaction commits. `verify` asks the transaction coordinator whether
+   * the group's partition is in the transaction. A producer without the
+   * consumer's membership (before TxnOffsetCommit v3, KIP-447) commits as a
+   * non-member may.
    */
-  commitTransactionalOffsets(req: CommitInput, producer: { producerId: number; producerEpoch: number }): Promise<CommitResult> {
+  async commitTransactionalOffsets(req: CommitInput, producer: { producerId: number; producerEpoch: number }, verify: () => Promise<number>): Promise<CommitResult> {
     const error = this.validateGroupStatus(req.groupId, 'commit');
-    if (error !== null) return Promise.resolve(commitError(req.topics, error));
+    if (error !== null) return commitError(req.topics, error);
+    // KIP-890: the group's __consumer_offsets partition must be in the producer's transaction (AddOffsetsToTxn), or nothing would ever end it.
+    const verified = await verify();
+    if (verified !== ErrorCode.NONE) return commitError(req.topics, verified);
+    const again = this.validateGroupStatus(req.groupId, 'commit');
+    if (again !== null) return commitError(req.topics, again);
     const withoutMembership = req.generationId < 0 && req.memberId === '' && req.groupInstanceId === null;
     return this.offsets.commitTransactional(req, producer, () => {
       const group = this.groups.get(req.groupId);

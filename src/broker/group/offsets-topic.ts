@@ -27,7 +27,7 @@ export function offsetsTopic(topics: Topics, replicas: ReplicaManager, liveBroke
     name: OFFSETS_TOPIC,
     partitions: settings.partitions,
     replicationFactor: settings.replicationFactor,
-    configs: { 'segment.bytes': String(settings.segmentBytes), 'compression.type': 'producer', 'segment.index.bytes': String(OFFSETS_INDEX_BYTES) },
+    configs: () => ({ 'segment.bytes': String(settings.segmentBytes), 'compression.type': 'producer', 'segment.index.bytes': String(OFFSETS_INDEX_BYTES) }),
     compressionCodec: settings.compressionCodec,
     loadBufferSize: settings.loadBufferSize,
     writeTimeoutMs: settings.commitTimeoutMs,
