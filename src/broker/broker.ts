@@ -22,7 +22,7 @@ import { FetchSessionCache } from './replica/fetch-session-cache.js';
 import { ReplicaManager, type ReplicaManagerOptions } from './replica/replica-manager.js';
 import { TransactionCoordinator, type TransactionNetwork } from './transaction/transaction-coordinator.js';
 import { TRANSACTION_STATE_TOPIC } from './transaction/transaction-topic.js';
-import { TransactionVerifier } from './transaction/transaction-verifier.js';
+import { AddPartitionsToTxnManager } from './transaction/add-partitions-to-txn-manager.js';
 
 export interface BrokerOptions {
   /** Where log lines go (each message one line, control characters escaped); stderr by default. */
@@ -81,7 +81,7 @@ export class Broker {
     }
     let groups: GroupCoordinator | undefined;
     let transactions: TransactionCoordinator | undefined;
-    let verifier: TransactionVerifier | undefined;
+    let verifier: AddPartitionsToTxnManager | undefined;
     let replicas: ReplicaManager | undefined;
     try {
       const listener = config.listeners[0]!;
@@ -109,7 +109,7 @@ export class Broker {
       if (cluster) followTransactionStateLeadership(replicas, transactions);
       const coordinator = transactions;
       if (config.bool('transaction.partition.verification.enable')) {
-        verifier = new TransactionVerifier(coordinator, {
+        verifier = new AddPartitionsToTxnManager(coordinator, {
           brokerId,
           coordinatorOf: (id) => (topics.get(TRANSACTION_STATE_TOPIC) ? (topics.partitionMetadata(TRANSACTION_STATE_TOPIC, coordinator.partitionFor(id))?.leader ?? -1) : brokerId),
           endpointOf: network.endpointOf,
@@ -130,7 +130,7 @@ export class Broker {
         log,
         groups,
         transactions,
-        transactionVerifier: verifier,
+        addPartitionsToTxnManager: verifier,
         cluster,
       };
       // __consumer_offsets loads in the background; its groups answer COORDINATOR_LOAD_IN_PROGRESS until then.
@@ -194,7 +194,7 @@ export class Broker {
       const closing = this.server.close();
       const replicasStopped = this.context.replicas.shutdown();
       const groupsStopped = this.context.groups?.shutdown();
-      this.context.transactionVerifier?.close();
+      this.context.addPartitionsToTxnManager?.close();
       const transactionsStopped = this.context.transactions?.shutdown();
       await closing;
       await replicasStopped;

@@ -23,7 +23,7 @@ export function offsetCommitVerificationError(code: number): number {
   return COORDINATOR_BUSY.has(code) ? ErrorCode.COORDINATOR_NOT_AVAILABLE : code;
 }
 
-export interface TransactionVerifierOptions {
+export interface AddPartitionsToTxnManagerOptions {
   brokerId: number;
   /** The broker leading the transactional id's __transaction_state partition; -1 when none is known. */
   coordinatorOf(transactionalId: string): number;
@@ -36,7 +36,7 @@ export interface TransactionVerifierOptions {
 
 /**
  * KIP-890's check a partition leader makes before taking the first batch of
- * a transaction (Kafka's AddPartitionsToTxnManager): the producer's
+ * a transaction, as Kafka's AddPartitionsToTxnManager: the producer's
  * transaction coordinator is asked whether the partition is in the
  * producer's ongoing transaction, so a late or stray transactional batch
  * cannot open a transaction that nothing will ever end. The coordinator is
@@ -47,13 +47,13 @@ export interface TransactionVerifierOptions {
  * COORDINATOR_LOAD_IN_PROGRESS, CONCURRENT_TRANSACTIONS) the caller maps to
  * what its client retries.
  */
-export class TransactionVerifier {
+export class AddPartitionsToTxnManager {
   private readonly connections = new Map<number, BrokerConnection>();
   private closed = false;
 
   constructor(
     private readonly coordinator: TransactionCoordinator,
-    private readonly options: TransactionVerifierOptions,
+    private readonly options: AddPartitionsToTxnManagerOptions,
   ) {}
 
   async verify(transactionalId: string, producerId: number, producerEpoch: number, tp: TopicPartition): Promise<number> {
