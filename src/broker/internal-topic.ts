@@ -65,6 +65,11 @@ export class InternalTopic {
     return this.topics.get(this.name) !== undefined;
   }
 
+  /** While this broker creates the topic: it exists, its partitions are not all open yet. */
+  get isBeingCreated(): boolean {
+    return this.creating !== undefined;
+  }
+
   /** The log partition, if this broker hosts it. */
   partition(index: number): Partition | undefined {
     return this.replicas.getPartition(this.name, index);

@@ -121,8 +121,8 @@ export class GroupMetadataManager {
   isGroupLocal(groupId: string): boolean {
     const partition = this.offsetsTopic.partitionFor(groupId);
     if (!this.owned.has(partition)) return false;
-    // Before the topic exists its partitions will be created here, on first write.
-    return !this.offsetsTopic.exists || this.offsetsTopic.partition(partition) !== undefined;
+    // Before the topic exists (or while this broker creates it) its partitions will be here, on first write.
+    return !this.offsetsTopic.exists || this.offsetsTopic.isBeingCreated || this.offsetsTopic.partition(partition) !== undefined;
   }
 
   // --- loading and unloading a partition -----------------------------------

@@ -61,7 +61,8 @@ function leaderOf(key: string, topic: InternalTopic, ctx: RequestContext, localE
     topic.ensure().catch((e: unknown) => broker.log('warn', `creating ${topic.name} failed: ${(e as Error).message}`));
     return unavailable(key, `${topic.name} is being created`);
   }
-  const leader = exists ? (broker.topics.partitionMetadata(topic.name, topic.partitionFor(key))?.leader ?? -1) : broker.brokerId;
+  // A single broker leads every partition, also while it is still creating the topic.
+  const leader = exists && broker.cluster ? (broker.topics.partitionMetadata(topic.name, topic.partitionFor(key))?.leader ?? -1) : broker.brokerId;
   const node = broker.liveBrokers().find((b) => b.nodeId === leader);
   if (!node) return unavailable(key, `the leader of the key's ${topic.name} partition is not available`);
   if (leader === broker.brokerId && localError(key) != null) return unavailable(key, `the coordinator is loading ${topic.name}`);

@@ -95,9 +95,9 @@ export class TransactionStateManager {
     return this.loading.has(partition);
   }
 
-  /** Whether this broker coordinates the partition's ids now (loaded, and still hosting it). */
+  /** Whether this broker coordinates the partition's ids now (loaded, and hosting it, or about to as it creates the topic). */
   ownsPartition(partition: number): boolean {
-    return this.cache.has(partition) && (!this.topic.exists || this.topic.partition(partition) !== undefined);
+    return this.cache.has(partition) && (!this.topic.exists || this.topic.isBeingCreated || this.topic.partition(partition) !== undefined);
   }
 
   /** The id's metadata, or why this broker cannot say (Kafka's getTransactionState). */
