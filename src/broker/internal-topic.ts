@@ -121,12 +121,17 @@ export class InternalTopic {
     return info.lastOffset;
   }
 
-  /** Every record of one partition up to its high watermark, in offset order, control records included. */
+  /**
+   * Every record of one partition, in offset order, control records
+   * included, up to its log end as Kafka's coordinators load: a new leader's
+   * high watermark may still lag what it has, and everything a leader has
+   * stays (a leader is never truncated).
+   */
   async *read(index: number): AsyncGenerator<LoadedRecord> {
     const partition = this.partition(index);
     if (!partition) return;
     let offset = partition.logStartOffset;
-    const end = partition.highWatermark;
+    const end = partition.logEndOffset;
     while (offset < end) {
       const { bytes } = await partition.read(offset, this.settings.loadBufferSize, end);
       if (bytes.length === 0) break;
