@@ -20,6 +20,9 @@ import { TopicStore } from './metadata/topic-store.js';
 import { SocketServer } from './network/socket-server.js';
 import { FetchSessionCache } from './replica/fetch-session-cache.js';
 import { ReplicaManager, type ReplicaManagerOptions } from './replica/replica-manager.js';
+import { TransactionCoordinator, type TransactionNetwork } from './transaction/transaction-coordinator.js';
+import { TRANSACTION_STATE_TOPIC } from './transaction/transaction-topic.js';
+import { AddPartitionsToTxnManager } from './transaction/add-partitions-to-txn-manager.js';
 
 export interface BrokerOptions {
   /** Where log lines go (each message one line, control characters escaped); stderr by default. */
@@ -77,6 +80,8 @@ export class Broker {
       throw e;
     }
     let groups: GroupCoordinator | undefined;
+    let transactions: TransactionCoordinator | undefined;
+    let verifier: AddPartitionsToTxnManager | undefined;
     let replicas: ReplicaManager | undefined;
     try {
       const listener = config.listeners[0]!;
@@ -98,6 +103,20 @@ export class Broker {
       groups = GroupCoordinator.forBroker(config, topics, replicas, () => context.liveBrokers().length, log);
       if (cluster) followOffsetsLeadership(replicas, groups);
       let producerIds = Date.now() * 1000; // unique across restarts without a coordinator to ask
+      let boundPort = 0; // known once the server listens; markers go out only after
+      const network = transactionNetwork(config, brokerId, topics, cluster, () => ({ host: listener.host, port: boundPort }));
+      transactions = TransactionCoordinator.forBroker(config, brokerId, topics, replicas, () => context.liveBrokers().length, () => context.nextProducerId(), network, log);
+      if (cluster) followTransactionStateLeadership(replicas, transactions);
+      const coordinator = transactions;
+      if (config.bool('transaction.partition.verification.enable')) {
+        verifier = new AddPartitionsToTxnManager(coordinator, {
+          brokerId,
+          coordinatorOf: (id) => (topics.get(TRANSACTION_STATE_TOPIC) ? (topics.partitionMetadata(TRANSACTION_STATE_TOPIC, coordinator.partitionFor(id))?.leader ?? -1) : brokerId),
+          endpointOf: network.endpointOf,
+          requestTimeoutMs: config.int('request.timeout.ms'),
+          log,
+        });
+      }
       const context: BrokerContext = {
         config,
         brokerId,
@@ -110,11 +129,15 @@ export class Broker {
         nextProducerId: cluster ? () => cluster.producerIds.nextProducerId() : () => producerIds++,
         log,
         groups,
+        transactions,
+        addPartitionsToTxnManager: verifier,
         cluster,
       };
       // __consumer_offsets loads in the background; its groups answer COORDINATOR_LOAD_IN_PROGRESS until then.
       // A single broker leads every partition of it; in a cluster the controller says which (followOffsetsLeadership).
       void groups.startup(!cluster);
+      // The same for __transaction_state: a single broker loads every partition at its leader epoch now.
+      void transactions.startup(!cluster, (p) => replicas!.getPartition(TRANSACTION_STATE_TOPIC, p)?.leaderEpoch ?? 0);
       let apis: KafkaApis | undefined;
       const handlers = [apiVersionsHandler(() => apis!.supportedVersions()), ...API_HANDLERS, ...(cluster ? CLUSTER_API_HANDLERS : [])];
       apis = new KafkaApis(handlers, context);
@@ -129,6 +152,7 @@ export class Broker {
         log,
       });
       const port = await server.listen();
+      boundPort = port;
       endpoint.host = advertised.host === '' || advertised.host === '0.0.0.0' || advertised.host === '::' ? hostname() : advertised.host;
       endpoint.port = advertised.port === 0 || advertised.port === listener.port ? port : advertised.port;
       const broker = new Broker(config, logManager, context, server, cluster, port);
@@ -146,6 +170,8 @@ export class Broker {
       log('info', `broker ${brokerId} of cluster ${clusterId} listening on ${listener.host || '*'}:${port} (log.dirs ${config.logDirs.join(',')}, storage.backend ${String(config.topicDefaults['storage.backend'] ?? 'file')}${cluster ? `, zookeeper.connect ${config.string('zookeeper.connect')}` : ''})`);
       return broker;
     } catch (e) {
+      verifier?.close();
+      await transactions?.shutdown();
       await groups?.shutdown();
       await replicas?.shutdown();
       await cluster?.leave();
@@ -168,9 +194,12 @@ export class Broker {
       const closing = this.server.close();
       const replicasStopped = this.context.replicas.shutdown();
       const groupsStopped = this.context.groups?.shutdown();
+      this.context.addPartitionsToTxnManager?.close();
+      const transactionsStopped = this.context.transactions?.shutdown();
       await closing;
       await replicasStopped;
       await groupsStopped;
+      await transactionsStopped;
       await cluster?.leave();
       await this.logManager.close();
     })();
@@ -199,6 +228,40 @@ function followOffsetsLeadership(replicas: ReplicaManager, groups: GroupCoordina
     for (const p of led) if (p.topic === OFFSETS_TOPIC) void groups.onElection(p.index);
     for (const p of followed) if (p.topic === OFFSETS_TOPIC) groups.onResignation(p.index);
   });
+}
+
+/** The transaction coordinator follows the leadership of __transaction_state's partitions, at each partition's leader epoch (its coordinator epoch). */
+function followTransactionStateLeadership(replicas: ReplicaManager, transactions: TransactionCoordinator): void {
+  replicas.onLeadershipChange((led, followed) => {
+    for (const p of led) if (p.topic === TRANSACTION_STATE_TOPIC) void transactions.onElection(p.index, p.leaderEpoch);
+    for (const p of followed) if (p.topic === TRANSACTION_STATE_TOPIC) transactions.onResignation(p.index);
+  });
+}
+
+/**
+ * Where the transaction coordinator's requests go: each partition's leader
+ * by the broker's metadata, at its endpoint on the inter-broker listener
+ * (a single broker reaches itself on its own listener).
+ */
+function transactionNetwork(config: BrokerConfig, brokerId: number, topics: Topics, cluster: ClusterMember | undefined, self: () => { host: string; port: number }): TransactionNetwork {
+  const listenerName = interBrokerListener(config);
+  return {
+    leaderOf: (tp) => {
+      const info = topics.get(tp.topic);
+      if (!info || tp.partition < 0 || tp.partition >= info.replicas.length) return undefined;
+      return topics.partitionMetadata(tp.topic, tp.partition)?.leader ?? -1;
+    },
+    endpointOf: (id) => {
+      if (!cluster) {
+        if (id !== brokerId) return undefined;
+        const { host, port } = self();
+        return { host: host === '' || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host, port };
+      }
+      if (!cluster.metadata.isAlive(id)) return undefined;
+      const endpoint = cluster.metadata.broker(id)?.endpoints.find((e) => e.listener === listenerName);
+      return endpoint ? { host: endpoint.host || 'localhost', port: endpoint.port } : undefined;
+    },
+  };
 }
 
 /** Kafka's replica placement (AdminUtils): a random start, shifting followers, alternating racks when brokers have them. */

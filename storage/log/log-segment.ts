@@ -6,18 +6,23 @@ import { sizeOfBatchAt } from '../record/record-batch-scan.js';
 import { RecordBatchView } from '../record/record-batch-view.js';
 import { segmentFileNames } from './log-file-names.js';
 import { OffsetIndex } from './offset-index.js';
+import type { ProducerStateManager } from './producer-state.js';
 import { TimeIndex } from './time-index.js';
+import { TransactionIndex } from './transaction-index.js';
 
 /** The bytes a read returns: whole batches as stored, plus where they are. */
 export interface SegmentRead {
   bytes: Buffer;
   firstOffset: number;
+  /** Byte position of the first batch in the `.log`. */
+  position: number;
 }
 
 /**
  * One segment: a `.log` of record batches exactly as Kafka stores them, its
- * sparse `.index` and its `.timeindex`. Appends write batches as given; reads
- * return stored bytes without decoding records.
+ * sparse `.index`, its `.timeindex` and, once it holds an ABORT marker, its
+ * `.txnindex`. Appends write batches as given; reads return stored bytes
+ * without decoding records.
  */
 export class LogSegment {
   private bytesSinceLastIndexEntry = 0;
@@ -40,6 +45,7 @@ export class LogSegment {
     readonly log: StorageObject,
     readonly offsetIndex: OffsetIndex,
     readonly timeIndex: TimeIndex,
+    readonly txnIndex: TransactionIndex,
     private readonly config: LogConfig,
   ) {
     this.nextOffset = baseOffset;
@@ -51,7 +57,8 @@ export class LogSegment {
     const log = await dir.open(logName, { create });
     const offsetIndex = await OffsetIndex.open(await dir.open(indexName, { create: true, preallocate: config.segmentIndexBytes }), baseOffset, config.segmentIndexBytes);
     const timeIndex = await TimeIndex.open(await dir.open(timeIndexName, { create: true, preallocate: config.segmentIndexBytes }), baseOffset, config.segmentIndexBytes);
-    return new LogSegment(baseOffset, log, offsetIndex, timeIndex, config);
+    const txnIndex = await TransactionIndex.open(dir, baseOffset, suffix);
+    return new LogSegment(baseOffset, log, offsetIndex, timeIndex, txnIndex, config);
   }
 
   get size(): number {
@@ -122,17 +129,31 @@ export class LogSegment {
       if (size < 0) break;
       end += size;
     }
-    return { bytes: bytes.subarray(0, end), firstOffset };
+    return { bytes: bytes.subarray(0, end), firstOffset, position };
   }
 
-  /** The headers of the batches from the one holding `offset` to the segment's end (nothing else is read). */
+  /**
+   * The headers of the batches from the one holding `offset` to the
+   * segment's end, control batches whole (their one small record says which
+   * transaction marker they are); nothing else of the data is read.
+   */
   async *headersFrom(offset: number): AsyncGenerator<RecordBatchView> {
     let position = await this.positionOf(offset);
     if (position < 0) return;
     for (let header = await this.headerAt(position); header; header = await this.headerAt(position)) {
-      yield header;
+      yield header.isControl ? new RecordBatchView(await this.log.read(position, header.sizeInBytes)) : header;
       position += header.sizeInBytes;
     }
+  }
+
+  /**
+   * The offset of the first batch after `position + fetchSize` bytes as the
+   * offset index knows it (Kafka's fetchUpperBoundOffset): a read_committed
+   * fetch that read that much from `position` reports the aborted
+   * transactions below it. Undefined when the index has no entry that far.
+   */
+  fetchUpperBoundOffset(position: number, fetchSize: number): number | undefined {
+    return this.offsetIndex.firstOffsetAtOrAfterPosition(position + fetchSize);
   }
 
   /** Earliest batch whose max timestamp is ≥ `timestamp`: its position, via the time index. */
@@ -152,9 +173,13 @@ export class LogSegment {
   /**
    * Re-reads the whole segment, validating every batch and rebuilding the
    * indexes; cuts the segment at the first invalid or partial batch. Returns
-   * the bytes cut (0 when the segment was whole).
+   * the bytes cut (0 when the segment was whole). Given the producer state as
+   * of the segment's base offset, it also brings that state to the segment's
+   * end and rebuilds the `.txnindex` from the markers met, as Kafka's
+   * recovery does; without it the `.txnindex` is left as it is.
    */
-  async recover(): Promise<number> {
+  async recover(producerState?: ProducerStateManager): Promise<number> {
+    if (producerState) await this.txnIndex.reset();
     await this.offsetIndex.truncateTo(this.baseOffset);
     await this.timeIndex.truncateTo(this.baseOffset);
     this.bytesSinceLastIndexEntry = 0;
@@ -175,6 +200,7 @@ export class LogSegment {
       }
       if (batch.baseOffset < this.nextOffset) break; // offsets must grow
       this.track(batch, position);
+      if (producerState) await this.replayIntoTxnIndex(producerState, batch);
       position += batch.sizeInBytes;
     }
     await this.offsetIndex.writeFullBlock();
@@ -182,6 +208,14 @@ export class LogSegment {
     const cut = size - position;
     if (cut > 0) await this.log.truncate(position);
     return cut;
+  }
+
+  /** A recovered batch applied to the producer state; a transaction it aborts goes into the `.txnindex`. */
+  private async replayIntoTxnIndex(producerState: ProducerStateManager, batch: RecordBatchView): Promise<void> {
+    const completed = producerState.update(batch);
+    if (!completed) return;
+    if (completed.isAborted) await this.txnIndex.append({ ...completed, lastStableOffset: producerState.lastStableOffsetAfter(completed) });
+    producerState.completeTxn(completed);
   }
 
   /** Index bookkeeping for a batch now in the log at `position`. */
@@ -208,6 +242,7 @@ export class LogSegment {
     await this.log.truncate(position);
     await this.offsetIndex.truncateTo(header.baseOffset);
     await this.timeIndex.truncateTo(header.baseOffset);
+    await this.txnIndex.truncateTo(header.baseOffset);
     await this.loadTailState();
   }
 
@@ -238,11 +273,13 @@ export class LogSegment {
     await this.log.flush();
     await this.offsetIndex.flush();
     await this.timeIndex.flush();
+    await this.txnIndex.flush();
   }
 
   async close(): Promise<void> {
     await this.log.close();
     await this.offsetIndex.close();
     await this.timeIndex.close();
+    await this.txnIndex.close();
   }
 }

@@ -1,7 +1,8 @@
-import type { RecordInput } from '../../../storage/record/record-batch-builder.js';
+import { ControlRecordType, readEndTransactionMarker } from '../../../storage/record/control-record.js';
+import type { RecordBatchOptions, RecordInput } from '../../../storage/record/record-batch-builder.js';
 import type { BrokerLog } from '../broker-log.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { GroupMetadata } from './group-metadata.js';
+import { GroupMetadata, type CommittedOffset } from './group-metadata.js';
 import { MemberMetadata } from './member-metadata.js';
 import {
   decodeGroupMetadataValue,
@@ -12,7 +13,6 @@ import {
   offsetCommitKey,
   offsetCommitValue,
   type GroupMetadataRecord,
-  type OffsetCommitRecord,
 } from './offsets-records.js';
 import type { OffsetsTopic } from './offsets-topic.js';
 
@@ -59,7 +59,7 @@ export function offsetStoreError(code: number): number {
 export interface StoredOffset {
   topic: string;
   partition: number;
-  value: OffsetCommitRecord;
+  value: CommittedOffset;
 }
 
 /**
@@ -121,8 +121,8 @@ export class GroupMetadataManager {
   isGroupLocal(groupId: string): boolean {
     const partition = this.offsetsTopic.partitionFor(groupId);
     if (!this.owned.has(partition)) return false;
-    // Before the topic exists its partitions will be created here, on first write.
-    return !this.offsetsTopic.exists || this.offsetsTopic.partition(partition) !== undefined;
+    // Before the topic exists (or while this broker creates it) its partitions will be here, on first write.
+    return !this.offsetsTopic.exists || this.offsetsTopic.isBeingCreated || this.offsetsTopic.partition(partition) !== undefined;
   }
 
   // --- loading and unloading a partition -----------------------------------
@@ -185,16 +185,36 @@ export class GroupMetadataManager {
   private async readPartition(index: number): Promise<GroupMetadata[]> {
     const offsets = new Map<string, Map<string, StoredOffset>>();
     const metadata = new Map<string, GroupMetadataRecord>();
-    for await (const record of this.offsetsTopic.read(index)) {
-      if (record.key === null) continue;
+    // Transactional commits wait for their producer's marker: COMMIT makes them offsets, ABORT drops them (Kafka's loadGroupsAndOffsets).
+    const pending = new Map<number, Map<string, Map<string, StoredOffset>>>();
+    for await (const { batch, record } of this.offsetsTopic.read(index)) {
       try {
+        if (batch.isControl) {
+          const byGroup = pending.get(batch.producerId);
+          pending.delete(batch.producerId);
+          if (byGroup && readEndTransactionMarker(record).type === ControlRecordType.Commit) {
+            for (const [group, committed] of byGroup) {
+              let loaded = offsets.get(group);
+              if (!loaded) offsets.set(group, (loaded = new Map()));
+              for (const [k, o] of committed) if ((loaded.get(k)?.value.appendedBatchOffset ?? -1) < o.value.appendedBatchOffset!) loaded.set(k, o);
+            }
+          }
+          continue;
+        }
+        if (record.key === null) continue;
         const key = decodeKey(record.key);
         if (key.kind === 'offset') {
-          let byGroup = offsets.get(key.group);
-          if (!byGroup) offsets.set(key.group, (byGroup = new Map()));
           const k = `${key.topic}\u0000${key.partition}`;
+          let target = offsets;
+          if (batch.isTransactional) {
+            let byGroup = pending.get(batch.producerId);
+            if (!byGroup) pending.set(batch.producerId, (byGroup = new Map()));
+            target = byGroup;
+          }
+          let byGroup = target.get(key.group);
+          if (!byGroup) target.set(key.group, (byGroup = new Map()));
           if (record.value === null) byGroup.delete(k);
-          else byGroup.set(k, { topic: key.topic, partition: key.partition, value: decodeOffsetCommitValue(record.value) });
+          else byGroup.set(k, { topic: key.topic, partition: key.partition, value: { ...decodeOffsetCommitValue(record.value), appendedBatchOffset: batch.baseOffset } });
         } else if (key.kind === 'group') {
           if (record.value === null) metadata.delete(key.group);
           else metadata.set(key.group, decodeGroupMetadataValue(record.value));
@@ -203,10 +223,16 @@ export class GroupMetadataManager {
         this.log('warn', `__consumer_offsets-${index} offset ${record.offset}: unreadable record skipped (${(e as Error).message})`);
       }
     }
-    const ids = new Set([...metadata.keys(), ...[...offsets.entries()].filter(([, o]) => o.size > 0).map(([g]) => g)]);
+    const open = new Set([...pending.values()].flatMap((byGroup) => [...byGroup.keys()]));
+    const ids = new Set([...metadata.keys(), ...[...offsets.entries()].filter(([, o]) => o.size > 0).map(([g]) => g), ...open]);
     return [...ids].map((groupId) => {
       const group = this.groupFromRecord(groupId, metadata.get(groupId));
       for (const { topic, partition, value } of offsets.get(groupId)?.values() ?? []) group.putOffset(topic, partition, value);
+      // Transactions still open when the log ends: their offsets stay pending until the coordinator writes the marker.
+      for (const [producerId, byGroup] of pending) {
+        const stored = byGroup.get(groupId);
+        if (stored) group.pendingTxnOffsets.add(producerId, [...stored.values()].map((o) => ({ topic: o.topic, partition: o.partition, offset: o.value })));
+      }
       return group;
     });
   }
@@ -235,7 +261,7 @@ export class GroupMetadataManager {
   // --- writing records -----------------------------------------------------
 
   /** Writes the group's metadata: its generation and members, each with its assignment here (Kafka's storeGroup). */
-  storeGroup(group: GroupMetadata, assignment: ReadonlyMap<string, Buffer>): Promise<void> {
+  async storeGroup(group: GroupMetadata, assignment: ReadonlyMap<string, Buffer>): Promise<void> {
     const record: GroupMetadataRecord = {
       protocolType: group.protocolType ?? '',
       generation: group.generationId,
@@ -253,26 +279,33 @@ export class GroupMetadataManager {
         assignment: assignment.get(m.memberId) ?? EMPTY,
       })),
     };
-    return this.append(group.groupId, [{ key: groupMetadataKey(group.groupId), value: groupMetadataValue(record) }]);
+    await this.append(group.groupId, [{ key: groupMetadataKey(group.groupId), value: groupMetadataValue(record) }]);
   }
 
-  /** Writes a group's offset commits, as one batch (Kafka's storeOffsets). */
-  storeOffsets(groupId: string, offsets: readonly StoredOffset[]): Promise<void> {
+  /**
+   * Writes a group's offset commits, as one batch (Kafka's storeOffsets);
+   * a transactional commit's batch carries its producer, as Kafka writes it
+   * (sequence 0, transactional). Resolves with the batch's offset in the log.
+   */
+  storeOffsets(groupId: string, offsets: readonly StoredOffset[], producer?: { producerId: number; producerEpoch: number }): Promise<number> {
+    const batch = producer ? { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: 0, isTransactional: true } : {};
     return this.append(
       groupId,
       offsets.map((o) => ({ key: offsetCommitKey(groupId, o.topic, o.partition), value: offsetCommitValue(o.value) })),
+      batch,
     );
   }
 
   /** Writes tombstones for a group's removed offsets and, with `groupRemoved`, for its metadata (Kafka's cleanupGroupMetadata). */
-  storeTombstones(groupId: string, offsets: ReadonlyArray<{ topic: string; partition: number }>, groupRemoved: boolean): Promise<void> {
+  async storeTombstones(groupId: string, offsets: ReadonlyArray<{ topic: string; partition: number }>, groupRemoved: boolean): Promise<void> {
     const records: RecordInput[] = offsets.map(({ topic, partition }) => ({ key: offsetCommitKey(groupId, topic, partition), value: null }));
     if (groupRemoved) records.push({ key: groupMetadataKey(groupId), value: null });
-    return this.append(groupId, records);
+    await this.append(groupId, records);
   }
 
-  private append(groupId: string, records: RecordInput[]): Promise<void> {
-    const p = this.offsetsTopic.append(groupId, records);
+  private append(groupId: string, records: RecordInput[], batch: RecordBatchOptions = {}): Promise<number> {
+    if (records.length === 0) return Promise.resolve(-1);
+    const p = this.offsetsTopic.append(this.offsetsTopic.partitionFor(groupId), records, batch);
     this.writes.add(p);
     const done = () => this.writes.delete(p);
     p.then(done, done);

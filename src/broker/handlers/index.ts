@@ -33,6 +33,13 @@ import { offsetDeleteHandler } from './offset-delete.js';
 import { electLeadersHandler } from './elect-leaders.js';
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js';
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
+import { endTxnHandler } from './end-txn.js';
+import { txnOffsetCommitHandler } from './txn-offset-commit.js';
+import { writeTxnMarkersHandler } from './write-txn-markers.js';
+import { describeTransactionsHandler } from './describe-transactions.js';
+import { listTransactionsHandler } from './list-transactions.js';
 
 /** Every API the broker answers, except ApiVersions (built by the broker from this list). */
 export const API_HANDLERS: readonly AnyApiHandler[] = [
@@ -63,6 +70,14 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   listGroupsHandler,
   deleteGroupsHandler,
   offsetDeleteHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  txnOffsetCommitHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
+  // every broker writes the markers of transactions whose partitions it leads, asked by their coordinators (itself on a single broker)
+  writeTxnMarkersHandler,
   // answered by the controller in a cluster, by this broker alone otherwise
   electLeadersHandler,
   alterPartitionReassignmentsHandler,
