@@ -24,9 +24,16 @@ export function plainBatch(values: string[]): Buffer {
 }
 
 /**
+ * The broker settings of these tests: their producers are made up, unknown
+ * to the transaction coordinator, so the Produce handler's KIP-890
+ * verification is off (transaction.partition.verification.enable=false
+ * admits every transactional batch, as before KIP-890).
+ */
+export const WITHOUT_VERIFICATION = { 'transaction.partition.verification.enable': false } as const;
+
+/**
  * Stands in for the transaction coordinator's verification on this
- * partition: every producer's transactional batch may start a transaction
- * (the Produce handler itself passes no verifier yet).
+ * partition: every producer's transactional batch may start a transaction.
  */
 export function admitTransactions(partition: Partition): void {
   const append = partition.appendAsLeader.bind(partition);

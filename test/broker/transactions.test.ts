@@ -6,7 +6,7 @@ import { committedRecords } from '../log/read-committed.js';
 import { startBroker, type TestBroker } from './harness.js';
 import { RawClient } from './raw-client.js';
 import { waitFor } from '../wait-for.js';
-import { admitTransactions, plainBatch, produceRaw, txnBatch, writeMarker } from './transactions-fixture.js';
+import { admitTransactions, plainBatch, produceRaw, txnBatch, WITHOUT_VERIFICATION, writeMarker } from './transactions-fixture.js';
 
 const READ_UNCOMMITTED = 0;
 const READ_COMMITTED = 1;
@@ -61,7 +61,7 @@ describe('transactions over the wire', () => {
   };
 
   beforeAll(async () => {
-    b = await startBroker();
+    b = await startBroker(WITHOUT_VERIFICATION);
     raw = await RawClient.connect(b.port);
   });
   afterAll(async () => {

@@ -7,7 +7,7 @@ import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ControlRecordType } from '../../storage/record/control-record.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
 import { RawClient } from '../broker/raw-client.js';
-import { admitTransactions, plainBatch, produceRaw, txnBatch, writeMarker } from '../broker/transactions-fixture.js';
+import { admitTransactions, plainBatch, produceRaw, txnBatch, WITHOUT_VERIFICATION, writeMarker } from '../broker/transactions-fixture.js';
 import { BACKENDS } from './backends.js';
 import { kcat } from './kcat.js';
 
@@ -64,7 +64,7 @@ describe.each(BACKENDS)('read_committed consumers on the %s backend', (backend) 
   };
 
   beforeAll(async () => {
-    b = await startBroker({ 'storage.backend': backend, 'group.initial.rebalance.delay.ms': 0 });
+    b = await startBroker({ 'storage.backend': backend, 'group.initial.rebalance.delay.ms': 0, ...WITHOUT_VERIFICATION });
     raw = await RawClient.connect(b.port);
     const created = await raw.request('CreateTopics', 5, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
     expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
