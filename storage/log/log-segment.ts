@@ -6,9 +6,14 @@ import { sizeOfBatchAt } from '../record/record-batch-scan.js';
 import { RecordBatchView } from '../record/record-batch-view.js';
 import { segmentFileNames } from './log-file-names.js';
 import { OffsetIndex } from './offset-index.js';
-import type { ProducerStateManager } from './producer-state.js';
+import type { CompletedTxn, ProducerStateManager } from './producer-state.js';
 import { TimeIndex } from './time-index.js';
-import { TransactionIndex } from './transaction-index.js';
+import { type AbortedTxn, TransactionIndex } from './transaction-index.js';
+
+/** The `.txnindex` entry of a transaction a marker just aborted (computed before the transaction is marked complete). */
+export function abortedTxnOf(txn: CompletedTxn, producerState: ProducerStateManager): AbortedTxn {
+  return { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset: producerState.lastStableOffsetAfter(txn) };
+}
 
 /** The bytes a read returns: whole batches as stored, plus where they are. */
 export interface SegmentRead {
@@ -214,7 +219,7 @@ export class LogSegment {
   private async replayIntoTxnIndex(producerState: ProducerStateManager, batch: RecordBatchView): Promise<void> {
     const completed = producerState.update(batch);
     if (!completed) return;
-    if (completed.isAborted) await this.txnIndex.append({ ...completed, lastStableOffset: producerState.lastStableOffsetAfter(completed) });
+    if (completed.isAborted) await this.txnIndex.append(abortedTxnOf(completed, producerState));
     producerState.completeTxn(completed);
   }
 

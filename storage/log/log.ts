@@ -8,7 +8,7 @@ import { CLEANED_SUFFIX, DELETED_SUFFIX, segmentFileNames, SWAP_SUFFIX } from '.
 import { InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError, UnexpectedAppendOffsetError } from './log-errors.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { type LoadedLog, type LogLoadSettings, logLoadSettings, LogLoader, type OpenLogOptions, rebuildProducerState } from './log-loader.js';
-import { LogSegment } from './log-segment.js';
+import { abortedTxnOf, LogSegment } from './log-segment.js';
 import type { ProducerSnapshots } from './producer-snapshot.js';
 import type { CompletedTxn, ProducerStateManager } from './producer-state.js';
 import type { AbortedTxn } from './transaction-index.js';
@@ -281,7 +281,7 @@ export class Log {
   private async completeTransactions(completed: readonly CompletedTxn[] | undefined): Promise<void> {
     if (!completed) return;
     for (const txn of completed) {
-      if (txn.isAborted) await this.active.txnIndex.append({ producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset: this.producerState.lastStableOffsetAfter(txn) });
+      if (txn.isAborted) await this.active.txnIndex.append(abortedTxnOf(txn, this.producerState));
       this.producerState.completeTxn(txn);
     }
   }

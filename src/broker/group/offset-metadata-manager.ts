@@ -75,12 +75,8 @@ export class OffsetMetadataManager {
    * partition left); the rest are written and, once in the log, committed.
    */
   async commit(req: CommitInput, admit: () => GroupMetadata | number): Promise<CommitResult> {
-    const { codes, valid, result } = this.checkPartitions(req);
+    const { valid, result, setAll } = this.checkPartitions(req);
     if (valid.length === 0) return result();
-    const setAll = (code: number) => {
-      for (const v of valid) codes[v.i]![v.j] = code;
-      return result();
-    };
     const group = admit();
     if (typeof group === 'number') return setAll(group);
     const offsets = this.toStored(valid, req.retentionTimeMs);
@@ -101,12 +97,8 @@ export class OffsetMetadataManager {
    * transaction's marker lands in the group's partition (completeTransaction).
    */
   async commitTransactional(req: CommitInput, producer: { producerId: number; producerEpoch: number }, admit: () => GroupMetadata | number): Promise<CommitResult> {
-    const { codes, valid, result } = this.checkPartitions(req);
+    const { valid, result, setAll } = this.checkPartitions(req);
     if (valid.length === 0) return result();
-    const setAll = (code: number) => {
-      for (const v of valid) codes[v.i]![v.j] = code;
-      return result();
-    };
     const group = admit();
     if (typeof group === 'number') return setAll(group);
     const offsets = this.toStored(valid, -1);
@@ -130,8 +122,12 @@ export class OffsetMetadataManager {
     if (applied > 0 || !committed) this.log('info', `group ${group.groupId}: transaction of producer ${producerId} ${committed ? `committed ${applied} offsets` : 'aborted, its offsets dropped'}`);
   }
 
-  /** The per-partition checks Kafka's KafkaApis makes before the coordinator sees a commit: the partition exists, the metadata fits. */
-  private checkPartitions(req: CommitInput): { codes: number[][]; valid: CommitEntry[]; result: () => CommitResult } {
+  /**
+   * The per-partition checks Kafka's KafkaApis makes before the coordinator
+   * sees a commit (the partition exists, the metadata fits): the partitions
+   * that passed, the result so far, and `setAll` to give those one code.
+   */
+  private checkPartitions(req: CommitInput): { valid: CommitEntry[]; result: () => CommitResult; setAll: (code: number) => CommitResult } {
     const codes = req.topics.map((t) => t.partitions.map(() => ErrorCode.NONE as number));
     const result = (): CommitResult => req.topics.map((t, i) => ({ name: t.name, partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i]![j]! })) }));
     const valid: CommitEntry[] = [];
@@ -142,7 +138,11 @@ export class OffsetMetadataManager {
         else valid.push({ i, j, topic: t.name, p });
       }),
     );
-    return { codes, valid, result };
+    const setAll = (code: number) => {
+      for (const v of valid) codes[v.i]![v.j] = code;
+      return result();
+    };
+    return { valid, result, setAll };
   }
 
   private toStored(valid: readonly CommitEntry[], retentionTimeMs: number): StoredOffset[] {

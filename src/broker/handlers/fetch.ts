@@ -6,6 +6,7 @@ import { FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } 
 import type { Partition } from '../replica/partition.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 import { sharedBufferPool } from '../../../storage/backend/buffer-pool.js';
+import type { AbortedTxn } from '../../../storage/log/transaction-index.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -18,13 +19,25 @@ interface PartitionRead {
   partition: Partition | undefined;
   errorCode: number;
   records: Buffer;
+  /** read_committed: the aborted transactions the records overlap. */
+  aborted?: AbortedTxn[];
+}
+
+/** Who reads and how far: a follower to the log end, a consumer to the high watermark, or under read_committed to the last stable offset. */
+const enum Reader {
+  Follower,
+  Uncommitted,
+  Committed,
 }
 
 /**
  * Fetch: returns stored batches as they are (slices of the log, never
- * re-encoded), up to the high watermark. Fewer than min_bytes waits in the
- * replica manager until appends arrive or max_wait_ms passes. Incremental
- * fetch sessions (KIP-227) let clients send and hear only what changed.
+ * re-encoded), up to the high watermark, or under READ_COMMITTED up to the
+ * last stable offset with the aborted transactions the batches overlap
+ * (consumers drop those transactions' records and every control batch).
+ * Fewer than min_bytes waits in the replica manager until appends arrive or
+ * max_wait_ms passes. Incremental fetch sessions (KIP-227) let clients send
+ * and hear only what changed.
  */
 export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse> = {
   request: FetchRequest,
@@ -61,24 +74,25 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
     const replicaId = ctx.apiVersion >= 15 ? (request.replicaState?.replicaId ?? -1) : request.replicaId;
     const maxBytes = Math.min(request.maxBytes, broker.config.int('fetch.max.bytes'));
     const readCommitted = request.isolationLevel === READ_COMMITTED;
+    const reader = replicaId >= 0 ? Reader.Follower : readCommitted ? Reader.Committed : Reader.Uncommitted;
     const minBytes = request.minBytes;
     const maxWaitMs = request.maxWaitMs;
     const deadline = Date.now() + maxWaitMs;
     const partitions = [...wanted.values()];
     // A long poll with nothing to read waits holding no response memory; reading reserves the response's bytes first.
-    if (minBytes > 0 && maxWaitMs > 0 && nothingToRead(partitions, replicaId, broker)) {
+    if (minBytes > 0 && maxWaitMs > 0 && nothingToRead(partitions, reader, broker)) {
       if (replicaId >= 0) recordFollowerPositions(partitions, replicaId, broker); // the follower's position counts now, not after the wait
       await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes, maxWaitMs, replicaId >= 0);
     }
     const reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
-    let reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, broker);
+    let reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, reader, broker);
     let bytes = reads.reduce((n, r) => n + r.records.length, 0);
     const waitLeft = deadline - Date.now();
     if (reserved && bytes < minBytes && waitLeft > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
       const seen = await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft, replicaId >= 0);
       if (seen > 0) {
         for (const r of reads) if (r.records.length > 0) sharedBufferPool.recycle(r.records);
-        reads = await readAll(partitions, maxBytes, replicaId, broker);
+        reads = await readAll(partitions, maxBytes, replicaId, reader, broker);
         bytes = reads.reduce((n, r) => n + r.records.length, 0);
       }
     }
@@ -103,7 +117,7 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
         highWatermark,
         lastStableOffset: partition?.lastStableOffset ?? -1,
         logStartOffset,
-        abortedTransactions: readCommitted ? [] : null,
+        abortedTransactions: readCommitted ? (read.aborted?.map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset })) ?? []) : null,
         preferredReadReplica: -1,
         records: read.records,
       });
@@ -144,13 +158,17 @@ function recordFollowerPositions(wanted: readonly SessionPartition[], replicaId:
   }
 }
 
+/** How far `reader` may read the partition. */
+function readableEnd(partition: Partition, reader: Reader): number {
+  return reader === Reader.Follower ? partition.logEndOffset : reader === Reader.Committed ? partition.lastStableOffset : partition.highWatermark;
+}
+
 /** Whether every partition asked for is led here and already read to its end (a fetch that must wait, not read). */
-function nothingToRead(wanted: readonly SessionPartition[], replicaId: number, broker: BrokerContext): boolean {
+function nothingToRead(wanted: readonly SessionPartition[], reader: Reader, broker: BrokerContext): boolean {
   return wanted.every((w) => {
     const partition = broker.replicas.getPartition(w.topic, w.partition);
     if (!partition?.isLeader) return false;
-    const end = replicaId >= 0 ? partition.logEndOffset : partition.highWatermark;
-    return w.fetchOffset === end && (w.currentLeaderEpoch < 0 || w.currentLeaderEpoch === partition.leaderEpoch);
+    return w.fetchOffset === readableEnd(partition, reader) && (w.currentLeaderEpoch < 0 || w.currentLeaderEpoch === partition.leaderEpoch);
   });
 }
 
@@ -160,7 +178,7 @@ function nothingToRead(wanted: readonly SessionPartition[], replicaId: number, b
  * budget (no response memory could be reserved) nothing is read: partitions
  * answer with their offsets and no records.
  */
-async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: number, broker: BrokerContext): Promise<PartitionRead[]> {
+async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: number, reader: Reader, broker: BrokerContext): Promise<PartitionRead[]> {
   const reads: PartitionRead[] = [];
   let budget = maxBytes;
   let total = 0;
@@ -176,15 +194,21 @@ async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: 
       if (!partition.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This server is not the leader for ${w.topic}-${w.partition}`);
       if (replicaId >= 0) partition.updateFollowerFetchState(replicaId, w.fetchOffset, -1);
       let records: Buffer = EMPTY;
+      let aborted: AbortedTxn[] | undefined;
       const limit = Math.min(w.maxBytes, budget);
       if (limit > 0 || (total === 0 && maxBytes > 0)) {
-        const got = await partition.read(w.fetchOffset, Math.max(limit, 1), replicaId >= 0 ? partition.logEndOffset : partition.highWatermark);
+        const size = Math.max(limit, 1);
+        const got = reader === Reader.Committed ? await partition.readCommitted(w.fetchOffset, size) : await partition.read(w.fetchOffset, size, readableEnd(partition, reader));
         records = got.bytes;
-        if (total > 0 && records.length > limit) records = EMPTY; // only the first partition may overshoot
+        aborted = got.abortedTransactions;
+        if (total > 0 && records.length > limit) {
+          records = EMPTY; // only the first partition may overshoot
+          aborted = undefined;
+        }
       }
       total += records.length;
       budget = Math.max(0, budget - records.length);
-      reads.push({ wanted: w, partition, errorCode: ErrorCode.NONE, records });
+      reads.push({ wanted: w, partition, errorCode: ErrorCode.NONE, records, aborted });
     } catch (e) {
       const code = errorCodeOf(e);
       if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log('error', `fetch from ${w.topic}-${w.partition} failed: ${(e as Error).stack ?? e}`);

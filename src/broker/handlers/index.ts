@@ -11,6 +11,7 @@ import { deleteTopicsHandler } from './delete-topics.js';
 import { describeClusterHandler } from './describe-cluster.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { describeLogDirsHandler } from './describe-log-dirs.js';
+import { describeProducersHandler } from './describe-producers.js';
 import { describeTopicPartitionsHandler } from './describe-topic-partitions.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 import { initProducerIdHandler } from './init-producer-id.js';
@@ -58,6 +59,7 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   describeClusterHandler,
   initProducerIdHandler,
   describeLogDirsHandler,
+  describeProducersHandler,
   offsetForLeaderEpochHandler,
   describeTopicPartitionsHandler,
   joinGroupHandler,

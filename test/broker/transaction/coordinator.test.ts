@@ -271,6 +271,68 @@ describe('the transaction coordinator over the wire', () => {
   });
 });
 
+describe('the transaction coordinator when its log refuses writes', () => {
+  let b: TestBroker;
+  let raw: RawClient;
+  let txn: TxnRequests;
+
+  beforeAll(async () => {
+    b = await startBroker();
+    raw = await RawClient.connect(b.port);
+    txn = new TxnRequests(raw);
+    await createTopic(raw, 'out', 1);
+  });
+
+  afterAll(async () => {
+    raw.close();
+    await b.stop();
+  });
+
+  /** min.insync.replicas of a topic on this one-replica broker: 2 makes every acks=all write fail with NOT_ENOUGH_REPLICAS. */
+  async function setMinIsr(topic: string, value: number): Promise<void> {
+    const res = await raw.request('IncrementalAlterConfigs', 1, { resources: [{ resourceType: 2, resourceName: topic, configs: [{ name: 'min.insync.replicas', configOperation: 0, value: String(value) }] }], validateOnly: false });
+    expect(res.responses[0].errorCode).toBe(ErrorCode.NONE);
+  }
+
+  it('a fence whose write fails bumps the epoch only once, however often it is tried', async () => {
+    const producer = await txn.init('tx-failed-fence');
+    await txn.addPartitions('tx-failed-fence', producer, { out: [0] });
+    await setMinIsr(TRANSACTION_STATE_TOPIC, 2);
+    try {
+      // The abort of the open transaction cannot be logged: the caller is told to retry later.
+      expect((await txn.init('tx-failed-fence')).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      expect((await txn.init('tx-failed-fence')).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      // The producer it set out to fence is fenced already.
+      expect(await txn.endTxn('tx-failed-fence', producer, true)).toBe(ErrorCode.PRODUCER_FENCED);
+    } finally {
+      await setMinIsr(TRANSACTION_STATE_TOPIC, 1);
+    }
+    const next = await txn.initUntilReady('tx-failed-fence');
+    expect(next).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: producer.producerEpoch + 2 });
+    expect(markers(await batchesOf(b.broker, 'out', 0), producer.producerId)).toEqual([['ABORT', producer.producerEpoch + 1, 0]]);
+  });
+
+  it('writes a completion that failed again until it is in the log', async () => {
+    await createTopic(raw, 'held', 1, { 'min.insync.replicas': '2' });
+    const producer = await txn.init('tx-failed-completion');
+    await txn.addPartitions('tx-failed-completion', producer, { held: [0] });
+    expect(await txn.endTxn('tx-failed-completion', producer, true)).toBe(ErrorCode.NONE);
+    // The marker waits on 'held'; meanwhile __transaction_state stops taking writes, then 'held' takes the marker.
+    await setMinIsr(TRANSACTION_STATE_TOPIC, 2);
+    try {
+      await setMinIsr('held', 1);
+      await waitFor(async () => markers(await batchesOf(b.broker, 'held', 0), producer.producerId).length === 1, 'the COMMIT marker');
+      await waitFor(async () => (await txn.describe('tx-failed-completion')).topics.length === 0, 'the marker to leave the transaction');
+      expect((await txn.describe('tx-failed-completion')).transactionState).toBe('PrepareCommit');
+      expect((await txn.init('tx-failed-completion')).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    } finally {
+      await setMinIsr(TRANSACTION_STATE_TOPIC, 1);
+    }
+    await txn.waitForState('tx-failed-completion', 'CompleteCommit');
+    expect(markers(await batchesOf(b.broker, 'held', 0), producer.producerId)).toEqual([['COMMIT', producer.producerEpoch, 0]]);
+  });
+});
+
 describe('the transaction coordinator over time', () => {
   let b: TestBroker | undefined;
   let raw: RawClient | undefined;
