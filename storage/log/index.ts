@@ -1,6 +1,6 @@
 export * from './log.js';
 export { AppendOrigin } from './append-origin.js';
-export { type TransactionVerifier, validateForAppend } from './log-validator.js';
+export { validateForAppend } from './log-validator.js';
 export * from './log-errors.js';
 export * from './log-file-names.js';
 export { LogSegment } from './log-segment.js';
@@ -9,6 +9,6 @@ export { TimeIndex } from './time-index.js';
 export * from './log-manager.js';
 export { LeaderEpochCache } from './leader-epoch-cache.js';
 export { decodeProducerSnapshot, encodeProducerSnapshot, ProducerSnapshots, type ProducerSnapshotEntry } from './producer-snapshot.js';
-export { ProducerStateManager, type ActiveProducer, type CompletedTxn, type VerificationGuard } from './producer-state.js';
+export { ProducerStateManager, type ActiveProducer, type CompletedTxn, type TransactionVerifier, type VerificationGuard } from './producer-state.js';
 export { ABORTED_TXN_BYTES, type AbortedTxn, decodeAbortedTxns, encodeAbortedTxn, TransactionIndex } from './transaction-index.js';
 export * from './cleaner/index.js';

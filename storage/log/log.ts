@@ -10,10 +10,10 @@ import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { type LoadedLog, type LogLoadSettings, logLoadSettings, LogLoader, type OpenLogOptions, rebuildProducerState } from './log-loader.js';
 import { abortedTxnOf, LogSegment } from './log-segment.js';
 import type { ProducerSnapshots } from './producer-snapshot.js';
-import type { CompletedTxn, ProducerStateManager } from './producer-state.js';
+import type { CompletedTxn, ProducerStateManager, TransactionVerifier } from './producer-state.js';
 import type { AbortedTxn } from './transaction-index.js';
 import { collectAbortedTransactions, type FetchData, findOffsetForTimestamp, maxTimestampOffset, readSegments, segmentIndexFor } from './segment-reads.js';
-import { type TransactionVerifier, validateForAppend } from './log-validator.js';
+import { validateForAppend } from './log-validator.js';
 
 export interface AppendInfo {
   baseOffset: number;
@@ -190,11 +190,11 @@ export class Log {
     for (const batch of batches) {
       if (batch.sizeInBytes > this.config.maxMessageBytes) throw new RecordTooLargeError(batch.sizeInBytes, this.config.maxMessageBytes);
     }
-    validateForAppend(batches, options.origin, this.config, this.producerState, options.verifyTransaction);
+    validateForAppend(batches, options.origin, this.config);
     const now = this.now();
     if (!this.config.logAppendTime) this.checkTimestamps(batches, now);
     // An idempotent producer's retry of a batch already written is answered with its first offsets, not written again.
-    const duplicate = this.producerState.check(batches, options.origin);
+    const duplicate = this.producerState.check(batches, options.origin, options.verifyTransaction);
     if (duplicate) return { ...duplicate, logAppendTimeMs: -1 };
     const baseOffset = this.logEndOffset;
     let next = baseOffset;

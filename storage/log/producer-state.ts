@@ -54,6 +54,20 @@ export interface ActiveProducer {
 }
 
 /**
+ * Asked during a producer's append (AppendOrigin.Client) whether its
+ * transactional batch may start a transaction in this partition, i.e.
+ * whether the transaction coordinator has this partition in the producer's
+ * ongoing transaction with this epoch (KIP-890's verification). Called
+ * synchronously, only for a transactional batch of a producer with no
+ * transaction open here in that epoch (a retry of a batch already written is
+ * answered as a duplicate first, as in Kafka), and nothing is written when it
+ * answers false (INVALID_TXN_STATE). A verification that had to wait for a
+ * remote coordinator can be made race-free with beginVerification /
+ * isVerificationValid.
+ */
+export type TransactionVerifier = (producerId: number, producerEpoch: number, baseSequence: number) => boolean;
+
+/**
  * Kafka's VerificationGuard (KIP-890): a token for one producer's pending
  * check with the transaction coordinator. A marker for the producer, a new
  * epoch of it or the start of its transaction here invalidates the token, so
@@ -102,16 +116,18 @@ export class ProducerStateManager {
 
   /**
    * Checks a leader's batches before they are written, as Kafka's
-   * ProducerAppendInfo does for `origin`: epochs (data and markers), sequences
-   * (not for a coordinator's), coordinator epochs of markers, and no plain
-   * batch inside an open transaction. A retried batch of a producer (one batch,
-   * not from a coordinator) is returned and must not be written again.
-   * Several batches are checked each against the state the earlier ones leave.
+   * analyzeAndValidateProducerState and ProducerAppendInfo do for `origin`:
+   * a retried batch of a producer (one batch, not from a coordinator) is
+   * returned and must not be written again; a producer's transactional batch
+   * needs its transaction open here or `verify`'s yes (KIP-890); then epochs
+   * (data and markers), sequences (not for a coordinator's), coordinator
+   * epochs of markers, and no plain batch inside an open transaction. Several
+   * batches are checked each against the state the earlier ones leave.
    */
-  check(batches: readonly RecordBatchView[], origin: AppendOrigin | undefined): DuplicateBatch | undefined {
+  check(batches: readonly RecordBatchView[], origin: AppendOrigin | undefined, verify?: TransactionVerifier): DuplicateBatch | undefined {
     if (batches.length === 1) {
       const batch = batches[0]!;
-      return batch.producerId < 0 ? undefined : checkBatch(batch, origin, this.producers.get(batch.producerId), true);
+      return batch.producerId < 0 ? undefined : checkBatch(batch, origin, this.producers.get(batch.producerId), true, verify);
     }
     let staged: Map<number, ProducerEntry> | undefined;
     for (const batch of batches) {
@@ -119,7 +135,7 @@ export class ProducerStateManager {
       if (producerId < 0) continue;
       staged ??= new Map();
       let entry = staged.has(producerId) ? staged.get(producerId) : copyOf(this.producers.get(producerId));
-      checkBatch(batch, origin, entry, false);
+      checkBatch(batch, origin, entry, false, verify);
       entry ??= newEntry();
       if (batch.isControl) {
         const marker = markerOf(batch, false);
@@ -197,13 +213,9 @@ export class ProducerStateManager {
     if (this.unreplicated.length > 0) this.unreplicated = this.unreplicated.filter((t) => t.lastOffset >= highWatermark);
   }
 
-  /**
-   * Whether the producer, in this epoch, has a transaction open in this
-   * partition: then its transactional batches need no verification (KIP-890).
-   */
+  /** Whether the producer, in this epoch, has a transaction open in this partition: then its transactional batches need no verification (KIP-890). */
   hasOngoingTransaction(producerId: number, producerEpoch: number): boolean {
-    const entry = this.producers.get(producerId);
-    return entry !== undefined && entry.currentTxnFirstOffset >= 0 && entry.epoch === producerEpoch;
+    return inOpenTransaction(this.producers.get(producerId), producerEpoch);
   }
 
   /**
@@ -344,7 +356,7 @@ function markerOf(batch: RecordBatchView, lenient: boolean): EndTransactionMarke
 }
 
 /** A leader's batch checked against the producer's entry (undefined: a producer not seen yet), without changing it. */
-function checkBatch(batch: RecordBatchView, origin: AppendOrigin | undefined, entry: ProducerEntry | undefined, findDuplicate: boolean): DuplicateBatch | undefined {
+function checkBatch(batch: RecordBatchView, origin: AppendOrigin | undefined, entry: ProducerEntry | undefined, findDuplicate: boolean, verify: TransactionVerifier | undefined): DuplicateBatch | undefined {
   const producerId = batch.producerId;
   const epoch = batch.producerEpoch;
   if (batch.isControl) {
@@ -353,6 +365,13 @@ function checkBatch(batch: RecordBatchView, origin: AppendOrigin | undefined, en
     if (epoch < entry.epoch) throw new InvalidProducerEpochError(producerId, epoch, entry.epoch);
     if (entry.coordinatorEpoch > marker.coordinatorEpoch) throw new TransactionCoordinatorFencedError(producerId, marker.coordinatorEpoch, entry.coordinatorEpoch);
     return undefined;
+  }
+  if (findDuplicate && entry && epoch === entry.epoch && origin !== AppendOrigin.Coordinator) {
+    const duplicate = findDuplicateBatch(entry, batch);
+    if (duplicate) return duplicate;
+  }
+  if (origin === AppendOrigin.Client && batch.isTransactional && !inOpenTransaction(entry, epoch) && verify?.(producerId, epoch, batch.baseSequence) !== true) {
+    throw new InvalidTxnStateError(producerId, epoch);
   }
   if (!entry) return undefined;
   if (epoch < entry.epoch) throw new InvalidProducerEpochError(producerId, epoch, entry.epoch);
@@ -366,17 +385,23 @@ function checkBatch(batch: RecordBatchView, origin: AppendOrigin | undefined, en
     if (first !== 0 && entry.epoch >= 0) throw new OutOfOrderSequenceError(producerId, first, 0);
     return undefined;
   }
-  if (findDuplicate) {
-    const last = batch.lastSequence;
-    for (const seen of entry.batches) {
-      if (seen.firstSequence === first && seen.lastSequence === last) return { baseOffset: seen.baseOffset, lastOffset: seen.lastOffset };
-    }
-  }
   const previous = entry.batches[entry.batches.length - 1];
   if (!previous) return undefined;
   // After 2^31-1 comes 0 (Kafka's ProducerAppendInfo.inSequence).
   const expected = incrementSequence(previous.lastSequence, 1);
   if (first !== expected) throw new OutOfOrderSequenceError(producerId, first, expected);
+  return undefined;
+}
+
+function inOpenTransaction(entry: ProducerEntry | undefined, epoch: number): boolean {
+  return entry !== undefined && entry.currentTxnFirstOffset >= 0 && entry.epoch === epoch;
+}
+
+/** One of the producer's recent batches with the same sequences, in its current epoch: a retry. */
+function findDuplicateBatch(entry: ProducerEntry, batch: RecordBatchView): DuplicateBatch | undefined {
+  const first = batch.baseSequence;
+  const last = batch.lastSequence;
+  for (const seen of entry.batches) if (seen.firstSequence === first && seen.lastSequence === last) return { baseOffset: seen.baseOffset, lastOffset: seen.lastOffset };
   return undefined;
 }
 

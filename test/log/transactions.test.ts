@@ -187,6 +187,20 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('transactions in the log o
     await log.close();
   });
 
+  it('answers a retry of a transactional batch already written with its offsets, before any verification, as Kafka does', async () => {
+    const log = await open();
+    const first = await log.append(data(12, 0, 0, ['t']), admitted);
+    await log.append(commit(12, 0), coordinator);
+    let asked = 0;
+    const refusing: AppendOptions = { origin: AppendOrigin.Client, verifyTransaction: () => (asked++, false) };
+    expect(await log.append(data(12, 0, 0, ['t']), refusing)).toEqual({ ...first, logAppendTimeMs: -1 });
+    expect(asked).toBe(0);
+    await expectRejected(log.append(data(12, 0, 1, ['next']), refusing), InvalidTxnStateError, { errorCode: 48 }, /no transaction/);
+    expect(asked).toBe(1);
+    expect(log.logEndOffset).toBe(2);
+    await log.close();
+  });
+
   it('a marker with a bumped epoch (the coordinator fencing a producer) ends its transaction, and the old epoch is refused after it', async () => {
     const log = await open();
     await log.append(data(9, 3, 0, ['zombie']), admitted);

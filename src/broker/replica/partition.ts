@@ -1,7 +1,6 @@
 import type { AppendOrigin } from '../../../storage/log/append-origin.js';
 import type { AppendInfo, FetchData, Log } from '../../../storage/log/log.js';
-import type { TransactionVerifier } from '../../../storage/log/log-validator.js';
-import type { ActiveProducer } from '../../../storage/log/producer-state.js';
+import type { ActiveProducer, TransactionVerifier } from '../../../storage/log/producer-state.js';
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js';
 import { FollowerState } from './follower-state.js';
 
