@@ -1,4 +1,4 @@
-import type { TransactionVerifier } from '../../../storage/log/log-validator.js';
+import type { TransactionVerifier } from '../../../storage/log/producer-state.js';
 import { ATTRIBUTES, CONTROL_BIT, PRODUCER_EPOCH, PRODUCER_ID, RECORDS, TRANSACTIONAL_BIT } from '../../../storage/record/record-batch-layout.js';
 import { ErrorCode, errorName, KafkaError } from '../../protocol/error-codes.js';
 import type { Partition } from '../replica/partition.js';
