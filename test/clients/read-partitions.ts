@@ -1,5 +1,7 @@
+import { Admin } from '../../src/clients/admin/admin.js';
 import { Consumer } from '../../src/clients/consumer/consumer.js';
 import type { ConsumerRecord } from '../../src/clients/consumer/consumer-records.js';
+import { waitFor } from '../wait-for.js';
 
 /**
  * Every record of a topic's partitions from the beginning to their end
@@ -33,4 +35,23 @@ export async function readPartitions(bootstrap: string, topic: string, partition
 /** The values of what readPartitions read. */
 export async function readValues(bootstrap: string, topic: string, partitions: number, config: Record<string, unknown> = {}): Promise<Array<Array<string | null>>> {
   return (await readPartitions(bootstrap, topic, partitions, config)).map((records) => records.map((r) => r.value));
+}
+
+/**
+ * Waits until no transaction is open on the topic's partitions, their markers
+ * written: a commit returns once the coordinator has it, and the markers that
+ * make it visible follow. Then the last stable offset is the high watermark.
+ */
+export async function waitForDecidedTransactions(bootstrap: string, topic: string, partitions: number): Promise<void> {
+  const admin = new Admin({ 'bootstrap.servers': bootstrap });
+  try {
+    const latest = Array.from({ length: partitions }, (_, partition) => ({ topic, partition, spec: 'latest' as const }));
+    await waitFor(async () => {
+      const stable = await admin.listOffsets(latest, { isolationLevel: 'read_committed' });
+      const high = await admin.listOffsets(latest);
+      return stable.every((s, i) => s.offset === high[i]!.offset);
+    }, `the transactions on ${topic} to be decided`);
+  } finally {
+    await admin.close();
+  }
 }

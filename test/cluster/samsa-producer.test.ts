@@ -11,7 +11,7 @@ import { Producer } from '../../src/clients/producer/producer.js';
 import type { RecordMetadata } from '../../src/clients/producer/producer-record.js';
 import { startBrokerProcess, type BrokerProcess } from '../broker/broker-process.js';
 import { startFaultProxy, type FaultProxy } from '../clients/fault-proxy.js';
-import { readValues } from '../clients/read-partitions.js';
+import { readValues, waitForDecidedTransactions } from '../clients/read-partitions.js';
 import { waitFor } from '../wait-for.js';
 import { FAST_CLUSTER, waitUntil } from './cluster-harness.js';
 import { freePort, startZooKeeper, type ZooKeeperServer } from './zookeeper-server.js';
@@ -158,6 +158,7 @@ describe('samsa’s idempotent and transactional producer on a three-broker clus
       for (let i = 0; i < 100; i++) producer.send({ topic, partition: i % 2, value: `second-${i}` });
       await producer.commitTransaction();
       expect(await coordinatorOfId('moving')).not.toBe(coordinator);
+      await waitForDecidedTransactions(bootstrap(), topic, 2);
       const stored = await readValues(bootstrap(), topic, 2, { 'isolation.level': 'read_committed' });
       for (const p of [0, 1]) {
         const mine = (prefix: string) => Array.from({ length: 50 }, (_, k) => `${prefix}-${k * 2 + p}`);

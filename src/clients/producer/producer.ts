@@ -1,8 +1,10 @@
 import { codecFor } from '../../../codecs/index.js';
 import type { RecordInput } from '../../../storage/record/record-batch-builder.js';
 import { sizeOfVarint } from '../../../storage/record/varint.js';
+import type { ConsumerGroupMetadata } from '../consumer/consumer.js';
+import type { TopicPartitionOffset } from '../consumer/types.js';
 import type { PartitionMetadata } from '../network/cluster.js';
-import { ClientClosedError, KafkaClientError, RecordTooLargeError, TimeoutError } from '../network/errors.js';
+import { ClientClosedError, IllegalStateError, KafkaClientError, RecordTooLargeError, TimeoutError } from '../network/errors.js';
 import { NetworkClient } from '../network/network-client.js';
 import { sleep } from '../network/timing.js';
 import { ProducerInterceptors } from './interceptors.js';
@@ -39,7 +41,10 @@ let producerCount = 0;
  *
  * Idempotence is on by default (enable.idempotence, as Kafka 3.x): batches
  * carry a producer id and sequence numbers, so retries never write a record
- * twice or out of order.
+ * twice or out of order. With a transactional.id, initTransactions(),
+ * beginTransaction(), commitTransaction() and abortTransaction() make what is
+ * sent between them, and offsets passed to sendOffsetsToTransaction(),
+ * visible to read_committed consumers all together or not at all.
  */
 export class Producer<K = any, V = any> {
   readonly config: ProducerConfig;
@@ -307,6 +312,72 @@ export class Producer<K = any, V = any> {
 
   private async settlePending(): Promise<void> {
     while (this.draining !== null || this.blockedOn !== null) await (this.draining ?? this.blockedOn);
+  }
+
+  // --- transactions (Java's KafkaProducer methods; each waits up to max.block.ms) ---------------
+
+  /**
+   * Registers the transactional.id with its coordinator, which completes or
+   * aborts any transaction a previous producer with this id left open and
+   * fences that producer. Call once, before the first transaction. A wait
+   * that times out leaves the request running: call again to wait for it.
+   */
+  async initTransactions(): Promise<void> {
+    const tm = this.requireTransactions();
+    const result = tm.initializeTransactions();
+    this.sender.wakeup();
+    await result.await(this.maxBlockMs);
+  }
+
+  /** Starts a transaction: what is sent until commitTransaction() or abortTransaction() belongs to it. */
+  beginTransaction(): void {
+    this.requireTransactions().beginTransaction();
+  }
+
+  /**
+   * Adds a consumer group's offsets to the transaction, committed with it
+   * (AddOffsetsToTxn, then TxnOffsetCommit to the group's coordinator):
+   * the consume-transform-produce loop's input moves on exactly when its
+   * output is committed. `group` is the consumer's groupMetadata() (or, as
+   * Java's deprecated form, a group id).
+   */
+  async sendOffsetsToTransaction(offsets: readonly TopicPartitionOffset[], group: ConsumerGroupMetadata | string): Promise<void> {
+    const metadata: ConsumerGroupMetadata = typeof group === 'string' ? { groupId: group, generationId: -1, memberId: '', groupInstanceId: null } : group;
+    if (metadata.generationId > 0 && metadata.memberId === '') throw new KafkaClientError(`Passed in group metadata ${JSON.stringify(metadata)} has generationId > 0 but member.id `);
+    const tm = this.requireTransactions();
+    if (offsets.length === 0) return;
+    const result = tm.sendOffsetsToTransaction(offsets, metadata);
+    this.sender.wakeup();
+    await result.await(this.maxBlockMs);
+  }
+
+  /**
+   * Sends everything sent in the transaction, then commits it (EndTxn). If a
+   * record of it failed, the commit fails with that error and the
+   * transaction must be aborted; if the producer was fenced it must close.
+   */
+  async commitTransaction(): Promise<void> {
+    const tm = this.requireTransactions();
+    await this.settlePending();
+    const result = tm.beginCommit();
+    this.sender.wakeup();
+    await result.await(this.maxBlockMs);
+  }
+
+  /** Aborts the transaction: records not yet sent fail with TransactionAbortedError, and nothing of it becomes visible. */
+  async abortTransaction(): Promise<void> {
+    const tm = this.requireTransactions();
+    await this.settlePending();
+    const result = tm.beginAbort();
+    this.sender.wakeup();
+    await result.await(this.maxBlockMs);
+  }
+
+  private requireTransactions(): TransactionManager {
+    const tm = this.transactionManager;
+    if (tm === null || !tm.isTransactional) throw new IllegalStateError('Cannot use transactional methods without enabling transactions by setting the transactional.id configuration property');
+    if (this.state !== 'open') throw new ClientClosedError('Cannot perform operation after producer has been closed');
+    return tm;
   }
 
   /** The partitions of a topic (fetching its metadata if needed, up to max.block.ms). */
