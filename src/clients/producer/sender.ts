@@ -2,7 +2,6 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import type { CompressionType } from '../../../codecs/index.js';
 import type { Item, MessageData } from '../../protocol/schema/message-types.js';
 import { Api } from '../network/apis.js';
-import type { BrokerConnection } from '../network/broker-connection.js';
 import { isRetriable, KafkaApiError, KafkaClientError, kafkaErrorFor, NetworkError, TimeoutError, TransactionAbortedError, UnsupportedVersionError } from '../network/errors.js';
 import type { NetworkClient } from '../network/network-client.js';
 import { tpKey } from '../../protocol/topic-partition.js';
@@ -116,7 +115,6 @@ export class Sender {
         return true;
       }
       send = (api, body, options) => coordinator.request(api, body, options);
-      if (type === 'transaction') this.noteCoordinatorVersions(tm, coordinator);
     } else {
       const node = this.client.leastLoadedNode();
       if (node === undefined) {
@@ -133,14 +131,6 @@ export class Sender {
       (error: Error) => this.onTransactionalResponse(tm, handler, error),
     );
     return true;
-  }
-
-  /** Whether the transaction coordinator can bump epochs (InitProducerId v3+, KIP-360) is known once its connection is up. */
-  private noteCoordinatorVersions(tm: TransactionManager, coordinator: BrokerConnection): void {
-    coordinator.connect().then(
-      () => (tm.coordinatorSupportsBumpingEpoch = (coordinator.apiVersions.get(Api.InitProducerId.key)?.maxVersion ?? -1) >= 3),
-      () => undefined,
-    );
   }
 
   private onTransactionalResponse(tm: TransactionManager, handler: TxnRequestHandler, error: Error | null): void {

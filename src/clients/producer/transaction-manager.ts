@@ -7,6 +7,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
 import type { ConsumerGroupMetadata } from '../consumer/consumer.js';
 import type { TopicPartitionOffset } from '../consumer/types.js';
+import { Api } from '../network/apis.js';
 import { openCoordinatorConnection } from '../network/coordinator-connection.js';
 import type { BrokerConnection } from '../network/broker-connection.js';
 import {
@@ -615,13 +616,23 @@ export class TransactionManager {
     const known = this.coordinators.get(type);
     if (known && known.nodeId === node.id && known.key === key && known.connection.state !== 'closed') return;
     known?.connection.close();
-    this.coordinators.set(type, { key, nodeId: node.id, connection: openCoordinatorConnection(this.client, node) });
+    const connection = openCoordinatorConnection(this.client, node);
+    this.coordinators.set(type, { key, nodeId: node.id, connection });
+    // Whether the transaction coordinator can bump epochs (InitProducerId v3+, KIP-360) is known once its connection is up.
+    if (type === 'transaction') {
+      connection.connect().then(
+        () => (this.coordinatorSupportsBumpingEpoch = (connection.apiVersions.get(Api.InitProducerId.key)?.maxVersion ?? -1) >= 3),
+        () => undefined,
+      );
+    }
   }
 
   /** Forgets the coordinator and queues a FindCoordinator for it. */
   lookupCoordinator(type: CoordinatorType, key: string): void {
     this.coordinators.get(type)?.connection.close();
     this.coordinators.delete(type);
+    // Several requests waiting for the same coordinator need one FindCoordinator.
+    if (this.pendingRequests.some((h) => h instanceof FindCoordinatorHandler && h.looksFor(type, key))) return;
     this.enqueueRequest(new FindCoordinatorHandler(this, type, key));
   }
 

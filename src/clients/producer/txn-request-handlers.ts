@@ -233,6 +233,10 @@ export class FindCoordinatorHandler extends TxnRequestHandler {
     return null;
   }
 
+  looksFor(type: CoordinatorType, key: string): boolean {
+    return this.type === type && this.key === key;
+  }
+
   async send(send: RequestSender): Promise<void> {
     const keyType = this.type === 'group' ? CoordinatorKeyType.GROUP : CoordinatorKeyType.TRANSACTION;
     const c = coordinatorOf(await send(Api.FindCoordinator, findCoordinatorBody(keyType, this.key)));
