@@ -178,6 +178,7 @@ describe('the transaction coordinator over the wire', () => {
   it('TxnOffsetCommit for a group that does not exist, or whose partition is not in the transaction, gets Kafka\'s codes and writes nothing', async () => {
     const producer = await txn.init('tx-offsets-bad');
     const offsets = b.broker.context.groups!.offsetsTopic;
+    await offsets.ensure();
     const groupPartition = offsets.partitionFor('no-such-group');
     const commit = (version: number, membership: Record<string, unknown> = {}) =>
       raw.request('TxnOffsetCommit', version, {
