@@ -1,4 +1,5 @@
 import { AppendOrigin } from '../../storage/log/append-origin.js';
+import type { TransactionVerifier } from '../../storage/log/producer-state.js';
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { buildRecordBatch, type RecordBatchOptions, type RecordInput } from '../../storage/record/record-batch-builder.js';
 import type { RecordBatchView } from '../../storage/record/record-batch-view.js';
@@ -106,15 +107,16 @@ export class InternalTopic {
 
   /**
    * Appends records to one partition as one batch (`batch` sets producer
-   * fields for a transactional write), acks=all. Throws KafkaError with the
-   * log's error code; resolves with the batch's last offset.
+   * fields for a transactional write, which `verifyTransaction` lets start a
+   * transaction, KIP-890), acks=all. Throws KafkaError with the log's error
+   * code; resolves with the batch's last offset.
    */
-  async append(index: number, records: RecordInput[], batch: RecordBatchOptions = {}): Promise<number> {
+  async append(index: number, records: RecordInput[], batch: RecordBatchOptions = {}, verifyTransaction?: TransactionVerifier): Promise<number> {
     await this.ensure();
     const partition = this.partition(index);
     if (!partition) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.name}-${index} is not hosted by this broker`);
     const now = Date.now();
-    const info = await partition.appendAsLeader(buildRecordBatch(records, { now, compression: this.settings.compressionCodec, ...batch }), -1, AppendOrigin.Coordinator);
+    const info = await partition.appendAsLeader(buildRecordBatch(records, { now, compression: this.settings.compressionCodec, ...batch }), -1, AppendOrigin.Coordinator, verifyTransaction);
     // A coordinator's write counts once every in-sync replica has it (Kafka's required acks -1 for its internal topics).
     const code = await partition.waitForReplication(info.lastOffset + 1, this.settings.writeTimeoutMs);
     if (code !== ErrorCode.NONE) throw new KafkaError(code, `${this.name}-${index}: ${errorName(code)} while waiting for the in-sync replicas`);

@@ -69,6 +69,11 @@ describe('transactions on a three-broker cluster', () => {
     const producer = await txn.init('tx-cluster');
     expect(producer.errorCode).toBe(ErrorCode.NONE);
     const partitions = Array.from({ length: PARTITIONS }, (_, i) => i);
+    // Before AddPartitionsToTxn a leader on another broker than the coordinator refuses the batch, having asked it (AddPartitionsToTxn verifyOnly).
+    const [remotePartition, remoteLeader] = [...(await leaders())].find(([, leader]) => leader !== first)!;
+    const stray = buildRecordBatch([{ value: 'stray' }], { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: 0, isTransactional: true });
+    const refused = await (await client(remoteLeader)).request('Produce', 9, { transactionalId: 'tx-cluster', acks: -1, timeoutMs: 10_000, topicData: [{ name: TOPIC, partitionData: [{ index: remotePartition, records: stray }] }] });
+    expect(refused.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
     expect(Object.values(await txn.addPartitions('tx-cluster', producer, { [TOPIC]: partitions }))).toEqual(partitions.map(() => ErrorCode.NONE));
     // A transactional batch to each partition's leader, acks=all; the leader verifies it with the coordinator (KIP-890).
     for (const [partition, leader] of await leaders()) {

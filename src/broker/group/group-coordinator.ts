@@ -1,4 +1,6 @@
-import { ErrorCode } from '../../protocol/error-codes.js';
+import type { TransactionVerifier } from '../../../storage/log/producer-state.js';
+import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
+import type { Partition } from '../replica/partition.js';
 import type { BrokerConfig } from '../broker-config.js';
 import type { Topics } from '../metadata/topics.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
@@ -213,20 +215,28 @@ export class GroupCoordinator {
    * TxnOffsetCommit (KIP-98): a transactional producer commits a group's
    * offsets inside its transaction; they become the group's only when the
    * transaction commits. `verify` asks the transaction coordinator whether
-   * the group's partition is in the transaction. A producer without the
+   * the group's partition is in the transaction (throwing KafkaError if not),
+   * giving what lets the commit start the transaction there. A producer without the
    * consumer's membership (before TxnOffsetCommit v3, KIP-447) commits as a
    * non-member may.
    */
-  async commitTransactionalOffsets(req: CommitInput, producer: { producerId: number; producerEpoch: number }, verify: () => Promise<number>): Promise<CommitResult> {
+  async commitTransactionalOffsets(req: CommitInput, producer: { producerId: number; producerEpoch: number }, verify: (partition: Partition) => Promise<TransactionVerifier | undefined>): Promise<CommitResult> {
     const error = this.validateGroupStatus(req.groupId, 'commit');
     if (error !== null) return commitError(req.topics, error);
     // KIP-890: the group's __consumer_offsets partition must be in the producer's transaction (AddOffsetsToTxn), or nothing would ever end it.
-    const verified = await verify();
-    if (verified !== ErrorCode.NONE) return commitError(req.topics, verified);
+    let verifyTransaction: TransactionVerifier | undefined;
+    try {
+      await this.offsetsTopic.ensure();
+      const partition = this.offsetsTopic.partition(this.offsetsTopic.partitionFor(req.groupId));
+      if (!partition) return commitError(req.topics, ErrorCode.NOT_COORDINATOR);
+      verifyTransaction = await verify(partition);
+    } catch (e) {
+      return commitError(req.topics, errorCodeOf(e));
+    }
     const again = this.validateGroupStatus(req.groupId, 'commit');
     if (again !== null) return commitError(req.topics, again);
     const withoutMembership = req.generationId < 0 && req.memberId === '' && req.groupInstanceId === null;
-    return this.offsets.commitTransactional(req, producer, () => {
+    return this.offsets.commitTransactional(req, { ...producer, verifyTransaction }, () => {
       const group = this.groups.get(req.groupId);
       if (!withoutMembership || !group) return this.membership.admitCommit(req);
       return group.is('Dead') ? ErrorCode.COORDINATOR_NOT_AVAILABLE : group;

@@ -1,5 +1,6 @@
 import { ControlRecordType, readEndTransactionMarker } from '../../../storage/record/control-record.js';
 import type { RecordBatchOptions, RecordInput } from '../../../storage/record/record-batch-builder.js';
+import type { TransactionVerifier } from '../../../storage/log/producer-state.js';
 import type { BrokerLog } from '../broker-log.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { GroupMetadata, type CommittedOffset } from './group-metadata.js';
@@ -53,6 +54,13 @@ export function offsetStoreError(code: number): number {
     default:
       return groupStoreError(code);
   }
+}
+
+/** The producer of a transactional offset commit, with what lets its batch start the transaction in the group's partition (KIP-890). */
+export interface TransactionalProducer {
+  producerId: number;
+  producerEpoch: number;
+  verifyTransaction?: TransactionVerifier;
 }
 
 /** One partition's offset commit as stored in (or read from) __consumer_offsets. */
@@ -285,14 +293,16 @@ export class GroupMetadataManager {
   /**
    * Writes a group's offset commits, as one batch (Kafka's storeOffsets);
    * a transactional commit's batch carries its producer, as Kafka writes it
-   * (sequence 0, transactional). Resolves with the batch's offset in the log.
+   * (sequence 0, transactional), starting the transaction in the partition
+   * only as `verifyTransaction` allows. Resolves with the batch's offset in the log.
    */
-  storeOffsets(groupId: string, offsets: readonly StoredOffset[], producer?: { producerId: number; producerEpoch: number }): Promise<number> {
+  storeOffsets(groupId: string, offsets: readonly StoredOffset[], producer?: TransactionalProducer): Promise<number> {
     const batch = producer ? { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: 0, isTransactional: true } : {};
     return this.append(
       groupId,
       offsets.map((o) => ({ key: offsetCommitKey(groupId, o.topic, o.partition), value: offsetCommitValue(o.value) })),
       batch,
+      producer?.verifyTransaction,
     );
   }
 
@@ -303,9 +313,9 @@ export class GroupMetadataManager {
     await this.append(groupId, records);
   }
 
-  private append(groupId: string, records: RecordInput[], batch: RecordBatchOptions = {}): Promise<number> {
+  private append(groupId: string, records: RecordInput[], batch: RecordBatchOptions = {}, verifyTransaction?: TransactionVerifier): Promise<number> {
     if (records.length === 0) return Promise.resolve(-1);
-    const p = this.offsetsTopic.append(this.offsetsTopic.partitionFor(groupId), records, batch);
+    const p = this.offsetsTopic.append(this.offsetsTopic.partitionFor(groupId), records, batch, verifyTransaction);
     this.writes.add(p);
     const done = () => this.writes.delete(p);
     p.then(done, done);

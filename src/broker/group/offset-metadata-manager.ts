@@ -1,7 +1,7 @@
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import type { BrokerLog } from '../broker-log.js';
 import type { CommittedOffset, GroupMetadata } from './group-metadata.js';
-import { groupStoreError, offsetStoreError, type GroupMetadataManager, type StoredOffset } from './group-metadata-manager.js';
+import { groupStoreError, offsetStoreError, type GroupMetadataManager, type StoredOffset, type TransactionalProducer } from './group-metadata-manager.js';
 import type { CommitInput, CommitPartition, CommitResult, FetchedPartition, FetchResult, FetchTopics, OffsetDeleteResult, OffsetDeleteTopics } from './group-requests.js';
 
 export interface OffsetsConfig {
@@ -96,7 +96,7 @@ export class OffsetMetadataManager {
    * batch of the producer, and kept pending in the group until the
    * transaction's marker lands in the group's partition (completeTransaction).
    */
-  async commitTransactional(req: CommitInput, producer: { producerId: number; producerEpoch: number }, admit: () => GroupMetadata | number): Promise<CommitResult> {
+  async commitTransactional(req: CommitInput, producer: TransactionalProducer, admit: () => GroupMetadata | number): Promise<CommitResult> {
     const { valid, result, setAll } = this.checkPartitions(req);
     if (valid.length === 0) return result();
     const group = admit();

@@ -3,7 +3,7 @@ import { InvalidRecordError } from '../../../storage/record/invalid-record-error
 import { ErrorCode, errorCodeOf, errorName } from '../../protocol/error-codes.js';
 import { ProduceRequest, ProduceResponse } from '../../protocol/messages/produce.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
-import { verifyTransactionalProduce } from '../transaction/produce-verification.js';
+import { verifyTransactionalProduce } from '../transaction/transaction-verification.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 type TopicResult = Item<MessageInput<typeof ProduceResponse>['responses']>;

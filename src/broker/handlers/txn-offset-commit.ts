@@ -1,8 +1,8 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '../../protocol/messages/txn-offset-commit.js';
 import { commitError } from '../group/group-requests.js';
-import { OFFSETS_TOPIC } from '../group/offsets-topic.js';
-import { offsetCommitVerificationError } from '../transaction/add-partitions-to-txn-manager.js';
+import type { Partition } from '../replica/partition.js';
+import { verifyTransactionalOffsetCommit } from '../transaction/transaction-verification.js';
 import type { ApiHandler } from './api-handler.js';
 
 /** The first version carrying the consumer's membership (KIP-447). */
@@ -31,9 +31,7 @@ export const txnOffsetCommitHandler: ApiHandler<typeof TxnOffsetCommitRequest, t
     const groups = ctx.broker.groups;
     if (!groups) return { throttleTimeMs: 0, topics: commitError(topics, ErrorCode.COORDINATOR_NOT_AVAILABLE) };
     const { transactionalId, producerId, producerEpoch } = request;
-    const verifier = ctx.broker.addPartitionsToTxnManager;
-    const offsetsPartition = { topic: OFFSETS_TOPIC, partition: groups.offsetsTopic.partitionFor(request.groupId) };
-    const verify = async () => (verifier ? offsetCommitVerificationError(await verifier.verify(transactionalId, producerId, producerEpoch, offsetsPartition)) : ErrorCode.NONE);
+    const verify = (partition: Partition) => verifyTransactionalOffsetCommit(ctx.broker.addPartitionsToTxnManager, transactionalId, partition, producerId, producerEpoch);
     const withMembership = ctx.apiVersion >= MEMBERSHIP_VERSION;
     const result = await groups.commitTransactionalOffsets(
       {

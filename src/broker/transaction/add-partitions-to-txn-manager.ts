@@ -1,9 +1,10 @@
 import { ApiDef } from '../../clients/network/apis.js';
-import { BrokerConnection } from '../../clients/network/broker-connection.js';
+import type { BrokerConnection } from '../../clients/network/broker-connection.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from '../../protocol/messages/add-partitions-to-txn.js';
 import { tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
 import type { BrokerLog } from '../broker-log.js';
+import { interBrokerConnection } from '../inter-broker-connection.js';
 import type { TransactionCoordinator } from './transaction-coordinator.js';
 
 const AddPartitionsToTxnApi = new ApiDef('AddPartitionsToTxn', AddPartitionsToTxnRequest, AddPartitionsToTxnResponse);
@@ -103,14 +104,7 @@ export class AddPartitionsToTxnManager {
       connection = undefined;
     }
     if (!connection) {
-      connection = new BrokerConnection(brokerId, endpoint.host, endpoint.port, {
-        clientId: `broker-${this.options.brokerId}-txn-verifier`,
-        requestTimeoutMs: this.options.requestTimeoutMs,
-        connectTimeoutMs: this.options.requestTimeoutMs,
-        maxInFlight: 5,
-        sendBufferBytes: -1,
-        receiveBufferBytes: -1,
-      });
+      connection = interBrokerConnection(brokerId, endpoint, `broker-${this.options.brokerId}-txn-verifier`, this.options.requestTimeoutMs, 5);
       this.connections.set(brokerId, connection);
     }
     return connection;

@@ -1,8 +1,9 @@
 import { ApiDef } from '../../clients/network/apis.js';
-import { BrokerConnection } from '../../clients/network/broker-connection.js';
+import type { BrokerConnection } from '../../clients/network/broker-connection.js';
 import { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/messages/write-txn-markers.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import { groupByTopic, type TopicPartition } from '../../protocol/topic-partition.js';
+import { interBrokerConnection } from '../inter-broker-connection.js';
 
 export const WriteTxnMarkersApi = new ApiDef('WriteTxnMarkers', WriteTxnMarkersRequest, WriteTxnMarkersResponse);
 
@@ -92,14 +93,7 @@ export class TransactionMarkerChannel {
 
   private connected(): BrokerConnection {
     if (this.connection === undefined || this.connection.state === 'closed') {
-      this.connection = new BrokerConnection(this.brokerId, this.endpoint.host, this.endpoint.port, {
-        clientId: this.options.clientId,
-        requestTimeoutMs: this.options.requestTimeoutMs,
-        connectTimeoutMs: this.options.requestTimeoutMs,
-        maxInFlight: 1,
-        sendBufferBytes: -1,
-        receiveBufferBytes: -1,
-      });
+      this.connection = interBrokerConnection(this.brokerId, this.endpoint, this.options.clientId, this.options.requestTimeoutMs);
     }
     return this.connection;
   }

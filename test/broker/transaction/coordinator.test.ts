@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ControlRecordType, readEndTransactionMarker } from '../../../storage/record/control-record.js';
 import { decodeRecords } from '../../../storage/record/record.js';
+import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
 import type { RecordBatchView } from '../../../storage/record/record-batch-view.js';
 import { transactionLogKey, transactionLogValue } from '../../../src/broker/transaction/transaction-log.js';
 import { TransactionState } from '../../../src/broker/transaction/transaction-state.js';
@@ -124,6 +125,34 @@ describe('the transaction coordinator over the wire', () => {
     await txn.waitForState('tx-verify', 'CompleteAbort');
   });
 
+  it('KIP-890: a transactional batch for a partition not in its producer\'s ongoing transaction is refused, and nothing is written', async () => {
+    const produce = async (producer: { producerId: number; producerEpoch: number }, sequence: number, transactionalId = 'tx-produce') => {
+      const records = buildRecordBatch([{ value: `s${sequence}` }], { ...producer, baseSequence: sequence, isTransactional: true });
+      const res = await raw.request('Produce', 9, { transactionalId, acks: -1, timeoutMs: 5000, topicData: [{ name: 'out', partitionData: [{ index: 1, records }] }] });
+      return res.responses[0].partitionResponses[0].errorCode;
+    };
+    const stale = await txn.init('tx-produce');
+    const producer = await txn.init('tx-produce');
+    const before = logEnd(b.broker, 'out', 1);
+    // No transaction open, a stranger's producer id, a stale epoch: the coordinator says no before anything is written.
+    expect(await produce(producer, 0)).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(await produce({ producerId: producer.producerId + 7, producerEpoch: 0 }, 0)).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    await txn.addPartitions('tx-produce', producer, { out: [0] });
+    expect(await produce(producer, 0)).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(logEnd(b.broker, 'out', 1)).toBe(before);
+    await txn.addPartitions('tx-produce', producer, { out: [1] });
+    expect(await produce(stale, 0)).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect(await produce(producer, 0)).toBe(ErrorCode.NONE);
+    expect(await produce(producer, 1)).toBe(ErrorCode.NONE);
+    expect(await txn.endTxn('tx-produce', producer, true)).toBe(ErrorCode.NONE);
+    await txn.waitForState('tx-produce', 'CompleteCommit');
+    // A late batch of the ended transaction cannot open another one that nothing would end.
+    const ended = logEnd(b.broker, 'out', 1);
+    expect(await produce(producer, 2)).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(logEnd(b.broker, 'out', 1)).toBe(ended);
+    expect(b.broker.context.replicas.getPartition('out', 1)!.lastStableOffset).toBe(ended);
+  });
+
   it("refuses bad input with Kafka's codes and writes nothing", async () => {
     const producer = await txn.init('tx-bad');
     const state = txnPartitionOf(b.broker, 'tx-bad');
@@ -149,6 +178,7 @@ describe('the transaction coordinator over the wire', () => {
   it('TxnOffsetCommit for a group that does not exist, or whose partition is not in the transaction, gets Kafka\'s codes and writes nothing', async () => {
     const producer = await txn.init('tx-offsets-bad');
     const offsets = b.broker.context.groups!.offsetsTopic;
+    await offsets.ensure();
     const groupPartition = offsets.partitionFor('no-such-group');
     const commit = (version: number, membership: Record<string, unknown> = {}) =>
       raw.request('TxnOffsetCommit', version, {
