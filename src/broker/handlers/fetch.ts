@@ -21,6 +21,8 @@ interface PartitionRead {
   records: Buffer;
   /** read_committed: the aborted transactions the records overlap. */
   aborted?: AbortedTxn[];
+  /** How far the reader could read when it read (-1 without a read). */
+  end: number;
 }
 
 /** Who reads and how far: a follower to the log end, a consumer to the high watermark, or under read_committed to the last stable offset. */
@@ -87,14 +89,19 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
     const reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
     let reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, reader, broker);
     let bytes = reads.reduce((n, r) => n + r.records.length, 0);
-    const waitLeft = deadline - Date.now();
-    if (reserved && bytes < minBytes && waitLeft > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
-      const seen = await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft, replicaId >= 0);
-      if (seen > 0) {
-        for (const r of reads) if (r.records.length > 0) sharedBufferPool.recycle(r.records);
-        reads = await readAll(partitions, maxBytes, replicaId, reader, broker);
-        bytes = reads.reduce((n, r) => n + r.records.length, 0);
+    let waitLeft = deadline - Date.now();
+    while (reserved && bytes < minBytes && waitLeft > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
+      // A read_committed reader whose last stable offset moved while it read reads again at once: the move's wake-up came before it waited.
+      if (reader !== Reader.Committed || !reads.some((r) => r.partition && readableEnd(r.partition, reader) !== r.end)) {
+        const seen = await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft, replicaId >= 0);
+        if (seen === 0) break;
       }
+      for (const r of reads) if (r.records.length > 0) sharedBufferPool.recycle(r.records);
+      reads = await readAll(partitions, maxBytes, replicaId, reader, broker);
+      bytes = reads.reduce((n, r) => n + r.records.length, 0);
+      // Bytes that became visible are readable, except to a read_committed reader when they lie past the last stable offset: it waits on.
+      if (reader !== Reader.Committed) break;
+      waitLeft = deadline - Date.now();
     }
 
     // Responses group partitions by topic, in the order the partitions were asked for.
@@ -186,7 +193,7 @@ async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: 
     const partition = broker.replicas.getPartition(w.topic, w.partition);
     if (!partition) {
       const unknownId = w.topic.startsWith('id:');
-      reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: EMPTY });
+      reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: EMPTY, end: -1 });
       continue;
     }
     try {
@@ -195,10 +202,11 @@ async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: 
       if (replicaId >= 0) partition.updateFollowerFetchState(replicaId, w.fetchOffset, -1);
       let records: Buffer = EMPTY;
       let aborted: AbortedTxn[] | undefined;
+      const end = readableEnd(partition, reader);
       const limit = Math.min(w.maxBytes, budget);
       if (limit > 0 || (total === 0 && maxBytes > 0)) {
         const size = Math.max(limit, 1);
-        const got = reader === Reader.Committed ? await partition.readCommitted(w.fetchOffset, size) : await partition.read(w.fetchOffset, size, readableEnd(partition, reader));
+        const got = reader === Reader.Committed ? await partition.readCommitted(w.fetchOffset, size) : await partition.read(w.fetchOffset, size, end);
         records = got.bytes;
         aborted = got.abortedTransactions;
         if (total > 0 && records.length > limit) {
@@ -208,11 +216,11 @@ async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: 
       }
       total += records.length;
       budget = Math.max(0, budget - records.length);
-      reads.push({ wanted: w, partition, errorCode: ErrorCode.NONE, records, aborted });
+      reads.push({ wanted: w, partition, errorCode: ErrorCode.NONE, records, aborted, end });
     } catch (e) {
       const code = errorCodeOf(e);
       if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log('error', `fetch from ${w.topic}-${w.partition} failed: ${(e as Error).stack ?? e}`);
-      reads.push({ wanted: w, partition, errorCode: code, records: EMPTY });
+      reads.push({ wanted: w, partition, errorCode: code, records: EMPTY, end: -1 });
     }
   }
   return reads;
