@@ -185,7 +185,9 @@ export class GroupMetadataManager {
   private async readPartition(index: number): Promise<GroupMetadata[]> {
     const offsets = new Map<string, Map<string, StoredOffset>>();
     const metadata = new Map<string, GroupMetadataRecord>();
-    for await (const record of this.offsetsTopic.read(index)) {
+    const unreadable = (offset: number, e: Error) =>
+      this.log('warn', `__consumer_offsets-${index}: the batch at offset ${offset} cannot be read and is skipped, with any group records in it (${e.name}: ${e.message})`);
+    for await (const record of this.offsetsTopic.read(index, unreadable)) {
       if (record.key === null) continue;
       try {
         const key = decodeKey(record.key);
@@ -205,10 +207,20 @@ export class GroupMetadataManager {
     }
     const ids = new Set([...metadata.keys(), ...[...offsets.entries()].filter(([, o]) => o.size > 0).map(([g]) => g)]);
     return [...ids].map((groupId) => {
-      const group = this.groupFromRecord(groupId, metadata.get(groupId));
+      const group = this.loadedGroup(index, groupId, metadata.get(groupId));
       for (const { topic, partition, value } of offsets.get(groupId)?.values() ?? []) group.putOffset(topic, partition, value);
       return group;
     });
+  }
+
+  /** The group its metadata record describes; one that decoded but does not hold together comes back Empty, keeping its offsets. */
+  private loadedGroup(index: number, groupId: string, record: GroupMetadataRecord | undefined): GroupMetadata {
+    try {
+      return this.groupFromRecord(groupId, record);
+    } catch (e) {
+      this.log('warn', `__consumer_offsets-${index}: group ${groupId}'s metadata record cannot be loaded, so it starts Empty (${(e as Error).message})`);
+      return this.groupFromRecord(groupId, undefined);
+    }
   }
 
   private groupFromRecord(groupId: string, record: GroupMetadataRecord | undefined): GroupMetadata {
