@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BACKEND_NAMES, createBackend, sharedBufferPool } from '../storage/backend/index.js';
+import { BACKEND_NAMES, createBackend } from '../storage/backend/index.js';
 import type { LogDirectory, StorageObject } from '../storage/backend/index.js';
 import { mbps, printTable, ratio, Split } from './measure.js';
 
@@ -97,9 +97,9 @@ async function measure(name: string, dir: string): Promise<Figures> {
   // the bytes are copied out once, as a socket write would, so every page is touched.
   const slice = await overRounds(total, rawRead, async (at, end) => {
     for (let p = at; p < end; p += READ_SIZE) {
-      const bytes = await object.read(p, READ_SIZE);
-      target.set(bytes);
-      sharedBufferPool.recycle(bytes);
+      const read = await object.read(p, READ_SIZE);
+      target.set(read.bytes);
+      read.release();
     }
   });
 

@@ -1,9 +1,10 @@
+import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import { AppendOrigin } from '../../storage/log/append-origin.js';
 import type { TransactionVerifier } from '../../storage/log/producer-state.js';
-import { validateBatches } from '../../storage/record/record-batch-scan.js';
+import { scanBatches } from '../../storage/record/record-batch-scan.js';
 import { buildRecordBatch, type RecordBatchOptions, type RecordInput } from '../../storage/record/record-batch-builder.js';
 import type { RecordBatchView } from '../../storage/record/record-batch-view.js';
-import { decodeRecords, type LogRecord } from '../../storage/record/record.js';
+import { readAllRecords, type LogRecord } from '../../storage/record/record.js';
 import { ErrorCode, errorName, KafkaError } from '../protocol/error-codes.js';
 import { kafkaAbs, javaStringHashCode } from './group/java-hash.js';
 import type { Topics } from './metadata/topics.js';
@@ -127,22 +128,49 @@ export class InternalTopic {
    * Every record of one partition, in offset order, control records
    * included, up to its log end as Kafka's coordinators load: a new leader's
    * high watermark may still lag what it has, and everything a leader has
-   * stays (a leader is never truncated).
+   * stays (a leader is never truncated). A batch that cannot be read (bad
+   * CRC, records that do not decode: bytes a client once produced here, or
+   * damage on disk) is passed to `unreadable` and skipped, so one bad batch
+   * costs only its own records; where the batches' framing itself is broken,
+   * nothing after it can be found and reading stops there.
    */
-  async *read(index: number): AsyncGenerator<LoadedRecord> {
+  async *read(index: number, unreadable: (offset: number, error: Error) => void): AsyncGenerator<LoadedRecord> {
     const partition = this.partition(index);
     if (!partition) return;
     let offset = partition.logStartOffset;
     const end = partition.logEndOffset;
+    let warnedAt = -1;
     while (offset < end) {
-      const { bytes } = await partition.read(offset, this.settings.loadBufferSize, end);
-      if (bytes.length === 0) break;
-      const batches = validateBatches(bytes);
-      if (batches.length === 0) break;
-      for (const batch of batches) {
-        for (const record of decodeRecords(batch, { verifyCrc: false })) if (record.offset >= offset) yield { batch, record };
+      const before = offset;
+      let batches: RecordBatchView[];
+      try {
+        // Never released: the records yielded are slices of these bytes, and what a coordinator loads from them may keep some.
+        const { bytes } = await partition.read(offset, this.settings.loadBufferSize, end);
+        batches = scanBatches(bytes).batches;
+      } catch (e) {
+        if (!(e instanceof CorruptRecordError)) throw e;
+        unreadable(offset, e);
+        return;
+      }
+      for (let i = 0; i < batches.length; i++) {
+        const batch = batches[i]!;
+        let records: LogRecord[];
+        try {
+          batch.validate();
+          records = readAllRecords(batch, { verifyCrc: false });
+        } catch (e) {
+          // A batch skipped at the end of one read comes back first in the next: warned about once.
+          if (batch.baseOffset !== warnedAt) unreadable(batch.baseOffset, e as Error);
+          warnedAt = batch.baseOffset;
+          // The next batch's start says where this one ends; a header failing its CRC cannot.
+          const next = batches[i + 1]?.baseOffset ?? (batch.isValidCrc() ? batch.nextOffset : batch.baseOffset + 1);
+          offset = Math.max(offset, next);
+          continue;
+        }
+        for (const record of records) if (record.offset >= offset) yield { batch, record };
         offset = Math.max(offset, batch.nextOffset);
       }
+      if (offset === before) return; // nothing more can be read
     }
   }
 }

@@ -87,7 +87,7 @@ export class KafkaApis {
   }
 }
 
-/** For frames answered outside a connection (tests, tools): no budget to respect. */
+/** For frames answered outside a connection (tests, tools): no budget to respect, and what responses carry is left to the garbage collector. */
 function unlimitedAllowance(): ResponseAllowance {
   return new ResponseAllowance(new ResponseMemory(Number.MAX_SAFE_INTEGER), new ResponseMemory(Number.MAX_SAFE_INTEGER));
 }

@@ -1,11 +1,16 @@
 import { ProtocolError } from './protocol-error.js';
 
+/** A buffer an allocator supplies, with whatever its owner needs to give it back (the broker's are PooledBytes). */
+export interface FrameBuffer {
+  readonly bytes: Buffer;
+}
+
 /**
  * Chooses the buffer a frame split across received chunks is copied into;
  * `head` is the frame's first received bytes (at least its first two, the API
  * key of a request). Returning undefined means a plain allocation.
  */
-export type FrameAllocator = (size: number, head: Buffer) => Buffer | undefined;
+export type FrameAllocator<B extends FrameBuffer> = (size: number, head: Buffer) => B | undefined;
 
 /**
  * Splits a socket's byte stream into Kafka's 4-byte size-prefixed frames, for
@@ -13,22 +18,24 @@ export type FrameAllocator = (size: number, head: Buffer) => Buffer | undefined;
  * chunk is a slice of it; only a frame split across chunks is copied, once,
  * into its own buffer (or one the allocator supplies).
  */
-export class FrameReader {
+export class FrameReader<B extends FrameBuffer = FrameBuffer> {
   private readonly chunks: Buffer[] = [];
   private buffered = 0;
   private frameSize = -1;
 
   constructor(
     private readonly maxFrameBytes: number,
-    private readonly allocate?: FrameAllocator,
+    private readonly allocate?: FrameAllocator<B>,
   ) {}
 
   /**
-   * Adds received bytes and calls `onFrame` for every whole frame, in order.
-   * `onFrame` returning false stops (the connection is closing). A size
-   * prefix outside 0..maxFrameBytes throws ProtocolError.
+   * Adds received bytes and calls `onFrame` for every whole frame, in order;
+   * a frame copied into what the allocator gave comes with it (`owned`, whose
+   * bytes are the frame), and `onFrame` owns it from then on. `onFrame`
+   * returning false stops (the connection is closing). A size prefix outside
+   * 0..maxFrameBytes throws ProtocolError.
    */
-  push(chunk: Buffer, onFrame: (frame: Buffer, allocated: boolean) => boolean | void): void {
+  push(chunk: Buffer, onFrame: (frame: Buffer, owned: B | undefined) => boolean | void): void {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     for (;;) {
@@ -42,9 +49,9 @@ export class FrameReader {
       const size = this.frameSize;
       const first = this.chunks[0]!;
       const into = first.length < size && first.length >= 2 ? this.allocate?.(size, first) : undefined;
-      const frame = this.take(size, into);
+      const frame = this.take(size, into?.bytes);
       this.frameSize = -1;
-      if (onFrame(frame, into !== undefined) === false) return;
+      if (onFrame(frame, into) === false) return;
     }
   }
 

@@ -14,6 +14,16 @@ export abstract class BackendObject {
     if (this.closed) throw new StorageError('CLOSED', this.path, 'object used after close');
   }
 
+  /**
+   * A read must start at a position that exists: positions come from index
+   * files, and a damaged one must fail here, not read elsewhere (a negative
+   * start slices a mapping from its end, past the file: SIGBUS).
+   */
+  protected checkRead(position: number): void {
+    this.check();
+    if (!Number.isSafeInteger(position) || position < 0) throw new StorageError('RANGE', this.path, `read at ${position} is not a position in the object`);
+  }
+
   /** An overwrite must start inside the object or at its end. */
   protected checkWrite(position: number): void {
     this.check();

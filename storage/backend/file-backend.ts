@@ -4,7 +4,7 @@ import { BackendObject } from './backend-object.js';
 import { lockDirectory, LOCK_FILE } from './directory-lock.js';
 import type { LogDirectory, OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
 import { StorageError } from './storage-error.js';
-import { sharedBufferPool } from './buffer-pool.js';
+import { sharedBufferPool, type PooledBytes } from './buffer-pool.js';
 import { readFully, writeFully } from './fd-io.js';
 
 /** A fixed-size name check: objects are flat names inside their directory. */
@@ -44,12 +44,12 @@ export class FileObject extends BackendObject implements StorageObject {
     this.size = Math.max(this.size, position + bytes.length);
   }
 
-  async read(position: number, length: number): Promise<Buffer> {
-    this.check();
+  async read(position: number, length: number): Promise<PooledBytes> {
+    this.checkRead(position);
     const available = Math.max(0, Math.min(length, this.size - position));
-    // Large reads are fetch responses on their way to a socket, which recycles them once written.
+    // Large reads are fetches on their way to a socket, whose connection releases them once written.
     const target = sharedBufferPool.acquire(available);
-    this.readIntoSync(position, target, 0, available);
+    this.readIntoSync(position, target.bytes, 0, available);
     return target;
   }
 
@@ -58,7 +58,7 @@ export class FileObject extends BackendObject implements StorageObject {
   }
 
   private readIntoSync(position: number, target: Uint8Array, offset: number, length: number): number {
-    this.check();
+    this.checkRead(position);
     const wanted = Math.max(0, Math.min(length, this.size - position));
     readFully(this.fd, this.path, position, target, offset, wanted, this.size);
     return wanted;

@@ -7,7 +7,7 @@ import { StorageError } from './storage-error.js';
 export * from './storage-backend.js';
 export { StorageError } from './storage-error.js';
 export { LOCK_FILE } from './directory-lock.js';
-export { BufferPool, sharedBufferPool } from './buffer-pool.js';
+export { BufferPool, sharedBufferPool, unpooled, type PooledBytes } from './buffer-pool.js';
 
 const BACKENDS: Record<BackendName, StorageBackend> = { file: fileBackend, mmap: mmapBackend, level: levelBackend };
 export const BACKEND_NAMES = Object.keys(BACKENDS) as BackendName[];

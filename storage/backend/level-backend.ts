@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Level } from 'level';
 import { BackendObject } from './backend-object.js';
+import { unpooled, type PooledBytes } from './buffer-pool.js';
 import { lockDirectory } from './directory-lock.js';
 import { checkObjectName } from './file-backend.js';
 import { LevelStore, levelStorageError, type Db } from './level-store.js';
@@ -113,7 +114,7 @@ class LevelObject extends BackendObject implements StorageObject {
   /** Rare (index rebuilds): rewrites the tail from `position` as one chunk. */
   async write(position: number, bytes: Uint8Array): Promise<void> {
     this.checkWrite(position);
-    const tail = await this.read(position, this.size - position);
+    const tail = await this.readBytes(position, this.size - position);
     const merged = Buffer.alloc(Math.max(tail.length, bytes.length));
     tail.copy(merged);
     merged.set(bytes, 0);
@@ -121,15 +122,20 @@ class LevelObject extends BackendObject implements StorageObject {
     await this.append(merged);
   }
 
-  async read(position: number, length: number): Promise<Buffer> {
-    this.check();
+  read(position: number, length: number): Promise<PooledBytes> {
+    return this.readBytes(position, length).then(unpooled);
+  }
+
+  /** The bytes at `position`, gathered from their chunks into a new buffer. */
+  private async readBytes(position: number, length: number): Promise<Buffer> {
+    this.checkRead(position);
     const end = Math.min(this.size, position + length);
     if (end <= position) return Buffer.alloc(0);
     return this.store.read(this.path, 'read', (db) => readChunks(db, this.name, this.path, position, end));
   }
 
   async readInto(position: number, target: Uint8Array, offset = 0, length = target.length - offset): Promise<number> {
-    const bytes = await this.read(position, length);
+    const bytes = await this.readBytes(position, length);
     target.set(bytes, offset);
     return bytes.length;
   }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import mmapModule from 'mmap-io';
 import { BackendObject } from './backend-object.js';
+import { unpooled, type PooledBytes } from './buffer-pool.js';
 import { lockDirectory } from './directory-lock.js';
 import { FileDirectory } from './file-backend.js';
 import type { OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
@@ -95,14 +96,14 @@ export class MmapObject extends BackendObject implements StorageObject {
     this.ensureMapped(this.size);
   }
 
-  async read(position: number, length: number): Promise<Buffer> {
-    this.check();
+  async read(position: number, length: number): Promise<PooledBytes> {
+    this.checkRead(position);
     const end = Math.min(this.size, position + length);
-    return this.map.subarray(position, Math.max(position, end));
+    return unpooled(this.map.subarray(position, Math.max(position, end)));
   }
 
   async readInto(position: number, target: Uint8Array, offset = 0, length = target.length - offset): Promise<number> {
-    this.check();
+    this.checkRead(position);
     const n = Math.max(0, Math.min(length, this.size - position));
     if (n >= PREAD_MIN_BYTES) readFully(this.fd, this.path, position, target, offset, n, this.size);
     else target.set(this.map.subarray(position, position + n), offset);

@@ -1,3 +1,5 @@
+import type { PooledBytes } from './buffer-pool.js';
+
 /**
  * Where the log engine keeps its bytes. A backend opens log directories; a
  * directory holds named objects (a segment's .log, .index and .timeindex,
@@ -47,6 +49,8 @@ export interface LogDirectory {
 
 export interface StorageObject {
   readonly name: string;
+  /** Where it is (the directory's path and its name), for messages. */
+  readonly path: string;
   /** Bytes written so far (appended and not truncated). */
   readonly size: number;
   /** Appends bytes; resolves with the position they start at. */
@@ -61,9 +65,12 @@ export interface StorageObject {
   write(position: number, bytes: Uint8Array): Promise<void>;
   /**
    * Reads up to `length` bytes at `position`: a slice of mapped memory where
-   * the backend can, else a new buffer. Fewer bytes come back only at the end.
+   * the backend can, else a buffer of its own — on the file backend, one of
+   * `sharedBufferPool`'s when the read is large (a fetch's). The caller owns
+   * the result and releases it once nothing reads the bytes (see
+   * PooledBytes). Fewer bytes come back only at the end.
    */
-  read(position: number, length: number): Promise<Buffer>;
+  read(position: number, length: number): Promise<PooledBytes>;
   /**
    * Reads into the caller's buffer, which the caller reuses (fresh memory is
    * slow to touch); resolves with the bytes read, fewer only at the end.

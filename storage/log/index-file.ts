@@ -34,7 +34,7 @@ export abstract class IndexFile {
 
   protected async load(): Promise<void> {
     const whole = Math.floor(this.object.size / this.entrySize);
-    const bytes = await this.object.read(0, whole * this.entrySize);
+    const { bytes } = await this.object.read(0, whole * this.entrySize);
     this.reserve(whole);
     bytes.copy(this.entries);
     let valid = 0;
@@ -51,6 +51,11 @@ export abstract class IndexFile {
     const at = index * this.entrySize;
     for (let i = at; i < at + this.entrySize; i++) if (this.entries[i] !== 0) return false;
     return true;
+  }
+
+  /** The index file's path, for messages. */
+  get path(): string {
+    return this.object.path;
   }
 
   get entryCount(): number {

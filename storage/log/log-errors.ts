@@ -85,6 +85,17 @@ export class CorruptSnapshotError extends Error {
   }
 }
 
+/** An index file whose entries do not hold together or do not match its log (Kafka's CorruptIndexException): the segment is recovered, which rebuilds it. */
+export class CorruptIndexError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path}: corrupt index: ${reason}`);
+    this.name = 'CorruptIndexError';
+  }
+}
+
 /** A follower's append whose first batch starts below the log end (Kafka's UnexpectedAppendOffsetException): the replica must truncate first. */
 export class UnexpectedAppendOffsetError extends Error {
   constructor(
@@ -129,16 +140,5 @@ export class TransactionCoordinatorFencedError extends Error {
   ) {
     super(`a transaction marker for producer ${producerId} comes from coordinator epoch ${coordinatorEpoch}, older than the current ${currentCoordinatorEpoch}`);
     this.name = 'TransactionCoordinatorFencedError';
-  }
-}
-
-/** An index file that cannot be read (Kafka's CorruptIndexException). */
-export class CorruptIndexError extends Error {
-  constructor(
-    readonly path: string,
-    reason: string,
-  ) {
-    super(`${path}: corrupt index: ${reason}`);
-    this.name = 'CorruptIndexError';
   }
 }

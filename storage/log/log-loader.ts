@@ -1,7 +1,9 @@
+import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import type { LogDirectory } from '../backend/storage-backend.js';
+import { StorageError } from '../backend/storage-error.js';
 import type { LogConfig } from '../config/log-config.js';
 import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, logFileName, parseLogFileName, parseSegmentFileName, parseSnapshotFileName, SWAP_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX } from './log-file-names.js';
-import { CorruptSnapshotError } from './log-errors.js';
+import { CorruptIndexError, CorruptSnapshotError } from './log-errors.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LogSegment } from './log-segment.js';
 import { ProducerSnapshots } from './producer-snapshot.js';
@@ -79,7 +81,7 @@ export class LogLoader {
     const snapshots = new ProducerSnapshots(dir);
     const { segments, recovered } = await this.loadSegments(bases, firstSwapped, producerState, snapshots);
     const logStartOffset = settings.logStartOffset ?? bases[0] ?? 0;
-    if (segments.length === 0) segments.push(await LogSegment.open(dir, logStartOffset, this.config, true));
+    if (segments.length === 0) segments.push(await LogSegment.open(dir, logStartOffset, this.config, true, '', settings.warn));
     const logEndOffset = segments[segments.length - 1]!.nextOffset;
     const leaderEpochs = await LeaderEpochCache.load(dir);
     await leaderEpochs.truncateFromEnd(logEndOffset); // epochs whose data recovery cut
@@ -125,7 +127,7 @@ export class LogLoader {
     for (const swap of swaps) {
       if (swap.file!.kind !== LOG_SUFFIX) continue;
       const base = swap.file!.baseOffset;
-      const segment = await LogSegment.open(dir, base, this.config, false, SWAP_SUFFIX);
+      const segment = await LogSegment.open(dir, base, this.config, false, SWAP_SUFFIX, this.settings.warn);
       try {
         await segment.recover(); // rebuilds the swap's indexes (they may be missing) and finds where it ends
         await segment.flush();
@@ -186,20 +188,32 @@ export class LogLoader {
     const segments: LogSegment[] = [];
     let recovered = false;
     for (const [i, base] of bases.entries()) {
-      const segment = await LogSegment.open(dir, base, this.config, false);
+      const segment = await LogSegment.open(dir, base, this.config, false, '', settings.warn);
       const nextBase = bases[i + 1] ?? Number.MAX_SAFE_INTEGER;
       if (recovered || (!settings.cleanShutdown && nextBase > settings.recoveryPoint) || base >= firstSwapped) {
         if (!recovered) await rebuildProducerState(producerState, snapshots, segments, false, settings, base);
         recovered = true;
-        const cut = await segment.recover(producerState);
-        if (cut > 0) settings.warn(`${dir.path}: recovery truncated ${cut} bytes of torn or corrupt data from segment ${base} at offset ${segment.nextOffset}`);
+        await this.recover(segment, producerState);
         await snapshots.write(segment.nextOffset, producerState.snapshotEntries(), false);
       } else {
-        await segment.loadTailState();
+        try {
+          await segment.loadTailState(true);
+          if (segment.nextOffset > nextBase) throw new CorruptRecordError(`its batches run to offset ${segment.nextOffset - 1}, into segment ${nextBase}`);
+        } catch (error) {
+          if (!(error instanceof CorruptIndexError || error instanceof CorruptRecordError || error instanceof StorageError)) throw error;
+          settings.warn(`${dir.path}: segment ${base} fails its checks after a clean shutdown, so it is recovered: ${error.message}`);
+          await this.recover(segment);
+        }
       }
       segments.push(segment);
     }
     return { segments, recovered };
+  }
+
+  /** Re-validates a segment's batches and rebuilds its indexes, cutting it at the first bad batch (and its `.txnindex`, given the producer state as of its start). */
+  private async recover(segment: LogSegment, producerState?: ProducerStateManager): Promise<void> {
+    const cut = await segment.recover(producerState);
+    if (cut > 0) this.settings.warn(`${this.dir.path}: recovery truncated ${cut} bytes of torn or corrupt data from segment ${segment.baseOffset} at offset ${segment.nextOffset}`);
   }
 }
 

@@ -1,26 +1,20 @@
 import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import type { LogDirectory, StorageObject } from '../backend/storage-backend.js';
 import type { LogConfig } from '../config/log-config.js';
-import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../record/record-batch-layout.js';
+import { CURRENT_MAGIC, LOG_OVERHEAD, MIN_BATCH_LENGTH, RECORD_BATCH_OVERHEAD } from '../record/record-batch-layout.js';
 import { sizeOfBatchAt } from '../record/record-batch-scan.js';
 import { RecordBatchView } from '../record/record-batch-view.js';
+import { SegmentRead } from './fetch-data.js';
 import { segmentFileNames } from './log-file-names.js';
-import { OffsetIndex } from './offset-index.js';
+import { CorruptIndexError } from './log-errors.js';
+import { MAX_RELATIVE_OFFSET, OffsetIndex, type OffsetPosition } from './offset-index.js';
 import type { CompletedTxn, ProducerStateManager } from './producer-state.js';
-import { TimeIndex } from './time-index.js';
+import { TimeIndex, type TimestampOffset } from './time-index.js';
 import { type AbortedTxn, TransactionIndex } from './transaction-index.js';
 
 /** The `.txnindex` entry of a transaction a marker just aborted (computed before the transaction is marked complete). */
 export function abortedTxnOf(txn: CompletedTxn, producerState: ProducerStateManager): AbortedTxn {
   return { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset: producerState.lastStableOffsetAfter(txn) };
-}
-
-/** The bytes a read returns: whole batches as stored, plus where they are. */
-export interface SegmentRead {
-  bytes: Buffer;
-  firstOffset: number;
-  /** Byte position of the first batch in the `.log`. */
-  position: number;
 }
 
 /**
@@ -44,6 +38,7 @@ export class LogSegment {
   rollingBasedTimestamp = -1;
   /** When this segment object was created or opened: the clock for segment.ms when records carry no timestamps. */
   readonly createdMs = Date.now();
+  private indexDamageReported = false;
 
   private constructor(
     readonly baseOffset: number,
@@ -52,18 +47,23 @@ export class LogSegment {
     readonly timeIndex: TimeIndex,
     readonly txnIndex: TransactionIndex,
     private readonly config: LogConfig,
+    private readonly warn: (message: string) => void,
   ) {
     this.nextOffset = baseOffset;
   }
 
-  /** `suffix` opens the files under a temporary name: the cleaner writes `.cleaned` segments, recovery reads `.swap` ones. */
-  static async open(dir: LogDirectory, baseOffset: number, config: LogConfig, create: boolean, suffix = ''): Promise<LogSegment> {
+  /**
+   * `suffix` opens the files under a temporary name: the cleaner writes
+   * `.cleaned` segments, recovery reads `.swap` ones. `warn` hears of a
+   * damaged index met while reading.
+   */
+  static async open(dir: LogDirectory, baseOffset: number, config: LogConfig, create: boolean, suffix = '', warn: (message: string) => void = (m) => console.warn(m)): Promise<LogSegment> {
     const [logName, indexName, timeIndexName] = segmentFileNames(baseOffset, suffix);
     const log = await dir.open(logName, { create });
     const offsetIndex = await OffsetIndex.open(await dir.open(indexName, { create: true, preallocate: config.segmentIndexBytes }), baseOffset, config.segmentIndexBytes);
     const timeIndex = await TimeIndex.open(await dir.open(timeIndexName, { create: true, preallocate: config.segmentIndexBytes }), baseOffset, config.segmentIndexBytes);
     const txnIndex = await TransactionIndex.open(dir, baseOffset, suffix);
-    return new LogSegment(baseOffset, log, offsetIndex, timeIndex, txnIndex, config);
+    return new LogSegment(baseOffset, log, offsetIndex, timeIndex, txnIndex, config, warn);
   }
 
   get size(): number {
@@ -105,20 +105,77 @@ export class LogSegment {
     return new RecordBatchView(header);
   }
 
+  /**
+   * The header of the batch a walk meets at `position`; undefined at the
+   * log's end. Walks step by batchLength, so a header that cannot start a
+   * batch there (too few bytes, a bad length or magic, a batch running past
+   * the log) is damaged data: a CorruptRecordError, never a step backwards,
+   * nowhere or over records.
+   */
+  private async walkHeaderAt(position: number): Promise<RecordBatchView | undefined> {
+    const size = this.log.size;
+    if (position >= size) return undefined;
+    const header = await this.headerAt(position);
+    const problem = !header
+      ? `${size - position} bytes are too few for a batch header`
+      : header.batchLength < MIN_BATCH_LENGTH
+        ? `batchLength ${header.batchLength} is below the minimum`
+        : header.magic !== CURRENT_MAGIC
+          ? `magic ${header.magic} is not 2`
+          : position + header.sizeInBytes > size
+            ? `a batch of ${header.sizeInBytes} bytes runs past the log's end at ${size}`
+            : undefined;
+    if (problem) throw new CorruptRecordError(`${this.log.path}: at position ${position}, ${problem}`);
+    return header;
+  }
+
+  /**
+   * Where to start walking towards `offset`: the last index entry at or
+   * before it, once the header at its position (read anyway) shows a batch
+   * ending at or before the entry's offset, so that no batch the walk needs
+   * lies before it. An entry that does not (a damaged index) is passed over
+   * for the one before it; the segment start is the last resort.
+   */
+  private async walkStart(offset: number): Promise<{ position: number; header: RecordBatchView | undefined }> {
+    for (let i = this.offsetIndex.floorEntry(offset); i >= 0; i--) {
+      const entry = this.offsetIndex.entryAt(i);
+      const header = await this.entryHeader(entry);
+      if (header) return { position: entry.position, header };
+      this.indexDamaged(`entry ${i} (offset ${entry.offset}, position ${entry.position}) does not point at a batch ending by its offset`);
+    }
+    return { position: 0, header: await this.walkHeaderAt(0) };
+  }
+
+  /** The header an offset index entry points at, if it is a batch ending at or before the entry's offset (Kafka's entries name the last offset of what was appended at their position). */
+  private async entryHeader(entry: OffsetPosition): Promise<RecordBatchView | undefined> {
+    if (entry.position < 0 || entry.position >= this.log.size) return undefined;
+    const header = await this.headerAt(entry.position);
+    if (!header || header.magic !== CURRENT_MAGIC || header.batchLength < MIN_BATCH_LENGTH || header.lastOffset > entry.offset) return undefined;
+    return header;
+  }
+
+  /** Says once per segment that its index is damaged; lookups go on around the entries that are. */
+  private indexDamaged(what: string): void {
+    if (this.indexDamageReported) return;
+    this.indexDamageReported = true;
+    this.warn(`${this.offsetIndex.path}: ${what}; lookups pass over such entries until recovery rebuilds the index`);
+  }
+
   /** Byte position of the first batch whose last offset is ≥ `offset`, or -1. */
   async positionOf(offset: number): Promise<number> {
-    let position = this.offsetIndex.lookup(offset).position;
-    for (;;) {
-      const header = await this.headerAt(position);
-      if (!header) return -1;
+    let { position, header } = await this.walkStart(offset);
+    while (header) {
       if (header.lastOffset >= offset) return position;
       position += header.sizeInBytes;
+      header = await this.walkHeaderAt(position);
     }
+    return -1;
   }
 
   /**
    * Batches from the one holding `offset`, up to `maxBytes` — except that the
    * first batch is returned whole even when larger, so a consumer never stalls.
+   * The caller owns the bytes (see FetchData).
    */
   async read(offset: number, maxBytes: number, maxPosition = this.log.size): Promise<SegmentRead | undefined> {
     const position = await this.positionOf(offset);
@@ -127,14 +184,15 @@ export class LogSegment {
     const firstOffset = first.baseOffset;
     // One read of the whole window, then cut it after the last whole batch that fits.
     const window = Math.max(first.sizeInBytes, Math.min(maxBytes, maxPosition - position));
-    const bytes = await this.log.read(position, window);
+    const read = await this.log.read(position, window);
+    const bytes = read.bytes;
     let end = first.sizeInBytes;
     for (;;) {
       const size = sizeOfBatchAt(bytes, end);
       if (size < 0) break;
       end += size;
     }
-    return { bytes: bytes.subarray(0, end), firstOffset, position };
+    return new SegmentRead(bytes.subarray(0, end), firstOffset, read, position);
   }
 
   /**
@@ -145,8 +203,8 @@ export class LogSegment {
   async *headersFrom(offset: number): AsyncGenerator<RecordBatchView> {
     let position = await this.positionOf(offset);
     if (position < 0) return;
-    for (let header = await this.headerAt(position); header; header = await this.headerAt(position)) {
-      yield header.isControl ? new RecordBatchView(await this.log.read(position, header.sizeInBytes)) : header;
+    for (let header = await this.walkHeaderAt(position); header; header = await this.walkHeaderAt(position)) {
+      yield header.isControl ? new RecordBatchView((await this.log.read(position, header.sizeInBytes)).bytes) : header;
       position += header.sizeInBytes;
     }
   }
@@ -163,16 +221,28 @@ export class LogSegment {
 
   /** Earliest batch whose max timestamp is ≥ `timestamp`: its position, via the time index. */
   async findByTimestamp(timestamp: number): Promise<RecordBatchView | undefined> {
-    const entry = this.timeIndex.lookup(timestamp);
-    let position = entry ? this.offsetIndex.lookup(entry.offset).position : 0;
-    for (;;) {
-      const header = await this.headerAt(position);
-      if (!header) return undefined;
-      if (header.maxTimestamp >= timestamp) {
-        return new RecordBatchView(await this.log.read(position, header.sizeInBytes));
+    let position = 0;
+    for (let i = this.timeIndex.floorEntry(timestamp); i >= 0; i--) {
+      const entry = this.timeIndex.entryAt(i);
+      const at = await this.timeEntryPosition(entry);
+      if (at >= 0) {
+        position = at;
+        break;
       }
+      this.indexDamaged(`time index entry ${i} (timestamp ${entry.timestamp}, offset ${entry.offset}) does not match the batch holding its offset`);
+    }
+    for (let header = await this.walkHeaderAt(position); header; header = await this.walkHeaderAt(position)) {
+      if (header.maxTimestamp >= timestamp) return new RecordBatchView((await this.log.read(position, header.sizeInBytes)).bytes);
       position += header.sizeInBytes;
     }
+    return undefined;
+  }
+
+  /** The position of the batch holding a time index entry's offset when that batch's max timestamp is the entry's; -1 when it is not (a damaged entry). */
+  private async timeEntryPosition(entry: TimestampOffset): Promise<number> {
+    const position = await this.positionOf(entry.offset);
+    const header = position >= 0 ? await this.headerAt(position) : undefined;
+    return header && header.baseOffset <= entry.offset && header.maxTimestamp === entry.timestamp ? position : -1;
   }
 
   /**
@@ -181,7 +251,8 @@ export class LogSegment {
    * the bytes cut (0 when the segment was whole). Given the producer state as
    * of the segment's base offset, it also brings that state to the segment's
    * end and rebuilds the `.txnindex` from the markers met, as Kafka's
-   * recovery does; without it the `.txnindex` is left as it is.
+   * recovery does; without it the `.txnindex` only loses the entries of
+   * markers cut.
    */
   async recover(producerState?: ProducerStateManager): Promise<number> {
     if (producerState) await this.txnIndex.reset();
@@ -196,14 +267,14 @@ export class LogSegment {
     while (position < size) {
       const header = await this.headerAt(position);
       if (!header || header.batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || position + header.sizeInBytes > size) break;
-      const batch = new RecordBatchView(await this.log.read(position, header.sizeInBytes));
+      const batch = new RecordBatchView((await this.log.read(position, header.sizeInBytes)).bytes);
       try {
         batch.validate();
       } catch (error) {
         if (error instanceof CorruptRecordError) break;
         throw error;
       }
-      if (batch.baseOffset < this.nextOffset) break; // offsets must grow
+      if (batch.baseOffset < this.nextOffset || batch.lastOffset - this.baseOffset > MAX_RELATIVE_OFFSET) break; // offsets must grow, within what the index can hold
       this.track(batch, position);
       if (producerState) await this.replayIntoTxnIndex(producerState, batch);
       position += batch.sizeInBytes;
@@ -212,6 +283,7 @@ export class LogSegment {
     await this.timeIndex.writeFullBlock();
     const cut = size - position;
     if (cut > 0) await this.log.truncate(position);
+    if (!producerState) await this.txnIndex.truncateTo(this.nextOffset);
     return cut;
   }
 
@@ -254,23 +326,67 @@ export class LogSegment {
   /**
    * Finds the next offset and the largest timestamp of a segment opened from
    * disk: from the last index entries, walking only the batches after them.
+   *
+   * `verify` is for a segment a clean shutdown left, which no recovery reads:
+   * the clean-shutdown marker means no recovery is needed, not that nothing
+   * can be wrong. Everything this reads is then checked, as Kafka's index
+   * sanity check and more: both indexes' entries in order and inside the
+   * log, the last offset index entry pointing at a batch that ends by its
+   * offset, the batches after it whole, their offsets growing and ending
+   * the log exactly, the last batch valid (its CRC: a torn write), and the
+   * last entries of both indexes naming batches the log holds. A check that
+   * fails throws CorruptIndexError or CorruptRecordError; the loader then
+   * recovers the segment. (Only the last batch's CRC is read: recovery cuts
+   * at the first bad batch, and a flipped bit inside the log would cost
+   * every good batch after it; consumers meet such a batch as Kafka's do.)
    */
-  async loadTailState(): Promise<void> {
-    const last = this.offsetIndex.lookup(Number.MAX_SAFE_INTEGER);
-    const lastTime = this.timeIndex.lookup(Number.MAX_SAFE_INTEGER);
+  async loadTailState(verify = false): Promise<void> {
+    if (verify) {
+      this.offsetIndex.sanityCheck(this.log.size);
+      this.timeIndex.sanityCheck();
+    }
+    const entries = this.offsetIndex.entryCount;
+    const last = entries > 0 ? this.offsetIndex.entryAt(entries - 1) : undefined;
+    const lastTime = this.timeIndex.entryCount > 0 ? this.timeIndex.entryAt(this.timeIndex.entryCount - 1) : undefined;
+    if (verify && last && !(await this.entryHeader(last))) {
+      throw new CorruptIndexError(this.offsetIndex.path, `its last entry (offset ${last.offset}, position ${last.position}) does not point at a batch ending by its offset`);
+    }
     this.nextOffset = this.baseOffset;
-    this.rollingBasedTimestamp = (await this.headerAt(0))?.maxTimestamp ?? -1;
+    this.rollingBasedTimestamp = (await this.walkHeaderAt(0))?.maxTimestamp ?? -1;
     this.maxTimestamp = lastTime?.timestamp ?? -1;
     this.offsetOfMaxTimestamp = lastTime?.offset ?? -1;
-    for (let position = last.position; ; ) {
-      const header = await this.headerAt(position);
-      if (!header) break;
+    let position = last?.position ?? 0;
+    for (let header = await this.walkHeaderAt(position); header; header = await this.walkHeaderAt(position)) {
+      if (verify) await this.checkTailBatch(header, position);
       if (header.maxTimestamp > this.maxTimestamp) {
         this.maxTimestamp = header.maxTimestamp;
         this.offsetOfMaxTimestamp = header.lastOffset;
       }
       this.nextOffset = header.nextOffset;
       position += header.sizeInBytes;
+    }
+    if (!verify) return;
+    if (last && last.offset >= this.nextOffset) {
+      throw new CorruptIndexError(this.offsetIndex.path, `its last entry names offset ${last.offset}, past the segment's last offset ${this.nextOffset - 1}`);
+    }
+    if (lastTime && (lastTime.offset >= this.nextOffset || (await this.timeEntryPosition(lastTime)) < 0)) {
+      throw new CorruptIndexError(this.timeIndex.path, `its last entry (timestamp ${lastTime.timestamp}, offset ${lastTime.offset}) does not match the batch holding its offset`);
+    }
+  }
+
+  /** One batch of a verified tail walk: after the batches before it in offsets, within the offsets a segment can index; the last one valid (CRC). */
+  private async checkTailBatch(header: RecordBatchView, position: number): Promise<void> {
+    const floor = position === 0 ? this.baseOffset : this.nextOffset;
+    if (header.baseOffset < floor || header.lastOffset - this.baseOffset > MAX_RELATIVE_OFFSET) {
+      throw new CorruptRecordError(`${this.log.path}: the batch at position ${position} holds offsets ${header.baseOffset} to ${header.lastOffset}, outside what can follow offset ${floor - 1} in segment ${this.baseOffset}`);
+    }
+    if (position + header.sizeInBytes < this.log.size) return;
+    const batch = new RecordBatchView((await this.log.read(position, header.sizeInBytes)).bytes);
+    try {
+      batch.validate();
+    } catch (error) {
+      if (error instanceof CorruptRecordError) throw new CorruptRecordError(`${this.log.path}: the batch at position ${position}: ${error.message}`, { cause: error });
+      throw error;
     }
   }
 

@@ -8,11 +8,13 @@ import { CLEANED_SUFFIX, DELETED_SUFFIX, segmentFileNames, SWAP_SUFFIX } from '.
 import { InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError, UnexpectedAppendOffsetError } from './log-errors.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { type LoadedLog, type LogLoadSettings, logLoadSettings, LogLoader, type OpenLogOptions, rebuildProducerState } from './log-loader.js';
+import { emptyRead, type FetchData } from './fetch-data.js';
 import { abortedTxnOf, LogSegment } from './log-segment.js';
+import { MAX_RELATIVE_OFFSET } from './offset-index.js';
 import type { ProducerSnapshots } from './producer-snapshot.js';
 import type { CompletedTxn, ProducerStateManager, TransactionVerifier } from './producer-state.js';
 import type { AbortedTxn } from './transaction-index.js';
-import { collectAbortedTransactions, type FetchData, findOffsetForTimestamp, maxTimestampOffset, readSegments, segmentIndexFor } from './segment-reads.js';
+import { collectAbortedTransactions, findOffsetForTimestamp, maxTimestampOffset, readSegments, segmentIndexFor } from './segment-reads.js';
 import { validateForAppend } from './log-validator.js';
 
 export interface AppendInfo {
@@ -36,11 +38,9 @@ export interface AppendOptions {
   verifyTransaction?: TransactionVerifier;
 }
 
-export type { FetchData } from './segment-reads.js';
+export type { FetchData } from './fetch-data.js';
 
 export type { OpenLogOptions } from './log-loader.js';
-
-const MAX_RELATIVE_OFFSET = 2 ** 31 - 1;
 
 /**
  * One partition's log: segments in order, the last one active. Appends
@@ -320,7 +320,7 @@ export class Log {
   async roll(): Promise<void> {
     const base = this.logEndOffset;
     if (this.active.baseOffset === base) return;
-    this.segments.push(await LogSegment.open(this.dir, base, this.config, true));
+    this.segments.push(await LogSegment.open(this.dir, base, this.config, true, '', this.settings.warn));
     // The producers as of the new segment's start: a restart replays only the batches after it.
     await this.snapshots.write(base, this.producerState.snapshotEntries(), false);
   }
@@ -328,16 +328,14 @@ export class Log {
   /**
    * Whole batches from the one holding `offset`, at most `maxBytes` unless the
    * first batch alone is larger, and not past `upToOffset` (the high watermark
-   * for consumers) when given. On the file backend the bytes are read into a
-   * buffer of `sharedBufferPool`: a reader done with them may hand them back
-   * with `sharedBufferPool.recycle(bytes)` (the broker does, once written to
-   * the socket), which spares the next read fresh memory.
+   * for consumers) when given. The caller owns them: `release()` gives a
+   * pooled buffer back once nothing reads the bytes (see FetchData).
    */
   async read(offset: number, maxBytes: number, upToOffset = this.logEndOffset): Promise<FetchData> {
     if (offset < this.logStartOffset || offset > this.logEndOffset) {
       throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
     }
-    if (offset >= upToOffset) return { bytes: Buffer.alloc(0), firstOffset: offset };
+    if (offset >= upToOffset) return emptyRead(offset);
     return this.reading(() => readSegments(this.segments, offset, maxBytes, upToOffset, false));
   }
 
@@ -351,7 +349,7 @@ export class Log {
       throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
     }
     const upToOffset = this.lastStableOffset;
-    if (offset >= upToOffset) return { bytes: Buffer.alloc(0), firstOffset: offset, abortedTransactions: [] };
+    if (offset >= upToOffset) return emptyRead(offset, []);
     return this.reading(() => readSegments(this.segments, offset, maxBytes, upToOffset, true));
   }
 
@@ -392,7 +390,7 @@ export class Log {
 
   private async truncateFullyNow(offset: number): Promise<void> {
     for (const segment of this.segments.splice(0)) await this.deleteSegment(segment);
-    this.segments.push(await LogSegment.open(this.dir, offset, this.config, true));
+    this.segments.push(await LogSegment.open(this.dir, offset, this.config, true, '', this.settings.warn));
     this.logStartOffset = offset;
     this.highWatermark = offset;
     this.recoveryPoint = offset;
@@ -600,7 +598,7 @@ export class Log {
       for (const segment of replaced) await this.retireSegment(segment);
       // The .log last: while `.log.swap` exists, recovery knows the swap is unfinished.
       for (const name of [...indexNames, logName!]) await this.dir.rename(name + SWAP_SUFFIX, name);
-      const cleaned = await LogSegment.open(this.dir, cleanedBaseOffset, this.config, false);
+      const cleaned = await LogSegment.open(this.dir, cleanedBaseOffset, this.config, false, '', this.settings.warn);
       await cleaned.loadTailState();
       this.segments.splice(this.segments.indexOf(replaced[0]!), replaced.length, cleaned);
     } finally {

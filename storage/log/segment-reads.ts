@@ -1,15 +1,7 @@
 import { decodeRecords } from '../record/record.js';
+import { emptyRead, type FetchData, SegmentRead } from './fetch-data.js';
 import type { LogSegment } from './log-segment.js';
 import type { AbortedTxn } from './transaction-index.js';
-
-export interface FetchData {
-  /** Whole stored batches (no re-encoding); empty at the log end. */
-  bytes: Buffer;
-  /** Base offset of the first batch returned (may precede the offset asked for). */
-  firstOffset: number;
-  /** A read_committed read's: the aborted transactions overlapping what was read, as Kafka's fetch lists them. */
-  abortedTransactions?: AbortedTxn[];
-}
 
 // Reads across a log's segments (oldest first, the active one last): what
 // Kafka's LocalLog does over its LogSegments. The Log runs them while no
@@ -43,9 +35,9 @@ export async function readSegments(segments: readonly LogSegment[], offset: numb
     if (!got) continue;
     if (!withAborted) return got;
     const upperBound = segment.fetchUpperBoundOffset(got.position, got.bytes.length) ?? segments[i + 1]?.baseOffset ?? segments[segments.length - 1]!.nextOffset;
-    return { bytes: got.bytes, firstOffset: got.firstOffset, abortedTransactions: collectAbortedTransactions(segments, i, offset, upperBound) };
+    return new SegmentRead(got.bytes, got.firstOffset, got, got.position, collectAbortedTransactions(segments, i, offset, upperBound));
   }
-  return { bytes: Buffer.alloc(0), firstOffset: offset, abortedTransactions: withAborted ? [] : undefined };
+  return emptyRead(offset, withAborted ? [] : undefined);
 }
 
 /**

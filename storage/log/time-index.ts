@@ -1,6 +1,7 @@
 import type { StorageObject } from '../backend/storage-backend.js';
 import { readInt32, readInt64, writeInt64 } from '../record/big-endian.js';
 import { IndexFile } from './index-file.js';
+import { CorruptIndexError } from './log-errors.js';
 
 const ENTRY = 12; // timestamp int64 + relative offset int32
 
@@ -41,9 +42,28 @@ export class TimeIndex extends IndexFile {
 
   /** The last entry whose timestamp is ≤ `timestamp`; undefined when none is. */
   lookup(timestamp: number): TimestampOffset | undefined {
-    const i = this.floor(timestamp);
-    if (i < 0) return undefined;
+    const i = this.floorEntry(timestamp);
+    return i < 0 ? undefined : this.entryAt(i);
+  }
+
+  /** The number of the last entry whose timestamp is ≤ `timestamp`, -1 when none is. */
+  floorEntry(timestamp: number): number {
+    return this.floor(timestamp);
+  }
+
+  /** Entry `i`: the largest timestamp up to a batch, and that batch's last offset. */
+  entryAt(i: number): TimestampOffset {
     return { timestamp: this.keyAt(i), offset: this.baseOffset + readInt32(this.entries, i * ENTRY + 8) };
+  }
+
+  /** In memory: offsets from the base on, never going back (timestamps grow: load keeps only growing entries). Throws CorruptIndexError. */
+  sanityCheck(): void {
+    let previous = this.baseOffset;
+    for (let i = 0; i < this.count; i++) {
+      const { offset } = this.entryAt(i);
+      if (offset < previous) throw new CorruptIndexError(this.object.path, `entry ${i} has offset ${offset}, below ${previous}`);
+      previous = offset;
+    }
   }
 
   /** Drops entries that point at offsets ≥ `offset`. */

@@ -74,7 +74,13 @@ export class TransactionIndex {
     const name = transactionIndexFileName(baseOffset) + suffix;
     if (!(await dir.exists(name))) return new TransactionIndex(dir, baseOffset, name, undefined, []);
     const object = await dir.open(name);
-    const entries = decodeAbortedTxns(await object.read(0, object.size), `${dir.path}/${name}`);
+    const read = await object.read(0, object.size);
+    let entries: AbortedTxn[];
+    try {
+      entries = decodeAbortedTxns(read.bytes, `${dir.path}/${name}`);
+    } finally {
+      read.release();
+    }
     // A torn tail goes, so the next entry is written where a reader looks for it.
     if (object.size !== entries.length * ABORTED_TXN_BYTES) await object.truncate(entries.length * ABORTED_TXN_BYTES);
     return new TransactionIndex(dir, baseOffset, name, object, entries);

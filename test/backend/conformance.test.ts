@@ -53,7 +53,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
     for (let i = 0; i < 200; i++) {
       const position = random.int(0, size - 1);
       const length = random.int(0, 19_999);
-      const got = await object.read(position, length);
+      const { bytes: got } = await object.read(position, length);
       expect(got.equals(pattern(position, Math.min(length, size - position)))).toBe(true);
     }
     await object.close();
@@ -86,9 +86,9 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
   it('reads past the end return only what exists', async () => {
     const object = await dir.open('a', { create: true });
     await object.append(pattern(0, 100));
-    expect((await object.read(90, 50)).length).toBe(10);
-    expect((await object.read(100, 50)).length).toBe(0);
-    expect((await object.read(5000, 50)).length).toBe(0);
+    expect((await object.read(90, 50)).bytes.length).toBe(10);
+    expect((await object.read(100, 50)).bytes.length).toBe(0);
+    expect((await object.read(5000, 50)).bytes.length).toBe(0);
     await object.close();
   });
 
@@ -97,13 +97,13 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
     await object.append(pattern(0, 10000));
     await object.truncate(4321);
     expect(object.size).toBe(4321);
-    expect((await object.read(4000, 1000)).equals(pattern(4000, 321))).toBe(true);
+    expect((await object.read(4000, 1000)).bytes.equals(pattern(4000, 321))).toBe(true);
     expect(await object.append(pattern(4321, 100))).toBe(4321);
     await object.flush();
     await object.close();
     const again = await dir.open('a');
     expect(again.size).toBe(4421);
-    expect((await again.read(0, 5000)).equals(pattern(0, 4421))).toBe(true);
+    expect((await again.read(0, 5000)).bytes.equals(pattern(0, 4421))).toBe(true);
     await again.close();
   });
 
@@ -116,7 +116,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
     dir = await backend.openDirectory(path);
     const reopened = await dir.open('b');
     expect(reopened.size).toBe(70000);
-    expect((await reopened.read(0, 100000)).equals(pattern(0, 70000))).toBe(true);
+    expect((await reopened.read(0, 100000)).bytes.equals(pattern(0, 70000))).toBe(true);
     await reopened.close();
   });
 
@@ -124,7 +124,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
     const object = await dir.open('idx', { create: true });
     await object.append(Buffer.alloc(64));
     await object.write(8, Buffer.from([1, 2, 3, 4]));
-    const got = await object.read(0, 64);
+    const { bytes: got } = await object.read(0, 64);
     expect([...got.subarray(6, 14)]).toEqual([0, 0, 1, 2, 3, 4, 0, 0]);
     expect(object.size).toBe(64);
     await object.close();
@@ -171,7 +171,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
         const size = object.size;
         if (size > 0) {
           const position = random.int(0, size - 1);
-          const got = await object.read(position, 4096);
+          const { bytes: got } = await object.read(position, 4096);
           expect(got.equals(pattern(position, got.length))).toBe(true);
           expect(got.length).toBeGreaterThan(0);
           checks++;
@@ -228,7 +228,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
     dir = await backend.openDirectory(path); // the dead child's lock is stale and taken over
     const object = await dir.open('data');
     expect(object.size).toBeGreaterThanOrEqual(flushed);
-    const all = await object.read(0, object.size);
+    const { bytes: all } = await object.read(0, object.size);
     expect(all.subarray(0, flushed).equals(pattern(0, flushed))).toBe(true);
     // Past the last flush: written bytes where the kill let them land, zeros (mmap's
     // preallocated tail, or a copy cut short) elsewhere — never foreign bytes.
@@ -303,7 +303,7 @@ describe('faults', () => {
       const whileFull = await Promise.all(objects.map((o) => Promise.all([errorOf(() => o.append(pattern(o.size, 64 * 1024))), o.read(0, o.size)])));
       for (const [i, [failed, read]] of whileFull.entries()) {
         expect((failed as StorageError).code).toBe('ENOSPC');
-        expect(read.equals(pattern(0, objects[i]!.size))).toBe(true);
+        expect(read.bytes.equals(pattern(0, objects[i]!.size))).toBe(true);
       }
 
       rmSync(filler);
@@ -313,7 +313,7 @@ describe('faults', () => {
           for (let round = 0; round < 4; round++) {
             const size = object.size;
             const [, read] = await Promise.all([object.append(pattern(size, 16 * 1024)), object.read(0, size)]);
-            expect(read.equals(pattern(0, size))).toBe(true);
+            expect(read.bytes.equals(pattern(0, size))).toBe(true);
           }
         }),
       );
@@ -329,7 +329,7 @@ describe('faults', () => {
         for (const [i, n] of ['a', 'b', 'c'].entries()) {
           const object = await reopened.open(`${n}.log`);
           expect(object.size).toBe(sizes[i]);
-          expect((await object.read(0, object.size)).equals(pattern(0, object.size))).toBe(true);
+          expect((await object.read(0, object.size)).bytes.equals(pattern(0, object.size))).toBe(true);
           await object.close();
         }
       } finally {
@@ -353,7 +353,7 @@ describe('faults', () => {
       expect(error).toBeInstanceOf(StorageError);
       expect((error as StorageError).code).toBe('ENOSPC');
       expect((error as Error).message).toContain('full.log');
-      expect((await object.read(0, written)).equals(pattern(0, written))).toBe(true);
+      expect((await object.read(0, written)).bytes.equals(pattern(0, written))).toBe(true);
       await object.close().catch(() => undefined);
       await dir.close();
     });

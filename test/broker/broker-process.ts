@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 
-/** The compiled CLI (test/global-setup.ts builds dist/ before the tests run). */
-export const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+/** The compiled CLI (test/global-setup.ts builds dist/ before the tests run; bench/fuzz.ts runs this file from dist/ itself). */
+export const MAIN = join(packageRoot(import.meta.url), 'dist', 'src', 'cli', 'main.js');
+
+/** How much of a broker's stderr `output()` keeps: the last MiB. */
+const OUTPUT_KEPT = 1024 * 1024;
 
 /** `--override key=value` arguments for `samsa broker`. */
 export function overrideArgs(settings: Readonly<Record<string, string>>): string[] {
@@ -48,9 +52,13 @@ export function startBrokerProcess(logDir: string, settings: Readonly<Record<str
     };
     const timer = setTimeout(() => fail(`did not listen within ${startMs} ms`), startMs);
     child.once('exit', (code) => fail(`exited with ${code}`));
+    let listening: RegExpExecArray | null = null;
     child.stderr!.on('data', (d: Buffer) => {
       output += d.toString();
-      const listening = /listening on [^:]+:(\d+)/.exec(output);
+      // A broker logging for long (a fuzz run) keeps its last MiB; searching all of it per chunk cost the test process more than the broker.
+      if (output.length > OUTPUT_KEPT * 2) output = output.slice(-OUTPUT_KEPT);
+      if (listening) return;
+      listening = /listening on [^:]+:(\d+)/.exec(output);
       if (!listening) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');

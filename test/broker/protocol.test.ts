@@ -7,7 +7,7 @@ import { Cleanup } from '../cleanup.js';
 import { seededRandom } from '../record/random.js';
 import { waitFor } from '../wait-for.js';
 import { startBroker, type TestBroker } from './harness.js';
-import { RawClient, decodeResponse, requestFrame } from './raw-client.js';
+import { RawClient, decodeResponse, fetchBody, requestFrame } from './raw-client.js';
 
 // Brokers and connections a test opens are closed when it ends, whatever happened.
 const cleanup = new Cleanup();
@@ -20,20 +20,6 @@ const produce = (topic: string, partition: number, records: Buffer | null, acks 
   acks,
   timeoutMs: 5000,
   topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
-});
-
-const fetchBody = (topic: string, offset: number, extra: Record<string, unknown> = {}) => ({
-  replicaId: -1,
-  maxWaitMs: 0,
-  minBytes: 0,
-  maxBytes: 1 << 20,
-  isolationLevel: 0,
-  sessionId: 0,
-  sessionEpoch: -1,
-  topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
-  forgottenTopicsData: [],
-  rackId: '',
-  ...extra,
 });
 
 function values(records: Buffer | null): string[] {

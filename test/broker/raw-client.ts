@@ -30,6 +30,21 @@ export function decodeResponse(api: string, version: number, frame: Buffer): { c
   return { correlationId: header.correlationId, body: codec.decode(r) };
 }
 
+/** A sessionless Fetch (v4+ fields) of partition 0 of `topic` from `offset`, answered at once, up to 1 MiB; `extra` overrides fields. */
+export const fetchBody = (topic: string, offset: number, extra: Record<string, unknown> = {}) => ({
+  replicaId: -1,
+  maxWaitMs: 0,
+  minBytes: 0,
+  maxBytes: 1 << 20,
+  isolationLevel: 0,
+  sessionId: 0,
+  sessionEpoch: -1,
+  topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+  forgottenTopicsData: [],
+  rackId: '',
+  ...extra,
+});
+
 /** A bare connection: send frames, receive whole response frames in arrival order. */
 export class RawClient {
   private buffered = Buffer.alloc(0);

@@ -110,9 +110,12 @@ describe('transactions over the wire', () => {
     try {
       const waiting = fetch('txn-wait', 0, READ_COMMITTED, 11, { minBytes: 1, maxWaitMs: 30_000 }, consumer);
       await waitFor(() => b.broker.context.replicas.fetchPurgatorySize === 1, 'the fetch to wait in the purgatory');
+      // Records outside the transaction do not answer the fetch: they lie past the last stable offset.
+      await produce('txn-wait', plainBatch(['after-1']));
+      await produce('txn-wait', plainBatch(['after-2']));
       await writeMarker(partition, ControlRecordType.Commit, 3000, 0);
       const answered = await waiting;
-      expect(answered).toMatchObject({ lastStableOffset: 2, values: ['t'] });
+      expect(answered).toMatchObject({ lastStableOffset: 4, values: ['t', 'after-1', 'after-2'] });
     } finally {
       consumer.close();
     }

@@ -4,7 +4,8 @@ import { createConnection, createServer, type Socket } from 'node:net';
  * A TCP proxy on 127.0.0.1 for cutting a client off from a server without closing anything:
  * pause() is a network partition (bytes and closes stop in both directions, new connections
  * are accepted and go nowhere), resume() ends it (the connections the partition broke are
- * dropped, new ones go through again).
+ * dropped, new ones go through again). `record` hears every chunk a client sends, with a
+ * number for its connection (test/fixtures/capture-client-frames.ts records clients' frames).
  */
 export interface TcpProxy {
   readonly port: number;
@@ -21,9 +22,10 @@ interface Link {
   cut: boolean;
 }
 
-export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1', record?: (connection: number, chunk: Buffer) => void): Promise<TcpProxy> {
   const links = new Set<Link>();
   let paused = false;
+  let connections = 0;
 
   const drop = (link: Link): void => {
     links.delete(link);
@@ -39,7 +41,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     const server = createConnection({ host: targetHost, port: targetPort });
     link.server = server;
     server.on('error', () => {});
-    client.on('data', (chunk) => { if (!link.cut) server.write(chunk); });
+    const connection = connections++;
+    client.on('data', (chunk) => {
+      if (link.cut) return;
+      record?.(connection, chunk);
+      server.write(chunk);
+    });
     server.on('data', (chunk) => { if (!link.cut) client.write(chunk); });
     client.on('close', () => { if (!link.cut) drop(link); });
     server.on('close', () => { if (!link.cut) drop(link); });

@@ -196,7 +196,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('Log on the %s backend', (
     await log.close();
     const data = await dir.open('00000000000000000000.log');
     const batchSize = batch(0, 1).length;
-    const damaged = await data.read(batchSize * 4 + 30, 1);
+    const { bytes: damaged } = await data.read(batchSize * 4 + 30, 1);
     await data.write(batchSize * 4 + 30, Buffer.from([damaged[0]! ^ 0xff]));
     await data.close();
     log = await open(undefined, { cleanShutdown: false });

@@ -195,7 +195,9 @@ export class GroupMetadataManager {
     const metadata = new Map<string, GroupMetadataRecord>();
     // Transactional commits wait for their producer's marker: COMMIT makes them offsets, ABORT drops them (Kafka's loadGroupsAndOffsets).
     const pending = new Map<number, Map<string, Map<string, StoredOffset>>>();
-    for await (const { batch, record } of this.offsetsTopic.read(index)) {
+    const unreadable = (offset: number, e: Error) =>
+      this.log('warn', `__consumer_offsets-${index}: the batch at offset ${offset} cannot be read and is skipped, with any group records in it (${e.name}: ${e.message})`);
+    for await (const { batch, record } of this.offsetsTopic.read(index, unreadable)) {
       try {
         if (batch.isControl) {
           const byGroup = pending.get(batch.producerId);
@@ -234,7 +236,7 @@ export class GroupMetadataManager {
     const open = new Set([...pending.values()].flatMap((byGroup) => [...byGroup.keys()]));
     const ids = new Set([...metadata.keys(), ...[...offsets.entries()].filter(([, o]) => o.size > 0).map(([g]) => g), ...open]);
     return [...ids].map((groupId) => {
-      const group = this.groupFromRecord(groupId, metadata.get(groupId));
+      const group = this.loadedGroup(index, groupId, metadata.get(groupId));
       for (const { topic, partition, value } of offsets.get(groupId)?.values() ?? []) group.putOffset(topic, partition, value);
       // Transactions still open when the log ends: their offsets stay pending until the coordinator writes the marker.
       for (const [producerId, byGroup] of pending) {
@@ -243,6 +245,16 @@ export class GroupMetadataManager {
       }
       return group;
     });
+  }
+
+  /** The group its metadata record describes; one that decoded but does not hold together comes back Empty, keeping its offsets. */
+  private loadedGroup(index: number, groupId: string, record: GroupMetadataRecord | undefined): GroupMetadata {
+    try {
+      return this.groupFromRecord(groupId, record);
+    } catch (e) {
+      this.log('warn', `__consumer_offsets-${index}: group ${groupId}'s metadata record cannot be loaded, so it starts Empty (${(e as Error).message})`);
+      return this.groupFromRecord(groupId, undefined);
+    }
   }
 
   private groupFromRecord(groupId: string, record: GroupMetadataRecord | undefined): GroupMetadata {

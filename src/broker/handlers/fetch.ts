@@ -5,11 +5,11 @@ import type { BrokerContext } from '../broker-context.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } from '../replica/fetch-session-cache.js';
 import type { Partition } from '../replica/partition.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
-import { sharedBufferPool } from '../../../storage/backend/buffer-pool.js';
+import { unpooled, type PooledBytes } from '../../../storage/backend/buffer-pool.js';
 import type { AbortedTxn } from '../../../storage/log/transaction-index.js';
 
 const ZERO_UUID = Buffer.alloc(16);
-const EMPTY: Buffer = Buffer.alloc(0);
+const NO_RECORDS = unpooled(Buffer.alloc(0));
 const READ_COMMITTED = 1;
 
 type FetchedPartition = Item<Item<MessageInput<typeof FetchResponse>['responses']>['partitions']>;
@@ -18,9 +18,12 @@ interface PartitionRead {
   wanted: SessionPartition;
   partition: Partition | undefined;
   errorCode: number;
-  records: Buffer;
+  /** What was read, owned by the handler until it hands it to the response (or releases a read it redoes). */
+  records: PooledBytes;
   /** read_committed: the aborted transactions the records overlap. */
-  aborted?: AbortedTxn[];
+  aborted?: readonly AbortedTxn[];
+  /** How far the reader could read when it read (-1 without a read). */
+  end: number;
 }
 
 /** Who reads and how far: a follower to the log end, a consumer to the high watermark, or under read_committed to the last stable offset. */
@@ -36,8 +39,10 @@ const enum Reader {
  * last stable offset with the aborted transactions the batches overlap
  * (consumers drop those transactions' records and every control batch).
  * Fewer than min_bytes waits in the replica manager until appends arrive or
- * max_wait_ms passes. Incremental fetch sessions (KIP-227) let clients send
- * and hear only what changed.
+ * max_wait_ms passes. Incremental
+ * fetch sessions (KIP-227) let clients send and hear only what changed. The
+ * bytes read go to the response's allowance (`carry`), so the connection
+ * releases them once the socket has taken the response.
  */
 export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse> = {
   request: FetchRequest,
@@ -84,26 +89,35 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
       if (replicaId >= 0) recordFollowerPositions(partitions, replicaId, broker); // the follower's position counts now, not after the wait
       await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes, maxWaitMs, replicaId >= 0);
     }
-    const reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
+    let reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
     let reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, reader, broker);
-    let bytes = reads.reduce((n, r) => n + r.records.length, 0);
-    const waitLeft = deadline - Date.now();
-    if (reserved && bytes < minBytes && waitLeft > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
-      const seen = await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft, replicaId >= 0);
-      if (seen > 0) {
-        for (const r of reads) if (r.records.length > 0) sharedBufferPool.recycle(r.records);
-        reads = await readAll(partitions, maxBytes, replicaId, reader, broker);
-        bytes = reads.reduce((n, r) => n + r.records.length, 0);
-      }
+    let bytes = bytesRead(reads);
+    let waitLeft = deadline - Date.now();
+    while (reserved && bytes < minBytes && waitLeft > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
+      // As Kafka's delayed fetch, the wait holds nothing: what was read goes back and is read again at its end.
+      // (Holding max_bytes of the broker's budget for max_wait_ms let a few long polls starve every other fetch.)
+      for (const r of reads) r.records.release(); // read again below: nothing refers to these bytes
+      ctx.responseMemory.giveBack();
+      // A read_committed reader whose last stable offset moved while it read reads again at once: the move's wake-up came before it waited.
+      const moved = reader === Reader.Committed && reads.some((r) => r.partition && readableEnd(r.partition, reader) !== r.end);
+      const seen = moved ? 1 : await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft, replicaId >= 0);
+      reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
+      reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, reader, broker);
+      bytes = bytesRead(reads);
+      // Bytes that became visible are readable, except to a read_committed reader when they lie past the last stable offset: it waits on.
+      if (reader !== Reader.Committed || seen === 0) break;
+      waitLeft = deadline - Date.now();
     }
 
     // Responses group partitions by topic, in the order the partitions were asked for.
     const topics = new Map<string, { topic: string; topicId: Buffer; partitions: FetchedPartition[] }>();
     for (const read of reads) {
       const { wanted: w, partition } = read;
+      const records = read.records.bytes;
       const highWatermark = partition?.highWatermark ?? -1;
       const logStartOffset = partition?.logStartOffset ?? -1;
-      if (session && epoch > 0 && read.errorCode === ErrorCode.NONE && read.records.length === 0 && w.lastHighWatermark === highWatermark && w.lastLogStartOffset === logStartOffset) {
+      if (session && epoch > 0 && read.errorCode === ErrorCode.NONE && records.length === 0 && w.lastHighWatermark === highWatermark && w.lastLogStartOffset === logStartOffset) {
+        read.records.release();
         continue; // nothing new for this partition: an incremental response leaves it out
       }
       w.lastHighWatermark = highWatermark;
@@ -119,8 +133,9 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
         logStartOffset,
         abortedTransactions: readCommitted ? (read.aborted?.map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset })) ?? []) : null,
         preferredReadReplica: -1,
-        records: read.records,
+        records,
       });
+      ctx.responseMemory.carry(read.records); // the connection releases it once the socket has taken the response
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: [...topics.values()] };
   },
@@ -144,6 +159,11 @@ function requestedPartitions(request: MessageData<typeof FetchRequest>, byId: bo
     }
   }
   return out;
+}
+
+/** The records bytes the reads hold together. */
+function bytesRead(reads: readonly PartitionRead[]): number {
+  return reads.reduce((n, r) => n + r.records.bytes.length, 0);
 }
 
 function hosted(wanted: readonly SessionPartition[], broker: BrokerContext): Partition[] {
@@ -186,33 +206,36 @@ async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: 
     const partition = broker.replicas.getPartition(w.topic, w.partition);
     if (!partition) {
       const unknownId = w.topic.startsWith('id:');
-      reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: EMPTY });
+      reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: NO_RECORDS, end: -1 });
       continue;
     }
     try {
       partition.checkLeaderEpoch(w.currentLeaderEpoch);
       if (!partition.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This server is not the leader for ${w.topic}-${w.partition}`);
       if (replicaId >= 0) partition.updateFollowerFetchState(replicaId, w.fetchOffset, -1);
-      let records: Buffer = EMPTY;
-      let aborted: AbortedTxn[] | undefined;
+      let records: PooledBytes = NO_RECORDS;
+      let aborted: readonly AbortedTxn[] | undefined;
+      const end = readableEnd(partition, reader);
       const limit = Math.min(w.maxBytes, budget);
       if (limit > 0 || (total === 0 && maxBytes > 0)) {
         const size = Math.max(limit, 1);
-        const got = reader === Reader.Committed ? await partition.readCommitted(w.fetchOffset, size) : await partition.read(w.fetchOffset, size, readableEnd(partition, reader));
-        records = got.bytes;
+        const got = reader === Reader.Committed ? await partition.readCommitted(w.fetchOffset, size) : await partition.read(w.fetchOffset, size, end);
+        records = got;
         aborted = got.abortedTransactions;
-        if (total > 0 && records.length > limit) {
-          records = EMPTY; // only the first partition may overshoot
+        if (total > 0 && records.bytes.length > limit) {
+          records.release(); // only the first partition may overshoot
+          records = NO_RECORDS;
           aborted = undefined;
         }
       }
-      total += records.length;
-      budget = Math.max(0, budget - records.length);
-      reads.push({ wanted: w, partition, errorCode: ErrorCode.NONE, records, aborted });
+      const length = records.bytes.length;
+      total += length;
+      budget = Math.max(0, budget - length);
+      reads.push({ wanted: w, partition, errorCode: ErrorCode.NONE, records, aborted, end });
     } catch (e) {
       const code = errorCodeOf(e);
       if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log('error', `fetch from ${w.topic}-${w.partition} failed: ${(e as Error).stack ?? e}`);
-      reads.push({ wanted: w, partition, errorCode: code, records: EMPTY });
+      reads.push({ wanted: w, partition, errorCode: code, records: NO_RECORDS, end: -1 });
     }
   }
   return reads;

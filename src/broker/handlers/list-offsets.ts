@@ -84,10 +84,14 @@ function epochOf(partition: Partition, offset: number): number {
 async function exactMaxTimestamp(partition: Partition): Promise<{ offset: number; timestamp: number } | undefined> {
   const best = partition.log.maxTimestampOffset();
   if (!best) return undefined;
-  const { bytes } = await partition.log.read(best.offset, 1);
-  for (const batch of validateBatches(bytes)) {
-    if (batch.baseOffset > best.offset || batch.lastOffset < best.offset) continue;
-    for (const record of decodeRecords(batch)) if (record.timestamp === best.timestamp) return { offset: record.offset, timestamp: best.timestamp };
+  const read = await partition.log.read(best.offset, 1);
+  try {
+    for (const batch of validateBatches(read.bytes)) {
+      if (batch.baseOffset > best.offset || batch.lastOffset < best.offset) continue;
+      for (const record of decodeRecords(batch)) if (record.timestamp === best.timestamp) return { offset: record.offset, timestamp: best.timestamp };
+    }
+    return best;
+  } finally {
+    read.release(); // only numbers leave this function
   }
-  return best;
 }

@@ -3,6 +3,7 @@ import { InvalidRecordError } from '../../../storage/record/invalid-record-error
 import { ErrorCode, errorCodeOf, errorName } from '../../protocol/error-codes.js';
 import { ProduceRequest, ProduceResponse } from '../../protocol/messages/produce.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
+import { INTERNAL_TOPICS } from '../metadata/metadata-cache.js';
 import { verifyTransactionalProduce } from '../transaction/transaction-verification.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
@@ -42,6 +43,8 @@ function failed(index: number, errorCode: number, errorMessage: string | null, r
 }
 
 async function appendPartition(ctx: RequestContext, transactionalId: string | null, topic: string, index: number, records: Buffer | null, acks: number, timeoutMs: number): Promise<PartitionResult> {
+  // Only the broker writes its internal topics (the coordinators append to their partitions directly).
+  if (INTERNAL_TOPICS.has(topic)) return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   try {
     const partition = ctx.broker.replicas.leaderPartition(topic, index);
     if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no record batches in the request');

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { BufferPool } from '../../../storage/backend/buffer-pool.js';
+import type { BufferPool, PooledBytes } from '../../../storage/backend/buffer-pool.js';
 import { FrameReader } from '../../protocol/frame-reader.js';
 import { ResponseAllowance, ResponseMemory } from './response-memory.js';
 
@@ -18,14 +18,14 @@ export interface ConnectionOptions {
   handle(frame: Buffer, clientAddress: string, allowance: ResponseAllowance): Promise<Buffer[] | null>;
   onError(connection: Connection, error: Error): void;
   onClose(connection: Connection): void;
-  /** Recycles Produce frames after their handler and response chunks after they are written. */
+  /** Where Produce frames split across reads are copied to; they go back once their handler is done. */
   bufferPool?: BufferPool;
 }
 
 interface Slot {
   done: boolean;
   response: Buffer[] | null;
-  /** The response bytes its handler reserved, given back once the response is written or dropped. */
+  /** The response bytes its handler reserved and the pooled bytes it carries, given back once the response is written or dropped. */
   allowance: ResponseAllowance;
 }
 
@@ -37,7 +37,7 @@ interface Slot {
  */
 export class Connection {
   lastActiveMs = Date.now();
-  private readonly frames: FrameReader;
+  private readonly frames: FrameReader<PooledBytes>;
   private readonly inFlight: Slot[] = [];
   /** Responses handed to the socket whose last chunk the kernel has not yet taken. */
   private readonly writing = new Set<ResponseAllowance>();
@@ -85,8 +85,8 @@ export class Connection {
     if (this.closed) return; // closing: bytes still arriving are read only to be dropped
     this.lastActiveMs = Date.now();
     try {
-      this.frames.push(chunk, (frame, pooled) => {
-        this.dispatch(frame, pooled);
+      this.frames.push(chunk, (frame, owned) => {
+        this.dispatch(frame, owned);
         return !this.closed;
       });
     } catch (e) {
@@ -94,21 +94,22 @@ export class Connection {
     }
   }
 
-  private dispatch(frame: Buffer, pooled: boolean): void {
+  /** Runs the frame's handler; `owned` (the frame's pooled copy, if any) is released once the handler is done with it. */
+  private dispatch(frame: Buffer, owned: PooledBytes | undefined): void {
     const slot: Slot = { done: false, response: null, allowance: new ResponseAllowance(this.responseMemory, this.options.brokerResponseMemory) };
     this.inFlight.push(slot);
     this.maybePause();
     this.options.handle(frame, this.socket.remoteAddress ?? '', slot.allowance).then(
       (response) => {
-        if (pooled) this.options.bufferPool!.recycle(frame);
+        owned?.release();
         slot.done = true;
         slot.response = response;
-        if (this.closed) slot.allowance.release();
+        if (this.closed) dropped(slot.allowance);
         this.flush();
       },
       (e: unknown) => {
-        if (pooled) this.options.bufferPool!.recycle(frame);
-        slot.allowance.release();
+        owned?.release();
+        dropped(slot.allowance);
         this.fail(e as Error);
       },
     );
@@ -121,18 +122,17 @@ export class Connection {
     while (this.inFlight.length > 0 && this.inFlight[0]!.done) {
       const { response, allowance } = this.inFlight.shift()!;
       if (!response) {
-        allowance.release();
+        dropped(allowance);
         continue;
       }
       if (!wrote) this.socket.cork();
       wrote = true;
       const last = response.length - 1;
       for (let i = 0; i < last; i++) this.socket.write(response[i]!);
-      // Once the last chunk is handed to the kernel, the log buffers the response carried can be reused and its reservation ends.
-      const pool = this.options.bufferPool;
+      // Once the kernel has taken the last chunk (or the socket is destroyed), nothing reads the response's buffers any more.
       this.writing.add(allowance);
       this.socket.write(response[last]!, () => {
-        if (pool) for (const chunk of response) pool.recycle(chunk);
+        allowance.releaseCarried();
         this.writing.delete(allowance);
         allowance.release();
         this.lastActiveMs = Date.now();
@@ -190,10 +190,21 @@ export class Connection {
     this.releaseAll();
   }
 
-  /** A closed connection holds no response memory: responses that will never be written, writes the kernel will never take, reservations still waiting. */
+  /**
+   * A closed connection holds no response memory: responses that will never
+   * be written, writes the kernel will never take, reservations still
+   * waiting. The buffers of writes handed to the socket go back in their
+   * write callbacks, which the socket still calls.
+   */
   private releaseAll(): void {
-    for (const slot of this.inFlight) slot.allowance.release();
+    for (const slot of this.inFlight) dropped(slot.allowance);
     for (const allowance of this.writing) allowance.release();
     this.writing.clear();
   }
+}
+
+/** A response that will never reach the socket: its reservation ends and nothing will read the buffers it carries. */
+function dropped(allowance: ResponseAllowance): void {
+  allowance.release();
+  allowance.releaseCarried();
 }

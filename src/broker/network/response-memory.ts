@@ -1,3 +1,5 @@
+import type { PooledBytes } from '../../../storage/backend/buffer-pool.js';
+
 /**
  * A budget of response bytes: what responses may hold in memory between
  * being built and being handed to the kernel. Kafka mutes a connection while
@@ -74,13 +76,16 @@ export class ResponseMemory {
 }
 
 /**
- * What one request's response holds of its connection's and the broker's
- * budgets. The handler reserves before reading data into memory; the
- * connection releases everything once the response is written (or dropped).
+ * What one request's response holds: its share of its connection's and the
+ * broker's budgets, and the pooled bytes it carries to the socket. The handler
+ * reserves before reading data into memory and hands the connection what it
+ * read (`carry`); the connection releases both once the response is written
+ * (or dropped).
  */
 export class ResponseAllowance {
   private held = 0;
   private readonly done = new AbortController();
+  private carried: PooledBytes[] | undefined;
 
   constructor(
     private readonly connection: ResponseMemory,
@@ -96,15 +101,47 @@ export class ResponseAllowance {
   async reserve(bytes: number, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     if (!(await this.connection.take(bytes, timeoutMs, this.done.signal))) return false;
-    if (!(await this.broker.take(bytes, Math.max(0, deadline - Date.now()), this.done.signal))) {
+    // A grant resolves a promise: the allowance may have been released before this resumes
+    // (a closing connection releases its requests in turn, the first one's bytes granted to the next).
+    if (this.done.signal.aborted || !(await this.broker.take(bytes, Math.max(0, deadline - Date.now()), this.done.signal))) {
       this.connection.release(bytes);
+      return false;
+    }
+    if (this.done.signal.aborted) {
+      this.connection.release(bytes);
+      this.broker.release(bytes);
       return false;
     }
     this.held += bytes;
     return true;
   }
 
-  /** Gives back everything held and ends waits in progress; later reservations fail. */
+  /**
+   * Takes ownership of bytes the response's body refers to (fetched records):
+   * they are released by `releaseCarried`, once the socket has taken the
+   * response or it will never be written.
+   */
+  carry(bytes: PooledBytes): void {
+    (this.carried ??= []).push(bytes);
+  }
+
+  /** Releases the bytes carried so far: the connection calls it once nothing will read them. */
+  releaseCarried(): void {
+    const carried = this.carried;
+    if (carried === undefined) return;
+    this.carried = undefined;
+    for (const bytes of carried) bytes.release();
+  }
+
+  /** Gives back what is held, keeping the allowance: a fetch waiting for more data holds nothing meanwhile. */
+  giveBack(): void {
+    if (this.held === 0) return;
+    this.connection.release(this.held);
+    this.broker.release(this.held);
+    this.held = 0;
+  }
+
+  /** Gives back the reserved bytes and ends waits in progress; later reservations fail. Carried bytes are not touched. */
   release(): void {
     if (this.done.signal.aborted) return;
     this.done.abort();

@@ -379,7 +379,7 @@ export class Partition {
     if (!this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This server is not the leader for ${this.topic}-${this.index} (leader ${this.leaderId})`);
   }
 
-  /** Reads stored batches: consumers up to the high watermark, followers up to the log end. */
+  /** Reads stored batches: consumers up to the high watermark, followers up to the log end. The caller owns the bytes (see FetchData). */
   read(offset: number, maxBytes: number, upToOffset: number): Promise<FetchData> {
     return this.log.read(offset, maxBytes, upToOffset);
   }

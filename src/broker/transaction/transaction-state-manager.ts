@@ -177,7 +177,9 @@ export class TransactionStateManager {
 
   private async readPartition(partition: number): Promise<Map<string, TransactionMetadata>> {
     const loaded = new Map<string, TransactionMetadata>();
-    for await (const { batch, record } of this.topic.read(partition)) {
+    const unreadable = (offset: number, e: Error) =>
+      this.log('warn', `__transaction_state-${partition}: the batch at offset ${offset} cannot be read and is skipped, with any transactional ids in it (${e.name}: ${e.message})`);
+    for await (const { batch, record } of this.topic.read(partition, unreadable)) {
       if (batch.isControl || record.key === null) continue;
       try {
         const transactionalId = readTransactionLogKey(record.key);

@@ -1,6 +1,5 @@
+import { MAX_RELATIVE_OFFSET } from '../offset-index.js';
 import type { LogSegment } from '../log-segment.js';
-
-const MAX_RELATIVE_OFFSET = 2 ** 31 - 1;
 
 /**
  * Splits the segments to clean into runs that each become one cleaned

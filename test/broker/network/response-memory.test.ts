@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ResponseAllowance, ResponseMemory } from '../../../src/broker/network/response-memory.js';
 import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
 import { RawClient, requestFrame } from '../raw-client.js';
+import { waitFor } from '../../wait-for.js';
+import { startBroker as startTestBroker } from '../harness.js';
 
 const MAIN = fileURLToPath(new URL('../../../dist/src/cli/main.js', import.meta.url));
 const MiB = 1024 * 1024;
@@ -42,6 +44,22 @@ describe('ResponseMemory', () => {
     expect(broker.usedBytes).toBe(0);
     expect(await b.reserve(80, 0)).toBe(true);
     expect(await a.reserve(10, 0)).toBe(false); // released allowances take nothing more
+  });
+
+  it('gives back a reservation granted in the same turn as its allowance is released', async () => {
+    // A closing connection releases its requests one after another: the first one's bytes go to the
+    // next one waiting, which is released before its reserve() resumes.
+    const broker = new ResponseMemory(100);
+    const connection = new ResponseMemory(1000);
+    const holding = new ResponseAllowance(connection, broker);
+    const waiting = new ResponseAllowance(connection, broker);
+    expect(await holding.reserve(100, 0)).toBe(true);
+    const reserved = waiting.reserve(100, 10_000);
+    await Promise.resolve();
+    holding.release();
+    waiting.release();
+    expect(await reserved).toBe(false);
+    expect([broker.usedBytes, connection.usedBytes]).toEqual([0, 0]);
   });
 });
 
@@ -164,6 +182,28 @@ describe('response memory of a broker', () => {
       }
     } finally {
       producer.close();
+    }
+  });
+  it('lets other fetches read while long polls wait for more data', { timeout: 60_000 }, async () => {
+    // Room for one 1.5 MiB reservation; each long poll finds some data, less than its min_bytes, and waits.
+    const b = await startTestBroker({ 'queued.max.response.bytes': 2 * MiB });
+    const client = await RawClient.connect(b.port);
+    try {
+      await client.request('CreateTopics', 4, { topics: [{ name: 'polled', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+      const produced = await client.request('Produce', 7, { transactionalId: null, acks: 1, timeoutMs: 10_000, topicData: [{ name: 'polled', partitionData: [{ index: 0, records: buildRecordBatch([{ value: 'waiting' }]) }] }] });
+      expect(produced.responses[0].partitionResponses[0].errorCode).toBe(0);
+      const fetchNow = async () => (await client.request('Fetch', 11, { ...fetchBody('polled', 1.5 * MiB, 0), minBytes: 0 })).responses[0].partitions[0].records?.length ?? 0;
+
+      const polling = connect(b.port, '127.0.0.1');
+      sockets.push(polling);
+      await new Promise<void>((r) => polling.once('connect', () => r()));
+      const longPoll = { ...fetchBody('polled', 1.5 * MiB, 30_000), minBytes: 10 * MiB };
+      polling.write(Buffer.concat([requestFrame('Fetch', 11, longPoll, 1), requestFrame('Fetch', 11, longPoll, 2)]));
+      await waitFor(() => b.broker.context.replicas.fetchPurgatorySize === 2, 'both long polls to wait');
+      expect(await fetchNow()).toBeGreaterThan(0); // they wait holding none of the budget
+    } finally {
+      client.close();
+      await b.stop();
     }
   });
 });
