@@ -225,13 +225,14 @@ describe('idempotent producer against a broker process', () => {
       const producer = closedAfter(
         new Producer({ 'bootstrap.servers': `127.0.0.1:${proxyPort}`, 'enable.idempotence': idempotent, 'linger.ms': 2, 'batch.size': 2000, 'retry.backoff.ms': 50, 'reconnect.backoff.ms': 20, 'reconnect.backoff.max.ms': 200 }),
       );
-      let acked = 0;
       const futures: Array<Promise<RecordMetadata>> = [];
-      const send = (i: number) => futures.push(producer.send({ topic, partition: i % 2, value: `p${i}` }, (error) => (error ? undefined : acked++)));
-      for (let i = 0; i < 2000; i++) send(i);
-      await waitFor(() => acked >= 500, 'some records to be acknowledged');
-      // A batch is appended, its answer lost, and nothing gets through until the broker has died and come back.
+      const send = (i: number) => futures.push(producer.send({ topic, partition: i % 2, value: `p${i}` }));
+      for (let i = 0; i < 500; i++) send(i);
+      await Promise.all(futures);
+      // A batch is appended, its answer lost, and nothing gets through until the broker has died and come back
+      // (armed before the next records are sent, so there is always a Produce left to lose).
       proxy.dropResponses(Api.Produce.key, 1, true);
+      for (let i = 500; i < 2000; i++) send(i);
       await waitFor(() => proxy.dropped(Api.Produce.key) === 1, 'a Produce answer to be lost');
       await broker!.stop('SIGKILL');
       for (let i = 2000; i < 2400; i++) send(i);
