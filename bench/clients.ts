@@ -11,6 +11,8 @@
 // eight at a time (as in bench:broker). samsa with Kafka's default batch.size
 // (16 KiB) is shown too. SAMSA_BENCH_SCALE (default 1) scales the record
 // counts; SAMSA_BENCH_ROUNDS (default 3) repeats each case (the median counts).
+// Then transactional throughput (see transactions()); SAMSA_BENCH_CASES=transactions
+// runs only that part.
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +27,7 @@ import { printTable } from './measure.js';
 const SCALE = Number(process.env.SAMSA_BENCH_SCALE ?? 1);
 const ROUNDS = Number(process.env.SAMSA_BENCH_ROUNDS ?? 3);
 const SIZE = 100;
+const ONLY_TRANSACTIONS = process.env.SAMSA_BENCH_CASES === 'transactions';
 const work = fs.mkdtempSync(join(tmpdir(), 'samsa-bench-clients-'));
 
 interface Row {
@@ -225,7 +228,7 @@ async function main(): Promise<void> {
   const kafkajsCount = Math.round(200_000 * SCALE);
 
   try {
-    for (const acks of ['1', 'all']) {
+    for (const acks of ONLY_TRANSACTIONS ? [] : ['1', 'all']) {
       for (const partitions of [1, 8]) {
         console.log(`produce, acks=${acks}, ${partitions} partition(s):`);
         const samsa: number[] = [];
