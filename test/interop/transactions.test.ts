@@ -12,6 +12,8 @@ import { RawClient } from '../broker/raw-client.js';
 import { TxnRequests } from '../broker/transaction/txn-harness.js';
 import { Cleanup } from '../cleanup.js';
 import { waitFor } from '../wait-for.js';
+import { BACKENDS } from './backends.js';
+import { kcat } from './kcat.js';
 
 // Debian's interpreter: its dist-packages hold python3-confluent-kafka (librdkafka 2.0).
 const PYTHON = '/usr/bin/python3';
@@ -30,14 +32,14 @@ function py(action: string, bootstrap: string, ...args: Array<string | number>):
 const values = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 const sorted = (list: readonly string[]) => [...list].sort();
 
-describe('transactions with real clients', () => {
+describe.each(BACKENDS)('transactions with real clients on the %s backend', (backend) => {
   let b: TestBroker;
   let kafka: Kafka;
   let admin: Admin;
   let raw: RawClient;
 
   beforeAll(async () => {
-    b = await startBroker({ 'group.initial.rebalance.delay.ms': 0, 'transaction.abort.timed.out.transaction.cleanup.interval.ms': 200 });
+    b = await startBroker({ 'storage.backend': backend, 'group.initial.rebalance.delay.ms': 0, 'transaction.abort.timed.out.transaction.cleanup.interval.ms': 200 });
     kafka = new Kafka({ clientId: 'samsa-txn', brokers: [b.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10 } });
     admin = kafka.admin();
     await admin.connect();
@@ -54,7 +56,10 @@ describe('transactions with real clients', () => {
     expect(await admin.createTopics({ topics: [{ topic, numPartitions }] })).toBe(true);
   }
 
-  it('confluent-kafka: aborts one transaction and commits the next; read_committed sees exactly the committed records, read_uncommitted both', async () => {
+  const kcatRead = async (topic: string, isolation: string) =>
+    (await kcat(['-b', b.bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-X', `isolation.level=${isolation}`, '-f', '%s\\n'])).split('\n').filter((v) => v !== '');
+
+  it('confluent-kafka: aborts one transaction and commits the next; read_committed sees exactly the committed records, read_uncommitted both, and kcat agrees', async () => {
     await createTopic('ck-txn', 3);
     expect(await py('abort-then-commit', b.bootstrap, 'ck-txn', 'ck-txn-id', 20)).toEqual({ done: true });
     const committed = await py('consume', b.bootstrap, 'ck-txn', 'read_committed', 3);
@@ -62,6 +67,8 @@ describe('transactions with real clients', () => {
     expect(sorted(committed.values)).toEqual(sorted(values('committed', 20)));
     const everything = await py('consume', b.bootstrap, 'ck-txn', 'read_uncommitted', 3);
     expect(sorted(everything.values)).toEqual(sorted([...values('aborted', 20), ...values('committed', 20)]));
+    expect(sorted(await kcatRead('ck-txn', 'read_committed'))).toEqual(sorted(values('committed', 20)));
+    expect(sorted(await kcatRead('ck-txn', 'read_uncommitted'))).toEqual(sorted([...values('aborted', 20), ...values('committed', 20)]));
     expect(await new TxnRequests(raw).describe('ck-txn-id')).toMatchObject({ errorCode: ErrorCode.NONE, transactionState: 'CompleteCommit', producerEpoch: 0 });
   });
 
@@ -142,14 +149,14 @@ describe('transactions with real clients', () => {
   });
 });
 
-describe('a broker killed with a transaction open', () => {
+describe.each(BACKENDS)('a broker killed with a transaction open on the %s backend', (backend) => {
   const cleanup = new Cleanup();
 
   afterEach(() => cleanup.stopAll());
 
   it('aborts it when its transactional id is initialised again after the restart, never showing it', { timeout: 180_000 }, async () => {
     const dir = cleanup.add(mkdtempSync(join(tmpdir(), 'samsa-txn-kill-')), (d) => rmSync(d, { recursive: true, force: true }));
-    const settings = { 'num.partitions': '1' };
+    const settings = { 'num.partitions': '1', 'storage.backend': backend };
     let broker: BrokerProcess = cleanup.add(await startBrokerProcess(dir, settings), (p) => p.stop('SIGKILL'));
     const bootstrap = () => `127.0.0.1:${broker.port}`;
     expect(await py('commit', bootstrap(), 'killed', 'killed-id', 'before', 3)).toEqual({ done: true });
