@@ -157,7 +157,7 @@ async function measureOne(name: string): Promise<void> {
   const dir = fs.mkdtempSync(join(tmpdir(), 'samsa-bench-backends-'));
   try {
     spawnSync('sync');
-    process.stdout.write(JSON.stringify(await measure(name, dir)) + '\n');
+    process.stdout.write(`${JSON.stringify(await measure(name, dir))}\n`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

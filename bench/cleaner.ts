@@ -60,7 +60,7 @@ function rawReadBytesPerSecond(path: string): number {
   const start = performance.now();
   for (const name of fs.readdirSync(path).filter((n) => n.endsWith('.log'))) {
     const fd = fs.openSync(join(path, name), 'r');
-    for (let read; (read = fs.readSync(fd, buffer, 0, READ_CHUNK, null)) > 0; ) bytes += read;
+    for (let read: number; (read = fs.readSync(fd, buffer, 0, READ_CHUNK, null)) > 0; ) bytes += read;
     fs.closeSync(fd);
   }
   return bytes / ((performance.now() - start) / 1e3);
@@ -141,7 +141,7 @@ try {
   printTable(Object.keys(results[0] ?? {}), rows);
   console.log(`\nworker-thread targets\n${targets.map((t) => `  ${t}`).join('\n')}`);
   const out = process.env.SAMSA_BENCH_OUT ?? 'bench-cleaner.json';
-  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), records: RECORDS, keys: KEYS, results, targets }, null, 2) + '\n');
+  fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), records: RECORDS, keys: KEYS, results, targets }, null, 2)}\n`);
   console.log(`\nresults written to ${out}`);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });

@@ -180,7 +180,7 @@ try {
   const columns = ['backend', 'case', 'records/s', 'MB/s', 'raw fs MB/s', 'ratio', 'lookups/s', 'seconds'];
   printTable(columns, results.map((r) => columns.map((c) => (r[c] === undefined ? '' : String(r[c])))));
   const out = process.env.SAMSA_BENCH_OUT ?? 'bench-storage.json';
-  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), appendBytes: APPEND_BYTES, recoveryBytes: RECOVERY_BYTES, results }, null, 2) + '\n');
+  fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), appendBytes: APPEND_BYTES, recoveryBytes: RECOVERY_BYTES, results }, null, 2)}\n`);
   console.log(`\nresults written to ${out}`);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });

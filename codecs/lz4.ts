@@ -114,7 +114,7 @@ function decompressFrame(input: Buffer, maxOutputBytes: number): Buffer {
 }
 
 // Compressed blocks are built here first, then copied into the frame; reused.
-let scratch = Buffer.allocUnsafe(lz4.encodeBound(WRITE_BLOCK_SIZE));
+const scratch = Buffer.allocUnsafe(lz4.encodeBound(WRITE_BLOCK_SIZE));
 
 function compressFrame(input: Buffer): Buffer {
   const blocks = Math.ceil(input.length / WRITE_BLOCK_SIZE);

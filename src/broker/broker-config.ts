@@ -171,7 +171,7 @@ export class BrokerConfig {
       this.topicDefaults['segment.ms'] = this.int('log.roll.hours') * HOUR_MS;
     }
     if (this.list('listeners').length === 0) {
-      throw new ConfigError('listeners', `'${String(settings['listeners'] ?? '').trim()}' names no listener; at least one is needed, like PLAINTEXT://:9092 or PLAINTEXT://127.0.0.1:9092`);
+      throw new ConfigError('listeners', `'${String(settings.listeners ?? '').trim()}' names no listener; at least one is needed, like PLAINTEXT://:9092 or PLAINTEXT://127.0.0.1:9092`);
     }
     this.listeners = this.list('listeners').map((l) => parseListener(l, 'listeners'));
     const advertised = this.list('advertised.listeners');

@@ -3,6 +3,7 @@ export type LogLevel = 'info' | 'warn' | 'error';
 export type BrokerLog = (level: LogLevel, message: string) => void;
 
 // C0 controls, DEL, C1 controls and Unicode's line and paragraph separators.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is what this expression is for
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 

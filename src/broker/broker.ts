@@ -86,7 +86,11 @@ export class Broker {
     try {
       const listener = config.listeners[0]!;
       const advertised = config.advertisedListeners[0]!;
-      replicas = new ReplicaManager(logManager, { ...replicaManagerOptions(config, brokerId, log), isrWriter: cluster?.isrWriter });
+      replicas = new ReplicaManager(logManager, {
+        ...replicaManagerOptions(config, brokerId, log),
+        isrWriter: cluster?.isrWriter,
+        knowsPartition: cluster ? (topic, index) => cluster.metadata.partition(topic, index) !== undefined : undefined,
+      });
       replicas.startIsrExpiration();
       const endpoint: BrokerEndpoint = { nodeId: brokerId, host: '', port: 0, rack: null };
       const planDefaults = { numPartitions: config.int('num.partitions'), replicationFactor: config.int('default.replication.factor') };
@@ -189,6 +193,10 @@ export class Broker {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       const cluster = this.cluster;
+      // A leaving broker follows nothing, from now on: fetching on, it would be taken back into
+      // the ISRs the controlled shutdown takes it out of, and a fetcher the controller's
+      // LeaderAndIsr started while the server closes would keep the process alive.
+      await this.context.replicas.stopFetchers();
       if (cluster && this.config.bool('controlled.shutdown.enable')) await cluster.controlledShutdown(interBrokerListener(this.config));
       if (this.checkpointTimer) clearInterval(this.checkpointTimer);
       const closing = this.server.close();

@@ -8,10 +8,10 @@ import { codecFor } from '../../codecs/index.js';
 import { createBackend } from '../../storage/backend/index.js';
 import { LEVEL_DATABASE } from '../../storage/backend/level-backend.js';
 import { parseLogFileName, parseSegmentFileName, parseSnapshotFileName, TXN_INDEX_SUFFIX } from '../../storage/log/log-file-names.js';
-import { decodeProducerSnapshot } from '../../storage/log/producer-snapshot.js';
+import { decodeProducerSnapshot, type ProducerSnapshotEntry } from '../../storage/log/producer-snapshot.js';
 import { ABORTED_TXN_BYTES, decodeAbortedTxns } from '../../storage/log/transaction-index.js';
 import { TimestampType } from '../../storage/record/record-batch-layout.js';
-import { scanBatches } from '../../storage/record/record-batch-scan.js';
+import { scanBatches, type BatchScan } from '../../storage/record/record-batch-scan.js';
 import type { RecordBatchView } from '../../storage/record/record-batch-view.js';
 import { decodeRecords } from '../../storage/record/record.js';
 import { decrementSequence } from '../../storage/record/sequence.js';
@@ -19,7 +19,7 @@ import { decrementSequence } from '../../storage/record/sequence.js';
 export function describeSegment(name: string, bytes: Buffer, printData: boolean, print: (line: string) => void): void {
   print(`Dumping ${name}`);
   print(`Log starting offset: ${parseLogFileName(name) ?? 'unknown'}`);
-  let scan;
+  let scan: BatchScan;
   try {
     scan = scanBatches(bytes);
   } catch (error) {
@@ -55,7 +55,7 @@ export function describeSegment(name: string, bytes: Buffer, printData: boolean,
 /** A `.snapshot` file: one line per producer, its epoch and last batch. */
 export function describeSnapshot(name: string, bytes: Buffer, print: (line: string) => void): void {
   print(`Dumping ${name}`);
-  let entries;
+  let entries: ProducerSnapshotEntry[];
   try {
     entries = decodeProducerSnapshot(bytes, name);
   } catch (error) {

@@ -35,7 +35,7 @@ export class FrameReader<B extends FrameBuffer = FrameBuffer> {
    * returning false stops (the connection is closing). A size prefix outside
    * 0..maxFrameBytes throws ProtocolError.
    */
-  push(chunk: Buffer, onFrame: (frame: Buffer, owned: B | undefined) => boolean | void): void {
+  push(chunk: Buffer, onFrame: (frame: Buffer, owned: B | undefined) => boolean | undefined): void {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     for (;;) {

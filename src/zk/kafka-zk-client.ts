@@ -276,15 +276,21 @@ export class KafkaZkClient {
    * A partition leader's ISR change: the state written conditional on the znode version the
    * leader knows, without the controller's fencing (Kafka's conditionalUpdatePath, used by
    * leaders before AlterPartition existed). Returns the new version, or null when the state
-   * moved on (BADVERSION) or is gone (NONODE).
+   * moved on (BADVERSION) or is gone (NONODE). A write retried after a connection loss may
+   * meet its own first attempt, applied although its reply was lost: a znode one version on
+   * holding exactly this state is that write (Kafka's checkLeaderAndIsrZkData), not a refusal
+   * (which would leave the leader holding an ISR ZooKeeper no longer has).
    */
   async conditionalUpdatePartitionState(tp: TopicPartition, state: LeaderIsrAndControllerEpoch, expectedVersion: number): Promise<number | null> {
+    const data = encodePartitionState(state);
     try {
-      return (await this.retry(() => this.zk.setData(topicPartitionStatePath(tp), encodePartitionState(state), expectedVersion))).version;
+      return (await this.retry(() => this.zk.setData(topicPartitionStatePath(tp), data, expectedVersion))).version;
     } catch (error) {
-      if (isCode(error, 'BADVERSION') || isCode(error, 'NONODE')) return null;
-      throw error;
+      if (isCode(error, 'NONODE')) return null;
+      if (!isCode(error, 'BADVERSION')) throw error;
     }
+    const current = await this.getDataOrUndefined(topicPartitionStatePath(tp));
+    return current?.stat.version === expectedVersion + 1 && current.data?.equals(data) ? current.stat.version : null;
   }
 
   /**

@@ -53,7 +53,7 @@ export class Log {
   private readonly pendingDeletes: NodeJS.Timeout[] = [];
   private flushing: Promise<void> | undefined;
   private appendTail: Promise<unknown> = Promise.resolve();
-  /** Appends started on the asynchronous path and not yet settled: while any is, the next one queues behind. */
+  /** Appends started on the asynchronous path (and truncations) not yet settled: while any is, the next append queues behind. */
   private appendsInFlight = 0;
   /** How many flushes ran (group commit makes this far fewer than durable appends). */
   flushCount = 0;
@@ -175,7 +175,7 @@ export class Log {
     return done instanceof Promise ? this.inFlight(done) : Promise.resolve(done);
   }
 
-  private inFlight(run: Promise<AppendInfo>): Promise<AppendInfo> {
+  private inFlight<T>(run: Promise<T>): Promise<T> {
     this.appendsInFlight++;
     const settled = () => {
       this.appendsInFlight--;
@@ -368,9 +368,36 @@ export class Log {
     return maxTimestampOffset(this.segments);
   }
 
-  /** Removes everything at or after `offset` (a follower diverging from its leader). */
-  truncateTo(offset: number): Promise<void> {
-    return this.maintain(() => this.truncateNow(offset), true);
+  /**
+   * Removes everything at or after `offset` (a follower diverging from its
+   * leader), once the appends issued before it are written; appends issued
+   * after it wait for it. Resolves with the log end offset it cut back from,
+   * or undefined when the log did not reach past `offset`.
+   */
+  truncateTo(offset: number): Promise<number | undefined> {
+    return this.betweenAppends(async () => {
+      const end = this.logEndOffset;
+      if (offset === end) return undefined;
+      await this.maintain(() => this.truncateNow(offset), true);
+      return end;
+    });
+  }
+
+  /**
+   * Runs `operation` after the appends already issued have settled, and makes
+   * the appends issued meanwhile wait for it: a truncation must apply exactly
+   * between them. Otherwise an append still being written (a leader's produce
+   * as it is demoted, the last fetch of a follower's previous fetcher) lands
+   * after the truncation meant to remove it, or the truncation reads a log
+   * end the append is about to move.
+   */
+  private betweenAppends<T>(operation: () => Promise<T>): Promise<T> {
+    return this.inFlight(this.appendTail.then(operation));
+  }
+
+  /** Resolves once every append and truncation issued so far has settled (a new leader reads its log end after them). */
+  settled(): Promise<void> {
+    return this.appendTail.then(() => undefined);
   }
 
   private async truncateNow(offset: number): Promise<void> {
@@ -383,9 +410,9 @@ export class Log {
     this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
   }
 
-  /** Empties the log and restarts it at `offset`. */
+  /** Empties the log and restarts it at `offset`, between the appends issued before and after it (see truncateTo). */
   truncateFullyAndStartAt(offset: number): Promise<void> {
-    return this.maintain(() => this.truncateFullyNow(offset), true);
+    return this.betweenAppends(() => this.maintain(() => this.truncateFullyNow(offset), true));
   }
 
   private async truncateFullyNow(offset: number): Promise<void> {

@@ -59,6 +59,7 @@ describe('log lines with client-supplied strings', () => {
         expect(line).toContain('injected\\r\\x1b[2Kgroup');
       }
       expect(lines.filter((l) => l.startsWith('[samsa error]'))).toEqual([]);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters in the log
       expect(broker.output()).not.toMatch(/[\r\u001b]/);
     } finally {
       client?.close();

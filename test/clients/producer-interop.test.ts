@@ -58,7 +58,7 @@ describe.skipIf(!existsSync(KCAT))('samsa producer with kcat (librdkafka) and Ka
       await b.broker.context.topics.create({ name, numPartitions: 7, replicationFactor: 1, assignments: [], configs: {} });
     }
     const keys = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? `user-${i}` : i % 3 === 1 ? `${i * 7919}` : `k€y-${i}-${'z'.repeat(i % 13)}`));
-    await kcat(['-b', b.bootstrap, '-P', '-t', 'murmur-kcat', '-K:', '-X', 'partitioner=murmur2_random'], keys.map((k) => `${k}:v`).join('\n') + '\n');
+    await kcat(['-b', b.bootstrap, '-P', '-t', 'murmur-kcat', '-K:', '-X', 'partitioner=murmur2_random'], `${keys.map((k) => `${k}:v`).join('\n')}\n`);
     const producer = new Producer({ 'bootstrap.servers': b.bootstrap });
     await Promise.all(keys.map((key) => producer.send({ topic: 'murmur-samsa', key, value: 'v' })));
     await producer.close();

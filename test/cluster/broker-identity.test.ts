@@ -35,7 +35,7 @@ describe("a cluster broker's identity", () => {
     expect(ids).toEqual([1001, 1002]);
     const meta = readFileSync(join(dirs[0]!, 'meta.properties'), 'utf8');
     const clusterId = await client.getClusterId();
-    expect(meta).toMatch(new RegExp(`broker\\.id=100[12]\\n`));
+    expect(meta).toMatch(/broker\.id=100[12]\n/);
     expect(meta).toContain(`cluster.id=${clusterId}`);
     // Restarted on the same log dir, it is the same broker.
     const stored = Number(/broker\.id=(\d+)/.exec(meta)![1]);

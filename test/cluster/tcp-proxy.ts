@@ -3,14 +3,17 @@ import { createConnection, createServer, type Socket } from 'node:net';
 /**
  * A TCP proxy on 127.0.0.1 for cutting a client off from a server without closing anything:
  * pause() is a network partition (bytes and closes stop in both directions, new connections
- * are accepted and go nowhere), resume() ends it (the connections the partition broke are
- * dropped, new ones go through again). `record` hears every chunk a client sends, with a
- * number for its connection (test/fixtures/capture-client-frames.ts records clients' frames).
+ * are accepted and go nowhere), loseReplies() lets the client's requests through and loses
+ * the server's replies on the connections open now, resume() ends either (the connections
+ * they broke are dropped, new ones go through again). `record` hears every chunk a client
+ * sends, with a number for its connection (test/fixtures/capture-client-frames.ts records
+ * clients' frames).
  */
 export interface TcpProxy {
   readonly port: number;
   readonly paused: boolean;
   pause(): void;
+  loseReplies(): void;
   resume(): void;
   close(): Promise<void>;
 }
@@ -20,6 +23,8 @@ interface Link {
   server?: Socket;
   /** Set once a partition has broken this link: nothing passes any more. */
   cut: boolean;
+  /** Set once the server's replies are lost on this link: requests still pass. */
+  deaf: boolean;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1', record?: (connection: number, chunk: Buffer) => void): Promise<TcpProxy> {
@@ -34,7 +39,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   };
 
   const listener = createServer((client) => {
-    const link: Link = { client, cut: paused };
+    const link: Link = { client, cut: paused, deaf: false };
     links.add(link);
     client.on('error', () => {});
     if (link.cut) return; // accepted during a partition: it leads nowhere
@@ -47,7 +52,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       record?.(connection, chunk);
       server.write(chunk);
     });
-    server.on('data', (chunk) => { if (!link.cut) client.write(chunk); });
+    server.on('data', (chunk) => { if (!link.cut && !link.deaf) client.write(chunk); });
     client.on('close', () => { if (!link.cut) drop(link); });
     server.on('close', () => { if (!link.cut) drop(link); });
   });
@@ -65,9 +70,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       paused = true;
       for (const link of links) link.cut = true;
     },
+    loseReplies() {
+      for (const link of links) link.deaf = true;
+    },
     resume() {
       paused = false;
-      for (const link of [...links]) if (link.cut) drop(link);
+      for (const link of [...links]) if (link.cut || link.deaf) drop(link);
     },
     async close() {
       for (const link of [...links]) drop(link);

@@ -32,7 +32,7 @@ describe.skipIf(!existsSync(KCAT)).each(BACKENDS)('kcat (librdkafka) against sam
   it.each(['none', 'gzip', 'snappy', 'lz4', 'zstd'])('produces %s-compressed keyed records with headers and consumes them back', async (codec) => {
     const topic = `kcat-${codec}`;
     const lines = Array.from({ length: 200 }, (_, i) => `key${i}:value ${i} ${'x'.repeat(i % 50)}`);
-    await kcat(['-b', b.bootstrap, '-P', '-t', topic, '-p', '1', '-z', codec, '-K:', '-H', 'source=kcat', '-X', 'linger.ms=50'], lines.join('\n') + '\n');
+    await kcat(['-b', b.bootstrap, '-P', '-t', topic, '-p', '1', '-z', codec, '-K:', '-H', 'source=kcat', '-X', 'linger.ms=50'], `${lines.join('\n')}\n`);
     const out = await kcat(['-b', b.bootstrap, '-C', '-t', topic, '-p', '1', '-o', 'beginning', '-e', '-q', '-f', '%o|%k|%s|%h\n']);
     expect(out.trim().split('\n')).toEqual(lines.map((l, i) => {
       const [k, v] = [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)];
@@ -50,7 +50,7 @@ describe.skipIf(!existsSync(KCAT)).each(BACKENDS)('kcat (librdkafka) against sam
 
   it('consumes from an offset, a count, and the end', async () => {
     const topic = 'kcat-offsets';
-    await kcat(['-b', b.bootstrap, '-P', '-t', topic, '-p', '0'], Array.from({ length: 10 }, (_, i) => `m${i}`).join('\n') + '\n');
+    await kcat(['-b', b.bootstrap, '-P', '-t', topic, '-p', '0'], `${Array.from({ length: 10 }, (_, i) => `m${i}`).join('\n')}\n`);
     const fromFive = await kcat(['-b', b.bootstrap, '-C', '-t', topic, '-p', '0', '-o', '5', '-c', '3', '-q', '-f', '%s\n']);
     expect(fromFive.trim().split('\n')).toEqual(['m5', 'm6', 'm7']);
     const lastTwo = await kcat(['-b', b.bootstrap, '-C', '-t', topic, '-p', '0', '-o', '-2', '-e', '-q', '-f', '%s\n']);

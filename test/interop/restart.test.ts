@@ -21,8 +21,8 @@ describe.each(BACKENDS)('broker restarts on the %s backend', (backend) => {
       broker = await startBrokerProcess(dir, { 'storage.backend': backend });
       const lines = Array.from({ length: 2000 }, (_, i) => `record-${i}`);
       // kcat -P exits after every message is acknowledged (acks=all).
-      await kcat(['-b', `127.0.0.1:${broker.port}`, '-P', '-t', 'survivor', '-p', '0', '-X', 'acks=all', '-z', 'lz4'], lines.slice(0, 1000).join('\n') + '\n');
-      await kcat(['-b', `127.0.0.1:${broker.port}`, '-P', '-t', 'survivor', '-p', '0', '-X', 'acks=all'], lines.slice(1000).join('\n') + '\n');
+      await kcat(['-b', `127.0.0.1:${broker.port}`, '-P', '-t', 'survivor', '-p', '0', '-X', 'acks=all', '-z', 'lz4'], `${lines.slice(0, 1000).join('\n')}\n`);
+      await kcat(['-b', `127.0.0.1:${broker.port}`, '-P', '-t', 'survivor', '-p', '0', '-X', 'acks=all'], `${lines.slice(1000).join('\n')}\n`);
       expect(await broker.stop('SIGKILL')).toBeNull();
 
       broker = await startBrokerProcess(dir, { 'storage.backend': backend });

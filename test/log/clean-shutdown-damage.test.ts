@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BACKEND_NAMES, createBackend, type BackendName, type LogDirectory } from '../../storage/backend/index.js';
 import { indexFileName, logFileName, LogManager, timeIndexFileName } from '../../storage/log/index.js';
 import { buildRecordBatch, scanBatches, validateBatches } from '../../storage/record/index.js';
-import { RECORDS } from '../../storage/record/record-batch-layout.js';
 import { seededRandom, type Random } from '../record/random.js';
 
 // After a clean shutdown the log engine skips recovery, so it must not trust what it loads: each
@@ -29,7 +28,7 @@ interface Layout {
 /** What a damage does to the closed log's files, through the backend (LevelDB keeps them inside its database). */
 type Damage = (dir: LogDirectory, layout: Layout, random: Random) => Promise<void>;
 
-async function change(dir: LogDirectory, name: string, edit: (bytes: Buffer) => Buffer | void): Promise<void> {
+async function change(dir: LogDirectory, name: string, edit: (bytes: Buffer) => Buffer | undefined): Promise<void> {
   const object = await dir.open(name);
   try {
     const bytes = Buffer.from((await object.read(0, object.size)).bytes);

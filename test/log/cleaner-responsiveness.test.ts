@@ -24,7 +24,7 @@ const IO_BUFFER = 64 * 1024;
 /** Chunks the cleaner has out at once (cleaner.ts): the most it reads before it must wait for a reply. */
 const CHUNKS_IN_FLIGHT = 2;
 
-const valueOf = (n: number) => `value-${n}`;
+const valueFor = (n: number) => `value-${n}`;
 
 /**
  * What the main thread did while a cleaning ran: 'chunk' when the cleaner was
@@ -95,7 +95,7 @@ describe.each(['file', 'mmap'] as BackendName[])('a cleaning on the %s backend',
       const keyBytes = Array.from({ length: KEYS }, (_, k) => Buffer.from(`key-${k}`));
       for (let n = 0; n < RECORDS; n += PER_BATCH) {
         const records = [];
-        for (let i = n; i < n + PER_BATCH; i++) records.push({ key: keyBytes[keys[i]!]!, value: valueOf(i), timestamp: 1_700_000_000_000 });
+        for (let i = n; i < n + PER_BATCH; i++) records.push({ key: keyBytes[keys[i]!]!, value: valueFor(i), timestamp: 1_700_000_000_000 });
         await log.append(buildRecordBatch(records));
       }
       await log.roll();
@@ -135,7 +135,7 @@ describe.each(['file', 'mmap'] as BackendName[])('a cleaning on the %s backend',
         for (const batch of batches) {
           for (const record of decodeRecords(batch)) {
             offsets.push(record.offset);
-            if (record.key?.toString() !== `key-${keys[record.offset]}` || record.value?.toString() !== valueOf(record.offset)) {
+            if (record.key?.toString() !== `key-${keys[record.offset]}` || record.value?.toString() !== valueFor(record.offset)) {
               throw new Error(`offset ${record.offset} holds ${record.key?.toString()} = ${record.value?.toString()}`);
             }
           }

@@ -546,7 +546,7 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
     await settle(log);
     const before = pairs((await readLog(log)).records);
     const events: string[] = [];
-    const cleanAndThen = (interrupt: () => Promise<void>) => {
+    const cleanAndThen = (interrupt: () => Promise<unknown>) => {
       let checks = 0;
       let interruption: Promise<void> | undefined;
       const cleaning = log.runCleaning(async (signal) => {
@@ -556,7 +556,10 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
           signal.throwIfAborted();
         });
       });
-      return { cleaning: cleaning.catch((e: unknown) => (events.push('cleaning stopped'), e)), interruption: () => interruption };
+      return { cleaning: cleaning.catch((e: unknown) => {
+        events.push('cleaning stopped');
+        return e;
+      }), interruption: () => interruption };
     };
 
     const first = cleanAndThen(() => log.truncateTo(24));

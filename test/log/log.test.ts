@@ -223,6 +223,24 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('Log on the %s backend', (
     await log.close();
   });
 
+  it('applies a truncation between the appends issued before and after it', async () => {
+    const log = await open();
+    await log.append(batch(0, 10), { leaderEpoch: 0 });
+    // A new leader epoch takes every backend's asynchronous path: the first append is still being written when the truncation is issued.
+    const before = log.append(batch(10, 5), { leaderEpoch: 1 });
+    const truncation = log.truncateTo(10);
+    const after = log.append(batch(20, 2), { leaderEpoch: 2 });
+    expect(await before).toMatchObject({ baseOffset: 10, lastOffset: 14 });
+    expect(await truncation).toBe(15);
+    expect(await after).toMatchObject({ baseOffset: 10, lastOffset: 11 });
+    expect(log.logEndOffset).toBe(12);
+    expect(valuesOf((await log.read(0, 1 << 20)).bytes)).toEqual([...Array.from({ length: 10 }, (_, i) => `v${i}`), 'v20', 'v21']);
+    expect(log.leaderEpochs.all).toEqual([{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 10 }]);
+    // Nothing past the offset: nothing to cut.
+    expect(await log.truncateTo(12)).toBeUndefined();
+    await log.close();
+  });
+
   it('ignores foreign files with a warning and deletes nothing of them', async () => {
     const foreign = await dir.open('notes.txt', { create: true });
     await foreign.append(Buffer.from('keep me'));

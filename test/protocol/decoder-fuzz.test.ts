@@ -44,7 +44,7 @@ function primitive(type: PrimitiveType, random: Random): unknown {
   }
 }
 
-function valueOf(type: FieldType, nullable: boolean, version: number, random: Random): unknown {
+function valueFor(type: FieldType, nullable: boolean, version: number, random: Random): unknown {
   if (nullable && random.next() < 0.1) return null;
   if (typeof type === 'string') return primitive(type, random);
   if (type.kind === 'struct') return populated(type.fields, version, random);
@@ -55,7 +55,7 @@ function valueOf(type: FieldType, nullable: boolean, version: number, random: Ra
 function populated(fields: readonly FieldSchema[], version: number, random: Random): Record<string, unknown> {
   const value: Record<string, unknown> = {};
   for (const field of fields) {
-    if (inRange(field.versions, version)) value[field.property] = valueOf(field.type, inRange(field.nullableVersions, version), version, random);
+    if (inRange(field.versions, version)) value[field.property] = valueFor(field.type, inRange(field.nullableVersions, version), version, random);
   }
   return value;
 }

@@ -53,7 +53,7 @@ describe('request bodies written by KafkaJS', () => {
     const body = await kafkajsBody(requests('metadata', v)({ topics: ['a', 'b'], allowAutoTopicCreation: false }));
     const value = roundTrip(MetadataRequest, v, body);
     expect(value.topics.map((t: { name: string }) => t.name)).toEqual(['a', 'b']);
-    expect(value.allowAutoTopicCreation).toBe(v < 4 ? true : false);
+    expect(value.allowAutoTopicCreation).toBe(v < 4);
   });
 
   it.each([1, 2, 3])('ListOffsets v%i', async (v) => {

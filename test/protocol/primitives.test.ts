@@ -41,8 +41,8 @@ describe('protocol primitives', () => {
       longs.push(Math.round((random.next() - 0.5) * 2 ** 52));
     }
     const w = new ProtocolWriter();
-    values.forEach((v) => w.varint(v));
-    longs.forEach((v) => w.varlong(v));
+    for (const v of values) w.varint(v);
+    for (const v of longs) w.varlong(v);
     const r = readerOf(w);
     expect(values.map(() => r.varint())).toEqual(values);
     expect(longs.map(() => r.varlong())).toEqual(longs);

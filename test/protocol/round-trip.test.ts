@@ -42,7 +42,7 @@ function primitive(type: PrimitiveType, random: Random): unknown {
   }
 }
 
-function valueOf(type: FieldType, nullable: boolean, version: number, random: Random, nulls: boolean): unknown {
+function valueFor(type: FieldType, nullable: boolean, version: number, random: Random, nulls: boolean): unknown {
   if (nullable && nulls) return null;
   if (typeof type === 'string') return primitive(type, random);
   if (type.kind === 'struct') return structOf(type.fields, version, random, nulls);
@@ -54,7 +54,7 @@ function valueOf(type: FieldType, nullable: boolean, version: number, random: Ra
 function structOf(fields: readonly FieldSchema[], version: number, random: Random, nulls: boolean): Record<string, unknown> {
   const value: Record<string, unknown> = {};
   for (const f of fields) {
-    if (inRange(f.versions, version)) value[f.property] = valueOf(f.type, inRange(f.nullableVersions, version), version, random, nulls);
+    if (inRange(f.versions, version)) value[f.property] = valueFor(f.type, inRange(f.nullableVersions, version), version, random, nulls);
   }
   return value;
 }

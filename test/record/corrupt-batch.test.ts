@@ -66,7 +66,10 @@ describe('corrupt batch headers', () => {
       [tampered((b) => b.writeInt32BE(-1, 57)), /recordCount -1 is negative/],
       [tampered((b) => b.writeInt32BE(3, 57)), /lastOffsetDelta 1 cannot hold recordCount 3/],
       [tampered((b) => b.writeInt32BE(-2, 23)), /lastOffsetDelta -2/],
-      [tampered((b) => (b.writeInt32BE(1000, 57), b.writeInt32BE(999, 23))), /recordCount 1000 cannot fit in \d+ bytes of records/],
+      [tampered((b) => {
+        b.writeInt32BE(1000, 57);
+        b.writeInt32BE(999, 23);
+      }), /recordCount 1000 cannot fit in \d+ bytes of records/],
       [tampered((b) => (b[b.length - 1]! ^= 0x80)), /crc 0x[0-9a-f]{8} does not match the computed/],
       [tampered((b) => b.writeUInt32BE(0, 17)), /crc 0x00000000 does not match/],
     ];
@@ -86,7 +89,10 @@ describe('corrupt batch headers', () => {
   });
 
   it('catches a record count that disagrees with the records', () => {
-    expect(decodeError(tampered((b) => (b.writeInt32BE(3, 57), b.writeInt32BE(2, 23)), true))).toMatch(/record 2 .*recordCount is 3 but the records end after 2/);
+    expect(decodeError(tampered((b) => {
+      b.writeInt32BE(3, 57);
+      b.writeInt32BE(2, 23);
+    }, true))).toMatch(/record 2 .*recordCount is 3 but the records end after 2/);
     expect(decodeError(tampered((b) => b.writeInt32BE(1, 57), true))).toMatch(/bytes of records follow the last of recordCount 1 records/);
   });
 });

@@ -11,7 +11,7 @@ import { Random } from './random.js';
 const PYTHON = '/usr/bin/python3';
 const hasKafkaPython = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import kafka.record.default_records'], { encoding: 'utf8' }).status === 0;
 
-const SCRIPT = String.raw`
+const SCRIPT = `
 import json, sys
 from kafka.record.default_records import DefaultRecordBatch, DefaultRecordBatchBuilder
 job = json.load(sys.stdin)

@@ -49,7 +49,7 @@ describe('scanning concatenated batches', () => {
 
   it('walks from any start without allocating views', () => {
     const sizes: number[] = [];
-    for (let p = starts[1]!, size; (size = sizeOfBatchAt(all, p)) > 0; p += size) sizes.push(size);
+    for (let p = starts[1]!, size: number; (size = sizeOfBatchAt(all, p)) > 0; p += size) sizes.push(size);
     expect(sizes).toEqual([parts[1]!.length, parts[2]!.length]);
     expect(sizeOfBatchAt(all, 0, 11)).toBe(-1); // not even a batchLength
   });

@@ -17,7 +17,7 @@ import {
   incrementSequence,
   NO_SEQUENCE,
 } from '../../storage/record/index.js';
-import { Random, seededRandom } from './random.js';
+import { type Random, seededRandom } from './random.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { expectThrown } from '../errors.js';
 

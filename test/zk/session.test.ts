@@ -5,6 +5,7 @@ import type { BrokerInfo } from '../../src/zk/zk-data.js';
 import { startZooKeeper, type ZooKeeperServer } from '../cluster/zookeeper-server.js';
 import { startTcpProxy, type TcpProxy } from '../cluster/tcp-proxy.js';
 import { EventLog } from './event-log.js';
+import { waitFor } from '../wait-for.js';
 
 // Session faults against a real ZooKeeper: each test starts its own, as it stops or cuts it off
 // (a minute each: two JVM starts and a connection timeout on a loaded machine).
@@ -129,6 +130,29 @@ describe('ZooKeeper sessions', () => {
     await events.waitFor('connected');
     expect(events.seen.slice(atPause)).toEqual(['disconnected', 'connected']);
     expect(broker.zk.sessionId).toBe(session);
+  }, 60_000);
+
+  it("counts a leader's ISR write that was applied but whose reply was lost, found when retried, as written", async () => {
+    const server = await zookeeper();
+    const proxy = await startTcpProxy(server.port);
+    cleanups.push(() => proxy.close());
+    const leader = await connect(`127.0.0.1:${proxy.port}/cluster`, { 'zookeeper.session.timeout.ms': 6000 });
+    const controller = await connect(`${server.connectString}/cluster`);
+    await controller.createTopLevelPaths();
+    const { epoch, zkVersion } = await controller.registerController(2);
+    const tp = { topic: 'orders', partition: 0 };
+    const isr = (members: number[]) => ({ leaderAndIsr: { leader: 1, leaderEpoch: 0, isr: members, leaderRecoveryState: 0, partitionEpoch: 0 }, controllerEpoch: epoch });
+    await controller.createTopicAssignment('orders', null, new Map([[0, [1, 2]]]));
+    await controller.createTopicPartitionStates([{ tp, state: isr([1, 2]) }], zkVersion);
+
+    proxy.loseReplies();
+    const write = leader.conditionalUpdatePartitionState(tp, isr([1]), 0);
+    await waitFor(async () => (await controller.getTopicPartitionState(tp))?.leaderAndIsr.partitionEpoch === 1, 'the ISR write to reach ZooKeeper');
+    proxy.resume(); // the connection is reset: the write is retried and meets its own first attempt
+    expect(await write).toBe(1);
+    // A state that moved on otherwise is still a refusal.
+    expect(await leader.conditionalUpdatePartitionState(tp, isr([1, 2]), 0)).toBeNull();
+    expect((await controller.getTopicPartitionState(tp))?.leaderAndIsr).toMatchObject({ isr: [1], partitionEpoch: 1 });
   }, 60_000);
 
   it('reconnects in the same session after ZooKeeper is stopped and started again; its ephemeral nodes remain', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaZkClient } from '../../zk/kafka-zk-client.js';
-import { ZkDataError, topicPath, type TopicPartition } from '../../zk/zk-data.js';
+import { ZkDataError, topicPath, type TopicAssignment, type TopicPartition } from '../../zk/zk-data.js';
 import type { ControllerLog } from './controller-channel-manager.js';
 import { tpKey, type ControllerContext } from './controller-context.js';
 import type { ControllerRequestBatch } from './controller-request-batch.js';
@@ -41,7 +41,7 @@ export class ControllerTopics {
     const partitions: TopicPartition[] = [];
     for (const topic of topics) {
       this.watch(topic);
-      let assignment;
+      let assignment: TopicAssignment | undefined;
       try {
         assignment = await this.zk.getTopicAssignment(topic);
       } catch (error) {

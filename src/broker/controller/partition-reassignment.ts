@@ -116,7 +116,7 @@ export class PartitionReassignments {
   async onBrokersStarted(ids: readonly number[], batch: ControllerRequestBatch): Promise<void> {
     for (const tp of [...this.reassigning.values()]) {
       const assignment = this.context.assignment(tp);
-      if (assignment !== undefined && assignment.addingReplicas.some((r) => ids.includes(r))) {
+      if (assignment?.addingReplicas.some((r) => ids.includes(r))) {
         this.logFailures(await this.partitions.bumpLeaderEpoch([tp], batch));
         batch.addLeaderAndIsr(assignment.addingReplicas.filter((r) => ids.includes(r)), tp, true);
       }

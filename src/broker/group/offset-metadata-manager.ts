@@ -131,13 +131,13 @@ export class OffsetMetadataManager {
     const codes = req.topics.map((t) => t.partitions.map(() => ErrorCode.NONE as number));
     const result = (): CommitResult => req.topics.map((t, i) => ({ name: t.name, partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i]![j]! })) }));
     const valid: CommitEntry[] = [];
-    req.topics.forEach((t, i) =>
+    req.topics.forEach((t, i) => {
       t.partitions.forEach((p, j) => {
         if (!this.topicPartitionExists(t.name, p.partitionIndex)) codes[i]![j] = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata, 'utf8') > this.config.offsetMetadataMaxBytes) codes[i]![j] = ErrorCode.OFFSET_METADATA_TOO_LARGE;
         else valid.push({ i, j, topic: t.name, p });
-      }),
-    );
+      });
+    });
     const setAll = (code: number) => {
       for (const v of valid) codes[v.i]![v.j] = code;
       return result();
@@ -211,13 +211,13 @@ export class OffsetMetadataManager {
     if (group.is('Empty')) subscribedCheck = () => false;
     else if (group.isConsumerGroup) subscribedCheck = (topic) => group.isSubscribedToTopic(topic);
     else return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
-    topics.forEach((t, i) =>
+    topics.forEach((t, i) => {
       t.partitions.forEach((p, j) => {
         if (!this.topicPartitionExists(t.name, p.partitionIndex)) codes[i]![j] = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (subscribedCheck!(t.name)) codes[i]![j] = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
         else deletable.push({ topic: t.name, partition: p.partitionIndex });
-      }),
-    );
+      });
+    });
     if (deletable.length > 0) {
       try {
         await this.cleanupGroup(group, deletable, false);

@@ -4,7 +4,7 @@ import type { Item, MessageInput } from '../../protocol/schema/message-types.js'
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
 import { validateTopicName } from '../metadata/topic-planner.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 import { ResourceType, checkBrokerResource } from './describe-configs.js';
 
 /**

@@ -132,7 +132,7 @@ export function describeTopicConfigs(
   for (const key of LOG_CONFIG_KEYS) {
     if (wanted && !wanted.has(key.name)) continue;
     const value = config.get(key.name);
-    const override = Object.prototype.hasOwnProperty.call(overrides, key.name) ? overrides[key.name] : undefined;
+    const override = Object.hasOwn(overrides, key.name) ? overrides[key.name] : undefined;
     const synonyms: DescribedConfig['synonyms'] = [];
     if (override !== undefined) {
       synonyms.push({ name: key.name, value: formatConfigValue(key, value, override), source: ConfigSourceId.DYNAMIC_TOPIC_CONFIG });

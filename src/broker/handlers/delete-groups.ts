@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DeleteGroupsRequest, DeleteGroupsResponse } from '../../protocol/messages/delete-groups.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 
 /** DeleteGroups: removes empty groups and their offsets (NON_EMPTY_GROUP while members remain). */
 export const deleteGroupsHandler: ApiHandler<typeof DeleteGroupsRequest, typeof DeleteGroupsResponse> = {

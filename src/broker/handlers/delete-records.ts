@@ -29,7 +29,7 @@ export const deleteRecordsHandler: ApiHandler<typeof DeleteRecordsRequest, typeo
 
 async function deleteBefore(ctx: RequestContext, topic: string, index: number, requested: number): Promise<{ lowWatermark: number; errorCode: number }> {
   const partition = ctx.broker.replicas.getPartition(topic, index);
-  if (!partition) return { lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  if (!partition) return { lowWatermark: -1, errorCode: ctx.broker.replicas.notHostedError(topic, index) };
   if (!partition.isLeader) return { lowWatermark: -1, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
   const config = partition.log.config;
   // Kafka refuses DeleteRecords on a compacted-only topic: the cleaner, not the client, decides what goes.

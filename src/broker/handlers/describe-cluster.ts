@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/messages/describe-cluster.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 
 const BROKERS = 1;
 const NO_AUTHORIZED_OPERATIONS = -2147483648;

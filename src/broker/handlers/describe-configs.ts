@@ -3,7 +3,7 @@ import { DescribeConfigsRequest, DescribeConfigsResponse } from '../../protocol/
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import { validateTopicName } from '../metadata/topic-planner.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 import { describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from './config-describe.js';
 
 /** Kafka's ConfigResource.Type ids. */

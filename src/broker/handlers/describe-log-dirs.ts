@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeLogDirsRequest, DescribeLogDirsResponse } from '../../protocol/messages/describe-log-dirs.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 
 type LogDirResult = Item<MessageInput<typeof DescribeLogDirsResponse>['results']>;
 type PartitionEntry = Item<Item<LogDirResult['topics']>['partitions']>;

@@ -3,7 +3,7 @@ import { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse } from 
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 /** Kafka's max.request.partition.size.limit default: the most partitions one answer carries. */

@@ -4,7 +4,7 @@ import type { Item, MessageData, MessageInput } from '../../protocol/schema/mess
 import type { BrokerContext } from '../broker-context.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } from '../replica/fetch-session-cache.js';
 import type { Partition } from '../replica/partition.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 import { unpooled, type PooledBytes } from '../../../storage/backend/buffer-pool.js';
 import type { AbortedTxn } from '../../../storage/log/transaction-index.js';
 
@@ -170,11 +170,19 @@ function hosted(wanted: readonly SessionPartition[], broker: BrokerContext): Par
   return wanted.map((w) => broker.replicas.getPartition(w.topic, w.partition)).filter((p): p is Partition => p !== undefined);
 }
 
-/** A follower's fetch offsets are its log ends: the leader learns from them how far it got (and may grow the ISR or the high watermark). */
+/**
+ * A follower's fetch offsets are its log ends: the leader learns from them how far it got (and
+ * may grow the ISR or the high watermark). A partition refusing the follower is answered with
+ * its error after the wait, by the read (a throw here would close the follower's connection).
+ */
 function recordFollowerPositions(wanted: readonly SessionPartition[], replicaId: number, broker: BrokerContext): void {
   for (const w of wanted) {
     const partition = broker.replicas.getPartition(w.topic, w.partition);
-    if (partition?.isLeader) partition.updateFollowerFetchState(replicaId, w.fetchOffset, -1);
+    try {
+      if (partition?.isLeader) partition.updateFollowerFetchState(replicaId, w.fetchOffset, -1);
+    } catch {
+      // answered by readAll
+    }
   }
 }
 
@@ -206,7 +214,7 @@ async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: 
     const partition = broker.replicas.getPartition(w.topic, w.partition);
     if (!partition) {
       const unknownId = w.topic.startsWith('id:');
-      reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: NO_RECORDS, end: -1 });
+      reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : broker.replicas.notHostedError(w.topic, w.partition), records: NO_RECORDS, end: -1 });
       continue;
     }
     try {

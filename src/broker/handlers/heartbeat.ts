@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { HeartbeatRequest, HeartbeatResponse } from '../../protocol/messages/heartbeat.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 
 /** Heartbeat: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin. */
 export const heartbeatHandler: ApiHandler<typeof HeartbeatRequest, typeof HeartbeatResponse> = {

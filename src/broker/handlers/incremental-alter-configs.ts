@@ -2,7 +2,7 @@ import { LOG_CONFIG_KEYS } from '../../../storage/config/log-config.js';
 import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
 import { ConfigOperation, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../protocol/messages/alter-configs.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 import { alterableTopic, checkDuplicateKeys } from './alter-configs.js';
 import { formatConfigValue } from './config-describe.js';
 

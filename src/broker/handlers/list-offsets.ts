@@ -42,7 +42,7 @@ export const listOffsetsHandler: ApiHandler<typeof ListOffsetsRequest, typeof Li
 async function lookup(ctx: RequestContext, topic: string, p: Item<Item<MessageData<typeof ListOffsetsRequest>['topics']>['partitions']>, readCommitted: boolean): Promise<PartitionResult> {
   const result = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [] as number[], timestamp: -1, offset: -1, leaderEpoch: -1 };
   const partition = ctx.broker.replicas.getPartition(topic, p.partitionIndex);
-  if (!partition) return { ...result, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  if (!partition) return { ...result, errorCode: ctx.broker.replicas.notHostedError(topic, p.partitionIndex) };
   if (!partition.isLeader) return { ...result, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
   try {
     partition.checkLeaderEpoch(p.currentLeaderEpoch);

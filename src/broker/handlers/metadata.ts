@@ -4,7 +4,7 @@ import type { Item, MessageData, MessageInput } from '../../protocol/schema/mess
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
 import { validateTopicName } from '../metadata/topic-planner.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 
@@ -60,6 +60,8 @@ async function lookup(wanted: WantedTopic, autoCreate: boolean, broker: BrokerCo
     // Another request may have created it meanwhile.
     const raced = broker.topics.get(wanted.name);
     if (raced) return describeTopic(raced, broker);
+    // Created elsewhere, not yet in this broker's metadata (Kafka answers so): the client asks again.
+    if (errorCodeOf(e) === ErrorCode.TOPIC_ALREADY_EXISTS) return errorTopic(wanted.name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE);
     const code = e instanceof KafkaError && e.errorCode === ErrorCode.INVALID_REPLICATION_FACTOR ? ErrorCode.INVALID_REPLICATION_FACTOR : errorCodeOf(e);
     return errorTopic(wanted.name, ZERO_UUID, code);
   }

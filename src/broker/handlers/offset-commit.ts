@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/messages/offset-commit.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 
 type TopicResult = Item<MessageInput<typeof OffsetCommitResponse>['topics']>;
 

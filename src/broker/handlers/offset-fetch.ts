@@ -2,7 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetFetchRequest, OffsetFetchResponse } from '../../protocol/messages/offset-fetch.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { FetchResult, FetchTopics } from '../group/group-requests.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 
 type Response = MessageInput<typeof OffsetFetchResponse>;
 type TopicResult = Item<Response['topics']>;

@@ -2,7 +2,7 @@ import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../../protocol/messages/offset-for-leader-epoch.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { Partition } from '../replica/partition.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 
 type TopicResult = Item<MessageInput<typeof OffsetForLeaderEpochResponse>['topics']>;
 
@@ -21,7 +21,7 @@ export const offsetForLeaderEpochHandler: ApiHandler<typeof OffsetForLeaderEpoch
       topic: t.topic,
       partitions: t.partitions.map((p): Item<TopicResult['partitions']> => {
         const partition = ctx.broker.replicas.getPartition(t.topic, p.partition);
-        if (!partition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, ...UNDEFINED };
+        if (!partition) return { errorCode: ctx.broker.replicas.notHostedError(t.topic, p.partition), partition: p.partition, ...UNDEFINED };
         if (!partition.isLeader) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, partition: p.partition, ...UNDEFINED };
         try {
           partition.checkLeaderEpoch(p.currentLeaderEpoch);

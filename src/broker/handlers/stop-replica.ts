@@ -1,4 +1,4 @@
-import { ErrorCode } from '../../protocol/error-codes.js';
+
 import { StopReplicaRequest, StopReplicaResponse } from '../../protocol/messages/stop-replica.js';
 import type { ApiHandler } from './api-handler.js';
 import { staleBrokerEpoch } from './controller-request.js';

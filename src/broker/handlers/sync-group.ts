@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/sync-group.js';
 import { syncError } from '../group/group-requests.js';
-import type { ApiHandler, RequestContext } from './api-handler.js';
+import type { ApiHandler, } from './api-handler.js';
 
 /**
  * SyncGroup: the leader sends the assignment it computed, every member gets

@@ -69,6 +69,9 @@ export class ClusterTopics implements Topics {
   async create(req: CreateTopicRequest, internal = false): Promise<TopicInfo> {
     const { replicas } = this.validateCreate(req);
     if (internal !== INTERNAL_TOPICS.has(req.name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `'${req.name}' ${internal ? 'is not' : 'is'} an internal topic`);
+    // ZooKeeper decides whether it exists, not this broker's metadata, which may not show it yet
+    // (Kafka's validateTopicCreate): the configs written next would replace the topic's own.
+    if (await this.zk.topicExists(req.name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${req.name}' already exists.`);
     const id = newTopicId();
     // Configs first, as Kafka: the controller's LeaderAndIsr makes brokers create logs, which read them.
     await this.zk.setOrCreateEntityConfigs('topics', req.name, req.configs);

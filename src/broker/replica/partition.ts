@@ -133,7 +133,7 @@ export class Partition {
 
   /**
    * Becomes (or stays) leader with the controller's state: records where the
-   * epoch starts in the log, forgets what it knew of followers (they count as
+   * epoch starts in the log (once appends and truncations under way are done), forgets what it knew of followers (they count as
    * caught up now if in the ISR, so none is dropped before it can fetch) and
    * moves the high watermark if it can. Returns whether the leadership is new.
    */
@@ -141,18 +141,24 @@ export class Partition {
     const isNew = !this.isLeader || state.leaderEpoch !== this.leaderEpoch;
     this.applyState(state);
     this.leaderId = this.localBrokerId;
-    if (isNew) {
-      this.leaderEpochStartOffset = this.log.logEndOffset;
-      await this.log.leaderEpochs.assign(state.leaderEpoch, this.leaderEpochStartOffset);
-      // What was appended above the high watermark under an earlier leader is counted again as it becomes visible.
-      this.invisible.length = 0;
-      if (this.log.highWatermark < this.log.logEndOffset) this.invisible.push([this.log.logEndOffset, 0]);
-    }
+    // All of the leader's state but the epoch's start is set at once: followers fetch, and
+    // producers append in the new epoch, while that start is being recorded below.
     const now = this.now();
     for (const id of [...this.followers.keys()]) if (!this.replicas.includes(id)) this.followers.delete(id);
     for (const id of this.replicas) {
       if (id === this.localBrokerId) continue;
       if (isNew || !this.followers.has(id)) this.followers.set(id, new FollowerState(id, this.isr.includes(id) ? now : 0));
+    }
+    if (isNew) {
+      // What was appended above the high watermark under an earlier leader is counted again as it becomes visible.
+      this.invisible.length = 0;
+      if (this.log.highWatermark < this.log.logEndOffset) this.invisible.push([this.log.logEndOffset, 0]);
+      this.leaderEpochStartOffset = this.log.logEndOffset;
+      // The epoch starts after what is still being written: the last fetch of the fetcher this
+      // partition left, a truncation. (An append in the new epoch meanwhile records it itself.)
+      await this.log.settled();
+      await this.log.leaderEpochs.assign(state.leaderEpoch, this.log.logEndOffset);
+      this.leaderEpochStartOffset = [...this.log.leaderEpochs.all].reverse().find((e) => e.epoch === state.leaderEpoch)?.startOffset ?? this.log.logEndOffset;
     }
     this.maybeIncrementHighWatermark();
     return isNew;

@@ -170,7 +170,7 @@ export class ReplicaFetcher {
       for (const topic of response.topics as Array<{ topic: string; partitions: Array<{ errorCode: number; partition: number; leaderEpoch: number; endOffset: number }> }>) {
         for (const p of topic.partitions) {
           const state = this.states.get(key(topic.topic, p.partition));
-          if (!state || !state.truncating) continue;
+          if (!state?.truncating) continue;
           if (p.errorCode !== ErrorCode.NONE) this.partitionError(state, p.errorCode, 'OffsetForLeaderEpoch');
           else await this.truncateTo(state, p.leaderEpoch, p.endOffset);
         }
@@ -206,12 +206,17 @@ export class ReplicaFetcher {
     state.askEpoch = undefined;
   }
 
+  /**
+   * Cuts the log back to `offset`. The log decides once what is being written has settled (a
+   * demoted leader's last produce, the previous fetcher's last fetch), never on the log end
+   * seen now, which such an append is about to move.
+   */
   private async truncateLog(state: FetchState, offset: number): Promise<void> {
     const log = state.partition.log;
     const target = Math.max(offset, log.logStartOffset);
-    if (target >= log.logEndOffset) return;
-    this.log('info', `${state.partition.topic}-${state.partition.index}: truncating from ${log.logEndOffset} to ${target} to match leader ${this.leader.brokerId} (epoch ${state.partition.leaderEpoch})`);
-    await log.truncateTo(target);
+    if (target > log.logEndOffset) return;
+    const from = await log.truncateTo(target);
+    if (from !== undefined) this.log('info', `${state.partition.topic}-${state.partition.index}: truncated from ${from} to ${target} to match leader ${this.leader.brokerId} (epoch ${state.partition.leaderEpoch})`);
   }
 
   /** One Fetch from the leader for every partition ready to fetch; returns false when there was nothing to do. */

@@ -15,6 +15,8 @@ export interface ReplicaManagerOptions {
   fetcher: Omit<ReplicaFetcherConfig, 'brokerId'>;
   /** Where leaders write ISR changes; none on a single broker, whose ISR never changes. */
   isrWriter?: IsrWriter;
+  /** Whether the cluster's metadata has the partition (a cluster's metadata cache; a single broker hosts all it knows). */
+  knowsPartition?: (topic: string, index: number) => boolean;
   log: BrokerLog;
 }
 
@@ -49,6 +51,8 @@ export class ReplicaManager {
   private readonly leadershipListeners = new Set<LeadershipListener>();
   private controllerEpoch = -1;
   private shuttingDown = false;
+  /** Set once the fetchers are stopped for good (the broker is shutting down). */
+  private stopped = false;
   private isrTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -73,12 +77,22 @@ export class ReplicaManager {
     return this.partitions.values();
   }
 
-  /** The partition if this broker leads it; otherwise UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER, as Kafka answers. */
+  /** The partition if this broker leads it; otherwise the error `notHostedError` or NOT_LEADER_OR_FOLLOWER, as Kafka answers. */
   leaderPartition(topic: string, index: number): Partition {
     const partition = this.partitions.get(key(topic, index));
-    if (!partition) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${index}`);
+    if (!partition) throw new KafkaError(this.notHostedError(topic, index), `This server does not host this topic-partition: ${topic}-${index}`);
     if (!partition.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This server is not the leader for ${topic}-${index}`);
     return partition;
+  }
+
+  /**
+   * The error for a partition this broker does not host (Kafka's getPartitionOrError): one the
+   * metadata has lives elsewhere, or here once the controller's LeaderAndIsr arrives (the
+   * metadata may name this broker first), so NOT_LEADER_OR_FOLLOWER sends the client to
+   * refresh it; a partition the metadata lacks is UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  notHostedError(topic: string, index: number): number {
+    return this.options.knowsPartition?.(topic, index) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   }
 
   /** Calls `listener` after every LeaderAndIsr with the partitions that became led or followed here (the group coordinator loads and unloads on it). */
@@ -167,7 +181,8 @@ export class ReplicaManager {
     const endpoints = new Map(leaders.map((l) => [l.brokerId, l]));
     for (const { partition, state } of followed) {
       const leader = endpoints.get(state.leader);
-      if (leader) this.fetcherFor(leader, partition).addPartitions([{ partition, topicId: state.topicId }]);
+      // A broker that has stopped its fetchers starts none: nothing would stop it.
+      if (leader && !this.stopped) this.fetcherFor(leader, partition).addPartitions([{ partition, topicId: state.topicId }]);
     }
     if (becameLeader.length > 0 || becameFollower.length > 0) for (const listener of this.leadershipListeners) listener(becameLeader, becameFollower);
     return { errorCode: ErrorCode.NONE, partitions: errors };
@@ -287,12 +302,23 @@ export class ReplicaManager {
     for (const finish of [...this.waiters]) finish();
   }
 
+  /** Replica fetchers running (one per leader broker and fetcher id). */
+  get fetcherCount(): number {
+    return this.fetchers.size;
+  }
+
+  /** Stops the replica fetchers, and starts none after (a broker shutting down follows nothing). */
+  async stopFetchers(): Promise<void> {
+    this.stopped = true;
+    const fetchers = [...this.fetchers.values()];
+    this.fetchers.clear();
+    await Promise.all(fetchers.map((f) => f.shutdown()));
+  }
+
   /** Stops the fetchers and the ISR check (before the logs close). */
   async shutdown(): Promise<void> {
     this.wakeAll();
     if (this.isrTimer) clearInterval(this.isrTimer);
-    const fetchers = [...this.fetchers.values()];
-    this.fetchers.clear();
-    await Promise.all(fetchers.map((f) => f.shutdown()));
+    await this.stopFetchers();
   }
 }

@@ -32,6 +32,25 @@ const ELECTION_TYPE: Record<T.ElectionType, number> = { preferred: 0, unclean: 1
 
 let adminCount = 0;
 
+/** A topic's per-partition answers, as the group and offset APIs nest them. */
+interface PartitionsOfTopic<P> {
+  readonly name: string;
+  readonly partitions: readonly P[];
+}
+
+interface PartitionResult {
+  readonly partitionIndex: number;
+  readonly errorCode: number;
+}
+
+/** What DescribeConfigs and IncrementalAlterConfigs answer per resource. */
+interface ResourceResult {
+  readonly resourceType: number;
+  readonly resourceName: string;
+  readonly errorCode: number;
+  readonly errorMessage?: string | null;
+}
+
 /**
  * samsa's admin client (Kafka's Admin): topics, partitions, configs, offsets,
  * records, the cluster and consumer groups. Each call is sent to the broker
@@ -118,7 +137,7 @@ export class Admin {
   }
 
   /** Topic metadata for the topics named (no auto-creation), straight from a broker. */
-  private async topicMetadata(topics: readonly string[] | null, deadline: number): Promise<any> {
+  private async topicMetadata(topics: readonly string[] | null, deadline: number) {
     return this.send(await this.anyNode(), Api.Metadata, (version: number) => ({
       topics: topics === null ? (version === 0 ? [] : null) : topics.map((name) => ({ topicId: ZERO_UUID, name })),
       allowAutoTopicCreation: false,
@@ -131,11 +150,11 @@ export class Admin {
   private async leaders(partitions: readonly T.TopicPartition[], deadline: number): Promise<Array<number | Error>> {
     const topics = [...new Set(partitions.map((p) => p.topic))];
     const response = await this.topicMetadata(topics, deadline);
-    const byName = new Map<string, any>((response.topics as any[]).map((t) => [t.name, t]));
+    const byName = new Map(response.topics.map((t) => [t.name, t]));
     return partitions.map(({ topic, partition }) => {
       const t = byName.get(topic);
       if (!t || t.errorCode !== NONE) return final(kafkaErrorFor(t?.errorCode ?? UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic}`));
-      const p = (t.partitions as any[]).find((x) => x.partitionIndex === partition);
+      const p = t.partitions.find((x) => x.partitionIndex === partition);
       if (!p) return final(kafkaErrorFor(UNKNOWN_TOPIC_OR_PARTITION, `partition ${topic}-${partition} does not exist`));
       if (p.leaderId < 0) return new LeaderNotAvailableError(`partition ${topic}-${partition} has no leader`);
       return p.leaderId;
@@ -185,7 +204,7 @@ export class Admin {
   /** Creates topics (on the controller); resolves to what the broker created. */
   createTopics(topics: readonly T.NewTopic[], options?: T.CreateTopicsOptions): T.ItemResults<T.CreatedTopic> {
     return this.perItem('createTopics', topics, options, async (pending, deadline) => {
-      const response: any = await this.send(await this.controller(), Api.CreateTopics, {
+      const response = await this.send(await this.controller(), Api.CreateTopics, {
         topics: pending.map((t) => ({
           name: t.name,
           numPartitions: t.replicasAssignments ? -1 : (t.numPartitions ?? -1),
@@ -196,7 +215,7 @@ export class Admin {
         timeoutMs: Math.max(0, deadline - Date.now()),
         validateOnly: options?.validateOnly ?? false,
       }, deadline);
-      const byName = new Map<string, any>((response.topics as any[]).map((t) => [t.name, t]));
+      const byName = new Map(response.topics.map((t) => [t.name, t]));
       return pending.map((t): Outcome<T.CreatedTopic> => {
         const r = byName.get(t.name);
         if (!r) return new KafkaClientError(`no CreateTopics result for ${t.name}`);
@@ -211,10 +230,10 @@ export class Admin {
   deleteTopics(names: readonly string[], options?: T.AdminCallOptions): T.ItemResults<void> {
     return this.perItem('deleteTopics', names, options, async (pending, deadline) => {
       const timeoutMs = Math.max(0, deadline - Date.now());
-      const response: any = await this.send(await this.controller(), Api.DeleteTopics, (version: number) =>
+      const response = await this.send(await this.controller(), Api.DeleteTopics, (version: number) =>
         version >= 6 ? { topics: pending.map((name) => ({ name, topicId: ZERO_UUID })), timeoutMs } : { topicNames: pending, timeoutMs },
       deadline);
-      const byName = new Map<string, any>((response.responses as any[]).map((r) => [r.name, r]));
+      const byName = new Map(response.responses.map((r) => [r.name, r]));
       return pending.map((name) => {
         const r = byName.get(name);
         if (!r) return new KafkaClientError(`no DeleteTopics result for ${name}`);
@@ -227,15 +246,15 @@ export class Admin {
   listTopics(options?: T.AdminCallOptions & { readonly listInternal?: boolean }): Promise<string[]> {
     return this.call('listTopics', options, async (deadline) => {
       const response = await this.topicMetadata(null, deadline);
-      return (response.topics as any[]).filter((t) => t.errorCode === NONE && (options?.listInternal || !t.isInternal)).map((t) => t.name as string).sort();
+      return response.topics.filter((t) => t.errorCode === NONE && (options?.listInternal || !t.isInternal)).map((t) => t.name as string).sort();
     });
   }
 
   describeTopics(names: readonly string[], options?: T.AdminCallOptions): T.ItemResults<T.TopicDescription> {
     return this.perItem('describeTopics', names, options, async (pending, deadline) => {
       const response = await this.topicMetadata(pending, deadline);
-      const nodes = new Map<number, BrokerNode>((response.brokers as any[]).map((b) => [b.nodeId, { id: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null }]));
-      const byName = new Map<string, any>((response.topics as any[]).map((t) => [t.name, t]));
+      const nodes = new Map<number, BrokerNode>(response.brokers.map((b) => [b.nodeId, { id: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null }]));
+      const byName = new Map(response.topics.map((t) => [t.name, t]));
       return pending.map((name): Outcome<T.TopicDescription> => {
         const t = byName.get(name);
         if (!t || t.errorCode !== NONE) return final(kafkaErrorFor(t?.errorCode ?? UNKNOWN_TOPIC_OR_PARTITION, `topic ${name}`));
@@ -243,7 +262,7 @@ export class Admin {
           name,
           topicId: t.topicId ?? ZERO_UUID,
           isInternal: t.isInternal ?? false,
-          partitions: (t.partitions as any[])
+          partitions: t.partitions
             .map((p) => ({ partition: p.partitionIndex, leader: nodes.get(p.leaderId) ?? null, leaderEpoch: p.leaderEpoch, replicas: p.replicaNodes, isr: p.isrNodes }))
             .sort((a, b) => a.partition - b.partition),
         };
@@ -255,12 +274,12 @@ export class Admin {
   createPartitions(newPartitions: Readonly<Record<string, number | T.NewPartitions>>, options?: T.AlterConfigsOptions): T.ItemResults<void> {
     const entries = Object.entries(newPartitions).map(([name, v]) => ({ name, ...(typeof v === 'number' ? { totalCount: v } : v) }));
     return this.perItem('createPartitions', entries, options, async (pending, deadline) => {
-      const response: any = await this.send(await this.controller(), Api.CreatePartitions, {
+      const response = await this.send(await this.controller(), Api.CreatePartitions, {
         topics: pending.map((t) => ({ name: t.name, count: t.totalCount, assignments: t.assignments ? t.assignments.map((brokerIds) => ({ brokerIds })) : null })),
         timeoutMs: Math.max(0, deadline - Date.now()),
         validateOnly: options?.validateOnly ?? false,
       }, deadline);
-      const byName = new Map<string, any>((response.results as any[]).map((r) => [r.name, r]));
+      const byName = new Map(response.results.map((r) => [r.name, r]));
       return pending.map((t) => {
         const r = byName.get(t.name);
         if (!r) return new KafkaClientError(`no CreatePartitions result for ${t.name}`);
@@ -280,7 +299,11 @@ export class Admin {
   }
 
   /** Sends resources grouped by the node that must answer them; maps each to its outcome by (type, name). */
-  private async byResource<I extends { resource: T.ConfigResource }, R>(items: I[], request: (node: number, items: I[]) => Promise<any[]>, read: (result: any, item: I) => Outcome<R>): Promise<Array<Outcome<R>>> {
+  private async byResource<I extends { resource: T.ConfigResource }, X extends ResourceResult, R>(
+    items: I[],
+    request: (node: number, items: I[]) => Promise<readonly X[]>,
+    read: (result: X, item: I) => Outcome<R>,
+  ): Promise<Array<Outcome<R>>> {
     const groups = new Map<number, number[]>();
     for (let i = 0; i < items.length; i++) {
       const node = await this.nodeFor(items[i]!.resource);
@@ -319,14 +342,14 @@ export class Admin {
           ).results,
         (r, { resource }): T.DescribedConfigs => ({
           resource,
-          entries: (r.configs as any[]).map((c) => ({
+          entries: r.configs.map((c) => ({
             name: c.name,
             value: c.value,
             source: CONFIG_SOURCES[c.configSource] ?? 'UNKNOWN',
             isDefault: c.configSource === 5 || c.isDefault === true,
             isReadOnly: c.readOnly,
             isSensitive: c.isSensitive,
-            synonyms: (c.synonyms ?? []).map((s: any) => ({ name: s.name, value: s.value, source: CONFIG_SOURCES[s.source] ?? 'UNKNOWN' })),
+            synonyms: (c.synonyms ?? []).map((s) => ({ name: s.name, value: s.value, source: CONFIG_SOURCES[s.source] ?? 'UNKNOWN' })),
             type: CONFIG_TYPES[c.configType] ?? 'UNKNOWN',
             documentation: c.documentation ?? null,
           })),
@@ -381,7 +404,7 @@ export class Admin {
     return this.perItem('listOffsets', [...request], options, (pending, deadline) =>
       this.byLeader(pending, deadline, async (node, items) => {
         const needsMaxTimestamp = items.some((i) => i.spec === 'max-timestamp');
-        const response: any = await this.client.send(node, Api.ListOffsets, {
+        const response = await this.client.send(node, Api.ListOffsets, {
           replicaId: -1,
           isolationLevel,
           topics: groupByTopic(items).map(([name, ps]) => ({
@@ -401,7 +424,7 @@ export class Admin {
   deleteRecords(request: ReadonlyArray<T.TopicPartition & { readonly beforeOffset: number }>, options?: T.AdminCallOptions): T.ItemResults<T.DeletedRecords> {
     return this.perItem('deleteRecords', [...request], options, (pending, deadline) =>
       this.byLeader(pending, deadline, async (node, items) => {
-        const response: any = await this.send(node, Api.DeleteRecords, {
+        const response = await this.send(node, Api.DeleteRecords, {
           topics: groupByTopic(items).map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, offset: p.beforeOffset })) })),
           timeoutMs: Math.max(0, deadline - Date.now()),
         }, deadline);
@@ -495,9 +518,9 @@ export class Admin {
 
   describeCluster(options?: T.AdminCallOptions): Promise<T.ClusterDescription> {
     return this.call('describeCluster', options, async (deadline) => {
-      const r: any = await this.send(await this.anyNode(), Api.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 }, deadline);
+      const r = await this.send(await this.anyNode(), Api.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 }, deadline);
       if (r.errorCode !== NONE) throw kafkaErrorFor(r.errorCode, r.errorMessage);
-      const nodes: BrokerNode[] = (r.brokers as any[]).map((b) => ({ id: b.brokerId, host: b.host, port: b.port, rack: b.rack ?? null }));
+      const nodes: BrokerNode[] = r.brokers.map((b) => ({ id: b.brokerId, host: b.host, port: b.port, rack: b.rack ?? null }));
       return { clusterId: r.clusterId, controller: nodes.find((n) => n.id === r.controllerId) ?? null, nodes };
     });
   }
@@ -520,12 +543,12 @@ export class Admin {
       const cluster = await this.cluster();
       const lists = await Promise.all(
         [...cluster.nodes.keys()].map(async (node) => {
-          const r: any = await this.client.send(node, Api.ListGroups, { statesFilter: options?.states ?? [], typesFilter: options?.types ?? [] }, {
+          const r = await this.client.send(node, Api.ListGroups, { statesFilter: options?.states ?? [], typesFilter: options?.types ?? [] }, {
             minVersion: options?.types?.length ? 5 : options?.states?.length ? 4 : undefined,
             timeoutMs: Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now())),
           });
           if (r.errorCode !== NONE) throw kafkaErrorFor(r.errorCode, `ListGroups on broker ${node}`);
-          return (r.groups as any[]).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState ?? '', type: g.groupType ?? '' }));
+          return r.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState ?? '', type: g.groupType ?? '' }));
         }),
       );
       return lists.flat().sort((a, b) => a.groupId.localeCompare(b.groupId));
@@ -567,7 +590,7 @@ export class Admin {
   }
 
   private async describeGroup(groupId: string, coordinator: BrokerNode, deadline: number): Promise<Outcome<T.GroupDescription>> {
-    const r: any = await this.send(coordinator.id, Api.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false }, deadline);
+    const r = await this.send(coordinator.id, Api.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false }, deadline);
     const g = r.groups[0];
     if (g.errorCode !== NONE) return kafkaErrorFor(g.errorCode, `group ${groupId}`);
     const consumer = g.protocolType === CONSUMER_PROTOCOL_TYPE;
@@ -577,7 +600,7 @@ export class Admin {
       protocolType: g.protocolType,
       protocol: g.protocolData,
       coordinator,
-      members: (g.members as any[]).map((m) => ({
+      members: g.members.map((m) => ({
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId ?? null,
         clientId: m.clientId,
@@ -596,7 +619,7 @@ export class Admin {
     return this.call('listConsumerGroupOffsets', options, async (deadline) => {
       const coordinator = await this.coordinator(groupId, deadline);
       const topics = wanted ? groupByTopic(wanted).map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) })) : null;
-      const r: any = await this.send(coordinator.id, Api.OffsetFetch, (version: number) =>
+      const r = await this.send(coordinator.id, Api.OffsetFetch, (version: number) =>
         version >= 8 ? { groups: [{ groupId, topics }], requireStable } : { groupId, topics, requireStable },
       deadline);
       const group = r.groups?.length ? r.groups[0] : r;
@@ -619,7 +642,7 @@ export class Admin {
    */
   alterConsumerGroupOffsets(groupId: string, offsets: readonly T.OffsetToCommit[], options?: T.AdminCallOptions): T.ItemResults<void> {
     return this.groupPartitions('alterConsumerGroupOffsets', groupId, offsets, options, async (coordinator, deadline) => {
-      const r: any = await this.send(coordinator, Api.OffsetCommit, {
+      const r = await this.send(coordinator, Api.OffsetCommit, {
         groupId,
         generationIdOrMemberEpoch: -1,
         memberId: '',
@@ -657,7 +680,7 @@ export class Admin {
     groupId: string,
     partitions: readonly T.TopicPartition[],
     options: T.AdminCallOptions | undefined,
-    request: (coordinator: number, deadline: number) => Promise<{ errorCode: number; topics: any[] }>,
+    request: (coordinator: number, deadline: number) => Promise<{ errorCode: number; topics: readonly PartitionsOfTopic<PartitionResult>[] }>,
   ): T.ItemResults<void> {
     const groupError = (code: number) => {
       const error = kafkaErrorFor(code, `group ${groupId}`);
@@ -687,8 +710,8 @@ export class Admin {
   /** Deletes groups that have no members (NON_EMPTY_GROUP otherwise). */
   deleteConsumerGroups(groupIds: readonly string[], options?: T.AdminCallOptions): T.ItemResults<void> {
     return this.perGroup('deleteConsumerGroups', groupIds, options, async (groupId, coordinator, deadline): Promise<Outcome<void>> => {
-      const r: any = await this.send(coordinator.id, Api.DeleteGroups, { groupsNames: [groupId] }, deadline);
-      const result = (r.results as any[]).find((x) => x.groupId === groupId);
+      const r = await this.send(coordinator.id, Api.DeleteGroups, { groupsNames: [groupId] }, deadline);
+      const result = r.results.find((x) => x.groupId === groupId);
       if (!result) return new KafkaClientError(`no DeleteGroups result for ${groupId}`);
       return result.errorCode === NONE ? undefined : kafkaErrorFor(result.errorCode, `group ${groupId}`);
     });
@@ -716,7 +739,7 @@ function groupByTopic<P extends T.TopicPartition>(partitions: readonly P[]): Arr
   return [...byTopic];
 }
 
-function perPartition<R>(topics: any[], read: (topic: string, partition: any) => Outcome<R>): Map<string, Outcome<R>> {
+function perPartition<P extends { partitionIndex: number }, R>(topics: readonly PartitionsOfTopic<P>[], read: (topic: string, partition: P) => Outcome<R>): Map<string, Outcome<R>> {
   const out = new Map<string, Outcome<R>>();
   for (const t of topics) for (const p of t.partitions) out.set(key({ topic: t.name, partition: p.partitionIndex }), read(t.name, p));
   return out;

@@ -273,7 +273,7 @@ export abstract class AbstractCoordinator<C extends GroupContext = GroupContext>
       protocols: this.metadata(),
       reason: null,
     };
-    const response: any = await this.request(Api.JoinGroup, body, deadline, timeoutMs);
+    const response = await this.request(Api.JoinGroup, body, deadline, timeoutMs);
     const code = response.errorCode;
     switch (code) {
       case ErrorCode.NONE:
@@ -291,12 +291,14 @@ export abstract class AbstractCoordinator<C extends GroupContext = GroupContext>
       default:
         throw kafkaErrorFor(code, `JoinGroup of group ${this.groupId}`);
     }
+    const protocolName = response.protocolName;
+    if (protocolName === null) throw kafkaErrorFor(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `JoinGroup of group ${this.groupId} chose no protocol`);
     this.memberId = response.memberId;
     this.generationId = response.generationId;
-    this.protocolName = response.protocolName;
+    this.protocolName = protocolName;
     const leader = response.leader === response.memberId;
-    this.ctx.log('info', `group ${this.groupId}: joined generation ${response.generationId} as ${response.memberId} (${leader ? 'leader' : 'follower'}, ${response.protocolName})`);
-    return { generationId: response.generationId, memberId: response.memberId, protocolName: response.protocolName, members: leader ? response.members : null };
+    this.ctx.log('info', `group ${this.groupId}: joined generation ${response.generationId} as ${response.memberId} (${leader ? 'leader' : 'follower'}, ${protocolName})`);
+    return { generationId: response.generationId, memberId: response.memberId, protocolName, members: leader ? response.members : null };
   }
 
   /** SyncGroup; the leader sends everyone's assignment. null means rejoin. */

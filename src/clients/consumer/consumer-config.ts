@@ -28,12 +28,14 @@ function assignors(): ConfigDef<readonly AssignorSpec[]> {
   };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: a config holds interceptors of any key and value types, as Java's list of classes does
 function interceptors(): ConfigDef<readonly ConsumerInterceptor<any, any>[]> {
   return {
     defaultValue: [],
     parse: (value, name) => {
       const items = Array.isArray(value) ? value : [value];
       for (const item of items) if (typeof item !== 'object' || item === null) bad(name, value, 'expected interceptor objects (onConsume, onCommit, close)');
+      // biome-ignore lint/suspicious/noExplicitAny: as above
       return items as ConsumerInterceptor<any, any>[];
     },
   };

@@ -246,7 +246,7 @@ export class Fetcher {
         if (fetch === null) break;
       }
       const state = subs.state(fetch);
-      if (!state || !state.isFetchable || state.epoch !== fetch.stateEpoch || state.position !== fetch.nextFetchOffset) {
+      if (!state?.isFetchable || state.epoch !== fetch.stateEpoch || state.position !== fetch.nextFetchOffset) {
         this.nextInLine = null;
         continue;
       }
@@ -300,7 +300,7 @@ export class Fetcher {
     const result = new Map<string, ListedOffset>();
     let remaining = [...queries];
     const isolationLevel = config['isolation.level'] === 'read_committed' ? 1 : 0;
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
       const topics = [...new Set(remaining.map((q) => q.topic))];
       for (const topic of topics) {
         const left = deadline - Date.now();

@@ -274,7 +274,7 @@ export class BrokerConnection {
   private onData(chunk: Buffer): void {
     this.lastActiveMs = Date.now();
     try {
-      this.frames.push(chunk, (frame) => this.onFrame(frame));
+      this.frames.push(chunk, (frame) => void this.onFrame(frame));
     } catch (e) {
       this.close(new NetworkError(`bad response from node ${this.nodeId}: ${(e as Error).message}`, { cause: e }));
       return;

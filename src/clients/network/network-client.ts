@@ -116,7 +116,7 @@ export class NetworkClient {
   /** Connected, handshake done and below the in-flight cap. */
   isReady(nodeId: number): boolean {
     const c = this.connections.get(nodeId);
-    return c !== undefined && c.canSendMore();
+    return c?.canSendMore() ?? false;
   }
 
   /** Whether a node may be connected to now (not waiting out a reconnect backoff). */
@@ -173,7 +173,7 @@ export class NetworkClient {
       for (let i = 0; i < ids.length; i++) {
         const id = ids[(offset + i) % ids.length]!;
         const c = this.connections.get(id);
-        if (c && c.isReady) {
+        if (c?.isReady) {
           if (c.load === 0) return id;
           if (c.load < bestLoad) {
             best = id;

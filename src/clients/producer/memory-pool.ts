@@ -1,4 +1,4 @@
-import { ClientClosedError, TimeoutError } from '../network/errors.js';
+import { type ClientClosedError, TimeoutError } from '../network/errors.js';
 
 interface Waiter {
   size: number;

@@ -46,6 +46,7 @@ let producerCount = 0;
  * sent between them, and offsets passed to sendOffsetsToTransaction(),
  * visible to read_committed consumers all together or not at all.
  */
+// biome-ignore lint/suspicious/noExplicitAny: unparameterised, a producer takes whatever its serializers take
 export class Producer<K = any, V = any> {
   readonly config: ProducerConfig;
   private readonly client: NetworkClient;

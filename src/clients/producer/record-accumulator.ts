@@ -6,7 +6,7 @@ import type { RecordFuture } from './record-future.js';
 import type { TransactionManager } from './transaction-manager.js';
 
 /** What append() did, as a number so the hot path allocates nothing. */
-export const enum AppendResult {
+export enum AppendResult {
   /** Added to an open batch that still has room. */
   Appended,
   /** Added, and the batch is now full (or a newer one exists): wake the sender. */
@@ -91,7 +91,7 @@ export class RecordAccumulator {
   append(topic: string, partition: number, record: RecordFuture, size: number, now: number, abortOnNewBatch: boolean): AppendResult {
     const q = this.queue(topic, partition);
     const last = q.deque[q.deque.length - 1];
-    if (last !== undefined && last.tryAppend(record, size)) return last.isFull ? AppendResult.AppendedFull : AppendResult.Appended;
+    if (last?.tryAppend(record, size)) return last.isFull ? AppendResult.AppendedFull : AppendResult.Appended;
     if (abortOnNewBatch) return AppendResult.AbortForNewBatch;
     const allocation = this.allocationFor(size);
     if (!this.memory.tryAllocate(allocation)) return AppendResult.NeedsMemory;
@@ -103,7 +103,7 @@ export class RecordAccumulator {
   appendWithMemory(topic: string, partition: number, record: RecordFuture, size: number, now: number, allocated: number): AppendResult {
     const q = this.queue(topic, partition);
     const last = q.deque[q.deque.length - 1];
-    if (last !== undefined && last.tryAppend(record, size)) {
+    if (last?.tryAppend(record, size)) {
       this.memory.deallocate(allocated);
       return last.isFull ? AppendResult.AppendedFull : AppendResult.Appended;
     }

@@ -95,10 +95,13 @@ export class RecordFuture implements RecordInput, Promise<RecordMetadata> {
     return extra.promise;
   }
 
+  // biome-ignore lint/suspicious/noThenProperty: a RecordFuture is awaitable as Java's Future is gettable
+  // biome-ignore lint/suspicious/noExplicitAny: Promise's own signature types the rejection reason as any
   then<A = RecordMetadata, B = never>(onFulfilled?: ((value: RecordMetadata) => A | PromiseLike<A>) | null, onRejected?: ((reason: any) => B | PromiseLike<B>) | null): Promise<A | B> {
     return this.asPromise().then(onFulfilled, onRejected);
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: Promise's own signature types the rejection reason as any
   catch<B = never>(onRejected?: ((reason: any) => B | PromiseLike<B>) | null): Promise<RecordMetadata | B> {
     return this.asPromise().catch(onRejected);
   }

@@ -8,11 +8,13 @@ import type { RecordHeaders } from './producer-record.js';
 export type Serialized = Uint8Array | string | null;
 
 /** Kafka's Serializer: turns a key or value into bytes. */
+// biome-ignore lint/suspicious/noExplicitAny: unparameterised, a serializer is whatever a producer was given
 export interface Serializer<T = any> {
   serialize(topic: string, data: T, headers?: RecordHeaders): Serialized;
   close?(): void;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: as Serializer
 export type SerializerFunction<T = any> = (topic: string, data: T, headers?: RecordHeaders) => Serialized;
 
 /** A serializer setting: a built-in name, a function, or a Serializer object. */

@@ -40,7 +40,6 @@ import { LeaderAndIsrRequest, LeaderAndIsrResponse } from './leader-and-isr.js';
 import { UpdateMetadataRequest, UpdateMetadataResponse } from './update-metadata.js';
 import { StopReplicaRequest, StopReplicaResponse } from './stop-replica.js';
 import { ControlledShutdownRequest, ControlledShutdownResponse } from './controlled-shutdown.js';
-import { AlterPartitionRequest, AlterPartitionResponse } from './alter-partition.js';
 import { ElectLeadersRequest, ElectLeadersResponse } from './elect-leaders.js';
 import { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from './alter-partition-reassignments.js';
 import { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from './list-partition-reassignments.js';
@@ -86,7 +85,6 @@ export * from './leader-and-isr.js';
 export * from './update-metadata.js';
 export * from './stop-replica.js';
 export * from './controlled-shutdown.js';
-export * from './alter-partition.js';
 export * from './elect-leaders.js';
 export * from './alter-partition-reassignments.js';
 export * from './list-partition-reassignments.js';
@@ -176,8 +174,6 @@ export const ALL_MESSAGES: readonly MessageSchema[] = [
   StopReplicaResponse,
   ControlledShutdownRequest,
   ControlledShutdownResponse,
-  AlterPartitionRequest,
-  AlterPartitionResponse,
   ElectLeadersRequest,
   ElectLeadersResponse,
   AlterPartitionReassignmentsRequest,

@@ -1,5 +1,5 @@
 import { ProtocolError } from '../protocol-error.js';
-import { ProtocolReader } from '../reader.js';
+import type { ProtocolReader } from '../reader.js';
 import { ProtocolWriter } from '../writer.js';
 import type { MessageData, MessageInput } from './message-types.js';
 import type { FieldSchema, FieldType, MessageSchema, PrimitiveType, StructType } from './schema.js';

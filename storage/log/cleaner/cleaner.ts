@@ -305,7 +305,7 @@ export class Cleaner {
     mode: 'batches' | 'headers',
     checkDone: () => void,
     send: (chunk: ArrayBuffer, length: number) => Promise<Reply>,
-    onReply: (reply: Reply) => Promise<boolean | void> | boolean | void,
+    onReply: (reply: Reply) => Promise<boolean | undefined> | boolean | undefined,
   ): Promise<void> {
     const size = segment.size;
     const inFlight: Promise<Reply>[] = [];

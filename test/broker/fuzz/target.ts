@@ -73,7 +73,7 @@ export async function startFuzzTarget(dir: string, settings: Readonly<Record<str
         const batches = validateBatches(Buffer.from(fetched.records ?? Buffer.alloc(0)));
         for (const [i, expected] of canary.entries()) {
           const stored = batches[i];
-          if (!stored || !stored.bytes.subarray(MAGIC).equals(expected)) {
+          if (!stored?.bytes.subarray(MAGIC).equals(expected)) {
             const found = stored ? `offset ${stored.baseOffset}, ${stored.sizeInBytes} bytes, codec ${stored.compression}, ${stored.recordCount} records` : 'missing';
             return { problem: `${CANARY_TOPIC} batch ${i} is not what was produced (${expected.length + MAGIC} bytes, codec ${i}): ${found}; ${batches.length} batches from offset ${batches[0]?.baseOffset}; ${JSON.stringify({ ...fetched, records: undefined })}`, rssBytes };
           }

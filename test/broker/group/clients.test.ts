@@ -335,7 +335,7 @@ describe.skipIf(!existsSync(KCAT))('kcat -G (librdkafka balanced consumer)', () 
 const PYTHON = '/usr/bin/python3';
 
 /** Consumes `count` records as a member of `group`, commits synchronously, closes; prints what it read and committed. */
-const PY_GROUP_CONSUMER = String.raw`
+const PY_GROUP_CONSUMER = `
 import json, sys, time
 client, bootstrap, topic, group, count = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 out = []

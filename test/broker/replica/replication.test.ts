@@ -6,15 +6,8 @@ import type { IsrChange, IsrWriter } from '../../../src/broker/replica/partition
 import type { LeaderAndIsrPartition } from '../../../src/broker/replica/replica-manager.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { startBroker, type TestBroker } from '../harness.js';
-import { RawClient } from '../raw-client.js';
-
-async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${condition}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { fetchBody, RawClient } from '../raw-client.js';
+import { waitFor } from '../../wait-for.js';
 
 /**
  * Replication between real brokers in one process, driven the way the
@@ -42,7 +35,7 @@ describe('replication', () => {
   const brokers = new Map<number, TestBroker>();
   const clients: RawClient[] = [];
   let store: PartitionStateStore;
-  let controllerEpoch = 1;
+  const controllerEpoch = 1;
 
   afterEach(async () => {
     for (const c of clients.splice(0)) c.close();
@@ -99,7 +92,7 @@ describe('replication', () => {
     }
     // acks=all answered only once every in-sync replica had the batch: the leader's high watermark covers it.
     expect(log(1).highWatermark).toBe(10);
-    await waitFor(() => log(2).highWatermark === 10 && log(3).highWatermark === 10);
+    await waitFor(() => log(2).highWatermark === 10 && log(3).highWatermark === 10, 'both followers at high watermark 10');
     const leaderBytes = await bytesOf(1);
     expect((await bytesOf(2)).equals(leaderBytes)).toBe(true);
     expect((await bytesOf(3)).equals(leaderBytes)).toBe(true);
@@ -112,12 +105,21 @@ describe('replication', () => {
     expect((await produce(2, ['x'])).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     const client = await RawClient.connect(brokers.get(2)!.port);
     clients.push(client);
-    const res = await client.request('Fetch', 11, {
-      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-      topics: [{ topic: TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
-      forgottenTopicsData: [], rackId: '',
-    });
+    const res = await client.request('Fetch', 11, fetchBody(TOPIC, 0));
     expect(res.responses[0].partitions[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  });
+
+  it('answers a follower fetch from a broker that is not a replica per partition (NOT_LEADER_OR_FOLLOWER) and keeps its connection', async () => {
+    await start([1, 2]);
+    await decide([1, 2], 1, 1, [1, 2], [1, 2]);
+    expect((await produce(1, ['x'])).errorCode).toBe(ErrorCode.NONE);
+    const client = await RawClient.connect(brokers.get(1)!.port);
+    clients.push(client);
+    // At the log end with min_bytes 1: the leader records the fetcher's position before it waits, and broker 3 has none.
+    const res = await client.request('Fetch', 11, fetchBody(TOPIC, 1, { replicaId: 3, maxWaitMs: 200, minBytes: 1 }));
+    expect(res.responses[0].partitions[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const again = await client.request('Fetch', 11, fetchBody(TOPIC, 0));
+    expect(again.responses[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, highWatermark: 1 });
   });
 
   it('shrinks the ISR when a follower stops, so acks=all completes; refuses acks=all below min.insync.replicas', async () => {
@@ -133,7 +135,7 @@ describe('replication', () => {
     expect(brokers.get(1)!.broker.context.replicas.getPartition(TOPIC, 0)!.isr).toEqual([1, 2]);
     await brokers.get(2)!.stop();
     brokers.delete(2);
-    await waitFor(() => brokers.get(1)!.broker.context.replicas.getPartition(TOPIC, 0)!.isr.length === 1, 20_000);
+    await waitFor(() => brokers.get(1)!.broker.context.replicas.getPartition(TOPIC, 0)!.isr.length === 1, 'the ISR shrunk to the leader');
     // min.insync.replicas=2 and only the leader left in sync: refused before anything is written.
     const end = log(1).logEndOffset;
     expect((await produce(1, ['refused'])).errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
@@ -145,7 +147,7 @@ describe('replication', () => {
     await start([1, 2, 3]);
     await decide([1, 2, 3], 1, 1, [1, 2, 3], [1, 2, 3]);
     expect((await produce(1, ['committed-0', 'committed-1'])).errorCode).toBe(ErrorCode.NONE);
-    await waitFor(() => log(2).logEndOffset === 2 && log(3).logEndOffset === 2);
+    await waitFor(() => log(2).logEndOffset === 2 && log(3).logEndOffset === 2, 'both followers at log end 2');
     // Followers lose the leader (no leader known): broker 1 alone takes acks=1 writes no one copies.
     await decide([2, 3], -1, 2, [1, 2, 3], [1, 2, 3]);
     for (let i = 0; i < 3; i++) expect((await produce(1, [`lost-${i}`], 1)).errorCode).toBe(ErrorCode.NONE);
@@ -156,12 +158,25 @@ describe('replication', () => {
     await decide([1, 3], 2, 3, [2, 3], [1, 2, 3]);
     expect((await produce(2, ['new-0'])).errorCode).toBe(ErrorCode.NONE);
     expect((await produce(2, ['new-1', 'new-2'])).errorCode).toBe(ErrorCode.NONE);
-    await waitFor(() => log(1).logEndOffset === 5 && log(3).logEndOffset === 5 && log(1).highWatermark === 5);
+    await waitFor(() => log(1).logEndOffset === 5 && log(3).logEndOffset === 5 && log(1).highWatermark === 5, 'brokers 1 and 3 at log end 5, broker 1 at high watermark 5');
     const leaderBytes = await bytesOf(2);
     expect((await bytesOf(1)).equals(leaderBytes)).toBe(true);
     expect((await bytesOf(3)).equals(leaderBytes)).toBe(true);
     expect(log(1).leaderEpochs.all).toEqual(log(2).leaderEpochs.all);
     // And the old leader is back in the ISR once caught up.
-    await waitFor(() => store.isr.includes(1));
+    await waitFor(() => store.isr.includes(1), 'broker 1 back in the ISR');
+  });
+
+  it('starts no replica fetcher once a broker shutting down has stopped its fetchers (it would rejoin ISRs, and keep the process alive)', async () => {
+    await start([1, 2]);
+    await decide([1, 2], 1, 1, [1, 2], [1, 2]);
+    const replicas = brokers.get(2)!.broker.context.replicas;
+    expect(replicas.fetcherCount).toBe(1);
+    // A broker stopping stops its fetchers first; the controlled shutdown's LeaderAndIsr (follow the new leader) comes after.
+    await replicas.stopFetchers();
+    expect(replicas.fetcherCount).toBe(0);
+    await decide([2], 1, 2, [1, 2], [1, 2]);
+    expect(replicas.getPartition(TOPIC, 0)!.leaderEpoch).toBe(2);
+    expect(replicas.fetcherCount).toBe(0);
   });
 });

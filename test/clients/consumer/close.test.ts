@@ -26,7 +26,10 @@ describe('close', () => {
     await createTopic('close-poll-t', 1);
     const c = consumer({ 'group.id': 'close-poll-group' });
     c.subscribe(['close-poll-t']);
-    await waitFor(async () => (await c.poll(100), c.assignment().length === 1), 'the assignment', 10_000);
+    await waitFor(async () => {
+      await c.poll(100);
+      return c.assignment().length === 1;
+    }, 'the assignment', 10_000);
     const member = c.groupMetadata().memberId;
     // An application's loop that keeps polling, unaware of the close: before the fix each poll during
     // the close resolved at once, the loop ran on promises alone and the close's LeaveGroup never got

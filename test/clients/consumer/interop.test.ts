@@ -3,6 +3,7 @@
 import { CompressionTypes } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { Producer as SamsaProducer } from '../../../src/clients/producer/index.js';
+import type { RecordMetadata } from '../../../src/clients/producer/producer-record.js';
 import { consumer, createTopic, pollUntil, run, stored, tp, useConsumerTestBroker } from './harness.js';
 
 const env = useConsumerTestBroker();
@@ -12,7 +13,7 @@ describe('records produced by other clients', () => {
     const topic = `kcat-${codec}`;
     await createTopic(topic, 2);
     const lines = Array.from({ length: 200 }, (_, i) => `key-${i}:value ${i} ünïcødé ${'z'.repeat(i % 50)}`);
-    await run('/usr/bin/kcat', ['-b', env.b.bootstrap, '-P', '-t', topic, '-p', '1', '-K:', '-z', codec, '-H', 'origin=kcat', '-H', `codec=${codec}`], lines.join('\n') + '\n');
+    await run('/usr/bin/kcat', ['-b', env.b.bootstrap, '-P', '-t', topic, '-p', '1', '-K:', '-z', codec, '-H', 'origin=kcat', '-H', `codec=${codec}`], `${lines.join('\n')}\n`);
     const log = await stored(topic, 1);
     expect(log).toHaveLength(200);
     if (codec !== 'none') expect(log.some((r) => r.batch.compression !== 0)).toBe(true);
@@ -53,7 +54,7 @@ describe('records produced by other clients', () => {
     await createTopic(topic, 3);
     const p = new SamsaProducer({ 'bootstrap.servers': env.b.bootstrap, 'compression.type': codec, 'key.serializer': 'string', 'value.serializer': 'json', 'linger.ms': 10 });
     const t0 = 1_650_000_000_000;
-    let sent;
+    let sent: RecordMetadata[];
     try {
       sent = await Promise.all(
         Array.from({ length: 120 }, (_, i) =>
