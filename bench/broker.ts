@@ -2,13 +2,18 @@
 // librdkafka (a small C client in bench/librdkafka, compiled here with gcc)
 // and KafkaJS. Produce and consume of 100 B and 1 KiB records, acks=1 and
 // acks=all, into one and eight partitions; produce latency at a fixed rate.
+// Then the same produce cases and latencies against three brokers on this
+// machine with replication factor 3 (bench/broker-cluster.ts), beside the
+// single broker's, with the cluster's targets marked met or missed.
 // In the same run: raw loopback TCP and raw fs write MB/s, the limits every
 // figure is printed beside. Writes bench-broker.json (or SAMSA_BENCH_OUT).
 //
 // Needs gcc and librdkafka's headers (Debian: `apt-get install librdkafka-dev`)
 // for the librdkafka cases; without them only KafkaJS runs.
 // SAMSA_BENCH_SCALE (default 1) scales the record counts; SAMSA_BENCH_ROUNDS
-// (default 3) repeats each librdkafka case and reports the median.
+// (default 3) repeats each librdkafka case and reports the median;
+// SAMSA_BENCH_KAFKAJS=0 leaves the KafkaJS cases out; SAMSA_BENCH_PROFILE=<dir>
+// writes the cluster brokers' CPU profiles there.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createServer } from 'node:net';
@@ -16,8 +21,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
-import { compileRdkafkaBench, kafkajsConsumeRate, median, partitionFetchBytes, runRdkafka as rdkafka, startBrokerProcess } from './broker-process.js';
+import { compileRdkafkaBench, kafkajsConsumeRate, median, partitionFetchBytes, runRdkafka as rdkafka } from './bench-clients.js';
+import { measureCluster } from './broker-cluster.js';
+import { startBrokerProcess } from './broker-process.js';
 import { printTable } from './measure.js';
+import { makeCertificates } from '../test/broker/security/certificates.js';
 
 const SCALE = Number(process.env.SAMSA_BENCH_SCALE ?? 1);
 const ROUNDS = Number(process.env.SAMSA_BENCH_ROUNDS ?? 3);
@@ -25,6 +33,8 @@ const work = fs.mkdtempSync(join(tmpdir(), 'samsa-bench-broker-'));
 
 interface Row {
   client: string;
+  /** 1: the single broker; 3: the cluster, topics with replication factor 3. */
+  brokers: number;
   case: string;
   recordSize: number;
   acks: string;
@@ -79,7 +89,14 @@ async function main(): Promise<void> {
   const disk = rawFsWrite();
   console.log(`  loopback TCP ${tcp.toFixed(0)} MB/s, raw fs write ${disk.toFixed(0)} MB/s`);
   const bin = compileRdkafkaBench(work);
-  const broker = await startBrokerProcess(join(work, 'logs'));
+  const certs = makeCertificates();
+  const broker = await startBrokerProcess(join(work, 'logs'), {
+    listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0',
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': certs.brokerKeystore,
+    'sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_bench="bench-secret";',
+  });
   const { bootstrap } = broker;
   const kafka = new Kafka({ clientId: 'samsa-bench', brokers: [bootstrap], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
@@ -90,12 +107,12 @@ async function main(): Promise<void> {
     await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] });
     return topic;
   };
-  const add = (row: Omit<Row, 'ratio' | 'mbPerSec'> & { bytesPerSec: number }) => {
+  const add = (row: Omit<Row, 'ratio' | 'mbPerSec' | 'brokers'> & { bytesPerSec: number; brokers?: number }) => {
     const limit = row.limit === 'fs' ? disk : tcp;
     const { bytesPerSec, ...rest } = row;
-    const r: Row = { ...rest, mbPerSec: bytesPerSec / 1e6, ratio: bytesPerSec / 1e6 / limit };
+    const r: Row = { ...rest, brokers: row.brokers ?? 1, mbPerSec: bytesPerSec / 1e6, ratio: bytesPerSec / 1e6 / limit };
     rows.push(r);
-    console.log(`  ${r.client} ${r.case} ${r.recordSize} B acks=${r.acks} ${r.partitions}p: ${Math.round(r.recordsPerSec)} records/s, ${r.mbPerSec.toFixed(1)} MB/s (${(r.ratio * 100).toFixed(0)}% of ${row.limit === 'fs' ? 'raw fs write' : 'loopback TCP'})${r.p99Ms !== undefined ? `, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms` : ''}`);
+    console.log(`  ${r.brokers > 1 ? `${r.brokers} brokers, replication factor ${r.brokers}: ` : ''}${r.client} ${r.case} ${r.recordSize} B acks=${r.acks} ${r.partitions}p: ${Math.round(r.recordsPerSec)} records/s, ${r.mbPerSec.toFixed(1)} MB/s (${(r.ratio * 100).toFixed(0)}% of ${row.limit === 'fs' ? 'raw fs write' : 'loopback TCP'})${r.p99Ms !== undefined ? `, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms` : ''}`);
   };
 
   try {
@@ -124,19 +141,59 @@ async function main(): Promise<void> {
           }
         }
       }
+      // The same 1 KiB acks=1 case over each security protocol, in turns, so each pays the same for the machine's state.
+      const security: Record<string, { port: number; conf: Record<string, string> }> = {
+        PLAINTEXT: { port: broker.ports.get('PLAINTEXT')!, conf: {} },
+        SSL: { port: broker.ports.get('SSL')!, conf: { 'security.protocol': 'SSL', 'ssl.ca.location': certs.caPem } },
+        SASL_SSL: { port: broker.ports.get('SASL_SSL')!, conf: { 'security.protocol': 'SASL_SSL', 'ssl.ca.location': certs.caPem, 'sasl.mechanism': 'PLAIN', 'sasl.username': 'bench', 'sasl.password': 'bench-secret' } },
+      };
+      const secured: Record<string, { produced: number[]; consumed: number[] }> = {};
+      const count = Math.round(400_000 * SCALE);
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [protocol, { port, conf }] of Object.entries(security)) {
+          const topic = await newTopic(1);
+          const at = `127.0.0.1:${port}`;
+          const p = rdkafka(bin, ['produce', at, topic, '1', String(count), '1024', '1'], conf);
+          if (p.failed) throw new Error(`${p.failed} records failed over ${protocol}`);
+          const c = rdkafka(bin, ['consume', at, topic, '1', String(count), String(partitionFetchBytes(1))], conf);
+          (secured[protocol] ??= { produced: [], consumed: [] }).produced.push(p.records! / p.seconds!);
+          secured[protocol]!.consumed.push(c.records! / c.seconds!);
+          await admin.deleteTopics({ topics: [topic] });
+        }
+      }
+      for (const [protocol, { produced, consumed }] of Object.entries(secured)) {
+        const p = median(produced);
+        const c = median(consumed);
+        add({ client: `librdkafka ${protocol}`, case: 'produce', recordSize: 1024, acks: '1', partitions: 1, recordsPerSec: p, bytesPerSec: p * 1024, limit: 'fs' });
+        add({ client: `librdkafka ${protocol}`, case: 'consume', recordSize: 1024, acks: '-', partitions: 1, recordsPerSec: c, bytesPerSec: c * 1024, limit: 'tcp' });
+      }
+      const plain = secured.PLAINTEXT!;
+      for (const protocol of ['SSL', 'SASL_SSL']) {
+        const s = secured[protocol]!;
+        console.log(`  ${protocol}: produce ${((median(s.produced) / median(plain.produced)) * 100).toFixed(0)}%, consume ${((median(s.consumed) / median(plain.consumed)) * 100).toFixed(0)}% of PLAINTEXT (target: at least 60%)`);
+      }
+
       // Latency at a steady rate, not under the write-back of the gigabytes just produced: flush the page cache first.
       spawnSync('sync');
-      for (const acks of ['1', 'all']) {
-        const topic = await newTopic(1);
-        const l = rdkafka(bin, ['latency', bootstrap, topic, '10000', String(5 * SCALE), '100', acks]);
-        add({ client: 'librdkafka', case: 'latency@10k/s', recordSize: 100, acks, partitions: 1, recordsPerSec: l.records! / l.seconds!, bytesPerSec: (l.records! / l.seconds!) * 100, limit: 'fs', p50Ms: l.p50, p99Ms: l.p99 });
+      for (const size of [100, 1024]) {
+        for (const acks of ['1', 'all']) {
+          const topic = await newTopic(1);
+          const l = rdkafka(bin, ['latency', bootstrap, topic, '10000', String(5 * SCALE), String(size), acks]);
+          add({ client: 'librdkafka', case: 'latency@10k/s', recordSize: size, acks, partitions: 1, recordsPerSec: l.records! / l.seconds!, bytesPerSec: (l.records! / l.seconds!) * size, limit: 'fs', p50Ms: l.p50, p99Ms: l.p99 });
+        }
       }
+
+      console.log('three brokers on this machine, topics with replication factor 3…');
+      spawnSync('sync');
+      await measureCluster(bin, { count: (size) => Math.round((size === 100 ? 2_000_000 : 400_000) * SCALE), rounds: ROUNDS, latencySeconds: 5 * SCALE }, (f) =>
+        add({ client: 'librdkafka', brokers: 3, ...f, bytesPerSec: f.recordsPerSec * f.recordSize, limit: 'fs' }),
+      );
     }
 
     // KafkaJS: batches of 1000 messages, eight sends in flight.
     const producer = kafka.producer();
     await producer.connect();
-    for (const size of [100, 1024]) {
+    for (const size of process.env.SAMSA_BENCH_KAFKAJS === '0' ? [] : [100, 1024]) {
       const value = Buffer.alloc(size, 'k');
       const count = Math.round((size === 100 ? 200_000 : 100_000) * SCALE);
       for (const acks of [1, -1]) {
@@ -170,17 +227,48 @@ async function main(): Promise<void> {
   } finally {
     await admin.disconnect();
     await broker.stop();
+    certs.remove();
   }
 
   console.log();
   printTable(
-    ['client', 'case', 'size', 'acks', 'parts', 'records/s', 'MB/s', 'limit', 'ratio', 'p50 ms', 'p99 ms'],
-    rows.map((r) => [r.client, r.case, `${r.recordSize}`, r.acks, `${r.partitions}`, `${Math.round(r.recordsPerSec)}`, r.mbPerSec.toFixed(1), r.limit === 'fs' ? `fs ${disk.toFixed(0)}` : `tcp ${tcp.toFixed(0)}`, `${(r.ratio * 100).toFixed(1)}%`, r.p50Ms?.toFixed(2) ?? '', r.p99Ms?.toFixed(2) ?? '']),
+    ['client', 'brokers', 'case', 'size', 'acks', 'parts', 'records/s', 'MB/s', 'limit', 'ratio', 'p50 ms', 'p99 ms'],
+    rows.map((r) => [r.client, r.brokers > 1 ? `${r.brokers} (rf ${r.brokers})` : '1', r.case, `${r.recordSize}`, r.acks, `${r.partitions}`, `${Math.round(r.recordsPerSec)}`, r.mbPerSec.toFixed(1), r.limit === 'fs' ? `fs ${disk.toFixed(0)}` : `tcp ${tcp.toFixed(0)}`, `${(r.ratio * 100).toFixed(1)}%`, r.p50Ms?.toFixed(2) ?? '', r.p99Ms?.toFixed(2) ?? '']),
   );
+  const targets = clusterTargets(rows);
+  if (targets.length > 0) {
+    console.log('\ncluster targets (three brokers, replication factor 3, against the single broker of this run):');
+    for (const t of targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'} ${t.what}`);
+  }
   const out = process.env.SAMSA_BENCH_OUT ?? 'bench-broker.json';
-  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), limits: { loopbackTcpMBps: tcp, rawFsWriteMBps: disk }, rows }, null, 2));
+  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), limits: { loopbackTcpMBps: tcp, rawFsWriteMBps: disk }, rows, targets }, null, 2));
   console.log(`\nwrote ${out}`);
   fs.rmSync(work, { recursive: true, force: true });
 }
 
 await main();
+
+/**
+ * Issue 14's targets for the cluster: acks=all with three replicas at least
+ * half the single broker's acks=1 produce rate (same record size and
+ * partitions), and a p99 produce latency of 10 ms or less at 10,000 records/s.
+ */
+function clusterTargets(all: readonly Row[]): Array<{ what: string; met: boolean; value: number }> {
+  const out: Array<{ what: string; met: boolean; value: number }> = [];
+  const find = (brokers: number, c: string, size: number, acks: string, partitions: number) =>
+    all.find((r) => r.client === 'librdkafka' && r.brokers === brokers && r.case === c && r.recordSize === size && r.acks === acks && r.partitions === partitions);
+  for (const r of all) {
+    if (r.brokers === 1 || r.client !== 'librdkafka') continue;
+    if (r.case === 'produce' && r.acks === 'all') {
+      const single = find(1, 'produce', r.recordSize, '1', r.partitions);
+      if (!single) continue;
+      const ratio = r.recordsPerSec / single.recordsPerSec;
+      out.push({ what: `acks=all ${r.recordSize} B ${r.partitions}p: ${Math.round(r.recordsPerSec)} records/s = ${(ratio * 100).toFixed(0)}% of one broker's acks=1 ${Math.round(single.recordsPerSec)} (target ≥ 50%)`, met: ratio >= 0.5, value: ratio });
+    }
+    if (r.case === 'latency@10k/s' && r.p99Ms !== undefined) {
+      const single = find(1, 'latency@10k/s', r.recordSize, r.acks, 1);
+      out.push({ what: `p99 at 10,000 records/s, acks=${r.acks} ${r.recordSize} B: ${r.p99Ms.toFixed(2)} ms${single?.p99Ms !== undefined ? ` (one broker: ${single.p99Ms.toFixed(2)} ms)` : ''} (target ≤ 10 ms)`, met: r.p99Ms <= 10, value: r.p99Ms });
+    }
+  }
+  return out;
+}

@@ -19,9 +19,10 @@ import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { Admin } from '../src/clients/admin/admin.js';
-import { Consumer } from '../src/clients/consumer/consumer.js';
+import { Consumer } from '../src/clients/consumer/index.js';
 import { Producer } from '../src/clients/producer/producer.js';
-import { compileRdkafkaBench, kafkajsConsumeRate, median, partitionFetchBytes, runRdkafka, startBrokerProcess } from './broker-process.js';
+import { compileRdkafkaBench, kafkajsConsumeRate, median, partitionFetchBytes, runRdkafka } from './bench-clients.js';
+import { startBrokerProcess } from './broker-process.js';
 import { printTable } from './measure.js';
 
 const SCALE = Number(process.env.SAMSA_BENCH_SCALE ?? 1);

@@ -37,6 +37,8 @@ export type {
   CommitCallback,
   Deserializer,
   DeserializerSpec,
+  Deserialized,
+  ConsumerConstructor,
   ConsumerPartitionAssignor,
   GroupMember,
   MemberAssignment,
@@ -82,6 +84,9 @@ export type {
   CommittedOffset as GroupCommittedOffset,
   ListConsumerGroupOffsetsOptions,
   OffsetToCommit,
+  UserScramCredentialAlteration,
+  ScramCredentialInfo,
+  UserScramCredentialsDescription,
 } from './clients/admin/index.js';
 // The broker, for programs that run one in-process (tests, embedded use).
 export { Broker, type BrokerOptions } from './broker/broker.js';

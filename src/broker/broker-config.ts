@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { LONG_MAX, parseConfigValue, type ConfigKey, type ConfigValue } from '../../storage/config/config-def.js';
 import { ConfigError } from '../../storage/config/config-error.js';
 import { deprecationOf, LOG_CONFIG_KEYS } from '../../storage/config/log-config.js';
+import { isSensitiveConfig, LISTENER_PREFIX, SECURITY_CONFIG_KEYS } from './security/security-config-keys.js';
+import { parseSecurityProtocolMap, type SecurityProtocol } from './security/security-protocol.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -46,7 +48,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'zookeeper.session.timeout.ms', type: 'int', defaultValue: '18000', min: 1, doc: 'the ZooKeeper session timeout' },
   { name: 'zookeeper.connection.timeout.ms', type: 'string', defaultValue: '', doc: 'how long to wait for a ZooKeeper connection (the session timeout when unset)' },
   { name: 'broker.rack', type: 'string', defaultValue: '', doc: 'the rack of this broker, for rack-aware replica placement' },
-  { name: 'inter.broker.listener.name', type: 'string', defaultValue: '', doc: 'the listener brokers and the controller use to talk to each other (the first listener when unset)' },
+  { name: 'inter.broker.listener.name', type: 'string', defaultValue: '', doc: 'the listener brokers and the controller use to talk to each other (the one named after security.inter.broker.protocol when unset; on a single broker without it, the first)' },
   { name: 'controlled.shutdown.enable', type: 'boolean', defaultValue: 'true', doc: 'a broker stopping asks the controller to move its leaderships away first' },
   { name: 'controlled.shutdown.max.retries', type: 'int', defaultValue: '3', min: 0, doc: 'controlled shutdown attempts before the broker stops anyway' },
   { name: 'controlled.shutdown.retry.backoff.ms', type: 'long', defaultValue: '5000', min: 0, doc: 'pause between controlled shutdown attempts' },
@@ -86,6 +88,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: 'int', defaultValue: '10000', min: 1, doc: 'how often transactions past their timeout are aborted' },
   { name: 'transaction.remove.expired.transaction.cleanup.interval.ms', type: 'int', defaultValue: '3600000', min: 1, doc: 'how often expired transactional ids are removed' },
   { name: 'transaction.partition.verification.enable', type: 'boolean', defaultValue: 'true', doc: "a partition leader asks the transaction coordinator before taking a transaction's first batch (KIP-890)" },
+  ...SECURITY_CONFIG_KEYS,
 ];
 
 /** Broker setting → the topic config it is the default of (Kafka's synonyms). */
@@ -125,9 +128,17 @@ const TOPIC_KEYS = new Map(LOG_CONFIG_KEYS.map((k) => [k.name, k]));
 export const BROKER_SYNONYM_OF: ReadonlyMap<string, string> = new Map(Object.entries(TOPIC_DEFAULT_SYNONYMS).map(([b, t]) => [t, b]));
 
 export interface Listener {
+  /** Upper case, as Kafka's ListenerName normalises it. */
   name: string;
   host: string;
   port: number;
+  securityProtocol: SecurityProtocol;
+}
+
+/** A listener-level setting as it applies: the value, and the key it came from (for messages). */
+export interface ListenerValue {
+  value: ConfigValue;
+  key: string;
 }
 
 /**
@@ -144,6 +155,10 @@ export class BrokerConfig {
   readonly listeners: readonly Listener[];
   /** Given to clients: advertised.listeners, or the listeners when that is empty. */
   readonly advertisedListeners: readonly Listener[];
+  /** The listener brokers talk to each other on: inter.broker.listener.name, or the one named after security.inter.broker.protocol. */
+  readonly interBrokerListenerName: string;
+  /** `listener.name.<listener>.<key>` settings, by their full name, parsed as their key. */
+  private readonly listenerOverrides = new Map<string, ConfigValue>();
 
   constructor(settings: Readonly<Record<string, unknown>> = {}) {
     for (const key of BROKER_CONFIG_KEYS) this.values.set(key.name, parseConfigValue(key, key.defaultValue));
@@ -152,6 +167,10 @@ export class BrokerConfig {
       const brokerKey = BROKER_KEYS.get(name);
       const topicName = TOPIC_DEFAULT_SYNONYMS[name];
       if (brokerKey) this.values.set(name, parseConfigValue(brokerKey, raw));
+      else if (name.startsWith(LISTENER_PREFIX) && listenerOverrideKey(name)) {
+        const key = listenerOverrideKey(name)!;
+        this.listenerOverrides.set(name, parseConfigValue({ ...key, name }, raw));
+      }
       // Parsed under the name it was given, so an error names log.segment.bytes rather than segment.bytes.
       else if (topicName) this.topicDefaults[topicName] = parseConfigValue({ ...TOPIC_KEYS.get(topicName)!, name }, raw);
       else {
@@ -173,13 +192,52 @@ export class BrokerConfig {
     if (this.list('listeners').length === 0) {
       throw new ConfigError('listeners', `'${String(settings.listeners ?? '').trim()}' names no listener; at least one is needed, like PLAINTEXT://:9092 or PLAINTEXT://127.0.0.1:9092`);
     }
-    this.listeners = this.list('listeners').map((l) => parseListener(l, 'listeners'));
+    const protocols = parseSecurityProtocolMap(this.list('listener.security.protocol.map'));
+    this.listeners = parseListeners(this.list('listeners'), 'listeners', protocols);
     const advertised = this.list('advertised.listeners');
-    this.advertisedListeners = advertised.length > 0 ? advertised.map((l) => parseListener(l, 'advertised.listeners')) : this.listeners;
+    this.advertisedListeners = advertised.length > 0 ? parseListeners(advertised, 'advertised.listeners', protocols) : this.listeners;
+    for (const a of this.advertisedListeners) {
+      if (!this.listeners.some((l) => l.name === a.name)) throw new ConfigError('advertised.listeners', `listener ${a.name} is advertised but not in listeners (${this.listeners.map((l) => l.name).join(', ')})`);
+    }
+    this.interBrokerListenerName = this.resolveInterBrokerListener();
     if (this.logDirs.length === 0) throw new ConfigError('log.dirs', `'${String(settings['log.dirs'] ?? '').trim()}' names no directory, and log.dir is empty too; at least one is needed, like /var/lib/samsa`);
     if (this.brokerId > this.int('reserved.broker.max.id')) {
       throw new ConfigError('broker.id', `${this.brokerId} is above reserved.broker.max.id (${this.int('reserved.broker.max.id')}); use -1 to have one generated`);
     }
+  }
+
+  /**
+   * Kafka's inter-broker listener: inter.broker.listener.name, or the listener
+   * named after security.inter.broker.protocol; never both. A single broker
+   * has no other broker to talk to, so without either it takes its first listener.
+   */
+  private resolveInterBrokerListener(): string {
+    const byName = this.explicit.has('inter.broker.listener.name');
+    const byProtocol = this.explicit.has('security.inter.broker.protocol');
+    if (byName && byProtocol) throw new ConfigError('inter.broker.listener.name', 'Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.');
+    const name = (byName ? this.string('inter.broker.listener.name') : this.string('security.inter.broker.protocol')).toUpperCase();
+    if (this.advertisedListeners.some((l) => l.name === name)) return name;
+    if (!byName && !byProtocol && !this.string('zookeeper.connect')) return this.advertisedListeners[0]!.name;
+    const key = byName ? 'inter.broker.listener.name' : 'security.inter.broker.protocol';
+    throw new ConfigError(key, `${name} must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${this.advertisedListeners.map((l) => l.name).join(',')}`);
+  }
+
+  /**
+   * A setting as one listener sees it: `listener.name.<listener>.<key>` when
+   * set, else the broker-wide `<key>`. `key` may start with a SASL mechanism
+   * (`plain.sasl.jaas.config`), which only the listener prefix gives.
+   */
+  listenerValue(listenerName: string, key: string): ListenerValue | undefined {
+    const prefixed = `${LISTENER_PREFIX}${listenerName.toLowerCase()}.${key}`;
+    const override = this.listenerOverrides.get(prefixed);
+    if (override !== undefined) return { value: override, key: prefixed };
+    const own = this.values.get(key);
+    return own === undefined ? undefined : { value: own, key };
+  }
+
+  /** The name a listener-level setting takes for `listenerName` (for messages asking to set it). */
+  listenerKey(listenerName: string, key: string): string {
+    return `${LISTENER_PREFIX}${listenerName.toLowerCase()}.${key}`;
   }
 
   /** Reads a Java properties file (key=value or key: value, # and ! comments, \ continuations). */
@@ -240,13 +298,17 @@ export class BrokerConfig {
   }
 
   /** Every broker-level setting with its value, for DescribeConfigs on the broker resource. */
-  entries(): Array<{ name: string; value: string; isDefault: boolean }> {
-    const out: Array<{ name: string; value: string; isDefault: boolean }> = [];
-    for (const key of BROKER_CONFIG_KEYS) out.push({ name: key.name, value: formatValue(this.values.get(key.name)!), isDefault: !this.explicit.has(key.name) });
+  entries(): Array<{ name: string; value: string | null; isDefault: boolean; sensitive: boolean }> {
+    const out: Array<{ name: string; value: string | null; isDefault: boolean; sensitive: boolean }> = [];
+    for (const key of BROKER_CONFIG_KEYS) {
+      const sensitive = isSensitiveConfig(key.name);
+      out.push({ name: key.name, value: sensitive ? null : formatValue(this.values.get(key.name)!), isDefault: !this.explicit.has(key.name), sensitive });
+    }
+    for (const name of this.listenerOverrides.keys()) out.push({ name, value: isSensitiveConfig(name) ? null : formatValue(this.listenerOverrides.get(name)!), isDefault: false, sensitive: isSensitiveConfig(name) });
     for (const [broker, topic] of Object.entries(TOPIC_DEFAULT_SYNONYMS)) {
       const key = TOPIC_KEYS.get(topic)!;
       const set = this.topicDefaults[topic];
-      out.push({ name: broker, value: set !== undefined ? formatValue(set) : key.defaultValue, isDefault: set === undefined });
+      out.push({ name: broker, value: set !== undefined ? formatValue(set) : key.defaultValue, isDefault: set === undefined, sensitive: false });
     }
     return out;
   }
@@ -256,13 +318,42 @@ export function formatValue(v: ConfigValue): string {
   return Array.isArray(v) ? v.join(',') : String(v);
 }
 
-/** `PLAINTEXT://host:port`; an empty host means every interface (advertised as localhost). */
-export function parseListener(text: string, key: string): Listener {
-  const m = /^([A-Za-z_][A-Za-z0-9_]*):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(text.trim());
+/** `NAME://host:port`; an empty host means every interface (advertised as the host name). */
+export function parseListener(text: string, key: string, protocols: ReadonlyMap<string, SecurityProtocol>): Listener {
+  const m = /^([A-Za-z_][A-Za-z0-9_-]*):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(text.trim());
   if (!m) throw new ConfigError(key, `'${text}' is not a listener like PLAINTEXT://host:9092`);
   const port = Number(m[3]);
   if (port > 65535) throw new ConfigError(key, `'${text}' has port ${port}, outside 0-65535`);
-  return { name: m[1]!, host: m[2]!.replace(/^\[|\]$/g, ''), port };
+  const name = m[1]!.toUpperCase();
+  const securityProtocol = protocols.get(name);
+  if (!securityProtocol) throw new ConfigError('listener.security.protocol.map', `No security protocol defined for listener ${name} (in ${key}); map it, like ${name}:SASL_SSL`);
+  return { name, host: m[2]!.replace(/^\[|\]$/g, ''), port, securityProtocol };
+}
+
+/** A listener list: names unique, and on `listeners` ports too (but 0, the kernel's choice). */
+function parseListeners(texts: readonly string[], key: string, protocols: ReadonlyMap<string, SecurityProtocol>): Listener[] {
+  const listeners = texts.map((t) => parseListener(t, key, protocols));
+  for (let i = 0; i < listeners.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (listeners[i]!.name === listeners[j]!.name) throw new ConfigError(key, `Each listener must have a different name, but ${listeners[i]!.name} is given twice`);
+      if (key === 'listeners' && listeners[i]!.port !== 0 && listeners[i]!.port === listeners[j]!.port && listeners[i]!.host === listeners[j]!.host) {
+        throw new ConfigError(key, `Each listener must have a different port, but ${listeners[i]!.name} and ${listeners[j]!.name} both listen on ${listeners[i]!.port}`);
+      }
+    }
+  }
+  return listeners;
+}
+
+const SECURITY_KEYS = new Map(SECURITY_CONFIG_KEYS.map((k) => [k.name, k]));
+const JAAS_KEY: ConfigKey = { name: 'sasl.jaas.config', type: 'string', defaultValue: '', doc: 'the JAAS configuration of one SASL mechanism on one listener' };
+
+/** The key a `listener.name.<listener>.<key>` setting overrides: a security setting, or `<mechanism>.sasl.jaas.config`. */
+function listenerOverrideKey(name: string): ConfigKey | undefined {
+  const m = /^listener\.name\.[^.]+\.(.+)$/.exec(name);
+  if (!m) return undefined;
+  const rest = m[1]!;
+  if (/^[a-z0-9-]+\.sasl\.jaas\.config$/.test(rest)) return JAAS_KEY;
+  return SECURITY_KEYS.get(rest);
 }
 
 export function parseProperties(text: string): Record<string, string> {

@@ -7,6 +7,7 @@ import type { FetchSessionCache } from './replica/fetch-session-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
 import type { Topics } from './metadata/topics.js';
 import type { BrokerLog } from './broker-log.js';
+import type { ScramCredentialStore } from './security/scram-credential-store.js';
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -24,12 +25,14 @@ export interface BrokerContext {
   readonly topics: Topics;
   readonly replicas: ReplicaManager;
   readonly fetchSessions: FetchSessionCache;
-  /** The brokers clients should know about: this one alone, or the live brokers of the cluster. */
-  liveBrokers(): BrokerEndpoint[];
+  /** The brokers clients should know about, at their endpoints on `listenerName` (the first advertised listener when not given): this one alone, or the live brokers of the cluster. */
+  liveBrokers(listenerName?: string): BrokerEndpoint[];
   controllerId(): number;
   /** Producer ids for idempotent producers. */
   nextProducerId(): number | Promise<number>;
   log: BrokerLog;
+  /** SCRAM credentials (AlterUserScramCredentials writes them, SASL/SCRAM reads them). */
+  readonly scramCredentials: ScramCredentialStore;
   /** The group coordinator (consumer groups and committed offsets). */
   readonly groups?: GroupCoordinator;
   /** The transaction coordinator (transactional ids, __transaction_state, the markers). */

@@ -17,7 +17,11 @@ import { TopicManager } from './metadata/topic-manager.js';
 import { TopicPlanner, type ReplicaPlacement } from './metadata/topic-planner.js';
 import type { Topics } from './metadata/topics.js';
 import { TopicStore } from './metadata/topic-store.js';
+import { ResponseMemory } from './network/response-memory.js';
 import { SocketServer } from './network/socket-server.js';
+import { ListenerSecurity } from './security/listener-security.js';
+import { ScramCredentialStore } from './security/scram-credential-store.js';
+import { ConfigError } from '../../storage/config/config-error.js';
 import { FetchSessionCache } from './replica/fetch-session-cache.js';
 import { ReplicaManager, type ReplicaManagerOptions } from './replica/replica-manager.js';
 import { TransactionCoordinator, type TransactionNetwork } from './transaction/transaction-coordinator.js';
@@ -42,12 +46,17 @@ export class Broker {
     readonly config: BrokerConfig,
     readonly logManager: LogManager,
     readonly context: BrokerContext,
-    private readonly server: SocketServer,
+    private readonly servers: readonly SocketServer[],
     /** This broker's part in a cluster; undefined for a single broker. */
     private readonly cluster: ClusterMember | undefined,
-    /** The port actually bound (the configured one, or the kernel's choice for port 0). */
-    readonly port: number,
+    /** The port each listener actually bound (the configured one, or the kernel's choice for port 0), by listener name. */
+    readonly ports: ReadonlyMap<string, number>,
   ) {}
+
+  /** The first listener's bound port. */
+  get port(): number {
+    return this.ports.get(this.config.listeners[0]!.name)!;
+  }
 
   static async start(settings: BrokerConfig | Readonly<Record<string, unknown>> = {}, options: BrokerOptions = {}): Promise<Broker> {
     const config = settings instanceof BrokerConfig ? settings : new BrokerConfig(settings);
@@ -55,6 +64,10 @@ export class Broker {
     for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config`);
     for (const warning of config.deprecationWarnings()) log('warn', warning);
     prepareLogDirs(config.logDirs, config.logDirsKey);
+    // Every listener's security is settled before anything starts: a listener that cannot be secured as asked refuses to start the broker.
+    const scramCredentials = ScramCredentialStore.open(config.logDirs[0]!);
+    const listenerSecurity = config.listeners.map((l) => new ListenerSecurity(config, l, scramCredentials, log));
+    checkInterBrokerSecurity(config);
     // With zookeeper.connect the broker is one of a cluster; without it, a single broker keeping its topics in a file.
     const cluster = config.string('zookeeper.connect') ? await ClusterMember.join(config, log) : undefined;
     const { brokerId, clusterId } = cluster?.identity ?? ensureMetaProperties(config.logDirs, config.brokerId, config.string('cluster.id'), config.int('reserved.broker.max.id'));
@@ -83,8 +96,8 @@ export class Broker {
     let transactions: TransactionCoordinator | undefined;
     let verifier: AddPartitionsToTxnManager | undefined;
     let replicas: ReplicaManager | undefined;
+    const servers: SocketServer[] = [];
     try {
-      const listener = config.listeners[0]!;
       const advertised = config.advertisedListeners[0]!;
       replicas = new ReplicaManager(logManager, {
         ...replicaManagerOptions(config, brokerId, log),
@@ -92,7 +105,9 @@ export class Broker {
         knowsPartition: cluster ? (topic, index) => cluster.metadata.partition(topic, index) !== undefined : undefined,
       });
       replicas.startIsrExpiration();
-      const endpoint: BrokerEndpoint = { nodeId: brokerId, host: '', port: 0, rack: null };
+      // This broker's endpoint on each advertised listener, filled in once the listeners are bound.
+      const endpoints = new Map<string, BrokerEndpoint>(config.advertisedListeners.map((l) => [l.name, { nodeId: brokerId, host: '', port: 0, rack: null }]));
+      const ownEndpoint = (listenerName: string | undefined) => endpoints.get(listenerName ?? advertised.name) ?? endpoints.get(advertised.name)!;
       const planDefaults = { numPartitions: config.int('num.partitions'), replicationFactor: config.int('default.replication.factor') };
       const warn = (m: string) => log('warn', m);
       let topics: Topics;
@@ -107,8 +122,12 @@ export class Broker {
       groups = GroupCoordinator.forBroker(config, topics, replicas, () => context.liveBrokers().length, log);
       if (cluster) followOffsetsLeadership(replicas, groups);
       let producerIds = Date.now() * 1000; // unique across restarts without a coordinator to ask
-      let boundPort = 0; // known once the server listens; markers go out only after
-      const network = transactionNetwork(config, brokerId, topics, cluster, () => ({ host: listener.host, port: boundPort }));
+      // Each listener's bound port, known once it listens; markers go out only after.
+      const ports = new Map<string, number>();
+      // A single broker's coordinator sends its markers to itself, in plaintext as brokers talk to each other so far.
+      const plaintext = config.listeners.filter((l) => l.securityProtocol === 'PLAINTEXT');
+      const selfListener = plaintext.find((l) => l.name === interBrokerListener(config)) ?? plaintext[0] ?? config.listeners[0]!;
+      const network = transactionNetwork(config, brokerId, topics, cluster, () => ({ host: selfListener.host, port: ports.get(selfListener.name) ?? 0 }));
       transactions = TransactionCoordinator.forBroker(config, brokerId, topics, replicas, () => context.liveBrokers().length, () => context.nextProducerId(), network, log);
       if (cluster) followTransactionStateLeadership(replicas, transactions);
       const coordinator = transactions;
@@ -128,10 +147,11 @@ export class Broker {
         topics,
         replicas,
         fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots')),
-        liveBrokers: cluster ? () => cluster.liveBrokers(advertised.name) : () => [endpoint],
+        liveBrokers: cluster ? (listenerName) => cluster.liveBrokers(listenerName ?? advertised.name) : (listenerName) => [ownEndpoint(listenerName)],
         controllerId: cluster ? () => cluster.metadata.controllerId : () => brokerId,
         nextProducerId: cluster ? () => cluster.producerIds.nextProducerId() : () => producerIds++,
         log,
+        scramCredentials,
         groups,
         transactions,
         addPartitionsToTxnManager: verifier,
@@ -145,24 +165,34 @@ export class Broker {
       let apis: KafkaApis | undefined;
       const handlers = [apiVersionsHandler(() => apis!.supportedVersions()), ...API_HANDLERS, ...(cluster ? CLUSTER_API_HANDLERS : [])];
       apis = new KafkaApis(handlers, context);
-      const server = new SocketServer({
-        host: listener.host,
-        port: listener.port,
-        maxRequestBytes: config.int('socket.request.max.bytes'),
-        maxInFlight: config.int('queued.max.requests'),
-        connectionsMaxIdleMs: config.int('connections.max.idle.ms'),
-        maxResponseBytes: config.int('queued.max.response.bytes'),
-        handle: (frame, clientAddress, allowance) => apis!.handle(frame, clientAddress, allowance),
-        log,
-      });
-      const port = await server.listen();
-      boundPort = port;
-      endpoint.host = advertised.host === '' || advertised.host === '0.0.0.0' || advertised.host === '::' ? hostname() : advertised.host;
-      endpoint.port = advertised.port === 0 || advertised.port === listener.port ? port : advertised.port;
-      const broker = new Broker(config, logManager, context, server, cluster, port);
+      const responseMemory = new ResponseMemory(config.int('queued.max.response.bytes'));
+      for (const security of listenerSecurity) {
+        const listener = security.listener;
+        const server = new SocketServer({
+          name: listener.name,
+          host: listener.host,
+          port: listener.port,
+          tls: security.tls,
+          maxRequestBytes: config.int('socket.request.max.bytes'),
+          maxInFlight: config.int('queued.max.requests'),
+          connectionsMaxIdleMs: config.int('connections.max.idle.ms'),
+          responseMemory,
+          openConnection: (socket) => security.openConnection(socket, apis!),
+          log,
+        });
+        servers.push(server);
+        ports.set(listener.name, await server.listen());
+      }
+      for (const a of config.advertisedListeners) {
+        const endpoint = endpoints.get(a.name)!;
+        const listener = config.listeners.find((l) => l.name === a.name)!;
+        endpoint.host = a.host === '' || a.host === '0.0.0.0' || a.host === '::' ? hostname() : a.host;
+        endpoint.port = a.port === 0 || a.port === listener.port ? ports.get(a.name)! : a.port;
+      }
+      const broker = new Broker(config, logManager, context, servers, cluster, ports);
       if (cluster) {
         // Listening first: the controller may send LeaderAndIsr as soon as the registration appears.
-        await cluster.register([{ name: advertised.name, host: endpoint.host, port: endpoint.port }]);
+        await cluster.register(config.advertisedListeners.map((a) => ({ name: a.name, securityProtocol: a.securityProtocol, host: endpoints.get(a.name)!.host, port: endpoints.get(a.name)!.port })));
         await cluster.startController(new KafkaController({ zk: cluster.zk, brokerId, brokerEpoch: () => cluster.registration.epoch, config: controllerConfig(config), interBrokerListenerName: interBrokerListener(config), log }));
       }
       // High watermarks are checkpointed every replica.high.watermark.checkpoint.interval.ms in a cluster; the other checkpoints ride along.
@@ -171,9 +201,11 @@ export class Broker {
         broker.checkpointTimer = setInterval(() => void logManager.checkpoint().catch((e: unknown) => log('warn', `checkpoint failed: ${(e as Error).message}`)), every);
         broker.checkpointTimer.unref();
       }
-      log('info', `broker ${brokerId} of cluster ${clusterId} listening on ${listener.host || '*'}:${port} (log.dirs ${config.logDirs.join(',')}, storage.backend ${String(config.topicDefaults['storage.backend'] ?? 'file')}${cluster ? `, zookeeper.connect ${config.string('zookeeper.connect')}` : ''})`);
+      const bound = config.listeners.map((l) => `${l.name} (${l.securityProtocol}) ${l.host || '*'}:${ports.get(l.name)}`).join(', ');
+      log('info', `broker ${brokerId} of cluster ${clusterId} listening on ${bound} (log.dirs ${config.logDirs.join(',')}, storage.backend ${String(config.topicDefaults['storage.backend'] ?? 'file')}${cluster ? `, zookeeper.connect ${config.string('zookeeper.connect')}` : ''})`);
       return broker;
     } catch (e) {
+      await Promise.all(servers.map((server) => server.close()));
       verifier?.close();
       await transactions?.shutdown();
       await groups?.shutdown();
@@ -199,7 +231,7 @@ export class Broker {
       await this.context.replicas.stopFetchers();
       if (cluster && this.config.bool('controlled.shutdown.enable')) await cluster.controlledShutdown(interBrokerListener(this.config));
       if (this.checkpointTimer) clearInterval(this.checkpointTimer);
-      const closing = this.server.close();
+      const closing = Promise.all(this.servers.map((server) => server.close()));
       const replicasStopped = this.context.replicas.shutdown();
       const groupsStopped = this.context.groups?.shutdown();
       this.context.addPartitionsToTxnManager?.close();
@@ -215,9 +247,18 @@ export class Broker {
   }
 }
 
-/** inter.broker.listener.name, else the first listener's name. */
 function interBrokerListener(config: BrokerConfig): string {
-  return config.string('inter.broker.listener.name') || config.listeners[0]!.name;
+  return config.interBrokerListenerName;
+}
+
+/** Brokers reach each other in plaintext for now: a cluster whose inter-broker listener asks for TLS or SASL refuses to start rather than ignore it. */
+function checkInterBrokerSecurity(config: BrokerConfig): void {
+  if (!config.string('zookeeper.connect')) return;
+  const listener = config.listeners.find((l) => l.name === config.interBrokerListenerName)!;
+  if (listener.securityProtocol !== 'PLAINTEXT') {
+    const key = config.explicit.has('security.inter.broker.protocol') ? 'security.inter.broker.protocol' : 'inter.broker.listener.name';
+    throw new ConfigError(key, `the inter-broker listener ${listener.name} is ${listener.securityProtocol}, but samsa's brokers only talk to each other in PLAINTEXT so far; give them a PLAINTEXT listener (clients may still use SSL or SASL listeners)`);
+  }
 }
 
 function controllerConfig(config: BrokerConfig): KafkaControllerConfig {

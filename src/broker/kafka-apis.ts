@@ -8,6 +8,7 @@ import { ProtocolWriter } from '../protocol/writer.js';
 import type { BrokerContext } from './broker-context.js';
 import type { AnyApiHandler } from './handlers/api-handler.js';
 import { ResponseAllowance, ResponseMemory } from './network/response-memory.js';
+import { ANONYMOUS, type ConnectionSession } from './security/kafka-principal.js';
 
 const API_VERSIONS_KEY = 18;
 
@@ -51,7 +52,7 @@ export class KafkaApis {
   }
 
   /** Answers one request frame (without its length prefix). Resolves to the response frame's chunks, or null for no response. */
-  async handle(frame: Buffer, clientAddress = '', allowance = unlimitedAllowance()): Promise<Buffer[] | null> {
+  async handle(frame: Buffer, clientAddress = '', allowance = unlimitedAllowance(), session: ConnectionSession = this.defaultSession()): Promise<Buffer[] | null> {
     if (frame.length < 8) throw new InvalidRequestError(`request of ${frame.length} bytes is shorter than a request header`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
@@ -67,7 +68,7 @@ export class KafkaApis {
     const reader = new ProtocolReader(frame);
     const header = (codec.flexible ? this.headerV2 : this.headerV1).decode(reader);
     const body = codec.decode(reader);
-    const response = await api.handler.handle(body, { apiVersion, correlationId, clientId: header.clientId, clientHost: `/${clientAddress}`, broker: this.context, responseMemory: allowance });
+    const response = await api.handler.handle(body, { apiVersion, correlationId, clientId: header.clientId, clientHost: `/${clientAddress}`, broker: this.context, responseMemory: allowance, session });
     if (response === null) return null;
     const responseCodec = api.responses.get(apiVersion)!;
     // ApiVersions always answers with response header v0, so any client can read it (librdkafka relies on this).
@@ -77,6 +78,12 @@ export class KafkaApis {
       if (flexibleHeader) w.taggedFields();
       responseCodec.encode(w, response);
     });
+  }
+
+  /** For frames answered outside a connection (tests, tools): the first listener, no principal. */
+  private defaultSession(): ConnectionSession {
+    const listener = this.context.config.listeners[0]!;
+    return { listenerName: listener.name, securityProtocol: listener.securityProtocol, principal: ANONYMOUS };
   }
 
   private unsupportedApiVersions(correlationId: number): Buffer[] {
@@ -93,7 +100,7 @@ function unlimitedAllowance(): ResponseAllowance {
 }
 
 /** A response frame: the 4-byte size, then what `write` writes, as chunks for a vectored socket write. */
-function frameOf(write: (w: ProtocolWriter) => void): Buffer[] {
+export function frameOf(write: (w: ProtocolWriter) => void): Buffer[] {
   const w = new ProtocolWriter(256);
   write(w);
   const chunks = w.chunks();

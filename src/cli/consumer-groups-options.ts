@@ -23,6 +23,7 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'all-groups', arg: 'none', doc: 'Apply to all consumer groups.' },
   { name: 'all-topics', arg: 'none', doc: 'Consider all topics assigned to a group in the `reset-offsets` process.' },
   { name: 'bootstrap-server', arg: 'required', argLabel: 'String: server to connect to', doc: 'REQUIRED: The server(s) to connect to.' },
+  { name: 'command-config', arg: 'required', argLabel: 'String: command config property file', doc: 'Property file containing configs to be passed to Admin Client and Consumer.' },
   { name: 'by-duration', arg: 'required', argLabel: 'String: duration', doc: "Reset offsets to offset by duration from current timestamp. Format: 'PnDTnHnMnS'" },
   { name: 'delete', arg: 'none', doc: 'Pass in groups to delete topic partition offsets and ownership information over the entire consumer group. For instance --group g1 --group g2' },
   { name: 'delete-offsets', arg: 'none', doc: 'Delete offsets of consumer group. Supports one consumer group at the time, and multiple topics.' },

@@ -3,6 +3,7 @@
 // and state, delete groups or their offsets, and reset the offsets of an
 // inactive group (a dry run unless --execute).
 import { readFileSync } from 'node:fs';
+import { parseProperties } from '../broker/broker-config.js';
 import { Admin } from '../clients/admin/admin.js';
 import type { CommittedOffset, GroupDescription, MemberDescription } from '../clients/admin/types.js';
 import type { BrokerNode } from '../clients/network/cluster.js';
@@ -48,10 +49,11 @@ function deadGroup(groupId: string): ShownGroup {
   return { groupId, state: 'Dead', protocolType: '', protocol: '', members: [], coordinator: null };
 }
 
-/** The admin client of one command: --bootstrap-server, and --timeout for each call, retries included. */
+/** The admin client of one command: --command-config's client settings (security.protocol, sasl.*, ssl.*), --bootstrap-server, and --timeout for each call, retries included. */
 function adminFor(options: ParsedOptions): Admin {
   const timeoutMs = Math.max(0, options.longValueOf('timeout') ?? 5000);
   return new Admin({
+    ...readCommandConfig(options.valueOf('command-config')),
     'bootstrap.servers': options.valueOf('bootstrap-server')!,
     'client.id': 'samsa-consumer-groups',
     'default.api.timeout.ms': timeoutMs,
@@ -513,4 +515,16 @@ function parseList(value: string | null, valid: readonly string[], what: 'state'
     throw new UsageError(`Invalid ${what} list '${value}'. Valid ${what === 'state' ? 'states' : 'types'} are: ${valid.join(', ')}`);
   }
   return [...new Set(canonical as string[])];
+}
+
+/** Kafka's --command-config: a properties file of client settings; none without the option. */
+function readCommandConfig(path: string | undefined | null): Record<string, string> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read the command config ${path}: ${(e as Error).message}`);
+  }
+  return parseProperties(text);
 }

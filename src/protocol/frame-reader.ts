@@ -24,7 +24,8 @@ export class FrameReader<B extends FrameBuffer = FrameBuffer> {
   private frameSize = -1;
 
   constructor(
-    private readonly maxFrameBytes: number,
+    /** The largest frame accepted; a connection may lower it for a while (before a client authenticates). */
+    public maxFrameBytes: number,
     private readonly allocate?: FrameAllocator<B>,
   ) {}
 

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import mmapModule from 'mmap-io';
 import { BackendObject } from './backend-object.js';
 import { unpooled, type PooledBytes } from './buffer-pool.js';
 import { lockDirectory } from './directory-lock.js';
@@ -7,18 +6,33 @@ import { FileDirectory } from './file-backend.js';
 import type { OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
 import { StorageError } from './storage-error.js';
 import { readFully, writeFully } from './fd-io.js';
+import { loadAddon } from '../native/addon.js';
 
-// mmap-io is CommonJS whose module.exports is the API itself, while its typings
-// declare an ES default export; at run time the default import is the API.
-const mmap = mmapModule as unknown as typeof mmapModule.default;
+/** samsa's own mmap addon (storage/native/mmap.c). */
+interface NativeMmap {
+  /** The file's first `length` bytes mapped read-only and shared; unmapped by GC once unreachable. */
+  mapReadShared(fd: number, length: number): Buffer;
+  /** msync(MS_SYNC) of the mapping's first `length` bytes. */
+  syncRange(mapping: Buffer, length: number): void;
+  readonly pageSize: number;
+}
+
+const addon = loadAddon<NativeMmap>('samsa_mmap');
+// Without the addon the page size only sizes mappings that are never made.
+const PAGE = 'loaded' in addon ? addon.loaded.pageSize : 4096;
+
+/** The addon, or a StorageError saying why it is missing and what to install. */
+function nativeMmap(path: string): NativeMmap {
+  if ('loaded' in addon) return addon.loaded;
+  throw new StorageError('UNAVAILABLE', path, `storage.backend=mmap cannot be used: ${addon.missing}`);
+}
 
 const MIN_CAPACITY = 64 * 1024 * 1024;
 // Each growth maps the file anew and the old mapping lives until GC: grow in
 // large steps so a segment is remapped a handful of times, not once per doubling.
 const MIN_GROWTH = 16 * 1024 * 1024;
-const PAGE = mmap.PAGESIZE;
 
-// mmap-io takes the mapping's length as a signed 32-bit int: one mapping stays below 2 GiB,
+// One mapping stays below 2 GiB (mmap-io, used before, took the length as a signed 32-bit int),
 // which covers a segment of any size Kafka allows (segment.bytes ≤ 2^31 - 1) but the last page.
 const MAX_MAPPING = 2 ** 31 - PAGE;
 
@@ -62,7 +76,7 @@ export class MmapObject extends BackendObject implements StorageObject {
 
   private mapFile(): Buffer {
     try {
-      return mmap.map(this.capacity, 1 /* PROT_READ */, mmap.MAP_SHARED, this.fd, 0, mmap.MADV_NORMAL);
+      return nativeMmap(this.path).mapReadShared(this.fd, this.capacity);
     } catch (error) {
       throw StorageError.from(error, this.path, 'mmap');
     }
@@ -125,7 +139,7 @@ export class MmapObject extends BackendObject implements StorageObject {
     this.check();
     if (this.size === 0) return;
     try {
-      mmap.sync(this.map, 0, roundToPage(this.size), true, false);
+      nativeMmap(this.path).syncRange(this.map, Math.min(this.capacity, roundToPage(this.size)));
     } catch (error) {
       throw StorageError.from(error, this.path, 'msync');
     }
@@ -148,6 +162,7 @@ class MmapDirectory extends FileDirectory {
 export const mmapBackend: StorageBackend = {
   name: 'mmap',
   async openDirectory(path) {
+    nativeMmap(path);
     return new MmapDirectory(path, lockDirectory(path));
   },
 };

@@ -2,7 +2,8 @@
  * Anything the storage layer cannot do: a missing or unreadable file, a full
  * disk, a locked directory, use after close, a corrupt database. It always
  * names the path, and `code` is the OS errno name (ENOSPC, EIO, EACCES, …) or
- * one of samsa's own (CLOSED, LOCKED, CORRUPT, NOT_FOUND, BAD_CONFIG).
+ * one of samsa's own (CLOSED, LOCKED, CORRUPT, NOT_FOUND, BAD_CONFIG, UNAVAILABLE: a backend
+ * whose native addon is missing).
  * Kafka answers storage failures with KAFKA_STORAGE_ERROR (error code 56).
  */
 export class StorageError extends Error {

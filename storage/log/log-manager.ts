@@ -51,6 +51,8 @@ interface Root {
   path: string;
   dir: LogDirectory;
   logs: Set<string>;
+  /** What this process last wrote to each checkpoint file, so an unchanged one is not written (and fsynced) again. */
+  checkpointed?: Map<string, string>;
 }
 
 const PARTITION_DIR = /^(.+)-(\d+)$/;
@@ -246,9 +248,24 @@ export class LogManager {
       starts.push({ topic: topic!, partition: Number(partition), offset: log.logStartOffset });
       highWatermarks.push({ topic: topic!, partition: Number(partition), offset: log.highWatermark });
     }
-    await root.dir.writeAtomically(RECOVERY_POINT_CHECKPOINT, Buffer.from(formatOffsetCheckpoint(points)));
-    await root.dir.writeAtomically(LOG_START_OFFSET_CHECKPOINT, Buffer.from(formatOffsetCheckpoint(starts)));
-    await root.dir.writeAtomically(REPLICATION_OFFSET_CHECKPOINT, Buffer.from(formatOffsetCheckpoint(highWatermarks)));
+    await this.writeCheckpoint(root, RECOVERY_POINT_CHECKPOINT, formatOffsetCheckpoint(points));
+    await this.writeCheckpoint(root, LOG_START_OFFSET_CHECKPOINT, formatOffsetCheckpoint(starts));
+    await this.writeCheckpoint(root, REPLICATION_OFFSET_CHECKPOINT, formatOffsetCheckpoint(highWatermarks));
+  }
+
+  /**
+   * Writes a checkpoint file unless it already holds `text`. A cluster
+   * checkpoints every replica.high.watermark.checkpoint.interval.ms, and
+   * each atomic write is two fsyncs on the event loop (milliseconds to tens
+   * of them here): rewriting the files that did not change stalled every
+   * request for that long each time.
+   */
+  private async writeCheckpoint(root: Root, name: string, text: string): Promise<void> {
+    const written = (root.checkpointed ??= new Map());
+    if (written.get(name) === text) return;
+    written.delete(name); // a failed write is tried again next time
+    await root.dir.writeAtomically(name, Buffer.from(text));
+    written.set(name, text);
   }
 
   /**

@@ -12,10 +12,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  */
 const LAYERS: Record<string, readonly string[]> = {
   'codecs': [],
-  'storage/record': ['codecs'],
+  'storage/native': [],
+  'storage/record': ['codecs', 'storage/native'],
   'storage/config': [],
   'storage/checkpoint': [],
-  'storage/backend': [],
+  'storage/backend': ['storage/native'],
   'storage/log': ['codecs', 'storage/record', 'storage/config', 'storage/checkpoint', 'storage/backend'],
   'storage': ['codecs', 'storage/record', 'storage/config', 'storage/checkpoint', 'storage/backend', 'storage/log'],
   'src/protocol': [],
@@ -36,7 +37,7 @@ function sources(dir: string): string[] {
   for (const name of readdirSync(join(root, dir))) {
     const path = join(dir, name);
     if (statSync(join(root, path)).isDirectory()) {
-      if (name !== 'native' && name !== 'node_modules') out.push(...sources(path));
+      if (name !== 'build' && name !== 'node_modules') out.push(...sources(path));
     } else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(path);
   }
   return out;

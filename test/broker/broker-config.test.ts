@@ -18,7 +18,7 @@ describe('server.properties', () => {
     const c = new BrokerConfig({ 'log.segment.bytes': '1048576', 'log.retention.hours': '1', 'message.max.bytes': '2000000', 'storage.backend': 'mmap' });
     expect(c.brokerId).toBe(-1);
     expect(c.logDirs).toEqual(['/tmp/kafka-logs']);
-    expect(c.listeners).toEqual([{ name: 'PLAINTEXT', host: '', port: 9092 }]);
+    expect(c.listeners).toEqual([{ name: 'PLAINTEXT', host: '', port: 9092, securityProtocol: 'PLAINTEXT' }]);
     expect(c.int('num.partitions')).toBe(1);
     expect(c.bool('auto.create.topics.enable')).toBe(true);
     expect(c.topicDefaults).toMatchObject({ 'segment.bytes': 1048576, 'retention.ms': 3_600_000, 'max.message.bytes': 2000000, 'storage.backend': 'mmap' });

@@ -1,5 +1,5 @@
 import { Admin } from '../../src/clients/admin/admin.js';
-import { Consumer } from '../../src/clients/consumer/consumer.js';
+import { Consumer } from '../../src/clients/consumer/consumer-constructor.js';
 import type { ConsumerRecord } from '../../src/clients/consumer/consumer-records.js';
 import { waitFor } from '../wait-for.js';
 

@@ -3,7 +3,7 @@ import { ControlRecordType, readControlRecordType } from '../../storage/record/c
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { readAllRecords } from '../../storage/record/record.js';
 import { Admin } from '../../src/clients/admin/admin.js';
-import { Consumer } from '../../src/clients/consumer/consumer.js';
+import { Consumer } from '../../src/clients/consumer/consumer-constructor.js';
 import type { ConsumerRecord } from '../../src/clients/consumer/consumer-records.js';
 import { Api } from '../../src/clients/network/apis.js';
 import { IllegalStateError, InvalidProducerEpochError, KafkaClientError, ProducerFencedError, RecordTooLargeError, TimeoutError, TransactionAbortedError } from '../../src/clients/network/errors.js';

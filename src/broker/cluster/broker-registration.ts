@@ -16,6 +16,8 @@ type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
 export class BrokerRegistration {
   private current = -1n;
   private readonly epochListeners = new Set<(epoch: bigint) => void>();
+  private markRegistered!: () => void;
+  private readonly firstRegistration = new Promise<void>((resolve) => (this.markRegistered = resolve));
 
   constructor(
     private readonly zk: KafkaZkClient,
@@ -41,6 +43,11 @@ export class BrokerRegistration {
     return this.current;
   }
 
+  /** Resolves once this process has registered (at once after that). */
+  whenRegistered(): Promise<void> {
+    return this.firstRegistration;
+  }
+
   onEpochChange(listener: (epoch: bigint) => void): void {
     this.epochListeners.add(listener);
   }
@@ -50,6 +57,7 @@ export class BrokerRegistration {
     for (;;) {
       try {
         this.current = await this.zk.registerBroker(this.info);
+        this.markRegistered();
         for (const listener of this.epochListeners) listener(this.current);
         return this.current;
       } catch (error) {

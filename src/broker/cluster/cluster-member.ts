@@ -25,11 +25,6 @@ export interface RunningController extends ControllerApi {
   shutdown(): Promise<void>;
 }
 
-/** Kafka's security protocol of a listener named after one; other names are PLAINTEXT until listener.security.protocol.map is read. */
-function securityProtocolOf(listenerName: string): string {
-  return ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'].includes(listenerName) ? listenerName : 'PLAINTEXT';
-}
-
 /**
  * What a broker of a cluster runs besides what a single broker runs: its
  * ZooKeeper session, identity and registration, the metadata the controller
@@ -111,8 +106,8 @@ export class ClusterMember implements ClusterContext {
   }
 
   /** Registers /brokers/ids/<id> with the broker's advertised endpoints; returns the broker epoch. */
-  async register(endpoints: ReadonlyArray<{ name: string; host: string; port: number }>): Promise<bigint> {
-    const zkEndpoints: ZkEndpoint[] = endpoints.map((e) => ({ listenerName: e.name, securityProtocol: securityProtocolOf(e.name), host: e.host, port: e.port }));
+  async register(endpoints: ReadonlyArray<{ name: string; securityProtocol: string; host: string; port: number }>): Promise<bigint> {
+    const zkEndpoints: ZkEndpoint[] = endpoints.map((e) => ({ listenerName: e.name, securityProtocol: e.securityProtocol, host: e.host, port: e.port }));
     const rack = this.config.string('broker.rack') || null;
     this.registered = new BrokerRegistration(this.zk, { id: this.identity.brokerId, endpoints: zkEndpoints, rack, jmxPort: -1, features: {} }, this.config.int('zookeeper.session.timeout.ms'), this.log);
     return this.registered.register();

@@ -2,6 +2,7 @@ import type { MessageData, MessageInput } from '../../protocol/schema/message-ty
 import type { MessageSchema } from '../../protocol/schema/schema.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { ResponseAllowance } from '../network/response-memory.js';
+import type { ConnectionSession } from '../security/kafka-principal.js';
 
 /** What a handler knows about the request it answers. */
 export interface RequestContext {
@@ -13,6 +14,8 @@ export interface RequestContext {
   readonly broker: BrokerContext;
   /** The response bytes this request may hold: a handler that reads data into memory reserves it here first. */
   readonly responseMemory: ResponseAllowance;
+  /** The listener the request came in on and the principal its connection authenticated as. */
+  readonly session: ConnectionSession;
 }
 
 /**

@@ -187,24 +187,24 @@ export function describeBrokerConfigs(
     const isDefault = raw === undefined;
     // broker.id -1 means "generate one": report the id in use.
     let value = entry.name === 'broker.id' ? String(brokerId) : entry.value;
-    if (key && (key.type === 'long' || key.type === 'int')) {
+    if (value !== null && key && (key.type === 'long' || key.type === 'int')) {
       const n = Number(value);
       if (Number.isInteger(n)) value = formatConfigValue(key, n, raw ?? key.defaultValue);
-    } else if (key && key.type === 'double') {
+    } else if (value !== null && key && key.type === 'double') {
       const n = Number(value);
       if (Number.isFinite(n)) value = formatJavaDouble(n);
     }
     const configSource = isDefault ? ConfigSourceId.DEFAULT_CONFIG : ConfigSourceId.STATIC_BROKER_CONFIG;
     const synonyms: DescribedConfig['synonyms'] = [];
     if (!isDefault) synonyms.push({ name: entry.name, value, source: ConfigSourceId.STATIC_BROKER_CONFIG });
-    if (key) synonyms.push({ name: entry.name, value: key.defaultValue, source: ConfigSourceId.DEFAULT_CONFIG });
+    if (key) synonyms.push({ name: entry.name, value: entry.sensitive ? null : key.defaultValue, source: ConfigSourceId.DEFAULT_CONFIG });
     out.push({
       name: entry.name,
       value,
       readOnly: true,
       isDefault,
       configSource,
-      isSensitive: false,
+      isSensitive: entry.sensitive,
       synonyms: options.includeSynonyms ? synonyms : [],
       configType: key ? configTypeId(key.type) : ConfigTypeId.UNKNOWN,
       documentation: options.includeDocumentation ? (key?.doc ?? null) : null,

@@ -26,7 +26,7 @@ export const describeClusterHandler: ApiHandler<typeof DescribeClusterRequest, t
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       controllerId: broker.controllerId(),
-      brokers: broker.liveBrokers().map((b): Item<MessageInput<typeof DescribeClusterResponse>['brokers']> => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: broker.liveBrokers(ctx.session.listenerName).map((b): Item<MessageInput<typeof DescribeClusterResponse>['brokers']> => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       // Without an authorizer every operation is allowed, and Kafka reports them all.
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS.reduce((bits, op) => bits | (1 << op), 0) : NO_AUTHORIZED_OPERATIONS,
     };

@@ -63,7 +63,7 @@ function leaderOf(key: string, topic: InternalTopic, ctx: RequestContext, localE
   }
   // A single broker leads every partition, also while it is still creating the topic.
   const leader = exists && broker.cluster ? (broker.topics.partitionMetadata(topic.name, topic.partitionFor(key))?.leader ?? -1) : broker.brokerId;
-  const node = broker.liveBrokers().find((b) => b.nodeId === leader);
+  const node = broker.liveBrokers(ctx.session.listenerName).find((b) => b.nodeId === leader);
   if (!node) return unavailable(key, `the leader of the key's ${topic.name} partition is not available`);
   if (leader === broker.brokerId && localError(key) != null) return unavailable(key, `the coordinator is loading ${topic.name}`);
   return { key, nodeId: node.nodeId, host: node.host, port: node.port, errorCode: ErrorCode.NONE, errorMessage: null };

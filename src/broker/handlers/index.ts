@@ -41,6 +41,10 @@ import { txnOffsetCommitHandler } from './txn-offset-commit.js';
 import { writeTxnMarkersHandler } from './write-txn-markers.js';
 import { describeTransactionsHandler } from './describe-transactions.js';
 import { listTransactionsHandler } from './list-transactions.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
+import { saslAuthenticateHandler } from './sasl-authenticate.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
 
 /** Every API the broker answers, except ApiVersions (built by the broker from this list). */
 export const API_HANDLERS: readonly AnyApiHandler[] = [
@@ -84,6 +88,11 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   electLeadersHandler,
   alterPartitionReassignmentsHandler,
   listPartitionReassignmentsHandler,
+  // SASL listeners authenticate before requests reach these (security/sasl-authenticator.ts)
+  saslHandshakeHandler,
+  saslAuthenticateHandler,
+  describeUserScramCredentialsHandler,
+  alterUserScramCredentialsHandler,
 ];
 
 /** The inter-broker APIs a broker of a cluster answers as well (the controller's requests, and ControlledShutdown on the controller). */

@@ -23,7 +23,7 @@ export const leaderAndIsrHandler: ApiHandler<typeof LeaderAndIsrRequest, typeof 
     const grouped = v >= 2
       ? request.topicStates.flatMap((t) => t.partitionStates.map((p) => ({ topic: t.topicName, topicId: v >= 5 ? t.topicId : cluster.metadata.topic(t.topicName)?.id ?? ZERO_UUID, p })))
       : request.ungroupedPartitionStates.map((p) => ({ topic: p.topicName, topicId: cluster.metadata.topic(p.topicName)?.id ?? ZERO_UUID, p }));
-    const stale = staleBrokerEpoch(ctx, v >= 2 ? request.brokerEpoch : -1);
+    const stale = await staleBrokerEpoch(ctx, v >= 2 ? request.brokerEpoch : -1);
     let errorCode: number = stale ?? ErrorCode.NONE;
     let errors = new Map<string, number>();
     if (stale === null) {

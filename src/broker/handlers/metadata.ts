@@ -30,7 +30,7 @@ export const metadataHandler: ApiHandler<typeof MetadataRequest, typeof Metadata
     }
     return {
       throttleTimeMs: 0,
-      brokers: broker.liveBrokers().map((b): Item<MessageInput<typeof MetadataResponse>['brokers']> => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: broker.liveBrokers(ctx.session.listenerName).map((b): Item<MessageInput<typeof MetadataResponse>['brokers']> => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterId: broker.clusterId,
       controllerId: broker.controllerId(),
       topics,
@@ -46,6 +46,8 @@ async function lookup(wanted: WantedTopic, autoCreate: boolean, broker: BrokerCo
   }
   const known = broker.topics.get(wanted.name);
   if (known) return describeTopic(known, broker);
+  // A broker the controller has not told of the cluster yet (it just restarted) cannot say a topic does not exist; clients retry this.
+  if (broker.cluster && !broker.cluster.metadata.initialized) return errorTopic(wanted.name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE);
   try {
     validateTopicName(wanted.name);
   } catch (e) {
@@ -63,6 +65,8 @@ async function lookup(wanted: WantedTopic, autoCreate: boolean, broker: BrokerCo
     // Created elsewhere, not yet in this broker's metadata (Kafka answers so): the client asks again.
     if (errorCodeOf(e) === ErrorCode.TOPIC_ALREADY_EXISTS) return errorTopic(wanted.name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE);
     const code = e instanceof KafkaError && e.errorCode === ErrorCode.INVALID_REPLICATION_FACTOR ? ErrorCode.INVALID_REPLICATION_FACTOR : errorCodeOf(e);
+    // As Kafka: a topic that exists (in a cluster, one this broker's metadata does not show yet) or is still being set up is LEADER_NOT_AVAILABLE, which clients retry.
+    if (code === ErrorCode.TOPIC_ALREADY_EXISTS || code === ErrorCode.REQUEST_TIMED_OUT) return errorTopic(wanted.name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE);
     return errorTopic(wanted.name, ZERO_UUID, code);
   }
 }

@@ -15,7 +15,7 @@ export const stopReplicaHandler: ApiHandler<typeof StopReplicaRequest, typeof St
         : v >= 1
           ? request.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition, deletePartition: request.deletePartitions })))
           : request.ungroupedPartitions.map((p) => ({ topic: p.topicName, partition: p.partitionIndex, deletePartition: request.deletePartitions }));
-    const stale = staleBrokerEpoch(ctx, v >= 1 ? request.brokerEpoch : -1);
+    const stale = await staleBrokerEpoch(ctx, v >= 1 ? request.brokerEpoch : -1);
     if (stale !== null) return { errorCode: stale, partitionErrors: [] };
     const result = await ctx.broker.replicas.stopReplicas(request.controllerEpoch, partitions);
     for (const p of partitions) if (p.deletePartition) ctx.broker.cluster!.topicConfigs.forget(p.topic);

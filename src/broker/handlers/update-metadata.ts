@@ -7,8 +7,8 @@ import { staleBrokerEpoch } from './controller-request.js';
 export const updateMetadataHandler: ApiHandler<typeof UpdateMetadataRequest, typeof UpdateMetadataResponse> = {
   request: UpdateMetadataRequest,
   response: UpdateMetadataResponse,
-  handle(request, ctx) {
-    const stale = staleBrokerEpoch(ctx, ctx.apiVersion >= 5 ? request.brokerEpoch : -1);
+  async handle(request, ctx) {
+    const stale = await staleBrokerEpoch(ctx, ctx.apiVersion >= 5 ? request.brokerEpoch : -1);
     if (stale !== null) return { errorCode: stale };
     const applied = ctx.broker.cluster!.metadata.update(request, ctx.apiVersion);
     return { errorCode: applied ? ErrorCode.NONE : ErrorCode.STALE_CONTROLLER_EPOCH };

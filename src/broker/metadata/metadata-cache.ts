@@ -57,6 +57,11 @@ export class MetadataCache {
     return this.controller;
   }
 
+  /** Whether the controller has sent anything yet: a broker just (re)started knows no topic until it does. */
+  get initialized(): boolean {
+    return this.controllerEpoch >= 0;
+  }
+
   /** Calls `listener` after every update (waiters for a topic's leaders use it). */
   onUpdate(listener: () => void): () => void {
     this.listeners.add(listener);

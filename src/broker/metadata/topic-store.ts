@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileDurably } from './durable-write.js';
 
 /** What the broker knows of one topic: its id, its partitions' replicas, its config overrides. */
 export interface TopicInfo {
@@ -93,15 +94,7 @@ export class TopicStore {
 
   private save(): void {
     const topics: StoredTopic[] = this.all().map((t) => ({ name: t.name, id: t.id.toString('base64url'), replicas: t.replicas, configs: t.configs, internal: t.internal }));
-    const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, topics }, null, 1));
-    const fd = openSync(tmp, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
+    writeFileDurably(this.path, JSON.stringify({ version: 1, topics }, null, 1));
   }
 }
 

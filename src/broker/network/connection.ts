@@ -14,17 +14,34 @@ export interface ConnectionOptions {
   maxPendingWriteBytes: number;
   /** The broker-wide budget of response bytes every connection reserves from too. */
   brokerResponseMemory: ResponseMemory;
-  /** Answers one frame from the client at `clientAddress`; null means no response (acks=0). A rejection closes the connection. */
-  handle(frame: Buffer, clientAddress: string, allowance: ResponseAllowance): Promise<Buffer[] | null>;
+  /** What answers this connection's frames (the listener's security decides what it lets through). */
+  handler: FrameHandler;
   onError(connection: Connection, error: Error): void;
   onClose(connection: Connection): void;
   /** Where Produce frames split across reads are copied to; they go back once their handler is done. */
   bufferPool?: BufferPool;
 }
 
+/** A response after which the connection closes (failed authentication); null: close without one. */
+export interface ClosingResponse {
+  readonly closing: Buffer[] | null;
+}
+
+/** What a handler answers: a response frame's chunks, null for none (acks=0), or a last response before closing. */
+export type HandlerReply = Buffer[] | null | ClosingResponse;
+
+/** Answers the frames of one connection. A rejection closes the connection. */
+export interface FrameHandler {
+  handle(frame: Buffer, allowance: ResponseAllowance): Promise<HandlerReply>;
+  /** The largest frame accepted now: socket.request.max.bytes, or less until the client has authenticated. */
+  maxFrameBytes(): number;
+}
+
 interface Slot {
   done: boolean;
   response: Buffer[] | null;
+  /** The connection closes once this slot's response is written. */
+  closing: boolean;
   /** The response bytes its handler reserved and the pooled bytes it carries, given back once the response is written or dropped. */
   allowance: ResponseAllowance;
 }
@@ -85,6 +102,7 @@ export class Connection {
     if (this.closed) return; // closing: bytes still arriving are read only to be dropped
     this.lastActiveMs = Date.now();
     try {
+      this.frames.maxFrameBytes = this.options.handler.maxFrameBytes();
       this.frames.push(chunk, (frame, owned) => {
         this.dispatch(frame, owned);
         return !this.closed;
@@ -96,14 +114,18 @@ export class Connection {
 
   /** Runs the frame's handler; `owned` (the frame's pooled copy, if any) is released once the handler is done with it. */
   private dispatch(frame: Buffer, owned: PooledBytes | undefined): void {
-    const slot: Slot = { done: false, response: null, allowance: new ResponseAllowance(this.responseMemory, this.options.brokerResponseMemory) };
+    const slot: Slot = { done: false, response: null, closing: false, allowance: new ResponseAllowance(this.responseMemory, this.options.brokerResponseMemory) };
     this.inFlight.push(slot);
     this.maybePause();
-    this.options.handle(frame, this.socket.remoteAddress ?? '', slot.allowance).then(
-      (response) => {
+    this.options.handler.handle(frame, slot.allowance).then(
+      (reply) => {
         owned?.release();
         slot.done = true;
-        slot.response = response;
+        if (reply === null || Array.isArray(reply)) slot.response = reply;
+        else {
+          slot.response = reply.closing;
+          slot.closing = true;
+        }
         if (this.closed) dropped(slot.allowance);
         this.flush();
       },
@@ -120,7 +142,15 @@ export class Connection {
     if (this.closed) return;
     let wrote = false;
     while (this.inFlight.length > 0 && this.inFlight[0]!.done) {
-      const { response, allowance } = this.inFlight.shift()!;
+      const { response, allowance, closing } = this.inFlight.shift()!;
+      if (closing) {
+        // Nothing after this response is answered: the rest are dropped, the socket ends once it is written.
+        if (response) this.socket.write(Buffer.concat(response), () => dropped(allowance));
+        else dropped(allowance);
+        if (wrote) this.socket.uncork();
+        this.end(1_000);
+        return;
+      }
       if (!response) {
         dropped(allowance);
         continue;

@@ -1,34 +1,47 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { Connection } from './connection.js';
-import { ResponseMemory, type ResponseAllowance } from './response-memory.js';
+import { createServer as createTlsServer, type TlsOptions, type TLSSocket } from 'node:tls';
+import { Connection, type FrameHandler } from './connection.js';
+import { ResponseMemory } from './response-memory.js';
 import { sharedBufferPool } from '../../../storage/backend/buffer-pool.js';
 import type { BrokerLog } from '../broker-log.js';
 
 export interface SocketServerOptions {
+  /** The listener's name, for log lines. */
+  name: string;
   host: string;
   port: number;
+  /** TLS for SSL and SASL_SSL listeners: every connection is a TLS session or nothing. */
+  tls?: TlsOptions;
   maxRequestBytes: number;
   maxInFlight: number;
   /** connections.max.idle.ms: connections with no reads or writes for this long are closed (unless a request is still being answered). */
   connectionsMaxIdleMs: number;
-  /** queued.max.response.bytes: response bytes held in memory by all connections together. */
-  maxResponseBytes: number;
-  handle(frame: Buffer, clientAddress: string, allowance: ResponseAllowance): Promise<Buffer[] | null>;
+  /** The broker-wide budget of response bytes (queued.max.response.bytes), shared by every listener. */
+  responseMemory: ResponseMemory;
+  /** What answers a new connection's frames; throwing refuses the connection (a client certificate that is not trusted). */
+  openConnection(socket: Socket): FrameHandler;
   log: BrokerLog;
 }
 
 const MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
 
-/** The TCP listener: accepts connections and closes idle ones. */
+/** One listener: accepts connections (plain TCP, or TLS sessions whose handshake completed) and closes idle ones. */
 export class SocketServer {
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
-  private readonly responseMemory: ResponseMemory;
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SocketServerOptions) {
-    this.responseMemory = new ResponseMemory(options.maxResponseBytes);
-    this.server = createServer((socket) => this.accept(socket));
+    if (options.tls) {
+      const server = createTlsServer(options.tls, (socket) => this.accept(socket));
+      // A client that fails the handshake (no TLS at all, a CA it does not trust, no certificate where one is required) never reaches a Connection.
+      server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+        options.log('warn', `Failed authentication with /${socket.remoteAddress ?? '?'} on listener ${options.name} (SSL handshake failed: ${error.message})`);
+      });
+      this.server = server;
+    } else {
+      this.server = createServer((socket) => this.accept(socket));
+    }
   }
 
   get connectionCount(): number {
@@ -53,12 +66,20 @@ export class SocketServer {
   }
 
   private accept(socket: Socket): void {
+    let handler: FrameHandler;
+    try {
+      handler = this.options.openConnection(socket);
+    } catch (e) {
+      this.options.log('warn', `Failed authentication with /${socket.remoteAddress ?? '?'} on listener ${this.options.name} (${(e as Error).message}); closing the connection`);
+      socket.destroy();
+      return;
+    }
     const connection = new Connection(socket, {
       maxRequestBytes: this.options.maxRequestBytes,
       maxInFlight: this.options.maxInFlight,
       maxPendingWriteBytes: MAX_PENDING_WRITE_BYTES,
-      brokerResponseMemory: this.responseMemory,
-      handle: this.options.handle,
+      brokerResponseMemory: this.options.responseMemory,
+      handler,
       onError: (c, e) => this.options.log('warn', `closing connection from ${c.socket.remoteAddress}:${c.socket.remotePort}: ${e.message}`),
       onClose: (c) => this.connections.delete(c),
       bufferPool: sharedBufferPool,

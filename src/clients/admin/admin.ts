@@ -14,6 +14,7 @@ import { coordinatorOf, CoordinatorKeyType, findCoordinatorBody } from '../netwo
 import { compareTopicPartitions, partitionName, tpKey } from '../../protocol/topic-partition.js';
 import { allOf, final, itemResults, settleItems, type Outcome } from './admin-call.js';
 import { parseAdminConfig, type AdminConfig, type AdminConfigInput } from './admin-config.js';
+import { alterUserScramCredentialsBody, credentialInfo } from './scram-credentials.js';
 import type * as T from './types.js';
 
 const ZERO_UUID = Buffer.alloc(16);
@@ -522,6 +523,32 @@ export class Admin {
       if (r.errorCode !== NONE) throw kafkaErrorFor(r.errorCode, r.errorMessage);
       const nodes: BrokerNode[] = r.brokers.map((b) => ({ id: b.brokerId, host: b.host, port: b.port, rack: b.rack ?? null }));
       return { clusterId: r.clusterId, controller: nodes.find((n) => n.id === r.controllerId) ?? null, nodes };
+    });
+  }
+
+  // ---- SCRAM credentials (KIP-554) ---------------------------------------------
+
+  /** Sets or deletes SCRAM credentials; one outcome per alteration, its user's (a user with any bad alteration has none applied). */
+  alterUserScramCredentials(alterations: readonly T.UserScramCredentialAlteration[], options?: T.AdminCallOptions): T.ItemResults<void> {
+    return this.perItem('alterUserScramCredentials', alterations, options, async (pending, deadline) => {
+      const r = await this.send(await this.anyNode(), Api.AlterUserScramCredentials, alterUserScramCredentialsBody(pending), deadline);
+      const byUser = new Map(r.results.map((u) => [u.user, u]));
+      return pending.map((a) => {
+        const u = byUser.get(a.user);
+        if (!u) return new KafkaClientError(`no AlterUserScramCredentials result for ${a.user}`);
+        return u.errorCode === NONE ? undefined : final(kafkaErrorFor(u.errorCode, u.errorMessage ?? `user ${a.user}`));
+      });
+    });
+  }
+
+  /** The SCRAM credentials of `users`, or of every user that has one when not given. */
+  describeUserScramCredentials(users?: readonly string[], options?: T.AdminCallOptions): Promise<T.UserScramCredentialsDescription[]> {
+    return this.call('describeUserScramCredentials', options, async (deadline) => {
+      const r = await this.send(await this.anyNode(), Api.DescribeUserScramCredentials, { users: users ? users.map((name) => ({ name })) : null }, deadline);
+      if (r.errorCode !== NONE) throw kafkaErrorFor(r.errorCode, r.errorMessage);
+      const failed = r.results.find((u) => u.errorCode !== NONE);
+      if (failed) throw final(kafkaErrorFor(failed.errorCode, failed.errorMessage ?? `user ${failed.user}`));
+      return r.results.map((u) => ({ user: u.user, credentials: u.credentialInfos.map(credentialInfo) }));
     });
   }
 

@@ -218,3 +218,19 @@ export interface PartitionReassignment extends TopicPartition {
   readonly addingReplicas: readonly number[];
   readonly removingReplicas: readonly number[];
 }
+
+/** A SCRAM credential to set (the password is salted by the client and never sent) or to delete (Java's UserScramCredentialUpsertion / Deletion). */
+export type UserScramCredentialAlteration =
+  | { readonly user: string; readonly mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; readonly iterations: number; readonly password: string }
+  | { readonly user: string; readonly mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; readonly delete: true };
+
+export interface ScramCredentialInfo {
+  readonly mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | 'UNKNOWN';
+  readonly iterations: number;
+}
+
+/** A user's SCRAM credentials: which mechanisms, with how many iterations (never keys). */
+export interface UserScramCredentialsDescription {
+  readonly user: string;
+  readonly credentials: readonly ScramCredentialInfo[];
+}

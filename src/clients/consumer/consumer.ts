@@ -64,7 +64,7 @@ export type CommitCallback = (error: Error | null, offsets: readonly TopicPartit
  * Methods are not meant to be called concurrently with poll(), except
  * wakeup() and close() (which make a running poll return).
  */
-export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIterable<ConsumerRecord<K, V>> {
+export class KafkaConsumer<K = Buffer | null, V = Buffer | null> implements AsyncIterable<ConsumerRecord<K, V>> {
   readonly config: ConsumerConfig;
   private readonly client: NetworkClient;
   private readonly subscriptions: SubscriptionState;

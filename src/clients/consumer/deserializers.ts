@@ -18,6 +18,24 @@ export type DeserializerFunction<T> = (data: Buffer | null, topic: string, heade
  */
 export type DeserializerSpec<T = unknown> = 'string' | 'bytes' | 'buffer' | 'json' | string | DeserializerFunction<T> | Deserializer<T>;
 
+/**
+ * What a key.deserializer / value.deserializer setting gives the application, as `new Consumer(config)`
+ * infers it from the config: a function's or a Deserializer's result; string or null for 'string';
+ * for 'json' JSON.parse's own `any` (what the JSON holds is the application's to know); the bytes or
+ * null for 'bytes' and when unset. A name TypeScript sees only as `string` gives unknown.
+ */
+export type Deserialized<S> = S extends DeserializerFunction<infer T>
+  ? T
+  : S extends Deserializer<infer T>
+    ? T
+    : S extends 'string' | 'org.apache.kafka.common.serialization.StringDeserializer'
+      ? string | null
+      : S extends 'json'
+        ? any
+        : S extends 'bytes' | 'buffer' | 'org.apache.kafka.common.serialization.ByteArrayDeserializer' | undefined
+          ? Buffer | null
+          : unknown;
+
 /** UTF-8 text; null stays null (Java's StringDeserializer). */
 export const stringDeserializer: Deserializer<string | null> = {
   deserialize: (_topic, data) => (data === null ? null : data.toString('utf8')),

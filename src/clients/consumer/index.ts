@@ -1,5 +1,6 @@
 export * from './assignors/index.js';
 export * from './consumer.js';
+export * from './consumer-constructor.js';
 export { CONSUMER_CONFIG, type ConsumerConfig, type ConsumerConfigInput } from './consumer-config.js';
 export * from '../../protocol/consumer-protocol.js';
 export * from './consumer-records.js';

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { ProtocolReader } from '../../protocol/reader.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import type { MessageSchema } from '../../protocol/schema/schema.js';
@@ -9,6 +10,8 @@ import { kafkaErrorFor, NetworkError, UnsupportedVersionError } from './errors.j
 import { FrameReader } from '../../protocol/frame-reader.js';
 import { InFlightRequests, type InFlightRequest } from './in-flight-requests.js';
 import { sleep } from './timing.js';
+import type { ClientSecurity } from './client-security.js';
+import { authenticateSasl } from './sasl-client.js';
 
 export const CLIENT_SOFTWARE_NAME = 'samsa';
 export const CLIENT_SOFTWARE_VERSION = '0.1.0';
@@ -28,6 +31,8 @@ export interface ConnectionOptions {
   readonly receiveBufferBytes: number;
   /** Waited before connecting (reconnect backoff). */
   readonly connectDelayMs?: number;
+  /** security.protocol and what it needs: TLS over the socket, SASL after ApiVersions. Plain TCP without it. */
+  readonly security?: ClientSecurity;
 }
 
 export interface RequestOptions {
@@ -156,26 +161,36 @@ export class BrokerConnection {
     const streamOptions: Record<string, number> = {};
     if (this.options.sendBufferBytes > 0) streamOptions.writableHighWaterMark = this.options.sendBufferBytes;
     if (this.options.receiveBufferBytes > 0) streamOptions.readableHighWaterMark = this.options.receiveBufferBytes;
-    const socket = new Socket(streamOptions);
+    const tcp = new Socket(streamOptions);
+    tcp.setNoDelay(true);
+    const tlsOptions = this.options.security?.tls;
+    // With TLS, the connection reads and writes the TLS session over the TCP socket.
+    const socket: Socket = tlsOptions ? connectTls({ ...tlsOptions, socket: tcp, servername: isIpAddress(this.host) ? undefined : this.host, host: this.host }) : tcp;
     this.socket = socket;
-    socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (e) => this.close(new NetworkError(`connection to node ${this.nodeId} (${this.address}) failed: ${e.message}`, { cause: e })));
     socket.on('close', () => this.close(new NetworkError(`connection to node ${this.nodeId} (${this.address}) was closed by the broker`)));
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new NetworkError(`connection to node ${this.nodeId} (${this.address}) timed out after ${this.options.connectTimeoutMs} ms`)), this.options.connectTimeoutMs);
-        socket.once('connect', () => {
+        socket.once(tlsOptions ? 'secureConnect' : 'connect', () => {
           clearTimeout(timer);
           resolve();
+        });
+        // A TLS handshake the client refuses (a certificate it does not trust) says why in its error.
+        socket.once('error', (e) => {
+          clearTimeout(timer);
+          reject(new NetworkError(`could not connect to node ${this.nodeId} (${this.address}): ${e.message}`, { cause: e }));
         });
         socket.once('close', () => {
           clearTimeout(timer);
           reject(new NetworkError(`could not connect to node ${this.nodeId} (${this.address})`));
         });
-        socket.connect(this.port, this.host);
+        tcp.connect(this.port, this.host);
       });
       await this.handshake();
+      const sasl = this.options.security?.sasl;
+      if (sasl) await this.authenticate(sasl);
     } catch (e) {
       this.close(e as Error);
       throw e;
@@ -208,6 +223,24 @@ export class BrokerConnection {
       this.apiVersions = new Map(response.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }]));
       return;
     }
+  }
+
+  /**
+   * SaslHandshake v1, then the mechanism's tokens in SaslAuthenticate
+   * requests (KIP-152), before any other request is sent.
+   */
+  private async authenticate(credentials: NonNullable<ClientSecurity['sasl']>): Promise<void> {
+    const send = <T>(api: AnyApiDef, body: Record<string, unknown>, version: number) =>
+      new Promise<T>((resolve, reject) => this.write({ api, body, options: {}, resolve: resolve as (v: unknown) => void, reject }, version));
+    const handshake = await send<MessageData<typeof Api.SaslHandshake.response>>(Api.SaslHandshake, { mechanism: credentials.mechanism }, 1);
+    if (handshake.errorCode !== ErrorCode.NONE) throw kafkaErrorFor(handshake.errorCode, `node ${this.nodeId} does not offer SASL ${credentials.mechanism}; it offers ${handshake.mechanisms.join(', ') || 'none'}`);
+    const version = this.versionOf(Api.SaslAuthenticate);
+    if (version < 0) throw new UnsupportedVersionError(`node ${this.nodeId} does not support SaslAuthenticate`);
+    await authenticateSasl(credentials, async (token) => {
+      const response = await send<MessageData<typeof Api.SaslAuthenticate.response>>(Api.SaslAuthenticate, { authBytes: token }, version);
+      if (response.errorCode !== ErrorCode.NONE) throw kafkaErrorFor(response.errorCode, response.errorMessage);
+      return response.authBytes;
+    });
   }
 
   /** Encodes and writes one request (the handshake passes its version; others use the negotiated one). */
@@ -342,4 +375,8 @@ export class BrokerConnection {
     for (const r of this.waiting.splice(0)) r.reject(failure);
     this.onClose?.(error);
   }
+}
+
+function isIpAddress(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
 }

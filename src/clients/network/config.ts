@@ -75,12 +75,12 @@ export function nullableString(): ConfigDef<string | null> {
   return { defaultValue: null, parse: (value, name) => (typeof value === 'string' ? value : bad(name, value, 'expected a string')) } as ConfigDef<string | null>;
 }
 
-/** One of a fixed set of strings (case-insensitive, stored lower-case). */
-export function oneOf<T extends string>(defaultValue: T | undefined, values: readonly T[]): ConfigDef<T> {
+/** One of a fixed set of strings (case-insensitive, stored lower-case, or upper-case for Kafka's upper-case enums like security.protocol). */
+export function oneOf<T extends string>(defaultValue: T | undefined, values: readonly T[], stored: 'lower' | 'upper' = 'lower'): ConfigDef<T> {
   return {
     defaultValue,
     parse: (value, name) => {
-      const v = typeof value === 'string' ? value.trim().toLowerCase() : value;
+      const v = typeof value === 'string' ? (stored === 'upper' ? value.trim().toUpperCase() : value.trim().toLowerCase()) : value;
       if (!values.includes(v as T)) bad(name, value, `expected one of ${values.join(', ')}`);
       return v as T;
     },
@@ -123,6 +123,34 @@ export function parseConfig<D extends ConfigDefs>(defs: D, input: Record<string,
   return out as ParsedConfig<D>;
 }
 
+const PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+type SecurityProtocol = (typeof PROTOCOLS)[number];
+
+/** The Java client's security settings (and librdkafka's sasl.username / sasl.password), shared by every samsa client. */
+export function clientSecurityConfig() {
+  return {
+    'security.protocol': oneOf<SecurityProtocol>('PLAINTEXT', PROTOCOLS, 'upper'),
+    'sasl.mechanism': string('GSSAPI'),
+    'sasl.jaas.config': string(''),
+    'sasl.username': string(''),
+    'sasl.password': string(''),
+    'ssl.truststore.type': string('JKS'),
+    'ssl.truststore.location': string(''),
+    'ssl.truststore.password': string(''),
+    'ssl.truststore.certificates': string(''),
+    'ssl.keystore.type': string('JKS'),
+    'ssl.keystore.location': string(''),
+    'ssl.keystore.password': string(''),
+    'ssl.keystore.key': string(''),
+    'ssl.keystore.certificate.chain': string(''),
+    'ssl.key.password': string(''),
+    'ssl.endpoint.identification.algorithm': string('https'),
+  } as const;
+}
+
+/** The parsed security settings of any client. */
+export type ClientSecuritySettings = ParsedConfig<ReturnType<typeof clientSecurityConfig>>;
+
 /**
  * Settings every client shares (Java's CommonClientConfigs) with the Java
  * defaults; a client passes its own defaults where Kafka's differ.
@@ -141,6 +169,7 @@ export function commonClientConfig(defaults: { receiveBufferBytes: number; conne
     'send.buffer.bytes': int(131_072, { min: -1 }),
     'receive.buffer.bytes': int(defaults.receiveBufferBytes, { min: -1 }),
     'metadata.max.age.ms': int(300_000, { min: 0 }),
+    ...clientSecurityConfig(),
   } as const;
 }
 

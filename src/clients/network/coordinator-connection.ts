@@ -18,6 +18,7 @@ export function openCoordinatorConnection(client: NetworkClient, node: { readonl
     maxInFlight: 100,
     sendBufferBytes: c['send.buffer.bytes'],
     receiveBufferBytes: c['receive.buffer.bytes'],
+    security: client.security,
   });
   connection.connect().catch(() => undefined);
   return connection;

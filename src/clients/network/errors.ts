@@ -131,6 +131,9 @@ export class InvalidReplicaAssignmentError extends KafkaApiError { constructor(m
 export class PreferredLeaderNotAvailableError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, message); } }
 export class EligibleLeadersNotAvailableError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, message); } }
 export class ElectionNotNeededError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.ELECTION_NOT_NEEDED, message); } }
+export class UnsupportedSaslMechanismError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.UNSUPPORTED_SASL_MECHANISM, message); } }
+export class IllegalSaslStateError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.ILLEGAL_SASL_STATE, message); } }
+export class SaslAuthenticationError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.SASL_AUTHENTICATION_FAILED, message); } }
 export class NoReassignmentInProgressError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, message); } }
 // Idempotence and transactions. UNKNOWN_PRODUCER_ID is a kind of out-of-order sequence, as in Java.
 export class OutOfOrderSequenceError extends KafkaApiError { constructor(message?: string | null, code: number = ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) { super(code, message); } }
@@ -160,7 +163,8 @@ const BY_CODE = new Map<number, new (message?: string | null) => KafkaApiError>(
   [ErrorCode.TOPIC_DELETION_DISABLED, TopicDeletionDisabledError], [ErrorCode.MEMBER_ID_REQUIRED, MemberIdRequiredError], [ErrorCode.FENCED_INSTANCE_ID, FencedInstanceIdError], [ErrorCode.INVALID_RECORD, InvalidRecordError],
   [ErrorCode.RESOURCE_NOT_FOUND, ResourceNotFoundError], [ErrorCode.UNKNOWN_TOPIC_ID, UnknownTopicIdError], [ErrorCode.INVALID_REPLICA_ASSIGNMENT, InvalidReplicaAssignmentError],
   [ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, PreferredLeaderNotAvailableError], [ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, EligibleLeadersNotAvailableError], [ErrorCode.ELECTION_NOT_NEEDED, ElectionNotNeededError],
-  [ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, NoReassignmentInProgressError],
+  [ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, NoReassignmentInProgressError], [ErrorCode.UNSUPPORTED_SASL_MECHANISM, UnsupportedSaslMechanismError], [ErrorCode.ILLEGAL_SASL_STATE, IllegalSaslStateError],
+  [ErrorCode.SASL_AUTHENTICATION_FAILED, SaslAuthenticationError],
   [ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, OutOfOrderSequenceError], [ErrorCode.UNKNOWN_PRODUCER_ID, UnknownProducerIdError], [ErrorCode.DUPLICATE_SEQUENCE_NUMBER, DuplicateSequenceError],
   [ErrorCode.INVALID_PRODUCER_EPOCH, InvalidProducerEpochError], [ErrorCode.PRODUCER_FENCED, ProducerFencedError], [ErrorCode.INVALID_TXN_STATE, InvalidTxnStateError],
   [ErrorCode.INVALID_PRODUCER_ID_MAPPING, InvalidPidMappingError], [ErrorCode.INVALID_TRANSACTION_TIMEOUT, InvalidTxnTimeoutError], [ErrorCode.CONCURRENT_TRANSACTIONS, ConcurrentTransactionsError],

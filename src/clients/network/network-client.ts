@@ -4,6 +4,7 @@ import { BrokerConnection, type RequestOptions, type ResponseOf } from './broker
 import { parseAddress, type CommonClientConfig } from './config.js';
 import { NetworkError } from './errors.js';
 import { Metadata } from './metadata.js';
+import { resolveClientSecurity, type ClientSecurity } from './client-security.js';
 
 export interface NetworkClientOptions {
   /** max.in.flight.requests.per.connection (the producer's setting; consumers and admin use Kafka's 100). */
@@ -30,6 +31,8 @@ interface NodeHealth {
 export class NetworkClient {
   readonly metadata: Metadata;
   readonly clientId: string;
+  /** TLS and SASL as security.protocol asks, key material read once. */
+  readonly security: ClientSecurity;
   private readonly connections = new Map<number, BrokerConnection>();
   private readonly health = new Map<number, NodeHealth>();
   private readonly bootstrap: ReadonlyArray<{ id: number; host: string; port: number }>;
@@ -43,6 +46,7 @@ export class NetworkClient {
     private readonly options: NetworkClientOptions = {},
   ) {
     this.clientId = config['client.id'];
+    this.security = resolveClientSecurity(config);
     this.bootstrap = config['bootstrap.servers'].map((address, i) => ({ id: -(i + 1), ...parseAddress(address) }));
     this.metadata = new Metadata(this, {
       maxAgeMs: config['metadata.max.age.ms'],
@@ -83,6 +87,7 @@ export class NetworkClient {
       maxInFlight: this.options.maxInFlight ?? 100,
       sendBufferBytes: c['send.buffer.bytes'],
       receiveBufferBytes: c['receive.buffer.bytes'],
+      security: this.security,
       connectDelayMs: health ? Math.max(0, health.blockedUntilMs - Date.now()) : 0,
     });
     connection.onClose = (error) => this.onClosed(connection, error);

@@ -25,8 +25,11 @@ export interface RecordMetadata {
   readonly timestamp: number;
 }
 
-/** Kafka's Callback: metadata on success, the error otherwise. */
-export type SendCallback = (error: Error | null, metadata: RecordMetadata | null) => void;
+/**
+ * Kafka's Callback: the error or null, and the record's metadata, which is always given: after an
+ * error it names the topic and partition with offset and timestamp -1, as the Java client's does.
+ */
+export type SendCallback = (error: Error | null, metadata: RecordMetadata) => void;
 
 export function toHeaderList(headers: RecordHeaders | undefined): readonly RecordHeaderInput[] | undefined {
   if (headers === undefined) return undefined;

@@ -28,6 +28,9 @@ import { DescribeLogDirsRequest, DescribeLogDirsResponse } from './describe-log-
 import { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from './offset-for-leader-epoch.js';
 import { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse } from './describe-topic-partitions.js';
 import { SaslHandshakeRequest, SaslHandshakeResponse } from './sasl-handshake.js';
+import { SaslAuthenticateRequest, SaslAuthenticateResponse } from './sasl-authenticate.js';
+import { DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse } from './describe-user-scram-credentials.js';
+import { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from './alter-user-scram-credentials.js';
 import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from './add-partitions-to-txn.js';
 import { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from './add-offsets-to-txn.js';
 import { EndTxnRequest, EndTxnResponse } from './end-txn.js';
@@ -74,6 +77,9 @@ export * from './describe-log-dirs.js';
 export * from './offset-for-leader-epoch.js';
 export * from './describe-topic-partitions.js';
 export * from './sasl-handshake.js';
+export * from './sasl-authenticate.js';
+export * from './describe-user-scram-credentials.js';
+export * from './alter-user-scram-credentials.js';
 export * from './add-partitions-to-txn.js';
 export * from './add-offsets-to-txn.js';
 export * from './end-txn.js';
@@ -152,6 +158,12 @@ export const ALL_MESSAGES: readonly MessageSchema[] = [
   DescribeTopicPartitionsResponse,
   SaslHandshakeRequest,
   SaslHandshakeResponse,
+  SaslAuthenticateRequest,
+  SaslAuthenticateResponse,
+  DescribeUserScramCredentialsRequest,
+  DescribeUserScramCredentialsResponse,
+  AlterUserScramCredentialsRequest,
+  AlterUserScramCredentialsResponse,
   AddPartitionsToTxnRequest,
   AddPartitionsToTxnResponse,
   AddOffsetsToTxnRequest,
