@@ -11,6 +11,8 @@
 // eight at a time (as in bench:broker). samsa with Kafka's default batch.size
 // (16 KiB) is shown too. SAMSA_BENCH_SCALE (default 1) scales the record
 // counts; SAMSA_BENCH_ROUNDS (default 3) repeats each case (the median counts).
+// Then transactional throughput (see transactions()); SAMSA_BENCH_CASES=transactions
+// runs only that part.
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,11 +28,14 @@ import { printTable } from './measure.js';
 const SCALE = Number(process.env.SAMSA_BENCH_SCALE ?? 1);
 const ROUNDS = Number(process.env.SAMSA_BENCH_ROUNDS ?? 3);
 const SIZE = 100;
+const ONLY_TRANSACTIONS = process.env.SAMSA_BENCH_CASES === 'transactions';
 const work = fs.mkdtempSync(join(tmpdir(), 'samsa-bench-clients-'));
 
 interface Row {
   client: string;
-  case: 'produce' | 'consume';
+  case: 'produce' | 'consume' | 'transactions';
+  /** Transactions: records per transaction (0: idempotent, no transactions). */
+  commitEvery?: number;
   acks: string;
   partitions: number;
   records: number;
@@ -51,10 +56,15 @@ function add(row: Omit<Row, 'mbPerSec'>): void {
   console.log(`  ${r.client.padEnd(28)} ${r.case} acks=${r.acks} ${r.partitions}p: ${Math.round(r.recordsPerSec).toLocaleString('en')} records/s, ${r.mbPerSec.toFixed(1)} MB/s`);
 }
 
-/** samsa's producer: send() record by record (yielding to the event loop every 8192), then flush(). */
-async function samsaProduce(bootstrap: string, topic: string, count: number, partitions: number, acks: string, settings: Record<string, unknown>): Promise<number> {
-  const producer = new Producer({ 'bootstrap.servers': bootstrap, acks: acks as 'all', ...settings });
+/**
+ * samsa's producer: send() record by record (yielding to the event loop every
+ * 8192), then flush(); with `every` > 0 in transactions of that many records
+ * (beginTransaction, the sends, commitTransaction).
+ */
+async function samsaProduce(bootstrap: string, topic: string, count: number, partitions: number, acks: string, settings: Record<string, unknown>, every = 0): Promise<number> {
+  const producer = new Producer({ 'bootstrap.servers': bootstrap, acks: acks as 'all', ...settings, ...(every > 0 ? { 'transactional.id': `bench-${topic}` } : {}) });
   await producer.partitionsFor(topic);
+  if (every > 0) await producer.initTransactions();
   const value = payload();
   let failed = 0;
   const callback = (error: Error | null) => {
@@ -62,8 +72,10 @@ async function samsaProduce(bootstrap: string, topic: string, count: number, par
   };
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < count; i++) {
+    if (every > 0 && i % every === 0) producer.beginTransaction();
     producer.send({ topic, partition: i % partitions, value }, callback);
     if ((i & 8191) === 8191) await nextTurn();
+    if (every > 0 && ((i + 1) % every === 0 || i + 1 === count)) await producer.commitTransaction();
   }
   await producer.flush();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -114,6 +126,87 @@ async function samsaConsume(bootstrap: string, topic: string, count: number, par
 }
 
 
+const COMMIT_EVERY = [0, 10_000, 1_000] as const;
+
+/**
+ * Transactional throughput: each client idempotent without transactions, then
+ * committing every 10,000 and every 1,000 records, 100 B records, acks=all.
+ * A transaction adds a control record (its COMMIT marker) to every partition
+ * it wrote, so the end offsets count those too.
+ */
+async function transactions(
+  bootstrap: string,
+  bin: string | undefined,
+  newTopic: (partitions: number) => Promise<string>,
+  admin: Admin,
+  count: number,
+): Promise<void> {
+  // Every record and marker in the log: the coordinator writes the last transaction's markers just after its commit returns.
+  const check = async (client: string, topic: string, partitions: number, expected: number) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const ends = await admin.listOffsets(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, spec: 'latest' as const })));
+      const stored = ends.reduce((n, e) => n + e.offset, 0);
+      if (stored === expected) return;
+      if (stored > expected || Date.now() > deadline) throw new Error(`${client} produced ${expected} records and markers but ${topic} holds ${stored}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const settings = { 'linger.ms': 5, 'batch.size': 1_000_000, 'buffer.memory': 256 << 20 };
+  const markers = (partitions: number, every: number) => (every === 0 ? 0 : Math.ceil(count / every) * Math.min(partitions, every));
+  for (const partitions of [1, 8]) {
+    console.log(`transactions, acks=all, ${partitions} partition(s):`);
+    for (const every of COMMIT_EVERY) {
+      const samsa: number[] = [];
+      const rd: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const topic = await newTopic(partitions);
+        samsa.push(await samsaProduce(bootstrap, topic, count, partitions, 'all', settings, every));
+        await check('samsa', topic, partitions, count + markers(partitions, every));
+        if (bin) {
+          const rTopic = await newTopic(partitions);
+          const r = runRdkafka(bin, ['txn', bootstrap, rTopic, String(partitions), String(count), String(SIZE), String(every)]);
+          if (r.failed) throw new Error(`librdkafka: ${r.failed} records failed`);
+          rd.push(r.records! / r.seconds!);
+          await check('librdkafka', rTopic, partitions, count + markers(partitions, every));
+        }
+      }
+      add({ client: 'samsa', case: 'transactions', commitEvery: every, acks: 'all', partitions, records: count, recordsPerSec: median(samsa) });
+      if (bin) add({ client: 'librdkafka', case: 'transactions', commitEvery: every, acks: 'all', partitions, records: count, recordsPerSec: median(rd) });
+    }
+  }
+}
+
+/** The transactional rates beside each client's idempotent rate of the same run, and whether commits every 10,000 records cost at most 10%. */
+function printTransactions(): void {
+  const txRows = rows.filter((r) => r.case === 'transactions');
+  if (txRows.length === 0) return;
+  const find = (client: string, partitions: number, every: number) => txRows.find((r) => r.client === client && r.partitions === partitions && r.commitEvery === every)?.recordsPerSec;
+  console.log('\ntransactions (acks=all, idempotent, 100 B records):');
+  printTable(
+    ['client', 'parts', 'commit every', 'records/s', 'vs idempotent', 'samsa/librdkafka'],
+    txRows.map((r) => {
+      const idempotent = find(r.client, r.partitions, 0)!;
+      const rd = find('librdkafka', r.partitions, r.commitEvery!);
+      return [
+        r.client,
+        `${r.partitions}`,
+        r.commitEvery === 0 ? '(no transactions)' : r.commitEvery!.toLocaleString('en'),
+        `${Math.round(r.recordsPerSec)}`,
+        r.commitEvery === 0 ? '1.00×' : `${(r.recordsPerSec / idempotent).toFixed(2)}×`,
+        r.client === 'samsa' && rd ? `${(r.recordsPerSec / rd).toFixed(2)}×` : '',
+      ];
+    }),
+  );
+  for (const partitions of [1, 8]) {
+    const idempotent = find('samsa', partitions, 0);
+    const every10k = find('samsa', partitions, 10_000);
+    if (idempotent === undefined || every10k === undefined) continue;
+    const cost = 1 - every10k / idempotent;
+    console.log(`samsa, ${partitions} partition(s): commits every 10,000 records cost ${(cost * 100).toFixed(1)}% of the idempotent rate — target ≤ 10%: ${cost <= 0.1 ? 'met' : 'NOT met'}`);
+  }
+}
+
 async function main(): Promise<void> {
   const bin = compileRdkafkaBench(work);
   const broker = await startBrokerProcess(join(work, 'logs'));
@@ -136,7 +229,7 @@ async function main(): Promise<void> {
   const kafkajsCount = Math.round(200_000 * SCALE);
 
   try {
-    for (const acks of ['1', 'all']) {
+    for (const acks of ONLY_TRANSACTIONS ? [] : ['1', 'all']) {
       for (const partitions of [1, 8]) {
         console.log(`produce, acks=${acks}, ${partitions} partition(s):`);
         const samsa: number[] = [];
@@ -186,16 +279,18 @@ async function main(): Promise<void> {
         await admin.deleteTopics([consumeTopic]);
       }
     }
+    await transactions(broker.bootstrap, bin, newTopic, admin, Math.round(500_000 * SCALE));
   } finally {
     await admin.close();
     await broker.stop();
   }
 
   console.log();
+  const produceRows = rows.filter((r) => r.case !== 'transactions');
   const rate = (client: string, r: Row) => rows.find((x) => x.client === client && x.case === r.case && x.acks === r.acks && x.partitions === r.partitions)?.recordsPerSec;
   printTable(
     ['client', 'case', 'acks', 'parts', 'records/s', 'MB/s', 'samsa/KafkaJS', 'samsa/librdkafka'],
-    rows.map((r) => {
+    produceRows.map((r) => {
       const samsa = rate('samsa', r);
       const kjs = rate('kafkajs', r);
       const rd = rate('librdkafka', r);
@@ -203,6 +298,7 @@ async function main(): Promise<void> {
       return [r.client, r.case, r.acks, `${r.partitions}`, `${Math.round(r.recordsPerSec)}`, r.mbPerSec.toFixed(1), mine && samsa && kjs ? `${(samsa / kjs).toFixed(2)}×` : '', mine && samsa && rd ? `${(samsa / rd).toFixed(2)}×` : ''];
     }),
   );
+  printTransactions();
   const out = process.env.SAMSA_BENCH_OUT ?? 'bench-clients.json';
   fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), recordSize: SIZE, rows }, null, 2));
   console.log(`\nwrote ${out}`);

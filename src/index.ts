@@ -18,7 +18,6 @@ export {
   LogTruncationError,
   RecordDeserializationError,
   WakeupError,
-  IllegalStateError,
   stringDeserializer,
   bytesDeserializer,
   jsonDeserializer,

@@ -6,6 +6,9 @@
  *   rdkafka-bench produce <brokers> <topic> <partitions> <count> <size> <acks>
  *   rdkafka-bench latency <brokers> <topic> <rate/s> <seconds> <size> <acks>
  *   rdkafka-bench consume <brokers> <topic> <partitions> <count> [max.partition.fetch.bytes]
+ *   rdkafka-bench txn <brokers> <topic> <partitions> <count> <size> <commit-every>
+ *     (an idempotent producer; with commit-every > 0 a transactional one committing
+ *     every that many records, used by `npm run bench:clients`)
  *
  * Prints one JSON line: records, seconds (and latency percentiles in ms).
  *
@@ -108,7 +111,13 @@ static rd_kafka_topic_partition_list_t *assign_from_beginning(rd_kafka_t *rk, co
   return list;
 }
 
-static rd_kafka_t *producer(const char *brokers, const char *acks, int low_latency) {
+/* A producer from `conf`, counting deliveries. */
+static rd_kafka_t *new_producer(rd_kafka_conf_t *conf) {
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  return new_client(RD_KAFKA_PRODUCER, conf);
+}
+
+static rd_kafka_conf_t *producer_conf(const char *brokers, const char *acks, int low_latency) {
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   set(conf, "bootstrap.servers", brokers);
   set(conf, "acks", acks);
@@ -117,22 +126,36 @@ static rd_kafka_t *producer(const char *brokers, const char *acks, int low_laten
   set(conf, "batch.size", "1000000");
   set(conf, "queue.buffering.max.messages", "2000000");
   set(conf, "queue.buffering.max.kbytes", "2097151");
-  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-  return new_client(RD_KAFKA_PRODUCER, conf);
+  return conf;
 }
 
-static int produce(char **argv) {
-  int partitions = atoi(argv[4]);
-  long count = atol(argv[5]);
-  int size = atoi(argv[6]);
-  rd_kafka_t *rk = producer(argv[2], argv[7], 0);
-  rd_kafka_topic_t *topic = rd_kafka_topic_new(rk, argv[3], NULL);
+static rd_kafka_t *producer(const char *brokers, const char *acks, int low_latency) {
+  return new_producer(producer_conf(brokers, acks, low_latency));
+}
+
+static void check_txn(rd_kafka_error_t *error, const char *what) {
+  if (!error) return;
+  fprintf(stderr, "%s: %s\n", what, rd_kafka_error_string(error));
+  rd_kafka_error_destroy(error);
+  exit(2);
+}
+
+/*
+ * Sends count records of size bytes round-robin over the partitions and waits for
+ * them all; with every > 0 in transactions of that many records (commit_transaction
+ * flushes what the transaction sent first). Prints the figures.
+ */
+static int run_producer(rd_kafka_t *rk, const char *topic_name, int partitions, long count, int size, long every) {
+  rd_kafka_topic_t *topic = rd_kafka_topic_new(rk, topic_name, NULL);
   char *payload = malloc(size);
   for (int i = 0; i < size; i++) payload[i] = 'a' + (i * 7) % 26;
+  if (every > 0) check_txn(rd_kafka_init_transactions(rk, 60000), "init_transactions");
   double start = now();
   for (long i = 0; i < count; i++) {
+    if (every > 0 && i % every == 0) check_txn(rd_kafka_begin_transaction(rk), "begin_transaction");
     while (rd_kafka_produce(topic, (int32_t)(i % partitions), RD_KAFKA_MSG_F_COPY, payload, size, NULL, 0, NULL) == -1) rd_kafka_poll(rk, 1);
     if ((i & 1023) == 0) rd_kafka_poll(rk, 0);
+    if (every > 0 && ((i + 1) % every == 0 || i + 1 == count)) check_txn(rd_kafka_commit_transaction(rk, 60000), "commit_transaction");
   }
   rd_kafka_flush(rk, 60000);
   double seconds = now() - start;
@@ -140,6 +163,23 @@ static int produce(char **argv) {
   rd_kafka_topic_destroy(topic);
   rd_kafka_destroy(rk);
   return failed ? 1 : 0;
+}
+
+static int produce(char **argv) {
+  return run_producer(producer(argv[2], argv[7], 0), argv[3], atoi(argv[4]), atol(argv[5]), atoi(argv[6]), 0);
+}
+
+/* An idempotent producer (acks=all); with commit-every > 0 a transactional one. */
+static int txn(char **argv) {
+  long every = atol(argv[7]);
+  rd_kafka_conf_t *conf = producer_conf(argv[2], "all", 0);
+  set(conf, "enable.idempotence", "true");
+  if (every > 0) {
+    char id[300];
+    snprintf(id, sizeof id, "rdkafka-bench-%s", argv[3]);
+    set(conf, "transactional.id", id);
+  }
+  return run_producer(new_producer(conf), argv[3], atoi(argv[4]), atol(argv[5]), atoi(argv[6]), every);
 }
 
 static int latency(char **argv) {
@@ -408,6 +448,7 @@ int main(int argc, char **argv) {
   if (argc >= 8 && !strcmp(argv[1], "produce")) return produce(argv);
   if (argc >= 8 && !strcmp(argv[1], "latency")) return latency(argv);
   if (argc >= 6 && !strcmp(argv[1], "consume")) return consume(argv);
+  if (argc >= 8 && !strcmp(argv[1], "txn")) return txn(argv);
   /* The chaos clients finish on SIGTERM (what is in flight, then the summary) rather than die. */
   if (!strncmp(argv[1] ? argv[1] : "", "chaos-", 6)) signal(SIGTERM, on_signal);
   if (argc >= 7 && !strcmp(argv[1], "chaos-produce")) return chaos_produce(argv);

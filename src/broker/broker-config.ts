@@ -77,6 +77,17 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'offsets.retention.check.interval.ms', type: 'long', defaultValue: '600000', min: 1, doc: 'how often expired offsets are removed' },
   { name: 'offset.metadata.max.bytes', type: 'int', defaultValue: '4096', doc: 'largest metadata string a committed offset may carry' },
   { name: 'offsets.commit.timeout.ms', type: 'int', defaultValue: '5000', min: 1, doc: 'accepted for compatibility: commits wait for the local log append' },
+  { name: 'request.timeout.ms', type: 'int', defaultValue: '30000', min: 0, doc: 'how long the transaction coordinator waits for its writes to reach the in-sync replicas, and for a WriteTxnMarkers answer' },
+  { name: 'transaction.state.log.num.partitions', type: 'int', defaultValue: '50', min: 1, doc: 'partitions of __transaction_state (fixed once it exists)' },
+  { name: 'transaction.state.log.replication.factor', type: 'int', defaultValue: '3', min: 1, doc: 'replication factor of __transaction_state, at most the live brokers' },
+  { name: 'transaction.state.log.min.isr', type: 'int', defaultValue: '2', min: 1, doc: 'min.insync.replicas of __transaction_state (at most its replication factor)' },
+  { name: 'transaction.state.log.segment.bytes', type: 'int', defaultValue: '104857600', min: 1, doc: 'segment size of __transaction_state' },
+  { name: 'transaction.state.log.load.buffer.size', type: 'int', defaultValue: '5242880', min: 1, doc: 'bytes read at a time when loading __transaction_state' },
+  { name: 'transaction.max.timeout.ms', type: 'int', defaultValue: '900000', min: 1, doc: 'the longest transaction.timeout.ms a producer may ask for' },
+  { name: 'transactional.id.expiration.ms', type: 'int', defaultValue: '604800000', min: 1, doc: 'a transactional id without a transaction for this long is forgotten' },
+  { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: 'int', defaultValue: '10000', min: 1, doc: 'how often transactions past their timeout are aborted' },
+  { name: 'transaction.remove.expired.transaction.cleanup.interval.ms', type: 'int', defaultValue: '3600000', min: 1, doc: 'how often expired transactional ids are removed' },
+  { name: 'transaction.partition.verification.enable', type: 'boolean', defaultValue: 'true', doc: "a partition leader asks the transaction coordinator before taking a transaction's first batch (KIP-890)" },
   ...SECURITY_CONFIG_KEYS,
 ];
 

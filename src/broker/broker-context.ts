@@ -1,6 +1,8 @@
 import type { BrokerConfig } from './broker-config.js';
 import type { ClusterContext } from './cluster/cluster-context.js';
 import type { GroupCoordinator } from './group/group-coordinator.js';
+import type { TransactionCoordinator } from './transaction/transaction-coordinator.js';
+import type { AddPartitionsToTxnManager } from './transaction/add-partitions-to-txn-manager.js';
 import type { FetchSessionCache } from './replica/fetch-session-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
 import type { Topics } from './metadata/topics.js';
@@ -33,6 +35,10 @@ export interface BrokerContext {
   readonly scramCredentials: ScramCredentialStore;
   /** The group coordinator (consumer groups and committed offsets). */
   readonly groups?: GroupCoordinator;
+  /** The transaction coordinator (transactional ids, __transaction_state, the markers). */
+  readonly transactions?: TransactionCoordinator;
+  /** KIP-890: asks a producer's transaction coordinator whether a partition is in its transaction; absent with transaction.partition.verification.enable=false. */
+  readonly addPartitionsToTxnManager?: AddPartitionsToTxnManager;
   /** ZooKeeper, the controller's metadata and this broker's registration, in a cluster. */
   readonly cluster?: ClusterContext;
 }

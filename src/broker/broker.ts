@@ -24,6 +24,9 @@ import { ScramCredentialStore } from './security/scram-credential-store.js';
 import { ConfigError } from '../../storage/config/config-error.js';
 import { FetchSessionCache } from './replica/fetch-session-cache.js';
 import { ReplicaManager, type ReplicaManagerOptions } from './replica/replica-manager.js';
+import { TransactionCoordinator, type TransactionNetwork } from './transaction/transaction-coordinator.js';
+import { TRANSACTION_STATE_TOPIC } from './transaction/transaction-topic.js';
+import { AddPartitionsToTxnManager } from './transaction/add-partitions-to-txn-manager.js';
 
 export interface BrokerOptions {
   /** Where log lines go (each message one line, control characters escaped); stderr by default. */
@@ -90,6 +93,8 @@ export class Broker {
       throw e;
     }
     let groups: GroupCoordinator | undefined;
+    let transactions: TransactionCoordinator | undefined;
+    let verifier: AddPartitionsToTxnManager | undefined;
     let replicas: ReplicaManager | undefined;
     const servers: SocketServer[] = [];
     try {
@@ -117,6 +122,24 @@ export class Broker {
       groups = GroupCoordinator.forBroker(config, topics, replicas, () => context.liveBrokers().length, log);
       if (cluster) followOffsetsLeadership(replicas, groups);
       let producerIds = Date.now() * 1000; // unique across restarts without a coordinator to ask
+      // Each listener's bound port, known once it listens; markers go out only after.
+      const ports = new Map<string, number>();
+      // A single broker's coordinator sends its markers to itself, in plaintext as brokers talk to each other so far.
+      const plaintext = config.listeners.filter((l) => l.securityProtocol === 'PLAINTEXT');
+      const selfListener = plaintext.find((l) => l.name === interBrokerListener(config)) ?? plaintext[0] ?? config.listeners[0]!;
+      const network = transactionNetwork(config, brokerId, topics, cluster, () => ({ host: selfListener.host, port: ports.get(selfListener.name) ?? 0 }));
+      transactions = TransactionCoordinator.forBroker(config, brokerId, topics, replicas, () => context.liveBrokers().length, () => context.nextProducerId(), network, log);
+      if (cluster) followTransactionStateLeadership(replicas, transactions);
+      const coordinator = transactions;
+      if (config.bool('transaction.partition.verification.enable')) {
+        verifier = new AddPartitionsToTxnManager(coordinator, {
+          brokerId,
+          coordinatorOf: (id) => (topics.get(TRANSACTION_STATE_TOPIC) ? (topics.partitionMetadata(TRANSACTION_STATE_TOPIC, coordinator.partitionFor(id))?.leader ?? -1) : brokerId),
+          endpointOf: network.endpointOf,
+          requestTimeoutMs: config.int('request.timeout.ms'),
+          log,
+        });
+      }
       const context: BrokerContext = {
         config,
         brokerId,
@@ -130,16 +153,19 @@ export class Broker {
         log,
         scramCredentials,
         groups,
+        transactions,
+        addPartitionsToTxnManager: verifier,
         cluster,
       };
       // __consumer_offsets loads in the background; its groups answer COORDINATOR_LOAD_IN_PROGRESS until then.
       // A single broker leads every partition of it; in a cluster the controller says which (followOffsetsLeadership).
       void groups.startup(!cluster);
+      // The same for __transaction_state: a single broker loads every partition at its leader epoch now.
+      void transactions.startup(!cluster, (p) => replicas!.getPartition(TRANSACTION_STATE_TOPIC, p)?.leaderEpoch ?? 0);
       let apis: KafkaApis | undefined;
       const handlers = [apiVersionsHandler(() => apis!.supportedVersions()), ...API_HANDLERS, ...(cluster ? CLUSTER_API_HANDLERS : [])];
       apis = new KafkaApis(handlers, context);
       const responseMemory = new ResponseMemory(config.int('queued.max.response.bytes'));
-      const ports = new Map<string, number>();
       for (const security of listenerSecurity) {
         const listener = security.listener;
         const server = new SocketServer({
@@ -180,6 +206,8 @@ export class Broker {
       return broker;
     } catch (e) {
       await Promise.all(servers.map((server) => server.close()));
+      verifier?.close();
+      await transactions?.shutdown();
       await groups?.shutdown();
       await replicas?.shutdown();
       await cluster?.leave();
@@ -206,9 +234,12 @@ export class Broker {
       const closing = Promise.all(this.servers.map((server) => server.close()));
       const replicasStopped = this.context.replicas.shutdown();
       const groupsStopped = this.context.groups?.shutdown();
+      this.context.addPartitionsToTxnManager?.close();
+      const transactionsStopped = this.context.transactions?.shutdown();
       await closing;
       await replicasStopped;
       await groupsStopped;
+      await transactionsStopped;
       await cluster?.leave();
       await this.logManager.close();
     })();
@@ -246,6 +277,40 @@ function followOffsetsLeadership(replicas: ReplicaManager, groups: GroupCoordina
     for (const p of led) if (p.topic === OFFSETS_TOPIC) void groups.onElection(p.index);
     for (const p of followed) if (p.topic === OFFSETS_TOPIC) groups.onResignation(p.index);
   });
+}
+
+/** The transaction coordinator follows the leadership of __transaction_state's partitions, at each partition's leader epoch (its coordinator epoch). */
+function followTransactionStateLeadership(replicas: ReplicaManager, transactions: TransactionCoordinator): void {
+  replicas.onLeadershipChange((led, followed) => {
+    for (const p of led) if (p.topic === TRANSACTION_STATE_TOPIC) void transactions.onElection(p.index, p.leaderEpoch);
+    for (const p of followed) if (p.topic === TRANSACTION_STATE_TOPIC) transactions.onResignation(p.index);
+  });
+}
+
+/**
+ * Where the transaction coordinator's requests go: each partition's leader
+ * by the broker's metadata, at its endpoint on the inter-broker listener
+ * (a single broker reaches itself on its own listener).
+ */
+function transactionNetwork(config: BrokerConfig, brokerId: number, topics: Topics, cluster: ClusterMember | undefined, self: () => { host: string; port: number }): TransactionNetwork {
+  const listenerName = interBrokerListener(config);
+  return {
+    leaderOf: (tp) => {
+      const info = topics.get(tp.topic);
+      if (!info || tp.partition < 0 || tp.partition >= info.replicas.length) return undefined;
+      return topics.partitionMetadata(tp.topic, tp.partition)?.leader ?? -1;
+    },
+    endpointOf: (id) => {
+      if (!cluster) {
+        if (id !== brokerId) return undefined;
+        const { host, port } = self();
+        return { host: host === '' || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host, port };
+      }
+      if (!cluster.metadata.isAlive(id)) return undefined;
+      const endpoint = cluster.metadata.broker(id)?.endpoints.find((e) => e.listener === listenerName);
+      return endpoint ? { host: endpoint.host || 'localhost', port: endpoint.port } : undefined;
+    },
+  };
 }
 
 /** Kafka's replica placement (AdminUtils): a random start, shifting followers, alternating racks when brokers have them. */

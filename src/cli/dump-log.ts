@@ -1,14 +1,15 @@
-// `samsa dump-log <segment.log | .snapshot | partition dir> [--print-data-log]`:
-// prints a segment's batches (and with --print-data-log its records), or a
-// producer snapshot's entries, the way Kafka's kafka-dump-log.sh does, for
-// looking at what is on disk.
+// `samsa dump-log <segment.log | .snapshot | .txnindex | partition dir> [--print-data-log]`:
+// prints a segment's batches (and with --print-data-log its records), a
+// producer snapshot's entries or a transaction index's aborted transactions,
+// the way Kafka's kafka-dump-log.sh does, for looking at what is on disk.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { codecFor } from '../../codecs/index.js';
 import { createBackend } from '../../storage/backend/index.js';
 import { LEVEL_DATABASE } from '../../storage/backend/level-backend.js';
-import { parseLogFileName, parseSnapshotFileName } from '../../storage/log/log-file-names.js';
+import { parseLogFileName, parseSegmentFileName, parseSnapshotFileName, TXN_INDEX_SUFFIX } from '../../storage/log/log-file-names.js';
 import { decodeProducerSnapshot, type ProducerSnapshotEntry } from '../../storage/log/producer-snapshot.js';
+import { ABORTED_TXN_BYTES, decodeAbortedTxns } from '../../storage/log/transaction-index.js';
 import { TimestampType } from '../../storage/record/record-batch-layout.js';
 import { scanBatches, type BatchScan } from '../../storage/record/record-batch-scan.js';
 import type { RecordBatchView } from '../../storage/record/record-batch-view.js';
@@ -70,12 +71,33 @@ export function describeSnapshot(name: string, bytes: Buffer, print: (line: stri
   }
 }
 
+/** A `.txnindex` file: one line per aborted transaction, as Kafka's dumpTxnIndex prints it. */
+export function describeTxnIndex(name: string, bytes: Buffer, print: (line: string) => void): void {
+  print(`Dumping ${name}`);
+  let entries;
+  try {
+    entries = decodeAbortedTxns(bytes, name);
+  } catch (error) {
+    print(`Found corrupt data: ${(error as Error).message}`);
+    return;
+  }
+  for (const [i, e] of entries.entries()) {
+    print(`version: ${bytes.readInt16BE(i * ABORTED_TXN_BYTES)} producerId: ${e.producerId} firstOffset: ${e.firstOffset} lastOffset: ${e.lastOffset} lastStableOffset: ${e.lastStableOffset}`);
+  }
+}
+
+const isTxnIndex = (name: string) => {
+  const file = parseSegmentFileName(name);
+  return file?.kind === TXN_INDEX_SUFFIX && file.suffix === '';
+};
+
 function describeFile(name: string, bytes: Buffer, printData: boolean, print: (line: string) => void): void {
   if (parseSnapshotFileName(name) !== undefined) describeSnapshot(name, bytes, print);
+  else if (isTxnIndex(name)) describeTxnIndex(name, bytes, print);
   else describeSegment(name, bytes, printData, print);
 }
 
-const dumped = (name: string) => parseLogFileName(name) !== undefined || parseSnapshotFileName(name) !== undefined;
+const dumped = (name: string) => parseLogFileName(name) !== undefined || parseSnapshotFileName(name) !== undefined || isTxnIndex(name);
 
 function timestampLabel(batch: RecordBatchView): string {
   return batch.timestampType === TimestampType.LogAppendTime ? 'LogAppendTime' : 'CreateTime';
@@ -85,7 +107,7 @@ export async function dumpLog(args: string[], print: (line: string) => void = co
   const printData = args.includes('--print-data-log');
   const paths = args.filter((a) => !a.startsWith('--'));
   if (paths.length === 0) {
-    console.error('usage: samsa dump-log <segment.log | .snapshot | partition directory> … [--print-data-log]');
+    console.error('usage: samsa dump-log <segment.log | .snapshot | .txnindex | partition directory> … [--print-data-log]');
     return 2;
   }
   for (const path of paths) {

@@ -9,4 +9,6 @@ export { TimeIndex } from './time-index.js';
 export * from './log-manager.js';
 export { LeaderEpochCache } from './leader-epoch-cache.js';
 export { decodeProducerSnapshot, encodeProducerSnapshot, ProducerSnapshots, type ProducerSnapshotEntry } from './producer-snapshot.js';
+export { ProducerStateManager, type ActiveProducer, type CompletedTxn, type TransactionVerifier, type VerificationGuard } from './producer-state.js';
+export { ABORTED_TXN_BYTES, type AbortedTxn, decodeAbortedTxns, encodeAbortedTxn, TransactionIndex } from './transaction-index.js';
 export * from './cleaner/index.js';

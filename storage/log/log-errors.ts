@@ -108,9 +108,10 @@ export class UnexpectedAppendOffsetError extends Error {
 }
 
 /**
- * A transactional batch from a producer with no transaction in progress on
- * this partition (Kafka's INVALID_TXN_STATE, 48): KIP-890's check that the
- * transaction coordinator added the partition before the producer wrote to it.
+ * A producer's batch that does not fit its transaction state (Kafka's
+ * INVALID_TXN_STATE, 48): a transactional batch starting a transaction the
+ * coordinator did not verify (KIP-890: the partition must have been added to
+ * the producer's transaction), or a plain batch while its transaction is open.
  */
 export class InvalidTxnStateError extends Error {
   readonly errorCode = 48;
@@ -118,8 +119,26 @@ export class InvalidTxnStateError extends Error {
   constructor(
     readonly producerId: number,
     readonly producerEpoch: number,
+    reason = 'wrote a transactional batch, but no transaction of it is in progress on this partition',
   ) {
-    super(`producer ${producerId} (epoch ${producerEpoch}) wrote a transactional batch, but no transaction of it is in progress on this partition`);
+    super(`producer ${producerId} (epoch ${producerEpoch}) ${reason}`);
     this.name = 'InvalidTxnStateError';
+  }
+}
+
+/**
+ * A transaction marker from a transaction coordinator older than the last one
+ * this producer's markers came from (Kafka's TRANSACTION_COORDINATOR_FENCED, 52).
+ */
+export class TransactionCoordinatorFencedError extends Error {
+  readonly errorCode = 52;
+
+  constructor(
+    readonly producerId: number,
+    readonly coordinatorEpoch: number,
+    readonly currentCoordinatorEpoch: number,
+  ) {
+    super(`a transaction marker for producer ${producerId} comes from coordinator epoch ${coordinatorEpoch}, older than the current ${currentCoordinatorEpoch}`);
+    this.name = 'TransactionCoordinatorFencedError';
   }
 }

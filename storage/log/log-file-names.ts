@@ -2,6 +2,8 @@
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+/** Aborted transactions (Kafka's TransactionIndex): written only once a segment has one. */
+export const TXN_INDEX_SUFFIX = '.txnindex';
 export const DELETED_SUFFIX = '.deleted';
 /** A segment the cleaner is writing; deleted on open (the cleaning did not finish). */
 export const CLEANED_SUFFIX = '.cleaned';
@@ -24,15 +26,23 @@ export function timeIndexFileName(baseOffset: number): string {
   return baseName(baseOffset) + TIME_INDEX_SUFFIX;
 }
 
-/** A segment's three files (`.log`, `.index`, `.timeindex`), with an optional temporary suffix. */
-export function segmentFileNames(baseOffset: number, suffix = ''): [string, string, string] {
+export function transactionIndexFileName(baseOffset: number): string {
+  return baseName(baseOffset) + TXN_INDEX_SUFFIX;
+}
+
+/**
+ * A segment's files (`.log`, `.index`, `.timeindex`, `.txnindex`), with an
+ * optional temporary suffix. The `.txnindex` exists only in segments that
+ * hold an ABORT marker: callers skip names not present.
+ */
+export function segmentFileNames(baseOffset: number, suffix = ''): [string, string, string, string] {
   const base = baseName(baseOffset);
-  return [base + LOG_SUFFIX + suffix, base + INDEX_SUFFIX + suffix, base + TIME_INDEX_SUFFIX + suffix];
+  return [base + LOG_SUFFIX + suffix, base + INDEX_SUFFIX + suffix, base + TIME_INDEX_SUFFIX + suffix, base + TXN_INDEX_SUFFIX + suffix];
 }
 
 export interface SegmentFileName {
   baseOffset: number;
-  /** '.log', '.index' or '.timeindex'. */
+  /** '.log', '.index', '.timeindex' or '.txnindex'. */
   kind: string;
   /** '' for a live file, else '.cleaned', '.swap' or '.deleted'. */
   suffix: string;
@@ -40,7 +50,7 @@ export interface SegmentFileName {
 
 /** Parses any segment file name, temporary suffixes included; undefined for other files. */
 export function parseSegmentFileName(name: string): SegmentFileName | undefined {
-  const m = /^(\d{20})(\.log|\.index|\.timeindex)(\.cleaned|\.swap|\.deleted)?$/.exec(name);
+  const m = /^(\d{20})(\.log|\.index|\.timeindex|\.txnindex)(\.cleaned|\.swap|\.deleted)?$/.exec(name);
   return m ? { baseOffset: Number(m[1]), kind: m[2]!, suffix: m[3] ?? '' } : undefined;
 }
 

@@ -2,7 +2,7 @@ import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import type { LogDirectory } from '../backend/storage-backend.js';
 import { StorageError } from '../backend/storage-error.js';
 import type { LogConfig } from '../config/log-config.js';
-import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, logFileName, parseLogFileName, parseSegmentFileName, parseSnapshotFileName, SWAP_SUFFIX, TIME_INDEX_SUFFIX } from './log-file-names.js';
+import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, logFileName, parseLogFileName, parseSegmentFileName, parseSnapshotFileName, SWAP_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX } from './log-file-names.js';
 import { CorruptIndexError, CorruptSnapshotError } from './log-errors.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LogSegment } from './log-segment.js';
@@ -61,9 +61,10 @@ export interface LoadedLog {
  * Opens a log directory, as Kafka's LogLoader does: finishes or undoes a
  * compaction swap a crash interrupted, removes leftover files, opens the
  * segments (re-validating those past the recovery point after an unclean
- * shutdown, cut at the first bad batch), drops leader epochs whose data is
- * gone and rebuilds the producer state from `.snapshot` files and the batches
- * after them.
+ * shutdown, and those from a swap the crash interrupted, cut at the first bad
+ * batch, their `.txnindex` rebuilt from the producer state as of their start),
+ * drops leader epochs whose data is gone and rebuilds the producer state from
+ * `.snapshot` files and the batches after them.
  */
 export class LogLoader {
   constructor(
@@ -74,17 +75,18 @@ export class LogLoader {
 
   async load(): Promise<LoadedLog> {
     const { dir, settings } = this;
-    await this.completeInterruptedSwaps();
+    const firstSwapped = await this.completeInterruptedSwaps();
     const bases = await this.removeLeftoversAndListSegments();
-    const segments = await this.loadSegments(bases);
+    const producerState = new ProducerStateManager();
+    const snapshots = new ProducerSnapshots(dir);
+    const { segments, recovered } = await this.loadSegments(bases, firstSwapped, producerState, snapshots);
     const logStartOffset = settings.logStartOffset ?? bases[0] ?? 0;
     if (segments.length === 0) segments.push(await LogSegment.open(dir, logStartOffset, this.config, true, '', settings.warn));
     const logEndOffset = segments[segments.length - 1]!.nextOffset;
     const leaderEpochs = await LeaderEpochCache.load(dir);
     await leaderEpochs.truncateFromEnd(logEndOffset); // epochs whose data recovery cut
-    const producerState = new ProducerStateManager();
-    const snapshots = new ProducerSnapshots(dir);
-    await rebuildProducerState(producerState, snapshots, segments, settings.cleanShutdown, settings);
+    // Recovery brought the producer state to the log end already.
+    if (!recovered) await rebuildProducerState(producerState, snapshots, segments, settings.cleanShutdown, settings);
     return { segments, logStartOffset, recoveryPoint: Math.min(settings.recoveryPoint, logEndOffset), leaderEpochs, producerState, snapshots };
   }
 
@@ -103,13 +105,15 @@ export class LogLoader {
    * every live segment file whose base offset lies in the offsets they cover is
    * one they replace and is deleted (step 3), then they take their final names
    * (step 4). A swapped-in segment's indexes are rebuilt from its data, as
-   * Kafka does. (`.deleted` files go with the other leftovers.)
+   * Kafka does; its `.txnindex` needs the producer state as of its start, so
+   * it and the segments after it are recovered when opened: the base offset
+   * of the first one is returned. (`.deleted` files go with the other leftovers.)
    */
-  private async completeInterruptedSwaps(): Promise<void> {
+  private async completeInterruptedSwaps(): Promise<number> {
     const { dir } = this;
     const parsed = (await dir.list()).map((name) => ({ name, file: parseSegmentFileName(name) }));
     const cleaned = parsed.filter((p) => p.file?.suffix === CLEANED_SUFFIX);
-    if (cleaned.length === 0 && !parsed.some((p) => p.file?.suffix === SWAP_SUFFIX)) return;
+    if (cleaned.length === 0 && !parsed.some((p) => p.file?.suffix === SWAP_SUFFIX)) return Infinity;
 
     const minCleaned = Math.min(...cleaned.map((p) => p.file!.baseOffset));
     for (const p of parsed) {
@@ -142,6 +146,7 @@ export class LogLoader {
     for (const name of await dir.list()) {
       if (parseSegmentFileName(name)?.suffix === SWAP_SUFFIX) await dir.rename(name, name.slice(0, -SWAP_SUFFIX.length));
     }
+    return from;
   }
 
   /** Deletes `.deleted` files and orphaned indexes, warns of foreign files; returns the segments' base offsets, ascending. */
@@ -154,7 +159,7 @@ export class LogLoader {
       const base = parseLogFileName(name);
       if (base !== undefined) bases.push(base);
       else if (name.endsWith(DELETED_SUFFIX)) await dir.delete(name); // a deletion a crash interrupted
-      else if (name.endsWith(INDEX_SUFFIX) || name.endsWith(TIME_INDEX_SUFFIX)) {
+      else if (name.endsWith(INDEX_SUFFIX) || name.endsWith(TIME_INDEX_SUFFIX) || name.endsWith(TXN_INDEX_SUFFIX)) {
         const file = parseSegmentFileName(name);
         if (file && !present.has(logFileName(file.baseOffset))) {
           // Kafka deletes these too: an index whose segment is gone would be reused by a new segment at that base.
@@ -168,15 +173,28 @@ export class LogLoader {
     return bases.sort((a, b) => a - b);
   }
 
-  /** Opens the segments; after an unclean shutdown, those holding offsets past the recovery point are re-validated. */
-  private async loadSegments(bases: readonly number[]): Promise<LogSegment[]> {
+  /**
+   * Opens the segments. After an unclean shutdown those holding offsets past
+   * the recovery point are re-validated, and so are a swap's (see
+   * completeInterruptedSwaps) and those after them. Recovery runs with the
+   * producer state, rebuilt as of the first recovered segment's start and
+   * carried through the rest, so each recovered segment's `.txnindex` is
+   * rebuilt from the markers it holds; `recovered` says the producer state is
+   * then complete to the log end. A snapshot is written at each recovered
+   * segment's end, as Kafka does.
+   */
+  private async loadSegments(bases: readonly number[], firstSwapped: number, producerState: ProducerStateManager, snapshots: ProducerSnapshots): Promise<{ segments: LogSegment[]; recovered: boolean }> {
     const { dir, settings } = this;
     const segments: LogSegment[] = [];
+    let recovered = false;
     for (const [i, base] of bases.entries()) {
       const segment = await LogSegment.open(dir, base, this.config, false, '', settings.warn);
       const nextBase = bases[i + 1] ?? Number.MAX_SAFE_INTEGER;
-      if (!settings.cleanShutdown && nextBase > settings.recoveryPoint) {
-        await this.recover(segment);
+      if (recovered || (!settings.cleanShutdown && nextBase > settings.recoveryPoint) || base >= firstSwapped) {
+        if (!recovered) await rebuildProducerState(producerState, snapshots, segments, false, settings, base);
+        recovered = true;
+        await this.recover(segment, producerState);
+        await snapshots.write(segment.nextOffset, producerState.snapshotEntries(), false);
       } else {
         try {
           await segment.loadTailState(true);
@@ -189,23 +207,26 @@ export class LogLoader {
       }
       segments.push(segment);
     }
-    return segments;
+    return { segments, recovered };
   }
 
-  /** Re-validates a segment's batches and rebuilds its indexes, cutting it at the first bad batch. */
-  private async recover(segment: LogSegment): Promise<void> {
-    const cut = await segment.recover();
+  /** Re-validates a segment's batches and rebuilds its indexes, cutting it at the first bad batch (and its `.txnindex`, given the producer state as of its start). */
+  private async recover(segment: LogSegment, producerState?: ProducerStateManager): Promise<void> {
+    const cut = await segment.recover(producerState);
     if (cut > 0) this.settings.warn(`${this.dir.path}: recovery truncated ${cut} bytes of torn or corrupt data from segment ${segment.baseOffset} at offset ${segment.nextOffset}`);
   }
 }
 
 /**
- * Loads the newest producer snapshot at or below the log end offset and
- * replays the batch headers after it (on open, and after a truncation).
- * Snapshots past the end (data a recovery or truncation cut) and corrupt ones
- * (with a warning) are deleted. Without a snapshot, a clean shutdown replays
- * the last two segments (as Kafka does, not to scan a whole log written before
- * snapshots existed), anything else the whole log.
+ * Loads the newest producer snapshot at or below `end` (by default the log
+ * end offset) and replays the batch headers (control batches whole) after it
+ * up to `end` (on open, after a truncation, and before a recovery). Snapshots
+ * past `end` (data a recovery or truncation cut, or about to be recovered)
+ * and corrupt ones (with a warning) are deleted. Without a snapshot, a clean
+ * shutdown replays the last two segments (as Kafka does, not to scan a whole
+ * log written before snapshots existed), anything else the whole log.
+ * Transactions ended by replayed markers are complete (their `.txnindex`
+ * entries were written with them).
  */
 export async function rebuildProducerState(
   producerState: ProducerStateManager,
@@ -213,8 +234,8 @@ export async function rebuildProducerState(
   segments: readonly LogSegment[],
   cleanShutdown: boolean,
   settings: Pick<LogLoadSettings, 'now' | 'producerIdExpirationMs' | 'warn'>,
+  end = segments[segments.length - 1]!.nextOffset,
 ): Promise<void> {
-  const end = segments[segments.length - 1]!.nextOffset;
   await snapshots.deleteWhere((offset) => offset > end);
   producerState.clear();
   let from: number | undefined;
@@ -229,11 +250,14 @@ export async function rebuildProducerState(
       await snapshots.delete(offset);
     }
   }
-  from ??= cleanShutdown ? segments[Math.max(0, segments.length - 2)]!.baseOffset : segments[0]!.baseOffset;
+  from ??= cleanShutdown ? segments[Math.max(0, segments.length - 2)]!.baseOffset : (segments[0]?.baseOffset ?? end);
   for (const segment of segments) {
-    if (segment.nextOffset <= from) continue;
+    if (segment.nextOffset <= from || segment.baseOffset >= end) continue;
     for await (const header of segment.headersFrom(Math.max(from, segment.baseOffset))) {
-      if (header.baseOffset >= from) producerState.update(header);
+      if (header.baseOffset >= end) break;
+      if (header.baseOffset < from) continue;
+      const completed = producerState.update(header);
+      if (completed) producerState.completeTxn(completed);
     }
   }
 }

@@ -9,7 +9,14 @@ import { SegmentRead } from './fetch-data.js';
 import { segmentFileNames } from './log-file-names.js';
 import { CorruptIndexError } from './log-errors.js';
 import { MAX_RELATIVE_OFFSET, OffsetIndex, type OffsetPosition } from './offset-index.js';
+import type { CompletedTxn, ProducerStateManager } from './producer-state.js';
 import { TimeIndex, type TimestampOffset } from './time-index.js';
+import { type AbortedTxn, TransactionIndex } from './transaction-index.js';
+
+/** The `.txnindex` entry of a transaction a marker just aborted (computed before the transaction is marked complete). */
+export function abortedTxnOf(txn: CompletedTxn, producerState: ProducerStateManager): AbortedTxn {
+  return { producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset: producerState.lastStableOffsetAfter(txn) };
+}
 
 /** How much of a segment a walk over all its batches reads at once. */
 const READ_AHEAD_BYTES = 1 << 20;
@@ -51,8 +58,9 @@ class ReadAhead {
 
 /**
  * One segment: a `.log` of record batches exactly as Kafka stores them, its
- * sparse `.index` and its `.timeindex`. Appends write batches as given; reads
- * return stored bytes without decoding records.
+ * sparse `.index`, its `.timeindex` and, once it holds an ABORT marker, its
+ * `.txnindex`. Appends write batches as given; reads return stored bytes
+ * without decoding records.
  */
 export class LogSegment {
   private bytesSinceLastIndexEntry = 0;
@@ -76,6 +84,7 @@ export class LogSegment {
     readonly log: StorageObject,
     readonly offsetIndex: OffsetIndex,
     readonly timeIndex: TimeIndex,
+    readonly txnIndex: TransactionIndex,
     private readonly config: LogConfig,
     private readonly warn: (message: string) => void,
   ) {
@@ -92,7 +101,8 @@ export class LogSegment {
     const log = await dir.open(logName, { create });
     const offsetIndex = await OffsetIndex.open(await dir.open(indexName, { create: true, preallocate: config.segmentIndexBytes }), baseOffset, config.segmentIndexBytes);
     const timeIndex = await TimeIndex.open(await dir.open(timeIndexName, { create: true, preallocate: config.segmentIndexBytes }), baseOffset, config.segmentIndexBytes);
-    return new LogSegment(baseOffset, log, offsetIndex, timeIndex, config, warn);
+    const txnIndex = await TransactionIndex.open(dir, baseOffset, suffix);
+    return new LogSegment(baseOffset, log, offsetIndex, timeIndex, txnIndex, config, warn);
   }
 
   get size(): number {
@@ -221,22 +231,37 @@ export class LogSegment {
       if (size < 0) break;
       end += size;
     }
-    return new SegmentRead(bytes.subarray(0, end), firstOffset, read);
+    return new SegmentRead(bytes.subarray(0, end), firstOffset, read, position);
   }
 
-  /** The headers of the batches from the one holding `offset` to the segment's end (nothing else is read). */
+  /**
+   * The headers of the batches from the one holding `offset` to the
+   * segment's end, control batches whole (their one small record says which
+   * transaction marker they are); nothing else of the data is read.
+   */
   async *headersFrom(offset: number): AsyncGenerator<RecordBatchView> {
     let position = await this.positionOf(offset);
     if (position < 0) return;
     const ahead = new ReadAhead(this.log);
     try {
       for (let header = await this.walkHeaderAt(position, ahead); header; header = await this.walkHeaderAt(position, ahead)) {
-        yield header;
+        // A control batch is read on its own: the read-ahead's bytes are reused for what comes next.
+        yield header.isControl ? new RecordBatchView((await this.log.read(position, header.sizeInBytes)).bytes) : header;
         position += header.sizeInBytes;
       }
     } finally {
       ahead.release();
     }
+  }
+
+  /**
+   * The offset of the first batch after `position + fetchSize` bytes as the
+   * offset index knows it (Kafka's fetchUpperBoundOffset): a read_committed
+   * fetch that read that much from `position` reports the aborted
+   * transactions below it. Undefined when the index has no entry that far.
+   */
+  fetchUpperBoundOffset(position: number, fetchSize: number): number | undefined {
+    return this.offsetIndex.firstOffsetAtOrAfterPosition(position + fetchSize);
   }
 
   /** Earliest batch whose max timestamp is ≥ `timestamp`: its position, via the time index. */
@@ -268,9 +293,14 @@ export class LogSegment {
   /**
    * Re-reads the whole segment, validating every batch and rebuilding the
    * indexes; cuts the segment at the first invalid or partial batch. Returns
-   * the bytes cut (0 when the segment was whole).
+   * the bytes cut (0 when the segment was whole). Given the producer state as
+   * of the segment's base offset, it also brings that state to the segment's
+   * end and rebuilds the `.txnindex` from the markers met, as Kafka's
+   * recovery does; without it the `.txnindex` only loses the entries of
+   * markers cut.
    */
-  async recover(): Promise<number> {
+  async recover(producerState?: ProducerStateManager): Promise<number> {
+    if (producerState) await this.txnIndex.reset();
     await this.offsetIndex.truncateTo(this.baseOffset);
     await this.timeIndex.truncateTo(this.baseOffset);
     this.bytesSinceLastIndexEntry = 0;
@@ -292,6 +322,7 @@ export class LogSegment {
         }
         if (batch.baseOffset < this.nextOffset || batch.lastOffset - this.baseOffset > MAX_RELATIVE_OFFSET) break; // offsets must grow, within what the index can hold
         this.track(batch, position);
+        if (producerState) await this.replayIntoTxnIndex(producerState, batch);
         position += batch.sizeInBytes;
       }
     } finally {
@@ -301,7 +332,16 @@ export class LogSegment {
     await this.timeIndex.writeFullBlock();
     const cut = size - position;
     if (cut > 0) await this.log.truncate(position);
+    if (!producerState) await this.txnIndex.truncateTo(this.nextOffset);
     return cut;
+  }
+
+  /** A recovered batch applied to the producer state; a transaction it aborts goes into the `.txnindex`. */
+  private async replayIntoTxnIndex(producerState: ProducerStateManager, batch: RecordBatchView): Promise<void> {
+    const completed = producerState.update(batch);
+    if (!completed) return;
+    if (completed.isAborted) await this.txnIndex.append(abortedTxnOf(completed, producerState));
+    producerState.completeTxn(completed);
   }
 
   /** Index bookkeeping for a batch now in the log at `position`. */
@@ -328,6 +368,7 @@ export class LogSegment {
     await this.log.truncate(position);
     await this.offsetIndex.truncateTo(header.baseOffset);
     await this.timeIndex.truncateTo(header.baseOffset);
+    await this.txnIndex.truncateTo(header.baseOffset);
     await this.loadTailState();
   }
 
@@ -402,11 +443,13 @@ export class LogSegment {
     await this.log.flush();
     await this.offsetIndex.flush();
     await this.timeIndex.flush();
+    await this.txnIndex.flush();
   }
 
   async close(): Promise<void> {
     await this.log.close();
     await this.offsetIndex.close();
     await this.timeIndex.close();
+    await this.txnIndex.close();
   }
 }

@@ -2,7 +2,6 @@ import type { LogDirectory } from '../backend/storage-backend.js';
 import type { LogConfig } from '../config/log-config.js';
 import { TimestampType } from '../record/record-batch-layout.js';
 import { validateBatches } from '../record/record-batch-scan.js';
-import { decodeRecords } from '../record/record.js';
 import type { RecordBatchView } from '../record/record-batch-view.js';
 import type { AppendOrigin } from './append-origin.js';
 import { CLEANED_SUFFIX, DELETED_SUFFIX, segmentFileNames, SWAP_SUFFIX } from './log-file-names.js';
@@ -10,10 +9,12 @@ import { InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, 
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { type LoadedLog, type LogLoadSettings, logLoadSettings, LogLoader, type OpenLogOptions, rebuildProducerState } from './log-loader.js';
 import { emptyRead, type FetchData } from './fetch-data.js';
-import { LogSegment } from './log-segment.js';
+import { abortedTxnOf, LogSegment } from './log-segment.js';
 import { MAX_RELATIVE_OFFSET } from './offset-index.js';
 import type { ProducerSnapshots } from './producer-snapshot.js';
-import type { ProducerStateManager } from './producer-state.js';
+import type { CompletedTxn, ProducerStateManager, TransactionVerifier } from './producer-state.js';
+import type { AbortedTxn } from './transaction-index.js';
+import { collectAbortedTransactions, findOffsetForTimestamp, maxTimestampOffset, readSegments, segmentIndexFor } from './segment-reads.js';
 import { validateForAppend } from './log-validator.js';
 
 export interface AppendInfo {
@@ -28,6 +29,13 @@ export interface AppendOptions {
   leaderEpoch?: number;
   /** Who sends the batches, deciding what is checked (append-origin.ts); without one, headers and CRCs only. */
   origin?: AppendOrigin;
+  /**
+   * For a producer's append (AppendOrigin.Client): whether its transactional
+   * batch may start a transaction here, the transaction coordinator's
+   * KIP-890 verification (see TransactionVerifier). Without it a producer's
+   * batch cannot start a transaction (INVALID_TXN_STATE).
+   */
+  verifyTransaction?: TransactionVerifier;
 }
 
 export type { FetchData } from './fetch-data.js';
@@ -40,8 +48,7 @@ export type { OpenLogOptions } from './log-loader.js';
  * the bytes; reads return stored bytes. It runs on any StorageBackend.
  */
 export class Log {
-  /** Moved by the broker as replicas acknowledge; readers of committed data stop here. */
-  highWatermark = 0;
+  private hw = 0;
   private unflushedMessages = 0;
   private readonly pendingDeletes: NodeJS.Timeout[] = [];
   private flushing: Promise<void> | undefined;
@@ -93,7 +100,29 @@ export class Log {
     this.now = settings.now;
     this.producerIdExpirationMs = settings.producerIdExpirationMs;
     this.lastFlushMs = this.now();
-    this.highWatermark = this.logEndOffset;
+    // Set without the producer state hearing of it: a replica's broker lowers it to its checkpoint right after opening.
+    this.hw = this.logEndOffset;
+  }
+
+  /** Moved by the broker as replicas acknowledge; readers of committed data stop here. */
+  get highWatermark(): number {
+    return this.hw;
+  }
+
+  set highWatermark(offset: number) {
+    if (offset > this.hw) this.producerState.onHighWatermarkUpdated(offset);
+    this.hw = offset;
+  }
+
+  /**
+   * Where read_committed readers stop (Kafka's lastStableOffset): the first
+   * offset of the earliest transaction still open, or completed with its
+   * marker at or past the high watermark; the high watermark when there is
+   * none. Never below the log start offset, never above the high watermark.
+   */
+  get lastStableOffset(): number {
+    const unstable = this.producerState.firstUnstableOffset(this.hw);
+    return unstable < this.hw ? Math.max(unstable, this.logStartOffset) : this.hw;
   }
 
   /** Opens a log directory: LogLoader recovers it as its files left it, then the Log runs it. */
@@ -161,30 +190,29 @@ export class Log {
     for (const batch of batches) {
       if (batch.sizeInBytes > this.config.maxMessageBytes) throw new RecordTooLargeError(batch.sizeInBytes, this.config.maxMessageBytes);
     }
-    validateForAppend(batches, options.origin, this.config, this.producerState);
+    validateForAppend(batches, options.origin, this.config);
     const now = this.now();
     if (!this.config.logAppendTime) this.checkTimestamps(batches, now);
     // An idempotent producer's retry of a batch already written is answered with its first offsets, not written again.
-    if (batches.length === 1) {
-      const duplicate = this.producerState.check(batches[0]!);
-      if (duplicate) return { ...duplicate, logAppendTimeMs: -1 };
-    } else {
-      for (const batch of batches) this.producerState.check(batch);
-    }
+    const duplicate = this.producerState.check(batches, options.origin, options.verifyTransaction);
+    if (duplicate) return { ...duplicate, logAppendTimeMs: -1 };
     const baseOffset = this.logEndOffset;
     let next = baseOffset;
     let incomingMaxTimestamp = -1;
+    let markers = false;
     for (const batch of batches) {
       batch.setBaseOffset(next);
       next = batch.nextOffset;
       if (options.leaderEpoch !== undefined) batch.setPartitionLeaderEpoch(options.leaderEpoch);
       if (this.config.logAppendTime) batch.setMaxTimestamp(TimestampType.LogAppendTime, now);
       incomingMaxTimestamp = Math.max(incomingMaxTimestamp, batch.maxTimestamp);
+      if (batch.isControl) markers = true;
     }
     const info: AppendInfo = { baseOffset, lastOffset: next - 1, logAppendTimeMs: this.config.logAppendTime ? now : -1 };
     const roll = this.rollDue(records.length, next - 1, incomingMaxTimestamp, now);
     const newEpoch = options.leaderEpoch !== undefined && options.leaderEpoch > this.leaderEpochs.latestEpoch;
-    if (roll || newEpoch || !this.active.canAppendSync) return this.appendAsync(records, batches, info, roll, options.leaderEpoch, now);
+    // Markers may end transactions, whose `.txnindex` entries are written asynchronously.
+    if (roll || newEpoch || markers || !this.active.canAppendSync) return this.appendAsync(records, batches, info, roll, options.leaderEpoch, now);
     this.active.appendSync(records, batches);
     this.appended(batches);
     return this.flushDue(now) ? this.syncTo().then(() => info) : info;
@@ -194,7 +222,7 @@ export class Log {
     if (roll) await this.roll();
     if (leaderEpoch !== undefined) await this.leaderEpochs.assign(leaderEpoch, info.baseOffset);
     await this.active.append(records, batches);
-    this.appended(batches);
+    await this.completeTransactions(this.appended(batches));
     if (this.flushDue(now)) await this.syncTo();
     return info;
   }
@@ -228,15 +256,33 @@ export class Log {
       if (batch.partitionLeaderEpoch > this.leaderEpochs.latestEpoch) await this.leaderEpochs.assign(batch.partitionLeaderEpoch, batch.baseOffset);
     }
     await this.active.append(records, batches);
-    this.appended(batches);
+    await this.completeTransactions(this.appended(batches));
     if (this.flushDue(now)) await this.syncTo();
     return { baseOffset: batches[0]!.baseOffset, lastOffset: next - 1, logAppendTimeMs: -1 };
   }
 
-  private appended(batches: readonly RecordBatchView[]): void {
+  /** The producer state learns of batches just written; returns the transactions their markers ended. */
+  private appended(batches: readonly RecordBatchView[]): CompletedTxn[] | undefined {
+    let completed: CompletedTxn[] | undefined;
     for (const batch of batches) {
       this.unflushedMessages += batch.recordCount;
-      this.producerState.update(batch);
+      const txn = this.producerState.update(batch);
+      if (txn) (completed ??= []).push(txn);
+    }
+    return completed;
+  }
+
+  /**
+   * Transactions ended by markers just written, as Kafka's append finishes
+   * them: an aborted one goes into the active segment's `.txnindex` with the
+   * last stable offset after it, then each leaves the open transactions (it
+   * holds the last stable offset until the high watermark passes its marker).
+   */
+  private async completeTransactions(completed: readonly CompletedTxn[] | undefined): Promise<void> {
+    if (!completed) return;
+    for (const txn of completed) {
+      if (txn.isAborted) await this.active.txnIndex.append(abortedTxnOf(txn, this.producerState));
+      this.producerState.completeTxn(txn);
     }
   }
 
@@ -290,52 +336,36 @@ export class Log {
       throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
     }
     if (offset >= upToOffset) return emptyRead(offset);
-    return this.reading(() => this.readSegments(offset, maxBytes, upToOffset));
+    return this.reading(() => readSegments(this.segments, offset, maxBytes, upToOffset, false));
   }
 
-  private async readSegments(offset: number, maxBytes: number, upToOffset: number): Promise<FetchData> {
-    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
-      const segment = this.segments[i]!;
-      const maxPosition = upToOffset < segment.nextOffset ? await segment.positionOf(upToOffset) : segment.size;
-      const got = await segment.read(offset, maxBytes, maxPosition < 0 ? segment.size : maxPosition);
-      if (got) return got;
+  /**
+   * A read_committed read (Kafka's read at TXN_COMMITTED): whole batches up
+   * to the last stable offset, with the aborted transactions overlapping them
+   * from the `.txnindex` files (see readSegments).
+   */
+  async readCommitted(offset: number, maxBytes: number): Promise<FetchData> {
+    if (offset < this.logStartOffset || offset > this.logEndOffset) {
+      throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
     }
-    return emptyRead(offset);
+    const upToOffset = this.lastStableOffset;
+    if (offset >= upToOffset) return emptyRead(offset, []);
+    return this.reading(() => readSegments(this.segments, offset, maxBytes, upToOffset, true));
   }
 
-  private segmentIndexFor(offset: number): number {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.segments[mid]!.baseOffset <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+  /** The aborted transactions overlapping [startOffset, upperBoundOffset) (Kafka's collectAbortedTransactions: see segment-reads.ts). */
+  collectAbortedTransactions(startOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    return collectAbortedTransactions(this.segments, segmentIndexFor(this.segments, startOffset), startOffset, upperBoundOffset);
   }
 
   /** The earliest offset whose record timestamp is ≥ `timestamp`, with that timestamp; undefined if none. */
   offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | undefined> {
-    return this.reading(() => this.findOffsetForTimestamp(timestamp));
-  }
-
-  private async findOffsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | undefined> {
-    for (const segment of this.segments) {
-      if (segment.maxTimestamp < timestamp) continue;
-      const batch = await segment.findByTimestamp(timestamp);
-      if (!batch) continue;
-      for (const record of decodeRecords(batch)) {
-        if (record.timestamp >= timestamp && record.offset >= this.logStartOffset) return { offset: record.offset, timestamp: record.timestamp };
-      }
-    }
-    return undefined;
+    return this.reading(() => findOffsetForTimestamp(this.segments, timestamp, this.logStartOffset));
   }
 
   /** The offset holding the largest timestamp (ListOffsets' MAX_TIMESTAMP). */
   maxTimestampOffset(): { offset: number; timestamp: number } | undefined {
-    let best: { offset: number; timestamp: number } | undefined;
-    for (const s of this.segments) if (s.maxTimestamp >= 0 && (!best || s.maxTimestamp > best.timestamp)) best = { offset: s.offsetOfMaxTimestamp, timestamp: s.maxTimestamp };
-    return best;
+    return maxTimestampOffset(this.segments);
   }
 
   /**
@@ -583,7 +613,10 @@ export class Log {
       throw new Error(`${this.dir.path}: the segments to replace are not consecutive inactive segments of the log`);
     }
     if (cleanedBaseOffset !== replaced[0]!.baseOffset) throw new Error(`cleaned segment ${cleanedBaseOffset} does not start where segment ${replaced[0]!.baseOffset} does`);
-    for (const name of segmentFileNames(cleanedBaseOffset, CLEANED_SUFFIX)) await this.dir.rename(name, name.slice(0, -CLEANED_SUFFIX.length) + SWAP_SUFFIX);
+    // The cleaned `.log` and indexes; its `.txnindex` only if it kept aborted transactions.
+    const present = new Set(await this.dir.list());
+    const [logName, ...indexNames] = segmentFileNames(cleanedBaseOffset).filter((name) => present.has(name + CLEANED_SUFFIX));
+    for (const name of [logName!, ...indexNames]) await this.dir.rename(name + CLEANED_SUFFIX, name + SWAP_SUFFIX);
     let release!: () => void;
     this.swapping = new Promise<void>((resolve) => (release = resolve));
     try {
@@ -591,7 +624,6 @@ export class Log {
       this.readsDrained = undefined;
       for (const segment of replaced) await this.retireSegment(segment);
       // The .log last: while `.log.swap` exists, recovery knows the swap is unfinished.
-      const [logName, ...indexNames] = segmentFileNames(cleanedBaseOffset);
       for (const name of [...indexNames, logName!]) await this.dir.rename(name + SWAP_SUFFIX, name);
       const cleaned = await LogSegment.open(this.dir, cleanedBaseOffset, this.config, false, '', this.settings.warn);
       await cleaned.loadTailState();

@@ -79,6 +79,18 @@ export class OffsetIndex extends IndexFile {
     }
   }
 
+  /** The offset of the first entry at or past byte `position`, or undefined (Kafka's fetchUpperBoundOffset; positions grow with offsets). */
+  firstOffsetAtOrAfterPosition(position: number): number | undefined {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (readInt32(this.entries, mid * ENTRY + 4) >= position) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo < this.count ? this.baseOffset + this.keyAt(lo) : undefined;
+  }
+
   /** Drops entries for offsets ≥ `offset`. */
   async truncateTo(offset: number): Promise<void> {
     await this.keep(this.floor(offset - this.baseOffset - 1) + 1);

@@ -175,6 +175,18 @@ export class RecordBatchView {
     this.updateCrc();
   }
 
+  /**
+   * Sets the producer id, epoch and base sequence, as Kafka's producer does
+   * when it re-sends a batch under a bumped epoch (KIP-360); they are inside
+   * the CRC's range, so the CRC is recomputed.
+   */
+  setProducerState(producerId: number, producerEpoch: number, baseSequence: number): void {
+    writeInt64(this.buffer, this.start + L.PRODUCER_ID, producerId);
+    this.buffer.writeInt16BE(producerEpoch, this.start + L.PRODUCER_EPOCH);
+    this.buffer.writeInt32BE(baseSequence, this.start + L.BASE_SEQUENCE);
+    this.updateCrc();
+  }
+
   /** Rewrites the CRC field to match the bytes. */
   updateCrc(): void {
     this.buffer.writeUInt32BE(this.computeCrc(), this.start + L.CRC);

@@ -490,13 +490,14 @@ out(res)`);
       expect(await admin.describeCluster()).toMatchObject({ clusterId: b.broker.context.clusterId, controller: 0, brokers: [{ nodeId: 0, host: '127.0.0.1', port: b.port }] });
     });
 
-    it('InitProducerId gives idempotent producers fresh ids at epoch 0 (KafkaJS); transactional ids wait for a coordinator', async () => {
+    it('InitProducerId gives idempotent producers fresh ids at epoch 0 (KafkaJS), and a transactional id one from the transaction coordinator', async () => {
       const first = await raw.request('InitProducerId', 4, { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
       const second = await raw.request('InitProducerId', 0, { transactionalId: null, transactionTimeoutMs: 60000 });
       expect(first).toMatchObject({ errorCode: 0, producerEpoch: 0 });
       expect(second.producerId).toBe(first.producerId + 1);
       const txn = await raw.request('InitProducerId', 4, { transactionalId: 'txn-1', transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
-      expect(txn).toMatchObject({ errorCode: 15, producerId: -1, producerEpoch: -1 });
+      expect(txn).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 0 });
+      expect(txn.producerId).toBeGreaterThan(second.producerId);
 
       await admin.createTopics({ topics: [{ topic: 'idempotent' }] });
       const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

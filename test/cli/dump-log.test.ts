@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LogManager } from '../../storage/log/index.js';
+import { AppendOrigin, LogManager } from '../../storage/log/index.js';
+import { buildEndTransactionMarkerBatch, ControlRecordType } from '../../storage/record/index.js';
 import { buildRecordBatch, CompressionType } from '../../src/index.js';
+
+const coordinator = { origin: AppendOrigin.Coordinator };
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const base = mkdtempSync(join(tmpdir(), 'samsa-dump-'));
@@ -66,6 +69,33 @@ describe('samsa dump-log', () => {
 
     writeFileSync(snapshot, Buffer.from('garbage'));
     expect(samsa('dump-log', snapshot).stdout).toMatch(/Found corrupt data: .*corrupt producer snapshot/);
+  });
+
+  it('prints the aborted transactions of a .txnindex file, as kafka-dump-log does', async () => {
+    const dir = join(base, 'txnindex');
+    const logs = await LogManager.open({ logDirs: [dir], retentionCheckIntervalMs: 0 });
+    const log = await logs.getOrCreateLog('transfers', 0);
+    const marker = (type: ControlRecordType, producerId: number) => buildEndTransactionMarkerBatch({ type, coordinatorEpoch: 1 }, { producerId, producerEpoch: 0 });
+    await log.append(buildRecordBatch([{ key: 'k', value: 'x' }], { producerId: 8001, producerEpoch: 0, baseSequence: 0, isTransactional: true }), coordinator);
+    await log.append(buildRecordBatch([{ key: 'k', value: 'y' }], { producerId: 8002, producerEpoch: 0, baseSequence: 0, isTransactional: true }), coordinator);
+    await log.append(marker(ControlRecordType.Abort, 8001), coordinator);
+    await log.append(marker(ControlRecordType.Abort, 8002), coordinator);
+    await logs.close();
+    const index = join(dir, 'transfers-0', '00000000000000000000.txnindex');
+
+    const run = samsa('dump-log', index);
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim().split('\n')).toEqual([
+      'Dumping 00000000000000000000.txnindex',
+      'version: 0 producerId: 8001 firstOffset: 0 lastOffset: 2 lastStableOffset: 1',
+      'version: 0 producerId: 8002 firstOffset: 1 lastOffset: 3 lastStableOffset: 4',
+    ]);
+    expect(samsa('dump-log', join(dir, 'transfers-0')).stdout).toContain('Dumping 00000000000000000000.txnindex\nversion: 0 producerId: 8001');
+
+    const bytes = readFileSync(index);
+    bytes.writeInt16BE(7, 34); // an entry of a version Kafka does not know yet
+    writeFileSync(index, bytes);
+    expect(samsa('dump-log', index).stdout).toMatch(/Found corrupt data: .*aborted transaction version 7/);
   });
 
   it('names a missing path', () => {

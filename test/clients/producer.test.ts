@@ -262,6 +262,7 @@ describe('Producer: errors, limits and close', () => {
     expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotence': true, 'max.in.flight.requests.per.connection': 6 }), ClientConfigError, {}, /Must set max.in.flight.requests.per.connection to at most 5/);
     expect(closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, acks: 1 })).config['enable.idempotence']).toBe(false);
     expect(closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap })).config['enable.idempotence']).toBe(true);
+    expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotency': true } as any), ClientConfigError, {}, /unknown producer configuration 'enable.idempotency'/);
     expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'delivery.timeout.ms': 1000 }), ClientConfigError, {}, /delivery.timeout.ms should be equal to or larger than linger.ms \+ request.timeout.ms/);
   });
 
@@ -405,8 +406,9 @@ describe('Producer: errors, limits and close', () => {
 
   it('buffer.memory: send() waits for memory up to max.block.ms, then fails with a TimeoutError', async () => {
     const topic = await newTopic(4);
-    // Room for two 16 KiB batches: sends wait for memory while batches are sent, and all get through.
-    const producer = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'buffer.memory': 40_000, 'batch.size': 16_384, 'linger.ms': 100, 'max.block.ms': 5000 }));
+    // Room for two 16 KiB batches: sends wait for memory while batches are sent, and all get through (max.block.ms
+    // generous: every send's wait starts at once, and on a loaded machine 2,000 records can take seconds).
+    const producer = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'buffer.memory': 40_000, 'batch.size': 16_384, 'linger.ms': 100, 'max.block.ms': 60_000 }));
     const all = await Promise.all(Array.from({ length: 2000 }, (_, i) => producer.send({ topic, partition: i % 4, value: 'm'.repeat(100) })));
     expect(all.filter((m) => m.offset >= 0).length).toBe(2000);
     await producer.close();

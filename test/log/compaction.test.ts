@@ -396,7 +396,7 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
     await log.close();
   });
 
-  it('keeps aborted transactional records out of the offset map and stops before an undecided transaction', async () => {
+  it('drops aborted transactions\' records (never mapped) and stops before an undecided transaction', async () => {
     const log = await open(compactConfig());
     const txn = (producerId: number) => ({ producerId, producerEpoch: 0, baseSequence: 0, isTransactional: true });
     const marker = (type: ControlRecordType, producerId: number) => buildEndTransactionMarkerBatch({ type, coordinatorEpoch: 0 }, { producerId, producerEpoch: 0, timestamp: T0 });
@@ -408,24 +408,28 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
     await log.append(marker(ControlRecordType.Commit, 10)); // 5
     await log.append(batchOf([{ key: 'k3', value: 'e' }])); // 6
     await settle(log);
+    expect(log.collectAbortedTransactions(0, log.logEndOffset)).toEqual([{ producerId: 9, firstOffset: 1, lastOffset: 2, lastStableOffset: 3 }]);
     let result = await clean(log);
     expect(result.endOffset).toBe(7);
     let { batches, records } = await readLog(log);
-    // 'a' survives: the aborted write does not count as newer. The committed one replaced 'c'.
+    // 'a' survives: the aborted write does not count as newer, and goes (Kafka's cleaner drops aborted data). The committed one replaced 'c'.
     expect(pairs(records)).toEqual([
       [0, 'k1', 'a'],
-      [1, 'k1', 'aborted'],
       [4, 'k2', 'committed'],
       [6, 'k3', 'e'],
     ]);
+    expect(result.stats.abortedRecordsRemoved).toBe(1);
+    // The ABORT marker stays while its transaction had data in this pass, and so does its `.txnindex` entry, now the cleaned segment's.
     expect(batches.filter((b) => b.isControl).map((b) => b.baseOffset)).toEqual([2, 5]);
+    expect(log.collectAbortedTransactions(0, log.logEndOffset)).toEqual([{ producerId: 9, firstOffset: 1, lastOffset: 2, lastStableOffset: 3 }]);
 
     await log.append(batchOf([{ key: 'k1', value: 'pending' }], txn(11))); // 7
     await log.append(batchOf([{ key: 'k1', value: 'g' }])); // 8
     await settle(log);
     result = await clean(log, result.endOffset);
+    expect(log.lastStableOffset).toBe(7);
     expect(result.endOffset).toBe(7); // producer 11's transaction is undecided: nothing past it is cleaned
-    expect((await readLog(log)).records.length).toBe(6);
+    expect((await readLog(log)).records.length).toBe(5);
 
     await log.append(marker(ControlRecordType.Commit, 11)); // 9
     await settle(log);
@@ -442,6 +446,69 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
       [5, 10],
       [9, 11],
     ]);
+    // The aborted transaction has no data left: its marker waits out delete.retention.ms, its index entry went.
+    expect(log.collectAbortedTransactions(0, log.logEndOffset)).toEqual([]);
+    await log.close();
+  });
+
+  it('swaps the .txnindex with its segment: a cleaned segment keeps the entries of the ABORT markers it keeps, the replaced ones\' go', async () => {
+    const log = await open(compactConfig({ 'segment.bytes': 300 }));
+    const txn = { producerId: 9, producerEpoch: 0, baseSequence: 0, isTransactional: true };
+    await log.append(batchOf([{ key: 'k1', value: 'aborted' }], txn)); // 0
+    await log.append(batchOf([{ key: 'k2', value: 'y' }])); // 1
+    await log.append(buildEndTransactionMarkerBatch({ type: ControlRecordType.Abort, coordinatorEpoch: 0 }, { producerId: 9, producerEpoch: 0, timestamp: T0 })); // 2
+    await log.roll();
+    await log.append(batchOf([{ key: 'k2', value: 'z' }])); // 3
+    await settle(log);
+    const base = (offset: number) => `${String(offset).padStart(20, '0')}.txnindex`;
+    const entry = await dir.readAll(base(0));
+    expect(entry.length).toBe(34);
+    expect(await objectNames(dir, '.txnindex')).toEqual([base(0)]);
+
+    await clean(log);
+    expect(pairs((await readLog(log)).records)).toEqual([[3, 'k2', 'z']]);
+    // The first pass read the transaction's record (and dropped it): its marker and entry stay, in the cleaned segment's index.
+    expect(await objectNames(dir, '.txnindex')).toEqual([base(0)]);
+    expect(await dir.readAll(base(0))).toEqual(entry);
+    expect([...(await objectNames(dir, '.cleaned')), ...(await objectNames(dir, '.swap')), ...(await objectNames(dir, '.deleted'))]).toEqual([]);
+
+    await log.append(batchOf([{ key: 'k3', value: 'dirt' }]));
+    await settle(log);
+    await clean(log, 0);
+    // The second found no data left: the entry went (the marker waits for delete.retention.ms).
+    expect(await objectNames(dir, '.txnindex')).toEqual([]);
+    expect((await readLog(log)).batches.filter((b) => b.isControl).map((b) => b.baseOffset)).toEqual([2]);
+    await log.close();
+  });
+
+  it('drops an aborted transaction\'s records even when its ABORT marker lies past the cleaned segments (the .txnindex tells)', async () => {
+    const log = await open(compactConfig());
+    await log.append(batchOf([{ key: 'k1', value: 'aborted' }], { producerId: 5, producerEpoch: 0, baseSequence: 0, isTransactional: true })); // 0
+    await log.append(batchOf([{ key: 'k2', value: 'kept' }])); // 1
+    await log.roll();
+    await log.append(buildEndTransactionMarkerBatch({ type: ControlRecordType.Abort, coordinatorEpoch: 0 }, { producerId: 5, producerEpoch: 0, timestamp: T0 })); // 2, in the active segment
+    log.highWatermark = log.logEndOffset;
+    const result = await clean(log);
+    expect(result.endOffset).toBe(2);
+    expect(pairs((await readLog(log)).records)).toEqual([[1, 'k2', 'kept']]);
+    await log.close();
+  });
+
+  it('rebuilds a swapped-in segment\'s .txnindex when a crash interrupted the swap', async () => {
+    let log = await open(compactConfig());
+    const txn = { producerId: 4, producerEpoch: 0, baseSequence: 0, isTransactional: true };
+    await log.append(batchOf([{ key: 'k', value: 'x' }], txn)); // 0
+    await log.append(buildEndTransactionMarkerBatch({ type: ControlRecordType.Abort, coordinatorEpoch: 0 }, { producerId: 4, producerEpoch: 0, timestamp: T0 })); // 1
+    await log.append(batchOf([{ key: 'k', value: 'y' }])); // 2
+    await log.close();
+    const index = await dir.readAll('00000000000000000000.txnindex');
+    // The segment as a swap whose indexes are gone: a replacement the crash cut after step 3.
+    await dir.rename('00000000000000000000.log', '00000000000000000000.log.swap');
+    for (const n of ['00000000000000000000.index', '00000000000000000000.timeindex', '00000000000000000000.txnindex']) await dir.delete(n);
+    log = await open(compactConfig());
+    expect(warnings).toEqual([`${path}: completing the replacement of cleaned segment 0 that a crash interrupted`]);
+    expect(await dir.readAll('00000000000000000000.txnindex')).toEqual(index);
+    expect(log.collectAbortedTransactions(0, 3)).toEqual([{ producerId: 4, firstOffset: 0, lastOffset: 1, lastStableOffset: 2 }]);
     await log.close();
   });
 

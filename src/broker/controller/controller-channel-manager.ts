@@ -1,5 +1,6 @@
 import { ApiDef, type RequestBody } from '../../clients/network/apis.js';
-import { BrokerConnection } from '../../clients/network/broker-connection.js';
+import type { BrokerConnection } from '../../clients/network/broker-connection.js';
+import { interBrokerConnection } from '../inter-broker-connection.js';
 import { UnsupportedVersionError } from '../../clients/network/errors.js';
 import { LeaderAndIsrRequest, LeaderAndIsrResponse } from '../../protocol/messages/leader-and-isr.js';
 import { StopReplicaRequest, StopReplicaResponse } from '../../protocol/messages/stop-replica.js';
@@ -114,14 +115,7 @@ class BrokerChannel {
 
   private connected(): BrokerConnection {
     if (this.connection === undefined || this.connection.state === 'closed') {
-      this.connection = new BrokerConnection(this.broker.id, this.endpoint.host, this.endpoint.port, {
-        clientId: `controller-${this.options.controllerId}`,
-        requestTimeoutMs: this.options.requestTimeoutMs,
-        connectTimeoutMs: this.options.requestTimeoutMs,
-        maxInFlight: 1,
-        sendBufferBytes: -1,
-        receiveBufferBytes: -1,
-      });
+      this.connection = interBrokerConnection(this.broker.id, this.endpoint, `controller-${this.options.controllerId}`, this.options.requestTimeoutMs);
     }
     return this.connection;
   }

@@ -1,4 +1,6 @@
-import { ErrorCode } from '../../protocol/error-codes.js';
+import type { TransactionVerifier } from '../../../storage/log/producer-state.js';
+import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
+import type { Partition } from '../replica/partition.js';
 import type { BrokerConfig } from '../broker-config.js';
 import type { Topics } from '../metadata/topics.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
@@ -25,7 +27,7 @@ import {
 } from './group-requests.js';
 import { GroupStateMachine, type MembershipConfig } from './group-state-machine.js';
 import { OffsetMetadataManager, type OffsetsConfig } from './offset-metadata-manager.js';
-import { OffsetsTopic } from './offsets-topic.js';
+import { offsetsTopic, type OffsetsTopic } from './offsets-topic.js';
 import type { BrokerLog } from '../broker-log.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -63,7 +65,7 @@ export class GroupCoordinator {
 
   /** The coordinator a broker runs, configured by its group.* and offsets.* settings. */
   static forBroker(config: BrokerConfig, topics: Topics, replicas: ReplicaManager, liveBrokerCount: () => number, log: BrokerLog): GroupCoordinator {
-    const offsetsTopic = new OffsetsTopic(topics, replicas, liveBrokerCount, {
+    const offsets = offsetsTopic(topics, replicas, liveBrokerCount, {
       partitions: config.int('offsets.topic.num.partitions'),
       replicationFactor: config.int('offsets.topic.replication.factor'),
       segmentBytes: config.int('offsets.topic.segment.bytes'),
@@ -72,7 +74,7 @@ export class GroupCoordinator {
       commitTimeoutMs: config.int('offsets.commit.timeout.ms'),
     });
     return new GroupCoordinator(
-      offsetsTopic,
+      offsets,
       {
         minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
         maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),
@@ -209,11 +211,54 @@ export class GroupCoordinator {
     return this.offsets.commit(req, () => this.membership.admitCommit(req));
   }
 
-  /** Committed offsets of a group; `topics` null means every offset it has. Partitions without a commit get offset -1. */
-  fetchOffsets(groupId: string, topics: FetchTopics): FetchResult {
+  /**
+   * TxnOffsetCommit (KIP-98): a transactional producer commits a group's
+   * offsets inside its transaction; they become the group's only when the
+   * transaction commits. `verify` asks the transaction coordinator whether
+   * the group's partition is in the transaction (throwing KafkaError if not),
+   * giving what lets the commit start the transaction there. A producer without the
+   * consumer's membership (before TxnOffsetCommit v3, KIP-447) commits as a
+   * non-member may.
+   */
+  async commitTransactionalOffsets(req: CommitInput, producer: { producerId: number; producerEpoch: number }, verify: (partition: Partition) => Promise<TransactionVerifier | undefined>): Promise<CommitResult> {
+    const error = this.validateGroupStatus(req.groupId, 'commit');
+    if (error !== null) return commitError(req.topics, error);
+    // KIP-890: the group's __consumer_offsets partition must be in the producer's transaction (AddOffsetsToTxn), or nothing would ever end it.
+    let verifyTransaction: TransactionVerifier | undefined;
+    try {
+      await this.offsetsTopic.ensure();
+      const partition = this.offsetsTopic.partition(this.offsetsTopic.partitionFor(req.groupId));
+      if (!partition) return commitError(req.topics, ErrorCode.NOT_COORDINATOR);
+      verifyTransaction = await verify(partition);
+    } catch (e) {
+      return commitError(req.topics, errorCodeOf(e));
+    }
+    const again = this.validateGroupStatus(req.groupId, 'commit');
+    if (again !== null) return commitError(req.topics, again);
+    const withoutMembership = req.generationId < 0 && req.memberId === '' && req.groupInstanceId === null;
+    return this.offsets.commitTransactional(req, { ...producer, verifyTransaction }, () => {
+      const group = this.groups.get(req.groupId);
+      if (!withoutMembership || !group) return this.membership.admitCommit(req);
+      return group.is('Dead') ? ErrorCode.COORDINATOR_NOT_AVAILABLE : group;
+    });
+  }
+
+  /**
+   * A transaction's marker was written to __consumer_offsets-`partition`
+   * (WriteTxnMarkers): the producer's offsets pending in that partition's
+   * groups are committed or dropped (Kafka's handleTxnCompletion).
+   */
+  completeTransaction(producerId: number, partition: number, committed: boolean): void {
+    for (const group of this.groups.all()) {
+      if (this.groups.offsetsTopic.partitionFor(group.groupId) === partition) this.offsets.completeTransaction(group, producerId, committed);
+    }
+  }
+
+  /** Committed offsets of a group; `topics` null means every offset it has. Partitions without a commit get offset -1; with `requireStable`, those a transaction holds get UNSTABLE_OFFSET_COMMIT. */
+  fetchOffsets(groupId: string, topics: FetchTopics, requireStable = false): FetchResult {
     const error = this.validateGroupStatus(groupId, 'fetch');
     if (error !== null) return { errorCode: error, topics: [] };
-    return this.offsets.fetch(groupId, topics);
+    return this.offsets.fetch(groupId, topics, requireStable);
   }
 
   async deleteOffsets(groupId: string, topics: OffsetDeleteTopics): Promise<OffsetDeleteResult> {

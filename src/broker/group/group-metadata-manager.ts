@@ -1,8 +1,10 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { RecordInput } from '../../../storage/record/record-batch-builder.js';
+import { ControlRecordType, readEndTransactionMarker } from '../../../storage/record/control-record.js';
+import type { RecordBatchOptions, RecordInput } from '../../../storage/record/record-batch-builder.js';
+import type { TransactionVerifier } from '../../../storage/log/producer-state.js';
 import type { BrokerLog } from '../broker-log.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { GroupMetadata } from './group-metadata.js';
+import { GroupMetadata, type CommittedOffset } from './group-metadata.js';
 import { MemberMetadata } from './member-metadata.js';
 import {
   decodeGroupMetadataValue,
@@ -13,7 +15,6 @@ import {
   offsetCommitKey,
   offsetCommitValue,
   type GroupMetadataRecord,
-  type OffsetCommitRecord,
 } from './offsets-records.js';
 import type { OffsetsTopic } from './offsets-topic.js';
 
@@ -56,11 +57,18 @@ export function offsetStoreError(code: number): number {
   }
 }
 
+/** The producer of a transactional offset commit, with what lets its batch start the transaction in the group's partition (KIP-890). */
+export interface TransactionalProducer {
+  producerId: number;
+  producerEpoch: number;
+  verifyTransaction?: TransactionVerifier;
+}
+
 /** One partition's offset commit as stored in (or read from) __consumer_offsets. */
 export interface StoredOffset {
   topic: string;
   partition: number;
-  value: OffsetCommitRecord;
+  value: CommittedOffset;
 }
 
 /** Records read from __consumer_offsets between two turns of the event loop while a partition loads. */
@@ -125,8 +133,8 @@ export class GroupMetadataManager {
   isGroupLocal(groupId: string): boolean {
     const partition = this.offsetsTopic.partitionFor(groupId);
     if (!this.owned.has(partition)) return false;
-    // Before the topic exists its partitions will be created here, on first write.
-    return !this.offsetsTopic.exists || this.offsetsTopic.partition(partition) !== undefined;
+    // Before the topic exists (or while this broker creates it) its partitions will be here, on first write.
+    return !this.offsetsTopic.exists || this.offsetsTopic.isBeingCreated || this.offsetsTopic.partition(partition) !== undefined;
   }
 
   // --- loading and unloading a partition -----------------------------------
@@ -189,23 +197,43 @@ export class GroupMetadataManager {
   private async readPartition(index: number): Promise<GroupMetadata[]> {
     const offsets = new Map<string, Map<string, StoredOffset>>();
     const metadata = new Map<string, GroupMetadataRecord>();
+    // Transactional commits wait for their producer's marker: COMMIT makes them offsets, ABORT drops them (Kafka's loadGroupsAndOffsets).
+    const pending = new Map<number, Map<string, Map<string, StoredOffset>>>();
     const unreadable = (offset: number, e: Error) =>
       this.log('warn', `__consumer_offsets-${index}: the batch at offset ${offset} cannot be read and is skipped, with any group records in it (${e.name}: ${e.message})`);
     let read = 0;
-    for await (const record of this.offsetsTopic.read(index, unreadable)) {
+    for await (const { batch, record } of this.offsetsTopic.read(index, unreadable)) {
       // Kafka loads on a thread of its own; here the event loop goes on between slices of the load, so
       // the broker answers meanwhile (this partition's groups with COORDINATOR_LOAD_IN_PROGRESS) rather
       // than not at all until a large partition is read.
       if (++read % RECORDS_PER_TURN === 0) await nextTurn();
-      if (record.key === null) continue;
       try {
+        if (batch.isControl) {
+          const byGroup = pending.get(batch.producerId);
+          pending.delete(batch.producerId);
+          if (byGroup && readEndTransactionMarker(record).type === ControlRecordType.Commit) {
+            for (const [group, committed] of byGroup) {
+              let loaded = offsets.get(group);
+              if (!loaded) offsets.set(group, (loaded = new Map()));
+              for (const [k, o] of committed) if ((loaded.get(k)?.value.appendedBatchOffset ?? -1) < o.value.appendedBatchOffset!) loaded.set(k, o);
+            }
+          }
+          continue;
+        }
+        if (record.key === null) continue;
         const key = decodeKey(record.key);
         if (key.kind === 'offset') {
-          let byGroup = offsets.get(key.group);
-          if (!byGroup) offsets.set(key.group, (byGroup = new Map()));
           const k = `${key.topic}\u0000${key.partition}`;
+          let target = offsets;
+          if (batch.isTransactional) {
+            let byGroup = pending.get(batch.producerId);
+            if (!byGroup) pending.set(batch.producerId, (byGroup = new Map()));
+            target = byGroup;
+          }
+          let byGroup = target.get(key.group);
+          if (!byGroup) target.set(key.group, (byGroup = new Map()));
           if (record.value === null) byGroup.delete(k);
-          else byGroup.set(k, { topic: key.topic, partition: key.partition, value: decodeOffsetCommitValue(record.value) });
+          else byGroup.set(k, { topic: key.topic, partition: key.partition, value: { ...decodeOffsetCommitValue(record.value), appendedBatchOffset: batch.baseOffset } });
         } else if (key.kind === 'group') {
           if (record.value === null) metadata.delete(key.group);
           else metadata.set(key.group, decodeGroupMetadataValue(record.value));
@@ -214,10 +242,16 @@ export class GroupMetadataManager {
         this.log('warn', `__consumer_offsets-${index} offset ${record.offset}: unreadable record skipped (${(e as Error).message})`);
       }
     }
-    const ids = new Set([...metadata.keys(), ...[...offsets.entries()].filter(([, o]) => o.size > 0).map(([g]) => g)]);
+    const open = new Set([...pending.values()].flatMap((byGroup) => [...byGroup.keys()]));
+    const ids = new Set([...metadata.keys(), ...[...offsets.entries()].filter(([, o]) => o.size > 0).map(([g]) => g), ...open]);
     return [...ids].map((groupId) => {
       const group = this.loadedGroup(index, groupId, metadata.get(groupId));
       for (const { topic, partition, value } of offsets.get(groupId)?.values() ?? []) group.putOffset(topic, partition, value);
+      // Transactions still open when the log ends: their offsets stay pending until the coordinator writes the marker.
+      for (const [producerId, byGroup] of pending) {
+        const stored = byGroup.get(groupId);
+        if (stored) group.pendingTxnOffsets.add(producerId, [...stored.values()].map((o) => ({ topic: o.topic, partition: o.partition, offset: o.value })));
+      }
       return group;
     });
   }
@@ -256,7 +290,7 @@ export class GroupMetadataManager {
   // --- writing records -----------------------------------------------------
 
   /** Writes the group's metadata: its generation and members, each with its assignment here (Kafka's storeGroup). */
-  storeGroup(group: GroupMetadata, assignment: ReadonlyMap<string, Buffer>): Promise<void> {
+  async storeGroup(group: GroupMetadata, assignment: ReadonlyMap<string, Buffer>): Promise<void> {
     const record: GroupMetadataRecord = {
       protocolType: group.protocolType ?? '',
       generation: group.generationId,
@@ -274,26 +308,35 @@ export class GroupMetadataManager {
         assignment: assignment.get(m.memberId) ?? EMPTY,
       })),
     };
-    return this.append(group.groupId, [{ key: groupMetadataKey(group.groupId), value: groupMetadataValue(record) }]);
+    await this.append(group.groupId, [{ key: groupMetadataKey(group.groupId), value: groupMetadataValue(record) }]);
   }
 
-  /** Writes a group's offset commits, as one batch (Kafka's storeOffsets). */
-  storeOffsets(groupId: string, offsets: readonly StoredOffset[]): Promise<void> {
+  /**
+   * Writes a group's offset commits, as one batch (Kafka's storeOffsets);
+   * a transactional commit's batch carries its producer, as Kafka writes it
+   * (sequence 0, transactional), starting the transaction in the partition
+   * only as `verifyTransaction` allows. Resolves with the batch's offset in the log.
+   */
+  storeOffsets(groupId: string, offsets: readonly StoredOffset[], producer?: TransactionalProducer): Promise<number> {
+    const batch = producer ? { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: 0, isTransactional: true } : {};
     return this.append(
       groupId,
       offsets.map((o) => ({ key: offsetCommitKey(groupId, o.topic, o.partition), value: offsetCommitValue(o.value) })),
+      batch,
+      producer?.verifyTransaction,
     );
   }
 
   /** Writes tombstones for a group's removed offsets and, with `groupRemoved`, for its metadata (Kafka's cleanupGroupMetadata). */
-  storeTombstones(groupId: string, offsets: ReadonlyArray<{ topic: string; partition: number }>, groupRemoved: boolean): Promise<void> {
+  async storeTombstones(groupId: string, offsets: ReadonlyArray<{ topic: string; partition: number }>, groupRemoved: boolean): Promise<void> {
     const records: RecordInput[] = offsets.map(({ topic, partition }) => ({ key: offsetCommitKey(groupId, topic, partition), value: null }));
     if (groupRemoved) records.push({ key: groupMetadataKey(groupId), value: null });
-    return this.append(groupId, records);
+    await this.append(groupId, records);
   }
 
-  private append(groupId: string, records: RecordInput[]): Promise<void> {
-    const p = this.offsetsTopic.append(groupId, records);
+  private append(groupId: string, records: RecordInput[], batch: RecordBatchOptions = {}, verifyTransaction?: TransactionVerifier): Promise<number> {
+    if (records.length === 0) return Promise.resolve(-1);
+    const p = this.offsetsTopic.append(this.offsetsTopic.partitionFor(groupId), records, batch, verifyTransaction);
     this.writes.add(p);
     const done = () => this.writes.delete(p);
     p.then(done, done);

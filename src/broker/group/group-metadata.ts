@@ -2,6 +2,7 @@ import { CONSUMER_PROTOCOL_TYPE, subscribedTopics } from '../../protocol/consume
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { joinError, type JoinGroupResult, type MemberProtocol, type SyncGroupResult } from './group-requests.js';
 import type { MemberMetadata } from './member-metadata.js';
+import { PendingTxnOffsets } from './pending-txn-offsets.js';
 
 /** Kafka's classic group states, by Kafka's names (DescribeGroups and ListGroups report them). */
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
@@ -25,6 +26,8 @@ export interface CommittedOffset {
   commitTimestamp: number;
   /** -1: expires by offsets.retention.minutes. */
   expireTimestamp: number;
+  /** Where in __consumer_offsets the commit was written, when known: of two commits of a partition the later written wins (transactions end after later commits). */
+  appendedBatchOffset?: number;
 }
 
 /**
@@ -54,6 +57,8 @@ export class GroupMetadata {
   subscribedTopics: Set<string> | null = null;
   /** topic → partition → offset. */
   readonly offsets = new Map<string, Map<number, CommittedOffset>>();
+  /** Offsets committed in transactions not yet ended (TxnOffsetCommit). */
+  readonly pendingTxnOffsets = new PendingTxnOffsets();
 
   constructor(
     readonly groupId: string,
@@ -334,6 +339,7 @@ export class GroupMetadata {
   }
 
   removeOffset(topic: string, partition: number): boolean {
+    this.pendingTxnOffsets.remove(topic, partition);
     const byPartition = this.offsets.get(topic);
     if (!byPartition?.delete(partition)) return false;
     if (byPartition.size === 0) this.offsets.delete(topic);
@@ -341,7 +347,25 @@ export class GroupMetadata {
   }
 
   get hasOffsets(): boolean {
-    return this.offsets.size > 0;
+    return this.offsets.size > 0 || !this.pendingTxnOffsets.isEmpty;
+  }
+
+  /**
+   * A producer's transaction ended (its marker is in the group's partition):
+   * on commit its written offsets become the group's, each unless the
+   * partition's offset was written after it (Kafka's completePendingTxnOffsetCommit).
+   */
+  completeTxnOffsets(producerId: number, committed: boolean): number {
+    const done = this.pendingTxnOffsets.complete(producerId);
+    if (!committed) return 0;
+    let applied = 0;
+    for (const { topic, partition, offset } of done) {
+      const current = this.offset(topic, partition);
+      if (current !== undefined && (current.appendedBatchOffset ?? -1) > offset.appendedBatchOffset!) continue;
+      this.putOffset(topic, partition, offset);
+      applied++;
+    }
+    return applied;
   }
 
   allOffsets(): Array<{ topic: string; partition: number; offset: CommittedOffset }> {

@@ -1,7 +1,7 @@
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import type { BrokerLog } from '../broker-log.js';
 import type { CommittedOffset, GroupMetadata } from './group-metadata.js';
-import { groupStoreError, offsetStoreError, type GroupMetadataManager, type StoredOffset } from './group-metadata-manager.js';
+import { groupStoreError, offsetStoreError, type GroupMetadataManager, type StoredOffset, type TransactionalProducer } from './group-metadata-manager.js';
 import type { CommitInput, CommitPartition, CommitResult, FetchedPartition, FetchResult, FetchTopics, OffsetDeleteResult, OffsetDeleteTopics } from './group-requests.js';
 
 export interface OffsetsConfig {
@@ -26,9 +26,9 @@ interface CommitEntry {
  * __consumer_offsets and the end of Empty groups left with none.
  *
  * A commit is checked, written, and only then applied to the group's
- * offsets (`apply`). A transactional commit (TxnOffsetCommit) is to be
- * checked and written the same way, then kept pending per producer until
- * its transaction's marker either applies it or drops it.
+ * offsets (`apply`). A transactional commit (TxnOffsetCommit) is checked and
+ * written the same way, then kept pending per producer until its
+ * transaction's marker either applies it or drops it (`completeTransaction`).
  */
 export class OffsetMetadataManager {
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -75,6 +75,59 @@ export class OffsetMetadataManager {
    * partition left); the rest are written and, once in the log, committed.
    */
   async commit(req: CommitInput, admit: () => GroupMetadata | number): Promise<CommitResult> {
+    const { valid, result, setAll } = this.checkPartitions(req);
+    if (valid.length === 0) return result();
+    const group = admit();
+    if (typeof group === 'number') return setAll(group);
+    const offsets = this.toStored(valid, req.retentionTimeMs);
+    let batchOffset: number;
+    try {
+      batchOffset = await this.groups.storeOffsets(req.groupId, offsets);
+    } catch (e) {
+      this.log('warn', `group ${req.groupId}: storing ${offsets.length} offsets failed: ${(e as Error).message}`);
+      return setAll(offsetStoreError(errorCodeOf(e)));
+    }
+    this.apply(group, offsets, batchOffset);
+    return result();
+  }
+
+  /**
+   * TxnOffsetCommit: checked as OffsetCommit is, written in a transactional
+   * batch of the producer, and kept pending in the group until the
+   * transaction's marker lands in the group's partition (completeTransaction).
+   */
+  async commitTransactional(req: CommitInput, producer: TransactionalProducer, admit: () => GroupMetadata | number): Promise<CommitResult> {
+    const { valid, result, setAll } = this.checkPartitions(req);
+    if (valid.length === 0) return result();
+    const group = admit();
+    if (typeof group === 'number') return setAll(group);
+    const offsets = this.toStored(valid, -1);
+    const pending = offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.value }));
+    group.pendingTxnOffsets.add(producer.producerId, pending);
+    try {
+      const batchOffset = await this.groups.storeOffsets(req.groupId, offsets, producer);
+      group.pendingTxnOffsets.written(producer.producerId, pending, batchOffset);
+    } catch (e) {
+      group.pendingTxnOffsets.failed(producer.producerId, pending);
+      this.log('warn', `group ${req.groupId}: storing ${offsets.length} transactional offsets of producer ${producer.producerId} failed: ${(e as Error).message}`);
+      return setAll(offsetStoreError(errorCodeOf(e)));
+    }
+    return result();
+  }
+
+  /** A producer's transaction ended in a group's partition: its pending offsets are committed or dropped. */
+  completeTransaction(group: GroupMetadata, producerId: number, committed: boolean): void {
+    if (!group.pendingTxnOffsets.hasProducer(producerId)) return;
+    const applied = group.completeTxnOffsets(producerId, committed);
+    if (applied > 0 || !committed) this.log('info', `group ${group.groupId}: transaction of producer ${producerId} ${committed ? `committed ${applied} offsets` : 'aborted, its offsets dropped'}`);
+  }
+
+  /**
+   * The per-partition checks Kafka's KafkaApis makes before the coordinator
+   * sees a commit (the partition exists, the metadata fits): the partitions
+   * that passed, the result so far, and `setAll` to give those one code.
+   */
+  private checkPartitions(req: CommitInput): { valid: CommitEntry[]; result: () => CommitResult; setAll: (code: number) => CommitResult } {
     const codes = req.topics.map((t) => t.partitions.map(() => ErrorCode.NONE as number));
     const result = (): CommitResult => req.topics.map((t, i) => ({ name: t.name, partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i]![j]! })) }));
     const valid: CommitEntry[] = [];
@@ -85,22 +138,11 @@ export class OffsetMetadataManager {
         else valid.push({ i, j, topic: t.name, p });
       });
     });
-    if (valid.length === 0) return result();
     const setAll = (code: number) => {
       for (const v of valid) codes[v.i]![v.j] = code;
       return result();
     };
-    const group = admit();
-    if (typeof group === 'number') return setAll(group);
-    const offsets = this.toStored(valid, req.retentionTimeMs);
-    try {
-      await this.groups.storeOffsets(req.groupId, offsets);
-    } catch (e) {
-      this.log('warn', `group ${req.groupId}: storing ${offsets.length} offsets failed: ${(e as Error).message}`);
-      return setAll(offsetStoreError(errorCodeOf(e)));
-    }
-    this.apply(group, offsets);
-    return result();
+    return { valid, result, setAll };
   }
 
   private toStored(valid: readonly CommitEntry[], retentionTimeMs: number): StoredOffset[] {
@@ -119,33 +161,41 @@ export class OffsetMetadataManager {
   }
 
   /** Written offsets become the group's, unless the group went away while they were written. */
-  private apply(group: GroupMetadata, offsets: readonly StoredOffset[]): void {
+  private apply(group: GroupMetadata, offsets: readonly StoredOffset[], batchOffset: number): void {
     if (group.is('Dead') || this.groups.get(group.groupId) !== group) return;
-    for (const o of offsets) group.putOffset(o.topic, o.partition, o.value);
+    for (const o of offsets) group.putOffset(o.topic, o.partition, { ...o.value, appendedBatchOffset: batchOffset });
   }
 
   // --- OffsetFetch ---------------------------------------------------------
 
-  /** A group's committed offsets; `topics` null means every offset it has. Partitions without a commit get offset -1. */
-  fetch(groupId: string, topics: FetchTopics): FetchResult {
+  /**
+   * A group's committed offsets; `topics` null means every offset it has.
+   * Partitions without a commit get offset -1. With `requireStable` (KIP-447)
+   * a partition a transaction holds an offset of answers UNSTABLE_OFFSET_COMMIT,
+   * so the consumer waits for the transaction to end.
+   */
+  fetch(groupId: string, topics: FetchTopics, requireStable = false): FetchResult {
     const group = this.groups.get(groupId);
-    const entry = (partitionIndex: number, o: CommittedOffset | undefined): FetchedPartition =>
-      o
-        ? { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE }
-        : { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
+    const unstable = (topic: string, partition: number) => requireStable && group !== undefined && group.pendingTxnOffsets.hasPartition(topic, partition);
+    const entry = (topic: string, partitionIndex: number, o: CommittedOffset | undefined): FetchedPartition =>
+      unstable(topic, partitionIndex)
+        ? { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
+        : o
+          ? { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE }
+          : { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
     if (topics === null) {
       if (!group) return { errorCode: ErrorCode.NONE, topics: [] };
       return {
         errorCode: ErrorCode.NONE,
         topics: [...group.offsets.entries()].map(([name, byPartition]) => ({
           name,
-          partitions: [...byPartition.entries()].sort(([a], [b]) => a - b).map(([p, o]) => entry(p, o)),
+          partitions: [...byPartition.entries()].sort(([a], [b]) => a - b).map(([p, o]) => entry(name, p, o)),
         })),
       };
     }
     return {
       errorCode: ErrorCode.NONE,
-      topics: topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => entry(p, group?.offset(t.name, p))) })),
+      topics: topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => entry(t.name, p, group?.offset(t.name, p))) })),
     };
   }
 

@@ -6,6 +6,7 @@ import { FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } 
 import type { Partition } from '../replica/partition.js';
 import type { ApiHandler, } from './api-handler.js';
 import { unpooled, type PooledBytes } from '../../../storage/backend/buffer-pool.js';
+import type { AbortedTxn } from '../../../storage/log/transaction-index.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 const NO_RECORDS = unpooled(Buffer.alloc(0));
@@ -19,12 +20,26 @@ interface PartitionRead {
   errorCode: number;
   /** What was read, owned by the handler until it hands it to the response (or releases a read it redoes). */
   records: PooledBytes;
+  /** read_committed: the aborted transactions the records overlap. */
+  aborted?: readonly AbortedTxn[];
+  /** How far the reader could read when it read (-1 without a read). */
+  end: number;
+}
+
+/** Who reads and how far: a follower to the log end, a consumer to the high watermark, or under read_committed to the last stable offset. */
+const enum Reader {
+  Follower,
+  Uncommitted,
+  Committed,
 }
 
 /**
  * Fetch: returns stored batches as they are (slices of the log, never
- * re-encoded), up to the high watermark. Fewer than min_bytes waits in the
- * replica manager until appends arrive or max_wait_ms passes. Incremental
+ * re-encoded), up to the high watermark, or under READ_COMMITTED up to the
+ * last stable offset with the aborted transactions the batches overlap
+ * (consumers drop those transactions' records and every control batch).
+ * Fewer than min_bytes waits in the replica manager until appends arrive or
+ * max_wait_ms passes. Incremental
  * fetch sessions (KIP-227) let clients send and hear only what changed. The
  * bytes read go to the response's allowance (`carry`), so the connection
  * releases them once the socket has taken the response.
@@ -64,27 +79,34 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
     const replicaId = ctx.apiVersion >= 15 ? (request.replicaState?.replicaId ?? -1) : request.replicaId;
     const maxBytes = Math.min(request.maxBytes, broker.config.int('fetch.max.bytes'));
     const readCommitted = request.isolationLevel === READ_COMMITTED;
+    const reader = replicaId >= 0 ? Reader.Follower : readCommitted ? Reader.Committed : Reader.Uncommitted;
     const minBytes = request.minBytes;
     const maxWaitMs = request.maxWaitMs;
     const deadline = Date.now() + maxWaitMs;
     const partitions = [...wanted.values()];
     // A long poll with nothing to read waits holding no response memory; reading reserves the response's bytes first.
-    if (minBytes > 0 && maxWaitMs > 0 && nothingToRead(partitions, replicaId, broker)) {
+    if (minBytes > 0 && maxWaitMs > 0 && nothingToRead(partitions, reader, broker)) {
       if (replicaId >= 0) recordFollowerPositions(partitions, replicaId, broker); // the follower's position counts now, not after the wait
       await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes, maxWaitMs, replicaId >= 0);
     }
-    const reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
-    let reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, broker);
-    const bytes = bytesRead(reads);
-    const waitLeft = deadline - Date.now();
-    if (reserved && bytes < minBytes && waitLeft > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
+    let reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
+    let reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, reader, broker);
+    let bytes = bytesRead(reads);
+    let waitLeft = deadline - Date.now();
+    while (reserved && bytes < minBytes && waitLeft > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
       // As Kafka's delayed fetch, the wait holds nothing: what was read goes back and is read again at its end.
       // (Holding max_bytes of the broker's budget for max_wait_ms let a few long polls starve every other fetch.)
       for (const r of reads) r.records.release(); // read again below: nothing refers to these bytes
       ctx.responseMemory.giveBack();
-      await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft, replicaId >= 0);
-      const again = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
-      reads = await readAll(partitions, again ? maxBytes : 0, replicaId, broker);
+      // A read_committed reader whose last stable offset moved while it read reads again at once: the move's wake-up came before it waited.
+      const moved = reader === Reader.Committed && reads.some((r) => r.partition && readableEnd(r.partition, reader) !== r.end);
+      const seen = moved ? 1 : await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft, replicaId >= 0);
+      reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
+      reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, reader, broker);
+      bytes = bytesRead(reads);
+      // Bytes that became visible are readable, except to a read_committed reader when they lie past the last stable offset: it waits on.
+      if (reader !== Reader.Committed || seen === 0) break;
+      waitLeft = deadline - Date.now();
     }
 
     // Responses group partitions by topic, in the order the partitions were asked for.
@@ -109,7 +131,7 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
         highWatermark,
         lastStableOffset: partition?.lastStableOffset ?? -1,
         logStartOffset,
-        abortedTransactions: readCommitted ? [] : null,
+        abortedTransactions: readCommitted ? (read.aborted?.map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset })) ?? []) : null,
         preferredReadReplica: -1,
         records,
       });
@@ -164,13 +186,17 @@ function recordFollowerPositions(wanted: readonly SessionPartition[], replicaId:
   }
 }
 
+/** How far `reader` may read the partition. */
+function readableEnd(partition: Partition, reader: Reader): number {
+  return reader === Reader.Follower ? partition.logEndOffset : reader === Reader.Committed ? partition.lastStableOffset : partition.highWatermark;
+}
+
 /** Whether every partition asked for is led here and already read to its end (a fetch that must wait, not read). */
-function nothingToRead(wanted: readonly SessionPartition[], replicaId: number, broker: BrokerContext): boolean {
+function nothingToRead(wanted: readonly SessionPartition[], reader: Reader, broker: BrokerContext): boolean {
   return wanted.every((w) => {
     const partition = broker.replicas.getPartition(w.topic, w.partition);
     if (!partition?.isLeader) return false;
-    const end = replicaId >= 0 ? partition.logEndOffset : partition.highWatermark;
-    return w.fetchOffset === end && (w.currentLeaderEpoch < 0 || w.currentLeaderEpoch === partition.leaderEpoch);
+    return w.fetchOffset === readableEnd(partition, reader) && (w.currentLeaderEpoch < 0 || w.currentLeaderEpoch === partition.leaderEpoch);
   });
 }
 
@@ -180,7 +206,7 @@ function nothingToRead(wanted: readonly SessionPartition[], replicaId: number, b
  * budget (no response memory could be reserved) nothing is read: partitions
  * answer with their offsets and no records.
  */
-async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: number, broker: BrokerContext): Promise<PartitionRead[]> {
+async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: number, reader: Reader, broker: BrokerContext): Promise<PartitionRead[]> {
   const reads: PartitionRead[] = [];
   let budget = maxBytes;
   let total = 0;
@@ -188,30 +214,36 @@ async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: 
     const partition = broker.replicas.getPartition(w.topic, w.partition);
     if (!partition) {
       const unknownId = w.topic.startsWith('id:');
-      reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : broker.replicas.notHostedError(w.topic, w.partition), records: NO_RECORDS });
+      reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : broker.replicas.notHostedError(w.topic, w.partition), records: NO_RECORDS, end: -1 });
       continue;
     }
     try {
       partition.checkLeaderEpoch(w.currentLeaderEpoch);
       if (!partition.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This server is not the leader for ${w.topic}-${w.partition}`);
       if (replicaId >= 0) partition.updateFollowerFetchState(replicaId, w.fetchOffset, -1);
-      let records = NO_RECORDS;
+      let records: PooledBytes = NO_RECORDS;
+      let aborted: readonly AbortedTxn[] | undefined;
+      const end = readableEnd(partition, reader);
       const limit = Math.min(w.maxBytes, budget);
       if (limit > 0 || (total === 0 && maxBytes > 0)) {
-        records = await partition.read(w.fetchOffset, Math.max(limit, 1), replicaId >= 0 ? partition.logEndOffset : partition.highWatermark);
+        const size = Math.max(limit, 1);
+        const got = reader === Reader.Committed ? await partition.readCommitted(w.fetchOffset, size) : await partition.read(w.fetchOffset, size, end);
+        records = got;
+        aborted = got.abortedTransactions;
         if (total > 0 && records.bytes.length > limit) {
           records.release(); // only the first partition may overshoot
           records = NO_RECORDS;
+          aborted = undefined;
         }
       }
       const length = records.bytes.length;
       total += length;
       budget = Math.max(0, budget - length);
-      reads.push({ wanted: w, partition, errorCode: ErrorCode.NONE, records });
+      reads.push({ wanted: w, partition, errorCode: ErrorCode.NONE, records, aborted, end });
     } catch (e) {
       const code = errorCodeOf(e);
       if (code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log('error', `fetch from ${w.topic}-${w.partition} failed: ${(e as Error).stack ?? e}`);
-      reads.push({ wanted: w, partition, errorCode: code, records: NO_RECORDS });
+      reads.push({ wanted: w, partition, errorCode: code, records: NO_RECORDS, end: -1 });
     }
   }
   return reads;

@@ -1,11 +1,16 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { InitProducerIdRequest, InitProducerIdResponse } from '../../protocol/messages/init-producer-id.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { ApiHandler } from './api-handler.js';
+import { fencedForVersion } from './transaction-errors.js';
+
+/** InitProducerId v4 introduced PRODUCER_FENCED; older clients are told INVALID_PRODUCER_EPOCH. */
+const PRODUCER_FENCED_VERSION = 4;
 
 /**
- * InitProducerId: a fresh producer id, epoch 0, for an idempotent producer.
- * Transactional producers need a transaction coordinator, which this broker
- * does not run yet: they get COORDINATOR_NOT_AVAILABLE.
+ * InitProducerId: a fresh producer id, epoch 0, for an idempotent producer;
+ * for a transactional id the transaction coordinator's answer (the id's
+ * producer with its epoch bumped, fencing the previous one; KIP-360's
+ * ProducerId/ProducerEpoch from v3 for a producer resuming after an error).
  */
 export const initProducerIdHandler: ApiHandler<typeof InitProducerIdRequest, typeof InitProducerIdResponse> = {
   request: InitProducerIdRequest,
@@ -13,7 +18,11 @@ export const initProducerIdHandler: ApiHandler<typeof InitProducerIdRequest, typ
   async handle(request, ctx) {
     const transactionalId = request.transactionalId;
     if (transactionalId === null) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: await ctx.broker.nextProducerId(), producerEpoch: 0 };
-    const errorCode = transactionalId === '' ? ErrorCode.INVALID_REQUEST : ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 };
+    const coordinator = ctx.broker.transactions;
+    if (!coordinator) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1, producerEpoch: -1 };
+    // ProducerId -1 (and epoch -1) is a producer starting afresh, not resuming.
+    const expected = ctx.apiVersion >= 3 && request.producerId >= 0 ? { producerId: request.producerId, producerEpoch: request.producerEpoch } : undefined;
+    const result = await coordinator.initProducerId(transactionalId, request.transactionTimeoutMs, expected);
+    return { throttleTimeMs: 0, ...result, errorCode: fencedForVersion(result.errorCode, ctx.apiVersion, PRODUCER_FENCED_VERSION) };
   },
 };

@@ -15,22 +15,31 @@ const MAX_TIMESTAMP = -3;
 const EARLIEST_LOCAL = -4;
 const LATEST_TIERED = -5;
 
-/** ListOffsets: earliest, latest (the high watermark), the offset holding the largest timestamp, or the first offset at or after a time. */
+const READ_COMMITTED = 1;
+
+/**
+ * ListOffsets: earliest, latest, the offset holding the largest timestamp, or
+ * the first offset at or after a time. As Kafka's, what a consumer may fetch
+ * bounds the answers: latest is the high watermark, or under read_committed
+ * the last stable offset, and an offset found by time (or the largest
+ * timestamp) at or past it is no answer (-1).
+ */
 export const listOffsetsHandler: ApiHandler<typeof ListOffsetsRequest, typeof ListOffsetsResponse> = {
   request: ListOffsetsRequest,
   response: ListOffsetsResponse,
   async handle(request, ctx) {
+    const readCommitted = request.isolationLevel === READ_COMMITTED;
     const topics: Item<MessageInput<typeof ListOffsetsResponse>['topics']>[] = [];
     for (const topic of request.topics) {
       const partitions: PartitionResult[] = [];
-      for (const p of topic.partitions) partitions.push(await lookup(ctx, topic.name, p));
+      for (const p of topic.partitions) partitions.push(await lookup(ctx, topic.name, p, readCommitted));
       topics.push({ name: topic.name, partitions });
     }
     return { throttleTimeMs: 0, topics };
   },
 };
 
-async function lookup(ctx: RequestContext, topic: string, p: Item<Item<MessageData<typeof ListOffsetsRequest>['topics']>['partitions']>): Promise<PartitionResult> {
+async function lookup(ctx: RequestContext, topic: string, p: Item<Item<MessageData<typeof ListOffsetsRequest>['topics']>['partitions']>, readCommitted: boolean): Promise<PartitionResult> {
   const result = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [] as number[], timestamp: -1, offset: -1, leaderEpoch: -1 };
   const partition = ctx.broker.replicas.getPartition(topic, p.partitionIndex);
   if (!partition) return { ...result, errorCode: ctx.broker.replicas.notHostedError(topic, p.partitionIndex) };
@@ -38,7 +47,7 @@ async function lookup(ctx: RequestContext, topic: string, p: Item<Item<MessageDa
     // The client's leader epoch first, as Kafka's: a follower that knows a newer one answers FENCED_LEADER_EPOCH.
     partition.checkLeaderEpoch(p.currentLeaderEpoch);
     if (!partition.isLeader) return { ...result, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
-    const found = await offsetFor(partition, p.timestamp);
+    const found = await offsetFor(partition, p.timestamp, readCommitted ? partition.lastStableOffset : partition.highWatermark);
     if (!found) return result;
     return { ...result, offset: found.offset, timestamp: found.timestamp, leaderEpoch: epochOf(partition, found.offset) };
   } catch (e) {
@@ -46,19 +55,18 @@ async function lookup(ctx: RequestContext, topic: string, p: Item<Item<MessageDa
   }
 }
 
-async function offsetFor(partition: Partition, timestamp: number): Promise<{ offset: number; timestamp: number } | undefined> {
+/** The answer for `timestamp`; `lastFetchable` is how far the asking consumer may read (Kafka's lastFetchableOffset). */
+async function offsetFor(partition: Partition, timestamp: number, lastFetchable: number): Promise<{ offset: number; timestamp: number } | undefined> {
   switch (timestamp) {
     case LATEST:
     case LATEST_TIERED:
-      return { offset: partition.lastStableOffset, timestamp: -1 };
+      return { offset: lastFetchable, timestamp: -1 };
     case EARLIEST:
     case EARLIEST_LOCAL:
       return { offset: partition.logStartOffset, timestamp: -1 };
-    case MAX_TIMESTAMP:
-      return exactMaxTimestamp(partition);
     default: {
-      const found = await partition.log.offsetForTimestamp(timestamp);
-      return found && found.offset < partition.highWatermark ? found : undefined;
+      const found = timestamp === MAX_TIMESTAMP ? await exactMaxTimestamp(partition) : await partition.log.offsetForTimestamp(timestamp);
+      return found && found.offset < lastFetchable ? found : undefined;
     }
   }
 }

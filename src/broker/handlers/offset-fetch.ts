@@ -10,7 +10,9 @@ type TopicResult = Item<Response['topics']>;
 /**
  * OffsetFetch: a group's committed offsets. v0-7 ask for one group, v8+
  * (KIP-709) for several; a null topic list asks for every offset the group
- * has; a partition without a commit gets offset -1.
+ * has; a partition without a commit gets offset -1. From v7 a consumer
+ * reading committed data asks for stable offsets (require_stable): a
+ * partition with an offset in an open transaction answers UNSTABLE_OFFSET_COMMIT.
  */
 export const offsetFetchHandler: ApiHandler<typeof OffsetFetchRequest, typeof OffsetFetchResponse> = {
   request: OffsetFetchRequest,
@@ -19,7 +21,7 @@ export const offsetFetchHandler: ApiHandler<typeof OffsetFetchRequest, typeof Of
     const v = ctx.apiVersion;
     const fetch = (groupId: string, topics: FetchTopics): FetchResult => {
       const groups = ctx.broker.groups;
-      return groups ? groups.fetchOffsets(groupId, topics) : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+      return groups ? groups.fetchOffsets(groupId, topics, v >= 7 && request.requireStable) : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
     };
     if (v >= 8) {
       return {

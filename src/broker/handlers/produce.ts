@@ -4,6 +4,7 @@ import { ErrorCode, errorCodeOf, errorName } from '../../protocol/error-codes.js
 import { ProduceRequest, ProduceResponse } from '../../protocol/messages/produce.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import { INTERNAL_TOPICS } from '../metadata/metadata-cache.js';
+import { verifyTransactionalProduce } from '../transaction/transaction-verification.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 type TopicResult = Item<MessageInput<typeof ProduceResponse>['responses']>;
@@ -12,7 +13,9 @@ type PartitionResult = Item<TopicResult['partitionResponses']>;
 /**
  * Produce: appends each partition's batches to its leader log. The batches
  * are validated (headers, CRCs, a walk of the records) and stored as
- * received, with offsets written in place. acks=0 gets no response at all, as in Kafka.
+ * received, with offsets written in place; a transaction's first batch in a
+ * partition only once its transaction coordinator confirms the partition is
+ * in the transaction (KIP-890). acks=0 gets no response at all, as in Kafka.
  */
 export const produceHandler: ApiHandler<typeof ProduceRequest, typeof ProduceResponse> = {
   request: ProduceRequest,
@@ -25,7 +28,7 @@ export const produceHandler: ApiHandler<typeof ProduceRequest, typeof ProduceRes
         name: topic.name,
         partitionResponses: await Promise.all(
           topic.partitionData.map((p) =>
-            validAcks ? appendPartition(ctx, topic.name, p.index, p.records, acks, request.timeoutMs) : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`),
+            validAcks ? appendPartition(ctx, request.transactionalId, topic.name, p.index, p.records, acks, request.timeoutMs) : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`),
           ),
         ),
       })),
@@ -39,8 +42,8 @@ function failed(index: number, errorCode: number, errorMessage: string | null, r
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors, errorMessage };
 }
 
-async function appendPartition(ctx: RequestContext, topic: string, index: number, records: Buffer | null, acks: number, timeoutMs: number): Promise<PartitionResult> {
-  // Only the broker writes its internal topics (the group coordinator appends to the partition directly).
+async function appendPartition(ctx: RequestContext, transactionalId: string | null, topic: string, index: number, records: Buffer | null, acks: number, timeoutMs: number): Promise<PartitionResult> {
+  // Only the broker writes its internal topics (the coordinators append to their partitions directly).
   if (INTERNAL_TOPICS.has(topic)) return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   try {
     const partition = ctx.broker.replicas.leaderPartition(topic, index);
@@ -48,7 +51,9 @@ async function appendPartition(ctx: RequestContext, topic: string, index: number
     if (records.length > partition.log.config.segmentBytes) {
       return failed(index, ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes of records exceed segment.bytes ${partition.log.config.segmentBytes}`);
     }
-    const info = await partition.appendAsLeader(records, acks, AppendOrigin.Client);
+    // A transaction's first batch here is checked with its coordinator first (KIP-890).
+    const verifyTransaction = await verifyTransactionalProduce(ctx.broker.addPartitionsToTxnManager, transactionalId, partition, records);
+    const info = await partition.appendAsLeader(records, acks, AppendOrigin.Client, verifyTransaction);
     // acks=all: answered once every in-sync replica has the batches (Kafka's delayed produce).
     const errorCode = acks === -1 ? await partition.waitForReplication(info.lastOffset + 1, timeoutMs) : ErrorCode.NONE;
     const errorMessage = errorCode === ErrorCode.NONE ? null : `${errorName(errorCode)} while waiting for the in-sync replicas of ${topic}-${index}`;

@@ -1,5 +1,6 @@
 import type { AppendOrigin } from '../../../storage/log/append-origin.js';
 import type { AppendInfo, FetchData, Log } from '../../../storage/log/log.js';
+import type { ActiveProducer, TransactionVerifier } from '../../../storage/log/producer-state.js';
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js';
 import { FollowerState } from './follower-state.js';
 
@@ -106,9 +107,9 @@ export class Partition {
     return this.log.highWatermark;
   }
 
-  /** Without transactions every record below the high watermark is stable. */
+  /** Where read_committed consumers stop: the first offset of the earliest unfinished transaction, else the high watermark. */
   get lastStableOffset(): number {
-    return this.log.highWatermark;
+    return this.log.lastStableOffset;
   }
 
   get logStartOffset(): number {
@@ -195,17 +196,20 @@ export class Partition {
 
   /**
    * Appends batches as leader: a producer's (AppendOrigin.Client: every
-   * record walked, producers' rules applied) or a coordinator's. acks=all
-   * needs min.insync.replicas in the ISR, checked before writing (Kafka's
-   * NOT_ENOUGH_REPLICAS); waiting for the followers is `waitForReplication`.
+   * record walked, producers' rules applied; a transactional batch starting a
+   * transaction here must pass `verifyTransaction`, the transaction
+   * coordinator's KIP-890 check) or a coordinator's (transaction markers,
+   * offsets). acks=all needs min.insync.replicas in the ISR, checked before
+   * writing (Kafka's NOT_ENOUGH_REPLICAS); waiting for the followers is
+   * `waitForReplication`.
    */
-  async appendAsLeader(records: Buffer, requiredAcks: number, origin: AppendOrigin): Promise<AppendInfo> {
+  async appendAsLeader(records: Buffer, requiredAcks: number, origin: AppendOrigin, verifyTransaction?: TransactionVerifier): Promise<AppendInfo> {
     this.checkLeader();
     const minIsr = this.log.config.minInSyncReplicas;
     if (requiredAcks === -1 && this.isr.length < minIsr) {
       throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, `${this.topic}-${this.index}: ${this.isr.length} in-sync replicas, min.insync.replicas is ${minIsr}`);
     }
-    const info = await this.reportingStorage(this.log.append(records, { leaderEpoch: this.leaderEpoch, origin }));
+    const info = await this.reportingStorage(this.log.append(records, { leaderEpoch: this.leaderEpoch, origin, verifyTransaction }));
     this.appended(records.length, info.lastOffset + 1);
     return info;
   }
@@ -384,6 +388,16 @@ export class Partition {
   /** Reads stored batches: consumers up to the high watermark, followers up to the log end. The caller owns the bytes (see FetchData). */
   read(offset: number, maxBytes: number, upToOffset: number): Promise<FetchData> {
     return this.log.read(offset, maxBytes, upToOffset);
+  }
+
+  /** A read_committed consumer's read: up to the last stable offset, with the aborted transactions it overlaps. */
+  readCommitted(offset: number, maxBytes: number): Promise<FetchData> {
+    return this.log.readCommitted(offset, maxBytes);
+  }
+
+  /** The producers this replica's log knows (DescribeProducers). */
+  activeProducers(): ActiveProducer[] {
+    return this.log.producerState.activeProducers();
   }
 
   /** Calls `listener` with the byte count of every append (followers wait for these) until the returned function is called. */

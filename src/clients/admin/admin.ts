@@ -10,6 +10,7 @@ import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerNode } from '../network/cluster.js';
 import { KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError } from '../network/errors.js';
 import { NetworkClient } from '../network/network-client.js';
+import { coordinatorOf, CoordinatorKeyType, findCoordinatorBody } from '../network/find-coordinator.js';
 import { compareTopicPartitions, partitionName, tpKey } from '../../protocol/topic-partition.js';
 import { allOf, final, itemResults, settleItems, type Outcome } from './admin-call.js';
 import { parseAdminConfig, type AdminConfig, type AdminConfigInput } from './admin-config.js';
@@ -194,8 +195,7 @@ export class Admin {
 
   /** The coordinator of a group (FindCoordinator). */
   private async coordinator(groupId: string, deadline: number): Promise<BrokerNode> {
-    const response = await this.send(await this.anyNode(), Api.FindCoordinator, (version: number) => (version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 }), deadline);
-    const c = response.coordinators?.length ? response.coordinators[0] : response;
+    const c = coordinatorOf(await this.send(await this.anyNode(), Api.FindCoordinator, findCoordinatorBody(CoordinatorKeyType.GROUP, groupId), deadline));
     if (c.errorCode !== NONE) throw kafkaErrorFor(c.errorCode, c.errorMessage ?? `FindCoordinator for group ${groupId}`);
     return this.node(c.nodeId);
   }

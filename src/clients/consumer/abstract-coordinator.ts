@@ -5,6 +5,7 @@ import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerConnection } from '../network/broker-connection.js';
 import { openCoordinatorConnection } from '../network/coordinator-connection.js';
 import { isRetriable, kafkaErrorFor, KafkaClientError, NetworkError, TimeoutError } from '../network/errors.js';
+import { coordinatorOf, CoordinatorKeyType, findCoordinatorBody } from '../network/find-coordinator.js';
 import type { NetworkClient } from '../network/network-client.js';
 import { raceDeadline, sleep, sleepWithin, TIMED_OUT, withDeadline } from '../network/timing.js';
 
@@ -153,10 +154,7 @@ export abstract class AbstractCoordinator<C extends GroupContext = GroupContext>
       if (node === undefined) throw new NetworkError('no broker available to find the group coordinator');
     }
     const groupId = this.groupId;
-    const response = await client.send(node, Api.FindCoordinator, (version: number) =>
-      version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 },
-    );
-    const c = response.coordinators?.length ? response.coordinators[0] : response;
+    const c = coordinatorOf(await client.send(node, Api.FindCoordinator, findCoordinatorBody(CoordinatorKeyType.GROUP, groupId)));
     if (c.errorCode !== ErrorCode.NONE) throw kafkaErrorFor(c.errorCode, c.errorMessage ?? `FindCoordinator for group ${groupId}`);
     const connection = openCoordinatorConnection(client, { id: c.nodeId, host: c.host, port: c.port });
     connection.onClose = (error) => {

@@ -228,16 +228,14 @@ export class CompletedFetch {
       const batch = this.batches[this.batchIndex++]!;
       const batchEnd = batch.nextOffset;
       if (batchEnd <= this.nextFetchOffset) continue;
-      if (this.options.readCommitted && batch.isTransactional) {
-        if (batch.isControl) {
-          this.onControlBatch(batch);
-          this.nextFetchOffset = batchEnd;
-          continue;
-        }
+      if (this.options.readCommitted && batch.producerId >= 0) {
+        // Transactions aborted that begin at or before this batch: their producers' batches are skipped until the ABORT
+        // marker. Taken before the marker itself is looked at, as Java's CompletedFetch does: a fetch may start at it.
         while (this.abortedIndex < this.aborted.length && this.aborted[this.abortedIndex]!.firstOffset <= batch.lastOffset) {
           this.abortedProducers.add(this.aborted[this.abortedIndex++]!.producerId);
         }
-        if (this.abortedProducers.has(batch.producerId)) {
+        if (batch.isControl) this.onControlBatch(batch);
+        else if (batch.isTransactional && this.abortedProducers.has(batch.producerId)) {
           this.nextFetchOffset = batchEnd;
           continue;
         }

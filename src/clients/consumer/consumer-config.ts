@@ -1,12 +1,8 @@
-import { bool, commonClientConfig, int, object, oneOf, parseConfig, string, type ConfigDef, type ConfigInput, type ParsedConfig } from '../network/config.js';
+import { bool, commonClientConfig, int, nullableString, object, oneOf, parseConfig, string, type ConfigDef, type ConfigInput, type ParsedConfig } from '../network/config.js';
 import { ClientConfigError } from '../network/errors.js';
 import type { AssignorSpec } from './assignors/index.js';
 import type { ConsumerInterceptor } from './interceptors.js';
 import { isDeserializerSpec, type DeserializerSpec } from './deserializers.js';
-
-function nullableString(): ConfigDef<string | null> {
-  return { defaultValue: null, parse: (value, name) => (typeof value === 'string' ? value : bad(name, value, 'expected a string')) } as ConfigDef<string | null>;
-}
 
 function bad(name: string, value: unknown, expected: string): never {
   throw new ClientConfigError(`invalid value ${String(value)} for configuration '${name}': ${expected}`);

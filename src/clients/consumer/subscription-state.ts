@@ -1,4 +1,7 @@
 import { compareTopicPartitions, tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
+import { IllegalStateError } from '../network/errors.js';
+
+export { IllegalStateError };
 
 export type OffsetResetStrategy = 'earliest' | 'latest' | 'none';
 
@@ -206,13 +209,5 @@ export class SubscriptionState {
       if (s.position !== null && s.pendingReset === null) out.push({ topic: s.topic, partition: s.partition, offset: s.position, leaderEpoch: s.positionEpoch });
     }
     return out;
-  }
-}
-
-/** An operation the consumer's state does not allow (Java's IllegalStateException). */
-export class IllegalStateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'IllegalStateError';
   }
 }

@@ -70,6 +70,11 @@ export function string(defaultValue: string | undefined): ConfigDef<string> {
   return { defaultValue, parse: (value, name) => (typeof value === 'string' ? value : bad(name, value, 'expected a string')) };
 }
 
+/** A string that may be left unset (null), such as group.id or transactional.id. */
+export function nullableString(): ConfigDef<string | null> {
+  return { defaultValue: null, parse: (value, name) => (typeof value === 'string' ? value : bad(name, value, 'expected a string')) } as ConfigDef<string | null>;
+}
+
 /** One of a fixed set of strings (case-insensitive, stored lower-case, or upper-case for Kafka's upper-case enums like security.protocol). */
 export function oneOf<T extends string>(defaultValue: T | undefined, values: readonly T[], stored: 'lower' | 'upper' = 'lower'): ConfigDef<T> {
   return {

@@ -43,6 +43,16 @@ export class ClientClosedError extends KafkaClientError {}
 /** A serializer or deserializer failed (Java's SerializationException). */
 export class SerializationError extends KafkaClientError {}
 
+/** A method called when the client's state does not allow it (Java's IllegalStateException). */
+export class IllegalStateError extends KafkaClientError {}
+
+/** A record of a transaction that was aborted before it was sent (Java's TransactionAbortedException). */
+export class TransactionAbortedError extends KafkaClientError {
+  constructor(message = 'Failing batch since transaction was aborted', options: { cause?: unknown } = {}) {
+    super(message, options);
+  }
+}
+
 
 /** Kafka's name for an error code. */
 export const kafkaErrorName = errorName;
@@ -54,7 +64,7 @@ export const kafkaErrorName = errorName;
 const INVALID_METADATA = new Set<number>([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.REPLICA_NOT_AVAILABLE, ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.LISTENER_NOT_FOUND, ErrorCode.FENCED_LEADER_EPOCH, ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_ID, ErrorCode.INCONSISTENT_TOPIC_ID]);
 
 /** Codes whose exceptions are RetriableException in the Java client (the invalid-metadata ones included). */
-const RETRIABLE = new Set<number>([...INVALID_METADATA, ErrorCode.CORRUPT_MESSAGE, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NETWORK_EXCEPTION, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR, ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, ErrorCode.NOT_CONTROLLER, ErrorCode.FETCH_SESSION_ID_NOT_FOUND, ErrorCode.INVALID_FETCH_SESSION_EPOCH, ErrorCode.UNKNOWN_LEADER_EPOCH, ErrorCode.OFFSET_NOT_AVAILABLE, ErrorCode.UNSTABLE_OFFSET_COMMIT, ErrorCode.THROTTLING_QUOTA_EXCEEDED, ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR]);
+const RETRIABLE = new Set<number>([...INVALID_METADATA, ErrorCode.CORRUPT_MESSAGE, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NETWORK_EXCEPTION, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR, ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, ErrorCode.NOT_CONTROLLER, ErrorCode.FETCH_SESSION_ID_NOT_FOUND, ErrorCode.INVALID_FETCH_SESSION_EPOCH, ErrorCode.UNKNOWN_LEADER_EPOCH, ErrorCode.OFFSET_NOT_AVAILABLE, ErrorCode.UNSTABLE_OFFSET_COMMIT, ErrorCode.THROTTLING_QUOTA_EXCEEDED, ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR, ErrorCode.CONCURRENT_TRANSACTIONS]);
 
 /** Whether the Java client retries an error code. */
 export function isRetriableCode(code: number): boolean {
@@ -125,6 +135,21 @@ export class UnsupportedSaslMechanismError extends KafkaApiError { constructor(m
 export class IllegalSaslStateError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.ILLEGAL_SASL_STATE, message); } }
 export class SaslAuthenticationError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.SASL_AUTHENTICATION_FAILED, message); } }
 export class NoReassignmentInProgressError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, message); } }
+// Idempotence and transactions. UNKNOWN_PRODUCER_ID is a kind of out-of-order sequence, as in Java.
+export class OutOfOrderSequenceError extends KafkaApiError { constructor(message?: string | null, code: number = ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER) { super(code, message); } }
+export class UnknownProducerIdError extends OutOfOrderSequenceError { constructor(message?: string | null) { super(message, ErrorCode.UNKNOWN_PRODUCER_ID); } }
+export class DuplicateSequenceError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, message); } }
+export class InvalidProducerEpochError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.INVALID_PRODUCER_EPOCH, message); } }
+/** Another producer with the same transactional.id has initialised since: this one may only close (Java's ProducerFencedException). */
+export class ProducerFencedError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.PRODUCER_FENCED, message); } }
+export class InvalidTxnStateError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.INVALID_TXN_STATE, message); } }
+export class InvalidPidMappingError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.INVALID_PRODUCER_ID_MAPPING, message); } }
+export class InvalidTxnTimeoutError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.INVALID_TRANSACTION_TIMEOUT, message); } }
+export class ConcurrentTransactionsError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.CONCURRENT_TRANSACTIONS, message); } }
+export class TransactionCoordinatorFencedError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.TRANSACTION_COORDINATOR_FENCED, message); } }
+export class TransactionalIdAuthorizationError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message); } }
+export class TransactionalIdNotFoundError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, message); } }
+export class TransactionAbortableError extends KafkaApiError { constructor(message?: string | null) { super(ErrorCode.TRANSACTION_ABORTABLE, message); } }
 
 const BY_CODE = new Map<number, new (message?: string | null) => KafkaApiError>([
   [ErrorCode.UNKNOWN_SERVER_ERROR, UnknownServerError], [ErrorCode.OFFSET_OUT_OF_RANGE, OffsetOutOfRangeError], [ErrorCode.CORRUPT_MESSAGE, CorruptMessageError], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, UnknownTopicOrPartitionError],
@@ -140,6 +165,11 @@ const BY_CODE = new Map<number, new (message?: string | null) => KafkaApiError>(
   [ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, PreferredLeaderNotAvailableError], [ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, EligibleLeadersNotAvailableError], [ErrorCode.ELECTION_NOT_NEEDED, ElectionNotNeededError],
   [ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, NoReassignmentInProgressError], [ErrorCode.UNSUPPORTED_SASL_MECHANISM, UnsupportedSaslMechanismError], [ErrorCode.ILLEGAL_SASL_STATE, IllegalSaslStateError],
   [ErrorCode.SASL_AUTHENTICATION_FAILED, SaslAuthenticationError],
+  [ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, OutOfOrderSequenceError], [ErrorCode.UNKNOWN_PRODUCER_ID, UnknownProducerIdError], [ErrorCode.DUPLICATE_SEQUENCE_NUMBER, DuplicateSequenceError],
+  [ErrorCode.INVALID_PRODUCER_EPOCH, InvalidProducerEpochError], [ErrorCode.PRODUCER_FENCED, ProducerFencedError], [ErrorCode.INVALID_TXN_STATE, InvalidTxnStateError],
+  [ErrorCode.INVALID_PRODUCER_ID_MAPPING, InvalidPidMappingError], [ErrorCode.INVALID_TRANSACTION_TIMEOUT, InvalidTxnTimeoutError], [ErrorCode.CONCURRENT_TRANSACTIONS, ConcurrentTransactionsError],
+  [ErrorCode.TRANSACTION_COORDINATOR_FENCED, TransactionCoordinatorFencedError], [ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, TransactionalIdAuthorizationError],
+  [ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, TransactionalIdNotFoundError], [ErrorCode.TRANSACTION_ABORTABLE, TransactionAbortableError],
 ]);
 
 /** The typed error for a code a broker answered with (a plain KafkaApiError for codes without a class). */

@@ -1,6 +1,8 @@
 import type { CompressionType } from '../../../codecs/index.js';
 import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
-import { RECORD_BATCH_OVERHEAD } from '../../../storage/record/record-batch-layout.js';
+import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, RECORD_BATCH_OVERHEAD } from '../../../storage/record/record-batch-layout.js';
+import { RecordBatchView } from '../../../storage/record/record-batch-view.js';
+import { incrementSequence } from '../../../storage/record/sequence.js';
 import type { ProducerInterceptors } from './interceptors.js';
 import type { RecordMetadata } from './producer-record.js';
 import type { RecordFuture } from './record-future.js';
@@ -27,10 +29,13 @@ export class ProducerBatch {
   error: Error | null = null;
   /** The room in the creation order this batch owns (halved by each split). */
   sequenceSpan = 1;
-  /** An idempotent producer's id, epoch and the batch's first sequence number (-1: none). */
-  producerId = -1;
-  producerEpoch = -1;
-  baseSequence = -1;
+  // Idempotence: set when the batch is first drained, kept across retries (a retry must be recognised as one).
+  producerId = NO_PRODUCER_ID;
+  producerEpoch = NO_PRODUCER_EPOCH;
+  baseSequence = NO_SEQUENCE;
+  isTransactional = false;
+  /** The sequence was rewritten (an epoch bump) since the batch was last drained (Java's sequenceHasBeenReset). */
+  sequenceHasBeenReset = false;
   private encoded: Buffer | null = null;
 
   constructor(
@@ -65,18 +70,44 @@ export class ProducerBatch {
     return this.closed || this.sizeInBytes >= this.capacity;
   }
 
-  /** The batch's bytes, built on first use. */
-  build(compression: CompressionType, now: number): Buffer {
-    this.encoded ??= buildRecordBatch(this.records, { compression, now, producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence: this.baseSequence });
-    return this.encoded;
+  get hasSequence(): boolean {
+    return this.baseSequence !== NO_SEQUENCE;
   }
 
-  /** Numbers the batch for an idempotent producer; bytes built before are built again. */
-  setProducerState(producerId: number, producerEpoch: number, baseSequence: number): void {
+  /** The sequence of the batch's last record. */
+  get lastSequence(): number {
+    return incrementSequence(this.baseSequence, this.records.length - 1);
+  }
+
+  /** Gives a batch its producer id, epoch and first sequence when it is first drained. */
+  setProducerState(producerId: number, producerEpoch: number, baseSequence: number, isTransactional: boolean): void {
     this.producerId = producerId;
     this.producerEpoch = producerEpoch;
     this.baseSequence = baseSequence;
-    this.encoded = null;
+    this.isTransactional = isTransactional;
+  }
+
+  /** Moves an in-flight batch to a new epoch and sequence (KIP-360); bytes already built are rewritten in place. */
+  resetProducerState(producerId: number, producerEpoch: number, baseSequence: number): void {
+    this.setProducerState(producerId, producerEpoch, baseSequence, this.isTransactional);
+    this.sequenceHasBeenReset = true;
+    if (this.encoded === null) return;
+    // A copy: a request still queued on its connection holds the old bytes and must send them as they were.
+    this.encoded = Buffer.from(this.encoded);
+    new RecordBatchView(this.encoded).setProducerState(producerId, producerEpoch, baseSequence);
+  }
+
+  /** The batch's bytes, built on first use. */
+  build(compression: CompressionType, now: number): Buffer {
+    this.encoded ??= buildRecordBatch(this.records, {
+      compression,
+      now,
+      producerId: this.producerId,
+      producerEpoch: this.producerEpoch,
+      baseSequence: this.baseSequence,
+      isTransactional: this.isTransactional,
+    });
+    return this.encoded;
   }
 
   /**
@@ -94,6 +125,8 @@ export class ProducerBatch {
       b.sizeInBytes = RECORD_BATCH_OVERHEAD + Math.round(((this.sizeInBytes - RECORD_BATCH_OVERHEAD) * (to - from)) / this.records.length);
       b.attempts = this.attempts;
       b.closed = true;
+      // The halves divide the batch's sequences between them (Java's split).
+      if (this.hasSequence) b.setProducerState(this.producerId, this.producerEpoch, incrementSequence(this.baseSequence, from), this.isTransactional);
       return b;
     };
     return [make(0, half, this.allocatedBytes), make(half, this.records.length, 0)];

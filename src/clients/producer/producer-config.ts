@@ -1,6 +1,6 @@
 import { COMPRESSION_NAMES, type CompressionName } from '../../../codecs/index.js';
 import { ClientConfigError } from '../network/errors.js';
-import { bool, commonClientConfig, int, object, oneOf, parseConfig, type ConfigDef, type ConfigInput, type ParsedConfig } from '../network/config.js';
+import { bool, commonClientConfig, int, nullableString, object, oneOf, parseConfig, type ConfigDef, type ConfigInput, type ParsedConfig } from '../network/config.js';
 import type { ProducerInterceptor } from './interceptors.js';
 import type { Partitioner, PartitionerClass } from './partitioner.js';
 import type { SerializerSetting } from './serializers.js';
@@ -36,8 +36,11 @@ export const PRODUCER_CONFIG = {
   'buffer.memory': int(33_554_432, { min: 0 }),
   'max.block.ms': int(60_000, { min: 0 }),
   'max.in.flight.requests.per.connection': int(5, { min: 1 }),
-  /** Producer id and sequence numbers, so a retried batch is written once (Java's default since Kafka 3.0); see parseProducerConfig. */
+  /** On by default since Kafka 3.0: sequence numbers make retries write each batch once, in order. */
   'enable.idempotence': bool(true),
+  /** Set to use transactions (initTransactions() and the rest); needs idempotence. */
+  'transactional.id': nullableString(),
+  'transaction.timeout.ms': int(60_000),
   /** 'string', 'bytes', 'json', a function (topic, data, headers) => bytes, or an object with serialize(). The default takes strings and bytes as they are. */
   'key.serializer': object<SerializerSetting | null>(null, isSerializer, "expected 'string', 'bytes', 'json', a function or a Serializer"),
   'value.serializer': object<SerializerSetting | null>(null, isSerializer, "expected 'string', 'bytes', 'json', a function or a Serializer"),
@@ -51,23 +54,39 @@ export type ProducerConfig = ParsedConfig<typeof PRODUCER_CONFIG>;
 /** What `new Producer(…)` accepts: Kafka's names, values typed or as strings. */
 export type ProducerConfigInput = ConfigInput<typeof PRODUCER_CONFIG> & { readonly 'bootstrap.servers': string | readonly string[] };
 
-/** The most batches per connection an idempotent producer may have in flight (Kafka's broker remembers a producer's last 5). */
-const MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5;
-
 export function parseProducerConfig(input: ProducerConfigInput): ProducerConfig {
   const config = parseConfig(PRODUCER_CONFIG, input as Record<string, unknown>, 'producer');
   // As the Java producer: a batch must be able to wait out linger.ms and one request timeout.
   if (config['delivery.timeout.ms'] < config['linger.ms'] + config['request.timeout.ms']) {
     throw new ClientConfigError(`delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms (${config['delivery.timeout.ms']} < ${config['linger.ms']} + ${config['request.timeout.ms']})`);
   }
-  // As the Java producer: idempotence needs acks=all, retries and at most 5 requests in flight. Asked for
-  // explicitly, a conflicting setting is an error; left at its default, idempotence is turned off instead.
-  const conflict = !config['enable.idempotence'] ? null
-    : config.retries === 0 ? 'Must set retries to non-zero when using the idempotent producer.'
-    : config.acks !== -1 ? 'Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.'
-    : config['max.in.flight.requests.per.connection'] > MAX_IN_FLIGHT_FOR_IDEMPOTENCE ? `Must set max.in.flight.requests.per.connection to at most ${MAX_IN_FLIGHT_FOR_IDEMPOTENCE} to use the idempotent producer.`
-    : null;
-  if (conflict === null) return config;
-  if ((input as Record<string, unknown>)['enable.idempotence'] !== undefined) throw new ClientConfigError(conflict);
-  return { ...config, 'enable.idempotence': false };
+  return checkIdempotence(config, input as Record<string, unknown>);
+}
+
+/** The most requests in flight per connection idempotence can keep in order (the broker remembers five batches per producer). */
+const MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5;
+
+/**
+ * Kafka 3.x's rules (ProducerConfig.postProcessAndValidateIdempotenceConfigs):
+ * idempotence needs acks=all, retries and at most five requests in flight.
+ * Asked for explicitly, a conflicting setting is an error; left at its
+ * default, idempotence is turned off instead. A transactional.id needs
+ * idempotence.
+ */
+function checkIdempotence(config: ProducerConfig, input: Record<string, unknown>): ProducerConfig {
+  const explicit = input['enable.idempotence'] !== undefined && input['enable.idempotence'] !== null;
+  let enabled = config['enable.idempotence'];
+  if (enabled) {
+    const conflicts: string[] = [];
+    if (config.retries === 0) conflicts.push('Must set retries to non-zero when using the idempotent producer.');
+    if (config.acks !== -1) conflicts.push('Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.');
+    if (config['max.in.flight.requests.per.connection'] > MAX_IN_FLIGHT_FOR_IDEMPOTENCE) {
+      conflicts.push(`Must set max.in.flight.requests.per.connection to at most ${MAX_IN_FLIGHT_FOR_IDEMPOTENCE} to use the idempotent producer.`);
+    }
+    if (conflicts.length > 0 && explicit) throw new ClientConfigError(conflicts[0]!);
+    if (conflicts.length > 0) enabled = false;
+  }
+  if (config['transactional.id'] === '') throw new ClientConfigError("invalid value \"\" for configuration 'transactional.id': String must be non-empty");
+  if (!enabled && config['transactional.id'] !== null) throw new ClientConfigError('Cannot set a transactional.id without also enabling idempotence.');
+  return enabled === config['enable.idempotence'] ? config : { ...config, 'enable.idempotence': enabled };
 }

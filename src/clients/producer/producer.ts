@@ -1,13 +1,14 @@
 import { codecFor } from '../../../codecs/index.js';
 import type { RecordInput } from '../../../storage/record/record-batch-builder.js';
 import { sizeOfVarint } from '../../../storage/record/varint.js';
+import type { ConsumerGroupMetadata } from '../consumer/consumer.js';
+import type { TopicPartitionOffset } from '../consumer/types.js';
 import type { PartitionMetadata } from '../network/cluster.js';
-import { ClientClosedError, KafkaClientError, RecordTooLargeError, TimeoutError } from '../network/errors.js';
+import { ClientClosedError, IllegalStateError, KafkaClientError, RecordTooLargeError, TimeoutError } from '../network/errors.js';
 import { NetworkClient } from '../network/network-client.js';
 import { sleep } from '../network/timing.js';
 import { ProducerInterceptors } from './interceptors.js';
 import { MemoryPool } from './memory-pool.js';
-import { IdempotenceManager } from './idempotence.js';
 import { resolvePartitioner, type Partitioner } from './partitioner.js';
 import { parseProducerConfig, type ProducerConfig, type ProducerConfigInput } from './producer-config.js';
 import { toHeaderList, type ProducerRecord, type RecordMetadata, type SendCallback } from './producer-record.js';
@@ -15,6 +16,7 @@ import { AppendResult, RecordAccumulator } from './record-accumulator.js';
 import { RecordFuture } from './record-future.js';
 import { Sender } from './sender.js';
 import { resolveSerializer, serializedSize, type Serialized, type Serializer } from './serializers.js';
+import { TransactionManager } from './transaction-manager.js';
 
 /** A send waiting for metadata or memory; later sends queue behind it so send order is kept. */
 interface PendingSend {
@@ -30,13 +32,19 @@ let producerCount = 0;
  * the interceptors, waits for the topic's metadata, serializes, partitions and
  * appends to the RecordAccumulator; the Sender drains ready batches to the
  * partition leaders; each record's callback and promise complete in send
- * order per partition. Idempotent by default (enable.idempotence, as Java's):
- * a batch retried after a lost response or a leader change is written once.
+ * order per partition.
  *
  * send() returns at once. It resolves (when awaited) to the record's
  * metadata; a callback, if given, runs first. When the topic's metadata is
  * not known yet, or buffer.memory is used up, the record waits up to
  * max.block.ms, and sends after it wait behind it.
+ *
+ * Idempotence is on by default (enable.idempotence, as Kafka 3.x): batches
+ * carry a producer id and sequence numbers, so retries never write a record
+ * twice or out of order. With a transactional.id, initTransactions(),
+ * beginTransaction(), commitTransaction() and abortTransaction() make what is
+ * sent between them, and offsets passed to sendOffsetsToTransaction(),
+ * visible to read_committed consumers all together or not at all.
  */
 // biome-ignore lint/suspicious/noExplicitAny: unparameterised, a producer takes whatever its serializers take
 export class Producer<K = any, V = any> {
@@ -45,6 +53,8 @@ export class Producer<K = any, V = any> {
   private readonly memory: MemoryPool;
   private readonly accumulator: RecordAccumulator;
   private readonly sender: Sender;
+  /** Idempotence and transactions; null when enable.idempotence is off. */
+  private readonly transactionManager: TransactionManager | null;
   private readonly partitioner: Partitioner;
   private readonly interceptors: ProducerInterceptors;
   private readonly keySerializer: Serializer;
@@ -61,9 +71,14 @@ export class Producer<K = any, V = any> {
 
   constructor(config: ProducerConfigInput) {
     const parsed = parseProducerConfig(config);
-    this.config = parsed['client.id'] === '' ? { ...parsed, 'client.id': `producer-${++producerCount}` } : parsed;
+    // As Java: a transactional producer is named after its transactional.id.
+    const transactionalId = parsed['transactional.id'];
+    this.config = parsed['client.id'] === '' ? { ...parsed, 'client.id': transactionalId !== null ? `producer-${transactionalId}` : `producer-${++producerCount}` } : parsed;
     const c = this.config;
     this.client = new NetworkClient(c, { maxInFlight: c['max.in.flight.requests.per.connection'], allowAutoTopicCreation: true });
+    this.transactionManager = c['enable.idempotence']
+      ? new TransactionManager({ transactionalId, transactionTimeoutMs: c['transaction.timeout.ms'], retryBackoffMs: c['retry.backoff.ms'] }, this.client)
+      : null;
     this.memory = new MemoryPool(c['buffer.memory']);
     this.interceptors = new ProducerInterceptors(c['interceptor.classes']);
     this.accumulator = new RecordAccumulator(
@@ -74,19 +89,25 @@ export class Producer<K = any, V = any> {
         retryBackoffMaxMs: c['retry.backoff.max.ms'],
         deliveryTimeoutMs: c['delivery.timeout.ms'],
         maxInFlight: c['max.in.flight.requests.per.connection'],
-        idempotent: c['enable.idempotence'],
       },
       this.memory,
       this.interceptors,
+      this.transactionManager,
     );
-    this.sender = new Sender(this.client, this.accumulator, {
-      acks: c.acks,
-      retries: c.retries,
-      requestTimeoutMs: c['request.timeout.ms'],
-      maxRequestSize: c['max.request.size'],
-      deliveryTimeoutMs: c['delivery.timeout.ms'],
-      compression: codecFor(c['compression.type']).type,
-    }, c['enable.idempotence'] ? new IdempotenceManager(this.client, c['retry.backoff.ms']) : null);
+    this.sender = new Sender(
+      this.client,
+      this.accumulator,
+      {
+        acks: c.acks,
+        retries: c.retries,
+        requestTimeoutMs: c['request.timeout.ms'],
+        maxRequestSize: c['max.request.size'],
+        deliveryTimeoutMs: c['delivery.timeout.ms'],
+        compression: codecFor(c['compression.type']).type,
+        retryBackoffMs: c['retry.backoff.ms'],
+      },
+      this.transactionManager,
+    );
     this.maxBlockMs = c['max.block.ms'];
     this.maxRequestSize = c['max.request.size'];
     this.bufferMemory = c['buffer.memory'];
@@ -203,6 +224,8 @@ export class Producer<K = any, V = any> {
     let result: AppendResult;
     try {
       if (explicit === undefined) partition = this.partition(record, key, value);
+      // A fatal error, or (transactional) no transaction begun: the record fails.
+      this.transactionManager?.checkSend(topic, partition);
       // Only a partitioner that wants to hear of new batches gets asked twice (asking a round-robin one twice would skip partitions).
       result = this.accumulator.append(topic, partition, future, size, now, explicit === undefined && this.partitioner.onNewBatch !== undefined);
       if (result === AppendResult.AbortForNewBatch) {
@@ -216,6 +239,7 @@ export class Producer<K = any, V = any> {
       return undefined;
     }
     if (result === AppendResult.NeedsMemory) return this.appendAfterMemory(record, future, partition, size, deadline);
+    this.transactionManager?.addPartition(topic, partition);
     if (result !== AppendResult.Appended) this.sender.wakeup();
     return undefined;
   }
@@ -229,12 +253,22 @@ export class Producer<K = any, V = any> {
       this.failEarly(future, record, e as Error, partition);
       return;
     }
-    if (this.accumulator.aborted) {
+    let refused = this.accumulator.aborted;
+    if (refused === null) {
+      // The transaction may have moved on while the record waited.
+      try {
+        this.transactionManager?.checkSend(record.topic, partition);
+      } catch (e) {
+        refused = e as Error;
+      }
+    }
+    if (refused !== null) {
       this.memory.deallocate(allocation);
-      this.failEarly(future, record, this.accumulator.aborted, partition);
+      this.failEarly(future, record, refused, partition);
       return;
     }
     this.accumulator.appendWithMemory(record.topic, partition, future, size, Date.now(), allocation);
+    this.transactionManager?.addPartition(record.topic, partition);
     this.sender.wakeup();
   }
 
@@ -281,6 +315,72 @@ export class Producer<K = any, V = any> {
     while (this.draining !== null || this.blockedOn !== null) await (this.draining ?? this.blockedOn);
   }
 
+  // --- transactions (Java's KafkaProducer methods; each waits up to max.block.ms) ---------------
+
+  /**
+   * Registers the transactional.id with its coordinator, which completes or
+   * aborts any transaction a previous producer with this id left open and
+   * fences that producer. Call once, before the first transaction. A wait
+   * that times out leaves the request running: call again to wait for it.
+   */
+  async initTransactions(): Promise<void> {
+    const tm = this.requireTransactions();
+    const result = tm.initializeTransactions();
+    this.sender.wakeup();
+    await result.await(this.maxBlockMs);
+  }
+
+  /** Starts a transaction: what is sent until commitTransaction() or abortTransaction() belongs to it. */
+  beginTransaction(): void {
+    this.requireTransactions().beginTransaction();
+  }
+
+  /**
+   * Adds a consumer group's offsets to the transaction, committed with it
+   * (AddOffsetsToTxn, then TxnOffsetCommit to the group's coordinator):
+   * the consume-transform-produce loop's input moves on exactly when its
+   * output is committed. `group` is the consumer's groupMetadata() (or, as
+   * Java's deprecated form, a group id).
+   */
+  async sendOffsetsToTransaction(offsets: readonly TopicPartitionOffset[], group: ConsumerGroupMetadata | string): Promise<void> {
+    const metadata: ConsumerGroupMetadata = typeof group === 'string' ? { groupId: group, generationId: -1, memberId: '', groupInstanceId: null } : group;
+    if (metadata.generationId > 0 && metadata.memberId === '') throw new KafkaClientError(`Passed in group metadata ${JSON.stringify(metadata)} has generationId > 0 but member.id `);
+    const tm = this.requireTransactions();
+    if (offsets.length === 0) return;
+    const result = tm.sendOffsetsToTransaction(offsets, metadata);
+    this.sender.wakeup();
+    await result.await(this.maxBlockMs);
+  }
+
+  /**
+   * Sends everything sent in the transaction, then commits it (EndTxn). If a
+   * record of it failed, the commit fails with that error and the
+   * transaction must be aborted; if the producer was fenced it must close.
+   */
+  async commitTransaction(): Promise<void> {
+    const tm = this.requireTransactions();
+    await this.settlePending();
+    const result = tm.beginCommit();
+    this.sender.wakeup();
+    await result.await(this.maxBlockMs);
+  }
+
+  /** Aborts the transaction: records not yet sent fail with TransactionAbortedError, and nothing of it becomes visible. */
+  async abortTransaction(): Promise<void> {
+    const tm = this.requireTransactions();
+    await this.settlePending();
+    const result = tm.beginAbort();
+    this.sender.wakeup();
+    await result.await(this.maxBlockMs);
+  }
+
+  private requireTransactions(): TransactionManager {
+    const tm = this.transactionManager;
+    if (tm === null || !tm.isTransactional) throw new IllegalStateError('Cannot use transactional methods without enabling transactions by setting the transactional.id configuration property');
+    if (this.state !== 'open') throw new ClientClosedError('Cannot perform operation after producer has been closed');
+    return tm;
+  }
+
   /** The partitions of a topic (fetching its metadata if needed, up to max.block.ms). */
   async partitionsFor(topic: string): Promise<readonly PartitionMetadata[]> {
     return (await this.client.metadata.waitForTopic(topic, this.config['max.block.ms'])).partitions;
@@ -302,7 +402,11 @@ export class Producer<K = any, V = any> {
     this.sender.wakeup();
     const everything = (async () => {
       await this.settlePending();
+      // A transaction still open is aborted, as Java's Sender does when it shuts down.
+      const ending = this.transactionManager?.abortOnClose();
+      this.sender.wakeup();
       await this.accumulator.awaitCompletion(Infinity);
+      await ending?.await(Infinity).catch(() => undefined);
     })();
     let timer: NodeJS.Timeout | undefined;
     const inTime = await Promise.race([everything.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.min(timeoutMs, 2 ** 31 - 1))))]);
@@ -314,6 +418,7 @@ export class Producer<K = any, V = any> {
       for (const p of this.pending.splice(0)) this.failEarly(p.future, p.record, error);
     }
     this.sender.close();
+    this.transactionManager?.close();
     this.client.close();
     this.interceptors.close();
     this.partitioner.close?.();

@@ -3,6 +3,7 @@ import type { ProducerInterceptors } from './interceptors.js';
 import type { MemoryPool } from './memory-pool.js';
 import { ProducerBatch } from './producer-batch.js';
 import type { RecordFuture } from './record-future.js';
+import type { TransactionManager } from './transaction-manager.js';
 
 /** What append() did, as a number so the hot path allocates nothing. */
 export enum AppendResult {
@@ -26,8 +27,6 @@ export interface PartitionQueue {
   readonly incomplete: ProducerBatch[];
   /** Batches of this partition in requests without a response yet. */
   inFlight: number;
-  /** The node those requests went to. */
-  inFlightNode: number;
 }
 
 export interface AccumulatorConfig {
@@ -38,8 +37,6 @@ export interface AccumulatorConfig {
   readonly deliveryTimeoutMs: number;
   /** With max.in.flight = 1 a partition never has two batches in flight (ordering guaranteed even across retries). */
   readonly maxInFlight: number;
-  /** enable.idempotence: a partition's batches never go to a new leader while some are in flight to the old one. */
-  readonly idempotent?: boolean;
 }
 
 export interface ReadyCheck {
@@ -74,6 +71,8 @@ export class RecordAccumulator {
     private readonly config: AccumulatorConfig,
     private readonly memory: MemoryPool,
     private readonly interceptors: ProducerInterceptors,
+    /** Idempotence: decides which partitions may be drained and numbers the batches that are. */
+    private readonly transactionManager: TransactionManager | null = null,
   ) {}
 
   queue(topic: string, partition: number): PartitionQueue {
@@ -81,7 +80,7 @@ export class RecordAccumulator {
     if (!list) this.topics.set(topic, (list = []));
     let q = list[partition];
     if (!q) {
-      q = { topic, partition, deque: [], incomplete: [], inFlight: 0, inFlightNode: -1 };
+      q = { topic, partition, deque: [], incomplete: [], inFlight: 0 };
       list[partition] = q;
       this.queues.push(q);
     }
@@ -130,14 +129,9 @@ export class RecordAccumulator {
     return Math.min(this.config.retryBackoffMs * 2 ** (batch.attempts - 1), Math.max(this.config.retryBackoffMs, this.config.retryBackoffMaxMs));
   }
 
-  /**
-   * A partition whose batches must wait for those in flight: max.in.flight 1, or a retry at its head
-   * (keeps order across retries), or — idempotent — a new leader while batches are in flight to the
-   * old one (the new leader would take a later sequence first, and refuse the earlier ones after it).
-   */
-  private isMuted(q: PartitionQueue, head: ProducerBatch, leader?: number): boolean {
-    if (q.inFlight === 0) return false;
-    return this.config.maxInFlight === 1 || head.attempts > 0 || (this.config.idempotent === true && leader !== undefined && leader !== q.inFlightNode);
+  /** A partition whose batches must go one at a time: max.in.flight 1, or a retry at its head (keeps order across retries). */
+  private isMuted(q: PartitionQueue, head: ProducerBatch): boolean {
+    return q.inFlight > 0 && (this.config.maxInFlight === 1 || head.attempts > 0);
   }
 
   /** The nodes that lead a partition with a sendable batch (Kafka's ready()). */
@@ -146,7 +140,9 @@ export class RecordAccumulator {
     const unknownLeaderTopics = new Set<string>();
     let nextDelay = Infinity;
     const exhausted = this.memory.queued > 0;
-    const urgent = exhausted || this.closing || this.flushesInProgress > 0;
+    const tm = this.transactionManager;
+    // A transaction being committed or aborted sends what it has at once, as a flush does.
+    const urgent = exhausted || this.closing || this.flushesInProgress > 0 || (tm !== null && tm.isCompleting);
     for (const q of this.queues) {
       const batch = q.deque[0];
       if (batch === undefined) continue;
@@ -155,7 +151,11 @@ export class RecordAccumulator {
         unknownLeaderTopics.add(q.topic);
         continue;
       }
-      if (readyNodes.has(leader) || this.isMuted(q, batch, leader)) continue;
+      // Undrained batches expire after delivery.timeout.ms.
+      nextDelay = Math.min(nextDelay, Math.max(0, batch.createdMs + this.config.deliveryTimeoutMs - now));
+      if (readyNodes.has(leader) || this.isMuted(q, batch)) continue;
+      // Held back by idempotence or the transaction: whatever frees it (a response, a producer id) wakes the sender.
+      if (tm !== null && tm.shouldStopDrain(batch)) continue;
       const waited = now - batch.lastAttemptMs;
       const backoff = this.backoffMs(batch);
       const timeToWait = batch.attempts > 0 ? backoff : this.config.lingerMs;
@@ -163,8 +163,6 @@ export class RecordAccumulator {
       const sendable = q.deque.length > 1 || batch.isFull || waited >= timeToWait || urgent;
       if (sendable && !backingOff) readyNodes.add(leader);
       else nextDelay = Math.min(nextDelay, Math.max(0, timeToWait - waited));
-      // Undrained batches expire after delivery.timeout.ms.
-      nextDelay = Math.min(nextDelay, Math.max(0, batch.createdMs + this.config.deliveryTimeoutMs - now));
     }
     return { readyNodes, nextReadyCheckDelayMs: nextDelay, unknownLeaderTopics };
   }
@@ -192,13 +190,18 @@ export class RecordAccumulator {
       for (; i < list.length; i++) {
         const q = list[(start + i) % list.length]!;
         const batch = q.deque[0]!;
-        if (this.isMuted(q, batch, node)) continue;
+        if (this.isMuted(q, batch)) continue;
         if (batch.attempts > 0 && now - batch.lastAttemptMs < this.backoffMs(batch)) continue;
         if (ready.length > 0 && size + batch.sizeInBytes > maxRequestSize) break;
+        const tm = this.transactionManager;
+        if (tm !== null) {
+          if (tm.shouldStopDrain(batch)) continue;
+          tm.onDrain(batch);
+        }
         q.deque.shift();
         batch.closed = true;
+        batch.sequenceHasBeenReset = false;
         q.inFlight++;
-        q.inFlightNode = node;
         ready.push(batch);
         size += batch.sizeInBytes;
       }
@@ -231,6 +234,11 @@ export class RecordAccumulator {
     q.incomplete.splice(q.incomplete.indexOf(batch), 1, first, second);
     this.incompleteCount++;
     first.lastAttemptMs = second.lastAttemptMs = now;
+    // The halves carry the batch's sequences, so they are in flight as far as idempotence is concerned.
+    if (this.transactionManager !== null && first.hasSequence) {
+      this.transactionManager.addInFlightBatch(first);
+      this.transactionManager.addInFlightBatch(second);
+    }
     this.insertInOrder(q, first);
     this.insertInOrder(q, second);
   }
@@ -262,6 +270,11 @@ export class RecordAccumulator {
       }
     }
     return expired;
+  }
+
+  /** Batches not yet completed, sent or not (a transaction ends only when there are none). */
+  get hasIncomplete(): boolean {
+    return this.incompleteCount > 0;
   }
 
   hasUndrained(): boolean {
@@ -302,13 +315,33 @@ export class RecordAccumulator {
     }
   }
 
-  /** Fails every batch not yet complete, sent or not (close() ran out of time). */
+  /** Fails every batch not yet complete, sent or not, and takes no more records (close() ran out of time). */
   abortIncompleteBatches(error: Error): void {
     this.aborted = error;
+    this.abortBatches(error);
+  }
+
+  /** Fails every batch not yet complete, sent or not (a fatal error: responses still to come are ignored). */
+  abortBatches(error: Error): void {
     for (const q of this.queues) {
       q.deque.length = 0;
       for (const batch of [...q.incomplete]) this.complete(batch, -1, -1, error, false);
       q.inFlight = 0;
+    }
+  }
+
+  /**
+   * Fails the batches never sent (an aborted transaction's); batches already
+   * numbered by idempotence stay, to be sent and acknowledged in sequence.
+   */
+  abortUndrainedBatches(error: Error): void {
+    for (const q of this.queues) {
+      for (let i = q.deque.length - 1; i >= 0; i--) {
+        const batch = q.deque[i]!;
+        if (this.transactionManager !== null ? batch.hasSequence : batch.closed) continue;
+        q.deque.splice(i, 1);
+        this.complete(batch, -1, -1, error, false);
+      }
     }
   }
 }

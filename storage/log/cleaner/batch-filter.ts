@@ -1,11 +1,10 @@
 import { CompressionType } from '../../../codecs/codec.js';
-import { ControlRecordType } from '../../record/control-record.js';
 import { buildRecordBatch, type RecordInput } from '../../record/record-batch-builder.js';
 import { TimestampType } from '../../record/record-batch-layout.js';
 import { RecordBatchView } from '../../record/record-batch-view.js';
 import { decodeRecords, type LogRecord, type RecordHeader } from '../../record/record.js';
 import type { CleanerStats } from './cleaner-stats.js';
-import { controlTypeOf, type TransactionMarkers } from './cleaner-transactions.js';
+import { type CleanedTransactions, controlTypeOf } from './cleaner-transactions.js';
 import type { OffsetMap } from './offset-map.js';
 import type { UncleanableBatches } from './uncleanable-batches.js';
 
@@ -16,7 +15,8 @@ export interface FilterContext {
   readonly now: number;
   /** delete.retention.ms: how long tombstones and empty-transaction markers outlive their first cleaning. */
   readonly deleteRetentionMs: number;
-  readonly markers: TransactionMarkers;
+  /** The current group's transactions (set anew for each group, as Kafka's cleanSegments does). */
+  transactions: CleanedTransactions;
   /** For each producer id, the last offset of its last batch in the cleaned range: that batch stays, even emptied. */
   readonly lastBatchOfProducer: ReadonlyMap<number, number>;
   /** The end of the cleaning round: the batch ending there stays, even emptied, so the log's last offset survives. */
@@ -115,6 +115,8 @@ function keep(record: LogRecord, baseOffset: number): void {
  * - A data record stays if it is the latest for its key in the offset map (or
  *   newer than anything mapped), unless it is a tombstone (null value) whose
  *   batch's delete horizon has passed. Records without a key are dropped.
+ * - A data batch of an aborted transaction goes whole (its ABORT is in a
+ *   `.txnindex`: see cleaner-transactions.ts).
  * - A control batch stays whole, except that the marker of a transaction with
  *   no data left goes once its delete horizon has passed; an empty control
  *   batch (cleaned before) goes.
@@ -141,19 +143,14 @@ export function filterBatch(batch: RecordBatchView, ctx: FilterContext, out: Bat
   const hasHorizon = batch.hasDeleteHorizonMs;
   const horizon = batch.deleteHorizonMs;
 
-  // Whether the batch as a whole may go (Kafka's checkBatchRetention).
-  let canDiscard = false;
-  if (isControl) {
-    const type = controlTypeOf(batch);
-    if (count === 0) canDiscard = true;
-    else if (type === ControlRecordType.Commit || type === ControlRecordType.Abort) canDiscard = ctx.markers.onMarker(producerId);
-  } else if (batch.isTransactional) {
-    ctx.markers.onData(producerId);
-  }
-  const discardRecords = isControl && canDiscard && hasHorizon && horizon <= now;
+  // Whether the batch as a whole may go (Kafka's checkBatchRetention): an
+  // aborted transaction's data at once, a marker after its delete horizon.
+  const canDiscard = isControl ? ctx.transactions.onControlBatch(batch, controlTypeOf(batch)) : ctx.transactions.onDataBatch(batch);
+  const discardRecords = isControl ? canDiscard && hasHorizon && horizon <= now : canDiscard;
   const retainEmpty = (producerId >= 0 && ctx.lastBatchOfProducer.get(producerId) === batch.lastOffset) || batch.nextOffset === ctx.upperBoundOffset;
   if (discardRecords && !retainEmpty) {
-    stats.deletesRemoved += count;
+    if (isControl) stats.deletesRemoved += count;
+    else stats.abortedRecordsRemoved += count;
     return;
   }
 
@@ -172,7 +169,8 @@ export function filterBatch(batch: RecordBatchView, ctx: FilterContext, out: Bat
   let tombstones = false;
   if (discardRecords) {
     dropped = count;
-    stats.deletesRemoved += count;
+    if (isControl) stats.deletesRemoved += count;
+    else stats.abortedRecordsRemoved += count;
   } else {
     const baseOffset = batch.baseOffset;
     const latestMapped = map.latestOffset;

@@ -14,8 +14,9 @@ export interface CleanableRange {
   readonly firstDirtyOffset: number;
   /**
    * Where cleaning must stop, a segment's base offset: never in or past the
-   * active segment, nor past the high watermark (Kafka: the last stable
-   * offset), nor in a segment holding records younger than min.compaction.lag.ms.
+   * active segment, nor past the last stable offset (an open transaction's
+   * first offset, or the high watermark), nor in a segment holding records
+   * younger than min.compaction.lag.ms.
    */
   readonly firstUncleanableOffset: number;
   readonly cleanBytes: number;
@@ -70,7 +71,8 @@ export async function cleanableRange(log: Log, checkpoint: number | undefined, n
   const dirty: LogSegment[] = [];
   for (let i = 0; i < segments.length - 1; i++) if (segments[i + 1]!.baseOffset > firstDirtyOffset) dirty.push(segments[i]!);
 
-  let uncleanable = Math.min(log.highWatermark, active.baseOffset);
+  // Kafka's bound: the last stable offset (never past the high watermark), so every transaction below it is decided.
+  let uncleanable = Math.min(log.lastStableOffset, active.baseOffset);
   if (config.minCompactionLagMs > 0) {
     const young = dirty.find((s) => s.maxTimestamp > now - config.minCompactionLagMs);
     if (young) uncleanable = Math.min(uncleanable, young.baseOffset);

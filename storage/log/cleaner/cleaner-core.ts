@@ -1,5 +1,4 @@
 import { CorruptRecordError } from '../../../codecs/corrupt-record-error.js';
-import { ControlRecordType } from '../../record/control-record.js';
 import { MIN_BATCH_LENGTH, RECORD_BATCH_OVERHEAD } from '../../record/record-batch-layout.js';
 import { scanBatches } from '../../record/record-batch-scan.js';
 import { RecordBatchView } from '../../record/record-batch-view.js';
@@ -7,11 +6,12 @@ import { decodeRecords } from '../../record/record.js';
 import { BatchOutput, filterBatch, type FilterContext } from './batch-filter.js';
 import type { CleanerRequest, CoreOptions, FilterChunkReply, FinishMapReply, MapChunkReply, SerializedError } from './cleaner-protocol.js';
 import { emptyCleanerStats, type CleanerStats } from './cleaner-stats.js';
-import { controlTypeOf, PendingTransactions, TransactionMarkers } from './cleaner-transactions.js';
+import { CleanedTransactions, controlTypeOf } from './cleaner-transactions.js';
 import { HashedOffsets } from './hashed-offsets.js';
 import { hashKey } from './key-hash.js';
 import { OffsetMap } from './offset-map.js';
 import { UncleanableBatches, type UncleanableBatch } from './uncleanable-batches.js';
+import type { AbortedTxn } from '../transaction-index.js';
 
 /** A reply and the buffers it moves to the other thread. */
 export interface Handled {
@@ -32,7 +32,8 @@ export class CleanerCore {
   private readonly output: BatchOutput;
   private readonly hash = new Int32Array(4);
   private stats: CleanerStats = emptyCleanerStats();
-  private pending = new PendingTransactions();
+  /** The map's view of the dirty section's transactions: aborted ones are not mapped. */
+  private transactions = new CleanedTransactions([]);
   private lastBatchOfProducer = new Map<number, number>();
   private start = 0;
   private end = 0;
@@ -53,7 +54,7 @@ export class CleanerCore {
   handle(request: CleanerRequest): Handled {
     switch (request.op) {
       case 'beginMap':
-        this.beginMap(request.start, request.end, request.uncleanable);
+        this.beginMap(request.start, request.end, request.uncleanable, request.aborted);
         return { value: undefined, transfer: [] };
       case 'mapChunk': {
         const value: MapChunkReply = { chunk: request.chunk, ...this.mapChunk(Buffer.from(request.chunk, 0, request.length)) };
@@ -73,17 +74,22 @@ export class CleanerCore {
           map: this.map,
           now: request.now,
           deleteRetentionMs: request.deleteRetentionMs,
-          markers: new TransactionMarkers(),
+          transactions: new CleanedTransactions([]),
           lastBatchOfProducer: this.lastBatchOfProducer,
           upperBoundOffset: request.upperBoundOffset,
           uncleanable: this.uncleanable,
           stats: this.stats,
         };
         return { value: undefined, transfer: [] };
+      case 'beginGroup':
+        if (!this.filter) throw new Error('beginGroup before beginFilter');
+        this.filter.transactions = new CleanedTransactions(request.aborted);
+        return { value: undefined, transfer: [] };
       case 'filterChunk': {
         this.output.recycle(request.spareOutputs);
         const taken = this.filterChunk(Buffer.from(request.chunk, 0, request.length));
-        const value: FilterChunkReply = { chunk: request.chunk, output: taken?.buffer ?? null, outputLength: taken?.length ?? 0, starts: taken?.starts ?? [] };
+        const retainedAborted = this.filter!.transactions.takeRetainedAborted();
+        const value: FilterChunkReply = { chunk: request.chunk, output: taken?.buffer ?? null, outputLength: taken?.length ?? 0, starts: taken?.starts ?? [], retainedAborted };
         return { value, transfer: taken ? [request.chunk, taken.buffer] : [request.chunk] };
       }
       case 'stats':
@@ -95,10 +101,10 @@ export class CleanerCore {
     }
   }
 
-  private beginMap(start: number, end: number, uncleanable: readonly UncleanableBatch[]): void {
+  private beginMap(start: number, end: number, uncleanable: readonly UncleanableBatch[], aborted: readonly AbortedTxn[]): void {
     this.map.clear();
     this.uncleanable = new UncleanableBatches(uncleanable);
-    this.pending = new PendingTransactions();
+    this.transactions = new CleanedTransactions(aborted);
     this.lastBatchOfProducer = new Map();
     this.stats = emptyCleanerStats();
     this.start = start;
@@ -115,11 +121,12 @@ export class CleanerCore {
    * read from their start, so every batch of the first one is seen for the
    * producers' last batches. Stops when the map is full (`map.latestOffset`
    * then says how far it got) or at a batch at or past the end. A batch whose
-   * records cannot be read maps no keys: it will be kept whole.
+   * records cannot be read maps no keys: it will be kept whole; nor does one
+   * of an aborted transaction (Kafka's buildOffsetMapForSegment).
    */
   private mapChunk(chunk: Buffer): { more: boolean; full: boolean } {
     if (this.full || this.segmentDone) return { more: false, full: this.full };
-    const { map, pending, start, end } = this;
+    const { map, transactions, start, end } = this;
     for (const batch of scanBatches(chunk).batches) {
       if (batch.baseOffset >= end) {
         this.segmentDone = true;
@@ -129,22 +136,15 @@ export class CleanerCore {
       if (producerId >= 0) this.lastBatchOfProducer.set(producerId, Math.max(this.lastBatchOfProducer.get(producerId) ?? -1, batch.lastOffset));
       if (batch.lastOffset < start) continue;
       if (batch.isControl) {
-        const type = controlTypeOf(batch);
-        if (type === ControlRecordType.Commit) pending.commit(producerId, map);
-        else if (type === ControlRecordType.Abort) pending.abort(producerId);
-      } else {
-        const transactional = batch.isTransactional;
-        if (transactional) pending.begin(producerId, batch.baseOffset);
-        if (this.stageKeys(batch)) {
-          const { hashes, offsets, count } = this.staged;
-          for (let i = 0; i < count; i++) {
-            if (map.size + pending.size >= map.capacity) {
-              this.full = true;
-              return { more: false, full: true };
-            }
-            if (transactional) pending.add(producerId, hashes, i * 4, offsets[i]!);
-            else map.putHash(hashes, i * 4, offsets[i]!);
+        transactions.onControlBatch(batch, controlTypeOf(batch));
+      } else if (!transactions.onDataBatch(batch) && this.stageKeys(batch)) {
+        const { hashes, offsets, count } = this.staged;
+        for (let i = 0; i < count; i++) {
+          if (map.size >= map.capacity) {
+            this.full = true;
+            return { more: false, full: true };
           }
+          map.putHash(hashes, i * 4, offsets[i]!);
         }
       }
       map.latestOffset = Math.max(map.latestOffset, batch.lastOffset);
@@ -175,9 +175,9 @@ export class CleanerCore {
     }
   }
 
-  /** Where the cleaning ends: the mapped offsets, stopped before a transaction whose outcome is unknown (Kafka stops at the last stable offset). */
+  /** Where the cleaning ends: after the mapped offsets (the dirty section ends at or before the last stable offset, so every transaction in it is decided). */
   private finishMap(): FinishMapReply {
-    const endOffset = Math.min(this.map.latestOffset + 1, this.pending.firstUndecidedOffset());
+    const endOffset = this.map.latestOffset + 1;
     const reply = { endOffset, mapEntries: this.map.size, bufferUtilization: this.map.utilization };
     this.stats.mapEntries = reply.mapEntries;
     this.stats.bufferUtilization = reply.bufferUtilization;

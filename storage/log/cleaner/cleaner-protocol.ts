@@ -1,3 +1,4 @@
+import type { AbortedTxn } from '../transaction-index.js';
 import type { CleanerStats } from './cleaner-stats.js';
 import type { UncleanableBatch } from './uncleanable-batches.js';
 
@@ -27,9 +28,10 @@ export type CleanerRequest =
   /**
    * Starts a cleaning: clears the offset map, the producers' last batches and
    * the statistics. `uncleanable`: the log's batches earlier cleanings found
-   * unreadable, kept without being read again.
+   * unreadable, kept without being read again; `aborted`: the aborted
+   * transactions overlapping [start, end), from the `.txnindex` files.
    */
-  | { readonly op: 'beginMap'; readonly options: CoreOptions; readonly start: number; readonly end: number; readonly uncleanable: readonly UncleanableBatch[] }
+  | { readonly op: 'beginMap'; readonly options: CoreOptions; readonly start: number; readonly end: number; readonly uncleanable: readonly UncleanableBatch[]; readonly aborted: readonly AbortedTxn[] }
   /** Maps the keys of a chunk of a dirty segment read from its start. */
   | { readonly op: 'mapChunk'; readonly chunk: ArrayBuffer; readonly length: number }
   /** A dirty segment's chunks are all sent; the next segment starts at `nextStart`. */
@@ -40,6 +42,8 @@ export type CleanerRequest =
   | { readonly op: 'producerHeaders'; readonly chunk: ArrayBuffer; readonly length: number }
   /** Rewriting starts. */
   | { readonly op: 'beginFilter'; readonly now: number; readonly deleteRetentionMs: number; readonly upperBoundOffset: number }
+  /** A group of segments is rewritten next: the aborted transactions overlapping it (from the `.txnindex` files). */
+  | { readonly op: 'beginGroup'; readonly aborted: readonly AbortedTxn[] }
   /** What of a chunk's batches survives, as cleaned batches. */
   | { readonly op: 'filterChunk'; readonly chunk: ArrayBuffer; readonly length: number; readonly spareOutputs: ArrayBuffer[] }
   /** The cleaning's statistics so far. */
@@ -57,7 +61,7 @@ export interface MapChunkReply {
 }
 
 export interface FinishMapReply {
-  /** The first offset not covered: the mapped offsets, cut before a transaction still undecided. */
+  /** The first offset not covered: after the mapped offsets. */
   readonly endOffset: number;
   readonly mapEntries: number;
   readonly bufferUtilization: number;
@@ -74,6 +78,8 @@ export interface FilterChunkReply {
   readonly outputLength: number;
   /** Where each cleaned batch starts in `output`. */
   readonly starts: number[];
+  /** Aborted transactions whose markers in this chunk were kept: entries for the cleaned segment's `.txnindex`. */
+  readonly retainedAborted: AbortedTxn[];
 }
 
 /** What each request answers. */
@@ -84,6 +90,7 @@ export interface CleanerReplies {
   finishMap: FinishMapReply;
   producerHeaders: ChunkReply;
   beginFilter: undefined;
+  beginGroup: undefined;
   filterChunk: FilterChunkReply;
   stats: CleanerStats;
   uncleanableFound: UncleanableBatch[];

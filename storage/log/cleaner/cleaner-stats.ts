@@ -18,6 +18,8 @@ export interface CleanerStats {
   invalidRecords: number;
   /** Tombstones and markers dropped because their delete horizon passed. */
   deletesRemoved: number;
+  /** Records of aborted transactions dropped. */
+  abortedRecordsRemoved: number;
   /** Batches whose records could not be read (see uncleanable-batches.ts), copied as stored. */
   uncleanableBatches: number;
   /** Segments replaced, and the cleaned segments that replaced them. */
@@ -41,6 +43,7 @@ export function emptyCleanerStats(): CleanerStats {
     batchesRewritten: 0,
     invalidRecords: 0,
     deletesRemoved: 0,
+    abortedRecordsRemoved: 0,
     uncleanableBatches: 0,
     segmentsCleaned: 0,
     groupsCleaned: 0,

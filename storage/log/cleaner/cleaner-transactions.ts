@@ -1,8 +1,7 @@
-import { readControlRecordType } from '../../record/control-record.js';
+import { ControlRecordType, readControlRecordType } from '../../record/control-record.js';
 import { decodeRecords } from '../../record/record.js';
 import type { RecordBatchView } from '../../record/record-batch-view.js';
-import { HashedOffsets } from './hashed-offsets.js';
-import type { OffsetMap } from './offset-map.js';
+import type { AbortedTxn } from '../transaction-index.js';
 
 /**
  * The type of a control batch's record (ControlRecordType: 0 ABORT, 1 COMMIT,
@@ -19,89 +18,83 @@ export function controlTypeOf(batch: RecordBatchView): number {
   return -1;
 }
 
-interface Pending {
-  /** Base offset of the transaction's first batch seen. */
-  firstOffset: number;
-  keys: HashedOffsets;
+interface OngoingAborted {
+  readonly txn: AbortedTxn;
+  /** A batch of the transaction was read in this pass (and dropped). */
+  dataRead: boolean;
 }
 
 /**
- * Transactional records met while building the offset map wait here until
- * their transaction's marker: a COMMIT moves them into the map, an ABORT
- * drops them. Aborted records must never enter the map, or they would
- * supersede committed values of the same keys. Kafka knows aborted
- * transactions in advance from its `.txnindex`; samsa has none yet, so it
- * learns them from the markers, in log order. A transaction still open at the
- * end of the dirty section keeps its records out of the map, and the cleaner
- * stops the cleaned range at its first offset (Kafka's last stable offset).
+ * Which transactions the batches read in a pass of the cleaner belong to,
+ * and what that decides (Kafka's CleanedTransactionMetadata). The aborted
+ * transactions come from the `.txnindex` files (they are known before their
+ * data is met, however far their markers are); a transactional batch of a
+ * producer with none of them under way is committed data, since the cleaner
+ * never reads past the last stable offset.
+ *
+ * - A data batch of an aborted transaction is dropped (while building the
+ *   offset map its keys are not mapped, so it never supersedes a committed value).
+ * - An ABORT marker whose transaction had data read in this pass stays, and
+ *   the transaction goes into the cleaned segment's `.txnindex`
+ *   (`retainedAborted`); with no data read, the marker may go (after
+ *   delete.retention.ms) and its entry is dropped. A COMMIT marker may go when
+ *   none of its transaction's data was read. An empty control batch may go.
  */
-export class PendingTransactions {
-  private readonly pending = new Map<number, Pending>();
-  private entries = 0;
+export class CleanedTransactions {
+  private readonly aborted: AbortedTxn[];
+  private next = 0;
+  private readonly ongoingAborted = new Map<number, OngoingAborted>();
+  private readonly ongoingCommitted = new Set<number>();
+  /** Aborted transactions whose ABORT marker this pass kept, in marker order: entries for the cleaned segment's `.txnindex`. */
+  private retainedAborted: AbortedTxn[] = [];
 
-  /** Keys waiting, across producers. */
-  get size(): number {
-    return this.entries;
+  constructor(aborted: readonly AbortedTxn[]) {
+    this.aborted = [...aborted].sort((a, b) => a.firstOffset - b.firstOffset);
   }
 
-  /** Notes a transactional data batch: its producer now has an open transaction. */
-  begin(producerId: number, baseOffset: number): void {
-    if (!this.pending.has(producerId)) {
-      this.pending.set(producerId, { firstOffset: baseOffset, keys: new HashedOffsets() });
+  /** Hands over the entries gathered so far. */
+  takeRetainedAborted(): AbortedTxn[] {
+    const taken = this.retainedAborted;
+    this.retainedAborted = [];
+    return taken;
+  }
+
+  /** Aborted transactions started at or before `offset` are now under way. */
+  private consumeUpTo(offset: number): void {
+    while (this.next < this.aborted.length && this.aborted[this.next]!.firstOffset <= offset) {
+      const txn = this.aborted[this.next++]!;
+      if (!this.ongoingAborted.has(txn.producerId)) this.ongoingAborted.set(txn.producerId, { txn, dataRead: false });
     }
   }
 
-  /** A key (hashed into `hashes[at..at+3]`) written at `offset` by the producer's open transaction. */
-  add(producerId: number, hashes: Int32Array, at: number, offset: number): void {
-    this.pending.get(producerId)!.keys.add(hashes, at, offset);
-    this.entries++;
+  /** A control batch was read (`type` from controlTypeOf): true when it may go. */
+  onControlBatch(batch: RecordBatchView, type: number): boolean {
+    this.consumeUpTo(batch.lastOffset);
+    if (batch.recordCount === 0) return true; // cleaned before: its transaction is gone
+    const producerId = batch.producerId;
+    if (type === ControlRecordType.Abort) {
+      const ongoing = this.ongoingAborted.get(producerId);
+      this.ongoingAborted.delete(producerId);
+      if (ongoing?.dataRead) {
+        this.retainedAborted.push(ongoing.txn);
+        return false;
+      }
+      return true;
+    }
+    if (type === ControlRecordType.Commit) return !this.ongoingCommitted.delete(producerId);
+    return false;
   }
 
-  /** A COMMIT marker: the transaction's keys enter the map. */
-  commit(producerId: number, map: OffsetMap): void {
-    const p = this.pending.get(producerId);
-    if (!p) return;
-    const { hashes, offsets, count } = p.keys;
-    for (let i = 0; i < count; i++) map.putHash(hashes, i * 4, offsets[i]!);
-    this.drop(producerId, p);
-  }
-
-  /** An ABORT marker: the transaction's keys are forgotten. */
-  abort(producerId: number): void {
-    const p = this.pending.get(producerId);
-    if (p) this.drop(producerId, p);
-  }
-
-  private drop(producerId: number, p: Pending): void {
-    this.entries -= p.keys.count;
-    this.pending.delete(producerId);
-  }
-
-  /** The first offset of a transaction still open, or Infinity. */
-  firstUndecidedOffset(): number {
-    let first = Infinity;
-    for (const p of this.pending.values()) first = Math.min(first, p.firstOffset);
-    return first;
-  }
-}
-
-/**
- * While segments are rewritten, which producers have transactional data
- * since their last marker (Kafka's CleanedTransactionMetadata, without the
- * aborted-transaction index). A marker closing a transaction none of whose
- * data is left may go, after delete.retention.ms, as Kafka removes markers of
- * empty transactions.
- */
-export class TransactionMarkers {
-  private readonly ongoing = new Set<number>();
-
-  /** A transactional data batch was read. */
-  onData(producerId: number): void {
-    this.ongoing.add(producerId);
-  }
-
-  /** A COMMIT or ABORT marker was read: true when its transaction has no data left. */
-  onMarker(producerId: number): boolean {
-    return !this.ongoing.delete(producerId);
+  /** A data batch was read: true when it belongs to an aborted transaction. */
+  onDataBatch(batch: RecordBatchView): boolean {
+    this.consumeUpTo(batch.lastOffset);
+    if (!batch.isTransactional) return false;
+    const ongoing = this.ongoingAborted.get(batch.producerId);
+    if (ongoing) {
+      ongoing.dataRead = true;
+      return true;
+    }
+    this.ongoingCommitted.add(batch.producerId);
+    return false;
   }
 }

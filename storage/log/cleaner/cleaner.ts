@@ -4,6 +4,7 @@ import { RecordBatchView } from '../../record/record-batch-view.js';
 import type { Log } from '../log.js';
 import { CLEANED_SUFFIX, segmentFileNames } from '../log-file-names.js';
 import { LogSegment } from '../log-segment.js';
+import type { AbortedTxn } from '../transaction-index.js';
 import { emptyCleanerStats, type CleanerStats } from './cleaner-stats.js';
 import { CleanerThread, defaultWorkerScript, InThreadCore, type CoreHandle } from './cleaner-thread.js';
 import { groupSegmentsBySize } from './segment-groups.js';
@@ -14,6 +15,21 @@ import type { UncleanableBatch } from './uncleanable-batches.js';
 export const DEFAULT_DEDUPE_BUFFER_SIZE = 128 * 1024 * 1024; // log.cleaner.dedupe.buffer.size
 export const DEFAULT_DEDUPE_BUFFER_LOAD_FACTOR = 0.9; // log.cleaner.io.buffer.load.factor
 export const DEFAULT_IO_BUFFER_SIZE = 512 * 1024; // log.cleaner.io.buffer.size
+
+/**
+ * The aborted transactions overlapping each segment of `group`, from the
+ * segment's base to the next segment's (Kafka's cleanSegments collects them
+ * so), each once.
+ */
+function abortedTransactionsOf(log: Log, group: readonly LogSegment[]): AbortedTxn[] {
+  const all = log.allSegments;
+  const found = new Map<string, AbortedTxn>();
+  for (const segment of group) {
+    const upperBound = all[all.indexOf(segment) + 1]?.baseOffset ?? segment.nextOffset;
+    for (const txn of log.collectAbortedTransactions(segment.baseOffset, upperBound)) found.set(`${txn.producerId}:${txn.firstOffset}`, txn);
+  }
+  return [...found.values()];
+}
 
 /** Chunks on their way to or in the core at once: one worked on while the next is read. */
 const CHUNKS_IN_FLIGHT = 2;
@@ -154,7 +170,7 @@ export class Cleaner {
     const core = await this.acquireCore();
     this.lastInWorker = core.inWorker;
     const uncleanable = (this.uncleanable.get(log) ?? []).filter((b) => b.lastOffset >= log.logStartOffset);
-    await core.call({ op: 'beginMap', options: this.coreOptions, start, end, uncleanable });
+    await core.call({ op: 'beginMap', options: this.coreOptions, start, end, uncleanable, aborted: log.collectAbortedTransactions(start, end) });
     const mapReadBefore = this.reader.bytesRead;
     await this.buildOffsetMap(core, log, start, end, checkDone);
     const { endOffset } = await core.call({ op: 'finishMap' });
@@ -241,6 +257,7 @@ export class Cleaner {
     for (const name of segmentFileNames(base, CLEANED_SUFFIX)) if (present.has(name)) await log.dir.delete(name); // left by an aborted cleaning
     const cleaned = await LogSegment.open(log.dir, base, log.config, true, CLEANED_SUFFIX);
     try {
+      await core.call({ op: 'beginGroup', aborted: abortedTransactionsOf(log, group) });
       for (const segment of group) {
         await this.pump(
           segment,
@@ -251,14 +268,16 @@ export class Cleaner {
             return core.call({ op: 'filterChunk', chunk, length, spareOutputs }, [chunk, ...spareOutputs]);
           },
           async (reply) => {
-            if (!reply.output) return;
-            // The batches kept, written in one append; then their buffer goes back to the core.
-            const bytes = Buffer.from(reply.output, 0, reply.outputLength);
-            await cleaned.append(
-              bytes,
-              reply.starts.map((at) => new RecordBatchView(bytes, at)),
-            );
-            this.spareOutputs.push(reply.output);
+            if (reply.output) {
+              // The batches kept, written in one append; then their buffer goes back to the core.
+              const bytes = Buffer.from(reply.output, 0, reply.outputLength);
+              await cleaned.append(
+                bytes,
+                reply.starts.map((at) => new RecordBatchView(bytes, at)),
+              );
+              this.spareOutputs.push(reply.output);
+            }
+            for (const txn of reply.retainedAborted) await cleaned.txnIndex.append(txn);
           },
         );
       }

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CompressionType } from '../../../codecs/codec.js';
 import { LogManager } from '../../../storage/log/log-manager.js';
-import { crc32c } from '../../../storage/record/crc32c.js';
 import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
-import { CRC, RECORDS } from '../../../storage/record/record-batch-layout.js';
+import { RECORDS } from '../../../storage/record/record-batch-layout.js';
 import { offsetsPartitionFor } from '../../../src/broker/group/java-hash.js';
 import { offsetCommitKey, offsetCommitValue } from '../../../src/broker/group/offsets-records.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { Cleanup } from '../../cleanup.js';
 import { startBroker, type TestBroker } from '../harness.js';
+import { withJunkRecords } from '../junk-records.js';
 import { RawClient } from '../raw-client.js';
 import { waitFor } from '../../wait-for.js';
 import { commitBody, commitCodes, createTopic, fetchOffsets } from './group-harness.js';
@@ -31,13 +31,6 @@ const commitRecord = (group: string, topic: string, partition: number, offset: n
   key: offsetCommitKey(group, topic, partition),
   value: offsetCommitValue({ offset, leaderEpoch: -1, metadata: 'm', commitTimestamp: Date.now(), expireTimestamp: -1 }),
 });
-
-/** A batch whose record bytes are replaced by `fill`, its CRC made valid again: headers pass, records do not decode. */
-function withJunkRecords(batch: Buffer, fill: number): Buffer {
-  batch.fill(fill, RECORDS);
-  batch.writeUInt32BE(crc32c(batch, CRC + 4) >>> 0, CRC);
-  return batch;
-}
 
 async function committed(c: RawClient, group: string, topic: string, partition: number): Promise<number> {
   const res = await fetchOffsets(c, group, [{ name: topic, partitionIndexes: [partition] }]);

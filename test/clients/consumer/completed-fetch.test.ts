@@ -30,6 +30,21 @@ describe('read_committed decoding (CompletedFetch)', () => {
     expect(read(false)).toEqual({ values: ['0:plain-0', '1:aborted-1', '2:aborted-2', '3:committed-3', '6:later-6'], next: 7 });
   });
 
+  it('a fetch that starts at an ABORT marker, whose transaction began before it, still returns the producer’s next (committed) transaction', () => {
+    // Offsets 10-11 (aborted data) were read by an earlier fetch; this one starts at the marker, and the broker lists the
+    // aborted transaction because its marker is in range. Consumed before the marker is seen, it ends there.
+    const bytes = Buffer.concat([
+      buildEndTransactionMarkerBatch({ type: ControlRecordType.Abort, coordinatorEpoch: 0 }, { producerId: 9, producerEpoch: 0, baseOffset: 12 }),
+      buildRecordBatch([{ value: 'next-13' }, { value: 'next-14' }], { baseOffset: 13, producerId: 9, producerEpoch: 0, baseSequence: 2, isTransactional: true }),
+      buildEndTransactionMarkerBatch({ type: ControlRecordType.Commit, coordinatorEpoch: 0 }, { producerId: 9, producerEpoch: 0, baseOffset: 15 }),
+    ]);
+    const fetch = new CompletedFetch('t', 0, 12, 0, bytes, { readCommitted: true, checkCrcs: true, abortedTransactions: [{ producerId: 9, firstOffset: 10 }] });
+    const out: ConsumerRecord<string | null, string | null>[] = [];
+    while (!fetch.consumed) fetch.take(100, stringDeserializer, stringDeserializer, out);
+    expect(out.map((r) => `${r.offset}:${r.value}`)).toEqual(['13:next-13', '14:next-14']);
+    expect(fetch.nextFetchOffset).toBe(16);
+  });
+
   it('starts inside a batch at the fetch offset and hands records out a few at a time', () => {
     const bytes = buildRecordBatch(Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })), { baseOffset: 100 });
     const fetch = new CompletedFetch('t', 3, 104, 0, bytes, { readCommitted: false, checkCrcs: true, abortedTransactions: null });

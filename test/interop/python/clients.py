@@ -50,7 +50,7 @@ def kafka_python(action, bootstrap, topic, args):
 
 
 def confluent(action, bootstrap, topic, args):
-    from confluent_kafka import Consumer, Producer, TopicPartition
+    from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 
     if action == "create":
         from confluent_kafka.admin import AdminClient, NewTopic, ConfigResource
@@ -100,6 +100,28 @@ def confluent(action, bootstrap, topic, args):
         low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
         consumer.close()
         return {"records": out, "end": high, "begin": low}
+    if action == "consume-to-end":
+        # Reads partition 0 from the beginning to where librdkafka signals its end (the high watermark,
+        # or under isolation.level=read_committed the last stable offset).
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "samsa-test-isolation",
+                             "enable.auto.commit": False, "isolation.level": args[0],
+                             "enable.partition.eof": True})
+        consumer.assign([TopicPartition(topic, 0, 0)])
+        out = []
+        polls = 0
+        while polls < 300:
+            message = consumer.poll(0.1)
+            polls += 1
+            if message is None:
+                continue
+            if message.error():
+                if message.error().code() == KafkaError._PARTITION_EOF:
+                    consumer.close()
+                    return {"records": out, "eof": message.offset()}
+                raise SystemExit(str(message.error()))
+            out.append({"offset": message.offset(), "value": message.value().decode()})
+        consumer.close()
+        return {"records": out, "eof": None}
     raise SystemExit("unknown action " + action)
 
 
