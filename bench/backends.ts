@@ -12,8 +12,8 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BACKEND_NAMES, createBackend } from '../storage/backend/index.js';
 import type { LogDirectory, StorageObject } from '../storage/backend/index.js';
+import { BACKEND_NAMES, createBackend } from '../storage/backend/index.js';
 import { mbps, printTable, ratio, Split } from './measure.js';
 
 const TOTAL = 64 * 1024 * 1024;
@@ -38,12 +38,21 @@ async function overRounds(total: number, raw: (at: number, end: number) => void,
   const split = new Split();
   for (let at = 0, round = 0; at < total; at += ROUND, round++) {
     const end = Math.min(total, at + ROUND);
-    await split.round(round, () => raw(at, end), () => backend(at, end));
+    await split.round(
+      round,
+      () => raw(at, end),
+      () => backend(at, end),
+    );
   }
   return split;
 }
 
-async function appendCase(directory: LogDirectory, dir: string, size: number, total: number): Promise<{ rates: [number, number]; object: StorageObject; fd: number }> {
+async function appendCase(
+  directory: LogDirectory,
+  dir: string,
+  size: number,
+  total: number,
+): Promise<{ rates: [number, number]; object: StorageObject; fd: number }> {
   spawnSync('sync');
   const chunk = Buffer.alloc(size, 7);
   const object = await directory.open(`append-${size}`, { create: true });
@@ -165,7 +174,11 @@ async function measureOne(name: string): Promise<void> {
 
 function measureInChild(name: string): Figures {
   process.stdout.write(`measuring ${name} beside raw fs…\n`);
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], { env: { ...process.env, SAMSA_BENCH_ONE: name }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], {
+    env: { ...process.env, SAMSA_BENCH_ONE: name },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (child.status !== 0) throw new Error(`measuring ${name} failed (exit ${child.status})`);
   return JSON.parse(child.stdout.trim().split('\n').pop()!) as Figures;
 }

@@ -19,7 +19,9 @@ export function compileRdkafkaBench(outDir: string): string | undefined {
 
 /** Runs the librdkafka client (with `conf` as more librdkafka settings); its last output line is a JSON object of figures. */
 export function runRdkafka(bin: string, args: string[], conf: Readonly<Record<string, string>> = {}): Record<string, number> {
-  const extra = Object.entries(conf).map(([k, v]) => `${k}=${v}`).join('\n');
+  const extra = Object.entries(conf)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n');
   const out = execFileSync(bin, args, { encoding: 'utf8', timeout: 300_000, env: extra ? { ...process.env, RDKAFKA_BENCH_CONF: extra } : process.env });
   return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
 }

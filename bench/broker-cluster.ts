@@ -32,7 +32,12 @@ export interface ClusterBenchOptions {
  * is measured: on a loaded 2-core machine a 4 s replica.lag.time.max.ms can
  * drop a follower from the ISR mid-run, and acks=all would then wait for fewer replicas.
  */
-const MEASURED_AS_KAFKA = { 'replica.lag.time.max.ms': '30000', 'replica.fetch.wait.max.ms': '500', 'replica.high.watermark.checkpoint.interval.ms': '5000', 'zookeeper.session.timeout.ms': '18000' };
+const MEASURED_AS_KAFKA = {
+  'replica.lag.time.max.ms': '30000',
+  'replica.fetch.wait.max.ms': '500',
+  'replica.high.watermark.checkpoint.interval.ms': '5000',
+  'zookeeper.session.timeout.ms': '18000',
+};
 
 export async function measureCluster(bin: string, options: ClusterBenchOptions, report: (figure: ClusterFigure) => void): Promise<void> {
   const brokers = options.brokers ?? 3;

@@ -1,7 +1,7 @@
 // `samsa broker` in a child process, for the benchmarks, the chaos run and the
 // tests (test/broker/broker-process.ts re-exports it): one copy of how a
 // broker process is started, waited for and stopped.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../test/package-root.js';
@@ -61,7 +61,11 @@ export interface BrokerProcessOptions {
  * `logDir`; resolves once it listens, rejects (and kills it) if it exits or
  * has not listened within `startMs`.
  */
-export function startBrokerProcess(logDir: string, settings: Readonly<Record<string, string>> = {}, options: BrokerProcessOptions | number = {}): Promise<BrokerProcess> {
+export function startBrokerProcess(
+  logDir: string,
+  settings: Readonly<Record<string, string>> = {},
+  options: BrokerProcessOptions | number = {},
+): Promise<BrokerProcess> {
   const { startMs = 20_000, execArgv = [], logFile, onSpawn } = typeof options === 'number' ? { startMs: options } : options;
   const args = overrideArgs({ listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': logDir, 'broker.id': '0', ...settings });
   const child = spawn(process.execPath, [...execArgv, MAIN, 'broker', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });

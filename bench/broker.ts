@@ -21,11 +21,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { makeCertificates } from '../test/broker/security/certificates.js';
 import { compileRdkafkaBench, kafkajsConsumeRate, median, partitionFetchBytes, runRdkafka as rdkafka } from './bench-clients.js';
 import { measureCluster } from './broker-cluster.js';
 import { startBrokerProcess } from './broker-process.js';
 import { printTable } from './measure.js';
-import { makeCertificates } from '../test/broker/security/certificates.js';
 
 const SCALE = Number(process.env.SAMSA_BENCH_SCALE ?? 1);
 const ROUNDS = Number(process.env.SAMSA_BENCH_ROUNDS ?? 3);
@@ -112,7 +112,9 @@ async function main(): Promise<void> {
     const { bytesPerSec, ...rest } = row;
     const r: Row = { ...rest, brokers: row.brokers ?? 1, mbPerSec: bytesPerSec / 1e6, ratio: bytesPerSec / 1e6 / limit };
     rows.push(r);
-    console.log(`  ${r.brokers > 1 ? `${r.brokers} brokers, replication factor ${r.brokers}: ` : ''}${r.client} ${r.case} ${r.recordSize} B acks=${r.acks} ${r.partitions}p: ${Math.round(r.recordsPerSec)} records/s, ${r.mbPerSec.toFixed(1)} MB/s (${(r.ratio * 100).toFixed(0)}% of ${row.limit === 'fs' ? 'raw fs write' : 'loopback TCP'})${r.p99Ms !== undefined ? `, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms` : ''}`);
+    console.log(
+      `  ${r.brokers > 1 ? `${r.brokers} brokers, replication factor ${r.brokers}: ` : ''}${r.client} ${r.case} ${r.recordSize} B acks=${r.acks} ${r.partitions}p: ${Math.round(r.recordsPerSec)} records/s, ${r.mbPerSec.toFixed(1)} MB/s (${(r.ratio * 100).toFixed(0)}% of ${row.limit === 'fs' ? 'raw fs write' : 'loopback TCP'})${r.p99Ms !== undefined ? `, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms` : ''}`,
+    );
   };
 
   try {
@@ -145,7 +147,16 @@ async function main(): Promise<void> {
       const security: Record<string, { port: number; conf: Record<string, string> }> = {
         PLAINTEXT: { port: broker.ports.get('PLAINTEXT')!, conf: {} },
         SSL: { port: broker.ports.get('SSL')!, conf: { 'security.protocol': 'SSL', 'ssl.ca.location': certs.caPem } },
-        SASL_SSL: { port: broker.ports.get('SASL_SSL')!, conf: { 'security.protocol': 'SASL_SSL', 'ssl.ca.location': certs.caPem, 'sasl.mechanism': 'PLAIN', 'sasl.username': 'bench', 'sasl.password': 'bench-secret' } },
+        SASL_SSL: {
+          port: broker.ports.get('SASL_SSL')!,
+          conf: {
+            'security.protocol': 'SASL_SSL',
+            'ssl.ca.location': certs.caPem,
+            'sasl.mechanism': 'PLAIN',
+            'sasl.username': 'bench',
+            'sasl.password': 'bench-secret',
+          },
+        },
       };
       const secured: Record<string, { produced: number[]; consumed: number[] }> = {};
       const count = Math.round(400_000 * SCALE);
@@ -164,13 +175,33 @@ async function main(): Promise<void> {
       for (const [protocol, { produced, consumed }] of Object.entries(secured)) {
         const p = median(produced);
         const c = median(consumed);
-        add({ client: `librdkafka ${protocol}`, case: 'produce', recordSize: 1024, acks: '1', partitions: 1, recordsPerSec: p, bytesPerSec: p * 1024, limit: 'fs' });
-        add({ client: `librdkafka ${protocol}`, case: 'consume', recordSize: 1024, acks: '-', partitions: 1, recordsPerSec: c, bytesPerSec: c * 1024, limit: 'tcp' });
+        add({
+          client: `librdkafka ${protocol}`,
+          case: 'produce',
+          recordSize: 1024,
+          acks: '1',
+          partitions: 1,
+          recordsPerSec: p,
+          bytesPerSec: p * 1024,
+          limit: 'fs',
+        });
+        add({
+          client: `librdkafka ${protocol}`,
+          case: 'consume',
+          recordSize: 1024,
+          acks: '-',
+          partitions: 1,
+          recordsPerSec: c,
+          bytesPerSec: c * 1024,
+          limit: 'tcp',
+        });
       }
       const plain = secured.PLAINTEXT!;
       for (const protocol of ['SSL', 'SASL_SSL']) {
         const s = secured[protocol]!;
-        console.log(`  ${protocol}: produce ${((median(s.produced) / median(plain.produced)) * 100).toFixed(0)}%, consume ${((median(s.consumed) / median(plain.consumed)) * 100).toFixed(0)}% of PLAINTEXT (target: at least 60%)`);
+        console.log(
+          `  ${protocol}: produce ${((median(s.produced) / median(plain.produced)) * 100).toFixed(0)}%, consume ${((median(s.consumed) / median(plain.consumed)) * 100).toFixed(0)}% of PLAINTEXT (target: at least 60%)`,
+        );
       }
 
       // Latency at a steady rate, not under the write-back of the gigabytes just produced: flush the page cache first.
@@ -179,7 +210,18 @@ async function main(): Promise<void> {
         for (const acks of ['1', 'all']) {
           const topic = await newTopic(1);
           const l = rdkafka(bin, ['latency', bootstrap, topic, '10000', String(5 * SCALE), String(size), acks]);
-          add({ client: 'librdkafka', case: 'latency@10k/s', recordSize: size, acks, partitions: 1, recordsPerSec: l.records! / l.seconds!, bytesPerSec: (l.records! / l.seconds!) * size, limit: 'fs', p50Ms: l.p50, p99Ms: l.p99 });
+          add({
+            client: 'librdkafka',
+            case: 'latency@10k/s',
+            recordSize: size,
+            acks,
+            partitions: 1,
+            recordsPerSec: l.records! / l.seconds!,
+            bytesPerSec: (l.records! / l.seconds!) * size,
+            limit: 'fs',
+            p50Ms: l.p50,
+            p99Ms: l.p99,
+          });
         }
       }
 
@@ -210,7 +252,16 @@ async function main(): Promise<void> {
           };
           await Promise.all(Array.from({ length: 8 }, lane));
           const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-          add({ client: 'kafkajs', case: 'produce', recordSize: size, acks: acks === -1 ? 'all' : '1', partitions, recordsPerSec: count / seconds, bytesPerSec: (count * size) / seconds, limit: 'fs' });
+          add({
+            client: 'kafkajs',
+            case: 'produce',
+            recordSize: size,
+            acks: acks === -1 ? 'all' : '1',
+            partitions,
+            recordsPerSec: count / seconds,
+            bytesPerSec: (count * size) / seconds,
+            limit: 'fs',
+          });
           if (acks === 1) {
             try {
               const rate = await kafkajsConsumeRate(kafka, topic, count);
@@ -233,7 +284,20 @@ async function main(): Promise<void> {
   console.log();
   printTable(
     ['client', 'brokers', 'case', 'size', 'acks', 'parts', 'records/s', 'MB/s', 'limit', 'ratio', 'p50 ms', 'p99 ms'],
-    rows.map((r) => [r.client, r.brokers > 1 ? `${r.brokers} (rf ${r.brokers})` : '1', r.case, `${r.recordSize}`, r.acks, `${r.partitions}`, `${Math.round(r.recordsPerSec)}`, r.mbPerSec.toFixed(1), r.limit === 'fs' ? `fs ${disk.toFixed(0)}` : `tcp ${tcp.toFixed(0)}`, `${(r.ratio * 100).toFixed(1)}%`, r.p50Ms?.toFixed(2) ?? '', r.p99Ms?.toFixed(2) ?? '']),
+    rows.map((r) => [
+      r.client,
+      r.brokers > 1 ? `${r.brokers} (rf ${r.brokers})` : '1',
+      r.case,
+      `${r.recordSize}`,
+      r.acks,
+      `${r.partitions}`,
+      `${Math.round(r.recordsPerSec)}`,
+      r.mbPerSec.toFixed(1),
+      r.limit === 'fs' ? `fs ${disk.toFixed(0)}` : `tcp ${tcp.toFixed(0)}`,
+      `${(r.ratio * 100).toFixed(1)}%`,
+      r.p50Ms?.toFixed(2) ?? '',
+      r.p99Ms?.toFixed(2) ?? '',
+    ]),
   );
   const targets = clusterTargets(rows);
   if (targets.length > 0) {
@@ -256,18 +320,28 @@ await main();
 function clusterTargets(all: readonly Row[]): Array<{ what: string; met: boolean; value: number }> {
   const out: Array<{ what: string; met: boolean; value: number }> = [];
   const find = (brokers: number, c: string, size: number, acks: string, partitions: number) =>
-    all.find((r) => r.client === 'librdkafka' && r.brokers === brokers && r.case === c && r.recordSize === size && r.acks === acks && r.partitions === partitions);
+    all.find(
+      (r) => r.client === 'librdkafka' && r.brokers === brokers && r.case === c && r.recordSize === size && r.acks === acks && r.partitions === partitions,
+    );
   for (const r of all) {
     if (r.brokers === 1 || r.client !== 'librdkafka') continue;
     if (r.case === 'produce' && r.acks === 'all') {
       const single = find(1, 'produce', r.recordSize, '1', r.partitions);
       if (!single) continue;
       const ratio = r.recordsPerSec / single.recordsPerSec;
-      out.push({ what: `acks=all ${r.recordSize} B ${r.partitions}p: ${Math.round(r.recordsPerSec)} records/s = ${(ratio * 100).toFixed(0)}% of one broker's acks=1 ${Math.round(single.recordsPerSec)} (target ≥ 50%)`, met: ratio >= 0.5, value: ratio });
+      out.push({
+        what: `acks=all ${r.recordSize} B ${r.partitions}p: ${Math.round(r.recordsPerSec)} records/s = ${(ratio * 100).toFixed(0)}% of one broker's acks=1 ${Math.round(single.recordsPerSec)} (target ≥ 50%)`,
+        met: ratio >= 0.5,
+        value: ratio,
+      });
     }
     if (r.case === 'latency@10k/s' && r.p99Ms !== undefined) {
       const single = find(1, 'latency@10k/s', r.recordSize, r.acks, 1);
-      out.push({ what: `p99 at 10,000 records/s, acks=${r.acks} ${r.recordSize} B: ${r.p99Ms.toFixed(2)} ms${single?.p99Ms !== undefined ? ` (one broker: ${single.p99Ms.toFixed(2)} ms)` : ''} (target ≤ 10 ms)`, met: r.p99Ms <= 10, value: r.p99Ms });
+      out.push({
+        what: `p99 at 10,000 records/s, acks=${r.acks} ${r.recordSize} B: ${r.p99Ms.toFixed(2)} ms${single?.p99Ms !== undefined ? ` (one broker: ${single.p99Ms.toFixed(2)} ms)` : ''} (target ≤ 10 ms)`,
+        met: r.p99Ms <= 10,
+        value: r.p99Ms,
+      });
     }
   }
   return out;

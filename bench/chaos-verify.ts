@@ -2,8 +2,8 @@
 // stopped brokers' log dirs, compared byte for byte, and the acknowledged and
 // consumed records looked up in them.
 import { LogManager } from '../storage/log/log-manager.js';
-import { scanBatches } from '../storage/record/record-batch-scan.js';
 import { decodeRecords } from '../storage/record/record.js';
+import { scanBatches } from '../storage/record/record-batch-scan.js';
 
 /** A record the producer had acknowledged: its partition and sequence number, at the offset the acknowledgement named. */
 export interface Acked {
@@ -34,8 +34,20 @@ export interface ReplicaLog {
  * retention) and reads each partition of `topic` whole; a partition the
  * broker does not hold is undefined.
  */
-export async function readReplicaLogs(brokerId: number, logDir: string, backend: string, topic: string, partitions: number): Promise<Array<ReplicaLog | undefined>> {
-  const manager = await LogManager.open({ logDirs: [logDir], defaults: { 'storage.backend': backend }, retentionCheckIntervalMs: 0, cleanerEnable: false, warn: () => {} });
+export async function readReplicaLogs(
+  brokerId: number,
+  logDir: string,
+  backend: string,
+  topic: string,
+  partitions: number,
+): Promise<Array<ReplicaLog | undefined>> {
+  const manager = await LogManager.open({
+    logDirs: [logDir],
+    defaults: { 'storage.backend': backend },
+    retentionCheckIntervalMs: 0,
+    cleanerEnable: false,
+    warn: () => {},
+  });
   try {
     const out: Array<ReplicaLog | undefined> = [];
     for (let p = 0; p < partitions; p++) {
@@ -50,7 +62,8 @@ export async function readReplicaLogs(brokerId: number, logDir: string, backend:
         const read = await log.read(offset, 1 << 20);
         try {
           const scan = scanBatches(read.bytes);
-          if (scan.batches.length === 0) throw new Error(`broker ${brokerId}: ${topic}-${p} has no whole batch at offset ${offset} (log end ${log.logEndOffset})`);
+          if (scan.batches.length === 0)
+            throw new Error(`broker ${brokerId}: ${topic}-${p} has no whole batch at offset ${offset} (log end ${log.logEndOffset})`);
           chunks.push(Buffer.from(read.bytes.subarray(0, scan.end))); // a copy: the read's bytes go back to the pool
           offset = scan.batches[scan.batches.length - 1]!.lastOffset + 1;
         } finally {
@@ -72,7 +85,8 @@ export function firstDifference(a: ReplicaLog, b: ReplicaLog): string | undefine
   const x = scanBatches(a.bytes).batches;
   const y = scanBatches(b.bytes).batches;
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (!x[i]!.bytes.equals(y[i]!.bytes)) return `batch at offset ${x[i]!.baseOffset} (broker ${a.brokerId}) / ${y[i]!.baseOffset} (broker ${b.brokerId}) differs`;
+    if (!x[i]!.bytes.equals(y[i]!.bytes))
+      return `batch at offset ${x[i]!.baseOffset} (broker ${a.brokerId}) / ${y[i]!.baseOffset} (broker ${b.brokerId}) differs`;
   }
   const longer = x.length > y.length ? a : b;
   const shorter = longer === a ? b : a;
@@ -123,7 +137,16 @@ export function verify(acks: readonly Acked[], consumed: readonly Consumed[], lo
     }
     return at;
   });
-  const verdict: Verdict = { acknowledged: acks.length, lost: [], misplaced: [], duplicated: [], consumedLost: [], consumerRepeats: 0, consumerGaps: 0, unacknowledgedInLog: 0 };
+  const verdict: Verdict = {
+    acknowledged: acks.length,
+    lost: [],
+    misplaced: [],
+    duplicated: [],
+    consumedLost: [],
+    consumerRepeats: 0,
+    consumerGaps: 0,
+    unacknowledgedInLog: 0,
+  };
   const ackedSeqs = logs.map(() => new Set<string>());
   for (const a of acks) {
     const seq = String(a.seq);
@@ -151,7 +174,10 @@ export function verify(acks: readonly Acked[], consumed: readonly Consumed[], lo
 export function longestUnavailability(acks: readonly Acked[], partitions: number, from: number, until: number): Array<{ ms: number; startMs: number }> {
   const out: Array<{ ms: number; startMs: number }> = [];
   for (let p = 0; p < partitions; p++) {
-    const times = acks.filter((a) => a.partition === p && a.ackedMs >= from).map((a) => a.ackedMs).sort((x, y) => x - y);
+    const times = acks
+      .filter((a) => a.partition === p && a.ackedMs >= from)
+      .map((a) => a.ackedMs)
+      .sort((x, y) => x - y);
     let longest = { ms: 0, startMs: from };
     let previous = from;
     for (const t of [...times, until]) {

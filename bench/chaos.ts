@@ -18,7 +18,7 @@
 // broker's, so the client is the one real deployments trust for idempotence
 // (samsa's producer has none yet), and C leaves the 2 cores to the brokers.
 // This is a program, not a test: it runs for minutes and measures time.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,10 +26,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Admin } from '../src/clients/admin/admin.js';
 import { Producer } from '../src/clients/producer/producer.js';
-import { compileRdkafkaBench } from './bench-clients.js';
-import { firstDifference, longestUnavailability, readReplicaLogs, recordsByOffset, verify, type Acked, type Consumed, type ReplicaLog } from './chaos-verify.js';
-import { LocalCluster, waitUntil } from './cluster-process.js';
 import { Random } from '../test/record/prng.js';
+import { compileRdkafkaBench } from './bench-clients.js';
+import {
+  type Acked,
+  type Consumed,
+  firstDifference,
+  longestUnavailability,
+  type ReplicaLog,
+  readReplicaLogs,
+  recordsByOffset,
+  verify,
+} from './chaos-verify.js';
+import { LocalCluster, waitUntil } from './cluster-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -122,7 +131,9 @@ async function describe(admin: Admin): Promise<Array<{ partition: number; leader
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main(): Promise<number> {
-  console.log(`chaos: ${CYCLES} cycles, backend ${BACKEND}, a kill every ${INTERVAL_MS} ms, seed ${SEED} (--seed ${SEED} replays the choices), ${RATE} records/s of ${SIZE} B over ${PARTITIONS} partitions${Object.keys(TOPIC_CONFIGS).length ? `, topic configs ${JSON.stringify(TOPIC_CONFIGS)}` : ''}`);
+  console.log(
+    `chaos: ${CYCLES} cycles, backend ${BACKEND}, a kill every ${INTERVAL_MS} ms, seed ${SEED} (--seed ${SEED} replays the choices), ${RATE} records/s of ${SIZE} B over ${PARTITIONS} partitions${Object.keys(TOPIC_CONFIGS).length ? `, topic configs ${JSON.stringify(TOPIC_CONFIGS)}` : ''}`,
+  );
   const random = new Random(SEED);
   const work = mkdtempSync(join(tmpdir(), 'samsa-chaos-'));
   // The clients' binary goes with the run; the cluster's folder is kept or not by its own rule.
@@ -150,13 +161,20 @@ async function main(): Promise<number> {
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     await cluster.waitUntilRegistered();
-    await admin.createTopics([{ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: BROKERS, configs: { ...TOPIC_CONFIGS, 'min.insync.replicas': '2' } }]);
+    await admin.createTopics([
+      { name: TOPIC, numPartitions: PARTITIONS, replicationFactor: BROKERS, configs: { ...TOPIC_CONFIGS, 'min.insync.replicas': '2' } },
+    ]);
     await waitUntil(async () => (await describe(admin)).every((p) => p.isr.length === BROKERS), 'every replica of the new topic in sync');
 
-    producer = new ClientProcess(bin, ['chaos-produce', cluster.bootstrap, TOPIC, String(PARTITIONS), String(RATE), String(SIZE)], join(cluster.root, 'producer.err'), (f) => {
-      if (f[0] === 'A') acks.push({ partition: Number(f[1]), seq: Number(f[2]), offset: Number(f[3]), sentMs: Number(f[4]), ackedMs: Number(f[5]) });
-      else if (f[0] === 'F') failedSends.set(f[3]!, (failedSends.get(f[3]!) ?? 0) + 1);
-    });
+    producer = new ClientProcess(
+      bin,
+      ['chaos-produce', cluster.bootstrap, TOPIC, String(PARTITIONS), String(RATE), String(SIZE)],
+      join(cluster.root, 'producer.err'),
+      (f) => {
+        if (f[0] === 'A') acks.push({ partition: Number(f[1]), seq: Number(f[2]), offset: Number(f[3]), sentMs: Number(f[4]), ackedMs: Number(f[5]) });
+        else if (f[0] === 'F') failedSends.set(f[3]!, (failedSends.get(f[3]!) ?? 0) + 1);
+      },
+    );
     consumer = new ClientProcess(bin, ['chaos-consume', cluster.bootstrap, TOPIC, String(PARTITIONS)], join(cluster.root, 'consumer.err'), (f) => {
       if (f[0] === 'C') consumed.push({ partition: Number(f[1]), offset: Number(f[2]), value: f[3] ?? '' });
     });
@@ -196,8 +214,13 @@ async function main(): Promise<number> {
       }
       cycles.push({ index: i, atMs, broker: victim, ledPartitions: led, restartMs: Date.now() - t });
       const sent = acks.length;
-      appendFileSync(join(cluster.root, 'chaos.log'), `${new Date(t).toISOString().slice(11, 23)} cycle ${i}: SIGKILL broker ${victim}; listening again ${Date.now() - t} ms later\n`);
-      console.log(`cycle ${i}/${CYCLES}: killed broker ${victim}${led.length ? ` (leader of ${led.join(',')})` : ''}, restarted in ${Date.now() - t} ms; ${sent} records acknowledged so far`);
+      appendFileSync(
+        join(cluster.root, 'chaos.log'),
+        `${new Date(t).toISOString().slice(11, 23)} cycle ${i}: SIGKILL broker ${victim}; listening again ${Date.now() - t} ms later\n`,
+      );
+      console.log(
+        `cycle ${i}/${CYCLES}: killed broker ${victim}${led.length ? ` (leader of ${led.join(',')})` : ''}, restarted in ${Date.now() - t} ms; ${sent} records acknowledged so far`,
+      );
     }
 
     console.log('recovering: waiting for every replica to be back in sync…');
@@ -233,7 +256,9 @@ async function main(): Promise<number> {
     const replicaLogs: ReplicaLog[][] = Array.from({ length: PARTITIONS }, () => []);
     for (const id of cluster.brokerIds) {
       const logs = await readReplicaLogs(id, cluster.dir(id), BACKEND, TOPIC, PARTITIONS);
-      logs.forEach((log, p) => log && replicaLogs[p]!.push(log));
+      logs.forEach((log, p) => {
+        if (log) replicaLogs[p]!.push(log);
+      });
     }
     const divergences: string[] = [];
     for (let p = 0; p < PARTITIONS; p++) {
@@ -247,24 +272,36 @@ async function main(): Promise<number> {
     // The first replica stands for the partition: if they diverge, that is reported already.
     const records = replicaLogs.map((logs) => recordsByOffset(logs[0]!));
     for (const r of records) for (const [offset, value] of r) if (value === 'end') r.delete(offset);
-    const verdict = verify(acks, consumed.filter((c) => c.value !== 'end'), records);
+    const verdict = verify(
+      acks,
+      consumed.filter((c) => c.value !== 'end'),
+      records,
+    );
     const unavailable = longestUnavailability(acks, PARTITIONS, chaosStartMs, untilMs);
 
     console.log();
     console.log(`backend ${BACKEND}, seed ${SEED}, interval ${INTERVAL_MS} ms`);
     console.log(`cycles survived:        ${cycles.length} of ${CYCLES}${recovered ? '' : ' (the cluster did not get every replica back in sync)'}`);
-    console.log(`records sent:           ${producerSummary.sent ?? '?'} (${producerSummary.unacknowledged ?? '?'} unacknowledged after waiting ${fmt(producerSummary.flushMs ?? 0)} at the end${failedSends.size ? `; failed: ${[...failedSends].map(([k, v]) => `${k} ${v}`).join(', ')}` : ''})`);
+    console.log(
+      `records sent:           ${producerSummary.sent ?? '?'} (${producerSummary.unacknowledged ?? '?'} unacknowledged after waiting ${fmt(producerSummary.flushMs ?? 0)} at the end${failedSends.size ? `; failed: ${[...failedSends].map(([k, v]) => `${k} ${v}`).join(', ')}` : ''})`,
+    );
     console.log(`records acknowledged:   ${verdict.acknowledged}`);
     console.log(`lost:                   ${verdict.lost.length}`);
     console.log(`duplicated:             ${verdict.duplicated.length}`);
     console.log(`at another offset:      ${verdict.misplaced.length}`);
     console.log(`replicas diverging:     ${divergences.length}`);
-    console.log(`consumed:               ${consumerSummary.consumed ?? consumed.length} (read then lost: ${verdict.consumedLost.length}; offsets repeated ${verdict.consumerRepeats}, skipped ${verdict.consumerGaps}; offset resets ${consumerSummary.resets ?? 0})`);
+    console.log(
+      `consumed:               ${consumerSummary.consumed ?? consumed.length} (read then lost: ${verdict.consumedLost.length}; offsets repeated ${verdict.consumerRepeats}, skipped ${verdict.consumerGaps}; offset resets ${consumerSummary.resets ?? 0})`,
+    );
     console.log(`in the log, never acknowledged: ${verdict.unacknowledgedInLog}`);
     for (let p = 0; p < PARTITIONS; p++) {
       const u = unavailable[p]!;
-      const during = cycles.filter((c) => c.atMs <= u.startMs + u.ms && c.atMs >= u.startMs - INTERVAL_MS).map((c) => `${c.index} (broker ${c.broker}${c.ledPartitions.includes(p) ? ', its leader' : ''})`);
-      console.log(`partition ${p}: longest unavailability ${fmt(u.ms)} from ${fmt(u.startMs - chaosStartMs)} into the run${during.length ? `, around cycle ${during.join(', ')}` : ''}`);
+      const during = cycles
+        .filter((c) => c.atMs <= u.startMs + u.ms && c.atMs >= u.startMs - INTERVAL_MS)
+        .map((c) => `${c.index} (broker ${c.broker}${c.ledPartitions.includes(p) ? ', its leader' : ''})`);
+      console.log(
+        `partition ${p}: longest unavailability ${fmt(u.ms)} from ${fmt(u.startMs - chaosStartMs)} into the run${during.length ? `, around cycle ${during.join(', ')}` : ''}`,
+      );
     }
     const maxLatency = acks.reduce((m, a) => Math.max(m, a.ackedMs - a.sentMs), 0);
     console.log(`longest produce latency: ${fmt(maxLatency)}; restarts took ${fmt(Math.max(0, ...cycles.map((c) => c.restartMs)))} at most`);
@@ -273,18 +310,29 @@ async function main(): Promise<number> {
     for (const line of [...producer.fatal, ...consumer.fatal]) console.log(`FATAL client error: ${line}`);
     for (const c of crashes) console.log(`broker failure: ${c}`);
     for (const d of divergences) console.log(`divergence: ${d}`);
-    const sample = <T>(what: string, items: readonly T[]) => items.slice(0, 10).forEach((x) => console.log(`${what}: ${JSON.stringify(x)}`));
+    const sample = <T>(what: string, items: readonly T[]) => {
+      for (const x of items.slice(0, 10)) console.log(`${what}: ${JSON.stringify(x)}`);
+    };
     sample('lost', verdict.lost);
     sample('duplicated', verdict.duplicated);
     sample('misplaced', verdict.misplaced);
     sample('read then lost', verdict.consumedLost);
 
     const failed =
-      verdict.lost.length + verdict.duplicated.length + verdict.misplaced.length + verdict.consumedLost.length + divergences.length + crashes.length + producer.fatal.length > 0 ||
+      verdict.lost.length +
+        verdict.duplicated.length +
+        verdict.misplaced.length +
+        verdict.consumedLost.length +
+        divergences.length +
+        crashes.length +
+        producer.fatal.length >
+        0 ||
       !recovered ||
       cycles.length < CYCLES;
     keep = failed || args.keep!;
-    console.log(failed ? `\nFAILED — the cluster's folder is kept: ${cluster.root}` : '\nOK: nothing acknowledged was lost or duplicated, and every replica agrees');
+    console.log(
+      failed ? `\nFAILED — the cluster's folder is kept: ${cluster.root}` : '\nOK: nothing acknowledged was lost or duplicated, and every replica agrees',
+    );
     return failed ? 1 : 0;
   } finally {
     producer?.kill();

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { createBackend, type BackendName } from '../storage/backend/index.js';
+import { type BackendName, createBackend } from '../storage/backend/index.js';
 import { LogConfig } from '../storage/config/log-config.js';
 import { Log, LogCleaner } from '../storage/log/index.js';
 import { buildRecordBatch } from '../storage/record/index.js';
@@ -41,7 +41,9 @@ function keysOf(count: number): Uint32Array {
 
 async function writeLog(backend: BackendName, path: string, keys: Uint32Array) {
   const dir = await createBackend(backend).openDirectory(path);
-  const log = await Log.open(dir, LogConfig.from({ 'storage.backend': backend, 'cleanup.policy': 'compact', 'segment.bytes': 8 << 20 }), { warn: () => undefined });
+  const log = await Log.open(dir, LogConfig.from({ 'storage.backend': backend, 'cleanup.policy': 'compact', 'segment.bytes': 8 << 20 }), {
+    warn: () => undefined,
+  });
   const keyBytes = Array.from({ length: KEYS }, (_, k) => Buffer.from(`key-${k}`));
   for (let n = 0; n < RECORDS; n += PER_BATCH) {
     const records = [];
@@ -127,7 +129,9 @@ try {
       };
       results.push(row);
       rows.push(Object.values(row).map(String));
-      console.log(`  ${backend}, ${where}: ${row.MB} MB in ${row.ms} ms (${row['MB/s']} MB/s, raw read ${row['raw read MB/s']} MB/s); longest timer gap ${row['longest gap ms']} ms (idle ${row['idle gap ms']} ms); main thread busy ${row['busy %']}%`);
+      console.log(
+        `  ${backend}, ${where}: ${row.MB} MB in ${row.ms} ms (${row['MB/s']} MB/s, raw read ${row['raw read MB/s']} MB/s); longest timer gap ${row['longest gap ms']} ms (idle ${row['idle gap ms']} ms); main thread busy ${row['busy %']}%`,
+      );
       if (threads) {
         const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
         targets.push(

@@ -53,7 +53,9 @@ function payload(): Buffer {
 function add(row: Omit<Row, 'mbPerSec'>): void {
   const r = { ...row, mbPerSec: (row.recordsPerSec * SIZE) / 1e6 };
   rows.push(r);
-  console.log(`  ${r.client.padEnd(28)} ${r.case} acks=${r.acks} ${r.partitions}p: ${Math.round(r.recordsPerSec).toLocaleString('en')} records/s, ${r.mbPerSec.toFixed(1)} MB/s`);
+  console.log(
+    `  ${r.client.padEnd(28)} ${r.case} acks=${r.acks} ${r.partitions}p: ${Math.round(r.recordsPerSec).toLocaleString('en')} records/s, ${r.mbPerSec.toFixed(1)} MB/s`,
+  );
 }
 
 /**
@@ -61,8 +63,21 @@ function add(row: Omit<Row, 'mbPerSec'>): void {
  * 8192), then flush(); with `every` > 0 in transactions of that many records
  * (beginTransaction, the sends, commitTransaction).
  */
-async function samsaProduce(bootstrap: string, topic: string, count: number, partitions: number, acks: string, settings: Record<string, unknown>, every = 0): Promise<number> {
-  const producer = new Producer({ 'bootstrap.servers': bootstrap, acks: acks as 'all', ...settings, ...(every > 0 ? { 'transactional.id': `bench-${topic}` } : {}) });
+async function samsaProduce(
+  bootstrap: string,
+  topic: string,
+  count: number,
+  partitions: number,
+  acks: string,
+  settings: Record<string, unknown>,
+  every = 0,
+): Promise<number> {
+  const producer = new Producer({
+    'bootstrap.servers': bootstrap,
+    acks: acks as 'all',
+    ...settings,
+    ...(every > 0 ? { 'transactional.id': `bench-${topic}` } : {}),
+  });
   await producer.partitionsFor(topic);
   if (every > 0) await producer.initTransactions();
   const value = payload();
@@ -125,7 +140,6 @@ async function samsaConsume(bootstrap: string, topic: string, count: number, par
   return got / seconds;
 }
 
-
 const COMMIT_EVERY = [0, 10_000, 1_000] as const;
 
 /**
@@ -181,7 +195,8 @@ async function transactions(
 function printTransactions(): void {
   const txRows = rows.filter((r) => r.case === 'transactions');
   if (txRows.length === 0) return;
-  const find = (client: string, partitions: number, every: number) => txRows.find((r) => r.client === client && r.partitions === partitions && r.commitEvery === every)?.recordsPerSec;
+  const find = (client: string, partitions: number, every: number) =>
+    txRows.find((r) => r.client === client && r.partitions === partitions && r.commitEvery === every)?.recordsPerSec;
   console.log('\ntransactions (acks=all, idempotent, 100 B records):');
   printTable(
     ['client', 'parts', 'commit every', 'records/s', 'vs idempotent', 'samsa/librdkafka'],
@@ -203,7 +218,9 @@ function printTransactions(): void {
     const every10k = find('samsa', partitions, 10_000);
     if (idempotent === undefined || every10k === undefined) continue;
     const cost = 1 - every10k / idempotent;
-    console.log(`samsa, ${partitions} partition(s): commits every 10,000 records cost ${(cost * 100).toFixed(1)}% of the idempotent rate — target ≤ 10%: ${cost <= 0.1 ? 'met' : 'NOT met'}`);
+    console.log(
+      `samsa, ${partitions} partition(s): commits every 10,000 records cost ${(cost * 100).toFixed(1)}% of the idempotent rate — target ≤ 10%: ${cost <= 0.1 ? 'met' : 'NOT met'}`,
+    );
   }
 }
 
@@ -265,14 +282,42 @@ async function main(): Promise<void> {
             defaults.push(await samsaProduce(broker.bootstrap, topic, Math.round(300_000 * SCALE), partitions, acks, {}));
             await admin.deleteTopics([topic]);
           }
-          add({ client: 'samsa (batch.size 16 KiB)', case: 'produce', acks, partitions, records: Math.round(300_000 * SCALE), recordsPerSec: median(defaults) });
+          add({
+            client: 'samsa (batch.size 16 KiB)',
+            case: 'produce',
+            acks,
+            partitions,
+            records: Math.round(300_000 * SCALE),
+            recordsPerSec: median(defaults),
+          });
         }
         if (acks === '1') {
           console.log(`consume, ${partitions} partition(s) of ${samsaCount} records:`);
-          add({ client: 'samsa', case: 'consume', acks: '-', partitions, records: samsaCount, recordsPerSec: await samsaConsume(broker.bootstrap, consumeTopic, samsaCount, partitions) });
-          add({ client: 'kafkajs', case: 'consume', acks: '-', partitions, records: samsaCount, recordsPerSec: await kafkajsConsumeRate(kafka, consumeTopic, samsaCount) });
+          add({
+            client: 'samsa',
+            case: 'consume',
+            acks: '-',
+            partitions,
+            records: samsaCount,
+            recordsPerSec: await samsaConsume(broker.bootstrap, consumeTopic, samsaCount, partitions),
+          });
+          add({
+            client: 'kafkajs',
+            case: 'consume',
+            acks: '-',
+            partitions,
+            records: samsaCount,
+            recordsPerSec: await kafkajsConsumeRate(kafka, consumeTopic, samsaCount),
+          });
           if (bin) {
-            const c = runRdkafka(bin, ['consume', broker.bootstrap, consumeTopic, String(partitions), String(samsaCount), String(partitionFetchBytes(partitions))]);
+            const c = runRdkafka(bin, [
+              'consume',
+              broker.bootstrap,
+              consumeTopic,
+              String(partitions),
+              String(samsaCount),
+              String(partitionFetchBytes(partitions)),
+            ]);
             add({ client: 'librdkafka', case: 'consume', acks: '-', partitions, records: samsaCount, recordsPerSec: c.records! / c.seconds! });
           }
         }
@@ -287,7 +332,8 @@ async function main(): Promise<void> {
 
   console.log();
   const produceRows = rows.filter((r) => r.case !== 'transactions');
-  const rate = (client: string, r: Row) => rows.find((x) => x.client === client && x.case === r.case && x.acks === r.acks && x.partitions === r.partitions)?.recordsPerSec;
+  const rate = (client: string, r: Row) =>
+    rows.find((x) => x.client === client && x.case === r.case && x.acks === r.acks && x.partitions === r.partitions)?.recordsPerSec;
   printTable(
     ['client', 'case', 'acks', 'parts', 'records/s', 'MB/s', 'samsa/KafkaJS', 'samsa/librdkafka'],
     produceRows.map((r) => {
@@ -295,7 +341,16 @@ async function main(): Promise<void> {
       const kjs = rate('kafkajs', r);
       const rd = rate('librdkafka', r);
       const mine = r.client === 'samsa';
-      return [r.client, r.case, r.acks, `${r.partitions}`, `${Math.round(r.recordsPerSec)}`, r.mbPerSec.toFixed(1), mine && samsa && kjs ? `${(samsa / kjs).toFixed(2)}×` : '', mine && samsa && rd ? `${(samsa / rd).toFixed(2)}×` : ''];
+      return [
+        r.client,
+        r.case,
+        r.acks,
+        `${r.partitions}`,
+        `${Math.round(r.recordsPerSec)}`,
+        r.mbPerSec.toFixed(1),
+        mine && samsa && kjs ? `${(samsa / kjs).toFixed(2)}×` : '',
+        mine && samsa && rd ? `${(samsa / rd).toFixed(2)}×` : '',
+      ];
     }),
   );
   printTransactions();

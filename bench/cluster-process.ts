@@ -9,7 +9,7 @@ import { Admin } from '../src/clients/admin/admin.js';
 import { Api } from '../src/clients/network/apis.js';
 import { BrokerConnection } from '../src/clients/network/broker-connection.js';
 import { waitFor } from '../test/wait-for.js';
-import { killIfRunning, startBrokerProcess, type BrokerProcess } from './broker-process.js';
+import { type BrokerProcess, killIfRunning, startBrokerProcess } from './broker-process.js';
 import { freePort, startZooKeeper, type ZooKeeperServer } from './zookeeper-server.js';
 
 /** Settings that make a local cluster react in seconds rather than Kafka's production tens of seconds. */
@@ -72,7 +72,8 @@ export class LocalCluster {
     const cluster = new LocalCluster(zk, root, { ...FAST_CLUSTER, 'storage.backend': options.backend ?? 'file', ...options.settings }, options);
     try {
       const ids = Array.from({ length: options.brokers ?? 3 }, (_, i) => i + 1);
-      for (const id of ids) cluster.members.set(id, { id, port: await freePort(), dir: join(root, `broker-${id}`), process: undefined, starting: undefined, earlier: '' });
+      for (const id of ids)
+        cluster.members.set(id, { id, port: await freePort(), dir: join(root, `broker-${id}`), process: undefined, starting: undefined, earlier: '' });
       await Promise.all(ids.map((id) => cluster.startBroker(id)));
       await cluster.waitForMembership();
       return cluster;
@@ -89,18 +90,35 @@ export class LocalCluster {
    */
   async waitForMembership(timeoutMs = 60_000): Promise<void> {
     const running = this.brokerIds.filter((id) => this.isRunning(id));
-    await waitUntil(async () => {
-      for (const id of running) {
-        const connection = new BrokerConnection(id, '127.0.0.1', this.port(id), { clientId: 'samsa-cluster-harness', requestTimeoutMs: 10_000, connectTimeoutMs: 10_000, maxInFlight: 1, sendBufferBytes: -1, receiveBufferBytes: -1 });
-        try {
-          const md = await connection.request(Api.Metadata, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
-          if (md.brokers.map((b) => b.nodeId).sort((a, b) => a - b).join() !== running.join()) return false;
-        } finally {
-          connection.close();
+    await waitUntil(
+      async () => {
+        for (const id of running) {
+          const connection = new BrokerConnection(id, '127.0.0.1', this.port(id), {
+            clientId: 'samsa-cluster-harness',
+            requestTimeoutMs: 10_000,
+            connectTimeoutMs: 10_000,
+            maxInFlight: 1,
+            sendBufferBytes: -1,
+            receiveBufferBytes: -1,
+          });
+          try {
+            const md = await connection.request(Api.Metadata, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+            if (
+              md.brokers
+                .map((b) => b.nodeId)
+                .sort((a, b) => a - b)
+                .join() !== running.join()
+            )
+              return false;
+          } finally {
+            connection.close();
+          }
         }
-      }
-      return true;
-    }, `every broker's metadata to list brokers ${running.join(',')}`, timeoutMs);
+        return true;
+      },
+      `every broker's metadata to list brokers ${running.join(',')}`,
+      timeoutMs,
+    );
   }
 
   get connectString(): string {
@@ -205,10 +223,14 @@ export class LocalCluster {
   async waitUntilRegistered(ids: readonly number[] = this.brokerIds, timeoutMs = 60_000): Promise<void> {
     const admin = new Admin({ 'bootstrap.servers': this.bootstrap });
     try {
-      await waitUntil(async () => {
-        const { nodes } = await admin.describeCluster({ timeoutMs: 5_000 });
-        return ids.every((id) => nodes.some((n) => n.id === id));
-      }, `brokers ${ids.join(',')} registered`, timeoutMs);
+      await waitUntil(
+        async () => {
+          const { nodes } = await admin.describeCluster({ timeoutMs: 5_000 });
+          return ids.every((id) => nodes.some((n) => n.id === id));
+        },
+        `brokers ${ids.join(',')} registered`,
+        timeoutMs,
+      );
     } finally {
       await admin.close();
     }

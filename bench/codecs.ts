@@ -1,7 +1,7 @@
 // npm run bench:codecs — compress and decompress MB/s for every codec at
 // Kafka's default batch size (16 KiB) and at 1 MiB, beside memcpy of the same
 // bytes measured in the same run (the ceiling no codec can pass).
-import { codecFor, COMPRESSION_NAMES } from '../codecs/index.js';
+import { COMPRESSION_NAMES, codecFor } from '../codecs/index.js';
 import { mbps, printTable, ratio, realisticPayload, throughput } from './measure.js';
 
 const SIZES = [16 * 1024, 1024 * 1024];

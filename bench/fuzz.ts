@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadClientFrames } from '../test/broker/fuzz/corpus.js';
 import { fuzzCase } from '../test/broker/fuzz/mutator.js';
-import { addStats, BrokerGoneError, emptyStats, runCases, type FuzzStats } from '../test/broker/fuzz/runner.js';
-import { ownFrames, startFuzzTarget, type FuzzTarget } from '../test/broker/fuzz/target.js';
+import { addStats, BrokerGoneError, emptyStats, type FuzzStats, runCases } from '../test/broker/fuzz/runner.js';
+import { type FuzzTarget, ownFrames, startFuzzTarget } from '../test/broker/fuzz/target.js';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -62,7 +62,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-console.log(`fuzzing samsa broker (${backend} backend): seed ${seed}, cases ${from}..${from + count - 1}, ${corpus.length} seed frames, groups of ${group}, ${concurrency} connections at a time, ${waitMs} ms per case`);
+console.log(
+  `fuzzing samsa broker (${backend} backend): seed ${seed}, cases ${from}..${from + count - 1}, ${corpus.length} seed frames, groups of ${group}, ${concurrency} connections at a time, ${waitMs} ms per case`,
+);
 current = await start();
 const firstRss = (await current.target.check()).rssBytes;
 let maxRss = firstRss;
@@ -106,14 +108,18 @@ for (let at = from; at < from + count; at += group) {
   }
   const seconds = (performance.now() - began) / 1000;
   const done = at + n - from;
-  console.log(`  ${done} cases, ${(done / seconds).toFixed(0)} cases/s: answered ${total.answered}, closed ${total.closed}, silent ${total.silent}; broker RSS ${mb(lastRss)} (max ${mb(maxRss)})`);
+  console.log(
+    `  ${done} cases, ${(done / seconds).toFixed(0)} cases/s: answered ${total.answered}, closed ${total.closed}, silent ${total.silent}; broker RSS ${mb(lastRss)} (max ${mb(maxRss)})`,
+  );
 }
 const seconds = (performance.now() - began) / 1000;
 await stop(current);
 
 console.log(`\n${total.cases} cases in ${seconds.toFixed(0)} s: ${(total.cases / seconds).toFixed(0)} cases/s`);
 console.log(`outcomes: answered ${total.answered}, closed without an answer ${total.closed}, silent for ${waitMs} ms ${total.silent}`);
-console.log(`crashes: ${failures.filter((f) => f.kind === 'crash').length}, hangs: ${failures.filter((f) => f.kind === 'hang').length}, transient problems (gone 5 s later): ${transient.length}`);
+console.log(
+  `crashes: ${failures.filter((f) => f.kind === 'crash').length}, hangs: ${failures.filter((f) => f.kind === 'hang').length}, transient problems (gone 5 s later): ${transient.length}`,
+);
 console.log(`broker RSS: ${mb(firstRss)} at start, ${mb(maxRss)} at most, ${mb(lastRss)} at the end`);
 for (const f of failures) console.log(`\n${f.kind} in cases ${f.from}..${f.from + f.count - 1}: ${f.what}`);
 process.exitCode = failures.length > 0 ? 1 : 0;

@@ -39,7 +39,14 @@ export function realisticPayload(size: number): Buffer {
   const parts: string[] = [];
   let length = 0;
   for (let i = 0; length < size; i++) {
-    const line = JSON.stringify({ id: i, user: `user-${(i * 31) % 977}`, event: ['click', 'view', 'buy', 'scroll'][i % 4], at: 1700000000000 + i * 17, score: (i * 7919) % 1000, tag: `t${(i * 13) % 101}` });
+    const line = JSON.stringify({
+      id: i,
+      user: `user-${(i * 31) % 977}`,
+      event: ['click', 'view', 'buy', 'scroll'][i % 4],
+      at: 1700000000000 + i * 17,
+      score: (i * 7919) % 1000,
+      tag: `t${(i * 13) % 101}`,
+    });
     parts.push(line);
     length += line.length;
   }

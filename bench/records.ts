@@ -12,7 +12,7 @@
  * Run: npx tsc -p . && npm run bench:records
  */
 import { nativeCrc32c, portableCrc32c } from '../storage/record/crc32c.js';
-import { buildRecordBatch, decodeRecords, RecordBatchView, validateRecords, type RecordInput } from '../storage/record/index.js';
+import { buildRecordBatch, decodeRecords, RecordBatchView, type RecordInput, validateRecords } from '../storage/record/index.js';
 
 const ROUNDS = 5;
 const ROUND_MS = 250;
@@ -47,7 +47,7 @@ function makeInputs(targetBytes: number): RecordInput[] {
   const inputs: RecordInput[] = [];
   let size = 61;
   let seed = 12345;
-  const nextByte = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24);
+  const nextByte = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
   const t0 = Date.now();
   while (size < targetBytes - 300) {
     const key = Buffer.alloc(16, 0).map(() => 97 + (nextByte() % 26));
@@ -102,7 +102,9 @@ function benchSize(label: string, targetBytes: number): boolean {
   // Time per batch: the walk is what `validate records` adds to `validate`.
   const nsPerBatch = (bytesPerSecond: number) => (size / bytesPerSecond) * 1e9;
   const walkNs = nsPerBatch(meters[2]!.best) - nsPerBatch(meters[1]!.best);
-  console.log(`  record walk ${walkNs.toFixed(0)} ns per batch (${((walkNs / size) * 1e3).toFixed(0)} ps/byte) = ${(walkNs / nsPerBatch(crc)).toFixed(2)} × the raw CRC's ${nsPerBatch(crc).toFixed(0)} ns`);
+  console.log(
+    `  record walk ${walkNs.toFixed(0)} ns per batch (${((walkNs / size) * 1e3).toFixed(0)} ps/byte) = ${(walkNs / nsPerBatch(crc)).toFixed(2)} × the raw CRC's ${nsPerBatch(crc).toFixed(0)} ns`,
+  );
   const ratio = meters[1]!.best / crc;
   const ok = ratio >= TARGET_RATIO;
   console.log(`  validate / raw crc32c = ${ratio.toFixed(3)} (target ≥ ${TARGET_RATIO}) ${ok ? 'OK' : 'BELOW TARGET'}`);

@@ -33,7 +33,11 @@ function progress(line: string): void {
 function makeBatch(recordSize: number, count: number, compression: string): Buffer {
   const payload = realisticPayload(recordSize * count);
   return buildRecordBatch(
-    Array.from({ length: count }, (_, i) => ({ key: `key-${i % 100}`, value: payload.subarray(i * recordSize, (i + 1) * recordSize), timestamp: 1_700_000_000_000 + i })),
+    Array.from({ length: count }, (_, i) => ({
+      key: `key-${i % 100}`,
+      value: payload.subarray(i * recordSize, (i + 1) * recordSize),
+      timestamp: 1_700_000_000_000 + i,
+    })),
     { compression: codecFor(compression).type },
   );
 }
@@ -45,7 +49,15 @@ async function openLog(backend: string, name: string, overrides: Record<string, 
 }
 
 // 1 KiB x 16 is the 16 KiB uncompressed batch the log engine's target is set on (≥ 70% of raw writes).
-const APPEND_SHAPES: Array<[recordSize: number, count: number]> = [[100, 1], [100, 100], [100, 1000], [1024, 1], [1024, 16], [1024, 100], [1024, 1000]];
+const APPEND_SHAPES: Array<[recordSize: number, count: number]> = [
+  [100, 1],
+  [100, 100],
+  [100, 1000],
+  [1024, 1],
+  [1024, 16],
+  [1024, 100],
+  [1024, 1000],
+];
 const WARM_UP_APPENDS = 300;
 const ROUND_BYTES = 4 * 1024 * 1024;
 
@@ -88,7 +100,14 @@ async function appendCase(backend: string, recordSize: number, count: number, co
   const seconds = Number(split.backend) / 1e9;
   const mbps = (batches * template.length) / seconds / 1e6;
   const limit = limitBytesPerSecond / 1e6;
-  const row = { backend, case: `append ${recordSize} B x ${count} ${compression} (${formatSize(template.length)} batches)`, 'records/s': Math.round((batches * count) / seconds), 'MB/s': Math.round(mbps), 'raw fs MB/s': Math.round(limit), ratio: +(mbps / limit).toFixed(2) };
+  const row = {
+    backend,
+    case: `append ${recordSize} B x ${count} ${compression} (${formatSize(template.length)} batches)`,
+    'records/s': Math.round((batches * count) / seconds),
+    'MB/s': Math.round(mbps),
+    'raw fs MB/s': Math.round(limit),
+    ratio: +(mbps / limit).toFixed(2),
+  };
   results.push(row);
   progress(`${backend}: ${row.case}: ${row['records/s']} records/s, ${row['MB/s']} MB/s (${Math.round(row.ratio * 100)}% of raw fs)`);
   await log.close();
@@ -127,7 +146,8 @@ async function readAndLookupCases(backend: string): Promise<void> {
   results.push({ backend, case: 'sequential read, 1 MiB fetches', 'MB/s': Math.round(readMbps) });
   progress(`${backend}: sequential read ${Math.round(readMbps)} MB/s`);
 
-  const segment = (log as unknown as { segments: Array<{ offsetIndex: { lookup(o: number): unknown }; timeIndex: { lookup(t: number): unknown } }> }).segments[0]!;
+  const segment = (log as unknown as { segments: Array<{ offsetIndex: { lookup(o: number): unknown }; timeIndex: { lookup(t: number): unknown } }> })
+    .segments[0]!;
   const end = log.logEndOffset;
   const lookups = 2_000_000;
   start = process.hrtime.bigint();
@@ -162,7 +182,12 @@ async function recoveryCase(backend: string): Promise<void> {
   const start = process.hrtime.bigint();
   const recovered = await Log.open(dir, LogConfig.from({ 'segment.bytes': 2 * 1024 * 1024 * 1024 - 1 }), { cleanShutdown: false, warn: () => undefined });
   const seconds = elapsed(start);
-  results.push({ backend, case: `recovery of a ${Math.round(total / 1024 / 1024)} MiB segment`, seconds: +seconds.toFixed(2), 'MB/s': Math.round(total / seconds / 1e6) });
+  results.push({
+    backend,
+    case: `recovery of a ${Math.round(total / 1024 / 1024)} MiB segment`,
+    seconds: +seconds.toFixed(2),
+    'MB/s': Math.round(total / seconds / 1e6),
+  });
   progress(`${backend}: recovered ${Math.round(total / 1024 / 1024)} MiB in ${seconds.toFixed(2)} s (${recovered.logEndOffset} offsets)`);
   await recovered.close();
   await dir.close();
@@ -178,7 +203,10 @@ try {
   }
   console.log('');
   const columns = ['backend', 'case', 'records/s', 'MB/s', 'raw fs MB/s', 'ratio', 'lookups/s', 'seconds'];
-  printTable(columns, results.map((r) => columns.map((c) => (r[c] === undefined ? '' : String(r[c])))));
+  printTable(
+    columns,
+    results.map((r) => columns.map((c) => (r[c] === undefined ? '' : String(r[c])))),
+  );
   const out = process.env.SAMSA_BENCH_OUT ?? 'bench-storage.json';
   fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), appendBytes: APPEND_BYTES, recoveryBytes: RECOVERY_BYTES, results }, null, 2)}\n`);
   console.log(`\nresults written to ${out}`);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,7 +33,14 @@ export interface ZooKeeperServerOptions {
   tickTimeMs?: number;
 }
 
-const JAVA_ARGS = ['-Xmx256m', '-XX:+UseSerialGC', '-cp', '/etc/zookeeper/conf:/usr/share/java/zookeeper.jar', '-Dzookeeper.admin.enableServer=false', 'org.apache.zookeeper.server.quorum.QuorumPeerMain'];
+const JAVA_ARGS = [
+  '-Xmx256m',
+  '-XX:+UseSerialGC',
+  '-cp',
+  '/etc/zookeeper/conf:/usr/share/java/zookeeper.jar',
+  '-Dzookeeper.admin.enableServer=false',
+  'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+];
 const START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
 
@@ -170,7 +177,9 @@ export function freePort(): Promise<number> {
 async function waitUntilServing(port: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   let exited = false;
-  child.once('exit', () => { exited = true; });
+  child.once('exit', () => {
+    exited = true;
+  });
   for (;;) {
     if (exited) throw new Error(`ZooKeeper exited (code ${child.exitCode}, signal ${child.signalCode}) before serving on port ${port}`);
     if (await answersSrvr(port)) return;
@@ -184,7 +193,9 @@ function answersSrvr(port: number): Promise<boolean> {
     let reply = '';
     const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write('srvr'));
     socket.setTimeout(2_000, () => socket.destroy());
-    socket.on('data', (chunk) => { reply += chunk.toString(); });
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+    });
     socket.on('error', () => resolve(false));
     socket.on('close', () => resolve(reply.startsWith('Zookeeper version') && reply.includes('Mode: standalone')));
   });

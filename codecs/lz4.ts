@@ -1,6 +1,6 @@
 import lz4 from 'lz4';
 import { blockChecksum as xxhash32 } from 'lz4/lib/utils.js';
-import { CompressionType, type Codec } from './codec.js';
+import { type Codec, CompressionType } from './codec.js';
 import { CorruptRecordError } from './corrupt-record-error.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './limits.js';
 

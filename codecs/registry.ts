@@ -1,4 +1,4 @@
-import { CompressionType, type Codec, type CompressionName } from './codec.js';
+import { type Codec, type CompressionName, CompressionType } from './codec.js';
 import { gzipCodec } from './gzip.js';
 import { lz4Codec } from './lz4.js';
 import { noneCodec } from './none.js';

@@ -1,5 +1,5 @@
 import { run as runRawModule, type ZstdRawBinding } from 'zstd-codec/lib/module.js';
-import { CompressionType, type Codec } from './codec.js';
+import { type Codec, CompressionType } from './codec.js';
 import { CorruptRecordError } from './corrupt-record-error.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './limits.js';
 

@@ -25,7 +25,12 @@ export function expectThrown<E extends Error>(run: () => unknown, type: ErrorCla
 }
 
 /** What `promise` rejects with, checked as expectError does; fails if it resolves. */
-export async function expectRejected<E extends Error>(promise: Promise<unknown>, type: ErrorClass<E>, fields: Record<string, unknown>, message: RegExp | string): Promise<E> {
+export async function expectRejected<E extends Error>(
+  promise: Promise<unknown>,
+  type: ErrorClass<E>,
+  fields: Record<string, unknown>,
+  message: RegExp | string,
+): Promise<E> {
   const outcome = await promise.then(
     () => ({ resolved: true as const }),
     (error: unknown) => ({ resolved: false as const, error }),

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LONG_MAX, parseConfigValue, type ConfigKey, type ConfigValue } from '../../storage/config/config-def.js';
+import { type ConfigKey, type ConfigValue, LONG_MAX, parseConfigValue } from '../../storage/config/config-def.js';
 import { ConfigError } from '../../storage/config/config-error.js';
 import { deprecationOf, LOG_CONFIG_KEYS } from '../../storage/config/log-config.js';
 import { isSensitiveConfig, LISTENER_PREFIX, SECURITY_CONFIG_KEYS } from './security/security-config-keys.js';
@@ -13,13 +13,31 @@ const HOUR_MS = 60 * 60 * 1000;
  * listed in TOPIC_DEFAULT_SYNONYMS and passed to the log engine under their topic names.
  */
 export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
-  { name: 'broker.id', type: 'int', defaultValue: '-1', min: -1, doc: 'this broker\'s id in the cluster; -1 generates one (from 1001) and keeps it in meta.properties' },
-  { name: 'reserved.broker.max.id', type: 'int', defaultValue: '1000', min: 0, doc: 'configured broker ids stay at or below this; generated ones start above it' },
+  {
+    name: 'broker.id',
+    type: 'int',
+    defaultValue: '-1',
+    min: -1,
+    doc: "this broker's id in the cluster; -1 generates one (from 1001) and keeps it in meta.properties",
+  },
+  {
+    name: 'reserved.broker.max.id',
+    type: 'int',
+    defaultValue: '1000',
+    min: 0,
+    doc: 'configured broker ids stay at or below this; generated ones start above it',
+  },
   { name: 'listeners', type: 'list', defaultValue: 'PLAINTEXT://:9092', doc: 'addresses to listen on' },
   { name: 'advertised.listeners', type: 'list', defaultValue: '', doc: 'addresses given to clients; the listeners when empty' },
   { name: 'log.dir', type: 'string', defaultValue: '/tmp/kafka-logs', doc: 'the log directory when log.dirs is not set' },
   { name: 'log.dirs', type: 'list', defaultValue: '', doc: 'directories holding the partitions (log.dir when empty)' },
-  { name: 'num.io.threads', type: 'int', defaultValue: '8', min: 1, doc: 'accepted for compatibility: requests run on the event loop, disk I/O on libuv\'s pool' },
+  {
+    name: 'num.io.threads',
+    type: 'int',
+    defaultValue: '8',
+    min: 1,
+    doc: "accepted for compatibility: requests run on the event loop, disk I/O on libuv's pool",
+  },
   { name: 'num.network.threads', type: 'int', defaultValue: '3', min: 1, doc: 'accepted for compatibility: one event loop serves every connection' },
   { name: 'num.partitions', type: 'int', defaultValue: '1', min: 1, doc: 'partitions of an auto-created topic' },
   { name: 'default.replication.factor', type: 'int', defaultValue: '1', min: 1, doc: 'replication factor of an auto-created topic' },
@@ -28,34 +46,79 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'socket.request.max.bytes', type: 'int', defaultValue: '104857600', min: 1, doc: 'largest request frame accepted' },
   { name: 'connections.max.idle.ms', type: 'long', defaultValue: '600000', doc: 'idle connections are closed after this' },
   { name: 'queued.max.requests', type: 'int', defaultValue: '500', min: 1, doc: 'requests a connection may have in flight before reading from it pauses' },
-  { name: 'queued.max.response.bytes', type: 'int', defaultValue: '536870912', min: 1, doc: "samsa's own: bytes of fetched data all connections together may hold in built responses not yet written to their sockets (fetches wait for room, then answer empty at max.wait.ms)" },
+  {
+    name: 'queued.max.response.bytes',
+    type: 'int',
+    defaultValue: '536870912',
+    min: 1,
+    doc: "samsa's own: bytes of fetched data all connections together may hold in built responses not yet written to their sockets (fetches wait for room, then answer empty at max.wait.ms)",
+  },
   { name: 'fetch.max.bytes', type: 'int', defaultValue: '57671680', min: 1024, doc: 'most bytes one fetch response carries' },
   { name: 'max.incremental.fetch.session.cache.slots', type: 'int', defaultValue: '1000', min: 0, doc: 'incremental fetch sessions kept (KIP-227)' },
   { name: 'log.retention.check.interval.ms', type: 'long', defaultValue: '300000', min: 1, doc: 'how often retention runs' },
-  { name: 'producer.id.expiration.ms', type: 'int', defaultValue: '86400000', min: 1, doc: 'how long a partition remembers an idle idempotent producer (checked with retention)' },
+  {
+    name: 'producer.id.expiration.ms',
+    type: 'int',
+    defaultValue: '86400000',
+    min: 1,
+    doc: 'how long a partition remembers an idle idempotent producer (checked with retention)',
+  },
   { name: 'log.flush.scheduler.interval.ms', type: 'long', defaultValue: LONG_MAX, doc: 'how often logs past flush.ms are flushed' },
   { name: 'log.flush.offset.checkpoint.interval.ms', type: 'int', defaultValue: '60000', min: 0, doc: 'how often recovery points are checkpointed' },
   { name: 'log.cleaner.enable', type: 'boolean', defaultValue: 'true', doc: 'run log compaction for topics with cleanup.policy=compact' },
-  { name: 'log.cleaner.threads', type: 'int', defaultValue: '1', min: 0, doc: 'cleaner threads; 0 cleans on the main thread (samsa runs one worker thread however many are asked for)' },
-  { name: 'log.cleaner.backoff.ms', type: 'long', defaultValue: '15000', min: 0, doc: 'the cleaner\'s pause when no log needs cleaning' },
-  { name: 'log.cleaner.dedupe.buffer.size', type: 'long', defaultValue: '134217728', min: 1024, doc: 'memory for the cleaner\'s offset map' },
-  { name: 'log.cleaner.io.buffer.size', type: 'int', defaultValue: '524288', min: 1024, doc: 'the cleaner\'s read and write chunk' },
+  {
+    name: 'log.cleaner.threads',
+    type: 'int',
+    defaultValue: '1',
+    min: 0,
+    doc: 'cleaner threads; 0 cleans on the main thread (samsa runs one worker thread however many are asked for)',
+  },
+  { name: 'log.cleaner.backoff.ms', type: 'long', defaultValue: '15000', min: 0, doc: "the cleaner's pause when no log needs cleaning" },
+  { name: 'log.cleaner.dedupe.buffer.size', type: 'long', defaultValue: '134217728', min: 1024, doc: "memory for the cleaner's offset map" },
+  { name: 'log.cleaner.io.buffer.size', type: 'int', defaultValue: '524288', min: 1024, doc: "the cleaner's read and write chunk" },
   { name: 'log.retention.hours', type: 'int', defaultValue: '168', doc: 'retention in hours when log.retention.ms and .minutes are unset' },
   { name: 'log.retention.minutes', type: 'int', defaultValue: '-1', doc: 'retention in minutes when log.retention.ms is unset' },
   { name: 'log.roll.hours', type: 'int', defaultValue: '168', min: 1, doc: 'segment age in hours when log.roll.ms is unset' },
   { name: 'cluster.id', type: 'string', defaultValue: '', doc: "samsa's own: the cluster id to use when the log dirs hold none" },
   { name: 'zookeeper.connect', type: 'string', defaultValue: '', doc: 'ZooKeeper for a cluster; empty for a single broker' },
   { name: 'zookeeper.session.timeout.ms', type: 'int', defaultValue: '18000', min: 1, doc: 'the ZooKeeper session timeout' },
-  { name: 'zookeeper.connection.timeout.ms', type: 'string', defaultValue: '', doc: 'how long to wait for a ZooKeeper connection (the session timeout when unset)' },
+  {
+    name: 'zookeeper.connection.timeout.ms',
+    type: 'string',
+    defaultValue: '',
+    doc: 'how long to wait for a ZooKeeper connection (the session timeout when unset)',
+  },
   { name: 'broker.rack', type: 'string', defaultValue: '', doc: 'the rack of this broker, for rack-aware replica placement' },
-  { name: 'inter.broker.listener.name', type: 'string', defaultValue: '', doc: 'the listener brokers and the controller use to talk to each other (the one named after security.inter.broker.protocol when unset; on a single broker without it, the first)' },
-  { name: 'controlled.shutdown.enable', type: 'boolean', defaultValue: 'true', doc: 'a broker stopping asks the controller to move its leaderships away first' },
+  {
+    name: 'inter.broker.listener.name',
+    type: 'string',
+    defaultValue: '',
+    doc: 'the listener brokers and the controller use to talk to each other (the one named after security.inter.broker.protocol when unset; on a single broker without it, the first)',
+  },
+  {
+    name: 'controlled.shutdown.enable',
+    type: 'boolean',
+    defaultValue: 'true',
+    doc: 'a broker stopping asks the controller to move its leaderships away first',
+  },
   { name: 'controlled.shutdown.max.retries', type: 'int', defaultValue: '3', min: 0, doc: 'controlled shutdown attempts before the broker stops anyway' },
   { name: 'controlled.shutdown.retry.backoff.ms', type: 'long', defaultValue: '5000', min: 0, doc: 'pause between controlled shutdown attempts' },
   { name: 'auto.leader.rebalance.enable', type: 'boolean', defaultValue: 'true', doc: 'the controller moves leaderships back to preferred replicas' },
   { name: 'leader.imbalance.check.interval.seconds', type: 'long', defaultValue: '300', min: 1, doc: 'how often the controller checks leader imbalance' },
-  { name: 'leader.imbalance.per.broker.percentage', type: 'int', defaultValue: '10', min: 0, doc: 'the imbalance per broker that triggers a preferred leader election' },
-  { name: 'replica.lag.time.max.ms', type: 'long', defaultValue: '30000', min: 1, doc: 'a follower not caught up with the leader for this long leaves the ISR' },
+  {
+    name: 'leader.imbalance.per.broker.percentage',
+    type: 'int',
+    defaultValue: '10',
+    min: 0,
+    doc: 'the imbalance per broker that triggers a preferred leader election',
+  },
+  {
+    name: 'replica.lag.time.max.ms',
+    type: 'long',
+    defaultValue: '30000',
+    min: 1,
+    doc: 'a follower not caught up with the leader for this long leaves the ISR',
+  },
   { name: 'num.replica.fetchers', type: 'int', defaultValue: '1', min: 1, doc: 'fetchers per leader broker that replicate its partitions' },
   { name: 'replica.fetch.max.bytes', type: 'int', defaultValue: '1048576', min: 0, doc: 'bytes a follower fetches per partition per request' },
   { name: 'replica.fetch.response.max.bytes', type: 'int', defaultValue: '10485760', min: 0, doc: 'bytes a follower fetch response carries at most' },
@@ -63,31 +126,103 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'replica.fetch.min.bytes', type: 'int', defaultValue: '1', min: 0, doc: 'bytes a follower fetch waits for' },
   { name: 'replica.fetch.backoff.ms', type: 'int', defaultValue: '1000', min: 0, doc: 'pause of a replica fetcher after an error' },
   { name: 'replica.socket.timeout.ms', type: 'int', defaultValue: '30000', min: 1, doc: 'request timeout of replica fetchers' },
-  { name: 'replica.high.watermark.checkpoint.interval.ms', type: 'long', defaultValue: '5000', min: 1, doc: 'how often high watermarks are written to replication-offset-checkpoint' },
+  {
+    name: 'replica.high.watermark.checkpoint.interval.ms',
+    type: 'long',
+    defaultValue: '5000',
+    min: 1,
+    doc: 'how often high watermarks are written to replication-offset-checkpoint',
+  },
   { name: 'group.min.session.timeout.ms', type: 'int', defaultValue: '6000', doc: 'shortest session timeout a group member may ask for' },
   { name: 'group.max.session.timeout.ms', type: 'int', defaultValue: '1800000', doc: 'longest session timeout a group member may ask for' },
-  { name: 'group.initial.rebalance.delay.ms', type: 'int', defaultValue: '3000', min: 0, doc: 'how long the first rebalance of an empty group waits for more members to join' },
+  {
+    name: 'group.initial.rebalance.delay.ms',
+    type: 'int',
+    defaultValue: '3000',
+    min: 0,
+    doc: 'how long the first rebalance of an empty group waits for more members to join',
+  },
   { name: 'group.max.size', type: 'int', defaultValue: '2147483647', min: 1, doc: 'most members a group may have' },
   { name: 'offsets.topic.num.partitions', type: 'int', defaultValue: '50', min: 1, doc: 'partitions of __consumer_offsets (fixed once it exists)' },
-  { name: 'offsets.topic.replication.factor', type: 'int', defaultValue: '3', min: 1, doc: 'replication factor of __consumer_offsets, at most the live brokers' },
+  {
+    name: 'offsets.topic.replication.factor',
+    type: 'int',
+    defaultValue: '3',
+    min: 1,
+    doc: 'replication factor of __consumer_offsets, at most the live brokers',
+  },
   { name: 'offsets.topic.segment.bytes', type: 'int', defaultValue: '104857600', min: 1, doc: 'segment size of __consumer_offsets' },
-  { name: 'offsets.topic.compression.codec', type: 'int', defaultValue: '0', min: 0, max: 4, doc: 'compression of the records the coordinator writes (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd)' },
+  {
+    name: 'offsets.topic.compression.codec',
+    type: 'int',
+    defaultValue: '0',
+    min: 0,
+    max: 4,
+    doc: 'compression of the records the coordinator writes (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd)',
+  },
   { name: 'offsets.load.buffer.size', type: 'int', defaultValue: '5242880', min: 1, doc: 'bytes read at a time when loading __consumer_offsets' },
   { name: 'offsets.retention.minutes', type: 'int', defaultValue: '10080', min: 1, doc: 'how long the offsets of an empty group are kept' },
   { name: 'offsets.retention.check.interval.ms', type: 'long', defaultValue: '600000', min: 1, doc: 'how often expired offsets are removed' },
   { name: 'offset.metadata.max.bytes', type: 'int', defaultValue: '4096', doc: 'largest metadata string a committed offset may carry' },
   { name: 'offsets.commit.timeout.ms', type: 'int', defaultValue: '5000', min: 1, doc: 'accepted for compatibility: commits wait for the local log append' },
-  { name: 'request.timeout.ms', type: 'int', defaultValue: '30000', min: 0, doc: 'how long the transaction coordinator waits for its writes to reach the in-sync replicas, and for a WriteTxnMarkers answer' },
+  {
+    name: 'request.timeout.ms',
+    type: 'int',
+    defaultValue: '30000',
+    min: 0,
+    doc: 'how long the transaction coordinator waits for its writes to reach the in-sync replicas, and for a WriteTxnMarkers answer',
+  },
   { name: 'transaction.state.log.num.partitions', type: 'int', defaultValue: '50', min: 1, doc: 'partitions of __transaction_state (fixed once it exists)' },
-  { name: 'transaction.state.log.replication.factor', type: 'int', defaultValue: '3', min: 1, doc: 'replication factor of __transaction_state, at most the live brokers' },
-  { name: 'transaction.state.log.min.isr', type: 'int', defaultValue: '2', min: 1, doc: 'min.insync.replicas of __transaction_state (at most its replication factor)' },
+  {
+    name: 'transaction.state.log.replication.factor',
+    type: 'int',
+    defaultValue: '3',
+    min: 1,
+    doc: 'replication factor of __transaction_state, at most the live brokers',
+  },
+  {
+    name: 'transaction.state.log.min.isr',
+    type: 'int',
+    defaultValue: '2',
+    min: 1,
+    doc: 'min.insync.replicas of __transaction_state (at most its replication factor)',
+  },
   { name: 'transaction.state.log.segment.bytes', type: 'int', defaultValue: '104857600', min: 1, doc: 'segment size of __transaction_state' },
-  { name: 'transaction.state.log.load.buffer.size', type: 'int', defaultValue: '5242880', min: 1, doc: 'bytes read at a time when loading __transaction_state' },
+  {
+    name: 'transaction.state.log.load.buffer.size',
+    type: 'int',
+    defaultValue: '5242880',
+    min: 1,
+    doc: 'bytes read at a time when loading __transaction_state',
+  },
   { name: 'transaction.max.timeout.ms', type: 'int', defaultValue: '900000', min: 1, doc: 'the longest transaction.timeout.ms a producer may ask for' },
-  { name: 'transactional.id.expiration.ms', type: 'int', defaultValue: '604800000', min: 1, doc: 'a transactional id without a transaction for this long is forgotten' },
-  { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: 'int', defaultValue: '10000', min: 1, doc: 'how often transactions past their timeout are aborted' },
-  { name: 'transaction.remove.expired.transaction.cleanup.interval.ms', type: 'int', defaultValue: '3600000', min: 1, doc: 'how often expired transactional ids are removed' },
-  { name: 'transaction.partition.verification.enable', type: 'boolean', defaultValue: 'true', doc: "a partition leader asks the transaction coordinator before taking a transaction's first batch (KIP-890)" },
+  {
+    name: 'transactional.id.expiration.ms',
+    type: 'int',
+    defaultValue: '604800000',
+    min: 1,
+    doc: 'a transactional id without a transaction for this long is forgotten',
+  },
+  {
+    name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms',
+    type: 'int',
+    defaultValue: '10000',
+    min: 1,
+    doc: 'how often transactions past their timeout are aborted',
+  },
+  {
+    name: 'transaction.remove.expired.transaction.cleanup.interval.ms',
+    type: 'int',
+    defaultValue: '3600000',
+    min: 1,
+    doc: 'how often expired transactional ids are removed',
+  },
+  {
+    name: 'transaction.partition.verification.enable',
+    type: 'boolean',
+    defaultValue: 'true',
+    doc: "a partition leader asks the transaction coordinator before taking a transaction's first batch (KIP-890)",
+  },
   ...SECURITY_CONFIG_KEYS,
 ];
 
@@ -190,19 +325,33 @@ export class BrokerConfig {
       this.topicDefaults['segment.ms'] = this.int('log.roll.hours') * HOUR_MS;
     }
     if (this.list('listeners').length === 0) {
-      throw new ConfigError('listeners', `'${String(settings.listeners ?? '').trim()}' names no listener; at least one is needed, like PLAINTEXT://:9092 or PLAINTEXT://127.0.0.1:9092`);
+      throw new ConfigError(
+        'listeners',
+        `'${String(settings.listeners ?? '').trim()}' names no listener; at least one is needed, like PLAINTEXT://:9092 or PLAINTEXT://127.0.0.1:9092`,
+      );
     }
     const protocols = parseSecurityProtocolMap(this.list('listener.security.protocol.map'));
     this.listeners = parseListeners(this.list('listeners'), 'listeners', protocols);
     const advertised = this.list('advertised.listeners');
     this.advertisedListeners = advertised.length > 0 ? parseListeners(advertised, 'advertised.listeners', protocols) : this.listeners;
     for (const a of this.advertisedListeners) {
-      if (!this.listeners.some((l) => l.name === a.name)) throw new ConfigError('advertised.listeners', `listener ${a.name} is advertised but not in listeners (${this.listeners.map((l) => l.name).join(', ')})`);
+      if (!this.listeners.some((l) => l.name === a.name))
+        throw new ConfigError(
+          'advertised.listeners',
+          `listener ${a.name} is advertised but not in listeners (${this.listeners.map((l) => l.name).join(', ')})`,
+        );
     }
     this.interBrokerListenerName = this.resolveInterBrokerListener();
-    if (this.logDirs.length === 0) throw new ConfigError('log.dirs', `'${String(settings['log.dirs'] ?? '').trim()}' names no directory, and log.dir is empty too; at least one is needed, like /var/lib/samsa`);
+    if (this.logDirs.length === 0)
+      throw new ConfigError(
+        'log.dirs',
+        `'${String(settings['log.dirs'] ?? '').trim()}' names no directory, and log.dir is empty too; at least one is needed, like /var/lib/samsa`,
+      );
     if (this.brokerId > this.int('reserved.broker.max.id')) {
-      throw new ConfigError('broker.id', `${this.brokerId} is above reserved.broker.max.id (${this.int('reserved.broker.max.id')}); use -1 to have one generated`);
+      throw new ConfigError(
+        'broker.id',
+        `${this.brokerId} is above reserved.broker.max.id (${this.int('reserved.broker.max.id')}); use -1 to have one generated`,
+      );
     }
   }
 
@@ -214,12 +363,16 @@ export class BrokerConfig {
   private resolveInterBrokerListener(): string {
     const byName = this.explicit.has('inter.broker.listener.name');
     const byProtocol = this.explicit.has('security.inter.broker.protocol');
-    if (byName && byProtocol) throw new ConfigError('inter.broker.listener.name', 'Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.');
+    if (byName && byProtocol)
+      throw new ConfigError('inter.broker.listener.name', 'Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.');
     const name = (byName ? this.string('inter.broker.listener.name') : this.string('security.inter.broker.protocol')).toUpperCase();
     if (this.advertisedListeners.some((l) => l.name === name)) return name;
     if (!byName && !byProtocol && !this.string('zookeeper.connect')) return this.advertisedListeners[0]!.name;
     const key = byName ? 'inter.broker.listener.name' : 'security.inter.broker.protocol';
-    throw new ConfigError(key, `${name} must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${this.advertisedListeners.map((l) => l.name).join(',')}`);
+    throw new ConfigError(
+      key,
+      `${name} must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${this.advertisedListeners.map((l) => l.name).join(',')}`,
+    );
   }
 
   /**
@@ -304,7 +457,13 @@ export class BrokerConfig {
       const sensitive = isSensitiveConfig(key.name);
       out.push({ name: key.name, value: sensitive ? null : formatValue(this.values.get(key.name)!), isDefault: !this.explicit.has(key.name), sensitive });
     }
-    for (const name of this.listenerOverrides.keys()) out.push({ name, value: isSensitiveConfig(name) ? null : formatValue(this.listenerOverrides.get(name)!), isDefault: false, sensitive: isSensitiveConfig(name) });
+    for (const name of this.listenerOverrides.keys())
+      out.push({
+        name,
+        value: isSensitiveConfig(name) ? null : formatValue(this.listenerOverrides.get(name)!),
+        isDefault: false,
+        sensitive: isSensitiveConfig(name),
+      });
     for (const [broker, topic] of Object.entries(TOPIC_DEFAULT_SYNONYMS)) {
       const key = TOPIC_KEYS.get(topic)!;
       const set = this.topicDefaults[topic];
@@ -326,7 +485,8 @@ export function parseListener(text: string, key: string, protocols: ReadonlyMap<
   if (port > 65535) throw new ConfigError(key, `'${text}' has port ${port}, outside 0-65535`);
   const name = m[1]!.toUpperCase();
   const securityProtocol = protocols.get(name);
-  if (!securityProtocol) throw new ConfigError('listener.security.protocol.map', `No security protocol defined for listener ${name} (in ${key}); map it, like ${name}:SASL_SSL`);
+  if (!securityProtocol)
+    throw new ConfigError('listener.security.protocol.map', `No security protocol defined for listener ${name} (in ${key}); map it, like ${name}:SASL_SSL`);
   return { name, host: m[2]!.replace(/^\[|\]$/g, ''), port, securityProtocol };
 }
 
@@ -335,9 +495,13 @@ function parseListeners(texts: readonly string[], key: string, protocols: Readon
   const listeners = texts.map((t) => parseListener(t, key, protocols));
   for (let i = 0; i < listeners.length; i++) {
     for (let j = 0; j < i; j++) {
-      if (listeners[i]!.name === listeners[j]!.name) throw new ConfigError(key, `Each listener must have a different name, but ${listeners[i]!.name} is given twice`);
+      if (listeners[i]!.name === listeners[j]!.name)
+        throw new ConfigError(key, `Each listener must have a different name, but ${listeners[i]!.name} is given twice`);
       if (key === 'listeners' && listeners[i]!.port !== 0 && listeners[i]!.port === listeners[j]!.port && listeners[i]!.host === listeners[j]!.host) {
-        throw new ConfigError(key, `Each listener must have a different port, but ${listeners[i]!.name} and ${listeners[j]!.name} both listen on ${listeners[i]!.port}`);
+        throw new ConfigError(
+          key,
+          `Each listener must have a different port, but ${listeners[i]!.name} and ${listeners[j]!.name} both listen on ${listeners[i]!.port}`,
+        );
       }
     }
   }

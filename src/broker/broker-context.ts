@@ -1,13 +1,13 @@
 import type { BrokerConfig } from './broker-config.js';
+import type { BrokerLog } from './broker-log.js';
 import type { ClusterContext } from './cluster/cluster-context.js';
 import type { GroupCoordinator } from './group/group-coordinator.js';
-import type { TransactionCoordinator } from './transaction/transaction-coordinator.js';
-import type { AddPartitionsToTxnManager } from './transaction/add-partitions-to-txn-manager.js';
+import type { Topics } from './metadata/topics.js';
 import type { FetchSessionCache } from './replica/fetch-session-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
-import type { Topics } from './metadata/topics.js';
-import type { BrokerLog } from './broker-log.js';
 import type { ScramCredentialStore } from './security/scram-credential-store.js';
+import type { AddPartitionsToTxnManager } from './transaction/add-partitions-to-txn-manager.js';
+import type { TransactionCoordinator } from './transaction/transaction-coordinator.js';
 
 export interface BrokerEndpoint {
   nodeId: number;

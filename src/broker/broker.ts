@@ -1,32 +1,32 @@
 import { hostname } from 'node:os';
+import { ConfigError } from '../../storage/config/config-error.js';
 import { LogManager } from '../../storage/log/log-manager.js';
 import { BrokerConfig } from './broker-config.js';
-import { oneLineLog, type BrokerLog } from './broker-log.js';
 import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
+import { type BrokerLog, oneLineLog } from './broker-log.js';
+import { ClusterMember } from './cluster/cluster-member.js';
+import { KafkaController, type KafkaControllerConfig } from './controller/kafka-controller.js';
+import { assignReplicasToBrokers, startIndexForNewPartitions } from './controller/replica-assignment.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
+import { OFFSETS_TOPIC } from './group/offsets-topic.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
 import { API_HANDLERS, CLUSTER_API_HANDLERS } from './handlers/index.js';
 import { KafkaApis } from './kafka-apis.js';
 import { prepareLogDirs } from './log-dirs.js';
 import { ensureMetaProperties } from './meta-properties.js';
-import { ClusterMember } from './cluster/cluster-member.js';
-import { KafkaController, type KafkaControllerConfig } from './controller/kafka-controller.js';
-import { assignReplicasToBrokers, startIndexForNewPartitions } from './controller/replica-assignment.js';
-import { OFFSETS_TOPIC } from './group/offsets-topic.js';
 import { TopicManager } from './metadata/topic-manager.js';
-import { TopicPlanner, type ReplicaPlacement } from './metadata/topic-planner.js';
-import type { Topics } from './metadata/topics.js';
+import { type ReplicaPlacement, TopicPlanner } from './metadata/topic-planner.js';
 import { TopicStore } from './metadata/topic-store.js';
+import type { Topics } from './metadata/topics.js';
 import { ResponseMemory } from './network/response-memory.js';
 import { SocketServer } from './network/socket-server.js';
-import { ListenerSecurity } from './security/listener-security.js';
-import { ScramCredentialStore } from './security/scram-credential-store.js';
-import { ConfigError } from '../../storage/config/config-error.js';
 import { FetchSessionCache } from './replica/fetch-session-cache.js';
 import { ReplicaManager, type ReplicaManagerOptions } from './replica/replica-manager.js';
+import { ListenerSecurity } from './security/listener-security.js';
+import { ScramCredentialStore } from './security/scram-credential-store.js';
+import { AddPartitionsToTxnManager } from './transaction/add-partitions-to-txn-manager.js';
 import { TransactionCoordinator, type TransactionNetwork } from './transaction/transaction-coordinator.js';
 import { TRANSACTION_STATE_TOPIC } from './transaction/transaction-topic.js';
-import { AddPartitionsToTxnManager } from './transaction/add-partitions-to-txn-manager.js';
 
 export interface BrokerOptions {
   /** Where log lines go (each message one line, control characters escaped); stderr by default. */
@@ -70,7 +70,8 @@ export class Broker {
     checkInterBrokerSecurity(config);
     // With zookeeper.connect the broker is one of a cluster; without it, a single broker keeping its topics in a file.
     const cluster = config.string('zookeeper.connect') ? await ClusterMember.join(config, log) : undefined;
-    const { brokerId, clusterId } = cluster?.identity ?? ensureMetaProperties(config.logDirs, config.brokerId, config.string('cluster.id'), config.int('reserved.broker.max.id'));
+    const { brokerId, clusterId } =
+      cluster?.identity ?? ensureMetaProperties(config.logDirs, config.brokerId, config.string('cluster.id'), config.int('reserved.broker.max.id'));
     const topicStore = cluster ? undefined : TopicStore.open(config.logDirs[0]!);
     let logManager: LogManager;
     try {
@@ -115,7 +116,11 @@ export class Broker {
         cluster.onTopicConfigChange((topic, configs) => logManager.setTopicConfig(topic, configs));
         topics = cluster.topics(new TopicPlanner(config.topicDefaults, planDefaults, () => cluster.metadata.aliveBrokers(), kafkaPlacement, warn));
       } else {
-        const local = new TopicManager(topicStore!, replicas, config.topicDefaults, () => [brokerId], { ...planDefaults, deleteTopicEnable: config.bool('delete.topic.enable'), warn });
+        const local = new TopicManager(topicStore!, replicas, config.topicDefaults, () => [brokerId], {
+          ...planDefaults,
+          deleteTopicEnable: config.bool('delete.topic.enable'),
+          warn,
+        });
         await local.load();
         topics = local;
       }
@@ -128,13 +133,23 @@ export class Broker {
       const plaintext = config.listeners.filter((l) => l.securityProtocol === 'PLAINTEXT');
       const selfListener = plaintext.find((l) => l.name === interBrokerListener(config)) ?? plaintext[0] ?? config.listeners[0]!;
       const network = transactionNetwork(config, brokerId, topics, cluster, () => ({ host: selfListener.host, port: ports.get(selfListener.name) ?? 0 }));
-      transactions = TransactionCoordinator.forBroker(config, brokerId, topics, replicas, () => context.liveBrokers().length, () => context.nextProducerId(), network, log);
+      transactions = TransactionCoordinator.forBroker(
+        config,
+        brokerId,
+        topics,
+        replicas,
+        () => context.liveBrokers().length,
+        () => context.nextProducerId(),
+        network,
+        log,
+      );
       if (cluster) followTransactionStateLeadership(replicas, transactions);
       const coordinator = transactions;
       if (config.bool('transaction.partition.verification.enable')) {
         verifier = new AddPartitionsToTxnManager(coordinator, {
           brokerId,
-          coordinatorOf: (id) => (topics.get(TRANSACTION_STATE_TOPIC) ? (topics.partitionMetadata(TRANSACTION_STATE_TOPIC, coordinator.partitionFor(id))?.leader ?? -1) : brokerId),
+          coordinatorOf: (id) =>
+            topics.get(TRANSACTION_STATE_TOPIC) ? (topics.partitionMetadata(TRANSACTION_STATE_TOPIC, coordinator.partitionFor(id))?.leader ?? -1) : brokerId,
           endpointOf: network.endpointOf,
           requestTimeoutMs: config.int('request.timeout.ms'),
           log,
@@ -192,17 +207,39 @@ export class Broker {
       const broker = new Broker(config, logManager, context, servers, cluster, ports);
       if (cluster) {
         // Listening first: the controller may send LeaderAndIsr as soon as the registration appears.
-        await cluster.register(config.advertisedListeners.map((a) => ({ name: a.name, securityProtocol: a.securityProtocol, host: endpoints.get(a.name)!.host, port: endpoints.get(a.name)!.port })));
-        await cluster.startController(new KafkaController({ zk: cluster.zk, brokerId, brokerEpoch: () => cluster.registration.epoch, config: controllerConfig(config), interBrokerListenerName: interBrokerListener(config), log }));
+        await cluster.register(
+          config.advertisedListeners.map((a) => ({
+            name: a.name,
+            securityProtocol: a.securityProtocol,
+            host: endpoints.get(a.name)!.host,
+            port: endpoints.get(a.name)!.port,
+          })),
+        );
+        await cluster.startController(
+          new KafkaController({
+            zk: cluster.zk,
+            brokerId,
+            brokerEpoch: () => cluster.registration.epoch,
+            config: controllerConfig(config),
+            interBrokerListenerName: interBrokerListener(config),
+            log,
+          }),
+        );
       }
       // High watermarks are checkpointed every replica.high.watermark.checkpoint.interval.ms in a cluster; the other checkpoints ride along.
       const every = cluster ? config.int('replica.high.watermark.checkpoint.interval.ms') : config.int('log.flush.offset.checkpoint.interval.ms');
       if (every > 0) {
-        broker.checkpointTimer = setInterval(() => void logManager.checkpoint().catch((e: unknown) => log('warn', `checkpoint failed: ${(e as Error).message}`)), every);
+        broker.checkpointTimer = setInterval(
+          () => void logManager.checkpoint().catch((e: unknown) => log('warn', `checkpoint failed: ${(e as Error).message}`)),
+          every,
+        );
         broker.checkpointTimer.unref();
       }
       const bound = config.listeners.map((l) => `${l.name} (${l.securityProtocol}) ${l.host || '*'}:${ports.get(l.name)}`).join(', ');
-      log('info', `broker ${brokerId} of cluster ${clusterId} listening on ${bound} (log.dirs ${config.logDirs.join(',')}, storage.backend ${String(config.topicDefaults['storage.backend'] ?? 'file')}${cluster ? `, zookeeper.connect ${config.string('zookeeper.connect')}` : ''})`);
+      log(
+        'info',
+        `broker ${brokerId} of cluster ${clusterId} listening on ${bound} (log.dirs ${config.logDirs.join(',')}, storage.backend ${String(config.topicDefaults['storage.backend'] ?? 'file')}${cluster ? `, zookeeper.connect ${config.string('zookeeper.connect')}` : ''})`,
+      );
       return broker;
     } catch (e) {
       await Promise.all(servers.map((server) => server.close()));
@@ -257,13 +294,17 @@ function checkInterBrokerSecurity(config: BrokerConfig): void {
   const listener = config.listeners.find((l) => l.name === config.interBrokerListenerName)!;
   if (listener.securityProtocol !== 'PLAINTEXT') {
     const key = config.explicit.has('security.inter.broker.protocol') ? 'security.inter.broker.protocol' : 'inter.broker.listener.name';
-    throw new ConfigError(key, `the inter-broker listener ${listener.name} is ${listener.securityProtocol}, but samsa's brokers only talk to each other in PLAINTEXT so far; give them a PLAINTEXT listener (clients may still use SSL or SASL listeners)`);
+    throw new ConfigError(
+      key,
+      `the inter-broker listener ${listener.name} is ${listener.securityProtocol}, but samsa's brokers only talk to each other in PLAINTEXT so far; give them a PLAINTEXT listener (clients may still use SSL or SASL listeners)`,
+    );
   }
 }
 
 function controllerConfig(config: BrokerConfig): KafkaControllerConfig {
   return {
-    uncleanLeaderElectionEnable: config.topicDefaults['unclean.leader.election.enable'] === true || config.topicDefaults['unclean.leader.election.enable'] === 'true',
+    uncleanLeaderElectionEnable:
+      config.topicDefaults['unclean.leader.election.enable'] === true || config.topicDefaults['unclean.leader.election.enable'] === 'true',
     autoLeaderRebalanceEnable: config.bool('auto.leader.rebalance.enable'),
     leaderImbalanceCheckIntervalSeconds: config.int('leader.imbalance.check.interval.seconds'),
     leaderImbalancePerBrokerPercentage: config.int('leader.imbalance.per.broker.percentage'),
@@ -292,7 +333,13 @@ function followTransactionStateLeadership(replicas: ReplicaManager, transactions
  * by the broker's metadata, at its endpoint on the inter-broker listener
  * (a single broker reaches itself on its own listener).
  */
-function transactionNetwork(config: BrokerConfig, brokerId: number, topics: Topics, cluster: ClusterMember | undefined, self: () => { host: string; port: number }): TransactionNetwork {
+function transactionNetwork(
+  config: BrokerConfig,
+  brokerId: number,
+  topics: Topics,
+  cluster: ClusterMember | undefined,
+  self: () => { host: string; port: number },
+): TransactionNetwork {
   const listenerName = interBrokerListener(config);
   return {
     leaderOf: (tp) => {

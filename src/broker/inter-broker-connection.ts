@@ -6,7 +6,13 @@ import { BrokerConnection } from '../clients/network/broker-connection.js';
  * request unanswered within `requestTimeoutMs` closes it, as does a connect
  * taking that long; the socket buffers are the system's.
  */
-export function interBrokerConnection(brokerId: number, endpoint: { readonly host: string; readonly port: number }, clientId: string, requestTimeoutMs: number, maxInFlight = 1): BrokerConnection {
+export function interBrokerConnection(
+  brokerId: number,
+  endpoint: { readonly host: string; readonly port: number },
+  clientId: string,
+  requestTimeoutMs: number,
+  maxInFlight = 1,
+): BrokerConnection {
   return new BrokerConnection(brokerId, endpoint.host, endpoint.port, {
     clientId,
     requestTimeoutMs,

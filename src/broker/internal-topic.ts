@@ -1,12 +1,12 @@
 import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import { AppendOrigin } from '../../storage/log/append-origin.js';
 import type { TransactionVerifier } from '../../storage/log/producer-state.js';
-import { scanBatches } from '../../storage/record/record-batch-scan.js';
+import { type LogRecord, readAllRecords } from '../../storage/record/record.js';
 import { buildRecordBatch, type RecordBatchOptions, type RecordInput } from '../../storage/record/record-batch-builder.js';
+import { scanBatches } from '../../storage/record/record-batch-scan.js';
 import type { RecordBatchView } from '../../storage/record/record-batch-view.js';
-import { readAllRecords, type LogRecord } from '../../storage/record/record.js';
 import { ErrorCode, errorName, KafkaError } from '../protocol/error-codes.js';
-import { kafkaAbs, javaStringHashCode } from './group/java-hash.js';
+import { javaStringHashCode, kafkaAbs } from './group/java-hash.js';
 import type { Topics } from './metadata/topics.js';
 import type { Partition } from './replica/partition.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
@@ -117,7 +117,12 @@ export class InternalTopic {
     const partition = this.partition(index);
     if (!partition) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.name}-${index} is not hosted by this broker`);
     const now = Date.now();
-    const info = await partition.appendAsLeader(buildRecordBatch(records, { now, compression: this.settings.compressionCodec, ...batch }), -1, AppendOrigin.Coordinator, verifyTransaction);
+    const info = await partition.appendAsLeader(
+      buildRecordBatch(records, { now, compression: this.settings.compressionCodec, ...batch }),
+      -1,
+      AppendOrigin.Coordinator,
+      verifyTransaction,
+    );
     // A coordinator's write counts once every in-sync replica has it (Kafka's required acks -1 for its internal topics).
     const code = await partition.waitForReplication(info.lastOffset + 1, this.settings.writeTimeoutMs);
     if (code !== ErrorCode.NONE) throw new KafkaError(code, `${this.name}-${index}: ${errorName(code)} while waiting for the in-sync replicas`);

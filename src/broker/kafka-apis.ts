@@ -42,7 +42,13 @@ export class KafkaApis {
       const min = handler.minVersion ?? handler.request.validVersions.min;
       const max = handler.maxVersion ?? handler.request.validVersions.max;
       // Handlers build one response shape for every version; fields a version lacks are left out.
-      this.apis.set(handler.request.apiKey, { handler, min, max, requests: compileMessage(handler.request), responses: compileMessage(handler.response, { strict: false }) });
+      this.apis.set(handler.request.apiKey, {
+        handler,
+        min,
+        max,
+        requests: compileMessage(handler.request),
+        responses: compileMessage(handler.response, { strict: false }),
+      });
     }
   }
 
@@ -52,7 +58,12 @@ export class KafkaApis {
   }
 
   /** Answers one request frame (without its length prefix). Resolves to the response frame's chunks, or null for no response. */
-  async handle(frame: Buffer, clientAddress = '', allowance = unlimitedAllowance(), session: ConnectionSession = this.defaultSession()): Promise<Buffer[] | null> {
+  async handle(
+    frame: Buffer,
+    clientAddress = '',
+    allowance = unlimitedAllowance(),
+    session: ConnectionSession = this.defaultSession(),
+  ): Promise<Buffer[] | null> {
     if (frame.length < 8) throw new InvalidRequestError(`request of ${frame.length} bytes is shorter than a request header`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
@@ -62,13 +73,23 @@ export class KafkaApis {
     if (apiVersion < api.min || apiVersion > api.max) {
       // A client asking a newer ApiVersions than we know gets our list in a v0 body (KIP-511), so it can fall back.
       if (apiKey === API_VERSIONS_KEY) return this.unsupportedApiVersions(correlationId);
-      throw new InvalidRequestError(`unsupported version ${apiVersion} of API ${api.handler.request.name.replace(/Request$/, '')} (key ${apiKey}); this broker supports ${api.min}-${api.max}`);
+      throw new InvalidRequestError(
+        `unsupported version ${apiVersion} of API ${api.handler.request.name.replace(/Request$/, '')} (key ${apiKey}); this broker supports ${api.min}-${api.max}`,
+      );
     }
     const codec = api.requests.get(apiVersion)!;
     const reader = new ProtocolReader(frame);
     const header = (codec.flexible ? this.headerV2 : this.headerV1).decode(reader);
     const body = codec.decode(reader);
-    const response = await api.handler.handle(body, { apiVersion, correlationId, clientId: header.clientId, clientHost: `/${clientAddress}`, broker: this.context, responseMemory: allowance, session });
+    const response = await api.handler.handle(body, {
+      apiVersion,
+      correlationId,
+      clientId: header.clientId,
+      clientHost: `/${clientAddress}`,
+      broker: this.context,
+      responseMemory: allowance,
+      session,
+    });
     if (response === null) return null;
     const responseCodec = api.responses.get(apiVersion)!;
     // ApiVersions always answers with response header v0, so any client can read it (librdkafka relies on this).

@@ -22,7 +22,10 @@ export function prepareLogDirs(dirs: readonly string[], key: string): void {
       writeFileSync(probe, '');
       unlinkSync(probe);
     } catch (error) {
-      throw new ConfigError(key, `'${dir}' cannot be used as a log directory: ${(error as Error).message}; ${key} takes directories this broker can create, read and write`);
+      throw new ConfigError(
+        key,
+        `'${dir}' cannot be used as a log directory: ${(error as Error).message}; ${key} takes directories this broker can create, read and write`,
+      );
     }
   }
 }

@@ -57,13 +57,18 @@ export function ensureMetaProperties(logDirs: readonly string[], configuredId: n
     if (props['broker.id'] !== undefined) {
       const stored = Number(props['broker.id']);
       if (brokerId < 0) brokerId = stored;
-      else if (stored !== brokerId) throw new InconsistentBrokerIdError(`${path}: configured broker.id ${brokerId} doesn't match stored broker.id ${stored}; this log dir belongs to another broker`);
+      else if (stored !== brokerId)
+        throw new InconsistentBrokerIdError(
+          `${path}: configured broker.id ${brokerId} doesn't match stored broker.id ${stored}; this log dir belongs to another broker`,
+        );
     }
     const stored = props['cluster.id'] ?? '';
-    if (clusterId && stored && stored !== clusterId) throw new InconsistentClusterIdError(`${path}: cluster.id ${stored} differs from ${clusterId} in another log dir`);
+    if (clusterId && stored && stored !== clusterId)
+      throw new InconsistentClusterIdError(`${path}: cluster.id ${stored} differs from ${clusterId} in another log dir`);
     clusterId = clusterId || stored;
   }
-  if (preferred && clusterId && preferred !== clusterId) throw new InconsistentClusterIdError(`cluster.id ${preferred} differs from the stored cluster.id ${clusterId}`);
+  if (preferred && clusterId && preferred !== clusterId)
+    throw new InconsistentClusterIdError(`cluster.id ${preferred} differs from the stored cluster.id ${clusterId}`);
   clusterId = clusterId || preferred || randomBytes(16).toString('base64url');
   if (brokerId < 0) brokerId = reservedMaxId + 1;
   for (const dir of logDirs) {

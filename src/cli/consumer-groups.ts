@@ -8,12 +8,12 @@ import { Admin } from '../clients/admin/admin.js';
 import type { CommittedOffset, GroupDescription, MemberDescription } from '../clients/admin/types.js';
 import type { BrokerNode } from '../clients/network/cluster.js';
 import { GroupIdNotFoundError, kafkaErrorName } from '../clients/network/errors.js';
-import { compareTopicPartitions, type TopicPartition } from '../protocol/topic-partition.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { checkArgs, HelpRequested, parseArgs, usage, UsageError, type ParsedOptions } from './consumer-groups-options.js';
+import { compareTopicPartitions, type TopicPartition } from '../protocol/topic-partition.js';
+import { checkArgs, HelpRequested, type ParsedOptions, parseArgs, UsageError, usage } from './consumer-groups-options.js';
 import { answeredCode, brokerErrorCode, describeErrorCode, errorMessage } from './kafka-errors.js';
 import { parseIsoDuration, parseKafkaDateTime, TimeArgumentError } from './kafka-time.js';
-import { exportPlan, logOffsets, parseResetPlan, partitionsOfTopicArgs, parseTopicWithPartitions, planReset, type ResetScenario } from './offset-reset.js';
+import { exportPlan, logOffsets, parseResetPlan, parseTopicWithPartitions, partitionsOfTopicArgs, planReset, type ResetScenario } from './offset-reset.js';
 import { PartitionMap } from './partition-map.js';
 
 export interface CommandOutput {
@@ -165,8 +165,9 @@ class ConsumerGroupService {
     }
     const states = parseList(this.options.valueOf('state'), CONSUMER_GROUP_STATES, 'state');
     const types = parseList(this.options.valueOf('type'), CONSUMER_GROUP_TYPES, 'types');
-    const listed = (await this.admin.listConsumerGroups({ states, types: types.map((t) => t.toLowerCase()) }))
-      .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+    const listed = (await this.admin.listConsumerGroups({ states, types: types.map((t) => t.toLowerCase()) })).sort((a, b) =>
+      a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0,
+    );
     const groupWidth = Math.max(15, ...listed.map((g) => g.groupId.length)) + 10;
     const line = (cells: string[]) => {
       const [group, ...rest] = cells;
@@ -178,7 +179,7 @@ class ConsumerGroupService {
     let text = line(header);
     for (const g of listed) {
       const cells = [g.groupId];
-      if (withType) cells.push(g.type ? CONSUMER_GROUP_TYPES.find((t) => t.toLowerCase() === g.type.toLowerCase()) ?? g.type : 'Unknown');
+      if (withType) cells.push(g.type ? (CONSUMER_GROUP_TYPES.find((t) => t.toLowerCase() === g.type.toLowerCase()) ?? g.type) : 'Unknown');
       if (withState) cells.push(g.state || 'Unknown');
       text += line(cells);
     }
@@ -324,7 +325,8 @@ class ConsumerGroupService {
         ? `${pad(g, groupWidth)} ${pad(consumer, consumerWidth)} ${pad(instance, instanceWidth)} ${pad(host, hostWidth)} ${pad(client, clientWidth)} ${pad(partitions, 15)} `
         : `${pad(g, groupWidth)} ${pad(consumer, consumerWidth)} ${pad(host, hostWidth)} ${pad(client, clientWidth)} ${pad(partitions, 15)} `;
     };
-    const right = (cells: [string, string, string, string]) => `${pad(cells[0], 15)} ${pad(cells[1], currentWidth)} ${pad(cells[2], 15)} ${pad(cells[3], targetWidth)}`;
+    const right = (cells: [string, string, string, string]) =>
+      `${pad(cells[0], 15)} ${pad(cells[1], currentWidth)} ${pad(cells[2], 15)} ${pad(cells[3], targetWidth)}`;
     let text = `\n${left(['GROUP', 'CONSUMER-ID', 'GROUP-INSTANCE-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS'])}`;
     if (verbose) text += right(['CURRENT-EPOCH', 'CURRENT-ASSIGNMENT', 'TARGET-EPOCH', 'TARGET-ASSIGNMENT']);
     text += '\n';
@@ -428,7 +430,8 @@ class ConsumerGroupService {
     const topicWidth = Math.max(15, ...results.keys().map((tp) => tp.topic.length));
     const line = (t: string, p: string, s: string) => `\n${pad(t, topicWidth)} ${pad(p, 10)} ${pad(s, 15)}`;
     let text = line('TOPIC', 'PARTITION', 'STATUS');
-    for (const [tp, error] of results.sorted()) text += line(tp.topic, tp.partition >= 0 ? String(tp.partition) : MISSING, error === null ? 'Successful' : `Error: ${error}`);
+    for (const [tp, error] of results.sorted())
+      text += line(tp.topic, tp.partition >= 0 ? String(tp.partition) : MISSING, error === null ? 'Successful' : `Error: ${error}`);
     this.output.out(`${text}\n`);
   }
 

@@ -10,10 +10,10 @@ import { LEVEL_DATABASE } from '../../storage/backend/level-backend.js';
 import { parseLogFileName, parseSegmentFileName, parseSnapshotFileName, TXN_INDEX_SUFFIX } from '../../storage/log/log-file-names.js';
 import { decodeProducerSnapshot, type ProducerSnapshotEntry } from '../../storage/log/producer-snapshot.js';
 import { ABORTED_TXN_BYTES, decodeAbortedTxns } from '../../storage/log/transaction-index.js';
-import { TimestampType } from '../../storage/record/record-batch-layout.js';
-import { scanBatches, type BatchScan } from '../../storage/record/record-batch-scan.js';
-import type { RecordBatchView } from '../../storage/record/record-batch-view.js';
 import { decodeRecords } from '../../storage/record/record.js';
+import { TimestampType } from '../../storage/record/record-batch-layout.js';
+import { type BatchScan, scanBatches } from '../../storage/record/record-batch-scan.js';
+import type { RecordBatchView } from '../../storage/record/record-batch-view.js';
 import { decrementSequence } from '../../storage/record/sequence.js';
 
 export function describeSegment(name: string, bytes: Buffer, printData: boolean, print: (line: string) => void): void {
@@ -74,7 +74,7 @@ export function describeSnapshot(name: string, bytes: Buffer, print: (line: stri
 /** A `.txnindex` file: one line per aborted transaction, as Kafka's dumpTxnIndex prints it. */
 export function describeTxnIndex(name: string, bytes: Buffer, print: (line: string) => void): void {
   print(`Dumping ${name}`);
-  let entries;
+  let entries: ReturnType<typeof decodeAbortedTxns>;
   try {
     entries = decodeAbortedTxns(bytes, name);
   } catch (error) {
@@ -82,7 +82,9 @@ export function describeTxnIndex(name: string, bytes: Buffer, print: (line: stri
     return;
   }
   for (const [i, e] of entries.entries()) {
-    print(`version: ${bytes.readInt16BE(i * ABORTED_TXN_BYTES)} producerId: ${e.producerId} firstOffset: ${e.firstOffset} lastOffset: ${e.lastOffset} lastStableOffset: ${e.lastStableOffset}`);
+    print(
+      `version: ${bytes.readInt16BE(i * ABORTED_TXN_BYTES)} producerId: ${e.producerId} firstOffset: ${e.firstOffset} lastOffset: ${e.lastOffset} lastStableOffset: ${e.lastStableOffset}`,
+    );
   }
 }
 

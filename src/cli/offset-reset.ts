@@ -4,8 +4,8 @@
 import type { Admin } from '../clients/admin/admin.js';
 import type { CommittedOffset, OffsetSpec, TopicDescription } from '../clients/admin/types.js';
 import { KafkaClientError } from '../clients/network/errors.js';
-import { partitionName, type TopicPartition } from '../protocol/topic-partition.js';
 import { ErrorCode } from '../protocol/error-codes.js';
+import { partitionName, type TopicPartition } from '../protocol/topic-partition.js';
 import { UsageError } from './consumer-groups-options.js';
 import { answeredValue, errorMessage } from './kafka-errors.js';
 import { PartitionMap } from './partition-map.js';
@@ -80,7 +80,10 @@ export function parseTopicWithPartitions(arg: string): TopicPartition[] {
 /** Refuses partitions that do not exist or have no leader, as Kafka's checkAllTopicPartitionsValid. */
 export async function checkPartitionsValid(admin: Admin, partitions: readonly TopicPartition[]): Promise<void> {
   if (partitions.length === 0) return;
-  const described = await describedTopics(admin, partitions.map((tp) => tp.topic));
+  const described = await describedTopics(
+    admin,
+    partitions.map((tp) => tp.topic),
+  );
   const info = (tp: TopicPartition) => described.get(tp.topic)?.partitions.find((p) => p.partition === tp.partition);
   const missing = partitions.filter((tp) => !info(tp));
   if (missing.length > 0) throw new KafkaClientError(`The partitions "${missing.map(partitionName).join(',')}" do not exist`);
@@ -127,7 +130,12 @@ export async function clampToLog(admin: Admin, requested: PartitionMap<number>, 
 }
 
 /** Every partition's offset under `spec`; one the log could not give fails the reset. */
-async function requiredLogOffsets(admin: Admin, partitions: readonly TopicPartition[], spec: 'earliest' | 'latest', what: string): Promise<PartitionMap<number>> {
+async function requiredLogOffsets(
+  admin: Admin,
+  partitions: readonly TopicPartition[],
+  spec: 'earliest' | 'latest',
+  what: string,
+): Promise<PartitionMap<number>> {
   const found = await logOffsets(admin, partitions, spec);
   for (const tp of partitions) {
     if (!found.has(tp)) throw new UsageError(`Error getting ${what} offset of topic partition: ${partitionName(tp)}`);
@@ -245,7 +253,10 @@ function csvSplit(line: string): string[] {
  * --group, or `group,topic,partition,offset` lines.
  */
 export function parseResetPlan(csv: string, groups: readonly string[]): Map<string, PartitionMap<number>> {
-  const lines = csv.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+  const lines = csv
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .filter((l) => l.trim() !== '');
   const isNumber = (s: string | undefined) => s !== undefined && /^-?\d+$/.test(s.trim());
   const first = lines.length > 0 ? csvSplit(lines[0]!) : [];
   const withoutGroup = groups.length === 1 && first.length === 3 && isNumber(first[1]) && isNumber(first[2]);
@@ -254,7 +265,9 @@ export function parseResetPlan(csv: string, groups: readonly string[]): Map<stri
     const fields = csvSplit(line);
     const [group, topic, partition, offset] = withoutGroup ? [groups[0]!, ...fields] : fields;
     if (fields.length !== (withoutGroup ? 3 : 4) || !isNumber(partition) || !isNumber(offset)) {
-      throw new KafkaClientError(`Unreadable line in the reset plan: '${line}' (expected ${withoutGroup ? 'topic,partition,offset' : 'group,topic,partition,offset'})`);
+      throw new KafkaClientError(
+        `Unreadable line in the reset plan: '${line}' (expected ${withoutGroup ? 'topic,partition,offset' : 'group,topic,partition,offset'})`,
+      );
     }
     let map = plan.get(group!);
     if (!map) plan.set(group!, (map = new PartitionMap<number>()));

@@ -1,5 +1,5 @@
 // A map keyed by topic partition, as Kafka's tools keep their per-partition results.
-import { compareTopicPartitions, tpKey, type TopicPartition } from '../protocol/topic-partition.js';
+import { compareTopicPartitions, type TopicPartition, tpKey } from '../protocol/topic-partition.js';
 
 /** A map keyed by topic partition. */
 export class PartitionMap<V> {

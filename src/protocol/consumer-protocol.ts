@@ -1,7 +1,7 @@
 import { ProtocolError } from './protocol-error.js';
 import { ProtocolReader } from './reader.js';
-import { ProtocolWriter } from './writer.js';
 import { groupByTopic, type TopicPartition } from './topic-partition.js';
+import { ProtocolWriter } from './writer.js';
 
 /**
  * The consumer protocol: what a consumer puts in JoinGroup's member metadata
@@ -39,10 +39,7 @@ export interface Assignment {
   readonly userData: Buffer | null;
 }
 
-export function encodeSubscription(
-  subscription: Partial<Subscription> & { topics: readonly string[] },
-  version = CONSUMER_PROTOCOL_LATEST_VERSION,
-): Buffer {
+export function encodeSubscription(subscription: Partial<Subscription> & { topics: readonly string[] }, version = CONSUMER_PROTOCOL_LATEST_VERSION): Buffer {
   checkVersion(version);
   const w = new ProtocolWriter(128);
   w.int16(version);
@@ -92,7 +89,10 @@ export function subscribedTopics(bytes: Buffer): string[] | null {
   }
 }
 
-export function encodeAssignment(assignment: Partial<Assignment> & { partitions: readonly TopicPartition[] }, version = CONSUMER_PROTOCOL_LATEST_VERSION): Buffer {
+export function encodeAssignment(
+  assignment: Partial<Assignment> & { partitions: readonly TopicPartition[] },
+  version = CONSUMER_PROTOCOL_LATEST_VERSION,
+): Buffer {
   checkVersion(version);
   const w = new ProtocolWriter(128);
   w.int16(version);

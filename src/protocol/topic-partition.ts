@@ -34,6 +34,10 @@ export function groupByTopic(partitions: Iterable<TopicPartition>): Map<string, 
     list.push(tp.partition);
   }
   const sorted = new Map<string, number[]>();
-  for (const topic of [...byTopic.keys()].sort(compareStrings)) sorted.set(topic, byTopic.get(topic)!.sort((x, y) => x - y));
+  for (const topic of [...byTopic.keys()].sort(compareStrings))
+    sorted.set(
+      topic,
+      byTopic.get(topic)!.sort((x, y) => x - y),
+    );
   return sorted;
 }

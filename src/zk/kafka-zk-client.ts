@@ -1,18 +1,59 @@
-import { ZkError, ZkMultiError } from './zk-error.js';
-import { MATCH_ANY_VERSION, ZooKeeperClient, isCode, type ZkOp, type ZkOpResult, type ZooKeeperClientOptions } from './zookeeper-client.js';
 import type { ZooKeeperClientConfig } from './zk-config.js';
 import {
-  BROKER_IDS_PATH, BROKER_SEQUENCE_ID_PATH, CLUSTER_ID_PATH, CONFIG_CHANGES_PATH, CONFIG_CHANGE_PREFIX, CONTROLLER_EPOCH_PATH,
-  CONTROLLER_PATH, DELETE_TOPICS_PATH, INITIAL_CONTROLLER_EPOCH, ISR_CHANGE_NOTIFICATION_PATH, ISR_CHANGE_PREFIX,
-  PERSISTENT_ZK_PATHS, REASSIGN_PARTITIONS_PATH, TOPICS_PATH,
-  brokerIdPath, configEntityPath, configEntityTypePath, decodeBroker, decodeClusterId, decodeConfigChange, decodeControllerEpoch,
-  decodeControllerId, decodeEntityConfig, decodeIsrChange, decodePartitionState, decodeReassignment, decodeTopicAssignment,
-  deleteTopicPath, encodeBroker, encodeClusterId, encodeConfigChange, encodeController, encodeControllerEpoch, encodeEntityConfig,
-  encodeIsrChange, encodePartitionState, encodeReassignment, encodeTopicAssignment, sequenceNumber, topicPartitionPath,
-  topicPartitionStatePath, topicPartitionsPath, topicPath,
-  type BrokerInfo, type BrokerRegistration, type ConfigType, type LeaderAndIsr, type LeaderIsrAndControllerEpoch,
-  type ReplicaAssignment, type TopicAssignment, type TopicPartition,
+  BROKER_IDS_PATH,
+  BROKER_SEQUENCE_ID_PATH,
+  type BrokerInfo,
+  type BrokerRegistration,
+  brokerIdPath,
+  CLUSTER_ID_PATH,
+  CONFIG_CHANGE_PREFIX,
+  CONFIG_CHANGES_PATH,
+  CONTROLLER_EPOCH_PATH,
+  CONTROLLER_PATH,
+  type ConfigType,
+  configEntityPath,
+  configEntityTypePath,
+  DELETE_TOPICS_PATH,
+  decodeBroker,
+  decodeClusterId,
+  decodeConfigChange,
+  decodeControllerEpoch,
+  decodeControllerId,
+  decodeEntityConfig,
+  decodeIsrChange,
+  decodePartitionState,
+  decodeReassignment,
+  decodeTopicAssignment,
+  deleteTopicPath,
+  encodeBroker,
+  encodeClusterId,
+  encodeConfigChange,
+  encodeController,
+  encodeControllerEpoch,
+  encodeEntityConfig,
+  encodeIsrChange,
+  encodePartitionState,
+  encodeReassignment,
+  encodeTopicAssignment,
+  INITIAL_CONTROLLER_EPOCH,
+  ISR_CHANGE_NOTIFICATION_PATH,
+  ISR_CHANGE_PREFIX,
+  type LeaderAndIsr,
+  type LeaderIsrAndControllerEpoch,
+  PERSISTENT_ZK_PATHS,
+  REASSIGN_PARTITIONS_PATH,
+  type ReplicaAssignment,
+  sequenceNumber,
+  TOPICS_PATH,
+  type TopicAssignment,
+  type TopicPartition,
+  topicPartitionPath,
+  topicPartitionStatePath,
+  topicPartitionsPath,
+  topicPath,
 } from './zk-data.js';
+import { ZkError, ZkMultiError } from './zk-error.js';
+import { isCode, MATCH_ANY_VERSION, type ZkOp, type ZkOpResult, ZooKeeperClient, type ZooKeeperClientOptions } from './zookeeper-client.js';
 
 /**
  * Another broker is the controller, or the controller epoch moved on (Kafka's
@@ -151,10 +192,12 @@ export class KafkaZkClient {
     const current = (await this.readControllerEpoch()) ?? (await this.createControllerEpoch());
     const epoch = current.epoch + 1;
     try {
-      const results = await this.retry(() => this.zk.multi([
-        { op: 'create', path: CONTROLLER_PATH, data: encodeController(brokerId, timestampMs), mode: 'EPHEMERAL' },
-        { op: 'setData', path: CONTROLLER_EPOCH_PATH, data: encodeControllerEpoch(epoch), version: current.zkVersion },
-      ]));
+      const results = await this.retry(() =>
+        this.zk.multi([
+          { op: 'create', path: CONTROLLER_PATH, data: encodeController(brokerId, timestampMs), mode: 'EPHEMERAL' },
+          { op: 'setData', path: CONTROLLER_EPOCH_PATH, data: encodeControllerEpoch(epoch), version: current.zkVersion },
+        ]),
+      );
       return { epoch, zkVersion: setDataVersion(results[1]) };
     } catch (error) {
       if (!isCode(error, 'NODEEXISTS') && !isCode(error, 'BADVERSION')) throw error;
@@ -162,9 +205,11 @@ export class KafkaZkClient {
       const controller = await this.getControllerId();
       const now = await this.readControllerEpoch();
       if (controller === brokerId && now?.epoch === epoch) return now;
-      throw new ControllerMovedError(controller === undefined
-        ? `the controller changed while broker ${brokerId} tried to become it`
-        : `broker ${controller} is the controller (epoch ${now?.epoch})`);
+      throw new ControllerMovedError(
+        controller === undefined
+          ? `the controller changed while broker ${brokerId} tried to become it`
+          : `broker ${controller} is the controller (epoch ${now?.epoch})`,
+      );
     }
   }
 
@@ -223,7 +268,12 @@ export class KafkaZkClient {
   }
 
   /** Rewrites a topic's assignment (new partitions, a reassignment), fenced when a controller epoch version is given. */
-  async setTopicAssignment(topic: string, topicId: Buffer | null, partitions: ReadonlyMap<number, ReplicaAssignment>, expectedControllerEpochZkVersion = MATCH_ANY_VERSION): Promise<void> {
+  async setTopicAssignment(
+    topic: string,
+    topicId: Buffer | null,
+    partitions: ReadonlyMap<number, ReplicaAssignment>,
+    expectedControllerEpochZkVersion = MATCH_ANY_VERSION,
+  ): Promise<void> {
     await this.fenced({ op: 'setData', path: topicPath(topic), data: encodeTopicAssignment(topicId, partitions) }, expectedControllerEpochZkVersion);
   }
 
@@ -242,10 +292,12 @@ export class KafkaZkClient {
 
   /** The partitions' states (with their znode versions); partitions without one are left out. */
   async getTopicPartitionStates(partitions: readonly TopicPartition[]): Promise<Array<{ tp: TopicPartition; state: LeaderIsrAndControllerEpoch }>> {
-    const states = await Promise.all(partitions.map(async (tp) => {
-      const data = await this.getDataOrUndefined(topicPartitionStatePath(tp));
-      return data === undefined ? undefined : { tp, state: decodePartitionState(tp, data.data, data.stat.version) };
-    }));
+    const states = await Promise.all(
+      partitions.map(async (tp) => {
+        const data = await this.getDataOrUndefined(topicPartitionStatePath(tp));
+        return data === undefined ? undefined : { tp, state: decodePartitionState(tp, data.data, data.stat.version) };
+      }),
+    );
     return states.filter((s) => s !== undefined);
   }
 
@@ -258,18 +310,23 @@ export class KafkaZkClient {
    * epoch's znode version. Each created state has znode version 0 (its partitionEpoch); a
    * partition whose state exists fails with NODEEXISTS.
    */
-  async createTopicPartitionStates(states: ReadonlyArray<{ tp: TopicPartition; state: LeaderIsrAndControllerEpoch }>, expectedControllerEpochZkVersion: number): Promise<Array<PartitionResult<LeaderAndIsr>>> {
+  async createTopicPartitionStates(
+    states: ReadonlyArray<{ tp: TopicPartition; state: LeaderIsrAndControllerEpoch }>,
+    expectedControllerEpochZkVersion: number,
+  ): Promise<Array<PartitionResult<LeaderAndIsr>>> {
     for (const topic of new Set(states.map((s) => s.tp.topic))) await this.createIfMissing(topicPartitionsPath(topic), expectedControllerEpochZkVersion);
     for (const { tp } of states) await this.createIfMissing(topicPartitionPath(tp), expectedControllerEpochZkVersion);
-    return Promise.all(states.map(async ({ tp, state }): Promise<PartitionResult<LeaderAndIsr>> => {
-      try {
-        await this.fenced({ op: 'create', path: topicPartitionStatePath(tp), data: encodePartitionState(state) }, expectedControllerEpochZkVersion);
-        return { tp, ok: true, value: { ...state.leaderAndIsr, partitionEpoch: 0 } };
-      } catch (error) {
-        if (error instanceof ControllerMovedError) throw error;
-        return { tp, ok: false, error: error as Error };
-      }
-    }));
+    return Promise.all(
+      states.map(async ({ tp, state }): Promise<PartitionResult<LeaderAndIsr>> => {
+        try {
+          await this.fenced({ op: 'create', path: topicPartitionStatePath(tp), data: encodePartitionState(state) }, expectedControllerEpochZkVersion);
+          return { tp, ok: true, value: { ...state.leaderAndIsr, partitionEpoch: 0 } };
+        } catch (error) {
+          if (error instanceof ControllerMovedError) throw error;
+          return { tp, ok: false, error: error as Error };
+        }
+      }),
+    );
   }
 
   /**
@@ -299,24 +356,33 @@ export class KafkaZkClient {
    * updateLeaderAndIsr). `finished` has the written states with their new versions, or errors;
    * `retry` the partitions whose state changed meanwhile (BADVERSION), to read and try again.
    */
-  async updateLeaderAndIsr(updates: ReadonlyArray<{ tp: TopicPartition; leaderAndIsr: LeaderAndIsr }>, controllerEpoch: number, expectedControllerEpochZkVersion: number): Promise<{ finished: Array<PartitionResult<LeaderAndIsr>>; retry: TopicPartition[] }> {
+  async updateLeaderAndIsr(
+    updates: ReadonlyArray<{ tp: TopicPartition; leaderAndIsr: LeaderAndIsr }>,
+    controllerEpoch: number,
+    expectedControllerEpochZkVersion: number,
+  ): Promise<{ finished: Array<PartitionResult<LeaderAndIsr>>; retry: TopicPartition[] }> {
     const finished: Array<PartitionResult<LeaderAndIsr>> = [];
     const retry: TopicPartition[] = [];
-    await Promise.all(updates.map(async ({ tp, leaderAndIsr }) => {
-      try {
-        const result = await this.fenced({
-          op: 'setData',
-          path: topicPartitionStatePath(tp),
-          data: encodePartitionState({ leaderAndIsr, controllerEpoch }),
-          version: leaderAndIsr.partitionEpoch,
-        }, expectedControllerEpochZkVersion);
-        finished.push({ tp, ok: true, value: { ...leaderAndIsr, partitionEpoch: setDataVersion(result) } });
-      } catch (error) {
-        if (error instanceof ControllerMovedError) throw error;
-        if (isCode(error, 'BADVERSION')) retry.push(tp);
-        else finished.push({ tp, ok: false, error: error as Error });
-      }
-    }));
+    await Promise.all(
+      updates.map(async ({ tp, leaderAndIsr }) => {
+        try {
+          const result = await this.fenced(
+            {
+              op: 'setData',
+              path: topicPartitionStatePath(tp),
+              data: encodePartitionState({ leaderAndIsr, controllerEpoch }),
+              version: leaderAndIsr.partitionEpoch,
+            },
+            expectedControllerEpochZkVersion,
+          );
+          finished.push({ tp, ok: true, value: { ...leaderAndIsr, partitionEpoch: setDataVersion(result) } });
+        } catch (error) {
+          if (error instanceof ControllerMovedError) throw error;
+          if (isCode(error, 'BADVERSION')) retry.push(tp);
+          else finished.push({ tp, ok: false, error: error as Error });
+        }
+      }),
+    );
     return { finished, retry };
   }
 
@@ -419,7 +485,10 @@ export class KafkaZkClient {
   }
 
   /** Rewrites the reassignments still asked for (the controller removing finished ones), fenced; NONODE when there is none. */
-  async setPartitionReassignment(reassignment: ReadonlyArray<{ tp: TopicPartition; replicas: number[] }>, expectedControllerEpochZkVersion: number): Promise<void> {
+  async setPartitionReassignment(
+    reassignment: ReadonlyArray<{ tp: TopicPartition; replicas: number[] }>,
+    expectedControllerEpochZkVersion: number,
+  ): Promise<void> {
     await this.fenced({ op: 'setData', path: REASSIGN_PARTITIONS_PATH, data: encodeReassignment(reassignment) }, expectedControllerEpochZkVersion);
   }
 
@@ -452,7 +521,8 @@ export class KafkaZkClient {
   }
 
   async deleteIsrChangeNotifications(sequenceNumbers: readonly string[], expectedControllerEpochZkVersion: number): Promise<void> {
-    for (const seq of sequenceNumbers) await this.deleteIfPresent(`${ISR_CHANGE_NOTIFICATION_PATH}/${ISR_CHANGE_PREFIX}${seq}`, expectedControllerEpochZkVersion);
+    for (const seq of sequenceNumbers)
+      await this.deleteIfPresent(`${ISR_CHANGE_NOTIFICATION_PATH}/${ISR_CHANGE_PREFIX}${seq}`, expectedControllerEpochZkVersion);
   }
 
   // ---- helpers
@@ -483,10 +553,12 @@ export class KafkaZkClient {
   private async checkedEphemeralCreate(path: string, data: Buffer): Promise<{ czxid: bigint; version: number }> {
     try {
       // created empty, then written at version 0: a node found with a later version was not made here
-      const results = await this.retry(() => this.zk.multi([
-        { op: 'create', path, mode: 'EPHEMERAL' },
-        { op: 'setData', path, data, version: 0 },
-      ]));
+      const results = await this.retry(() =>
+        this.zk.multi([
+          { op: 'create', path, mode: 'EPHEMERAL' },
+          { op: 'setData', path, data, version: 0 },
+        ]),
+      );
       const stat = results[1].op === 'setData' ? results[1].stat : undefined;
       return { czxid: stat!.czxid, version: stat!.version };
     } catch (error) {
@@ -521,7 +593,9 @@ export class KafkaZkClient {
     await this.deleteIfPresent(path, expectedControllerEpochZkVersion);
   }
 
-  private async getDataOrUndefined(path: string): Promise<{ data: Buffer | null; stat: { version: number; czxid: bigint; ephemeralOwner: bigint } } | undefined> {
+  private async getDataOrUndefined(
+    path: string,
+  ): Promise<{ data: Buffer | null; stat: { version: number; czxid: bigint; ephemeralOwner: bigint } } | undefined> {
     try {
       return await this.retry(() => this.zk.getData(path));
     } catch (error) {

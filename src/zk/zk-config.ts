@@ -1,11 +1,23 @@
-import { parseConfigValue, type ConfigKey } from '../../storage/config/config-def.js';
+import { type ConfigKey, parseConfigValue } from '../../storage/config/config-def.js';
 import { ConfigError } from '../../storage/config/config-error.js';
 
 /** The ZooKeeper client settings of server.properties, with Kafka's names and defaults. */
 export const ZOOKEEPER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'zookeeper.connect', type: 'string', defaultValue: '', doc: 'ZooKeeper hosts and an optional chroot: h1:2181,h2:2181/samsa' },
-  { name: 'zookeeper.session.timeout.ms', type: 'int', defaultValue: '18000', min: 1, doc: 'the ZooKeeper session timeout; the server clamps it to its min/maxSessionTimeout' },
-  { name: 'zookeeper.connection.timeout.ms', type: 'int', defaultValue: 'null', min: 1, doc: 'how long to wait for a connection (the session timeout when unset)' },
+  {
+    name: 'zookeeper.session.timeout.ms',
+    type: 'int',
+    defaultValue: '18000',
+    min: 1,
+    doc: 'the ZooKeeper session timeout; the server clamps it to its min/maxSessionTimeout',
+  },
+  {
+    name: 'zookeeper.connection.timeout.ms',
+    type: 'int',
+    defaultValue: 'null',
+    min: 1,
+    doc: 'how long to wait for a connection (the session timeout when unset)',
+  },
 ];
 
 export interface ZooKeeperClientConfig {
@@ -23,9 +35,10 @@ export function zooKeeperClientConfig(settings: Readonly<Record<string, unknown>
   parseConnectString(connect);
   const sessionTimeoutMs = parseConfigValue(sessionKey, settings['zookeeper.session.timeout.ms'] ?? sessionKey.defaultValue) as number;
   const rawConnection = settings['zookeeper.connection.timeout.ms'];
-  const connectionTimeoutMs = rawConnection === undefined || rawConnection === null || rawConnection === 'null'
-    ? sessionTimeoutMs
-    : (parseConfigValue(connectionKey, rawConnection) as number);
+  const connectionTimeoutMs =
+    rawConnection === undefined || rawConnection === null || rawConnection === 'null'
+      ? sessionTimeoutMs
+      : (parseConfigValue(connectionKey, rawConnection) as number);
   return { connect, sessionTimeoutMs, connectionTimeoutMs };
 }
 
@@ -34,7 +47,10 @@ export function parseConnectString(connect: string): { hosts: string; chroot: st
   const slash = connect.indexOf('/');
   const hosts = slash < 0 ? connect : connect.slice(0, slash);
   const chroot = slash < 0 ? '' : connect.slice(slash).replace(/\/+$/, '');
-  const list = hosts.split(',').map((h) => h.trim()).filter((h) => h.length > 0);
+  const list = hosts
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h.length > 0);
   if (list.length === 0) throw new ConfigError('zookeeper.connect', `'${connect}' names no host`);
   for (const host of list) {
     if (!/^[^:\s]+(:\d{1,5})?$/.test(host)) throw new ConfigError('zookeeper.connect', `'${host}' is not host or host:port`);

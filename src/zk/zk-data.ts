@@ -86,7 +86,8 @@ function int(path: string, object: Record<string, unknown>, key: string): number
 }
 
 function ints(path: string, value: unknown, what: string): number[] {
-  if (!Array.isArray(value) || !value.every((v) => Number.isInteger(v))) throw new ZkDataError(path, `${what} is not a list of integers: ${JSON.stringify(value)}`);
+  if (!Array.isArray(value) || !value.every((v) => Number.isInteger(v)))
+    throw new ZkDataError(path, `${what} is not a list of integers: ${JSON.stringify(value)}`);
   return value as number[];
 }
 

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
-import zookeeper from 'node-zookeeper-client';
 import type { Client, Exception, Watcher } from 'node-zookeeper-client';
+import zookeeper from 'node-zookeeper-client';
 import { ZkError, ZooKeeperClientTimeoutError, zkCodeName } from './zk-error.js';
 
 // node-zookeeper-client's error factory throws on result codes it does not list (SESSIONMOVED,
@@ -92,8 +92,14 @@ export class Session {
         reject(new ZooKeeperClientTimeoutError(this.connectionTimeoutMs, this.id === undefined ? 'connecting' : 'disconnected'));
       }, this.connectionTimeoutMs);
       const waiter = {
-        resolve: () => { clearTimeout(timer); resolve(); },
-        reject: (error: ZkError) => { clearTimeout(timer); reject(error); },
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error: ZkError) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       };
       this.waiters.add(waiter);
     });
@@ -170,22 +176,27 @@ export class Session {
   private startReadTimeout(): NodeJS.Timeout {
     let socket: Socket | undefined;
     let lastRead = Date.now();
-    const onData = (): void => { lastRead = Date.now(); };
-    const timer = setInterval(() => {
-      const current = this.client.connectionManager.socket;
-      if (current !== socket) {
-        socket?.off('data', onData);
-        socket = current;
-        socket?.on('data', onData);
-        lastRead = Date.now();
-        return;
-      }
-      const readTimeoutMs = Math.floor((this.timeoutMs * 2) / 3);
-      if (socket && !socket.destroyed && Date.now() - lastRead > readTimeoutMs) {
-        this.log('warn', `ZooKeeper: nothing read for ${Date.now() - lastRead} ms (read timeout ${readTimeoutMs} ms); reconnecting`);
-        socket.destroy();
-      }
-    }, Math.max(20, Math.floor(this.sessionTimeoutMs / 6)));
+    const onData = (): void => {
+      lastRead = Date.now();
+    };
+    const timer = setInterval(
+      () => {
+        const current = this.client.connectionManager.socket;
+        if (current !== socket) {
+          socket?.off('data', onData);
+          socket = current;
+          socket?.on('data', onData);
+          lastRead = Date.now();
+          return;
+        }
+        const readTimeoutMs = Math.floor((this.timeoutMs * 2) / 3);
+        if (socket && !socket.destroyed && Date.now() - lastRead > readTimeoutMs) {
+          this.log('warn', `ZooKeeper: nothing read for ${Date.now() - lastRead} ms (read timeout ${readTimeoutMs} ms); reconnecting`);
+          socket.destroy();
+        }
+      },
+      Math.max(20, Math.floor(this.sessionTimeoutMs / 6)),
+    );
     timer.unref();
     return timer;
   }

@@ -1,7 +1,7 @@
+import type { OpResult, Stat as RawStat, Event as WatchEvent } from 'node-zookeeper-client';
 import zookeeper from 'node-zookeeper-client';
-import type { Event as WatchEvent, OpResult, Stat as RawStat } from 'node-zookeeper-client';
+import { parseConnectString, type ZooKeeperClientConfig, zooKeeperClientConfig } from './zk-config.js';
 import { ZkError, ZkMultiError, ZooKeeperClientTimeoutError, zkCodeName } from './zk-error.js';
-import { parseConnectString, zooKeeperClientConfig, type ZooKeeperClientConfig } from './zk-config.js';
 import { Session, type SessionEvent } from './zk-session.js';
 
 /** A znode's Stat; zxids and the ephemeral owner (a session id) are 64-bit. */
@@ -442,7 +442,7 @@ export class ZooKeeperClient {
   }
 
   private handlerFailed(method: PropertyKey, error: unknown): void {
-    this.log('error', `ZooKeeper: a handler's ${String(method)} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    this.log('error', `ZooKeeper: a handler's ${String(method)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }
 }
 

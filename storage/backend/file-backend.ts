@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { BackendObject } from './backend-object.js';
-import { lockDirectory, LOCK_FILE } from './directory-lock.js';
+import { type PooledBytes, sharedBufferPool } from './buffer-pool.js';
+import { LOCK_FILE, lockDirectory } from './directory-lock.js';
+import { readFully, writeFully } from './fd-io.js';
 import type { LogDirectory, OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
 import { StorageError } from './storage-error.js';
-import { sharedBufferPool, type PooledBytes } from './buffer-pool.js';
-import { readFully, writeFully } from './fd-io.js';
 
 /** A fixed-size name check: objects are flat names inside their directory. */
 export function checkObjectName(dir: string, name: string): string {
@@ -78,9 +78,7 @@ export class FileObject extends BackendObject implements StorageObject {
     this.check();
     // The one call that waits on the disk runs off the event loop, so appends
     // continue meanwhile and the next flush covers them all (group commit).
-    await new Promise<void>((resolve, reject) =>
-      fs.fdatasync(this.fd, (error) => (error ? reject(StorageError.from(error, this.path, 'flush')) : resolve())),
-    );
+    await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (error) => (error ? reject(StorageError.from(error, this.path, 'flush')) : resolve())));
   }
 
   async close(): Promise<void> {

@@ -4,10 +4,10 @@ import { mmapBackend } from './mmap-backend.js';
 import type { BackendName, StorageBackend } from './storage-backend.js';
 import { StorageError } from './storage-error.js';
 
+export { BufferPool, type PooledBytes, sharedBufferPool, unpooled } from './buffer-pool.js';
+export { LOCK_FILE } from './directory-lock.js';
 export * from './storage-backend.js';
 export { StorageError } from './storage-error.js';
-export { LOCK_FILE } from './directory-lock.js';
-export { BufferPool, sharedBufferPool, unpooled, type PooledBytes } from './buffer-pool.js';
 
 const BACKENDS: Record<BackendName, StorageBackend> = { file: fileBackend, mmap: mmapBackend, level: levelBackend };
 export const BACKEND_NAMES = Object.keys(BACKENDS) as BackendName[];

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { Level } from 'level';
 import { BackendObject } from './backend-object.js';
-import { unpooled, type PooledBytes } from './buffer-pool.js';
+import { type PooledBytes, unpooled } from './buffer-pool.js';
 import { lockDirectory } from './directory-lock.js';
 import { checkObjectName } from './file-backend.js';
-import { LevelStore, levelStorageError, type Db } from './level-store.js';
+import { type Db, LevelStore, levelStorageError } from './level-store.js';
 import type { DirectoryOptions, LogDirectory, OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
 import { StorageError } from './storage-error.js';
 
@@ -229,7 +229,8 @@ class LevelDirectory implements LogDirectory {
 
   async delete(name: string): Promise<void> {
     const path = this.objectPath(name);
-    if ((await this.store.read(path, 'delete', (db) => storedSize(db, name))) === undefined) throw new StorageError('NOT_FOUND', path, `object '${name}' does not exist`);
+    if ((await this.store.read(path, 'delete', (db) => storedSize(db, name))) === undefined)
+      throw new StorageError('NOT_FOUND', path, `object '${name}' does not exist`);
     await this.store.write(path, 'delete', async (db) => {
       await db.clear(chunkRange(name));
       await db.del(metaKey(name));

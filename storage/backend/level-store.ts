@@ -18,7 +18,10 @@ const ERRNO_TEXTS: ReadonlyArray<readonly [string, string]> = [
 export function levelStorageError(error: unknown, path: string, action: string): StorageError {
   if (error instanceof StorageError) return error;
   const cause = (error as { cause?: unknown }).cause;
-  const text = [error, cause].map((e) => (e instanceof Error ? e.message : '')).filter(Boolean).join(': ');
+  const text = [error, cause]
+    .map((e) => (e instanceof Error ? e.message : ''))
+    .filter(Boolean)
+    .join(': ');
   const errno = ERRNO_TEXTS.find(([, words]) => text.includes(words))?.[0];
   const corrupt = [error, cause].some((e) => (e as { code?: string } | undefined)?.code === 'LEVEL_CORRUPTION');
   return new StorageError(errno ?? (corrupt ? 'CORRUPT' : 'EIO'), path, `${action} failed: ${text}`, { cause: error });

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
+import { loadAddon } from '../native/addon.js';
 import { BackendObject } from './backend-object.js';
-import { unpooled, type PooledBytes } from './buffer-pool.js';
+import { type PooledBytes, unpooled } from './buffer-pool.js';
 import { lockDirectory } from './directory-lock.js';
+import { readFully, writeFully } from './fd-io.js';
 import { FileDirectory } from './file-backend.js';
 import type { OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
 import { StorageError } from './storage-error.js';
-import { readFully, writeFully } from './fd-io.js';
-import { loadAddon } from '../native/addon.js';
 
 /** samsa's own mmap addon (storage/native/mmap.c). */
 interface NativeMmap {

@@ -31,12 +31,7 @@ export function formatCheckpoint(version: number, entries: readonly string[]): s
  * returns an error message for a bad entry. Anything else wrong (version,
  * count, trailing junk) raises CorruptCheckpointError naming the line.
  */
-export function parseCheckpoint<T>(
-  text: string,
-  path: string,
-  expectedVersion: number,
-  parseEntry: (fields: string[]) => T | string,
-): T[] {
+export function parseCheckpoint<T>(text: string, path: string, expectedVersion: number, parseEntry: (fields: string[]) => T | string): T[] {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   const version = parseDecimal(lines[0]);

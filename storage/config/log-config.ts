@@ -1,4 +1,4 @@
-import { LONG_MAX, parseConfigValue, type ConfigKey, type ConfigValue } from './config-def.js';
+import { type ConfigKey, type ConfigValue, LONG_MAX, parseConfigValue } from './config-def.js';
 import { ConfigError } from './config-error.js';
 import { isKafkaVersion } from './kafka-versions.js';
 
@@ -29,7 +29,13 @@ export const LOG_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'min.cleanable.dirty.ratio', type: 'double', defaultValue: '0.5', min: 0, max: 1, doc: 'dirty share of a log that makes it worth cleaning' },
   { name: 'file.delete.delay.ms', type: 'long', defaultValue: '60000', min: 0, doc: 'delay before a .deleted file is removed' },
   { name: 'max.message.bytes', type: 'int', defaultValue: '1048588', min: 0, doc: 'largest record batch the log accepts' },
-  { name: 'message.timestamp.type', type: 'string', defaultValue: 'CreateTime', oneOf: ['CreateTime', 'LogAppendTime'], doc: 'keep the producer timestamp or stamp the append time' },
+  {
+    name: 'message.timestamp.type',
+    type: 'string',
+    defaultValue: 'CreateTime',
+    oneOf: ['CreateTime', 'LogAppendTime'],
+    doc: 'keep the producer timestamp or stamp the append time',
+  },
   { name: 'message.timestamp.before.max.ms', type: 'long', defaultValue: LONG_MAX, min: 0, doc: 'how far in the past a CreateTime timestamp may be' },
   { name: 'message.timestamp.after.max.ms', type: 'long', defaultValue: LONG_MAX, min: 0, doc: 'how far in the future a CreateTime timestamp may be' },
   {
@@ -37,14 +43,18 @@ export const LOG_CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'long',
     defaultValue: LONG_MAX,
     min: 0,
-    deprecated: 'is deprecated since Kafka 3.6: use message.timestamp.before.max.ms and message.timestamp.after.max.ms (it bounds both while they are left at their defaults)',
-    doc: '[DEPRECATED] how far a CreateTime timestamp may be from the broker\'s clock, where message.timestamp.before/after.max.ms are not set',
+    deprecated:
+      'is deprecated since Kafka 3.6: use message.timestamp.before.max.ms and message.timestamp.after.max.ms (it bounds both while they are left at their defaults)',
+    doc: "[DEPRECATED] how far a CreateTime timestamp may be from the broker's clock, where message.timestamp.before/after.max.ms are not set",
   },
   {
     name: 'message.format.version',
     type: 'string',
     defaultValue: '3.0-IV1',
-    check: (v) => (isKafkaVersion(String(v)) ? undefined : `'${String(v)}' is not a Kafka version; use a release or IV name from 0.8.0 to 3.9, such as 0.10.2, 2.8 or 3.0-IV1`),
+    check: (v) =>
+      isKafkaVersion(String(v))
+        ? undefined
+        : `'${String(v)}' is not a Kafka version; use a release or IV name from 0.8.0 to 3.9, such as 0.10.2, 2.8 or 3.0-IV1`,
     deprecated: 'is deprecated since Kafka 3.0 and ignored: samsa stores record batch v2 (the 0.11+ message format) whatever it says',
     doc: '[DEPRECATED] the message format version of appended batches; ignored, as by Kafka 3.x brokers',
   },
@@ -55,7 +65,13 @@ export const LOG_CONFIG_KEYS: readonly ConfigKey[] = [
     deprecated: 'has no effect: samsa never converts batches to an older message format (a no-op in Kafka 4.0 too)',
     doc: 'whether fetches from old clients may down-convert messages; samsa never down-converts',
   },
-  { name: 'compression.type', type: 'string', defaultValue: 'producer', oneOf: ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'], doc: 'keep the producer compression or recompress' },
+  {
+    name: 'compression.type',
+    type: 'string',
+    defaultValue: 'producer',
+    oneOf: ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'],
+    doc: 'keep the producer compression or recompress',
+  },
   { name: 'preallocate', type: 'boolean', defaultValue: 'false', doc: 'preallocate segment files' },
   { name: 'min.insync.replicas', type: 'int', defaultValue: '1', min: 1, doc: 'replicas that must acknowledge an acks=all write' },
   { name: 'unclean.leader.election.enable', type: 'boolean', defaultValue: 'false', doc: 'allow an out-of-sync replica to become leader' },
@@ -146,7 +162,10 @@ export class LogConfig {
       values.set(key.name, parseConfigValue(key, key.defaultValue));
       sources.set(key.name, 'default');
     }
-    for (const [layer, source] of [[brokerDefaults, 'broker'], [overrides, 'topic']] as const) {
+    for (const [layer, source] of [
+      [brokerDefaults, 'broker'],
+      [overrides, 'topic'],
+    ] as const) {
       for (const [name, raw] of Object.entries(layer)) {
         const key = KEYS_BY_NAME.get(name);
         if (!key) throw new ConfigError(name, 'unknown log config');

@@ -1,4 +1,4 @@
-import { unpooled, type PooledBytes } from '../backend/buffer-pool.js';
+import { type PooledBytes, unpooled } from '../backend/buffer-pool.js';
 import type { AbortedTxn } from './transaction-index.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { LogDirectory } from '../backend/storage-backend.js';
-import { formatLeaderEpochCheckpoint, LEADER_EPOCH_CHECKPOINT, parseLeaderEpochCheckpoint, type EpochEntry } from '../checkpoint/leader-epoch-checkpoint.js';
+import { type EpochEntry, formatLeaderEpochCheckpoint, LEADER_EPOCH_CHECKPOINT, parseLeaderEpochCheckpoint } from '../checkpoint/leader-epoch-checkpoint.js';
 
 /**
  * Which leader epoch wrote which offsets: for each epoch, the first offset it

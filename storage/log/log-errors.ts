@@ -33,7 +33,9 @@ export class InvalidTimestampError extends Error {
     readonly timestamp: number,
     readonly now: number,
   ) {
-    super(`timestamp ${timestamp} is out of the range the topic accepts around the broker time ${now} (message.timestamp.before.max.ms / message.timestamp.after.max.ms)`);
+    super(
+      `timestamp ${timestamp} is out of the range the topic accepts around the broker time ${now} (message.timestamp.before.max.ms / message.timestamp.after.max.ms)`,
+    );
     this.name = 'InvalidTimestampError';
   }
 }
@@ -138,7 +140,9 @@ export class TransactionCoordinatorFencedError extends Error {
     readonly coordinatorEpoch: number,
     readonly currentCoordinatorEpoch: number,
   ) {
-    super(`a transaction marker for producer ${producerId} comes from coordinator epoch ${coordinatorEpoch}, older than the current ${currentCoordinatorEpoch}`);
+    super(
+      `a transaction marker for producer ${producerId} comes from coordinator epoch ${coordinatorEpoch}, older than the current ${currentCoordinatorEpoch}`,
+    );
     this.name = 'TransactionCoordinatorFencedError';
   }
 }

@@ -2,9 +2,21 @@ import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import type { LogDirectory } from '../backend/storage-backend.js';
 import { StorageError } from '../backend/storage-error.js';
 import type { LogConfig } from '../config/log-config.js';
-import { CLEANED_SUFFIX, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, logFileName, parseLogFileName, parseSegmentFileName, parseSnapshotFileName, SWAP_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX } from './log-file-names.js';
-import { CorruptIndexError, CorruptSnapshotError } from './log-errors.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
+import { CorruptIndexError, CorruptSnapshotError } from './log-errors.js';
+import {
+  CLEANED_SUFFIX,
+  DELETED_SUFFIX,
+  INDEX_SUFFIX,
+  LOG_SUFFIX,
+  logFileName,
+  parseLogFileName,
+  parseSegmentFileName,
+  parseSnapshotFileName,
+  SWAP_SUFFIX,
+  TIME_INDEX_SUFFIX,
+  TXN_INDEX_SUFFIX,
+} from './log-file-names.js';
 import { LogSegment } from './log-segment.js';
 import { ProducerSnapshots } from './producer-snapshot.js';
 import { ProducerStateManager } from './producer-state.js';
@@ -158,7 +170,8 @@ export class LogLoader {
     for (const name of names) {
       const base = parseLogFileName(name);
       if (base !== undefined) bases.push(base);
-      else if (name.endsWith(DELETED_SUFFIX)) await dir.delete(name); // a deletion a crash interrupted
+      else if (name.endsWith(DELETED_SUFFIX))
+        await dir.delete(name); // a deletion a crash interrupted
       else if (name.endsWith(INDEX_SUFFIX) || name.endsWith(TIME_INDEX_SUFFIX) || name.endsWith(TXN_INDEX_SUFFIX)) {
         const file = parseSegmentFileName(name);
         if (file && !present.has(logFileName(file.baseOffset))) {
@@ -183,7 +196,12 @@ export class LogLoader {
    * then complete to the log end. A snapshot is written at each recovered
    * segment's end, as Kafka does.
    */
-  private async loadSegments(bases: readonly number[], firstSwapped: number, producerState: ProducerStateManager, snapshots: ProducerSnapshots): Promise<{ segments: LogSegment[]; recovered: boolean }> {
+  private async loadSegments(
+    bases: readonly number[],
+    firstSwapped: number,
+    producerState: ProducerStateManager,
+    snapshots: ProducerSnapshots,
+  ): Promise<{ segments: LogSegment[]; recovered: boolean }> {
     const { dir, settings } = this;
     const segments: LogSegment[] = [];
     let recovered = false;
@@ -213,7 +231,10 @@ export class LogLoader {
   /** Re-validates a segment's batches and rebuilds its indexes, cutting it at the first bad batch (and its `.txnindex`, given the producer state as of its start). */
   private async recover(segment: LogSegment, producerState?: ProducerStateManager): Promise<void> {
     const cut = await segment.recover(producerState);
-    if (cut > 0) this.settings.warn(`${this.dir.path}: recovery truncated ${cut} bytes of torn or corrupt data from segment ${segment.baseOffset} at offset ${segment.nextOffset}`);
+    if (cut > 0)
+      this.settings.warn(
+        `${this.dir.path}: recovery truncated ${cut} bytes of torn or corrupt data from segment ${segment.baseOffset} at offset ${segment.nextOffset}`,
+      );
   }
 }
 

@@ -1,10 +1,17 @@
 import { existsSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogDirectory, StorageBackend } from '../backend/storage-backend.js';
 import { createBackend } from '../backend/index.js';
-import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, REPLICATION_OFFSET_CHECKPOINT, formatOffsetCheckpoint, parseOffsetCheckpoint, type TopicPartitionOffset } from '../checkpoint/offset-checkpoint.js';
+import type { LogDirectory, StorageBackend } from '../backend/storage-backend.js';
+import {
+  formatOffsetCheckpoint,
+  LOG_START_OFFSET_CHECKPOINT,
+  parseOffsetCheckpoint,
+  RECOVERY_POINT_CHECKPOINT,
+  REPLICATION_OFFSET_CHECKPOINT,
+  type TopicPartitionOffset,
+} from '../checkpoint/offset-checkpoint.js';
 import { LogConfig } from '../config/log-config.js';
-import { readCleanerCheckpoint, writeCleanerCheckpoint, type CleanerCheckpoints } from './cleaner/cleaner-checkpoint.js';
+import { type CleanerCheckpoints, readCleanerCheckpoint, writeCleanerCheckpoint } from './cleaner/cleaner-checkpoint.js';
 import { LogCleaner } from './cleaner/log-cleaner.js';
 import { Log } from './log.js';
 
@@ -143,7 +150,8 @@ export class LogManager {
   private async readCheckpoint(root: Root, name: string): Promise<Map<string, number>> {
     const map = new Map<string, number>();
     if (!(await root.dir.exists(name))) return map;
-    for (const e of parseOffsetCheckpoint((await root.dir.readAll(name)).toString('utf8'), join(root.path, name))) map.set(`${e.topic}-${e.partition}`, e.offset);
+    for (const e of parseOffsetCheckpoint((await root.dir.readAll(name)).toString('utf8'), join(root.path, name)))
+      map.set(`${e.topic}-${e.partition}`, e.offset);
     return map;
   }
 
@@ -204,7 +212,11 @@ export class LogManager {
     if (!/^[a-zA-Z0-9._-]{1,249}$/.test(topic)) throw new RangeError(`invalid topic name '${topic}'`);
     const root = this.roots.reduce((a, b) => (b.logs.size < a.logs.size ? b : a));
     const dir = await this.backend.openDirectory(join(root.path, key), { warn: this.warn });
-    const log = await Log.open(dir, this.configFor(topicConfig), { warn: this.warn, now: this.options.now, producerIdExpirationMs: this.options.producerIdExpirationMs });
+    const log = await Log.open(dir, this.configFor(topicConfig), {
+      warn: this.warn,
+      now: this.options.now,
+      producerIdExpirationMs: this.options.producerIdExpirationMs,
+    });
     this.logs.set(key, { log, dir, root });
     root.logs.add(key);
     return log;

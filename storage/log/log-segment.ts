@@ -6,8 +6,8 @@ import { CURRENT_MAGIC, LOG_OVERHEAD, MIN_BATCH_LENGTH, RECORD_BATCH_OVERHEAD } 
 import { sizeOfBatchAt } from '../record/record-batch-scan.js';
 import { RecordBatchView } from '../record/record-batch-view.js';
 import { SegmentRead } from './fetch-data.js';
-import { segmentFileNames } from './log-file-names.js';
 import { CorruptIndexError } from './log-errors.js';
+import { segmentFileNames } from './log-file-names.js';
 import { MAX_RELATIVE_OFFSET, OffsetIndex, type OffsetPosition } from './offset-index.js';
 import type { CompletedTxn, ProducerStateManager } from './producer-state.js';
 import { TimeIndex, type TimestampOffset } from './time-index.js';
@@ -96,11 +96,26 @@ export class LogSegment {
    * `.cleaned` segments, recovery reads `.swap` ones. `warn` hears of a
    * damaged index met while reading.
    */
-  static async open(dir: LogDirectory, baseOffset: number, config: LogConfig, create: boolean, suffix = '', warn: (message: string) => void = (m) => console.warn(m)): Promise<LogSegment> {
+  static async open(
+    dir: LogDirectory,
+    baseOffset: number,
+    config: LogConfig,
+    create: boolean,
+    suffix = '',
+    warn: (message: string) => void = (m) => console.warn(m),
+  ): Promise<LogSegment> {
     const [logName, indexName, timeIndexName] = segmentFileNames(baseOffset, suffix);
     const log = await dir.open(logName, { create });
-    const offsetIndex = await OffsetIndex.open(await dir.open(indexName, { create: true, preallocate: config.segmentIndexBytes }), baseOffset, config.segmentIndexBytes);
-    const timeIndex = await TimeIndex.open(await dir.open(timeIndexName, { create: true, preallocate: config.segmentIndexBytes }), baseOffset, config.segmentIndexBytes);
+    const offsetIndex = await OffsetIndex.open(
+      await dir.open(indexName, { create: true, preallocate: config.segmentIndexBytes }),
+      baseOffset,
+      config.segmentIndexBytes,
+    );
+    const timeIndex = await TimeIndex.open(
+      await dir.open(timeIndexName, { create: true, preallocate: config.segmentIndexBytes }),
+      baseOffset,
+      config.segmentIndexBytes,
+    );
     const txnIndex = await TransactionIndex.open(dir, baseOffset, suffix);
     return new LogSegment(baseOffset, log, offsetIndex, timeIndex, txnIndex, config, warn);
   }
@@ -398,7 +413,10 @@ export class LogSegment {
     const last = entries > 0 ? this.offsetIndex.entryAt(entries - 1) : undefined;
     const lastTime = this.timeIndex.entryCount > 0 ? this.timeIndex.entryAt(this.timeIndex.entryCount - 1) : undefined;
     if (verify && last && !(await this.entryHeader(last))) {
-      throw new CorruptIndexError(this.offsetIndex.path, `its last entry (offset ${last.offset}, position ${last.position}) does not point at a batch ending by its offset`);
+      throw new CorruptIndexError(
+        this.offsetIndex.path,
+        `its last entry (offset ${last.offset}, position ${last.position}) does not point at a batch ending by its offset`,
+      );
     }
     this.nextOffset = this.baseOffset;
     this.rollingBasedTimestamp = (await this.walkHeaderAt(0))?.maxTimestamp ?? -1;
@@ -419,7 +437,10 @@ export class LogSegment {
       throw new CorruptIndexError(this.offsetIndex.path, `its last entry names offset ${last.offset}, past the segment's last offset ${this.nextOffset - 1}`);
     }
     if (lastTime && (lastTime.offset >= this.nextOffset || (await this.timeEntryPosition(lastTime)) < 0)) {
-      throw new CorruptIndexError(this.timeIndex.path, `its last entry (timestamp ${lastTime.timestamp}, offset ${lastTime.offset}) does not match the batch holding its offset`);
+      throw new CorruptIndexError(
+        this.timeIndex.path,
+        `its last entry (timestamp ${lastTime.timestamp}, offset ${lastTime.offset}) does not match the batch holding its offset`,
+      );
     }
   }
 
@@ -427,14 +448,17 @@ export class LogSegment {
   private async checkTailBatch(header: RecordBatchView, position: number): Promise<void> {
     const floor = position === 0 ? this.baseOffset : this.nextOffset;
     if (header.baseOffset < floor || header.lastOffset - this.baseOffset > MAX_RELATIVE_OFFSET) {
-      throw new CorruptRecordError(`${this.log.path}: the batch at position ${position} holds offsets ${header.baseOffset} to ${header.lastOffset}, outside what can follow offset ${floor - 1} in segment ${this.baseOffset}`);
+      throw new CorruptRecordError(
+        `${this.log.path}: the batch at position ${position} holds offsets ${header.baseOffset} to ${header.lastOffset}, outside what can follow offset ${floor - 1} in segment ${this.baseOffset}`,
+      );
     }
     if (position + header.sizeInBytes < this.log.size) return;
     const batch = new RecordBatchView((await this.log.read(position, header.sizeInBytes)).bytes);
     try {
       batch.validate();
     } catch (error) {
-      if (error instanceof CorruptRecordError) throw new CorruptRecordError(`${this.log.path}: the batch at position ${position}: ${error.message}`, { cause: error });
+      if (error instanceof CorruptRecordError)
+        throw new CorruptRecordError(`${this.log.path}: the batch at position ${position}: ${error.message}`, { cause: error });
       throw error;
     }
   }

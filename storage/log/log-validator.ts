@@ -18,7 +18,8 @@ import { AppendOrigin } from './append-origin.js';
 export function validateForAppend(batches: readonly RecordBatchView[], origin: AppendOrigin | undefined, config: LogConfig): void {
   if (origin === undefined) return;
   // As Kafka: v2 records from a producer are one batch per partition.
-  if (origin === AppendOrigin.Client && batches.length !== 1) throw new InvalidRecordError(`a producer sends one record batch per partition, this request has ${batches.length}`);
+  if (origin === AppendOrigin.Client && batches.length !== 1)
+    throw new InvalidRecordError(`a producer sends one record batch per partition, this request has ${batches.length}`);
   for (const batch of batches) {
     if (origin === AppendOrigin.Client) validateProducerBatch(batch);
     validateRecords(batch, { requireKeys: config.compact });
@@ -30,5 +31,6 @@ function validateProducerBatch(batch: RecordBatchView): void {
   const count = batch.recordCount;
   if (count <= 0) throw new InvalidRecordError(`recordCount ${count}: a producer's batch holds at least one record`);
   if (batch.isControl) throw new InvalidRecordError('producers may not write control batches');
-  if (batch.producerId >= 0 && batch.baseSequence < 0) throw new InvalidRecordError(`baseSequence ${batch.baseSequence} in a batch of idempotent producer ${batch.producerId}`);
+  if (batch.producerId >= 0 && batch.baseSequence < 0)
+    throw new InvalidRecordError(`baseSequence ${batch.baseSequence} in a batch of idempotent producer ${batch.producerId}`);
 }

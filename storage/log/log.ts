@@ -4,18 +4,18 @@ import { TimestampType } from '../record/record-batch-layout.js';
 import { validateBatches } from '../record/record-batch-scan.js';
 import type { RecordBatchView } from '../record/record-batch-view.js';
 import type { AppendOrigin } from './append-origin.js';
-import { CLEANED_SUFFIX, DELETED_SUFFIX, segmentFileNames, SWAP_SUFFIX } from './log-file-names.js';
-import { InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError, UnexpectedAppendOffsetError } from './log-errors.js';
-import type { LeaderEpochCache } from './leader-epoch-cache.js';
-import { type LoadedLog, type LogLoadSettings, logLoadSettings, LogLoader, type OpenLogOptions, rebuildProducerState } from './log-loader.js';
 import { emptyRead, type FetchData } from './fetch-data.js';
+import type { LeaderEpochCache } from './leader-epoch-cache.js';
+import { InvalidTimestampError, LogCleaningAbortedError, OffsetOutOfRangeError, RecordTooLargeError, UnexpectedAppendOffsetError } from './log-errors.js';
+import { CLEANED_SUFFIX, DELETED_SUFFIX, SWAP_SUFFIX, segmentFileNames } from './log-file-names.js';
+import { type LoadedLog, LogLoader, type LogLoadSettings, logLoadSettings, type OpenLogOptions, rebuildProducerState } from './log-loader.js';
 import { abortedTxnOf, LogSegment } from './log-segment.js';
+import { validateForAppend } from './log-validator.js';
 import { MAX_RELATIVE_OFFSET } from './offset-index.js';
 import type { ProducerSnapshots } from './producer-snapshot.js';
 import type { CompletedTxn, ProducerStateManager, TransactionVerifier } from './producer-state.js';
-import type { AbortedTxn } from './transaction-index.js';
 import { collectAbortedTransactions, findOffsetForTimestamp, maxTimestampOffset, readSegments, segmentIndexFor } from './segment-reads.js';
-import { validateForAppend } from './log-validator.js';
+import type { AbortedTxn } from './transaction-index.js';
 
 export interface AppendInfo {
   baseOffset: number;
@@ -88,7 +88,12 @@ export class Log {
   private readonly now: () => number;
   readonly producerIdExpirationMs: number;
 
-  private constructor(dir: LogDirectory, config: LogConfig, loaded: LoadedLog, private readonly settings: LogLoadSettings) {
+  private constructor(
+    dir: LogDirectory,
+    config: LogConfig,
+    loaded: LoadedLog,
+    private readonly settings: LogLoadSettings,
+  ) {
     this.dir = dir;
     this.config = config;
     this.segments = loaded.segments;
@@ -218,7 +223,14 @@ export class Log {
     return this.flushDue(now) ? this.syncTo().then(() => info) : info;
   }
 
-  private async appendAsync(records: Buffer, batches: readonly RecordBatchView[], info: AppendInfo, roll: boolean, leaderEpoch: number | undefined, now: number): Promise<AppendInfo> {
+  private async appendAsync(
+    records: Buffer,
+    batches: readonly RecordBatchView[],
+    info: AppendInfo,
+    roll: boolean,
+    leaderEpoch: number | undefined,
+    now: number,
+  ): Promise<AppendInfo> {
     if (roll) await this.roll();
     if (leaderEpoch !== undefined) await this.leaderEpochs.assign(leaderEpoch, info.baseOffset);
     await this.active.append(records, batches);
@@ -309,7 +321,8 @@ export class Log {
     const jitter = this.config.segmentJitterMs;
     const full = active.size + incomingBytes > this.config.segmentBytes;
     // As Kafka: the time between the first batch's timestamp and the incoming one's; wall-clock age when records carry none.
-    const waited = active.rollingBasedTimestamp >= 0 && incomingMaxTimestamp >= 0 ? incomingMaxTimestamp - active.rollingBasedTimestamp : now - active.createdMs;
+    const waited =
+      active.rollingBasedTimestamp >= 0 && incomingMaxTimestamp >= 0 ? incomingMaxTimestamp - active.rollingBasedTimestamp : now - active.createdMs;
     const old = waited > this.config.segmentMs - jitter;
     const indexFull = active.offsetIndex.isFull || active.timeIndex.isFull;
     const overflow = lastOffset - active.baseOffset > MAX_RELATIVE_OFFSET;
@@ -612,7 +625,8 @@ export class Log {
     if (first < 0 || first + replaced.length >= this.segments.length || replaced.some((s, i) => this.segments[first + i] !== s)) {
       throw new Error(`${this.dir.path}: the segments to replace are not consecutive inactive segments of the log`);
     }
-    if (cleanedBaseOffset !== replaced[0]!.baseOffset) throw new Error(`cleaned segment ${cleanedBaseOffset} does not start where segment ${replaced[0]!.baseOffset} does`);
+    if (cleanedBaseOffset !== replaced[0]!.baseOffset)
+      throw new Error(`cleaned segment ${cleanedBaseOffset} does not start where segment ${replaced[0]!.baseOffset} does`);
     // The cleaned `.log` and indexes; its `.txnindex` only if it kept aborted transactions.
     const present = new Set(await this.dir.list());
     const [logName, ...indexNames] = segmentFileNames(cleanedBaseOffset).filter((name) => present.has(name + CLEANED_SUFFIX));
@@ -634,4 +648,3 @@ export class Log {
     }
   }
 }
-

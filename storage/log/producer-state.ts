@@ -1,6 +1,6 @@
-import { readEndTransactionMarker, ControlRecordType, type EndTransactionMarker } from '../record/control-record.js';
-import type { RecordBatchView } from '../record/record-batch-view.js';
+import { ControlRecordType, type EndTransactionMarker, readEndTransactionMarker } from '../record/control-record.js';
 import { decodeRecords } from '../record/record.js';
+import type { RecordBatchView } from '../record/record-batch-view.js';
 import { decrementSequence, incrementSequence } from '../record/sequence.js';
 import { AppendOrigin } from './append-origin.js';
 import { InvalidProducerEpochError, InvalidTxnStateError, OutOfOrderSequenceError, TransactionCoordinatorFencedError } from './log-errors.js';
@@ -268,8 +268,24 @@ export class ProducerStateManager {
   load(entries: readonly ProducerSnapshotEntry[], now: number, expirationMs: number): void {
     this.clear();
     for (const e of entries) {
-      const batches = e.lastOffset >= 0 ? [{ firstSequence: decrementSequence(e.lastSequence, e.offsetDelta), lastSequence: e.lastSequence, baseOffset: e.lastOffset - e.offsetDelta, lastOffset: e.lastOffset }] : [];
-      this.producers.set(e.producerId, { epoch: e.epoch, batches, lastTimestamp: e.timestamp, coordinatorEpoch: e.coordinatorEpoch, currentTxnFirstOffset: e.currentTxnFirstOffset });
+      const batches =
+        e.lastOffset >= 0
+          ? [
+              {
+                firstSequence: decrementSequence(e.lastSequence, e.offsetDelta),
+                lastSequence: e.lastSequence,
+                baseOffset: e.lastOffset - e.offsetDelta,
+                lastOffset: e.lastOffset,
+              },
+            ]
+          : [];
+      this.producers.set(e.producerId, {
+        epoch: e.epoch,
+        batches,
+        lastTimestamp: e.timestamp,
+        coordinatorEpoch: e.coordinatorEpoch,
+        currentTxnFirstOffset: e.currentTxnFirstOffset,
+      });
       if (e.currentTxnFirstOffset >= 0) insertByFirstOffset(this.ongoing, { producerId: e.producerId, firstOffset: e.currentTxnFirstOffset, lastOffset: -1 });
     }
     this.removeExpired(now, expirationMs);
@@ -356,14 +372,21 @@ function markerOf(batch: RecordBatchView, lenient: boolean): EndTransactionMarke
 }
 
 /** A leader's batch checked against the producer's entry (undefined: a producer not seen yet), without changing it. */
-function checkBatch(batch: RecordBatchView, origin: AppendOrigin | undefined, entry: ProducerEntry | undefined, findDuplicate: boolean, verify: TransactionVerifier | undefined): DuplicateBatch | undefined {
+function checkBatch(
+  batch: RecordBatchView,
+  origin: AppendOrigin | undefined,
+  entry: ProducerEntry | undefined,
+  findDuplicate: boolean,
+  verify: TransactionVerifier | undefined,
+): DuplicateBatch | undefined {
   const producerId = batch.producerId;
   const epoch = batch.producerEpoch;
   if (batch.isControl) {
     const marker = markerOf(batch, false);
     if (!marker || !entry) return undefined;
     if (epoch < entry.epoch) throw new InvalidProducerEpochError(producerId, epoch, entry.epoch);
-    if (entry.coordinatorEpoch > marker.coordinatorEpoch) throw new TransactionCoordinatorFencedError(producerId, marker.coordinatorEpoch, entry.coordinatorEpoch);
+    if (entry.coordinatorEpoch > marker.coordinatorEpoch)
+      throw new TransactionCoordinatorFencedError(producerId, marker.coordinatorEpoch, entry.coordinatorEpoch);
     return undefined;
   }
   if (findDuplicate && entry && epoch === entry.epoch && origin !== AppendOrigin.Coordinator) {
@@ -376,7 +399,11 @@ function checkBatch(batch: RecordBatchView, origin: AppendOrigin | undefined, en
   if (!entry) return undefined;
   if (epoch < entry.epoch) throw new InvalidProducerEpochError(producerId, epoch, entry.epoch);
   if (entry.currentTxnFirstOffset >= 0 && !batch.isTransactional) {
-    throw new InvalidTxnStateError(producerId, epoch, `wrote a non-transactional batch while its transaction from offset ${entry.currentTxnFirstOffset} is open`);
+    throw new InvalidTxnStateError(
+      producerId,
+      epoch,
+      `wrote a non-transactional batch while its transaction from offset ${entry.currentTxnFirstOffset} is open`,
+    );
   }
   // A coordinator's batches (offsets committed in a transaction) carry no sequences to check.
   if (origin === AppendOrigin.Coordinator) return undefined;
@@ -401,7 +428,8 @@ function inOpenTransaction(entry: ProducerEntry | undefined, epoch: number): boo
 function findDuplicateBatch(entry: ProducerEntry, batch: RecordBatchView): DuplicateBatch | undefined {
   const first = batch.baseSequence;
   const last = batch.lastSequence;
-  for (const seen of entry.batches) if (seen.firstSequence === first && seen.lastSequence === last) return { baseOffset: seen.baseOffset, lastOffset: seen.lastOffset };
+  for (const seen of entry.batches)
+    if (seen.firstSequence === first && seen.lastSequence === last) return { baseOffset: seen.baseOffset, lastOffset: seen.lastOffset };
   return undefined;
 }
 

@@ -27,14 +27,21 @@ export function segmentIndexFor(segments: readonly LogSegment[], offset: number)
  * (the next segment's base, or the log end, when it has none), as Kafka
  * bounds them.
  */
-export async function readSegments(segments: readonly LogSegment[], offset: number, maxBytes: number, upToOffset: number, withAborted: boolean): Promise<FetchData> {
+export async function readSegments(
+  segments: readonly LogSegment[],
+  offset: number,
+  maxBytes: number,
+  upToOffset: number,
+  withAborted: boolean,
+): Promise<FetchData> {
   for (let i = segmentIndexFor(segments, offset); i < segments.length; i++) {
     const segment = segments[i]!;
     const maxPosition = upToOffset < segment.nextOffset ? await segment.positionOf(upToOffset) : segment.size;
     const got = await segment.read(offset, maxBytes, maxPosition < 0 ? segment.size : maxPosition);
     if (!got) continue;
     if (!withAborted) return got;
-    const upperBound = segment.fetchUpperBoundOffset(got.position, got.bytes.length) ?? segments[i + 1]?.baseOffset ?? segments[segments.length - 1]!.nextOffset;
+    const upperBound =
+      segment.fetchUpperBoundOffset(got.position, got.bytes.length) ?? segments[i + 1]?.baseOffset ?? segments[segments.length - 1]!.nextOffset;
     return new SegmentRead(got.bytes, got.firstOffset, got, got.position, collectAbortedTransactions(segments, i, offset, upperBound));
   }
   return emptyRead(offset, withAborted ? [] : undefined);
@@ -52,7 +59,11 @@ export function collectAbortedTransactions(segments: readonly LogSegment[], from
 }
 
 /** The earliest offset at or after `logStartOffset` whose record timestamp is ≥ `timestamp`, with that timestamp; undefined if none. */
-export async function findOffsetForTimestamp(segments: readonly LogSegment[], timestamp: number, logStartOffset: number): Promise<{ offset: number; timestamp: number } | undefined> {
+export async function findOffsetForTimestamp(
+  segments: readonly LogSegment[],
+  timestamp: number,
+  logStartOffset: number,
+): Promise<{ offset: number; timestamp: number } | undefined> {
   for (const segment of segments) {
     if (segment.maxTimestamp < timestamp) continue;
     const batch = await segment.findByTimestamp(timestamp);
@@ -67,6 +78,7 @@ export async function findOffsetForTimestamp(segments: readonly LogSegment[], ti
 /** The offset holding the largest timestamp (ListOffsets' MAX_TIMESTAMP), from the segments' time bookkeeping. */
 export function maxTimestampOffset(segments: readonly LogSegment[]): { offset: number; timestamp: number } | undefined {
   let best: { offset: number; timestamp: number } | undefined;
-  for (const s of segments) if (s.maxTimestamp >= 0 && (!best || s.maxTimestamp > best.timestamp)) best = { offset: s.offsetOfMaxTimestamp, timestamp: s.maxTimestamp };
+  for (const s of segments)
+    if (s.maxTimestamp >= 0 && (!best || s.maxTimestamp > best.timestamp)) best = { offset: s.offsetOfMaxTimestamp, timestamp: s.maxTimestamp };
   return best;
 }

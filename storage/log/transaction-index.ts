@@ -41,7 +41,12 @@ export function decodeAbortedTxns(bytes: Buffer, path: string): AbortedTxn[] {
   for (let at = 0; bytes.length - at >= ABORTED_TXN_BYTES; at += ABORTED_TXN_BYTES) {
     const version = readInt16(bytes, at);
     if (version > VERSION) throw new CorruptIndexError(path, `aborted transaction version ${version} at byte ${at}; the newest known is ${VERSION}`);
-    entries.push({ producerId: readInt64(bytes, at + 2), firstOffset: readInt64(bytes, at + 10), lastOffset: readInt64(bytes, at + 18), lastStableOffset: readInt64(bytes, at + 26) });
+    entries.push({
+      producerId: readInt64(bytes, at + 2),
+      firstOffset: readInt64(bytes, at + 10),
+      lastOffset: readInt64(bytes, at + 18),
+      lastStableOffset: readInt64(bytes, at + 26),
+    });
   }
   return entries;
 }

@@ -42,7 +42,9 @@ export function validateRecords(batch: RecordBatchView, options: ValidateRecords
   const count = batch.recordCount;
   const lastOffsetDelta = batch.lastOffsetDelta;
   if (count > 0 && lastOffsetDelta !== count - 1) {
-    throw new InvalidRecordError(`lastOffsetDelta ${lastOffsetDelta} does not match recordCount ${count}: the batch would take ${lastOffsetDelta + 1} offsets for ${count} records`);
+    throw new InvalidRecordError(
+      `lastOffsetDelta ${lastOffsetDelta} does not match recordCount ${count}: the batch would take ${lastOffsetDelta + 1} offsets for ${count} records`,
+    );
   }
   if (batch.compression === CompressionType.None) {
     walk(batch.buffer, batch.start + RECORDS, batch.start + batch.sizeInBytes, count, options.requireKeys === true);
@@ -65,47 +67,70 @@ function walk(bytes: Uint8Array, start: number, end: number, count: number, requ
     for (; index < count; index++) {
       if (p >= end) throw new InvalidRecordError(`recordCount is ${count} but the records end after ${index}`);
       x = bytes[p++]!;
-      if (x > 0x7f) { p = readVarintTail(bytes, p, end, x, 'length'); x = tailRaw[0]!; }
+      if (x > 0x7f) {
+        p = readVarintTail(bytes, p, end, x, 'length');
+        x = tailRaw[0]!;
+      }
       const length = (x >>> 1) ^ -(x & 1);
-      if (length < MIN_RECORD_BODY || length > end - p) throw new CorruptRecordError(`length ${length} does not fit between ${MIN_RECORD_BODY} and the ${end - p} bytes left`);
+      if (length < MIN_RECORD_BODY || length > end - p)
+        throw new CorruptRecordError(`length ${length} does not fit between ${MIN_RECORD_BODY} and the ${end - p} bytes left`);
       const recordEnd = p + length;
       p++; // attributes: none are defined for records
-      if (bytes[p]! < 0x80) p++; // timestampDelta (at least 5 bytes of the record are left)
+      if (bytes[p]! < 0x80)
+        p++; // timestampDelta (at least 5 bytes of the record are left)
       else p = skipVarlong(bytes, p, recordEnd, 'timestampDelta');
       if (p >= recordEnd) throw pastEnd('offsetDelta');
       x = bytes[p++]!;
-      if (x > 0x7f) { p = readVarintTail(bytes, p, recordEnd, x, 'offsetDelta'); x = tailRaw[0]!; }
+      if (x > 0x7f) {
+        p = readVarintTail(bytes, p, recordEnd, x, 'offsetDelta');
+        x = tailRaw[0]!;
+      }
       if (((x >>> 1) ^ -(x & 1)) !== index) throw new CorruptRecordError(`offsetDelta ${(x >>> 1) ^ -(x & 1)} where ${index} is due`);
       // Key, then value: a length (-1: null) and that many bytes.
       if (p >= recordEnd) throw pastEnd('key length');
       x = bytes[p++]!;
-      if (x > 0x7f) { p = readVarintTail(bytes, p, recordEnd, x, 'key length'); x = tailRaw[0]!; }
+      if (x > 0x7f) {
+        p = readVarintTail(bytes, p, recordEnd, x, 'key length');
+        x = tailRaw[0]!;
+      }
       n = (x >>> 1) ^ -(x & 1);
       if (n < -1 || n > recordEnd - p) throw badLength('key', n);
       if (n > 0) p += n;
       else if (n === -1 && requireKeys) (keyless ??= []).push(index);
       if (p >= recordEnd) throw pastEnd('value length');
       x = bytes[p++]!;
-      if (x > 0x7f) { p = readVarintTail(bytes, p, recordEnd, x, 'value length'); x = tailRaw[0]!; }
+      if (x > 0x7f) {
+        p = readVarintTail(bytes, p, recordEnd, x, 'value length');
+        x = tailRaw[0]!;
+      }
       n = (x >>> 1) ^ -(x & 1);
       if (n < -1 || n > recordEnd - p) throw badLength('value', n);
       if (n > 0) p += n;
       if (p >= recordEnd) throw pastEnd('header count');
       x = bytes[p++]!;
-      if (x > 0x7f) { p = readVarintTail(bytes, p, recordEnd, x, 'header count'); x = tailRaw[0]!; }
+      if (x > 0x7f) {
+        p = readVarintTail(bytes, p, recordEnd, x, 'header count');
+        x = tailRaw[0]!;
+      }
       const headerCount = (x >>> 1) ^ -(x & 1);
       // Each header takes at least two bytes (key and value lengths); its key is never null.
       if (headerCount < 0 || headerCount > (recordEnd - p) / 2) throw new CorruptRecordError(`header count ${headerCount} cannot fit in the record`);
       for (let h = 0; h < headerCount; h++) {
         if (p >= recordEnd) throw pastEnd('header key length');
         x = bytes[p++]!;
-        if (x > 0x7f) { p = readVarintTail(bytes, p, recordEnd, x, 'header key length'); x = tailRaw[0]!; }
+        if (x > 0x7f) {
+          p = readVarintTail(bytes, p, recordEnd, x, 'header key length');
+          x = tailRaw[0]!;
+        }
         n = (x >>> 1) ^ -(x & 1);
         if (n < 0 || n > recordEnd - p) throw badLength('header key', n);
         p += n;
         if (p >= recordEnd) throw pastEnd('header value length');
         x = bytes[p++]!;
-        if (x > 0x7f) { p = readVarintTail(bytes, p, recordEnd, x, 'header value length'); x = tailRaw[0]!; }
+        if (x > 0x7f) {
+          p = readVarintTail(bytes, p, recordEnd, x, 'header value length');
+          x = tailRaw[0]!;
+        }
         n = (x >>> 1) ^ -(x & 1);
         if (n < -1 || n > recordEnd - p) throw badLength('header value', n);
         if (n > 0) p += n;
@@ -121,7 +146,10 @@ function walk(bytes: Uint8Array, start: number, end: number, count: number, requ
   if (p !== end) throw new InvalidRecordError(`${end - p} bytes of records follow the last of recordCount ${count} records`);
   if (keyless) {
     const message = 'a compacted topic cannot accept a record without a key';
-    throw new InvalidRecordError(`${keyless.length} of ${count} records have no key: ${message}`, keyless.map((batchIndex) => ({ batchIndex, message })));
+    throw new InvalidRecordError(
+      `${keyless.length} of ${count} records have no key: ${message}`,
+      keyless.map((batchIndex) => ({ batchIndex, message })),
+    );
   }
 }
 

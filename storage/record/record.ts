@@ -3,7 +3,7 @@ import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import { codecFor } from '../../codecs/index.js';
 import { MIN_RECORD_SIZE, TimestampType } from './record-batch-layout.js';
 import type { RecordBatchView } from './record-batch-view.js';
-import { readVarint, readVarlong, type ByteCursor } from './varint.js';
+import { type ByteCursor, readVarint, readVarlong } from './varint.js';
 
 export interface RecordHeader {
   readonly key: string;

@@ -11,20 +11,40 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  * sideways import the design does not allow.
  */
 const LAYERS: Record<string, readonly string[]> = {
-  'codecs': [],
+  codecs: [],
   'storage/native': [],
   'storage/record': ['codecs', 'storage/native'],
   'storage/config': [],
   'storage/checkpoint': [],
   'storage/backend': ['storage/native'],
   'storage/log': ['codecs', 'storage/record', 'storage/config', 'storage/checkpoint', 'storage/backend'],
-  'storage': ['codecs', 'storage/record', 'storage/config', 'storage/checkpoint', 'storage/backend', 'storage/log'],
+  storage: ['codecs', 'storage/record', 'storage/config', 'storage/checkpoint', 'storage/backend', 'storage/log'],
   'src/protocol': [],
   'src/zk': ['storage/config'],
   'src/clients': ['src/protocol', 'storage/record', 'storage/config', 'codecs'],
-  'src/broker': ['src/protocol', 'src/zk', 'src/clients/network', 'storage/record', 'storage/config', 'storage/checkpoint', 'storage/backend', 'storage/log', 'codecs'],
-  'src/cli': ['src/broker', 'src/clients', 'src/protocol', 'storage/record', 'storage/config', 'storage/backend', 'storage/log', 'storage/checkpoint', 'codecs'],
-  'src': ['src/broker', 'src/clients', 'src/protocol', 'src/zk', 'storage/record', 'storage/config', 'storage/log', 'storage/backend', 'codecs'],
+  'src/broker': [
+    'src/protocol',
+    'src/zk',
+    'src/clients/network',
+    'storage/record',
+    'storage/config',
+    'storage/checkpoint',
+    'storage/backend',
+    'storage/log',
+    'codecs',
+  ],
+  'src/cli': [
+    'src/broker',
+    'src/clients',
+    'src/protocol',
+    'storage/record',
+    'storage/config',
+    'storage/backend',
+    'storage/log',
+    'storage/checkpoint',
+    'codecs',
+  ],
+  src: ['src/broker', 'src/clients', 'src/protocol', 'src/zk', 'storage/record', 'storage/config', 'storage/log', 'storage/backend', 'codecs'],
 };
 
 function layerOf(file: string): string {

@@ -1,15 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readdirSync, mkdirSync, statfsSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BACKEND_NAMES, createBackend, StorageError, type LogDirectory } from '../../storage/backend/index.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { BACKEND_NAMES, createBackend, type LogDirectory, StorageError } from '../../storage/backend/index.js';
 import { Cleanup, stopChild } from '../cleanup.js';
+import { expectThrown } from '../errors.js';
 import { seededRandom } from '../record/random.js';
 import { pattern } from './pattern.js';
-import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { expectThrown } from '../errors.js';
 
 // One suite, run for every backend (as abstract-level's suite is run by each level implementation).
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -242,7 +242,12 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
 
 describe('choosing a backend', () => {
   it('lists the valid names for an unknown one', () => {
-    expectThrown(() => createBackend('tape'), StorageError, { code: 'BAD_CONFIG', errorCode: ErrorCode.KAFKA_STORAGE_ERROR }, /unknown storage backend 'tape'; valid backends are file, mmap, level/);
+    expectThrown(
+      () => createBackend('tape'),
+      StorageError,
+      { code: 'BAD_CONFIG', errorCode: ErrorCode.KAFKA_STORAGE_ERROR },
+      /unknown storage backend 'tape'; valid backends are file, mmap, level/,
+    );
   });
 });
 
@@ -285,57 +290,60 @@ describe('faults', () => {
   describe.skipIf(!canMount)('on a 4 MiB tmpfs', () => {
     onTmpfs('4m');
 
-    it.each(BACKEND_NAMES.map((n) => [n] as const))('%s: appends resume once space is freed, with appends and reads in flight, and what was written survives a reopen', async (name) => {
-      const path = join(mountPoint, 'log');
-      const dir = await createBackend(name).openDirectory(path, { warn: () => {} });
-      const objects = await Promise.all(['a', 'b', 'c'].map((n) => dir.open(`${n}.log`, { create: true })));
-      const filler = join(mountPoint, 'filler');
-      const fs = statfsSync(mountPoint);
-      writeFileSync(filler, Buffer.alloc(fs.bavail * fs.bsize - 512 * 1024));
-      let error: unknown;
-      for (let i = 0; i < 100 && !error; i++) {
-        const object = objects[i % objects.length]!;
-        error = await errorOf(() => object.append(pattern(object.size, 32 * 1024)));
-      }
-      expect(error).toBeInstanceOf(StorageError);
-      expect((error as StorageError).code).toBe('ENOSPC');
-      // Still full: appends at once on every object all fail (LevelDB has no room to reopen), reads beside them go on.
-      const whileFull = await Promise.all(objects.map((o) => Promise.all([errorOf(() => o.append(pattern(o.size, 64 * 1024))), o.read(0, o.size)])));
-      for (const [i, [failed, read]] of whileFull.entries()) {
-        expect((failed as StorageError).code).toBe('ENOSPC');
-        expect(read.bytes.equals(pattern(0, objects[i]!.size))).toBe(true);
-      }
+    it.each(BACKEND_NAMES.map((n) => [n] as const))(
+      '%s: appends resume once space is freed, with appends and reads in flight, and what was written survives a reopen',
+      async (name) => {
+        const path = join(mountPoint, 'log');
+        const dir = await createBackend(name).openDirectory(path, { warn: () => {} });
+        const objects = await Promise.all(['a', 'b', 'c'].map((n) => dir.open(`${n}.log`, { create: true })));
+        const filler = join(mountPoint, 'filler');
+        const fs = statfsSync(mountPoint);
+        writeFileSync(filler, Buffer.alloc(fs.bavail * fs.bsize - 512 * 1024));
+        let error: unknown;
+        for (let i = 0; i < 100 && !error; i++) {
+          const object = objects[i % objects.length]!;
+          error = await errorOf(() => object.append(pattern(object.size, 32 * 1024)));
+        }
+        expect(error).toBeInstanceOf(StorageError);
+        expect((error as StorageError).code).toBe('ENOSPC');
+        // Still full: appends at once on every object all fail (LevelDB has no room to reopen), reads beside them go on.
+        const whileFull = await Promise.all(objects.map((o) => Promise.all([errorOf(() => o.append(pattern(o.size, 64 * 1024))), o.read(0, o.size)])));
+        for (const [i, [failed, read]] of whileFull.entries()) {
+          expect((failed as StorageError).code).toBe('ENOSPC');
+          expect(read.bytes.equals(pattern(0, objects[i]!.size))).toBe(true);
+        }
 
-      rmSync(filler);
-      // Each object appends one chunk after another, read back beside each append (LevelDB reopens under them).
-      await Promise.all(
-        objects.map(async (object) => {
-          for (let round = 0; round < 4; round++) {
-            const size = object.size;
-            const [, read] = await Promise.all([object.append(pattern(size, 16 * 1024)), object.read(0, size)]);
-            expect(read.bytes.equals(pattern(0, size))).toBe(true);
-          }
-        }),
-      );
-      const sizes = objects.map((o) => o.size);
-      for (const object of objects) {
-        await object.flush();
-        await object.close();
-      }
-      await dir.close();
-
-      const reopened = await createBackend(name).openDirectory(path);
-      try {
-        for (const [i, n] of ['a', 'b', 'c'].entries()) {
-          const object = await reopened.open(`${n}.log`);
-          expect(object.size).toBe(sizes[i]);
-          expect((await object.read(0, object.size)).bytes.equals(pattern(0, object.size))).toBe(true);
+        rmSync(filler);
+        // Each object appends one chunk after another, read back beside each append (LevelDB reopens under them).
+        await Promise.all(
+          objects.map(async (object) => {
+            for (let round = 0; round < 4; round++) {
+              const size = object.size;
+              const [, read] = await Promise.all([object.append(pattern(size, 16 * 1024)), object.read(0, size)]);
+              expect(read.bytes.equals(pattern(0, size))).toBe(true);
+            }
+          }),
+        );
+        const sizes = objects.map((o) => o.size);
+        for (const object of objects) {
+          await object.flush();
           await object.close();
         }
-      } finally {
-        await reopened.close();
-      }
-    });
+        await dir.close();
+
+        const reopened = await createBackend(name).openDirectory(path);
+        try {
+          for (const [i, n] of ['a', 'b', 'c'].entries()) {
+            const object = await reopened.open(`${n}.log`);
+            expect(object.size).toBe(sizes[i]);
+            expect((await object.read(0, object.size)).bytes.equals(pattern(0, object.size))).toBe(true);
+            await object.close();
+          }
+        } finally {
+          await reopened.close();
+        }
+      },
+    );
   });
 
   describe.skipIf(!canMount)('on a 1 MiB tmpfs', () => {
@@ -358,17 +366,20 @@ describe('faults', () => {
       await dir.close();
     });
 
-    it.each(BACKEND_NAMES.filter((n) => n !== 'level').map((n) => [n] as const))('%s: an append cut short by a full disk leaves the file as it was', async (name) => {
-      const dir = await createBackend(name).openDirectory(join(mountPoint, 'log'));
-      const object = await dir.open('full.log', { create: true });
-      let error: unknown;
-      for (let i = 0; i < 64 && !error; i++) error = await errorOf(() => object.append(pattern(object.size, 48 * 1024)));
-      expect((error as StorageError).code).toBe('ENOSPC');
-      // Else a restart would take the part that fit for data.
-      expect(statSync(join(mountPoint, 'log', 'full.log')).size).toBe(object.size);
-      await object.close().catch(() => undefined);
-      await dir.close();
-    });
+    it.each(BACKEND_NAMES.filter((n) => n !== 'level').map((n) => [n] as const))(
+      '%s: an append cut short by a full disk leaves the file as it was',
+      async (name) => {
+        const dir = await createBackend(name).openDirectory(join(mountPoint, 'log'));
+        const object = await dir.open('full.log', { create: true });
+        let error: unknown;
+        for (let i = 0; i < 64 && !error; i++) error = await errorOf(() => object.append(pattern(object.size, 48 * 1024)));
+        expect((error as StorageError).code).toBe('ENOSPC');
+        // Else a restart would take the part that fit for data.
+        expect(statSync(join(mountPoint, 'log', 'full.log')).size).toBe(object.size);
+        await object.close().catch(() => undefined);
+        await dir.close();
+      },
+    );
 
     it('a read-only file system is EROFS on create', async () => {
       mkdirSync(join(mountPoint, 'log'), { recursive: true });

@@ -1,13 +1,13 @@
-import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Admin as PlatformaticAdmin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { ConfigResourceTypes, IncrementalAlterConfigOperationTypes, Admin as PlatformaticAdmin } from '@platformatic/kafka';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateBatches } from '../../storage/record/record-batch-scan.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { LOG_CONFIG_KEYS } from '../../storage/config/log-config.js';
+import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { startBroker, type TestBroker } from './harness.js';
 import { RawClient } from './raw-client.js';
 
@@ -105,7 +105,14 @@ describe('admin APIs against a real broker', () => {
     it('creates topics with partitions and configs (KafkaJS), visible in metadata, kcat and the topic logs', async () => {
       const created = await admin.createTopics({
         topics: [
-          { topic: 'orders', numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '3600000' }, { name: 'cleanup.policy', value: 'compact,delete' }] },
+          {
+            topic: 'orders',
+            numPartitions: 3,
+            configEntries: [
+              { name: 'retention.ms', value: '3600000' },
+              { name: 'cleanup.policy', value: 'compact,delete' },
+            ],
+          },
           { topic: 'plain' },
         ],
       });
@@ -117,7 +124,11 @@ describe('admin APIs against a real broker', () => {
       // -1 partitions and replication factor: the broker's num.partitions (1) and default.replication.factor (1).
       expect(topics.find((t) => t.name === 'plain')!.partitions).toHaveLength(1);
       const kcat = await kcatMetadata(b.bootstrap);
-      expect(kcat.topics.find((t: any) => t.topic === 'orders').partitions.map((p: any) => [p.partition, p.leader])).toEqual([[0, 0], [1, 0], [2, 0]]);
+      expect(kcat.topics.find((t: any) => t.topic === 'orders').partitions.map((p: any) => [p.partition, p.leader])).toEqual([
+        [0, 0],
+        [1, 0],
+        [2, 0],
+      ]);
       const log = b.broker.context.replicas.getPartition('orders', 2)!.log;
       expect(log.config.retentionMs).toBe(3_600_000);
       expect(log.config.compact && log.config.delete).toBe(true);
@@ -130,7 +141,13 @@ describe('admin APIs against a real broker', () => {
       expect(await admin.createTopics({ validateOnly: true, waitForLeaders: false, topics: [{ topic: 'dry-run', numPartitions: 4 }] })).toBe(true);
       expect(await admin.listTopics()).not.toContain('dry-run');
       expect(existsSync(join(b.dir, 'dry-run-0'))).toBe(false);
-      const e = await rejectionOf(admin.createTopics({ validateOnly: true, waitForLeaders: false, topics: [{ topic: 'dry-run', configEntries: [{ name: 'retention.ms', value: 'soon' }] }] }));
+      const e = await rejectionOf(
+        admin.createTopics({
+          validateOnly: true,
+          waitForLeaders: false,
+          topics: [{ topic: 'dry-run', configEntries: [{ name: 'retention.ms', value: 'soon' }] }],
+        }),
+      );
       expect(e.errors.map((x: any) => x.type)).toEqual(['INVALID_CONFIG']);
     });
 
@@ -138,7 +155,9 @@ describe('admin APIs against a real broker', () => {
       await admin.createTopics({ topics: [{ topic: 'taken' }] });
       expect(await admin.createTopics({ topics: [{ topic: 'taken' }] })).toBe(false); // KafkaJS's answer to TOPIC_ALREADY_EXISTS
       // kafka-python raises on a topic error, with the broker's response (and its message) in the text.
-      const viaErrors = await kafkaPython(b.bootstrap, `
+      const viaErrors = await kafkaPython(
+        b.bootstrap,
+        `
 cases = {
   'exists': NewTopic('taken', 1, 1),
   'name': NewTopic('bad/name', 1, 1),
@@ -156,7 +175,8 @@ for key, topic in cases.items():
         res[key] = None
     except KafkaError as e:
         res[key] = error_of(e)
-out(res)`);
+out(res)`,
+      );
       const errno = (k: string) => viaErrors[k]?.errno;
       const text = (k: string) => viaErrors[k]?.text;
       expect(errno('exists')).toBe(36);
@@ -179,7 +199,12 @@ out(res)`);
     });
 
     it('answers v7 with the topic id, partition count, replication factor and every config (@platformatic/kafka)', async () => {
-      const [created] = await plat.createTopics({ topics: ['v7-topic'], partitions: 2, replicas: 1, configs: [{ name: 'max.message.bytes', value: '2000000' }] });
+      const [created] = await plat.createTopics({
+        topics: ['v7-topic'],
+        partitions: 2,
+        replicas: 1,
+        configs: [{ name: 'max.message.bytes', value: '2000000' }],
+      });
       const stored = b.broker.context.topics.get('v7-topic')!;
       expect(created!.id.replaceAll('-', '')).toBe(stored.id.toString('hex'));
       expect(created).toMatchObject({ name: 'v7-topic', partitions: 2, replicas: 1 });
@@ -198,18 +223,40 @@ out(res)`);
       // What no client here sends: validateOnly at v7 (resolved values, no id), duplicates in one request, null config values.
       const topic = (name: string, configs: any[] = []) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs });
       const res = await raw.request('CreateTopics', 7, {
-        topics: [topic('v7-dry', [{ name: 'retention.ms', value: '1000' }]), topic('twice'), topic('twice'), topic('null-config', [{ name: 'retention.ms', value: null }])],
+        topics: [
+          topic('v7-dry', [{ name: 'retention.ms', value: '1000' }]),
+          topic('twice'),
+          topic('twice'),
+          topic('null-config', [{ name: 'retention.ms', value: null }]),
+        ],
         timeoutMs: 5000,
         validateOnly: true,
       });
       const [dry, twice1, twice2, nullConfig] = res.topics;
       expect(dry).toMatchObject({ name: 'v7-dry', errorCode: 0, errorMessage: null, numPartitions: 1, replicationFactor: 1 });
       expect(dry.topicId.equals(Buffer.alloc(16))).toBe(true);
-      expect(dry.configs.find((c: any) => c.name === 'retention.ms')).toEqual({ name: 'retention.ms', value: '1000', readOnly: false, configSource: 1, isSensitive: false });
-      expect(dry.configs.find((c: any) => c.name === 'segment.bytes')).toEqual({ name: 'segment.bytes', value: '1048576', readOnly: false, configSource: 4, isSensitive: false });
+      expect(dry.configs.find((c: any) => c.name === 'retention.ms')).toEqual({
+        name: 'retention.ms',
+        value: '1000',
+        readOnly: false,
+        configSource: 1,
+        isSensitive: false,
+      });
+      expect(dry.configs.find((c: any) => c.name === 'segment.bytes')).toEqual({
+        name: 'segment.bytes',
+        value: '1048576',
+        readOnly: false,
+        configSource: 4,
+        isSensitive: false,
+      });
       expect([twice1.errorCode, twice2.errorCode]).toEqual([42, 42]);
       expect(twice1.errorMessage).toContain('contains multiple entries for the following topics: twice');
-      expect(nullConfig).toMatchObject({ errorCode: 40, errorMessage: 'Null value not supported for topic configs: retention.ms', numPartitions: -1, configs: null });
+      expect(nullConfig).toMatchObject({
+        errorCode: 40,
+        errorMessage: 'Null value not supported for topic configs: retention.ms',
+        numPartitions: -1,
+        configs: null,
+      });
       expect(b.broker.context.topics.get('v7-dry')).toBeUndefined();
     });
   });
@@ -232,7 +279,9 @@ out(res)`);
       expect(unknown.type).toBe('UNKNOWN_TOPIC_OR_PARTITION');
       expect(b.broker.context.topics.get('growing')!.replicas).toHaveLength(5);
 
-      const messages = await kafkaPython(b.bootstrap, `
+      const messages = await kafkaPython(
+        b.bootstrap,
+        `
 res = {}
 for key, count in (('shrink', 3), ('same', 5)):
     try:
@@ -240,7 +289,8 @@ for key, count in (('shrink', 3), ('same', 5)):
     except KafkaError as e:
         res[key] = error_of(e)
 admin.create_partitions({'growing': NewPartitions(8)}, validate_only=True)
-out(res)`);
+out(res)`,
+      );
       expect(messages.shrink.errno).toBe(37);
       expect(messages.shrink.text).toContain('Topic currently has 5 partitions, which is higher than the requested 3.');
       expect(messages.same.text).toContain('Topic already has 5 partitions.');
@@ -250,7 +300,17 @@ out(res)`);
 
   describe('DescribeConfigs', () => {
     it('reports every topic config with Kafka values, sources and synonyms (KafkaJS)', async () => {
-      await admin.createTopics({ topics: [{ topic: 'described', configEntries: [{ name: 'retention.ms', value: '7200000' }, { name: 'min.cleanable.dirty.ratio', value: '1' }] }] });
+      await admin.createTopics({
+        topics: [
+          {
+            topic: 'described',
+            configEntries: [
+              { name: 'retention.ms', value: '7200000' },
+              { name: 'min.cleanable.dirty.ratio', value: '1' },
+            ],
+          },
+        ],
+      });
       const { resources } = await admin.describeConfigs({ includeSynonyms: true, resources: [{ type: 2, name: 'described' }] });
       expect(resources[0]).toMatchObject({ errorCode: 0, resourceType: 2, resourceName: 'described' });
       const entries = new Map(resources[0]!.configEntries.map((e: any) => [e.configName, e]));
@@ -274,10 +334,17 @@ out(res)`);
           { configName: 'log.segment.bytes', configValue: '1073741824', configSource: 5 },
         ],
       });
-      expect(entries.get('flush.ms')).toMatchObject({ configValue: '9223372036854775807', configSource: 5, configSynonyms: [{ configName: 'log.flush.interval.ms', configValue: '9223372036854775807', configSource: 5 }] });
+      expect(entries.get('flush.ms')).toMatchObject({
+        configValue: '9223372036854775807',
+        configSource: 5,
+        configSynonyms: [{ configName: 'log.flush.interval.ms', configValue: '9223372036854775807', configSource: 5 }],
+      });
       expect(entries.get('min.cleanable.dirty.ratio')).toMatchObject({ configValue: '1.0', configSource: 1 }); // Java's Double.toString
       expect(entries.get('cleanup.policy')).toMatchObject({ configValue: 'delete', configSource: 5 });
-      expect(entries.get('max.message.bytes')).toMatchObject({ configValue: '1048588', configSynonyms: [{ configName: 'message.max.bytes', configValue: '1048588', configSource: 5 }] });
+      expect(entries.get('max.message.bytes')).toMatchObject({
+        configValue: '1048588',
+        configSynonyms: [{ configName: 'message.max.bytes', configValue: '1048588', configSource: 5 }],
+      });
       expect(entries.get('storage.backend')).toMatchObject({ configValue: 'file', configSource: 5 });
     });
 
@@ -291,41 +358,89 @@ out(res)`);
         ['cleanup.policy', 'delete', []],
       ]);
       // KafkaJS raises on a resource error; kafka-python hands back the response.
-      const errors = await kafkaPython(b.bootstrap, `
+      const errors = await kafkaPython(
+        b.bootstrap,
+        `
 rs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, 'no-such-topic'), ConfigResource(ConfigResourceType.TOPIC, 'bad name')])
-out([[r[0], r[1], r[3], len(r[4])] for resp in rs for r in resp.resources])`);
+out([[r[0], r[1], r[3], len(r[4])] for resp in rs for r in resp.resources])`,
+      );
       expect(errors).toEqual([
         [3, "The topic 'no-such-topic' does not exist.", 'no-such-topic', 0],
-        [17, 'Topic name "bad name" is illegal, it contains a character other than ASCII alphanumerics, \'.\', \'_\' and \'-\'', 'bad name', 0],
+        [17, "Topic name \"bad name\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'", 'bad name', 0],
       ]);
-      const other = await raw.request('DescribeConfigs', 4, { resources: [{ resourceType: 8, resourceName: '0', configurationKeys: null }], includeSynonyms: false, includeDocumentation: false });
+      const other = await raw.request('DescribeConfigs', 4, {
+        resources: [{ resourceType: 8, resourceName: '0', configurationKeys: null }],
+        includeSynonyms: false,
+        includeDocumentation: false,
+      });
       expect(other.results[0]).toMatchObject({ errorCode: 42, resourceType: 8, configs: [] });
       expect(other.results[0].errorMessage).toContain('Unsupported resource type 8');
     });
 
     it('reports the broker resource read-only, with what server.properties set as STATIC_BROKER_CONFIG (kafka-python)', async () => {
-      const result = await kafkaPython(b.bootstrap, `
+      const result = await kafkaPython(
+        b.bootstrap,
+        `
 r = admin.describe_configs([ConfigResource(ConfigResourceType.BROKER, '0')], include_synonyms=True)[0].resources[0]
-out({'error': r[0], 'message': r[1], 'configs': {e[0]: [e[1], e[2], e[3], [list(s) for s in e[5]]] for e in r[4]}})`);
+out({'error': r[0], 'message': r[1], 'configs': {e[0]: [e[1], e[2], e[3], [list(s) for s in e[5]]] for e in r[4]}})`,
+      );
       const byId = result;
       expect(byId.error).toBe(0);
-      expect(byId.configs['log.segment.bytes']).toEqual(['1048576', true, 4, [['log.segment.bytes', '1048576', 4], ['log.segment.bytes', '1073741824', 5]]]);
-      expect(byId.configs['log.retention.hours']).toEqual(['48', true, 4, [['log.retention.hours', '48', 4], ['log.retention.hours', '168', 5]]]);
-      expect(byId.configs['broker.id']).toEqual(['0', true, 4, [['broker.id', '0', 4], ['broker.id', '-1', 5]]]); // Kafka's default, -1: generate one
+      expect(byId.configs['log.segment.bytes']).toEqual([
+        '1048576',
+        true,
+        4,
+        [
+          ['log.segment.bytes', '1048576', 4],
+          ['log.segment.bytes', '1073741824', 5],
+        ],
+      ]);
+      expect(byId.configs['log.retention.hours']).toEqual([
+        '48',
+        true,
+        4,
+        [
+          ['log.retention.hours', '48', 4],
+          ['log.retention.hours', '168', 5],
+        ],
+      ]);
+      expect(byId.configs['broker.id']).toEqual([
+        '0',
+        true,
+        4,
+        [
+          ['broker.id', '0', 4],
+          ['broker.id', '-1', 5],
+        ],
+      ]); // Kafka's default, -1: generate one
       expect(byId.configs['num.partitions']).toEqual(['1', true, 5, [['num.partitions', '1', 5]]]);
       expect(byId.configs['log.flush.scheduler.interval.ms'][0]).toBe('9223372036854775807');
       expect(byId.configs['log.dirs'][0]).toBe(b.dir);
       // The cluster-wide default resource ("", which kafka-python cannot name) holds dynamic defaults only, and there are none.
-      const defaults = await raw.request('DescribeConfigs', 4, { resources: [{ resourceType: 4, resourceName: '', configurationKeys: null }], includeSynonyms: true, includeDocumentation: false });
+      const defaults = await raw.request('DescribeConfigs', 4, {
+        resources: [{ resourceType: 4, resourceName: '', configurationKeys: null }],
+        includeSynonyms: true,
+        includeDocumentation: false,
+      });
       expect(defaults.results[0]).toMatchObject({ errorCode: 0, errorMessage: null, resourceName: '', configs: [] });
       // Another broker's id (kafka-python would send it to that broker, which does not exist).
-      const other = await raw.request('DescribeConfigs', 4, { resources: [{ resourceType: 4, resourceName: '9', configurationKeys: null }], includeSynonyms: false, includeDocumentation: false });
+      const other = await raw.request('DescribeConfigs', 4, {
+        resources: [{ resourceType: 4, resourceName: '9', configurationKeys: null }],
+        includeSynonyms: false,
+        includeDocumentation: false,
+      });
       expect(other.results[0]).toMatchObject({ errorCode: 42, errorMessage: 'Unexpected broker id, expected 0 or empty string, but received 9', configs: [] });
     });
 
     it('gives config types and documentation from v3 (@platformatic/kafka, v4)', async () => {
       const [result] = await plat.describeConfigs({
-        resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: 'described', configurationKeys: ['cleanup.policy', 'retention.ms', 'min.cleanable.dirty.ratio', 'preallocate', 'segment.bytes', 'compression.type'] }],
+        resources: [
+          {
+            resourceType: ConfigResourceTypes.TOPIC,
+            resourceName: 'described',
+            configurationKeys: ['cleanup.policy', 'retention.ms', 'min.cleanable.dirty.ratio', 'preallocate', 'segment.bytes', 'compression.type'],
+          },
+        ],
         includeSynonyms: false,
         includeDocumentation: true,
       });
@@ -342,19 +457,34 @@ out({'error': r[0], 'message': r[1], 'configs': {e[0]: [e[1], e[2], e[3], [list(
   });
 
   describe('AlterConfigs and IncrementalAlterConfigs', () => {
-    it('replaces a topic\'s overrides and applies them to its logs (KafkaJS, kafka-python)', async () => {
+    it("replaces a topic's overrides and applies them to its logs (KafkaJS, kafka-python)", async () => {
       await admin.createTopics({ topics: [{ topic: 'altered', numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '1000' }] }] });
-      await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'altered', configEntries: [{ name: 'segment.bytes', value: '200000' }, { name: 'message.timestamp.type', value: 'LogAppendTime' }] }] });
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: 2,
+            name: 'altered',
+            configEntries: [
+              { name: 'segment.bytes', value: '200000' },
+              { name: 'message.timestamp.type', value: 'LogAppendTime' },
+            ],
+          },
+        ],
+      });
       const log = b.broker.context.replicas.getPartition('altered', 1)!.log;
       expect(log.config.segmentBytes).toBe(200_000);
       expect(log.config.logAppendTime).toBe(true);
       expect(log.config.retentionMs).toBe(48 * 3_600_000); // the override left out is gone: back to the broker's
       expect(b.broker.context.topics.get('altered')!.configs).toEqual({ 'segment.bytes': '200000', 'message.timestamp.type': 'LogAppendTime' });
 
-      const seen = await kafkaPython(b.bootstrap, `
+      const seen = await kafkaPython(
+        b.bootstrap,
+        `
 admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, 'altered', configs={'segment.bytes': '300000', 'flush.messages': '9223372036854775807'})])
 r = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, 'altered')])[0].resources[0]
-out({e[0]: [e[1], e[3]] for e in r[4]})`);
+out({e[0]: [e[1], e[3]] for e in r[4]})`,
+      );
       expect(seen['segment.bytes']).toEqual(['300000', 1]);
       expect(seen['flush.messages']).toEqual(['9223372036854775807', 1]);
       expect(seen['message.timestamp.type']).toEqual(['CreateTime', 5]);
@@ -364,20 +494,29 @@ out({e[0]: [e[1], e[3]] for e in r[4]})`);
     it('validateOnly changes nothing; bad values, unknown topics and broker resources are refused', async () => {
       await admin.alterConfigs({ validateOnly: true, resources: [{ type: 2, name: 'altered', configEntries: [{ name: 'segment.bytes', value: '999999' }] }] });
       expect(b.broker.context.replicas.getPartition('altered', 0)!.log.config.segmentBytes).toBe(300_000);
-      const bad = await rejectionOf(admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'altered', configEntries: [{ name: 'segment.bytes', value: '-5' }] }] }));
+      const bad = await rejectionOf(
+        admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'altered', configEntries: [{ name: 'segment.bytes', value: '-5' }] }] }),
+      );
       expect(bad.type).toBe('INVALID_CONFIG');
-      const unknown = await rejectionOf(admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'nowhere', configEntries: [{ name: 'segment.bytes', value: '100000' }] }] }));
+      const unknown = await rejectionOf(
+        admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'nowhere', configEntries: [{ name: 'segment.bytes', value: '100000' }] }] }),
+      );
       expect(unknown.type).toBe('UNKNOWN_TOPIC_OR_PARTITION');
-      const brokerLevel = await rejectionOf(admin.alterConfigs({ validateOnly: false, resources: [{ type: 4, name: '0', configEntries: [{ name: 'log.segment.bytes', value: '100000' }] }] }));
+      const brokerLevel = await rejectionOf(
+        admin.alterConfigs({ validateOnly: false, resources: [{ type: 4, name: '0', configEntries: [{ name: 'log.segment.bytes', value: '100000' }] }] }),
+      );
       expect(brokerLevel.type).toBe('INVALID_REQUEST');
       expect(b.broker.context.topics.get('altered')!.configs['segment.bytes']).toBe('300000');
-      const messages = await kafkaPython(b.bootstrap, `
+      const messages = await kafkaPython(
+        b.bootstrap,
+        `
 res = {}
 for key, res_ in (('bad', ConfigResource(ConfigResourceType.TOPIC, 'altered', configs={'segment.bytes': '-5'})),
                   ('broker', ConfigResource(ConfigResourceType.BROKER, '0', configs={'log.segment.bytes': '100000'}))):
     r = admin.alter_configs([res_]).resources[0]
     res[key] = [r[0], r[1]]
-out(res)`);
+out(res)`,
+      );
       expect(messages.bad).toEqual([40, 'segment.bytes: -5 is below the minimum 14']);
       expect(messages.broker[0]).toBe(42);
       expect(messages.broker[1]).toContain('dynamic broker configs are not supported');
@@ -385,14 +524,20 @@ out(res)`);
 
     it('SET, DELETE, APPEND and SUBTRACT on the current overrides (@platformatic/kafka)', async () => {
       const op = IncrementalAlterConfigOperationTypes;
-      const alter = (configs: any[], validateOnly = false) => plat.incrementalAlterConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: 'altered', configs }], validateOnly });
+      const alter = (configs: any[], validateOnly = false) =>
+        plat.incrementalAlterConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: 'altered', configs }], validateOnly });
       await alter([
         { name: 'retention.bytes', configOperation: op.SET, value: '5000000' },
         { name: 'message.timestamp.type', configOperation: op.DELETE },
         { name: 'cleanup.policy', configOperation: op.APPEND, value: 'compact' },
       ]);
       // segment.bytes and flush.messages were kept: incremental changes only what it names.
-      expect(b.broker.context.topics.get('altered')!.configs).toEqual({ 'segment.bytes': '300000', 'flush.messages': '9223372036854775807', 'retention.bytes': '5000000', 'cleanup.policy': 'delete,compact' });
+      expect(b.broker.context.topics.get('altered')!.configs).toEqual({
+        'segment.bytes': '300000',
+        'flush.messages': '9223372036854775807',
+        'retention.bytes': '5000000',
+        'cleanup.policy': 'delete,compact',
+      });
       const log = b.broker.context.replicas.getPartition('altered', 0)!.log;
       expect(log.config.retentionBytes).toBe(5_000_000);
       expect(log.config.compact && log.config.delete).toBe(true);
@@ -403,9 +548,14 @@ out(res)`);
       expect(b.broker.context.topics.get('altered')!.configs['cleanup.policy']).toBe('compact');
 
       const notList = await rejectionOf(alter([{ name: 'retention.ms', configOperation: op.APPEND, value: '5' }]));
-      expect(platformaticErrors(notList)).toEqual([{ apiId: 'INVALID_CONFIG', apiCode: 40, serverErrorMessage: 'Config value append is not allowed for config key: retention.ms' }]);
+      expect(platformaticErrors(notList)).toEqual([
+        { apiId: 'INVALID_CONFIG', apiCode: 40, serverErrorMessage: 'Config value append is not allowed for config key: retention.ms' },
+      ]);
       const badValue = await rejectionOf(alter([{ name: 'cleanup.policy', configOperation: op.APPEND, value: 'shred' }]));
-      expect(platformaticErrors(badValue)[0]).toMatchObject({ apiId: 'INVALID_CONFIG', serverErrorMessage: "cleanup.policy: 'shred' is not one of delete, compact" });
+      expect(platformaticErrors(badValue)[0]).toMatchObject({
+        apiId: 'INVALID_CONFIG',
+        serverErrorMessage: "cleanup.policy: 'shred' is not one of delete, compact",
+      });
       expect(b.broker.context.topics.get('altered')!.configs['cleanup.policy']).toBe('compact');
     });
   });
@@ -433,13 +583,27 @@ out(res)`);
       // Clients check partitions against metadata first; the broker's own answers, through the raw protocol:
       const res = await raw.request('DeleteRecords', 2, {
         topics: [
-          { name: 'trimmed', partitions: [{ partitionIndex: 7, offset: 1 }, { partitionIndex: 1, offset: 1 }, { partitionIndex: 1, offset: -5 }] },
+          {
+            name: 'trimmed',
+            partitions: [
+              { partitionIndex: 7, offset: 1 },
+              { partitionIndex: 1, offset: 1 },
+              { partitionIndex: 1, offset: -5 },
+            ],
+          },
           { name: 'nowhere', partitions: [{ partitionIndex: 0, offset: 1 }] },
         ],
         timeoutMs: 5000,
       });
       expect(res.topics.map((t: any) => [t.name, t.partitions.map((p: any) => [p.partitionIndex, p.errorCode, p.lowWatermark])])).toEqual([
-        ['trimmed', [[7, 3, -1], [1, 0, 2], [1, 1, -1]]], // an offset below the start leaves the start as it is
+        [
+          'trimmed',
+          [
+            [7, 3, -1],
+            [1, 0, 2],
+            [1, 1, -1],
+          ],
+        ], // an offset below the start leaves the start as it is
         ['nowhere', [[0, 3, -1]]],
       ]);
     });
@@ -468,8 +632,19 @@ out(res)`);
       await plat.deleteTopics({ topics: ['by-name'] });
       expect(b.broker.context.topics.get('by-name')).toBeUndefined();
       const id = b.broker.context.topics.get('by-id')!.id;
-      const res = await raw.request('DeleteTopics', 6, { topics: [{ name: null, topicId: id }, { name: null, topicId: Buffer.alloc(16, 7) }, { name: 'by-id', topicId: id }], timeoutMs: 5000 });
-      expect(res.responses.map((r: any) => [r.name, r.errorCode])).toEqual([['by-id', 0], [null, 100], ['by-id', 42]]);
+      const res = await raw.request('DeleteTopics', 6, {
+        topics: [
+          { name: null, topicId: id },
+          { name: null, topicId: Buffer.alloc(16, 7) },
+          { name: 'by-id', topicId: id },
+        ],
+        timeoutMs: 5000,
+      });
+      expect(res.responses.map((r: any) => [r.name, r.errorCode])).toEqual([
+        ['by-id', 0],
+        [null, 100],
+        ['by-id', 42],
+      ]);
       expect(res.responses[0].topicId.equals(id)).toBe(true);
       expect(b.broker.context.topics.get('by-id')).toBeUndefined();
       expect(existsSync(join(b.dir, 'by-id-0'))).toBe(false);
@@ -479,7 +654,14 @@ out(res)`);
   describe('DescribeCluster, InitProducerId, DescribeLogDirs, OffsetForLeaderEpoch, DescribeTopicPartitions', () => {
     it('DescribeCluster lists the live brokers, the cluster id and the controller', async () => {
       const res = await raw.request('DescribeCluster', 1, { includeClusterAuthorizedOperations: false, endpointType: 1 });
-      expect(res).toMatchObject({ errorCode: 0, errorMessage: null, endpointType: 1, clusterId: b.broker.context.clusterId, controllerId: 0, clusterAuthorizedOperations: -2147483648 });
+      expect(res).toMatchObject({
+        errorCode: 0,
+        errorMessage: null,
+        endpointType: 1,
+        clusterId: b.broker.context.clusterId,
+        controllerId: 0,
+        clusterAuthorizedOperations: -2147483648,
+      });
       expect(res.brokers).toEqual([{ brokerId: 0, host: '127.0.0.1', port: b.port, rack: null }]);
       expect(b.broker.context.clusterId).toMatch(/^[A-Za-z0-9_-]{22}$/);
       const v0 = await raw.request('DescribeCluster', 0, { includeClusterAuthorizedOperations: true });
@@ -487,7 +669,11 @@ out(res)`);
       const controllers = await raw.request('DescribeCluster', 1, { includeClusterAuthorizedOperations: false, endpointType: 2 });
       expect(controllers.errorCode).toBe(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE);
       // KafkaJS's describeCluster (Metadata) agrees.
-      expect(await admin.describeCluster()).toMatchObject({ clusterId: b.broker.context.clusterId, controller: 0, brokers: [{ nodeId: 0, host: '127.0.0.1', port: b.port }] });
+      expect(await admin.describeCluster()).toMatchObject({
+        clusterId: b.broker.context.clusterId,
+        controller: 0,
+        brokers: [{ nodeId: 0, host: '127.0.0.1', port: b.port }],
+      });
     });
 
     it('InitProducerId gives idempotent producers fresh ids at epoch 0 (KafkaJS), and a transactional id one from the transaction coordinator', async () => {
@@ -507,7 +693,10 @@ out(res)`);
       await producer.disconnect();
       const { bytes } = await b.broker.context.replicas.getPartition('idempotent', 0)!.log.read(0, 1 << 20);
       const batches = validateBatches(bytes);
-      expect(batches.map((x) => [x.producerEpoch, x.baseSequence, x.recordCount])).toEqual([[0, 0, 2], [0, 2, 1]]);
+      expect(batches.map((x) => [x.producerEpoch, x.baseSequence, x.recordCount])).toEqual([
+        [0, 0, 2],
+        [0, 2, 1],
+      ]);
       expect(batches[0]!.producerId).toBeGreaterThan(second.producerId);
       expect(batches[1]!.producerId).toBe(batches[0]!.producerId);
     });
@@ -525,7 +714,12 @@ out(res)`);
           name: 'sized',
           partitions: [
             { partitionIndex: 0, partitionSize: 0n, offsetLag: 0n, isFutureKey: false },
-            { partitionIndex: 1, partitionSize: BigInt(b.broker.context.replicas.getPartition('sized', 1)!.log.sizeInBytes), offsetLag: 0n, isFutureKey: false },
+            {
+              partitionIndex: 1,
+              partitionSize: BigInt(b.broker.context.replicas.getPartition('sized', 1)!.log.sizeInBytes),
+              offsetLag: 0n,
+              isFutureKey: false,
+            },
           ],
         },
       ]);
@@ -565,19 +759,45 @@ out(res)`);
     });
 
     it('DescribeTopicPartitions pages through partitions with a cursor', async () => {
-      await admin.createTopics({ topics: [{ topic: 'paged-a', numPartitions: 3 }, { topic: 'paged-b', numPartitions: 4 }] });
-      const page = (cursor: any, limit: number) => raw.request('DescribeTopicPartitions', 0, { topics: [{ name: 'paged-b' }, { name: 'paged-a' }, { name: 'paged-missing' }], responsePartitionLimit: limit, cursor });
+      await admin.createTopics({
+        topics: [
+          { topic: 'paged-a', numPartitions: 3 },
+          { topic: 'paged-b', numPartitions: 4 },
+        ],
+      });
+      const page = (cursor: any, limit: number) =>
+        raw.request('DescribeTopicPartitions', 0, {
+          topics: [{ name: 'paged-b' }, { name: 'paged-a' }, { name: 'paged-missing' }],
+          responsePartitionLimit: limit,
+          cursor,
+        });
       const summary = (res: any) => res.topics.map((t: any) => [t.name, t.errorCode, t.partitions.map((p: any) => p.partitionIndex)]);
 
       const first = await page(null, 5);
-      expect(summary(first)).toEqual([['paged-a', 0, [0, 1, 2]], ['paged-b', 0, [0, 1]]]);
+      expect(summary(first)).toEqual([
+        ['paged-a', 0, [0, 1, 2]],
+        ['paged-b', 0, [0, 1]],
+      ]);
       expect(first.nextCursor).toEqual({ topicName: 'paged-b', partitionIndex: 2 });
       const a = first.topics[0];
       expect(a.topicId.equals(b.broker.context.topics.get('paged-a')!.id)).toBe(true);
-      expect(a.partitions[1]).toEqual({ errorCode: 0, partitionIndex: 1, leaderId: 0, leaderEpoch: 0, replicaNodes: [0], isrNodes: [0], eligibleLeaderReplicas: [], lastKnownElr: [], offlineReplicas: [] });
+      expect(a.partitions[1]).toEqual({
+        errorCode: 0,
+        partitionIndex: 1,
+        leaderId: 0,
+        leaderEpoch: 0,
+        replicaNodes: [0],
+        isrNodes: [0],
+        eligibleLeaderReplicas: [],
+        lastKnownElr: [],
+        offlineReplicas: [],
+      });
 
       const second = await page(first.nextCursor, 5);
-      expect(summary(second)).toEqual([['paged-b', 0, [2, 3]], ['paged-missing', 3, []]]);
+      expect(summary(second)).toEqual([
+        ['paged-b', 0, [2, 3]],
+        ['paged-missing', 3, []],
+      ]);
       expect(second.nextCursor).toBeNull();
 
       // Filling the limit exactly at a topic's end points the cursor at the next topic.
@@ -603,7 +823,19 @@ describe('topic admin across restarts and broker settings', () => {
       await admin.connect();
       await admin.createTopics({ topics: [{ topic: 'durable', numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '86400000' }] }] });
       await admin.createPartitions({ topicPartitions: [{ topic: 'durable', count: 3 }] });
-      await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'durable', configEntries: [{ name: 'retention.ms', value: '172800000' }, { name: 'cleanup.policy', value: 'compact,delete' }] }] });
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: 2,
+            name: 'durable',
+            configEntries: [
+              { name: 'retention.ms', value: '172800000' },
+              { name: 'cleanup.policy', value: 'compact,delete' },
+            ],
+          },
+        ],
+      });
       const producer = kafka.producer();
       await producer.connect();
       await producer.send({ topic: 'durable', messages: [{ key: 'k', value: 'v', partition: 2 }] });
@@ -617,7 +849,10 @@ describe('topic admin across restarts and broker settings', () => {
       kafka = new Kafka({ clientId: 'restart', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
       admin = kafka.admin();
       await admin.connect();
-      const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: 'durable', configNames: ['retention.ms', 'cleanup.policy', 'segment.bytes'] }] });
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: 2, name: 'durable', configNames: ['retention.ms', 'cleanup.policy', 'segment.bytes'] }],
+      });
       expect(resources[0]!.configEntries.map((e: any) => [e.configName, e.configValue, e.configSource])).toEqual([
         ['segment.bytes', '1073741824', 5],
         ['retention.ms', '172800000', 1],
@@ -645,12 +880,15 @@ describe('topic admin across restarts and broker settings', () => {
       // KafkaJS sends DeleteTopics v1, which predates TOPIC_DELETION_DISABLED: Kafka answers INVALID_REQUEST there.
       const e = await rejectionOf(admin.deleteTopics({ topics: ['kept'] }));
       expect(e.type).toBe('INVALID_REQUEST');
-      const python = await kafkaPython(b.bootstrap, `
+      const python = await kafkaPython(
+        b.bootstrap,
+        `
 try:
     admin.delete_topics(['kept'])
     out(None)
 except KafkaError as e:
-    out(error_of(e))`);
+    out(error_of(e))`,
+      );
       expect(python.text).toContain('error_code=73'); // kafka-python's v3 (it has no class for TOPIC_DELETION_DISABLED)
       const plat = new PlatformaticAdmin({ clientId: 'no-delete', bootstrapBrokers: [b.bootstrap], retries: 0 });
       try {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closed, killIfRunning, MAIN } from '../../bench/broker-process.js';
 
 // How a broker process is started lives in bench/ (benchmarks and the chaos run start brokers too).
-export { MAIN, overrideArgs, startBrokerProcess, type BrokerProcess } from '../../bench/broker-process.js';
+export { type BrokerProcess, MAIN, overrideArgs, startBrokerProcess } from '../../bench/broker-process.js';
 
 /** How `samsa broker` ended: its exit code (null when it had to be killed at the deadline) and its stderr. */
 export interface BrokerRun {

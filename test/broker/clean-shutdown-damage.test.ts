@@ -1,4 +1,4 @@
-import { mkdtempSync, openSync, closeSync, readSync, writeSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,8 +13,17 @@ import { fetchBody, RawClient } from './raw-client.js';
 // A broker stopped cleanly whose index then points a few bytes off: it starts, serves every
 // record as produced, and appends after them (before, its log end became garbage).
 
-const produce = (records: Buffer) => ({ transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'ledger', partitionData: [{ index: 0, records }] }] });
-const listLatest = { replicaId: -1, isolationLevel: 0, topics: [{ name: 'ledger', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }] };
+const produce = (records: Buffer) => ({
+  transactionalId: null,
+  acks: -1,
+  timeoutMs: 5000,
+  topicData: [{ name: 'ledger', partitionData: [{ index: 0, records }] }],
+});
+const listLatest = {
+  replicaId: -1,
+  isolationLevel: 0,
+  topics: [{ name: 'ledger', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }],
+};
 
 /** Moves the last entry of a segment's offset index 9 bytes into the batch it points at (file backend: plain files). */
 function shiftLastIndexEntry(path: string): void {
@@ -41,7 +50,11 @@ describe('a broker restarted on a damaged index after a clean shutdown', () => {
     let client = await RawClient.connect(first.port);
     const sent: Buffer[] = [];
     try {
-      const created = await client.request('CreateTopics', 7, { topics: [{ name: 'ledger', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+      const created = await client.request('CreateTopics', 7, {
+        topics: [{ name: 'ledger', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
       expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
       for (let i = 0; i < 30; i++) {
         const batch = buildRecordBatch([{ key: `k${i}`, value: `entry ${i} ${'.'.repeat(i)}` }]);

@@ -38,12 +38,16 @@ describe('deprecated topic configs', () => {
     });
 
   async function described(client: RawClient, name: string): Promise<Map<string, any>> {
-    const res = await client.request('DescribeConfigs', 4, { resources: [{ resourceType: TOPIC, resourceName: name, configurationKeys: null }], includeSynonyms: true, includeDocumentation: false });
+    const res = await client.request('DescribeConfigs', 4, {
+      resources: [{ resourceType: TOPIC, resourceName: name, configurationKeys: null }],
+      includeSynonyms: true,
+      includeDocumentation: false,
+    });
     expect(res.results[0].errorCode).toBe(ErrorCode.NONE);
     return new Map(res.results[0].configs.map((c: any) => [c.name, c]));
   }
 
-  it('describes them with Kafka 3.9\'s defaults and broker synonyms', async () => {
+  it("describes them with Kafka 3.9's defaults and broker synonyms", async () => {
     const client = await start();
     expect((await create(client, 'plain', {})).topics[0].errorCode).toBe(ErrorCode.NONE);
     const configs = await described(client, 'plain');
@@ -61,12 +65,24 @@ describe('deprecated topic configs', () => {
     const client = await start();
     const created = await create(client, 'legacy', { 'message.format.version': '0.10.0.0', 'message.downconversion.enable': 'false' });
     expect(created.topics[0]).toMatchObject({ errorCode: ErrorCode.NONE, errorMessage: null });
-    expect(created.topics[0].configs.find((c: any) => c.name === 'message.format.version')).toMatchObject({ value: '0.10.0.0', configSource: CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG });
+    expect(created.topics[0].configs.find((c: any) => c.name === 'message.format.version')).toMatchObject({
+      value: '0.10.0.0',
+      configSource: CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG,
+    });
     expect(warnings.some((w) => w.includes('legacy') && w.includes('message.format.version') && w.includes('deprecated'))).toBe(true);
     expect(warnings.some((w) => w.includes('legacy') && w.includes('message.downconversion.enable'))).toBe(true);
 
     const altered = await client.request('AlterConfigs', 2, {
-      resources: [{ resourceType: TOPIC, resourceName: 'legacy', configs: [{ name: 'message.format.version', value: '2.8-IV1' }, { name: 'message.timestamp.difference.max.ms', value: '3600000' }] }],
+      resources: [
+        {
+          resourceType: TOPIC,
+          resourceName: 'legacy',
+          configs: [
+            { name: 'message.format.version', value: '2.8-IV1' },
+            { name: 'message.timestamp.difference.max.ms', value: '3600000' },
+          ],
+        },
+      ],
       validateOnly: false,
     });
     expect(altered.responses[0]).toMatchObject({ errorCode: ErrorCode.NONE, errorMessage: null });

@@ -7,8 +7,19 @@ import { LOG_CONFIG_KEYS, LogConfig } from '../../storage/config/log-config.js';
 const key = (name: string) => LOG_CONFIG_KEYS.find((k) => k.name === name)!;
 
 describe('config values as Kafka writes them', () => {
-  it('writes doubles as Java\'s Double.toString', () => {
-    expect([0.5, 1, 0, 0.001, 0.0001, 1e-7, 12345.25, 1e7, 1.5e10, -2].map(formatJavaDouble)).toEqual(['0.5', '1.0', '0.0', '0.001', '1.0E-4', '1.0E-7', '12345.25', '1.0E7', '1.5E10', '-2.0']);
+  it("writes doubles as Java's Double.toString", () => {
+    expect([0.5, 1, 0, 0.001, 0.0001, 1e-7, 12345.25, 1e7, 1.5e10, -2].map(formatJavaDouble)).toEqual([
+      '0.5',
+      '1.0',
+      '0.0',
+      '0.001',
+      '1.0E-4',
+      '1.0E-7',
+      '12345.25',
+      '1.0E7',
+      '1.5E10',
+      '-2.0',
+    ]);
   });
 
   it('writes lists comma-joined, booleans and longs in decimal', () => {
@@ -33,7 +44,10 @@ describe('topic and broker config descriptions', () => {
   it('takes sources and synonyms from the topic override, the broker settings (incl. log.retention.minutes/hours) and the defaults', () => {
     const broker = new BrokerConfig({ 'log.retention.minutes': '30', 'log.segment.bytes': '2000000', 'log.flush.interval.ms': '9223372036854775807' });
     const overrides = { 'segment.bytes': '3000000', 'max.compaction.lag.ms': '9223372036854775807' };
-    const described = describeTopicConfigs(overrides, LogConfig.from(overrides, broker.topicDefaults), broker, { includeSynonyms: true, includeDocumentation: true });
+    const described = describeTopicConfigs(overrides, LogConfig.from(overrides, broker.topicDefaults), broker, {
+      includeSynonyms: true,
+      includeDocumentation: true,
+    });
     const by = new Map(described.map((c) => [c.name, c]));
     expect(by.get('segment.bytes')).toMatchObject({
       value: '3000000',
@@ -59,7 +73,19 @@ describe('topic and broker config descriptions', () => {
     expect(by.get('max.compaction.lag.ms')).toMatchObject({ value: LONG_MAX, configSource: 1 });
     expect(by.get('cleanup.policy')).toMatchObject({ value: 'delete', configSource: 5, isDefault: true, configType: 7 });
     const filtered = describeTopicConfigs({}, LogConfig.from({}), new BrokerConfig(), { keys: ['preallocate', 'nope'] });
-    expect(filtered).toEqual([{ name: 'preallocate', value: 'false', readOnly: false, isDefault: true, configSource: 5, isSensitive: false, synonyms: [], configType: 1, documentation: null }]);
+    expect(filtered).toEqual([
+      {
+        name: 'preallocate',
+        value: 'false',
+        readOnly: false,
+        isDefault: true,
+        configSource: 5,
+        isSensitive: false,
+        synonyms: [],
+        configType: 1,
+        documentation: null,
+      },
+    ]);
     expect(describeTopicConfigs({}, LogConfig.from({}), new BrokerConfig(), { keys: [] })).toHaveLength(LOG_CONFIG_KEYS.length); // empty: all, as null
   });
 
@@ -67,7 +93,14 @@ describe('topic and broker config descriptions', () => {
     const broker = new BrokerConfig({ 'broker.id': 3, 'log.retention.hours': '1', 'log.cleaner.min.cleanable.ratio': '1' });
     const by = new Map(describeBrokerConfigs(broker, 3, { includeSynonyms: true }).map((c) => [c.name, c]));
     expect(by.get('broker.id')).toMatchObject({ value: '3', readOnly: true, configSource: 4 });
-    expect(by.get('log.retention.hours')).toMatchObject({ value: '1', configSource: 4, synonyms: [{ name: 'log.retention.hours', value: '1', source: 4 }, { name: 'log.retention.hours', value: '168', source: 5 }] });
+    expect(by.get('log.retention.hours')).toMatchObject({
+      value: '1',
+      configSource: 4,
+      synonyms: [
+        { name: 'log.retention.hours', value: '1', source: 4 },
+        { name: 'log.retention.hours', value: '168', source: 5 },
+      ],
+    });
     // Derived from log.retention.hours, not set itself.
     expect(by.get('log.retention.ms')).toMatchObject({ value: '3600000', configSource: 5, isDefault: true });
     expect(by.get('log.cleaner.min.cleanable.ratio')).toMatchObject({ value: '1.0', configSource: 4, configType: 6 });

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { readAllRecords } from '../../storage/record/record.js';
 import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
-import { readAllRecords } from '../../storage/record/record.js';
 import { Random } from '../record/random.js';
-import { startBrokerProcess, type BrokerProcess } from './broker-process.js';
+import { type BrokerProcess, startBrokerProcess } from './broker-process.js';
 import { RawClient } from './raw-client.js';
 
 // A broker whose log dir fills up answers KAFKA_STORAGE_ERROR, still serves
@@ -94,73 +94,77 @@ describe.skipIf(!canMount())('a full disk', () => {
     { backend: 'mmap', size: '8m', free: 2 * MIB },
     { backend: 'level', size: '8m', free: 2 * MIB },
     { backend: 'level', size: '32m', free: 6 * MIB },
-  ])('$backend backend, $free bytes free of $size: KAFKA_STORAGE_ERROR while full, reads go on, writes resume once space is freed, nothing acknowledged lost, SIGTERM exits 0', async ({ backend, size, free }) => {
-    const mount = mkdtempSync(join(tmpdir(), `samsa-full-${backend}-`));
-    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mount]).status).toBe(0);
-    mounts.push(mount);
-    const filler = join(mount, 'filler');
-    const acknowledged: string[] = [];
-    let next = 0;
-    const start = async () => {
-      const broker = await startBrokerProcess(join(mount, 'logs'), {
-        'storage.backend': backend,
-        'log.segment.bytes': String(MIB),
-        'log.index.size.max.bytes': String(64 * 1024), // mmap maps, and the file system must hold, whole indexes
-        'log.cleaner.enable': 'false',
-      });
-      brokers.push(broker);
-      const client = await RawClient.connect(broker.port);
-      clients.push(client);
-      return { broker, client };
-    };
-    const stop = async (broker: BrokerProcess, client: RawClient) => {
-      client.close();
-      expect(await broker.stop('SIGTERM')).toBe(0);
-      expect(broker.output()).toMatch(/shut down cleanly/);
-      expect(broker.output()).not.toMatch(/Uncaught|StorageError:/);
-    };
-    const produce = async (client: RawClient): Promise<number> => {
-      const key = `r${next++}`;
-      const code = (await client.request('Produce', 9, produceRequest(key))).responses[0].partitionResponses[0].errorCode;
-      if (code === ErrorCode.NONE) acknowledged.push(key);
-      return code;
-    };
-    const fillUp = async (client: RawClient) => {
-      const fs = statfsSync(mount);
-      writeFileSync(filler, Buffer.alloc(Math.max(0, fs.bavail * fs.bsize - free)));
-      let code: number = ErrorCode.NONE;
-      for (let i = 0; i < 2000 && code === ErrorCode.NONE; i++) code = await produce(client);
-      expect(code).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
-      expect(await produce(client)).toBe(ErrorCode.KAFKA_STORAGE_ERROR); // still full
-    };
-    mkdirSync(join(mount, 'logs'));
-    let { broker, client } = await start();
-    const md = await client.request('Metadata', 9, { topics: [{ name: TOPIC }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
-    expect(md.topics[0].errorCode).toBe(ErrorCode.NONE);
+  ])(
+    '$backend backend, $free bytes free of $size: KAFKA_STORAGE_ERROR while full, reads go on, writes resume once space is freed, nothing acknowledged lost, SIGTERM exits 0',
+    async ({ backend, size, free }) => {
+      const mount = mkdtempSync(join(tmpdir(), `samsa-full-${backend}-`));
+      expect(spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mount]).status).toBe(0);
+      mounts.push(mount);
+      const filler = join(mount, 'filler');
+      const acknowledged: string[] = [];
+      let next = 0;
+      const start = async () => {
+        const broker = await startBrokerProcess(join(mount, 'logs'), {
+          'storage.backend': backend,
+          'log.segment.bytes': String(MIB),
+          'log.index.size.max.bytes': String(64 * 1024), // mmap maps, and the file system must hold, whole indexes
+          'log.cleaner.enable': 'false',
+        });
+        brokers.push(broker);
+        const client = await RawClient.connect(broker.port);
+        clients.push(client);
+        return { broker, client };
+      };
+      const stop = async (broker: BrokerProcess, client: RawClient) => {
+        client.close();
+        expect(await broker.stop('SIGTERM')).toBe(0);
+        expect(broker.output()).toMatch(/shut down cleanly/);
+        expect(broker.output()).not.toMatch(/Uncaught|StorageError:/);
+      };
+      const produce = async (client: RawClient): Promise<number> => {
+        const key = `r${next++}`;
+        const code = (await client.request('Produce', 9, produceRequest(key))).responses[0].partitionResponses[0].errorCode;
+        if (code === ErrorCode.NONE) acknowledged.push(key);
+        return code;
+      };
+      const fillUp = async (client: RawClient) => {
+        const fs = statfsSync(mount);
+        writeFileSync(filler, Buffer.alloc(Math.max(0, fs.bavail * fs.bsize - free)));
+        let code: number = ErrorCode.NONE;
+        for (let i = 0; i < 2000 && code === ErrorCode.NONE; i++) code = await produce(client);
+        expect(code).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+        expect(await produce(client)).toBe(ErrorCode.KAFKA_STORAGE_ERROR); // still full
+      };
+      mkdirSync(join(mount, 'logs'));
+      let { broker, client } = await start();
+      const md = await client.request('Metadata', 9, { topics: [{ name: TOPIC }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+      expect(md.topics[0].errorCode).toBe(ErrorCode.NONE);
 
-    await fillUp(client);
-    expect(await consumeAll(client)).toEqual(acknowledged); // reads go on, and no failed write shows
+      await fillUp(client);
+      expect(await consumeAll(client)).toEqual(acknowledged); // reads go on, and no failed write shows
 
-    rmSync(filler);
-    expect(await produce(client)).toBe(ErrorCode.NONE);
-    for (let i = 0; i < 20; i++) expect(await produce(client)).toBe(ErrorCode.NONE);
-    expect(await consumeAll(client)).toEqual(acknowledged);
-    expect(broker.output()).toMatch(new RegExp(`appends to ${TOPIC}-0 fail in .*${TOPIC}-0, answered KAFKA_STORAGE_ERROR`));
-    expect(broker.output()).toMatch(new RegExp(`appends to ${TOPIC}-0 succeed again`));
-    await stop(broker, client);
+      rmSync(filler);
+      expect(await produce(client)).toBe(ErrorCode.NONE);
+      for (let i = 0; i < 20; i++) expect(await produce(client)).toBe(ErrorCode.NONE);
+      expect(await consumeAll(client)).toEqual(acknowledged);
+      expect(broker.output()).toMatch(new RegExp(`appends to ${TOPIC}-0 fail in .*${TOPIC}-0, answered KAFKA_STORAGE_ERROR`));
+      expect(broker.output()).toMatch(new RegExp(`appends to ${TOPIC}-0 succeed again`));
+      await stop(broker, client);
 
-    // What was acknowledged survives a restart, and nothing else appears.
-    ({ broker, client } = await start());
-    expect(await consumeAll(client)).toEqual(acknowledged);
+      // What was acknowledged survives a restart, and nothing else appears.
+      ({ broker, client } = await start());
+      expect(await consumeAll(client)).toEqual(acknowledged);
 
-    // A broker stopped while the disk is full still exits 0, and the next start has everything acknowledged.
-    await fillUp(client);
-    await stop(broker, client);
-    rmSync(filler);
-    ({ broker, client } = await start());
-    expect(await consumeAll(client)).toEqual(acknowledged);
-    expect(await produce(client)).toBe(ErrorCode.NONE);
-    expect(await consumeAll(client)).toEqual(acknowledged);
-    await stop(broker, client);
-  }, 120_000);
+      // A broker stopped while the disk is full still exits 0, and the next start has everything acknowledged.
+      await fillUp(client);
+      await stop(broker, client);
+      rmSync(filler);
+      ({ broker, client } = await start());
+      expect(await consumeAll(client)).toEqual(acknowledged);
+      expect(await produce(client)).toBe(ErrorCode.NONE);
+      expect(await consumeAll(client)).toEqual(acknowledged);
+      await stop(broker, client);
+    },
+    120_000,
+  );
 });

@@ -44,7 +44,11 @@ describe('samsa broker under mutated client frames', () => {
     const total = emptyStats();
     for (let group = 0; group < GROUPS; group++) {
       const from = group * GROUP;
-      onTestFailed(() => console.error(`fuzz seed ${SEED}, cases ${from}..${from + GROUP - 1} (first: ${fuzzCase(SEED, from, corpus).description}); SAMSA_TEST_SEED=${SEED} reruns them, npm run fuzz -- --seed ${SEED} --from ${from} --count ${GROUP} too`));
+      onTestFailed(() =>
+        console.error(
+          `fuzz seed ${SEED}, cases ${from}..${from + GROUP - 1} (first: ${fuzzCase(SEED, from, corpus).description}); SAMSA_TEST_SEED=${SEED} reruns them, npm run fuzz -- --seed ${SEED} --from ${from} --count ${GROUP} too`,
+        ),
+      );
       addStats(total, await runCases(target.broker.port, corpus, { seed: SEED, from, count: GROUP, concurrency: 16, waitMs: 200 }));
       const health = await target.check();
       expect(health.problem, target.broker.output().slice(-4000)).toBeUndefined();

@@ -18,8 +18,15 @@ export interface TestBroker {
 export type TestLog = (level: 'info' | 'warn' | 'error', message: string) => void;
 
 /** A real broker on a free loopback port with a fresh log dir; its log goes to `log`, and is quiet without one unless SAMSA_TEST_LOG is set. */
-export async function startBroker(settings: Record<string, unknown> = {}, dir = mkdtempSync(join(tmpdir(), 'samsa-broker-')), log: TestLog = quiet()): Promise<TestBroker> {
-  const broker = await Broker.start({ 'broker.id': 0, listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir, 'log.flush.offset.checkpoint.interval.ms': 0, ...settings }, { log });
+export async function startBroker(
+  settings: Record<string, unknown> = {},
+  dir = mkdtempSync(join(tmpdir(), 'samsa-broker-')),
+  log: TestLog = quiet(),
+): Promise<TestBroker> {
+  const broker = await Broker.start(
+    { 'broker.id': 0, listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir, 'log.flush.offset.checkpoint.interval.ms': 0, ...settings },
+    { log },
+  );
   const handle: TestBroker = {
     broker,
     port: broker.port,

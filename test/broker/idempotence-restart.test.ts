@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
-import { startBrokerProcess, type BrokerProcess } from './broker-process.js';
+import { type BrokerProcess, startBrokerProcess } from './broker-process.js';
 import { startBroker, type TestBroker } from './harness.js';
 import { RawClient } from './raw-client.js';
 
@@ -39,7 +39,12 @@ describe('idempotent producers across a broker restart', () => {
     b = await startBroker();
     clients.push(await RawClient.connect(b.port));
     await clients[0]!.request('Metadata', 9, { topics: [{ name: 'payments' }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
-    const { producerId } = await clients[0]!.request('InitProducerId', 4, { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
+    const { producerId } = await clients[0]!.request('InitProducerId', 4, {
+      transactionalId: null,
+      transactionTimeoutMs: 60000,
+      producerId: -1,
+      producerEpoch: -1,
+    });
     expect(await send(batch(producerId, 0))).toMatchObject({ errorCode: 0, baseOffset: 0 });
     expect(await send(batch(producerId, 2))).toMatchObject({ errorCode: 0, baseOffset: 2 });
 
@@ -66,7 +71,12 @@ describe('idempotent producers across a broker restart', () => {
         validateOnly: false,
       });
       expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
-      const { producerId } = await client.request('InitProducerId', 4, { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 });
+      const { producerId } = await client.request('InitProducerId', 4, {
+        transactionalId: null,
+        transactionTimeoutMs: 60000,
+        producerId: -1,
+        producerEpoch: -1,
+      });
       expect(await send(batch(producerId, 0x7fffffff))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0 }); // sequences 2147483647, 0
       expect(await send(batch(producerId, 0x7fffffff))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0 }); // its retry
       expect(await send(buildRecordBatch([{ value: 'plain' }]))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 2 }); // rolls

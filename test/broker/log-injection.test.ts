@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escapeControlCharacters, oneLineLog } from '../../src/broker/broker-log.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { startBrokerProcess, type BrokerProcess } from './broker-process.js';
+import { type BrokerProcess, startBrokerProcess } from './broker-process.js';
 import { RawClient } from './raw-client.js';
 
 // Client-supplied strings (client.id, group ids, member ids, reasons…) reach the

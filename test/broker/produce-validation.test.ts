@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
-import { kcat, KCAT } from '../interop/kcat.js';
+import { KCAT, kcat } from '../interop/kcat.js';
 import { badBatches, goodBatch } from '../record/bad-batches.js';
 import { startBroker, type TestBroker } from './harness.js';
 import { RawClient } from './raw-client.js';
@@ -83,7 +83,12 @@ describe('the broker refuses produced batches whose records are bad', () => {
   });
 
   it('names each keyless record sent to a compacted topic', async () => {
-    const keyless = buildRecordBatch([{ key: 'a', value: '0' }, { key: null, value: '1' }, { key: 'c', value: '2' }, { key: null, value: '3' }]);
+    const keyless = buildRecordBatch([
+      { key: 'a', value: '0' },
+      { key: null, value: '1' },
+      { key: 'c', value: '2' },
+      { key: null, value: '3' },
+    ]);
     const [p0] = await produce('validated-compact', [[0, keyless]]);
     expect(p0.errorCode).toBe(ErrorCode.INVALID_RECORD);
     expect(p0.recordErrors).toEqual([

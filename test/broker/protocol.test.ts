@@ -1,13 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { readAllRecords } from '../../storage/record/record.js';
 import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
-import { readAllRecords } from '../../storage/record/record.js';
 import { Cleanup } from '../cleanup.js';
 import { seededRandom } from '../record/random.js';
 import { waitFor } from '../wait-for.js';
 import { startBroker, type TestBroker } from './harness.js';
-import { RawClient, decodeResponse, fetchBody, requestFrame } from './raw-client.js';
+import { decodeResponse, fetchBody, RawClient, requestFrame } from './raw-client.js';
 
 // Brokers and connections a test opens are closed when it ends, whatever happened.
 const cleanup = new Cleanup();
@@ -37,7 +37,12 @@ describe('broker wire protocol', () => {
   let client: RawClient;
 
   beforeAll(async () => {
-    b = await startBroker({ 'connections.max.idle.ms': 60_000, 'socket.request.max.bytes': 1 << 20, 'message.max.bytes': 4096, 'log.message.timestamp.after.max.ms': 3_600_000 });
+    b = await startBroker({
+      'connections.max.idle.ms': 60_000,
+      'socket.request.max.bytes': 1 << 20,
+      'message.max.bytes': 4096,
+      'log.message.timestamp.after.max.ms': 3_600_000,
+    });
     client = await RawClient.connect(b.port);
   });
 
@@ -82,7 +87,11 @@ describe('broker wire protocol', () => {
       expect(p.baseOffset).toBe(expected.length);
       expected = [...expected, `produce-v${v}`];
     }
-    const md = await client.request('Metadata', 12, { topics: [{ name: 'versions', topicId: Buffer.alloc(16) }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const md = await client.request('Metadata', 12, {
+      topics: [{ name: 'versions', topicId: Buffer.alloc(16) }],
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
     const topicId = md.topics[0].topicId as Buffer;
     for (const v of [4, 7, 11, 12, 13, 15, 17]) {
       const body = fetchBody('versions', 0);
@@ -189,9 +198,25 @@ describe('broker wire protocol', () => {
   it('lists offsets: earliest, latest, by timestamp and the largest timestamp', async () => {
     await createTopic(client, 'times');
     const t0 = Date.now() - 10_000;
-    await client.request('Produce', 9, produce('times', 0, buildRecordBatch([{ value: 'a', timestamp: t0 }, { value: 'b', timestamp: t0 + 5000 }, { value: 'c', timestamp: t0 + 1000 }])));
+    await client.request(
+      'Produce',
+      9,
+      produce(
+        'times',
+        0,
+        buildRecordBatch([
+          { value: 'a', timestamp: t0 },
+          { value: 'b', timestamp: t0 + 5000 },
+          { value: 'c', timestamp: t0 + 1000 },
+        ]),
+      ),
+    );
     const ask = async (timestamp: number) => {
-      const res = await client.request('ListOffsets', 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'times', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }] }] });
+      const res = await client.request('ListOffsets', 7, {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [{ name: 'times', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }] }],
+      });
       return res.topics[0].partitions[0];
     };
     expect(await ask(-2)).toMatchObject({ errorCode: 0, offset: 0 });
@@ -202,7 +227,11 @@ describe('broker wire protocol', () => {
   });
 
   it('creates a topic on Metadata only when auto-creation is allowed, and refuses bad names', async () => {
-    const no = await client.request('Metadata', 9, { topics: [{ name: 'not-created' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const no = await client.request('Metadata', 9, {
+      topics: [{ name: 'not-created' }],
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
     expect(no.topics[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     const bad = await client.request('Metadata', 9, { topics: [{ name: 'bad/name' }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
     expect(bad.topics[0].errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
@@ -291,11 +320,15 @@ describe('broker shutdown with busy clients', () => {
 });
 
 describe('topic configs reach new logs', () => {
-  it('creates a topic\'s first segment with its own segment.index.bytes', async () => {
+  it("creates a topic's first segment with its own segment.index.bytes", async () => {
     const b = await broker({ 'num.partitions': 1 });
     try {
       const c = await connect(b.port);
-      const res = await c.request('CreateTopics', 5, { topics: [{ name: 'small-index', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'segment.index.bytes', value: '4096' }] }], timeoutMs: 5000, validateOnly: false });
+      const res = await c.request('CreateTopics', 5, {
+        topics: [{ name: 'small-index', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'segment.index.bytes', value: '4096' }] }],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
       expect(res.topics[0].errorCode).toBe(0);
       const log = b.broker.context.replicas.getPartition('small-index', 0)!.log;
       expect(log.config.segmentIndexBytes).toBe(4096);

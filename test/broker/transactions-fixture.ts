@@ -1,7 +1,7 @@
 import type { Partition } from '../../src/broker/replica/partition.js';
 import { AppendOrigin } from '../../storage/log/append-origin.js';
 import type { AppendInfo } from '../../storage/log/log.js';
-import { buildEndTransactionMarkerBatch, ControlRecordType } from '../../storage/record/control-record.js';
+import { buildEndTransactionMarkerBatch, type ControlRecordType } from '../../storage/record/control-record.js';
 import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import type { RawClient } from './raw-client.js';
 
@@ -42,11 +42,20 @@ export function admitTransactions(partition: Partition): void {
 
 /** A COMMIT or ABORT marker, appended as WriteTxnMarkers does. */
 export function writeMarker(partition: Partition, type: ControlRecordType, producerId: number, epoch: number, coordinatorEpoch = 0): Promise<AppendInfo> {
-  return partition.appendAsLeader(buildEndTransactionMarkerBatch({ type, coordinatorEpoch }, { producerId, producerEpoch: epoch }), -1, AppendOrigin.Coordinator);
+  return partition.appendAsLeader(
+    buildEndTransactionMarkerBatch({ type, coordinatorEpoch }, { producerId, producerEpoch: epoch }),
+    -1,
+    AppendOrigin.Coordinator,
+  );
 }
 
 /** One partition's batches in a raw Produce request (v9, acks=all); its partition response. */
-export async function produceRaw(raw: RawClient, topic: string, records: Buffer, partition = 0): Promise<{ errorCode: number; baseOffset: number; errorMessage: string | null }> {
+export async function produceRaw(
+  raw: RawClient,
+  topic: string,
+  records: Buffer,
+  partition = 0,
+): Promise<{ errorCode: number; baseOffset: number; errorMessage: string | null }> {
   const res = await raw.request('Produce', 9, {
     transactionalId: 'samsa-test-txn',
     acks: -1,

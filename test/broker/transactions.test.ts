@@ -3,9 +3,9 @@ import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ControlRecordType } from '../../storage/record/control-record.js';
 import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import { committedRecords } from '../log/read-committed.js';
+import { waitFor } from '../wait-for.js';
 import { startBroker, type TestBroker } from './harness.js';
 import { RawClient } from './raw-client.js';
-import { waitFor } from '../wait-for.js';
 import { admitTransactions, plainBatch, produceRaw, txnBatch, WITHOUT_VERIFICATION, writeMarker } from './transactions-fixture.js';
 
 const READ_UNCOMMITTED = 0;
@@ -33,7 +33,13 @@ describe('transactions over the wire', () => {
       isolationLevel,
       sessionId: 0,
       sessionEpoch: -1,
-      topics: [{ topic, topicId: b.broker.context.replicas.getPartition(topic, 0)!.topicId, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+      topics: [
+        {
+          topic,
+          topicId: b.broker.context.replicas.getPartition(topic, 0)!.topicId,
+          partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 1 << 20 }],
+        },
+      ],
       forgottenTopicsData: [],
       rackId: '',
       ...extra,
@@ -44,11 +50,19 @@ describe('transactions over the wire', () => {
     return { ...p, values: committedRecords(p.records ?? Buffer.alloc(0), p.abortedTransactions ?? []).map((r) => r.value) };
   };
   const listOffset = async (topic: string, timestamp: number, isolationLevel: number) => {
-    const res = await raw.request('ListOffsets', 7, { replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }] }] });
+    const res = await raw.request('ListOffsets', 7, {
+      replicaId: -1,
+      isolationLevel,
+      topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }] }],
+    });
     return res.topics[0].partitions[0] as { errorCode: number; offset: number; timestamp: number };
   };
   const createTopic = async (name: string, partitions = 1) => {
-    const res = await raw.request('CreateTopics', 5, { topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    const res = await raw.request('CreateTopics', 5, {
+      topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 5000,
+      validateOnly: false,
+    });
     expect(res.topics[0].errorCode).toBe(ErrorCode.NONE);
     const partition = b.broker.context.replicas.getPartition(name, 0)!;
     admitTransactions(partition);
@@ -88,17 +102,31 @@ describe('transactions over the wire', () => {
 
     await writeMarker(partition, ControlRecordType.Abort, 1000, 0); // 5: producer 2000's transaction from 3 is still open
     committed = await fetch('txn-fetch', 0, READ_COMMITTED);
-    expect(committed).toMatchObject({ highWatermark: 6, lastStableOffset: 3, abortedTransactions: [{ producerId: 1000, firstOffset: 0 }], values: ['plain-0'] });
+    expect(committed).toMatchObject({
+      highWatermark: 6,
+      lastStableOffset: 3,
+      abortedTransactions: [{ producerId: 1000, firstOffset: 0 }],
+      values: ['plain-0'],
+    });
     expect(await listOffset('txn-fetch', LATEST, READ_COMMITTED)).toMatchObject({ offset: 3 });
     expect(await listOffset('txn-fetch', 0, READ_COMMITTED)).toMatchObject({ offset: 0 });
 
     await writeMarker(partition, ControlRecordType.Commit, 2000, 0); // 6
     for (const version of [4, 11, 16]) {
       committed = await fetch('txn-fetch', 0, READ_COMMITTED, version);
-      expect(committed).toMatchObject({ highWatermark: 7, lastStableOffset: 7, abortedTransactions: [{ producerId: 1000, firstOffset: 0 }], values: ['plain-0', 'committed-0', 'plain-1'] });
+      expect(committed).toMatchObject({
+        highWatermark: 7,
+        lastStableOffset: 7,
+        abortedTransactions: [{ producerId: 1000, firstOffset: 0 }],
+        values: ['plain-0', 'committed-0', 'plain-1'],
+      });
     }
     const uncommitted = await fetch('txn-fetch', 0, READ_UNCOMMITTED);
-    expect(uncommitted).toMatchObject({ lastStableOffset: 7, abortedTransactions: null, values: ['aborted-0', 'aborted-1', 'plain-0', 'committed-0', 'plain-1'] });
+    expect(uncommitted).toMatchObject({
+      lastStableOffset: 7,
+      abortedTransactions: null,
+      values: ['aborted-0', 'aborted-1', 'plain-0', 'committed-0', 'plain-1'],
+    });
     // From past the aborted transaction's marker it is not listed.
     expect(await fetch('txn-fetch', 6, READ_COMMITTED)).toMatchObject({ abortedTransactions: [], values: [] });
   });
@@ -121,16 +149,20 @@ describe('transactions over the wire', () => {
     }
   });
 
-  it('refuses a producer\'s plain batch inside its open transaction (INVALID_TXN_STATE) and a marker of an older epoch (INVALID_PRODUCER_EPOCH), writing nothing', async () => {
+  it("refuses a producer's plain batch inside its open transaction (INVALID_TXN_STATE) and a marker of an older epoch (INVALID_PRODUCER_EPOCH), writing nothing", async () => {
     const partition = await createTopic('txn-refusals');
     await produce('txn-refusals', txnBatch(4000, 3, 0, ['t']));
-    const plainInside = await produceRaw(raw, 'txn-refusals', buildRecordBatch([{ key: 'p', value: 'plain' }], { producerId: 4000, producerEpoch: 3, baseSequence: 1 }));
+    const plainInside = await produceRaw(
+      raw,
+      'txn-refusals',
+      buildRecordBatch([{ key: 'p', value: 'plain' }], { producerId: 4000, producerEpoch: 3, baseSequence: 1 }),
+    );
     expect(plainInside.errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
     await expect(writeMarker(partition, ControlRecordType.Commit, 4000, 2)).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
     expect(partition.logEndOffset).toBe(1);
   });
 
-  it('DescribeProducers lists each producer\'s epoch, last sequence, coordinator epoch and open transaction; bad topics and partitions get Kafka\'s errors', async () => {
+  it("DescribeProducers lists each producer's epoch, last sequence, coordinator epoch and open transaction; bad topics and partitions get Kafka's errors", async () => {
     const partition = await createTopic('txn-producers');
     await produce('txn-producers', txnBatch(5000, 2, 0, ['a', 'b']));
     await produce('txn-producers', txnBatch(6000, 7, 0, ['c']));

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIsoDuration, parseKafkaDateTime, TimeArgumentError } from '../../src/cli/kafka-time.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
-import { waitFor } from '../wait-for.js';
 import { RawClient } from '../broker/raw-client.js';
+import { waitFor } from '../wait-for.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const TOPIC = 'orders';
@@ -25,10 +25,15 @@ interface Run {
 /** Runs `samsa consumer-groups …` as a child process, asynchronously: the broker it talks to runs in this process. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['dist/src/cli/main.js', 'consumer-groups', ...args], { cwd: root, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      const status = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ status, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['dist/src/cli/main.js', 'consumer-groups', ...args],
+      { cwd: root, env: { ...process.env, ...env } },
+      (error, stdout, stderr) => {
+        const status = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ status, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -68,7 +73,17 @@ describe('samsa consumer-groups', () => {
       generationIdOrMemberEpoch: -1,
       memberId: '',
       groupInstanceId: null,
-      topics: [{ name: TOPIC, partitions: Object.entries(offsets).map(([p, o]) => ({ partitionIndex: Number(p), committedOffset: o, committedLeaderEpoch: -1, committedMetadata: '' })) }],
+      topics: [
+        {
+          name: TOPIC,
+          partitions: Object.entries(offsets).map(([p, o]) => ({
+            partitionIndex: Number(p),
+            committedOffset: o,
+            committedLeaderEpoch: -1,
+            committedMetadata: '',
+          })),
+        },
+      ],
     });
     expect(response.topics[0].partitions.map((p: any) => p.errorCode)).toEqual(Object.keys(offsets).map(() => 0));
   }
@@ -139,15 +154,27 @@ describe('samsa consumer-groups', () => {
       await startMember('cg-client-a');
       await waitFor(() => members.size === 1, 'the first member', 30_000);
       await startMember('cg-client-b');
-      await waitFor(() => {
-        const all = [...members.values()].flatMap((m) => m.partitions);
-        return members.size === 2 && all.length === 3 && new Set(all).size === 3 && [...members.values()].every((m) => m.partitions.length > 0);
-      }, 'two members sharing the partitions', 30_000);
-      await waitFor(async () => {
-        const c = await committed(group);
-        return c[0] === 5 && c[1] === 5;
-      }, 'the commits', 30_000);
-      await waitFor(async () => (await raw.request('DescribeGroups', 5, { groups: [group], includeAuthorizedOperations: false })).groups[0].groupState === 'Stable', 'a stable group', 30_000);
+      await waitFor(
+        () => {
+          const all = [...members.values()].flatMap((m) => m.partitions);
+          return members.size === 2 && all.length === 3 && new Set(all).size === 3 && [...members.values()].every((m) => m.partitions.length > 0);
+        },
+        'two members sharing the partitions',
+        30_000,
+      );
+      await waitFor(
+        async () => {
+          const c = await committed(group);
+          return c[0] === 5 && c[1] === 5;
+        },
+        'the commits',
+        30_000,
+      );
+      await waitFor(
+        async () => (await raw.request('DescribeGroups', 5, { groups: [group], includeAuthorizedOperations: false })).groups[0].groupState === 'Stable',
+        'a stable group',
+        30_000,
+      );
     }, 90_000);
 
     afterAll(async () => {
@@ -173,7 +200,11 @@ describe('samsa consumer-groups', () => {
       }
       expect(run.stdout).toBe(`${expected}\n`);
       // The values themselves, read back from the table.
-      const rows = run.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/));
+      const rows = run.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(/\s+/));
       expect(rows.map((r) => [r[2], r[3], r[4], r[5]]).sort()).toEqual([
         ['0', '5', '10', '5'],
         ['1', '5', '6', '1'],
@@ -189,14 +220,19 @@ describe('samsa consumer-groups', () => {
       const lines = run.stdout.split('\n');
       expect(lines[0]).toBe('');
       expect(lines[1]).toBe(`${pad('GROUP', 15)} ${pad('CONSUMER-ID', idWidth)} ${pad('HOST', 15)} ${pad('CLIENT-ID', 15)} ${pad('#PARTITIONS', 15)} `);
-      const expectedRows = [...members.entries()].map(([clientId, m]) => `${pad(group, 15)} ${pad(m.memberId, idWidth)} ${pad('/127.0.0.1', 15)} ${pad(clientId, 15)} ${pad(String(m.partitions.length), 15)} `);
+      const expectedRows = [...members.entries()].map(
+        ([clientId, m]) =>
+          `${pad(group, 15)} ${pad(m.memberId, idWidth)} ${pad('/127.0.0.1', 15)} ${pad(clientId, 15)} ${pad(String(m.partitions.length), 15)} `,
+      );
       expect(lines.slice(2, 4).sort()).toEqual(expectedRows.sort());
       expect(lines.slice(4)).toEqual(['']);
 
       const verbose = await cli(['--bootstrap-server', bootstrap, '--describe', '--group', group, '--members', '--verbose']);
       expect(verbose.status).toBe(0);
       const vlines = verbose.stdout.split('\n');
-      expect(vlines[1]).toBe(`${pad('GROUP', 15)} ${pad('CONSUMER-ID', idWidth)} ${pad('HOST', 15)} ${pad('CLIENT-ID', 15)} ${pad('#PARTITIONS', 15)} ${pad('CURRENT-EPOCH', 15)} ${pad('CURRENT-ASSIGNMENT', 20)} ${pad('TARGET-EPOCH', 15)} ${pad('TARGET-ASSIGNMENT', 20)}`);
+      expect(vlines[1]).toBe(
+        `${pad('GROUP', 15)} ${pad('CONSUMER-ID', idWidth)} ${pad('HOST', 15)} ${pad('CLIENT-ID', 15)} ${pad('#PARTITIONS', 15)} ${pad('CURRENT-EPOCH', 15)} ${pad('CURRENT-ASSIGNMENT', 20)} ${pad('TARGET-EPOCH', 15)} ${pad('TARGET-ASSIGNMENT', 20)}`,
+      );
       const expectedVerbose = [...members.entries()].map(
         ([clientId, m]) =>
           `${pad(group, 15)} ${pad(m.memberId, idWidth)} ${pad('/127.0.0.1', 15)} ${pad(clientId, 15)} ${pad(String(m.partitions.length), 15)} ${pad('-', 15)} ${pad(`${TOPIC}:${m.partitions.join(',')}`, 20)} ${pad('-', 15)} ${pad('-', 20)}`,
@@ -245,17 +281,23 @@ describe('samsa consumer-groups', () => {
       expect(await committed(group)).toEqual({ 0: 5, 1: 5 });
     });
 
-    it('--reset-offsets is refused while the group has members, with Kafka\'s message', async () => {
+    it("--reset-offsets is refused while the group has members, with Kafka's message", async () => {
       const run = await cli(['--bootstrap-server', bootstrap, '--reset-offsets', '--group', group, '--topic', TOPIC, '--to-earliest', '--execute']);
       expect(run.status).toBe(1);
-      expect(run.stdout).toBe(`\nError: Assignments can only be reset if the group '${group}' is inactive, but the current state is Stable.\n${planTable(group, {})}`);
+      expect(run.stdout).toBe(
+        `\nError: Assignments can only be reset if the group '${group}' is inactive, but the current state is Stable.\n${planTable(group, {})}`,
+      );
       expect(await committed(group)).toEqual({ 0: 5, 1: 5 });
     });
 
     describe('once its members have left', () => {
       beforeAll(async () => {
         for (const c of consumers.splice(0)) await c.disconnect();
-        await waitFor(async () => (await raw.request('DescribeGroups', 5, { groups: [group], includeAuthorizedOperations: false })).groups[0].groupState === 'Empty', 'an empty group', 15_000);
+        await waitFor(
+          async () => (await raw.request('DescribeGroups', 5, { groups: [group], includeAuthorizedOperations: false })).groups[0].groupState === 'Empty',
+          'an empty group',
+          15_000,
+        );
       });
 
       it('--describe says it has no active members and shows the committed partitions without owners', async () => {
@@ -308,7 +350,9 @@ describe('samsa consumer-groups', () => {
 
         const again = await cli(['--bootstrap-server', bootstrap, '--delete', '--group', group]);
         expect(again.status).toBe(1);
-        expect(again.stdout).toBe("\nError: Deletion of some consumer groups failed:\n* Group 'cg-active' could not be deleted due to: GROUP_ID_NOT_FOUND: The group id does not exist.\n");
+        expect(again.stdout).toBe(
+          "\nError: Deletion of some consumer groups failed:\n* Group 'cg-active' could not be deleted due to: GROUP_ID_NOT_FOUND: The group id does not exist.\n",
+        );
       });
     });
   });
@@ -318,43 +362,49 @@ describe('samsa consumer-groups', () => {
     // partitions 0 and 1 and none on partition 2. The logs: partition 0 holds
     // offsets [0, 10), partition 1 [0, 6), partition 2 [2, 4).
     const baseline = { 0: 5, 1: 5 };
-    const cases: Array<{ name: string; args: string[]; plan: Record<number, number>; stdoutBefore?: string; stderr?: RegExp[]; env?: Record<string, string> }> = [
-      { name: 'to-earliest', args: ['--to-earliest', '--topic', TOPIC], plan: { 0: 0, 1: 0, 2: 2 } },
-      { name: 'to-latest', args: ['--to-latest', '--all-topics'], plan: { 0: 10, 1: 6 } },
-      { name: 'to-offset', args: ['--to-offset', '3', '--topic', TOPIC], plan: { 0: 3, 1: 3, 2: 3 } },
-      {
-        name: 'to-offset-clamped-up',
-        args: ['--to-offset', '8', '--topic', `${TOPIC}:0,1,2`],
-        plan: { 0: 8, 1: 6, 2: 4 },
-        stderr: [/New offset \(8\) is higher than latest offset for topic partition orders-1\. Value will be set to 6/, /orders-2\. Value will be set to 4/],
-      },
-      {
-        name: 'to-offset-below-start',
-        args: ['--to-offset', '0', '--topic', `${TOPIC}:2`],
-        plan: { 2: 2 },
-        stderr: [/New offset \(0\) is lower than earliest offset for topic partition orders-2\. Value will be set to 2/],
-      },
-      { name: 'shift-by-back', args: ['--shift-by', '-2', '--all-topics'], plan: { 0: 3, 1: 3 } },
-      { name: 'shift-by-forward', args: ['--shift-by', '4', '--topic', `${TOPIC}:0,1`], plan: { 0: 9, 1: 6 } },
-      { name: 'shift-by-past-start', args: ['--shift-by', '-7', '--all-topics'], plan: { 0: 0, 1: 0 } },
-      // No zone: UTC, as Kafka reads it, even where the local zone is nine hours ahead.
-      { name: 'to-datetime-utc', args: ['--to-datetime', '2024-01-01T00:00:03.000', '--topic', TOPIC], plan: { 0: 3, 1: 3, 2: 3 }, env: { TZ: 'Asia/Tokyo' } },
-      {
-        name: 'to-datetime-offset',
-        args: ['--to-datetime', '2024-01-01T09:00:07.000+09:00', '--topic', TOPIC],
-        plan: { 0: 7, 1: 3, 2: 4 },
-        stdoutBefore: '\nWarn: Partition 2 from topic orders is empty. Falling back to latest known offset.\n',
-      },
-      {
-        name: 'by-duration',
-        args: ['--by-duration', 'PT1H', '--topic', TOPIC],
-        plan: { 0: 10, 1: 3, 2: 4 },
-        stdoutBefore:
-          '\nWarn: Partition 0 from topic orders is empty. Falling back to latest known offset.\n' +
-          '\nWarn: Partition 2 from topic orders is empty. Falling back to latest known offset.\n',
-      },
-      { name: 'to-current', args: ['--to-current', '--topic', TOPIC], plan: { 0: 5, 1: 5, 2: 4 } },
-    ];
+    const cases: Array<{ name: string; args: string[]; plan: Record<number, number>; stdoutBefore?: string; stderr?: RegExp[]; env?: Record<string, string> }> =
+      [
+        { name: 'to-earliest', args: ['--to-earliest', '--topic', TOPIC], plan: { 0: 0, 1: 0, 2: 2 } },
+        { name: 'to-latest', args: ['--to-latest', '--all-topics'], plan: { 0: 10, 1: 6 } },
+        { name: 'to-offset', args: ['--to-offset', '3', '--topic', TOPIC], plan: { 0: 3, 1: 3, 2: 3 } },
+        {
+          name: 'to-offset-clamped-up',
+          args: ['--to-offset', '8', '--topic', `${TOPIC}:0,1,2`],
+          plan: { 0: 8, 1: 6, 2: 4 },
+          stderr: [/New offset \(8\) is higher than latest offset for topic partition orders-1\. Value will be set to 6/, /orders-2\. Value will be set to 4/],
+        },
+        {
+          name: 'to-offset-below-start',
+          args: ['--to-offset', '0', '--topic', `${TOPIC}:2`],
+          plan: { 2: 2 },
+          stderr: [/New offset \(0\) is lower than earliest offset for topic partition orders-2\. Value will be set to 2/],
+        },
+        { name: 'shift-by-back', args: ['--shift-by', '-2', '--all-topics'], plan: { 0: 3, 1: 3 } },
+        { name: 'shift-by-forward', args: ['--shift-by', '4', '--topic', `${TOPIC}:0,1`], plan: { 0: 9, 1: 6 } },
+        { name: 'shift-by-past-start', args: ['--shift-by', '-7', '--all-topics'], plan: { 0: 0, 1: 0 } },
+        // No zone: UTC, as Kafka reads it, even where the local zone is nine hours ahead.
+        {
+          name: 'to-datetime-utc',
+          args: ['--to-datetime', '2024-01-01T00:00:03.000', '--topic', TOPIC],
+          plan: { 0: 3, 1: 3, 2: 3 },
+          env: { TZ: 'Asia/Tokyo' },
+        },
+        {
+          name: 'to-datetime-offset',
+          args: ['--to-datetime', '2024-01-01T09:00:07.000+09:00', '--topic', TOPIC],
+          plan: { 0: 7, 1: 3, 2: 4 },
+          stdoutBefore: '\nWarn: Partition 2 from topic orders is empty. Falling back to latest known offset.\n',
+        },
+        {
+          name: 'by-duration',
+          args: ['--by-duration', 'PT1H', '--topic', TOPIC],
+          plan: { 0: 10, 1: 3, 2: 4 },
+          stdoutBefore:
+            '\nWarn: Partition 0 from topic orders is empty. Falling back to latest known offset.\n' +
+            '\nWarn: Partition 2 from topic orders is empty. Falling back to latest known offset.\n',
+        },
+        { name: 'to-current', args: ['--to-current', '--topic', TOPIC], plan: { 0: 5, 1: 5, 2: 4 } },
+      ];
 
     for (const c of cases) {
       it(`${c.name}: a dry run prints the plan and changes nothing; --execute commits it`, async () => {
@@ -374,7 +424,7 @@ describe('samsa consumer-groups', () => {
       });
     }
 
-    it('without --dry-run or --execute is a dry run, with Kafka\'s warning', async () => {
+    it("without --dry-run or --execute is a dry run, with Kafka's warning", async () => {
       const group = 'reset-default';
       await commit(group, baseline);
       const run = await cli(['--bootstrap-server', bootstrap, '--reset-offsets', '--group', group, '--all-topics', '--to-earliest']);
@@ -403,7 +453,18 @@ describe('samsa consumer-groups', () => {
     it('--export prints the plan as CSV; --from-file applies such a plan, clamped into the log', async () => {
       const group = 'reset-csv';
       await commit(group, baseline);
-      const exported = await cli(['--bootstrap-server', bootstrap, '--reset-offsets', '--group', group, '--all-topics', '--shift-by', '-1', '--export', '--dry-run']);
+      const exported = await cli([
+        '--bootstrap-server',
+        bootstrap,
+        '--reset-offsets',
+        '--group',
+        group,
+        '--all-topics',
+        '--shift-by',
+        '-1',
+        '--export',
+        '--dry-run',
+      ]);
       expect(exported.status).toBe(0);
       expect(exported.stdout).toBe('orders,0,4\norders,1,4\n\n');
       const dir = mkdtempSync(join(tmpdir(), 'samsa-cg-'));
@@ -427,15 +488,46 @@ describe('samsa consumer-groups', () => {
       expect(shift.stderr.split('\n')[0]).toBe('Cannot shift offset for partition orders-2 since there is no current committed offset');
       expect(shift.stderr).toContain(USAGE_HEADER);
 
-      const missing = await cli(['--bootstrap-server', bootstrap, '--reset-offsets', '--group', group, '--topic', `${TOPIC}:1,7`, '--to-earliest', '--execute']);
+      const missing = await cli([
+        '--bootstrap-server',
+        bootstrap,
+        '--reset-offsets',
+        '--group',
+        group,
+        '--topic',
+        `${TOPIC}:1,7`,
+        '--to-earliest',
+        '--execute',
+      ]);
       expect(missing.status).toBe(1);
       expect(missing.stdout).toBe('\nError: Executing consumer group command failed due to The partitions "orders-7" do not exist\n');
 
-      const unknown = await cli(['--bootstrap-server', bootstrap, '--reset-offsets', '--group', group, '--topic', 'no-such-topic', '--to-earliest', '--execute']);
+      const unknown = await cli([
+        '--bootstrap-server',
+        bootstrap,
+        '--reset-offsets',
+        '--group',
+        group,
+        '--topic',
+        'no-such-topic',
+        '--to-earliest',
+        '--execute',
+      ]);
       expect(unknown.status).toBe(1);
       expect(unknown.stdout).toMatch(/^\nError: Executing consumer group command failed due to .*no-such-topic/);
 
-      const date = await cli(['--bootstrap-server', bootstrap, '--reset-offsets', '--group', group, '--topic', TOPIC, '--to-datetime', '2024-01-01 00:00:00', '--execute']);
+      const date = await cli([
+        '--bootstrap-server',
+        bootstrap,
+        '--reset-offsets',
+        '--group',
+        group,
+        '--topic',
+        TOPIC,
+        '--to-datetime',
+        '2024-01-01 00:00:00',
+        '--execute',
+      ]);
       expect(date.status).toBe(1);
       expect(date.stdout).toMatch(/^\nError: Executing consumer group command failed due to Error parsing timestamp/);
 
@@ -450,7 +542,7 @@ describe('samsa consumer-groups', () => {
     });
   });
 
-  it('--execute fails with the broker\'s error for a partition it refuses to commit, naming the partition', async () => {
+  it("--execute fails with the broker's error for a partition it refuses to commit, naming the partition", async () => {
     const group = 'reset-refused-commit';
     await commit(group, { 0: 5, 1: 5 });
     const dir = mkdtempSync(join(tmpdir(), 'samsa-cg-'));
@@ -459,14 +551,16 @@ describe('samsa consumer-groups', () => {
       writeFileSync(file, 'orders,9,3\n');
       const run = await cli(['--bootstrap-server', bootstrap, '--reset-offsets', '--group', group, '--from-file', file, '--execute']);
       expect(run.status).toBe(1);
-      expect(run.stdout).toBe(`\nError: Executing consumer group command failed due to UNKNOWN_TOPIC_OR_PARTITION: This server does not host this topic-partition. (committing orders-9 for group '${group}')\n`);
+      expect(run.stdout).toBe(
+        `\nError: Executing consumer group command failed due to UNKNOWN_TOPIC_OR_PARTITION: This server does not host this topic-partition. (committing orders-9 for group '${group}')\n`,
+      );
       expect(await committed(group)).toEqual({ 0: 5, 1: 5 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('--delete-offsets of a group that does not exist: the group\'s error, and on each partition', async () => {
+  it("--delete-offsets of a group that does not exist: the group's error, and on each partition", async () => {
     const run = await cli(['--bootstrap-server', bootstrap, '--delete-offsets', '--group', 'offsets-no-group', '--topic', `${TOPIC}:0,1`]);
     expect(run.status).toBe(1);
     expect(run.stdout).toBe(
@@ -477,7 +571,7 @@ describe('samsa consumer-groups', () => {
     );
   });
 
-  it('--delete-offsets removes an inactive group\'s offsets of the named partitions', async () => {
+  it("--delete-offsets removes an inactive group's offsets of the named partitions", async () => {
     const group = 'offsets-delete';
     await commit(group, { 0: 3, 1: 4, 2: 2 });
     const run = await cli(['--bootstrap-server', bootstrap, '--delete-offsets', '--group', group, '--topic', `${TOPIC}:0,2`]);
@@ -510,7 +604,9 @@ describe('samsa consumer-groups', () => {
     expect(table.filter((l) => l !== '')).toHaveLength(ids.length + 1);
     const bad = await cli(['--bootstrap-server', bootstrap, '--list', '--state', 'Sleeping']);
     expect(bad.status).toBe(1);
-    expect(bad.stderr.split('\n')[0]).toBe("Invalid state list 'Sleeping'. Valid states are: PreparingRebalance, CompletingRebalance, Stable, Dead, Empty, Assigning, Reconciling");
+    expect(bad.stderr.split('\n')[0]).toBe(
+      "Invalid state list 'Sleeping'. Valid states are: PreparingRebalance, CompletingRebalance, Stable, Dead, Empty, Assigning, Reconciling",
+    );
   });
 
   it('cannot reach a broker: an error after --timeout, exit 1', async () => {
@@ -521,22 +617,74 @@ describe('samsa consumer-groups', () => {
 
   describe('bad command lines print the usage on stderr and exit 1', () => {
     const cases: Array<[string, string[], string]> = [
-      ['no arguments', [], 'This tool helps to list all consumer groups, describe a consumer group, delete consumer group info, or reset consumer group offsets.'],
+      [
+        'no arguments',
+        [],
+        'This tool helps to list all consumer groups, describe a consumer group, delete consumer group info, or reset consumer group offsets.',
+      ],
       ['an unknown option', ['--bootstrap-server', 'localhost:9092', '--list', '--frobnicate'], 'frobnicate is not a recognized option'],
       ['no --bootstrap-server', ['--list'], 'Missing required argument "[bootstrap-server]"'],
       ['a missing option argument', ['--list', '--bootstrap-server'], 'Option bootstrap-server requires an argument'],
-      ['no action', ['--bootstrap-server', 'localhost:9092'], 'Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets'],
-      ['two actions', ['--bootstrap-server', 'localhost:9092', '--list', '--delete', '--all-groups'], 'Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets'],
-      ['--describe without a group', ['--bootstrap-server', 'localhost:9092', '--describe'], 'Option [describe] takes one of these options: [all-groups], [group]'],
-      ['--describe with two views', ['--bootstrap-server', 'localhost:9092', '--describe', '--group', 'g', '--members', '--state'], 'Option [describe] takes at most one of these options: [members], [offsets], [state]'],
-      ['--members without --describe', ['--bootstrap-server', 'localhost:9092', '--list', '--members'], 'Option(s) [members] are unavailable given other options on the command line'],
-      ['--delete with --topic', ['--bootstrap-server', 'localhost:9092', '--delete', '--group', 'g', '--topic', 't'], 'The consumer does not support topic-specific offset deletion from a consumer group.'],
-      ['a non-numeric offset', ['--bootstrap-server', 'localhost:9092', '--reset-offsets', '--group', 'g', '--topic', 't', '--to-offset', 'ten'], "Cannot parse argument 'ten' of option to-offset"],
-      ['--dry-run with --execute', ['--bootstrap-server', 'localhost:9092', '--reset-offsets', '--group', 'g', '--topic', 't', '--to-earliest', '--dry-run', '--execute'], 'Option [reset-offsets] only accepts one of [execute] and [dry-run]'],
-      ['two reset scenarios', ['--bootstrap-server', 'localhost:9092', '--reset-offsets', '--group', 'g', '--topic', 't', '--to-offset', '1', '--to-earliest'], 'Option "[to-offset]" can\'t be used with option "[to-earliest]"'],
-      ['a reset without a scenario', ['--bootstrap-server', 'localhost:9092', '--reset-offsets', '--group', 'g', '--topic', 't', '--execute'], "Option '[reset-offsets]' requires one of the following scenarios: [[to-offset], [shift-by], [to-datetime], [by-duration], [to-earliest], [to-latest], [to-current], [from-file]]"],
-      ['a reset without a scope', ['--bootstrap-server', 'localhost:9092', '--reset-offsets', '--group', 'g', '--to-earliest', '--execute'], 'One of the reset scopes should be defined: --all-topics, --topic.'],
-      ['--group with --all-groups', ['--bootstrap-server', 'localhost:9092', '--describe', '--group', 'g', '--all-groups'], 'Option "[group]" can\'t be used with option "[all-groups]"'],
+      [
+        'no action',
+        ['--bootstrap-server', 'localhost:9092'],
+        'Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets',
+      ],
+      [
+        'two actions',
+        ['--bootstrap-server', 'localhost:9092', '--list', '--delete', '--all-groups'],
+        'Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets',
+      ],
+      [
+        '--describe without a group',
+        ['--bootstrap-server', 'localhost:9092', '--describe'],
+        'Option [describe] takes one of these options: [all-groups], [group]',
+      ],
+      [
+        '--describe with two views',
+        ['--bootstrap-server', 'localhost:9092', '--describe', '--group', 'g', '--members', '--state'],
+        'Option [describe] takes at most one of these options: [members], [offsets], [state]',
+      ],
+      [
+        '--members without --describe',
+        ['--bootstrap-server', 'localhost:9092', '--list', '--members'],
+        'Option(s) [members] are unavailable given other options on the command line',
+      ],
+      [
+        '--delete with --topic',
+        ['--bootstrap-server', 'localhost:9092', '--delete', '--group', 'g', '--topic', 't'],
+        'The consumer does not support topic-specific offset deletion from a consumer group.',
+      ],
+      [
+        'a non-numeric offset',
+        ['--bootstrap-server', 'localhost:9092', '--reset-offsets', '--group', 'g', '--topic', 't', '--to-offset', 'ten'],
+        "Cannot parse argument 'ten' of option to-offset",
+      ],
+      [
+        '--dry-run with --execute',
+        ['--bootstrap-server', 'localhost:9092', '--reset-offsets', '--group', 'g', '--topic', 't', '--to-earliest', '--dry-run', '--execute'],
+        'Option [reset-offsets] only accepts one of [execute] and [dry-run]',
+      ],
+      [
+        'two reset scenarios',
+        ['--bootstrap-server', 'localhost:9092', '--reset-offsets', '--group', 'g', '--topic', 't', '--to-offset', '1', '--to-earliest'],
+        'Option "[to-offset]" can\'t be used with option "[to-earliest]"',
+      ],
+      [
+        'a reset without a scenario',
+        ['--bootstrap-server', 'localhost:9092', '--reset-offsets', '--group', 'g', '--topic', 't', '--execute'],
+        "Option '[reset-offsets]' requires one of the following scenarios: [[to-offset], [shift-by], [to-datetime], [by-duration], [to-earliest], [to-latest], [to-current], [from-file]]",
+      ],
+      [
+        'a reset without a scope',
+        ['--bootstrap-server', 'localhost:9092', '--reset-offsets', '--group', 'g', '--to-earliest', '--execute'],
+        'One of the reset scopes should be defined: --all-topics, --topic.',
+      ],
+      [
+        '--group with --all-groups',
+        ['--bootstrap-server', 'localhost:9092', '--describe', '--group', 'g', '--all-groups'],
+        'Option "[group]" can\'t be used with option "[all-groups]"',
+      ],
     ];
     for (const [what, args, message] of cases) {
       it(what, async () => {
@@ -565,7 +713,7 @@ describe('samsa consumer-groups', () => {
       }
     });
 
-    it('--by-duration: ISO-8601 PnDTnHnMn.nS, as Java\'s Duration.parse', () => {
+    it("--by-duration: ISO-8601 PnDTnHnMn.nS, as Java's Duration.parse", () => {
       expect(parseIsoDuration('PT1H')).toBe(3_600_000);
       expect(parseIsoDuration('P1DT2H3M4.5S')).toBe(86_400_000 + 2 * 3_600_000 + 3 * 60_000 + 4500);
       expect(parseIsoDuration('p2d')).toBe(2 * 86_400_000);

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildRecordBatch, CompressionType } from '../../src/index.js';
 import { AppendOrigin, LogManager } from '../../storage/log/index.js';
 import { buildEndTransactionMarkerBatch, ControlRecordType } from '../../storage/record/index.js';
-import { buildRecordBatch, CompressionType } from '../../src/index.js';
 
 const coordinator = { origin: AppendOrigin.Coordinator };
 
@@ -22,7 +22,12 @@ describe('samsa dump-log', () => {
   it('prints batches and, with --print-data-log, records of a real segment', async () => {
     const logs = await LogManager.open({ logDirs: [base], retentionCheckIntervalMs: 0 });
     const log = await logs.getOrCreateLog('orders', 0);
-    await log.append(buildRecordBatch([{ key: 'k1', value: 'first', timestamp: 1000, headers: [{ key: 'trace', value: 'x' }] }, { key: null, value: 'second', timestamp: 1001 }]));
+    await log.append(
+      buildRecordBatch([
+        { key: 'k1', value: 'first', timestamp: 1000, headers: [{ key: 'trace', value: 'x' }] },
+        { key: null, value: 'second', timestamp: 1001 },
+      ]),
+    );
     await log.append(buildRecordBatch([{ key: 'k3', value: 'third', timestamp: 1002 }], { compression: CompressionType.Lz4 }));
     await logs.close();
     const segment = join(base, 'orders-0', '00000000000000000000.log');
@@ -53,7 +58,15 @@ describe('samsa dump-log', () => {
     const logs = await LogManager.open({ logDirs: [dir], retentionCheckIntervalMs: 0 });
     const log = await logs.getOrCreateLog('payments', 0);
     const now = Date.now();
-    await log.append(buildRecordBatch([{ value: 'a', timestamp: now }, { value: 'b', timestamp: now }], { producerId: 5001, producerEpoch: 2, baseSequence: 0 }));
+    await log.append(
+      buildRecordBatch(
+        [
+          { value: 'a', timestamp: now },
+          { value: 'b', timestamp: now },
+        ],
+        { producerId: 5001, producerEpoch: 2, baseSequence: 0 },
+      ),
+    );
     await log.append(buildRecordBatch([{ value: 'c', timestamp: now + 1 }], { producerId: 5001, producerEpoch: 2, baseSequence: 2 }));
     await log.append(buildRecordBatch([{ value: 'd', timestamp: now + 2 }]));
     await logs.close(); // a clean shutdown writes the snapshot at the log end, 4
@@ -75,7 +88,8 @@ describe('samsa dump-log', () => {
     const dir = join(base, 'txnindex');
     const logs = await LogManager.open({ logDirs: [dir], retentionCheckIntervalMs: 0 });
     const log = await logs.getOrCreateLog('transfers', 0);
-    const marker = (type: ControlRecordType, producerId: number) => buildEndTransactionMarkerBatch({ type, coordinatorEpoch: 1 }, { producerId, producerEpoch: 0 });
+    const marker = (type: ControlRecordType, producerId: number) =>
+      buildEndTransactionMarkerBatch({ type, coordinatorEpoch: 1 }, { producerId, producerEpoch: 0 });
     await log.append(buildRecordBatch([{ key: 'k', value: 'x' }], { producerId: 8001, producerEpoch: 0, baseSequence: 0, isTransactional: true }), coordinator);
     await log.append(buildRecordBatch([{ key: 'k', value: 'y' }], { producerId: 8002, producerEpoch: 0, baseSequence: 0, isTransactional: true }), coordinator);
     await log.append(marker(ControlRecordType.Abort, 8001), coordinator);

@@ -13,8 +13,8 @@ import {
   InvalidTopicError,
   KafkaApiError,
   KafkaClientError,
-  NoReassignmentInProgressError,
   NonEmptyGroupError,
+  NoReassignmentInProgressError,
   OffsetOutOfRangeError,
   TimeoutError,
   TopicAlreadyExistsError,
@@ -124,7 +124,14 @@ describe('Admin: configs', () => {
   it('describeConfigs: topic overrides and defaults with their sources, broker configs, errors', async () => {
     const [topic] = await admin.describeConfigs([{ type: 'topic', name: 'adm-a' }], { includeSynonyms: true, includeDocumentation: true });
     const retention = topic!.entries.find((e) => e.name === 'retention.ms')!;
-    expect(retention).toMatchObject({ value: '3600000', source: 'DYNAMIC_TOPIC_CONFIG', isDefault: false, isReadOnly: false, isSensitive: false, type: 'LONG' });
+    expect(retention).toMatchObject({
+      value: '3600000',
+      source: 'DYNAMIC_TOPIC_CONFIG',
+      isDefault: false,
+      isReadOnly: false,
+      isSensitive: false,
+      type: 'LONG',
+    });
     expect(retention.synonyms[0]).toEqual({ name: 'retention.ms', value: '3600000', source: 'DYNAMIC_TOPIC_CONFIG' });
     expect(retention.documentation).toMatch(/\w+/);
     const cleanup = topic!.entries.find((e) => e.name === 'cleanup.policy')!;
@@ -148,14 +155,32 @@ describe('Admin: configs', () => {
     await admin.alterConfigs([{ resource: topic, entries: { 'retention.ms': '5' } }], { validateOnly: true });
     expect((await value('retention.ms')).value).toBe('604800000');
 
-    await admin.incrementalAlterConfigs([{ resource: topic, ops: [{ name: 'max.message.bytes', value: '5000', op: 'set' }, { name: 'cleanup.policy', value: 'compact', op: 'append' }] }]);
+    await admin.incrementalAlterConfigs([
+      {
+        resource: topic,
+        ops: [
+          { name: 'max.message.bytes', value: '5000', op: 'set' },
+          { name: 'cleanup.policy', value: 'compact', op: 'append' },
+        ],
+      },
+    ]);
     expect((await value('max.message.bytes')).value).toBe('5000');
     expect((await value('cleanup.policy')).value).toBe('delete,compact');
-    await admin.incrementalAlterConfigs([{ resource: topic, ops: [{ name: 'cleanup.policy', value: 'delete', op: 'subtract' }, { name: 'max.message.bytes', op: 'delete' }] }]);
+    await admin.incrementalAlterConfigs([
+      {
+        resource: topic,
+        ops: [
+          { name: 'cleanup.policy', value: 'delete', op: 'subtract' },
+          { name: 'max.message.bytes', op: 'delete' },
+        ],
+      },
+    ]);
     expect((await value('cleanup.policy')).value).toBe('compact');
     expect((await value('max.message.bytes')).source).toBe('DEFAULT_CONFIG');
     expect((await value('segment.ms')).value).toBe('70000');
-    await expect(admin.incrementalAlterConfigs([{ resource: topic, ops: [{ name: 'retention.ms', value: 'never', op: 'set' }] }])).rejects.toBeInstanceOf(InvalidConfigError);
+    await expect(admin.incrementalAlterConfigs([{ resource: topic, ops: [{ name: 'retention.ms', value: 'never', op: 'set' }] }])).rejects.toBeInstanceOf(
+      InvalidConfigError,
+    );
     await expect(admin.alterConfigs([{ resource: { type: 'topic', name: 'adm-missing' }, entries: {} }])).rejects.toBeInstanceOf(UnknownTopicOrPartitionError);
   });
 });
@@ -191,7 +216,9 @@ describe('Admin: offsets, records and the cluster', () => {
     expect((await admin.listOffsets([{ topic: 'adm-offsets', partition: 0, spec: 'earliest' }]))[0]!.offset).toBe(4);
     expect(b.broker.context.replicas.getPartition('adm-offsets', 0)!.logStartOffset).toBe(4);
     await expect(admin.deleteRecords([{ topic: 'adm-offsets', partition: 0, beforeOffset: 11 }])).rejects.toBeInstanceOf(OffsetOutOfRangeError);
-    expect(await admin.deleteRecords([{ topic: 'adm-offsets', partition: 0, beforeOffset: -1 }])).toEqual([{ topic: 'adm-offsets', partition: 0, lowWatermark: 10 }]);
+    expect(await admin.deleteRecords([{ topic: 'adm-offsets', partition: 0, beforeOffset: -1 }])).toEqual([
+      { topic: 'adm-offsets', partition: 0, lowWatermark: 10 },
+    ]);
   });
 
   it('describeCluster', async () => {
@@ -209,7 +236,14 @@ describe('Admin: offsets, records and the cluster', () => {
       expect(error.retriable).toBe(true);
       expect(error.message).toMatch(/^listTopics timed out after 500 ms \(last error: .*127\.0\.0\.1:1/);
 
-      const offsets = lonely.deleteConsumerGroupOffsets('adm-lonely', [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }], { timeoutMs: 300 });
+      const offsets = lonely.deleteConsumerGroupOffsets(
+        'adm-lonely',
+        [
+          { topic: 't', partition: 0 },
+          { topic: 't', partition: 1 },
+        ],
+        { timeoutMs: 300 },
+      );
       const settled = await offsets.settled();
       for (const outcome of settled) {
         expect(errorOf(outcome)).toBeInstanceOf(TimeoutError);
@@ -249,14 +283,20 @@ describe('Admin: leaders and reassignments, as a one-broker Kafka answers them',
     const raw = await RawClient.connect(b.port);
     try {
       const response = await raw.request('ElectLeaders', 0, { topicPartitions: [{ topic: 'adm-leaders', partitions: [0, 5] }], timeoutMs: 1000 });
-      expect(response.replicaElectionResults).toEqual([{
-        topic: 'adm-leaders',
-        partitionResult: [
-          { partitionId: 0, errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: null },
-          { partitionId: 5, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'The partition does not exist.' },
-        ],
-      }]);
-      const unknownType = await raw.request('ElectLeaders', 2, { electionType: 7, topicPartitions: [{ topic: 'adm-leaders', partitions: [0] }], timeoutMs: 1000 });
+      expect(response.replicaElectionResults).toEqual([
+        {
+          topic: 'adm-leaders',
+          partitionResult: [
+            { partitionId: 0, errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: null },
+            { partitionId: 5, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'The partition does not exist.' },
+          ],
+        },
+      ]);
+      const unknownType = await raw.request('ElectLeaders', 2, {
+        electionType: 7,
+        topicPartitions: [{ topic: 'adm-leaders', partitions: [0] }],
+        timeoutMs: 1000,
+      });
       expect(unknownType.errorCode).toBe(ErrorCode.INVALID_REQUEST);
     } finally {
       raw.close();
@@ -264,14 +304,16 @@ describe('Admin: leaders and reassignments, as a one-broker Kafka answers them',
   });
 
   it('alterPartitionReassignments: only this broker is a valid target (nothing moves); nothing is ever in progress', async () => {
-    const call = admin.alterPartitionReassignments(new Map([
-      [part(0), { targetReplicas: [0] }],
-      [part(1), null],
-      [part(2), { targetReplicas: [0] }],
-      [part(3), { targetReplicas: [] }],
-      [part(4), { targetReplicas: [0, 0] }],
-      [part(5), { targetReplicas: [0, 1] }],
-    ]));
+    const call = admin.alterPartitionReassignments(
+      new Map([
+        [part(0), { targetReplicas: [0] }],
+        [part(1), null],
+        [part(2), { targetReplicas: [0] }],
+        [part(3), { targetReplicas: [] }],
+        [part(4), { targetReplicas: [0, 0] }],
+        [part(5), { targetReplicas: [0, 1] }],
+      ]),
+    );
     const outcomes = await call.settled();
     expect(outcomes[0]).toEqual({ ok: true, value: undefined });
     expect(outcomes.slice(1).map((o) => (errorOf(o) as KafkaApiError).errorCode)).toEqual([
@@ -326,10 +368,20 @@ describe('Admin: consumer groups', () => {
     expect((await admin.listGroups({ states: ['Empty'] })).map((g) => g.groupId)).not.toContain('adm-live');
 
     const [live, dead] = await admin.describeGroups(['adm-live', 'adm-never-existed']);
-    expect(live).toMatchObject({ groupId: 'adm-live', state: 'Stable', protocolType: 'consumer', protocol: 'RoundRobinAssigner', coordinator: { id: 0, port: b.port } });
+    expect(live).toMatchObject({
+      groupId: 'adm-live',
+      state: 'Stable',
+      protocolType: 'consumer',
+      protocol: 'RoundRobinAssigner',
+      coordinator: { id: 0, port: b.port },
+    });
     expect(live!.members.length).toBe(1);
     expect(live!.members[0]!.clientId).toBe('adm-kjs');
-    expect(live!.members[0]!.assignment.map((a) => `${a.topic}-${a.partition}`).sort()).toEqual(['adm-group-topic-0', 'adm-group-topic-1', 'adm-group-topic-2']);
+    expect(live!.members[0]!.assignment.map((a) => `${a.topic}-${a.partition}`).sort()).toEqual([
+      'adm-group-topic-0',
+      'adm-group-topic-1',
+      'adm-group-topic-2',
+    ]);
     expect(dead!.state).toBe('Dead');
     expect(dead!.members).toEqual([]);
     // As Java's describeConsumerGroups: the same, each member's assignment sorted.
@@ -339,7 +391,9 @@ describe('Admin: consumer groups', () => {
     expect(consumerDead).toMatchObject({ state: 'Dead', members: [] });
 
     // A group with members takes no commits from outside its generation, and keeps the offsets of topics it subscribes to.
-    await expect(admin.alterConsumerGroupOffsets('adm-live', [{ topic: 'adm-group-topic', partition: 0, offset: 1 }])).rejects.toBeInstanceOf(UnknownMemberIdError);
+    await expect(admin.alterConsumerGroupOffsets('adm-live', [{ topic: 'adm-group-topic', partition: 0, offset: 1 }])).rejects.toBeInstanceOf(
+      UnknownMemberIdError,
+    );
     const subscribed = await admin.deleteConsumerGroupOffsets('adm-live', [{ topic: 'adm-group-topic', partition: 1 }]).settled();
     expect((errorOf(subscribed[0]) as KafkaApiError).errorCode).toBe(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
 
@@ -383,7 +437,10 @@ describe('Admin: consumer group offsets, item by item', () => {
 
   it('listConsumerGroupOffsets: several partitions at once, -1 where none is committed; requireStable', async () => {
     const group = 'cgo-list';
-    await admin.alterConsumerGroupOffsets(group, [{ ...tp(0), offset: 3 }, { ...tp(2), offset: 9 }]);
+    await admin.alterConsumerGroupOffsets(group, [
+      { ...tp(0), offset: 3 },
+      { ...tp(2), offset: 9 },
+    ]);
     const wanted = [tp(2), tp(1), tp(0)];
     const listed = await admin.listConsumerGroupOffsets(group, { partitions: wanted });
     expect(listed.map((o) => [o.partition, o.offset])).toEqual([
@@ -395,9 +452,12 @@ describe('Admin: consumer group offsets, item by item', () => {
     expect((await admin.listConsumerGroupOffsets(group, { requireStable: true })).map((o) => o.partition)).toEqual([0, 2]);
   });
 
-  it('deleteConsumerGroupOffsets: per partition; the group\'s own error fails every partition and the call, even one of no partitions', async () => {
+  it("deleteConsumerGroupOffsets: per partition; the group's own error fails every partition and the call, even one of no partitions", async () => {
     const group = 'cgo-delete';
-    await admin.alterConsumerGroupOffsets(group, [0, 1, 2].map((p) => ({ ...tp(p), offset: 5 })));
+    await admin.alterConsumerGroupOffsets(
+      group,
+      [0, 1, 2].map((p) => ({ ...tp(p), offset: 5 })),
+    );
     const call = admin.deleteConsumerGroupOffsets(group, [tp(0), tp(7), tp(2)]);
     const settled = await call.settled();
     expect(settled.map((s) => s.ok)).toEqual([true, false, true]);
@@ -420,11 +480,28 @@ describe('Admin: consumer group offsets, item by item', () => {
     beforeAll(async () => {
       // A Kafka Connect-style group: one member, joined and synced over the raw protocol.
       raw = await RawClient.connect(b.port);
-      const body = { groupId: connectGroup, sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 5_000, memberId: '', groupInstanceId: null, protocolType: 'connect', protocols: [{ name: 'sessioned', metadata: Buffer.from('worker') }], reason: null };
+      const body = {
+        groupId: connectGroup,
+        sessionTimeoutMs: 30_000,
+        rebalanceTimeoutMs: 5_000,
+        memberId: '',
+        groupInstanceId: null,
+        protocolType: 'connect',
+        protocols: [{ name: 'sessioned', metadata: Buffer.from('worker') }],
+        reason: null,
+      };
       let joined = await raw.request('JoinGroup', 9, body);
       if (joined.errorCode === ErrorCode.MEMBER_ID_REQUIRED) joined = await raw.request('JoinGroup', 9, { ...body, memberId: joined.memberId });
       expect(joined.errorCode).toBe(ErrorCode.NONE);
-      const synced = await raw.request('SyncGroup', 5, { groupId: connectGroup, generationId: joined.generationId, memberId: joined.memberId, groupInstanceId: null, protocolType: 'connect', protocolName: 'sessioned', assignments: [{ memberId: joined.memberId, assignment: Buffer.from('tasks') }] });
+      const synced = await raw.request('SyncGroup', 5, {
+        groupId: connectGroup,
+        generationId: joined.generationId,
+        memberId: joined.memberId,
+        groupInstanceId: null,
+        protocolType: 'connect',
+        protocolName: 'sessioned',
+        assignments: [{ memberId: joined.memberId, assignment: Buffer.from('tasks') }],
+      });
       expect(synced.errorCode).toBe(ErrorCode.NONE);
       await admin.alterConsumerGroupOffsets('cgo-simple', [{ ...tp(0), offset: 1 }]);
     });

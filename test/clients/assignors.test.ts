@@ -1,21 +1,28 @@
 import { AssignerProtocol } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import {
+  type ConsumerPartitionAssignor,
   CooperativeStickyAssignor,
   createAssignor,
   decodeStickyUserData,
   encodeStickyUserData,
+  type GroupMember,
+  type MemberAssignment,
   RangeAssignor,
   RoundRobinAssignor,
   StickyAssignor,
-  type ConsumerPartitionAssignor,
-  type GroupMember,
-  type MemberAssignment,
 } from '../../src/clients/consumer/assignors/index.js';
-import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, subscribedTopics, type Subscription } from '../../src/protocol/consumer-protocol.js';
-import type { TopicPartition } from '../../src/protocol/topic-partition.js';
+import {
+  decodeAssignment,
+  decodeSubscription,
+  encodeAssignment,
+  encodeSubscription,
+  type Subscription,
+  subscribedTopics,
+} from '../../src/protocol/consumer-protocol.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ProtocolError } from '../../src/protocol/protocol-error.js';
+import type { TopicPartition } from '../../src/protocol/topic-partition.js';
 import { expectThrown } from '../errors.js';
 
 // --- helpers -----------------------------------------------------------------
@@ -79,14 +86,64 @@ describe('ConsumerProtocolSubscription / Assignment codec', () => {
       rackId: 'r1',
     });
     const expected = Buffer.from([
-      0, 3, // version
-      0, 0, 0, 2, 0, 1, 0x61, 0, 2, 0x62, 0x63, // topics
-      0, 0, 0, 2, 9, 8, // user data
-      0, 0, 0, 2, // owned partitions: topics sorted, partitions sorted
-      0, 1, 0x61, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1,
-      0, 2, 0x62, 0x63, 0, 0, 0, 1, 0, 0, 0, 2,
-      0, 0, 0, 7, // generation
-      0, 2, 0x72, 0x31, // rack
+      0,
+      3, // version
+      0,
+      0,
+      0,
+      2,
+      0,
+      1,
+      0x61,
+      0,
+      2,
+      0x62,
+      0x63, // topics
+      0,
+      0,
+      0,
+      2,
+      9,
+      8, // user data
+      0,
+      0,
+      0,
+      2, // owned partitions: topics sorted, partitions sorted
+      0,
+      1,
+      0x61,
+      0,
+      0,
+      0,
+      2,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      1,
+      0,
+      2,
+      0x62,
+      0x63,
+      0,
+      0,
+      0,
+      1,
+      0,
+      0,
+      0,
+      2,
+      0,
+      0,
+      0,
+      7, // generation
+      0,
+      2,
+      0x72,
+      0x31, // rack
     ]);
     expect(bytes.equals(expected)).toBe(true);
     expect(decodeSubscription(bytes)).toEqual({
@@ -101,9 +158,30 @@ describe('ConsumerProtocolSubscription / Assignment codec', () => {
 
   it('round-trips every version, each keeping only its fields', () => {
     const full = { topics: ['x'], userData: null, ownedPartitions: tps('x-3'), generationId: 4, rackId: 'rack' };
-    expect(decodeSubscription(encodeSubscription(full, 0))).toEqual({ version: 0, topics: ['x'], userData: null, ownedPartitions: [], generationId: -1, rackId: null });
-    expect(decodeSubscription(encodeSubscription(full, 1))).toEqual({ version: 1, topics: ['x'], userData: null, ownedPartitions: tps('x-3'), generationId: -1, rackId: null });
-    expect(decodeSubscription(encodeSubscription(full, 2))).toEqual({ version: 2, topics: ['x'], userData: null, ownedPartitions: tps('x-3'), generationId: 4, rackId: null });
+    expect(decodeSubscription(encodeSubscription(full, 0))).toEqual({
+      version: 0,
+      topics: ['x'],
+      userData: null,
+      ownedPartitions: [],
+      generationId: -1,
+      rackId: null,
+    });
+    expect(decodeSubscription(encodeSubscription(full, 1))).toEqual({
+      version: 1,
+      topics: ['x'],
+      userData: null,
+      ownedPartitions: tps('x-3'),
+      generationId: -1,
+      rackId: null,
+    });
+    expect(decodeSubscription(encodeSubscription(full, 2))).toEqual({
+      version: 2,
+      topics: ['x'],
+      userData: null,
+      ownedPartitions: tps('x-3'),
+      generationId: 4,
+      rackId: null,
+    });
     expect(decodeSubscription(encodeSubscription(full, 3))).toEqual({ version: 3, ...full });
     expect(() => encodeSubscription(full, 4)).toThrow(RangeError);
   });
@@ -151,13 +229,28 @@ describe('RangeAssignor', () => {
   const assignor = new RangeAssignor();
 
   it("gives Kafka's documented assignment for two members and two topics of three partitions", () => {
-    const result = assignor.assign(new Map([['t0', 3], ['t1', 3]]), [member('C1', ['t0', 't1']), member('C0', ['t0', 't1'])]);
+    const result = assignor.assign(
+      new Map([
+        ['t0', 3],
+        ['t1', 3],
+      ]),
+      [member('C1', ['t0', 't1']), member('C0', ['t0', 't1'])],
+    );
     expect(asNames(result)).toEqual({ C0: ['t0-0', 't0-1', 't1-0', 't1-1'], C1: ['t0-2', 't1-2'] });
   });
 
   it('splits each topic among its own subscribers in member order; instance ids come first', () => {
-    const partitions = new Map([['a', 5], ['b', 2], ['c', 1]]);
-    const members = [member('m3', ['a']), member('m1', ['a', 'b']), member('m2', ['b', 'c'], { groupInstanceId: 'z' }), member('m4', ['a'], { groupInstanceId: 'y' })];
+    const partitions = new Map([
+      ['a', 5],
+      ['b', 2],
+      ['c', 1],
+    ]);
+    const members = [
+      member('m3', ['a']),
+      member('m1', ['a', 'b']),
+      member('m2', ['b', 'c'], { groupInstanceId: 'z' }),
+      member('m4', ['a'], { groupInstanceId: 'y' }),
+    ];
     const result = assignor.assign(partitions, members);
     // a: m4 (instance y), m1, m3 → 2, 2, 1.  b: m2 (instance z), m1 → 1, 1.  c: m2.
     expect(asNames(result)).toEqual({ m1: ['a-2', 'a-3', 'b-1'], m2: ['b-0', 'c-0'], m3: ['a-4'], m4: ['a-0', 'a-1'] });
@@ -176,21 +269,34 @@ describe('RoundRobinAssignor', () => {
   const assignor = new RoundRobinAssignor();
 
   it("gives Kafka's documented assignment for equal subscriptions", () => {
-    const result = assignor.assign(new Map([['t0', 3], ['t1', 3]]), [member('C0', ['t0', 't1']), member('C1', ['t0', 't1'])]);
+    const result = assignor.assign(
+      new Map([
+        ['t0', 3],
+        ['t1', 3],
+      ]),
+      [member('C0', ['t0', 't1']), member('C1', ['t0', 't1'])],
+    );
     expect(asNames(result)).toEqual({ C0: ['t0-0', 't0-2', 't1-1'], C1: ['t0-1', 't1-0', 't1-2'] });
   });
 
   it("gives Kafka's documented assignment for unequal subscriptions", () => {
-    const result = assignor.assign(new Map([['t0', 1], ['t1', 2], ['t2', 3]]), [
-      member('C2', ['t0', 't1', 't2']),
-      member('C0', ['t0']),
-      member('C1', ['t0', 't1']),
-    ]);
+    const result = assignor.assign(
+      new Map([
+        ['t0', 1],
+        ['t1', 2],
+        ['t2', 3],
+      ]),
+      [member('C2', ['t0', 't1', 't2']), member('C0', ['t0']), member('C1', ['t0', 't1'])],
+    );
     expect(asNames(result)).toEqual({ C0: ['t0-0'], C1: ['t1-0'], C2: ['t1-1', 't2-0', 't2-1', 't2-2'] });
   });
 
   it('balances within one across many topics and is independent of the input order', () => {
-    const partitions = new Map([['x', 7], ['y', 4], ['z', 9]]);
+    const partitions = new Map([
+      ['x', 7],
+      ['y', 4],
+      ['z', 9],
+    ]);
     const members = ['m0', 'm1', 'm2', 'm3', 'm4'].map((id) => member(id, ['z', 'x', 'y']));
     const a = assignor.assign(partitions, members);
     const b = assignor.assign(partitions, [...members].reverse());
@@ -203,10 +309,13 @@ describe('RoundRobinAssignor', () => {
 // --- sticky --------------------------------------------------------------------
 
 /** Runs one rebalance of an eager StickyAssignor group: owned partitions travel in each member's user data. */
-function stickyRound(partitionsPerTopic: Map<string, number>, subs: Record<string, string[]>, owned: Record<string, TopicPartition[]>, generation: number): Map<string, MemberAssignment> {
-  const members = Object.entries(subs).map(([id, topics]) =>
-    member(id, topics, { userData: owned[id] ? encodeStickyUserData(owned[id]!, generation) : null }),
-  );
+function stickyRound(
+  partitionsPerTopic: Map<string, number>,
+  subs: Record<string, string[]>,
+  owned: Record<string, TopicPartition[]>,
+  generation: number,
+): Map<string, MemberAssignment> {
+  const members = Object.entries(subs).map(([id, topics]) => member(id, topics, { userData: owned[id] ? encodeStickyUserData(owned[id]!, generation) : null }));
   return new StickyAssignor().assign(partitionsPerTopic, members);
 }
 
@@ -216,7 +325,12 @@ function ownedFrom(result: Map<string, MemberAssignment>): Record<string, TopicP
 
 describe('StickyAssignor', () => {
   it("reproduces Kafka's documented example: balanced, then sticky when a member leaves", () => {
-    const partitions = new Map([['t0', 2], ['t1', 2], ['t2', 2], ['t3', 2]]);
+    const partitions = new Map([
+      ['t0', 2],
+      ['t1', 2],
+      ['t2', 2],
+      ['t3', 2],
+    ]);
     const all = ['t0', 't1', 't2', 't3'];
     const first = stickyRound(partitions, { C0: all, C1: all, C2: all }, {}, -1);
     expectCoversExactlyOnce(first, partitions);
@@ -231,7 +345,11 @@ describe('StickyAssignor', () => {
   });
 
   it("reproduces Kafka's documented example for unequal subscriptions", () => {
-    const partitions = new Map([['t0', 1], ['t1', 2], ['t2', 3]]);
+    const partitions = new Map([
+      ['t0', 1],
+      ['t1', 2],
+      ['t2', 3],
+    ]);
     const subs = { C0: ['t0'], C1: ['t0', 't1'], C2: ['t0', 't1', 't2'] };
     const first = stickyRound(partitions, subs, {}, -1);
     expect(asNames(first)).toEqual({ C0: ['t0-0'], C1: ['t1-0', 't1-1'], C2: ['t2-0', 't2-1', 't2-2'] });
@@ -274,7 +392,9 @@ describe('StickyAssignor', () => {
         expect(kept).toBe(Math.min(mine.size, a.partitions.length));
         moved += a.partitions.length - kept;
       }
-      const orphaned = Object.keys(subs).filter((id) => !(id in next)).reduce((s, id) => s + owned[id]!.length, 0);
+      const orphaned = Object.keys(subs)
+        .filter((id) => !(id in next))
+        .reduce((s, id) => s + owned[id]!.length, 0);
       const excess = Object.keys(next).reduce((s, id) => s + Math.max(0, (owned[id]?.length ?? 0) - Math.ceil(total / n)), 0);
       expect(moved).toBeGreaterThanOrEqual(orphaned);
       expect(moved).toBeLessThanOrEqual(orphaned + excess + n);
@@ -282,7 +402,11 @@ describe('StickyAssignor', () => {
   });
 
   it('is deterministic: the order members arrive in does not matter', () => {
-    const partitions = new Map([['a', 10], ['b', 3], ['c', 8]]);
+    const partitions = new Map([
+      ['a', 10],
+      ['b', 3],
+      ['c', 8],
+    ]);
     const members = [
       member('m-b', ['a', 'b'], { userData: encodeStickyUserData(tps('a-0', 'a-1', 'a-2', 'b-0'), 3) }),
       member('m-a', ['a', 'b', 'c']),
@@ -335,7 +459,12 @@ describe('StickyAssignor', () => {
 // --- cooperative sticky --------------------------------------------------------
 
 describe('CooperativeStickyAssignor', () => {
-  function coop(partitions: Map<string, number>, owned: Record<string, string[]>, generation: number, topics = [...partitions.keys()]): Map<string, MemberAssignment> {
+  function coop(
+    partitions: Map<string, number>,
+    owned: Record<string, string[]>,
+    generation: number,
+    topics = [...partitions.keys()],
+  ): Map<string, MemberAssignment> {
     return new CooperativeStickyAssignor().assign(
       partitions,
       Object.entries(owned).map(([id, list]) => member(id, topics, { ownedPartitions: tps(...list), generationId: generation })),
@@ -355,7 +484,10 @@ describe('CooperativeStickyAssignor', () => {
   });
 
   it('never takes a partition from a member that keeps it, and never gives an owned partition to another member in the same round', () => {
-    const partitions = new Map([['x', 5], ['y', 4]]);
+    const partitions = new Map([
+      ['x', 5],
+      ['y', 4],
+    ]);
     const owned = { A: ['x-0', 'x-1', 'x-2', 'y-0'], B: ['x-3', 'x-4', 'y-1', 'y-2', 'y-3'], C: [] as string[], D: [] as string[] };
     const result = coop(partitions, owned, 7);
     const ownerOf = new Map(Object.entries(owned).flatMap(([id, list]) => list.map((p) => [p, id] as const)));
@@ -396,7 +528,9 @@ describe('CooperativeStickyAssignor', () => {
 
 describe('createAssignor', () => {
   it("knows Kafka's names and class names and refuses others", () => {
-    const names = ['range', 'roundrobin', 'sticky', 'cooperative-sticky', 'org.apache.kafka.clients.consumer.CooperativeStickyAssignor'].map((n) => createAssignor(n).name);
+    const names = ['range', 'roundrobin', 'sticky', 'cooperative-sticky', 'org.apache.kafka.clients.consumer.CooperativeStickyAssignor'].map(
+      (n) => createAssignor(n).name,
+    );
     expect(names).toEqual(['range', 'roundrobin', 'sticky', 'cooperative-sticky', 'cooperative-sticky']);
     expect(createAssignor('cooperative-sticky').supportedProtocols).toEqual(['COOPERATIVE', 'EAGER']);
     expectThrown(() => createAssignor('fair'), RangeError, {}, /unknown partition.assignment.strategy 'fair'/);

@@ -2,22 +2,22 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { validateBatches } from '../../storage/record/record-batch-scan.js';
-import type { RecordBatchView } from '../../storage/record/record-batch-view.js';
-import { readAllRecords } from '../../storage/record/record.js';
 import { Admin } from '../../src/clients/admin/admin.js';
+import { Api } from '../../src/clients/network/apis.js';
 import { ClientConfigError, TimeoutError } from '../../src/clients/network/errors.js';
 import { Producer } from '../../src/clients/producer/producer.js';
 import type { ProducerConfigInput } from '../../src/clients/producer/producer-config.js';
 import type { RecordMetadata } from '../../src/clients/producer/producer-record.js';
-import { Api } from '../../src/clients/network/apis.js';
-import { startBrokerProcess, type BrokerProcess } from '../broker/broker-process.js';
+import { readAllRecords } from '../../storage/record/record.js';
+import { validateBatches } from '../../storage/record/record-batch-scan.js';
+import type { RecordBatchView } from '../../storage/record/record-batch-view.js';
+import { type BrokerProcess, startBrokerProcess } from '../broker/broker-process.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
 import { Cleanup } from '../cleanup.js';
 import { freePort } from '../cluster/zookeeper-server.js';
 import { expectRejected, expectThrown } from '../errors.js';
 import { waitFor } from '../wait-for.js';
-import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
 
 let b: TestBroker;
 let topicNumber = 0;
@@ -50,7 +50,10 @@ const values = (batches: readonly RecordBatchView[]) => batches.flatMap((batch) 
 /** The segment files of a partition in a stopped broker's log dir, oldest first. */
 function segmentFiles(dir: string, topic: string, partition: number): string[] {
   const partitionDir = join(dir, `${topic}-${partition}`);
-  return readdirSync(partitionDir).filter((f) => f.endsWith('.log')).sort().map((f) => join(partitionDir, f));
+  return readdirSync(partitionDir)
+    .filter((f) => f.endsWith('.log'))
+    .sort()
+    .map((f) => join(partitionDir, f));
 }
 
 function batchesInDir(dir: string, topic: string, partition: number): RecordBatchView[] {
@@ -60,7 +63,9 @@ function batchesInDir(dir: string, topic: string, partition: number): RecordBatc
 /** A broker whose listener advertises a fault proxy in front of it, so every client connection can be cut. */
 async function brokerBehindProxy(): Promise<{ broker: TestBroker; proxy: FaultProxy }> {
   const proxyPort = await freePort();
-  const broker = cleanup.add(await startBroker({ listeners: 'PLAINTEXT://127.0.0.1:0', 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxyPort}` }), (x) => x.stop());
+  const broker = cleanup.add(await startBroker({ listeners: 'PLAINTEXT://127.0.0.1:0', 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxyPort}` }), (x) =>
+    x.stop(),
+  );
   const proxy = cleanup.add(await startFaultProxy(broker.port, proxyPort), (p) => p.close());
   return { broker, proxy };
 }
@@ -81,11 +86,36 @@ describe('idempotence: configuration (Kafka 3.x rules)', () => {
     expect(config({ 'max.in.flight.requests.per.connection': 6 })['enable.idempotence']).toBe(false);
     expect(config({ 'enable.idempotence': 'false' })['enable.idempotence']).toBe(false);
     // Asked for: the conflict is the user's mistake.
-    expectThrown(() => config({ 'enable.idempotence': true, acks: 1 }), ClientConfigError, {}, 'Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.');
-    expectThrown(() => config({ 'enable.idempotence': 'true', retries: 0 }), ClientConfigError, {}, 'Must set retries to non-zero when using the idempotent producer.');
-    expectThrown(() => config({ 'enable.idempotence': true, 'max.in.flight.requests.per.connection': 6 }), ClientConfigError, {}, 'Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.');
-    expectThrown(() => config({ 'transactional.id': 'tx', acks: '1' }), ClientConfigError, {}, 'Cannot set a transactional.id without also enabling idempotence.');
-    expectThrown(() => config({ 'transactional.id': 'tx', 'enable.idempotence': false }), ClientConfigError, {}, 'Cannot set a transactional.id without also enabling idempotence.');
+    expectThrown(
+      () => config({ 'enable.idempotence': true, acks: 1 }),
+      ClientConfigError,
+      {},
+      'Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.',
+    );
+    expectThrown(
+      () => config({ 'enable.idempotence': 'true', retries: 0 }),
+      ClientConfigError,
+      {},
+      'Must set retries to non-zero when using the idempotent producer.',
+    );
+    expectThrown(
+      () => config({ 'enable.idempotence': true, 'max.in.flight.requests.per.connection': 6 }),
+      ClientConfigError,
+      {},
+      'Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.',
+    );
+    expectThrown(
+      () => config({ 'transactional.id': 'tx', acks: '1' }),
+      ClientConfigError,
+      {},
+      'Cannot set a transactional.id without also enabling idempotence.',
+    );
+    expectThrown(
+      () => config({ 'transactional.id': 'tx', 'enable.idempotence': false }),
+      ClientConfigError,
+      {},
+      'Cannot set a transactional.id without also enabling idempotence.',
+    );
     expectThrown(() => config({ 'transactional.id': '' }), ClientConfigError, {}, /transactional.id.*String must be non-empty/);
     expect(config({ 'transactional.id': 'tx' })['client.id']).toBe('producer-tx');
   });
@@ -127,17 +157,27 @@ describe('idempotent producer against a broker', () => {
       // The first producer id the broker hands out never reaches the producer: it asks again.
       if (idempotent) proxy.dropResponses(Api.InitProducerId.key);
       const producer = closedAfter(
-        new Producer({ 'bootstrap.servers': `127.0.0.1:${proxy.port}`, 'enable.idempotence': idempotent, ...(idempotent ? {} : { acks: 'all' }), 'batch.size': 1500, 'linger.ms': 1, 'retry.backoff.ms': 20, 'reconnect.backoff.ms': 10 }),
+        new Producer({
+          'bootstrap.servers': `127.0.0.1:${proxy.port}`,
+          'enable.idempotence': idempotent,
+          ...(idempotent ? {} : { acks: 'all' }),
+          'batch.size': 1500,
+          'linger.ms': 1,
+          'retry.backoff.ms': 20,
+          'reconnect.backoff.ms': 10,
+        }),
       );
       const order: number[][] = [[], []];
       const offsets: number[][] = [[], []];
       const futures: Array<Promise<RecordMetadata>> = [];
       for (let i = 0; i < 3000; i++) {
-        futures.push(producer.send({ topic, partition: i % 2, value: `v${i}` }, (error, m) => {
-          if (error) return;
-          order[i % 2]!.push(i);
-          offsets[i % 2]!.push(m!.offset);
-        }));
+        futures.push(
+          producer.send({ topic, partition: i % 2, value: `v${i}` }, (error, m) => {
+            if (error) return;
+            order[i % 2]!.push(i);
+            offsets[i % 2]!.push(m!.offset);
+          }),
+        );
         if (i % 500 === 250) {
           // The next Produce answer is lost after the broker appended its batches.
           const before = proxy.dropped(Api.Produce.key);
@@ -171,11 +211,26 @@ describe('idempotent producer against a broker', () => {
   it('a batch sent and then expired leaves its sequences unresolved: the next one goes out under a bumped epoch from sequence 0', async () => {
     const { broker, proxy } = await brokerBehindProxy();
     const topic = await newTopic(broker);
-    const producer = closedAfter(new Producer({ 'bootstrap.servers': `127.0.0.1:${proxy.port}`, 'linger.ms': 0, 'request.timeout.ms': 500, 'delivery.timeout.ms': 1500, 'retry.backoff.ms': 50, 'reconnect.backoff.ms': 20, 'socket.connection.setup.timeout.ms': 300 }));
+    const producer = closedAfter(
+      new Producer({
+        'bootstrap.servers': `127.0.0.1:${proxy.port}`,
+        'linger.ms': 0,
+        'request.timeout.ms': 500,
+        'delivery.timeout.ms': 1500,
+        'retry.backoff.ms': 50,
+        'reconnect.backoff.ms': 20,
+        'socket.connection.setup.timeout.ms': 300,
+      }),
+    );
     await Promise.all(Array.from({ length: 5 }, (_, i) => producer.send({ topic, value: `acked ${i}` })));
     // A partition: the next batch goes out, its request is never answered, and delivery.timeout.ms passes.
     proxy.blackhole(true);
-    await expectRejected(producer.send({ topic, value: 'expired' }), TimeoutError, {}, /^Expiring 1 record\(s\) for idempotent-\d+-0: \d+ ms has passed since batch creation/);
+    await expectRejected(
+      producer.send({ topic, value: 'expired' }),
+      TimeoutError,
+      {},
+      /^Expiring 1 record\(s\) for idempotent-\d+-0: \d+ ms has passed since batch creation/,
+    );
     proxy.blackhole(false);
     const after = await producer.send({ topic, value: 'after' });
     await producer.close();
@@ -212,7 +267,9 @@ describe('idempotent producer against a broker process', () => {
     }
   }
 
-  it('a Produce answered after the append but lost, then SIGKILL and a restart: the retry meets the restarted broker and is written once; without idempotence twice', { timeout: 120_000 }, async () => {
+  it('a Produce answered after the append but lost, then SIGKILL and a restart: the retry meets the restarted broker and is written once; without idempotence twice', {
+    timeout: 120_000,
+  }, async () => {
     for (const idempotent of [true, false]) {
       const logDir = join(dir, `sigkill-${idempotent}`);
       const port = await freePort();
@@ -223,7 +280,15 @@ describe('idempotent producer against a broker process', () => {
       const topic = 'payments';
       await createTopic(proxyPort, topic, 2);
       const producer = closedAfter(
-        new Producer({ 'bootstrap.servers': `127.0.0.1:${proxyPort}`, 'enable.idempotence': idempotent, 'linger.ms': 2, 'batch.size': 2000, 'retry.backoff.ms': 50, 'reconnect.backoff.ms': 20, 'reconnect.backoff.max.ms': 200 }),
+        new Producer({
+          'bootstrap.servers': `127.0.0.1:${proxyPort}`,
+          'enable.idempotence': idempotent,
+          'linger.ms': 2,
+          'batch.size': 2000,
+          'retry.backoff.ms': 50,
+          'reconnect.backoff.ms': 20,
+          'reconnect.backoff.max.ms': 200,
+        }),
       );
       const futures: Array<Promise<RecordMetadata>> = [];
       const send = (i: number) => futures.push(producer.send({ topic, partition: i % 2, value: `p${i}` }));
@@ -254,13 +319,23 @@ describe('idempotent producer against a broker process', () => {
     }
   });
 
-  it('a broker that lost acknowledged batches answers OUT_OF_ORDER_SEQUENCE_NUMBER: the producer bumps its epoch and goes on from sequence 0 (KIP-360)', { timeout: 120_000 }, async () => {
+  it('a broker that lost acknowledged batches answers OUT_OF_ORDER_SEQUENCE_NUMBER: the producer bumps its epoch and goes on from sequence 0 (KIP-360)', {
+    timeout: 120_000,
+  }, async () => {
     const logDir = join(dir, 'lost-tail');
     const port = await freePort();
     await start(logDir, port);
     const topic = 'ledger';
     await createTopic(port, topic, 1);
-    const producer = closedAfter(new Producer({ 'bootstrap.servers': `127.0.0.1:${port}`, 'linger.ms': 0, 'retry.backoff.ms': 50, 'reconnect.backoff.ms': 20, 'reconnect.backoff.max.ms': 200 }));
+    const producer = closedAfter(
+      new Producer({
+        'bootstrap.servers': `127.0.0.1:${port}`,
+        'linger.ms': 0,
+        'retry.backoff.ms': 50,
+        'reconnect.backoff.ms': 20,
+        'reconnect.backoff.max.ms': 200,
+      }),
+    );
     await producer.send({ topic, value: 'kept' });
     await producer.send({ topic, value: 'lost' });
     await broker!.stop('SIGKILL');

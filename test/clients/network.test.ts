@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { API_HANDLERS } from '../../src/broker/handlers/index.js';
 import { Api, pickVersion } from '../../src/clients/network/apis.js';
 import { BrokerConnection } from '../../src/clients/network/broker-connection.js';
 import { commonClientConfig, parseConfig } from '../../src/clients/network/config.js';
@@ -22,14 +23,17 @@ import {
 } from '../../src/clients/network/errors.js';
 import { NetworkClient } from '../../src/clients/network/network-client.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { API_HANDLERS } from '../../src/broker/handlers/index.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
 import { waitFor } from '../wait-for.js';
 
 const connectionOptions = { clientId: 'net-test', requestTimeoutMs: 5000, connectTimeoutMs: 5000, maxInFlight: 5, sendBufferBytes: -1, receiveBufferBytes: -1 };
 
 function clientConfig(bootstrap: string, extra: Record<string, unknown> = {}) {
-  return parseConfig(commonClientConfig({ receiveBufferBytes: 65536, connectionsMaxIdleMs: 540_000 }), { 'bootstrap.servers': bootstrap, 'client.id': 'net-test', ...extra }, 'test');
+  return parseConfig(
+    commonClientConfig({ receiveBufferBytes: 65536, connectionsMaxIdleMs: 540_000 }),
+    { 'bootstrap.servers': bootstrap, 'client.id': 'net-test', ...extra },
+    'test',
+  );
 }
 
 /** A TCP server that accepts and never answers, counting the bytes it gets. */
@@ -59,7 +63,12 @@ describe('client network layer', () => {
     onTestFinished(() => c.close());
     await c.connect();
     expect(c.state).toBe('ready');
-    const brokerList = new Map(API_HANDLERS.map((h) => [h.request.apiKey, { minVersion: h.minVersion ?? h.request.validVersions.min, maxVersion: h.maxVersion ?? h.request.validVersions.max }]));
+    const brokerList = new Map(
+      API_HANDLERS.map((h) => [
+        h.request.apiKey,
+        { minVersion: h.minVersion ?? h.request.validVersions.min, maxVersion: h.maxVersion ?? h.request.validVersions.max },
+      ]),
+    );
     expect(c.apiVersions.get(0)).toEqual({ minVersion: brokerList.get(0)!.minVersion, maxVersion: brokerList.get(0)!.maxVersion });
     expect(c.versionOf(Api.Produce)).toBe(Math.min(11, brokerList.get(0)!.maxVersion));
     expect(c.versionOf(Api.Metadata)).toBe(Math.min(12, brokerList.get(3)!.maxVersion));
@@ -120,7 +129,13 @@ describe('client network layer', () => {
         const correlationId = d.readInt32BE(8);
         seen.push(version);
         // Response header v0, then a v0 body: errorCode, [apiKey, min, max].
-        const apis = version > 2 ? [[18, 0, 2]] : [[18, 0, 2], [3, 1, 9]];
+        const apis =
+          version > 2
+            ? [[18, 0, 2]]
+            : [
+                [18, 0, 2],
+                [3, 1, 9],
+              ];
         const body = Buffer.alloc(4 + 2 + 4 + apis.length * 6 + (version >= 1 ? 4 : 0));
         body.writeInt32BE(correlationId, 0);
         body.writeInt16BE(version > 2 ? 35 : 0, 4);
@@ -168,7 +183,11 @@ describe('client network layer', () => {
     client.metadata.add('net-topic');
     const cluster = await client.metadata.update();
     expect([...cluster.nodes.values()]).toEqual([{ id: 0, host: '127.0.0.1', port: b.port, rack: null }]);
-    expect(cluster.partitionsFor('net-topic')!.map((p) => [p.partition, p.leader])).toEqual([[0, 0], [1, 0], [2, 0]]);
+    expect(cluster.partitionsFor('net-topic')!.map((p) => [p.partition, p.leader])).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 0],
+    ]);
     expect(cluster.controllerId).toBe(0);
     expect(client.leastLoadedNode()).toBe(0);
     const response: any = await client.send(0, Api.DescribeCluster, { includeClusterAuthorizedOperations: false });
@@ -248,6 +267,8 @@ describe('client errors and config', () => {
     expect(c['metadata.max.age.ms']).toBe(300_000);
     expect(() => clientConfig('a:1', { 'request.timeout.msx': 1 })).toThrow(ClientConfigError);
     expect(() => clientConfig('a:1', { 'request.timeout.ms': 'soon' })).toThrow(/invalid value "soon" for configuration 'request.timeout.ms'/);
-    expect(() => parseConfig(commonClientConfig({ receiveBufferBytes: 1, connectionsMaxIdleMs: 1 }), {}, 'test')).toThrow(/missing required test configuration 'bootstrap.servers'/);
+    expect(() => parseConfig(commonClientConfig({ receiveBufferBytes: 1, connectionsMaxIdleMs: 1 }), {}, 'test')).toThrow(
+      /missing required test configuration 'bootstrap.servers'/,
+    );
   });
 });

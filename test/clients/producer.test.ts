@@ -1,13 +1,20 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CompressionType } from '../../codecs/index.js';
-import { readAllRecords } from '../../storage/record/record.js';
-import { validateBatches } from '../../storage/record/record-batch-scan.js';
-import { ClientClosedError, ClientConfigError, InvalidTopicError, RecordTooLargeError, SerializationError, TimeoutError } from '../../src/clients/network/errors.js';
+import {
+  ClientClosedError,
+  ClientConfigError,
+  InvalidTopicError,
+  RecordTooLargeError,
+  SerializationError,
+  TimeoutError,
+} from '../../src/clients/network/errors.js';
 import { murmur2, partitionForKey } from '../../src/clients/producer/murmur2.js';
 import { RoundRobinPartitioner } from '../../src/clients/producer/partitioner.js';
 import { Producer } from '../../src/clients/producer/producer.js';
 import type { ProducerRecord, RecordMetadata } from '../../src/clients/producer/producer-record.js';
+import { readAllRecords } from '../../storage/record/record.js';
+import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
 import { Cleanup } from '../cleanup.js';
 import { expectRejected, expectThrown } from '../errors.js';
@@ -83,8 +90,16 @@ describe('Producer: sending', () => {
   it('runs the callbacks of each partition in send order, across many batches', async () => {
     const topic = await newTopic(3);
     const producer = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'batch.size': 1024, 'linger.ms': 2 }));
-    const order = new Map<number, number[]>([[0, []], [1, []], [2, []]]);
-    const offsets = new Map<number, number[]>([[0, []], [1, []], [2, []]]);
+    const order = new Map<number, number[]>([
+      [0, []],
+      [1, []],
+      [2, []],
+    ]);
+    const offsets = new Map<number, number[]>([
+      [0, []],
+      [1, []],
+      [2, []],
+    ]);
     const futures: Array<Promise<RecordMetadata>> = [];
     for (let i = 0; i < 3000; i++) {
       const partition = i % 3;
@@ -126,21 +141,31 @@ describe('Producer: sending', () => {
     expect(records.map((r) => r.value!.toString())).toEqual(Array.from({ length: 50 }, (_, i) => `r${i}`));
   });
 
-  it.each(['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const)('compression.type=%s: stored batches carry the codec and decode to the records sent', async (codec) => {
-    const topic = await newTopic();
-    const producer = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'compression.type': codec, 'linger.ms': 20 }));
-    const values = Array.from({ length: 500 }, (_, i) => JSON.stringify({ i, text: 'the quick brown fox '.repeat(1 + (i % 5)) }));
-    const sent = values.map((value, i) => producer.send({ topic, key: `key-${i}`, value, headers: { n: String(i), bin: Buffer.from([i & 0xff, 0]) } }));
-    await Promise.all(sent);
-    await producer.close();
-    const { batches, records } = await stored(topic);
-    const expected = CompressionType[codec === 'none' ? 'None' : ((codec[0]!.toUpperCase() + codec.slice(1)) as 'Gzip')];
-    expect(batches.every((batch) => batch.compression === expected)).toBe(true);
-    if (codec !== 'none') expect(batches.reduce((n, batch) => n + batch.sizeInBytes, 0)).toBeLessThan(values.join('').length / 2);
-    expect(records.map((r) => [r.key!.toString(), r.value!.toString(), r.headers.map((h) => [h.key, h.value!.toString('hex')])])).toEqual(
-      values.map((v, i) => [`key-${i}`, v, [['n', Buffer.from(String(i)).toString('hex')], ['bin', Buffer.from([i & 0xff, 0]).toString('hex')]]]),
-    );
-  });
+  it.each(['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const)(
+    'compression.type=%s: stored batches carry the codec and decode to the records sent',
+    async (codec) => {
+      const topic = await newTopic();
+      const producer = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'compression.type': codec, 'linger.ms': 20 }));
+      const values = Array.from({ length: 500 }, (_, i) => JSON.stringify({ i, text: 'the quick brown fox '.repeat(1 + (i % 5)) }));
+      const sent = values.map((value, i) => producer.send({ topic, key: `key-${i}`, value, headers: { n: String(i), bin: Buffer.from([i & 0xff, 0]) } }));
+      await Promise.all(sent);
+      await producer.close();
+      const { batches, records } = await stored(topic);
+      const expected = CompressionType[codec === 'none' ? 'None' : ((codec[0]!.toUpperCase() + codec.slice(1)) as 'Gzip')];
+      expect(batches.every((batch) => batch.compression === expected)).toBe(true);
+      if (codec !== 'none') expect(batches.reduce((n, batch) => n + batch.sizeInBytes, 0)).toBeLessThan(values.join('').length / 2);
+      expect(records.map((r) => [r.key!.toString(), r.value!.toString(), r.headers.map((h) => [h.key, h.value!.toString('hex')])])).toEqual(
+        values.map((v, i) => [
+          `key-${i}`,
+          v,
+          [
+            ['n', Buffer.from(String(i)).toString('hex')],
+            ['bin', Buffer.from([i & 0xff, 0]).toString('hex')],
+          ],
+        ]),
+      );
+    },
+  );
 
   it('serializers: string, bytes, json and functions; a bad value fails with SerializationError', async () => {
     const topic = await newTopic();
@@ -151,11 +176,22 @@ describe('Producer: sending', () => {
     expect(error).toBeInstanceOf(SerializationError);
     expect(error.message).toMatch(/StringSerializer: expected a string for topic producer-\d+, got number/);
     await json.close();
-    const fn = closedAfter(new Producer<number, number>({ 'bootstrap.servers': b.bootstrap, 'key.serializer': (_t, n: number) => Buffer.from([n]), 'value.serializer': { serialize: (_t: string, n: number) => `n=${n}` } }));
+    const fn = closedAfter(
+      new Producer<number, number>({
+        'bootstrap.servers': b.bootstrap,
+        'key.serializer': (_t, n: number) => Buffer.from([n]),
+        'value.serializer': { serialize: (_t: string, n: number) => `n=${n}` },
+      }),
+    );
     await fn.send({ topic, key: 7, value: 8 });
     await fn.close();
     const bytes = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'value.serializer': 'bytes' }));
-    await expectRejected(bytes.send({ topic, value: 'a string' }), SerializationError, { retriable: false }, /BytesSerializer: expected a Buffer or Uint8Array/);
+    await expectRejected(
+      bytes.send({ topic, value: 'a string' }),
+      SerializationError,
+      { retriable: false },
+      /BytesSerializer: expected a Buffer or Uint8Array/,
+    );
     await bytes.close();
     const { records } = await stored(topic);
     expect(records.map((r) => [r.key?.toString('hex'), r.value?.toString() ?? null])).toEqual([
@@ -197,29 +233,41 @@ describe('Producer: sending', () => {
   it('interceptors see every record before serialization and every acknowledgement before the callback', async () => {
     const topic = await newTopic();
     const events: string[] = [];
-    const producer = closedAfter(new Producer({
-      'bootstrap.servers': b.bootstrap,
-      'max.request.size': 2000,
-      'interceptor.classes': [
-        {
-          onSend: (r: ProducerRecord) => {
-            events.push(`onSend ${r.value}`);
-            return { ...r, value: `${r.value}!`, headers: { intercepted: 'yes' } };
+    const producer = closedAfter(
+      new Producer({
+        'bootstrap.servers': b.bootstrap,
+        'max.request.size': 2000,
+        'interceptor.classes': [
+          {
+            onSend: (r: ProducerRecord) => {
+              events.push(`onSend ${r.value}`);
+              return { ...r, value: `${r.value}!`, headers: { intercepted: 'yes' } };
+            },
+            onAcknowledgement: (m: RecordMetadata, e: Error | null) => events.push(`ack ${m.topic}/${m.partition}@${m.offset}${e ? ` ${e.name}` : ''}`),
           },
-          onAcknowledgement: (m: RecordMetadata, e: Error | null) => events.push(`ack ${m.topic}/${m.partition}@${m.offset}${e ? ` ${e.name}` : ''}`),
-        },
-        {
-          onSend: () => {
-            throw new Error('a broken interceptor is skipped');
+          {
+            onSend: () => {
+              throw new Error('a broken interceptor is skipped');
+            },
           },
-        },
-      ],
-    }));
+        ],
+      }),
+    );
     await producer.send({ topic, value: 'a' }, () => events.push('callback a'));
     await producer.send({ topic, value: 'b' }, () => events.push('callback b'));
     await producer.send({ topic, value: 'x'.repeat(3000) }, () => events.push('callback big')).catch(() => undefined);
     await producer.close();
-    expect(events).toEqual(['onSend a', `ack ${topic}/0@0`, 'callback a', 'onSend b', `ack ${topic}/0@1`, 'callback b', `onSend ${'x'.repeat(3000)}`, `ack ${topic}/-1@-1 RecordTooLargeError`, 'callback big']);
+    expect(events).toEqual([
+      'onSend a',
+      `ack ${topic}/0@0`,
+      'callback a',
+      'onSend b',
+      `ack ${topic}/0@1`,
+      'callback b',
+      `onSend ${'x'.repeat(3000)}`,
+      `ack ${topic}/-1@-1 RecordTooLargeError`,
+      'callback big',
+    ]);
     const { records } = await stored(topic);
     expect(records.map((r) => [r.value!.toString(), r.headers[0]!.key, r.headers[0]!.value!.toString()])).toEqual([
       ['a!', 'intercepted', 'yes'],
@@ -247,7 +295,9 @@ describe('Producer: errors, limits and close', () => {
     expect(invalid.retriable).toBe(false);
     const local = await producer.send({ topic, value: 'y'.repeat(200_000) }).catch((e) => e);
     expect(local).toBeInstanceOf(RecordTooLargeError);
-    expect(local.message).toMatch(/The message is 2000\d\d bytes when serialized which is larger than 100000, which is the value of the max.request.size configuration/);
+    expect(local.message).toMatch(
+      /The message is 2000\d\d bytes when serialized which is larger than 100000, which is the value of the max.request.size configuration/,
+    );
     await producer.close();
     const { records } = await stored(topic);
     expect(records.length).toBe(41);
@@ -257,13 +307,38 @@ describe('Producer: errors, limits and close', () => {
     expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, acks: '2' as any }), ClientConfigError, {}, /expected one of all, -1, 0, 1/);
     expect(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'compression.type': 'brotli' as any })).toThrow(ClientConfigError);
     // Idempotence asked for explicitly refuses what would break it; left at its default it gives way.
-    expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotence': true, acks: 1 }), ClientConfigError, {}, /Must set acks to all in order to use the idempotent producer/);
-    expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotence': 'true', retries: 0 }), ClientConfigError, {}, /Must set retries to non-zero when using the idempotent producer/);
-    expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotence': true, 'max.in.flight.requests.per.connection': 6 }), ClientConfigError, {}, /Must set max.in.flight.requests.per.connection to at most 5/);
+    expectThrown(
+      () => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotence': true, acks: 1 }),
+      ClientConfigError,
+      {},
+      /Must set acks to all in order to use the idempotent producer/,
+    );
+    expectThrown(
+      () => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotence': 'true', retries: 0 }),
+      ClientConfigError,
+      {},
+      /Must set retries to non-zero when using the idempotent producer/,
+    );
+    expectThrown(
+      () => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotence': true, 'max.in.flight.requests.per.connection': 6 }),
+      ClientConfigError,
+      {},
+      /Must set max.in.flight.requests.per.connection to at most 5/,
+    );
     expect(closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, acks: 1 })).config['enable.idempotence']).toBe(false);
     expect(closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap })).config['enable.idempotence']).toBe(true);
-    expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotency': true } as any), ClientConfigError, {}, /unknown producer configuration 'enable.idempotency'/);
-    expectThrown(() => new Producer({ 'bootstrap.servers': b.bootstrap, 'delivery.timeout.ms': 1000 }), ClientConfigError, {}, /delivery.timeout.ms should be equal to or larger than linger.ms \+ request.timeout.ms/);
+    expectThrown(
+      () => new Producer({ 'bootstrap.servers': b.bootstrap, 'enable.idempotency': true } as any),
+      ClientConfigError,
+      {},
+      /unknown producer configuration 'enable.idempotency'/,
+    );
+    expectThrown(
+      () => new Producer({ 'bootstrap.servers': b.bootstrap, 'delivery.timeout.ms': 1000 }),
+      ClientConfigError,
+      {},
+      /delivery.timeout.ms should be equal to or larger than linger.ms \+ request.timeout.ms/,
+    );
   });
 
   it('flush() sends at once what linger.ms would hold; close() sends everything pending first', async () => {
@@ -299,7 +374,9 @@ describe('Producer: errors, limits and close', () => {
     // The timeout fired: what was pending failed with the error saying so.
     const results = await Promise.allSettled(pending);
     expect(results.every((r) => r.status === 'rejected' && r.reason instanceof ClientClosedError)).toBe(true);
-    expect((results[0] as PromiseRejectedResult).reason.message).toBe('Producer is closed forcefully: the record was still pending when close(500 ms) timed out');
+    expect((results[0] as PromiseRejectedResult).reason.message).toBe(
+      'Producer is closed forcefully: the record was still pending when close(500 ms) timed out',
+    );
     expect(errors.length).toBe(10);
   });
 
@@ -307,7 +384,17 @@ describe('Producer: errors, limits and close', () => {
     const port = await freePort();
     let own = await ownBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` });
     const topic = await newTopic(2, {}, own);
-    const producer = closedAfter(new Producer({ 'bootstrap.servers': own.bootstrap, 'linger.ms': 1, 'retry.backoff.ms': 50, 'reconnect.backoff.ms': 20, 'reconnect.backoff.max.ms': 200, 'request.timeout.ms': 5000, 'delivery.timeout.ms': 30_000 }));
+    const producer = closedAfter(
+      new Producer({
+        'bootstrap.servers': own.bootstrap,
+        'linger.ms': 1,
+        'retry.backoff.ms': 50,
+        'reconnect.backoff.ms': 20,
+        'reconnect.backoff.max.ms': 200,
+        'request.timeout.ms': 5000,
+        'delivery.timeout.ms': 30_000,
+      }),
+    );
     const results: Array<Promise<RecordMetadata>> = [];
     for (let i = 0; i < 200; i++) results.push(producer.send({ topic, partition: i % 2, value: `before ${i}` }));
     await Promise.all(results);
@@ -367,7 +454,9 @@ describe('Producer: errors, limits and close', () => {
     });
     await new Promise<void>((r) => proxy.listen(proxyPort, '127.0.0.1', () => r()));
     const topic = await newTopic(2, {}, own);
-    const producer = closedAfter(new Producer({ 'bootstrap.servers': `127.0.0.1:${proxyPort}`, 'batch.size': 1500, 'linger.ms': 1, 'retry.backoff.ms': 20, 'reconnect.backoff.ms': 10 }));
+    const producer = closedAfter(
+      new Producer({ 'bootstrap.servers': `127.0.0.1:${proxyPort}`, 'batch.size': 1500, 'linger.ms': 1, 'retry.backoff.ms': 20, 'reconnect.backoff.ms': 10 }),
+    );
     await producer.partitionsFor(topic);
     const order: number[][] = [[], []];
     const futures: Array<Promise<RecordMetadata>> = [];
@@ -408,7 +497,9 @@ describe('Producer: errors, limits and close', () => {
     const topic = await newTopic(4);
     // Room for two 16 KiB batches: sends wait for memory while batches are sent, and all get through (max.block.ms
     // generous: every send's wait starts at once, and on a loaded machine 2,000 records can take seconds).
-    const producer = closedAfter(new Producer({ 'bootstrap.servers': b.bootstrap, 'buffer.memory': 40_000, 'batch.size': 16_384, 'linger.ms': 100, 'max.block.ms': 60_000 }));
+    const producer = closedAfter(
+      new Producer({ 'bootstrap.servers': b.bootstrap, 'buffer.memory': 40_000, 'batch.size': 16_384, 'linger.ms': 100, 'max.block.ms': 60_000 }),
+    );
     const all = await Promise.all(Array.from({ length: 2000 }, (_, i) => producer.send({ topic, partition: i % 4, value: 'm'.repeat(100) })));
     expect(all.filter((m) => m.offset >= 0).length).toBe(2000);
     await producer.close();
@@ -417,7 +508,16 @@ describe('Producer: errors, limits and close', () => {
     const port = await freePort();
     const own = await ownBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` });
     const t = await newTopic(3, {}, own);
-    const blocked = closedAfter(new Producer({ 'bootstrap.servers': own.bootstrap, 'buffer.memory': 40_000, 'batch.size': 16_384, 'max.block.ms': 300, 'linger.ms': 0, 'delivery.timeout.ms': 31_000 }));
+    const blocked = closedAfter(
+      new Producer({
+        'bootstrap.servers': own.bootstrap,
+        'buffer.memory': 40_000,
+        'batch.size': 16_384,
+        'max.block.ms': 300,
+        'linger.ms': 0,
+        'delivery.timeout.ms': 31_000,
+      }),
+    );
     await blocked.send({ topic: t, partition: 0, value: 'warm' });
     await own.stop();
     const first = blocked.send({ topic: t, partition: 0, value: 'a' });
@@ -425,7 +525,9 @@ describe('Producer: errors, limits and close', () => {
     const third = await blocked.send({ topic: t, partition: 2, value: 'c' }).catch((e) => e);
     expect(third).toBeInstanceOf(TimeoutError);
     expect(third.retriable).toBe(true);
-    expect(third.message).toMatch(/^Failed to allocate 16384 bytes within the configured max blocking time 300 ms\. Total memory: 40000 bytes\. Available memory: 7232 bytes\.$/);
+    expect(third.message).toMatch(
+      /^Failed to allocate 16384 bytes within the configured max blocking time 300 ms\. Total memory: 40000 bytes\. Available memory: 7232 bytes\.$/,
+    );
     await blocked.close(0);
     await expect(first).rejects.toBeInstanceOf(ClientClosedError);
     await expect(second).rejects.toBeInstanceOf(ClientClosedError);
@@ -435,7 +537,9 @@ describe('Producer: errors, limits and close', () => {
     const port = await freePort();
     const own = await ownBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}` });
     const topic = await newTopic(1, {}, own);
-    const producer = closedAfter(new Producer({ 'bootstrap.servers': own.bootstrap, 'linger.ms': 0, 'request.timeout.ms': 500, 'delivery.timeout.ms': 1500, 'retry.backoff.ms': 50 }));
+    const producer = closedAfter(
+      new Producer({ 'bootstrap.servers': own.bootstrap, 'linger.ms': 0, 'request.timeout.ms': 500, 'delivery.timeout.ms': 1500, 'retry.backoff.ms': 50 }),
+    );
     await producer.send({ topic, value: 'ok' });
     await own.stop();
     const error = await producer.send({ topic, value: 'expires' }).catch((e) => e);

@@ -9,7 +9,12 @@ import { waitFor } from '../wait-for.js';
  * isolation.level=read_committed), read with samsa's Consumer through
  * assign(), one array per partition.
  */
-export async function readPartitions(bootstrap: string, topic: string, partitions: number, config: Record<string, unknown> = {}): Promise<Array<Array<ConsumerRecord<string | null, string | null>>>> {
+export async function readPartitions(
+  bootstrap: string,
+  topic: string,
+  partitions: number,
+  config: Record<string, unknown> = {},
+): Promise<Array<Array<ConsumerRecord<string | null, string | null>>>> {
   const consumer = new Consumer<string | null, string | null>({
     'bootstrap.servers': bootstrap,
     'key.deserializer': 'string',
@@ -33,7 +38,12 @@ export async function readPartitions(bootstrap: string, topic: string, partition
 }
 
 /** The values of what readPartitions read. */
-export async function readValues(bootstrap: string, topic: string, partitions: number, config: Record<string, unknown> = {}): Promise<Array<Array<string | null>>> {
+export async function readValues(
+  bootstrap: string,
+  topic: string,
+  partitions: number,
+  config: Record<string, unknown> = {},
+): Promise<Array<Array<string | null>>> {
   return (await readPartitions(bootstrap, topic, partitions, config)).map((records) => records.map((r) => r.value));
 }
 

@@ -26,7 +26,9 @@ it("runs the README's Clients example as written (against the test's broker)", a
   writeFileSync(join(cwd, 'example.mjs'), code!.replaceAll('localhost:9092', b.bootstrap));
   // Asynchronously: the broker runs in this process.
   const run = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['example.mjs'], { cwd, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => resolve({ status: error ? ((error as any).code ?? 1) : 0, stdout, stderr }));
+    execFile(process.execPath, ['example.mjs'], { cwd, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) =>
+      resolve({ status: error ? ((error as any).code ?? 1) : 0, stdout, stderr }),
+    );
   });
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);

@@ -28,7 +28,10 @@ it("runs the README's consume-transform-produce example as written: the prices a
   const clients = readme.slice(readme.indexOf('## Clients'));
   const code = /```js\n(import \{ Consumer, Producer, ProducerFencedError \} from 'samsa';[\s\S]*?)```/.exec(clients)?.[1];
   expect(code).toBeDefined();
-  await admin.createTopics([{ name: 'orders', numPartitions: 2 }, { name: 'prices', numPartitions: 2 }]);
+  await admin.createTopics([
+    { name: 'orders', numPartitions: 2 },
+    { name: 'prices', numPartitions: 2 },
+  ]);
   const orders = new Producer({ 'bootstrap.servers': b.bootstrap, 'value.serializer': 'json' });
   await Promise.all([
     orders.send({ topic: 'orders', partition: 0, key: 'order-1', value: { total: 42 } }),
@@ -41,7 +44,9 @@ it("runs the README's consume-transform-produce example as written: the prices a
   onTestFinished(() => rmSync(cwd, { recursive: true, force: true }));
   writeFileSync(join(cwd, 'example.mjs'), code!.replaceAll('localhost:9092', b.bootstrap));
   const result = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['example.mjs'], { cwd, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => resolve({ status: error ? ((error as any).code ?? 1) : 0, stdout, stderr }));
+    execFile(process.execPath, ['example.mjs'], { cwd, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ status: error ? ((error as any).code ?? 1) : 0, stdout, stderr }),
+    );
   });
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);

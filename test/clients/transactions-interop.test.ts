@@ -73,7 +73,23 @@ describe('transactions between samsa and other clients', () => {
     const byConfluent = await confluent('consume', b.bootstrap, 'from-samsa', 'read_committed', 2);
     expect(byConfluent.complete).toBe(true);
     expect(byConfluent.values).toEqual(values('committed', 20));
-    const byKcat = await kcat(['-b', b.bootstrap, '-C', '-t', 'from-samsa', '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\\n', '-X', 'isolation.level=read_committed']);
+    const byKcat = await kcat([
+      '-b',
+      b.bootstrap,
+      '-C',
+      '-t',
+      'from-samsa',
+      '-p',
+      '0',
+      '-o',
+      'beginning',
+      '-e',
+      '-q',
+      '-f',
+      '%s\\n',
+      '-X',
+      'isolation.level=read_committed',
+    ]);
     expect(byKcat.trim().split('\n')).toEqual(values('committed', 20));
     const seen: string[] = [];
     const kjs = cleanup.add(kafka.consumer({ groupId: 'samsa-txn-kafkajs', maxWaitTimeInMs: 100 }), (c) => c.disconnect());

@@ -1,21 +1,29 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ControlRecordType, readControlRecordType } from '../../storage/record/control-record.js';
-import { validateBatches } from '../../storage/record/record-batch-scan.js';
-import { readAllRecords } from '../../storage/record/record.js';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { Consumer } from '../../src/clients/consumer/consumer-constructor.js';
 import type { ConsumerRecord } from '../../src/clients/consumer/consumer-records.js';
 import { Api } from '../../src/clients/network/apis.js';
-import { IllegalStateError, InvalidProducerEpochError, KafkaClientError, ProducerFencedError, RecordTooLargeError, TimeoutError, TransactionAbortedError } from '../../src/clients/network/errors.js';
+import {
+  IllegalStateError,
+  InvalidProducerEpochError,
+  KafkaClientError,
+  ProducerFencedError,
+  RecordTooLargeError,
+  TimeoutError,
+  TransactionAbortedError,
+} from '../../src/clients/network/errors.js';
 import { Producer } from '../../src/clients/producer/producer.js';
 import type { ProducerConfigInput } from '../../src/clients/producer/producer-config.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { ControlRecordType, readControlRecordType } from '../../storage/record/control-record.js';
+import { readAllRecords } from '../../storage/record/record.js';
+import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
 import { Cleanup } from '../cleanup.js';
 import { freePort } from '../cluster/zookeeper-server.js';
-import { expectError, expectRejected, expectThrown } from '../errors.js';
+import { expectRejected, expectThrown } from '../errors.js';
 import { waitFor } from '../wait-for.js';
-import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
 import { readValues, waitForDecidedTransactions } from './read-partitions.js';
 
 let b: TestBroker;
@@ -52,7 +60,10 @@ async function logOf(topic: string, partition = 0, broker = b): Promise<Array<{ 
   for (const batch of validateBatches((await log.read(0, 1 << 24)).bytes)) {
     const base = { producerId: batch.producerId, epoch: batch.producerEpoch, transactional: batch.isTransactional };
     for (const record of readAllRecords(batch)) {
-      out.push({ ...base, entry: batch.isControl ? (readControlRecordType(record.key) === ControlRecordType.Commit ? 'COMMIT' : 'ABORT') : record.value!.toString() });
+      out.push({
+        ...base,
+        entry: batch.isControl ? (readControlRecordType(record.key) === ControlRecordType.Commit ? 'COMMIT' : 'ABORT') : record.value!.toString(),
+      });
     }
   }
   return out;
@@ -65,14 +76,34 @@ describe('transactional producer: the state machine', () => {
     const topic = await newTopic();
     const plain = producer({});
     expect(() => plain.beginTransaction()).toThrow(IllegalStateError);
-    await expectRejected(plain.initTransactions(), IllegalStateError, {}, 'Cannot use transactional methods without enabling transactions by setting the transactional.id configuration property');
+    await expectRejected(
+      plain.initTransactions(),
+      IllegalStateError,
+      {},
+      'Cannot use transactional methods without enabling transactions by setting the transactional.id configuration property',
+    );
     const p = producer({ 'transactional.id': 'state-machine' });
-    expectThrown(() => p.beginTransaction(), IllegalStateError, {}, 'TransactionalId state-machine: Invalid transition attempted from state UNINITIALIZED to state IN_TRANSACTION');
-    await expectRejected(p.send({ topic, value: 'before init' }), IllegalStateError, {}, `Cannot add partition ${topic}-0 to transaction before completing a call to initTransactions`);
+    expectThrown(
+      () => p.beginTransaction(),
+      IllegalStateError,
+      {},
+      'TransactionalId state-machine: Invalid transition attempted from state UNINITIALIZED to state IN_TRANSACTION',
+    );
+    await expectRejected(
+      p.send({ topic, value: 'before init' }),
+      IllegalStateError,
+      {},
+      `Cannot add partition ${topic}-0 to transaction before completing a call to initTransactions`,
+    );
     await p.initTransactions();
     await expectRejected(p.send({ topic, value: 'outside' }), IllegalStateError, {}, `Cannot add partition ${topic}-0 to transaction while in state  READY`);
     await expectRejected(p.commitTransaction(), IllegalStateError, {}, 'Invalid transition attempted from state READY to state COMMITTING_TRANSACTION');
-    await expectRejected(p.sendOffsetsToTransaction([{ topic, partition: 0, offset: 1 }], 'group'), IllegalStateError, {}, 'Cannot send offsets if a transaction is not in progress (currentState= READY)');
+    await expectRejected(
+      p.sendOffsetsToTransaction([{ topic, partition: 0, offset: 1 }], 'group'),
+      IllegalStateError,
+      {},
+      'Cannot send offsets if a transaction is not in progress (currentState= READY)',
+    );
     p.beginTransaction();
     expect(() => p.beginTransaction()).toThrow(IllegalStateError);
     // A transaction with nothing in it ends without asking the coordinator.
@@ -125,14 +156,24 @@ describe('transactional producer: the state machine', () => {
     await expectRejected(p.send({ topic, value: 'x'.repeat(5000) }), RecordTooLargeError, { errorCode: ErrorCode.MESSAGE_TOO_LARGE }, /MESSAGE_TOO_LARGE/);
     const refused = await expectRejected(p.commitTransaction(), KafkaClientError, {}, 'Cannot execute transactional method because we are in an error state');
     expect(refused.cause).toBeInstanceOf(RecordTooLargeError);
-    await expectRejected(p.send({ topic, value: 'while abortable' }), KafkaClientError, {}, 'Cannot execute transactional method because we are in an error state');
+    await expectRejected(
+      p.send({ topic, value: 'while abortable' }),
+      KafkaClientError,
+      {},
+      'Cannot execute transactional method because we are in an error state',
+    );
     await p.abortTransaction();
     p.beginTransaction();
     await p.send({ topic, value: 'next' });
     await p.commitTransaction();
     await waitForDecidedTransactions(b.bootstrap, topic, 1);
     const log = await logOf(topic);
-    expect(log.map((e) => [e.entry, e.epoch])).toEqual([['fits', 0], ['ABORT', 0], ['next', 1], ['COMMIT', 1]]);
+    expect(log.map((e) => [e.entry, e.epoch])).toEqual([
+      ['fits', 0],
+      ['ABORT', 0],
+      ['next', 1],
+      ['COMMIT', 1],
+    ]);
   });
 
   it('zombie fencing: a second producer with the same transactional.id fences the first, whose open transaction is aborted and whose commit fails with ProducerFencedError', async () => {
@@ -144,9 +185,19 @@ describe('transactional producer: the state machine', () => {
     const live = producer({ 'transactional.id': 'zombie' });
     // Registering the id again aborts the zombie's open transaction and bumps the epoch.
     await live.initTransactions();
-    await expectRejected(zombie.commitTransaction(), ProducerFencedError, { errorCode: ErrorCode.PRODUCER_FENCED }, 'There is a newer producer with the same transactionalId which fences the current one.');
+    await expectRejected(
+      zombie.commitTransaction(),
+      ProducerFencedError,
+      { errorCode: ErrorCode.PRODUCER_FENCED },
+      'There is a newer producer with the same transactionalId which fences the current one.',
+    );
     // Fatal: every transactional call fails the same way from now on, and so does sending.
-    expectThrown(() => zombie.beginTransaction(), ProducerFencedError, {}, /^PRODUCER_FENCED: Producer with transactionalId 'zombie' and ProducerIdAndEpoch\(producerId=\d+, epoch=0\) has been fenced by another producer with the same transactionalId$/);
+    expectThrown(
+      () => zombie.beginTransaction(),
+      ProducerFencedError,
+      {},
+      /^PRODUCER_FENCED: Producer with transactionalId 'zombie' and ProducerIdAndEpoch\(producerId=\d+, epoch=0\) has been fenced by another producer with the same transactionalId$/,
+    );
     await expectRejected(zombie.abortTransaction(), ProducerFencedError, {}, /has been fenced/);
     await expectRejected(zombie.send({ topic, value: 'zombie-2' }), ProducerFencedError, {}, /has been fenced/);
     live.beginTransaction();
@@ -168,9 +219,24 @@ describe('transactional producer: the state machine', () => {
     await zombie.send({ topic, value: 'zombie-1' });
     const live = producer({ 'transactional.id': 'zombie-sends' });
     await live.initTransactions();
-    await expectRejected(zombie.send({ topic, value: 'zombie-2' }), InvalidProducerEpochError, { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH }, /INVALID_PRODUCER_EPOCH/);
-    await expectRejected(zombie.commitTransaction(), InvalidProducerEpochError, {}, /^INVALID_PRODUCER_EPOCH: Producer with transactionalId 'zombie-sends' and ProducerIdAndEpoch\(producerId=\d+, epoch=0\) attempted to produce with an old epoch$/);
-    await expectRejected(zombie.abortTransaction(), ProducerFencedError, { errorCode: ErrorCode.PRODUCER_FENCED }, 'There is a newer producer with the same transactionalId which fences the current one.');
+    await expectRejected(
+      zombie.send({ topic, value: 'zombie-2' }),
+      InvalidProducerEpochError,
+      { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH },
+      /INVALID_PRODUCER_EPOCH/,
+    );
+    await expectRejected(
+      zombie.commitTransaction(),
+      InvalidProducerEpochError,
+      {},
+      /^INVALID_PRODUCER_EPOCH: Producer with transactionalId 'zombie-sends' and ProducerIdAndEpoch\(producerId=\d+, epoch=0\) attempted to produce with an old epoch$/,
+    );
+    await expectRejected(
+      zombie.abortTransaction(),
+      ProducerFencedError,
+      { errorCode: ErrorCode.PRODUCER_FENCED },
+      'There is a newer producer with the same transactionalId which fences the current one.',
+    );
     expect(() => zombie.beginTransaction()).toThrow(ProducerFencedError);
     await waitForDecidedTransactions(b.bootstrap, topic, 1);
     expect((await logOf(topic)).map((e) => e.entry)).toEqual(['zombie-1', 'ABORT']);
@@ -207,7 +273,15 @@ describe('transactions as samsa’s read_committed consumer sees them', () => {
     await p.send({ topic, value: 'in-transaction' });
     await plain.send({ topic, value: 'after' });
     expect(await committedView(topic, 1)).toEqual([['before']]);
-    const consumer = cleanup.add(new Consumer<string, string>({ 'bootstrap.servers': b.bootstrap, 'isolation.level': 'read_committed', 'value.deserializer': 'string', 'auto.offset.reset': 'earliest' }), (c) => c.close());
+    const consumer = cleanup.add(
+      new Consumer<string, string>({
+        'bootstrap.servers': b.bootstrap,
+        'isolation.level': 'read_committed',
+        'value.deserializer': 'string',
+        'auto.offset.reset': 'earliest',
+      }),
+      (c) => c.close(),
+    );
     consumer.assign([{ topic, partition: 0 }]);
     const seen: string[] = [];
     while (seen.length < 1) for (const r of await consumer.poll(200)) seen.push(r.value);
@@ -229,7 +303,15 @@ describe('transactions as samsa’s read_committed consumer sees them', () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => source.send({ topic: input, partition: i % 2, key: `k${i}`, value: `${i}` })));
     const group = `ctp-${topicNumber}`;
     const consumer = cleanup.add(
-      new Consumer<string, string>({ 'bootstrap.servers': b.bootstrap, 'group.id': group, 'isolation.level': 'read_committed', 'enable.auto.commit': false, 'auto.offset.reset': 'earliest', 'key.deserializer': 'string', 'value.deserializer': 'string' }),
+      new Consumer<string, string>({
+        'bootstrap.servers': b.bootstrap,
+        'group.id': group,
+        'isolation.level': 'read_committed',
+        'enable.auto.commit': false,
+        'auto.offset.reset': 'earliest',
+        'key.deserializer': 'string',
+        'value.deserializer': 'string',
+      }),
       (c) => c.close(),
     );
     consumer.subscribe([input]);
@@ -308,17 +390,35 @@ describe('transactional producer: lost answers at each step', () => {
     expect(log.map((e) => e.entry)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'COMMIT', 'second', 'COMMIT']);
   });
   it('initTransactions() timed out (max.block.ms) keeps running: other calls are refused until it is called again, which waits for the same request', async () => {
-    const p = producer({ 'transactional.id': `timed-out-${topicNumber}`, 'max.block.ms': 300, 'retry.backoff.ms': 20, 'reconnect.backoff.ms': 10, 'request.timeout.ms': 1000, 'socket.connection.setup.timeout.ms': 500 }, `127.0.0.1:${proxy.port}`);
+    const p = producer(
+      {
+        'transactional.id': `timed-out-${topicNumber}`,
+        'max.block.ms': 300,
+        'retry.backoff.ms': 20,
+        'reconnect.backoff.ms': 10,
+        'request.timeout.ms': 1000,
+        'socket.connection.setup.timeout.ms': 500,
+      },
+      `127.0.0.1:${proxy.port}`,
+    );
     proxy.blackhole(true);
     try {
       await expectRejected(p.initTransactions(), TimeoutError, {}, 'Timeout expired after 300ms while awaiting InitProducerId');
-      expectThrown(() => p.beginTransaction(), IllegalStateError, {}, 'Cannot attempt operation `beginTransaction` because the previous call to `initTransactions` timed out and must be retried');
+      expectThrown(
+        () => p.beginTransaction(),
+        IllegalStateError,
+        {},
+        'Cannot attempt operation `beginTransaction` because the previous call to `initTransactions` timed out and must be retried',
+      );
     } finally {
       proxy.blackhole(false);
     }
     // max.block.ms is short: wait again until the request (retried meanwhile) has gone through.
     for (;;) {
-      const error = await p.initTransactions().then(() => null, (e: unknown) => e);
+      const error = await p.initTransactions().then(
+        () => null,
+        (e: unknown) => e,
+      );
       if (error === null) break;
       expect(error).toBeInstanceOf(TimeoutError);
     }

@@ -4,10 +4,21 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import type { KafkaZkClient } from '../../src/zk/kafka-zk-client.js';
-import { BACKENDS } from '../interop/backends.js';
 import { Cleanup } from '../cleanup.js';
+import { BACKENDS } from '../interop/backends.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
-import { kcat, kcatMetadata, numbered, partitionState, python, readAll, type SeenMetadata, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
+import {
+  kcat,
+  kcatMetadata,
+  numbered,
+  partitionState,
+  python,
+  readAll,
+  type SeenMetadata,
+  waitForEqualReplicaSizes,
+  waitForIsr,
+  zkReader,
+} from './cluster-probe.js';
 
 const BROKERS = [1, 2, 3];
 const PARTITIONS = 3;
@@ -53,7 +64,9 @@ describe.each(BACKENDS)('a three-broker cluster on the %s backend', (backend) =>
         const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
         return {
           brokers: described.brokers.map((b) => b.nodeId).sort((a, b) => a - b),
-          partitions: topics[0]!.partitions.map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: [...p.isr].sort((a, b) => a - b) })).sort((a, b) => a.partition - b.partition),
+          partitions: topics[0]!.partitions
+            .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: [...p.isr].sort((a, b) => a - b) }))
+            .sort((a, b) => a.partition - b.partition),
         };
       } finally {
         await admin.disconnect();

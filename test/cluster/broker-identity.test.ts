@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaZkClient } from '../../src/zk/kafka-zk-client.js';
-import { runBrokerCommand, startBrokerProcess, type BrokerProcess, overrideArgs } from '../broker/broker-process.js';
+import { type BrokerProcess, overrideArgs, runBrokerCommand, startBrokerProcess } from '../broker/broker-process.js';
 import { useZooKeeper } from '../zk/fixture.js';
 import { FAST_CLUSTER } from './cluster-harness.js';
 
@@ -22,7 +22,9 @@ describe("a cluster broker's identity", () => {
     return dir;
   }
 
-  it('takes broker.id=-1 from ZooKeeper above reserved.broker.max.id, keeps it in meta.properties, and creates a missing chroot', { timeout: 120_000 }, async () => {
+  it('takes broker.id=-1 from ZooKeeper above reserved.broker.max.id, keeps it in meta.properties, and creates a missing chroot', {
+    timeout: 120_000,
+  }, async () => {
     const chroot = zk.chroot();
     const connect = `${zk.server.connectString}${chroot}`;
     const settings = { ...FAST_CLUSTER, 'zookeeper.connect': connect, 'broker.id': '-1' };
@@ -53,7 +55,10 @@ describe("a cluster broker's identity", () => {
     // The first broker of the chroot makes its cluster id; this one's log dir says another.
     const other = await startBrokerProcess(logDir(), { ...FAST_CLUSTER, 'zookeeper.connect': connect, 'broker.id': '1' }, 60_000);
     brokers.push(other);
-    const run = await runBrokerCommand(overrideArgs({ ...FAST_CLUSTER, 'zookeeper.connect': connect, 'broker.id': '7', 'log.dirs': dir, listeners: 'PLAINTEXT://127.0.0.1:0' }), 60_000);
+    const run = await runBrokerCommand(
+      overrideArgs({ ...FAST_CLUSTER, 'zookeeper.connect': connect, 'broker.id': '7', 'log.dirs': dir, listeners: 'PLAINTEXT://127.0.0.1:0' }),
+      60_000,
+    );
     expect(run.timedOut).toBe(false);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/doesn't match stored clusterId another-cluster-id in meta.properties/);

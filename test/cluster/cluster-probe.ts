@@ -1,16 +1,16 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBackend } from '../../storage/backend/index.js';
-import { LEADER_EPOCH_CHECKPOINT, parseLeaderEpochCheckpoint, type EpochEntry } from '../../storage/checkpoint/leader-epoch-checkpoint.js';
-import { scanBatches } from '../../storage/record/record-batch-scan.js';
 import { Api } from '../../src/clients/network/apis.js';
 import { BrokerConnection } from '../../src/clients/network/broker-connection.js';
 import { KafkaZkClient } from '../../src/zk/kafka-zk-client.js';
 import type { LeaderAndIsr } from '../../src/zk/zk-data.js';
+import { createBackend } from '../../storage/backend/index.js';
+import { type EpochEntry, LEADER_EPOCH_CHECKPOINT, parseLeaderEpochCheckpoint } from '../../storage/checkpoint/leader-epoch-checkpoint.js';
+import { scanBatches } from '../../storage/record/record-batch-scan.js';
 import { stopChild } from '../cleanup.js';
-import { waitUntil, type TestCluster } from './cluster-harness.js';
+import { type TestCluster, waitUntil } from './cluster-harness.js';
 
 // What the cluster tests observe a cluster through: kcat, the Python clients, ZooKeeper's
 // znodes, DescribeLogDirs, and the stored segments. Each is state the cluster exposes, which
@@ -23,7 +23,9 @@ const SCRIPT = fileURLToPath(new URL('./python/cluster_clients.py', import.meta.
 
 export function kcat(args: readonly string[], input = ''): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(KCAT, args, { timeout: 60_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => (error ? reject(new Error(`kcat ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout)));
+    const child = execFile(KCAT, args, { timeout: 60_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`kcat ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout),
+    );
     child.stdin!.on('error', () => {}); // kcat -C may exit before reading its (empty) stdin
     child.stdin!.end(input);
   });
@@ -44,7 +46,11 @@ export interface SeenMetadata {
 
 interface KcatMetadata {
   brokers: Array<{ id: number }>;
-  topics: Array<{ topic: string; error?: string; partitions: Array<{ partition: number; leader: number; replicas: Array<{ id: number }>; isrs: Array<{ id: number }> }> }>;
+  topics: Array<{
+    topic: string;
+    error?: string;
+    partitions: Array<{ partition: number; leader: number; replicas: Array<{ id: number }>; isrs: Array<{ id: number }> }>;
+  }>;
 }
 
 /** The topic's metadata as kcat (librdkafka) sees it (`kcat -L -J`). */
@@ -155,14 +161,25 @@ export async function partitionState(zk: KafkaZkClient, topic: string, partition
 }
 
 /** Waits until every partition's ISR holds all `brokers` (the replicas of an RF-3 topic on three brokers). */
-export async function waitForIsr(zk: KafkaZkClient, topic: string, partitions: number, brokers: readonly number[], what: string, timeoutMs = 90_000): Promise<void> {
-  await waitUntil(async () => {
-    for (let p = 0; p < partitions; p++) {
-      const { isr, leader } = await partitionState(zk, topic, p);
-      if (leader < 0 || !brokers.every((b) => isr.includes(b))) return false;
-    }
-    return true;
-  }, what, timeoutMs);
+export async function waitForIsr(
+  zk: KafkaZkClient,
+  topic: string,
+  partitions: number,
+  brokers: readonly number[],
+  what: string,
+  timeoutMs = 90_000,
+): Promise<void> {
+  await waitUntil(
+    async () => {
+      for (let p = 0; p < partitions; p++) {
+        const { isr, leader } = await partitionState(zk, topic, p);
+        if (leader < 0 || !brokers.every((b) => isr.includes(b))) return false;
+      }
+      return true;
+    },
+    what,
+    timeoutMs,
+  );
 }
 
 /** The id of the broker registered as controller in /controller. */
@@ -177,7 +194,14 @@ export async function brokerEpoch(zk: KafkaZkClient, id: number): Promise<bigint
 
 /** One request to one broker of the cluster with samsa's client connection. */
 export async function brokerRequest<T>(cluster: TestCluster, id: number, send: (connection: BrokerConnection) => Promise<T>): Promise<T> {
-  const connection = new BrokerConnection(id, '127.0.0.1', cluster.port(id), { clientId: 'samsa-cluster-test', requestTimeoutMs: 30_000, connectTimeoutMs: 10_000, maxInFlight: 1, sendBufferBytes: -1, receiveBufferBytes: -1 });
+  const connection = new BrokerConnection(id, '127.0.0.1', cluster.port(id), {
+    clientId: 'samsa-cluster-test',
+    requestTimeoutMs: 30_000,
+    connectTimeoutMs: 10_000,
+    maxInFlight: 1,
+    sendBufferBytes: -1,
+    receiveBufferBytes: -1,
+  });
   try {
     await connection.connect();
     return await send(connection);
@@ -197,17 +221,27 @@ export async function replicaSizes(cluster: TestCluster, id: number, topic: stri
 }
 
 /** Waits until every running broker reports the same size for each partition of `topic` (the replicas have caught up). */
-export async function waitForEqualReplicaSizes(cluster: TestCluster, ids: readonly number[], topic: string, partitions: number, timeoutMs = 60_000): Promise<void> {
+export async function waitForEqualReplicaSizes(
+  cluster: TestCluster,
+  ids: readonly number[],
+  topic: string,
+  partitions: number,
+  timeoutMs = 60_000,
+): Promise<void> {
   let last = '';
-  await waitUntil(async () => {
-    const all = await Promise.all(ids.map((id) => replicaSizes(cluster, id, topic)));
-    last = ids.map((id, i) => `broker ${id}: ${[...all[i]!].map(([p, s]) => `${p}=${s}`).join(' ')}`).join('; ');
-    for (let p = 0; p < partitions; p++) {
-      const sizes = all.map((s) => s.get(p));
-      if (sizes.some((s) => s === undefined || s !== sizes[0])) return false;
-    }
-    return true;
-  }, `equal replica sizes of ${topic} (${last})`, timeoutMs).catch((e: Error) => {
+  await waitUntil(
+    async () => {
+      const all = await Promise.all(ids.map((id) => replicaSizes(cluster, id, topic)));
+      last = ids.map((id, i) => `broker ${id}: ${[...all[i]!].map(([p, s]) => `${p}=${s}`).join(' ')}`).join('; ');
+      for (let p = 0; p < partitions; p++) {
+        const sizes = all.map((s) => s.get(p));
+        if (sizes.some((s) => s === undefined || s !== sizes[0])) return false;
+      }
+      return true;
+    },
+    `equal replica sizes of ${topic} (${last})`,
+    timeoutMs,
+  ).catch((e: Error) => {
     throw new Error(`${e.message}; last seen: ${last}`);
   });
 }
@@ -218,7 +252,14 @@ export async function waitForEqualReplicaSizes(cluster: TestCluster, ids: readon
  * level through the backend (one LevelDB per partition directory, which only one process
  * may open at a time).
  */
-async function storedObjects(cluster: TestCluster, id: number, backend: string, topic: string, partition: number, wanted: (name: string) => boolean): Promise<Map<string, Buffer>> {
+async function storedObjects(
+  cluster: TestCluster,
+  id: number,
+  backend: string,
+  topic: string,
+  partition: number,
+  wanted: (name: string) => boolean,
+): Promise<Map<string, Buffer>> {
   const path = join(cluster.dir(id), `${topic}-${partition}`);
   const objects = new Map<string, Buffer>();
   if (!existsSync(path)) return objects;
@@ -250,7 +291,10 @@ export async function segmentDifferences(cluster: TestCluster, ids: readonly num
     for (const name of names) {
       const a = first!.get(name);
       const b = other.get(name);
-      if (!a || !b || !a.equals(b)) differences.push(`${topic}-${partition}/${name}: broker ${ids[0]} ${a?.length ?? 'missing'} bytes, broker ${ids[i + 1]} ${b?.length ?? 'missing'} bytes${a && b ? `, first difference at byte ${firstDifference(a, b)}` : ''}`);
+      if (!a || !b || !a.equals(b))
+        differences.push(
+          `${topic}-${partition}/${name}: broker ${ids[0]} ${a?.length ?? 'missing'} bytes, broker ${ids[i + 1]} ${b?.length ?? 'missing'} bytes${a && b ? `, first difference at byte ${firstDifference(a, b)}` : ''}`,
+        );
     }
   });
   return differences;
@@ -282,7 +326,8 @@ export async function epochInconsistencies(cluster: TestCluster, id: number, bac
   const meaningful = entries.filter((e, i) => e.startOffset < logEnd && entries[i + 1]?.startOffset !== e.startOffset);
   const show = (list: readonly EpochEntry[]) => list.map((e) => `${e.epoch}@${e.startOffset}`).join(' ');
   // The first entry may start below the log start (the segment holding it was partly removed), so it is compared by epoch only.
-  const same = meaningful.length === starts.length && meaningful.every((e, i) => e.epoch === starts[i]!.epoch && (i === 0 || e.startOffset === starts[i]!.startOffset));
+  const same =
+    meaningful.length === starts.length && meaningful.every((e, i) => e.epoch === starts[i]!.epoch && (i === 0 || e.startOffset === starts[i]!.startOffset));
   if (!same) problems.push(`broker ${id} ${topic}-${partition}: leader-epoch-checkpoint ${show(meaningful)}, batches ${show(starts)}`);
   return problems;
 }

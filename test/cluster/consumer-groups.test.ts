@@ -6,9 +6,9 @@ import type { Admin } from '../../src/clients/admin/admin.js';
 import { Producer } from '../../src/clients/producer/producer.js';
 import { Cleanup } from '../cleanup.js';
 import { waitFor } from '../wait-for.js';
-import { waitUntil, type TestCluster } from './cluster-harness.js';
+import { type TestCluster, waitUntil } from './cluster-harness.js';
+import { checkDeliveries, pythonGroup, type RunningGroup, samsaGroup } from './group-members.js';
 import { shareCluster } from './shared-cluster.js';
-import { checkDeliveries, pythonGroup, samsaGroup, type RunningGroup } from './group-members.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const OFFSETS_PARTITIONS = 5; // FAST_CLUSTER's offsets.topic.num.partitions
@@ -63,7 +63,9 @@ describe('consumer groups on a three-broker cluster', () => {
     return described.every((t) => t.partitions.every((p) => p.isr.length === 3 && p.leader !== null));
   }
 
-  it('members of confluent-kafka, kafka-python and samsa groups follow their coordinator to another broker when it is killed, and resume from their commits', { timeout: 300_000 }, async () => {
+  it('members of confluent-kafka, kafka-python and samsa groups follow their coordinator to another broker when it is killed, and resume from their commits', {
+    timeout: 300_000,
+  }, async () => {
     const topic = 'group-orders';
     await admin.createTopics([{ name: topic, numPartitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
     const producer = cleanup.add(new Producer({ 'bootstrap.servers': cluster.bootstrap, 'linger.ms': 1 }), (p) => p.close());
@@ -79,16 +81,24 @@ describe('consumer groups on a three-broker cluster', () => {
     ];
     await Promise.all(groups.map((g) => g.ready));
     let ends = await endOffsets(topic);
-    await waitFor(async () => {
-      for (const g of groups) if ((await committedOffsets(g.groupId)).some((o, p) => o !== ends[p])) return false;
-      return true;
-    }, 'every group to have consumed and committed the first records', 120_000);
+    await waitFor(
+      async () => {
+        for (const g of groups) if ((await committedOffsets(g.groupId)).some((o, p) => o !== ends[p])) return false;
+        return true;
+      },
+      'every group to have consumed and committed the first records',
+      120_000,
+    );
 
     const coordinator = await coordinatorOf(samsaId!);
     for (const g of groups) expect(await coordinatorOf(g.groupId)).toBe(coordinator);
     // Records arrive while the coordinator dies: members are consuming and committing when it goes.
     const producing = produce(300, 600);
-    await waitFor(() => groups.every((g) => g.log.events.length > 0 && g.log.seen(0).size + g.log.seen(1).size + g.log.seen(2).size > 300 + 30), 'every group consuming the new records', 60_000);
+    await waitFor(
+      () => groups.every((g) => g.log.events.length > 0 && g.log.seen(0).size + g.log.seen(1).size + g.log.seen(2).size > 300 + 30),
+      'every group consuming the new records',
+      60_000,
+    );
     const marks = groups.map((g) => g.log.mark);
     await cluster.kill(coordinator);
     await producing;
@@ -101,17 +111,25 @@ describe('consumer groups on a three-broker cluster', () => {
     // Every record delivered, its commit acknowledged to the member after the kill (a Python member's
     // acknowledgement reaches the log a pipe's delay after the coordinator has it), and the coordinator's.
     const acknowledgedToEnds = (g: RunningGroup, i: number) => ends.every((end, p) => g.log.committedSince(marks[i]!).get(p) === end);
-    await waitFor(async () => {
-      for (const [i, g] of groups.entries()) if (!g.log.covers(ends) || !acknowledgedToEnds(g, i) || (await committedOffsets(g.groupId)).some((o, p) => o !== ends[p])) return false;
-      return true;
-    }, 'every group to consume and commit every record at the new coordinator', 180_000);
+    await waitFor(
+      async () => {
+        for (const [i, g] of groups.entries())
+          if (!g.log.covers(ends) || !acknowledgedToEnds(g, i) || (await committedOffsets(g.groupId)).some((o, p) => o !== ends[p])) return false;
+        return true;
+      },
+      'every group to consume and commit every record at the new coordinator',
+      180_000,
+    );
     const newCoordinator = await coordinatorOf(samsaId!);
     expect(newCoordinator).not.toBe(coordinator);
     groups.forEach((g, i) => {
       const report = checkDeliveries(g.log, ends);
       expect({ client: g.client, violations: report.violations, errors: g.log.errors }).toEqual({ client: g.client, violations: [], errors: [] });
       // Commits after the kill were acknowledged (by the new coordinator) up to every partition's end.
-      expect({ client: g.client, committed: [...g.log.committedSince(marks[i]!)].sort(([a], [b]) => a - b) }).toEqual({ client: g.client, committed: ends.map((end, p) => [p, end]) });
+      expect({ client: g.client, committed: [...g.log.committedSince(marks[i]!)].sort(([a], [b]) => a - b) }).toEqual({
+        client: g.client,
+        committed: ends.map((end, p) => [p, end]),
+      });
     });
     for (const g of groups) {
       const [described] = await admin.describeConsumerGroups([g.groupId]);
@@ -125,7 +143,10 @@ describe('consumer groups on a three-broker cluster', () => {
     expect(state.stdout).toMatch(new RegExp(`${samsaId}\\s+127\\.0\\.0\\.1:${cluster.port(newCoordinator)}\\s+\\(${newCoordinator}\\)\\s+\\S+\\s+Stable\\s+2`));
     const offsets = await consumerGroupsCli(['--bootstrap-server', cluster.bootstrap, '--describe', '--group', samsaId!, '--offsets', '--timeout', '30000']);
     expect(offsets.status).toBe(0);
-    const rows = offsets.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((c) => c[0] === samsaId);
+    const rows = offsets.stdout
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter((c) => c[0] === samsaId);
     expect(rows.map((c) => c.slice(1, 6)).sort()).toEqual(PARTITIONS.map((p) => [topic, String(p), String(ends[p]), String(ends[p]), '0']));
 
     await cleanup.stopAll();
@@ -151,7 +172,10 @@ describe('consumer groups on a three-broker cluster', () => {
       const groupId = groupIdsSharingACoordinator(`ledger-${target}`, 1, led)[0]!;
       expect(await coordinatorOf(groupId)).toBe(target);
       const offsets = PARTITIONS.map((partition) => ({ partition, offset: target * 100 + partition, metadata: `broker ${target}` }));
-      await admin.alterConsumerGroupOffsets(groupId, offsets.map((o) => ({ topic, ...o })));
+      await admin.alterConsumerGroupOffsets(
+        groupId,
+        offsets.map((o) => ({ topic, ...o })),
+      );
       committed.set(groupId, offsets);
       await cluster.kill(target);
       // OffsetFetch at the new coordinator, found through FindCoordinator.

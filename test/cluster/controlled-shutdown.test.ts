@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { Api } from '../../src/clients/network/apis.js';
 import { BrokerConnection } from '../../src/clients/network/broker-connection.js';
 import { ErrorCode, errorName } from '../../src/protocol/error-codes.js';
 import type { KafkaZkClient } from '../../src/zk/kafka-zk-client.js';
 import { BROKER_IDS_PATH, topicPartitionStatePath } from '../../src/zk/zk-data.js';
+import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import { Cleanup } from '../cleanup.js';
 import { TestCluster } from './cluster-harness.js';
-import { controllerId, partitionState, PythonStream, readAll, replicaProblems, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
+import { controllerId, PythonStream, partitionState, readAll, replicaProblems, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
 
 const TOPIC = 'handover';
 const PARTITIONS = 3;
@@ -38,7 +38,10 @@ class Prober {
   private readonly loops: Array<Promise<void>>;
   private readonly connections = new Map<number, BrokerConnection>();
 
-  constructor(private readonly cluster: TestCluster, private readonly zk: KafkaZkClient) {
+  constructor(
+    private readonly cluster: TestCluster,
+    private readonly zk: KafkaZkClient,
+  ) {
     this.loops = Array.from({ length: PARTITIONS }, (_, p) => this.run(p));
   }
 
@@ -55,7 +58,14 @@ class Prober {
   private async request<T>(id: number, send: (c: BrokerConnection) => Promise<T>): Promise<T> {
     let connection = this.connections.get(id);
     if (!connection || connection.state === 'closed') {
-      connection = new BrokerConnection(id, '127.0.0.1', this.cluster.port(id), { clientId: 'prober', requestTimeoutMs: 30_000, connectTimeoutMs: 10_000, maxInFlight: 1, sendBufferBytes: -1, receiveBufferBytes: -1 });
+      connection = new BrokerConnection(id, '127.0.0.1', this.cluster.port(id), {
+        clientId: 'prober',
+        requestTimeoutMs: 30_000,
+        connectTimeoutMs: 10_000,
+        maxInFlight: 1,
+        sendBufferBytes: -1,
+        receiveBufferBytes: -1,
+      });
       this.connections.set(id, connection);
     }
     try {
@@ -85,7 +95,14 @@ class Prober {
 
   private async produce(leader: number, partition: number, records: Buffer): Promise<string | undefined> {
     try {
-      const response = await this.request(leader, (c) => c.request(Api.Produce, { transactionalId: null, acks: -1, timeoutMs: 30_000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records }] }] }));
+      const response = await this.request(leader, (c) =>
+        c.request(Api.Produce, {
+          transactionalId: null,
+          acks: -1,
+          timeoutMs: 30_000,
+          topicData: [{ name: TOPIC, partitionData: [{ index: partition, records }] }],
+        }),
+      );
       const code = response.responses[0]!.partitionResponses[0]!.errorCode;
       return code === ErrorCode.NONE ? undefined : errorName(code);
     } catch (error) {
@@ -98,7 +115,9 @@ class Prober {
     for (;;) {
       for (const id of this.cluster.brokerIds.filter((b) => this.cluster.isRunning(b))) {
         try {
-          const md = await this.request(id, (c) => c.request(Api.Metadata, { topics: [{ name: TOPIC }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+          const md = await this.request(id, (c) =>
+            c.request(Api.Metadata, { topics: [{ name: TOPIC }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }),
+          );
           const leader = md.topics[0]?.partitions.find((p) => p.partitionIndex === partition)?.leaderId ?? -1;
           if (leader >= 0) return leader;
         } catch {
@@ -134,7 +153,10 @@ describe('controlled shutdown', () => {
     const controller = (await controllerId(zk))!;
     const first = (await states()).find((s) => s.leader !== controller)!.leader;
 
-    for (const [target, role] of [[first, 'a leader'], [controller, 'the controller']] as const) {
+    for (const [target, role] of [
+      [first, 'a leader'],
+      [controller, 'the controller'],
+    ] as const) {
       const led = (await states()).flatMap((s, p) => (s.leader === target ? [p] : []));
       expect(led.length, `${role} (broker ${target}) leads a partition`).toBeGreaterThan(0);
       const failuresBefore = prober.failures.length;
@@ -161,7 +183,10 @@ describe('controlled shutdown', () => {
     expect(producer.errors).toEqual([]);
     expect(produced.unflushed).toBe(0);
     expect(prober.acked).toBeGreaterThan(0);
-    expect(prober.failures.every((f) => f.error === 'NOT_LEADER_OR_FOLLOWER' || f.error.startsWith('connection:')), JSON.stringify(prober.failures)).toBe(true);
+    expect(
+      prober.failures.every((f) => f.error === 'NOT_LEADER_OR_FOLLOWER' || f.error.startsWith('connection:')),
+      JSON.stringify(prober.failures),
+    ).toBe(true);
     const log = await readAll(cluster.bootstrap, TOPIC, PARTITIONS);
     const stored = new Map(log.map((r) => [`${r.partition}@${r.offset}`, r.value]));
     expect(producer.records.filter((r) => stored.get(`${r.partition}@${r.offset}`) !== r.value)).toEqual([]);

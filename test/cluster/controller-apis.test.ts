@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Admin as KafkaJsAdmin } from 'kafkajs';
+import { Kafka, type Admin as KafkaJsAdmin, logLevel } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import type { Settled, TopicPartitionInfo } from '../../src/clients/admin/types.js';
@@ -47,7 +47,9 @@ async function controllerOf(admin: Admin): Promise<number> {
 async function produce(bootstrap: string, topic: string, prefix: string, count: number): Promise<void> {
   const producer = new Producer({ 'bootstrap.servers': bootstrap, 'linger.ms': 5 });
   try {
-    await Promise.all(Array.from({ length: count }, (_, i) => producer.send({ topic, partition: 0, key: `${prefix}-${i}`, value: `${prefix}-${i}-${'x'.repeat(200)}` })));
+    await Promise.all(
+      Array.from({ length: count }, (_, i) => producer.send({ topic, partition: 0, key: `${prefix}-${i}`, value: `${prefix}-${i}-${'x'.repeat(200)}` })),
+    );
   } finally {
     await producer.close();
   }
@@ -60,7 +62,12 @@ async function endOffset(admin: Admin, topic: string): Promise<number> {
 /** The segment files (.log) of a partition's replica on a broker, by name. */
 function segments(cluster: TestCluster, broker: number, dir: string): Map<string, Buffer> {
   const path = join(cluster.dir(broker), dir);
-  return new Map(readdirSync(path).filter((f) => f.endsWith('.log')).sort().map((f) => [f, readFileSync(join(path, f))]));
+  return new Map(
+    readdirSync(path)
+      .filter((f) => f.endsWith('.log'))
+      .sort()
+      .map((f) => [f, readFileSync(join(path, f))]),
+  );
 }
 
 const sorted = (ids: readonly number[]) => [...ids].sort((a, b) => a - b);
@@ -110,7 +117,11 @@ describe('ElectLeaders on a three-broker cluster', () => {
     // the controller answered once its own metadata showed the new leader
     const atController = await RawClient.connect(cluster.port(controller));
     try {
-      const md = await atController.request('Metadata', 12, { topics: [{ topicId: Buffer.alloc(16), name: 'pref' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      const md = await atController.request('Metadata', 12, {
+        topics: [{ topicId: Buffer.alloc(16), name: 'pref' }],
+        allowAutoTopicCreation: false,
+        includeTopicAuthorizedOperations: false,
+      });
       expect(md.topics[0].partitions[0].leaderId).toBe(preferred);
     } finally {
       atController.close();
@@ -216,7 +227,9 @@ describe('partition reassignments on a three-broker cluster', () => {
     paused = undefined;
   }
 
-  it('a reassignment from [1,2] to [2,3] copies the data byte for byte, is listed while in progress, and deletes the old replica\'s log', { timeout: 180_000 }, async () => {
+  it("a reassignment from [1,2] to [2,3] copies the data byte for byte, is listed while in progress, and deletes the old replica's log", {
+    timeout: 180_000,
+  }, async () => {
     const { from, stays, to } = await roles();
     await admin.createTopics([{ name: 'moving', replicasAssignments: { 0: [from, stays] } }]);
     await waitUntil(async () => (await partitionOf(admin, 'moving', 0)).isr.length === 2, 'two in-sync replicas');
@@ -233,9 +246,16 @@ describe('partition reassignments on a three-broker cluster', () => {
     await waitUntil(() => existsSync(join(cluster.dir(to), 'moving-0')), `broker ${to} following`);
     const inProgress = { topic: 'moving', partition: 0, replicas: [stays, to, from], addingReplicas: [to], removingReplicas: [from] };
     expect(await admin.listPartitionReassignments()).toEqual([inProgress]);
-    expect(await admin.listPartitionReassignments([{ topic: 'moving', partition: 0 }, { topic: 'moving', partition: 1 }])).toEqual([inProgress]);
+    expect(
+      await admin.listPartitionReassignments([
+        { topic: 'moving', partition: 0 },
+        { topic: 'moving', partition: 1 },
+      ]),
+    ).toEqual([inProgress]);
     const listed = await kafkajs.listPartitionReassignments({ topics: [{ topic: 'moving', partitions: [0] }] });
-    expect(listed.topics).toEqual([{ name: 'moving', partitions: [{ partition: 0, replicas: [stays, to, from], addingReplicas: [to], removingReplicas: [from] }] }]);
+    expect(listed.topics).toEqual([
+      { name: 'moving', partitions: [{ partition: 0, replicas: [stays, to, from], addingReplicas: [to], removingReplicas: [from] }] },
+    ]);
     resume();
 
     await waitUntil(async () => (await admin.listPartitionReassignments()).length === 0, 'the reassignment completed');
@@ -272,11 +292,15 @@ describe('partition reassignments on a three-broker cluster', () => {
     await waitUntil(() => !existsSync(join(cluster.dir(to), 'cancelled-0')), `broker ${to}'s copy deleted`);
     expect(await endOffset(admin, 'cancelled')).toBe(100);
 
-    const refused = await admin.alterPartitionReassignments(new Map([
-      [tp, null],
-      [{ topic: 'cancelled', partition: 1 }, { targetReplicas: [stays] }],
-      [{ topic: 'moving-nowhere', partition: 0 }, { targetReplicas: [to, 99] }],
-    ])).settled();
+    const refused = await admin
+      .alterPartitionReassignments(
+        new Map([
+          [tp, null],
+          [{ topic: 'cancelled', partition: 1 }, { targetReplicas: [stays] }],
+          [{ topic: 'moving-nowhere', partition: 0 }, { targetReplicas: [to, 99] }],
+        ]),
+      )
+      .settled();
     expect(errorOf(refused[0])).toBeInstanceOf(NoReassignmentInProgressError);
     expect(errorOf(refused[1])).toBeInstanceOf(UnknownTopicOrPartitionError);
     expect(errorOf(refused[2])).toBeInstanceOf(InvalidReplicaAssignmentError);

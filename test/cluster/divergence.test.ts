@@ -2,7 +2,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { Cleanup } from '../cleanup.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
-import { kcat, numbered, partitionState, PythonStream, readAll, replicaProblems, replicaSizes, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
+import {
+  kcat,
+  numbered,
+  PythonStream,
+  partitionState,
+  readAll,
+  replicaProblems,
+  replicaSizes,
+  waitForEqualReplicaSizes,
+  waitForIsr,
+  zkReader,
+} from './cluster-probe.js';
 
 const TOPIC = 'diverge';
 const BROKERS = [1, 2, 3];
@@ -14,7 +25,10 @@ describe('replicas whose logs diverged from the new leader', () => {
   it('truncate what the new leader never had, and no consumer ever sees it', { timeout: 300_000 }, async () => {
     // Followers paused during the divergence must stay in the ISR and registered: a lag bound
     // and a session far above the pauses (the leader is killed, never timed out).
-    const cluster = cleanup.add(await TestCluster.start({ brokers: 3, settings: { 'replica.lag.time.max.ms': '30000', 'zookeeper.session.timeout.ms': '10000' } }), (c) => c.close());
+    const cluster = cleanup.add(
+      await TestCluster.start({ brokers: 3, settings: { 'replica.lag.time.max.ms': '30000', 'zookeeper.session.timeout.ms': '10000' } }),
+      (c) => c.close(),
+    );
     const zk = cleanup.add(await zkReader(cluster), (z) => z.close());
     const admin = cleanup.add(new Admin({ 'bootstrap.servers': cluster.bootstrap }), (a) => a.close());
     await admin.createTopics([{ name: TOPIC, numPartitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
@@ -70,7 +84,10 @@ describe('replicas whose logs diverged from the new leader', () => {
     const kept = log1.length - committed.length - after.length;
     expect(log1.map((r) => r.value)).toEqual([...committed, ...['in-flight-1'].slice(0, kept), ...after]);
     const divergence = committed.length + kept;
-    await waitUntil(() => new RegExp(`${TOPIC}-0: truncated from \\d+ to ${divergence} `).test(cluster.output(other)), `broker ${other} to truncate to ${divergence}`);
+    await waitUntil(
+      () => new RegExp(`${TOPIC}-0: truncated from \\d+ to ${divergence} `).test(cluster.output(other)),
+      `broker ${other} to truncate to ${divergence}`,
+    );
 
     await cluster.startBroker(oldLeader);
     await waitForIsr(zk, TOPIC, 1, BROKERS, 'the old leader back in the ISR');

@@ -4,7 +4,17 @@ import type { KafkaZkClient } from '../../src/zk/kafka-zk-client.js';
 import { Cleanup } from '../cleanup.js';
 import { BACKENDS } from '../interop/backends.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
-import { controllerId, partitionState, PythonStream, readAll, replicaProblems, waitForEqualReplicaSizes, waitForIsr, zkReader, type LoadRecord } from './cluster-probe.js';
+import {
+  controllerId,
+  type LoadRecord,
+  PythonStream,
+  partitionState,
+  readAll,
+  replicaProblems,
+  waitForEqualReplicaSizes,
+  waitForIsr,
+  zkReader,
+} from './cluster-probe.js';
 
 const TOPIC = 'load';
 const PARTITIONS = 3;

@@ -97,7 +97,8 @@ export function checkDeliveries(log: GroupLog, ends: readonly number[]): Deliver
     const expected = next.get(key);
     if (expected !== e.offset) {
       const frontier = seen[e.partition]!.size === 0 ? 0 : Math.max(...seen[e.partition]!) + 1;
-      if (e.offset < committed[e.partition]!) violations.push(`${e.member} started partition ${e.partition} at ${e.offset}, below the committed offset ${committed[e.partition]}`);
+      if (e.offset < committed[e.partition]!)
+        violations.push(`${e.member} started partition ${e.partition} at ${e.offset}, below the committed offset ${committed[e.partition]}`);
       if (e.offset > frontier) violations.push(`${e.member} started partition ${e.partition} at ${e.offset}, skipping from ${frontier}`);
     }
     next.set(key, e.offset + 1);
@@ -123,16 +124,20 @@ export interface RunningGroup {
 export function samsaGroup(bootstrap: string, topic: string, groupId: string, members: number): RunningGroup {
   const log = new GroupLog();
   let running = true;
-  const consumers = Array.from({ length: members }, (_, m) => new Consumer({
-    'bootstrap.servers': bootstrap,
-    'group.id': groupId,
-    'client.id': `${groupId}-${m}`,
-    'enable.auto.commit': false,
-    'auto.offset.reset': 'earliest',
-    'session.timeout.ms': SESSION_TIMEOUT_MS,
-    'heartbeat.interval.ms': HEARTBEAT_INTERVAL_MS,
-    'metadata.max.age.ms': 2000,
-  }));
+  const consumers = Array.from(
+    { length: members },
+    (_, m) =>
+      new Consumer({
+        'bootstrap.servers': bootstrap,
+        'group.id': groupId,
+        'client.id': `${groupId}-${m}`,
+        'enable.auto.commit': false,
+        'auto.offset.reset': 'earliest',
+        'session.timeout.ms': SESSION_TIMEOUT_MS,
+        'heartbeat.interval.ms': HEARTBEAT_INTERVAL_MS,
+        'metadata.max.age.ms': 2000,
+      }),
+  );
   const loops = consumers.map(async (consumer, m) => {
     consumer.subscribe([topic]);
     while (running) {
@@ -194,7 +199,15 @@ export function pythonGroup(client: 'kafka-python' | 'confluent-kafka', bootstra
     if (!stopping) log.errors.push(`${client} members exited with ${code}:\n${stderr}`);
   });
   createInterface({ input: child.stdout! }).on('line', (line) => {
-    const e = JSON.parse(line) as { member?: number; partition?: number; offset?: number; committed?: Record<string, number>; commitFailed?: string; error?: string; ready?: boolean };
+    const e = JSON.parse(line) as {
+      member?: number;
+      partition?: number;
+      offset?: number;
+      committed?: Record<string, number>;
+      commitFailed?: string;
+      error?: string;
+      ready?: boolean;
+    };
     const member = `${client}-${e.member}`;
     if (e.ready) onReady();
     else if (e.offset !== undefined) log.delivered(member, e.partition!, e.offset);

@@ -34,7 +34,9 @@ describe('a restarted broker before it registers', () => {
     await cluster?.close();
   });
 
-  it('answers Metadata for a topic it does not know yet with LEADER_NOT_AVAILABLE, and refuses a partial UpdateMetadata meant for its previous process', { timeout: 180_000 }, async () => {
+  it('answers Metadata for a topic it does not know yet with LEADER_NOT_AVAILABLE, and refuses a partial UpdateMetadata meant for its previous process', {
+    timeout: 180_000,
+  }, async () => {
     await admin.createTopics([{ name: TOPIC, numPartitions: 3, replicationFactor: 3 }]);
     await waitUntil(async () => (await admin.describeTopics([TOPIC]))[0]!.partitions.every((p) => p.isr.length === 3), 'every replica in sync');
     const previousEpoch = (await zk.getAllBrokersInCluster()).find((b) => b.id === 2)!.epoch;
@@ -53,13 +55,28 @@ describe('a restarted broker before it registers', () => {
       clients.push(clientSide);
 
       // What the controller had queued for the dead process: this topic with partition 0 only.
-      controllerSide!.write(requestFrame('UpdateMetadata', 7, {
-        controllerId: 1,
-        controllerEpoch,
-        brokerEpoch: previousEpoch,
-        topicStates: [{ topicName: TOPIC, topicId: Buffer.alloc(16, 1), partitionStates: [{ partitionIndex: 0, controllerEpoch, leader: 1, leaderEpoch: 5, isr: [1, 3], zkVersion: 5, replicas: [1, 2, 3], offlineReplicas: [] }] }],
-        liveBrokers: [{ id: 1, endpoints: [{ port: cluster.port(1), host: '127.0.0.1', listener: 'PLAINTEXT', securityProtocol: 0 }], rack: null }],
-      }, 1));
+      controllerSide!.write(
+        requestFrame(
+          'UpdateMetadata',
+          7,
+          {
+            controllerId: 1,
+            controllerEpoch,
+            brokerEpoch: previousEpoch,
+            topicStates: [
+              {
+                topicName: TOPIC,
+                topicId: Buffer.alloc(16, 1),
+                partitionStates: [
+                  { partitionIndex: 0, controllerEpoch, leader: 1, leaderEpoch: 5, isr: [1, 3], zkVersion: 5, replicas: [1, 2, 3], offlineReplicas: [] },
+                ],
+              },
+            ],
+            liveBrokers: [{ id: 1, endpoints: [{ port: cluster.port(1), host: '127.0.0.1', listener: 'PLAINTEXT', securityProtocol: 0 }], rack: null }],
+          },
+          1,
+        ),
+      );
 
       const metadata = await clientSide.request('Metadata', 4, { topics: [{ name: TOPIC }], allowAutoTopicCreation: false });
       // Still the previous process's registration (or none): the answer came before this one registered.

@@ -1,14 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { Consumer } from '../../src/clients/consumer/consumer-constructor.js';
-import { LogTruncationError } from '../../src/clients/consumer/errors.js';
 import type { ConsumerRecord } from '../../src/clients/consumer/consumer-records.js';
+import { LogTruncationError } from '../../src/clients/consumer/errors.js';
 import { Producer } from '../../src/clients/producer/producer.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { Cleanup } from '../cleanup.js';
 import { expectError } from '../errors.js';
 import { waitFor } from '../wait-for.js';
-import { waitUntil, type TestCluster } from './cluster-harness.js';
+import { type TestCluster, waitUntil } from './cluster-harness.js';
 import { shareCluster } from './shared-cluster.js';
 
 // samsa's own clients against a three-broker cluster whose brokers die and shut down under them:
@@ -34,10 +34,17 @@ describe("samsa's clients on a three-broker cluster", () => {
     return described!.partitions.every((p) => p.leader !== null && p.isr.length === replicas);
   }
 
-
   /** Every record of a topic's partitions, read from the start with a consumer of no group. */
   async function readAll(topic: string, partitions: number): Promise<Array<ConsumerRecord<string, string>>> {
-    const consumer = cleanup.add(new Consumer<string, string>({ 'bootstrap.servers': cluster.bootstrap, 'key.deserializer': 'string', 'value.deserializer': 'string', 'auto.offset.reset': 'earliest' }), (c) => c.close());
+    const consumer = cleanup.add(
+      new Consumer<string, string>({
+        'bootstrap.servers': cluster.bootstrap,
+        'key.deserializer': 'string',
+        'value.deserializer': 'string',
+        'auto.offset.reset': 'earliest',
+      }),
+      (c) => c.close(),
+    );
     const tps = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));
     consumer.assign(tps);
     const ends = await consumer.endOffsets(tps);
@@ -47,7 +54,9 @@ describe("samsa's clients on a three-broker cluster", () => {
     return records;
   }
 
-  it('the producer (acks=all, retries) keeps sending through a leader SIGKILL and a controlled shutdown; every acknowledged record is stored once, at its offset', { timeout: 300_000 }, async () => {
+  it('the producer (acks=all, retries) keeps sending through a leader SIGKILL and a controlled shutdown; every acknowledged record is stored once, at its offset', {
+    timeout: 300_000,
+  }, async () => {
     const topic = 'produce-through-failover';
     await admin.createTopics([{ name: topic, numPartitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
     const producer = cleanup.add(new Producer<string, string>({ 'bootstrap.servers': cluster.bootstrap, 'linger.ms': 2 }), (p) => p.close());
@@ -58,10 +67,15 @@ describe("samsa's clients on a three-broker cluster", () => {
     const sending = (async () => {
       while (running) {
         // A bounded window in flight: the load is steady, and a stall shows as no progress.
-        await Promise.all(Array.from({ length: 50 }, () => {
-          const value = `v${sent++}`;
-          return producer.send({ topic, key: value, value }).then((m) => void acked.set(value, { partition: m.partition, offset: m.offset }), (e: Error) => void failed.push(`${value}: ${e.message}`));
-        }));
+        await Promise.all(
+          Array.from({ length: 50 }, () => {
+            const value = `v${sent++}`;
+            return producer.send({ topic, key: value, value }).then(
+              (m) => void acked.set(value, { partition: m.partition, offset: m.offset }),
+              (e: Error) => void failed.push(`${value}: ${e.message}`),
+            );
+          }),
+        );
       }
     })();
     const progress = async (what: string) => {
@@ -89,22 +103,29 @@ describe("samsa's clients on a three-broker cluster", () => {
     for (const r of records) stored.set(r.value, [...(stored.get(r.value) ?? []), { partition: r.partition, offset: r.offset }]);
     expect([...stored].filter(([, places]) => places.length > 1)).toEqual([]);
     expect(stored.size).toBe(sent);
-    expect([...acked].filter(([value, place]) => stored.get(value)?.[0]?.offset !== place.offset || stored.get(value)?.[0]?.partition !== place.partition)).toEqual([]);
+    expect(
+      [...acked].filter(([value, place]) => stored.get(value)?.[0]?.offset !== place.offset || stored.get(value)?.[0]?.partition !== place.partition),
+    ).toEqual([]);
 
     await cluster.startBroker(stopped);
     await waitUntil(() => inSync(topic, 3), 'the stopped broker back in every ISR', 120_000);
   });
 
-  it('the consumer follows the leader through a controlled shutdown (FENCED_LEADER_EPOCH from the old leader) and a SIGKILL, every record once and in order', { timeout: 300_000 }, async () => {
+  it('the consumer follows the leader through a controlled shutdown (FENCED_LEADER_EPOCH from the old leader) and a SIGKILL, every record once and in order', {
+    timeout: 300_000,
+  }, async () => {
     const topic = 'consume-through-failover';
     await admin.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
     const producer = cleanup.add(new Producer<string, string>({ 'bootstrap.servers': cluster.bootstrap, 'linger.ms': 2 }), (p) => p.close());
-    const consumer = cleanup.add(new Consumer<string, string>({
-      'bootstrap.servers': cluster.bootstrap,
-      'value.deserializer': 'string',
-      'auto.offset.reset': 'none', // a position the new leader refused would be an error, not a silent reset
-      'metadata.max.age.ms': 60_000, // leader changes are found through the errors, not a periodic refresh
-    }), (c) => c.close());
+    const consumer = cleanup.add(
+      new Consumer<string, string>({
+        'bootstrap.servers': cluster.bootstrap,
+        'value.deserializer': 'string',
+        'auto.offset.reset': 'none', // a position the new leader refused would be an error, not a silent reset
+        'metadata.max.age.ms': 60_000, // leader changes are found through the errors, not a periodic refresh
+      }),
+      (c) => c.close(),
+    );
     consumer.assign([{ topic, partition: 0 }]);
     consumer.seek({ topic, partition: 0 }, 0);
     const offsets: number[] = [];
@@ -136,7 +157,13 @@ describe("samsa's clients on a three-broker cluster", () => {
     // A second consumer polls only before and after the leader changes: its first fetch after goes to the
     // old leader, now a follower with a newer epoch, which fences it; it finds the new leader from there.
     const logged: string[] = [];
-    const stale = cleanup.add(new Consumer<string, string>({ 'bootstrap.servers': cluster.bootstrap, 'value.deserializer': 'string', 'auto.offset.reset': 'none', 'metadata.max.age.ms': 60_000 }, { log: (_, message) => logged.push(message) }), (c) => c.close());
+    const stale = cleanup.add(
+      new Consumer<string, string>(
+        { 'bootstrap.servers': cluster.bootstrap, 'value.deserializer': 'string', 'auto.offset.reset': 'none', 'metadata.max.age.ms': 60_000 },
+        { log: (_, message) => logged.push(message) },
+      ),
+      (c) => c.close(),
+    );
     stale.assign([{ topic, partition: 0 }]);
     stale.seek({ topic, partition: 0 }, 0);
     const staleOffsets: number[] = [];
@@ -170,13 +197,18 @@ describe("samsa's clients on a three-broker cluster", () => {
     await waitUntil(() => inSync(topic, 3), 'the killed broker back in the ISR', 120_000);
   });
 
-  it('the consumer detects a log truncated by an unclean leader election (KIP-320): an error without a reset policy, the divergent offset with one, and from a committed offset', { timeout: 300_000 }, async () => {
+  it('the consumer detects a log truncated by an unclean leader election (KIP-320): an error without a reset policy, the divergent offset with one, and from a committed offset', {
+    timeout: 300_000,
+  }, async () => {
     const topic = 'truncated';
     const [a, b] = cluster.brokerIds;
-    await admin.createTopics([{ name: topic, replicasAssignments: { 0: [a!, b!] }, configs: { 'unclean.leader.election.enable': 'true', 'min.insync.replicas': '1' } }]);
+    await admin.createTopics([
+      { name: topic, replicasAssignments: { 0: [a!, b!] }, configs: { 'unclean.leader.election.enable': 'true', 'min.insync.replicas': '1' } },
+    ]);
     await waitUntil(() => inSync(topic, 2), 'both replicas in sync', 60_000);
     const producer = cleanup.add(new Producer<string, string>({ 'bootstrap.servers': cluster.bootstrap, 'linger.ms': 0 }), (p) => p.close());
-    const produce = (from: number, count: number, prefix: string) => Promise.all(Array.from({ length: count }, (_, i) => producer.send({ topic, partition: 0, value: `${prefix}${from + i}` })));
+    const produce = (from: number, count: number, prefix: string) =>
+      Promise.all(Array.from({ length: count }, (_, i) => producer.send({ topic, partition: 0, value: `${prefix}${from + i}` })));
     const tp = { topic, partition: 0 };
     const consumer = (settings: Record<string, string>) =>
       cleanup.add(new Consumer<string, string>({ 'bootstrap.servers': cluster.bootstrap, 'value.deserializer': 'string', ...settings }), (c) => c.close());
@@ -247,7 +279,9 @@ describe("samsa's clients on a three-broker cluster", () => {
         fromCommit = e;
       }
     }
-    expect(expectError(fromCommit, LogTruncationError, {}, /truncated-0/).divergentOffsets).toEqual([{ topic, partition: 0, offset: 10, leaderEpoch: keptEpoch }]);
+    expect(expectError(fromCommit, LogTruncationError, {}, /truncated-0/).divergentOffsets).toEqual([
+      { topic, partition: 0, offset: 10, leaderEpoch: keptEpoch },
+    ]);
 
     await cluster.startBroker(a!);
     await waitUntil(() => inSync(topic, 2), 'a back in the ISR, its log truncated to the new leader', 120_000);
@@ -267,7 +301,10 @@ describe("samsa's clients on a three-broker cluster", () => {
       const [created] = await only.createTopics([{ name: topic, numPartitions: 2, replicationFactor: 3 }]);
       expect(created).toMatchObject({ name: topic, numPartitions: 2, replicationFactor: 3 });
       const [described] = await only.describeTopics([topic]);
-      expect(described!.partitions.map((p) => [...p.replicas].sort())).toEqual([[1, 2, 3], [1, 2, 3]]);
+      expect(described!.partitions.map((p) => [...p.replicas].sort())).toEqual([
+        [1, 2, 3],
+        [1, 2, 3],
+      ]);
       const description = await only.describeCluster();
       expect(description.nodes.map((n) => n.id).sort()).toEqual([1, 2, 3]);
       expect(cluster.brokerIds).toContain(description.controller?.id);

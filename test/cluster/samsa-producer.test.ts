@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { Api } from '../../src/clients/network/apis.js';
 import { BrokerConnection } from '../../src/clients/network/broker-connection.js';
-import { coordinatorOf, CoordinatorKeyType, findCoordinatorBody } from '../../src/clients/network/find-coordinator.js';
-import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { CoordinatorKeyType, coordinatorOf, findCoordinatorBody } from '../../src/clients/network/find-coordinator.js';
 import { Producer } from '../../src/clients/producer/producer.js';
 import type { RecordMetadata } from '../../src/clients/producer/producer-record.js';
-import { startBrokerProcess, type BrokerProcess } from '../broker/broker-process.js';
-import { startFaultProxy, type FaultProxy } from '../clients/fault-proxy.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { type BrokerProcess, startBrokerProcess } from '../broker/broker-process.js';
+import { type FaultProxy, startFaultProxy } from '../clients/fault-proxy.js';
 import { readValues, waitForDecidedTransactions } from '../clients/read-partitions.js';
 import { waitFor } from '../wait-for.js';
 import { FAST_CLUSTER, waitUntil } from './cluster-harness.js';
@@ -31,14 +31,18 @@ describe('samsa’s idempotent and transactional producer on a three-broker clus
   let admin: Admin;
   const bootstrap = () => members.map((m) => `127.0.0.1:${m.proxy.port}`).join(',');
   const start = async (m: Member) => {
-    m.process = await startBrokerProcess(join(root, `broker-${m.id}`), {
-      ...FAST_CLUSTER,
-      'broker.id': String(m.id),
-      listeners: `PLAINTEXT://127.0.0.1:${m.port}`,
-      'advertised.listeners': `PLAINTEXT://127.0.0.1:${m.proxy.port}`,
-      'zookeeper.connect': `${zk.connectString}/samsa`,
-      'transaction.state.log.num.partitions': '3',
-    }, 60_000);
+    m.process = await startBrokerProcess(
+      join(root, `broker-${m.id}`),
+      {
+        ...FAST_CLUSTER,
+        'broker.id': String(m.id),
+        listeners: `PLAINTEXT://127.0.0.1:${m.port}`,
+        'advertised.listeners': `PLAINTEXT://127.0.0.1:${m.proxy.port}`,
+        'zookeeper.connect': `${zk.connectString}/samsa`,
+        'transaction.state.log.num.partitions': '3',
+      },
+      60_000,
+    );
   };
 
   beforeAll(async () => {
@@ -63,14 +67,20 @@ describe('samsa’s idempotent and transactional producer on a three-broker clus
     rmSync(root, { recursive: true, force: true });
   });
 
-  const leaderOf = async (topic: string, partition: number) => (await admin.describeTopics([topic]))[0]!.partitions.find((p) => p.partition === partition)!.leader?.id ?? -1;
+  const leaderOf = async (topic: string, partition: number) =>
+    (await admin.describeTopics([topic]))[0]!.partitions.find((p) => p.partition === partition)!.leader?.id ?? -1;
 
-  it('a leader SIGKILLed after appending a batch whose answer was lost: the retry to the new leader is written once, nothing is lost; without idempotence it is written twice', { timeout: 240_000 }, async () => {
+  it('a leader SIGKILLed after appending a batch whose answer was lost: the retry to the new leader is written once, nothing is lost; without idempotence it is written twice', {
+    timeout: 240_000,
+  }, async () => {
     for (const idempotent of [true, false]) {
       const topic = `orders-${idempotent ? 'idempotent' : 'plain'}`;
       await admin.createTopics([{ name: topic, numPartitions: 2, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
       const live = members.filter((m) => m.process !== undefined).length;
-      await waitUntil(async () => (await admin.describeTopics([topic]))[0]!.partitions.every((p) => p.isr.length === live && p.leader !== null), 'both partitions with every live replica in sync');
+      await waitUntil(
+        async () => (await admin.describeTopics([topic]))[0]!.partitions.every((p) => p.isr.length === live && p.leader !== null),
+        'both partitions with every live replica in sync',
+      );
       const producer = new Producer({
         'bootstrap.servers': bootstrap(),
         'enable.idempotence': idempotent,
@@ -113,7 +123,9 @@ describe('samsa’s idempotent and transactional producer on a three-broker clus
         await producer.close();
         const stored = await readValues(bootstrap(), topic, 2);
         for (const p of [0, 1]) {
-          const expected = Array.from({ length: sent }, (_, i) => i).filter((i) => i % 2 === p).map((i) => `order-${i}`);
+          const expected = Array.from({ length: sent }, (_, i) => i)
+            .filter((i) => i % 2 === p)
+            .map((i) => `order-${i}`);
           if (idempotent || !led.includes(p)) expect(stored[p]).toEqual(expected);
           else expect([...new Set(stored[p])]).toEqual(expected);
         }
@@ -132,7 +144,14 @@ describe('samsa’s idempotent and transactional producer on a three-broker clus
   /** The broker coordinating a transactional id, asked of a live broker. */
   async function coordinatorOfId(transactionalId: string): Promise<number> {
     const live = members.find((m) => m.process !== undefined)!;
-    const connection = new BrokerConnection(-1, '127.0.0.1', live.proxy.port, { clientId: 'test', requestTimeoutMs: 10_000, connectTimeoutMs: 10_000, maxInFlight: 1, sendBufferBytes: -1, receiveBufferBytes: -1 });
+    const connection = new BrokerConnection(-1, '127.0.0.1', live.proxy.port, {
+      clientId: 'test',
+      requestTimeoutMs: 10_000,
+      connectTimeoutMs: 10_000,
+      maxInFlight: 1,
+      sendBufferBytes: -1,
+      receiveBufferBytes: -1,
+    });
     try {
       const c = coordinatorOf(await connection.request(Api.FindCoordinator, findCoordinatorBody(CoordinatorKeyType.TRANSACTION, transactionalId)));
       if (c.errorCode !== ErrorCode.NONE) throw new Error(`FindCoordinator answered ${c.errorCode}`);
@@ -142,11 +161,24 @@ describe('samsa’s idempotent and transactional producer on a three-broker clus
     }
   }
 
-  it('the transaction coordinator’s broker SIGKILLed mid-transaction: the producer finds the new coordinator and commits; read_committed sees every record once', { timeout: 240_000 }, async () => {
+  it('the transaction coordinator’s broker SIGKILLed mid-transaction: the producer finds the new coordinator and commits; read_committed sees every record once', {
+    timeout: 240_000,
+  }, async () => {
     const topic = 'moving-coordinator';
     await admin.createTopics([{ name: topic, numPartitions: 2, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
-    await waitUntil(async () => (await admin.describeTopics([topic]))[0]!.partitions.every((p) => p.isr.length === 3 && p.leader !== null), 'both partitions with three in-sync replicas');
-    const producer = new Producer({ 'bootstrap.servers': bootstrap(), 'transactional.id': 'moving', 'linger.ms': 2, 'retry.backoff.ms': 50, 'reconnect.backoff.ms': 20, 'reconnect.backoff.max.ms': 200, 'request.timeout.ms': 10_000 });
+    await waitUntil(
+      async () => (await admin.describeTopics([topic]))[0]!.partitions.every((p) => p.isr.length === 3 && p.leader !== null),
+      'both partitions with three in-sync replicas',
+    );
+    const producer = new Producer({
+      'bootstrap.servers': bootstrap(),
+      'transactional.id': 'moving',
+      'linger.ms': 2,
+      'retry.backoff.ms': 50,
+      'reconnect.backoff.ms': 20,
+      'reconnect.backoff.max.ms': 200,
+      'request.timeout.ms': 10_000,
+    });
     try {
       await producer.initTransactions();
       producer.beginTransaction();

@@ -1,23 +1,38 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ControllerApi } from '../../src/broker/controller/controller-channel-manager.js';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { Api } from '../../src/clients/network/apis.js';
-import { ControllerApi } from '../../src/broker/controller/controller-channel-manager.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { Cleanup } from '../cleanup.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
-import { brokerEpoch, brokerRequest, controllerId, kcat, numbered, partitionState, readAll, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
+import {
+  brokerEpoch,
+  brokerRequest,
+  controllerId,
+  kcat,
+  numbered,
+  partitionState,
+  readAll,
+  waitForEqualReplicaSizes,
+  waitForIsr,
+  zkReader,
+} from './cluster-probe.js';
 
 const TOPIC = 'expiry';
 const PARTITIONS = 3;
 const BROKERS = [1, 2, 3];
 const SESSION_TIMEOUT_MS = 6_000;
 
-describe("a broker whose ZooKeeper session expires", () => {
+describe('a broker whose ZooKeeper session expires', () => {
   const cleanup = new Cleanup();
   afterEach(() => cleanup.stopAll());
 
-  it('loses its leaderships, registers again with a new epoch, follows, catches up and rejoins the ISR; its old epoch is refused (a leader, then the controller)', { timeout: 300_000 }, async () => {
-    const cluster = cleanup.add(await TestCluster.start({ brokers: 3, settings: { 'zookeeper.session.timeout.ms': String(SESSION_TIMEOUT_MS) } }), (c) => c.close());
+  it('loses its leaderships, registers again with a new epoch, follows, catches up and rejoins the ISR; its old epoch is refused (a leader, then the controller)', {
+    timeout: 300_000,
+  }, async () => {
+    const cluster = cleanup.add(await TestCluster.start({ brokers: 3, settings: { 'zookeeper.session.timeout.ms': String(SESSION_TIMEOUT_MS) } }), (c) =>
+      c.close(),
+    );
     const zk = cleanup.add(await zkReader(cluster), (z) => z.close());
     const admin = cleanup.add(new Admin({ 'bootstrap.servers': cluster.bootstrap }), (a) => a.close());
     await admin.createTopics([{ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
@@ -31,7 +46,10 @@ describe("a broker whose ZooKeeper session expires", () => {
     const states = () => Promise.all(Array.from({ length: PARTITIONS }, (_, p) => partitionState(zk, TOPIC, p)));
     const controller = (await controllerId(zk))!;
     const first = (await states()).find((s) => s.leader !== controller)!.leader;
-    for (const [victim, role] of [[first, 'a leader'], [controller, 'the controller']] as const) {
+    for (const [victim, role] of [
+      [first, 'a leader'],
+      [controller, 'the controller'],
+    ] as const) {
       const led = (await states()).flatMap((s, p) => (s.leader === victim ? [p] : []));
       expect(led.length, `${role} (broker ${victim}) leads a partition`).toBeGreaterThan(0);
       const oldEpoch = (await brokerEpoch(zk, victim))!;
@@ -63,11 +81,23 @@ describe("a broker whose ZooKeeper session expires", () => {
 
       // Requests of its old incarnation are refused: by the controller, and by the broker itself.
       const current = (await controllerId(zk))!;
-      const shutdown = await brokerRequest(cluster, current, (c) => c.request(Api.ControlledShutdown, { brokerId: victim, brokerEpoch: oldEpoch }, { minVersion: 2 }));
+      const shutdown = await brokerRequest(cluster, current, (c) =>
+        c.request(Api.ControlledShutdown, { brokerId: victim, brokerEpoch: oldEpoch }, { minVersion: 2 }),
+      );
       expect(shutdown.errorCode).toBe(ErrorCode.STALE_BROKER_EPOCH);
-      const update = await brokerRequest(cluster, victim, (c) => c.request(ControllerApi.UpdateMetadata, {
-        controllerId: current, controllerEpoch: 1 << 30, brokerEpoch: oldEpoch, topicStates: [], liveBrokers: [],
-      }, { minVersion: 5 }));
+      const update = await brokerRequest(cluster, victim, (c) =>
+        c.request(
+          ControllerApi.UpdateMetadata,
+          {
+            controllerId: current,
+            controllerEpoch: 1 << 30,
+            brokerEpoch: oldEpoch,
+            topicStates: [],
+            liveBrokers: [],
+          },
+          { minVersion: 5 },
+        ),
+      );
       expect(update.errorCode).toBe(ErrorCode.STALE_BROKER_EPOCH);
       expect((await brokerEpoch(zk, victim))!).toBe(newEpoch);
     }

@@ -52,9 +52,15 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       record?.(connection, chunk);
       server.write(chunk);
     });
-    server.on('data', (chunk) => { if (!link.cut && !link.deaf) client.write(chunk); });
-    client.on('close', () => { if (!link.cut) drop(link); });
-    server.on('close', () => { if (!link.cut) drop(link); });
+    server.on('data', (chunk) => {
+      if (!link.cut && !link.deaf) client.write(chunk);
+    });
+    client.on('close', () => {
+      if (!link.cut) drop(link);
+    });
+    server.on('close', () => {
+      if (!link.cut) drop(link);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import { RawClient } from '../broker/raw-client.js';
 import { TxnRequests } from '../broker/transaction/txn-harness.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
@@ -12,7 +12,9 @@ const PARTITIONS = 3;
 
 function kcat(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('/usr/bin/kcat', args, { timeout: 60_000 }, (error, stdout, stderr) => (error ? reject(new Error(`kcat ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout)));
+    execFile('/usr/bin/kcat', args, { timeout: 60_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`kcat ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout),
+    );
   });
 }
 
@@ -59,11 +61,17 @@ describe('transactions on a three-broker cluster', () => {
 
   async function leaders(): Promise<Map<number, number>> {
     const id = cluster.brokerIds.find((x) => cluster.isRunning(x))!;
-    const md = await (await client(id)).request('Metadata', 9, { topics: [{ name: TOPIC }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const md = await (await client(id)).request('Metadata', 9, {
+      topics: [{ name: TOPIC }],
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
     return new Map(md.topics[0].partitions.map((p: any) => [p.partitionIndex, p.leaderId]));
   }
 
-  it('moves the coordinator with its __transaction_state partition when its broker is killed, and the transaction completes', { timeout: 240_000 }, async () => {
+  it('moves the coordinator with its __transaction_state partition when its broker is killed, and the transaction completes', {
+    timeout: 240_000,
+  }, async () => {
     const first = await coordinatorOf('tx-cluster');
     const txn = new TxnRequests(await client(first));
     const producer = await txn.init('tx-cluster');
@@ -71,17 +79,51 @@ describe('transactions on a three-broker cluster', () => {
     const partitions = Array.from({ length: PARTITIONS }, (_, i) => i);
     // Before AddPartitionsToTxn a leader on another broker than the coordinator refuses the batch, having asked it (AddPartitionsToTxn verifyOnly).
     const [remotePartition, remoteLeader] = [...(await leaders())].find(([, leader]) => leader !== first)!;
-    const stray = buildRecordBatch([{ value: 'stray' }], { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: 0, isTransactional: true });
-    const refused = await (await client(remoteLeader)).request('Produce', 9, { transactionalId: 'tx-cluster', acks: -1, timeoutMs: 10_000, topicData: [{ name: TOPIC, partitionData: [{ index: remotePartition, records: stray }] }] });
+    const stray = buildRecordBatch([{ value: 'stray' }], {
+      producerId: producer.producerId,
+      producerEpoch: producer.producerEpoch,
+      baseSequence: 0,
+      isTransactional: true,
+    });
+    const refused = await (await client(remoteLeader)).request('Produce', 9, {
+      transactionalId: 'tx-cluster',
+      acks: -1,
+      timeoutMs: 10_000,
+      topicData: [{ name: TOPIC, partitionData: [{ index: remotePartition, records: stray }] }],
+    });
     expect(refused.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
     expect(Object.values(await txn.addPartitions('tx-cluster', producer, { [TOPIC]: partitions }))).toEqual(partitions.map(() => ErrorCode.NONE));
     // A transactional batch to each partition's leader, acks=all; the leader verifies it with the coordinator (KIP-890).
     for (const [partition, leader] of await leaders()) {
-      const records = buildRecordBatch([{ value: `txn-${partition}` }], { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: 0, isTransactional: true });
-      const res = await (await client(leader)).request('Produce', 9, { transactionalId: 'tx-cluster', acks: -1, timeoutMs: 10_000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records }] }] });
+      const records = buildRecordBatch([{ value: `txn-${partition}` }], {
+        producerId: producer.producerId,
+        producerEpoch: producer.producerEpoch,
+        baseSequence: 0,
+        isTransactional: true,
+      });
+      const res = await (await client(leader)).request('Produce', 9, {
+        transactionalId: 'tx-cluster',
+        acks: -1,
+        timeoutMs: 10_000,
+        topicData: [{ name: TOPIC, partitionData: [{ index: partition, records }] }],
+      });
       expect(res.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.NONE);
     }
-    const uncommitted = await kcat(['-b', cluster.bootstrap, '-C', '-t', TOPIC, '-o', 'beginning', '-e', '-q', '-f', '%s\n', '-X', 'isolation.level=read_committed']);
+    const uncommitted = await kcat([
+      '-b',
+      cluster.bootstrap,
+      '-C',
+      '-t',
+      TOPIC,
+      '-o',
+      'beginning',
+      '-e',
+      '-q',
+      '-f',
+      '%s\n',
+      '-X',
+      'isolation.level=read_committed',
+    ]);
     expect(uncommitted.trim()).toBe('');
 
     await cluster.kill(first);
@@ -90,7 +132,21 @@ describe('transactions on a three-broker cluster', () => {
     expect(await moved.describe('tx-cluster')).toMatchObject({ errorCode: ErrorCode.NONE, transactionState: 'Ongoing', producerId: producer.producerId });
     expect(await moved.endTxn('tx-cluster', producer, true)).toBe(ErrorCode.NONE);
     await moved.waitForState('tx-cluster', 'CompleteCommit');
-    const committed = await kcat(['-b', cluster.bootstrap, '-C', '-t', TOPIC, '-o', 'beginning', '-e', '-q', '-f', '%s\n', '-X', 'isolation.level=read_committed']);
+    const committed = await kcat([
+      '-b',
+      cluster.bootstrap,
+      '-C',
+      '-t',
+      TOPIC,
+      '-o',
+      'beginning',
+      '-e',
+      '-q',
+      '-f',
+      '%s\n',
+      '-X',
+      'isolation.level=read_committed',
+    ]);
     expect(committed.trim().split('\n').sort()).toEqual(partitions.map((p) => `txn-${p}`));
 
     // The old coordinator comes back as a follower of the partition; the id stays with the new one.

@@ -35,7 +35,9 @@ describe('ZooKeeper stopped for ten seconds', () => {
         // Followers go on fetching, so the high watermark moves and a consumer of the leader sees each round.
         let seen: string[] = [];
         await waitUntil(async () => {
-          seen = (await kcat(['-b', `127.0.0.1:${cluster.port(leader)}`, '-C', '-t', TOPIC, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\n'])).trim().split('\n');
+          seen = (await kcat(['-b', `127.0.0.1:${cluster.port(leader)}`, '-C', '-t', TOPIC, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\n']))
+            .trim()
+            .split('\n');
           return seen.length >= before.length + during.length;
         }, `round ${round} visible to a consumer`);
         expect(seen).toEqual([...before, ...during]);

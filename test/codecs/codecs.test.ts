@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CompressionType, CorruptRecordError, codecFor, COMPRESSION_NAMES, type Codec } from '../../codecs/index.js';
-import { seededRandom } from '../record/random.js';
+import { COMPRESSION_NAMES, type Codec, CompressionType, CorruptRecordError, codecFor } from '../../codecs/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { expectThrown } from '../errors.js';
+import { seededRandom } from '../record/random.js';
 
 const CODECS: Codec[] = COMPRESSION_NAMES.map((name) => codecFor(name));
 const COMPRESSED = CODECS.filter((c) => c.type !== CompressionType.None);
@@ -14,7 +14,13 @@ function realistic(size: number): Buffer {
   const parts: string[] = [];
   let length = 0;
   for (let i = 0; length < size; i++) {
-    const line = JSON.stringify({ id: i, user: `user-${i % 97}`, event: ['click', 'view', 'buy'][i % 3], at: 1700000000000 + i * 17, score: (i * 7919) % 1000 });
+    const line = JSON.stringify({
+      id: i,
+      user: `user-${i % 97}`,
+      event: ['click', 'view', 'buy'][i % 3],
+      at: 1700000000000 + i * 17,
+      score: (i * 7919) % 1000,
+    });
     parts.push(line);
     length += line.length;
   }
@@ -125,27 +131,41 @@ describe.skipIf(!havePython)('frames from other implementations', () => {
   });
 
   it('lz4 frame with a corrupted content checksum is refused', () => {
-    const frame = py('import sys, lz4.frame; sys.stdout.buffer.write(lz4.frame.compress(sys.stdin.buffer.read(), block_linked=False, content_checksum=True))', input)!;
+    const frame = py(
+      'import sys, lz4.frame; sys.stdout.buffer.write(lz4.frame.compress(sys.stdin.buffer.read(), block_linked=False, content_checksum=True))',
+      input,
+    )!;
     frame[frame.length - 1] ^= 0xff;
     expectThrown(() => codecFor('lz4').decompress(frame), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /content checksum mismatch/);
   });
 
   it('a frame of linked blocks gets a clear error (Kafka clients never write one)', () => {
     const frame = py('import sys, lz4.frame; sys.stdout.buffer.write(lz4.frame.compress(sys.stdin.buffer.read(), block_linked=True))', input)!;
-    expectThrown(() => codecFor('lz4').decompress(frame), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /linked \(dependent\) blocks are not supported/);
+    expectThrown(
+      () => codecFor('lz4').decompress(frame),
+      CorruptRecordError,
+      { errorCode: ErrorCode.CORRUPT_MESSAGE },
+      /linked \(dependent\) blocks are not supported/,
+    );
   });
 
   it('raw snappy (librdkafka) and xerial-framed snappy (the Java client)', () => {
     const rawFrame = py('import sys, snappy; sys.stdout.buffer.write(snappy.compress(sys.stdin.buffer.read()))', input)!;
     expect(codecFor('snappy').decompress(rawFrame).equals(input)).toBe(true);
     // kafka-python's xerial encoder follows snappy-java's framing.
-    const xerial = py('import sys; from kafka.codec import snappy_encode; sys.stdout.buffer.write(snappy_encode(sys.stdin.buffer.read(), xerial_compatible=True, xerial_blocksize=32*1024))', input);
+    const xerial = py(
+      'import sys; from kafka.codec import snappy_encode; sys.stdout.buffer.write(snappy_encode(sys.stdin.buffer.read(), xerial_compatible=True, xerial_blocksize=32*1024))',
+      input,
+    );
     if (xerial) expect(codecFor('snappy').decompress(xerial).equals(input)).toBe(true);
   });
 
   it('zstd frames with and without a content size', () => {
     const sized = py('import sys, zstandard; sys.stdout.buffer.write(zstandard.ZstdCompressor(level=3).compress(sys.stdin.buffer.read()))', input)!;
-    const unsized = py('import sys, zstandard; sys.stdout.buffer.write(zstandard.ZstdCompressor(level=3, write_content_size=False).compress(sys.stdin.buffer.read()))', input)!;
+    const unsized = py(
+      'import sys, zstandard; sys.stdout.buffer.write(zstandard.ZstdCompressor(level=3, write_content_size=False).compress(sys.stdin.buffer.read()))',
+      input,
+    )!;
     expect(codecFor('zstd').decompress(sized).equals(input)).toBe(true);
     expect(codecFor('zstd').decompress(unsized).equals(input)).toBe(true);
     expect(() => codecFor('zstd').decompress(unsized, 1000)).toThrow(CorruptRecordError);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { codecFor, type CompressionType, CorruptRecordError } from '../../codecs/index.js';
+import { type CompressionType, CorruptRecordError, codecFor } from '../../codecs/index.js';
 import { decodeRecords, validateBatches } from '../../storage/record/index.js';
 import { digestKeysAndValues, type FixtureEntry } from '../fixtures/compressed-manifest.js';
 

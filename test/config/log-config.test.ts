@@ -64,7 +64,8 @@ describe('LogConfig', () => {
 
 describe('deprecated topic configs', () => {
   it('message.format.version takes the names Kafka 3.9 takes', () => {
-    for (const v of ['0.8.0', '0.9.0.1', '0.10.0', '0.10.0.0', '0.10.0-IV1', '0.11.0.2', '1.0', '2.8.1', '2.8-IV1', '3.0-IV1', '3.7-IV4', '3.9', '4.0-IV1']) expect(isKafkaVersion(v), v).toBe(true);
+    for (const v of ['0.8.0', '0.9.0.1', '0.10.0', '0.10.0.0', '0.10.0-IV1', '0.11.0.2', '1.0', '2.8.1', '2.8-IV1', '3.0-IV1', '3.7-IV4', '3.9', '4.0-IV1'])
+      expect(isKafkaVersion(v), v).toBe(true);
     for (const v of ['', 'abc', '0.10', '0.10.x', '0.12.0', '2.9', '3.0-IV2', '3.10', '4.0', '3']) expect(isKafkaVersion(v), v).toBe(false);
     expect(() => LogConfig.from({ 'message.format.version': '2.9' })).toThrow(expect.objectContaining({ key: 'message.format.version', errorCode: 40 }));
     expect(LogConfig.from({ 'message.format.version': '0.10.2' }).get('message.format.version')).toBe('0.10.2');

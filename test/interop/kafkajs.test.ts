@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { CompressionTypes, Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { type Admin, CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { readAllRecords } from '../../storage/record/record.js';
+import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
 import { seededRandom } from '../record/random.js';
 import { BACKENDS } from './backends.js';
@@ -20,7 +20,9 @@ const CODECS = [
 
 function kcat(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('/usr/bin/kcat', args, { timeout: 30_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
+    execFile('/usr/bin/kcat', args, { timeout: 30_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    );
   });
 }
 
@@ -46,7 +48,9 @@ describe.each(BACKENDS)('KafkaJS against samsa on the %s backend', (backend) => 
   });
 
   it('creates, lists, describes and deletes topics', async () => {
-    expect(await admin.createTopics({ topics: [{ topic: 'kjs-admin', numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '3600000' }] }] })).toBe(true);
+    expect(await admin.createTopics({ topics: [{ topic: 'kjs-admin', numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '3600000' }] }] })).toBe(
+      true,
+    );
     expect(await admin.listTopics()).toContain('kjs-admin');
     const md = await admin.fetchTopicMetadata({ topics: ['kjs-admin'] });
     expect(md.topics[0]!.partitions.map((p) => [p.partitionId, p.leader, p.replicas, p.isr]).sort()).toEqual([
@@ -62,7 +66,11 @@ describe.each(BACKENDS)('KafkaJS against samsa on the %s backend', (backend) => 
     const topic = `kjs-${name}`;
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
     const random = seededRandom(type);
-    const messages = Array.from({ length: 300 }, (_, i) => ({ key: random.bytes(8), value: Buffer.concat([Buffer.from(`v${i}:`), random.bytes(i % 97)]), headers: { h: random.bytes(4) } }));
+    const messages = Array.from({ length: 300 }, (_, i) => ({
+      key: random.bytes(8),
+      value: Buffer.concat([Buffer.from(`v${i}:`), random.bytes(i % 97)]),
+      headers: { h: random.bytes(4) },
+    }));
     const acks = await producer.send({ topic, acks: -1, compression: type, messages });
     expect(acks[0]).toMatchObject({ topicName: topic, partition: 0, errorCode: 0, baseOffset: '0' });
     const { bytes } = await b.broker.context.replicas.getPartition(topic, 0)!.log.read(0, 1 << 22);

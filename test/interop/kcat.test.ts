@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
-import { BACKENDS } from './backends.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
 import { waitFor } from '../wait-for.js';
-import { kcat, KCAT } from './kcat.js';
+import { BACKENDS } from './backends.js';
+import { KCAT, kcat } from './kcat.js';
 
 describe.skipIf(!existsSync(KCAT)).each(BACKENDS)('kcat (librdkafka) against samsa on the %s backend', (backend) => {
   let b: TestBroker;
@@ -34,10 +34,12 @@ describe.skipIf(!existsSync(KCAT)).each(BACKENDS)('kcat (librdkafka) against sam
     const lines = Array.from({ length: 200 }, (_, i) => `key${i}:value ${i} ${'x'.repeat(i % 50)}`);
     await kcat(['-b', b.bootstrap, '-P', '-t', topic, '-p', '1', '-z', codec, '-K:', '-H', 'source=kcat', '-X', 'linger.ms=50'], `${lines.join('\n')}\n`);
     const out = await kcat(['-b', b.bootstrap, '-C', '-t', topic, '-p', '1', '-o', 'beginning', '-e', '-q', '-f', '%o|%k|%s|%h\n']);
-    expect(out.trim().split('\n')).toEqual(lines.map((l, i) => {
-      const [k, v] = [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)];
-      return `${i}|${k}|${v}|source=kcat`;
-    }));
+    expect(out.trim().split('\n')).toEqual(
+      lines.map((l, i) => {
+        const [k, v] = [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)];
+        return `${i}|${k}|${v}|source=kcat`;
+      }),
+    );
     // The broker stored what librdkafka sent: compressed batches, not re-encoded.
     const partition = b.broker.context.replicas.getPartition(topic, 1)!;
     const { bytes } = await partition.log.read(0, 1 << 20);

@@ -1,13 +1,18 @@
 import { Admin, Consumer, Producer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { readAllRecords } from '../../storage/record/record.js';
+import { validateBatches } from '../../storage/record/record-batch-scan.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
 import { seededRandom } from '../record/random.js';
 import { BACKENDS } from './backends.js';
 
 // zstd is left out: @platformatic/kafka compresses zstd with node:zlib, which has it from Node 22 only.
-const CODECS = [['none', 0], ['gzip', 1], ['snappy', 2], ['lz4', 3]] as const;
+const CODECS = [
+  ['none', 0],
+  ['gzip', 1],
+  ['snappy', 2],
+  ['lz4', 3],
+] as const;
 
 describe.each(BACKENDS)('@platformatic/kafka against samsa on the %s backend', (backend) => {
   let b: TestBroker;
@@ -38,7 +43,13 @@ describe.each(BACKENDS)('@platformatic/kafka against samsa on the %s backend', (
     const topic = `plt-${name}`;
     await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 });
     const random = seededRandom(id);
-    const messages = Array.from({ length: 100 }, (_, i) => ({ topic, partition: 0, key: random.bytes(6), value: Buffer.concat([Buffer.from(`v${i}`), random.bytes(i)]), headers: new Map([[Buffer.from('h'), random.bytes(3)]]) }));
+    const messages = Array.from({ length: 100 }, (_, i) => ({
+      topic,
+      partition: 0,
+      key: random.bytes(6),
+      value: Buffer.concat([Buffer.from(`v${i}`), random.bytes(i)]),
+      headers: new Map([[Buffer.from('h'), random.bytes(3)]]),
+    }));
     const result = await producer.send({ messages, compression: name as any });
     expect(result.offsets?.[0]).toMatchObject({ topic, partition: 0, offset: 0n });
     const { bytes } = await b.broker.context.replicas.getPartition(topic, 0)!.log.read(0, 1 << 22);
@@ -52,7 +63,9 @@ describe.each(BACKENDS)('@platformatic/kafka against samsa on the %s backend', (
     const topic = 'plt-offsets';
     await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 });
     const t0 = BigInt(Date.now() - 100_000);
-    await producer.send({ messages: Array.from({ length: 10 }, (_, i) => ({ topic, partition: 0, value: Buffer.from(`m${i}`), timestamp: t0 + BigInt(i * 1000) })) });
+    await producer.send({
+      messages: Array.from({ length: 10 }, (_, i) => ({ topic, partition: 0, value: Buffer.from(`m${i}`), timestamp: t0 + BigInt(i * 1000) })),
+    });
     const consumer = new Consumer({ clientId: 'samsa-interop', groupId: 'plt-offsets', bootstrapBrokers: [b.bootstrap] });
     try {
       const latest = await consumer.listOffsets({ topics: [topic] });
@@ -70,7 +83,13 @@ describe.each(BACKENDS)('@platformatic/kafka against samsa on the %s backend', (
     const random = seededRandom(69);
     const messages = Array.from({ length: 100 }, (_, i) => ({ topic, partition: i % 2, key: Buffer.from(`k${i}`), value: random.bytes(1 + i) }));
     await producer.send({ messages, compression: 'gzip' as any });
-    const consumer = new Consumer({ clientId: 'samsa-interop', groupId: `plt-group-${backend}`, bootstrapBrokers: [b.bootstrap], sessionTimeout: 10_000, heartbeatInterval: 500 });
+    const consumer = new Consumer({
+      clientId: 'samsa-interop',
+      groupId: `plt-group-${backend}`,
+      bootstrapBrokers: [b.bootstrap],
+      sessionTimeout: 10_000,
+      heartbeatInterval: 500,
+    });
     const got = new Map<string, Buffer>();
     try {
       const stream = await consumer.consume({ topics: [topic], mode: 'earliest' as any, autocommit: true });

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateBatches } from '../../storage/record/record-batch-scan.js';
-import { BACKENDS } from './backends.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
+import { BACKENDS } from './backends.js';
 
 // Debian's interpreter: its dist-packages hold python3-kafka and python3-confluent-kafka.
 const PYTHON = '/usr/bin/python3';

@@ -14,7 +14,11 @@ import { kcat } from './kcat.js';
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./python/clients.py', import.meta.url));
 
-function confluentToEnd(bootstrap: string, topic: string, isolation: string): Promise<{ records: Array<{ offset: number; value: string }>; eof: number | null }> {
+function confluentToEnd(
+  bootstrap: string,
+  topic: string,
+  isolation: string,
+): Promise<{ records: Array<{ offset: number; value: string }>; eof: number | null }> {
   return new Promise((resolve, reject) => {
     execFile(PYTHON, [SCRIPT, 'confluent-kafka', 'consume-to-end', bootstrap, topic, isolation], { timeout: 60_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`confluent-kafka consume-to-end failed: ${error.message}\n${stderr}`));
@@ -39,7 +43,9 @@ describe.each(BACKENDS)('read_committed consumers on the %s backend', (backend) 
 
   const produce = async (records: Buffer) => expect(await produceRaw(raw, topic, records)).toMatchObject({ errorCode: ErrorCode.NONE });
   const kcatRead = async (isolation: string) =>
-    (await kcat(['-b', b.bootstrap, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-X', `isolation.level=${isolation}`, '-f', '%o|%s\\n'])).trim().split('\n');
+    (await kcat(['-b', b.bootstrap, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-X', `isolation.level=${isolation}`, '-f', '%o|%s\\n']))
+      .trim()
+      .split('\n');
   const kafkajsRead = async (readUncommitted: boolean, count: number) => {
     const kafka = new Kafka({ clientId: 'samsa-read-committed', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: `kjs-${readUncommitted}-${count}`, readUncommitted });
@@ -66,7 +72,11 @@ describe.each(BACKENDS)('read_committed consumers on the %s backend', (backend) 
   beforeAll(async () => {
     b = await startBroker({ 'storage.backend': backend, 'group.initial.rebalance.delay.ms': 0, ...WITHOUT_VERIFICATION });
     raw = await RawClient.connect(b.port);
-    const created = await raw.request('CreateTopics', 5, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    const created = await raw.request('CreateTopics', 5, {
+      topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 5000,
+      validateOnly: false,
+    });
     expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
     partition = b.broker.context.replicas.getPartition(topic, 0)!;
     admitTransactions(partition);

@@ -3,12 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startBrokerProcess, type BrokerProcess } from '../broker/broker-process.js';
+import { type BrokerProcess, startBrokerProcess } from '../broker/broker-process.js';
 import { BACKENDS } from './backends.js';
 
 function kcat(args: string[], input = ''): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile('/usr/bin/kcat', args, { timeout: 30_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
+    const child = execFile('/usr/bin/kcat', args, { timeout: 30_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    );
     child.stdin!.end(input);
   });
 }

@@ -2,17 +2,17 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { Consumer } from '../../src/clients/consumer/index.js';
 import { BrokerConnection } from '../../src/clients/network/broker-connection.js';
 import { NetworkError } from '../../src/clients/network/errors.js';
 import { Producer } from '../../src/clients/producer/producer.js';
-import { makeCertificates, type TestCertificates } from '../broker/security/certificates.js';
-import { startBroker, type TestBroker } from '../broker/harness.js';
-import { expectRejected } from '../errors.js';
 import { MAIN } from '../broker/broker-process.js';
+import { startBroker, type TestBroker } from '../broker/harness.js';
+import { makeCertificates, type TestCertificates } from '../broker/security/certificates.js';
+import { expectRejected } from '../errors.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./python/secure_clients.py', import.meta.url));
@@ -35,7 +35,9 @@ interface ClientSettings {
 
 function run(file: string, args: string[], input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(file, args, { timeout: 60_000 }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    const child = execFile(file, args, { timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
     child.stdin!.end(input);
   });
 }
@@ -50,7 +52,7 @@ function kcatArgs(s: ClientSettings): string[] {
 
 /** Produces five records with kcat and consumes them back; the values read, or the error output. */
 async function kcatRoundTrip(s: ClientSettings, topic: string): Promise<{ values?: string[]; error?: string }> {
-  const produced = await run(KCAT, [...kcatArgs(s), '-P', '-t', topic, '-p', '0'], [0, 1, 2, 3, 4].map((i) => `kcat ${i}`).join('\n') + '\n');
+  const produced = await run(KCAT, [...kcatArgs(s), '-P', '-t', topic, '-p', '0'], `${[0, 1, 2, 3, 4].map((i) => `kcat ${i}`).join('\n')}\n`);
   if (produced.code !== 0) return { error: produced.stderr };
   const consumed = await run(KCAT, [...kcatArgs(s), '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-c', '5', '-e']);
   if (consumed.code !== 0) return { error: consumed.stderr };
@@ -71,8 +73,20 @@ function kafkajsConfig(s: ClientSettings): KafkaConfig {
     logLevel: logLevel.NOTHING,
     retry: { retries: 0 },
     connectionTimeout: 5000,
-    ssl: s.protocol === 'PLAINTEXT' ? undefined : { ca: s.ca ? [readFileSync(s.ca, 'utf8')] : undefined, cert: s.cert ? readFileSync(s.cert, 'utf8') : undefined, key: s.key ? readFileSync(s.key, 'utf8') : undefined },
-    sasl: s.mechanism === 'PLAIN' ? { mechanism: 'plain', username: s.username!, password: s.password! } : s.mechanism ? { mechanism: 'scram-sha-512', username: s.username!, password: s.password! } : undefined,
+    ssl:
+      s.protocol === 'PLAINTEXT'
+        ? undefined
+        : {
+            ca: s.ca ? [readFileSync(s.ca, 'utf8')] : undefined,
+            cert: s.cert ? readFileSync(s.cert, 'utf8') : undefined,
+            key: s.key ? readFileSync(s.key, 'utf8') : undefined,
+          },
+    sasl:
+      s.mechanism === 'PLAIN'
+        ? { mechanism: 'plain', username: s.username!, password: s.password! }
+        : s.mechanism
+          ? { mechanism: 'scram-sha-512', username: s.username!, password: s.password! }
+          : undefined,
   };
 }
 
@@ -195,7 +209,9 @@ describe('real clients over TLS and SASL', () => {
     const wrongScram = await pythonRoundTrip('kafka-python', { ...settingsFor('SASL_SSL SCRAM-SHA-512'), password: 'nope' }, 'sec-refused');
     expect(wrongScram.error).toBeDefined();
     const kafkajsWrong = await kafkajsRoundTrip({ ...settingsFor('SASL_SSL SCRAM-SHA-512'), password: 'nope' }, 'sec-refused');
-    expect(kafkajsWrong.error).toMatch(/KafkaJSSASLAuthenticationError: SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512/);
+    expect(kafkajsWrong.error).toMatch(
+      /KafkaJSSASLAuthenticationError: SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512/,
+    );
     expect(lines.join('\n')).toMatch(/Failed authentication with SASL mechanism SCRAM-SHA-512 .*client \/127\.0\.0\.1 on listener SASL_SSL/);
     expect(lines.join('\n')).not.toMatch(/nope|alice-secret|scram-secret-512/);
 
@@ -204,7 +220,15 @@ describe('real clients over TLS and SASL', () => {
     expect(noCert.error).toBeDefined();
     const rogueCert = await kcatRoundTrip({ ...mtls, cert: certs.rogueClientCert, key: certs.rogueClientKey }, 'sec-refused');
     expect(rogueCert.error).toBeDefined();
-    const samsaUntrusting = new BrokerConnection(-1, '127.0.0.1', ssl.port, { clientId: 't', requestTimeoutMs: 5000, connectTimeoutMs: 5000, maxInFlight: 1, sendBufferBytes: -1, receiveBufferBytes: -1, security: { tls: { ca: readFileSync(certs.rogueCaPem, 'utf8') } } });
+    const samsaUntrusting = new BrokerConnection(-1, '127.0.0.1', ssl.port, {
+      clientId: 't',
+      requestTimeoutMs: 5000,
+      connectTimeoutMs: 5000,
+      maxInFlight: 1,
+      sendBufferBytes: -1,
+      receiveBufferBytes: -1,
+      security: { tls: { ca: readFileSync(certs.rogueCaPem, 'utf8') } },
+    });
     await expectRejected(samsaUntrusting.connect(), NetworkError, {}, /self.signed certificate|unable to verify|certificate/);
     // Nothing was created or written by the refused clients.
     expect(b.broker.context.topics.get('sec-refused')).toBeUndefined();
@@ -244,13 +268,16 @@ describe('real clients over TLS and SASL', () => {
 
   it('samsa consumer-groups reaches a SASL_SSL listener with --command-config, and is refused without it', async () => {
     const file = join(certs.dir, 'client.properties');
-    writeFileSync(file, [
-      'security.protocol=SASL_SSL',
-      'sasl.mechanism=SCRAM-SHA-512',
-      `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${scram.username}" password="${scram.password}";`,
-      'ssl.truststore.type=PEM',
-      `ssl.truststore.location=${certs.caPem}`,
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'security.protocol=SASL_SSL',
+        'sasl.mechanism=SCRAM-SHA-512',
+        `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${scram.username}" password="${scram.password}";`,
+        'ssl.truststore.type=PEM',
+        `ssl.truststore.location=${certs.caPem}`,
+      ].join('\n'),
+    );
     const bootstrap = `127.0.0.1:${settingsFor('SASL_SSL SCRAM-SHA-512').port}`;
     const listed = await run(process.execPath, [MAIN, 'consumer-groups', '--bootstrap-server', bootstrap, '--command-config', file, '--list']);
     expect(listed.stderr).toBe('');

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { startBrokerProcess, type BrokerProcess } from '../broker/broker-process.js';
+import { type BrokerProcess, startBrokerProcess } from '../broker/broker-process.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
 import { RawClient } from '../broker/raw-client.js';
 import { TxnRequests } from '../broker/transaction/txn-harness.js';
@@ -39,7 +39,11 @@ describe.each(BACKENDS)('transactions with real clients on the %s backend', (bac
   let raw: RawClient;
 
   beforeAll(async () => {
-    b = await startBroker({ 'storage.backend': backend, 'group.initial.rebalance.delay.ms': 0, 'transaction.abort.timed.out.transaction.cleanup.interval.ms': 200 });
+    b = await startBroker({
+      'storage.backend': backend,
+      'group.initial.rebalance.delay.ms': 0,
+      'transaction.abort.timed.out.transaction.cleanup.interval.ms': 200,
+    });
     kafka = new Kafka({ clientId: 'samsa-txn', brokers: [b.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10 } });
     admin = kafka.admin();
     await admin.connect();
@@ -57,7 +61,9 @@ describe.each(BACKENDS)('transactions with real clients on the %s backend', (bac
   }
 
   const kcatRead = async (topic: string, isolation: string) =>
-    (await kcat(['-b', b.bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-X', `isolation.level=${isolation}`, '-f', '%s\\n'])).split('\n').filter((v) => v !== '');
+    (await kcat(['-b', b.bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-X', `isolation.level=${isolation}`, '-f', '%s\\n']))
+      .split('\n')
+      .filter((v) => v !== '');
 
   it('confluent-kafka: aborts one transaction and commits the next; read_committed sees exactly the committed records, read_uncommitted both, and kcat agrees', async () => {
     await createTopic('ck-txn', 3);
@@ -89,13 +95,25 @@ describe.each(BACKENDS)('transactions with real clients on the %s backend', (bac
     await producer.disconnect();
 
     const aborted = await py('transform', b.bootstrap, 'ck-in', 'ck-out', 'ck-ctp-group', 'ck-ctp-id', 20, 'abort');
-    expect(aborted.positions).toEqual([[0, 10], [1, 10]]);
-    expect((await py('committed', b.bootstrap, 'ck-in', 'ck-ctp-group', 2)).committed).toEqual([[0, -1001], [1, -1001]]);
+    expect(aborted.positions).toEqual([
+      [0, 10],
+      [1, 10],
+    ]);
+    expect((await py('committed', b.bootstrap, 'ck-in', 'ck-ctp-group', 2)).committed).toEqual([
+      [0, -1001],
+      [1, -1001],
+    ]);
     expect((await py('consume', b.bootstrap, 'ck-out', 'read_committed', 2)).values).toEqual([]);
 
     const done = await py('transform', b.bootstrap, 'ck-in', 'ck-out', 'ck-ctp-group', 'ck-ctp-id', 20, 'commit');
-    expect(done.committed).toEqual([[0, 10], [1, 10]]);
-    expect((await py('committed', b.bootstrap, 'ck-in', 'ck-ctp-group', 2)).committed).toEqual([[0, 10], [1, 10]]);
+    expect(done.committed).toEqual([
+      [0, 10],
+      [1, 10],
+    ]);
+    expect((await py('committed', b.bootstrap, 'ck-in', 'ck-ctp-group', 2)).committed).toEqual([
+      [0, 10],
+      [1, 10],
+    ]);
     const out = await py('consume', b.bootstrap, 'ck-out', 'read_committed', 2);
     expect(sorted(out.values)).toEqual(sorted(values('IN', 20)));
   });
@@ -171,6 +189,10 @@ describe.each(BACKENDS)('a broker killed with a transaction open on the %s backe
     expect((await py('consume', bootstrap(), 'killed', 'read_committed', 1)).values).toEqual(values('before', 3));
     expect(await py('commit', bootstrap(), 'killed', 'killed-id', 'after', 3)).toEqual({ done: true });
     expect((await py('consume', bootstrap(), 'killed', 'read_committed', 1)).values).toEqual([...values('before', 3), ...values('after', 3)]);
-    expect((await py('consume', bootstrap(), 'killed', 'read_uncommitted', 1)).values).toEqual([...values('before', 3), ...values('abandoned', 5), ...values('after', 3)]);
+    expect((await py('consume', bootstrap(), 'killed', 'read_uncommitted', 1)).values).toEqual([
+      ...values('before', 3),
+      ...values('abandoned', 5),
+      ...values('after', 3),
+    ]);
   });
 });

@@ -2,11 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { codecFor, CorruptRecordError } from '../../codecs/index.js';
+import { CorruptRecordError, codecFor } from '../../codecs/index.js';
 import { createBackend, type LogDirectory } from '../../storage/backend/index.js';
 import { LogConfig } from '../../storage/config/log-config.js';
 import { AppendOrigin, InvalidTxnStateError, Log } from '../../storage/log/index.js';
-import { buildEndTransactionMarkerBatch, buildRecordBatch, ControlRecordType, decodeRecords, InvalidRecordError, scanBatches } from '../../storage/record/index.js';
+import {
+  buildEndTransactionMarkerBatch,
+  buildRecordBatch,
+  ControlRecordType,
+  decodeRecords,
+  InvalidRecordError,
+  scanBatches,
+} from '../../storage/record/index.js';
 import { badBatches, goodBatch, threeRecords, wrapRecords } from '../record/bad-batches.js';
 
 const ERROR_CLASSES: Record<number, new (...args: never[]) => Error> = { 2: CorruptRecordError, 48: InvalidTxnStateError, 87: InvalidRecordError };
@@ -32,26 +39,34 @@ describe('Log.append validates what producers send (AppendOrigin.Client)', () =>
     rmSync(path, { recursive: true, force: true });
   });
 
-  it.each(badBatches().map((b) => [b.name, b] as const))('refuses %s, appends nothing, and takes the next good batch at the right offset', async (_name, bad) => {
-    log = await open();
-    await log.append(goodBatch('before', 2), { origin: AppendOrigin.Client });
-    const size = log.sizeInBytes;
-    const error = await log.append(Buffer.from(bad.bytes), { origin: AppendOrigin.Client }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ERROR_CLASSES[bad.errorCode]);
-    expect((error as { errorCode: number }).errorCode).toBe(bad.errorCode);
-    expect(error instanceof InvalidRecordError ? error.recordErrors.map((r) => r.batchIndex) : []).toEqual(bad.recordErrors);
-    expect(log.logEndOffset).toBe(2);
-    expect(log.sizeInBytes).toBe(size);
-    expect(await log.append(goodBatch('after'), { origin: AppendOrigin.Client })).toMatchObject({ baseOffset: 2, lastOffset: 2 });
-    expect(await valuesIn(log)).toEqual(['0:before-0', '1:before-1', '2:after-0']);
-  });
+  it.each(badBatches().map((b) => [b.name, b] as const))(
+    'refuses %s, appends nothing, and takes the next good batch at the right offset',
+    async (_name, bad) => {
+      log = await open();
+      await log.append(goodBatch('before', 2), { origin: AppendOrigin.Client });
+      const size = log.sizeInBytes;
+      const error = await log.append(Buffer.from(bad.bytes), { origin: AppendOrigin.Client }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ERROR_CLASSES[bad.errorCode]);
+      expect((error as { errorCode: number }).errorCode).toBe(bad.errorCode);
+      expect(error instanceof InvalidRecordError ? error.recordErrors.map((r) => r.batchIndex) : []).toEqual(bad.recordErrors);
+      expect(log.logEndOffset).toBe(2);
+      expect(log.sizeInBytes).toBe(size);
+      expect(await log.append(goodBatch('after'), { origin: AppendOrigin.Client })).toMatchObject({ baseOffset: 2, lastOffset: 2 });
+      expect(await valuesIn(log)).toEqual(['0:before-0', '1:before-1', '2:after-0']);
+    },
+  );
 
   it('names every keyless record on a compacted topic in recordErrors', async () => {
     log = await open({ 'cleanup.policy': 'compact' });
-    const keyless = buildRecordBatch([{ key: 'a', value: '0' }, { key: null, value: '1' }, { key: 'c', value: '2' }, { key: null, value: '3' }]);
+    const keyless = buildRecordBatch([
+      { key: 'a', value: '0' },
+      { key: null, value: '1' },
+      { key: 'c', value: '2' },
+      { key: null, value: '3' },
+    ]);
     const error = await log.append(keyless, { origin: AppendOrigin.Client }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidRecordError);
     expect((error as InvalidRecordError).errorCode).toBe(87);
@@ -83,7 +98,13 @@ describe('Log.append validates what producers send (AppendOrigin.Client)', () =>
   it('trusts the batches of appends without an origin and of followers: no walk', async () => {
     log = await open();
     // A compacted batch keeps its lastOffsetDelta and has gaps in its offsets: valid from a leader's log, refused from a producer.
-    const compacted = buildRecordBatch([{ key: 'a', value: '0', offsetDelta: 0 }, { key: 'b', value: '4', offsetDelta: 4 }], { lastOffsetDelta: 5 });
+    const compacted = buildRecordBatch(
+      [
+        { key: 'a', value: '0', offsetDelta: 0 },
+        { key: 'b', value: '4', offsetDelta: 4 },
+      ],
+      { lastOffsetDelta: 5 },
+    );
     await expect(log.append(Buffer.from(compacted), { origin: AppendOrigin.Client })).rejects.toBeInstanceOf(InvalidRecordError);
     expect(await log.append(Buffer.from(compacted))).toMatchObject({ baseOffset: 0, lastOffset: 5 });
     expect(await log.appendAsFollower(buildRecordBatch([], { baseOffset: 6 }))).toMatchObject({ baseOffset: 6, lastOffset: 6 });

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BACKEND_NAMES, createBackend, type BackendName, type LogDirectory } from '../../storage/backend/index.js';
-import { indexFileName, logFileName, LogManager, timeIndexFileName } from '../../storage/log/index.js';
+import { BACKEND_NAMES, type BackendName, createBackend, type LogDirectory } from '../../storage/backend/index.js';
+import { indexFileName, LogManager, logFileName, timeIndexFileName } from '../../storage/log/index.js';
 import { buildRecordBatch, scanBatches, validateBatches } from '../../storage/record/index.js';
-import { seededRandom, type Random } from '../record/random.js';
+import { type Random, seededRandom } from '../record/random.js';
 
 // After a clean shutdown the log engine skips recovery, so it must not trust what it loads: each
 // damage below is done to the files of a cleanly closed log, which is then opened again.
@@ -151,7 +151,13 @@ describe.each(BACKEND_NAMES)('a cleanly closed log damaged on disk, then reopene
     warnings.length = 0;
   });
   const open = () =>
-    LogManager.open({ logDirs: [base], defaults: { ...settings, 'storage.backend': backend }, retentionCheckIntervalMs: 0, cleanerEnable: false, warn: (m) => warnings.push(m) });
+    LogManager.open({
+      logDirs: [base],
+      defaults: { ...settings, 'storage.backend': backend },
+      retentionCheckIntervalMs: 0,
+      cleanerEnable: false,
+      warn: (m) => warnings.push(m),
+    });
 
   /** Writes the log and closes it cleanly; returns where its batches are. */
   async function writeLog(): Promise<Layout> {
@@ -169,7 +175,10 @@ describe.each(BACKEND_NAMES)('a cleanly closed log damaged on disk, then reopene
         const object = await dir.open(logFileName(b));
         const bytes = Buffer.from((await object.read(0, object.size)).bytes);
         await object.close();
-        positions.set(b, scanBatches(bytes).batches.map((v) => v.start));
+        positions.set(
+          b,
+          scanBatches(bytes).batches.map((v) => v.start),
+        );
       }
     } finally {
       await dir.close();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBackend, type BackendName, type LogDirectory } from '../../storage/backend/index.js';
+import { type BackendName, createBackend, type LogDirectory } from '../../storage/backend/index.js';
 import { LogConfig } from '../../storage/config/log-config.js';
 import { Cleaner, cleanableRange, Log } from '../../storage/log/index.js';
 import { buildRecordBatch, decodeRecords, scanBatches } from '../../storage/record/index.js';
@@ -85,7 +85,9 @@ describe.each(['file', 'mmap'] as BackendName[])('a cleaning on the %s backend',
   const openLog = async (...args: Parameters<typeof Log.open>) => (log = await Log.open(...args));
 
   for (const threads of [1, 0]) {
-    it(`gives the event loop back between chunks, record work ${threads ? 'in the worker thread' : 'on the main thread'}, and keeps the latest value of each key`, { timeout: 60_000 }, async () => {
+    it(`gives the event loop back between chunks, record work ${threads ? 'in the worker thread' : 'on the main thread'}, and keeps the latest value of each key`, {
+      timeout: 60_000,
+    }, async () => {
       path = mkdtempSync(join(tmpdir(), `samsa-cleaner-loop-${name}-`));
       dir = await createBackend(name).openDirectory(path);
       const log = await openLog(dir, LogConfig.from({ 'storage.backend': name, 'cleanup.policy': 'compact', 'segment.bytes': 1 << 20 }), {});

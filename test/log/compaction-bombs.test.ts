@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CompressionType, CorruptRecordError } from '../../codecs/index.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../../codecs/limits.js';
 import { BACKEND_NAMES, type BackendName } from '../../storage/backend/index.js';
-import { LogManager, type Log } from '../../storage/log/index.js';
+import { type Log, LogManager } from '../../storage/log/index.js';
 import { buildRecordBatch, decodeRecords, RECORD_BATCH_OVERHEAD, RecordBatchView, scanBatches, sizeOfVarint, writeVarint } from '../../storage/record/index.js';
 
 const T0 = 1_700_000_000_000;
@@ -77,7 +77,13 @@ describe.each(MODES)('compaction of a log holding a decompression bomb, on the %
     manager = await LogManager.open({
       logDirs: [path],
       // The bomb is most of the log's clean bytes: any dirty data at all makes the log cleanable.
-      defaults: { 'storage.backend': backend, 'cleanup.policy': 'compact', 'file.delete.delay.ms': 0, 'max.message.bytes': 2 << 20, 'min.cleanable.dirty.ratio': 0 },
+      defaults: {
+        'storage.backend': backend,
+        'cleanup.policy': 'compact',
+        'file.delete.delay.ms': 0,
+        'max.message.bytes': 2 << 20,
+        'min.cleanable.dirty.ratio': 0,
+      },
       retentionCheckIntervalMs: 0,
       cleanerEnable: false,
       cleanerThreads: threads,

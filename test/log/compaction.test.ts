@@ -5,18 +5,18 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CompressionType } from '../../codecs/index.js';
-import { BACKEND_NAMES, createBackend, type BackendName, type LogDirectory } from '../../storage/backend/index.js';
+import { BACKEND_NAMES, type BackendName, createBackend, type LogDirectory } from '../../storage/backend/index.js';
 import { CLEANER_OFFSET_CHECKPOINT } from '../../storage/checkpoint/offset-checkpoint.js';
 import { LogConfig } from '../../storage/config/log-config.js';
-import { cleanableRange, Cleaner, hashKey, Log, LogCleaner, LogCleaningAbortedError, LogManager, OffsetMap } from '../../storage/log/index.js';
+import { Cleaner, cleanableRange, hashKey, Log, LogCleaner, LogCleaningAbortedError, LogManager, OffsetMap } from '../../storage/log/index.js';
 import {
   buildEndTransactionMarkerBatch,
   buildRecordBatch,
   ControlRecordType,
   decodeRecords,
+  type RecordBatchOptions,
   RecordBatchView,
   scanBatches,
-  type RecordBatchOptions,
 } from '../../storage/record/index.js';
 import { waitFor } from '../wait-for.js';
 
@@ -121,7 +121,10 @@ describe('OffsetMap and its key hash', () => {
 // Compaction runs on every backend: the same tests, once per backend, with the
 // record work in the cleaner's worker thread; and once more on the file
 // backend with it on the main thread (threads: 0, the fallback).
-const MODES: [BackendName, 'worker thread' | 'main thread'][] = [...BACKEND_NAMES.map((n) => [n, 'worker thread'] as [BackendName, 'worker thread']), ['file', 'main thread']];
+const MODES: [BackendName, 'worker thread' | 'main thread'][] = [
+  ...BACKEND_NAMES.map((n) => [n, 'worker thread'] as [BackendName, 'worker thread']),
+  ['file', 'main thread'],
+];
 describe.each(MODES)('log compaction on the %s backend, record work in the %s', (name: BackendName, mode) => {
   const threads = mode === 'worker thread' ? 1 : 0;
   let path: string;
@@ -237,7 +240,13 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
     const rewritten = batches[0]!;
     expect([rewritten.producerId, rewritten.producerEpoch, rewritten.baseSequence, rewritten.partitionLeaderEpoch]).toEqual([7, 3, 10, 4]);
     expect(rewritten.hasDeleteHorizonMs).toBe(false);
-    const kept = [...decodeRecords(rewritten)].map((r) => [r.offset, r.key!.toString(), r.value!.toString(), r.timestamp, r.headers.map((h) => [h.key, h.value?.toString() ?? null])]);
+    const kept = [...decodeRecords(rewritten)].map((r) => [
+      r.offset,
+      r.key!.toString(),
+      r.value!.toString(),
+      r.timestamp,
+      r.headers.map((h) => [h.key, h.value?.toString() ?? null]),
+    ]);
     expect(kept).toEqual([
       [0, 'a', 'a1', T0 + 1, [['h', 'x']]],
       [4, 'b', 'b2', T0 + 5, []],
@@ -254,7 +263,15 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
         { compression: codec },
       );
       await log.append(first);
-      await log.append(batchOf([{ key: 'k3', value: 'second-3' }, { key: 'k11', value: 'second-11' }], { compression: codec }));
+      await log.append(
+        batchOf(
+          [
+            { key: 'k3', value: 'second-3' },
+            { key: 'k11', value: 'second-11' },
+          ],
+          { compression: codec },
+        ),
+      );
       await log.append(batchOf([{ key: 'z', value: 'untouched' }], { compression: codec }));
       await settle(log);
       const result = await clean(log);
@@ -274,7 +291,12 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
 
   it('keeps tombstones until delete.retention.ms after their first cleaning, then removes them', async () => {
     const log = await open(compactConfig({ 'delete.retention.ms': 10_000 }));
-    await log.append(batchOf([{ key: 'gone', value: 'v1' }, { key: 'stays', value: 's1' }]));
+    await log.append(
+      batchOf([
+        { key: 'gone', value: 'v1' },
+        { key: 'stays', value: 's1' },
+      ]),
+    );
     await log.append(batchOf([{ key: 'gone', value: null }]));
     await settle(log);
     const cleanedAt = now;
@@ -316,7 +338,12 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
 
   it('leaves records younger than min.compaction.lag.ms uncleaned', async () => {
     const log = await open(compactConfig({ 'min.compaction.lag.ms': 60_000 }));
-    await log.append(batchOf([{ key: 'k', value: 'old', ts: now - 120_000 }, { key: 'j', value: 'j-old', ts: now - 120_000 }]));
+    await log.append(
+      batchOf([
+        { key: 'k', value: 'old', ts: now - 120_000 },
+        { key: 'j', value: 'j-old', ts: now - 120_000 },
+      ]),
+    );
     await log.roll();
     await log.append(batchOf([{ key: 'k', value: 'young', ts: now - 1_000 }]));
     await log.append(batchOf([{ key: 'j', value: 'j-young', ts: now - 1_000 }]));
@@ -396,10 +423,11 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
     await log.close();
   });
 
-  it('drops aborted transactions\' records (never mapped) and stops before an undecided transaction', async () => {
+  it("drops aborted transactions' records (never mapped) and stops before an undecided transaction", async () => {
     const log = await open(compactConfig());
     const txn = (producerId: number) => ({ producerId, producerEpoch: 0, baseSequence: 0, isTransactional: true });
-    const marker = (type: ControlRecordType, producerId: number) => buildEndTransactionMarkerBatch({ type, coordinatorEpoch: 0 }, { producerId, producerEpoch: 0, timestamp: T0 });
+    const marker = (type: ControlRecordType, producerId: number) =>
+      buildEndTransactionMarkerBatch({ type, coordinatorEpoch: 0 }, { producerId, producerEpoch: 0, timestamp: T0 });
     await log.append(batchOf([{ key: 'k1', value: 'a' }])); // 0
     await log.append(batchOf([{ key: 'k1', value: 'aborted' }], txn(9))); // 1
     await log.append(marker(ControlRecordType.Abort, 9)); // 2
@@ -451,12 +479,14 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
     await log.close();
   });
 
-  it('swaps the .txnindex with its segment: a cleaned segment keeps the entries of the ABORT markers it keeps, the replaced ones\' go', async () => {
+  it("swaps the .txnindex with its segment: a cleaned segment keeps the entries of the ABORT markers it keeps, the replaced ones' go", async () => {
     const log = await open(compactConfig({ 'segment.bytes': 300 }));
     const txn = { producerId: 9, producerEpoch: 0, baseSequence: 0, isTransactional: true };
     await log.append(batchOf([{ key: 'k1', value: 'aborted' }], txn)); // 0
     await log.append(batchOf([{ key: 'k2', value: 'y' }])); // 1
-    await log.append(buildEndTransactionMarkerBatch({ type: ControlRecordType.Abort, coordinatorEpoch: 0 }, { producerId: 9, producerEpoch: 0, timestamp: T0 })); // 2
+    await log.append(
+      buildEndTransactionMarkerBatch({ type: ControlRecordType.Abort, coordinatorEpoch: 0 }, { producerId: 9, producerEpoch: 0, timestamp: T0 }),
+    ); // 2
     await log.roll();
     await log.append(batchOf([{ key: 'k2', value: 'z' }])); // 3
     await settle(log);
@@ -481,12 +511,14 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
     await log.close();
   });
 
-  it('drops an aborted transaction\'s records even when its ABORT marker lies past the cleaned segments (the .txnindex tells)', async () => {
+  it("drops an aborted transaction's records even when its ABORT marker lies past the cleaned segments (the .txnindex tells)", async () => {
     const log = await open(compactConfig());
     await log.append(batchOf([{ key: 'k1', value: 'aborted' }], { producerId: 5, producerEpoch: 0, baseSequence: 0, isTransactional: true })); // 0
     await log.append(batchOf([{ key: 'k2', value: 'kept' }])); // 1
     await log.roll();
-    await log.append(buildEndTransactionMarkerBatch({ type: ControlRecordType.Abort, coordinatorEpoch: 0 }, { producerId: 5, producerEpoch: 0, timestamp: T0 })); // 2, in the active segment
+    await log.append(
+      buildEndTransactionMarkerBatch({ type: ControlRecordType.Abort, coordinatorEpoch: 0 }, { producerId: 5, producerEpoch: 0, timestamp: T0 }),
+    ); // 2, in the active segment
     log.highWatermark = log.logEndOffset;
     const result = await clean(log);
     expect(result.endOffset).toBe(2);
@@ -494,11 +526,13 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
     await log.close();
   });
 
-  it('rebuilds a swapped-in segment\'s .txnindex when a crash interrupted the swap', async () => {
+  it("rebuilds a swapped-in segment's .txnindex when a crash interrupted the swap", async () => {
     let log = await open(compactConfig());
     const txn = { producerId: 4, producerEpoch: 0, baseSequence: 0, isTransactional: true };
     await log.append(batchOf([{ key: 'k', value: 'x' }], txn)); // 0
-    await log.append(buildEndTransactionMarkerBatch({ type: ControlRecordType.Abort, coordinatorEpoch: 0 }, { producerId: 4, producerEpoch: 0, timestamp: T0 })); // 1
+    await log.append(
+      buildEndTransactionMarkerBatch({ type: ControlRecordType.Abort, coordinatorEpoch: 0 }, { producerId: 4, producerEpoch: 0, timestamp: T0 }),
+    ); // 1
     await log.append(batchOf([{ key: 'k', value: 'y' }])); // 2
     await log.close();
     const index = await dir.readAll('00000000000000000000.txnindex');
@@ -556,10 +590,13 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
           signal.throwIfAborted();
         });
       });
-      return { cleaning: cleaning.catch((e: unknown) => {
-        events.push('cleaning stopped');
-        return e;
-      }), interruption: () => interruption };
+      return {
+        cleaning: cleaning.catch((e: unknown) => {
+          events.push('cleaning stopped');
+          return e;
+        }),
+        interruption: () => interruption,
+      };
     };
 
     const first = cleanAndThen(() => log.truncateTo(24));
@@ -583,13 +620,15 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
   it('removes the marker of a transaction whose records are all gone, delete.retention.ms after it was first found empty', async () => {
     const log = await open(compactConfig({ 'delete.retention.ms': 5_000 }));
     const txn = { producerId: 20, producerEpoch: 1, baseSequence: 0, isTransactional: true };
-    const commit = () => buildEndTransactionMarkerBatch({ type: ControlRecordType.Commit, coordinatorEpoch: 0 }, { producerId: 20, producerEpoch: 1, timestamp: T0 });
+    const commit = () =>
+      buildEndTransactionMarkerBatch({ type: ControlRecordType.Commit, coordinatorEpoch: 0 }, { producerId: 20, producerEpoch: 1, timestamp: T0 });
     await log.append(batchOf([{ key: 'k', value: 'in txn' }], txn)); // 0
     await log.append(commit()); // 1
     await log.append(batchOf([{ key: 'k', value: 'plain' }])); // 2
     await log.append(batchOf([{ key: 'j', value: 'later txn' }], { ...txn, baseSequence: 1 })); // 3
     await log.append(commit()); // 4: producer 20's last batch, which always stays
-    const controls = async () => (await readLog(log)).batches.filter((b) => b.isControl).map((b) => [b.baseOffset, b.hasDeleteHorizonMs ? b.deleteHorizonMs : null]);
+    const controls = async () =>
+      (await readLog(log)).batches.filter((b) => b.isControl).map((b) => [b.baseOffset, b.hasDeleteHorizonMs ? b.deleteHorizonMs : null]);
     const pass = async (checkpoint: number | undefined, key: string) => {
       await log.append(batchOf([{ key, value: 'dirt' }]));
       await settle(log);
@@ -699,7 +738,8 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
 
     it('completes a swap interrupted halfway through its final renames', async () => {
       // Crash state: replaced segments already renamed .deleted, the indexes renamed final, the .log still .swap.
-      for (const n of await dir.list()) if (/^\d{20}\.(log|index|timeindex)$/.test(n) && !n.startsWith('00000000000000000012')) await dir.rename(n, `${n}.deleted`);
+      for (const n of await dir.list())
+        if (/^\d{20}\.(log|index|timeindex)$/.test(n) && !n.startsWith('00000000000000000012')) await dir.rename(n, `${n}.deleted`);
       await plant({ log: '.swap', index: '', timeindex: '' });
       const log = await open(config());
       expect([...(await objectNames(dir, '.swap')), ...(await objectNames(dir, '.deleted'))]).toEqual([]);
@@ -840,7 +880,12 @@ describe.each(MODES)('log compaction on the %s backend, record work in the %s', 
       await log.append(batchOf([{ key: 'old', value: 'expired', ts: now - 900_000 }]));
       await log.roll();
       for (let i = 0; i < 2; i++) {
-        await log.append(batchOf([{ key: 'k', value: `v${i}`, ts: now - 1000 }, { key: 'j', value: `j${i}`, ts: now - 1000 }]));
+        await log.append(
+          batchOf([
+            { key: 'k', value: `v${i}`, ts: now - 1000 },
+            { key: 'j', value: `j${i}`, ts: now - 1000 },
+          ]),
+        );
         await log.roll();
       }
       log.highWatermark = log.logEndOffset;
@@ -877,8 +922,18 @@ describe("the cleaner's worker thread", () => {
     const txn = { producerId: 3, producerEpoch: 0, isTransactional: true };
     for (let round = 0; round < 6; round++) {
       const compression = [CompressionType.None, CompressionType.Gzip, CompressionType.Lz4][round % 3]!;
-      await log.append(batchOf(Array.from({ length: 8 }, (_, i) => ({ key: `k${i}`, value: `r${round}-${i}`.repeat(3) })), { compression }));
-      await log.append(batchOf([{ key: `k${round}`, value: null }, { key: null, value: 'keyless' }]));
+      await log.append(
+        batchOf(
+          Array.from({ length: 8 }, (_, i) => ({ key: `k${i}`, value: `r${round}-${i}`.repeat(3) })),
+          { compression },
+        ),
+      );
+      await log.append(
+        batchOf([
+          { key: `k${round}`, value: null },
+          { key: null, value: 'keyless' },
+        ]),
+      );
       await log.append(batchOf([{ key: `t${round % 2}`, value: `txn-${round}` }], { ...txn, baseSequence: round }));
       const type = round % 2 === 0 ? ControlRecordType.Commit : ControlRecordType.Abort;
       await log.append(buildEndTransactionMarkerBatch({ type, coordinatorEpoch: 0 }, { producerId: 3, producerEpoch: 0, timestamp: T0 }));
@@ -974,7 +1029,11 @@ describe("the cleaner's worker thread", () => {
       expect(result.stats.uncleanableBatches).toBe(1);
       expect(result.stats.recordsWritten).toBeLessThan(result.stats.recordsRead);
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(new RegExp(`^${dir.path}: the batch at offsets ${baseOffset}\\.\\.${baseOffset + 1} cannot be cleaned \\(.*recordCount is 2 but the records end after 1\\); it is kept as it is`));
+      expect(warnings[0]).toMatch(
+        new RegExp(
+          `^${dir.path}: the batch at offsets ${baseOffset}\\.\\.${baseOffset + 1} cannot be cleaned \\(.*recordCount is 2 but the records end after 1\\); it is kept as it is`,
+        ),
+      );
 
       const k0: (string | null)[] = [];
       let kept: Buffer | undefined;
@@ -1048,6 +1107,11 @@ describe("the cleaner's worker thread", () => {
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ usesWorker: true, written: 10, endOffset: 100 }, { workersAtExit: 1 }]);
+    expect(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([{ usesWorker: true, written: 10, endOffset: 100 }, { workersAtExit: 1 }]);
   });
 });

@@ -17,7 +17,8 @@ describe.each(BACKEND_NAMES)('concurrent reads on the %s backend', (backend) => 
     const log = await Log.open(dir, LogConfig.from({ 'index.interval.bytes': 64 }), { warn: () => undefined });
     try {
       // Batches of different sizes, so a header read for one position is wrong for any other.
-      for (let i = 0; i < 200; i++) await log.append(buildRecordBatch(Array.from({ length: 1 + (i % 7) }, (_, r) => ({ value: `b${i}-r${r}-${'x'.repeat(i % 50)}` }))));
+      for (let i = 0; i < 200; i++)
+        await log.append(buildRecordBatch(Array.from({ length: 1 + (i % 7) }, (_, r) => ({ value: `b${i}-r${r}-${'x'.repeat(i % 50)}` }))));
       const offsets = Array.from({ length: 300 }, (_, i) => (i * 37) % log.logEndOffset);
       const reads = await Promise.all(offsets.map((offset) => log.read(offset, 1 + (offset % 3) * 500)));
       reads.forEach((read, i) => {

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { CLEAN_SHUTDOWN_FILE, LogManager } from '../../storage/log/index.js';
-import { buildRecordBatch } from '../../storage/record/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { StorageError } from '../../storage/backend/index.js';
+import { CLEAN_SHUTDOWN_FILE, LogManager } from '../../storage/log/index.js';
+import { buildRecordBatch } from '../../storage/record/index.js';
 import { expectRejected } from '../errors.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -89,7 +89,12 @@ describe('LogManager topic configs', () => {
       await manager.getOrCreateLog('orders', 0, { 'retention.ms': 1000 });
       await manager.getOrCreateLog('orders', 1, { 'retention.ms': 1000 });
       await manager.close();
-      manager = await LogManager.open({ logDirs: [dir], retentionCheckIntervalMs: 0, cleanerEnable: false, topicConfigs: (topic) => (topic === 'orders' ? { 'retention.ms': 1000 } : undefined) });
+      manager = await LogManager.open({
+        logDirs: [dir],
+        retentionCheckIntervalMs: 0,
+        cleanerEnable: false,
+        topicConfigs: (topic) => (topic === 'orders' ? { 'retention.ms': 1000 } : undefined),
+      });
       expect(manager.getLog('orders', 0)!.config.retentionMs).toBe(1000);
       manager.setTopicConfig('orders', { 'retention.ms': 5000, 'cleanup.policy': 'compact' });
       expect([0, 1].map((p) => [manager.getLog('orders', p)!.config.retentionMs, manager.getLog('orders', p)!.config.compact])).toEqual([

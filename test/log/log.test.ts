@@ -131,9 +131,15 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('Log on the %s backend', (
     for (let i = 0; i < 120; i++) {
       const corrupt = i % 17 === 5;
       const bytes = batch(i, 1, undefined, 50 + (i % 7) * 40);
-      if (corrupt) bytes[bytes.length - 1] ^= 0xff; // the CRC no longer matches: rejected, nothing written
+      if (corrupt)
+        bytes[bytes.length - 1] ^= 0xff; // the CRC no longer matches: rejected, nothing written
       else expected.push(`v${i}`);
-      calls.push(log.append(bytes, { leaderEpoch: Math.floor(i / 30) }).then((info) => info.baseOffset, (error: Error) => error));
+      calls.push(
+        log.append(bytes, { leaderEpoch: Math.floor(i / 30) }).then(
+          (info) => info.baseOffset,
+          (error: Error) => error,
+        ),
+      );
     }
     const results = await Promise.all(calls);
     const offsets = results.filter((r): r is number => typeof r === 'number');
@@ -218,7 +224,11 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('Log on the %s backend', (
     await log.close();
     const reads = new Map<string, number>();
     // On the level backend every read is two database seeks: a crashed broker's logs took minutes to recover.
-    log = await Log.open(countingReads(dir, reads), LogConfig.from({ 'storage.backend': name }), { warn: (m) => warnings.push(m), cleanShutdown: false, recoveryPoint: 0 });
+    log = await Log.open(countingReads(dir, reads), LogConfig.from({ 'storage.backend': name }), {
+      warn: (m) => warnings.push(m),
+      cleanShutdown: false,
+      recoveryPoint: 0,
+    });
     expect(log.logEndOffset).toBe(500);
     expect(reads.get('00000000000000000000.log')).toBeLessThan(20);
     expect(valuesOf((await log.read(499, 1 << 20)).bytes)).toEqual(['v499']);
@@ -270,7 +280,10 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('Log on the %s backend', (
     expect(await after).toMatchObject({ baseOffset: 10, lastOffset: 11 });
     expect(log.logEndOffset).toBe(12);
     expect(valuesOf((await log.read(0, 1 << 20)).bytes)).toEqual([...Array.from({ length: 10 }, (_, i) => `v${i}`), 'v20', 'v21']);
-    expect(log.leaderEpochs.all).toEqual([{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 10 }]);
+    expect(log.leaderEpochs.all).toEqual([
+      { epoch: 0, startOffset: 0 },
+      { epoch: 2, startOffset: 10 },
+    ]);
     // Nothing past the offset: nothing to cut.
     expect(await log.truncateTo(12)).toBeUndefined();
     await log.close();
@@ -345,7 +358,10 @@ describe('leader epochs', () => {
       await log.append(batch(0, 3), { leaderEpoch: 0 });
       await log.append(batch(3, 2), { leaderEpoch: 0 });
       await log.append(batch(5, 4), { leaderEpoch: 2 });
-      expect(log.leaderEpochs.all).toEqual([{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 5 }]);
+      expect(log.leaderEpochs.all).toEqual([
+        { epoch: 0, startOffset: 0 },
+        { epoch: 2, startOffset: 5 },
+      ]);
       expect(log.leaderEpochs.endOffsetFor(1, log.logEndOffset)).toEqual({ epoch: 0, endOffset: 5 });
       expect(log.leaderEpochs.endOffsetFor(2, log.logEndOffset)).toEqual({ epoch: 2, endOffset: 9 });
       const [stored] = scanBatches((await log.read(5, 1000)).bytes).batches;
@@ -433,7 +449,7 @@ describe('rolling', () => {
     await log.close();
   });
 
-  it('rolls when segment.ms has passed between the first batch\'s timestamp and the incoming one\'s, also after a restart', async () => {
+  it("rolls when segment.ms has passed between the first batch's timestamp and the incoming one's, also after a restart", async () => {
     const t0 = 1_700_000_000_000;
     let log = await Log.open(dir, LogConfig.from({ 'segment.ms': 60_000 }));
     await log.append(batch(0, 1, t0));

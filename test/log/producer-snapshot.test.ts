@@ -57,7 +57,12 @@ describe('producer snapshot files (Kafka format, version 1)', () => {
     const bytes = encodeProducerSnapshot([entry]);
     const flipped = Buffer.from(bytes);
     flipped[30] ^= 1;
-    expectThrown(() => decodeProducerSnapshot(flipped, '/d/00000000000000000007.snapshot'), CorruptSnapshotError, { path: '/d/00000000000000000007.snapshot' }, /\/d\/00000000000000000007.snapshot: corrupt producer snapshot: crc/);
+    expectThrown(
+      () => decodeProducerSnapshot(flipped, '/d/00000000000000000007.snapshot'),
+      CorruptSnapshotError,
+      { path: '/d/00000000000000000007.snapshot' },
+      /\/d\/00000000000000000007.snapshot: corrupt producer snapshot: crc/,
+    );
     expect(() => decodeProducerSnapshot(bytes.subarray(0, 40), 'p')).toThrow(CorruptSnapshotError);
     expectThrown(() => decodeProducerSnapshot(bytes.subarray(0, 3), 'p'), CorruptSnapshotError, { path: 'p' }, /shorter than a snapshot header/);
     const version = Buffer.from(bytes);

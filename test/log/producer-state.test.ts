@@ -9,7 +9,10 @@ import { InvalidProducerEpochError, Log, OutOfOrderSequenceError } from '../../s
 import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 
 const idempotent = (producerId: number, epoch: number, sequence: number, count = 2) =>
-  buildRecordBatch(Array.from({ length: count }, (_, i) => ({ value: `p${producerId}-s${sequence + i}` })), { producerId, producerEpoch: epoch, baseSequence: sequence });
+  buildRecordBatch(
+    Array.from({ length: count }, (_, i) => ({ value: `p${producerId}-s${sequence + i}` })),
+    { producerId, producerEpoch: epoch, baseSequence: sequence },
+  );
 
 describe('idempotent producers', () => {
   let root: string;

@@ -1,7 +1,7 @@
-import { ControlRecordType } from '../../storage/record/control-record.js';
-import { scanBatches } from '../../storage/record/record-batch-scan.js';
-import { decodeRecords } from '../../storage/record/record.js';
 import { controlTypeOf } from '../../storage/log/cleaner/cleaner-transactions.js';
+import { ControlRecordType } from '../../storage/record/control-record.js';
+import { decodeRecords } from '../../storage/record/record.js';
+import { scanBatches } from '../../storage/record/record-batch-scan.js';
 
 export interface AbortedTransaction {
   producerId: number;

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKEND_NAMES, createBackend, type LogDirectory } from '../../storage/backend/index.js';
 import { LogConfig } from '../../storage/config/log-config.js';
 import {
+  type AppendOptions,
   AppendOrigin,
   decodeProducerSnapshot,
   InvalidProducerEpochError,
@@ -12,7 +13,6 @@ import {
   Log,
   OutOfOrderSequenceError,
   TransactionCoordinatorFencedError,
-  type AppendOptions,
   type TransactionVerifier,
 } from '../../storage/log/index.js';
 import { buildEndTransactionMarkerBatch, buildRecordBatch, ControlRecordType, scanBatches } from '../../storage/record/index.js';
@@ -26,7 +26,8 @@ const data = (producerId: number, epoch: number, sequence: number, values: strin
     { producerId, producerEpoch: epoch, baseSequence: sequence, isTransactional },
   );
 const plain = (...values: string[]) => buildRecordBatch(values.map((value) => ({ key: value, value })));
-const marker = (type: ControlRecordType, producerId: number, epoch: number, coordinatorEpoch = 0) => buildEndTransactionMarkerBatch({ type, coordinatorEpoch }, { producerId, producerEpoch: epoch });
+const marker = (type: ControlRecordType, producerId: number, epoch: number, coordinatorEpoch = 0) =>
+  buildEndTransactionMarkerBatch({ type, coordinatorEpoch }, { producerId, producerEpoch: epoch });
 const commit = (producerId: number, epoch: number, coordinatorEpoch = 0) => marker(ControlRecordType.Commit, producerId, epoch, coordinatorEpoch);
 const abort = (producerId: number, epoch: number, coordinatorEpoch = 0) => marker(ControlRecordType.Abort, producerId, epoch, coordinatorEpoch);
 /** How the transaction coordinator appends markers (WriteTxnMarkers). */
@@ -53,7 +54,8 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('transactions in the log o
   let dir: LogDirectory;
   const warnings: string[] = [];
   const config = (overrides: Record<string, unknown> = {}) => LogConfig.from({ 'storage.backend': backend, ...overrides });
-  const open = (overrides: Record<string, unknown> = {}, options: Parameters<typeof Log.open>[2] = {}) => Log.open(dir, config(overrides), { warn: (m) => warnings.push(m), ...options });
+  const open = (overrides: Record<string, unknown> = {}, options: Parameters<typeof Log.open>[2] = {}) =>
+    Log.open(dir, config(overrides), { warn: (m) => warnings.push(m), ...options });
   /** What a broker does after an append on a single replica: the high watermark follows the log end. */
   const replicated = (log: Log) => {
     log.highWatermark = log.logEndOffset;
@@ -84,8 +86,14 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('transactions in the log o
   it('holds the last stable offset at an open transaction past later records, and moves it once the COMMIT passes the high watermark', async () => {
     const log = await open();
     const asked: number[][] = [];
-    const verify: TransactionVerifier = (producerId, epoch, sequence) => (asked.push([producerId, epoch, sequence]), true);
-    expect(await log.append(data(100, 0, 0, ['t1', 't2']), { origin: AppendOrigin.Client, verifyTransaction: verify })).toMatchObject({ baseOffset: 0, lastOffset: 1 });
+    const verify: TransactionVerifier = (producerId, epoch, sequence) => {
+      asked.push([producerId, epoch, sequence]);
+      return true;
+    };
+    expect(await log.append(data(100, 0, 0, ['t1', 't2']), { origin: AppendOrigin.Client, verifyTransaction: verify })).toMatchObject({
+      baseOffset: 0,
+      lastOffset: 1,
+    });
     await log.append(plain('p1')); // 2
     // The transaction is open here now: its next batch needs no verification.
     await log.append(data(100, 0, 2, ['t3']), client); // 3
@@ -104,11 +112,13 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('transactions in the log o
     expect(await committedValues(log)).toEqual(['t1', 't2', 'p1', 't3', 'p2']);
     expect((await log.readCommitted(0, 1 << 20)).abortedTransactions).toEqual([]);
     expect(await txnIndexes()).toEqual([]); // no aborted transaction, no .txnindex
-    expect(log.producerState.activeProducers()).toEqual([{ producerId: 100, producerEpoch: 0, lastSequence: 2, lastTimestamp: expect.any(Number), coordinatorEpoch: 0, currentTxnStartOffset: -1 }]);
+    expect(log.producerState.activeProducers()).toEqual([
+      { producerId: 100, producerEpoch: 0, lastSequence: 2, lastTimestamp: expect.any(Number), coordinatorEpoch: 0, currentTxnStartOffset: -1 },
+    ]);
     await log.close();
   });
 
-  it('records an aborted transaction in the segment\'s .txnindex as Kafka lays it out, and read_committed readers skip its records', async () => {
+  it("records an aborted transaction in the segment's .txnindex as Kafka lays it out, and read_committed readers skip its records", async () => {
     const log = await open();
     await log.append(data(200, 0, 0, ['a1', 'a2']), admitted); // 0-1
     await log.append(data(300, 0, 0, ['c1']), admitted); // 2
@@ -167,16 +177,41 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('transactions in the log o
 
   it('refuses, writing nothing: an unverified transaction, a plain batch inside a transaction, stale producer and coordinator epochs', async () => {
     const log = await open();
-    await expectRejected(log.append(data(5, 1, 0, ['x']), client), InvalidTxnStateError, { errorCode: 48, producerId: 5 }, /no transaction of it is in progress/);
-    await expectRejected(log.append(data(5, 1, 0, ['x']), { origin: AppendOrigin.Client, verifyTransaction: () => false }), InvalidTxnStateError, { errorCode: 48 }, /no transaction/);
+    await expectRejected(
+      log.append(data(5, 1, 0, ['x']), client),
+      InvalidTxnStateError,
+      { errorCode: 48, producerId: 5 },
+      /no transaction of it is in progress/,
+    );
+    await expectRejected(
+      log.append(data(5, 1, 0, ['x']), { origin: AppendOrigin.Client, verifyTransaction: () => false }),
+      InvalidTxnStateError,
+      { errorCode: 48 },
+      /no transaction/,
+    );
     expect(log.logEndOffset).toBe(0);
 
     await log.append(data(5, 1, 0, ['t1']), admitted); // 0
-    await expectRejected(log.append(data(5, 1, 1, ['p'], false), client), InvalidTxnStateError, { errorCode: 48 }, /non-transactional batch while its transaction from offset 0 is open/);
+    await expectRejected(
+      log.append(data(5, 1, 1, ['p'], false), client),
+      InvalidTxnStateError,
+      { errorCode: 48 },
+      /non-transactional batch while its transaction from offset 0 is open/,
+    );
     await log.append(commit(5, 1, 7), coordinator); // 1: coordinator epoch 7
     await log.append(data(5, 1, 1, ['t2']), admitted); // 2
-    await expectRejected(log.append(abort(5, 0, 7), coordinator), InvalidProducerEpochError, { errorCode: 47, epoch: 0, currentEpoch: 1 }, /older than the current epoch 1/);
-    await expectRejected(log.append(abort(5, 1, 6), coordinator), TransactionCoordinatorFencedError, { errorCode: 52, coordinatorEpoch: 6, currentCoordinatorEpoch: 7 }, /coordinator epoch 6/);
+    await expectRejected(
+      log.append(abort(5, 0, 7), coordinator),
+      InvalidProducerEpochError,
+      { errorCode: 47, epoch: 0, currentEpoch: 1 },
+      /older than the current epoch 1/,
+    );
+    await expectRejected(
+      log.append(abort(5, 1, 6), coordinator),
+      TransactionCoordinatorFencedError,
+      { errorCode: 52, coordinatorEpoch: 6, currentCoordinatorEpoch: 7 },
+      /coordinator epoch 6/,
+    );
     expect(log.logEndOffset).toBe(3);
     expect(log.producerState.hasOngoingTransaction(5, 1)).toBe(true);
     // A producer may not write control batches at all.
@@ -192,7 +227,13 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('transactions in the log o
     const first = await log.append(data(12, 0, 0, ['t']), admitted);
     await log.append(commit(12, 0), coordinator);
     let asked = 0;
-    const refusing: AppendOptions = { origin: AppendOrigin.Client, verifyTransaction: () => (asked++, false) };
+    const refusing: AppendOptions = {
+      origin: AppendOrigin.Client,
+      verifyTransaction: () => {
+        asked++;
+        return false;
+      },
+    };
     expect(await log.append(data(12, 0, 0, ['t']), refusing)).toEqual({ ...first, logAppendTimeMs: -1 });
     expect(asked).toBe(0);
     await expectRejected(log.append(data(12, 0, 1, ['next']), refusing), InvalidTxnStateError, { errorCode: 48 }, /no transaction/);
@@ -205,7 +246,12 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('transactions in the log o
     const log = await open();
     await log.append(data(9, 3, 0, ['zombie']), admitted);
     await log.append(abort(9, 4), coordinator);
-    await expectRejected(log.append(data(9, 3, 1, ['late']), admitted), InvalidProducerEpochError, { errorCode: 47 }, /epoch 3 is older than the current epoch 4/);
+    await expectRejected(
+      log.append(data(9, 3, 1, ['late']), admitted),
+      InvalidProducerEpochError,
+      { errorCode: 47 },
+      /epoch 3 is older than the current epoch 4/,
+    );
     await log.append(data(9, 4, 0, ['fresh']), admitted);
     await log.append(commit(9, 4), coordinator);
     replicated(log);
@@ -238,7 +284,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('transactions in the log o
     await log.close();
   });
 
-  it('keeps an open transaction and the .txnindex across a clean restart, in Kafka\'s snapshot format', async () => {
+  it("keeps an open transaction and the .txnindex across a clean restart, in Kafka's snapshot format", async () => {
     let log = await open();
     await log.append(data(21, 2, 0, ['gone']), admitted); // 0
     await log.append(abort(21, 2, 3), coordinator); // 1
@@ -248,8 +294,26 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('transactions in the log o
     await log.close();
     const snapshot = decodeProducerSnapshot(await dir.readAll(name(4, '.snapshot')), 'snapshot');
     expect(snapshot).toEqual([
-      { producerId: 21, epoch: 2, lastSequence: 0, lastOffset: 0, offsetDelta: 0, timestamp: expect.any(Number), coordinatorEpoch: 3, currentTxnFirstOffset: -1 },
-      { producerId: 22, epoch: 5, lastSequence: 0, lastOffset: 2, offsetDelta: 0, timestamp: expect.any(Number), coordinatorEpoch: -1, currentTxnFirstOffset: 2 },
+      {
+        producerId: 21,
+        epoch: 2,
+        lastSequence: 0,
+        lastOffset: 0,
+        offsetDelta: 0,
+        timestamp: expect.any(Number),
+        coordinatorEpoch: 3,
+        currentTxnFirstOffset: -1,
+      },
+      {
+        producerId: 22,
+        epoch: 5,
+        lastSequence: 0,
+        lastOffset: 2,
+        offsetDelta: 0,
+        timestamp: expect.any(Number),
+        coordinatorEpoch: -1,
+        currentTxnFirstOffset: 2,
+      },
     ]);
 
     log = await open();
@@ -323,7 +387,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('transactions in the log o
     await log.close();
   });
 
-  it('a follower builds the same producer state and .txnindex from its leader\'s batches', async () => {
+  it("a follower builds the same producer state and .txnindex from its leader's batches", async () => {
     const leader = await open();
     await leader.append(data(61, 0, 0, ['a']), admitted);
     await leader.append(data(62, 0, 0, ['b']), admitted);
@@ -348,7 +412,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('transactions in the log o
     await leader.close();
   });
 
-  it('holds the last stable offset while a completed transaction\'s marker is above the high watermark, also when the high watermark is set lower after opening', async () => {
+  it("holds the last stable offset while a completed transaction's marker is above the high watermark, also when the high watermark is set lower after opening", async () => {
     let log = await open();
     await log.append(data(71, 0, 0, ['t']), admitted); // 0
     await log.append(plain('p')); // 1
@@ -371,7 +435,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('transactions in the log o
     await log.close();
   });
 
-  it('retention deletes a segment\'s .txnindex with it, and an open transaction whose records went holds the last stable offset at the log start', async () => {
+  it("retention deletes a segment's .txnindex with it, and an open transaction whose records went holds the last stable offset at the log start", async () => {
     const log = await open({ 'retention.bytes': 1, 'file.delete.delay.ms': 0 });
     await log.append(data(81, 0, 0, ['t']), admitted); // 0
     await log.append(abort(81, 0), coordinator); // 1

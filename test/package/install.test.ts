@@ -87,11 +87,27 @@ describe('the packed package in a fresh project', () => {
   it('ships dist/, the native sources it builds, README, ARCHITECTURE and LICENSE, and no tests or benchmarks', async () => {
     const list = await run('tar', ['tzf', tarball], work);
     expect(list.status).toBe(0);
-    const files = list.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-    for (const file of ['package.json', 'README.md', 'ARCHITECTURE.md', 'LICENSE', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/storage/index.d.ts', 'dist/src/cli/main.js', 'storage/native/binding.gyp', 'storage/native/crc32c.c', 'storage/native/mmap.c', 'storage/native/install.mjs']) {
+    const files = list.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
+    for (const file of [
+      'package.json',
+      'README.md',
+      'ARCHITECTURE.md',
+      'LICENSE',
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'dist/storage/index.d.ts',
+      'dist/src/cli/main.js',
+      'storage/native/binding.gyp',
+      'storage/native/crc32c.c',
+      'storage/native/mmap.c',
+      'storage/native/install.mjs',
+    ]) {
       expect(files, file).toContain(file);
     }
-    expect(files.filter((f) => /^(test|bench|dist\/test|dist\/bench)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter((f) => /^(test|bench|dist\/test|dist\/bench)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
     expect(files.filter((f) => f.includes('/build/') || f.endsWith('.node'))).toEqual([]);
   });
 
@@ -107,11 +123,25 @@ describe('the packed package in a fresh project', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const examples = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(examples.map((code) => /from '(samsa[^']*)'/.exec(code)?.[1])).toEqual(['samsa/storage', 'samsa', 'samsa', 'samsa']);
-    examples.forEach((code, i) => writeFileSync(join(project, `example-${i}.ts`), code));
+    examples.forEach((code, i) => {
+      writeFileSync(join(project, `example-${i}.ts`), code);
+    });
     // A mistake the compiler must catch, so a check that passes has compiled something.
-    writeFileSync(join(project, 'wrong.ts'), "import { Consumer } from 'samsa';\nconst c = new Consumer({ 'bootstrap.servers': 'x', 'key.deserializer': 'string' });\nfor await (const r of c) r.key.length;\n");
+    writeFileSync(
+      join(project, 'wrong.ts'),
+      "import { Consumer } from 'samsa';\nconst c = new Consumer({ 'bootstrap.servers': 'x', 'key.deserializer': 'string' });\nfor await (const r of c) r.key.length;\n",
+    );
     const tsconfig = (include: string[]) => ({
-      compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022'], noEmit: true, types: ['node'], typeRoots: [join(root, 'node_modules', '@types')] },
+      compilerOptions: {
+        strict: true,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        lib: ['es2022'],
+        noEmit: true,
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules', '@types')],
+      },
       include,
     });
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(tsconfig(examples.map((_, i) => `example-${i}.ts`))));
@@ -154,7 +184,21 @@ describe('the packed package in a fresh project', () => {
     expect(mmap.error).toContain('npm rebuild samsa');
     // The broker chosen with it stops at start with that message, and exit 1.
     const samsa = join(project, 'node_modules', '.bin', 'samsa');
-    const broker = await run(samsa, ['broker', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${join(project, 'broker-logs')}`, '--override', 'storage.backend=mmap'], project, userEnv(), MINUTES);
+    const broker = await run(
+      samsa,
+      [
+        'broker',
+        '--override',
+        'listeners=PLAINTEXT://127.0.0.1:0',
+        '--override',
+        `log.dirs=${join(project, 'broker-logs')}`,
+        '--override',
+        'storage.backend=mmap',
+      ],
+      project,
+      userEnv(),
+      MINUTES,
+    );
     expect(broker.stderr).toContain('storage.backend=mmap cannot be used');
     expect(broker.stderr).toContain('build-essential python3');
     expect(broker.status).toBe(1);

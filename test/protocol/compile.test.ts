@@ -1,12 +1,19 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { ApiVersionsRequest, ApiVersionsResponse, MetadataResponse, ProduceRequest, ProduceResponse, RequestHeader } from '../../src/protocol/messages/index.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import {
+  ApiVersionsRequest,
+  ApiVersionsResponse,
+  MetadataResponse,
+  ProduceRequest,
+  ProduceResponse,
+  RequestHeader,
+} from '../../src/protocol/messages/index.js';
 import { ProtocolError } from '../../src/protocol/protocol-error.js';
 import { ProtocolReader } from '../../src/protocol/reader.js';
 import { compileMessage } from '../../src/protocol/schema/compile.js';
 import type { MessageData, MessageInput } from '../../src/protocol/schema/message-types.js';
 import { field, message } from '../../src/protocol/schema/schema.js';
 import { ProtocolWriter } from '../../src/protocol/writer.js';
-import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { expectThrown } from '../errors.js';
 
 const header = compileMessage(RequestHeader);
@@ -40,12 +47,31 @@ describe('compiled message codecs', () => {
     };
     const bytes = encode(response.get(3)!, value);
     expect([...bytes]).toEqual([
-      0, 0, // error code
+      0,
+      0, // error code
       2, // compact array of 1
-      0, 0, 0, 3, 0, 11, 0, // api key 0: 3..11, empty tagged section
-      0, 0, 0, 0, // throttle
+      0,
+      0,
+      0,
+      3,
+      0,
+      11,
+      0, // api key 0: 3..11, empty tagged section
+      0,
+      0,
+      0,
+      0, // throttle
       1, // one tagged field (epoch differs from its default -1)
-      1, 8, 0, 0, 0, 0, 0, 0, 0, 5,
+      1,
+      8,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      5,
     ]);
     const decoded = response.get(3)!.decode(new ProtocolReader(bytes));
     expect(decoded).toEqual({ ...value, supportedFeatures: [], finalizedFeatures: [], zkMigrationReady: false });
@@ -76,12 +102,14 @@ describe('compiled message codecs', () => {
 
   it('refuses a non-ignorable value a version cannot carry, drops an ignorable one', () => {
     const schema = compileMessage(
-      message('TestRequest', 1000, 'request', '0-1', 'none', [
-        field('Kept', 'int32', '1+'),
-        field('Dropped', 'int32', '1+', { ignorable: true }),
-      ]),
+      message('TestRequest', 1000, 'request', '0-1', 'none', [field('Kept', 'int32', '1+'), field('Dropped', 'int32', '1+', { ignorable: true })]),
     );
-    expectThrown(() => encode(schema.get(0)!, { kept: 5 }), ProtocolError, { errorCode: ErrorCode.INVALID_REQUEST }, /TestRequest.Kept cannot be sent in TestRequest v0/);
+    expectThrown(
+      () => encode(schema.get(0)!, { kept: 5 }),
+      ProtocolError,
+      { errorCode: ErrorCode.INVALID_REQUEST },
+      /TestRequest.Kept cannot be sent in TestRequest v0/,
+    );
     expect(encode(schema.get(0)!, { kept: 0, dropped: 9 }).length).toBe(0);
     expect([...encode(schema.get(1)!, { kept: 5, dropped: 9 })]).toEqual([0, 0, 0, 5, 0, 0, 0, 9]);
   });

@@ -6,7 +6,7 @@ import { compileMessage, type VersionCodec } from '../../src/protocol/schema/com
 import type { FieldSchema, FieldType, PrimitiveType } from '../../src/protocol/schema/schema.js';
 import { inRange } from '../../src/protocol/schema/versions.js';
 import { ProtocolWriter } from '../../src/protocol/writer.js';
-import { seededRandom, type Random } from '../record/random.js';
+import { type Random, seededRandom } from '../record/random.js';
 
 // Every request and response decoder, every version, fed a message with every
 // field of the version filled in (nested structs, arrays of one to three
@@ -48,7 +48,9 @@ function valueFor(type: FieldType, nullable: boolean, version: number, random: R
   if (nullable && random.next() < 0.1) return null;
   if (typeof type === 'string') return primitive(type, random);
   if (type.kind === 'struct') return populated(type.fields, version, random);
-  return Array.from({ length: random.int(1, 3) }, () => (typeof type.items === 'string' ? primitive(type.items, random) : populated(type.items.fields, version, random)));
+  return Array.from({ length: random.int(1, 3) }, () =>
+    typeof type.items === 'string' ? primitive(type.items, random) : populated(type.items.fields, version, random),
+  );
 }
 
 /** A value for `fields` with every field the version carries set. */
@@ -79,45 +81,48 @@ function decodeOrReject(codec: VersionCodec, bytes: Buffer, what: string): { val
 describe('request and response decoders under populated, mutated and random input', () => {
   const messages = ALL_MESSAGES.filter((m) => m.type === 'request' || m.type === 'response');
 
-  it.each(messages.map((m) => [m.name, m] as const))('%s: round-trips populated messages; never fails with anything but ProtocolError; re-encodes what it decodes', (_name, schema) => {
-    const random = seededRandom(schema.apiKey * 7919 + (schema.type === 'request' ? 1 : 2));
-    const counts = { ok: 0, rejected: 0 };
-    for (const [version, codec] of compileMessage(schema)) {
-      const what = `${schema.name} v${version}`;
-      const value = populated(schema.fields, version, random);
-      const valid = encode(codec, value);
-      const reader = new ProtocolReader(valid);
-      const decoded = codec.decode(reader);
-      expect(reader.remaining, what).toBe(0);
-      expect(decoded, what).toMatchObject(value);
-      expect(encode(codec, decoded).equals(valid), `${what} encodes its decoding byte for byte`).toBe(true);
+  it.each(messages.map((m) => [m.name, m] as const))(
+    '%s: round-trips populated messages; never fails with anything but ProtocolError; re-encodes what it decodes',
+    (_name, schema) => {
+      const random = seededRandom(schema.apiKey * 7919 + (schema.type === 'request' ? 1 : 2));
+      const counts = { ok: 0, rejected: 0 };
+      for (const [version, codec] of compileMessage(schema)) {
+        const what = `${schema.name} v${version}`;
+        const value = populated(schema.fields, version, random);
+        const valid = encode(codec, value);
+        const reader = new ProtocolReader(valid);
+        const decoded = codec.decode(reader);
+        expect(reader.remaining, what).toBe(0);
+        expect(decoded, what).toMatchObject(value);
+        expect(encode(codec, decoded).equals(valid), `${what} encodes its decoding byte for byte`).toBe(true);
 
-      for (let i = 0; i < 60; i++) {
-        let bytes: Buffer = Buffer.from(valid);
-        const mutation = i % 4;
-        if (mutation === 0 && bytes.length > 0) {
-          for (let k = 0; k < 3; k++) bytes[random.int(0, bytes.length - 1)] = random.int(0, 255);
-        } else if (mutation === 1) {
-          // A huge length or count written over a random position.
-          bytes = Buffer.concat([bytes, Buffer.alloc(4)]);
-          bytes.writeInt32BE(random.pick([0x7fffffff, -2, 0x3fffffff, 65536]), random.int(0, bytes.length - 4));
-        } else if (mutation === 2) {
-          bytes = bytes.subarray(0, random.int(0, Math.max(0, bytes.length - 1)));
-        } else {
-          bytes = random.bytes(random.int(0, 64));
+        for (let i = 0; i < 60; i++) {
+          let bytes: Buffer = Buffer.from(valid);
+          const mutation = i % 4;
+          if (mutation === 0 && bytes.length > 0) {
+            for (let k = 0; k < 3; k++) bytes[random.int(0, bytes.length - 1)] = random.int(0, 255);
+          } else if (mutation === 1) {
+            // A huge length or count written over a random position.
+            bytes = Buffer.concat([bytes, Buffer.alloc(4)]);
+            bytes.writeInt32BE(random.pick([0x7fffffff, -2, 0x3fffffff, 65536]), random.int(0, bytes.length - 4));
+          } else if (mutation === 2) {
+            bytes = bytes.subarray(0, random.int(0, Math.max(0, bytes.length - 1)));
+          } else {
+            bytes = random.bytes(random.int(0, 64));
+          }
+          const outcome = decodeOrReject(codec, bytes, what);
+          if (outcome === 'rejected') {
+            counts.rejected++;
+            continue;
+          }
+          counts.ok++;
+          const again = decodeOrReject(codec, encode(codec, outcome.value), `${what} re-encoded`);
+          expect(again, `${what}: decode → encode → decode of ${bytes.toString('hex').slice(0, 200)}`).toEqual({ value: outcome.value });
         }
-        const outcome = decodeOrReject(codec, bytes, what);
-        if (outcome === 'rejected') {
-          counts.rejected++;
-          continue;
-        }
-        counts.ok++;
-        const again = decodeOrReject(codec, encode(codec, outcome.value), `${what} re-encoded`);
-        expect(again, `${what}: decode → encode → decode of ${bytes.toString('hex').slice(0, 200)}`).toEqual({ value: outcome.value });
       }
-    }
-    // The fuzz reached both outcomes, so it exercises the decoders rather than bouncing off them.
-    expect(counts.ok).toBeGreaterThan(0);
-    expect(counts.rejected).toBeGreaterThan(0);
-  });
+      // The fuzz reached both outcomes, so it exercises the decoders rather than bouncing off them.
+      expect(counts.ok).toBeGreaterThan(0);
+      expect(counts.rejected).toBeGreaterThan(0);
+    },
+  );
 });

@@ -1,32 +1,31 @@
+import { KafkaJSAggregateError } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
 import {
   AlterConfigsRequest,
-  InitProducerIdRequest,
-  InitProducerIdResponse,
   CreatePartitionsRequest,
-  DeleteRecordsRequest,
-  DescribeConfigsRequest,
-  DescribeConfigsResponse,
   CreateTopicsRequest,
   CreateTopicsResponse,
+  DeleteRecordsRequest,
   DeleteTopicsRequest,
   DeleteTopicsResponse,
+  DescribeConfigsRequest,
+  DescribeConfigsResponse,
   FetchRequest,
   FetchResponse,
+  InitProducerIdRequest,
+  InitProducerIdResponse,
   ListOffsetsRequest,
   MetadataRequest,
   MetadataResponse,
   ProduceRequest,
   ProduceResponse,
 } from '../../src/protocol/messages/index.js';
-
+import { expectRejected } from '../errors.js';
 // KafkaJS is a real client: bodies its request encoders write must decode with our
 // definitions and re-encode to the same bytes; bodies our response encoders write
 // must decode with its response decoders.
 import { encode, kafkajsBody, requests, responses, roundTrip } from './kafkajs-wire.js';
-import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { KafkaJSAggregateError } from 'kafkajs';
-import { expectRejected } from '../errors.js';
 
 describe('request bodies written by KafkaJS', () => {
   it.each([3, 4, 5, 6, 7])('Produce v%i', async (v) => {
@@ -77,7 +76,10 @@ describe('admin request bodies written by KafkaJS', () => {
   });
 
   it.each([1, 2])('DescribeConfigs v%i', async (v) => {
-    const resources = [{ type: 2, name: 'orders', configNames: ['retention.ms'] }, { type: 4, name: '1' }];
+    const resources = [
+      { type: 2, name: 'orders', configNames: ['retention.ms'] },
+      { type: 4, name: '1' },
+    ];
     const value = roundTrip(DescribeConfigsRequest, v, await kafkajsBody(requests('describeConfigs', v)({ resources, includeSynonyms: true })));
     expect(value.resources[0]).toEqual({ resourceType: 2, resourceName: 'orders', configurationKeys: ['retention.ms'] });
     expect(value.includeSynonyms).toBe(true);
@@ -85,7 +87,11 @@ describe('admin request bodies written by KafkaJS', () => {
 
   it.each([0, 1])('CreatePartitions v%i', async (v) => {
     const topicPartitions = [{ topic: 'orders', count: 8, assignments: [[1], [2]] }];
-    const value = roundTrip(CreatePartitionsRequest, v, await kafkajsBody(requests('createPartitions', v)({ topicPartitions, validateOnly: true, timeout: 100 })));
+    const value = roundTrip(
+      CreatePartitionsRequest,
+      v,
+      await kafkajsBody(requests('createPartitions', v)({ topicPartitions, validateOnly: true, timeout: 100 })),
+    );
     expect(value.topics[0]).toEqual({ name: 'orders', count: 8, assignments: [{ brokerIds: [1] }, { brokerIds: [2] }] });
   });
 
@@ -120,16 +126,35 @@ describe('response bodies KafkaJS reads', () => {
     const decoded = await responses('createTopics', v).decode(body);
     expect(decoded.topicErrors).toEqual([expect.objectContaining({ topic: 'orders', errorCode: 36, errorMessage: 'Topic already exists' })]);
     const error = await expectRejected(responses('createTopics', v).parse(decoded), KafkaJSAggregateError, {}, /Topic creation errors/);
-    expect(error.errors).toEqual([expect.objectContaining({ name: 'KafkaJSCreateTopicError', topic: 'orders', type: 'TOPIC_ALREADY_EXISTS', code: ErrorCode.TOPIC_ALREADY_EXISTS })]);
+    expect(error.errors).toEqual([
+      expect.objectContaining({ name: 'KafkaJSCreateTopicError', topic: 'orders', type: 'TOPIC_ALREADY_EXISTS', code: ErrorCode.TOPIC_ALREADY_EXISTS }),
+    ]);
   });
 
   it('DescribeConfigs v1 with synonyms and sources', async () => {
     const body = encode(DescribeConfigsResponse, 1, {
       throttleTimeMs: 0,
-      results: [{
-        errorCode: 0, errorMessage: null, resourceType: 2, resourceName: 'orders',
-        configs: [{ name: 'retention.ms', value: '1000', readOnly: false, configSource: 1, isSensitive: false, synonyms: [{ name: 'retention.ms', value: '1000', source: 1 }, { name: 'log.retention.ms', value: '604800000', source: 5 }] }],
-      }],
+      results: [
+        {
+          errorCode: 0,
+          errorMessage: null,
+          resourceType: 2,
+          resourceName: 'orders',
+          configs: [
+            {
+              name: 'retention.ms',
+              value: '1000',
+              readOnly: false,
+              configSource: 1,
+              isSensitive: false,
+              synonyms: [
+                { name: 'retention.ms', value: '1000', source: 1 },
+                { name: 'log.retention.ms', value: '604800000', source: 5 },
+              ],
+            },
+          ],
+        },
+      ],
     });
     const decoded = await responses('describeConfigs', 1).decode(body);
     const entry = decoded.resources[0].configEntries[0];
@@ -165,10 +190,15 @@ describe('response bodies KafkaJS reads', () => {
       throttleTimeMs: 0,
       errorCode: 0,
       sessionId: 0,
-      responses: [{ topic: 'orders', partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 10, lastStableOffset: 10, logStartOffset: 0, abortedTransactions: [], records }] }],
+      responses: [
+        {
+          topic: 'orders',
+          partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 10, lastStableOffset: 10, logStartOffset: 0, abortedTransactions: [], records }],
+        },
+      ],
     });
     const decoded = await responses('fetch', v).decode(body);
-    const partition = (decoded.responses[0].partitions[0]) as { highWatermark: string };
+    const partition = decoded.responses[0].partitions[0] as { highWatermark: string };
     expect(partition.highWatermark).toBe('10');
   });
 
@@ -177,7 +207,14 @@ describe('response bodies KafkaJS reads', () => {
       brokers: [{ nodeId: 1, host: 'localhost', port: 9092, rack: null }],
       clusterId: 'samsa',
       controllerId: 1,
-      topics: [{ errorCode: 0, name: 'orders', isInternal: false, partitions: [{ errorCode: 0, partitionIndex: 0, leaderId: 1, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] }] }],
+      topics: [
+        {
+          errorCode: 0,
+          name: 'orders',
+          isInternal: false,
+          partitions: [{ errorCode: 0, partitionIndex: 0, leaderId: 1, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] }],
+        },
+      ],
     });
     const decoded = await responses('metadata', v).decode(body);
     expect(decoded.brokers[0]).toMatchObject({ nodeId: 1, host: 'localhost', port: 9092 });

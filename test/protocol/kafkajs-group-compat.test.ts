@@ -1,4 +1,6 @@
+import { KafkaJSProtocolError } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
 import {
   AddOffsetsToTxnRequest,
   AddOffsetsToTxnResponse,
@@ -31,14 +33,11 @@ import {
   TxnOffsetCommitRequest,
   TxnOffsetCommitResponse,
 } from '../../src/protocol/messages/index.js';
-
+import { expectRejected } from '../errors.js';
 // The consumer-group and transaction APIs against KafkaJS, a real client: bodies its
 // request encoders write must decode with our definitions and re-encode to the same
 // bytes; bodies our response encoders write must decode with its response decoders.
 import { encode, kafkajsBody, requests, responses, roundTrip } from './kafkajs-wire.js';
-import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { KafkaJSProtocolError } from 'kafkajs';
-import { expectRejected } from '../errors.js';
 
 /** What a consumer puts in JoinGroup's protocol metadata and SyncGroup's assignment: opaque bytes to the broker. */
 const subscription = Buffer.from([0, 1, 0, 0, 0, 1, 0, 6, 0x6f, 0x72, 0x64, 0x65, 0x72, 0x73, 0xff, 0xff, 0xff, 0xff]);
@@ -56,15 +55,20 @@ describe('consumer-group request bodies written by KafkaJS', () => {
   });
 
   it.each([0, 1, 2, 3, 4, 5])('JoinGroup v%i', async (v) => {
-    const body = await kafkajsBody(requests('joinGroup', v)({
-      groupId: 'payments',
-      sessionTimeout: 30000,
-      rebalanceTimeout: 60000,
-      memberId: '',
-      groupInstanceId: 'instance-1',
-      protocolType: 'consumer',
-      groupProtocols: [{ name: 'RoundRobinAssigner', metadata: subscription }, { name: 'empty' }],
-    }));
+    const body = await kafkajsBody(
+      requests(
+        'joinGroup',
+        v,
+      )({
+        groupId: 'payments',
+        sessionTimeout: 30000,
+        rebalanceTimeout: 60000,
+        memberId: '',
+        groupInstanceId: 'instance-1',
+        protocolType: 'consumer',
+        groupProtocols: [{ name: 'RoundRobinAssigner', metadata: subscription }, { name: 'empty' }],
+      }),
+    );
     const value = roundTrip(JoinGroupRequest, v, body);
     expect(value.groupId).toBe('payments');
     expect(value.sessionTimeoutMs).toBe(30000);
@@ -79,7 +83,9 @@ describe('consumer-group request bodies written by KafkaJS', () => {
   });
 
   it.each([0, 1, 2, 3])('Heartbeat v%i', async (v) => {
-    const body = await kafkajsBody(requests('heartbeat', v)({ groupId: 'payments', groupGenerationId: 7, memberId: 'member-1', groupInstanceId: 'instance-1' }));
+    const body = await kafkajsBody(
+      requests('heartbeat', v)({ groupId: 'payments', groupGenerationId: 7, memberId: 'member-1', groupInstanceId: 'instance-1' }),
+    );
     const value = roundTrip(HeartbeatRequest, v, body);
     expect(value).toEqual({ groupId: 'payments', generationId: 7, memberId: 'member-1', groupInstanceId: v >= 3 ? 'instance-1' : null });
   });
@@ -100,13 +106,21 @@ describe('consumer-group request bodies written by KafkaJS', () => {
   });
 
   it.each([0, 1, 2, 3])('SyncGroup v%i', async (v) => {
-    const body = await kafkajsBody(requests('syncGroup', v)({
-      groupId: 'payments',
-      generationId: 7,
-      memberId: 'member-1',
-      groupInstanceId: 'instance-1',
-      groupAssignment: [{ memberId: 'member-1', memberAssignment: assignment }, { memberId: 'member-2', memberAssignment: Buffer.alloc(0) }],
-    }));
+    const body = await kafkajsBody(
+      requests(
+        'syncGroup',
+        v,
+      )({
+        groupId: 'payments',
+        generationId: 7,
+        memberId: 'member-1',
+        groupInstanceId: 'instance-1',
+        groupAssignment: [
+          { memberId: 'member-1', memberAssignment: assignment },
+          { memberId: 'member-2', memberAssignment: Buffer.alloc(0) },
+        ],
+      }),
+    );
     const value = roundTrip(SyncGroupRequest, v, body);
     expect(value.generationId).toBe(7);
     expect(value.groupInstanceId).toBe(v >= 3 ? 'instance-1' : null);
@@ -128,9 +142,17 @@ describe('consumer-group request bodies written by KafkaJS', () => {
 
   it.each([0, 1, 2, 3, 4, 5])('OffsetCommit v%i', async (v) => {
     const topics = [
-      { topic: 'orders', partitions: [{ partition: 0, offset: '42', timestamp: 1700000000000, metadata: 'checkpoint' }, { partition: 3, offset: '9007199254740991' }] },
+      {
+        topic: 'orders',
+        partitions: [
+          { partition: 0, offset: '42', timestamp: 1700000000000, metadata: 'checkpoint' },
+          { partition: 3, offset: '9007199254740991' },
+        ],
+      },
     ];
-    const body = await kafkajsBody(requests('offsetCommit', v)({ groupId: 'payments', groupGenerationId: 7, memberId: 'member-1', retentionTime: 86400000, topics }));
+    const body = await kafkajsBody(
+      requests('offsetCommit', v)({ groupId: 'payments', groupGenerationId: 7, memberId: 'member-1', retentionTime: 86400000, topics }),
+    );
     const value = roundTrip(OffsetCommitRequest, v, body);
     expect(value.groupId).toBe('payments');
     expect(value.generationIdOrMemberEpoch).toBe(v >= 1 ? 7 : -1);
@@ -140,15 +162,27 @@ describe('consumer-group request bodies written by KafkaJS', () => {
     expect(value.topics[0].name).toBe('orders');
     expect(value.topics[0].partitions).toEqual([
       { partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: -1, commitTimestamp: v === 1 ? 1700000000000 : -1, committedMetadata: 'checkpoint' },
-      { partitionIndex: 3, committedOffset: Number.MAX_SAFE_INTEGER, committedLeaderEpoch: -1, commitTimestamp: v === 1 ? expect.any(Number) : -1, committedMetadata: null },
+      {
+        partitionIndex: 3,
+        committedOffset: Number.MAX_SAFE_INTEGER,
+        committedLeaderEpoch: -1,
+        commitTimestamp: v === 1 ? expect.any(Number) : -1,
+        committedMetadata: null,
+      },
     ]);
   });
 
   it.each([1, 2, 3, 4])('OffsetFetch v%i (chosen partitions)', async (v) => {
-    const topics = [{ topic: 'orders', partitions: [{ partition: 0 }, { partition: 5 }] }, { topic: 'refunds', partitions: [{ partition: 1 }] }];
+    const topics = [
+      { topic: 'orders', partitions: [{ partition: 0 }, { partition: 5 }] },
+      { topic: 'refunds', partitions: [{ partition: 1 }] },
+    ];
     const value = roundTrip(OffsetFetchRequest, v, await kafkajsBody(requests('offsetFetch', v)({ groupId: 'payments', topics })));
     expect(value.groupId).toBe('payments');
-    expect(value.topics).toEqual([{ name: 'orders', partitionIndexes: [0, 5] }, { name: 'refunds', partitionIndexes: [1] }]);
+    expect(value.topics).toEqual([
+      { name: 'orders', partitionIndexes: [0, 5] },
+      { name: 'refunds', partitionIndexes: [1] },
+    ]);
     expect(value.groups).toEqual([]);
     expect(value.requireStable).toBe(false);
   });
@@ -177,10 +211,22 @@ describe('consumer-group response bodies KafkaJS reads', () => {
   });
 
   it.each([1, 2])('FindCoordinator v%i while the coordinator is loading', async (v) => {
-    const body = encode(FindCoordinatorResponse, v, { throttleTimeMs: 0, errorCode: 15, errorMessage: 'The coordinator is not available.', nodeId: -1, host: '', port: -1 });
+    const body = encode(FindCoordinatorResponse, v, {
+      throttleTimeMs: 0,
+      errorCode: 15,
+      errorMessage: 'The coordinator is not available.',
+      nodeId: -1,
+      host: '',
+      port: -1,
+    });
     const decoded = await responses('findCoordinator', v).decode(body);
     expect(decoded).toMatchObject({ errorCode: 15, errorMessage: 'The coordinator is not available.', coordinator: { nodeId: -1, host: '', port: -1 } });
-    await expectRejected(responses('findCoordinator', v).parse(decoded), KafkaJSProtocolError, { type: 'GROUP_COORDINATOR_NOT_AVAILABLE', code: ErrorCode.COORDINATOR_NOT_AVAILABLE, retriable: true }, /coordinator is not available/i); // KafkaJS keeps the code's old name
+    await expectRejected(
+      responses('findCoordinator', v).parse(decoded),
+      KafkaJSProtocolError,
+      { type: 'GROUP_COORDINATOR_NOT_AVAILABLE', code: ErrorCode.COORDINATOR_NOT_AVAILABLE, retriable: true },
+      /coordinator is not available/i,
+    ); // KafkaJS keeps the code's old name
   });
 
   it.each([0, 1, 2, 3, 4, 5])('JoinGroup v%i (the leader sees every member)', async (v) => {
@@ -205,7 +251,15 @@ describe('consumer-group response bodies KafkaJS reads', () => {
   });
 
   it.each([4, 5])('JoinGroup v%i asking for a member id (MEMBER_ID_REQUIRED)', async (v) => {
-    const body = encode(JoinGroupResponse, v, { throttleTimeMs: 0, errorCode: 79, generationId: -1, protocolName: '', leader: '', memberId: 'consumer-1-4b1f', members: [] });
+    const body = encode(JoinGroupResponse, v, {
+      throttleTimeMs: 0,
+      errorCode: 79,
+      generationId: -1,
+      protocolName: '',
+      leader: '',
+      memberId: 'consumer-1-4b1f',
+      members: [],
+    });
     const response = responses('joinGroup', v);
     const decoded = await response.decode(body);
     expect(decoded.errorCode).toBe(79);
@@ -229,7 +283,10 @@ describe('consumer-group response bodies KafkaJS reads', () => {
     const body = encode(LeaveGroupResponse, 3, {
       throttleTimeMs: 0,
       errorCode: 0,
-      members: [{ memberId: 'member-1', groupInstanceId: 'instance-1', errorCode: 0 }, { memberId: 'member-2', groupInstanceId: null, errorCode: 25 }],
+      members: [
+        { memberId: 'member-1', groupInstanceId: 'instance-1', errorCode: 0 },
+        { memberId: 'member-2', groupInstanceId: null, errorCode: 25 },
+      ],
     });
     const decoded = await responses('leaveGroup', 3).decode(body);
     expect(decoded.members).toEqual([
@@ -250,7 +307,11 @@ describe('consumer-group response bodies KafkaJS reads', () => {
       throttleTimeMs: 0,
       groups: [
         {
-          errorCode: 0, groupId: 'payments', groupState: 'Stable', protocolType: 'consumer', protocolData: 'RoundRobinAssigner',
+          errorCode: 0,
+          groupId: 'payments',
+          groupState: 'Stable',
+          protocolType: 'consumer',
+          protocolData: 'RoundRobinAssigner',
           members: [{ memberId: 'member-1', clientId: 'app', clientHost: '/10.0.0.7', memberMetadata: subscription, memberAssignment: assignment }],
         },
         { errorCode: 0, groupId: 'audit', groupState: 'Dead', protocolType: '', protocolData: '', members: [] },
@@ -267,19 +328,45 @@ describe('consumer-group response bodies KafkaJS reads', () => {
   });
 
   it.each([0, 1, 2])('ListGroups v%i', async (v) => {
-    const body = encode(ListGroupsResponse, v, { throttleTimeMs: 0, errorCode: 0, groups: [{ groupId: 'payments', protocolType: 'consumer' }, { groupId: 'connect-sink', protocolType: 'connect' }] });
+    const body = encode(ListGroupsResponse, v, {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      groups: [
+        { groupId: 'payments', protocolType: 'consumer' },
+        { groupId: 'connect-sink', protocolType: 'connect' },
+      ],
+    });
     const decoded = await responses('listGroups', v).decode(body);
     expect(decoded.errorCode).toBe(0);
-    expect(decoded.groups).toEqual([{ groupId: 'payments', protocolType: 'consumer' }, { groupId: 'connect-sink', protocolType: 'connect' }]);
+    expect(decoded.groups).toEqual([
+      { groupId: 'payments', protocolType: 'consumer' },
+      { groupId: 'connect-sink', protocolType: 'connect' },
+    ]);
   });
 
   it.each([0, 1, 2, 3, 4, 5])('OffsetCommit v%i with a partition error', async (v) => {
     const body = encode(OffsetCommitResponse, v, {
       throttleTimeMs: 12,
-      topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, errorCode: 0 }, { partitionIndex: 3, errorCode: 22 }] }],
+      topics: [
+        {
+          name: 'orders',
+          partitions: [
+            { partitionIndex: 0, errorCode: 0 },
+            { partitionIndex: 3, errorCode: 22 },
+          ],
+        },
+      ],
     });
     const decoded = await responses('offsetCommit', v).decode(body);
-    expect(decoded.responses).toEqual([{ topic: 'orders', partitions: [{ partition: 0, errorCode: 0 }, { partition: 3, errorCode: 22 }] }]);
+    expect(decoded.responses).toEqual([
+      {
+        topic: 'orders',
+        partitions: [
+          { partition: 0, errorCode: 0 },
+          { partition: 3, errorCode: 22 },
+        ],
+      },
+    ]);
     if (v === 3) expect(decoded.throttleTime).toBe(12);
     if (v >= 4) expect(decoded.clientSideThrottleTime).toBe(12);
     await expect(responses('offsetCommit', v).parse(decoded)).rejects.toMatchObject({ type: 'ILLEGAL_GENERATION' });
@@ -288,17 +375,27 @@ describe('consumer-group response bodies KafkaJS reads', () => {
   it.each([1, 2, 3, 4])('OffsetFetch v%i', async (v) => {
     const body = encode(OffsetFetchResponse, v, {
       throttleTimeMs: 0,
-      topics: [{ name: 'orders', partitions: [
-        { partitionIndex: 0, committedOffset: 42, metadata: 'checkpoint', errorCode: 0 },
-        { partitionIndex: 5, committedOffset: -1, metadata: null, errorCode: 0 },
-      ] }],
+      topics: [
+        {
+          name: 'orders',
+          partitions: [
+            { partitionIndex: 0, committedOffset: 42, metadata: 'checkpoint', errorCode: 0 },
+            { partitionIndex: 5, committedOffset: -1, metadata: null, errorCode: 0 },
+          ],
+        },
+      ],
       errorCode: 0,
     });
     const decoded = await responses('offsetFetch', v).decode(body);
-    expect(decoded.responses).toEqual([{ topic: 'orders', partitions: [
-      { partition: 0, offset: '42', metadata: 'checkpoint', errorCode: 0 },
-      { partition: 5, offset: '-1', metadata: null, errorCode: 0 },
-    ] }]);
+    expect(decoded.responses).toEqual([
+      {
+        topic: 'orders',
+        partitions: [
+          { partition: 0, offset: '42', metadata: 'checkpoint', errorCode: 0 },
+          { partition: 5, offset: '-1', metadata: null, errorCode: 0 },
+        ],
+      },
+    ]);
     if (v >= 2) expect(decoded.errorCode).toBe(0);
   });
 
@@ -306,14 +403,23 @@ describe('consumer-group response bodies KafkaJS reads', () => {
     const body = encode(OffsetFetchResponse, v, { throttleTimeMs: 0, topics: [], errorCode: 14 });
     const decoded = await responses('offsetFetch', v).decode(body);
     expect(decoded.errorCode).toBe(14);
-    await expect(responses('offsetFetch', v).parse(decoded)).rejects.toMatchObject({ type: 'GROUP_LOAD_IN_PROGRESS' }) // KafkaJS's name for 14 (COORDINATOR_LOAD_IN_PROGRESS);
+    await expect(responses('offsetFetch', v).parse(decoded)).rejects.toMatchObject({ type: 'GROUP_LOAD_IN_PROGRESS' }); // KafkaJS's name for 14 (COORDINATOR_LOAD_IN_PROGRESS);
   });
 
   it.each([0, 1])('DeleteGroups v%i', async (v) => {
-    const body = encode(DeleteGroupsResponse, v, { throttleTimeMs: 3, results: [{ groupId: 'payments', errorCode: 0 }, { groupId: 'audit', errorCode: 68 }] });
+    const body = encode(DeleteGroupsResponse, v, {
+      throttleTimeMs: 3,
+      results: [
+        { groupId: 'payments', errorCode: 0 },
+        { groupId: 'audit', errorCode: 68 },
+      ],
+    });
     const decoded = await responses('deleteGroups', v).decode(body);
     expect(decoded.throttleTimeMs).toBe(3);
-    expect(decoded.results.map((r: { groupId: string; errorCode: number }) => [r.groupId, r.errorCode])).toEqual([['payments', 0], ['audit', 68]]);
+    expect(decoded.results.map((r: { groupId: string; errorCode: number }) => [r.groupId, r.errorCode])).toEqual([
+      ['payments', 0],
+      ['audit', 68],
+    ]);
     expect(decoded.results[1].error.type).toBe('NON_EMPTY_GROUP');
   });
 });
@@ -339,7 +445,10 @@ describe('SASL handshake bodies', () => {
 
 describe('transaction request bodies written by KafkaJS', () => {
   it.each([0, 1])('AddPartitionsToTxn v%i', async (v) => {
-    const topics = [{ topic: 'orders', partitions: [0, 2] }, { topic: 'refunds', partitions: [1] }];
+    const topics = [
+      { topic: 'orders', partitions: [0, 2] },
+      { topic: 'refunds', partitions: [1] },
+    ];
     const body = await kafkajsBody(requests('addPartitionsToTxn', v)({ transactionalId: 'tx-1', producerId: '4000', producerEpoch: 3, topics }));
     const value = roundTrip(AddPartitionsToTxnRequest, v, body);
     expect(value).toEqual({
@@ -347,7 +456,10 @@ describe('transaction request bodies written by KafkaJS', () => {
       v3AndBelowTransactionalId: 'tx-1',
       v3AndBelowProducerId: 4000,
       v3AndBelowProducerEpoch: 3,
-      v3AndBelowTopics: [{ name: 'orders', partitions: [0, 2] }, { name: 'refunds', partitions: [1] }],
+      v3AndBelowTopics: [
+        { name: 'orders', partitions: [0, 2] },
+        { name: 'refunds', partitions: [1] },
+      ],
     });
   });
 
@@ -364,16 +476,31 @@ describe('transaction request bodies written by KafkaJS', () => {
   });
 
   it.each([0, 1])('TxnOffsetCommit v%i', async (v) => {
-    const topics = [{ topic: 'orders', partitions: [{ partition: 0, offset: '42', metadata: 'checkpoint' }, { partition: 2, offset: '7', metadata: null }] }];
-    const body = await kafkajsBody(requests('txnOffsetCommit', v)({ transactionalId: 'tx-1', groupId: 'payments', producerId: '4000', producerEpoch: 3, topics }));
+    const topics = [
+      {
+        topic: 'orders',
+        partitions: [
+          { partition: 0, offset: '42', metadata: 'checkpoint' },
+          { partition: 2, offset: '7', metadata: null },
+        ],
+      },
+    ];
+    const body = await kafkajsBody(
+      requests('txnOffsetCommit', v)({ transactionalId: 'tx-1', groupId: 'payments', producerId: '4000', producerEpoch: 3, topics }),
+    );
     const value = roundTrip(TxnOffsetCommitRequest, v, body);
     expect(value).toMatchObject({ transactionalId: 'tx-1', groupId: 'payments', producerId: 4000, producerEpoch: 3 });
     // v0-2 carry no group membership: the defaults stand in for it.
     expect(value).toMatchObject({ generationId: -1, memberId: '', groupInstanceId: null });
-    expect(value.topics).toEqual([{ name: 'orders', partitions: [
-      { partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: -1, committedMetadata: 'checkpoint' },
-      { partitionIndex: 2, committedOffset: 7, committedLeaderEpoch: -1, committedMetadata: null },
-    ] }]);
+    expect(value.topics).toEqual([
+      {
+        name: 'orders',
+        partitions: [
+          { partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: -1, committedMetadata: 'checkpoint' },
+          { partitionIndex: 2, committedOffset: 7, committedLeaderEpoch: -1, committedMetadata: null },
+        ],
+      },
+    ]);
   });
 });
 
@@ -382,14 +509,26 @@ describe('transaction response bodies KafkaJS reads', () => {
     const body = encode(AddPartitionsToTxnResponse, v, {
       throttleTimeMs: 9,
       resultsByTopicV3AndBelow: [
-        { name: 'orders', resultsByPartition: [{ partitionIndex: 0, partitionErrorCode: 0 }, { partitionIndex: 2, partitionErrorCode: 0 }] },
+        {
+          name: 'orders',
+          resultsByPartition: [
+            { partitionIndex: 0, partitionErrorCode: 0 },
+            { partitionIndex: 2, partitionErrorCode: 0 },
+          ],
+        },
         { name: 'refunds', resultsByPartition: [{ partitionIndex: 1, partitionErrorCode: 53 }] },
       ],
     });
     const response = responses('addPartitionsToTxn', v);
     const decoded = await response.decode(body);
     expect(decoded.errors).toEqual([
-      { topic: 'orders', partitionErrors: [{ partition: 0, errorCode: 0 }, { partition: 2, errorCode: 0 }] },
+      {
+        topic: 'orders',
+        partitionErrors: [
+          { partition: 0, errorCode: 0 },
+          { partition: 2, errorCode: 0 },
+        ],
+      },
       { topic: 'refunds', partitionErrors: [{ partition: 1, errorCode: 53 }] },
     ]);
     expect(v === 0 ? decoded.throttleTime : decoded.clientSideThrottleTime).toBe(9);
@@ -412,10 +551,26 @@ describe('transaction response bodies KafkaJS reads', () => {
   it.each([0, 1])('TxnOffsetCommit v%i', async (v) => {
     const body = encode(TxnOffsetCommitResponse, v, {
       throttleTimeMs: 0,
-      topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, errorCode: 0 }, { partitionIndex: 2, errorCode: 0 }] }],
+      topics: [
+        {
+          name: 'orders',
+          partitions: [
+            { partitionIndex: 0, errorCode: 0 },
+            { partitionIndex: 2, errorCode: 0 },
+          ],
+        },
+      ],
     });
     const decoded = await responses('txnOffsetCommit', v).decode(body);
-    expect(decoded.topics).toEqual([{ topic: 'orders', partitions: [{ partition: 0, errorCode: 0 }, { partition: 2, errorCode: 0 }] }]);
+    expect(decoded.topics).toEqual([
+      {
+        topic: 'orders',
+        partitions: [
+          { partition: 0, errorCode: 0 },
+          { partition: 2, errorCode: 0 },
+        ],
+      },
+    ]);
     await expect(responses('txnOffsetCommit', v).parse(decoded)).resolves.toBe(decoded);
   });
 });

@@ -18,7 +18,12 @@ describe('protocol primitives', () => {
       -128, 127, -32768, 32767, 65535, -2147483648, 2147483647, 4294967295,
     ]);
     expect([r.int64(), r.int64(), r.int64(), r.bigInt64(), r.float64(), r.bool()]).toEqual([
-      -1, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 9223372036854775807n, 0.5, true,
+      -1,
+      Number.MAX_SAFE_INTEGER,
+      -Number.MAX_SAFE_INTEGER,
+      9223372036854775807n,
+      0.5,
+      true,
     ]);
     expect(r.remaining).toBe(0);
   });
@@ -52,7 +57,10 @@ describe('protocol primitives', () => {
     const big = Buffer.alloc(5000, 7);
     const w = new ProtocolWriter(16);
     w.string('topic-ä').nullableString(null).compactString('').compactNullableString(null).compactString('x'.repeat(300));
-    w.bytes(Buffer.from([1, 2])).nullableBytes(null).compactBytes(big).compactNullableBytes(null);
+    w.bytes(Buffer.from([1, 2]))
+      .nullableBytes(null)
+      .compactBytes(big)
+      .compactNullableBytes(null);
     w.uuid(Buffer.alloc(16, 9)).arrayLength(3).compactArrayLength(null);
     const r = readerOf(w);
     expect(r.string()).toBe('topic-ä');
@@ -77,7 +85,12 @@ describe('protocol primitives', () => {
   it('skips unknown tagged fields and hands known ones over', () => {
     const body = new ProtocolWriter().compactString('hello');
     const other = new ProtocolWriter().int32(5);
-    const w = new ProtocolWriter().taggedFields([[0, body], [7, other]]).int8(99);
+    const w = new ProtocolWriter()
+      .taggedFields([
+        [0, body],
+        [7, other],
+      ])
+      .int8(99);
     const r = readerOf(w);
     const seen: Array<[number, string | number]> = [];
     r.taggedFields((tag, field) => {

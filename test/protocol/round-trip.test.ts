@@ -47,7 +47,9 @@ function valueFor(type: FieldType, nullable: boolean, version: number, random: R
   if (typeof type === 'string') return primitive(type, random);
   if (type.kind === 'struct') return structOf(type.fields, version, random, nulls);
   const items = type.items;
-  return Array.from({ length: random.int(1, 3) }, () => (typeof items === 'string' ? primitive(items, random) : structOf(items.fields, version, random, nulls)));
+  return Array.from({ length: random.int(1, 3) }, () =>
+    typeof items === 'string' ? primitive(items, random) : structOf(items.fields, version, random, nulls),
+  );
 }
 
 /** The fields `version` carries, filled in; the others are left out. */

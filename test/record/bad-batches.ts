@@ -55,10 +55,7 @@ export function rawRecord(r: RawRecord): Buffer {
 }
 
 /** A v2 batch around records' bytes, header fields as given, CRC computed last. */
-export function wrapRecords(
-  records: Buffer,
-  fields: { count: number; lastOffsetDelta?: number; compression?: CompressionType; timestamp?: number },
-): Buffer {
+export function wrapRecords(records: Buffer, fields: { count: number; lastOffsetDelta?: number; compression?: CompressionType; timestamp?: number }): Buffer {
   const batch = Buffer.alloc(61 + records.length);
   const timestamp = fields.timestamp ?? Date.now();
   batch.writeInt32BE(49 + records.length, 8);
@@ -97,7 +94,12 @@ export function badBatches(): BadBatch[] {
     { name: 'recordCount below the records', bytes: wrapRecords(threeRecords(), { count: 2 }), errorCode: INVALID_RECORD, recordErrors: [] },
     { name: 'recordCount above the records', bytes: wrapRecords(threeRecords(), { count: 4 }), errorCode: INVALID_RECORD, recordErrors: [] },
     // Accepted, this moved the log end 2^31 offsets past the last record.
-    { name: 'lastOffsetDelta beyond the records', bytes: wrapRecords(threeRecords(), { count: 3, lastOffsetDelta: 2 ** 31 - 1 }), errorCode: INVALID_RECORD, recordErrors: [] },
+    {
+      name: 'lastOffsetDelta beyond the records',
+      bytes: wrapRecords(threeRecords(), { count: 3, lastOffsetDelta: 2 ** 31 - 1 }),
+      errorCode: INVALID_RECORD,
+      recordErrors: [],
+    },
     { name: 'an empty batch', bytes: buildRecordBatch([]), errorCode: INVALID_RECORD, recordErrors: [] },
     {
       name: 'offset deltas out of order',
@@ -107,13 +109,18 @@ export function badBatches(): BadBatch[] {
     },
     {
       name: 'a record whose key runs past its end',
-      bytes: wrapRecords(Buffer.concat([rawRecord({ offsetDelta: 0 }), rawRecord({ offsetDelta: 1, keyLength: 90 }), rawRecord({ offsetDelta: 2 })]), { count: 3 }),
+      bytes: wrapRecords(Buffer.concat([rawRecord({ offsetDelta: 0 }), rawRecord({ offsetDelta: 1, keyLength: 90 }), rawRecord({ offsetDelta: 2 })]), {
+        count: 3,
+      }),
       errorCode: INVALID_RECORD,
       recordErrors: [1],
     },
     {
       name: 'a record with bytes left after its headers',
-      bytes: wrapRecords(Buffer.concat([rawRecord({ offsetDelta: 0 }), rawRecord({ offsetDelta: 1 }), rawRecord({ offsetDelta: 2, trailing: Buffer.from([1, 2]) })]), { count: 3 }),
+      bytes: wrapRecords(
+        Buffer.concat([rawRecord({ offsetDelta: 0 }), rawRecord({ offsetDelta: 1 }), rawRecord({ offsetDelta: 2, trailing: Buffer.from([1, 2]) })]),
+        { count: 3 },
+      ),
       errorCode: INVALID_RECORD,
       recordErrors: [2],
     },
@@ -142,7 +149,12 @@ export function badBatches(): BadBatch[] {
       errorCode: INVALID_RECORD,
       recordErrors: [],
     },
-    { name: 'gzip records that do not decompress', bytes: wrapRecords(garbage, { count: 3, compression: CompressionType.Gzip }), errorCode: CORRUPT_MESSAGE, recordErrors: [] },
+    {
+      name: 'gzip records that do not decompress',
+      bytes: wrapRecords(garbage, { count: 3, compression: CompressionType.Gzip }),
+      errorCode: CORRUPT_MESSAGE,
+      recordErrors: [],
+    },
     {
       name: 'a transactional batch outside a transaction',
       bytes: buildRecordBatch([{ key: 'k', value: 'v' }], { producerId: 1002, producerEpoch: 0, baseSequence: 0, isTransactional: true }),

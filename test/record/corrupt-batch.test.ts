@@ -2,8 +2,8 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CompressionType } from '../../codecs/codec.js';
 import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
-import { buildRecordBatch, readAllRecords, RecordBatchView, writeVarint } from '../../storage/record/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { buildRecordBatch, RecordBatchView, readAllRecords, writeVarint } from '../../storage/record/index.js';
 import { expectThrown } from '../errors.js';
 
 const T0 = 1_700_000_000_000;
@@ -48,7 +48,10 @@ function decodeError(batch: Buffer): string {
 }
 
 describe('corrupt batch headers', () => {
-  const valid = buildRecordBatch([{ key: 'k', value: 'value', timestamp: T0 }, { value: 'second', timestamp: T0 }]);
+  const valid = buildRecordBatch([
+    { key: 'k', value: 'value', timestamp: T0 },
+    { value: 'second', timestamp: T0 },
+  ]);
   const tampered = (edit: (b: Buffer) => void, fixCrc = false) => {
     const b = Buffer.from(valid);
     edit(b);
@@ -66,10 +69,13 @@ describe('corrupt batch headers', () => {
       [tampered((b) => b.writeInt32BE(-1, 57)), /recordCount -1 is negative/],
       [tampered((b) => b.writeInt32BE(3, 57)), /lastOffsetDelta 1 cannot hold recordCount 3/],
       [tampered((b) => b.writeInt32BE(-2, 23)), /lastOffsetDelta -2/],
-      [tampered((b) => {
-        b.writeInt32BE(1000, 57);
-        b.writeInt32BE(999, 23);
-      }), /recordCount 1000 cannot fit in \d+ bytes of records/],
+      [
+        tampered((b) => {
+          b.writeInt32BE(1000, 57);
+          b.writeInt32BE(999, 23);
+        }),
+        /recordCount 1000 cannot fit in \d+ bytes of records/,
+      ],
       [tampered((b) => (b[b.length - 1]! ^= 0x80)), /crc 0x[0-9a-f]{8} does not match the computed/],
       [tampered((b) => b.writeUInt32BE(0, 17)), /crc 0x00000000 does not match/],
     ];
@@ -85,14 +91,23 @@ describe('corrupt batch headers', () => {
     const badCrc = tampered((b) => b.writeUInt32BE(1, 17));
     expect(readAllRecords(new RecordBatchView(badCrc), { verifyCrc: false }).map((r) => r.value!.toString())).toEqual(['value', 'second']);
     const badMagic = tampered((b) => b.writeInt8(0, 16));
-    expectThrown(() => readAllRecords(new RecordBatchView(badMagic), { verifyCrc: false }), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /magic 0/);
+    expectThrown(
+      () => readAllRecords(new RecordBatchView(badMagic), { verifyCrc: false }),
+      CorruptRecordError,
+      { errorCode: ErrorCode.CORRUPT_MESSAGE },
+      /magic 0/,
+    );
   });
 
   it('catches a record count that disagrees with the records', () => {
-    expect(decodeError(tampered((b) => {
-      b.writeInt32BE(3, 57);
-      b.writeInt32BE(2, 23);
-    }, true))).toMatch(/record 2 .*recordCount is 3 but the records end after 2/);
+    expect(
+      decodeError(
+        tampered((b) => {
+          b.writeInt32BE(3, 57);
+          b.writeInt32BE(2, 23);
+        }, true),
+      ),
+    ).toMatch(/record 2 .*recordCount is 3 but the records end after 2/);
     expect(decodeError(tampered((b) => b.writeInt32BE(1, 57), true))).toMatch(/bytes of records follow the last of recordCount 1 records/);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CompressionType } from '../../codecs/codec.js';
 import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
-import { buildRecordBatch, readAllRecords, RecordBatchView, scanBatches, validateBatches } from '../../storage/record/index.js';
+import { buildRecordBatch, RecordBatchView, readAllRecords, scanBatches, validateBatches } from '../../storage/record/index.js';
 import { Random, seededRandom } from './random.js';
 
 /**
@@ -36,7 +36,14 @@ function exercise(bytes: Buffer): 'ok' | 'corrupt' {
 function seedBatches(): Buffer[] {
   const r = new Random(2024);
   const seeds: Buffer[] = [];
-  for (const compression of [CompressionType.None, CompressionType.None, CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd]) {
+  for (const compression of [
+    CompressionType.None,
+    CompressionType.None,
+    CompressionType.Gzip,
+    CompressionType.Snappy,
+    CompressionType.Lz4,
+    CompressionType.Zstd,
+  ]) {
     for (let i = 0; i < 3; i++) {
       const records = Array.from({ length: r.int(1, 12) }, () => ({
         key: r.next() < 0.3 ? null : r.text(r.int(0, 20)),

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CompressionType } from '../../codecs/codec.js';
-import { buildRecordBatch, readAllRecords, RecordBatchView } from '../../storage/record/index.js';
+import { buildRecordBatch, RecordBatchView, readAllRecords } from '../../storage/record/index.js';
 import { Random } from './random.js';
 
 // kafka-python 2.0.2 (Debian's python3-kafka, with its snappy, lz4 and zstd
@@ -62,7 +62,12 @@ describe.skipIf(!hasKafkaPython)('compatibility with kafka-python 2.0.2', () => 
   const sets = COMPRESSED.flatMap((compression) => [0, 1, 2].map(() => ({ compression, records: randomRecords(r) })));
   const ours = sets.map(({ compression, records }) =>
     buildRecordBatch(
-      records.map((rec) => ({ timestamp: rec.timestamp, key: fromHex(rec.key), value: fromHex(rec.value), headers: rec.headers.map(([key, value]) => ({ key, value: fromHex(value) })) })),
+      records.map((rec) => ({
+        timestamp: rec.timestamp,
+        key: fromHex(rec.key),
+        value: fromHex(rec.value),
+        headers: rec.headers.map(([key, value]) => ({ key, value: fromHex(value) })),
+      })),
       { compression },
     ),
   );
@@ -72,7 +77,8 @@ describe.skipIf(!hasKafkaPython)('compatibility with kafka-python 2.0.2', () => 
     maxBuffer: 64 * 1024 * 1024,
     timeout: 60_000,
   });
-  const result = run.status === 0 ? (JSON.parse(run.stdout) as { built: string[]; read: Array<{ crc_ok: boolean; compression: number; records: unknown[] }> }) : null;
+  const result =
+    run.status === 0 ? (JSON.parse(run.stdout) as { built: string[]; read: Array<{ crc_ok: boolean; compression: number; records: unknown[] }> }) : null;
 
   it('ran kafka-python', () => {
     expect(run.stderr).toBe('');

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { CompressionType } from '../../codecs/codec.js';
-import { buildRecordBatch, readAllRecords, RecordBatchView, type RecordInput } from '../../storage/record/index.js';
+import { buildRecordBatch, RecordBatchView, type RecordInput, readAllRecords } from '../../storage/record/index.js';
 import { Random } from './random.js';
 
 // KafkaJS 2.2.4's own v2 encoder and decoder: an independent implementation to compare bytes with.

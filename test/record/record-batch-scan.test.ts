@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import { CompressionType } from '../../codecs/codec.js';
-import { buildRecordBatch, scanBatches, sizeOfBatchAt, validateBatches } from '../../storage/record/index.js';
-import { Random } from './random.js';
+import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { buildRecordBatch, scanBatches, sizeOfBatchAt, validateBatches } from '../../storage/record/index.js';
 import { expectThrown } from '../errors.js';
+import { Random } from './random.js';
 
 const r = new Random(9);
 const parts = [
@@ -58,7 +58,12 @@ describe('scanning concatenated batches', () => {
     const bad = Buffer.from(all);
     bad.writeInt32BE(48, starts[1]! + 8);
     expect(() => scanBatches(bad)).toThrow(CorruptRecordError);
-    expectThrown(() => scanBatches(bad), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /batchLength 48 at byte \d+ is smaller than the 49-byte minimum/);
+    expectThrown(
+      () => scanBatches(bad),
+      CorruptRecordError,
+      { errorCode: ErrorCode.CORRUPT_MESSAGE },
+      /batchLength 48 at byte \d+ is smaller than the 49-byte minimum/,
+    );
     bad.writeInt32BE(-5, starts[1]! + 8);
     expectThrown(() => sizeOfBatchAt(bad, starts[1]!), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /batchLength -5/);
   });

@@ -3,23 +3,23 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { CompressionType } from '../../codecs/codec.js';
 import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
 import {
   buildRecordBatch,
   crc32c,
   decodeRecords,
-  readAllRecords,
-  RecordBatchView,
-  TimestampType,
-  type LogRecord,
-  type RecordBatchOptions,
-  type RecordInput,
   decrementSequence,
   incrementSequence,
+  type LogRecord,
   NO_SEQUENCE,
+  type RecordBatchOptions,
+  RecordBatchView,
+  type RecordInput,
+  readAllRecords,
+  TimestampType,
 } from '../../storage/record/index.js';
-import { type Random, seededRandom } from './random.js';
-import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { expectThrown } from '../errors.js';
+import { type Random, seededRandom } from './random.js';
 
 const kafkaJsCrc32c: (b: Buffer) => number = createRequire(import.meta.url)('kafkajs/src/protocol/recordBatch/crc32C/index.js');
 
@@ -170,7 +170,12 @@ describe('record batch round trip', () => {
   });
 
   it('rejects misuse by the caller with RangeError, not a corrupt batch', () => {
-    expect(() => buildRecordBatch([{ value: 'a', offsetDelta: 2 }, { value: 'b', offsetDelta: 2 }])).toThrow(RangeError);
+    expect(() =>
+      buildRecordBatch([
+        { value: 'a', offsetDelta: 2 },
+        { value: 'b', offsetDelta: 2 },
+      ]),
+    ).toThrow(RangeError);
     expect(() => buildRecordBatch([{ value: 'a', offsetDelta: 3 }], { lastOffsetDelta: 2 })).toThrow(RangeError);
     expect(() => buildRecordBatch([{ value: 'a', timestamp: 0.5 }])).toThrow(RangeError);
     expect(() => buildRecordBatch([{ value: 'a' }], { baseOffset: 2 ** 60 })).toThrow(RangeError);
@@ -196,7 +201,12 @@ describe('record batch round trip', () => {
     view.updateCrc();
     const iterator = decodeRecords(view);
     expect(iterator.next().value).toMatchObject({ offset: 0, value: Buffer.from('one') });
-    expectThrown(() => iterator.next(), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /record 1 of the batch at offset 0: length: varint overflows 32 bits/);
+    expectThrown(
+      () => iterator.next(),
+      CorruptRecordError,
+      { errorCode: ErrorCode.CORRUPT_MESSAGE },
+      /record 1 of the batch at offset 0: length: varint overflows 32 bits/,
+    );
   });
 });
 
@@ -273,20 +283,26 @@ describe('crc32c', () => {
     const batch = buildRecordBatch([{ value: 'abc', timestamp: T0 }]);
     batch[batch.length - 1]! ^= 0x01;
     expect(() => new RecordBatchView(batch).validate()).toThrow(CorruptRecordError);
-    expectThrown(() => new RecordBatchView(batch).validate(), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /crc 0x[0-9a-f]{8} does not match the computed 0x[0-9a-f]{8}/);
+    expectThrown(
+      () => new RecordBatchView(batch).validate(),
+      CorruptRecordError,
+      { errorCode: ErrorCode.CORRUPT_MESSAGE },
+      /crc 0x[0-9a-f]{8} does not match the computed 0x[0-9a-f]{8}/,
+    );
     expect(new RecordBatchView(batch).isValidCrc()).toBe(false);
   });
 });
 
 describe('producer sequence numbers', () => {
-  it('wrap from 2^31-1 to 0 and back, as Kafka\'s DefaultRecordBatch.incrementSequence/decrementSequence', () => {
+  it("wrap from 2^31-1 to 0 and back, as Kafka's DefaultRecordBatch.incrementSequence/decrementSequence", () => {
     expect(incrementSequence(0x7fffffff, 1)).toBe(0);
     expect(incrementSequence(0x7ffffffe, 5)).toBe(3);
     expect(incrementSequence(41, 9)).toBe(50);
     expect(decrementSequence(0, 1)).toBe(0x7fffffff);
     expect(decrementSequence(3, 5)).toBe(0x7ffffffe);
     expect(decrementSequence(50, 9)).toBe(41);
-    const view = (baseSequence: number) => new RecordBatchView(buildRecordBatch([{ value: 'a' }, { value: 'b' }, { value: 'c' }], { producerId: 1, producerEpoch: 0, baseSequence }));
+    const view = (baseSequence: number) =>
+      new RecordBatchView(buildRecordBatch([{ value: 'a' }, { value: 'b' }, { value: 'c' }], { producerId: 1, producerEpoch: 0, baseSequence }));
     expect(view(0x7ffffffe).lastSequence).toBe(0); // 2147483646, 2147483647, 0
     expect(view(0x7fffffff).lastSequence).toBe(1);
     expect(view(NO_SEQUENCE).lastSequence).toBe(NO_SEQUENCE);

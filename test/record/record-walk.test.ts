@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CompressionType } from '../../codecs/codec.js';
-import { codecFor, CorruptRecordError } from '../../codecs/index.js';
-import { buildRecordBatch, InvalidRecordError, readAllRecords, RecordBatchView, validateRecords, writeVarint } from '../../storage/record/index.js';
+import { CorruptRecordError, codecFor } from '../../codecs/index.js';
+import { buildRecordBatch, InvalidRecordError, RecordBatchView, readAllRecords, validateRecords, writeVarint } from '../../storage/record/index.js';
 import { rawRecord, wrapRecords } from './bad-batches.js';
 import { Random } from './random.js';
 
@@ -22,7 +22,18 @@ describe('validateRecords, the walk of a batch’s records', () => {
   it('accepts what the builder writes, with every codec, keys or not, headers or not', () => {
     for (const compression of [CompressionType.None, CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd]) {
       const batch = buildRecordBatch(
-        Array.from({ length: 300 }, (_, i) => ({ key: i % 3 === 0 ? null : `key-${i}`, value: i % 7 === 0 ? null : 'v'.repeat(i), headers: i % 2 ? [{ key: 'h', value: null }, { key: `h${i}`, value: 'x'.repeat(i) }] : undefined, timestamp: 1_700_000_000_000 + i * 1000 })),
+        Array.from({ length: 300 }, (_, i) => ({
+          key: i % 3 === 0 ? null : `key-${i}`,
+          value: i % 7 === 0 ? null : 'v'.repeat(i),
+          headers:
+            i % 2
+              ? [
+                  { key: 'h', value: null },
+                  { key: `h${i}`, value: 'x'.repeat(i) },
+                ]
+              : undefined,
+          timestamp: 1_700_000_000_000 + i * 1000,
+        })),
         { compression },
       );
       expect(() => validateRecords(new RecordBatchView(batch))).not.toThrow();
@@ -70,7 +81,8 @@ describe('validateRecords, the walk of a batch’s records', () => {
     let accepted = 0;
     let refused = 0;
     for (let i = 0; i < 3000; i++) {
-      const compression = i % 4 === 0 ? random.pick([CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd]) : CompressionType.None;
+      const compression =
+        i % 4 === 0 ? random.pick([CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd]) : CompressionType.None;
       const records = Array.from({ length: random.int(1, 6) }, () => ({
         key: random.next() < 0.3 ? null : random.bytes(random.int(0, 5)),
         value: random.next() < 0.2 ? null : random.bytes(random.int(0, 140)),
@@ -78,7 +90,8 @@ describe('validateRecords, the walk of a batch’s records', () => {
       }));
       const plain = buildRecordBatch(records);
       for (let n = random.int(1, 3); n > 0; n--) plain[random.int(61, plain.length - 1)] = random.int(0, 255);
-      const batch = compression === CompressionType.None ? plain : wrapRecords(codecFor(compression).compress(plain.subarray(61)), { count: records.length, compression });
+      const batch =
+        compression === CompressionType.None ? plain : wrapRecords(codecFor(compression).compress(plain.subarray(61)), { count: records.length, compression });
       new RecordBatchView(batch).updateCrc();
       const view = new RecordBatchView(batch);
       let decodes: boolean;
@@ -89,7 +102,10 @@ describe('validateRecords, the walk of a batch’s records', () => {
         decodes = false;
       }
       const error = walkError(batch);
-      expect(error === undefined, `seed ${SEED}, batch ${i} (${batch.toString('hex')}): walk says ${error?.message ?? 'valid'}, decoding ${decodes ? 'succeeds' : 'fails'}`).toBe(decodes);
+      expect(
+        error === undefined,
+        `seed ${SEED}, batch ${i} (${batch.toString('hex')}): walk says ${error?.message ?? 'valid'}, decoding ${decodes ? 'succeeds' : 'fails'}`,
+      ).toBe(decodes);
       if (decodes) accepted++;
       else refused++;
     }

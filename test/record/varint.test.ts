@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
-import { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from '../../storage/record/varint.js';
-import { Random } from './random.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from '../../storage/record/varint.js';
 import { expectThrown } from '../errors.js';
+import { Random } from './random.js';
 
 // Reference encoding written from Kafka's definition with BigInt, independent of the code under test.
 function referenceZigzag(value: bigint, bits: 32n | 64n): Buffer {
@@ -75,12 +75,27 @@ describe('zigzag varint', () => {
   });
 
   it('reports truncation and overflow as CorruptRecordError naming the field', () => {
-    expectThrown(() => readVarint(cursorOf(Buffer.from([0x80, 0x80])), 'offsetDelta'), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /offsetDelta: varint runs past/);
+    expectThrown(
+      () => readVarint(cursorOf(Buffer.from([0x80, 0x80])), 'offsetDelta'),
+      CorruptRecordError,
+      { errorCode: ErrorCode.CORRUPT_MESSAGE },
+      /offsetDelta: varint runs past/,
+    );
     // A fifth byte above 0x0f sets bits beyond 32, as does a sixth byte.
-    expectThrown(() => readVarint(cursorOf(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x1f])), 'keyLength'), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /keyLength: varint overflows 32 bits/);
+    expectThrown(
+      () => readVarint(cursorOf(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x1f])), 'keyLength'),
+      CorruptRecordError,
+      { errorCode: ErrorCode.CORRUPT_MESSAGE },
+      /keyLength: varint overflows 32 bits/,
+    );
     expect(() => readVarint(cursorOf(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x00])), 'x')).toThrow(CorruptRecordError);
     // The cursor's end bounds reads even when the buffer goes on.
-    expectThrown(() => readVarint({ buffer: Buffer.from([0x80, 0x01]), position: 0, end: 1 }, 'x'), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /runs past/);
+    expectThrown(
+      () => readVarint({ buffer: Buffer.from([0x80, 0x01]), position: 0, end: 1 }, 'x'),
+      CorruptRecordError,
+      { errorCode: ErrorCode.CORRUPT_MESSAGE },
+      /runs past/,
+    );
   });
 });
 
@@ -107,15 +122,18 @@ describe('zigzag varlong', () => {
     expect(readVarlong(cursorOf(referenceZigzag(max, 64n)), 'v')).toBe(Number(max));
     expect(readVarlong(cursorOf(referenceZigzag(-max, 64n)), 'v')).toBe(-Number(max));
     for (const value of [max + 1n, -max - 1n, 2n ** 62n, 2n ** 63n - 1n, -(2n ** 63n)]) {
-      expect(() => readVarlong(cursorOf(referenceZigzag(value, 64n)), 'timestampDelta'), `${value}`).toThrow(
-        /timestampDelta: varlong (above|below)/,
-      );
+      expect(() => readVarlong(cursorOf(referenceZigzag(value, 64n)), 'timestampDelta'), `${value}`).toThrow(/timestampDelta: varlong (above|below)/);
     }
   });
 
   it('reports truncation and overflow past 64 bits', () => {
     const ten = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]);
-    expectThrown(() => readVarlong(cursorOf(ten), 'timestampDelta'), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /timestampDelta: varlong overflows 64 bits/);
+    expectThrown(
+      () => readVarlong(cursorOf(ten), 'timestampDelta'),
+      CorruptRecordError,
+      { errorCode: ErrorCode.CORRUPT_MESSAGE },
+      /timestampDelta: varlong overflows 64 bits/,
+    );
     const eleven = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x81, 0x00]);
     expectThrown(() => readVarlong(cursorOf(eleven), 'v'), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /overflows 64 bits/);
     expectThrown(() => readVarlong(cursorOf(Buffer.from([0xff, 0xff])), 'v'), CorruptRecordError, { errorCode: ErrorCode.CORRUPT_MESSAGE }, /runs past/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ControllerMovedError, KafkaZkClient } from '../../src/zk/kafka-zk-client.js';
+import { type BrokerInfo, type LeaderIsrAndControllerEpoch, PERSISTENT_ZK_PATHS } from '../../src/zk/zk-data.js';
 import { ZkError } from '../../src/zk/zk-error.js';
-import { PERSISTENT_ZK_PATHS, type BrokerInfo, type LeaderIsrAndControllerEpoch } from '../../src/zk/zk-data.js';
 import { EventLog } from './event-log.js';
 import { useZooKeeper } from './fixture.js';
 
@@ -23,7 +23,10 @@ async function rawJson(client: KafkaZkClient, path: string): Promise<string> {
 }
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => undefined, (e: unknown) => e);
+  return promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 }
 
 function broker(id: number, port = 9092): BrokerInfo {
@@ -39,8 +42,10 @@ function broker(id: number, port = 9092): BrokerInfo {
   };
 }
 
-const state = (leader: number, isr: number[], leaderEpoch: number, controllerEpoch: number, partitionEpoch = 0): LeaderIsrAndControllerEpoch =>
-  ({ leaderAndIsr: { leader, leaderEpoch, isr, leaderRecoveryState: 0, partitionEpoch }, controllerEpoch });
+const state = (leader: number, isr: number[], leaderEpoch: number, controllerEpoch: number, partitionEpoch = 0): LeaderIsrAndControllerEpoch => ({
+  leaderAndIsr: { leader, leaderEpoch, isr, leaderRecoveryState: 0, partitionEpoch },
+  controllerEpoch,
+});
 
 describe('KafkaZkClient', () => {
   it("creates Kafka's top-level paths, and keeps the first cluster id", async () => {
@@ -101,7 +106,16 @@ describe('KafkaZkClient', () => {
 
   it('elects one controller of two racing, and the other once the first has gone', async () => {
     const [a, b, observer] = await cluster(3);
-    const outcomes = await Promise.all([a.registerController(1, 1571666282268).then((e) => e, (e: unknown) => e), b.registerController(2).then((e) => e, (e: unknown) => e)]);
+    const outcomes = await Promise.all([
+      a.registerController(1, 1571666282268).then(
+        (e) => e,
+        (e: unknown) => e,
+      ),
+      b.registerController(2).then(
+        (e) => e,
+        (e: unknown) => e,
+      ),
+    ]);
     const winner = outcomes.findIndex((o) => !(o instanceof Error));
     const loser = 1 - winner;
     expect(winner).toBeGreaterThanOrEqual(0);
@@ -117,13 +131,15 @@ describe('KafkaZkClient', () => {
     // the loser watches /controller, as Kafka's controller does, and runs again when it goes
     const events = new EventLog();
     let reelected: Promise<unknown> | undefined;
-    expect(await loserClient.zk.registerZNodeChangeHandler({
-      path: '/controller',
-      handleDeletion: () => {
-        events.push('deleted');
-        reelected = loserClient.registerController(loserId);
-      },
-    })).toBe(true);
+    expect(
+      await loserClient.zk.registerZNodeChangeHandler({
+        path: '/controller',
+        handleDeletion: () => {
+          events.push('deleted');
+          reelected = loserClient.registerController(loserId);
+        },
+      }),
+    ).toBe(true);
     await zookeeper.close(winnerClient);
     await events.waitFor('deleted');
     expect(await reelected).toEqual({ epoch: 2, zkVersion: 2 });
@@ -139,7 +155,14 @@ describe('KafkaZkClient', () => {
   it('writes topics and partition states, conditional on versions and fenced by the controller epoch', async () => {
     const [controller, broker1] = await cluster(2);
     const topicId = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
-    await controller.createTopicAssignment('orders', topicId, new Map([[0, [1, 2]], [1, [2, 1]]]));
+    await controller.createTopicAssignment(
+      'orders',
+      topicId,
+      new Map([
+        [0, [1, 2]],
+        [1, [2, 1]],
+      ]),
+    );
     expect(JSON.parse(await rawJson(controller, '/brokers/topics/orders'))).toEqual({
       partitions: { 0: [1, 2], 1: [2, 1] },
       topic_id: 'ASNFZ4mrze8BI0VniavN7w',
@@ -157,9 +180,17 @@ describe('KafkaZkClient', () => {
     const { epoch, zkVersion } = await controller.registerController(1);
     const p0 = { topic: 'orders', partition: 0 };
     const p1 = { topic: 'orders', partition: 1 };
-    const created = await controller.createTopicPartitionStates([{ tp: p0, state: state(1, [1, 2], 0, epoch) }, { tp: p1, state: state(2, [2, 1], 0, epoch) }], zkVersion);
+    const created = await controller.createTopicPartitionStates(
+      [
+        { tp: p0, state: state(1, [1, 2], 0, epoch) },
+        { tp: p1, state: state(2, [2, 1], 0, epoch) },
+      ],
+      zkVersion,
+    );
     expect(created.map((r) => r.ok && r.value.partitionEpoch)).toEqual([0, 0]);
-    expect(await rawJson(broker1, '/brokers/topics/orders/partitions/0/state')).toBe('{"controller_epoch":1,"leader":1,"version":1,"leader_epoch":0,"isr":[1,2]}');
+    expect(await rawJson(broker1, '/brokers/topics/orders/partitions/0/state')).toBe(
+      '{"controller_epoch":1,"leader":1,"version":1,"leader_epoch":0,"isr":[1,2]}',
+    );
     const again = await controller.createTopicPartitionStates([{ tp: p0, state: state(1, [1], 0, epoch) }], zkVersion);
     expect(again[0].ok === false && (again[0].error as ZkError).code).toBe('NODEEXISTS');
 
@@ -220,14 +251,19 @@ describe('KafkaZkClient', () => {
     expect(await rawJson(zk, '/admin/reassign_partitions')).toBe('{"version":1,"partitions":[{"topic":"orders","partition":0,"replicas":[3,1]}]}');
     expect(await zk.getPartitionReassignment()).toEqual([{ tp: { topic: 'orders', partition: 0 }, replicas: [3, 1] }]);
 
-    const path = await zk.propagateIsrChanges([{ topic: 'orders', partition: 0 }, { topic: 'orders', partition: 1 }]);
+    const path = await zk.propagateIsrChanges([
+      { topic: 'orders', partition: 0 },
+      { topic: 'orders', partition: 1 },
+    ]);
     expect(path).toBe('/isr_change_notification/isr_change_0000000000');
     expect(await rawJson(zk, path)).toBe('{"version":1,"partitions":[{"topic":"orders","partition":0},{"topic":"orders","partition":1}]}');
     await zk.propagateIsrChanges([{ topic: 'audit', partition: 2 }]);
     const pending = await zk.getAllIsrChangeNotifications();
     expect(pending).toEqual(['0000000000', '0000000001']);
     expect(await zk.getPartitionsFromIsrChangeNotifications(pending)).toEqual([
-      { topic: 'orders', partition: 0 }, { topic: 'orders', partition: 1 }, { topic: 'audit', partition: 2 },
+      { topic: 'orders', partition: 0 },
+      { topic: 'orders', partition: 1 },
+      { topic: 'audit', partition: 2 },
     ]);
 
     const { zkVersion } = await zk.registerController(0);

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaZkClient } from '../../src/zk/kafka-zk-client.js';
-import { ZkError, ZooKeeperClientTimeoutError } from '../../src/zk/zk-error.js';
 import type { BrokerInfo } from '../../src/zk/zk-data.js';
-import { startZooKeeper, type ZooKeeperServer } from '../cluster/zookeeper-server.js';
+import { ZkError, ZooKeeperClientTimeoutError } from '../../src/zk/zk-error.js';
 import { startTcpProxy, type TcpProxy } from '../cluster/tcp-proxy.js';
-import { EventLog } from './event-log.js';
+import { startZooKeeper, type ZooKeeperServer } from '../cluster/zookeeper-server.js';
 import { waitFor } from '../wait-for.js';
+import { EventLog } from './event-log.js';
 
 // Session faults against a real ZooKeeper: each test starts its own, as it stops or cuts it off
 // (a minute each: two JVM starts and a connection timeout on a loaded machine).
@@ -28,7 +28,10 @@ async function connect(connect: string, settings: Record<string, unknown> = {}):
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ZkError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ZkError);
   return error as ZkError;
 }
@@ -74,7 +77,11 @@ describe('ZooKeeper sessions', () => {
     const watched = new EventLog();
     await broker.zk.registerZNodeChangeHandler({ path: '/controller', handleCreation: watched.recorder('controller') });
     const seen = new EventLog();
-    await observer.zk.registerZNodeChangeHandler({ path: '/brokers/ids/1', handleDeletion: seen.recorder('deleted'), handleCreation: seen.recorder('created') });
+    await observer.zk.registerZNodeChangeHandler({
+      path: '/brokers/ids/1',
+      handleDeletion: seen.recorder('deleted'),
+      handleCreation: seen.recorder('created'),
+    });
 
     const atPause = events.seen.length;
     proxy.pause();
@@ -141,7 +148,10 @@ describe('ZooKeeper sessions', () => {
     await controller.createTopLevelPaths();
     const { epoch, zkVersion } = await controller.registerController(2);
     const tp = { topic: 'orders', partition: 0 };
-    const isr = (members: number[]) => ({ leaderAndIsr: { leader: 1, leaderEpoch: 0, isr: members, leaderRecoveryState: 0, partitionEpoch: 0 }, controllerEpoch: epoch });
+    const isr = (members: number[]) => ({
+      leaderAndIsr: { leader: 1, leaderEpoch: 0, isr: members, leaderRecoveryState: 0, partitionEpoch: 0 },
+      controllerEpoch: epoch,
+    });
     await controller.createTopicAssignment('orders', null, new Map([[0, [1, 2]]]));
     await controller.createTopicPartitionStates([{ tp, state: isr([1, 2]) }], zkVersion);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ZooKeeperClient, isCode } from '../../src/zk/zookeeper-client.js';
 import { ZkError, ZkMultiError } from '../../src/zk/zk-error.js';
+import { isCode, ZooKeeperClient } from '../../src/zk/zookeeper-client.js';
 import { EventLog } from './event-log.js';
 import { useZooKeeper } from './fixture.js';
 
@@ -8,17 +8,22 @@ const zookeeper = useZooKeeper();
 
 /** A client in a chroot (created on connect), or at the root; closed when the test ends. */
 async function connect(chroot: string | null, settings: Record<string, unknown> = {}): Promise<ZooKeeperClient> {
-  return zookeeper.track(await ZooKeeperClient.connect({
-    'zookeeper.connect': `${zookeeper.server.connectString}${chroot ?? ''}`,
-    'zookeeper.session.timeout.ms': 6000,
-    ...settings,
-  }));
+  return zookeeper.track(
+    await ZooKeeperClient.connect({
+      'zookeeper.connect': `${zookeeper.server.connectString}${chroot ?? ''}`,
+      'zookeeper.session.timeout.ms': 6000,
+      ...settings,
+    }),
+  );
 }
 
 const freshChroot = (): string => zookeeper.chroot();
 
 async function expectZkError(promise: Promise<unknown>, code: ZkError['code']): Promise<ZkError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ZkError);
   expect((error as ZkError).code).toBe(code);
   return error as ZkError;
@@ -45,10 +50,12 @@ describe('ZooKeeperClient', () => {
   });
 
   it('connects to a list of hosts, skipping one that does not answer', async () => {
-    const client = zookeeper.track(await ZooKeeperClient.connect({
-      'zookeeper.connect': `127.0.0.1:1,${zookeeper.server.connectString}${freshChroot()}`,
-      'zookeeper.session.timeout.ms': 6000,
-    }));
+    const client = zookeeper.track(
+      await ZooKeeperClient.connect({
+        'zookeeper.connect': `127.0.0.1:1,${zookeeper.server.connectString}${freshChroot()}`,
+        'zookeeper.session.timeout.ms': 6000,
+      }),
+    );
     expect(client.isConnected).toBe(true);
     expect(await client.exists('/')).not.toBeNull();
   });
@@ -58,7 +65,10 @@ describe('ZooKeeperClient', () => {
       'zookeeper.connect': '127.0.0.1:1',
       'zookeeper.session.timeout.ms': 6000,
       'zookeeper.connection.timeout.ms': 300,
-    }).then(() => undefined, (e: unknown) => e);
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ZkError);
     expect((error as ZkError).name).toBe('ZooKeeperClientTimeoutError');
     expect((error as ZkError).code).toBe('CONNECTIONLOSS');
@@ -201,11 +211,14 @@ describe('ZooKeeperClient', () => {
     expect(results[3].op === 'setData' && results[3].stat.version).toBe(1);
 
     // version 0 is a real version in a multi, not "any": /m is now at version 1
-    const failed = await expectZkError(zk.multi([
-      { op: 'create', path: '/m/b' },
-      { op: 'check', path: '/m', version: 0 },
-      { op: 'delete', path: '/m/a' },
-    ]), 'BADVERSION');
+    const failed = await expectZkError(
+      zk.multi([
+        { op: 'create', path: '/m/b' },
+        { op: 'check', path: '/m', version: 0 },
+        { op: 'delete', path: '/m/a' },
+      ]),
+      'BADVERSION',
+    );
     expect(failed).toBeInstanceOf(ZkMultiError);
     expect((failed as ZkMultiError).failedOp).toBe(1);
     expect(failed.path).toBe('/m');
@@ -213,7 +226,13 @@ describe('ZooKeeperClient', () => {
     expect(await zk.exists('/m/b')).toBeNull();
     expect(await zk.exists('/m/a')).not.toBeNull();
 
-    const exists = await expectZkError(zk.multi([{ op: 'delete', path: '/m/a' }, { op: 'create', path: '/m' }]), 'NODEEXISTS');
+    const exists = await expectZkError(
+      zk.multi([
+        { op: 'delete', path: '/m/a' },
+        { op: 'create', path: '/m' },
+      ]),
+      'NODEEXISTS',
+    );
     expect((exists as ZkMultiError).failedOp).toBe(1);
     expect(await zk.exists('/m/a')).not.toBeNull();
     await zk.multi([{ op: 'delete', path: '/m/a', version: 0 }]);

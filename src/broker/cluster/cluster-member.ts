@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Api } from '../../clients/network/apis.js';
 import { BrokerConnection } from '../../clients/network/broker-connection.js';
-import { ErrorCode, KafkaError, errorName } from '../../protocol/error-codes.js';
+import { ErrorCode, errorName, KafkaError } from '../../protocol/error-codes.js';
 import { KafkaZkClient } from '../../zk/kafka-zk-client.js';
 import type { BrokerEndpoint as ZkEndpoint } from '../../zk/zk-data.js';
 import type { BrokerConfig } from '../broker-config.js';
@@ -109,7 +109,12 @@ export class ClusterMember implements ClusterContext {
   async register(endpoints: ReadonlyArray<{ name: string; securityProtocol: string; host: string; port: number }>): Promise<bigint> {
     const zkEndpoints: ZkEndpoint[] = endpoints.map((e) => ({ listenerName: e.name, securityProtocol: e.securityProtocol, host: e.host, port: e.port }));
     const rack = this.config.string('broker.rack') || null;
-    this.registered = new BrokerRegistration(this.zk, { id: this.identity.brokerId, endpoints: zkEndpoints, rack, jmxPort: -1, features: {} }, this.config.int('zookeeper.session.timeout.ms'), this.log);
+    this.registered = new BrokerRegistration(
+      this.zk,
+      { id: this.identity.brokerId, endpoints: zkEndpoints, rack, jmxPort: -1, features: {} },
+      this.config.int('zookeeper.session.timeout.ms'),
+      this.log,
+    );
     return this.registered.register();
   }
 
@@ -134,13 +139,27 @@ export class ClusterMember implements ClusterContext {
         const broker = controllerId === undefined ? undefined : await this.zk.getBroker(controllerId);
         const endpoint = broker?.endpoints.find((e) => e.listenerName === interBrokerListener) ?? broker?.endpoints[0];
         if (controllerId !== undefined && endpoint) {
-          connection = new BrokerConnection(controllerId, endpoint.host ?? '127.0.0.1', endpoint.port, { clientId: `broker-${this.identity.brokerId}-controlled-shutdown`, requestTimeoutMs: 30_000, connectTimeoutMs: 10_000, maxInFlight: 1, sendBufferBytes: -1, receiveBufferBytes: -1 });
-          const response = await connection.request(Api.ControlledShutdown, { brokerId: this.identity.brokerId, brokerEpoch: this.registration.epoch }, { minVersion: 1 });
+          connection = new BrokerConnection(controllerId, endpoint.host ?? '127.0.0.1', endpoint.port, {
+            clientId: `broker-${this.identity.brokerId}-controlled-shutdown`,
+            requestTimeoutMs: 30_000,
+            connectTimeoutMs: 10_000,
+            maxInFlight: 1,
+            sendBufferBytes: -1,
+            receiveBufferBytes: -1,
+          });
+          const response = await connection.request(
+            Api.ControlledShutdown,
+            { brokerId: this.identity.brokerId, brokerEpoch: this.registration.epoch },
+            { minVersion: 1 },
+          );
           if (response.errorCode === ErrorCode.NONE && response.remainingPartitions.length === 0) {
             this.log('info', `controlled shutdown of broker ${this.identity.brokerId} succeeded`);
             return true;
           }
-          this.log('info', `controlled shutdown attempt ${attempt}: ${response.errorCode === ErrorCode.NONE ? `${response.remainingPartitions.length} partition(s) still led here` : errorName(response.errorCode)}`);
+          this.log(
+            'info',
+            `controlled shutdown attempt ${attempt}: ${response.errorCode === ErrorCode.NONE ? `${response.remainingPartitions.length} partition(s) still led here` : errorName(response.errorCode)}`,
+          );
         } else {
           this.log('info', `controlled shutdown attempt ${attempt}: no controller is known`);
         }

@@ -21,7 +21,16 @@ export class ZkIsrWriter implements IsrWriter {
 
   async write(change: IsrChange): Promise<number | null> {
     const tp = { topic: change.topic, partition: change.partition };
-    const state = { leaderAndIsr: { leader: change.leader, leaderEpoch: change.leaderEpoch, isr: [...change.isr], leaderRecoveryState: 0, partitionEpoch: change.partitionEpoch }, controllerEpoch: change.controllerEpoch };
+    const state = {
+      leaderAndIsr: {
+        leader: change.leader,
+        leaderEpoch: change.leaderEpoch,
+        isr: [...change.isr],
+        leaderRecoveryState: 0,
+        partitionEpoch: change.partitionEpoch,
+      },
+      controllerEpoch: change.controllerEpoch,
+    };
     const version = await this.zk.conditionalUpdatePartitionState(tp, state, change.partitionEpoch);
     if (version !== null) this.notify(tp);
     return version;
@@ -33,7 +42,9 @@ export class ZkIsrWriter implements IsrWriter {
       this.timer = undefined;
       const partitions = this.pending;
       this.pending = [];
-      this.zk.propagateIsrChanges(partitions).catch((e: unknown) => this.log('warn', `could not write an ISR change notification for ${partitions.length} partition(s): ${(e as Error).message}`));
+      this.zk
+        .propagateIsrChanges(partitions)
+        .catch((e: unknown) => this.log('warn', `could not write an ISR change notification for ${partitions.length} partition(s): ${(e as Error).message}`));
     }, NOTIFY_AFTER_MS);
   }
 

@@ -1,6 +1,5 @@
 import { ApiDef, type RequestBody } from '../../clients/network/apis.js';
 import type { BrokerConnection } from '../../clients/network/broker-connection.js';
-import { interBrokerConnection } from '../inter-broker-connection.js';
 import { UnsupportedVersionError } from '../../clients/network/errors.js';
 import { LeaderAndIsrRequest, LeaderAndIsrResponse } from '../../protocol/messages/leader-and-isr.js';
 import { StopReplicaRequest, StopReplicaResponse } from '../../protocol/messages/stop-replica.js';
@@ -8,6 +7,7 @@ import { UpdateMetadataRequest, UpdateMetadataResponse } from '../../protocol/me
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import type { MessageSchema } from '../../protocol/schema/schema.js';
 import type { BrokerEndpoint } from '../../zk/zk-data.js';
+import { interBrokerConnection } from '../inter-broker-connection.js';
 import type { LiveBroker } from './controller-context.js';
 
 /** The requests the controller sends to brokers. */
@@ -94,7 +94,10 @@ class BrokerChannel {
             this.queue.shift();
             continue;
           }
-          this.options.log('warn', `${request.api.name} to broker ${this.broker.id} (${this.endpoint.host}:${this.endpoint.port}) failed, sending it again: ${(error as Error).message}`);
+          this.options.log(
+            'warn',
+            `${request.api.name} to broker ${this.broker.id} (${this.endpoint.host}:${this.endpoint.port}) failed, sending it again: ${(error as Error).message}`,
+          );
           this.connection?.close();
           this.connection = undefined;
           await this.backoff();
@@ -165,7 +168,12 @@ export class ControllerChannelManager {
   }
 
   /** Queues a request to the broker; `callback` gets its response. Nothing is sent to a broker without a channel. */
-  send<Req extends MessageSchema, Res extends MessageSchema>(brokerId: number, api: ApiDef<Req, Res>, body: RequestBody<Req>, callback?: (response: MessageData<Res>) => void): void {
+  send<Req extends MessageSchema, Res extends MessageSchema>(
+    brokerId: number,
+    api: ApiDef<Req, Res>,
+    body: RequestBody<Req>,
+    callback?: (response: MessageData<Res>) => void,
+  ): void {
     const channel = this.channels.get(brokerId);
     if (channel === undefined) {
       this.options.log('warn', `no channel to broker ${brokerId}; ${api.name} dropped`);

@@ -107,5 +107,5 @@ export class ControllerEventManager<E extends ControllerEvent> {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.stack ?? error.message : String(error);
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

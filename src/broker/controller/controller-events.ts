@@ -8,25 +8,46 @@ import type { StopReplicaResponseData } from './controller-request-batch.js';
 // answers and API calls create them; KafkaController processes them one at a time.
 
 /** This broker starts: watch /controller and try to become the controller. */
-export interface Startup extends ControllerEvent { readonly name: 'Startup' }
+export interface Startup extends ControllerEvent {
+  readonly name: 'Startup';
+}
 /** /controller went: resign if this broker held it, then try to become the controller. */
-export interface Reelect extends ControllerEvent { readonly name: 'Reelect' }
+export interface Reelect extends ControllerEvent {
+  readonly name: 'Reelect';
+}
 /** /controller was created or changed: resign if another broker holds it now. */
-export interface ControllerChange extends ControllerEvent { readonly name: 'ControllerChange' }
+export interface ControllerChange extends ControllerEvent {
+  readonly name: 'ControllerChange';
+}
 /** The ZooKeeper session expired: stop acting at once (queued work is preempted). */
-export interface Expire extends ControllerEvent { readonly name: 'Expire' }
+export interface Expire extends ControllerEvent {
+  readonly name: 'Expire';
+}
 /** /brokers/ids children changed: brokers came, went or restarted. */
-export interface BrokerChange extends ControllerEvent { readonly name: 'BrokerChange' }
+export interface BrokerChange extends ControllerEvent {
+  readonly name: 'BrokerChange';
+}
 /** /brokers/topics children changed: topics created (or their znodes removed). */
-export interface TopicChange extends ControllerEvent { readonly name: 'TopicChange' }
+export interface TopicChange extends ControllerEvent {
+  readonly name: 'TopicChange';
+}
 /** /brokers/topics/<topic> changed: partitions may have been added. */
-export interface PartitionModifications extends ControllerEvent { readonly name: 'PartitionModifications'; readonly topic: string }
+export interface PartitionModifications extends ControllerEvent {
+  readonly name: 'PartitionModifications';
+  readonly topic: string;
+}
 /** /admin/delete_topics children changed. */
-export interface TopicDeletion extends ControllerEvent { readonly name: 'TopicDeletion' }
+export interface TopicDeletion extends ControllerEvent {
+  readonly name: 'TopicDeletion';
+}
 /** /isr_change_notification children changed: leaders wrote new ISRs. */
-export interface IsrChangeNotification extends ControllerEvent { readonly name: 'IsrChangeNotification' }
+export interface IsrChangeNotification extends ControllerEvent {
+  readonly name: 'IsrChangeNotification';
+}
 /** /admin/reassign_partitions was created or changed. */
-export interface ZkPartitionReassignment extends ControllerEvent { readonly name: 'ZkPartitionReassignment' }
+export interface ZkPartitionReassignment extends ControllerEvent {
+  readonly name: 'ZkPartitionReassignment';
+}
 /** A broker answered a StopReplica that deleted partitions of topics being deleted. */
 export interface TopicDeletionStopReplicaResponseReceived extends ControllerEvent {
   readonly name: 'TopicDeletionStopReplicaResponseReceived';
@@ -66,7 +87,9 @@ export interface ListPartitionReassignments extends ApiCall<OngoingReassignment[
   readonly partitions: readonly TopicPartition[] | null;
 }
 /** The leader.imbalance.check.interval.seconds timer fired. */
-export interface AutoPreferredReplicaLeaderElection extends ControllerEvent { readonly name: 'AutoPreferredReplicaLeaderElection' }
+export interface AutoPreferredReplicaLeaderElection extends ControllerEvent {
+  readonly name: 'AutoPreferredReplicaLeaderElection';
+}
 
 export type KafkaControllerEvent =
   | Startup

@@ -1,12 +1,12 @@
+import { ErrorCode, errorName } from '../../protocol/error-codes.js';
 import type { LeaderAndIsrRequest, LeaderAndIsrResponse } from '../../protocol/messages/leader-and-isr.js';
 import type { StopReplicaRequest, StopReplicaResponse } from '../../protocol/messages/stop-replica.js';
 import type { UpdateMetadataRequest } from '../../protocol/messages/update-metadata.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
-import { ControllerApi, interBrokerEndpoint, type ControllerChannelManager, type ControllerLog } from './controller-channel-manager.js';
-import { tpKey, type ControllerContext } from './controller-context.js';
-import { EPOCH_DURING_DELETE, LEADER_DURING_DELETE } from './leader-election.js';
 import type { TopicPartition } from '../../zk/zk-data.js';
-import { ErrorCode, errorName } from '../../protocol/error-codes.js';
+import { ControllerApi, type ControllerChannelManager, type ControllerLog, interBrokerEndpoint } from './controller-channel-manager.js';
+import { type ControllerContext, tpKey } from './controller-context.js';
+import { EPOCH_DURING_DELETE, LEADER_DURING_DELETE } from './leader-election.js';
 
 type LeaderAndIsrInput = MessageInput<typeof LeaderAndIsrRequest>;
 type LeaderAndIsrPartitionState = Item<LeaderAndIsrInput['ungroupedPartitionStates']> & { topicName: string };
@@ -95,7 +95,9 @@ export class ControllerRequestBatch {
 
   /** StopReplica for `tp` to each of `brokerIds`; a topic being deleted is stopped whatever the leader epoch. */
   addStopReplica(brokerIds: Iterable<number>, tp: TopicPartition, deletePartition: boolean): void {
-    const leaderEpoch = this.context.isTopicQueuedForDeletion(tp.topic) ? EPOCH_DURING_DELETE : this.context.partitionState(tp)?.leaderAndIsr.leaderEpoch ?? -1;
+    const leaderEpoch = this.context.isTopicQueuedForDeletion(tp.topic)
+      ? EPOCH_DURING_DELETE
+      : (this.context.partitionState(tp)?.leaderAndIsr.leaderEpoch ?? -1);
     for (const brokerId of brokerIds) {
       if (!this.context.isLive(brokerId, true)) continue;
       const perBroker = this.stopReplica.get(brokerId) ?? new Map<string, StopReplicaEntry>();
@@ -155,19 +157,27 @@ export class ControllerRequestBatch {
     for (const [brokerId, partitions] of this.leaderAndIsr) {
       const states = [...partitions.values()].map((p) => p.state);
       const leaderIds = new Set([...partitions.values()].map((p) => p.leader));
-      const liveLeaders = this.context.liveOrShuttingDownBrokers().filter((b) => leaderIds.has(b.id)).flatMap((b) => {
-        const endpoint = interBrokerEndpoint(b, this.interBrokerListenerName);
-        return endpoint === undefined ? [] : [{ brokerId: b.id, hostName: endpoint.host, port: endpoint.port }];
-      });
+      const liveLeaders = this.context
+        .liveOrShuttingDownBrokers()
+        .filter((b) => leaderIds.has(b.id))
+        .flatMap((b) => {
+          const endpoint = interBrokerEndpoint(b, this.interBrokerListenerName);
+          return endpoint === undefined ? [] : [{ brokerId: b.id, hostName: endpoint.host, port: endpoint.port }];
+        });
       const header = this.header(brokerId);
       const topicStates = groupByTopic(states).map(([topicName, partitionStates]) => ({ topicName, topicId: this.topicId(topicName), partitionStates }));
-      this.channels.send(brokerId, ControllerApi.LeaderAndIsr, (version): LeaderAndIsrInput => ({
-        ...header,
-        type: 0,
-        ungroupedPartitionStates: version < 2 ? states : [],
-        topicStates: version < 2 ? [] : topicStates,
-        liveLeaders,
-      }), (response) => this.logLeaderAndIsrErrors(brokerId, response));
+      this.channels.send(
+        brokerId,
+        ControllerApi.LeaderAndIsr,
+        (version): LeaderAndIsrInput => ({
+          ...header,
+          type: 0,
+          ungroupedPartitionStates: version < 2 ? states : [],
+          topicStates: version < 2 ? [] : topicStates,
+          liveLeaders,
+        }),
+        (response) => this.logLeaderAndIsrErrors(brokerId, response),
+      );
     }
   }
 
@@ -178,14 +188,19 @@ export class ControllerRequestBatch {
     const liveBrokers = this.liveBrokersForMetadata();
     for (const brokerId of this.updateMetadataBrokers) {
       const header = this.header(brokerId);
-      this.channels.send(brokerId, ControllerApi.UpdateMetadata, (version): UpdateMetadataInput => ({
-        ...header,
-        ungroupedPartitionStates: version < 5 ? states : [],
-        topicStates: version < 5 ? [] : topicStates,
-        liveBrokers,
-      }), (response) => {
-        if (response.errorCode !== ErrorCode.NONE) this.log('warn', `broker ${brokerId} answered UpdateMetadata with ${errorName(response.errorCode)}`);
-      });
+      this.channels.send(
+        brokerId,
+        ControllerApi.UpdateMetadata,
+        (version): UpdateMetadataInput => ({
+          ...header,
+          ungroupedPartitionStates: version < 5 ? states : [],
+          topicStates: version < 5 ? [] : topicStates,
+          liveBrokers,
+        }),
+        (response) => {
+          if (response.errorCode !== ErrorCode.NONE) this.log('warn', `broker ${brokerId} answered UpdateMetadata with ${errorName(response.errorCode)}`);
+        },
+      );
     }
   }
 
@@ -197,20 +212,40 @@ export class ControllerRequestBatch {
         const group = [...entries.values()].filter((e) => e.deletePartition === deletePartitions);
         if (group.length === 0) continue;
         const byTopic = groupByTopic(group.map((e) => ({ topicName: e.tp.topic, ...e })));
-        this.channels.send(brokerId, ControllerApi.StopReplica, (version): StopReplicaInput => ({
-          ...header,
-          deletePartitions: version < 3 ? deletePartitions : false,
-          ungroupedPartitions: version === 0 ? group.map((e) => ({ topicName: e.tp.topic, partitionIndex: e.tp.partition })) : [],
-          topics: version >= 1 && version < 3 ? byTopic.map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.tp.partition) })) : [],
-          topicStates: version >= 3
-            ? byTopic.map(([topicName, ps]) => ({ topicName, partitionStates: ps.map((p) => ({ partitionIndex: p.tp.partition, leaderEpoch: p.leaderEpoch, deletePartition: p.deletePartition })) }))
-            : [],
-        }), (response) => {
-          if (response.errorCode !== ErrorCode.NONE || response.partitionErrors.some((e) => e.errorCode !== ErrorCode.NONE)) {
-            this.log('warn', `broker ${brokerId} answered StopReplica with ${errorName(response.errorCode)} ${response.partitionErrors.filter((e) => e.errorCode !== ErrorCode.NONE).map((e) => `${e.topicName}-${e.partitionIndex}: ${errorName(e.errorCode)}`).join(', ')}`);
-          }
-          if (deletePartitions) callbacks.onStopReplicaDeleteResponse?.(brokerId, group.map((e) => e.tp), response);
-        });
+        this.channels.send(
+          brokerId,
+          ControllerApi.StopReplica,
+          (version): StopReplicaInput => ({
+            ...header,
+            deletePartitions: version < 3 ? deletePartitions : false,
+            ungroupedPartitions: version === 0 ? group.map((e) => ({ topicName: e.tp.topic, partitionIndex: e.tp.partition })) : [],
+            topics: version >= 1 && version < 3 ? byTopic.map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.tp.partition) })) : [],
+            topicStates:
+              version >= 3
+                ? byTopic.map(([topicName, ps]) => ({
+                    topicName,
+                    partitionStates: ps.map((p) => ({ partitionIndex: p.tp.partition, leaderEpoch: p.leaderEpoch, deletePartition: p.deletePartition })),
+                  }))
+                : [],
+          }),
+          (response) => {
+            if (response.errorCode !== ErrorCode.NONE || response.partitionErrors.some((e) => e.errorCode !== ErrorCode.NONE)) {
+              this.log(
+                'warn',
+                `broker ${brokerId} answered StopReplica with ${errorName(response.errorCode)} ${response.partitionErrors
+                  .filter((e) => e.errorCode !== ErrorCode.NONE)
+                  .map((e) => `${e.topicName}-${e.partitionIndex}: ${errorName(e.errorCode)}`)
+                  .join(', ')}`,
+              );
+            }
+            if (deletePartitions)
+              callbacks.onStopReplicaDeleteResponse?.(
+                brokerId,
+                group.map((e) => e.tp),
+                response,
+              );
+          },
+        );
       }
     }
   }
@@ -222,7 +257,12 @@ export class ControllerRequestBatch {
         id: b.id,
         v0Host: plaintext?.host ?? '',
         v0Port: plaintext?.port ?? -1,
-        endpoints: b.endpoints.map((e) => ({ port: e.port, host: e.host ?? '', listener: e.listenerName, securityProtocol: SECURITY_PROTOCOL_IDS[e.securityProtocol] ?? -1 })),
+        endpoints: b.endpoints.map((e) => ({
+          port: e.port,
+          host: e.host ?? '',
+          listener: e.listenerName,
+          securityProtocol: SECURITY_PROTOCOL_IDS[e.securityProtocol] ?? -1,
+        })),
         rack: b.rack,
       };
     });
@@ -235,7 +275,11 @@ export class ControllerRequestBatch {
   private logLeaderAndIsrErrors(brokerId: number, response: LeaderAndIsrResponseData): void {
     const failed = [
       ...response.partitionErrors.filter((e) => e.errorCode !== ErrorCode.NONE).map((e) => `${e.topicName}-${e.partitionIndex}: ${errorName(e.errorCode)}`),
-      ...response.topics.flatMap((t) => t.partitionErrors.filter((e) => e.errorCode !== ErrorCode.NONE).map((e) => `${t.topicId.toString('hex')}/${e.partitionIndex}: ${errorName(e.errorCode)}`)),
+      ...response.topics.flatMap((t) =>
+        t.partitionErrors
+          .filter((e) => e.errorCode !== ErrorCode.NONE)
+          .map((e) => `${t.topicId.toString('hex')}/${e.partitionIndex}: ${errorName(e.errorCode)}`),
+      ),
     ];
     if (response.errorCode !== ErrorCode.NONE || failed.length > 0) {
       this.log('warn', `broker ${brokerId} answered LeaderAndIsr with ${errorName(response.errorCode)} ${failed.join(', ')}`);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaZkClient } from '../../zk/kafka-zk-client.js';
-import { ZkDataError, topicPath, type TopicAssignment, type TopicPartition } from '../../zk/zk-data.js';
+import { type TopicAssignment, type TopicPartition, topicPath, ZkDataError } from '../../zk/zk-data.js';
 import type { ControllerLog } from './controller-channel-manager.js';
-import { tpKey, type ControllerContext } from './controller-context.js';
+import { type ControllerContext, tpKey } from './controller-context.js';
 import type { ControllerRequestBatch } from './controller-request-batch.js';
 import type { PartitionStateMachine } from './partition-state-machine.js';
 import type { TopicDeletionManager } from './topic-deletion-manager.js';
@@ -129,7 +129,8 @@ export class ControllerTopics {
 
   private watch(topic: string): void {
     this.watched.add(topic);
-    void this.zk.zk.registerZNodeChangeHandler({ path: topicPath(topic), handleDataChange: () => this.options.onTopicChanged(topic) })
+    void this.zk.zk
+      .registerZNodeChangeHandler({ path: topicPath(topic), handleDataChange: () => this.options.onTopicChanged(topic) })
       // the client sets the watch again at its next connection
       .catch((error: unknown) => this.log('warn', `could not watch topic ${topic} yet: ${(error as Error).message}`));
   }

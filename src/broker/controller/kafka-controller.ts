@@ -2,7 +2,12 @@ import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import type { ElectionType } from '../../protocol/messages/elect-leaders.js';
 import { ControllerMovedError, type KafkaZkClient } from '../../zk/kafka-zk-client.js';
 import {
-  BROKER_IDS_PATH, CONTROLLER_PATH, DELETE_TOPICS_PATH, ISR_CHANGE_NOTIFICATION_PATH, REASSIGN_PARTITIONS_PATH, TOPICS_PATH,
+  BROKER_IDS_PATH,
+  CONTROLLER_PATH,
+  DELETE_TOPICS_PATH,
+  ISR_CHANGE_NOTIFICATION_PATH,
+  REASSIGN_PARTITIONS_PATH,
+  TOPICS_PATH,
   type TopicPartition,
 } from '../../zk/zk-data.js';
 import type { ControllerAdminApi, ElectionResult, OngoingReassignment, ReassignmentRequest, ReassignmentResult } from './controller-admin.js';
@@ -388,7 +393,10 @@ export class KafkaController implements ControllerAdminApi {
 
     const batch = this.requests();
     const all = [...this.context.allPartitions()];
-    batch.addUpdateMetadata(this.context.liveOrShuttingDownBrokerIds(), all.map((p) => p.tp));
+    batch.addUpdateMetadata(
+      this.context.liveOrShuttingDownBrokerIds(),
+      all.map((p) => p.tp),
+    );
     for (const p of all) {
       if (p.state === undefined || this.context.isTopicQueuedForDeletion(p.tp.topic)) continue;
       batch.addLeaderAndIsr(p.assignment.replicas, p.tp);
@@ -398,7 +406,10 @@ export class KafkaController implements ControllerAdminApi {
     await this.deletions.tryDeletion(batch);
     this.sendRequests();
     this.scheduleAutoLeaderRebalance();
-    this.log('info', `ready as the controller of epoch ${this.context.epoch}: brokers ${this.context.liveOrShuttingDownBrokerIds().join(',')}, ${all.length} partitions`);
+    this.log(
+      'info',
+      `ready as the controller of epoch ${this.context.epoch}: brokers ${this.context.liveOrShuttingDownBrokerIds().join(',')}, ${all.length} partitions`,
+    );
   }
 
   // ---- brokers
@@ -438,8 +449,14 @@ export class KafkaController implements ControllerAdminApi {
   private async onBrokerStartup(ids: readonly number[]): Promise<void> {
     const batch = this.requests();
     const started = new Set(ids);
-    batch.addUpdateMetadata(this.context.liveOrShuttingDownBrokerIds().filter((id) => !started.has(id)), []);
-    batch.addUpdateMetadata(ids, [...this.context.allPartitions()].map((p) => p.tp));
+    batch.addUpdateMetadata(
+      this.context.liveOrShuttingDownBrokerIds().filter((id) => !started.has(id)),
+      [],
+    );
+    batch.addUpdateMetadata(
+      ids,
+      [...this.context.allPartitions()].map((p) => p.tp),
+    );
     for (const id of ids) {
       for (const tp of this.context.partitionsOnBroker(id)) {
         if (!this.context.isTopicQueuedForDeletion(tp.topic)) batch.addLeaderAndIsr([id], tp);
@@ -463,8 +480,14 @@ export class KafkaController implements ControllerAdminApi {
     const failed = new Set(ids);
     this.deletions.onBrokersFailed(ids);
     const active = (tp: TopicPartition) => !this.context.isTopicQueuedForDeletion(tp.topic);
-    const led = [...this.context.allPartitions()].filter((p) => active(p.tp) && p.state !== undefined && failed.has(p.state.leaderAndIsr.leader)).map((p) => p.tp);
-    if (led.length > 0) this.logFailures('electing leaders after brokers failed', (await this.partitions.electLeaders(led, { kind: 'offline', excluding: failed }, batch)).failed);
+    const led = [...this.context.allPartitions()]
+      .filter((p) => active(p.tp) && p.state !== undefined && failed.has(p.state.leaderAndIsr.leader))
+      .map((p) => p.tp);
+    if (led.length > 0)
+      this.logFailures(
+        'electing leaders after brokers failed',
+        (await this.partitions.electLeaders(led, { kind: 'offline', excluding: failed }, batch)).failed,
+      );
     const hosted = new Map<string, TopicPartition>();
     for (const id of ids) {
       const on = this.context.partitionsOnBroker(id).filter(active);
@@ -485,12 +508,15 @@ export class KafkaController implements ControllerAdminApi {
     }
     this.context.shuttingDownBrokerIds.add(id);
     this.log('info', `controlled shutdown of broker ${id}; shutting down: ${[...this.context.shuttingDownBrokerIds].join(',')}`);
-    const toActOn = [...this.context.allPartitions()].filter((p) =>
-      p.assignment.replicas.includes(id) && p.assignment.replicas.length > 1 && p.state !== undefined && !this.context.isTopicQueuedForDeletion(p.tp.topic));
+    const toActOn = [...this.context.allPartitions()].filter(
+      (p) =>
+        p.assignment.replicas.includes(id) && p.assignment.replicas.length > 1 && p.state !== undefined && !this.context.isTopicQueuedForDeletion(p.tp.topic),
+    );
     const led = toActOn.filter((p) => p.state!.leaderAndIsr.leader === id).map((p) => p.tp);
     const followed = toActOn.filter((p) => p.state!.leaderAndIsr.leader !== id).map((p) => p.tp);
     const batch = this.requests();
-    if (led.length > 0) this.logFailures(`moving broker ${id}'s leaderships`, (await this.partitions.electLeaders(led, { kind: 'controlledShutdown' }, batch)).failed);
+    if (led.length > 0)
+      this.logFailures(`moving broker ${id}'s leaderships`, (await this.partitions.electLeaders(led, { kind: 'controlledShutdown' }, batch)).failed);
     for (const tp of followed) batch.addStopReplica([id], tp, false);
     if (followed.length > 0) this.logFailures(`removing broker ${id} from ISRs`, await this.partitions.removeReplicaFromIsr(followed, id, batch));
     this.sendRequests();
@@ -552,7 +578,8 @@ export class KafkaController implements ControllerAdminApi {
     const candidates = [...this.context.allPartitions()].flatMap((p) =>
       p.state === undefined || this.context.isTopicQueuedForDeletion(p.tp.topic) || this.reassignments.isReassigning(p.tp.topic)
         ? []
-        : [{ tp: p.tp, replicas: p.assignment.replicas, leader: p.state.leaderAndIsr.leader, isr: p.state.leaderAndIsr.isr }]);
+        : [{ tp: p.tp, replicas: p.assignment.replicas, leader: p.state.leaderAndIsr.leader, isr: p.state.leaderAndIsr.isr }],
+    );
     const partitions = partitionsToRebalance(candidates, this.context.liveBrokerIds(), this.config.leaderImbalancePerBrokerPercentage);
     if (partitions.length === 0) return;
     this.log('info', `moving ${partitions.length} partitions back to their preferred leaders`);
@@ -565,7 +592,14 @@ export class KafkaController implements ControllerAdminApi {
 
   /** The request batch of the current controllership. */
   private requests(): ControllerRequestBatch {
-    this.batch ??= new ControllerRequestBatch(this.context, this.channels!, this.brokerId, this.interBrokerListenerName, () => this.isActive && this.channels !== undefined, this.log);
+    this.batch ??= new ControllerRequestBatch(
+      this.context,
+      this.channels!,
+      this.brokerId,
+      this.interBrokerListenerName,
+      () => this.isActive && this.channels !== undefined,
+      this.log,
+    );
     return this.batch;
   }
 

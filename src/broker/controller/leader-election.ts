@@ -16,7 +16,12 @@ export const EPOCH_DURING_DELETE = -2;
  * Offline partition: the first live replica in the ISR; else, with
  * unclean.leader.election.enable, the first live replica at all (data the ISR had may be lost).
  */
-export function offlinePartitionLeader(assignment: readonly number[], isr: readonly number[], live: ReadonlySet<number>, uncleanLeaderElectionEnable: boolean): number | undefined {
+export function offlinePartitionLeader(
+  assignment: readonly number[],
+  isr: readonly number[],
+  live: ReadonlySet<number>,
+  uncleanLeaderElectionEnable: boolean,
+): number | undefined {
   return assignment.find((id) => live.has(id) && isr.includes(id)) ?? (uncleanLeaderElectionEnable ? assignment.find((id) => live.has(id)) : undefined);
 }
 
@@ -32,7 +37,12 @@ export function preferredReplicaLeader(assignment: readonly number[], isr: reado
 }
 
 /** Controlled shutdown: the first live replica in the ISR that is not shutting down. */
-export function controlledShutdownLeader(assignment: readonly number[], isr: readonly number[], live: ReadonlySet<number>, shuttingDown: ReadonlySet<number>): number | undefined {
+export function controlledShutdownLeader(
+  assignment: readonly number[],
+  isr: readonly number[],
+  live: ReadonlySet<number>,
+  shuttingDown: ReadonlySet<number>,
+): number | undefined {
   return assignment.find((id) => live.has(id) && isr.includes(id) && !shuttingDown.has(id));
 }
 
@@ -49,7 +59,12 @@ export function withNewLeader(current: LeaderAndIsr, leader: number, isr: readon
  * it; an unclean leader starts a new ISR of itself alone. `live` are the live replicas (not
  * shutting down). Undefined when no replica can lead.
  */
-export function electOfflineLeader(current: LeaderAndIsr, assignment: readonly number[], live: ReadonlySet<number>, uncleanLeaderElectionEnable: boolean): LeaderAndIsr | undefined {
+export function electOfflineLeader(
+  current: LeaderAndIsr,
+  assignment: readonly number[],
+  live: ReadonlySet<number>,
+  uncleanLeaderElectionEnable: boolean,
+): LeaderAndIsr | undefined {
   const leader = offlinePartitionLeader(assignment, current.isr, live, uncleanLeaderElectionEnable);
   if (leader === undefined) return undefined;
   const isr = current.isr.includes(leader) ? current.isr.filter((id) => live.has(id)) : [leader];
@@ -73,10 +88,19 @@ export function electReassignedLeader(current: LeaderAndIsr, targetReplicas: rea
  * `live` includes the brokers shutting down (they are still up). Undefined when only
  * shutting-down replicas could lead.
  */
-export function electControlledShutdownLeader(current: LeaderAndIsr, assignment: readonly number[], live: ReadonlySet<number>, shuttingDown: ReadonlySet<number>): LeaderAndIsr | undefined {
+export function electControlledShutdownLeader(
+  current: LeaderAndIsr,
+  assignment: readonly number[],
+  live: ReadonlySet<number>,
+  shuttingDown: ReadonlySet<number>,
+): LeaderAndIsr | undefined {
   const leader = controlledShutdownLeader(assignment, current.isr, live, shuttingDown);
   if (leader === undefined) return undefined;
-  return withNewLeader(current, leader, current.isr.filter((id) => !shuttingDown.has(id)));
+  return withNewLeader(
+    current,
+    leader,
+    current.isr.filter((id) => !shuttingDown.has(id)),
+  );
 }
 
 /**
@@ -105,7 +129,11 @@ export interface PartitionLeadership {
  * by another broker; above leader.imbalance.per.broker.percentage, those of them whose
  * preferred replica is live and in the ISR. `live` are the live brokers not shutting down.
  */
-export function partitionsToRebalance(partitions: Iterable<PartitionLeadership>, live: ReadonlySet<number>, imbalancePerBrokerPercentage: number): TopicPartition[] {
+export function partitionsToRebalance(
+  partitions: Iterable<PartitionLeadership>,
+  live: ReadonlySet<number>,
+  imbalancePerBrokerPercentage: number,
+): TopicPartition[] {
   const byPreferred = new Map<number, { total: number; notLed: PartitionLeadership[] }>();
   for (const p of partitions) {
     const preferred = p.replicas[0];

@@ -3,7 +3,7 @@ import { ControllerMovedError, type KafkaZkClient } from '../../zk/kafka-zk-clie
 import type { ReplicaAssignment, TopicPartition } from '../../zk/zk-data.js';
 import type { OngoingReassignment, ReassignmentRequest, ReassignmentResult } from './controller-admin.js';
 import type { ControllerLog } from './controller-channel-manager.js';
-import { distinctPartitions, tpKey, type ControllerContext } from './controller-context.js';
+import { type ControllerContext, distinctPartitions, tpKey } from './controller-context.js';
 import type { ControllerRequestBatch } from './controller-request-batch.js';
 import { NO_LEADER } from './leader-election.js';
 import type { PartitionStateMachine, StateChangeFailure } from './partition-state-machine.js';
@@ -43,7 +43,8 @@ export function invalidReassignment(current: ReplicaAssignment | undefined, targ
   if (new Set(target).size !== target.length) return `a broker is named twice in the replica list ${target.join(',')}`;
   if (target.some((id) => id < 0)) return `the replica list ${target.join(',')} has an invalid broker id`;
   const notLive = reassignTo(current ?? NO_ASSIGNMENT, target).addingReplicas.filter((id) => !live.has(id));
-  if (notLive.length > 0) return `the replicas to add include brokers that are not alive (${notLive.join(',')}); live brokers: ${[...live].sort((a, b) => a - b).join(',')}`;
+  if (notLive.length > 0)
+    return `the replicas to add include brokers that are not alive (${notLive.join(',')}); live brokers: ${[...live].sort((a, b) => a - b).join(',')}`;
   return undefined;
 }
 
@@ -118,7 +119,11 @@ export class PartitionReassignments {
       const assignment = this.context.assignment(tp);
       if (assignment?.addingReplicas.some((r) => ids.includes(r))) {
         this.logFailures(await this.partitions.bumpLeaderEpoch([tp], batch));
-        batch.addLeaderAndIsr(assignment.addingReplicas.filter((r) => ids.includes(r)), tp, true);
+        batch.addLeaderAndIsr(
+          assignment.addingReplicas.filter((r) => ids.includes(r)),
+          tp,
+          true,
+        );
       }
     }
   }
@@ -140,8 +145,10 @@ export class PartitionReassignments {
       const current = this.context.assignment(tp);
       const problem = replicas === null ? undefined : invalidReassignment(current, replicas, live);
       if (problem !== undefined) refuse(tp, ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Invalid reassignment of ${tpKey(tp)}: ${problem}.`);
-      else if (replicas === null && !(current && isBeingReassigned(current))) refuse(tp, ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, `No reassignment of ${tpKey(tp)} is in progress.`);
-      else if (current === undefined || this.context.isTopicQueuedForDeletion(tp.topic)) refuse(tp, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'The partition does not exist.');
+      else if (replicas === null && !(current && isBeingReassigned(current)))
+        refuse(tp, ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, `No reassignment of ${tpKey(tp)} is in progress.`);
+      else if (current === undefined || this.context.isTopicQueuedForDeletion(tp.topic))
+        refuse(tp, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'The partition does not exist.');
       else toStart.push({ tp, target: replicas ?? originReplicas(current) });
     }
     await this.removeFromZk(new Set(toStart.map(({ tp }) => tpKey(tp))));
@@ -196,7 +203,8 @@ export class PartitionReassignments {
       return;
     }
     // an unneeded replica that led leaves the partition leaderless: another replica takes over
-    if (this.context.partitionState(tp)?.leaderAndIsr.leader === NO_LEADER) this.logFailures((await this.partitions.electLeaders([tp], { kind: 'offline' }, batch)).failed);
+    if (this.context.partitionState(tp)?.leaderAndIsr.leader === NO_LEADER)
+      this.logFailures((await this.partitions.electLeaders([tp], { kind: 'offline' }, batch)).failed);
     this.logFailures(await this.partitions.bumpLeaderEpoch([tp], batch));
     batch.addLeaderAndIsr(next.addingReplicas, tp, true);
   }

@@ -1,10 +1,17 @@
 import type { KafkaZkClient } from '../../zk/kafka-zk-client.js';
-import { ZkDataError, type LeaderAndIsr, type LeaderIsrAndControllerEpoch, type TopicPartition } from '../../zk/zk-data.js';
+import { type LeaderAndIsr, type LeaderIsrAndControllerEpoch, type TopicPartition, ZkDataError } from '../../zk/zk-data.js';
 import { isCode } from '../../zk/zookeeper-client.js';
 import type { ControllerLog } from './controller-channel-manager.js';
-import { tpKey, type ControllerContext } from './controller-context.js';
+import { type ControllerContext, tpKey } from './controller-context.js';
 import type { ControllerRequestBatch } from './controller-request-batch.js';
-import { electControlledShutdownLeader, electOfflineLeader, electPreferredLeader, electReassignedLeader, withNewLeader, withoutReplicaInIsr } from './leader-election.js';
+import {
+  electControlledShutdownLeader,
+  electOfflineLeader,
+  electPreferredLeader,
+  electReassignedLeader,
+  withNewLeader,
+  withoutReplicaInIsr,
+} from './leader-election.js';
 
 /** Which election to run (Kafka's PartitionLeaderElectionStrategy). */
 export type ElectionStrategy =
@@ -66,7 +73,13 @@ export class PartitionStateMachine {
         failed.push({ tp, reason: `no replica of ${tpKey(tp)} (${this.context.replicas(tp).join(',')}) is alive` });
         continue;
       }
-      creates.push({ tp, state: { leaderAndIsr: { leader: live[0]!, leaderEpoch: 0, isr: live, leaderRecoveryState: 0, partitionEpoch: 0 }, controllerEpoch: this.context.epoch } });
+      creates.push({
+        tp,
+        state: {
+          leaderAndIsr: { leader: live[0]!, leaderEpoch: 0, isr: live, leaderRecoveryState: 0, partitionEpoch: 0 },
+          controllerEpoch: this.context.epoch,
+        },
+      });
     }
     if (creates.length === 0) return failed;
     const existing: TopicPartition[] = [];
@@ -116,19 +129,28 @@ export class PartitionStateMachine {
   async electLeaders(partitions: readonly TopicPartition[], strategy: ElectionStrategy, batch: ControllerRequestBatch): Promise<ElectionResults> {
     const elected: TopicPartition[] = [];
     const failed: StateChangeFailure[] = [];
-    await this.updateStates(partitions, failed, async (tp, current) => {
-      if (strategy.kind === 'preferred' && current.leader === this.context.replicas(tp)[0]) {
-        failed.push({ tp, reason: `${tpKey(tp)} is led by its preferred replica already` });
-        return undefined;
-      }
-      const next = await this.elect(tp, current, strategy);
-      if (next === undefined) failed.push({ tp, reason: `no replica of ${tpKey(tp)} can lead by ${strategy.kind} election (replicas ${this.context.replicas(tp).join(',')}, ISR ${current.isr.join(',')})` });
-      return next;
-    }, (tp) => {
-      elected.push(tp);
-      // a broker shutting down hears that it no longer leads
-      batch.addLeaderAndIsr(this.liveReplicas(tp, strategy.kind === 'controlledShutdown'), tp);
-    });
+    await this.updateStates(
+      partitions,
+      failed,
+      async (tp, current) => {
+        if (strategy.kind === 'preferred' && current.leader === this.context.replicas(tp)[0]) {
+          failed.push({ tp, reason: `${tpKey(tp)} is led by its preferred replica already` });
+          return undefined;
+        }
+        const next = await this.elect(tp, current, strategy);
+        if (next === undefined)
+          failed.push({
+            tp,
+            reason: `no replica of ${tpKey(tp)} can lead by ${strategy.kind} election (replicas ${this.context.replicas(tp).join(',')}, ISR ${current.isr.join(',')})`,
+          });
+        return next;
+      },
+      (tp) => {
+        elected.push(tp);
+        // a broker shutting down hears that it no longer leads
+        batch.addLeaderAndIsr(this.liveReplicas(tp, strategy.kind === 'controlledShutdown'), tp);
+      },
+    );
     return { elected, failed };
   }
 
@@ -138,7 +160,12 @@ export class PartitionStateMachine {
    */
   async bumpLeaderEpoch(partitions: readonly TopicPartition[], batch: ControllerRequestBatch): Promise<StateChangeFailure[]> {
     const failed: StateChangeFailure[] = [];
-    await this.updateStates(partitions, failed, async (_tp, current) => withNewLeader(current, current.leader, current.isr), (tp) => batch.addLeaderAndIsr(this.liveReplicas(tp), tp));
+    await this.updateStates(
+      partitions,
+      failed,
+      async (_tp, current) => withNewLeader(current, current.leader, current.isr),
+      (tp) => batch.addLeaderAndIsr(this.liveReplicas(tp), tp),
+    );
     return failed;
   }
 
@@ -149,9 +176,18 @@ export class PartitionStateMachine {
    */
   async removeReplicaFromIsr(partitions: readonly TopicPartition[], replica: number, batch: ControllerRequestBatch): Promise<StateChangeFailure[]> {
     const failed: StateChangeFailure[] = [];
-    await this.updateStates(partitions, failed, async (_tp, current) => withoutReplicaInIsr(current, replica), (tp) => {
-      if (!this.context.isTopicQueuedForDeletion(tp.topic)) batch.addLeaderAndIsr(this.context.replicas(tp).filter((id) => id !== replica), tp);
-    });
+    await this.updateStates(
+      partitions,
+      failed,
+      async (_tp, current) => withoutReplicaInIsr(current, replica),
+      (tp) => {
+        if (!this.context.isTopicQueuedForDeletion(tp.topic))
+          batch.addLeaderAndIsr(
+            this.context.replicas(tp).filter((id) => id !== replica),
+            tp,
+          );
+      },
+    );
     return failed;
   }
 
@@ -206,13 +242,22 @@ export class PartitionStateMachine {
         // only now, as Kafka, is the topic's own setting read
         if (!strategy.allowUnclean && !(await this.uncleanLeaderElectionEnable(tp.topic))) return undefined;
         const unclean = electOfflineLeader(current, replicas, live, true);
-        if (unclean !== undefined) this.log('warn', `unclean leader election for ${tpKey(tp)}: broker ${unclean.leader} leads without having been in the ISR (${current.isr.join(',')}); records may be lost`);
+        if (unclean !== undefined)
+          this.log(
+            'warn',
+            `unclean leader election for ${tpKey(tp)}: broker ${unclean.leader} leads without having been in the ISR (${current.isr.join(',')}); records may be lost`,
+          );
         return unclean;
       }
       case 'preferred':
         return electPreferredLeader(current, replicas, live);
       case 'controlledShutdown':
-        return electControlledShutdownLeader(current, replicas, new Set(replicas.filter((id) => this.context.isLive(id, true))), this.context.shuttingDownBrokerIds);
+        return electControlledShutdownLeader(
+          current,
+          replicas,
+          new Set(replicas.filter((id) => this.context.isLive(id, true))),
+          this.context.shuttingDownBrokerIds,
+        );
       case 'reassign':
         return electReassignedLeader(current, strategy.targets.get(tpKey(tp)) ?? replicas, live);
     }

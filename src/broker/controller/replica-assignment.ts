@@ -29,16 +29,28 @@ export interface AssignmentOptions {
  * The brokers are taken in id order, as Kafka's callers pass them. Returns partition id →
  * replicas, in partition order.
  */
-export function assignReplicasToBrokers(brokers: readonly BrokerPlacement[], partitions: number, replicationFactor: number, options: AssignmentOptions = {}): Map<number, number[]> {
+export function assignReplicasToBrokers(
+  brokers: readonly BrokerPlacement[],
+  partitions: number,
+  replicationFactor: number,
+  options: AssignmentOptions = {},
+): Map<number, number[]> {
   if (partitions <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
   if (replicationFactor <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
   if (replicationFactor > brokers.length) {
     throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${replicationFactor} larger than available brokers: ${brokers.length}.`);
   }
   const sorted = [...brokers].sort((a, b) => a.id - b.id);
-  if (sorted.every((b) => b.rack === null)) return assignRackUnaware(sorted.map((b) => b.id), partitions, replicationFactor, options);
+  if (sorted.every((b) => b.rack === null))
+    return assignRackUnaware(
+      sorted.map((b) => b.id),
+      partitions,
+      replicationFactor,
+      options,
+    );
   // Kafka's AdminOperationException, which its CreateTopics answers as an unknown server error
-  if (sorted.some((b) => b.rack === null)) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'Not all brokers have rack information for replica rack aware assignment.');
+  if (sorted.some((b) => b.rack === null))
+    throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'Not all brokers have rack information for replica rack aware assignment.');
   return assignRackAware(sorted, partitions, replicationFactor, options);
 }
 
@@ -51,7 +63,10 @@ export function startIndexForNewPartitions(brokers: readonly BrokerPlacement[], 
   const sorted = [...brokers].sort((a, b) => a.id - b.id);
   const first = partition0Replicas[0];
   if (first === undefined) return 0;
-  return Math.max(0, sorted.findIndex((b) => b.id >= first));
+  return Math.max(
+    0,
+    sorted.findIndex((b) => b.id >= first),
+  );
 }
 
 function startValues(count: number, options: AssignmentOptions): { startIndex: number; shift: number; firstPartition: number } {
@@ -82,7 +97,12 @@ function assignRackUnaware(brokerIds: readonly number[], partitions: number, rep
   return assignment;
 }
 
-function assignRackAware(brokers: readonly BrokerPlacement[], partitions: number, replicationFactor: number, options: AssignmentOptions): Map<number, number[]> {
+function assignRackAware(
+  brokers: readonly BrokerPlacement[],
+  partitions: number,
+  replicationFactor: number,
+  options: AssignmentOptions,
+): Map<number, number[]> {
   const rackOf = new Map(brokers.map((b) => [b.id, b.rack!]));
   const rackCount = new Set(rackOf.values()).size;
   const arranged = rackAlternatedBrokerList(rackOf);

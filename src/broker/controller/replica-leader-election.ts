@@ -2,7 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { ElectionType } from '../../protocol/messages/elect-leaders.js';
 import type { TopicPartition } from '../../zk/zk-data.js';
 import type { ElectionResult } from './controller-admin.js';
-import { distinctPartitions, tpKey, type ControllerContext } from './controller-context.js';
+import { type ControllerContext, distinctPartitions, tpKey } from './controller-context.js';
 import type { ControllerRequestBatch } from './controller-request-batch.js';
 import { NO_LEADER } from './leader-election.js';
 import type { PartitionStateMachine } from './partition-state-machine.js';
@@ -28,7 +28,8 @@ export async function electLeadersForAdmin(
 ): Promise<ElectionResult[]> {
   const wanted = requested === null ? [...context.allPartitions()].map((p) => p.tp) : distinctPartitions(requested);
   const results = new Map<string, ElectionResult>();
-  const answer = (tp: TopicPartition, errorCode: number, errorMessage: string | null, leader = NO_LEADER) => results.set(tpKey(tp), { tp, errorCode, errorMessage, leader });
+  const answer = (tp: TopicPartition, errorCode: number, errorMessage: string | null, leader = NO_LEADER) =>
+    results.set(tpKey(tp), { tp, errorCode, errorMessage, leader });
   const preferred = electionType === ElectionType.Preferred;
   const live = context.liveBrokerIds();
   const electable: TopicPartition[] = [];

@@ -4,8 +4,8 @@ import type { ReplicaAssignment, TopicPartition } from '../../zk/zk-data.js';
 import type { Topics } from '../metadata/topics.js';
 import type { ControllerAdminApi, ElectionResult, OngoingReassignment, ReassignmentRequest, ReassignmentResult } from './controller-admin.js';
 import { distinctPartitions, tpKey } from './controller-context.js';
-import { invalidReassignment } from './partition-reassignment.js';
 import { NO_LEADER } from './leader-election.js';
+import { invalidReassignment } from './partition-reassignment.js';
 
 /**
  * The controller's admin answers on a broker without ZooKeeper, as a one-broker Kafka cluster
@@ -20,10 +20,13 @@ export class SingleBrokerController implements ControllerAdminApi {
   ) {}
 
   async electLeaders(_electionType: ElectionType, partitions: readonly TopicPartition[] | null): Promise<ElectionResult[]> {
-    const wanted = partitions === null ? this.topics.all().flatMap((t) => t.replicas.map((_, partition) => ({ topic: t.name, partition }))) : distinctPartitions(partitions);
+    const wanted =
+      partitions === null ? this.topics.all().flatMap((t) => t.replicas.map((_, partition) => ({ topic: t.name, partition }))) : distinctPartitions(partitions);
     return wanted.map((tp) => ({
       tp,
-      ...(this.assignment(tp) ? { errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: null } : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'The partition does not exist.' }),
+      ...(this.assignment(tp)
+        ? { errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: null }
+        : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'The partition does not exist.' }),
       leader: NO_LEADER,
     }));
   }
@@ -33,7 +36,8 @@ export class SingleBrokerController implements ControllerAdminApi {
     return [...new Map(reassignments.map((r) => [tpKey(r.tp), r])).values()].map(({ tp, replicas }): ReassignmentResult => {
       const current = this.assignment(tp);
       const problem = replicas === null ? undefined : invalidReassignment(current, replicas, live);
-      if (problem !== undefined) return { tp, errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Invalid reassignment of ${tpKey(tp)}: ${problem}.` };
+      if (problem !== undefined)
+        return { tp, errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Invalid reassignment of ${tpKey(tp)}: ${problem}.` };
       if (replicas === null) return { tp, errorCode: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, errorMessage: `No reassignment of ${tpKey(tp)} is in progress.` };
       if (current === undefined) return { tp, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'The partition does not exist.' };
       return { tp, errorCode: ErrorCode.NONE, errorMessage: null };

@@ -2,7 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import type { KafkaZkClient } from '../../zk/kafka-zk-client.js';
 import type { TopicPartition } from '../../zk/zk-data.js';
 import type { ControllerLog } from './controller-channel-manager.js';
-import { tpKey, type ControllerContext } from './controller-context.js';
+import { type ControllerContext, tpKey } from './controller-context.js';
 import type { ControllerRequestBatch, StopReplicaResponseData } from './controller-request-batch.js';
 
 /**
@@ -75,7 +75,7 @@ export class TopicDeletionManager {
     for (const tp of partitions) {
       const replica = this.replicas.get(tp.topic)?.get(`${tpKey(tp)}@${brokerId}`);
       if (replica === undefined || replica.state !== 'started') continue;
-      const code = response.errorCode !== ErrorCode.NONE ? response.errorCode : errors.get(tpKey(tp)) ?? ErrorCode.NONE;
+      const code = response.errorCode !== ErrorCode.NONE ? response.errorCode : (errors.get(tpKey(tp)) ?? ErrorCode.NONE);
       // a broker that never had the partition has nothing to delete
       replica.state = code === ErrorCode.NONE || code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? 'successful' : 'ineligible';
     }

@@ -1,22 +1,22 @@
 import type { TransactionVerifier } from '../../../storage/log/producer-state.js';
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
-import type { Partition } from '../replica/partition.js';
 import type { BrokerConfig } from '../broker-config.js';
+import type { BrokerLog } from '../broker-log.js';
 import type { Topics } from '../metadata/topics.js';
+import type { Partition } from '../replica/partition.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import type { GroupMetadata } from './group-metadata.js';
 import { GroupMetadataManager } from './group-metadata-manager.js';
 import {
-  commitError,
-  joinError,
-  syncError,
   type CommitInput,
   type CommitResult,
+  commitError,
   type DescribedGroup,
   type FetchResult,
   type FetchTopics,
   type JoinGroupInput,
   type JoinGroupResult,
+  joinError,
   type LeaveResult,
   type LeavingMember,
   type ListedGroup,
@@ -24,11 +24,11 @@ import {
   type OffsetDeleteTopics,
   type SyncGroupInput,
   type SyncGroupResult,
+  syncError,
 } from './group-requests.js';
 import { GroupStateMachine, type MembershipConfig } from './group-state-machine.js';
 import { OffsetMetadataManager, type OffsetsConfig } from './offset-metadata-manager.js';
-import { offsetsTopic, type OffsetsTopic } from './offsets-topic.js';
-import type { BrokerLog } from '../broker-log.js';
+import { type OffsetsTopic, offsetsTopic } from './offsets-topic.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -220,7 +220,11 @@ export class GroupCoordinator {
    * consumer's membership (before TxnOffsetCommit v3, KIP-447) commits as a
    * non-member may.
    */
-  async commitTransactionalOffsets(req: CommitInput, producer: { producerId: number; producerEpoch: number }, verify: (partition: Partition) => Promise<TransactionVerifier | undefined>): Promise<CommitResult> {
+  async commitTransactionalOffsets(
+    req: CommitInput,
+    producer: { producerId: number; producerEpoch: number },
+    verify: (partition: Partition) => Promise<TransactionVerifier | undefined>,
+  ): Promise<CommitResult> {
     const error = this.validateGroupStatus(req.groupId, 'commit');
     if (error !== null) return commitError(req.topics, error);
     // KIP-890: the group's __consumer_offsets partition must be in the producer's transaction (AddOffsetsToTxn), or nothing would ever end it.

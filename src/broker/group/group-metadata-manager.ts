@@ -1,20 +1,20 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { TransactionVerifier } from '../../../storage/log/producer-state.js';
 import { ControlRecordType, readEndTransactionMarker } from '../../../storage/record/control-record.js';
 import type { RecordBatchOptions, RecordInput } from '../../../storage/record/record-batch-builder.js';
-import type { TransactionVerifier } from '../../../storage/log/producer-state.js';
-import type { BrokerLog } from '../broker-log.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { GroupMetadata, type CommittedOffset } from './group-metadata.js';
+import type { BrokerLog } from '../broker-log.js';
+import { type CommittedOffset, GroupMetadata } from './group-metadata.js';
 import { MemberMetadata } from './member-metadata.js';
 import {
   decodeGroupMetadataValue,
   decodeKey,
   decodeOffsetCommitValue,
+  type GroupMetadataRecord,
   groupMetadataKey,
   groupMetadataValue,
   offsetCommitKey,
   offsetCommitValue,
-  type GroupMetadataRecord,
 } from './offsets-records.js';
 import type { OffsetsTopic } from './offsets-topic.js';
 
@@ -200,7 +200,10 @@ export class GroupMetadataManager {
     // Transactional commits wait for their producer's marker: COMMIT makes them offsets, ABORT drops them (Kafka's loadGroupsAndOffsets).
     const pending = new Map<number, Map<string, Map<string, StoredOffset>>>();
     const unreadable = (offset: number, e: Error) =>
-      this.log('warn', `__consumer_offsets-${index}: the batch at offset ${offset} cannot be read and is skipped, with any group records in it (${e.name}: ${e.message})`);
+      this.log(
+        'warn',
+        `__consumer_offsets-${index}: the batch at offset ${offset} cannot be read and is skipped, with any group records in it (${e.name}: ${e.message})`,
+      );
     let read = 0;
     for await (const { batch, record } of this.offsetsTopic.read(index, unreadable)) {
       // Kafka loads on a thread of its own; here the event loop goes on between slices of the load, so
@@ -233,7 +236,12 @@ export class GroupMetadataManager {
           let byGroup = target.get(key.group);
           if (!byGroup) target.set(key.group, (byGroup = new Map()));
           if (record.value === null) byGroup.delete(k);
-          else byGroup.set(k, { topic: key.topic, partition: key.partition, value: { ...decodeOffsetCommitValue(record.value), appendedBatchOffset: batch.baseOffset } });
+          else
+            byGroup.set(k, {
+              topic: key.topic,
+              partition: key.partition,
+              value: { ...decodeOffsetCommitValue(record.value), appendedBatchOffset: batch.baseOffset },
+            });
         } else if (key.kind === 'group') {
           if (record.value === null) metadata.delete(key.group);
           else metadata.set(key.group, decodeGroupMetadataValue(record.value));
@@ -250,7 +258,11 @@ export class GroupMetadataManager {
       // Transactions still open when the log ends: their offsets stay pending until the coordinator writes the marker.
       for (const [producerId, byGroup] of pending) {
         const stored = byGroup.get(groupId);
-        if (stored) group.pendingTxnOffsets.add(producerId, [...stored.values()].map((o) => ({ topic: o.topic, partition: o.partition, offset: o.value })));
+        if (stored)
+          group.pendingTxnOffsets.add(
+            producerId,
+            [...stored.values()].map((o) => ({ topic: o.topic, partition: o.partition, offset: o.value })),
+          );
       }
       return group;
     });
@@ -276,9 +288,16 @@ export class GroupMetadataManager {
     group.leaderId = members.length === 0 ? null : record.leader;
     group.currentStateTimestamp = record.currentStateTimestamp >= 0 ? record.currentStateTimestamp : null;
     for (const m of members) {
-      const member = new MemberMetadata(m.memberId, m.groupInstanceId, m.clientId, m.clientHost, m.rebalanceTimeoutMs, m.sessionTimeoutMs, record.protocolType, [
-        { name: record.protocol!, metadata: m.subscription },
-      ]);
+      const member = new MemberMetadata(
+        m.memberId,
+        m.groupInstanceId,
+        m.clientId,
+        m.clientHost,
+        m.rebalanceTimeoutMs,
+        m.sessionTimeoutMs,
+        record.protocolType,
+        [{ name: record.protocol!, metadata: m.subscription }],
+      );
       member.assignment = m.assignment;
       group.add(member, null);
       if (m.groupInstanceId !== null) group.addStaticMember(m.groupInstanceId, m.memberId);

@@ -1,6 +1,6 @@
 import { CONSUMER_PROTOCOL_TYPE, subscribedTopics } from '../../protocol/consumer-protocol.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { joinError, type JoinGroupResult, type MemberProtocol, type SyncGroupResult } from './group-requests.js';
+import { type JoinGroupResult, joinError, type MemberProtocol, type SyncGroupResult } from './group-requests.js';
 import type { MemberMetadata } from './member-metadata.js';
 import { PendingTxnOffsets } from './pending-txn-offsets.js';
 
@@ -128,7 +128,13 @@ export class GroupMetadata {
     this.pendingSyncMembers.delete(memberId);
   }
 
-  updateMember(member: MemberMetadata, protocols: MemberProtocol[], rebalanceTimeoutMs: number, sessionTimeoutMs: number, callback: ((r: JoinGroupResult) => void) | null): void {
+  updateMember(
+    member: MemberMetadata,
+    protocols: MemberProtocol[],
+    rebalanceTimeoutMs: number,
+    sessionTimeoutMs: number,
+    callback: ((r: JoinGroupResult) => void) | null,
+  ): void {
     this.countProtocols(member.protocols, -1);
     this.countProtocols(protocols, 1);
     member.protocols = protocols;

@@ -1,21 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { BrokerLog } from '../broker-log.js';
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
+import type { BrokerLog } from '../broker-log.js';
 import type { GroupMetadata } from './group-metadata.js';
-import { groupStoreError, type GroupMetadataManager } from './group-metadata-manager.js';
+import { type GroupMetadataManager, groupStoreError } from './group-metadata-manager.js';
 import {
-  joinError,
-  syncError,
   type CommitInput,
   type JoinGroupInput,
   type JoinGroupResult,
+  joinError,
   type LeaveResult,
   type LeavingMember,
   type SyncGroupInput,
   type SyncGroupResult,
+  syncError,
 } from './group-requests.js';
 import { MemberMetadata } from './member-metadata.js';
-import { RebalanceTimers, type DelayedJoin } from './rebalance-timers.js';
+import { type DelayedJoin, RebalanceTimers } from './rebalance-timers.js';
 
 /** How long a new member's JoinGroup may wait in a rebalance before it is dropped (Kafka's NewMemberJoinTimeoutMs). */
 const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;
@@ -159,7 +159,16 @@ export class GroupStateMachine {
   }
 
   private addMemberAndRebalance(group: GroupMetadata, memberId: string, req: JoinGroupInput, respond: (r: JoinGroupResult) => void): void {
-    const member = new MemberMetadata(memberId, req.groupInstanceId, req.clientId, req.clientHost, req.rebalanceTimeoutMs, req.sessionTimeoutMs, req.protocolType, req.protocols);
+    const member = new MemberMetadata(
+      memberId,
+      req.groupInstanceId,
+      req.clientId,
+      req.clientHost,
+      req.rebalanceTimeoutMs,
+      req.sessionTimeoutMs,
+      req.protocolType,
+      req.protocols,
+    );
     member.isNew = true;
     // Joins during the initial delay of a new group extend it (group.initial.rebalance.delay.ms).
     if (group.is('PreparingRebalance') && group.generationId === 0) group.newMemberAdded = true;
@@ -177,10 +186,22 @@ export class GroupStateMachine {
   }
 
   /** A static member came back without its member id (a restart): it takes the place of its old id (KIP-345). */
-  private updateStaticMemberAndRebalance(group: GroupMetadata, oldMemberId: string, newMemberId: string, req: JoinGroupInput, respond: (r: JoinGroupResult) => void): void {
+  private updateStaticMemberAndRebalance(
+    group: GroupMetadata,
+    oldMemberId: string,
+    newMemberId: string,
+    req: JoinGroupInput,
+    respond: (r: JoinGroupResult) => void,
+  ): void {
     const instanceId = req.groupInstanceId!;
     const currentLeader = group.leaderId ?? '';
-    const member = group.replaceStaticMember(instanceId, oldMemberId, newMemberId, joinError(oldMemberId, ErrorCode.FENCED_INSTANCE_ID), syncError(ErrorCode.FENCED_INSTANCE_ID));
+    const member = group.replaceStaticMember(
+      instanceId,
+      oldMemberId,
+      newMemberId,
+      joinError(oldMemberId, ErrorCode.FENCED_INSTANCE_ID),
+      syncError(ErrorCode.FENCED_INSTANCE_ID),
+    );
     this.scheduleHeartbeat(group, member);
     const oldProtocols = member.protocols;
     const oldRebalanceTimeoutMs = member.rebalanceTimeoutMs;
@@ -214,7 +235,13 @@ export class GroupStateMachine {
           (e: unknown) => {
             this.log('warn', `group ${group.groupId}: storing static member ${instanceId}'s new member id failed: ${(e as Error).message}`);
             if (group.members.get(newMemberId) !== member) return;
-            group.replaceStaticMember(instanceId, newMemberId, oldMemberId, joinError(newMemberId, groupStoreError(errorCodeOf(e))), syncError(ErrorCode.FENCED_INSTANCE_ID));
+            group.replaceStaticMember(
+              instanceId,
+              newMemberId,
+              oldMemberId,
+              joinError(newMemberId, groupStoreError(errorCodeOf(e))),
+              syncError(ErrorCode.FENCED_INSTANCE_ID),
+            );
             group.updateMember(member, oldProtocols, oldRebalanceTimeoutMs, oldSessionTimeoutMs, null);
             this.scheduleHeartbeat(group, member);
           },
@@ -296,7 +323,9 @@ export class GroupStateMachine {
     group.initNextGeneration();
     if (group.is('Empty')) {
       this.log('info', `group ${group.groupId} with generation ${group.generationId} is now empty`);
-      this.groups.storeGroup(group, new Map()).catch((e: unknown) => this.log('warn', `group ${group.groupId}: storing the empty generation ${group.generationId} failed: ${(e as Error).message}`));
+      this.groups
+        .storeGroup(group, new Map())
+        .catch((e: unknown) => this.log('warn', `group ${group.groupId}: storing the empty generation ${group.generationId} failed: ${(e as Error).message}`));
       return;
     }
     this.log('info', `stabilized group ${group.groupId} generation ${group.generationId} with ${group.size} members (protocol ${group.protocolName})`);
@@ -336,7 +365,8 @@ export class GroupStateMachine {
         const assignment = new Map<string, Buffer>();
         for (const a of req.assignments) if (group.has(a.memberId)) assignment.set(a.memberId, a.assignment);
         const missing = [...group.members.keys()].filter((id) => !assignment.has(id));
-        if (missing.length > 0) this.log('warn', `group ${group.groupId} generation ${group.generationId}: the leader assigned nothing to ${missing.join(', ')}`);
+        if (missing.length > 0)
+          this.log('warn', `group ${group.groupId} generation ${group.generationId}: the leader assigned nothing to ${missing.join(', ')}`);
         for (const id of missing) assignment.set(id, EMPTY);
         const generation = group.generationId;
         this.groups.storeGroup(group, assignment).then(
@@ -368,7 +398,12 @@ export class GroupStateMachine {
 
   private propagateAssignment(group: GroupMetadata, errorCode: number): void {
     for (const member of group.members.values()) {
-      const result: SyncGroupResult = { errorCode, protocolType: group.protocolType, protocolName: group.protocolName, assignment: errorCode === ErrorCode.NONE ? member.assignment : EMPTY };
+      const result: SyncGroupResult = {
+        errorCode,
+        protocolType: group.protocolType,
+        protocolName: group.protocolName,
+        assignment: errorCode === ErrorCode.NONE ? member.assignment : EMPTY,
+      };
       // The session restarts now: an expiry while the member waited for the leader was ignored.
       if (group.maybeInvokeSyncCallback(member, result)) this.scheduleHeartbeat(group, member);
     }
@@ -450,7 +485,10 @@ export class GroupStateMachine {
   private onExpireHeartbeat(group: GroupMetadata, member: MemberMetadata): void {
     if (this.groups.get(group.groupId) !== group || group.members.get(member.memberId) !== member) return;
     if (member.hasSatisfiedHeartbeat) return;
-    this.log('info', `member ${member.memberId} in group ${group.groupId} has failed (session timeout ${member.sessionTimeoutMs} ms), removing it from the group`);
+    this.log(
+      'info',
+      `member ${member.memberId} in group ${group.groupId} has failed (session timeout ${member.sessionTimeoutMs} ms), removing it from the group`,
+    );
     this.removeMemberAndUpdateGroup(group, member, `removing member ${member.memberId} on heartbeat expiration`);
   }
 
@@ -491,7 +529,11 @@ export class GroupStateMachine {
   /** LeaveGroup, once the coordinator found the group its own. */
   leaveGroup(groupId: string, leaving: readonly LeavingMember[]): LeaveResult {
     const group = this.groups.get(groupId);
-    const answer = (m: { memberId: string; groupInstanceId: string | null }, errorCode: number) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode });
+    const answer = (m: { memberId: string; groupInstanceId: string | null }, errorCode: number) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      errorCode,
+    });
     if (!group) return { errorCode: ErrorCode.NONE, members: leaving.map((m) => answer(m, ErrorCode.UNKNOWN_MEMBER_ID)) };
     if (group.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
     const members = leaving.map((m) => {

@@ -1,8 +1,17 @@
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import type { BrokerLog } from '../broker-log.js';
 import type { CommittedOffset, GroupMetadata } from './group-metadata.js';
-import { groupStoreError, offsetStoreError, type GroupMetadataManager, type StoredOffset, type TransactionalProducer } from './group-metadata-manager.js';
-import type { CommitInput, CommitPartition, CommitResult, FetchedPartition, FetchResult, FetchTopics, OffsetDeleteResult, OffsetDeleteTopics } from './group-requests.js';
+import { type GroupMetadataManager, groupStoreError, offsetStoreError, type StoredOffset, type TransactionalProducer } from './group-metadata-manager.js';
+import type {
+  CommitInput,
+  CommitPartition,
+  CommitResult,
+  FetchedPartition,
+  FetchResult,
+  FetchTopics,
+  OffsetDeleteResult,
+  OffsetDeleteTopics,
+} from './group-requests.js';
 
 export interface OffsetsConfig {
   /** offsets.retention.minutes, in ms. */
@@ -109,7 +118,10 @@ export class OffsetMetadataManager {
       group.pendingTxnOffsets.written(producer.producerId, pending, batchOffset);
     } catch (e) {
       group.pendingTxnOffsets.failed(producer.producerId, pending);
-      this.log('warn', `group ${req.groupId}: storing ${offsets.length} transactional offsets of producer ${producer.producerId} failed: ${(e as Error).message}`);
+      this.log(
+        'warn',
+        `group ${req.groupId}: storing ${offsets.length} transactional offsets of producer ${producer.producerId} failed: ${(e as Error).message}`,
+      );
       return setAll(offsetStoreError(errorCodeOf(e)));
     }
     return result();
@@ -119,7 +131,11 @@ export class OffsetMetadataManager {
   completeTransaction(group: GroupMetadata, producerId: number, committed: boolean): void {
     if (!group.pendingTxnOffsets.hasProducer(producerId)) return;
     const applied = group.completeTxnOffsets(producerId, committed);
-    if (applied > 0 || !committed) this.log('info', `group ${group.groupId}: transaction of producer ${producerId} ${committed ? `committed ${applied} offsets` : 'aborted, its offsets dropped'}`);
+    if (applied > 0 || !committed)
+      this.log(
+        'info',
+        `group ${group.groupId}: transaction of producer ${producerId} ${committed ? `committed ${applied} offsets` : 'aborted, its offsets dropped'}`,
+      );
   }
 
   /**
@@ -129,12 +145,14 @@ export class OffsetMetadataManager {
    */
   private checkPartitions(req: CommitInput): { valid: CommitEntry[]; result: () => CommitResult; setAll: (code: number) => CommitResult } {
     const codes = req.topics.map((t) => t.partitions.map(() => ErrorCode.NONE as number));
-    const result = (): CommitResult => req.topics.map((t, i) => ({ name: t.name, partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i]![j]! })) }));
+    const result = (): CommitResult =>
+      req.topics.map((t, i) => ({ name: t.name, partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i]![j]! })) }));
     const valid: CommitEntry[] = [];
     req.topics.forEach((t, i) => {
       t.partitions.forEach((p, j) => {
         if (!this.topicPartitionExists(t.name, p.partitionIndex)) codes[i]![j] = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata, 'utf8') > this.config.offsetMetadataMaxBytes) codes[i]![j] = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata, 'utf8') > this.config.offsetMetadataMaxBytes)
+          codes[i]![j] = ErrorCode.OFFSET_METADATA_TOO_LARGE;
         else valid.push({ i, j, topic: t.name, p });
       });
     });
@@ -176,7 +194,7 @@ export class OffsetMetadataManager {
    */
   fetch(groupId: string, topics: FetchTopics, requireStable = false): FetchResult {
     const group = this.groups.get(groupId);
-    const unstable = (topic: string, partition: number) => requireStable && group !== undefined && group.pendingTxnOffsets.hasPartition(topic, partition);
+    const unstable = (topic: string, partition: number) => requireStable && group?.pendingTxnOffsets.hasPartition(topic, partition);
     const entry = (topic: string, partitionIndex: number, o: CommittedOffset | undefined): FetchedPartition =>
       unstable(topic, partitionIndex)
         ? { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
@@ -227,7 +245,10 @@ export class OffsetMetadataManager {
     }
     return {
       errorCode: ErrorCode.NONE,
-      topics: topics.map((t, i) => ({ name: t.name, partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i]![j]! })) })),
+      topics: topics.map((t, i) => ({
+        name: t.name,
+        partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i]![j]! })),
+      })),
     };
   }
 

@@ -69,7 +69,12 @@ export function offsetCommitValue(v: OffsetCommitRecord): Buffer {
 
 export function groupMetadataValue(v: GroupMetadataRecord): Buffer {
   const w = new ProtocolWriter(256);
-  w.int16(GROUP_METADATA_VALUE_VERSION).string(v.protocolType).int32(v.generation).nullableString(v.protocol).nullableString(v.leader).int64(v.currentStateTimestamp);
+  w.int16(GROUP_METADATA_VALUE_VERSION)
+    .string(v.protocolType)
+    .int32(v.generation)
+    .nullableString(v.protocol)
+    .nullableString(v.leader)
+    .int64(v.currentStateTimestamp);
   w.arrayLength(v.members.length);
   for (const m of v.members) {
     w.string(m.memberId).nullableString(m.groupInstanceId).string(m.clientId).string(m.clientHost);
@@ -124,7 +129,16 @@ export function decodeGroupMetadataValue(value: Buffer): GroupMetadataRecord {
     const subscription = Buffer.from(flexible ? r.compactBytes() : r.bytes());
     const assignment = Buffer.from(flexible ? r.compactBytes() : r.bytes());
     if (flexible) r.taggedFields();
-    members.push({ memberId, groupInstanceId, clientId, clientHost, rebalanceTimeoutMs: rebalanceTimeoutMs < 0 ? sessionTimeoutMs : rebalanceTimeoutMs, sessionTimeoutMs, subscription, assignment });
+    members.push({
+      memberId,
+      groupInstanceId,
+      clientId,
+      clientHost,
+      rebalanceTimeoutMs: rebalanceTimeoutMs < 0 ? sessionTimeoutMs : rebalanceTimeoutMs,
+      sessionTimeoutMs,
+      subscription,
+      assignment,
+    });
   }
   if (flexible) r.taggedFields();
   return { protocolType, generation, protocol, leader, currentStateTimestamp, members };

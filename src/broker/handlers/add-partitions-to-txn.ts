@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from '../../protocol/messages/add-partitions-to-txn.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
-import { tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
+import { type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 import { fencedForVersion } from './transaction-errors.js';
 
@@ -69,7 +69,11 @@ async function addToTransaction(ctx: RequestContext, t: TransactionInput): Promi
       codes.set(key, 'errorCode' in answer ? answer.errorCode : answer.byPartition.get(key)!);
     }
   } else {
-    const code = fencedForVersion(await coordinator.addPartitionsToTransaction(t.transactionalId, t.producerId, t.producerEpoch, partitions), ctx.apiVersion, 2);
+    const code = fencedForVersion(
+      await coordinator.addPartitionsToTransaction(t.transactionalId, t.producerId, t.producerEpoch, partitions),
+      ctx.apiVersion,
+      2,
+    );
     for (const tp of partitions) codes.set(tpKey(tp.topic, tp.partition), code);
   }
   return t.topics.map((topic) => ({

@@ -1,11 +1,11 @@
-import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
+import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js';
 import { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages/alter-configs.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
-import type { TopicInfo } from '../metadata/topic-store.js';
 import { validateTopicName } from '../metadata/topic-planner.js';
-import type { ApiHandler, } from './api-handler.js';
-import { ResourceType, checkBrokerResource } from './describe-configs.js';
+import type { TopicInfo } from '../metadata/topic-store.js';
+import type { ApiHandler } from './api-handler.js';
+import { checkBrokerResource, ResourceType } from './describe-configs.js';
 
 /**
  * AlterConfigs: replaces a topic's config overrides with the given set (keys
@@ -17,22 +17,24 @@ export const alterConfigsHandler: ApiHandler<typeof AlterConfigsRequest, typeof 
   response: AlterConfigsResponse,
   async handle(request, ctx) {
     const validateOnly = request.validateOnly;
-    const responses = await Promise.all(request.resources.map(async (resource): Promise<Item<MessageInput<typeof AlterConfigsResponse>['responses']>> => {
-      const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
-      try {
-        const topic = alterableTopic(resource.resourceType, resource.resourceName, ctx.broker);
-        checkDuplicateKeys(resource.configs.map((c) => c.name));
-        const nulls = resource.configs.filter((c) => c.value === null).map((c) => c.name);
-        if (nulls.length > 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${nulls.join(',')}`);
-        const configs: Record<string, string> = {};
-        for (const c of resource.configs) configs[c.name] = c.value!;
-        await ctx.broker.topics.alterConfigs(topic, configs, validateOnly);
-        if (!validateOnly) ctx.broker.log('info', `topic ${topic.name} configs set to ${JSON.stringify(configs)}`);
-        return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
-      } catch (e) {
-        return { ...base, errorCode: errorCodeOf(e), errorMessage: (e as Error).message };
-      }
-    }));
+    const responses = await Promise.all(
+      request.resources.map(async (resource): Promise<Item<MessageInput<typeof AlterConfigsResponse>['responses']>> => {
+        const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+        try {
+          const topic = alterableTopic(resource.resourceType, resource.resourceName, ctx.broker);
+          checkDuplicateKeys(resource.configs.map((c) => c.name));
+          const nulls = resource.configs.filter((c) => c.value === null).map((c) => c.name);
+          if (nulls.length > 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${nulls.join(',')}`);
+          const configs: Record<string, string> = {};
+          for (const c of resource.configs) configs[c.name] = c.value!;
+          await ctx.broker.topics.alterConfigs(topic, configs, validateOnly);
+          if (!validateOnly) ctx.broker.log('info', `topic ${topic.name} configs set to ${JSON.stringify(configs)}`);
+          return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
+        } catch (e) {
+          return { ...base, errorCode: errorCodeOf(e), errorMessage: (e as Error).message };
+        }
+      }),
+    );
     return { throttleTimeMs: 0, responses };
   },
 };
@@ -44,7 +46,10 @@ export function alterableTopic(resourceType: number, resourceName: string, broke
     throw new KafkaError(ErrorCode.INVALID_REQUEST, 'dynamic broker configs are not supported: set broker configs in server.properties and restart');
   }
   if (resourceType !== ResourceType.TOPIC) {
-    throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resourceType} for resource '${resourceName}'; only topic configs (2) can be altered`);
+    throw new KafkaError(
+      ErrorCode.INVALID_REQUEST,
+      `Unsupported resource type ${resourceType} for resource '${resourceName}'; only topic configs (2) can be altered`,
+    );
   }
   validateTopicName(resourceName);
   const topic = broker.topics.get(resourceName);

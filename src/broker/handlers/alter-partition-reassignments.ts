@@ -13,14 +13,19 @@ export const alterPartitionReassignmentsHandler: ApiHandler<typeof AlterPartitio
   request: AlterPartitionReassignmentsRequest,
   response: AlterPartitionReassignmentsResponse,
   async handle(request, ctx) {
-    const reassignments = request.topics.flatMap((t) => t.partitions.map((p) => ({ tp: { topic: t.name, partition: p.partitionIndex }, replicas: p.replicas })));
+    const reassignments = request.topics.flatMap((t) =>
+      t.partitions.map((p) => ({ tp: { topic: t.name, partition: p.partitionIndex }, replicas: p.replicas })),
+    );
     try {
       const results = await controllerOf(ctx).alterPartitionReassignments(reassignments);
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
         errorMessage: null,
-        responses: byTopic(results).map(([name, rs]) => ({ name, partitions: rs.map((r) => ({ partitionIndex: r.tp.partition, errorCode: r.errorCode, errorMessage: r.errorMessage })) })),
+        responses: byTopic(results).map(([name, rs]) => ({
+          name,
+          partitions: rs.map((r) => ({ partitionIndex: r.tp.partition, errorCode: r.errorCode, errorMessage: r.errorMessage })),
+        })),
       };
     } catch (e) {
       return { throttleTimeMs: 0, ...requestError(ctx, 'AlterPartitionReassignments', e), responses: [] };

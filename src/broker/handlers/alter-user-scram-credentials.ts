@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from '../../protocol/messages/alter-user-scram-credentials.js';
-import { credentialFromSaltedPassword, scramMechanismById, type ScramCredential, type ScramMechanism } from '../../protocol/sasl/scram.js';
+import { credentialFromSaltedPassword, type ScramCredential, type ScramMechanism, scramMechanismById } from '../../protocol/sasl/scram.js';
 import type { ApiHandler } from './api-handler.js';
 
 interface UserError {
@@ -26,7 +26,10 @@ export const alterUserScramCredentialsHandler: ApiHandler<typeof AlterUserScramC
     };
     const deletions: Array<{ user: string; mechanism: ScramMechanism }> = [];
     const upsertions: Array<{ user: string; mechanism: ScramMechanism; credential: ScramCredential }> = [];
-    const items = [...request.deletions.map((d) => ({ ...d, upsertion: undefined })), ...request.upsertions.map((u) => ({ name: u.name, mechanism: u.mechanism, upsertion: u }))];
+    const items = [
+      ...request.deletions.map((d) => ({ ...d, upsertion: undefined })),
+      ...request.upsertions.map((u) => ({ name: u.name, mechanism: u.mechanism, upsertion: u })),
+    ];
     for (const item of items) {
       const user = item.name;
       if (!users.includes(user)) users.push(user);

@@ -1,6 +1,6 @@
-import { LONG_MAX, type ConfigKey, type ConfigType, type ConfigValue } from '../../../storage/config/config-def.js';
+import { type ConfigKey, type ConfigType, type ConfigValue, LONG_MAX } from '../../../storage/config/config-def.js';
 import { LOG_CONFIG_KEYS, type LogConfig } from '../../../storage/config/log-config.js';
-import { BROKER_CONFIG_KEYS, BROKER_SYNONYM_OF, TOPIC_DEFAULT_SYNONYMS, type BrokerConfig } from '../broker-config.js';
+import { BROKER_CONFIG_KEYS, BROKER_SYNONYM_OF, type BrokerConfig, TOPIC_DEFAULT_SYNONYMS } from '../broker-config.js';
 
 /** Kafka's DescribeConfigsResponse.ConfigSource ids. */
 export const ConfigSourceId = {
@@ -145,7 +145,8 @@ export function describeTopicConfigs(
     const defaultName = fallback?.name ?? BROKER_SYNONYM_OF.get(key.name);
     if (defaultName !== undefined) synonyms.push({ name: defaultName, value: fallback?.value ?? key.defaultValue, source: ConfigSourceId.DEFAULT_CONFIG });
     const source = config.source(key.name);
-    const configSource = source === 'topic' ? ConfigSourceId.DYNAMIC_TOPIC_CONFIG : source === 'broker' ? ConfigSourceId.STATIC_BROKER_CONFIG : ConfigSourceId.DEFAULT_CONFIG;
+    const configSource =
+      source === 'topic' ? ConfigSourceId.DYNAMIC_TOPIC_CONFIG : source === 'broker' ? ConfigSourceId.STATIC_BROKER_CONFIG : ConfigSourceId.DEFAULT_CONFIG;
     const raw = source === 'topic' ? override : source === 'broker' ? broker.explicit.get(BROKER_SYNONYM_OF.get(key.name) ?? '') : key.defaultValue;
     out.push({
       name: key.name,

@@ -1,7 +1,7 @@
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/messages/create-partitions.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { ApiHandler } from './api-handler.js';
 
 type TopicResult = Item<MessageInput<typeof CreatePartitionsResponse>['results']>;
 

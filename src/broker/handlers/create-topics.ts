@@ -1,4 +1,4 @@
-import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
+import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js';
 import { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { CreateTopicRequest } from '../metadata/topic-manager.js';
@@ -27,7 +27,13 @@ export const createTopicsHandler: ApiHandler<typeof CreateTopicsRequest, typeof 
     const results: CreatableTopicResult[] = [];
     for (const topic of topics) {
       if (duplicates.includes(topic.name)) {
-        results.push(failed(topic.name, ErrorCode.INVALID_REQUEST, `Create topics request from client \`${ctx.clientId ?? ''}\` contains multiple entries for the following topics: ${duplicates.join(',')}`));
+        results.push(
+          failed(
+            topic.name,
+            ErrorCode.INVALID_REQUEST,
+            `Create topics request from client \`${ctx.clientId ?? ''}\` contains multiple entries for the following topics: ${duplicates.join(',')}`,
+          ),
+        );
         continue;
       }
       results.push(await createOne(topic, request.validateOnly, request.timeoutMs, ctx));
@@ -46,14 +52,24 @@ async function createOne(topic: CreatableTopic, validateOnly: boolean, timeoutMs
   if (nulls.length > 0) return failed(topic.name, ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${nulls.join(',')}`);
   const configs: Record<string, string> = {};
   for (const c of topic.configs) configs[c.name] = c.value!;
-  const req: CreateTopicRequest = { name: topic.name, numPartitions: topic.numPartitions, replicationFactor: topic.replicationFactor, assignments: topic.assignments, configs, timeoutMs };
+  const req: CreateTopicRequest = {
+    name: topic.name,
+    numPartitions: topic.numPartitions,
+    replicationFactor: topic.replicationFactor,
+    assignments: topic.assignments,
+    configs,
+    timeoutMs,
+  };
   try {
     const { replicas, config } = broker.topics.validateCreate(req);
     let topicId: Buffer = ZERO_UUID;
     if (!validateOnly) {
       const created = await broker.topics.create(req);
       topicId = created.id;
-      broker.log('info', `created topic ${topic.name} with ${replicas.length} partition(s)${Object.keys(configs).length > 0 ? ` and configs ${JSON.stringify(configs)}` : ''}`);
+      broker.log(
+        'info',
+        `created topic ${topic.name} with ${replicas.length} partition(s)${Object.keys(configs).length > 0 ? ` and configs ${JSON.stringify(configs)}` : ''}`,
+      );
     }
     return {
       name: topic.name,
@@ -63,17 +79,20 @@ async function createOne(topic: CreatableTopic, validateOnly: boolean, timeoutMs
       topicConfigErrorCode: ErrorCode.NONE,
       numPartitions: replicas.length,
       replicationFactor: replicas[0]?.length ?? -1,
-      configs: describeTopicConfigs(configs, config, broker.config).map((c): Item<CreatableTopicResult['configs']> => ({
-        name: c.name,
-        value: c.value,
-        readOnly: c.readOnly,
-        configSource: c.configSource,
-        isSensitive: c.isSensitive,
-      })),
+      configs: describeTopicConfigs(configs, config, broker.config).map(
+        (c): Item<CreatableTopicResult['configs']> => ({
+          name: c.name,
+          value: c.value,
+          readOnly: c.readOnly,
+          configSource: c.configSource,
+          isSensitive: c.isSensitive,
+        }),
+      ),
     };
   } catch (e) {
     const code = errorCodeOf(e);
-    if (!(e instanceof KafkaError) && code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log('error', `creating topic ${topic.name} failed: ${(e as Error).stack ?? e}`);
+    if (!(e instanceof KafkaError) && code === ErrorCode.UNKNOWN_SERVER_ERROR)
+      broker.log('error', `creating topic ${topic.name} failed: ${(e as Error).stack ?? e}`);
     return failed(topic.name, code, (e as Error).message);
   }
 }

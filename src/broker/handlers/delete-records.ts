@@ -20,7 +20,8 @@ export const deleteRecordsHandler: ApiHandler<typeof DeleteRecordsRequest, typeo
     const topics: TopicResult[] = [];
     for (const topic of request.topics) {
       const partitions: Item<TopicResult['partitions']>[] = [];
-      for (const p of topic.partitions) partitions.push({ partitionIndex: p.partitionIndex, ...(await deleteBefore(ctx, topic.name, p.partitionIndex, p.offset)) });
+      for (const p of topic.partitions)
+        partitions.push({ partitionIndex: p.partitionIndex, ...(await deleteBefore(ctx, topic.name, p.partitionIndex, p.offset)) });
       topics.push({ name: topic.name, partitions });
     }
     return { throttleTimeMs: 0, topics };

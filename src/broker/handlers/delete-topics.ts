@@ -2,7 +2,7 @@ import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messages/delete-topics.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { ApiHandler } from './api-handler.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 

@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/messages/describe-cluster.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { ApiHandler } from './api-handler.js';
 
 const BROKERS = 1;
 const NO_AUTHORIZED_OPERATIONS = -2147483648;
@@ -19,16 +19,26 @@ export const describeClusterHandler: ApiHandler<typeof DescribeClusterRequest, t
     const base = { throttleTimeMs: 0, endpointType, clusterId: broker.clusterId, clusterAuthorizedOperations: NO_AUTHORIZED_OPERATIONS };
     // A broker does not list controllers (KIP-919).
     if (endpointType !== BROKERS) {
-      return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `The broker does not support endpoint type ${endpointType}; ask a controller for controllers`, controllerId: -1, brokers: [] };
+      return {
+        ...base,
+        errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+        errorMessage: `The broker does not support endpoint type ${endpointType}; ask a controller for controllers`,
+        controllerId: -1,
+        brokers: [],
+      };
     }
     return {
       ...base,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       controllerId: broker.controllerId(),
-      brokers: broker.liveBrokers(ctx.session.listenerName).map((b): Item<MessageInput<typeof DescribeClusterResponse>['brokers']> => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: broker
+        .liveBrokers(ctx.session.listenerName)
+        .map((b): Item<MessageInput<typeof DescribeClusterResponse>['brokers']> => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       // Without an authorizer every operation is allowed, and Kafka reports them all.
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS.reduce((bits, op) => bits | (1 << op), 0) : NO_AUTHORIZED_OPERATIONS,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
+        ? CLUSTER_OPERATIONS.reduce((bits, op) => bits | (1 << op), 0)
+        : NO_AUTHORIZED_OPERATIONS,
     };
   },
 };

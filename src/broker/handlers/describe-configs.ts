@@ -1,10 +1,10 @@
-import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
+import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js';
 import { DescribeConfigsRequest, DescribeConfigsResponse } from '../../protocol/messages/describe-configs.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import { validateTopicName } from '../metadata/topic-planner.js';
-import type { ApiHandler, } from './api-handler.js';
-import { describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from './config-describe.js';
+import type { ApiHandler } from './api-handler.js';
+import { type DescribedConfig, describeBrokerConfigs, describeTopicConfigs } from './config-describe.js';
 
 /** Kafka's ConfigResource.Type ids. */
 export const ResourceType = {
@@ -40,7 +40,11 @@ export const describeConfigsHandler: ApiHandler<typeof DescribeConfigsRequest, t
   },
 };
 
-function describe(resource: Resource, broker: BrokerContext, options: { keys: string[] | null; includeSynonyms: boolean; includeDocumentation: boolean }): DescribedConfig[] {
+function describe(
+  resource: Resource,
+  broker: BrokerContext,
+  options: { keys: string[] | null; includeSynonyms: boolean; includeDocumentation: boolean },
+): DescribedConfig[] {
   switch (resource.resourceType) {
     case ResourceType.TOPIC: {
       validateTopicName(resource.resourceName);
@@ -54,7 +58,10 @@ function describe(resource: Resource, broker: BrokerContext, options: { keys: st
       if (resource.resourceName === '') return [];
       return describeBrokerConfigs(broker.config, broker.brokerId, options);
     default:
-      throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resource.resourceType} for resource '${resource.resourceName}'; this broker describes topics (2) and brokers (4)`);
+      throw new KafkaError(
+        ErrorCode.INVALID_REQUEST,
+        `Unsupported resource type ${resource.resourceType} for resource '${resource.resourceName}'; this broker describes topics (2) and brokers (4)`,
+      );
   }
 }
 
@@ -62,5 +69,6 @@ function describe(resource: Resource, broker: BrokerContext, options: { keys: st
 export function checkBrokerResource(name: string, brokerId: number): void {
   if (name === '') return;
   if (!/^-?\d+$/.test(name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Broker id must be an integer, but it is: ${name}`);
-  if (Number(name) !== brokerId) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${brokerId} or empty string, but received ${name}`);
+  if (Number(name) !== brokerId)
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${brokerId} or empty string, but received ${name}`);
 }

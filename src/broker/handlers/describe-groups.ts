@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeGroupsRequest, DescribeGroupsResponse } from '../../protocol/messages/describe-groups.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { ApiHandler } from './api-handler.js';
 
 /** READ, DELETE and DESCRIBE (Kafka's AclOperation codes 3, 6, 8): what anyone may do to a group without an authorizer. */
 const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);

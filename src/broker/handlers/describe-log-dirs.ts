@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeLogDirsRequest, DescribeLogDirsResponse } from '../../protocol/messages/describe-log-dirs.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { ApiHandler } from './api-handler.js';
 
 type LogDirResult = Item<MessageInput<typeof DescribeLogDirsResponse>['results']>;
 type PartitionEntry = Item<Item<LogDirResult['topics']>['partitions']>;
@@ -22,11 +22,12 @@ export const describeLogDirsHandler: ApiHandler<typeof DescribeLogDirsRequest, t
     // topic → partitions wanted (null: all of them).
     const wanted = new Map<string, Set<number> | null>();
     if (asked === null) for (const t of broker.topics.all()) wanted.set(t.name, null);
-    else for (const t of asked) {
-      const set = wanted.get(t.topic) ?? new Set<number>();
-      for (const p of t.partitions) set.add(p);
-      wanted.set(t.topic, set);
-    }
+    else
+      for (const t of asked) {
+        const set = wanted.get(t.topic) ?? new Set<number>();
+        for (const p of t.partitions) set.add(p);
+        wanted.set(t.topic, set);
+      }
     // log dir → topic → partitions.
     const byDir = new Map<string, Map<string, PartitionEntry[]>>();
     for (const dir of broker.config.logDirs) byDir.set(resolve(dir), new Map());

@@ -23,7 +23,9 @@ export const describeProducersHandler: ApiHandler<typeof DescribeProducersReques
   handle(request, ctx) {
     const topics = request.topics.map((t): TopicResult => {
       const topicError = checkTopic(ctx, t.name);
-      const partitions = t.partitionIndexes.map((index): PartitionResult => (topicError ? failed(index, topicError.code, topicError.message) : describePartition(ctx, t.name, index)));
+      const partitions = t.partitionIndexes.map(
+        (index): PartitionResult => (topicError ? failed(index, topicError.code, topicError.message) : describePartition(ctx, t.name, index)),
+      );
       return { name: t.name, partitions };
     });
     return { throttleTimeMs: 0, topics };

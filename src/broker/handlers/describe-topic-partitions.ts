@@ -3,7 +3,7 @@ import { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse } from 
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { ApiHandler } from './api-handler.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 /** Kafka's max.request.partition.size.limit default: the most partitions one answer carries. */
@@ -89,5 +89,12 @@ function describeTopic(topic: TopicInfo, start: number, end: number, broker: Bro
       offlineReplicas: state?.offlineReplicas ?? [],
     });
   }
-  return { errorCode: ErrorCode.NONE, name: topic.name, topicId: topic.id, isInternal: topic.internal, partitions, topicAuthorizedOperations: TOPIC_OPERATIONS };
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: topic.id,
+    isInternal: topic.internal,
+    partitions,
+    topicAuthorizedOperations: TOPIC_OPERATIONS,
+  };
 }

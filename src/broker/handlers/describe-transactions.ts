@@ -13,7 +13,16 @@ export const describeTransactionsHandler: ApiHandler<typeof DescribeTransactions
       transactionStates: request.transactionalIds.map((transactionalId) =>
         coordinator
           ? coordinator.describeTransaction(transactionalId)
-          : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] },
+          : {
+              errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+              transactionalId,
+              transactionState: '',
+              transactionTimeoutMs: 0,
+              transactionStartTimeMs: -1,
+              producerId: -1,
+              producerEpoch: -1,
+              topics: [],
+            },
       ),
     };
   },

@@ -1,5 +1,5 @@
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
-import { ElectLeadersRequest, ElectLeadersResponse, ElectionType } from '../../protocol/messages/elect-leaders.js';
+import { ElectionType, ElectLeadersRequest, ElectLeadersResponse } from '../../protocol/messages/elect-leaders.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { ElectionResult } from '../controller/controller-admin.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
@@ -20,16 +20,21 @@ export const electLeadersHandler: ApiHandler<typeof ElectLeadersRequest, typeof 
   response: ElectLeadersResponse,
   async handle(request, ctx) {
     const deadline = Date.now() + request.timeoutMs;
-    const partitions = request.topicPartitions === null ? null : request.topicPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
+    const partitions =
+      request.topicPartitions === null ? null : request.topicPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
     const electionType = ctx.apiVersion >= 1 ? (request.electionType as ElectionType) : ElectionType.Preferred;
     let results: ElectionResult[];
     try {
-      if (electionType !== ElectionType.Preferred && electionType !== ElectionType.Unclean) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown election type ${electionType}`);
+      if (electionType !== ElectionType.Preferred && electionType !== ElectionType.Unclean)
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown election type ${electionType}`);
       results = await controllerOf(ctx).electLeaders(electionType, partitions);
     } catch (e) {
       const { errorCode, errorMessage } = requestError(ctx, 'ElectLeaders', e);
       // v0 has no top-level error: each partition named carries it
-      return answer(errorCode, (partitions ?? []).map((tp) => ({ tp, errorCode, errorMessage, leader: -1 })));
+      return answer(
+        errorCode,
+        (partitions ?? []).map((tp) => ({ tp, errorCode, errorMessage, leader: -1 })),
+      );
     }
     results = await awaitNewLeaders(ctx, results, deadline);
     return answer(ErrorCode.NONE, partitions === null ? results.filter((r) => r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED) : results);
@@ -50,10 +55,11 @@ function answer(errorCode: number, results: readonly ElectionResult[]): MessageI
   return {
     throttleTimeMs: 0,
     errorCode,
-    replicaElectionResults: byTopic(results).map(([topic, rs]): ReplicaElectionResult => ({
-      topic,
-      partitionResult: rs.map((r) => ({ partitionId: r.tp.partition, errorCode: r.errorCode, errorMessage: r.errorMessage })),
-    })),
+    replicaElectionResults: byTopic(results).map(
+      ([topic, rs]): ReplicaElectionResult => ({
+        topic,
+        partitionResult: rs.map((r) => ({ partitionId: r.tp.partition, errorCode: r.errorCode, errorMessage: r.errorMessage })),
+      }),
+    ),
   };
 }
-

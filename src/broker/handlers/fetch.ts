@@ -1,12 +1,12 @@
-import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
+import { type PooledBytes, unpooled } from '../../../storage/backend/buffer-pool.js';
+import type { AbortedTxn } from '../../../storage/log/transaction-index.js';
+import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js';
 import { FetchRequest, FetchResponse } from '../../protocol/messages/fetch.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
-import { FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } from '../replica/fetch-session-cache.js';
+import { type FetchSession, FINAL_EPOCH, INITIAL_EPOCH, type SessionPartition } from '../replica/fetch-session-cache.js';
 import type { Partition } from '../replica/partition.js';
-import type { ApiHandler, } from './api-handler.js';
-import { unpooled, type PooledBytes } from '../../../storage/backend/buffer-pool.js';
-import type { AbortedTxn } from '../../../storage/log/transaction-index.js';
+import type { ApiHandler } from './api-handler.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 const NO_RECORDS = unpooled(Buffer.alloc(0));
@@ -27,7 +27,7 @@ interface PartitionRead {
 }
 
 /** Who reads and how far: a follower to the log end, a consumer to the high watermark, or under read_committed to the last stable offset. */
-const enum Reader {
+enum Reader {
   Follower,
   Uncommitted,
   Committed,
@@ -63,9 +63,14 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
         if (epoch === INITIAL_EPOCH && ctx.apiVersion >= 7) session = broker.fetchSessions.create(requested);
       } else {
         session = broker.fetchSessions.get(sessionId, epoch);
-        for (const [key, p] of requested) session.partitions.set(key, { ...p, lastHighWatermark: session.partitions.get(key)?.lastHighWatermark ?? -1, lastLogStartOffset: session.partitions.get(key)?.lastLogStartOffset ?? -1 });
+        for (const [key, p] of requested)
+          session.partitions.set(key, {
+            ...p,
+            lastHighWatermark: session.partitions.get(key)?.lastHighWatermark ?? -1,
+            lastLogStartOffset: session.partitions.get(key)?.lastLogStartOffset ?? -1,
+          });
         for (const forgotten of request.forgottenTopicsData) {
-          const name = byId ? broker.replicas.topicName(forgotten.topicId) ?? `id:${forgotten.topicId.toString('hex')}` : forgotten.topic;
+          const name = byId ? (broker.replicas.topicName(forgotten.topicId) ?? `id:${forgotten.topicId.toString('hex')}`) : forgotten.topic;
           for (const p of forgotten.partitions) session.partitions.delete(`${name}-${p}`);
         }
         session.epoch++;
@@ -116,7 +121,14 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
       const records = read.records.bytes;
       const highWatermark = partition?.highWatermark ?? -1;
       const logStartOffset = partition?.logStartOffset ?? -1;
-      if (session && epoch > 0 && read.errorCode === ErrorCode.NONE && records.length === 0 && w.lastHighWatermark === highWatermark && w.lastLogStartOffset === logStartOffset) {
+      if (
+        session &&
+        epoch > 0 &&
+        read.errorCode === ErrorCode.NONE &&
+        records.length === 0 &&
+        w.lastHighWatermark === highWatermark &&
+        w.lastLogStartOffset === logStartOffset
+      ) {
         read.records.release();
         continue; // nothing new for this partition: an incremental response leaves it out
       }
@@ -144,11 +156,11 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
 function requestedPartitions(request: MessageData<typeof FetchRequest>, byId: boolean, broker: BrokerContext): Map<string, SessionPartition> {
   const out = new Map<string, SessionPartition>();
   for (const t of request.topics) {
-    const name = byId ? broker.replicas.topicName(t.topicId) ?? `id:${t.topicId.toString('hex')}` : t.topic;
+    const name = byId ? (broker.replicas.topicName(t.topicId) ?? `id:${t.topicId.toString('hex')}`) : t.topic;
     for (const p of t.partitions) {
       out.set(`${name}-${p.partition}`, {
         topic: name,
-        topicId: byId ? t.topicId : broker.replicas.getPartition(name, p.partition)?.topicId ?? ZERO_UUID,
+        topicId: byId ? t.topicId : (broker.replicas.getPartition(name, p.partition)?.topicId ?? ZERO_UUID),
         partition: p.partition,
         fetchOffset: p.fetchOffset,
         maxBytes: p.partitionMaxBytes,
@@ -214,7 +226,13 @@ async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: 
     const partition = broker.replicas.getPartition(w.topic, w.partition);
     if (!partition) {
       const unknownId = w.topic.startsWith('id:');
-      reads.push({ wanted: w, partition, errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : broker.replicas.notHostedError(w.topic, w.partition), records: NO_RECORDS, end: -1 });
+      reads.push({
+        wanted: w,
+        partition,
+        errorCode: unknownId ? ErrorCode.UNKNOWN_TOPIC_ID : broker.replicas.notHostedError(w.topic, w.partition),
+        records: NO_RECORDS,
+        end: -1,
+      });
       continue;
     }
     try {

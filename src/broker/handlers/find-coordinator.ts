@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/messages/find-coordinator.js';
-import type { InternalTopic } from '../internal-topic.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
+import type { InternalTopic } from '../internal-topic.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 
 const GROUP = 0;

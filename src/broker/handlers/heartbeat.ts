@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { HeartbeatRequest, HeartbeatResponse } from '../../protocol/messages/heartbeat.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { ApiHandler } from './api-handler.js';
 
 /** Heartbeat: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin. */
 export const heartbeatHandler: ApiHandler<typeof HeartbeatRequest, typeof HeartbeatResponse> = {
@@ -8,7 +8,9 @@ export const heartbeatHandler: ApiHandler<typeof HeartbeatRequest, typeof Heartb
   response: HeartbeatResponse,
   handle(request, ctx) {
     const groups = ctx.broker.groups;
-    const errorCode = groups ? groups.heartbeat(request.groupId, request.memberId, request.groupInstanceId, request.generationId) : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const errorCode = groups
+      ? groups.heartbeat(request.groupId, request.memberId, request.groupInstanceId, request.generationId)
+      : ErrorCode.COORDINATOR_NOT_AVAILABLE;
     return { throttleTimeMs: 0, errorCode };
   },
 };

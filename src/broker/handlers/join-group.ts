@@ -2,7 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { JoinGroupRequest, JoinGroupResponse } from '../../protocol/messages/join-group.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import { joinError } from '../group/group-requests.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { ApiHandler } from './api-handler.js';
 
 /**
  * JoinGroup: a member joins (or rejoins) a group. The response waits until
@@ -41,7 +41,9 @@ export const joinGroupHandler: ApiHandler<typeof JoinGroupRequest, typeof JoinGr
       leader: result.leader,
       skipAssignment: result.skipAssignment,
       memberId: result.memberId,
-      members: result.members.map((m): Item<MessageInput<typeof JoinGroupResponse>['members']> => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadata })),
+      members: result.members.map(
+        (m): Item<MessageInput<typeof JoinGroupResponse>['members']> => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadata }),
+      ),
     };
   },
 };

@@ -20,9 +20,12 @@ export const leaderAndIsrHandler: ApiHandler<typeof LeaderAndIsrRequest, typeof 
   async handle(request, ctx) {
     const cluster = ctx.broker.cluster!;
     const v = ctx.apiVersion;
-    const grouped = v >= 2
-      ? request.topicStates.flatMap((t) => t.partitionStates.map((p) => ({ topic: t.topicName, topicId: v >= 5 ? t.topicId : cluster.metadata.topic(t.topicName)?.id ?? ZERO_UUID, p })))
-      : request.ungroupedPartitionStates.map((p) => ({ topic: p.topicName, topicId: cluster.metadata.topic(p.topicName)?.id ?? ZERO_UUID, p }));
+    const grouped =
+      v >= 2
+        ? request.topicStates.flatMap((t) =>
+            t.partitionStates.map((p) => ({ topic: t.topicName, topicId: v >= 5 ? t.topicId : (cluster.metadata.topic(t.topicName)?.id ?? ZERO_UUID), p })),
+          )
+        : request.ungroupedPartitionStates.map((p) => ({ topic: p.topicName, topicId: cluster.metadata.topic(p.topicName)?.id ?? ZERO_UUID, p }));
     const stale = await staleBrokerEpoch(ctx, v >= 2 ? request.brokerEpoch : -1);
     let errorCode: number = stale ?? ErrorCode.NONE;
     let errors = new Map<string, number>();
@@ -48,13 +51,19 @@ export const leaderAndIsrHandler: ApiHandler<typeof LeaderAndIsrRequest, typeof 
     }
     const codeOf = (topic: string, partition: number) => (errorCode !== ErrorCode.NONE ? errorCode : (errors.get(`${topic}-${partition}`) ?? ErrorCode.NONE));
     if (v < 5) {
-      return { errorCode, partitionErrors: grouped.map(({ topic, p }) => ({ topicName: topic, partitionIndex: p.partitionIndex, errorCode: codeOf(topic, p.partitionIndex) })) };
+      return {
+        errorCode,
+        partitionErrors: grouped.map(({ topic, p }) => ({ topicName: topic, partitionIndex: p.partitionIndex, errorCode: codeOf(topic, p.partitionIndex) })),
+      };
     }
     const topics = new Map<string, Item<Response['topics']>>();
     for (const { topic, topicId, p } of grouped) {
       let entry = topics.get(topic);
       if (!entry) topics.set(topic, (entry = { topicId, partitionErrors: [] }));
-      (entry.partitionErrors as Array<{ partitionIndex: number; errorCode: number }>).push({ partitionIndex: p.partitionIndex, errorCode: codeOf(topic, p.partitionIndex) });
+      (entry.partitionErrors as Array<{ partitionIndex: number; errorCode: number }>).push({
+        partitionIndex: p.partitionIndex,
+        errorCode: codeOf(topic, p.partitionIndex),
+      });
     }
     return { errorCode, topics: [...topics.values()] };
   },

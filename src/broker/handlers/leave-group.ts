@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { LeaveGroupRequest, LeaveGroupResponse } from '../../protocol/messages/leave-group.js';
 import type { LeavingMember } from '../group/group-requests.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { ApiHandler } from './api-handler.js';
 
 /**
  * LeaveGroup: members leave at once instead of waiting out their sessions.

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ListGroupsRequest, ListGroupsResponse } from '../../protocol/messages/list-groups.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { ApiHandler } from './api-handler.js';
 
 /** ListGroups: the groups this coordinator has, filtered by state (v4+) and type (v5+). */
 export const listGroupsHandler: ApiHandler<typeof ListGroupsRequest, typeof ListGroupsResponse> = {

@@ -1,7 +1,7 @@
+import { decodeRecords } from '../../../storage/record/record.js';
+import { validateBatches } from '../../../storage/record/record-batch-scan.js';
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/messages/list-offsets.js';
-import { validateBatches } from '../../../storage/record/record-batch-scan.js';
-import { decodeRecords } from '../../../storage/record/record.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { Partition } from '../replica/partition.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
@@ -39,7 +39,12 @@ export const listOffsetsHandler: ApiHandler<typeof ListOffsetsRequest, typeof Li
   },
 };
 
-async function lookup(ctx: RequestContext, topic: string, p: Item<Item<MessageData<typeof ListOffsetsRequest>['topics']>['partitions']>, readCommitted: boolean): Promise<PartitionResult> {
+async function lookup(
+  ctx: RequestContext,
+  topic: string,
+  p: Item<Item<MessageData<typeof ListOffsetsRequest>['topics']>['partitions']>,
+  readCommitted: boolean,
+): Promise<PartitionResult> {
   const result = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: [] as number[], timestamp: -1, offset: -1, leaderEpoch: -1 };
   const partition = ctx.broker.replicas.getPartition(topic, p.partitionIndex);
   if (!partition) return { ...result, errorCode: ctx.broker.replicas.notHostedError(topic, p.partitionIndex) };

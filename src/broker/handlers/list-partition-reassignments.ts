@@ -22,7 +22,12 @@ export const listPartitionReassignmentsHandler: ApiHandler<typeof ListPartitionR
         errorMessage: null,
         topics: byTopic(ongoing).map(([name, ps]) => ({
           name,
-          partitions: ps.map(({ tp, assignment }) => ({ partitionIndex: tp.partition, replicas: assignment.replicas, addingReplicas: assignment.addingReplicas, removingReplicas: assignment.removingReplicas })),
+          partitions: ps.map(({ tp, assignment }) => ({
+            partitionIndex: tp.partition,
+            replicas: assignment.replicas,
+            addingReplicas: assignment.addingReplicas,
+            removingReplicas: assignment.removingReplicas,
+          })),
         })),
       };
     } catch (e) {

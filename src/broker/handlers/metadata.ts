@@ -1,10 +1,10 @@
-import { ErrorCode, KafkaError, errorCodeOf } from '../../protocol/error-codes.js';
+import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js';
 import { MetadataRequest, MetadataResponse } from '../../protocol/messages/metadata.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
-import type { TopicInfo } from '../metadata/topic-store.js';
 import { validateTopicName } from '../metadata/topic-planner.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { TopicInfo } from '../metadata/topic-store.js';
+import type { ApiHandler } from './api-handler.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 
@@ -30,7 +30,9 @@ export const metadataHandler: ApiHandler<typeof MetadataRequest, typeof Metadata
     }
     return {
       throttleTimeMs: 0,
-      brokers: broker.liveBrokers(ctx.session.listenerName).map((b): Item<MessageInput<typeof MetadataResponse>['brokers']> => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: broker
+        .liveBrokers(ctx.session.listenerName)
+        .map((b): Item<MessageInput<typeof MetadataResponse>['brokers']> => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterId: broker.clusterId,
       controllerId: broker.controllerId(),
       topics,
@@ -66,7 +68,8 @@ async function lookup(wanted: WantedTopic, autoCreate: boolean, broker: BrokerCo
     if (errorCodeOf(e) === ErrorCode.TOPIC_ALREADY_EXISTS) return errorTopic(wanted.name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE);
     const code = e instanceof KafkaError && e.errorCode === ErrorCode.INVALID_REPLICATION_FACTOR ? ErrorCode.INVALID_REPLICATION_FACTOR : errorCodeOf(e);
     // As Kafka: a topic that exists (in a cluster, one this broker's metadata does not show yet) or is still being set up is LEADER_NOT_AVAILABLE, which clients retry.
-    if (code === ErrorCode.TOPIC_ALREADY_EXISTS || code === ErrorCode.REQUEST_TIMED_OUT) return errorTopic(wanted.name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE);
+    if (code === ErrorCode.TOPIC_ALREADY_EXISTS || code === ErrorCode.REQUEST_TIMED_OUT)
+      return errorTopic(wanted.name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE);
     return errorTopic(wanted.name, ZERO_UUID, code);
   }
 }
@@ -84,7 +87,15 @@ function describeTopic(topic: TopicInfo, broker: BrokerContext): ResponseTopic {
     partitions: topic.replicas.map((replicas, index): Item<ResponseTopic['partitions']> => {
       const state = broker.topics.partitionMetadata(topic.name, index);
       if (!state || state.leader < 0) {
-        return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, partitionIndex: index, leaderId: -1, leaderEpoch: state?.leaderEpoch ?? -1, replicaNodes: replicas, isrNodes: state?.isr ?? [], offlineReplicas: state?.offlineReplicas ?? [] };
+        return {
+          errorCode: ErrorCode.LEADER_NOT_AVAILABLE,
+          partitionIndex: index,
+          leaderId: -1,
+          leaderEpoch: state?.leaderEpoch ?? -1,
+          replicaNodes: replicas,
+          isrNodes: state?.isr ?? [],
+          offlineReplicas: state?.offlineReplicas ?? [],
+        };
       }
       return {
         errorCode: ErrorCode.NONE,

@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/messages/offset-commit.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { ApiHandler } from './api-handler.js';
 
 type TopicResult = Item<MessageInput<typeof OffsetCommitResponse>['topics']>;
 
@@ -34,7 +34,14 @@ export const offsetCommitHandler: ApiHandler<typeof OffsetCommitRequest, typeof 
           retentionTimeMs: ctx.apiVersion >= 2 && ctx.apiVersion <= 4 ? request.retentionTimeMs : -1,
           topics,
         })
-      : topics.map((t): TopicResult => ({ name: t.name, partitions: t.partitions.map((p): Item<TopicResult['partitions']> => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })) }));
+      : topics.map(
+          (t): TopicResult => ({
+            name: t.name,
+            partitions: t.partitions.map(
+              (p): Item<TopicResult['partitions']> => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }),
+            ),
+          }),
+        );
     return { throttleTimeMs: 0, topics: result };
   },
 };

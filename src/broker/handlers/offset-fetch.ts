@@ -2,7 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetFetchRequest, OffsetFetchResponse } from '../../protocol/messages/offset-fetch.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { FetchResult, FetchTopics } from '../group/group-requests.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { ApiHandler } from './api-handler.js';
 
 type Response = MessageInput<typeof OffsetFetchResponse>;
 type TopicResult = Item<Response['topics']>;
@@ -38,10 +38,20 @@ export const offsetFetchHandler: ApiHandler<typeof OffsetFetchRequest, typeof Of
       // v0-1 have no group-level error: each partition asked for carries it.
       return {
         throttleTimeMs: 0,
-        topics: (topics ?? []).map((t): TopicResult => ({
-          name: t.name,
-          partitions: t.partitionIndexes.map((p): Item<TopicResult['partitions']> => ({ partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: result.errorCode })),
-        })),
+        topics: (topics ?? []).map(
+          (t): TopicResult => ({
+            name: t.name,
+            partitions: t.partitionIndexes.map(
+              (p): Item<TopicResult['partitions']> => ({
+                partitionIndex: p,
+                committedOffset: -1,
+                committedLeaderEpoch: -1,
+                metadata: '',
+                errorCode: result.errorCode,
+              }),
+            ),
+          }),
+        ),
       };
     }
     return { throttleTimeMs: 0, topics: result.topics, errorCode: result.errorCode };

@@ -2,7 +2,7 @@ import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../../protocol/messages/offset-for-leader-epoch.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { Partition } from '../replica/partition.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { ApiHandler } from './api-handler.js';
 
 type TopicResult = Item<MessageInput<typeof OffsetForLeaderEpochResponse>['topics']>;
 
@@ -17,21 +17,23 @@ export const offsetForLeaderEpochHandler: ApiHandler<typeof OffsetForLeaderEpoch
   request: OffsetForLeaderEpochRequest,
   response: OffsetForLeaderEpochResponse,
   handle(request, ctx) {
-    const topics = request.topics.map((t): TopicResult => ({
-      topic: t.topic,
-      partitions: t.partitions.map((p): Item<TopicResult['partitions']> => {
-        const partition = ctx.broker.replicas.getPartition(t.topic, p.partition);
-        if (!partition) return { errorCode: ctx.broker.replicas.notHostedError(t.topic, p.partition), partition: p.partition, ...UNDEFINED };
-        try {
-          // The client's leader epoch first, as Kafka's: a follower that knows a newer one answers FENCED_LEADER_EPOCH.
-          partition.checkLeaderEpoch(p.currentLeaderEpoch);
-          if (!partition.isLeader) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, partition: p.partition, ...UNDEFINED };
-          return { errorCode: ErrorCode.NONE, partition: p.partition, ...endOffsetForEpoch(partition, p.leaderEpoch) };
-        } catch (e) {
-          return { errorCode: errorCodeOf(e), partition: p.partition, ...UNDEFINED };
-        }
+    const topics = request.topics.map(
+      (t): TopicResult => ({
+        topic: t.topic,
+        partitions: t.partitions.map((p): Item<TopicResult['partitions']> => {
+          const partition = ctx.broker.replicas.getPartition(t.topic, p.partition);
+          if (!partition) return { errorCode: ctx.broker.replicas.notHostedError(t.topic, p.partition), partition: p.partition, ...UNDEFINED };
+          try {
+            // The client's leader epoch first, as Kafka's: a follower that knows a newer one answers FENCED_LEADER_EPOCH.
+            partition.checkLeaderEpoch(p.currentLeaderEpoch);
+            if (!partition.isLeader) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, partition: p.partition, ...UNDEFINED };
+            return { errorCode: ErrorCode.NONE, partition: p.partition, ...endOffsetForEpoch(partition, p.leaderEpoch) };
+          } catch (e) {
+            return { errorCode: errorCodeOf(e), partition: p.partition, ...UNDEFINED };
+          }
+        }),
       }),
-    }));
+    );
     return { throttleTimeMs: 0, topics };
   },
 };

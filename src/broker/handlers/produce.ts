@@ -24,14 +24,18 @@ export const produceHandler: ApiHandler<typeof ProduceRequest, typeof ProduceRes
     const acks = request.acks;
     const validAcks = acks === 0 || acks === 1 || acks === -1;
     const responses = await Promise.all(
-      request.topicData.map(async (topic): Promise<TopicResult> => ({
-        name: topic.name,
-        partitionResponses: await Promise.all(
-          topic.partitionData.map((p) =>
-            validAcks ? appendPartition(ctx, request.transactionalId, topic.name, p.index, p.records, acks, request.timeoutMs) : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`),
+      request.topicData.map(
+        async (topic): Promise<TopicResult> => ({
+          name: topic.name,
+          partitionResponses: await Promise.all(
+            topic.partitionData.map((p) =>
+              validAcks
+                ? appendPartition(ctx, request.transactionalId, topic.name, p.index, p.records, acks, request.timeoutMs)
+                : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`),
+            ),
           ),
-        ),
-      })),
+        }),
+      ),
     );
     if (acks === 0) return null;
     return { responses, throttleTimeMs: 0 };
@@ -42,7 +46,15 @@ function failed(index: number, errorCode: number, errorMessage: string | null, r
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors, errorMessage };
 }
 
-async function appendPartition(ctx: RequestContext, transactionalId: string | null, topic: string, index: number, records: Buffer | null, acks: number, timeoutMs: number): Promise<PartitionResult> {
+async function appendPartition(
+  ctx: RequestContext,
+  transactionalId: string | null,
+  topic: string,
+  index: number,
+  records: Buffer | null,
+  acks: number,
+  timeoutMs: number,
+): Promise<PartitionResult> {
   // Only the broker writes its internal topics (the coordinators append to their partitions directly).
   if (INTERNAL_TOPICS.has(topic)) return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   try {
@@ -57,7 +69,15 @@ async function appendPartition(ctx: RequestContext, transactionalId: string | nu
     // acks=all: answered once every in-sync replica has the batches (Kafka's delayed produce).
     const errorCode = acks === -1 ? await partition.waitForReplication(info.lastOffset + 1, timeoutMs) : ErrorCode.NONE;
     const errorMessage = errorCode === ErrorCode.NONE ? null : `${errorName(errorCode)} while waiting for the in-sync replicas of ${topic}-${index}`;
-    return { index, errorCode, baseOffset: info.baseOffset, logAppendTimeMs: info.logAppendTimeMs, logStartOffset: partition.logStartOffset, recordErrors: [], errorMessage };
+    return {
+      index,
+      errorCode,
+      baseOffset: info.baseOffset,
+      logAppendTimeMs: info.logAppendTimeMs,
+      logStartOffset: partition.logStartOffset,
+      recordErrors: [],
+      errorMessage,
+    };
   } catch (e) {
     const code = errorCodeOf(e);
     if (code === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.broker.log('error', `append to ${topic}-${index} failed: ${(e as Error).stack ?? e}`);

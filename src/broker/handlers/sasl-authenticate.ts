@@ -8,7 +8,9 @@ export const saslAuthenticateHandler: ApiHandler<typeof SaslAuthenticateRequest,
   response: SaslAuthenticateResponse,
   handle: (_request, ctx) => ({
     errorCode: ErrorCode.ILLEGAL_SASL_STATE,
-    errorMessage: ctx.session.securityProtocol.startsWith('SASL') ? 'SaslAuthenticate request received after successful authentication' : `SaslAuthenticate request received on a ${ctx.session.securityProtocol} listener`,
+    errorMessage: ctx.session.securityProtocol.startsWith('SASL')
+      ? 'SaslAuthenticate request received after successful authentication'
+      : `SaslAuthenticate request received on a ${ctx.session.securityProtocol} listener`,
     authBytes: Buffer.alloc(0),
     sessionLifetimeMs: 0,
   }),

@@ -1,4 +1,3 @@
-
 import { StopReplicaRequest, StopReplicaResponse } from '../../protocol/messages/stop-replica.js';
 import type { ApiHandler } from './api-handler.js';
 import { staleBrokerEpoch } from './controller-request.js';
@@ -11,7 +10,9 @@ export const stopReplicaHandler: ApiHandler<typeof StopReplicaRequest, typeof St
     const v = ctx.apiVersion;
     const partitions =
       v >= 3
-        ? request.topicStates.flatMap((t) => t.partitionStates.map((p) => ({ topic: t.topicName, partition: p.partitionIndex, deletePartition: p.deletePartition })))
+        ? request.topicStates.flatMap((t) =>
+            t.partitionStates.map((p) => ({ topic: t.topicName, partition: p.partitionIndex, deletePartition: p.deletePartition })),
+          )
         : v >= 1
           ? request.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition, deletePartition: request.deletePartitions })))
           : request.ungroupedPartitions.map((p) => ({ topic: p.topicName, partition: p.partitionIndex, deletePartition: request.deletePartitions }));
@@ -21,7 +22,11 @@ export const stopReplicaHandler: ApiHandler<typeof StopReplicaRequest, typeof St
     for (const p of partitions) if (p.deletePartition) ctx.broker.cluster!.topicConfigs.forget(p.topic);
     return {
       errorCode: result.errorCode,
-      partitionErrors: partitions.map((p) => ({ topicName: p.topic, partitionIndex: p.partition, errorCode: result.partitions.get(`${p.topic}-${p.partition}`) ?? result.errorCode })),
+      partitionErrors: partitions.map((p) => ({
+        topicName: p.topic,
+        partitionIndex: p.partition,
+        errorCode: result.partitions.get(`${p.topic}-${p.partition}`) ?? result.errorCode,
+      })),
     };
   },
 };

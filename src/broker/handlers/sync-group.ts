@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/sync-group.js';
 import { syncError } from '../group/group-requests.js';
-import type { ApiHandler, } from './api-handler.js';
+import type { ApiHandler } from './api-handler.js';
 
 /**
  * SyncGroup: the leader sends the assignment it computed, every member gets
@@ -24,6 +24,12 @@ export const syncGroupHandler: ApiHandler<typeof SyncGroupRequest, typeof SyncGr
           assignments: request.assignments.map((a) => ({ memberId: a.memberId, assignment: Buffer.from(a.assignment) })),
         })
       : syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    return { throttleTimeMs: 0, errorCode: result.errorCode, protocolType: result.protocolType, protocolName: result.protocolName, assignment: result.assignment };
+    return {
+      throttleTimeMs: 0,
+      errorCode: result.errorCode,
+      protocolType: result.protocolType,
+      protocolName: result.protocolName,
+      assignment: result.assignment,
+    };
   },
 };

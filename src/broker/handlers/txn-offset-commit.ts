@@ -31,7 +31,8 @@ export const txnOffsetCommitHandler: ApiHandler<typeof TxnOffsetCommitRequest, t
     const groups = ctx.broker.groups;
     if (!groups) return { throttleTimeMs: 0, topics: commitError(topics, ErrorCode.COORDINATOR_NOT_AVAILABLE) };
     const { transactionalId, producerId, producerEpoch } = request;
-    const verify = (partition: Partition) => verifyTransactionalOffsetCommit(ctx.broker.addPartitionsToTxnManager, transactionalId, partition, producerId, producerEpoch);
+    const verify = (partition: Partition) =>
+      verifyTransactionalOffsetCommit(ctx.broker.addPartitionsToTxnManager, transactionalId, partition, producerId, producerEpoch);
     const withMembership = ctx.apiVersion >= MEMBERSHIP_VERSION;
     const result = await groups.commitTransactionalOffsets(
       {

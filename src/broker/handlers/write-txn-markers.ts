@@ -49,7 +49,8 @@ async function writeMarker(ctx: RequestContext, marker: Marker, topic: string, i
     return code;
   } catch (e) {
     const code = errorCodeOf(e);
-    if (code === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.broker.log('error', `writing the transaction marker of producer ${marker.producerId} to ${topic}-${index} failed: ${(e as Error).stack ?? e}`);
+    if (code === ErrorCode.UNKNOWN_SERVER_ERROR)
+      ctx.broker.log('error', `writing the transaction marker of producer ${marker.producerId} to ${topic}-${index} failed: ${(e as Error).stack ?? e}`);
     return code;
   }
 }

@@ -70,7 +70,8 @@ export class ClusterTopics implements Topics {
     // ZooKeeper first, as Kafka's AdminZkClient: a broker whose metadata the controller has not sent yet (just restarted) knows no topic and no live broker.
     if (await this.zk.topicExists(req.name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${req.name}' already exists.`);
     const { replicas } = this.validateCreate(req);
-    if (internal !== INTERNAL_TOPICS.has(req.name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `'${req.name}' ${internal ? 'is not' : 'is'} an internal topic`);
+    if (internal !== INTERNAL_TOPICS.has(req.name))
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `'${req.name}' ${internal ? 'is not' : 'is'} an internal topic`);
     // ZooKeeper decides whether it exists, not this broker's metadata, which may not show it yet
     // (Kafka's validateTopicCreate): the configs written next would replace the topic's own.
     if (await this.zk.topicExists(req.name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${req.name}' already exists.`);

@@ -125,7 +125,10 @@ export class MetadataCache {
         {
           id: b.id,
           rack: b.rack,
-          endpoints: apiVersion === 0 ? [{ listener: 'PLAINTEXT', host: b.v0Host, port: b.v0Port, securityProtocol: 0 }] : b.endpoints.map((e) => ({ listener: e.listener || 'PLAINTEXT', host: e.host, port: e.port, securityProtocol: e.securityProtocol })),
+          endpoints:
+            apiVersion === 0
+              ? [{ listener: 'PLAINTEXT', host: b.v0Host, port: b.v0Port, securityProtocol: 0 }]
+              : b.endpoints.map((e) => ({ listener: e.listener || 'PLAINTEXT', host: e.host, port: e.port, securityProtocol: e.securityProtocol })),
         },
       ]),
     );
@@ -149,7 +152,14 @@ export class MetadataCache {
         cached.id = topicId;
       }
       this.topicsById.set(cached.id.toString('hex'), cached);
-      cached.partitions[p.partitionIndex] = { leader: p.leader, leaderEpoch: p.leaderEpoch, isr: p.isr, replicas: p.replicas, offlineReplicas: p.offlineReplicas, zkVersion: p.zkVersion };
+      cached.partitions[p.partitionIndex] = {
+        leader: p.leader,
+        leaderEpoch: p.leaderEpoch,
+        isr: p.isr,
+        replicas: p.replicas,
+        offlineReplicas: p.offlineReplicas,
+        zkVersion: p.zkVersion,
+      };
     }
     for (const listener of this.listeners) listener();
     return true;

@@ -1,9 +1,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LogConfig } from '../../../storage/config/log-config.js';
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
-import { roundRobinPlacement, TopicPlanner } from './topic-planner.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import type { PartitionMetadata } from './metadata-cache.js';
+import { roundRobinPlacement, TopicPlanner } from './topic-planner.js';
 import type { TopicInfo, TopicStore } from './topic-store.js';
 import type { CreateTopicRequest, Topics } from './topics.js';
 
@@ -47,7 +47,14 @@ export class TopicManager implements Topics {
   partitionMetadata(topic: string, index: number): PartitionMetadata | undefined {
     const partition = this.replicas.getPartition(topic, index);
     if (!partition) return undefined;
-    return { leader: partition.leaderId, leaderEpoch: partition.leaderEpoch, isr: partition.isr, replicas: partition.replicas, offlineReplicas: [], zkVersion: partition.partitionEpoch };
+    return {
+      leader: partition.leaderId,
+      leaderEpoch: partition.leaderEpoch,
+      isr: partition.isr,
+      replicas: partition.replicas,
+      offlineReplicas: [],
+      zkVersion: partition.partitionEpoch,
+    };
   }
 
   logConfig(topic: TopicInfo): LogConfig {

@@ -93,7 +93,13 @@ export class TopicStore {
   }
 
   private save(): void {
-    const topics: StoredTopic[] = this.all().map((t) => ({ name: t.name, id: t.id.toString('base64url'), replicas: t.replicas, configs: t.configs, internal: t.internal }));
+    const topics: StoredTopic[] = this.all().map((t) => ({
+      name: t.name,
+      id: t.id.toString('base64url'),
+      replicas: t.replicas,
+      configs: t.configs,
+      internal: t.internal,
+    }));
     writeFileDurably(this.path, JSON.stringify({ version: 1, topics }, null, 1));
   }
 }

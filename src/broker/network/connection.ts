@@ -69,7 +69,10 @@ export class Connection {
     // Produce frames are the one kind whose handler keeps nothing of them: those split across reads go into pooled buffers.
     this.responseMemory = new ResponseMemory(options.maxPendingWriteBytes);
     const pool = options.bufferPool;
-    this.frames = new FrameReader(options.maxRequestBytes, pool ? (size, head) => (head.readInt16BE(0) === PRODUCE_API_KEY ? pool.acquire(size) : undefined) : undefined);
+    this.frames = new FrameReader(
+      options.maxRequestBytes,
+      pool ? (size, head) => (head.readInt16BE(0) === PRODUCE_API_KEY ? pool.acquire(size) : undefined) : undefined,
+    );
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.maybeResume());
@@ -114,7 +117,12 @@ export class Connection {
 
   /** Runs the frame's handler; `owned` (the frame's pooled copy, if any) is released once the handler is done with it. */
   private dispatch(frame: Buffer, owned: PooledBytes | undefined): void {
-    const slot: Slot = { done: false, response: null, closing: false, allowance: new ResponseAllowance(this.responseMemory, this.options.brokerResponseMemory) };
+    const slot: Slot = {
+      done: false,
+      response: null,
+      closing: false,
+      allowance: new ResponseAllowance(this.responseMemory, this.options.brokerResponseMemory),
+    };
     this.inFlight.push(slot);
     this.maybePause();
     this.options.handler.handle(frame, slot.allowance).then(
@@ -175,14 +183,23 @@ export class Connection {
 
   /** Reading pauses while too many requests are in flight or their responses fill the connection's budget (Kafka mutes the channel). */
   private maybePause(): void {
-    if (!this.paused && (this.inFlight.length >= this.options.maxInFlight || this.socket.writableLength > this.options.maxPendingWriteBytes || this.responseMemory.full)) {
+    if (
+      !this.paused &&
+      (this.inFlight.length >= this.options.maxInFlight || this.socket.writableLength > this.options.maxPendingWriteBytes || this.responseMemory.full)
+    ) {
       this.paused = true;
       this.socket.pause();
     }
   }
 
   private maybeResume(): void {
-    if (this.paused && !this.closed && this.inFlight.length < this.options.maxInFlight && this.socket.writableLength <= this.options.maxPendingWriteBytes && !this.responseMemory.full) {
+    if (
+      this.paused &&
+      !this.closed &&
+      this.inFlight.length < this.options.maxInFlight &&
+      this.socket.writableLength <= this.options.maxPendingWriteBytes &&
+      !this.responseMemory.full
+    ) {
       this.paused = false;
       this.socket.resume();
     }

@@ -1,9 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions, type TLSSocket } from 'node:tls';
-import { Connection, type FrameHandler } from './connection.js';
-import { ResponseMemory } from './response-memory.js';
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import { sharedBufferPool } from '../../../storage/backend/buffer-pool.js';
 import type { BrokerLog } from '../broker-log.js';
+import { Connection, type FrameHandler } from './connection.js';
+import type { ResponseMemory } from './response-memory.js';
 
 export interface SocketServerOptions {
   /** The listener's name, for log lines. */
@@ -70,7 +70,10 @@ export class SocketServer {
     try {
       handler = this.options.openConnection(socket);
     } catch (e) {
-      this.options.log('warn', `Failed authentication with /${socket.remoteAddress ?? '?'} on listener ${this.options.name} (${(e as Error).message}); closing the connection`);
+      this.options.log(
+        'warn',
+        `Failed authentication with /${socket.remoteAddress ?? '?'} on listener ${this.options.name} (${(e as Error).message}); closing the connection`,
+      );
       socket.destroy();
       return;
     }

@@ -68,7 +68,8 @@ export class FetchSessionCache {
   get(id: number, epoch: number): FetchSession {
     const session = this.sessions.get(id);
     if (!session) throw new KafkaError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND, `fetch session ${id} not found`);
-    if (session.epoch !== epoch) throw new KafkaError(ErrorCode.INVALID_FETCH_SESSION_EPOCH, `fetch session ${id} expected epoch ${session.epoch}, got ${epoch}`);
+    if (session.epoch !== epoch)
+      throw new KafkaError(ErrorCode.INVALID_FETCH_SESSION_EPOCH, `fetch session ${id} expected epoch ${session.epoch}, got ${epoch}`);
     session.lastUsedMs = this.now();
     return session;
   }

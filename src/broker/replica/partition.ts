@@ -230,7 +230,9 @@ export class Partition {
     } catch (error) {
       if (errorCodeOf(error) === ErrorCode.KAFKA_STORAGE_ERROR && !this.storageFailing) {
         this.storageFailing = true;
-        (this.options.error ?? this.options.warn)?.(`appends to ${this.topic}-${this.index} fail in ${this.log.dir.path}, answered KAFKA_STORAGE_ERROR until one succeeds: ${(error as Error).message}`);
+        (this.options.error ?? this.options.warn)?.(
+          `appends to ${this.topic}-${this.index} fail in ${this.log.dir.path}, answered KAFKA_STORAGE_ERROR until one succeeds: ${(error as Error).message}`,
+        );
       }
       throw error;
     }
@@ -260,7 +262,11 @@ export class Partition {
   updateFollowerFetchState(replicaId: number, fetchOffset: number, logStartOffset: number): void {
     this.checkLeader();
     const follower = this.followers.get(replicaId);
-    if (!follower) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.index}: broker ${replicaId} is not a replica (replicas ${this.replicas.join(',')})`);
+    if (!follower)
+      throw new KafkaError(
+        ErrorCode.NOT_LEADER_OR_FOLLOWER,
+        `${this.topic}-${this.index}: broker ${replicaId} is not a replica (replicas ${this.replicas.join(',')})`,
+      );
     follower.update(fetchOffset, logStartOffset, this.now(), this.log.logEndOffset);
     this.maybeExpandIsr(follower);
     this.maybeIncrementHighWatermark();
@@ -273,7 +279,8 @@ export class Partition {
     const inSync = this.maximalIsr;
     let hw = this.log.logEndOffset;
     for (const follower of this.followers.values()) {
-      const counted = inSync.includes(follower.brokerId) || (follower.logEndOffset >= 0 && now - follower.lastCaughtUpTimeMs <= this.options.replicaLagTimeMaxMs);
+      const counted =
+        inSync.includes(follower.brokerId) || (follower.logEndOffset >= 0 && now - follower.lastCaughtUpTimeMs <= this.options.replicaLagTimeMaxMs);
       if (counted) hw = Math.min(hw, Math.max(follower.logEndOffset, 0));
     }
     const old = this.log.highWatermark;
@@ -301,7 +308,11 @@ export class Partition {
       const follower = this.followers.get(id);
       return !follower || now - follower.lastCaughtUpTimeMs > this.options.replicaLagTimeMaxMs;
     });
-    if (lagging.length > 0) this.proposeIsr(this.isr.filter((id) => !lagging.includes(id)), `broker(s) ${lagging.join(',')} not caught up for ${this.options.replicaLagTimeMaxMs} ms`);
+    if (lagging.length > 0)
+      this.proposeIsr(
+        this.isr.filter((id) => !lagging.includes(id)),
+        `broker(s) ${lagging.join(',')} not caught up for ${this.options.replicaLagTimeMaxMs} ms`,
+      );
   }
 
   private proposeIsr(isr: number[], reason: string): void {
@@ -309,13 +320,23 @@ export class Partition {
     if (!writer) return; // a single broker's ISR is itself, always
     this.pendingIsr = isr;
     const epoch = this.leaderEpoch;
-    const change: IsrChange = { topic: this.topic, partition: this.index, leader: this.localBrokerId, leaderEpoch: epoch, isr, controllerEpoch: this.controllerEpoch, partitionEpoch: this.partitionEpoch };
+    const change: IsrChange = {
+      topic: this.topic,
+      partition: this.index,
+      leader: this.localBrokerId,
+      leaderEpoch: epoch,
+      isr,
+      controllerEpoch: this.controllerEpoch,
+      partitionEpoch: this.partitionEpoch,
+    };
     writer.write(change).then(
       (version) => {
         if (this.pendingIsr !== isr) return; // superseded by a new state from the controller
         this.pendingIsr = undefined;
         if (version === null || !this.isLeader || this.leaderEpoch !== epoch) {
-          this.options.warn?.(`${this.topic}-${this.index}: ISR change to [${isr.join(',')}] refused (the partition state moved on); waiting for the controller`);
+          this.options.warn?.(
+            `${this.topic}-${this.index}: ISR change to [${isr.join(',')}] refused (the partition state moved on); waiting for the controller`,
+          );
           return;
         }
         this.isr = isr;
@@ -344,11 +365,14 @@ export class Partition {
       const waiter: ReplicationWaiter = {
         requiredOffset,
         resolve,
-        timer: setTimeout(() => {
-          const at = this.waiters.indexOf(waiter);
-          if (at >= 0) this.waiters.splice(at, 1);
-          resolve(ErrorCode.REQUEST_TIMED_OUT);
-        }, Math.max(0, timeoutMs)),
+        timer: setTimeout(
+          () => {
+            const at = this.waiters.indexOf(waiter);
+            if (at >= 0) this.waiters.splice(at, 1);
+            resolve(ErrorCode.REQUEST_TIMED_OUT);
+          },
+          Math.max(0, timeoutMs),
+        ),
       };
       // Kept in order of requiredOffset (appends finish in offset order, so this is almost always the end): completion takes a prefix.
       let at = this.waiters.length;
@@ -382,7 +406,8 @@ export class Partition {
   }
 
   private checkLeader(): void {
-    if (!this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This server is not the leader for ${this.topic}-${this.index} (leader ${this.leaderId})`);
+    if (!this.isLeader)
+      throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This server is not the leader for ${this.topic}-${this.index} (leader ${this.leaderId})`);
   }
 
   /** Reads stored batches: consumers up to the high watermark, followers up to the log end. The caller owns the bytes (see FetchData). */
@@ -420,7 +445,8 @@ export class Partition {
   /** KIP-320: a client's view of the leader epoch must match ours. */
   checkLeaderEpoch(currentLeaderEpoch: number): void {
     if (currentLeaderEpoch < 0 || currentLeaderEpoch === this.leaderEpoch) return;
-    if (currentLeaderEpoch < this.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${currentLeaderEpoch} is older than the current ${this.leaderEpoch}`);
+    if (currentLeaderEpoch < this.leaderEpoch)
+      throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${currentLeaderEpoch} is older than the current ${this.leaderEpoch}`);
     throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${currentLeaderEpoch} is newer than the current ${this.leaderEpoch}`);
   }
 }

@@ -5,8 +5,8 @@ import { BrokerConnection } from '../../clients/network/broker-connection.js';
 import { ErrorCode, errorName } from '../../protocol/error-codes.js';
 import type { FetchRequest } from '../../protocol/messages/fetch.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
-import type { Partition } from './partition.js';
 import type { BrokerLog } from '../broker-log.js';
+import type { Partition } from './partition.js';
 
 type FetchTopic = Item<MessageInput<typeof FetchRequest>['topics']>;
 
@@ -111,7 +111,10 @@ export class ReplicaFetcher {
         if (!(await this.fetch(connection))) await this.pause(this.config.backoffMs);
       } catch (error) {
         if (!this.running) break;
-        this.log('warn', `replica fetcher ${this.fetcherId} of broker ${this.config.brokerId} from broker ${this.leader.brokerId} (${this.leader.host}:${this.leader.port}): ${(error as Error).message}; retrying in ${this.config.backoffMs} ms`);
+        this.log(
+          'warn',
+          `replica fetcher ${this.fetcherId} of broker ${this.config.brokerId} from broker ${this.leader.brokerId} (${this.leader.host}:${this.leader.port}): ${(error as Error).message}; retrying in ${this.config.backoffMs} ms`,
+        );
         this.connection?.close();
         this.connection = undefined;
         await this.pause(this.config.backoffMs);
@@ -167,7 +170,10 @@ export class ReplicaFetcher {
         replicaId: this.config.brokerId,
         topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
       });
-      for (const topic of response.topics as Array<{ topic: string; partitions: Array<{ errorCode: number; partition: number; leaderEpoch: number; endOffset: number }> }>) {
+      for (const topic of response.topics as Array<{
+        topic: string;
+        partitions: Array<{ errorCode: number; partition: number; leaderEpoch: number; endOffset: number }>;
+      }>) {
         for (const p of topic.partitions) {
           const state = this.states.get(key(topic.topic, p.partition));
           if (!state?.truncating) continue;
@@ -216,7 +222,11 @@ export class ReplicaFetcher {
     const target = Math.max(offset, log.logStartOffset);
     if (target > log.logEndOffset) return;
     const from = await log.truncateTo(target);
-    if (from !== undefined) this.log('info', `${state.partition.topic}-${state.partition.index}: truncated from ${from} to ${target} to match leader ${this.leader.brokerId} (epoch ${state.partition.leaderEpoch})`);
+    if (from !== undefined)
+      this.log(
+        'info',
+        `${state.partition.topic}-${state.partition.index}: truncated from ${from} to ${target} to match leader ${this.leader.brokerId} (epoch ${state.partition.leaderEpoch})`,
+      );
   }
 
   /** One Fetch from the leader for every partition ready to fetch; returns false when there was nothing to do. */
@@ -253,7 +263,11 @@ export class ReplicaFetcher {
       rackId: '',
     }));
     if (response.errorCode !== ErrorCode.NONE) throw new Error(`Fetch failed with ${errorName(response.errorCode)}`);
-    for (const topic of response.responses as Array<{ topic: string; topicId: Buffer; partitions: Array<{ partitionIndex: number; errorCode: number; highWatermark: number; logStartOffset: number; records: Buffer | null }> }>) {
+    for (const topic of response.responses as Array<{
+      topic: string;
+      topicId: Buffer;
+      partitions: Array<{ partitionIndex: number; errorCode: number; highWatermark: number; logStartOffset: number; records: Buffer | null }>;
+    }>) {
       const name = topic.topic || [...byTopic.values()].find((t) => t.topicId.equals(topic.topicId))?.topic;
       if (!name) continue;
       for (const p of topic.partitions) {
@@ -265,7 +279,10 @@ export class ReplicaFetcher {
     return true;
   }
 
-  private async processPartition(state: FetchState, p: { errorCode: number; highWatermark: number; logStartOffset: number; records: Buffer | null }): Promise<void> {
+  private async processPartition(
+    state: FetchState,
+    p: { errorCode: number; highWatermark: number; logStartOffset: number; records: Buffer | null },
+  ): Promise<void> {
     const { partition } = state;
     if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
       if (partition.logEndOffset < p.logStartOffset) {

@@ -1,10 +1,10 @@
 import type { LogConfig } from '../../../storage/config/log-config.js';
 import type { LogManager } from '../../../storage/log/log-manager.js';
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
-import { javaStringHashCode, kafkaAbs } from '../group/java-hash.js';
-import { Partition, type IsrWriter, type PartitionState } from './partition.js';
-import { ReplicaFetcher, type LeaderEndpoint, type ReplicaFetcherConfig } from './replica-fetcher.js';
 import type { BrokerLog } from '../broker-log.js';
+import { javaStringHashCode, kafkaAbs } from '../group/java-hash.js';
+import { type IsrWriter, Partition, type PartitionState } from './partition.js';
+import { type LeaderEndpoint, ReplicaFetcher, type ReplicaFetcherConfig } from './replica-fetcher.js';
 
 export interface ReplicaManagerOptions {
   brokerId: number;
@@ -107,7 +107,14 @@ export class ReplicaManager {
    * configs, so a new log's first segment is created with them; `config` is
    * what they resolve to.
    */
-  async becomeLeader(topic: string, topicId: Buffer, index: number, replicas: number[], config: LogConfig, overrides: Record<string, unknown> = {}): Promise<Partition> {
+  async becomeLeader(
+    topic: string,
+    topicId: Buffer,
+    index: number,
+    replicas: number[],
+    config: LogConfig,
+    overrides: Record<string, unknown> = {},
+  ): Promise<Partition> {
     const existing = this.partitions.get(key(topic, index));
     if (existing) return existing;
     const partition = await this.openPartition(topic, topicId, index, config, overrides, false);
@@ -115,7 +122,14 @@ export class ReplicaManager {
     return partition;
   }
 
-  private async openPartition(topic: string, topicId: Buffer, index: number, config: LogConfig, overrides: Record<string, unknown>, replicated: boolean): Promise<Partition> {
+  private async openPartition(
+    topic: string,
+    topicId: Buffer,
+    index: number,
+    config: LogConfig,
+    overrides: Record<string, unknown>,
+    replicated: boolean,
+  ): Promise<Partition> {
     this.topicNames.set(topicId.toString('hex'), topic);
     const log = await this.logManager.getOrCreateLog(topic, index, overrides);
     log.config = config;
@@ -140,7 +154,12 @@ export class ReplicaManager {
    * this broker now leads stop being fetched; those it follows are truncated
    * and fetched from their leader (`leaders` gives the leaders' endpoints).
    */
-  async applyLeaderAndIsr(controllerEpoch: number, states: readonly LeaderAndIsrPartition[], leaders: readonly LeaderEndpoint[], settings: TopicLogSettings): Promise<{ errorCode: number; partitions: Map<string, number> }> {
+  async applyLeaderAndIsr(
+    controllerEpoch: number,
+    states: readonly LeaderAndIsrPartition[],
+    leaders: readonly LeaderEndpoint[],
+    settings: TopicLogSettings,
+  ): Promise<{ errorCode: number; partitions: Map<string, number> }> {
     const errors = new Map<string, number>();
     if (controllerEpoch < this.controllerEpoch) return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH, partitions: errors };
     this.controllerEpoch = controllerEpoch;
@@ -189,7 +208,10 @@ export class ReplicaManager {
   }
 
   /** StopReplica: stops fetching these partitions and, with `deletePartition`, removes their logs (topic deletion, reassignment). */
-  async stopReplicas(controllerEpoch: number, partitions: ReadonlyArray<{ topic: string; partition: number; deletePartition: boolean }>): Promise<{ errorCode: number; partitions: Map<string, number> }> {
+  async stopReplicas(
+    controllerEpoch: number,
+    partitions: ReadonlyArray<{ topic: string; partition: number; deletePartition: boolean }>,
+  ): Promise<{ errorCode: number; partitions: Map<string, number> }> {
     const errors = new Map<string, number>();
     if (controllerEpoch < this.controllerEpoch) return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH, partitions: errors };
     this.controllerEpoch = controllerEpoch;

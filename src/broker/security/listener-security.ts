@@ -1,17 +1,17 @@
 import type { Socket } from 'node:net';
-import type { TlsOptions, TLSSocket } from 'node:tls';
+import type { TLSSocket, TlsOptions } from 'node:tls';
 import { ConfigError } from '../../../storage/config/config-error.js';
+import { type JaasLoginModule, parseJaasConfig } from '../../protocol/sasl/jaas-config.js';
 import { scramMechanismNamed } from '../../protocol/sasl/scram.js';
 import type { BrokerConfig, Listener } from '../broker-config.js';
 import type { BrokerLog } from '../broker-log.js';
 import type { FrameHandler, HandlerReply } from '../network/connection.js';
 import type { ResponseAllowance } from '../network/response-memory.js';
-import { parseJaasConfig, type JaasLoginModule } from '../../protocol/sasl/jaas-config.js';
-import { ANONYMOUS, userPrincipal, type ConnectionSession, type KafkaPrincipal } from './kafka-principal.js';
-import { SaslServerAuthenticator, type SaslListener } from './sasl-authenticator.js';
+import { ANONYMOUS, type ConnectionSession, type KafkaPrincipal, userPrincipal } from './kafka-principal.js';
 import { PlainServer, plainUsers } from './sasl/plain-server.js';
 import type { SaslServer } from './sasl/sasl-server.js';
 import { ScramServer } from './sasl/scram-server.js';
+import { type SaslListener, SaslServerAuthenticator } from './sasl-authenticator.js';
 import type { ScramCredentialStore } from './scram-credential-store.js';
 import { usesSasl, usesTls } from './security-protocol.js';
 import { distinguishedName, SslPrincipalMapper } from './ssl-principal-mapper.js';
@@ -65,7 +65,11 @@ export class ListenerSecurity {
   /** The handler of a new connection on this listener; throws to refuse it (a client certificate that is not trusted, or that no mapping rule applies to). */
   openConnection(socket: Socket, apis: RequestHandler): FrameHandler {
     const clientAddress = socket.remoteAddress ?? '';
-    const session = (principal: KafkaPrincipal): ConnectionSession => ({ listenerName: this.listener.name, securityProtocol: this.listener.securityProtocol, principal });
+    const session = (principal: KafkaPrincipal): ConnectionSession => ({
+      listenerName: this.listener.name,
+      securityProtocol: this.listener.securityProtocol,
+      principal,
+    });
     const transportPrincipal = this.tls ? this.certificatePrincipal(socket as TLSSocket) : ANONYMOUS;
     if (!this.sasl) {
       const established = session(transportPrincipal);
@@ -101,7 +105,8 @@ export class ListenerSecurity {
 function saslMechanisms(config: BrokerConfig, listenerName: string, scramCredentials: ScramCredentialStore): Map<string, () => SaslServer> {
   const enabled = config.listenerValue(listenerName, 'sasl.enabled.mechanisms')!;
   const names = enabled.value as string[];
-  if (names.length === 0) throw new ConfigError(enabled.key, `listener ${listenerName} uses SASL but enables no mechanism; set ${enabled.key}, like PLAIN or SCRAM-SHA-512`);
+  if (names.length === 0)
+    throw new ConfigError(enabled.key, `listener ${listenerName} uses SASL but enables no mechanism; set ${enabled.key}, like PLAIN or SCRAM-SHA-512`);
   const out = new Map<string, () => SaslServer>();
   for (const name of names) {
     const scram = scramMechanismNamed(name);
@@ -111,7 +116,10 @@ function saslMechanisms(config: BrokerConfig, listenerName: string, scramCredent
       const users = plainUsers(plainLoginOptions(config, listenerName));
       out.set(name, () => new PlainServer(users));
     } else {
-      throw new ConfigError(enabled.key, `SASL mechanism ${name} is not supported by samsa; the listener ${listenerName} may enable PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512`);
+      throw new ConfigError(
+        enabled.key,
+        `SASL mechanism ${name} is not supported by samsa; the listener ${listenerName} may enable PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512`,
+      );
     }
   }
   return out;
@@ -122,7 +130,10 @@ function plainLoginOptions(config: BrokerConfig, listenerName: string): Readonly
   const key = config.listenerKey(listenerName, 'plain.sasl.jaas.config');
   const jaas = config.listenerValue(listenerName, 'plain.sasl.jaas.config');
   if (!jaas || String(jaas.value).trim() === '') {
-    throw new ConfigError(key, `listener ${listenerName} enables PLAIN, whose users come from its JAAS config: set ${key}=${PLAIN_LOGIN_MODULE} required user_alice="…";`);
+    throw new ConfigError(
+      key,
+      `listener ${listenerName} enables PLAIN, whose users come from its JAAS config: set ${key}=${PLAIN_LOGIN_MODULE} required user_alice="…";`,
+    );
   }
   let modules: JaasLoginModule[];
   try {

@@ -6,7 +6,7 @@ import { ProtocolReader } from '../../protocol/reader.js';
 import { compileMessage } from '../../protocol/schema/compile.js';
 import type { BrokerLog } from '../broker-log.js';
 import { frameOf } from '../kafka-apis.js';
-import { userPrincipal, type KafkaPrincipal } from './kafka-principal.js';
+import { type KafkaPrincipal, userPrincipal } from './kafka-principal.js';
 import { SaslAuthenticationError, type SaslServer } from './sasl/sasl-server.js';
 
 const API_VERSIONS_KEY = 18;
@@ -93,7 +93,16 @@ export class SaslServerAuthenticator {
       if (this.state !== 'authenticate') {
         this.state = 'failed';
         this.warn(`ILLEGAL_SASL_STATE: SaslAuthenticate before SaslHandshake`);
-        return Promise.resolve({ response: this.authenticateResponse(header.correlationId, apiVersion, ErrorCode.ILLEGAL_SASL_STATE, 'Unexpected SaslAuthenticate request before SaslHandshake', Buffer.alloc(0)), close: true });
+        return Promise.resolve({
+          response: this.authenticateResponse(
+            header.correlationId,
+            apiVersion,
+            ErrorCode.ILLEGAL_SASL_STATE,
+            'Unexpected SaslAuthenticate request before SaslHandshake',
+            Buffer.alloc(0),
+          ),
+          close: true,
+        });
       }
       return this.token(request.authBytes, { correlationId: header.correlationId, apiVersion });
     }
@@ -105,10 +114,11 @@ export class SaslServerAuthenticator {
     const header = headerV1.decode(reader);
     const { mechanism } = handshakeRequests.get(apiVersion)!.decode(reader);
     const enabled = [...this.listener.mechanisms.keys()];
-    const respond = (errorCode: number) => frameOf((w) => {
-      w.int32(header.correlationId);
-      handshakeResponses.get(apiVersion)!.encode(w, { errorCode, mechanisms: enabled });
-    });
+    const respond = (errorCode: number) =>
+      frameOf((w) => {
+        w.int32(header.correlationId);
+        handshakeResponses.get(apiVersion)!.encode(w, { errorCode, mechanisms: enabled });
+      });
     if (this.state !== 'handshake') {
       this.state = 'failed';
       this.warn('ILLEGAL_SASL_STATE: a second SaslHandshake');
@@ -133,12 +143,18 @@ export class SaslServerAuthenticator {
       challenge = server.evaluate(bytes);
     } catch (e) {
       this.state = 'failed';
-      const message = e instanceof SaslAuthenticationError ? e.message : `Authentication failed during authentication due to invalid credentials with SASL mechanism ${server.mechanism}`;
+      const message =
+        e instanceof SaslAuthenticationError
+          ? e.message
+          : `Authentication failed during authentication due to invalid credentials with SASL mechanism ${server.mechanism}`;
       this.warn(`Failed authentication with SASL mechanism ${server.mechanism} (${message})`);
       // Against brute force: the answer, and the close, wait.
       await new Promise((resolve) => setTimeout(resolve, this.listener.failureDelayMs));
       if (!request) return { response: null, close: true };
-      return { response: this.authenticateResponse(request.correlationId, request.apiVersion, ErrorCode.SASL_AUTHENTICATION_FAILED, message, Buffer.alloc(0)), close: true };
+      return {
+        response: this.authenticateResponse(request.correlationId, request.apiVersion, ErrorCode.SASL_AUTHENTICATION_FAILED, message, Buffer.alloc(0)),
+        close: true,
+      };
     }
     if (server.complete) {
       this.state = 'complete';

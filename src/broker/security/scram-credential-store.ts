@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileDurably } from '../metadata/durable-write.js';
 import { SCRAM_MECHANISMS, type ScramCredential, type ScramMechanism } from '../../protocol/sasl/scram.js';
+import { writeFileDurably } from '../metadata/durable-write.js';
 
 /** The file that holds a single broker's SCRAM credentials, beside samsa-topics.json (a cluster will keep them in ZooKeeper's /config/users). */
 export const SCRAM_CREDENTIALS_FILE = 'samsa-scram-credentials.json';
@@ -38,7 +38,12 @@ export class ScramCredentialStore {
     for (const [user, byMechanism] of Object.entries(parsed.users)) {
       const credentials = new Map<string, ScramCredential>();
       for (const [mechanism, c] of Object.entries(byMechanism)) {
-        credentials.set(mechanism, { salt: Buffer.from(c.salt, 'base64'), storedKey: Buffer.from(c.storedKey, 'base64'), serverKey: Buffer.from(c.serverKey, 'base64'), iterations: c.iterations });
+        credentials.set(mechanism, {
+          salt: Buffer.from(c.salt, 'base64'),
+          storedKey: Buffer.from(c.storedKey, 'base64'),
+          serverKey: Buffer.from(c.serverKey, 'base64'),
+          iterations: c.iterations,
+        });
       }
       store.users.set(user, credentials);
     }
@@ -61,7 +66,10 @@ export class ScramCredentialStore {
   }
 
   /** Applies one request's deletions and upsertions together, then persists once. */
-  apply(deletions: ReadonlyArray<{ user: string; mechanism: ScramMechanism }>, upsertions: ReadonlyArray<{ user: string; mechanism: ScramMechanism; credential: ScramCredential }>): void {
+  apply(
+    deletions: ReadonlyArray<{ user: string; mechanism: ScramMechanism }>,
+    upsertions: ReadonlyArray<{ user: string; mechanism: ScramMechanism; credential: ScramCredential }>,
+  ): void {
     if (deletions.length === 0 && upsertions.length === 0) return;
     for (const d of deletions) {
       const credentials = this.users.get(d.user);
@@ -81,7 +89,12 @@ export class ScramCredentialStore {
     for (const [user, credentials] of this.users) {
       users[user] = {};
       for (const [mechanism, c] of credentials) {
-        users[user][mechanism] = { salt: c.salt.toString('base64'), storedKey: c.storedKey.toString('base64'), serverKey: c.serverKey.toString('base64'), iterations: c.iterations };
+        users[user][mechanism] = {
+          salt: c.salt.toString('base64'),
+          storedKey: c.storedKey.toString('base64'),
+          serverKey: c.serverKey.toString('base64'),
+          iterations: c.iterations,
+        };
       }
     }
     writeFileDurably(this.path, JSON.stringify({ version: 1, users }, null, 1));

@@ -30,7 +30,11 @@ export function parseSecurityProtocolMap(entries: readonly string[]): Map<string
     if (!m) throw new ConfigError(key, `'${entry}' is not a pair like INTERNAL:SASL_SSL`);
     const name = m[1]!.toUpperCase();
     const protocol = m[2]!.toUpperCase();
-    if (!isSecurityProtocol(protocol)) throw new ConfigError(key, `listener ${name} has security protocol '${m[2]}', which samsa does not support; use one of ${Object.keys(SECURITY_PROTOCOLS).join(', ')}`);
+    if (!isSecurityProtocol(protocol))
+      throw new ConfigError(
+        key,
+        `listener ${name} has security protocol '${m[2]}', which samsa does not support; use one of ${Object.keys(SECURITY_PROTOCOLS).join(', ')}`,
+      );
     if (map.has(name)) throw new ConfigError(key, `listener ${name} is mapped twice`);
     map.set(name, protocol);
   }

@@ -64,5 +64,9 @@ function parseRules(text: string, key: string): MappingRule[] {
  * 2253): the most specific name first, `CN=alice,OU=eng,O=acme,C=US`.
  */
 export function distinguishedName(cert: X509Certificate): string {
-  return cert.subject.split('\n').filter((line) => line !== '').reverse().join(',');
+  return cert.subject
+    .split('\n')
+    .filter((line) => line !== '')
+    .reverse()
+    .join(',');
 }

@@ -58,14 +58,17 @@ function keyStore(config: BrokerConfig, listenerName: string, text: TextSetting)
       if (inlineKey.value) {
         const chain = text('ssl.keystore.certificate.chain');
         if (!chain.value) throw new ConfigError(chain.key, `listener ${listenerName} has ssl.keystore.key but no certificate chain; set ${chain.key}`);
-        if (location.value) throw new ConfigError(location.key, `listener ${listenerName} has both an inline key (ssl.keystore.key) and a key store file; set one`);
+        if (location.value)
+          throw new ConfigError(location.key, `listener ${listenerName} has both an inline key (ssl.keystore.key) and a key store file; set one`);
         return { key: [{ pem: inlineKey.value, passphrase: keyPassword }], cert: chain.value };
       }
       const pem = readMaterial(location, listenerName, 'a key store (a PEM file with the private key and its certificate chain)', config);
       const key = pemBlocks(pem, /PRIVATE KEY/);
       const cert = pemBlocks(pem, /^CERTIFICATE$/);
-      if (key.length !== 1) throw new ConfigError(location.key, `${location.value} holds ${key.length} private keys; a PEM key store holds one, with its certificate chain`);
-      if (cert.length === 0) throw new ConfigError(location.key, `${location.value} holds no certificate; a PEM key store holds the private key and its certificate chain`);
+      if (key.length !== 1)
+        throw new ConfigError(location.key, `${location.value} holds ${key.length} private keys; a PEM key store holds one, with its certificate chain`);
+      if (cert.length === 0)
+        throw new ConfigError(location.key, `${location.value} holds no certificate; a PEM key store holds the private key and its certificate chain`);
       return { key: [{ pem: key[0]!, passphrase: keyPassword }], cert: cert.join('\n') };
     }
     case 'PKCS12': {
@@ -73,7 +76,10 @@ function keyStore(config: BrokerConfig, listenerName: string, text: TextSetting)
       return { pfx: [{ buf: pfx, passphrase: text('ssl.keystore.password').value || keyPassword }] };
     }
     default:
-      throw new ConfigError(type.key, `listener ${listenerName}: key stores of type ${type.value} cannot be read by samsa; set ${type.key}=PEM (or PKCS12) with ssl.keystore.location, or ssl.keystore.key and ssl.keystore.certificate.chain`);
+      throw new ConfigError(
+        type.key,
+        `listener ${listenerName}: key stores of type ${type.value} cannot be read by samsa; set ${type.key}=PEM (or PKCS12) with ssl.keystore.location, or ssl.keystore.key and ssl.keystore.certificate.chain`,
+      );
   }
 }
 
@@ -97,9 +103,18 @@ function trustStore(text: TextSetting): TlsOptions {
 
 function readMaterial(location: { value: string; key: string }, listenerName: string, what: string, config: BrokerConfig): string;
 function readMaterial(location: { value: string; key: string }, listenerName: string, what: string, config: BrokerConfig, encoding: null): Buffer;
-function readMaterial(location: { value: string; key: string }, listenerName: string, what: string, config: BrokerConfig, encoding: 'utf8' | null = 'utf8'): string | Buffer {
+function readMaterial(
+  location: { value: string; key: string },
+  listenerName: string,
+  what: string,
+  config: BrokerConfig,
+  encoding: 'utf8' | null = 'utf8',
+): string | Buffer {
   if (!location.value) {
-    throw new ConfigError(config.listenerKey(listenerName, 'ssl.keystore.location'), `listener ${listenerName} uses TLS and needs ${what}: set ssl.keystore.location (or ${config.listenerKey(listenerName, 'ssl.keystore.location')})`);
+    throw new ConfigError(
+      config.listenerKey(listenerName, 'ssl.keystore.location'),
+      `listener ${listenerName} uses TLS and needs ${what}: set ssl.keystore.location (or ${config.listenerKey(listenerName, 'ssl.keystore.location')})`,
+    );
   }
   try {
     return encoding ? readFileSync(location.value, encoding) : readFileSync(location.value);
@@ -117,7 +132,8 @@ export function pemBlocks(pem: string, label: RegExp): string[] {
 
 /** Which setting a TLS context error is about: a bad password, else the key store. */
 function materialKey(config: BrokerConfig, listenerName: string, error: Error, text: TextSetting): string {
-  if (/decrypt|passphrase|password|mac verify/i.test(error.message)) return text(text('ssl.keystore.type').value.toUpperCase() === 'PKCS12' ? 'ssl.keystore.password' : 'ssl.key.password').key;
+  if (/decrypt|passphrase|password|mac verify/i.test(error.message))
+    return text(text('ssl.keystore.type').value.toUpperCase() === 'PKCS12' ? 'ssl.keystore.password' : 'ssl.key.password').key;
   if (/cipher/i.test(error.message)) return text('ssl.cipher.suites').key;
   const location = text('ssl.keystore.location');
   return location.value ? location.key : config.listenerKey(listenerName, 'ssl.keystore.key');

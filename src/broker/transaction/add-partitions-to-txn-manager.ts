@@ -2,7 +2,7 @@ import { ApiDef } from '../../clients/network/apis.js';
 import type { BrokerConnection } from '../../clients/network/broker-connection.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from '../../protocol/messages/add-partitions-to-txn.js';
-import { tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
+import { type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import type { BrokerLog } from '../broker-log.js';
 import { interBrokerConnection } from '../inter-broker-connection.js';
 import type { TransactionCoordinator } from './transaction-coordinator.js';
@@ -12,7 +12,12 @@ const AddPartitionsToTxnApi = new ApiDef('AddPartitionsToTxn', AddPartitionsToTx
 const VERIFY_ONLY_VERSION = 4;
 
 /** Coordinator answers that only mean "not now": the request is to be retried. */
-const COORDINATOR_BUSY = new Set<number>([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.CONCURRENT_TRANSACTIONS]);
+const COORDINATOR_BUSY = new Set<number>([
+  ErrorCode.NOT_COORDINATOR,
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+  ErrorCode.CONCURRENT_TRANSACTIONS,
+]);
 
 /** A failed verification as a Produce answers it: a coordinator not ready yet is NOT_ENOUGH_REPLICAS, which every producer retries (Kafka's mapping). */
 export function produceVerificationError(code: number): number {

@@ -1,13 +1,13 @@
 import { ErrorCode, errorName } from '../../protocol/error-codes.js';
-import { tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
+import { type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import type { BrokerConfig } from '../broker-config.js';
 import type { BrokerLog } from '../broker-log.js';
 import type { Topics } from '../metadata/topics.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import { TransactionMarkerChannelManager } from './transaction-marker-channel-manager.js';
 import { isEpochExhausted, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TransactionMetadata, type TxnTransitMetadata } from './transaction-metadata.js';
-import { TransactionStateManager, type TransactionToComplete } from './transaction-state-manager.js';
 import { stateName, TransactionState } from './transaction-state.js';
+import { TransactionStateManager, type TransactionToComplete } from './transaction-state-manager.js';
 import { transactionTopic } from './transaction-topic.js';
 
 export interface TransactionCoordinatorConfig {
@@ -86,7 +86,16 @@ export class TransactionCoordinator {
   ) {}
 
   /** The coordinator a broker runs, configured by its transaction.* settings. */
-  static forBroker(config: BrokerConfig, brokerId: number, topics: Topics, replicas: ReplicaManager, liveBrokerCount: () => number, nextProducerId: () => number | Promise<number>, network: TransactionNetwork, log: BrokerLog): TransactionCoordinator {
+  static forBroker(
+    config: BrokerConfig,
+    brokerId: number,
+    topics: Topics,
+    replicas: ReplicaManager,
+    liveBrokerCount: () => number,
+    nextProducerId: () => number | Promise<number>,
+    network: TransactionNetwork,
+    log: BrokerLog,
+  ): TransactionCoordinator {
     const requestTimeoutMs = config.int('request.timeout.ms');
     const topic = transactionTopic(topics, replicas, liveBrokerCount, {
       partitions: config.int('transaction.state.log.num.partitions'),
@@ -96,7 +105,11 @@ export class TransactionCoordinator {
       loadBufferSize: config.int('transaction.state.log.load.buffer.size'),
       writeTimeoutMs: requestTimeoutMs,
     });
-    const states = new TransactionStateManager(topic, { transactionalIdExpirationMs: config.int('transactional.id.expiration.ms'), transactionMaxTimeoutMs: config.int('transaction.max.timeout.ms') }, log);
+    const states = new TransactionStateManager(
+      topic,
+      { transactionalIdExpirationMs: config.int('transactional.id.expiration.ms'), transactionMaxTimeoutMs: config.int('transaction.max.timeout.ms') },
+      log,
+    );
     const markers = new TransactionMarkerChannelManager(states, { brokerId, ...network, requestTimeoutMs, retryBackoffMs: MARKER_RETRY_BACKOFF_MS, log });
     const timers = {
       abortTimedOutTransactionsIntervalMs: config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
@@ -160,7 +173,12 @@ export class TransactionCoordinator {
 
   private load(partition: number, coordinatorEpoch: number, gate?: Promise<unknown>): Promise<number> {
     this.markers.removeMarkersForTxnTopicPartition(partition);
-    return this.states.loadPartition(partition, coordinatorEpoch, (t: TransactionToComplete) => this.markers.addTxnMarkersToSend(t.coordinatorEpoch, t.committed, t.metadata, t.complete), gate);
+    return this.states.loadPartition(
+      partition,
+      coordinatorEpoch,
+      (t: TransactionToComplete) => this.markers.addTxnMarkersToSend(t.coordinatorEpoch, t.committed, t.metadata, t.complete),
+      gate,
+    );
   }
 
   /** This broker no longer leads the partition: its ids and their markers leave. */
@@ -196,7 +214,18 @@ export class TransactionCoordinator {
     if (lookup.errorCode !== undefined) return initError(lookup.errorCode);
     if (!lookup.metadata) {
       const producerId = await this.nextProducerId();
-      const created = new TransactionMetadata(transactionalId, producerId, NO_PRODUCER_ID, NO_PRODUCER_EPOCH, NO_PRODUCER_EPOCH, transactionTimeoutMs, TransactionState.Empty, [], -1, this.now());
+      const created = new TransactionMetadata(
+        transactionalId,
+        producerId,
+        NO_PRODUCER_ID,
+        NO_PRODUCER_EPOCH,
+        NO_PRODUCER_EPOCH,
+        transactionTimeoutMs,
+        TransactionState.Empty,
+        [],
+        -1,
+        this.now(),
+      );
       lookup = this.states.putTransactionStateIfNotExists(created);
       if (lookup.errorCode !== undefined) return initError(lookup.errorCode);
     }
@@ -218,14 +247,30 @@ export class TransactionCoordinator {
     }
     const code = await this.states.appendTransactionToLog(transactionalId, coordinatorEpoch, transit);
     if (code !== ErrorCode.NONE) return initError(code);
-    this.log('info', `initialized transactional id ${transactionalId} with producer id ${transit.producerId} and epoch ${transit.producerEpoch} on __transaction_state-${this.partitionFor(transactionalId)}`);
+    this.log(
+      'info',
+      `initialized transactional id ${transactionalId} with producer id ${transit.producerId} and epoch ${transit.producerEpoch} on __transaction_state-${this.partitionFor(transactionalId)}`,
+    );
     return { errorCode: ErrorCode.NONE, producerId: transit.producerId, producerEpoch: transit.producerEpoch };
   }
 
-  private prepareInitProducerIdTransit(metadata: TransactionMetadata, coordinatorEpoch: number, timeoutMs: number, expected: ProducerIdAndEpoch | undefined, newProducerId?: number): Decision {
+  private prepareInitProducerIdTransit(
+    metadata: TransactionMetadata,
+    coordinatorEpoch: number,
+    timeoutMs: number,
+    expected: ProducerIdAndEpoch | undefined,
+    newProducerId?: number,
+  ): Decision {
     if (metadata.pendingTransitionInProgress) return { errorCode: ErrorCode.CONCURRENT_TRANSACTIONS };
     // A producer naming its id is fenced unless the id was just created, it is the current producer, or the last one retrying after a rotation.
-    if (expected && !(metadata.producerEpoch === NO_PRODUCER_EPOCH || expected.producerId === metadata.producerId || (expected.producerId === metadata.lastProducerId && isEpochExhausted(expected.producerEpoch)))) {
+    if (
+      expected &&
+      !(
+        metadata.producerEpoch === NO_PRODUCER_EPOCH ||
+        expected.producerId === metadata.producerId ||
+        (expected.producerId === metadata.lastProducerId && isEpochExhausted(expected.producerEpoch))
+      )
+    ) {
       return { errorCode: ErrorCode.PRODUCER_FENCED };
     }
     switch (metadata.state) {
@@ -273,14 +318,20 @@ export class TransactionCoordinator {
    * error for every partition, or a code per partition (INVALID_TXN_STATE
    * for those not in the transaction).
    */
-  verifyPartitionsInTransaction(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): { errorCode: number } | { byPartition: Map<string, number> } {
+  verifyPartitionsInTransaction(
+    transactionalId: string,
+    producerId: number,
+    producerEpoch: number,
+    partitions: readonly TopicPartition[],
+  ): { errorCode: number } | { byPartition: Map<string, number> } {
     if (transactionalId === '') return { errorCode: ErrorCode.INVALID_REQUEST };
     const lookup = this.states.getTransactionState(transactionalId);
     if (lookup.errorCode !== undefined) return { errorCode: lookup.errorCode };
     const metadata = lookup.metadata;
     if (!metadata || metadata.producerId !== producerId) return { errorCode: ErrorCode.INVALID_PRODUCER_ID_MAPPING };
     if (metadata.producerEpoch !== producerEpoch) return { errorCode: ErrorCode.PRODUCER_FENCED };
-    if (metadata.pendingTransitionInProgress || metadata.state === TransactionState.PrepareCommit || metadata.state === TransactionState.PrepareAbort) return { errorCode: ErrorCode.CONCURRENT_TRANSACTIONS };
+    if (metadata.pendingTransitionInProgress || metadata.state === TransactionState.PrepareCommit || metadata.state === TransactionState.PrepareAbort)
+      return { errorCode: ErrorCode.CONCURRENT_TRANSACTIONS };
     const byPartition = new Map<string, number>();
     for (const tp of partitions) {
       const inTransaction = metadata.state === TransactionState.Ongoing && metadata.hasPartition(tp.topic, tp.partition);
@@ -361,7 +412,10 @@ export class TransactionCoordinator {
   }
 
   private invalidState(metadata: TransactionMetadata, committed: boolean): number {
-    this.log('info', `transactional id ${metadata.transactionalId} is ${stateName(metadata.state)}; EndTxn asking to ${committed ? 'commit' : 'abort'} gets INVALID_TXN_STATE`);
+    this.log(
+      'info',
+      `transactional id ${metadata.transactionalId} is ${stateName(metadata.state)}; EndTxn asking to ${committed ? 'commit' : 'abort'} gets INVALID_TXN_STATE`,
+    );
     return ErrorCode.INVALID_TXN_STATE;
   }
 
@@ -377,7 +431,8 @@ export class TransactionCoordinator {
       if (metadata.producerId !== producerId || metadata.pendingTransitionInProgress) continue;
       const fence = metadata.prepareFenceProducerEpoch();
       const abort = this.endTransaction(transactionalId, fence.producerId, fence.producerEpoch, false, false).then((code) => {
-        if (code === ErrorCode.NONE) this.log('info', `aborting the transaction of transactional id ${transactionalId}, which passed its timeout of ${metadata.txnTimeoutMs} ms`);
+        if (code === ErrorCode.NONE)
+          this.log('info', `aborting the transaction of transactional id ${transactionalId}, which passed its timeout of ${metadata.txnTimeoutMs} ms`);
         else this.log('info', `aborting the timed-out transaction of transactional id ${transactionalId} failed: ${errorName(code)}`);
       });
       this.aborts.add(abort);
@@ -388,7 +443,16 @@ export class TransactionCoordinator {
   // --- DescribeTransactions, ListTransactions ------------------------------
 
   describeTransaction(transactionalId: string): DescribedTransaction {
-    const described: DescribedTransaction = { errorCode: ErrorCode.NONE, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] };
+    const described: DescribedTransaction = {
+      errorCode: ErrorCode.NONE,
+      transactionalId,
+      transactionState: '',
+      transactionTimeoutMs: 0,
+      transactionStartTimeMs: -1,
+      producerId: -1,
+      producerEpoch: -1,
+      topics: [],
+    };
     if (!this.active) return { ...described, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     if (transactionalId === '') return { ...described, errorCode: ErrorCode.INVALID_REQUEST };
     const lookup = this.states.getTransactionState(transactionalId);
@@ -412,7 +476,11 @@ export class TransactionCoordinator {
     };
   }
 
-  listTransactions(producerIds: readonly number[], stateNames: readonly string[], durationMs: number): ReturnType<TransactionStateManager['listTransactionStates']> {
+  listTransactions(
+    producerIds: readonly number[],
+    stateNames: readonly string[],
+    durationMs: number,
+  ): ReturnType<TransactionStateManager['listTransactionStates']> {
     if (!this.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, unknownStateFilters: [], transactionStates: [] };
     return this.states.listTransactionStates(producerIds, stateNames, durationMs);
   }

@@ -67,5 +67,16 @@ export function readTransactionLogValue(transactionalId: string, value: Buffer):
   const lastUpdate = r.int64();
   const start = r.int64();
   if (flexible) r.taggedFields();
-  return new TransactionMetadata(transactionalId, producerId, NO_PRODUCER_ID, producerEpoch, NO_PRODUCER_EPOCH, txnTimeoutMs, state, partitions, start, lastUpdate);
+  return new TransactionMetadata(
+    transactionalId,
+    producerId,
+    NO_PRODUCER_ID,
+    producerEpoch,
+    NO_PRODUCER_EPOCH,
+    txnTimeoutMs,
+    state,
+    partitions,
+    start,
+    lastUpdate,
+  );
 }

@@ -1,5 +1,5 @@
 import { ErrorCode, errorName } from '../../protocol/error-codes.js';
-import { partitionName, tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
+import { partitionName, type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import type { BrokerLog } from '../broker-log.js';
 import { TransactionMarkerChannel, type TxnMarkerEntry, type WriteTxnMarkersResult } from './transaction-marker-channel.js';
 import type { TransactionMetadata, TxnTransitMetadata } from './transaction-metadata.js';
@@ -115,7 +115,14 @@ export class TransactionMarkerChannelManager {
     }
     const { metadata, committed } = pending;
     for (const [leader, tps] of byLeader) {
-      this.channel(leader).enqueue({ transactionalId, producerId: metadata.producerId, producerEpoch: metadata.producerEpoch, committed, coordinatorEpoch, partitions: tps });
+      this.channel(leader).enqueue({
+        transactionalId,
+        producerId: metadata.producerId,
+        producerEpoch: metadata.producerEpoch,
+        committed,
+        coordinatorEpoch,
+        partitions: tps,
+      });
     }
     if (leaderless.length > 0) this.later(() => this.sendMarkers(transactionalId, coordinatorEpoch, leaderless));
     this.maybeWriteTxnCompletion(transactionalId);
@@ -130,8 +137,11 @@ export class TransactionMarkerChannelManager {
       channel = undefined;
     }
     if (!channel) {
-      channel = new TransactionMarkerChannel(brokerId, endpoint, { clientId: `broker-${this.options.brokerId}-txn-marker-sender`, requestTimeoutMs: this.options.requestTimeoutMs }, (entries, result) =>
-        this.onResult(brokerId, entries, result),
+      channel = new TransactionMarkerChannel(
+        brokerId,
+        endpoint,
+        { clientId: `broker-${this.options.brokerId}-txn-marker-sender`, requestTimeoutMs: this.options.requestTimeoutMs },
+        (entries, result) => this.onResult(brokerId, entries, result),
       );
       this.channels.set(brokerId, channel);
     }
@@ -160,10 +170,17 @@ export class TransactionMarkerChannelManager {
           pending.metadata.removePartition(tp);
         } else if (code === ErrorCode.INVALID_PRODUCER_EPOCH || code === ErrorCode.TRANSACTION_COORDINATOR_FENCED) {
           // A newer producer epoch or coordinator has the transaction: nothing left for this one to do.
-          this.options.log('info', `transactional id ${e.transactionalId}: the marker for ${partitionName(tp)} was refused with ${errorName(code)}; its markers are no longer sent by this coordinator`);
+          this.options.log(
+            'info',
+            `transactional id ${e.transactionalId}: the marker for ${partitionName(tp)} was refused with ${errorName(code)}; its markers are no longer sent by this coordinator`,
+          );
           abandon = true;
         } else {
-          if (!RETRIABLE.has(code)) this.options.log('error', `transactional id ${e.transactionalId}: unexpected ${errorName(code)} writing the marker for ${partitionName(tp)}; sending it again`);
+          if (!RETRIABLE.has(code))
+            this.options.log(
+              'error',
+              `transactional id ${e.transactionalId}: unexpected ${errorName(code)} writing the marker for ${partitionName(tp)}; sending it again`,
+            );
           retry.push(tp);
         }
       }
@@ -182,7 +199,10 @@ export class TransactionMarkerChannelManager {
     if (!pending || pending.coordinatorEpoch !== coordinatorEpoch) return undefined;
     const state = this.states.getTransactionState(transactionalId);
     if (state.errorCode !== undefined || state.metadata !== pending.metadata || state.coordinatorEpoch !== coordinatorEpoch) {
-      this.options.log('info', `transactional id ${transactionalId}: its coordinator moved (${state.errorCode !== undefined ? errorName(state.errorCode) : `epoch ${state.coordinatorEpoch}`}); its markers are no longer sent by this broker`);
+      this.options.log(
+        'info',
+        `transactional id ${transactionalId}: its coordinator moved (${state.errorCode !== undefined ? errorName(state.errorCode) : `epoch ${state.coordinatorEpoch}`}); its markers are no longer sent by this broker`,
+      );
       this.removeMarkersForTxnId(transactionalId);
       return undefined;
     }

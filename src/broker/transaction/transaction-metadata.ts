@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
+import { type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import { isValidTransition, stateName, TransactionState } from './transaction-state.js';
 
 export const NO_PRODUCER_ID = -1;
@@ -86,7 +86,9 @@ export class TransactionMetadata {
   /** A partition's marker is written (only while the transaction is being completed). */
   removePartition(tp: TopicPartition): void {
     if (this.state !== TransactionState.PrepareCommit && this.state !== TransactionState.PrepareAbort) {
-      throw new IllegalTransitionError(`transactional id ${this.transactionalId} is ${stateName(this.state)}; its partitions are removed only while its markers are written`);
+      throw new IllegalTransitionError(
+        `transactional id ${this.transactionalId} is ${stateName(this.state)}; its partitions are removed only while its markers are written`,
+      );
     }
     this.partitions.delete(tpKey(tp.topic, tp.partition));
   }
@@ -97,7 +99,16 @@ export class TransactionMetadata {
   prepareFenceProducerEpoch(): TxnTransitMetadata {
     if (this.producerEpoch === MAX_EPOCH) throw new IllegalTransitionError(`cannot fence producer ${this.producerId} at epoch ${MAX_EPOCH}`);
     const bumped = this.hasFailedEpochFence ? this.producerEpoch : this.producerEpoch + 1;
-    return this.prepareTransitionTo(TransactionState.PrepareEpochFence, this.producerId, bumped, NO_PRODUCER_EPOCH, this.txnTimeoutMs, this.partitions, this.txnStartTimestamp, this.txnLastUpdateTimestamp);
+    return this.prepareTransitionTo(
+      TransactionState.PrepareEpochFence,
+      this.producerId,
+      bumped,
+      NO_PRODUCER_EPOCH,
+      this.txnTimeoutMs,
+      this.partitions,
+      this.txnStartTimestamp,
+      this.txnLastUpdateTimestamp,
+    );
   }
 
   /**
@@ -130,7 +141,16 @@ export class TransactionMetadata {
   /** The epochs of this producer id are used up: a new producer id at epoch 0. */
   prepareProducerIdRotation(newProducerId: number, newTxnTimeoutMs: number, now: number, recordLastEpoch: boolean): TxnTransitMetadata {
     if (this.hasPendingTransaction) throw new IllegalTransitionError(`cannot rotate the producer id of ${this.transactionalId} with a transaction pending`);
-    return this.prepareTransitionTo(TransactionState.Empty, newProducerId, 0, recordLastEpoch ? this.producerEpoch : NO_PRODUCER_EPOCH, newTxnTimeoutMs, new Map(), -1, now);
+    return this.prepareTransitionTo(
+      TransactionState.Empty,
+      newProducerId,
+      0,
+      recordLastEpoch ? this.producerEpoch : NO_PRODUCER_EPOCH,
+      newTxnTimeoutMs,
+      new Map(),
+      -1,
+      now,
+    );
   }
 
   /** AddPartitionsToTxn / AddOffsetsToTxn: the transaction goes on with these partitions too (and starts now if none was open). */
@@ -138,11 +158,29 @@ export class TransactionMetadata {
     const starting = this.state === TransactionState.Empty || this.state === TransactionState.CompleteAbort || this.state === TransactionState.CompleteCommit;
     const partitions = new Map(this.partitions);
     for (const tp of added) partitions.set(tpKey(tp.topic, tp.partition), tp);
-    return this.prepareTransitionTo(TransactionState.Ongoing, this.producerId, this.producerEpoch, this.lastProducerEpoch, this.txnTimeoutMs, partitions, starting ? now : this.txnStartTimestamp, now);
+    return this.prepareTransitionTo(
+      TransactionState.Ongoing,
+      this.producerId,
+      this.producerEpoch,
+      this.lastProducerEpoch,
+      this.txnTimeoutMs,
+      partitions,
+      starting ? now : this.txnStartTimestamp,
+      now,
+    );
   }
 
   prepareAbortOrCommit(newState: TransactionState.PrepareCommit | TransactionState.PrepareAbort, now: number): TxnTransitMetadata {
-    return this.prepareTransitionTo(newState, this.producerId, this.producerEpoch, this.lastProducerEpoch, this.txnTimeoutMs, this.partitions, this.txnStartTimestamp, now);
+    return this.prepareTransitionTo(
+      newState,
+      this.producerId,
+      this.producerEpoch,
+      this.lastProducerEpoch,
+      this.txnTimeoutMs,
+      this.partitions,
+      this.txnStartTimestamp,
+      now,
+    );
   }
 
   /** Every marker is written: the transaction is complete. */
@@ -150,12 +188,30 @@ export class TransactionMetadata {
     const state = this.state === TransactionState.PrepareCommit ? TransactionState.CompleteCommit : TransactionState.CompleteAbort;
     // The end of the transaction is in the log: a later fence bumps the epoch again.
     this.hasFailedEpochFence = false;
-    return this.prepareTransitionTo(state, this.producerId, this.producerEpoch, this.lastProducerEpoch, this.txnTimeoutMs, new Map(), this.txnStartTimestamp, now);
+    return this.prepareTransitionTo(
+      state,
+      this.producerId,
+      this.producerEpoch,
+      this.lastProducerEpoch,
+      this.txnTimeoutMs,
+      new Map(),
+      this.txnStartTimestamp,
+      now,
+    );
   }
 
   /** transactional.id.expiration.ms: the id is about to be removed (a tombstone is written, the metadata dropped). */
   prepareDead(): TxnTransitMetadata {
-    return this.prepareTransitionTo(TransactionState.Dead, this.producerId, this.producerEpoch, this.lastProducerEpoch, this.txnTimeoutMs, new Map(), this.txnStartTimestamp, this.txnLastUpdateTimestamp);
+    return this.prepareTransitionTo(
+      TransactionState.Dead,
+      this.producerId,
+      this.producerEpoch,
+      this.lastProducerEpoch,
+      this.txnTimeoutMs,
+      new Map(),
+      this.txnStartTimestamp,
+      this.txnLastUpdateTimestamp,
+    );
   }
 
   private prepareTransitionTo(
@@ -169,7 +225,9 @@ export class TransactionMetadata {
     txnLastUpdateTimestamp: number,
   ): TxnTransitMetadata {
     if (this.pendingState !== undefined) {
-      throw new IllegalTransitionError(`transactional id ${this.transactionalId}: preparing ${stateName(state)} while ${stateName(this.pendingState)} is pending`);
+      throw new IllegalTransitionError(
+        `transactional id ${this.transactionalId}: preparing ${stateName(state)} while ${stateName(this.pendingState)} is pending`,
+      );
     }
     if (producerId < 0) throw new IllegalTransitionError(`illegal producer id ${producerId}`);
     if (state !== TransactionState.Dead && producerEpoch < 0) throw new IllegalTransitionError(`illegal producer epoch ${producerEpoch}`);
@@ -199,7 +257,8 @@ export class TransactionMetadata {
     switch (to) {
       case TransactionState.Empty: {
         const bumpValid = t.producerEpoch === this.producerEpoch + 1 || (t.producerEpoch === 0 && t.producerId !== this.producerId);
-        if ((this.producerEpoch !== t.producerEpoch && !bumpValid) || t.partitions.size > 0 || t.txnStartTimestamp !== -1) this.transitionFailure(t, 'not a valid epoch bump');
+        if ((this.producerEpoch !== t.producerEpoch && !bumpValid) || t.partitions.size > 0 || t.txnStartTimestamp !== -1)
+          this.transitionFailure(t, 'not a valid epoch bump');
         this.txnTimeoutMs = t.txnTimeoutMs;
         this.producerEpoch = t.producerEpoch;
         this.lastProducerEpoch = t.lastProducerEpoch;
@@ -208,19 +267,26 @@ export class TransactionMetadata {
         break;
       }
       case TransactionState.Ongoing:
-        if (!this.sameProducer(t) || this.txnTimeoutMs !== t.txnTimeoutMs || [...this.partitions.keys()].some((k) => !t.partitions.has(k))) this.transitionFailure(t, 'partitions or producer changed');
+        if (!this.sameProducer(t) || this.txnTimeoutMs !== t.txnTimeoutMs || [...this.partitions.keys()].some((k) => !t.partitions.has(k)))
+          this.transitionFailure(t, 'partitions or producer changed');
         this.txnStartTimestamp = t.txnStartTimestamp;
         for (const [k, tp] of t.partitions) this.partitions.set(k, tp);
         break;
       case TransactionState.PrepareAbort:
       case TransactionState.PrepareCommit:
-        if (!this.sameProducer(t) || this.txnTimeoutMs !== t.txnTimeoutMs || this.txnStartTimestamp !== t.txnStartTimestamp || !samePartitions(this.partitions, t.partitions)) {
+        if (
+          !this.sameProducer(t) ||
+          this.txnTimeoutMs !== t.txnTimeoutMs ||
+          this.txnStartTimestamp !== t.txnStartTimestamp ||
+          !samePartitions(this.partitions, t.partitions)
+        ) {
           this.transitionFailure(t, 'transaction changed while ending');
         }
         break;
       case TransactionState.CompleteAbort:
       case TransactionState.CompleteCommit:
-        if (!this.sameProducer(t) || this.txnTimeoutMs !== t.txnTimeoutMs || t.txnStartTimestamp === -1) this.transitionFailure(t, 'transaction changed while completing');
+        if (!this.sameProducer(t) || this.txnTimeoutMs !== t.txnTimeoutMs || t.txnStartTimestamp === -1)
+          this.transitionFailure(t, 'transaction changed while completing');
         this.txnStartTimestamp = t.txnStartTimestamp;
         this.partitions.clear();
         break;
@@ -238,7 +304,9 @@ export class TransactionMetadata {
   }
 
   private transitionFailure(t: TxnTransitMetadata, why: string): never {
-    throw new IllegalTransitionError(`transactional id ${this.transactionalId} (${stateName(this.state)}, producer ${this.producerId} epoch ${this.producerEpoch}) cannot complete the transition to ${stateName(t.state)} (producer ${t.producerId} epoch ${t.producerEpoch}): ${why}`);
+    throw new IllegalTransitionError(
+      `transactional id ${this.transactionalId} (${stateName(this.state)}, producer ${this.producerId} epoch ${this.producerEpoch}) cannot complete the transition to ${stateName(t.state)} (producer ${t.producerId} epoch ${t.producerEpoch}): ${why}`,
+    );
   }
 
   toString(): string {

@@ -2,7 +2,7 @@ import { ErrorCode, errorCodeOf, errorName } from '../../protocol/error-codes.js
 import type { BrokerLog } from '../broker-log.js';
 import type { InternalTopic } from '../internal-topic.js';
 import { readTransactionLogKey, readTransactionLogValue, transactionLogKey, transactionLogValue } from './transaction-log.js';
-import { TransactionMetadata, type TxnTransitMetadata } from './transaction-metadata.js';
+import type { TransactionMetadata, TxnTransitMetadata } from './transaction-metadata.js';
 import { isExpirationAllowed, stateFromName, stateName, TransactionState } from './transaction-state.js';
 
 export interface TransactionStateConfig {
@@ -19,7 +19,9 @@ export interface CoordinatorEpochAndMetadata {
 }
 
 /** What a lookup answers: an error (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS), or the id's metadata, undefined if it has none. */
-export type TransactionStateLookup = { readonly errorCode: number } | { readonly errorCode?: undefined; readonly coordinatorEpoch: number; readonly metadata: TransactionMetadata | undefined };
+export type TransactionStateLookup =
+  | { readonly errorCode: number }
+  | { readonly errorCode?: undefined; readonly coordinatorEpoch: number; readonly metadata: TransactionMetadata | undefined };
 
 /** A transaction whose end was in the log when its partition was loaded (PrepareCommit/PrepareAbort): its markers are to be written again. */
 export interface TransactionToComplete {
@@ -149,10 +151,19 @@ export class TransactionStateManager {
         if (!current()) return 0;
         this.cache.set(partition, { coordinatorEpoch, transactions });
         this.loading.delete(partition);
-        if (transactions.size > 0) this.log('info', `loaded ${transactions.size} transactional ids from __transaction_state-${partition} at coordinator epoch ${coordinatorEpoch} in ${this.now() - started} ms`);
+        if (transactions.size > 0)
+          this.log(
+            'info',
+            `loaded ${transactions.size} transactional ids from __transaction_state-${partition} at coordinator epoch ${coordinatorEpoch} in ${this.now() - started} ms`,
+          );
         for (const metadata of transactions.values()) {
           if (metadata.state !== TransactionState.PrepareCommit && metadata.state !== TransactionState.PrepareAbort) continue;
-          complete({ coordinatorEpoch, committed: metadata.state === TransactionState.PrepareCommit, metadata, complete: metadata.prepareComplete(this.now()) });
+          complete({
+            coordinatorEpoch,
+            committed: metadata.state === TransactionState.PrepareCommit,
+            metadata,
+            complete: metadata.prepareComplete(this.now()),
+          });
         }
         return transactions.size;
       } catch (e) {
@@ -171,14 +182,20 @@ export class TransactionStateManager {
     const entry = this.cache.get(partition);
     if (entry) {
       this.cache.delete(partition);
-      this.log('info', `unloaded ${entry.transactions.size} transactional ids of __transaction_state-${partition} (coordinator epoch ${entry.coordinatorEpoch})`);
+      this.log(
+        'info',
+        `unloaded ${entry.transactions.size} transactional ids of __transaction_state-${partition} (coordinator epoch ${entry.coordinatorEpoch})`,
+      );
     }
   }
 
   private async readPartition(partition: number): Promise<Map<string, TransactionMetadata>> {
     const loaded = new Map<string, TransactionMetadata>();
     const unreadable = (offset: number, e: Error) =>
-      this.log('warn', `__transaction_state-${partition}: the batch at offset ${offset} cannot be read and is skipped, with any transactional ids in it (${e.name}: ${e.message})`);
+      this.log(
+        'warn',
+        `__transaction_state-${partition}: the batch at offset ${offset} cannot be read and is skipped, with any transactional ids in it (${e.name}: ${e.message})`,
+      );
     for await (const { batch, record } of this.topic.read(partition, unreadable)) {
       if (batch.isControl || record.key === null) continue;
       try {
@@ -202,7 +219,12 @@ export class TransactionStateManager {
    * write the pending transition is dropped, unless `retryOnError` says the
    * caller will write it again.
    */
-  async appendTransactionToLog(transactionalId: string, coordinatorEpoch: number, transit: TxnTransitMetadata, retryOnError: (code: number) => boolean = () => false): Promise<number> {
+  async appendTransactionToLog(
+    transactionalId: string,
+    coordinatorEpoch: number,
+    transit: TxnTransitMetadata,
+    retryOnError: (code: number) => boolean = () => false,
+  ): Promise<number> {
     const before = this.getTransactionState(transactionalId);
     if (before.errorCode !== undefined) return before.errorCode;
     if (!before.metadata || before.coordinatorEpoch !== coordinatorEpoch) return ErrorCode.NOT_COORDINATOR;
@@ -213,11 +235,15 @@ export class TransactionStateManager {
       await write;
     } catch (e) {
       code = transactionLogAppendError(errorCodeOf(e));
-      this.log('warn', `transactional id ${transactionalId}: writing ${stateName(transit.state)} to __transaction_state-${this.partitionFor(transactionalId)} failed with ${errorName(code)}: ${(e as Error).message}`);
+      this.log(
+        'warn',
+        `transactional id ${transactionalId}: writing ${stateName(transit.state)} to __transaction_state-${this.partitionFor(transactionalId)} failed with ${errorName(code)}: ${(e as Error).message}`,
+      );
     }
     const after = this.getTransactionState(transactionalId);
     if (code !== ErrorCode.NONE) {
-      if (after.errorCode === undefined && after.metadata && after.coordinatorEpoch === coordinatorEpoch && !retryOnError(code)) after.metadata.pendingState = undefined;
+      if (after.errorCode === undefined && after.metadata && after.coordinatorEpoch === coordinatorEpoch && !retryOnError(code))
+        after.metadata.pendingState = undefined;
       return code;
     }
     if (after.errorCode !== undefined) return after.errorCode;
@@ -246,7 +272,8 @@ export class TransactionStateManager {
     const out: Array<{ transactionalId: string; producerId: number; producerEpoch: number }> = [];
     for (const { metadata } of this.allTransactions()) {
       if (metadata.pendingTransitionInProgress || metadata.state !== TransactionState.Ongoing) continue;
-      if (metadata.txnStartTimestamp + metadata.txnTimeoutMs < nowMs) out.push({ transactionalId: metadata.transactionalId, producerId: metadata.producerId, producerEpoch: metadata.producerEpoch });
+      if (metadata.txnStartTimestamp + metadata.txnTimeoutMs < nowMs)
+        out.push({ transactionalId: metadata.transactionalId, producerId: metadata.producerId, producerEpoch: metadata.producerEpoch });
     }
     return out;
   }
@@ -271,17 +298,29 @@ export class TransactionStateManager {
       [...byPartition].map(async ([partition, expiring]) => {
         let code: number = ErrorCode.NONE;
         try {
-          const write = this.topic.append(partition, expiring.map((e) => ({ key: transactionLogKey(e.metadata.transactionalId), value: null })));
+          const write = this.topic.append(
+            partition,
+            expiring.map((e) => ({ key: transactionLogKey(e.metadata.transactionalId), value: null })),
+          );
           this.track(write);
           await write;
         } catch (e) {
           code = transactionLogAppendError(errorCodeOf(e));
-          this.log('warn', `writing tombstones of ${expiring.length} expired transactional ids to __transaction_state-${partition} failed: ${(e as Error).message}`);
+          this.log(
+            'warn',
+            `writing tombstones of ${expiring.length} expired transactional ids to __transaction_state-${partition} failed: ${(e as Error).message}`,
+          );
         }
         const entry = this.cache.get(partition);
         for (const { coordinatorEpoch, metadata, dead } of expiring) {
           const current = entry?.transactions.get(metadata.transactionalId);
-          if (code === ErrorCode.NONE && current === metadata && entry!.coordinatorEpoch === coordinatorEpoch && metadata.pendingState === TransactionState.Dead && metadata.producerEpoch === dead.producerEpoch) {
+          if (
+            code === ErrorCode.NONE &&
+            current === metadata &&
+            entry!.coordinatorEpoch === coordinatorEpoch &&
+            metadata.pendingState === TransactionState.Dead &&
+            metadata.producerEpoch === dead.producerEpoch
+          ) {
             entry!.transactions.delete(metadata.transactionalId);
             removed++;
           } else if (metadata.pendingState === TransactionState.Dead) {
@@ -297,7 +336,12 @@ export class TransactionStateManager {
   // --- ListTransactions ----------------------------------------------------
 
   /** ListTransactions: the ids held here, filtered by producer ids, state names and (v1) how long their transaction has run. */
-  listTransactionStates(producerIds: readonly number[], stateNames: readonly string[], durationMs: number, nowMs = this.now()): { errorCode: number; unknownStateFilters: string[]; transactionStates: Array<{ transactionalId: string; producerId: number; transactionState: string }> } {
+  listTransactionStates(
+    producerIds: readonly number[],
+    stateNames: readonly string[],
+    durationMs: number,
+    nowMs = this.now(),
+  ): { errorCode: number; unknownStateFilters: string[]; transactionStates: Array<{ transactionalId: string; producerId: number; transactionState: string }> } {
     if (this.isLoading) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, unknownStateFilters: [], transactionStates: [] };
     const states = new Set<TransactionState>();
     const unknownStateFilters: string[] = [];

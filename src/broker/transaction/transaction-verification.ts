@@ -2,7 +2,7 @@ import type { TransactionVerifier } from '../../../storage/log/producer-state.js
 import { ATTRIBUTES, CONTROL_BIT, PRODUCER_EPOCH, PRODUCER_ID, RECORDS, TRANSACTIONAL_BIT } from '../../../storage/record/record-batch-layout.js';
 import { ErrorCode, errorName, KafkaError } from '../../protocol/error-codes.js';
 import type { Partition } from '../replica/partition.js';
-import { offsetCommitVerificationError, produceVerificationError, type AddPartitionsToTxnManager } from './add-partitions-to-txn-manager.js';
+import { type AddPartitionsToTxnManager, offsetCommitVerificationError, produceVerificationError } from './add-partitions-to-txn-manager.js';
 
 /**
  * KIP-890's verification of a transaction's first batch in a partition
@@ -31,7 +31,10 @@ export async function verifyTransactionalAppend(
   const guard = producers.beginVerification(producerId, producerEpoch);
   const code = await manager.verify(transactionalId, producerId, producerEpoch, { topic: partition.topic, partition: partition.index });
   if (code !== ErrorCode.NONE) {
-    throw new KafkaError(mapError(code), `${partition.topic}-${partition.index}: the transaction coordinator of ${transactionalId} answered ${errorName(code)} for producer ${producerId} epoch ${producerEpoch}`);
+    throw new KafkaError(
+      mapError(code),
+      `${partition.topic}-${partition.index}: the transaction coordinator of ${transactionalId} answered ${errorName(code)} for producer ${producerId} epoch ${producerEpoch}`,
+    );
   }
   return (id, epoch) => id === producerId && epoch === producerEpoch && producers.isVerificationValid(guard);
 }
@@ -42,7 +45,12 @@ export async function verifyTransactionalAppend(
  * transactional, or for a request without a transactional id, which the log
  * refuses. A coordinator not ready yet is NOT_ENOUGH_REPLICAS, which producers retry.
  */
-export function verifyTransactionalProduce(manager: AddPartitionsToTxnManager | undefined, transactionalId: string | null, partition: Partition, records: Buffer): Promise<TransactionVerifier | undefined> {
+export function verifyTransactionalProduce(
+  manager: AddPartitionsToTxnManager | undefined,
+  transactionalId: string | null,
+  partition: Partition,
+  records: Buffer,
+): Promise<TransactionVerifier | undefined> {
   if (transactionalId === null || records.length < RECORDS) return Promise.resolve(undefined);
   const attributes = records.readInt16BE(ATTRIBUTES);
   if ((attributes & TRANSACTIONAL_BIT) === 0 || (attributes & CONTROL_BIT) !== 0) return Promise.resolve(undefined);
@@ -52,6 +60,12 @@ export function verifyTransactionalProduce(manager: AddPartitionsToTxnManager | 
 }
 
 /** The TxnOffsetCommit side, for the group's __consumer_offsets partition: a coordinator not ready yet is COORDINATOR_NOT_AVAILABLE. */
-export function verifyTransactionalOffsetCommit(manager: AddPartitionsToTxnManager | undefined, transactionalId: string, partition: Partition, producerId: number, producerEpoch: number): Promise<TransactionVerifier | undefined> {
+export function verifyTransactionalOffsetCommit(
+  manager: AddPartitionsToTxnManager | undefined,
+  transactionalId: string,
+  partition: Partition,
+  producerId: number,
+  producerEpoch: number,
+): Promise<TransactionVerifier | undefined> {
   return verifyTransactionalAppend(manager, transactionalId, partition, producerId, producerEpoch, offsetCommitVerificationError);
 }

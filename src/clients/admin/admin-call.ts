@@ -45,7 +45,14 @@ export async function settleItems<I, R>(
   for (let tries = 0; pending.length > 0; tries++) {
     let outcomes: Array<Outcome<R>>;
     try {
-      outcomes = await withTimeout(attempt(pending.map((i) => items[i]!), deadline), deadline - Date.now(), 'the call ran past its deadline');
+      outcomes = await withTimeout(
+        attempt(
+          pending.map((i) => items[i]!),
+          deadline,
+        ),
+        deadline - Date.now(),
+        'the call ran past its deadline',
+      );
     } catch (e) {
       outcomes = pending.map(() => e as Error);
     }
@@ -59,7 +66,8 @@ export async function settleItems<I, R>(
     policy.beforeRetry(results[retry[0]!] as Error);
     const backoff = Math.min(policy.backoffMs * 2 ** Math.min(tries, 10), Math.max(policy.backoffMs, policy.backoffMaxMs));
     if (Date.now() + backoff >= deadline) {
-      for (const index of retry) results[index] = new TimeoutError(`${name} timed out after ${policy.timeoutMs} ms (last error: ${(results[index] as Error).message})`);
+      for (const index of retry)
+        results[index] = new TimeoutError(`${name} timed out after ${policy.timeoutMs} ms (last error: ${(results[index] as Error).message})`);
       break;
     }
     await sleep(backoff);

@@ -1,4 +1,4 @@
-import { commonClientConfig, int, parseConfig, type ConfigInput, type ParsedConfig } from '../network/config.js';
+import { type ConfigInput, commonClientConfig, int, type ParsedConfig, parseConfig } from '../network/config.js';
 
 /** The admin client's settings, with the Java AdminClient's names and defaults. */
 export const ADMIN_CONFIG = {

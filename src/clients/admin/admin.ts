@@ -2,18 +2,19 @@
 // Longer than ~600 lines because Java's Admin is one interface and samsa keeps
 // its calls on one class; how a call runs (per-item retries, the deadline,
 // results) lives in admin-call.ts.
-import { ErrorCode } from '../../protocol/error-codes.js';
+
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment } from '../../protocol/consumer-protocol.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import type { MessageSchema } from '../../protocol/schema/schema.js';
+import { compareTopicPartitions, partitionName, tpKey } from '../../protocol/topic-partition.js';
 import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerNode } from '../network/cluster.js';
 import { KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError } from '../network/errors.js';
+import { CoordinatorKeyType, coordinatorOf, findCoordinatorBody } from '../network/find-coordinator.js';
 import { NetworkClient } from '../network/network-client.js';
-import { coordinatorOf, CoordinatorKeyType, findCoordinatorBody } from '../network/find-coordinator.js';
-import { compareTopicPartitions, partitionName, tpKey } from '../../protocol/topic-partition.js';
-import { allOf, final, itemResults, settleItems, type Outcome } from './admin-call.js';
-import { parseAdminConfig, type AdminConfig, type AdminConfigInput } from './admin-config.js';
+import { allOf, final, itemResults, type Outcome, settleItems } from './admin-call.js';
+import { type AdminConfig, type AdminConfigInput, parseAdminConfig } from './admin-config.js';
 import { alterUserScramCredentialsBody, credentialInfo } from './scram-credentials.js';
 import type * as T from './types.js';
 
@@ -24,7 +25,17 @@ const COORDINATOR_ERRORS = new Set<number>([ErrorCode.COORDINATOR_LOAD_IN_PROGRE
 
 /** Kafka's ConfigResource.Type ids. */
 const RESOURCE_TYPE: Record<T.ConfigResourceType, number> = { topic: 2, broker: 4, 'broker-logger': 8 };
-const CONFIG_SOURCES: readonly T.ConfigSource[] = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'CLIENT_METRICS_CONFIG', 'GROUP_CONFIG'];
+const CONFIG_SOURCES: readonly T.ConfigSource[] = [
+  'UNKNOWN',
+  'DYNAMIC_TOPIC_CONFIG',
+  'DYNAMIC_BROKER_CONFIG',
+  'DYNAMIC_DEFAULT_BROKER_CONFIG',
+  'STATIC_BROKER_CONFIG',
+  'DEFAULT_CONFIG',
+  'DYNAMIC_BROKER_LOGGER_CONFIG',
+  'CLIENT_METRICS_CONFIG',
+  'GROUP_CONFIG',
+];
 const CONFIG_TYPES = ['UNKNOWN', 'BOOLEAN', 'STRING', 'INT', 'SHORT', 'LONG', 'DOUBLE', 'LIST', 'CLASS', 'PASSWORD'];
 const OPS: Record<T.AlterConfigOpType, number> = { set: 0, delete: 1, append: 2, subtract: 3 };
 const OFFSET_SPEC = { earliest: -2, latest: -1, 'max-timestamp': -3 } as const;
@@ -81,20 +92,36 @@ export class Admin {
   // ---- plumbing ----------------------------------------------------------------
 
   /** Runs `attempt` for the items still pending, retrying per item until the deadline; resolves to every item's outcome. */
-  private settle<I, R>(name: string, items: readonly I[], options: T.AdminCallOptions | undefined, attempt: (pending: I[], deadline: number) => Promise<Array<Outcome<R>>>): Promise<Array<Outcome<R>>> {
-    return settleItems(name, items, {
-      timeoutMs: options?.timeoutMs ?? this.config['default.api.timeout.ms'],
-      retries: this.config.retries,
-      backoffMs: this.config['retry.backoff.ms'],
-      backoffMaxMs: this.config['retry.backoff.max.ms'],
-      beforeRetry: (error) => {
-        if (error instanceof NetworkError || (error instanceof KafkaApiError && (error.invalidMetadata || error.errorCode === ErrorCode.NOT_CONTROLLER))) this.client.metadata.requestUpdate();
+  private settle<I, R>(
+    name: string,
+    items: readonly I[],
+    options: T.AdminCallOptions | undefined,
+    attempt: (pending: I[], deadline: number) => Promise<Array<Outcome<R>>>,
+  ): Promise<Array<Outcome<R>>> {
+    return settleItems(
+      name,
+      items,
+      {
+        timeoutMs: options?.timeoutMs ?? this.config['default.api.timeout.ms'],
+        retries: this.config.retries,
+        backoffMs: this.config['retry.backoff.ms'],
+        backoffMaxMs: this.config['retry.backoff.max.ms'],
+        beforeRetry: (error) => {
+          if (error instanceof NetworkError || (error instanceof KafkaApiError && (error.invalidMetadata || error.errorCode === ErrorCode.NOT_CONTROLLER)))
+            this.client.metadata.requestUpdate();
+        },
       },
-    }, attempt);
+      attempt,
+    );
   }
 
   /** A call over several items: each item's outcome, or (awaited) every result or the first error. */
-  private perItem<I, R>(name: string, items: readonly I[], options: T.AdminCallOptions | undefined, attempt: (pending: I[], deadline: number) => Promise<Array<Outcome<R>>>): T.ItemResults<R> {
+  private perItem<I, R>(
+    name: string,
+    items: readonly I[],
+    options: T.AdminCallOptions | undefined,
+    attempt: (pending: I[], deadline: number) => Promise<Array<Outcome<R>>>,
+  ): T.ItemResults<R> {
     return itemResults(this.settle(name, items, options, attempt));
   }
 
@@ -103,7 +130,12 @@ export class Admin {
     return this.settle(name, [null], options, async (_, deadline) => [await attempt(deadline)]).then((outcomes) => allOf(outcomes)[0]!);
   }
 
-  private async send<Req extends MessageSchema, Res extends MessageSchema>(node: number, api: ApiDef<Req, Res>, body: RequestBody<Req>, deadline: number): Promise<MessageData<Res>> {
+  private async send<Req extends MessageSchema, Res extends MessageSchema>(
+    node: number,
+    api: ApiDef<Req, Res>,
+    body: RequestBody<Req>,
+    deadline: number,
+  ): Promise<MessageData<Res>> {
     const timeoutMs = Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now()));
     return this.client.send(node, api, body, { timeoutMs });
   }
@@ -139,12 +171,17 @@ export class Admin {
 
   /** Topic metadata for the topics named (no auto-creation), straight from a broker. */
   private async topicMetadata(topics: readonly string[] | null, deadline: number) {
-    return this.send(await this.anyNode(), Api.Metadata, (version: number) => ({
-      topics: topics === null ? (version === 0 ? [] : null) : topics.map((name) => ({ topicId: ZERO_UUID, name })),
-      allowAutoTopicCreation: false,
-      includeClusterAuthorizedOperations: false,
-      includeTopicAuthorizedOperations: false,
-    }), deadline);
+    return this.send(
+      await this.anyNode(),
+      Api.Metadata,
+      (version: number) => ({
+        topics: topics === null ? (version === 0 ? [] : null) : topics.map((name) => ({ topicId: ZERO_UUID, name })),
+        allowAutoTopicCreation: false,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      }),
+      deadline,
+    );
   }
 
   /** Each partition's leader; partitions of unknown topics get a final error, those without a leader a retriable one. */
@@ -163,7 +200,11 @@ export class Admin {
   }
 
   /** Sends per-leader requests for partitions; `request` builds one node's request, `read` maps its response to per-partition outcomes. */
-  private async byLeader<I extends T.TopicPartition, R>(items: I[], deadline: number, request: (node: number, items: I[]) => Promise<Map<string, Outcome<R>>>): Promise<Array<Outcome<R>>> {
+  private async byLeader<I extends T.TopicPartition, R>(
+    items: I[],
+    deadline: number,
+    request: (node: number, items: I[]) => Promise<Map<string, Outcome<R>>>,
+  ): Promise<Array<Outcome<R>>> {
     const leaders = await this.leaders(items, deadline);
     const outcomes: Array<Outcome<R>> = new Array(items.length);
     // One request per leader, and per repetition of a partition (a partition appears once in a request).
@@ -183,7 +224,10 @@ export class Admin {
     await Promise.all(
       [...groups.values()].map(async ({ node, indexes }) => {
         try {
-          const answered = await request(node, indexes.map((i) => items[i]!));
+          const answered = await request(
+            node,
+            indexes.map((i) => items[i]!),
+          );
           for (const i of indexes) outcomes[i] = answered.get(key(items[i]!)) ?? new KafkaClientError(`no result for ${partitionName(items[i]!)}`);
         } catch (e) {
           for (const i of indexes) outcomes[i] = e as Error;
@@ -205,17 +249,22 @@ export class Admin {
   /** Creates topics (on the controller); resolves to what the broker created. */
   createTopics(topics: readonly T.NewTopic[], options?: T.CreateTopicsOptions): T.ItemResults<T.CreatedTopic> {
     return this.perItem('createTopics', topics, options, async (pending, deadline) => {
-      const response = await this.send(await this.controller(), Api.CreateTopics, {
-        topics: pending.map((t) => ({
-          name: t.name,
-          numPartitions: t.replicasAssignments ? -1 : (t.numPartitions ?? -1),
-          replicationFactor: t.replicasAssignments ? -1 : (t.replicationFactor ?? -1),
-          assignments: Object.entries(t.replicasAssignments ?? {}).map(([partition, brokerIds]) => ({ partitionIndex: Number(partition), brokerIds })),
-          configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-        timeoutMs: Math.max(0, deadline - Date.now()),
-        validateOnly: options?.validateOnly ?? false,
-      }, deadline);
+      const response = await this.send(
+        await this.controller(),
+        Api.CreateTopics,
+        {
+          topics: pending.map((t) => ({
+            name: t.name,
+            numPartitions: t.replicasAssignments ? -1 : (t.numPartitions ?? -1),
+            replicationFactor: t.replicasAssignments ? -1 : (t.replicationFactor ?? -1),
+            assignments: Object.entries(t.replicasAssignments ?? {}).map(([partition, brokerIds]) => ({ partitionIndex: Number(partition), brokerIds })),
+            configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+          timeoutMs: Math.max(0, deadline - Date.now()),
+          validateOnly: options?.validateOnly ?? false,
+        },
+        deadline,
+      );
       const byName = new Map(response.topics.map((t) => [t.name, t]));
       return pending.map((t): Outcome<T.CreatedTopic> => {
         const r = byName.get(t.name);
@@ -231,9 +280,12 @@ export class Admin {
   deleteTopics(names: readonly string[], options?: T.AdminCallOptions): T.ItemResults<void> {
     return this.perItem('deleteTopics', names, options, async (pending, deadline) => {
       const timeoutMs = Math.max(0, deadline - Date.now());
-      const response = await this.send(await this.controller(), Api.DeleteTopics, (version: number) =>
-        version >= 6 ? { topics: pending.map((name) => ({ name, topicId: ZERO_UUID })), timeoutMs } : { topicNames: pending, timeoutMs },
-      deadline);
+      const response = await this.send(
+        await this.controller(),
+        Api.DeleteTopics,
+        (version: number) => (version >= 6 ? { topics: pending.map((name) => ({ name, topicId: ZERO_UUID })), timeoutMs } : { topicNames: pending, timeoutMs }),
+        deadline,
+      );
       const byName = new Map(response.responses.map((r) => [r.name, r]));
       return pending.map((name) => {
         const r = byName.get(name);
@@ -247,7 +299,10 @@ export class Admin {
   listTopics(options?: T.AdminCallOptions & { readonly listInternal?: boolean }): Promise<string[]> {
     return this.call('listTopics', options, async (deadline) => {
       const response = await this.topicMetadata(null, deadline);
-      return response.topics.filter((t) => t.errorCode === NONE && (options?.listInternal || !t.isInternal)).map((t) => t.name as string).sort();
+      return response.topics
+        .filter((t) => t.errorCode === NONE && (options?.listInternal || !t.isInternal))
+        .map((t) => t.name as string)
+        .sort();
     });
   }
 
@@ -264,7 +319,13 @@ export class Admin {
           topicId: t.topicId ?? ZERO_UUID,
           isInternal: t.isInternal ?? false,
           partitions: t.partitions
-            .map((p) => ({ partition: p.partitionIndex, leader: nodes.get(p.leaderId) ?? null, leaderEpoch: p.leaderEpoch, replicas: p.replicaNodes, isr: p.isrNodes }))
+            .map((p) => ({
+              partition: p.partitionIndex,
+              leader: nodes.get(p.leaderId) ?? null,
+              leaderEpoch: p.leaderEpoch,
+              replicas: p.replicaNodes,
+              isr: p.isrNodes,
+            }))
             .sort((a, b) => a.partition - b.partition),
         };
       });
@@ -275,11 +336,20 @@ export class Admin {
   createPartitions(newPartitions: Readonly<Record<string, number | T.NewPartitions>>, options?: T.AlterConfigsOptions): T.ItemResults<void> {
     const entries = Object.entries(newPartitions).map(([name, v]) => ({ name, ...(typeof v === 'number' ? { totalCount: v } : v) }));
     return this.perItem('createPartitions', entries, options, async (pending, deadline) => {
-      const response = await this.send(await this.controller(), Api.CreatePartitions, {
-        topics: pending.map((t) => ({ name: t.name, count: t.totalCount, assignments: t.assignments ? t.assignments.map((brokerIds) => ({ brokerIds })) : null })),
-        timeoutMs: Math.max(0, deadline - Date.now()),
-        validateOnly: options?.validateOnly ?? false,
-      }, deadline);
+      const response = await this.send(
+        await this.controller(),
+        Api.CreatePartitions,
+        {
+          topics: pending.map((t) => ({
+            name: t.name,
+            count: t.totalCount,
+            assignments: t.assignments ? t.assignments.map((brokerIds) => ({ brokerIds })) : null,
+          })),
+          timeoutMs: Math.max(0, deadline - Date.now()),
+          validateOnly: options?.validateOnly ?? false,
+        },
+        deadline,
+      );
       const byName = new Map(response.results.map((r) => [r.name, r]));
       return pending.map((t) => {
         const r = byName.get(t.name);
@@ -314,11 +384,18 @@ export class Admin {
     await Promise.all(
       [...groups].map(async ([node, indexes]) => {
         try {
-          const results = await request(node, indexes.map((i) => items[i]!));
+          const results = await request(
+            node,
+            indexes.map((i) => items[i]!),
+          );
           for (const i of indexes) {
             const { type, name } = items[i]!.resource;
             const r = results.find((x) => x.resourceType === RESOURCE_TYPE[type] && x.resourceName === name);
-            outcomes[i] = !r ? new KafkaClientError(`no result for ${type} ${name}`) : r.errorCode !== NONE ? final(kafkaErrorFor(r.errorCode, r.errorMessage ?? `${type} ${name}`)) : read(r, items[i]!);
+            outcomes[i] = !r
+              ? new KafkaClientError(`no result for ${type} ${name}`)
+              : r.errorCode !== NONE
+                ? final(kafkaErrorFor(r.errorCode, r.errorMessage ?? `${type} ${name}`))
+                : read(r, items[i]!);
           }
         } catch (e) {
           for (const i of indexes) outcomes[i] = e as Error;
@@ -335,11 +412,20 @@ export class Admin {
         pending,
         async (node, group) =>
           (
-            await this.send(node, Api.DescribeConfigs, {
-              resources: group.map(({ resource }) => ({ resourceType: RESOURCE_TYPE[resource.type], resourceName: resource.name, configurationKeys: options?.configNames ?? null })),
-              includeSynonyms: options?.includeSynonyms ?? false,
-              includeDocumentation: options?.includeDocumentation ?? false,
-            }, deadline)
+            await this.send(
+              node,
+              Api.DescribeConfigs,
+              {
+                resources: group.map(({ resource }) => ({
+                  resourceType: RESOURCE_TYPE[resource.type],
+                  resourceName: resource.name,
+                  configurationKeys: options?.configNames ?? null,
+                })),
+                includeSynonyms: options?.includeSynonyms ?? false,
+                includeDocumentation: options?.includeDocumentation ?? false,
+              },
+              deadline,
+            )
           ).results,
         (r, { resource }): T.DescribedConfigs => ({
           resource,
@@ -360,16 +446,28 @@ export class Admin {
   }
 
   /** Replaces each resource's dynamic configs with the ones given (Kafka's legacy AlterConfigs: configs left out are reset). */
-  alterConfigs(configs: ReadonlyArray<{ readonly resource: T.ConfigResource; readonly entries: Readonly<Record<string, string | null>> }>, options?: T.AlterConfigsOptions): T.ItemResults<void> {
+  alterConfigs(
+    configs: ReadonlyArray<{ readonly resource: T.ConfigResource; readonly entries: Readonly<Record<string, string | null>> }>,
+    options?: T.AlterConfigsOptions,
+  ): T.ItemResults<void> {
     return this.perItem('alterConfigs', [...configs], options, (pending, deadline) =>
       this.byResource(
         pending,
         async (node, group) =>
           (
-            await this.send(node, Api.AlterConfigs, {
-              resources: group.map(({ resource, entries }) => ({ resourceType: RESOURCE_TYPE[resource.type], resourceName: resource.name, configs: Object.entries(entries).map(([name, value]) => ({ name, value })) })),
-              validateOnly: options?.validateOnly ?? false,
-            }, deadline)
+            await this.send(
+              node,
+              Api.AlterConfigs,
+              {
+                resources: group.map(({ resource, entries }) => ({
+                  resourceType: RESOURCE_TYPE[resource.type],
+                  resourceName: resource.name,
+                  configs: Object.entries(entries).map(([name, value]) => ({ name, value })),
+                })),
+                validateOnly: options?.validateOnly ?? false,
+              },
+              deadline,
+            )
           ).responses,
         () => undefined,
       ),
@@ -377,20 +475,28 @@ export class Admin {
   }
 
   /** Sets, deletes, appends to or subtracts from individual configs. */
-  incrementalAlterConfigs(configs: ReadonlyArray<{ readonly resource: T.ConfigResource; readonly ops: readonly T.AlterConfigOp[] }>, options?: T.AlterConfigsOptions): T.ItemResults<void> {
+  incrementalAlterConfigs(
+    configs: ReadonlyArray<{ readonly resource: T.ConfigResource; readonly ops: readonly T.AlterConfigOp[] }>,
+    options?: T.AlterConfigsOptions,
+  ): T.ItemResults<void> {
     return this.perItem('incrementalAlterConfigs', [...configs], options, (pending, deadline) =>
       this.byResource(
         pending,
         async (node, group) =>
           (
-            await this.send(node, Api.IncrementalAlterConfigs, {
-              resources: group.map(({ resource, ops }) => ({
-                resourceType: RESOURCE_TYPE[resource.type],
-                resourceName: resource.name,
-                configs: ops.map((o) => ({ name: o.name, configOperation: OPS[o.op], value: o.value ?? null })),
-              })),
-              validateOnly: options?.validateOnly ?? false,
-            }, deadline)
+            await this.send(
+              node,
+              Api.IncrementalAlterConfigs,
+              {
+                resources: group.map(({ resource, ops }) => ({
+                  resourceType: RESOURCE_TYPE[resource.type],
+                  resourceName: resource.name,
+                  configs: ops.map((o) => ({ name: o.name, configOperation: OPS[o.op], value: o.value ?? null })),
+                })),
+                validateOnly: options?.validateOnly ?? false,
+              },
+              deadline,
+            )
           ).responses,
         () => undefined,
       ),
@@ -405,17 +511,31 @@ export class Admin {
     return this.perItem('listOffsets', [...request], options, (pending, deadline) =>
       this.byLeader(pending, deadline, async (node, items) => {
         const needsMaxTimestamp = items.some((i) => i.spec === 'max-timestamp');
-        const response = await this.client.send(node, Api.ListOffsets, {
-          replicaId: -1,
-          isolationLevel,
-          topics: groupByTopic(items).map(([name, ps]) => ({
-            name,
-            partitions: ps.map((p) => ({ partitionIndex: p.partition, currentLeaderEpoch: -1, timestamp: typeof p.spec === 'object' ? p.spec.timestamp : OFFSET_SPEC[p.spec], maxNumOffsets: 1 })),
-          })),
-          timeoutMs: Math.max(0, deadline - Date.now()),
-        }, { minVersion: needsMaxTimestamp ? 7 : undefined, timeoutMs: Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now())) });
-        return perPartition(response.topics, (topic, p): Outcome<T.ListedOffset> =>
-          p.errorCode !== NONE ? kafkaErrorFor(p.errorCode, `${topic}-${p.partitionIndex}`) : { topic, partition: p.partitionIndex, offset: p.offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch },
+        const response = await this.client.send(
+          node,
+          Api.ListOffsets,
+          {
+            replicaId: -1,
+            isolationLevel,
+            topics: groupByTopic(items).map(([name, ps]) => ({
+              name,
+              partitions: ps.map((p) => ({
+                partitionIndex: p.partition,
+                currentLeaderEpoch: -1,
+                timestamp: typeof p.spec === 'object' ? p.spec.timestamp : OFFSET_SPEC[p.spec],
+                maxNumOffsets: 1,
+              })),
+            })),
+            timeoutMs: Math.max(0, deadline - Date.now()),
+          },
+          { minVersion: needsMaxTimestamp ? 7 : undefined, timeoutMs: Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now())) },
+        );
+        return perPartition(
+          response.topics,
+          (topic, p): Outcome<T.ListedOffset> =>
+            p.errorCode !== NONE
+              ? kafkaErrorFor(p.errorCode, `${topic}-${p.partitionIndex}`)
+              : { topic, partition: p.partitionIndex, offset: p.offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch },
         );
       }),
     );
@@ -425,12 +545,21 @@ export class Admin {
   deleteRecords(request: ReadonlyArray<T.TopicPartition & { readonly beforeOffset: number }>, options?: T.AdminCallOptions): T.ItemResults<T.DeletedRecords> {
     return this.perItem('deleteRecords', [...request], options, (pending, deadline) =>
       this.byLeader(pending, deadline, async (node, items) => {
-        const response = await this.send(node, Api.DeleteRecords, {
-          topics: groupByTopic(items).map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, offset: p.beforeOffset })) })),
-          timeoutMs: Math.max(0, deadline - Date.now()),
-        }, deadline);
-        return perPartition(response.topics, (topic, p): Outcome<T.DeletedRecords> =>
-          p.errorCode !== NONE ? kafkaErrorFor(p.errorCode, `${topic}-${p.partitionIndex}`) : { topic, partition: p.partitionIndex, lowWatermark: p.lowWatermark },
+        const response = await this.send(
+          node,
+          Api.DeleteRecords,
+          {
+            topics: groupByTopic(items).map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, offset: p.beforeOffset })) })),
+            timeoutMs: Math.max(0, deadline - Date.now()),
+          },
+          deadline,
+        );
+        return perPartition(
+          response.topics,
+          (topic, p): Outcome<T.DeletedRecords> =>
+            p.errorCode !== NONE
+              ? kafkaErrorFor(p.errorCode, `${topic}-${p.partitionIndex}`)
+              : { topic, partition: p.partitionIndex, lowWatermark: p.lowWatermark },
         );
       }),
     );
@@ -461,21 +590,34 @@ export class Admin {
   }
 
   /** One ElectLeaders to the controller: each partition answered, by key, in topic and partition order. */
-  private async sendElectLeaders(electionType: T.ElectionType, partitions: readonly T.TopicPartition[] | null, deadline: number): Promise<Map<string, Outcome<T.TopicPartition>>> {
-    const response = await this.client.send(await this.controller(), Api.ElectLeaders, {
-      electionType: ELECTION_TYPE[electionType],
-      topicPartitions: partitions === null ? null : groupByTopic(partitions).map(([topic, ps]) => ({ topic, partitions: ps.map((p) => p.partition) })),
-      timeoutMs: Math.max(0, deadline - Date.now()),
-    }, { minVersion: electionType === 'unclean' ? 1 : undefined, timeoutMs: Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now())) });
+  private async sendElectLeaders(
+    electionType: T.ElectionType,
+    partitions: readonly T.TopicPartition[] | null,
+    deadline: number,
+  ): Promise<Map<string, Outcome<T.TopicPartition>>> {
+    const response = await this.client.send(
+      await this.controller(),
+      Api.ElectLeaders,
+      {
+        electionType: ELECTION_TYPE[electionType],
+        topicPartitions: partitions === null ? null : groupByTopic(partitions).map(([topic, ps]) => ({ topic, partitions: ps.map((p) => p.partition) })),
+        timeoutMs: Math.max(0, deadline - Date.now()),
+      },
+      { minVersion: electionType === 'unclean' ? 1 : undefined, timeoutMs: Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now())) },
+    );
     if (response.errorCode !== NONE) throw kafkaErrorFor(response.errorCode, 'ElectLeaders');
     const results = response.replicaElectionResults
-      .flatMap((t) => t.partitionResult.map((p) => ({ tp: { topic: t.topic, partition: p.partitionId }, errorCode: p.errorCode, errorMessage: p.errorMessage })))
+      .flatMap((t) =>
+        t.partitionResult.map((p) => ({ tp: { topic: t.topic, partition: p.partitionId }, errorCode: p.errorCode, errorMessage: p.errorMessage })),
+      )
       .sort((a, b) => compareTopicPartitions(a.tp, b.tp));
-    return new Map(results.map(({ tp, errorCode, errorMessage }): [string, Outcome<T.TopicPartition>] => {
-      if (errorCode === NONE) return [key(tp), tp];
-      const error = kafkaErrorFor(errorCode, `${partitionName(tp)}${errorMessage ? `: ${errorMessage}` : ''}`);
-      return [key(tp), errorCode === ErrorCode.NOT_CONTROLLER ? error : final(error)];
-    }));
+    return new Map(
+      results.map(({ tp, errorCode, errorMessage }): [string, Outcome<T.TopicPartition>] => {
+        if (errorCode === NONE) return [key(tp), tp];
+        const error = kafkaErrorFor(errorCode, `${partitionName(tp)}${errorMessage ? `: ${errorMessage}` : ''}`);
+        return [key(tp), errorCode === ErrorCode.NOT_CONTROLLER ? error : final(error)];
+      }),
+    );
   }
 
   /**
@@ -484,13 +626,21 @@ export class Admin {
    * reassignment has started. One result per partition: InvalidReplicaAssignmentError,
    * NoReassignmentInProgressError and UnknownTopicOrPartitionError are final.
    */
-  alterPartitionReassignments(reassignments: ReadonlyMap<T.TopicPartition, T.NewPartitionReassignment | null>, options?: T.AdminCallOptions): T.ItemResults<void> {
+  alterPartitionReassignments(
+    reassignments: ReadonlyMap<T.TopicPartition, T.NewPartitionReassignment | null>,
+    options?: T.AdminCallOptions,
+  ): T.ItemResults<void> {
     const items = [...reassignments].map(([tp, r]) => ({ topic: tp.topic, partition: tp.partition, replicas: r === null ? null : [...r.targetReplicas] }));
     return this.perItem('alterPartitionReassignments', items, options, async (pending, deadline) => {
-      const response = await this.send(await this.controller(), Api.AlterPartitionReassignments, {
-        timeoutMs: Math.max(0, deadline - Date.now()),
-        topics: groupByTopic(pending).map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, replicas: p.replicas })) })),
-      }, deadline);
+      const response = await this.send(
+        await this.controller(),
+        Api.AlterPartitionReassignments,
+        {
+          timeoutMs: Math.max(0, deadline - Date.now()),
+          topics: groupByTopic(pending).map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, replicas: p.replicas })) })),
+        },
+        deadline,
+      );
       if (response.errorCode !== NONE) throw kafkaErrorFor(response.errorCode, response.errorMessage ?? 'AlterPartitionReassignments');
       const answered = new Map(response.responses.flatMap((t) => t.partitions.map((p) => [key({ topic: t.name, partition: p.partitionIndex }), p] as const)));
       return pending.map((tp) => {
@@ -504,13 +654,26 @@ export class Admin {
   /** The reassignments in progress, of the partitions named or of all, sorted; partitions that are not moving are left out. */
   listPartitionReassignments(partitions?: readonly T.TopicPartition[], options?: T.AdminCallOptions): Promise<T.PartitionReassignment[]> {
     return this.call('listPartitionReassignments', options, async (deadline) => {
-      const response = await this.send(await this.controller(), Api.ListPartitionReassignments, {
-        timeoutMs: Math.max(0, deadline - Date.now()),
-        topics: partitions === undefined ? null : groupByTopic(partitions).map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) })),
-      }, deadline);
+      const response = await this.send(
+        await this.controller(),
+        Api.ListPartitionReassignments,
+        {
+          timeoutMs: Math.max(0, deadline - Date.now()),
+          topics: partitions === undefined ? null : groupByTopic(partitions).map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) })),
+        },
+        deadline,
+      );
       if (response.errorCode !== NONE) throw kafkaErrorFor(response.errorCode, response.errorMessage ?? 'ListPartitionReassignments');
       return response.topics
-        .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })))
+        .flatMap((t) =>
+          t.partitions.map((p) => ({
+            topic: t.name,
+            partition: p.partitionIndex,
+            replicas: p.replicas,
+            addingReplicas: p.addingReplicas,
+            removingReplicas: p.removingReplicas,
+          })),
+        )
         .sort(compareTopicPartitions);
     });
   }
@@ -570,10 +733,15 @@ export class Admin {
       const cluster = await this.cluster();
       const lists = await Promise.all(
         [...cluster.nodes.keys()].map(async (node) => {
-          const r = await this.client.send(node, Api.ListGroups, { statesFilter: options?.states ?? [], typesFilter: options?.types ?? [] }, {
-            minVersion: options?.types?.length ? 5 : options?.states?.length ? 4 : undefined,
-            timeoutMs: Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now())),
-          });
+          const r = await this.client.send(
+            node,
+            Api.ListGroups,
+            { statesFilter: options?.states ?? [], typesFilter: options?.types ?? [] },
+            {
+              minVersion: options?.types?.length ? 5 : options?.states?.length ? 4 : undefined,
+              timeoutMs: Math.max(1, Math.min(this.config['request.timeout.ms'], deadline - Date.now())),
+            },
+          );
           if (r.errorCode !== NONE) throw kafkaErrorFor(r.errorCode, `ListGroups on broker ${node}`);
           return r.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState ?? '', type: g.groupType ?? '' }));
         }),
@@ -583,7 +751,12 @@ export class Admin {
   }
 
   /** A request to each group's coordinator, the group being the item retried. */
-  private perGroup<R>(name: string, groupIds: readonly string[], options: T.AdminCallOptions | undefined, request: (groupId: string, coordinator: BrokerNode, deadline: number) => Promise<Outcome<R>>): T.ItemResults<R> {
+  private perGroup<R>(
+    name: string,
+    groupIds: readonly string[],
+    options: T.AdminCallOptions | undefined,
+    request: (groupId: string, coordinator: BrokerNode, deadline: number) => Promise<Outcome<R>>,
+  ): T.ItemResults<R> {
     return this.perItem(name, groupIds, options, (pending, deadline) =>
       Promise.all(
         pending.map(async (groupId) => {
@@ -646,9 +819,12 @@ export class Admin {
     return this.call('listConsumerGroupOffsets', options, async (deadline) => {
       const coordinator = await this.coordinator(groupId, deadline);
       const topics = wanted ? groupByTopic(wanted).map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) })) : null;
-      const r = await this.send(coordinator.id, Api.OffsetFetch, (version: number) =>
-        version >= 8 ? { groups: [{ groupId, topics }], requireStable } : { groupId, topics, requireStable },
-      deadline);
+      const r = await this.send(
+        coordinator.id,
+        Api.OffsetFetch,
+        (version: number) => (version >= 8 ? { groups: [{ groupId, topics }], requireStable } : { groupId, topics, requireStable }),
+        deadline,
+      );
       const group = r.groups?.length ? r.groups[0] : r;
       if (group.errorCode !== NONE) throw kafkaErrorFor(group.errorCode, `group ${groupId}`);
       const offsets: T.CommittedOffset[] = [];
@@ -656,7 +832,13 @@ export class Admin {
         for (const p of t.partitions) {
           if (p.errorCode !== NONE) throw kafkaErrorFor(p.errorCode, `group ${groupId}, ${t.name}-${p.partitionIndex}`);
           if (p.committedOffset < 0 && !wanted) continue;
-          offsets.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.metadata ?? null });
+          offsets.push({
+            topic: t.name,
+            partition: p.partitionIndex,
+            offset: p.committedOffset,
+            leaderEpoch: p.committedLeaderEpoch ?? -1,
+            metadata: p.metadata ?? null,
+          });
         }
       }
       return offsets.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
@@ -669,16 +851,27 @@ export class Admin {
    */
   alterConsumerGroupOffsets(groupId: string, offsets: readonly T.OffsetToCommit[], options?: T.AdminCallOptions): T.ItemResults<void> {
     return this.groupPartitions('alterConsumerGroupOffsets', groupId, offsets, options, async (coordinator, deadline) => {
-      const r = await this.send(coordinator, Api.OffsetCommit, {
-        groupId,
-        generationIdOrMemberEpoch: -1,
-        memberId: '',
-        groupInstanceId: null,
-        topics: groupByTopic(offsets).map(([name, ps]) => ({
-          name,
-          partitions: ps.map((p) => ({ partitionIndex: p.partition, committedOffset: p.offset, committedLeaderEpoch: p.leaderEpoch ?? -1, commitTimestamp: -1, committedMetadata: p.metadata ?? '' })),
-        })),
-      }, deadline);
+      const r = await this.send(
+        coordinator,
+        Api.OffsetCommit,
+        {
+          groupId,
+          generationIdOrMemberEpoch: -1,
+          memberId: '',
+          groupInstanceId: null,
+          topics: groupByTopic(offsets).map(([name, ps]) => ({
+            name,
+            partitions: ps.map((p) => ({
+              partitionIndex: p.partition,
+              committedOffset: p.offset,
+              committedLeaderEpoch: p.leaderEpoch ?? -1,
+              commitTimestamp: -1,
+              committedMetadata: p.metadata ?? '',
+            })),
+          })),
+        },
+        deadline,
+      );
       return { errorCode: NONE, topics: r.topics };
     });
   }
@@ -691,7 +884,12 @@ export class Admin {
    */
   deleteConsumerGroupOffsets(groupId: string, partitions: readonly T.TopicPartition[], options?: T.AdminCallOptions): T.ItemResults<void> {
     return this.groupPartitions('deleteConsumerGroupOffsets', groupId, partitions, options, (coordinator, deadline) =>
-      this.send(coordinator, Api.OffsetDelete, { groupId, topics: groupByTopic(partitions).map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition })) })) }, deadline),
+      this.send(
+        coordinator,
+        Api.OffsetDelete,
+        { groupId, topics: groupByTopic(partitions).map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition })) })) },
+        deadline,
+      ),
     );
   }
 
@@ -766,7 +964,10 @@ function groupByTopic<P extends T.TopicPartition>(partitions: readonly P[]): Arr
   return [...byTopic];
 }
 
-function perPartition<P extends { partitionIndex: number }, R>(topics: readonly PartitionsOfTopic<P>[], read: (topic: string, partition: P) => Outcome<R>): Map<string, Outcome<R>> {
+function perPartition<P extends { partitionIndex: number }, R>(
+  topics: readonly PartitionsOfTopic<P>[],
+  read: (topic: string, partition: P) => Outcome<R>,
+): Map<string, Outcome<R>> {
   const out = new Map<string, Outcome<R>>();
   for (const t of topics) for (const p of t.partitions) out.set(key({ topic: t.name, partition: p.partitionIndex }), read(t.name, p));
   return out;

@@ -18,7 +18,13 @@ export function alterUserScramCredentialsBody(alterations: readonly UserScramCre
     if (!mechanism) throw new ClientConfigError(`unknown SCRAM mechanism ${a.mechanism}; use SCRAM-SHA-256 or SCRAM-SHA-512`);
     if ('password' in a) {
       const salt = randomBytes(SALT_BYTES);
-      upsertions.push({ name: a.user, mechanism: mechanism.id, iterations: a.iterations, salt, saltedPassword: saltPassword(mechanism, a.password, salt, a.iterations) });
+      upsertions.push({
+        name: a.user,
+        mechanism: mechanism.id,
+        iterations: a.iterations,
+        salt,
+        saltedPassword: saltPassword(mechanism, a.password, salt, a.iterations),
+      });
     } else {
       deletions.push({ name: a.user, mechanism: mechanism.id });
     }

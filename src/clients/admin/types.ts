@@ -1,5 +1,5 @@
-import type { BrokerNode } from '../network/cluster.js';
 import type { TopicPartition } from '../../protocol/topic-partition.js';
+import type { BrokerNode } from '../network/cluster.js';
 
 export type { TopicPartition };
 

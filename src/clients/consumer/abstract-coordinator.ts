@@ -4,8 +4,8 @@ import type { MessageSchema } from '../../protocol/schema/schema.js';
 import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerConnection } from '../network/broker-connection.js';
 import { openCoordinatorConnection } from '../network/coordinator-connection.js';
-import { isRetriable, kafkaErrorFor, KafkaClientError, NetworkError, TimeoutError } from '../network/errors.js';
-import { coordinatorOf, CoordinatorKeyType, findCoordinatorBody } from '../network/find-coordinator.js';
+import { isRetriable, KafkaClientError, kafkaErrorFor, NetworkError, TimeoutError } from '../network/errors.js';
+import { CoordinatorKeyType, coordinatorOf, findCoordinatorBody } from '../network/find-coordinator.js';
 import type { NetworkClient } from '../network/network-client.js';
 import { raceDeadline, sleep, sleepWithin, TIMED_OUT, withDeadline } from '../network/timing.js';
 
@@ -138,7 +138,8 @@ export abstract class AbstractCoordinator<C extends GroupContext = GroupContext>
         if (e instanceof NetworkError) this.markCoordinatorUnknown(e.message);
         // Java's ensureCoordinatorReady: a retriable failure is retried until the deadline, which then
         // is a timeout (poll() returns empty and tries again), never the coordinator's error itself.
-        if (Date.now() >= deadline) throw e instanceof TimeoutError ? e : new TimeoutError(`Timed out finding the coordinator of group ${this.groupId}: ${(e as Error).message}`);
+        if (Date.now() >= deadline)
+          throw e instanceof TimeoutError ? e : new TimeoutError(`Timed out finding the coordinator of group ${this.groupId}: ${(e as Error).message}`);
         this.ctx.log('debug', `the coordinator of group ${this.groupId} is not available: ${(e as Error).message}`);
         await sleepWithin(this.config['retry.backoff.ms'], deadline);
       }
@@ -175,7 +176,12 @@ export abstract class AbstractCoordinator<C extends GroupContext = GroupContext>
   }
 
   /** Sends a request to the group coordinator, finding it first if needed. */
-  protected async request<Req extends MessageSchema, Res extends MessageSchema>(api: ApiDef<Req, Res>, body: RequestBody<Req>, deadline: number, timeoutMs?: number): Promise<MessageData<Res>> {
+  protected async request<Req extends MessageSchema, Res extends MessageSchema>(
+    api: ApiDef<Req, Res>,
+    body: RequestBody<Req>,
+    deadline: number,
+    timeoutMs?: number,
+  ): Promise<MessageData<Res>> {
     const connection = await this.ensureCoordinatorReady(deadline);
     return connection.request(api, body, timeoutMs === undefined ? {} : { timeoutMs });
   }
@@ -302,7 +308,10 @@ export abstract class AbstractCoordinator<C extends GroupContext = GroupContext>
     this.generationId = response.generationId;
     this.protocolName = protocolName;
     const leader = response.leader === response.memberId;
-    this.ctx.log('info', `group ${this.groupId}: joined generation ${response.generationId} as ${response.memberId} (${leader ? 'leader' : 'follower'}, ${protocolName})`);
+    this.ctx.log(
+      'info',
+      `group ${this.groupId}: joined generation ${response.generationId} as ${response.memberId} (${leader ? 'leader' : 'follower'}, ${protocolName})`,
+    );
     return { generationId: response.generationId, memberId: response.memberId, protocolName, members: leader ? response.members : null };
   }
 
@@ -368,7 +377,10 @@ export abstract class AbstractCoordinator<C extends GroupContext = GroupContext>
     const now = Date.now();
     const config = this.config;
     if (now - this.lastPollMs > config['max.poll.interval.ms']) {
-      this.ctx.log('warn', `group ${this.groupId}: consumer poll timeout has expired (max.poll.interval.ms ${config['max.poll.interval.ms']}); leaving the group`);
+      this.ctx.log(
+        'warn',
+        `group ${this.groupId}: consumer poll timeout has expired (max.poll.interval.ms ${config['max.poll.interval.ms']}); leaving the group`,
+      );
       void this.leaveGroup('consumer poll timeout has expired.').finally(() => this.ctx.wake());
       return;
     }
@@ -423,7 +435,8 @@ export abstract class AbstractCoordinator<C extends GroupContext = GroupContext>
       case ErrorCode.UNKNOWN_MEMBER_ID:
       case ErrorCode.FENCED_INSTANCE_ID:
         this.resetGeneration(true);
-        if (code === ErrorCode.FENCED_INSTANCE_ID) this.fatal = kafkaErrorFor(code, `group ${this.groupId}: another consumer with the same group.instance.id joined`);
+        if (code === ErrorCode.FENCED_INSTANCE_ID)
+          this.fatal = kafkaErrorFor(code, `group ${this.groupId}: another consumer with the same group.instance.id joined`);
         this.ctx.wake();
         return;
       case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:

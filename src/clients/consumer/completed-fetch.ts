@@ -2,11 +2,11 @@ import { CompressionType } from '../../../codecs/codec.js';
 import { CorruptRecordError } from '../../../codecs/corrupt-record-error.js';
 import { codecFor } from '../../../codecs/index.js';
 import { ControlRecordType, readControlRecordType } from '../../../storage/record/control-record.js';
+import { decodeRecords, type RecordHeader } from '../../../storage/record/record.js';
 import { MIN_RECORD_SIZE, TimestampType } from '../../../storage/record/record-batch-layout.js';
 import { scanBatches } from '../../../storage/record/record-batch-scan.js';
 import type { RecordBatchView } from '../../../storage/record/record-batch-view.js';
-import { decodeRecords, type RecordHeader } from '../../../storage/record/record.js';
-import { readVarint, readVarlong, type ByteCursor } from '../../../storage/record/varint.js';
+import { type ByteCursor, readVarint, readVarlong } from '../../../storage/record/varint.js';
 import type { ConsumerRecord, TimestampTypeName } from './consumer-records.js';
 import type { Deserializer } from './deserializers.js';
 import { RecordDeserializationError } from './errors.js';
@@ -115,7 +115,9 @@ export class CompletedFetch {
         if (this.recordsLeft === 0) {
           if (this.currentBatch !== null) {
             if (cursor.position !== cursor.end) {
-              throw new CorruptRecordError(`${cursor.end - cursor.position} bytes of records follow the last of recordCount ${this.currentBatch.recordCount} records`);
+              throw new CorruptRecordError(
+                `${cursor.end - cursor.position} bytes of records follow the last of recordCount ${this.currentBatch.recordCount} records`,
+              );
             }
             const batchEnd = this.currentBatch.nextOffset;
             if (batchEnd > this.nextFetchOffset) this.nextFetchOffset = batchEnd;
@@ -133,7 +135,8 @@ export class CompletedFetch {
         const end = this.cursor.end;
         if (cursor.position === end) throw new CorruptRecordError(`recordCount is ${this.currentBatch!.recordCount} but the records end after ${index}`);
         const length = readVarint(cursor, 'length');
-        if (length < MIN_RECORD_SIZE - 1 || length > end - cursor.position) throw new CorruptRecordError(`record ${index}: length ${length} does not fit the batch`);
+        if (length < MIN_RECORD_SIZE - 1 || length > end - cursor.position)
+          throw new CorruptRecordError(`record ${index}: length ${length} does not fit the batch`);
         const recordEnd = cursor.position + length;
         cursor.end = recordEnd;
         cursor.position++; // attributes: none are defined for records
@@ -191,7 +194,10 @@ export class CompletedFetch {
       this.recordsLeft = 0;
       this.batchIndex = this.batches.length;
       this.currentBatch = null;
-      const e = error instanceof CorruptRecordError ? new CorruptRecordError(`${this.topic}-${this.partition} at offset ${this.nextFetchOffset}: ${error.message}`, { cause: error }) : error;
+      const e =
+        error instanceof CorruptRecordError
+          ? new CorruptRecordError(`${this.topic}-${this.partition} at offset ${this.nextFetchOffset}: ${error.message}`, { cause: error })
+          : error;
       if (taken === 0) {
         this.consumed = true;
         throw e;
@@ -209,12 +215,14 @@ export class CompletedFetch {
     const headers: RecordHeader[] = new Array(count);
     for (let h = 0; h < count; h++) {
       const keyLength = readVarint(cursor, 'header key length');
-      if (keyLength < 0 || keyLength > recordEnd - cursor.position) throw new CorruptRecordError(`record ${index}: header ${h} key length ${keyLength} is invalid`);
+      if (keyLength < 0 || keyLength > recordEnd - cursor.position)
+        throw new CorruptRecordError(`record ${index}: header ${h} key length ${keyLength} is invalid`);
       const headerKey = buffer.toString('utf8', cursor.position, (cursor.position += keyLength));
       const valueLength = readVarint(cursor, 'header value length');
       let headerValue: Buffer | null = null;
       if (valueLength >= 0) {
-        if (valueLength > recordEnd - cursor.position) throw new CorruptRecordError(`record ${index}: header ${h} value length ${valueLength} runs past the record`);
+        if (valueLength > recordEnd - cursor.position)
+          throw new CorruptRecordError(`record ${index}: header ${h} value length ${valueLength} runs past the record`);
         headerValue = buffer.subarray(cursor.position, (cursor.position += valueLength));
       } else if (valueLength !== -1) throw new CorruptRecordError(`record ${index}: header ${h} value length ${valueLength} is negative`);
       headers[h] = { key: headerKey, value: headerValue };
@@ -263,7 +271,8 @@ export class CompletedFetch {
     let bytes = batch.recordsBytes;
     if (batch.compression !== CompressionType.None) {
       bytes = codecFor(batch.compression).decompress(bytes);
-      if (count > bytes.length / MIN_RECORD_SIZE) throw new CorruptRecordError(`recordCount ${count} cannot fit in ${bytes.length} bytes of decompressed records`);
+      if (count > bytes.length / MIN_RECORD_SIZE)
+        throw new CorruptRecordError(`recordCount ${count} cannot fit in ${bytes.length} bytes of decompressed records`);
     }
     this.currentBatch = batch;
     this.cursor.buffer = bytes;

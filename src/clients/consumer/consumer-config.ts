@@ -1,8 +1,20 @@
-import { bool, commonClientConfig, int, nullableString, object, oneOf, parseConfig, string, type ConfigDef, type ConfigInput, type ParsedConfig } from '../network/config.js';
+import {
+  bool,
+  type ConfigDef,
+  type ConfigInput,
+  commonClientConfig,
+  int,
+  nullableString,
+  object,
+  oneOf,
+  type ParsedConfig,
+  parseConfig,
+  string,
+} from '../network/config.js';
 import { ClientConfigError } from '../network/errors.js';
 import type { AssignorSpec } from './assignors/index.js';
+import { type DeserializerSpec, isDeserializerSpec } from './deserializers.js';
 import type { ConsumerInterceptor } from './interceptors.js';
-import { isDeserializerSpec, type DeserializerSpec } from './deserializers.js';
 
 function bad(name: string, value: unknown, expected: string): never {
   throw new ClientConfigError(`invalid value ${String(value)} for configuration '${name}': ${expected}`);
@@ -17,10 +29,21 @@ function assignors(): ConfigDef<readonly AssignorSpec[]> {
   return {
     defaultValue: ['range', 'cooperative-sticky'],
     parse: (value, name) => {
-      const items = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : Array.isArray(value) ? value : [value];
+      const items =
+        typeof value === 'string'
+          ? value
+              .split(',')
+              .map((s) => s.trim())
+              .filter((s) => s !== '')
+          : Array.isArray(value)
+            ? value
+            : [value];
       if (items.length === 0) bad(name, value, 'expected at least one assignor');
       for (const item of items) {
-        const ok = typeof item === 'string' || typeof item === 'function' || (typeof item === 'object' && item !== null && typeof item.assign === 'function' && typeof item.name === 'string');
+        const ok =
+          typeof item === 'string' ||
+          typeof item === 'function' ||
+          (typeof item === 'object' && item !== null && typeof item.assign === 'function' && typeof item.name === 'string');
         if (!ok) bad(name, value, 'expected assignor names, classes or objects');
       }
       return items as AssignorSpec[];
@@ -78,7 +101,9 @@ export type ConsumerConfigInput = ConfigInput<typeof CONSUMER_CONFIG>;
 export function parseConsumerConfig(input: Record<string, unknown>): ConsumerConfig {
   const config = parseConfig(CONSUMER_CONFIG, input, 'consumer');
   if (config['heartbeat.interval.ms'] >= config['session.timeout.ms']) {
-    throw new ClientConfigError(`heartbeat.interval.ms (${config['heartbeat.interval.ms']}) must be lower than session.timeout.ms (${config['session.timeout.ms']})`);
+    throw new ClientConfigError(
+      `heartbeat.interval.ms (${config['heartbeat.interval.ms']}) must be lower than session.timeout.ms (${config['session.timeout.ms']})`,
+    );
   }
   if (config['group.id'] === null && input['enable.auto.commit'] !== undefined && config['enable.auto.commit']) {
     throw new ClientConfigError('enable.auto.commit cannot be set to true when group.id is not set');

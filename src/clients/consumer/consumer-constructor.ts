@@ -1,5 +1,5 @@
+import { type ConsumerOptions, KafkaConsumer } from './consumer.js';
 import type { ConsumerConfigInput } from './consumer-config.js';
-import { KafkaConsumer, type ConsumerOptions } from './consumer.js';
 import type { Deserialized } from './deserializers.js';
 
 type SettingOf<C, Key extends string> = C extends { readonly [k in Key]: infer S } ? S : undefined;

@@ -1,13 +1,13 @@
+import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../../protocol/consumer-protocol.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
+import { compareStrings, compareTopicPartitions, groupByTopic, type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import { Api } from '../network/apis.js';
-import { isRetriable, isRetriableCode, kafkaErrorFor, KafkaClientError, NetworkError, TimeoutError } from '../network/errors.js';
+import { isRetriable, isRetriableCode, KafkaClientError, kafkaErrorFor, NetworkError, TimeoutError } from '../network/errors.js';
 import { sleepWithin } from '../network/timing.js';
-import { compareStrings, compareTopicPartitions, groupByTopic, tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
-import { AbstractCoordinator, COORDINATOR_MOVED, NO_GENERATION, type GroupContext, type JoinedMember, type JoinResult } from './abstract-coordinator.js';
-import { createAssignor, type ConsumerPartitionAssignor, type GroupMember, type RebalanceProtocol } from './assignors/index.js';
+import { AbstractCoordinator, COORDINATOR_MOVED, type GroupContext, type JoinedMember, type JoinResult, NO_GENERATION } from './abstract-coordinator.js';
+import { type ConsumerPartitionAssignor, createAssignor, type GroupMember, type RebalanceProtocol } from './assignors/index.js';
 import type { ConsumerConfig } from './consumer-config.js';
-import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../../protocol/consumer-protocol.js';
 import { CommitFailedError, ListenerError, RebalanceInProgressCommitError } from './errors.js';
 import type { SubscriptionState } from './subscription-state.js';
 import type { TopicPartitionOffset } from './types.js';
@@ -140,7 +140,11 @@ export class ConsumerCoordinator extends AbstractCoordinator<CoordinatorContext>
   protected async performAssignment(protocolName: string, members: JoinedMember[]): Promise<Array<{ memberId: string; assignment: Buffer }>> {
     const assignor = this.assignors.find((a) => a.name === protocolName);
     if (!assignor) throw new KafkaClientError(`Coordinator selected invalid assignment protocol: ${protocolName}`);
-    const groupMembers: GroupMember[] = members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, subscription: decodeSubscription(m.metadata) }));
+    const groupMembers: GroupMember[] = members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      subscription: decodeSubscription(m.metadata),
+    }));
     const allTopics = new Set(groupMembers.flatMap((m) => m.subscription.topics));
     const subs = this.ctx.subscriptions;
     subs.groupSubscription = allTopics;
@@ -154,7 +158,10 @@ export class ConsumerCoordinator extends AbstractCoordinator<CoordinatorContext>
     }
     this.assignmentSnapshot = partitionsPerTopic;
     const result = assignor.assign(partitionsPerTopic, groupMembers);
-    this.ctx.log('info', `group ${this.groupId}: leader assigned ${[...result].map(([id, a]) => `${id}=[${a.partitions.map((p) => `${p.topic}-${p.partition}`).join(',')}]`).join(' ')}`);
+    this.ctx.log(
+      'info',
+      `group ${this.groupId}: leader assigned ${[...result].map(([id, a]) => `${id}=[${a.partitions.map((p) => `${p.topic}-${p.partition}`).join(',')}]`).join(' ')}`,
+    );
     return groupMembers.map((m) => {
       const a = result.get(m.memberId) ?? { partitions: [] };
       return { memberId: m.memberId, assignment: encodeAssignment({ partitions: a.partitions, userData: a.userData ?? null }) };
@@ -250,7 +257,10 @@ export class ConsumerCoordinator extends AbstractCoordinator<CoordinatorContext>
     const fn = callback === 'onPartitionsLost' ? (listener.onPartitionsLost ?? listener.onPartitionsRevoked) : listener[callback];
     if (!fn) return null;
     try {
-      await fn.call(listener, partitions.map((tp) => ({ topic: tp.topic, partition: tp.partition })));
+      await fn.call(
+        listener,
+        partitions.map((tp) => ({ topic: tp.topic, partition: tp.partition })),
+      );
       return null;
     } catch (e) {
       this.ctx.log('error', `group ${this.groupId}: rebalance listener ${callback} failed: ${(e as Error).message}`);
@@ -350,7 +360,9 @@ export class ConsumerCoordinator extends AbstractCoordinator<CoordinatorContext>
       }
     }
     if (first) throw first;
-    this.ctx.onCommitted(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? '', leaderEpoch: o.leaderEpoch })));
+    this.ctx.onCommitted(
+      offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? '', leaderEpoch: o.leaderEpoch })),
+    );
   }
 
   private commitError(code: number, partition: string, generationId: number): Error {
@@ -400,7 +412,8 @@ export class ConsumerCoordinator extends AbstractCoordinator<CoordinatorContext>
           for (const t of group.topics) {
             for (const p of t.partitions) {
               if (p.errorCode === ErrorCode.UNSTABLE_OFFSET_COMMIT) retry = kafkaErrorFor(p.errorCode, `OffsetFetch of ${t.name}-${p.partitionIndex}`);
-              else if (p.errorCode !== ErrorCode.NONE && p.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw kafkaErrorFor(p.errorCode, `OffsetFetch of ${t.name}-${p.partitionIndex}`);
+              else if (p.errorCode !== ErrorCode.NONE && p.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+                throw kafkaErrorFor(p.errorCode, `OffsetFetch of ${t.name}-${p.partitionIndex}`);
               else if (p.errorCode === ErrorCode.NONE && p.committedOffset >= 0) {
                 out.set(tpKey(t.name, p.partitionIndex), {
                   topic: t.name,

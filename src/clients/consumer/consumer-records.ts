@@ -1,5 +1,5 @@
 import type { RecordHeader } from '../../../storage/record/record.js';
-import { tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
+import { type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 
 export type TimestampTypeName = 'CreateTime' | 'LogAppendTime';
 

@@ -1,17 +1,17 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
+import { compareStrings, type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import { Api } from '../network/apis.js';
 import { ClientClosedError, KafkaClientError, kafkaErrorFor, TimeoutError } from '../network/errors.js';
 import { NetworkClient } from '../network/network-client.js';
 import { raceDeadline, TIMED_OUT, withTimeout } from '../network/timing.js';
-import { compareStrings, tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
-import { parseConsumerConfig, type ConsumerConfig, type ConsumerConfigInput } from './consumer-config.js';
-import { ConsumerRecords, type ConsumerRecord } from './consumer-records.js';
+import { type ConsumerConfig, type ConsumerConfigInput, parseConsumerConfig } from './consumer-config.js';
 import { ConsumerCoordinator, type ConsumerRebalanceListener } from './consumer-coordinator.js';
-import { toDeserializer, type Deserializer } from './deserializers.js';
+import { type ConsumerRecord, ConsumerRecords } from './consumer-records.js';
+import { type Deserializer, toDeserializer } from './deserializers.js';
 import { NoOffsetForPartitionError, WakeupError } from './errors.js';
 import { Fetcher } from './fetcher.js';
-import { PositionValidator } from './position-validator.js';
 import type { ConsumerInterceptor } from './interceptors.js';
+import { PositionValidator } from './position-validator.js';
 import { IllegalStateError, SubscriptionState } from './subscription-state.js';
 import type { TopicPartitionOffset } from './types.js';
 
@@ -134,7 +134,8 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
    */
   subscribe(topics: readonly string[] | RegExp, listener?: ConsumerRebalanceListener): void {
     this.checkOpen();
-    if (!this.coordinator) throw new KafkaClientError('To use group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.');
+    if (!this.coordinator)
+      throw new KafkaClientError('To use group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.');
     this.listener = listener ?? null;
     const subs = this.subscriptions;
     if (topics instanceof RegExp) {
@@ -150,7 +151,8 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
       void this.unsubscribe();
       return;
     }
-    for (const t of topics) if (typeof t !== 'string' || t.trim() === '') throw new KafkaClientError(`Topic collection to subscribe to cannot contain null or empty topic`);
+    for (const t of topics)
+      if (typeof t !== 'string' || t.trim() === '') throw new KafkaClientError(`Topic collection to subscribe to cannot contain null or empty topic`);
     if (subs.subscribe(topics)) this.coordinator.requestRejoin('subscription changed');
     this.client.metadata.setTopics(new Set([...topics, ...subs.groupSubscription]));
     this.client.metadata.maybeUpdate();
@@ -292,10 +294,13 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     // turn, by a request that fails at once, must not keep poll() running on promises alone).
     if (this.signaled) return new Promise<void>((resolve) => setImmediate(resolve));
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiter = null;
-        resolve();
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          this.waiter = null;
+          resolve();
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       this.waiter = () => {
         clearTimeout(timer);
         resolve();
@@ -374,13 +379,15 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
       if (this.config['exclude.internal.topics'] && t.isInternal) continue;
       if (subs.matches(t.name)) matching.add(t.name);
     }
-    if (subs.changeSubscription(matching)) this.coordinator.requestRejoin(`pattern ${subs.pattern} now matches ${[...matching].sort().join(', ') || 'nothing'}`);
+    if (subs.changeSubscription(matching))
+      this.coordinator.requestRejoin(`pattern ${subs.pattern} now matches ${[...matching].sort().join(', ') || 'nothing'}`);
   }
 
   // --- offsets ---------------------------------------------------------------------------
 
   private requireGroup(): ConsumerCoordinator {
-    if (!this.coordinator) throw new KafkaClientError('To use group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.');
+    if (!this.coordinator)
+      throw new KafkaClientError('To use group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.');
     return this.coordinator;
   }
 
@@ -464,9 +471,13 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     const state = this.subscriptions.assignedState(partition);
     const deadline = Date.now() + timeoutMs;
     while (!state.hasValidPosition) {
-      if (Date.now() >= deadline) throw new TimeoutError(`Timeout of ${timeoutMs}ms expired before the position for partition ${partition.topic}-${partition.partition} could be determined`);
+      if (Date.now() >= deadline)
+        throw new TimeoutError(
+          `Timeout of ${timeoutMs}ms expired before the position for partition ${partition.topic}-${partition.partition} could be determined`,
+        );
       await this.updateFetchPositions(deadline);
-      if (!this.subscriptions.isAssigned(partition)) throw new IllegalStateError(`No current assignment for partition ${partition.topic}-${partition.partition}`);
+      if (!this.subscriptions.isAssigned(partition))
+        throw new IllegalStateError(`No current assignment for partition ${partition.topic}-${partition.partition}`);
     }
     return state.position!;
   }
@@ -475,11 +486,15 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
    * For each partition, the earliest offset whose record timestamp is at or
    * after the given timestamp (null when there is none), as ListOffsets finds it.
    */
-  async offsetsForTimes(query: ReadonlyArray<TopicPartition & { timestamp: number }>, timeoutMs = this.config['default.api.timeout.ms']): Promise<OffsetForTime[]> {
+  async offsetsForTimes(
+    query: ReadonlyArray<TopicPartition & { timestamp: number }>,
+    timeoutMs = this.config['default.api.timeout.ms'],
+  ): Promise<OffsetForTime[]> {
     this.checkOpen();
     const seen = new Set<string>();
     for (const q of query) {
-      if (!Number.isSafeInteger(q.timestamp) || q.timestamp < 0) throw new RangeError(`The target time for partition ${q.topic}-${q.partition} is ${q.timestamp}. The target time cannot be negative.`);
+      if (!Number.isSafeInteger(q.timestamp) || q.timestamp < 0)
+        throw new RangeError(`The target time for partition ${q.topic}-${q.partition} is ${q.timestamp}. The target time cannot be negative.`);
       const key = tpKey(q.topic, q.partition);
       if (seen.has(key)) throw new RangeError(`partition ${q.topic}-${q.partition} is asked for more than once`);
       seen.add(key);
@@ -505,7 +520,10 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
 
   private async listAt(partitions: readonly TopicPartition[], timestamp: number, timeoutMs: number): Promise<TopicPartitionOffset[]> {
     this.checkOpen();
-    const found = await this.fetcher.listOffsets(partitions.map((tp) => ({ topic: tp.topic, partition: tp.partition, timestamp })), Date.now() + timeoutMs);
+    const found = await this.fetcher.listOffsets(
+      partitions.map((tp) => ({ topic: tp.topic, partition: tp.partition, timestamp })),
+      Date.now() + timeoutMs,
+    );
     return partitions.map((tp) => ({ topic: tp.topic, partition: tp.partition, offset: found.get(tpKey(tp.topic, tp.partition))!.offset }));
   }
 
@@ -532,7 +550,10 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
   // --- metadata --------------------------------------------------------------------------
 
   /** The partitions of a topic, with their leaders (Kafka's partitionsFor). */
-  async partitionsFor(topic: string, timeoutMs = this.config['default.api.timeout.ms']): Promise<Array<{ topic: string; partition: number; leader: number; replicas: readonly number[]; isr: readonly number[] }>> {
+  async partitionsFor(
+    topic: string,
+    timeoutMs = this.config['default.api.timeout.ms'],
+  ): Promise<Array<{ topic: string; partition: number; leader: number; replicas: readonly number[]; isr: readonly number[] }>> {
     this.checkOpen();
     const t = await this.client.metadata.waitForTopic(topic, timeoutMs);
     return t.partitions.map((p) => ({ topic: p.topic, partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr }));
@@ -544,7 +565,12 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     const node = this.client.leastLoadedNode();
     if (node === undefined) throw new TimeoutError('no broker available to list topics');
     const response = await withTimeout(
-      this.client.send(node, Api.Metadata, (version: number) => ({ topics: version === 0 ? [] : null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })),
+      this.client.send(node, Api.Metadata, (version: number) => ({
+        topics: version === 0 ? [] : null,
+        allowAutoTopicCreation: false,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      })),
       timeoutMs,
       `Timeout of ${timeoutMs}ms expired listing topics`,
     );

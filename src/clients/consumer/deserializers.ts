@@ -24,17 +24,19 @@ export type DeserializerSpec<T = unknown> = 'string' | 'bytes' | 'buffer' | 'jso
  * for 'json' JSON.parse's own `any` (what the JSON holds is the application's to know); the bytes or
  * null for 'bytes' and when unset. A name TypeScript sees only as `string` gives unknown.
  */
-export type Deserialized<S> = S extends DeserializerFunction<infer T>
-  ? T
-  : S extends Deserializer<infer T>
+export type Deserialized<S> =
+  S extends DeserializerFunction<infer T>
     ? T
-    : S extends 'string' | 'org.apache.kafka.common.serialization.StringDeserializer'
-      ? string | null
-      : S extends 'json'
-        ? any
-        : S extends 'bytes' | 'buffer' | 'org.apache.kafka.common.serialization.ByteArrayDeserializer' | undefined
-          ? Buffer | null
-          : unknown;
+    : S extends Deserializer<infer T>
+      ? T
+      : S extends 'string' | 'org.apache.kafka.common.serialization.StringDeserializer'
+        ? string | null
+        : S extends 'json'
+          ? // biome-ignore lint/suspicious/noExplicitAny: JSON values are whatever the producer sent
+            any
+          : S extends 'bytes' | 'buffer' | 'org.apache.kafka.common.serialization.ByteArrayDeserializer' | undefined
+            ? Buffer | null
+            : unknown;
 
 /** UTF-8 text; null stays null (Java's StringDeserializer). */
 export const stringDeserializer: Deserializer<string | null> = {

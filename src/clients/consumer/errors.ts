@@ -6,9 +6,11 @@ import { KafkaClientError } from '../network/errors.js';
  * rebalanced and the partitions may now belong to another member.
  */
 export class CommitFailedError extends KafkaClientError {
-  constructor(message = 'Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member. ' +
-    'This means that the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, ' +
-    'which typically implies that the poll loop is spending too much time message processing.') {
+  constructor(
+    message = 'Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member. ' +
+      'This means that the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, ' +
+      'which typically implies that the poll loop is spending too much time message processing.',
+  ) {
     super(message, { retriable: false });
   }
 }
@@ -30,7 +32,9 @@ export class NoOffsetForPartitionError extends KafkaClientError {
 /** The position is outside the log and auto.offset.reset is none (Java's OffsetOutOfRangeException). */
 export class OffsetOutOfRangeConsumerError extends KafkaClientError {
   constructor(readonly offsets: ReadonlyArray<{ topic: string; partition: number; offset: number }>) {
-    super(`Offsets out of range with no configured reset policy for partitions: ${offsets.map((o) => `${o.topic}-${o.partition}@${o.offset}`).join(', ')}`, { errorCode: 1 });
+    super(`Offsets out of range with no configured reset policy for partitions: ${offsets.map((o) => `${o.topic}-${o.partition}@${o.offset}`).join(', ')}`, {
+      errorCode: 1,
+    });
   }
 }
 
@@ -49,7 +53,10 @@ export class RecordDeserializationError extends KafkaClientError {
     readonly offset: number,
     cause: unknown,
   ) {
-    super(`Error deserializing key/value for partition ${topic}-${partition} at offset ${offset}. If needed, please seek past the record to continue consumption.`, { cause });
+    super(
+      `Error deserializing key/value for partition ${topic}-${partition} at offset ${offset}. If needed, please seek past the record to continue consumption.`,
+      { cause },
+    );
   }
 }
 
@@ -78,7 +85,10 @@ export class LogTruncationError extends OffsetOutOfRangeConsumerError {
   ) {
     super(offsets);
     this.message = `Truncation detected for partitions ${divergentOffsets.map((d) => `${d.topic}-${d.partition}`).join(', ')}: ${divergentOffsets
-      .map((d, i) => `position ${offsets[i]?.offset}, ${d.offset === undefined ? 'divergence unknown' : `log diverges at ${d.offset} (leader epoch ${d.leaderEpoch})`}`)
+      .map(
+        (d, i) =>
+          `position ${offsets[i]?.offset}, ${d.offset === undefined ? 'divergence unknown' : `log diverges at ${d.offset} (leader epoch ${d.leaderEpoch})`}`,
+      )
       .join('; ')}`;
   }
 }

@@ -1,13 +1,13 @@
 import { ErrorCode, errorName } from '../../protocol/error-codes.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
+import { type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import { Api } from '../network/apis.js';
-import { isRetriableCode, kafkaErrorFor, KafkaApiError, TimeoutError } from '../network/errors.js';
+import { isRetriableCode, KafkaApiError, kafkaErrorFor, TimeoutError } from '../network/errors.js';
 import type { NetworkClient } from '../network/network-client.js';
 import { sleepWithin } from '../network/timing.js';
-import { tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
 import { CompletedFetch } from './completed-fetch.js';
 import type { ConsumerConfig } from './consumer-config.js';
-import { ConsumerRecords, type ConsumerRecord } from './consumer-records.js';
+import { type ConsumerRecord, ConsumerRecords } from './consumer-records.js';
 import type { Deserializer } from './deserializers.js';
 import { OffsetOutOfRangeConsumerError } from './errors.js';
 import type { PartitionState, SubscriptionState } from './subscription-state.js';
@@ -25,8 +25,15 @@ const MAX_BUFFERED_FETCHES = 2;
  * again (Java's Fetcher). FENCED_LEADER_EPOCH: the broker knows a newer leader epoch than ours.
  */
 const STALE_METADATA = new Set<number>([
-  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.REPLICA_NOT_AVAILABLE,
-  ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.FENCED_LEADER_EPOCH, ErrorCode.OFFSET_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_ID, ErrorCode.INCONSISTENT_TOPIC_ID,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.REPLICA_NOT_AVAILABLE,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.OFFSET_NOT_AVAILABLE,
+  ErrorCode.UNKNOWN_TOPIC_ID,
+  ErrorCode.INCONSISTENT_TOPIC_ID,
 ]);
 
 export interface FetcherContext {
@@ -192,7 +199,11 @@ export class Fetcher {
   }
 
   /** Buffers the records of a response; false when some partition answered with an error. */
-  private onFetchResponse(response: MessageData<typeof Api.Fetch.response>, sent: Array<{ state: PartitionState; offset: number; epoch: number }>, readCommitted: boolean): boolean {
+  private onFetchResponse(
+    response: MessageData<typeof Api.Fetch.response>,
+    sent: Array<{ state: PartitionState; offset: number; epoch: number }>,
+    readCommitted: boolean,
+  ): boolean {
     let healthy = response.errorCode === ErrorCode.NONE;
     const { subscriptions, client, config } = this.ctx;
     const requested = new Map(sent.map((e) => [tpKey(e.state.topic, e.state.partition), e]));
@@ -224,7 +235,8 @@ export class Fetcher {
           // OFFSET_OUT_OF_RANGE (of the position itself, not of a prefetch): reset by auto.offset.reset, or report it.
           if (state.position !== request.offset) continue;
           const strategy = subscriptions.defaultResetStrategy;
-          if (strategy === 'none') this.pendingError ??= new OffsetOutOfRangeConsumerError([{ topic: state.topic, partition: state.partition, offset: request.offset }]);
+          if (strategy === 'none')
+            this.pendingError ??= new OffsetOutOfRangeConsumerError([{ topic: state.topic, partition: state.partition, offset: request.offset }]);
           else {
             this.ctx.log('info', `fetch position ${request.offset} is out of range for ${name}; resetting to ${strategy}`);
             state.requestReset(strategy);
@@ -336,7 +348,8 @@ export class Fetcher {
         const leader = cluster.leaderFor(q.topic, q.partition);
         if (leader < 0) {
           const known = cluster.partitionsFor(q.topic);
-          if (known && q.partition >= known.length) throw kafkaErrorFor(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${q.topic}-${q.partition} does not exist`);
+          if (known && q.partition >= known.length)
+            throw kafkaErrorFor(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${q.topic}-${q.partition} does not exist`);
           retry = kafkaErrorFor(ErrorCode.LEADER_NOT_AVAILABLE, `no leader for ${q.topic}-${q.partition}`);
           continue;
         }
@@ -358,7 +371,12 @@ export class Fetcher {
             isolationLevel,
             topics: [...byTopic].map(([name, l]) => ({
               name,
-              partitions: l.map((q) => ({ partitionIndex: q.partition, currentLeaderEpoch: cluster.topic(q.topic)?.partitions[q.partition]?.leaderEpoch ?? -1, timestamp: q.timestamp, maxNumOffsets: 1 })),
+              partitions: l.map((q) => ({
+                partitionIndex: q.partition,
+                currentLeaderEpoch: cluster.topic(q.topic)?.partitions[q.partition]?.leaderEpoch ?? -1,
+                timestamp: q.timestamp,
+                maxNumOffsets: 1,
+              })),
             })),
             timeoutMs: config['request.timeout.ms'],
           };

@@ -1,13 +1,13 @@
+export * from '../../protocol/consumer-protocol.js';
+export type { TopicPartition } from '../../protocol/topic-partition.js';
 export * from './assignors/index.js';
 export * from './consumer.js';
-export * from './consumer-constructor.js';
 export { CONSUMER_CONFIG, type ConsumerConfig, type ConsumerConfigInput } from './consumer-config.js';
-export * from '../../protocol/consumer-protocol.js';
-export * from './consumer-records.js';
+export * from './consumer-constructor.js';
 export type { ConsumerRebalanceListener } from './consumer-coordinator.js';
+export * from './consumer-records.js';
 export * from './deserializers.js';
 export * from './errors.js';
 export type { ConsumerInterceptor } from './interceptors.js';
 export { IllegalStateError, type OffsetResetStrategy } from './subscription-state.js';
-export type { TopicPartition } from '../../protocol/topic-partition.js';
 export type { OffsetAndMetadata, OffsetAndTimestamp, TopicPartitionOffset } from './types.js';

@@ -3,7 +3,7 @@ import type { MessageData } from '../../protocol/schema/message-types.js';
 import { tpKey } from '../../protocol/topic-partition.js';
 import { Api } from '../network/apis.js';
 import { isRetriableCode, kafkaErrorFor, UnsupportedVersionError } from '../network/errors.js';
-import { LogTruncationError, type DivergentOffset } from './errors.js';
+import { type DivergentOffset, LogTruncationError } from './errors.js';
 import type { FetcherContext } from './fetcher.js';
 import type { PartitionState } from './subscription-state.js';
 
@@ -68,7 +68,13 @@ export class PositionValidator {
       if (retry && retry.seekEpoch === state.epoch && retry.atMs > now) continue;
       let list = byNode.get(leader);
       if (!list) byNode.set(leader, (list = []));
-      list.push({ state, seekEpoch: state.epoch, position: state.position!, positionEpoch: state.positionEpoch!, currentLeaderEpoch: state.currentLeaderEpoch });
+      list.push({
+        state,
+        seekEpoch: state.epoch,
+        position: state.position!,
+        positionEpoch: state.positionEpoch!,
+        currentLeaderEpoch: state.currentLeaderEpoch,
+      });
     }
     if (byNode.size > 0 || client.metadata.updateRequested) client.metadata.maybeUpdate();
     for (const [node, checks] of byNode) this.send(node, checks);
@@ -145,7 +151,12 @@ export class PositionValidator {
         state.awaitingValidation = false;
         continue;
       }
-      const divergent: DivergentOffset = { topic: state.topic, partition: state.partition, offset: undefinedEpoch ? undefined : answer.endOffset, leaderEpoch: undefinedEpoch ? undefined : answer.leaderEpoch };
+      const divergent: DivergentOffset = {
+        topic: state.topic,
+        partition: state.partition,
+        offset: undefinedEpoch ? undefined : answer.endOffset,
+        leaderEpoch: undefinedEpoch ? undefined : answer.leaderEpoch,
+      };
       const strategy = this.ctx.subscriptions.defaultResetStrategy;
       if (strategy === 'none') {
         truncated.push({ check: c, divergent });
@@ -155,7 +166,10 @@ export class PositionValidator {
         this.ctx.log('info', `Truncation detected for partition ${state.topic}-${state.partition} at offset ${c.position}, resetting offset`);
         state.requestReset(strategy);
       } else {
-        this.ctx.log('info', `Truncation detected for partition ${state.topic}-${state.partition} at offset ${c.position}, resetting offset to the first offset known to diverge ${divergent.offset} (leader epoch ${divergent.leaderEpoch})`);
+        this.ctx.log(
+          'info',
+          `Truncation detected for partition ${state.topic}-${state.partition} at offset ${c.position}, resetting offset to the first offset known to diverge ${divergent.offset} (leader epoch ${divergent.leaderEpoch})`,
+        );
         state.seek(divergent.offset, divergent.leaderEpoch);
       }
     }

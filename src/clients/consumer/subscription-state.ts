@@ -1,4 +1,4 @@
-import { compareTopicPartitions, tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
+import { compareTopicPartitions, type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import { IllegalStateError } from '../network/errors.js';
 
 export { IllegalStateError };
@@ -206,7 +206,8 @@ export class SubscriptionState {
   allConsumed(): Array<TopicPartition & { offset: number; leaderEpoch?: number }> {
     const out: Array<TopicPartition & { offset: number; leaderEpoch?: number }> = [];
     for (const s of this.assigned.values()) {
-      if (s.position !== null && s.pendingReset === null) out.push({ topic: s.topic, partition: s.partition, offset: s.position, leaderEpoch: s.positionEpoch });
+      if (s.position !== null && s.pendingReset === null)
+        out.push({ topic: s.topic, partition: s.partition, offset: s.position, leaderEpoch: s.positionEpoch });
     }
     return out;
   }

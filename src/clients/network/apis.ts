@@ -1,6 +1,6 @@
 import * as M from '../../protocol/messages/index.js';
-import { compileMessage, type VersionCodec } from '../../protocol/schema/compile.js';
 import type { ProtocolReader } from '../../protocol/reader.js';
+import { compileMessage, type VersionCodec } from '../../protocol/schema/compile.js';
 import type { MessageInput } from '../../protocol/schema/message-types.js';
 import type { MessageSchema } from '../../protocol/schema/schema.js';
 import type { ProtocolWriter } from '../../protocol/writer.js';

@@ -1,17 +1,17 @@
-import { ErrorCode } from '../../protocol/error-codes.js';
 import { Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { FrameReader } from '../../protocol/frame-reader.js';
 import { ProtocolReader } from '../../protocol/reader.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import type { MessageSchema } from '../../protocol/schema/schema.js';
 import { ProtocolWriter } from '../../protocol/writer.js';
-import { Api, pickVersion, type AnyApiDef, type ApiDef, type BrokerApiVersions, type RequestBody } from './apis.js';
-import { kafkaErrorFor, NetworkError, UnsupportedVersionError } from './errors.js';
-import { FrameReader } from '../../protocol/frame-reader.js';
-import { InFlightRequests, type InFlightRequest } from './in-flight-requests.js';
-import { sleep } from './timing.js';
+import { type AnyApiDef, Api, type ApiDef, type BrokerApiVersions, pickVersion, type RequestBody } from './apis.js';
 import type { ClientSecurity } from './client-security.js';
+import { kafkaErrorFor, NetworkError, UnsupportedVersionError } from './errors.js';
+import { type InFlightRequest, InFlightRequests } from './in-flight-requests.js';
 import { authenticateSasl } from './sasl-client.js';
+import { sleep } from './timing.js';
 
 export const CLIENT_SOFTWARE_NAME = 'samsa';
 export const CLIENT_SOFTWARE_VERSION = '0.1.0';
@@ -165,14 +165,19 @@ export class BrokerConnection {
     tcp.setNoDelay(true);
     const tlsOptions = this.options.security?.tls;
     // With TLS, the connection reads and writes the TLS session over the TCP socket.
-    const socket: Socket = tlsOptions ? connectTls({ ...tlsOptions, socket: tcp, servername: isIpAddress(this.host) ? undefined : this.host, host: this.host }) : tcp;
+    const socket: Socket = tlsOptions
+      ? connectTls({ ...tlsOptions, socket: tcp, servername: isIpAddress(this.host) ? undefined : this.host, host: this.host })
+      : tcp;
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (e) => this.close(new NetworkError(`connection to node ${this.nodeId} (${this.address}) failed: ${e.message}`, { cause: e })));
     socket.on('close', () => this.close(new NetworkError(`connection to node ${this.nodeId} (${this.address}) was closed by the broker`)));
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new NetworkError(`connection to node ${this.nodeId} (${this.address}) timed out after ${this.options.connectTimeoutMs} ms`)), this.options.connectTimeoutMs);
+        const timer = setTimeout(
+          () => reject(new NetworkError(`connection to node ${this.nodeId} (${this.address}) timed out after ${this.options.connectTimeoutMs} ms`)),
+          this.options.connectTimeoutMs,
+        );
         socket.once(tlsOptions ? 'secureConnect' : 'connect', () => {
           clearTimeout(timer);
           resolve();
@@ -233,7 +238,11 @@ export class BrokerConnection {
     const send = <T>(api: AnyApiDef, body: Record<string, unknown>, version: number) =>
       new Promise<T>((resolve, reject) => this.write({ api, body, options: {}, resolve: resolve as (v: unknown) => void, reject }, version));
     const handshake = await send<MessageData<typeof Api.SaslHandshake.response>>(Api.SaslHandshake, { mechanism: credentials.mechanism }, 1);
-    if (handshake.errorCode !== ErrorCode.NONE) throw kafkaErrorFor(handshake.errorCode, `node ${this.nodeId} does not offer SASL ${credentials.mechanism}; it offers ${handshake.mechanisms.join(', ') || 'none'}`);
+    if (handshake.errorCode !== ErrorCode.NONE)
+      throw kafkaErrorFor(
+        handshake.errorCode,
+        `node ${this.nodeId} does not offer SASL ${credentials.mechanism}; it offers ${handshake.mechanisms.join(', ') || 'none'}`,
+      );
     const version = this.versionOf(Api.SaslAuthenticate);
     if (version < 0) throw new UnsupportedVersionError(`node ${this.nodeId} does not support SaslAuthenticate`);
     await authenticateSasl(credentials, async (token) => {
@@ -249,7 +258,11 @@ export class BrokerConnection {
     const version = fixedVersion ?? this.versionOf(api, { min: options.minVersion, max: options.maxVersion });
     if (version < 0) {
       const theirs = this.apiVersions.get(api.key);
-      queued.reject(new UnsupportedVersionError(`node ${this.nodeId} supports ${api.name} ${theirs ? `v${theirs.minVersion}-${theirs.maxVersion}` : 'in no version'}; this client needs v${Math.max(api.minVersion, options.minVersion ?? 0)}-${Math.min(api.maxVersion, options.maxVersion ?? Infinity)}`));
+      queued.reject(
+        new UnsupportedVersionError(
+          `node ${this.nodeId} supports ${api.name} ${theirs ? `v${theirs.minVersion}-${theirs.maxVersion}` : 'in no version'}; this client needs v${Math.max(api.minVersion, options.minVersion ?? 0)}-${Math.min(api.maxVersion, options.maxVersion ?? Infinity)}`,
+        ),
+      );
       return;
     }
     const codec = api.requestCodec(version);
@@ -287,7 +300,9 @@ export class BrokerConnection {
     const last = chunks.length - 1;
     for (let i = 0; i < last; i++) socket.write(chunks[i]!);
     if (options.expectResponse === false) {
-      socket.write(chunks[last]!, (e) => (e ? queued.reject(new NetworkError(`write to node ${this.nodeId} failed: ${e.message}`)) : queued.resolve(undefined)));
+      socket.write(chunks[last]!, (e) =>
+        e ? queued.reject(new NetworkError(`write to node ${this.nodeId} failed: ${e.message}`)) : queued.resolve(undefined),
+      );
       return;
     }
     socket.write(chunks[last]!);
@@ -319,7 +334,9 @@ export class BrokerConnection {
     const request = this.inFlight.completeNext();
     const correlationId = frame.length >= 4 ? frame.readInt32BE(0) : -1;
     if (!request || request.correlationId !== correlationId) {
-      request?.reject(new NetworkError(`response with correlation id ${correlationId} from node ${this.nodeId} does not answer request ${request.correlationId}`));
+      request?.reject(
+        new NetworkError(`response with correlation id ${correlationId} from node ${this.nodeId} does not answer request ${request.correlationId}`),
+      );
       throw new Error(`correlation id ${correlationId} does not match the oldest request's ${request?.correlationId ?? '(none)'}`);
     }
     let body: unknown;
@@ -332,7 +349,11 @@ export class BrokerConnection {
       if (codec.flexible && !isApiVersions) reader.taggedFields();
       body = codec.decode(reader);
     } catch (e) {
-      request.reject(new NetworkError(`could not decode the ${request.api.name} v${request.version} response from node ${this.nodeId}: ${(e as Error).message}`, { cause: e }));
+      request.reject(
+        new NetworkError(`could not decode the ${request.api.name} v${request.version} response from node ${this.nodeId}: ${(e as Error).message}`, {
+          cause: e,
+        }),
+      );
       throw e;
     }
     request.resolve(body);
@@ -361,7 +382,9 @@ export class BrokerConnection {
       return;
     }
     const oldest = this.inFlight.oldest()!;
-    this.close(new NetworkError(`${oldest.api.name} request to node ${this.nodeId} (${this.address}) timed out after ${now - oldest.sentAtMs} ms; disconnecting`));
+    this.close(
+      new NetworkError(`${oldest.api.name} request to node ${this.nodeId} (${this.address}) timed out after ${now - oldest.sentAtMs} ms; disconnecting`),
+    );
   }
 
   /** Closes the connection; requests in flight or waiting fail with `error` (or a NetworkError). */

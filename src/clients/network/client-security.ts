@@ -29,7 +29,8 @@ function tlsOptions(c: ClientSecuritySettings): TlsConnectionOptions {
   const options: TlsConnectionOptions = {};
   if (c['ssl.truststore.certificates']) options.ca = c['ssl.truststore.certificates'];
   else if (c['ssl.truststore.location']) {
-    if (c['ssl.truststore.type'].toUpperCase() !== 'PEM') throw new ClientConfigError(`ssl.truststore.type ${c['ssl.truststore.type']} cannot be read; use PEM`);
+    if (c['ssl.truststore.type'].toUpperCase() !== 'PEM')
+      throw new ClientConfigError(`ssl.truststore.type ${c['ssl.truststore.type']} cannot be read; use PEM`);
     options.ca = readSetting(c, 'ssl.truststore.location');
   }
   const passphrase = c['ssl.key.password'] || undefined;
@@ -75,6 +76,9 @@ function saslCredentials(c: ClientSecuritySettings): SaslCredentials {
     username = options?.get('username') ?? username;
     password = options?.get('password') ?? password;
   }
-  if (!username || !password) throw new ClientConfigError(`SASL ${mechanism} needs a username and password: set sasl.jaas.config (… required username="…" password="…";) or sasl.username and sasl.password`);
+  if (!username || !password)
+    throw new ClientConfigError(
+      `SASL ${mechanism} needs a username and password: set sasl.jaas.config (… required username="…" password="…";) or sasl.username and sasl.password`,
+    );
   return { mechanism, username, password };
 }

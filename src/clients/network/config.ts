@@ -26,7 +26,8 @@ function bad(name: string, value: unknown, expected: string): never {
 
 function toNumber(value: unknown, name: string, integer: boolean): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value.trim()) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) bad(name, value, integer ? 'expected an integer' : 'expected a number');
+  if (typeof n !== 'number' || !Number.isFinite(n) || (integer && !Number.isInteger(n)))
+    bad(name, value, integer ? 'expected an integer' : 'expected a number');
   return n;
 }
 
@@ -72,7 +73,9 @@ export function string(defaultValue: string | undefined): ConfigDef<string> {
 
 /** A string that may be left unset (null), such as group.id or transactional.id. */
 export function nullableString(): ConfigDef<string | null> {
-  return { defaultValue: null, parse: (value, name) => (typeof value === 'string' ? value : bad(name, value, 'expected a string')) } as ConfigDef<string | null>;
+  return { defaultValue: null, parse: (value, name) => (typeof value === 'string' ? value : bad(name, value, 'expected a string')) } as ConfigDef<
+    string | null
+  >;
 }
 
 /** One of a fixed set of strings (case-insensitive, stored lower-case, or upper-case for Kafka's upper-case enums like security.protocol). */
@@ -92,7 +95,8 @@ export function list(defaultValue: readonly string[] | undefined, options: { non
   return {
     defaultValue,
     parse: (value, name) => {
-      const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : bad(name, value, 'expected a list (array or comma-separated string)');
+      const items =
+        typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : bad(name, value, 'expected a list (array or comma-separated string)');
       const out = items.map((item) => (typeof item === 'string' ? item.trim() : bad(name, value, 'expected strings in the list'))).filter((s) => s !== '');
       if (options.nonEmpty && out.length === 0) bad(name, value, 'expected at least one entry');
       return out;

@@ -9,7 +9,10 @@ import type { NetworkClient } from './network-client.js';
  * Fetch never waits behind them. Uses the client's settings; the caller
  * closes it.
  */
-export function openCoordinatorConnection(client: NetworkClient, node: { readonly id: number; readonly host: string; readonly port: number }): BrokerConnection {
+export function openCoordinatorConnection(
+  client: NetworkClient,
+  node: { readonly id: number; readonly host: string; readonly port: number },
+): BrokerConnection {
   const c = client.config;
   const connection = new BrokerConnection(2147483647 - node.id, node.host, node.port, {
     clientId: client.clientId,

@@ -1,8 +1,8 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import { Api } from './apis.js';
-import { Cluster, type BrokerNode, type PartitionMetadata, type TopicMetadata } from './cluster.js';
-import { kafkaErrorFor, KafkaApiError, NetworkError, TimeoutError } from './errors.js';
+import { type BrokerNode, Cluster, type PartitionMetadata, type TopicMetadata } from './cluster.js';
+import { KafkaApiError, kafkaErrorFor, NetworkError, TimeoutError } from './errors.js';
 import type { NetworkClient } from './network-client.js';
 import { sleep, withTimeout } from './timing.js';
 
@@ -140,7 +140,8 @@ export class Metadata {
       this.lastSuccessfulRefreshMs = Date.now();
       // A topic without a leader yet (just created) is asked about again soon.
       for (const t of cluster.topics.values()) {
-        if (t.errorCode === ErrorCode.LEADER_NOT_AVAILABLE || t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || t.partitions.some((p) => p.leader < 0)) this.needUpdate = true;
+        if (t.errorCode === ErrorCode.LEADER_NOT_AVAILABLE || t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || t.partitions.some((p) => p.leader < 0))
+          this.needUpdate = true;
       }
       for (const listener of this.listeners) listener(cluster);
       return cluster;

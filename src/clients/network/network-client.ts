@@ -1,10 +1,10 @@
 import type { MessageSchema } from '../../protocol/schema/schema.js';
 import type { ApiDef, RequestBody } from './apis.js';
 import { BrokerConnection, type RequestOptions, type ResponseOf } from './broker-connection.js';
-import { parseAddress, type CommonClientConfig } from './config.js';
+import { type ClientSecurity, resolveClientSecurity } from './client-security.js';
+import { type CommonClientConfig, parseAddress } from './config.js';
 import { NetworkError } from './errors.js';
 import { Metadata } from './metadata.js';
-import { resolveClientSecurity, type ClientSecurity } from './client-security.js';
 
 export interface NetworkClientOptions {
   /** max.in.flight.requests.per.connection (the producer's setting; consumers and admin use Kafka's 100). */

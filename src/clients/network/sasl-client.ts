@@ -32,8 +32,10 @@ export async function authenticateSasl(credentials: SaslCredentials, exchange: (
   const gs2Header = 'n,,';
   const serverFirstText = (await exchange(Buffer.from(gs2Header + bare, 'utf8'))).toString('utf8');
   const serverFirst = parseServerFirst(serverFirstText);
-  if (!serverFirst || !serverFirst.nonce.startsWith(clientNonce) || serverFirst.nonce === clientNonce) throw new SaslClientError(`${scram.name}: the broker's first message is not valid`);
-  if (serverFirst.iterations < scram.minIterations) throw new SaslClientError(`${scram.name}: the broker asked for ${serverFirst.iterations} iterations, fewer than ${scram.minIterations}`);
+  if (!serverFirst?.nonce.startsWith(clientNonce) || serverFirst.nonce === clientNonce)
+    throw new SaslClientError(`${scram.name}: the broker's first message is not valid`);
+  if (serverFirst.iterations < scram.minIterations)
+    throw new SaslClientError(`${scram.name}: the broker asked for ${serverFirst.iterations} iterations, fewer than ${scram.minIterations}`);
   const salted = saltPassword(scram, credentials.password, serverFirst.salt, serverFirst.iterations);
   const withoutProof = `c=${Buffer.from(gs2Header, 'utf8').toString('base64')},r=${serverFirst.nonce}`;
   const authMessage = `${bare},${serverFirstText},${withoutProof}`;
@@ -42,5 +44,6 @@ export async function authenticateSasl(credentials: SaslCredentials, exchange: (
   const serverFinal = (await exchange(Buffer.from(`${withoutProof},p=${proof.toString('base64')}`, 'utf8'))).toString('utf8');
   const expected = hmac(scram, hmac(scram, salted, 'Server Key'), authMessage);
   const m = /^v=([A-Za-z0-9+/=]+)$/.exec(serverFinal);
-  if (!m || !constantTimeEquals(Buffer.from(m[1]!, 'base64'), expected)) throw new SaslClientError(`${scram.name}: the broker's signature does not match; it does not hold this user's credential`);
+  if (!m || !constantTimeEquals(Buffer.from(m[1]!, 'base64'), expected))
+    throw new SaslClientError(`${scram.name}: the broker's signature does not match; it does not hold this user's credential`);
 }

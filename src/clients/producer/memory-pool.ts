@@ -44,11 +44,18 @@ export class MemoryPool {
         size,
         resolve,
         reject,
-        timer: setTimeout(() => {
-          this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          reject(new TimeoutError(`Failed to allocate ${size} bytes within the configured max blocking time ${maxWaitMs} ms. Total memory: ${this.totalMemory} bytes. Available memory: ${this.available} bytes.`));
-          this.serve();
-        }, Math.max(0, maxWaitMs)),
+        timer: setTimeout(
+          () => {
+            this.waiters.splice(this.waiters.indexOf(waiter), 1);
+            reject(
+              new TimeoutError(
+                `Failed to allocate ${size} bytes within the configured max blocking time ${maxWaitMs} ms. Total memory: ${this.totalMemory} bytes. Available memory: ${this.available} bytes.`,
+              ),
+            );
+            this.serve();
+          },
+          Math.max(0, maxWaitMs),
+        ),
       };
       this.waiters.push(waiter);
     });

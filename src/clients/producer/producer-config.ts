@@ -1,6 +1,17 @@
 import { COMPRESSION_NAMES, type CompressionName } from '../../../codecs/index.js';
+import {
+  bool,
+  type ConfigDef,
+  type ConfigInput,
+  commonClientConfig,
+  int,
+  nullableString,
+  object,
+  oneOf,
+  type ParsedConfig,
+  parseConfig,
+} from '../network/config.js';
 import { ClientConfigError } from '../network/errors.js';
-import { bool, commonClientConfig, int, nullableString, object, oneOf, parseConfig, type ConfigDef, type ConfigInput, type ParsedConfig } from '../network/config.js';
 import type { ProducerInterceptor } from './interceptors.js';
 import type { Partitioner, PartitionerClass } from './partitioner.js';
 import type { SerializerSetting } from './serializers.js';
@@ -19,8 +30,12 @@ function acks(defaultValue: number): ConfigDef<number> {
   };
 }
 
-const isSerializer = (v: unknown) => typeof v === 'function' || (typeof v === 'string' && ['string', 'bytes', 'json'].includes(v)) || (typeof v === 'object' && v !== null && typeof (v as { serialize?: unknown }).serialize === 'function');
-const isPartitioner = (v: unknown) => typeof v === 'function' || (typeof v === 'object' && v !== null && typeof (v as { partition?: unknown }).partition === 'function');
+const isSerializer = (v: unknown) =>
+  typeof v === 'function' ||
+  (typeof v === 'string' && ['string', 'bytes', 'json'].includes(v)) ||
+  (typeof v === 'object' && v !== null && typeof (v as { serialize?: unknown }).serialize === 'function');
+const isPartitioner = (v: unknown) =>
+  typeof v === 'function' || (typeof v === 'object' && v !== null && typeof (v as { partition?: unknown }).partition === 'function');
 const isInterceptorList = (v: unknown) => Array.isArray(v) && v.every((i) => typeof i === 'object' && i !== null);
 
 /** The producer's settings, with the Java producer's names and (Kafka 4.0) defaults. */
@@ -58,7 +73,9 @@ export function parseProducerConfig(input: ProducerConfigInput): ProducerConfig 
   const config = parseConfig(PRODUCER_CONFIG, input as Record<string, unknown>, 'producer');
   // As the Java producer: a batch must be able to wait out linger.ms and one request timeout.
   if (config['delivery.timeout.ms'] < config['linger.ms'] + config['request.timeout.ms']) {
-    throw new ClientConfigError(`delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms (${config['delivery.timeout.ms']} < ${config['linger.ms']} + ${config['request.timeout.ms']})`);
+    throw new ClientConfigError(
+      `delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms (${config['delivery.timeout.ms']} < ${config['linger.ms']} + ${config['request.timeout.ms']})`,
+    );
   }
   return checkIdempotence(config, input as Record<string, unknown>);
 }
@@ -86,7 +103,7 @@ function checkIdempotence(config: ProducerConfig, input: Record<string, unknown>
     if (conflicts.length > 0 && explicit) throw new ClientConfigError(conflicts[0]!);
     if (conflicts.length > 0) enabled = false;
   }
-  if (config['transactional.id'] === '') throw new ClientConfigError("invalid value \"\" for configuration 'transactional.id': String must be non-empty");
+  if (config['transactional.id'] === '') throw new ClientConfigError('invalid value "" for configuration \'transactional.id\': String must be non-empty');
   if (!enabled && config['transactional.id'] !== null) throw new ClientConfigError('Cannot set a transactional.id without also enabling idempotence.');
   return enabled === config['enable.idempotence'] ? config : { ...config, 'enable.idempotence': enabled };
 }

@@ -9,13 +9,13 @@ import { NetworkClient } from '../network/network-client.js';
 import { sleep } from '../network/timing.js';
 import { ProducerInterceptors } from './interceptors.js';
 import { MemoryPool } from './memory-pool.js';
-import { resolvePartitioner, type Partitioner } from './partitioner.js';
-import { parseProducerConfig, type ProducerConfig, type ProducerConfigInput } from './producer-config.js';
-import { toHeaderList, type ProducerRecord, type RecordMetadata, type SendCallback } from './producer-record.js';
+import { type Partitioner, resolvePartitioner } from './partitioner.js';
+import { type ProducerConfig, type ProducerConfigInput, parseProducerConfig } from './producer-config.js';
+import { type ProducerRecord, type RecordMetadata, type SendCallback, toHeaderList } from './producer-record.js';
 import { AppendResult, RecordAccumulator } from './record-accumulator.js';
 import { RecordFuture } from './record-future.js';
 import { Sender } from './sender.js';
-import { resolveSerializer, serializedSize, type Serialized, type Serializer } from './serializers.js';
+import { resolveSerializer, type Serialized, type Serializer, serializedSize } from './serializers.js';
 import { TransactionManager } from './transaction-manager.js';
 
 /** A send waiting for metadata or memory; later sends queue behind it so send order is kept. */
@@ -73,7 +73,10 @@ export class Producer<K = any, V = any> {
     const parsed = parseProducerConfig(config);
     // As Java: a transactional producer is named after its transactional.id.
     const transactionalId = parsed['transactional.id'];
-    this.config = parsed['client.id'] === '' ? { ...parsed, 'client.id': transactionalId !== null ? `producer-${transactionalId}` : `producer-${++producerCount}` } : parsed;
+    this.config =
+      parsed['client.id'] === ''
+        ? { ...parsed, 'client.id': transactionalId !== null ? `producer-${transactionalId}` : `producer-${++producerCount}` }
+        : parsed;
     const c = this.config;
     this.client = new NetworkClient(c, { maxInFlight: c['max.in.flight.requests.per.connection'], allowAutoTopicCreation: true });
     this.transactionManager = c['enable.idempotence']
@@ -178,7 +181,9 @@ export class Producer<K = any, V = any> {
     let count = topic.partitions.length;
     while (record.partition !== undefined && record.partition >= count) {
       if (Date.now() >= deadline) {
-        throw new TimeoutError(`Partition ${record.partition} of topic ${record.topic} with partition count ${count} is not present in metadata after ${maxBlockMs} ms.`);
+        throw new TimeoutError(
+          `Partition ${record.partition} of topic ${record.topic} with partition count ${count} is not present in metadata after ${maxBlockMs} ms.`,
+        );
       }
       metadata.requestUpdate();
       await sleep(Math.max(1, Math.min(metadata.timeToNextUpdate(), deadline - Date.now())));
@@ -204,7 +209,11 @@ export class Producer<K = any, V = any> {
       key = this.keySerializer.serialize(topic, record.key, record.headers);
       value = this.valueSerializer.serialize(topic, record.value, record.headers);
     } catch (e) {
-      this.failEarly(future, record, e instanceof KafkaClientError ? e : new KafkaClientError(`serialization failed for topic ${topic}: ${(e as Error).message}`, { cause: e }));
+      this.failEarly(
+        future,
+        record,
+        e instanceof KafkaClientError ? e : new KafkaClientError(`serialization failed for topic ${topic}: ${(e as Error).message}`, { cause: e }),
+      );
       return undefined;
     }
     const headers = toHeaderList(record.headers);
@@ -235,7 +244,12 @@ export class Producer<K = any, V = any> {
         result = this.accumulator.append(topic, partition, future, size, now, false);
       }
     } catch (e) {
-      this.failEarly(future, record, e instanceof KafkaClientError ? e : new KafkaClientError(`partitioning failed for topic ${topic}: ${(e as Error).message}`, { cause: e }), partition);
+      this.failEarly(
+        future,
+        record,
+        e instanceof KafkaClientError ? e : new KafkaClientError(`partitioning failed for topic ${topic}: ${(e as Error).message}`, { cause: e }),
+        partition,
+      );
       return undefined;
     }
     if (result === AppendResult.NeedsMemory) return this.appendAfterMemory(record, future, partition, size, deadline);
@@ -277,7 +291,8 @@ export class Producer<K = any, V = any> {
     const cluster = this.client.metadata.cluster;
     const p = this.partitioner.partition(record.topic, record.key, keyBytes, record.value, value, cluster);
     const count = cluster.partitionsFor(record.topic)!.length;
-    if (!Number.isInteger(p) || p < 0 || p >= count) throw new KafkaClientError(`the partitioner chose partition ${p} of topic ${record.topic}, which has partitions 0-${count - 1}`);
+    if (!Number.isInteger(p) || p < 0 || p >= count)
+      throw new KafkaClientError(`the partitioner chose partition ${p} of topic ${record.topic}, which has partitions 0-${count - 1}`);
     return p;
   }
 
@@ -285,10 +300,14 @@ export class Producer<K = any, V = any> {
   private checkSize(recordBytes: number): Error | undefined {
     const size = recordBytes + 61;
     if (size > this.maxRequestSize) {
-      return new RecordTooLargeError(`The message is ${size} bytes when serialized which is larger than ${this.maxRequestSize}, which is the value of the max.request.size configuration.`);
+      return new RecordTooLargeError(
+        `The message is ${size} bytes when serialized which is larger than ${this.maxRequestSize}, which is the value of the max.request.size configuration.`,
+      );
     }
     if (size > this.bufferMemory) {
-      return new RecordTooLargeError(`The message is ${size} bytes when serialized which is larger than the total memory buffer you have configured with the buffer.memory configuration.`);
+      return new RecordTooLargeError(
+        `The message is ${size} bytes when serialized which is larger than the total memory buffer you have configured with the buffer.memory configuration.`,
+      );
     }
     return undefined;
   }
@@ -344,7 +363,8 @@ export class Producer<K = any, V = any> {
    */
   async sendOffsetsToTransaction(offsets: readonly TopicPartitionOffset[], group: ConsumerGroupMetadata | string): Promise<void> {
     const metadata: ConsumerGroupMetadata = typeof group === 'string' ? { groupId: group, generationId: -1, memberId: '', groupInstanceId: null } : group;
-    if (metadata.generationId > 0 && metadata.memberId === '') throw new KafkaClientError(`Passed in group metadata ${JSON.stringify(metadata)} has generationId > 0 but member.id `);
+    if (metadata.generationId > 0 && metadata.memberId === '')
+      throw new KafkaClientError(`Passed in group metadata ${JSON.stringify(metadata)} has generationId > 0 but member.id `);
     const tm = this.requireTransactions();
     if (offsets.length === 0) return;
     const result = tm.sendOffsetsToTransaction(offsets, metadata);
@@ -376,7 +396,8 @@ export class Producer<K = any, V = any> {
 
   private requireTransactions(): TransactionManager {
     const tm = this.transactionManager;
-    if (tm === null || !tm.isTransactional) throw new IllegalStateError('Cannot use transactional methods without enabling transactions by setting the transactional.id configuration property');
+    if (tm === null || !tm.isTransactional)
+      throw new IllegalStateError('Cannot use transactional methods without enabling transactions by setting the transactional.id configuration property');
     if (this.state !== 'open') throw new ClientClosedError('Cannot perform operation after producer has been closed');
     return tm;
   }
@@ -409,7 +430,10 @@ export class Producer<K = any, V = any> {
       await ending?.await(Infinity).catch(() => undefined);
     })();
     let timer: NodeJS.Timeout | undefined;
-    const inTime = await Promise.race([everything.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.min(timeoutMs, 2 ** 31 - 1))))]);
+    const inTime = await Promise.race([
+      everything.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.min(timeoutMs, 2 ** 31 - 1)))),
+    ]);
     clearTimeout(timer);
     if (!inTime) {
       const error = new ClientClosedError(`Producer is closed forcefully: the record was still pending when close(${timeoutMs} ms) timed out`);

@@ -142,7 +142,7 @@ export class RecordAccumulator {
     const exhausted = this.memory.queued > 0;
     const tm = this.transactionManager;
     // A transaction being committed or aborted sends what it has at once, as a flush does.
-    const urgent = exhausted || this.closing || this.flushesInProgress > 0 || (tm !== null && tm.isCompleting);
+    const urgent = exhausted || this.closing || this.flushesInProgress > 0 || tm?.isCompleting;
     for (const q of this.queues) {
       const batch = q.deque[0];
       if (batch === undefined) continue;
@@ -155,7 +155,7 @@ export class RecordAccumulator {
       nextDelay = Math.min(nextDelay, Math.max(0, batch.createdMs + this.config.deliveryTimeoutMs - now));
       if (readyNodes.has(leader) || this.isMuted(q, batch)) continue;
       // Held back by idempotence or the transaction: whatever frees it (a response, a producer id) wakes the sender.
-      if (tm !== null && tm.shouldStopDrain(batch)) continue;
+      if (tm?.shouldStopDrain(batch)) continue;
       const waited = now - batch.lastAttemptMs;
       const backoff = this.backoffMs(batch);
       const timeToWait = batch.attempts > 0 ? backoff : this.config.lingerMs;

@@ -96,8 +96,11 @@ export class RecordFuture implements RecordInput, Promise<RecordMetadata> {
   }
 
   // biome-ignore lint/suspicious/noThenProperty: a RecordFuture is awaitable as Java's Future is gettable
-  // biome-ignore lint/suspicious/noExplicitAny: Promise's own signature types the rejection reason as any
-  then<A = RecordMetadata, B = never>(onFulfilled?: ((value: RecordMetadata) => A | PromiseLike<A>) | null, onRejected?: ((reason: any) => B | PromiseLike<B>) | null): Promise<A | B> {
+  then<A = RecordMetadata, B = never>(
+    onFulfilled?: ((value: RecordMetadata) => A | PromiseLike<A>) | null,
+    // biome-ignore lint/suspicious/noExplicitAny: Promise's own signature types the rejection reason as any
+    onRejected?: ((reason: any) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
     return this.asPromise().then(onFulfilled, onRejected);
   }
 

@@ -1,10 +1,19 @@
-import { ErrorCode } from '../../protocol/error-codes.js';
 import type { CompressionType } from '../../../codecs/index.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Item, MessageData } from '../../protocol/schema/message-types.js';
-import { Api } from '../network/apis.js';
-import { isRetriable, KafkaApiError, KafkaClientError, kafkaErrorFor, NetworkError, TimeoutError, TransactionAbortedError, UnsupportedVersionError } from '../network/errors.js';
-import type { NetworkClient } from '../network/network-client.js';
 import { tpKey } from '../../protocol/topic-partition.js';
+import { Api } from '../network/apis.js';
+import {
+  isRetriable,
+  KafkaApiError,
+  KafkaClientError,
+  kafkaErrorFor,
+  NetworkError,
+  TimeoutError,
+  TransactionAbortedError,
+  UnsupportedVersionError,
+} from '../network/errors.js';
+import type { NetworkClient } from '../network/network-client.js';
 import type { ProducerBatch } from './producer-batch.js';
 import type { RecordAccumulator } from './record-accumulator.js';
 import type { TransactionManager } from './transaction-manager.js';
@@ -65,11 +74,14 @@ export class Sender {
     if (this.timer !== undefined && this.timerAt <= at) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.wakeup();
-    }, Math.max(1, delayMs));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.wakeup();
+      },
+      Math.max(1, delayMs),
+    );
   }
 
   private runOnce(now: number): void {
@@ -141,7 +153,11 @@ export class Sender {
       handler.reenqueue();
     } else if (error !== null) {
       // A version the broker lacks, or a transition the state machine refused: nothing safe is left.
-      handler.fatalError(error instanceof UnsupportedVersionError || error instanceof KafkaClientError ? error : new KafkaClientError(`Could not execute transactional request: ${error.message}`, { cause: error }));
+      handler.fatalError(
+        error instanceof UnsupportedVersionError || error instanceof KafkaClientError
+          ? error
+          : new KafkaClientError(`Could not execute transactional request: ${error.message}`, { cause: error }),
+      );
     }
     this.wakeup();
   }
@@ -231,7 +247,13 @@ export class Sender {
       const p = results.get(tpKey(batch.topic, batch.partition));
       if (p === undefined) this.onBatchError(batch, new KafkaClientError(`the Produce response has no result for ${batch}`), now);
       else if (p.errorCode === ErrorCode.NONE) this.completeBatch(batch, p.baseOffset, p.logAppendTimeMs);
-      else this.onBatchError(batch, kafkaErrorFor(p.errorCode, p.errorMessage ?? p.recordErrors[0]?.batchIndexErrorMessage ?? `producing to ${batch}`), now, p.logStartOffset);
+      else
+        this.onBatchError(
+          batch,
+          kafkaErrorFor(p.errorCode, p.errorMessage ?? p.recordErrors[0]?.batchIndexErrorMessage ?? `producing to ${batch}`),
+          now,
+          p.logStartOffset,
+        );
     }
     this.wakeup();
   }
@@ -287,5 +309,7 @@ export class Sender {
 }
 
 function expiredError(batch: ProducerBatch, now: number, last?: Error): TimeoutError {
-  return new TimeoutError(`Expiring ${batch.recordCount} record(s) for ${batch}: ${now - batch.createdMs} ms has passed since batch creation${last ? ` (last error: ${last.message})` : ''}`);
+  return new TimeoutError(
+    `Expiring ${batch.recordCount} record(s) for ${batch}: ${now - batch.createdMs} ms has passed since batch creation${last ? ` (last error: ${last.message})` : ''}`,
+  );
 }

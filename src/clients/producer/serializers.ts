@@ -21,7 +21,7 @@ export type SerializerFunction<T = any> = (topic: string, data: T, headers?: Rec
 export type SerializerSetting = 'string' | 'bytes' | 'json' | SerializerFunction | Serializer;
 
 function typeOf(data: unknown): string {
-  return data === null ? 'null' : Buffer.isBuffer(data) ? 'Buffer' : typeof data === 'object' ? (data as object).constructor?.name ?? 'object' : typeof data;
+  return data === null ? 'null' : Buffer.isBuffer(data) ? 'Buffer' : typeof data === 'object' ? ((data as object).constructor?.name ?? 'object') : typeof data;
 }
 
 /** Strings as UTF-8 (Java's StringSerializer); null stays null. */
@@ -59,7 +59,9 @@ export const DefaultSerializer: Serializer<string | Uint8Array | null | undefine
   serialize(topic, data) {
     if (data === null || data === undefined) return null;
     if (typeof data === 'string' || data instanceof Uint8Array) return data;
-    throw new SerializationError(`no serializer configured and the data for topic ${topic} is ${typeOf(data)}, not a string or bytes; set key.serializer / value.serializer (e.g. 'json')`);
+    throw new SerializationError(
+      `no serializer configured and the data for topic ${topic} is ${typeOf(data)}, not a string or bytes; set key.serializer / value.serializer (e.g. 'json')`,
+    );
   },
 };
 

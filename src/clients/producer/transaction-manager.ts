@@ -4,12 +4,12 @@
 // requests it sends are in txn-request-handlers.ts. (Over 600 lines: the
 // state machine and the sequence rules read best together, as in Java.)
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
+import { type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import type { ConsumerGroupMetadata } from '../consumer/consumer.js';
 import type { TopicPartitionOffset } from '../consumer/types.js';
 import { Api } from '../network/apis.js';
-import { openCoordinatorConnection } from '../network/coordinator-connection.js';
 import type { BrokerConnection } from '../network/broker-connection.js';
+import { openCoordinatorConnection } from '../network/coordinator-connection.js';
 import {
   ClusterAuthorizationError,
   IllegalStateError,
@@ -24,17 +24,17 @@ import {
 } from '../network/errors.js';
 import type { NetworkClient } from '../network/network-client.js';
 import type { ProducerBatch } from './producer-batch.js';
-import { TransactionalRequestResult } from './transactional-request-result.js';
+import type { TransactionalRequestResult } from './transactional-request-result.js';
+import { NO_LAST_ACKED_SEQUENCE, NO_PRODUCER_ID_AND_EPOCH, type ProducerIdAndEpoch, type TxnPartitionEntry, TxnPartitionMap } from './txn-partition-map.js';
 import {
   AddOffsetsToTxnHandler,
   AddPartitionsToTxnHandler,
+  type CoordinatorType,
   EndTxnHandler,
   FindCoordinatorHandler,
   InitProducerIdHandler,
-  type CoordinatorType,
   type TxnRequestHandler,
 } from './txn-request-handlers.js';
-import { NO_LAST_ACKED_SEQUENCE, NO_PRODUCER_ID_AND_EPOCH, TxnPartitionMap, type ProducerIdAndEpoch, type TxnPartitionEntry } from './txn-partition-map.js';
 
 export type TransactionState =
   | 'UNINITIALIZED'
@@ -249,7 +249,8 @@ export class TransactionManager {
     this.maybeFailWithError();
     this.throwIfPendingState('send');
     if (!this.isTransactional) return;
-    if (!this.hasProducerId) throw new IllegalStateError(`Cannot add partition ${topic}-${partition} to transaction before completing a call to initTransactions`);
+    if (!this.hasProducerId)
+      throw new IllegalStateError(`Cannot add partition ${topic}-${partition} to transaction before completing a call to initTransactions`);
     if (this.state !== 'IN_TRANSACTION') throw new IllegalStateError(`Cannot add partition ${topic}-${partition} to transaction while in state  ${this.state}`);
   }
 
@@ -289,7 +290,12 @@ export class TransactionManager {
 
   /** A failed batch's error decides the state: fenced or unauthorized is fatal; anything in a transaction makes it abortable. */
   maybeTransitionToErrorState(error: Error): void {
-    if (error instanceof ClusterAuthorizationError || error instanceof TransactionalIdAuthorizationError || error instanceof ProducerFencedError || error instanceof UnsupportedVersionError) {
+    if (
+      error instanceof ClusterAuthorizationError ||
+      error instanceof TransactionalIdAuthorizationError ||
+      error instanceof ProducerFencedError ||
+      error instanceof UnsupportedVersionError
+    ) {
       this.transitionToFatalError(error);
     } else if (this.isTransactional) {
       if (this.canBumpEpoch && !this.isCompleting) this.epochBumpRequired = true;
@@ -319,7 +325,8 @@ export class TransactionManager {
     const who = `Producer with transactionalId '${this.transactionalId}' and ProducerIdAndEpoch(producerId=${this.producerIdAndEpoch.producerId}, epoch=${this.producerIdAndEpoch.epoch})`;
     if (e instanceof ProducerFencedError) throw new ProducerFencedError(`${who} has been fenced by another producer with the same transactionalId`);
     if (e instanceof InvalidProducerEpochError) throw new InvalidProducerEpochError(`${who} attempted to produce with an old epoch`);
-    if (e instanceof IllegalStateError) throw new IllegalStateError(`${who} cannot execute transactional method because of previous invalid state transition attempt`, { cause: e });
+    if (e instanceof IllegalStateError)
+      throw new IllegalStateError(`${who} cannot execute transactional method because of previous invalid state transition attempt`, { cause: e });
     throw new KafkaClientError('Cannot execute transactional method because we are in an error state', { cause: e });
   }
 
@@ -330,7 +337,9 @@ export class TransactionManager {
       this.pendingTransition = null;
       return;
     }
-    throw new IllegalStateError(`Cannot attempt operation \`${operation}\` because the previous call to \`${pending.operation}\` timed out and must be retried`);
+    throw new IllegalStateError(
+      `Cannot attempt operation \`${operation}\` because the previous call to \`${pending.operation}\` timed out and must be retried`,
+    );
   }
 
   /** An operation whose wait timed out is carried on by calling it again, which waits for the same result. */
@@ -340,7 +349,9 @@ export class TransactionManager {
     if (pending !== null) {
       if (pending.result.isAcked) this.pendingTransition = null;
       else if (pending.state !== state) {
-        throw new IllegalStateError(`Cannot attempt operation \`${operation}\` because the previous call to \`${pending.operation}\` timed out and must be retried`);
+        throw new IllegalStateError(
+          `Cannot attempt operation \`${operation}\` because the previous call to \`${pending.operation}\` timed out and must be retried`,
+        );
       } else return pending.result;
     }
     const result = start();
@@ -378,7 +389,10 @@ export class TransactionManager {
 
   /** The epoch ran out: a new producer id (an idempotent producer only). */
   private resetIdempotentProducerId(): void {
-    if (this.isTransactional) throw new IllegalStateError('Cannot reset producer state for a transactional producer. You must either abort the ongoing transaction or reinitialize the transactional producer instead');
+    if (this.isTransactional)
+      throw new IllegalStateError(
+        'Cannot reset producer state for a transactional producer. You must either abort the ongoing transaction or reinitialize the transactional producer instead',
+      );
     this.setProducerIdAndEpoch(NO_PRODUCER_ID_AND_EPOCH);
     this.transitionTo('UNINITIALIZED');
   }
@@ -649,7 +663,13 @@ export class TransactionManager {
 
   addPendingTxnOffsets(offsets: readonly TopicPartitionOffset[]): void {
     for (const o of offsets) {
-      this.pendingTxnOffsetCommits.set(tpKey(o.topic, o.partition), { topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? null, leaderEpoch: o.leaderEpoch ?? -1 });
+      this.pendingTxnOffsetCommits.set(tpKey(o.topic, o.partition), {
+        topic: o.topic,
+        partition: o.partition,
+        offset: o.offset,
+        metadata: o.metadata ?? null,
+        leaderEpoch: o.leaderEpoch ?? -1,
+      });
     }
   }
 }

@@ -91,7 +91,10 @@ export class TxnPartitionEntry {
     for (const batch of this.inFlight) {
       if (batch.baseSequence < baseSequence) continue;
       const sequence = batch.baseSequence - recordCount;
-      if (sequence < 0) throw new IllegalStateError(`Sequence number for batch with sequence ${batch.baseSequence} for partition ${this.topic}-${this.partition} is going to become negative: ${sequence}`);
+      if (sequence < 0)
+        throw new IllegalStateError(
+          `Sequence number for batch with sequence ${batch.baseSequence} for partition ${this.topic}-${this.partition} is going to become negative: ${sequence}`,
+        );
       batch.resetProducerState(batch.producerId, batch.producerEpoch, sequence);
     }
     this.inFlight.sort(compareBatches);

@@ -1,13 +1,13 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import type { MessageSchema } from '../../protocol/schema/schema.js';
-import { tpKey, type TopicPartition } from '../../protocol/topic-partition.js';
+import { type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import type { ConsumerGroupMetadata } from '../consumer/consumer.js';
 import { CommitFailedError } from '../consumer/errors.js';
 import type { TopicPartitionOffset } from '../consumer/types.js';
 import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import { GroupAuthorizationError, isRetriableCode, KafkaClientError, kafkaErrorFor, ProducerFencedError, TopicAuthorizationError } from '../network/errors.js';
-import { coordinatorOf, CoordinatorKeyType, findCoordinatorBody } from '../network/find-coordinator.js';
+import { CoordinatorKeyType, coordinatorOf, findCoordinatorBody } from '../network/find-coordinator.js';
 import type { TransactionManager } from './transaction-manager.js';
 import { TransactionalRequestResult } from './transactional-request-result.js';
 import type { ProducerIdAndEpoch } from './txn-partition-map.js';
@@ -18,7 +18,11 @@ export type CoordinatorType = 'group' | 'transaction';
 export const Priority = { FIND_COORDINATOR: 0, INIT_PRODUCER_ID: 1, ADD_PARTITIONS_OR_OFFSETS: 2, END_TXN: 3, EPOCH_BUMP: 4 } as const;
 
 /** Sends a request to the node the Sender chose for a handler and resolves to the response. */
-export type RequestSender = <Req extends MessageSchema, Res extends MessageSchema>(api: ApiDef<Req, Res>, body: RequestBody<Req>, options?: { maxVersion?: number }) => Promise<MessageData<Res>>;
+export type RequestSender = <Req extends MessageSchema, Res extends MessageSchema>(
+  api: ApiDef<Req, Res>,
+  body: RequestBody<Req>,
+  options?: { maxVersion?: number },
+) => Promise<MessageData<Res>>;
 
 /** AddPartitionsToTxn v4+ is the brokers' batched form (KIP-890); a producer speaks v0–3. */
 const ADD_PARTITIONS_CLIENT_MAX_VERSION = 3;
@@ -153,7 +157,8 @@ export class InitProducerIdHandler extends TxnRequestHandler {
       this.result.done();
     } else if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) this.lookupAndRetry();
     else if (isRetriableCode(code)) this.reenqueue();
-    else if (code === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED || code === ErrorCode.CLUSTER_AUTHORIZATION_FAILED) this.abortableError(kafkaErrorFor(code));
+    else if (code === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED || code === ErrorCode.CLUSTER_AUTHORIZATION_FAILED)
+      this.abortableError(kafkaErrorFor(code));
     else if (code === ErrorCode.INVALID_PRODUCER_EPOCH || code === ErrorCode.PRODUCER_FENCED) this.producerFenced();
     else if (code === ErrorCode.TRANSACTION_ABORTABLE) this.abortableError(kafkaErrorFor(code));
     else this.fatalError(new KafkaClientError(`Unexpected error in InitProducerIdResponse; ${kafkaErrorFor(code).message}`, { errorCode: code }));
@@ -206,14 +211,16 @@ export class AddPartitionsToTxnHandler extends TxnRequestHandler {
         if (code === ErrorCode.NONE) continue;
         if (code === ErrorCode.COORDINATOR_NOT_AVAILABLE || code === ErrorCode.NOT_COORDINATOR) return this.lookupAndRetry();
         if (code === ErrorCode.CONCURRENT_TRANSACTIONS) {
-          if (tm.isPartitionsInTransactionEmpty) this.backoffMs = Math.min(ADD_PARTITIONS_RETRY_BACKOFF_MS, ADD_PARTITIONS_FIRST_RETRY_BACKOFF_MS << this.concurrentAnswers++);
+          if (tm.isPartitionsInTransactionEmpty)
+            this.backoffMs = Math.min(ADD_PARTITIONS_RETRY_BACKOFF_MS, ADD_PARTITIONS_FIRST_RETRY_BACKOFF_MS << this.concurrentAnswers++);
           return this.reenqueue();
         }
         if (isRetriableCode(code)) return this.reenqueue();
         if (code === ErrorCode.INVALID_PRODUCER_EPOCH || code === ErrorCode.PRODUCER_FENCED) return this.producerFenced();
         if (code === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED || code === ErrorCode.INVALID_TXN_STATE) return this.fatalError(kafkaErrorFor(code));
         if (code === ErrorCode.TOPIC_AUTHORIZATION_FAILED) unauthorizedTopics.add(topic.name);
-        else if (code === ErrorCode.UNKNOWN_PRODUCER_ID || code === ErrorCode.INVALID_PRODUCER_ID_MAPPING) return this.abortableErrorIfPossible(kafkaErrorFor(code));
+        else if (code === ErrorCode.UNKNOWN_PRODUCER_ID || code === ErrorCode.INVALID_PRODUCER_ID_MAPPING)
+          return this.abortableErrorIfPossible(kafkaErrorFor(code));
         else if (code === ErrorCode.TRANSACTION_ABORTABLE) return this.abortableError(kafkaErrorFor(code));
         // OPERATION_NOT_ATTEMPTED: another partition of the request failed.
         else errors.push(`${topic.name}-${p.partitionIndex}=${kafkaErrorFor(code).code}`);
@@ -222,7 +229,8 @@ export class AddPartitionsToTxnHandler extends TxnRequestHandler {
     // Added or not, they are no longer pending: if they failed, the transaction is aborted anyway.
     const added = unauthorizedTopics.size === 0 && errors.length === 0;
     tm.partitionsAddResolved(this.partitions, added);
-    if (unauthorizedTopics.size > 0) this.abortableError(new TopicAuthorizationError(`Not authorized to access topics: [${[...unauthorizedTopics].join(', ')}]`));
+    if (unauthorizedTopics.size > 0)
+      this.abortableError(new TopicAuthorizationError(`Not authorized to access topics: [${[...unauthorizedTopics].join(', ')}]`));
     else if (!added) this.abortableError(new KafkaClientError(`Could not add partitions to transaction due to errors: {${errors.join(', ')}}`));
     else this.result.done();
   }
@@ -258,7 +266,13 @@ export class FindCoordinatorHandler extends TxnRequestHandler {
     else if (code === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) this.fatalError(kafkaErrorFor(code));
     else if (code === ErrorCode.GROUP_AUTHORIZATION_FAILED) this.abortableError(new GroupAuthorizationError(`Not authorized to access group: ${this.key}`));
     else if (code === ErrorCode.TRANSACTION_ABORTABLE) this.abortableError(kafkaErrorFor(code));
-    else this.fatalError(new KafkaClientError(`Could not find a coordinator with type ${this.type.toUpperCase()} with key ${this.key} due to unexpected error: ${c.errorMessage ?? kafkaErrorFor(code).code}`, { errorCode: code }));
+    else
+      this.fatalError(
+        new KafkaClientError(
+          `Could not find a coordinator with type ${this.type.toUpperCase()} with key ${this.key} due to unexpected error: ${c.errorMessage ?? kafkaErrorFor(code).code}`,
+          { errorCode: code },
+        ),
+      );
   }
 }
 
@@ -279,7 +293,11 @@ export class EndTxnHandler extends TxnRequestHandler {
   async send(send: RequestSender): Promise<void> {
     const tm = this.tm;
     const { producerId, epoch } = tm.producerIdAndEpoch;
-    const response = await send(Api.EndTxn, { transactionalId: this.transactionalId, producerId, producerEpoch: epoch, committed: this.commit }, { maxVersion: END_TXN_MAX_VERSION });
+    const response = await send(
+      Api.EndTxn,
+      { transactionalId: this.transactionalId, producerId, producerEpoch: epoch, committed: this.commit },
+      { maxVersion: END_TXN_MAX_VERSION },
+    );
     const code = response.errorCode;
     if (code === ErrorCode.NONE) {
       tm.completeTransaction();
@@ -320,7 +338,8 @@ export class AddOffsetsToTxnHandler extends TxnRequestHandler {
     else if (code === ErrorCode.UNKNOWN_PRODUCER_ID || code === ErrorCode.INVALID_PRODUCER_ID_MAPPING) this.abortableErrorIfPossible(kafkaErrorFor(code));
     else if (code === ErrorCode.INVALID_PRODUCER_EPOCH || code === ErrorCode.PRODUCER_FENCED) this.producerFenced();
     else if (code === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED || code === ErrorCode.INVALID_TXN_STATE) this.fatalError(kafkaErrorFor(code));
-    else if (code === ErrorCode.GROUP_AUTHORIZATION_FAILED) this.abortableError(new GroupAuthorizationError(`Not authorized to access group: ${this.group.groupId}`));
+    else if (code === ErrorCode.GROUP_AUTHORIZATION_FAILED)
+      this.abortableError(new GroupAuthorizationError(`Not authorized to access group: ${this.group.groupId}`));
     else if (code === ErrorCode.TRANSACTION_ABORTABLE) this.abortableError(kafkaErrorFor(code));
     else this.fatalError(new KafkaClientError(`Unexpected error in AddOffsetsToTxnResponse: ${kafkaErrorFor(code).message}`, { errorCode: code }));
   }
@@ -348,7 +367,10 @@ export class TxnOffsetCommitHandler extends TxnRequestHandler {
   async send(send: RequestSender): Promise<void> {
     const tm = this.tm;
     const pending = tm.pendingTxnOffsetCommits;
-    const topics = new Map<string, Array<{ partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }>>();
+    const topics = new Map<
+      string,
+      Array<{ partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }>
+    >();
     for (const o of pending.values()) {
       const list = topics.get(o.topic) ?? [];
       if (list.length === 0) topics.set(o.topic, list);
@@ -384,7 +406,9 @@ export class TxnOffsetCommitHandler extends TxnRequestHandler {
           this.abortableError(kafkaErrorFor(code));
           break outer;
         } else if (code === ErrorCode.UNKNOWN_MEMBER_ID || code === ErrorCode.ILLEGAL_GENERATION) {
-          this.abortableError(new CommitFailedError(`Transaction offset Commit failed due to consumer group metadata mismatch: ${kafkaErrorFor(code).message}`));
+          this.abortableError(
+            new CommitFailedError(`Transaction offset Commit failed due to consumer group metadata mismatch: ${kafkaErrorFor(code).message}`),
+          );
           break outer;
         } else if (code === ErrorCode.INVALID_PRODUCER_EPOCH || code === ErrorCode.PRODUCER_FENCED) {
           this.producerFenced();

@@ -10,8 +10,5 @@ export const ControlledShutdownRequest = message('ControlledShutdownRequest', 7,
 
 export const ControlledShutdownResponse = message('ControlledShutdownResponse', 7, 'response', '0-3', '3+', [
   field('ErrorCode', 'int16', '0+'),
-  field('RemainingPartitions', array(struct('RemainingPartition', [
-    field('TopicName', 'string', '0+'),
-    field('PartitionIndex', 'int32', '0+'),
-  ])), '0+'),
+  field('RemainingPartitions', array(struct('RemainingPartition', [field('TopicName', 'string', '0+'), field('PartitionIndex', 'int32', '0+')])), '0+'),
 ]);

@@ -12,11 +12,17 @@ export const DescribeClusterResponse = message('DescribeClusterResponse', 60, 'r
   field('EndpointType', 'int8', '1+', { default: 1 }),
   field('ClusterId', 'string', '0+'),
   field('ControllerId', 'int32', '0+', { default: -1 }),
-  field('Brokers', array(struct('DescribeClusterBroker', [
-    field('BrokerId', 'int32', '0+'),
-    field('Host', 'string', '0+'),
-    field('Port', 'int32', '0+'),
-    field('Rack', 'string', '0+', { nullable: '0+', default: null }),
-  ])), '0+'),
+  field(
+    'Brokers',
+    array(
+      struct('DescribeClusterBroker', [
+        field('BrokerId', 'int32', '0+'),
+        field('Host', 'string', '0+'),
+        field('Port', 'int32', '0+'),
+        field('Rack', 'string', '0+', { nullable: '0+', default: null }),
+      ]),
+    ),
+    '0+',
+  ),
   field('ClusterAuthorizedOperations', 'int32', '0+', { default: -2147483648 }),
 ]);

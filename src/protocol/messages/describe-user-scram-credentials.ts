@@ -9,13 +9,16 @@ export const DescribeUserScramCredentialsResponse = message('DescribeUserScramCr
   field('ThrottleTimeMs', 'int32', '0+'),
   field('ErrorCode', 'int16', '0+'),
   field('ErrorMessage', 'string', '0+', { nullable: '0+', default: null }),
-  field('Results', array(struct('DescribeUserScramCredentialsResult', [
-    field('User', 'string', '0+'),
-    field('ErrorCode', 'int16', '0+'),
-    field('ErrorMessage', 'string', '0+', { nullable: '0+', default: null }),
-    field('CredentialInfos', array(struct('CredentialInfo', [
-      field('Mechanism', 'int8', '0+'),
-      field('Iterations', 'int32', '0+'),
-    ])), '0+'),
-  ])), '0+'),
+  field(
+    'Results',
+    array(
+      struct('DescribeUserScramCredentialsResult', [
+        field('User', 'string', '0+'),
+        field('ErrorCode', 'int16', '0+'),
+        field('ErrorMessage', 'string', '0+', { nullable: '0+', default: null }),
+        field('CredentialInfos', array(struct('CredentialInfo', [field('Mechanism', 'int8', '0+'), field('Iterations', 'int32', '0+')])), '0+'),
+      ]),
+    ),
+    '0+',
+  ),
 ]);

@@ -16,12 +16,18 @@ export const FindCoordinatorResponse = message('FindCoordinatorResponse', 10, 'r
   field('NodeId', 'int32', '0-3'),
   field('Host', 'string', '0-3'),
   field('Port', 'int32', '0-3'),
-  field('Coordinators', array(struct('Coordinator', [
-    field('Key', 'string', '4+'),
-    field('NodeId', 'int32', '4+'),
-    field('Host', 'string', '4+'),
-    field('Port', 'int32', '4+'),
-    field('ErrorCode', 'int16', '4+'),
-    field('ErrorMessage', 'string', '4+', { nullable: '4+', ignorable: true }),
-  ])), '4+'),
+  field(
+    'Coordinators',
+    array(
+      struct('Coordinator', [
+        field('Key', 'string', '4+'),
+        field('NodeId', 'int32', '4+'),
+        field('Host', 'string', '4+'),
+        field('Port', 'int32', '4+'),
+        field('ErrorCode', 'int16', '4+'),
+        field('ErrorMessage', 'string', '4+', { nullable: '4+', ignorable: true }),
+      ]),
+    ),
+    '4+',
+  ),
 ]);

@@ -11,6 +11,4 @@ export const RequestHeader = message('RequestHeader', -1, 'header', '0-2', '2+',
 ]);
 
 // Response header v1 (flexible responses) adds a tagged-field section.
-export const ResponseHeader = message('ResponseHeader', -1, 'header', '0-1', '1+', [
-  field('CorrelationId', 'int32', '0+'),
-]);
+export const ResponseHeader = message('ResponseHeader', -1, 'header', '0-1', '1+', [field('CorrelationId', 'int32', '0+')]);

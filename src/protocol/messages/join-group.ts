@@ -7,10 +7,7 @@ export const JoinGroupRequest = message('JoinGroupRequest', 11, 'request', '0-9'
   field('MemberId', 'string', '0+'),
   field('GroupInstanceId', 'string', '5+', { nullable: '5+', default: null }),
   field('ProtocolType', 'string', '0+'),
-  field('Protocols', array(struct('JoinGroupRequestProtocol', [
-    field('Name', 'string', '0+'),
-    field('Metadata', 'bytes', '0+'),
-  ])), '0+'),
+  field('Protocols', array(struct('JoinGroupRequestProtocol', [field('Name', 'string', '0+'), field('Metadata', 'bytes', '0+')])), '0+'),
   field('Reason', 'string', '8+', { nullable: '8+', default: null, ignorable: true }),
 ]);
 
@@ -24,9 +21,15 @@ export const JoinGroupResponse = message('JoinGroupResponse', 11, 'response', '0
   field('Leader', 'string', '0+'),
   field('SkipAssignment', 'bool', '9+', { default: false }),
   field('MemberId', 'string', '0+'),
-  field('Members', array(struct('JoinGroupResponseMember', [
-    field('MemberId', 'string', '0+'),
-    field('GroupInstanceId', 'string', '5+', { nullable: '5+', default: null, ignorable: true }),
-    field('Metadata', 'bytes', '0+'),
-  ])), '0+'),
+  field(
+    'Members',
+    array(
+      struct('JoinGroupResponseMember', [
+        field('MemberId', 'string', '0+'),
+        field('GroupInstanceId', 'string', '5+', { nullable: '5+', default: null, ignorable: true }),
+        field('Metadata', 'bytes', '0+'),
+      ]),
+    ),
+    '0+',
+  ),
 ]);

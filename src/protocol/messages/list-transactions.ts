@@ -11,9 +11,11 @@ export const ListTransactionsResponse = message('ListTransactionsResponse', 66, 
   field('ThrottleTimeMs', 'int32', '0+'),
   field('ErrorCode', 'int16', '0+'),
   field('UnknownStateFilters', array('string'), '0+'),
-  field('TransactionStates', array(struct('TransactionState', [
-    field('TransactionalId', 'string', '0+'),
-    field('ProducerId', 'int64', '0+'),
-    field('TransactionState', 'string', '0+'),
-  ])), '0+'),
+  field(
+    'TransactionStates',
+    array(
+      struct('TransactionState', [field('TransactionalId', 'string', '0+'), field('ProducerId', 'int64', '0+'), field('TransactionState', 'string', '0+')]),
+    ),
+    '0+',
+  ),
 ]);

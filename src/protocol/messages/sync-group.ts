@@ -7,10 +7,7 @@ export const SyncGroupRequest = message('SyncGroupRequest', 14, 'request', '0-5'
   field('GroupInstanceId', 'string', '3+', { nullable: '3+', default: null }),
   field('ProtocolType', 'string', '5+', { nullable: '5+', default: null, ignorable: true }),
   field('ProtocolName', 'string', '5+', { nullable: '5+', default: null, ignorable: true }),
-  field('Assignments', array(struct('SyncGroupRequestAssignment', [
-    field('MemberId', 'string', '0+'),
-    field('Assignment', 'bytes', '0+'),
-  ])), '0+'),
+  field('Assignments', array(struct('SyncGroupRequestAssignment', [field('MemberId', 'string', '0+'), field('Assignment', 'bytes', '0+')])), '0+'),
 ]);
 
 export const SyncGroupResponse = message('SyncGroupResponse', 14, 'response', '0-5', '4+', [

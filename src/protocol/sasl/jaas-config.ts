@@ -25,7 +25,8 @@ export function parseJaasConfig(text: string): JaasLoginModule[] {
     const loginModule = next()!;
     if (loginModule.quoted || !/^[A-Za-z_$][\w$.]*$/.test(loginModule.text)) throw new JaasConfigError('expected a login module class name');
     const flag = next();
-    if (!flag || flag.quoted || !FLAGS.has(flag.text.toLowerCase())) throw new JaasConfigError(`expected a control flag (required, requisite, sufficient, optional) after ${loginModule.text}`);
+    if (!flag || flag.quoted || !FLAGS.has(flag.text.toLowerCase()))
+      throw new JaasConfigError(`expected a control flag (required, requisite, sufficient, optional) after ${loginModule.text}`);
     const options = new Map<string, string>();
     for (;;) {
       const t = next();

@@ -6,9 +6,7 @@ import { parseVersions, type VersionRange } from './versions.js';
  * defaults), written as TypeScript so the compiler in compile.ts can turn
  * each version into a decoder and an encoder.
  */
-export type PrimitiveType =
-  | 'int8' | 'int16' | 'int32' | 'int64' | 'uint16' | 'uint32' | 'float64' | 'bool' | 'uuid'
-  | 'string' | 'bytes' | 'records';
+export type PrimitiveType = 'int8' | 'int16' | 'int32' | 'int64' | 'uint16' | 'uint32' | 'float64' | 'bool' | 'uuid' | 'string' | 'bytes' | 'records';
 
 // Every builder below takes its arguments as const type parameters, so each definition's
 // TypeScript type keeps the field names, types and options it was written with; the
@@ -38,11 +36,7 @@ export interface FieldTypeFacts {
 
 declare const typeFacts: unique symbol;
 
-export interface FieldSchema<
-  N extends string = string,
-  T extends FieldType = FieldType,
-  Facts extends FieldTypeFacts = FieldTypeFacts,
-> {
+export interface FieldSchema<N extends string = string, T extends FieldType = FieldType, Facts extends FieldTypeFacts = FieldTypeFacts> {
   /** Kafka's field name ("TopicData"); the value's property is its camelCase form ("topicData"). */
   readonly name: N;
   readonly property: Uncapitalize<N>;
@@ -87,13 +81,17 @@ type NoOptions = Record<never, never>;
  * accepted only where the field is nullable, so it may be left out when its
  * nullable versions are its versions (or all versions).
  */
-type OptionalInEncoder<T extends FieldType, V extends string, O extends FieldOptions> =
-  O extends { readonly tag: number } ? true
-  : O extends { readonly default: null } ? CoversVersions<O['nullable'], V>
-  : T extends ArrayType ? true
-  : O extends { readonly default: NonNullable<unknown> } ? true
-  : O extends { readonly nullable: string } ? CoversVersions<O['nullable'], V>
-  : true;
+type OptionalInEncoder<T extends FieldType, V extends string, O extends FieldOptions> = O extends { readonly tag: number }
+  ? true
+  : O extends { readonly default: null }
+    ? CoversVersions<O['nullable'], V>
+    : T extends ArrayType
+      ? true
+      : O extends { readonly default: NonNullable<unknown> }
+        ? true
+        : O extends { readonly nullable: string }
+          ? CoversVersions<O['nullable'], V>
+          : true;
 
 type CoversVersions<Nullable, V extends string> = [Nullable] extends ['0+'] ? true : [Nullable] extends [V] ? ([V] extends [Nullable] ? true : false) : false;
 

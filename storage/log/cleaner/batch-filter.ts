@@ -1,8 +1,8 @@
 import { CompressionType } from '../../../codecs/codec.js';
+import { decodeRecords, type LogRecord, type RecordHeader } from '../../record/record.js';
 import { buildRecordBatch, type RecordInput } from '../../record/record-batch-builder.js';
 import { TimestampType } from '../../record/record-batch-layout.js';
 import { RecordBatchView } from '../../record/record-batch-view.js';
-import { decodeRecords, type LogRecord, type RecordHeader } from '../../record/record.js';
 import type { CleanerStats } from './cleaner-stats.js';
 import { type CleanedTransactions, controlTypeOf } from './cleaner-transactions.js';
 import type { OffsetMap } from './offset-map.js';

@@ -57,12 +57,15 @@ export async function cleanableRange(log: Log, checkpoint: number | undefined, n
   let checkpointReset = false;
   if (firstDirtyOffset < logStart) {
     // Retention or DeleteRecords moved the start past it: expected under compact,delete.
-    if (!config.delete) warn?.(`${log.dir.path}: resetting the first dirty offset to the log start offset ${logStart}: the cleaner checkpoint ${firstDirtyOffset} is below it`);
+    if (!config.delete)
+      warn?.(`${log.dir.path}: resetting the first dirty offset to the log start offset ${logStart}: the cleaner checkpoint ${firstDirtyOffset} is below it`);
     firstDirtyOffset = logStart;
     checkpointReset = true;
   } else if (firstDirtyOffset > log.logEndOffset) {
     // Truncation cut the log below it: treat the whole log as dirty.
-    warn?.(`${log.dir.path}: the cleaner checkpoint ${firstDirtyOffset} is past the log end offset ${log.logEndOffset}; cleaning from the log start offset ${logStart}`);
+    warn?.(
+      `${log.dir.path}: the cleaner checkpoint ${firstDirtyOffset} is past the log end offset ${log.logEndOffset}; cleaning from the log start offset ${logStart}`,
+    );
     firstDirtyOffset = logStart;
     checkpointReset = true;
   }

@@ -1,17 +1,17 @@
 import { CorruptRecordError } from '../../../codecs/corrupt-record-error.js';
+import { decodeRecords } from '../../record/record.js';
 import { MIN_BATCH_LENGTH, RECORD_BATCH_OVERHEAD } from '../../record/record-batch-layout.js';
 import { scanBatches } from '../../record/record-batch-scan.js';
 import { RecordBatchView } from '../../record/record-batch-view.js';
-import { decodeRecords } from '../../record/record.js';
-import { BatchOutput, filterBatch, type FilterContext } from './batch-filter.js';
+import type { AbortedTxn } from '../transaction-index.js';
+import { BatchOutput, type FilterContext, filterBatch } from './batch-filter.js';
 import type { CleanerRequest, CoreOptions, FilterChunkReply, FinishMapReply, MapChunkReply, SerializedError } from './cleaner-protocol.js';
-import { emptyCleanerStats, type CleanerStats } from './cleaner-stats.js';
+import { type CleanerStats, emptyCleanerStats } from './cleaner-stats.js';
 import { CleanedTransactions, controlTypeOf } from './cleaner-transactions.js';
 import { HashedOffsets } from './hashed-offsets.js';
 import { hashKey } from './key-hash.js';
 import { OffsetMap } from './offset-map.js';
-import { UncleanableBatches, type UncleanableBatch } from './uncleanable-batches.js';
-import type { AbortedTxn } from '../transaction-index.js';
+import { type UncleanableBatch, UncleanableBatches } from './uncleanable-batches.js';
 
 /** A reply and the buffers it moves to the other thread. */
 export interface Handled {
@@ -89,7 +89,13 @@ export class CleanerCore {
         this.output.recycle(request.spareOutputs);
         const taken = this.filterChunk(Buffer.from(request.chunk, 0, request.length));
         const retainedAborted = this.filter!.transactions.takeRetainedAborted();
-        const value: FilterChunkReply = { chunk: request.chunk, output: taken?.buffer ?? null, outputLength: taken?.length ?? 0, starts: taken?.starts ?? [], retainedAborted };
+        const value: FilterChunkReply = {
+          chunk: request.chunk,
+          output: taken?.buffer ?? null,
+          outputLength: taken?.length ?? 0,
+          starts: taken?.starts ?? [],
+          retainedAborted,
+        };
         return { value, transfer: taken ? [request.chunk, taken.buffer] : [request.chunk] };
       }
       case 'stats':
@@ -196,7 +202,8 @@ export class CleanerCore {
     const last = this.lastBatchOfProducer;
     for (let at = 0; chunk.length - at >= RECORD_BATCH_OVERHEAD; ) {
       const header = new RecordBatchView(chunk, at);
-      if (header.batchLength < MIN_BATCH_LENGTH) throw new CorruptRecordError(`batchLength ${header.batchLength} at chunk byte ${at} is smaller than the ${MIN_BATCH_LENGTH}-byte minimum`);
+      if (header.batchLength < MIN_BATCH_LENGTH)
+        throw new CorruptRecordError(`batchLength ${header.batchLength} at chunk byte ${at} is smaller than the ${MIN_BATCH_LENGTH}-byte minimum`);
       const producerId = header.producerId;
       if (producerId >= 0 && (last.get(producerId) ?? -1) < header.lastOffset) last.set(producerId, header.lastOffset);
       at += header.sizeInBytes;
@@ -220,7 +227,12 @@ export function serializeError(error: unknown): SerializedError {
 }
 
 export function deserializeError(error: SerializedError): Error {
-  const rebuilt = error.name === 'CorruptRecordError' ? new CorruptRecordError(error.message) : error.name === 'RangeError' ? new RangeError(error.message) : new Error(error.message);
+  const rebuilt =
+    error.name === 'CorruptRecordError'
+      ? new CorruptRecordError(error.message)
+      : error.name === 'RangeError'
+        ? new RangeError(error.message)
+        : new Error(error.message);
   if (error.name !== rebuilt.name) rebuilt.name = error.name;
   if (error.stack) rebuilt.stack = `${rebuilt.name}: ${error.message}\n    at the cleaner's worker thread:\n${error.stack.split('\n').slice(1).join('\n')}`;
   return rebuilt;

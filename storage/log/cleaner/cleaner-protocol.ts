@@ -31,7 +31,14 @@ export type CleanerRequest =
    * unreadable, kept without being read again; `aborted`: the aborted
    * transactions overlapping [start, end), from the `.txnindex` files.
    */
-  | { readonly op: 'beginMap'; readonly options: CoreOptions; readonly start: number; readonly end: number; readonly uncleanable: readonly UncleanableBatch[]; readonly aborted: readonly AbortedTxn[] }
+  | {
+      readonly op: 'beginMap';
+      readonly options: CoreOptions;
+      readonly start: number;
+      readonly end: number;
+      readonly uncleanable: readonly UncleanableBatch[];
+      readonly aborted: readonly AbortedTxn[];
+    }
   /** Maps the keys of a chunk of a dirty segment read from its start. */
   | { readonly op: 'mapChunk'; readonly chunk: ArrayBuffer; readonly length: number }
   /** A dirty segment's chunks are all sent; the next segment starts at `nextStart`. */
@@ -113,4 +120,7 @@ export interface SerializedError {
   readonly stack?: string;
 }
 
-export type WorkerReply = { readonly id: number; readonly value: unknown } | { readonly id: number; readonly error: SerializedError } | { readonly ready: true };
+export type WorkerReply =
+  | { readonly id: number; readonly value: unknown }
+  | { readonly id: number; readonly error: SerializedError }
+  | { readonly ready: true };

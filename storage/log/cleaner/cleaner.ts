@@ -5,10 +5,10 @@ import type { Log } from '../log.js';
 import { CLEANED_SUFFIX, segmentFileNames } from '../log-file-names.js';
 import { LogSegment } from '../log-segment.js';
 import type { AbortedTxn } from '../transaction-index.js';
-import { emptyCleanerStats, type CleanerStats } from './cleaner-stats.js';
-import { CleanerThread, defaultWorkerScript, InThreadCore, type CoreHandle } from './cleaner-thread.js';
+import { type CleanerStats, emptyCleanerStats } from './cleaner-stats.js';
+import { CleanerThread, type CoreHandle, defaultWorkerScript, InThreadCore } from './cleaner-thread.js';
 import { groupSegmentsBySize } from './segment-groups.js';
-import { SegmentReader, type SegmentChunk } from './segment-reader.js';
+import { type SegmentChunk, SegmentReader } from './segment-reader.js';
 import type { UncleanableBatch } from './uncleanable-batches.js';
 
 /** Kafka's defaults for the cleaner's buffers. */
@@ -199,7 +199,9 @@ export class Cleaner {
   private async noteUncleanable(core: CoreHandle, log: Log, known: readonly UncleanableBatch[]): Promise<void> {
     const found = await core.call({ op: 'uncleanableFound' });
     for (const batch of found) {
-      this.warn(`${log.dir.path}: the batch at offsets ${batch.baseOffset}..${batch.lastOffset} cannot be cleaned (${batch.reason}); it is kept as it is and the rest of the log is cleaned`);
+      this.warn(
+        `${log.dir.path}: the batch at offsets ${batch.baseOffset}..${batch.lastOffset} cannot be cleaned (${batch.reason}); it is kept as it is and the rest of the log is cleaned`,
+      );
     }
     this.uncleanable.set(log, [...known, ...found]);
   }
@@ -324,7 +326,8 @@ export class Cleaner {
         }
         checkDone();
         const buffer = this.reader.take();
-        const chunk: SegmentChunk = mode === 'batches' ? await this.reader.readBatches(segment, position, buffer) : await this.reader.readHeaders(segment, position, buffer);
+        const chunk: SegmentChunk =
+          mode === 'batches' ? await this.reader.readBatches(segment, position, buffer) : await this.reader.readHeaders(segment, position, buffer);
         position = chunk.next;
         const reply = send(chunk.buffer, chunk.length);
         reply.catch(() => undefined); // awaited in turn below; not an unhandled rejection meanwhile

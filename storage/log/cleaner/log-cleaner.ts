@@ -1,8 +1,8 @@
 import type { Log } from '../log.js';
 import { LogCleaningAbortedError } from '../log-errors.js';
-import { cleanableRange, isCleanable, type CleanableRange } from './cleanable-range.js';
+import { type CleanableRange, cleanableRange, isCleanable } from './cleanable-range.js';
 import { Cleaner, type CleanerOptions, type CleaningResult } from './cleaner.js';
-import { InMemoryCleanerCheckpoints, type CleanerCheckpoints } from './cleaner-checkpoint.js';
+import { type CleanerCheckpoints, InMemoryCleanerCheckpoints } from './cleaner-checkpoint.js';
 import { CleanerWorkerError } from './cleaner-thread.js';
 
 /** log.cleaner.backoff.ms: Kafka's pause after a pass that found nothing to clean. */

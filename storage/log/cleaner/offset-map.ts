@@ -73,7 +73,7 @@ export class OffsetMap {
 
   /** Like put, for a key hashed earlier into `hashes[at..at+3]` (a transaction's keys wait so until its marker). */
   putHash(hashes: Int32Array, at: number, offset: number): void {
-    if (this.entries >= (this.slots * this.loadFactor) && this.slots < this.maxSlots) this.grow();
+    if (this.entries >= this.slots * this.loadFactor && this.slots < this.maxSlots) this.grow();
     const slot = this.find(hashes, at);
     const current = this.offsets[slot]!;
     if (current < 0) {

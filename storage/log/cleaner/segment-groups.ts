@@ -1,5 +1,5 @@
-import { MAX_RELATIVE_OFFSET } from '../offset-index.js';
 import type { LogSegment } from '../log-segment.js';
+import { MAX_RELATIVE_OFFSET } from '../offset-index.js';
 
 /**
  * Splits the segments to clean into runs that each become one cleaned

@@ -82,7 +82,9 @@ export class SegmentReader {
     while (want - at >= RECORD_BATCH_OVERHEAD) {
       const batchLength = view.readInt32BE(at + BATCH_LENGTH);
       if (batchLength < MIN_BATCH_LENGTH) {
-        throw new CorruptRecordError(`segment ${segment.baseOffset}: batchLength ${batchLength} at byte ${position + at} is smaller than the ${MIN_BATCH_LENGTH}-byte minimum`);
+        throw new CorruptRecordError(
+          `segment ${segment.baseOffset}: batchLength ${batchLength} at byte ${position + at} is smaller than the ${MIN_BATCH_LENGTH}-byte minimum`,
+        );
       }
       at += LOG_OVERHEAD + batchLength;
     }

@@ -4,7 +4,7 @@ import { KafkaError } from '../../../src/protocol/error-codes.js';
 import { KafkaZkClient } from '../../../src/zk/kafka-zk-client.js';
 import type { LeaderIsrAndControllerEpoch } from '../../../src/zk/zk-data.js';
 import type { ZooKeeperFixture } from '../../zk/fixture.js';
-import { FakeBroker, leaderAndIsrStates, type FakeBrokerOptions } from './fake-broker.js';
+import { FakeBroker, type FakeBrokerOptions, leaderAndIsrStates } from './fake-broker.js';
 
 /** Polls `check` until it returns something other than undefined/false (state, not time: each poll reads it again). */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
@@ -18,7 +18,8 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not reached within ${timeoutMs} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -82,12 +83,21 @@ export class TestCluster {
 
 /** The LeaderAndIsr states for `topic` a broker received after `from`, each with its request. */
 export function leaderAndIsrFor(broker: FakeBroker, topic: string, from = 0) {
-  return broker.received.slice(from).flatMap((r) => (r.api === 'LeaderAndIsr' ? leaderAndIsrStates(r).filter((s) => s.topicName === topic).map((s) => ({ ...s, request: r })) : []));
+  return broker.received.slice(from).flatMap((r) =>
+    r.api === 'LeaderAndIsr'
+      ? leaderAndIsrStates(r)
+          .filter((s) => s.topicName === topic)
+          .map((s) => ({ ...s, request: r }))
+      : [],
+  );
 }
 
 /** The KafkaError a call failed with (the test fails if it did not fail so). */
 export async function kafkaErrorOf(promise: Promise<unknown>): Promise<KafkaError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(KafkaError);
   return error as KafkaError;
 }

@@ -58,12 +58,22 @@ const SCHEMAS = {
   StopReplica: [StopReplicaRequest, StopReplicaResponse],
 } as const;
 const headers = compileMessage(RequestHeader);
-const codecs = new Map<number, { name: keyof ApiMaxVersions | 'ApiVersions'; requests: Map<number, { flexible: boolean; decode(r: ProtocolReader): unknown }>; responses: Map<number, { flexible: boolean; encode(w: ProtocolWriter, v: any): void }> }>([
+const codecs = new Map<
+  number,
+  {
+    name: keyof ApiMaxVersions | 'ApiVersions';
+    requests: Map<number, { flexible: boolean; decode(r: ProtocolReader): unknown }>;
+    responses: Map<number, { flexible: boolean; encode(w: ProtocolWriter, v: any): void }>;
+  }
+>([
   [API_VERSIONS, { name: 'ApiVersions', requests: compileMessage(ApiVersionsRequest), responses: compileMessage(ApiVersionsResponse) }],
-  ...Object.entries(SCHEMAS).map(([name, [request, response]]) => [
-    (request as MessageSchema).apiKey,
-    { name: name as keyof ApiMaxVersions, requests: compileMessage(request as MessageSchema), responses: compileMessage(response as MessageSchema) },
-  ] as const),
+  ...Object.entries(SCHEMAS).map(
+    ([name, [request, response]]) =>
+      [
+        (request as MessageSchema).apiKey,
+        { name: name as keyof ApiMaxVersions, requests: compileMessage(request as MessageSchema), responses: compileMessage(response as MessageSchema) },
+      ] as const,
+  ),
 ]);
 
 export const DEFAULT_CONTROLLER_CONFIG: KafkaControllerConfig = {
@@ -122,12 +132,18 @@ export class FakeBroker {
   }
 
   /** Resolves with the first received request (from `from` on) that `match` accepts; rejects after `timeoutMs`. */
-  async waitFor<A extends Received['api']>(api: A, match: (r: Extract<Received, { api: A }>) => boolean, from = 0, timeoutMs = 20_000): Promise<Extract<Received, { api: A }>> {
+  async waitFor<A extends Received['api']>(
+    api: A,
+    match: (r: Extract<Received, { api: A }>) => boolean,
+    from = 0,
+    timeoutMs = 20_000,
+  ): Promise<Extract<Received, { api: A }>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.received.slice(from).find((r): r is Extract<Received, { api: A }> => r.api === api && match(r as Extract<Received, { api: A }>));
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`broker ${this.id}: no matching ${api} within ${timeoutMs} ms; received ${this.received.map((r) => r.api).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`broker ${this.id}: no matching ${api} within ${timeoutMs} ms; received ${this.received.map((r) => r.api).join(', ')}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(wake, 200);
         const waiters = this.waiters;
@@ -256,20 +272,36 @@ export class FakeBroker {
           throttleTimeMs: 0,
         };
       case 'LeaderAndIsr': {
-        const states: any[] = version < 2 ? body.ungroupedPartitionStates : body.topicStates.flatMap((t: any) => t.partitionStates.map((p: any) => ({ ...p, topicName: t.topicName })));
-        if (version < 5) return { errorCode: 0, partitionErrors: states.map((p) => ({ topicName: p.topicName, partitionIndex: p.partitionIndex, errorCode: 0 })) };
-        return { errorCode: 0, topics: body.topicStates.map((t: any) => ({ topicId: t.topicId, partitionErrors: t.partitionStates.map((p: any) => ({ partitionIndex: p.partitionIndex, errorCode: 0 })) })) };
+        const states: any[] =
+          version < 2
+            ? body.ungroupedPartitionStates
+            : body.topicStates.flatMap((t: any) => t.partitionStates.map((p: any) => ({ ...p, topicName: t.topicName })));
+        if (version < 5)
+          return { errorCode: 0, partitionErrors: states.map((p) => ({ topicName: p.topicName, partitionIndex: p.partitionIndex, errorCode: 0 })) };
+        return {
+          errorCode: 0,
+          topics: body.topicStates.map((t: any) => ({
+            topicId: t.topicId,
+            partitionErrors: t.partitionStates.map((p: any) => ({ partitionIndex: p.partitionIndex, errorCode: 0 })),
+          })),
+        };
       }
       case 'UpdateMetadata':
         return { errorCode: 0 };
       case 'StopReplica':
-        return { errorCode: 0, partitionErrors: stoppedPartitions(version, body).map(({ topic, partition }) => ({ topicName: topic, partitionIndex: partition, errorCode: 0 })) };
+        return {
+          errorCode: 0,
+          partitionErrors: stoppedPartitions(version, body).map(({ topic, partition }) => ({ topicName: topic, partitionIndex: partition, errorCode: 0 })),
+        };
     }
   }
 }
 
 /** The partitions a LeaderAndIsr carries, whatever its version, with their topic names. */
-export function leaderAndIsrStates(r: { version: number; body: LeaderAndIsrData }): Array<LeaderAndIsrData['ungroupedPartitionStates'][number] & { topicId: Buffer | undefined }> {
+export function leaderAndIsrStates(r: {
+  version: number;
+  body: LeaderAndIsrData;
+}): Array<LeaderAndIsrData['ungroupedPartitionStates'][number] & { topicId: Buffer | undefined }> {
   if (r.version < 2) return r.body.ungroupedPartitionStates.map((p) => ({ ...p, topicId: undefined }));
   return r.body.topicStates.flatMap((t) => t.partitionStates.map((p) => ({ ...p, topicName: t.topicName, topicId: r.version >= 5 ? t.topicId : undefined })));
 }
@@ -281,8 +313,17 @@ export function updateMetadataStates(r: { version: number; body: UpdateMetadataD
 }
 
 /** The partitions a StopReplica stops, whatever its version, with their delete flag and leader epoch. */
-export function stoppedPartitions(version: number, body: StopReplicaData): Array<{ topic: string; partition: number; deletePartition: boolean; leaderEpoch: number }> {
-  if (version === 0) return body.ungroupedPartitions.map((p) => ({ topic: p.topicName, partition: p.partitionIndex, deletePartition: body.deletePartitions, leaderEpoch: -1 }));
-  if (version < 3) return body.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition, deletePartition: body.deletePartitions, leaderEpoch: -1 })));
-  return body.topicStates.flatMap((t) => t.partitionStates.map((p) => ({ topic: t.topicName, partition: p.partitionIndex, deletePartition: p.deletePartition, leaderEpoch: p.leaderEpoch })));
+export function stoppedPartitions(
+  version: number,
+  body: StopReplicaData,
+): Array<{ topic: string; partition: number; deletePartition: boolean; leaderEpoch: number }> {
+  if (version === 0)
+    return body.ungroupedPartitions.map((p) => ({ topic: p.topicName, partition: p.partitionIndex, deletePartition: body.deletePartitions, leaderEpoch: -1 }));
+  if (version < 3)
+    return body.topics.flatMap((t) =>
+      t.partitionIndexes.map((partition) => ({ topic: t.name, partition, deletePartition: body.deletePartitions, leaderEpoch: -1 })),
+    );
+  return body.topicStates.flatMap((t) =>
+    t.partitionStates.map((p) => ({ topic: t.topicName, partition: p.partitionIndex, deletePartition: p.deletePartition, leaderEpoch: p.leaderEpoch })),
+  );
 }

@@ -3,7 +3,7 @@ import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ControllerMovedError } from '../../../src/zk/kafka-zk-client.js';
 import { encodePartitionState, topicPartitionStatePath } from '../../../src/zk/zk-data.js';
 import { useZooKeeper } from '../../zk/fixture.js';
-import { TestCluster, eventually, kafkaErrorOf, leaderAndIsrFor } from './cluster-fixture.js';
+import { eventually, kafkaErrorOf, leaderAndIsrFor, TestCluster } from './cluster-fixture.js';
 import { stoppedPartitions, updateMetadataStates } from './fake-broker.js';
 
 // The controller against a real ZooKeeper and fake brokers (TCP servers speaking the
@@ -23,7 +23,10 @@ describe('KafkaController', () => {
     expect(b2.controller!.isActive).toBe(false);
     expect(b2.controller!.activeController).toBe(1);
     // the controller tells the newcomer about the cluster
-    await b2.waitFor('UpdateMetadata', (r) => r.body.controllerId === 1 && r.body.controllerEpoch === first.epoch && r.body.liveBrokers.some((b) => b.id === 2));
+    await b2.waitFor(
+      'UpdateMetadata',
+      (r) => r.body.controllerId === 1 && r.body.controllerEpoch === first.epoch && r.body.liveBrokers.some((b) => b.id === 2),
+    );
     await cluster.createTopic('t', { 0: [1, 2] });
     await cluster.waitForState('t', 0, (s) => s.leaderAndIsr.leader === 1);
 
@@ -38,12 +41,16 @@ describe('KafkaController', () => {
     await b2.waitFor('UpdateMetadata', (r) => r.body.controllerId === 2 && r.body.controllerEpoch === first.epoch + 1);
 
     // a write fenced by the first controller's epoch znode version is refused
-    const stale = cluster.observer.updateLeaderAndIsr([{ tp: { topic: 't', partition: 0 }, leaderAndIsr: { ...state.leaderAndIsr, leader: 1, leaderEpoch: state.leaderAndIsr.leaderEpoch + 1 } }], first.epoch, first.zkVersion);
+    const stale = cluster.observer.updateLeaderAndIsr(
+      [{ tp: { topic: 't', partition: 0 }, leaderAndIsr: { ...state.leaderAndIsr, leader: 1, leaderEpoch: state.leaderAndIsr.leaderEpoch + 1 } }],
+      first.epoch,
+      first.zkVersion,
+    );
     await expect(stale).rejects.toBeInstanceOf(ControllerMovedError);
     expect((await cluster.state('t', 0))!.leaderAndIsr.leader).toBe(2);
   });
 
-  it('creates a new topic\'s partition states, sends LeaderAndIsr to each replica and UpdateMetadata to every broker, in each broker\'s versions', async () => {
+  it("creates a new topic's partition states, sends LeaderAndIsr to each replica and UpdateMetadata to every broker, in each broker's versions", async () => {
     const cluster = await TestCluster.create(fx);
     const b1 = await cluster.start(1, { controller: true, rack: 'r1' });
     const b2 = await cluster.start(2, { rack: 'r2' });
@@ -52,13 +59,20 @@ describe('KafkaController', () => {
     const epoch = b1.controller!.epoch;
     const topicId = await cluster.createTopic('orders', { 0: [1, 2, 3], 1: [2, 3, 1], 2: [3, 1] });
 
-    for (const [p, leader, isr] of [[0, 1, [1, 2, 3]], [1, 2, [2, 3, 1]], [2, 3, [3, 1]]] as const) {
+    for (const [p, leader, isr] of [
+      [0, 1, [1, 2, 3]],
+      [1, 2, [2, 3, 1]],
+      [2, 3, [3, 1]],
+    ] as const) {
       const state = await cluster.waitForState('orders', p, () => true);
       expect(state).toEqual({ leaderAndIsr: { leader, leaderEpoch: 0, isr, leaderRecoveryState: 0, partitionEpoch: 0 }, controllerEpoch: epoch });
     }
     const expectedPartitions = { 1: [0, 1, 2], 2: [0, 1], 3: [0, 1, 2] };
     for (const broker of [b1, b2, b3]) {
-      await eventually(`broker ${broker.id} told of its partitions`, () => leaderAndIsrFor(broker, 'orders').length >= expectedPartitions[broker.id as 1 | 2 | 3].length);
+      await eventually(
+        `broker ${broker.id} told of its partitions`,
+        () => leaderAndIsrFor(broker, 'orders').length >= expectedPartitions[broker.id as 1 | 2 | 3].length,
+      );
       const states = leaderAndIsrFor(broker, 'orders');
       expect(states.map((s) => s.partitionIndex).sort()).toEqual(expectedPartitions[broker.id as 1 | 2 | 3]);
       for (const s of states) {
@@ -81,7 +95,11 @@ describe('KafkaController', () => {
     for (const broker of [b1, b2, b3]) {
       const update = await broker.waitFor('UpdateMetadata', (r) => updateMetadataStates(r).filter((s) => s.topicName === 'orders').length === 3);
       expect(update.version).toBe(broker.id === 3 ? 4 : 8);
-      expect(update.body.liveBrokers.map((b) => [b.id, b.rack])).toEqual([[1, 'r1'], [2, 'r2'], [3, 'r3']]);
+      expect(update.body.liveBrokers.map((b) => [b.id, b.rack])).toEqual([
+        [1, 'r1'],
+        [2, 'r2'],
+        [3, 'r3'],
+      ]);
       expect(update.body.liveBrokers[1]!.endpoints).toEqual([{ port: b2.port, host: '127.0.0.1', listener: 'PLAINTEXT', securityProtocol: 0 }]);
       const p2 = updateMetadataStates(update).find((s) => s.partitionIndex === 2)!;
       expect(p2).toMatchObject({ leader: 3, leaderEpoch: 0, isr: [3, 1], zkVersion: 0, replicas: [3, 1], offlineReplicas: [] });
@@ -90,15 +108,21 @@ describe('KafkaController', () => {
 
     // a partition added to the topic's znode
     const from = cluster.marks();
-    await cluster.observer.setTopicAssignment('orders', topicId, new Map([
-      [0, { replicas: [1, 2, 3], addingReplicas: [], removingReplicas: [] }],
-      [1, { replicas: [2, 3, 1], addingReplicas: [], removingReplicas: [] }],
-      [2, { replicas: [3, 1], addingReplicas: [], removingReplicas: [] }],
-      [3, { replicas: [2, 1], addingReplicas: [], removingReplicas: [] }],
-    ]));
+    await cluster.observer.setTopicAssignment(
+      'orders',
+      topicId,
+      new Map([
+        [0, { replicas: [1, 2, 3], addingReplicas: [], removingReplicas: [] }],
+        [1, { replicas: [2, 3, 1], addingReplicas: [], removingReplicas: [] }],
+        [2, { replicas: [3, 1], addingReplicas: [], removingReplicas: [] }],
+        [3, { replicas: [2, 1], addingReplicas: [], removingReplicas: [] }],
+      ]),
+    );
     expect((await cluster.waitForState('orders', 3, () => true)).leaderAndIsr).toMatchObject({ leader: 2, isr: [2, 1], leaderEpoch: 0 });
     for (const broker of [b1, b2]) {
-      await eventually(`broker ${broker.id} told of partition 3`, () => leaderAndIsrFor(broker, 'orders', from.get(broker.id)).some((s) => s.partitionIndex === 3 && s.isNew));
+      await eventually(`broker ${broker.id} told of partition 3`, () =>
+        leaderAndIsrFor(broker, 'orders', from.get(broker.id)).some((s) => s.partitionIndex === 3 && s.isNew),
+      );
     }
     await b3.waitFor('UpdateMetadata', (r) => updateMetadataStates(r).some((s) => s.topicName === 'orders' && s.partitionIndex === 3), from.get(3));
     expect(leaderAndIsrFor(b3, 'orders', from.get(3))).toEqual([]);
@@ -115,7 +139,11 @@ describe('KafkaController', () => {
     const from = cluster.marks();
 
     await b2.stop();
-    expect((await cluster.waitForState('events', 0, (s) => s.leaderAndIsr.leader !== 2)).leaderAndIsr).toMatchObject({ leader: 1, leaderEpoch: 1, isr: [1, 3] });
+    expect((await cluster.waitForState('events', 0, (s) => s.leaderAndIsr.leader !== 2)).leaderAndIsr).toMatchObject({
+      leader: 1,
+      leaderEpoch: 1,
+      isr: [1, 3],
+    });
     expect((await cluster.waitForState('events', 1, (s) => s.leaderAndIsr.leaderEpoch === 1)).leaderAndIsr).toMatchObject({ leader: 3, isr: [3, 1] });
     expect((await cluster.waitForState('events', 2, (s) => s.leaderAndIsr.leaderEpoch === 1)).leaderAndIsr).toMatchObject({ leader: 1, isr: [1, 3] });
     for (const broker of [b1, b3]) {
@@ -123,7 +151,11 @@ describe('KafkaController', () => {
         const states = leaderAndIsrFor(broker, 'events', from.get(broker.id));
         return [0, 1, 2].every((p) => states.some((s) => s.partitionIndex === p && s.leaderEpoch === 1 && !s.isr.includes(2)));
       });
-      const update = await broker.waitFor('UpdateMetadata', (r) => updateMetadataStates(r).some((s) => s.topicName === 'events' && s.offlineReplicas.includes(2)), from.get(broker.id));
+      const update = await broker.waitFor(
+        'UpdateMetadata',
+        (r) => updateMetadataStates(r).some((s) => s.topicName === 'events' && s.offlineReplicas.includes(2)),
+        from.get(broker.id),
+      );
       expect(update.body.liveBrokers.map((b) => b.id)).toEqual([1, 3]);
     }
 
@@ -152,10 +184,16 @@ describe('KafkaController', () => {
     await cluster.waitForState('doomed', 1, (s) => !s.leaderAndIsr.isr.includes(3));
 
     await cluster.observer.markTopicForDeletion('doomed');
-    for (const [broker, partitions] of [[b1, [0]], [b2, [0, 1]]] as const) {
+    for (const [broker, partitions] of [
+      [b1, [0]],
+      [b2, [0, 1]],
+    ] as const) {
       await broker.waitFor('UpdateMetadata', (r) => updateMetadataStates(r).some((s) => s.topicName === 'doomed' && s.leader === -2));
       await eventually(`broker ${broker.id} asked to delete its replicas`, () => {
-        const stopped = broker.requests('StopReplica').flatMap((r) => stoppedPartitions(r.version, r.body)).filter((s) => s.topic === 'doomed');
+        const stopped = broker
+          .requests('StopReplica')
+          .flatMap((r) => stoppedPartitions(r.version, r.body))
+          .filter((s) => s.topic === 'doomed');
         return partitions.every((p) => stopped.some((s) => s.partition === p && s.deletePartition && s.leaderEpoch === -2));
       });
     }
@@ -164,11 +202,18 @@ describe('KafkaController', () => {
 
     const beforeRestart = b3.received.length;
     await b3.restart();
-    const stop = await b3.waitFor('StopReplica', (r) => stoppedPartitions(r.version, r.body).some((s) => s.topic === 'doomed' && s.partition === 1 && s.deletePartition), beforeRestart);
+    const stop = await b3.waitFor(
+      'StopReplica',
+      (r) => stoppedPartitions(r.version, r.body).some((s) => s.topic === 'doomed' && s.partition === 1 && s.deletePartition),
+      beforeRestart,
+    );
     expect(stop.version).toBe(2);
     // a topic being deleted is not led or followed any more
     expect(leaderAndIsrFor(b3, 'doomed', beforeRestart)).toEqual([]);
-    await eventually('the topic\'s znodes removed', async () => !(await cluster.observer.topicExists('doomed')) && !(await cluster.observer.isTopicMarkedForDeletion('doomed')));
+    await eventually(
+      "the topic's znodes removed",
+      async () => !(await cluster.observer.topicExists('doomed')) && !(await cluster.observer.isTopicMarkedForDeletion('doomed')),
+    );
     expect(await cluster.observer.getTopicConfig('doomed')).toEqual({});
     expect(await cluster.observer.getAllTopicsInCluster()).toEqual([]);
   });
@@ -188,7 +233,11 @@ describe('KafkaController', () => {
 
     // the leader (broker 1) shrinks the ISR as a leader does: a conditional write, then a notification
     const tp = { topic: 'isr', partition: 0 };
-    await cluster.observer.zk.setData(topicPartitionStatePath(tp), encodePartitionState({ ...state, leaderAndIsr: { ...state.leaderAndIsr, isr: [1] } }), state.leaderAndIsr.partitionEpoch);
+    await cluster.observer.zk.setData(
+      topicPartitionStatePath(tp),
+      encodePartitionState({ ...state, leaderAndIsr: { ...state.leaderAndIsr, isr: [1] } }),
+      state.leaderAndIsr.partitionEpoch,
+    );
     await cluster.observer.propagateIsrChanges([tp]);
 
     for (const broker of [b1, b2]) {
@@ -199,7 +248,7 @@ describe('KafkaController', () => {
     expect(leaderAndIsrFor(b2, 'isr', from.get(2))).toEqual([]);
   });
 
-  it('controlled shutdown moves a broker\'s leaderships away, stops the replicas it follows and answers with what it still leads', async () => {
+  it("controlled shutdown moves a broker's leaderships away, stops the replicas it follows and answers with what it still leads", async () => {
     const cluster = await TestCluster.create(fx);
     const b1 = await cluster.start(1, { controller: true });
     const b2 = await cluster.start(2, { controller: true });
@@ -220,9 +269,12 @@ describe('KafkaController', () => {
     // a partition with no other replica keeps its leader
     expect((await cluster.state('cs', 3))!.leaderAndIsr).toMatchObject({ leader: 2, leaderEpoch: 0 });
 
-    await eventually('the new leaders told', () =>
-      leaderAndIsrFor(b1, 'cs', from.get(1)).some((s) => s.partitionIndex === 0 && s.leader === 1 && s.leaderEpoch === 1) &&
-      leaderAndIsrFor(b3, 'cs', from.get(3)).some((s) => s.partitionIndex === 1 && s.leader === 3 && s.leaderEpoch === 1));
+    await eventually(
+      'the new leaders told',
+      () =>
+        leaderAndIsrFor(b1, 'cs', from.get(1)).some((s) => s.partitionIndex === 0 && s.leader === 1 && s.leaderEpoch === 1) &&
+        leaderAndIsrFor(b3, 'cs', from.get(3)).some((s) => s.partitionIndex === 1 && s.leader === 3 && s.leaderEpoch === 1),
+    );
     // the broker shutting down hears it no longer leads, and stops following partition 2
     await eventually('broker 2 told', () => leaderAndIsrFor(b2, 'cs', from.get(2)).filter((s) => s.leaderEpoch === 1 && s.leader !== 2).length === 2);
     const stop = await b2.waitFor('StopReplica', () => true, from.get(2));
@@ -250,9 +302,16 @@ describe('KafkaController', () => {
       const tp = { topic: 'pref', partition: p };
       const state = (await cluster.state('pref', p))!;
       expect(state.leaderAndIsr.leader).toBe(1);
-      await cluster.observer.zk.setData(topicPartitionStatePath(tp), encodePartitionState({ ...state, leaderAndIsr: { ...state.leaderAndIsr, isr: [1, 2] } }), state.leaderAndIsr.partitionEpoch);
+      await cluster.observer.zk.setData(
+        topicPartitionStatePath(tp),
+        encodePartitionState({ ...state, leaderAndIsr: { ...state.leaderAndIsr, isr: [1, 2] } }),
+        state.leaderAndIsr.partitionEpoch,
+      );
     }
-    await cluster.observer.propagateIsrChanges([{ topic: 'pref', partition: 0 }, { topic: 'pref', partition: 1 }]);
+    await cluster.observer.propagateIsrChanges([
+      { topic: 'pref', partition: 0 },
+      { topic: 'pref', partition: 1 },
+    ]);
     for (const p of [0, 1]) {
       const state = await cluster.waitForState('pref', p, (s) => s.leaderAndIsr.leader === 2);
       expect(state.leaderAndIsr).toMatchObject({ leaderEpoch: 2, isr: [1, 2] });
@@ -270,21 +329,44 @@ describe('KafkaController', () => {
     const tp = { topic: 'moving', partition: 0 };
     const from = cluster.marks();
 
-    await cluster.observer.createPartitionReassignment([{ tp, replicas: [3, 4] }, { tp: { topic: 'nonexistent', partition: 0 }, replicas: [1] }]);
+    await cluster.observer.createPartitionReassignment([
+      { tp, replicas: [3, 4] },
+      { tp: { topic: 'nonexistent', partition: 0 }, replicas: [1] },
+    ]);
     // phase A: both sets of replicas in the znode, a new leader epoch, the new replicas told to follow
-    await eventually('the reassignment in the topic znode', async () => (await cluster.observer.getTopicAssignment('moving'))?.partitions.get(0)?.addingReplicas.length === 2);
-    expect((await cluster.observer.getTopicAssignment('moving'))!.partitions.get(0)).toEqual({ replicas: [3, 4, 1, 2], addingReplicas: [3, 4], removingReplicas: [1, 2] });
+    await eventually(
+      'the reassignment in the topic znode',
+      async () => (await cluster.observer.getTopicAssignment('moving'))?.partitions.get(0)?.addingReplicas.length === 2,
+    );
+    expect((await cluster.observer.getTopicAssignment('moving'))!.partitions.get(0)).toEqual({
+      replicas: [3, 4, 1, 2],
+      addingReplicas: [3, 4],
+      removingReplicas: [1, 2],
+    });
     const started = await cluster.waitForState('moving', 0, (s) => s.leaderAndIsr.leaderEpoch === 1);
     expect(started.leaderAndIsr).toMatchObject({ leader: 1, isr: [1, 2] });
     for (const broker of [b3, b4]) {
-      await eventually(`broker ${broker.id} told to follow`, () => leaderAndIsrFor(broker, 'moving', from.get(broker.id)).some((s) =>
-        s.partitionIndex === 0 && s.isNew && s.leader === 1 && s.leaderEpoch === 1 && s.addingReplicas.join() === '3,4' && s.removingReplicas.join() === '1,2'));
+      await eventually(`broker ${broker.id} told to follow`, () =>
+        leaderAndIsrFor(broker, 'moving', from.get(broker.id)).some(
+          (s) =>
+            s.partitionIndex === 0 &&
+            s.isNew &&
+            s.leader === 1 &&
+            s.leaderEpoch === 1 &&
+            s.addingReplicas.join() === '3,4' &&
+            s.removingReplicas.join() === '1,2',
+        ),
+      );
     }
     // the request for an unknown partition is taken out of /admin/reassign_partitions
     await eventually('the refused request removed', async () => (await cluster.observer.getPartitionReassignment()).length === 1);
 
     // the leader takes the new replicas into the ISR once they caught up
-    await cluster.observer.zk.setData(topicPartitionStatePath(tp), encodePartitionState({ ...started, leaderAndIsr: { ...started.leaderAndIsr, isr: [1, 2, 3, 4] } }), started.leaderAndIsr.partitionEpoch);
+    await cluster.observer.zk.setData(
+      topicPartitionStatePath(tp),
+      encodePartitionState({ ...started, leaderAndIsr: { ...started.leaderAndIsr, isr: [1, 2, 3, 4] } }),
+      started.leaderAndIsr.partitionEpoch,
+    );
     await cluster.observer.propagateIsrChanges([tp]);
 
     // phase B: a target replica leads, the old ones leave the ISR and are deleted
@@ -294,13 +376,24 @@ describe('KafkaController', () => {
     expect(await cluster.observer.getTopicAssignment('moving')).toEqual({
       topic: 'moving',
       topicId,
-      partitions: new Map([[0, { replicas: [3, 4], addingReplicas: [], removingReplicas: [] }], [1, { replicas: [2, 1], addingReplicas: [], removingReplicas: [] }]]),
+      partitions: new Map([
+        [0, { replicas: [3, 4], addingReplicas: [], removingReplicas: [] }],
+        [1, { replicas: [2, 1], addingReplicas: [], removingReplicas: [] }],
+      ]),
     });
     for (const broker of [b1, b2]) {
-      await broker.waitFor('StopReplica', (r) => stoppedPartitions(r.version, r.body).some((s) => s.topic === 'moving' && s.partition === 0 && s.deletePartition), from.get(broker.id));
+      await broker.waitFor(
+        'StopReplica',
+        (r) => stoppedPartitions(r.version, r.body).some((s) => s.topic === 'moving' && s.partition === 0 && s.deletePartition),
+        from.get(broker.id),
+      );
     }
     await eventually('broker 3 told it leads', () => leaderAndIsrFor(b3, 'moving', from.get(3)).some((s) => s.leader === 3 && s.replicas.join() === '3,4'));
-    const update = await b1.waitFor('UpdateMetadata', (r) => updateMetadataStates(r).some((s) => s.topicName === 'moving' && s.partitionIndex === 0 && s.leader === 3 && s.replicas.join() === '3,4'), from.get(1));
+    const update = await b1.waitFor(
+      'UpdateMetadata',
+      (r) => updateMetadataStates(r).some((s) => s.topicName === 'moving' && s.partitionIndex === 0 && s.leader === 3 && s.replicas.join() === '3,4'),
+      from.get(1),
+    );
     expect(update.body.controllerId).toBe(1);
   });
 });
@@ -346,7 +439,11 @@ describe('KafkaController under faults', () => {
     const state = await cluster.waitForState('unclean', 0, () => true);
     // the leader drops broker 3 from the ISR, then fails: nobody in sync is left
     const tp = { topic: 'unclean', partition: 0 };
-    await cluster.observer.zk.setData(topicPartitionStatePath(tp), encodePartitionState({ ...state, leaderAndIsr: { ...state.leaderAndIsr, isr: [2] } }), state.leaderAndIsr.partitionEpoch);
+    await cluster.observer.zk.setData(
+      topicPartitionStatePath(tp),
+      encodePartitionState({ ...state, leaderAndIsr: { ...state.leaderAndIsr, isr: [2] } }),
+      state.leaderAndIsr.partitionEpoch,
+    );
     const from = b3.received.length;
     await b2.stop();
     expect((await cluster.waitForState('unclean', 0, (s) => s.leaderAndIsr.leader === -1)).leaderAndIsr).toMatchObject({ leaderEpoch: 1, isr: [2] });

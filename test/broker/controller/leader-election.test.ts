@@ -1,11 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import {
-  NO_LEADER, controlledShutdownLeader, electControlledShutdownLeader, electOfflineLeader, electPreferredLeader, electReassignedLeader,
-  offlinePartitionLeader, partitionsToRebalance, preferredReplicaLeader, reassignPartitionLeader, withoutReplicaInIsr,
+  controlledShutdownLeader,
+  electControlledShutdownLeader,
+  electOfflineLeader,
+  electPreferredLeader,
+  electReassignedLeader,
+  NO_LEADER,
+  offlinePartitionLeader,
+  partitionsToRebalance,
+  preferredReplicaLeader,
+  reassignPartitionLeader,
+  withoutReplicaInIsr,
 } from '../../../src/broker/controller/leader-election.js';
 import type { LeaderAndIsr } from '../../../src/zk/zk-data.js';
 
-const state = (leader: number, isr: number[], leaderEpoch = 4, partitionEpoch = 9): LeaderAndIsr => ({ leader, leaderEpoch, isr, leaderRecoveryState: 0, partitionEpoch });
+const state = (leader: number, isr: number[], leaderEpoch = 4, partitionEpoch = 9): LeaderAndIsr => ({
+  leader,
+  leaderEpoch,
+  isr,
+  leaderRecoveryState: 0,
+  partitionEpoch,
+});
 const live = (...ids: number[]) => new Set(ids);
 
 describe('leader election', () => {

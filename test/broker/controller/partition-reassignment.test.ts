@@ -3,7 +3,7 @@ import { invalidReassignment, originReplicas, reassignTo, targetReplicas } from 
 
 const settled = (replicas: number[]) => ({ replicas, addingReplicas: [], removingReplicas: [] });
 
-describe('reassignment assignments (Kafka\'s ReplicaAssignment.reassignTo)', () => {
+describe("reassignment assignments (Kafka's ReplicaAssignment.reassignTo)", () => {
   it('lists the target replicas first, then the original ones, with those to add and to remove', () => {
     expect(reassignTo(settled([1, 2]), [3, 4])).toEqual({ replicas: [3, 4, 1, 2], addingReplicas: [3, 4], removingReplicas: [1, 2] });
     expect(reassignTo(settled([1, 2, 3]), [2, 3, 4])).toEqual({ replicas: [2, 3, 4, 1], addingReplicas: [4], removingReplicas: [1] });
@@ -22,7 +22,7 @@ describe('reassignment assignments (Kafka\'s ReplicaAssignment.reassignTo)', () 
   });
 });
 
-describe('reassignment targets the API refuses (Kafka\'s INVALID_REPLICA_ASSIGNMENT)', () => {
+describe("reassignment targets the API refuses (Kafka's INVALID_REPLICA_ASSIGNMENT)", () => {
   const live = new Set([1, 2, 3]);
   it('refuses an empty list, a broker named twice, a negative id and a broker to add that is not alive', () => {
     expect(invalidReassignment(settled([1, 2]), [], live)).toMatch(/empty/);

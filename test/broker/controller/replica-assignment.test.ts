@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import {
+  assignReplicasToBrokers,
+  type BrokerPlacement,
+  rackAlternatedBrokerList,
+  startIndexForNewPartitions,
+} from '../../../src/broker/controller/replica-assignment.js';
 import { ErrorCode, KafkaError } from '../../../src/protocol/error-codes.js';
-import { assignReplicasToBrokers, rackAlternatedBrokerList, startIndexForNewPartitions, type BrokerPlacement } from '../../../src/broker/controller/replica-assignment.js';
 import { Random } from '../../record/random.js';
 
 const brokers = (ids: number[], racks?: Record<number, string>): BrokerPlacement[] => ids.map((id) => ({ id, rack: racks?.[id] ?? null }));
@@ -15,30 +20,56 @@ function kafkaErrorOf(fn: () => unknown): KafkaError {
   throw new Error('expected a KafkaError');
 }
 
-describe('replica assignment (Kafka\'s AdminUtils)', () => {
-  it('places replicas round-robin with a shift that grows each round, as Kafka\'s own test expects', () => {
+describe("replica assignment (Kafka's AdminUtils)", () => {
+  it("places replicas round-robin with a shift that grows each round, as Kafka's own test expects", () => {
     const assignment = assignReplicasToBrokers(brokers([0, 1, 2, 3, 4]), 10, 3, { fixedStartIndex: 0 });
     expect(Object.fromEntries(assignment)).toEqual({
-      0: [0, 1, 2], 1: [1, 2, 3], 2: [2, 3, 4], 3: [3, 4, 0], 4: [4, 0, 1],
-      5: [0, 2, 3], 6: [1, 3, 4], 7: [2, 4, 0], 8: [3, 0, 1], 9: [4, 1, 2],
+      0: [0, 1, 2],
+      1: [1, 2, 3],
+      2: [2, 3, 4],
+      3: [3, 4, 0],
+      4: [4, 0, 1],
+      5: [0, 2, 3],
+      6: [1, 3, 4],
+      7: [2, 4, 0],
+      8: [3, 0, 1],
+      9: [4, 1, 2],
     });
   });
 
   it('takes the brokers in id order whatever order they come in', () => {
-    expect(assignReplicasToBrokers(brokers([4, 2, 0, 3, 1]), 10, 3, { fixedStartIndex: 0 })).toEqual(assignReplicasToBrokers(brokers([0, 1, 2, 3, 4]), 10, 3, { fixedStartIndex: 0 }));
+    expect(assignReplicasToBrokers(brokers([4, 2, 0, 3, 1]), 10, 3, { fixedStartIndex: 0 })).toEqual(
+      assignReplicasToBrokers(brokers([0, 1, 2, 3, 4]), 10, 3, { fixedStartIndex: 0 }),
+    );
   });
 
   it('alternates racks, and spreads each partition over them', () => {
     const racks = { 0: 'rack1', 1: 'rack3', 2: 'rack3', 3: 'rack2', 4: 'rack2', 5: 'rack1' };
     expect(rackAlternatedBrokerList(new Map(Object.entries(racks).map(([id, rack]) => [Number(id), rack])))).toEqual([0, 3, 1, 5, 4, 2]);
-    expect(rackAlternatedBrokerList(new Map([[0, 'rack1'], [1, 'rack3'], [2, 'rack3'], [3, 'rack2'], [4, 'rack2']]))).toEqual([0, 3, 1, 4, 2]);
+    expect(
+      rackAlternatedBrokerList(
+        new Map([
+          [0, 'rack1'],
+          [1, 'rack3'],
+          [2, 'rack3'],
+          [3, 'rack2'],
+          [4, 'rack2'],
+        ]),
+      ),
+    ).toEqual([0, 3, 1, 4, 2]);
     const assignment = assignReplicasToBrokers(brokers([0, 1, 2, 3, 4, 5], racks), 7, 3, { fixedStartIndex: 0, startPartitionId: 0 });
     expect(Object.fromEntries(assignment)).toEqual({
-      0: [0, 3, 1], 1: [3, 1, 5], 2: [1, 5, 4], 3: [5, 4, 2], 4: [4, 2, 0], 5: [2, 0, 3], 6: [0, 4, 2],
+      0: [0, 3, 1],
+      1: [3, 1, 5],
+      2: [1, 5, 4],
+      3: [5, 4, 2],
+      4: [4, 2, 0],
+      5: [2, 0, 3],
+      6: [0, 4, 2],
     });
   });
 
-  it('continues a topic\'s placement for added partitions from where its partition 0 starts', () => {
+  it("continues a topic's placement for added partitions from where its partition 0 starts", () => {
     for (const start of [0, 2, 4]) {
       const all = assignReplicasToBrokers(brokers([0, 1, 2, 3, 4]), 12, 2, { fixedStartIndex: start });
       const first = new Map([...all].filter(([p]) => p < 5));
@@ -49,7 +80,7 @@ describe('replica assignment (Kafka\'s AdminUtils)', () => {
     }
   });
 
-  it('refuses what cannot be placed, with Kafka\'s error codes', () => {
+  it("refuses what cannot be placed, with Kafka's error codes", () => {
     expect(kafkaErrorOf(() => assignReplicasToBrokers(brokers([0, 1]), 0, 1)).errorCode).toBe(ErrorCode.INVALID_PARTITIONS);
     expect(kafkaErrorOf(() => assignReplicasToBrokers(brokers([0, 1]), 1, 0)).errorCode).toBe(ErrorCode.INVALID_REPLICATION_FACTOR);
     expect(kafkaErrorOf(() => assignReplicasToBrokers(brokers([0, 1]), 1, 3)).errorCode).toBe(ErrorCode.INVALID_REPLICATION_FACTOR);

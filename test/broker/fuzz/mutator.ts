@@ -77,7 +77,10 @@ function mutateOnce(frame: Buffer, random: Random, corpus: readonly SeedFrame[])
       const position = at();
       const length = random.int(1, 64);
       const chunk = frame.subarray(position, position + length);
-      return [Buffer.concat([frame.subarray(0, position + chunk.length), chunk, frame.subarray(position + chunk.length)]), `${chunk.length} bytes repeated at ${position}`];
+      return [
+        Buffer.concat([frame.subarray(0, position + chunk.length), chunk, frame.subarray(position + chunk.length)]),
+        `${chunk.length} bytes repeated at ${position}`,
+      ];
     }
     case 6: {
       const length = random.int(0, frame.length);
@@ -148,7 +151,13 @@ export function fuzzCase(seed: number, index: number, corpus: readonly SeedFrame
     const frames = [frame];
     const more = random.int(1, 4);
     for (let i = 0; i < more; i++) frames.push(mutatedFrame(random, corpus)[0]);
-    return { index, writes: [Buffer.concat(frames.map((f) => prefixed(f)))], wholeFrames: frames.length, unfinished: false, description: `${description}; pipelined with ${more} more` };
+    return {
+      index,
+      writes: [Buffer.concat(frames.map((f) => prefixed(f)))],
+      wholeFrames: frames.length,
+      unfinished: false,
+      description: `${description}; pipelined with ${more} more`,
+    };
   }
   // Dribbled: the frame in small writes.
   const wire = prefixed(frame);

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SeedFrame } from './corpus.js';
-import { fuzzCase, type FuzzCase } from './mutator.js';
+import { type FuzzCase, fuzzCase } from './mutator.js';
 
 /** How the broker took one case: it answered, closed the connection without an answer, or did neither within the wait. */
 export type Outcome = 'answered' | 'closed' | 'silent';
@@ -24,7 +24,10 @@ export function addStats(into: FuzzStats, more: FuzzStats): void {
 
 /** The broker refused a connection: it is gone (crashed), not fuzzed. */
 export class BrokerGoneError extends Error {
-  constructor(readonly caseIndex: number, cause: unknown) {
+  constructor(
+    readonly caseIndex: number,
+    cause: unknown,
+  ) {
     super(`the broker refused a connection at case ${caseIndex}: ${(cause as Error).message}`, { cause });
     this.name = 'BrokerGoneError';
   }

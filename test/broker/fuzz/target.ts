@@ -4,7 +4,7 @@ import { ALL_MESSAGES } from '../../../src/protocol/messages/index.js';
 import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
 import { MAGIC } from '../../../storage/record/record-batch-layout.js';
 import { validateBatches } from '../../../storage/record/record-batch-scan.js';
-import { startBrokerProcess, type BrokerProcess } from '../broker-process.js';
+import { type BrokerProcess, startBrokerProcess } from '../broker-process.js';
 import { fetchBody, RawClient, requestFrame } from '../raw-client.js';
 import type { SeedFrame } from './corpus.js';
 
@@ -33,18 +33,31 @@ export interface FuzzTarget {
   stop(): Promise<void>;
 }
 
-const produce = (records: Buffer) => ({ transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: CANARY_TOPIC, partitionData: [{ index: 0, records }] }] });
+const produce = (records: Buffer) => ({
+  transactionalId: null,
+  acks: -1,
+  timeoutMs: 5000,
+  topicData: [{ name: CANARY_TOPIC, partitionData: [{ index: 0, records }] }],
+});
 /** Starts `samsa broker` in `dir` and writes the canary: a batch in each codec, keyed, with headers. */
 export async function startFuzzTarget(dir: string, settings: Readonly<Record<string, string>> = {}): Promise<FuzzTarget> {
   const broker = await startBrokerProcess(dir, settings);
   const canary: Buffer[] = [];
   const client = await RawClient.connect(broker.port, 'fuzz-canary');
   try {
-    const created = await client.request('CreateTopics', 7, { topics: [{ name: CANARY_TOPIC, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    const created = await client.request('CreateTopics', 7, {
+      topics: [{ name: CANARY_TOPIC, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 5000,
+      validateOnly: false,
+    });
     if (created.topics[0].errorCode !== 0) throw new Error(`creating ${CANARY_TOPIC}: error ${created.topics[0].errorCode}`);
     for (const compression of [CompressionType.None, CompressionType.Gzip, CompressionType.Snappy, CompressionType.Lz4, CompressionType.Zstd]) {
       const batch = buildRecordBatch(
-        Array.from({ length: 10 }, (_, i) => ({ key: `key-${compression}-${i}`, value: `canary ${compression} ${i} ${'#'.repeat(i * 7)}`, headers: [{ key: 'n', value: String(i) }] })),
+        Array.from({ length: 10 }, (_, i) => ({
+          key: `key-${compression}-${i}`,
+          value: `canary ${compression} ${i} ${'#'.repeat(i * 7)}`,
+          headers: [{ key: 'n', value: String(i) }],
+        })),
         { compression },
       );
       const answer = (await client.request('Produce', 9, produce(batch))).responses[0].partitionResponses[0];
@@ -59,14 +72,19 @@ export async function startFuzzTarget(dir: string, settings: Readonly<Record<str
     broker,
     async check() {
       const { child } = broker;
-      if (child.exitCode !== null || child.signalCode !== null) return { problem: `the broker exited (code ${child.exitCode}, signal ${child.signalCode})`, rssBytes: 0 };
+      if (child.exitCode !== null || child.signalCode !== null)
+        return { problem: `the broker exited (code ${child.exitCode}, signal ${child.signalCode})`, rssBytes: 0 };
       const rssBytes = rssOf(child.pid!);
       let fresh: RawClient | undefined;
       try {
         fresh = await RawClient.connect(broker.port, 'fuzz-check');
         const versions = await fresh.request('ApiVersions', 3, { clientSoftwareName: 'samsa-fuzz', clientSoftwareVersion: '1' });
         if (versions.errorCode !== 0) return { problem: `ApiVersions answered error ${versions.errorCode}`, rssBytes };
-        const metadata = await fresh.request('Metadata', 9, { topics: [{ name: CANARY_TOPIC }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+        const metadata = await fresh.request('Metadata', 9, {
+          topics: [{ name: CANARY_TOPIC }],
+          allowAutoTopicCreation: false,
+          includeTopicAuthorizedOperations: false,
+        });
         if (metadata.topics[0].errorCode !== 0) return { problem: `Metadata for ${CANARY_TOPIC} answered error ${metadata.topics[0].errorCode}`, rssBytes };
         const fetched = (await fresh.request('Fetch', 11, fetchBody(CANARY_TOPIC, 0))).responses[0].partitions[0];
         if (fetched.errorCode !== 0) return { problem: `Fetch of ${CANARY_TOPIC} answered error ${fetched.errorCode}`, rssBytes };
@@ -74,8 +92,13 @@ export async function startFuzzTarget(dir: string, settings: Readonly<Record<str
         for (const [i, expected] of canary.entries()) {
           const stored = batches[i];
           if (!stored?.bytes.subarray(MAGIC).equals(expected)) {
-            const found = stored ? `offset ${stored.baseOffset}, ${stored.sizeInBytes} bytes, codec ${stored.compression}, ${stored.recordCount} records` : 'missing';
-            return { problem: `${CANARY_TOPIC} batch ${i} is not what was produced (${expected.length + MAGIC} bytes, codec ${i}): ${found}; ${batches.length} batches from offset ${batches[0]?.baseOffset}; ${JSON.stringify({ ...fetched, records: undefined })}`, rssBytes };
+            const found = stored
+              ? `offset ${stored.baseOffset}, ${stored.sizeInBytes} bytes, codec ${stored.compression}, ${stored.recordCount} records`
+              : 'missing';
+            return {
+              problem: `${CANARY_TOPIC} batch ${i} is not what was produced (${expected.length + MAGIC} bytes, codec ${i}): ${found}; ${batches.length} batches from offset ${batches[0]?.baseOffset}; ${JSON.stringify({ ...fetched, records: undefined })}`,
+              rssBytes,
+            };
           }
         }
         return { rssBytes };

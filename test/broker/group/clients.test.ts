@@ -1,9 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
+import { type Admin, type Consumer, Kafka, logLevel } from 'kafkajs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
 import { ProtocolReader } from '../../../src/protocol/reader.js';
+import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
 import { commitBody, commitCodes, createTopic, describeGroup, fetchOffsets, groupSuite, startGroupBroker, waitFor } from './group-harness.js';
 
 // Real clients as members of samsa's groups: KafkaJS, kcat -G (librdkafka), kafka-python and confluent-kafka.
@@ -53,7 +53,14 @@ describe('KafkaJS consumer groups', () => {
     }
   }
 
-  async function startConsumer(name: string, groupId: string, topic: string, seen: Seen[], assignments: Map<string, number[]>, consumers: Map<string, Consumer>): Promise<void> {
+  async function startConsumer(
+    name: string,
+    groupId: string,
+    topic: string,
+    seen: Seen[],
+    assignments: Map<string, number[]>,
+    consumers: Map<string, Consumer>,
+  ): Promise<void> {
     const consumer = kafka.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 500, rebalanceTimeout: 10_000, maxWaitTimeInMs: 200 });
     consumers.set(name, consumer);
     consumer.on(consumer.events.GROUP_JOIN, (e) => assignments.set(name, [...(e.payload.memberAssignment[topic] ?? [])].sort()));
@@ -68,7 +75,11 @@ describe('KafkaJS consumer groups', () => {
 
   /** Waits until the group's committed offset on every partition of `topic` is `offset`. */
   async function committedEverywhere(admin: Admin, groupId: string, topic: string, offset: string): Promise<void> {
-    await waitFor(async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.every((p) => p.offset === offset), `commits at ${offset}`, 15_000);
+    await waitFor(
+      async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.every((p) => p.offset === offset),
+      `commits at ${offset}`,
+      15_000,
+    );
   }
 
   it('three members share a 4-partition topic; one leaves, the others take over; every message is consumed once and committed', async () => {
@@ -79,7 +90,11 @@ describe('KafkaJS consumer groups', () => {
     const admin = kafka.admin();
     try {
       for (const name of ['c1', 'c2', 'c3']) await startConsumer(name, 'kjs-group', 'kjs', seen, assignments, consumers);
-      await waitFor(() => assignments.size === 3 && partitionsSplit(assignments.values(), 4) && [...assignments.values()].every((a) => a.length > 0), 'three members sharing the partitions', 30_000);
+      await waitFor(
+        () => assignments.size === 3 && partitionsSplit(assignments.values(), 4) && [...assignments.values()].every((a) => a.length > 0),
+        'three members sharing the partitions',
+        30_000,
+      );
       await admin.connect();
       const [described] = (await admin.describeGroups(['kjs-group'])).groups;
       expect(described!.state).toBe('Stable');
@@ -107,7 +122,12 @@ describe('KafkaJS consumer groups', () => {
       expect(seen.slice(40).every((s) => s.consumer !== 'c3')).toBe(true);
       expect(seen.map((s) => s.value).sort()).toEqual(Array.from({ length: 80 }, (_, i) => `m${i}`).sort());
       const [offsets] = await admin.fetchOffsets({ groupId: 'kjs-group', topics: ['kjs'] });
-      expect(offsets!.partitions.map((p) => [p.partition, p.offset]).sort()).toEqual([[0, '20'], [1, '20'], [2, '20'], [3, '20']]);
+      expect(offsets!.partitions.map((p) => [p.partition, p.offset]).sort()).toEqual([
+        [0, '20'],
+        [1, '20'],
+        [2, '20'],
+        [3, '20'],
+      ]);
       for (const c of consumers.values()) await c.disconnect();
       consumers.clear();
       const [after] = (await admin.describeGroups(['kjs-group'])).groups;
@@ -151,7 +171,10 @@ describe('KafkaJS consumer groups', () => {
       await waitFor(() => childAssigned.length === 4, 'the child consumer joining', 30_000);
       await consumer.connect();
       await consumer.subscribe({ topic: 'kjs-kill', fromBeginning: true });
-      await consumer.run({ eachMessage: async ({ partition, message }) => void seen.push({ consumer: 'survivor', partition, offset: Number(message.offset), value: message.value!.toString() }) });
+      await consumer.run({
+        eachMessage: async ({ partition, message }) =>
+          void seen.push({ consumer: 'survivor', partition, offset: Number(message.offset), value: message.value!.toString() }),
+      });
       await waitFor(() => partitionsSplit([childAssigned, assignments.get('survivor') ?? []], 4) && childAssigned.length > 0, 'two members', 30_000);
       await produce('kjs-kill', 0, 40, 4);
       await waitFor(() => new Set(seen.map((s) => s.value)).size === 40, '40 messages', 30_000);
@@ -181,7 +204,29 @@ const KCAT = '/usr/bin/kcat';
 function kcatMember(bootstrap: string, group: string, topic: string, extra: string[] = []) {
   // No -o: `-o beginning` would restart every assigned partition from 0 on each rebalance, ignoring commits.
   // No -q: the rebalance lines on stderr say which partitions the member has taken up.
-  const child = started(spawn(KCAT, ['-b', bootstrap, '-G', group, topic, '-u', '-f', '%p %o %s\n', '-X', 'auto.offset.reset=earliest', '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=300', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = started(
+    spawn(
+      KCAT,
+      [
+        '-b',
+        bootstrap,
+        '-G',
+        group,
+        topic,
+        '-u',
+        '-f',
+        '%p %o %s\n',
+        '-X',
+        'auto.offset.reset=earliest',
+        '-X',
+        'session.timeout.ms=6000',
+        '-X',
+        'heartbeat.interval.ms=300',
+        ...extra,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
+  );
   const lines: string[] = [];
   let partial = '';
   let stderr = '';
@@ -250,85 +295,99 @@ describe.skipIf(!existsSync(KCAT))('kcat -G (librdkafka balanced consumer)', () 
   async function produceTo(from: number, count: number): Promise<void> {
     const c = await gb.connect();
     for (let p = 0; p < 4; p++) {
-      const values = Array.from({ length: count }, (_, i) => from + i).filter((i) => i % 4 === p).map((i) => ({ value: `k${i}` }));
-      const res = await c.request('Produce', 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'kcat-g', partitionData: [{ index: p, records: buildRecordBatch(values) }] }] });
+      const values = Array.from({ length: count }, (_, i) => from + i)
+        .filter((i) => i % 4 === p)
+        .map((i) => ({ value: `k${i}` }));
+      const res = await c.request('Produce', 9, {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 5000,
+        topicData: [{ name: 'kcat-g', partitionData: [{ index: p, records: buildRecordBatch(values) }] }],
+      });
       expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
     }
   }
 
   // Eager (range) and cooperative (KIP-429, two rebalances to move a partition) clients both just work: the coordinator carries their bytes.
-  it.each(['range', 'cooperative-sticky'])('%s: two members split the partitions; when one leaves the other takes all; nothing is consumed twice after commits', async (strategy) => {
-    const group = `kcat-${strategy}`;
-    const groupOf = () => gb.group(group);
-    const offset = strategy === 'range' ? 0 : 80;
-    const produce = (from: number, count: number) => produceTo(offset + from, count);
-    const settled = (members: number) => {
-      const g = groupOf();
-      if (g?.state !== 'Stable' || g.size !== members) return false;
-      const parts = [...g.members.values()].map((m) => assignedPartitions(m.assignment));
-      return parts.every((p) => p.length > 0) && partitionsSplit(parts, 4);
-    };
-    type Member = ReturnType<typeof kcatMember>;
-    // The coordinator records an assignment before the members act on it: under cooperative-sticky the old
-    // owner still fetches a moving partition until it processes the revocation. Records are produced only once
-    // each member has taken up what the coordinator recorded for it, so each record has exactly one possible reader.
-    const takenUp = (members: Member[]) =>
-      members.every((m) => {
-        const applied = appliedAssignment(m.stderr());
-        const recorded = applied.memberId === null ? undefined : groupOf()?.members.get(applied.memberId);
-        if (!recorded) return false;
-        const expected = assignedPartitions(recorded.assignment);
-        return expected.length === applied.partitions.size && expected.every((p) => applied.partitions.has(p));
-      });
-    const extra = ['-X', `partition.assignment.strategy=${strategy}`];
-    // The second run starts where the first test's records end.
-    if (offset > 0) await commitAtEnd(group);
-    const one = kcatMember(gb.b.bootstrap, group, 'kcat-g', extra);
-    const two = kcatMember(gb.b.bootstrap, group, 'kcat-g', extra);
-    await waitFor(() => settled(2) && takenUp([one, two]), 'two kcat members in a Stable group, each reading what it was assigned', 30_000);
-    expect(groupOf()!.protocolName).toBe(strategy);
-    await produce(0, 40);
-    await waitFor(() => one.lines.length + two.lines.length >= 40, '40 messages through kcat', 30_000);
-    const parse = (l: string) => ({ partition: Number(l.split(' ')[0]), offset: Number(l.split(' ')[1]), value: l.split(' ')[2]! });
-    const p1 = new Set(one.lines.map((l) => parse(l).partition));
-    const p2 = new Set(two.lines.map((l) => parse(l).partition));
-    // Each partition was read by exactly one member (librdkafka's range assignor: two each).
-    expect([...p1].filter((p) => p2.has(p))).toEqual([]);
-    expect([...p1, ...p2].sort()).toEqual([0, 1, 2, 3]);
-    expect([p1.size, p2.size]).toEqual([2, 2]);
-    expect([...one.lines, ...two.lines].map((l) => parse(l).value).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `k${offset + i}`).sort());
+  it.each(['range', 'cooperative-sticky'])(
+    '%s: two members split the partitions; when one leaves the other takes all; nothing is consumed twice after commits',
+    async (strategy) => {
+      const group = `kcat-${strategy}`;
+      const groupOf = () => gb.group(group);
+      const offset = strategy === 'range' ? 0 : 80;
+      const produce = (from: number, count: number) => produceTo(offset + from, count);
+      const settled = (members: number) => {
+        const g = groupOf();
+        if (g?.state !== 'Stable' || g.size !== members) return false;
+        const parts = [...g.members.values()].map((m) => assignedPartitions(m.assignment));
+        return parts.every((p) => p.length > 0) && partitionsSplit(parts, 4);
+      };
+      type Member = ReturnType<typeof kcatMember>;
+      // The coordinator records an assignment before the members act on it: under cooperative-sticky the old
+      // owner still fetches a moving partition until it processes the revocation. Records are produced only once
+      // each member has taken up what the coordinator recorded for it, so each record has exactly one possible reader.
+      const takenUp = (members: Member[]) =>
+        members.every((m) => {
+          const applied = appliedAssignment(m.stderr());
+          const recorded = applied.memberId === null ? undefined : groupOf()?.members.get(applied.memberId);
+          if (!recorded) return false;
+          const expected = assignedPartitions(recorded.assignment);
+          return expected.length === applied.partitions.size && expected.every((p) => applied.partitions.has(p));
+        });
+      const extra = ['-X', `partition.assignment.strategy=${strategy}`];
+      // The second run starts where the first test's records end.
+      if (offset > 0) await commitAtEnd(group);
+      const one = kcatMember(gb.b.bootstrap, group, 'kcat-g', extra);
+      const two = kcatMember(gb.b.bootstrap, group, 'kcat-g', extra);
+      await waitFor(() => settled(2) && takenUp([one, two]), 'two kcat members in a Stable group, each reading what it was assigned', 30_000);
+      expect(groupOf()!.protocolName).toBe(strategy);
+      await produce(0, 40);
+      await waitFor(() => one.lines.length + two.lines.length >= 40, '40 messages through kcat', 30_000);
+      const parse = (l: string) => ({ partition: Number(l.split(' ')[0]), offset: Number(l.split(' ')[1]), value: l.split(' ')[2]! });
+      const p1 = new Set(one.lines.map((l) => parse(l).partition));
+      const p2 = new Set(two.lines.map((l) => parse(l).partition));
+      // Each partition was read by exactly one member (librdkafka's range assignor: two each).
+      expect([...p1].filter((p) => p2.has(p))).toEqual([]);
+      expect([...p1, ...p2].sort()).toEqual([0, 1, 2, 3]);
+      expect([p1.size, p2.size]).toEqual([2, 2]);
+      expect([...one.lines, ...two.lines].map((l) => parse(l).value).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `k${offset + i}`).sort());
 
-    // One member stops (SIGTERM: kcat commits and leaves the group); the other gets every partition.
-    one.child.kill('SIGTERM');
-    expect(await one.exited).toBe(0);
-    await waitFor(() => settled(1) && takenUp([two]), 'the remaining member alone', 30_000);
-    const before = two.lines.length;
-    await produce(40, 40);
-    await waitFor(() => two.lines.length - before >= 40, '40 more messages through the remaining member', 30_000);
-    // It stops too (and commits): its output is now complete.
-    two.child.kill('SIGTERM');
-    expect(await two.exited).toBe(0);
-    const later = two.lines.slice(before).map(parse);
-    expect(new Set(later.map((m) => m.partition))).toEqual(new Set([0, 1, 2, 3]));
-    expect(later.map((m) => m.value).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `k${offset + 40 + i}`).sort());
-    // Nothing was read twice in all.
-    const everything = [...one.lines, ...two.lines].map((l) => parse(l).value);
-    expect(everything).toHaveLength(80);
-    expect(new Set(everything).size).toBe(80);
+      // One member stops (SIGTERM: kcat commits and leaves the group); the other gets every partition.
+      one.child.kill('SIGTERM');
+      expect(await one.exited).toBe(0);
+      await waitFor(() => settled(1) && takenUp([two]), 'the remaining member alone', 30_000);
+      const before = two.lines.length;
+      await produce(40, 40);
+      await waitFor(() => two.lines.length - before >= 40, '40 more messages through the remaining member', 30_000);
+      // It stops too (and commits): its output is now complete.
+      two.child.kill('SIGTERM');
+      expect(await two.exited).toBe(0);
+      const later = two.lines.slice(before).map(parse);
+      expect(new Set(later.map((m) => m.partition))).toEqual(new Set([0, 1, 2, 3]));
+      expect(later.map((m) => m.value).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `k${offset + 40 + i}`).sort());
+      // Nothing was read twice in all.
+      const everything = [...one.lines, ...two.lines].map((l) => parse(l).value);
+      expect(everything).toHaveLength(80);
+      expect(new Set(everything).size).toBe(80);
 
-    const c = await gb.connect();
-    const committed = await fetchOffsets(c, group, [{ name: 'kcat-g', partitionIndexes: [0, 1, 2, 3] }], 7);
-    expect(committed.topics[0].partitions.map((p: any) => p.committedOffset)).toEqual([20, 20, 20, 20].map((n) => n + offset / 4));
-    // A member started now (-e: exit at the end of its partitions) finds nothing left to read.
-    const out = await new Promise<string>((resolve, reject) =>
-      started(
-        execFile(KCAT, ['-b', gb.b.bootstrap, '-G', group, 'kcat-g', '-e', '-q', '-f', '%p %o %s\n', '-X', 'auto.offset.reset=earliest', ...extra], { timeout: 30_000 }, (e, stdout, stderr) =>
-          e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout),
+      const c = await gb.connect();
+      const committed = await fetchOffsets(c, group, [{ name: 'kcat-g', partitionIndexes: [0, 1, 2, 3] }], 7);
+      expect(committed.topics[0].partitions.map((p: any) => p.committedOffset)).toEqual([20, 20, 20, 20].map((n) => n + offset / 4));
+      // A member started now (-e: exit at the end of its partitions) finds nothing left to read.
+      const out = await new Promise<string>((resolve, reject) =>
+        started(
+          execFile(
+            KCAT,
+            ['-b', gb.b.bootstrap, '-G', group, 'kcat-g', '-e', '-q', '-f', '%p %o %s\n', '-X', 'auto.offset.reset=earliest', ...extra],
+            { timeout: 30_000 },
+            (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout)),
+          ),
         ),
-      ),
-    );
-    expect(out).toBe('');
-  }, 120_000);
+      );
+      expect(out).toBe('');
+    },
+    120_000,
+  );
 });
 
 // Debian's interpreter: its dist-packages hold python3-kafka and python3-confluent-kafka.
@@ -368,7 +427,13 @@ else:
 print(json.dumps({'records': out, 'committed': committed}))
 `;
 
-function pyGroupConsume(client: string, bootstrap: string, topic: string, group: string, count: number): Promise<{ records: Array<{ offset: number; value: string }>; committed: number }> {
+function pyGroupConsume(
+  client: string,
+  bootstrap: string,
+  topic: string,
+  group: string,
+  count: number,
+): Promise<{ records: Array<{ offset: number; value: string }>; committed: number }> {
   return new Promise((resolve, reject) => {
     started(
       execFile(PYTHON, ['-c', PY_GROUP_CONSUMER, client, bootstrap, topic, group, String(count)], { timeout: 90_000 }, (error, stdout, stderr) => {
@@ -380,34 +445,43 @@ function pyGroupConsume(client: string, bootstrap: string, topic: string, group:
 }
 
 describe.skipIf(!existsSync(PYTHON))('Python group consumers resume from their commits across a broker restart', () => {
-  it.each(['kafka-python', 'confluent-kafka'])('%s: commit, close, restart the broker, reopen', async (client) => {
-    const settings = { 'group.initial.rebalance.delay.ms': 0 };
-    let gb = await startGroupBroker(settings);
-    try {
-      const topic = `py-${client}`;
-      await createTopic(gb.b, topic, 1);
-      const c = await gb.connect();
-      const res = await c.request('Produce', 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records: buildRecordBatch(Array.from({ length: 10 }, (_, i) => ({ value: `v${i}` }))) }] }] });
-      expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
+  it.each(['kafka-python', 'confluent-kafka'])(
+    '%s: commit, close, restart the broker, reopen',
+    async (client) => {
+      const settings = { 'group.initial.rebalance.delay.ms': 0 };
+      let gb = await startGroupBroker(settings);
+      try {
+        const topic = `py-${client}`;
+        await createTopic(gb.b, topic, 1);
+        const c = await gb.connect();
+        const res = await c.request('Produce', 9, {
+          transactionalId: null,
+          acks: -1,
+          timeoutMs: 5000,
+          topicData: [{ name: topic, partitionData: [{ index: 0, records: buildRecordBatch(Array.from({ length: 10 }, (_, i) => ({ value: `v${i}` }))) }] }],
+        });
+        expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
 
-      const first = await pyGroupConsume(client, gb.b.bootstrap, topic, `${client}-group`, 4);
-      expect(first.records).toEqual([0, 1, 2, 3].map((i) => ({ offset: i, value: `v${i}` })));
-      expect(first.committed).toBe(4);
+        const first = await pyGroupConsume(client, gb.b.bootstrap, topic, `${client}-group`, 4);
+        expect(first.records).toEqual([0, 1, 2, 3].map((i) => ({ offset: i, value: `v${i}` })));
+        expect(first.committed).toBe(4);
 
-      await gb.stop(true);
-      gb = await startGroupBroker(settings, gb.b.dir);
-      const second = await pyGroupConsume(client, gb.b.bootstrap, topic, `${client}-group`, 3);
-      expect(second.records).toEqual([4, 5, 6].map((i) => ({ offset: i, value: `v${i}` })));
-      expect(second.committed).toBe(7);
-      const raw = await gb.connect();
-      const fetched = await fetchOffsets(raw, `${client}-group`, [{ name: topic, partitionIndexes: [0] }], 5);
-      expect(fetched.topics[0].partitions[0].committedOffset).toBe(7);
-      // Both runs were group members (JoinGroup/SyncGroup), not offset-only commits: each joined a generation and left it empty.
-      const described = await describeGroup(raw, `${client}-group`);
-      expect([described.groupState, described.protocolType]).toEqual(['Empty', 'consumer']);
-      expect(gb.group(`${client}-group`)!.generationId).toBe(4);
-    } finally {
-      await gb.stop();
-    }
-  }, 180_000);
+        await gb.stop(true);
+        gb = await startGroupBroker(settings, gb.b.dir);
+        const second = await pyGroupConsume(client, gb.b.bootstrap, topic, `${client}-group`, 3);
+        expect(second.records).toEqual([4, 5, 6].map((i) => ({ offset: i, value: `v${i}` })));
+        expect(second.committed).toBe(7);
+        const raw = await gb.connect();
+        const fetched = await fetchOffsets(raw, `${client}-group`, [{ name: topic, partitionIndexes: [0] }], 5);
+        expect(fetched.topics[0].partitions[0].committedOffset).toBe(7);
+        // Both runs were group members (JoinGroup/SyncGroup), not offset-only commits: each joined a generation and left it empty.
+        const described = await describeGroup(raw, `${client}-group`);
+        expect([described.groupState, described.protocolType]).toEqual(['Empty', 'consumer']);
+        expect(gb.group(`${client}-group`)!.generationId).toBe(4);
+      } finally {
+        await gb.stop();
+      }
+    },
+    180_000,
+  );
 });

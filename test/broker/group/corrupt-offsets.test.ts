@@ -3,17 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CompressionType } from '../../../codecs/codec.js';
-import { LogManager } from '../../../storage/log/log-manager.js';
-import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
-import { RECORDS } from '../../../storage/record/record-batch-layout.js';
 import { offsetsPartitionFor } from '../../../src/broker/group/java-hash.js';
 import { offsetCommitKey, offsetCommitValue } from '../../../src/broker/group/offsets-records.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
+import { LogManager } from '../../../storage/log/log-manager.js';
+import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
+import { RECORDS } from '../../../storage/record/record-batch-layout.js';
 import { Cleanup } from '../../cleanup.js';
+import { waitFor } from '../../wait-for.js';
 import { startBroker, type TestBroker } from '../harness.js';
 import { withJunkRecords } from '../junk-records.js';
 import { RawClient } from '../raw-client.js';
-import { waitFor } from '../../wait-for.js';
 import { commitBody, commitCodes, createTopic, fetchOffsets } from './group-harness.js';
 
 // __consumer_offsets is the coordinator's alone: clients cannot write it, and a record there that cannot be read costs only itself at load.

@@ -34,7 +34,12 @@ describe('describing, listing and deleting groups (raw protocol)', () => {
     expect(empty.groups.map((g: any) => g.groupId)).not.toContain('members-only');
     expect((await c.request('ListGroups', 5, { statesFilter: [], typesFilter: ['consumer'] })).groups).toEqual([]);
     const classic = await c.request('ListGroups', 5, { statesFilter: ['Stable'], typesFilter: ['Classic'] });
-    expect(classic.groups.find((g: any) => g.groupId === 'members-only')).toEqual({ groupId: 'members-only', protocolType: 'consumer', groupState: 'Stable', groupType: 'classic' });
+    expect(classic.groups.find((g: any) => g.groupId === 'members-only')).toEqual({
+      groupId: 'members-only',
+      protocolType: 'consumer',
+      groupState: 'Stable',
+      groupType: 'classic',
+    });
     const unknown = await c.request('DescribeGroups', 5, { groups: ['never-seen', 'simple'], includeAuthorizedOperations: true });
     expect(unknown.groups.map((g: any) => [g.groupId, g.errorCode, g.groupState, g.members.length, g.authorizedOperations])).toEqual([
       ['never-seen', 0, 'Dead', 0, 328],

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { validateBatches } from '../../../storage/record/record-batch-scan.js';
-import { readAllRecords } from '../../../storage/record/record.js';
 import type { GroupCoordinator } from '../../../src/broker/group/group-coordinator.js';
 import type { GroupMetadata } from '../../../src/broker/group/group-metadata.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { ProtocolWriter } from '../../../src/protocol/writer.js';
+import { readAllRecords } from '../../../storage/record/record.js';
+import { validateBatches } from '../../../storage/record/record-batch-scan.js';
 import { startBroker, type TestBroker } from '../harness.js';
 import { RawClient } from '../raw-client.js';
 
@@ -145,8 +145,25 @@ export async function joinWithId(client: RawClient, groupId: string, o: JoinOpti
   return join(client, groupId, { ...o, memberId: first.memberId });
 }
 
-export function sync(client: RawClient, groupId: string, generationId: number, memberId: string, assignments: Array<{ memberId: string; assignment: Buffer }> = [], extra: Record<string, unknown> = {}, version = 5): Promise<any> {
-  return client.request('SyncGroup', version, { groupId, generationId, memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments, ...extra });
+export function sync(
+  client: RawClient,
+  groupId: string,
+  generationId: number,
+  memberId: string,
+  assignments: Array<{ memberId: string; assignment: Buffer }> = [],
+  extra: Record<string, unknown> = {},
+  version = 5,
+): Promise<any> {
+  return client.request('SyncGroup', version, {
+    groupId,
+    generationId,
+    memberId,
+    groupInstanceId: null,
+    protocolType: 'consumer',
+    protocolName: 'range',
+    assignments,
+    ...extra,
+  });
 }
 
 export function heartbeat(client: RawClient, groupId: string, generationId: number, memberId: string, groupInstanceId: string | null = null): Promise<number> {
@@ -158,7 +175,12 @@ export async function describeGroup(client: RawClient, groupId: string): Promise
   return res.groups[0];
 }
 
-export function commitBody(groupId: string, topic: string, offsets: Record<number, number>, o: { generationId?: number; memberId?: string; metadata?: string | null; instanceId?: string | null } = {}) {
+export function commitBody(
+  groupId: string,
+  topic: string,
+  offsets: Record<number, number>,
+  o: { generationId?: number; memberId?: string; metadata?: string | null; instanceId?: string | null } = {},
+) {
   return {
     groupId,
     generationIdOrMemberEpoch: o.generationId ?? -1,
@@ -168,7 +190,13 @@ export function commitBody(groupId: string, topic: string, offsets: Record<numbe
     topics: [
       {
         name: topic,
-        partitions: Object.entries(offsets).map(([p, offset]) => ({ partitionIndex: Number(p), committedOffset: offset, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: o.metadata === undefined ? `meta-${p}` : o.metadata })),
+        partitions: Object.entries(offsets).map(([p, offset]) => ({
+          partitionIndex: Number(p),
+          committedOffset: offset,
+          committedLeaderEpoch: -1,
+          commitTimestamp: -1,
+          committedMetadata: o.metadata === undefined ? `meta-${p}` : o.metadata,
+        })),
       },
     ],
   };
@@ -179,7 +207,12 @@ export async function commitCodes(client: RawClient, body: unknown, version = 8)
   return res.topics.flatMap((t: any) => t.partitions.map((p: any) => p.errorCode));
 }
 
-export function fetchOffsets(client: RawClient, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null, version = 7): Promise<any> {
+export function fetchOffsets(
+  client: RawClient,
+  groupId: string,
+  topics: Array<{ name: string; partitionIndexes: number[] }> | null,
+  version = 7,
+): Promise<any> {
   return client.request('OffsetFetch', version, { groupId, topics, groups: [], requireStable: false });
 }
 
@@ -187,5 +220,7 @@ export function fetchOffsets(client: RawClient, groupId: string, topics: Array<{
 export async function offsetsRecords(b: TestBroker, partition: number): Promise<Array<{ key: Buffer; value: Buffer | null }>> {
   const p = b.broker.context.replicas.getPartition('__consumer_offsets', partition)!;
   const { bytes } = await p.log.read(p.logStartOffset, 1 << 24);
-  return validateBatches(Buffer.from(bytes)).flatMap((batch) => readAllRecords(batch).map((r) => ({ key: Buffer.from(r.key!), value: r.value && Buffer.from(r.value) })));
+  return validateBatches(Buffer.from(bytes)).flatMap((batch) =>
+    readAllRecords(batch).map((r) => ({ key: Buffer.from(r.key!), value: r.value && Buffer.from(r.value) })),
+  );
 }

@@ -59,7 +59,14 @@ describe('__consumer_offsets records and loading (raw protocol)', () => {
     expect([gv.int16(), gv.string(), gv.int32(), gv.nullableString(), gv.nullableString()]).toEqual([3, 'consumer', 1, 'range', j.memberId]);
     expect(gv.int64()).toBeGreaterThanOrEqual(before); // currentStateTimestamp
     expect(gv.int32()).toBe(1); // members
-    expect([gv.string(), gv.nullableString(), gv.string(), gv.string(), gv.int32(), gv.int32()]).toEqual([j.memberId, null, 'samsa-test', '/127.0.0.1', 5000, 10_000]);
+    expect([gv.string(), gv.nullableString(), gv.string(), gv.string(), gv.int32(), gv.int32()]).toEqual([
+      j.memberId,
+      null,
+      'samsa-test',
+      '/127.0.0.1',
+      5000,
+      10_000,
+    ]);
     expect(gv.bytes()).toEqual(subscription(['t'], 'ud'));
     expect(gv.bytes().toString()).toBe('assigned');
     expect(gv.remaining).toBe(0);
@@ -89,7 +96,9 @@ describe('__consumer_offsets records and loading (raw protocol)', () => {
     expect((await join(c, 'reload')).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     expect(await heartbeat(a, 'reload', 1, ja.memberId)).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     expect((await sync(a, 'reload', 1, ja.memberId)).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
-    expect(await commitCodes(a, commitBody('reload', 't', { 3: 34 }, { generationId: 1, memberId: ja.memberId }))).toEqual([ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);
+    expect(await commitCodes(a, commitBody('reload', 't', { 3: 34 }, { generationId: 1, memberId: ja.memberId }))).toEqual([
+      ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+    ]);
     expect((await fetchOffsets(c, 'reload', null, 7)).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     const v1 = await fetchOffsets(c, 'reload', [{ name: 't', partitionIndexes: [3] }], 1);
     expect(v1.topics[0].partitions[0].errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
@@ -111,7 +120,9 @@ describe('__consumer_offsets records and loading (raw protocol)', () => {
     expect(await heartbeat(a, 'reload', 1, ja.memberId)).toBe(0);
     expect((await fetchOffsets(c, 'reload', [{ name: 't', partitionIndexes: [3] }], 7)).topics[0].partitions[0].committedOffset).toBe(33);
     // Offsets of groups without metadata come back too; a deleted group stays deleted.
-    expect((await fetchOffsets(c, 'offsets-only-reload', null, 7)).topics).toEqual([{ name: 'other', partitions: [{ partitionIndex: 1, committedOffset: 77, committedLeaderEpoch: -1, metadata: 'm', errorCode: 0 }] }]);
+    expect((await fetchOffsets(c, 'offsets-only-reload', null, 7)).topics).toEqual([
+      { name: 'other', partitions: [{ partitionIndex: 1, committedOffset: 77, committedLeaderEpoch: -1, metadata: 'm', errorCode: 0 }] },
+    ]);
     expect((await describeGroup(c, 'deleted-before-reload')).groupState).toBe('Dead');
   });
 
@@ -175,7 +186,9 @@ describe('group state across broker restarts', () => {
       let c = await gb.connect();
       const j = await joinWithId(c, 'survivors', { sessionTimeoutMs: 1500, protocols: [{ name: 'range', metadata: subscription(['durable']) }] });
       await sync(c, 'survivors', 1, j.memberId, [{ memberId: j.memberId, assignment: Buffer.from('durable:0,1') }]);
-      expect(await commitCodes(c, commitBody('survivors', 'durable', { 0: 10, 1: 20 }, { generationId: 1, memberId: j.memberId, metadata: 'kept' }))).toEqual([0, 0]);
+      expect(await commitCodes(c, commitBody('survivors', 'durable', { 0: 10, 1: 20 }, { generationId: 1, memberId: j.memberId, metadata: 'kept' }))).toEqual([
+        0, 0,
+      ]);
       expect(await commitCodes(c, commitBody('offsets-only', 'durable', { 1: 5 }))).toEqual([0]);
       // A join waiting in a rebalance when the broker stops is answered (NOT_COORDINATOR), so the shutdown does not hang on it.
       const late = await gb.connect();
@@ -189,11 +202,16 @@ describe('group state across broker restarts', () => {
       c = await gb.connect();
       await waitFor(async () => (await c.request('FindCoordinator', 3, { key: 'survivors', keyType: 0 })).errorCode === 0, 'coordinator loaded', 10_000);
       const fetched = await fetchOffsets(c, 'survivors', null, 7);
-      expect(fetched.topics[0].partitions.map((p: any) => [p.partitionIndex, p.committedOffset, p.metadata])).toEqual([[0, 10, 'kept'], [1, 20, 'kept']]);
+      expect(fetched.topics[0].partitions.map((p: any) => [p.partitionIndex, p.committedOffset, p.metadata])).toEqual([
+        [0, 10, 'kept'],
+        [1, 20, 'kept'],
+      ]);
       expect((await fetchOffsets(c, 'offsets-only', [{ name: 'durable', partitionIndexes: [1] }], 5)).topics[0].partitions[0].committedOffset).toBe(5);
       const described = await describeGroup(c, 'survivors');
       expect(described).toMatchObject({ groupState: 'Stable', protocolType: 'consumer', protocolData: 'range' });
-      expect(described.members.map((m: any) => [m.memberId, m.memberAssignment.toString(), m.memberMetadata])).toEqual([[j.memberId, 'durable:0,1', subscription(['durable'])]]);
+      expect(described.members.map((m: any) => [m.memberId, m.memberAssignment.toString(), m.memberMetadata])).toEqual([
+        [j.memberId, 'durable:0,1', subscription(['durable'])],
+      ]);
       // The member never heartbeats again: its session (1.5 s, stored with it) ends and the group empties.
       await waitFor(async () => (await describeGroup(c, 'survivors')).groupState === 'Empty', 'Empty after the session', 10_000);
       expect(gb.group('survivors')!.generationId).toBe(2);

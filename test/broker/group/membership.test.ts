@@ -17,7 +17,14 @@ describe('group membership (raw protocol)', () => {
     expect(first.memberId).toMatch(/^samsa-test-[0-9a-f-]{36}$/);
     expect(first.generationId).toBe(-1);
     const joined = await join(c, 'solo', { memberId: first.memberId });
-    expect(joined).toMatchObject({ errorCode: 0, generationId: 1, protocolType: 'consumer', protocolName: 'range', leader: first.memberId, memberId: first.memberId });
+    expect(joined).toMatchObject({
+      errorCode: 0,
+      generationId: 1,
+      protocolType: 'consumer',
+      protocolName: 'range',
+      leader: first.memberId,
+      memberId: first.memberId,
+    });
     expect(joined.members).toEqual([{ memberId: first.memberId, groupInstanceId: null, metadata: subscription(['t']) }]);
     expect((await describeGroup(c, 'solo')).groupState).toBe('CompletingRebalance');
     const synced = await sync(c, 'solo', 1, first.memberId, [{ memberId: first.memberId, assignment: Buffer.from('all of t') }]);
@@ -42,7 +49,11 @@ describe('group membership (raw protocol)', () => {
     expect(jb.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
     const bJoin = track(join(b2, 'pair', { memberId: jb.memberId }));
     // b's join waits until a rejoins; a learns of the rebalance from its heartbeat.
-    await waitFor(() => gb.group('pair')?.state === 'PreparingRebalance' && gb.group('pair')!.members.get(jb.memberId)?.isAwaitingJoin === true, 'b waiting in PreparingRebalance', 5000);
+    await waitFor(
+      () => gb.group('pair')?.state === 'PreparingRebalance' && gb.group('pair')!.members.get(jb.memberId)?.isAwaitingJoin === true,
+      'b waiting in PreparingRebalance',
+      5000,
+    );
     expect(gb.group('pair')!.get(ja.memberId).isAwaitingJoin).toBe(false);
     expect(bJoin.settled()).toBe(false);
     expect((await describeGroup(a, 'pair')).groupState).toBe('PreparingRebalance');
@@ -84,17 +95,35 @@ describe('group membership (raw protocol)', () => {
     const [a, b2, c] = [await connect(), await connect(), await connect()];
     const meta = (s: string) => Buffer.from(s);
     // Every member supports roundrobin; range is a's first choice, roundrobin is b's and c's; sticky is a's alone.
-    const pa = [{ name: 'range', metadata: meta('a-range') }, { name: 'roundrobin', metadata: meta('a-rr') }, { name: 'sticky', metadata: meta('a-sticky') }];
-    const pb = [{ name: 'roundrobin', metadata: meta('b-rr') }, { name: 'range', metadata: meta('b-range') }];
-    const pc = [{ name: 'roundrobin', metadata: meta('c-rr') }, { name: 'range', metadata: meta('c-range') }];
+    const pa = [
+      { name: 'range', metadata: meta('a-range') },
+      { name: 'roundrobin', metadata: meta('a-rr') },
+      { name: 'sticky', metadata: meta('a-sticky') },
+    ];
+    const pb = [
+      { name: 'roundrobin', metadata: meta('b-rr') },
+      { name: 'range', metadata: meta('b-range') },
+    ];
+    const pc = [
+      { name: 'roundrobin', metadata: meta('c-rr') },
+      { name: 'range', metadata: meta('c-range') },
+    ];
     const ja = await joinWithId(a, 'votes', { protocols: pa });
     expect(ja.protocolName).toBe('range');
     await sync(a, 'votes', 1, ja.memberId, [], { protocolName: 'range' });
     const fb = await join(b2, 'votes', { protocols: pb });
     const fc = await join(c, 'votes', { protocols: pc });
-    const joins = [join(a, 'votes', { memberId: ja.memberId, protocols: pa }), join(b2, 'votes', { memberId: fb.memberId, protocols: pb }), join(c, 'votes', { memberId: fc.memberId, protocols: pc })];
+    const joins = [
+      join(a, 'votes', { memberId: ja.memberId, protocols: pa }),
+      join(b2, 'votes', { memberId: fb.memberId, protocols: pb }),
+      join(c, 'votes', { memberId: fc.memberId, protocols: pc }),
+    ];
     const results = await Promise.all(joins);
-    expect(results.map((r) => [r.errorCode, r.generationId, r.protocolName])).toEqual([[0, 2, 'roundrobin'], [0, 2, 'roundrobin'], [0, 2, 'roundrobin']]);
+    expect(results.map((r) => [r.errorCode, r.generationId, r.protocolName])).toEqual([
+      [0, 2, 'roundrobin'],
+      [0, 2, 'roundrobin'],
+      [0, 2, 'roundrobin'],
+    ]);
     const leader = results.find((r) => r.members.length > 0)!;
     expect(leader.memberId).toBe(ja.memberId);
     // The leader sees each member's metadata for the chosen protocol.
@@ -107,7 +136,9 @@ describe('group membership (raw protocol)', () => {
     expect((await join(d, 'fresh-empty', { protocolType: '' })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     // SyncGroup v5 checks the protocol type and name it is given.
     expect((await sync(b2, 'votes', 2, fb.memberId, [], { protocolName: 'range' })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    expect((await sync(b2, 'votes', 2, fb.memberId, [], { protocolType: 'connect', protocolName: 'roundrobin' })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect((await sync(b2, 'votes', 2, fb.memberId, [], { protocolType: 'connect', protocolName: 'roundrobin' })).errorCode).toBe(
+      ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+    );
   });
 
   it('refuses out-of-range session timeouts, unknown members and a member beyond group.max.size', async () => {
@@ -127,7 +158,12 @@ describe('group membership (raw protocol)', () => {
     const ids = [first.memberId as string];
     for (const m of members.slice(1)) ids.push((await join(m, 'full')).memberId);
     const joined = await Promise.all(members.map((m, i) => join(m, 'full', { memberId: ids[i] })));
-    expect(joined.map((j) => [j.errorCode, j.generationId])).toEqual([[0, 2], [0, 2], [0, 2], [0, 2]]);
+    expect(joined.map((j) => [j.errorCode, j.generationId])).toEqual([
+      [0, 2],
+      [0, 2],
+      [0, 2],
+      [0, 2],
+    ]);
     const fifth = await connect();
     expect((await join(fifth, 'full')).errorCode).toBe(ErrorCode.GROUP_MAX_SIZE_REACHED);
     expect(await heartbeat(members[0]!, 'full', 1, 'not-a-member')).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -153,7 +189,9 @@ describe('group membership (raw protocol)', () => {
     expect(await heartbeat(a, 'static', 1, j1.memberId, 'instance-1')).toBe(ErrorCode.FENCED_INSTANCE_ID);
     expect((await sync(a, 'static', 1, j1.memberId, [], { groupInstanceId: 'instance-1' })).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
     expect((await join(a, 'static', { memberId: j1.memberId, instanceId: 'instance-1', version: 5 })).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
-    expect(await commitCodes(a, commitBody('static', 't', { 1: 3 }, { generationId: 1, memberId: j1.memberId, instanceId: 'instance-1' }))).toEqual([ErrorCode.FENCED_INSTANCE_ID]);
+    expect(await commitCodes(a, commitBody('static', 't', { 1: 3 }, { generationId: 1, memberId: j1.memberId, instanceId: 'instance-1' }))).toEqual([
+      ErrorCode.FENCED_INSTANCE_ID,
+    ]);
     const leave = await a.request('LeaveGroup', 4, { groupId: 'static', members: [{ memberId: j1.memberId, groupInstanceId: 'instance-1' }] });
     expect(leave.members[0].errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
     expect(await heartbeat(b2, 'static', 1, j2.memberId, 'instance-1')).toBe(0);

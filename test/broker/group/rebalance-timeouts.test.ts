@@ -47,7 +47,10 @@ describe('rebalance timeouts (raw protocol)', () => {
     const ja = await joinWithId(a, 'no-sync', { rebalanceTimeoutMs: 800 });
     await sync(a, 'no-sync', 1, ja.memberId);
     const fb = await join(b2, 'no-sync', { rebalanceTimeoutMs: 800 });
-    const [ra, rb] = await Promise.all([join(a, 'no-sync', { memberId: ja.memberId, rebalanceTimeoutMs: 800 }), join(b2, 'no-sync', { memberId: fb.memberId, rebalanceTimeoutMs: 800 })]);
+    const [ra, rb] = await Promise.all([
+      join(a, 'no-sync', { memberId: ja.memberId, rebalanceTimeoutMs: 800 }),
+      join(b2, 'no-sync', { memberId: fb.memberId, rebalanceTimeoutMs: 800 }),
+    ]);
     expect([ra.generationId, rb.generationId, ra.leader]).toEqual([2, 2, ja.memberId]);
     // b syncs and waits for the leader's assignment, which never comes; only the SyncGroup deadline answers it.
     const waiting = await sync(b2, 'no-sync', 2, fb.memberId);

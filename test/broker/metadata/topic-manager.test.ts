@@ -19,7 +19,10 @@ describe('TopicManager', () => {
     const other = await RawClient.connect(broker.port);
     try {
       for (const [api, body] of [
-        ['CreateTopics', { topics: [{ name: 'many', numPartitions: 2000, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 60_000, validateOnly: false }],
+        [
+          'CreateTopics',
+          { topics: [{ name: 'many', numPartitions: 2000, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 60_000, validateOnly: false },
+        ],
         ['DeleteTopics', { topicNames: ['many'], timeoutMs: 60_000 }],
       ] as const) {
         const order: string[] = [];

@@ -36,7 +36,11 @@ describe('pooled buffers in the broker', () => {
   beforeAll(async () => {
     b = await startBroker({ 'storage.backend': 'file' });
     client = await RawClient.connect(b.port);
-    const created = await client.request('CreateTopics', 4, { topics: [{ name: 't', numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+    const created = await client.request('CreateTopics', 4, {
+      topics: [{ name: 't', numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
     expect(created.topics[0].errorCode).toBe(0);
   });
   afterAll(async () => {
@@ -47,7 +51,12 @@ describe('pooled buffers in the broker', () => {
   /** Appends one batch of one `size`-byte record; the request frame is larger than a socket read, so it arrives split. */
   async function produce(partition: number, size: number): Promise<void> {
     const records = buildRecordBatch([{ value: Buffer.alloc(size, partition + 1) }]);
-    const res = await client.request('Produce', 7, { transactionalId: null, acks: 1, timeoutMs: 10_000, topicData: [{ name: 't', partitionData: [{ index: partition, records }] }] });
+    const res = await client.request('Produce', 7, {
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 10_000,
+      topicData: [{ name: 't', partitionData: [{ index: partition, records }] }],
+    });
     expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
   }
 
@@ -87,7 +96,12 @@ describe('pooled buffers in the broker', () => {
     try {
       for (let i = 0; i < 2; i++) {
         const records = buildRecordBatch([{ value: Buffer.alloc(60 * KiB, 9) }]);
-        const produced = await second.request('Produce', 7, { transactionalId: null, acks: 1, timeoutMs: 10_000, topicData: [{ name: 't', partitionData: [{ index: 1, records }] }] });
+        const produced = await second.request('Produce', 7, {
+          transactionalId: null,
+          acks: 1,
+          timeoutMs: 10_000,
+          topicData: [{ name: 't', partitionData: [{ index: 1, records }] }],
+        });
         expect(produced.responses[0].partitionResponses[0].errorCode).toBe(0);
       }
     } finally {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResponseAllowance, ResponseMemory } from '../../../src/broker/network/response-memory.js';
 import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
-import { RawClient, requestFrame } from '../raw-client.js';
 import { waitFor } from '../../wait-for.js';
 import { startBroker as startTestBroker } from '../harness.js';
+import { RawClient, requestFrame } from '../raw-client.js';
 
 const MAIN = fileURLToPath(new URL('../../../dist/src/cli/main.js', import.meta.url));
 const MiB = 1024 * 1024;
@@ -110,7 +110,12 @@ async function fill(client: RawClient, topic: string, bytes: number): Promise<vo
   const value = Buffer.alloc(200 * 1024, 7);
   for (let written = 0; written < bytes; written += 4 * value.length) {
     const records = buildRecordBatch(Array.from({ length: 4 }, () => ({ value })));
-    const res = await client.request('Produce', 7, { transactionalId: null, acks: 1, timeoutMs: 10_000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
+    const res = await client.request('Produce', 7, {
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 10_000,
+      topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+    });
     expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
   }
 }
@@ -135,7 +140,11 @@ describe('response memory of a broker', () => {
     started.push(broker);
     const producer = await RawClient.connect(broker.port);
     try {
-      await producer.request('CreateTopics', 4, { topics: [{ name: 'big', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+      await producer.request('CreateTopics', 4, {
+        topics: [{ name: 'big', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 10_000,
+        validateOnly: false,
+      });
       await fill(producer, 'big', 32 * MiB);
       const before = rssBytes(broker.process.pid!);
 
@@ -189,10 +198,20 @@ describe('response memory of a broker', () => {
     const b = await startTestBroker({ 'queued.max.response.bytes': 2 * MiB });
     const client = await RawClient.connect(b.port);
     try {
-      await client.request('CreateTopics', 4, { topics: [{ name: 'polled', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
-      const produced = await client.request('Produce', 7, { transactionalId: null, acks: 1, timeoutMs: 10_000, topicData: [{ name: 'polled', partitionData: [{ index: 0, records: buildRecordBatch([{ value: 'waiting' }]) }] }] });
+      await client.request('CreateTopics', 4, {
+        topics: [{ name: 'polled', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 10_000,
+        validateOnly: false,
+      });
+      const produced = await client.request('Produce', 7, {
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 10_000,
+        topicData: [{ name: 'polled', partitionData: [{ index: 0, records: buildRecordBatch([{ value: 'waiting' }]) }] }],
+      });
       expect(produced.responses[0].partitionResponses[0].errorCode).toBe(0);
-      const fetchNow = async () => (await client.request('Fetch', 11, { ...fetchBody('polled', 1.5 * MiB, 0), minBytes: 0 })).responses[0].partitions[0].records?.length ?? 0;
+      const fetchNow = async () =>
+        (await client.request('Fetch', 11, { ...fetchBody('polled', 1.5 * MiB, 0), minBytes: 0 })).responses[0].partitions[0].records?.length ?? 0;
 
       const polling = connect(b.port, '127.0.0.1');
       sockets.push(polling);

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Partition, type PartitionState } from '../../../src/broker/replica/partition.js';
 import { BACKEND_NAMES, createBackend, type LogDirectory } from '../../../storage/backend/index.js';
 import { LogConfig } from '../../../storage/config/log-config.js';
 import { AppendOrigin, Log } from '../../../storage/log/index.js';
 import { buildRecordBatch, RecordBatchView, scanBatches } from '../../../storage/record/index.js';
-import { Partition, type PartitionState } from '../../../src/broker/replica/partition.js';
 
 const LOCAL = 1;
 const OTHER = 2;
@@ -20,7 +20,14 @@ function leaderBatch(baseOffset: number, count: number, epoch: number): Buffer {
   return bytes;
 }
 
-const state = (leader: number, leaderEpoch: number): PartitionState => ({ controllerEpoch: 1, leader, leaderEpoch, isr: [LOCAL, OTHER], partitionEpoch: 0, replicas: [LOCAL, OTHER] });
+const state = (leader: number, leaderEpoch: number): PartitionState => ({
+  controllerEpoch: 1,
+  leader,
+  leaderEpoch,
+  isr: [LOCAL, OTHER],
+  partitionEpoch: 0,
+  replicas: [LOCAL, OTHER],
+});
 
 // Faults at a partition's role changes: what is still being written when the controller's decision arrives.
 describe.each(BACKEND_NAMES.map((n) => [n] as const))('a partition changing roles on the %s backend', (backend) => {
@@ -48,10 +55,16 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('a partition changing role
     // The controller's decision arrives while the fetched batches are being written.
     await p.makeLeader(state(LOCAL, 2));
     await fetched;
-    expect(log.leaderEpochs.all).toEqual([{ epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: 5 }]);
+    expect(log.leaderEpochs.all).toEqual([
+      { epoch: 1, startOffset: 0 },
+      { epoch: 2, startOffset: 5 },
+    ]);
     expect(await p.appendAsLeader(buildRecordBatch([{ key: null, value: Buffer.from('led') }]), 1, AppendOrigin.Client)).toMatchObject({ baseOffset: 5 });
     const epochs = scanBatches((await log.read(0, 1 << 20)).bytes).batches.map((b) => [b.baseOffset, b.partitionLeaderEpoch]);
-    expect(epochs).toEqual([[0, 1], [5, 2]]);
+    expect(epochs).toEqual([
+      [0, 1],
+      [5, 2],
+    ]);
   });
 
   it("takes a follower's fetch that comes while the epoch it leads is being recorded", async () => {

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LogConfig } from '../../../storage/config/log-config.js';
-import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
 import type { IsrChange, IsrWriter } from '../../../src/broker/replica/partition.js';
 import type { LeaderAndIsrPartition } from '../../../src/broker/replica/replica-manager.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
+import { LogConfig } from '../../../storage/config/log-config.js';
+import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
+import { waitFor } from '../../wait-for.js';
 import { startBroker, type TestBroker } from '../harness.js';
 import { fetchBody, RawClient } from '../raw-client.js';
-import { waitFor } from '../../wait-for.js';
 
 /**
  * Replication between real brokers in one process, driven the way the
@@ -46,7 +46,13 @@ describe('replication', () => {
   async function start(ids: number[], settings: Record<string, unknown> = {}): Promise<void> {
     store = new PartitionStateStore();
     for (const id of ids) {
-      const b = await startBroker({ 'broker.id': id, 'replica.lag.time.max.ms': 1500, 'replica.fetch.wait.max.ms': 100, 'replica.fetch.backoff.ms': 100, ...settings });
+      const b = await startBroker({
+        'broker.id': id,
+        'replica.lag.time.max.ms': 1500,
+        'replica.fetch.wait.max.ms': 100,
+        'replica.fetch.backoff.ms': 100,
+        ...settings,
+      });
       (b.broker.context.replicas as unknown as { options: { isrWriter?: IsrWriter } }).options.isrWriter = store;
       brokers.set(id, b);
     }
@@ -55,11 +61,24 @@ describe('replication', () => {
   /** Sends the controller's decision for the partition to each listed broker. */
   async function decide(to: number[], leader: number, leaderEpoch: number, isr: number[], replicas: number[]): Promise<void> {
     store.isr = isr;
-    const state: LeaderAndIsrPartition = { topic: TOPIC, partition: 0, topicId: TOPIC_ID, controllerEpoch, leader, leaderEpoch, isr, partitionEpoch: store.version, replicas };
+    const state: LeaderAndIsrPartition = {
+      topic: TOPIC,
+      partition: 0,
+      topicId: TOPIC_ID,
+      controllerEpoch,
+      leader,
+      leaderEpoch,
+      isr,
+      partitionEpoch: store.version,
+      replicas,
+    };
     const leaders = leader >= 0 ? [{ brokerId: leader, host: '127.0.0.1', port: brokers.get(leader)!.port }] : [];
     for (const id of to) {
       const b = brokers.get(id)!;
-      const result = await b.broker.context.replicas.applyLeaderAndIsr(controllerEpoch, [state], leaders, async () => ({ config: LogConfig.from({ 'min.insync.replicas': '2' }, {}), overrides: {} }));
+      const result = await b.broker.context.replicas.applyLeaderAndIsr(controllerEpoch, [state], leaders, async () => ({
+        config: LogConfig.from({ 'min.insync.replicas': '2' }, {}),
+        overrides: {},
+      }));
       expect(result.errorCode).toBe(ErrorCode.NONE);
       expect(result.partitions.get(`${TOPIC}-0`)).toBe(ErrorCode.NONE);
     }
@@ -69,7 +88,12 @@ describe('replication', () => {
     const client = await RawClient.connect(brokers.get(to)!.port);
     clients.push(client);
     const records = buildRecordBatch(values.map((v) => ({ key: v, value: v })));
-    const res = await client.request('Produce', 7, { transactionalId: null, acks, timeoutMs: 20_000, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }] });
+    const res = await client.request('Produce', 7, {
+      transactionalId: null,
+      acks,
+      timeoutMs: 20_000,
+      topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }],
+    });
     return res.responses[0].partitionResponses[0];
   }
 
@@ -158,7 +182,10 @@ describe('replication', () => {
     await decide([1, 3], 2, 3, [2, 3], [1, 2, 3]);
     expect((await produce(2, ['new-0'])).errorCode).toBe(ErrorCode.NONE);
     expect((await produce(2, ['new-1', 'new-2'])).errorCode).toBe(ErrorCode.NONE);
-    await waitFor(() => log(1).logEndOffset === 5 && log(3).logEndOffset === 5 && log(1).highWatermark === 5, 'brokers 1 and 3 at log end 5, broker 1 at high watermark 5');
+    await waitFor(
+      () => log(1).logEndOffset === 5 && log(3).logEndOffset === 5 && log(1).highWatermark === 5,
+      'brokers 1 and 3 at log end 5, broker 1 at high watermark 5',
+    );
     const leaderBytes = await bytesOf(2);
     expect((await bytesOf(1)).equals(leaderBytes)).toBe(true);
     expect((await bytesOf(3)).equals(leaderBytes)).toBe(true);

@@ -24,7 +24,16 @@ describe('TLS connections of a listener', () => {
 
   /** Connects a TLS client with `client` options to a listener built from `settings`; resolves to the session its first frame is answered in, or to the error that refused it. */
   async function sessionOf(settings: Record<string, unknown>, client: { cert?: string; key?: string }): Promise<ConnectionSession | Error> {
-    const config = new BrokerConfig({ listeners: 'MTLS://127.0.0.1:0', 'listener.security.protocol.map': 'MTLS:SSL', 'log.dirs': certs.dir, 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': certs.brokerKeystore, 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': certs.caPem, ...settings });
+    const config = new BrokerConfig({
+      listeners: 'MTLS://127.0.0.1:0',
+      'listener.security.protocol.map': 'MTLS:SSL',
+      'log.dirs': certs.dir,
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': certs.brokerKeystore,
+      'ssl.truststore.type': 'PEM',
+      'ssl.truststore.location': certs.caPem,
+      ...settings,
+    });
     const security = new ListenerSecurity(config, config.listeners[0]!, ScramCredentialStore.open(certs.dir), () => {});
     let settle!: (outcome: ConnectionSession | Error) => void;
     const outcome = new Promise<ConnectionSession | Error>((resolve) => (settle = resolve));
@@ -45,7 +54,13 @@ describe('TLS connections of a listener', () => {
     server.on('tlsClientError', (e) => settle(e));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
-    const socket = connect({ port, host: '127.0.0.1', ca: readFileSync(certs.caPem), cert: client.cert ? readFileSync(client.cert) : undefined, key: client.key ? readFileSync(client.key) : undefined });
+    const socket = connect({
+      port,
+      host: '127.0.0.1',
+      ca: readFileSync(certs.caPem),
+      cert: client.cert ? readFileSync(client.cert) : undefined,
+      key: client.key ? readFileSync(client.key) : undefined,
+    });
     socket.on('error', () => {});
     try {
       return await outcome;
@@ -55,13 +70,16 @@ describe('TLS connections of a listener', () => {
     }
   }
 
-  it('names the client by its certificate\'s DN, User:CN=alice,OU=eng,O=samsa by default', async () => {
+  it("names the client by its certificate's DN, User:CN=alice,OU=eng,O=samsa by default", async () => {
     const session = await sessionOf({ 'ssl.client.auth': 'required' }, { cert: certs.clientCert, key: certs.clientKey });
     expect(session).toEqual({ listenerName: 'MTLS', securityProtocol: 'SSL', principal: { principalType: 'User', name: 'CN=alice,OU=eng,O=samsa' } });
   });
 
-  it('maps the DN with the listener\'s ssl.principal.mapping.rules', async () => {
-    const session = await sessionOf({ 'ssl.client.auth': 'required', 'listener.name.mtls.ssl.principal.mapping.rules': 'RULE:^CN=(.*?),OU=.*$/$1/U,DEFAULT' }, { cert: certs.clientCert, key: certs.clientKey });
+  it("maps the DN with the listener's ssl.principal.mapping.rules", async () => {
+    const session = await sessionOf(
+      { 'ssl.client.auth': 'required', 'listener.name.mtls.ssl.principal.mapping.rules': 'RULE:^CN=(.*?),OU=.*$/$1/U,DEFAULT' },
+      { cert: certs.clientCert, key: certs.clientKey },
+    );
     expect((session as ConnectionSession).principal).toEqual({ principalType: 'User', name: 'ALICE' });
   });
 
@@ -79,8 +97,17 @@ describe('TLS connections of a listener', () => {
   });
 
   /** The TLS version and cipher a client offering `client` gets from a listener with `settings`, or the error that refused it. */
-  async function negotiated(settings: Record<string, unknown>, client: { maxVersion?: 'TLSv1.2' | 'TLSv1.3'; ciphers?: string }): Promise<{ version: string | null; cipher: string } | Error> {
-    const config = new BrokerConfig({ listeners: 'SSL://127.0.0.1:0', 'log.dirs': certs.dir, 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': certs.brokerKeystore, ...settings });
+  async function negotiated(
+    settings: Record<string, unknown>,
+    client: { maxVersion?: 'TLSv1.2' | 'TLSv1.3'; ciphers?: string },
+  ): Promise<{ version: string | null; cipher: string } | Error> {
+    const config = new BrokerConfig({
+      listeners: 'SSL://127.0.0.1:0',
+      'log.dirs': certs.dir,
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': certs.brokerKeystore,
+      ...settings,
+    });
     const security = new ListenerSecurity(config, config.listeners[0]!, ScramCredentialStore.open(certs.dir), () => {});
     const server = createServer(security.tls!, (socket) => socket.end());
     server.on('tlsClientError', () => {});
@@ -100,9 +127,17 @@ describe('TLS connections of a listener', () => {
   }
 
   it('offers only ssl.enabled.protocols and ssl.cipher.suites', async () => {
-    expect(await negotiated({ 'ssl.enabled.protocols': 'TLSv1.2', 'ssl.cipher.suites': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384' }, {})).toEqual({ version: 'TLSv1.2', cipher: 'ECDHE-RSA-AES256-GCM-SHA384' });
+    expect(await negotiated({ 'ssl.enabled.protocols': 'TLSv1.2', 'ssl.cipher.suites': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384' }, {})).toEqual({
+      version: 'TLSv1.2',
+      cipher: 'ECDHE-RSA-AES256-GCM-SHA384',
+    });
     expect(await negotiated({}, {})).toMatchObject({ version: 'TLSv1.3' });
     expect(await negotiated({ 'ssl.enabled.protocols': 'TLSv1.3' }, { maxVersion: 'TLSv1.2' })).toBeInstanceOf(Error);
-    expect(await negotiated({ 'ssl.enabled.protocols': 'TLSv1.2', 'ssl.cipher.suites': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384' }, { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' })).toBeInstanceOf(Error);
+    expect(
+      await negotiated(
+        { 'ssl.enabled.protocols': 'TLSv1.2', 'ssl.cipher.suites': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384' },
+        { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' },
+      ),
+    ).toBeInstanceOf(Error);
   });
 });

@@ -63,32 +63,44 @@ describe('SASL on a listener', () => {
     const versions = await c.request('ApiVersions', 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
     expect(versions.apiKeys.find((k: { apiKey: number }) => k.apiKey === 36)).toEqual({ apiKey: 36, minVersion: 0, maxVersion: 2 });
     expect(await metadataAnswered(c)).toBe(false);
-    expect(lines.join('\n')).toMatch(/ILLEGAL_SASL_STATE: a request of API key 3 version 9 before authentication completed.*client \/127\.0\.0\.1 on listener SASL_PLAINTEXT/);
+    expect(lines.join('\n')).toMatch(
+      /ILLEGAL_SASL_STATE: a request of API key 3 version 9 before authentication completed.*client \/127\.0\.0\.1 on listener SASL_PLAINTEXT/,
+    );
     const afterHandshake = await handshake(saslPort, 'PLAIN');
     expect(await metadataAnswered(afterHandshake)).toBe(false);
   });
 
   it('answers SaslAuthenticate before SaslHandshake, a second SaslHandshake and an unknown mechanism with their errors, then closes', async () => {
     const early = await RawClient.connect(saslPort);
-    expect(await early.request('SaslAuthenticate', 2, { authBytes: Buffer.from('\0alice\0alice-secret') })).toMatchObject({ errorCode: ErrorCode.ILLEGAL_SASL_STATE });
+    expect(await early.request('SaslAuthenticate', 2, { authBytes: Buffer.from('\0alice\0alice-secret') })).toMatchObject({
+      errorCode: ErrorCode.ILLEGAL_SASL_STATE,
+    });
     await early.waitClosed();
     const twice = await handshake(saslPort, 'PLAIN');
     expect(await twice.request('SaslHandshake', 1, { mechanism: 'PLAIN' })).toMatchObject({ errorCode: ErrorCode.ILLEGAL_SASL_STATE });
     await twice.waitClosed();
     const unknown = await RawClient.connect(saslPort);
-    expect(await unknown.request('SaslHandshake', 1, { mechanism: 'GSSAPI' })).toEqual({ errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] });
+    expect(await unknown.request('SaslHandshake', 1, { mechanism: 'GSSAPI' })).toEqual({
+      errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM,
+      mechanisms: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'],
+    });
     await unknown.waitClosed();
   });
 
-  it.each([0, 1, 2])('PLAIN with a wrong password: SASL_AUTHENTICATION_FAILED in SaslAuthenticate v%i, Kafka\'s message, logged without the secret', async (version) => {
-    const c = await handshake(saslPort, 'PLAIN');
-    const r = await c.request('SaslAuthenticate', version, { authBytes: Buffer.from('\0alice\0not-the-password') });
-    expect(r).toMatchObject({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: 'Authentication failed: Invalid username or password' });
-    await c.waitClosed();
-    const log = lines.join('\n');
-    expect(log).toMatch(/Failed authentication with SASL mechanism PLAIN \(Authentication failed: Invalid username or password\) \(client \/127\.0\.0\.1 on listener SASL_PLAINTEXT\)/);
-    expect(log).not.toMatch(/not-the-password|alice-secret/);
-  });
+  it.each([0, 1, 2])(
+    "PLAIN with a wrong password: SASL_AUTHENTICATION_FAILED in SaslAuthenticate v%i, Kafka's message, logged without the secret",
+    async (version) => {
+      const c = await handshake(saslPort, 'PLAIN');
+      const r = await c.request('SaslAuthenticate', version, { authBytes: Buffer.from('\0alice\0not-the-password') });
+      expect(r).toMatchObject({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: 'Authentication failed: Invalid username or password' });
+      await c.waitClosed();
+      const log = lines.join('\n');
+      expect(log).toMatch(
+        /Failed authentication with SASL mechanism PLAIN \(Authentication failed: Invalid username or password\) \(client \/127\.0\.0\.1 on listener SASL_PLAINTEXT\)/,
+      );
+      expect(log).not.toMatch(/not-the-password|alice-secret/);
+    },
+  );
 
   it('PLAIN in raw tokens (SaslHandshake v0) and in SaslAuthenticate (v1), then requests are served; SASL requests after it are ILLEGAL_SASL_STATE', async () => {
     const raw = await handshake(saslPort, 'PLAIN', 0);
@@ -111,19 +123,32 @@ describe('SASL on a listener', () => {
     plain.close();
   });
 
-  it('SCRAM credentials: set and described through the admin API, used by samsa\'s client, stored as keys only, kept across a restart', async () => {
+  it("SCRAM credentials: set and described through the admin API, used by samsa's client, stored as keys only, kept across a restart", async () => {
     const admin = new Admin({ 'bootstrap.servers': b.bootstrap });
     try {
       await admin.alterUserScramCredentials([
         { user: 'carol', mechanism: 'SCRAM-SHA-512', iterations: 8192, password: 'carol-pass' },
         { user: 'carol', mechanism: 'SCRAM-SHA-256', iterations: 4096, password: 'carol-pass-256' },
       ]);
-      expect(await admin.describeUserScramCredentials(['carol'])).toEqual([{ user: 'carol', credentials: [{ mechanism: 'SCRAM-SHA-256', iterations: 4096 }, { mechanism: 'SCRAM-SHA-512', iterations: 8192 }] }]);
-      const refused = await admin.alterUserScramCredentials([
-        { user: 'dave', mechanism: 'SCRAM-SHA-512', iterations: 100, password: 'x' },
-        { user: 'erin', mechanism: 'SCRAM-SHA-256', delete: true },
-      ]).settled();
-      expect(refused.map((r) => (r.ok ? 'ok' : (r.error as { errorCode?: number }).errorCode))).toEqual([ErrorCode.UNACCEPTABLE_CREDENTIAL, ErrorCode.RESOURCE_NOT_FOUND]);
+      expect(await admin.describeUserScramCredentials(['carol'])).toEqual([
+        {
+          user: 'carol',
+          credentials: [
+            { mechanism: 'SCRAM-SHA-256', iterations: 4096 },
+            { mechanism: 'SCRAM-SHA-512', iterations: 8192 },
+          ],
+        },
+      ]);
+      const refused = await admin
+        .alterUserScramCredentials([
+          { user: 'dave', mechanism: 'SCRAM-SHA-512', iterations: 100, password: 'x' },
+          { user: 'erin', mechanism: 'SCRAM-SHA-256', delete: true },
+        ])
+        .settled();
+      expect(refused.map((r) => (r.ok ? 'ok' : (r.error as { errorCode?: number }).errorCode))).toEqual([
+        ErrorCode.UNACCEPTABLE_CREDENTIAL,
+        ErrorCode.RESOURCE_NOT_FOUND,
+      ]);
       await expect(admin.describeUserScramCredentials(['nobody'])).rejects.toMatchObject({ errorCode: ErrorCode.RESOURCE_NOT_FOUND });
     } finally {
       await admin.close();
@@ -132,7 +157,15 @@ describe('SASL on a listener', () => {
     expect(stored).toMatch(/storedKey/);
     expect(stored).not.toMatch(/carol-pass|password/i);
     const connect = async (mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512', username: string, password: string) => {
-      const c = new BrokerConnection(-1, '127.0.0.1', saslPort, { clientId: 't', requestTimeoutMs: 10_000, connectTimeoutMs: 10_000, maxInFlight: 1, sendBufferBytes: -1, receiveBufferBytes: -1, security: { sasl: { mechanism, username, password } } });
+      const c = new BrokerConnection(-1, '127.0.0.1', saslPort, {
+        clientId: 't',
+        requestTimeoutMs: 10_000,
+        connectTimeoutMs: 10_000,
+        maxInFlight: 1,
+        sendBufferBytes: -1,
+        receiveBufferBytes: -1,
+        security: { sasl: { mechanism, username, password } },
+      });
       try {
         await c.connect();
       } finally {
@@ -143,7 +176,12 @@ describe('SASL on a listener', () => {
     await connect('SCRAM-SHA-256', 'carol', 'carol-pass-256');
     const message = 'Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512';
     await expectRejected(connect('SCRAM-SHA-512', 'carol', 'wrong'), SaslAuthenticationError, { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED }, message);
-    await expectRejected(connect('SCRAM-SHA-512', 'nobody', 'carol-pass'), SaslAuthenticationError, { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED }, message);
+    await expectRejected(
+      connect('SCRAM-SHA-512', 'nobody', 'carol-pass'),
+      SaslAuthenticationError,
+      { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED },
+      message,
+    );
     expect(lines.join('\n')).not.toMatch(/carol-pass|wrong/);
     b = await b.restart();
     saslPort = b.broker.ports.get('SASL_PLAINTEXT')!;
@@ -161,7 +199,8 @@ describe('SASL on a listener', () => {
     };
     const id = () => random.int(1, 0x40000000);
     const mechanisms = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
-    const scramClientFirst = () => Buffer.from(`n,,n=${random.next() < 0.5 ? 'carol' : random.text(random.int(0, 12)).toString()},r=${random.text(random.int(0, 30)).toString()}`);
+    const scramClientFirst = () =>
+      Buffer.from(`n,,n=${random.next() < 0.5 ? 'carol' : random.text(random.int(0, 12)).toString()},r=${random.text(random.int(0, 30)).toString()}`);
     const scramFinal = () => Buffer.from(`c=biws,r=${random.text(24).toString()},p=${random.bytes(random.int(0, 80)).toString('base64')}`);
     const cases: Array<() => Buffer[]> = [
       () => [frame(random.bytes(random.int(0, 200)))],
@@ -174,8 +213,16 @@ describe('SASL on a listener', () => {
       () => [requestFrame('SaslHandshake', 0, { mechanism: mechanisms[random.int(0, 2)]! }, id()), frame(random.bytes(random.int(0, 300)))],
       // SCRAM out of order: the final message first, the first twice, or a first then a forged proof.
       () => [requestFrame('SaslHandshake', 1, { mechanism: 'SCRAM-SHA-512' }, id()), requestFrame('SaslAuthenticate', 2, { authBytes: scramFinal() }, id())],
-      () => [requestFrame('SaslHandshake', 1, { mechanism: 'SCRAM-SHA-256' }, id()), requestFrame('SaslAuthenticate', 2, { authBytes: scramClientFirst() }, id()), requestFrame('SaslAuthenticate', 2, { authBytes: scramClientFirst() }, id())],
-      () => [requestFrame('SaslHandshake', 1, { mechanism: 'SCRAM-SHA-512' }, id()), requestFrame('SaslAuthenticate', 1, { authBytes: scramClientFirst() }, id()), requestFrame('SaslAuthenticate', 1, { authBytes: scramFinal() }, id())],
+      () => [
+        requestFrame('SaslHandshake', 1, { mechanism: 'SCRAM-SHA-256' }, id()),
+        requestFrame('SaslAuthenticate', 2, { authBytes: scramClientFirst() }, id()),
+        requestFrame('SaslAuthenticate', 2, { authBytes: scramClientFirst() }, id()),
+      ],
+      () => [
+        requestFrame('SaslHandshake', 1, { mechanism: 'SCRAM-SHA-512' }, id()),
+        requestFrame('SaslAuthenticate', 1, { authBytes: scramClientFirst() }, id()),
+        requestFrame('SaslAuthenticate', 1, { authBytes: scramFinal() }, id()),
+      ],
       () => [requestFrame('SaslHandshake', 0, { mechanism: 'SCRAM-SHA-512' }, id()), frame(scramClientFirst()), frame(scramFinal())],
       // Oversized: a size beyond sasl.server.max.receive.size before authentication.
       () => {

@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ControlRecordType, readEndTransactionMarker } from '../../../storage/record/control-record.js';
-import { decodeRecords } from '../../../storage/record/record.js';
-import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
-import type { RecordBatchView } from '../../../storage/record/record-batch-view.js';
 import { transactionLogKey, transactionLogValue } from '../../../src/broker/transaction/transaction-log.js';
 import { TransactionState } from '../../../src/broker/transaction/transaction-state.js';
 import { TRANSACTION_STATE_TOPIC } from '../../../src/broker/transaction/transaction-topic.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
+import { ControlRecordType, readEndTransactionMarker } from '../../../storage/record/control-record.js';
+import { decodeRecords } from '../../../storage/record/record.js';
+import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
+import type { RecordBatchView } from '../../../storage/record/record-batch-view.js';
 import { waitFor } from '../../wait-for.js';
 import { startBroker, type TestBroker } from '../harness.js';
 import { RawClient } from '../raw-client.js';
@@ -24,7 +24,9 @@ function markers(batches: readonly RecordBatchView[], producerId: number): Array
 
 async function createTopic(raw: RawClient, name: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
   const res = await raw.request('CreateTopics', 4, {
-    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
+    topics: [
+      { name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) },
+    ],
     timeoutMs: 5000,
     validateOnly: false,
   });
@@ -76,7 +78,10 @@ describe('the transaction coordinator over the wire', () => {
     expect(await txn.endTxn('tx-basic', producer, true)).toBe(ErrorCode.NONE);
     await txn.waitForState('tx-basic', 'CompleteCommit');
     expect(markers(await batchesOf(b.broker, 'out', 0), producer.producerId)).toEqual([['ABORT', 0, 0]]);
-    expect(markers(await batchesOf(b.broker, 'out', 1), producer.producerId)).toEqual([['ABORT', 0, 0], ['COMMIT', 0, 0]]);
+    expect(markers(await batchesOf(b.broker, 'out', 1), producer.producerId)).toEqual([
+      ['ABORT', 0, 0],
+      ['COMMIT', 0, 0],
+    ]);
     // The same EndTxn again is answered as done, the other one is refused.
     expect(await txn.endTxn('tx-basic', producer, true)).toBe(ErrorCode.NONE);
     expect(await txn.endTxn('tx-basic', producer, false)).toBe(ErrorCode.INVALID_TXN_STATE);
@@ -118,17 +123,24 @@ describe('the transaction coordinator over the wire', () => {
     expect(await txn.verify('tx-verify', producer, { out: [0] })).toEqual({ 'out-0': ErrorCode.INVALID_TXN_STATE });
     await txn.addPartitions('tx-verify', producer, { out: [0] });
     expect(await txn.verify('tx-verify', producer, { out: [0, 1] })).toEqual({ 'out-0': ErrorCode.NONE, 'out-1': ErrorCode.INVALID_TXN_STATE });
-    expect(await txn.verify('tx-verify', { ...producer, producerEpoch: producer.producerEpoch + 1 }, { out: [0] })).toEqual({ 'out-0': ErrorCode.PRODUCER_FENCED });
+    expect(await txn.verify('tx-verify', { ...producer, producerEpoch: producer.producerEpoch + 1 }, { out: [0] })).toEqual({
+      'out-0': ErrorCode.PRODUCER_FENCED,
+    });
     expect(await txn.verify('tx-nobody', producer, { out: [0] })).toEqual({ 'out-0': ErrorCode.INVALID_PRODUCER_ID_MAPPING });
     expect((await txn.describe('tx-verify')).topics).toEqual([{ topic: 'out', partitions: [0] }]);
     await txn.endTxn('tx-verify', producer, false);
     await txn.waitForState('tx-verify', 'CompleteAbort');
   });
 
-  it('KIP-890: a transactional batch for a partition not in its producer\'s ongoing transaction is refused, and nothing is written', async () => {
+  it("KIP-890: a transactional batch for a partition not in its producer's ongoing transaction is refused, and nothing is written", async () => {
     const produce = async (producer: { producerId: number; producerEpoch: number }, sequence: number, transactionalId = 'tx-produce') => {
       const records = buildRecordBatch([{ value: `s${sequence}` }], { ...producer, baseSequence: sequence, isTransactional: true });
-      const res = await raw.request('Produce', 9, { transactionalId, acks: -1, timeoutMs: 5000, topicData: [{ name: 'out', partitionData: [{ index: 1, records }] }] });
+      const res = await raw.request('Produce', 9, {
+        transactionalId,
+        acks: -1,
+        timeoutMs: 5000,
+        topicData: [{ name: 'out', partitionData: [{ index: 1, records }] }],
+      });
       return res.responses[0].partitionResponses[0].errorCode;
     };
     const stale = await txn.init('tx-produce');
@@ -163,8 +175,13 @@ describe('the transaction coordinator over the wire', () => {
     expect(await txn.endTxn('tx-never-initialised', producer, true)).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
     expect(await txn.endTxn('tx-bad', { producerId: producer.producerId + 1, producerEpoch: 0 }, true)).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
     // AddPartitionsToTxn with a stale epoch, for a topic that does not exist (the rest of the request is not attempted).
-    expect(await txn.addPartitions('tx-bad', { ...producer, producerEpoch: producer.producerEpoch - 1 }, { out: [0] })).toEqual({ 'out-0': ErrorCode.PRODUCER_FENCED });
-    expect(await txn.addPartitions('tx-bad', producer, { out: [0], missing: [0] })).toEqual({ 'out-0': ErrorCode.OPERATION_NOT_ATTEMPTED, 'missing-0': ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+    expect(await txn.addPartitions('tx-bad', { ...producer, producerEpoch: producer.producerEpoch - 1 }, { out: [0] })).toEqual({
+      'out-0': ErrorCode.PRODUCER_FENCED,
+    });
+    expect(await txn.addPartitions('tx-bad', producer, { out: [0], missing: [0] })).toEqual({
+      'out-0': ErrorCode.OPERATION_NOT_ATTEMPTED,
+      'missing-0': ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    });
     expect(await txn.addPartitions('tx-bad', producer, { out: [7] })).toEqual({ 'out-7': ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
     // A timeout beyond transaction.max.timeout.ms, an empty id.
     expect((await txn.init('tx-bad', 120_001)).errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
@@ -175,7 +192,7 @@ describe('the transaction coordinator over the wire', () => {
     expect((await txn.describe('tx-never-initialised')).errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
   });
 
-  it('TxnOffsetCommit for a group that does not exist, or whose partition is not in the transaction, gets Kafka\'s codes and writes nothing', async () => {
+  it("TxnOffsetCommit for a group that does not exist, or whose partition is not in the transaction, gets Kafka's codes and writes nothing", async () => {
     const producer = await txn.init('tx-offsets-bad');
     const offsets = b.broker.context.groups!.offsetsTopic;
     await offsets.ensure();
@@ -294,7 +311,10 @@ describe('the transaction coordinator over the wire', () => {
     // strict-0 answers NOT_ENOUGH_REPLICAS (one replica, min.insync.replicas 2): its marker is sent again and again.
     await waitFor(async () => (await txn.describe('tx-retry')).topics.length === 1, 'the deleted partition to leave the transaction');
     expect(await txn.describe('tx-retry')).toMatchObject({ transactionState: 'PrepareCommit', topics: [{ topic: 'strict', partitions: [0] }] });
-    const altered = await raw.request('IncrementalAlterConfigs', 1, { resources: [{ resourceType: 2, resourceName: 'strict', configs: [{ name: 'min.insync.replicas', configOperation: 0, value: '1' }] }], validateOnly: false });
+    const altered = await raw.request('IncrementalAlterConfigs', 1, {
+      resources: [{ resourceType: 2, resourceName: 'strict', configs: [{ name: 'min.insync.replicas', configOperation: 0, value: '1' }] }],
+      validateOnly: false,
+    });
     expect(altered.responses[0].errorCode).toBe(ErrorCode.NONE);
     await txn.waitForState('tx-retry', 'CompleteCommit');
     expect(markers(await batchesOf(b.broker, 'strict', 0), producer.producerId)).toEqual([['COMMIT', producer.producerEpoch, 0]]);
@@ -320,7 +340,10 @@ describe('the transaction coordinator when its log refuses writes', () => {
 
   /** min.insync.replicas of a topic on this one-replica broker: 2 makes every acks=all write fail with NOT_ENOUGH_REPLICAS. */
   async function setMinIsr(topic: string, value: number): Promise<void> {
-    const res = await raw.request('IncrementalAlterConfigs', 1, { resources: [{ resourceType: 2, resourceName: topic, configs: [{ name: 'min.insync.replicas', configOperation: 0, value: String(value) }] }], validateOnly: false });
+    const res = await raw.request('IncrementalAlterConfigs', 1, {
+      resources: [{ resourceType: 2, resourceName: topic, configs: [{ name: 'min.insync.replicas', configOperation: 0, value: String(value) }] }],
+      validateOnly: false,
+    });
     expect(res.responses[0].errorCode).toBe(ErrorCode.NONE);
   }
 
@@ -412,7 +435,11 @@ describe('the transaction coordinator over time', () => {
     raw = await RawClient.connect(b.port);
     txn = new TxnRequests(raw);
     await waitFor(async () => (await txn.describe('tx-restart')).errorCode === ErrorCode.NONE, 'the id to load');
-    expect(await txn.describe('tx-restart')).toMatchObject({ transactionState: 'Ongoing', producerId: producer.producerId, topics: [{ topic: 'out', partitions: [0] }] });
+    expect(await txn.describe('tx-restart')).toMatchObject({
+      transactionState: 'Ongoing',
+      producerId: producer.producerId,
+      topics: [{ topic: 'out', partitions: [0] }],
+    });
     const again = await txn.initUntilReady('tx-restart');
     expect(again).toMatchObject({ producerId: producer.producerId, producerEpoch: producer.producerEpoch + 2 });
     expect(markers(await batchesOf(b.broker, 'out', 0), producer.producerId)).toEqual([['ABORT', producer.producerEpoch + 1, 0]]);

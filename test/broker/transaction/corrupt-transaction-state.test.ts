@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LogManager } from '../../../storage/log/log-manager.js';
-import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
 import { offsetsPartitionFor } from '../../../src/broker/group/java-hash.js';
 import { transactionLogKey } from '../../../src/broker/transaction/transaction-log.js';
 import { TRANSACTION_STATE_TOPIC } from '../../../src/broker/transaction/transaction-topic.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
+import { LogManager } from '../../../storage/log/log-manager.js';
+import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
 import { Cleanup } from '../../cleanup.js';
 import { waitFor } from '../../wait-for.js';
 import { startBroker, type TestBroker } from '../harness.js';
@@ -60,7 +60,12 @@ describe('__transaction_state against bad records', () => {
     }
 
     ({ b, txn } = await start());
-    expect(await loaded(txn, before)).toMatchObject({ errorCode: ErrorCode.NONE, transactionState: 'Empty', producerId: first.producerId, producerEpoch: first.producerEpoch });
+    expect(await loaded(txn, before)).toMatchObject({
+      errorCode: ErrorCode.NONE,
+      transactionState: 'Empty',
+      producerId: first.producerId,
+      producerEpoch: first.producerEpoch,
+    });
     const second = await txn.init(after);
     expect(second.errorCode).toBe(ErrorCode.NONE);
     await b.broker.stop();
@@ -68,7 +73,12 @@ describe('__transaction_state against bad records', () => {
     // Loaded again, the batch is passed over once more and what was written after it is there.
     ({ b, txn } = await start());
     expect(await loaded(txn, before)).toMatchObject({ errorCode: ErrorCode.NONE, producerId: first.producerId, producerEpoch: first.producerEpoch });
-    expect(await loaded(txn, after)).toMatchObject({ errorCode: ErrorCode.NONE, transactionState: 'Empty', producerId: second.producerId, producerEpoch: second.producerEpoch });
+    expect(await loaded(txn, after)).toMatchObject({
+      errorCode: ErrorCode.NONE,
+      transactionState: 'Empty',
+      producerId: second.producerId,
+      producerEpoch: second.producerEpoch,
+    });
     expect(second.producerId).not.toBe(first.producerId);
     const skipped = warnings.filter((w) => w.startsWith(`warn ${TRANSACTION_STATE_TOPIC}-3: the batch at offset`));
     expect(skipped).toHaveLength(2);

@@ -17,13 +17,19 @@ const transit = (state: TransactionState, partitions: Array<[string, number]>) =
 
 describe("__transaction_state records in Kafka's layouts", () => {
   it('writes TransactionLogKey v0: version, then the transactional id', () => {
-    expect(transactionLogKey('tx').toString('hex')).toBe('0000' + '0002' + Buffer.from('tx').toString('hex'));
+    expect(transactionLogKey('tx').toString('hex')).toBe(`00000002${Buffer.from('tx').toString('hex')}`);
     expect(readTransactionLogKey(transactionLogKey('ümlaut-id'))).toBe('ümlaut-id');
     expect(() => readTransactionLogKey(Buffer.from('00010000', 'hex'))).toThrow(/TransactionLogKey version 1/);
   });
 
   it('writes TransactionLogValue v0 field by field, partitions grouped by topic and sorted', () => {
-    const value = transactionLogValue(transit(TransactionState.Ongoing, [['b', 1], ['a', 2], ['a', 0]]));
+    const value = transactionLogValue(
+      transit(TransactionState.Ongoing, [
+        ['b', 1],
+        ['a', 2],
+        ['a', 0],
+      ]),
+    );
     const expected = new ProtocolWriter()
       .int16(0)
       .int64(4000)
@@ -43,8 +49,22 @@ describe("__transaction_state records in Kafka's layouts", () => {
       .toBuffer();
     expect(value.equals(expected)).toBe(true);
     const read = readTransactionLogValue('tx', value);
-    expect(read).toMatchObject({ transactionalId: 'tx', producerId: 4000, producerEpoch: 7, lastProducerId: -1, lastProducerEpoch: -1, txnTimeoutMs: 60_000, state: TransactionState.Ongoing, txnStartTimestamp: 1_700_000_000_000, txnLastUpdateTimestamp: 1_700_000_000_500 });
-    expect(read.partitionList()).toEqual([{ topic: 'a', partition: 0 }, { topic: 'a', partition: 2 }, { topic: 'b', partition: 1 }]);
+    expect(read).toMatchObject({
+      transactionalId: 'tx',
+      producerId: 4000,
+      producerEpoch: 7,
+      lastProducerId: -1,
+      lastProducerEpoch: -1,
+      txnTimeoutMs: 60_000,
+      state: TransactionState.Ongoing,
+      txnStartTimestamp: 1_700_000_000_000,
+      txnLastUpdateTimestamp: 1_700_000_000_500,
+    });
+    expect(read.partitionList()).toEqual([
+      { topic: 'a', partition: 0 },
+      { topic: 'a', partition: 2 },
+      { topic: 'b', partition: 1 },
+    ]);
   });
 
   it('writes an Empty state with a null partition list, as Kafka does', () => {
@@ -74,8 +94,18 @@ describe("__transaction_state records in Kafka's layouts", () => {
       .taggedFields([tag(new ProtocolWriter().int64(3999))])
       .toBuffer();
     const read = readTransactionLogValue('tx', value);
-    expect(read).toMatchObject({ producerId: 4000, producerEpoch: 3, txnTimeoutMs: 30_000, state: TransactionState.PrepareCommit, txnStartTimestamp: 10, txnLastUpdateTimestamp: 20 });
-    expect(read.partitionList()).toEqual([{ topic: 'out', partition: 4 }, { topic: 'out', partition: 5 }]);
+    expect(read).toMatchObject({
+      producerId: 4000,
+      producerEpoch: 3,
+      txnTimeoutMs: 30_000,
+      state: TransactionState.PrepareCommit,
+      txnStartTimestamp: 10,
+      txnLastUpdateTimestamp: 20,
+    });
+    expect(read.partitionList()).toEqual([
+      { topic: 'out', partition: 4 },
+      { topic: 'out', partition: 5 },
+    ]);
   });
 
   it('refuses values it cannot read', () => {

@@ -7,7 +7,18 @@ import { expectThrown } from '../../errors.js';
 const S = TransactionState;
 
 function metadata(state = S.Empty, epoch = 0): TransactionMetadata {
-  return new TransactionMetadata('tx', 100, -1, epoch, -1, 60_000, state, state === S.Empty ? [] : [{ topic: 't', partition: 0 }], state === S.Empty ? -1 : 5, 5);
+  return new TransactionMetadata(
+    'tx',
+    100,
+    -1,
+    epoch,
+    -1,
+    60_000,
+    state,
+    state === S.Empty ? [] : [{ topic: 't', partition: 0 }],
+    state === S.Empty ? -1 : 5,
+    5,
+  );
 }
 
 describe("Kafka's transaction state machine", () => {
@@ -16,11 +27,21 @@ describe("Kafka's transaction state machine", () => {
     const allowed = all.flatMap((from) => all.filter((to) => isValidTransition(from, to)).map((to) => `${stateName(from)}→${stateName(to)}`));
     expect(allowed.sort()).toEqual(
       [
-        'Empty→Empty', 'CompleteCommit→Empty', 'CompleteAbort→Empty',
-        'Ongoing→Ongoing', 'Empty→Ongoing', 'CompleteCommit→Ongoing', 'CompleteAbort→Ongoing',
-        'Ongoing→PrepareCommit', 'Ongoing→PrepareAbort', 'PrepareEpochFence→PrepareAbort',
-        'PrepareCommit→CompleteCommit', 'PrepareAbort→CompleteAbort',
-        'Empty→Dead', 'CompleteAbort→Dead', 'CompleteCommit→Dead',
+        'Empty→Empty',
+        'CompleteCommit→Empty',
+        'CompleteAbort→Empty',
+        'Ongoing→Ongoing',
+        'Empty→Ongoing',
+        'CompleteCommit→Ongoing',
+        'CompleteAbort→Ongoing',
+        'Ongoing→PrepareCommit',
+        'Ongoing→PrepareAbort',
+        'PrepareEpochFence→PrepareAbort',
+        'PrepareCommit→CompleteCommit',
+        'PrepareAbort→CompleteAbort',
+        'Empty→Dead',
+        'CompleteAbort→Dead',
+        'CompleteCommit→Dead',
         'Ongoing→PrepareEpochFence',
       ].sort(),
     );

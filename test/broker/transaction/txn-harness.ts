@@ -1,8 +1,8 @@
-import { validateBatches } from '../../../storage/record/record-batch-scan.js';
-import type { RecordBatchView } from '../../../storage/record/record-batch-view.js';
 import type { Broker } from '../../../src/broker/broker.js';
 import { TRANSACTION_STATE_TOPIC } from '../../../src/broker/transaction/transaction-topic.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
+import { validateBatches } from '../../../storage/record/record-batch-scan.js';
+import type { RecordBatchView } from '../../../storage/record/record-batch-view.js';
 import { waitFor } from '../../wait-for.js';
 import type { RawClient } from '../raw-client.js';
 
@@ -10,8 +10,18 @@ import type { RawClient } from '../raw-client.js';
 export class TxnRequests {
   constructor(readonly raw: RawClient) {}
 
-  async init(transactionalId: string, timeoutMs = 60_000, expected?: { producerId: number; producerEpoch: number }, version = 4): Promise<{ errorCode: number; producerId: number; producerEpoch: number }> {
-    return this.raw.request('InitProducerId', version, { transactionalId, transactionTimeoutMs: timeoutMs, producerId: expected?.producerId ?? -1, producerEpoch: expected?.producerEpoch ?? -1 });
+  async init(
+    transactionalId: string,
+    timeoutMs = 60_000,
+    expected?: { producerId: number; producerEpoch: number },
+    version = 4,
+  ): Promise<{ errorCode: number; producerId: number; producerEpoch: number }> {
+    return this.raw.request('InitProducerId', version, {
+      transactionalId,
+      transactionTimeoutMs: timeoutMs,
+      producerId: expected?.producerId ?? -1,
+      producerEpoch: expected?.producerEpoch ?? -1,
+    });
   }
 
   /** InitProducerId again while it answers CONCURRENT_TRANSACTIONS (an open transaction being aborted), as producers do. */
@@ -26,7 +36,12 @@ export class TxnRequests {
   }
 
   /** AddPartitionsToTxn v0-3: the error code of each partition, `topic-partition` → code. */
-  async addPartitions(transactionalId: string, producer: { producerId: number; producerEpoch: number }, topics: Record<string, number[]>, version = 3): Promise<Record<string, number>> {
+  async addPartitions(
+    transactionalId: string,
+    producer: { producerId: number; producerEpoch: number },
+    topics: Record<string, number[]>,
+    version = 3,
+  ): Promise<Record<string, number>> {
     const res = await this.raw.request('AddPartitionsToTxn', version, {
       v3AndBelowTransactionalId: transactionalId,
       v3AndBelowProducerId: producer.producerId,
@@ -37,7 +52,11 @@ export class TxnRequests {
   }
 
   /** AddPartitionsToTxn v4+ with verifyOnly: what a partition leader asks. */
-  async verify(transactionalId: string, producer: { producerId: number; producerEpoch: number }, topics: Record<string, number[]>): Promise<Record<string, number>> {
+  async verify(
+    transactionalId: string,
+    producer: { producerId: number; producerEpoch: number },
+    topics: Record<string, number[]>,
+  ): Promise<Record<string, number>> {
     const res = await this.raw.request('AddPartitionsToTxn', 5, {
       transactions: [{ transactionalId, ...producer, verifyOnly: true, topics: Object.entries(topics).map(([name, partitions]) => ({ name, partitions })) }],
     });
@@ -52,7 +71,13 @@ export class TxnRequests {
     return (await this.raw.request('EndTxn', version, { transactionalId, ...producer, committed })).errorCode;
   }
 
-  async describe(transactionalId: string): Promise<{ errorCode: number; transactionState: string; producerId: number; producerEpoch: number; topics: Array<{ topic: string; partitions: number[] }> }> {
+  async describe(transactionalId: string): Promise<{
+    errorCode: number;
+    transactionState: string;
+    producerId: number;
+    producerEpoch: number;
+    topics: Array<{ topic: string; partitions: number[] }>;
+  }> {
     return (await this.raw.request('DescribeTransactions', 0, { transactionalIds: [transactionalId] })).transactionStates[0];
   }
 
@@ -61,7 +86,9 @@ export class TxnRequests {
   }
 }
 
-function codesByPartition(topics: Array<{ name: string; resultsByPartition: Array<{ partitionIndex: number; partitionErrorCode: number }> }>): Record<string, number> {
+function codesByPartition(
+  topics: Array<{ name: string; resultsByPartition: Array<{ partitionIndex: number; partitionErrorCode: number }> }>,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const t of topics) for (const p of t.resultsByPartition) out[`${t.name}-${p.partitionIndex}`] = p.partitionErrorCode;
   return out;

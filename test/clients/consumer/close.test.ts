@@ -17,7 +17,13 @@ describe('close', () => {
     // The coordinator let b go when close() returned (LeaveGroup), not after its 30 s session.
     expect(brokerGroup('leave-group')?.has(leaving) ?? false).toBe(false);
     await waitForCoverage([a], partitionsOf('leave-t', 2));
-    await env.producer.send({ topic: 'leave-t', messages: [{ partition: 0, value: 'p0' }, { partition: 1, value: 'p1' }] });
+    await env.producer.send({
+      topic: 'leave-t',
+      messages: [
+        { partition: 0, value: 'p0' },
+        { partition: 1, value: 'p1' },
+      ],
+    });
     await waitFor(() => a.records.filter((r) => r.value === 'p0' || r.value === 'p1').length === 2, 'a to read both partitions', 10_000);
     await a.close();
   });
@@ -26,10 +32,14 @@ describe('close', () => {
     await createTopic('close-poll-t', 1);
     const c = consumer({ 'group.id': 'close-poll-group' });
     c.subscribe(['close-poll-t']);
-    await waitFor(async () => {
-      await c.poll(100);
-      return c.assignment().length === 1;
-    }, 'the assignment', 10_000);
+    await waitFor(
+      async () => {
+        await c.poll(100);
+        return c.assignment().length === 1;
+      },
+      'the assignment',
+      10_000,
+    );
     const member = c.groupMetadata().memberId;
     // An application's loop that keeps polling, unaware of the close: before the fix each poll during
     // the close resolved at once, the loop ran on promises alone and the close's LeaveGroup never got

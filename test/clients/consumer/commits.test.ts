@@ -47,7 +47,10 @@ describe('commits', () => {
       async () => {
         await c.poll(50);
         return (await check.committed([tp('commit-auto', 0)]))[0]!.offset === 5;
-      }, 'the auto-commit', 10_000);
+      },
+      'the auto-commit',
+      10_000,
+    );
     await env.producer.send({ topic: 'commit-auto', messages: [{ value: 'v5' }, { value: 'v6' }] });
     await pollUntil(c, 2);
     await c.close();
@@ -58,10 +61,14 @@ describe('commits', () => {
     await createTopic('commit-stale', 1);
     const c = consumer({ 'group.id': 'stale-group', 'enable.auto.commit': false, 'max.poll.interval.ms': 1000 });
     c.subscribe(['commit-stale']);
-    await waitFor(async () => {
-      await c.poll(100);
-      return c.assignment().length === 1;
-    }, 'the assignment', 10_000);
+    await waitFor(
+      async () => {
+        await c.poll(100);
+        return c.assignment().length === 1;
+      },
+      'the assignment',
+      10_000,
+    );
     // No poll for longer than max.poll.interval.ms: the member leaves the group (and forgets its member id).
     await waitFor(() => c.groupMetadata().memberId === '', 'the member to leave the group', 20_000);
     await expect(c.commitSync([{ topic: 'commit-stale', partition: 0, offset: 1 }])).rejects.toBeInstanceOf(CommitFailedError);

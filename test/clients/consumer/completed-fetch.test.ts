@@ -2,18 +2,24 @@
 // filtering, CRC checks. No broker: batches are built here.
 import { describe, expect, it } from 'vitest';
 import { CorruptRecordError } from '../../../codecs/corrupt-record-error.js';
-import { buildEndTransactionMarkerBatch, ControlRecordType } from '../../../storage/record/control-record.js';
-import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
-import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { CompletedFetch } from '../../../src/clients/consumer/completed-fetch.js';
 import { stringDeserializer } from '../../../src/clients/consumer/deserializers.js';
 import type { ConsumerRecord } from '../../../src/clients/consumer/index.js';
+import { ErrorCode } from '../../../src/protocol/error-codes.js';
+import { buildEndTransactionMarkerBatch, ControlRecordType } from '../../../storage/record/control-record.js';
+import { buildRecordBatch } from '../../../storage/record/record-batch-builder.js';
 
 describe('read_committed decoding (CompletedFetch)', () => {
   it('skips aborted transactions and control batches, and moves the position past them', () => {
     const batches = [
       buildRecordBatch([{ value: 'plain-0' }], { baseOffset: 0 }),
-      buildRecordBatch([{ value: 'aborted-1' }, { value: 'aborted-2' }], { baseOffset: 1, producerId: 7, producerEpoch: 0, baseSequence: 0, isTransactional: true }),
+      buildRecordBatch([{ value: 'aborted-1' }, { value: 'aborted-2' }], {
+        baseOffset: 1,
+        producerId: 7,
+        producerEpoch: 0,
+        baseSequence: 0,
+        isTransactional: true,
+      }),
       buildRecordBatch([{ value: 'committed-3' }], { baseOffset: 3, producerId: 8, producerEpoch: 0, baseSequence: 0, isTransactional: true }),
       buildEndTransactionMarkerBatch({ type: ControlRecordType.Abort, coordinatorEpoch: 0 }, { producerId: 7, producerEpoch: 0, baseOffset: 4 }),
       buildEndTransactionMarkerBatch({ type: ControlRecordType.Commit, coordinatorEpoch: 0 }, { producerId: 8, producerEpoch: 0, baseOffset: 5 }),
@@ -35,7 +41,13 @@ describe('read_committed decoding (CompletedFetch)', () => {
     // aborted transaction because its marker is in range. Consumed before the marker is seen, it ends there.
     const bytes = Buffer.concat([
       buildEndTransactionMarkerBatch({ type: ControlRecordType.Abort, coordinatorEpoch: 0 }, { producerId: 9, producerEpoch: 0, baseOffset: 12 }),
-      buildRecordBatch([{ value: 'next-13' }, { value: 'next-14' }], { baseOffset: 13, producerId: 9, producerEpoch: 0, baseSequence: 2, isTransactional: true }),
+      buildRecordBatch([{ value: 'next-13' }, { value: 'next-14' }], {
+        baseOffset: 13,
+        producerId: 9,
+        producerEpoch: 0,
+        baseSequence: 2,
+        isTransactional: true,
+      }),
       buildEndTransactionMarkerBatch({ type: ControlRecordType.Commit, coordinatorEpoch: 0 }, { producerId: 9, producerEpoch: 0, baseOffset: 15 }),
     ]);
     const fetch = new CompletedFetch('t', 0, 12, 0, bytes, { readCommitted: true, checkCrcs: true, abortedTransactions: [{ producerId: 9, firstOffset: 10 }] });
@@ -46,14 +58,24 @@ describe('read_committed decoding (CompletedFetch)', () => {
   });
 
   it('starts inside a batch at the fetch offset and hands records out a few at a time', () => {
-    const bytes = buildRecordBatch(Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })), { baseOffset: 100 });
+    const bytes = buildRecordBatch(
+      Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+      { baseOffset: 100 },
+    );
     const fetch = new CompletedFetch('t', 3, 104, 0, bytes, { readCommitted: false, checkCrcs: true, abortedTransactions: null });
     const out: ConsumerRecord<string | null, string | null>[] = [];
     expect(fetch.take(4, stringDeserializer, stringDeserializer, out)).toBe(4);
     expect(fetch.nextFetchOffset).toBe(108);
     expect(fetch.take(4, stringDeserializer, stringDeserializer, out)).toBe(2);
     expect(fetch.consumed).toBe(true);
-    expect(out.map((r) => `${r.partition}/${r.offset}:${r.key}=${r.value}`)).toEqual(['3/104:k4=v4', '3/105:k5=v5', '3/106:k6=v6', '3/107:k7=v7', '3/108:k8=v8', '3/109:k9=v9']);
+    expect(out.map((r) => `${r.partition}/${r.offset}:${r.key}=${r.value}`)).toEqual([
+      '3/104:k4=v4',
+      '3/105:k5=v5',
+      '3/106:k6=v6',
+      '3/107:k7=v7',
+      '3/108:k8=v8',
+      '3/109:k9=v9',
+    ]);
     // Keys and values are slices of the fetched bytes, not copies.
     const raw: ConsumerRecord<Buffer | null, Buffer | null>[] = [];
     const bytesDe = { deserialize: (_t: string, d: Buffer | null) => d };
@@ -76,7 +98,13 @@ describe('record decoding (CompletedFetch)', () => {
       key: i % 3 ? `k${i}` : null,
       value: i % 4 ? Buffer.alloc(i * 3, i) : null,
       timestamp: 1_000_000 + i,
-      headers: i % 2 ? [{ key: 'h', value: `v${i}` }, { key: 'ünï', value: null }] : [],
+      headers:
+        i % 2
+          ? [
+              { key: 'h', value: `v${i}` },
+              { key: 'ünï', value: null },
+            ]
+          : [],
     }));
     for (const compression of [1, 2, 3, 4]) {
       const bytes = Buffer.concat([

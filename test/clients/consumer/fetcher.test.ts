@@ -38,8 +38,15 @@ describe('fetching', () => {
       expect(byPartition(p).map((r) => [r.topic, r.offset, r.key, r.value, r.timestamp, r.timestampType])).toEqual(
         want.map((m, idx) => ['assign-basic', idx, m.key, m.value, Number(m.timestamp), 'CreateTime']),
       );
-      expect(byPartition(p).map((r) => r.headers.map((h) => [h.key, h.value]))).toEqual(want.map((m) => [['h', Buffer.from(`x${m.i}`)], ['bin', Buffer.from([m.i, 255])]]));
-      expect(byPartition(p).map((r) => [r.serializedKeySize, r.serializedValueSize])).toEqual(want.map((m) => [m.key === null ? -1 : m.key.length, m.value.length]));
+      expect(byPartition(p).map((r) => r.headers.map((h) => [h.key, h.value]))).toEqual(
+        want.map((m) => [
+          ['h', Buffer.from(`x${m.i}`)],
+          ['bin', Buffer.from([m.i, 255])],
+        ]),
+      );
+      expect(byPartition(p).map((r) => [r.serializedKeySize, r.serializedValueSize])).toEqual(
+        want.map((m) => [m.key === null ? -1 : m.key.length, m.value.length]),
+      );
     }
     expect(await c.position(tp('assign-basic', 0))).toBe(10);
     expect(await c.position(tp('assign-basic', 2))).toBe(10);

@@ -34,7 +34,11 @@ describe.each(['range', 'roundrobin', 'sticky', 'cooperative-sticky'])('a group 
     // Everything produced now is read exactly once across the group.
     const produced = Array.from({ length: 90 }, (_, i) => ({ topic: i % 2 ? t1 : t2, value: `m${i}` }));
     for (const topic of [t1, t2]) await env.producer.send({ topic, messages: produced.filter((m) => m.topic === topic).map((m) => ({ value: m.value })) });
-    await waitFor(() => members.reduce((n, m) => n + m.records.filter((r) => r.value!.startsWith('m')).length, 0) >= 90, 'the group to read 90 records', 20_000);
+    await waitFor(
+      () => members.reduce((n, m) => n + m.records.filter((r) => r.value!.startsWith('m')).length, 0) >= 90,
+      'the group to read 90 records',
+      20_000,
+    );
     const read = members.flatMap((m) => m.records.filter((r) => r.value!.startsWith('m')).map((r) => r.value)).sort();
     expect(read).toEqual(produced.map((m) => m.value).sort());
     // Each member read only from its own partitions.

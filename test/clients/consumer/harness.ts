@@ -2,11 +2,11 @@
 // KafkaJS admin and producer beside it, consumers and group members that are
 // closed when a test ends, and waits on state the consumer or broker exposes.
 import { execFile } from 'node:child_process';
-import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { validateBatches } from '../../../storage/record/record-batch-scan.js';
-import { readAllRecords } from '../../../storage/record/record.js';
 import { Consumer, type ConsumerRebalanceListener, type ConsumerRecord, type TopicPartition } from '../../../src/clients/consumer/index.js';
+import { readAllRecords } from '../../../storage/record/record.js';
+import { validateBatches } from '../../../storage/record/record-batch-scan.js';
 import { startBroker, type TestBroker } from '../../broker/harness.js';
 import { registerSamsaCodecs } from '../../interop/kafkajs-codecs.js';
 import { waitFor } from '../../wait-for.js';
@@ -118,14 +118,18 @@ export function partitionsOf(topic: string, n: number): string[] {
 
 export function run(cmd: string, args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { timeout: 30_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
+    const child = execFile(cmd, args, { timeout: 30_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    );
     if (input !== undefined) child.stdin!.end(input);
   });
 }
 
 /** The records the broker stored for a partition, decoded from its log. */
 export async function stored(topic: string, partition: number) {
-  const { bytes } = await current().b.broker.context.replicas.getPartition(topic, partition)!.log.read(0, 1 << 24);
+  const { bytes } = await current()
+    .b.broker.context.replicas.getPartition(topic, partition)!
+    .log.read(0, 1 << 24);
   return validateBatches(bytes).flatMap((batch) => readAllRecords(batch).map((r) => ({ ...r, batch })));
 }
 
@@ -182,7 +186,12 @@ export class Member {
 }
 
 /** Waits until the members' assignments cover `expected` exactly once each and `shape` holds. */
-export async function waitForCoverage(members: Member[], expected: string[], shape: (sizes: number[]) => boolean = () => true, timeoutMs = 20_000): Promise<Map<string, string[]>> {
+export async function waitForCoverage(
+  members: Member[],
+  expected: string[],
+  shape: (sizes: number[]) => boolean = () => true,
+  timeoutMs = 20_000,
+): Promise<Map<string, string[]>> {
   let last = '';
   await waitFor(
     () => {

@@ -47,9 +47,21 @@ describe('positions and offsets', () => {
 
     const found = await c.offsetsForTimes([{ topic: 'assign-seek', partition: 0, timestamp: t0 + 2500 }]);
     expect(found).toEqual([{ topic: 'assign-seek', partition: 0, offset: 3, timestamp: t0 + 3000, leaderEpoch: 0 }]);
-    expect(await c.offsetsForTimes([{ topic: 'assign-seek', partition: 0, timestamp: t0 }])).toEqual([{ topic: 'assign-seek', partition: 0, offset: 0, timestamp: t0, leaderEpoch: 0 }]);
-    await expect(c.offsetsForTimes([{ ...p0, timestamp: 1 }, { ...p0, timestamp: 2 }])).rejects.toThrow(RangeError);
-    await expect(c.offsetsForTimes([{ ...p0, timestamp: 1 }, { ...p0, timestamp: 2 }])).rejects.toThrow(/more than once/);
+    expect(await c.offsetsForTimes([{ topic: 'assign-seek', partition: 0, timestamp: t0 }])).toEqual([
+      { topic: 'assign-seek', partition: 0, offset: 0, timestamp: t0, leaderEpoch: 0 },
+    ]);
+    await expect(
+      c.offsetsForTimes([
+        { ...p0, timestamp: 1 },
+        { ...p0, timestamp: 2 },
+      ]),
+    ).rejects.toThrow(RangeError);
+    await expect(
+      c.offsetsForTimes([
+        { ...p0, timestamp: 1 },
+        { ...p0, timestamp: 2 },
+      ]),
+    ).rejects.toThrow(/more than once/);
     const none = await c.offsetsForTimes([{ topic: 'assign-seek', partition: 0, timestamp: Date.now() + 60_000 }]);
     expect(none).toEqual([{ topic: 'assign-seek', partition: 0, offset: null, timestamp: null }]);
     // Seeking to what offsetsForTimes found reads from there.

@@ -1,7 +1,7 @@
 // poll() and what runs inside it: a waiting poll woken by new data or by
 // wakeup(), `for await`, deserializers, interceptors.
 import { describe, expect, it } from 'vitest';
-import { RecordDeserializationError, WakeupError, type Consumer, type ConsumerRecords } from '../../../src/clients/consumer/index.js';
+import { type Consumer, type ConsumerRecords, RecordDeserializationError, WakeupError } from '../../../src/clients/consumer/index.js';
 import { consumer, createTopic, pollUntil, tp, useConsumerTestBroker, waitForHeldFetch } from './harness.js';
 
 const env = useConsumerTestBroker();
@@ -60,7 +60,11 @@ describe('poll', () => {
     await createTopic('assign-deser', 1);
     await env.producer.send({
       topic: 'assign-deser',
-      messages: [{ key: '{"id":1}', value: 'plain' }, { key: 'not json', value: 'x' }, { key: '{"id":3}', value: null }],
+      messages: [
+        { key: '{"id":1}', value: 'plain' },
+        { key: 'not json', value: 'x' },
+        { key: '{"id":3}', value: null },
+      ],
     });
     const seenTopics: string[] = [];
     const c = consumer<unknown, { upper: string | null; len: number }>({

@@ -28,7 +28,9 @@ it("runs the README's consumer example as written (against the test's broker)", 
   onTestFinished(() => rmSync(cwd, { recursive: true, force: true }));
   writeFileSync(join(cwd, 'example.mjs'), code!.replaceAll('localhost:9092', env.b.bootstrap));
   const result = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['example.mjs'], { cwd, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => resolve({ status: error ? ((error as any).code ?? 1) : 0, stdout, stderr }));
+    execFile(process.execPath, ['example.mjs'], { cwd, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) =>
+      resolve({ status: error ? ((error as any).code ?? 1) : 0, stdout, stderr }),
+    );
   });
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);

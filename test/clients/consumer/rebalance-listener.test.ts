@@ -43,14 +43,24 @@ describe('the rebalance listener', () => {
     expect((await pollUntil(c, 8)).length).toBe(8);
     const other = new Member('other', 'revoke-commit-group', ['revoke-commit']);
     // Keep polling: the rebalance runs inside poll(), and with it the callback.
-    await waitFor(async () => {
-      await c.poll(100);
-      return c.assignment().length === 1 && other.assignment().length === 1;
-    }, 'the split', 20_000);
+    await waitFor(
+      async () => {
+        await c.poll(100);
+        return c.assignment().length === 1 && other.assignment().length === 1;
+      },
+      'the split',
+      20_000,
+    );
     expect(committedInCallback).toEqual(['revoke-commit-0', 'revoke-commit-1']);
     const check = consumer({ 'group.id': 'revoke-commit-group', 'enable.auto.commit': false });
     expect((await check.committed([tp('revoke-commit', 0), tp('revoke-commit', 1)])).map((o) => o.offset)).toEqual([4, 4]);
-    await env.producer.send({ topic: 'revoke-commit', messages: [{ partition: 0, value: 'after-0' }, { partition: 1, value: 'after-1' }] });
+    await env.producer.send({
+      topic: 'revoke-commit',
+      messages: [
+        { partition: 0, value: 'after-0' },
+        { partition: 1, value: 'after-1' },
+      ],
+    });
     await waitFor(() => other.records.length === 1, 'the new record at the other member', 10_000);
     // The other member started from the committed offset: it read only the new record of its partition.
     expect(other.records.map((r) => r.value)).toEqual([`after-${other.assignment()[0]!.slice(-1)}`]);
@@ -66,17 +76,25 @@ describe('the rebalance listener', () => {
       onPartitionsRevoked: (p) => void events.push(`revoked ${names(p).join(',')}`),
       onPartitionsLost: (p) => void events.push(`lost ${names(p).join(',')}`),
     });
-    await waitFor(async () => {
-      await c.poll(100);
-      return c.assignment().length === 2;
-    }, 'the assignment', 10_000);
+    await waitFor(
+      async () => {
+        await c.poll(100);
+        return c.assignment().length === 2;
+      },
+      'the assignment',
+      10_000,
+    );
     const generation = c.groupMetadata().generationId;
     // No poll for longer than max.poll.interval.ms: the member leaves the group, keeping its partitions until the next poll.
     await waitFor(() => c.groupMetadata().memberId === '', 'the member to leave the group', 20_000);
-    await waitFor(async () => {
-      await c.poll(100);
-      return c.assignment().length === 2 && c.groupMetadata().generationId > generation;
-    }, 'the rejoin', 10_000);
+    await waitFor(
+      async () => {
+        await c.poll(100);
+        return c.assignment().length === 2 && c.groupMetadata().generationId > generation;
+      },
+      'the rejoin',
+      10_000,
+    );
     expect(events).toEqual(['assigned lost-t-0,lost-t-1', 'lost lost-t-0,lost-t-1', 'assigned lost-t-0,lost-t-1']);
   });
 });

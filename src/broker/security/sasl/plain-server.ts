@@ -1,4 +1,4 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { SaslAuthenticationError, type SaslServer } from './sasl-server.js';
 
 /**

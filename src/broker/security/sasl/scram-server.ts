@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import {
+  type ClientFirstMessage,
   constantTimeEquals,
   credentialFromSaltedPassword,
   digest,
@@ -7,11 +8,10 @@ import {
   hmac,
   parseClientFinal,
   parseClientFirst,
-  scramNonce,
-  xor,
-  type ClientFirstMessage,
   type ScramCredential,
   type ScramMechanism,
+  scramNonce,
+  xor,
 } from '../../../protocol/sasl/scram.js';
 import { SaslAuthenticationError, type SaslServer } from './sasl-server.js';
 
@@ -74,7 +74,7 @@ export class ScramServer implements SaslServer {
     const final = parseClientFinal(text);
     const first = this.clientFirst!;
     // Ending with the server's nonce is enough, as in Kafka: librdkafka before 2.2 sends its own nonce again in front of it.
-    if (!final || !final.nonce.endsWith(this.nonce) || final.channelBinding !== Buffer.from(first.gs2Header, 'utf8').toString('base64')) throw this.failed();
+    if (!final?.nonce.endsWith(this.nonce) || final.channelBinding !== Buffer.from(first.gs2Header, 'utf8').toString('base64')) throw this.failed();
     const credential = this.credential!;
     const authMessage = `${first.bare},${this.serverFirst},${final.withoutProof}`;
     const clientSignature = hmac(this.scram, credential.storedKey, authMessage);

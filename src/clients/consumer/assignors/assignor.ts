@@ -1,5 +1,5 @@
-import { compareStrings, type TopicPartition } from '../../../protocol/topic-partition.js';
 import type { Assignment, Subscription } from '../../../protocol/consumer-protocol.js';
+import { compareStrings, type TopicPartition } from '../../../protocol/topic-partition.js';
 
 /**
  * How members hand partitions over in a rebalance (Kafka's RebalanceProtocol).

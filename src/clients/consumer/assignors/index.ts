@@ -6,7 +6,15 @@ import { CooperativeStickyAssignor, StickyAssignor } from './sticky.js';
 export * from './assignor.js';
 export { RangeAssignor } from './range.js';
 export { RoundRobinAssignor } from './round-robin.js';
-export { CooperativeStickyAssignor, StickyAssignor, stickyAssign, encodeStickyUserData, decodeStickyUserData, type MemberData, type StickyResult } from './sticky.js';
+export {
+  CooperativeStickyAssignor,
+  decodeStickyUserData,
+  encodeStickyUserData,
+  type MemberData,
+  StickyAssignor,
+  type StickyResult,
+  stickyAssign,
+} from './sticky.js';
 
 const FACTORIES: Record<string, () => ConsumerPartitionAssignor> = {
   range: () => new RangeAssignor(),

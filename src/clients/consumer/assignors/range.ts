@@ -1,4 +1,11 @@
-import { compareMembers, emptyAssignment, type ConsumerPartitionAssignor, type GroupMember, type MemberAssignment, type RebalanceProtocol } from './assignor.js';
+import {
+  type ConsumerPartitionAssignor,
+  compareMembers,
+  emptyAssignment,
+  type GroupMember,
+  type MemberAssignment,
+  type RebalanceProtocol,
+} from './assignor.js';
 
 /**
  * Kafka's RangeAssignor: topic by topic, the members subscribed to the topic

@@ -1,5 +1,12 @@
 import { compareStrings } from '../../../protocol/topic-partition.js';
-import { compareMembers, emptyAssignment, type ConsumerPartitionAssignor, type GroupMember, type MemberAssignment, type RebalanceProtocol } from './assignor.js';
+import {
+  type ConsumerPartitionAssignor,
+  compareMembers,
+  emptyAssignment,
+  type GroupMember,
+  type MemberAssignment,
+  type RebalanceProtocol,
+} from './assignor.js';
 
 /**
  * Kafka's RoundRobinAssignor: every subscribed partition, sorted by topic then

@@ -1,7 +1,7 @@
+import { type Assignment, DEFAULT_GENERATION, readTopicPartitions, writeTopicPartitions } from '../../../protocol/consumer-protocol.js';
 import { ProtocolReader } from '../../../protocol/reader.js';
-import { ProtocolWriter } from '../../../protocol/writer.js';
 import { compareStrings, type TopicPartition } from '../../../protocol/topic-partition.js';
-import { DEFAULT_GENERATION, readTopicPartitions, writeTopicPartitions, type Assignment } from '../../../protocol/consumer-protocol.js';
+import { ProtocolWriter } from '../../../protocol/writer.js';
 import type { ConsumerPartitionAssignor, GroupMember, MemberAssignment, RebalanceProtocol } from './assignor.js';
 
 /** What a member owned before this rebalance, and in which generation. */
@@ -40,7 +40,10 @@ export interface StickyResult {
  * this ends). Everything is ordered by member id and topic-partition, so the
  * same input always gives the same assignment.
  */
-export function stickyAssign(partitionsPerTopic: ReadonlyMap<string, number>, members: ReadonlyArray<{ readonly memberId: string; readonly topics: readonly string[]; readonly data: MemberData }>): StickyResult {
+export function stickyAssign(
+  partitionsPerTopic: ReadonlyMap<string, number>,
+  members: ReadonlyArray<{ readonly memberId: string; readonly topics: readonly string[]; readonly data: MemberData }>,
+): StickyResult {
   const sorted = [...members].sort((a, b) => compareStrings(a.memberId, b.memberId));
   const n = sorted.length;
   const subscriptions = sorted.map((m) => new Set(m.topics.filter((t) => partitionsPerTopic.has(t))));
@@ -138,8 +141,16 @@ function balanceEqualSubscriptions(owner: Int32Array, counts: Int32Array, previo
   // The ⌈P/N⌉ places go to members already owning that many, in member order, then to the others in member order.
   const target = new Int32Array(n).fill(minQuota);
   let places = withExtra;
-  for (let i = 0; i < n && places > 0; i++) if (counts[i]! > minQuota) { target[i] = minQuota + 1; places--; }
-  for (let i = 0; i < n && places > 0; i++) if (target[i] === minQuota) { target[i] = minQuota + 1; places--; }
+  for (let i = 0; i < n && places > 0; i++)
+    if (counts[i]! > minQuota) {
+      target[i] = minQuota + 1;
+      places--;
+    }
+  for (let i = 0; i < n && places > 0; i++)
+    if (target[i] === minQuota) {
+      target[i] = minQuota + 1;
+      places--;
+    }
 
   // Members over quota keep their lowest partitions and give up the rest.
   const kept = new Int32Array(n);
