@@ -166,7 +166,8 @@ describe('consumer groups on a three-broker cluster', () => {
       let led: number | undefined;
       await waitUntil(async () => {
         const [offsetsTopic] = await admin.describeTopics(['__consumer_offsets']);
-        led = offsetsTopic!.partitions.find((p) => p.leader?.id === target)?.partition;
+        // Its preferred replica too: the election just asked for may still be moving the others away.
+        led = offsetsTopic!.partitions.find((p) => p.leader?.id === target && p.replicas[0] === target)?.partition;
         return led !== undefined;
       }, `broker ${target} to lead a __consumer_offsets partition`);
       const groupId = groupIdsSharingACoordinator(`ledger-${target}`, 1, led)[0]!;
