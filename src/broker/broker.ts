@@ -1,6 +1,9 @@
 import { hostname } from 'node:os';
 import { ConfigError } from '../../storage/config/config-error.js';
 import { LogManager } from '../../storage/log/log-manager.js';
+import { AclAuthorizer } from './authorizer/acl-authorizer.js';
+import { FileAclStore } from './authorizer/acl-store.js';
+import { parseSuperUsers } from './authorizer/authorizer-config.js';
 import { BrokerConfig } from './broker-config.js';
 import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
 import { type BrokerLog, oneLineLog } from './broker-log.js';
@@ -155,6 +158,13 @@ export class Broker {
           log,
         });
       }
+      const authorizer = config.string('authorizer.class.name').trim()
+        ? await AclAuthorizer.open(
+            new FileAclStore(config.logDirs[0]!),
+            parseSuperUsers(config.string('super.users')),
+            config.bool('allow.everyone.if.no.acl.found'),
+          )
+        : undefined;
       const context: BrokerContext = {
         config,
         brokerId,
@@ -167,6 +177,7 @@ export class Broker {
         nextProducerId: cluster ? () => cluster.producerIds.nextProducerId() : () => producerIds++,
         log,
         scramCredentials,
+        authorizer,
         groups,
         transactions,
         addPartitionsToTxnManager: verifier,

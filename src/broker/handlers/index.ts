@@ -1,3 +1,4 @@
+import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from './acls.js';
 import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
 import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
 import { alterConfigsHandler } from './alter-configs.js';
@@ -93,6 +94,9 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   saslAuthenticateHandler,
   describeUserScramCredentialsHandler,
   alterUserScramCredentialsHandler,
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
 ];
 
 /** The inter-broker APIs a broker of a cluster answers as well (the controller's requests, and ControlledShutdown on the controller). */

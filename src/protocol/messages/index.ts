@@ -1,5 +1,6 @@
 import type { MessageSchema } from '../schema/schema.js';
 import { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from './add-offsets-to-txn.js';
+import { CreateAclsRequest, CreateAclsResponse, DeleteAclsRequest, DeleteAclsResponse, DescribeAclsRequest, DescribeAclsResponse } from './acls.js';
 import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from './add-partitions-to-txn.js';
 import { AlterConfigsRequest, AlterConfigsResponse, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from './alter-configs.js';
 import { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from './alter-partition-reassignments.js';
@@ -48,6 +49,7 @@ import { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from './txn-offset-co
 import { UpdateMetadataRequest, UpdateMetadataResponse } from './update-metadata.js';
 import { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from './write-txn-markers.js';
 
+export * from './acls.js';
 export * from './add-offsets-to-txn.js';
 export * from './add-partitions-to-txn.js';
 export * from './alter-configs.js';
@@ -194,4 +196,10 @@ export const ALL_MESSAGES: readonly MessageSchema[] = [
   ListPartitionReassignmentsResponse,
   WriteTxnMarkersRequest,
   WriteTxnMarkersResponse,
+  DescribeAclsRequest,
+  DescribeAclsResponse,
+  CreateAclsRequest,
+  CreateAclsResponse,
+  DeleteAclsRequest,
+  DeleteAclsResponse,
 ];
