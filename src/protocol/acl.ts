@@ -125,14 +125,12 @@ export function invalidBindingReason(b: AclBinding): string | undefined {
   if (pattern.resourceType <= ResourceType.ANY || pattern.resourceType > ResourceType.USER) return `Invalid resourceType ${pattern.resourceType}`;
   if (pattern.patternType !== PatternType.LITERAL && pattern.patternType !== PatternType.PREFIXED) return `Invalid patternType ${pattern.patternType}`;
   if (pattern.name === '') return 'Resource name should not be empty';
-  if (pattern.resourceType === ResourceType.CLUSTER && pattern.name !== CLUSTER_NAME)
-    return `The only valid name for the CLUSTER resource is ${CLUSTER_NAME}`;
+  if (pattern.resourceType === ResourceType.CLUSTER && pattern.name !== CLUSTER_NAME) return `The only valid name for the CLUSTER resource is ${CLUSTER_NAME}`;
   if (entry.operation <= AclOperation.ANY || entry.operation > AclOperation.DESCRIBE_TOKENS) return `Invalid operation ${entry.operation}`;
   if (entry.permissionType !== AclPermissionType.ALLOW && entry.permissionType !== AclPermissionType.DENY)
     return `Invalid permissionType ${entry.permissionType}`;
   const colon = entry.principal.indexOf(':');
-  if (colon <= 0)
-    return `Could not parse principal from \`${entry.principal}\` (no colon is present separating the principal type from the principal name)`;
+  if (colon <= 0) return `Could not parse principal from \`${entry.principal}\` (no colon is present separating the principal type from the principal name)`;
   if (entry.host === '') return 'Invalid host: the host should not be empty';
   return undefined;
 }

@@ -1,4 +1,5 @@
 import { AclOperation, CLUSTER_NAME, ResourceType } from '../../protocol/acl.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import type { RequestContext } from './api-handler.js';
 
 /**
@@ -33,6 +34,41 @@ export function authorizedNames(ctx: RequestContext, operation: number, resource
 export function clusterActionAuthorized(ctx: RequestContext): boolean {
   return clusterAuthorized(ctx, AclOperation.CLUSTER_ACTION);
 }
+
+/** Kafka's ConfigResource.Type ids of a topic and of a broker (a broker logger is 8). */
+const CONFIG_TOPIC = 2;
+
+/**
+ * The error a config request (DescribeConfigs, AlterConfigs, IncrementalAlterConfigs) gets for a resource
+ * it may not `operation` (DESCRIBE_CONFIGS or ALTER_CONFIGS): on the topic for a topic, on the cluster for
+ * a broker or broker logger; NONE when allowed.
+ */
+export function configResourceError(ctx: RequestContext, operation: number, configResourceType: number, name: string): number {
+  if (configResourceType === CONFIG_TOPIC) return authorized(ctx, operation, ResourceType.TOPIC, name) ? ErrorCode.NONE : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  return clusterAuthorized(ctx, operation) ? ErrorCode.NONE : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+}
+
+/** The operations KIP-430's authorized-operations fields report, per resource type (Kafka's supported operations of each). */
+export const TOPIC_OPERATIONS: readonly number[] = [
+  AclOperation.READ,
+  AclOperation.WRITE,
+  AclOperation.CREATE,
+  AclOperation.DELETE,
+  AclOperation.ALTER,
+  AclOperation.DESCRIBE,
+  AclOperation.DESCRIBE_CONFIGS,
+  AclOperation.ALTER_CONFIGS,
+];
+export const GROUP_OPERATIONS: readonly number[] = [AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE];
+export const CLUSTER_OPERATIONS: readonly number[] = [
+  AclOperation.CREATE,
+  AclOperation.CLUSTER_ACTION,
+  AclOperation.DESCRIBE_CONFIGS,
+  AclOperation.ALTER_CONFIGS,
+  AclOperation.IDEMPOTENT_WRITE,
+  AclOperation.ALTER,
+  AclOperation.DESCRIBE,
+];
 
 /** KIP-430's authorized-operations bit field: bit n set when operation n is allowed on the resource. */
 export function authorizedOperations(ctx: RequestContext, resourceType: number, name: string, operations: readonly number[]): number {

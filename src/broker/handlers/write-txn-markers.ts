@@ -5,6 +5,7 @@ import { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/
 import type { Item, MessageData } from '../../protocol/schema/message-types.js';
 import { OFFSETS_TOPIC } from '../group/offsets-topic.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
+import { clusterActionAuthorized } from './authorize.js';
 
 type Marker = Item<MessageData<typeof WriteTxnMarkersRequest>['markers']>;
 
@@ -21,13 +22,20 @@ export const writeTxnMarkersHandler: ApiHandler<typeof WriteTxnMarkersRequest, t
   request: WriteTxnMarkersRequest,
   response: WriteTxnMarkersResponse,
   async handle(request, ctx) {
+    // Only transaction coordinators send markers: CLUSTER_ACTION, or every partition is refused.
+    const allowed = clusterActionAuthorized(ctx);
     const markers = await Promise.all(
       request.markers.map(async (marker) => ({
         producerId: marker.producerId,
         topics: await Promise.all(
           marker.topics.map(async (t) => ({
             name: t.name,
-            partitions: await Promise.all(t.partitionIndexes.map(async (p) => ({ partitionIndex: p, errorCode: await writeMarker(ctx, marker, t.name, p) }))),
+            partitions: await Promise.all(
+              t.partitionIndexes.map(async (p) => ({
+                partitionIndex: p,
+                errorCode: allowed ? await writeMarker(ctx, marker, t.name, p) : ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+              })),
+            ),
           })),
         ),
       })),
