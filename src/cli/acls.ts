@@ -157,6 +157,8 @@ async function addAcls(admin: Admin, options: ParsedOptions, output: CommandOutp
   const resources = resourcesOf(options);
   requireResources(resources);
   const planned = bindingsOf(options, resources);
+  if (planned.some((p) => p.entries.length === 0))
+    throw new UsageError('You must specify one of: --allow-principal, --deny-principal when trying to add ACLs.');
   for (const { pattern, entries } of planned) {
     if (entries.length === 0) continue;
     output.out(`Adding ACLs for resource \`${formatResourcePattern(pattern)}\`: \n ${entries.map((e) => `\t${formatAccessControlEntry(e)}`).join('\n')} \n\n`);
