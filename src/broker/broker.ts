@@ -4,6 +4,7 @@ import { LogManager } from '../../storage/log/log-manager.js';
 import { AclAuthorizer } from './authorizer/acl-authorizer.js';
 import { FileAclStore } from './authorizer/acl-store.js';
 import { parseSuperUsers } from './authorizer/authorizer-config.js';
+import { ZkAclStore } from './authorizer/zk-acl-store.js';
 import { BrokerConfig } from './broker-config.js';
 import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
 import { type BrokerLog, oneLineLog } from './broker-log.js';
@@ -160,7 +161,8 @@ export class Broker {
       }
       const authorizer = config.string('authorizer.class.name').trim()
         ? await AclAuthorizer.open(
-            new FileAclStore(config.logDirs[0]!),
+            // A cluster keeps its ACLs in ZooKeeper, as Kafka's ZooKeeper-mode AclAuthorizer; a single broker beside its topics.
+            cluster ? new ZkAclStore(cluster.zk.zk, log) : new FileAclStore(config.logDirs[0]!),
             parseSuperUsers(config.string('super.users')),
             config.bool('allow.everyone.if.no.acl.found'),
           )
