@@ -1,7 +1,7 @@
 // The command line of `samsa acls`: kafka-acls.sh's options, read as its
 // option parser (jopt-simple) reads them, and the checks Kafka's
 // AclCommandOptions makes before anything connects.
-import { AclOperation, aclCode, aclName, PatternType, ResourceType } from '../protocol/acl.js';
+import { AclOperation, aclCode, aclName, PatternType } from '../protocol/acl.js';
 import { ParsedOptions, UsageError } from './consumer-groups-options.js';
 
 export { ParsedOptions, UsageError };
@@ -122,39 +122,6 @@ export function usage(): string {
 export class HelpRequested extends UsageError {}
 
 const shown = (name: string) => `[${name}]`;
-
-/** The operations each resource type supports (Kafka's AclEntry.supportedOperations), ALL besides. */
-export const SUPPORTED_OPERATIONS: ReadonlyMap<number, readonly number[]> = new Map([
-  [
-    ResourceType.TOPIC,
-    [
-      AclOperation.READ,
-      AclOperation.WRITE,
-      AclOperation.CREATE,
-      AclOperation.DESCRIBE,
-      AclOperation.DELETE,
-      AclOperation.ALTER,
-      AclOperation.DESCRIBE_CONFIGS,
-      AclOperation.ALTER_CONFIGS,
-    ],
-  ],
-  [ResourceType.GROUP, [AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE]],
-  [
-    ResourceType.CLUSTER,
-    [
-      AclOperation.CREATE,
-      AclOperation.CLUSTER_ACTION,
-      AclOperation.DESCRIBE_CONFIGS,
-      AclOperation.ALTER_CONFIGS,
-      AclOperation.IDEMPOTENT_WRITE,
-      AclOperation.ALTER,
-      AclOperation.DESCRIBE,
-    ],
-  ],
-  [ResourceType.TRANSACTIONAL_ID, [AclOperation.DESCRIBE, AclOperation.WRITE]],
-  [ResourceType.DELEGATION_TOKEN, [AclOperation.DESCRIBE]],
-  [ResourceType.USER, [AclOperation.CREATE_TOKENS, AclOperation.DESCRIBE_TOKENS]],
-]);
 
 /** `--operation` values as Kafka's SecurityUtils.operation reads them (`Read`, `DescribeConfigs`, `describe_configs`). */
 export function parseOperation(text: string): number {

@@ -19,9 +19,10 @@ import {
   PatternType,
   type ResourcePattern,
   ResourceType,
+  SUPPORTED_OPERATIONS,
   WILDCARD_HOST,
 } from '../protocol/acl.js';
-import { checkArgs, type ParsedOptions, parseArgs, parseOperation, patternTypeOf, SUPPORTED_OPERATIONS, UsageError, usage } from './acls-options.js';
+import { checkArgs, type ParsedOptions, parseArgs, parseOperation, patternTypeOf, UsageError, usage } from './acls-options.js';
 
 export interface CommandOutput {
   out(text: string): void;

@@ -40,6 +40,39 @@ export const AclOperation = {
 /** AclPermissionType codes. */
 export const AclPermissionType = { UNKNOWN: 0, ANY: 1, DENY: 2, ALLOW: 3 } as const;
 
+/** The operations each resource type supports (Kafka's AclEntry.supportedOperations); ALL besides. */
+export const SUPPORTED_OPERATIONS: ReadonlyMap<number, readonly number[]> = new Map([
+  [
+    ResourceType.TOPIC,
+    [
+      AclOperation.READ,
+      AclOperation.WRITE,
+      AclOperation.CREATE,
+      AclOperation.DESCRIBE,
+      AclOperation.DELETE,
+      AclOperation.ALTER,
+      AclOperation.DESCRIBE_CONFIGS,
+      AclOperation.ALTER_CONFIGS,
+    ],
+  ],
+  [ResourceType.GROUP, [AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE]],
+  [
+    ResourceType.CLUSTER,
+    [
+      AclOperation.CREATE,
+      AclOperation.CLUSTER_ACTION,
+      AclOperation.DESCRIBE_CONFIGS,
+      AclOperation.ALTER_CONFIGS,
+      AclOperation.IDEMPOTENT_WRITE,
+      AclOperation.ALTER,
+      AclOperation.DESCRIBE,
+    ],
+  ],
+  [ResourceType.TRANSACTIONAL_ID, [AclOperation.DESCRIBE, AclOperation.WRITE]],
+  [ResourceType.DELEGATION_TOKEN, [AclOperation.DESCRIBE]],
+  [ResourceType.USER, [AclOperation.CREATE_TOKENS, AclOperation.DESCRIBE_TOKENS]],
+]);
+
 /** The resource name matching every resource of a type, and the principal and host matching everyone. */
 export const WILDCARD_RESOURCE = '*';
 export const WILDCARD_PRINCIPAL = 'User:*';

@@ -6,17 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { ClusterAuthorizationError, GroupAuthorizationError, SecurityDisabledError, TopicAuthorizationError } from '../../src/clients/network/errors.js';
 import { Producer } from '../../src/clients/producer/producer.js';
-import {
-  type AclBinding,
-  type AclBindingFilter,
-  AclOperation,
-  AclPermissionType,
-  bindingKey,
-  CLUSTER_NAME,
-  PatternType,
-  ResourceType,
-} from '../../src/protocol/acl.js';
+import { type AclBindingFilter, AclOperation, AclPermissionType, bindingKey, CLUSTER_NAME, PatternType, ResourceType } from '../../src/protocol/acl.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { acl } from '../broker/authorizer/bindings.js';
 import { MAIN } from '../broker/broker-process.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
 import { expectRejected } from '../errors.js';
@@ -39,17 +31,6 @@ function run(file: string, args: string[], input = ''): Promise<{ code: number; 
 
 const ANY_ENTRY = { principal: null, host: null, operation: AclOperation.ANY, permissionType: AclPermissionType.ANY };
 const EVERY_ACL: AclBindingFilter = { pattern: { resourceType: ResourceType.ANY, name: null, patternType: PatternType.ANY }, entry: ANY_ENTRY };
-
-function acl(
-  resourceType: number,
-  name: string,
-  patternType: number,
-  principal: string,
-  operation: number,
-  permissionType: number = AclPermissionType.ALLOW,
-): AclBinding {
-  return { pattern: { resourceType, name, patternType }, entry: { principal, host: '*', operation, permissionType } };
-}
 
 describe('ACLs with real clients over SASL_PLAINTEXT (PLAIN users)', { timeout: 120_000 }, () => {
   let b: TestBroker;
@@ -121,7 +102,7 @@ describe('ACLs with real clients over SASL_PLAINTEXT (PLAIN users)', { timeout: 
     );
     // Records to consume in the tests that read.
     for (const topic of ['acl-secret', 'acl-orders', 'acl-mixed']) {
-      const produced = await kcat('admin', ['-P', '-t', topic, '-p', '0'], [0, 1, 2, 3, 4].map((i) => `${topic} ${i}`).join('\n') + '\n');
+      const produced = await kcat('admin', ['-P', '-t', topic, '-p', '0'], `${[0, 1, 2, 3, 4].map((i) => `${topic} ${i}`).join('\n')}\n`);
       expect(produced.code).toBe(0);
     }
   });

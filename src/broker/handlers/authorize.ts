@@ -1,4 +1,4 @@
-import { AclOperation, CLUSTER_NAME, ResourceType } from '../../protocol/acl.js';
+import { AclOperation, CLUSTER_NAME, ResourceType, SUPPORTED_OPERATIONS } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { RequestContext } from './api-handler.js';
 
@@ -30,6 +30,21 @@ export function authorizedNames(ctx: RequestContext, operation: number, resource
   return out;
 }
 
+/** `items` split by whether the request may perform `operation` on each one's resource (named by `nameOf`). */
+export function splitAuthorized<T>(
+  ctx: RequestContext,
+  operation: number,
+  resourceType: number,
+  items: readonly T[],
+  nameOf: (item: T) => string,
+): { allowed: T[]; denied: T[] } {
+  const allowedNames = authorizedNames(ctx, operation, resourceType, items.map(nameOf));
+  const allowed: T[] = [];
+  const denied: T[] = [];
+  for (const item of items) (allowedNames.has(nameOf(item)) ? allowed : denied).push(item);
+  return { allowed, denied };
+}
+
 /** Inter-broker requests (the controller's, a follower's fetch, transaction markers) need CLUSTER_ACTION. */
 export function clusterActionAuthorized(ctx: RequestContext): boolean {
   return clusterAuthorized(ctx, AclOperation.CLUSTER_ACTION);
@@ -48,27 +63,10 @@ export function configResourceError(ctx: RequestContext, operation: number, conf
   return clusterAuthorized(ctx, operation) ? ErrorCode.NONE : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
 }
 
-/** The operations KIP-430's authorized-operations fields report, per resource type (Kafka's supported operations of each). */
-export const TOPIC_OPERATIONS: readonly number[] = [
-  AclOperation.READ,
-  AclOperation.WRITE,
-  AclOperation.CREATE,
-  AclOperation.DELETE,
-  AclOperation.ALTER,
-  AclOperation.DESCRIBE,
-  AclOperation.DESCRIBE_CONFIGS,
-  AclOperation.ALTER_CONFIGS,
-];
-export const GROUP_OPERATIONS: readonly number[] = [AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE];
-export const CLUSTER_OPERATIONS: readonly number[] = [
-  AclOperation.CREATE,
-  AclOperation.CLUSTER_ACTION,
-  AclOperation.DESCRIBE_CONFIGS,
-  AclOperation.ALTER_CONFIGS,
-  AclOperation.IDEMPOTENT_WRITE,
-  AclOperation.ALTER,
-  AclOperation.DESCRIBE,
-];
+/** The operations KIP-430's authorized-operations fields report, per resource type. */
+export const TOPIC_OPERATIONS = SUPPORTED_OPERATIONS.get(ResourceType.TOPIC)!;
+export const GROUP_OPERATIONS = SUPPORTED_OPERATIONS.get(ResourceType.GROUP)!;
+export const CLUSTER_OPERATIONS = SUPPORTED_OPERATIONS.get(ResourceType.CLUSTER)!;
 
 /** KIP-430's authorized-operations bit field: bit n set when operation n is allowed on the resource. */
 export function authorizedOperations(ctx: RequestContext, resourceType: number, name: string, operations: readonly number[]): number {

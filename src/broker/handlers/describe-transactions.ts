@@ -1,6 +1,7 @@
 import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeTransactionsRequest, DescribeTransactionsResponse } from '../../protocol/messages/describe-transactions.js';
+import { undescribedTransaction } from '../transaction/transaction-coordinator.js';
 import type { ApiHandler } from './api-handler.js';
 import { authorized } from './authorize.js';
 
@@ -13,16 +14,7 @@ export const describeTransactionsHandler: ApiHandler<typeof DescribeTransactions
     return {
       throttleTimeMs: 0,
       transactionStates: request.transactionalIds.map((transactionalId) => {
-        const failed = (errorCode: number) => ({
-          errorCode,
-          transactionalId,
-          transactionState: '',
-          transactionTimeoutMs: 0,
-          transactionStartTimeMs: -1,
-          producerId: -1,
-          producerEpoch: -1,
-          topics: [],
-        });
+        const failed = (errorCode: number) => undescribedTransaction(transactionalId, errorCode);
         // DESCRIBE on the transactional id; its partitions are shown only for topics the principal may DESCRIBE.
         if (!authorized(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, transactionalId))
           return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);

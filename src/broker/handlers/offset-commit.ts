@@ -4,7 +4,7 @@ import { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/messag
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import { commitError } from '../group/group-requests.js';
 import type { ApiHandler } from './api-handler.js';
-import { authorized, authorizedNames } from './authorize.js';
+import { authorized, splitAuthorized } from './authorize.js';
 
 type TopicResult = Item<MessageInput<typeof OffsetCommitResponse>['topics']>;
 
@@ -31,18 +31,9 @@ export const offsetCommitHandler: ApiHandler<typeof OffsetCommitRequest, typeof 
     // READ on the group, or nothing is committed; then READ on each topic, whose partitions are otherwise answered TOPIC_AUTHORIZATION_FAILED.
     if (!authorized(ctx, AclOperation.READ, ResourceType.GROUP, request.groupId))
       return { throttleTimeMs: 0, topics: commitError(topics, ErrorCode.GROUP_AUTHORIZATION_FAILED) };
-    const readable = authorizedNames(
-      ctx,
-      AclOperation.READ,
-      ResourceType.TOPIC,
-      topics.map((t) => t.name),
-    );
-    const denied = commitError(
-      topics.filter((t) => !readable.has(t.name)),
-      ErrorCode.TOPIC_AUTHORIZATION_FAILED,
-    );
+    const { allowed, denied: deniedTopics } = splitAuthorized(ctx, AclOperation.READ, ResourceType.TOPIC, topics, (t) => t.name);
+    const denied = commitError(deniedTopics, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     if (denied.length === topics.length && topics.length > 0) return { throttleTimeMs: 0, topics: denied };
-    const allowed = denied.length === 0 ? topics : topics.filter((t) => readable.has(t.name));
     const result = groups
       ? await groups.commitOffsets({
           groupId: request.groupId,

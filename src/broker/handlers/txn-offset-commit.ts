@@ -5,7 +5,7 @@ import { commitError } from '../group/group-requests.js';
 import type { Partition } from '../replica/partition.js';
 import { verifyTransactionalOffsetCommit } from '../transaction/transaction-verification.js';
 import type { ApiHandler } from './api-handler.js';
-import { authorized, authorizedNames } from './authorize.js';
+import { authorized, splitAuthorized } from './authorize.js';
 
 /** The first version carrying the consumer's membership (KIP-447). */
 const MEMBERSHIP_VERSION = 3;
@@ -35,16 +35,8 @@ export const txnOffsetCommitHandler: ApiHandler<typeof TxnOffsetCommitRequest, t
       return { throttleTimeMs: 0, topics: commitError(topics, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) };
     if (!authorized(ctx, AclOperation.READ, ResourceType.GROUP, request.groupId))
       return { throttleTimeMs: 0, topics: commitError(topics, ErrorCode.GROUP_AUTHORIZATION_FAILED) };
-    const readable = authorizedNames(
-      ctx,
-      AclOperation.READ,
-      ResourceType.TOPIC,
-      topics.map((t) => t.name),
-    );
-    const denied = commitError(
-      topics.filter((t) => !readable.has(t.name)),
-      ErrorCode.TOPIC_AUTHORIZATION_FAILED,
-    );
+    const { allowed, denied: deniedTopics } = splitAuthorized(ctx, AclOperation.READ, ResourceType.TOPIC, topics, (t) => t.name);
+    const denied = commitError(deniedTopics, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     if (denied.length > 0 && denied.length === topics.length) return { throttleTimeMs: 0, topics: denied };
     const groups = ctx.broker.groups;
     if (!groups) return { throttleTimeMs: 0, topics: commitError(topics, ErrorCode.COORDINATOR_NOT_AVAILABLE) };
@@ -59,7 +51,7 @@ export const txnOffsetCommitHandler: ApiHandler<typeof TxnOffsetCommitRequest, t
         groupInstanceId: withMembership ? request.groupInstanceId : null,
         generationId: withMembership ? request.generationId : -1,
         retentionTimeMs: -1,
-        topics: denied.length === 0 ? topics : topics.filter((t) => readable.has(t.name)),
+        topics: allowed,
       },
       { producerId, producerEpoch },
       verify,

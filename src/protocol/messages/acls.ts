@@ -1,7 +1,8 @@
 import { array, field, message, struct } from '../schema/schema.js';
 
 // KIP-140 (ACL admin APIs), KIP-290 (pattern types, v1) and v3's USER resource type.
-export const DescribeAclsRequest = message('DescribeAclsRequest', 29, 'request', '0-3', '2+', [
+/** What DescribeAcls asks for and each DeleteAcls filter names: null name, principal or host and ANY codes match anything. */
+const FILTER_FIELDS = [
   field('ResourceTypeFilter', 'int8', '0+'),
   field('ResourceNameFilter', 'string', '0+', { nullable: '0+' }),
   field('PatternTypeFilter', 'int8', '1+', { default: 3 }),
@@ -9,7 +10,17 @@ export const DescribeAclsRequest = message('DescribeAclsRequest', 29, 'request',
   field('HostFilter', 'string', '0+', { nullable: '0+' }),
   field('Operation', 'int8', '0+'),
   field('PermissionType', 'int8', '0+'),
-]);
+] as const;
+
+/** A binding's entry as the responses list it. */
+const ENTRY_FIELDS = [
+  field('Principal', 'string', '0+'),
+  field('Host', 'string', '0+'),
+  field('Operation', 'int8', '0+'),
+  field('PermissionType', 'int8', '0+'),
+] as const;
+
+export const DescribeAclsRequest = message('DescribeAclsRequest', 29, 'request', '0-3', '2+', [...FILTER_FIELDS]);
 
 export const DescribeAclsResponse = message('DescribeAclsResponse', 29, 'response', '0-3', '2+', [
   field('ThrottleTimeMs', 'int32', '0+'),
@@ -22,18 +33,7 @@ export const DescribeAclsResponse = message('DescribeAclsResponse', 29, 'respons
         field('ResourceType', 'int8', '0+'),
         field('ResourceName', 'string', '0+'),
         field('PatternType', 'int8', '1+', { default: 3 }),
-        field(
-          'Acls',
-          array(
-            struct('AclDescription', [
-              field('Principal', 'string', '0+'),
-              field('Host', 'string', '0+'),
-              field('Operation', 'int8', '0+'),
-              field('PermissionType', 'int8', '0+'),
-            ]),
-          ),
-          '0+',
-        ),
+        field('Acls', array(struct('AclDescription', [...ENTRY_FIELDS])), '0+'),
       ]),
     ),
     '0+',
@@ -68,21 +68,7 @@ export const CreateAclsResponse = message('CreateAclsResponse', 30, 'response', 
 ]);
 
 export const DeleteAclsRequest = message('DeleteAclsRequest', 31, 'request', '0-3', '2+', [
-  field(
-    'Filters',
-    array(
-      struct('DeleteAclsFilter', [
-        field('ResourceTypeFilter', 'int8', '0+'),
-        field('ResourceNameFilter', 'string', '0+', { nullable: '0+' }),
-        field('PatternTypeFilter', 'int8', '1+', { default: 3 }),
-        field('PrincipalFilter', 'string', '0+', { nullable: '0+' }),
-        field('HostFilter', 'string', '0+', { nullable: '0+' }),
-        field('Operation', 'int8', '0+'),
-        field('PermissionType', 'int8', '0+'),
-      ]),
-    ),
-    '0+',
-  ),
+  field('Filters', array(struct('DeleteAclsFilter', [...FILTER_FIELDS])), '0+'),
 ]);
 
 export const DeleteAclsResponse = message('DeleteAclsResponse', 31, 'response', '0-3', '2+', [
@@ -102,10 +88,7 @@ export const DeleteAclsResponse = message('DeleteAclsResponse', 31, 'response', 
               field('ResourceType', 'int8', '0+'),
               field('ResourceName', 'string', '0+'),
               field('PatternType', 'int8', '1+', { default: 3 }),
-              field('Principal', 'string', '0+'),
-              field('Host', 'string', '0+'),
-              field('Operation', 'int8', '0+'),
-              field('PermissionType', 'int8', '0+'),
+              ...ENTRY_FIELDS,
             ]),
           ),
           '0+',

@@ -9,22 +9,11 @@ import { userPrincipal } from '../../../src/broker/security/kafka-principal.js';
 import { type AclBinding, AclOperation, AclPermissionType, CLUSTER_NAME, PatternType, ResourceType } from '../../../src/protocol/acl.js';
 import { ConfigError } from '../../../storage/config/config-error.js';
 import { expectThrown } from '../../errors.js';
+import { acl } from './bindings.js';
 
 const { TOPIC, GROUP, CLUSTER } = ResourceType;
 const { LITERAL, PREFIXED } = PatternType;
 const { ALLOW, DENY } = AclPermissionType;
-
-function acl(
-  resourceType: number,
-  name: string,
-  patternType: number,
-  principal: string,
-  operation: number,
-  permissionType: number = ALLOW,
-  host = '*',
-): AclBinding {
-  return { pattern: { resourceType, name, patternType }, entry: { principal, host, operation, permissionType } };
-}
 
 const alice = userPrincipal('alice');
 const bob = userPrincipal('bob');
