@@ -39,11 +39,17 @@ describe('ACLs with real clients over SASL_PLAINTEXT (PLAIN users)', { timeout: 
     .map(([u, p]) => `user_${u}="${p}"`)
     .join(' ')};`;
   const settings = {
-    listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
+    // Clients on SASL_PLAINTEXT; the broker's own requests to itself (transaction markers) on a plaintext INTERNAL listener, as User:ANONYMOUS.
+    listeners: 'SASL_PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:0',
+    'listener.security.protocol.map': 'SASL_PLAINTEXT:SASL_PLAINTEXT,INTERNAL:PLAINTEXT',
+    'inter.broker.listener.name': 'INTERNAL',
     'sasl.enabled.mechanisms': 'PLAIN',
     'listener.name.sasl_plaintext.plain.sasl.jaas.config': jaas,
     'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
-    'super.users': 'User:admin',
+    'super.users': 'User:admin;User:ANONYMOUS',
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.num.partitions': 3,
     'group.initial.rebalance.delay.ms': 0,
     'offsets.topic.replication.factor': 1,
     'offsets.topic.num.partitions': 3,
@@ -214,13 +220,29 @@ describe('ACLs with real clients over SASL_PLAINTEXT (PLAIN users)', { timeout: 
     await withAdmin('alice', async (admin) => expect(await admin.listTopics()).toContain('acl-mixed'));
   });
 
+  it('a transactional producer needs WRITE on its transactional id as well as on the topic', async () => {
+    await withAdmin('admin', async (admin) => {
+      await admin.createTopics([{ name: 'acl-txn', numPartitions: 1, replicationFactor: 1 }]);
+      await admin.createAcls([
+        acl(ResourceType.TOPIC, 'acl-txn', PatternType.LITERAL, 'User:alice', AclOperation.WRITE),
+        acl(ResourceType.TRANSACTIONAL_ID, 'tx-alice', PatternType.LITERAL, 'User:alice', AclOperation.WRITE),
+      ]);
+    });
+    expect(await python('confluent-kafka', 'transact', 'alice', 'acl-txn', 'tx-alice')).toEqual({ ok: true });
+    // Five records and the commit marker.
+    expect(b.broker.context.replicas.getPartition('acl-txn', 0)!.log.logEndOffset).toBe(6);
+    expect(await python('confluent-kafka', 'transact', 'alice', 'acl-txn', 'tx-other')).toEqual({ error: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED' });
+    expect(await python('confluent-kafka', 'transact', 'bob', 'acl-txn', 'tx-alice')).toEqual({ error: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED' });
+    expect(b.broker.context.replicas.getPartition('acl-txn', 0)!.log.logEndOffset).toBe(6);
+  });
+
   it('super users pass whatever the ACLs say, and ACLs survive a restart', async () => {
     await withAdmin('admin', (admin) =>
       admin.createAcls([acl(ResourceType.TOPIC, 'acl-secret', PatternType.LITERAL, 'User:admin', AclOperation.ALL, AclPermissionType.DENY)]),
     );
     expect(await python('confluent-kafka', 'produce', 'admin', 'acl-secret')).toEqual({ ok: true });
     const before = await withAdmin('admin', (admin) => admin.describeAcls(EVERY_ACL));
-    expect(before.length).toBeGreaterThanOrEqual(9);
+    expect(before.length).toBeGreaterThanOrEqual(11);
 
     b = await b.restart();
     bootstrap = b.bootstrap;

@@ -1,7 +1,8 @@
 """kafka-python and confluent-kafka as principals the ACL tests allow or deny, over SASL_PLAINTEXT with PLAIN.
 Usage: acl_clients.py <client> <action> <bootstrap> <topic> <username> <password> [group]
 Actions: produce (five records to partition 0), consume (subscribe with the group, read five records),
-create-topic (an admin request). Prints JSON on stdout: {"ok": true}, {"values": [...]}, or
+create-topic (an admin request), transact (confluent-kafka: five records in a transaction whose
+transactional id is the [group] argument). Prints JSON on stdout: {"ok": true}, {"values": [...]}, or
 {"error": "<Kafka's error name>"} when the broker refused the client."""
 import json
 import sys
@@ -100,6 +101,18 @@ def confluent(action, bootstrap, topic, username, password, group):
             consumer.close()
         denied = [e for e in errors if "AUTHORIZATION" in e]
         return {"error": denied[0]} if denied else {"values": values}
+    if action == "transact":
+        # group names the transactional id here
+        producer = Producer(dict(conf, **{"transactional.id": group, "transaction.timeout.ms": 10000}))
+        try:
+            producer.init_transactions(15)
+            producer.begin_transaction()
+            for i in range(5):
+                producer.produce(topic, value=b"txn %d" % i, partition=0)
+            producer.commit_transaction(15)
+        except KafkaException as e:
+            return {"error": e.args[0].name()}
+        return {"ok": True}
     if action == "create-topic":
         admin = AdminClient(conf)
         future = admin.create_topics([NewTopic(topic, 1, 1)], request_timeout=10)[topic]
