@@ -56,7 +56,7 @@ describe.each(MODES)('a cluster whose brokers talk to each other over $name', ({
 
   const partitions = (topic: string) => kcatMetadata(cluster.bootstrap, topic).then((md) => md.partitions);
 
-  it('replicates, fails over and takes a restarted broker back, every broker reaching the others only through that listener', { timeout: 180_000 }, async () => {
+  it('replicates, fails over and takes restarted brokers back, brokers reaching each other only there', { timeout: 180_000 }, async () => {
     const topic = `secure-${protocol.toLowerCase()}`;
     await admin.createTopics([{ name: topic, numPartitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
     await waitUntil(async () => (await partitions(topic)).every((p) => p.isr.length === 3), 'every partition with three in-sync replicas');

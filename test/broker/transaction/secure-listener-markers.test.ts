@@ -48,7 +48,7 @@ describe('transactions on a single broker with only an SSL listener', () => {
       .split('\n')
       .filter((v) => v !== '');
 
-  it('commits and aborts: read_committed readers see exactly the committed records, and the next transaction starts at once', { timeout: 120_000 }, async () => {
+  it('commits and aborts; read_committed sees exactly the committed records; the next transaction starts at once', { timeout: 120_000 }, async () => {
     const admin = new Admin(tls);
     await admin.createTopics([{ name: 'tls-txn', numPartitions: 2, replicationFactor: 1 }]);
     await admin.close();
