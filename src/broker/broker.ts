@@ -93,6 +93,7 @@ export class Broker {
         cleanerIoBufferSize: config.int('log.cleaner.io.buffer.size'),
         flushSchedulerIntervalMs: config.int('log.flush.scheduler.interval.ms') >= Number.MAX_SAFE_INTEGER ? 0 : config.int('log.flush.scheduler.interval.ms'),
         warn: (m) => log('warn', m),
+        info: (m) => log('info', m),
       });
     } catch (e) {
       await cluster?.leave();
