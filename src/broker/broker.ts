@@ -21,6 +21,8 @@ import { TopicStore } from './metadata/topic-store.js';
 import type { Topics } from './metadata/topics.js';
 import { ResponseMemory } from './network/response-memory.js';
 import { SocketServer } from './network/socket-server.js';
+import { ClientQuotaManager } from './quota/client-quota-manager.js';
+import { ClientQuotaStore } from './quota/client-quota-store.js';
 import { FetchSessionCache } from './replica/fetch-session-cache.js';
 import { ReplicaManager, type ReplicaManagerOptions } from './replica/replica-manager.js';
 import { interBrokerSecurity } from './security/inter-broker-security.js';
@@ -70,6 +72,10 @@ export class Broker {
     prepareLogDirs(config.logDirs, config.logDirsKey);
     // Every listener's security is settled before anything starts: a listener that cannot be secured as asked refuses to start the broker.
     const scramCredentials = ScramCredentialStore.open(config.logDirs[0]!);
+    const quotas = new ClientQuotaManager(ClientQuotaStore.open(config.logDirs[0]!), {
+      samples: config.int('quota.window.num'),
+      windowMs: config.int('quota.window.size.seconds') * 1000,
+    });
     const listenerSecurity = config.listeners.map((l) => new ListenerSecurity(config, l, scramCredentials, log));
     // A single broker never connects to itself (its transaction markers are written in-process).
     const security = config.string('zookeeper.connect') ? interBrokerSecurity(config) : undefined;
@@ -171,6 +177,7 @@ export class Broker {
         nextProducerId: cluster ? () => cluster.producerIds.nextProducerId() : () => producerIds++,
         log,
         scramCredentials,
+        quotas,
         groups,
         transactions,
         addPartitionsToTxnManager: verifier,
