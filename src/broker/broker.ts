@@ -5,6 +5,7 @@ import { BrokerConfig } from './broker-config.js';
 import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
 import { type BrokerLog, oneLineLog } from './broker-log.js';
 import { ClusterMember } from './cluster/cluster-member.js';
+import { ZkEntityConfigs } from './cluster/zk-entity-configs.js';
 import { KafkaController, type KafkaControllerConfig } from './controller/kafka-controller.js';
 import { assignReplicasToBrokers, startIndexForNewPartitions } from './controller/replica-assignment.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
@@ -84,6 +85,7 @@ export class Broker {
     const { brokerId, clusterId } =
       cluster?.identity ?? ensureMetaProperties(config.logDirs, config.brokerId, config.string('cluster.id'), config.int('reserved.broker.max.id'));
     const topicStore = cluster ? undefined : TopicStore.open(config.logDirs[0]!);
+    if (cluster) await keepUsersAndClientsInZooKeeper(cluster, scramCredentials, quotas.store, log);
     let logManager: LogManager;
     try {
       logManager = await LogManager.open({
@@ -381,4 +383,26 @@ function replicaManagerOptions(config: BrokerConfig, brokerId: number, security:
     },
     log,
   };
+}
+
+/**
+ * In a cluster SCRAM credentials and client quotas live in ZooKeeper, as
+ * Kafka keeps them (/config/users, /config/clients): read at start, written
+ * there by AlterUserScramCredentials and AlterClientQuotas on any broker,
+ * and followed through /config/changes on every broker.
+ */
+async function keepUsersAndClientsInZooKeeper(cluster: ClusterMember, scram: ScramCredentialStore, quotas: ClientQuotaStore, log: BrokerLog): Promise<void> {
+  const configs = new ZkEntityConfigs(cluster.zk);
+  scram.keepIn(configs);
+  quotas.keepIn(configs);
+  for (const { entityPath, config } of await configs.loadAll()) {
+    scram.load(entityPath, config);
+    quotas.load(entityPath, config);
+  }
+  cluster.topicConfigs.onUserOrClientChange(async (entityPath) => {
+    const config = await configs.read(entityPath);
+    scram.load(entityPath, config);
+    quotas.load(entityPath, config);
+    log('info', `the configs of ${entityPath} changed`);
+  });
 }

@@ -51,7 +51,7 @@ function changesOf(entry: Entry): QuotaChange[] | string {
 export const alterClientQuotasHandler: ApiHandler<typeof AlterClientQuotasRequest, typeof AlterClientQuotasResponse> = {
   request: AlterClientQuotasRequest,
   response: AlterClientQuotasResponse,
-  handle(request, ctx) {
+  async handle(request, ctx) {
     const valid: Array<{ entity: QuotaEntity; changes: QuotaChange[] }> = [];
     const entries = request.entries.map((entry) => {
       const entity = entityOf(entry);
@@ -64,7 +64,15 @@ export const alterClientQuotasHandler: ApiHandler<typeof AlterClientQuotasReques
         entity: entry.entity,
       };
     });
-    if (!request.validateOnly) ctx.broker.quotas.store.apply(valid);
+    if (!request.validateOnly) {
+      try {
+        await ctx.broker.quotas.store.apply(valid);
+      } catch (e) {
+        // Not kept (ZooKeeper unreachable): the entries that were valid are told so.
+        for (const entry of entries)
+          if (entry.errorCode === ErrorCode.NONE) Object.assign(entry, { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: (e as Error).message });
+      }
+    }
     return { throttleTimeMs: 0, entries };
   },
 };

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileDurably } from '../metadata/durable-write.js';
-import { entitiesFor, entityKey, entityOfKey, type QuotaEntity } from './quota-entity.js';
+import type { EntityConfigWriter } from '../security/scram-credential-store.js';
+import { entitiesFor, entityKey, entityOfKey, QUOTA_KEYS, type QuotaEntity } from './quota-entity.js';
 
 /** The file that holds a single broker's client quotas, beside samsa-topics.json (Kafka keeps them in ZooKeeper's /config/users and /config/clients). */
 export const CLIENT_QUOTAS_FILE = 'samsa-client-quotas.json';
@@ -14,7 +15,9 @@ export interface QuotaChange {
 
 /**
  * The quota values of each entity, persisted as the topic store is (temp
- * file, fsync, rename), and the lookup Kafka's default quota callback does:
+ * file, fsync, rename) on a single broker, in ZooKeeper in a cluster
+ * (keepIn, load: each entity's znode holds them, /config/changes announces
+ * changes), and the lookup Kafka's default quota callback does:
  * for a user and client id, each quota key from the most specific entity
  * that sets it.
  */
@@ -22,8 +25,29 @@ export class ClientQuotaStore {
   private readonly entities = new Map<string, Map<string, number>>();
   /** Bumped by every change, so cached lookups know to look again. */
   version = 0;
+  private writer: EntityConfigWriter | undefined;
 
   private constructor(private readonly path: string | undefined) {}
+
+  /** From now on the quotas live in ZooKeeper (a cluster): the file's are forgotten, and `load` fills the store. */
+  keepIn(writer: EntityConfigWriter): void {
+    this.writer = writer;
+    this.entities.clear();
+    this.version++;
+  }
+
+  /** An entity's configs as ZooKeeper holds them (at start, and at each change notification): its quota keys replace what the store had. */
+  load(entityPath: string, config: Readonly<Record<string, string>>): void {
+    const values = new Map<string, number>();
+    for (const key of Object.keys(QUOTA_KEYS)) {
+      const value = Number(config[key]);
+      if (config[key] !== undefined && Number.isFinite(value)) values.set(key, value);
+    }
+    const key = entityKey(entityOfKey(entityPath));
+    if (values.size > 0) this.entities.set(key, values);
+    else this.entities.delete(key);
+    this.version++;
+  }
 
   /** In `dir`, or in memory only (no dir). */
   static open(dir: string | undefined): ClientQuotaStore {
@@ -55,9 +79,14 @@ export class ClientQuotaStore {
     return [...this.entities].map(([key, values]) => ({ entity: entityOfKey(key), values }));
   }
 
-  /** Applies one request's changes to each entity together, then persists once. */
-  apply(changes: ReadonlyArray<{ entity: QuotaEntity; changes: readonly QuotaChange[] }>): void {
+  /** Applies one request's changes to each entity together, then persists once (in a cluster, each entity's znode first). */
+  async apply(changes: ReadonlyArray<{ entity: QuotaEntity; changes: readonly QuotaChange[] }>): Promise<void> {
     if (changes.length === 0) return;
+    if (this.writer) {
+      for (const { entity, changes: ops } of changes) {
+        await this.writer.update(entityKey(entity), Object.fromEntries(ops.map((op) => [op.key, op.value === null ? null : String(op.value)])));
+      }
+    }
     for (const { entity, changes: ops } of changes) {
       const key = entityKey(entity);
       let values = this.entities.get(key);
@@ -69,7 +98,7 @@ export class ClientQuotaStore {
       if (values.size === 0) this.entities.delete(key);
     }
     this.version++;
-    this.save();
+    if (!this.writer) this.save();
   }
 
   private save(): void {
