@@ -91,6 +91,8 @@ export const Api = {
   DescribeAcls: new ApiDef('DescribeAcls', M.DescribeAclsRequest, M.DescribeAclsResponse),
   CreateAcls: new ApiDef('CreateAcls', M.CreateAclsRequest, M.CreateAclsResponse),
   DeleteAcls: new ApiDef('DeleteAcls', M.DeleteAclsRequest, M.DeleteAclsResponse),
+  DescribeClientQuotas: new ApiDef('DescribeClientQuotas', M.DescribeClientQuotasRequest, M.DescribeClientQuotasResponse),
+  AlterClientQuotas: new ApiDef('AlterClientQuotas', M.AlterClientQuotasRequest, M.AlterClientQuotasResponse),
   CreateTopics: new ApiDef('CreateTopics', M.CreateTopicsRequest, M.CreateTopicsResponse),
   DeleteTopics: new ApiDef('DeleteTopics', M.DeleteTopicsRequest, M.DeleteTopicsResponse),
   DeleteRecords: new ApiDef('DeleteRecords', M.DeleteRecordsRequest, M.DeleteRecordsResponse),
