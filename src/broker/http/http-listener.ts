@@ -86,6 +86,8 @@ export class HttpListener {
           return send(res, 200, 'text/javascript; charset=utf-8', CONSOLE_SCRIPT, CONSOLE_HEADERS);
         case '/console.css':
           return send(res, 200, 'text/css; charset=utf-8', CONSOLE_CSS, CONSOLE_HEADERS);
+        case '/favicon.ico': // browsers ask; the console has none
+          return send(res, 204, 'image/x-icon', '');
         case '/console/throughput.json':
           return send(res, 200, 'application/json', JSON.stringify(throughputSnapshot(this.view)), { 'Cache-Control': 'no-store' });
         default:
