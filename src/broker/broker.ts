@@ -45,8 +45,7 @@ export class Broker {
   private checkpointTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private http: HttpListener | undefined;
-  /** The ports `http.listeners` bound, in order (empty when it is). */
-  httpPorts: readonly number[] = [];
+  private boundHttpPorts: readonly number[] = [];
 
   private constructor(
     readonly config: BrokerConfig,
@@ -58,6 +57,11 @@ export class Broker {
     /** The port each listener actually bound (the configured one, or the kernel's choice for port 0), by listener name. */
     readonly ports: ReadonlyMap<string, number>,
   ) {}
+
+  /** The ports `http.listeners` bound, in its order (none when it is empty). */
+  get httpPorts(): readonly number[] {
+    return this.boundHttpPorts;
+  }
 
   /** The first listener's bound port. */
   get port(): number {
@@ -224,7 +228,7 @@ export class Broker {
         };
         const started = await HttpListener.start(httpEndpoints, view, log);
         http = broker.http = started.listener;
-        broker.httpPorts = started.ports;
+        broker.boundHttpPorts = started.ports;
       }
       if (cluster) {
         // Listening first: the controller may send LeaderAndIsr as soon as the registration appears.

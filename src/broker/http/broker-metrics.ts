@@ -27,13 +27,7 @@ export class BrokerMetrics {
 
   /** A partition's append failed; a topic the broker does not have counts only in the total, so made-up names add no series. */
   produceFailed(topic: string, known: boolean): void {
-    if (known) {
-      const t = this.topic(topic);
-      t.totalProduceRequests++;
-      t.failedProduceRequests++;
-    }
-    this.allTopics.totalProduceRequests++;
-    this.allTopics.failedProduceRequests++;
+    this.failed(topic, known, 'totalProduceRequests', 'failedProduceRequests');
   }
 
   /** One partition of a fetch answered: `bytes` of records to a consumer, or to a follower (`replica`, Kafka's ReplicationBytesOut). */
@@ -51,19 +45,25 @@ export class BrokerMetrics {
   }
 
   fetchFailed(topic: string, known: boolean): void {
-    if (known) {
-      const t = this.topic(topic);
-      t.totalFetchRequests++;
-      t.failedFetchRequests++;
-    }
-    this.allTopics.totalFetchRequests++;
-    this.allTopics.failedFetchRequests++;
+    this.failed(topic, known, 'totalFetchRequests', 'failedFetchRequests');
   }
 
   /** The counted topics; `keep` says which still exist (a deleted topic's series go, as Kafka removes its metrics). */
   topicCounters(keep: (topic: string) => boolean): Array<[string, TopicCounters]> {
     for (const name of this.topics.keys()) if (!keep(name)) this.topics.delete(name);
     return [...this.topics.entries()];
+  }
+
+  private failed(
+    topic: string,
+    known: boolean,
+    total: 'totalProduceRequests' | 'totalFetchRequests',
+    failed: 'failedProduceRequests' | 'failedFetchRequests',
+  ): void {
+    for (const t of known ? [this.topic(topic), this.allTopics] : [this.allTopics]) {
+      t[total]++;
+      t[failed]++;
+    }
   }
 
   private topic(name: string): TopicCounters {
