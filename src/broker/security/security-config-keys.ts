@@ -65,7 +65,7 @@ export const SECURITY_CONFIG_KEYS: readonly ConfigKey[] = [
     name: 'ssl.endpoint.identification.algorithm',
     type: 'string',
     defaultValue: 'https',
-    doc: "accepted for compatibility: used by a client checking the broker's host name",
+    doc: "how a broker checks another's host name on inter-broker TLS connections (https: against its certificate; empty: not at all)",
   },
   {
     name: 'sasl.enabled.mechanisms',
