@@ -5,6 +5,7 @@ import { BrokerConfig } from './broker-config.js';
 import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
 import { type BrokerLog, oneLineLog } from './broker-log.js';
 import { ClusterMember } from './cluster/cluster-member.js';
+import { ZkEntityConfigs } from './cluster/zk-entity-configs.js';
 import { KafkaController, type KafkaControllerConfig } from './controller/kafka-controller.js';
 import { assignReplicasToBrokers, startIndexForNewPartitions } from './controller/replica-assignment.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
@@ -24,6 +25,8 @@ import { TopicStore } from './metadata/topic-store.js';
 import type { Topics } from './metadata/topics.js';
 import { ResponseMemory } from './network/response-memory.js';
 import { SocketServer } from './network/socket-server.js';
+import { ClientQuotaManager } from './quota/client-quota-manager.js';
+import { ClientQuotaStore } from './quota/client-quota-store.js';
 import { FetchSessionCache } from './replica/fetch-session-cache.js';
 import { ReplicaManager, type ReplicaManagerOptions } from './replica/replica-manager.js';
 import { interBrokerSecurity } from './security/inter-broker-security.js';
@@ -81,6 +84,10 @@ export class Broker {
     prepareLogDirs(config.logDirs, config.logDirsKey);
     // Every listener's security is settled before anything starts: a listener that cannot be secured as asked refuses to start the broker.
     const scramCredentials = ScramCredentialStore.open(config.logDirs[0]!);
+    const quotas = new ClientQuotaManager(ClientQuotaStore.open(config.logDirs[0]!), {
+      samples: config.int('quota.window.num'),
+      windowMs: config.int('quota.window.size.seconds') * 1000,
+    });
     const listenerSecurity = config.listeners.map((l) => new ListenerSecurity(config, l, scramCredentials, log));
     // A single broker never connects to itself (its transaction markers are written in-process).
     const security = config.string('zookeeper.connect') ? interBrokerSecurity(config) : undefined;
@@ -89,6 +96,7 @@ export class Broker {
     const { brokerId, clusterId } =
       cluster?.identity ?? ensureMetaProperties(config.logDirs, config.brokerId, config.string('cluster.id'), config.int('reserved.broker.max.id'));
     const topicStore = cluster ? undefined : TopicStore.open(config.logDirs[0]!);
+    if (cluster) await keepUsersAndClientsInZooKeeper(cluster, scramCredentials, quotas.store, log);
     let logManager: LogManager;
     try {
       logManager = await LogManager.open({
@@ -183,6 +191,7 @@ export class Broker {
         nextProducerId: cluster ? () => cluster.producerIds.nextProducerId() : () => producerIds++,
         log,
         scramCredentials,
+        quotas,
         groups,
         transactions,
         addPartitionsToTxnManager: verifier,
@@ -420,4 +429,26 @@ function replicaManagerOptions(config: BrokerConfig, brokerId: number, security:
     },
     log,
   };
+}
+
+/**
+ * In a cluster SCRAM credentials and client quotas live in ZooKeeper, as
+ * Kafka keeps them (/config/users, /config/clients): read at start, written
+ * there by AlterUserScramCredentials and AlterClientQuotas on any broker,
+ * and followed through /config/changes on every broker.
+ */
+async function keepUsersAndClientsInZooKeeper(cluster: ClusterMember, scram: ScramCredentialStore, quotas: ClientQuotaStore, log: BrokerLog): Promise<void> {
+  const configs = new ZkEntityConfigs(cluster.zk);
+  scram.keepIn(configs);
+  quotas.keepIn(configs);
+  for (const { entityPath, config } of await configs.loadAll()) {
+    scram.load(entityPath, config);
+    quotas.load(entityPath, config);
+  }
+  cluster.topicConfigs.onUserOrClientChange(async (entityPath) => {
+    const config = await configs.read(entityPath);
+    scram.load(entityPath, config);
+    quotas.load(entityPath, config);
+    log('info', `the configs of ${entityPath} changed`);
+  });
 }
