@@ -30,6 +30,12 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   },
   { name: 'listeners', type: 'list', defaultValue: 'PLAINTEXT://:9092', doc: 'addresses to listen on' },
   { name: 'advertised.listeners', type: 'list', defaultValue: '', doc: 'addresses given to clients; the listeners when empty' },
+  {
+    name: 'http.listeners',
+    type: 'list',
+    defaultValue: '',
+    doc: "samsa's own: where /metrics (Prometheus), the read-only web console (/) and /health are served, like http://127.0.0.1:9644; off when empty",
+  },
   { name: 'log.dir', type: 'string', defaultValue: '/tmp/kafka-logs', doc: 'the log directory when log.dirs is not set' },
   { name: 'log.dirs', type: 'list', defaultValue: '', doc: 'directories holding the partitions (log.dir when empty)' },
   {

@@ -3,6 +3,7 @@ import type { BrokerConfig } from './broker-config.js';
 import type { BrokerLog } from './broker-log.js';
 import type { ClusterContext } from './cluster/cluster-context.js';
 import type { GroupCoordinator } from './group/group-coordinator.js';
+import type { BrokerMetrics } from './http/broker-metrics.js';
 import type { Topics } from './metadata/topics.js';
 import type { ClientQuotaManager } from './quota/client-quota-manager.js';
 import type { FetchSessionCache } from './replica/fetch-session-cache.js';
@@ -47,4 +48,6 @@ export interface BrokerContext {
   readonly addPartitionsToTxnManager?: AddPartitionsToTxnManager;
   /** ZooKeeper, the controller's metadata and this broker's registration, in a cluster. */
   readonly cluster?: ClusterContext;
+  /** What the request path counts for /metrics; absent while http.listeners is empty, so nothing is counted. */
+  readonly metrics?: BrokerMetrics;
 }

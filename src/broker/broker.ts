@@ -17,6 +17,9 @@ import { OFFSETS_TOPIC } from './group/offsets-topic.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
 import { API_HANDLERS, CLUSTER_API_HANDLERS } from './handlers/index.js';
 import { writeTxnMarkers } from './handlers/write-txn-markers.js';
+import { BrokerMetrics } from './http/broker-metrics.js';
+import type { BrokerView } from './http/broker-view.js';
+import { HttpListener, parseHttpListeners } from './http/http-listener.js';
 import { KafkaApis } from './kafka-apis.js';
 import { prepareLogDirs } from './log-dirs.js';
 import { ensureMetaProperties } from './meta-properties.js';
@@ -50,6 +53,8 @@ export interface BrokerOptions {
 export class Broker {
   private checkpointTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  private http: HttpListener | undefined;
+  private boundHttpPorts: readonly number[] = [];
 
   private constructor(
     readonly config: BrokerConfig,
@@ -64,6 +69,11 @@ export class Broker {
     private readonly interBrokerSecurity: ClientSecurity | undefined,
   ) {}
 
+  /** The ports `http.listeners` bound, in its order (none when it is empty). */
+  get httpPorts(): readonly number[] {
+    return this.boundHttpPorts;
+  }
+
   /** The first listener's bound port. */
   get port(): number {
     return this.ports.get(this.config.listeners[0]!.name)!;
@@ -74,6 +84,7 @@ export class Broker {
     const log = oneLineLog(options.log);
     for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config`);
     for (const warning of config.deprecationWarnings()) log('warn', warning);
+    const httpEndpoints = parseHttpListeners(config.list('http.listeners'));
     prepareLogDirs(config.logDirs, config.logDirsKey);
     // Every listener's security is settled before anything starts: a listener that cannot be secured as asked refuses to start the broker.
     const scramCredentials = ScramCredentialStore.open(config.logDirs[0]!);
@@ -116,6 +127,7 @@ export class Broker {
     let verifier: AddPartitionsToTxnManager | undefined;
     let replicas: ReplicaManager | undefined;
     const servers: SocketServer[] = [];
+    let http: HttpListener | undefined;
     try {
       const advertised = config.advertisedListeners[0]!;
       replicas = new ReplicaManager(logManager, {
@@ -197,6 +209,7 @@ export class Broker {
         transactions,
         addPartitionsToTxnManager: verifier,
         cluster,
+        metrics: httpEndpoints.length > 0 ? new BrokerMetrics() : undefined,
       };
       // __consumer_offsets loads in the background; its groups answer COORDINATOR_LOAD_IN_PROGRESS until then.
       // A single broker leads every partition of it; in a cluster the controller says which (followOffsetsLeadership).
@@ -231,6 +244,18 @@ export class Broker {
         endpoint.port = a.port === 0 || a.port === listener.port ? ports.get(a.name)! : a.port;
       }
       const broker = new Broker(config, logManager, context, servers, cluster, ports, security);
+      if (context.metrics) {
+        // Before registering: /health answers 503 until the cluster knows this broker.
+        const view: BrokerView = {
+          context,
+          metrics: context.metrics,
+          listeners: () => servers.map((s) => ({ name: s.name, connections: s.connectionCount, pendingRequests: s.pendingRequests })),
+          unavailable: () => broker.unavailable(),
+        };
+        const started = await HttpListener.start(httpEndpoints, view, log);
+        http = broker.http = started.listener;
+        broker.boundHttpPorts = started.ports;
+      }
       if (cluster) {
         // Listening first: the controller may send LeaderAndIsr as soon as the registration appears.
         await cluster.register(
@@ -262,13 +287,17 @@ export class Broker {
         );
         broker.checkpointTimer.unref();
       }
-      const bound = config.listeners.map((l) => `${l.name} (${l.securityProtocol}) ${l.host || '*'}:${ports.get(l.name)}`).join(', ');
+      const bound = [
+        ...config.listeners.map((l) => `${l.name} (${l.securityProtocol}) ${l.host || '*'}:${ports.get(l.name)}`),
+        ...httpEndpoints.map((e, i) => `http://${e.host || '*'}:${broker.httpPorts[i]} (metrics, console, health)`),
+      ].join(', ');
       log(
         'info',
         `broker ${brokerId} of cluster ${clusterId} listening on ${bound} (log.dirs ${config.logDirs.join(',')}, storage.backend ${String(config.topicDefaults['storage.backend'] ?? 'file')}${cluster ? `, zookeeper.connect ${config.string('zookeeper.connect')}` : ''})`,
       );
       return broker;
     } catch (e) {
+      await http?.close();
       await Promise.all(servers.map((server) => server.close()));
       verifier?.close();
       await transactions?.shutdown();
@@ -307,8 +336,25 @@ export class Broker {
       await transactionsStopped;
       await cluster?.leave();
       await this.logManager.close();
-    })();
+    })().finally(() => this.http?.close()); // last: load balancers and supervisors see 503 while the broker stops
     return this.stopping;
+  }
+
+  /** Why /health answers 503: stopping, or in a cluster not (yet, or any more) one of the live brokers; undefined while serving. */
+  unavailable(): string | undefined {
+    if (this.stopping) return 'stopping';
+    const cluster = this.cluster;
+    if (!cluster) return undefined;
+    const registered = (() => {
+      try {
+        return cluster.registration.epoch >= 0n;
+      } catch {
+        return false;
+      }
+    })();
+    if (!registered) return 'not registered in ZooKeeper';
+    if (!cluster.metadata.isAlive(this.context.brokerId)) return "not among the live brokers of the controller's metadata yet";
+    return undefined;
   }
 }
 

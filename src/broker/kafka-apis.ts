@@ -50,6 +50,7 @@ export class KafkaApis {
         requests: compileMessage(handler.request),
         responses: compileMessage(handler.response, { strict: false }),
       });
+      context.metrics?.requests.register(handler.request.apiKey, handler.request.name.replace(/Request$/, ''));
     }
   }
 
@@ -59,12 +60,16 @@ export class KafkaApis {
   }
 
   /** Answers one request frame (without its length prefix). Resolves to the response frame's chunks, or null for no response. */
-  async handle(
-    frame: Buffer,
-    clientAddress = '',
-    allowance = unlimitedAllowance(),
-    session: ConnectionSession = this.defaultSession(),
-  ): Promise<Buffer[] | null> {
+  handle(frame: Buffer, clientAddress = '', allowance = unlimitedAllowance(), session: ConnectionSession = this.defaultSession()): Promise<Buffer[] | null> {
+    const metrics = this.context.metrics;
+    if (!metrics) return this.answer(frame, clientAddress, allowance, session);
+    // Kafka's request time, from a decoded frame to its encoded response (waits included: a long poll, acks=all).
+    const started = performance.now();
+    const apiKey = frame.length >= 2 ? frame.readInt16BE(0) : -1;
+    return this.answer(frame, clientAddress, allowance, session).finally(() => metrics.requests.observe(apiKey, performance.now() - started));
+  }
+
+  private async answer(frame: Buffer, clientAddress: string, allowance: ResponseAllowance, session: ConnectionSession): Promise<Buffer[] | null> {
     if (frame.length < 8) throw new InvalidRequestError(`request of ${frame.length} bytes is shorter than a request header`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);

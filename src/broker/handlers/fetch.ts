@@ -5,6 +5,7 @@ import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.j
 import { FetchRequest, FetchResponse } from '../../protocol/messages/fetch.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
+import type { BrokerMetrics } from '../http/broker-metrics.js';
 import { type FetchSession, FINAL_EPOCH, INITIAL_EPOCH, type SessionPartition } from '../replica/fetch-session-cache.js';
 import type { Partition } from '../replica/partition.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
@@ -151,6 +152,7 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
         records,
       });
       ctx.responseMemory.carry(read.records); // the connection releases it once the socket has taken the response
+      if (broker.metrics) countFetched(broker.metrics, w.topic, read, replicaId >= 0);
     }
     // A consumer's bytes count against its consumer_byte_rate quota (a follower's replication does not).
     const throttleTimeMs =
@@ -188,6 +190,12 @@ function deniedTopics(ctx: RequestContext, wanted: readonly SessionPartition[], 
   const topics = new Set(wanted.map((w) => w.topic).filter((t) => !t.startsWith('id:')));
   if (replicaId >= 0) return clusterActionAuthorized(ctx) ? NONE_DENIED : topics;
   return new Set([...topics].filter((t) => !authorized(ctx, AclOperation.READ, ResourceType.TOPIC, t)));
+}
+
+/** Kafka's BytesOut (ReplicationBytesOut for a follower) and failed fetches, per partition answered. */
+function countFetched(metrics: BrokerMetrics, topic: string, read: PartitionRead, replica: boolean): void {
+  if (read.errorCode === ErrorCode.NONE) metrics.fetched(topic, read.records.bytes.length, replica);
+  else metrics.fetchFailed(topic, read.partition !== undefined);
 }
 
 /** The records bytes the reads hold together. */
