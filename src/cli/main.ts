@@ -37,6 +37,13 @@ const subcommands: Record<string, Subcommand> = {
       return consumerGroups(args);
     },
   },
+  acls: {
+    summary: 'add, remove and list ACLs, like kafka-acls.sh',
+    async run(args) {
+      const { acls } = await import('./acls.js');
+      return acls(args);
+    },
+  },
   help: {
     summary: 'list the subcommands',
     async run() {
