@@ -7,6 +7,8 @@ import { type BrokerLog, oneLineLog } from './broker-log.js';
 import { ClusterMember } from './cluster/cluster-member.js';
 import { KafkaController, type KafkaControllerConfig } from './controller/kafka-controller.js';
 import { assignReplicasToBrokers, startIndexForNewPartitions } from './controller/replica-assignment.js';
+import { DynamicBrokerConfig } from './dynamic/dynamic-broker-config.js';
+import { FileDynamicConfigStore, ZkDynamicConfigStore } from './dynamic/dynamic-config-store.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
 import { OFFSETS_TOPIC } from './group/offsets-topic.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
@@ -74,7 +76,11 @@ export class Broker {
       cluster?.identity ?? ensureMetaProperties(config.logDirs, config.brokerId, config.string('cluster.id'), config.int('reserved.broker.max.id'));
     const topicStore = cluster ? undefined : TopicStore.open(config.logDirs[0]!);
     let logManager: LogManager;
+    let dynamicConfig: DynamicBrokerConfig;
     try {
+      // Before the logs open, so they open with the dynamic topic defaults.
+      const dynamicStore = cluster ? new ZkDynamicConfigStore(cluster.zk) : new FileDynamicConfigStore(config.logDirs[0]!);
+      dynamicConfig = await DynamicBrokerConfig.load(config, brokerId, dynamicStore, log);
       logManager = await LogManager.open({
         topicConfigs: (topic) => (cluster ? cluster.topicConfigs.get(topic) : topicStore!.get(topic)?.configs),
         logDirs: config.logDirs,
@@ -112,7 +118,14 @@ export class Broker {
       const planDefaults = { numPartitions: config.int('num.partitions'), replicationFactor: config.int('default.replication.factor') };
       const warn = (m: string) => log('warn', m);
       let topics: Topics;
+      // New topic defaults reach every open log without an override of its own.
+      dynamicConfig.onChange(() => {
+        for (const topic of topics.all()) logManager.setTopicConfig(topic.name, topic.configs);
+      });
       if (cluster) {
+        cluster.topicConfigs.onOtherEntityChange(async (type, name) => {
+          if (type === 'brokers') await dynamicConfig.reload(name);
+        });
         cluster.onTopicConfigChange((topic, configs) => logManager.setTopicConfig(topic, configs));
         topics = cluster.topics(new TopicPlanner(config.topicDefaults, planDefaults, () => cluster.metadata.aliveBrokers(), kafkaPlacement, warn));
       } else {
@@ -157,6 +170,7 @@ export class Broker {
       }
       const context: BrokerContext = {
         config,
+        dynamicConfig,
         brokerId,
         clusterId,
         topics,

@@ -4,7 +4,14 @@ import type { Item, MessageData, MessageInput } from '../../protocol/schema/mess
 import type { BrokerContext } from '../broker-context.js';
 import { validateTopicName } from '../metadata/topic-planner.js';
 import type { ApiHandler } from './api-handler.js';
-import { type DescribedConfig, describeBrokerConfigs, describeTopicConfigs } from './config-describe.js';
+import {
+  type BrokerLayers,
+  ConfigSourceId,
+  type DescribedConfig,
+  describeBrokerConfigs,
+  describeBrokerDefaults,
+  describeTopicConfigs,
+} from './config-describe.js';
 
 /** Kafka's ConfigResource.Type ids. */
 export const ResourceType = {
@@ -50,13 +57,13 @@ function describe(
       validateTopicName(resource.resourceName);
       const topic = broker.topics.get(resource.resourceName);
       if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${resource.resourceName}' does not exist.`);
-      return describeTopicConfigs(topic.configs, broker.topics.logConfig(topic), broker.config, options);
+      return describeTopicConfigs(topic.configs, broker.topics.logConfig(topic), broker.config, { ...options, layers: brokerLayers(broker) });
     }
     case ResourceType.BROKER:
       checkBrokerResource(resource.resourceName, broker.brokerId);
-      // "" is the cluster-wide default resource, which holds only dynamic defaults: there are none.
-      if (resource.resourceName === '') return [];
-      return describeBrokerConfigs(broker.config, broker.brokerId, options);
+      // "" is the cluster-wide default resource, which holds only the dynamic defaults.
+      if (resource.resourceName === '') return describeBrokerDefaults(broker.dynamicConfig.configsOf(''), options);
+      return describeBrokerConfigs(broker.config, broker.brokerId, { ...options, layers: brokerLayers(broker) });
     default:
       throw new KafkaError(
         ErrorCode.INVALID_REQUEST,
@@ -71,4 +78,9 @@ export function checkBrokerResource(name: string, brokerId: number): void {
   if (!/^-?\d+$/.test(name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Broker id must be an integer, but it is: ${name}`);
   if (Number(name) !== brokerId)
     throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${brokerId} or empty string, but received ${name}`);
+}
+
+/** The broker's setting layers, dynamic ones included, as DescribeConfigs' source ids. */
+export function brokerLayers(broker: BrokerContext): BrokerLayers {
+  return (name) => broker.dynamicConfig.layers(name).map((l) => ({ value: l.value, source: ConfigSourceId[l.source] }));
 }

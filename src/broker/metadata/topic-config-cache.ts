@@ -15,6 +15,8 @@ export class TopicConfigCache {
   /** The last notification handled (names sort by their sequence number). */
   private lastNotification = '';
   private processing: Promise<void> = Promise.resolve();
+  /** Told of changes to other entities' configs (brokers/<id>, brokers/<default>), which share the notifications. */
+  private otherEntity: (type: string, name: string) => Promise<void> = async () => {};
 
   constructor(
     private readonly zk: KafkaZkClient,
@@ -43,6 +45,11 @@ export class TopicConfigCache {
     return configs;
   }
 
+  /** Follows the notifications for entities other than topics (the dynamic broker configs). */
+  onOtherEntityChange(listener: (type: string, name: string) => Promise<void>): void {
+    this.otherEntity = listener;
+  }
+
   forget(topic: string): void {
     this.configs.delete(topic);
   }
@@ -54,7 +61,11 @@ export class TopicConfigCache {
           if (change.name <= this.lastNotification) continue;
           this.lastNotification = change.name;
           const [type, name] = change.entityPath.split('/');
-          if (type !== 'topics' || !name) continue;
+          if (!name) continue;
+          if (type !== 'topics') {
+            await this.otherEntity(type!, name);
+            continue;
+          }
           const configs = await this.fetch(name);
           this.apply(name, configs);
           this.log('info', `configs of topic ${name} changed: ${JSON.stringify(configs)}`);

@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Admin } from '../../src/clients/admin/admin.js';
+import { InvalidRequestError } from '../../src/clients/network/errors.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { startBroker, type TestBroker } from './harness.js';
+
+// Dynamic broker configs (Kafka's DynamicBrokerConfig) on a single broker:
+// AlterConfigs / IncrementalAlterConfigs on the broker resource and on the
+// cluster-wide default (""), applied to open logs at once, persisted beside
+// the topic store, described with their sources.
+
+let b: TestBroker | undefined;
+let admin: Admin | undefined;
+afterEach(async () => {
+  await admin?.close();
+  await b?.stop();
+  admin = undefined;
+  b = undefined;
+});
+
+async function errorOf(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('dynamic broker configs', () => {
+  it('a new default reaches open logs without an override, not those with one, and survives a restart', async () => {
+    b = await startBroker({ 'log.segment.bytes': '1048576' });
+    admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+    await admin.createTopics([{ name: 'plain' }, { name: 'own', configs: { 'segment.bytes': '500000' } }]);
+    const segmentBytes = (topic: string) => b!.broker.context.replicas.getPartition(topic, 0)!.log.config.segmentBytes;
+
+    await admin.incrementalAlterConfigs([{ resource: { type: 'broker', name: '0' }, ops: [{ name: 'log.segment.bytes', op: 'set', value: '2000000' }] }]);
+    expect(segmentBytes('plain')).toBe(2_000_000);
+    expect(segmentBytes('own')).toBe(500_000);
+
+    // The cluster-wide default sits under this broker's own setting.
+    await admin.alterConfigs([{ resource: { type: 'broker', name: '' }, entries: { 'log.segment.bytes': '3000000', 'log.retention.ms': '7200000' } }]);
+    expect(segmentBytes('plain')).toBe(2_000_000);
+    expect(b.broker.context.replicas.getPartition('plain', 0)!.log.config.retentionMs).toBe(7_200_000);
+
+    const [described] = await admin.describeConfigs([{ type: 'broker', name: '0' }], { includeSynonyms: true, configNames: ['log.segment.bytes'] });
+    expect(described!.entries[0]).toMatchObject({
+      name: 'log.segment.bytes',
+      value: '2000000',
+      source: 'DYNAMIC_BROKER_CONFIG',
+      isReadOnly: false,
+      synonyms: [
+        { name: 'log.segment.bytes', value: '2000000', source: 'DYNAMIC_BROKER_CONFIG' },
+        { name: 'log.segment.bytes', value: '3000000', source: 'DYNAMIC_DEFAULT_BROKER_CONFIG' },
+        { name: 'log.segment.bytes', value: '1048576', source: 'STATIC_BROKER_CONFIG' },
+        { name: 'log.segment.bytes', value: '1073741824', source: 'DEFAULT_CONFIG' },
+      ],
+    });
+    const [defaults] = await admin.describeConfigs([{ type: 'broker', name: '' }]);
+    expect(defaults!.entries.map((e) => [e.name, e.value, e.source])).toEqual([
+      ['log.segment.bytes', '3000000', 'DYNAMIC_DEFAULT_BROKER_CONFIG'],
+      ['log.retention.ms', '7200000', 'DYNAMIC_DEFAULT_BROKER_CONFIG'],
+    ]);
+    const [topic] = await admin.describeConfigs([{ type: 'topic', name: 'plain' }], { includeSynonyms: true, configNames: ['retention.ms'] });
+    expect(topic!.entries[0]).toMatchObject({ value: '7200000', source: 'DYNAMIC_DEFAULT_BROKER_CONFIG' });
+    expect(topic!.entries[0]!.synonyms[0]).toEqual({ name: 'log.retention.ms', value: '7200000', source: 'DYNAMIC_DEFAULT_BROKER_CONFIG' });
+
+    await admin.close();
+    b = await b.restart();
+    admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+    expect(segmentBytes('plain')).toBe(2_000_000);
+    expect(b.broker.context.replicas.getPartition('plain', 0)!.log.config.retentionMs).toBe(7_200_000);
+
+    // Deleting the broker's own value falls back to the default's.
+    await admin.incrementalAlterConfigs([{ resource: { type: 'broker', name: '0' }, ops: [{ name: 'log.segment.bytes', op: 'delete' }] }]);
+    expect(segmentBytes('plain')).toBe(3_000_000);
+  });
+
+  it('refuses read-only and unknown keys and bad values with INVALID_REQUEST naming the key; validateOnly changes nothing', async () => {
+    b = await startBroker();
+    admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+    await admin.createTopics([{ name: 't' }]);
+    const broker = { type: 'broker' as const, name: '0' };
+    const readOnly = await errorOf(admin.alterConfigs([{ resource: broker, entries: { 'broker.id': '4', 'log.dirs': '/x' } }]));
+    expect(readOnly).toBeInstanceOf(InvalidRequestError);
+    expect((readOnly as InvalidRequestError).errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect(readOnly.message).toContain('Cannot update these configs dynamically: Set(broker.id, log.dirs)');
+    const typo = await errorOf(admin.incrementalAlterConfigs([{ resource: broker, ops: [{ name: 'log.segment.byte', op: 'set', value: '1' }] }]));
+    expect(typo).toBeInstanceOf(InvalidRequestError);
+    expect(typo.message).toContain('log.segment.byte (did you mean log.segment.bytes?)');
+    const bad = await errorOf(admin.incrementalAlterConfigs([{ resource: broker, ops: [{ name: 'log.segment.bytes', op: 'set', value: 'big' }] }]));
+    expect(bad).toBeInstanceOf(InvalidRequestError);
+    expect(bad.message).toContain("log.segment.bytes: expected an integer, got 'big'");
+
+    await admin.incrementalAlterConfigs([{ resource: broker, ops: [{ name: 'message.max.bytes', op: 'set', value: '5000' }] }], { validateOnly: true });
+    expect(b.broker.context.replicas.getPartition('t', 0)!.log.config.maxMessageBytes).toBe(1_048_588);
+    await admin.incrementalAlterConfigs([{ resource: broker, ops: [{ name: 'message.max.bytes', op: 'set', value: '5000' }] }]);
+    expect(b.broker.context.replicas.getPartition('t', 0)!.log.config.maxMessageBytes).toBe(5000);
+
+    // APPEND on a list starts from the value in effect.
+    await admin.incrementalAlterConfigs([{ resource: broker, ops: [{ name: 'log.cleanup.policy', op: 'append', value: 'compact' }] }]);
+    expect(b.broker.context.dynamicConfig.configsOf('0')['log.cleanup.policy']).toBe('delete,compact');
+    expect(b.broker.context.replicas.getPartition('t', 0)!.log.config.compact).toBe(true);
+  });
+});
