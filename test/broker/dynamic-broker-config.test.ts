@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { ConfigResourceTypes, IncrementalAlterConfigOperationTypes, Admin as PlatformaticAdmin } from '@platformatic/kafka';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { InvalidRequestError } from '../../src/clients/network/errors.js';
@@ -17,6 +19,19 @@ afterEach(async () => {
   admin = undefined;
   b = undefined;
 });
+
+// Debian's interpreter: its dist-packages hold python3-kafka and python3-confluent-kafka (1.7, whose AdminClient has the legacy alter_configs only).
+const PYTHON = '/usr/bin/python3';
+
+/** Runs a Python script; it prints its result as JSON on the last line. */
+function python(script: string): Promise<any> {
+  return new Promise((resolve, reject) => {
+    execFile(PYTHON, ['-c', script], { timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`python failed: ${error.message}\n${stderr}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').pop()!));
+    });
+  });
+}
 
 async function errorOf(p: Promise<unknown>): Promise<Error> {
   try {
@@ -101,5 +116,69 @@ describe('dynamic broker configs', () => {
     await admin.incrementalAlterConfigs([{ resource: broker, ops: [{ name: 'log.cleanup.policy', op: 'append', value: 'compact' }] }]);
     expect(b.broker.context.dynamicConfig.configsOf('0')['log.cleanup.policy']).toBe('delete,compact');
     expect(b.broker.context.replicas.getPartition('t', 0)!.log.config.compact).toBe(true);
+  });
+
+  it("confluent-kafka (librdkafka) and kafka-python alter a broker resource as librdkafka's admin test does; @platformatic/kafka alters it incrementally", async () => {
+    b = await startBroker();
+    // librdkafka's 0081-admin sets this Kerberos key on a broker and expects no error.
+    const confluent = await python(`
+import json
+from confluent_kafka.admin import AdminClient, ConfigResource
+a = AdminClient({'bootstrap.servers': '${b.bootstrap}'})
+r = ConfigResource(ConfigResource.Type.BROKER, '0', set_config={'sasl.kerberos.min.time.before.relogin': '58000', 'log.retention.bytes': '123456789'})
+a.alter_configs([r])[r].result(20)
+bad = ConfigResource(ConfigResource.Type.BROKER, '0', set_config={'zookeeper.connect': 'elsewhere:2181'})
+try:
+    a.alter_configs([bad])[bad].result(20)
+    refused = None
+except Exception as e:
+    refused = [e.args[0].name(), e.args[0].str()]
+d = ConfigResource(ConfigResource.Type.BROKER, '0')
+entries = a.describe_configs([d])[d].result(20)
+print(json.dumps({'refused': refused, 'configs': {k: [v.value, v.source, v.is_read_only] for k, v in entries.items()}}))
+`);
+    expect(confluent.refused[0]).toBe('INVALID_REQUEST');
+    expect(confluent.refused[1]).toContain('Cannot update these configs dynamically: Set(zookeeper.connect)');
+    expect(confluent.configs['sasl.kerberos.min.time.before.relogin']).toEqual(['58000', 2, false]);
+    expect(confluent.configs['log.retention.bytes']).toEqual(['123456789', 2, false]);
+    expect(confluent.configs['broker.id']).toEqual(['0', 4, true]);
+    expect(b.broker.config.topicDefaults['retention.bytes']).toBe(123_456_789);
+
+    const kafkaPython = await python(`
+import json
+from kafka.admin import KafkaAdminClient, ConfigResource, ConfigResourceType
+a = KafkaAdminClient(bootstrap_servers='${b.bootstrap}')
+r = a.alter_configs([ConfigResource(ConfigResourceType.BROKER, '0', configs={'log.retention.ms': '86400000'})]).resources[0]
+d = a.describe_configs([ConfigResource(ConfigResourceType.BROKER, '0')], include_synonyms=True)[0].resources[0]
+print(json.dumps({'error': r[0], 'configs': {e[0]: [e[1], e[3], [list(s) for s in e[5]]] for e in d[4]}}))
+`);
+    expect(kafkaPython.error).toBe(0);
+    expect(kafkaPython.configs['log.retention.ms']).toEqual([
+      '86400000',
+      2,
+      [
+        ['log.retention.ms', '86400000', 2],
+        ['log.retention.ms', '604800000', 5],
+      ],
+    ]);
+    // AlterConfigs replaces the resource's dynamic set: the keys confluent-kafka set are gone.
+    expect(b.broker.context.dynamicConfig.configsOf('0')).toEqual({ 'log.retention.ms': '86400000' });
+
+    const plat = new PlatformaticAdmin({ clientId: 'dyn', bootstrapBrokers: [b.bootstrap] });
+    try {
+      await plat.incrementalAlterConfigs({
+        resources: [
+          {
+            resourceType: ConfigResourceTypes.BROKER,
+            resourceName: '',
+            configs: [{ name: 'log.roll.hours', configOperation: IncrementalAlterConfigOperationTypes.SET, value: '2' }],
+          },
+        ],
+      });
+    } finally {
+      await plat.close();
+    }
+    expect(b.broker.context.dynamicConfig.configsOf('')).toEqual({ 'log.roll.hours': '2' });
+    expect(b.broker.config.topicDefaults['segment.ms']).toBe(2 * 3_600_000);
   });
 });
