@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { ConfigError } from '../../storage/config/config-error.js';
+import { closestName } from '../../storage/config/did-you-mean.js';
 import { LogManager } from '../../storage/log/log-manager.js';
 import { BrokerConfig } from './broker-config.js';
 import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
@@ -8,6 +9,7 @@ import { ClusterMember } from './cluster/cluster-member.js';
 import { KafkaController, type KafkaControllerConfig } from './controller/kafka-controller.js';
 import { assignReplicasToBrokers, startIndexForNewPartitions } from './controller/replica-assignment.js';
 import { DynamicBrokerConfig } from './dynamic/dynamic-broker-config.js';
+import { knownBrokerSettingNames } from './dynamic/dynamic-config-keys.js';
 import { FileDynamicConfigStore, ZkDynamicConfigStore } from './dynamic/dynamic-config-store.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
 import { OFFSETS_TOPIC } from './group/offsets-topic.js';
@@ -63,7 +65,7 @@ export class Broker {
   static async start(settings: BrokerConfig | Readonly<Record<string, unknown>> = {}, options: BrokerOptions = {}): Promise<Broker> {
     const config = settings instanceof BrokerConfig ? settings : new BrokerConfig(settings);
     const log = oneLineLog(options.log);
-    for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config`);
+    for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config${didYouMean(key)}`);
     for (const warning of config.deprecationWarnings()) log('warn', warning);
     prepareLogDirs(config.logDirs, config.logDirsKey);
     // Every listener's security is settled before anything starts: a listener that cannot be secured as asked refuses to start the broker.
@@ -296,6 +298,12 @@ export class Broker {
     })();
     return this.stopping;
   }
+}
+
+/** " (did you mean log.segment.bytes?)" for a key one typo away from a known setting, else nothing. */
+function didYouMean(key: string): string {
+  const hint = closestName(key, knownBrokerSettingNames());
+  return hint ? ` (did you mean ${hint}?)` : '';
 }
 
 function interBrokerListener(config: BrokerConfig): string {
