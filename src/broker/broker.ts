@@ -90,7 +90,7 @@ export class Broker {
         retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
         producerIdExpirationMs: config.int('producer.id.expiration.ms'),
         cleanerEnable: config.bool('log.cleaner.enable'),
-        cleanerBackoffMs: config.int('log.cleaner.backoff.ms'),
+        cleanerBackoffMs: dynamicConfig.current.int('log.cleaner.backoff.ms'),
         cleanerThreads: config.int('log.cleaner.threads'),
         cleanerDedupeBufferSize: config.int('log.cleaner.dedupe.buffer.size'),
         cleanerIoBufferSize: config.int('log.cleaner.io.buffer.size'),
@@ -123,6 +123,7 @@ export class Broker {
       // New topic defaults reach every open log without an override of its own.
       dynamicConfig.onChange(() => {
         for (const topic of topics.all()) logManager.setTopicConfig(topic.name, topic.configs);
+        logManager.cleaner.backoffMs = dynamicConfig.current.int('log.cleaner.backoff.ms');
       });
       if (cluster) {
         cluster.topicConfigs.onOtherEntityChange(async (type, name) => {
@@ -325,8 +326,10 @@ function checkInterBrokerSecurity(config: BrokerConfig): void {
 
 function controllerConfig(config: BrokerConfig): KafkaControllerConfig {
   return {
-    uncleanLeaderElectionEnable:
-      config.topicDefaults['unclean.leader.election.enable'] === true || config.topicDefaults['unclean.leader.election.enable'] === 'true',
+    // Read at each election: a dynamic default (samsa configs --entity-default) changes it while the controller runs.
+    get uncleanLeaderElectionEnable() {
+      return config.topicDefaults['unclean.leader.election.enable'] === true || config.topicDefaults['unclean.leader.election.enable'] === 'true';
+    },
     autoLeaderRebalanceEnable: config.bool('auto.leader.rebalance.enable'),
     leaderImbalanceCheckIntervalSeconds: config.int('leader.imbalance.check.interval.seconds'),
     leaderImbalancePerBrokerPercentage: config.int('leader.imbalance.per.broker.percentage'),

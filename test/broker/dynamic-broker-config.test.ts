@@ -112,6 +112,12 @@ describe('dynamic broker configs', () => {
     await admin.incrementalAlterConfigs([{ resource: broker, ops: [{ name: 'message.max.bytes', op: 'set', value: '5000' }] }]);
     expect(b.broker.context.replicas.getPartition('t', 0)!.log.config.maxMessageBytes).toBe(5000);
 
+    // The cleaner's pause, a broker setting that is not a topic default, reaches the running cleaner.
+    await admin.incrementalAlterConfigs([{ resource: broker, ops: [{ name: 'log.cleaner.backoff.ms', op: 'set', value: '2500' }] }]);
+    expect(b.broker.logManager.cleaner.backoffMs).toBe(2500);
+    const [cleaner] = await admin.describeConfigs([broker], { configNames: ['log.cleaner.backoff.ms'] });
+    expect(cleaner!.entries[0]).toMatchObject({ value: '2500', source: 'DYNAMIC_BROKER_CONFIG', isReadOnly: false });
+
     // APPEND on a list starts from the value in effect.
     await admin.incrementalAlterConfigs([{ resource: broker, ops: [{ name: 'log.cleanup.policy', op: 'append', value: 'compact' }] }]);
     expect(b.broker.context.dynamicConfig.configsOf('0')['log.cleanup.policy']).toBe('delete,compact');

@@ -26,6 +26,8 @@ export class DynamicBrokerConfig {
   private defaultConfigs: Record<string, string> = {};
   private readonly staticSettings: Readonly<Record<string, string>>;
   private readonly listeners: Array<() => void> = [];
+  /** The settings as they apply now: server.properties with the dynamic layers over it. */
+  private effective: BrokerConfig;
 
   private constructor(
     private readonly config: BrokerConfig,
@@ -34,6 +36,12 @@ export class DynamicBrokerConfig {
     private readonly log: BrokerLog,
   ) {
     this.staticSettings = Object.fromEntries(config.explicit);
+    this.effective = config;
+  }
+
+  /** The settings in effect, dynamic values included (`current.int('log.cleaner.backoff.ms')`). */
+  get current(): BrokerConfig {
+    return this.effective;
   }
 
   /** Reads this broker's and the default dynamic configs and applies them (before the logs open, so they open with them). */
@@ -115,6 +123,7 @@ export class DynamicBrokerConfig {
       this.log('warn', `ignoring the dynamic broker configs: ${(e as Error).message}`);
       merged = this.merged({}, {});
     }
+    this.effective = merged;
     const defaults = this.config.topicDefaults;
     for (const key of Object.keys(defaults)) delete defaults[key];
     Object.assign(defaults, merged.topicDefaults);

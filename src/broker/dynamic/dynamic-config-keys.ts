@@ -37,8 +37,15 @@ export const KERBEROS_COMPAT_KEYS: readonly ConfigKey[] = [
 /** Topic defaults Kafka does not reconfigure (log.message.format.version), or samsa cannot (storage.backend picks the storage of every log at start). */
 const STATIC_TOPIC_DEFAULTS = new Set(['log.message.format.version', 'storage.backend']);
 
-/** Broker settings Kafka reconfigures that samsa has, besides the topic defaults: the retention and roll fallbacks, and the thread counts samsa accepts but does not use. */
-const DYNAMIC_BROKER_SETTINGS = ['log.retention.minutes', 'log.retention.hours', 'log.roll.hours', 'num.io.threads', 'num.network.threads'];
+/** Broker settings Kafka reconfigures that samsa has, besides the topic defaults: the retention and roll fallbacks, the cleaner's pause, and the thread counts samsa accepts but does not use. */
+const DYNAMIC_BROKER_SETTINGS = [
+  'log.retention.minutes',
+  'log.retention.hours',
+  'log.roll.hours',
+  'log.cleaner.backoff.ms',
+  'num.io.threads',
+  'num.network.threads',
+];
 
 const BROKER_KEYS = new Map(BROKER_CONFIG_KEYS.map((k) => [k.name, k]));
 const TOPIC_KEYS = new Map(LOG_CONFIG_KEYS.map((k) => [k.name, k]));
