@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:tls';
 import { ConfigResourceTypes, IncrementalAlterConfigOperationTypes, Admin as PlatformaticAdmin } from '@platformatic/kafka';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { InvalidRequestError } from '../../src/clients/network/errors.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { startBroker, type TestBroker } from './harness.js';
+import { makeCertificates, type TestCertificates } from './security/certificates.js';
 
 // Dynamic broker configs (Kafka's DynamicBrokerConfig) on a single broker:
 // AlterConfigs / IncrementalAlterConfigs on the broker resource and on the
@@ -186,5 +190,82 @@ print(json.dumps({'error': r[0], 'configs': {e[0]: [e[1], e[3], [list(s) for s i
     }
     expect(b.broker.context.dynamicConfig.configsOf('')).toEqual({ 'log.roll.hours': '2' });
     expect(b.broker.config.topicDefaults['segment.ms']).toBe(2 * 3_600_000);
+  });
+});
+
+describe('a TLS listener key store changed while the broker runs', () => {
+  let certs: TestCertificates[] = [];
+  afterEach(() => {
+    for (const c of certs) c.remove();
+    certs = [];
+  });
+
+  /** The SHA-256 fingerprint of the certificate a new TLS session on `port` is shown. */
+  function servedCertificate(port: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+        resolve(socket.getPeerCertificate().fingerprint256);
+        socket.destroy();
+      });
+      socket.on('error', reject);
+    });
+  }
+
+  const fingerprint = (pemFile: string) => new X509Certificate(readFileSync(pemFile)).fingerprint256;
+
+  it('new sessions get the new certificate; a store that does not load, a default-level or unprefixed store is refused naming the key', async () => {
+    const [first, second] = [makeCertificates(), makeCertificates()];
+    certs = [first!, second!];
+    b = await startBroker({
+      listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': first!.brokerKeystore,
+    });
+    admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+    const sslPort = b.broker.ports.get('SSL')!;
+    expect(await servedCertificate(sslPort)).toBe(fingerprint(first!.brokerCert));
+
+    const broker = { type: 'broker' as const, name: '0' };
+    await admin.incrementalAlterConfigs([
+      { resource: broker, ops: [{ name: 'listener.name.ssl.ssl.keystore.location', op: 'set', value: second!.brokerKeystore }] },
+    ]);
+    expect(await servedCertificate(sslPort)).toBe(fingerprint(second!.brokerCert));
+    const [described] = await admin.describeConfigs([broker], { configNames: ['listener.name.ssl.ssl.keystore.location'] });
+    expect(described!.entries[0]).toMatchObject({ value: second!.brokerKeystore, source: 'DYNAMIC_BROKER_CONFIG', isReadOnly: false });
+
+    const missing = await errorOf(
+      admin.incrementalAlterConfigs([
+        { resource: broker, ops: [{ name: 'listener.name.ssl.ssl.keystore.location', op: 'set', value: '/nowhere/keystore.pem' }] },
+      ]),
+    );
+    expect(missing).toBeInstanceOf(InvalidRequestError);
+    expect(missing.message).toContain('listener.name.ssl.ssl.keystore.location');
+    const atDefault = await errorOf(
+      admin.incrementalAlterConfigs([
+        { resource: { type: 'broker', name: '' }, ops: [{ name: 'listener.name.ssl.ssl.keystore.location', op: 'set', value: first!.brokerKeystore }] },
+      ]),
+    );
+    expect(atDefault.message).toContain(
+      'Cannot update these configs at default cluster level, broker id must be specified: Set(listener.name.ssl.ssl.keystore.location)',
+    );
+    const unprefixed = await errorOf(
+      admin.incrementalAlterConfigs([{ resource: broker, ops: [{ name: 'ssl.keystore.location', op: 'set', value: first!.brokerKeystore }] }]),
+    );
+    expect(unprefixed.message).toContain(
+      'These security configs can be dynamically updated only per-listener using the listener prefix: Set(ssl.keystore.location)',
+    );
+    const plaintext = await errorOf(
+      admin.incrementalAlterConfigs([
+        { resource: broker, ops: [{ name: 'listener.name.plaintext.ssl.keystore.location', op: 'set', value: first!.brokerKeystore }] },
+      ]),
+    );
+    expect(plaintext.message).toContain('PLAINTEXT is not a TLS listener of this broker');
+    expect(await servedCertificate(sslPort)).toBe(fingerprint(second!.brokerCert));
+
+    // The store set dynamically is the one a restart serves.
+    await admin.close();
+    b = await b.restart();
+    admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+    expect(await servedCertificate(b.broker.ports.get('SSL')!)).toBe(fingerprint(second!.brokerCert));
   });
 });

@@ -1,7 +1,8 @@
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import { BrokerConfig } from '../broker-config.js';
 import type { BrokerLog } from '../broker-log.js';
-import { checkDynamicKeys, DYNAMIC_BROKER_KEYS } from './dynamic-config-keys.js';
+import { isSensitiveConfig } from '../security/security-config-keys.js';
+import { checkDynamicKeys, dynamicKeyOf } from './dynamic-config-keys.js';
 import { DEFAULT_BROKER_ENTITY, type DynamicConfigStore } from './dynamic-config-store.js';
 
 /** Where a broker setting's value comes from, most specific first (Kafka's DescribeConfigs sources). */
@@ -26,6 +27,8 @@ export class DynamicBrokerConfig {
   private defaultConfigs: Record<string, string> = {};
   private readonly staticSettings: Readonly<Record<string, string>>;
   private readonly listeners: Array<() => void> = [];
+  /** Checks of what the merged settings would do (a listener's new key store must load), run before anything is written. */
+  private readonly validators: Array<(merged: BrokerConfig, configs: Readonly<Record<string, string>>) => void> = [];
   /** The settings as they apply now: server.properties with the dynamic layers over it. */
   private effective: BrokerConfig;
 
@@ -57,6 +60,16 @@ export class DynamicBrokerConfig {
     this.listeners.push(listener);
   }
 
+  /** Adds a check an alteration must pass; it throws (a ConfigError naming the key) to refuse. */
+  addValidator(validator: (merged: BrokerConfig, configs: Readonly<Record<string, string>>) => void): void {
+    this.validators.push(validator);
+  }
+
+  /** Every key set dynamically, on this broker or by default. */
+  dynamicNames(): string[] {
+    return [...new Set([...Object.keys(this.brokerConfigs), ...Object.keys(this.defaultConfigs)])];
+  }
+
   /** The dynamic configs of a broker resource: "" is the cluster-wide default, otherwise this broker. */
   configsOf(resourceName: string): Readonly<Record<string, string>> {
     return resourceName === '' ? this.defaultConfigs : this.brokerConfigs;
@@ -71,8 +84,14 @@ export class DynamicBrokerConfig {
   async alter(resourceName: string, configs: Readonly<Record<string, string>>, validateOnly: boolean): Promise<void> {
     const isDefault = resourceName === '';
     try {
-      checkDynamicKeys(Object.keys(configs));
-      this.merged(isDefault ? configs : this.defaultConfigs, isDefault ? this.brokerConfigs : configs);
+      checkDynamicKeys(Object.keys(configs), !isDefault);
+      const secrets = Object.keys(configs).filter(isSensitiveConfig);
+      if (secrets.length > 0 && !this.store.keepsSecrets)
+        throw new Error(
+          `samsa does not encrypt dynamic passwords in ZooKeeper (Kafka's password.encoder.secret) yet: Set(${secrets.join(', ')}); set them in server.properties, or use a PEM key store without a password`,
+        );
+      const merged = this.merged(isDefault ? configs : this.defaultConfigs, isDefault ? this.brokerConfigs : configs);
+      for (const validate of this.validators) validate(merged, configs);
     } catch (e) {
       throw new KafkaError(
         ErrorCode.INVALID_REQUEST,
@@ -133,5 +152,5 @@ export class DynamicBrokerConfig {
 
 /** Drops keys written by hand or by another version that are not dynamic, so they cannot stop the broker. */
 function onlyDynamic(configs: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(configs).filter(([k]) => DYNAMIC_BROKER_KEYS.has(k)));
+  return Object.fromEntries(Object.entries(configs).filter(([k]) => dynamicKeyOf(k) !== undefined));
 }

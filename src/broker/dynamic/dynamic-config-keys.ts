@@ -3,7 +3,7 @@ import { closestName } from '../../../storage/config/did-you-mean.js';
 import { LOG_CONFIG_KEYS } from '../../../storage/config/log-config.js';
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import { BROKER_CONFIG_KEYS, TOPIC_DEFAULT_SYNONYMS } from '../broker-config.js';
-import { LISTENER_PREFIX } from '../security/security-config-keys.js';
+import { LISTENER_PREFIX, SECURITY_CONFIG_KEYS } from '../security/security-config-keys.js';
 
 /**
  * Kafka's SASL/Kerberos settings, which it reconfigures per listener. samsa has
@@ -59,22 +59,66 @@ export const DYNAMIC_BROKER_KEYS: ReadonlyMap<string, ConfigKey> = new Map([
   ...KERBEROS_COMPAT_KEYS.map((k): [string, ConfigKey] => [k.name, k]),
 ]);
 
+/** The key stores a TLS listener reloads while it runs (Kafka's SslConfigs.RECONFIGURABLE_CONFIGS), each only per listener and per broker. */
+export const RELOADABLE_SSL_KEYS: ReadonlySet<string> = new Set([
+  'ssl.keystore.type',
+  'ssl.keystore.location',
+  'ssl.keystore.password',
+  'ssl.key.password',
+  'ssl.keystore.key',
+  'ssl.keystore.certificate.chain',
+  'ssl.truststore.type',
+  'ssl.truststore.location',
+  'ssl.truststore.password',
+  'ssl.truststore.certificates',
+]);
+
+const SECURITY_KEYS = new Map(SECURITY_CONFIG_KEYS.map((k) => [k.name, k]));
+
+/** `listener.name.<listener>.<ssl key>` → the listener (upper case, as listeners are named) and the key, for the reloadable key stores. */
+export function listenerSslKey(name: string): { listener: string; key: string } | undefined {
+  const m = /^listener\.name\.([^.]+)\.(.+)$/.exec(name);
+  return m && RELOADABLE_SSL_KEYS.has(m[2]!) ? { listener: m[1]!.toUpperCase(), key: m[2]! } : undefined;
+}
+
+/** The definition of a key a broker resource may set dynamically, under its full name; undefined for any other key. */
+export function dynamicKeyOf(name: string): ConfigKey | undefined {
+  const plain = DYNAMIC_BROKER_KEYS.get(name);
+  if (plain) return plain;
+  const ssl = listenerSslKey(name);
+  return ssl && { ...SECURITY_KEYS.get(ssl.key)!, name };
+}
+
 /** Every broker setting name samsa knows (server.properties), for "did you mean" hints. */
 export function knownBrokerSettingNames(): string[] {
   return [...BROKER_KEYS.keys(), ...Object.keys(TOPIC_DEFAULT_SYNONYMS)];
 }
 
 /**
- * Refuses a key a broker resource cannot take dynamically, as Kafka does
- * (INVALID_REQUEST naming the key): one Kafka reads only at start, or one
- * neither Kafka nor samsa knows (with the nearest dynamic name as a hint).
+ * Refuses keys a broker resource cannot take dynamically, with Kafka's
+ * messages (INVALID_REQUEST naming the keys), in Kafka's order: keys read only
+ * at start, unknown keys (with the nearest dynamic name as a hint), key
+ * stores not given per listener, and key stores at the cluster-wide default
+ * (`perBroker` false), which Kafka takes only for one broker.
  */
-export function checkDynamicKeys(names: readonly string[]): void {
-  const readOnly = names.filter((n) => !DYNAMIC_BROKER_KEYS.has(n) && (BROKER_KEYS.has(n) || n in TOPIC_DEFAULT_SYNONYMS || n.startsWith(LISTENER_PREFIX)));
-  if (readOnly.length > 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs dynamically: Set(${readOnly.join(', ')})`);
+export function checkDynamicKeys(names: readonly string[], perBroker: boolean): void {
+  const set = (keys: readonly string[]) => `Set(${keys.join(', ')})`;
+  const readOnly = names.filter(
+    (n) => !dynamicKeyOf(n) && !RELOADABLE_SSL_KEYS.has(n) && (BROKER_KEYS.has(n) || n in TOPIC_DEFAULT_SYNONYMS || n.startsWith(LISTENER_PREFIX)),
+  );
+  if (readOnly.length > 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs dynamically: ${set(readOnly)}`);
   for (const name of names) {
-    if (DYNAMIC_BROKER_KEYS.has(name)) continue;
+    if (dynamicKeyOf(name) || RELOADABLE_SSL_KEYS.has(name)) continue;
     const hint = closestName(name, DYNAMIC_BROKER_KEYS.keys());
     throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown broker config: ${name}${hint ? ` (did you mean ${hint}?)` : ''}`);
   }
+  const unprefixed = names.filter((n) => RELOADABLE_SSL_KEYS.has(n));
+  if (unprefixed.length > 0)
+    throw new KafkaError(
+      ErrorCode.INVALID_REQUEST,
+      `These security configs can be dynamically updated only per-listener using the listener prefix: ${set(unprefixed)}`,
+    );
+  const perListener = names.filter((n) => listenerSslKey(n));
+  if (!perBroker && perListener.length > 0)
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs at default cluster level, broker id must be specified: ${set(perListener)}`);
 }

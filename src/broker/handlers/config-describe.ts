@@ -1,7 +1,8 @@
 import { type ConfigKey, type ConfigType, type ConfigValue, LONG_MAX } from '../../../storage/config/config-def.js';
 import { LOG_CONFIG_KEYS, type LogConfig } from '../../../storage/config/log-config.js';
 import { BROKER_CONFIG_KEYS, BROKER_SYNONYM_OF, type BrokerConfig, TOPIC_DEFAULT_SYNONYMS } from '../broker-config.js';
-import { DYNAMIC_BROKER_KEYS, KERBEROS_COMPAT_KEYS } from '../dynamic/dynamic-config-keys.js';
+import { dynamicKeyOf, KERBEROS_COMPAT_KEYS } from '../dynamic/dynamic-config-keys.js';
+import { isSensitiveConfig } from '../security/security-config-keys.js';
 
 /** Kafka's DescribeConfigsResponse.ConfigSource ids. */
 export const ConfigSourceId = {
@@ -101,6 +102,8 @@ export interface DescribeOptions {
   includeDocumentation?: boolean;
   /** The broker's setting layers; server.properties alone when not given. */
   layers?: BrokerLayers;
+  /** Keys set dynamically that server.properties may not have (a listener's key store): described too. */
+  dynamicNames?: readonly string[];
 }
 
 export interface DescribedConfig {
@@ -205,10 +208,15 @@ export function describeBrokerConfigs(broker: BrokerConfig, brokerId: number, op
   const layersOf = options.layers ?? staticLayers(broker);
   const out: DescribedConfig[] = [];
   const compat = KERBEROS_COMPAT_KEYS.map((k) => ({ name: k.name, value: k.defaultValue, isDefault: true, sensitive: false }));
-  for (const entry of [...broker.entries(), ...compat]) {
+  const entries = [...broker.entries(), ...compat];
+  const listed = new Set(entries.map((e) => e.name));
+  for (const name of options.dynamicNames ?? []) {
+    if (!listed.has(name)) entries.push({ name, value: null, isDefault: false, sensitive: isSensitiveConfig(name) });
+  }
+  for (const entry of entries) {
     if (wanted && !wanted.has(entry.name)) continue;
     const topicName = TOPIC_DEFAULT_SYNONYMS[entry.name];
-    const key = BROKER_KEYS.get(entry.name) ?? DYNAMIC_BROKER_KEYS.get(entry.name) ?? (topicName !== undefined ? TOPIC_KEYS.get(topicName) : undefined);
+    const key = BROKER_KEYS.get(entry.name) ?? dynamicKeyOf(entry.name) ?? (topicName !== undefined ? TOPIC_KEYS.get(topicName) : undefined);
     const layers = layersOf(entry.name);
     const raw = layers[0]?.value;
     // What was set; a value derived from another setting (log.retention.ms from .hours) is still a default.
@@ -228,7 +236,7 @@ export function describeBrokerConfigs(broker: BrokerConfig, brokerId: number, op
     out.push({
       name: entry.name,
       value,
-      readOnly: !DYNAMIC_BROKER_KEYS.has(entry.name),
+      readOnly: dynamicKeyOf(entry.name) === undefined,
       isDefault,
       configSource,
       isSensitive: entry.sensitive,
@@ -246,7 +254,7 @@ export function describeBrokerDefaults(dynamicDefaults: Readonly<Record<string, 
   const out: DescribedConfig[] = [];
   for (const [name, value] of Object.entries(dynamicDefaults)) {
     if (wanted && !wanted.has(name)) continue;
-    const key = DYNAMIC_BROKER_KEYS.get(name);
+    const key = dynamicKeyOf(name);
     const source = ConfigSourceId.DYNAMIC_DEFAULT_BROKER_CONFIG;
     out.push({
       name,

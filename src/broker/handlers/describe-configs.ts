@@ -63,7 +63,11 @@ function describe(
       checkBrokerResource(resource.resourceName, broker.brokerId);
       // "" is the cluster-wide default resource, which holds only the dynamic defaults.
       if (resource.resourceName === '') return describeBrokerDefaults(broker.dynamicConfig.configsOf(''), options);
-      return describeBrokerConfigs(broker.config, broker.brokerId, { ...options, layers: brokerLayers(broker) });
+      return describeBrokerConfigs(broker.config, broker.brokerId, {
+        ...options,
+        layers: brokerLayers(broker),
+        dynamicNames: broker.dynamicConfig.dynamicNames(),
+      });
     default:
       throw new KafkaError(
         ErrorCode.INVALID_REQUEST,

@@ -4,7 +4,7 @@ import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.j
 import { ConfigOperation, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../protocol/messages/alter-configs.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
-import { DYNAMIC_BROKER_KEYS } from '../dynamic/dynamic-config-keys.js';
+import { dynamicKeyOf } from '../dynamic/dynamic-config-keys.js';
 import { alterableTopic, checkDuplicateKeys } from './alter-configs.js';
 import type { ApiHandler } from './api-handler.js';
 import { formatConfigValue } from './config-describe.js';
@@ -58,7 +58,7 @@ async function alterBroker(resource: Resource, broker: BrokerContext, validateOn
   checkDuplicateKeys(resource.configs.map((c) => c.name));
   const dynamic = broker.dynamicConfig;
   const next = applyOps(resource.configs, dynamic.configsOf(resource.resourceName), (name) => {
-    const key = DYNAMIC_BROKER_KEYS.get(name);
+    const key = dynamicKeyOf(name);
     if (!key) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs dynamically: Set(${name})`);
     return { key, current: dynamic.layers(name)[0]?.value ?? key.defaultValue };
   });
