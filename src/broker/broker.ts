@@ -9,6 +9,7 @@ import { type BrokerLog, oneLineLog } from './broker-log.js';
 import { ClusterMember } from './cluster/cluster-member.js';
 import { KafkaController, type KafkaControllerConfig } from './controller/kafka-controller.js';
 import { assignReplicasToBrokers, startIndexForNewPartitions } from './controller/replica-assignment.js';
+import { BrokerLoggers } from './dynamic/broker-loggers.js';
 import { DynamicBrokerConfig } from './dynamic/dynamic-broker-config.js';
 import { knownBrokerSettingNames, listenerSslKey } from './dynamic/dynamic-config-keys.js';
 import { FileDynamicConfigStore, ZkDynamicConfigStore } from './dynamic/dynamic-config-store.js';
@@ -66,7 +67,8 @@ export class Broker {
 
   static async start(settings: BrokerConfig | Readonly<Record<string, unknown>> = {}, options: BrokerOptions = {}): Promise<Broker> {
     const config = settings instanceof BrokerConfig ? settings : new BrokerConfig(settings);
-    const log = oneLineLog(options.log);
+    const loggers = new BrokerLoggers();
+    const log = loggers.filter(oneLineLog(options.log));
     for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config${didYouMean(key)}`);
     for (const warning of config.deprecationWarnings()) log('warn', warning);
     prepareLogDirs(config.logDirs, config.logDirsKey);
@@ -176,6 +178,7 @@ export class Broker {
       const context: BrokerContext = {
         config,
         dynamicConfig,
+        loggers,
         brokerId,
         clusterId,
         topics,

@@ -145,6 +145,10 @@ class ConfigCommandRunner {
       case 'brokers':
       case 'broker-loggers': {
         const current = new Set((await this.resourceConfig(name, false)).map((e) => e.name));
+        if (this.entityType === 'broker-loggers') {
+          const invalidLoggers = [...deleted, ...Object.keys(added)].filter((k) => !current.has(k));
+          if (invalidLoggers.length > 0) throw new ConfigCommandError(`Invalid broker logger(s): ${invalidLoggers.join(',')}`);
+        }
         const invalid = deleted.filter((k) => !current.has(k));
         if (invalid.length > 0) throw new ConfigCommandError(`Invalid config(s): ${invalid.join(',')}`);
         const ops = [

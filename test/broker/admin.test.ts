@@ -369,12 +369,12 @@ out([[r[0], r[1], r[3], len(r[4])] for resp in rs for r in resp.resources])`,
         [17, "Topic name \"bad name\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'", 'bad name', 0],
       ]);
       const other = await raw.request('DescribeConfigs', 4, {
-        resources: [{ resourceType: 8, resourceName: '0', configurationKeys: null }],
+        resources: [{ resourceType: 16, resourceName: 'x', configurationKeys: null }],
         includeSynonyms: false,
         includeDocumentation: false,
       });
-      expect(other.results[0]).toMatchObject({ errorCode: 42, resourceType: 8, configs: [] });
-      expect(other.results[0].errorMessage).toContain('Unsupported resource type 8');
+      expect(other.results[0]).toMatchObject({ errorCode: 42, resourceType: 16, configs: [] });
+      expect(other.results[0].errorMessage).toContain('Unsupported resource type 16');
     });
 
     it('reports the broker resource, read-only but for the keys Kafka reconfigures, with what server.properties set as STATIC_BROKER_CONFIG (kafka-python)', async () => {

@@ -193,6 +193,36 @@ print(json.dumps({'error': r[0], 'configs': {e[0]: [e[1], e[3], [list(s) for s i
   });
 });
 
+describe('broker loggers', () => {
+  it("describes the root logger and sets its level, which quiets the broker's log; other loggers and operations are refused", async () => {
+    const lines: string[] = [];
+    b = await startBroker({}, undefined, (level, message) => lines.push(`${level} ${message}`));
+    admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+    const logger = { type: 'broker-logger' as const, name: '0' };
+    const [before] = await admin.describeConfigs([logger]);
+    expect(before!.entries.map((e) => [e.name, e.value, e.source, e.isReadOnly])).toEqual([['root', 'INFO', 'DYNAMIC_BROKER_LOGGER_CONFIG', false]]);
+
+    await admin.incrementalAlterConfigs([{ resource: logger, ops: [{ name: 'root', op: 'set', value: 'WARN' }] }]);
+    const [after] = await admin.describeConfigs([logger]);
+    expect(after!.entries[0]!.value).toBe('WARN');
+    // An info line the broker would have logged (a dynamic config change) is dropped now; a warning still comes through.
+    lines.length = 0;
+    await admin.incrementalAlterConfigs([{ resource: { type: 'broker', name: '0' }, ops: [{ name: 'log.retention.ms', op: 'set', value: '1000' }] }]);
+    await admin.createTopics([{ name: 'old-format', configs: { 'message.format.version': '2.8' } }]);
+    expect(lines.some((l) => l.startsWith('info '))).toBe(false);
+    expect(lines.some((l) => l.startsWith('warn ') && l.includes('message.format.version'))).toBe(true);
+
+    const unknown = await errorOf(admin.incrementalAlterConfigs([{ resource: logger, ops: [{ name: 'kafka.server', op: 'set', value: 'DEBUG' }] }]));
+    expect((unknown as InvalidRequestError).errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    expect(unknown.message).toContain('Logger kafka.server does not exist!');
+    const badLevel = await errorOf(admin.incrementalAlterConfigs([{ resource: logger, ops: [{ name: 'root', op: 'set', value: 'LOUD' }] }]));
+    expect(badLevel.message).toContain('Valid log levels are FATAL, ERROR, WARN, INFO, DEBUG, TRACE');
+    const removeRoot = await errorOf(admin.incrementalAlterConfigs([{ resource: logger, ops: [{ name: 'root', op: 'delete' }] }]));
+    expect((removeRoot as InvalidRequestError).errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect(removeRoot.message).toContain('Removing the log level of the root logger is not allowed');
+  });
+});
+
 describe('a TLS listener key store changed while the broker runs', () => {
   let certs: TestCertificates[] = [];
   afterEach(() => {

@@ -122,6 +122,17 @@ describe('samsa configs', () => {
     expect(b.broker.context.replicas.getPartition('plain', 0)!.log.config.retentionMs).toBe(48 * 3_600_000);
   });
 
+  it("describes and sets the broker's logger levels", async () => {
+    const before = await cli([...server, '--describe', '--entity-type', 'broker-loggers', '--entity-name', '0']);
+    expect(before).toMatchObject({ status: 0, stdout: 'Dynamic configs for broker-logger 0 are:\n  root=INFO sensitive=false synonyms={}\n' });
+    const set = await cli([...server, '--alter', '--broker-logger', '0', '--add-config', 'root=WARN']);
+    expect(set).toMatchObject({ status: 0, stdout: 'Completed updating config for broker-logger 0.\n' });
+    expect(b.broker.context.loggers.describe()).toEqual([{ name: 'root', level: 'WARN' }]);
+    const unknown = await cli([...server, '--alter', '--broker-logger', '0', '--add-config', 'kafka.controller=DEBUG']);
+    expect(unknown).toMatchObject({ status: 1, stderr: 'Invalid broker logger(s): kafka.controller\n' });
+    expect((await cli([...server, '--alter', '--broker-logger', '0', '--add-config', 'root=INFO'])).status).toBe(0);
+  });
+
   it('sets, describes and deletes SCRAM credentials of users', async () => {
     const set = await cli([
       ...server,

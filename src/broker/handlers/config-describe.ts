@@ -12,6 +12,7 @@ export const ConfigSourceId = {
   DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
   STATIC_BROKER_CONFIG: 4,
   DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
 } as const;
 
 /** Kafka's DescribeConfigsResponse.ConfigType ids (what ConfigDef.Type maps to). */

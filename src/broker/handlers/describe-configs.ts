@@ -2,11 +2,13 @@ import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.j
 import { DescribeConfigsRequest, DescribeConfigsResponse } from '../../protocol/messages/describe-configs.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
+import type { BrokerLoggers } from '../dynamic/broker-loggers.js';
 import { validateTopicName } from '../metadata/topic-planner.js';
 import type { ApiHandler } from './api-handler.js';
 import {
   type BrokerLayers,
   ConfigSourceId,
+  ConfigTypeId,
   type DescribedConfig,
   describeBrokerConfigs,
   describeBrokerDefaults,
@@ -68,12 +70,34 @@ function describe(
         layers: brokerLayers(broker),
         dynamicNames: broker.dynamicConfig.dynamicNames(),
       });
+    case ResourceType.BROKER_LOGGER:
+      checkBrokerResource(resource.resourceName, broker.brokerId);
+      return describeBrokerLoggers(broker.loggers, resource.configurationKeys);
     default:
       throw new KafkaError(
         ErrorCode.INVALID_REQUEST,
-        `Unsupported resource type ${resource.resourceType} for resource '${resource.resourceName}'; this broker describes topics (2) and brokers (4)`,
+        `Unsupported resource type ${resource.resourceType} for resource '${resource.resourceName}'; this broker describes topics (2), brokers (4) and broker loggers (8)`,
       );
   }
+}
+
+/** The loggers with their levels, as Kafka describes BROKER_LOGGER (source DYNAMIC_BROKER_LOGGER_CONFIG). */
+function describeBrokerLoggers(loggers: BrokerLoggers, keys: readonly string[] | null): DescribedConfig[] {
+  const wanted = keys && keys.length > 0 ? new Set(keys) : null;
+  return loggers
+    .describe()
+    .filter((l) => !wanted || wanted.has(l.name))
+    .map((l) => ({
+      name: l.name,
+      value: l.level,
+      readOnly: false,
+      isDefault: false,
+      configSource: ConfigSourceId.DYNAMIC_BROKER_LOGGER_CONFIG,
+      isSensitive: false,
+      synonyms: [],
+      configType: ConfigTypeId.STRING,
+      documentation: null,
+    }));
 }
 
 /** A broker resource names this broker's id, or is "" for the cluster-wide default. */

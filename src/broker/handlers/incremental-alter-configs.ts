@@ -11,6 +11,12 @@ import { formatConfigValue } from './config-describe.js';
 import { checkBrokerResource, ResourceType } from './describe-configs.js';
 
 const KEYS = new Map(LOG_CONFIG_KEYS.map((k) => [k.name, k]));
+const OP_NAMES: Readonly<Record<number, 'SET' | 'DELETE' | 'APPEND' | 'SUBTRACT'>> = {
+  [ConfigOperation.Set]: 'SET',
+  [ConfigOperation.Delete]: 'DELETE',
+  [ConfigOperation.Append]: 'APPEND',
+  [ConfigOperation.Subtract]: 'SUBTRACT',
+};
 type Resource = Item<MessageData<typeof IncrementalAlterConfigsRequest>['resources']>;
 
 /**
@@ -30,6 +36,15 @@ export const incrementalAlterConfigsHandler: ApiHandler<typeof IncrementalAlterC
         try {
           if (resource.resourceType === ResourceType.BROKER) {
             await alterBroker(resource, ctx.broker, validateOnly);
+            return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
+          }
+          if (resource.resourceType === ResourceType.BROKER_LOGGER) {
+            checkBrokerResource(resource.resourceName, ctx.broker.brokerId);
+            checkDuplicateKeys(resource.configs.map((c) => c.name));
+            ctx.broker.loggers.alter(
+              resource.configs.map((c) => ({ name: c.name, op: OP_NAMES[c.configOperation] ?? 'SET', value: c.value })),
+              validateOnly,
+            );
             return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
           }
           const topic = alterableTopic(resource.resourceType, resource.resourceName, ctx.broker);
