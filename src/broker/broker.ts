@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { createSecureContext } from 'node:tls';
 import { ConfigError } from '../../storage/config/config-error.js';
 import { closestName } from '../../storage/config/did-you-mean.js';
 import { LogManager } from '../../storage/log/log-manager.js';
@@ -11,8 +10,9 @@ import { KafkaController, type KafkaControllerConfig } from './controller/kafka-
 import { assignReplicasToBrokers, startIndexForNewPartitions } from './controller/replica-assignment.js';
 import { BrokerLoggers } from './dynamic/broker-loggers.js';
 import { DynamicBrokerConfig } from './dynamic/dynamic-broker-config.js';
-import { knownBrokerSettingNames, listenerSslKey } from './dynamic/dynamic-config-keys.js';
+import { knownBrokerSettingNames } from './dynamic/dynamic-config-keys.js';
 import { FileDynamicConfigStore, ZkDynamicConfigStore } from './dynamic/dynamic-config-store.js';
+import { followDynamicConfig, followListenerKeyStores } from './dynamic/follow-dynamic-config.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
 import { OFFSETS_TOPIC } from './group/offsets-topic.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
@@ -30,7 +30,6 @@ import { FetchSessionCache } from './replica/fetch-session-cache.js';
 import { ReplicaManager, type ReplicaManagerOptions } from './replica/replica-manager.js';
 import { ListenerSecurity } from './security/listener-security.js';
 import { ScramCredentialStore } from './security/scram-credential-store.js';
-import { tlsServerOptions } from './security/tls-server-options.js';
 import { AddPartitionsToTxnManager } from './transaction/add-partitions-to-txn-manager.js';
 import { TransactionCoordinator, type TransactionNetwork } from './transaction/transaction-coordinator.js';
 import { TRANSACTION_STATE_TOPIC } from './transaction/transaction-topic.js';
@@ -124,11 +123,7 @@ export class Broker {
       const planDefaults = { numPartitions: config.int('num.partitions'), replicationFactor: config.int('default.replication.factor') };
       const warn = (m: string) => log('warn', m);
       let topics: Topics;
-      // New topic defaults reach every open log without an override of its own.
-      dynamicConfig.onChange(() => {
-        for (const topic of topics.all()) logManager.setTopicConfig(topic.name, topic.configs);
-        logManager.cleaner.backoffMs = dynamicConfig.current.int('log.cleaner.backoff.ms');
-      });
+      followDynamicConfig(dynamicConfig, () => topics, logManager, log);
       if (cluster) {
         cluster.topicConfigs.onOtherEntityChange(async (type, name) => {
           if (type === 'brokers') await dynamicConfig.reload(name);
@@ -305,45 +300,6 @@ export class Broker {
     })();
     return this.stopping;
   }
-}
-
-/**
- * Key stores set dynamically for a TLS listener (listener.name.<l>.ssl.*):
- * an alteration is refused unless the listener is one of this broker's TLS
- * listeners and its new stores load; once accepted, new sessions use them.
- */
-function followListenerKeyStores(dynamic: DynamicBrokerConfig, listeners: readonly ListenerSecurity[], servers: readonly SocketServer[], log: BrokerLog): void {
-  dynamic.addValidator((merged, configs) => {
-    for (const name of Object.keys(configs)) {
-      const ssl = listenerSslKey(name);
-      if (ssl && !listeners.some((l) => l.tls && l.listener.name === ssl.listener))
-        throw new ConfigError(
-          name,
-          `${ssl.listener} is not a TLS listener of this broker (${
-            listeners
-              .filter((l) => l.tls)
-              .map((l) => l.listener.name)
-              .join(', ') || 'none'
-          })`,
-        );
-    }
-    // The listeners whose stores are or were set dynamically: the others keep what they loaded at start.
-    const named = new Set([...Object.keys(configs), ...dynamic.dynamicNames()].map((n) => listenerSslKey(n)?.listener));
-    for (const l of listeners) if (l.tls && named.has(l.listener.name)) createSecureContext(tlsServerOptions(merged, l.listener.name));
-  });
-  const reload = () => {
-    for (let i = 0; i < listeners.length; i++) {
-      if (!listeners[i]!.tls) continue;
-      try {
-        servers[i]!.setSecureContext(tlsServerOptions(dynamic.current, listeners[i]!.listener.name));
-      } catch (e) {
-        log('warn', `listener ${listeners[i]!.listener.name} keeps its key stores: ${(e as Error).message}`);
-      }
-    }
-  };
-  dynamic.onChange(reload);
-  // Stores set dynamically before this start replace those of server.properties.
-  if (dynamic.dynamicNames().some((n) => listenerSslKey(n))) reload();
 }
 
 /** " (did you mean log.segment.bytes?)" for a key one typo away from a known setting, else nothing. */
