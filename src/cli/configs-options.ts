@@ -53,7 +53,6 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'topic', arg: 'required', argLabel: 'String', doc: "The topic's name." },
   { name: 'user', arg: 'required', argLabel: 'String', doc: "The user's principal name." },
   { name: 'user-defaults', arg: 'none', doc: 'The config defaults for all users.' },
-  { name: 'version', arg: 'none', doc: 'Display Kafka version.' },
 ];
 
 /** The entity types kafka-configs.sh takes with --bootstrap-server. */

@@ -31,6 +31,8 @@ export class DynamicBrokerConfig {
   private readonly validators: Array<(merged: BrokerConfig, configs: Readonly<Record<string, string>>) => void> = [];
   /** The settings as they apply now: server.properties with the dynamic layers over it. */
   private effective: BrokerConfig;
+  /** The alteration in progress (they run one after another). */
+  private alterations: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly config: BrokerConfig,
@@ -76,12 +78,20 @@ export class DynamicBrokerConfig {
   }
 
   /**
-   * Replaces a broker resource's dynamic configs with `configs` (AlterConfigs;
-   * IncrementalAlterConfigs computes the full set first): every key must be
-   * one Kafka reconfigures and every value valid together with the other
-   * layers, else INVALID_REQUEST naming the key, as Kafka answers.
+   * Replaces a broker resource's dynamic configs with what `update` makes of
+   * the current ones (AlterConfigs gives a whole set, IncrementalAlterConfigs
+   * applies its operations), one alteration at a time so none works from a
+   * set another is replacing: every key must be one Kafka reconfigures and
+   * every value valid together with the other layers, else INVALID_REQUEST
+   * naming the key, as Kafka answers.
    */
-  async alter(resourceName: string, configs: Readonly<Record<string, string>>, validateOnly: boolean): Promise<void> {
+  alter(resourceName: string, update: (current: Readonly<Record<string, string>>) => Readonly<Record<string, string>>, validateOnly: boolean): Promise<void> {
+    const run = this.alterations.then(() => this.alterNow(resourceName, update(this.configsOf(resourceName)), validateOnly));
+    this.alterations = run.catch(() => {});
+    return run;
+  }
+
+  private async alterNow(resourceName: string, configs: Readonly<Record<string, string>>, validateOnly: boolean): Promise<void> {
     const isDefault = resourceName === '';
     try {
       checkDynamicKeys(Object.keys(configs), !isDefault);
@@ -103,7 +113,8 @@ export class DynamicBrokerConfig {
     await this.store.write(entity, configs);
     if (isDefault) this.defaultConfigs = { ...configs };
     else this.brokerConfigs = { ...configs };
-    this.log('info', `dynamic configs of broker ${isDefault ? 'default' : this.brokerId} set to ${JSON.stringify(configs)}`);
+    const shown = Object.fromEntries(Object.entries(configs).map(([k, v]) => [k, isSensitiveConfig(k) ? '[hidden]' : v]));
+    this.log('info', `dynamic configs of broker ${isDefault ? 'default' : this.brokerId} set to ${JSON.stringify(shown)}`);
     this.apply();
   }
 

@@ -31,7 +31,7 @@ export const alterConfigsHandler: ApiHandler<typeof AlterConfigsRequest, typeof 
           const configs: Record<string, string> = {};
           for (const c of resource.configs) configs[c.name] = c.value!;
           if (!topic) {
-            await ctx.broker.dynamicConfig.alter(resource.resourceName, configs, validateOnly);
+            await ctx.broker.dynamicConfig.alter(resource.resourceName, () => configs, validateOnly);
             return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
           }
           await ctx.broker.topics.alterConfigs(topic, configs, validateOnly);

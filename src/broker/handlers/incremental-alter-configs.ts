@@ -72,12 +72,16 @@ async function alterBroker(resource: Resource, broker: BrokerContext, validateOn
   checkBrokerResource(resource.resourceName, broker.brokerId);
   checkDuplicateKeys(resource.configs.map((c) => c.name));
   const dynamic = broker.dynamicConfig;
-  const next = applyOps(resource.configs, dynamic.configsOf(resource.resourceName), (name) => {
-    const key = dynamicKeyOf(name);
-    if (!key) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs dynamically: Set(${name})`);
-    return { key, current: dynamic.layers(name)[0]?.value ?? key.defaultValue };
-  });
-  await dynamic.alter(resource.resourceName, next, validateOnly);
+  await dynamic.alter(
+    resource.resourceName,
+    (current) =>
+      applyOps(resource.configs, current, (name) => {
+        const key = dynamicKeyOf(name);
+        if (!key) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs dynamically: Set(${name})`);
+        return { key, current: dynamic.layers(name)[0]?.value ?? key.defaultValue };
+      }),
+    validateOnly,
+  );
 }
 
 /** `configs` with the operations applied in order; `listKey` gives a key's definition and value in effect, for APPEND and SUBTRACT. */
