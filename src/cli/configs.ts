@@ -1,8 +1,7 @@
 // `samsa configs`: kafka-configs.sh on samsa's Admin. Describes and alters
 // the configs of topics, brokers (one, or the cluster-wide default) and
-// broker loggers, and users' SCRAM credentials, printing what Kafka 3.x's
-// ConfigCommand prints. Client and user quotas are not supported yet: the
-// broker has no quota APIs.
+// broker loggers, users' SCRAM credentials and the quotas of users and
+// client ids, printing what Kafka 3.x's ConfigCommand prints.
 import { readFileSync } from 'node:fs';
 import { parseProperties } from '../broker/broker-config.js';
 import { Admin } from '../clients/admin/admin.js';
@@ -10,11 +9,10 @@ import type { ConfigEntry, ConfigResource, ConfigResourceType, ConfigSource } fr
 import { KafkaApiError, kafkaErrorName } from '../clients/network/errors.js';
 import { readCommandConfig } from './command-config.js';
 import { type ConfigCommand, ConfigCommandError, checkConfigArgs, configsUsage, HelpRequested, parseConfigArgs, UsageError } from './configs-options.js';
+import { alterQuotas, describeQuotas, QUOTA_KEYS } from './configs-quotas.js';
 
 type ScramMechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
 const SCRAM_MECHANISMS: readonly string[] = ['SCRAM-SHA-256', 'SCRAM-SHA-512'];
-/** Kafka's QuotaConfig.isClientOrUserQuotaConfig keys. */
-const QUOTA_KEYS = ['producer_byte_rate', 'consumer_byte_rate', 'request_percentage', 'controller_mutation_rate'];
 /** Kafka's ScramCredentialUtils default, and SCRAM's minimum (RFC 7677 asks for 4096). */
 const DEFAULT_SCRAM_ITERATIONS = 4096;
 
@@ -82,7 +80,7 @@ class ConfigCommandRunner {
 
   async describe(): Promise<void> {
     if (this.entityType === 'users' || this.entityType === 'clients') return this.describeUsers();
-    if (this.entityType === 'ips') throw new ConfigCommandError('samsa does not support ip quotas yet (the broker has no client quota APIs)');
+    if (this.entityType === 'ips') throw new ConfigCommandError('samsa does not support ip quotas yet');
     const all = this.command.options.has('all');
     const named = this.command.entityNames[0];
     const entities = named !== undefined ? [named] : await this.allEntities();
@@ -119,8 +117,9 @@ class ConfigCommandRunner {
     return { type, name: entity };
   }
 
-  /** SCRAM credentials as Kafka's tool lists them (quotas: none, samsa has no client quota APIs). */
+  /** Quotas, then (for users alone, not their defaults) SCRAM credentials, as Kafka's tool lists them. */
   private async describeUsers(): Promise<void> {
+    await describeQuotas(this.admin, this.command.entityTypes, this.command.entityNames, this.out);
     const names = this.command.entityNames;
     if (this.command.entityTypes.includes('clients') || names.includes('')) return;
     const users = names.length > 0 ? names : (await this.admin.describeUserScramCredentials()).map((u) => u.user);
@@ -163,7 +162,7 @@ class ConfigCommandRunner {
         await this.alterUsersOrClients(name, added, deleted);
         break;
       default:
-        throw new ConfigCommandError('samsa does not support ip quotas yet (the broker has no client quota APIs)');
+        throw new ConfigCommandError('samsa does not support ip quotas yet');
     }
     if (name !== '') this.out(`Completed updating config for ${this.entityType.slice(0, -1)} ${name}.\n`);
     else this.out(`Completed updating default config for ${this.entityType} in the cluster.\n`);
@@ -184,8 +183,10 @@ class ConfigCommandRunner {
         `Only quota and SCRAM credential configs can be added for 'users' using --bootstrap-server. Unexpected config names: Set(${unknownAdded.join(', ')})`,
       );
     }
-    if ([...Object.keys(added), ...deleted].some(isQuota))
-      throw new ConfigCommandError('samsa does not support client quotas yet (the broker has no client quota APIs)');
+    const quotasAdded = Object.fromEntries(Object.entries(added).filter(([k]) => isQuota(k)));
+    const quotasDeleted = deleted.filter(isQuota);
+    if (Object.keys(quotasAdded).length + quotasDeleted.length > 0)
+      await alterQuotas(this.admin, this.command.entityTypes, this.command.entityNames, quotasAdded, quotasDeleted);
     const upserts = Object.entries(added)
       .filter(([k]) => isScram(k))
       .map(([mechanism, text]) => ({ user, mechanism: mechanism as ScramMechanism, ...scramCredential(mechanism, text) }));

@@ -175,6 +175,49 @@ describe('samsa configs', () => {
     });
   });
 
+  it('sets, describes and removes quotas of users, client ids, their pairs and defaults', async () => {
+    const alice = await cli([
+      ...server,
+      '--alter',
+      '--entity-type',
+      'users',
+      '--entity-name',
+      'quota-alice',
+      '--add-config',
+      'producer_byte_rate=1024,consumer_byte_rate=2048',
+    ]);
+    expect(alice).toMatchObject({ status: 0, stdout: 'Completed updating config for user quota-alice.\n', stderr: '' });
+    const pair = await cli([...server, '--alter', '--user', 'quota-alice', '--client', 'app', '--add-config', 'producer_byte_rate=512']);
+    expect(pair.status).toBe(0);
+    const clientDefault = await cli([...server, '--alter', '--client-defaults', '--add-config', 'consumer_byte_rate=4096']);
+    expect(clientDefault).toMatchObject({ status: 0, stdout: 'Completed updating default config for clients in the cluster.\n' });
+
+    const described = await cli([...server, '--describe', '--entity-type', 'users', '--entity-name', 'quota-alice']);
+    expect(described.stdout.split('\n')[0]).toMatch(
+      /^Quota configs for user-principal 'quota-alice' are (producer_byte_rate=1024\.0, consumer_byte_rate=2048\.0|consumer_byte_rate=2048\.0, producer_byte_rate=1024\.0)$/,
+    );
+    const both = await cli([...server, '--describe', '--user', 'quota-alice', '--client', 'app']);
+    expect(both.stdout).toBe("Quota configs for user-principal 'quota-alice', client-id 'app' are producer_byte_rate=512.0\n");
+    const defaults = await cli([...server, '--describe', '--entity-type', 'clients', '--entity-default']);
+    expect(defaults.stdout).toBe('Quota configs for the default client-id are consumer_byte_rate=4096.0\n');
+    const [quotas] = await admin.describeClientQuotas({ components: [{ entityType: 'user', match: 'quota-alice' }], strict: true });
+    expect(quotas!.values).toEqual({ producer_byte_rate: 1024, consumer_byte_rate: 2048 });
+
+    const removed = await cli([...server, '--alter', '--user', 'quota-alice', '--delete-config', 'consumer_byte_rate']);
+    expect(removed.status).toBe(0);
+    const [after] = await admin.describeClientQuotas({ components: [{ entityType: 'user', match: 'quota-alice' }], strict: true });
+    expect(after!.values).toEqual({ producer_byte_rate: 1024 });
+    const notSet = await cli([...server, '--alter', '--user', 'quota-alice', '--delete-config', 'request_percentage']);
+    expect(notSet).toMatchObject({ status: 1, stderr: 'Invalid config(s): request_percentage\n' });
+    const badNumber = await cli([...server, '--alter', '--client', 'app', '--add-config', 'producer_byte_rate=fast']);
+    expect(badNumber).toMatchObject({ status: 1, stderr: 'Cannot parse quota configuration value for producer_byte_rate: fast\n' });
+    const scramOnClient = await cli([...server, '--alter', '--client', 'app', '--add-config', 'SCRAM-SHA-256=[password=x]']);
+    expect(scramOnClient).toMatchObject({
+      status: 1,
+      stderr: "Only quota configs can be added for 'clients' using --bootstrap-server. Unexpected config names: Set(SCRAM-SHA-256)\n",
+    });
+  });
+
   it('reports an unknown topic, a bad entity, a bad option and a missing action with exit 1', async () => {
     const unknown = await cli([...server, '--describe', '--topic', 'nowhere']);
     expect(unknown.status).toBe(1);
