@@ -2,6 +2,8 @@ import type { AclAuthorizer } from './authorizer/acl-authorizer.js';
 import type { BrokerConfig } from './broker-config.js';
 import type { BrokerLog } from './broker-log.js';
 import type { ClusterContext } from './cluster/cluster-context.js';
+import type { BrokerLoggers } from './dynamic/broker-loggers.js';
+import type { DynamicBrokerConfig } from './dynamic/dynamic-broker-config.js';
 import type { GroupCoordinator } from './group/group-coordinator.js';
 import type { BrokerMetrics } from './http/broker-metrics.js';
 import type { Topics } from './metadata/topics.js';
@@ -22,6 +24,10 @@ export interface BrokerEndpoint {
 /** The services request handlers use; one per broker. */
 export interface BrokerContext {
   readonly config: BrokerConfig;
+  /** Broker settings changed at run time (AlterConfigs on a broker resource), over `config`. */
+  readonly dynamicConfig: DynamicBrokerConfig;
+  /** The broker's loggers and their levels (the BROKER_LOGGER resource). */
+  readonly loggers: BrokerLoggers;
   readonly brokerId: number;
   readonly clusterId: string;
   /** Topic metadata and administration: a single broker's own TopicManager, or ZooKeeper and the controller's metadata in a cluster. */

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { closestName } from '../../storage/config/did-you-mean.js';
 import { LogManager } from '../../storage/log/log-manager.js';
 import type { ClientSecurity } from '../clients/network/client-security.js';
 import { AclAuthorizer } from './authorizer/acl-authorizer.js';
@@ -12,6 +13,11 @@ import { ClusterMember } from './cluster/cluster-member.js';
 import { ZkEntityConfigs } from './cluster/zk-entity-configs.js';
 import { KafkaController, type KafkaControllerConfig } from './controller/kafka-controller.js';
 import { assignReplicasToBrokers, startIndexForNewPartitions } from './controller/replica-assignment.js';
+import { BrokerLoggers } from './dynamic/broker-loggers.js';
+import { DynamicBrokerConfig } from './dynamic/dynamic-broker-config.js';
+import { knownBrokerSettingNames } from './dynamic/dynamic-config-keys.js';
+import { FileDynamicConfigStore, ZkDynamicConfigStore } from './dynamic/dynamic-config-store.js';
+import { followDynamicConfig, followListenerKeyStores } from './dynamic/follow-dynamic-config.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
 import { OFFSETS_TOPIC } from './group/offsets-topic.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
@@ -81,8 +87,9 @@ export class Broker {
 
   static async start(settings: BrokerConfig | Readonly<Record<string, unknown>> = {}, options: BrokerOptions = {}): Promise<Broker> {
     const config = settings instanceof BrokerConfig ? settings : new BrokerConfig(settings);
-    const log = oneLineLog(options.log);
-    for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config`);
+    const loggers = new BrokerLoggers();
+    const log = loggers.filter(oneLineLog(options.log));
+    for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config${didYouMean(key)}`);
     for (const warning of config.deprecationWarnings()) log('warn', warning);
     const httpEndpoints = parseHttpListeners(config.list('http.listeners'));
     prepareLogDirs(config.logDirs, config.logDirsKey);
@@ -102,7 +109,11 @@ export class Broker {
     const topicStore = cluster ? undefined : TopicStore.open(config.logDirs[0]!);
     if (cluster) await keepUsersAndClientsInZooKeeper(cluster, scramCredentials, quotas.store, log);
     let logManager: LogManager;
+    let dynamicConfig: DynamicBrokerConfig;
     try {
+      // Before the logs open, so they open with the dynamic topic defaults.
+      const dynamicStore = cluster ? new ZkDynamicConfigStore(cluster.zk) : new FileDynamicConfigStore(config.logDirs[0]!);
+      dynamicConfig = await DynamicBrokerConfig.load(config, brokerId, dynamicStore, log);
       logManager = await LogManager.open({
         topicConfigs: (topic) => (cluster ? cluster.topicConfigs.get(topic) : topicStore!.get(topic)?.configs),
         logDirs: config.logDirs,
@@ -110,7 +121,7 @@ export class Broker {
         retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
         producerIdExpirationMs: config.int('producer.id.expiration.ms'),
         cleanerEnable: config.bool('log.cleaner.enable'),
-        cleanerBackoffMs: config.int('log.cleaner.backoff.ms'),
+        cleanerBackoffMs: dynamicConfig.current.int('log.cleaner.backoff.ms'),
         cleanerThreads: config.int('log.cleaner.threads'),
         cleanerDedupeBufferSize: config.int('log.cleaner.dedupe.buffer.size'),
         cleanerIoBufferSize: config.int('log.cleaner.io.buffer.size'),
@@ -142,7 +153,9 @@ export class Broker {
       const planDefaults = { numPartitions: config.int('num.partitions'), replicationFactor: config.int('default.replication.factor') };
       const warn = (m: string) => log('warn', m);
       let topics: Topics;
+      followDynamicConfig(dynamicConfig, () => topics, logManager, log);
       if (cluster) {
+        cluster.topicConfigs.onBrokerConfigChange((name) => dynamicConfig.reload(name));
         cluster.onTopicConfigChange((topic, configs) => logManager.setTopicConfig(topic, configs));
         topics = cluster.topics(new TopicPlanner(config.topicDefaults, planDefaults, () => cluster.metadata.aliveBrokers(), kafkaPlacement, warn));
       } else {
@@ -193,6 +206,8 @@ export class Broker {
         : undefined;
       const context: BrokerContext = {
         config,
+        dynamicConfig,
+        loggers,
         brokerId,
         clusterId,
         topics,
@@ -243,6 +258,7 @@ export class Broker {
         endpoint.host = a.host === '' || a.host === '0.0.0.0' || a.host === '::' ? hostname() : a.host;
         endpoint.port = a.port === 0 || a.port === listener.port ? ports.get(a.name)! : a.port;
       }
+      followListenerKeyStores(dynamicConfig, listenerSecurity, servers, log);
       const broker = new Broker(config, logManager, context, servers, cluster, ports, security);
       if (context.metrics) {
         // Before registering: /health answers 503 until the cluster knows this broker.
@@ -358,14 +374,22 @@ export class Broker {
   }
 }
 
+/** " (did you mean log.segment.bytes?)" for a key one typo away from a known setting, else nothing. */
+function didYouMean(key: string): string {
+  const hint = closestName(key, knownBrokerSettingNames());
+  return hint ? ` (did you mean ${hint}?)` : '';
+}
+
 function interBrokerListener(config: BrokerConfig): string {
   return config.interBrokerListenerName;
 }
 
 function controllerConfig(config: BrokerConfig): KafkaControllerConfig {
   return {
-    uncleanLeaderElectionEnable:
-      config.topicDefaults['unclean.leader.election.enable'] === true || config.topicDefaults['unclean.leader.election.enable'] === 'true',
+    // Read at each election: a dynamic default (samsa configs --entity-default) changes it while the controller runs.
+    get uncleanLeaderElectionEnable() {
+      return config.topicDefaults['unclean.leader.election.enable'] === true || config.topicDefaults['unclean.leader.election.enable'] === 'true';
+    },
     autoLeaderRebalanceEnable: config.bool('auto.leader.rebalance.enable'),
     leaderImbalanceCheckIntervalSeconds: config.int('leader.imbalance.check.interval.seconds'),
     leaderImbalancePerBrokerPercentage: config.int('leader.imbalance.per.broker.percentage'),

@@ -2,126 +2,101 @@
 // option parser (jopt-simple) reads them, and the checks Kafka's
 // AclCommandOptions makes before anything connects.
 import { AclOperation, aclCode, aclName, PatternType } from '../protocol/acl.js';
-import { ParsedOptions, UsageError } from './consumer-groups-options.js';
+import { HelpRequested, type OptionSpec, type ParsedOptions, parseArgs as parseWith, shown, UsageError, usageTable } from './command-line.js';
 
-export { ParsedOptions, UsageError };
-
-interface OptionSpec {
-  readonly name: string;
-  readonly arg: boolean;
-  readonly argLabel?: string;
-  readonly doc: string;
-}
+export { HelpRequested, type ParsedOptions, UsageError };
 
 const SPECS: readonly OptionSpec[] = [
-  { name: 'bootstrap-server', arg: true, argLabel: 'String: server to connect to', doc: 'A list of host/port pairs to use for establishing the connection.' },
-  { name: 'command-config', arg: true, argLabel: 'String: command-config', doc: 'A property file containing configs to be passed to Admin Client.' },
-  { name: 'add', arg: false, doc: 'Indicates you are trying to add ACLs.' },
-  { name: 'remove', arg: false, doc: 'Indicates you are trying to remove ACLs.' },
-  { name: 'list', arg: false, doc: 'List ACLs for the specified resource, use --topic <topic> or --group <group> or --cluster to specify a resource.' },
+  {
+    name: 'bootstrap-server',
+    arg: 'required',
+    argLabel: 'String: server to connect to',
+    doc: 'A list of host/port pairs to use for establishing the connection.',
+  },
+  { name: 'command-config', arg: 'required', argLabel: 'String: command-config', doc: 'A property file containing configs to be passed to Admin Client.' },
+  { name: 'add', arg: 'none', doc: 'Indicates you are trying to add ACLs.' },
+  { name: 'remove', arg: 'none', doc: 'Indicates you are trying to remove ACLs.' },
+  { name: 'list', arg: 'none', doc: 'List ACLs for the specified resource, use --topic <topic> or --group <group> or --cluster to specify a resource.' },
   {
     name: 'topic',
-    arg: true,
+    arg: 'required',
     argLabel: 'String: topic',
     doc: "topic to which ACLs should be added or removed. A value of '*' indicates ACL should apply to all topics.",
   },
-  { name: 'cluster', arg: false, doc: 'Add/Remove cluster ACLs.' },
+  { name: 'cluster', arg: 'none', doc: 'Add/Remove cluster ACLs.' },
   {
     name: 'group',
-    arg: true,
+    arg: 'required',
     argLabel: 'String: group',
     doc: "Consumer Group to which the ACLs should be added or removed. A value of '*' indicates the ACLs should apply to all groups.",
   },
   {
     name: 'transactional-id',
-    arg: true,
+    arg: 'required',
     argLabel: 'String: transactional-id',
     doc: "The transactionalId to which ACLs should be added or removed. A value of '*' indicates the ACLs should apply to all transactionalIds.",
   },
   {
     name: 'delegation-token',
-    arg: true,
+    arg: 'required',
     argLabel: 'String: delegation-token',
     doc: "Delegation token to which ACLs should be added or removed. A value of '*' indicates ACL should apply to all tokens.",
   },
-  { name: 'user-principal', arg: true, argLabel: 'String: user-principal', doc: 'Specifies a user principal as a resource in relation with the operation.' },
+  {
+    name: 'user-principal',
+    arg: 'required',
+    argLabel: 'String: user-principal',
+    doc: 'Specifies a user principal as a resource in relation with the operation.',
+  },
   {
     name: 'resource-pattern-type',
-    arg: true,
+    arg: 'required',
     argLabel: 'ANY|MATCH|LITERAL|PREFIXED',
     doc: "The type of the resource pattern or pattern filter. When adding acls, this should be a specific pattern type, e.g. 'literal' or 'prefixed'. When listing or removing acls, a specific pattern type can be used to list or remove acls from specific resource patterns, or use the filter values of 'any' or 'match', where 'any' will match any pattern type, but will match the resource name exactly, where as 'match' will perform pattern matching to list or remove all acls that affect the supplied resource(s). (default: LITERAL)",
   },
-  { name: 'operation', arg: true, argLabel: 'String', doc: 'Operation that is being allowed or denied. (default: All)' },
-  { name: 'allow-principal', arg: true, argLabel: 'String', doc: 'principal is in principalType:name format. User:* is the wildcard indicating all users.' },
+  { name: 'operation', arg: 'required', argLabel: 'String', doc: 'Operation that is being allowed or denied. (default: All)' },
+  {
+    name: 'allow-principal',
+    arg: 'required',
+    argLabel: 'String',
+    doc: 'principal is in principalType:name format. User:* is the wildcard indicating all users.',
+  },
   {
     name: 'deny-principal',
-    arg: true,
+    arg: 'required',
     argLabel: 'String',
     doc: 'principal is in principalType:name format. By default anyone not added through --allow-principal is denied.',
   },
-  { name: 'principal', arg: true, argLabel: 'String', doc: 'List ACLs for the specified principal. principal is in principalType:name format.' },
+  { name: 'principal', arg: 'required', argLabel: 'String', doc: 'List ACLs for the specified principal. principal is in principalType:name format.' },
   {
     name: 'allow-host',
-    arg: true,
+    arg: 'required',
     argLabel: 'String',
     doc: 'Host from which principals listed in --allow-principal will have access. (default: * when --allow-principal is given)',
   },
   {
     name: 'deny-host',
-    arg: true,
+    arg: 'required',
     argLabel: 'String',
     doc: 'Host from which principals listed in --deny-principal will be denied access. (default: * when --deny-principal is given)',
   },
-  { name: 'producer', arg: false, doc: 'Convenience option to add/remove ACLs for producer role: WRITE, DESCRIBE and CREATE on topic.' },
-  { name: 'consumer', arg: false, doc: 'Convenience option to add/remove ACLs for consumer role: READ and DESCRIBE on topic, READ on consumer-group.' },
-  { name: 'idempotent', arg: false, doc: 'Enable idempotence for the producer. This should be used in combination with the --producer option.' },
-  { name: 'force', arg: false, doc: 'Assume Yes to all queries and do not prompt.' },
-  { name: 'help', arg: false, doc: 'Print usage information.' },
+  { name: 'producer', arg: 'none', doc: 'Convenience option to add/remove ACLs for producer role: WRITE, DESCRIBE and CREATE on topic.' },
+  { name: 'consumer', arg: 'none', doc: 'Convenience option to add/remove ACLs for consumer role: READ and DESCRIBE on topic, READ on consumer-group.' },
+  { name: 'idempotent', arg: 'none', doc: 'Enable idempotence for the producer. This should be used in combination with the --producer option.' },
+  { name: 'force', arg: 'none', doc: 'Assume Yes to all queries and do not prompt.' },
+  { name: 'help', arg: 'none', doc: 'Print usage information.' },
 ];
-
-const BY_NAME = new Map(SPECS.map((s) => [s.name, s]));
 
 export const DESCRIPTION = 'This tool helps to manage acls on kafka.';
 
-/** Splits the words into options and their values: names or unambiguous prefixes, `--name value` or `--name=value`. */
+/** Splits the words into options and their values as kafka-acls.sh's option parser does (command-line.ts). */
 export function parseArgs(args: readonly string[]): ParsedOptions {
-  const values = new Map<string, Array<string | null>>();
-  for (let i = 0; i < args.length; i++) {
-    const word = args[i]!;
-    if (!word.startsWith('-') || word === '-' || word === '--') throw new UsageError(`${word} is not a recognized option`);
-    const body = word.replace(/^--?/, '');
-    const eq = body.indexOf('=');
-    const name = eq >= 0 ? body.slice(0, eq) : body;
-    const candidates = SPECS.filter((s) => s.name.startsWith(name));
-    const spec = BY_NAME.get(name) ?? (candidates.length === 1 ? candidates[0] : undefined);
-    if (!spec) throw new UsageError(`${name} is not a recognized option`);
-    let list = values.get(spec.name);
-    if (!list) values.set(spec.name, (list = []));
-    if (!spec.arg) {
-      if (eq >= 0) throw new UsageError(`Option ${spec.name} does not take an argument`);
-      continue;
-    }
-    if (eq >= 0) list.push(body.slice(eq + 1));
-    else if (i + 1 < args.length) list.push(args[++i]!);
-    else throw new UsageError(`Option ${spec.name} requires an argument`);
-  }
-  return new ParsedOptions(values);
+  return parseWith(SPECS, args);
 }
 
 export function usage(): string {
-  const width = 40;
-  const lines = ['Option                                  Description', '------                                  -----------'];
-  for (const spec of [...SPECS].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const left = spec.arg ? `--${spec.name} <${spec.argLabel}>` : `--${spec.name}`;
-    lines.push(left.length < width ? left.padEnd(width) + spec.doc : `${left}\n${' '.repeat(width)}${spec.doc}`);
-  }
-  return lines.join('\n');
+  return usageTable([...SPECS].sort((a, b) => (a.name < b.name ? -1 : 1)));
 }
-
-/** What is printed besides the usage when the command asks for help or gets no arguments. */
-export class HelpRequested extends UsageError {}
-
-const shown = (name: string) => `[${name}]`;
 
 /** `--operation` values as Kafka's SecurityUtils.operation reads them (`Read`, `DescribeConfigs`, `describe_configs`). */
 export function parseOperation(text: string): number {

@@ -44,6 +44,13 @@ const subcommands: Record<string, Subcommand> = {
       return acls(args);
     },
   },
+  configs: {
+    summary: 'describe and alter the configs of topics, brokers and users, like kafka-configs.sh',
+    async run(args) {
+      const { configs } = await import('./configs.js');
+      return configs(args);
+    },
+  },
   help: {
     summary: 'list the subcommands',
     async run() {

@@ -141,7 +141,9 @@ describe('Admin: configs', () => {
     const [brokerConfigs] = await admin.describeConfigs([{ type: 'broker', name: '0' }]);
     expect(brokerConfigs!.entries.find((e) => e.name === 'num.partitions')).toMatchObject({ value: '2', source: 'STATIC_BROKER_CONFIG' });
     await expect(admin.describeConfigs([{ type: 'topic', name: 'adm-missing' }])).rejects.toBeInstanceOf(UnknownTopicOrPartitionError);
-    await expect(admin.describeConfigs([{ type: 'broker-logger', name: '0' }])).rejects.toBeInstanceOf(InvalidRequestError);
+    const [loggers] = await admin.describeConfigs([{ type: 'broker-logger', name: '0' }]);
+    expect(loggers!.entries).toMatchObject([{ name: 'root', value: 'INFO', source: 'DYNAMIC_BROKER_LOGGER_CONFIG' }]);
+    await expect(admin.describeConfigs([{ type: 'broker-logger', name: 'x' }])).rejects.toBeInstanceOf(InvalidRequestError);
   });
 
   it('alterConfigs replaces the overrides; incrementalAlterConfigs sets, deletes, appends and subtracts', async () => {

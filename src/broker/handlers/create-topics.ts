@@ -6,6 +6,7 @@ import type { CreateTopicRequest } from '../metadata/topic-manager.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 import { authorized, clusterAuthorized } from './authorize.js';
 import { describeTopicConfigs } from './config-describe.js';
+import { brokerLayers } from './describe-configs.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 
@@ -96,7 +97,7 @@ async function createOne(topic: CreatableTopic, validateOnly: boolean, timeoutMs
       topicConfigErrorCode: ErrorCode.NONE,
       numPartitions: replicas.length,
       replicationFactor: replicas[0]?.length ?? -1,
-      configs: describeTopicConfigs(configs, config, broker.config).map(
+      configs: describeTopicConfigs(configs, config, broker.config, { layers: brokerLayers(broker) }).map(
         (c): Item<CreatableTopicResult['configs']> => ({
           name: c.name,
           value: c.value,

@@ -17,6 +17,8 @@ export class TopicConfigCache {
   private processing: Promise<void> = Promise.resolve();
   /** Told of each change to a user's or client id's configs (users/…, clients/…), which share the notifications. */
   private readonly entityListeners: Array<(entityPath: string) => Promise<void>> = [];
+  /** Told of each change to the dynamic broker configs (brokers/<id>, brokers/<default>), which share them too. */
+  private brokerListener: (name: string) => Promise<void> = async () => {};
 
   constructor(
     private readonly zk: KafkaZkClient,
@@ -50,6 +52,11 @@ export class TopicConfigCache {
     this.entityListeners.push(listener);
   }
 
+  /** Follows the notifications of the dynamic broker configs: `listener` gets the entity's name (a broker id or `<default>`). */
+  onBrokerConfigChange(listener: (name: string) => Promise<void>): void {
+    this.brokerListener = listener;
+  }
+
   forget(topic: string): void {
     this.configs.delete(topic);
   }
@@ -63,6 +70,10 @@ export class TopicConfigCache {
           const [type, name] = change.entityPath.split('/');
           if ((type === 'users' || type === 'clients') && name) {
             for (const listener of this.entityListeners) await listener(change.entityPath);
+            continue;
+          }
+          if (type === 'brokers' && name) {
+            await this.brokerListener(name);
             continue;
           }
           if (type !== 'topics' || !name) continue;

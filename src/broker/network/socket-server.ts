@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions, type Server as TlsServer } from 'node:tls';
 import { sharedBufferPool } from '../../../storage/backend/buffer-pool.js';
 import type { BrokerLog } from '../broker-log.js';
 import { Connection, type FrameHandler } from './connection.js';
@@ -42,6 +42,12 @@ export class SocketServer {
     } else {
       this.server = createServer((socket) => this.accept(socket));
     }
+  }
+
+  /** Replaces the key and trust stores new TLS sessions use (a key store changed while the broker runs); open sessions keep theirs. */
+  setSecureContext(tls: TlsOptions): void {
+    if (!this.options.tls) throw new Error(`listener ${this.options.name} does not use TLS`);
+    (this.server as TlsServer).setSecureContext(tls);
   }
 
   get connectionCount(): number {

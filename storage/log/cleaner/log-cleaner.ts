@@ -40,7 +40,8 @@ export interface LogCleaningOutcome extends CleaningResult {
  */
 export class LogCleaner {
   private readonly cleaner: Cleaner;
-  private readonly backoffMs: number;
+  /** The pause when no log needed cleaning (log.cleaner.backoff.ms); a broker may change it while the cleaner runs. */
+  backoffMs: number;
   private readonly now: () => number;
   private readonly warn: (message: string) => void;
   private readonly info: (message: string) => void;
