@@ -37,6 +37,13 @@ const subcommands: Record<string, Subcommand> = {
       return consumerGroups(args);
     },
   },
+  topics: {
+    summary: 'create, list, describe, alter and delete topics, like kafka-topics.sh',
+    async run(args) {
+      const { topics } = await import('./topics.js');
+      return topics(args);
+    },
+  },
   help: {
     summary: 'list the subcommands',
     async run() {
