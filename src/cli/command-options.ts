@@ -196,3 +196,24 @@ export function parseCommandLine(
     throw error;
   }
 }
+
+/** `key=value` arguments (--property, --producer-property …) as a map; a key without `=` gets "" (Kafka's parseKeyValueArgs). */
+export function parseKeyValueArgs(args: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const arg of args) {
+    const eq = arg.indexOf('=');
+    if (eq < 0) out[arg] = '';
+    else out[arg.slice(0, eq)] = arg.slice(eq + 1);
+  }
+  return out;
+}
+
+/** The settings a client knows; the others are dropped with the warning Java's clients log for them. */
+export function knownSettings(props: Record<string, string>, known: object, warn: (text: string) => void): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(props)) {
+    if (key in known) out[key] = value;
+    else warn(`WARN The configuration '${key}' was supplied but isn't a known config.\n`);
+  }
+  return out;
+}

@@ -44,6 +44,20 @@ const subcommands: Record<string, Subcommand> = {
       return topics(args);
     },
   },
+  'console-producer': {
+    summary: 'send lines of stdin as records, like kafka-console-producer.sh',
+    async run(args) {
+      const { consoleProducer } = await import('./console-producer.js');
+      return consoleProducer(args);
+    },
+  },
+  'console-consumer': {
+    summary: 'print records to stdout, like kafka-console-consumer.sh',
+    async run(args) {
+      const { consoleConsumer } = await import('./console-consumer.js');
+      return consoleConsumer(args);
+    },
+  },
   help: {
     summary: 'list the subcommands',
     async run() {

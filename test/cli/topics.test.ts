@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { TopicAlreadyExistsError, UnknownTopicOrPartitionError } from '../../src/clients/network/errors.js';
 import { startBroker, type TestBroker } from '../broker/harness.js';
-import { commandConfig, samsa, USAGE_HEADER } from './run-samsa.js';
+import { commandConfig, samsa, stopRunning, USAGE_HEADER } from './run-samsa.js';
 
 const ZERO_ID = Buffer.alloc(16);
 
@@ -22,6 +22,8 @@ describe('samsa topics', () => {
     b = await startBroker({ 'num.partitions': 2 });
     admin = new Admin({ 'bootstrap.servers': b.bootstrap });
   });
+
+  afterEach(stopRunning);
 
   afterAll(async () => {
     await admin?.close();
