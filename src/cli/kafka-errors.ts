@@ -54,6 +54,11 @@ export function javaMessage(error: unknown): string {
   return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : errorMessage(error.errorCode);
 }
 
+/** The message of the exception Java's admin completes a partition's result with: Kafka's description of the broker's code (Errors.exception()). */
+export function partitionErrorMessage(error: unknown): string {
+  return error instanceof KafkaApiError ? errorMessage(error.errorCode) : javaMessage(error);
+}
+
 /** `NAME: message`, as Kafka's tools print an error code. */
 export function describeErrorCode(code: number): string {
   return `${kafkaErrorName(code)}: ${errorMessage(code)}`;
@@ -77,4 +82,33 @@ export function brokerErrorCode(error: unknown): number {
 /** The item's result, or undefined when a broker answered it with an error (thrown as answeredCode throws). */
 export function answeredValue<R>(outcome: Settled<R>): R | undefined {
   return answeredCode(outcome) === null && outcome.ok ? outcome.value : undefined;
+}
+
+/** Java exception names that are not the error code's name in camel case. */
+const EXCEPTION_NAMES: Partial<Record<ErrorCodeName, string>> = {
+  TOPIC_AUTHORIZATION_FAILED: 'TopicAuthorizationException',
+  GROUP_AUTHORIZATION_FAILED: 'GroupAuthorizationException',
+  CLUSTER_AUTHORIZATION_FAILED: 'ClusterAuthorizationException',
+  TOPIC_ALREADY_EXISTS: 'TopicExistsException',
+  INVALID_TOPIC_EXCEPTION: 'InvalidTopicException',
+  REQUEST_TIMED_OUT: 'TimeoutException',
+  UNKNOWN_SERVER_ERROR: 'UnknownServerException',
+  INVALID_CONFIG: 'InvalidConfigurationException',
+  KAFKA_STORAGE_ERROR: 'KafkaStorageException',
+};
+
+/**
+ * The Java exception class Kafka's tools name for a failure: for a broker's
+ * error code the class Java's Errors enum maps it to
+ * (`org.apache.kafka.common.errors.OffsetOutOfRangeException`), else the error's own name.
+ */
+export function javaExceptionClass(error: unknown): string {
+  if (!(error instanceof KafkaApiError)) return error instanceof Error ? error.name : 'Error';
+  const code = error.code as ErrorCodeName;
+  const camel = code
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+  return `org.apache.kafka.common.errors.${EXCEPTION_NAMES[code] ?? `${camel}Exception`}`;
 }

@@ -58,6 +58,27 @@ const subcommands: Record<string, Subcommand> = {
       return consoleConsumer(args);
     },
   },
+  'get-offsets': {
+    summary: 'print the offsets of partitions at a time, like kafka-get-offsets.sh',
+    async run(args) {
+      const { getOffsets } = await import('./get-offsets.js');
+      return getOffsets(args);
+    },
+  },
+  'delete-records': {
+    summary: 'delete the records of partitions before an offset, like kafka-delete-records.sh',
+    async run(args) {
+      const { deleteRecords } = await import('./delete-records.js');
+      return deleteRecords(args);
+    },
+  },
+  'log-dirs': {
+    summary: "describe brokers' log directories as JSON, like kafka-log-dirs.sh",
+    async run(args) {
+      const { logDirs } = await import('./log-dirs.js');
+      return logDirs(args);
+    },
+  },
   help: {
     summary: 'list the subcommands',
     async run() {

@@ -1,26 +1,14 @@
 // `samsa topics`: kafka-topics.sh for samsa — create, list, describe, alter
 // (partitions) and delete topics, on Admin, printing what Kafka 3.x's
 // TopicCommand prints.
-import { Admin } from '../clients/admin/admin.js';
+import type { Admin } from '../clients/admin/admin.js';
 import type { DescribedConfigs, PartitionReassignment, TopicDescription, TopicPartitionInfo } from '../clients/admin/types.js';
 import { TopicAlreadyExistsError } from '../clients/network/errors.js';
 import { tpKey } from '../protocol/topic-partition.js';
-import { type CommandOutput, type ParsedOptions, parseCommandLine, readCommandConfig, stdio } from './command-options.js';
+import { type CommandOutput, type ParsedOptions, parseCommandLine, stdio } from './command-options.js';
 import { javaMessage } from './kafka-errors.js';
+import { INTERNAL_TOPICS, includeList, toolAdmin } from './tool-admin.js';
 import { ArgumentError, checkTopicArgs, parseReplicaAssignment, parseTopicConfigs, TOPICS_PARSER } from './topics-options.js';
-
-/** Kafka's Topic.isInternal. */
-const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
-
-/** An admin client for a tool: --command-config's client settings, then --bootstrap-server. */
-export function toolAdmin(options: ParsedOptions, clientId: string, extra: Record<string, string | number> = {}): Admin {
-  return new Admin({
-    'client.id': clientId,
-    ...readCommandConfig(options.valueOf('command-config')),
-    ...extra,
-    'bootstrap.servers': options.valueOf('bootstrap-server')!,
-  });
-}
 
 export async function topics(args: string[], output: CommandOutput = stdio): Promise<number> {
   let options: ParsedOptions | number;
@@ -49,17 +37,6 @@ export async function topics(args: string[], output: CommandOutput = stdio): Pro
   }
 }
 
-/** Kafka's IncludeList: `--topic` as a Java regular expression over whole names (commas meaning "or", quotes stripped). */
-function topicFilter(pattern: string): RegExp {
-  const cleaned = pattern
-    .trim()
-    .replaceAll(',', '|')
-    .replaceAll(' ', '')
-    .replace(/^["']+/, '')
-    .replace(/["']+$/, '');
-  return new RegExp(`^(?:${cleaned})$`);
-}
-
 class TopicService {
   constructor(
     private readonly options: ParsedOptions,
@@ -84,7 +61,7 @@ class TopicService {
   private async matchingTopics(): Promise<string[]> {
     const exclude = this.options.has('exclude-internal');
     const all = await this.admin.listTopics({ listInternal: !exclude });
-    const filter = this.topic === null ? null : topicFilter(this.topic);
+    const filter = this.topic === null ? null : includeList(this.topic);
     return all.filter((t) => (filter === null || filter.test(t)) && !(exclude && INTERNAL_TOPICS.has(t)));
   }
 

@@ -689,6 +689,46 @@ export class Admin {
     });
   }
 
+  /**
+   * Each broker's log directories (DescribeLogDirs, asked of that broker): the partitions
+   * each holds with their sizes, and the disk's total and usable bytes (-1 before v4). A
+   * directory the broker cannot read has its error (KafkaStorageError) and no partitions.
+   * One item per broker id; an id not in the cluster fails with LeaderNotAvailableError.
+   */
+  describeLogDirs(brokers: readonly number[], options?: T.AdminCallOptions): T.ItemResults<T.BrokerLogDirs> {
+    return this.perItem('describeLogDirs', brokers, options, (pending, deadline) =>
+      Promise.all(
+        pending.map(async (broker): Promise<Outcome<T.BrokerLogDirs>> => {
+          try {
+            const node = await this.node(broker);
+            const r = await this.send(node.id, Api.DescribeLogDirs, { topics: null }, deadline);
+            if ((r.errorCode ?? NONE) !== NONE) return kafkaErrorFor(r.errorCode, `DescribeLogDirs on broker ${broker}`);
+            const logDirs = r.results.map(
+              (d): T.LogDirDescription => ({
+                path: d.logDir,
+                error: d.errorCode === NONE ? null : kafkaErrorFor(d.errorCode, `log dir ${d.logDir}`),
+                replicas: d.topics.flatMap((t) =>
+                  t.partitions.map((p) => ({
+                    topic: t.name,
+                    partition: p.partitionIndex,
+                    size: p.partitionSize,
+                    offsetLag: p.offsetLag,
+                    isFuture: p.isFutureKey,
+                  })),
+                ),
+                totalBytes: d.totalBytes ?? -1,
+                usableBytes: d.usableBytes ?? -1,
+              }),
+            );
+            return { broker, logDirs };
+          } catch (e) {
+            return e as Error;
+          }
+        }),
+      ),
+    );
+  }
+
   // ---- SCRAM credentials (KIP-554) ---------------------------------------------
 
   /** Sets or deletes SCRAM credentials; one outcome per alteration, its user's (a user with any bad alteration has none applied). */
