@@ -79,6 +79,20 @@ const subcommands: Record<string, Subcommand> = {
       return logDirs(args);
     },
   },
+  'producer-perf-test': {
+    summary: 'measure producer throughput and latency, like kafka-producer-perf-test.sh',
+    async run(args) {
+      const { producerPerfTest } = await import('./producer-perf-test.js');
+      return producerPerfTest(args);
+    },
+  },
+  'consumer-perf-test': {
+    summary: 'measure consumer throughput, like kafka-consumer-perf-test.sh',
+    async run(args) {
+      const { consumerPerfTest } = await import('./consumer-perf-test.js');
+      return consumerPerfTest(args);
+    },
+  },
   help: {
     summary: 'list the subcommands',
     async run() {
