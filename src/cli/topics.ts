@@ -128,7 +128,9 @@ class TopicService {
     const found = await this.matchingTopics();
     this.ensureFound(found);
     if (found.length === 0) return;
-    const descriptions = await this.admin.describeTopics(found);
+    const descriptions = await this.admin.describeTopics(found, {
+      partitionSizeLimitPerResponse: this.options.longValueOf('partition-size-limit-per-response') ?? 2000,
+    });
     const configs = await this.admin.describeConfigs(found.map((name) => ({ type: 'topic', name })));
     const liveBrokers = new Set((await this.admin.describeCluster()).nodes.map((n) => n.id));
     const reassignments = await this.reassignments(descriptions);
@@ -209,8 +211,8 @@ function replicationFactor(p: TopicPartitionInfo, reassignment: PartitionReassig
 function partitionLine(topic: string, p: TopicPartitionInfo, reassignment: PartitionReassignment | undefined): string {
   let line = `\tTopic: ${topic}\tPartition: ${p.partition}\tLeader: ${p.leader?.id ?? 'none'}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}`;
   if (reassignment) line += `\tAdding Replicas: ${reassignment.addingReplicas.join(',')}\tRemoving Replicas: ${reassignment.removingReplicas.join(',')}`;
-  // Partition metadata from the Metadata API carries no eligible leader replicas; Kafka's tool prints N/A then.
-  line += '\tElr: N/A\tLastKnownElr: N/A\n';
+  // Known from DescribeTopicPartitions; N/A when the broker answered with Metadata, as Kafka's tool prints.
+  line += `\tElr: ${p.elr ? p.elr.join(',') : 'N/A'}\tLastKnownElr: ${p.lastKnownElr ? p.lastKnownElr.join(',') : 'N/A'}\n`;
   return line;
 }
 

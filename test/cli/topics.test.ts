@@ -36,7 +36,7 @@ describe('samsa topics', () => {
     const id = await topicId('orders');
     const described = await topics('--describe', '--topic', 'orders');
     expect(described.status).toBe(0);
-    const partition = (p: number) => `\tTopic: orders\tPartition: ${p}\tLeader: 0\tReplicas: 0\tIsr: 0\tElr: N/A\tLastKnownElr: N/A\n`;
+    const partition = (p: number) => `\tTopic: orders\tPartition: ${p}\tLeader: 0\tReplicas: 0\tIsr: 0\tElr: \tLastKnownElr: \n`;
     expect(described.stdout).toBe(
       `Topic: orders\tTopicId: ${id}\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: retention.ms=60000\n${partition(0)}${partition(1)}${partition(2)}`,
     );

@@ -53,6 +53,14 @@ export interface TopicPartitionInfo {
   readonly leaderEpoch: number;
   readonly replicas: readonly number[];
   readonly isr: readonly number[];
+  /** Eligible leader replicas (KIP-966), from DescribeTopicPartitions; undefined or null when not known. */
+  readonly elr?: readonly number[] | null;
+  readonly lastKnownElr?: readonly number[] | null;
+}
+
+export interface DescribeTopicsOptions extends AdminCallOptions {
+  /** Ask with DescribeTopicPartitions, this many partitions per response (Java's DescribeTopicsOptions.partitionSizeLimitPerResponse). */
+  readonly partitionSizeLimitPerResponse?: number;
 }
 
 export interface TopicDescription {
