@@ -26,6 +26,7 @@ import { type BatchScan, scanBatches } from '../../storage/record/record-batch-s
 import type { RecordBatchView } from '../../storage/record/record-batch-view.js';
 import { decrementSequence, incrementSequence } from '../../storage/record/sequence.js';
 import { HelpRequested, OptionParser, type ParsedOptions, parseCommandLine, UsageError } from './command-options.js';
+import { offsetsDecoder, type RecordDecoder, transactionLogDecoder } from './dump-log-decoders.js';
 import { CorruptIndexError, dumpOffsetIndex, dumpTimeIndex, IndexProblems } from './dump-log-index.js';
 
 const PARSER = new OptionParser([
@@ -50,12 +51,14 @@ const PARSER = new OptionParser([
     doc: 'Limit the amount of total batches read in bytes avoiding reading the whole .log file(s). (default: 2147483647)',
   },
   { name: 'max-message-size', arg: 'required', argLabel: 'Integer: size', type: 'int', doc: 'Size of largest message. (default: 5242880)' },
+  { name: 'offsets-decoder', arg: 'none', doc: 'if set, log data will be parsed as offset data from the __consumer_offsets topic.' },
   {
     name: 'print-data-log',
     arg: 'none',
     doc: 'if set, printing the messages content when dumping data logs. Automatically set if any decoder option is specified.',
   },
   { name: 'skip-record-metadata', arg: 'none', doc: 'whether to skip printing metadata for each record.' },
+  { name: 'transaction-log-decoder', arg: 'none', doc: 'if set, log data will be parsed as transaction metadata from the __transaction_state topic.' },
   { name: 'verify-index-only', arg: 'none', doc: 'if set, just verify the index log without printing its content.' },
 ]);
 
@@ -64,6 +67,8 @@ const MAX_INT = 2 ** 31 - 1;
 
 interface DumpOptions {
   readonly printData: boolean;
+  /** How keys and payloads are printed: as UTF-8 text, or decoded as __consumer_offsets' or __transaction_state's records. */
+  readonly decoder: RecordDecoder | null;
   readonly deep: boolean;
   readonly skipRecordMetadata: boolean;
   readonly maxBytes: number;
@@ -107,11 +112,12 @@ function recordLines(batch: RecordBatchView, options: DumpOptions, print: (line:
     }
     if (options.printData && !batch.isControl) {
       let prefix = options.skipRecordMetadata ? '| ' : ' ';
-      if (r.key !== null) {
-        line += `${prefix}key: ${r.key.toString('utf8')}`;
+      const decoded = options.decoder ? options.decoder(r) : { key: r.key?.toString('utf8') ?? null, payload: r.value?.toString('utf8') ?? null };
+      if (decoded.key !== null) {
+        line += `${prefix}key: ${decoded.key}`;
         prefix = ' ';
       }
-      if (r.value !== null) line += `${prefix}payload: ${r.value.toString('utf8')}`;
+      if (decoded.payload !== null) line += `${prefix}payload: ${decoded.payload}`;
     }
     print(line);
   }
@@ -262,6 +268,9 @@ function splitArgs(args: readonly string[]): { optionArgs: string[]; paths: stri
 function checkArgs(args: readonly string[], options: ParsedOptions, paths: readonly string[]): void {
   if (args.length === 0 || options.has('help')) throw new HelpRequested(DESCRIPTION);
   if (!options.has('files') && paths.length === 0) throw new UsageError('Missing required argument "[files]"');
+  if (options.has('offsets-decoder') && options.has('transaction-log-decoder')) {
+    throw new UsageError('Option "[offsets-decoder]" can\'t be used with option "[transaction-log-decoder]"');
+  }
 }
 
 export async function dumpLog(args: string[], print: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
@@ -273,9 +282,11 @@ export async function dumpLog(args: string[], print: (line: string) => void = co
     (text) => err(text.trimEnd()),
   );
   if (typeof parsed === 'number') return parsed;
-  const printData = parsed.has('print-data-log');
+  const decoder = parsed.has('offsets-decoder') ? offsetsDecoder : parsed.has('transaction-log-decoder') ? transactionLogDecoder : null;
+  const printData = parsed.has('print-data-log') || decoder !== null;
   const options: DumpOptions = {
     printData,
+    decoder,
     deep: printData || parsed.has('deep-iteration'),
     skipRecordMetadata: parsed.has('skip-record-metadata'),
     maxBytes: parsed.longValueOf('max-bytes') ?? MAX_INT,

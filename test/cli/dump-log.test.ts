@@ -204,3 +204,46 @@ describe('samsa dump-log: indexes and command lines as kafka-dump-log.sh', () =>
     expect(notSegment.stderr).toContain('is not a log segment');
   });
 });
+
+describe('samsa dump-log --offsets-decoder and --transaction-log-decoder', () => {
+  it('prints __consumer_offsets and __transaction_state records as the JSON Kafka prints', async () => {
+    const { startBroker } = await import('../broker/harness.js');
+    const { Admin, Producer } = await import('../../src/index.js');
+    const b = await startBroker({ 'offsets.topic.num.partitions': 1, 'transaction.state.log.num.partitions': 1 });
+    try {
+      const admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+      await admin.createTopics([{ name: 'decoded', numPartitions: 1 }]);
+      await admin.alterConsumerGroupOffsets('decoders', [{ topic: 'decoded', partition: 0, offset: 7, metadata: 'm' }]);
+      await admin.close();
+      const producer = new Producer({ 'bootstrap.servers': b.bootstrap, 'transactional.id': 'decoded-tx' });
+      await producer.initTransactions();
+      producer.beginTransaction();
+      await producer.send({ topic: 'decoded', value: 'x' });
+      await producer.commitTransaction();
+      await producer.close();
+    } finally {
+      await b.stop(true);
+    }
+    try {
+      const offsets = samsa('dump-log', join(b.dir, '__consumer_offsets-0'), '--offsets-decoder');
+      expect(offsets.status).toBe(0);
+      expect(offsets.stdout).toMatch(
+        /\| offset: \d+ CreateTime: \d+ keySize: \d+ valueSize: \d+ sequence: -1 headerKeys: \[\] key: \{"type":"1","data":\{"group":"decoders","topic":"decoded","partition":0\}\} payload: \{"version":"3","data":\{"offset":7,"leaderEpoch":-1,"metadata":"m","commitTimestamp":\d+\}\}\n/,
+      );
+      const txns = samsa('dump-log', join(b.dir, '__transaction_state-0'), '--transaction-log-decoder');
+      expect(txns.status).toBe(0);
+      const payloads = [...txns.stdout.matchAll(/key: \{"type":"0","data":\{"transactionalId":"decoded-tx"\}\} payload: (.*)$/gm)].map((m) =>
+        JSON.parse(m[1]!),
+      );
+      // Empty, Ongoing, PrepareCommit (CompleteCommit follows once the markers are written, which commitTransaction does not wait for).
+      expect(payloads.map((p) => p.data.transactionStatus).slice(0, 3)).toEqual([0, 1, 2]);
+      expect(payloads[1].data.transactionPartitions).toEqual([{ topic: 'decoded', partitionIds: [0] }]);
+      expect(payloads[0]).toMatchObject({ version: '0', data: { producerEpoch: 0, transactionTimeoutMs: 60000, transactionPartitions: null } });
+      const both = samsa('dump-log', b.dir, '--offsets-decoder', '--transaction-log-decoder');
+      expect(both.status).toBe(1);
+      expect(both.stderr).toContain("can't be used with option");
+    } finally {
+      rmSync(b.dir, { recursive: true, force: true });
+    }
+  });
+});
