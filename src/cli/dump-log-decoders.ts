@@ -4,8 +4,8 @@
 // key, `{"version":"3","data":{…}}` for a value, `<DELETE>` for a tombstone),
 // a consumer group's member subscriptions and assignments decoded.
 import { decodeGroupMetadataValue, decodeKey, decodeOffsetCommitValue } from '../broker/group/offsets-records.js';
+import { decodeTransactionLogValue, readTransactionLogKey } from '../broker/transaction/transaction-log.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription } from '../protocol/consumer-protocol.js';
-import { ProtocolReader } from '../protocol/reader.js';
 import type { TopicPartition } from '../protocol/topic-partition.js';
 
 /** What a decoder prints for a record: its key and (absent when undecodable) its payload. */
@@ -106,43 +106,18 @@ export const offsetsDecoder: RecordDecoder = (record) => {
 };
 
 function transactionLogValueJson(value: Buffer): string {
-  const r = new ProtocolReader(value);
-  const version = r.int16();
-  if (version < 0 || version > 1) throw new RangeError(`unknown TransactionLogValue version ${version}`);
-  const flexible = version >= 1;
-  const producerId = r.int64();
-  const producerEpoch = r.int16();
-  const timeoutMs = r.int32();
-  const status = r.int8();
-  const topics = flexible ? r.compactArrayLength() : r.arrayLength();
-  let partitions = 'null';
-  if (topics >= 0) {
-    const list: string[] = [];
-    for (let t = 0; t < topics; t++) {
-      const topic = flexible ? r.compactString() : r.string();
-      const count = flexible ? r.compactArrayLength() : r.arrayLength();
-      const ids = Array.from({ length: count }, () => r.int32());
-      if (flexible) r.taggedFields();
-      list.push(`{"topic":${json(topic)},"partitionIds":[${ids.join(',')}]}`);
-    }
-    partitions = `[${list.join(',')}]`;
-  }
-  const lastUpdate = r.int64();
-  const start = r.int64();
-  const tags = { previousProducerId: -1, nextProducerId: -1, clientTransactionVersion: 0 };
-  if (flexible) {
-    r.taggedFields((tag, field) => {
-      if (tag === 0) tags.previousProducerId = field.int64();
-      else if (tag === 1) tags.nextProducerId = field.int64();
-      else if (tag === 2) tags.clientTransactionVersion = field.int16();
-    });
-  }
-  let data = `{"producerId":${producerId}`;
-  if (flexible) data += `,"previousProducerId":${tags.previousProducerId},"nextProducerId":${tags.nextProducerId}`;
-  data += `,"producerEpoch":${producerEpoch},"transactionTimeoutMs":${timeoutMs},"transactionStatus":${status},"transactionPartitions":${partitions}`;
-  data += `,"transactionLastUpdateTimestampMs":${lastUpdate},"transactionStartTimestampMs":${start}`;
-  if (flexible) data += `,"clientTransactionVersion":${tags.clientTransactionVersion}`;
-  return `{"version":"${version}","data":${data}}}`;
+  const v = decodeTransactionLogValue(value);
+  const flexible = v.version >= 1;
+  const partitions =
+    v.transactionPartitions === null
+      ? 'null'
+      : `[${v.transactionPartitions.map((p) => `{"topic":${json(p.topic)},"partitionIds":[${p.partitionIds.join(',')}]}`).join(',')}]`;
+  let data = `{"producerId":${v.producerId}`;
+  if (flexible) data += `,"previousProducerId":${v.previousProducerId},"nextProducerId":${v.nextProducerId}`;
+  data += `,"producerEpoch":${v.producerEpoch},"transactionTimeoutMs":${v.transactionTimeoutMs},"transactionStatus":${v.transactionStatus},"transactionPartitions":${partitions}`;
+  data += `,"transactionLastUpdateTimestampMs":${v.transactionLastUpdateTimestampMs},"transactionStartTimestampMs":${v.transactionStartTimestampMs}`;
+  if (flexible) data += `,"clientTransactionVersion":${v.clientTransactionVersion}`;
+  return `{"version":"${v.version}","data":${data}}}`;
 }
 
 /** --transaction-log-decoder: __transaction_state's transactions. */
@@ -151,7 +126,7 @@ export const transactionLogDecoder: RecordDecoder = (record) => {
     throw new Error(`Failed to decode message at offset ${record.offset} using offset transaction-log decoder (message had a missing key)`);
   const version = record.key.readInt16BE(0);
   if (version !== 0) return { key: `Unknown record type ${version} at offset ${record.offset}, skipping.`, payload: null };
-  const id = new ProtocolReader(record.key.subarray(2)).string();
+  const id = readTransactionLogKey(record.key);
   return {
     key: `{"type":"0","data":{"transactionalId":${json(id)}}}`,
     payload: record.value === null ? '<DELETE>' : transactionLogValueJson(record.value),

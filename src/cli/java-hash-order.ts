@@ -2,16 +2,13 @@
 // tools do when they build it from HashMaps (Jackson writes entries in the
 // map's order): entries go by bucket of the final table, then by insertion.
 
-/** Java's String.hashCode. */
-export function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
-  return h;
-}
+import { javaStringHashCode } from '../broker/group/java-hash.js';
+
+export { javaStringHashCode as javaStringHash };
 
 /** Java's TopicPartition.hashCode. */
 export function javaTopicPartitionHash(topic: string, partition: number): number {
-  return (Math.imul(31, (31 + partition) | 0) + javaStringHash(topic)) | 0;
+  return (Math.imul(31, (31 + partition) | 0) + javaStringHashCode(topic)) | 0;
 }
 
 /** The entries in the order a HashMap filled with them in this order iterates them (no tree bins: few entries per bucket). */
