@@ -23,6 +23,7 @@ describe('samsa console-producer and console-consumer', () => {
       { name: 'grouped', numPartitions: 2 },
       { name: 'squeezed', numPartitions: 1 },
       { name: 'many', numPartitions: 1 },
+      { name: 'headed', numPartitions: 1 },
     ]);
   });
 
@@ -97,6 +98,27 @@ describe('samsa console-producer and console-consumer', () => {
     expect(keysOnly.stdout).toBe('c\n');
   });
 
+  it('prints what kcat produced: keys, headers and values, as Kafka prints them', async () => {
+    await kcat(['-b', b.bootstrap, '-P', '-t', 'lines', '-p', '0', '-K', ':', '-H', 'origin=kcat', '-H', 'n=1'], 'kk:from-kcat\n');
+    const run = await samsa(
+      consumer(
+        '--topic',
+        'lines',
+        '--partition',
+        '0',
+        '--offset',
+        '3',
+        '--max-messages',
+        '1',
+        '--property',
+        'print.key=true',
+        '--property',
+        'print.headers=true',
+      ),
+    );
+    expect(run.stdout).toBe('origin:kcat,n:1\tkk\tfrom-kcat\n');
+  });
+
   it('exits 0 after --timeout-ms without a record, counting what it printed', async () => {
     const run = await samsa(consumer('--topic', 'stamped', '--partition', '0', '--offset', 'earliest', '--timeout-ms', '500'));
     expect(run.status).toBe(0);
@@ -117,7 +139,9 @@ describe('samsa console-producer and console-consumer', () => {
   });
 
   it('stops when its stdout closes (piped into head)', async () => {
-    const run = await shell(`samsa console-consumer --bootstrap-server ${b.bootstrap} --topic grouped --partition 0 --offset earliest | head -n 2`);
+    // More than a pipe holds, so the consumer is still writing when head has gone (it learns of it on its next write, as Kafka's does).
+    expect((await shell(`seq 1 50000 | samsa console-producer --bootstrap-server ${b.bootstrap} --topic headed`)).status).toBe(0);
+    const run = await shell(`samsa console-consumer --bootstrap-server ${b.bootstrap} --topic headed --partition 0 --offset earliest | head -n 2`);
     expect(run.status).toBe(0);
     expect(run.stdout.split('\n')).toHaveLength(3);
     expect(run.stderr).toMatch(/Processed a total of \d+ messages/);
@@ -129,7 +153,7 @@ describe('samsa console-producer and console-consumer', () => {
     started.child.kill('SIGINT');
     const run = await started.done;
     expect(run.status).toBe(130);
-    expect(run.stderr).toContain('Processed a total of 3 messages');
+    expect(run.stderr).toContain(`Processed a total of ${run.stdout.split('\n').length - 1} messages`);
   });
 
   it('compresses with --compression-codec (gzip without a value), with acks from --request-required-acks', async () => {

@@ -75,6 +75,13 @@ describe('samsa topics', () => {
     expect((await topics('--list', '--topic', 'orders,assigned')).stdout).toBe('assigned\norders\n');
   });
 
+  it('lists internal topics unless --exclude-internal', async () => {
+    await admin.alterConsumerGroupOffsets('topics-test', [{ topic: 'orders', partition: 0, offset: 0 }]);
+    expect((await topics('--list')).stdout.split('\n')).toContain('__consumer_offsets');
+    expect((await topics('--list', '--exclude-internal')).stdout.split('\n')).not.toContain('__consumer_offsets');
+    expect((await topics('--describe', '--exclude-internal')).stdout).not.toContain('__consumer_offsets');
+  });
+
   it('adds partitions with --alter, and reports a decrease as Kafka does', async () => {
     expect(await topics('--alter', '--topic', 'defaults', '--partitions', '4')).toMatchObject({ status: 0, stdout: '' });
     expect((await admin.describeTopics(['defaults']))[0]!.partitions).toHaveLength(4);
@@ -88,7 +95,7 @@ describe('samsa topics', () => {
 
   it('shows only topics with overrides, and no partition for the report filters of a healthy broker', async () => {
     const id = await topicId('orders');
-    const overrides = await topics('--describe', '--topics-with-overrides');
+    const overrides = await topics('--describe', '--topics-with-overrides', '--exclude-internal');
     expect(overrides.stdout).toBe(`Topic: orders\tTopicId: ${id}\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: retention.ms=60000\n`);
     for (const report of ['--under-replicated-partitions', '--unavailable-partitions', '--under-min-isr-partitions']) {
       expect(await topics('--describe', report)).toMatchObject({ status: 0, stdout: '' });
