@@ -16,7 +16,7 @@ interface UserError {
 export const alterUserScramCredentialsHandler: ApiHandler<typeof AlterUserScramCredentialsRequest, typeof AlterUserScramCredentialsResponse> = {
   request: AlterUserScramCredentialsRequest,
   response: AlterUserScramCredentialsResponse,
-  handle(request, ctx) {
+  async handle(request, ctx) {
     const store = ctx.broker.scramCredentials;
     const users: string[] = [];
     const errors = new Map<string, UserError>();
@@ -53,10 +53,16 @@ export const alterUserScramCredentialsHandler: ApiHandler<typeof AlterUserScramC
         upsertions.push({ user, mechanism, credential: credentialFromSaltedPassword(mechanism, Buffer.from(u.salt), u.saltedPassword, u.iterations) });
       }
     }
-    store.apply(
-      deletions.filter((d) => !errors.has(d.user)),
-      upsertions.filter((u) => !errors.has(u.user)),
-    );
+    try {
+      await store.apply(
+        deletions.filter((d) => !errors.has(d.user)),
+        upsertions.filter((u) => !errors.has(u.user)),
+      );
+    } catch (e) {
+      // Not kept (ZooKeeper unreachable): every user not already refused is told so.
+      ctx.broker.log('warn', `AlterUserScramCredentials: the credentials could not be kept: ${(e as Error).message}`);
+      for (const user of users) if (!errors.has(user)) errors.set(user, { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: (e as Error).message });
+    }
     return {
       throttleTimeMs: 0,
       results: users.map((user) => ({ user, errorCode: errors.get(user)?.errorCode ?? ErrorCode.NONE, errorMessage: errors.get(user)?.errorMessage ?? null })),

@@ -4,6 +4,7 @@ import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.j
 import { FetchRequest, FetchResponse } from '../../protocol/messages/fetch.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
+import type { BrokerMetrics } from '../http/broker-metrics.js';
 import { type FetchSession, FINAL_EPOCH, INITIAL_EPOCH, type SessionPartition } from '../replica/fetch-session-cache.js';
 import type { Partition } from '../replica/partition.js';
 import type { ApiHandler } from './api-handler.js';
@@ -148,8 +149,13 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
         records,
       });
       ctx.responseMemory.carry(read.records); // the connection releases it once the socket has taken the response
+      if (broker.metrics) countFetched(broker.metrics, w.topic, read, replicaId >= 0);
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: [...topics.values()] };
+    // A consumer's bytes count against its consumer_byte_rate quota (a follower's replication does not).
+    const throttleTimeMs =
+      replicaId < 0 ? broker.quotas.recordAndGetThrottleTimeMs('fetch', ctx.session.principal.name, ctx.clientId ?? '', bytesRead(reads), Date.now()) : 0;
+    ctx.responseMemory.throttle(throttleTimeMs);
+    return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: [...topics.values()] };
   },
 };
 
@@ -171,6 +177,12 @@ function requestedPartitions(request: MessageData<typeof FetchRequest>, byId: bo
     }
   }
   return out;
+}
+
+/** Kafka's BytesOut (ReplicationBytesOut for a follower) and failed fetches, per partition answered. */
+function countFetched(metrics: BrokerMetrics, topic: string, read: PartitionRead, replica: boolean): void {
+  if (read.errorCode === ErrorCode.NONE) metrics.fetched(topic, read.records.bytes.length, replica);
+  else metrics.fetchFailed(topic, read.partition !== undefined);
 }
 
 /** The records bytes the reads hold together. */

@@ -59,13 +59,19 @@ async function appendPartition(
   if (INTERNAL_TOPICS.has(topic)) return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   try {
     const partition = ctx.broker.replicas.leaderPartition(topic, index);
-    if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no record batches in the request');
+    if (records === null || records.length === 0) {
+      ctx.broker.metrics?.produceFailed(topic, true);
+      return failed(index, ErrorCode.CORRUPT_MESSAGE, 'no record batches in the request');
+    }
     if (records.length > partition.log.config.segmentBytes) {
+      ctx.broker.metrics?.produceFailed(topic, true);
       return failed(index, ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes of records exceed segment.bytes ${partition.log.config.segmentBytes}`);
     }
     // A transaction's first batch here is checked with its coordinator first (KIP-890).
     const verifyTransaction = await verifyTransactionalProduce(ctx.broker.addPartitionsToTxnManager, transactionalId, partition, records);
     const info = await partition.appendAsLeader(records, acks, AppendOrigin.Client, verifyTransaction);
+    // Counted at the append, whatever acks=all's wait brings, as Kafka counts messages in; offsets are dense, so the span is the record count.
+    ctx.broker.metrics?.produced(topic, records.length, info.lastOffset - info.baseOffset + 1);
     // acks=all: answered once every in-sync replica has the batches (Kafka's delayed produce).
     const errorCode = acks === -1 ? await partition.waitForReplication(info.lastOffset + 1, timeoutMs) : ErrorCode.NONE;
     const errorMessage = errorCode === ErrorCode.NONE ? null : `${errorName(errorCode)} while waiting for the in-sync replicas of ${topic}-${index}`;
@@ -80,6 +86,7 @@ async function appendPartition(
     };
   } catch (e) {
     const code = errorCodeOf(e);
+    ctx.broker.metrics?.produceFailed(topic, code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     if (code === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.broker.log('error', `append to ${topic}-${index} failed: ${(e as Error).stack ?? e}`);
     // The records at fault, by index in the batch (ProduceResponse v8+; older versions drop the field).
     const recordErrors = e instanceof InvalidRecordError ? e.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message })) : [];

@@ -15,6 +15,8 @@ export class TopicConfigCache {
   /** The last notification handled (names sort by their sequence number). */
   private lastNotification = '';
   private processing: Promise<void> = Promise.resolve();
+  /** Told of each change to a user's or client id's configs (users/…, clients/…), which share the notifications. */
+  private readonly entityListeners: Array<(entityPath: string) => Promise<void>> = [];
 
   constructor(
     private readonly zk: KafkaZkClient,
@@ -43,6 +45,11 @@ export class TopicConfigCache {
     return configs;
   }
 
+  /** Follows the notifications of users' and client ids' configs (SCRAM credentials, quotas): `listener` gets each entity path. */
+  onUserOrClientChange(listener: (entityPath: string) => Promise<void>): void {
+    this.entityListeners.push(listener);
+  }
+
   forget(topic: string): void {
     this.configs.delete(topic);
   }
@@ -54,6 +61,10 @@ export class TopicConfigCache {
           if (change.name <= this.lastNotification) continue;
           this.lastNotification = change.name;
           const [type, name] = change.entityPath.split('/');
+          if ((type === 'users' || type === 'clients') && name) {
+            for (const listener of this.entityListeners) await listener(change.entityPath);
+            continue;
+          }
           if (type !== 'topics' || !name) continue;
           const configs = await this.fetch(name);
           this.apply(name, configs);

@@ -48,6 +48,17 @@ export class SocketServer {
     return this.connections.size;
   }
 
+  /** Requests received on this listener's connections and not yet answered (Kafka's request queue, as /metrics shows it). */
+  get pendingRequests(): number {
+    let n = 0;
+    for (const c of this.connections) n += c.pendingRequests;
+    return n;
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
