@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type ConfigKey, type ConfigValue, LONG_MAX, parseConfigValue } from '../../storage/config/config-def.js';
 import { ConfigError } from '../../storage/config/config-error.js';
 import { deprecationOf, LOG_CONFIG_KEYS } from '../../storage/config/log-config.js';
+import { AUTHORIZER_CONFIG_KEYS } from './authorizer/authorizer-config.js';
 import { isSensitiveConfig, LISTENER_PREFIX, SECURITY_CONFIG_KEYS } from './security/security-config-keys.js';
 import { parseSecurityProtocolMap, type SecurityProtocol } from './security/security-protocol.js';
 
@@ -232,6 +233,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
     doc: "a partition leader asks the transaction coordinator before taking a transaction's first batch (KIP-890)",
   },
   ...SECURITY_CONFIG_KEYS,
+  ...AUTHORIZER_CONFIG_KEYS,
 ];
 
 /** Broker setting → the topic config it is the default of (Kafka's synonyms). */

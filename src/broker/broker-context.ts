@@ -1,3 +1,4 @@
+import type { AclAuthorizer } from './authorizer/acl-authorizer.js';
 import type { BrokerConfig } from './broker-config.js';
 import type { BrokerLog } from './broker-log.js';
 import type { ClusterContext } from './cluster/cluster-context.js';
@@ -35,6 +36,8 @@ export interface BrokerContext {
   log: BrokerLog;
   /** SCRAM credentials (AlterUserScramCredentials writes them, SASL/SCRAM reads them). */
   readonly scramCredentials: ScramCredentialStore;
+  /** Decides which principals may do what (authorizer.class.name); absent, every request is allowed. */
+  readonly authorizer?: AclAuthorizer;
   /** Client quotas (AlterClientQuotas sets them, Produce and Fetch are measured against them). */
   readonly quotas: ClientQuotaManager;
   /** The group coordinator (consumer groups and committed offsets). */

@@ -1,6 +1,10 @@
 import { hostname } from 'node:os';
 import { LogManager } from '../../storage/log/log-manager.js';
 import type { ClientSecurity } from '../clients/network/client-security.js';
+import { AclAuthorizer } from './authorizer/acl-authorizer.js';
+import { FileAclStore } from './authorizer/acl-store.js';
+import { parseSuperUsers } from './authorizer/authorizer-config.js';
+import { ZkAclStore } from './authorizer/zk-acl-store.js';
 import { BrokerConfig } from './broker-config.js';
 import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
 import { type BrokerLog, oneLineLog } from './broker-log.js';
@@ -179,6 +183,14 @@ export class Broker {
           log,
         });
       }
+      const authorizer = config.string('authorizer.class.name').trim()
+        ? await AclAuthorizer.open(
+            // A cluster keeps its ACLs in ZooKeeper, as Kafka's ZooKeeper-mode AclAuthorizer; a single broker beside its topics.
+            cluster ? new ZkAclStore(cluster.zk.zk, log) : new FileAclStore(config.logDirs[0]!),
+            parseSuperUsers(config.string('super.users')),
+            config.bool('allow.everyone.if.no.acl.found'),
+          )
+        : undefined;
       const context: BrokerContext = {
         config,
         brokerId,
@@ -191,6 +203,7 @@ export class Broker {
         nextProducerId: cluster ? () => cluster.producerIds.nextProducerId() : () => producerIds++,
         log,
         scramCredentials,
+        authorizer,
         quotas,
         groups,
         transactions,

@@ -93,6 +93,13 @@ const subcommands: Record<string, Subcommand> = {
       return consumerPerfTest(args);
     },
   },
+  acls: {
+    summary: 'add, remove and list ACLs, like kafka-acls.sh',
+    async run(args) {
+      const { acls } = await import('./acls.js');
+      return acls(args);
+    },
+  },
   help: {
     summary: 'list the subcommands',
     async run() {

@@ -1,9 +1,11 @@
+import { AclOperation } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AlterClientQuotasRequest, AlterClientQuotasResponse } from '../../protocol/messages/alter-client-quotas.js';
 import type { Item, MessageData } from '../../protocol/schema/message-types.js';
 import type { QuotaChange } from '../quota/client-quota-store.js';
 import { CLIENT_ID, QUOTA_KEYS, type QuotaEntity, USER } from '../quota/quota-entity.js';
 import type { ApiHandler } from './api-handler.js';
+import { clusterAuthorized } from './authorize.js';
 
 type Entry = Item<MessageData<typeof AlterClientQuotasRequest>['entries']>;
 
@@ -52,6 +54,12 @@ export const alterClientQuotasHandler: ApiHandler<typeof AlterClientQuotasReques
   request: AlterClientQuotasRequest,
   response: AlterClientQuotasResponse,
   async handle(request, ctx) {
+    // As Kafka: ALTER_CONFIGS on the cluster, or every entry is refused.
+    if (!clusterAuthorized(ctx, AclOperation.ALTER_CONFIGS))
+      return {
+        throttleTimeMs: 0,
+        entries: request.entries.map((entry) => ({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, entity: entry.entity })),
+      };
     const valid: Array<{ entity: QuotaEntity; changes: QuotaChange[] }> = [];
     const entries = request.entries.map((entry) => {
       const entity = entityOf(entry);

@@ -1,3 +1,4 @@
+import { AclOperation } from '../../protocol/acl.js';
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js';
 import { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages/alter-configs.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
@@ -5,6 +6,7 @@ import type { BrokerContext } from '../broker-context.js';
 import { validateTopicName } from '../metadata/topic-planner.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
 import type { ApiHandler } from './api-handler.js';
+import { configResourceError } from './authorize.js';
 import { checkBrokerResource, ResourceType } from './describe-configs.js';
 
 /**
@@ -20,6 +22,8 @@ export const alterConfigsHandler: ApiHandler<typeof AlterConfigsRequest, typeof 
     const responses = await Promise.all(
       request.resources.map(async (resource): Promise<Item<MessageInput<typeof AlterConfigsResponse>['responses']>> => {
         const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+        const denied = configResourceError(ctx, AclOperation.ALTER_CONFIGS, resource.resourceType, resource.resourceName);
+        if (denied !== ErrorCode.NONE) return { ...base, errorCode: denied, errorMessage: null };
         try {
           const topic = alterableTopic(resource.resourceType, resource.resourceName, ctx.broker);
           checkDuplicateKeys(resource.configs.map((c) => c.name));

@@ -1,7 +1,9 @@
+import { AclOperation } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from '../../protocol/messages/alter-user-scram-credentials.js';
 import { credentialFromSaltedPassword, type ScramCredential, type ScramMechanism, scramMechanismById } from '../../protocol/sasl/scram.js';
 import type { ApiHandler } from './api-handler.js';
+import { clusterAuthorized } from './authorize.js';
 
 interface UserError {
   errorCode: number;
@@ -17,6 +19,10 @@ export const alterUserScramCredentialsHandler: ApiHandler<typeof AlterUserScramC
   request: AlterUserScramCredentialsRequest,
   response: AlterUserScramCredentialsResponse,
   async handle(request, ctx) {
+    if (!clusterAuthorized(ctx, AclOperation.ALTER)) {
+      const names = new Set([...request.deletions, ...request.upsertions].map((u) => u.name));
+      return { throttleTimeMs: 0, results: [...names].map((user) => ({ user, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null })) };
+    }
     const store = ctx.broker.scramCredentials;
     const users: string[] = [];
     const errors = new Map<string, UserError>();

@@ -1,7 +1,9 @@
+import { AclOperation } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeClientQuotasRequest, DescribeClientQuotasResponse } from '../../protocol/messages/describe-client-quotas.js';
 import { CLIENT_ID, type QuotaEntity, USER } from '../quota/quota-entity.js';
 import type { ApiHandler } from './api-handler.js';
+import { clusterAuthorized } from './authorize.js';
 
 const MATCH_EXACT = 0;
 const MATCH_DEFAULT = 1;
@@ -24,6 +26,9 @@ export const describeClientQuotasHandler: ApiHandler<typeof DescribeClientQuotas
   request: DescribeClientQuotasRequest,
   response: DescribeClientQuotasResponse,
   handle(request, ctx) {
+    // As Kafka: DESCRIBE_CONFIGS on the cluster.
+    if (!clusterAuthorized(ctx, AclOperation.DESCRIBE_CONFIGS))
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, entries: null };
     const failed = (errorMessage: string) => ({ throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage, entries: null });
     const types = new Set<string>();
     for (const c of request.components) {

@@ -1,9 +1,11 @@
+import { AclOperation } from '../../protocol/acl.js';
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js';
 import { DescribeConfigsRequest, DescribeConfigsResponse } from '../../protocol/messages/describe-configs.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import { validateTopicName } from '../metadata/topic-planner.js';
 import type { ApiHandler } from './api-handler.js';
+import { configResourceError } from './authorize.js';
 import { type DescribedConfig, describeBrokerConfigs, describeTopicConfigs } from './config-describe.js';
 
 /** Kafka's ConfigResource.Type ids. */
@@ -29,6 +31,8 @@ export const describeConfigsHandler: ApiHandler<typeof DescribeConfigsRequest, t
     const options = { includeSynonyms: request.includeSynonyms, includeDocumentation: request.includeDocumentation };
     const results = request.resources.map((resource): ResourceResult => {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+      const denied = configResourceError(ctx, AclOperation.DESCRIBE_CONFIGS, resource.resourceType, resource.resourceName);
+      if (denied !== ErrorCode.NONE) return { ...base, errorCode: denied, errorMessage: null, configs: [] };
       try {
         const configs = describe(resource, ctx.broker, { ...options, keys: resource.configurationKeys });
         return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };

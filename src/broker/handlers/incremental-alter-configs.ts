@@ -1,9 +1,11 @@
 import { LOG_CONFIG_KEYS } from '../../../storage/config/log-config.js';
+import { AclOperation } from '../../protocol/acl.js';
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js';
 import { ConfigOperation, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../protocol/messages/alter-configs.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import { alterableTopic, checkDuplicateKeys } from './alter-configs.js';
 import type { ApiHandler } from './api-handler.js';
+import { configResourceError } from './authorize.js';
 import { formatConfigValue } from './config-describe.js';
 
 const KEYS = new Map(LOG_CONFIG_KEYS.map((k) => [k.name, k]));
@@ -21,6 +23,8 @@ export const incrementalAlterConfigsHandler: ApiHandler<typeof IncrementalAlterC
     const responses = await Promise.all(
       request.resources.map(async (resource): Promise<Item<MessageInput<typeof IncrementalAlterConfigsResponse>['responses']>> => {
         const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+        const denied = configResourceError(ctx, AclOperation.ALTER_CONFIGS, resource.resourceType, resource.resourceName);
+        if (denied !== ErrorCode.NONE) return { ...base, errorCode: denied, errorMessage: null };
         try {
           const topic = alterableTopic(resource.resourceType, resource.resourceName, ctx.broker);
           checkDuplicateKeys(resource.configs.map((c) => c.name));

@@ -1,3 +1,4 @@
+import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from './acls.js';
 import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
 import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
 import { alterClientQuotasHandler } from './alter-client-quotas.js';
@@ -95,6 +96,9 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   saslAuthenticateHandler,
   describeUserScramCredentialsHandler,
   alterUserScramCredentialsHandler,
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
   describeClientQuotasHandler,
   alterClientQuotasHandler,
 ];

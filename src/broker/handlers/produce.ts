@@ -1,11 +1,13 @@
 import { AppendOrigin } from '../../../storage/log/append-origin.js';
 import { InvalidRecordError } from '../../../storage/record/invalid-record-error.js';
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode, errorCodeOf, errorName } from '../../protocol/error-codes.js';
 import { ProduceRequest, ProduceResponse } from '../../protocol/messages/produce.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import { INTERNAL_TOPICS } from '../metadata/metadata-cache.js';
 import { verifyTransactionalProduce } from '../transaction/transaction-verification.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
+import { authorized } from './authorize.js';
 
 type TopicResult = Item<MessageInput<typeof ProduceResponse>['responses']>;
 type PartitionResult = Item<TopicResult['partitionResponses']>;
@@ -23,19 +25,28 @@ export const produceHandler: ApiHandler<typeof ProduceRequest, typeof ProduceRes
   async handle(request, ctx) {
     const acks = request.acks;
     const validAcks = acks === 0 || acks === 1 || acks === -1;
+    // As Kafka: a transactional producer needs WRITE on its transactional id, or the whole request fails; then WRITE on each topic.
+    const txnDenied = request.transactionalId !== null && !authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId);
     const responses = await Promise.all(
-      request.topicData.map(
-        async (topic): Promise<TopicResult> => ({
+      request.topicData.map(async (topic): Promise<TopicResult> => {
+        const denied = txnDenied
+          ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+          : authorized(ctx, AclOperation.WRITE, ResourceType.TOPIC, topic.name)
+            ? ErrorCode.NONE
+            : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        return {
           name: topic.name,
           partitionResponses: await Promise.all(
             topic.partitionData.map((p) =>
-              validAcks
-                ? appendPartition(ctx, request.transactionalId, topic.name, p.index, p.records, acks, request.timeoutMs)
-                : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`),
+              denied !== ErrorCode.NONE
+                ? failed(p.index, denied, null)
+                : validAcks
+                  ? appendPartition(ctx, request.transactionalId, topic.name, p.index, p.records, acks, request.timeoutMs)
+                  : failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`),
             ),
           ),
-        }),
-      ),
+        };
+      }),
     );
     if (acks === 0) return null;
     return { responses, throttleTimeMs: 0 };

@@ -6,6 +6,7 @@ import type { Item, MessageData } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import { OFFSETS_TOPIC } from '../group/offsets-topic.js';
 import type { ApiHandler } from './api-handler.js';
+import { clusterActionAuthorized } from './authorize.js';
 
 type Marker = Item<MessageData<typeof WriteTxnMarkersRequest>['markers']>;
 
@@ -21,7 +22,11 @@ type Marker = Item<MessageData<typeof WriteTxnMarkersRequest>['markers']>;
 export const writeTxnMarkersHandler: ApiHandler<typeof WriteTxnMarkersRequest, typeof WriteTxnMarkersResponse> = {
   request: WriteTxnMarkersRequest,
   response: WriteTxnMarkersResponse,
-  handle: (request, ctx) => writeTxnMarkers(ctx.broker, request),
+  handle(request, ctx) {
+    // Only transaction coordinators send markers: CLUSTER_ACTION, or every partition is refused.
+    if (!clusterActionAuthorized(ctx)) return refused(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    return writeTxnMarkers(ctx.broker, request);
+  },
 };
 
 /** The markers of a WriteTxnMarkers request written, with an error code per partition: the request's answer, and the coordinator's in-process path to this broker's partitions. */
@@ -41,6 +46,15 @@ export async function writeTxnMarkers(
     })),
   );
   return { markers };
+}
+
+function refused(request: MessageData<typeof WriteTxnMarkersRequest>, errorCode: number): MessageData<typeof WriteTxnMarkersResponse> {
+  return {
+    markers: request.markers.map((marker) => ({
+      producerId: marker.producerId,
+      topics: marker.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode })) })),
+    })),
+  };
 }
 
 async function writeMarker(broker: BrokerContext, marker: Marker, topic: string, index: number): Promise<number> {

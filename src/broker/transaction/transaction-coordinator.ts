@@ -449,16 +449,7 @@ export class TransactionCoordinator {
   // --- DescribeTransactions, ListTransactions ------------------------------
 
   describeTransaction(transactionalId: string): DescribedTransaction {
-    const described: DescribedTransaction = {
-      errorCode: ErrorCode.NONE,
-      transactionalId,
-      transactionState: '',
-      transactionTimeoutMs: 0,
-      transactionStartTimeMs: -1,
-      producerId: -1,
-      producerEpoch: -1,
-      topics: [],
-    };
+    const described = undescribedTransaction(transactionalId, ErrorCode.NONE);
     if (!this.active) return { ...described, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     if (transactionalId === '') return { ...described, errorCode: ErrorCode.INVALID_REQUEST };
     const lookup = this.states.getTransactionState(transactionalId);
@@ -490,4 +481,18 @@ export class TransactionCoordinator {
     if (!this.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, unknownStateFilters: [], transactionStates: [] };
     return this.states.listTransactionStates(producerIds, stateNames, durationMs);
   }
+}
+
+/** A DescribeTransactions answer that describes nothing: only the id and why. */
+export function undescribedTransaction(transactionalId: string, errorCode: number): DescribedTransaction {
+  return {
+    errorCode,
+    transactionalId,
+    transactionState: '',
+    transactionTimeoutMs: 0,
+    transactionStartTimeMs: -1,
+    producerId: -1,
+    producerEpoch: -1,
+    topics: [],
+  };
 }

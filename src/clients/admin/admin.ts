@@ -3,6 +3,7 @@
 // its calls on one class; how a call runs (per-item retries, the deadline,
 // results) lives in admin-call.ts.
 
+import type { AclBinding, AclBindingFilter } from '../../protocol/acl.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment } from '../../protocol/consumer-protocol.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { DescribeTopicPartitionsResponse } from '../../protocol/messages/describe-topic-partitions.js';
@@ -14,6 +15,7 @@ import type { BrokerNode } from '../network/cluster.js';
 import { KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError, UnsupportedVersionError } from '../network/errors.js';
 import { CoordinatorKeyType, coordinatorOf, findCoordinatorBody } from '../network/find-coordinator.js';
 import { NetworkClient } from '../network/network-client.js';
+import { createAclsBody, createAclsOutcomes, deleteAclsOutcomes, describedBindings, filterFields } from './acls.js';
 import { allOf, final, itemResults, type Outcome, settleItems } from './admin-call.js';
 import { type AdminConfig, type AdminConfigInput, parseAdminConfig } from './admin-config.js';
 import { alterClientQuotasBody, clientQuotaDescriptions, describeClientQuotasBody } from './client-quotas.js';
@@ -806,6 +808,31 @@ export class Admin {
       return r.results.map((u) => ({ user: u.user, credentials: u.credentialInfos.map(credentialInfo) }));
     });
   }
+
+  // ---- ACLs (KIP-140) -------------------------------------------------------------
+
+  /** Adds ACL bindings; one outcome per binding (InvalidRequestError for a malformed one, SecurityDisabledError without an authorizer). */
+  createAcls(bindings: readonly AclBinding[], options?: T.AdminCallOptions): T.ItemResults<void> {
+    return this.perItem('createAcls', bindings, options, async (pending, deadline) =>
+      createAclsOutcomes(await this.send(await this.anyNode(), Api.CreateAcls, createAclsBody(pending), deadline), pending.length),
+    );
+  }
+
+  /** The ACL bindings a filter matches. */
+  describeAcls(filter: AclBindingFilter, options?: T.AdminCallOptions): Promise<AclBinding[]> {
+    return this.call('describeAcls', options, async (deadline) =>
+      describedBindings(await this.send(await this.anyNode(), Api.DescribeAcls, filterFields(filter), deadline)),
+    );
+  }
+
+  /** Removes the bindings each filter matches; one outcome per filter, the bindings it removed. */
+  deleteAcls(filters: readonly AclBindingFilter[], options?: T.AdminCallOptions): T.ItemResults<AclBinding[]> {
+    return this.perItem('deleteAcls', filters, options, async (pending, deadline) =>
+      deleteAclsOutcomes(await this.send(await this.anyNode(), Api.DeleteAcls, { filters: pending.map(filterFields) }, deadline), pending.length),
+    );
+  }
+
+  // ---- client quotas (KIP-546) ------------------------------------------------------
 
   /** Sets or removes quota values of users, client ids and their pairs (KIP-546), one result per entry. */
   alterClientQuotas(entries: readonly T.ClientQuotaAlteration[], options?: T.AlterConfigsOptions): T.ItemResults<void> {

@@ -1,4 +1,5 @@
 import type { MessageSchema } from '../schema/schema.js';
+import { CreateAclsRequest, CreateAclsResponse, DeleteAclsRequest, DeleteAclsResponse, DescribeAclsRequest, DescribeAclsResponse } from './acls.js';
 import { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from './add-offsets-to-txn.js';
 import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from './add-partitions-to-txn.js';
 import { AlterClientQuotasRequest, AlterClientQuotasResponse } from './alter-client-quotas.js';
@@ -50,6 +51,7 @@ import { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from './txn-offset-co
 import { UpdateMetadataRequest, UpdateMetadataResponse } from './update-metadata.js';
 import { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from './write-txn-markers.js';
 
+export * from './acls.js';
 export * from './add-offsets-to-txn.js';
 export * from './add-partitions-to-txn.js';
 export * from './alter-client-quotas.js';
@@ -198,6 +200,12 @@ export const ALL_MESSAGES: readonly MessageSchema[] = [
   ListPartitionReassignmentsResponse,
   WriteTxnMarkersRequest,
   WriteTxnMarkersResponse,
+  DescribeAclsRequest,
+  DescribeAclsResponse,
+  CreateAclsRequest,
+  CreateAclsResponse,
+  DeleteAclsRequest,
+  DeleteAclsResponse,
   DescribeClientQuotasRequest,
   DescribeClientQuotasResponse,
   AlterClientQuotasRequest,
