@@ -2,9 +2,7 @@
 // add, remove and list ACL bindings through Admin's createAcls, deleteAcls
 // and describeAcls, the --producer and --consumer shorthands included.
 
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parseProperties } from '../broker/broker-config.js';
 import { Admin } from '../clients/admin/admin.js';
 import {
   type AccessControlEntry,
@@ -23,6 +21,7 @@ import {
   WILDCARD_HOST,
 } from '../protocol/acl.js';
 import { checkArgs, type ParsedOptions, parseArgs, parseOperation, patternTypeOf, UsageError, usage } from './acls-options.js';
+import { readCommandConfig } from './command-options.js';
 
 export interface CommandOutput {
   out(text: string): void;
@@ -227,16 +226,4 @@ async function listAcls(admin: Admin, options: ParsedOptions, output: CommandOut
 
 function printCurrent(output: CommandOutput, pattern: ResourcePattern, entries: readonly AccessControlEntry[]): void {
   output.out(`Current ACLs for resource \`${formatResourcePattern(pattern)}\`: \n ${entries.map((e) => `\t${formatAccessControlEntry(e)}`).join('\n')} \n\n`);
-}
-
-/** Kafka's --command-config: a properties file of client settings; none without the option. */
-function readCommandConfig(path: string | null): Record<string, string> {
-  if (!path) return {};
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`cannot read the command config ${path}: ${(e as Error).message}`);
-  }
-  return parseProperties(text);
 }
