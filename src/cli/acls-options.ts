@@ -2,7 +2,7 @@
 // option parser (jopt-simple) reads them, and the checks Kafka's
 // AclCommandOptions makes before anything connects.
 import { AclOperation, aclCode, aclName, PatternType } from '../protocol/acl.js';
-import { HelpRequested, type OptionSpec, type ParsedOptions, parseArgs as parseWith, shown, UsageError, usageTable } from './command-line.js';
+import { HelpRequested, OptionParser, type OptionSpec, type ParsedOptions, shown, UsageError } from './command-options.js';
 
 export { HelpRequested, type ParsedOptions, UsageError };
 
@@ -87,15 +87,17 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'help', arg: 'none', doc: 'Print usage information.' },
 ];
 
+const PARSER = new OptionParser(SPECS);
+
 export const DESCRIPTION = 'This tool helps to manage acls on kafka.';
 
-/** Splits the words into options and their values as kafka-acls.sh's option parser does (command-line.ts). */
+/** Splits the words into options and their values: names or unambiguous prefixes, `--name value` or `--name=value`. */
 export function parseArgs(args: readonly string[]): ParsedOptions {
-  return parseWith(SPECS, args);
+  return PARSER.parse(args);
 }
 
 export function usage(): string {
-  return usageTable([...SPECS].sort((a, b) => (a.name < b.name ? -1 : 1)));
+  return PARSER.usage();
 }
 
 /** `--operation` values as Kafka's SecurityUtils.operation reads them (`Read`, `DescribeConfigs`, `describe_configs`). */

@@ -21,7 +21,7 @@ import {
   WILDCARD_HOST,
 } from '../protocol/acl.js';
 import { checkArgs, type ParsedOptions, parseArgs, parseOperation, patternTypeOf, UsageError, usage } from './acls-options.js';
-import { readCommandConfig } from './command-config.js';
+import { readCommandConfig } from './command-options.js';
 
 export interface CommandOutput {
   out(text: string): void;

@@ -1,6 +1,6 @@
 // The command line of `samsa configs`: kafka-configs.sh's options, and the
 // checks Kafka's ConfigCommandOptions makes before anything connects.
-import { checkInvalid, HelpRequested, type OptionSpec, type ParsedOptions, parseArgs, shown, UsageError, usageTable } from './command-line.js';
+import { checkInvalid, HelpRequested, OptionParser, type OptionSpec, type ParsedOptions, shown, UsageError } from './command-options.js';
 
 /** A command line Kafka's tool refuses with its message alone (an IllegalArgumentException): printed on stderr, exit 1. */
 export class ConfigCommandError extends Error {}
@@ -81,8 +81,10 @@ export interface ConfigCommand {
   readonly entityNames: readonly string[];
 }
 
+const PARSER = new OptionParser(SPECS);
+
 export function parseConfigArgs(args: readonly string[]): ParsedOptions {
-  return parseArgs(SPECS, args);
+  return PARSER.parse(args);
 }
 
 /** The entity types, as Kafka's ConfigCommandOptions.entityTypes gathers them. */
@@ -157,7 +159,7 @@ export function checkConfigArgs(args: readonly string[], options: ParsedOptions)
 
 /** The option table jopt-simple prints as the usage. */
 export function configsUsage(): string {
-  return usageTable(SPECS);
+  return PARSER.usage();
 }
 
 export { HelpRequested, shown, UsageError };

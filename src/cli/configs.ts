@@ -7,7 +7,7 @@ import { parseProperties } from '../broker/broker-config.js';
 import { Admin } from '../clients/admin/admin.js';
 import type { ConfigEntry, ConfigResource, ConfigResourceType, ConfigSource } from '../clients/admin/types.js';
 import { KafkaApiError, kafkaErrorName } from '../clients/network/errors.js';
-import { readCommandConfig } from './command-config.js';
+import { readCommandConfig } from './command-options.js';
 import { type ConfigCommand, ConfigCommandError, checkConfigArgs, configsUsage, HelpRequested, parseConfigArgs, UsageError } from './configs-options.js';
 import { alterQuotas, describeQuotas, QUOTA_KEYS } from './configs-quotas.js';
 

@@ -1,17 +1,7 @@
 // The command line of `samsa consumer-groups`: kafka-consumer-groups.sh's
 // options, read the way its option parser (jopt-simple) reads them, and the
 // checks Kafka's ConsumerGroupCommandOptions makes before anything connects.
-
-import {
-  checkInvalid,
-  HelpRequested,
-  type OptionSpec,
-  type ParsedOptions,
-  parseArgs as parseCommandLine,
-  shown,
-  UsageError,
-  usageTable,
-} from './command-line.js';
+import { checkInvalid, HelpRequested, OptionParser, type OptionSpec, type ParsedOptions, shown, UsageError } from './command-options.js';
 
 export { HelpRequested, type ParsedOptions, UsageError };
 
@@ -66,7 +56,7 @@ const SPECS: readonly OptionSpec[] = [
     name: 'shift-by',
     arg: 'required',
     argLabel: 'Long: number-of-offsets',
-    long: true,
+    type: 'long',
     doc: "Reset offsets shifting current offset by 'n', where 'n' can be positive or negative.",
   },
   {
@@ -80,14 +70,14 @@ const SPECS: readonly OptionSpec[] = [
     name: 'timeout',
     arg: 'required',
     argLabel: 'Long: timeout (ms)',
-    long: true,
+    type: 'long',
     doc: 'The timeout that can be set for some use cases. For example, it can be used when describing the group to specify the maximum amount of time in milliseconds to wait before the group stabilizes (default: 5000).',
   },
   { name: 'to-current', arg: 'none', doc: 'Reset offsets to current offset.' },
   { name: 'to-datetime', arg: 'required', argLabel: 'String: datetime', doc: "Reset offsets to offset from datetime. Format: 'YYYY-MM-DDTHH:mm:SS.sss'" },
   { name: 'to-earliest', arg: 'none', doc: 'Reset offsets to earliest offset.' },
   { name: 'to-latest', arg: 'none', doc: 'Reset offsets to latest offset.' },
-  { name: 'to-offset', arg: 'required', argLabel: 'Long: offset', long: true, doc: 'Reset offsets to a specific offset.' },
+  { name: 'to-offset', arg: 'required', argLabel: 'Long: offset', type: 'long', doc: 'Reset offsets to a specific offset.' },
   {
     name: 'topic',
     arg: 'required',
@@ -109,6 +99,8 @@ const SPECS: readonly OptionSpec[] = [
   },
 ];
 
+const PARSER = new OptionParser(SPECS);
+
 export const ACTIONS = ['list', 'describe', 'delete', 'reset-offsets', 'delete-offsets'] as const;
 export const RESET_SCENARIOS = ['to-offset', 'shift-by', 'to-datetime', 'by-duration', 'to-earliest', 'to-latest', 'to-current', 'from-file'] as const;
 
@@ -117,7 +109,7 @@ export const DESCRIPTION =
 
 /** Splits the words into options and their values, as jopt-simple does. */
 export function parseArgs(args: readonly string[]): ParsedOptions {
-  return parseCommandLine(SPECS, args);
+  return PARSER.parse(args);
 }
 
 /**
@@ -190,5 +182,5 @@ export function checkArgs(args: readonly string[], options: ParsedOptions): stri
 
 /** The option table jopt-simple prints as the usage. */
 export function usage(): string {
-  return usageTable(SPECS);
+  return PARSER.usage();
 }

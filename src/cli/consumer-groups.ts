@@ -9,22 +9,14 @@ import type { BrokerNode } from '../clients/network/cluster.js';
 import { GroupIdNotFoundError, kafkaErrorName } from '../clients/network/errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { compareTopicPartitions, type TopicPartition } from '../protocol/topic-partition.js';
-import { readCommandConfig } from './command-config.js';
+import { type CommandOutput, readCommandConfig, stdio } from './command-options.js';
 import { checkArgs, HelpRequested, type ParsedOptions, parseArgs, UsageError, usage } from './consumer-groups-options.js';
 import { answeredCode, brokerErrorCode, describeErrorCode, errorMessage } from './kafka-errors.js';
 import { parseIsoDuration, parseKafkaDateTime, TimeArgumentError } from './kafka-time.js';
 import { exportPlan, logOffsets, parseResetPlan, parseTopicWithPartitions, partitionsOfTopicArgs, planReset, type ResetScenario } from './offset-reset.js';
 import { PartitionMap } from './partition-map.js';
 
-export interface CommandOutput {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const stdio: CommandOutput = {
-  out: (text) => void process.stdout.write(text),
-  err: (text) => void process.stderr.write(text),
-};
+export type { CommandOutput };
 
 /** Kafka's placeholder for a column with no value. */
 const MISSING = '-';

@@ -6,12 +6,13 @@
 import type { AclBinding, AclBindingFilter } from '../../protocol/acl.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment } from '../../protocol/consumer-protocol.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
+import type { DescribeTopicPartitionsResponse } from '../../protocol/messages/describe-topic-partitions.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import type { MessageSchema } from '../../protocol/schema/schema.js';
 import { compareTopicPartitions, partitionName, tpKey } from '../../protocol/topic-partition.js';
 import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerNode } from '../network/cluster.js';
-import { KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError } from '../network/errors.js';
+import { KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError, UnsupportedVersionError } from '../network/errors.js';
 import { CoordinatorKeyType, coordinatorOf, findCoordinatorBody } from '../network/find-coordinator.js';
 import { NetworkClient } from '../network/network-client.js';
 import { createAclsBody, createAclsOutcomes, deleteAclsOutcomes, describedBindings, filterFields } from './acls.js';
@@ -309,8 +310,21 @@ export class Admin {
     });
   }
 
-  describeTopics(names: readonly string[], options?: T.AdminCallOptions): T.ItemResults<T.TopicDescription> {
+  /**
+   * Topics' partitions, leaders, replicas and ISR. With `partitionSizeLimitPerResponse` (as
+   * Java's TopicCommand asks) the answer comes from DescribeTopicPartitions (KIP-966), paged
+   * by that many partitions, and carries each partition's eligible leader replicas; a broker
+   * without that API is asked with Metadata, as Java's admin falls back.
+   */
+  describeTopics(names: readonly string[], options?: T.DescribeTopicsOptions): T.ItemResults<T.TopicDescription> {
     return this.perItem('describeTopics', names, options, async (pending, deadline) => {
+      if (options?.partitionSizeLimitPerResponse !== undefined) {
+        try {
+          return await this.describeTopicPartitions(pending, options.partitionSizeLimitPerResponse, deadline);
+        } catch (e) {
+          if (!(e instanceof UnsupportedVersionError)) throw e;
+        }
+      }
       const response = await this.topicMetadata(pending, deadline);
       const nodes = new Map<number, BrokerNode>(response.brokers.map((b) => [b.nodeId, { id: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null }]));
       const byName = new Map(response.topics.map((t) => [t.name, t]));
@@ -332,6 +346,43 @@ export class Admin {
             .sort((a, b) => a.partition - b.partition),
         };
       });
+    });
+  }
+
+  /** describeTopics over DescribeTopicPartitions, following NextCursor until every partition asked for is in. */
+  private async describeTopicPartitions(names: string[], limit: number, deadline: number): Promise<Array<Outcome<T.TopicDescription>>> {
+    const cluster = await this.cluster();
+    const found = new Map<string, { topicId: Buffer; isInternal: boolean; errorCode: number; partitions: T.TopicPartitionInfo[] }>();
+    let cursor: { topicName: string; partitionIndex: number } | null = null;
+    do {
+      const response: MessageData<typeof DescribeTopicPartitionsResponse> = await this.send(
+        await this.anyNode(),
+        Api.DescribeTopicPartitions,
+        { topics: names.map((name) => ({ name })), responsePartitionLimit: limit, cursor },
+        deadline,
+      );
+      for (const t of response.topics) {
+        const name = t.name ?? '';
+        let topic = found.get(name);
+        if (!topic) found.set(name, (topic = { topicId: t.topicId ?? ZERO_UUID, isInternal: t.isInternal ?? false, errorCode: t.errorCode, partitions: [] }));
+        for (const p of t.partitions) {
+          topic.partitions.push({
+            partition: p.partitionIndex,
+            leader: cluster.node(p.leaderId) ?? null,
+            leaderEpoch: p.leaderEpoch ?? -1,
+            replicas: p.replicaNodes,
+            isr: p.isrNodes,
+            elr: p.eligibleLeaderReplicas ?? null,
+            lastKnownElr: p.lastKnownElr ?? null,
+          });
+        }
+      }
+      cursor = response.nextCursor ?? null;
+    } while (cursor !== null);
+    return names.map((name): Outcome<T.TopicDescription> => {
+      const t = found.get(name);
+      if (!t || t.errorCode !== NONE) return final(kafkaErrorFor(t?.errorCode ?? UNKNOWN_TOPIC_OR_PARTITION, `topic ${name}`));
+      return { name, topicId: t.topicId, isInternal: t.isInternal, partitions: t.partitions.sort((a, b) => a.partition - b.partition) };
     });
   }
 
@@ -690,6 +741,46 @@ export class Admin {
       const nodes: BrokerNode[] = r.brokers.map((b) => ({ id: b.brokerId, host: b.host, port: b.port, rack: b.rack ?? null }));
       return { clusterId: r.clusterId, controller: nodes.find((n) => n.id === r.controllerId) ?? null, nodes };
     });
+  }
+
+  /**
+   * Each broker's log directories (DescribeLogDirs, asked of that broker): the partitions
+   * each holds with their sizes, and the disk's total and usable bytes (-1 before v4). A
+   * directory the broker cannot read has its error (KafkaStorageError) and no partitions.
+   * One item per broker id; an id not in the cluster fails with LeaderNotAvailableError.
+   */
+  describeLogDirs(brokers: readonly number[], options?: T.AdminCallOptions): T.ItemResults<T.BrokerLogDirs> {
+    return this.perItem('describeLogDirs', brokers, options, (pending, deadline) =>
+      Promise.all(
+        pending.map(async (broker): Promise<Outcome<T.BrokerLogDirs>> => {
+          try {
+            const node = await this.node(broker);
+            const r = await this.send(node.id, Api.DescribeLogDirs, { topics: null }, deadline);
+            if ((r.errorCode ?? NONE) !== NONE) return kafkaErrorFor(r.errorCode, `DescribeLogDirs on broker ${broker}`);
+            const logDirs = r.results.map(
+              (d): T.LogDirDescription => ({
+                path: d.logDir,
+                error: d.errorCode === NONE ? null : kafkaErrorFor(d.errorCode, `log dir ${d.logDir}`),
+                replicas: d.topics.flatMap((t) =>
+                  t.partitions.map((p) => ({
+                    topic: t.name,
+                    partition: p.partitionIndex,
+                    size: p.partitionSize,
+                    offsetLag: p.offsetLag,
+                    isFuture: p.isFutureKey,
+                  })),
+                ),
+                totalBytes: d.totalBytes ?? -1,
+                usableBytes: d.usableBytes ?? -1,
+              }),
+            );
+            return { broker, logDirs };
+          } catch (e) {
+            return e as Error;
+          }
+        }),
+      ),
+    );
   }
 
   // ---- SCRAM credentials (KIP-554) ---------------------------------------------

@@ -53,6 +53,14 @@ export interface TopicPartitionInfo {
   readonly leaderEpoch: number;
   readonly replicas: readonly number[];
   readonly isr: readonly number[];
+  /** Eligible leader replicas (KIP-966), from DescribeTopicPartitions; undefined or null when not known. */
+  readonly elr?: readonly number[] | null;
+  readonly lastKnownElr?: readonly number[] | null;
+}
+
+export interface DescribeTopicsOptions extends AdminCallOptions {
+  /** Ask with DescribeTopicPartitions, this many partitions per response (Java's DescribeTopicsOptions.partitionSizeLimitPerResponse). */
+  readonly partitionSizeLimitPerResponse?: number;
 }
 
 export interface TopicDescription {
@@ -253,4 +261,28 @@ export interface ClientQuotaDescription {
 export interface UserScramCredentialsDescription {
   readonly user: string;
   readonly credentials: readonly ScramCredentialInfo[];
+}
+
+/** A replica in a log directory (Java's ReplicaInfo, with its partition). */
+export interface LogDirReplica extends TopicPartition {
+  readonly size: number;
+  /** How far a future replica (one being moved between directories) is behind the current one; 0 otherwise. */
+  readonly offsetLag: number;
+  readonly isFuture: boolean;
+}
+
+/** One log directory of a broker (Java's LogDirDescription). */
+export interface LogDirDescription {
+  readonly path: string;
+  /** Why the broker cannot use the directory (KafkaStorageError), or null. */
+  readonly error: Error | null;
+  readonly replicas: readonly LogDirReplica[];
+  /** The disk's size and free space in bytes; -1 when the broker does not say (DescribeLogDirs before v4). */
+  readonly totalBytes: number;
+  readonly usableBytes: number;
+}
+
+export interface BrokerLogDirs {
+  readonly broker: number;
+  readonly logDirs: readonly LogDirDescription[];
 }
