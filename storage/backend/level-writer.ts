@@ -22,19 +22,24 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
-/** A batch is started at once, not at the end of the turn, once this much waits. */
+/**
+ * A batch is started at once, not at the end of the turn, once this much
+ * waits; while one is in flight, appends wait (in call order) once the next
+ * holds this much, so a full disk fails appends within a megabyte or so.
+ */
 const START_BATCH_BYTES = 256 << 10;
-/** Appends wait, in call order, while this much is accepted and not yet in LevelDB. */
-const MAX_UNWRITTEN_BYTES = 1 << 20;
+/** Appends wait while this much is accepted and not yet in LevelDB, whatever else holds the writes up. */
+const MAX_UNWRITTEN_BYTES = 4 << 20;
 
 /**
  * The writes of one database, in call order, as few LevelDB batches as can be.
  *
  * Appends return once their bytes are in memory (as the file backend's return
  * once in the page cache); what was accepted in a turn of the event loop goes
- * to LevelDB as one batch at the end of it, or sooner once a megabyte waits.
+ * to LevelDB as one batch at the end of it, or sooner once 256 KiB waits.
  * One batch is in flight at a time: what arrives meanwhile is the next one,
- * started as the first completes. A flush asks for the next batch to be
+ * started as the first completes (so copying the next appends overlaps
+ * LevelDB writing the last). A flush asks for the next batch to be
  * synced and waits for it; flushes arriving together share it, and since
  * LevelDB's log is sequential, that one synced write makes every earlier one
  * durable. A batch that fails is kept, its bytes still readable from memory,
@@ -83,7 +88,7 @@ export class LevelWriter {
    * when it may (in call order), or rejects with the failure that keeps it out.
    */
   admit(path: string): Promise<void> | undefined {
-    if (this.admissions === 0 && this.failure === undefined && this.unwrittenBytes < MAX_UNWRITTEN_BYTES) return undefined;
+    if (this.admissions === 0 && !this.full) return undefined;
     this.admissions++;
     const turn = this.admissionTail.then(() => this.room(path));
     this.admissionTail = turn.then(
@@ -97,9 +102,14 @@ export class LevelWriter {
     return turn;
   }
 
+  /** Whether an append must wait: a batch failed, or the one in flight holds up a full next one. */
+  private get full(): boolean {
+    return this.failure !== undefined || (this.writing !== undefined && this.queuedBytes >= START_BATCH_BYTES) || this.unwrittenBytes >= MAX_UNWRITTEN_BYTES;
+  }
+
   private async room(path: string): Promise<void> {
     for (;;) {
-      if (this.failure === undefined && this.unwrittenBytes < MAX_UNWRITTEN_BYTES) return;
+      if (!this.full) return;
       // A failed batch is tried again (if it fails again, so does the append); else the one in flight, or the next, is waited for.
       await this.written(this.failure === undefined && this.writing ? this.nextBatch - 1 : this.nextBatch).catch((error: unknown) => {
         throw failedFor(error, path, 'append');
