@@ -34,7 +34,9 @@ class LevelDirectory implements LogDirectory {
   ) {
     const location = join(path, LEVEL_DATABASE);
     const store = new LevelStore(db, location, warn, (reopened) => this.agreeOnSizes(reopened));
-    this.context = { store, writer: new LevelWriter(store, SYNC_KEY), cache, chunkBytes: options.chunkBytes, location };
+    // Room for LevelDB's own writes (a memtable written as a table, compactions) besides what waits in memory.
+    const roomBytes = 2 * options.writeBufferBytes + 16 * 1024 * 1024;
+    this.context = { store, writer: new LevelWriter(store, SYNC_KEY, roomBytes), cache, chunkBytes: options.chunkBytes, location };
   }
 
   private get store(): LevelStore {

@@ -1,7 +1,7 @@
 import { BackendObject } from './backend-object.js';
 import { type PooledBytes, unpooled } from './buffer-pool.js';
 import type { ChunkCache } from './level-chunk-cache.js';
-import { type ChunkRead, readStored, truncation } from './level-chunks.js';
+import { type ChunkRead, chunkPuts, readStored, truncation } from './level-chunks.js';
 import { chunkKey, chunkPrefix, encodeSize, metaKey, type Operation } from './level-keys.js';
 import type { LevelStore } from './level-store.js';
 import type { LevelWriter, WriteSource } from './level-writer.js';
@@ -80,9 +80,37 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
 
   append(bytes: Uint8Array): Promise<number> {
     this.check();
-    const wait = this.context.writer.admit(this.path);
+    const writer = this.context.writer;
+    if (writer.writeThrough) return writer.inTurn(() => this.appendThrough(bytes));
+    const wait = writer.admit(this.path);
     if (wait) return wait.then(() => this.accept(bytes));
     return Promise.resolve(this.accept(bytes));
+  }
+
+  /**
+   * Short of free space (LevelWriter.writeThrough): the bytes are written as
+   * pieces first, once every earlier batch is, and taken in only then, so an
+   * append that fails leaves the object as it was.
+   */
+  private appendThrough(bytes: Uint8Array): Promise<number> {
+    const { writer, store, chunkBytes } = this.context;
+    return writer.exclusive(this.path, async () => {
+      this.check();
+      const position = this.size;
+      if (bytes.length === 0) return position;
+      const ops = chunkPuts(this.name, position, bytes, chunkBytes);
+      ops.push({ type: 'put', key: metaKey(this.name), value: encodeSize(position + bytes.length) });
+      await store.write(this.path, 'append', (db) => db.batch(ops));
+      writer.checkSpace();
+      // Everything before was written (exclusive), so the tail has nothing unsealed: what is taken in now is written too.
+      this.pieces.push(position);
+      this.accept(bytes);
+      if (this.size > this.tailStart && !this.pieces.includes(Math.max(position, this.tailStart))) this.pieces.push(Math.max(position, this.tailStart));
+      this.unsealedFrom = this.size;
+      this.sealedSize = this.size;
+      this.writtenSize = this.size;
+      return position;
+    });
   }
 
   private accept(bytes: Uint8Array): number {

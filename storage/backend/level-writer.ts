@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs';
 import type { Operation } from './level-keys.js';
 import type { LevelStore } from './level-store.js';
 import { StorageError } from './storage-error.js';
@@ -72,15 +73,45 @@ export class LevelWriter {
   private admissionTail: Promise<void> = Promise.resolve();
   private exclusiveTail: Promise<void> = Promise.resolve();
 
+  /** Whether the file system had less than `roomBytes` free when last looked at (each batch, each write-through append). */
+  private lowOnSpace: boolean;
+
   constructor(
     private readonly store: LevelStore,
     /** A key the writer may put to force a (synced) write when nothing else waits. */
     private readonly syncKey: Buffer,
-  ) {}
+    /** Below this much free space, appends are written through: see `writeThrough`. */
+    private readonly roomBytes: number,
+  ) {
+    this.lowOnSpace = this.checkSpace();
+  }
 
   /** The batch that will carry what is accepted now. */
   get batch(): number {
     return this.nextBatch;
+  }
+
+  /**
+   * Whether appends must be written before they return, as one write each.
+   * Written behind, an append that returned might fail to reach LevelDB when
+   * the disk fills, and then be lost; so where free space is short (less than
+   * LevelDB may need for its own tables besides what waits in memory), appends
+   * return only once written, and one that fails leaves its object as it was,
+   * as on the other backends.
+   */
+  get writeThrough(): boolean {
+    return this.lowOnSpace;
+  }
+
+  /** Looks at the free space again (a write-through append does after its write). */
+  checkSpace(): boolean {
+    try {
+      const fs = statfsSync(this.store.location);
+      this.lowOnSpace = fs.bavail * fs.bsize < this.roomBytes;
+    } catch {
+      this.lowOnSpace = true;
+    }
+    return this.lowOnSpace;
   }
 
   /**
@@ -89,8 +120,13 @@ export class LevelWriter {
    */
   admit(path: string): Promise<void> | undefined {
     if (this.admissions === 0 && !this.full) return undefined;
+    return this.inTurn(() => this.room(path));
+  }
+
+  /** Runs `run` after the appends waiting before it, and holds those after it until it is done. */
+  inTurn<T>(run: () => Promise<T>): Promise<T> {
     this.admissions++;
-    const turn = this.admissionTail.then(() => this.room(path));
+    const turn = this.admissionTail.then(run);
     this.admissionTail = turn.then(
       () => {
         this.admissions--;
@@ -200,6 +236,7 @@ export class LevelWriter {
       this.settleWaiters(this.nextBatch - 1);
       return;
     }
+    this.checkSpace();
     const batch = this.nextBatch++;
     const ops = this.ops;
     this.ops = [];
