@@ -3,7 +3,7 @@ import { Level } from 'level';
 import { lockDirectory } from './directory-lock.js';
 import { checkObjectName } from './file-backend.js';
 import { ChunkCache } from './level-chunk-cache.js';
-import { chunkDeletes, chunkPuts, chunkReads, readStored } from './level-chunks.js';
+import { chunkDeletes, chunkPuts, chunkReads, readStored, truncation } from './level-chunks.js';
 import { migrateToAlignedChunks } from './level-format.js';
 import { chunkKey, chunkPrefix, chunkRange, encodeSize, metaKey, type Operation, positionOf, storedSize } from './level-keys.js';
 import { type LevelContext, LevelObject } from './level-object.js';
@@ -48,16 +48,21 @@ class LevelDirectory implements LogDirectory {
   }
 
   /**
-   * After a reopen: batches that failed are written again in full, so the
-   * database may only lack what no batch wrote yet; an object holding less
-   * than its last written batch left (a failed truncation that landed all
-   * the same) is reported.
+   * After a reopen: a write reported as failed may have reached LevelDB's log
+   * all the same and been replayed. Objects holding more than their last
+   * written batch left are cut back to it (a batch that failed is written
+   * again in full; an append written through that failed was never taken
+   * in); one holding less is reported.
    */
   private async agreeOnSizes(db: Db): Promise<void> {
-    for (const object of this.openObjects) {
-      const stored = await storedSize(db, object.name);
+    const sizes = new Map<string, LevelObject>();
+    for (const object of this.openObjects) if (object.writtenSize >= (sizes.get(object.name)?.writtenSize ?? 0)) sizes.set(object.name, object);
+    for (const [name, object] of sizes) {
+      const stored = await storedSize(db, name);
       if (stored === undefined || stored < object.writtenSize) {
         this.warn(`${object.path}: the reopened database holds ${stored ?? 'no'} bytes of it, ${object.writtenSize} were written`);
+      } else if (stored > object.writtenSize) {
+        await db.batch(await truncation(db, name, object.writtenSize));
       }
     }
   }

@@ -1,5 +1,5 @@
 import { BackendObject } from './backend-object.js';
-import { type PooledBytes, unpooled } from './buffer-pool.js';
+import { type PooledBytes, sharedBufferPool, unpooled } from './buffer-pool.js';
 import type { ChunkCache } from './level-chunk-cache.js';
 import { type ChunkRead, chunkPuts, readStored, truncation } from './level-chunks.js';
 import { chunkKey, chunkPrefix, encodeSize, metaKey, type Operation } from './level-keys.js';
@@ -199,9 +199,15 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
     if (end <= position) return unpooled(EMPTY);
     const found = this.inMemory(position);
     if (found && end <= found.start + found.bytes.length) return unpooled(found.bytes.subarray(position - found.start, end - found.start));
-    const out = Buffer.allocUnsafe(end - position);
-    await this.fill(position, end, out, 0);
-    return unpooled(out);
+    // Across chunks: into one of the shared pool's buffers when large (a fetch's), recycled and so already mapped.
+    const out = sharedBufferPool.acquire(end - position);
+    try {
+      await this.fill(position, end, out.bytes, 0);
+    } catch (error) {
+      out.release();
+      throw error;
+    }
+    return out;
   }
 
   async readInto(position: number, target: Uint8Array, offset = 0, length = target.length - offset): Promise<number> {

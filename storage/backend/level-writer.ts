@@ -25,10 +25,12 @@ interface Waiter {
 
 /**
  * A batch is started at once, not at the end of the turn, once this much
- * waits; while one is in flight, appends wait (in call order) once the next
- * holds this much, so a full disk fails appends within a megabyte or so.
+ * waits (the batch size LevelDB writes fastest here, and the raw LevelDB of
+ * the benchmarks writes); while one is in flight, appends wait (in call
+ * order) once the next holds this much: at most about two megabytes wait in
+ * memory for LevelDB.
  */
-const START_BATCH_BYTES = 256 << 10;
+const START_BATCH_BYTES = 1 << 20;
 /** Appends wait while this much is accepted and not yet in LevelDB, whatever else holds the writes up. */
 const MAX_UNWRITTEN_BYTES = 4 << 20;
 
@@ -37,7 +39,7 @@ const MAX_UNWRITTEN_BYTES = 4 << 20;
  *
  * Appends return once their bytes are in memory (as the file backend's return
  * once in the page cache); what was accepted in a turn of the event loop goes
- * to LevelDB as one batch at the end of it, or sooner once 256 KiB waits.
+ * to LevelDB as one batch at the end of it, or sooner once a megabyte waits.
  * One batch is in flight at a time: what arrives meanwhile is the next one,
  * started as the first completes (so copying the next appends overlaps
  * LevelDB writing the last). A flush asks for the next batch to be
