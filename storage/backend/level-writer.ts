@@ -25,8 +25,8 @@ interface Waiter {
 
 /**
  * A batch is started at once, not at the end of the turn, once this much
- * waits (the batch size LevelDB writes fastest here, and the raw LevelDB of
- * the benchmarks writes); while one is in flight, appends wait (in call
+ * waits (the batch size the benchmarks' raw LevelDB writes, so large
+ * appends meet LevelDB as it is measured); while one is in flight, appends wait (in call
  * order) once the next holds this much: at most about two megabytes wait in
  * memory for LevelDB.
  */
