@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import { Level } from 'level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBackend, type LogDirectory, type StorageObject } from '../../storage/backend/index.js';
+import { ChunkCache } from '../../storage/backend/level-chunk-cache.js';
+import type { Operation } from '../../storage/backend/level-keys.js';
+import { LevelObject } from '../../storage/backend/level-object.js';
+import { LevelStore } from '../../storage/backend/level-store.js';
+import { LevelWriter } from '../../storage/backend/level-writer.js';
 import { seededRandom } from '../record/random.js';
 import { pattern } from './pattern.js';
 
@@ -96,5 +101,48 @@ describe('level backend chunk layout', () => {
       await db.close();
     }
     dir = await open();
+  });
+});
+
+describe('level backend flushes', () => {
+  it('share synced batches: concurrent flushes are covered by few synced writes, each after the batch holding its append', async () => {
+    const path = mkdtempSync(join(tmpdir(), 'samsa-level-flush-'));
+    const db = new Level<Buffer, Buffer>(join(path, 'db'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    await db.open();
+    try {
+      // The database's batch writes recorded in the order they complete, with whether each was synced and the sizes it recorded.
+      const completed: Array<{ sync: boolean; keys: string[] }> = [];
+      const batch = db.batch.bind(db) as (ops: Operation[], options: { sync: boolean }) => Promise<void>;
+      Object.assign(db, {
+        batch: async (ops: Operation[], options: { sync: boolean }) => {
+          await batch(ops, options);
+          completed.push({ sync: options.sync, keys: ops.map((op) => op.key.toString('latin1')) });
+        },
+      });
+      const store = new LevelStore(
+        db,
+        join(path, 'db'),
+        () => undefined,
+        async () => undefined,
+      );
+      const writer = new LevelWriter(store, Buffer.from('sync'), 0);
+      const context = { store, writer, cache: new ChunkCache(0), chunkBytes: CHUNK, location: join(path, 'db') };
+      const objects = Array.from({ length: 8 }, (_, i) => new LevelObject(`o${i}`, join(path, `o${i}`), context, new Set(), 0));
+      const flushes = objects.map(async (object, i) => {
+        await object.append(pattern(0, 100 + i));
+        await object.flush();
+        // The batch that recorded this object's size, and a synced one completed since.
+        const holding = completed.findIndex((write) => write.keys.includes(`mo${i}`));
+        expect(holding).toBeGreaterThanOrEqual(0);
+        expect(completed.slice(holding).some((write) => write.sync)).toBe(true);
+      });
+      await Promise.all(flushes);
+      const synced = completed.filter((write) => write.sync).length;
+      expect(synced).toBeGreaterThan(0);
+      expect(synced).toBeLessThanOrEqual(2);
+    } finally {
+      await db.close();
+      rmSync(path, { recursive: true, force: true });
+    }
   });
 });
