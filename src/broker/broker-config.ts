@@ -71,6 +71,8 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'level.compression', type: 'boolean', defaultValue: 'false', doc: "LevelDB's Snappy compression of blocks (batches come compressed by their codec)" },
   { name: 'max.incremental.fetch.session.cache.slots', type: 'int', defaultValue: '1000', min: 0, doc: 'incremental fetch sessions kept (KIP-227)' },
   { name: 'log.retention.check.interval.ms', type: 'long', defaultValue: '300000', min: 1, doc: 'how often retention runs' },
+  { name: 'quota.window.num', type: 'int', defaultValue: '11', min: 1, doc: 'how many sample windows client quota rates are measured over' },
+  { name: 'quota.window.size.seconds', type: 'int', defaultValue: '1', min: 1, doc: 'the length of each client quota sample window' },
   {
     name: 'producer.id.expiration.ms',
     type: 'int',

@@ -3,6 +3,7 @@ import type { BrokerLog } from './broker-log.js';
 import type { ClusterContext } from './cluster/cluster-context.js';
 import type { GroupCoordinator } from './group/group-coordinator.js';
 import type { Topics } from './metadata/topics.js';
+import type { ClientQuotaManager } from './quota/client-quota-manager.js';
 import type { FetchSessionCache } from './replica/fetch-session-cache.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
 import type { ScramCredentialStore } from './security/scram-credential-store.js';
@@ -33,6 +34,8 @@ export interface BrokerContext {
   log: BrokerLog;
   /** SCRAM credentials (AlterUserScramCredentials writes them, SASL/SCRAM reads them). */
   readonly scramCredentials: ScramCredentialStore;
+  /** Client quotas (AlterClientQuotas sets them, Produce and Fetch are measured against them). */
+  readonly quotas: ClientQuotaManager;
   /** The group coordinator (consumer groups and committed offsets). */
   readonly groups?: GroupCoordinator;
   /** The transaction coordinator (transactional ids, __transaction_state, the markers). */

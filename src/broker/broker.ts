@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { ConfigError } from '../../storage/config/config-error.js';
 import { LogManager } from '../../storage/log/log-manager.js';
+import type { ClientSecurity } from '../clients/network/client-security.js';
 import { BrokerConfig } from './broker-config.js';
 import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
 import { type BrokerLog, oneLineLog } from './broker-log.js';
@@ -11,6 +11,7 @@ import { GroupCoordinator } from './group/group-coordinator.js';
 import { OFFSETS_TOPIC } from './group/offsets-topic.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
 import { API_HANDLERS, CLUSTER_API_HANDLERS } from './handlers/index.js';
+import { writeTxnMarkers } from './handlers/write-txn-markers.js';
 import { KafkaApis } from './kafka-apis.js';
 import { prepareLogDirs } from './log-dirs.js';
 import { ensureMetaProperties } from './meta-properties.js';
@@ -20,8 +21,11 @@ import { TopicStore } from './metadata/topic-store.js';
 import type { Topics } from './metadata/topics.js';
 import { ResponseMemory } from './network/response-memory.js';
 import { SocketServer } from './network/socket-server.js';
+import { ClientQuotaManager } from './quota/client-quota-manager.js';
+import { ClientQuotaStore } from './quota/client-quota-store.js';
 import { FetchSessionCache } from './replica/fetch-session-cache.js';
 import { ReplicaManager, type ReplicaManagerOptions } from './replica/replica-manager.js';
+import { interBrokerSecurity } from './security/inter-broker-security.js';
 import { ListenerSecurity } from './security/listener-security.js';
 import { ScramCredentialStore } from './security/scram-credential-store.js';
 import { AddPartitionsToTxnManager } from './transaction/add-partitions-to-txn-manager.js';
@@ -51,6 +55,8 @@ export class Broker {
     private readonly cluster: ClusterMember | undefined,
     /** The port each listener actually bound (the configured one, or the kernel's choice for port 0), by listener name. */
     readonly ports: ReadonlyMap<string, number>,
+    /** How this broker secures its connections to the others (the inter-broker listener's TLS and SASL). */
+    private readonly interBrokerSecurity: ClientSecurity | undefined,
   ) {}
 
   /** The first listener's bound port. */
@@ -66,8 +72,13 @@ export class Broker {
     prepareLogDirs(config.logDirs, config.logDirsKey);
     // Every listener's security is settled before anything starts: a listener that cannot be secured as asked refuses to start the broker.
     const scramCredentials = ScramCredentialStore.open(config.logDirs[0]!);
+    const quotas = new ClientQuotaManager(ClientQuotaStore.open(config.logDirs[0]!), {
+      samples: config.int('quota.window.num'),
+      windowMs: config.int('quota.window.size.seconds') * 1000,
+    });
     const listenerSecurity = config.listeners.map((l) => new ListenerSecurity(config, l, scramCredentials, log));
-    checkInterBrokerSecurity(config);
+    // A single broker never connects to itself (its transaction markers are written in-process).
+    const security = config.string('zookeeper.connect') ? interBrokerSecurity(config) : undefined;
     // With zookeeper.connect the broker is one of a cluster; without it, a single broker keeping its topics in a file.
     const cluster = config.string('zookeeper.connect') ? await ClusterMember.join(config, log) : undefined;
     const { brokerId, clusterId } =
@@ -89,6 +100,7 @@ export class Broker {
         cleanerIoBufferSize: config.int('log.cleaner.io.buffer.size'),
         flushSchedulerIntervalMs: config.int('log.flush.scheduler.interval.ms') >= Number.MAX_SAFE_INTEGER ? 0 : config.int('log.flush.scheduler.interval.ms'),
         warn: (m) => log('warn', m),
+        info: (m) => log('info', m),
       });
     } catch (e) {
       await cluster?.leave();
@@ -102,7 +114,7 @@ export class Broker {
     try {
       const advertised = config.advertisedListeners[0]!;
       replicas = new ReplicaManager(logManager, {
-        ...replicaManagerOptions(config, brokerId, log),
+        ...replicaManagerOptions(config, brokerId, security, log),
         isrWriter: cluster?.isrWriter,
         knowsPartition: cluster ? (topic, index) => cluster.metadata.partition(topic, index) !== undefined : undefined,
       });
@@ -128,12 +140,9 @@ export class Broker {
       groups = GroupCoordinator.forBroker(config, topics, replicas, () => context.liveBrokers().length, log);
       if (cluster) followOffsetsLeadership(replicas, groups);
       let producerIds = Date.now() * 1000; // unique across restarts without a coordinator to ask
-      // Each listener's bound port, known once it listens; markers go out only after.
+      // Each listener's bound port, known once it listens.
       const ports = new Map<string, number>();
-      // A single broker's coordinator sends its markers to itself, in plaintext as brokers talk to each other so far.
-      const plaintext = config.listeners.filter((l) => l.securityProtocol === 'PLAINTEXT');
-      const selfListener = plaintext.find((l) => l.name === interBrokerListener(config)) ?? plaintext[0] ?? config.listeners[0]!;
-      const network = transactionNetwork(config, brokerId, topics, cluster, () => ({ host: selfListener.host, port: ports.get(selfListener.name) ?? 0 }));
+      const network = transactionNetwork(config, topics, cluster, security, (request) => writeTxnMarkers(context, request));
       transactions = TransactionCoordinator.forBroker(
         config,
         brokerId,
@@ -153,6 +162,7 @@ export class Broker {
             topics.get(TRANSACTION_STATE_TOPIC) ? (topics.partitionMetadata(TRANSACTION_STATE_TOPIC, coordinator.partitionFor(id))?.leader ?? -1) : brokerId,
           endpointOf: network.endpointOf,
           requestTimeoutMs: config.int('request.timeout.ms'),
+          security,
           log,
         });
       }
@@ -168,6 +178,7 @@ export class Broker {
         nextProducerId: cluster ? () => cluster.producerIds.nextProducerId() : () => producerIds++,
         log,
         scramCredentials,
+        quotas,
         groups,
         transactions,
         addPartitionsToTxnManager: verifier,
@@ -205,7 +216,7 @@ export class Broker {
         endpoint.host = a.host === '' || a.host === '0.0.0.0' || a.host === '::' ? hostname() : a.host;
         endpoint.port = a.port === 0 || a.port === listener.port ? ports.get(a.name)! : a.port;
       }
-      const broker = new Broker(config, logManager, context, servers, cluster, ports);
+      const broker = new Broker(config, logManager, context, servers, cluster, ports, security);
       if (cluster) {
         // Listening first: the controller may send LeaderAndIsr as soon as the registration appears.
         await cluster.register(
@@ -223,6 +234,7 @@ export class Broker {
             brokerEpoch: () => cluster.registration.epoch,
             config: controllerConfig(config),
             interBrokerListenerName: interBrokerListener(config),
+            security,
             log,
           }),
         );
@@ -267,7 +279,8 @@ export class Broker {
       // the ISRs the controlled shutdown takes it out of, and a fetcher the controller's
       // LeaderAndIsr started while the server closes would keep the process alive.
       await this.context.replicas.stopFetchers();
-      if (cluster && this.config.bool('controlled.shutdown.enable')) await cluster.controlledShutdown(interBrokerListener(this.config));
+      if (cluster && this.config.bool('controlled.shutdown.enable'))
+        await cluster.controlledShutdown(interBrokerListener(this.config), this.interBrokerSecurity);
       if (this.checkpointTimer) clearInterval(this.checkpointTimer);
       const closing = Promise.all(this.servers.map((server) => server.close()));
       const replicasStopped = this.context.replicas.shutdown();
@@ -287,19 +300,6 @@ export class Broker {
 
 function interBrokerListener(config: BrokerConfig): string {
   return config.interBrokerListenerName;
-}
-
-/** Brokers reach each other in plaintext for now: a cluster whose inter-broker listener asks for TLS or SASL refuses to start rather than ignore it. */
-function checkInterBrokerSecurity(config: BrokerConfig): void {
-  if (!config.string('zookeeper.connect')) return;
-  const listener = config.listeners.find((l) => l.name === config.interBrokerListenerName)!;
-  if (listener.securityProtocol !== 'PLAINTEXT') {
-    const key = config.explicit.has('security.inter.broker.protocol') ? 'security.inter.broker.protocol' : 'inter.broker.listener.name';
-    throw new ConfigError(
-      key,
-      `the inter-broker listener ${listener.name} is ${listener.securityProtocol}, but samsa's brokers only talk to each other in PLAINTEXT so far; give them a PLAINTEXT listener (clients may still use SSL or SASL listeners)`,
-    );
-  }
 }
 
 function controllerConfig(config: BrokerConfig): KafkaControllerConfig {
@@ -331,15 +331,16 @@ function followTransactionStateLeadership(replicas: ReplicaManager, transactions
 
 /**
  * Where the transaction coordinator's requests go: each partition's leader
- * by the broker's metadata, at its endpoint on the inter-broker listener
- * (a single broker reaches itself on its own listener).
+ * by the broker's metadata, at its endpoint on the inter-broker listener;
+ * this broker's own partitions in-process (so a single broker never
+ * connects to itself, whatever its listeners' security).
  */
 function transactionNetwork(
   config: BrokerConfig,
-  brokerId: number,
   topics: Topics,
   cluster: ClusterMember | undefined,
-  self: () => { host: string; port: number },
+  security: ClientSecurity | undefined,
+  writeLocally: TransactionNetwork['writeLocally'],
 ): TransactionNetwork {
   const listenerName = interBrokerListener(config);
   return {
@@ -349,15 +350,12 @@ function transactionNetwork(
       return topics.partitionMetadata(tp.topic, tp.partition)?.leader ?? -1;
     },
     endpointOf: (id) => {
-      if (!cluster) {
-        if (id !== brokerId) return undefined;
-        const { host, port } = self();
-        return { host: host === '' || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host, port };
-      }
-      if (!cluster.metadata.isAlive(id)) return undefined;
+      if (!cluster?.metadata.isAlive(id)) return undefined;
       const endpoint = cluster.metadata.broker(id)?.endpoints.find((e) => e.listener === listenerName);
       return endpoint ? { host: endpoint.host || 'localhost', port: endpoint.port } : undefined;
     },
+    writeLocally,
+    security,
   };
 }
 
@@ -368,7 +366,7 @@ const kafkaPlacement: ReplicaPlacement = (count, factor, brokers, firstPartition
   return [...assignment.keys()].sort((a, b) => a - b).map((p) => assignment.get(p)!);
 };
 
-function replicaManagerOptions(config: BrokerConfig, brokerId: number, log: BrokerLog): ReplicaManagerOptions {
+function replicaManagerOptions(config: BrokerConfig, brokerId: number, security: ClientSecurity | undefined, log: BrokerLog): ReplicaManagerOptions {
   return {
     brokerId,
     replicaLagTimeMaxMs: config.int('replica.lag.time.max.ms'),
@@ -380,6 +378,7 @@ function replicaManagerOptions(config: BrokerConfig, brokerId: number, log: Brok
       minBytes: config.int('replica.fetch.min.bytes'),
       backoffMs: config.int('replica.fetch.backoff.ms'),
       socketTimeoutMs: config.int('replica.socket.timeout.ms'),
+      security,
     },
     log,
   };

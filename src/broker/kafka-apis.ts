@@ -10,6 +10,7 @@ import type { AnyApiHandler } from './handlers/api-handler.js';
 import { ResponseAllowance, ResponseMemory } from './network/response-memory.js';
 import { ANONYMOUS, type ConnectionSession } from './security/kafka-principal.js';
 
+const PRODUCE_KEY = 0;
 const API_VERSIONS_KEY = 18;
 
 interface CompiledApi {
@@ -81,6 +82,10 @@ export class KafkaApis {
     const reader = new ProtocolReader(frame);
     const header = (codec.flexible ? this.headerV2 : this.headerV1).decode(reader);
     const body = codec.decode(reader);
+    if (apiKey === PRODUCE_KEY) {
+      // A produce request's bytes count against the producer_byte_rate quota as they arrive: over it, the connection stops reading at once and the answer says for how long.
+      allowance.throttle(this.context.quotas.recordAndGetThrottleTimeMs('produce', session.principal.name, header.clientId ?? '', frame.length, Date.now()));
+    }
     const response = await api.handler.handle(body, {
       apiVersion,
       correlationId,
@@ -91,6 +96,7 @@ export class KafkaApis {
       session,
     });
     if (response === null) return null;
+    if (allowance.throttleMs > 0 && apiKey === PRODUCE_KEY) (response as { throttleTimeMs?: number }).throttleTimeMs = allowance.throttleMs;
     const responseCodec = api.responses.get(apiVersion)!;
     // ApiVersions always answers with response header v0, so any client can read it (librdkafka relies on this).
     const flexibleHeader = responseCodec.flexible && apiKey !== API_VERSIONS_KEY;

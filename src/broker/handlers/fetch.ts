@@ -149,7 +149,11 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
       });
       ctx.responseMemory.carry(read.records); // the connection releases it once the socket has taken the response
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: [...topics.values()] };
+    // A consumer's bytes count against its consumer_byte_rate quota (a follower's replication does not).
+    const throttleTimeMs =
+      replicaId < 0 ? broker.quotas.recordAndGetThrottleTimeMs('fetch', ctx.session.principal.name, ctx.clientId ?? '', bytesRead(reads), Date.now()) : 0;
+    ctx.responseMemory.throttle(throttleTimeMs);
+    return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: [...topics.values()] };
   },
 };
 

@@ -15,6 +15,7 @@ import { CoordinatorKeyType, coordinatorOf, findCoordinatorBody } from '../netwo
 import { NetworkClient } from '../network/network-client.js';
 import { allOf, final, itemResults, type Outcome, settleItems } from './admin-call.js';
 import { type AdminConfig, type AdminConfigInput, parseAdminConfig } from './admin-config.js';
+import { alterClientQuotasBody, clientQuotaDescriptions, describeClientQuotasBody } from './client-quotas.js';
 import { alterUserScramCredentialsBody, credentialInfo } from './scram-credentials.js';
 import type * as T from './types.js';
 
@@ -712,6 +713,27 @@ export class Admin {
       const failed = r.results.find((u) => u.errorCode !== NONE);
       if (failed) throw final(kafkaErrorFor(failed.errorCode, failed.errorMessage ?? `user ${failed.user}`));
       return r.results.map((u) => ({ user: u.user, credentials: u.credentialInfos.map(credentialInfo) }));
+    });
+  }
+
+  /** Sets or removes quota values of users, client ids and their pairs (KIP-546), one result per entry. */
+  alterClientQuotas(entries: readonly T.ClientQuotaAlteration[], options?: T.AlterConfigsOptions): T.ItemResults<void> {
+    return this.perItem('alterClientQuotas', entries, options, async (pending, deadline) => {
+      const r = await this.send(await this.anyNode(), Api.AlterClientQuotas, alterClientQuotasBody(pending, options?.validateOnly ?? false), deadline);
+      return pending.map((_, i) => {
+        const e = r.entries[i];
+        if (!e) return new KafkaClientError('no AlterClientQuotas result for an entry');
+        return e.errorCode === NONE ? undefined : final(kafkaErrorFor(e.errorCode, e.errorMessage ?? 'client quota entry'));
+      });
+    });
+  }
+
+  /** The quotas of the entities `filter` matches (every entity with quotas by default). */
+  describeClientQuotas(filter: T.ClientQuotaFilter = { components: [] }, options?: T.AdminCallOptions): Promise<T.ClientQuotaDescription[]> {
+    return this.call('describeClientQuotas', options, async (deadline) => {
+      const r = await this.send(await this.anyNode(), Api.DescribeClientQuotas, describeClientQuotasBody(filter), deadline);
+      if (r.errorCode !== NONE) throw final(kafkaErrorFor(r.errorCode, r.errorMessage));
+      return clientQuotaDescriptions(r);
     });
   }
 

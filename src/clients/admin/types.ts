@@ -229,6 +229,26 @@ export interface ScramCredentialInfo {
   readonly iterations: number;
 }
 
+/** A client quota entity as Java's ClientQuotaEntity: entity type (`user`, `client-id`) → name, null for the default entity. */
+export type ClientQuotaEntity = Readonly<Partial<Record<'user' | 'client-id', string | null>>>;
+
+/** A quota value to set, or (null) to remove: producer_byte_rate, consumer_byte_rate, request_percentage, controller_mutation_rate. */
+export interface ClientQuotaAlteration {
+  readonly entity: ClientQuotaEntity;
+  readonly ops: ReadonlyArray<{ readonly key: string; readonly value: number | null }>;
+}
+
+/** Which entities DescribeClientQuotas matches (Java's ClientQuotaFilter): per entity type a name, `null` for the default, or `'*'` for any named one; `strict` as containsOnly. */
+export interface ClientQuotaFilter {
+  readonly components: ReadonlyArray<{ readonly entityType: 'user' | 'client-id'; readonly match: string | null | '*' }>;
+  readonly strict?: boolean;
+}
+
+export interface ClientQuotaDescription {
+  readonly entity: ClientQuotaEntity;
+  readonly values: Readonly<Record<string, number>>;
+}
+
 /** A user's SCRAM credentials: which mechanisms, with how many iterations (never keys). */
 export interface UserScramCredentialsDescription {
   readonly user: string;

@@ -88,6 +88,8 @@ export const Api = {
   SaslAuthenticate: new ApiDef('SaslAuthenticate', M.SaslAuthenticateRequest, M.SaslAuthenticateResponse),
   DescribeUserScramCredentials: new ApiDef('DescribeUserScramCredentials', M.DescribeUserScramCredentialsRequest, M.DescribeUserScramCredentialsResponse),
   AlterUserScramCredentials: new ApiDef('AlterUserScramCredentials', M.AlterUserScramCredentialsRequest, M.AlterUserScramCredentialsResponse),
+  DescribeClientQuotas: new ApiDef('DescribeClientQuotas', M.DescribeClientQuotasRequest, M.DescribeClientQuotasResponse),
+  AlterClientQuotas: new ApiDef('AlterClientQuotas', M.AlterClientQuotasRequest, M.AlterClientQuotasResponse),
   CreateTopics: new ApiDef('CreateTopics', M.CreateTopicsRequest, M.CreateTopicsResponse),
   DeleteTopics: new ApiDef('DeleteTopics', M.DeleteTopicsRequest, M.DeleteTopicsResponse),
   DeleteRecords: new ApiDef('DeleteRecords', M.DeleteRecordsRequest, M.DeleteRecordsResponse),
