@@ -1,9 +1,10 @@
 // npm run bench:storage — the log engine on each backend, beside raw node:fs
-// writes measured in the same run: append throughput for 100 B and 1 KiB
+// writes measured in the same run (the level backend beside raw LevelDB,
+// driven through classic-level: bench/raw-level.ts): append throughput for 100 B and 1 KiB
 // records in batches of 1, 100 and 1000, and 1 KiB x 16 (the 16 KiB batches
 // of the target), uncompressed and per codec,
-// sequential reads, offset and timestamp lookups, and recovery of one large
-// segment. Prints a progress line per case, then a table; writes the figures
+// sequential reads (level's beside raw LevelDB reads of the same ranges),
+// offset and timestamp lookups, and recovery of one large segment. Prints a progress line per case, then a table; writes the figures
 // to bench-storage.json (or the path in SAMSA_BENCH_OUT).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,6 +16,7 @@ import { LogConfig } from '../storage/config/log-config.js';
 import { Log } from '../storage/log/index.js';
 import { buildRecordBatch } from '../storage/record/index.js';
 import { printTable, realisticPayload, Split } from './measure.js';
+import { RawLevel } from './raw-level.js';
 
 const APPEND_BYTES = Number(process.env.SAMSA_BENCH_APPEND_MB ?? 32) * 1024 * 1024;
 const RECOVERY_BYTES = Number(process.env.SAMSA_BENCH_RECOVERY_MB ?? 1024) * 1024 * 1024;
@@ -42,8 +44,13 @@ function makeBatch(recordSize: number, count: number, compression: string): Buff
   );
 }
 
-async function openLog(backend: string, name: string, overrides: Record<string, unknown> = {}) {
-  const dir = await createBackend(backend).openDirectory(join(work, `${backend}-${name}`));
+/**
+ * `fresh` opens the level backend with a chunk cache of its own, empty, as
+ * after a restart: reads then come from LevelDB, not from chunks cached as
+ * they were written.
+ */
+async function openLog(backend: string, name: string, overrides: Record<string, unknown> = {}, fresh = false) {
+  const dir = await createBackend(backend, fresh && backend === 'level' ? {} : undefined).openDirectory(join(work, `${backend}-${name}`));
   const log = await Log.open(dir, LogConfig.from({ 'segment.bytes': 256 * 1024 * 1024, ...overrides }), { warn: () => undefined });
   return { dir, log };
 }
@@ -61,11 +68,53 @@ const APPEND_SHAPES: Array<[recordSize: number, count: number]> = [
 const WARM_UP_APPENDS = 300;
 const ROUND_BYTES = 4 * 1024 * 1024;
 
+/** The limit an append case is measured against: raw fs writes, or raw LevelDB for the level backend. */
+interface RawWriter {
+  name: string;
+  write(bytes: Buffer): void | Promise<void>;
+  /** Ends a round with its bytes written (LevelDB: the last batch gathered). */
+  endRound(): void | Promise<void>;
+  close(): Promise<void>;
+}
+
+async function rawWriter(backend: string, valueBytes: number): Promise<RawWriter> {
+  const rawPath = join(work, 'raw');
+  if (backend === 'level') {
+    const raw = await RawLevel.open(rawPath, valueBytes);
+    return {
+      name: 'raw LevelDB',
+      write: (bytes) => raw.put(bytes),
+      endRound: () => raw.write(),
+      close: async () => {
+        await raw.close();
+        fs.rmSync(rawPath, { recursive: true, force: true });
+      },
+    };
+  }
+  const fd = fs.openSync(rawPath, 'w');
+  return {
+    name: 'raw fs',
+    write: (bytes) => {
+      fs.writeSync(fd, bytes);
+    },
+    endRound: () => undefined,
+    close: async () => {
+      fs.closeSync(fd);
+      fs.rmSync(rawPath);
+    },
+  };
+}
+
 /**
  * Appends of one batch shape beside raw fs.writeSync of the same bytes in the
- * same write sizes (the limit), measured in alternating rounds of 4 MiB, each
+ * same write sizes (the limit; for the level backend, raw LevelDB puts of
+ * them), measured in alternating rounds of 4 MiB, each
  * side going first in turn, so that page-cache write-back, which swings this machine's write speed several
- * fold within minutes, weighs on both alike. Both are warmed up first.
+ * fold within minutes, weighs on both alike. Both are warmed up first. A
+ * level round ends once LevelDB holds its bytes, on both sides: raw's last
+ * batch written, the backend's written-behind batches waited for (a
+ * directory listing waits for them), so neither's writes run on in the
+ * other's round.
  */
 async function appendCase(backend: string, recordSize: number, count: number, compression: string): Promise<void> {
   const template = makeBatch(recordSize, count, compression);
@@ -73,30 +122,36 @@ async function appendCase(backend: string, recordSize: number, count: number, co
   const batches = Math.ceil(records / count);
   const perRound = Math.max(1, Math.floor(ROUND_BYTES / template.length));
   const { dir, log } = await openLog(backend, `append-${recordSize}-${count}-${compression}`);
-  const rawPath = join(work, 'raw');
-  const fd = fs.openSync(rawPath, 'w');
+  const raw = await rawWriter(backend, template.length);
+  const settle = backend === 'level' ? () => dir.list() : () => undefined;
   // The same buffer is appended each time, as raw fs writes the same chunk: the log
   // rewrites base offset and leader epoch in place, and neither is under the CRC.
   for (let i = 0; i < WARM_UP_APPENDS; i++) {
     await log.append(template);
-    fs.writeSync(fd, template);
+    await raw.write(template);
   }
+  await raw.endRound();
+  await settle();
   const split = new Split();
   for (let done = 0, round = 0; done < batches; done += perRound, round++) {
     const n = Math.min(perRound, batches - done);
     await split.round(
       round,
-      () => {
-        for (let i = 0; i < n; i++) fs.writeSync(fd, template);
+      async () => {
+        for (let i = 0; i < n; i++) {
+          const wrote = raw.write(template);
+          if (wrote) await wrote;
+        }
+        await raw.endRound();
       },
       async () => {
         for (let i = 0; i < n; i++) await log.append(template);
+        await settle();
       },
     );
   }
   const [, limitBytesPerSecond] = split.rates(batches * template.length);
-  fs.closeSync(fd);
-  fs.rmSync(rawPath);
+  await raw.close();
   const seconds = Number(split.backend) / 1e9;
   const mbps = (batches * template.length) / seconds / 1e6;
   const limit = limitBytesPerSecond / 1e6;
@@ -105,11 +160,11 @@ async function appendCase(backend: string, recordSize: number, count: number, co
     case: `append ${recordSize} B x ${count} ${compression} (${formatSize(template.length)} batches)`,
     'records/s': Math.round((batches * count) / seconds),
     'MB/s': Math.round(mbps),
-    'raw fs MB/s': Math.round(limit),
+    [`${raw.name} MB/s`]: Math.round(limit),
     ratio: +(mbps / limit).toFixed(2),
   };
   results.push(row);
-  progress(`${backend}: ${row.case}: ${row['records/s']} records/s, ${row['MB/s']} MB/s (${Math.round(row.ratio * 100)}% of raw fs)`);
+  progress(`${backend}: ${row.case}: ${row['records/s']} records/s, ${row['MB/s']} MB/s (${Math.round(row.ratio * 100)}% of ${raw.name})`);
   await log.close();
   await dir.close();
   fs.rmSync(join(work, `${backend}-append-${recordSize}-${count}-${compression}`), { recursive: true, force: true });
@@ -125,32 +180,73 @@ async function appendCases(backend: string): Promise<void> {
   }
 }
 
+const FETCH_BYTES = 1024 * 1024;
+const FETCHES_PER_ROUND = 4;
+
 async function readAndLookupCases(backend: string): Promise<void> {
-  const { dir, log } = await openLog(backend, 'read', { 'index.interval.bytes': 4096 });
+  const overrides = { 'index.interval.bytes': 4096 };
+  let { dir, log } = await openLog(backend, 'read', overrides);
   const template = makeBatch(1024, 16, 'none');
   const copy = Buffer.allocUnsafe(template.length);
+  // The level backend's reads are measured beside raw LevelDB reads of the same bytes, stored as raw appends store them.
+  const raw = backend === 'level' ? await RawLevel.open(join(work, 'raw-read'), template.length) : undefined;
   for (let written = 0; written < APPEND_BYTES; written += template.length) {
     template.copy(copy);
     await log.append(copy);
+    await raw?.put(template);
   }
-  let start = process.hrtime.bigint();
+  await raw?.write(true);
+  if (backend === 'level') {
+    // Read after a restart, from LevelDB rather than from the chunks cached as they were written.
+    await log.close();
+    await dir.close();
+    ({ dir, log } = await openLog(backend, 'read', overrides, true));
+  }
+  const split = new Split();
+  const rawTarget = Buffer.allocUnsafe(FETCH_BYTES);
   let bytes = 0;
-  for (let offset = 0; offset < log.logEndOffset; ) {
-    const read = await log.read(offset, 1024 * 1024);
-    bytes += read.bytes.length;
-    offset = read.firstOffset + Math.max(1, Math.floor(read.bytes.length / template.length) * 16);
-    // Done with the bytes: give the buffer back, as the broker's connection does once a fetch response is written.
-    read.release();
+  let rawBytes = 0;
+  for (let offset = 0, round = 0; offset < log.logEndOffset; round++) {
+    await split.round(
+      round,
+      async () => {
+        for (let i = 0; raw && i < FETCHES_PER_ROUND && rawBytes < raw.size; i++) rawBytes += await raw.readInto(rawBytes, rawTarget);
+      },
+      async () => {
+        for (let i = 0; i < FETCHES_PER_ROUND && offset < log.logEndOffset; i++) {
+          const read = await log.read(offset, FETCH_BYTES);
+          bytes += read.bytes.length;
+          offset = read.firstOffset + Math.max(1, Math.floor(read.bytes.length / template.length) * 16);
+          // Done with the bytes: give the buffer back, as the broker's connection does once a fetch response is written.
+          read.release();
+        }
+      },
+    );
   }
-  const readMbps = bytes / elapsed(start) / 1e6;
-  results.push({ backend, case: 'sequential read, 1 MiB fetches', 'MB/s': Math.round(readMbps) });
-  progress(`${backend}: sequential read ${Math.round(readMbps)} MB/s`);
+  const readMbps = bytes / (Number(split.backend) / 1e9) / 1e6;
+  if (raw) {
+    const rawMbps = rawBytes / (Number(split.raw) / 1e9) / 1e6;
+    results.push({
+      backend,
+      case: 'sequential read, 1 MiB fetches',
+      'MB/s': Math.round(readMbps),
+      'raw LevelDB MB/s': Math.round(rawMbps),
+      ratio: +(readMbps / rawMbps).toFixed(2),
+    });
+    progress(
+      `${backend}: sequential read ${Math.round(readMbps)} MB/s (${Math.round((readMbps / rawMbps) * 100)}% of raw LevelDB reads, ${Math.round(rawMbps)} MB/s)`,
+    );
+    await raw.close();
+  } else {
+    results.push({ backend, case: 'sequential read, 1 MiB fetches', 'MB/s': Math.round(readMbps) });
+    progress(`${backend}: sequential read ${Math.round(readMbps)} MB/s`);
+  }
 
   const segment = (log as unknown as { segments: Array<{ offsetIndex: { lookup(o: number): unknown }; timeIndex: { lookup(t: number): unknown } }> })
     .segments[0]!;
   const end = log.logEndOffset;
   const lookups = 2_000_000;
-  start = process.hrtime.bigint();
+  let start = process.hrtime.bigint();
   for (let i = 0; i < lookups; i++) segment.offsetIndex.lookup((i * 7919) % end);
   const offsetLookups = Math.round(lookups / elapsed(start));
   start = process.hrtime.bigint();
@@ -178,9 +274,12 @@ async function recoveryCase(backend: string): Promise<void> {
     await log.append(copy);
   }
   await log.close();
+  await dir.close();
   spawnSync('sync');
   const start = process.hrtime.bigint();
-  const recovered = await Log.open(dir, LogConfig.from({ 'segment.bytes': 2 * 1024 * 1024 * 1024 - 1 }), { cleanShutdown: false, warn: () => undefined });
+  // Reopened as after a crash: on level, by a backend whose chunk cache is empty.
+  const reopened = await createBackend(backend, backend === 'level' ? {} : undefined).openDirectory(join(work, `${backend}-recovery`));
+  const recovered = await Log.open(reopened, LogConfig.from({ 'segment.bytes': 2 * 1024 * 1024 * 1024 - 1 }), { cleanShutdown: false, warn: () => undefined });
   const seconds = elapsed(start);
   results.push({
     backend,
@@ -190,7 +289,7 @@ async function recoveryCase(backend: string): Promise<void> {
   });
   progress(`${backend}: recovered ${Math.round(total / 1024 / 1024)} MiB in ${seconds.toFixed(2)} s (${recovered.logEndOffset} offsets)`);
   await recovered.close();
-  await dir.close();
+  await reopened.close();
   fs.rmSync(join(work, `${backend}-recovery`), { recursive: true, force: true });
 }
 
@@ -202,7 +301,7 @@ try {
     await recoveryCase(backend);
   }
   console.log('');
-  const columns = ['backend', 'case', 'records/s', 'MB/s', 'raw fs MB/s', 'ratio', 'lookups/s', 'seconds'];
+  const columns = ['backend', 'case', 'records/s', 'MB/s', 'raw fs MB/s', 'raw LevelDB MB/s', 'ratio', 'lookups/s', 'seconds'];
   printTable(
     columns,
     results.map((r) => columns.map((c) => (r[c] === undefined ? '' : String(r[c])))),

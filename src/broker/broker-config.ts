@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { LevelOptions } from '../../storage/backend/level-options.js';
 import { type ConfigKey, type ConfigValue, LONG_MAX, parseConfigValue } from '../../storage/config/config-def.js';
 import { ConfigError } from '../../storage/config/config-error.js';
 import { deprecationOf, LOG_CONFIG_KEYS } from '../../storage/config/log-config.js';
@@ -61,6 +62,20 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
     doc: "samsa's own: bytes of fetched data all connections together may hold in built responses not yet written to their sockets (fetches wait for room, then answer empty at max.wait.ms)",
   },
   { name: 'fetch.max.bytes', type: 'int', defaultValue: '57671680', min: 1024, doc: 'most bytes one fetch response carries' },
+  // samsa's own: the level backend (storage.backend=level); the LevelDB options are named after LevelDB's.
+  { name: 'level.chunk.bytes', type: 'int', defaultValue: '65536', min: 4096, doc: "samsa's own: bytes of a log object kept as one LevelDB value" },
+  {
+    name: 'level.chunk.cache.bytes',
+    type: 'long',
+    defaultValue: '67108864',
+    min: 0,
+    doc: "samsa's own: chunks of the level backend kept in memory after reads and writes",
+  },
+  { name: 'level.write.buffer.bytes', type: 'int', defaultValue: '16777216', min: 65536, doc: "LevelDB's writeBufferSize, per log directory" },
+  { name: 'level.max.file.bytes', type: 'int', defaultValue: '16777216', min: 65536, doc: "LevelDB's maxFileSize: the size of its table files" },
+  { name: 'level.block.bytes', type: 'int', defaultValue: '65536', min: 1024, doc: "LevelDB's blockSize" },
+  { name: 'level.cache.bytes', type: 'long', defaultValue: '8388608', min: 0, doc: "LevelDB's cacheSize: its block cache, per log directory" },
+  { name: 'level.compression', type: 'boolean', defaultValue: 'false', doc: "LevelDB's Snappy compression of blocks (batches come compressed by their codec)" },
   { name: 'max.incremental.fetch.session.cache.slots', type: 'int', defaultValue: '1000', min: 0, doc: 'incremental fetch sessions kept (KIP-227)' },
   { name: 'log.retention.check.interval.ms', type: 'long', defaultValue: '300000', min: 1, doc: 'how often retention runs' },
   { name: 'quota.window.num', type: 'int', defaultValue: '11', min: 1, doc: 'how many sample windows client quota rates are measured over' },
@@ -438,6 +453,19 @@ export class BrokerConfig {
 
   get brokerId(): number {
     return this.int('broker.id');
+  }
+
+  /** The level backend's settings (level.*). */
+  get levelOptions(): LevelOptions {
+    return {
+      chunkBytes: this.int('level.chunk.bytes'),
+      chunkCacheBytes: this.int('level.chunk.cache.bytes'),
+      writeBufferBytes: this.int('level.write.buffer.bytes'),
+      maxFileBytes: this.int('level.max.file.bytes'),
+      blockBytes: this.int('level.block.bytes'),
+      cacheBytes: this.int('level.cache.bytes'),
+      compression: this.bool('level.compression'),
+    };
   }
 
   get logDirs(): string[] {

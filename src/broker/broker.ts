@@ -118,6 +118,7 @@ export class Broker {
         topicConfigs: (topic) => (cluster ? cluster.topicConfigs.get(topic) : topicStore!.get(topic)?.configs),
         logDirs: config.logDirs,
         defaults: config.topicDefaults,
+        level: config.levelOptions,
         retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
         producerIdExpirationMs: config.int('producer.id.expiration.ms'),
         cleanerEnable: config.bool('log.cleaner.enable'),

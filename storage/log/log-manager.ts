@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createBackend } from '../backend/index.js';
+import { createBackend, type LevelOptions } from '../backend/index.js';
 import { LEVEL_DATABASE } from '../backend/level-backend.js';
 import type { LogDirectory, StorageBackend } from '../backend/storage-backend.js';
 import {
@@ -25,6 +25,8 @@ export interface LogManagerOptions {
   logDirs: string[];
   /** Broker-wide log defaults with topic-level names (segment.bytes, retention.ms, storage.backend…). */
   defaults?: Record<string, unknown>;
+  /** The level backend's settings (the broker's level.* configs), when storage.backend is level. */
+  level?: Partial<LevelOptions>;
   /** log.retention.check.interval.ms (default 300000, as Kafka); 0 disables the background check. */
   retentionCheckIntervalMs?: number;
   /** log.flush.scheduler.interval.ms: how often logs past their flush.ms are flushed; off by default, as in Kafka. */
@@ -127,7 +129,7 @@ export class LogManager {
   static async open(options: LogManagerOptions): Promise<LogManager> {
     const defaults = options.defaults ?? {};
     const base = LogConfig.from({}, defaults);
-    const backend = createBackend(base.storageBackend);
+    const backend = createBackend(base.storageBackend, options.level);
     const warn = options.warn ?? ((m: string) => console.warn(m));
     for (const path of options.logDirs) checkWrittenBackend(path, backend.name);
     const roots: Root[] = [];

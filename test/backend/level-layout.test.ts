@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createBackend, type LogDirectory, type StorageObject } from '../../storage/backend/index.js';
+import { ChunkCache } from '../../storage/backend/level-chunk-cache.js';
+import type { Operation } from '../../storage/backend/level-keys.js';
+import { LevelObject } from '../../storage/backend/level-object.js';
+import { LevelStore } from '../../storage/backend/level-store.js';
+import { LevelWriter } from '../../storage/backend/level-writer.js';
+import { seededRandom } from '../record/random.js';
+import { pattern } from './pattern.js';
+
+// The level backend's chunk layout (level-object.ts): pieces of the chunk being filled, whole
+// chunks, chunks begun before a reopen, truncations inside and below the tail, a chunk size changed.
+const CHUNK = 4096;
+
+describe('level backend chunk layout', () => {
+  let path: string;
+  let dir: LogDirectory;
+  const open = (chunkBytes = CHUNK) => createBackend('level', { chunkBytes, chunkCacheBytes: 8 * CHUNK }).openDirectory(path);
+
+  beforeEach(async () => {
+    path = mkdtempSync(join(tmpdir(), 'samsa-level-layout-'));
+    dir = await open();
+  });
+  afterEach(async () => {
+    await dir.close();
+    rmSync(path, { recursive: true, force: true });
+  });
+
+  async function expectContent(object: StorageObject, size: number, random: ReturnType<typeof seededRandom>): Promise<void> {
+    expect(object.size).toBe(size);
+    expect((await object.read(0, size)).bytes.equals(pattern(0, size))).toBe(true);
+    for (let i = 0; i < 20 && size > 0; i++) {
+      const at = random.int(0, size - 1);
+      const target = Buffer.alloc(random.int(1, 3 * CHUNK));
+      const n = await object.readInto(at, target);
+      expect(target.subarray(0, n).equals(pattern(at, Math.min(target.length, size - at)))).toBe(true);
+    }
+  }
+
+  it('reads back what was appended through turns, flushes, truncations and reopens', async () => {
+    const random = seededRandom(1807);
+    let object = await dir.open('00000000000000000000.log', { create: true });
+    let size = 0;
+    for (let step = 0; step < 120; step++) {
+      const action = random.int(0, 9);
+      if (action < 6) {
+        // A few appends in one turn, some of them crossing chunk boundaries.
+        const appends = random.int(1, 4);
+        const done: Array<Promise<number>> = [];
+        for (let i = 0; i < appends; i++) {
+          const length = random.int(0, random.int(0, 1) ? 300 : 3 * CHUNK);
+          done.push(object.append(pattern(size, length)));
+          size += length;
+        }
+        await Promise.all(done);
+        if (random.int(0, 3) === 0) await new Promise((resolve) => setImmediate(resolve));
+      } else if (action === 6) {
+        await object.flush();
+      } else if (action === 7 && size > 0) {
+        // Inside the chunk being filled, or below it.
+        size = random.int(0, 1) ? random.int(Math.max(0, size - 500), size) : random.int(0, size);
+        await object.truncate(size);
+      } else if (action === 8) {
+        await object.close();
+        await dir.close();
+        dir = await open();
+        object = await dir.open('00000000000000000000.log');
+      } else {
+        await expectContent(object, size, random);
+      }
+    }
+    await expectContent(object, size, random);
+    await object.flush();
+    await object.close();
+    await dir.close();
+    // Another chunk size: the database is rewritten in it when opened.
+    dir = await open(3 * CHUNK);
+    object = await dir.open('00000000000000000000.log');
+    await expectContent(object, size, random);
+    await object.close();
+  });
+
+  it('writes a chunk filled over several batches again as one value', async () => {
+    const object = await dir.open('a.log', { create: true });
+    for (let at = 0; at < 2 * CHUNK; at += 256) {
+      await object.append(pattern(at, 256));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await object.flush();
+    await object.close();
+    await dir.close();
+    const db = new Level<Buffer, Buffer>(join(path, 'samsa.leveldb'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    try {
+      const values = await db.values({ gte: Buffer.from('da.log\0'), lt: Buffer.from('da.log\u0001') }).all();
+      expect(values.map((v) => v.length)).toEqual([CHUNK, CHUNK]);
+    } finally {
+      await db.close();
+    }
+    dir = await open();
+  });
+});
+
+describe('level backend flushes', () => {
+  it('share synced batches: concurrent flushes are covered by few synced writes, each after the batch holding its append', async () => {
+    const path = mkdtempSync(join(tmpdir(), 'samsa-level-flush-'));
+    const db = new Level<Buffer, Buffer>(join(path, 'db'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    await db.open();
+    try {
+      // The database's batch writes recorded in the order they complete, with whether each was synced and the sizes it recorded.
+      const completed: Array<{ sync: boolean; keys: string[] }> = [];
+      const batch = db.batch.bind(db) as (ops: Operation[], options: { sync: boolean }) => Promise<void>;
+      Object.assign(db, {
+        batch: async (ops: Operation[], options: { sync: boolean }) => {
+          await batch(ops, options);
+          completed.push({ sync: options.sync, keys: ops.map((op) => op.key.toString('latin1')) });
+        },
+      });
+      const store = new LevelStore(
+        db,
+        join(path, 'db'),
+        () => undefined,
+        async () => undefined,
+      );
+      const writer = new LevelWriter(store, Buffer.from('sync'), 0);
+      const context = { store, writer, cache: new ChunkCache(0), chunkBytes: CHUNK, location: join(path, 'db') };
+      const objects = Array.from({ length: 8 }, (_, i) => new LevelObject(`o${i}`, join(path, `o${i}`), context, new Set(), 0));
+      const flushes = objects.map(async (object, i) => {
+        await object.append(pattern(0, 100 + i));
+        await object.flush();
+        // The batch that recorded this object's size, and a synced one completed since.
+        const holding = completed.findIndex((write) => write.keys.includes(`mo${i}`));
+        expect(holding).toBeGreaterThanOrEqual(0);
+        expect(completed.slice(holding).some((write) => write.sync)).toBe(true);
+      });
+      await Promise.all(flushes);
+      const synced = completed.filter((write) => write.sync).length;
+      expect(synced).toBeGreaterThan(0);
+      expect(synced).toBeLessThanOrEqual(2);
+    } finally {
+      await db.close();
+      rmSync(path, { recursive: true, force: true });
+    }
+  });
+});
