@@ -292,7 +292,8 @@ export class Log {
     // The sync starts now rather than when the caller gets to wait for it.
     const upTo = info.lastOffset + 1;
     this.syncWanted = Math.max(this.syncWanted, upTo);
-    this.startFlush();
+    // The sync starts now rather than when the caller gets to wait for it, unless appends are queued behind this one (see syncTo).
+    if (this.appendsInFlight <= 1) this.startFlush();
     return new SyncDue(info, upTo);
   }
 
@@ -645,9 +646,25 @@ export class Log {
    * flush runs waits for it and then for at most one more, which covers
    * everything written while the first ran.
    */
-  async syncTo(offset = this.logEndOffset, wholeSegments = false): Promise<void> {
+  syncTo(offset = this.logEndOffset, wholeSegments = false): Promise<void> {
+    return this.syncWhenWritten(offset, wholeSegments, true);
+  }
+
+  /**
+   * syncTo; `afterQueued` first lets the appends queued now be written, so
+   * the sync covers them too: on LevelDB a write issued after a sync waits
+   * for it, and appends written one at a time behind one sync each would
+   * take a sync apiece. (Only the appends queued when it looks: later ones
+   * cannot hold it back.)
+   */
+  private async syncWhenWritten(offset: number, wholeSegments: boolean, afterQueued: boolean): Promise<void> {
     // Capped at the log end: a truncation may have removed the offsets asked for.
-    while (this.synced < Math.min(offset, this.logEndOffset) || (wholeSegments && this.inactiveSegmentUnsynced())) await this.startFlush();
+    while (this.synced < Math.min(offset, this.logEndOffset) || (wholeSegments && this.inactiveSegmentUnsynced())) {
+      if (afterQueued && !this.flushing && this.appendsInFlight > 0) {
+        afterQueued = false;
+        await this.appendTail;
+      } else await this.startFlush();
+    }
   }
 
   private inactiveSegmentUnsynced(): boolean {
@@ -698,7 +715,8 @@ export class Log {
    * count offsets it may not have synced.
    */
   private async beforeTruncation(): Promise<void> {
-    await this.syncTo(this.syncWanted);
+    // Not after the queued appends: this runs in their order, they wait for it.
+    await this.syncWhenWritten(this.syncWanted, false, false);
     this.truncations++;
   }
 
