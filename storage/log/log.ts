@@ -78,6 +78,8 @@ export class Log {
   private syncWanted = 0;
   /** The producer snapshot a roll wrote, synced by the next flush. */
   private unsyncedSnapshot: number | undefined;
+  /** close()'s flush of everything, whole: after it no other flush starts. */
+  private closingFlush: Promise<void> | undefined;
   /** flush.ms's timer, armed while unsynced data waits for it. */
   private flushTimer: NodeJS.Timeout | undefined;
   private appendTail: Promise<unknown> = Promise.resolve();
@@ -660,6 +662,7 @@ export class Log {
   private async syncWhenWritten(offset: number, wholeSegments: boolean, afterQueued: boolean): Promise<void> {
     // Capped at the log end: a truncation may have removed the offsets asked for.
     while (this.synced < Math.min(offset, this.logEndOffset) || (wholeSegments && this.inactiveSegmentUnsynced())) {
+      if (this.closingFlush) return this.closingFlush;
       if (afterQueued && !this.flushing && this.appendsInFlight > 0) {
         afterQueued = false;
         await this.appendTail;
@@ -733,9 +736,11 @@ export class Log {
     }
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const name of await this.dir.list()) if (name.endsWith(DELETED_SUFFIX)) await this.dir.delete(name);
-    await this.flushing?.catch(() => undefined);
-    // Everything synced whole: a clean shutdown's segments are trusted at the next open.
-    await this.reading(() => this.flushNow(true));
+    while (this.flushing) await this.flushing.catch(() => undefined);
+    // Everything synced whole: a clean shutdown's segments are trusted at the next open. Sync waiters from now on wait for this flush.
+    this.closingFlush = this.reading(() => this.flushNow(true));
+    this.flushing = this.closingFlush;
+    await this.closingFlush;
     // The producers as of the log end, durably: the next open replays nothing.
     await this.snapshots.write(this.logEndOffset, this.producerState.snapshotEntries(), true);
     for (const segment of this.segments) await segment.close();
