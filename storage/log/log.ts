@@ -1,3 +1,7 @@
+// One partition's log. Longer than the ~600 lines files keep to, for a
+// reason: the append order, truncations (which must fall between appends)
+// and group commit's flushes share their state (the append chain, the synced
+// offset, the truncation count), and each is correct only as the others use it.
 import type { LogDirectory } from '../backend/storage-backend.js';
 import type { LogConfig } from '../config/log-config.js';
 import { TimestampType } from '../record/record-batch-layout.js';
@@ -291,7 +295,6 @@ export class Log {
   /** The append's answer as written: a SyncDue when flush.messages is reached and the append waits for a sync covering it. */
   private syncDue(info: AppendInfo): Written {
     if (this.unflushedMessages < this.config.flushMessages) return info;
-    // The sync starts now rather than when the caller gets to wait for it.
     const upTo = info.lastOffset + 1;
     this.syncWanted = Math.max(this.syncWanted, upTo);
     // The sync starts now rather than when the caller gets to wait for it, unless appends are queued behind this one (see syncTo).
