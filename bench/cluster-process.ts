@@ -36,11 +36,19 @@ export interface ClusterOptions {
   keepLogs?: boolean;
   /** How long a broker may take to start listening (60 s): its logs' recovery after a crash comes first. */
   startMs?: number;
+  /**
+   * Brokers talk to each other on a second listener, INTERNAL, with this security protocol
+   * (its TLS and SASL settings in `settings`, as listener.name.internal.*); clients keep
+   * the PLAINTEXT one.
+   */
+  interBrokerProtocol?: 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 }
 
 interface Member {
   id: number;
   port: number;
+  /** The INTERNAL listener's port, with interBrokerProtocol. */
+  internalPort: number | undefined;
   dir: string;
   process: BrokerProcess | undefined;
   /** The child of a start in progress, not yet listening (a restart on the level backend recovers for minutes). */
@@ -73,7 +81,15 @@ export class LocalCluster {
     try {
       const ids = Array.from({ length: options.brokers ?? 3 }, (_, i) => i + 1);
       for (const id of ids)
-        cluster.members.set(id, { id, port: await freePort(), dir: join(root, `broker-${id}`), process: undefined, starting: undefined, earlier: '' });
+        cluster.members.set(id, {
+          id,
+          port: await freePort(),
+          internalPort: options.interBrokerProtocol ? await freePort() : undefined,
+          dir: join(root, `broker-${id}`),
+          process: undefined,
+          starting: undefined,
+          earlier: '',
+        });
       await Promise.all(ids.map((id) => cluster.startBroker(id)));
       await cluster.waitForMembership();
       return cluster;
@@ -136,6 +152,11 @@ export class LocalCluster {
 
   port(id: number): number {
     return this.member(id).port;
+  }
+
+  /** A broker's INTERNAL (inter-broker) listener port, with interBrokerProtocol. */
+  internalPort(id: number): number | undefined {
+    return this.member(id).internalPort;
   }
 
   dir(id: number): string {
@@ -206,6 +227,11 @@ export class LocalCluster {
       'broker.id': String(id),
       listeners: `PLAINTEXT://127.0.0.1:${m.port}`,
       'zookeeper.connect': this.connectString,
+      ...(this.options.interBrokerProtocol && {
+        listeners: `PLAINTEXT://127.0.0.1:${m.port},INTERNAL://127.0.0.1:${m.internalPort}`,
+        'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,INTERNAL:${this.options.interBrokerProtocol}`,
+        'inter.broker.listener.name': 'INTERNAL',
+      }),
     };
     try {
       m.process = await startBrokerProcess(m.dir, settings, {

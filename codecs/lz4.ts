@@ -1,8 +1,37 @@
-import lz4 from 'lz4';
-import { blockChecksum as xxhash32 } from 'lz4/lib/utils.js';
+import { createRequire } from 'node:module';
+import type Lz4Module from 'lz4';
 import { type Codec, CompressionType } from './codec.js';
 import { CorruptRecordError } from './corrupt-record-error.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './limits.js';
+import { UnsupportedCompressionError } from './unsupported-compression-error.js';
+
+// The lz4 package compiles at install and is an optional dependency: on a
+// machine that cannot build it samsa installs without it, and lz4 batches
+// are refused (UNSUPPORTED_COMPRESSION_TYPE) rather than the install failing.
+// It is loaded on first use.
+type Lz4Native = typeof Lz4Module;
+let native: { lz4: Lz4Native; xxhash32: (data: Buffer) => number; scratch: Buffer } | undefined;
+let missing: Error | undefined;
+
+function lz4Native(): NonNullable<typeof native> {
+  if (native) return native;
+  if (!missing) {
+    try {
+      const require = createRequire(import.meta.url);
+      const lz4 = require('lz4') as Lz4Native;
+      const { blockChecksum } = require('lz4/lib/utils.js') as { blockChecksum(data: Buffer): number };
+      // Compressed blocks are built here first, then copied into the frame; reused.
+      native = { lz4, xxhash32: blockChecksum, scratch: Buffer.allocUnsafe(lz4.encodeBound(WRITE_BLOCK_SIZE)) };
+      return native;
+    } catch (error) {
+      missing = error as Error;
+    }
+  }
+  throw new UnsupportedCompressionError(
+    `lz4 is not available in this installation (the lz4 package did not build: ${missing!.message.split('\n')[0]}); install a C++ compiler and run npm rebuild lz4`,
+    { cause: missing },
+  );
+}
 
 // The LZ4 frame format (what Kafka's v2 batches carry):
 //   magic 0x184D2204 (LE) | FLG | BD | [content size u64] | [dict id u32] | HC
@@ -27,7 +56,7 @@ const WRITE_BLOCK_SIZE = BLOCK_MAX_SIZES[WRITE_BLOCK_SIZE_ID]!;
 const MAX_RATIO = 255;
 
 function headerChecksum(descriptor: Buffer): number {
-  return (xxhash32(descriptor) >>> 8) & 0xff;
+  return (lz4Native().xxhash32(descriptor) >>> 8) & 0xff;
 }
 
 function corrupt(detail: string): never {
@@ -35,6 +64,7 @@ function corrupt(detail: string): never {
 }
 
 function decompressFrame(input: Buffer, maxOutputBytes: number): Buffer {
+  const { lz4, xxhash32 } = lz4Native();
   if (input.length < 7) corrupt(`${input.length} bytes is too short for a frame`);
   if (input.readUInt32LE(0) !== MAGIC) corrupt('bad magic number');
   const flg = input[4]!;
@@ -113,10 +143,8 @@ function decompressFrame(input: Buffer, maxOutputBytes: number): Buffer {
   return content;
 }
 
-// Compressed blocks are built here first, then copied into the frame; reused.
-const scratch = Buffer.allocUnsafe(lz4.encodeBound(WRITE_BLOCK_SIZE));
-
 function compressFrame(input: Buffer): Buffer {
+  const { lz4, scratch } = lz4Native();
   const blocks = Math.ceil(input.length / WRITE_BLOCK_SIZE);
   // Worst case: every block stored uncompressed, plus headers and end mark.
   const frame = Buffer.allocUnsafe(7 + blocks * 4 + input.length + 4);

@@ -120,3 +120,5 @@ export {
   toPositive,
   UniformStickyPartitioner,
 } from './clients/producer/index.js';
+export type { AccessControlEntry, AclBinding, AclBindingFilter, ResourcePattern } from './protocol/acl.js';
+export { AclOperation, AclPermissionType, PatternType, ResourceType } from './protocol/acl.js';

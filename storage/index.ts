@@ -1,4 +1,5 @@
 // `import … from 'samsa/storage'`: the log engine on its own, for programs that embed it.
+export { CorruptRecordError, UnsupportedCompressionError } from '../codecs/index.js';
 export * from './backend/index.js';
 export { CorruptCheckpointError } from './checkpoint/checkpoint-format.js';
 export * from './checkpoint/leader-epoch-checkpoint.js';

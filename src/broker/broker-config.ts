@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type ConfigKey, type ConfigValue, LONG_MAX, parseConfigValue } from '../../storage/config/config-def.js';
 import { ConfigError } from '../../storage/config/config-error.js';
 import { deprecationOf, LOG_CONFIG_KEYS } from '../../storage/config/log-config.js';
+import { AUTHORIZER_CONFIG_KEYS } from './authorizer/authorizer-config.js';
 import { isSensitiveConfig, LISTENER_PREFIX, SECURITY_CONFIG_KEYS } from './security/security-config-keys.js';
 import { parseSecurityProtocolMap, type SecurityProtocol } from './security/security-protocol.js';
 
@@ -29,6 +30,12 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   },
   { name: 'listeners', type: 'list', defaultValue: 'PLAINTEXT://:9092', doc: 'addresses to listen on' },
   { name: 'advertised.listeners', type: 'list', defaultValue: '', doc: 'addresses given to clients; the listeners when empty' },
+  {
+    name: 'http.listeners',
+    type: 'list',
+    defaultValue: '',
+    doc: "samsa's own: where /metrics (Prometheus), the read-only web console (/) and /health are served, like http://127.0.0.1:9644; off when empty",
+  },
   { name: 'log.dir', type: 'string', defaultValue: '/tmp/kafka-logs', doc: 'the log directory when log.dirs is not set' },
   { name: 'log.dirs', type: 'list', defaultValue: '', doc: 'directories holding the partitions (log.dir when empty)' },
   {
@@ -56,6 +63,8 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'fetch.max.bytes', type: 'int', defaultValue: '57671680', min: 1024, doc: 'most bytes one fetch response carries' },
   { name: 'max.incremental.fetch.session.cache.slots', type: 'int', defaultValue: '1000', min: 0, doc: 'incremental fetch sessions kept (KIP-227)' },
   { name: 'log.retention.check.interval.ms', type: 'long', defaultValue: '300000', min: 1, doc: 'how often retention runs' },
+  { name: 'quota.window.num', type: 'int', defaultValue: '11', min: 1, doc: 'how many sample windows client quota rates are measured over' },
+  { name: 'quota.window.size.seconds', type: 'int', defaultValue: '1', min: 1, doc: 'the length of each client quota sample window' },
   {
     name: 'producer.id.expiration.ms',
     type: 'int',
@@ -224,6 +233,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
     doc: "a partition leader asks the transaction coordinator before taking a transaction's first batch (KIP-890)",
   },
   ...SECURITY_CONFIG_KEYS,
+  ...AUTHORIZER_CONFIG_KEYS,
 ];
 
 /** Broker setting → the topic config it is the default of (Kafka's synonyms). */

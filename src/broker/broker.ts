@@ -1,16 +1,31 @@
 import { hostname } from 'node:os';
-import { ConfigError } from '../../storage/config/config-error.js';
+import { closestName } from '../../storage/config/did-you-mean.js';
 import { LogManager } from '../../storage/log/log-manager.js';
+import type { ClientSecurity } from '../clients/network/client-security.js';
+import { AclAuthorizer } from './authorizer/acl-authorizer.js';
+import { FileAclStore } from './authorizer/acl-store.js';
+import { parseSuperUsers } from './authorizer/authorizer-config.js';
+import { ZkAclStore } from './authorizer/zk-acl-store.js';
 import { BrokerConfig } from './broker-config.js';
 import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
 import { type BrokerLog, oneLineLog } from './broker-log.js';
 import { ClusterMember } from './cluster/cluster-member.js';
+import { ZkEntityConfigs } from './cluster/zk-entity-configs.js';
 import { KafkaController, type KafkaControllerConfig } from './controller/kafka-controller.js';
 import { assignReplicasToBrokers, startIndexForNewPartitions } from './controller/replica-assignment.js';
+import { BrokerLoggers } from './dynamic/broker-loggers.js';
+import { DynamicBrokerConfig } from './dynamic/dynamic-broker-config.js';
+import { knownBrokerSettingNames } from './dynamic/dynamic-config-keys.js';
+import { FileDynamicConfigStore, ZkDynamicConfigStore } from './dynamic/dynamic-config-store.js';
+import { followDynamicConfig, followListenerKeyStores } from './dynamic/follow-dynamic-config.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
 import { OFFSETS_TOPIC } from './group/offsets-topic.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
 import { API_HANDLERS, CLUSTER_API_HANDLERS } from './handlers/index.js';
+import { writeTxnMarkers } from './handlers/write-txn-markers.js';
+import { BrokerMetrics } from './http/broker-metrics.js';
+import type { BrokerView } from './http/broker-view.js';
+import { HttpListener, parseHttpListeners } from './http/http-listener.js';
 import { KafkaApis } from './kafka-apis.js';
 import { prepareLogDirs } from './log-dirs.js';
 import { ensureMetaProperties } from './meta-properties.js';
@@ -20,8 +35,11 @@ import { TopicStore } from './metadata/topic-store.js';
 import type { Topics } from './metadata/topics.js';
 import { ResponseMemory } from './network/response-memory.js';
 import { SocketServer } from './network/socket-server.js';
+import { ClientQuotaManager } from './quota/client-quota-manager.js';
+import { ClientQuotaStore } from './quota/client-quota-store.js';
 import { FetchSessionCache } from './replica/fetch-session-cache.js';
 import { ReplicaManager, type ReplicaManagerOptions } from './replica/replica-manager.js';
+import { interBrokerSecurity } from './security/inter-broker-security.js';
 import { ListenerSecurity } from './security/listener-security.js';
 import { ScramCredentialStore } from './security/scram-credential-store.js';
 import { AddPartitionsToTxnManager } from './transaction/add-partitions-to-txn-manager.js';
@@ -41,6 +59,8 @@ export interface BrokerOptions {
 export class Broker {
   private checkpointTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  private http: HttpListener | undefined;
+  private boundHttpPorts: readonly number[] = [];
 
   private constructor(
     readonly config: BrokerConfig,
@@ -51,7 +71,14 @@ export class Broker {
     private readonly cluster: ClusterMember | undefined,
     /** The port each listener actually bound (the configured one, or the kernel's choice for port 0), by listener name. */
     readonly ports: ReadonlyMap<string, number>,
+    /** How this broker secures its connections to the others (the inter-broker listener's TLS and SASL). */
+    private readonly interBrokerSecurity: ClientSecurity | undefined,
   ) {}
+
+  /** The ports `http.listeners` bound, in its order (none when it is empty). */
+  get httpPorts(): readonly number[] {
+    return this.boundHttpPorts;
+  }
 
   /** The first listener's bound port. */
   get port(): number {
@@ -60,21 +87,33 @@ export class Broker {
 
   static async start(settings: BrokerConfig | Readonly<Record<string, unknown>> = {}, options: BrokerOptions = {}): Promise<Broker> {
     const config = settings instanceof BrokerConfig ? settings : new BrokerConfig(settings);
-    const log = oneLineLog(options.log);
-    for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config`);
+    const loggers = new BrokerLoggers();
+    const log = loggers.filter(oneLineLog(options.log));
+    for (const key of config.unknownKeys) log('warn', `the configuration '${key}' was supplied but isn't a known config${didYouMean(key)}`);
     for (const warning of config.deprecationWarnings()) log('warn', warning);
+    const httpEndpoints = parseHttpListeners(config.list('http.listeners'));
     prepareLogDirs(config.logDirs, config.logDirsKey);
     // Every listener's security is settled before anything starts: a listener that cannot be secured as asked refuses to start the broker.
     const scramCredentials = ScramCredentialStore.open(config.logDirs[0]!);
+    const quotas = new ClientQuotaManager(ClientQuotaStore.open(config.logDirs[0]!), {
+      samples: config.int('quota.window.num'),
+      windowMs: config.int('quota.window.size.seconds') * 1000,
+    });
     const listenerSecurity = config.listeners.map((l) => new ListenerSecurity(config, l, scramCredentials, log));
-    checkInterBrokerSecurity(config);
+    // A single broker never connects to itself (its transaction markers are written in-process).
+    const security = config.string('zookeeper.connect') ? interBrokerSecurity(config) : undefined;
     // With zookeeper.connect the broker is one of a cluster; without it, a single broker keeping its topics in a file.
     const cluster = config.string('zookeeper.connect') ? await ClusterMember.join(config, log) : undefined;
     const { brokerId, clusterId } =
       cluster?.identity ?? ensureMetaProperties(config.logDirs, config.brokerId, config.string('cluster.id'), config.int('reserved.broker.max.id'));
     const topicStore = cluster ? undefined : TopicStore.open(config.logDirs[0]!);
+    if (cluster) await keepUsersAndClientsInZooKeeper(cluster, scramCredentials, quotas.store, log);
     let logManager: LogManager;
+    let dynamicConfig: DynamicBrokerConfig;
     try {
+      // Before the logs open, so they open with the dynamic topic defaults.
+      const dynamicStore = cluster ? new ZkDynamicConfigStore(cluster.zk) : new FileDynamicConfigStore(config.logDirs[0]!);
+      dynamicConfig = await DynamicBrokerConfig.load(config, brokerId, dynamicStore, log);
       logManager = await LogManager.open({
         topicConfigs: (topic) => (cluster ? cluster.topicConfigs.get(topic) : topicStore!.get(topic)?.configs),
         logDirs: config.logDirs,
@@ -82,12 +121,13 @@ export class Broker {
         retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
         producerIdExpirationMs: config.int('producer.id.expiration.ms'),
         cleanerEnable: config.bool('log.cleaner.enable'),
-        cleanerBackoffMs: config.int('log.cleaner.backoff.ms'),
+        cleanerBackoffMs: dynamicConfig.current.int('log.cleaner.backoff.ms'),
         cleanerThreads: config.int('log.cleaner.threads'),
         cleanerDedupeBufferSize: config.int('log.cleaner.dedupe.buffer.size'),
         cleanerIoBufferSize: config.int('log.cleaner.io.buffer.size'),
         flushSchedulerIntervalMs: config.int('log.flush.scheduler.interval.ms') >= Number.MAX_SAFE_INTEGER ? 0 : config.int('log.flush.scheduler.interval.ms'),
         warn: (m) => log('warn', m),
+        info: (m) => log('info', m),
       });
     } catch (e) {
       await cluster?.leave();
@@ -98,10 +138,11 @@ export class Broker {
     let verifier: AddPartitionsToTxnManager | undefined;
     let replicas: ReplicaManager | undefined;
     const servers: SocketServer[] = [];
+    let http: HttpListener | undefined;
     try {
       const advertised = config.advertisedListeners[0]!;
       replicas = new ReplicaManager(logManager, {
-        ...replicaManagerOptions(config, brokerId, log),
+        ...replicaManagerOptions(config, brokerId, security, log),
         isrWriter: cluster?.isrWriter,
         knowsPartition: cluster ? (topic, index) => cluster.metadata.partition(topic, index) !== undefined : undefined,
       });
@@ -112,7 +153,9 @@ export class Broker {
       const planDefaults = { numPartitions: config.int('num.partitions'), replicationFactor: config.int('default.replication.factor') };
       const warn = (m: string) => log('warn', m);
       let topics: Topics;
+      followDynamicConfig(dynamicConfig, () => topics, logManager, log);
       if (cluster) {
+        cluster.topicConfigs.onBrokerConfigChange((name) => dynamicConfig.reload(name));
         cluster.onTopicConfigChange((topic, configs) => logManager.setTopicConfig(topic, configs));
         topics = cluster.topics(new TopicPlanner(config.topicDefaults, planDefaults, () => cluster.metadata.aliveBrokers(), kafkaPlacement, warn));
       } else {
@@ -127,12 +170,9 @@ export class Broker {
       groups = GroupCoordinator.forBroker(config, topics, replicas, () => context.liveBrokers().length, log);
       if (cluster) followOffsetsLeadership(replicas, groups);
       let producerIds = Date.now() * 1000; // unique across restarts without a coordinator to ask
-      // Each listener's bound port, known once it listens; markers go out only after.
+      // Each listener's bound port, known once it listens.
       const ports = new Map<string, number>();
-      // A single broker's coordinator sends its markers to itself, in plaintext as brokers talk to each other so far.
-      const plaintext = config.listeners.filter((l) => l.securityProtocol === 'PLAINTEXT');
-      const selfListener = plaintext.find((l) => l.name === interBrokerListener(config)) ?? plaintext[0] ?? config.listeners[0]!;
-      const network = transactionNetwork(config, brokerId, topics, cluster, () => ({ host: selfListener.host, port: ports.get(selfListener.name) ?? 0 }));
+      const network = transactionNetwork(config, topics, cluster, security, (request) => writeTxnMarkers(context, request));
       transactions = TransactionCoordinator.forBroker(
         config,
         brokerId,
@@ -152,11 +192,22 @@ export class Broker {
             topics.get(TRANSACTION_STATE_TOPIC) ? (topics.partitionMetadata(TRANSACTION_STATE_TOPIC, coordinator.partitionFor(id))?.leader ?? -1) : brokerId,
           endpointOf: network.endpointOf,
           requestTimeoutMs: config.int('request.timeout.ms'),
+          security,
           log,
         });
       }
+      const authorizer = config.string('authorizer.class.name').trim()
+        ? await AclAuthorizer.open(
+            // A cluster keeps its ACLs in ZooKeeper, as Kafka's ZooKeeper-mode AclAuthorizer; a single broker beside its topics.
+            cluster ? new ZkAclStore(cluster.zk.zk, log) : new FileAclStore(config.logDirs[0]!),
+            parseSuperUsers(config.string('super.users')),
+            config.bool('allow.everyone.if.no.acl.found'),
+          )
+        : undefined;
       const context: BrokerContext = {
         config,
+        dynamicConfig,
+        loggers,
         brokerId,
         clusterId,
         topics,
@@ -167,10 +218,13 @@ export class Broker {
         nextProducerId: cluster ? () => cluster.producerIds.nextProducerId() : () => producerIds++,
         log,
         scramCredentials,
+        authorizer,
+        quotas,
         groups,
         transactions,
         addPartitionsToTxnManager: verifier,
         cluster,
+        metrics: httpEndpoints.length > 0 ? new BrokerMetrics() : undefined,
       };
       // __consumer_offsets loads in the background; its groups answer COORDINATOR_LOAD_IN_PROGRESS until then.
       // A single broker leads every partition of it; in a cluster the controller says which (followOffsetsLeadership).
@@ -204,7 +258,20 @@ export class Broker {
         endpoint.host = a.host === '' || a.host === '0.0.0.0' || a.host === '::' ? hostname() : a.host;
         endpoint.port = a.port === 0 || a.port === listener.port ? ports.get(a.name)! : a.port;
       }
-      const broker = new Broker(config, logManager, context, servers, cluster, ports);
+      followListenerKeyStores(dynamicConfig, listenerSecurity, servers, log);
+      const broker = new Broker(config, logManager, context, servers, cluster, ports, security);
+      if (context.metrics) {
+        // Before registering: /health answers 503 until the cluster knows this broker.
+        const view: BrokerView = {
+          context,
+          metrics: context.metrics,
+          listeners: () => servers.map((s) => ({ name: s.name, connections: s.connectionCount, pendingRequests: s.pendingRequests })),
+          unavailable: () => broker.unavailable(),
+        };
+        const started = await HttpListener.start(httpEndpoints, view, log);
+        http = broker.http = started.listener;
+        broker.boundHttpPorts = started.ports;
+      }
       if (cluster) {
         // Listening first: the controller may send LeaderAndIsr as soon as the registration appears.
         await cluster.register(
@@ -222,6 +289,7 @@ export class Broker {
             brokerEpoch: () => cluster.registration.epoch,
             config: controllerConfig(config),
             interBrokerListenerName: interBrokerListener(config),
+            security,
             log,
           }),
         );
@@ -235,13 +303,17 @@ export class Broker {
         );
         broker.checkpointTimer.unref();
       }
-      const bound = config.listeners.map((l) => `${l.name} (${l.securityProtocol}) ${l.host || '*'}:${ports.get(l.name)}`).join(', ');
+      const bound = [
+        ...config.listeners.map((l) => `${l.name} (${l.securityProtocol}) ${l.host || '*'}:${ports.get(l.name)}`),
+        ...httpEndpoints.map((e, i) => `http://${e.host || '*'}:${broker.httpPorts[i]} (metrics, console, health)`),
+      ].join(', ');
       log(
         'info',
         `broker ${brokerId} of cluster ${clusterId} listening on ${bound} (log.dirs ${config.logDirs.join(',')}, storage.backend ${String(config.topicDefaults['storage.backend'] ?? 'file')}${cluster ? `, zookeeper.connect ${config.string('zookeeper.connect')}` : ''})`,
       );
       return broker;
     } catch (e) {
+      await http?.close();
       await Promise.all(servers.map((server) => server.close()));
       verifier?.close();
       await transactions?.shutdown();
@@ -266,7 +338,8 @@ export class Broker {
       // the ISRs the controlled shutdown takes it out of, and a fetcher the controller's
       // LeaderAndIsr started while the server closes would keep the process alive.
       await this.context.replicas.stopFetchers();
-      if (cluster && this.config.bool('controlled.shutdown.enable')) await cluster.controlledShutdown(interBrokerListener(this.config));
+      if (cluster && this.config.bool('controlled.shutdown.enable'))
+        await cluster.controlledShutdown(interBrokerListener(this.config), this.interBrokerSecurity);
       if (this.checkpointTimer) clearInterval(this.checkpointTimer);
       const closing = Promise.all(this.servers.map((server) => server.close()));
       const replicasStopped = this.context.replicas.shutdown();
@@ -279,32 +352,44 @@ export class Broker {
       await transactionsStopped;
       await cluster?.leave();
       await this.logManager.close();
-    })();
+    })().finally(() => this.http?.close()); // last: load balancers and supervisors see 503 while the broker stops
     return this.stopping;
   }
+
+  /** Why /health answers 503: stopping, or in a cluster not (yet, or any more) one of the live brokers; undefined while serving. */
+  unavailable(): string | undefined {
+    if (this.stopping) return 'stopping';
+    const cluster = this.cluster;
+    if (!cluster) return undefined;
+    const registered = (() => {
+      try {
+        return cluster.registration.epoch >= 0n;
+      } catch {
+        return false;
+      }
+    })();
+    if (!registered) return 'not registered in ZooKeeper';
+    if (!cluster.metadata.isAlive(this.context.brokerId)) return "not among the live brokers of the controller's metadata yet";
+    return undefined;
+  }
+}
+
+/** " (did you mean log.segment.bytes?)" for a key one typo away from a known setting, else nothing. */
+function didYouMean(key: string): string {
+  const hint = closestName(key, knownBrokerSettingNames());
+  return hint ? ` (did you mean ${hint}?)` : '';
 }
 
 function interBrokerListener(config: BrokerConfig): string {
   return config.interBrokerListenerName;
 }
 
-/** Brokers reach each other in plaintext for now: a cluster whose inter-broker listener asks for TLS or SASL refuses to start rather than ignore it. */
-function checkInterBrokerSecurity(config: BrokerConfig): void {
-  if (!config.string('zookeeper.connect')) return;
-  const listener = config.listeners.find((l) => l.name === config.interBrokerListenerName)!;
-  if (listener.securityProtocol !== 'PLAINTEXT') {
-    const key = config.explicit.has('security.inter.broker.protocol') ? 'security.inter.broker.protocol' : 'inter.broker.listener.name';
-    throw new ConfigError(
-      key,
-      `the inter-broker listener ${listener.name} is ${listener.securityProtocol}, but samsa's brokers only talk to each other in PLAINTEXT so far; give them a PLAINTEXT listener (clients may still use SSL or SASL listeners)`,
-    );
-  }
-}
-
 function controllerConfig(config: BrokerConfig): KafkaControllerConfig {
   return {
-    uncleanLeaderElectionEnable:
-      config.topicDefaults['unclean.leader.election.enable'] === true || config.topicDefaults['unclean.leader.election.enable'] === 'true',
+    // Read at each election: a dynamic default (samsa configs --entity-default) changes it while the controller runs.
+    get uncleanLeaderElectionEnable() {
+      return config.topicDefaults['unclean.leader.election.enable'] === true || config.topicDefaults['unclean.leader.election.enable'] === 'true';
+    },
     autoLeaderRebalanceEnable: config.bool('auto.leader.rebalance.enable'),
     leaderImbalanceCheckIntervalSeconds: config.int('leader.imbalance.check.interval.seconds'),
     leaderImbalancePerBrokerPercentage: config.int('leader.imbalance.per.broker.percentage'),
@@ -330,15 +415,16 @@ function followTransactionStateLeadership(replicas: ReplicaManager, transactions
 
 /**
  * Where the transaction coordinator's requests go: each partition's leader
- * by the broker's metadata, at its endpoint on the inter-broker listener
- * (a single broker reaches itself on its own listener).
+ * by the broker's metadata, at its endpoint on the inter-broker listener;
+ * this broker's own partitions in-process (so a single broker never
+ * connects to itself, whatever its listeners' security).
  */
 function transactionNetwork(
   config: BrokerConfig,
-  brokerId: number,
   topics: Topics,
   cluster: ClusterMember | undefined,
-  self: () => { host: string; port: number },
+  security: ClientSecurity | undefined,
+  writeLocally: TransactionNetwork['writeLocally'],
 ): TransactionNetwork {
   const listenerName = interBrokerListener(config);
   return {
@@ -348,15 +434,12 @@ function transactionNetwork(
       return topics.partitionMetadata(tp.topic, tp.partition)?.leader ?? -1;
     },
     endpointOf: (id) => {
-      if (!cluster) {
-        if (id !== brokerId) return undefined;
-        const { host, port } = self();
-        return { host: host === '' || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host, port };
-      }
-      if (!cluster.metadata.isAlive(id)) return undefined;
+      if (!cluster?.metadata.isAlive(id)) return undefined;
       const endpoint = cluster.metadata.broker(id)?.endpoints.find((e) => e.listener === listenerName);
       return endpoint ? { host: endpoint.host || 'localhost', port: endpoint.port } : undefined;
     },
+    writeLocally,
+    security,
   };
 }
 
@@ -367,7 +450,7 @@ const kafkaPlacement: ReplicaPlacement = (count, factor, brokers, firstPartition
   return [...assignment.keys()].sort((a, b) => a - b).map((p) => assignment.get(p)!);
 };
 
-function replicaManagerOptions(config: BrokerConfig, brokerId: number, log: BrokerLog): ReplicaManagerOptions {
+function replicaManagerOptions(config: BrokerConfig, brokerId: number, security: ClientSecurity | undefined, log: BrokerLog): ReplicaManagerOptions {
   return {
     brokerId,
     replicaLagTimeMaxMs: config.int('replica.lag.time.max.ms'),
@@ -379,7 +462,30 @@ function replicaManagerOptions(config: BrokerConfig, brokerId: number, log: Brok
       minBytes: config.int('replica.fetch.min.bytes'),
       backoffMs: config.int('replica.fetch.backoff.ms'),
       socketTimeoutMs: config.int('replica.socket.timeout.ms'),
+      security,
     },
     log,
   };
+}
+
+/**
+ * In a cluster SCRAM credentials and client quotas live in ZooKeeper, as
+ * Kafka keeps them (/config/users, /config/clients): read at start, written
+ * there by AlterUserScramCredentials and AlterClientQuotas on any broker,
+ * and followed through /config/changes on every broker.
+ */
+async function keepUsersAndClientsInZooKeeper(cluster: ClusterMember, scram: ScramCredentialStore, quotas: ClientQuotaStore, log: BrokerLog): Promise<void> {
+  const configs = new ZkEntityConfigs(cluster.zk);
+  scram.keepIn(configs);
+  quotas.keepIn(configs);
+  for (const { entityPath, config } of await configs.loadAll()) {
+    scram.load(entityPath, config);
+    quotas.load(entityPath, config);
+  }
+  cluster.topicConfigs.onUserOrClientChange(async (entityPath) => {
+    const config = await configs.read(entityPath);
+    scram.load(entityPath, config);
+    quotas.load(entityPath, config);
+    log('info', `the configs of ${entityPath} changed`);
+  });
 }

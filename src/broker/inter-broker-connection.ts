@@ -1,10 +1,12 @@
 import { BrokerConnection } from '../clients/network/broker-connection.js';
+import type { ClientSecurity } from '../clients/network/client-security.js';
 
 /**
  * A connection from this broker to another (or to itself): the controller's
  * requests, the transaction coordinator's markers and verifications. A
  * request unanswered within `requestTimeoutMs` closes it, as does a connect
- * taking that long; the socket buffers are the system's.
+ * taking that long; the socket buffers are the system's. `security` is the
+ * inter-broker listener's TLS and SASL (interBrokerSecurity), plain TCP without.
  */
 export function interBrokerConnection(
   brokerId: number,
@@ -12,6 +14,7 @@ export function interBrokerConnection(
   clientId: string,
   requestTimeoutMs: number,
   maxInFlight = 1,
+  security?: ClientSecurity,
 ): BrokerConnection {
   return new BrokerConnection(brokerId, endpoint.host, endpoint.port, {
     clientId,
@@ -20,5 +23,6 @@ export function interBrokerConnection(
     maxInFlight,
     sendBufferBytes: -1,
     receiveBufferBytes: -1,
+    security,
   });
 }

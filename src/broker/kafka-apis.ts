@@ -10,6 +10,7 @@ import type { AnyApiHandler } from './handlers/api-handler.js';
 import { ResponseAllowance, ResponseMemory } from './network/response-memory.js';
 import { ANONYMOUS, type ConnectionSession } from './security/kafka-principal.js';
 
+const PRODUCE_KEY = 0;
 const API_VERSIONS_KEY = 18;
 
 interface CompiledApi {
@@ -49,6 +50,7 @@ export class KafkaApis {
         requests: compileMessage(handler.request),
         responses: compileMessage(handler.response, { strict: false }),
       });
+      context.metrics?.requests.register(handler.request.apiKey, handler.request.name.replace(/Request$/, ''));
     }
   }
 
@@ -58,12 +60,16 @@ export class KafkaApis {
   }
 
   /** Answers one request frame (without its length prefix). Resolves to the response frame's chunks, or null for no response. */
-  async handle(
-    frame: Buffer,
-    clientAddress = '',
-    allowance = unlimitedAllowance(),
-    session: ConnectionSession = this.defaultSession(),
-  ): Promise<Buffer[] | null> {
+  handle(frame: Buffer, clientAddress = '', allowance = unlimitedAllowance(), session: ConnectionSession = this.defaultSession()): Promise<Buffer[] | null> {
+    const metrics = this.context.metrics;
+    if (!metrics) return this.answer(frame, clientAddress, allowance, session);
+    // Kafka's request time, from a decoded frame to its encoded response (waits included: a long poll, acks=all).
+    const started = performance.now();
+    const apiKey = frame.length >= 2 ? frame.readInt16BE(0) : -1;
+    return this.answer(frame, clientAddress, allowance, session).finally(() => metrics.requests.observe(apiKey, performance.now() - started));
+  }
+
+  private async answer(frame: Buffer, clientAddress: string, allowance: ResponseAllowance, session: ConnectionSession): Promise<Buffer[] | null> {
     if (frame.length < 8) throw new InvalidRequestError(`request of ${frame.length} bytes is shorter than a request header`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
@@ -81,6 +87,10 @@ export class KafkaApis {
     const reader = new ProtocolReader(frame);
     const header = (codec.flexible ? this.headerV2 : this.headerV1).decode(reader);
     const body = codec.decode(reader);
+    if (apiKey === PRODUCE_KEY) {
+      // A produce request's bytes count against the producer_byte_rate quota as they arrive: over it, the connection stops reading at once and the answer says for how long.
+      allowance.throttle(this.context.quotas.recordAndGetThrottleTimeMs('produce', session.principal.name, header.clientId ?? '', frame.length, Date.now()));
+    }
     const response = await api.handler.handle(body, {
       apiVersion,
       correlationId,
@@ -91,6 +101,7 @@ export class KafkaApis {
       session,
     });
     if (response === null) return null;
+    if (allowance.throttleMs > 0 && apiKey === PRODUCE_KEY) (response as { throttleTimeMs?: number }).throttleTimeMs = allowance.throttleMs;
     const responseCodec = api.responses.get(apiVersion)!;
     // ApiVersions always answers with response header v0, so any client can read it (librdkafka relies on this).
     const flexibleHeader = responseCodec.flexible && apiKey !== API_VERSIONS_KEY;

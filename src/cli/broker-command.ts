@@ -1,5 +1,6 @@
 import { Broker } from '../broker/broker.js';
 import { BrokerConfig } from '../broker/broker-config.js';
+import { brokerSettingsHelp } from './config-reference.js';
 
 const USAGE = `usage: samsa broker [server.properties] [--override key=value]...
 
@@ -16,7 +17,7 @@ export async function brokerCommand(args: string[]): Promise<number> {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--help' || arg === '-h') {
-      console.log(USAGE);
+      console.log(`${USAGE}\n\n${brokerSettingsHelp()}`);
       return 0;
     }
     if (arg === '--override') {

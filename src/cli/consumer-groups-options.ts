@@ -1,23 +1,9 @@
 // The command line of `samsa consumer-groups`: kafka-consumer-groups.sh's
 // options, read the way its option parser (jopt-simple) reads them, and the
 // checks Kafka's ConsumerGroupCommandOptions makes before anything connects.
+import { checkInvalid, HelpRequested, OptionParser, type OptionSpec, type ParsedOptions, shown, UsageError } from './command-options.js';
 
-/** A command line Kafka would refuse: the message is printed above the usage and the command exits 1. */
-export class UsageError extends Error {}
-
-type ArgKind = 'none' | 'required' | 'optional';
-
-interface OptionSpec {
-  readonly name: string;
-  readonly arg: ArgKind;
-  /** How the argument is shown in the usage ("String: server to connect to"). */
-  readonly argLabel?: string;
-  /** The value must be a Java long. */
-  readonly long?: boolean;
-  readonly doc: string;
-  /** Only allowed together with one of these options (jopt-simple's availableIf). */
-  readonly availableIf?: readonly string[];
-}
+export { HelpRequested, type ParsedOptions, UsageError };
 
 const SPECS: readonly OptionSpec[] = [
   { name: 'all-groups', arg: 'none', doc: 'Apply to all consumer groups.' },
@@ -70,7 +56,7 @@ const SPECS: readonly OptionSpec[] = [
     name: 'shift-by',
     arg: 'required',
     argLabel: 'Long: number-of-offsets',
-    long: true,
+    type: 'long',
     doc: "Reset offsets shifting current offset by 'n', where 'n' can be positive or negative.",
   },
   {
@@ -84,14 +70,14 @@ const SPECS: readonly OptionSpec[] = [
     name: 'timeout',
     arg: 'required',
     argLabel: 'Long: timeout (ms)',
-    long: true,
+    type: 'long',
     doc: 'The timeout that can be set for some use cases. For example, it can be used when describing the group to specify the maximum amount of time in milliseconds to wait before the group stabilizes (default: 5000).',
   },
   { name: 'to-current', arg: 'none', doc: 'Reset offsets to current offset.' },
   { name: 'to-datetime', arg: 'required', argLabel: 'String: datetime', doc: "Reset offsets to offset from datetime. Format: 'YYYY-MM-DDTHH:mm:SS.sss'" },
   { name: 'to-earliest', arg: 'none', doc: 'Reset offsets to earliest offset.' },
   { name: 'to-latest', arg: 'none', doc: 'Reset offsets to latest offset.' },
-  { name: 'to-offset', arg: 'required', argLabel: 'Long: offset', long: true, doc: 'Reset offsets to a specific offset.' },
+  { name: 'to-offset', arg: 'required', argLabel: 'Long: offset', type: 'long', doc: 'Reset offsets to a specific offset.' },
   {
     name: 'topic',
     arg: 'required',
@@ -113,7 +99,7 @@ const SPECS: readonly OptionSpec[] = [
   },
 ];
 
-const BY_NAME = new Map(SPECS.map((s) => [s.name, s]));
+const PARSER = new OptionParser(SPECS);
 
 export const ACTIONS = ['list', 'describe', 'delete', 'reset-offsets', 'delete-offsets'] as const;
 export const RESET_SCENARIOS = ['to-offset', 'shift-by', 'to-datetime', 'by-duration', 'to-earliest', 'to-latest', 'to-current', 'from-file'] as const;
@@ -121,100 +107,10 @@ export const RESET_SCENARIOS = ['to-offset', 'shift-by', 'to-datetime', 'by-dura
 export const DESCRIPTION =
   'This tool helps to list all consumer groups, describe a consumer group, delete consumer group info, or reset consumer group offsets.';
 
-/** The parsed command line: each option given, with the values it was given (empty for flags; null for an optional argument left out). */
-export class ParsedOptions {
-  constructor(private readonly values: ReadonlyMap<string, ReadonlyArray<string | null>>) {}
-
-  has(name: string): boolean {
-    return this.values.has(name);
-  }
-
-  /** The first value of an option (null when it has none). */
-  valueOf(name: string): string | null {
-    return this.values.get(name)?.[0] ?? null;
-  }
-
-  valuesOf(name: string): string[] {
-    return (this.values.get(name) ?? []).filter((v): v is string => v !== null);
-  }
-
-  longValueOf(name: string): number | null {
-    const v = this.valueOf(name);
-    return v === null ? null : Number(v);
-  }
-}
-
-/** jopt-simple prints an option set as its list of names. */
-function shown(name: string): string {
-  return `[${name}]`;
-}
-
-/** The option a command-line word names: an exact name, or a prefix of exactly one (jopt-simple accepts abbreviations). */
-function lookup(name: string): OptionSpec | undefined {
-  const exact = BY_NAME.get(name);
-  if (exact) return exact;
-  const candidates = SPECS.filter((s) => s.name.startsWith(name));
-  return candidates.length === 1 ? candidates[0] : undefined;
-}
-
-function looksLikeOption(word: string): boolean {
-  return /^--?[^-\d]/.test(word) || word === '--';
-}
-
-const JAVA_LONG = /^[-+]?\d{1,19}$/;
-
 /** Splits the words into options and their values, as jopt-simple does. */
 export function parseArgs(args: readonly string[]): ParsedOptions {
-  const values = new Map<string, Array<string | null>>();
-  const add = (spec: OptionSpec, value: string | null) => {
-    let list = values.get(spec.name);
-    if (!list) values.set(spec.name, (list = []));
-    if (spec.arg !== 'none') list.push(value);
-  };
-  for (let i = 0; i < args.length; i++) {
-    const word = args[i]!;
-    if (!word.startsWith('-') || word === '-' || word === '--') throw new UsageError(`${word} is not a recognized option`);
-    const body = word.replace(/^--?/, '');
-    const eq = body.indexOf('=');
-    const name = eq >= 0 ? body.slice(0, eq) : body;
-    const inline = eq >= 0 ? body.slice(eq + 1) : undefined;
-    const spec = lookup(name);
-    if (!spec) throw new UsageError(`${name} is not a recognized option`);
-    let value: string | null = null;
-    if (spec.arg === 'none') {
-      if (inline !== undefined) throw new UsageError(`Option ${spec.name} does not take an argument`);
-    } else if (inline !== undefined) {
-      value = inline;
-    } else if (spec.arg === 'required') {
-      if (i + 1 >= args.length) throw new UsageError(`Option ${spec.name} requires an argument`);
-      value = args[++i]!;
-    } else if (i + 1 < args.length && !looksLikeOption(args[i + 1]!)) {
-      value = args[++i]!;
-    }
-    if (spec.long && value !== null && !(JAVA_LONG.test(value) && Number.isSafeInteger(Number(value)))) {
-      throw new UsageError(`Cannot parse argument '${value}' of option ${spec.name}`);
-    }
-    if (spec.arg === 'optional' && value === '') value = null;
-    add(spec, value);
-  }
-  const options = new ParsedOptions(values);
-  for (const spec of SPECS) {
-    if (spec.availableIf && options.has(spec.name) && !spec.availableIf.some((o) => options.has(o))) {
-      throw new UsageError(`Option(s) ${shown(spec.name)} are unavailable given other options on the command line`);
-    }
-  }
-  return options;
+  return PARSER.parse(args);
 }
-
-function checkInvalid(options: ParsedOptions, used: string, invalid: readonly string[]): void {
-  if (!options.has(used)) return;
-  for (const other of invalid) {
-    if (options.has(other)) throw new UsageError(`Option "${shown(used)}" can't be used with option "${shown(other)}"`);
-  }
-}
-
-/** What is printed besides the usage when the command asks for help or gets no arguments. */
-export class HelpRequested extends UsageError {}
 
 /**
  * The checks of Kafka's ConsumerGroupCommandOptions.checkArgs and of the
@@ -286,13 +182,5 @@ export function checkArgs(args: readonly string[], options: ParsedOptions): stri
 
 /** The option table jopt-simple prints as the usage. */
 export function usage(): string {
-  const width = 40;
-  const lines = ['Option                                  Description', '------                                  -----------'];
-  for (const spec of SPECS) {
-    let left = `--${spec.name}`;
-    if (spec.arg === 'required') left += ` <${spec.argLabel}>`;
-    if (spec.arg === 'optional') left += ` [${spec.argLabel}]`;
-    lines.push(left.length < width ? left.padEnd(width) + spec.doc : `${left}\n${' '.repeat(width)}${spec.doc}`);
-  }
-  return lines.join('\n');
+  return PARSER.usage();
 }

@@ -3,28 +3,20 @@
 // and state, delete groups or their offsets, and reset the offsets of an
 // inactive group (a dry run unless --execute).
 import { readFileSync } from 'node:fs';
-import { parseProperties } from '../broker/broker-config.js';
 import { Admin } from '../clients/admin/admin.js';
 import type { CommittedOffset, GroupDescription, MemberDescription } from '../clients/admin/types.js';
 import type { BrokerNode } from '../clients/network/cluster.js';
 import { GroupIdNotFoundError, kafkaErrorName } from '../clients/network/errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { compareTopicPartitions, type TopicPartition } from '../protocol/topic-partition.js';
+import { type CommandOutput, readCommandConfig, stdio } from './command-options.js';
 import { checkArgs, HelpRequested, type ParsedOptions, parseArgs, UsageError, usage } from './consumer-groups-options.js';
 import { answeredCode, brokerErrorCode, describeErrorCode, errorMessage } from './kafka-errors.js';
 import { parseIsoDuration, parseKafkaDateTime, TimeArgumentError } from './kafka-time.js';
 import { exportPlan, logOffsets, parseResetPlan, parseTopicWithPartitions, partitionsOfTopicArgs, planReset, type ResetScenario } from './offset-reset.js';
 import { PartitionMap } from './partition-map.js';
 
-export interface CommandOutput {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const stdio: CommandOutput = {
-  out: (text) => void process.stdout.write(text),
-  err: (text) => void process.stderr.write(text),
-};
+export type { CommandOutput };
 
 /** Kafka's placeholder for a column with no value. */
 const MISSING = '-';
@@ -518,16 +510,4 @@ function parseList(value: string | null, valid: readonly string[], what: 'state'
     throw new UsageError(`Invalid ${what} list '${value}'. Valid ${what === 'state' ? 'states' : 'types'} are: ${valid.join(', ')}`);
   }
   return [...new Set(canonical as string[])];
-}
-
-/** Kafka's --command-config: a properties file of client settings; none without the option. */
-function readCommandConfig(path: string | undefined | null): Record<string, string> {
-  if (!path) return {};
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`cannot read the command config ${path}: ${(e as Error).message}`);
-  }
-  return parseProperties(text);
 }

@@ -37,6 +37,76 @@ const subcommands: Record<string, Subcommand> = {
       return consumerGroups(args);
     },
   },
+  topics: {
+    summary: 'create, list, describe, alter and delete topics, like kafka-topics.sh',
+    async run(args) {
+      const { topics } = await import('./topics.js');
+      return topics(args);
+    },
+  },
+  'console-producer': {
+    summary: 'send lines of stdin as records, like kafka-console-producer.sh',
+    async run(args) {
+      const { consoleProducer } = await import('./console-producer.js');
+      return consoleProducer(args);
+    },
+  },
+  'console-consumer': {
+    summary: 'print records to stdout, like kafka-console-consumer.sh',
+    async run(args) {
+      const { consoleConsumer } = await import('./console-consumer.js');
+      return consoleConsumer(args);
+    },
+  },
+  'get-offsets': {
+    summary: 'print the offsets of partitions at a time, like kafka-get-offsets.sh',
+    async run(args) {
+      const { getOffsets } = await import('./get-offsets.js');
+      return getOffsets(args);
+    },
+  },
+  'delete-records': {
+    summary: 'delete the records of partitions before an offset, like kafka-delete-records.sh',
+    async run(args) {
+      const { deleteRecords } = await import('./delete-records.js');
+      return deleteRecords(args);
+    },
+  },
+  'log-dirs': {
+    summary: "describe brokers' log directories as JSON, like kafka-log-dirs.sh",
+    async run(args) {
+      const { logDirs } = await import('./log-dirs.js');
+      return logDirs(args);
+    },
+  },
+  'producer-perf-test': {
+    summary: 'measure producer throughput and latency, like kafka-producer-perf-test.sh',
+    async run(args) {
+      const { producerPerfTest } = await import('./producer-perf-test.js');
+      return producerPerfTest(args);
+    },
+  },
+  'consumer-perf-test': {
+    summary: 'measure consumer throughput, like kafka-consumer-perf-test.sh',
+    async run(args) {
+      const { consumerPerfTest } = await import('./consumer-perf-test.js');
+      return consumerPerfTest(args);
+    },
+  },
+  acls: {
+    summary: 'add, remove and list ACLs, like kafka-acls.sh',
+    async run(args) {
+      const { acls } = await import('./acls.js');
+      return acls(args);
+    },
+  },
+  configs: {
+    summary: 'describe and alter the configs of topics, brokers and users, like kafka-configs.sh',
+    async run(args) {
+      const { configs } = await import('./configs.js');
+      return configs(args);
+    },
+  },
   help: {
     summary: 'list the subcommands',
     async run() {
@@ -59,7 +129,8 @@ function packageVersion(): string {
 }
 
 function usage(): string {
-  const lines = Object.entries(subcommands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
+  const width = Math.max(...Object.keys(subcommands).map((name) => name.length));
+  const lines = Object.entries(subcommands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
   return ['usage: samsa <command> [options]', '', 'commands:', ...lines].join('\n');
 }
 

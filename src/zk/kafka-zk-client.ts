@@ -421,6 +421,11 @@ export class KafkaZkClient {
     return this.getChildrenOrEmpty(configEntityTypePath(type));
   }
 
+  /** The client ids with configs under a user (/config/users/<user>/clients/<client-id>, Kafka's user and client-id quotas). */
+  async getUserClientIdsWithConfig(user: string): Promise<string[]> {
+    return this.getChildrenOrEmpty(`${configEntityPath('users', user)}/clients`);
+  }
+
   /** Announces a config change to every broker: /config/changes/config_change_<seq> naming `entityPath` (topics/<topic>). */
   async createConfigChangeNotification(entityPath: string): Promise<string> {
     await this.makeSurePersistentPathExists(CONFIG_CHANGES_PATH);

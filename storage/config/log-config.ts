@@ -1,5 +1,6 @@
 import { type ConfigKey, type ConfigValue, LONG_MAX, parseConfigValue } from './config-def.js';
 import { ConfigError } from './config-error.js';
+import { closestName } from './did-you-mean.js';
 import { isKafkaVersion } from './kafka-versions.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -81,6 +82,12 @@ export const LOG_CONFIG_KEYS: readonly ConfigKey[] = [
 const KEYS_BY_NAME = new Map(LOG_CONFIG_KEYS.map((k) => [k.name, k]));
 /** Long.MAX_VALUE as the parser keeps it (clamped to 2^53-1): the "never" default of the timestamp bounds. */
 const LONG_MAX_PARSED = parseConfigValue(KEYS_BY_NAME.get('message.timestamp.before.max.ms')!, LONG_MAX);
+
+/** "unknown log config", with the nearest known name when the key looks like a typo of one. */
+function unknownKeyMessage(name: string): string {
+  const hint = closestName(name, KEYS_BY_NAME.keys());
+  return hint ? `unknown log config (did you mean ${hint}?)` : 'unknown log config';
+}
 
 /** Why a topic config is deprecated (a sentence that follows "<name>=<value>"), or undefined when it is not. */
 export function deprecationOf(name: string): string | undefined {
@@ -168,7 +175,7 @@ export class LogConfig {
     ] as const) {
       for (const [name, raw] of Object.entries(layer)) {
         const key = KEYS_BY_NAME.get(name);
-        if (!key) throw new ConfigError(name, 'unknown log config');
+        if (!key) throw new ConfigError(name, unknownKeyMessage(name));
         values.set(name, parseConfigValue(key, raw));
         sources.set(name, source);
       }

@@ -2,6 +2,7 @@ import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
 import type { LogDirectory } from '../backend/storage-backend.js';
 import { StorageError } from '../backend/storage-error.js';
 import type { LogConfig } from '../config/log-config.js';
+import { formatBytes } from './format-bytes.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { CorruptIndexError, CorruptSnapshotError } from './log-errors.js';
 import {
@@ -29,6 +30,8 @@ export interface OpenLogOptions {
   cleanShutdown?: boolean;
   /** Where warnings go (truncations, foreign files); console.warn by default. */
   warn?: (message: string) => void;
+  /** Where progress goes (segments recovered, how many bytes, how long); nowhere by default. */
+  info?: (message: string) => void;
   now?: () => number;
   /** producer.id.expiration.ms: idempotent producers idle this long are forgotten (default one day, as Kafka). */
   producerIdExpirationMs?: number;
@@ -42,6 +45,7 @@ export interface LogLoadSettings {
   logStartOffset: number | undefined;
   cleanShutdown: boolean;
   warn: (message: string) => void;
+  info: (message: string) => void;
   now: () => number;
   producerIdExpirationMs: number;
 }
@@ -52,6 +56,7 @@ export function logLoadSettings(options: OpenLogOptions): LogLoadSettings {
     logStartOffset: options.logStartOffset,
     cleanShutdown: options.cleanShutdown !== false,
     warn: options.warn ?? ((m: string) => console.warn(m)),
+    info: options.info ?? (() => {}),
     now: options.now ?? Date.now,
     producerIdExpirationMs: options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS,
   };
@@ -230,7 +235,14 @@ export class LogLoader {
 
   /** Re-validates a segment's batches and rebuilds its indexes, cutting it at the first bad batch (and its `.txnindex`, given the producer state as of its start). */
   private async recover(segment: LogSegment, producerState?: ProducerStateManager): Promise<void> {
+    const started = performance.now();
+    const bytes = segment.size;
+    this.settings.info(`${this.dir.path}: recovering segment ${segment.baseOffset} (${formatBytes(bytes)})`);
     const cut = await segment.recover(producerState);
+    const seconds = (performance.now() - started) / 1000;
+    this.settings.info(
+      `${this.dir.path}: recovered segment ${segment.baseOffset} to offset ${segment.nextOffset} in ${seconds.toFixed(2)} s (${formatBytes(bytes / Math.max(seconds, 1e-3))}/s)`,
+    );
     if (cut > 0)
       this.settings.warn(
         `${this.dir.path}: recovery truncated ${cut} bytes of torn or corrupt data from segment ${segment.baseOffset} at offset ${segment.nextOffset}`,

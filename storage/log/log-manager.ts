@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createBackend } from '../backend/index.js';
+import { LEVEL_DATABASE } from '../backend/level-backend.js';
 import type { LogDirectory, StorageBackend } from '../backend/storage-backend.js';
 import {
   formatOffsetCheckpoint,
@@ -14,6 +15,7 @@ import { LogConfig } from '../config/log-config.js';
 import { type CleanerCheckpoints, readCleanerCheckpoint, writeCleanerCheckpoint } from './cleaner/cleaner-checkpoint.js';
 import { LogCleaner } from './cleaner/log-cleaner.js';
 import { Log } from './log.js';
+import { checkWrittenBackend } from './written-backend.js';
 
 /** Kafka's marker, written at a clean shutdown and removed at start, so a crash is noticed. */
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
@@ -52,6 +54,8 @@ export interface LogManagerOptions {
   /** The clock of the logs and the cleaner (tests move it). */
   now?: () => number;
   warn?: (message: string) => void;
+  /** Where progress goes (logs loaded, segments recovered, logs cleaned, with sizes and times); nowhere by default. */
+  info?: (message: string) => void;
 }
 
 interface Root {
@@ -103,6 +107,7 @@ export class LogManager {
       threads: options.cleanerThreads,
       now: options.now,
       warn,
+      info: options.info,
     });
   }
 
@@ -124,6 +129,7 @@ export class LogManager {
     const base = LogConfig.from({}, defaults);
     const backend = createBackend(base.storageBackend);
     const warn = options.warn ?? ((m: string) => console.warn(m));
+    for (const path of options.logDirs) checkWrittenBackend(path, backend.name);
     const roots: Root[] = [];
     for (const path of options.logDirs) roots.push({ path, dir: await backend.openDirectory(path, { warn }), logs: new Set() });
     const manager = new LogManager(backend, roots, defaults, warn, options);
@@ -162,12 +168,20 @@ export class LogManager {
     const startOffsets = await this.readCheckpoint(root, LOG_START_OFFSET_CHECKPOINT);
     for (const [key, offset] of await this.readCheckpoint(root, REPLICATION_OFFSET_CHECKPOINT)) this.highWatermarks.set(key, offset);
     for (const [key, offset] of await readCleanerCheckpoint(root.dir)) this.cleanerOffsets.set(key, offset);
+    const entries: string[] = [];
     for (const entry of readdirSync(root.path)) {
       if (!statSync(join(root.path, entry)).isDirectory()) continue;
-      if (!PARTITION_DIR.test(entry)) {
-        if (entry !== 'samsa.leveldb') this.warn(`${root.path}: ignoring unexpected directory ${entry}`);
-        continue;
-      }
+      if (PARTITION_DIR.test(entry)) entries.push(entry);
+      else if (entry !== LEVEL_DATABASE) this.warn(`${root.path}: ignoring unexpected directory ${entry}`);
+    }
+    const info = this.options.info ?? (() => {});
+    const started = performance.now();
+    if (entries.length > 0)
+      info(
+        `${root.path}: loading ${entries.length} logs after ${cleanShutdown ? 'a clean shutdown' : 'an unclean shutdown: segments past the recovery point are recovered'}`,
+      );
+    for (const [i, entry] of entries.entries()) {
+      const loadStarted = performance.now();
       const dir = await this.backend.openDirectory(join(root.path, entry), { warn: this.warn });
       const topic = PARTITION_DIR.exec(entry)![1]!;
       const log = await Log.open(dir, this.configFor(this.options.topicConfigs?.(topic)), {
@@ -175,12 +189,18 @@ export class LogManager {
         recoveryPoint: recoveryPoints.get(entry) ?? 0,
         logStartOffset: startOffsets.get(entry),
         warn: this.warn,
+        info,
         now: this.options.now,
         producerIdExpirationMs: this.options.producerIdExpirationMs,
       });
       this.logs.set(entry, { log, dir, root });
       root.logs.add(entry);
+      // Kafka's line, so an operator watching a long start sees how far it is.
+      info(
+        `completed load of log ${entry} with ${log.allSegments.length} segments, log start offset ${log.logStartOffset} and log end offset ${log.logEndOffset} in ${Math.round(performance.now() - loadStarted)} ms (${i + 1}/${entries.length} completed in ${root.path})`,
+      );
     }
+    if (entries.length > 0) info(`${root.path}: loaded ${entries.length} logs in ${Math.round(performance.now() - started)} ms`);
     // From here on a crash must be noticed at the next start.
     if (cleanShutdown) unlinkSync(marker);
   }

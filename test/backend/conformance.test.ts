@@ -157,6 +157,14 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
     expect(await dir.list()).toEqual(['recovery-point-offset-checkpoint']);
   });
 
+  it('replaces a checkpoint written by several callers at once with the last one, each write whole', async () => {
+    // Unawaited, as a checkpoint timer and a shutdown may write the same file: they share its temporary file.
+    const writes = Array.from({ length: 20 }, (_, i) => dir.writeAtomically('replication-offset-checkpoint', Buffer.from(`0\n1\nt 0 ${i}\n`)));
+    await Promise.all(writes);
+    expect((await dir.readAll('replication-offset-checkpoint')).toString()).toBe('0\n1\nt 0 19\n');
+    expect(await dir.list()).toEqual(['replication-offset-checkpoint']);
+  });
+
   it('serves concurrent readers while one appender writes', async () => {
     const object = await dir.open('c', { create: true });
     const random = seededRandom(164);

@@ -369,15 +369,15 @@ out([[r[0], r[1], r[3], len(r[4])] for resp in rs for r in resp.resources])`,
         [17, "Topic name \"bad name\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'", 'bad name', 0],
       ]);
       const other = await raw.request('DescribeConfigs', 4, {
-        resources: [{ resourceType: 8, resourceName: '0', configurationKeys: null }],
+        resources: [{ resourceType: 16, resourceName: 'x', configurationKeys: null }],
         includeSynonyms: false,
         includeDocumentation: false,
       });
-      expect(other.results[0]).toMatchObject({ errorCode: 42, resourceType: 8, configs: [] });
-      expect(other.results[0].errorMessage).toContain('Unsupported resource type 8');
+      expect(other.results[0]).toMatchObject({ errorCode: 42, resourceType: 16, configs: [] });
+      expect(other.results[0].errorMessage).toContain('Unsupported resource type 16');
     });
 
-    it('reports the broker resource read-only, with what server.properties set as STATIC_BROKER_CONFIG (kafka-python)', async () => {
+    it('reports the broker resource, read-only but for the keys Kafka reconfigures, with what server.properties set as STATIC_BROKER_CONFIG (kafka-python)', async () => {
       const result = await kafkaPython(
         b.bootstrap,
         `
@@ -388,7 +388,7 @@ out({'error': r[0], 'message': r[1], 'configs': {e[0]: [e[1], e[2], e[3], [list(
       expect(byId.error).toBe(0);
       expect(byId.configs['log.segment.bytes']).toEqual([
         '1048576',
-        true,
+        false,
         4,
         [
           ['log.segment.bytes', '1048576', 4],
@@ -397,7 +397,7 @@ out({'error': r[0], 'message': r[1], 'configs': {e[0]: [e[1], e[2], e[3], [list(
       ]);
       expect(byId.configs['log.retention.hours']).toEqual([
         '48',
-        true,
+        false,
         4,
         [
           ['log.retention.hours', '48', 4],
@@ -491,7 +491,7 @@ out({e[0]: [e[1], e[3]] for e in r[4]})`,
       expect(log.config.segmentBytes).toBe(300_000);
     });
 
-    it('validateOnly changes nothing; bad values, unknown topics and broker resources are refused', async () => {
+    it('validateOnly changes nothing; bad values, unknown topics and read-only broker keys are refused', async () => {
       await admin.alterConfigs({ validateOnly: true, resources: [{ type: 2, name: 'altered', configEntries: [{ name: 'segment.bytes', value: '999999' }] }] });
       expect(b.broker.context.replicas.getPartition('altered', 0)!.log.config.segmentBytes).toBe(300_000);
       const bad = await rejectionOf(
@@ -503,7 +503,7 @@ out({e[0]: [e[1], e[3]] for e in r[4]})`,
       );
       expect(unknown.type).toBe('UNKNOWN_TOPIC_OR_PARTITION');
       const brokerLevel = await rejectionOf(
-        admin.alterConfigs({ validateOnly: false, resources: [{ type: 4, name: '0', configEntries: [{ name: 'log.segment.bytes', value: '100000' }] }] }),
+        admin.alterConfigs({ validateOnly: false, resources: [{ type: 4, name: '0', configEntries: [{ name: 'broker.id', value: '7' }] }] }),
       );
       expect(brokerLevel.type).toBe('INVALID_REQUEST');
       expect(b.broker.context.topics.get('altered')!.configs['segment.bytes']).toBe('300000');
@@ -512,14 +512,16 @@ out({e[0]: [e[1], e[3]] for e in r[4]})`,
         `
 res = {}
 for key, res_ in (('bad', ConfigResource(ConfigResourceType.TOPIC, 'altered', configs={'segment.bytes': '-5'})),
-                  ('broker', ConfigResource(ConfigResourceType.BROKER, '0', configs={'log.segment.bytes': '100000'}))):
+                  ('broker', ConfigResource(ConfigResourceType.BROKER, '0', configs={'listeners': 'PLAINTEXT://:1'}))):
     r = admin.alter_configs([res_]).resources[0]
     res[key] = [r[0], r[1]]
 out(res)`,
       );
       expect(messages.bad).toEqual([40, 'segment.bytes: -5 is below the minimum 14']);
       expect(messages.broker[0]).toBe(42);
-      expect(messages.broker[1]).toContain('dynamic broker configs are not supported');
+      expect(messages.broker[1]).toBe(
+        "Invalid config value for resource ConfigResource(type=BROKER, name='0'): Cannot update these configs dynamically: Set(listeners)",
+      );
     });
 
     it('SET, DELETE, APPEND and SUBTRACT on the current overrides (@platformatic/kafka)', async () => {

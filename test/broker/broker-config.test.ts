@@ -138,6 +138,24 @@ describe('samsa broker refuses settings it cannot use, naming the key, the value
     );
   });
 
+  it('a log dir another storage.backend wrote', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-cli-'));
+    try {
+      const samsa = await import('../../src/index.js');
+      const broker = await samsa.Broker.start(
+        { 'broker.id': 0, listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir, 'storage.backend': 'level' },
+        { log: () => {} },
+      );
+      await broker.logManager.getOrCreateLog('written', 0);
+      await broker.stop();
+      expect(await refused({ 'log.dirs': dir, 'storage.backend': 'file' })).toMatch(
+        /^samsa broker: storage\.backend: the log dir .* holds logs written by storage\.backend=level \(a LevelDB database in each partition directory\), not file/m,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a log dir in which no file can be created', async () => {
     // /proc/1 exists and is a directory, but takes no new files, for root too (a chmod would not stop root).
     expect(await refused({ 'log.dirs': '/proc/1' })).toMatch(

@@ -89,6 +89,36 @@ describe('Admin: topics', () => {
     await expect(admin.describeTopics(['adm-missing'])).rejects.toBeInstanceOf(UnknownTopicOrPartitionError);
   });
 
+  it('describeTopics with partitionSizeLimitPerResponse: DescribeTopicPartitions, paged, with eligible leader replicas', async () => {
+    const paged = await admin.describeTopics(['adm-a', 'adm-b'], { partitionSizeLimitPerResponse: 1 });
+    expect(paged.map((t) => [t.name, t.partitions.map((p) => p.partition)])).toEqual([
+      ['adm-a', [0, 1, 2]],
+      ['adm-b', [0, 1]],
+    ]);
+    const [viaMetadata] = await admin.describeTopics(['adm-a']);
+    expect(paged[0]!.topicId.equals(viaMetadata!.topicId)).toBe(true);
+    expect(paged[0]!.partitions.map((p) => [p.leader?.id, p.leader?.port, p.replicas, p.isr, p.elr, p.lastKnownElr])).toEqual(
+      viaMetadata!.partitions.map((p) => [p.leader?.id, p.leader?.port, p.replicas, p.isr, [], []]),
+    );
+    expect(viaMetadata!.partitions[0]!.elr).toBeUndefined();
+    await expect(admin.describeTopics(['adm-missing'], { partitionSizeLimitPerResponse: 10 })).rejects.toBeInstanceOf(UnknownTopicOrPartitionError);
+  });
+
+  it('describeLogDirs: each broker’s log dirs with the partitions they hold', async () => {
+    const [dirs] = await admin.describeLogDirs([0]);
+    expect(dirs!.broker).toBe(0);
+    expect(dirs!.logDirs).toHaveLength(1);
+    const [dir] = dirs!.logDirs;
+    expect(dir!.error).toBeNull();
+    expect(dir!.totalBytes).toBeGreaterThan(0);
+    expect(
+      dir!.replicas
+        .filter((r) => r.topic === 'adm-a')
+        .map((r) => r.partition)
+        .sort(),
+    ).toEqual([0, 1, 2]);
+  });
+
   it('a call over several items settles each: awaited, the first error; settled(), every outcome in item order', async () => {
     const call = admin.describeTopics(['adm-a', 'adm-missing', 'adm-b']);
     const settled = await call.settled();
@@ -141,7 +171,9 @@ describe('Admin: configs', () => {
     const [brokerConfigs] = await admin.describeConfigs([{ type: 'broker', name: '0' }]);
     expect(brokerConfigs!.entries.find((e) => e.name === 'num.partitions')).toMatchObject({ value: '2', source: 'STATIC_BROKER_CONFIG' });
     await expect(admin.describeConfigs([{ type: 'topic', name: 'adm-missing' }])).rejects.toBeInstanceOf(UnknownTopicOrPartitionError);
-    await expect(admin.describeConfigs([{ type: 'broker-logger', name: '0' }])).rejects.toBeInstanceOf(InvalidRequestError);
+    const [loggers] = await admin.describeConfigs([{ type: 'broker-logger', name: '0' }]);
+    expect(loggers!.entries).toMatchObject([{ name: 'root', value: 'INFO', source: 'DYNAMIC_BROKER_LOGGER_CONFIG' }]);
+    await expect(admin.describeConfigs([{ type: 'broker-logger', name: 'x' }])).rejects.toBeInstanceOf(InvalidRequestError);
   });
 
   it('alterConfigs replaces the overrides; incrementalAlterConfigs sets, deletes, appends and subtracts', async () => {

@@ -164,6 +164,37 @@ describe('the packed package in a fresh project', () => {
     expect(result.stdout).toBe('0 order-1 {"total":42}\n1 order-2 {"total":7}\nappended offsets 0..1; log end offset 2\n');
   });
 
+  it('installs on a machine that cannot compile at all: lz4 (an optional dependency) is left out and lz4 batches are refused with a typed error', async () => {
+    const bare = join(work, 'app-no-compiler');
+    mkdirSync(bare);
+    writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare', version: '1.0.0', private: true, type: 'module' }));
+    const install = await run('npm', ['install', '--prefer-offline', tarball], bare, userEnv({ CC: '/bin/false', CXX: '/bin/false' }));
+    expect(install.stderr, install.stdout).not.toMatch(/npm error/);
+    expect(install.status).toBe(0);
+    expect(existsSync(join(bare, 'node_modules', 'lz4'))).toBe(false);
+    writeFileSync(
+      join(bare, 'codecs.mjs'),
+      `import { buildRecordBatch, scanBatches, decodeRecords, UnsupportedCompressionError } from 'samsa/storage';
+const out = {};
+for (const [name, compression] of [['gzip', 1], ['snappy', 2], ['lz4', 3], ['zstd', 4]]) {
+  try {
+    const batch = buildRecordBatch([{ value: name }], { compression });
+    out[name] = scanBatches(batch).batches.flatMap((b) => [...decodeRecords(b)].map((r) => r.value.toString()));
+  } catch (error) {
+    out[name] = { typed: error instanceof UnsupportedCompressionError, errorCode: error.errorCode, message: error.message };
+  }
+}
+console.log(JSON.stringify(out));
+`,
+    );
+    const result = await run(process.execPath, ['codecs.mjs'], bare);
+    expect(result.stderr).toBe('');
+    const out = JSON.parse(result.stdout);
+    expect({ gzip: out.gzip, snappy: out.snappy, zstd: out.zstd }).toEqual({ gzip: ['gzip'], snappy: ['snappy'], zstd: ['zstd'] });
+    expect(out.lz4).toMatchObject({ typed: true, errorCode: 76 });
+    expect(out.lz4.message).toContain('npm rebuild lz4');
+  });
+
   // Last: it leaves the installed package without its addons.
   it('still installs where the addons cannot be built; then only storage.backend=mmap fails, saying why and what to install', async () => {
     // A machine without a working C compiler: `npm rebuild` runs the install script again, and it fails to compile.

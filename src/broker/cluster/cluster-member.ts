@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Api } from '../../clients/network/apis.js';
 import { BrokerConnection } from '../../clients/network/broker-connection.js';
+import type { ClientSecurity } from '../../clients/network/client-security.js';
 import { ErrorCode, errorName, KafkaError } from '../../protocol/error-codes.js';
 import { KafkaZkClient } from '../../zk/kafka-zk-client.js';
 import type { BrokerEndpoint as ZkEndpoint } from '../../zk/zk-data.js';
@@ -129,7 +130,7 @@ export class ClusterMember implements ClusterContext {
    * controlled.shutdown.max.retries + 1 times, controlled.shutdown.retry.backoff.ms
    * apart. Returns whether it succeeded (a broker stops anyway).
    */
-  async controlledShutdown(interBrokerListener: string): Promise<boolean> {
+  async controlledShutdown(interBrokerListener: string, security: ClientSecurity | undefined): Promise<boolean> {
     const attempts = this.config.int('controlled.shutdown.max.retries') + 1;
     const backoffMs = this.config.int('controlled.shutdown.retry.backoff.ms');
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -146,6 +147,7 @@ export class ClusterMember implements ClusterContext {
             maxInFlight: 1,
             sendBufferBytes: -1,
             receiveBufferBytes: -1,
+            security,
           });
           const response = await connection.request(
             Api.ControlledShutdown,

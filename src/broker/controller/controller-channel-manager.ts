@@ -1,5 +1,6 @@
 import { ApiDef, type RequestBody } from '../../clients/network/apis.js';
 import type { BrokerConnection } from '../../clients/network/broker-connection.js';
+import type { ClientSecurity } from '../../clients/network/client-security.js';
 import { UnsupportedVersionError } from '../../clients/network/errors.js';
 import { LeaderAndIsrRequest, LeaderAndIsrResponse } from '../../protocol/messages/leader-and-isr.js';
 import { StopReplicaRequest, StopReplicaResponse } from '../../protocol/messages/stop-replica.js';
@@ -27,6 +28,8 @@ export interface ControllerChannelOptions {
   requestTimeoutMs: number;
   /** The pause before reconnecting after a failure (Kafka's controller waits 100 ms). */
   retryBackoffMs: number;
+  /** The inter-broker listener's TLS and SASL (plain TCP without). */
+  security?: ClientSecurity;
   log: ControllerLog;
 }
 
@@ -118,7 +121,14 @@ class BrokerChannel {
 
   private connected(): BrokerConnection {
     if (this.connection === undefined || this.connection.state === 'closed') {
-      this.connection = interBrokerConnection(this.broker.id, this.endpoint, `controller-${this.options.controllerId}`, this.options.requestTimeoutMs);
+      this.connection = interBrokerConnection(
+        this.broker.id,
+        this.endpoint,
+        `controller-${this.options.controllerId}`,
+        this.options.requestTimeoutMs,
+        1,
+        this.options.security,
+      );
     }
     return this.connection;
   }

@@ -1,3 +1,4 @@
+import type { ClientSecurity } from '../../clients/network/client-security.js';
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import type { ElectionType } from '../../protocol/messages/elect-leaders.js';
 import { ControllerMovedError, type KafkaZkClient } from '../../zk/kafka-zk-client.js';
@@ -47,6 +48,8 @@ export interface KafkaControllerOptions {
   config: KafkaControllerConfig;
   /** inter.broker.listener.name: the listener of the brokers' registrations the controller connects to (PLAINTEXT). */
   interBrokerListenerName?: string;
+  /** The inter-broker listener's TLS and SASL (plain TCP without). */
+  security?: ClientSecurity;
   log?: ControllerLog;
 }
 
@@ -369,6 +372,7 @@ export class KafkaController implements ControllerAdminApi {
       interBrokerListenerName: this.interBrokerListenerName,
       requestTimeoutMs: this.config.controllerSocketTimeoutMs,
       retryBackoffMs: CHANNEL_RETRY_BACKOFF_MS,
+      security: this.options.security,
       log: this.log,
     });
     const onChildren = (path: string, name: 'BrokerChange' | 'TopicChange' | 'TopicDeletion' | 'IsrChangeNotification') =>

@@ -1,8 +1,10 @@
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from '../../protocol/messages/add-partitions-to-txn.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import { type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
+import { authorized, authorizedNames, clusterActionAuthorized } from './authorize.js';
 import { fencedForVersion } from './transaction-errors.js';
 
 type Response = MessageInput<typeof AddPartitionsToTxnResponse>;
@@ -32,6 +34,9 @@ export const addPartitionsToTxnHandler: ApiHandler<typeof AddPartitionsToTxnRequ
   request: AddPartitionsToTxnRequest,
   response: AddPartitionsToTxnResponse,
   async handle(request, ctx) {
+    // From v4 only brokers send it (KIP-890), which needs CLUSTER_ACTION.
+    if (ctx.apiVersion >= BATCHED_VERSION && !clusterActionAuthorized(ctx))
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, resultsByTransaction: [] };
     if (ctx.apiVersion < BATCHED_VERSION) {
       const topics = await addToTransaction(ctx, {
         transactionalId: request.v3AndBelowTransactionalId,
@@ -52,6 +57,20 @@ export const addPartitionsToTxnHandler: ApiHandler<typeof AddPartitionsToTxnRequ
 async function addToTransaction(ctx: RequestContext, t: TransactionInput): Promise<TopicResult[]> {
   const partitions: TopicPartition[] = t.topics.flatMap((topic) => topic.partitions.map((partition) => ({ topic: topic.name, partition })));
   const codes = new Map<string, number>();
+  // A client's request needs WRITE on the transactional id, then on each topic; what is refused fails the rest as OPERATION_NOT_ATTEMPTED.
+  const fromClient = ctx.apiVersion < BATCHED_VERSION;
+  if (fromClient && !authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, t.transactionalId))
+    return resultsOf(t, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  const writable = fromClient
+    ? authorizedNames(
+        ctx,
+        AclOperation.WRITE,
+        ResourceType.TOPIC,
+        t.topics.map((topic) => topic.name),
+      )
+    : undefined;
+  if (writable && writable.size < new Set(t.topics.map((topic) => topic.name)).size)
+    return resultsOf(t, (topic) => (writable.has(topic) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.TOPIC_AUTHORIZATION_FAILED));
   const unknown = partitions.filter((tp) => {
     const info = ctx.broker.topics.get(tp.topic);
     return !info || tp.partition < 0 || tp.partition >= info.replicas.length;
@@ -76,8 +95,12 @@ async function addToTransaction(ctx: RequestContext, t: TransactionInput): Promi
     );
     for (const tp of partitions) codes.set(tpKey(tp.topic, tp.partition), code);
   }
+  return resultsOf(t, (topic, p) => codes.get(tpKey(topic, p))!);
+}
+
+function resultsOf(t: TransactionInput, codeOf: (topic: string, partition: number) => number): TopicResult[] {
   return t.topics.map((topic) => ({
     name: topic.name,
-    resultsByPartition: topic.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: codes.get(tpKey(topic.name, p))! })),
+    resultsByPartition: topic.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: codeOf(topic.name, p) })),
   }));
 }

@@ -1,6 +1,8 @@
+import { AclOperation } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from '../../protocol/messages/alter-partition-reassignments.js';
 import type { ApiHandler } from './api-handler.js';
+import { clusterAuthorized } from './authorize.js';
 import { byTopic, controllerOf, requestError } from './controller-admin.js';
 
 /**
@@ -16,6 +18,8 @@ export const alterPartitionReassignmentsHandler: ApiHandler<typeof AlterPartitio
     const reassignments = request.topics.flatMap((t) =>
       t.partitions.map((p) => ({ tp: { topic: t.name, partition: p.partitionIndex }, replicas: p.replicas })),
     );
+    if (!clusterAuthorized(ctx, AclOperation.ALTER))
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, responses: [] };
     try {
       const results = await controllerOf(ctx).alterPartitionReassignments(reassignments);
       return {

@@ -1,7 +1,9 @@
+import { AclOperation } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from '../../protocol/messages/alter-user-scram-credentials.js';
 import { credentialFromSaltedPassword, type ScramCredential, type ScramMechanism, scramMechanismById } from '../../protocol/sasl/scram.js';
 import type { ApiHandler } from './api-handler.js';
+import { clusterAuthorized } from './authorize.js';
 
 interface UserError {
   errorCode: number;
@@ -16,7 +18,11 @@ interface UserError {
 export const alterUserScramCredentialsHandler: ApiHandler<typeof AlterUserScramCredentialsRequest, typeof AlterUserScramCredentialsResponse> = {
   request: AlterUserScramCredentialsRequest,
   response: AlterUserScramCredentialsResponse,
-  handle(request, ctx) {
+  async handle(request, ctx) {
+    if (!clusterAuthorized(ctx, AclOperation.ALTER)) {
+      const names = new Set([...request.deletions, ...request.upsertions].map((u) => u.name));
+      return { throttleTimeMs: 0, results: [...names].map((user) => ({ user, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null })) };
+    }
     const store = ctx.broker.scramCredentials;
     const users: string[] = [];
     const errors = new Map<string, UserError>();
@@ -53,10 +59,16 @@ export const alterUserScramCredentialsHandler: ApiHandler<typeof AlterUserScramC
         upsertions.push({ user, mechanism, credential: credentialFromSaltedPassword(mechanism, Buffer.from(u.salt), u.saltedPassword, u.iterations) });
       }
     }
-    store.apply(
-      deletions.filter((d) => !errors.has(d.user)),
-      upsertions.filter((u) => !errors.has(u.user)),
-    );
+    try {
+      await store.apply(
+        deletions.filter((d) => !errors.has(d.user)),
+        upsertions.filter((u) => !errors.has(u.user)),
+      );
+    } catch (e) {
+      // Not kept (ZooKeeper unreachable): every user not already refused is told so.
+      ctx.broker.log('warn', `AlterUserScramCredentials: the credentials could not be kept: ${(e as Error).message}`);
+      for (const user of users) if (!errors.has(user)) errors.set(user, { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: (e as Error).message });
+    }
     return {
       throttleTimeMs: 0,
       results: users.map((user) => ({ user, errorCode: errors.get(user)?.errorCode ?? ErrorCode.NONE, errorMessage: errors.get(user)?.errorMessage ?? null })),

@@ -1,6 +1,8 @@
 import { type ConfigKey, type ConfigType, type ConfigValue, LONG_MAX } from '../../../storage/config/config-def.js';
 import { LOG_CONFIG_KEYS, type LogConfig } from '../../../storage/config/log-config.js';
 import { BROKER_CONFIG_KEYS, BROKER_SYNONYM_OF, type BrokerConfig, TOPIC_DEFAULT_SYNONYMS } from '../broker-config.js';
+import { dynamicKeyOf, KERBEROS_COMPAT_KEYS } from '../dynamic/dynamic-config-keys.js';
+import { isSensitiveConfig } from '../security/security-config-keys.js';
 
 /** Kafka's DescribeConfigsResponse.ConfigSource ids. */
 export const ConfigSourceId = {
@@ -10,6 +12,7 @@ export const ConfigSourceId = {
   DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
   STATIC_BROKER_CONFIG: 4,
   DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
 } as const;
 
 /** Kafka's DescribeConfigsResponse.ConfigType ids (what ConfigDef.Type maps to). */
@@ -83,6 +86,27 @@ function exactInteger(raw: string | undefined): bigint | undefined {
   return /^-?\d+$/.test(text) ? BigInt(text) : undefined;
 }
 
+/** The values a broker setting has in the layers that set it, most specific first (dynamic broker, dynamic default, static), as source ids. */
+export type BrokerLayers = (name: string) => Array<{ value: string; source: number }>;
+
+/** server.properties alone: the layers of a broker without dynamic configs. */
+export function staticLayers(broker: BrokerConfig): BrokerLayers {
+  return (name) => {
+    const raw = broker.explicit.get(name);
+    return raw === undefined ? [] : [{ value: raw.trim(), source: ConfigSourceId.STATIC_BROKER_CONFIG }];
+  };
+}
+
+export interface DescribeOptions {
+  keys?: readonly string[] | null;
+  includeSynonyms?: boolean;
+  includeDocumentation?: boolean;
+  /** The broker's setting layers; server.properties alone when not given. */
+  layers?: BrokerLayers;
+  /** Keys set dynamically that server.properties may not have (a listener's key store): described too. */
+  dynamicNames?: readonly string[];
+}
+
 export interface DescribedConfig {
   name: string;
   value: string | null;
@@ -124,10 +148,11 @@ export function describeTopicConfigs(
   overrides: Readonly<Record<string, string>>,
   config: LogConfig,
   broker: BrokerConfig,
-  options: { keys?: readonly string[] | null; includeSynonyms?: boolean; includeDocumentation?: boolean } = {},
+  options: DescribeOptions = {},
 ): DescribedConfig[] {
   // Null or empty: every config, as Kafka does.
   const wanted = options.keys && options.keys.length > 0 ? new Set(options.keys) : null;
+  const layersOf = options.layers ?? staticLayers(broker);
   const out: DescribedConfig[] = [];
   for (const key of LOG_CONFIG_KEYS) {
     if (wanted && !wanted.has(key.name)) continue;
@@ -137,17 +162,23 @@ export function describeTopicConfigs(
     if (override !== undefined) {
       synonyms.push({ name: key.name, value: formatConfigValue(key, value, override), source: ConfigSourceId.DYNAMIC_TOPIC_CONFIG });
     }
-    for (const brokerName of brokerSynonyms(key.name)) {
-      const raw = broker.explicit.get(brokerName);
-      if (raw !== undefined) synonyms.push({ name: brokerName, value: raw.trim(), source: ConfigSourceId.STATIC_BROKER_CONFIG });
-    }
+    // Kafka's order: by source (dynamic broker, dynamic default, static), then along the synonym chain.
+    const brokerSet = brokerSynonyms(key.name)
+      .flatMap((name) => layersOf(name).map((layer) => ({ name, ...layer })))
+      .sort((a, b) => a.source - b.source);
+    synonyms.push(...brokerSet);
     const fallback = DEFAULT_SYNONYMS[key.name];
     const defaultName = fallback?.name ?? BROKER_SYNONYM_OF.get(key.name);
     if (defaultName !== undefined) synonyms.push({ name: defaultName, value: fallback?.value ?? key.defaultValue, source: ConfigSourceId.DEFAULT_CONFIG });
     const source = config.source(key.name);
+    const fromBroker = brokerSet[0];
     const configSource =
-      source === 'topic' ? ConfigSourceId.DYNAMIC_TOPIC_CONFIG : source === 'broker' ? ConfigSourceId.STATIC_BROKER_CONFIG : ConfigSourceId.DEFAULT_CONFIG;
-    const raw = source === 'topic' ? override : source === 'broker' ? broker.explicit.get(BROKER_SYNONYM_OF.get(key.name) ?? '') : key.defaultValue;
+      source === 'topic'
+        ? ConfigSourceId.DYNAMIC_TOPIC_CONFIG
+        : source === 'broker'
+          ? (fromBroker?.source ?? ConfigSourceId.STATIC_BROKER_CONFIG)
+          : ConfigSourceId.DEFAULT_CONFIG;
+    const raw = source === 'topic' ? override : source === 'broker' ? fromBroker?.value : key.defaultValue;
     out.push({
       name: key.name,
       value: formatConfigValue(key, value, raw),
@@ -167,27 +198,32 @@ const BROKER_KEYS = new Map(BROKER_CONFIG_KEYS.map((k) => [k.name, k]));
 const TOPIC_KEYS = new Map(LOG_CONFIG_KEYS.map((k) => [k.name, k]));
 
 /**
- * The broker's own settings (read-only: there are no dynamic broker configs),
- * STATIC_BROKER_CONFIG when server.properties set them, DEFAULT_CONFIG otherwise,
- * with the topic defaults under their broker names (log.segment.bytes…).
+ * The broker's own settings, from the most specific layer that sets them
+ * (DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG, STATIC_BROKER_CONFIG)
+ * or DEFAULT_CONFIG, with the topic defaults under their broker names
+ * (log.segment.bytes…); read-only unless Kafka reconfigures them at run time.
  */
-export function describeBrokerConfigs(
-  broker: BrokerConfig,
-  brokerId: number,
-  options: { keys?: readonly string[] | null; includeSynonyms?: boolean; includeDocumentation?: boolean } = {},
-): DescribedConfig[] {
+export function describeBrokerConfigs(broker: BrokerConfig, brokerId: number, options: DescribeOptions = {}): DescribedConfig[] {
   // Null or empty: every config, as Kafka does.
   const wanted = options.keys && options.keys.length > 0 ? new Set(options.keys) : null;
+  const layersOf = options.layers ?? staticLayers(broker);
   const out: DescribedConfig[] = [];
-  for (const entry of broker.entries()) {
+  const compat = KERBEROS_COMPAT_KEYS.map((k) => ({ name: k.name, value: k.defaultValue, isDefault: true, sensitive: false }));
+  const entries = [...broker.entries(), ...compat];
+  const listed = new Set(entries.map((e) => e.name));
+  for (const name of options.dynamicNames ?? []) {
+    if (!listed.has(name)) entries.push({ name, value: null, isDefault: false, sensitive: isSensitiveConfig(name) });
+  }
+  for (const entry of entries) {
     if (wanted && !wanted.has(entry.name)) continue;
     const topicName = TOPIC_DEFAULT_SYNONYMS[entry.name];
-    const key = BROKER_KEYS.get(entry.name) ?? (topicName !== undefined ? TOPIC_KEYS.get(topicName) : undefined);
-    const raw = broker.explicit.get(entry.name);
-    // What server.properties set; a value derived from another setting (log.retention.ms from .hours) is still a default.
+    const key = BROKER_KEYS.get(entry.name) ?? dynamicKeyOf(entry.name) ?? (topicName !== undefined ? TOPIC_KEYS.get(topicName) : undefined);
+    const layers = layersOf(entry.name);
+    const raw = layers[0]?.value;
+    // What was set; a value derived from another setting (log.retention.ms from .hours) is still a default.
     const isDefault = raw === undefined;
     // broker.id -1 means "generate one": report the id in use.
-    let value = entry.name === 'broker.id' ? String(brokerId) : entry.value;
+    let value = entry.name === 'broker.id' ? String(brokerId) : raw !== undefined && !entry.sensitive ? raw : entry.value;
     if (value !== null && key && (key.type === 'long' || key.type === 'int')) {
       const n = Number(value);
       if (Number.isInteger(n)) value = formatConfigValue(key, n, raw ?? key.defaultValue);
@@ -195,18 +231,40 @@ export function describeBrokerConfigs(
       const n = Number(value);
       if (Number.isFinite(n)) value = formatJavaDouble(n);
     }
-    const configSource = isDefault ? ConfigSourceId.DEFAULT_CONFIG : ConfigSourceId.STATIC_BROKER_CONFIG;
-    const synonyms: DescribedConfig['synonyms'] = [];
-    if (!isDefault) synonyms.push({ name: entry.name, value, source: ConfigSourceId.STATIC_BROKER_CONFIG });
+    const configSource = layers[0]?.source ?? ConfigSourceId.DEFAULT_CONFIG;
+    const synonyms: DescribedConfig['synonyms'] = layers.map((l) => ({ name: entry.name, value: entry.sensitive ? null : l.value, source: l.source }));
     if (key) synonyms.push({ name: entry.name, value: entry.sensitive ? null : key.defaultValue, source: ConfigSourceId.DEFAULT_CONFIG });
     out.push({
       name: entry.name,
       value,
-      readOnly: true,
+      readOnly: dynamicKeyOf(entry.name) === undefined,
       isDefault,
       configSource,
       isSensitive: entry.sensitive,
       synonyms: options.includeSynonyms ? synonyms : [],
+      configType: key ? configTypeId(key.type) : ConfigTypeId.UNKNOWN,
+      documentation: options.includeDocumentation ? (key?.doc ?? null) : null,
+    });
+  }
+  return out;
+}
+
+/** The cluster-wide default resource (""): only the dynamic defaults set there, as Kafka describes `<default>`. */
+export function describeBrokerDefaults(dynamicDefaults: Readonly<Record<string, string>>, options: DescribeOptions = {}): DescribedConfig[] {
+  const wanted = options.keys && options.keys.length > 0 ? new Set(options.keys) : null;
+  const out: DescribedConfig[] = [];
+  for (const [name, value] of Object.entries(dynamicDefaults)) {
+    if (wanted && !wanted.has(name)) continue;
+    const key = dynamicKeyOf(name);
+    const source = ConfigSourceId.DYNAMIC_DEFAULT_BROKER_CONFIG;
+    out.push({
+      name,
+      value,
+      readOnly: false,
+      isDefault: false,
+      configSource: source,
+      isSensitive: false,
+      synonyms: options.includeSynonyms ? [{ name, value, source }] : [],
       configType: key ? configTypeId(key.type) : ConfigTypeId.UNKNOWN,
       documentation: options.includeDocumentation ? (key?.doc ?? null) : null,
     });

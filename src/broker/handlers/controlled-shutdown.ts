@@ -1,6 +1,7 @@
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { ControlledShutdownRequest, ControlledShutdownResponse } from '../../protocol/messages/controlled-shutdown.js';
 import type { ApiHandler } from './api-handler.js';
+import { clusterActionAuthorized } from './authorize.js';
 
 /**
  * ControlledShutdown, answered by the controller: a broker about to stop asks
@@ -12,6 +13,7 @@ export const controlledShutdownHandler: ApiHandler<typeof ControlledShutdownRequ
   response: ControlledShutdownResponse,
   minVersion: 1,
   async handle(request, ctx) {
+    if (!clusterActionAuthorized(ctx)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, remainingPartitions: [] };
     try {
       const remaining = await ctx.broker.cluster!.controller.controlledShutdown(request.brokerId, BigInt(ctx.apiVersion >= 2 ? request.brokerEpoch : -1));
       return { errorCode: ErrorCode.NONE, remainingPartitions: remaining.map((p) => ({ topicName: p.topic, partitionIndex: p.partition })) };

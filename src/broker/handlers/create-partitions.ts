@@ -1,7 +1,9 @@
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/messages/create-partitions.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { ApiHandler } from './api-handler.js';
+import { authorized } from './authorize.js';
 
 type TopicResult = Item<MessageInput<typeof CreatePartitionsResponse>['results']>;
 
@@ -17,6 +19,10 @@ export const createPartitionsHandler: ApiHandler<typeof CreatePartitionsRequest,
     for (const t of topics) {
       if (counts.get(t.name)! > 1) {
         results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic in request.' });
+        continue;
+      }
+      if (!authorized(ctx, AclOperation.ALTER, ResourceType.TOPIC, t.name)) {
+        results.push({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
         continue;
       }
       const topic = ctx.broker.topics.get(t.name);

@@ -1,9 +1,12 @@
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js';
 import { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { CreateTopicRequest } from '../metadata/topic-manager.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
+import { authorized, clusterAuthorized } from './authorize.js';
 import { describeTopicConfigs } from './config-describe.js';
+import { brokerLayers } from './describe-configs.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 
@@ -25,6 +28,7 @@ export const createTopicsHandler: ApiHandler<typeof CreateTopicsRequest, typeof 
     for (const t of topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const duplicates = [...counts].filter(([, n]) => n > 1).map(([name]) => name);
     const results: CreatableTopicResult[] = [];
+    const mayCreateAny = clusterAuthorized(ctx, AclOperation.CREATE);
     for (const topic of topics) {
       if (duplicates.includes(topic.name)) {
         results.push(
@@ -34,6 +38,11 @@ export const createTopicsHandler: ApiHandler<typeof CreateTopicsRequest, typeof 
             `Create topics request from client \`${ctx.clientId ?? ''}\` contains multiple entries for the following topics: ${duplicates.join(',')}`,
           ),
         );
+        continue;
+      }
+      // CREATE on the cluster allows any topic, else CREATE on the topic itself (as Kafka's).
+      if (!mayCreateAny && !authorized(ctx, AclOperation.CREATE, ResourceType.TOPIC, topic.name)) {
+        results.push(failed(topic.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'));
         continue;
       }
       results.push(await createOne(topic, request.validateOnly, request.timeoutMs, ctx));
@@ -71,6 +80,15 @@ async function createOne(topic: CreatableTopic, validateOnly: boolean, timeoutMs
         `created topic ${topic.name} with ${replicas.length} partition(s)${Object.keys(configs).length > 0 ? ` and configs ${JSON.stringify(configs)}` : ''}`,
       );
     }
+    // The created topic's configs are shown only to who may DESCRIBE_CONFIGS it.
+    if (!authorized(ctx, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, topic.name))
+      return {
+        ...failed(topic.name, ErrorCode.NONE, null),
+        topicId,
+        topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        numPartitions: replicas.length,
+        replicationFactor: replicas[0]?.length ?? -1,
+      };
     return {
       name: topic.name,
       topicId,
@@ -79,7 +97,7 @@ async function createOne(topic: CreatableTopic, validateOnly: boolean, timeoutMs
       topicConfigErrorCode: ErrorCode.NONE,
       numPartitions: replicas.length,
       replicationFactor: replicas[0]?.length ?? -1,
-      configs: describeTopicConfigs(configs, config, broker.config).map(
+      configs: describeTopicConfigs(configs, config, broker.config, { layers: brokerLayers(broker) }).map(
         (c): Item<CreatableTopicResult['configs']> => ({
           name: c.name,
           value: c.value,

@@ -1,7 +1,9 @@
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { DeleteRecordsRequest, DeleteRecordsResponse } from '../../protocol/messages/delete-records.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
+import { authorized } from './authorize.js';
 
 type TopicResult = Item<MessageInput<typeof DeleteRecordsResponse>['topics']>;
 
@@ -20,8 +22,14 @@ export const deleteRecordsHandler: ApiHandler<typeof DeleteRecordsRequest, typeo
     const topics: TopicResult[] = [];
     for (const topic of request.topics) {
       const partitions: Item<TopicResult['partitions']>[] = [];
+      const deletable = authorized(ctx, AclOperation.DELETE, ResourceType.TOPIC, topic.name);
       for (const p of topic.partitions)
-        partitions.push({ partitionIndex: p.partitionIndex, ...(await deleteBefore(ctx, topic.name, p.partitionIndex, p.offset)) });
+        partitions.push({
+          partitionIndex: p.partitionIndex,
+          ...(deletable
+            ? await deleteBefore(ctx, topic.name, p.partitionIndex, p.offset)
+            : { lowWatermark: -1, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }),
+        });
       topics.push({ name: topic.name, partitions });
     }
     return { throttleTimeMs: 0, topics };

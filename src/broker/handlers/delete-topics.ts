@@ -1,8 +1,10 @@
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messages/delete-topics.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
 import type { ApiHandler } from './api-handler.js';
+import { authorized } from './authorize.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 
@@ -45,7 +47,20 @@ export const deleteTopicsHandler: ApiHandler<typeof DeleteTopicsRequest, typeof 
         fail(ctx.apiVersion < 3 ? ErrorCode.INVALID_REQUEST : ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
         continue;
       }
+      // As Kafka: a name needs DELETE before its existence is told; an id is resolved first, and its topic needs DESCRIBE and DELETE.
+      if (!byId && !authorized(ctx, AclOperation.DELETE, ResourceType.TOPIC, w.name!)) {
+        fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
+        continue;
+      }
       const topic: TopicInfo | undefined = byId ? broker.topics.getById(w.topicId) : broker.topics.get(w.name!);
+      if (
+        topic &&
+        byId &&
+        !(authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name) && authorized(ctx, AclOperation.DELETE, ResourceType.TOPIC, topic.name))
+      ) {
+        fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
+        continue;
+      }
       if (!topic) {
         if (byId) fail(ErrorCode.UNKNOWN_TOPIC_ID, `Topic id ${w.topicId.toString('base64url')} does not exist.`);
         else fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');

@@ -1,13 +1,12 @@
+import { CLUSTER_NAME, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/messages/describe-cluster.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { ApiHandler } from './api-handler.js';
+import { authorizedOperations, CLUSTER_OPERATIONS } from './authorize.js';
 
 const BROKERS = 1;
 const NO_AUTHORIZED_OPERATIONS = -2147483648;
-
-/** AclOperation codes a CLUSTER resource supports: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE. */
-const CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12];
 
 /** DescribeCluster (KIP-700): the cluster id, the controller and the live brokers. */
 export const describeClusterHandler: ApiHandler<typeof DescribeClusterRequest, typeof DescribeClusterResponse> = {
@@ -37,7 +36,7 @@ export const describeClusterHandler: ApiHandler<typeof DescribeClusterRequest, t
         .map((b): Item<MessageInput<typeof DescribeClusterResponse>['brokers']> => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       // Without an authorizer every operation is allowed, and Kafka reports them all.
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
-        ? CLUSTER_OPERATIONS.reduce((bits, op) => bits | (1 << op), 0)
+        ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_NAME, CLUSTER_OPERATIONS)
         : NO_AUTHORIZED_OPERATIONS,
     };
   },

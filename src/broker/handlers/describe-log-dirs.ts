@@ -1,9 +1,11 @@
 import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { AclOperation } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeLogDirsRequest, DescribeLogDirsResponse } from '../../protocol/messages/describe-log-dirs.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { ApiHandler } from './api-handler.js';
+import { clusterAuthorized } from './authorize.js';
 
 type LogDirResult = Item<MessageInput<typeof DescribeLogDirsResponse>['results']>;
 type PartitionEntry = Item<Item<LogDirResult['topics']>['partitions']>;
@@ -18,6 +20,7 @@ export const describeLogDirsHandler: ApiHandler<typeof DescribeLogDirsRequest, t
   response: DescribeLogDirsResponse,
   handle(request, ctx) {
     const broker = ctx.broker;
+    if (!clusterAuthorized(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     const asked = request.topics;
     // topic → partitions wanted (null: all of them).
     const wanted = new Map<string, Set<number> | null>();

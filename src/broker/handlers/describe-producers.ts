@@ -1,8 +1,10 @@
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { DescribeProducersRequest, DescribeProducersResponse } from '../../protocol/messages/describe-producers.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import { validateTopicName } from '../metadata/topic-planner.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
+import { authorized } from './authorize.js';
 
 type TopicResult = Item<MessageInput<typeof DescribeProducersResponse>['topics']>;
 type PartitionResult = Item<TopicResult['partitions']>;
@@ -33,6 +35,7 @@ export const describeProducersHandler: ApiHandler<typeof DescribeProducersReques
 };
 
 function checkTopic(ctx: RequestContext, name: string): { code: number; message: string | null } | undefined {
+  if (!authorized(ctx, AclOperation.READ, ResourceType.TOPIC, name)) return { code: ErrorCode.TOPIC_AUTHORIZATION_FAILED, message: null };
   try {
     validateTopicName(name);
   } catch (e) {

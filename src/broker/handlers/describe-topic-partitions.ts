@@ -1,15 +1,15 @@
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse } from '../../protocol/messages/describe-topic-partitions.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
 import type { ApiHandler } from './api-handler.js';
+import { authorized, authorizedOperations, TOPIC_OPERATIONS } from './authorize.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 /** Kafka's max.request.partition.size.limit default: the most partitions one answer carries. */
 const MAX_PARTITIONS_PER_RESPONSE = 2000;
-/** AclOperation codes a TOPIC resource supports: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
-const TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0);
 
 type Cursor = NonNullable<MessageData<typeof DescribeTopicPartitionsRequest>['cursor']>;
 type ResponseTopic = Item<MessageInput<typeof DescribeTopicPartitionsResponse>['topics']>;
@@ -27,7 +27,18 @@ export const describeTopicPartitionsHandler: ApiHandler<typeof DescribeTopicPart
     const cursor = request.cursor;
     const asked = request.topics.map((t) => t.name);
     const all = asked.length === 0;
-    const names = [...new Set(all ? broker.topics.all().map((t) => t.name) : asked)].sort(compareNames);
+    // Topics the principal may not DESCRIBE are left out of "all", and answered TOPIC_AUTHORIZATION_FAILED when named.
+    const mayDescribe = (name: string) => authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
+    const names = [
+      ...new Set(
+        all
+          ? broker.topics
+              .all()
+              .map((t) => t.name)
+              .filter(mayDescribe)
+          : asked,
+      ),
+    ].sort(compareNames);
     if (cursor && !all && !names.includes(cursor.topicName)) {
       return {
         throttleTimeMs: 0,
@@ -44,6 +55,10 @@ export const describeTopicPartitionsHandler: ApiHandler<typeof DescribeTopicPart
         nextCursor = { topicName: name, partitionIndex: 0 };
         break;
       }
+      if (!mayDescribe(name)) {
+        topics.push(errorTopic(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+        continue;
+      }
       const topic = broker.topics.get(name);
       if (!topic) {
         topics.push(errorTopic(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
@@ -51,7 +66,10 @@ export const describeTopicPartitionsHandler: ApiHandler<typeof DescribeTopicPart
       }
       const start = cursor && name === cursor.topicName ? Math.max(0, cursor.partitionIndex) : 0;
       const end = Math.min(topic.replicas.length, start + remaining);
-      topics.push(describeTopic(topic, start, end, broker));
+      topics.push({
+        ...describeTopic(topic, start, end, broker),
+        topicAuthorizedOperations: authorizedOperations(ctx, ResourceType.TOPIC, name, TOPIC_OPERATIONS),
+      });
       remaining -= end - start;
       if (end < topic.replicas.length) {
         nextCursor = { topicName: name, partitionIndex: end };
@@ -95,6 +113,5 @@ function describeTopic(topic: TopicInfo, start: number, end: number, broker: Bro
     topicId: topic.id,
     isInternal: topic.internal,
     partitions,
-    topicAuthorizedOperations: TOPIC_OPERATIONS,
   };
 }

@@ -1,12 +1,16 @@
+import { AclOperation } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse } from '../../protocol/messages/describe-user-scram-credentials.js';
 import type { ApiHandler } from './api-handler.js';
+import { clusterAuthorized } from './authorize.js';
 
 /** DescribeUserScramCredentials: each user's mechanisms and iterations, never the keys; every user when none is named. */
 export const describeUserScramCredentialsHandler: ApiHandler<typeof DescribeUserScramCredentialsRequest, typeof DescribeUserScramCredentialsResponse> = {
   request: DescribeUserScramCredentialsRequest,
   response: DescribeUserScramCredentialsResponse,
   handle(request, ctx) {
+    if (!clusterAuthorized(ctx, AclOperation.DESCRIBE))
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, results: [] };
     const store = ctx.broker.scramCredentials;
     const asked = request.users === null || request.users.length === 0 ? null : request.users.map((u) => u.name);
     const counts = new Map<string, number>();

@@ -1,8 +1,10 @@
+import { AclOperation } from '../../protocol/acl.js';
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import { ElectionType, ElectLeadersRequest, ElectLeadersResponse } from '../../protocol/messages/elect-leaders.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { ElectionResult } from '../controller/controller-admin.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
+import { clusterAuthorized } from './authorize.js';
 import { byTopic, controllerOf, requestError } from './controller-admin.js';
 
 type ReplicaElectionResult = Item<MessageInput<typeof ElectLeadersResponse>['replicaElectionResults']>;
@@ -24,6 +26,13 @@ export const electLeadersHandler: ApiHandler<typeof ElectLeadersRequest, typeof 
       request.topicPartitions === null ? null : request.topicPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
     const electionType = ctx.apiVersion >= 1 ? (request.electionType as ElectionType) : ElectionType.Preferred;
     let results: ElectionResult[];
+    if (!clusterAuthorized(ctx, AclOperation.ALTER)) {
+      const errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      return answer(
+        errorCode,
+        (partitions ?? []).map((tp) => ({ tp, errorCode, errorMessage: null, leader: -1 })),
+      );
+    }
     try {
       if (electionType !== ElectionType.Preferred && electionType !== ElectionType.Unclean)
         throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown election type ${electionType}`);

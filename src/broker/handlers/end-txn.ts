@@ -1,6 +1,8 @@
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { EndTxnRequest, EndTxnResponse } from '../../protocol/messages/end-txn.js';
 import type { ApiHandler } from './api-handler.js';
+import { authorized } from './authorize.js';
 import { fencedForVersion } from './transaction-errors.js';
 
 /**
@@ -14,6 +16,8 @@ export const endTxnHandler: ApiHandler<typeof EndTxnRequest, typeof EndTxnRespon
   response: EndTxnResponse,
   maxVersion: 4,
   async handle(request, ctx) {
+    if (!authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId))
+      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
     const coordinator = ctx.broker.transactions;
     const code = coordinator
       ? await coordinator.endTransaction(request.transactionalId, request.producerId, request.producerEpoch, request.committed)

@@ -1,12 +1,15 @@
 import { type PooledBytes, unpooled } from '../../../storage/backend/buffer-pool.js';
 import type { AbortedTxn } from '../../../storage/log/transaction-index.js';
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js';
 import { FetchRequest, FetchResponse } from '../../protocol/messages/fetch.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
+import type { BrokerMetrics } from '../http/broker-metrics.js';
 import { type FetchSession, FINAL_EPOCH, INITIAL_EPOCH, type SessionPartition } from '../replica/fetch-session-cache.js';
 import type { Partition } from '../replica/partition.js';
-import type { ApiHandler } from './api-handler.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+import { authorized, clusterActionAuthorized } from './authorize.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 const NO_RECORDS = unpooled(Buffer.alloc(0));
@@ -89,13 +92,14 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
     const maxWaitMs = request.maxWaitMs;
     const deadline = Date.now() + maxWaitMs;
     const partitions = [...wanted.values()];
+    const denied = deniedTopics(ctx, partitions, replicaId);
     // A long poll with nothing to read waits holding no response memory; reading reserves the response's bytes first.
-    if (minBytes > 0 && maxWaitMs > 0 && nothingToRead(partitions, reader, broker)) {
+    if (minBytes > 0 && maxWaitMs > 0 && denied.size === 0 && nothingToRead(partitions, reader, broker)) {
       if (replicaId >= 0) recordFollowerPositions(partitions, replicaId, broker); // the follower's position counts now, not after the wait
       await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes, maxWaitMs, replicaId >= 0);
     }
     let reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
-    let reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, reader, broker);
+    let reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, reader, broker, denied);
     let bytes = bytesRead(reads);
     let waitLeft = deadline - Date.now();
     while (reserved && bytes < minBytes && waitLeft > 0 && !reads.some((r) => r.errorCode !== ErrorCode.NONE)) {
@@ -107,7 +111,7 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
       const moved = reader === Reader.Committed && reads.some((r) => r.partition && readableEnd(r.partition, reader) !== r.end);
       const seen = moved ? 1 : await broker.replicas.waitForAppends(hosted(partitions, broker), minBytes - bytes, waitLeft, replicaId >= 0);
       reserved = await ctx.responseMemory.reserve(maxBytes, Math.max(0, deadline - Date.now()));
-      reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, reader, broker);
+      reads = await readAll(partitions, reserved ? maxBytes : 0, replicaId, reader, broker, denied);
       bytes = bytesRead(reads);
       // Bytes that became visible are readable, except to a read_committed reader when they lie past the last stable offset: it waits on.
       if (reader !== Reader.Committed || seen === 0) break;
@@ -148,8 +152,13 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
         records,
       });
       ctx.responseMemory.carry(read.records); // the connection releases it once the socket has taken the response
+      if (broker.metrics) countFetched(broker.metrics, w.topic, read, replicaId >= 0);
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: [...topics.values()] };
+    // A consumer's bytes count against its consumer_byte_rate quota (a follower's replication does not).
+    const throttleTimeMs =
+      replicaId < 0 ? broker.quotas.recordAndGetThrottleTimeMs('fetch', ctx.session.principal.name, ctx.clientId ?? '', bytesRead(reads), Date.now()) : 0;
+    ctx.responseMemory.throttle(throttleTimeMs);
+    return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: [...topics.values()] };
   },
 };
 
@@ -171,6 +180,22 @@ function requestedPartitions(request: MessageData<typeof FetchRequest>, byId: bo
     }
   }
   return out;
+}
+
+const NONE_DENIED: ReadonlySet<string> = new Set();
+
+/** Topics the fetch may not read, answered TOPIC_AUTHORIZATION_FAILED: a consumer needs READ on each; a follower CLUSTER_ACTION, or it reads none. */
+function deniedTopics(ctx: RequestContext, wanted: readonly SessionPartition[], replicaId: number): ReadonlySet<string> {
+  if (!ctx.broker.authorizer) return NONE_DENIED;
+  const topics = new Set(wanted.map((w) => w.topic).filter((t) => !t.startsWith('id:')));
+  if (replicaId >= 0) return clusterActionAuthorized(ctx) ? NONE_DENIED : topics;
+  return new Set([...topics].filter((t) => !authorized(ctx, AclOperation.READ, ResourceType.TOPIC, t)));
+}
+
+/** Kafka's BytesOut (ReplicationBytesOut for a follower) and failed fetches, per partition answered. */
+function countFetched(metrics: BrokerMetrics, topic: string, read: PartitionRead, replica: boolean): void {
+  if (read.errorCode === ErrorCode.NONE) metrics.fetched(topic, read.records.bytes.length, replica);
+  else metrics.fetchFailed(topic, read.partition !== undefined);
 }
 
 /** The records bytes the reads hold together. */
@@ -218,11 +243,22 @@ function nothingToRead(wanted: readonly SessionPartition[], reader: Reader, brok
  * budget (no response memory could be reserved) nothing is read: partitions
  * answer with their offsets and no records.
  */
-async function readAll(wanted: SessionPartition[], maxBytes: number, replicaId: number, reader: Reader, broker: BrokerContext): Promise<PartitionRead[]> {
+async function readAll(
+  wanted: SessionPartition[],
+  maxBytes: number,
+  replicaId: number,
+  reader: Reader,
+  broker: BrokerContext,
+  denied: ReadonlySet<string>,
+): Promise<PartitionRead[]> {
   const reads: PartitionRead[] = [];
   let budget = maxBytes;
   let total = 0;
   for (const w of wanted) {
+    if (denied.has(w.topic)) {
+      reads.push({ wanted: w, partition: undefined, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, records: NO_RECORDS, end: -1 });
+      continue;
+    }
     const partition = broker.replicas.getPartition(w.topic, w.partition);
     if (!partition) {
       const unknownId = w.topic.startsWith('id:');

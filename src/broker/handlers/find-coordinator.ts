@@ -1,8 +1,10 @@
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/messages/find-coordinator.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { InternalTopic } from '../internal-topic.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
+import { authorized } from './authorize.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -19,8 +21,13 @@ export const findCoordinatorHandler: ApiHandler<typeof FindCoordinatorRequest, t
   response: FindCoordinatorResponse,
   handle(request, ctx) {
     const answer = (key: string): Coordinator => {
-      if (request.keyType === GROUP) return groupCoordinator(key, ctx);
-      if (request.keyType === TRANSACTION) return transactionCoordinator(key, ctx);
+      // Finding a coordinator needs DESCRIBE on the group or transactional id, as Kafka's.
+      if (request.keyType === GROUP)
+        return authorized(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, key) ? groupCoordinator(key, ctx) : denied(key, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+      if (request.keyType === TRANSACTION)
+        return authorized(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)
+          ? transactionCoordinator(key, ctx)
+          : denied(key, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
       return unavailable(key, `key type ${request.keyType} has no coordinator here`);
     };
     if (ctx.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map(answer) };
@@ -30,6 +37,10 @@ export const findCoordinatorHandler: ApiHandler<typeof FindCoordinatorRequest, t
 };
 
 type Coordinator = Item<MessageInput<typeof FindCoordinatorResponse>['coordinators']>;
+
+function denied(key: string, errorCode: number): Coordinator {
+  return { key, nodeId: -1, host: '', port: -1, errorCode, errorMessage: null };
+}
 
 function unavailable(key: string, why: string): Coordinator {
   return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: why };

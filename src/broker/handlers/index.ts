@@ -1,5 +1,7 @@
+import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from './acls.js';
 import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js';
 import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js';
+import { alterClientQuotasHandler } from './alter-client-quotas.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
 import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
@@ -10,6 +12,7 @@ import { createTopicsHandler } from './create-topics.js';
 import { deleteGroupsHandler } from './delete-groups.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
+import { describeClientQuotasHandler } from './describe-client-quotas.js';
 import { describeClusterHandler } from './describe-cluster.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { describeGroupsHandler } from './describe-groups.js';
@@ -93,6 +96,11 @@ export const API_HANDLERS: readonly AnyApiHandler[] = [
   saslAuthenticateHandler,
   describeUserScramCredentialsHandler,
   alterUserScramCredentialsHandler,
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
+  describeClientQuotasHandler,
+  alterClientQuotasHandler,
 ];
 
 /** The inter-broker APIs a broker of a cluster answers as well (the controller's requests, and ControlledShutdown on the controller). */

@@ -3,6 +3,7 @@ import { LeaderAndIsrRequest, LeaderAndIsrResponse } from '../../protocol/messag
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { LeaderAndIsrPartition } from '../replica/replica-manager.js';
 import type { ApiHandler } from './api-handler.js';
+import { clusterActionAuthorized } from './authorize.js';
 import { staleBrokerEpoch } from './controller-request.js';
 
 type Response = MessageInput<typeof LeaderAndIsrResponse>;
@@ -18,6 +19,7 @@ export const leaderAndIsrHandler: ApiHandler<typeof LeaderAndIsrRequest, typeof 
   request: LeaderAndIsrRequest,
   response: LeaderAndIsrResponse,
   async handle(request, ctx) {
+    if (!clusterActionAuthorized(ctx)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, partitionErrors: [], topics: [] };
     const cluster = ctx.broker.cluster!;
     const v = ctx.apiVersion;
     const grouped =

@@ -1,7 +1,9 @@
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { LeaveGroupRequest, LeaveGroupResponse } from '../../protocol/messages/leave-group.js';
 import type { LeavingMember } from '../group/group-requests.js';
 import type { ApiHandler } from './api-handler.js';
+import { authorized } from './authorize.js';
 
 /**
  * LeaveGroup: members leave at once instead of waiting out their sessions.
@@ -17,7 +19,11 @@ export const leaveGroupHandler: ApiHandler<typeof LeaveGroupRequest, typeof Leav
       ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: m.reason }))
       : [{ memberId: request.memberId, groupInstanceId: null }];
     const groups = ctx.broker.groups;
-    const result = groups ? groups.leaveGroup(request.groupId, leaving) : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+    const result = !authorized(ctx, AclOperation.READ, ResourceType.GROUP, request.groupId)
+      ? { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] }
+      : groups
+        ? groups.leaveGroup(request.groupId, leaving)
+        : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
     if (batched) return { throttleTimeMs: 0, errorCode: result.errorCode, members: result.members };
     // One member: its error becomes the response's (Kafka's LeaveGroupResponse for v0-2).
     const memberError = result.members.find((m) => m.errorCode !== ErrorCode.NONE)?.errorCode ?? ErrorCode.NONE;

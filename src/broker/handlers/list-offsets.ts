@@ -1,10 +1,12 @@
 import { decodeRecords } from '../../../storage/record/record.js';
 import { validateBatches } from '../../../storage/record/record-batch-scan.js';
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/messages/list-offsets.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { Partition } from '../replica/partition.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
+import { authorized } from './authorize.js';
 
 type PartitionResult = Item<Item<MessageInput<typeof ListOffsetsResponse>['topics']>['partitions']>;
 
@@ -32,7 +34,20 @@ export const listOffsetsHandler: ApiHandler<typeof ListOffsetsRequest, typeof Li
     const topics: Item<MessageInput<typeof ListOffsetsResponse>['topics']>[] = [];
     for (const topic of request.topics) {
       const partitions: PartitionResult[] = [];
-      for (const p of topic.partitions) partitions.push(await lookup(ctx, topic.name, p, readCommitted));
+      const described = authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name);
+      for (const p of topic.partitions)
+        partitions.push(
+          described
+            ? await lookup(ctx, topic.name, p, readCommitted)
+            : {
+                partitionIndex: p.partitionIndex,
+                errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                oldStyleOffsets: [],
+                timestamp: -1,
+                offset: -1,
+                leaderEpoch: -1,
+              },
+        );
       topics.push({ name: topic.name, partitions });
     }
     return { throttleTimeMs: 0, topics };

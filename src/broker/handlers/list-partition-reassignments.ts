@@ -1,6 +1,8 @@
+import { AclOperation } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../protocol/messages/list-partition-reassignments.js';
 import type { ApiHandler } from './api-handler.js';
+import { clusterAuthorized } from './authorize.js';
 import { byTopic, controllerOf, requestError } from './controller-admin.js';
 
 /**
@@ -14,6 +16,8 @@ export const listPartitionReassignmentsHandler: ApiHandler<typeof ListPartitionR
   response: ListPartitionReassignmentsResponse,
   async handle(request, ctx) {
     const partitions = request.topics === null ? null : request.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
+    if (!clusterAuthorized(ctx, AclOperation.DESCRIBE))
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, topics: [] };
     try {
       const ongoing = await controllerOf(ctx).listPartitionReassignments(partitions);
       return {

@@ -1,17 +1,23 @@
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js';
 import { MetadataRequest, MetadataResponse } from '../../protocol/messages/metadata.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import { validateTopicName } from '../metadata/topic-planner.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
-import type { ApiHandler } from './api-handler.js';
+import type { ApiHandler, RequestContext } from './api-handler.js';
+import { authorized, authorizedOperations, CLUSTER_OPERATIONS, clusterAuthorized, TOPIC_OPERATIONS } from './authorize.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 
 type WantedTopic = Item<MessageData<typeof MetadataRequest>['topics']>;
 type ResponseTopic = Item<MessageInput<typeof MetadataResponse>['topics']>;
 
-/** Metadata: brokers, the controller and topics with their partitions, leaders and ISR; creates unknown topics when allowed. */
+/**
+ * Metadata: brokers, the controller and topics with their partitions, leaders and ISR; creates unknown topics when allowed.
+ * Topics the principal may not DESCRIBE are left out of "all topics" and answered TOPIC_AUTHORIZATION_FAILED when named,
+ * without saying whether they exist; creating one needs CREATE on the cluster or the topic.
+ */
 export const metadataHandler: ApiHandler<typeof MetadataRequest, typeof MetadataResponse> = {
   request: MetadataRequest,
   response: MetadataResponse,
@@ -21,13 +27,16 @@ export const metadataHandler: ApiHandler<typeof MetadataRequest, typeof Metadata
     // v0: an empty list means all topics; v1+: null means all, empty means none.
     const asked = request.topics;
     if (asked === null || (ctx.apiVersion === 0 && asked.length === 0)) {
-      for (const t of broker.topics.all()) topics.push(describeTopic(t, broker));
+      for (const t of broker.topics.all()) if (mayDescribe(ctx, t.name)) topics.push(describeTopic(t, broker));
     } else {
       const autoCreate = broker.config.bool('auto.create.topics.enable') && request.allowAutoTopicCreation;
       for (const wanted of asked) {
-        topics.push(await lookup(wanted, autoCreate, broker));
+        topics.push(await lookup(wanted, autoCreate, ctx));
       }
     }
+    if (request.includeTopicAuthorizedOperations)
+      for (const t of topics)
+        if (t.errorCode === ErrorCode.NONE && t.name) t.topicAuthorizedOperations = authorizedOperations(ctx, ResourceType.TOPIC, t.name, TOPIC_OPERATIONS);
     return {
       throttleTimeMs: 0,
       brokers: broker
@@ -36,16 +45,26 @@ export const metadataHandler: ApiHandler<typeof MetadataRequest, typeof Metadata
       clusterId: broker.clusterId,
       controllerId: broker.controllerId(),
       topics,
+      ...(request.includeClusterAuthorizedOperations
+        ? { clusterAuthorizedOperations: authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_NAME, CLUSTER_OPERATIONS) }
+        : {}),
     };
   },
 };
 
-async function lookup(wanted: WantedTopic, autoCreate: boolean, broker: BrokerContext): Promise<ResponseTopic> {
+function mayDescribe(ctx: RequestContext, topic: string): boolean {
+  return authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, topic);
+}
+
+async function lookup(wanted: WantedTopic, autoCreate: boolean, ctx: RequestContext): Promise<ResponseTopic> {
+  const broker = ctx.broker;
   if (wanted.name === null) {
     const byId = wanted.topicId.equals(ZERO_UUID) ? undefined : broker.topics.getById(wanted.topicId);
+    if (byId && !mayDescribe(ctx, byId.name)) return errorTopic(null, wanted.topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     if (byId) return describeTopic(byId, broker);
     return errorTopic(null, wanted.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
   }
+  if (!mayDescribe(ctx, wanted.name)) return errorTopic(wanted.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   const known = broker.topics.get(wanted.name);
   if (known) return describeTopic(known, broker);
   // A broker the controller has not told of the cluster yet (it just restarted) cannot say a topic does not exist; clients retry this.
@@ -56,6 +75,8 @@ async function lookup(wanted: WantedTopic, autoCreate: boolean, broker: BrokerCo
     return errorTopic(wanted.name, ZERO_UUID, errorCodeOf(e));
   }
   if (!autoCreate) return errorTopic(wanted.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!clusterAuthorized(ctx, AclOperation.CREATE) && !authorized(ctx, AclOperation.CREATE, ResourceType.TOPIC, wanted.name))
+    return errorTopic(wanted.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   try {
     const created = await broker.topics.create({ name: wanted.name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: {} });
     broker.log('info', `auto-created topic ${wanted.name} with ${created.replicas.length} partition(s)`);

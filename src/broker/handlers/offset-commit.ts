@@ -1,7 +1,10 @@
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/messages/offset-commit.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
+import { commitError } from '../group/group-requests.js';
 import type { ApiHandler } from './api-handler.js';
+import { authorized, splitAuthorized } from './authorize.js';
 
 type TopicResult = Item<MessageInput<typeof OffsetCommitResponse>['topics']>;
 
@@ -25,6 +28,12 @@ export const offsetCommitHandler: ApiHandler<typeof OffsetCommitRequest, typeof 
       })),
     }));
     const groups = ctx.broker.groups;
+    // READ on the group, or nothing is committed; then READ on each topic, whose partitions are otherwise answered TOPIC_AUTHORIZATION_FAILED.
+    if (!authorized(ctx, AclOperation.READ, ResourceType.GROUP, request.groupId))
+      return { throttleTimeMs: 0, topics: commitError(topics, ErrorCode.GROUP_AUTHORIZATION_FAILED) };
+    const { allowed, denied: deniedTopics } = splitAuthorized(ctx, AclOperation.READ, ResourceType.TOPIC, topics, (t) => t.name);
+    const denied = commitError(deniedTopics, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    if (denied.length === topics.length && topics.length > 0) return { throttleTimeMs: 0, topics: denied };
     const result = groups
       ? await groups.commitOffsets({
           groupId: request.groupId,
@@ -32,9 +41,9 @@ export const offsetCommitHandler: ApiHandler<typeof OffsetCommitRequest, typeof 
           groupInstanceId: request.groupInstanceId,
           generationId: ctx.apiVersion === 0 ? -1 : request.generationIdOrMemberEpoch,
           retentionTimeMs: ctx.apiVersion >= 2 && ctx.apiVersion <= 4 ? request.retentionTimeMs : -1,
-          topics,
+          topics: allowed,
         })
-      : topics.map(
+      : allowed.map(
           (t): TopicResult => ({
             name: t.name,
             partitions: t.partitions.map(
@@ -42,6 +51,6 @@ export const offsetCommitHandler: ApiHandler<typeof OffsetCommitRequest, typeof 
             ),
           }),
         );
-    return { throttleTimeMs: 0, topics: result };
+    return { throttleTimeMs: 0, topics: [...result, ...denied] };
   },
 };

@@ -1,8 +1,10 @@
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../../protocol/messages/offset-for-leader-epoch.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { Partition } from '../replica/partition.js';
 import type { ApiHandler } from './api-handler.js';
+import { authorized, clusterActionAuthorized } from './authorize.js';
 
 type TopicResult = Item<MessageInput<typeof OffsetForLeaderEpochResponse>['topics']>;
 
@@ -17,10 +19,14 @@ export const offsetForLeaderEpochHandler: ApiHandler<typeof OffsetForLeaderEpoch
   request: OffsetForLeaderEpochRequest,
   response: OffsetForLeaderEpochResponse,
   handle(request, ctx) {
+    // Followers ask with CLUSTER_ACTION; consumers (KIP-320) need DESCRIBE on each topic.
+    const replica = clusterActionAuthorized(ctx);
     const topics = request.topics.map(
       (t): TopicResult => ({
         topic: t.topic,
         partitions: t.partitions.map((p): Item<TopicResult['partitions']> => {
+          if (!replica && !authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.topic))
+            return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, partition: p.partition, ...UNDEFINED };
           const partition = ctx.broker.replicas.getPartition(t.topic, p.partition);
           if (!partition) return { errorCode: ctx.broker.replicas.notHostedError(t.topic, p.partition), partition: p.partition, ...UNDEFINED };
           try {

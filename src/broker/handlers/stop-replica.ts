@@ -1,5 +1,7 @@
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { StopReplicaRequest, StopReplicaResponse } from '../../protocol/messages/stop-replica.js';
 import type { ApiHandler } from './api-handler.js';
+import { clusterActionAuthorized } from './authorize.js';
 import { staleBrokerEpoch } from './controller-request.js';
 
 /** StopReplica: the controller tells this broker to stop replicating partitions, and to delete them (a deleted topic, a replica moved away). */
@@ -7,6 +9,7 @@ export const stopReplicaHandler: ApiHandler<typeof StopReplicaRequest, typeof St
   request: StopReplicaRequest,
   response: StopReplicaResponse,
   async handle(request, ctx) {
+    if (!clusterActionAuthorized(ctx)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, partitionErrors: [] };
     const v = ctx.apiVersion;
     const partitions =
       v >= 3

@@ -1,9 +1,11 @@
+import { AclOperation, ResourceType } from '../../protocol/acl.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '../../protocol/messages/txn-offset-commit.js';
 import { commitError } from '../group/group-requests.js';
 import type { Partition } from '../replica/partition.js';
 import { verifyTransactionalOffsetCommit } from '../transaction/transaction-verification.js';
 import type { ApiHandler } from './api-handler.js';
+import { authorized, splitAuthorized } from './authorize.js';
 
 /** The first version carrying the consumer's membership (KIP-447). */
 const MEMBERSHIP_VERSION = 3;
@@ -28,6 +30,14 @@ export const txnOffsetCommitHandler: ApiHandler<typeof TxnOffsetCommitRequest, t
         committedMetadata: p.committedMetadata,
       })),
     }));
+    // WRITE on the transactional id, READ on the group, then READ on each topic (the others are committed).
+    if (!authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId))
+      return { throttleTimeMs: 0, topics: commitError(topics, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) };
+    if (!authorized(ctx, AclOperation.READ, ResourceType.GROUP, request.groupId))
+      return { throttleTimeMs: 0, topics: commitError(topics, ErrorCode.GROUP_AUTHORIZATION_FAILED) };
+    const { allowed, denied: deniedTopics } = splitAuthorized(ctx, AclOperation.READ, ResourceType.TOPIC, topics, (t) => t.name);
+    const denied = commitError(deniedTopics, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    if (denied.length > 0 && denied.length === topics.length) return { throttleTimeMs: 0, topics: denied };
     const groups = ctx.broker.groups;
     if (!groups) return { throttleTimeMs: 0, topics: commitError(topics, ErrorCode.COORDINATOR_NOT_AVAILABLE) };
     const { transactionalId, producerId, producerEpoch } = request;
@@ -41,11 +51,11 @@ export const txnOffsetCommitHandler: ApiHandler<typeof TxnOffsetCommitRequest, t
         groupInstanceId: withMembership ? request.groupInstanceId : null,
         generationId: withMembership ? request.generationId : -1,
         retentionTimeMs: -1,
-        topics,
+        topics: allowed,
       },
       { producerId, producerEpoch },
       verify,
     );
-    return { throttleTimeMs: 0, topics: result };
+    return { throttleTimeMs: 0, topics: [...result, ...denied] };
   },
 };

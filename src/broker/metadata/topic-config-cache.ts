@@ -15,6 +15,10 @@ export class TopicConfigCache {
   /** The last notification handled (names sort by their sequence number). */
   private lastNotification = '';
   private processing: Promise<void> = Promise.resolve();
+  /** Told of each change to a user's or client id's configs (users/…, clients/…), which share the notifications. */
+  private readonly entityListeners: Array<(entityPath: string) => Promise<void>> = [];
+  /** Told of each change to the dynamic broker configs (brokers/<id>, brokers/<default>), which share them too. */
+  private brokerListener: (name: string) => Promise<void> = async () => {};
 
   constructor(
     private readonly zk: KafkaZkClient,
@@ -43,6 +47,16 @@ export class TopicConfigCache {
     return configs;
   }
 
+  /** Follows the notifications of users' and client ids' configs (SCRAM credentials, quotas): `listener` gets each entity path. */
+  onUserOrClientChange(listener: (entityPath: string) => Promise<void>): void {
+    this.entityListeners.push(listener);
+  }
+
+  /** Follows the notifications of the dynamic broker configs: `listener` gets the entity's name (a broker id or `<default>`). */
+  onBrokerConfigChange(listener: (name: string) => Promise<void>): void {
+    this.brokerListener = listener;
+  }
+
   forget(topic: string): void {
     this.configs.delete(topic);
   }
@@ -54,6 +68,14 @@ export class TopicConfigCache {
           if (change.name <= this.lastNotification) continue;
           this.lastNotification = change.name;
           const [type, name] = change.entityPath.split('/');
+          if ((type === 'users' || type === 'clients') && name) {
+            for (const listener of this.entityListeners) await listener(change.entityPath);
+            continue;
+          }
+          if (type === 'brokers' && name) {
+            await this.brokerListener(name);
+            continue;
+          }
           if (type !== 'topics' || !name) continue;
           const configs = await this.fetch(name);
           this.apply(name, configs);

@@ -61,6 +61,9 @@ export class Connection {
   private readonly responseMemory: ResponseMemory;
   private paused = false;
   private closed = false;
+  /** Until when reading stays paused: a throttled client's quota (Date.now() ms). */
+  private mutedUntil = 0;
+  private unmuteTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -79,6 +82,7 @@ export class Connection {
     socket.on('error', (e) => this.fail(e));
     socket.on('close', () => {
       this.closed = true;
+      clearTimeout(this.unmuteTimer);
       this.releaseAll();
       options.onClose(this);
     });
@@ -121,7 +125,7 @@ export class Connection {
       done: false,
       response: null,
       closing: false,
-      allowance: new ResponseAllowance(this.responseMemory, this.options.brokerResponseMemory),
+      allowance: new ResponseAllowance(this.responseMemory, this.options.brokerResponseMemory, (ms) => this.mute(ms)),
     };
     this.inFlight.push(slot);
     this.maybePause();
@@ -192,10 +196,35 @@ export class Connection {
     }
   }
 
+  /** Stops reading for `ms`, as Kafka mutes a throttled client's channel (its response tells it to wait as long). */
+  private mute(ms: number): void {
+    if (ms <= 0 || this.closed) return;
+    this.mutedUntil = Math.max(this.mutedUntil, Date.now() + ms);
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+    this.armUnmute();
+  }
+
+  private armUnmute(): void {
+    if (this.unmuteTimer) return;
+    this.unmuteTimer = setTimeout(
+      () => {
+        this.unmuteTimer = undefined;
+        // Timers run on the event loop's cached clock: wait on if the wall clock says it is not time yet.
+        if (Date.now() < this.mutedUntil) this.armUnmute();
+        else this.maybeResume();
+      },
+      Math.max(1, this.mutedUntil - Date.now()),
+    );
+  }
+
   private maybeResume(): void {
     if (
       this.paused &&
       !this.closed &&
+      Date.now() >= this.mutedUntil &&
       this.inFlight.length < this.options.maxInFlight &&
       this.socket.writableLength <= this.options.maxPendingWriteBytes &&
       !this.responseMemory.full
@@ -233,6 +262,7 @@ export class Connection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.unmuteTimer);
     this.socket.destroy();
     this.releaseAll();
   }

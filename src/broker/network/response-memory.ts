@@ -96,11 +96,22 @@ export class ResponseAllowance {
    */
   private done: AbortController | undefined;
   private carried: PooledBytes[] | undefined;
+  /** The throttle a quota put on this request's client, in ms (0: none). */
+  throttleMs = 0;
 
   constructor(
     private readonly connection: ResponseMemory,
     private readonly broker: ResponseMemory,
+    /** Stops the connection reading for a while (Kafka mutes a throttled client's channel). */
+    private readonly mute: (ms: number) => void = () => {},
   ) {}
+
+  /** A quota throttles this request's client: the connection stops reading for `ms` from now, and the response says so. */
+  throttle(ms: number): void {
+    if (ms <= 0) return;
+    this.throttleMs = Math.max(this.throttleMs, ms);
+    this.mute(ms);
+  }
 
   /**
    * Reserves `bytes` of both budgets, the connection's first (a client that

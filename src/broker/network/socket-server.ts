@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions, type Server as TlsServer } from 'node:tls';
 import { sharedBufferPool } from '../../../storage/backend/buffer-pool.js';
 import type { BrokerLog } from '../broker-log.js';
 import { Connection, type FrameHandler } from './connection.js';
@@ -44,8 +44,25 @@ export class SocketServer {
     }
   }
 
+  /** Replaces the key and trust stores new TLS sessions use (a key store changed while the broker runs); open sessions keep theirs. */
+  setSecureContext(tls: TlsOptions): void {
+    if (!this.options.tls) throw new Error(`listener ${this.options.name} does not use TLS`);
+    (this.server as TlsServer).setSecureContext(tls);
+  }
+
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Requests received on this listener's connections and not yet answered (Kafka's request queue, as /metrics shows it). */
+  get pendingRequests(): number {
+    let n = 0;
+    for (const c of this.connections) n += c.pendingRequests;
+    return n;
+  }
+
+  get name(): string {
+    return this.options.name;
   }
 
   /** Starts listening; resolves with the bound port (useful with port 0). */

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UnexpectedAppendOffsetError } from '../../../storage/log/log-errors.js';
 import { Api } from '../../clients/network/apis.js';
 import { BrokerConnection } from '../../clients/network/broker-connection.js';
+import type { ClientSecurity } from '../../clients/network/client-security.js';
 import { ErrorCode, errorName } from '../../protocol/error-codes.js';
 import type { FetchRequest } from '../../protocol/messages/fetch.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
@@ -26,6 +27,8 @@ export interface ReplicaFetcherConfig {
   backoffMs: number;
   /** replica.socket.timeout.ms */
   socketTimeoutMs: number;
+  /** The inter-broker listener's TLS and SASL (plain TCP without). */
+  security?: ClientSecurity;
 }
 
 export interface LeaderEndpoint {
@@ -137,6 +140,7 @@ export class ReplicaFetcher {
       maxInFlight: 1,
       sendBufferBytes: -1,
       receiveBufferBytes: -1,
+      security: this.config.security,
     });
     await this.connection.connect();
     return this.connection;

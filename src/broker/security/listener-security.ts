@@ -18,6 +18,7 @@ import { distinguishedName, SslPrincipalMapper } from './ssl-principal-mapper.js
 import { tlsServerOptions } from './tls-server-options.js';
 
 const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
+const SASL_HANDSHAKE_KEY = 17;
 
 /** What answers the requests of authenticated connections (KafkaApis). */
 export interface RequestHandler {
@@ -57,6 +58,7 @@ export class ListenerSecurity {
         listenerName: listener.name,
         mechanisms: saslMechanisms(config, listener.name, scramCredentials),
         failureDelayMs: config.listenerValue(listener.name, 'connection.failed.authentication.delay.ms')!.value as number,
+        reauthMs: config.listenerValue(listener.name, 'connections.max.reauth.ms')!.value as number,
         log,
       };
     }
@@ -81,7 +83,12 @@ export class ListenerSecurity {
     return {
       handle: async (frame, allowance): Promise<HandlerReply> => {
         // Decided when the frame arrives: a request pipelined behind the last token sees the state that token left.
-        if (authenticator.complete) {
+        if (authenticator.reauthenticates && frame.length >= 2 && frame.readInt16BE(0) === SASL_HANDSHAKE_KEY) authenticator.beginReauthentication();
+        else if (authenticator.complete) {
+          if (Date.now() >= authenticator.sessionExpiresAt) {
+            authenticator.expired(`a request of API key ${frame.length >= 2 ? frame.readInt16BE(0) : '?'}`);
+            return { closing: null };
+          }
           authenticated ??= session(authenticator.principal!);
           return apis.handle(frame, clientAddress, allowance, authenticated);
         }

@@ -34,6 +34,8 @@ export interface SaslListener {
   readonly mechanisms: ReadonlyMap<string, () => SaslServer>;
   /** connection.failed.authentication.delay.ms */
   readonly failureDelayMs: number;
+  /** connections.max.reauth.ms: how long an authenticated session lasts before the client must authenticate again (0: for ever). */
+  readonly reauthMs: number;
   readonly log: BrokerLog;
 }
 
@@ -44,12 +46,19 @@ export interface SaslListener {
  * as raw frames; after v1 inside SaslAuthenticate requests (KIP-152). Any
  * other request, a mechanism not enabled, or failed authentication closes the
  * connection, the last after connection.failed.authentication.delay.ms and
- * logged with the client's address.
+ * logged with the client's address. With connections.max.reauth.ms (KIP-368)
+ * a session lasts that long: SaslAuthenticate v1+ tells the client, which
+ * authenticates again on the same connection (a new SaslHandshake, as the
+ * same principal) before it ends; a request after the end closes the connection.
  */
 export class SaslServerAuthenticator {
   private state: 'handshake' | 'raw-tokens' | 'authenticate' | 'complete' | 'failed' = 'handshake';
   private server: SaslServer | undefined;
   principal: KafkaPrincipal | undefined;
+  /** When the authenticated session ends (Date.now() ms; Infinity without connections.max.reauth.ms). */
+  sessionExpiresAt = Infinity;
+  /** During a re-authentication: who the connection was, whom it must stay. */
+  private previousPrincipal: KafkaPrincipal | undefined;
 
   constructor(
     private readonly listener: SaslListener,
@@ -60,6 +69,26 @@ export class SaslServerAuthenticator {
 
   get complete(): boolean {
     return this.state === 'complete';
+  }
+
+  /** Whether an authenticated connection may authenticate again (KIP-368), which a SaslHandshake then starts. */
+  get reauthenticates(): boolean {
+    return this.state === 'complete' && this.listener.reauthMs > 0;
+  }
+
+  /** A SaslHandshake arrived on an authenticated connection: its tokens follow, and must name the same principal. */
+  beginReauthentication(): void {
+    this.previousPrincipal = this.principal;
+    this.server = undefined;
+    this.state = 'handshake';
+  }
+
+  /** Logs why an expired session's connection is closed. */
+  expired(what: string): void {
+    this.state = 'failed';
+    this.warn(
+      `the session of ${this.principal ? `User:${this.principal.name}` : 'the client'} expired (connections.max.reauth.ms ${this.listener.reauthMs}) before ${what}; closing the connection`,
+    );
   }
 
   /** Decides what `frame` gets at once, in arrival order, so a request pipelined behind the handshake is judged in the state the handshake left. */
@@ -157,8 +186,24 @@ export class SaslServerAuthenticator {
       };
     }
     if (server.complete) {
+      const principal = userPrincipal(server.authorizationId!);
+      const previous = this.previousPrincipal;
+      this.previousPrincipal = undefined;
+      if (previous && previous.name !== principal.name) {
+        this.state = 'failed';
+        const message = `Cannot change principals during re-authentication from User:${previous.name} to User:${principal.name}`;
+        this.warn(message);
+        if (!request) return { response: null, close: true };
+        return {
+          response: this.authenticateResponse(request.correlationId, request.apiVersion, ErrorCode.SASL_AUTHENTICATION_FAILED, message, Buffer.alloc(0)),
+          close: true,
+        };
+      }
       this.state = 'complete';
-      this.principal = userPrincipal(server.authorizationId!);
+      this.principal = principal;
+      if (this.listener.reauthMs > 0) this.sessionExpiresAt = Date.now() + this.listener.reauthMs;
+      if (previous)
+        this.listener.log('info', `User:${principal.name} re-authenticated (client /${this.clientAddress} on listener ${this.listener.listenerName})`);
     }
     if (!request) {
       const size = Buffer.allocUnsafe(4);
@@ -173,7 +218,9 @@ export class SaslServerAuthenticator {
     return frameOf((w) => {
       w.int32(correlationId);
       if (codec.flexible) w.taggedFields();
-      codec.encode(w, { errorCode, errorMessage, authBytes, sessionLifetimeMs: 0 });
+      // The session's length goes with the last token: the client re-authenticates before it ends.
+      const sessionLifetimeMs = errorCode === ErrorCode.NONE && this.state === 'complete' ? this.listener.reauthMs : 0;
+      codec.encode(w, { errorCode, errorMessage, authBytes, sessionLifetimeMs });
     });
   }
 

@@ -65,7 +65,7 @@ export const SECURITY_CONFIG_KEYS: readonly ConfigKey[] = [
     name: 'ssl.endpoint.identification.algorithm',
     type: 'string',
     defaultValue: 'https',
-    doc: "accepted for compatibility: used by a client checking the broker's host name",
+    doc: "how a broker checks another's host name on inter-broker TLS connections (https: against its certificate; empty: not at all)",
   },
   {
     name: 'sasl.enabled.mechanisms',
@@ -86,7 +86,7 @@ export const SECURITY_CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'long',
     defaultValue: '0',
     min: 0,
-    doc: 'accepted for compatibility: re-authentication (KIP-368) is not offered, sessions do not expire',
+    doc: 'how long an authenticated SASL session lasts (KIP-368): clients that can re-authenticate on the connection before it ends; a request after it closes the connection (0: sessions never end)',
   },
 ];
 

@@ -1,5 +1,6 @@
 import { ApiDef } from '../../clients/network/apis.js';
 import type { BrokerConnection } from '../../clients/network/broker-connection.js';
+import type { ClientSecurity } from '../../clients/network/client-security.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from '../../protocol/messages/add-partitions-to-txn.js';
 import { type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
@@ -37,6 +38,8 @@ export interface AddPartitionsToTxnManagerOptions {
   endpointOf(brokerId: number): { host: string; port: number } | undefined;
   /** request.timeout.ms */
   requestTimeoutMs: number;
+  /** The inter-broker listener's TLS and SASL (plain TCP without). */
+  security?: ClientSecurity;
   log: BrokerLog;
 }
 
@@ -109,7 +112,14 @@ export class AddPartitionsToTxnManager {
       connection = undefined;
     }
     if (!connection) {
-      connection = interBrokerConnection(brokerId, endpoint, `broker-${this.options.brokerId}-txn-verifier`, this.options.requestTimeoutMs, 5);
+      connection = interBrokerConnection(
+        brokerId,
+        endpoint,
+        `broker-${this.options.brokerId}-txn-verifier`,
+        this.options.requestTimeoutMs,
+        5,
+        this.options.security,
+      );
       this.connections.set(brokerId, connection);
     }
     return connection;

@@ -1,9 +1,11 @@
+import type { ClientSecurity } from '../../clients/network/client-security.js';
 import { ErrorCode, errorName } from '../../protocol/error-codes.js';
 import { type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import type { BrokerConfig } from '../broker-config.js';
 import type { BrokerLog } from '../broker-log.js';
 import type { Topics } from '../metadata/topics.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
+import type { WriteTxnMarkersBody, WriteTxnMarkersResult } from './transaction-marker-channel.js';
 import { TransactionMarkerChannelManager } from './transaction-marker-channel-manager.js';
 import { isEpochExhausted, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TransactionMetadata, type TxnTransitMetadata } from './transaction-metadata.js';
 import { stateName, TransactionState } from './transaction-state.js';
@@ -43,12 +45,16 @@ export interface DescribedTransaction {
 /** A decision made on an id's metadata: an answer now, a transition to write at the coordinator's epoch, or a new producer id needed first. */
 type Decision = { errorCode: number } | { coordinatorEpoch: number; transit: TxnTransitMetadata } | { needProducerId: true };
 
-/** How the coordinator reaches partition leaders (markers go to each partition's leader, this broker included). */
+/** How the coordinator reaches partition leaders (markers go to each partition's leader: other brokers over the network, this one in-process). */
 export interface TransactionNetwork {
   /** A partition's leader: -1 while it has none, undefined once the partition no longer exists. */
   leaderOf(tp: TopicPartition): number | undefined;
   /** A live broker's inter-broker endpoint. */
   endpointOf(brokerId: number): { host: string; port: number } | undefined;
+  /** Writes markers to this broker's own partitions (WriteTxnMarkers' code, called in-process). */
+  writeLocally?: (request: WriteTxnMarkersBody) => Promise<WriteTxnMarkersResult>;
+  /** The inter-broker listener's TLS and SASL. */
+  security?: ClientSecurity;
 }
 
 /** Kafka's retry.backoff.ms default, between sends of markers that failed. */
@@ -443,16 +449,7 @@ export class TransactionCoordinator {
   // --- DescribeTransactions, ListTransactions ------------------------------
 
   describeTransaction(transactionalId: string): DescribedTransaction {
-    const described: DescribedTransaction = {
-      errorCode: ErrorCode.NONE,
-      transactionalId,
-      transactionState: '',
-      transactionTimeoutMs: 0,
-      transactionStartTimeMs: -1,
-      producerId: -1,
-      producerEpoch: -1,
-      topics: [],
-    };
+    const described = undescribedTransaction(transactionalId, ErrorCode.NONE);
     if (!this.active) return { ...described, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     if (transactionalId === '') return { ...described, errorCode: ErrorCode.INVALID_REQUEST };
     const lookup = this.states.getTransactionState(transactionalId);
@@ -484,4 +481,18 @@ export class TransactionCoordinator {
     if (!this.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, unknownStateFilters: [], transactionStates: [] };
     return this.states.listTransactionStates(producerIds, stateNames, durationMs);
   }
+}
+
+/** A DescribeTransactions answer that describes nothing: only the id and why. */
+export function undescribedTransaction(transactionalId: string, errorCode: number): DescribedTransaction {
+  return {
+    errorCode,
+    transactionalId,
+    transactionState: '',
+    transactionTimeoutMs: 0,
+    transactionStartTimeMs: -1,
+    producerId: -1,
+    producerEpoch: -1,
+    topics: [],
+  };
 }

@@ -46,37 +46,79 @@ export function transactionLogValue(t: TxnTransitMetadata): Buffer {
   return w.toBuffer();
 }
 
-/** A value read back into metadata, as Kafka's readTxnRecordValue builds it: the previous producer id and epoch are not kept. */
-export function readTransactionLogValue(transactionalId: string, value: Buffer): TransactionMetadata {
+/** A TransactionLogValue's fields as stored (Kafka's generated TransactionLogValue), for tools that print them. */
+export interface TransactionLogValue {
+  readonly version: number;
+  readonly producerId: number;
+  /** Tagged fields of version 1; -1 (and 0) when absent. */
+  readonly previousProducerId: number;
+  readonly nextProducerId: number;
+  readonly producerEpoch: number;
+  readonly transactionTimeoutMs: number;
+  readonly transactionStatus: number;
+  /** The partitions by topic, in stored order; null for the null list an Empty transaction stores. */
+  readonly transactionPartitions: ReadonlyArray<{ readonly topic: string; readonly partitionIds: readonly number[] }> | null;
+  readonly transactionLastUpdateTimestampMs: number;
+  readonly transactionStartTimestampMs: number;
+  readonly clientTransactionVersion: number;
+}
+
+export function decodeTransactionLogValue(value: Buffer): TransactionLogValue {
   const r = new ProtocolReader(value);
   const version = r.int16();
   if (version < 0 || version > 1) throw new RangeError(`unknown TransactionLogValue version ${version}`);
   const flexible = version >= 1;
   const producerId = r.int64();
   const producerEpoch = r.int16();
-  const txnTimeoutMs = r.int32();
-  const state = stateFromId(r.int8());
-  const partitions: TopicPartition[] = [];
+  const transactionTimeoutMs = r.int32();
+  const transactionStatus = r.int8();
   const topics = flexible ? r.compactArrayLength() : r.arrayLength();
+  const partitions: Array<{ topic: string; partitionIds: number[] }> = [];
   for (let i = 0; i < topics; i++) {
     const topic = flexible ? r.compactString() : r.string();
     const count = flexible ? r.compactArrayLength() : r.arrayLength();
-    for (let j = 0; j < count; j++) partitions.push({ topic, partition: r.int32() });
+    partitions.push({ topic, partitionIds: Array.from({ length: count }, () => r.int32()) });
     if (flexible) r.taggedFields();
   }
-  const lastUpdate = r.int64();
-  const start = r.int64();
-  if (flexible) r.taggedFields();
+  const transactionLastUpdateTimestampMs = r.int64();
+  const transactionStartTimestampMs = r.int64();
+  const tagged = { previousProducerId: -1, nextProducerId: -1, clientTransactionVersion: 0 };
+  if (flexible) {
+    r.taggedFields((tag, field) => {
+      if (tag === 0) tagged.previousProducerId = field.int64();
+      else if (tag === 1) tagged.nextProducerId = field.int64();
+      else if (tag === 2) tagged.clientTransactionVersion = field.int16();
+    });
+  }
+  return {
+    version,
+    producerId,
+    ...tagged,
+    producerEpoch,
+    transactionTimeoutMs,
+    transactionStatus,
+    transactionPartitions: topics < 0 ? null : partitions,
+    transactionLastUpdateTimestampMs,
+    transactionStartTimestampMs,
+  };
+}
+
+/** A value read back into metadata, as Kafka's readTxnRecordValue builds it: the previous producer id and epoch are not kept. */
+export function readTransactionLogValue(transactionalId: string, value: Buffer): TransactionMetadata {
+  const v = decodeTransactionLogValue(value);
+  const partitions: TopicPartition[] = (v.transactionPartitions ?? []).flatMap(({ topic, partitionIds }) =>
+    partitionIds.map((partition) => ({ topic, partition })),
+  );
   return new TransactionMetadata(
     transactionalId,
-    producerId,
+    v.producerId,
     NO_PRODUCER_ID,
-    producerEpoch,
+    v.producerEpoch,
     NO_PRODUCER_EPOCH,
-    txnTimeoutMs,
-    state,
+    v.transactionTimeoutMs,
+    stateFromId(v.transactionStatus),
     partitions,
-    start,
-    lastUpdate,
+    v.transactionStartTimestampMs,
+    v.transactionLastUpdateTimestampMs,
   );
 }

@@ -1,7 +1,15 @@
+import type { ClientSecurity } from '../../clients/network/client-security.js';
 import { ErrorCode, errorName } from '../../protocol/error-codes.js';
 import { partitionName, type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import type { BrokerLog } from '../broker-log.js';
-import { TransactionMarkerChannel, type TxnMarkerEntry, type WriteTxnMarkersResult } from './transaction-marker-channel.js';
+import {
+  localMarkerTransport,
+  networkMarkerTransport,
+  TransactionMarkerChannel,
+  type TxnMarkerEntry,
+  type WriteTxnMarkersBody,
+  type WriteTxnMarkersResult,
+} from './transaction-marker-channel.js';
 import type { TransactionMetadata, TxnTransitMetadata } from './transaction-metadata.js';
 import type { TransactionStateManager } from './transaction-state-manager.js';
 
@@ -11,6 +19,10 @@ export interface MarkerChannelManagerOptions {
   leaderOf(tp: TopicPartition): number | undefined;
   /** A broker's inter-broker endpoint; undefined while it is not known alive. */
   endpointOf(brokerId: number): { host: string; port: number } | undefined;
+  /** Writes markers to partitions this broker leads, in-process (WriteTxnMarkers' own code); without it they go over the network too. */
+  writeLocally?: (request: WriteTxnMarkersBody) => Promise<WriteTxnMarkersResult>;
+  /** The inter-broker listener's TLS and SASL, for markers to other brokers. */
+  security?: ClientSecurity;
   /** request.timeout.ms */
   requestTimeoutMs: number;
   /** The pause before markers that failed, or whose leader is unknown, are sent again. */
@@ -105,7 +117,7 @@ export class TransactionMarkerChannelManager {
       if (leader === undefined) {
         this.options.log('info', `transactional id ${transactionalId}: ${partitionName(tp)} no longer exists; its marker is skipped`);
         pending.metadata.removePartition(tp);
-      } else if (leader < 0 || this.options.endpointOf(leader) === undefined) {
+      } else if (leader < 0 || (!this.isLocal(leader) && this.options.endpointOf(leader) === undefined)) {
         leaderless.push(tp);
       } else {
         let list = byLeader.get(leader);
@@ -128,21 +140,35 @@ export class TransactionMarkerChannelManager {
     this.maybeWriteTxnCompletion(transactionalId);
   }
 
-  /** The channel to a broker's current endpoint (a broker back with another endpoint gets a new one). */
+  private isLocal(brokerId: number): boolean {
+    return brokerId === this.options.brokerId && this.options.writeLocally !== undefined;
+  }
+
+  /** The channel to a broker: in-process for this one, else to its current endpoint (a broker back with another endpoint gets a new one). */
   private channel(brokerId: number): TransactionMarkerChannel {
-    const endpoint = this.options.endpointOf(brokerId)!;
     let channel = this.channels.get(brokerId);
-    if (channel && (channel.endpoint.host !== endpoint.host || channel.endpoint.port !== endpoint.port)) {
+    if (this.isLocal(brokerId)) {
+      if (!channel) {
+        channel = new TransactionMarkerChannel(brokerId, localMarkerTransport(this.options.writeLocally!), (entries, result) =>
+          this.onResult(brokerId, entries, result),
+        );
+        this.channels.set(brokerId, channel);
+      }
+      return channel;
+    }
+    const endpoint = this.options.endpointOf(brokerId)!;
+    const current = channel?.transport.endpoint;
+    if (channel && (current?.host !== endpoint.host || current?.port !== endpoint.port)) {
       channel.stop();
       channel = undefined;
     }
     if (!channel) {
-      channel = new TransactionMarkerChannel(
-        brokerId,
-        endpoint,
-        { clientId: `broker-${this.options.brokerId}-txn-marker-sender`, requestTimeoutMs: this.options.requestTimeoutMs },
-        (entries, result) => this.onResult(brokerId, entries, result),
-      );
+      const transport = networkMarkerTransport(brokerId, endpoint, {
+        clientId: `broker-${this.options.brokerId}-txn-marker-sender`,
+        requestTimeoutMs: this.options.requestTimeoutMs,
+        security: this.options.security,
+      });
+      channel = new TransactionMarkerChannel(brokerId, transport, (entries, result) => this.onResult(brokerId, entries, result));
       this.channels.set(brokerId, channel);
     }
     return channel;

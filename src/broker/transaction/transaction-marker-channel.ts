@@ -1,5 +1,6 @@
 import { ApiDef } from '../../clients/network/apis.js';
 import type { BrokerConnection } from '../../clients/network/broker-connection.js';
+import type { ClientSecurity } from '../../clients/network/client-security.js';
 import { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/messages/write-txn-markers.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import { groupByTopic, type TopicPartition } from '../../protocol/topic-partition.js';
@@ -8,6 +9,15 @@ import { interBrokerConnection } from '../inter-broker-connection.js';
 export const WriteTxnMarkersApi = new ApiDef('WriteTxnMarkers', WriteTxnMarkersRequest, WriteTxnMarkersResponse);
 
 export type WriteTxnMarkersResult = MessageData<typeof WriteTxnMarkersResponse>;
+export type WriteTxnMarkersBody = MessageData<typeof WriteTxnMarkersRequest>;
+
+/** How a channel's WriteTxnMarkers reach their broker: over an inter-broker connection, or in-process to this broker's own partitions. */
+export interface MarkerTransport {
+  /** The endpoint requests go to; undefined for this broker's own partitions. */
+  readonly endpoint: { readonly host: string; readonly port: number } | undefined;
+  send(request: WriteTxnMarkersBody): Promise<WriteTxnMarkersResult>;
+  close(): void;
+}
 
 /** The markers of one transaction to be written to some partitions of one broker (Kafka's TxnIdAndMarkerEntry). */
 export interface TxnMarkerEntry {
@@ -24,27 +34,58 @@ export interface MarkerChannelOptions {
   clientId: string;
   /** request.timeout.ms: an unanswered WriteTxnMarkers closes the connection. */
   requestTimeoutMs: number;
+  /** The inter-broker listener's TLS and SASL, when it has them. */
+  security?: ClientSecurity;
+}
+
+/** WriteTxnMarkers to another broker, on a BrokerConnection to its inter-broker endpoint, opened again after a failure. */
+export function networkMarkerTransport(
+  brokerId: number,
+  endpoint: { readonly host: string; readonly port: number },
+  options: MarkerChannelOptions,
+): MarkerTransport {
+  let connection: BrokerConnection | undefined;
+  return {
+    endpoint,
+    async send(request) {
+      if (connection === undefined || connection.state === 'closed') {
+        connection = interBrokerConnection(brokerId, endpoint, options.clientId, options.requestTimeoutMs, 1, options.security);
+      }
+      try {
+        return await connection.request(WriteTxnMarkersApi, request);
+      } catch (error) {
+        connection.close();
+        connection = undefined;
+        throw error;
+      }
+    },
+    close: () => connection?.close(),
+  };
+}
+
+/** WriteTxnMarkers to this broker's own partitions, answered in-process by the same code that answers the request. */
+export function localMarkerTransport(write: (request: WriteTxnMarkersBody) => Promise<WriteTxnMarkersResult>): MarkerTransport {
+  return { endpoint: undefined, send: write, close: () => {} };
 }
 
 /**
  * The transaction coordinator's line to one broker (Kafka's per-destination
  * queue of TransactionMarkerChannelManager): markers queued for the
  * partitions that broker leads go out together in one WriteTxnMarkers, one
- * request at a time, on a BrokerConnection to its inter-broker endpoint
- * (this broker's own too: markers take the same path on one broker as in a
- * cluster). What comes back, or the failure, goes to `onResult`, which
- * decides what to send again.
+ * request at a time, through its transport: a connection to another
+ * broker's inter-broker endpoint, or in-process for this broker's own
+ * partitions (so a single broker never connects to itself, whatever its
+ * listeners' security). What comes back, or the failure, goes to
+ * `onResult`, which decides what to send again.
  */
 export class TransactionMarkerChannel {
   private queue: TxnMarkerEntry[] = [];
-  private connection: BrokerConnection | undefined;
   private sending = false;
   private stopped = false;
 
   constructor(
     readonly brokerId: number,
-    readonly endpoint: { readonly host: string; readonly port: number },
-    private readonly options: MarkerChannelOptions,
+    readonly transport: MarkerTransport,
     private readonly onResult: (entries: readonly TxnMarkerEntry[], result: WriteTxnMarkersResult | Error) => void,
   ) {}
 
@@ -66,7 +107,7 @@ export class TransactionMarkerChannel {
   stop(): void {
     this.stopped = true;
     this.queue = [];
-    this.connection?.close();
+    this.transport.close();
   }
 
   private async sendLoop(): Promise<void> {
@@ -77,10 +118,8 @@ export class TransactionMarkerChannel {
         this.queue = [];
         let result: WriteTxnMarkersResult | Error;
         try {
-          result = await this.connected().request(WriteTxnMarkersApi, { markers: entries.map(markerOf) });
+          result = await this.transport.send({ markers: entries.map(markerOf) });
         } catch (error) {
-          this.connection?.close();
-          this.connection = undefined;
           result = error as Error;
         }
         if (this.stopped) return;
@@ -89,13 +128,6 @@ export class TransactionMarkerChannel {
     } finally {
       this.sending = false;
     }
-  }
-
-  private connected(): BrokerConnection {
-    if (this.connection === undefined || this.connection.state === 'closed') {
-      this.connection = interBrokerConnection(this.brokerId, this.endpoint, this.options.clientId, this.options.requestTimeoutMs);
-    }
-    return this.connection;
   }
 }
 

@@ -3,18 +3,22 @@
 // its calls on one class; how a call runs (per-item retries, the deadline,
 // results) lives in admin-call.ts.
 
+import type { AclBinding, AclBindingFilter } from '../../protocol/acl.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment } from '../../protocol/consumer-protocol.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
+import type { DescribeTopicPartitionsResponse } from '../../protocol/messages/describe-topic-partitions.js';
 import type { MessageData } from '../../protocol/schema/message-types.js';
 import type { MessageSchema } from '../../protocol/schema/schema.js';
 import { compareTopicPartitions, partitionName, tpKey } from '../../protocol/topic-partition.js';
 import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerNode } from '../network/cluster.js';
-import { KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError } from '../network/errors.js';
+import { KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError, UnsupportedVersionError } from '../network/errors.js';
 import { CoordinatorKeyType, coordinatorOf, findCoordinatorBody } from '../network/find-coordinator.js';
 import { NetworkClient } from '../network/network-client.js';
+import { createAclsBody, createAclsOutcomes, deleteAclsOutcomes, describedBindings, filterFields } from './acls.js';
 import { allOf, final, itemResults, type Outcome, settleItems } from './admin-call.js';
 import { type AdminConfig, type AdminConfigInput, parseAdminConfig } from './admin-config.js';
+import { alterClientQuotasBody, clientQuotaDescriptions, describeClientQuotasBody } from './client-quotas.js';
 import { alterUserScramCredentialsBody, credentialInfo } from './scram-credentials.js';
 import type * as T from './types.js';
 
@@ -306,8 +310,21 @@ export class Admin {
     });
   }
 
-  describeTopics(names: readonly string[], options?: T.AdminCallOptions): T.ItemResults<T.TopicDescription> {
+  /**
+   * Topics' partitions, leaders, replicas and ISR. With `partitionSizeLimitPerResponse` (as
+   * Java's TopicCommand asks) the answer comes from DescribeTopicPartitions (KIP-966), paged
+   * by that many partitions, and carries each partition's eligible leader replicas; a broker
+   * without that API is asked with Metadata, as Java's admin falls back.
+   */
+  describeTopics(names: readonly string[], options?: T.DescribeTopicsOptions): T.ItemResults<T.TopicDescription> {
     return this.perItem('describeTopics', names, options, async (pending, deadline) => {
+      if (options?.partitionSizeLimitPerResponse !== undefined) {
+        try {
+          return await this.describeTopicPartitions(pending, options.partitionSizeLimitPerResponse, deadline);
+        } catch (e) {
+          if (!(e instanceof UnsupportedVersionError)) throw e;
+        }
+      }
       const response = await this.topicMetadata(pending, deadline);
       const nodes = new Map<number, BrokerNode>(response.brokers.map((b) => [b.nodeId, { id: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null }]));
       const byName = new Map(response.topics.map((t) => [t.name, t]));
@@ -329,6 +346,43 @@ export class Admin {
             .sort((a, b) => a.partition - b.partition),
         };
       });
+    });
+  }
+
+  /** describeTopics over DescribeTopicPartitions, following NextCursor until every partition asked for is in. */
+  private async describeTopicPartitions(names: string[], limit: number, deadline: number): Promise<Array<Outcome<T.TopicDescription>>> {
+    const cluster = await this.cluster();
+    const found = new Map<string, { topicId: Buffer; isInternal: boolean; errorCode: number; partitions: T.TopicPartitionInfo[] }>();
+    let cursor: { topicName: string; partitionIndex: number } | null = null;
+    do {
+      const response: MessageData<typeof DescribeTopicPartitionsResponse> = await this.send(
+        await this.anyNode(),
+        Api.DescribeTopicPartitions,
+        { topics: names.map((name) => ({ name })), responsePartitionLimit: limit, cursor },
+        deadline,
+      );
+      for (const t of response.topics) {
+        const name = t.name ?? '';
+        let topic = found.get(name);
+        if (!topic) found.set(name, (topic = { topicId: t.topicId ?? ZERO_UUID, isInternal: t.isInternal ?? false, errorCode: t.errorCode, partitions: [] }));
+        for (const p of t.partitions) {
+          topic.partitions.push({
+            partition: p.partitionIndex,
+            leader: cluster.node(p.leaderId) ?? null,
+            leaderEpoch: p.leaderEpoch ?? -1,
+            replicas: p.replicaNodes,
+            isr: p.isrNodes,
+            elr: p.eligibleLeaderReplicas ?? null,
+            lastKnownElr: p.lastKnownElr ?? null,
+          });
+        }
+      }
+      cursor = response.nextCursor ?? null;
+    } while (cursor !== null);
+    return names.map((name): Outcome<T.TopicDescription> => {
+      const t = found.get(name);
+      if (!t || t.errorCode !== NONE) return final(kafkaErrorFor(t?.errorCode ?? UNKNOWN_TOPIC_OR_PARTITION, `topic ${name}`));
+      return { name, topicId: t.topicId, isInternal: t.isInternal, partitions: t.partitions.sort((a, b) => a.partition - b.partition) };
     });
   }
 
@@ -689,6 +743,46 @@ export class Admin {
     });
   }
 
+  /**
+   * Each broker's log directories (DescribeLogDirs, asked of that broker): the partitions
+   * each holds with their sizes, and the disk's total and usable bytes (-1 before v4). A
+   * directory the broker cannot read has its error (KafkaStorageError) and no partitions.
+   * One item per broker id; an id not in the cluster fails with LeaderNotAvailableError.
+   */
+  describeLogDirs(brokers: readonly number[], options?: T.AdminCallOptions): T.ItemResults<T.BrokerLogDirs> {
+    return this.perItem('describeLogDirs', brokers, options, (pending, deadline) =>
+      Promise.all(
+        pending.map(async (broker): Promise<Outcome<T.BrokerLogDirs>> => {
+          try {
+            const node = await this.node(broker);
+            const r = await this.send(node.id, Api.DescribeLogDirs, { topics: null }, deadline);
+            if ((r.errorCode ?? NONE) !== NONE) return kafkaErrorFor(r.errorCode, `DescribeLogDirs on broker ${broker}`);
+            const logDirs = r.results.map(
+              (d): T.LogDirDescription => ({
+                path: d.logDir,
+                error: d.errorCode === NONE ? null : kafkaErrorFor(d.errorCode, `log dir ${d.logDir}`),
+                replicas: d.topics.flatMap((t) =>
+                  t.partitions.map((p) => ({
+                    topic: t.name,
+                    partition: p.partitionIndex,
+                    size: p.partitionSize,
+                    offsetLag: p.offsetLag,
+                    isFuture: p.isFutureKey,
+                  })),
+                ),
+                totalBytes: d.totalBytes ?? -1,
+                usableBytes: d.usableBytes ?? -1,
+              }),
+            );
+            return { broker, logDirs };
+          } catch (e) {
+            return e as Error;
+          }
+        }),
+      ),
+    );
+  }
+
   // ---- SCRAM credentials (KIP-554) ---------------------------------------------
 
   /** Sets or deletes SCRAM credentials; one outcome per alteration, its user's (a user with any bad alteration has none applied). */
@@ -712,6 +806,52 @@ export class Admin {
       const failed = r.results.find((u) => u.errorCode !== NONE);
       if (failed) throw final(kafkaErrorFor(failed.errorCode, failed.errorMessage ?? `user ${failed.user}`));
       return r.results.map((u) => ({ user: u.user, credentials: u.credentialInfos.map(credentialInfo) }));
+    });
+  }
+
+  // ---- ACLs (KIP-140) -------------------------------------------------------------
+
+  /** Adds ACL bindings; one outcome per binding (InvalidRequestError for a malformed one, SecurityDisabledError without an authorizer). */
+  createAcls(bindings: readonly AclBinding[], options?: T.AdminCallOptions): T.ItemResults<void> {
+    return this.perItem('createAcls', bindings, options, async (pending, deadline) =>
+      createAclsOutcomes(await this.send(await this.anyNode(), Api.CreateAcls, createAclsBody(pending), deadline), pending.length),
+    );
+  }
+
+  /** The ACL bindings a filter matches. */
+  describeAcls(filter: AclBindingFilter, options?: T.AdminCallOptions): Promise<AclBinding[]> {
+    return this.call('describeAcls', options, async (deadline) =>
+      describedBindings(await this.send(await this.anyNode(), Api.DescribeAcls, filterFields(filter), deadline)),
+    );
+  }
+
+  /** Removes the bindings each filter matches; one outcome per filter, the bindings it removed. */
+  deleteAcls(filters: readonly AclBindingFilter[], options?: T.AdminCallOptions): T.ItemResults<AclBinding[]> {
+    return this.perItem('deleteAcls', filters, options, async (pending, deadline) =>
+      deleteAclsOutcomes(await this.send(await this.anyNode(), Api.DeleteAcls, { filters: pending.map(filterFields) }, deadline), pending.length),
+    );
+  }
+
+  // ---- client quotas (KIP-546) ------------------------------------------------------
+
+  /** Sets or removes quota values of users, client ids and their pairs (KIP-546), one result per entry. */
+  alterClientQuotas(entries: readonly T.ClientQuotaAlteration[], options?: T.AlterConfigsOptions): T.ItemResults<void> {
+    return this.perItem('alterClientQuotas', entries, options, async (pending, deadline) => {
+      const r = await this.send(await this.anyNode(), Api.AlterClientQuotas, alterClientQuotasBody(pending, options?.validateOnly ?? false), deadline);
+      return pending.map((_, i) => {
+        const e = r.entries[i];
+        if (!e) return new KafkaClientError('no AlterClientQuotas result for an entry');
+        return e.errorCode === NONE ? undefined : final(kafkaErrorFor(e.errorCode, e.errorMessage ?? 'client quota entry'));
+      });
+    });
+  }
+
+  /** The quotas of the entities `filter` matches (every entity with quotas by default). */
+  describeClientQuotas(filter: T.ClientQuotaFilter = { components: [] }, options?: T.AdminCallOptions): Promise<T.ClientQuotaDescription[]> {
+    return this.call('describeClientQuotas', options, async (deadline) => {
+      const r = await this.send(await this.anyNode(), Api.DescribeClientQuotas, describeClientQuotasBody(filter), deadline);
+      if (r.errorCode !== NONE) throw final(kafkaErrorFor(r.errorCode, r.errorMessage));
+      return clientQuotaDescriptions(r);
     });
   }
 

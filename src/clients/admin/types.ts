@@ -53,6 +53,14 @@ export interface TopicPartitionInfo {
   readonly leaderEpoch: number;
   readonly replicas: readonly number[];
   readonly isr: readonly number[];
+  /** Eligible leader replicas (KIP-966), from DescribeTopicPartitions; undefined or null when not known. */
+  readonly elr?: readonly number[] | null;
+  readonly lastKnownElr?: readonly number[] | null;
+}
+
+export interface DescribeTopicsOptions extends AdminCallOptions {
+  /** Ask with DescribeTopicPartitions, this many partitions per response (Java's DescribeTopicsOptions.partitionSizeLimitPerResponse). */
+  readonly partitionSizeLimitPerResponse?: number;
 }
 
 export interface TopicDescription {
@@ -229,8 +237,52 @@ export interface ScramCredentialInfo {
   readonly iterations: number;
 }
 
+/** A client quota entity as Java's ClientQuotaEntity: entity type (`user`, `client-id`) → name, null for the default entity. */
+export type ClientQuotaEntity = Readonly<Partial<Record<'user' | 'client-id', string | null>>>;
+
+/** A quota value to set, or (null) to remove: producer_byte_rate, consumer_byte_rate, request_percentage, controller_mutation_rate. */
+export interface ClientQuotaAlteration {
+  readonly entity: ClientQuotaEntity;
+  readonly ops: ReadonlyArray<{ readonly key: string; readonly value: number | null }>;
+}
+
+/** Which entities DescribeClientQuotas matches (Java's ClientQuotaFilter): per entity type a name, `null` for the default, or `'*'` for any named one; `strict` as containsOnly. */
+export interface ClientQuotaFilter {
+  readonly components: ReadonlyArray<{ readonly entityType: 'user' | 'client-id'; readonly match: string | null | '*' }>;
+  readonly strict?: boolean;
+}
+
+export interface ClientQuotaDescription {
+  readonly entity: ClientQuotaEntity;
+  readonly values: Readonly<Record<string, number>>;
+}
+
 /** A user's SCRAM credentials: which mechanisms, with how many iterations (never keys). */
 export interface UserScramCredentialsDescription {
   readonly user: string;
   readonly credentials: readonly ScramCredentialInfo[];
+}
+
+/** A replica in a log directory (Java's ReplicaInfo, with its partition). */
+export interface LogDirReplica extends TopicPartition {
+  readonly size: number;
+  /** How far a future replica (one being moved between directories) is behind the current one; 0 otherwise. */
+  readonly offsetLag: number;
+  readonly isFuture: boolean;
+}
+
+/** One log directory of a broker (Java's LogDirDescription). */
+export interface LogDirDescription {
+  readonly path: string;
+  /** Why the broker cannot use the directory (KafkaStorageError), or null. */
+  readonly error: Error | null;
+  readonly replicas: readonly LogDirReplica[];
+  /** The disk's size and free space in bytes; -1 when the broker does not say (DescribeLogDirs before v4). */
+  readonly totalBytes: number;
+  readonly usableBytes: number;
+}
+
+export interface BrokerLogDirs {
+  readonly broker: number;
+  readonly logDirs: readonly LogDirDescription[];
 }

@@ -93,6 +93,11 @@ export class BrokerConnection {
   private timer?: NodeJS.Timeout;
   private timerAt = Infinity;
   private corked = false;
+  /** KIP-368: authenticating again on this connection; requests wait meanwhile. */
+  private reauthenticating = false;
+  private reauthTimer?: NodeJS.Timeout;
+  /** Resolved when nothing is in flight (a re-authentication waits for that). */
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     readonly nodeId: number,
@@ -109,7 +114,7 @@ export class BrokerConnection {
 
   /** Ready, nothing queued, and below the in-flight cap: a request sent now goes out at once. */
   canSendMore(): boolean {
-    return this.state === 'ready' && this.waiting.length === 0 && this.inFlight.canSendMore();
+    return this.state === 'ready' && !this.reauthenticating && this.waiting.length === 0 && this.inFlight.canSendMore();
   }
 
   /** Requests written or waiting to be. */
@@ -195,7 +200,7 @@ export class BrokerConnection {
       });
       await this.handshake();
       const sasl = this.options.security?.sasl;
-      if (sasl) await this.authenticate(sasl);
+      if (sasl) this.scheduleReauthentication(await this.authenticate(sasl));
     } catch (e) {
       this.close(e as Error);
       throw e;
@@ -231,10 +236,45 @@ export class BrokerConnection {
   }
 
   /**
-   * SaslHandshake v1, then the mechanism's tokens in SaslAuthenticate
-   * requests (KIP-152), before any other request is sent.
+   * KIP-368: the broker ends the session after `lifetimeMs` (0: never), so
+   * the connection authenticates again before then, at 85–95% of it as Java's
+   * client does: requests wait, those in flight are answered, then a new
+   * SaslHandshake and the mechanism's tokens go out.
    */
-  private async authenticate(credentials: NonNullable<ClientSecurity['sasl']>): Promise<void> {
+  private scheduleReauthentication(lifetimeMs: number): void {
+    if (!(lifetimeMs > 0) || this.state === 'closed') return;
+    const sasl = this.options.security!.sasl!;
+    this.reauthTimer = setTimeout(
+      () => {
+        this.reauthTimer = undefined;
+        void this.reauthenticate(sasl);
+      },
+      lifetimeMs * (0.85 + Math.random() * 0.1),
+    );
+    this.reauthTimer.unref();
+  }
+
+  private async reauthenticate(sasl: NonNullable<ClientSecurity['sasl']>): Promise<void> {
+    if (this.state !== 'ready') return;
+    this.reauthenticating = true;
+    try {
+      if (this.inFlight.count > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      if (this.state !== 'ready') return;
+      const lifetimeMs = await this.authenticate(sasl);
+      this.reauthenticating = false;
+      this.drainWaiting();
+      this.scheduleReauthentication(lifetimeMs);
+    } catch (e) {
+      this.close(new NetworkError(`re-authentication with node ${this.nodeId} (${this.address}) failed: ${(e as Error).message}`, { cause: e }));
+    }
+  }
+
+  /**
+   * SaslHandshake v1, then the mechanism's tokens in SaslAuthenticate
+   * requests (KIP-152), before any other request is sent. Resolves with the
+   * session's lifetime the broker gave (0: unlimited).
+   */
+  private async authenticate(credentials: NonNullable<ClientSecurity['sasl']>): Promise<number> {
     const send = <T>(api: AnyApiDef, body: Record<string, unknown>, version: number) =>
       new Promise<T>((resolve, reject) => this.write({ api, body, options: {}, resolve: resolve as (v: unknown) => void, reject }, version));
     const handshake = await send<MessageData<typeof Api.SaslHandshake.response>>(Api.SaslHandshake, { mechanism: credentials.mechanism }, 1);
@@ -245,11 +285,14 @@ export class BrokerConnection {
       );
     const version = this.versionOf(Api.SaslAuthenticate);
     if (version < 0) throw new UnsupportedVersionError(`node ${this.nodeId} does not support SaslAuthenticate`);
+    let sessionLifetimeMs = 0;
     await authenticateSasl(credentials, async (token) => {
       const response = await send<MessageData<typeof Api.SaslAuthenticate.response>>(Api.SaslAuthenticate, { authBytes: token }, version);
       if (response.errorCode !== ErrorCode.NONE) throw kafkaErrorFor(response.errorCode, response.errorMessage);
+      sessionLifetimeMs = Number(response.sessionLifetimeMs ?? 0);
       return response.authBytes;
     });
+    return sessionLifetimeMs;
   }
 
   /** Encodes and writes one request (the handshake passes its version; others use the negotiated one). */
@@ -327,6 +370,7 @@ export class BrokerConnection {
       this.close(new NetworkError(`bad response from node ${this.nodeId}: ${(e as Error).message}`, { cause: e }));
       return;
     }
+    if (this.inFlight.count === 0 && this.idleWaiters.length > 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.drainWaiting();
   }
 
@@ -360,7 +404,7 @@ export class BrokerConnection {
   }
 
   private drainWaiting(): void {
-    while (this.state === 'ready' && this.waiting.length > 0 && this.inFlight.canSendMore()) this.write(this.waiting.shift()!);
+    while (this.state === 'ready' && !this.reauthenticating && this.waiting.length > 0 && this.inFlight.canSendMore()) this.write(this.waiting.shift()!);
   }
 
   /** One timer per connection, set for the earliest deadline of what is in flight. */
@@ -392,6 +436,8 @@ export class BrokerConnection {
     if (this.state === 'closed') return;
     this.state = 'closed';
     if (this.timer) clearTimeout(this.timer);
+    if (this.reauthTimer) clearTimeout(this.reauthTimer);
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.socket?.destroy();
     const failure = error ?? new NetworkError(`connection to node ${this.nodeId} (${this.address}) was closed`);
     for (const r of this.inFlight.clear()) r.reject(failure);

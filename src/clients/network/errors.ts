@@ -421,6 +421,12 @@ export class TransactionAbortableError extends KafkaApiError {
   }
 }
 
+export class SecurityDisabledError extends KafkaApiError {
+  constructor(message?: string | null) {
+    super(ErrorCode.SECURITY_DISABLED, message);
+  }
+}
+
 const BY_CODE = new Map<number, new (message?: string | null) => KafkaApiError>([
   [ErrorCode.UNKNOWN_SERVER_ERROR, UnknownServerError],
   [ErrorCode.OFFSET_OUT_OF_RANGE, OffsetOutOfRangeError],
@@ -480,6 +486,7 @@ const BY_CODE = new Map<number, new (message?: string | null) => KafkaApiError>(
   [ErrorCode.CONCURRENT_TRANSACTIONS, ConcurrentTransactionsError],
   [ErrorCode.TRANSACTION_COORDINATOR_FENCED, TransactionCoordinatorFencedError],
   [ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, TransactionalIdAuthorizationError],
+  [ErrorCode.SECURITY_DISABLED, SecurityDisabledError],
   [ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, TransactionalIdNotFoundError],
   [ErrorCode.TRANSACTION_ABORTABLE, TransactionAbortableError],
 ]);

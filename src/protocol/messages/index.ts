@@ -1,6 +1,8 @@
 import type { MessageSchema } from '../schema/schema.js';
+import { CreateAclsRequest, CreateAclsResponse, DeleteAclsRequest, DeleteAclsResponse, DescribeAclsRequest, DescribeAclsResponse } from './acls.js';
 import { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from './add-offsets-to-txn.js';
 import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from './add-partitions-to-txn.js';
+import { AlterClientQuotasRequest, AlterClientQuotasResponse } from './alter-client-quotas.js';
 import { AlterConfigsRequest, AlterConfigsResponse, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from './alter-configs.js';
 import { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from './alter-partition-reassignments.js';
 import { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from './alter-user-scram-credentials.js';
@@ -11,6 +13,7 @@ import { CreateTopicsRequest, CreateTopicsResponse } from './create-topics.js';
 import { DeleteGroupsRequest, DeleteGroupsResponse } from './delete-groups.js';
 import { DeleteRecordsRequest, DeleteRecordsResponse } from './delete-records.js';
 import { DeleteTopicsRequest, DeleteTopicsResponse } from './delete-topics.js';
+import { DescribeClientQuotasRequest, DescribeClientQuotasResponse } from './describe-client-quotas.js';
 import { DescribeClusterRequest, DescribeClusterResponse } from './describe-cluster.js';
 import { DescribeConfigsRequest, DescribeConfigsResponse } from './describe-configs.js';
 import { DescribeGroupsRequest, DescribeGroupsResponse } from './describe-groups.js';
@@ -48,8 +51,10 @@ import { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from './txn-offset-co
 import { UpdateMetadataRequest, UpdateMetadataResponse } from './update-metadata.js';
 import { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from './write-txn-markers.js';
 
+export * from './acls.js';
 export * from './add-offsets-to-txn.js';
 export * from './add-partitions-to-txn.js';
+export * from './alter-client-quotas.js';
 export * from './alter-configs.js';
 export * from './alter-partition-reassignments.js';
 export * from './alter-user-scram-credentials.js';
@@ -60,6 +65,7 @@ export * from './create-topics.js';
 export * from './delete-groups.js';
 export * from './delete-records.js';
 export * from './delete-topics.js';
+export * from './describe-client-quotas.js';
 export * from './describe-cluster.js';
 export * from './describe-configs.js';
 export * from './describe-groups.js';
@@ -194,4 +200,14 @@ export const ALL_MESSAGES: readonly MessageSchema[] = [
   ListPartitionReassignmentsResponse,
   WriteTxnMarkersRequest,
   WriteTxnMarkersResponse,
+  DescribeAclsRequest,
+  DescribeAclsResponse,
+  CreateAclsRequest,
+  CreateAclsResponse,
+  DeleteAclsRequest,
+  DeleteAclsResponse,
+  DescribeClientQuotasRequest,
+  DescribeClientQuotasResponse,
+  AlterClientQuotasRequest,
+  AlterClientQuotasResponse,
 ];

@@ -1,3 +1,4 @@
+import { formatBytes } from '../format-bytes.js';
 import type { Log } from '../log.js';
 import { LogCleaningAbortedError } from '../log-errors.js';
 import { type CleanableRange, cleanableRange, isCleanable } from './cleanable-range.js';
@@ -14,6 +15,8 @@ export interface LogCleanerOptions extends CleanerOptions {
   /** The cleaner's clock (compaction lags and delete horizons are measured by it). */
   now?: () => number;
   warn?: (message: string) => void;
+  /** Where each cleaning's start and summary go (Kafka's log-cleaner.log lines); nowhere by default. */
+  info?: (message: string) => void;
 }
 
 /** What one cleaning pass cleaned. */
@@ -37,9 +40,11 @@ export interface LogCleaningOutcome extends CleaningResult {
  */
 export class LogCleaner {
   private readonly cleaner: Cleaner;
-  private readonly backoffMs: number;
+  /** The pause when no log needed cleaning (log.cleaner.backoff.ms); a broker may change it while the cleaner runs. */
+  backoffMs: number;
   private readonly now: () => number;
   private readonly warn: (message: string) => void;
+  private readonly info: (message: string) => void;
   private readonly shutdown = new AbortController();
   private readonly uncleanable = new Set<string>();
   private tail: Promise<unknown> = Promise.resolve();
@@ -53,6 +58,7 @@ export class LogCleaner {
     options: LogCleanerOptions = {},
   ) {
     this.warn = options.warn ?? ((m: string) => console.warn(m));
+    this.info = options.info ?? (() => {});
     this.cleaner = new Cleaner({ ...options, warn: this.warn });
     this.backoffMs = options.backoffMs ?? DEFAULT_CLEANER_BACKOFF_MS;
     this.now = options.now ?? Date.now;
@@ -176,8 +182,11 @@ export class LogCleaner {
         };
         // Measured again now that nothing else can change the segments.
         const range = await cleanableRange(log, this.checkpoints.get(key), now);
+        if (range.firstUncleanableOffset > range.firstDirtyOffset)
+          this.info(`cleaning log ${key}: offsets ${range.firstDirtyOffset} to ${range.firstUncleanableOffset - 1} are dirty`);
         return this.cleaner.clean(log, range, now, checkDone);
       });
+      if (result.endOffset > result.firstDirtyOffset) this.info(cleaningSummary(key, result));
       await this.checkpoints.set(key, result.endOffset);
       return { key, ...result };
     } catch (error) {
@@ -192,4 +201,16 @@ export class LogCleaner {
       return undefined;
     }
   }
+}
+
+/** Kafka's summary of one cleaning, what an operator reads in log-cleaner.log. */
+function cleaningSummary(key: string, { firstDirtyOffset, endOffset, stats }: CleaningResult): string {
+  const seconds = Math.max(stats.elapsedMs / 1000, 1e-3);
+  const processed = stats.mapBytesRead + stats.bytesRead;
+  const reduction = stats.bytesRead > 0 ? (100 * (stats.bytesRead - stats.bytesWritten)) / stats.bytesRead : 0;
+  return (
+    `cleaned log ${key} (dirty section = [${firstDirtyOffset}, ${endOffset}]): ${formatBytes(processed)} of log processed in ${seconds.toFixed(2)} s ` +
+    `(${formatBytes(processed / seconds)}/s), ${formatBytes(stats.bytesRead)} of ${stats.segmentsCleaned} segments rewritten to ${formatBytes(stats.bytesWritten)} ` +
+    `(${reduction.toFixed(1)}% size reduction), ${stats.recordsWritten} of ${stats.recordsRead} records kept`
+  );
 }

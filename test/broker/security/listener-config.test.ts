@@ -201,18 +201,22 @@ describe('a listener that cannot be secured refuses to start', () => {
     );
   });
 
-  it('refuses TLS or SASL between brokers of a cluster, which samsa cannot do yet', async () => {
+  it('refuses inter-broker SASL it cannot speak as a client: a mechanism other than PLAIN or SCRAM, or a JAAS config without username and password', async () => {
+    const sasl = {
+      listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
+      'security.inter.broker.protocol': 'SASL_PLAINTEXT',
+      'sasl.enabled.mechanisms': 'PLAIN',
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config': PLAIN_JAAS,
+      'zookeeper.connect': '127.0.0.1:1',
+    };
+    // Kafka's default sasl.mechanism.inter.broker.protocol is GSSAPI.
+    await expectRejected(start(sasl), ConfigError, { key: 'sasl.mechanism.inter.broker.protocol' }, /PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, not GSSAPI/);
+    // PLAIN_JAAS holds the listener's users but not the broker's own username and password.
     await expectRejected(
-      start({
-        listeners: 'SSL://127.0.0.1:0',
-        'ssl.keystore.type': 'PEM',
-        'ssl.keystore.location': certs.brokerKeystore,
-        'security.inter.broker.protocol': 'SSL',
-        'zookeeper.connect': '127.0.0.1:1',
-      }),
+      start({ ...sasl, 'sasl.mechanism.inter.broker.protocol': 'PLAIN' }),
       ConfigError,
-      { key: 'security.inter.broker.protocol' },
-      /only talk to each other in PLAINTEXT/,
+      { key: 'listener.name.sasl_plaintext.plain.sasl.jaas.config' },
+      /needs a username and password/,
     );
   });
 

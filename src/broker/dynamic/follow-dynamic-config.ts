@@ -1,0 +1,80 @@
+import { createSecureContext } from 'node:tls';
+import { ConfigError } from '../../../storage/config/config-error.js';
+import { LogConfig } from '../../../storage/config/log-config.js';
+import type { LogManager } from '../../../storage/log/log-manager.js';
+import type { BrokerLog } from '../broker-log.js';
+import type { Topics } from '../metadata/topics.js';
+import type { SocketServer } from '../network/socket-server.js';
+import type { ListenerSecurity } from '../security/listener-security.js';
+import { tlsServerOptions } from '../security/tls-server-options.js';
+import type { DynamicBrokerConfig } from './dynamic-broker-config.js';
+import { listenerSslKey } from './dynamic-config-keys.js';
+
+/**
+ * What a dynamic broker config changes in a running broker: every open log
+ * without an override of its own takes the new topic defaults, and the
+ * cleaner its new pause.
+ */
+export function followDynamicConfig(dynamic: DynamicBrokerConfig, topics: () => Topics, logManager: LogManager, log: BrokerLog): void {
+  dynamic.onChange(() => {
+    // One LogConfig per topic, given to each of its logs: a pass over the partitions, not over every log per topic.
+    for (const topic of topics().all()) {
+      let logConfig: LogConfig;
+      try {
+        logConfig = LogConfig.from(topic.configs, dynamic.current.topicDefaults);
+      } catch (e) {
+        log('warn', `topic ${topic.name} keeps its log config: ${(e as Error).message}`);
+        continue;
+      }
+      for (let p = 0; p < topic.replicas.length; p++) {
+        const partitionLog = logManager.getLog(topic.name, p);
+        if (partitionLog) partitionLog.config = logConfig;
+      }
+    }
+    logManager.cleaner.backoffMs = dynamic.current.int('log.cleaner.backoff.ms');
+  });
+}
+
+/**
+ * Key stores set dynamically for a TLS listener (listener.name.<l>.ssl.*):
+ * an alteration is refused unless the listener is one of this broker's TLS
+ * listeners and its new stores load; once accepted, new sessions use them.
+ */
+export function followListenerKeyStores(
+  dynamic: DynamicBrokerConfig,
+  listeners: readonly ListenerSecurity[],
+  servers: readonly SocketServer[],
+  log: BrokerLog,
+): void {
+  dynamic.addValidator((merged, configs) => {
+    for (const name of Object.keys(configs)) {
+      const ssl = listenerSslKey(name);
+      if (ssl && !listeners.some((l) => l.tls && l.listener.name === ssl.listener))
+        throw new ConfigError(
+          name,
+          `${ssl.listener} is not a TLS listener of this broker (${
+            listeners
+              .filter((l) => l.tls)
+              .map((l) => l.listener.name)
+              .join(', ') || 'none'
+          })`,
+        );
+    }
+    // The listeners whose stores are or were set dynamically: the others keep what they loaded at start.
+    const named = new Set([...Object.keys(configs), ...dynamic.dynamicNames()].map((n) => listenerSslKey(n)?.listener));
+    for (const l of listeners) if (l.tls && named.has(l.listener.name)) createSecureContext(tlsServerOptions(merged, l.listener.name));
+  });
+  const reload = () => {
+    for (let i = 0; i < listeners.length; i++) {
+      if (!listeners[i]!.tls) continue;
+      try {
+        servers[i]!.setSecureContext(tlsServerOptions(dynamic.current, listeners[i]!.listener.name));
+      } catch (e) {
+        log('warn', `listener ${listeners[i]!.listener.name} keeps its key stores: ${(e as Error).message}`);
+      }
+    }
+  };
+  dynamic.onChange(reload);
+  // Stores set dynamically before this start replace those of server.properties.
+  if (dynamic.dynamicNames().some((n) => listenerSslKey(n))) reload();
+}

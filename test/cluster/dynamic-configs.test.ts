@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Admin } from '../../src/clients/admin/admin.js';
+import { Api } from '../../src/clients/network/apis.js';
+import { RecordTooLargeError } from '../../src/clients/network/errors.js';
+import { Producer } from '../../src/clients/producer/producer.js';
+import type { KafkaZkClient } from '../../src/zk/kafka-zk-client.js';
+import { TestCluster, waitUntil } from './cluster-harness.js';
+import { brokerRequest, zkReader } from './cluster-probe.js';
+
+// Dynamic broker configs in a cluster (Kafka's ZooKeeper mode): `samsa configs`
+// writes /config/brokers/<default> or /config/brokers/<id> with a
+// /config/changes notification, and every broker (or the one named) applies
+// it to its logs, without a restart; a broker started later reads them.
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function configsCli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['dist/src/cli/main.js', 'configs', ...args], { cwd: root }, (error, stdout, stderr) => {
+      resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** One key of a broker resource as that broker itself describes it: [value, source id], or undefined when it does not report it. */
+async function brokerSetting(cluster: TestCluster, id: number, resource: string, key: string): Promise<[string | null, number] | undefined> {
+  const response = await brokerRequest(cluster, id, (c) =>
+    c.request(Api.DescribeConfigs, {
+      resources: [{ resourceType: 4, resourceName: resource, configurationKeys: [key] }],
+      includeSynonyms: false,
+      includeDocumentation: false,
+    }),
+  );
+  const entry = response.results[0]!.configs[0];
+  return entry && [entry.value, entry.configSource];
+}
+
+describe('dynamic broker configs on a three-broker cluster', () => {
+  let cluster: TestCluster;
+  let admin: Admin;
+  let zk: KafkaZkClient;
+
+  beforeAll(async () => {
+    cluster = await TestCluster.start({ brokers: 3 });
+    admin = new Admin({ 'bootstrap.servers': cluster.bootstrap });
+    zk = await zkReader(cluster);
+  }, 120_000);
+
+  afterAll(async () => {
+    await zk?.close();
+    await admin?.close();
+    await cluster?.close();
+  });
+
+  it('a cluster-wide default reaches every broker and its logs; a per-broker value only that broker; a restarted broker reads them', {
+    timeout: 180_000,
+  }, async () => {
+    // One partition led by each broker, so every broker's log checks the new limit.
+    await admin.createTopics([{ name: 'dyn', replicasAssignments: { 0: [1], 1: [2], 2: [3] } }]);
+    const server = ['--bootstrap-server', cluster.bootstrap];
+    const set = await configsCli([...server, '--alter', '--entity-type', 'brokers', '--entity-default', '--add-config', 'message.max.bytes=1000']);
+    expect(set).toMatchObject({ status: 0, stdout: 'Completed updating default config for brokers in the cluster.\n' });
+    expect(await zk.getEntityConfigs('brokers', '<default>')).toEqual({ 'message.max.bytes': '1000' });
+
+    await waitUntil(async () => {
+      for (const id of cluster.brokerIds) if ((await brokerSetting(cluster, id, String(id), 'message.max.bytes'))?.[0] !== '1000') return false;
+      return true;
+    }, 'every broker to take the default message.max.bytes');
+    for (const id of cluster.brokerIds) expect(await brokerSetting(cluster, id, String(id), 'message.max.bytes')).toEqual(['1000', 3]);
+
+    const producer = new Producer({ 'bootstrap.servers': cluster.bootstrap, 'linger.ms': 0 });
+    try {
+      for (const partition of [0, 1, 2]) {
+        const refused = await producer.send({ topic: 'dyn', partition, value: 'x'.repeat(5000) }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(refused, `partition ${partition}`).toBeInstanceOf(RecordTooLargeError);
+        await producer.send({ topic: 'dyn', partition, value: 'small' });
+      }
+    } finally {
+      await producer.close();
+    }
+
+    const own = await configsCli([...server, '--alter', '--broker', '2', '--add-config', 'log.segment.bytes=5000000']);
+    expect(own.status).toBe(0);
+    expect(await zk.getEntityConfigs('brokers', '2')).toEqual({ 'log.segment.bytes': '5000000' });
+    await waitUntil(async () => (await brokerSetting(cluster, 2, '2', 'log.segment.bytes'))?.[0] === '5000000', 'broker 2 to take its own log.segment.bytes');
+    expect(await brokerSetting(cluster, 2, '2', 'log.segment.bytes')).toEqual(['5000000', 2]);
+    expect(await brokerSetting(cluster, 1, '1', 'log.segment.bytes')).toEqual(['1073741824', 5]);
+
+    // What the CLI shows for the whole cluster: each broker's own, then the default.
+    const described = await configsCli([...server, '--describe', '--entity-type', 'brokers']);
+    expect(described.stdout).toContain(
+      'Dynamic configs for broker 2 are:\n  log.segment.bytes=5000000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:log.segment.bytes=5000000, DEFAULT_CONFIG:log.segment.bytes=1073741824}\n',
+    );
+    expect(described.stdout).toContain(
+      'Default configs for brokers in the cluster are:\n  message.max.bytes=1000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:message.max.bytes=1000}\n',
+    );
+
+    await cluster.restart(3);
+    await cluster.waitForMembership();
+    expect(await brokerSetting(cluster, 3, '3', 'message.max.bytes')).toEqual(['1000', 3]);
+
+    // Deleting the default lets every broker's logs take large records again.
+    expect((await configsCli([...server, '--alter', '--broker-defaults', '--delete-config', 'message.max.bytes'])).status).toBe(0);
+    await waitUntil(async () => {
+      for (const id of cluster.brokerIds) if ((await brokerSetting(cluster, id, String(id), 'message.max.bytes'))?.[1] !== 5) return false;
+      return true;
+    }, 'every broker to drop the default message.max.bytes');
+    const again = new Producer({ 'bootstrap.servers': cluster.bootstrap, 'linger.ms': 0 });
+    try {
+      for (const partition of [0, 1, 2]) await again.send({ topic: 'dyn', partition, value: 'x'.repeat(5000) });
+    } finally {
+      await again.close();
+    }
+  });
+});
