@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKEND_NAMES } from '../../storage/backend/index.js';
-import { LogManager } from '../../storage/log/index.js';
-import { decodeRecords, scanBatches } from '../../storage/record/index.js';
 import { Cleanup, stopChild } from '../cleanup.js';
 import { packageRoot } from '../package-root.js';
+import { recoveredRecordValues } from './record-values.js';
 
 const root = packageRoot(import.meta.url);
 
@@ -42,27 +41,8 @@ describe('SIGKILL during durable appends', () => {
       });
       await stopChild(child); // SIGKILL, mid-append
 
-      const manager = await LogManager.open({
-        logDirs: [dir],
-        defaults: { 'storage.backend': backend, 'segment.bytes': 16 * 1024 },
-        retentionCheckIntervalMs: 0,
-        cleanerEnable: false,
-        warn: () => undefined, // recovery cutting a torn tail is expected
-      });
-      cleanup.add(manager, (m) => m.close());
-      const log = manager.getLog('durable', 0)!;
-      expect(log.segmentCount).toBeGreaterThan(2);
-      const values = new Map<number, string>();
-      for (let offset = log.logStartOffset; offset < log.logEndOffset; ) {
-        const read = await log.read(offset, 1 << 20);
-        const before = offset;
-        for (const batch of scanBatches(read.bytes).batches) {
-          for (const record of decodeRecords(batch)) values.set(record.offset, record.value!.toString());
-          offset = batch.nextOffset;
-        }
-        read.release();
-        if (offset === before) break; // nothing readable there: what is missing shows below
-      }
+      const { values, segmentCount } = await recoveredRecordValues(dir, backend, 'durable');
+      expect(segmentCount).toBeGreaterThan(2);
       const lost = acks.filter(({ writer, seq, offset }) => !values.get(offset)?.startsWith(`${writer}:${seq}:0.`));
       expect(lost, `${lost.length} of ${acks.length} acknowledged appends missing after recovery`).toEqual([]);
     });

@@ -5,11 +5,13 @@ import { closeSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BACKEND_NAMES, createBackend, type LogDirectory, type OpenOptions, type StorageObject } from '../../storage/backend/index.js';
+import { BACKEND_NAMES, createBackend, type LogDirectory } from '../../storage/backend/index.js';
 import { LogConfig } from '../../storage/config/log-config.js';
 import { Log } from '../../storage/log/index.js';
-import { buildRecordBatch, decodeRecords, scanBatches } from '../../storage/record/index.js';
+import { buildRecordBatch } from '../../storage/record/index.js';
 import { waitFor } from '../wait-for.js';
+import { recordValues } from './record-values.js';
+import { spyingDirectory } from './spying-directory.js';
 
 type Event =
   | { kind: 'write'; name: string; end: number }
@@ -20,44 +22,30 @@ type Event =
 /** `dir`, with every write and sync of the objects it opens recorded in order, as the log's storage sees them. */
 function recording(dir: LogDirectory, events: Event[]): LogDirectory {
   let syncs = 0;
-  const bound = (target: object, key: string | symbol) => {
-    const value: unknown = Reflect.get(target, key);
-    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-  };
-  return new Proxy(dir, {
-    get: (target, key) => {
-      if (key !== 'open') return bound(target, key);
-      return async (name: string, options?: OpenOptions): Promise<StorageObject> => {
-        const object = await target.open(name, options);
-        return new Proxy(object, {
-          get: (o, k) => {
-            if (k === 'appendSync' && o.appendSync) {
-              return (bytes: Uint8Array) => {
-                const at = o.appendSync!(bytes);
-                events.push({ kind: 'write', name, end: o.size });
-                return at;
-              };
-            }
-            if (k === 'append' || k === 'write') {
-              return async (...args: unknown[]) => {
-                const result = await (Reflect.get(o, k) as (...a: unknown[]) => Promise<unknown>).apply(o, args);
-                events.push({ kind: 'write', name, end: o.size });
-                return result;
-              };
-            }
-            if (k === 'flush') {
-              return async () => {
-                const id = ++syncs;
-                events.push({ kind: 'sync-start', name, id, size: o.size });
-                await o.flush();
-                events.push({ kind: 'sync-end', name, id });
-              };
-            }
-            return bound(o, k);
-          },
-        });
+  return spyingDirectory(dir, (name, o, k) => {
+    if (k === 'appendSync' && o.appendSync) {
+      return (bytes: Uint8Array) => {
+        const at = o.appendSync!(bytes);
+        events.push({ kind: 'write', name, end: o.size });
+        return at;
       };
-    },
+    }
+    if (k === 'append' || k === 'write') {
+      return async (...args: unknown[]) => {
+        const result = await (Reflect.get(o, k) as (...a: unknown[]) => Promise<unknown>).apply(o, args);
+        events.push({ kind: 'write', name, end: o.size });
+        return result;
+      };
+    }
+    if (k === 'flush') {
+      return async () => {
+        const id = ++syncs;
+        events.push({ kind: 'sync-start', name, id, size: o.size });
+        await o.flush();
+        events.push({ kind: 'sync-end', name, id });
+      };
+    }
+    return undefined;
   });
 }
 
@@ -240,17 +228,7 @@ for (const backend of ['file', 'mmap'] as const) {
         const recovered = await Log.open(recoveredDir, config, { cleanShutdown: false, recoveryPoint, warn: () => undefined });
         try {
           expect(recovered.segmentCount).toBeGreaterThan(2);
-          const values = new Map<number, string>();
-          for (let offset = 0; offset < recovered.logEndOffset; ) {
-            const read = await recovered.read(offset, 1 << 20);
-            const before = offset;
-            for (const b of scanBatches(read.bytes).batches) {
-              for (const record of decodeRecords(b)) values.set(record.offset, record.value!.toString().replace(/\.+$/, ''));
-              offset = b.nextOffset;
-            }
-            read.release();
-            if (offset === before) break; // nothing readable there: what is missing shows below
-          }
+          const values = await recordValues(recovered, (value) => value.replace(/\.+$/, ''));
           const lost = [...acknowledged].filter(([offset, value]) => values.get(offset) !== value);
           expect(lost, `${lost.length} of ${acknowledged.size} acknowledged appends lost`).toEqual([]);
         } finally {
