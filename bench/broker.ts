@@ -13,7 +13,10 @@
 // SAMSA_BENCH_SCALE (default 1) scales the record counts; SAMSA_BENCH_ROUNDS
 // (default 3) repeats each librdkafka case and reports the median;
 // SAMSA_BENCH_KAFKAJS=0 leaves the KafkaJS cases out; SAMSA_BENCH_PROFILE=<dir>
-// writes the cluster brokers' CPU profiles there.
+// writes the cluster brokers' CPU profiles there. The durable section
+// (bench/broker-durable.ts: flush.messages=1 on each backend) runs last;
+// SAMSA_BENCH_DURABLE=only runs it alone, =0 leaves it out, and
+// SAMSA_BENCH_BACKENDS=file,mmap picks its backends.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createServer } from 'node:net';
@@ -24,11 +27,13 @@ import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { makeCertificates } from '../test/broker/security/certificates.js';
 import { compileRdkafkaBench, kafkajsConsumeRate, median, partitionFetchBytes, runRdkafka as rdkafka } from './bench-clients.js';
 import { measureCluster } from './broker-cluster.js';
+import { type DurableFigure, durableTargets, measureDurable, rawFdatasyncPerSec, rawWriteSyncMBps } from './broker-durable.js';
 import { startBrokerProcess } from './broker-process.js';
 import { printTable } from './measure.js';
 
 const SCALE = Number(process.env.SAMSA_BENCH_SCALE ?? 1);
 const ROUNDS = Number(process.env.SAMSA_BENCH_ROUNDS ?? 3);
+const DURABLE = process.env.SAMSA_BENCH_DURABLE ?? '1';
 const work = fs.mkdtempSync(join(tmpdir(), 'samsa-bench-broker-'));
 
 interface Row {
@@ -83,7 +88,62 @@ function rawFsWrite(): number {
   return mbps;
 }
 
+/** The durable section: its own brokers, one per backend, after the rest has stopped. */
+async function durableSection(bin: string | undefined): Promise<object | undefined> {
+  if (!bin) return undefined;
+  console.log('durable appends (flush.messages=1), librdkafka acks=all…');
+  const limits = { fdatasyncPerSec: rawFdatasyncPerSec(work), writeSyncMBps: rawWriteSyncMBps(work) };
+  console.log(`  raw fdatasync ${Math.round(limits.fdatasyncPerSec)}/s, raw write+fdatasync ${limits.writeSyncMBps.toFixed(0)} MB/s`);
+  const figures: DurableFigure[] = [];
+  await measureDurable(
+    bin,
+    {
+      work,
+      backends: process.env.SAMSA_BENCH_BACKENDS?.split(',') ?? ['file', 'mmap', 'level'],
+      count: (size) => Math.round((size === 100 ? 1_000_000 : 300_000) * SCALE),
+      rounds: ROUNDS,
+      latencySeconds: 5 * SCALE,
+      rates: [1_000, 10_000, 50_000],
+    },
+    (f) => {
+      figures.push(f);
+      const mb = (f.recordsPerSec * f.recordSize) / 1e6;
+      console.log(
+        `  ${f.backend} ${f.case} ${f.recordSize} B ${f.durable ? 'durable' : 'not durable'}: ${Math.round(f.recordsPerSec)} records/s, ${mb.toFixed(1)} MB/s${f.p99Ms !== undefined ? `, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms` : ''}${f.deviceSyncsPerSec !== undefined ? `, disk flushes ${Math.round(f.deviceSyncsPerSec)}/s` : ''}`,
+      );
+    },
+  );
+  console.log();
+  printTable(
+    ['backend', 'case', 'size', 'durable', 'records/s', 'MB/s', 'p50 ms', 'p99 ms', 'disk flushes/s'],
+    figures.map((f) => [
+      f.backend,
+      f.case,
+      `${f.recordSize}`,
+      f.durable ? 'yes' : 'no',
+      `${Math.round(f.recordsPerSec)}`,
+      ((f.recordsPerSec * f.recordSize) / 1e6).toFixed(1),
+      f.p50Ms?.toFixed(2) ?? '',
+      f.p99Ms?.toFixed(2) ?? '',
+      f.deviceSyncsPerSec === undefined ? '' : `${Math.round(f.deviceSyncsPerSec)}`,
+    ]),
+  );
+  console.log(`limits: raw fdatasync ${Math.round(limits.fdatasyncPerSec)}/s, raw write+fdatasync ${limits.writeSyncMBps.toFixed(0)} MB/s`);
+  const targets = durableTargets(figures, limits);
+  console.log('\ndurable targets:');
+  for (const t of targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'} ${t.what}`);
+  return { limits, figures, targets };
+}
+
 async function main(): Promise<void> {
+  if (DURABLE === 'only') {
+    const durable = await durableSection(compileRdkafkaBench(work));
+    const out = process.env.SAMSA_BENCH_OUT ?? 'bench-broker.json';
+    fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), durable }, null, 2));
+    console.log(`\nwrote ${out}`);
+    fs.rmSync(work, { recursive: true, force: true });
+    return;
+  }
   console.log('measuring the limits…');
   const tcp = await loopbackTcp();
   const disk = rawFsWrite();
@@ -280,6 +340,7 @@ async function main(): Promise<void> {
     await broker.stop();
     certs.remove();
   }
+  const durable = DURABLE === '0' ? undefined : await durableSection(bin);
 
   console.log();
   printTable(
@@ -305,7 +366,10 @@ async function main(): Promise<void> {
     for (const t of targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'} ${t.what}`);
   }
   const out = process.env.SAMSA_BENCH_OUT ?? 'bench-broker.json';
-  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), limits: { loopbackTcpMBps: tcp, rawFsWriteMBps: disk }, rows, targets }, null, 2));
+  fs.writeFileSync(
+    out,
+    JSON.stringify({ date: new Date().toISOString(), limits: { loopbackTcpMBps: tcp, rawFsWriteMBps: disk }, rows, targets, durable }, null, 2),
+  );
   console.log(`\nwrote ${out}`);
   fs.rmSync(work, { recursive: true, force: true });
 }

@@ -23,6 +23,14 @@ export function writeFully(fd: number, path: string, position: number, bytes: Ui
 }
 
 /**
+ * fdatasync on the thread pool, not the event loop: appends go on while the
+ * disk works, and the next sync covers them all (the log's group commit).
+ */
+export function fdatasync(fd: number, path: string): Promise<void> {
+  return new Promise((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(StorageError.from(error, path, 'flush')) : resolve())));
+}
+
+/**
  * pread of exactly `length` bytes, which the caller knows the file holds: an
  * early end of file means the file shrank under us, a CORRUPT StorageError.
  */

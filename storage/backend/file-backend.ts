@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BackendObject } from './backend-object.js';
 import { type PooledBytes, sharedBufferPool } from './buffer-pool.js';
 import { LOCK_FILE, lockDirectory } from './directory-lock.js';
-import { readFully, writeFully } from './fd-io.js';
+import { fdatasync, readFully, writeFully } from './fd-io.js';
 import type { LogDirectory, OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
 import { StorageError } from './storage-error.js';
 
@@ -76,9 +76,7 @@ export class FileObject extends BackendObject implements StorageObject {
 
   async flush(): Promise<void> {
     this.check();
-    // The one call that waits on the disk runs off the event loop, so appends
-    // continue meanwhile and the next flush covers them all (group commit).
-    await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (error) => (error ? reject(StorageError.from(error, this.path, 'flush')) : resolve())));
+    await fdatasync(this.fd, this.path);
   }
 
   async close(): Promise<void> {

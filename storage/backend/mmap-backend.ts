@@ -3,7 +3,7 @@ import { loadAddon } from '../native/addon.js';
 import { BackendObject } from './backend-object.js';
 import { type PooledBytes, unpooled } from './buffer-pool.js';
 import { lockDirectory } from './directory-lock.js';
-import { readFully, writeFully } from './fd-io.js';
+import { fdatasync, readFully, writeFully } from './fd-io.js';
 import { FileDirectory } from './file-backend.js';
 import type { OpenOptions, StorageBackend, StorageObject } from './storage-backend.js';
 import { StorageError } from './storage-error.js';
@@ -12,7 +12,7 @@ import { StorageError } from './storage-error.js';
 interface NativeMmap {
   /** The file's first `length` bytes mapped read-only and shared; unmapped by GC once unreachable. */
   mapReadShared(fd: number, length: number): Buffer;
-  /** msync(MS_SYNC) of the mapping's first `length` bytes. */
+  /** msync(MS_SYNC) of the mapping's first `length` bytes (unused: flush is fdatasync, see MmapObject.flush). */
   syncRange(mapping: Buffer, length: number): void;
   readonly pageSize: number;
 }
@@ -55,8 +55,8 @@ function roundToPage(n: number): number {
  * never extends past its real data: a full disk is an ENOSPC from the write,
  * never a SIGBUS from touching a hole, nothing is written twice (once as
  * zeros to preallocate, once as data) and nothing needs trimming at close.
- * Pages past the end of the file are mapped but never touched. Flush is msync
- * over the data, which on Linux writes back the range however it was dirtied.
+ * Pages past the end of the file are mapped but never touched. Flush is
+ * fdatasync, which covers whatever was written by pwrite.
  */
 export class MmapObject extends BackendObject implements StorageObject {
   private map: Buffer;
@@ -135,14 +135,14 @@ export class MmapObject extends BackendObject implements StorageObject {
     this.ensureMapped(size);
   }
 
+  /**
+   * fdatasync, not msync: every byte reached the file by pwrite (the mapping
+   * is read-only), and the addon's msync would hold the event loop for the
+   * whole sync, where fdatasync runs on the thread pool while appends go on.
+   */
   async flush(): Promise<void> {
     this.check();
-    if (this.size === 0) return;
-    try {
-      nativeMmap(this.path).syncRange(this.map, Math.min(this.capacity, roundToPage(this.size)));
-    } catch (error) {
-      throw StorageError.from(error, this.path, 'msync');
-    }
+    await fdatasync(this.fd, this.path);
   }
 
   async close(): Promise<void> {

@@ -277,6 +277,8 @@ export class LogManager {
     const highWatermarks: TopicPartitionOffset[] = [];
     for (const key of [...root.logs].sort()) {
       const { log } = this.logs.get(key)!;
+      // Segments rolled whose indexes are not yet synced (their roll's flush failed or still runs) are, so the recovery point passes them.
+      await log.syncRolledSegments();
       const [, topic, partition] = PARTITION_DIR.exec(key)!;
       points.push({ topic: topic!, partition: Number(partition), offset: log.recoveryPoint });
       starts.push({ topic: topic!, partition: Number(partition), offset: log.logStartOffset });

@@ -78,6 +78,13 @@ export class LogSegment {
   /** When this segment object was created or opened: the clock for segment.ms when records carry no timestamps. */
   readonly createdMs = Date.now();
   private indexDamageReported = false;
+  /**
+   * The `.log` and its indexes are all synced as they are now (a whole
+   * `flush()` completed with nothing written since). A flush of the data
+   * alone (`flushData`) leaves it false: the log syncs a rolled segment's
+   * indexes before the recovery point may pass it (see Log.recoveryPoint).
+   */
+  fullySynced = false;
 
   private constructor(
     readonly baseOffset: number,
@@ -129,6 +136,7 @@ export class LogSegment {
    * Index entries are added every index.interval.bytes, per batch.
    */
   async append(bytes: Buffer, batches: readonly RecordBatchView[]): Promise<void> {
+    this.fullySynced = false;
     this.appended(await this.log.append(bytes), batches);
     await this.offsetIndex.writeFullBlock();
     await this.timeIndex.writeFullBlock();
@@ -141,6 +149,7 @@ export class LogSegment {
 
   /** `append` completed before returning, on backends that can (`canAppendSync`). */
   appendSync(bytes: Buffer, batches: readonly RecordBatchView[]): void {
+    this.fullySynced = false;
     this.appended(this.log.appendSync!(bytes), batches);
   }
 
@@ -315,6 +324,7 @@ export class LogSegment {
    * markers cut.
    */
   async recover(producerState?: ProducerStateManager): Promise<number> {
+    this.fullySynced = false;
     if (producerState) await this.txnIndex.reset();
     await this.offsetIndex.truncateTo(this.baseOffset);
     await this.timeIndex.truncateTo(this.baseOffset);
@@ -379,6 +389,7 @@ export class LogSegment {
     const position = await this.positionOf(offset);
     if (position < 0) return;
     const header = (await this.headerAt(position))!;
+    this.fullySynced = false;
     // A batch straddling `offset` goes whole: batches are never split.
     await this.log.truncate(position);
     await this.offsetIndex.truncateTo(header.baseOffset);
@@ -463,11 +474,28 @@ export class LogSegment {
     }
   }
 
+  /** Syncs the `.log` and its indexes (at a roll, a checkpoint, a shutdown). */
   async flush(): Promise<void> {
+    this.fullySynced = true; // a write while the syncs run clears it again
+    try {
+      await this.log.flush();
+      await this.offsetIndex.flush();
+      await this.timeIndex.flush();
+      await this.txnIndex.flush();
+    } catch (error) {
+      this.fullySynced = false;
+      throw error;
+    }
+  }
+
+  /**
+   * Syncs the `.log` alone: one fdatasync (one synced LevelDB write), the
+   * durability point of the active segment. Its indexes need no sync then:
+   * after a crash the active segment is always recovered, which rebuilds
+   * them from the `.log` (LogLoader).
+   */
+  async flushData(): Promise<void> {
     await this.log.flush();
-    await this.offsetIndex.flush();
-    await this.timeIndex.flush();
-    await this.txnIndex.flush();
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,7 @@
+// One partition's log. Longer than the ~600 lines files keep to, for a
+// reason: the append order, truncations (which must fall between appends)
+// and group commit's flushes share their state (the append chain, the synced
+// offset, the truncation count), and each is correct only as the others use it.
 import type { LogDirectory } from '../backend/storage-backend.js';
 import type { LogConfig } from '../config/log-config.js';
 import { TimestampType } from '../record/record-batch-layout.js';
@@ -40,6 +44,23 @@ export interface AppendOptions {
 
 export type { FetchData } from './fetch-data.js';
 
+/**
+ * An append written that must wait for a sync before it is answered
+ * (flush.messages reached): what it answers, and the offset the sync must
+ * cover. Appends that need no sync return their AppendInfo alone.
+ */
+class SyncDue {
+  constructor(
+    readonly info: AppendInfo,
+    readonly upTo: number,
+  ) {}
+}
+
+type Written = AppendInfo | SyncDue;
+
+/** flush.ms at or above this (about 24.8 days, setTimeout's limit) never flushes by time: the default is Long.MAX_VALUE. */
+const NEVER_MS = 2 ** 31 - 1;
+
 export type { OpenLogOptions } from './log-loader.js';
 
 /**
@@ -51,11 +72,24 @@ export class Log {
   private hw = 0;
   private unflushedMessages = 0;
   private readonly pendingDeletes: NodeJS.Timeout[] = [];
+  /** The flush running now; every sync waiter shares it (group commit). */
   private flushing: Promise<void> | undefined;
+  /** Offsets below this are synced (the `.log`s, fdatasync or a synced LevelDB write); sync waiters wait on it. */
+  private synced: number;
+  /** Counts truncations: a flush that saw one start while it ran does not move `synced` (it may have synced other bytes at those offsets). */
+  private truncations = 0;
+  /** The highest offset an append waits to see synced: a truncation lets those syncs complete first. */
+  private syncWanted = 0;
+  /** The producer snapshot a roll wrote, synced by the next flush. */
+  private unsyncedSnapshot: number | undefined;
+  /** close()'s flush of everything, whole: after it no other flush starts. */
+  private closingFlush: Promise<void> | undefined;
+  /** flush.ms's timer, armed while unsynced data waits for it. */
+  private flushTimer: NodeJS.Timeout | undefined;
   private appendTail: Promise<unknown> = Promise.resolve();
   /** Appends started on the asynchronous path (and truncations) not yet settled: while any is, the next append queues behind. */
   private appendsInFlight = 0;
-  /** How many flushes ran (group commit makes this far fewer than durable appends). */
+  /** How many flushes ran (group commit makes this far fewer than durable appends; a flush syncs each `.log` with new data once). */
   flushCount = 0;
   private lastFlushMs: number;
   private closed = false;
@@ -79,7 +113,6 @@ export class Log {
   config: LogConfig;
   private readonly segments: LogSegment[];
   logStartOffset: number;
-  recoveryPoint: number;
   /** Leader epochs and the offsets they started at (leader-epoch-checkpoint). */
   readonly leaderEpochs: LeaderEpochCache;
   /** Idempotent producers' epochs and recent sequence numbers, persisted in `.snapshot` files. */
@@ -98,7 +131,10 @@ export class Log {
     this.config = config;
     this.segments = loaded.segments;
     this.logStartOffset = loaded.logStartOffset;
-    this.recoveryPoint = loaded.recoveryPoint;
+    this.synced = loaded.recoveryPoint;
+    // Segments wholly below the recovery point were synced whole before it was checkpointed, or were checked by the loader.
+    for (const segment of this.segments)
+      if (segment !== this.active && (segment.nextOffset <= this.synced || settings.cleanShutdown)) segment.fullySynced = true;
     this.leaderEpochs = loaded.leaderEpochs;
     this.producerState = loaded.producerState;
     this.snapshots = loaded.snapshots;
@@ -128,6 +164,26 @@ export class Log {
   get lastStableOffset(): number {
     const unstable = this.producerState.firstUnstableOffset(this.hw);
     return unstable < this.hw ? Math.max(unstable, this.logStartOffset) : this.hw;
+  }
+
+  /**
+   * Where recovery after a crash starts (Kafka's recovery point, written to
+   * recovery-point-offset-checkpoint): the offsets below it are synced, and
+   * so are the indexes of every inactive segment below it. Flushes sync the
+   * active segment's `.log` alone (one fdatasync); its indexes need no sync,
+   * since the loader recovers the segment holding the recovery point and
+   * all after it, rebuilding their indexes. A rolled segment whose indexes
+   * are not yet synced holds the point at its base offset until a flush
+   * syncs it whole (the one each roll starts, or a checkpoint's).
+   */
+  get recoveryPoint(): number {
+    const point = this.synced;
+    const last = this.segments.length - 1;
+    for (let i = 0; i < last; i++) {
+      const segment = this.segments[i]!;
+      if (!segment.fullySynced) return Math.min(point, segment.baseOffset);
+    }
+    return point;
   }
 
   /** Opens a log directory: LogLoader recovers it as its files left it, then the Log runs it. */
@@ -169,15 +225,28 @@ export class Log {
     // Appends run one at a time: offsets are assigned from the log end, which
     // only the previous append's write moves. With none in flight the append
     // runs at once, and on the file and mmap backends it usually completes
-    // before returning (no roll, no new leader epoch, no flush due).
-    if (this.appendsInFlight > 0) return this.inFlight(this.appendTail.then(() => this.appendNow(records, options)));
-    let done: AppendInfo | Promise<AppendInfo>;
+    // before returning (no roll, no new leader epoch, no transaction marker).
+    // An append that must be synced (flush.messages) waits for its sync after
+    // its write, outside that order: the appends after it are written while
+    // the sync runs and covered by the next one (group commit).
+    if (this.appendsInFlight > 0) return this.answer(this.inFlight(this.appendTail.then(() => this.appendNow(records, options))));
+    let done: Written | Promise<Written>;
     try {
       done = this.appendNow(records, options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return done instanceof Promise ? this.inFlight(done) : Promise.resolve(done);
+    if (done instanceof Promise) return this.answer(this.inFlight(done));
+    return done instanceof SyncDue ? this.answerSynced(done) : Promise.resolve(done);
+  }
+
+  /** An append's answer once it is written and, when it must be, synced. */
+  private answer(written: Promise<Written>): Promise<AppendInfo> {
+    return written.then((w) => (w instanceof SyncDue ? this.answerSynced(w) : w));
+  }
+
+  private answerSynced(due: SyncDue): Promise<AppendInfo> {
+    return this.syncTo(due.upTo).then(() => due.info);
   }
 
   private inFlight<T>(run: Promise<T>): Promise<T> {
@@ -190,7 +259,7 @@ export class Log {
   }
 
   /** Validates, assigns offsets and writes: synchronously when the active segment can, else asynchronously. */
-  private appendNow(records: Buffer, options: AppendOptions): AppendInfo | Promise<AppendInfo> {
+  private appendNow(records: Buffer, options: AppendOptions): Written | Promise<Written> {
     const batches = validateBatches(records);
     for (const batch of batches) {
       if (batch.sizeInBytes > this.config.maxMessageBytes) throw new RecordTooLargeError(batch.sizeInBytes, this.config.maxMessageBytes);
@@ -217,10 +286,20 @@ export class Log {
     const roll = this.rollDue(records.length, next - 1, incomingMaxTimestamp, now);
     const newEpoch = options.leaderEpoch !== undefined && options.leaderEpoch > this.leaderEpochs.latestEpoch;
     // Markers may end transactions, whose `.txnindex` entries are written asynchronously.
-    if (roll || newEpoch || markers || !this.active.canAppendSync) return this.appendAsync(records, batches, info, roll, options.leaderEpoch, now);
+    if (roll || newEpoch || markers || !this.active.canAppendSync) return this.appendAsync(records, batches, info, roll, options.leaderEpoch);
     this.active.appendSync(records, batches);
     this.appended(batches);
-    return this.flushDue(now) ? this.syncTo().then(() => info) : info;
+    return this.syncDue(info);
+  }
+
+  /** The append's answer as written: a SyncDue when flush.messages is reached and the append waits for a sync covering it. */
+  private syncDue(info: AppendInfo): Written {
+    if (this.unflushedMessages < this.config.flushMessages) return info;
+    const upTo = info.lastOffset + 1;
+    this.syncWanted = Math.max(this.syncWanted, upTo);
+    // The sync starts now rather than when the caller gets to wait for it, unless appends are queued behind this one (see syncTo).
+    if (this.appendsInFlight <= 1) this.startFlush();
+    return new SyncDue(info, upTo);
   }
 
   private async appendAsync(
@@ -229,14 +308,12 @@ export class Log {
     info: AppendInfo,
     roll: boolean,
     leaderEpoch: number | undefined,
-    now: number,
-  ): Promise<AppendInfo> {
+  ): Promise<Written> {
     if (roll) await this.roll();
     if (leaderEpoch !== undefined) await this.leaderEpochs.assign(leaderEpoch, info.baseOffset);
     await this.active.append(records, batches);
     await this.completeTransactions(this.appended(batches));
-    if (this.flushDue(now)) await this.syncTo();
-    return info;
+    return this.syncDue(info);
   }
 
   /**
@@ -248,10 +325,10 @@ export class Log {
    */
   appendAsFollower(records: Buffer): Promise<AppendInfo> {
     const run = this.appendsInFlight > 0 ? this.appendTail.then(() => this.appendAsFollowerNow(records)) : this.appendAsFollowerNow(records);
-    return this.inFlight(run);
+    return this.answer(this.inFlight(run));
   }
 
-  private async appendAsFollowerNow(records: Buffer): Promise<AppendInfo> {
+  private async appendAsFollowerNow(records: Buffer): Promise<Written> {
     const batches = validateBatches(records);
     const end = this.logEndOffset;
     if (batches.length === 0) return { baseOffset: end, lastOffset: end - 1, logAppendTimeMs: -1 };
@@ -269,8 +346,7 @@ export class Log {
     }
     await this.active.append(records, batches);
     await this.completeTransactions(this.appended(batches));
-    if (this.flushDue(now)) await this.syncTo();
-    return { baseOffset: batches[0]!.baseOffset, lastOffset: next - 1, logAppendTimeMs: -1 };
+    return this.syncDue({ baseOffset: batches[0]!.baseOffset, lastOffset: next - 1, logAppendTimeMs: -1 });
   }
 
   /** The producer state learns of batches just written; returns the transactions their markers ended. */
@@ -281,6 +357,7 @@ export class Log {
       const txn = this.producerState.update(batch);
       if (txn) (completed ??= []).push(txn);
     }
+    if (this.flushTimer === undefined && this.config.flushMs < NEVER_MS) this.armFlushTimer();
     return completed;
   }
 
@@ -296,11 +373,6 @@ export class Log {
       if (txn.isAborted) await this.active.txnIndex.append(abortedTxnOf(txn, this.producerState));
       this.producerState.completeTxn(txn);
     }
-  }
-
-  /** flush.messages or flush.ms reached (by default neither ever is: the page cache is trusted, as Kafka does). */
-  private flushDue(now: number): boolean {
-    return this.unflushedMessages >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs;
   }
 
   /** CreateTime bounds, checked on each batch's first and largest timestamp (no record decoding). */
@@ -329,13 +401,21 @@ export class Log {
     return full || old || indexFull || overflow;
   }
 
-  /** Starts a new active segment at the log end offset. */
+  /**
+   * Starts a new active segment at the log end offset. The segment rolled
+   * away, and the producer snapshot, are synced whole by a flush started
+   * now that appends do not wait for (as Kafka's roll schedules one).
+   */
   async roll(): Promise<void> {
     const base = this.logEndOffset;
     if (this.active.baseOffset === base) return;
     this.segments.push(await LogSegment.open(this.dir, base, this.config, true, '', this.settings.warn));
     // The producers as of the new segment's start: a restart replays only the batches after it.
     await this.snapshots.write(base, this.producerState.snapshotEntries(), false);
+    this.unsyncedSnapshot = base;
+    void this.syncTo(0, true).catch((error: unknown) =>
+      this.settings.warn(`${this.dir.path}: syncing segments after a roll failed: ${(error as Error).message}`),
+    );
   }
 
   /**
@@ -415,12 +495,13 @@ export class Log {
 
   private async truncateNow(offset: number): Promise<void> {
     if (offset < this.logStartOffset || offset > this.logEndOffset) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
+    await this.beforeTruncation();
     while (this.segments.length > 1 && this.active.baseOffset >= offset) await this.deleteSegment(this.segments.pop()!);
     await this.active.truncateTo(offset);
     await rebuildProducerState(this.producerState, this.snapshots, this.segments, false, this.settings);
     await this.leaderEpochs.truncateFromEnd(this.logEndOffset);
     this.highWatermark = Math.min(this.highWatermark, this.logEndOffset);
-    this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
+    this.synced = Math.min(this.synced, this.logEndOffset);
   }
 
   /** Empties the log and restarts it at `offset`, between the appends issued before and after it (see truncateTo). */
@@ -429,11 +510,12 @@ export class Log {
   }
 
   private async truncateFullyNow(offset: number): Promise<void> {
+    await this.beforeTruncation();
     for (const segment of this.segments.splice(0)) await this.deleteSegment(segment);
     this.segments.push(await LogSegment.open(this.dir, offset, this.config, true, '', this.settings.warn));
     this.logStartOffset = offset;
     this.highWatermark = offset;
-    this.recoveryPoint = offset;
+    this.synced = offset;
     this.producerState.clear();
     await this.snapshots.deleteWhere(() => true);
     await this.leaderEpochs.clear();
@@ -520,35 +602,128 @@ export class Log {
     for (const name of segmentFileNames(segment.baseOffset)) if (present.has(name)) await this.dir.delete(name);
   }
 
-  /** Makes everything appended so far durable (fsync / msync / synced LevelDB write). */
+  /** Makes everything appended so far durable, sharing the flush in flight (fdatasync, or a synced LevelDB write). */
   flush(): Promise<void> {
-    return this.reading(() => this.flushNow());
-  }
-
-  private async flushNow(): Promise<void> {
-    const end = this.logEndOffset; // appends made while flushing wait for the next flush
-    this.unflushedMessages = 0;
-    this.lastFlushMs = this.now();
-    for (const segment of this.segments) if (segment.nextOffset > this.recoveryPoint) await segment.flush();
-    this.recoveryPoint = Math.max(this.recoveryPoint, end);
-    this.flushCount++;
+    return this.syncTo();
   }
 
   /**
-   * Resolves once every offset below `offset` is durable. Callers waiting at
-   * the same time share flushes (group commit): while one flush runs, everyone
-   * who arrives waits for it and then for at most one more.
+   * One flush: the `.log` of the active segment synced if it has new data,
+   * and every inactive segment not yet synced whole synced whole (with
+   * `whole`, the active one too). The offsets written before it starts are
+   * then durable; those written while it runs wait for the next.
    */
-  async syncTo(offset = this.logEndOffset): Promise<void> {
-    while (this.recoveryPoint < offset) {
-      if (!this.flushing) this.flushing = this.flush().finally(() => (this.flushing = undefined));
-      await this.flushing;
+  private async flushNow(whole: boolean): Promise<void> {
+    const end = this.logEndOffset;
+    const truncations = this.truncations;
+    const segments = this.segments.slice();
+    const active = segments[segments.length - 1]!;
+    this.unflushedMessages = 0;
+    this.lastFlushMs = this.now();
+    for (const segment of segments) {
+      const wholly = whole || segment !== active;
+      if (wholly ? segment.fullySynced : segment.nextOffset <= this.synced) continue;
+      try {
+        if (wholly) await segment.flush();
+        else await segment.flushData();
+      } catch (error) {
+        // A segment a truncation or retention removed meanwhile needs no sync.
+        if (this.segments.includes(segment)) throw error;
+      }
+    }
+    if (this.truncations === truncations) this.synced = Math.max(this.synced, end);
+    const snapshot = this.unsyncedSnapshot;
+    this.unsyncedSnapshot = undefined;
+    if (snapshot !== undefined) await this.snapshots.sync(snapshot);
+    this.flushCount++;
+  }
+
+  /** Starts a flush unless one is running (whose waiters then start the next). */
+  private startFlush(): Promise<void> {
+    this.flushing ??= this.reading(() => this.flushNow(false)).finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  /**
+   * Resolves once every offset below `offset` is synced (and, with
+   * `wholeSegments`, every inactive segment is synced whole). Callers waiting
+   * at the same time share flushes (group commit): one who arrives while a
+   * flush runs waits for it and then for at most one more, which covers
+   * everything written while the first ran.
+   */
+  syncTo(offset = this.logEndOffset, wholeSegments = false): Promise<void> {
+    return this.syncWhenWritten(offset, wholeSegments, true);
+  }
+
+  /**
+   * syncTo; `afterQueued` first lets the appends queued now be written, so
+   * the sync covers them too: on LevelDB a write issued after a sync waits
+   * for it, and appends written one at a time behind one sync each would
+   * take a sync apiece. (Only the appends queued when it looks: later ones
+   * cannot hold it back.)
+   */
+  private async syncWhenWritten(offset: number, wholeSegments: boolean, afterQueued: boolean): Promise<void> {
+    // Capped at the log end: a truncation may have removed the offsets asked for.
+    while (this.synced < Math.min(offset, this.logEndOffset) || (wholeSegments && this.inactiveSegmentUnsynced())) {
+      if (this.closingFlush) return this.closingFlush;
+      if (afterQueued && !this.flushing && this.appendsInFlight > 0) {
+        afterQueued = false;
+        await this.appendTail;
+      } else await this.startFlush();
     }
   }
 
-  /** Flushes if flush.ms has passed since the last one (the LogManager's flusher calls this). */
+  private inactiveSegmentUnsynced(): boolean {
+    const last = this.segments.length - 1;
+    for (let i = 0; i < last; i++) if (!this.segments[i]!.fullySynced) return true;
+    return false;
+  }
+
+  /** Syncs whole the segments rolled and not yet synced so (a checkpoint's), so the recovery point may pass them. */
+  syncRolledSegments(): Promise<void> {
+    return this.syncTo(0, true);
+  }
+
+  /** Flushes if flush.ms has passed since the last one (the LogManager's flusher, log.flush.scheduler.interval.ms, calls this). */
   async flushIfDue(): Promise<void> {
-    if (this.recoveryPoint < this.logEndOffset && this.now() - this.lastFlushMs >= this.config.flushMs) await this.syncTo();
+    if (this.synced < this.logEndOffset && this.now() - this.lastFlushMs >= this.config.flushMs) await this.syncTo();
+  }
+
+  /**
+   * flush.ms: data appended waits at most that long for a sync, with or
+   * without appends after it. Re-armed when it fires early (timers run on
+   * the event loop's cached clock) or when data is still unsynced.
+   */
+  private armFlushTimer(): void {
+    const delay = Math.max(0, this.lastFlushMs + this.config.flushMs - this.now());
+    this.flushTimer = setTimeout(() => this.onFlushTimer(), Math.min(delay, NEVER_MS));
+    this.flushTimer.unref();
+  }
+
+  private onFlushTimer(): void {
+    this.flushTimer = undefined;
+    if (this.closed || this.config.flushMs >= NEVER_MS || this.synced >= this.logEndOffset) return;
+    if (this.now() - this.lastFlushMs < this.config.flushMs) return this.armFlushTimer();
+    this.syncTo().then(
+      () => {
+        if (this.flushTimer === undefined && this.synced < this.logEndOffset) this.armFlushTimer();
+      },
+      (error: unknown) => {
+        this.settings.warn(`${this.dir.path}: flush.ms's flush failed: ${(error as Error).message}`);
+        if (this.flushTimer === undefined && !this.closed) this.armFlushTimer();
+      },
+    );
+  }
+
+  /**
+   * Before a truncation cuts: the syncs waited for are done first (their
+   * appends were issued before it), and a flush that overlaps it will not
+   * count offsets it may not have synced.
+   */
+  private async beforeTruncation(): Promise<void> {
+    // Not after the queued appends: this runs in their order, they wait for it.
+    await this.syncWhenWritten(this.syncWanted, false, false);
+    this.truncations++;
   }
 
   close(): Promise<void> {
@@ -562,9 +737,13 @@ export class Log {
     for (const timer of this.pendingDeletes.splice(0)) {
       clearTimeout(timer);
     }
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const name of await this.dir.list()) if (name.endsWith(DELETED_SUFFIX)) await this.dir.delete(name);
-    await this.syncTo();
-    await this.flushing;
+    while (this.flushing) await this.flushing.catch(() => undefined);
+    // Everything synced whole: a clean shutdown's segments are trusted at the next open. Sync waiters from now on wait for this flush.
+    this.closingFlush = this.reading(() => this.flushNow(true));
+    this.flushing = this.closingFlush;
+    await this.closingFlush;
     // The producers as of the log end, durably: the next open replays nothing.
     await this.snapshots.write(this.logEndOffset, this.producerState.snapshotEntries(), true);
     for (const segment of this.segments) await segment.close();
@@ -641,6 +820,7 @@ export class Log {
       for (const name of [...indexNames, logName!]) await this.dir.rename(name + SWAP_SUFFIX, name);
       const cleaned = await LogSegment.open(this.dir, cleanedBaseOffset, this.config, false, '', this.settings.warn);
       await cleaned.loadTailState();
+      cleaned.fullySynced = true; // the cleaner flushed it before the swap
       this.segments.splice(this.segments.indexOf(replaced[0]!), replaced.length, cleaned);
     } finally {
       this.swapping = undefined;

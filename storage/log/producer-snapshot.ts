@@ -1,4 +1,5 @@
-import type { LogDirectory } from '../backend/storage-backend.js';
+import type { LogDirectory, StorageObject } from '../backend/storage-backend.js';
+import { StorageError } from '../backend/storage-error.js';
 import { readInt16, readInt32, readInt64, readUInt32, writeInt64 } from '../record/big-endian.js';
 import { crc32c } from '../record/crc32c.js';
 import { CorruptSnapshotError } from './log-errors.js';
@@ -108,6 +109,23 @@ export class ProducerSnapshots {
     try {
       await object.truncate(0); // a snapshot left at this offset by an earlier life of the log
       await object.append(bytes);
+    } finally {
+      await object.close();
+    }
+  }
+
+  /** Syncs a snapshot written plainly (a roll's, by the flush the roll starts); one deleted meanwhile is no error. */
+  async sync(offset: number): Promise<void> {
+    const name = snapshotFileName(offset);
+    let object: StorageObject;
+    try {
+      object = await this.dir.open(name);
+    } catch (error) {
+      if (error instanceof StorageError && error.code === 'NOT_FOUND') return;
+      throw error;
+    }
+    try {
+      await object.flush();
     } finally {
       await object.close();
     }

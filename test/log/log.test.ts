@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CorruptRecordError } from '../../codecs/index.js';
-import { BACKEND_NAMES, createBackend, type LogDirectory, type OpenOptions, type StorageObject } from '../../storage/backend/index.js';
+import { BACKEND_NAMES, createBackend, type LogDirectory } from '../../storage/backend/index.js';
 import { LogConfig } from '../../storage/config/log-config.js';
 import { Log, OffsetOutOfRangeError, RecordTooLargeError } from '../../storage/log/index.js';
 import { buildRecordBatch, decodeRecords, scanBatches } from '../../storage/record/index.js';
+import { spyingDirectory } from './spying-directory.js';
 
 function batch(first: number, count: number, timestamp = 1_700_000_000_000 + first, size = 10): Buffer {
   return buildRecordBatch(
@@ -20,23 +21,9 @@ function valuesOf(bytes: Buffer): string[] {
 
 /** `dir`, with the reads of each object it opens counted by the object's name. */
 function countingReads(dir: LogDirectory, reads: Map<string, number>): LogDirectory {
-  const bound = (target: object, key: string | symbol) => {
-    const value: unknown = Reflect.get(target, key);
-    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-  };
-  return new Proxy(dir, {
-    get: (target, key) => {
-      if (key !== 'open') return bound(target, key);
-      return async (name: string, options?: OpenOptions): Promise<StorageObject> => {
-        const object = await target.open(name, options);
-        return new Proxy(object, {
-          get: (o, k) => {
-            if (k === 'read' || k === 'readInto') reads.set(name, (reads.get(name) ?? 0) + 1);
-            return bound(o, k);
-          },
-        });
-      };
-    },
+  return spyingDirectory(dir, (name, _object, key) => {
+    if (key === 'read' || key === 'readInto') reads.set(name, (reads.get(name) ?? 0) + 1);
+    return undefined;
   });
 }
 
