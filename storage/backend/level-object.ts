@@ -303,6 +303,11 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
     await this.context.writer.sync(this.path);
   }
 
+  /** Everything accepted before the call is in the database (one batch write covers all the appends waiting on it). */
+  settle(): Promise<void> {
+    return this.context.writer.settle(this.path);
+  }
+
   /** Waits for what was appended to be in the database, so that the next opener finds it. */
   async close(): Promise<void> {
     if (this.closed) return;
