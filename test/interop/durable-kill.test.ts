@@ -29,43 +29,47 @@ describe.each(BACKENDS)('SIGKILL of a broker during durable produce on the %s ba
   it.each([
     ['flush.messages=1', { 'flush.messages': '1' }],
     ['the default flush settings', {}],
-  ])('loses no record it acknowledged, on a topic with %s', async (_what, configs) => {
-    const dir = mkdtempSync(join(tmpdir(), `samsa-durable-kill-${backend}-`));
-    cleanup.add(dir, (d) => rmSync(d, { recursive: true, force: true }));
-    // Small segments: rolls, their syncs and recovery-point checkpoints happen during the run.
-    const broker = await startBrokerProcess(dir, {
-      'storage.backend': backend,
-      'log.segment.bytes': '65536',
-      'log.flush.offset.checkpoint.interval.ms': '100',
-    });
-    cleanup.add(broker, (b) => b.kill());
-    const admin = new Admin({ 'bootstrap.servers': broker.bootstrap });
-    cleanup.add(admin, (a) => a.close());
-    await admin.createTopics([{ name: 'durable', numPartitions: 1, replicationFactor: 1, configs }]);
-
-    const producer = spawn(PYTHON, [SCRIPT, broker.bootstrap, 'durable'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    cleanup.add(producer, stopChild);
-    const acked = new Map<number, string>();
-    let pending = '';
-    await new Promise<void>((resolve, reject) => {
-      producer.once('exit', (code, signal) => reject(new Error(`the producer exited (${code ?? signal}) after ${acked.size} acknowledgements`)));
-      producer.stdout!.on('data', (data: Buffer) => {
-        const lines = (pending + data.toString()).split('\n');
-        pending = lines.pop()!;
-        for (const line of lines) {
-          const [, offset, value] = line.split(' ');
-          acked.set(Number(offset), value!);
-        }
-        if (acked.size >= 3000) resolve();
+  ])(
+    'loses no record it acknowledged, on a topic with %s',
+    async (_what, configs) => {
+      const dir = mkdtempSync(join(tmpdir(), `samsa-durable-kill-${backend}-`));
+      cleanup.add(dir, (d) => rmSync(d, { recursive: true, force: true }));
+      // Small segments: rolls, their syncs and recovery-point checkpoints happen during the run.
+      const broker = await startBrokerProcess(dir, {
+        'storage.backend': backend,
+        'log.segment.bytes': '65536',
+        'log.flush.offset.checkpoint.interval.ms': '100',
       });
-    });
-    expect(await broker.stop('SIGKILL')).toBeNull();
-    producer.stdout!.removeAllListeners('data');
-    await stopChild(producer);
+      cleanup.add(broker, (b) => b.kill());
+      const admin = new Admin({ 'bootstrap.servers': broker.bootstrap });
+      cleanup.add(admin, (a) => a.close());
+      await admin.createTopics([{ name: 'durable', numPartitions: 1, replicationFactor: 1, configs }]);
 
-    const { values, segmentCount } = await recoveredRecordValues(dir, backend, 'durable');
-    expect(segmentCount).toBeGreaterThan(1);
-    const lost = [...acked].filter(([offset, value]) => values.get(offset) !== value);
-    expect(lost, `${lost.length} of ${acked.size} acknowledged records missing after recovery`).toEqual([]);
-  }, 120_000);
+      const producer = spawn(PYTHON, [SCRIPT, broker.bootstrap, 'durable'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      cleanup.add(producer, stopChild);
+      const acked = new Map<number, string>();
+      let pending = '';
+      await new Promise<void>((resolve, reject) => {
+        producer.once('exit', (code, signal) => reject(new Error(`the producer exited (${code ?? signal}) after ${acked.size} acknowledgements`)));
+        producer.stdout!.on('data', (data: Buffer) => {
+          const lines = (pending + data.toString()).split('\n');
+          pending = lines.pop()!;
+          for (const line of lines) {
+            const [, offset, value] = line.split(' ');
+            acked.set(Number(offset), value!);
+          }
+          if (acked.size >= 3000) resolve();
+        });
+      });
+      expect(await broker.stop('SIGKILL')).toBeNull();
+      producer.stdout!.removeAllListeners('data');
+      await stopChild(producer);
+
+      const { values, segmentCount } = await recoveredRecordValues(dir, backend, 'durable');
+      expect(segmentCount).toBeGreaterThan(1);
+      const lost = [...acked].filter(([offset, value]) => values.get(offset) !== value);
+      expect(lost, `${lost.length} of ${acked.size} acknowledged records missing after recovery`).toEqual([]);
+    },
+    120_000,
+  );
 });
