@@ -267,6 +267,10 @@ describe('partition reassignments on a three-broker cluster', () => {
     expect(segments(cluster, to, 'moving-0')).toEqual(original);
     expect(segments(cluster, stays, 'moving-0')).toEqual(original);
     expect(await endOffset(admin, 'moving')).toBe(2000);
+    // The controller logs the move: what, from where to where, and how long it took.
+    const log = cluster.brokerIds.map((id) => cluster.history(id)).join('\n');
+    expect(log).toContain(`reassigning moving-0 from ${from},${stays} to ${stays},${to}`);
+    expect(log).toMatch(new RegExp(`reassignment of moving-0 to ${stays},${to} completed in \\d+ ms \\(0 partitions still moving\\)`));
   });
 
   it('a cancellation restores the original replicas and deletes the copy being added; invalid targets are refused', { timeout: 180_000 }, async () => {

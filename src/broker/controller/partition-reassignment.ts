@@ -68,6 +68,8 @@ const sameAssignment = (a: ReplicaAssignment, b: ReplicaAssignment): boolean =>
  */
 export class PartitionReassignments {
   private readonly reassigning = new Map<string, TopicPartition>();
+  /** When each partition's reassignment began, for the progress its completion reports. */
+  private readonly startedAt = new Map<string, number>();
 
   constructor(
     private readonly context: ControllerContext,
@@ -176,6 +178,7 @@ export class PartitionReassignments {
 
   reset(): void {
     this.reassigning.clear();
+    this.startedAt.clear();
   }
 
   private validate(tp: TopicPartition, replicas: readonly number[]): string | undefined {
@@ -189,7 +192,8 @@ export class PartitionReassignments {
     const current = this.context.assignment(tp)!;
     const next = reassignTo(current, target);
     this.reassigning.set(tpKey(tp), tp);
-    this.log('info', `reassigning ${tpKey(tp)} from ${current.replicas.join(',')} to ${target.join(',')}`);
+    if (!this.startedAt.has(tpKey(tp))) this.startedAt.set(tpKey(tp), Date.now());
+    this.log('info', `reassigning ${tpKey(tp)} from ${current.replicas.join(',')} to ${target.join(',')} (${this.reassigning.size} partitions moving)`);
     if (!sameAssignment(current, next)) {
       this.context.setAssignment(tp, next);
       await this.writeAssignment(tp.topic);
@@ -234,7 +238,12 @@ export class PartitionReassignments {
     this.reassigning.delete(tpKey(tp));
     await this.removeFromZk(new Set([tpKey(tp)]));
     batch.addUpdateMetadata(this.context.liveOrShuttingDownBrokerIds(), [tp]);
-    this.log('info', `reassignment of ${tpKey(tp)} to ${target.join(',')} completed`);
+    const started = this.startedAt.get(tpKey(tp));
+    this.startedAt.delete(tpKey(tp));
+    this.log(
+      'info',
+      `reassignment of ${tpKey(tp)} to ${target.join(',')} completed${started === undefined ? '' : ` in ${Date.now() - started} ms`} (${this.reassigning.size} partitions still moving)`,
+    );
   }
 
   /** Replicas leaving the partition: out of the ISR, then stopped with their copies deleted. */
