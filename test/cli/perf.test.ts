@@ -63,6 +63,31 @@ describe('samsa producer-perf-test and consumer-perf-test', () => {
     expect(await recordsIn('perf')).toBe(5000);
   });
 
+  it('reports progress every five seconds while it runs, as Kafka prints it', { timeout: 60_000 }, async () => {
+    // 6,000 records at 1,000 a second take six seconds at least: one window's line comes before the summary.
+    const run = await samsa([
+      'producer-perf-test',
+      '--topic',
+      'perf',
+      '--num-records',
+      '6000',
+      '--record-size',
+      '100',
+      '--throughput',
+      '1000',
+      '--producer-props',
+      `bootstrap.servers=${b.bootstrap}`,
+    ]);
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(TOTAL_LINE);
+    const windows = lines.slice(0, -1);
+    expect(windows.length).toBeGreaterThanOrEqual(1);
+    for (const line of windows)
+      expect(line).toMatch(/^\d+ records sent, \d+\.\d records\/sec \(\d+\.\d{2} MB\/sec\), \d+\.\d ms avg latency, \d+\.\d ms max latency\.$/);
+    expect(windows.reduce((n, line) => n + Number(line.split(' ')[0]), 0)).toBeLessThanOrEqual(6000);
+  });
+
   it('throttles to --throughput, reads payloads from a file, and commits transactions', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'samsa-perf-')), 'payloads.txt');
     writeFileSync(file, 'alpha\nbeta\ngamma\n');
