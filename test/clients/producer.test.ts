@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../bench/free-port.js';
 import { CompressionType } from '../../codecs/index.js';
 import {
   ClientClosedError,
@@ -34,14 +35,6 @@ async function stored(topic: string, partition = 0, broker = b) {
   const log = broker.broker.context.replicas.getPartition(topic, partition)!.log;
   const batches = validateBatches((await log.read(0, 1 << 22)).bytes);
   return { batches, records: batches.flatMap((batch) => readAllRecords(batch)) };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 beforeAll(async () => {
