@@ -155,9 +155,10 @@ export class Metadata {
    * Waits until `topic` has partitions in the metadata (Kafka's
    * waitOnMetadata), refreshing as needed; a TimeoutError after `maxWaitMs`,
    * or the topic's error at once when retrying cannot help (an invalid name,
-   * no authorization).
+   * no authorization). `configuredMs` is what the message reports: the
+   * producer waits what is left of max.block.ms, and says max.block.ms as Kafka does.
    */
-  async waitForTopic(topic: string, maxWaitMs: number): Promise<TopicMetadata> {
+  async waitForTopic(topic: string, maxWaitMs: number, configuredMs = maxWaitMs): Promise<TopicMetadata> {
     this.add(topic);
     const deadline = Date.now() + maxWaitMs;
     let lastError: Error | undefined;
@@ -171,7 +172,7 @@ export class Metadata {
       }
       const now = Date.now();
       if (now >= deadline) {
-        throw new TimeoutError(`Topic ${topic} not present in metadata after ${maxWaitMs} ms${lastError ? ` (last error: ${lastError.message})` : ''}.`);
+        throw new TimeoutError(`Topic ${topic} not present in metadata after ${configuredMs} ms${lastError ? ` (last error: ${lastError.message})` : ''}.`);
       }
       this.needUpdate = true;
       const wait = this.timeToNextUpdate(now);

@@ -177,7 +177,7 @@ export class Producer<K = any, V = any> {
   private async waitOnMetadata(record: ProducerRecord, deadline: number): Promise<void> {
     const metadata = this.client.metadata;
     const maxBlockMs = this.config['max.block.ms'];
-    const topic = await metadata.waitForTopic(record.topic, Math.max(0, deadline - Date.now()));
+    const topic = await metadata.waitForTopic(record.topic, Math.max(0, deadline - Date.now()), maxBlockMs);
     let count = topic.partitions.length;
     while (record.partition !== undefined && record.partition >= count) {
       if (Date.now() >= deadline) {
