@@ -318,9 +318,11 @@ describe("samsa's clients on a three-broker cluster", () => {
     await cluster.kill(controller);
     const [created] = await admin.createTopics([{ name: 'after-controller-died', numPartitions: 1, replicationFactor: 2 }]);
     expect(created!.name).toBe('after-controller-died');
-    const after = await admin.describeCluster();
-    expect(after.controller!.id).not.toBe(controller);
-    expect(after.nodes.map((n) => n.id)).not.toContain(controller);
+    // Every broker learns of the new controller and the dead broker from the controller's UpdateMetadata, a moment apart.
+    await waitUntil(async () => {
+      const after = await admin.describeCluster();
+      return after.controller !== null && after.controller.id !== controller && !after.nodes.some((n) => n.id === controller);
+    }, 'a new controller, and the killed broker gone from describeCluster');
     await admin.deleteTopics(['after-controller-died']);
     await cluster.startBroker(controller);
     await waitUntil(async () => (await admin.describeCluster()).nodes.length === 3, 'the killed broker back in the cluster', 120_000);
