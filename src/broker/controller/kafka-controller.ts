@@ -406,6 +406,18 @@ export class KafkaController implements ControllerAdminApi {
       batch.addLeaderAndIsr(p.assignment.replicas, p.tp);
     }
     this.logFailures('electing leaders at failover', (await this.partitions.electOfflinePartitions(batch)).failed);
+    // Replicas on brokers that died with (or before) the last controller leave every ISR, and
+    // partitions they led and no one could take over lose that leader, as their failure would
+    // have done (Kafka's ReplicaStateMachine startup; after the election here, so a partition
+    // that got a new leader moves one epoch, not two): else a partition with no live replica
+    // keeps naming a dead leader, which clients chase and the offline count does not see.
+    const deadReplicas = new Set(all.flatMap((p) => p.assignment.replicas).filter((id) => !this.context.isLive(id)));
+    for (const id of deadReplicas) {
+      const on = this.context
+        .partitionsOnBroker(id)
+        .filter((tp) => this.context.partitionState(tp) !== undefined && !this.context.isTopicQueuedForDeletion(tp.topic));
+      this.logFailures(`removing dead broker ${id} from ISRs at failover`, await this.partitions.removeReplicaFromIsr(on, id, batch));
+    }
     await this.reassignments.resume(batch);
     await this.deletions.tryDeletion(batch);
     this.sendRequests();
