@@ -1,3 +1,4 @@
+import { CHANGE_EXPIRATION_MS, purgeObsoleteNotifications } from './change-notifications.js';
 import { isCode, type ZooKeeperClient } from './zookeeper-client.js';
 
 // Kafka's ZooKeeper layout for ACLs (ZkAclStore): literal bindings under
@@ -96,6 +97,16 @@ export class AclZkClient {
       await this.zk.retryUntilConnected(() => this.zk.createRecursive(path, undefined, false));
       await this.zk.registerZNodeChildChangeHandler({ path, handleChildChange: onChange });
     }
+  }
+
+  /** Deletes the change notifications older than `expirationMs`, as Kafka's brokers do after handling them; returns their paths. */
+  async purgeObsoleteChanges(expirationMs = CHANGE_EXPIRATION_MS): Promise<string[]> {
+    const purged: string[] = [];
+    for (const root of [ACL_CHANGES_PATH, EXTENDED_ACL_CHANGES_PATH]) {
+      const names = (await this.children(root)).filter((n) => n.startsWith(CHANGE_PREFIX));
+      for (const name of await purgeObsoleteNotifications(this.zk, root, names, expirationMs)) purged.push(`${root}/${name}`);
+    }
+    return purged;
   }
 
   private async children(path: string): Promise<string[]> {

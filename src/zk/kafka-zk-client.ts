@@ -432,9 +432,14 @@ export class KafkaZkClient {
     return this.retry(() => this.zk.create(`${CONFIG_CHANGES_PATH}/${CONFIG_CHANGE_PREFIX}`, encodeConfigChange(entityPath), 'PERSISTENT_SEQUENTIAL'));
   }
 
-  /** The config change notifications in order: each znode name and the entity path it names. */
-  async getConfigChangeNotifications(): Promise<Array<{ name: string; entityPath: string }>> {
-    const names = (await this.getChildrenOrEmpty(CONFIG_CHANGES_PATH)).filter((n) => n.startsWith(CONFIG_CHANGE_PREFIX)).sort();
+  /** The config change notifications' znode names, in order (their sequence numbers sort as text). */
+  async getConfigChangeNotificationNames(): Promise<string[]> {
+    return (await this.getChildrenOrEmpty(CONFIG_CHANGES_PATH)).filter((n) => n.startsWith(CONFIG_CHANGE_PREFIX)).sort();
+  }
+
+  /** The config change notifications after `after`, in order: each znode name and the entity path it names (one purged meanwhile is skipped). */
+  async getConfigChangeNotifications(after = ''): Promise<Array<{ name: string; entityPath: string }>> {
+    const names = (await this.getConfigChangeNotificationNames()).filter((n) => n > after);
     const changes: Array<{ name: string; entityPath: string }> = [];
     for (const name of names) {
       const path = `${CONFIG_CHANGES_PATH}/${name}`;

@@ -10,6 +10,7 @@ import {
   ResourceType,
 } from '../../protocol/acl.js';
 import { AclZkClient, type ZkAclEntry, type ZkAclResource } from '../../zk/acl-zk-client.js';
+import { CHANGE_EXPIRATION_MS } from '../../zk/change-notifications.js';
 import type { ZooKeeperClient } from '../../zk/zookeeper-client.js';
 import type { AclStore } from './acl-store.js';
 
@@ -20,7 +21,8 @@ type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
  * keeps them, so kafka-acls.sh --authorizer-properties zookeeper.connect=…
  * and every broker see one set. A change rewrites each touched resource's
  * znode conditionally on its version (merging with what another broker wrote
- * meanwhile), then announces it; every broker reloads on each announcement.
+ * meanwhile), then announces it; every broker reloads on each announcement, and
+ * then deletes the announcements older than `changeExpirationMs`, as Kafka's do.
  */
 export class ZkAclStore implements AclStore {
   private readonly acls: AclZkClient;
@@ -29,6 +31,8 @@ export class ZkAclStore implements AclStore {
   constructor(
     zk: ZooKeeperClient,
     private readonly log: Log,
+    /** How old a change notification gets before it is deleted (Kafka: 15 minutes). */
+    private readonly changeExpirationMs = CHANGE_EXPIRATION_MS,
   ) {
     this.acls = new AclZkClient(zk);
   }
@@ -81,6 +85,7 @@ export class ZkAclStore implements AclStore {
       this.reloading = this.reloading.then(async () => {
         try {
           onChange(await this.load());
+          await this.acls.purgeObsoleteChanges(this.changeExpirationMs);
         } catch (e) {
           this.log('warn', `reloading ACLs from ZooKeeper failed: ${(e as Error).message}`);
         }

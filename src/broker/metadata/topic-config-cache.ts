@@ -1,3 +1,4 @@
+import { CHANGE_EXPIRATION_MS, purgeObsoleteNotifications } from '../../zk/change-notifications.js';
 import type { KafkaZkClient } from '../../zk/kafka-zk-client.js';
 import { CONFIG_CHANGES_PATH } from '../../zk/zk-data.js';
 
@@ -8,7 +9,8 @@ type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
  * each topic's /config/topics/<topic>, read at start and kept current by
  * watching /config/changes, whose sequential notifications name the topic
  * whose configs an AlterConfigs on any broker changed. `apply` is told of
- * every change so open logs take the new configs.
+ * every change so open logs take the new configs. Notifications older than
+ * `changeExpirationMs` are deleted after each round, as every Kafka broker does.
  */
 export class TopicConfigCache {
   private readonly configs = new Map<string, Record<string, string>>();
@@ -24,13 +26,14 @@ export class TopicConfigCache {
     private readonly zk: KafkaZkClient,
     private readonly apply: (topic: string, configs: Readonly<Record<string, string>>) => void,
     private readonly log: Log,
+    private readonly changeExpirationMs = CHANGE_EXPIRATION_MS,
   ) {}
 
   /** Reads every topic's configs and starts following the change notifications. */
   async start(): Promise<void> {
-    const existing = await this.zk.getConfigChangeNotifications();
+    const existing = await this.zk.getConfigChangeNotificationNames();
     // Changes announced before this broker started are already in the configs read below.
-    this.lastNotification = existing[existing.length - 1]?.name ?? '';
+    this.lastNotification = existing[existing.length - 1] ?? '';
     for (const topic of await this.zk.getAllEntitiesWithConfig('topics')) this.configs.set(topic, await this.zk.getTopicConfig(topic));
     await this.zk.zk.registerZNodeChildChangeHandler({ path: CONFIG_CHANGES_PATH, handleChildChange: () => this.onNotification() });
   }
@@ -64,8 +67,7 @@ export class TopicConfigCache {
   private onNotification(): void {
     this.processing = this.processing.then(async () => {
       try {
-        for (const change of await this.zk.getConfigChangeNotifications()) {
-          if (change.name <= this.lastNotification) continue;
+        for (const change of await this.zk.getConfigChangeNotifications(this.lastNotification)) {
           this.lastNotification = change.name;
           const [type, name] = change.entityPath.split('/');
           if ((type === 'users' || type === 'clients') && name) {
@@ -81,6 +83,7 @@ export class TopicConfigCache {
           this.apply(name, configs);
           this.log('info', `configs of topic ${name} changed: ${JSON.stringify(configs)}`);
         }
+        await purgeObsoleteNotifications(this.zk.zk, CONFIG_CHANGES_PATH, await this.zk.getConfigChangeNotificationNames(), this.changeExpirationMs);
       } catch (e) {
         this.log('warn', `reading config change notifications failed: ${(e as Error).message}`);
       }
