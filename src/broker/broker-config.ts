@@ -81,6 +81,20 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'quota.window.num', type: 'int', defaultValue: '11', min: 1, doc: 'how many sample windows client quota rates are measured over' },
   { name: 'quota.window.size.seconds', type: 'int', defaultValue: '1', min: 1, doc: 'the length of each client quota sample window' },
   {
+    name: 'controller.quota.window.num',
+    type: 'int',
+    defaultValue: '11',
+    min: 1,
+    doc: 'how many sample windows a controller_mutation_rate bucket holds (its burst)',
+  },
+  {
+    name: 'controller.quota.window.size.seconds',
+    type: 'int',
+    defaultValue: '1',
+    min: 1,
+    doc: 'the length of each controller_mutation_rate sample window',
+  },
+  {
     name: 'producer.id.expiration.ms',
     type: 'int',
     defaultValue: '86400000',

@@ -98,6 +98,8 @@ export class Broker {
     const quotas = new ClientQuotaManager(ClientQuotaStore.open(config.logDirs[0]!), {
       samples: config.int('quota.window.num'),
       windowMs: config.int('quota.window.size.seconds') * 1000,
+      controllerSamples: config.int('controller.quota.window.num'),
+      controllerWindowMs: config.int('controller.quota.window.size.seconds') * 1000,
     });
     const listenerSecurity = config.listeners.map((l) => new ListenerSecurity(config, l, scramCredentials, log));
     // A single broker never connects to itself (its transaction markers are written in-process).

@@ -59,8 +59,15 @@ export class KafkaApis {
     return [...this.apis.entries()].sort(([a], [b]) => a - b).map(([apiKey, api]) => ({ apiKey, minVersion: api.min, maxVersion: api.max }));
   }
 
-  /** Answers one request frame (without its length prefix). Resolves to the response frame's chunks, or null for no response. */
-  handle(frame: Buffer, clientAddress = '', allowance = unlimitedAllowance(), session: ConnectionSession = this.defaultSession()): Promise<Buffer[] | null> {
+  /**
+   * Answers one request frame (without its length prefix). Resolves to the
+   * response frame's chunks, or null for no response. `allowance` is the
+   * connection's share of response memory and its muting; frames without one
+   * (a SASL authenticator's, before the connection is authenticated, as
+   * Kafka's authenticator answers them itself) are not measured against
+   * request quotas.
+   */
+  handle(frame: Buffer, clientAddress = '', allowance?: ResponseAllowance, session: ConnectionSession = this.defaultSession()): Promise<Buffer[] | null> {
     const metrics = this.context.metrics;
     if (!metrics) return this.answer(frame, clientAddress, allowance, session);
     // Kafka's request time, from a decoded frame to its encoded response (waits included: a long poll, acks=all).
@@ -69,7 +76,11 @@ export class KafkaApis {
     return this.answer(frame, clientAddress, allowance, session).finally(() => metrics.requests.observe(apiKey, performance.now() - started));
   }
 
-  private async answer(frame: Buffer, clientAddress: string, allowance: ResponseAllowance, session: ConnectionSession): Promise<Buffer[] | null> {
+  private async answer(frame: Buffer, clientAddress: string, connection: ResponseAllowance | undefined, session: ConnectionSession): Promise<Buffer[] | null> {
+    // Only when some entity has a request_percentage is a request's time measured: otherwise this costs a check.
+    const timed = connection !== undefined && this.context.quotas.enabled('request');
+    const started = timed ? performance.now() : 0;
+    const allowance = connection ?? unlimitedAllowance();
     if (frame.length < 8) throw new InvalidRequestError(`request of ${frame.length} bytes is shorter than a request header`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
@@ -87,11 +98,14 @@ export class KafkaApis {
     const reader = new ProtocolReader(frame);
     const header = (codec.flexible ? this.headerV2 : this.headerV1).decode(reader);
     const body = codec.decode(reader);
+    const user = session.principal.name;
+    const clientId = header.clientId ?? '';
     if (apiKey === PRODUCE_KEY) {
       // A produce request's bytes count against the producer_byte_rate quota as they arrive: over it, the connection stops reading at once and the answer says for how long.
-      allowance.throttle(this.context.quotas.recordAndGetThrottleTimeMs('produce', session.principal.name, header.clientId ?? '', frame.length, Date.now()));
+      allowance.throttle(this.context.quotas.recordAndGetThrottleTimeMs('produce', user, clientId, frame.length, Date.now()));
     }
-    const response = await api.handler.handle(body, {
+    const counted = timed && api.handler.exemptFromRequestQuota?.(body, apiVersion) !== true;
+    const pending = api.handler.handle(body, {
       apiVersion,
       correlationId,
       clientId: header.clientId,
@@ -100,16 +114,27 @@ export class KafkaApis {
       responseMemory: allowance,
       session,
     });
-    if (response === null) return null;
-    if (allowance.throttleMs > 0 && apiKey === PRODUCE_KEY) (response as { throttleTimeMs?: number }).throttleTimeMs = allowance.throttleMs;
+    // A request's own time is its decoding and its handler's run up to the first wait: as Kafka counts a
+    // request handler thread's time, not the time a request waits (a long poll, replication for acks=all).
+    const handledMs = counted ? performance.now() - started : 0;
+    const answered = await pending;
+    const resumed = counted ? performance.now() : 0;
+    if (counted) allowance.throttle(this.context.quotas.recordAndGetThrottleTimeMs('request', user, clientId, percentSeconds(handledMs), Date.now()));
+    if (answered === null) return null;
+    // The response carries the longest throttle any quota put on the request (Kafka's max of them), a mutation quota's included.
+    const response =
+      allowance.throttleMs > ((answered as { throttleTimeMs?: number }).throttleTimeMs ?? 0) ? { ...answered, throttleTimeMs: allowance.throttleMs } : answered;
     const responseCodec = api.responses.get(apiVersion)!;
     // ApiVersions always answers with response header v0, so any client can read it (librdkafka relies on this).
     const flexibleHeader = responseCodec.flexible && apiKey !== API_VERSIONS_KEY;
-    return frameOf((w) => {
+    const encoded = frameOf((w) => {
       w.int32(correlationId);
       if (flexibleHeader) w.taggedFields();
       responseCodec.encode(w, response);
     });
+    // Encoding comes after the throttle is known (the response says it): it counts towards the next one, as Kafka's network thread time does.
+    if (counted) this.context.quotas.record('request', user, clientId, percentSeconds(performance.now() - resumed), Date.now());
+    return encoded;
   }
 
   /** For frames answered outside a connection (tests, tools): the first listener, no principal. */
@@ -126,7 +151,12 @@ export class KafkaApis {
   }
 }
 
-/** For frames answered outside a connection (tests, tools): no budget to respect, and what responses carry is left to the garbage collector. */
+/** Time as request_percentage counts it: a percent of one thread for a second is 10 ms. */
+function percentSeconds(ms: number): number {
+  return ms / 10;
+}
+
+/** For frames answered outside a connection (authentication): no budget to respect, and what responses carry is left to the garbage collector. */
 function unlimitedAllowance(): ResponseAllowance {
   return new ResponseAllowance(new ResponseMemory(Number.MAX_SAFE_INTEGER), new ResponseMemory(Number.MAX_SAFE_INTEGER));
 }

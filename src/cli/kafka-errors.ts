@@ -36,6 +36,7 @@ const MESSAGES: Partial<Record<ErrorCodeName, string>> = {
   RECORD_LIST_TOO_LARGE: 'The request included message batch larger than the configured segment size on the server.',
   MESSAGE_TOO_LARGE: 'The request included a message larger than the max message size the server will accept.',
   NOT_ENOUGH_REPLICAS: 'Messages are rejected since there are fewer in-sync replicas than required.',
+  THROTTLING_QUOTA_EXCEEDED: 'The throttling quota has been exceeded.',
 };
 
 /** Kafka's description of an error code ("The group is not empty."), or its name. */

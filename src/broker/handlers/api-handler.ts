@@ -29,6 +29,8 @@ export interface ApiHandler<Req extends MessageSchema, Res extends MessageSchema
   readonly request: Req;
   readonly response: Res;
   handle(request: MessageData<Req>, context: RequestContext): Promise<MessageInput<Res> | null> | MessageInput<Res> | null;
+  /** Kafka's exemptions from request_percentage: the APIs only brokers send (CLUSTER_ACTION_API), a follower's Fetch. */
+  exemptFromRequestQuota?(request: MessageData<Req>, apiVersion: number): boolean;
 }
 
 /**
@@ -40,7 +42,11 @@ export interface AnyApiHandler extends HandlerVersions {
   readonly request: MessageSchema;
   readonly response: MessageSchema;
   handle(request: Record<string, unknown>, context: RequestContext): Promise<Record<string, unknown> | null> | Record<string, unknown> | null;
+  exemptFromRequestQuota?(request: Record<string, unknown>, apiVersion: number): boolean;
 }
+
+/** For the APIs only brokers and controllers send (Kafka's ApiKeys.clusterAction): their time never counts against a request quota. */
+export const CLUSTER_ACTION_API = (): boolean => true;
 
 interface HandlerVersions {
   /** Versions advertised by ApiVersions; the definitions' range unless narrowed. */

@@ -1,6 +1,6 @@
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js';
 import { ControlledShutdownRequest, ControlledShutdownResponse } from '../../protocol/messages/controlled-shutdown.js';
-import type { ApiHandler } from './api-handler.js';
+import { type ApiHandler, CLUSTER_ACTION_API } from './api-handler.js';
 import { clusterActionAuthorized } from './authorize.js';
 
 /**
@@ -11,6 +11,7 @@ import { clusterActionAuthorized } from './authorize.js';
 export const controlledShutdownHandler: ApiHandler<typeof ControlledShutdownRequest, typeof ControlledShutdownResponse> = {
   request: ControlledShutdownRequest,
   response: ControlledShutdownResponse,
+  exemptFromRequestQuota: CLUSTER_ACTION_API,
   minVersion: 1,
   async handle(request, ctx) {
     if (!clusterActionAuthorized(ctx)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, remainingPartitions: [] };

@@ -3,12 +3,16 @@ import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.j
 import { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js';
 import type { Item, MessageData, MessageInput } from '../../protocol/schema/message-types.js';
 import type { CreateTopicRequest } from '../metadata/topic-manager.js';
+import type { ControllerMutationQuota } from '../quota/controller-mutation-quota.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 import { authorized, clusterAuthorized } from './authorize.js';
 import { describeTopicConfigs } from './config-describe.js';
+import { controllerMutationQuota, mutationThrottleTimeMs } from './controller-mutation.js';
 import { brokerLayers } from './describe-configs.js';
 
 const ZERO_UUID = Buffer.alloc(16);
+/** The first version that answers THROTTLING_QUOTA_EXCEEDED (KIP-599). */
+const STRICT_QUOTA_VERSION = 6;
 
 type CreatableTopic = Item<MessageData<typeof CreateTopicsRequest>['topics']>;
 type CreatableTopicResult = Item<MessageInput<typeof CreateTopicsResponse>['topics']>;
@@ -18,6 +22,7 @@ type CreatableTopicResult = Item<MessageInput<typeof CreateTopicsResponse>['topi
  * -1 partitions / replication factor take the broker's num.partitions and
  * default.replication.factor. From v5 the answer carries the resolved
  * partition count, replication factor and every config of the topic; v7 adds its id.
+ * Each topic's partitions count against the client's controller_mutation_rate.
  */
 export const createTopicsHandler: ApiHandler<typeof CreateTopicsRequest, typeof CreateTopicsResponse> = {
   request: CreateTopicsRequest,
@@ -29,6 +34,7 @@ export const createTopicsHandler: ApiHandler<typeof CreateTopicsRequest, typeof 
     const duplicates = [...counts].filter(([, n]) => n > 1).map(([name]) => name);
     const results: CreatableTopicResult[] = [];
     const mayCreateAny = clusterAuthorized(ctx, AclOperation.CREATE);
+    const quota = controllerMutationQuota(ctx, STRICT_QUOTA_VERSION);
     for (const topic of topics) {
       if (duplicates.includes(topic.name)) {
         results.push(
@@ -45,9 +51,9 @@ export const createTopicsHandler: ApiHandler<typeof CreateTopicsRequest, typeof 
         results.push(failed(topic.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'));
         continue;
       }
-      results.push(await createOne(topic, request.validateOnly, request.timeoutMs, ctx));
+      results.push(await createOne(topic, request.validateOnly, request.timeoutMs, quota, ctx));
     }
-    return { throttleTimeMs: 0, topics: results };
+    return { throttleTimeMs: mutationThrottleTimeMs(ctx, quota), topics: results };
   },
 };
 
@@ -55,7 +61,13 @@ function failed(name: string, errorCode: number, errorMessage: string | null): C
   return { name, topicId: ZERO_UUID, errorCode, errorMessage, topicConfigErrorCode: ErrorCode.NONE, numPartitions: -1, replicationFactor: -1, configs: null };
 }
 
-async function createOne(topic: CreatableTopic, validateOnly: boolean, timeoutMs: number, ctx: RequestContext): Promise<CreatableTopicResult> {
+async function createOne(
+  topic: CreatableTopic,
+  validateOnly: boolean,
+  timeoutMs: number,
+  quota: ControllerMutationQuota,
+  ctx: RequestContext,
+): Promise<CreatableTopicResult> {
   const broker = ctx.broker;
   const nulls = topic.configs.filter((c) => c.value === null).map((c) => c.name);
   if (nulls.length > 0) return failed(topic.name, ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${nulls.join(',')}`);
@@ -73,6 +85,7 @@ async function createOne(topic: CreatableTopic, validateOnly: boolean, timeoutMs
     const { replicas, config } = broker.topics.validateCreate(req);
     let topicId: Buffer = ZERO_UUID;
     if (!validateOnly) {
+      quota.record(replicas.length, Date.now()); // a checked creation only, as Kafka's
       const created = await broker.topics.create(req);
       topicId = created.id;
       broker.log(

@@ -5,8 +5,11 @@ import type { Item, MessageData, MessageInput } from '../../protocol/schema/mess
 import type { TopicInfo } from '../metadata/topic-store.js';
 import type { ApiHandler } from './api-handler.js';
 import { authorized } from './authorize.js';
+import { controllerMutationQuota, mutationThrottleTimeMs } from './controller-mutation.js';
 
 const ZERO_UUID = Buffer.alloc(16);
+/** The first version that answers THROTTLING_QUOTA_EXCEEDED (KIP-599). */
+const STRICT_QUOTA_VERSION = 5;
 
 type Wanted = Item<MessageData<typeof DeleteTopicsRequest>['topics']>;
 type TopicResult = Item<MessageInput<typeof DeleteTopicsResponse>['responses']>;
@@ -15,6 +18,7 @@ type TopicResult = Item<MessageInput<typeof DeleteTopicsResponse>['responses']>;
  * DeleteTopics: removes topics with their partitions' logs. v1-5 name topics;
  * v6 names them or gives their ids (one or the other). delete.topic.enable=false
  * refuses every deletion (TOPIC_DELETION_DISABLED; INVALID_REQUEST before v3, as Kafka).
+ * Each topic's partitions count against the client's controller_mutation_rate.
  */
 export const deleteTopicsHandler: ApiHandler<typeof DeleteTopicsRequest, typeof DeleteTopicsResponse> = {
   request: DeleteTopicsRequest,
@@ -25,6 +29,7 @@ export const deleteTopicsHandler: ApiHandler<typeof DeleteTopicsRequest, typeof 
     const enabled = broker.config.bool('delete.topic.enable');
     const seen = new Set<string>();
     const responses: TopicResult[] = [];
+    const quota = controllerMutationQuota(ctx, STRICT_QUOTA_VERSION);
     for (const w of wanted) {
       const byId = w.topicId !== undefined && w.topicId !== null && !w.topicId.equals(ZERO_UUID);
       const result: TopicResult = { name: w.name, topicId: byId ? w.topicId : ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null };
@@ -73,6 +78,7 @@ export const deleteTopicsHandler: ApiHandler<typeof DeleteTopicsRequest, typeof 
         continue;
       }
       try {
+        quota.record(topic.replicas.length, Date.now());
         await broker.topics.delete(topic);
         broker.log('info', `deleted topic ${topic.name} (${topic.replicas.length} partition(s))`);
         responses.push(result);
@@ -80,6 +86,6 @@ export const deleteTopicsHandler: ApiHandler<typeof DeleteTopicsRequest, typeof 
         fail(errorCodeOf(e), (e as Error).message);
       }
     }
-    return { throttleTimeMs: 0, responses };
+    return { throttleTimeMs: mutationThrottleTimeMs(ctx, quota), responses };
   },
 };

@@ -50,6 +50,8 @@ enum Reader {
 export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse> = {
   request: FetchRequest,
   response: FetchResponse,
+  // A follower's replication is exempt from request_percentage, as in Kafka (its consumer_byte_rate is not counted either).
+  exemptFromRequestQuota: (request, apiVersion) => replicaIdOf(request, apiVersion) >= 0,
   async handle(request, ctx) {
     const broker = ctx.broker;
     const byId = ctx.apiVersion >= 13;
@@ -83,8 +85,8 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
       return { throttleTimeMs: 0, errorCode: errorCodeOf(e), sessionId: 0, responses: [] };
     }
 
-    // A follower's fetch carries its broker id (ReplicaState from v15): it reads to the log end, not the high watermark.
-    const replicaId = ctx.apiVersion >= 15 ? (request.replicaState?.replicaId ?? -1) : request.replicaId;
+    // A follower reads to the log end, not the high watermark.
+    const replicaId = replicaIdOf(request, ctx.apiVersion);
     const maxBytes = Math.min(request.maxBytes, broker.config.int('fetch.max.bytes'));
     const readCommitted = request.isolationLevel === READ_COMMITTED;
     const reader = replicaId >= 0 ? Reader.Follower : readCommitted ? Reader.Committed : Reader.Uncommitted;
@@ -161,6 +163,11 @@ export const fetchHandler: ApiHandler<typeof FetchRequest, typeof FetchResponse>
     return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: [...topics.values()] };
   },
 };
+
+/** A follower's fetch carries its broker id (in ReplicaState from v15); a consumer's, -1. */
+function replicaIdOf(request: MessageData<typeof FetchRequest>, apiVersion: number): number {
+  return apiVersion >= 15 ? (request.replicaState?.replicaId ?? -1) : request.replicaId;
+}
 
 function requestedPartitions(request: MessageData<typeof FetchRequest>, byId: boolean, broker: BrokerContext): Map<string, SessionPartition> {
   const out = new Map<string, SessionPartition>();

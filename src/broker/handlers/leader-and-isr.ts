@@ -2,7 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { LeaderAndIsrRequest, LeaderAndIsrResponse } from '../../protocol/messages/leader-and-isr.js';
 import type { Item, MessageInput } from '../../protocol/schema/message-types.js';
 import type { LeaderAndIsrPartition } from '../replica/replica-manager.js';
-import type { ApiHandler } from './api-handler.js';
+import { type ApiHandler, CLUSTER_ACTION_API } from './api-handler.js';
 import { clusterActionAuthorized } from './authorize.js';
 import { staleBrokerEpoch } from './controller-request.js';
 
@@ -18,6 +18,7 @@ const ZERO_UUID = Buffer.alloc(16);
 export const leaderAndIsrHandler: ApiHandler<typeof LeaderAndIsrRequest, typeof LeaderAndIsrResponse> = {
   request: LeaderAndIsrRequest,
   response: LeaderAndIsrResponse,
+  exemptFromRequestQuota: CLUSTER_ACTION_API,
   async handle(request, ctx) {
     if (!clusterActionAuthorized(ctx)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, partitionErrors: [], topics: [] };
     const cluster = ctx.broker.cluster!;

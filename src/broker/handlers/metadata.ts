@@ -7,6 +7,7 @@ import { validateTopicName } from '../metadata/topic-planner.js';
 import type { TopicInfo } from '../metadata/topic-store.js';
 import type { ApiHandler, RequestContext } from './api-handler.js';
 import { authorized, authorizedOperations, CLUSTER_OPERATIONS, clusterAuthorized, TOPIC_OPERATIONS } from './authorize.js';
+import { controllerMutationQuota } from './controller-mutation.js';
 
 const ZERO_UUID = Buffer.alloc(16);
 
@@ -80,6 +81,8 @@ async function lookup(wanted: WantedTopic, autoCreate: boolean, ctx: RequestCont
   try {
     const created = await broker.topics.create({ name: wanted.name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: {} });
     broker.log('info', `auto-created topic ${wanted.name} with ${created.replicas.length} partition(s)`);
+    // Counted against controller_mutation_rate without refusing or throttling this request, as Kafka's auto-creation does.
+    controllerMutationQuota(ctx, -1).record(created.replicas.length, Date.now());
     return describeTopic(created, broker);
   } catch (e) {
     // Another request may have created it meanwhile.

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { StopReplicaRequest, StopReplicaResponse } from '../../protocol/messages/stop-replica.js';
-import type { ApiHandler } from './api-handler.js';
+import { type ApiHandler, CLUSTER_ACTION_API } from './api-handler.js';
 import { clusterActionAuthorized } from './authorize.js';
 import { staleBrokerEpoch } from './controller-request.js';
 
@@ -8,6 +8,7 @@ import { staleBrokerEpoch } from './controller-request.js';
 export const stopReplicaHandler: ApiHandler<typeof StopReplicaRequest, typeof StopReplicaResponse> = {
   request: StopReplicaRequest,
   response: StopReplicaResponse,
+  exemptFromRequestQuota: CLUSTER_ACTION_API,
   async handle(request, ctx) {
     if (!clusterActionAuthorized(ctx)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, partitionErrors: [] };
     const v = ctx.apiVersion;

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { UpdateMetadataRequest, UpdateMetadataResponse } from '../../protocol/messages/update-metadata.js';
-import type { ApiHandler } from './api-handler.js';
+import { type ApiHandler, CLUSTER_ACTION_API } from './api-handler.js';
 import { clusterActionAuthorized } from './authorize.js';
 import { staleBrokerEpoch } from './controller-request.js';
 
@@ -8,6 +8,7 @@ import { staleBrokerEpoch } from './controller-request.js';
 export const updateMetadataHandler: ApiHandler<typeof UpdateMetadataRequest, typeof UpdateMetadataResponse> = {
   request: UpdateMetadataRequest,
   response: UpdateMetadataResponse,
+  exemptFromRequestQuota: CLUSTER_ACTION_API,
   async handle(request, ctx) {
     if (!clusterActionAuthorized(ctx)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
     const stale = await staleBrokerEpoch(ctx, ctx.apiVersion >= 5 ? request.brokerEpoch : -1);

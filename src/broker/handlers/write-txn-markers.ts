@@ -5,7 +5,7 @@ import { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/
 import type { Item, MessageData } from '../../protocol/schema/message-types.js';
 import type { BrokerContext } from '../broker-context.js';
 import { OFFSETS_TOPIC } from '../group/offsets-topic.js';
-import type { ApiHandler } from './api-handler.js';
+import { type ApiHandler, CLUSTER_ACTION_API } from './api-handler.js';
 import { clusterActionAuthorized } from './authorize.js';
 
 type Marker = Item<MessageData<typeof WriteTxnMarkersRequest>['markers']>;
@@ -22,6 +22,7 @@ type Marker = Item<MessageData<typeof WriteTxnMarkersRequest>['markers']>;
 export const writeTxnMarkersHandler: ApiHandler<typeof WriteTxnMarkersRequest, typeof WriteTxnMarkersResponse> = {
   request: WriteTxnMarkersRequest,
   response: WriteTxnMarkersResponse,
+  exemptFromRequestQuota: CLUSTER_ACTION_API,
   handle(request, ctx) {
     // Only transaction coordinators send markers: CLUSTER_ACTION, or every partition is refused.
     if (!clusterActionAuthorized(ctx)) return refused(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);

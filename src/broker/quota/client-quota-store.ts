@@ -25,6 +25,8 @@ export class ClientQuotaStore {
   private readonly entities = new Map<string, Map<string, number>>();
   /** Bumped by every change, so cached lookups know to look again. */
   version = 0;
+  /** The quota keys some entity sets: a kind of quota nobody sets costs the request path nothing. */
+  private readonly keysInUse = new Set<string>();
   private writer: EntityConfigWriter | undefined;
 
   private constructor(private readonly path: string | undefined) {}
@@ -33,7 +35,7 @@ export class ClientQuotaStore {
   keepIn(writer: EntityConfigWriter): void {
     this.writer = writer;
     this.entities.clear();
-    this.version++;
+    this.changed();
   }
 
   /** An entity's configs as ZooKeeper holds them (at start, and at each change notification): its quota keys replace what the store had. */
@@ -46,7 +48,7 @@ export class ClientQuotaStore {
     const key = entityKey(entityOfKey(entityPath));
     if (values.size > 0) this.entities.set(key, values);
     else this.entities.delete(key);
-    this.version++;
+    this.changed();
   }
 
   /** In `dir`, or in memory only (no dir). */
@@ -61,7 +63,13 @@ export class ClientQuotaStore {
       throw new Error(`${store.path}: corrupt client quotas (${(e as Error).message}); refusing to start rather than lose them`);
     }
     for (const [key, values] of Object.entries(parsed.entities)) store.entities.set(key, new Map(Object.entries(values)));
+    store.changed();
     return store;
+  }
+
+  /** Whether any entity sets `quotaKey`. */
+  uses(quotaKey: string): boolean {
+    return this.keysInUse.has(quotaKey);
   }
 
   /** The value of `quotaKey` for a connection's user and client id, from the most specific entity that sets it. */
@@ -97,8 +105,14 @@ export class ClientQuotaStore {
       }
       if (values.size === 0) this.entities.delete(key);
     }
-    this.version++;
+    this.changed();
     if (!this.writer) this.save();
+  }
+
+  private changed(): void {
+    this.version++;
+    this.keysInUse.clear();
+    for (const values of this.entities.values()) for (const key of values.keys()) this.keysInUse.add(key);
   }
 
   private save(): void {

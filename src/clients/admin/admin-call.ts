@@ -1,7 +1,7 @@
 // How an admin call runs: its items (topics, partitions, groups) are tried
 // together, those a retriable error refused are tried again after a backoff
 // until the call's deadline, and the call resolves to each item's outcome.
-import { isRetriable, TimeoutError } from '../network/errors.js';
+import { isRetriable, ThrottlingQuotaExceededError, TimeoutError } from '../network/errors.js';
 import { sleep, withTimeout } from '../network/timing.js';
 import type { ItemResults, Settled } from './types.js';
 
@@ -64,16 +64,25 @@ export async function settleItems<I, R>(
     });
     if (retry.length === 0) break;
     policy.beforeRetry(results[retry[0]!] as Error);
-    const backoff = Math.min(policy.backoffMs * 2 ** Math.min(tries, 10), Math.max(policy.backoffMs, policy.backoffMaxMs));
+    // A broker that throttled an item asked for that long before it is tried again (Java's client waits it out).
+    const throttleMs = Math.max(0, ...retry.map((index) => throttleOf(results[index])));
+    const backoff = Math.max(throttleMs, Math.min(policy.backoffMs * 2 ** Math.min(tries, 10), Math.max(policy.backoffMs, policy.backoffMaxMs)));
     if (Date.now() + backoff >= deadline) {
+      // A throttled item fails with its throttle, as Java's does at its deadline; the others with a timeout.
       for (const index of retry)
-        results[index] = new TimeoutError(`${name} timed out after ${policy.timeoutMs} ms (last error: ${(results[index] as Error).message})`);
+        if (!(results[index] instanceof ThrottlingQuotaExceededError))
+          results[index] = new TimeoutError(`${name} timed out after ${policy.timeoutMs} ms (last error: ${(results[index] as Error).message})`);
       break;
     }
     await sleep(backoff);
     pending = retry;
   }
   return results;
+}
+
+/** How long a broker asked before an item is tried again (a quota's throttle), 0 if it did not. */
+function throttleOf(outcome: unknown): number {
+  return outcome instanceof ThrottlingQuotaExceededError ? outcome.throttleTimeMs : 0;
 }
 
 /** Every item's result, or the first failed item's error. */

@@ -12,7 +12,15 @@ import type { MessageSchema } from '../../protocol/schema/schema.js';
 import { compareTopicPartitions, partitionName, tpKey } from '../../protocol/topic-partition.js';
 import { Api, type ApiDef, type RequestBody } from '../network/apis.js';
 import type { BrokerNode } from '../network/cluster.js';
-import { KafkaApiError, KafkaClientError, kafkaErrorFor, LeaderNotAvailableError, NetworkError, UnsupportedVersionError } from '../network/errors.js';
+import {
+  KafkaApiError,
+  KafkaClientError,
+  kafkaErrorFor,
+  LeaderNotAvailableError,
+  NetworkError,
+  ThrottlingQuotaExceededError,
+  UnsupportedVersionError,
+} from '../network/errors.js';
 import { CoordinatorKeyType, coordinatorOf, findCoordinatorBody } from '../network/find-coordinator.js';
 import { NetworkClient } from '../network/network-client.js';
 import { createAclsBody, createAclsOutcomes, deleteAclsOutcomes, describedBindings, filterFields } from './acls.js';
@@ -273,6 +281,7 @@ export class Admin {
       return pending.map((t): Outcome<T.CreatedTopic> => {
         const r = byName.get(t.name);
         if (!r) return new KafkaClientError(`no CreateTopics result for ${t.name}`);
+        if (r.errorCode === ErrorCode.THROTTLING_QUOTA_EXCEEDED) return quotaViolation(r.errorMessage, response.throttleTimeMs ?? 0, options);
         if (r.errorCode !== NONE) return kafkaErrorFor(r.errorCode, r.errorMessage ?? `topic ${t.name}`);
         const configs: Record<string, string | null> = {};
         for (const c of r.configs ?? []) configs[c.name] = c.value;
@@ -281,7 +290,7 @@ export class Admin {
     });
   }
 
-  deleteTopics(names: readonly string[], options?: T.AdminCallOptions): T.ItemResults<void> {
+  deleteTopics(names: readonly string[], options?: T.TopicMutationOptions): T.ItemResults<void> {
     return this.perItem('deleteTopics', names, options, async (pending, deadline) => {
       const timeoutMs = Math.max(0, deadline - Date.now());
       const response = await this.send(
@@ -294,6 +303,7 @@ export class Admin {
       return pending.map((name) => {
         const r = byName.get(name);
         if (!r) return new KafkaClientError(`no DeleteTopics result for ${name}`);
+        if (r.errorCode === ErrorCode.THROTTLING_QUOTA_EXCEEDED) return quotaViolation(r.errorMessage, response.throttleTimeMs ?? 0, options);
         return r.errorCode === NONE ? undefined : final(kafkaErrorFor(r.errorCode, r.errorMessage ?? `topic ${name}`));
       });
     });
@@ -387,7 +397,7 @@ export class Admin {
   }
 
   /** Raises topics' partition counts: { topic: totalCount } or { topic: { totalCount, assignments } }. */
-  createPartitions(newPartitions: Readonly<Record<string, number | T.NewPartitions>>, options?: T.AlterConfigsOptions): T.ItemResults<void> {
+  createPartitions(newPartitions: Readonly<Record<string, number | T.NewPartitions>>, options?: T.CreatePartitionsOptions): T.ItemResults<void> {
     const entries = Object.entries(newPartitions).map(([name, v]) => ({ name, ...(typeof v === 'number' ? { totalCount: v } : v) }));
     return this.perItem('createPartitions', entries, options, async (pending, deadline) => {
       const response = await this.send(
@@ -408,6 +418,7 @@ export class Admin {
       return pending.map((t) => {
         const r = byName.get(t.name);
         if (!r) return new KafkaClientError(`no CreatePartitions result for ${t.name}`);
+        if (r.errorCode === ErrorCode.THROTTLING_QUOTA_EXCEEDED) return quotaViolation(r.errorMessage, response.throttleTimeMs ?? 0, options);
         return r.errorCode === NONE ? undefined : final(kafkaErrorFor(r.errorCode, r.errorMessage ?? `topic ${t.name}`));
       });
     });
@@ -1111,4 +1122,10 @@ function perPartition<P extends { partitionIndex: number }, R>(
   const out = new Map<string, Outcome<R>>();
   for (const t of topics) for (const p of t.partitions) out.set(key({ topic: t.name, partition: p.partitionIndex }), read(t.name, p));
   return out;
+}
+
+/** A topic its mutation quota refused: tried again after the broker's throttle unless the caller asked not to (Java's retryOnQuotaViolation). */
+function quotaViolation(message: string | null, throttleTimeMs: number, options: T.TopicMutationOptions | undefined): Error {
+  const error = new ThrottlingQuotaExceededError(message, throttleTimeMs);
+  return options?.retryOnQuotaViolation === false ? final(error) : error;
 }

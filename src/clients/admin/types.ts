@@ -34,7 +34,21 @@ export interface NewTopic {
   readonly configs?: Readonly<Record<string, string>>;
 }
 
-export interface CreateTopicsOptions extends AdminCallOptions {
+/** For the calls that create or delete partitions, which count against the client's controller_mutation_rate (KIP-599). */
+export interface TopicMutationOptions extends AdminCallOptions {
+  /**
+   * A topic refused THROTTLING_QUOTA_EXCEEDED is tried again once the broker's
+   * throttle has passed, within the call's timeout (true, the default, as
+   * Java's); false fails it at once with ThrottlingQuotaExceededError.
+   */
+  readonly retryOnQuotaViolation?: boolean;
+}
+
+export interface CreateTopicsOptions extends TopicMutationOptions {
+  readonly validateOnly?: boolean;
+}
+
+export interface CreatePartitionsOptions extends TopicMutationOptions {
   readonly validateOnly?: boolean;
 }
 

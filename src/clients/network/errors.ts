@@ -213,6 +213,15 @@ export class TopicAuthorizationError extends KafkaApiError {
     super(ErrorCode.TOPIC_AUTHORIZATION_FAILED, message);
   }
 }
+/** THROTTLING_QUOTA_EXCEEDED: a topic mutation over the client's controller_mutation_rate (KIP-599); the broker asks it to wait throttleTimeMs. */
+export class ThrottlingQuotaExceededError extends KafkaApiError {
+  constructor(
+    message?: string | null,
+    readonly throttleTimeMs = 0,
+  ) {
+    super(ErrorCode.THROTTLING_QUOTA_EXCEEDED, message);
+  }
+}
 export class GroupAuthorizationError extends KafkaApiError {
   constructor(message?: string | null) {
     super(ErrorCode.GROUP_AUTHORIZATION_FAILED, message);
@@ -448,6 +457,7 @@ const BY_CODE = new Map<number, new (message?: string | null) => KafkaApiError>(
   [ErrorCode.REBALANCE_IN_PROGRESS, RebalanceInProgressError],
   [ErrorCode.TOPIC_AUTHORIZATION_FAILED, TopicAuthorizationError],
   [ErrorCode.GROUP_AUTHORIZATION_FAILED, GroupAuthorizationError],
+  [ErrorCode.THROTTLING_QUOTA_EXCEEDED, ThrottlingQuotaExceededError],
   [ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ClusterAuthorizationError],
   [ErrorCode.INVALID_TIMESTAMP, InvalidTimestampError],
   [ErrorCode.UNSUPPORTED_VERSION, UnsupportedVersionError],

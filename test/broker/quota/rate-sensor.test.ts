@@ -67,4 +67,25 @@ describe('ClientQuotaManager', () => {
     // Fetch has its own quota key: none set, never throttled.
     expect(quotas.recordAndGetThrottleTimeMs('fetch', 'alice', 'app', 1_000_000, 0)).toBe(0);
   });
+
+  it('measures request time against request_percentage, throttled at most one window, and only while some entity sets one', () => {
+    const store = ClientQuotaStore.open(undefined);
+    const quotas = new ClientQuotaManager(store, { samples: 11, windowMs: 1000 });
+    store.apply([{ entity: { clientId: 'app' }, changes: [{ key: 'producer_byte_rate', value: 1000 }] }]);
+    expect(quotas.enabled('request')).toBe(false);
+    store.apply([{ entity: { clientId: null }, changes: [{ key: 'request_percentage', value: 10 }] }]);
+    expect(quotas.enabled('request')).toBe(true);
+    // 10% of a thread over the ten-second minimum span is one second of request time (100 percent-seconds);
+    // 1.05 s is 5% over it: half a second of the span.
+    expect(quotas.recordAndGetThrottleTimeMs('request', 'u', 'app', 100, 0)).toBe(0);
+    expect(quotas.recordAndGetThrottleTimeMs('request', 'u', 'app', 5, 0)).toBe(500);
+    // Never more than one window (Kafka's bound for request time), however far over.
+    expect(quotas.recordAndGetThrottleTimeMs('request', 'u', 'app', 1000, 0)).toBe(1000);
+    // Time recorded without a throttle (a response's encoding) counts at the next request; each client id has its own sensor under the default.
+    quotas.record('request', 'u', 'other', 105, 0);
+    expect(quotas.recordAndGetThrottleTimeMs('request', 'u', 'other', 0, 0)).toBe(500);
+    store.apply([{ entity: { clientId: null }, changes: [{ key: 'request_percentage', value: null }] }]);
+    expect(quotas.enabled('request')).toBe(false);
+    expect(quotas.recordAndGetThrottleTimeMs('request', 'u', 'app', 1000, 0)).toBe(0);
+  });
 });

@@ -62,6 +62,20 @@ def confluent(action, bootstrap, topic, args):
         config = admin.describe_configs([ConfigResource("topic", topic)])
         retention = list(config.values())[0].result(30)["retention.ms"].value
         return {"partitions": sorted(metadata.topics[topic].partitions.keys()), "retention": retention}
+    if action == "create-throttled":
+        # Creates a topic as client id args[1]; librdkafka asks CreateTopics v4 at most, from before
+        # THROTTLING_QUOTA_EXCEEDED, so a controller mutation quota throttles it: the throttle_cb says how long.
+        import time
+        from confluent_kafka.admin import AdminClient, NewTopic
+        throttles = []
+        admin = AdminClient({"bootstrap.servers": bootstrap, "client.id": args[1],
+                             "throttle_cb": lambda event: throttles.append(event.throttle_time)})
+        admin.create_topics([NewTopic(topic, num_partitions=int(args[0]), replication_factor=1)])[topic].result(30)
+        deadline = time.time() + 10
+        while not throttles and time.time() < deadline:
+            admin.poll(0.1)
+        # The throttled connection is not read for as long: the test asks the broker what was created.
+        return {"throttle_ms": round(max(throttles, default=0) * 1000)}
     if action == "produce":
         codec, count = args[0], int(args[1])
         producer = Producer({"bootstrap.servers": bootstrap, "compression.type": codec, "acks": "all",
