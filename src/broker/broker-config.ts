@@ -109,11 +109,36 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'int',
     defaultValue: '1',
     min: 0,
-    doc: 'cleaner threads; 0 cleans on the main thread (samsa runs one worker thread however many are asked for)',
+    doc: "cleaner threads: logs compacted at once, each with its record work in a worker thread of its own; 0 (samsa's own) compacts one at a time on the main thread",
   },
   { name: 'log.cleaner.backoff.ms', type: 'long', defaultValue: '15000', min: 0, doc: "the cleaner's pause when no log needs cleaning" },
-  { name: 'log.cleaner.dedupe.buffer.size', type: 'long', defaultValue: '134217728', min: 1024, doc: "memory for the cleaner's offset map" },
-  { name: 'log.cleaner.io.buffer.size', type: 'int', defaultValue: '524288', min: 1024, doc: "the cleaner's read and write chunk" },
+  {
+    name: 'log.cleaner.dedupe.buffer.size',
+    type: 'long',
+    defaultValue: '134217728',
+    min: 1024,
+    doc: "memory for the cleaner's offset maps, shared out among its threads",
+  },
+  {
+    name: 'log.cleaner.io.buffer.load.factor',
+    type: 'double',
+    defaultValue: '0.9',
+    check: (v) => ((v as number) > 0 && (v as number) <= 1 ? undefined : 'must be above 0 and at most 1'),
+    doc: "how full the cleaner's offset map may get: higher cleans more of a log at once, with more hash collisions",
+  },
+  {
+    name: 'log.cleaner.io.buffer.size',
+    type: 'int',
+    defaultValue: '524288',
+    min: 1024,
+    doc: "the cleaner's read and write chunks, shared out among its threads",
+  },
+  {
+    name: 'log.cleaner.io.max.bytes.per.second',
+    type: 'double',
+    defaultValue: '1.7976931348623157E308',
+    doc: 'the cleaner is throttled so that the bytes it reads and writes, all threads together, stay under this on average',
+  },
   { name: 'log.retention.hours', type: 'int', defaultValue: '168', doc: 'retention in hours when log.retention.ms and .minutes are unset' },
   { name: 'log.retention.minutes', type: 'int', defaultValue: '-1', doc: 'retention in minutes when log.retention.ms is unset' },
   { name: 'log.roll.hours', type: 'int', defaultValue: '168', min: 1, doc: 'segment age in hours when log.roll.ms is unset' },
@@ -444,6 +469,10 @@ export class BrokerConfig {
   }
 
   int(name: string): number {
+    return this.get(name) as number;
+  }
+
+  double(name: string): number {
     return this.get(name) as number;
   }
 

@@ -17,7 +17,7 @@ import { BrokerLoggers } from './dynamic/broker-loggers.js';
 import { DynamicBrokerConfig } from './dynamic/dynamic-broker-config.js';
 import { knownBrokerSettingNames } from './dynamic/dynamic-config-keys.js';
 import { FileDynamicConfigStore, ZkDynamicConfigStore } from './dynamic/dynamic-config-store.js';
-import { followDynamicConfig, followListenerKeyStores } from './dynamic/follow-dynamic-config.js';
+import { cleanerSettings, followDynamicConfig, followListenerKeyStores } from './dynamic/follow-dynamic-config.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
 import { OFFSETS_TOPIC } from './group/offsets-topic.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
@@ -116,18 +116,21 @@ export class Broker {
       // Before the logs open, so they open with the dynamic topic defaults.
       const dynamicStore = cluster ? new ZkDynamicConfigStore(cluster.zk) : new FileDynamicConfigStore(config.logDirs[0]!);
       dynamicConfig = await DynamicBrokerConfig.load(config, brokerId, dynamicStore, log);
+      const cleaner = cleanerSettings(dynamicConfig.current);
       logManager = await LogManager.open({
         topicConfigs: (topic) => (cluster ? cluster.topicConfigs.get(topic) : topicStore!.get(topic)?.configs),
         logDirs: config.logDirs,
         defaults: config.topicDefaults,
         level: config.levelOptions,
         retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
-        producerIdExpirationMs: config.int('producer.id.expiration.ms'),
+        producerIdExpirationMs: dynamicConfig.current.int('producer.id.expiration.ms'),
         cleanerEnable: config.bool('log.cleaner.enable'),
-        cleanerBackoffMs: dynamicConfig.current.int('log.cleaner.backoff.ms'),
-        cleanerThreads: config.int('log.cleaner.threads'),
-        cleanerDedupeBufferSize: config.int('log.cleaner.dedupe.buffer.size'),
-        cleanerIoBufferSize: config.int('log.cleaner.io.buffer.size'),
+        cleanerBackoffMs: cleaner.backoffMs,
+        cleanerThreads: cleaner.threads,
+        cleanerDedupeBufferSize: cleaner.dedupeBufferSize,
+        cleanerDedupeBufferLoadFactor: cleaner.dedupeBufferLoadFactor,
+        cleanerIoBufferSize: cleaner.ioBufferSize,
+        cleanerIoMaxBytesPerSecond: cleaner.maxIoBytesPerSecond,
         flushSchedulerIntervalMs: config.int('log.flush.scheduler.interval.ms') >= Number.MAX_SAFE_INTEGER ? 0 : config.int('log.flush.scheduler.interval.ms'),
         warn: (m) => log('warn', m),
         info: (m) => log('info', m),
@@ -145,7 +148,8 @@ export class Broker {
     try {
       const advertised = config.advertisedListeners[0]!;
       replicas = new ReplicaManager(logManager, {
-        ...replicaManagerOptions(config, brokerId, security, log),
+        // The settings in effect: num.replica.fetchers set dynamically holds from the start.
+        ...replicaManagerOptions(dynamicConfig.current, brokerId, security, log),
         isrWriter: cluster?.isrWriter,
         knowsPartition: cluster ? (topic, index) => cluster.metadata.partition(topic, index) !== undefined : undefined,
       });
@@ -156,7 +160,7 @@ export class Broker {
       const planDefaults = { numPartitions: config.int('num.partitions'), replicationFactor: config.int('default.replication.factor') };
       const warn = (m: string) => log('warn', m);
       let topics: Topics;
-      followDynamicConfig(dynamicConfig, () => topics, logManager, log);
+      followDynamicConfig(dynamicConfig, () => topics, logManager, replicas, log);
       if (cluster) {
         cluster.topicConfigs.onBrokerConfigChange((name) => dynamicConfig.reload(name));
         cluster.onTopicConfigChange((topic, configs) => logManager.setTopicConfig(topic, configs));

@@ -37,12 +37,17 @@ export interface LogManagerOptions {
   cleanerBackoffMs?: number;
   /** log.cleaner.dedupe.buffer.size: the most memory the cleaner's offset map takes (default 128 MiB). */
   cleanerDedupeBufferSize?: number;
-  /** log.cleaner.io.buffer.size: the cleaner's read and write chunk (default 512 KiB). */
+  /** log.cleaner.io.buffer.load.factor: how full the cleaner's offset map may get (default 0.9). */
+  cleanerDedupeBufferLoadFactor?: number;
+  /** log.cleaner.io.buffer.size: the cleaner's read and write chunks (default 512 KiB), shared out among its threads. */
   cleanerIoBufferSize?: number;
+  /** log.cleaner.io.max.bytes.per.second: the most bytes the cleaner reads and writes per second, all threads together (no limit by default). */
+  cleanerIoMaxBytesPerSecond?: number;
   /**
-   * log.cleaner.threads: 0 runs the cleaner's record work (decoding, offset map,
-   * filtering, re-encoding) on the main thread; 1 or more (default 1) in the
-   * process's cleaner worker thread. Storage I/O stays on the main thread.
+   * log.cleaner.threads: logs cleaned at once (default 1), each by a cleaner
+   * thread whose record work (decoding, offset map, filtering, re-encoding)
+   * runs in a worker thread of its own; 0 cleans one log at a time with the
+   * record work on the main thread. Storage I/O stays on the main thread.
    */
   cleanerThreads?: number;
   /**
@@ -86,6 +91,8 @@ export class LogManager {
   private readonly highWatermarks = new Map<string, number>();
   /** Compaction of the logs whose cleanup.policy includes compact; `cleaner.cleanNow()` runs one pass. */
   readonly cleaner: LogCleaner;
+  /** producer.id.expiration.ms of the open logs and those opened later (undefined: the log engine's default). */
+  private producerIdExpirationMs: number | undefined;
 
   private constructor(
     private readonly backend: StorageBackend,
@@ -105,12 +112,21 @@ export class LogManager {
     this.cleaner = new LogCleaner(() => this.allLogs(), checkpoints, {
       backoffMs: options.cleanerBackoffMs,
       dedupeBufferSize: options.cleanerDedupeBufferSize,
+      dedupeBufferLoadFactor: options.cleanerDedupeBufferLoadFactor,
       ioBufferSize: options.cleanerIoBufferSize,
+      maxIoBytesPerSecond: options.cleanerIoMaxBytesPerSecond,
       threads: options.cleanerThreads,
       now: options.now,
       warn,
       info: options.info,
     });
+    this.producerIdExpirationMs = options.producerIdExpirationMs;
+  }
+
+  /** Changes producer.id.expiration.ms for every open log and those opened later (dynamic in Kafka since 3.5, KIP-854); the next expiry check applies it. */
+  setProducerIdExpirationMs(ms: number): void {
+    this.producerIdExpirationMs = ms;
+    for (const { log } of this.logs.values()) log.producerIdExpirationMs = ms;
   }
 
   private *allLogs(): Iterable<readonly [string, Log]> {
@@ -193,7 +209,7 @@ export class LogManager {
         warn: this.warn,
         info,
         now: this.options.now,
-        producerIdExpirationMs: this.options.producerIdExpirationMs,
+        producerIdExpirationMs: this.producerIdExpirationMs,
       });
       this.logs.set(entry, { log, dir, root });
       root.logs.add(entry);
@@ -237,7 +253,7 @@ export class LogManager {
     const log = await Log.open(dir, this.configFor(topicConfig), {
       warn: this.warn,
       now: this.options.now,
-      producerIdExpirationMs: this.options.producerIdExpirationMs,
+      producerIdExpirationMs: this.producerIdExpirationMs,
     });
     this.logs.set(key, { log, dir, root });
     root.logs.add(key);

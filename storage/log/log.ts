@@ -119,7 +119,8 @@ export class Log {
   readonly producerState: ProducerStateManager;
   private readonly snapshots: ProducerSnapshots;
   private readonly now: () => number;
-  readonly producerIdExpirationMs: number;
+  /** producer.id.expiration.ms: a broker changes it while the log is open (it is dynamic). */
+  producerIdExpirationMs: number;
 
   private constructor(
     dir: LogDirectory,

@@ -6,8 +6,12 @@ import { ConfigResourceTypes, IncrementalAlterConfigOperationTypes, Admin as Pla
 import { afterEach, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { InvalidRequestError } from '../../src/clients/network/errors.js';
+import { Producer } from '../../src/clients/producer/producer.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { expectRejected } from '../errors.js';
+import { waitFor } from '../wait-for.js';
 import { startBroker, type TestBroker } from './harness.js';
+import { RawClient } from './raw-client.js';
 import { makeCertificates, type TestCertificates } from './security/certificates.js';
 
 // Dynamic broker configs (Kafka's DynamicBrokerConfig) on a single broker:
@@ -190,6 +194,210 @@ print(json.dumps({'error': r[0], 'configs': {e[0]: [e[1], e[3], [list(s) for s i
     }
     expect(b.broker.context.dynamicConfig.configsOf('')).toEqual({ 'log.roll.hours': '2' });
     expect(b.broker.config.topicDefaults['segment.ms']).toBe(2 * 3_600_000);
+  });
+});
+
+// Broker settings Kafka reconfigures by restarting what uses them, changed
+// with AlterConfigs / IncrementalAlterConfigs on a running broker: the log
+// cleaner's (LogCleaner.ReconfigurableConfigs) and producer.id.expiration.ms
+// (KIP-854). Each is described with its dynamic source, is in effect after
+// a restart, and visibly changes what the broker does.
+
+const BROKER = { type: 'broker' as const, name: '0' };
+
+/** Distinct keys per compacted topic: more than an offset map of under 192 KiB holds (Kafka's 24 bytes an entry, 4,096 slots at least). */
+const KEYS = 6000;
+
+async function setBrokerConfigs(configs: Record<string, string>): Promise<void> {
+  await admin!.incrementalAlterConfigs([{ resource: BROKER, ops: Object.entries(configs).map(([name, value]) => ({ name, op: 'set' as const, value })) }]);
+}
+
+/** Each key's value and source as the broker describes itself. */
+async function described(names: readonly string[]): Promise<Record<string, [string | null, string, boolean]>> {
+  const [result] = await admin!.describeConfigs([BROKER], { configNames: [...names] });
+  return Object.fromEntries(result!.entries.map((e) => [e.name, [e.value, e.source, e.isReadOnly]]));
+}
+
+/** A compacted topic of KEYS records, each key once, in small segments: nearly all of it is in the cleanable dirty section. */
+async function produceKeys(topic: string, valueBytes = 8): Promise<void> {
+  await admin!.createTopics([{ name: topic, configs: { 'cleanup.policy': 'compact', 'segment.bytes': '16384' } }]);
+  const producer = new Producer({ 'bootstrap.servers': b!.bootstrap, 'linger.ms': 5 });
+  try {
+    const value = 'v'.repeat(valueBytes);
+    await Promise.all(Array.from({ length: KEYS }, (_, i) => producer.send({ topic, partition: 0, key: `key-${i}`, value })));
+  } finally {
+    await producer.close();
+  }
+}
+
+/** Cleans the topic's partition once with the broker's cleaner: where the cleaning got to, and where its dirty section ended. */
+async function cleanOnce(topic: string): Promise<{ endOffset: number; dirtyEnd: number; elapsedMs: number; processed: number }> {
+  const cleaner = b!.broker.logManager.cleaner;
+  const dirtyEnd = (await cleaner.measure()).get(`${topic}-0`)!.firstUncleanableOffset;
+  const outcome = await cleaner.cleanLog(`${topic}-0`);
+  expect(outcome, `a cleaning of ${topic}`).toBeDefined();
+  const { stats } = outcome!;
+  return { endOffset: outcome!.endOffset, dirtyEnd, elapsedMs: stats.elapsedMs, processed: stats.mapBytesRead + stats.bytesRead + stats.bytesWritten };
+}
+
+describe('the log cleaner reconfigured while the broker runs', () => {
+  it('restarts with new threads, buffers and load factor, whose offset maps reach as far as they say; the settings hold after a restart', {
+    timeout: 120_000,
+  }, async () => {
+    // No background passes: the test cleans, so each cleaning's reach is its own.
+    b = await startBroker({ 'log.cleaner.enable': 'false' });
+    admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+    for (const topic of ['two-threads', 'one-thread', 'low-load']) await produceKeys(topic);
+    const cleaner = () => b!.broker.logManager.cleaner;
+    expect(cleaner().threadCount).toBe(1);
+
+    // Two threads share 192 KiB: 96 KiB each holds 3,686 keys (4,096 slots, 0.9 full), fewer than the dirty section has.
+    await setBrokerConfigs({
+      'log.cleaner.threads': '2',
+      'log.cleaner.dedupe.buffer.size': '196608',
+      'log.cleaner.io.buffer.size': '65536',
+    });
+    expect(cleaner().threadCount).toBe(2);
+    expect(cleaner().perThread).toEqual({ dedupeBufferSize: 98_304, ioBufferSize: 32_768 });
+    const partial = await cleanOnce('two-threads');
+    expect(partial.dirtyEnd).toBeGreaterThan(4000);
+    // A map that fills up ends the cleaning after its last whole batch.
+    expect(partial.endOffset).toBeGreaterThan(0);
+    expect(partial.endOffset).toBeLessThanOrEqual(3686);
+
+    // One thread has all 192 KiB: 8,192 slots hold 7,372 keys, the whole dirty section.
+    await setBrokerConfigs({ 'log.cleaner.threads': '1' });
+    expect(cleaner().perThread).toEqual({ dedupeBufferSize: 196_608, ioBufferSize: 65_536 });
+    const whole = await cleanOnce('one-thread');
+    expect(whole.endOffset).toBe(whole.dirtyEnd);
+
+    // The same map only 0.4 full holds 3,276 keys.
+    await setBrokerConfigs({ 'log.cleaner.io.buffer.load.factor': '0.4' });
+    const lowLoad = await cleanOnce('low-load');
+    expect(lowLoad.endOffset).toBeGreaterThan(0);
+    expect(lowLoad.endOffset).toBeLessThanOrEqual(3276);
+
+    const names = ['log.cleaner.threads', 'log.cleaner.dedupe.buffer.size', 'log.cleaner.io.buffer.size', 'log.cleaner.io.buffer.load.factor'];
+    const expected = {
+      'log.cleaner.threads': ['1', 'DYNAMIC_BROKER_CONFIG', false],
+      'log.cleaner.dedupe.buffer.size': ['196608', 'DYNAMIC_BROKER_CONFIG', false],
+      'log.cleaner.io.buffer.size': ['65536', 'DYNAMIC_BROKER_CONFIG', false],
+      'log.cleaner.io.buffer.load.factor': ['0.4', 'DYNAMIC_BROKER_CONFIG', false],
+    };
+    expect(await described(names)).toEqual(expected);
+
+    await admin.close();
+    b = await b.restart();
+    admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+    expect(await described(names)).toEqual(expected);
+    expect(cleaner().currentSettings).toMatchObject({ threads: 1, dedupeBufferSize: 196_608, ioBufferSize: 65_536, dedupeBufferLoadFactor: 0.4 });
+  });
+
+  it("refuses thread counts outside Kafka's limits (at least 1, half to double the count in effect) and a load factor above 1, naming the key", async () => {
+    b = await startBroker({ 'num.replica.fetchers': '2' });
+    admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+    const refused = (configs: Record<string, string>, message: string) =>
+      expectRejected(setBrokerConfigs(configs), InvalidRequestError, { errorCode: ErrorCode.INVALID_REQUEST }, message);
+    await refused({ 'log.cleaner.threads': '3' }, 'log.cleaner.threads: Log cleaner threads cannot be increased to more than double the current value 1');
+    await refused({ 'log.cleaner.threads': '0' }, 'log.cleaner.threads: Log cleaner threads should be at least 1');
+    await refused(
+      { 'num.replica.fetchers': '5' },
+      'Dynamic thread count update validation failed for num.replica.fetchers=5, value should not be greater than double the current value 2',
+    );
+    await refused(
+      { 'num.io.threads': '3' },
+      'Dynamic thread count update validation failed for num.io.threads=3, value should be at least half the current value 8',
+    );
+    await refused({ 'log.cleaner.io.buffer.load.factor': '1.5' }, 'log.cleaner.io.buffer.load.factor: must be above 0 and at most 1');
+    // Within the limits: double, then back to a half.
+    await setBrokerConfigs({ 'num.replica.fetchers': '4', 'log.cleaner.threads': '2' });
+    await setBrokerConfigs({ 'num.replica.fetchers': '2', 'log.cleaner.threads': '1' });
+    expect(b.broker.logManager.cleaner.threadCount).toBe(1);
+  });
+
+  it('bounds what a cleaning reads and writes to log.cleaner.io.max.bytes.per.second, set by confluent-kafka (librdkafka)', { timeout: 120_000 }, async () => {
+    b = await startBroker({ 'log.cleaner.enable': 'false' });
+    admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+    // About 2.5 MB of 400-byte values; the cleaner reads it twice (the offset map, then the copy) and writes some back.
+    await produceKeys('throttled', 400);
+    const rate = 2 * 1024 * 1024;
+    const confluent = await python(`
+import json
+from confluent_kafka.admin import AdminClient, ConfigResource
+a = AdminClient({'bootstrap.servers': '${b.bootstrap}'})
+r = ConfigResource(ConfigResource.Type.BROKER, '0', set_config={'log.cleaner.io.max.bytes.per.second': '${rate}'})
+a.alter_configs([r])[r].result(20)
+print(json.dumps({'ok': True}))
+`);
+    expect(confluent.ok).toBe(true);
+    expect((await described(['log.cleaner.io.max.bytes.per.second']))['log.cleaner.io.max.bytes.per.second']).toEqual([
+      '2097152.0',
+      'DYNAMIC_BROKER_CONFIG',
+      false,
+    ]);
+
+    const cleaning = await cleanOnce('throttled');
+    expect(cleaning.endOffset).toBe(cleaning.dirtyEnd);
+    expect(cleaning.processed).toBeGreaterThan(4_000_000);
+    // The cleaner cannot go faster than the rate but by what one check interval (300 ms) and a chunk or two let it run ahead: a bound from below, loose.
+    expect(cleaning.elapsedMs).toBeGreaterThan(0.75 * ((cleaning.processed / rate) * 1000) - 1000);
+    expect(b.broker.logManager.cleaner.throttledMs).toBeGreaterThan(0);
+
+    await admin.close();
+    b = await b.restart();
+    admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+    expect(b.broker.logManager.cleaner.currentSettings.maxIoBytesPerSecond).toBe(rate);
+    // Back to Kafka's default: no limit.
+    await admin.incrementalAlterConfigs([{ resource: BROKER, ops: [{ name: 'log.cleaner.io.max.bytes.per.second', op: 'delete' }] }]);
+    expect(b.broker.logManager.cleaner.currentSettings.maxIoBytesPerSecond).toBe(Number.MAX_VALUE);
+    expect((await described(['log.cleaner.io.max.bytes.per.second']))['log.cleaner.io.max.bytes.per.second']).toEqual([
+      '1.7976931348623157E308',
+      'DEFAULT_CONFIG',
+      false,
+    ]);
+  });
+});
+
+describe('producer.id.expiration.ms changed while the broker runs', () => {
+  it('an idle idempotent producer is forgotten under the new expiry, set by kafka-python; the setting holds after a restart', { timeout: 60_000 }, async () => {
+    // Expiry is checked with retention: every 200 ms here.
+    b = await startBroker({ 'log.retention.check.interval.ms': '200' });
+    admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+    await admin.createTopics([{ name: 'idempotent' }]);
+    const producer = new Producer({ 'bootstrap.servers': b.bootstrap, 'linger.ms': 0 });
+    try {
+      await producer.send({ topic: 'idempotent', partition: 0, value: 'once' });
+    } finally {
+      await producer.close();
+    }
+    const raw = await RawClient.connect(b.port);
+    const producers = async (): Promise<number> => {
+      const res = await raw.request('DescribeProducers', 0, { topics: [{ name: 'idempotent', partitionIndexes: [0] }] });
+      return res.topics[0].partitions[0].activeProducers.length;
+    };
+    try {
+      // Under Kafka's default, a day, an expiry check keeps it.
+      await b.broker.logManager.runRetention();
+      expect(await producers()).toBe(1);
+      const set = await python(`
+import json
+from kafka.admin import KafkaAdminClient, ConfigResource, ConfigResourceType
+a = KafkaAdminClient(bootstrap_servers='${b.bootstrap}')
+r = a.alter_configs([ConfigResource(ConfigResourceType.BROKER, '0', configs={'producer.id.expiration.ms': '1000'})]).resources[0]
+print(json.dumps({'error': r[0]}))
+`);
+      expect(set.error).toBe(0);
+      await waitFor(async () => (await producers()) === 0, 'the idle producer to be forgotten under producer.id.expiration.ms=1000');
+    } finally {
+      raw.close();
+    }
+    expect((await described(['producer.id.expiration.ms']))['producer.id.expiration.ms']).toEqual(['1000', 'DYNAMIC_BROKER_CONFIG', false]);
+
+    await admin.close();
+    b = await b.restart();
+    admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+    expect((await described(['producer.id.expiration.ms']))['producer.id.expiration.ms']).toEqual(['1000', 'DYNAMIC_BROKER_CONFIG', false]);
+    expect(b.broker.context.replicas.getPartition('idempotent', 0)!.log.producerIdExpirationMs).toBe(1000);
   });
 });
 

@@ -1,13 +1,15 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { javaStringHashCode, kafkaAbs } from '../../src/broker/group/java-hash.js';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { Api } from '../../src/clients/network/apis.js';
-import { RecordTooLargeError } from '../../src/clients/network/errors.js';
+import { InvalidRequestError, RecordTooLargeError } from '../../src/clients/network/errors.js';
 import { Producer } from '../../src/clients/producer/producer.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
 import type { KafkaZkClient } from '../../src/zk/kafka-zk-client.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
-import { brokerRequest, zkReader } from './cluster-probe.js';
+import { brokerRequest, type LoadRecord, PythonStream, readAll, replicaProblems, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
 
 // Dynamic broker configs in a cluster (Kafka's ZooKeeper mode): `samsa configs`
 // writes /config/brokers/<default> or /config/brokers/<id> with a
@@ -35,6 +37,28 @@ async function brokerSetting(cluster: TestCluster, id: number, resource: string,
   );
   const entry = response.results[0]!.configs[0];
   return entry && [entry.value, entry.configSource];
+}
+
+/** Kafka's fetcher for a partition: abs(31·hash(topic) + partition) % num.replica.fetchers. */
+const fetcherOf = (topic: string, partition: number, count: number) => kafkaAbs((Math.imul(31, javaStringHashCode(topic)) + partition) | 0) % count;
+
+/**
+ * Which fetcher of broker `id` follows each partition of `topic`, as its log
+ * says: the "added fetcher" lines since its last resize (a resize moves every
+ * partition, and logs where each went).
+ */
+function fetchersOf(cluster: TestCluster, id: number, topic: string): Map<number, number> {
+  const following = new Map<number, number>();
+  for (const line of cluster.output(id).split('\n')) {
+    if (line.includes('resizing the replica fetchers from')) following.clear();
+    const added = /added fetcher (\d+) to broker \d+ for partitions (.*)$/.exec(line);
+    if (!added) continue;
+    for (const key of added[2]!.split(', ')) {
+      const partition = key.startsWith(`${topic}-`) ? Number(key.slice(topic.length + 1)) : Number.NaN;
+      if (Number.isInteger(partition)) following.set(partition, Number(added[1]));
+    }
+  }
+  return following;
 }
 
 describe('dynamic broker configs on a three-broker cluster', () => {
@@ -116,5 +140,74 @@ describe('dynamic broker configs on a three-broker cluster', () => {
     } finally {
       await again.close();
     }
+  });
+  it('num.replica.fetchers moves the followed partitions onto 2, 3, then 1 fetcher under acks=all load, losing and repeating nothing; a restarted broker starts with the count', {
+    timeout: 400_000,
+  }, async () => {
+    const topic = 'fetched';
+    const partitions = 6;
+    // Broker 1 leads every partition and broker 2 follows them: broker 2's fetchers from broker 1 are resized.
+    await admin.createTopics([{ name: topic, replicasAssignments: Object.fromEntries(Array.from({ length: partitions }, (_, p) => [p, [1, 2]])) }]);
+    await waitForIsr(zk, topic, partitions, [1, 2], 'both replicas of every partition in sync');
+    const onFetchers = (count: number) => async () => {
+      const following = fetchersOf(cluster, 2, topic);
+      return Array.from({ length: partitions }, (_, p) => p).every((p) => following.get(p) === fetcherOf(topic, p, count));
+    };
+    await waitUntil(onFetchers(1), "broker 2's partitions on one fetcher");
+    const clusterDefault = { type: 'broker' as const, name: '' };
+    const setFetchers = (count: number) =>
+      admin.incrementalAlterConfigs([{ resource: clusterDefault, ops: [{ name: 'num.replica.fetchers', op: 'set', value: String(count) }] }]);
+
+    const producer = new PythonStream('produce-load', cluster.bootstrap, topic);
+    try {
+      await producer.progress(300, 'on one fetcher');
+      // Kafka's limit: at most double the count in effect.
+      const tooMany = await setFetchers(3).then(
+        () => undefined,
+        (e: unknown) => e as InvalidRequestError,
+      );
+      expect(tooMany).toBeInstanceOf(InvalidRequestError);
+      expect(tooMany!.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+      expect(tooMany!.message).toContain('value should not be greater than double the current value 1');
+
+      for (const count of [2, 3, 1]) {
+        await setFetchers(count);
+        await waitUntil(onFetchers(count), `broker 2's partitions on ${count} fetchers`);
+        await waitUntil(async () => {
+          for (const id of cluster.brokerIds) if ((await brokerSetting(cluster, id, String(id), 'num.replica.fetchers'))?.[0] !== String(count)) return false;
+          return true;
+        }, `every broker to take num.replica.fetchers=${count}`);
+        for (const id of cluster.brokerIds) expect(await brokerSetting(cluster, id, String(id), 'num.replica.fetchers')).toEqual([String(count), 3]);
+        await producer.progress(300, `on ${count} fetchers`);
+        if (count !== 3) continue;
+        // A broker started later reads the count from ZooKeeper and follows on that many fetchers at once.
+        expect(await cluster.stop(2)).toBe(0);
+        await producer.progress(300, 'with broker 2 stopped');
+        await cluster.startBroker(2);
+        await waitForIsr(zk, topic, partitions, [1, 2], 'broker 2 back in every ISR');
+        await waitUntil(onFetchers(3), "the restarted broker 2's partitions on three fetchers");
+        expect(await brokerSetting(cluster, 2, '2', 'num.replica.fetchers')).toEqual(['3', 3]);
+        await producer.progress(300, 'after broker 2 restarted');
+      }
+      const produced = await producer.finish();
+      expect(producer.errors).toEqual([]);
+      expect(produced.unflushed).toBe(0);
+      expect(producer.records.length).toBe(produced.sent);
+    } finally {
+      await producer.kill();
+    }
+
+    // Every acknowledged record at its offset, no value twice, and the two replicas byte for byte the same.
+    const at = (r: LoadRecord) => `${r.partition}@${r.offset}`;
+    const log = await readAll(cluster.bootstrap, topic, partitions);
+    const stored = new Map(log.map((r) => [at(r), r]));
+    const missing = producer.records.filter((r) => stored.get(at(r))?.value !== r.value || stored.get(at(r))?.key !== r.key);
+    expect(missing.slice(0, 5)).toEqual([]);
+    expect(log.length - new Set(log.map((r) => r.value)).size).toBe(0);
+    await waitForEqualReplicaSizes(cluster, [1, 2], topic, partitions);
+    for (const id of [1, 2]) expect(await cluster.stop(id)).toBe(0);
+    expect(await replicaProblems(cluster, [1, 2], 'file', topic, partitions)).toEqual([]);
+    for (const id of [1, 2]) await cluster.startBroker(id);
+    await cluster.waitForMembership();
   });
 });

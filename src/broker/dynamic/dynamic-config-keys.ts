@@ -37,12 +37,25 @@ export const KERBEROS_COMPAT_KEYS: readonly ConfigKey[] = [
 /** Topic defaults Kafka does not reconfigure (log.message.format.version), or samsa cannot (storage.backend picks the storage of every log at start). */
 const STATIC_TOPIC_DEFAULTS = new Set(['log.message.format.version', 'storage.backend']);
 
-/** Broker settings Kafka reconfigures that samsa has, besides the topic defaults: the retention and roll fallbacks, the cleaner's pause, and the thread counts samsa accepts but does not use. */
+/**
+ * Broker settings Kafka reconfigures that samsa has, besides the topic
+ * defaults: the retention and roll fallbacks, the log cleaner's settings
+ * (Kafka's LogCleaner.ReconfigurableConfigs: it restarts with them), the
+ * replica fetchers' count, producer.id.expiration.ms (KIP-854), and the
+ * thread counts samsa accepts but does not use.
+ */
 const DYNAMIC_BROKER_SETTINGS = [
   'log.retention.minutes',
   'log.retention.hours',
   'log.roll.hours',
+  'log.cleaner.threads',
+  'log.cleaner.dedupe.buffer.size',
+  'log.cleaner.io.buffer.load.factor',
+  'log.cleaner.io.buffer.size',
+  'log.cleaner.io.max.bytes.per.second',
   'log.cleaner.backoff.ms',
+  'num.replica.fetchers',
+  'producer.id.expiration.ms',
   'num.io.threads',
   'num.network.threads',
 ];

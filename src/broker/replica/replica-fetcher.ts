@@ -37,8 +37,8 @@ export interface LeaderEndpoint {
   port: number;
 }
 
-/** A partition this fetcher replicates, and where it stands. */
-interface FetchState {
+/** A partition a fetcher replicates, and where it stands (a resize hands it to another fetcher as it is). */
+export interface FetchState {
   partition: Partition;
   topicId: Buffer;
   /** Truncating: find the divergence with the leader (OffsetForLeaderEpoch) before fetching. */
@@ -88,6 +88,19 @@ export class ReplicaFetcher {
 
   removePartitions(keys: Iterable<string>): void {
     for (const k of keys) this.states.delete(k);
+  }
+
+  /** Stops replicating every partition and gives back where each stood (Kafka's removeAllPartitions, for a resize). */
+  removeAllPartitions(): FetchState[] {
+    const all = [...this.states.values()];
+    this.states.clear();
+    return all;
+  }
+
+  /** Replicates partitions another fetcher gave up, from where they stood: one still truncating goes on truncating, the others fetch from their log end. */
+  resumePartitions(states: readonly FetchState[]): void {
+    for (const state of states) this.states.set(key(state.partition.topic, state.partition.index), { ...state });
+    this.wake?.();
   }
 
   has(topic: string, partition: number): boolean {

@@ -4,7 +4,7 @@ import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import type { BrokerLog } from '../broker-log.js';
 import { javaStringHashCode, kafkaAbs } from '../group/java-hash.js';
 import { type IsrWriter, Partition, type PartitionState } from './partition.js';
-import { type LeaderEndpoint, ReplicaFetcher, type ReplicaFetcherConfig } from './replica-fetcher.js';
+import { type FetchState, type LeaderEndpoint, ReplicaFetcher, type ReplicaFetcherConfig } from './replica-fetcher.js';
 
 export interface ReplicaManagerOptions {
   brokerId: number;
@@ -50,6 +50,10 @@ export class ReplicaManager {
   private readonly fetchers = new Map<string, ReplicaFetcher>();
   private readonly leadershipListeners = new Set<LeadershipListener>();
   private controllerEpoch = -1;
+  /** num.replica.fetchers in effect: fetchers per leader broker. */
+  private fetchersPerLeader: number;
+  /** The fetcher resize in progress (they run one after another). */
+  private resizes: Promise<void> = Promise.resolve();
   private shuttingDown = false;
   /** Set once the fetchers are stopped for good (the broker is shutting down). */
   private stopped = false;
@@ -58,7 +62,9 @@ export class ReplicaManager {
   constructor(
     private readonly logManager: LogManager,
     private readonly options: ReplicaManagerOptions,
-  ) {}
+  ) {
+    this.fetchersPerLeader = options.numReplicaFetchers;
+  }
 
   get brokerId(): number {
     return this.options.brokerId;
@@ -198,11 +204,16 @@ export class ReplicaManager {
     }
     this.removeFromFetchers(followed.map(({ partition }) => key(partition.topic, partition.index)));
     const endpoints = new Map(leaders.map((l) => [l.brokerId, l]));
+    const added = new Map<ReplicaFetcher, string[]>();
     for (const { partition, state } of followed) {
       const leader = endpoints.get(state.leader);
       // A broker that has stopped its fetchers starts none: nothing would stop it.
-      if (leader && !this.stopped) this.fetcherFor(leader, partition).addPartitions([{ partition, topicId: state.topicId }]);
+      if (!leader || this.stopped) continue;
+      const fetcher = this.fetcherFor(leader, partition);
+      fetcher.addPartitions([{ partition, topicId: state.topicId }]);
+      added.set(fetcher, [...(added.get(fetcher) ?? []), key(partition.topic, partition.index)]);
     }
+    this.logAdded(added);
     if (becameLeader.length > 0 || becameFollower.length > 0) for (const listener of this.leadershipListeners) listener(becameLeader, becameFollower);
     return { errorCode: ErrorCode.NONE, partitions: errors };
   }
@@ -249,9 +260,15 @@ export class ReplicaManager {
     return false;
   }
 
+  /** Kafka's line for partitions given to fetchers (AbstractFetcherManager's "Added fetcher"), so an operator sees which fetcher follows what. */
+  private logAdded(added: ReadonlyMap<ReplicaFetcher, readonly string[]>): void {
+    for (const [fetcher, keys] of added)
+      this.options.log('info', `added fetcher ${fetcher.fetcherId} to broker ${fetcher.leader.brokerId} for partitions ${keys.join(', ')}`);
+  }
+
   /** Kafka's fetcher choice: a partition goes to fetcher abs(31·hash(topic) + partition) % num.replica.fetchers of its leader. */
   private fetcherFor(leader: LeaderEndpoint, partition: Partition): ReplicaFetcher {
-    const fetcherId = kafkaAbs((Math.imul(31, javaStringHashCode(partition.topic)) + partition.index) | 0) % this.options.numReplicaFetchers;
+    const fetcherId = kafkaAbs((Math.imul(31, javaStringHashCode(partition.topic)) + partition.index) | 0) % this.fetchersPerLeader;
     const k = `${leader.brokerId}-${fetcherId}`;
     let fetcher = this.fetchers.get(k);
     if (fetcher && (fetcher.leader.host !== leader.host || fetcher.leader.port !== leader.port)) {
@@ -329,12 +346,50 @@ export class ReplicaManager {
     return this.fetchers.size;
   }
 
+  /**
+   * num.replica.fetchers changed (Kafka's resizeThreadPool): every followed
+   * partition moves to the fetcher the new count hashes it to, from where it
+   * stood. The old fetchers give up their partitions and stop first, an
+   * append of theirs in progress finishing, so nothing they fetched lands
+   * after their partitions moved, and no partition is fetched twice. A
+   * partition a LeaderAndIsr moved meanwhile stays where that put it.
+   */
+  resizeFetchers(count: number): Promise<void> {
+    const run = this.resizes.then(() => this.resizeNow(count));
+    this.resizes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async resizeNow(count: number): Promise<void> {
+    const was = this.fetchersPerLeader;
+    if (count === was || this.stopped) return;
+    this.options.log('info', `resizing the replica fetchers from ${was} to ${count} per leader broker`);
+    this.fetchersPerLeader = count;
+    const old = [...this.fetchers.values()];
+    this.fetchers.clear();
+    const moving: Array<{ leader: LeaderEndpoint; state: FetchState }> = [];
+    for (const fetcher of old) for (const state of fetcher.removeAllPartitions()) moving.push({ leader: fetcher.leader, state });
+    await Promise.all(old.map((fetcher) => fetcher.shutdown()));
+    if (this.stopped) return;
+    const added = new Map<ReplicaFetcher, string[]>();
+    for (const { leader, state } of moving) {
+      const { partition } = state;
+      const k = key(partition.topic, partition.index);
+      // Led here now, stopped, following another leader, or already given to a fetcher by a LeaderAndIsr: not ours to move.
+      if (this.partitions.get(k) !== partition || partition.leaderId !== leader.brokerId || this.isFetched(partition)) continue;
+      const fetcher = this.fetcherFor(leader, partition);
+      fetcher.resumePartitions([state]);
+      added.set(fetcher, [...(added.get(fetcher) ?? []), k]);
+    }
+    this.logAdded(added);
+  }
+
   /** Stops the replica fetchers, and starts none after (a broker shutting down follows nothing). */
   async stopFetchers(): Promise<void> {
     this.stopped = true;
     const fetchers = [...this.fetchers.values()];
     this.fetchers.clear();
-    await Promise.all(fetchers.map((f) => f.shutdown()));
+    await Promise.all([...fetchers.map((f) => f.shutdown()), this.resizes]);
   }
 
   /** Stops the fetchers and the ISR check (before the logs close). */

@@ -79,8 +79,9 @@ const live = new Map<string, CleanerThread>();
 const starting = new Map<string, Promise<CleanerThread>>();
 
 /**
- * The cleaner's worker thread, one per process (per worker script), shared by
- * every Cleaner: each has its core in it. Cleanings of several Cleaners
+ * A cleaner worker thread, one per process (per worker script) for each
+ * cleaner thread of log.cleaner.threads, shared by every Cleaner given that
+ * index: each has its core in it. Cleanings of several Cleaners
  * interleave there chunk by chunk. The worker keeps the process alive only
  * while a request is outstanding, and stops once no Cleaner has been
  * attached for a while. If it dies, outstanding requests fail (their
@@ -103,26 +104,26 @@ export class CleanerThread {
     worker.on('exit', (code) => this.fail(new CleanerWorkerError(`the log cleaner's worker thread exited with code ${code}`)));
   }
 
-  /** The process's worker running `script`, started (and awaited until ready) if there is none. Rejects when it cannot start. */
-  static get(script: URL): Promise<CleanerThread> {
-    const key = script.href;
+  /** The process's worker `index` running `script`, started (and awaited until ready) if there is none. Rejects when it cannot start. */
+  static get(script: URL, index = 0): Promise<CleanerThread> {
+    const key = index === 0 ? script.href : `${script.href}#${index}`;
     const running = live.get(key);
     if (running) return Promise.resolve(running);
     let pending = starting.get(key);
     if (!pending) {
-      pending = CleanerThread.start(script).finally(() => starting.delete(key));
+      pending = CleanerThread.start(script, key, index).finally(() => starting.delete(key));
       starting.set(key, pending);
     }
     return pending;
   }
 
-  private static start(script: URL): Promise<CleanerThread> {
+  private static start(script: URL, key: string, index: number): Promise<CleanerThread> {
     const path = fileURLToPath(script);
     if (!existsSync(path)) return Promise.reject(new Error(`${path} does not exist (is the project compiled?)`));
     return new Promise((resolve, reject) => {
       // No inherited execArgv: the worker needs none of the process's flags, and some
       // are refused in a worker (`node --input-type=module -e …` would fail it).
-      const worker = new Worker(script, { name: 'samsa-log-cleaner', execArgv: [] });
+      const worker = new Worker(script, { name: `samsa-log-cleaner-${index}`, execArgv: [] });
       const settle = (error?: Error) => {
         worker.off('message', onMessage).off('error', settle).off('exit', onExit);
         if (error) {
@@ -130,8 +131,8 @@ export class CleanerThread {
           reject(error);
           return;
         }
-        const thread = new CleanerThread(worker, script.href);
-        live.set(script.href, thread);
+        const thread = new CleanerThread(worker, key);
+        live.set(key, thread);
         resolve(thread);
       };
       const onMessage = (message: WorkerReply) => {

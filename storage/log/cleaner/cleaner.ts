@@ -7,6 +7,7 @@ import { LogSegment } from '../log-segment.js';
 import type { AbortedTxn } from '../transaction-index.js';
 import { type CleanerStats, emptyCleanerStats } from './cleaner-stats.js';
 import { CleanerThread, type CoreHandle, defaultWorkerScript, InThreadCore } from './cleaner-thread.js';
+import type { IoThrottler } from './io-throttler.js';
 import { groupSegmentsBySize } from './segment-groups.js';
 import { type SegmentChunk, SegmentReader } from './segment-reader.js';
 import type { UncleanableBatch } from './uncleanable-batches.js';
@@ -55,6 +56,10 @@ export interface CleanerOptions {
    * Storage I/O stays on the calling thread either way.
    */
   threads?: number;
+  /** Which of the process's cleaner worker threads the record work runs in (one per cleaner thread of a LogCleaner; 0 by default). */
+  worker?: number;
+  /** log.cleaner.io.max.bytes.per.second: the throttle the bytes read and written go through (none by default), shared by a LogCleaner's threads. */
+  throttler?: IoThrottler;
   /** Where a worker that cannot start is reported (console.warn by default); the cleaner then works on the calling thread. */
   warn?: (message: string) => void;
   /** The worker's compiled script; by default cleaner-worker.js beside this module (see cleaner-thread.ts). */
@@ -65,6 +70,12 @@ export interface CleanerOptions {
 export interface DirtySection {
   readonly firstDirtyOffset: number;
   readonly firstUncleanableOffset: number;
+}
+
+/** How a cleaning in progress is stopped: `checkDone` throws to abort (called before each chunk read), `signal` ends a throttle's pause. */
+interface CleaningControl {
+  readonly checkDone: () => void;
+  readonly signal: AbortSignal | undefined;
 }
 
 export interface CleaningResult {
@@ -102,6 +113,8 @@ export class Cleaner {
   private readonly reader: SegmentReader;
   private readonly coreOptions: { dedupeBufferSize: number; dedupeBufferLoadFactor: number; ioBufferSize: number };
   private readonly threads: number;
+  private readonly worker: number;
+  private readonly throttler: IoThrottler | undefined;
   private readonly warn: (message: string) => void;
   private readonly workerScript: URL;
   private core: CoreHandle | undefined;
@@ -121,6 +134,8 @@ export class Cleaner {
       ioBufferSize: io,
     };
     this.threads = options.threads ?? 1;
+    this.worker = options.worker ?? 0;
+    this.throttler = options.throttler;
     this.warn = options.warn ?? ((m: string) => console.warn(m));
     this.workerScript = options.workerScript ?? defaultWorkerScript();
   }
@@ -144,7 +159,7 @@ export class Cleaner {
     let core: CoreHandle | undefined;
     if (this.threads > 0 && !this.workerUnavailable) {
       try {
-        core = (await CleanerThread.get(this.workerScript)).attach();
+        core = (await CleanerThread.get(this.workerScript, this.worker)).attach();
       } catch (error) {
         this.workerUnavailable = true;
         this.warn(`the log cleaner's worker thread could not start (${(error as Error).message}); cleaning on the main thread`);
@@ -158,10 +173,12 @@ export class Cleaner {
   /**
    * Cleans `log`'s `dirty` section as of `now`. Runs inside `log.runCleaning`
    * (LogCleaner.cleanLog does this); `checkDone` throws to abort, and is
-   * called before each chunk read. On an abort or error the cleaned segment
-   * being written is deleted and the log keeps the segments not yet swapped.
+   * called before each chunk read; `signal`, when given, also ends a pause of
+   * the throttle. On an abort or error the cleaned segment being written is
+   * deleted and the log keeps the segments not yet swapped.
    */
-  async clean(log: Log, dirty: DirtySection, now: number, checkDone: () => void = () => undefined): Promise<CleaningResult> {
+  async clean(log: Log, dirty: DirtySection, now: number, checkDone: () => void = () => undefined, signal?: AbortSignal): Promise<CleaningResult> {
+    const control: CleaningControl = { checkDone, signal };
     const started = performance.now();
     const start = dirty.firstDirtyOffset;
     const end = dirty.firstUncleanableOffset;
@@ -172,7 +189,7 @@ export class Cleaner {
     const uncleanable = (this.uncleanable.get(log) ?? []).filter((b) => b.lastOffset >= log.logStartOffset);
     await core.call({ op: 'beginMap', options: this.coreOptions, start, end, uncleanable, aborted: log.collectAbortedTransactions(start, end) });
     const mapReadBefore = this.reader.bytesRead;
-    await this.buildOffsetMap(core, log, start, end, checkDone);
+    await this.buildOffsetMap(core, log, start, end, control);
     const { endOffset } = await core.call({ op: 'finishMap' });
     const mapBytesRead = this.reader.bytesRead - mapReadBefore;
     if (endOffset <= start) {
@@ -181,12 +198,12 @@ export class Cleaner {
     }
 
     const segments = log.allSegments.filter((s) => s.baseOffset < endOffset);
-    await this.findProducersLastBatches(core, segments, start, checkDone);
+    await this.findProducersLastBatches(core, segments, start, control);
     await core.call({ op: 'beginFilter', now, deleteRetentionMs: log.config.deleteRetentionMs, upperBoundOffset: end });
     let segmentsCleaned = 0;
     let groupsCleaned = 0;
     for (const group of groupSegmentsBySize(segments, log.config.segmentBytes, log.config.segmentIndexBytes, end)) {
-      await this.cleanGroup(core, log, group, checkDone);
+      await this.cleanGroup(core, log, group, control);
       segmentsCleaned += group.length;
       groupsCleaned++;
     }
@@ -212,7 +229,7 @@ export class Cleaner {
    * segment from its start. Stops early when the map is full; the core then
    * says how far it got.
    */
-  private async buildOffsetMap(core: CoreHandle, log: Log, start: number, end: number, checkDone: () => void): Promise<void> {
+  private async buildOffsetMap(core: CoreHandle, log: Log, start: number, end: number, control: CleaningControl): Promise<void> {
     const all = log.allSegments;
     const dirty = all.filter((s, i) => s.baseOffset < end && (all[i + 1]?.baseOffset ?? Infinity) > start);
     for (let i = 0; i < dirty.length; i++) {
@@ -220,7 +237,7 @@ export class Cleaner {
       await this.pump(
         dirty[i]!,
         'batches',
-        checkDone,
+        control,
         (chunk, length) => core.call({ op: 'mapChunk', chunk, length }, [chunk]),
         (reply) => {
           full = reply.full;
@@ -238,14 +255,14 @@ export class Cleaner {
    * section, from batch headers only. (Kafka asks its producer state; samsa
    * keeps none, so the cleaner looks at the log itself.)
    */
-  private async findProducersLastBatches(core: CoreHandle, segments: readonly LogSegment[], start: number, checkDone: () => void): Promise<void> {
+  private async findProducersLastBatches(core: CoreHandle, segments: readonly LogSegment[], start: number, control: CleaningControl): Promise<void> {
     for (let i = 0; i < segments.length; i++) {
       const next = segments[i + 1];
       if (!next || next.baseOffset > start) break; // from here on the offset map's scan saw every batch
       await this.pump(
         segments[i]!,
         'headers',
-        checkDone,
+        control,
         (chunk, length) => core.call({ op: 'producerHeaders', chunk, length }, [chunk]),
         () => true,
       );
@@ -253,7 +270,7 @@ export class Cleaner {
   }
 
   /** Rewrites one group into a `.cleaned` segment and swaps it in (Kafka's cleanSegments). */
-  private async cleanGroup(core: CoreHandle, log: Log, group: readonly LogSegment[], checkDone: () => void): Promise<void> {
+  private async cleanGroup(core: CoreHandle, log: Log, group: readonly LogSegment[], control: CleaningControl): Promise<void> {
     const base = group[0]!.baseOffset;
     const present = new Set(await log.dir.list());
     for (const name of segmentFileNames(base, CLEANED_SUFFIX)) if (present.has(name)) await log.dir.delete(name); // left by an aborted cleaning
@@ -264,7 +281,7 @@ export class Cleaner {
         await this.pump(
           segment,
           'batches',
-          checkDone,
+          control,
           (chunk, length) => {
             const spareOutputs = this.spareOutputs.splice(0);
             return core.call({ op: 'filterChunk', chunk, length, spareOutputs }, [chunk, ...spareOutputs]);
@@ -278,6 +295,7 @@ export class Cleaner {
                 reply.starts.map((at) => new RecordBatchView(bytes, at)),
               );
               this.spareOutputs.push(reply.output);
+              await this.throttler?.throttle(reply.outputLength, control.signal);
             }
             for (const txn of reply.retainedAborted) await cleaned.txnIndex.append(txn);
           },
@@ -285,7 +303,7 @@ export class Cleaner {
       }
       await cleaned.flush();
       await cleaned.close();
-      checkDone();
+      control.checkDone();
     } catch (error) {
       await cleaned.close().catch(() => undefined);
       for (const name of segmentFileNames(base, CLEANED_SUFFIX)) await log.dir.delete(name).catch(() => undefined);
@@ -296,7 +314,7 @@ export class Cleaner {
 
   /**
    * Walks `segment` chunk by chunk from its start: reads a chunk (`checkDone`
-   * first), hands it to the core with `send`, and reads the next while the
+   * first; the throttle counts it), hands it to the core with `send`, and reads the next while the
    * core works, with at most CHUNKS_IN_FLIGHT chunks out; replies go to
    * `onReply` in order, and its false stops the walk. Waiting for a reply is
    * where the event loop runs other work. On an error the chunks out are
@@ -305,7 +323,7 @@ export class Cleaner {
   private async pump<Reply extends { chunk: ArrayBuffer }>(
     segment: LogSegment,
     mode: 'batches' | 'headers',
-    checkDone: () => void,
+    { checkDone, signal }: CleaningControl,
     send: (chunk: ArrayBuffer, length: number) => Promise<Reply>,
     onReply: (reply: Reply) => Promise<boolean | undefined> | boolean | undefined,
   ): Promise<void> {
@@ -326,9 +344,18 @@ export class Cleaner {
         }
         checkDone();
         const buffer = this.reader.take();
+        const readBefore = this.reader.bytesRead;
         const chunk: SegmentChunk =
           mode === 'batches' ? await this.reader.readBatches(segment, position, buffer) : await this.reader.readHeaders(segment, position, buffer);
         position = chunk.next;
+        if (this.throttler) {
+          try {
+            await this.throttler.throttle(this.reader.bytesRead - readBefore, signal);
+          } catch (error) {
+            this.reader.release(chunk.buffer);
+            throw error;
+          }
+        }
         const reply = send(chunk.buffer, chunk.length);
         reply.catch(() => undefined); // awaited in turn below; not an unhandled rejection meanwhile
         inFlight.push(reply);

@@ -12,6 +12,7 @@ export {
 export { type CleanerCheckpoints, InMemoryCleanerCheckpoints, readCleanerCheckpoint, writeCleanerCheckpoint } from './cleaner-checkpoint.js';
 export type { CleanerStats } from './cleaner-stats.js';
 export { CleanerWorkerError } from './cleaner-thread.js';
+export { IoThrottler } from './io-throttler.js';
 export { hashKey } from './key-hash.js';
-export { DEFAULT_CLEANER_BACKOFF_MS, LogCleaner, type LogCleanerOptions, type LogCleaningOutcome } from './log-cleaner.js';
+export { type CleanerSettings, DEFAULT_CLEANER_BACKOFF_MS, LogCleaner, type LogCleanerOptions, type LogCleaningOutcome } from './log-cleaner.js';
 export { OffsetMap } from './offset-map.js';
