@@ -1,4 +1,5 @@
 import type { ConfigKey } from '../../../storage/config/config-def.js';
+import { ConfigError } from '../../../storage/config/config-error.js';
 
 /**
  * The authorizers Kafka names that samsa's AclAuthorizer stands in for: ZooKeeper mode's and KRaft's, which decide alike.
@@ -49,4 +50,30 @@ export function parseSuperUsers(text: string): Set<string> {
       .map((p) => p.trim())
       .filter((p) => p !== ''),
   );
+}
+
+/** The class names kafka-acls.sh --authorizer takes for ZooKeeper's ACLs: AclAuthorizer, and SimpleAclAuthorizer, its name before Kafka 2.4. */
+export const ZK_AUTHORIZERS: readonly string[] = ['kafka.security.authorizer.AclAuthorizer', 'kafka.security.auth.SimpleAclAuthorizer'];
+
+/**
+ * The ZooKeeper client settings of an AclAuthorizer given its own properties, as Kafka's
+ * AclAuthorizer.configure reads them (kafka-acls.sh --authorizer-properties):
+ * authorizer.zookeeper.url / .session.timeout.ms / .connection.timeout.ms first, then the
+ * zookeeper.* keys. What samsa's ZooKeeper client cannot do (TLS, znode ACLs) is refused
+ * rather than skipped: the ACLs would be written where the user asked them not to be.
+ */
+export function authorizerZooKeeperSettings(props: Readonly<Record<string, string>>): Record<string, string> {
+  const value = (key: string) => (props[`authorizer.${key}`] ?? props[key])?.trim();
+  for (const key of ['zookeeper.ssl.client.enable', 'zookeeper.set.acl']) {
+    if (value(key)?.toLowerCase() === 'true')
+      throw new ConfigError(key, "samsa's ZooKeeper client connects without TLS and creates znodes open to every client; it cannot do this");
+  }
+  const settings: Record<string, string> = {};
+  const connect = props['authorizer.zookeeper.url']?.trim() ?? props['zookeeper.connect']?.trim();
+  if (connect !== undefined) settings['zookeeper.connect'] = connect;
+  for (const key of ['zookeeper.session.timeout.ms', 'zookeeper.connection.timeout.ms']) {
+    const v = value(key);
+    if (v !== undefined) settings[key] = v;
+  }
+  return settings;
 }

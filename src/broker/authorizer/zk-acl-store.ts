@@ -11,8 +11,9 @@ import {
 } from '../../protocol/acl.js';
 import { AclZkClient, type ZkAclEntry, type ZkAclResource } from '../../zk/acl-zk-client.js';
 import { CHANGE_EXPIRATION_MS } from '../../zk/change-notifications.js';
-import type { ZooKeeperClient } from '../../zk/zookeeper-client.js';
+import { ZooKeeperClient } from '../../zk/zookeeper-client.js';
 import type { AclStore } from './acl-store.js';
+import { authorizerZooKeeperSettings } from './authorizer-config.js';
 
 type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
 
@@ -27,6 +28,8 @@ type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
 export class ZkAclStore implements AclStore {
   private readonly acls: AclZkClient;
   private reloading: Promise<void> = Promise.resolve();
+  /** The session connect() made for this store alone, which close() ends. */
+  private ownSession: ZooKeeperClient | undefined;
 
   constructor(
     zk: ZooKeeperClient,
@@ -35,6 +38,23 @@ export class ZkAclStore implements AclStore {
     private readonly changeExpirationMs = CHANGE_EXPIRATION_MS,
   ) {
     this.acls = new AclZkClient(zk);
+  }
+
+  /**
+   * A store on a ZooKeeper session of its own, configured from an AclAuthorizer's properties
+   * as Kafka's AclAuthorizer.configure reads them (what kafka-acls.sh --authorizer-properties
+   * passes); close() ends the session.
+   */
+  static async connect(props: Readonly<Record<string, string>>, log: Log): Promise<ZkAclStore> {
+    const zk = await ZooKeeperClient.connect(authorizerZooKeeperSettings(props), { log });
+    const store = new ZkAclStore(zk, log);
+    store.ownSession = zk;
+    return store;
+  }
+
+  /** Ends the session connect() made; a store on a broker's session leaves that to the broker. */
+  async close(): Promise<void> {
+    await this.ownSession?.close();
   }
 
   async load(): Promise<AclBinding[]> {
