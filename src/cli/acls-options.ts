@@ -1,8 +1,10 @@
 // The command line of `samsa acls`: kafka-acls.sh's options, read as its
 // option parser (jopt-simple) reads them, and the checks Kafka's
-// AclCommandOptions makes before anything connects.
+// AclCommandOptions makes before anything connects. Kafka 3.x's, which has
+// both ways in: --bootstrap-server (the brokers) and --authorizer-properties
+// (ZooKeeper, through the authorizer).
 import { AclOperation, aclCode, aclName, PatternType } from '../protocol/acl.js';
-import { HelpRequested, OptionParser, type OptionSpec, type ParsedOptions, shown, UsageError } from './command-options.js';
+import { checkRequired, HelpRequested, OptionParser, type OptionSpec, type ParsedOptions, shown, UsageError } from './command-options.js';
 
 export { HelpRequested, type ParsedOptions, UsageError };
 
@@ -14,6 +16,24 @@ const SPECS: readonly OptionSpec[] = [
     doc: 'A list of host/port pairs to use for establishing the connection.',
   },
   { name: 'command-config', arg: 'required', argLabel: 'String: command-config', doc: 'A property file containing configs to be passed to Admin Client.' },
+  {
+    name: 'authorizer',
+    arg: 'required',
+    argLabel: 'String: authorizer',
+    doc: 'DEPRECATED: Fully qualified class name of the authorizer, which defaults to kafka.security.authorizer.AclAuthorizer if --bootstrap-server is not provided.',
+  },
+  {
+    name: 'authorizer-properties',
+    arg: 'required',
+    argLabel: 'String: authorizer-properties',
+    doc: 'DEPRECATED: The properties required to configure an instance of the Authorizer specified by --authorizer. These are key=val pairs. For the default authorizer, example values are: zookeeper.connect=localhost:2181.',
+  },
+  {
+    name: 'zk-tls-config-file',
+    arg: 'required',
+    argLabel: 'String: Authorizer ZooKeeper TLS configuration',
+    doc: "DEPRECATED: ZooKeeper client TLS properties for the authorizer. Not supported: samsa's ZooKeeper client connects without TLS.",
+  },
   { name: 'add', arg: 'none', doc: 'Indicates you are trying to add ACLs.' },
   { name: 'remove', arg: 'none', doc: 'Indicates you are trying to remove ACLs.' },
   { name: 'list', arg: 'none', doc: 'List ACLs for the specified resource, use --topic <topic> or --group <group> or --cluster to specify a resource.' },
@@ -116,10 +136,26 @@ export function patternTypeOf(options: ParsedOptions): number {
   return code;
 }
 
-/** Kafka's AclCommandOptions.checkArgs, in its order. */
-export function checkArgs(args: readonly string[], options: ParsedOptions): void {
+/** What Kafka 3.x's tool prints on stderr when it goes to ZooKeeper through the authorizer. */
+export const AUTHORIZER_DEPRECATION =
+  'Warning: support for ACL configuration directly through the authorizer is deprecated and will be removed in a future release. Please use --bootstrap-server instead to set ACLs through the admin client.';
+
+/** Kafka's AclCommandOptions.checkArgs, in its order; `warn` gets the authorizer's deprecation warning where Kafka prints it. */
+export function checkArgs(args: readonly string[], options: ParsedOptions, warn: (text: string) => void = () => {}): void {
   if (args.length === 0 || options.has('help')) throw new HelpRequested(DESCRIPTION);
-  if (!options.has('bootstrap-server')) throw new UsageError('One of --bootstrap-server or --bootstrap-controller must be specified');
+  if (options.has('bootstrap-server') && options.has('authorizer')) throw new UsageError('Only one of --bootstrap-server or --authorizer must be specified');
+  if (!options.has('bootstrap-server')) {
+    checkRequired(options, 'authorizer-properties');
+    warn(`${AUTHORIZER_DEPRECATION}\n`);
+  }
+  if (options.has('command-config') && !options.has('bootstrap-server'))
+    throw new UsageError('The --command-config option can only be used with --bootstrap-server option');
+  if (options.has('authorizer-properties') && options.has('bootstrap-server'))
+    throw new UsageError('The --authorizer-properties option can only be used with --authorizer option');
+  if (options.has('zk-tls-config-file'))
+    throw new UsageError(
+      "--zk-tls-config-file is not supported: samsa's ZooKeeper client connects without TLS. Reach ZooKeeper without TLS, or the brokers with --bootstrap-server.",
+    );
   const actions = ['add', 'remove', 'list'].filter((a) => options.has(a));
   if (actions.length !== 1) throw new UsageError('Command must include exactly one action: --list, --add, --remove. ');
   const invalid = (used: string, others: readonly string[]) => {

@@ -1,9 +1,9 @@
 // `samsa acls`: kafka-acls.sh for samsa, with its options and its output —
-// add, remove and list ACL bindings through Admin's createAcls, deleteAcls
-// and describeAcls, the --producer and --consumer shorthands included.
+// add, remove and list ACL bindings, the --producer and --consumer shorthands
+// included, through the brokers (--bootstrap-server) or ZooKeeper
+// (--authorizer-properties): `acls-services.ts`.
 
 import { createInterface } from 'node:readline';
-import { Admin } from '../clients/admin/admin.js';
 import {
   type AccessControlEntry,
   type AclBinding,
@@ -21,7 +21,7 @@ import {
   WILDCARD_HOST,
 } from '../protocol/acl.js';
 import { checkArgs, type ParsedOptions, parseArgs, parseOperation, patternTypeOf, UsageError, usage } from './acls-options.js';
-import { readCommandConfig } from './command-options.js';
+import { type AclCommandService, aclService } from './acls-services.js';
 
 export interface CommandOutput {
   out(text: string): void;
@@ -52,7 +52,7 @@ export async function acls(args: string[], output: CommandOutput = stdio): Promi
   let options: ParsedOptions;
   try {
     options = parseArgs(args);
-    checkArgs(args, options);
+    checkArgs(args, options, output.err);
   } catch (error) {
     if (error instanceof UsageError) {
       output.err(`${error.message}\n${usage()}\n`);
@@ -60,16 +60,12 @@ export async function acls(args: string[], output: CommandOutput = stdio): Promi
     }
     throw error;
   }
-  let admin: Admin | undefined;
+  let service: AclCommandService | undefined;
   try {
-    admin = new Admin({
-      'client.id': 'samsa-acls',
-      ...readCommandConfig(options.valueOf('command-config')),
-      'bootstrap.servers': options.valueOf('bootstrap-server')!,
-    });
-    if (options.has('add')) await addAcls(admin, options, output);
-    else if (options.has('remove')) await removeAcls(admin, options, output);
-    else await listAcls(admin, options, output);
+    service = aclService(options, output.err);
+    if (options.has('add')) await addAcls(service, options, output);
+    else if (options.has('remove')) await removeAcls(service, options, output);
+    else await listAcls(service, options, output);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
@@ -79,7 +75,7 @@ export async function acls(args: string[], output: CommandOutput = stdio): Promi
     output.out(`Error while executing ACL command: ${(error as Error).message}\n`);
     return 1;
   } finally {
-    await admin?.close();
+    await service?.close();
   }
 }
 
@@ -153,7 +149,7 @@ function camel(name: string): string {
   return name.toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 }
 
-async function addAcls(admin: Admin, options: ParsedOptions, output: CommandOutput): Promise<void> {
+async function addAcls(service: AclCommandService, options: ParsedOptions, output: CommandOutput): Promise<void> {
   const resources = resourcesOf(options);
   requireResources(resources);
   const planned = bindingsOf(options, resources);
@@ -162,12 +158,13 @@ async function addAcls(admin: Admin, options: ParsedOptions, output: CommandOutp
   for (const { pattern, entries } of planned) {
     if (entries.length === 0) continue;
     output.out(`Adding ACLs for resource \`${formatResourcePattern(pattern)}\`: \n ${entries.map((e) => `\t${formatAccessControlEntry(e)}`).join('\n')} \n\n`);
-    await admin.createAcls(entries.map((entry): AclBinding => ({ pattern, entry })));
+    for (const error of await service.createAcls(entries.map((entry): AclBinding => ({ pattern, entry }))))
+      output.out(`Error while adding ACLs: ${error.message}\n`);
   }
-  await listAcls(admin, options, output);
+  await listAcls(service, options, output);
 }
 
-async function removeAcls(admin: Admin, options: ParsedOptions, output: CommandOutput): Promise<void> {
+async function removeAcls(service: AclCommandService, options: ParsedOptions, output: CommandOutput): Promise<void> {
   const resources = resourcesOf(options);
   requireResources(resources);
   const filterOf = (pattern: PatternFilter, entry?: AccessControlEntry): AclBindingFilter => ({
@@ -179,14 +176,14 @@ async function removeAcls(admin: Admin, options: ParsedOptions, output: CommandO
     const shownFilter = `ResourcePatternFilter(resourceType=${aclName(ResourceType, pattern.resourceType)}, name=${pattern.name}, patternType=${aclName(PatternType, pattern.patternType)})`;
     if (!withPrincipals) {
       if (!(await confirm(options, output, `Are you sure you want to delete all ACLs for resource filter \`${shownFilter}\`? (y/n)`))) continue;
-      await admin.deleteAcls([filterOf(pattern)]);
+      await service.deleteAcls([filterOf(pattern)]);
     } else {
       const listed = entries.map((e) => `\t${formatAccessControlEntry(e)}`).join('\n');
       if (!(await confirm(options, output, `Are you sure you want to remove ACLs: \n ${listed} \n from resource filter \`${shownFilter}\`? (y/n)`))) continue;
-      await admin.deleteAcls(entries.map((e) => filterOf(pattern, e)));
+      await service.deleteAcls(entries.map((e) => filterOf(pattern, e)));
     }
   }
-  await listAcls(admin, options, output);
+  await listAcls(service, options, output);
 }
 
 async function confirm(options: ParsedOptions, output: CommandOutput, question: string): Promise<boolean> {
@@ -196,19 +193,17 @@ async function confirm(options: ParsedOptions, output: CommandOutput, question: 
 }
 
 /** Prints the bindings of each resource asked for (or of every resource), grouped by resource pattern, as Kafka's tool. */
-async function listAcls(admin: Admin, options: ParsedOptions, output: CommandOutput): Promise<void> {
+async function listAcls(service: AclCommandService, options: ParsedOptions, output: CommandOutput): Promise<void> {
   const resources = resourcesOf(options);
   const filters: AclBindingFilter[] = (resources.length > 0 ? resources : [{ resourceType: ResourceType.ANY, name: null, patternType: PatternType.ANY }]).map(
     (pattern) => ({ pattern, entry: { principal: null, host: null, operation: AclOperation.ANY, permissionType: AclPermissionType.ANY } }),
   );
   const byPattern = new Map<string, { pattern: ResourcePattern; entries: AccessControlEntry[] }>();
-  for (const filter of filters) {
-    for (const b of await admin.describeAcls(filter)) {
-      const key = formatResourcePattern(b.pattern);
-      let group = byPattern.get(key);
-      if (!group) byPattern.set(key, (group = { pattern: b.pattern, entries: [] }));
-      if (!group.entries.some((e) => formatAccessControlEntry(e) === formatAccessControlEntry(b.entry))) group.entries.push(b.entry);
-    }
+  for (const b of await service.describeAcls(filters)) {
+    const key = formatResourcePattern(b.pattern);
+    let group = byPattern.get(key);
+    if (!group) byPattern.set(key, (group = { pattern: b.pattern, entries: [] }));
+    if (!group.entries.some((e) => formatAccessControlEntry(e) === formatAccessControlEntry(b.entry))) group.entries.push(b.entry);
   }
   const principals = options.valuesOf('principal');
   if (principals.length === 0) {

@@ -207,13 +207,18 @@ export function parseCommandLine(
   }
 }
 
-/** `key=value` arguments (--property, --producer-property …) as a map; a key without `=` gets "" (Kafka's parseKeyValueArgs). */
-export function parseKeyValueArgs(args: readonly string[]): Record<string, string> {
+/**
+ * `key=value` arguments (--property, --producer-property …) as a map, as Kafka's parseKeyValueArgs
+ * reads them: a key without a value gets "", or is an error when `acceptMissingValue` is false.
+ */
+export function parseKeyValueArgs(args: readonly string[], acceptMissingValue = true): Record<string, string> {
   const out: Record<string, string> = {};
   for (const arg of args) {
     const eq = arg.indexOf('=');
-    if (eq < 0) out[arg] = '';
-    else out[arg.slice(0, eq)] = arg.slice(eq + 1);
+    const key = eq < 0 ? arg : arg.slice(0, eq);
+    const value = eq < 0 ? '' : arg.slice(eq + 1);
+    if (value === '' && !acceptMissingValue) throw new Error(`Missing value for key ${key}`);
+    out[key] = value;
   }
   return out;
 }
