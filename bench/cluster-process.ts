@@ -219,7 +219,8 @@ export class LocalCluster {
     return m;
   }
 
-  async startBroker(id: number): Promise<void> {
+  /** Starts a stopped broker; `overrides` are settings for this start only (an empty value unsets one). */
+  async startBroker(id: number, overrides: Readonly<Record<string, string>> = {}): Promise<void> {
     const m = this.member(id);
     if (m.process) throw new Error(`broker ${id} is running`);
     const settings = {
@@ -232,6 +233,7 @@ export class LocalCluster {
         'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,INTERNAL:${this.options.interBrokerProtocol}`,
         'inter.broker.listener.name': 'INTERNAL',
       }),
+      ...overrides,
     };
     try {
       m.process = await startBrokerProcess(m.dir, settings, {

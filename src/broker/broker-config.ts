@@ -4,6 +4,7 @@ import { type ConfigKey, type ConfigValue, LONG_MAX, parseConfigValue } from '..
 import { ConfigError } from '../../storage/config/config-error.js';
 import { deprecationOf, LOG_CONFIG_KEYS } from '../../storage/config/log-config.js';
 import { AUTHORIZER_CONFIG_KEYS } from './authorizer/authorizer-config.js';
+import { PASSWORD_ENCODER_CONFIG_KEYS } from './dynamic/password-encoder.js';
 import { isSensitiveConfig, LISTENER_PREFIX, SECURITY_CONFIG_KEYS } from './security/security-config-keys.js';
 import { parseSecurityProtocolMap, type SecurityProtocol } from './security/security-protocol.js';
 
@@ -288,6 +289,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   },
   ...SECURITY_CONFIG_KEYS,
   ...AUTHORIZER_CONFIG_KEYS,
+  ...PASSWORD_ENCODER_CONFIG_KEYS,
 ];
 
 /** Broker setting → the topic config it is the default of (Kafka's synonyms). */
@@ -590,7 +592,12 @@ function parseListeners(texts: readonly string[], key: string, protocols: Readon
 }
 
 const SECURITY_KEYS = new Map(SECURITY_CONFIG_KEYS.map((k) => [k.name, k]));
-const JAAS_KEY: ConfigKey = { name: 'sasl.jaas.config', type: 'string', defaultValue: '', doc: 'the JAAS configuration of one SASL mechanism on one listener' };
+const JAAS_KEY: ConfigKey = {
+  name: 'sasl.jaas.config',
+  type: 'password',
+  defaultValue: '',
+  doc: 'the JAAS configuration of one SASL mechanism on one listener',
+};
 
 /** The key a `listener.name.<listener>.<key>` setting overrides: a security setting, or `<mechanism>.sasl.jaas.config`. */
 function listenerOverrideKey(name: string): ConfigKey | undefined {

@@ -3,7 +3,8 @@ import { ConfigError } from './config-error.js';
 /** Java's Long.MAX_VALUE, Kafka's "never" for many time and count settings. */
 export const LONG_MAX = '9223372036854775807';
 
-export type ConfigType = 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list';
+/** Kafka's ConfigDef types; a password is a string DescribeConfigs never shows. */
+export type ConfigType = 'int' | 'long' | 'double' | 'boolean' | 'string' | 'password' | 'list';
 export type ConfigValue = number | boolean | string | string[];
 
 /** One configuration key as Kafka defines it: its type, default and allowed values. */
@@ -51,6 +52,7 @@ export function parseConfigValue(key: ConfigKey, raw: unknown): ConfigValue {
       else throw new ConfigError(key.name, `expected true or false, got ${describe(raw)}`);
       break;
     case 'string':
+    case 'password':
       if (typeof text !== 'string') throw new ConfigError(key.name, `expected a string, got ${describe(raw)}`);
       value = text;
       break;

@@ -1,7 +1,4 @@
 import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { connect } from 'node:tls';
 import { ConfigResourceTypes, IncrementalAlterConfigOperationTypes, Admin as PlatformaticAdmin } from '@platformatic/kafka';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
@@ -12,7 +9,7 @@ import { expectRejected } from '../errors.js';
 import { waitFor } from '../wait-for.js';
 import { startBroker, type TestBroker } from './harness.js';
 import { RawClient } from './raw-client.js';
-import { makeCertificates, type TestCertificates } from './security/certificates.js';
+import { certificateFingerprint, makeCertificates, servedCertificate, type TestCertificates } from './security/certificates.js';
 
 // Dynamic broker configs (Kafka's DynamicBrokerConfig) on a single broker:
 // AlterConfigs / IncrementalAlterConfigs on the broker resource and on the
@@ -438,19 +435,6 @@ describe('a TLS listener key store changed while the broker runs', () => {
     certs = [];
   });
 
-  /** The SHA-256 fingerprint of the certificate a new TLS session on `port` is shown. */
-  function servedCertificate(port: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
-        resolve(socket.getPeerCertificate().fingerprint256);
-        socket.destroy();
-      });
-      socket.on('error', reject);
-    });
-  }
-
-  const fingerprint = (pemFile: string) => new X509Certificate(readFileSync(pemFile)).fingerprint256;
-
   it('new sessions get the new certificate; a store that does not load, a default-level or unprefixed store is refused naming the key', async () => {
     const [first, second] = [makeCertificates(), makeCertificates()];
     certs = [first!, second!];
@@ -461,13 +445,13 @@ describe('a TLS listener key store changed while the broker runs', () => {
     });
     admin = new Admin({ 'bootstrap.servers': b.bootstrap });
     const sslPort = b.broker.ports.get('SSL')!;
-    expect(await servedCertificate(sslPort)).toBe(fingerprint(first!.brokerCert));
+    expect(await servedCertificate(sslPort)).toBe(certificateFingerprint(first!.brokerCert));
 
     const broker = { type: 'broker' as const, name: '0' };
     await admin.incrementalAlterConfigs([
       { resource: broker, ops: [{ name: 'listener.name.ssl.ssl.keystore.location', op: 'set', value: second!.brokerKeystore }] },
     ]);
-    expect(await servedCertificate(sslPort)).toBe(fingerprint(second!.brokerCert));
+    expect(await servedCertificate(sslPort)).toBe(certificateFingerprint(second!.brokerCert));
     const [described] = await admin.describeConfigs([broker], { configNames: ['listener.name.ssl.ssl.keystore.location'] });
     expect(described!.entries[0]).toMatchObject({ value: second!.brokerKeystore, source: 'DYNAMIC_BROKER_CONFIG', isReadOnly: false });
 
@@ -498,12 +482,12 @@ describe('a TLS listener key store changed while the broker runs', () => {
       ]),
     );
     expect(plaintext.message).toContain('PLAINTEXT is not a TLS listener of this broker');
-    expect(await servedCertificate(sslPort)).toBe(fingerprint(second!.brokerCert));
+    expect(await servedCertificate(sslPort)).toBe(certificateFingerprint(second!.brokerCert));
 
     // The store set dynamically is the one a restart serves.
     await admin.close();
     b = await b.restart();
     admin = new Admin({ 'bootstrap.servers': b.bootstrap });
-    expect(await servedCertificate(b.broker.ports.get('SSL')!)).toBe(fingerprint(second!.brokerCert));
+    expect(await servedCertificate(b.broker.ports.get('SSL')!)).toBe(certificateFingerprint(second!.brokerCert));
   });
 });

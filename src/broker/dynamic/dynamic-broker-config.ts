@@ -4,6 +4,7 @@ import type { BrokerLog } from '../broker-log.js';
 import { isSensitiveConfig } from '../security/security-config-keys.js';
 import { checkDynamicKeys, dynamicKeyOf } from './dynamic-config-keys.js';
 import { DEFAULT_BROKER_ENTITY, type DynamicConfigStore } from './dynamic-config-store.js';
+import { DynamicPasswords } from './dynamic-passwords.js';
 
 /** Where a broker setting's value comes from, most specific first (Kafka's DescribeConfigs sources). */
 export type SettingSource = 'DYNAMIC_BROKER_CONFIG' | 'DYNAMIC_DEFAULT_BROKER_CONFIG' | 'STATIC_BROKER_CONFIG';
@@ -33,6 +34,7 @@ export class DynamicBrokerConfig {
   private effective: BrokerConfig;
   /** The alteration in progress (they run one after another). */
   private alterations: Promise<void> = Promise.resolve();
+  private readonly passwords: DynamicPasswords;
 
   private constructor(
     private readonly config: BrokerConfig,
@@ -42,6 +44,7 @@ export class DynamicBrokerConfig {
   ) {
     this.staticSettings = Object.fromEntries(config.explicit);
     this.effective = config;
+    this.passwords = DynamicPasswords.of(config, store.keepsPlaintextPasswords, log);
   }
 
   /** The settings in effect, dynamic values included (`current.int('log.cleaner.backoff.ms')`). */
@@ -49,11 +52,23 @@ export class DynamicBrokerConfig {
     return this.effective;
   }
 
-  /** Reads this broker's and the default dynamic configs and applies them (before the logs open, so they open with them). */
+  /**
+   * Reads this broker's and the default dynamic configs and applies them
+   * (before the logs open, so they open with them); this broker's passwords
+   * stored under password.encoder.old.secret are stored again under the new one.
+   */
   static async load(config: BrokerConfig, brokerId: number, store: DynamicConfigStore, log: BrokerLog): Promise<DynamicBrokerConfig> {
     const dynamic = new DynamicBrokerConfig(config, brokerId, store, log);
-    dynamic.defaultConfigs = await store.read(DEFAULT_BROKER_ENTITY);
-    dynamic.brokerConfigs = await store.read(String(brokerId));
+    const entity = String(brokerId);
+    dynamic.defaultConfigs = dynamic.passwords.fromStored(await store.read(DEFAULT_BROKER_ENTITY), DEFAULT_BROKER_ENTITY);
+    let own = await store.read(entity);
+    const reEncoded = dynamic.passwords.reEncoded(own);
+    if (reEncoded) {
+      await store.write(entity, reEncoded);
+      log('info', `dynamic passwords of broker ${brokerId} stored again, encrypted with password.encoder.secret`);
+      own = reEncoded;
+    }
+    dynamic.brokerConfigs = dynamic.passwords.fromStored(own, entity);
     dynamic.apply();
     return dynamic;
   }
@@ -93,24 +108,22 @@ export class DynamicBrokerConfig {
 
   private async alterNow(resourceName: string, configs: Readonly<Record<string, string>>, validateOnly: boolean): Promise<void> {
     const isDefault = resourceName === '';
+    let stored: Record<string, string> | undefined;
     try {
       checkDynamicKeys(Object.keys(configs), !isDefault);
-      const secrets = Object.keys(configs).filter(isSensitiveConfig);
-      if (secrets.length > 0 && !this.store.keepsSecrets)
-        throw new Error(
-          `samsa does not encrypt dynamic passwords in ZooKeeper (Kafka's password.encoder.secret) yet: Set(${secrets.join(', ')}); set them in server.properties, or use a PEM key store without a password`,
-        );
       const merged = this.merged(isDefault ? configs : this.defaultConfigs, isDefault ? this.brokerConfigs : configs);
       for (const validate of this.validators) validate(merged, configs);
+      // As Kafka, passwords are encrypted (or refused, without a secret) only once the alteration is to be stored, not to validate one.
+      stored = validateOnly ? undefined : this.passwords.toStored(configs, !isDefault);
     } catch (e) {
       throw new KafkaError(
         ErrorCode.INVALID_REQUEST,
         `Invalid config value for resource ConfigResource(type=BROKER, name='${resourceName}'): ${(e as Error).message}`,
       );
     }
-    if (validateOnly) return;
+    if (!stored) return;
     const entity = isDefault ? DEFAULT_BROKER_ENTITY : String(this.brokerId);
-    await this.store.write(entity, configs);
+    await this.store.write(entity, stored);
     if (isDefault) this.defaultConfigs = { ...configs };
     else this.brokerConfigs = { ...configs };
     const shown = Object.fromEntries(Object.entries(configs).map(([k, v]) => [k, isSensitiveConfig(k) ? '[hidden]' : v]));
@@ -120,8 +133,8 @@ export class DynamicBrokerConfig {
 
   /** Reads an entity again after a change notification (a cluster's other brokers); others' per-broker configs are not this broker's concern. */
   async reload(entity: string): Promise<void> {
-    if (entity === DEFAULT_BROKER_ENTITY) this.defaultConfigs = await this.store.read(entity);
-    else if (entity === String(this.brokerId)) this.brokerConfigs = await this.store.read(entity);
+    if (entity === DEFAULT_BROKER_ENTITY) this.defaultConfigs = this.passwords.fromStored(await this.store.read(entity), entity);
+    else if (entity === String(this.brokerId)) this.brokerConfigs = this.passwords.fromStored(await this.store.read(entity), entity);
     else return;
     this.log('info', `dynamic configs of broker ${entity === DEFAULT_BROKER_ENTITY ? 'default' : entity} changed`);
     this.apply();

@@ -8,8 +8,12 @@ export const DEFAULT_BROKER_ENTITY = '<default>';
 
 /** Where dynamic broker configs live: per entity, a broker id or `<default>`, its keys and values as given. */
 export interface DynamicConfigStore {
-  /** Whether passwords may be kept here: a broker's own file, as server.properties keeps them; not ZooKeeper, where Kafka encrypts them first. */
-  readonly keepsSecrets: boolean;
+  /**
+   * Whether passwords may be kept here as given when password.encoder.secret is unset: a
+   * broker's own file, as server.properties (and KRaft's metadata log) keep them; not
+   * ZooKeeper, where Kafka refuses them without the secret. With it, both hold them encrypted.
+   */
+  readonly keepsPlaintextPasswords: boolean;
   read(entity: string): Promise<Record<string, string>>;
   /** Replaces the entity's configs (an empty set removes them) and, in a cluster, tells every broker. */
   write(entity: string, configs: Readonly<Record<string, string>>): Promise<void>;
@@ -20,7 +24,7 @@ export const BROKER_CONFIGS_FILE = 'samsa-broker-configs.json';
 
 /** A single broker's dynamic configs: one JSON file in the first log dir, replaced durably (temp file, fsync, rename) as the topic store is. */
 export class FileDynamicConfigStore implements DynamicConfigStore {
-  readonly keepsSecrets = true;
+  readonly keepsPlaintextPasswords = true;
   private readonly entities: Record<string, Record<string, string>> = {};
   private readonly path: string;
 
@@ -45,14 +49,14 @@ export class FileDynamicConfigStore implements DynamicConfigStore {
   async write(entity: string, configs: Readonly<Record<string, string>>): Promise<void> {
     if (Object.keys(configs).length === 0) delete this.entities[entity];
     else this.entities[entity] = { ...configs };
-    // It may hold key store passwords: readable by the broker's user only.
+    // It may hold key store passwords (encrypted or not): readable by the broker's user only.
     writeFileDurably(this.path, JSON.stringify({ version: 1, brokers: this.entities }, null, 1), 0o600);
   }
 }
 
 /** A cluster's dynamic broker configs: /config/brokers/<id> and /config/brokers/<default>, each change announced under /config/changes as Kafka's AdminZkClient.changeBrokerConfig does. */
 export class ZkDynamicConfigStore implements DynamicConfigStore {
-  readonly keepsSecrets = false;
+  readonly keepsPlaintextPasswords = false;
   constructor(private readonly zk: KafkaZkClient) {}
 
   read(entity: string): Promise<Record<string, string>> {

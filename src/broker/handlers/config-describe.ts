@@ -32,6 +32,7 @@ export const ConfigTypeId = {
 const TYPE_IDS: Record<ConfigType, number> = {
   boolean: ConfigTypeId.BOOLEAN,
   string: ConfigTypeId.STRING,
+  password: ConfigTypeId.PASSWORD,
   int: ConfigTypeId.INT,
   long: ConfigTypeId.LONG,
   double: ConfigTypeId.DOUBLE,
@@ -257,14 +258,16 @@ export function describeBrokerDefaults(dynamicDefaults: Readonly<Record<string, 
     if (wanted && !wanted.has(name)) continue;
     const key = dynamicKeyOf(name);
     const source = ConfigSourceId.DYNAMIC_DEFAULT_BROKER_CONFIG;
+    const sensitive = isSensitiveConfig(name);
+    const shown = sensitive ? null : value;
     out.push({
       name,
-      value,
+      value: shown,
       readOnly: false,
       isDefault: false,
       configSource: source,
-      isSensitive: false,
-      synonyms: options.includeSynonyms ? [{ name, value, source }] : [],
+      isSensitive: sensitive,
+      synonyms: options.includeSynonyms ? [{ name, value: shown, source }] : [],
       configType: key ? configTypeId(key.type) : ConfigTypeId.UNKNOWN,
       documentation: options.includeDocumentation ? (key?.doc ?? null) : null,
     });

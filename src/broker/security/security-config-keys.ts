@@ -32,14 +32,14 @@ export const SECURITY_CONFIG_KEYS: readonly ConfigKey[] = [
     defaultValue: '',
     doc: 'the key store: a PEM file with the private key and certificate chain, or a PKCS12 file',
   },
-  { name: 'ssl.keystore.password', type: 'string', defaultValue: '', doc: 'the password of a PKCS12 key store' },
-  { name: 'ssl.key.password', type: 'string', defaultValue: '', doc: 'the password of the private key (an encrypted PEM key)' },
-  { name: 'ssl.keystore.key', type: 'string', defaultValue: '', doc: 'the private key in PEM, inline (with ssl.keystore.certificate.chain; KIP-651)' },
-  { name: 'ssl.keystore.certificate.chain', type: 'string', defaultValue: '', doc: 'the certificate chain in PEM, inline (KIP-651)' },
+  { name: 'ssl.keystore.password', type: 'password', defaultValue: '', doc: 'the password of a PKCS12 key store' },
+  { name: 'ssl.key.password', type: 'password', defaultValue: '', doc: 'the password of the private key (an encrypted PEM key)' },
+  { name: 'ssl.keystore.key', type: 'password', defaultValue: '', doc: 'the private key in PEM, inline (with ssl.keystore.certificate.chain; KIP-651)' },
+  { name: 'ssl.keystore.certificate.chain', type: 'password', defaultValue: '', doc: 'the certificate chain in PEM, inline (KIP-651)' },
   { name: 'ssl.truststore.type', type: 'string', defaultValue: 'JKS', doc: 'PEM (JKS and PKCS12 trust stores cannot be read by samsa)' },
   { name: 'ssl.truststore.location', type: 'string', defaultValue: '', doc: "a PEM file of the CA certificates clients' certificates are checked against" },
-  { name: 'ssl.truststore.password', type: 'string', defaultValue: '', doc: 'accepted for compatibility: PEM trust stores have no password' },
-  { name: 'ssl.truststore.certificates', type: 'string', defaultValue: '', doc: 'the trusted CA certificates in PEM, inline (KIP-651)' },
+  { name: 'ssl.truststore.password', type: 'password', defaultValue: '', doc: 'accepted for compatibility: PEM trust stores have no password' },
+  { name: 'ssl.truststore.certificates', type: 'password', defaultValue: '', doc: 'the trusted CA certificates in PEM, inline (KIP-651)' },
   {
     name: 'ssl.client.auth',
     type: 'string',
@@ -90,9 +90,16 @@ export const SECURITY_CONFIG_KEYS: readonly ConfigKey[] = [
   },
 ];
 
-/** Settings whose values DescribeConfigs never shows and logs never print. */
+const PASSWORD_CONFIG =
+  /(^|\.)(ssl\.keystore\.password|ssl\.key\.password|ssl\.truststore\.password|ssl\.keystore\.key|ssl\.keystore\.certificate\.chain|ssl\.truststore\.certificates|sasl\.jaas\.config|password\.encoder\.secret|password\.encoder\.old\.secret)$/;
+
+/**
+ * Settings whose values DescribeConfigs never shows and logs never print: Kafka's PASSWORD-type
+ * configs, under their own names or a listener's prefix. Set dynamically, they are the ones
+ * stored encrypted with password.encoder.secret (Kafka's DynamicBrokerConfig.isPasswordConfig).
+ */
 export function isSensitiveConfig(name: string): boolean {
-  return /(^|\.)(ssl\.keystore\.password|ssl\.key\.password|ssl\.truststore\.password|ssl\.keystore\.key|sasl\.jaas\.config)$/.test(name);
+  return PASSWORD_CONFIG.test(name);
 }
 
 export const LISTENER_PREFIX = 'listener.name.';

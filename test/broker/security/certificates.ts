@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:tls';
 
 /** PEM files a test made with openssl in a temp dir of its own (nothing of it is committed). */
 export interface TestCertificates {
@@ -90,4 +92,20 @@ export function makeCertificates(): TestCertificates {
     rogueClientCert: path('rogue-client.pem'),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** The SHA-256 fingerprint of the certificate a new TLS session on `port` is shown (unverified: the test compares it). */
+export function servedCertificate(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      resolve(socket.getPeerCertificate().fingerprint256);
+      socket.destroy();
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** The SHA-256 fingerprint of a PEM certificate file, as servedCertificate gives it. */
+export function certificateFingerprint(pemFile: string): string {
+  return new X509Certificate(readFileSync(pemFile)).fingerprint256;
 }
