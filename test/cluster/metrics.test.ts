@@ -1,10 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
+import { Producer } from '../../src/clients/producer/producer.js';
 import { type Exposition, parseExposition } from '../broker/http/prometheus-parser.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
 
 const REPLICATED = 'replicated';
 const SINGLE = 'single-replica';
+const LAGGING = 'lagging';
+const GROUP = 'lag-watchers';
+/** Records produced to each partition of LAGGING, and the offsets the group commits: a different lag on each. */
+const PRODUCED: Readonly<Record<number, number>> = { 0: 7, 1: 9, 2: 5, 3: 8 };
+const COMMITTED: Readonly<Record<number, number>> = { 0: 3, 1: 4, 2: 1, 3: 8 };
 
 /**
  * /metrics and /health of a three-broker cluster's HTTP listeners while a
@@ -15,8 +21,10 @@ const SINGLE = 'single-replica';
 describe('the HTTP listener in a cluster', () => {
   let cluster: TestCluster | undefined;
   let admin: Admin | undefined;
+  let producer: Producer | undefined;
 
   afterEach(async () => {
+    await producer?.close();
     await admin?.close();
     await cluster?.close();
   });
@@ -43,6 +51,26 @@ describe('the HTTP listener in a cluster', () => {
   /** Each alive broker's scrape. */
   async function scrapeAlive(): Promise<Exposition[]> {
     return Promise.all(cluster!.brokerIds.filter((id) => cluster!.isRunning(id)).map((id) => scrape(id)));
+  }
+
+  /** The group's lag and committed offset per partition of LAGGING in a broker's scrape, and how many partitions it left out. */
+  function groupLag(m: Exposition): { lag: Record<number, number>; committed: Record<number, number>; unknown: number | undefined } {
+    const of = (name: string) => {
+      const out: Record<number, number> = {};
+      for (const s of m.samples(name)) if (s.labels.consumergroup === GROUP && s.labels.topic === LAGGING) out[Number(s.labels.partition)] = s.value;
+      return out;
+    };
+    const unknown = m.samples('samsa_consumergroup_lag_unknown_partitions').find((s) => s.labels.consumergroup === GROUP)?.value;
+    return { lag: of('kafka_consumergroup_lag'), committed: of('kafka_consumergroup_current_offset'), unknown };
+  }
+
+  /** Whether a scrape names GROUP in any series. */
+  const reportsGroup = (m: Exposition) => [...m.families.values()].some((f) => f.samples.some((s) => s.labels.consumergroup === GROUP));
+
+  async function consolePage(id: number): Promise<string> {
+    const res = await fetch(`${httpOf(id)}/`);
+    expect(res.status).toBe(200);
+    return res.text();
   }
 
   const sum = (scrapes: Exposition[], name: string) => scrapes.reduce((n, m) => n + m.value(name), 0);
@@ -122,4 +150,69 @@ describe('the HTTP listener in a cluster', () => {
     },
     180_000,
   );
+
+  it("reports a group's lag on its coordinator alone, for partitions led anywhere, and leaves out those whose leader does not answer", async () => {
+    // A longer session than FAST_CLUSTER's: a frozen broker stays the leader in everyone's metadata while the scrape asks it.
+    cluster = await TestCluster.start({ brokers: 3, settings: { 'http.listeners': 'http://127.0.0.1:0', 'zookeeper.session.timeout.ms': '15000' } });
+    admin = new Admin({ 'bootstrap.servers': cluster.bootstrap, 'default.api.timeout.ms': 60_000 });
+    let controller = -1;
+    await waitUntil(async () => {
+      controller = (await admin!.describeCluster()).controller?.id ?? -1;
+      return controller > 0;
+    }, 'a controller');
+    // The group's coordinator leads the group's partition of __consumer_offsets (FindCoordinator creates the topic).
+    let coordinator = -1;
+    await waitUntil(async () => {
+      coordinator = (await admin!.describeConsumerGroups([GROUP]))[0]!.coordinator.id;
+      return coordinator > 0;
+    }, `a coordinator for ${GROUP}`);
+    const others = cluster.brokerIds.filter((id) => id !== coordinator);
+    // The broker to freeze and kill leads two partitions but neither coordinates the group nor controls the cluster.
+    const victim = others.find((id) => id !== controller)!;
+    const bystander = others.find((id) => id !== victim)!;
+    // Partition 0 led by the bystander, 1 and 2 by the victim (2 with a follower on the coordinator, whose high watermark is
+    // the victim's last word), 3 by the coordinator; after the victim dies, 1 moves to the bystander and 2 to the coordinator.
+    await admin.createTopics([
+      { name: LAGGING, replicasAssignments: { 0: [bystander, victim], 1: [victim, bystander], 2: [victim, coordinator], 3: [coordinator, bystander] } },
+    ]);
+    producer = new Producer({ 'bootstrap.servers': cluster.bootstrap, 'linger.ms': 0 });
+    const p = producer;
+    for (const [partition, count] of Object.entries(PRODUCED))
+      await Promise.all(Array.from({ length: count }, (_, i) => p.send({ topic: LAGGING, partition: Number(partition), value: `record ${i}` })));
+    await admin.alterConsumerGroupOffsets(
+      GROUP,
+      Object.entries(COMMITTED).map(([partition, offset]) => ({ topic: LAGGING, partition: Number(partition), offset })),
+    );
+    const expectedLag = Object.fromEntries(Object.keys(PRODUCED).map((p) => [p, PRODUCED[Number(p)]! - COMMITTED[Number(p)]!]));
+
+    await waitUntil(
+      async () => Object.keys(groupLag(await scrape(coordinator)).lag).length === 4,
+      `the coordinator, broker ${coordinator}, reporting the lag of every partition`,
+    );
+    let m = await scrape(coordinator);
+    expect(groupLag(m)).toEqual({ lag: expectedLag, committed: COMMITTED, unknown: 0 });
+    expect(m.value('kafka_consumergroup_lag_sum', { consumergroup: GROUP, topic: LAGGING })).toBe(Object.values(expectedLag).reduce((a, b) => a + b, 0));
+    for (const id of others) expect(reportsGroup(await scrape(id)), `broker ${id} reports ${GROUP}`).toBe(false);
+    // The console shows the same lag, on the coordinator only.
+    const total = new RegExp(`data-group="${GROUP}"[\\s\\S]*?class="total-lag">(\\d+)<`);
+    expect(total.exec(await consolePage(coordinator))?.[1]).toBe(String(Object.values(expectedLag).reduce((a, b) => a + b, 0)));
+    for (const id of others) expect(await consolePage(id)).not.toContain(`data-group="${GROUP}"`);
+
+    // Frozen, the victim still leads partitions 1 and 2 in the metadata but answers nothing: the scrape comes back
+    // without them (after the lag's timeout to the leader), not with a stale value; the others keep their lag.
+    cluster.pause(victim);
+    m = await scrape(coordinator);
+    expect(groupLag(m)).toEqual({ lag: { 0: expectedLag[0], 3: expectedLag[3] }, committed: COMMITTED, unknown: 2 });
+    expect(await consolePage(coordinator)).toContain('2 partitions not counted');
+
+    // Dead, its partitions get new leaders (1 the bystander, 2 the coordinator itself) and their lag is back, exact.
+    await cluster.kill(victim);
+    await waitUntil(async () => {
+      const lag = groupLag(await scrape(coordinator));
+      return lag.unknown === 0 && Object.keys(lag.lag).length === 4;
+    }, `every partition's lag known again once broker ${victim}'s partitions have new leaders`);
+    m = await scrape(coordinator);
+    expect(groupLag(m)).toEqual({ lag: expectedLag, committed: COMMITTED, unknown: 0 });
+    expect(reportsGroup(await scrape(bystander))).toBe(false);
+  }, 180_000);
 });
