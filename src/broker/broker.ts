@@ -26,6 +26,7 @@ import { writeTxnMarkers } from './handlers/write-txn-markers.js';
 import { BrokerMetrics } from './http/broker-metrics.js';
 import type { BrokerView } from './http/broker-view.js';
 import { HttpListener, parseHttpListeners } from './http/http-listener.js';
+import { LeaderOffsets, localLatestOffsets } from './http/latest-offsets.js';
 import { KafkaApis } from './kafka-apis.js';
 import { prepareLogDirs } from './log-dirs.js';
 import { ensureMetaProperties } from './meta-properties.js';
@@ -60,6 +61,8 @@ export class Broker {
   private checkpointTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private http: HttpListener | undefined;
+  /** The connections group lag asks partition leaders through, in a cluster serving http.listeners. */
+  private leaderOffsets: LeaderOffsets | undefined;
   private boundHttpPorts: readonly number[] = [];
 
   private constructor(
@@ -145,6 +148,7 @@ export class Broker {
     let replicas: ReplicaManager | undefined;
     const servers: SocketServer[] = [];
     let http: HttpListener | undefined;
+    let leaderOffsets: LeaderOffsets | undefined;
     try {
       const advertised = config.advertisedListeners[0]!;
       replicas = new ReplicaManager(logManager, {
@@ -268,10 +272,22 @@ export class Broker {
       followListenerKeyStores(dynamicConfig, listenerSecurity, servers, log);
       const broker = new Broker(config, logManager, context, servers, cluster, ports, security);
       if (context.metrics) {
+        // Group lag, as kafka_exporter's: each partition's latest offset from its leader, this broker's own from its logs.
+        if (cluster) {
+          leaderOffsets = new LeaderOffsets(replicas, {
+            brokerId,
+            leaderOf: (tp) => topics.partitionMetadata(tp.topic, tp.partition)?.leader ?? -1,
+            endpointOf: network.endpointOf,
+            security,
+            log,
+          });
+          broker.leaderOffsets = leaderOffsets;
+        }
         // Before registering: /health answers 503 until the cluster knows this broker.
         const view: BrokerView = {
           context,
           metrics: context.metrics,
+          latestOffsets: leaderOffsets?.lookup ?? localLatestOffsets(replicas),
           listeners: () => servers.map((s) => ({ name: s.name, connections: s.connectionCount, pendingRequests: s.pendingRequests })),
           unavailable: () => broker.unavailable(),
         };
@@ -321,6 +337,7 @@ export class Broker {
       return broker;
     } catch (e) {
       await http?.close();
+      leaderOffsets?.close();
       await Promise.all(servers.map((server) => server.close()));
       verifier?.close();
       await transactions?.shutdown();
@@ -359,7 +376,10 @@ export class Broker {
       await transactionsStopped;
       await cluster?.leave();
       await this.logManager.close();
-    })().finally(() => this.http?.close()); // last: load balancers and supervisors see 503 while the broker stops
+    })().finally(async () => {
+      await this.http?.close(); // last: load balancers and supervisors see 503 while the broker stops
+      this.leaderOffsets?.close();
+    });
     return this.stopping;
   }
 

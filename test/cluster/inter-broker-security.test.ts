@@ -5,6 +5,7 @@ import { BrokerConnection } from '../../src/clients/network/broker-connection.js
 import { makeCertificates, type TestCertificates } from '../broker/security/certificates.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
 import { kcat, kcatMetadata } from './cluster-probe.js';
+import { coordinatorOf, groupLag, scrape } from './http-scrape.js';
 
 const PLAIN_LOGIN = 'org.apache.kafka.common.security.plain.PlainLoginModule';
 
@@ -44,7 +45,11 @@ describe.each(MODES)('a cluster whose brokers talk to each other over $name', ({
 
   beforeAll(async () => {
     certs = makeCertificates();
-    cluster = await TestCluster.start({ brokers: 3, interBrokerProtocol: protocol, settings: settings(certs) });
+    cluster = await TestCluster.start({
+      brokers: 3,
+      interBrokerProtocol: protocol,
+      settings: { ...settings(certs), 'http.listeners': 'http://127.0.0.1:0' },
+    });
     admin = new Admin({ 'bootstrap.servers': cluster.bootstrap });
   }, 120_000);
 
@@ -83,6 +88,26 @@ describe.each(MODES)('a cluster whose brokers talk to each other over $name', ({
     expect(read.trim().split('\n')).toEqual([...first, ...second]);
     await cluster.startBroker(stopped);
     await waitUntil(async () => (await partitions(topic)).every((p) => p.isr.length === 3), 'the stopped broker back in every ISR');
+  });
+
+  it("measures a group's lag on its coordinator with ListOffsets to the other leaders over the secure listener", { timeout: 120_000 }, async () => {
+    const topic = `lag-${protocol.toLowerCase()}`;
+    const group = `lag-watchers-${protocol.toLowerCase()}`;
+    const coordinator = await coordinatorOf(admin, group);
+    const [first, second] = cluster.brokerIds.filter((id) => id !== coordinator);
+    await admin.createTopics([{ name: topic, replicasAssignments: { 0: [first!, coordinator], 1: [second!, first!] } }]);
+    await kcat(['-b', cluster.bootstrap, '-P', '-t', topic, '-p', '0', '-X', 'acks=all'], 'a\nb\nc\nd\ne\n');
+    await kcat(['-b', cluster.bootstrap, '-P', '-t', topic, '-p', '1', '-X', 'acks=all'], 'f\ng\nh\n');
+    await admin.alterConsumerGroupOffsets(group, [
+      { topic, partition: 0, offset: 1 },
+      { topic, partition: 1, offset: 3 },
+    ]);
+    // Neither partition is led by the coordinator: both ends come from the other brokers' INTERNAL listener.
+    await waitUntil(
+      async () => Object.keys(groupLag(await scrape(cluster, coordinator), group, topic).lag).length === 2,
+      `broker ${coordinator} reporting the lag of both partitions`,
+    );
+    expect(groupLag(await scrape(cluster, coordinator), group, topic)).toEqual({ lag: { 0: 4, 1: 0 }, committed: { 0: 1, 1: 3 }, unknown: 0 });
   });
 
   it('never answers plaintext on the inter-broker listener', async () => {

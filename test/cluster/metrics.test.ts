@@ -1,10 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/clients/admin/admin.js';
-import { type Exposition, parseExposition } from '../broker/http/prometheus-parser.js';
+import { Producer } from '../../src/clients/producer/producer.js';
+import type { Exposition } from '../broker/http/prometheus-parser.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
+import { consolePage, coordinatorOf, groupLag, httpOf, reportsGroup, scrape } from './http-scrape.js';
 
 const REPLICATED = 'replicated';
 const SINGLE = 'single-replica';
+const LAGGING = 'lagging';
+const GROUP = 'lag-watchers';
+/** Records produced to each partition of LAGGING, and the offsets the group commits: a different lag on each. */
+const PRODUCED: Readonly<Record<number, number>> = { 0: 7, 1: 9, 2: 5, 3: 8 };
+const COMMITTED: Readonly<Record<number, number>> = { 0: 3, 1: 4, 2: 1, 3: 8 };
 
 /**
  * /metrics and /health of a three-broker cluster's HTTP listeners while a
@@ -15,34 +22,33 @@ const SINGLE = 'single-replica';
 describe('the HTTP listener in a cluster', () => {
   let cluster: TestCluster | undefined;
   let admin: Admin | undefined;
+  let producer: Producer | undefined;
 
   afterEach(async () => {
+    await producer?.close();
     await admin?.close();
     await cluster?.close();
   });
 
-  /** The broker's HTTP listener, from its start line (http.listeners binds a free port). */
-  function httpOf(id: number): string {
-    const m = /http:\/\/127\.0\.0\.1:(\d+) \(metrics/.exec(cluster!.output(id));
-    if (!m) throw new Error(`broker ${id} logged no HTTP listener`);
-    return `http://127.0.0.1:${m[1]}`;
-  }
-
-  async function scrape(id: number): Promise<Exposition> {
-    const res = await fetch(`${httpOf(id)}/metrics`);
-    expect(res.status).toBe(200);
-    return parseExposition(await res.text());
+  /** The active controller's id, once there is one. */
+  async function controllerOf(client: Admin): Promise<number> {
+    let controller = -1;
+    await waitUntil(async () => {
+      controller = (await client.describeCluster()).controller?.id ?? -1;
+      return controller > 0;
+    }, 'a controller');
+    return controller;
   }
 
   async function health(id: number): Promise<number> {
-    const res = await fetch(`${httpOf(id)}/health`);
+    const res = await fetch(`${httpOf(cluster!, id)}/health`);
     await res.text();
     return res.status;
   }
 
   /** Each alive broker's scrape. */
   async function scrapeAlive(): Promise<Exposition[]> {
-    return Promise.all(cluster!.brokerIds.filter((id) => cluster!.isRunning(id)).map((id) => scrape(id)));
+    return Promise.all(cluster!.brokerIds.filter((id) => cluster!.isRunning(id)).map((id) => scrape(cluster!, id)));
   }
 
   const sum = (scrapes: Exposition[], name: string) => scrapes.reduce((n, m) => n + m.value(name), 0);
@@ -64,11 +70,7 @@ describe('the HTTP listener in a cluster', () => {
     async (_, victimIsController) => {
       cluster = await TestCluster.start({ brokers: 3, settings: { 'http.listeners': 'http://127.0.0.1:0' } });
       admin = new Admin({ 'bootstrap.servers': cluster.bootstrap, 'default.api.timeout.ms': 60_000 });
-      let controller = -1;
-      await waitUntil(async () => {
-        controller = (await admin!.describeCluster()).controller?.id ?? -1;
-        return controller > 0;
-      }, 'a controller');
+      const controller = await controllerOf(admin);
       const victim = victimIsController ? controller : cluster.brokerIds.find((id) => id !== controller)!;
       for (const id of cluster.brokerIds) expect(await health(id)).toBe(200);
       await admin.createTopics([
@@ -122,4 +124,60 @@ describe('the HTTP listener in a cluster', () => {
     },
     180_000,
   );
+
+  it("reports a group's lag on its coordinator alone, for partitions led anywhere, and leaves out those whose leader does not answer", async () => {
+    // A longer session than FAST_CLUSTER's: a frozen broker stays the leader in everyone's metadata while the scrape asks it.
+    cluster = await TestCluster.start({ brokers: 3, settings: { 'http.listeners': 'http://127.0.0.1:0', 'zookeeper.session.timeout.ms': '15000' } });
+    admin = new Admin({ 'bootstrap.servers': cluster.bootstrap, 'default.api.timeout.ms': 60_000 });
+    const controller = await controllerOf(admin);
+    const coordinator = await coordinatorOf(admin, GROUP);
+    const others = cluster.brokerIds.filter((id) => id !== coordinator);
+    // The broker to freeze and kill leads two partitions but neither coordinates the group nor controls the cluster.
+    const victim = others.find((id) => id !== controller)!;
+    const bystander = others.find((id) => id !== victim)!;
+    // Partition 0 led by the bystander, 1 and 2 by the victim (2 with a follower on the coordinator, whose high watermark is
+    // the victim's last word), 3 by the coordinator; after the victim dies, 1 moves to the bystander and 2 to the coordinator.
+    await admin.createTopics([
+      { name: LAGGING, replicasAssignments: { 0: [bystander, victim], 1: [victim, bystander], 2: [victim, coordinator], 3: [coordinator, bystander] } },
+    ]);
+    producer = new Producer({ 'bootstrap.servers': cluster.bootstrap, 'linger.ms': 0 });
+    const p = producer;
+    for (const [partition, count] of Object.entries(PRODUCED))
+      await Promise.all(Array.from({ length: count }, (_, i) => p.send({ topic: LAGGING, partition: Number(partition), value: `record ${i}` })));
+    await admin.alterConsumerGroupOffsets(
+      GROUP,
+      Object.entries(COMMITTED).map(([partition, offset]) => ({ topic: LAGGING, partition: Number(partition), offset })),
+    );
+    const expectedLag = Object.fromEntries(Object.keys(PRODUCED).map((p) => [p, PRODUCED[Number(p)]! - COMMITTED[Number(p)]!]));
+
+    await waitUntil(
+      async () => Object.keys(groupLag(await scrape(cluster!, coordinator), GROUP, LAGGING).lag).length === 4,
+      `the coordinator, broker ${coordinator}, reporting the lag of every partition`,
+    );
+    let m = await scrape(cluster, coordinator);
+    expect(groupLag(m, GROUP, LAGGING)).toEqual({ lag: expectedLag, committed: COMMITTED, unknown: 0 });
+    expect(m.value('kafka_consumergroup_lag_sum', { consumergroup: GROUP, topic: LAGGING })).toBe(Object.values(expectedLag).reduce((a, b) => a + b, 0));
+    for (const id of others) expect(reportsGroup(await scrape(cluster, id), GROUP), `broker ${id} reports ${GROUP}`).toBe(false);
+    // The console shows the same lag, on the coordinator only.
+    const total = new RegExp(`data-group="${GROUP}"[\\s\\S]*?class="total-lag">(\\d+)<`);
+    expect(total.exec(await consolePage(cluster, coordinator))?.[1]).toBe(String(Object.values(expectedLag).reduce((a, b) => a + b, 0)));
+    for (const id of others) expect(await consolePage(cluster, id)).not.toContain(`data-group="${GROUP}"`);
+
+    // Frozen, the victim still leads partitions 1 and 2 in the metadata but answers nothing: the scrape comes back
+    // without them (after the lag's timeout to the leader), not with a stale value; the others keep their lag.
+    cluster.pause(victim);
+    m = await scrape(cluster, coordinator);
+    expect(groupLag(m, GROUP, LAGGING)).toEqual({ lag: { 0: expectedLag[0], 3: expectedLag[3] }, committed: COMMITTED, unknown: 2 });
+    expect(await consolePage(cluster, coordinator)).toContain('2 partitions not counted');
+
+    // Dead, its partitions get new leaders (1 the bystander, 2 the coordinator itself) and their lag is back, exact.
+    await cluster.kill(victim);
+    await waitUntil(async () => {
+      const lag = groupLag(await scrape(cluster!, coordinator), GROUP, LAGGING);
+      return lag.unknown === 0 && Object.keys(lag.lag).length === 4;
+    }, `every partition's lag known again once broker ${victim}'s partitions have new leaders`);
+    m = await scrape(cluster, coordinator);
+    expect(groupLag(m, GROUP, LAGGING)).toEqual({ lag: expectedLag, committed: COMMITTED, unknown: 0 });
+    expect(reportsGroup(await scrape(cluster, bystander), GROUP)).toBe(false);
+  }, 180_000);
 });

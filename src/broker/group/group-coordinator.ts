@@ -141,6 +141,11 @@ export class GroupCoordinator {
     return this.active;
   }
 
+  /** Whether this broker is the group's coordinator now, its partition of __consumer_offsets loaded. */
+  isCoordinatorFor(groupId: string): boolean {
+    return this.validateGroupStatus(groupId, 'describe') === null;
+  }
+
   /** True while any __consumer_offsets partition is still loading. */
   get isLoading(): boolean {
     return this.groups.isLoading;

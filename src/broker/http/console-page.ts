@@ -16,13 +16,13 @@ export function throughputSnapshot(view: BrokerView): { timeMs: number; messages
  * /console.js draws. Everything shown is escaped: clients choose group ids,
  * client ids and member ids.
  */
-export function renderConsole(view: BrokerView): string {
+export async function renderConsole(view: BrokerView): Promise<string> {
+  const groups = await groupViews(view.context, view.latestOffsets);
   const { context } = view;
   const topics = context.topics
     .all()
     .slice()
     .sort((a, b) => Number(a.internal) - Number(b.internal) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const groups = groupViews(context);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -116,6 +116,7 @@ function groupsSection(groups: readonly GroupView[]): string {
   const parts = groups.map((g) => {
     const known = g.partitions.filter((p) => p.lag !== undefined);
     const total = known.reduce((n, p) => n + p.lag!, 0);
+    const unknown = g.partitions.filter((p) => p.committedOffset !== undefined && p.lag === undefined).length;
     const members = g.members.map((m) =>
       row([m.memberId, m.groupInstanceId ?? '', m.clientId, m.clientHost, m.partitions.map((tp) => `${tp.topic}-${tp.partition}`).join(', ')]),
     );
@@ -123,9 +124,9 @@ function groupsSection(groups: readonly GroupView[]): string {
       row([p.topic, String(p.partition), num(p.committedOffset), num(p.endOffset), num(p.lag), p.memberId ?? ''], p.lag ? 'lagging' : ''),
     );
     return `<div class="group" data-group="${esc(g.groupId)}">
-<h3><span class="name">${esc(g.groupId)}</span> · ${esc(g.state)}${g.protocol ? ` · ${esc(g.protocol)}` : ''} · ${g.members.length} member${g.members.length === 1 ? '' : 's'} · lag <span class="total-lag">${known.length > 0 ? total : '–'}</span></h3>
+<h3><span class="name">${esc(g.groupId)}</span> · ${esc(g.state)}${g.protocol ? ` · ${esc(g.protocol)}` : ''} · ${g.members.length} member${g.members.length === 1 ? '' : 's'} · lag <span class="total-lag">${known.length > 0 ? total : '–'}</span>${unknown > 0 ? ` <span class="lag-unknown">(${unknown} partition${unknown === 1 ? '' : 's'} not counted: leader not answering)</span>` : ''}</h3>
 ${members.length > 0 ? table(['member', 'instance', 'client', 'host', 'assigned partitions'], members) : '<p class="empty">no members</p>'}
-${table(['topic', 'partition', 'committed offset', 'high watermark', 'lag', 'member'], lags)}
+${table(['topic', 'partition', 'committed offset', "leader's high watermark", 'lag', 'member'], lags)}
 </div>`;
   });
   return `<section id="groups"><h2>Consumer groups (${groups.length})</h2>

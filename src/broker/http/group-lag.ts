@@ -2,14 +2,15 @@ import { decodeAssignment } from '../../protocol/consumer-protocol.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { compareStrings, type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import type { BrokerContext } from '../broker-context.js';
+import type { LatestOffsetsLookup } from './latest-offsets.js';
 
-/** A partition of a group: its committed offset, and the partition's end and the lag where this broker holds a replica of it. */
+/** A partition of a group: its committed offset, and the partition's end and the lag where its leader told them. */
 export interface GroupPartitionLag {
   topic: string;
   partition: number;
   /** Undefined for an assigned partition with nothing committed. */
   committedOffset: number | undefined;
-  /** The high watermark (what kafka_exporter's lag is measured to); undefined where no replica is here. */
+  /** The leader's high watermark (what kafka_exporter's lag is measured to); undefined where the leader is unknown or did not answer. */
   endOffset: number | undefined;
   lag: number | undefined;
   /** The member it is assigned to, if any. */
@@ -37,13 +38,16 @@ export interface GroupView {
  * The groups this broker coordinates with their members and lag per
  * partition, as kafka-consumer-groups.sh --describe shows them (and Burrow
  * and kafka_exporter measure: committed offset against the high watermark).
- * Reads the coordinator's memory; a broker of a cluster knows the end of the
- * partitions it holds a replica of, and leaves the others' lag unknown.
+ * Only the coordinator shows a group, so a cluster's brokers together show
+ * each group once; its partitions' ends come from `latest` (their leaders),
+ * asked once for every group's partitions together. A group whose
+ * coordinator moved away while the leaders answered is left out.
  */
-export function groupViews(context: BrokerContext): GroupView[] {
+export async function groupViews(context: BrokerContext, latest: LatestOffsetsLookup): Promise<GroupView[]> {
   const coordinator = context.groups;
   if (!coordinator?.isActive) return [];
   const views: GroupView[] = [];
+  const wanted = new Map<string, TopicPartition>();
   for (const listed of coordinator.listGroups([], []).groups) {
     const described = coordinator.describeGroup(listed.groupId);
     if (described.errorCode !== ErrorCode.NONE) continue;
@@ -54,22 +58,23 @@ export function groupViews(context: BrokerContext): GroupView[] {
       clientHost: m.clientHost,
       partitions: described.protocolType === 'consumer' ? assignedPartitions(m.memberAssignment) : [],
     }));
+    const partitions = new Map<string, GroupPartitionLag>();
+    const add = (topic: string, partition: number, committedOffset: number | undefined, memberId: string | undefined) => {
+      const key = tpKey(topic, partition);
+      partitions.set(key, { topic, partition, committedOffset, endOffset: undefined, lag: undefined, memberId });
+      if (!wanted.has(key)) wanted.set(key, { topic, partition });
+    };
     const owner = new Map<string, string>();
     for (const m of members) for (const tp of m.partitions) owner.set(tpKey(tp.topic, tp.partition), m.memberId);
-    const partitions = new Map<string, GroupPartitionLag>();
     const offsets = coordinator.fetchOffsets(listed.groupId, null);
     for (const t of offsets.errorCode === ErrorCode.NONE ? offsets.topics : []) {
       for (const p of t.partitions) {
         if (p.errorCode !== ErrorCode.NONE || p.committedOffset < 0) continue;
-        const key = tpKey(t.name, p.partitionIndex);
-        partitions.set(key, partitionLag(context, t.name, p.partitionIndex, p.committedOffset, owner.get(key)));
+        add(t.name, p.partitionIndex, p.committedOffset, owner.get(tpKey(t.name, p.partitionIndex)));
       }
     }
-    for (const [key, memberId] of owner) {
-      if (partitions.has(key)) continue;
-      const at = key.lastIndexOf(':');
-      partitions.set(key, partitionLag(context, key.slice(0, at), Number(key.slice(at + 1)), undefined, memberId));
-    }
+    for (const m of members)
+      for (const tp of m.partitions) if (!partitions.has(tpKey(tp.topic, tp.partition))) add(tp.topic, tp.partition, undefined, m.memberId);
     views.push({
       groupId: listed.groupId,
       state: described.groupState,
@@ -79,19 +84,15 @@ export function groupViews(context: BrokerContext): GroupView[] {
       partitions: [...partitions.values()].sort((a, b) => compareStrings(a.topic, b.topic) || a.partition - b.partition),
     });
   }
-  return views.sort((a, b) => compareStrings(a.groupId, b.groupId));
-}
-
-function partitionLag(
-  context: BrokerContext,
-  topic: string,
-  partition: number,
-  committed: number | undefined,
-  memberId: string | undefined,
-): GroupPartitionLag {
-  const end = context.replicas.getPartition(topic, partition)?.highWatermark;
-  const lag = end === undefined || committed === undefined ? undefined : Math.max(0, end - committed);
-  return { topic, partition, committedOffset: committed, endOffset: end, lag, memberId };
+  const ends = wanted.size > 0 ? await latest([...wanted.values()]) : new Map<string, number>();
+  for (const view of views) {
+    for (const p of view.partitions) {
+      const end = ends.get(tpKey(p.topic, p.partition));
+      p.endOffset = end;
+      if (end !== undefined && p.committedOffset !== undefined) p.lag = Math.max(0, end - p.committedOffset);
+    }
+  }
+  return views.filter((v) => coordinator.isCoordinatorFor(v.groupId)).sort((a, b) => compareStrings(a.groupId, b.groupId));
 }
 
 /** A consumer's assignment, or nothing where it cannot be read (an unsettled generation's empty bytes, another client's layout). */

@@ -55,7 +55,7 @@ export class HttpListener {
   }
 
   private listen(endpoint: HttpEndpoint): Promise<number> {
-    const server = createServer((req, res) => this.serve(req, res));
+    const server = createServer((req, res) => void this.serve(req, res));
     server.keepAliveTimeout = 5_000;
     this.servers.push(server);
     return new Promise((resolve, reject) => {
@@ -68,20 +68,21 @@ export class HttpListener {
     });
   }
 
-  private serve(req: IncomingMessage, res: ServerResponse): void {
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return send(res, 405, 'text/plain; charset=utf-8', 'read-only: GET and HEAD only\n', { Allow: 'GET, HEAD' });
     const path = (req.url ?? '/').split('?')[0];
     try {
       switch (path) {
+        // /metrics and / wait for the partition leaders' latest offsets (group lag), a bounded while.
         case '/metrics':
-          return send(res, 200, PROMETHEUS_CONTENT_TYPE, renderMetrics(this.view));
+          return send(res, 200, PROMETHEUS_CONTENT_TYPE, await renderMetrics(this.view));
         case '/health': {
           const reason = this.view.unavailable();
           return send(res, reason === undefined ? 200 : 503, 'text/plain; charset=utf-8', `${reason ?? 'serving'}\n`);
         }
         case '/':
-          return send(res, 200, 'text/html; charset=utf-8', renderConsole(this.view), CONSOLE_HEADERS);
+          return send(res, 200, 'text/html; charset=utf-8', await renderConsole(this.view), CONSOLE_HEADERS);
         case '/console.js':
           return send(res, 200, 'text/javascript; charset=utf-8', CONSOLE_SCRIPT, CONSOLE_HEADERS);
         case '/console.css':

@@ -3,6 +3,7 @@ import type { Partition } from '../replica/partition.js';
 import type { TopicCounters } from './broker-metrics.js';
 import type { BrokerView } from './broker-view.js';
 import { groupViews } from './group-lag.js';
+import { LEADER_ANSWER_TIMEOUT_MS } from './latest-offsets.js';
 import { ExpositionWriter, type Sample } from './prometheus-text.js';
 
 /** The event loop's delay, sampled by Node (a timer every 10 ms in libuv's own thread, not on the loop). */
@@ -35,9 +36,12 @@ const TOPIC_COUNTERS: ReadonlyArray<[keyof TopicCounters, string, string]> = [
  * Everything /metrics shows, under the names Kafka's JMX metrics get from
  * Prometheus' JMX exporter (kafka_server_brokertopicmetrics_…,
  * kafka_network_requestmetrics_…, kafka_log_log_…) and, for consumer groups,
- * kafka_exporter's (kafka_consumergroup_lag…).
+ * kafka_exporter's (kafka_consumergroup_lag…), reported by each group's
+ * coordinator only.
  */
-export function renderMetrics(view: BrokerView): string {
+export async function renderMetrics(view: BrokerView): Promise<string> {
+  // First, as the leaders may take a moment to answer: the rest is read as it is once they have.
+  const groups = await groupViews(view.context, view.latestOffsets);
   const w = new ExpositionWriter();
   const { context, metrics } = view;
   const topics = context.topics;
@@ -78,25 +82,36 @@ export function renderMetrics(view: BrokerView): string {
 
   writePartitions(w, view, [...context.replicas.allPartitions()]);
 
-  const groups = groupViews(context);
   const current: Sample[] = [];
   const lag: Sample[] = [];
   const lagSum: Sample[] = [];
+  const unknown: Sample[] = [];
   for (const g of groups) {
     const perTopic = new Map<string, number>();
+    let lagUnknown = 0;
     for (const p of g.partitions) {
       if (p.committedOffset === undefined) continue;
       const labels = { consumergroup: g.groupId, topic: p.topic, partition: p.partition };
       current.push({ labels, value: p.committedOffset });
-      if (p.lag === undefined) continue;
+      if (p.lag === undefined) {
+        lagUnknown++;
+        continue;
+      }
       lag.push({ labels, value: p.lag });
       perTopic.set(p.topic, (perTopic.get(p.topic) ?? 0) + p.lag);
     }
     for (const [topic, sum] of perTopic) lagSum.push({ labels: { consumergroup: g.groupId, topic }, value: sum });
+    unknown.push({ labels: { consumergroup: g.groupId }, value: lagUnknown });
   }
   w.family('kafka_consumergroup_current_offset', 'gauge', "a group's committed offset, per partition", current);
-  w.family('kafka_consumergroup_lag', 'gauge', "a group's lag: the partition's high watermark less its committed offset", lag);
-  w.family('kafka_consumergroup_lag_sum', 'gauge', "a group's lag over a topic's partitions", lagSum);
+  w.family('kafka_consumergroup_lag', 'gauge', "a group's lag: the high watermark of the partition's leader less the committed offset", lag);
+  w.family('kafka_consumergroup_lag_sum', 'gauge', "a group's lag over a topic's partitions (those whose lag is known)", lagSum);
+  w.family(
+    'samsa_consumergroup_lag_unknown_partitions',
+    'gauge',
+    `partitions with a committed offset left out of a group's lag in this scrape: their leader is unknown, offline or did not answer within ${LEADER_ANSWER_TIMEOUT_MS} ms`,
+    unknown,
+  );
   w.family(
     'kafka_consumergroup_members',
     'gauge',

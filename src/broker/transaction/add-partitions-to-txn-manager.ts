@@ -1,11 +1,10 @@
 import { ApiDef } from '../../clients/network/apis.js';
-import type { BrokerConnection } from '../../clients/network/broker-connection.js';
 import type { ClientSecurity } from '../../clients/network/client-security.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from '../../protocol/messages/add-partitions-to-txn.js';
 import { type TopicPartition, tpKey } from '../../protocol/topic-partition.js';
 import type { BrokerLog } from '../broker-log.js';
-import { interBrokerConnection } from '../inter-broker-connection.js';
+import { InterBrokerConnections } from '../inter-broker-connection.js';
 import type { TransactionCoordinator } from './transaction-coordinator.js';
 
 const AddPartitionsToTxnApi = new ApiDef('AddPartitionsToTxn', AddPartitionsToTxnRequest, AddPartitionsToTxnResponse);
@@ -57,13 +56,19 @@ export interface AddPartitionsToTxnManagerOptions {
  * what its client retries.
  */
 export class AddPartitionsToTxnManager {
-  private readonly connections = new Map<number, BrokerConnection>();
-  private closed = false;
+  private readonly connections: InterBrokerConnections;
 
   constructor(
     private readonly coordinator: TransactionCoordinator,
     private readonly options: AddPartitionsToTxnManagerOptions,
-  ) {}
+  ) {
+    this.connections = new InterBrokerConnections({
+      clientId: `broker-${options.brokerId}-txn-verifier`,
+      requestTimeoutMs: options.requestTimeoutMs,
+      maxInFlight: 5,
+      security: options.security,
+    });
+  }
 
   async verify(transactionalId: string, producerId: number, producerEpoch: number, tp: TopicPartition): Promise<number> {
     const coordinatorId = this.options.coordinatorOf(transactionalId);
@@ -82,7 +87,8 @@ export class AddPartitionsToTxnManager {
   }
 
   private async askRemote(brokerId: number, transactionalId: string, producerId: number, producerEpoch: number, tp: TopicPartition): Promise<number> {
-    const connection = this.connection(brokerId);
+    const endpoint = this.options.endpointOf(brokerId);
+    const connection = endpoint && this.connections.get(brokerId, endpoint);
     if (!connection) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     try {
       const response = await connection.request(
@@ -97,37 +103,11 @@ export class AddPartitionsToTxnManager {
     } catch (e) {
       this.options.log('info', `verifying the transaction of ${transactionalId} with broker ${brokerId} failed: ${(e as Error).message}`);
       connection.close();
-      this.connections.delete(brokerId);
       return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
   }
 
-  private connection(brokerId: number): BrokerConnection | undefined {
-    if (this.closed) return undefined;
-    const endpoint = this.options.endpointOf(brokerId);
-    if (!endpoint) return undefined;
-    let connection = this.connections.get(brokerId);
-    if (connection && (connection.state === 'closed' || connection.address !== `${endpoint.host}:${endpoint.port}`)) {
-      connection.close();
-      connection = undefined;
-    }
-    if (!connection) {
-      connection = interBrokerConnection(
-        brokerId,
-        endpoint,
-        `broker-${this.options.brokerId}-txn-verifier`,
-        this.options.requestTimeoutMs,
-        5,
-        this.options.security,
-      );
-      this.connections.set(brokerId, connection);
-    }
-    return connection;
-  }
-
   close(): void {
-    this.closed = true;
-    for (const c of this.connections.values()) c.close();
-    this.connections.clear();
+    this.connections.close();
   }
 }

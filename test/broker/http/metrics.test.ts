@@ -82,6 +82,7 @@ describe('the HTTP listener: /metrics and /health', () => {
     }
     expect(m.value('kafka_consumergroup_lag_sum', { consumergroup: GROUP, topic: TOPIC })).toBe(PRODUCED[0]! - COMMITTED[0]!);
     expect(m.value('kafka_consumergroup_members', { consumergroup: GROUP })).toBe(1);
+    expect(m.value('samsa_consumergroup_lag_unknown_partitions', { consumergroup: GROUP })).toBe(0);
     expect(m.family('kafka_consumergroup_lag').type).toBe('gauge');
   });
 
