@@ -593,7 +593,7 @@ const SECURITY_KEYS = new Map(SECURITY_CONFIG_KEYS.map((k) => [k.name, k]));
 const JAAS_KEY: ConfigKey = { name: 'sasl.jaas.config', type: 'string', defaultValue: '', doc: 'the JAAS configuration of one SASL mechanism on one listener' };
 
 /** The key a `listener.name.<listener>.<key>` setting overrides: a security setting, or `<mechanism>.sasl.jaas.config`. */
-function listenerOverrideKey(name: string): ConfigKey | undefined {
+export function listenerOverrideKey(name: string): ConfigKey | undefined {
   const m = /^listener\.name\.[^.]+\.(.+)$/.exec(name);
   if (!m) return undefined;
   const rest = m[1]!;
