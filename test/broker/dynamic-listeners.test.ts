@@ -185,6 +185,32 @@ describe('listeners added and removed while the broker runs', () => {
     expect(await tcpOutcome(sslPort)).toBe('ECONNREFUSED');
   });
 
+  it('a SASL_SSL listener added with its mechanisms and JAAS users authenticates PLAIN and SCRAM users as one set at start does', async () => {
+    certs = makeCertificates();
+    b = await startBroker();
+    admin = new Admin({ 'bootstrap.servers': b.bootstrap });
+    await admin.alterUserScramCredentials([{ user: 'carol', mechanism: 'SCRAM-SHA-512', iterations: 8192, password: 'carol-pass' }]);
+    const port = await freePort();
+    const jaas = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";';
+    await set('0', {
+      listeners: `PLAINTEXT://127.0.0.1:0,SECURE://127.0.0.1:${port}`,
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SECURE:SASL_SSL',
+      'listener.name.secure.ssl.keystore.type': 'PEM',
+      'listener.name.secure.ssl.keystore.location': certs.brokerKeystore,
+      'listener.name.secure.sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-512',
+      'listener.name.secure.plain.sasl.jaas.config': jaas,
+    });
+    const overSasl = (mechanism: string, user: string, password: string) => [
+      ...overSsl(port).map((a) => a.replace('security.protocol=SSL', 'security.protocol=SASL_SSL')),
+      ...['-X', `sasl.mechanism=${mechanism}`, '-X', `sasl.username=${user}`, '-X', `sasl.password=${password}`],
+    ];
+    await kcat([...overSasl('PLAIN', 'alice', 'alice-secret'), '-P', '-t', 'over-sasl', '-p', '0'], 'from alice\n');
+    await kcat([...overSasl('SCRAM-SHA-512', 'carol', 'carol-pass'), '-P', '-t', 'over-sasl', '-p', '0'], 'from carol\n');
+    const read = await kcat([...overSasl('SCRAM-SHA-512', 'carol', 'carol-pass'), '-C', '-t', 'over-sasl', '-p', '0', '-o', 'beginning', '-c', '2', '-e']);
+    expect(read.trim().split('\n')).toEqual(['from alice', 'from carol']);
+    await expect(kcat([...overSasl('PLAIN', 'alice', 'wrong'), '-L'])).rejects.toThrow(/[Aa]uthentication failed|SASL authentication error/);
+  });
+
   it('a listener may be advertised at another address; Metadata on it gives that address', async () => {
     b = await startBroker();
     admin = new Admin({ 'bootstrap.servers': b.bootstrap });
