@@ -600,7 +600,7 @@ const JAAS_KEY: ConfigKey = {
 };
 
 /** The key a `listener.name.<listener>.<key>` setting overrides: a security setting, or `<mechanism>.sasl.jaas.config`. */
-function listenerOverrideKey(name: string): ConfigKey | undefined {
+export function listenerOverrideKey(name: string): ConfigKey | undefined {
   const m = /^listener\.name\.[^.]+\.(.+)$/.exec(name);
   if (!m) return undefined;
   const rest = m[1]!;

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { closestName } from '../../storage/config/did-you-mean.js';
 import { LogManager } from '../../storage/log/log-manager.js';
 import type { ClientSecurity } from '../clients/network/client-security.js';
@@ -7,7 +6,7 @@ import { FileAclStore } from './authorizer/acl-store.js';
 import { parseSuperUsers } from './authorizer/authorizer-config.js';
 import { ZkAclStore } from './authorizer/zk-acl-store.js';
 import { BrokerConfig } from './broker-config.js';
-import type { BrokerContext, BrokerEndpoint } from './broker-context.js';
+import type { BrokerContext } from './broker-context.js';
 import { type BrokerLog, oneLineLog } from './broker-log.js';
 import { ClusterMember } from './cluster/cluster-member.js';
 import { ZkEntityConfigs } from './cluster/zk-entity-configs.js';
@@ -17,7 +16,8 @@ import { BrokerLoggers } from './dynamic/broker-loggers.js';
 import { DynamicBrokerConfig } from './dynamic/dynamic-broker-config.js';
 import { knownBrokerSettingNames } from './dynamic/dynamic-config-keys.js';
 import { FileDynamicConfigStore, ZkDynamicConfigStore } from './dynamic/dynamic-config-store.js';
-import { cleanerSettings, followDynamicConfig, followListenerKeyStores } from './dynamic/follow-dynamic-config.js';
+import { followDynamicListeners } from './dynamic/dynamic-listeners.js';
+import { cleanerSettings, followDynamicConfig } from './dynamic/follow-dynamic-config.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
 import { OFFSETS_TOPIC } from './group/offsets-topic.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
@@ -34,8 +34,8 @@ import { TopicManager } from './metadata/topic-manager.js';
 import { type ReplicaPlacement, TopicPlanner } from './metadata/topic-planner.js';
 import { TopicStore } from './metadata/topic-store.js';
 import type { Topics } from './metadata/topics.js';
+import { BrokerListeners } from './network/broker-listeners.js';
 import { ResponseMemory } from './network/response-memory.js';
-import { SocketServer } from './network/socket-server.js';
 import { ClientQuotaManager } from './quota/client-quota-manager.js';
 import { ClientQuotaStore } from './quota/client-quota-store.js';
 import { FetchSessionCache } from './replica/fetch-session-cache.js';
@@ -69,11 +69,10 @@ export class Broker {
     readonly config: BrokerConfig,
     readonly logManager: LogManager,
     readonly context: BrokerContext,
-    private readonly servers: readonly SocketServer[],
+    /** The listeners running now: those of server.properties and those added or removed while the broker runs. */
+    private readonly listeners: BrokerListeners,
     /** This broker's part in a cluster; undefined for a single broker. */
     private readonly cluster: ClusterMember | undefined,
-    /** The port each listener actually bound (the configured one, or the kernel's choice for port 0), by listener name. */
-    readonly ports: ReadonlyMap<string, number>,
     /** How this broker secures its connections to the others (the inter-broker listener's TLS and SASL). */
     private readonly interBrokerSecurity: ClientSecurity | undefined,
   ) {}
@@ -83,9 +82,14 @@ export class Broker {
     return this.boundHttpPorts;
   }
 
+  /** The port each running listener bound (the configured one, or the kernel's choice for port 0), by listener name. */
+  get ports(): ReadonlyMap<string, number> {
+    return this.listeners.ports;
+  }
+
   /** The first listener's bound port. */
   get port(): number {
-    return this.ports.get(this.config.listeners[0]!.name)!;
+    return this.ports.values().next().value!;
   }
 
   static async start(settings: BrokerConfig | Readonly<Record<string, unknown>> = {}, options: BrokerOptions = {}): Promise<Broker> {
@@ -104,7 +108,7 @@ export class Broker {
       controllerSamples: config.int('controller.quota.window.num'),
       controllerWindowMs: config.int('controller.quota.window.size.seconds') * 1000,
     });
-    const listenerSecurity = config.listeners.map((l) => new ListenerSecurity(config, l, scramCredentials, log));
+    const listenerSecurity = new Map(config.listeners.map((l) => [l.name, new ListenerSecurity(config, l, scramCredentials, log)]));
     // A single broker never connects to itself (its transaction markers are written in-process).
     const security = config.string('zookeeper.connect') ? interBrokerSecurity(config) : undefined;
     // With zookeeper.connect the broker is one of a cluster; without it, a single broker keeping its topics in a file.
@@ -146,11 +150,10 @@ export class Broker {
     let transactions: TransactionCoordinator | undefined;
     let verifier: AddPartitionsToTxnManager | undefined;
     let replicas: ReplicaManager | undefined;
-    const servers: SocketServer[] = [];
+    let listeners: BrokerListeners | undefined;
     let http: HttpListener | undefined;
     let leaderOffsets: LeaderOffsets | undefined;
     try {
-      const advertised = config.advertisedListeners[0]!;
       replicas = new ReplicaManager(logManager, {
         // The settings in effect: num.replica.fetchers set dynamically holds from the start.
         ...replicaManagerOptions(dynamicConfig.current, brokerId, security, log),
@@ -158,9 +161,6 @@ export class Broker {
         knowsPartition: cluster ? (topic, index) => cluster.metadata.partition(topic, index) !== undefined : undefined,
       });
       replicas.startIsrExpiration();
-      // This broker's endpoint on each advertised listener, filled in once the listeners are bound.
-      const endpoints = new Map<string, BrokerEndpoint>(config.advertisedListeners.map((l) => [l.name, { nodeId: brokerId, host: '', port: 0, rack: null }]));
-      const ownEndpoint = (listenerName: string | undefined) => endpoints.get(listenerName ?? advertised.name) ?? endpoints.get(advertised.name)!;
       const planDefaults = { numPartitions: config.int('num.partitions'), replicationFactor: config.int('default.replication.factor') };
       const warn = (m: string) => log('warn', m);
       let topics: Topics;
@@ -181,8 +181,6 @@ export class Broker {
       groups = GroupCoordinator.forBroker(config, topics, replicas, () => context.liveBrokers().length, log);
       if (cluster) followOffsetsLeadership(replicas, groups);
       let producerIds = Date.now() * 1000; // unique across restarts without a coordinator to ask
-      // Each listener's bound port, known once it listens.
-      const ports = new Map<string, number>();
       const network = transactionNetwork(config, topics, cluster, security, (request) => writeTxnMarkers(context, request));
       transactions = TransactionCoordinator.forBroker(
         config,
@@ -224,7 +222,9 @@ export class Broker {
         topics,
         replicas,
         fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots')),
-        liveBrokers: cluster ? (listenerName) => cluster.liveBrokers(listenerName ?? advertised.name) : (listenerName) => [ownEndpoint(listenerName)],
+        liveBrokers: cluster
+          ? (listenerName) => cluster.liveBrokers(listenerName ?? config.advertisedListeners[0]!.name)
+          : (listenerName) => [running.endpoint(listenerName)],
         controllerId: cluster ? () => cluster.metadata.controllerId : () => brokerId,
         nextProducerId: cluster ? () => cluster.producerIds.nextProducerId() : () => producerIds++,
         log,
@@ -245,32 +245,20 @@ export class Broker {
       let apis: KafkaApis | undefined;
       const handlers = [apiVersionsHandler(() => apis!.supportedVersions()), ...API_HANDLERS, ...(cluster ? CLUSTER_API_HANDLERS : [])];
       apis = new KafkaApis(handlers, context);
-      const responseMemory = new ResponseMemory(config.int('queued.max.response.bytes'));
-      for (const security of listenerSecurity) {
-        const listener = security.listener;
-        const server = new SocketServer({
-          name: listener.name,
-          host: listener.host,
-          port: listener.port,
-          tls: security.tls,
-          maxRequestBytes: config.int('socket.request.max.bytes'),
-          maxInFlight: config.int('queued.max.requests'),
-          connectionsMaxIdleMs: config.int('connections.max.idle.ms'),
-          responseMemory,
-          openConnection: (socket) => security.openConnection(socket, apis!),
-          log,
-        });
-        servers.push(server);
-        ports.set(listener.name, await server.listen());
-      }
-      for (const a of config.advertisedListeners) {
-        const endpoint = endpoints.get(a.name)!;
-        const listener = config.listeners.find((l) => l.name === a.name)!;
-        endpoint.host = a.host === '' || a.host === '0.0.0.0' || a.host === '::' ? hostname() : a.host;
-        endpoint.port = a.port === 0 || a.port === listener.port ? ports.get(a.name)! : a.port;
-      }
-      followListenerKeyStores(dynamicConfig, listenerSecurity, servers, log);
-      const broker = new Broker(config, logManager, context, servers, cluster, ports, security);
+      const running = (listeners = new BrokerListeners({
+        brokerId,
+        config,
+        responseMemory: new ResponseMemory(config.int('queued.max.response.bytes')),
+        apis: () => apis!,
+        security: (settings, listener) => new ListenerSecurity(settings, listener, scramCredentials, log),
+        log,
+      }));
+      // The listeners in effect: server.properties' with those the dynamic configs add or remove.
+      await running.start(dynamicConfig.current, listenerSecurity);
+      followDynamicListeners(dynamicConfig, running, {
+        reregister: cluster && ((endpoints) => cluster.updateRegistration(endpoints)),
+      });
+      const broker = new Broker(config, logManager, context, running, cluster, security);
       if (context.metrics) {
         // Group lag, as kafka_exporter's: each partition's latest offset from its leader, this broker's own from its logs.
         if (cluster) {
@@ -288,7 +276,7 @@ export class Broker {
           context,
           metrics: context.metrics,
           latestOffsets: leaderOffsets?.lookup ?? localLatestOffsets(replicas),
-          listeners: () => servers.map((s) => ({ name: s.name, connections: s.connectionCount, pendingRequests: s.pendingRequests })),
+          listeners: () => running.servers().map((s) => ({ name: s.name, connections: s.connectionCount, pendingRequests: s.pendingRequests })),
           unavailable: () => broker.unavailable(),
         };
         const started = await HttpListener.start(httpEndpoints, view, log);
@@ -297,14 +285,7 @@ export class Broker {
       }
       if (cluster) {
         // Listening first: the controller may send LeaderAndIsr as soon as the registration appears.
-        await cluster.register(
-          config.advertisedListeners.map((a) => ({
-            name: a.name,
-            securityProtocol: a.securityProtocol,
-            host: endpoints.get(a.name)!.host,
-            port: endpoints.get(a.name)!.port,
-          })),
-        );
+        await cluster.register(running.advertisedListeners());
         await cluster.startController(
           new KafkaController({
             zk: cluster.zk,
@@ -327,7 +308,7 @@ export class Broker {
         broker.checkpointTimer.unref();
       }
       const bound = [
-        ...config.listeners.map((l) => `${l.name} (${l.securityProtocol}) ${l.host || '*'}:${ports.get(l.name)}`),
+        ...running.listeners().map((l) => `${l.name} (${l.securityProtocol}) ${l.host || '*'}:${running.ports.get(l.name)}`),
         ...httpEndpoints.map((e, i) => `http://${e.host || '*'}:${broker.httpPorts[i]} (metrics, console, health)`),
       ].join(', ');
       log(
@@ -338,7 +319,7 @@ export class Broker {
     } catch (e) {
       await http?.close();
       leaderOffsets?.close();
-      await Promise.all(servers.map((server) => server.close()));
+      await listeners?.close();
       verifier?.close();
       await transactions?.shutdown();
       await groups?.shutdown();
@@ -365,7 +346,7 @@ export class Broker {
       if (cluster && this.config.bool('controlled.shutdown.enable'))
         await cluster.controlledShutdown(interBrokerListener(this.config), this.interBrokerSecurity);
       if (this.checkpointTimer) clearInterval(this.checkpointTimer);
-      const closing = Promise.all(this.servers.map((server) => server.close()));
+      const closing = this.listeners.close();
       const replicasStopped = this.context.replicas.shutdown();
       const groupsStopped = this.context.groups?.shutdown();
       this.context.addPartitionsToTxnManager?.close();

@@ -44,7 +44,8 @@ export function configReference(): ReferenceEntry[] {
 
 const LISTENER_NOTE =
   'Security settings (ssl.*, sasl.*) may also be given for one listener as listener.name.<listener>.<key>, and SASL JAAS configs as listener.name.<listener>.<mechanism>.sasl.jaas.config. ' +
-  "A TLS listener's key and trust stores given that way (listener.name.<listener>.ssl.keystore.*, .ssl.key.password, .ssl.truststore.*) are dynamic, for one broker at a time.";
+  "A TLS listener's key and trust stores given that way (listener.name.<listener>.ssl.keystore.*, .ssl.key.password, .ssl.truststore.*) are dynamic, for one broker at a time; " +
+  "so are all of a listener's settings when it is added to listeners while the broker runs.";
 
 /** The settings part of `samsa broker --help`: each key with its type, default and what it does. */
 export function brokerSettingsHelp(): string {
@@ -74,7 +75,8 @@ export function configReferenceMarkdown(): string {
   lines.push(
     '',
     'Security settings (`ssl.*`, `sasl.*`) may also be given for one listener as `listener.name.<listener>.<key>`, and SASL JAAS configs as `listener.name.<listener>.<mechanism>.sasl.jaas.config`. ' +
-      "A TLS listener's key and trust stores given that way (`listener.name.<listener>.ssl.keystore.*`, `.ssl.key.password`, `.ssl.truststore.*`) are dynamic, for one broker at a time.",
+      "A TLS listener's key and trust stores given that way (`listener.name.<listener>.ssl.keystore.*`, `.ssl.key.password`, `.ssl.truststore.*`) are dynamic, for one broker at a time; " +
+      "so are all of a listener's settings when it is added to `listeners` while the broker runs.",
   );
   return lines.join('\n');
 }

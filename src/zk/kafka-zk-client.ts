@@ -166,12 +166,18 @@ export class KafkaZkClient {
     return data === undefined ? undefined : decodeBroker(id, data.data);
   }
 
+  /** A registered broker with its broker epoch (czxid); undefined when it is not registered. */
+  async getBrokerAndEpoch(id: number): Promise<(BrokerRegistration & { epoch: bigint }) | undefined> {
+    const data = await this.getDataOrUndefined(brokerIdPath(id));
+    return data === undefined ? undefined : { ...decodeBroker(id, data.data), epoch: data.stat.czxid };
+  }
+
   /** The registered brokers by id, each with its broker epoch (czxid). */
   async getAllBrokersInCluster(): Promise<Array<BrokerRegistration & { epoch: bigint }>> {
     const brokers: Array<BrokerRegistration & { epoch: bigint }> = [];
     for (const id of await this.getSortedBrokerList()) {
-      const data = await this.getDataOrUndefined(brokerIdPath(id));
-      if (data !== undefined) brokers.push({ ...decodeBroker(id, data.data), epoch: data.stat.czxid });
+      const broker = await this.getBrokerAndEpoch(id);
+      if (broker !== undefined) brokers.push(broker);
     }
     return brokers;
   }

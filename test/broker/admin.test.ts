@@ -512,7 +512,7 @@ out({e[0]: [e[1], e[3]] for e in r[4]})`,
         `
 res = {}
 for key, res_ in (('bad', ConfigResource(ConfigResourceType.TOPIC, 'altered', configs={'segment.bytes': '-5'})),
-                  ('broker', ConfigResource(ConfigResourceType.BROKER, '0', configs={'listeners': 'PLAINTEXT://:1'}))):
+                  ('broker', ConfigResource(ConfigResourceType.BROKER, '0', configs={'log.dirs': '/tmp/elsewhere'}))):
     r = admin.alter_configs([res_]).resources[0]
     res[key] = [r[0], r[1]]
 out(res)`,
@@ -520,7 +520,7 @@ out(res)`,
       expect(messages.bad).toEqual([40, 'segment.bytes: -5 is below the minimum 14']);
       expect(messages.broker[0]).toBe(42);
       expect(messages.broker[1]).toBe(
-        "Invalid config value for resource ConfigResource(type=BROKER, name='0'): Cannot update these configs dynamically: Set(listeners)",
+        "Invalid config value for resource ConfigResource(type=BROKER, name='0'): Cannot update these configs dynamically: Set(log.dirs)",
       );
     });
 

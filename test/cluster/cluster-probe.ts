@@ -192,9 +192,14 @@ export async function brokerEpoch(zk: KafkaZkClient, id: number): Promise<bigint
   return (await zk.getAllBrokersInCluster()).find((b) => b.id === id)?.epoch;
 }
 
-/** One request to one broker of the cluster with samsa's client connection. */
-export async function brokerRequest<T>(cluster: TestCluster, id: number, send: (connection: BrokerConnection) => Promise<T>): Promise<T> {
-  const connection = new BrokerConnection(id, '127.0.0.1', cluster.port(id), {
+/** One request to one broker of the cluster with samsa's client connection (on its PLAINTEXT listener, or the listener on `port`). */
+export async function brokerRequest<T>(
+  cluster: TestCluster,
+  id: number,
+  send: (connection: BrokerConnection) => Promise<T>,
+  port = cluster.port(id),
+): Promise<T> {
+  const connection = new BrokerConnection(id, '127.0.0.1', port, {
     clientId: 'samsa-cluster-test',
     requestTimeoutMs: 30_000,
     connectTimeoutMs: 10_000,

@@ -1,13 +1,15 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../bench/free-port.js';
 import { javaStringHashCode, kafkaAbs } from '../../src/broker/group/java-hash.js';
 import { Admin } from '../../src/clients/admin/admin.js';
 import { Api } from '../../src/clients/network/apis.js';
-import { InvalidRequestError, RecordTooLargeError } from '../../src/clients/network/errors.js';
+import { InvalidRequestError, NetworkError, RecordTooLargeError } from '../../src/clients/network/errors.js';
 import { Producer } from '../../src/clients/producer/producer.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import type { KafkaZkClient } from '../../src/zk/kafka-zk-client.js';
+import { expectRejected } from '../errors.js';
 import { TestCluster, waitUntil } from './cluster-harness.js';
 import { brokerRequest, type LoadRecord, PythonStream, readAll, replicaProblems, waitForEqualReplicaSizes, waitForIsr, zkReader } from './cluster-probe.js';
 
@@ -141,6 +143,63 @@ describe('dynamic broker configs on a three-broker cluster', () => {
       await again.close();
     }
   });
+  it("a listener added to brokers 1 and 2 is registered, and Metadata on broker 2's lists broker 1 there once the controller tells it; removed, it goes; a restarted broker opens it again", {
+    timeout: 180_000,
+  }, async () => {
+    const extraPort = new Map([
+      [1, await freePort()],
+      [2, await freePort()],
+    ]);
+    const listeners = (id: number, extra: boolean) => `PLAINTEXT://127.0.0.1:${cluster.port(id)}${extra ? `,EXTRA://127.0.0.1:${extraPort.get(id)}` : ''}`;
+    const setListeners = (id: number, extra: boolean) =>
+      admin.incrementalAlterConfigs([
+        {
+          resource: { type: 'broker', name: String(id) },
+          ops: [
+            { name: 'listeners', op: 'set', value: listeners(id, extra) },
+            { name: 'listener.security.protocol.map', op: 'set', value: 'PLAINTEXT:PLAINTEXT,EXTRA:PLAINTEXT' },
+          ],
+        },
+      ]);
+    /** The port of each broker in a Metadata answer from broker `id`'s EXTRA listener. */
+    const portsOnExtra = async (id: number) => {
+      const response = await brokerRequest(cluster, id, (c) => c.request(Api.Metadata, { topics: [], allowAutoTopicCreation: false }), extraPort.get(id));
+      return new Map(response.brokers.map((b) => [b.nodeId, b.port]));
+    };
+    const registered = async (id: number) => (await zk.getBroker(id))!.endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`).join(',');
+
+    await expectRejected(
+      admin.incrementalAlterConfigs([{ resource: { type: 'broker', name: '' }, ops: [{ name: 'listeners', op: 'set', value: listeners(1, true) }] }]),
+      InvalidRequestError,
+      { errorCode: ErrorCode.INVALID_REQUEST },
+      'Cannot update these configs at default cluster level, broker id must be specified: Set(listeners)',
+    );
+    // Broker 2 through `samsa configs`, as the README shows; broker 1 through samsa's Admin.
+    const added = await configsCli([
+      ...['--bootstrap-server', cluster.bootstrap, '--alter', '--broker', '2', '--add-config'],
+      `listeners=[${listeners(2, true)}],listener.security.protocol.map=[PLAINTEXT:PLAINTEXT,EXTRA:PLAINTEXT]`,
+    ]);
+    expect(added).toMatchObject({ status: 0, stdout: 'Completed updating config for broker 2.\n' });
+    await setListeners(1, true);
+    expect(await registered(1)).toBe(listeners(1, true));
+    expect(await zk.getEntityConfigs('brokers', '1')).toMatchObject({ listeners: listeners(1, true) });
+    await waitUntil(async () => (await portsOnExtra(2)).get(1) === extraPort.get(1), "broker 2's metadata to list broker 1's EXTRA endpoint");
+    expect((await portsOnExtra(2)).get(2)).toBe(extraPort.get(2));
+    expect((await portsOnExtra(1)).get(2)).toBe(extraPort.get(2));
+
+    await setListeners(1, false);
+    expect(await registered(1)).toBe(listeners(1, false));
+    await waitUntil(async () => (await portsOnExtra(2)).get(1) !== extraPort.get(1), "broker 2's metadata to drop broker 1's EXTRA endpoint");
+    await expectRejected(portsOnExtra(1), NetworkError, {}, /ECONNREFUSED/);
+
+    await cluster.restart(2);
+    await cluster.waitForMembership();
+    expect(await registered(2)).toBe(listeners(2, true));
+    expect((await portsOnExtra(2)).get(2)).toBe(extraPort.get(2));
+    await setListeners(2, false);
+    expect(await registered(2)).toBe(listeners(2, false));
+  });
+
   it('num.replica.fetchers moves the followed partitions onto 2, 3, then 1 fetcher under acks=all load, losing and repeating nothing; a restarted broker starts with the count', {
     timeout: 400_000,
   }, async () => {

@@ -52,6 +52,17 @@ export class BrokerRegistration {
     this.epochListeners.add(listener);
   }
 
+  /**
+   * Rewrites the registration in place with new endpoints (Kafka's
+   * KafkaZkClient.updateBrokerInfo, after advertised.listeners changed): the
+   * broker epoch stays, and the controller, watching the znode's data, tells
+   * every broker. A later session registers with them too.
+   */
+  async updateEndpoints(endpoints: BrokerInfo['endpoints']): Promise<void> {
+    this.info.endpoints = endpoints;
+    if (this.current >= 0n) await this.zk.updateBrokerInfo(this.info);
+  }
+
   async register(): Promise<bigint> {
     const deadline = Date.now() + this.sessionTimeoutMs * 2 + 5_000;
     for (;;) {

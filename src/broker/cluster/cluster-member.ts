@@ -18,6 +18,18 @@ import { clusterIdentity } from './cluster-identity.js';
 import { ProducerIdManager } from './producer-id-manager.js';
 import { ZkIsrWriter } from './zk-isr-writer.js';
 
+/** An advertised listener as the broker registers it. */
+export interface AdvertisedEndpoint {
+  name: string;
+  securityProtocol: string;
+  host: string;
+  port: number;
+}
+
+function zkEndpoint(e: AdvertisedEndpoint): ZkEndpoint {
+  return { listenerName: e.name, securityProtocol: e.securityProtocol, host: e.host, port: e.port };
+}
+
 type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
 
 /** The controller as the broker runs it. */
@@ -107,16 +119,23 @@ export class ClusterMember implements ClusterContext {
   }
 
   /** Registers /brokers/ids/<id> with the broker's advertised endpoints; returns the broker epoch. */
-  async register(endpoints: ReadonlyArray<{ name: string; securityProtocol: string; host: string; port: number }>): Promise<bigint> {
-    const zkEndpoints: ZkEndpoint[] = endpoints.map((e) => ({ listenerName: e.name, securityProtocol: e.securityProtocol, host: e.host, port: e.port }));
+  async register(endpoints: readonly AdvertisedEndpoint[]): Promise<bigint> {
     const rack = this.config.string('broker.rack') || null;
     this.registered = new BrokerRegistration(
       this.zk,
-      { id: this.identity.brokerId, endpoints: zkEndpoints, rack, jmxPort: -1, features: {} },
+      { id: this.identity.brokerId, endpoints: endpoints.map(zkEndpoint), rack, jmxPort: -1, features: {} },
       this.config.int('zookeeper.session.timeout.ms'),
       this.log,
     );
     return this.registered.register();
+  }
+
+  /** Rewrites the registration with new advertised endpoints (advertised.listeners changed while the broker runs). */
+  async updateRegistration(endpoints: readonly AdvertisedEndpoint[]): Promise<void> {
+    // Before the first registration there is nothing to rewrite: it registers what is advertised then.
+    if (!this.registered) return;
+    await this.registered.updateEndpoints(endpoints.map(zkEndpoint));
+    this.log('info', `broker ${this.identity.brokerId} registered its new endpoints ${endpoints.map((e) => `${e.name}://${e.host}:${e.port}`).join(',')}`);
   }
 
   async startController(controller: RunningController): Promise<void> {

@@ -27,6 +27,11 @@ export interface Expire extends ControllerEvent {
 export interface BrokerChange extends ControllerEvent {
   readonly name: 'BrokerChange';
 }
+/** /brokers/ids/<id> changed in place: the broker rewrote its registration (new endpoints). */
+export interface BrokerModifications extends ControllerEvent {
+  readonly name: 'BrokerModifications';
+  readonly brokerId: number;
+}
 /** /brokers/topics children changed: topics created (or their znodes removed). */
 export interface TopicChange extends ControllerEvent {
   readonly name: 'TopicChange';
@@ -97,6 +102,7 @@ export type KafkaControllerEvent =
   | ControllerChange
   | Expire
   | BrokerChange
+  | BrokerModifications
   | TopicChange
   | PartitionModifications
   | TopicDeletion

@@ -1,3 +1,5 @@
+// Over 600 lines by a reason: the controller's event processing stays in one class, as Kafka's
+// KafkaController; its parts (topics, reassignments, deletions, broker watches) have files of their own.
 import type { ClientSecurity } from '../../clients/network/client-security.js';
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import type { ElectionType } from '../../protocol/messages/elect-leaders.js';
@@ -6,13 +8,15 @@ import {
   BROKER_IDS_PATH,
   CONTROLLER_PATH,
   DELETE_TOPICS_PATH,
+  endpointString,
   ISR_CHANGE_NOTIFICATION_PATH,
   REASSIGN_PARTITIONS_PATH,
   TOPICS_PATH,
   type TopicPartition,
 } from '../../zk/zk-data.js';
+import { BrokerModificationWatches, sameEndpoints } from './broker-modifications.js';
 import type { ControllerAdminApi, ElectionResult, OngoingReassignment, ReassignmentRequest, ReassignmentResult } from './controller-admin.js';
-import { ControllerChannelManager, type ControllerLog } from './controller-channel-manager.js';
+import { ControllerChannelManager, type ControllerLog, interBrokerEndpoint } from './controller-channel-manager.js';
 import { ControllerContext, tpKey } from './controller-context.js';
 import { ControllerEventManager } from './controller-event-manager.js';
 import type { ApiCallbacks, KafkaControllerEvent } from './controller-events.js';
@@ -82,6 +86,7 @@ export class KafkaController implements ControllerAdminApi {
   private readonly deletions: TopicDeletionManager;
   private readonly topics: ControllerTopics;
   private readonly reassignments: PartitionReassignments;
+  private readonly brokerModifications: BrokerModificationWatches;
   private channels: ControllerChannelManager | undefined;
   private batch: ControllerRequestBatch | undefined;
   /** The controller's id as this broker last read /controller (-1: none). */
@@ -109,6 +114,7 @@ export class KafkaController implements ControllerAdminApi {
       mayDelete: (topic) => !this.reassignments.isReassigning(topic),
       log: this.log,
     });
+    this.brokerModifications = new BrokerModificationWatches(this.zk.zk, (brokerId) => this.events.put({ name: 'BrokerModifications', brokerId }));
     this.topics = new ControllerTopics(this.context, this.zk, this.partitions, this.deletions, {
       deleteTopicEnable: this.config.deleteTopicEnable,
       onTopicChanged: (topic) => this.events.put({ name: 'PartitionModifications', topic }),
@@ -259,6 +265,8 @@ export class KafkaController implements ControllerAdminApi {
     switch (event.name) {
       case 'BrokerChange':
         return this.processBrokerChange();
+      case 'BrokerModifications':
+        return this.processBrokerModification(event.brokerId);
       case 'TopicChange':
         return this.topics.onTopicChange(this.requests());
       case 'PartitionModifications':
@@ -348,6 +356,7 @@ export class KafkaController implements ControllerAdminApi {
     for (const path of [BROKER_IDS_PATH, TOPICS_PATH, DELETE_TOPICS_PATH, ISR_CHANGE_NOTIFICATION_PATH]) this.zk.zk.unregisterZNodeChildChangeHandler(path);
     this.zk.zk.unregisterZNodeChangeHandler(REASSIGN_PARTITIONS_PATH);
     this.topics.unwatchAll();
+    this.brokerModifications.unwatchAll();
     if (this.rebalanceTimer) clearTimeout(this.rebalanceTimer);
     this.rebalanceTimer = undefined;
     this.deletions.reset();
@@ -392,6 +401,7 @@ export class KafkaController implements ControllerAdminApi {
       this.context.addLiveBroker(live);
       this.channels.addBroker(live);
     }
+    await this.brokerModifications.watch(this.context.liveOrShuttingDownBrokerIds());
     await this.topics.load(await this.zk.getAllTopicsInCluster());
     await this.topics.startDeletions(await this.zk.getTopicDeletions());
 
@@ -439,6 +449,7 @@ export class KafkaController implements ControllerAdminApi {
     for (const id of dead) {
       this.context.removeLiveBroker(id);
       this.channels!.removeBroker(id);
+      this.brokerModifications.unwatch(id);
     }
     for (const id of [...added, ...bounced]) {
       const b = registered.get(id)!;
@@ -447,6 +458,7 @@ export class KafkaController implements ControllerAdminApi {
       this.context.addLiveBroker(live);
       this.channels!.addBroker(live);
     }
+    await this.brokerModifications.watch([...added, ...bounced]);
     if (added.length + dead.length + bounced.length === 0) return;
     this.log('info', `brokers started ${added.join(',') || '-'}, failed ${dead.join(',') || '-'}, restarted ${bounced.join(',') || '-'}`);
     if (added.length > 0) await this.onBrokerStartup(added);
@@ -455,6 +467,25 @@ export class KafkaController implements ControllerAdminApi {
       await this.onBrokerStartup(bounced);
     }
     if (dead.length > 0) await this.onBrokerFailure(dead);
+  }
+
+  /**
+   * A broker rewrote its registration in place (Kafka's processBrokerModification): with new
+   * endpoints, every broker is sent the live brokers again (onBrokerUpdate), and the channel
+   * to it moves if its inter-broker endpoint did. A new registration (a new epoch) is
+   * BrokerChange's to handle.
+   */
+  private async processBrokerModification(id: number): Promise<void> {
+    const known = this.context.liveBroker(id);
+    const now = known && (await this.zk.getBrokerAndEpoch(id));
+    if (!known || !now || now.epoch !== known.epoch || sameEndpoints(known.endpoints, now.endpoints)) return;
+    const updated = { ...known, endpoints: now.endpoints };
+    this.context.addLiveBroker(updated);
+    const [was, is] = [interBrokerEndpoint(known, this.interBrokerListenerName), interBrokerEndpoint(updated, this.interBrokerListenerName)];
+    if (was?.host !== is?.host || was?.port !== is?.port) this.channels!.addBroker(updated);
+    this.log('info', `broker ${id} changed its endpoints to ${now.endpoints.map(endpointString).join(',')}`);
+    this.requests().addUpdateMetadata(this.context.liveOrShuttingDownBrokerIds(), []);
+    this.sendRequests();
   }
 
   /**

@@ -27,7 +27,7 @@ export class DynamicBrokerConfig {
   private brokerConfigs: Record<string, string> = {};
   private defaultConfigs: Record<string, string> = {};
   private readonly staticSettings: Readonly<Record<string, string>>;
-  private readonly listeners: Array<() => void> = [];
+  private readonly listeners: Array<() => void | Promise<void>> = [];
   /** Checks of what the merged settings would do (a listener's new key store must load), run before anything is written. */
   private readonly validators: Array<(merged: BrokerConfig, configs: Readonly<Record<string, string>>) => void> = [];
   /** The settings as they apply now: server.properties with the dynamic layers over it. */
@@ -69,11 +69,12 @@ export class DynamicBrokerConfig {
       own = reEncoded;
     }
     dynamic.brokerConfigs = dynamic.passwords.fromStored(own, entity);
-    dynamic.apply();
+    await dynamic.apply();
     return dynamic;
   }
 
-  onChange(listener: () => void): void {
+  /** Calls `listener` after every change; an alteration is answered once what it returns has settled (a new listener is listening). */
+  onChange(listener: () => void | Promise<void>): void {
     this.listeners.push(listener);
   }
 
@@ -128,7 +129,7 @@ export class DynamicBrokerConfig {
     else this.brokerConfigs = { ...configs };
     const shown = Object.fromEntries(Object.entries(configs).map(([k, v]) => [k, isSensitiveConfig(k) ? '[hidden]' : v]));
     this.log('info', `dynamic configs of broker ${isDefault ? 'default' : this.brokerId} set to ${JSON.stringify(shown)}`);
-    this.apply();
+    await this.apply();
   }
 
   /** Reads an entity again after a change notification (a cluster's other brokers); others' per-broker configs are not this broker's concern. */
@@ -137,7 +138,7 @@ export class DynamicBrokerConfig {
     else if (entity === String(this.brokerId)) this.brokerConfigs = this.passwords.fromStored(await this.store.read(entity), entity);
     else return;
     this.log('info', `dynamic configs of broker ${entity === DEFAULT_BROKER_ENTITY ? 'default' : entity} changed`);
-    this.apply();
+    await this.apply();
   }
 
   /** The values a broker setting has in each layer that sets it, most specific first. */
@@ -157,7 +158,7 @@ export class DynamicBrokerConfig {
     return new BrokerConfig({ ...this.staticSettings, ...onlyDynamic(defaults), ...onlyDynamic(own) });
   }
 
-  private apply(): void {
+  private async apply(): Promise<void> {
     let merged: BrokerConfig;
     try {
       merged = this.merged(this.defaultConfigs, this.brokerConfigs);
@@ -170,7 +171,15 @@ export class DynamicBrokerConfig {
     const defaults = this.config.topicDefaults;
     for (const key of Object.keys(defaults)) delete defaults[key];
     Object.assign(defaults, merged.topicDefaults);
-    for (const listener of this.listeners) listener();
+    const applied = this.listeners.map(async (listener) => {
+      try {
+        await listener();
+      } catch (e) {
+        // Stored already: what could not be applied is logged, as Kafka logs a failed reconfiguration.
+        this.log('error', `applying the dynamic broker configs failed: ${(e as Error).message}`);
+      }
+    });
+    await Promise.all(applied);
   }
 }
 

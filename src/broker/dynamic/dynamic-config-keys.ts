@@ -2,8 +2,8 @@ import type { ConfigKey } from '../../../storage/config/config-def.js';
 import { closestName } from '../../../storage/config/did-you-mean.js';
 import { LOG_CONFIG_KEYS } from '../../../storage/config/log-config.js';
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
-import { BROKER_CONFIG_KEYS, TOPIC_DEFAULT_SYNONYMS } from '../broker-config.js';
-import { LISTENER_PREFIX, SECURITY_CONFIG_KEYS } from '../security/security-config-keys.js';
+import { BROKER_CONFIG_KEYS, listenerOverrideKey, TOPIC_DEFAULT_SYNONYMS } from '../broker-config.js';
+import { LISTENER_PREFIX } from '../security/security-config-keys.js';
 
 /**
  * Kafka's SASL/Kerberos settings, which it reconfigures per listener. samsa has
@@ -60,6 +60,13 @@ const DYNAMIC_BROKER_SETTINGS = [
   'num.network.threads',
 ];
 
+/**
+ * Kafka's DynamicListenerConfig keys (KIP-226, ZooKeeper mode): listeners are
+ * added and removed, and advertised anew, one broker at a time, never at the
+ * cluster-wide default.
+ */
+export const LISTENER_SET_KEYS: ReadonlySet<string> = new Set(['listeners', 'advertised.listeners', 'listener.security.protocol.map']);
+
 const BROKER_KEYS = new Map(BROKER_CONFIG_KEYS.map((k) => [k.name, k]));
 const TOPIC_KEYS = new Map(LOG_CONFIG_KEYS.map((k) => [k.name, k]));
 
@@ -68,7 +75,7 @@ export const DYNAMIC_BROKER_KEYS: ReadonlyMap<string, ConfigKey> = new Map([
   ...Object.entries(TOPIC_DEFAULT_SYNONYMS)
     .filter(([broker]) => !STATIC_TOPIC_DEFAULTS.has(broker))
     .map(([broker, topic]): [string, ConfigKey] => [broker, { ...TOPIC_KEYS.get(topic)!, name: broker }]),
-  ...DYNAMIC_BROKER_SETTINGS.map((name): [string, ConfigKey] => [name, BROKER_KEYS.get(name)!]),
+  ...[...DYNAMIC_BROKER_SETTINGS, ...LISTENER_SET_KEYS].map((name): [string, ConfigKey] => [name, BROKER_KEYS.get(name)!]),
   ...KERBEROS_COMPAT_KEYS.map((k): [string, ConfigKey] => [k.name, k]),
 ]);
 
@@ -86,20 +93,39 @@ export const RELOADABLE_SSL_KEYS: ReadonlySet<string> = new Set([
   'ssl.truststore.certificates',
 ]);
 
-const SECURITY_KEYS = new Map(SECURITY_CONFIG_KEYS.map((k) => [k.name, k]));
+/** Security settings that are the broker's as a whole, never one listener's. */
+const BROKER_WIDE_SECURITY_KEYS = new Set(['listener.security.protocol.map', 'security.inter.broker.protocol', 'sasl.mechanism.inter.broker.protocol']);
 
-/** `listener.name.<listener>.<ssl key>` → the listener (upper case, as listeners are named) and the key, for the reloadable key stores. */
-export function listenerSslKey(name: string): { listener: string; key: string } | undefined {
+/** A `listener.name.<listener>.<key>` setting: the listener (upper case, as listeners are named), the key it overrides, and whether a running listener reloads it. */
+export interface ListenerKey {
+  listener: string;
+  key: string;
+  reloadable: boolean;
+}
+
+/**
+ * The listener setting `name` is, for the keys a broker resource may set per
+ * listener: its ssl.*, sasl.* and connection settings and its mechanisms' JAAS
+ * configs. A running listener reloads only its key and trust stores; the
+ * others are for listeners added while the broker runs.
+ */
+export function listenerKeyOf(name: string): ListenerKey | undefined {
   const m = /^listener\.name\.([^.]+)\.(.+)$/.exec(name);
-  return m && RELOADABLE_SSL_KEYS.has(m[2]!) ? { listener: m[1]!.toUpperCase(), key: m[2]! } : undefined;
+  if (!m || BROKER_WIDE_SECURITY_KEYS.has(m[2]!) || !listenerOverrideKey(name)) return undefined;
+  return { listener: m[1]!.toUpperCase(), key: m[2]!, reloadable: RELOADABLE_SSL_KEYS.has(m[2]!) };
+}
+
+/** `listener.name.<listener>.<ssl key>` → the listener and the key, for the reloadable key stores. */
+export function listenerSslKey(name: string): { listener: string; key: string } | undefined {
+  const key = listenerKeyOf(name);
+  return key?.reloadable ? key : undefined;
 }
 
 /** The definition of a key a broker resource may set dynamically, under its full name; undefined for any other key. */
 export function dynamicKeyOf(name: string): ConfigKey | undefined {
   const plain = DYNAMIC_BROKER_KEYS.get(name);
   if (plain) return plain;
-  const ssl = listenerSslKey(name);
-  return ssl && { ...SECURITY_KEYS.get(ssl.key)!, name };
+  return listenerKeyOf(name) && { ...listenerOverrideKey(name)!, name };
 }
 
 /** Every broker setting name samsa knows (server.properties), for "did you mean" hints. */
@@ -111,8 +137,8 @@ export function knownBrokerSettingNames(): string[] {
  * Refuses keys a broker resource cannot take dynamically, with Kafka's
  * messages (INVALID_REQUEST naming the keys), in Kafka's order: keys read only
  * at start, unknown keys (with the nearest dynamic name as a hint), key
- * stores not given per listener, and key stores at the cluster-wide default
- * (`perBroker` false), which Kafka takes only for one broker.
+ * stores not given per listener, and listeners and listener settings at the
+ * cluster-wide default (`perBroker` false), which Kafka takes only for one broker.
  */
 export function checkDynamicKeys(names: readonly string[], perBroker: boolean): void {
   const set = (keys: readonly string[]) => `Set(${keys.join(', ')})`;
@@ -131,7 +157,7 @@ export function checkDynamicKeys(names: readonly string[], perBroker: boolean): 
       ErrorCode.INVALID_REQUEST,
       `These security configs can be dynamically updated only per-listener using the listener prefix: ${set(unprefixed)}`,
     );
-  const perListener = names.filter((n) => listenerSslKey(n));
+  const perListener = names.filter((n) => LISTENER_SET_KEYS.has(n) || listenerKeyOf(n));
   if (!perBroker && perListener.length > 0)
     throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs at default cluster level, broker id must be specified: ${set(perListener)}`);
 }

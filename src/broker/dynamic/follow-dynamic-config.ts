@@ -1,17 +1,11 @@
-import { createSecureContext } from 'node:tls';
-import { ConfigError } from '../../../storage/config/config-error.js';
 import { LogConfig } from '../../../storage/config/log-config.js';
 import type { CleanerSettings } from '../../../storage/log/cleaner/log-cleaner.js';
 import type { LogManager } from '../../../storage/log/log-manager.js';
 import type { BrokerConfig } from '../broker-config.js';
 import type { BrokerLog } from '../broker-log.js';
 import type { Topics } from '../metadata/topics.js';
-import type { SocketServer } from '../network/socket-server.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
-import type { ListenerSecurity } from '../security/listener-security.js';
-import { tlsServerOptions } from '../security/tls-server-options.js';
 import type { DynamicBrokerConfig } from './dynamic-broker-config.js';
-import { listenerSslKey } from './dynamic-config-keys.js';
 import { checkThreadCounts } from './thread-counts.js';
 
 /**
@@ -71,48 +65,4 @@ export function cleanerSettings(config: BrokerConfig): CleanerSettings {
     maxIoBytesPerSecond: config.double('log.cleaner.io.max.bytes.per.second'),
     backoffMs: config.int('log.cleaner.backoff.ms'),
   };
-}
-
-/**
- * Key stores set dynamically for a TLS listener (listener.name.<l>.ssl.*):
- * an alteration is refused unless the listener is one of this broker's TLS
- * listeners and its new stores load; once accepted, new sessions use them.
- */
-export function followListenerKeyStores(
-  dynamic: DynamicBrokerConfig,
-  listeners: readonly ListenerSecurity[],
-  servers: readonly SocketServer[],
-  log: BrokerLog,
-): void {
-  dynamic.addValidator((merged, configs) => {
-    for (const name of Object.keys(configs)) {
-      const ssl = listenerSslKey(name);
-      if (ssl && !listeners.some((l) => l.tls && l.listener.name === ssl.listener))
-        throw new ConfigError(
-          name,
-          `${ssl.listener} is not a TLS listener of this broker (${
-            listeners
-              .filter((l) => l.tls)
-              .map((l) => l.listener.name)
-              .join(', ') || 'none'
-          })`,
-        );
-    }
-    // The listeners whose stores are or were set dynamically: the others keep what they loaded at start.
-    const named = new Set([...Object.keys(configs), ...dynamic.dynamicNames()].map((n) => listenerSslKey(n)?.listener));
-    for (const l of listeners) if (l.tls && named.has(l.listener.name)) createSecureContext(tlsServerOptions(merged, l.listener.name));
-  });
-  const reload = () => {
-    for (let i = 0; i < listeners.length; i++) {
-      if (!listeners[i]!.tls) continue;
-      try {
-        servers[i]!.setSecureContext(tlsServerOptions(dynamic.current, listeners[i]!.listener.name));
-      } catch (e) {
-        log('warn', `listener ${listeners[i]!.listener.name} keeps its key stores: ${(e as Error).message}`);
-      }
-    }
-  };
-  dynamic.onChange(reload);
-  // Stores set dynamically before this start replace those of server.properties.
-  if (dynamic.dynamicNames().some((n) => listenerSslKey(n))) reload();
 }
