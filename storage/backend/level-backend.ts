@@ -5,7 +5,7 @@ import { checkObjectName } from './file-backend.js';
 import { ChunkCache } from './level-chunk-cache.js';
 import { chunkDeletes, chunkPuts, chunkReads, readStored, truncation } from './level-chunks.js';
 import { migrateToAlignedChunks } from './level-format.js';
-import { chunkKey, chunkPrefix, chunkRange, encodeSize, metaKey, type Operation, positionOf, storedSize } from './level-keys.js';
+import { chunkKey, chunkPrefix, chunkRange, encodeSize, metaKey, type Operation, positionOf, storedSize, writeBatch } from './level-keys.js';
 import { type LevelContext, LevelObject } from './level-object.js';
 import { DEFAULT_LEVEL_OPTIONS, type LevelOptions, levelDatabaseOptions } from './level-options.js';
 import { type Db, LevelStore, levelStorageError } from './level-store.js';
@@ -62,7 +62,7 @@ class LevelDirectory implements LogDirectory {
       if (stored === undefined || stored < object.writtenSize) {
         this.warn(`${object.path}: the reopened database holds ${stored ?? 'no'} bytes of it, ${object.writtenSize} were written`);
       } else if (stored > object.writtenSize) {
-        await db.batch(await truncation(db, name, object.writtenSize));
+        await writeBatch(db, await truncation(db, name, object.writtenSize));
       }
     }
   }
@@ -121,7 +121,7 @@ class LevelDirectory implements LogDirectory {
     await this.exclusiveWrite(path, 'delete', async (db) => {
       if ((await storedSize(db, name)) === undefined) throw new StorageError('NOT_FOUND', path, `object '${name}' does not exist`);
       this.forget(name);
-      await db.batch([...(await chunkDeletes(db, name)), { type: 'del', key: metaKey(name) }]);
+      await writeBatch(db, [...(await chunkDeletes(db, name)), { type: 'del', key: metaKey(name) }]);
     });
   }
 
@@ -140,7 +140,7 @@ class LevelDirectory implements LogDirectory {
         ops.push({ type: 'del', key }, { type: 'put', key: chunkKey(prefix, positionOf(key)), value });
       }
       ops.push({ type: 'del', key: metaKey(from) }, { type: 'put', key: metaKey(to), value: encodeSize(size) });
-      await db.batch(ops, { sync: true });
+      await writeBatch(db, ops, true);
     });
   }
 
@@ -150,7 +150,7 @@ class LevelDirectory implements LogDirectory {
       this.forget(name);
       const ops: Operation[] = await chunkDeletes(db, name);
       ops.push(...chunkPuts(name, 0, bytes, this.options.chunkBytes), { type: 'put', key: metaKey(name), value: encodeSize(bytes.length) });
-      await db.batch(ops, { sync: true });
+      await writeBatch(db, ops, true);
     });
   }
 

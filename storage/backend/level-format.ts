@@ -1,5 +1,5 @@
 import { chunkDeletes, chunkPuts } from './level-chunks.js';
-import { chunkRange, FORMAT_ALIGNED_CHUNKS, FORMAT_KEY, type Operation, storedSize } from './level-keys.js';
+import { chunkRange, FORMAT_ALIGNED_CHUNKS, FORMAT_KEY, type Operation, storedSize, writeBatch } from './level-keys.js';
 import type { Db } from './level-store.js';
 
 /** The layout's name with the chunk size: a database written with another level.chunk.bytes is rewritten too. */
@@ -27,7 +27,7 @@ export async function migrateToAlignedChunks(db: Db, chunkBytes: number): Promis
       if (at < size) value.copy(bytes, at, 0, Math.min(value.length, size - at));
     }
     const ops: Operation[] = [...(await chunkDeletes(db, name)), ...chunkPuts(name, 0, bytes, chunkBytes)];
-    await db.batch(ops, { sync: true });
+    await writeBatch(db, ops, true);
   }
   await db.put(FORMAT_KEY, format, { sync: true });
 }

