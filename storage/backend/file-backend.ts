@@ -148,7 +148,8 @@ export class FileDirectory implements LogDirectory {
   async delete(name: string): Promise<void> {
     const path = this.objectPath(name);
     try {
-      fs.unlinkSync(path);
+      // On the thread pool: unlinking a gigabyte segment holds the caller for tens of milliseconds.
+      await fs.promises.unlink(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new StorageError('NOT_FOUND', path, `object '${name}' does not exist`);
       throw StorageError.from(error, path, 'delete');

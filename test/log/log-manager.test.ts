@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,35 @@ describe('LogManager', () => {
     expect(existsSync(join(dirs[0]!, CLEAN_SHUTDOWN_FILE))).toBe(false);
     for (let p = 0; p < 4; p++) expect(manager.getLog('orders', p)!.logEndOffset).toBe(p + 1);
     await manager.close();
+    expect(warnings).toEqual([]);
+  });
+
+  it('deletes a log as Kafka does: renamed to <topic>-<partition>.<id>-delete at once, removed in the background, and a leftover removed at the next open', async () => {
+    const dirs = [join(base, 'a')];
+    const manager = await open(dirs);
+    await (await manager.getOrCreateLog('doomed', 0)).append(batch(5));
+    await (await manager.getOrCreateLog('kept', 0)).append(batch(1));
+    await manager.deleteLog('doomed', 0);
+    const entries = readdirSync(dirs[0]!);
+    expect(entries).not.toContain('doomed-0');
+    expect(entries).toContain('kept-0');
+    expect(manager.getLog('doomed', 0)).toBeUndefined();
+    // The same topic again starts empty, beside the old one still being removed.
+    expect((await manager.getOrCreateLog('doomed', 0)).logEndOffset).toBe(0);
+    await manager.removalsDone();
+    expect(readdirSync(dirs[0]!).filter((n) => n.endsWith('-delete'))).toEqual([]);
+    await manager.close();
+
+    // A crash during a removal leaves the renamed directory: the next open removes it without loading or warning about it.
+    const leftover = join(dirs[0]!, `gone-3.${'ab'.repeat(16)}-delete`);
+    mkdirSync(leftover);
+    writeFileSync(join(leftover, '00000000000000000000.log'), batch(2));
+    const again = await open(dirs);
+    await again.removalsDone();
+    expect(existsSync(leftover)).toBe(false);
+    expect(again.getLog('gone', 3)).toBeUndefined();
+    expect(again.getLog('kept', 0)!.logEndOffset).toBe(1);
+    await again.close();
     expect(warnings).toEqual([]);
   });
 
