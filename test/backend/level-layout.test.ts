@@ -5,6 +5,7 @@ import { Level } from 'level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBackend, type LogDirectory, type StorageObject } from '../../storage/backend/index.js';
 import { ChunkCache } from '../../storage/backend/level-chunk-cache.js';
+import { writeBatch } from '../../storage/backend/level-keys.js';
 import { LevelObject } from '../../storage/backend/level-object.js';
 import { LevelStore } from '../../storage/backend/level-store.js';
 import { LevelWriter } from '../../storage/backend/level-writer.js';
@@ -158,6 +159,37 @@ describe('level backend flushes', () => {
       const synced = completed.filter((write) => write.sync).length;
       expect(synced).toBeGreaterThan(0);
       expect(synced).toBeLessThanOrEqual(2);
+    } finally {
+      await db.close();
+      rmSync(path, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('writeBatch', () => {
+  it('writes puts and deletes as one LevelDB batch, and writes none of them when an operation is invalid', async () => {
+    const path = mkdtempSync(join(tmpdir(), 'samsa-level-batch-'));
+    const db = new Level<Buffer, Buffer>(join(path, 'db'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    await db.open();
+    try {
+      await db.put(Buffer.from('a'), Buffer.from('1'));
+      await writeBatch(db, [
+        { type: 'put', key: Buffer.from('b'), value: Buffer.from('2') },
+        { type: 'del', key: Buffer.from('a') },
+      ]);
+      expect(await db.get(Buffer.from('a'))).toBeUndefined();
+      expect((await db.get(Buffer.from('b')))?.toString()).toBe('2');
+
+      // A null key is refused while the batch is built, before anything is written: the put before it is not stored either.
+      const invalid = [
+        { type: 'put', key: Buffer.from('c'), value: Buffer.from('3') },
+        { type: 'put', key: null as unknown as Buffer, value: Buffer.from('4') },
+      ] as const;
+      await expect(writeBatch(db, invalid, true)).rejects.toThrow();
+      expect(await db.get(Buffer.from('c'))).toBeUndefined();
+      // The database goes on taking batches.
+      await writeBatch(db, [{ type: 'put', key: Buffer.from('d'), value: Buffer.from('5') }], true);
+      expect((await db.get(Buffer.from('d')))?.toString()).toBe('5');
     } finally {
       await db.close();
       rmSync(path, { recursive: true, force: true });
