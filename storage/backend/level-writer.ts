@@ -86,9 +86,8 @@ export class LevelWriter {
   private admissionTail: Promise<void> = Promise.resolve();
   private exclusiveTail: Promise<void> = Promise.resolve();
 
-  /** Whether the file system had less than `roomBytes` free when last looked at (see SPACE_CHECK_MS; each write-through append). */
-  private lowOnSpace: boolean;
-  private freeBytes = 0;
+  /** The file system's free bytes when last looked at (see SPACE_CHECK_MS; each write-through append); -1 when statfs failed. */
+  private freeBytes = -1;
   private spaceCheckedAt = 0;
   private batchedSinceSpaceCheck = 0;
 
@@ -99,7 +98,7 @@ export class LevelWriter {
     /** Below this much free space, appends are written through: see `writeThrough`. */
     private readonly roomBytes: number,
   ) {
-    this.lowOnSpace = this.checkSpace();
+    this.checkSpace();
   }
 
   /** The batch that will carry what is accepted now. */
@@ -116,7 +115,7 @@ export class LevelWriter {
    * as on the other backends.
    */
   get writeThrough(): boolean {
-    return this.lowOnSpace;
+    return this.freeBytes < this.roomBytes;
   }
 
   /** Looks at the free space again (a write-through append does after its write). */
@@ -126,12 +125,10 @@ export class LevelWriter {
     try {
       const fs = statfsSync(this.store.location);
       this.freeBytes = fs.bavail * fs.bsize;
-      this.lowOnSpace = this.freeBytes < this.roomBytes;
     } catch {
-      this.freeBytes = 0;
-      this.lowOnSpace = true;
+      this.freeBytes = -1;
     }
-    return this.lowOnSpace;
+    return this.writeThrough;
   }
 
   private get spaceCheckDue(): boolean {

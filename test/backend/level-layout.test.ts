@@ -104,12 +104,22 @@ describe('level backend chunk layout', () => {
   });
 });
 
+/** A raw LevelDB in a temporary directory, given to `body` and removed after it. */
+async function withDatabase(prefix: string, body: (db: Level<Buffer, Buffer>, path: string) => Promise<void>): Promise<void> {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  const db = new Level<Buffer, Buffer>(join(path, 'db'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  await db.open();
+  try {
+    await body(db, path);
+  } finally {
+    await db.close();
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
 describe('level backend flushes', () => {
-  it('share synced batches: concurrent flushes are covered by few synced writes, each after the batch holding its append', async () => {
-    const path = mkdtempSync(join(tmpdir(), 'samsa-level-flush-'));
-    const db = new Level<Buffer, Buffer>(join(path, 'db'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    await db.open();
-    try {
+  it('share synced batches: concurrent flushes are covered by few synced writes, each after the batch holding its append', () =>
+    withDatabase('samsa-level-flush-', async (db, path) => {
       // The database's batch writes recorded in the order they complete, with whether each was synced and the sizes it recorded.
       const completed: Array<{ sync: boolean; keys: string[] }> = [];
       // The backend writes through chained batches (level-keys.ts writeBatch): each is wrapped to see its keys and its write.
@@ -159,19 +169,12 @@ describe('level backend flushes', () => {
       const synced = completed.filter((write) => write.sync).length;
       expect(synced).toBeGreaterThan(0);
       expect(synced).toBeLessThanOrEqual(2);
-    } finally {
-      await db.close();
-      rmSync(path, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe('writeBatch', () => {
-  it('writes puts and deletes as one LevelDB batch, and writes none of them when an operation is invalid', async () => {
-    const path = mkdtempSync(join(tmpdir(), 'samsa-level-batch-'));
-    const db = new Level<Buffer, Buffer>(join(path, 'db'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    await db.open();
-    try {
+  it('writes puts and deletes as one LevelDB batch, and writes none of them when an operation is invalid', () =>
+    withDatabase('samsa-level-batch-', async (db) => {
       await db.put(Buffer.from('a'), Buffer.from('1'));
       await writeBatch(db, [
         { type: 'put', key: Buffer.from('b'), value: Buffer.from('2') },
@@ -190,9 +193,5 @@ describe('writeBatch', () => {
       // The database goes on taking batches.
       await writeBatch(db, [{ type: 'put', key: Buffer.from('d'), value: Buffer.from('5') }], true);
       expect((await db.get(Buffer.from('d')))?.toString()).toBe('5');
-    } finally {
-      await db.close();
-      rmSync(path, { recursive: true, force: true });
-    }
-  });
+    }));
 });
