@@ -5,7 +5,8 @@
 // of the target), uncompressed and per codec,
 // sequential reads (level's beside raw LevelDB reads of the same ranges),
 // offset and timestamp lookups, and recovery of one large segment. Prints a progress line per case, then a table; writes the figures
-// to bench-storage.json (or the path in SAMSA_BENCH_OUT).
+// to bench-storage.json (or the path in SAMSA_BENCH_OUT). SAMSA_BENCH_CASES picks
+// some of append, read (with the lookups) and recovery.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ import { RawLevel } from './raw-level.js';
 const APPEND_BYTES = Number(process.env.SAMSA_BENCH_APPEND_MB ?? 32) * 1024 * 1024;
 const RECOVERY_BYTES = Number(process.env.SAMSA_BENCH_RECOVERY_MB ?? 1024) * 1024 * 1024;
 const backends = process.env.SAMSA_BENCH_BACKENDS?.split(',') ?? BACKEND_NAMES;
+const cases = process.env.SAMSA_BENCH_CASES?.split(',') ?? ['append', 'read', 'recovery'];
 const results: Array<Record<string, string | number>> = [];
 const work = fs.mkdtempSync(join(tmpdir(), 'samsa-bench-storage-'));
 
@@ -296,9 +298,9 @@ async function recoveryCase(backend: string): Promise<void> {
 try {
   for (const backend of BACKEND_NAMES.filter((b) => backends.includes(b))) {
     console.log(`${backend} backend`);
-    await appendCases(backend);
-    await readAndLookupCases(backend);
-    await recoveryCase(backend);
+    if (cases.includes('append')) await appendCases(backend);
+    if (cases.includes('read')) await readAndLookupCases(backend);
+    if (cases.includes('recovery')) await recoveryCase(backend);
   }
   console.log('');
   const columns = ['backend', 'case', 'records/s', 'MB/s', 'raw fs MB/s', 'raw LevelDB MB/s', 'ratio', 'lookups/s', 'seconds'];

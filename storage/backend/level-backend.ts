@@ -5,6 +5,7 @@ import { checkObjectName } from './file-backend.js';
 import { ChunkCache } from './level-chunk-cache.js';
 import { chunkDeletes, chunkPuts, chunkReads, readStored, truncation } from './level-chunks.js';
 import { migrateToAlignedChunks } from './level-format.js';
+import { LevelJournal, replayJournal } from './level-journal.js';
 import { chunkKey, chunkPrefix, chunkRange, encodeSize, metaKey, type Operation, positionOf, storedSize, writeBatch } from './level-keys.js';
 import { type LevelContext, LevelObject } from './level-object.js';
 import { DEFAULT_LEVEL_OPTIONS, type LevelOptions, levelDatabaseOptions } from './level-options.js';
@@ -31,12 +32,13 @@ class LevelDirectory implements LogDirectory {
     cache: ChunkCache,
     private readonly unlock: () => void,
     private readonly warn: (message: string) => void,
+    journal: LevelJournal,
   ) {
     const location = join(path, LEVEL_DATABASE);
     const store = new LevelStore(db, location, warn, (reopened) => this.agreeOnSizes(reopened));
     // Room for LevelDB's own writes (a memtable written as a table, compactions) besides what waits in memory.
     const roomBytes = 2 * options.writeBufferBytes + 16 * 1024 * 1024;
-    this.context = { store, writer: new LevelWriter(store, SYNC_KEY, roomBytes), cache, chunkBytes: options.chunkBytes, location };
+    this.context = { store, writer: new LevelWriter(store, SYNC_KEY, roomBytes, journal), cache, chunkBytes: options.chunkBytes, location };
   }
 
   private get store(): LevelStore {
@@ -169,12 +171,17 @@ class LevelDirectory implements LogDirectory {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    let written = false;
     try {
-      await this.writer
-        .settle(this.path)
-        .catch((error: unknown) => this.warn(`${this.path}: closing without what could not be written: ${(error as Error).message}`));
+      await this.writer.settle(this.path).then(
+        () => {
+          written = true;
+        },
+        (error: unknown) => this.warn(`${this.path}: closing without what could not be written (its journal is kept): ${(error as Error).message}`),
+      );
       await this.store.close();
     } finally {
+      this.writer.journal.close(written);
       this.unlock();
     }
   }
@@ -190,15 +197,23 @@ export function createLevelBackend(settings: Partial<LevelOptions> = {}): Storag
       const unlock = lockDirectory(path);
       const location = join(path, LEVEL_DATABASE);
       const db: Db = new Level<Buffer, Buffer>(location, levelDatabaseOptions(options));
+      const warn = directoryOptions.warn ?? ((m: string) => console.warn(m));
+      let journal: LevelJournal;
       try {
         await db.open();
         await migrateToAlignedChunks(db, options.chunkBytes);
+        const lastSeq = await replayJournal(db, path, {
+          chunkBytes: options.chunkBytes,
+          forget: (name) => cache.drop(`${location}\0${name}`),
+          warn,
+        });
+        journal = new LevelJournal(path, lastSeq);
       } catch (error) {
         await db.close().catch(() => undefined);
         unlock();
         throw levelStorageError(error, location, 'opening the LevelDB database');
       }
-      return new LevelDirectory(path, db, options, cache, unlock, directoryOptions.warn ?? ((m) => console.warn(m)));
+      return new LevelDirectory(path, db, options, cache, unlock, warn, journal);
     },
   };
 }

@@ -83,8 +83,19 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
     const writer = this.context.writer;
     if (writer.writeThrough) return writer.inTurn(() => this.appendThrough(bytes));
     const wait = writer.admit(this.path);
-    if (wait) return wait.then(() => this.accept(bytes));
-    return Promise.resolve(this.accept(bytes));
+    if (wait) return wait.then(() => this.take(bytes));
+    try {
+      return Promise.resolve(this.take(bytes));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Journals the append, then takes it in: answered from here on, it survives a process crash (level-journal.ts). */
+  private take(bytes: Uint8Array): number {
+    this.check();
+    if (bytes.length > 0) this.context.writer.journal.append(this.name, this.size, bytes, this.context.writer.batch, this.path);
+    return this.accept(bytes);
   }
 
   /**
@@ -284,6 +295,7 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
 
   /** A cut inside the tail: its pieces past the cut deleted, the one across it written again, all in the next batch. */
   private cutTail(size: number): void {
+    this.context.writer.journal.truncate(this.name, size, this.context.writer.batch, this.path);
     const kept = Buffer.allocUnsafe(this.tail.length);
     this.tail.copy(kept, 0, 0, size - this.tailStart);
     this.tail = kept;
@@ -301,11 +313,6 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
   async flush(): Promise<void> {
     this.check();
     await this.context.writer.sync(this.path);
-  }
-
-  /** Everything accepted before the call is in the database (one batch write covers all the appends waiting on it). */
-  settle(): Promise<void> {
-    return this.context.writer.settle(this.path);
   }
 
   /** Waits for what was appended to be in the database, so that the next opener finds it. */

@@ -1,4 +1,5 @@
 import { statfsSync } from 'node:fs';
+import type { LevelJournal } from './level-journal.js';
 import { type Operation, writeBatch } from './level-keys.js';
 import type { LevelStore } from './level-store.js';
 import { StorageError } from './storage-error.js';
@@ -48,8 +49,9 @@ const SPACE_WATCH_FACTOR = 4;
 /**
  * The writes of one database, in call order, as few LevelDB batches as can be.
  *
- * Appends return once their bytes are in memory (as the file backend's return
- * once in the page cache); what was accepted in a turn of the event loop goes
+ * Appends return once their bytes are in memory and the journal
+ * (level-journal.ts: as the file backend's return once in the page cache,
+ * they survive a process crash); what was accepted in a turn of the event loop goes
  * to LevelDB as one batch at the end of it, or sooner once a megabyte waits.
  * One batch is in flight at a time: what arrives meanwhile is the next one,
  * started as the first completes (so copying the next appends overlaps
@@ -97,6 +99,8 @@ export class LevelWriter {
     private readonly syncKey: Buffer,
     /** Below this much free space, appends are written through: see `writeThrough`. */
     private readonly roomBytes: number,
+    /** Where appends are recorded before they are taken in: each batch records the last entry it covers. */
+    readonly journal: LevelJournal,
   ) {
     this.checkSpace();
   }
@@ -266,6 +270,7 @@ export class LevelWriter {
     const ops = this.ops;
     this.ops = [];
     for (const source of this.sources) source.seal(ops, batch);
+    this.journal.seal(ops, this.writtenThrough);
     this.sealed = [...this.sources];
     this.sources.clear();
     const sync = this.syncWanted;

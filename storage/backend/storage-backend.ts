@@ -61,14 +61,6 @@ export interface StorageObject {
    * microtask per object it writes. Absent on LevelDB.
    */
   appendSync?(bytes: Uint8Array): number;
-  /**
-   * Resolves once everything appended so far is where a process crash
-   * cannot take it (not synced: that is flush). Offered by backends whose
-   * appends return before that (LevelDB writes them behind, in batches);
-   * absent where an append's return already means it (file, mmap: the page
-   * cache). The log answers an append only after it.
-   */
-  settle?(): Promise<void>;
   /** Overwrites bytes at a position inside the object (index entries, in-place fixes). */
   write(position: number, bytes: Uint8Array): Promise<void>;
   /**

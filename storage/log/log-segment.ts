@@ -474,11 +474,6 @@ export class LogSegment {
     }
   }
 
-  /** Where the backend writes behind (LevelDB), resolves once what was appended so far is stored past a process crash; undefined where appends already are. */
-  settle(): Promise<void> | undefined {
-    return this.log.settle?.();
-  }
-
   /** Syncs the `.log` and its indexes (at a roll, a checkpoint, a shutdown). */
   async flush(): Promise<void> {
     this.fullySynced = true; // a write while the syncs run clears it again

@@ -241,18 +241,9 @@ export class Log {
     return done instanceof SyncDue ? this.answerSynced(done) : Promise.resolve(done);
   }
 
-  /**
-   * An append's answer once it is written and, when it must be, synced; on a
-   * backend that writes behind (LevelDB), once it is stored past a process
-   * crash, as the file backend's page cache holds it: awaited outside the
-   * append order, so the appends after it go into the same LevelDB batch.
-   */
+  /** An append's answer once it is written and, when it must be, synced (awaited outside the append order: group commit). */
   private answer(written: Promise<Written>): Promise<AppendInfo> {
-    return written.then((w) => {
-      if (w instanceof SyncDue) return this.answerSynced(w);
-      const stored = this.active.settle();
-      return stored ? stored.then(() => w) : w;
-    });
+    return written.then((w) => (w instanceof SyncDue ? this.answerSynced(w) : w));
   }
 
   private answerSynced(due: SyncDue): Promise<AppendInfo> {

@@ -5,6 +5,7 @@ import { Level } from 'level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBackend, type LogDirectory, type StorageObject } from '../../storage/backend/index.js';
 import { ChunkCache } from '../../storage/backend/level-chunk-cache.js';
+import { LevelJournal } from '../../storage/backend/level-journal.js';
 import { writeBatch } from '../../storage/backend/level-keys.js';
 import { LevelObject } from '../../storage/backend/level-object.js';
 import { LevelStore } from '../../storage/backend/level-store.js';
@@ -154,7 +155,7 @@ describe('level backend flushes', () => {
         () => undefined,
         async () => undefined,
       );
-      const writer = new LevelWriter(store, Buffer.from('sync'), 0);
+      const writer = new LevelWriter(store, Buffer.from('sync'), 0, new LevelJournal(path, 0));
       const context = { store, writer, cache: new ChunkCache(0), chunkBytes: CHUNK, location: join(path, 'db') };
       const objects = Array.from({ length: 8 }, (_, i) => new LevelObject(`o${i}`, join(path, `o${i}`), context, new Set(), 0));
       const flushes = objects.map(async (object, i) => {

@@ -1,0 +1,28 @@
+// Run by level-journal.test.ts in a child process: appends to a level log
+// directory, cuts and flushes as the scenario says, then kills itself with
+// SIGKILL in the tick its last append is answered, before the writer's next
+// batch (what the journal alone then holds).
+import { createBackend } from '../../storage/backend/index.js';
+import { pattern } from './pattern.js';
+
+const [dir, scenario] = process.argv.slice(2) as [string, 'tail' | 'below'];
+const directory = await createBackend('level', { chunkBytes: 4096 }).openDirectory(dir);
+const data = await directory.open('data', { create: true });
+const other = await directory.open('other', { create: true });
+await data.append(pattern(0, 5000));
+await data.flush();
+if (scenario === 'tail') {
+  // Inside the chunk being filled: a piece already written is cut by a later batch.
+  await data.append(pattern(5000, 3000));
+  await directory.list(); // waits for the batch holding it
+  await data.truncate(4500);
+  await data.append(pattern(4500, 2500));
+} else {
+  // Below it: a cut made once everything before it is written.
+  await data.append(pattern(5000, 5000));
+  await data.truncate(100);
+  await data.append(pattern(100, 700));
+}
+await other.append(pattern(0, 300));
+process.stdout.write(`${data.size} ${other.size}\n`);
+process.kill(process.pid, 'SIGKILL');
