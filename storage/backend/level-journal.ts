@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32c } from '../record/crc32c.js';
+import * as zlib from 'node:zlib';
+import CRC32 from 'crc-32';
 import { chunkPuts, truncation } from './level-chunks.js';
 import { encodeSize, metaKey, type Operation, storedSize, writeBatch } from './level-keys.js';
 import type { Db } from './level-store.js';
@@ -17,16 +18,21 @@ import { StorageError } from './storage-error.js';
 // open the entries after it are what LevelDB lacks: they are applied then,
 // in order. Not synced: a flush syncs LevelDB's own log (and an entry is
 // never needed once its batch is written), as a machine crash loses the page
-// cache on the file backend. Each entry carries a CRC-32C of its header and
+// cache on the file backend. Each entry carries a CRC-32 of its header and
 // one of its bytes, so a torn or stale entry ends the replay of its file.
 
 export const JOURNAL_FILES = ['samsa.journal.0', 'samsa.journal.1'] as const;
 /** The last journal entry the database holds, written with each batch. */
 export const JOURNAL_KEY = Buffer.from('journal');
 
+/** CRC-32 of bytes[start, end): zlib's (5 GB/s here; Node 20.15 and later), else crc-32's in JavaScript. */
+const crc32: (bytes: Uint8Array, start?: number, end?: number) => number = zlib.crc32
+  ? (bytes, start = 0, end = bytes.length) => zlib.crc32(bytes.subarray(start, end))
+  : (bytes, start = 0, end = bytes.length) => CRC32.buf(bytes.subarray(start, end)) >>> 0;
+
 const APPEND = 1;
 const TRUNCATE = 2;
-/** crc32c(header) u32, type u8, unused u8, name length u16, sequence u48, position u48, length u32, crc32c(bytes) u32; then the name. */
+/** crc32(header) u32, type u8, unused u8, name length u16, sequence u48, position u48, length u32, crc32(bytes) u32; then the name. */
 const HEADER_BYTES = 28;
 
 interface Entry {
@@ -55,9 +61,9 @@ function header(type: number, seq: number, name: string, position: number, bytes
   head.writeUIntBE(seq, 8, 6);
   head.writeUIntBE(position, 14, 6);
   head.writeUInt32BE(bytes.length, 20);
-  head.writeUInt32BE(crc32c(bytes), 24);
+  head.writeUInt32BE(crc32(bytes), 24);
   nameBytes.copy(head, HEADER_BYTES);
-  head.writeUInt32BE(crc32c(head, 4, head.length), 0);
+  head.writeUInt32BE(crc32(head, 4, head.length), 0);
   return head;
 }
 
@@ -67,9 +73,9 @@ function readEntries(file: Buffer): Entry[] {
   for (let at = 0; at + HEADER_BYTES <= file.length; ) {
     const nameLength = file.readUInt16BE(at + 6);
     const headEnd = at + HEADER_BYTES + nameLength;
-    if (headEnd > file.length || crc32c(file, at + 4, headEnd) !== file.readUInt32BE(at)) break;
+    if (headEnd > file.length || crc32(file, at + 4, headEnd) !== file.readUInt32BE(at)) break;
     const length = file.readUInt32BE(at + 20);
-    if (headEnd + length > file.length || crc32c(file, headEnd, headEnd + length) !== file.readUInt32BE(at + 24)) break;
+    if (headEnd + length > file.length || crc32(file, headEnd, headEnd + length) !== file.readUInt32BE(at + 24)) break;
     const seq = file.readUIntBE(at + 8, 6);
     if (entries.length > 0 && seq <= entries.at(-1)!.seq) break;
     entries.push({
