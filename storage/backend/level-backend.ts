@@ -64,7 +64,7 @@ class LevelDirectory implements LogDirectory {
       if (stored === undefined || stored < object.writtenSize) {
         this.warn(`${object.path}: the reopened database holds ${stored ?? 'no'} bytes of it, ${object.writtenSize} were written`);
       } else if (stored > object.writtenSize) {
-        await writeBatch(db, await truncation(db, name, object.writtenSize));
+        await writeBatch(db, await truncation(db, name, object.writtenSize), true);
       }
     }
   }
@@ -100,7 +100,8 @@ class LevelDirectory implements LogDirectory {
       if (!options.create) throw new StorageError('NOT_FOUND', path, `object '${name}' does not exist`);
       size = await this.exclusiveWrite(path, 'create', async (db) => {
         const found = await storedSize(db, name);
-        if (found === undefined) await db.put(metaKey(name), encodeSize(0));
+        // Synced, as every write beside the batches: a flush syncs only the journal, whose entries for the object follow this.
+        if (found === undefined) await db.put(metaKey(name), encodeSize(0), { sync: true });
         return found ?? 0;
       });
     }
@@ -123,7 +124,7 @@ class LevelDirectory implements LogDirectory {
     await this.exclusiveWrite(path, 'delete', async (db) => {
       if ((await storedSize(db, name)) === undefined) throw new StorageError('NOT_FOUND', path, `object '${name}' does not exist`);
       this.forget(name);
-      await writeBatch(db, [...(await chunkDeletes(db, name)), { type: 'del', key: metaKey(name) }]);
+      await writeBatch(db, [...(await chunkDeletes(db, name)), { type: 'del', key: metaKey(name) }], true);
     });
   }
 

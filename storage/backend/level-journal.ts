@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, openSync, readFileSync, unlinkSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import CRC32 from 'crc-32';
@@ -16,10 +16,13 @@ import { StorageError } from './storage-error.js';
 // becomes current once every batch holding its entries is in LevelDB. Each
 // batch records the last entry it covers under JOURNAL_KEY, so at the next
 // open the entries after it are what LevelDB lacks: they are applied then,
-// in order. Not synced: a flush syncs LevelDB's own log (and an entry is
-// never needed once its batch is written), as a machine crash loses the page
-// cache on the file backend. Each entry carries a CRC-32 of its header and
-// one of its bytes, so a torn or stale entry ends the replay of its file.
+// in order. A flush is an fdatasync of the files written since the last one
+// (flushes arriving meanwhile share the next), so a durable append never
+// waits for LevelDB, whose writes stall while it compacts; a file synced so
+// is written over only once LevelDB has synced the batches holding its
+// entries (the writer then syncs the batch it seals). Each entry carries a
+// CRC-32 of its header and one of its bytes, so a torn or stale entry ends the
+// replay of its file.
 
 export const JOURNAL_FILES = ['samsa.journal.0', 'samsa.journal.1'] as const;
 /** The last journal entry the database holds, written with each batch. */
@@ -145,24 +148,59 @@ export async function replayJournal(db: Db, dir: string, context: ReplayContext)
   return last;
 }
 
+/**
+ * A file holding synced entries is written over only once LevelDB has synced
+ * them too; the writer is asked for such a sync once the current file holds
+ * this much, not at every batch: a synced LevelDB write grows its log, and so
+ * costs the file system a journal commit, which the flushes' fdatasyncs
+ * would queue behind.
+ */
+const SYNCED_ROTATE_BYTES = 1 << 20;
+
+export interface JournalOptions {
+  /** fs.fdatasync; a test passes one that records its calls. */
+  syncFile?: typeof fdatasync;
+  /** See SYNCED_ROTATE_BYTES. */
+  syncedRotateBytes?: number;
+}
+
 /** The two files of one database's journal, open for writing (emptied when opened). */
 export class LevelJournal {
   private readonly fds: number[];
   private readonly offsets = [0, 0];
   /** The highest writer batch holding entries of each file. */
   private readonly batches = [0, 0];
+  /** Whether each file has entries written since its last fdatasync. */
+  private readonly dirty = [false, false];
+  /** Whether each file was synced since it was last written over: then its entries may be the only durable copy. */
+  private readonly synced = [false, false];
   private current = 0;
   private closed = false;
-  /** The last entry's sequence number, and the last one sealed into a batch. */
+  /** The last entry's sequence number, the last one sealed into a batch, the last one on disk. */
   private seq: number;
   private sealedSeq: number;
+  private syncedSeq: number;
+  private syncing: Promise<void> | undefined;
+  /**
+   * The last batch whose entries were written over before LevelDB synced
+   * it (they were never synced here either): until a synced batch covers it,
+   * syncing the journal alone would leave a gap before the entries it holds.
+   */
+  droppedUnsynced = 0;
+
+  private readonly syncFile: typeof fdatasync;
+  private readonly syncedRotateBytes: number;
 
   constructor(
     private readonly dir: string,
     lastSeq: number,
+    options: JournalOptions = {},
   ) {
+    this.syncFile = options.syncFile ?? fdatasync;
+    this.syncedRotateBytes = options.syncedRotateBytes ?? SYNCED_ROTATE_BYTES;
     this.seq = lastSeq;
     this.sealedSeq = lastSeq;
+    this.syncedSeq = lastSeq;
     const fds: number[] = [];
     try {
       for (const name of JOURNAL_FILES) fds.push(openSync(join(dir, name), 'w'));
@@ -196,25 +234,66 @@ export class LevelJournal {
     }
     this.offsets[file] += head.length + bytes.length;
     this.batches[file] = batch;
+    this.dirty[file] = true;
     this.seq = seq;
   }
 
   /**
    * At a batch's sealing: adds the put recording the last entry the batch
    * covers, and makes the other file current when every batch holding its
-   * entries is written (overwritten from its start: the entries left there
-   * are older than what the database records, and a replay stops at them).
+   * entries is written — synced too, if the file was (it is written over
+   * from its start: the entries left there are older than what the database
+   * records, and a replay stops at them). Returns whether the sealed batch
+   * must be synced: the other file waits only for that, and the current one
+   * holds SYNCED_ROTATE_BYTES.
    */
-  seal(ops: Operation[], writtenThrough: number): void {
+  seal(ops: Operation[], writtenThrough: number, syncedThrough: number): boolean {
     if (this.seq !== this.sealedSeq) {
       ops.push({ type: 'put', key: JOURNAL_KEY, value: encodeSeq(this.seq) });
       this.sealedSeq = this.seq;
     }
     const other = 1 - this.current;
-    if (this.batches[other]! <= writtenThrough && this.offsets[this.current]! > 0) {
+    if (this.offsets[this.current] === 0) return false;
+    if (this.batches[other]! <= (this.synced[other] ? syncedThrough : writtenThrough)) {
+      if (!this.synced[other]) this.droppedUnsynced = Math.max(this.droppedUnsynced, this.batches[other]!);
       this.current = other;
       this.offsets[other] = 0;
+      this.dirty[other] = false;
+      this.synced[other] = false;
+      return false;
     }
+    return this.synced[other]! && this.batches[other]! <= writtenThrough && this.offsets[this.current]! >= this.syncedRotateBytes;
+  }
+
+  /** Resolves once every entry written before the call is on disk; calls meanwhile share the next fdatasync. */
+  async sync(path: string): Promise<void> {
+    const target = this.seq;
+    while (this.syncedSeq < target) {
+      if (this.syncing === undefined) {
+        this.syncing = this.syncFiles(path).finally(() => {
+          this.syncing = undefined;
+        });
+      }
+      await this.syncing;
+    }
+  }
+
+  private async syncFiles(path: string): Promise<void> {
+    const upTo = this.seq;
+    const files = [0, 1].filter((file) => this.dirty[file]);
+    for (const file of files) {
+      this.dirty[file] = false;
+      this.synced[file] = true;
+    }
+    try {
+      await Promise.all(
+        files.map((file) => new Promise<void>((resolve, reject) => this.syncFile(this.fds[file]!, (error) => (error ? reject(error) : resolve())))),
+      );
+    } catch (error) {
+      for (const file of files) this.dirty[file] = true;
+      throw StorageError.from(error, path, 'syncing the journal');
+    }
+    this.syncedSeq = Math.max(this.syncedSeq, upTo);
   }
 
   /** Closes the files; removes them when everything is written, else keeps them for the next open. */

@@ -112,6 +112,7 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
       const ops = chunkPuts(this.name, position, bytes, chunkBytes);
       ops.push({ type: 'put', key: metaKey(this.name), value: encodeSize(position + bytes.length) });
       await store.write(this.path, 'append', (db) => writeBatch(db, ops));
+      writer.wroteDirectly();
       writer.checkSpace();
       // Everything before was written (exclusive), so the tail has nothing unsealed: what is taken in now is written too.
       this.pieces.push(position);
@@ -278,7 +279,8 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
     // Below the tail: once everything is written, cut what is stored and begin a tail at the cut.
     const { writer, store, cache } = this.context;
     await writer.exclusive(this.path, async () => {
-      await store.write(this.path, 'truncate', async (db) => writeBatch(db, await truncation(db, this.name, size)));
+      // Synced: a flush syncs only the journal, whose later entries follow this cut.
+      await store.write(this.path, 'truncate', async (db) => writeBatch(db, await truncation(db, this.name, size), true));
       this.generation++;
       cache.drop(this.owner, size - (size % this.chunkBytes));
       this.pinned.clear();
@@ -312,7 +314,7 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
 
   async flush(): Promise<void> {
     this.check();
-    await this.context.writer.sync(this.path);
+    await this.context.writer.flush(this.path);
   }
 
   /** Waits for what was appended to be in the database, so that the next opener finds it. */

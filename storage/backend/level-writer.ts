@@ -55,10 +55,11 @@ const SPACE_WATCH_FACTOR = 4;
  * to LevelDB as one batch at the end of it, or sooner once a megabyte waits.
  * One batch is in flight at a time: what arrives meanwhile is the next one,
  * started as the first completes (so copying the next appends overlaps
- * LevelDB writing the last). A flush asks for the next batch to be
- * synced and waits for it; flushes arriving together share it, and since
- * LevelDB's log is sequential, that one synced write makes every earlier one
- * durable. A batch that fails is kept, its bytes still readable from memory,
+ * LevelDB writing the last). A flush syncs the journal, which holds every
+ * append not yet in LevelDB; after appends written through beside it, it
+ * asks for the next batch to be synced and waits for it instead (flushes
+ * arriving together share it, and since LevelDB's log is sequential, that
+ * one synced write makes every earlier one durable). A batch that fails is kept, its bytes still readable from memory,
  * and written again ahead of anything newer by the next append, flush or
  * close (through LevelStore, which reopens the database first); appends wait
  * for that and fail with its error while it fails.
@@ -77,6 +78,11 @@ export class LevelWriter {
   /** The batch being gathered; the one in flight, if any, is one less. */
   private nextBatch = 1;
   private writtenThrough = 0;
+  /** The last batch written with sync. */
+  private syncedThrough = 0;
+  /** Writes made beside the batches, unsynced (appends written through), and how many of them a synced batch covers. */
+  private directWrites = 0;
+  private directWritesSynced = 0;
   private writing: Promise<void> | undefined;
   private syncWanted = false;
   private scheduled = false;
@@ -211,6 +217,30 @@ export class LevelWriter {
     }
   }
 
+  /**
+   * Resolves once everything accepted before the call is durable: the
+   * journal synced (level-journal.ts), when it holds every entry LevelDB has
+   * not synced; else (entries written over unsynced, or appends written
+   * through beside the journal) a synced batch written.
+   */
+  async flush(path: string): Promise<void> {
+    if (!this.levelNeedsSync) {
+      await this.journal.sync(path);
+      // Entries written over while the journal was synced are looked at again.
+      if (!this.levelNeedsSync) return;
+    }
+    await this.sync(path);
+  }
+
+  private get levelNeedsSync(): boolean {
+    return this.directWrites > this.directWritesSynced || this.journal.droppedUnsynced > this.syncedThrough;
+  }
+
+  /** An append was written to LevelDB beside the batches and the journal, unsynced: the next flush syncs LevelDB. */
+  wroteDirectly(): void {
+    this.directWrites++;
+  }
+
   /** Resolves once a synced batch holding everything accepted before the call is written. */
   sync(path: string): Promise<void> {
     this.syncWanted = true;
@@ -270,11 +300,12 @@ export class LevelWriter {
     const ops = this.ops;
     this.ops = [];
     for (const source of this.sources) source.seal(ops, batch);
-    this.journal.seal(ops, this.writtenThrough);
+    const journalWantsSync = this.journal.seal(ops, this.writtenThrough, this.syncedThrough);
     this.sealed = [...this.sources];
     this.sources.clear();
-    const sync = this.syncWanted;
+    const sync = this.syncWanted || journalWantsSync;
     this.syncWanted = false;
+    const directWrites = this.directWrites;
     if (ops.length === 0) ops.push({ type: 'put', key: this.syncKey, value: Buffer.alloc(0) });
     const bytes = this.queuedBytes;
     this.queuedBytes = 0;
@@ -286,6 +317,10 @@ export class LevelWriter {
         this.failure = undefined;
         this.unwrittenBytes -= bytes;
         this.writtenThrough = batch;
+        if (sync) {
+          this.syncedThrough = batch;
+          this.directWritesSynced = directWrites;
+        }
         for (const source of this.sealed) source.written(batch);
         this.sealed = [];
         this.settleWaiters(batch);

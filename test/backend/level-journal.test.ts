@@ -4,7 +4,7 @@
 // entry already in the database or one that does not follow what is stored
 // is left out.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { existsSync, type fdatasync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
@@ -138,23 +138,89 @@ describe('level journal', () => {
     try {
       journal.append('a', 0, pattern(0, 100), 1, 'a');
       const ops: Parameters<LevelJournal['seal']>[0] = [];
-      journal.seal(ops, 0); // batch 1 sealed; the other file holds nothing yet
+      journal.seal(ops, 0, 0); // batch 1 sealed; the other file holds nothing yet
       expect(ops.map((op) => op.key.toString())).toEqual(['journal']);
       journal.append('a', 100, pattern(100, 100), 2, 'a');
       expect(journal.sizes).toEqual([entry, entry]);
-      journal.seal([], 0); // batch 2 sealed while batch 1 is not written: file 0 is still needed
+      journal.seal([], 0, 0); // batch 2 sealed while batch 1 is not written: file 0 is still needed
       journal.append('a', 200, pattern(200, 100), 3, 'a');
       expect(journal.sizes).toEqual([entry, 2 * entry]);
-      journal.seal([], 2); // batches 1 and 2 written: file 0 is written over from its start
+      journal.seal([], 2, 0); // batches 1 and 2 written: file 0 is written over from its start
       journal.append('a', 300, pattern(300, 100), 4, 'a');
       expect(journal.sizes).toEqual([entry, 2 * entry]);
       const none: Parameters<LevelJournal['seal']>[0] = [];
-      journal.seal(none, 2);
-      journal.seal(none, 4); // nothing journaled since the last seal: nothing recorded
+      journal.seal(none, 2, 0);
+      journal.seal(none, 4, 0); // nothing journaled since the last seal: nothing recorded
       expect(none.map((op) => op.key.toString())).toEqual(['journal']);
     } finally {
       journal.close(true);
     }
     for (const name of JOURNAL_FILES) expect(existsSync(join(dir, name))).toBe(false);
+  });
+
+  it('after a flush, writes over a file only once LevelDB has synced the batches holding its entries', async () => {
+    const dir = tempDir();
+    const entry = 28 + 1 + 100;
+    // LevelDB is asked for a sync once the current file holds two entries.
+    const journal = new LevelJournal(dir, 0, { syncedRotateBytes: 2 * entry });
+    try {
+      journal.append('a', 0, pattern(0, 100), 1, 'a');
+      expect(journal.seal([], 0, 0)).toBe(false); // batch 1 sealed; file 1 is current
+      await journal.sync('a'); // file 0's entry is now durable there only
+      journal.append('a', 100, pattern(100, 100), 2, 'a');
+      // Batch 1 written but not synced: file 0 is kept; file 1 holds one entry, so no sync is asked for yet.
+      expect(journal.seal([], 1, 0)).toBe(false);
+      journal.append('a', 200, pattern(200, 100), 3, 'a');
+      expect(journal.seal([], 1, 0)).toBe(true); // now it is: the batch sealed now is to be synced
+      expect(journal.sizes).toEqual([entry, 2 * entry]);
+      // Batch 2 written with sync: file 0 is written over.
+      expect(journal.seal([], 2, 2)).toBe(false);
+      journal.append('a', 300, pattern(300, 100), 4, 'a');
+      expect(journal.sizes).toEqual([entry, 2 * entry]);
+    } finally {
+      journal.close(true);
+    }
+  });
+
+  it('shares one fdatasync among the flushes waiting for it, each after its entry', async () => {
+    const dir = tempDir();
+    const events: string[] = [];
+    let syncs = 0;
+    const recording = ((_fd: number, done: (error: NodeJS.ErrnoException | null) => void) => {
+      const id = syncs++;
+      events.push(`sync ${id} start`);
+      setTimeout(() => {
+        events.push(`sync ${id} end`);
+        done(null);
+      }, 5);
+    }) as unknown as typeof fdatasync;
+    const journal = new LevelJournal(dir, 0, { syncFile: recording });
+    try {
+      const flushes: Array<Promise<void>> = [];
+      for (let i = 0; i < 8; i++) {
+        journal.append(`o${i}`, 0, pattern(0, 50), 1, `o${i}`);
+        events.push(`append ${i}`);
+        flushes.push(journal.sync(`o${i}`).then(() => void events.push(`flushed ${i}`)));
+        if (i === 3) await new Promise((resolve) => setTimeout(resolve, 1)); // the first sync is in flight for the rest
+      }
+      await Promise.all(flushes);
+      expect(syncs).toBeGreaterThan(0);
+      expect(syncs).toBeLessThanOrEqual(2 * 2); // two rounds, each of at most both files
+      for (let i = 0; i < 8; i++) {
+        const appended = events.indexOf(`append ${i}`);
+        const flushed = events.indexOf(`flushed ${i}`);
+        // Some sync started after the append and ended before the flush was answered.
+        const covering = events.some((event, at) => {
+          const match = /^sync (\d+) start$/.exec(event);
+          return match !== null && at > appended && events.indexOf(`sync ${match[1]} end`) < flushed;
+        });
+        expect(covering, events.join(', ')).toBe(true);
+      }
+      const before = syncs;
+      await journal.sync('o0');
+      expect(syncs).toBe(before); // nothing new: no sync
+    } finally {
+      journal.close(true);
+    }
   });
 });

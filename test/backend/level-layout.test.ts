@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { fdatasync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
@@ -118,58 +118,135 @@ async function withDatabase(prefix: string, body: (db: Level<Buffer, Buffer>, pa
   }
 }
 
-describe('level backend flushes', () => {
-  it('share synced batches: concurrent flushes are covered by few synced writes, each after the batch holding its append', () =>
-    withDatabase('samsa-level-flush-', async (db, path) => {
-      // The database's batch writes recorded in the order they complete, with whether each was synced and the sizes it recorded.
-      const completed: Array<{ sync: boolean; keys: string[] }> = [];
-      // The backend writes through chained batches (level-keys.ts writeBatch): each is wrapped to see its keys and its write.
-      const chained = db.batch.bind(db) as () => ReturnType<typeof db.batch>;
-      Object.assign(db, {
-        batch: () => {
-          const inner = chained();
-          const keys: string[] = [];
-          const recording = {
-            put: (key: Buffer, value: Buffer) => {
-              keys.push(key.toString('latin1'));
-              inner.put(key, value);
-              return recording;
-            },
-            del: (key: Buffer) => {
-              keys.push(key.toString('latin1'));
-              inner.del(key);
-              return recording;
-            },
-            close: () => inner.close(),
-            write: async (options: { sync: boolean }) => {
-              await inner.write(options);
-              completed.push({ sync: options.sync, keys });
-            },
-          };
+/** Wraps the database's chained batches (level-keys.ts writeBatch uses them) to record each write as it completes: synced or not, and its keys. */
+function recordWrites(db: Level<Buffer, Buffer>): Array<{ sync: boolean; keys: string[] }> {
+  const completed: Array<{ sync: boolean; keys: string[] }> = [];
+  const chained = db.batch.bind(db) as () => ReturnType<typeof db.batch>;
+  Object.assign(db, {
+    batch: () => {
+      const inner = chained();
+      const keys: string[] = [];
+      const recording = {
+        put: (key: Buffer, value: Buffer) => {
+          keys.push(key.toString('latin1'));
+          inner.put(key, value);
           return recording;
         },
-      });
-      const store = new LevelStore(
-        db,
-        join(path, 'db'),
-        () => undefined,
-        async () => undefined,
-      );
-      const writer = new LevelWriter(store, Buffer.from('sync'), 0, new LevelJournal(path, 0));
-      const context = { store, writer, cache: new ChunkCache(0), chunkBytes: CHUNK, location: join(path, 'db') };
+        del: (key: Buffer) => {
+          keys.push(key.toString('latin1'));
+          inner.del(key);
+          return recording;
+        },
+        close: () => inner.close(),
+        write: async (options: { sync: boolean }) => {
+          await inner.write(options);
+          completed.push({ sync: options.sync, keys });
+        },
+      };
+      return recording;
+    },
+  });
+  return completed;
+}
+
+/** A journal whose fdatasyncs are recorded in `events` as they start and end. */
+function recordedJournal(path: string, events: string[]): LevelJournal {
+  let syncs = 0;
+  const recording = ((fd: number, done: (error: NodeJS.ErrnoException | null) => void) => {
+    const id = syncs++;
+    events.push(`sync ${id} start`);
+    fdatasync(fd, (error) => {
+      events.push(`sync ${id} end`);
+      done(error);
+    });
+  }) as unknown as typeof fdatasync;
+  return new LevelJournal(path, 0, { syncFile: recording });
+}
+
+function writerContext(db: Level<Buffer, Buffer>, path: string, roomBytes: number, journal: LevelJournal) {
+  const store = new LevelStore(
+    db,
+    join(path, 'db'),
+    () => undefined,
+    async () => undefined,
+  );
+  const writer = new LevelWriter(store, Buffer.from('sync'), roomBytes, journal);
+  return { store, writer, cache: new ChunkCache(0), chunkBytes: CHUNK, location: join(path, 'db') };
+}
+
+describe('level backend flushes', () => {
+  it('share journal syncs: concurrent flushes are covered by few fdatasyncs, each begun after its append', () =>
+    withDatabase('samsa-level-flush-', async (db, path) => {
+      const events: string[] = [];
+      const journal = recordedJournal(path, events);
+      const context = writerContext(db, path, 0, journal);
       const objects = Array.from({ length: 8 }, (_, i) => new LevelObject(`o${i}`, join(path, `o${i}`), context, new Set(), 0));
-      const flushes = objects.map(async (object, i) => {
-        await object.append(pattern(0, 100 + i));
-        await object.flush();
-        // The batch that recorded this object's size, and a synced one completed since.
-        const holding = completed.findIndex((write) => write.keys.includes(`mo${i}`));
-        expect(holding).toBeGreaterThanOrEqual(0);
-        expect(completed.slice(holding).some((write) => write.sync)).toBe(true);
-      });
-      await Promise.all(flushes);
-      const synced = completed.filter((write) => write.sync).length;
-      expect(synced).toBeGreaterThan(0);
-      expect(synced).toBeLessThanOrEqual(2);
+      await Promise.all(
+        objects.map(async (object, i) => {
+          // Journaled within the call (no batch holds the writer up here): recorded as the call returns.
+          const appended = object.append(pattern(0, 100 + i));
+          events.push(`appended ${i}`);
+          await appended;
+          await object.flush();
+          events.push(`flushed ${i}`);
+        }),
+      );
+      const syncs = events.filter((event) => event.endsWith(' start')).length;
+      expect(syncs).toBeGreaterThan(0);
+      expect(syncs).toBeLessThanOrEqual(4);
+      for (let i = 0; i < 8; i++) {
+        const appended = events.indexOf(`appended ${i}`);
+        const flushed = events.indexOf(`flushed ${i}`);
+        const covering = events.some((event, at) => {
+          const match = /^sync (\d+) start$/.exec(event);
+          return match !== null && at > appended && events.indexOf(`sync ${match[1]} end`) < flushed;
+        });
+        expect(covering, events.join(', ')).toBe(true);
+      }
+      await context.writer.settle('o0');
+      journal.close(true);
+    }));
+
+  it('after entries were written over before LevelDB synced them, is a synced batch (the journal no longer holds them)', () =>
+    withDatabase('samsa-level-flush-dropped-', async (db, path) => {
+      const completed = recordWrites(db);
+      const events: string[] = [];
+      const context = writerContext(db, path, 0, recordedJournal(path, events));
+      const object = new LevelObject('o', join(path, 'o'), context, new Set(), 0);
+      // Two batches written, unsynced: the second's sealing wrote over the file holding the first's entries.
+      await object.append(pattern(0, 100));
+      await context.writer.settle('o');
+      await object.append(pattern(100, 100));
+      await context.writer.settle('o');
+      expect(context.writer.journal.droppedUnsynced).toBe(1);
+      expect(completed.some((write) => write.sync)).toBe(false);
+      await object.append(pattern(200, 100));
+      await object.flush();
+      expect(completed.at(-1)?.sync).toBe(true);
+      expect(completed.at(-1)?.keys).toContain('mo');
+      expect(events).toEqual([]);
+      // Now LevelDB holds everything synced: the next flush is the journal's.
+      await object.append(pattern(300, 100));
+      await object.flush();
+      expect(events.length).toBeGreaterThan(0);
+      context.writer.journal.close(true);
+    }));
+
+  it('after appends written through beside the journal, is a synced batch written after them', () =>
+    withDatabase('samsa-level-flush-through-', async (db, path) => {
+      const completed = recordWrites(db);
+      const events: string[] = [];
+      // More room wanted than any disk has: every append is written through.
+      const context = writerContext(db, path, Number.MAX_SAFE_INTEGER, recordedJournal(path, events));
+      expect(context.writer.writeThrough).toBe(true);
+      const object = new LevelObject('o', join(path, 'o'), context, new Set(), 0);
+      await object.append(pattern(0, 300));
+      const direct = completed.findIndex((write) => write.keys.includes('mo') && !write.sync);
+      expect(direct).toBeGreaterThanOrEqual(0);
+      await object.flush();
+      expect(completed.slice(direct + 1).some((write) => write.sync)).toBe(true);
+      expect(events).toEqual([]); // nothing journaled, nothing of it synced
+      context.writer.journal.close(true);
     }));
 });
 
