@@ -56,11 +56,11 @@ const SPACE_WATCH_FACTOR = 4;
  * One batch is in flight at a time: what arrives meanwhile is the next one,
  * started as the first completes (so copying the next appends overlaps
  * LevelDB writing the last). A flush syncs the journal, which holds every
- * append not yet in LevelDB; after appends written through beside it, it
- * asks for the next batch to be synced and waits for it instead (flushes
- * arriving together share it, and since LevelDB's log is sequential, that
- * one synced write makes every earlier one durable). A batch that fails is kept, its bytes still readable from memory,
- * and written again ahead of anything newer by the next append, flush or
+ * append LevelDB has not synced, or else (see `flush`) asks for the next
+ * batch to be synced and waits for it (flushes arriving together share it,
+ * and since LevelDB's log is sequential, that one synced write makes every
+ * earlier one durable). A batch that fails is kept, its bytes still readable
+ * from memory, and written again ahead of anything newer by the next append, flush or
  * close (through LevelStore, which reopens the database first); appends wait
  * for that and fail with its error while it fails.
  *
