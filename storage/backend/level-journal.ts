@@ -139,7 +139,7 @@ export async function replayJournal(db: Db, dir: string, context: ReplayContext)
       skipped++;
     }
   }
-  // Synced before the files are emptied: a machine crash must not leave neither.
+  // Synced before the files are emptied, so that a machine crash cannot lose both copies.
   await writeBatch(db, [{ type: 'put', key: JOURNAL_KEY, value: encodeSeq(last) }], true);
   context.warn(
     `${dir}: applied ${pending.length - skipped} journal entries a stopped process had not written to LevelDB` +
@@ -151,9 +151,8 @@ export async function replayJournal(db: Db, dir: string, context: ReplayContext)
 /**
  * A file holding synced entries is written over only once LevelDB has synced
  * them too; the writer is asked for such a sync once the current file holds
- * this much, not at every batch: a synced LevelDB write grows its log, and so
- * costs the file system a journal commit, which the flushes' fdatasyncs
- * would queue behind.
+ * this much, not at every batch, so that durable appends cost the disk the
+ * journal's syncs and only now and then one of LevelDB's log.
  */
 const SYNCED_ROTATE_BYTES = 1 << 20;
 
@@ -181,12 +180,7 @@ export class LevelJournal {
   private sealedSeq: number;
   private syncedSeq: number;
   private syncing: Promise<void> | undefined;
-  /**
-   * The last batch whose entries were written over before LevelDB synced
-   * it (they were never synced here either): until a synced batch covers it,
-   * syncing the journal alone would leave a gap before the entries it holds.
-   */
-  droppedUnsynced = 0;
+  private lastDroppedUnsynced = 0;
 
   private readonly syncFile: typeof fdatasync;
   private readonly syncedRotateBytes: number;
@@ -255,7 +249,7 @@ export class LevelJournal {
     const other = 1 - this.current;
     if (this.offsets[this.current] === 0) return false;
     if (this.batches[other]! <= (this.synced[other] ? syncedThrough : writtenThrough)) {
-      if (!this.synced[other]) this.droppedUnsynced = Math.max(this.droppedUnsynced, this.batches[other]!);
+      if (!this.synced[other]) this.lastDroppedUnsynced = Math.max(this.lastDroppedUnsynced, this.batches[other]!);
       this.current = other;
       this.offsets[other] = 0;
       this.dirty[other] = false;
@@ -263,6 +257,15 @@ export class LevelJournal {
       return false;
     }
     return this.synced[other]! && this.batches[other]! <= writtenThrough && this.offsets[this.current]! >= this.syncedRotateBytes;
+  }
+
+  /**
+   * The last batch whose entries were written over before LevelDB synced
+   * it (they were never synced here either): until a synced batch covers it,
+   * syncing the journal alone would leave a gap before the entries it holds.
+   */
+  get droppedUnsynced(): number {
+    return this.lastDroppedUnsynced;
   }
 
   /** Resolves once every entry written before the call is on disk; calls meanwhile share the next fdatasync. */
