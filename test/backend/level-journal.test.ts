@@ -4,17 +4,19 @@
 // entry already in the database or one that does not follow what is stored
 // is left out.
 import { spawn } from 'node:child_process';
-import { existsSync, type fdatasync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Level } from 'level';
+import type { Level } from 'level';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBackend } from '../../storage/backend/index.js';
 import { JOURNAL_FILES, JOURNAL_KEY, LevelJournal, replayJournal } from '../../storage/backend/level-journal.js';
 import { encodeSize, metaKey, storedSize } from '../../storage/backend/level-keys.js';
 import { Cleanup, stopChild } from '../cleanup.js';
 import { packageRoot } from '../package-root.js';
+import { withDatabase } from './level-database.js';
 import { pattern } from './pattern.js';
+import { coveredBySync, recordingSync, syncsStarted } from './sync-events.js';
 
 const root = packageRoot(import.meta.url);
 
@@ -70,17 +72,6 @@ describe('level journal', () => {
     });
   }
 
-  async function withDatabase(run: (db: Level<Buffer, Buffer>, dir: string) => Promise<void>): Promise<void> {
-    const dir = tempDir();
-    const db = new Level<Buffer, Buffer>(join(dir, 'db'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    await db.open();
-    try {
-      await run(db, dir);
-    } finally {
-      await db.close();
-    }
-  }
-
   async function replay(db: Level<Buffer, Buffer>, dir: string): Promise<{ last: number; warnings: string[] }> {
     const warnings: string[] = [];
     const last = await replayJournal(db, dir, { chunkBytes: 4096, forget: () => undefined, warn: (m) => warnings.push(m) });
@@ -93,7 +84,7 @@ describe('level journal', () => {
   }
 
   it('stops at a torn entry and applies the whole ones before it', () =>
-    withDatabase(async (db, dir) => {
+    withDatabase('samsa-level-journal-', async (db, dir) => {
       await db.put(metaKey('a'), encodeSize(0));
       const journal = new LevelJournal(dir, 0);
       journal.append('a', 0, pattern(0, 100), 1, 'a');
@@ -110,7 +101,7 @@ describe('level journal', () => {
     }));
 
   it('leaves out entries the database already holds and entries that do not follow what it holds', () =>
-    withDatabase(async (db, dir) => {
+    withDatabase('samsa-level-journal-', async (db, dir) => {
       await db.put(metaKey('a'), encodeSize(0));
       await db.put(metaKey('b'), encodeSize(0));
       const journal = new LevelJournal(dir, 0);
@@ -185,16 +176,7 @@ describe('level journal', () => {
   it('shares one fdatasync among the flushes waiting for it, each after its entry', async () => {
     const dir = tempDir();
     const events: string[] = [];
-    let syncs = 0;
-    const recording = ((_fd: number, done: (error: NodeJS.ErrnoException | null) => void) => {
-      const id = syncs++;
-      events.push(`sync ${id} start`);
-      setTimeout(() => {
-        events.push(`sync ${id} end`);
-        done(null);
-      }, 5);
-    }) as unknown as typeof fdatasync;
-    const journal = new LevelJournal(dir, 0, { syncFile: recording });
+    const journal = new LevelJournal(dir, 0, { syncFile: recordingSync(events, 5) });
     try {
       const flushes: Array<Promise<void>> = [];
       for (let i = 0; i < 8; i++) {
@@ -204,21 +186,13 @@ describe('level journal', () => {
         if (i === 3) await new Promise((resolve) => setTimeout(resolve, 1)); // the first sync is in flight for the rest
       }
       await Promise.all(flushes);
-      expect(syncs).toBeGreaterThan(0);
-      expect(syncs).toBeLessThanOrEqual(2 * 2); // two rounds, each of at most both files
-      for (let i = 0; i < 8; i++) {
-        const appended = events.indexOf(`append ${i}`);
-        const flushed = events.indexOf(`flushed ${i}`);
-        // Some sync started after the append and ended before the flush was answered.
-        const covering = events.some((event, at) => {
-          const match = /^sync (\d+) start$/.exec(event);
-          return match !== null && at > appended && events.indexOf(`sync ${match[1]} end`) < flushed;
-        });
-        expect(covering, events.join(', ')).toBe(true);
-      }
-      const before = syncs;
+      expect(syncsStarted(events)).toBeGreaterThan(0);
+      expect(syncsStarted(events)).toBeLessThanOrEqual(2 * 2); // two rounds, each of at most both files
+      // Each flush answered after a sync that started after its entry.
+      for (let i = 0; i < 8; i++) expect(coveredBySync(events, `append ${i}`, `flushed ${i}`), events.join(', ')).toBe(true);
+      const before = syncsStarted(events);
       await journal.sync('o0');
-      expect(syncs).toBe(before); // nothing new: no sync
+      expect(syncsStarted(events)).toBe(before); // nothing new: no sync
     } finally {
       journal.close(true);
     }

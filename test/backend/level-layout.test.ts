@@ -1,4 +1,4 @@
-import { fdatasync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
@@ -11,7 +11,9 @@ import { LevelObject } from '../../storage/backend/level-object.js';
 import { LevelStore } from '../../storage/backend/level-store.js';
 import { LevelWriter } from '../../storage/backend/level-writer.js';
 import { seededRandom } from '../record/random.js';
+import { withDatabase } from './level-database.js';
 import { pattern } from './pattern.js';
+import { coveredBySync, recordingSync, syncsStarted } from './sync-events.js';
 
 // The level backend's chunk layout (level-object.ts): pieces of the chunk being filled, whole
 // chunks, chunks begun before a reopen, truncations inside and below the tail, a chunk size changed.
@@ -105,19 +107,6 @@ describe('level backend chunk layout', () => {
   });
 });
 
-/** A raw LevelDB in a temporary directory, given to `body` and removed after it. */
-async function withDatabase(prefix: string, body: (db: Level<Buffer, Buffer>, path: string) => Promise<void>): Promise<void> {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  const db = new Level<Buffer, Buffer>(join(path, 'db'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-  await db.open();
-  try {
-    await body(db, path);
-  } finally {
-    await db.close();
-    rmSync(path, { recursive: true, force: true });
-  }
-}
-
 /** Wraps the database's chained batches (level-keys.ts writeBatch uses them) to record each write as it completes: synced or not, and its keys. */
 function recordWrites(db: Level<Buffer, Buffer>): Array<{ sync: boolean; keys: string[] }> {
   const completed: Array<{ sync: boolean; keys: string[] }> = [];
@@ -149,20 +138,6 @@ function recordWrites(db: Level<Buffer, Buffer>): Array<{ sync: boolean; keys: s
   return completed;
 }
 
-/** A journal whose fdatasyncs are recorded in `events` as they start and end. */
-function recordedJournal(path: string, events: string[]): LevelJournal {
-  let syncs = 0;
-  const recording = ((fd: number, done: (error: NodeJS.ErrnoException | null) => void) => {
-    const id = syncs++;
-    events.push(`sync ${id} start`);
-    fdatasync(fd, (error) => {
-      events.push(`sync ${id} end`);
-      done(error);
-    });
-  }) as unknown as typeof fdatasync;
-  return new LevelJournal(path, 0, { syncFile: recording });
-}
-
 function writerContext(db: Level<Buffer, Buffer>, path: string, roomBytes: number, journal: LevelJournal) {
   const store = new LevelStore(
     db,
@@ -178,7 +153,7 @@ describe('level backend flushes', () => {
   it('share journal syncs: concurrent flushes are covered by few fdatasyncs, each begun after its append', () =>
     withDatabase('samsa-level-flush-', async (db, path) => {
       const events: string[] = [];
-      const journal = recordedJournal(path, events);
+      const journal = new LevelJournal(path, 0, { syncFile: recordingSync(events) });
       const context = writerContext(db, path, 0, journal);
       const objects = Array.from({ length: 8 }, (_, i) => new LevelObject(`o${i}`, join(path, `o${i}`), context, new Set(), 0));
       await Promise.all(
@@ -191,18 +166,9 @@ describe('level backend flushes', () => {
           events.push(`flushed ${i}`);
         }),
       );
-      const syncs = events.filter((event) => event.endsWith(' start')).length;
-      expect(syncs).toBeGreaterThan(0);
-      expect(syncs).toBeLessThanOrEqual(4);
-      for (let i = 0; i < 8; i++) {
-        const appended = events.indexOf(`appended ${i}`);
-        const flushed = events.indexOf(`flushed ${i}`);
-        const covering = events.some((event, at) => {
-          const match = /^sync (\d+) start$/.exec(event);
-          return match !== null && at > appended && events.indexOf(`sync ${match[1]} end`) < flushed;
-        });
-        expect(covering, events.join(', ')).toBe(true);
-      }
+      expect(syncsStarted(events)).toBeGreaterThan(0);
+      expect(syncsStarted(events)).toBeLessThanOrEqual(4);
+      for (let i = 0; i < 8; i++) expect(coveredBySync(events, `appended ${i}`, `flushed ${i}`), events.join(', ')).toBe(true);
       await context.writer.settle('o0');
       journal.close(true);
     }));
@@ -211,7 +177,7 @@ describe('level backend flushes', () => {
     withDatabase('samsa-level-flush-dropped-', async (db, path) => {
       const completed = recordWrites(db);
       const events: string[] = [];
-      const context = writerContext(db, path, 0, recordedJournal(path, events));
+      const context = writerContext(db, path, 0, new LevelJournal(path, 0, { syncFile: recordingSync(events) }));
       const object = new LevelObject('o', join(path, 'o'), context, new Set(), 0);
       // Two batches written, unsynced: the second's sealing wrote over the file holding the first's entries.
       await object.append(pattern(0, 100));
@@ -237,7 +203,7 @@ describe('level backend flushes', () => {
       const completed = recordWrites(db);
       const events: string[] = [];
       // More room wanted than any disk has: every append is written through.
-      const context = writerContext(db, path, Number.MAX_SAFE_INTEGER, recordedJournal(path, events));
+      const context = writerContext(db, path, Number.MAX_SAFE_INTEGER, new LevelJournal(path, 0, { syncFile: recordingSync(events) }));
       expect(context.writer.writeThrough).toBe(true);
       const object = new LevelObject('o', join(path, 'o'), context, new Set(), 0);
       await object.append(pattern(0, 300));
