@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import CRC32 from 'crc-32';
 import { chunkPuts, truncation } from './level-chunks.js';
-import { encodeSize, metaKey, type Operation, storedSize, writeBatch } from './level-keys.js';
+import { decodeSize, encodeSize, metaKey, type Operation, storedSize, writeBatch } from './level-keys.js';
 import type { Db } from './level-store.js';
 import { StorageError } from './storage-error.js';
 
@@ -45,14 +45,6 @@ interface Entry {
   /** An append's position, a cut's new size. */
   position: number;
   bytes: Buffer;
-}
-
-function encodeSeq(seq: number): Buffer {
-  return encodeSize(seq);
-}
-
-function decodeSeq(value: Buffer | undefined): number {
-  return value === undefined ? 0 : Number(value.readBigUInt64BE(0));
 }
 
 function header(type: number, seq: number, name: string, position: number, bytes: Uint8Array): Buffer {
@@ -116,7 +108,8 @@ export interface ReplayContext {
  * lost) is left out with a warning.
  */
 export async function replayJournal(db: Db, dir: string, context: ReplayContext): Promise<number> {
-  const applied = decodeSeq(await db.get(JOURNAL_KEY));
+  const recorded = await db.get(JOURNAL_KEY);
+  const applied = recorded === undefined ? 0 : decodeSize(recorded);
   const entries = JOURNAL_FILES.flatMap((name) => readEntries(readFileIfAny(join(dir, name))));
   const last = entries.reduce((max, entry) => Math.max(max, entry.seq), applied);
   const pending = entries.filter((entry) => entry.seq > applied).sort((a, b) => a.seq - b.seq);
@@ -140,7 +133,7 @@ export async function replayJournal(db: Db, dir: string, context: ReplayContext)
     }
   }
   // Synced before the files are emptied, so that a machine crash cannot lose both copies.
-  await writeBatch(db, [{ type: 'put', key: JOURNAL_KEY, value: encodeSeq(last) }], true);
+  await writeBatch(db, [{ type: 'put', key: JOURNAL_KEY, value: encodeSize(last) }], true);
   context.warn(
     `${dir}: applied ${pending.length - skipped} journal entries a stopped process had not written to LevelDB` +
       (skipped > 0 ? `; left out ${skipped} that did not follow what is stored` : ''),
@@ -243,7 +236,7 @@ export class LevelJournal {
    */
   seal(ops: Operation[], writtenThrough: number, syncedThrough: number): boolean {
     if (this.seq !== this.sealedSeq) {
-      ops.push({ type: 'put', key: JOURNAL_KEY, value: encodeSeq(this.seq) });
+      ops.push({ type: 'put', key: JOURNAL_KEY, value: encodeSize(this.seq) });
       this.sealedSeq = this.seq;
     }
     const other = 1 - this.current;

@@ -62,10 +62,15 @@ export function encodeSize(size: number): Buffer {
   return b;
 }
 
+/** A number written by encodeSize. */
+export function decodeSize(value: Buffer): number {
+  return Number(value.readBigUInt64BE(0));
+}
+
 /** The size recorded for an object; undefined if there is none. */
 export async function storedSize(db: Db, name: string): Promise<number | undefined> {
   const value = await db.get(metaKey(name));
-  return value === undefined ? undefined : Number(value.readBigUInt64BE(0));
+  return value === undefined ? undefined : decodeSize(value);
 }
 
 /**
