@@ -60,11 +60,16 @@ describe.each(MODES)('a cluster whose brokers talk to each other over $name', ({
   });
 
   const partitions = (topic: string) => kcatMetadata(cluster.bootstrap, topic).then((md) => md.partitions);
+  /** All three partitions listed with three in-sync replicas (a broker just restarted may answer with no partitions yet: not vacuously true). */
+  const allInSync = async (topic: string) => {
+    const listed = await partitions(topic);
+    return listed.length === 3 && listed.every((p) => p.isr.length === 3);
+  };
 
   it('replicates, fails over and takes restarted brokers back, brokers reaching each other only there', { timeout: 180_000 }, async () => {
     const topic = `secure-${protocol.toLowerCase()}`;
     await admin.createTopics([{ name: topic, numPartitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
-    await waitUntil(async () => (await partitions(topic)).every((p) => p.isr.length === 3), 'every partition with three in-sync replicas');
+    await waitUntil(() => allInSync(topic), 'every partition with three in-sync replicas');
     const first = Array.from({ length: 300 }, (_, i) => `first-${i}`);
     await kcat(['-b', cluster.bootstrap, '-P', '-t', topic, '-p', '0', '-X', 'acks=all'], `${first.join('\n')}\n`);
 
@@ -78,7 +83,7 @@ describe.each(MODES)('a cluster whose brokers talk to each other over $name', ({
     const second = Array.from({ length: 300 }, (_, i) => `second-${i}`);
     await kcat(['-b', cluster.bootstrap, '-P', '-t', topic, '-p', '0', '-X', 'acks=all'], `${second.join('\n')}\n`);
     await cluster.startBroker(leader);
-    await waitUntil(async () => (await partitions(topic)).every((p) => p.isr.length === 3), 'the restarted broker back in every ISR');
+    await waitUntil(() => allInSync(topic), 'the restarted broker back in every ISR');
 
     // A graceful stop asks the controller over the secure listener to move its leaderships first.
     const stopped = (await partitions(topic)).find((p) => p.partition === 1)!.leader;
@@ -87,7 +92,7 @@ describe.each(MODES)('a cluster whose brokers talk to each other over $name', ({
     const read = await kcat(['-b', cluster.bootstrap, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\n']);
     expect(read.trim().split('\n')).toEqual([...first, ...second]);
     await cluster.startBroker(stopped);
-    await waitUntil(async () => (await partitions(topic)).every((p) => p.isr.length === 3), 'the stopped broker back in every ISR');
+    await waitUntil(() => allInSync(topic), 'the stopped broker back in every ISR');
   });
 
   it("measures a group's lag on its coordinator with ListOffsets to the other leaders over the secure listener", { timeout: 120_000 }, async () => {
