@@ -24,13 +24,10 @@ describe('a three-broker cluster', () => {
 
   it('creates a replicated topic whose replicas and ISR every client sees', { timeout: 120_000 }, async () => {
     await admin.createTopics([{ name: 'replicated', numPartitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
-    await waitUntil(
-      async () => {
-        const { partitions } = await metadata(cluster, 'replicated');
-        return partitions.length === 3 && partitions.every((p) => p.isr.length === 3);
-      },
-      'every partition with three in-sync replicas',
-    );
+    await waitUntil(async () => {
+      const { partitions } = await metadata(cluster, 'replicated');
+      return partitions.length === 3 && partitions.every((p) => p.isr.length === 3);
+    }, 'every partition with three in-sync replicas');
     const md = await metadata(cluster, 'replicated');
     expect(md.brokers).toEqual([1, 2, 3]);
     const partitions = md.partitions;
