@@ -73,6 +73,32 @@ describe('change notification purging', () => {
     expect(applied[1]).toEqual(['t', { 'retention.ms': '2000' }]);
   });
 
+  it("a broker's topic config cache never purges a notification it has not handled yet, however short the expiration", async () => {
+    const zk = await client();
+    const applied: Array<[string, Readonly<Record<string, string>>]> = [];
+    const cache = new TopicConfigCache(
+      zk,
+      (topic, configs) => applied.push([topic, configs]),
+      () => {},
+      0,
+    );
+    await cache.start();
+    // While the cache handles a user's change, a topic's change is announced:
+    // it is newer than what this round read, so it must survive the round's purge.
+    let announced = false;
+    cache.onUserOrClientChange(async () => {
+      if (announced) return;
+      announced = true;
+      await zk.setTopicConfig('t', { 'retention.ms': '3000' });
+      const names = await zk.getConfigChangeNotificationNames();
+      const aged = async () => (await zk.zk.exists(`${CONFIG_CHANGES_PATH}/${names[names.length - 1]}`))!.ctime < Date.now() - 2;
+      await waitFor(aged, 'the topic notification older than the expiration');
+    });
+    await zk.createConfigChangeNotification('users/alice');
+    await waitFor(() => applied.length > 0, 'the topic change applied');
+    expect(applied).toEqual([['t', { 'retention.ms': '3000' }]]);
+  });
+
   it("a broker's ACL store reloads on a change and then deletes the expired notifications", async () => {
     const zk = await client();
     const store = new ZkAclStore(zk.zk, () => {}, 0);

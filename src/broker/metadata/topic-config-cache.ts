@@ -83,7 +83,10 @@ export class TopicConfigCache {
           this.apply(name, configs);
           this.log('info', `configs of topic ${name} changed: ${JSON.stringify(configs)}`);
         }
-        await purgeObsoleteNotifications(this.zk.zk, CONFIG_CHANGES_PATH, await this.zk.getConfigChangeNotificationNames(), this.changeExpirationMs);
+        // Only notifications already handled: one created since the read above
+        // is this broker's to apply first, however old the expiration makes it.
+        const handled = (await this.zk.getConfigChangeNotificationNames()).filter((name) => name <= this.lastNotification);
+        await purgeObsoleteNotifications(this.zk.zk, CONFIG_CHANGES_PATH, handled, this.changeExpirationMs);
       } catch (e) {
         this.log('warn', `reading config change notifications failed: ${(e as Error).message}`);
       }
