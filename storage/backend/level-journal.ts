@@ -28,10 +28,35 @@ export const JOURNAL_FILES = ['samsa.journal.0', 'samsa.journal.1'] as const;
 /** The last journal entry the database holds, written with each batch. */
 export const JOURNAL_KEY = Buffer.from('journal');
 
-/** CRC-32 of bytes[start, end): zlib's (5 GB/s here; Node 20.15 and later), else crc-32's in JavaScript. */
-const crc32: (bytes: Uint8Array, start?: number, end?: number) => number = zlib.crc32
-  ? (bytes, start = 0, end = bytes.length) => zlib.crc32(bytes.subarray(start, end))
-  : (bytes, start = 0, end = bytes.length) => CRC32.buf(bytes.subarray(start, end)) >>> 0;
+/**
+ * Below this many bytes crc-32's JavaScript is faster than zlib's native call
+ * (measured here: 31 against 109 ns for a 28-byte header, 128 against 185 for
+ * a 170-byte record batch; from 1 KiB zlib's is twice as fast).
+ */
+const NATIVE_CRC_BYTES = 512;
+
+/** zlib's CRC-32 (5 GB/s here), in Node 20.15 and later. */
+const nativeCrc32: ((bytes: Uint8Array) => number) | undefined = zlib.crc32;
+
+/** CRC-32 of bytes[start, end): zlib's for long ranges, else crc-32's in JavaScript. */
+function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  const range = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
+  return nativeCrc32 !== undefined && end - start >= NATIVE_CRC_BYTES ? nativeCrc32(range) : CRC32.buf(range) >>> 0;
+}
+
+/** Names' UTF-8 bytes, kept across entries (a log appends to the same few objects); emptied when it grows past NAME_CACHE_SIZE. */
+const nameBytesCache = new Map<string, Buffer>();
+const NAME_CACHE_SIZE = 4096;
+
+function nameBytes(name: string): Buffer {
+  let bytes = nameBytesCache.get(name);
+  if (bytes === undefined) {
+    if (nameBytesCache.size >= NAME_CACHE_SIZE) nameBytesCache.clear();
+    bytes = Buffer.from(name, 'utf8');
+    nameBytesCache.set(name, bytes);
+  }
+  return bytes;
+}
 
 const APPEND = 1;
 const TRUNCATE = 2;
@@ -48,16 +73,16 @@ interface Entry {
 }
 
 function header(type: number, seq: number, name: string, position: number, bytes: Uint8Array): Buffer {
-  const nameBytes = Buffer.from(name, 'utf8');
-  const head = Buffer.allocUnsafe(HEADER_BYTES + nameBytes.length);
+  const encodedName = nameBytes(name);
+  const head = Buffer.allocUnsafe(HEADER_BYTES + encodedName.length);
   head.writeUInt8(type, 4);
   head.writeUInt8(0, 5);
-  head.writeUInt16BE(nameBytes.length, 6);
+  head.writeUInt16BE(encodedName.length, 6);
   head.writeUIntBE(seq, 8, 6);
   head.writeUIntBE(position, 14, 6);
   head.writeUInt32BE(bytes.length, 20);
   head.writeUInt32BE(crc32(bytes), 24);
-  nameBytes.copy(head, HEADER_BYTES);
+  encodedName.copy(head, HEADER_BYTES);
   head.writeUInt32BE(crc32(head, 4, head.length), 0);
   return head;
 }

@@ -4,7 +4,7 @@
 // entry already in the database or one that does not follow what is stored
 // is left out.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Level } from 'level';
@@ -99,6 +99,28 @@ describe('level journal', () => {
       expect(warnings).toEqual([expect.stringMatching(/applied 1 journal entries/)]);
       expect(Number((await db.get(JOURNAL_KEY))!.readBigUInt64BE(0))).toBe(1);
     }));
+
+  // Entries below and above the size where the CRC moves from JavaScript to zlib's native call.
+  for (const damaged of [40, 3000]) {
+    it(`stops at an entry whose bytes are damaged (${damaged} bytes long) and applies the whole ones before it`, () =>
+      withDatabase('samsa-level-journal-', async (db, dir) => {
+        await db.put(metaKey('a'), encodeSize(0));
+        const journal = new LevelJournal(dir, 0);
+        journal.append('a', 0, pattern(0, 2000), 1, 'a');
+        journal.append('a', 2000, pattern(2000, damaged), 1, 'a');
+        const secondEnd = journal.sizes[0]!;
+        journal.append('a', 2000 + damaged, pattern(2000 + damaged, 30), 1, 'a');
+        journal.close(false);
+        const file = join(dir, JOURNAL_FILES[0]);
+        const bytes = readFileSync(file);
+        bytes[secondEnd - 1]! ^= 0xff; // the second entry's last byte
+        writeFileSync(file, bytes);
+        const { last } = await replay(db, dir);
+        expect(last).toBe(1);
+        expect(await storedSize(db, 'a')).toBe(2000);
+        expect((await stored(db, 'a')).equals(pattern(0, 2000))).toBe(true);
+      }));
+  }
 
   it('leaves out entries the database already holds and entries that do not follow what it holds', () =>
     withDatabase('samsa-level-journal-', async (db, dir) => {
