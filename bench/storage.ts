@@ -2,7 +2,8 @@
 // writes measured in the same run (the level backend beside raw LevelDB,
 // driven through classic-level: bench/raw-level.ts): append throughput for 100 B and 1 KiB
 // records in batches of 1, 100 and 1000, and 1 KiB x 16 (the 16 KiB batches
-// of the target), uncompressed and per codec,
+// of the target), uncompressed and per codec (on level, with the bytes
+// LevelDB's compactions rewrote beside raw LevelDB's),
 // sequential reads (level's beside raw LevelDB reads of the same ranges),
 // offset and timestamp lookups, and recovery of one large segment. Prints a progress line per case, then a table; writes the figures
 // to bench-storage.json (or the path in SAMSA_BENCH_OUT). SAMSA_BENCH_CASES picks
@@ -13,9 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMPRESSION_NAMES, codecFor } from '../codecs/index.js';
 import { BACKEND_NAMES, createBackend } from '../storage/backend/index.js';
+import { LEVEL_DATABASE } from '../storage/backend/level-backend.js';
 import { LogConfig } from '../storage/config/log-config.js';
 import { Log } from '../storage/log/index.js';
 import { buildRecordBatch } from '../storage/record/index.js';
+import { compactionBytes } from './leveldb-compaction.js';
 import { printTable, realisticPayload, Split } from './measure.js';
 import { RawLevel } from './raw-level.js';
 
@@ -68,6 +71,7 @@ const APPEND_SHAPES: Array<[recordSize: number, count: number]> = [
   [1024, 1000],
 ];
 const WARM_UP_APPENDS = 300;
+const COMPACTED_COLUMN = 'compacted MB (level / raw)';
 const ROUND_BYTES = 4 * 1024 * 1024;
 
 /** The limit an append case is measured against: raw fs writes, or raw LevelDB for the level backend. */
@@ -76,7 +80,8 @@ interface RawWriter {
   write(bytes: Buffer): void | Promise<void>;
   /** Ends a round with its bytes written (LevelDB: the last batch gathered). */
   endRound(): void | Promise<void>;
-  close(): Promise<void>;
+  /** Closes the writer and removes what it wrote; returns the bytes LevelDB's compactions wrote (raw LevelDB only). */
+  close(): Promise<number | undefined>;
 }
 
 async function rawWriter(backend: string, valueBytes: number): Promise<RawWriter> {
@@ -89,7 +94,9 @@ async function rawWriter(backend: string, valueBytes: number): Promise<RawWriter
       endRound: () => raw.write(),
       close: async () => {
         await raw.close();
+        const compacted = compactionBytes(rawPath);
         fs.rmSync(rawPath, { recursive: true, force: true });
+        return compacted;
       },
     };
   }
@@ -103,6 +110,7 @@ async function rawWriter(backend: string, valueBytes: number): Promise<RawWriter
     close: async () => {
       fs.closeSync(fd);
       fs.rmSync(rawPath);
+      return undefined;
     },
   };
 }
@@ -153,7 +161,7 @@ async function appendCase(backend: string, recordSize: number, count: number, co
     );
   }
   const [, limitBytesPerSecond] = split.rates(batches * template.length);
-  await raw.close();
+  const rawCompacted = await raw.close();
   const seconds = Number(split.backend) / 1e9;
   const mbps = (batches * template.length) / seconds / 1e6;
   const limit = limitBytesPerSecond / 1e6;
@@ -165,11 +173,19 @@ async function appendCase(backend: string, recordSize: number, count: number, co
     [`${raw.name} MB/s`]: Math.round(limit),
     ratio: +(mbps / limit).toFixed(2),
   };
-  results.push(row);
-  progress(`${backend}: ${row.case}: ${row['records/s']} records/s, ${row['MB/s']} MB/s (${Math.round(row.ratio * 100)}% of ${raw.name})`);
   await log.close();
   await dir.close();
-  fs.rmSync(join(work, `${backend}-append-${recordSize}-${count}-${compression}`), { recursive: true, force: true });
+  const logDir = join(work, `${backend}-append-${recordSize}-${count}-${compression}`);
+  let compacted = '';
+  if (rawCompacted !== undefined) {
+    // Beside raw LevelDB's: what LevelDB rewrote of the same bytes in compactions (leveldb-compaction.ts).
+    const figures = `${Math.round(compactionBytes(join(logDir, LEVEL_DATABASE)) / 1e6)} / ${Math.round(rawCompacted / 1e6)}`;
+    Object.assign(row, { [COMPACTED_COLUMN]: figures });
+    compacted = `; ${figures} MB compacted, level / raw`;
+  }
+  results.push(row);
+  progress(`${backend}: ${row.case}: ${row['records/s']} records/s, ${row['MB/s']} MB/s (${Math.round(row.ratio * 100)}% of ${raw.name}${compacted})`);
+  fs.rmSync(logDir, { recursive: true, force: true });
 }
 
 function formatSize(bytes: number): string {
@@ -303,7 +319,7 @@ try {
     if (cases.includes('recovery')) await recoveryCase(backend);
   }
   console.log('');
-  const columns = ['backend', 'case', 'records/s', 'MB/s', 'raw fs MB/s', 'raw LevelDB MB/s', 'ratio', 'lookups/s', 'seconds'];
+  const columns = ['backend', 'case', 'records/s', 'MB/s', 'raw fs MB/s', 'raw LevelDB MB/s', 'ratio', COMPACTED_COLUMN, 'lookups/s', 'seconds'];
   printTable(
     columns,
     results.map((r) => columns.map((c) => (r[c] === undefined ? '' : String(r[c])))),
