@@ -23,6 +23,19 @@ async function client(): Promise<KafkaZkClient> {
 
 const ctime = async (zk: KafkaZkClient, name: string) => (await zk.zk.exists(`${CONFIG_CHANGES_PATH}/${name}`))!.ctime;
 
+/** A broker's topic config cache purging at once (expiration 0), and the changes it applied. */
+async function startedCache(zk: KafkaZkClient): Promise<{ cache: TopicConfigCache; applied: Array<[string, Readonly<Record<string, string>>]> }> {
+  const applied: Array<[string, Readonly<Record<string, string>>]> = [];
+  const cache = new TopicConfigCache(
+    zk,
+    (topic, configs) => applied.push([topic, configs]),
+    () => {},
+    0,
+  );
+  await cache.start();
+  return { cache, applied };
+}
+
 describe('change notification purging', () => {
   it('deletes the notifications older than the expiration and keeps the newer ones; a purge racing another skips what it deleted', async () => {
     const zk = await client();
@@ -55,14 +68,7 @@ describe('change notification purging', () => {
 
   it("a broker's topic config cache applies a change and then deletes the expired notifications", async () => {
     const zk = await client();
-    const applied: Array<[string, Readonly<Record<string, string>>]> = [];
-    const cache = new TopicConfigCache(
-      zk,
-      (topic, configs) => applied.push([topic, configs]),
-      () => {},
-      0,
-    );
-    await cache.start();
+    const { applied } = await startedCache(zk);
     await zk.setTopicConfig('t', { 'retention.ms': '1000' });
     await waitFor(() => applied.length > 0, 'the change applied');
     expect(applied[0]).toEqual(['t', { 'retention.ms': '1000' }]);
@@ -75,14 +81,7 @@ describe('change notification purging', () => {
 
   it("a broker's topic config cache never purges a notification it has not handled yet, however short the expiration", async () => {
     const zk = await client();
-    const applied: Array<[string, Readonly<Record<string, string>>]> = [];
-    const cache = new TopicConfigCache(
-      zk,
-      (topic, configs) => applied.push([topic, configs]),
-      () => {},
-      0,
-    );
-    await cache.start();
+    const { cache, applied } = await startedCache(zk);
     // While the cache handles a user's change, a topic's change is announced:
     // it is newer than what this round read, so it must survive the round's purge.
     let announced = false;
