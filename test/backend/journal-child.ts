@@ -2,6 +2,7 @@
 // directory, cuts and flushes as the scenario says, then kills itself with
 // SIGKILL in the tick its last append is answered, before the writer's next
 // batch (what the journal alone then holds).
+import { writeSync } from 'node:fs';
 import { createBackend } from '../../storage/backend/index.js';
 import { pattern } from './pattern.js';
 
@@ -24,5 +25,6 @@ if (scenario === 'tail') {
   await data.append(pattern(100, 700));
 }
 await other.append(pattern(0, 300));
-process.stdout.write(`${data.size} ${other.size}\n`);
+// Written with writeSync: process.stdout may still hold it when the kill comes.
+writeSync(1, `${data.size} ${other.size}\n`);
 process.kill(process.pid, 'SIGKILL');
