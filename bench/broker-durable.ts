@@ -24,6 +24,12 @@ export interface DurableFigure {
   p99Ms?: number;
   /** Flush requests the disk completed per second while the case ran (Linux's /proc/diskstats). */
   deviceSyncsPerSec?: number;
+  /**
+   * MB the disk wrote per second meanwhile: the case's own bytes and whatever
+   * else shares the disk (write-back, LevelDB's compactions, a deleted topic's
+   * files), which durable flushes queue behind.
+   */
+  deviceWriteMBps?: number;
 }
 
 export interface DurableLimits {
@@ -97,27 +103,32 @@ function deviceOf(dir: string): string | undefined {
   }
 }
 
-/** Flush requests completed on `device` so far (the 16th figure of its /proc/diskstats line, Linux 5.5 and later); undefined without it. */
-function deviceFlushes(device: string | undefined): number | undefined {
+/**
+ * `device`'s counters so far from its /proc/diskstats line: flush requests
+ * completed (the 16th figure, Linux 5.5 and later) and bytes written (the 7th,
+ * in 512-byte sectors); undefined without them.
+ */
+function deviceCounters(device: string | undefined): { flushes: number; writtenBytes: number } | undefined {
   if (!device) return undefined;
   const line = fs
     .readFileSync('/proc/diskstats', 'utf8')
     .split('\n')
     .map((l) => l.trim().split(/\s+/))
     .find((f) => f[2] === device);
-  return line && line.length >= 20 ? Number(line[18]) : undefined;
+  return line && line.length >= 20 ? { flushes: Number(line[18]), writtenBytes: Number(line[9]) * 512 } : undefined;
 }
 
 export async function measureDurable(bin: string, options: DurableBenchOptions, report: (figure: DurableFigure) => void): Promise<void> {
   const device = deviceOf(options.work);
-  /** Runs `body`, giving it the disk's flushes per second meanwhile. */
-  const counted = <T>(body: () => T): { result: T; syncsPerSec?: number } => {
-    const before = deviceFlushes(device);
+  /** Runs `body`, giving it the disk's flushes and written MB per second meanwhile. */
+  const counted = <T>(body: () => T): { result: T; syncsPerSec?: number; writeMBps?: number } => {
+    const before = deviceCounters(device);
     const t0 = process.hrtime.bigint();
     const result = body();
-    const after = deviceFlushes(device);
+    const after = deviceCounters(device);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    return { result, syncsPerSec: before === undefined || after === undefined ? undefined : (after - before) / seconds };
+    if (before === undefined || after === undefined) return { result };
+    return { result, syncsPerSec: (after.flushes - before.flushes) / seconds, writeMBps: (after.writtenBytes - before.writtenBytes) / seconds / 1e6 };
   };
   for (const backend of options.backends) {
     const broker = await startBrokerProcess(join(options.work, `durable-${backend}`), { 'storage.backend': backend });
@@ -141,20 +152,28 @@ export async function measureDurable(bin: string, options: DurableBenchOptions, 
           [true, []],
           [false, []],
         ]);
+        const writes = new Map<boolean, number[]>([
+          [true, []],
+          [false, []],
+        ]);
         for (let round = 0; round < options.rounds; round++) {
           for (const durable of [false, true]) {
             const topic = await newTopic(durable);
-            const { result: p, syncsPerSec } = counted(() =>
-              runRdkafka(bin, ['produce', broker.bootstrap, topic, '1', String(options.count(size)), String(size), 'all']),
-            );
+            const {
+              result: p,
+              syncsPerSec,
+              writeMBps,
+            } = counted(() => runRdkafka(bin, ['produce', broker.bootstrap, topic, '1', String(options.count(size)), String(size), 'all']));
             if (p.failed) throw new Error(`${p.failed} records failed`);
             rates.get(durable)!.push(p.records! / p.seconds!);
             if (syncsPerSec !== undefined) syncs.get(durable)!.push(syncsPerSec);
+            if (writeMBps !== undefined) writes.get(durable)!.push(writeMBps);
             await admin.deleteTopics({ topics: [topic] });
           }
         }
         for (const durable of [false, true]) {
           const s = syncs.get(durable)!;
+          const w = writes.get(durable)!;
           report({
             backend,
             case: 'produce',
@@ -162,14 +181,17 @@ export async function measureDurable(bin: string, options: DurableBenchOptions, 
             durable,
             recordsPerSec: median(rates.get(durable)!),
             deviceSyncsPerSec: s.length > 0 ? median(s) : undefined,
+            deviceWriteMBps: w.length > 0 ? median(w) : undefined,
           });
         }
       }
       for (const rate of options.rates) {
         const topic = await newTopic(true);
-        const { result: l, syncsPerSec } = counted(() =>
-          runRdkafka(bin, ['latency', broker.bootstrap, topic, String(rate), String(options.latencySeconds), '100', 'all']),
-        );
+        const {
+          result: l,
+          syncsPerSec,
+          writeMBps,
+        } = counted(() => runRdkafka(bin, ['latency', broker.bootstrap, topic, String(rate), String(options.latencySeconds), '100', 'all']));
         report({
           backend,
           case: `latency@${rate / 1000}k/s`,
@@ -179,6 +201,7 @@ export async function measureDurable(bin: string, options: DurableBenchOptions, 
           p50Ms: l.p50,
           p99Ms: l.p99,
           deviceSyncsPerSec: syncsPerSec,
+          deviceWriteMBps: writeMBps,
         });
         await admin.deleteTopics({ topics: [topic] });
       }

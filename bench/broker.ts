@@ -109,13 +109,13 @@ async function durableSection(bin: string | undefined): Promise<object | undefin
       figures.push(f);
       const mb = (f.recordsPerSec * f.recordSize) / 1e6;
       console.log(
-        `  ${f.backend} ${f.case} ${f.recordSize} B ${f.durable ? 'durable' : 'not durable'}: ${Math.round(f.recordsPerSec)} records/s, ${mb.toFixed(1)} MB/s${f.p99Ms !== undefined ? `, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms` : ''}${f.deviceSyncsPerSec !== undefined ? `, disk flushes ${Math.round(f.deviceSyncsPerSec)}/s` : ''}`,
+        `  ${f.backend} ${f.case} ${f.recordSize} B ${f.durable ? 'durable' : 'not durable'}: ${Math.round(f.recordsPerSec)} records/s, ${mb.toFixed(1)} MB/s${f.p99Ms !== undefined ? `, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms` : ''}${f.deviceSyncsPerSec !== undefined ? `, disk flushes ${Math.round(f.deviceSyncsPerSec)}/s` : ''}${f.deviceWriteMBps !== undefined ? `, disk writes ${Math.round(f.deviceWriteMBps)} MB/s` : ''}`,
       );
     },
   );
   console.log();
   printTable(
-    ['backend', 'case', 'size', 'durable', 'records/s', 'MB/s', 'p50 ms', 'p99 ms', 'disk flushes/s'],
+    ['backend', 'case', 'size', 'durable', 'records/s', 'MB/s', 'p50 ms', 'p99 ms', 'disk flushes/s', 'disk writes MB/s'],
     figures.map((f) => [
       f.backend,
       f.case,
@@ -126,6 +126,7 @@ async function durableSection(bin: string | undefined): Promise<object | undefin
       f.p50Ms?.toFixed(2) ?? '',
       f.p99Ms?.toFixed(2) ?? '',
       f.deviceSyncsPerSec === undefined ? '' : `${Math.round(f.deviceSyncsPerSec)}`,
+      f.deviceWriteMBps === undefined ? '' : `${Math.round(f.deviceWriteMBps)}`,
     ]),
   );
   console.log(`limits: raw fdatasync ${Math.round(limits.fdatasyncPerSec)}/s, raw write+fdatasync ${limits.writeSyncMBps.toFixed(0)} MB/s`);
