@@ -11,7 +11,7 @@
  *
  * Run: npx tsc -p . && npm run bench:records
  */
-import { nativeCrc32c, portableCrc32c } from '../storage/record/crc32c.js';
+import { nativeCrc32c, portableCrc32c } from '../storage/native/crc32c.js';
 import { buildRecordBatch, decodeRecords, RecordBatchView, type RecordInput, validateRecords } from '../storage/record/index.js';
 
 const ROUNDS = 5;

@@ -1,7 +1,7 @@
 import type { LogDirectory, StorageObject } from '../backend/storage-backend.js';
 import { StorageError } from '../backend/storage-error.js';
 import { readInt16, readInt32, readInt64, readUInt32, writeInt64 } from '../record/big-endian.js';
-import { crc32c } from '../record/crc32c.js';
+import { crc32c } from '../record/index.js';
 import { CorruptSnapshotError } from './log-errors.js';
 import { parseSnapshotFileName, snapshotFileName } from './log-file-names.js';
 

@@ -1,5 +1,5 @@
+export * from '../native/crc32c.js';
 export * from './control-record.js';
-export * from './crc32c.js';
 export * from './invalid-record-error.js';
 export * from './record.js';
 export * from './record-batch-builder.js';

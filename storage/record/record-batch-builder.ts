@@ -1,7 +1,7 @@
 import { CompressionType } from '../../codecs/codec.js';
 import { codecFor } from '../../codecs/index.js';
+import { crc32c } from '../native/crc32c.js';
 import { writeInt64 } from './big-endian.js';
-import { crc32c } from './crc32c.js';
 import * as L from './record-batch-layout.js';
 import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from './varint.js';
 

@@ -1,7 +1,7 @@
 import { CompressionType } from '../../codecs/codec.js';
 import { CorruptRecordError } from '../../codecs/corrupt-record-error.js';
+import { crc32c } from '../native/crc32c.js';
 import { readInt16, readInt32, readInt64, readUInt32, writeInt64 } from './big-endian.js';
-import { crc32c } from './crc32c.js';
 import * as L from './record-batch-layout.js';
 import { lastSequenceOf } from './sequence.js';
 

@@ -100,7 +100,7 @@ describe('level journal', () => {
       expect(Number((await db.get(JOURNAL_KEY))!.readBigUInt64BE(0))).toBe(1);
     }));
 
-  // Entries below and above the size where the CRC moves from JavaScript to zlib's native call.
+  // A short and a long entry: each one's bytes are covered by its CRC to the last.
   for (const damaged of [40, 3000]) {
     it(`stops at an entry whose bytes are damaged (${damaged} bytes long) and applies the whole ones before it`, () =>
       withDatabase('samsa-level-journal-', async (db, dir) => {

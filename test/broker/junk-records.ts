@@ -1,4 +1,4 @@
-import { crc32c } from '../../storage/record/crc32c.js';
+import { crc32c } from '../../storage/native/crc32c.js';
 import { CRC, RECORDS } from '../../storage/record/record-batch-layout.js';
 
 /** A batch whose record bytes are replaced by `fill`, its CRC made valid again: headers pass, records do not decode. */

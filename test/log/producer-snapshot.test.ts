@@ -12,7 +12,7 @@ import {
   OutOfOrderSequenceError,
   type ProducerSnapshotEntry,
 } from '../../storage/log/index.js';
-import { crc32c } from '../../storage/record/crc32c.js';
+import { crc32c } from '../../storage/native/crc32c.js';
 import { buildRecordBatch } from '../../storage/record/record-batch-builder.js';
 import { expectThrown } from '../errors.js';
 

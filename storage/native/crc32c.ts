@@ -1,5 +1,5 @@
 import CRC32C from 'crc-32/crc32c.js';
-import { loadAddon } from '../native/addon.js';
+import { loadAddon } from './addon.js';
 
 type Checksum = (bytes: Uint8Array, start?: number, end?: number) => number;
 

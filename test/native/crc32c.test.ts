@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { crc32c, crc32cInHardware, nativeCrc32c, portableCrc32c } from '../../storage/record/crc32c.js';
+import { crc32c, crc32cInHardware, nativeCrc32c, portableCrc32c } from '../../storage/native/crc32c.js';
 import { expectThrown } from '../errors.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '../record/random.js';
 
 describe('crc32c', () => {
   it('matches the CRC-32C check value', () => {
