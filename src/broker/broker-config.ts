@@ -64,7 +64,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   },
   { name: 'fetch.max.bytes', type: 'int', defaultValue: '57671680', min: 1024, doc: 'most bytes one fetch response carries' },
   // samsa's own: the level backend (storage.backend=level); the LevelDB options are named after LevelDB's.
-  { name: 'level.chunk.bytes', type: 'int', defaultValue: '65536', min: 4096, doc: "samsa's own: bytes of a log object kept as one LevelDB value" },
+  { name: 'level.chunk.bytes', type: 'int', defaultValue: '65536', min: 4096, doc: "samsa's own: bytes of segment data kept as one LevelDB value" },
   {
     name: 'level.chunk.cache.bytes',
     type: 'long',

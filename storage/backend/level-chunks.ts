@@ -38,17 +38,40 @@ export async function readStored(
       target.set(value.subarray(read.from - start, read.to - start), read.at);
       if (value.length === chunkBytes) whole?.(start, value);
     } else {
-      await readPieces(db, prefix, name, path, start, read, target);
+      await readPieces(db, prefix, name, path, chunkBytes, start, read, target, whole);
     }
   }
 }
 
-/** One chunk's pieces, walked from its start key (no piece crosses a chunk's start). */
-async function readPieces(db: Db, prefix: Buffer, name: string, path: string, start: number, read: ChunkRead, target: Uint8Array): Promise<void> {
+/**
+ * One chunk's pieces, walked from its start key (no piece crosses a chunk's
+ * start). The whole chunk is read: when its pieces fill it (a chunk the
+ * writer had to hand over before it was full), they are joined into one
+ * buffer for `whole`, so that the next reads of it (an offset lookup's header
+ * probes) come from the cache.
+ */
+async function readPieces(
+  db: Db,
+  prefix: Buffer,
+  name: string,
+  path: string,
+  chunkBytes: number,
+  start: number,
+  read: ChunkRead,
+  target: Uint8Array,
+  whole?: (start: number, chunk: Buffer) => void,
+): Promise<void> {
   let filled = 0;
   const pieces = await db
-    .iterator({ gte: chunkKey(prefix, start), lt: chunkKey(prefix, read.to), fillCache: false, highWaterMarkBytes: read.to - start })
+    .iterator({ gte: chunkKey(prefix, start), lt: chunkKey(prefix, start + chunkBytes), fillCache: false, highWaterMarkBytes: chunkBytes })
     .all();
+  if (whole && pieces.length > 1) {
+    let end = start;
+    for (const [key, value] of pieces) if (positionOf(key) === end) end += value.length;
+    if (end === start + chunkBytes) {
+      whole(start, Buffer.concat(pieces.map(([, value]) => value)));
+    }
+  }
   for (const [key, value] of pieces) {
     const at = positionOf(key);
     const from = Math.max(read.from, at);

@@ -1,30 +1,36 @@
-import { closeSync, fdatasync, openSync, readFileSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32c } from '../native/crc32c.js';
 import { chunkPuts, truncation } from './level-chunks.js';
-import { decodeSize, encodeSize, metaKey, type Operation, storedSize, writeBatch } from './level-keys.js';
+import { decodeSize, encodeSize, isSegmentData, type Operation, storedSize, writeBatch } from './level-keys.js';
 import type { Db } from './level-store.js';
 import { StorageError } from './storage-error.js';
 
-// The journal beside a log directory's LevelDB database. An append on LevelDB
-// is taken into memory and written behind in batches (level-writer.ts); so
-// that it may be answered at once and still survive a process crash, as the
-// file backend's page cache keeps it, it is first written here, one write
-// system call per append (or cut of a chunk being filled), to one of two
-// files: entries go to the current one, and at each batch's sealing the other
-// becomes current once every batch holding its entries is in LevelDB. Each
-// batch records the last entry it covers under JOURNAL_KEY, so at the next
-// open the entries after it are what LevelDB lacks: they are applied then,
-// in order. A flush is an fdatasync of the files written since the last one
-// (flushes arriving meanwhile share the next), so a durable append never
-// waits for LevelDB, whose writes stall while it compacts; a file synced so
-// is written over only once LevelDB has synced the batches holding its
-// entries (the writer then syncs the batch it seals). Each entry carries a
-// CRC-32C of its header and one of its bytes (the record batches' checksum,
-// storage/native), so a torn or stale entry ends the replay of its file.
+// The journal beside a log directory's LevelDB database. An append of segment
+// data on LevelDB is taken into memory and written behind in batches
+// (level-writer.ts), the chunk being filled held back until it is full; so
+// that an append may be answered at once and still survive a process crash,
+// as the file backend's page cache keeps it, it is first written here, one
+// write system call per append (or cut of a chunk being filled), to one of
+// two files. Once the current file holds a megabyte, the next batch takes
+// every held-back chunk too and the other file becomes current, written over
+// from its start once that file's own batch of that kind is written (synced,
+// if the file was: its entries may be the only durable copy). At the next
+// open the entries after the last mark (JOURNAL_KEY, written only by
+// exclusive operations, which follow everything before them) are applied in
+// order, each only as far as the database lacks it: an append wholly stored
+// is passed over, one partly stored gets the rest, a cut is applied where the
+// object is longer. Replaying entries over a store that already holds some
+// of them so ends where the process did, since every byte a later append put
+// at a position follows, in the journal, the cut that freed it. A flush is an
+// fdatasync of the files written since the last one (flushes arriving
+// meanwhile share the next), so a durable append never waits for LevelDB,
+// whose writes stall while it compacts. Each entry carries a CRC-32C of its
+// header and one of its bytes (the record batches' checksum, storage/native),
+// so a torn or stale entry ends the replay of its file.
 
 export const JOURNAL_FILES = ['samsa.journal.0', 'samsa.journal.1'] as const;
-/** The last journal entry the database holds, written with each batch. */
+/** The last journal entry an exclusive operation (or the last replay) found written: replay starts after it. */
 export const JOURNAL_KEY = Buffer.from('journal');
 
 /** Names' UTF-8 bytes, kept across entries (a log appends to the same few objects); emptied when it grows past NAME_CACHE_SIZE. */
@@ -110,65 +116,136 @@ export interface ReplayContext {
 }
 
 /**
- * Applies to the database the entries its last batch did not cover, left by
- * a process that stopped before writing them; returns the sequence number to
- * go on from. An entry that does not follow what is stored (an earlier one
+ * Entries for objects that are files (an earlier layout kept every object in
+ * LevelDB and journaled them all), applied to the files by the same rules.
+ */
+class ReplayFiles {
+  private readonly fds = new Map<string, number | undefined>();
+
+  constructor(private readonly dir: string) {}
+
+  size(name: string): number | undefined {
+    const fd = this.fd(name);
+    return fd === undefined ? undefined : fstatSync(fd).size;
+  }
+
+  write(name: string, position: number, bytes: Buffer): void {
+    const fd = this.fd(name)!;
+    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+  }
+
+  truncate(name: string, size: number): void {
+    ftruncateSync(this.fd(name)!, size);
+  }
+
+  /** Syncs and closes what was opened. */
+  close(): void {
+    for (const fd of this.fds.values()) {
+      if (fd === undefined) continue;
+      fsyncSync(fd);
+      closeSync(fd);
+    }
+  }
+
+  private fd(name: string): number | undefined {
+    if (!this.fds.has(name)) {
+      let fd: number | undefined;
+      try {
+        fd = openSync(join(this.dir, name), 'r+');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      this.fds.set(name, fd);
+    }
+    return this.fds.get(name);
+  }
+}
+
+/**
+ * Applies what the database lacks of the entries after the last mark, left
+ * by a process that stopped before its batches were written; returns the
+ * sequence number to go on from. An entry past what is stored (an earlier one
  * lost) is left out with a warning.
  */
 export async function replayJournal(db: Db, dir: string, context: ReplayContext): Promise<number> {
   const recorded = await db.get(JOURNAL_KEY);
-  const applied = recorded === undefined ? 0 : decodeSize(recorded);
+  const marked = recorded === undefined ? 0 : decodeSize(recorded);
   const entries = JOURNAL_FILES.flatMap((name) => readEntries(readFileIfAny(join(dir, name))));
-  const last = entries.reduce((max, entry) => Math.max(max, entry.seq), applied);
-  const pending = entries.filter((entry) => entry.seq > applied).sort((a, b) => a.seq - b.seq);
+  const last = entries.reduce((max, entry) => Math.max(max, entry.seq), marked);
+  const pending = entries.filter((entry) => entry.seq > marked).sort((a, b) => a.seq - b.seq);
   if (pending.length === 0) return last;
   const sizes = new Map<string, number | undefined>();
+  const files = new ReplayFiles(dir);
+  let applied = 0;
   let skipped = 0;
-  for (const entry of pending) {
-    if (!sizes.has(entry.name)) sizes.set(entry.name, await storedSize(db, entry.name));
-    const size = sizes.get(entry.name);
-    if (entry.type === APPEND && size === entry.position) {
-      const ops = chunkPuts(entry.name, entry.position, entry.bytes, context.chunkBytes);
-      ops.push({ type: 'put', key: metaKey(entry.name), value: encodeSize(size + entry.bytes.length) });
-      await writeBatch(db, ops);
-      sizes.set(entry.name, size + entry.bytes.length);
-    } else if (entry.type === TRUNCATE && size !== undefined && size >= entry.position) {
-      if (size > entry.position) await writeBatch(db, await truncation(db, entry.name, entry.position));
-      context.forget(entry.name);
-      sizes.set(entry.name, entry.position);
-    } else {
-      skipped++;
+  try {
+    for (const entry of pending) {
+      const data = isSegmentData(entry.name);
+      if (!sizes.has(entry.name)) sizes.set(entry.name, data ? await storedSize(db, entry.name) : files.size(entry.name));
+      const size = sizes.get(entry.name);
+      if (size === undefined) {
+        skipped++;
+      } else if (entry.type === APPEND) {
+        const end = entry.position + entry.bytes.length;
+        if (size >= end) continue; // stored already
+        if (size < entry.position) {
+          skipped++;
+          continue;
+        }
+        // The part stored is this entry's own (any other bytes there were cut by an entry before it).
+        const rest = entry.bytes.subarray(size - entry.position);
+        if (data) await writeBatch(db, chunkPuts(entry.name, size, rest, context.chunkBytes));
+        else files.write(entry.name, size, rest);
+        sizes.set(entry.name, end);
+        applied++;
+      } else if (size >= entry.position) {
+        if (size > entry.position) {
+          if (data) await writeBatch(db, await truncation(db, entry.name, entry.position));
+          else files.truncate(entry.name, entry.position);
+          applied++;
+        }
+        if (data) context.forget(entry.name);
+        sizes.set(entry.name, entry.position);
+      } else {
+        skipped++;
+      }
     }
+  } finally {
+    files.close();
   }
   // Synced before the files are emptied, so that a machine crash cannot lose both copies.
   await writeBatch(db, [{ type: 'put', key: JOURNAL_KEY, value: encodeSize(last) }], true);
-  context.warn(
-    `${dir}: applied ${pending.length - skipped} journal entries a stopped process had not written to LevelDB` +
-      (skipped > 0 ? `; left out ${skipped} that did not follow what is stored` : ''),
-  );
+  if (applied > 0 || skipped > 0) {
+    context.warn(
+      `${dir}: applied ${applied} journal entries a stopped process had not written to LevelDB` +
+        (skipped > 0 ? `; left out ${skipped} that did not follow what is stored` : ''),
+    );
+  }
   return last;
 }
 
 /**
- * A file holding synced entries is written over only once LevelDB has synced
- * them too; the writer is asked for such a sync once the current file holds
- * this much, not at every batch, so that durable appends cost the disk the
- * journal's syncs and only now and then one of LevelDB's log.
+ * The files change over once the current one holds this much: the batch
+ * then takes every chunk held back (written as a piece, never rewritten), so
+ * the smaller this is the more chunks end up in pieces; and a file holding
+ * synced entries is written over only once LevelDB has synced them too, so
+ * durable appends cost the disk the journal's syncs and only now and then one
+ * of LevelDB's log.
  */
-const SYNCED_ROTATE_BYTES = 1 << 20;
+const ROTATE_BYTES = 1 << 20;
 
 export interface JournalOptions {
   /** fs.fdatasync; a test passes one that records its calls. */
   syncFile?: typeof fdatasync;
-  /** See SYNCED_ROTATE_BYTES. */
-  syncedRotateBytes?: number;
+  /** See ROTATE_BYTES. */
+  rotateBytes?: number;
 }
 
 /** The two files of one database's journal, open for writing (emptied when opened). */
 export class LevelJournal {
   private readonly fds: number[];
   private readonly offsets = [0, 0];
-  /** The highest writer batch holding entries of each file. */
+  /** The batch that took every held-back chunk as each file stopped being current: once it is written, so are all the file's entries. */
   private readonly batches = [0, 0];
   /** Whether each file has entries written since its last fdatasync. */
   private readonly dirty = [false, false];
@@ -176,15 +253,14 @@ export class LevelJournal {
   private readonly synced = [false, false];
   private current = 0;
   private closed = false;
-  /** The last entry's sequence number, the last one sealed into a batch, the last one on disk. */
+  /** The last entry's sequence number, and the last one on disk. */
   private seq: number;
-  private sealedSeq: number;
   private syncedSeq: number;
   private syncing: Promise<void> | undefined;
   private lastDroppedUnsynced = 0;
 
   private readonly syncFile: typeof fdatasync;
-  private readonly syncedRotateBytes: number;
+  private readonly rotateBytes: number;
 
   constructor(
     private readonly dir: string,
@@ -192,9 +268,8 @@ export class LevelJournal {
     options: JournalOptions = {},
   ) {
     this.syncFile = options.syncFile ?? fdatasync;
-    this.syncedRotateBytes = options.syncedRotateBytes ?? SYNCED_ROTATE_BYTES;
+    this.rotateBytes = options.rotateBytes ?? ROTATE_BYTES;
     this.seq = lastSeq;
-    this.sealedSeq = lastSeq;
     this.syncedSeq = lastSeq;
     const fds: number[] = [];
     try {
@@ -206,17 +281,17 @@ export class LevelJournal {
     this.fds = fds;
   }
 
-  /** Records an append of `bytes` at `position` to object `name`, to be carried by writer batch `batch`. */
-  append(name: string, position: number, bytes: Uint8Array, batch: number, path: string): void {
-    this.write(APPEND, name, position, bytes, batch, path);
+  /** Records an append of `bytes` at `position` to object `name`. */
+  append(name: string, position: number, bytes: Uint8Array, path: string): void {
+    this.write(APPEND, name, position, bytes, path);
   }
 
   /** Records a cut of object `name` to `size` bytes (inside the chunk being filled). */
-  truncate(name: string, size: number, batch: number, path: string): void {
-    this.write(TRUNCATE, name, size, Buffer.alloc(0), batch, path);
+  truncate(name: string, size: number, path: string): void {
+    this.write(TRUNCATE, name, size, Buffer.alloc(0), path);
   }
 
-  private write(type: number, name: string, position: number, bytes: Uint8Array, batch: number, path: string): void {
+  private write(type: number, name: string, position: number, bytes: Uint8Array, path: string): void {
     const seq = this.seq + 1;
     const head = header(type, seq, name, position, bytes);
     const file = this.current;
@@ -228,36 +303,36 @@ export class LevelJournal {
       throw StorageError.from(error, path, 'journaling an append');
     }
     this.offsets[file] += head.length + bytes.length;
-    this.batches[file] = batch;
     this.dirty[file] = true;
     this.seq = seq;
   }
 
   /**
-   * At a batch's sealing: adds the put recording the last entry the batch
-   * covers, and makes the other file current when every batch holding its
-   * entries is written — synced too, if the file was (it is written over
-   * from its start: the entries left there are older than what the database
-   * records, and a replay stops at them). Returns whether the sealed batch
-   * must be synced: the other file waits only for that, and the current one
-   * holds SYNCED_ROTATE_BYTES.
+   * Before a batch is sealed: whether it changes the files over (then it must
+   * take every chunk held back, and `rotated` is called with it), and whether
+   * it must be synced so that the other file can be written over later.
    */
-  seal(ops: Operation[], writtenThrough: number, syncedThrough: number): boolean {
-    if (this.seq !== this.sealedSeq) {
-      ops.push({ type: 'put', key: JOURNAL_KEY, value: encodeSize(this.seq) });
-      this.sealedSeq = this.seq;
-    }
+  plan(writtenThrough: number, syncedThrough: number): { rotate: boolean; sync: boolean } {
+    if (this.offsets[this.current]! < this.rotateBytes) return { rotate: false, sync: false };
     const other = 1 - this.current;
-    if (this.offsets[this.current] === 0) return false;
-    if (this.batches[other]! <= (this.synced[other] ? syncedThrough : writtenThrough)) {
-      if (!this.synced[other]) this.lastDroppedUnsynced = Math.max(this.lastDroppedUnsynced, this.batches[other]!);
-      this.current = other;
-      this.offsets[other] = 0;
-      this.dirty[other] = false;
-      this.synced[other] = false;
-      return false;
-    }
-    return this.synced[other]! && this.batches[other]! <= writtenThrough && this.offsets[this.current]! >= this.syncedRotateBytes;
+    if (this.batches[other]! <= (this.synced[other] ? syncedThrough : writtenThrough)) return { rotate: true, sync: false };
+    return { rotate: false, sync: this.synced[other]! && this.batches[other]! <= writtenThrough };
+  }
+
+  /** Batch `batch`, which took every held-back chunk, covers the current file's entries: the other becomes current, written over from its start. */
+  rotated(batch: number): void {
+    const other = 1 - this.current;
+    if (!this.synced[other]) this.lastDroppedUnsynced = Math.max(this.lastDroppedUnsynced, this.batches[other]!);
+    this.batches[this.current] = batch;
+    this.current = other;
+    this.offsets[other] = 0;
+    this.dirty[other] = false;
+    this.synced[other] = false;
+  }
+
+  /** The put an exclusive operation adds to its batch (written after every batch before it): replay starts after the entries so far. */
+  mark(): Operation {
+    return { type: 'put', key: JOURNAL_KEY, value: encodeSize(this.seq) };
   }
 
   /**

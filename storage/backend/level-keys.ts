@@ -1,12 +1,29 @@
 import type { Db } from './level-store.js';
 
-// Keys: "d" name 0x00 position (8 bytes, big-endian) → bytes starting at that position;
-//       "m" name → the object's size (8 bytes).
-// Positions sort numerically, and an object's values are one key range, so
-// deleting it is a single range delete. No value crosses a multiple of the
-// chunk size (level.chunk.bytes), so the value holding a position is found
-// from the chunk's start key: a whole chunk is one value there, a chunk still
-// being filled is pieces keyed by where each starts (see level-object.ts).
+// Keys: "x" name 0x00 position (8 bytes, big-endian) → bytes starting at that position;
+//       "m" name → the object's size when it was created, renamed or cut (8 bytes);
+//       "journal" → the last journal entry an exclusive operation covered;
+//       "format" → the layout (level-format.ts).
+// LevelDB moves a new table down a level untouched only when no other
+// table's key range overlaps it. So that it can, every batch of appends
+// stays inside one ascending run of keys: only segment data (.log objects)
+// is kept here (everything else is a file beside the database:
+// level-backend.ts), under "x", above every other key; the chunk being
+// filled is held back from batches until it is full (or a flush, close or
+// exclusive operation needs it written, when it goes as a piece that is
+// never rewritten); no key is written per batch besides the chunks, an
+// object's size being where its last value ends. The "m", "journal" and
+// "format" keys, below all chunks, are written only by exclusive operations
+// (creating, renaming, deleting, cutting below the tail). Positions sort
+// numerically, an object's values are one key range, and no value crosses a
+// multiple of the chunk size (level.chunk.bytes), so the value holding a
+// position is found from its chunk's start key (a whole chunk) or by an
+// iterator over the chunk's pieces (see level-object.ts).
+
+/** Whether an object is segment data, kept in LevelDB: a .log, or one being cleaned, swapped in or deleted. */
+export function isSegmentData(name: string): boolean {
+  return /\.log(\.(cleaned|swap|deleted))?$/.test(name);
+}
 
 export type Operation = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
@@ -33,7 +50,7 @@ export async function writeBatch(db: Db, ops: readonly Operation[], sync = false
 
 /** The prefix of every chunk key of an object. */
 export function chunkPrefix(name: string): Buffer {
-  return Buffer.from(`d${name}\0`, 'utf8');
+  return Buffer.from(`x${name}\0`, 'utf8');
 }
 
 export function chunkKey(prefix: Buffer, position: number): Buffer {
@@ -45,7 +62,7 @@ export function chunkKey(prefix: Buffer, position: number): Buffer {
 }
 
 export function chunkRange(name: string): { gte: Buffer; lt: Buffer } {
-  return { gte: chunkKey(chunkPrefix(name), 0), lt: Buffer.from(`d${name}\u0001`, 'utf8') };
+  return { gte: chunkKey(chunkPrefix(name), 0), lt: Buffer.from(`x${name}\u0001`, 'utf8') };
 }
 
 export function positionOf(key: Buffer): number {
@@ -67,17 +84,20 @@ export function decodeSize(value: Buffer): number {
   return Number(value.readBigUInt64BE(0));
 }
 
-/** The size recorded for an object; undefined if there is none. */
+/**
+ * An object's size: where its last value ends, or the size recorded under
+ * its "m" key when it has no value past that (created empty, cut to a chunk
+ * boundary); undefined if the object does not exist.
+ */
 export async function storedSize(db: Db, name: string): Promise<number | undefined> {
-  const value = await db.get(metaKey(name));
-  return value === undefined ? undefined : decodeSize(value);
+  const recorded = await db.get(metaKey(name));
+  if (recorded === undefined) return undefined;
+  const range = chunkRange(name);
+  const [last] = await db.iterator({ ...range, reverse: true, limit: 1, fillCache: false }).all();
+  const end = last === undefined ? 0 : positionOf(last[0]) + last[1].length;
+  return Math.max(decodeSize(recorded), end);
 }
 
-/**
- * Where the layout is recorded: databases written before chunks were aligned
- * (a value per append, crossing chunk boundaries) have no such key, and
- * those written with another chunk size another value: both are rewritten
- * once when opened (level-format.ts).
- */
+/** Where the layout is recorded (level-format.ts rewrites databases of an earlier one when opened). */
 export const FORMAT_KEY = Buffer.from('format');
-export const FORMAT_ALIGNED_CHUNKS = 'aligned-chunks-1';
+export const FORMAT_ASCENDING = 'ascending-chunks-1';

@@ -2,7 +2,7 @@ import { BackendObject } from './backend-object.js';
 import { type PooledBytes, sharedBufferPool, unpooled } from './buffer-pool.js';
 import type { ChunkCache } from './level-chunk-cache.js';
 import { type ChunkRead, chunkPuts, readStored, truncation } from './level-chunks.js';
-import { chunkKey, chunkPrefix, encodeSize, metaKey, type Operation, writeBatch } from './level-keys.js';
+import { chunkKey, chunkPrefix, type Operation, writeBatch } from './level-keys.js';
 import type { LevelStore } from './level-store.js';
 import type { LevelWriter, WriteSource } from './level-writer.js';
 import type { StorageObject } from './storage-backend.js';
@@ -30,14 +30,16 @@ interface Pinned {
 }
 
 /**
- * An object as LevelDB values of at most `chunkBytes`, aligned on multiples
- * of it (see level-keys.ts). Appends are copied into the chunk being filled
- * (the tail), which is handed to the writer's batches as pieces, each keyed
- * by where it starts; once full, the chunk is written again as one value at
- * its start and its pieces deleted (skipped when it filled within one batch,
- * as it does under load), so reads find whole chunks. Bytes in memory never
- * change once written there (a truncation copies the tail it keeps), so
- * batches and reads hold views of them.
+ * Segment data as LevelDB values of at most `chunkBytes`, aligned on
+ * multiples of it (see level-keys.ts). Appends are journaled, then copied
+ * into the chunk being filled (the tail), which is held back from the
+ * writer's batches until it is full and then written as one value at its
+ * start; a batch that must take it before (a flush to LevelDB, a close, a
+ * change of the journal's files) takes what it holds as a piece keyed by
+ * where it starts, and the rest of the chunk follows as further pieces,
+ * never rewritten whole: every write lands above the object's last key.
+ * Bytes in memory never change once written there (a truncation copies the
+ * tail it keeps), so batches and reads hold views of them.
  */
 export class LevelObject extends BackendObject implements StorageObject, WriteSource {
   private readonly prefix: Buffer;
@@ -46,8 +48,6 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
   /** The tail: bytes [tailStart, size) of the chunk being filled. */
   private tail: Buffer = EMPTY;
   private tailStart: number;
-  /** Whether the tail starts at its chunk's start (else the chunk's head was stored before this object was opened). */
-  private whole: boolean;
   /** Where the tail's pieces already handed to a batch start. */
   private pieces: number[] = [];
   /** Bytes from here on have not been handed to a batch. */
@@ -72,7 +72,6 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
     this.owner = `${context.location}\0${name}`;
     this.chunkBytes = context.chunkBytes;
     this.tailStart = size;
-    this.whole = size % this.chunkBytes === 0;
     this.unsealedFrom = size;
     this.sealedSize = size;
     this.writtenSize = size;
@@ -94,7 +93,7 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
   /** Journals the append, then takes it in: answered from here on, it survives a process crash (level-journal.ts). */
   private take(bytes: Uint8Array): number {
     this.check();
-    if (bytes.length > 0) this.context.writer.journal.append(this.name, this.size, bytes, this.context.writer.batch, this.path);
+    if (bytes.length > 0) this.context.writer.journal.append(this.name, this.size, bytes, this.path);
     return this.accept(bytes);
   }
 
@@ -109,8 +108,8 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
       this.check();
       const position = this.size;
       if (bytes.length === 0) return position;
-      const ops = chunkPuts(this.name, position, bytes, chunkBytes);
-      ops.push({ type: 'put', key: metaKey(this.name), value: encodeSize(position + bytes.length) });
+      // With the mark: these bytes are not journaled, so a replay must not begin before them (a cut it replayed would remove them).
+      const ops = [...chunkPuts(this.name, position, bytes, chunkBytes), writer.journal.mark()];
       await store.write(this.path, 'append', (db) => writeBatch(db, ops));
       writer.wroteDirectly();
       writer.checkSpace();
@@ -149,27 +148,23 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
     this.tail = grown;
   }
 
-  /** The tail filled its chunk: written as one value (or, begun before opening, as its last piece) and a new tail begun. */
+  /** The tail filled its chunk: what no batch took of it is written (the whole chunk, unless pieces went before) and a new tail begun. */
   private completed(chunkEnd: number): void {
     const writer = this.context.writer;
     const chunkStart = chunkEnd - this.chunkBytes;
     const bytes = this.tail.subarray(0, this.size - this.tailStart);
-    if (this.whole) {
-      writer.enqueue({ type: 'put', key: chunkKey(this.prefix, chunkStart), value: bytes });
-      for (const piece of this.pieces) if (piece !== chunkStart) writer.enqueue({ type: 'del', key: chunkKey(this.prefix, piece) });
-    } else if (this.unsealedFrom < chunkEnd) {
+    if (this.unsealedFrom < chunkEnd) {
       writer.enqueue({ type: 'put', key: chunkKey(this.prefix, this.unsealedFrom), value: bytes.subarray(this.unsealedFrom - this.tailStart) });
     }
     this.pinned.set(chunkStart, { start: this.tailStart, bytes, batch: writer.batch });
     this.tail = EMPTY;
     this.tailStart = chunkEnd;
-    this.whole = true;
     this.pieces = [];
     this.unsealedFrom = chunkEnd;
   }
 
-  seal(ops: Operation[], batch: number): void {
-    if (this.size > this.unsealedFrom) {
+  seal(ops: Operation[], batch: number, force: boolean): boolean {
+    if (force && this.size > this.unsealedFrom) {
       ops.push({
         type: 'put',
         key: chunkKey(this.prefix, this.unsealedFrom),
@@ -178,9 +173,9 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
       this.pieces.push(this.unsealedFrom);
       this.unsealedFrom = this.size;
     }
-    ops.push({ type: 'put', key: metaKey(this.name), value: encodeSize(this.size) });
-    this.sealedSize = this.size;
+    this.sealedSize = this.unsealedFrom;
     this.sealedBatch = batch;
+    return this.size > this.unsealedFrom;
   }
 
   written(batch: number): void {
@@ -279,8 +274,8 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
     // Below the tail: once everything is written, cut what is stored and begin a tail at the cut.
     const { writer, store, cache } = this.context;
     await writer.exclusive(this.path, async () => {
-      // Synced: a flush syncs only the journal, whose later entries follow this cut.
-      await store.write(this.path, 'truncate', async (db) => writeBatch(db, await truncation(db, this.name, size), true));
+      // Synced: a flush syncs only the journal, whose later entries follow this cut; replay starts after it (the mark).
+      await store.write(this.path, 'truncate', async (db) => writeBatch(db, [...(await truncation(db, this.name, size)), writer.journal.mark()], true));
       this.generation++;
       cache.drop(this.owner, size - (size % this.chunkBytes));
       this.pinned.clear();
@@ -289,15 +284,14 @@ export class LevelObject extends BackendObject implements StorageObject, WriteSo
       this.writtenSize = size;
       this.tail = EMPTY;
       this.tailStart = size;
-      this.whole = size % this.chunkBytes === 0;
       this.pieces = [];
       this.unsealedFrom = size;
     });
   }
 
-  /** A cut inside the tail: its pieces past the cut deleted, the one across it written again, all in the next batch. */
+  /** A cut inside the tail: its pieces past the cut deleted in the next batch, the one across it written again with the tail when a batch next takes it. */
   private cutTail(size: number): void {
-    this.context.writer.journal.truncate(this.name, size, this.context.writer.batch, this.path);
+    this.context.writer.journal.truncate(this.name, size, this.path);
     const kept = Buffer.allocUnsafe(this.tail.length);
     this.tail.copy(kept, 0, 0, size - this.tailStart);
     this.tail = kept;

@@ -6,8 +6,12 @@ import { StorageError } from './storage-error.js';
 
 /** Holds bytes accepted and not yet handed to a batch: an object's chunk being filled. */
 export interface WriteSource {
-  /** Adds the operations for what was accepted since the last call, as part of batch `batch`. */
-  seal(ops: Operation[], batch: number): void;
+  /**
+   * Adds the operations for what was accepted since the last call, as part of
+   * batch `batch`: completed chunks, and with `force` the chunk being filled
+   * too. Returns whether it still holds bytes back.
+   */
+  seal(ops: Operation[], batch: number, force: boolean): boolean;
   /** Every batch up to `batch` is in LevelDB (not yet synced unless a flush asked). */
   written(batch: number): void;
 }
@@ -51,8 +55,12 @@ const SPACE_WATCH_FACTOR = 4;
  *
  * Appends return once their bytes are in memory and the journal
  * (level-journal.ts: as the file backend's return once in the page cache,
- * they survive a process crash); what was accepted in a turn of the event loop goes
- * to LevelDB as one batch at the end of it, or sooner once a megabyte waits.
+ * they survive a process crash); the chunks completed in a turn of the event
+ * loop go to LevelDB as one batch at the end of it, or sooner once a megabyte
+ * waits. A chunk being filled is held back, so that every batch's keys lie
+ * above everything written before (level-keys.ts), until a batch must take
+ * it: for a close, a settle or an exclusive operation, a synced write, or a
+ * change of the journal's files.
  * One batch is in flight at a time: what arrives meanwhile is the next one,
  * started as the first completes (so copying the next appends overlaps
  * LevelDB writing the last). A flush syncs the journal, which holds every
@@ -70,7 +78,12 @@ const SPACE_WATCH_FACTOR = 4;
  */
 export class LevelWriter {
   private ops: Operation[] = [];
-  private readonly sources = new Set<WriteSource>();
+  /** Sources that accepted bytes since they were last sealed. */
+  private sources = new Set<WriteSource>();
+  /** Sources holding back the chunk they are filling (journaled: see level-journal.ts). */
+  private readonly holding = new Set<WriteSource>();
+  /** The next batch must take every held-back chunk: someone waits for everything to be in LevelDB. */
+  private forceWanted = false;
   /** Sources sealed into the batch in flight. */
   private sealed: WriteSource[] = [];
   private queuedBytes = 0;
@@ -219,17 +232,16 @@ export class LevelWriter {
 
   /**
    * Resolves once everything accepted before the call is durable: the
-   * journal synced (level-journal.ts), when it holds every entry LevelDB has
-   * not synced; else (entries written over unsynced, or appends written
-   * through beside the journal) a synced batch written.
+   * journal synced (level-journal.ts), and where it no longer holds every
+   * entry LevelDB has not synced (entries written over unsynced, or appends
+   * written through beside the journal) a synced batch written too.
    */
   async flush(path: string): Promise<void> {
-    if (!this.levelNeedsSync) {
-      await this.journal.sync(path);
-      // Entries written over while the journal was synced are looked at again.
-      if (!this.levelNeedsSync) return;
-    }
-    await this.sync(path);
+    // The journal is synced even when LevelDB must be too: replay after a power cut starts at the
+    // last mark, and a cut it replays must find every durable append after it there to re-apply.
+    await this.journal.sync(path);
+    // Entries written over while the journal was synced are looked at again.
+    if (this.levelNeedsSync) await this.sync(path);
   }
 
   private get levelNeedsSync(): boolean {
@@ -249,9 +261,10 @@ export class LevelWriter {
     });
   }
 
-  /** Resolves once everything accepted before the call is in LevelDB (not synced). */
+  /** Resolves once everything accepted before the call is in LevelDB (not synced), held-back chunks too. */
   settle(path: string): Promise<void> {
-    const pending = this.ops.length > 0 || this.sources.size > 0;
+    const pending = this.ops.length > 0 || this.sources.size > 0 || this.holding.size > 0;
+    if (pending) this.forceWanted = true;
     return this.written(pending ? this.nextBatch : this.nextBatch - 1).catch((error: unknown) => {
       throw failedFor(error, path, 'write');
     });
@@ -290,8 +303,13 @@ export class LevelWriter {
 
   private pump(): void {
     if (this.writing || this.paused > 0) return;
-    if (this.ops.length === 0 && this.sources.size === 0 && !this.syncWanted) {
-      // Nothing to write: waiters for a batch that will not come (settle on an idle writer) are done.
+    const plan = this.journal.plan(this.writtenThrough, this.syncedThrough);
+    // A synced batch takes the held-back chunks too: their pieces sort above everything, where a key of its own would not.
+    const force = this.forceWanted || this.syncWanted || plan.rotate || plan.sync;
+    if (this.ops.length === 0 && this.sources.size === 0 && !this.syncWanted && !(force && this.holding.size > 0)) {
+      // Nothing to write: a change of the journal's files needs no batch, and waiters for one that will not come (settle on an idle writer) are done.
+      if (plan.rotate) this.journal.rotated(this.writtenThrough);
+      this.forceWanted = false;
       this.settleWaiters(this.nextBatch - 1);
       return;
     }
@@ -299,17 +317,32 @@ export class LevelWriter {
     const batch = this.nextBatch++;
     const ops = this.ops;
     this.ops = [];
-    for (const source of this.sources) source.seal(ops, batch);
-    const journalWantsSync = this.journal.seal(ops, this.writtenThrough, this.syncedThrough);
-    this.sealed = [...this.sources];
-    this.sources.clear();
-    const sync = this.syncWanted || journalWantsSync;
+    const sealing = force ? new Set([...this.sources, ...this.holding]) : this.sources;
+    this.sources = new Set();
+    for (const source of sealing) {
+      if (source.seal(ops, batch, force)) this.holding.add(source);
+      else this.holding.delete(source);
+    }
+    if (plan.rotate) this.journal.rotated(batch);
+    this.forceWanted = false;
+    this.sealed = [...sealing];
+    // A sync the journal asked for waits for a batch with something in it, rather than put a key of its own.
+    const sync = this.syncWanted || (plan.sync && ops.length > 0);
     this.syncWanted = false;
     const directWrites = this.directWrites;
-    if (ops.length === 0) ops.push({ type: 'put', key: this.syncKey, value: Buffer.alloc(0) });
     const bytes = this.queuedBytes;
     this.queuedBytes = 0;
     this.batchedSinceSpaceCheck += bytes;
+    if (ops.length === 0 && !sync) {
+      // Only bytes held back were accepted: nothing for LevelDB (not even a key of its own, which would sort below the chunks).
+      this.unwrittenBytes -= bytes;
+      this.writtenThrough = batch;
+      for (const source of this.sealed) source.written(batch);
+      this.sealed = [];
+      this.settleWaiters(batch);
+      return;
+    }
+    if (ops.length === 0) ops.push({ type: 'put', key: this.syncKey, value: Buffer.alloc(0) });
     const write = this.store.write(this.store.location, sync ? 'flush' : 'append', (db) => writeBatch(db, ops, sync));
     this.writing = write.then(
       () => {

@@ -6,7 +6,7 @@ import { patternAt } from './pattern.js';
 
 const [backendName, dir] = process.argv.slice(2) as [string, string];
 const directory = await createBackend(backendName).openDirectory(dir);
-const object = await directory.open('data', { create: true });
+const object = await directory.open('data.log', { create: true });
 for (let i = 0; ; i++) {
   const chunk = Buffer.allocUnsafe(1 + ((i * 7919) % 8192));
   for (let j = 0; j < chunk.length; j++) chunk[j] = patternAt(object.size + j);

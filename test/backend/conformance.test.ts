@@ -60,7 +60,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
   });
 
   it('reads into a reused buffer', async () => {
-    const object = await dir.open('r', { create: true });
+    const object = await dir.open('r.log', { create: true });
     await object.append(pattern(0, 50000));
     const target = Buffer.alloc(4096);
     expect(await object.readInto(1000, target)).toBe(4096);
@@ -71,7 +71,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
   });
 
   it('reads large ranges into a buffer, at offsets and past the end (mmap copies these by pread)', async () => {
-    const object = await dir.open('big', { create: true });
+    const object = await dir.open('big.log', { create: true });
     const size = 300_000;
     for (let at = 0; at < size; at += 16384) await object.append(pattern(at, Math.min(16384, size - at)));
     const target = Buffer.alloc(200_000);
@@ -84,7 +84,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
   });
 
   it('reads past the end return only what exists', async () => {
-    const object = await dir.open('a', { create: true });
+    const object = await dir.open('a.log', { create: true });
     await object.append(pattern(0, 100));
     expect((await object.read(90, 50)).bytes.length).toBe(10);
     expect((await object.read(100, 50)).bytes.length).toBe(0);
@@ -92,8 +92,9 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
     await object.close();
   });
 
-  it('truncates, and appends continue from the cut', async () => {
-    const object = await dir.open('a', { create: true });
+  // On LevelDB a .log is segment data in the database, an .index a file beside it.
+  it.each(['a.log', 'a.index'])('truncates %s, and appends continue from the cut', async (objectName) => {
+    const object = await dir.open(objectName, { create: true });
     await object.append(pattern(0, 10000));
     await object.truncate(4321);
     expect(object.size).toBe(4321);
@@ -101,7 +102,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
     expect(await object.append(pattern(4321, 100))).toBe(4321);
     await object.flush();
     await object.close();
-    const again = await dir.open('a');
+    const again = await dir.open(objectName);
     expect(again.size).toBe(4421);
     expect((await again.read(0, 5000)).bytes.equals(pattern(0, 4421))).toBe(true);
     await again.close();
@@ -166,7 +167,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
   });
 
   it('serves concurrent readers while one appender writes', async () => {
-    const object = await dir.open('c', { create: true });
+    const object = await dir.open('c.log', { create: true });
     const random = seededRandom(164);
     let stop = false;
     const writer = (async () => {
@@ -195,7 +196,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
   });
 
   it('refuses use after close with a typed error', async () => {
-    const object = await dir.open('d', { create: true });
+    const object = await dir.open('d.log', { create: true });
     await object.close();
     const error = await errorOf(() => object.append(Buffer.from('x')));
     expect(error).toBeInstanceOf(StorageError);
@@ -234,7 +235,7 @@ describe.each(BACKEND_NAMES.map((n) => [n] as const))('%s backend', (name) => {
     });
     await stopChild(child); // SIGKILL, mid-append
     dir = await backend.openDirectory(path); // the dead child's lock is stale and taken over
-    const object = await dir.open('data');
+    const object = await dir.open('data.log');
     expect(object.size).toBeGreaterThanOrEqual(flushed);
     const { bytes: all } = await object.read(0, object.size);
     expect(all.subarray(0, flushed).equals(pattern(0, flushed))).toBe(true);
@@ -264,7 +265,7 @@ describe('faults', () => {
     const path = mkdtempSync(join(tmpdir(), 'samsa-corrupt-'));
     try {
       const dir = await createBackend('level').openDirectory(path);
-      const o = await dir.open('x', { create: true });
+      const o = await dir.open('x.log', { create: true });
       await o.append(Buffer.alloc(1000, 1));
       await dir.close();
       const db = join(path, 'samsa.leveldb');

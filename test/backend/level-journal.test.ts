@@ -1,8 +1,8 @@
 // The level backend's journal (level-journal.ts): an append answered before
 // its LevelDB batch is written survives a process crash, cuts inside and
-// below the chunk being filled are replayed in order, and a torn entry, an
-// entry already in the database or one that does not follow what is stored
-// is left out.
+// below the chunk being filled are replayed in order, entries the database
+// holds wholly or in part are applied only as far as it lacks them, and a
+// torn entry or one past what is stored is left out.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import type { Level } from 'level';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBackend } from '../../storage/backend/index.js';
+import { chunkPuts } from '../../storage/backend/level-chunks.js';
 import { JOURNAL_FILES, JOURNAL_KEY, LevelJournal, replayJournal } from '../../storage/backend/level-journal.js';
-import { encodeSize, metaKey, storedSize } from '../../storage/backend/level-keys.js';
+import { chunkRange, encodeSize, metaKey, storedSize, writeBatch } from '../../storage/backend/level-keys.js';
 import { Cleanup, stopChild } from '../cleanup.js';
 import { packageRoot } from '../package-root.js';
 import { withDatabase } from './level-database.js';
@@ -40,11 +41,12 @@ describe('level journal', () => {
     return output.trim().split(' ').map(Number);
   }
 
-  for (const [scenario, expected] of [
-    ['tail', 7000],
-    ['below', 800],
+  for (const [scenario, expected, what] of [
+    ['tail', 7000, 'with a cut inside the chunk being filled'],
+    ['below', 800, 'with a cut below the chunk being filled'],
+    ['rotate', 6_005_000, "across changes of the journal's files"],
   ] as const) {
-    it(`keeps appends answered before a SIGKILL, with a cut ${scenario === 'tail' ? 'inside' : 'below'} the chunk being filled`, async () => {
+    it(`keeps appends answered before a SIGKILL, ${what}`, async () => {
       const dir = tempDir();
       const [dataSize, otherSize] = await crashChild(dir, scenario);
       expect([dataSize, otherSize]).toEqual([expected, 300]);
@@ -52,10 +54,10 @@ describe('level journal', () => {
       const directory = await createBackend('level', { chunkBytes: 4096 }).openDirectory(dir, { warn: (m) => warnings.push(m) });
       try {
         expect(warnings.join('\n')).toMatch(/applied \d+ journal entries/);
-        const data = await directory.open('data');
+        const data = await directory.open('data.log');
         expect(data.size).toBe(expected);
         expect((await data.read(0, expected)).bytes.equals(pattern(0, expected))).toBe(true);
-        const other = await directory.open('other');
+        const other = await directory.open('other.log');
         expect((await other.read(0, 300)).bytes.equals(pattern(0, 300))).toBe(true);
         await data.close();
         await other.close();
@@ -66,7 +68,7 @@ describe('level journal', () => {
       for (const name of JOURNAL_FILES) expect(existsSync(join(dir, name))).toBe(false);
       const again: string[] = [];
       const reopened = await createBackend('level', { chunkBytes: 4096 }).openDirectory(dir, { warn: (m) => again.push(m) });
-      expect((await reopened.open('data')).size).toBe(expected);
+      expect((await reopened.open('data.log')).size).toBe(expected);
       await reopened.close();
       expect(again).toEqual([]);
     });
@@ -79,23 +81,23 @@ describe('level journal', () => {
   }
 
   async function stored(db: Level<Buffer, Buffer>, name: string): Promise<Buffer> {
-    const chunks = await db.iterator({ gte: Buffer.from(`d${name}\0`), lt: Buffer.from(`d${name}\u0001`) }).all();
+    const chunks = await db.iterator(chunkRange(name)).all();
     return Buffer.concat(chunks.map(([, value]) => value));
   }
 
   it('stops at a torn entry and applies the whole ones before it', () =>
     withDatabase('samsa-level-journal-', async (db, dir) => {
-      await db.put(metaKey('a'), encodeSize(0));
+      await db.put(metaKey('a.log'), encodeSize(0));
       const journal = new LevelJournal(dir, 0);
-      journal.append('a', 0, pattern(0, 100), 1, 'a');
-      journal.append('a', 100, pattern(100, 50), 1, 'a');
+      journal.append('a.log', 0, pattern(0, 100), 'a');
+      journal.append('a.log', 100, pattern(100, 50), 'a');
       journal.close(false);
       const file = join(dir, JOURNAL_FILES[0]);
       truncateSync(file, readFileSync(file).length - 1);
       const { last, warnings } = await replay(db, dir);
       expect(last).toBe(1);
-      expect(await storedSize(db, 'a')).toBe(100);
-      expect((await stored(db, 'a')).equals(pattern(0, 100))).toBe(true);
+      expect(await storedSize(db, 'a.log')).toBe(100);
+      expect((await stored(db, 'a.log')).equals(pattern(0, 100))).toBe(true);
       expect(warnings).toEqual([expect.stringMatching(/applied 1 journal entries/)]);
       expect(Number((await db.get(JOURNAL_KEY))!.readBigUInt64BE(0))).toBe(1);
     }));
@@ -104,12 +106,12 @@ describe('level journal', () => {
   for (const damaged of [40, 3000]) {
     it(`stops at an entry whose bytes are damaged (${damaged} bytes long) and applies the whole ones before it`, () =>
       withDatabase('samsa-level-journal-', async (db, dir) => {
-        await db.put(metaKey('a'), encodeSize(0));
+        await db.put(metaKey('a.log'), encodeSize(0));
         const journal = new LevelJournal(dir, 0);
-        journal.append('a', 0, pattern(0, 2000), 1, 'a');
-        journal.append('a', 2000, pattern(2000, damaged), 1, 'a');
+        journal.append('a.log', 0, pattern(0, 2000), 'a');
+        journal.append('a.log', 2000, pattern(2000, damaged), 'a');
         const secondEnd = journal.sizes[0]!;
-        journal.append('a', 2000 + damaged, pattern(2000 + damaged, 30), 1, 'a');
+        journal.append('a.log', 2000 + damaged, pattern(2000 + damaged, 30), 'a');
         journal.close(false);
         const file = join(dir, JOURNAL_FILES[0]);
         const bytes = readFileSync(file);
@@ -117,79 +119,113 @@ describe('level journal', () => {
         writeFileSync(file, bytes);
         const { last } = await replay(db, dir);
         expect(last).toBe(1);
-        expect(await storedSize(db, 'a')).toBe(2000);
-        expect((await stored(db, 'a')).equals(pattern(0, 2000))).toBe(true);
+        expect(await storedSize(db, 'a.log')).toBe(2000);
+        expect((await stored(db, 'a.log')).equals(pattern(0, 2000))).toBe(true);
       }));
   }
 
-  it('leaves out entries the database already holds and entries that do not follow what it holds', () =>
+  it('leaves out entries before the mark and entries past what the database holds', () =>
     withDatabase('samsa-level-journal-', async (db, dir) => {
-      await db.put(metaKey('a'), encodeSize(0));
-      await db.put(metaKey('b'), encodeSize(0));
+      await db.put(metaKey('a.log'), encodeSize(0));
+      await db.put(metaKey('b.log'), encodeSize(0));
       const journal = new LevelJournal(dir, 0);
-      journal.append('a', 0, pattern(0, 10), 1, 'a'); // seq 1: recorded as written below
-      journal.append('b', 0, pattern(0, 20), 2, 'b'); // seq 2: applied
-      journal.append('b', 500, pattern(500, 20), 2, 'b'); // seq 3: a gap, left out
-      journal.append('b', 20, pattern(20, 30), 2, 'b'); // seq 4: follows seq 2
+      journal.append('a.log', 0, pattern(0, 10), 'a'); // seq 1: before the mark below
+      journal.append('b.log', 0, pattern(0, 20), 'b'); // seq 2: applied
+      journal.append('b.log', 500, pattern(500, 20), 'b'); // seq 3: a gap, left out
+      journal.append('b.log', 20, pattern(20, 30), 'b'); // seq 4: follows seq 2
       journal.close(false);
       await db.put(JOURNAL_KEY, encodeSize(1));
       const { last, warnings } = await replay(db, dir);
       expect(last).toBe(4);
-      expect(await storedSize(db, 'a')).toBe(0);
-      expect(await storedSize(db, 'b')).toBe(50);
-      expect((await stored(db, 'b')).equals(pattern(0, 50))).toBe(true);
+      expect(await storedSize(db, 'a.log')).toBe(0);
+      expect(await storedSize(db, 'b.log')).toBe(50);
+      expect((await stored(db, 'b.log')).equals(pattern(0, 50))).toBe(true);
       expect(warnings).toEqual([expect.stringMatching(/applied 2 journal entries.*left out 1/)]);
-      // Recorded: the same files applied again change nothing.
+      // Marked: the same files applied again change nothing.
       expect((await replay(db, dir)).warnings).toEqual([]);
     }));
 
-  it('writes entries to the other file once the batches holding its entries are written', () => {
+  // No batch records which entries it covers: whatever the database took of them, replay ends where the process did.
+  // The journal: A = 0..4000 of one pattern, a cut to 1000, B = 1000..6000 of another.
+  const other = (at: number, length: number) => pattern(at + 777_777, length);
+  const final = Buffer.concat([pattern(0, 1000), other(1000, 5000)]);
+  for (const [held, bytes] of [
+    ['nothing', Buffer.alloc(0)],
+    ['part of A', pattern(0, 2500)],
+    ['all of A', pattern(0, 4000)],
+    ['A cut, and part of B', final.subarray(0, 3000)],
+    ['everything', final],
+  ] as const) {
+    it(`replays appends and a cut over a database holding ${held} of them`, () =>
+      withDatabase('samsa-level-journal-', async (db, dir) => {
+        await writeBatch(db, [{ type: 'put', key: metaKey('a.log'), value: encodeSize(0) }, ...chunkPuts('a.log', 0, bytes, 4096)]);
+        const journal = new LevelJournal(dir, 0);
+        journal.append('a.log', 0, pattern(0, 4000), 'a');
+        journal.truncate('a.log', 1000, 'a');
+        journal.append('a.log', 1000, other(1000, 5000), 'a');
+        journal.close(false);
+        const { warnings } = await replay(db, dir);
+        expect(await storedSize(db, 'a.log')).toBe(6000);
+        expect((await stored(db, 'a.log')).equals(final)).toBe(true);
+        expect(warnings.join('\n')).not.toMatch(/left out/);
+      }));
+  }
+
+  it("applies an earlier layout's entries for objects that are now files to the files", () =>
+    withDatabase('samsa-level-journal-', async (db, dir) => {
+      writeFileSync(join(dir, '0.index'), pattern(0, 100));
+      const journal = new LevelJournal(dir, 0);
+      journal.append('0.index', 0, pattern(0, 100), 'i'); // held already
+      journal.append('0.index', 100, pattern(100, 60), 'i'); // missing
+      journal.truncate('0.index', 150, 'i');
+      journal.append('gone.index', 0, pattern(0, 10), 'g'); // no such file: left out
+      journal.close(false);
+      const { warnings } = await replay(db, dir);
+      expect(readFileSync(join(dir, '0.index')).equals(pattern(0, 150))).toBe(true);
+      expect(warnings).toEqual([expect.stringMatching(/applied 2 journal entries.*left out 1/)]);
+    }));
+
+  it("changes files over once the current one holds enough and the batch that took the other's entries is written", () => {
     const dir = tempDir();
-    const journal = new LevelJournal(dir, 0);
-    // A 28-byte header, the name, the bytes.
-    const entry = 28 + 1 + 100;
+    const entry = 28 + 1 + 100; // a 28-byte header, the name, the bytes
+    const journal = new LevelJournal(dir, 0, { rotateBytes: 2 * entry });
     try {
-      journal.append('a', 0, pattern(0, 100), 1, 'a');
-      const ops: Parameters<LevelJournal['seal']>[0] = [];
-      journal.seal(ops, 0, 0); // batch 1 sealed; the other file holds nothing yet
-      expect(ops.map((op) => op.key.toString())).toEqual(['journal']);
-      journal.append('a', 100, pattern(100, 100), 2, 'a');
-      expect(journal.sizes).toEqual([entry, entry]);
-      journal.seal([], 0, 0); // batch 2 sealed while batch 1 is not written: file 0 is still needed
-      journal.append('a', 200, pattern(200, 100), 3, 'a');
-      expect(journal.sizes).toEqual([entry, 2 * entry]);
-      journal.seal([], 2, 0); // batches 1 and 2 written: file 0 is written over from its start
-      journal.append('a', 300, pattern(300, 100), 4, 'a');
-      expect(journal.sizes).toEqual([entry, 2 * entry]);
-      const none: Parameters<LevelJournal['seal']>[0] = [];
-      journal.seal(none, 2, 0);
-      journal.seal(none, 4, 0); // nothing journaled since the last seal: nothing recorded
-      expect(none.map((op) => op.key.toString())).toEqual(['journal']);
+      journal.append('a', 0, pattern(0, 100), 'a');
+      expect(journal.plan(0, 0)).toEqual({ rotate: false, sync: false }); // one entry: not yet
+      journal.append('a', 100, pattern(100, 100), 'a');
+      expect(journal.plan(0, 0)).toEqual({ rotate: true, sync: false }); // the other file holds nothing
+      journal.rotated(1); // batch 1 takes every held-back chunk: it covers file 0
+      journal.append('a', 200, pattern(200, 100), 'a');
+      journal.append('a', 300, pattern(300, 100), 'a');
+      expect(journal.sizes).toEqual([2 * entry, 2 * entry]);
+      expect(journal.plan(0, 0)).toEqual({ rotate: false, sync: false }); // batch 1 not written: file 0 is still needed
+      expect(journal.plan(1, 0)).toEqual({ rotate: true, sync: false });
+      journal.rotated(2);
+      journal.append('a', 400, pattern(400, 100), 'a');
+      expect(journal.sizes).toEqual([entry, 2 * entry]); // file 0 written over from its start
+      expect(journal.mark().key.toString()).toBe('journal');
     } finally {
       journal.close(true);
     }
     for (const name of JOURNAL_FILES) expect(existsSync(join(dir, name))).toBe(false);
   });
 
-  it('after a flush, writes over a file only once LevelDB has synced the batches holding its entries', async () => {
+  it('after a flush, writes over a file only once LevelDB has synced the batch that took its entries', async () => {
     const dir = tempDir();
     const entry = 28 + 1 + 100;
-    // LevelDB is asked for a sync once the current file holds two entries.
-    const journal = new LevelJournal(dir, 0, { syncedRotateBytes: 2 * entry });
+    const journal = new LevelJournal(dir, 0, { rotateBytes: entry });
     try {
-      journal.append('a', 0, pattern(0, 100), 1, 'a');
-      expect(journal.seal([], 0, 0)).toBe(false); // batch 1 sealed; file 1 is current
+      journal.append('a', 0, pattern(0, 100), 'a');
       await journal.sync('a'); // file 0's entry is now durable there only
-      journal.append('a', 100, pattern(100, 100), 2, 'a');
-      // Batch 1 written but not synced: file 0 is kept; file 1 holds one entry, so no sync is asked for yet.
-      expect(journal.seal([], 1, 0)).toBe(false);
-      journal.append('a', 200, pattern(200, 100), 3, 'a');
-      expect(journal.seal([], 1, 0)).toBe(true); // now it is: the batch sealed now is to be synced
-      expect(journal.sizes).toEqual([entry, 2 * entry]);
-      // Batch 2 written with sync: file 0 is written over.
-      expect(journal.seal([], 2, 2)).toBe(false);
-      journal.append('a', 300, pattern(300, 100), 4, 'a');
-      expect(journal.sizes).toEqual([entry, 2 * entry]);
+      expect(journal.plan(0, 0)).toEqual({ rotate: true, sync: false });
+      journal.rotated(1);
+      journal.append('a', 100, pattern(100, 100), 'a');
+      // Batch 1 written but not synced: file 0 is kept, and the batch sealed now is to be synced.
+      expect(journal.plan(1, 0)).toEqual({ rotate: false, sync: true });
+      expect(journal.plan(2, 2)).toEqual({ rotate: true, sync: false });
+      journal.rotated(3);
+      journal.append('a', 200, pattern(200, 100), 'a');
+      expect(journal.sizes).toEqual([entry, entry]);
     } finally {
       journal.close(true);
     }
@@ -202,7 +238,7 @@ describe('level journal', () => {
     try {
       const flushes: Array<Promise<void>> = [];
       for (let i = 0; i < 8; i++) {
-        journal.append(`o${i}`, 0, pattern(0, 50), 1, `o${i}`);
+        journal.append(`o${i}`, 0, pattern(0, 50), `o${i}`);
         events.push(`append ${i}`);
         flushes.push(journal.sync(`o${i}`).then(() => void events.push(`flushed ${i}`)));
         if (i === 3) await new Promise((resolve) => setTimeout(resolve, 1)); // the first sync is in flight for the rest

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBackend, type LogDirectory, type StorageObject } from '../../storage/backend/index.js';
 import { ChunkCache } from '../../storage/backend/level-chunk-cache.js';
 import { LevelJournal } from '../../storage/backend/level-journal.js';
-import { writeBatch } from '../../storage/backend/level-keys.js';
+import { chunkRange, encodeSize, writeBatch } from '../../storage/backend/level-keys.js';
 import { LevelObject } from '../../storage/backend/level-object.js';
 import { LevelStore } from '../../storage/backend/level-store.js';
 import { LevelWriter } from '../../storage/backend/level-writer.js';
@@ -15,8 +15,9 @@ import { withDatabase } from './level-database.js';
 import { pattern } from './pattern.js';
 import { coveredBySync, recordingSync, syncsStarted } from './sync-events.js';
 
-// The level backend's chunk layout (level-object.ts): pieces of the chunk being filled, whole
-// chunks, chunks begun before a reopen, truncations inside and below the tail, a chunk size changed.
+// The level backend's chunk layout (level-object.ts): the chunk being filled held back or written
+// as pieces, whole chunks, chunks begun before a reopen, truncations inside and below the tail, a
+// chunk size changed, and every batch's keys above all written before it (level-keys.ts).
 const CHUNK = 4096;
 
 describe('level backend chunk layout', () => {
@@ -87,7 +88,7 @@ describe('level backend chunk layout', () => {
     await object.close();
   });
 
-  it('writes a chunk filled over several batches again as one value', async () => {
+  it('holds a chunk filled over many turns back until it is full, then writes it as one value', async () => {
     const object = await dir.open('a.log', { create: true });
     for (let at = 0; at < 2 * CHUNK; at += 256) {
       await object.append(pattern(at, 256));
@@ -98,13 +99,67 @@ describe('level backend chunk layout', () => {
     await dir.close();
     const db = new Level<Buffer, Buffer>(join(path, 'samsa.leveldb'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     try {
-      const values = await db.values({ gte: Buffer.from('da.log\0'), lt: Buffer.from('da.log\u0001') }).all();
+      const values = await db.values(chunkRange('a.log')).all();
       expect(values.map((v) => v.length)).toEqual([CHUNK, CHUNK]);
     } finally {
       await db.close();
     }
     dir = await open();
   });
+});
+
+describe('level backend databases of an earlier layout', () => {
+  /** The value keys of the layouts before this one: "d" name 0 position. */
+  const earlierKey = (name: string, position: number) => {
+    const key = Buffer.alloc(name.length + 10);
+    key.write(`d${name}\0`, 'latin1');
+    key.writeBigUInt64BE(BigInt(position), name.length + 2);
+    return key;
+  };
+
+  for (const [layout, format, valueBytes] of [
+    ['aligned chunks', 'aligned-chunks-1 4096', CHUNK],
+    ['a value per append', undefined, 1500],
+  ] as const) {
+    it(`are rewritten when opened (${layout}): segment data under "x", the other objects as files beside the database`, async () => {
+      const path = mkdtempSync(join(tmpdir(), 'samsa-level-earlier-'));
+      try {
+        const db = new Level<Buffer, Buffer>(join(path, 'samsa.leveldb'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+        const objects = { '00000000000000000000.log': 10_000, '00000000000000000000.index': 3000, 'leader-epoch-checkpoint': 20 };
+        for (const [name, size] of Object.entries(objects)) {
+          await db.put(Buffer.from(`m${name}`), encodeSize(size));
+          for (let at = 0; at < size; at += valueBytes) await db.put(earlierKey(name, at), pattern(at, Math.min(valueBytes, size - at)));
+        }
+        if (format) await db.put(Buffer.from('format'), Buffer.from(format));
+        await db.close();
+
+        const dir = await createBackend('level', { chunkBytes: CHUNK }).openDirectory(path);
+        try {
+          expect(await dir.list()).toEqual(Object.keys(objects).sort());
+          for (const [name, size] of Object.entries(objects)) expect((await dir.readAll(name)).equals(pattern(0, size))).toBe(true);
+          expect(readFileSync(join(path, '00000000000000000000.index')).equals(pattern(0, 3000))).toBe(true);
+          const log = await dir.open('00000000000000000000.log');
+          expect(log.size).toBe(10_000);
+          await log.append(pattern(10_000, 100));
+          await log.close();
+        } finally {
+          await dir.close();
+        }
+        const reopened = new Level<Buffer, Buffer>(join(path, 'samsa.leveldb'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+        try {
+          const keys = (await reopened.keys().all()).map((key) => key.toString('latin1'));
+          expect(keys.filter((key) => key.startsWith('d'))).toEqual([]);
+          expect(keys.filter((key) => key.startsWith('m'))).toEqual(['m00000000000000000000.log']);
+          const values = await reopened.values(chunkRange('00000000000000000000.log')).all();
+          expect(Buffer.concat(values).equals(pattern(0, 10_100))).toBe(true);
+        } finally {
+          await reopened.close();
+        }
+      } finally {
+        rmSync(path, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 /** Wraps the database's chained batches (level-keys.ts writeBatch uses them) to record each write as it completes: synced or not, and its keys. */
@@ -173,13 +228,14 @@ describe('level backend flushes', () => {
       journal.close(true);
     }));
 
-  it('after entries were written over before LevelDB synced them, is a synced batch (the journal no longer holds them)', () =>
+  it('after entries were written over before LevelDB synced them, is a synced batch too (the journal no longer holds them)', () =>
     withDatabase('samsa-level-flush-dropped-', async (db, path) => {
       const completed = recordWrites(db);
       const events: string[] = [];
-      const context = writerContext(db, path, 0, new LevelJournal(path, 0, { syncFile: recordingSync(events) }));
+      // The journal's files change over at every batch.
+      const context = writerContext(db, path, 0, new LevelJournal(path, 0, { syncFile: recordingSync(events), rotateBytes: 1 }));
       const object = new LevelObject('o', join(path, 'o'), context, new Set(), 0);
-      // Two batches written, unsynced: the second's sealing wrote over the file holding the first's entries.
+      // Two batches written, unsynced: the second wrote over the file holding the first's entries.
       await object.append(pattern(0, 100));
       await context.writer.settle('o');
       await object.append(pattern(100, 100));
@@ -188,13 +244,11 @@ describe('level backend flushes', () => {
       expect(completed.some((write) => write.sync)).toBe(false);
       await object.append(pattern(200, 100));
       await object.flush();
+      // The last write is synced (it covers every batch before it, the append's among them).
       expect(completed.at(-1)?.sync).toBe(true);
-      expect(completed.at(-1)?.keys).toContain('mo');
-      expect(events).toEqual([]);
-      // Now LevelDB holds everything synced: the next flush is the journal's.
-      await object.append(pattern(300, 100));
-      await object.flush();
-      expect(events.length).toBeGreaterThan(0);
+      expect(completed.some((write) => write.keys.some((key) => key.startsWith('xo\0')))).toBe(true);
+      // The journal synced as well: a replay after a power cut finds every durable append after a cut.
+      expect(syncsStarted(events)).toBeGreaterThan(0);
       context.writer.journal.close(true);
     }));
 
@@ -207,11 +261,60 @@ describe('level backend flushes', () => {
       expect(context.writer.writeThrough).toBe(true);
       const object = new LevelObject('o', join(path, 'o'), context, new Set(), 0);
       await object.append(pattern(0, 300));
-      const direct = completed.findIndex((write) => write.keys.includes('mo') && !write.sync);
+      const direct = completed.findIndex((write) => write.keys.some((key) => key.startsWith('xo\0')) && !write.sync);
       expect(direct).toBeGreaterThanOrEqual(0);
       await object.flush();
       expect(completed.slice(direct + 1).some((write) => write.sync)).toBe(true);
       expect(events).toEqual([]); // nothing journaled, nothing of it synced
+      context.writer.journal.close(true);
+    }));
+});
+
+describe('level backend batches', () => {
+  it('keep every key above all written before: chunks held back until full, pieces only when a batch must take them, none rewritten', () =>
+    withDatabase('samsa-level-ascending-', async (db, path) => {
+      const completed = recordWrites(db);
+      // The journal's files change over every 64 KiB (some ten times here), each time taking the chunk being filled as a piece.
+      const context = writerContext(db, path, 0, new LevelJournal(path, 0, { rotateBytes: 64 * 1024 }));
+      const object = new LevelObject('00000000000000000000.log', join(path, 'o'), context, new Set(), 0);
+      const random = seededRandom(2031);
+      let size = 0;
+      let flushes = 0;
+      for (let step = 0; step < 300; step++) {
+        const length = random.int(1, random.int(0, 3) === 0 ? 3 * CHUNK : 200);
+        await object.append(pattern(size, length));
+        size += length;
+        if (random.int(0, 4) === 0) await new Promise((resolve) => setImmediate(resolve));
+        if (random.int(0, 30) === 0) {
+          await object.flush(); // the journal's fdatasync (and LevelDB's where the journal was written over unsynced)
+          flushes++;
+        }
+        if (random.int(0, 60) === 0) await context.writer.settle(object.path); // a batch that takes everything
+      }
+      await context.writer.settle(object.path);
+      let highest = '';
+      let syncKeys = 0;
+      for (const write of completed) {
+        for (const key of write.keys) {
+          // The one exception: a flush that must sync LevelDB (the journal's file holding entries of an
+          // unsynced batch was written over) when no bytes wait, and so puts a key of its own.
+          if (key === 'sync') {
+            expect(write.sync).toBe(true);
+            syncKeys++;
+            continue;
+          }
+          expect(key > highest, `${JSON.stringify(key)} after ${JSON.stringify(highest)}`).toBe(true);
+          highest = key;
+        }
+      }
+      expect(syncKeys).toBeLessThanOrEqual(flushes);
+      expect(completed.length).toBeGreaterThan(10);
+      // What LevelDB holds is the object, value after value, and most chunks are one value.
+      const stored = await db.iterator(chunkRange('00000000000000000000.log')).all();
+      expect(Buffer.concat(stored.map(([, value]) => value)).equals(pattern(0, size))).toBe(true);
+      const whole = stored.filter(([, value]) => value.length === CHUNK).length;
+      expect(whole).toBeGreaterThan(stored.length / 2);
+      expect((await object.read(0, size)).bytes.equals(pattern(0, size))).toBe(true);
       context.writer.journal.close(true);
     }));
 });
