@@ -13,9 +13,10 @@ import { StorageError } from './storage-error.js';
 // as the file backend's page cache keeps it, it is first written here, one
 // write system call per append (or cut of a chunk being filled), to one of
 // two files. Once the current file holds a megabyte, the next batch takes
-// every held-back chunk too and the other file becomes current, written over
-// from its start once that file's own batch of that kind is written (synced,
-// if the file was: its entries may be the only durable copy). At the next
+// every held-back chunk too, so that it covers all the file's entries, and
+// the other file becomes current: written over from its start, since the
+// batch that covered it in turn is written (synced, if the file was: its
+// entries may have been the only durable copy). At the next
 // open the entries after the last mark (JOURNAL_KEY, written only by
 // exclusive operations, which follow everything before them) are applied in
 // order, each only as far as the database lacks it: an append wholly stored
