@@ -312,6 +312,9 @@ describe('partition reassignments on a three-broker cluster', () => {
       const [outcome] = await admin.alterPartitionReassignments(new Map([[tp, { targetReplicas: target }]])).settled();
       expect(errorOf(outcome)).toBeInstanceOf(InvalidReplicaAssignmentError);
     }
-    expect((await partitionOf(admin, 'cancelled', 0)).replicas).toEqual([stays, from]);
+    // Refused, so nothing started: the controller lists no reassignment, and every broker's metadata
+    // (describeTopics asks any of them; one may still be applying the cancellation above) shows the original replicas.
+    expect(await admin.listPartitionReassignments()).toEqual([]);
+    await waitUntil(async () => (await partitionOf(admin, 'cancelled', 0)).replicas.join() === `${stays},${from}`, 'the original replicas');
   });
 });
